@@ -1,0 +1,69 @@
+"""Users and roles. Staff roles are scoped to one unit (a commune or a province)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import TimestampMixin, str_enum
+from app.extensions import db
+from app.units.models import AdminUnit
+
+
+class Role(enum.StrEnum):
+    DONOR = "donor"
+    COMMUNE_STAFF = "commune_staff"
+    PROVINCE_STAFF = "province_staff"
+    APPROVER = "approver"
+    CENTRAL_ADMIN = "central_admin"
+
+
+ROLE_LABELS = {
+    Role.DONOR: "Nhà tài trợ",
+    Role.COMMUNE_STAFF: "Cán bộ MTTQ xã/phường",
+    Role.PROVINCE_STAFF: "Cán bộ MTTQ tỉnh",
+    Role.APPROVER: "Người phê duyệt",
+    Role.CENTRAL_ADMIN: "Quản trị Trung ương",
+}
+
+STAFF_ROLES = frozenset({Role.COMMUNE_STAFF, Role.PROVINCE_STAFF, Role.APPROVER, Role.CENTRAL_ADMIN})
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True, nullable=False)
+    full_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    role: Mapped[Role] = mapped_column(str_enum(Role, "user_role"), nullable=False)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)
+    donor_id: Mapped[int | None] = mapped_column(ForeignKey("donors.id"), index=True)
+    title: Mapped[str] = mapped_column(String(255), default="", nullable=False)  # e.g. "Phó Chủ tịch"
+    is_active_account: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Bumped on password change or logout-everywhere: old sessions stop working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    unit: Mapped[AdminUnit | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.is_active_account
+
+    def get_id(self) -> str:  # Flask-Login: the session version invalidates stale sessions
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role]

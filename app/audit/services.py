@@ -1,0 +1,50 @@
+"""Writing the audit log. Call record() in the same transaction as the change it describes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.audit.models import AuditEntry
+from app.core.actor import Actor
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: object,
+    *,
+    old: dict | None = None,
+    new: dict | None = None,
+    unit_id: int | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        user_id=actor.user_id,
+        actor_label=actor.label[:255],
+        ip_address=actor.ip,
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        unit_id=unit_id,
+        old_values=_jsonable(old) if old is not None else None,
+        new_values=_jsonable(new) if new is not None else None,
+    )
+    session.add(entry)
+    return entry

@@ -1,0 +1,103 @@
+"""Contributions: money (or goods) actually received, whatever the channel. Each posts to the ledger."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.campaigns.models import Campaign
+from app.core.db import str_enum, utcnow
+from app.donors.models import Donor, DonorKind
+from app.extensions import db
+from app.ledger.models import Purpose
+from app.units.models import AdminUnit, Hamlet
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Channel(enum.StrEnum):
+    BANK_TRANSFER = "bank_transfer"
+    CARD = "card"
+    CASH = "cash"
+    HOUSEHOLD_COLLECTION = "household_collection"  # collected door to door by hamlet heads
+    IN_KIND = "in_kind"
+
+
+CHANNEL_LABELS = {Channel.BANK_TRANSFER: "Chuyển khoản", Channel.CARD: "Thẻ", Channel.CASH: "Tiền mặt",
+                  Channel.HOUSEHOLD_COLLECTION: "Thu tại hộ gia đình", Channel.IN_KIND: "Hiện vật"}
+
+
+class ContributionStatus(enum.StrEnum):
+    RECORDED = "recorded"
+    REVERSED = "reversed"
+
+
+class Contribution(db.Model):
+    __tablename__ = "contributions"
+    __table_args__ = (
+        CheckConstraint("amount_vnd > 0", name="amount_positive"),
+        UniqueConstraint("receiving_unit_key", "receipt_no"),
+        Index("ix_contributions_campaign_received", "campaign_id", "received_on"),
+        Index("ix_contributions_unit_received", "receiving_unit_id", "received_on"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), nullable=False)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), nullable=False)
+    donor_id: Mapped[int | None] = mapped_column(ForeignKey("donors.id"), index=True)
+    pledge_id: Mapped[int | None] = mapped_column(ForeignKey("pledges.id"), index=True)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, "contribution_channel"), nullable=False)
+    donor_kind: Mapped[DonorKind] = mapped_column(str_enum(DonorKind, "contribution_donor_kind"), nullable=False)
+    amount_vnd: Mapped[int] = mapped_column(BigInteger, nullable=False)  # for in kind: the estimated value
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    received_on: Mapped[date] = mapped_column(Date, nullable=False)  # the day in Vietnam's time zone
+    receiving_unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"))  # None: central level
+    receiving_unit_key: Mapped[str] = mapped_column(String(20), nullable=False)  # "56" or "national", for numbering
+    earmark_unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)
+    purpose: Mapped[Purpose] = mapped_column(str_enum(Purpose, "contribution_purpose"), nullable=False)
+    pool_unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)
+    public_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    is_anonymous: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    receipt_no: Mapped[str] = mapped_column(String(40), nullable=False)
+    pledge_reference: Mapped[str | None] = mapped_column(String(19), index=True)
+    bank_txn_ref: Mapped[str | None] = mapped_column(String(80), index=True)
+    masked_account: Mapped[str | None] = mapped_column(String(40))
+    in_kind_description: Mapped[str | None] = mapped_column(Text)
+    hamlet_id: Mapped[int | None] = mapped_column(ForeignKey("hamlets.id"), index=True)
+    collector_name: Mapped[str | None] = mapped_column(String(255))
+    import_batch_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    source: Mapped[str] = mapped_column(String(80), default="", nullable=False)  # e.g. "stripe:cs_…", "statement:12:345"
+    idempotency_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    status: Mapped[ContributionStatus] = mapped_column(str_enum(ContributionStatus, "contribution_status"),
+                                                      nullable=False, default=ContributionStatus.RECORDED)
+    ledger_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"), index=True)
+    reversal_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"))
+    search_key: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    note: Mapped[str] = mapped_column(Text, default="", nullable=False)  # staff-only; never published
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+
+    campaign: Mapped[Campaign] = relationship()
+    donor: Mapped[Donor | None] = relationship()
+    receiving_unit: Mapped[AdminUnit | None] = relationship(foreign_keys=[receiving_unit_id])
+    earmark_unit: Mapped[AdminUnit | None] = relationship(foreign_keys=[earmark_unit_id])
+    hamlet: Mapped[Hamlet | None] = relationship()
+
+    @property
+    def channel_label(self) -> str:
+        return CHANNEL_LABELS[self.channel]

@@ -1,0 +1,199 @@
+"""Recording money received. Every channel (bank transfer, card, cash, door-to-door, in kind) comes here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit.services import record
+from app.campaigns.models import Campaign
+from app.contributions.models import Channel, Contribution, ContributionStatus
+from app.core.actor import Actor
+from app.core.db import utcnow
+from app.core.i18n import VN_TZ
+from app.core.sequences import next_numbers
+from app.core.text import fold, nfc
+from app.donors.models import ANONYMOUS_NAME, Donor, DonorKind
+from app.ledger import services as ledger
+from app.ledger.models import Purpose
+from app.units.models import AdminUnit
+
+
+class ContributionError(ValueError):
+    """A refused contribution; the message is Vietnamese."""
+
+
+@dataclass
+class NewContribution:
+    """What a channel knows about money received. Amounts are whole đồng."""
+
+    amount_vnd: int
+    channel: Channel
+    received_at: datetime | None = None
+    donor: Donor | None = None
+    donor_kind: DonorKind | None = None
+    display_name: str | None = None  # the name to publish when there is no donor record (household lists)
+    is_anonymous: bool = False
+    receiving_unit_id: int | None = None
+    earmark_unit_id: int | None = None
+    purpose: Purpose = Purpose.UNRESTRICTED
+    pledge_id: int | None = None
+    pledge_reference: str | None = None
+    bank_txn_ref: str | None = None
+    masked_account: str | None = None
+    in_kind_description: str | None = None
+    hamlet_id: int | None = None
+    collector_name: str | None = None
+    import_batch_id: int | None = None
+    source: str = ""
+    idempotency_key: str | None = None
+    note: str = ""
+
+
+def mask_account(number: str | None) -> str | None:
+    """Keep only the last 4 digits of a bank account: "0011001932418" -> "*********2418"."""
+    if not number:
+        return None
+    digits = "".join(ch for ch in number if ch.isalnum())
+    return "*" * max(0, len(digits) - 4) + digits[-4:] if len(digits) > 4 else "****"
+
+
+def unit_key(unit_id: int | None) -> str:
+    return str(unit_id) if unit_id else "national"
+
+
+def pool_unit_for(receiving_unit_id: int | None, earmark_unit_id: int | None) -> int | None:
+    """Earmarked money waits in the earmarked unit's pool; the rest in the pool of the unit that received it."""
+    return earmark_unit_id if earmark_unit_id is not None else receiving_unit_id
+
+
+def _public_name(item: NewContribution) -> tuple[str, bool]:
+    anonymous = item.is_anonymous or (item.donor is not None and item.donor.public_name == ANONYMOUS_NAME)
+    if anonymous:
+        return ANONYMOUS_NAME, True
+    name = nfc(item.display_name) or (item.donor.name if item.donor else None)
+    return (name or ANONYMOUS_NAME), not name
+
+
+def _validate(session: Session, campaign: Campaign, item: NewContribution) -> None:
+    if not isinstance(item.amount_vnd, int) or isinstance(item.amount_vnd, bool) or item.amount_vnd <= 0:
+        raise ContributionError("Số tiền phải là số nguyên đồng lớn hơn 0.")
+    if item.channel == Channel.IN_KIND and not (item.in_kind_description or "").strip():
+        raise ContributionError("Hiện vật: cần mô tả hiện vật.")
+    for uid, what in ((item.receiving_unit_id, "Đơn vị tiếp nhận"), (item.earmark_unit_id, "Địa bàn chỉ định")):
+        if uid is not None and session.get(AdminUnit, uid) is None:
+            raise ContributionError(f"{what}: không tồn tại.")
+
+
+def record_contributions(session: Session, actor: Actor, campaign: Campaign, items: list[NewContribution], *,
+                         one_ledger_transaction: bool = False, batch_source: str = "") -> list[Contribution]:
+    """Record money received and post it to the ledger; returns the contributions in input order.
+
+    An item whose idempotency_key was already recorded returns the earlier contribution unchanged, so a
+    retried request or a re-sent offline row is counted once. With one_ledger_transaction (an import
+    batch), all items post as a single ledger transaction that can later be reversed as a whole.
+    """
+    results: list[Contribution | None] = [None] * len(items)
+    keys = [i.idempotency_key for i in items if i.idempotency_key]
+    existing = {}
+    if keys:
+        existing = {c.idempotency_key: c for c in session.execute(
+            select(Contribution).where(Contribution.idempotency_key.in_(keys))).scalars()}
+    fresh: list[tuple[int, NewContribution]] = []
+    for idx, item in enumerate(items):
+        if item.idempotency_key and item.idempotency_key in existing:
+            results[idx] = existing[item.idempotency_key]
+        else:
+            _validate(session, campaign, item)
+            fresh.append((idx, item))
+    # Receipt numbers: per receiving unit and year, reserved in one block per unit.
+    by_unit: dict[tuple[str, int], list[int]] = {}
+    now = utcnow()
+    for idx, item in fresh:
+        received_at = item.received_at or now
+        by_unit.setdefault((unit_key(item.receiving_unit_id), received_at.astimezone(VN_TZ).year), []).append(idx)
+    numbers: dict[int, str] = {}
+    for (ukey, year), idxs in by_unit.items():
+        for idx, n in zip(idxs, next_numbers(session, f"receipt:{ukey}:{year}", len(idxs)), strict=True):
+            numbers[idx] = f"{year}-{n:06d}"
+
+    created: list[tuple[int, NewContribution, Contribution]] = []
+    for idx, item in fresh:
+        received_at = item.received_at or now
+        name, anon = _public_name(item)
+        donor_kind = item.donor_kind or (item.donor.kind if item.donor else DonorKind.HOUSEHOLD)
+        c = Contribution(
+            campaign_id=campaign.id, fund_id=campaign.fund_id, donor_id=item.donor.id if item.donor else None,
+            pledge_id=item.pledge_id, channel=item.channel, donor_kind=donor_kind, amount_vnd=item.amount_vnd,
+            received_at=received_at, received_on=received_at.astimezone(VN_TZ).date(),
+            receiving_unit_id=item.receiving_unit_id, receiving_unit_key=unit_key(item.receiving_unit_id),
+            earmark_unit_id=item.earmark_unit_id, purpose=item.purpose,
+            pool_unit_id=pool_unit_for(item.receiving_unit_id, item.earmark_unit_id),
+            public_name=name, is_anonymous=anon, receipt_no=numbers[idx], pledge_reference=item.pledge_reference,
+            bank_txn_ref=item.bank_txn_ref, masked_account=item.masked_account,
+            in_kind_description=nfc(item.in_kind_description), hamlet_id=item.hamlet_id,
+            collector_name=nfc(item.collector_name), import_batch_id=item.import_batch_id, source=item.source,
+            idempotency_key=item.idempotency_key, note=nfc(item.note) or "", created_by_id=actor.user_id,
+            search_key=" ".join(filter(None, [fold(name), (item.pledge_reference or "").lower(),
+                                              (item.bank_txn_ref or "").lower(), numbers[idx]])),
+        )
+        session.add(c)
+        created.append((idx, item, c))
+        results[idx] = c
+    session.flush()
+
+    if one_ledger_transaction and created:
+        money = [(c.pool_unit_id, c.purpose, c.amount_vnd) for _, _, c in created if c.channel != Channel.IN_KIND]
+        tx = None
+        if money:
+            tx = ledger.record_receipts_bulk(session, actor, fund_id=campaign.fund_id, items=money,
+                                             occurred_on=date.today(), memo=f"Tiếp nhận theo lô {batch_source}",
+                                             source_type="batch", source_id=batch_source)
+        for _, _, c in created:
+            if c.channel == Channel.IN_KIND:
+                c.ledger_transaction_id = _post_one(session, actor, campaign, c).id
+            else:
+                c.ledger_transaction_id = tx.id if tx else None
+    else:
+        for _, _, c in created:
+            c.ledger_transaction_id = _post_one(session, actor, campaign, c).id
+    for _, _, c in created:
+        record(session, actor, "contribution.record", "contribution", c.id,
+               new={"amount_vnd": c.amount_vnd, "channel": c.channel, "receipt_no": c.receipt_no,
+                    "public_name": c.public_name, "pledge_id": c.pledge_id, "source": c.source},
+               unit_id=c.receiving_unit_id)
+    session.flush()
+    return [r for r in results if r is not None]
+
+
+def _post_one(session: Session, actor: Actor, campaign: Campaign, c: Contribution):  # type: ignore[no-untyped-def]
+    return ledger.record_receipt(
+        session, actor, fund_id=campaign.fund_id, pool_unit_id=c.pool_unit_id, purpose=c.purpose,
+        amount_vnd=c.amount_vnd, occurred_on=c.received_on, in_kind=c.channel == Channel.IN_KIND,
+        memo=f"Biên nhận {c.receipt_no}: {c.public_name}", source_type="contribution", source_id=c.id)
+
+
+def record_contribution(session: Session, actor: Actor, campaign: Campaign, item: NewContribution) -> Contribution:
+    return record_contributions(session, actor, campaign, [item])[0]
+
+
+def reverse_contribution(session: Session, actor: Actor, contribution: Contribution, reason: str) -> None:
+    """Undo a single recorded contribution with a ledger reversal (never a delete)."""
+    if contribution.status == ContributionStatus.REVERSED:
+        raise ContributionError("Khoản đóng góp này đã được hủy trước đó.")
+    if contribution.ledger_transaction_id is None:
+        raise ContributionError("Khoản đóng góp chưa được ghi sổ.")
+    tx = session.get(ledger.LedgerTransaction, contribution.ledger_transaction_id)
+    if tx is not None and tx.source_type == "batch":
+        raise ContributionError("Khoản này thuộc một lô nhập; hãy hủy cả lô.")
+    rev = ledger.reverse(session, actor, contribution.ledger_transaction_id, reason=reason, occurred_on=date.today(),
+                         source_type="contribution", source_id=contribution.id)
+    contribution.status = ContributionStatus.REVERSED
+    contribution.reversal_transaction_id = rev.id
+    record(session, actor, "contribution.reverse", "contribution", contribution.id,
+           old={"status": ContributionStatus.RECORDED}, new={"status": ContributionStatus.REVERSED, "reason": reason},
+           unit_id=contribution.receiving_unit_id)
+    session.flush()

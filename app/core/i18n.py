@@ -1,0 +1,54 @@
+"""Locale selection (Vietnamese by default, English second) and Jinja filters for money and dates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, request, session
+from flask_babel import get_locale
+
+from app.core.money import format_vnd
+from app.extensions import babel
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def select_locale() -> str:
+    wanted = request.args.get("lang") if request else None
+    if wanted in ("vi", "en"):
+        session["lang"] = wanted
+    return session.get("lang", "vi")
+
+
+def format_date_vn(value: date | datetime | None) -> str:
+    """dd/mm/yyyy, in Vietnam's time zone for datetimes."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(VN_TZ)
+        return value.strftime("%d/%m/%Y")
+    return value.strftime("%d/%m/%Y")
+
+
+def format_datetime_vn(value: datetime | None) -> str:
+    """dd/mm/yyyy HH:MM in Vietnam's time zone."""
+    if value is None:
+        return ""
+    if value.tzinfo is not None:
+        value = value.astimezone(VN_TZ)
+    return value.strftime("%d/%m/%Y %H:%M")
+
+
+def format_number_vn(value: int | None) -> str:
+    return format_vnd(value, symbol=False)
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    app.jinja_env.filters["vnd"] = format_vnd
+    app.jinja_env.filters["number"] = format_number_vn
+    app.jinja_env.filters["date_vn"] = format_date_vn
+    app.jinja_env.filters["datetime_vn"] = format_datetime_vn
+    app.jinja_env.globals["get_locale"] = get_locale

@@ -1,0 +1,80 @@
+"""Request-wide behaviour: security headers, Vietnamese error pages, navigation and template helpers."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask, g, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BuildError
+
+ERROR_TITLES = {
+    400: "Yêu cầu không hợp lệ",
+    403: "Bạn không có quyền truy cập trang này",
+    404: "Không tìm thấy trang",
+    405: "Phương thức không được phép",
+    413: "Tệp tải lên quá lớn",
+    429: "Quá nhiều yêu cầu",
+    500: "Lỗi hệ thống",
+}
+
+
+def url_for_if_exists(endpoint: str, **values: object) -> str | None:
+    """url_for that returns None for an endpoint no package provides (nav links of optional features)."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):  # type: ignore[no-untyped-def]
+        csp = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+               "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self' https://checkout.stripe.com; "
+               "base-uri 'self'; object-src 'none'")
+        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config.get("SECURITY_HSTS"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.endpoint and not request.endpoint.endswith("static") and "Cache-Control" not in response.headers:
+            from flask_login import current_user
+
+            if current_user.is_authenticated:
+                response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):  # type: ignore[no-untyped-def]
+        return render_template("errors/error.html", code=400, title="Phiên làm việc đã hết hạn",
+                               message="Biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ (CSRF). Vui lòng tải lại trang và thử lại."), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        code = exc.code or 500
+        if request.path.startswith("/api/"):
+            return {"error": ERROR_TITLES.get(code, exc.name), "status": code}, code
+        message = exc.description if code in (400, 429) and exc.description else None
+        return render_template("errors/error.html", code=code, title=ERROR_TITLES.get(code, exc.name),
+                               message=message), code
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception):  # type: ignore[no-untyped-def]
+        app.logger.exception("Unhandled error")
+        from app.extensions import db
+
+        db.session.rollback()
+        if app.config.get("TESTING") and app.config.get("PROPAGATE_TEST_ERRORS", True):
+            raise exc
+        return render_template("errors/error.html", code=500, title=ERROR_TITLES[500],
+                               message="Đã có lỗi xảy ra. Thao tác chưa được lưu. Vui lòng thử lại sau."), 500
+
+    @app.before_request
+    def request_id() -> None:
+        g.request_id = secrets.token_hex(8)
+
+    app.jinja_env.globals["url_for_if_exists"] = url_for_if_exists

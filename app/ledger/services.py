@@ -1,0 +1,347 @@
+"""The ledger's service API: receipts, allocations, disbursements, transfers and reversals.
+
+Every function flushes and leaves the commit to its caller (a view, task or command). Invariants —
+no pool allocates more than it received, no unit disburses more than was allocated to it — are
+checked after locking the accounts involved (SELECT … FOR UPDATE on PostgreSQL, in id order so two
+transactions never deadlock); the CHECK constraints on ledger_accounts are the last line of defence.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import event, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from app.audit.services import record
+from app.core.actor import Actor
+from app.core.money import format_vnd
+from app.ledger.models import (
+    CREDIT_NORMAL,
+    AccountKind,
+    Fund,
+    LedgerAccount,
+    LedgerPosting,
+    LedgerTransaction,
+    Purpose,
+    TransactionKind,
+)
+
+MAIN_FUND_CODE = "vi-nguoi-ngheo"
+
+
+class LedgerError(ValueError):
+    """A refused ledger operation; the message is Vietnamese."""
+
+
+class InsufficientFunds(LedgerError):
+    pass
+
+
+class AlreadyReversed(LedgerError):
+    pass
+
+
+@dataclass(frozen=True)
+class Leg:
+    account: LedgerAccount
+    amount_vnd: int  # + debit, - credit
+
+
+# --- append-only guard (the migrations add database triggers as well) ---
+@event.listens_for(LedgerPosting, "before_update")
+@event.listens_for(LedgerPosting, "before_delete")
+@event.listens_for(LedgerTransaction, "before_update")
+@event.listens_for(LedgerTransaction, "before_delete")
+def _refuse_change(mapper, connection, target) -> None:  # type: ignore[no-untyped-def]
+    raise LedgerError("Sổ quỹ chỉ được ghi thêm: không sửa hay xóa bút toán; hãy dùng bút toán đảo.")
+
+
+def main_fund(session: Session) -> Fund:
+    fund = session.execute(select(Fund).where(Fund.code == MAIN_FUND_CODE)).scalar_one_or_none()
+    if fund is None:
+        fund = Fund(code=MAIN_FUND_CODE, name="Quỹ “Vì người nghèo”",
+                    legal_basis="Quy chế vận động, quản lý và sử dụng Quỹ “Vì người nghèo” (QĐ 1198/QĐ-MTTW-ĐCT, 2016)")
+        session.add(fund)
+        session.flush()
+    return fund
+
+
+def account(session: Session, fund_id: int, unit_id: int | None, kind: AccountKind,
+            purpose: Purpose = Purpose.UNRESTRICTED) -> LedgerAccount:
+    """Get or create an account, without racing a concurrent creator."""
+    key = LedgerAccount.make_key(fund_id, unit_id, kind, purpose)
+    acc = session.execute(select(LedgerAccount).where(LedgerAccount.key == key)).scalar_one_or_none()
+    if acc is not None:
+        return acc
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(LedgerAccount)
+        .values(key=key, fund_id=fund_id, unit_id=unit_id, kind=kind, purpose=purpose, balance_vnd=0)
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    return session.execute(select(LedgerAccount).where(LedgerAccount.key == key)).scalar_one()
+
+
+def post(session: Session, actor: Actor, *, fund_id: int, kind: TransactionKind, legs: Iterable[Leg],
+         occurred_on: date, memo: str = "", source_type: str = "", source_id: object = "",
+         idempotency_key: str | None = None, reverses_id: int | None = None,
+         audit_unit_id: int | None = None) -> LedgerTransaction:
+    """Write one balanced transaction. Locks its accounts, checks the invariants, updates balances."""
+    if idempotency_key:
+        existing = session.execute(
+            select(LedgerTransaction).where(LedgerTransaction.idempotency_key == idempotency_key)
+        ).scalar_one_or_none()
+        if existing is not None:
+            return existing
+    by_account: dict[int, int] = defaultdict(int)
+    accounts: dict[int, LedgerAccount] = {}
+    for leg in legs:
+        if leg.amount_vnd == 0:
+            continue
+        if not isinstance(leg.amount_vnd, int) or isinstance(leg.amount_vnd, bool):
+            raise LedgerError("Số tiền phải là số nguyên đồng.")
+        by_account[leg.account.id] += leg.amount_vnd
+        accounts[leg.account.id] = leg.account
+    by_account = {k: v for k, v in by_account.items() if v != 0}
+    if not by_account:
+        raise LedgerError("Bút toán không có số tiền nào.")
+    if sum(by_account.values()) != 0:
+        raise LedgerError("Bút toán không cân (tổng Nợ khác tổng Có).")
+
+    locked = {
+        a.id: a
+        for a in session.execute(
+            select(LedgerAccount)
+            .where(LedgerAccount.id.in_(sorted(by_account)))
+            .order_by(LedgerAccount.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalars()
+    }
+    for acc_id, delta in by_account.items():
+        acc = locked[acc_id]
+        new_balance = acc.balance_vnd + delta
+        if acc.kind in CREDIT_NORMAL:
+            if new_balance > 0:
+                raise LedgerError("Không thể ghi giảm khoản tiếp nhận quá số đã nhận.")
+        elif new_balance < 0:
+            raise InsufficientFunds(_shortfall_message(acc, acc.balance_vnd, -delta))
+
+    tx = LedgerTransaction(fund_id=fund_id, kind=kind, occurred_on=occurred_on, created_by_id=actor.user_id,
+                           memo=memo, source_type=source_type, source_id=str(source_id),
+                           idempotency_key=idempotency_key, reverses_id=reverses_id)
+    session.add(tx)
+    session.flush()
+    session.add_all(LedgerPosting(transaction_id=tx.id, account_id=a, amount_vnd=d) for a, d in by_account.items())
+    for acc_id, delta in by_account.items():
+        session.execute(
+            update(LedgerAccount).where(LedgerAccount.id == acc_id).values(balance_vnd=LedgerAccount.balance_vnd + delta)
+        )
+    session.flush()
+    for acc_id in by_account:
+        session.expire(locked[acc_id], ["balance_vnd"])
+    record(session, actor, f"ledger.{kind.value}", "ledger_transaction", tx.id,
+           new={"memo": memo, "postings": {locked[a].key: d for a, d in by_account.items()},
+                "source": f"{source_type}:{source_id}" if source_type else None, "reverses": reverses_id},
+           unit_id=audit_unit_id)
+    return tx
+
+
+def _shortfall_message(acc: LedgerAccount, balance: int, wanted: int) -> str:
+    what = {AccountKind.UNALLOCATED: "Quỹ chưa phân bổ", AccountKind.ALLOCATED: "Số đã phân bổ",
+            AccountKind.DISBURSED: "Số đã giải ngân", AccountKind.IN_KIND: "Hiện vật"}.get(acc.kind, "Tài khoản")
+    return (f"{what} ({acc.purpose.value}) chỉ còn {format_vnd(balance)}, không đủ {format_vnd(wanted)}. "
+            "Số dư có thể vừa thay đổi do thao tác khác; vui lòng tải lại và thử lại.")
+
+
+def record_receipt(session: Session, actor: Actor, *, fund_id: int, pool_unit_id: int | None, purpose: Purpose,
+                   amount_vnd: int, occurred_on: date, in_kind: bool = False, memo: str = "",
+                   source_type: str = "", source_id: object = "", idempotency_key: str | None = None) -> LedgerTransaction:
+    """Money (or goods) received into the pool of `pool_unit_id` and `purpose`."""
+    if amount_vnd <= 0:
+        raise LedgerError("Số tiền nhận phải lớn hơn 0.")
+    if in_kind:
+        asset, income, kind = AccountKind.IN_KIND, AccountKind.IN_KIND_DONATIONS, TransactionKind.IN_KIND_RECEIPT
+    else:
+        asset, income, kind = AccountKind.UNALLOCATED, AccountKind.DONATIONS, TransactionKind.RECEIPT
+    legs = [Leg(account(session, fund_id, pool_unit_id, asset, purpose), amount_vnd),
+            Leg(account(session, fund_id, pool_unit_id, income, purpose), -amount_vnd)]
+    return post(session, actor, fund_id=fund_id, kind=kind, legs=legs, occurred_on=occurred_on, memo=memo,
+                source_type=source_type, source_id=source_id, idempotency_key=idempotency_key,
+                audit_unit_id=pool_unit_id)
+
+
+def record_receipts_bulk(session: Session, actor: Actor, *, fund_id: int,
+                         items: Iterable[tuple[int | None, Purpose, int]], occurred_on: date, memo: str,
+                         source_type: str, source_id: object, idempotency_key: str | None = None) -> LedgerTransaction:
+    """Many receipts (pool unit, purpose, amount) as one transaction, e.g. a committed import batch."""
+    totals: dict[tuple[int | None, Purpose], int] = defaultdict(int)
+    for unit_id, purpose, amount in items:
+        if amount <= 0:
+            raise LedgerError("Số tiền nhận phải lớn hơn 0.")
+        totals[(unit_id, purpose)] += amount
+    legs: list[Leg] = []
+    for (unit_id, purpose), amount in totals.items():
+        legs.append(Leg(account(session, fund_id, unit_id, AccountKind.UNALLOCATED, purpose), amount))
+        legs.append(Leg(account(session, fund_id, unit_id, AccountKind.DONATIONS, purpose), -amount))
+    return post(session, actor, fund_id=fund_id, kind=TransactionKind.RECEIPT, legs=legs, occurred_on=occurred_on,
+                memo=memo, source_type=source_type, source_id=source_id, idempotency_key=idempotency_key)
+
+
+@dataclass(frozen=True)
+class PoolDraw:
+    """Money taken from one pool (unit or national, purpose) for an allocation."""
+
+    pool_unit_id: int | None
+    purpose: Purpose
+    amount_vnd: int
+
+
+def allocate(session: Session, actor: Actor, *, fund_id: int, target_unit_id: int, target_purpose: Purpose,
+             draws: Iterable[PoolDraw], occurred_on: date, memo: str = "", source_type: str = "",
+             source_id: object = "", idempotency_key: str | None = None) -> LedgerTransaction:
+    """Move received money from one or more pools to the allocated account of a unit."""
+    draws = list(draws)
+    if not draws or any(d.amount_vnd <= 0 for d in draws):
+        raise LedgerError("Số tiền phân bổ phải lớn hơn 0.")
+    total = sum(d.amount_vnd for d in draws)
+    legs = [Leg(account(session, fund_id, target_unit_id, AccountKind.ALLOCATED, target_purpose), total)]
+    legs += [Leg(account(session, fund_id, d.pool_unit_id, AccountKind.UNALLOCATED, d.purpose), -d.amount_vnd)
+             for d in draws]
+    return post(session, actor, fund_id=fund_id, kind=TransactionKind.ALLOCATION, legs=legs, occurred_on=occurred_on,
+                memo=memo, source_type=source_type, source_id=source_id, idempotency_key=idempotency_key,
+                audit_unit_id=target_unit_id)
+
+
+def allocate_many(session: Session, actor: Actor, *, fund_id: int,
+                  items: Iterable[tuple[int, Purpose, list[PoolDraw]]], occurred_on: date, memo: str,
+                  source_type: str, source_id: object, idempotency_key: str | None = None) -> LedgerTransaction:
+    """Several allocations (target unit, purpose, draws) posted atomically as one transaction."""
+    legs: list[Leg] = []
+    for target_unit_id, target_purpose, draws in items:
+        if not draws or any(d.amount_vnd <= 0 for d in draws):
+            raise LedgerError("Số tiền phân bổ phải lớn hơn 0.")
+        legs.append(Leg(account(session, fund_id, target_unit_id, AccountKind.ALLOCATED, target_purpose),
+                        sum(d.amount_vnd for d in draws)))
+        legs += [Leg(account(session, fund_id, d.pool_unit_id, AccountKind.UNALLOCATED, d.purpose), -d.amount_vnd)
+                 for d in draws]
+    return post(session, actor, fund_id=fund_id, kind=TransactionKind.ALLOCATION, legs=legs, occurred_on=occurred_on,
+                memo=memo, source_type=source_type, source_id=source_id, idempotency_key=idempotency_key)
+
+
+def disburse(session: Session, actor: Actor, *, fund_id: int, unit_id: int, purpose: Purpose, amount_vnd: int,
+             occurred_on: date, memo: str = "", source_type: str = "", source_id: object = "",
+             idempotency_key: str | None = None) -> LedgerTransaction:
+    """Pay out allocated money in a unit."""
+    if amount_vnd <= 0:
+        raise LedgerError("Số tiền giải ngân phải lớn hơn 0.")
+    legs = [Leg(account(session, fund_id, unit_id, AccountKind.DISBURSED, purpose), amount_vnd),
+            Leg(account(session, fund_id, unit_id, AccountKind.ALLOCATED, purpose), -amount_vnd)]
+    return post(session, actor, fund_id=fund_id, kind=TransactionKind.DISBURSEMENT, legs=legs,
+                occurred_on=occurred_on, memo=memo, source_type=source_type, source_id=source_id,
+                idempotency_key=idempotency_key, audit_unit_id=unit_id)
+
+
+def transfer(session: Session, actor: Actor, *, fund_id: int, from_unit_id: int | None, from_purpose: Purpose,
+             to_unit_id: int | None, to_purpose: Purpose, amount_vnd: int, occurred_on: date, memo: str = "",
+             source_type: str = "", source_id: object = "") -> LedgerTransaction:
+    """Pass unallocated money between pools (e.g. a province passing money down to a commune)."""
+    if amount_vnd <= 0:
+        raise LedgerError("Số tiền chuyển phải lớn hơn 0.")
+    legs = [Leg(account(session, fund_id, to_unit_id, AccountKind.UNALLOCATED, to_purpose), amount_vnd),
+            Leg(account(session, fund_id, from_unit_id, AccountKind.UNALLOCATED, from_purpose), -amount_vnd)]
+    return post(session, actor, fund_id=fund_id, kind=TransactionKind.TRANSFER, legs=legs, occurred_on=occurred_on,
+                memo=memo, source_type=source_type, source_id=source_id, audit_unit_id=from_unit_id)
+
+
+def reverse(session: Session, actor: Actor, transaction_id: int, *, reason: str, occurred_on: date,
+            source_type: str = "", source_id: object = "") -> LedgerTransaction:
+    """Undo a transaction with its mirror image. Refused if it was already reversed, or if the money
+    has moved on (e.g. a receipt whose money is already allocated)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise LedgerError("Phải ghi lý do khi đảo bút toán.")
+    original = session.get(LedgerTransaction, transaction_id)
+    if original is None:
+        raise LedgerError("Không tìm thấy bút toán.")
+    if original.kind == TransactionKind.REVERSAL:
+        raise LedgerError("Không đảo một bút toán đảo; hãy ghi bút toán mới.")
+    if session.execute(select(LedgerTransaction.id).where(LedgerTransaction.reverses_id == transaction_id)).first():
+        raise AlreadyReversed("Bút toán này đã được đảo trước đó.")
+    legs = [Leg(p.account, -p.amount_vnd) for p in original.postings]
+    return post(session, actor, fund_id=original.fund_id, kind=TransactionKind.REVERSAL, legs=legs,
+                occurred_on=occurred_on, memo=f"Đảo bút toán #{original.id}: {reason}",
+                source_type=source_type or original.source_type, source_id=source_id or original.source_id,
+                reverses_id=original.id)
+
+
+def is_reversed(session: Session, transaction_id: int) -> bool:
+    return session.execute(
+        select(LedgerTransaction.id).where(LedgerTransaction.reverses_id == transaction_id)
+    ).first() is not None
+
+
+@dataclass
+class Totals:
+    received_vnd: int = 0  # money received (net of reversals)
+    in_kind_vnd: int = 0
+    unallocated_vnd: int = 0
+    allocated_vnd: int = 0  # ever allocated, still allocated + already disbursed
+    disbursed_vnd: int = 0
+
+
+def totals(session: Session, fund_id: int, unit_ids: Iterable[int | None] | None = None) -> Totals:
+    """Derived balances for a set of units (None: everything). Allocated includes what was later disbursed."""
+    q = select(LedgerAccount.kind, func.sum(LedgerAccount.balance_vnd)).where(LedgerAccount.fund_id == fund_id)
+    if unit_ids is not None:
+        ids = list(unit_ids)
+        clauses = [LedgerAccount.unit_id.in_([i for i in ids if i is not None])]
+        if None in ids:
+            clauses.append(LedgerAccount.unit_id.is_(None))
+        from sqlalchemy import or_
+
+        q = q.where(or_(*clauses))
+    sums = dict(session.execute(q.group_by(LedgerAccount.kind)).all())
+    t = Totals(
+        received_vnd=-(sums.get(AccountKind.DONATIONS) or 0),
+        in_kind_vnd=sums.get(AccountKind.IN_KIND) or 0,
+        unallocated_vnd=sums.get(AccountKind.UNALLOCATED) or 0,
+        disbursed_vnd=sums.get(AccountKind.DISBURSED) or 0,
+    )
+    t.allocated_vnd = (sums.get(AccountKind.ALLOCATED) or 0) + t.disbursed_vnd
+    return t
+
+
+def pool_balances(session: Session, fund_id: int) -> list[LedgerAccount]:
+    """Every pool of received, unallocated money with a positive balance."""
+    return list(session.execute(
+        select(LedgerAccount).where(LedgerAccount.fund_id == fund_id, LedgerAccount.kind == AccountKind.UNALLOCATED,
+                                    LedgerAccount.balance_vnd > 0).order_by(LedgerAccount.id)
+    ).scalars())
+
+
+def verify_ledger(session: Session) -> list[str]:
+    """Check the books: each transaction balances, each cached balance equals its postings, no
+    debit-normal account is negative. Returns the problems found (empty when the books are right)."""
+    problems: list[str] = []
+    unbalanced = session.execute(
+        select(LedgerPosting.transaction_id, func.sum(LedgerPosting.amount_vnd))
+        .group_by(LedgerPosting.transaction_id).having(func.sum(LedgerPosting.amount_vnd) != 0)
+    ).all()
+    problems += [f"Bút toán #{tx} không cân: lệch {amount}" for tx, amount in unbalanced]
+    sums = dict(session.execute(
+        select(LedgerPosting.account_id, func.sum(LedgerPosting.amount_vnd)).group_by(LedgerPosting.account_id)
+    ).all())
+    for acc in session.execute(select(LedgerAccount)).scalars():
+        expected = sums.get(acc.id, 0) or 0
+        if acc.balance_vnd != expected:
+            problems.append(f"Tài khoản {acc.key}: số dư {acc.balance_vnd} khác tổng bút toán {expected}")
+        if acc.kind not in CREDIT_NORMAL and acc.balance_vnd < 0:
+            problems.append(f"Tài khoản {acc.key} âm: {acc.balance_vnd}")
+    return problems

@@ -1,0 +1,141 @@
+"""Configuration classes. Development is the default; production reads every secret from the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("CHUNGTAY_INSTANCE_DIR", BASE_DIR / "instance"))
+
+DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"  # noqa: S105 - refused in production
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+class Config:
+    APP_NAME = "Chung Tay"
+    SECRET_KEY = _env("SECRET_KEY", DEV_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'chungtay.sqlite3'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # uploads larger than this get a Vietnamese 413 page
+    UPLOAD_DIR = str(INSTANCE_DIR / "uploads")  # outside any static folder
+
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    LOGIN_MAX_FAILURES = 5  # then the account is locked for LOGIN_LOCK_MINUTES
+    LOGIN_LOCK_MINUTES = 15
+
+    CELERY: dict = {
+        "broker_url": _env("CELERY_BROKER_URL", "memory://"),
+        "result_backend": _env("CELERY_RESULT_BACKEND", "cache+memory://"),
+        "task_always_eager": True,
+        "task_eager_propagates": True,
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "timezone": "Asia/Ho_Chi_Minh",
+        "beat_schedule": {
+            "ledger-verify-nightly": {"task": "ledger.verify", "schedule": 24 * 3600},
+            "pledges-instalment-reminders": {"task": "pledges.send_instalment_reminders", "schedule": 24 * 3600},
+            "pledges-overdue-digest": {"task": "pledges.send_overdue_digest", "schedule": 7 * 24 * 3600},
+        },
+    }
+
+    MAIL_BACKEND = _env("MAIL_BACKEND", "console")  # console | smtp
+    MAIL_SERVER = _env("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(_env("MAIL_PORT", "25") or 25)
+    MAIL_USERNAME = _env("MAIL_USERNAME")
+    MAIL_PASSWORD = _env("MAIL_PASSWORD")
+    MAIL_USE_TLS = _env("MAIL_USE_TLS", "0") == "1"
+    MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "Chung Tay <khong-tra-loi@chungtay.local>")
+
+    # Payments: Stripe is optional per deployment (it may not serve organisations registered in Vietnam).
+    STRIPE_SECRET_KEY = _env("STRIPE_SECRET_KEY")
+    STRIPE_WEBHOOK_SECRET = _env("STRIPE_WEBHOOK_SECRET")
+    STRIPE_API_BASE = _env("STRIPE_API_BASE")  # tests point the real stripe library at a local fake
+    PAYMENT_GATEWAY = _env("PAYMENT_GATEWAY", "test")  # test | stripe | disabled
+
+    # Key material for encrypting beneficiaries' identifiers and signing certificates.
+    DATA_ENCRYPTION_KEY = _env("DATA_ENCRYPTION_KEY")
+    CERTIFICATE_SIGNING_KEY = _env("CERTIFICATE_SIGNING_KEY")
+
+    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    PREFERRED_URL_SCHEME = "http"
+    SECURITY_HSTS = False
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = True  # tests send real tokens; see tests/conftest.py
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    MAIL_BACKEND = "memory"
+    PAYMENT_GATEWAY = "test"
+    PASSWORD_HASH_FAST = True  # argon2 with small cost parameters, so the suite stays quick
+    CELERY = {**Config.CELERY, "broker_url": "memory://", "result_backend": "cache+memory://"}
+
+
+class ProductionConfig(Config):
+    PREFERRED_URL_SCHEME = "https"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    SECURITY_HSTS = True
+    MAIL_BACKEND = _env("MAIL_BACKEND", "smtp")
+    CELERY = {
+        **Config.CELERY,
+        "broker_url": _env("CELERY_BROKER_URL", _env("REDIS_URL")),
+        "result_backend": _env("CELERY_RESULT_BACKEND", _env("REDIS_URL")),
+        "task_always_eager": False,
+        "task_eager_propagates": False,
+    }
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", _env("REDIS_URL", "memory://"))
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to start production with a missing or development secret, or without a real database."""
+        problems = []
+        key = os.environ.get("SECRET_KEY", "")
+        if not key or key == DEV_SECRET_KEY or len(key) < 32:
+            problems.append("SECRET_KEY must be set in the environment (at least 32 characters, not the development default)")
+        if not os.environ.get("DATABASE_URL"):
+            problems.append("DATABASE_URL must point at PostgreSQL, e.g. postgresql+psycopg://user:pass@host/db")
+        if not (os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")):
+            problems.append("CELERY_BROKER_URL (or REDIS_URL) must point at Redis")
+        if not os.environ.get("DATA_ENCRYPTION_KEY"):
+            problems.append("DATA_ENCRYPTION_KEY must be set (Fernet key for beneficiaries' identifiers)")
+        if not os.environ.get("CERTIFICATE_SIGNING_KEY"):
+            problems.append("CERTIFICATE_SIGNING_KEY must be set (signs certificates)")
+        if problems:
+            raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

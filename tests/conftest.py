@@ -1,0 +1,189 @@
+"""Test harness.
+
+Backends: SQLite by default (each test gets a copy of a migrated template database), or PostgreSQL
+when TEST_DATABASE_URL is set (schema migrated once, tables truncated between tests). Tests marked
+`postgres` always need PostgreSQL: they use TEST_DATABASE_URL, else TEST_POSTGRES_URL (default
+postgresql+psycopg://postgres@127.0.0.1:5432/test), and skip with the reason when it cannot be reached.
+Reference data (Khánh Hòa's units, its legacy units and designations) is loaded once per run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.extensions import db
+
+os.environ.setdefault("CHUNGTAY_ENV", "testing")
+
+KHANH_HOA = 56
+REFERENCE_TABLES = {"admin_units", "legacy_units", "unit_lineage", "area_designations", "alembic_version"}
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+DESIGNATIONS_CSV = Path(__file__).resolve().parent.parent / "app" / "demo" / "data" / "khanh-hoa-designations.csv"
+
+
+def _pg_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    return url if url.startswith("postgresql") else os.environ.get("TEST_POSTGRES_URL", DEFAULT_PG_URL)
+
+
+def _pg_unreachable_reason(url: str) -> str | None:
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        return f"PostgreSQL not reachable at {url} ({type(exc).__name__}); start it or set TEST_POSTGRES_URL"
+    return None
+
+
+def _load_reference_data(app: Flask) -> None:
+    from app.units.services import import_designations_csv, import_units
+
+    with app.app_context():
+        import_units(db.session, [KHANH_HOA])
+        import_designations_csv(db.session, DESIGNATIONS_CSV.read_text(encoding="utf-8"))
+        db.session.commit()
+
+
+def _migrate_fresh(app: Flask) -> None:
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+
+
+def _truncate_all(app: Flask) -> None:
+    with app.app_context():
+        tables = [t.name for t in db.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
+        db.session.remove()
+        with db.engine.begin() as conn:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+
+
+class _Backend:
+    def __init__(self, kind: str, url: str, template: Path | None = None):
+        self.kind, self.url, self.template = kind, url, template
+        self.prepared = False
+
+
+@pytest.fixture(scope="session")
+def _sqlite_backend(tmp_path_factory: pytest.TempPathFactory) -> _Backend:
+    template = tmp_path_factory.mktemp("db") / "template.sqlite3"
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{template}")
+    _migrate_fresh(app)
+    _load_reference_data(app)
+    with app.app_context():
+        db.engine.dispose()
+    return _Backend("sqlite", "", template)
+
+
+@pytest.fixture(scope="session")
+def _pg_backend() -> _Backend:
+    url = _pg_url()
+    reason = _pg_unreachable_reason(url)
+    if reason:
+        pytest.skip(reason)
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+    _migrate_fresh(app)
+    _load_reference_data(app)
+    with app.app_context():
+        db.engine.dispose()
+    return _Backend("postgresql", url)
+
+
+def _make_app(backend: _Backend, tmp_path: Path, **overrides: object) -> Flask:
+    if backend.kind == "sqlite":
+        path = tmp_path / "test.sqlite3"
+        shutil.copyfile(backend.template, path)
+        uri = f"sqlite:///{path}"
+    else:
+        uri = backend.url
+    instance = tmp_path / "instance"
+    config = dict(SQLALCHEMY_DATABASE_URI=uri, UPLOAD_DIR=str(instance / "uploads"))
+    config.update(overrides)
+    app = create_app("testing", **config)
+    if backend.kind == "postgresql":
+        _truncate_all(app)
+    return app
+
+
+def _use_postgres(request: pytest.FixtureRequest) -> bool:
+    return request.node.get_closest_marker("postgres") is not None or os.environ.get(
+        "TEST_DATABASE_URL", "").startswith("postgresql")
+
+
+@pytest.fixture
+def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
+    backend_fixture = "_pg_backend" if _use_postgres(request) else "_sqlite_backend"
+    backend: _Backend = request.getfixturevalue(backend_fixture)
+    overrides = {}
+    marker = request.node.get_closest_marker("app_config")
+    if marker:
+        overrides.update(marker.kwargs)
+    flask_app = _make_app(backend, tmp_path, **overrides)
+    from app.core import mail
+
+    mail.OUTBOX.clear()
+    ctx = flask_app.app_context()
+    ctx.push()
+    try:
+        yield flask_app
+    finally:
+        db.session.remove()
+        ctx.pop()
+        with flask_app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def session(app: Flask):  # type: ignore[no-untyped-def]
+    """The app's SQLAlchemy session (commit or flush as a view or task would)."""
+    return db.session
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "app_config(**settings): override Flask config for this test")
+
+
+# ---------------------------------------------------------------- helpers used across tests
+CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    m = CSRF_RE.search(html)
+    assert m, "page has no CSRF token"
+    return m.group(1)
+
+
+def post_form(client: FlaskClient, url: str, data: dict | None = None, *, page: str | None = None, **kwargs):  # type: ignore[no-untyped-def]
+    """POST like a browser: fetch the page the form lives on, take its CSRF token, submit."""
+    html = client.get(page or url).get_data(as_text=True)
+    payload = dict(data or {})
+    payload.setdefault("csrf_token", csrf_from(html))
+    return client.post(url, data=payload, **kwargs)
+
+
+def login(client: FlaskClient, email: str, password: str = "Matkhau-2026"):  # type: ignore[no-untyped-def]
+    resp = post_form(client, "/dang-nhap", {"email": email, "password": password})
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+    return resp
