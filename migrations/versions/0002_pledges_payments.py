@@ -1,4 +1,4 @@
-"""pledges_payments (placeholder: the issue that owns it fills in upgrade/downgrade)
+"""pledges (placeholder: the issue that owns it fills in upgrade/downgrade)
 
 Revision ID: 0002_pledges_payments
 Revises: 0001_foundation

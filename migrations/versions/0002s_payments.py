@@ -1,0 +1,21 @@
+"""payments: card and bank statements (placeholder: the issue that owns it fills in upgrade/downgrade)
+
+Revision ID: 0002s_payments
+Revises: 0002_pledges_payments
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+
+revision = '0002s_payments'
+down_revision = '0002_pledges_payments'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
