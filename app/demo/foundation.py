@@ -20,6 +20,7 @@ from app.core.text import fold
 from app.donors.models import Donor, DonorKind, PublicDisplay
 from app.ledger.models import Purpose
 from app.ledger.services import main_fund
+from app.payments.models import OfficialBankAccount
 from app.units.models import AdminUnit, Hamlet, UnitLevel
 from app.units.services import import_designations_csv, import_units
 
@@ -75,6 +76,17 @@ def load(session: Session, ctx: dict) -> None:
     set_status(session, actor, campaign, CampaignStatus.ACTIVE)
     for code, goal in ((22714, 600_000_000), (22453, 900_000_000), (22720, 400_000_000), (22609, 500_000_000)):
         set_goal(session, actor, campaign, units[code].id, goal)
+    session.add_all([
+        OfficialBankAccount(unit_id=province.id, fund_id=fund.id, bank_bin="970436", bank_name="Vietcombank",
+                            account_number="0061001234567", branch="Chi nhánh Khánh Hòa",
+                            account_name="UY BAN MTTQ VIET NAM TINH KHANH HOA - QUY VI NGUOI NGHEO"),
+        OfficialBankAccount(unit_id=province.id, fund_id=fund.id, bank_bin="970405", bank_name="Agribank",
+                            account_number="4600201009876", branch="Chi nhánh Khánh Hòa",
+                            account_name="UY BAN MTTQ VIET NAM TINH KHANH HOA - QUY VI NGUOI NGHEO"),
+        OfficialBankAccount(unit_id=units[22714].id, fund_id=fund.id, bank_bin="970418", bank_name="BIDV",
+                            account_number="58010000123456", branch="Chi nhánh Cam Ranh",
+                            account_name="UY BAN MTTQ VIET NAM XA KHANH SON"),
+    ])
     users = {}
     for email, name, role, where, title in DEMO_USERS:
         unit_id = province.id if where == "province" else (units[where].id if where else None)
