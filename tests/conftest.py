@@ -75,6 +75,22 @@ def _truncate_all(app: Flask) -> None:
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
 
 
+class FreshRequestClient(FlaskClient):
+    """Test client whose every request starts with an empty `g`.
+
+    The `app` fixture keeps an app context pushed (so tests can use the session); Flask reuses it for
+    requests, which would let `g` (Flask-Login's user, Flask-WTF's CSRF token) leak between requests
+    in a way no real browser ever sees.
+    """
+
+    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        from flask import g, has_app_context
+
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 class _Backend:
     def __init__(self, kind: str, url: str, template: Path | None = None):
         self.kind, self.url, self.template = kind, url, template
@@ -136,6 +152,7 @@ def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
     if marker:
         overrides.update(marker.kwargs)
     flask_app = _make_app(backend, tmp_path, **overrides)
+    flask_app.test_client_class = FreshRequestClient
     from app.core import mail
 
     mail.OUTBOX.clear()
