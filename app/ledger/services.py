@@ -293,7 +293,11 @@ def reverse(session: Session, actor: Actor, transaction_id: int, *, reason: str,
     reason = (reason or "").strip()
     if not reason:
         raise LedgerError("Phải ghi lý do khi đảo bút toán.")
-    original = session.get(LedgerTransaction, transaction_id)
+    # Lock the original first: two concurrent reversals of it are serialised here, and the second then
+    # sees the first's reversal (a plain existence check before locking would let both through).
+    original = session.execute(
+        select(LedgerTransaction).where(LedgerTransaction.id == transaction_id).with_for_update()
+    ).scalar_one_or_none()
     if original is None:
         raise LedgerError("Không tìm thấy bút toán.")
     if original.kind == TransactionKind.REVERSAL:

@@ -117,3 +117,33 @@ def test_concurrent_receipt_numbers_are_unique_and_gap_free(app, session):
 
     numbers = sorted(int(n.split("-")[1]) for n in db.session.execute(select(Contribution.receipt_no)).scalars())
     assert numbers == list(range(1, 11))
+
+
+def test_an_allocation_reversed_twice_at_once_is_reversed_once_even_with_new_money(app, session):
+    kh = province(session)
+    campaign = make_campaign(session, kh)
+    receive(session, campaign, 50_000_000, receiving=kh)
+    tx = ledger.allocate(session, SYSTEM, fund_id=campaign.fund_id, target_unit_id=unit(session, KHANH_SON).id,
+                         target_purpose=Purpose.UNRESTRICTED,
+                         draws=[ledger.PoolDraw(kh.id, Purpose.UNRESTRICTED, 20_000_000)], occurred_on=date(2026, 11, 1))
+    # More money allocated to the same commune: a second reversal would not drive any balance negative,
+    # so only the lock on the original transaction can stop it.
+    ledger.allocate(session, SYSTEM, fund_id=campaign.fund_id, target_unit_id=unit(session, KHANH_SON).id,
+                    target_purpose=Purpose.UNRESTRICTED,
+                    draws=[ledger.PoolDraw(kh.id, Purpose.UNRESTRICTED, 25_000_000)], occurred_on=date(2026, 11, 1))
+    session.commit()
+    tx_id, fund_id = tx.id, campaign.fund_id
+    session.remove()
+    done: list[int] = []
+
+    def rev(i: int) -> None:
+        try:
+            ledger.reverse(db.session, SYSTEM, tx_id, reason="Trùng", occurred_on=date(2026, 11, 2))
+            done.append(i)
+        except ledger.AlreadyReversed:
+            pass
+
+    ok, refused, errors = _race(app, 6, rev)
+    assert errors == [] and len(done) == 1
+    assert ledger.totals(db.session, fund_id).allocated_vnd == 25_000_000
+    assert ledger.verify_ledger(db.session) == []
