@@ -1,0 +1,142 @@
+"""One command for every benchmark: runs bench/bench_*.py, each in its own process, and rewrites BENCHMARKS.md.
+
+    python -m bench.run --size small      # a couple of minutes
+    python -m bench.run --size national   # national scale on PostgreSQL (long)
+
+Each bench module prints one JSON object per benchmark on stdout with: name, figure, unit, baseline_name,
+baseline, ratio, target (text), and optionally rows, peak_rss_mb, note. The figure and its baseline are
+measured in the same run of the same process, so the ratio is meaningful on any machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/chungtay_bench"
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                          if line.startswith("MemTotal")))
+        mem = f"{mem_kb / 1024 / 1024:.0f} GiB"
+    except (OSError, StopIteration, ValueError):
+        mem = "?"
+    return f"{os.cpu_count()} cores ({cpu}), {mem} RAM, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def ensure_database(url: str) -> None:
+    """Create the benchmark database if missing (PostgreSQL only)."""
+    if not url.startswith("postgresql"):
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": target.database}).first():
+            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+
+
+def run_module(module: str, size: str, database_url: str, timeout: int) -> tuple[list[dict], float, str]:
+    cmd = [sys.executable, "-m", f"bench.{module}", "--size", size, "--database-url", database_url]
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        err += f"\n[timed out after {timeout} s]"
+    results = []
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                results.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    if proc.returncode != 0 and not results:
+        results.append({"name": module, "error": (err.strip().splitlines() or ["failed"])[-1][:300]})
+    return results, time.monotonic() - started, shlex.join(["python", "-m", f"bench.{module}", "--size", size])
+
+
+def fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}" if value < 1000 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return "" if value is None else str(value)
+
+
+def write_markdown(rows: list[tuple[str, dict, str]], size: str, command: str, path: Path) -> None:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Produced by `{command}` on {datetime.now(UTC).strftime('%d/%m/%Y %H:%M UTC')}.",
+        f"Machine: {machine()}.",
+        f"Size: **{size}**. Each figure is measured against its baseline in the same run; the ratio is "
+        "figure ÷ baseline (for times, baseline ÷ figure, so that higher is always better unless the row says).",
+        "",
+        "| benchmark | figure | baseline | ratio | target | peak RSS | command |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for module, r, cmd in rows:
+        if "error" in r:
+            lines.append(f"| {r['name']} | **failed**: {r['error']} | | | | | `{cmd}` |")
+            continue
+        figure = f"{fmt(r.get('figure'))} {r.get('unit', '')}".strip()
+        baseline = f"{fmt(r.get('baseline'))} ({r.get('baseline_name', '')})" if r.get("baseline") is not None else ""
+        ratio = f"{r['ratio']:.2f}×" if isinstance(r.get("ratio"), int | float) else fmt(r.get("ratio"))
+        rss = f"{fmt(r.get('peak_rss_mb'))} MB" if r.get("peak_rss_mb") is not None else ""
+        note = f" — {r['note']}" if r.get("note") else ""
+        lines.append(f"| {r.get('name', module)}{note} | {figure} | {baseline} | {ratio} | {r.get('target', '')} | "
+                     f"{rss} | `{cmd}` |")
+    lines.append("")
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=["small", "national"], default="small")
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
+    parser.add_argument("--only", action="append", default=[], help="run only these modules (bench_x)")
+    parser.add_argument("--timeout", type=int, default=3600)
+    parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
+    args = parser.parse_args(argv)
+    ensure_database(args.database_url)
+    modules = sorted(p.stem for p in (ROOT / "bench").glob("bench_*.py"))
+    if args.only:
+        modules = [m for m in modules if m in args.only]
+    rows = []
+    for module in modules:
+        print(f"== {module} ({args.size})", file=sys.stderr, flush=True)
+        results, seconds, cmd = run_module(module, args.size, args.database_url, args.timeout)
+        for r in results:
+            print(json.dumps(r, ensure_ascii=False), flush=True)
+            rows.append((module, r, cmd))
+        print(f"   {len(results)} result(s) in {seconds:.0f} s", file=sys.stderr, flush=True)
+    command = "python -m bench.run --size " + args.size + "".join(f" --only {m}" for m in args.only)
+    write_markdown(rows, args.size, command, Path(args.output))
+    return 0 if rows and all("error" not in r for _, r, _ in rows) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
