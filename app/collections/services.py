@@ -407,7 +407,7 @@ def check_file(session: Session, campaign: Campaign, commune: AdminUnit, kind: s
     first_seen: dict[tuple[str, int], int] = {}
     for r in checked:
         key = r.dup_key
-        if key is None:
+        if key is None or r.errors:  # a broken row is skipped, so it makes no later row a duplicate
             continue
         if key in recorded:
             r.errors.append(f"Trùng: hộ “{r.head_name}” ({r.hamlet.name}) đã được ghi nhận trong cuộc vận động "  # type: ignore[union-attr]
