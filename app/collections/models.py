@@ -123,12 +123,13 @@ class HouseholdRow(db.Model):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id"), nullable=False, unique=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), nullable=False)
-    commune_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id"), nullable=False, index=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id"), nullable=False)  # the dup index covers it
     hamlet_id: Mapped[int] = mapped_column(ForeignKey("hamlets.id"), nullable=False)
     head_name: Mapped[str] = mapped_column(String(255), nullable=False)
     name_key: Mapped[str] = mapped_column(String(255), nullable=False)
     collector_name: Mapped[str] = mapped_column(String(255), default="", nullable=False)
-    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("collection_import_batches.id"), index=True)
+    # No index: imports write hundreds of thousands of rows and nothing looks them up by batch here.
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("collection_import_batches.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
 
     hamlet: Mapped[Hamlet] = relationship()

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
@@ -30,6 +31,7 @@ from app.contributions.models import Channel, Contribution, ContributionStatus
 from app.contributions.services import (
     ContributionError,
     NewContribution,
+    bulk_insert,
     record_contributions,
     record_contributions_bulk,
     reverse_contribution,
@@ -179,8 +181,23 @@ def _amount(value: object) -> int:
     return parse_vnd(_text(value))
 
 
-def check_row(row_no: int, raw: RowInput, hamlets: dict[str, Hamlet]) -> CheckedRow:
+def _memo(memo: dict, field_name: str, value: object, compute: Callable[[object], object]) -> tuple[object, str | None]:
+    """(result, error message) of compute(value), remembered per distinct cell value: a file repeats the same
+    hamlets, amounts, dates and collectors thousands of times."""
+    key = (field_name, type(value), value)
+    hit = memo.get(key)
+    if hit is None:
+        try:
+            hit = (compute(value), None)
+        except (AmountError, CollectionError) as exc:
+            hit = (None, str(exc))
+        memo[key] = hit
+    return hit
+
+
+def check_row(row_no: int, raw: RowInput, hamlets: dict[str, Hamlet], memo: dict | None = None) -> CheckedRow:
     """Check one row against the commune's hamlets (folded name -> hamlet); every problem is listed."""
+    memo = {} if memo is None else memo
     out = CheckedRow(row_no=row_no)
     out.head_name = _text(raw.head_name)
     out.name_key = fold(out.head_name)
@@ -192,21 +209,24 @@ def check_row(row_no: int, raw: RowInput, hamlets: dict[str, Hamlet]) -> Checked
     if not hamlet_text:
         out.errors.append("Thôn/Tổ dân phố: chưa nhập.")
     else:
-        out.hamlet = hamlets.get(fold(hamlet_text))
+        out.hamlet = memo.get(("hamlet", hamlet_text)) or hamlets.get(fold(hamlet_text))
         if out.hamlet is None:
             out.errors.append(f"Thôn/Tổ dân phố: “{hamlet_text}” không có trong danh sách thôn của xã.")
-    out.in_kind = _text(raw.in_kind)
-    try:
-        out.amount_vnd = _amount(raw.amount)
-    except AmountError as exc:
-        if out.in_kind and not _text(raw.amount):
-            out.errors.append("Số tiền: hiện vật cần ghi giá trị ước tính (đồng).")
         else:
-            out.errors.append(str(exc))
-    try:
-        out.received_on = parse_date_vn(raw.date)
-    except CollectionError as exc:
-        out.errors.append(str(exc))
+            memo[("hamlet", hamlet_text)] = out.hamlet
+    out.in_kind = _text(raw.in_kind)
+    amount, error = _memo(memo, "amount", raw.amount, _amount)
+    if error is None:
+        out.amount_vnd = amount  # type: ignore[assignment]
+    elif out.in_kind and not _text(raw.amount):
+        out.errors.append("Số tiền: hiện vật cần ghi giá trị ước tính (đồng).")
+    else:
+        out.errors.append(error)
+    day, error = _memo(memo, "date", raw.date, parse_date_vn)
+    if error is None:
+        out.received_on = day  # type: ignore[assignment]
+    else:
+        out.errors.append(error)
     out.collector = _text(raw.collector)
     if len(out.collector) > 200:
         out.errors.append("Người thu: quá dài (tối đa 200 ký tự).")
@@ -394,11 +414,12 @@ def check_file(session: Session, campaign: Campaign, commune: AdminUnit, kind: s
     """Read and check every row: name, hamlet, amount, date, duplicates within the file and with recorded rows."""
     hamlets = {h.search_key: h for h in commune_hamlets(session, commune.id)}
     checked: list[CheckedRow] = []
+    memo: dict = {}
     for n, (row_no, raw) in enumerate(read_rows(kind, data), start=1):
         if n > MAX_ROWS:
             raise CollectionError(f"Tệp có quá nhiều dòng (tối đa {MAX_ROWS:,} dòng); hãy chia thành nhiều tệp."
                                   .replace(",", "."))
-        checked.append(check_row(row_no, raw, hamlets))
+        checked.append(check_row(row_no, raw, hamlets, memo))
         if on_progress is not None and n % 10_000 == 0:
             on_progress(0)
     if not checked:
@@ -470,19 +491,25 @@ def _progress_writer(session: Session, batch_id: int) -> Callable[[int], None] |
         return None
 
     def write(done: int) -> None:
-        with engine.begin() as conn:
-            conn.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(processed_rows=done))
+        # Best effort: never wait on a lock the import's own transaction may hold on the batch row.
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("SET LOCAL lock_timeout = '500ms'"))
+                conn.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(processed_rows=done))
+        except DBAPIError:
+            pass
 
     return write
 
 
-def commit_import(session: Session, actor: Actor, batch: ImportBatch) -> None:
+def commit_import(session: Session, actor: Actor, batch: ImportBatch, *, track_progress: bool = False) -> None:
     """Record all valid rows of the kept file at once (one ledger transaction), or nothing. The file is
-    checked again: rows recorded since the preview may have become duplicates."""
+    checked again: rows recorded since the preview may have become duplicates. track_progress (the
+    background task) writes the number of rows done on the batch row as it goes."""
     campaign = session.get(Campaign, batch.campaign_id)
     commune = session.get(AdminUnit, batch.commune_id)
     assert campaign is not None and commune is not None
-    progress = _progress_writer(session, batch.id)
+    progress = _progress_writer(session, batch.id) if track_progress else None
     data = Path(batch.stored_path).read_bytes()
     result = check_file(session, campaign, commune, batch.file_kind, data)
     if result.errors and not batch.skip_errors:
@@ -496,7 +523,7 @@ def commit_import(session: Session, actor: Actor, batch: ImportBatch) -> None:
     pairs = record_contributions_bulk(session, actor, campaign, items, batch_source=f"collections:{batch.id}",
                                       on_progress=progress)
     now = utcnow()
-    session.execute(insert(HouseholdRow.__table__), [
+    bulk_insert(session, HouseholdRow.__table__, [
         dict(contribution_id=cid, campaign_id=campaign.id, commune_id=commune.id, hamlet_id=r.hamlet.id,  # type: ignore[union-attr]
              head_name=r.head_name, name_key=r.name_key, collector_name=r.collector, import_batch_id=batch.id,
              created_at=now)

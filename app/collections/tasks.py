@@ -23,7 +23,7 @@ def commit_import_task(batch_id: int, user_id: int | None, actor_label: str = ""
         return "skipped"
     actor = Actor(user_id=user_id, label=actor_label or "celery")
     try:
-        commit_import(session, actor, batch)
+        commit_import(session, actor, batch, track_progress=True)
         session.commit()
     except CollectionError as exc:
         session.rollback()
