@@ -202,6 +202,42 @@ def reverse_contribution(session: Session, actor: Actor, contribution: Contribut
 BULK_CHUNK = 5_000
 
 
+def bulk_insert(session: Session, table, rows: list[dict]) -> list[int]:  # type: ignore[no-untyped-def]
+    """Insert many rows of a table with an integer `id` and return their ids in order, inside the session's
+    transaction. PostgreSQL: ids reserved from the table's sequence, rows sent with COPY (psycopg 3);
+    elsewhere: core INSERT … RETURNING executemany."""
+    if not rows:
+        return []
+    conn = session.connection()
+    if conn.dialect.name != "postgresql" or conn.dialect.driver != "psycopg":
+        from sqlalchemy import insert
+
+        return list(session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                                    rows).scalars())
+    import enum
+    import json
+
+    from sqlalchemy import text
+
+    ids = list(session.execute(text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+                               {"t": table.name, "n": len(rows)}).scalars())
+    columns = ["id", *rows[0].keys()]
+
+    def cell(value: object) -> object:
+        if isinstance(value, enum.Enum):
+            return value.value
+        if isinstance(value, dict | list):
+            return json.dumps(value, ensure_ascii=False)
+        return value
+
+    cursor = conn.connection.driver_connection.cursor()
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+        for row_id, row in zip(ids, rows, strict=True):
+            copy.write_row([row_id, *(cell(row[c]) for c in columns[1:])])
+    return ids
+
+
 def record_contributions_bulk(session: Session, actor: Actor, campaign: Campaign, items: list[NewContribution], *,
                               batch_source: str = "", on_progress=None) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
     """record_contributions for large import batches, with the same semantics (validation, idempotency keys,
@@ -241,8 +277,6 @@ def record_contributions_bulk(session: Session, actor: Actor, campaign: Campaign
         tx_id = ledger.record_receipts_bulk(session, actor, fund_id=campaign.fund_id, items=money,
                                             occurred_on=date.today(), memo=f"Tiếp nhận theo lô {batch_source}",
                                             source_type="batch", source_id=batch_source).id
-    from sqlalchemy import insert
-
     from app.audit.models import AuditEntry
     from app.audit.services import _jsonable
 
@@ -274,8 +308,7 @@ def record_contributions_bulk(session: Session, actor: Actor, campaign: Campaign
                 search_key=" ".join(filter(None, [fold(name), (item.pledge_reference or "").lower(),
                                                   (item.bank_txn_ref or "").lower(), no])),
             ))
-        ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                              rows).scalars().all()
+        ids = bulk_insert(session, table, rows)
         audit_rows = []
         for pos, cid, row in zip(range(start, start + len(rows)), ids, rows, strict=True):
             idx, item = fresh[pos]
@@ -290,7 +323,7 @@ def record_contributions_bulk(session: Session, actor: Actor, campaign: Campaign
                 new_values=_jsonable({"amount_vnd": row["amount_vnd"], "channel": row["channel"],
                                       "receipt_no": row["receipt_no"], "public_name": row["public_name"],
                                       "pledge_id": row["pledge_id"], "source": row["source"]})))
-        session.execute(insert(AuditEntry.__table__), audit_rows)
+        bulk_insert(session, AuditEntry.__table__, audit_rows)
         done += len(rows)
         if on_progress is not None:
             on_progress(done)
