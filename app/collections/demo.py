@@ -25,7 +25,7 @@ def load(session: Session, ctx: dict) -> None:
     user = ctx["users"].get("khanhson@khanhhoa.chungtay.vn")
     actor = Actor(user_id=user.id if user else None, label="demo")
     hamlets = [h.name for h in session.query(Hamlet).filter_by(commune_id=commune.id).order_by(Hamlet.id)]
-    rng = random.Random(22714)
+    rng = random.Random(22714)  # noqa: S311 - demo names, not security
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(svc.HEADERS)
