@@ -223,6 +223,14 @@
       }).catch(function () { say("Mất mạng: chưa hoàn tác được, hãy thử lại khi có mạng.", "err"); });
     });
 
+    // Alt+H (the button's access key, also handled here so it works the same in every browser).
+    document.addEventListener("keydown", function (e) {
+      if (e.altKey && !e.ctrlKey && !e.metaKey && e.code === "KeyH" && !undoBtn.hidden) {
+        e.preventDefault();
+        undoBtn.click();
+      }
+    });
+
     window.addEventListener("online", flush);
     window.addEventListener("offline", showQueue);
     window.setInterval(flush, 15000);
