@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -127,6 +128,19 @@ class CheckedRow:
         return (self.name_key, self.hamlet.id) if self.hamlet is not None and self.name_key else None
 
 
+_VN_MARKS = re.compile("[\u0300-\u034e\u0350-\u036f]")  # U+034F has combining class 0: fold() keeps it
+_SPACES = re.compile(r"\s+")
+
+
+def fold_name(text: str) -> str:
+    """fold() for the many household names of an import: the same result, faster for Vietnamese names
+    (their marks are all in U+0300–U+036F); anything else goes through fold() itself."""
+    stripped = _VN_MARKS.sub("", unicodedata.normalize("NFD", text)).replace("đ", "d").replace("Đ", "D")
+    if not stripped.isascii():
+        return fold(text)
+    return _SPACES.sub(" ", stripped.lower()).strip()
+
+
 def today_vn() -> date:
     return datetime.now(VN_TZ).date()
 
@@ -200,7 +214,7 @@ def check_row(row_no: int, raw: RowInput, hamlets: dict[str, Hamlet], memo: dict
     memo = {} if memo is None else memo
     out = CheckedRow(row_no=row_no)
     out.head_name = _text(raw.head_name)
-    out.name_key = fold(out.head_name)
+    out.name_key = fold_name(out.head_name)
     if not out.head_name:
         out.errors.append("Họ tên chủ hộ: chưa nhập.")
     elif len(out.head_name) > 200:
