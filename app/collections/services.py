@@ -476,9 +476,16 @@ def create_import(session: Session, actor: Actor, campaign: Campaign, commune: A
     return batch
 
 
+def _lock(session: Session, batch: ImportBatch) -> None:
+    """Re-read the batch under a row lock: a double click commits or undoes it once (PostgreSQL)."""
+    session.execute(select(ImportBatch).where(ImportBatch.id == batch.id).with_for_update()
+                    .execution_options(populate_existing=True))
+
+
 def request_commit(session: Session, actor: Actor, batch: ImportBatch, *, skip_errors: bool) -> bool:
     """Staff confirm a previewed batch. Returns True when it must run in the background (the caller commits,
     then queues the task); small batches are committed here at once."""
+    _lock(session, batch)
     if batch.status not in (BatchStatus.PREVIEWED, BatchStatus.FAILED):
         raise CollectionError(f"Lô này đang ở trạng thái “{batch.status_label}”; không thể ghi nhận lại.")
     if batch.error_rows and not skip_errors:
@@ -571,6 +578,7 @@ def mark_failed(session: Session, batch_id: int, message: str) -> None:
 def undo_import(session: Session, actor: Actor, batch: ImportBatch, reason: str) -> None:
     """Undo a committed import as a whole: one reversal of its ledger transaction (and one per in-kind row);
     the contributions stay, marked reversed."""
+    _lock(session, batch)
     if batch.status != BatchStatus.COMMITTED:
         raise CollectionError(f"Chỉ hủy được lô đã ghi nhận (lô này: “{batch.status_label}”).")
     reason = (nfc(reason) or "").strip() or "Hủy cả lô nhập từ tệp"
