@@ -248,7 +248,15 @@ def commit(batch_id: int):  # type: ignore[no-untyped-def]
     if background:
         from app.collections.tasks import commit_import_task
 
-        commit_import_task.delay(b.id, actor.user_id, actor.label)
+        try:
+            commit_import_task.delay(b.id, actor.user_id, actor.label)
+        except Exception:  # noqa: BLE001 - the broker is down: say so instead of leaving the batch queued
+            db.session.rollback()
+            svc.mark_failed(db.session, b.id, "Không gửi được việc ghi lô vào hàng đợi; chưa ghi nhận dòng nào. "
+                                              "Vui lòng thử lại sau ít phút.")
+            db.session.commit()
+            flash("Chưa ghi nhận được lô: hệ thống xử lý nền đang bận. Vui lòng thử lại.", "error")
+            return redirect(url_for("collections.batch", batch_id=b.id))
         flash("Đang ghi nhận lô trong nền; trang sẽ cập nhật tiến độ.", "info")
     else:
         flash(f"Đã ghi nhận {b.committed_rows} hộ, tổng {format_vnd(b.total_vnd)}.", "success")
