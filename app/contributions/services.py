@@ -78,11 +78,15 @@ def _public_name(item: NewContribution) -> tuple[str, bool]:
     return (name or ANONYMOUS_NAME), not name
 
 
-def _validate(session: Session, campaign: Campaign, item: NewContribution) -> None:
+def _validate_fields(item: NewContribution) -> None:
     if not isinstance(item.amount_vnd, int) or isinstance(item.amount_vnd, bool) or item.amount_vnd <= 0:
         raise ContributionError("Số tiền phải là số nguyên đồng lớn hơn 0.")
     if item.channel == Channel.IN_KIND and not (item.in_kind_description or "").strip():
         raise ContributionError("Hiện vật: cần mô tả hiện vật.")
+
+
+def _validate(session: Session, campaign: Campaign, item: NewContribution) -> None:
+    _validate_fields(item)
     for uid, what in ((item.receiving_unit_id, "Đơn vị tiếp nhận"), (item.earmark_unit_id, "Địa bàn chỉ định")):
         if uid is not None and session.get(AdminUnit, uid) is None:
             raise ContributionError(f"{what}: không tồn tại.")
@@ -254,13 +258,20 @@ def record_contributions_bulk(session: Session, actor: Actor, campaign: Campaign
             select(Contribution.idempotency_key, Contribution.id, Contribution.receipt_no)
             .where(Contribution.idempotency_key.in_(chunk)))})
     fresh: list[tuple[int, NewContribution]] = []
+    units_checked: set[tuple[int | None, int | None]] = set()
     for idx, item in enumerate(items):
         if item.idempotency_key and item.idempotency_key in existing:
             results[idx] = existing[item.idempotency_key]
+            continue
+        units = (item.receiving_unit_id, item.earmark_unit_id)
+        if units in units_checked:
+            _validate_fields(item)
         else:
             _validate(session, campaign, item)
-            fresh.append((idx, item))
+            units_checked.add(units)
+        fresh.append((idx, item))
     now = utcnow()
+    folded: dict[str, str] = {}  # an import repeats public names ("Hộ gia đình – Thôn 3")
     by_unit: dict[tuple[str, int], list[int]] = {}
     for pos, (_, item) in enumerate(fresh):
         received_at = item.received_at or now
@@ -278,7 +289,6 @@ def record_contributions_bulk(session: Session, actor: Actor, campaign: Campaign
                                             occurred_on=date.today(), memo=f"Tiếp nhận theo lô {batch_source}",
                                             source_type="batch", source_id=batch_source).id
     from app.audit.models import AuditEntry
-    from app.audit.services import _jsonable
 
     table = Contribution.__table__
     done = 0
@@ -305,7 +315,8 @@ def record_contributions_bulk(session: Session, actor: Actor, campaign: Campaign
                 ledger_transaction_id=None if item.channel == Channel.IN_KIND else tx_id,
                 reversal_transaction_id=None, note=nfc(item.note) or "", created_by_id=actor.user_id,
                 created_at=now,
-                search_key=" ".join(filter(None, [fold(name), (item.pledge_reference or "").lower(),
+                search_key=" ".join(filter(None, [folded.get(name) or folded.setdefault(name, fold(name)),
+                                                  (item.pledge_reference or "").lower(),
                                                   (item.bank_txn_ref or "").lower(), no])),
             ))
         ids = bulk_insert(session, table, rows)
@@ -320,9 +331,9 @@ def record_contributions_bulk(session: Session, actor: Actor, campaign: Campaign
                 at=now, user_id=actor.user_id, actor_label=actor.label[:255], ip_address=actor.ip,
                 action="contribution.record", entity_type="contribution", entity_id=str(cid),
                 unit_id=item.receiving_unit_id, old_values=None,
-                new_values=_jsonable({"amount_vnd": row["amount_vnd"], "channel": row["channel"],
-                                      "receipt_no": row["receipt_no"], "public_name": row["public_name"],
-                                      "pledge_id": row["pledge_id"], "source": row["source"]})))
+                new_values={"amount_vnd": row["amount_vnd"], "channel": row["channel"].value,
+                            "receipt_no": row["receipt_no"], "public_name": row["public_name"],
+                            "pledge_id": row["pledge_id"], "source": row["source"]}))
         bulk_insert(session, AuditEntry.__table__, audit_rows)
         done += len(rows)
         if on_progress is not None:
