@@ -261,19 +261,21 @@ def draw_certificate(c: Canvas, d: PrintData) -> None:
     rx = w - 215
     _centred(c, date_line(d.place, d.issued_on), rx, 200, FONT_ITALIC, 12, width=300)
     _centred(c, "TM. BAN THƯỜNG TRỰC", rx, 182, FONT_BOLD, 12)
-    title_lines = simpleSplit(t(d.signer_title.upper()), FONT_BOLD, 12, 300)[:2] if d.signer_title else []
+    title = t(d.signer_title.upper())
+    title_size = _fit_size(title, FONT_BOLD, 12, 330, minimum=10)
+    title_lines = simpleSplit(title, FONT_BOLD, title_size, 330)[:2] if title else []
     y = 166
-    c.setFont(FONT_BOLD, 12)
+    c.setFont(FONT_BOLD, title_size)
     for line in title_lines:
         c.drawCentredString(rx, y, line)
         y -= 15
     seal = _image_of(d.seal_png)
     signature = _image_of(d.signature_png)
     if seal is not None:
-        c.drawImage(seal, rx - 95, 58, width=92, height=92, mask="auto", preserveAspectRatio=True)
+        c.drawImage(seal, rx - 100, 70, width=86, height=86, mask="auto", preserveAspectRatio=True)
     if signature is not None:
-        c.drawImage(signature, rx - 50, 72, width=100, height=50, mask="auto", preserveAspectRatio=True)
-    _centred(c, d.signer_name, rx, 50, FONT_BOLD, 13.5, width=300)
+        c.drawImage(signature, rx - 45, 78, width=100, height=50, mask="auto", preserveAspectRatio=True)
+    _centred(c, d.signer_name, rx, 52, FONT_BOLD, 13.5, width=300)
 
 
 def _canvas(buf: io.BytesIO, title: str) -> Canvas:

@@ -79,10 +79,16 @@ def signer_for(session: Session, issuer: Issuer) -> tuple[str, str, IssuerProfil
     profile = session.execute(select(IssuerProfile).where(IssuerProfile.unit_key == issuer.unit_key)).scalar_one_or_none()
     if profile is not None and profile.signer_name:
         return profile.signer_name, profile.signer_title, profile
-    q = select(User).where(User.is_active_account.is_(True)).order_by(User.id)
-    q = q.where(User.role == Role.APPROVER, User.unit_id == issuer.unit_id) if issuer.unit_id else \
-        q.where(User.role == Role.CENTRAL_ADMIN)
-    user = session.execute(q).scalars().first()
+    # No profile yet: the unit's approver, else a staff member of the unit who has a title (commune committees
+    # often have no approver account), else a blank signature line under "Chủ tịch".
+    q = select(User).where(User.is_active_account.is_(True))
+    if issuer.unit_id:
+        q = q.where(User.unit_id == issuer.unit_id, User.role.in_([Role.APPROVER, Role.COMMUNE_STAFF]),
+                    User.title != "")
+    else:
+        q = q.where(User.role == Role.CENTRAL_ADMIN)
+    users = session.execute(q.order_by(User.id)).scalars().all()
+    user = next((u for u in users if u.role == Role.APPROVER), users[0] if users else None)
     if user is None:
         return "", "Chủ tịch", profile
     return user.full_name, user.title or "Chủ tịch", profile
