@@ -17,10 +17,9 @@ from datetime import date
 from functools import lru_cache
 
 import fontpkg
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
-from reportlab.lib.colors import HexColor, white
+from reportlab import rl_config
+from reportlab.graphics.barcode import qrencoder
+from reportlab.lib.colors import HexColor, black, white
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfbase import pdfmetrics
@@ -51,6 +50,9 @@ def register_fonts() -> None:
     with _font_lock:
         if _fonts_ready:
             return
+        # Binary (zlib) image streams instead of ASCII85 text: smaller files, and ReportLab's pure-Python
+        # ASCII85 encoder was a quarter of the time spent per certificate.
+        rl_config.useA85 = 0
         pdfmetrics.registerFont(TTFont(FONT, str(fontpkg.path("Be Vietnam Pro", 400))))
         pdfmetrics.registerFont(TTFont(FONT_BOLD, str(fontpkg.path("Be Vietnam Pro", 700))))
         pdfmetrics.registerFont(TTFont(FONT_ITALIC, str(fontpkg.path("Be Vietnam Pro", 400, "italic"))))
@@ -92,20 +94,28 @@ def date_line(place: str, day: date) -> str:
 
 
 @lru_cache(maxsize=32)
-def _image(digest: str, data: bytes) -> ImageReader:
-    return ImageReader(io.BytesIO(data))
+def _image(digest: str, data: bytes, max_px: int) -> ImageReader:
+    """An uploaded PNG scaled down to what prints sharply at its size (~200 dpi), decoded once per process."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as img:
+        img = img.convert("RGBA")
+        img.thumbnail((max_px, max_px))
+        return ImageReader(img.copy())
 
 
-def _image_of(data: bytes | None) -> ImageReader | None:
+def _image_of(data: bytes | None, max_px: int = 200) -> ImageReader | None:
     if not data:
         return None
-    return _image(hashlib.sha256(data).hexdigest(), data)
+    return _image(hashlib.sha256(data).hexdigest(), data, max_px)
 
 
 def _fit_size(text: str, font: str, size: float, width: float, minimum: float = 11) -> float:
-    while size > minimum and pdfmetrics.stringWidth(text, font, size) > width:
-        size -= 0.5
-    return size
+    """The largest size ≤ `size` (in half points, not below `minimum`) at which `text` fits in `width`."""
+    natural = pdfmetrics.stringWidth(text, font, size)
+    if natural <= width:
+        return size
+    return max(minimum, math.floor(size * width / natural * 2) / 2)
 
 
 def _centred(c: Canvas, text: str, x: float, y: float, font: str, size: float, color=INK,  # type: ignore[no-untyped-def]
@@ -132,12 +142,14 @@ def _wrapped(c: Canvas, text: str, x: float, y: float, font: str, size: float, w
 
 def _chunk_by_width(text: str, font: str, size: float, width: float) -> list[str]:
     """Break a long unbreakable string (an address) into lines no wider than `width`."""
-    lines, current = [], ""
+    widths = {ch: pdfmetrics.stringWidth(ch, font, size) for ch in set(text)}
+    lines, current, used = [], "", 0.0
     for ch in text:
-        if current and pdfmetrics.stringWidth(current + ch, font, size) > width:
+        if current and used + widths[ch] > width:
             lines.append(current)
-            current = ""
+            current, used = "", 0.0
         current += ch
+        used += widths[ch]
     return [*lines, current] if current else lines
 
 
@@ -179,14 +191,51 @@ def _emblem(c: Canvas, cx: float, cy: float, r: float) -> None:
     _star(c, cx, cy - r * 0.05, r * 0.62)
 
 
-def _qr(c: Canvas, value: str, x: float, y: float, size: float) -> None:
-    widget = QrCodeWidget(value, barLevel="M", barBorder=2)
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(widget)
+# The Reed-Solomon generator polynomial depends only on the number of error-correction codewords, yet the
+# encoder rebuilds it for every block of every code (a third of the encoding time): remember it.
+_rs_generator = qrencoder.QRUtil.getErrorCorrectPolynomial
+qrencoder.QRUtil.getErrorCorrectPolynomial = staticmethod(lru_cache(maxsize=64)(_rs_generator))
+
+
+def qr_matrix(value: str) -> list[list[bool]]:
+    """QR modules of `value` with ReportLab's encoder (the one QrCodeWidget uses), level M.
+
+    QrCodeWidget itself tries all eight mask patterns twice and draws every module as its own shape: about
+    0.5 s per certificate. Any mask pattern is valid QR (the choice only tunes contrast), so one fixed mask
+    is used and the dark runs of each row are drawn as a single path: a few milliseconds.
+    """
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(value)
+    code.version = code.calculate_version()
+    code.makeImpl(False, 2)
+    return code.modules
+
+
+def _qr(c: Canvas, value: str, x: float, y: float, size: float, quiet: int = 2) -> None:
+    modules = qr_matrix(value)
+    n = len(modules)
+    cell = size / (n + 2 * quiet)
     c.setFillColor(white)
     c.rect(x, y, size, size, stroke=0, fill=1)
-    renderPDF.draw(drawing, c, x, y)
+    # One module = one unit after the transform; each dark run of a row is one integer "re" operator.
+    ops = []
+    for r, row in enumerate(modules):
+        top = n - 1 - r
+        col = 0
+        while col < n:
+            if row[col]:
+                start = col
+                while col < n and row[col]:
+                    col += 1
+                ops.append(f"{start} {top} {col - start} 1 re")
+            else:
+                col += 1
+    c.saveState()
+    c.translate(x + quiet * cell, y + quiet * cell)
+    c.scale(cell, cell)
+    c.setFillColor(black)
+    c.addLiteral("\n".join(ops) + "\nf")
+    c.restoreState()
 
 
 def draw_certificate(c: Canvas, d: PrintData) -> None:

@@ -8,7 +8,13 @@ import pytest
 from sqlalchemy import func, select
 
 from app.certificates import services, tasks
-from app.certificates.models import BatchStatus, Certificate, CertificateKind, CommendationCandidate, IssuerLevel
+from app.certificates.models import (
+    BatchStatus,
+    Certificate,
+    CertificateKind,
+    CommendationCandidate,
+    IssuerLevel,
+)
 from app.core import mail
 from app.donors.models import DonorKind
 from tests.certificates.conftest import pdf_pages, pdf_text
