@@ -6,6 +6,7 @@ print its marks beside the letter). Text is drawn as text (not outlines), so it 
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import math
@@ -21,8 +22,9 @@ from reportlab import rl_config
 from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.colors import HexColor, black, white
 from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.boxstuff import aspectRatioFix
 from reportlab.lib.utils import ImageReader, simpleSplit
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
@@ -93,21 +95,60 @@ def date_line(place: str, day: date) -> str:
     return f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
 
 
+@dataclass(frozen=True)
+class _PdfImage:
+    """An uploaded PNG, scaled, decoded and zlib-compressed once per process as PDF image objects."""
+
+    name: str
+    image: pdfdoc.PDFImageXObject
+    smask: pdfdoc.PDFImageXObject | None
+    width: int
+    height: int
+
+
 @lru_cache(maxsize=32)
-def _image(digest: str, data: bytes, max_px: int) -> ImageReader:
-    """An uploaded PNG scaled down to what prints sharply at its size (~200 dpi), decoded once per process."""
+def _pdf_image(digest: str, data: bytes, max_px: int) -> _PdfImage:
     from PIL import Image
 
     with Image.open(io.BytesIO(data)) as img:
         img = img.convert("RGBA")
-        img.thumbnail((max_px, max_px))
-        return ImageReader(img.copy())
+        img.thumbnail((max_px, max_px))  # ~200 dpi at the printed size: sharp, and small to embed
+        reader = ImageReader(img.copy())
+    name = f"ct{digest[:24]}"
+    image = pdfdoc.PDFImageXObject(name, reader, mask="auto")
+    image.name = name
+    smask = getattr(image, "_smask", None)
+    if smask is not None:
+        del image._smask
+    return _PdfImage(name, image, smask, image.width, image.height)
 
 
-def _image_of(data: bytes | None, max_px: int = 200) -> ImageReader | None:
+def _image_of(data: bytes | None, max_px: int = 200) -> _PdfImage | None:
     if not data:
         return None
-    return _image(hashlib.sha256(data).hexdigest(), data, max_px)
+    return _pdf_image(hashlib.sha256(data).hexdigest(), data, max_px)
+
+
+def _draw_image(c: Canvas, img: _PdfImage, x: float, y: float, width: float, height: float) -> None:
+    """Canvas.drawImage, minus decoding and compressing the same seal for every certificate: the prepared
+    objects are copied into this document (a fresh copy, as ReportLab names each object per document)."""
+    doc = c._doc
+    reg = doc.getXObjectName(img.name)
+    if reg not in doc.idToObject:
+        image = copy.copy(img.image)
+        doc.Reference(image, reg)
+        doc.addForm(img.name, image)
+        if img.smask is not None:
+            smask = copy.copy(img.smask)
+            image.smask = doc.Reference(smask, doc.getXObjectName(smask.name))
+    x, y, width, height, _scaled = aspectRatioFix(True, "c", x, y, width, height, img.width, img.height, False)
+    c.saveState()
+    c.translate(x, y)
+    c.scale(width, height)
+    c.addLiteral(f"/{reg} Do")
+    c.restoreState()
+    c._formsinuse.append(img.name)
+    c._currentPageHasImages = 1
 
 
 def _fit_size(text: str, font: str, size: float, width: float, minimum: float = 11) -> float:
@@ -321,9 +362,9 @@ def draw_certificate(c: Canvas, d: PrintData) -> None:
     seal = _image_of(d.seal_png)
     signature = _image_of(d.signature_png)
     if seal is not None:
-        c.drawImage(seal, rx - 100, 70, width=86, height=86, mask="auto", preserveAspectRatio=True)
+        _draw_image(c, seal, rx - 100, 70, 86, 86)
     if signature is not None:
-        c.drawImage(signature, rx - 45, 78, width=100, height=50, mask="auto", preserveAspectRatio=True)
+        _draw_image(c, signature, rx - 45, 78, 100, 50)
     _centred(c, d.signer_name, rx, 52, FONT_BOLD, 13.5, width=300)
 
 
