@@ -20,9 +20,9 @@ from functools import lru_cache
 import fontpkg
 from reportlab import rl_config
 from reportlab.graphics.barcode import qrencoder
+from reportlab.lib.boxstuff import aspectRatioFix
 from reportlab.lib.colors import HexColor, black, white
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.boxstuff import aspectRatioFix
 from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
