@@ -217,21 +217,20 @@ def bench_verify(app, codes: list[str], n: int) -> None:  # type: ignore[no-unty
     rng = random.Random(SEED)
     sample = [rng.choice(codes) for _ in range(n)]
     with app.app_context():
-        certs = [db.session.get(Certificate, signing.parse_code(c)[0]) for c in sample[:50]]
-        pairs = [(c, signing.parse_code(c.code)[1]) for c in certs]
-        t0 = time.perf_counter()
-        for i in range(n):
-            cert, sig = pairs[i % len(pairs)]
-            assert signing.signature_valid(cert, sig)
-        bare = n / (time.perf_counter() - t0)
+        ids = [signing.parse_code(c)[0] for c in sample]
         db.session.expunge_all()
+        t0 = time.perf_counter()
+        for cid in ids:
+            assert db.session.get(Certificate, cid) is not None
+            db.session.expunge_all()  # a fresh lookup each time, as each page view would do
+        lookup = n / (time.perf_counter() - t0)
         t0 = time.perf_counter()
         for code in sample:
             assert services.verify_code(db.session, code).valid
-            db.session.expunge_all()  # a fresh lookup each time, as each page view would do
+            db.session.expunge_all()
         full = n / (time.perf_counter() - t0)
-    emit("certificates.verify_code", full, "verifications/s", "bare Ed25519 verify of canonical data (per s)",
-         bare, 0.1, n)
+    emit("certificates.verify_code", full, "verifications/s",
+         "primary-key lookup of the same certificates, no signature check (per s)", lookup, 0.5, n)
 
 
 def main() -> None:

@@ -275,31 +275,36 @@ def verification_url(cert: Certificate) -> str:
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/xac-minh/" + cert.code
 
 
-def print_data(session: Session, cert: Certificate, profile: IssuerProfile | None = None,
-               profile_loaded: bool = False) -> PrintData:
-    if not profile_loaded:
-        key = str(cert.issuer_unit_id) if cert.issuer_unit_id else "national"
-        profile = session.execute(select(IssuerProfile).where(IssuerProfile.unit_key == key)).scalar_one_or_none()
+def issuer_images(session: Session, issuer_unit_id: int | None) -> tuple[bytes | None, bytes | None]:
+    """(seal, signature) PNGs of an issuing committee, if uploaded."""
+    key = str(issuer_unit_id) if issuer_unit_id else "national"
+    row = session.execute(select(IssuerProfile.seal_png, IssuerProfile.signature_png)
+                          .where(IssuerProfile.unit_key == key)).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def print_data(session: Session, cert: Certificate,
+               images: tuple[bytes | None, bytes | None] | None = None) -> PrintData:
+    seal, signature = images if images is not None else issuer_images(session, cert.issuer_unit_id)
     return PrintData(kind=str(cert.kind), issuer_name=cert.issuer_name, recipient_name=cert.recipient_name,
                      amount_vnd=cert.amount_vnd, place=cert.place, issued_on=cert.issued_on, serial=cert.serial,
                      verify_url=verification_url(cert), purpose_text=cert.purpose_text,
                      campaign_name=cert.campaign_name, achievement=cert.achievement, decision_no=cert.decision_no,
                      decision_date=cert.decision_date, signer_name=cert.signer_name, signer_title=cert.signer_title,
-                     seal_png=profile.seal_png if profile else None,
-                     signature_png=profile.signature_png if profile else None)
+                     seal_png=seal, signature_png=signature)
 
 
-def certificate_pdf(session: Session, cert: Certificate) -> bytes:
-    return render_pdf(print_data(session, cert))
+def certificate_pdf(session: Session, cert: Certificate,
+                    images: tuple[bytes | None, bytes | None] | None = None) -> bytes:
+    return render_pdf(print_data(session, cert, images))
 
 
 def batch_pdf(session: Session, batch: CertificateBatch) -> bytes:
     """Every certificate of a batch in one PDF, in candidate order (for the ceremony)."""
-    key = str(batch.issuer_unit_id) if batch.issuer_unit_id else "national"
-    profile = session.execute(select(IssuerProfile).where(IssuerProfile.unit_key == key)).scalar_one_or_none()
+    images = issuer_images(session, batch.issuer_unit_id)
     certs = session.execute(select(Certificate).where(Certificate.batch_id == batch.id)
                             .order_by(Certificate.id)).scalars()
-    return render_many((print_data(session, c, profile, True) for c in certs),
+    return render_many((print_data(session, c, images) for c in certs),
                        f"{batch.title or 'Đợt khen thưởng'} – {batch.decision_no}")
 
 
@@ -571,7 +576,8 @@ KIND_SUBJECT = {CertificateKind.ACKNOWLEDGEMENT: "Thư cảm ơn", CertificateKi
                 CertificateKind.BANG_KHEN: "Bằng khen"}
 
 
-def mail_certificate(session: Session, cert: Certificate) -> bool:
+def mail_certificate(session: Session, cert: Certificate,
+                     images: tuple[bytes | None, bytes | None] | None = None) -> bool:
     """E-mail the PDF to the donor (if the donor has an address and it was not sent before); marks emailed_at.
     The caller commits right after, so a retried task does not send it again."""
     from app.core.mail import Attachment, Mail, send_mail
@@ -586,7 +592,7 @@ def mail_certificate(session: Session, cert: Certificate) -> bool:
             f"Bản PDF được đính kèm. Mọi người có thể xác minh giấy này tại:\n{verification_url(cert)}\n\n"
             "Trân trọng cảm ơn tấm lòng của Quý vị đối với người nghèo.\n")
     send_mail(Mail(to=[cert.donor.email], subject=f"{what} – {cert.issuer_name}", body=body,
-                   attachments=[Attachment(filename_for(cert), certificate_pdf(session, cert))]))
+                   attachments=[Attachment(filename_for(cert), certificate_pdf(session, cert, images))]))
     cert.emailed_at = utcnow()
     session.flush()
     return True

@@ -10,6 +10,7 @@ import logging
 
 from celery import shared_task
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.certificates import services
 from app.certificates.models import BatchStatus, Certificate, CertificateBatch
@@ -22,13 +23,18 @@ SYSTEM = Actor.system("certificates")
 
 
 def _mail_and_commit(cert_ids: list[int]) -> int:
+    """E-mail each certificate and commit after each one, so a retry never mails the same certificate twice."""
     sent = 0
+    images: dict[int | None, tuple[bytes | None, bytes | None]] = {}
     for cid in cert_ids:
-        cert = db.session.get(Certificate, cid)
+        cert = db.session.execute(select(Certificate).options(joinedload(Certificate.donor))
+                                  .where(Certificate.id == cid)).scalar_one_or_none()
         if cert is None:
             continue
+        if cert.issuer_unit_id not in images:
+            images[cert.issuer_unit_id] = services.issuer_images(db.session, cert.issuer_unit_id)
         try:
-            if services.mail_certificate(db.session, cert):
+            if services.mail_certificate(db.session, cert, images[cert.issuer_unit_id]):
                 sent += 1
             db.session.commit()
         except Exception:  # a mail server hiccup must not undo issuance; the sweep of unsent mail retries later
