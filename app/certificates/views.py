@@ -30,12 +30,13 @@ from app.core.money import AmountError, parse_vnd
 from app.core.text import fold
 from app.core.uploads import UploadError, read_upload
 from app.donors.models import DONOR_KIND_LABELS, DonorKind
-from app.extensions import db
+from app.extensions import db, limiter
 
 bp = Blueprint("certificates", __name__)
 
 PAGE_SIZE = 50
 MAX_IMAGE_BYTES = 1024 * 1024
+VERIFY_RATE_LIMIT = "120 per minute"  # a public page that reads the database: enough for people, not for scrapers
 CODE_IN_TEXT = re.compile(r"(?:/xac-minh/)?([A-Za-z0-9_-]{40,120})\s*$")
 
 
@@ -61,6 +62,7 @@ def verify_form():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/xac-minh/<path:code>")
+@limiter.limit(VERIFY_RATE_LIMIT)
 def verify(code: str):  # type: ignore[no-untyped-def]
     result = services.verify_code(db.session, code)
     if not result.valid:
