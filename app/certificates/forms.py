@@ -8,10 +8,20 @@ from app.certificates.models import CertificateKind, IssuerLevel
 from app.core.forms import BaseForm
 from app.donors.models import DONOR_KIND_LABELS
 
-KIND_CHOICES = [(CertificateKind.GIAY_KHEN.value, "Giấy khen"), (CertificateKind.BANG_KHEN.value, "Bằng khen")]
-LEVEL_CHOICES = [(IssuerLevel.COMMUNE.value, "Ủy ban MTTQ xã/phường"),
-                 (IssuerLevel.PROVINCE.value, "Ủy ban MTTQ tỉnh/thành phố"),
-                 (IssuerLevel.CENTRAL.value, "Ủy ban Trung ương MTTQ Việt Nam")]
+try:  # WTForms ≥ 3.3 deprecates (value, label) tuples
+    from wtforms.fields.choices import SelectChoice
+
+    def _choices(pairs: list[tuple[str, str]]) -> list:
+        return [SelectChoice(value, label) for value, label in pairs]
+except ImportError:  # pragma: no cover - older WTForms
+    def _choices(pairs: list[tuple[str, str]]) -> list:
+        return pairs
+
+
+KIND_CHOICES = _choices([(CertificateKind.GIAY_KHEN.value, "Giấy khen"), (CertificateKind.BANG_KHEN.value, "Bằng khen")])
+LEVEL_CHOICES = _choices([(IssuerLevel.COMMUNE.value, "Ủy ban MTTQ xã/phường"),
+                          (IssuerLevel.PROVINCE.value, "Ủy ban MTTQ tỉnh/thành phố"),
+                          (IssuerLevel.CENTRAL.value, "Ủy ban Trung ương MTTQ Việt Nam")])
 
 
 class VerifyForm(BaseForm):
@@ -22,7 +32,7 @@ class VerifyForm(BaseForm):
 
 
 class RuleForm(BaseForm):
-    donor_kind = SelectField("Đối tượng", choices=[(k.value, v) for k, v in DONOR_KIND_LABELS.items()])
+    donor_kind = SelectField("Đối tượng", choices=_choices([(k.value, v) for k, v in DONOR_KIND_LABELS.items()]))
     min_total = StringField("Tổng ủng hộ tối thiểu trong cuộc vận động (đồng)",
                             validators=[DataRequired("Vui lòng nhập mức tối thiểu."), Length(max=30)])
     kind = SelectField("Hình thức khen thưởng", choices=KIND_CHOICES)
