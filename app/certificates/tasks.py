@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from app.certificates import services
 from app.certificates.models import BatchStatus, Certificate, CertificateBatch
 from app.core.actor import Actor
+from app.donors.models import Donor
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -77,8 +78,9 @@ def sweep_acknowledgements(limit: int = 2000) -> dict:
             issued.append(cert.id)
         db.session.commit()
     unsent = db.session.execute(
-        select(Certificate.id).where(Certificate.emailed_at.is_(None), Certificate.batch_id.is_(None),
-                                     Certificate.donor_id.is_not(None)).order_by(Certificate.id).limit(limit)).scalars().all()
+        select(Certificate.id).join(Donor, Donor.id == Certificate.donor_id)
+        .where(Certificate.emailed_at.is_(None), Certificate.batch_id.is_(None), Donor.email.is_not(None),
+               Donor.email != "").order_by(Certificate.id).limit(limit)).scalars().all()
     sent = _mail_and_commit(list(unsent))
     return {"issued": len(issued), "mailed": sent}
 

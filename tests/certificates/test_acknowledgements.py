@@ -13,7 +13,7 @@ from app.contributions.services import reverse_contribution
 from app.core import mail
 from app.pledges.services import record_pledge_payment
 from tests.certificates.conftest import KH_ISSUER, pdf_text
-from tests.factories import SYSTEM
+from tests.factories import SYSTEM, make_donor
 
 
 def _letters(session) -> list[Certificate]:  # type: ignore[no-untyped-def]
@@ -126,4 +126,14 @@ def test_sweep_catches_what_no_payment_path_enqueued(world, session):
     assert result == {"issued": 2, "mailed": 2}
     assert {(c.contribution_id, c.pledge_id) for c in _letters(session)} == {(gift.id, None), (None, pledge.id)}
     assert services.unacknowledged(session) == ([], [])
+    assert tasks.sweep_acknowledgements.delay().get() == {"issued": 0, "mailed": 0}
+
+
+def test_sweep_mails_letters_whose_mail_never_went_out(world, session):
+    no_email = make_donor(session, "Bà Nguyễn Thị Hồng")
+    for donor in (world.donor, no_email):
+        services.acknowledge_contribution(session, SYSTEM, world.receive(2_000_000, donor=donor).id)
+    session.commit()  # issued by a path that did not mail (or whose mail server was down)
+    assert tasks.sweep_acknowledgements.delay().get() == {"issued": 0, "mailed": 1}
+    assert [m["To"] for m in mail.OUTBOX] == ["ketoan@yensao.example.vn"]
     assert tasks.sweep_acknowledgements.delay().get() == {"issued": 0, "mailed": 0}
