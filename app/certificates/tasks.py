@@ -10,6 +10,7 @@ import logging
 
 from celery import shared_task
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
 from app.certificates import services
@@ -103,12 +104,19 @@ def issue_batch(batch_id: int) -> int:
     return len(chunks)
 
 
-@shared_task(name="certificates.issue_chunk", acks_late=True, reject_on_worker_lost=True)
+# A chunk re-delivered while its first delivery still runs collides on the (batch, donor) constraint; its
+# transaction rolls back whole and the retry finds the chunk done.
+@shared_task(name="certificates.issue_chunk", acks_late=True, reject_on_worker_lost=True,
+             autoretry_for=(IntegrityError, OperationalError), retry_backoff=True, max_retries=5)
 def issue_chunk(batch_id: int, candidate_ids: list[int]) -> int:
     """Issue one chunk in one transaction, commit, then e-mail each certificate and update the progress."""
-    created = services.issue_chunk(db.session, SYSTEM, batch_id, candidate_ids)
-    services.refresh_progress(db.session, batch_id)
-    db.session.commit()
+    try:
+        created = services.issue_chunk(db.session, SYSTEM, batch_id, candidate_ids)
+        services.refresh_progress(db.session, batch_id)
+        db.session.commit()
+    except (IntegrityError, OperationalError):
+        db.session.rollback()
+        raise
     # Mail also what an earlier, interrupted run of this chunk issued but did not send.
     to_mail = db.session.execute(select(Certificate.id).join(
         services.CommendationCandidate, (services.CommendationCandidate.batch_id == Certificate.batch_id)
