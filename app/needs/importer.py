@@ -8,6 +8,7 @@ import io
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
 from app.campaigns.models import Campaign
@@ -93,7 +94,7 @@ def template_xlsx() -> bytes:
     ws.append([h for _, h, _ in COLUMNS])
     ws.append([e for _, _, e in COLUMNS])
     for cell in ws[1]:
-        cell.font = cell.font.copy(bold=True)
+        cell.font = Font(bold=True)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

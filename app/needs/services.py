@@ -402,7 +402,10 @@ def record_need_funding(session: Session, actor: Actor, need: HouseholdNeed | in
     """Record money allocated to a need (called by app.matching when an approved proposal posts its ledger
     allocation, in the same transaction). The need must be approved and the amount within what is still
     requested; draws must add up to the amount. A need whose request is then fully covered becomes funded.
-    Bumps the need's version (a proposal computed before this sees the change)."""
+    Bumps the need's version (a proposal computed before this sees the change).
+
+    The ledger allocation must target unit need.commune_id with purpose need.purpose (that is the ALLOCATED
+    account disburse_need() later pays out from); draws may come from pools of need.purpose or UNRESTRICTED."""
     need = _lock_need(session, need if isinstance(need, int) else need.id)
     if need.status not in MATCHABLE_STATUSES:
         raise NeedError(f"Hộ #{need.id} không ở trạng thái chờ bố trí kinh phí (đang “{need.status_label}”).")

@@ -78,8 +78,8 @@ def add_need(session, w: World, commune: AdminUnit | None = None, **kw) -> House
     return need
 
 
-def approve(session, w: World, need: HouseholdNeed) -> HouseholdNeed:  # type: ignore[no-untyped-def]
-    services.approve_need(session, actor_of(w.province_staff), w.province_staff, need.id)
+def approve(session, w: World, need: HouseholdNeed, on: date | None = None) -> HouseholdNeed:  # type: ignore[no-untyped-def]
+    services.approve_need(session, actor_of(w.province_staff), w.province_staff, need.id, on=on)
     session.commit()
     return need
 
