@@ -148,5 +148,54 @@ def load(session: Session, ctx: dict) -> None:
                 if target == NeedStatus.HANDED_OVER:
                     services.advance_stage(session, system, need.id, NeedStatus.HANDED_OVER,
                                            completed + timedelta(days=5))
+    _demo_photos(session, [(n, t) for n, t, _, _ in needs])
     session.flush()
     ctx["needs"] = [n for n, _, _, _ in needs]
+
+
+class _Upload:
+    """A minimal stand-in for an uploaded file (what Werkzeug's FileStorage offers read_upload)."""
+
+    def __init__(self, data: bytes, filename: str) -> None:
+        import io
+
+        self.stream, self.filename = io.BytesIO(data), filename
+
+
+def _house_png(stage: NeedStatus, seed: int) -> bytes:
+    """A simple drawing of the house at its stage (demo only: no faces, no house numbers)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (480, 320), (198, 226, 245))
+    d = ImageDraw.Draw(img)
+    d.rectangle((0, 250, 480, 320), fill=(120, 160, 90))
+    if stage == NeedStatus.STARTED:
+        d.rectangle((120, 220, 360, 250), fill=(150, 150, 150))  # foundation
+        for x in range(130, 360, 45):
+            d.rectangle((x, 130, x + 12, 220), fill=(170, 170, 170))  # columns
+    else:
+        wall = (230, 200 - seed % 3 * 15, 150)
+        d.rectangle((120, 150, 360, 250), fill=wall)
+        d.polygon([(100, 150), (240, 70), (380, 150)], fill=(178, 34, 34))
+        d.rectangle((220, 190, 260, 250), fill=(110, 70, 40))
+        d.rectangle((150, 170, 190, 205), fill=(240, 240, 255))
+        d.rectangle((290, 170, 330, 205), fill=(240, 240, 255))
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _demo_photos(session: Session, needs: list) -> None:
+    system = Actor.system("demo")
+    captions = {NeedStatus.STARTED: "Đổ móng, dựng cột", NeedStatus.COMPLETED: "Nhà đã hoàn thành",
+                NeedStatus.HANDED_OVER: "Lễ bàn giao nhà Đại đoàn kết"}
+    for i, (need, target) in enumerate(needs):
+        if target not in captions:
+            continue
+        stages = [NeedStatus.STARTED] + ([target] if target != NeedStatus.STARTED else [])
+        for stage in stages:
+            services.add_photo(session, system, need, _Upload(_house_png(stage, i), "anh.png"), stage=stage,
+                               caption=captions[stage], taken_on=getattr(need, services.STAGE_DATE[stage]),
+                               publishable=stage != NeedStatus.STARTED or i % 2 == 0)

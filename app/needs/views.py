@@ -220,6 +220,9 @@ def new_need():  # type: ignore[no-untyped-def]
 @staff_required(*ENTRY_ROLES)
 def edit_need(need_id: int):  # type: ignore[no-untyped-def]
     need = _need_or_404(need_id)
+    if need.status not in services.EDITABLE_STATUSES:
+        flash(f"Không sửa được: hộ đang ở trạng thái “{need.status_label}” (đã được bố trí kinh phí).", "warning")
+        return redirect(url_for("needs.detail", need_id=need.id))
     form = NeedForm()
     _setup_need_form(form)
     if request.method == "GET":

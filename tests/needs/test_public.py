@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.needs.demo import DEMO_HEAD_NAMES, DEMO_IDENTIFIERS
-from app.needs.models import HouseholdNeed, NeedStatus
+from app.needs.models import HouseholdNeed, NeedPhoto, NeedStatus
 from app.needs.services import PUBLIC_STATUSES, houses_funded_by_donor
 from tests.conftest import login
 
@@ -46,12 +46,20 @@ def test_public_house_pages_hold_no_personal_data(app, demo):
     session = demo
     pages = _public_pages(app.test_client(), session)
     assert len(pages) > 8
+    published = session.execute(select(NeedPhoto).where(NeedPhoto.publishable)).scalars().all()
+    hidden = session.execute(select(NeedPhoto).where(~NeedPhoto.publishable)).scalars().all()
+    assert published and hidden  # the demo has both kinds
+    client = app.test_client()
+    assert all(client.get(f"/cong-khai/nha/anh/{p.id}").status_code == 200 for p in published)
+    assert all(client.get(f"/cong-khai/nha/anh/{p.id}").status_code == 404 for p in hidden)
     for url, html in pages.items():
         for secret in DEMO_IDENTIFIERS + DEMO_HEAD_NAMES:
             assert secret not in html, f"{secret!r} on {url}"
         digits = re.sub(r"\D", "", html)
         for cid in [s for s in DEMO_IDENTIFIERS if s.isdigit()]:
             assert cid not in digits, f"{cid} (digits) on {url}"
+        for photo_id in re.findall(r'/(?:cong-khai/nha|can-bo/nhu-cau)/anh/(\d+)', html):
+            assert session.get(NeedPhoto, int(photo_id)).publishable, f"unpublished photo {photo_id} on {url}"
         if url.startswith("/cong-khai/nha/"):
             for word in SENSITIVE_WORDS:
                 assert word not in html, f"{word!r} on {url}"
