@@ -29,10 +29,12 @@ Two solvers:
 
 from __future__ import annotations
 
+import os
+import sys
 import time
-from itertools import islice
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import islice
 
 import highspy
 import numpy as np
@@ -374,6 +376,30 @@ def _repair(skipped: list[int], elig: list[list[int]], req: list[int], wv: np.nd
         draws[j] = lst
 
 
+def _highs() -> highspy.Highs:
+    """A silent solver. HiGHS prints its banner to stdout when the first instance is built; keep stdout (the
+    benchmark's JSON lines, a CLI's output) clean by muting file descriptor 1 meanwhile."""
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        h = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), 1)
+                h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _BANNER_SHOWN = True
+    h.silent()
+    return h
+
+
+_BANNER_SHOWN = False
+
+
 # --- HiGHS models ------------------------------------------------------------------------------------
 
 def _pairs(pools: list[Pool], needs: list[Need]) -> tuple[np.ndarray, np.ndarray]:
@@ -423,8 +449,7 @@ def build_model(pools: list[Pool], needs: list[Need], w: dict[int, float], *, in
     lp.a_matrix_.num_row_ = n + m
     if integer:
         lp.integrality_ = [highspy.HighsVarType.kInteger] * n + [highspy.HighsVarType.kContinuous] * e
-    h = highspy.Highs()
-    h.silent()
+    h = _highs()
     h.passModel(lp)
     return h, n, pi, ni
 
@@ -494,8 +519,7 @@ def assign_draws(pools: list[Pool], chosen: list[Need]) -> dict[int, list[tuple[
     lp.a_matrix_.value_ = np.ones(2 * e)
     lp.a_matrix_.num_col_ = e
     lp.a_matrix_.num_row_ = n + m
-    h = highspy.Highs()
-    h.silent()
+    h = _highs()
     h.setOptionValue("solver", "simplex")
     h.passModel(lp)
     h.run()
