@@ -74,12 +74,20 @@ def criteria_met(need: Any, designations: Iterable[Any] = ()) -> list[str]:
     return met
 
 
-def _normalise_rules(rules: Iterable[Any] | Mapping[str, int] | None) -> dict[str, Rule]:
+class CompiledRules(dict):
+    """{code: Rule}, as returned by compile_rules."""
+
+
+def compile_rules(rules: Iterable[Any] | Mapping[str, Any] | None) -> CompiledRules:
+    """Rules in any accepted shape as {code: Rule}; pass the result to score_need when scoring many needs."""
+    if isinstance(rules, CompiledRules):
+        return rules
     if rules is None:
-        return {r.criterion: r for r in default_rules()}
+        return CompiledRules((r.criterion, r) for r in default_rules())
     if isinstance(rules, Mapping):
-        return {code: Rule(code, int(w), CRITERIA.get(code, (0, code))[1]) for code, w in rules.items()}
-    out: dict[str, Rule] = {}
+        return CompiledRules((code, w if isinstance(w, Rule) else Rule(code, int(w), CRITERIA.get(code, (0, code))[1]))
+                             for code, w in rules.items())
+    out = CompiledRules()
     for r in rules:
         if isinstance(r, tuple):
             code, label, weight = r
@@ -89,18 +97,22 @@ def _normalise_rules(rules: Iterable[Any] | Mapping[str, int] | None) -> dict[st
     return out
 
 
-def score_need(need: Any, designations: Iterable[Any], rules: Iterable[Any] | Mapping[str, int] | None
+_ORDER = tuple(CRITERIA)
+
+
+def score_need(need: Any, designations: Iterable[Any], rules: Iterable[Any] | Mapping[str, Any] | None
                ) -> tuple[int, list[tuple[str, str, int]]]:
     """The need's priority score and its explanation: [(criterion, label, weight), …] for each criterion met
     that carries a positive weight, in the published order. `rules`: PriorityRule rows, Rule, (code, label,
-    weight) tuples, a {code: weight} mapping, or None for the defaults."""
-    by_code = _normalise_rules(rules)
-    order = {code: i for i, code in enumerate(CRITERIA)}
+    weight) tuples, a {code: weight} mapping, the result of compile_rules (fastest), or None for the defaults."""
+    by_code = compile_rules(rules)
+    met = set(criteria_met(need, designations))
     reasons = []
-    for code in sorted(criteria_met(need, designations), key=lambda c: order.get(c, len(order))):
-        rule = by_code.get(code)
-        if rule is not None and rule.weight > 0:
-            reasons.append((code, rule.label, rule.weight))
+    for code in _ORDER:
+        if code in met:
+            rule = by_code.get(code)
+            if rule is not None and rule.weight > 0:
+                reasons.append((code, rule.label, rule.weight))
     return sum(w for _, _, w in reasons), reasons
 
 

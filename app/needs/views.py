@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.accounts.access import require_unit, staff_required, unit_scope_clause
 from app.accounts.models import Role
@@ -55,9 +56,8 @@ from app.needs.models import (
     SourceKind,
     TrancheKind,
 )
-from app.needs.priority import CRITERIA, rules_for_campaign, score_need
+from app.needs.priority import CRITERIA, compile_rules, rules_for_campaign, score_need
 from app.units.models import AdminUnit, Hamlet, UnitLevel
-from app.units.services import designations_for_commune
 
 bp = Blueprint("needs", __name__)
 
@@ -138,17 +138,14 @@ def registry():  # type: ignore[no-untyped-def]
         if late_only:
             q = q.where(services.late_clause(late_days))
         total = db.session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
-        rows = list(db.session.execute(q.order_by(HouseholdNeed.id.desc()).offset((page - 1) * PAGE_SIZE)
-                                       .limit(PAGE_SIZE)).scalars())
-    rules = rules_for_campaign(db.session, campaign.id) if campaign else []
-    designation_cache: dict[int, list] = {}
-    scored = []
+        rows = list(db.session.execute(
+            q.options(selectinload(HouseholdNeed.hamlet), selectinload(HouseholdNeed.commune))
+            .order_by(HouseholdNeed.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).scalars())
+    rules = compile_rules(rules_for_campaign(db.session, campaign.id) if campaign else [])
     today = services.today_vn()
-    for n in rows:
-        if n.commune_id not in designation_cache:
-            designation_cache[n.commune_id] = designations_for_commune(db.session, n.commune_id, on=today)
-        score, _ = score_need(n, designation_cache[n.commune_id], rules)
-        scored.append((n, score, services.is_late(n, late_days, today)))
+    kinds = services.designations_by_commune(db.session, {n.commune_id for n in rows}, on=today)
+    scored = [(n, score_need(n, kinds[n.commune_id], rules)[0], services.is_late(n, late_days, today))
+              for n in rows]
     late_count = 0
     if campaign is not None:
         late_count = db.session.execute(select(func.count()).select_from(HouseholdNeed).where(

@@ -157,3 +157,20 @@ def test_priority_weights_edited_by_province_and_published(client, session, worl
     need = add_need(session, world, merit_family=True)
     _, reasons = services.explain_need(session, need)
     assert ("merit_family", "Gia đình có công với cách mạng", 35) in reasons
+
+
+def test_designations_in_bulk_match_one_by_one(session, world):
+    from datetime import date
+
+    from app.needs.services import designations_by_commune
+    from app.units.models import AdminUnit, UnitLevel
+    from app.units.services import designations_for_commune
+
+    communes = session.query(AdminUnit).filter(AdminUnit.level == UnitLevel.COMMUNE,
+                                               AdminUnit.parent_id == world.khanh_hoa.id).all()
+    for day in (date(2023, 6, 1), date(2026, 6, 1)):
+        bulk = designations_by_commune(session, [c.id for c in communes], on=day)
+        for c in communes:
+            assert bulk[c.id] == sorted({d.kind for d in designations_for_commune(session, c.id, on=day)}), c.name
+    assert "huyen_ngheo" in designations_by_commune(session, [world.khanh_son.id], on=date(2023, 6, 1))[
+        world.khanh_son.id]
