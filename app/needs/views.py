@@ -19,7 +19,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from app.accounts.access import require_unit, staff_required, unit_scope_clause
+from app.accounts.access import donor_required, require_unit, staff_required, unit_scope_clause
 from app.accounts.models import Role
 from app.audit.services import record
 from app.campaigns.models import Campaign, CampaignStatus
@@ -654,3 +654,13 @@ def public_photo(photo_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     return _send_photo(photo)
 
+
+
+# ----------------------------------------------------------------------------------------- donor
+@bp.route("/tai-khoan/nha-da-ho-tro")
+@donor_required
+def donor_houses():  # type: ignore[no-untyped-def]
+    """The houses the signed-in donor's money went to (pro rata through the pools); the donor dashboard links
+    here (or calls services.houses_funded_by_donor itself)."""
+    houses = services.houses_funded_by_donor(db.session, current_user.donor_id)
+    return render_template("needs/donor_houses.html", houses=houses, total=sum(h.amount_vnd for h in houses))

@@ -96,3 +96,18 @@ def test_demo_donor_dashboard_data(app, demo):
     vcb = session.execute(select(Donor).where(Donor.name.like("Ngân hàng TMCP Ngoại thương%"))).scalar_one()
     houses = houses_funded_by_donor(session, vcb.id)
     assert len(houses) == 3 and sum(h.amount_vnd for h in houses) == 150_000_000
+
+
+def test_donor_page_lists_their_houses_and_only_theirs(app, demo):
+    client = app.test_client()
+    login(client, "ketoan@yensao.example.vn", "ChungTay@2026")  # Yến Sào: the province's housing pool
+    page = client.get("/tai-khoan/nha-da-ho-tro").get_data(as_text=True)
+    funded = [n for n in demo.execute(select(HouseholdNeed)).scalars() if n.status in PUBLIC_STATUSES]
+    from_province = [n for n in funded if n.commune.code != 22714]  # Khánh Sơn's were paid from its own pool
+    assert page.count('class="house-card"') == len(from_province) == 6
+    assert "Tổng cộng: <strong>300.000.000 ₫</strong>" in page  # Yến Sào gave all of that pool
+    for secret in DEMO_IDENTIFIERS + DEMO_HEAD_NAMES:
+        assert secret not in page
+    staff = app.test_client()
+    login(staff, "tinh@khanhhoa.chungtay.vn", "ChungTay@2026")
+    assert staff.get("/tai-khoan/nha-da-ho-tro").status_code == 403
