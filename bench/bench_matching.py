@@ -106,11 +106,11 @@ def run_pure(size: str) -> list[dict]:
     ]
     if size == "small":
         # the exact optimum on a slice small enough for the MIP: greedy vs exact vs LP bound
-        sub = [n for n in needs if n.province_id == 1][:3000]
+        sub = [n for n in needs if n.province_id == 1][:1500]
         sub_ids = {n.commune_id for n in sub}
         sub_pools = [p for p in pools if p.level == "national" or p.unit_id == 1 or p.unit_id in sub_ids]
         t0 = time.perf_counter()
-        exact = engine.propose(sub_pools, sub, engine.Config(method="exact"))
+        exact = engine.propose(sub_pools, sub, engine.Config(method="exact", time_limit_s=300))
         exact_s = time.perf_counter() - t0
         greedy = engine.propose(sub_pools, sub, cfg)
         out.append({"name": "matching_greedy_vs_exact_small", "figure": round(greedy.objective, 2),
@@ -120,12 +120,83 @@ def run_pure(size: str) -> list[dict]:
     return out
 
 
-def run_db(database_url: str) -> dict:
-    """The DB-backed path: generated needs in Khánh Hòa, pools from the ledger, proposal stored."""
-    os.environ.setdefault("CHUNGTAY_ENV", "development")
-    from bench._matching_db import run
+def run_db(database_url: str, needs: int = 3000, seed: int = 2026) -> dict:
+    """The DB-backed path on the given database (schema recreated): generated approved needs in Khánh Hòa,
+    money in the ledger pools, then services.run_proposal (reads pools and needs, scores them, runs the
+    engine, stores the proposal with its lines). Baseline: the pure engine on the same inputs."""
+    import random
 
-    return run(database_url)
+    from flask_migrate import upgrade
+    from sqlalchemy import insert, text
+
+    from app import create_app
+    from app.accounts.models import Role
+    from app.accounts.services import create_user
+    from app.campaigns.models import CampaignStatus
+    from app.campaigns.services import create_campaign, set_status
+    from app.core.actor import Actor
+    from app.extensions import db
+    from app.ledger import services as ledger
+    from app.ledger.models import Purpose
+    from app.matching import services
+    from app.needs.models import HouseholdNeed, NeedKind, NeedStatus, PovertyStatus
+    from app.units.models import AdminUnit, UnitLevel
+    from app.units.services import import_units
+
+    app = create_app("development", SQLALCHEMY_DATABASE_URI=database_url)
+    rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        s = db.session
+        import_units(s, [56])
+        system = Actor.system("bench")
+        kh = s.query(AdminUnit).filter_by(level=UnitLevel.PROVINCE, code=56).one()
+        communes = s.query(AdminUnit).filter_by(parent_id=kh.id).all()
+        fund = ledger.main_fund(s)
+        campaign = create_campaign(s, system, year=2026, name="Bench", fund_id=fund.id, scope_unit_id=kh.id)
+        set_status(s, system, campaign, CampaignStatus.ACTIVE)
+        user = create_user(s, system, email="bench@chungtay.vn", full_name="Bench", password="Bench-2026-x",
+                           role=Role.PROVINCE_STAFF, unit_id=kh.id)
+        rows = []
+        for i in range(needs):
+            c = rng.choice(communes)
+            kind = rng.choice([NeedKind.NEW_HOUSE] * 3 + [NeedKind.REPAIR])
+            requested = 60_000_000 if kind == NeedKind.NEW_HOUSE else 30_000_000
+            rows.append(dict(campaign_id=campaign.id, commune_id=c.id, head_name=f"Hộ {i}", head_initials="H",
+                             search_key=f"ho {i}", household_size=3, poverty_status=rng.choice(list(PovertyStatus)),
+                             merit_family=rng.random() < .1, ethnic_minority=rng.random() < .3,
+                             elderly_alone=rng.random() < .1, disability=rng.random() < .1,
+                             single_parent=rng.random() < .1, purpose=Purpose.HOUSING, need_kind=kind,
+                             estimated_cost_vnd=requested + 10_000_000, secured_vnd=10_000_000,
+                             requested_vnd=requested, funded_vnd=0, disbursed_vnd=0, status=NeedStatus.APPROVED,
+                             version=1))
+        s.execute(insert(HouseholdNeed), rows)
+        items = [(c.id, rng.choice([Purpose.HOUSING, Purpose.UNRESTRICTED]), rng.randint(1, 40) * 5_000_000)
+                 for c in communes] + [(kh.id, Purpose.HOUSING, needs * 15_000_000)]
+        from datetime import date
+
+        ledger.record_receipts_bulk(s, system, fund_id=fund.id, items=items, occurred_on=date(2026, 11, 1),
+                                    memo="bench", source_type="bench", source_id=1)
+        s.commit()
+        t0 = time.perf_counter()
+        proposal = services.run_proposal(s, system, user, campaign, kh.id)
+        s.commit()
+        figure = time.perf_counter() - t0
+        pools = services.scope_pools(s, fund.id, kh.id)  # after approval nothing moved: same balances
+        snaps = services.scope_needs(s, campaign, kh.id)
+        t0 = time.perf_counter()
+        engine.propose(pools, [services._engine_need(x) for x in snaps])
+        baseline = time.perf_counter() - t0
+        funded = sum(1 for ln in proposal.lines if ln.included)
+        db.session.remove()
+        db.engine.dispose()
+    return {"name": "matching_db_small", "figure": round(figure, 3), "unit": "s",
+            "baseline_name": "pure engine on the same inputs", "baseline": round(baseline, 3),
+            "ratio": round(figure / baseline, 3), "target": "< 10 s", "peak_rss_mb": peak_rss_mb(), "rows": needs,
+            "funded": funded}
 
 
 def main(argv: list[str] | None = None) -> None:

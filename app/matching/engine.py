@@ -45,7 +45,7 @@ UNRESTRICTED = "unrestricted"
 LEVELS = ("commune", "province", "national")
 PURPOSE_NAMES = {"housing": "nhà ở", "livelihood": "sinh kế", "education": "học tập", "health": "y tế",
                  UNRESTRICTED: "không chỉ định"}
-EXACT_MAX_NEEDS = 4000
+EXACT_MAX_NEEDS = 1500
 REPAIR_LOOKS = 8
 
 
@@ -93,7 +93,7 @@ class Config:
     fairness_decay: float = 0.1
     method: str = "auto"  # auto | exact | greedy
     exact_max_needs: int = EXACT_MAX_NEEDS
-    time_limit_s: float = 60.0
+    time_limit_s: float = 10.0
 
 
 @dataclass
@@ -233,8 +233,10 @@ def propose(pools: list[Pool], needs: list[Need], config: Config = Config()) -> 
     if method == "exact":
         chosen = _solve_mip(pools, needs, w, config)
         draws = assign_draws(pools, [n for n in needs if n.id in chosen])
-        if draws is None:  # cannot happen: the MIP's choice is feasible; fall back to be safe
-            method, result = "greedy", _greedy(pools, needs, w)
+        greedy = _greedy(pools, needs, w)
+        # the MIP stopped by its time limit may be beaten by the greedy: keep the better (and a feasible one)
+        if draws is None or sum(w[i] for i in greedy) > sum(w[i] for i in draws) + 1e-9:
+            method, result = "greedy", greedy
         else:
             result = draws
     elif method == "greedy":
@@ -458,7 +460,7 @@ def _solve_mip(pools: list[Pool], needs: list[Need], w: dict[int, float], config
     if not needs or not pools:
         return set()
     h, n, _, _ = build_model(pools, needs, w, integer=True)
-    h.setOptionValue("mip_rel_gap", 1e-7)
+    h.setOptionValue("mip_rel_gap", 1e-6)
     h.setOptionValue("time_limit", float(config.time_limit_s))
     h.run()
     sol = h.getSolution()
