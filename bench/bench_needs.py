@@ -6,9 +6,9 @@
 PostgreSQL (default: postgresql+psycopg://postgres@127.0.0.1:5432/ct_issue5a; the schema is dropped and
 migrated). Data are generated with a fixed seed and bulk-inserted (identifiers left empty: encryption is not
 what is measured). Prints one JSON object per benchmark:
-  * needs_score_<size>: needs scored per second for a whole registry (rows loaded, area designations in bulk
-    with designations_by_commune, score_need); baseline = the one-by-one path (designations_for_commune for
-    each need, as a naive caller would), measured on a sample in the same run.
+  * needs_score_<size>: needs scored per second for a whole registry with services.score_needs (household part
+    in SQL, area part from designations_by_commune once per commune); baseline = the one-by-one path (ORM row,
+    designations_for_commune and score_need for each need), measured on a 1 000-need sample in the same run.
   * needs_funders_<size>: milliseconds for funders_of_need on a house paid from a province pool holding most
     contributions (SQL aggregation by public name); baseline = loading every contribution of the pool into
     Python and computing the shares there.
@@ -56,15 +56,18 @@ def setup(url: str, size: str):  # type: ignore[no-untyped-def]
     return app
 
 
-def copy_rows(session, table, rows: list[dict]) -> None:  # type: ignore[no-untyped-def]
-    """Bulk-load rows with PostgreSQL COPY (an order of magnitude faster than INSERTs at this size)."""
-    if not rows:
+def copy_rows(session, table, rows) -> None:  # type: ignore[no-untyped-def]
+    """Bulk-load rows (an iterable of dicts, streamed) with PostgreSQL COPY: far faster than INSERTs here."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         return
-    cols = list(rows[0])
+    cols = list(first)
     raw = session.connection().connection.driver_connection
     with raw.cursor() as cur, cur.copy(f'COPY {table.name} ({", ".join(cols)}) FROM STDIN') as copy:
-        for r in rows:
-            copy.write_row([getattr(r[c], "value", r[c]) for c in cols])
+        for batch in ((first,), rows):
+            for row in batch:
+                copy.write_row([getattr(row[c], "value", row[c]) for c in cols])
 
 
 def generate(session, spec: dict, rng: random.Random) -> dict:  # type: ignore[no-untyped-def]
@@ -111,43 +114,49 @@ def generate(session, spec: dict, rng: random.Random) -> dict:  # type: ignore[n
     now = datetime.now(UTC)
     statuses = [NeedStatus.PROPOSED, NeedStatus.APPROVED, NeedStatus.APPROVED, NeedStatus.FUNDED,
                 NeedStatus.STARTED, NeedStatus.COMPLETED, NeedStatus.REJECTED]
-    rows = []
-    for _ in range(spec["needs"]):
-        commune_id, _ = communes[rng.randrange(len(communes))]
-        kind = NeedKind.NEW_HOUSE if rng.random() < 0.6 else NeedKind.REPAIR
-        requested = 60_000_000 if kind == NeedKind.NEW_HOUSE else 30_000_000
-        secured = rng.choice([0, 0, 10_000_000, 20_000_000])
-        status = rng.choice(statuses)
-        name = f"{rng.choice(FIRST)} {rng.choice(MIDDLE)} {rng.choice(LAST)}"
-        funded = requested if status in (NeedStatus.FUNDED, NeedStatus.STARTED, NeedStatus.COMPLETED) else 0
-        rows.append(dict(
-            campaign_id=campaign.id, commune_id=commune_id, head_name=name, head_initials=initials(name),
-            search_key=fold(name), household_size=rng.randint(1, 7), poverty_status=rng.choice(list(PovertyStatus)),
-            merit_family=rng.random() < 0.08, ethnic_minority=rng.random() < 0.3, elderly_alone=rng.random() < 0.1,
-            disability=rng.random() < 0.1, single_parent=rng.random() < 0.08, purpose=Purpose.HOUSING,
-            need_kind=kind, situation="", estimated_cost_vnd=requested + secured + 5_000_000, secured_vnd=secured,
-            requested_vnd=requested, funded_vnd=funded, disbursed_vnd=0, status=status, rejection_reason="",
-            started_on=today - timedelta(days=rng.randint(1, 200)) if status == NeedStatus.STARTED else None,
-            version=1, created_at=now, updated_at=now))
-    copy_rows(session, HouseholdNeed.__table__, rows)
+
+    def need_rows():  # type: ignore[no-untyped-def]
+        for _ in range(spec["needs"]):
+            commune_id, _parent = communes[rng.randrange(len(communes))]
+            kind = NeedKind.NEW_HOUSE if rng.random() < 0.6 else NeedKind.REPAIR
+            requested = 60_000_000 if kind == NeedKind.NEW_HOUSE else 30_000_000
+            secured = rng.choice([0, 0, 10_000_000, 20_000_000])
+            status = rng.choice(statuses)
+            name = f"{rng.choice(FIRST)} {rng.choice(MIDDLE)} {rng.choice(LAST)}"
+            funded = requested if status in (NeedStatus.FUNDED, NeedStatus.STARTED, NeedStatus.COMPLETED) else 0
+            yield dict(
+                campaign_id=campaign.id, commune_id=commune_id, head_name=name, head_initials=initials(name),
+                search_key=fold(name), household_size=rng.randint(1, 7),
+                poverty_status=rng.choice(list(PovertyStatus)), merit_family=rng.random() < 0.08,
+                ethnic_minority=rng.random() < 0.3, elderly_alone=rng.random() < 0.1, disability=rng.random() < 0.1,
+                single_parent=rng.random() < 0.08, purpose=Purpose.HOUSING, need_kind=kind, situation="",
+                estimated_cost_vnd=requested + secured + 5_000_000, secured_vnd=secured, requested_vnd=requested,
+                funded_vnd=funded, disbursed_vnd=0, status=status, rejection_reason="",
+                started_on=today - timedelta(days=rng.randint(1, 200)) if status == NeedStatus.STARTED else None,
+                version=1, created_at=now, updated_at=now)
+
+    copy_rows(session, HouseholdNeed.__table__, need_rows())
     session.commit()
     _log("needs inserted", t0)
     # Contributions: 70 % into the province pool of Khánh Hòa (housing), the rest to its communes.
     kh_communes = [c for c, parent in communes if parent == kh.id]
-    crow = []
-    for i in range(spec["contributions"]):
-        to_province = rng.random() < 0.7
-        pool = kh.id if to_province else rng.choice(kh_communes)
-        amount = rng.choice([100_000, 200_000, 500_000, 1_000_000, 2_000_000, 5_000_000, 50_000_000])
-        anonymous = rng.random() < 0.3
-        name = "Nhà hảo tâm" if anonymous else f"{rng.choice(FIRST)} {rng.choice(MIDDLE)} {rng.choice(LAST)}"
-        crow.append(dict(
-            campaign_id=campaign.id, fund_id=fund.id, channel=Channel.BANK_TRANSFER, donor_kind=DonorKind.INDIVIDUAL,
-            amount_vnd=amount, received_at=now, received_on=today, receiving_unit_id=kh.id, receiving_unit_key="56",
-            earmark_unit_id=None if to_province else pool, purpose=Purpose.HOUSING, pool_unit_id=pool,
-            public_name=name, is_anonymous=anonymous, receipt_no=f"B{i:08d}", source="bench",
-            status=ContributionStatus.RECORDED, search_key=fold(name), note="", created_at=now))
-    copy_rows(session, Contribution.__table__, crow)
+
+    def contribution_rows():  # type: ignore[no-untyped-def]
+        for i in range(spec["contributions"]):
+            to_province = rng.random() < 0.7
+            pool = kh.id if to_province else rng.choice(kh_communes)
+            amount = rng.choice([100_000, 200_000, 500_000, 1_000_000, 2_000_000, 5_000_000, 50_000_000])
+            anonymous = rng.random() < 0.3
+            name = "Nhà hảo tâm" if anonymous else f"{rng.choice(FIRST)} {rng.choice(MIDDLE)} {rng.choice(LAST)}"
+            yield dict(
+                campaign_id=campaign.id, fund_id=fund.id, channel=Channel.BANK_TRANSFER,
+                donor_kind=DonorKind.INDIVIDUAL, amount_vnd=amount, received_at=now, received_on=today,
+                receiving_unit_id=kh.id, receiving_unit_key="56", earmark_unit_id=None if to_province else pool,
+                purpose=Purpose.HOUSING, pool_unit_id=pool, public_name=name, is_anonymous=anonymous,
+                receipt_no=f"B{i:08d}", source="bench", status=ContributionStatus.RECORDED, search_key=fold(name),
+                note="", created_at=now)
+
+    copy_rows(session, Contribution.__table__, contribution_rows())
     session.commit()
     _log("contributions inserted", t0)
     need = session.execute(select(HouseholdNeed).where(HouseholdNeed.commune_id.in_(kh_communes),
@@ -162,34 +171,30 @@ def generate(session, spec: dict, rng: random.Random) -> dict:  # type: ignore[n
 def bench_score(session, size: str, spec: dict, ctx: dict) -> dict:  # type: ignore[no-untyped-def]
     from app.needs.models import HouseholdNeed
     from app.needs.priority import compile_rules, rules_for_campaign, score_need
-    from app.needs.services import designations_by_commune
+    from app.needs.services import score_needs
     from app.units.services import designations_for_commune
 
     on = date(2024, 6, 1)  # while Khánh Sơn and Khánh Vĩnh were poor districts: the designations matter
     session.expire_all()
     t0 = time.perf_counter()
-    cols = [HouseholdNeed.id, HouseholdNeed.commune_id, HouseholdNeed.poverty_status, HouseholdNeed.merit_family,
-            HouseholdNeed.ethnic_minority, HouseholdNeed.elderly_alone, HouseholdNeed.disability,
-            HouseholdNeed.single_parent]
-    needs = [r._mapping for r in session.execute(select(*cols).where(
-        HouseholdNeed.campaign_id == ctx["campaign_id"]))]
-    rules = compile_rules(rules_for_campaign(session, ctx["campaign_id"]))
-    kinds = designations_by_commune(session, {n["commune_id"] for n in needs}, on=on)
-    total = sum(score_need(n, kinds[n["commune_id"]], rules)[0] for n in needs)
+    scored = score_needs(session, ctx["campaign_id"], on=on, statuses=None)
     figure_s = time.perf_counter() - t0
-    sample = needs[:1000]
+    total = sum(s for _, _, s in scored)
+    # Baseline: load each need and look its commune's designations up one by one (sample of 1 000).
+    rules = compile_rules(rules_for_campaign(session, ctx["campaign_id"]))
+    sample_ids = [nid for nid, _, _ in scored[:1000]]
     t0 = time.perf_counter()
-    total_sample = sum(score_need(n, designations_for_commune(session, n["commune_id"], on=on), rules)[0]
-                       for n in sample)
+    sample = session.execute(select(HouseholdNeed).where(HouseholdNeed.id.in_(sample_ids))).scalars().all()
+    by_id = {n.id: score_need(n, designations_for_commune(session, n.commune_id, on=on), rules)[0] for n in sample}
     base_s = time.perf_counter() - t0
-    assert total_sample == sum(score_need(n, kinds[n["commune_id"]], rules)[0] for n in sample)
-    figure = len(needs) / figure_s
+    assert all(by_id[nid] == s for nid, _, s in scored[:1000])  # same scores both ways
+    figure = len(scored) / figure_s
     baseline = len(sample) / base_s
     return {"name": f"needs_score_{size}", "figure": round(figure), "unit": "needs/s",
-            "baseline_name": "designations_for_commune per need (1 000-need sample)", "baseline": round(baseline),
-            "ratio": round(figure / baseline, 2), "target": f"{len(needs)} needs in < 5 s",
-            "peak_rss_mb": peak_rss_mb(), "rows": len(needs), "seconds": round(figure_s, 3),
-            "score_total": total}
+            "baseline_name": "ORM row + designations_for_commune per need (1 000-need sample)",
+            "baseline": round(baseline), "ratio": round(figure / baseline, 2),
+            "target": f"{len(scored)} needs in < 5 s", "peak_rss_mb": peak_rss_mb(), "rows": len(scored),
+            "seconds": round(figure_s, 3), "score_total": total}
 
 
 def bench_funders(session, size: str, ctx: dict) -> dict:  # type: ignore[no-untyped-def]

@@ -174,3 +174,31 @@ def test_designations_in_bulk_match_one_by_one(session, world):
             assert bulk[c.id] == sorted({d.kind for d in designations_for_commune(session, c.id, on=day)}), c.name
     assert "huyen_ngheo" in designations_by_commune(session, [world.khanh_son.id], on=date(2023, 6, 1))[
         world.khanh_son.id]
+
+
+def test_score_needs_in_sql_equals_score_need(session, world):
+    import random
+    from datetime import date
+
+    from app.needs.models import PovertyStatus
+    from app.needs.priority import rules_for_campaign
+
+    rng = random.Random(5)
+    services.save_priority_rules(session, actor_of(world.province_staff), world.campaign,
+                                 {"merit_family": 33, "single_parent": 0, "poor_district": 21})
+    for i in range(30):
+        flags = {f: rng.random() < 0.4 for f in ("merit_family", "ethnic_minority", "elderly_alone", "disability",
+                                                 "single_parent")}
+        add_need(session, world, world.khanh_son if i % 2 else world.cam_lam, citizen_id=f"0560857319{i:02d}",
+                 poverty_status=rng.choice(list(PovertyStatus)), **flags)
+    on = date(2023, 6, 1)  # Khánh Sơn was a poor district then
+    rules = rules_for_campaign(session, world.campaign.id)
+    got = services.score_needs(session, world.campaign.id, on=on, statuses=None)
+    assert len(got) == 30
+    for need_id, _, score in got:
+        need = session.get(HouseholdNeed, need_id)
+        expected, _ = score_need(need, services.designations_by_commune(session, [need.commune_id], on=on)[
+            need.commune_id], rules)
+        assert score == expected
+    assert {s for _, cid, s in got if cid == world.khanh_son.id} != {s for _, cid, s in got if cid == world.cam_lam.id}
+    assert services.score_needs(session, world.campaign.id) == []  # none approved yet
