@@ -204,3 +204,14 @@ def test_pages_flow_and_area_checks(app, session, world) -> None:  # type: ignor
     session.refresh(p)
     assert p.status == ProposalStatus.APPROVED
     assert pool(session, w.campaign.fund_id, w.khanh_hoa.id, Purpose.HOUSING) == 40_000_000
+
+
+def test_the_celery_task_stores_a_draft(session, world) -> None:  # type: ignore[no-untyped-def]
+    from app.matching import tasks
+
+    w = world
+    add_need(session, w, w.cam_lam)
+    give(session, w, 60_000_000)
+    proposal_id = tasks.run_proposal.delay(w.campaign.id, w.khanh_hoa.id, w.preparer.id).get()
+    p = session.get(MatchingProposal, proposal_id)
+    assert p.status == ProposalStatus.DRAFT and p.total_vnd == 60_000_000 and p.prepared_by_id == w.preparer.id
