@@ -470,16 +470,63 @@ def _solve_mip(pools: list[Pool], needs: list[Need], w: dict[int, float], config
     return {needs[j].id for j in range(n) if x[j] > 0.5}
 
 
-def lp_bound(pools: list[Pool], needs: list[Need], config: Config = Config()) -> tuple[float, float]:
-    """The LP-relaxation bound of the matching problem (x ∈ [0,1]) and HiGHS's time to compute it."""
+def lp_bound(pools: list[Pool], needs: list[Need], config: Config = Config(), *, aggregate: bool = True
+             ) -> tuple[float, float]:
+    """The LP-relaxation bound of the matching problem (x ∈ [0,1]) and HiGHS's time to compute it.
+
+    aggregate=True solves an exact reformulation of the same LP: needs with the same set of eligible pools
+    (same commune and purpose) share one flow variable per pool, Σ_pool f_(pool,group) = Σ_need r·x, since any
+    flow into a group can be split among its needs. Same optimum, ~5× fewer columns (checked in the tests)."""
     w = weights(needs, config)
     start = time.perf_counter()
-    h, _, _, _ = build_model(pools, needs, w, integer=False)
+    if not aggregate:
+        h, _, _, _ = build_model(pools, needs, w, integer=False)
+    else:
+        h = _build_aggregated_lp(pools, needs, w)
     h.setOptionValue("solver", "ipm")
     h.setOptionValue("run_crossover", "off")
     h.run()
     value = h.getInfo().objective_function_value
     return float(value), time.perf_counter() - start
+
+
+def _build_aggregated_lp(pools: list[Pool], needs: list[Need], w: dict[int, float], money_unit: float = 1e6
+                         ) -> highspy.Highs:
+    elig = eligibility_matrix(pools, needs)
+    groups, group_of = np.unique(elig, axis=0, return_inverse=True)
+    group_of = group_of.reshape(-1)
+    n, m, g = len(needs), len(pools), len(groups)
+    gi, pi = np.nonzero(groups >= 0)
+    pi = groups[gi, pi]
+    e = len(gi)
+    req = np.array([nd.requested_vnd for nd in needs], dtype=np.float64) / money_unit
+    bal = np.array([p.balance_vnd for p in pools], dtype=np.float64) / money_unit
+    lp = highspy.HighsLp()
+    lp.num_col_ = n + e
+    lp.num_row_ = g + m
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.col_cost_ = np.concatenate([np.array([w[nd.id] for nd in needs], dtype=np.float64), np.zeros(e)])
+    lp.col_lower_ = np.zeros(n + e)
+    lp.col_upper_ = np.concatenate([np.ones(n), np.full(e, highspy.kHighsInf)])
+    lp.row_lower_ = np.concatenate([np.zeros(g), np.full(m, -highspy.kHighsInf)])
+    lp.row_upper_ = np.concatenate([np.zeros(g), bal])
+    starts = np.concatenate([np.arange(n, dtype=np.int64), n + 2 * np.arange(e + 1, dtype=np.int64)])
+    index = np.empty(n + 2 * e, dtype=np.int32)
+    value = np.empty(n + 2 * e, dtype=np.float64)
+    index[:n] = group_of
+    value[:n] = -req
+    index[n::2] = gi
+    index[n + 1::2] = g + pi
+    value[n:] = 1.0
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = starts.astype(np.int32)
+    lp.a_matrix_.index_ = index
+    lp.a_matrix_.value_ = value
+    lp.a_matrix_.num_col_ = n + e
+    lp.a_matrix_.num_row_ = g + m
+    h = _highs()
+    h.passModel(lp)
+    return h
 
 
 def mip_optimum(pools: list[Pool], needs: list[Need], config: Config = Config()) -> float:

@@ -139,3 +139,13 @@ def test_poor_district_comes_first_at_equal_score() -> None:
     needs = [engine.Need(1, 11, 1, "housing", 60_000_000, 0, 50, poor_district=False),
              engine.Need(2, 12, 1, "housing", 60_000_000, 0, 50, poor_district=True)]
     assert [a.need_id for a in engine.propose(pools, needs).allocations] == [2]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(max_needs=12))
+def test_aggregated_lp_bound_equals_the_plain_lp_and_bounds_the_proposal(inst) -> None:  # type: ignore[no-untyped-def]
+    pools, needs = inst
+    plain, _ = engine.lp_bound(pools, needs, aggregate=False)
+    grouped, _ = engine.lp_bound(pools, needs, aggregate=True)
+    assert abs(plain - grouped) <= 1e-6 * max(1.0, plain)
+    assert engine.propose(pools, needs).objective <= grouped + 1e-6 * max(1.0, grouped)
