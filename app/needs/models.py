@@ -100,7 +100,7 @@ class HouseholdNeed(db.Model):
         CheckConstraint("version >= 1", name="version_positive"),
         UniqueConstraint("campaign_id", "citizen_id_digest", name="uq_household_needs_campaign_citizen"),
         Index("ix_household_needs_campaign_status", "campaign_id", "status"),
-        Index("ix_household_needs_commune_status", "commune_id", "status"),
+        Index("ix_household_needs_commune_status", "commune_id", "campaign_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -111,7 +111,7 @@ def upgrade():
     with op.batch_alter_table('household_needs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_household_needs_campaign_id'), ['campaign_id'], unique=False)
         batch_op.create_index('ix_household_needs_campaign_status', ['campaign_id', 'status'], unique=False)
-        batch_op.create_index('ix_household_needs_commune_status', ['commune_id', 'status'], unique=False)
+        batch_op.create_index('ix_household_needs_commune_status', ['commune_id', 'campaign_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_household_needs_hamlet_id'), ['hamlet_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_household_needs_import_batch_id'), ['import_batch_id'], unique=False)
 
