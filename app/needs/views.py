@@ -224,10 +224,8 @@ def edit_need(need_id: int):  # type: ignore[no-untyped-def]
     _setup_need_form(form)
     if request.method == "GET":
         data = services.need_input_from(need)
-        record(db.session, _actor(), "need.reveal_identifiers", "household_need", need.id,
-                        new={"fields": ["citizen_id", "phone", "address"], "for": "edit"}, unit_id=need.commune_id)
-        db.session.commit()
-        for name in ("commune_id", "head_name", "citizen_id", "phone", "address", "household_size",
+        # Identifiers are not put back into the form: they are shown only on the detail page, on demand.
+        for name in ("commune_id", "head_name", "household_size",
                      "merit_family", "ethnic_minority", "elderly_alone", "disability", "single_parent", "situation"):
             getattr(form, name).data = getattr(data, name)
         form.hamlet_id.data = data.hamlet_id or 0
@@ -239,8 +237,13 @@ def edit_need(need_id: int):  # type: ignore[no-untyped-def]
             kind_f.data, name_f.data, amount_f.data = s.kind.value, s.name, f"{s.amount_vnd:,}".replace(",", ".")
     elif form.validate_on_submit():
         require_unit(form.commune_id.data)
+        data = _input_from_form(form)
+        kept = services.need_input_from(need)  # blank identifier fields keep what is stored
+        data.citizen_id = data.citizen_id or kept.citizen_id
+        data.phone = data.phone or kept.phone
+        data.address = data.address or kept.address
         try:
-            services.update_need(db.session, _actor(), current_user, need.id, _input_from_form(form))
+            services.update_need(db.session, _actor(), current_user, need.id, data)
         except services.NeedError as exc:
             db.session.rollback()
             flash(str(exc), "error")

@@ -202,3 +202,20 @@ def test_score_needs_in_sql_equals_score_need(session, world):
         assert score == expected
     assert {s for _, cid, s in got if cid == world.khanh_son.id} != {s for _, cid, s in got if cid == world.cam_lam.id}
     assert services.score_needs(session, world.campaign.id) == []  # none approved yet
+
+
+def test_edit_form_never_shows_identifiers_and_keeps_them(client, session, world):
+    need = add_need(session, world)
+    login(client, world.ks_staff.email)
+    page = client.get(f"/can-bo/nhu-cau/{need.id}/sua").get_data(as_text=True)
+    assert CITIZEN_ID not in page and PHONE not in page and "Nhà số 99" not in page
+    assert "Đã lưu (mã hóa): để trống để giữ nguyên." in page
+    resp = post_form(client, f"/can-bo/nhu-cau/{need.id}/sua", {
+        "commune_id": world.khanh_son.id, "hamlet_id": 0, "head_name": "Mấu Văn Thử", "household_size": 5,
+        "poverty_status": "poor", "ethnic_minority": "y", "need_kind": "new_house", "estimated_cost": "80.000.000",
+        "requested": "60.000.000", "phone": "0912 345 678", "source1_kind": "", "source2_kind": "",
+        "source3_kind": ""})
+    assert resp.status_code == 302
+    session.expire_all()
+    kept = services.need_input_from(session.get(HouseholdNeed, need.id))
+    assert (kept.citizen_id, kept.phone, kept.address, kept.household_size) == (CITIZEN_ID, "0912345678", ADDRESS, 5)
