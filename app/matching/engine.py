@@ -96,7 +96,7 @@ class Config:
     time_limit_s: float = 10.0
 
 
-@dataclass
+@dataclass(slots=True)
 class Allocation:
     need_id: int
     amount_vnd: int
@@ -105,7 +105,7 @@ class Allocation:
     rank: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Unfunded:
     need_id: int
     weight: float
@@ -230,24 +230,26 @@ def propose(pools: list[Pool], needs: list[Need], config: Config = Config()) -> 
         method = "exact" if len(needs) <= config.exact_max_needs else "greedy"
     start = time.perf_counter()
     w = weights(needs, config)
+    elig = eligibility_matrix(pools, needs)
     if method == "exact":
         chosen = _solve_mip(pools, needs, w, config)
         draws = assign_draws(pools, [n for n in needs if n.id in chosen])
-        greedy = _greedy(pools, needs, w)
+        greedy = _greedy(pools, needs, w, elig)
         # the MIP stopped by its time limit may be beaten by the greedy: keep the better (and a feasible one)
         if draws is None or sum(w[i] for i in greedy) > sum(w[i] for i in draws) + 1e-9:
             method, result = "greedy", greedy
         else:
             result = draws
     elif method == "greedy":
-        result = _greedy(pools, needs, w)
+        result = _greedy(pools, needs, w, elig)
     else:
         raise EngineError(f"Phương pháp không hợp lệ: {method}")
-    return _finish(method, pools, needs, w, result, time.perf_counter() - start)
+    return _finish(method, pools, needs, w, result, time.perf_counter() - start, elig)
 
 
 def _finish(method: str, pools: list[Pool], needs: list[Need], w: dict[int, float],
-            draws: dict[int, list[tuple[tuple[int | None, str], int]]], seconds: float) -> Result:
+            draws: dict[int, list[tuple[tuple[int | None, str], int]]], seconds: float,
+            elig: np.ndarray | None = None) -> Result:
     remaining = {p.key: p.balance_vnd for p in pools}
     for lst in draws.values():
         for key, amount in lst:
@@ -258,10 +260,12 @@ def _finish(method: str, pools: list[Pool], needs: list[Need], w: dict[int, floa
     for i, a in enumerate(allocs, 1):
         a.rank = i
     unfunded = []
-    rest = [n for n in needs if n.id not in draws]
+    rest_idx = [j for j, n in enumerate(needs) if n.id not in draws]
+    rest = [needs[j] for j in rest_idx]
     if rest:
         rem = np.array([max(remaining[p.key], 0) for p in pools] + [0], dtype=np.int64)
-        avail = rem[eligibility_matrix(pools, rest)].sum(axis=1).tolist()  # −1 indexes the trailing 0
+        rows = elig[rest_idx] if elig is not None else eligibility_matrix(pools, rest)
+        avail = rem[rows].sum(axis=1).tolist()  # −1 indexes the trailing 0
         unfunded = [Unfunded(need_id=n.id, weight=w[n.id], eligible_vnd=a, requested_vnd=n.requested_vnd)
                     for n, a in zip(rest, avail, strict=True)]
     unfunded.sort(key=lambda u: (-u.weight, u.need_id))
@@ -271,11 +275,13 @@ def _finish(method: str, pools: list[Pool], needs: list[Need], w: dict[int, floa
 
 # --- greedy decomposition ----------------------------------------------------------------------------
 
-def _greedy(pools: list[Pool], needs: list[Need], w: dict[int, float]
+def _greedy(pools: list[Pool], needs: list[Need], w: dict[int, float], elig_matrix: np.ndarray | None = None
             ) -> dict[int, list[tuple[tuple[int | None, str], int]]]:
     bal = [p.balance_vnd for p in pools]
     keys = [p.key for p in pools]
-    elig = [[i for i in row if i >= 0] for row in eligibility_matrix(pools, needs).tolist()]
+    if elig_matrix is None:
+        elig_matrix = eligibility_matrix(pools, needs)
+    elig = [[i for i in row if i >= 0] for row in elig_matrix.tolist()]
     req = [n.requested_vnd for n in needs]
     wv = np.array([w[n.id] for n in needs], dtype=np.float64)
     order = np.lexsort((np.arange(len(needs)), -wv, -wv / np.array(req, dtype=np.float64))).tolist()
@@ -311,10 +317,13 @@ def _repair(skipped: list[int], elig: list[list[int]], req: list[int], wv: np.nd
     """An unfunded need short of money may still fit if funded needs move their draws to pools it cannot
     use (one step of an augmenting path). Tried in order of weight, looking at a bounded number of funded
     needs per pool, and skipping a (pools) group whose smaller shortfall already failed."""
+    # only funded needs that could move somewhere (an eligible pool still holds money) matter; balances only
+    # go down from here, so a need without such a pool never gets one
     users: dict[int, dict[int, int]] = defaultdict(dict)
     for j, lst in draws.items():
-        for i, t in lst:
-            users[i][j] = t
+        if any(bal[i2] > 0 for i2 in elig[j]):
+            for i, t in lst:
+                users[i][j] = t
     failed: dict[tuple[int, ...], int] = {}
     for j in sorted(skipped, key=lambda j: -wv[j]):
         mine = elig[j]
@@ -330,7 +339,11 @@ def _repair(skipped: list[int], elig: list[list[int]], req: list[int], wv: np.nd
             spare: dict[int, int] = {}
             for i in mine:
                 for other, amount in list(islice(users[i].items(), REPAIR_LOOKS)):
+                    alive = False
                     for i2 in elig[other]:
+                        if i2 == i or bal[i2] <= 0:
+                            continue
+                        alive = True
                         if i2 in mine_set:
                             continue
                         room = spare.get(i2, bal[i2])
@@ -343,6 +356,8 @@ def _repair(skipped: list[int], elig: list[list[int]], req: list[int], wv: np.nd
                         freed += mv
                         if freed >= short or amount <= 0:
                             break
+                    if not alive:  # every other pool it may use is empty, and balances only go down
+                        del users[i][other]
                     if freed >= short:
                         break
                 if freed >= short:
@@ -350,7 +365,6 @@ def _repair(skipped: list[int], elig: list[list[int]], req: list[int], wv: np.nd
             if freed < short:
                 failed[group] = short
                 continue
-            failed.clear()
             for other, i, i2, mv in moves:
                 d = dict(draws[other])
                 d[i] -= mv
