@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.access import can_access_unit_id
 from app.accounts.models import Role, User
@@ -127,7 +127,7 @@ def scope_needs(session: Session, campaign: Campaign, scope_unit_id: int | None)
                                     HouseholdNeed.status.in_(MATCHABLE_STATUSES),
                                     HouseholdNeed.requested_vnd > HouseholdNeed.funded_vnd,
                                     HouseholdNeed.commune_id.in_(communes))
-        .order_by(HouseholdNeed.id)).scalars())
+        .options(selectinload(HouseholdNeed.hamlet)).order_by(HouseholdNeed.id)).scalars())
     if not rows:
         return []
     ids = {n.commune_id for n in rows}
