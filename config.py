@@ -57,6 +57,8 @@ class Config:
             "ledger-verify-nightly": {"task": "ledger.verify", "schedule": 24 * 3600},
             "pledges-instalment-reminders": {"task": "pledges.send_instalment_reminders", "schedule": 24 * 3600},
             "pledges-overdue-digest": {"task": "pledges.send_overdue_digest", "schedule": 7 * 24 * 3600},
+            "certificates-sweep-acknowledgements": {"task": "certificates.sweep_acknowledgements",
+                                                    "schedule": 15 * 60},
         },
     }
 
@@ -79,6 +81,7 @@ class Config:
     CERTIFICATE_SIGNING_KEY = _env("CERTIFICATE_SIGNING_KEY")
 
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    CERTIFICATES_AUTO_ACKNOWLEDGE = True  # queue thank-you letters after money is recorded
     PREFERRED_URL_SCHEME = "http"
     SECURITY_HSTS = False
 
@@ -97,6 +100,7 @@ class TestingConfig(Config):
     MAIL_BACKEND = "memory"
     PAYMENT_GATEWAY = "test"
     PASSWORD_HASH_FAST = True  # argon2 with small cost parameters, so the suite stays quick
+    CERTIFICATES_AUTO_ACKNOWLEDGE = False  # tests that want it turn it on with @pytest.mark.app_config
     CELERY = {**Config.CELERY, "broker_url": "memory://", "result_backend": "cache+memory://"}
 
 

@@ -21,6 +21,8 @@ from app.ledger import services as ledger
 from app.ledger.models import Purpose
 from app.units.models import AdminUnit
 
+RECORDED_FOR_ACKNOWLEDGEMENT = "contributions_to_acknowledge"
+
 
 class ContributionError(ValueError):
     """A refused contribution; the message is Vietnamese."""
@@ -170,6 +172,9 @@ def record_contributions(session: Session, actor: Actor, campaign: Campaign, ite
                     "public_name": c.public_name, "pledge_id": c.pledge_id, "source": c.source},
                unit_id=c.receiving_unit_id)
     session.flush()
+    # Thank-you letters are queued after the commit (see app.certificates.tasks), never inside it.
+    session.info.setdefault(RECORDED_FOR_ACKNOWLEDGEMENT, []).extend(
+        c.id for _, _, c in created if c.donor_id is not None)
     return [r for r in results if r is not None]
 
 
