@@ -5,7 +5,14 @@ commune, another commune of the same province (Cam Lâm), another province (Hà 
 
 from __future__ import annotations
 
-from tests.security.conftest import SECRET_AMOUNT, SECRET_EMAIL, SECRET_NOTE, World, csrf_token_for, row_counts
+from tests.security.conftest import (
+    SECRET_AMOUNT,
+    SECRET_EMAIL,
+    SECRET_NOTE,
+    World,
+    csrf_token_for,
+    row_counts,
+)
 from tests.security.route_params import build_url, uses_placeholder
 from tests.security.routes import Route, all_routes, report
 
