@@ -30,6 +30,19 @@ PROVINCE_STAFF = "tinh@khanhhoa.chungtay.vn"
 COMMUNE_STAFF = "khanhson@khanhhoa.chungtay.vn"
 
 pytestmark = pytest.mark.browser
+LIVE: dict = {}  # the served app, for journeys that need a value from the database (e.g. a certificate code)
+
+
+def query_live(sql: str, **params: object) -> list:
+    """Rows from the live server's database (read-only look-ups for journeys)."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    with LIVE["app"].app_context():
+        rows = db.session.execute(text(sql), params).mappings().all()
+        db.session.remove()
+    return [dict(r) for r in rows]
 
 
 @cache
@@ -65,6 +78,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         load_demo()
         db.session.commit()
         db.session.remove()
+    LIVE["app"] = app
     server = make_server("127.0.0.1", 0, app)
     app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
