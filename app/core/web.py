@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g, render_template, request, url_for
+from flask import Flask, abort, g, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
@@ -83,5 +83,16 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def request_id() -> None:
         g.request_id = secrets.token_hex(8)
+
+    @app.before_request
+    def refuse_nul_characters() -> None:
+        """NUL cannot be stored by PostgreSQL and is never typed by a person: refuse it with a message
+        instead of failing deep in a service (URL, query string and form fields; uploads are checked
+        by app.core.uploads)."""
+        values = [request.path, *request.args.values()]
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            values += request.form.values()
+        if any("\x00" in v for v in values):
+            abort(400, description="Dữ liệu gửi lên có ký tự không hợp lệ (ký tự NUL). Vui lòng nhập lại.")
 
     app.jinja_env.globals["url_for_if_exists"] = url_for_if_exists

@@ -110,3 +110,13 @@ def test_the_access_check_finds_a_route_that_ignores_the_area(world):
     problems, _ = access_violations(world, [route])
     assert any("commune_staff@cam_lam" in p and "another area's record" in p for p in problems)
     assert any("province_staff@ha_noi" in p and "shows Khánh Sơn's data" in p for p in problems)
+
+
+def test_every_logged_in_route_sends_anonymous_visitors_to_the_login_page(world):
+    routes = [r for r in all_routes(world.app) if r.kind == "login" and "GET" in r.methods]
+    report("access: routes behind login (donors)", routes)
+    assert len(routes) > 0
+    anonymous = next(v for v in world.visitors if v.label == "anonymous")
+    for route in routes:
+        resp = anonymous.client.get(build_url(world.ctx, route.rule))
+        assert resp.status_code == 302 and "/dang-nhap" in resp.headers["Location"], route
