@@ -86,9 +86,11 @@ def test_every_staff_route_for_every_role_and_area(world):
     problems, checks = access_violations(world, routes)
     print(f"[access] {checks} requests over {len(routes)} staff routes × {len(world.visitors)} visitors")
     assert problems == [], "\n".join(problems)
+    anonymous_go_to_login_from_logged_in_routes(world)
+    check_finds_a_route_that_ignores_the_area(world)
 
 
-def test_the_access_check_finds_a_route_that_ignores_the_area(world):
+def check_finds_a_route_that_ignores_the_area(world: World) -> None:
     """The check can fail: a staff page that shows any commune's contributions is reported."""
     from sqlalchemy import select
 
@@ -112,7 +114,7 @@ def test_the_access_check_finds_a_route_that_ignores_the_area(world):
     assert any("province_staff@ha_noi" in p and "shows Khánh Sơn's data" in p for p in problems)
 
 
-def test_every_logged_in_route_sends_anonymous_visitors_to_the_login_page(world):
+def anonymous_go_to_login_from_logged_in_routes(world: World) -> None:
     routes = [r for r in all_routes(world.app) if r.kind == "login" and "GET" in r.methods]
     report("access: routes behind login (donors)", routes)
     assert len(routes) > 0
