@@ -195,13 +195,17 @@ def journey(request: pytest.FixtureRequest, browser, live_server: str, viewport:
     context.set_default_timeout(10_000)
     page = context.new_page()
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    # Script errors and CSP violations show on the console; a page answering 4xx is the journey's own
+    # business (e.g. a used reset link), but a stylesheet, script or image that fails to load is not.
+    page.on("console", lambda m: errors.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and r.request.resource_type != "document" else None)
     name = request.node.originalname.removeprefix("test_")
     try:
         yield Journey(page=page, base=live_server, name=name, viewport=viewport)
     finally:
         context.close()
-    # CSP violations and script errors show up on the console.
     assert errors == [], errors
 
 

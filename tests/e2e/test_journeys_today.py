@@ -63,3 +63,36 @@ def test_staff_desk_books_commune_and_a_hamlet_added_with_the_keyboard(journey: 
     assert page.get_by_text(f"Đã thêm {name}.").is_visible()
     assert page.get_by_role("listitem").filter(has_text=name).inner_text().endswith("(tổ dân phố)")
     journey.assert_accessible()
+
+
+def test_forgotten_password_is_reset_by_the_emailed_link(journey: Journey, viewport: str):
+    import re
+
+    from app.core import mail
+
+    page = journey.page
+    email = "ketoan@yensao.example.vn"  # the demo donor's account
+    journey.goto("/dang-nhap")
+    page.get_by_role("link", name="Quên mật khẩu?").click()
+    journey.check("forgot")
+    page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Gửi liên kết đặt lại").click()
+    journey.check("forgot-sent")
+    assert page.get_by_text("Nếu email này có tài khoản", exact=False).is_visible()
+    sent = [m for m in mail.OUTBOX if m["To"] == email]
+    assert sent, "no reset e-mail"
+    link = re.search(r"http://\S+/dat-lai-mat-khau/\S+", sent[-1].get_content()).group(0)
+    page.goto(link)
+    journey.check("reset-form")
+    new_password = f"Mat-khau-{viewport}-2026"
+    page.get_by_label("Mật khẩu mới", exact=True).fill(new_password)
+    page.get_by_label("Nhập lại mật khẩu mới").fill(new_password)
+    page.get_by_role("button", name="Đặt mật khẩu mới").click()
+    journey.check("reset-done")
+    assert page.get_by_text("Đã đặt mật khẩu mới", exact=False).is_visible()
+    login(journey, email, new_password)
+    assert "/dang-nhap" not in page.url
+    page.goto(link)  # the link works once
+    journey.check("reset-link-used")
+    assert page.get_by_text("đã dùng hoặc đã hết hạn", exact=False).is_visible()
+    journey.assert_accessible()
