@@ -6,9 +6,9 @@ import re
 
 from stdnum.vn import mst as stdnum_mst
 
-_MST_10 = re.compile(r"^\d{10}$")
-_MST_BRANCH = re.compile(r"^(\d{10})-(\d{3})$")
-_PERSONAL_ID = re.compile(r"^\d{12}$")
+_MST_10 = re.compile(r"^\d{10}$", re.ASCII)
+_MST_BRANCH = re.compile(r"^(\d{10})-(\d{3})$", re.ASCII)
+_PERSONAL_ID = re.compile(r"^\d{12}$", re.ASCII)
 
 
 class IdentifierError(ValueError):
@@ -43,7 +43,7 @@ def normalize_tax_code(value: str) -> str:
 
 
 # Vietnamese mobile/landline: 0 + 9 digits (mobiles 03, 05, 07, 08, 09; landlines 02x), or +84 / 84 prefix.
-_PHONE = re.compile(r"^0(2\d{9}|[35789]\d{8})$")
+_PHONE = re.compile(r"^0(2\d{9}|[35789]\d{8})$", re.ASCII)
 
 
 def normalize_phone(value: str) -> str:

@@ -42,7 +42,7 @@ def parse_vnd(text: str | int | None, *, field: str = "Số tiền", allow_zero:
             or (m.group(2) == "." and (_GROUPED_COMMA.match(m.group(1)) or m.group(1).isdigit()))
         ):
             s = m.group(1)
-        if s.isdigit():
+        if s.isascii() and s.isdigit():  # str.isdigit alone accepts "²" and other scripts' digits
             digits = s
         elif _GROUPED_DOT.match(s) or _GROUPED_COMMA.match(s) or _GROUPED_SPACE.match(s):
             digits = re.sub(r"[., ]", "", s)

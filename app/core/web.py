@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g, render_template, request, url_for
+from flask import Flask, abort, g, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
@@ -38,7 +38,9 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         if app.config.get("SECURITY_HSTS"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.endpoint and not request.endpoint.endswith("static") and "Cache-Control" not in response.headers:
@@ -58,7 +60,12 @@ def init_app(app: Flask) -> None:
         code = exc.code or 500
         if request.path.startswith("/api/"):
             return {"error": ERROR_TITLES.get(code, exc.name), "status": code}, code
-        message = exc.description if code in (400, 429) and exc.description else None
+        if code == 413:
+            limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+            message = (f"Dữ liệu gửi lên vượt quá giới hạn {limit // (1024 * 1024)} MB. Vui lòng chọn tệp nhỏ hơn "
+                       "(ví dụ: tách bảng tính thành nhiều tệp) rồi thử lại.")
+        else:
+            message = exc.description if code in (400, 429) and exc.description else None
         return render_template("errors/error.html", code=code, title=ERROR_TITLES.get(code, exc.name),
                                message=message), code
 
@@ -76,5 +83,16 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def request_id() -> None:
         g.request_id = secrets.token_hex(8)
+
+    @app.before_request
+    def refuse_nul_characters() -> None:
+        """NUL cannot be stored by PostgreSQL and is never typed by a person: refuse it with a message
+        instead of failing deep in a service (URL, query string and form fields; uploads are checked
+        by app.core.uploads)."""
+        values = [request.path, *request.args.values()]
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            values += request.form.values()
+        if any("\x00" in v for v in values):
+            abort(400, description="Dữ liệu gửi lên có ký tự không hợp lệ (ký tự NUL). Vui lòng nhập lại.")
 
     app.jinja_env.globals["url_for_if_exists"] = url_for_if_exists
