@@ -307,7 +307,8 @@ def totals(session: Session, fund_id: int, unit_ids: Iterable[int | None] | None
         from sqlalchemy import or_
 
         q = q.where(or_(*clauses))
-    sums = dict(session.execute(q.group_by(LedgerAccount.kind)).all())
+    # SUM over BIGINT is NUMERIC on PostgreSQL: back to int.
+    sums = {kind: int(total or 0) for kind, total in session.execute(q.group_by(LedgerAccount.kind)).all()}
     t = Totals(
         received_vnd=-(sums.get(AccountKind.DONATIONS) or 0),
         in_kind_vnd=sums.get(AccountKind.IN_KIND) or 0,
@@ -335,9 +336,9 @@ def verify_ledger(session: Session) -> list[str]:
         .group_by(LedgerPosting.transaction_id).having(func.sum(LedgerPosting.amount_vnd) != 0)
     ).all()
     problems += [f"Bút toán #{tx} không cân: lệch {amount}" for tx, amount in unbalanced]
-    sums = dict(session.execute(
+    sums = {acc_id: int(total) for acc_id, total in session.execute(
         select(LedgerPosting.account_id, func.sum(LedgerPosting.amount_vnd)).group_by(LedgerPosting.account_id)
-    ).all())
+    ).all()}
     for acc in session.execute(select(LedgerAccount)).scalars():
         expected = sums.get(acc.id, 0) or 0
         if acc.balance_vnd != expected:

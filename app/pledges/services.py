@@ -13,10 +13,10 @@ from app.pledges.models import Pledge, PledgeStatus
 
 def amount_paid(session: Session, pledge_id: int) -> int:
     """Money received against a pledge (recorded, not reversed contributions)."""
-    return session.execute(
+    return int(session.execute(
         select(func.coalesce(func.sum(Contribution.amount_vnd), 0)).where(
             Contribution.pledge_id == pledge_id, Contribution.status == ContributionStatus.RECORDED)
-    ).scalar_one()
+    ).scalar_one())
 
 
 def refresh_status(session: Session, actor: Actor, pledge: Pledge) -> PledgeStatus:
