@@ -453,11 +453,36 @@ def _percent(part: int, whole: int) -> int:
     return min(100, round(100 * part / whole)) if whole > 0 else 0
 
 
+def figures_at(session: Session, fund_id: int, unit_ids: list[int | None] | None,
+               until: date | None = None) -> ledger.Totals:
+    """Received, in kind, allocated, disbursed and unallocated money for an area, now (until=None: the ledger's
+    cached balances) or as of the end of `until` (summing postings by occurred_on). The public overview and the
+    staff reports both take their figures from here, so they agree."""
+    if until is None:
+        return ledger.totals(session, fund_id, unit_ids)
+    from app.ledger.models import LedgerPosting
+
+    q = (select(LedgerAccount.kind, func.sum(LedgerPosting.amount_vnd))
+         .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+         .join(LedgerTransaction, LedgerTransaction.id == LedgerPosting.transaction_id)
+         .where(LedgerAccount.fund_id == fund_id, LedgerTransaction.occurred_on <= until))
+    if unit_ids is not None:
+        ids = [i for i in unit_ids if i is not None]
+        clause = LedgerAccount.unit_id.in_(ids)
+        q = q.where(clause | LedgerAccount.unit_id.is_(None) if None in unit_ids else clause)
+    sums = {AccountKind(k): v or 0 for k, v in session.execute(q.group_by(LedgerAccount.kind))}
+    t = ledger.Totals(received_vnd=-sums.get(AccountKind.DONATIONS, 0), in_kind_vnd=sums.get(AccountKind.IN_KIND, 0),
+                      unallocated_vnd=sums.get(AccountKind.UNALLOCATED, 0),
+                      disbursed_vnd=sums.get(AccountKind.DISBURSED, 0))
+    t.allocated_vnd = sums.get(AccountKind.ALLOCATED, 0) + t.disbursed_vnd
+    return t
+
+
 def compute_overview(session: Session, campaign: Campaign) -> dict:
     """Totals, progress to goal by area and houses, for a campaign's scope (no cache)."""
     scope = campaign.scope_unit
     ids = scope_unit_ids(session, scope)
-    t = ledger.totals(session, campaign.fund_id, ids)
+    t = figures_at(session, campaign.fund_id, ids)
     received = received_by_unit(session, campaign.fund_id)
     goals = {g.unit_id: g.goal_vnd for g in session.execute(
         select(CampaignGoal).where(CampaignGoal.campaign_id == campaign.id)).scalars()}
