@@ -34,8 +34,6 @@ def api_contributions():  # type: ignore[no-untyped-def]
     except svc.FilterError as exc:
         return _api_error(str(exc))
     args = query.link_args()
-    if query.limit != svc.PAGE_SIZE:
-        args["limit"] = str(query.limit)
     return jsonify({
         "data": [_public(r) for r in page.rows],
         "next": url_for("transparency.api_contributions", sau=page.next_cursor, **args, _external=True)

@@ -146,7 +146,7 @@ def decode_cursor(value: str, sort: str) -> tuple:
 
 def parse_statement_args(args) -> StatementQuery:  # type: ignore[no-untyped-def]
     """Read the public statement's GET parameters (also used by the API and the exports)."""
-    names = ("q", "so_tien", "tu_ngay", "den_ngay", "tinh", "xa", "chien_dich", "kenh", "sap_xep", "thu_tu")
+    names = ("q", "so_tien", "tu_ngay", "den_ngay", "tinh", "xa", "chien_dich", "kenh", "sap_xep", "thu_tu", "limit")
     raw = {k: nfc(args.get(k, "")) or "" for k in names}
     query = StatementQuery(raw=raw)
     query.q = raw["q"][:200]
@@ -175,9 +175,8 @@ def parse_statement_args(args) -> StatementQuery:  # type: ignore[no-untyped-def
         query.after = decode_cursor(args["sau"], query.sort)
     elif args.get("truoc"):
         query.before = decode_cursor(args["truoc"], query.sort)
-    limit = args.get("limit", "")
-    if limit:
-        n = _int(limit, "Số dòng mỗi trang")
+    if raw["limit"]:
+        n = _int(raw["limit"], "Số dòng mỗi trang")
         query.limit = max(1, min(MAX_PAGE_SIZE, n or PAGE_SIZE))
     return query
 
@@ -304,6 +303,11 @@ def find_contribution(session: Session, ref: str):  # type: ignore[no-untyped-de
     if row is None:
         return None
     return public_record(row, unit_map(session, {u for u in (row.earmark_unit_id, row.pool_unit_id) if u}))
+
+
+def receipt_is_ambiguous(session: Session, receipt_no: str) -> bool:
+    return len(session.execute(select(Contribution.id).where(Contribution.receipt_no == receipt_no).limit(2))
+               .all()) > 1
 
 
 # -------------------------------------------------------------------------------------- open data

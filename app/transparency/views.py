@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterator
 from datetime import date, datetime
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import Blueprint, Response, abort, redirect, render_template, request, stream_with_context, url_for
 from sqlalchemy import select
 
 from app.campaigns.models import Campaign, CampaignStatus
@@ -80,6 +80,9 @@ def statement():  # type: ignore[no-untyped-def]
 def contribution(ref: str):  # type: ignore[no-untyped-def]
     record = svc.find_contribution(db.session, ref)
     if record is None:
+        if not ref.isdigit() and svc.receipt_is_ambiguous(db.session, ref):
+            # Receipt numbers restart for each receiving unit: list every match instead of guessing.
+            return redirect(url_for("transparency.statement", q=ref))
         abort(404)
     root = db.session.execute(select(PublishedRoot).where(PublishedRoot.first_id < record["id"],
                                                           PublishedRoot.last_id >= record["id"])).scalar_one_or_none()
