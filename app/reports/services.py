@@ -68,7 +68,7 @@ def _postings_by_purpose(session: Session, fund_id: int, ids: list[int | None] |
                 LedgerTransaction.occurred_on >= start, LedgerTransaction.occurred_on <= end))
     if ids is not None:
         q = q.where(LedgerAccount.unit_id.in_([i for i in ids if i is not None]))
-    return {str(p): v or 0 for p, v in session.execute(q.group_by(LedgerAccount.purpose))}
+    return {str(p): int(v or 0) for p, v in session.execute(q.group_by(LedgerAccount.purpose))}
 
 
 def build_figures(session: Session, campaign: Campaign, unit: AdminUnit | None, kind: ReportKind,
@@ -93,7 +93,7 @@ def build_figures(session: Session, campaign: Campaign, unit: AdminUnit | None, 
             Contribution.received_on >= period.start, Contribution.received_on <= period.end]
     if ids is not None:
         base.append(Contribution.pool_unit_id.in_([i for i in ids if i is not None]))
-    by_channel = {str(ch): (n, s or 0) for ch, n, s in session.execute(
+    by_channel = {str(ch): (n, int(s or 0)) for ch, n, s in session.execute(
         select(Contribution.channel, func.count(), func.sum(Contribution.amount_vnd)).where(*base)
         .group_by(Contribution.channel))}
     by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -102,7 +102,7 @@ def build_figures(session: Session, campaign: Campaign, unit: AdminUnit | None, 
             .where(*base).group_by(Contribution.donor_kind, Contribution.channel)):
         if ch != Channel.IN_KIND:
             by_kind[str(dk)][0] += n
-            by_kind[str(dk)][1] += s or 0
+            by_kind[str(dk)][1] += int(s or 0)
     top = session.execute(
         select(Contribution.public_name, func.count(), func.sum(Contribution.amount_vnd).label("total"))
         .where(*base, Contribution.is_anonymous.is_(False), Contribution.channel != Channel.IN_KIND)
@@ -135,7 +135,7 @@ def build_figures(session: Session, campaign: Campaign, unit: AdminUnit | None, 
         "current": {"received_vnd": overall.received_vnd, "allocated_vnd": overall.allocated_vnd,
                     "disbursed_vnd": overall.disbursed_vnd},
         "houses": tsvc.houses(session, ids, campaign.id),
-        "top_donors": [{"name": name, "count": n, "amount_vnd": total} for name, n, total in top],
+        "top_donors": [{"name": name, "count": n, "amount_vnd": int(total)} for name, n, total in top],
     }
 
 

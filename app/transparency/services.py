@@ -435,14 +435,14 @@ def received_by_unit(session: Session, fund_id: int) -> dict[int | None, int]:
         select(LedgerAccount.unit_id, func.sum(LedgerAccount.balance_vnd))
         .where(LedgerAccount.fund_id == fund_id, LedgerAccount.kind == AccountKind.DONATIONS)
         .group_by(LedgerAccount.unit_id)).all()
-    return {u: -(s or 0) for u, s in rows}
+    return {u: -int(s or 0) for u, s in rows}
 
 
 def pledged_total(session: Session, campaign: Campaign) -> int:
     from app.pledges.models import Pledge, PledgeStatus
 
-    return session.execute(select(func.coalesce(func.sum(Pledge.amount_vnd), 0)).where(
-        Pledge.campaign_id == campaign.id, Pledge.status != PledgeStatus.CANCELLED)).scalar() or 0
+    return int(session.execute(select(func.coalesce(func.sum(Pledge.amount_vnd), 0)).where(
+        Pledge.campaign_id == campaign.id, Pledge.status != PledgeStatus.CANCELLED)).scalar() or 0)
 
 
 def houses(session: Session, unit_ids: list[int | None] | None, campaign_id: int) -> list[dict] | None:
@@ -463,7 +463,8 @@ def figures_at(session: Session, fund_id: int, unit_ids: list[int | None] | None
     cached balances) or as of the end of `until` (summing postings by occurred_on). The public overview and the
     staff reports both take their figures from here, so they agree."""
     if until is None:
-        return ledger.totals(session, fund_id, unit_ids)
+        t = ledger.totals(session, fund_id, unit_ids)
+        return ledger.Totals(**{k: int(v or 0) for k, v in vars(t).items()})  # PostgreSQL sums are Decimal
     from app.ledger.models import LedgerPosting
 
     q = (select(LedgerAccount.kind, func.sum(LedgerPosting.amount_vnd))
@@ -474,7 +475,7 @@ def figures_at(session: Session, fund_id: int, unit_ids: list[int | None] | None
         ids = [i for i in unit_ids if i is not None]
         clause = LedgerAccount.unit_id.in_(ids)
         q = q.where(clause | LedgerAccount.unit_id.is_(None) if None in unit_ids else clause)
-    sums = {AccountKind(k): v or 0 for k, v in session.execute(q.group_by(LedgerAccount.kind))}
+    sums = {AccountKind(k): int(v or 0) for k, v in session.execute(q.group_by(LedgerAccount.kind))}
     t = ledger.Totals(received_vnd=-sums.get(AccountKind.DONATIONS, 0), in_kind_vnd=sums.get(AccountKind.IN_KIND, 0),
                       unallocated_vnd=sums.get(AccountKind.UNALLOCATED, 0),
                       disbursed_vnd=sums.get(AccountKind.DISBURSED, 0))
@@ -598,7 +599,7 @@ def totals_by_unit(session: Session, fund_id: int) -> list[dict]:
     for unit_id, kind, balance in session.execute(
             select(LedgerAccount.unit_id, LedgerAccount.kind, func.sum(LedgerAccount.balance_vnd))
             .where(LedgerAccount.fund_id == fund_id).group_by(LedgerAccount.unit_id, LedgerAccount.kind)):
-        sums[unit_id][str(kind)] += balance or 0
+        sums[unit_id][str(kind)] += int(balance or 0)
     units = unit_map(session, {u for u in sums if u})
     out = []
     for unit_id, s in sums.items():
