@@ -44,3 +44,13 @@ def test_celery_runs_tasks_in_the_app_context_and_beat_has_the_reminders(app):
     schedule = {v["task"] for v in celery.conf.beat_schedule.values()}
     assert {"pledges.send_instalment_reminders", "pledges.send_overdue_digest", "ledger.verify"} <= schedule
     assert celery.tasks["ledger.verify"].delay().get() == []
+
+
+@pytest.mark.celery_worker
+def test_a_real_worker_runs_a_task_inside_the_app_context(app, session, celery_worker):
+    from tests.factories import make_campaign, province, receive
+
+    campaign = make_campaign(session, province(session))
+    receive(session, campaign, 1_000_000, receiving=province(session))
+    result = app.extensions["celery"].tasks["ledger.verify"].delay()
+    assert result.get(timeout=30) == []
