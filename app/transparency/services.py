@@ -12,6 +12,7 @@ import base64
 import bisect
 import json
 import re
+import time as time_module
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -61,13 +62,40 @@ class UnitInfo:
     parent_id: int | None
 
 
+_UNIT_CACHE: dict[str, tuple[float, dict[int, UnitInfo]]] = {}
+UNIT_CACHE_SECONDS = 300  # units change a few times a year (by import); a page may show a rename 5 minutes late
+
+
+def all_units(session: Session) -> dict[int, UnitInfo]:
+    """Every unit, cached in the process for a few minutes (the statement shows area names on every row)."""
+    key = str(session.get_bind().url)
+    hit = _UNIT_CACHE.get(key)
+    now = time_module.monotonic()
+    if hit is None or now - hit[0] > UNIT_CACHE_SECONDS:
+        q = select(AdminUnit.id, AdminUnit.code, AdminUnit.name, AdminUnit.level, AdminUnit.parent_id)
+        hit = (now, {r.id: UnitInfo(r.id, r.code, r.name, str(r.level), r.parent_id) for r in session.execute(q)})
+        _UNIT_CACHE[key] = hit
+    return hit[1]
+
+
 def unit_map(session: Session, ids: set[int] | None = None) -> dict[int, UnitInfo]:
-    q = select(AdminUnit.id, AdminUnit.code, AdminUnit.name, AdminUnit.level, AdminUnit.parent_id)
-    if ids is not None:
-        if not ids:
-            return {}
-        q = q.where(AdminUnit.id.in_(ids))
-    return {r.id: UnitInfo(r.id, r.code, r.name, str(r.level), r.parent_id) for r in session.execute(q)}
+    units = all_units(session)
+    if ids is None:
+        return units
+    missing = [i for i in ids if i not in units]
+    if missing:  # a unit added since the cache was filled
+        _UNIT_CACHE.clear()
+        units = all_units(session)
+    return {i: units[i] for i in ids if i in units}
+
+
+def provinces(session: Session) -> list[UnitInfo]:
+    return sorted((u for u in all_units(session).values() if u.level == UnitLevel.PROVINCE.value),
+                  key=lambda u: fold(u.name))
+
+
+def communes_of(session: Session, province_id: int) -> list[UnitInfo]:
+    return sorted((u for u in all_units(session).values() if u.parent_id == province_id), key=lambda u: fold(u.name))
 
 
 def scope_unit_ids(session: Session, unit: AdminUnit | None) -> list[int | None] | None:
@@ -314,22 +342,39 @@ def receipt_is_ambiguous(session: Session, receipt_no: str) -> bool:
 def iter_public_records(session: Session, query: StatementQuery | None = None, *,
                         chunk: int = 5000) -> Iterator[dict]:
     """Every matching contribution in id order, streamed (server-side cursor), with its published day and root."""
+    from app.transparency.verify_export import EXPORT_COLUMNS
+
+    for values in iter_export_rows(session, query, chunk=chunk):
+        yield dict(zip(EXPORT_COLUMNS, values, strict=True))
+
+
+def iter_export_rows(session: Session, query: StatementQuery | None = None, *, chunk: int = 5000) -> Iterator[list]:
+    """The export's rows as lists in EXPORT_COLUMNS order: the tight loop behind the CSV of millions of rows."""
     units = unit_map(session)
     roots = session.execute(select(PublishedRoot.day, PublishedRoot.first_id, PublishedRoot.last_id,
                                    PublishedRoot.root).order_by(PublishedRoot.last_id)).all()
     lasts = [r.last_id for r in roots]
+    channels = {c.value: CHANNEL_LABELS[c] for c in Channel}
+    purposes = {p.value: PURPOSE_LABELS[p] for p in Purpose}
+    place = {u.id: (str(u.code), u.name) for u in units.values()}
+    nowhere, central = ("", ""), ("", "Trung ương")
+    reversed_value = ContributionStatus.REVERSED.value
     stmt = select(*PUBLIC_COLUMNS)
     if query is not None:
         stmt = stmt.where(*statement_filters(session, query))
     stmt = stmt.order_by(Contribution.id).execution_options(yield_per=chunk)
-    for row in session.execute(stmt):
-        rec = public_record(row, units)
-        i = bisect.bisect_left(lasts, row.id)
-        if i < len(roots) and roots[i].first_id < row.id:
-            rec["ngay_cong_bo"], rec["goc_ngay"] = roots[i].day.isoformat(), roots[i].root
-        else:
-            rec["ngay_cong_bo"], rec["goc_ngay"] = "", ""
-        yield rec
+    n_roots = len(roots)
+    for (ident, received_on, name, amount, channel, purpose, earmark_id, pool_id, pledge_ref, bank_ref, receipt,
+         masked, status, _campaign, _anon) in session.execute(stmt):
+        channel, purpose, status = str(channel), str(purpose), str(status)
+        earmark = place.get(earmark_id, nowhere) if earmark_id else nowhere
+        area = place.get(pool_id, central) if pool_id else central
+        i = bisect.bisect_left(lasts, ident)
+        day, root = (roots[i].day.isoformat(), roots[i].root) if i < n_roots and roots[i].first_id < ident \
+            else ("", "")
+        yield [ident, received_on.isoformat(), name, amount, channel, channels[channel], purpose, purposes[purpose],
+               earmark[0], earmark[1], area[0], area[1], pledge_ref or "", bank_ref or "", receipt, masked or "",
+               "da_huy" if status == reversed_value else "da_nhan", day, root]
 
 
 def roots_payload(session: Session) -> dict:
@@ -419,15 +464,20 @@ def ledger_version(session: Session) -> int:
 
 
 def _version(session: Session, campaign: Campaign) -> str:
-    from app.pledges.models import Pledge
+    """What the overview depends on, in one round trip: ledger version, pledges, goals."""
+    from app.pledges.models import Pledge, PledgeStatus
 
-    pledges = session.execute(select(func.count(), func.coalesce(func.sum(Pledge.amount_vnd), 0))
-                              .where(Pledge.campaign_id == campaign.id)).one()
-    statuses = session.execute(select(func.count()).where(Pledge.campaign_id == campaign.id,
-                                                          Pledge.status == "cancelled")).scalar()
-    goals = session.execute(select(func.count(), func.coalesce(func.sum(CampaignGoal.goal_vnd), 0))
-                            .where(CampaignGoal.campaign_id == campaign.id)).one()
-    return f"L{ledger_version(session)}|P{pledges[0]}:{pledges[1]}:{statuses}|G{goals[0]}:{goals[1]}:{campaign.goal_vnd}"
+    pledged = (Pledge.campaign_id == campaign.id)
+    row = session.execute(select(
+        select(func.max(LedgerTransaction.id)).scalar_subquery(),
+        select(func.count()).where(pledged).scalar_subquery(),
+        select(func.coalesce(func.sum(Pledge.amount_vnd), 0)).where(pledged).scalar_subquery(),
+        select(func.count()).where(pledged, Pledge.status == PledgeStatus.CANCELLED).scalar_subquery(),
+        select(func.count()).where(CampaignGoal.campaign_id == campaign.id).scalar_subquery(),
+        select(func.coalesce(func.sum(CampaignGoal.goal_vnd), 0))
+        .where(CampaignGoal.campaign_id == campaign.id).scalar_subquery(),
+    )).one()
+    return f"L{row[0] or 0}|P{row[1]}:{row[2]}:{row[3]}|G{row[4]}:{row[5]}:{campaign.goal_vnd}"
 
 
 def received_by_unit(session: Session, fund_id: int) -> dict[int | None, int]:

@@ -20,7 +20,6 @@ from app.payments.vietqr import build_payload, qr_svg
 from app.transparency import services as svc
 from app.transparency.models import PublishedRoot
 from app.transparency.verify_export import EXPORT_COLUMNS
-from app.units.models import AdminUnit, UnitLevel
 
 bp = Blueprint("transparency", __name__)
 
@@ -60,12 +59,8 @@ def _statement_context() -> dict:
         query = svc.StatementQuery(raw={k: request.args.get(k, "") for k in ("q", "so_tien", "tu_ngay", "den_ngay",
                                                                              "tinh", "xa", "sap_xep", "thu_tu")})
         page = svc.StatementPage([], None, None)
-    provinces = db.session.execute(select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE)
-                                   .order_by(AdminUnit.name)).scalars().all()
-    communes = []
-    if query.province_id:
-        communes = db.session.execute(select(AdminUnit).where(AdminUnit.parent_id == query.province_id)
-                                      .order_by(AdminUnit.name)).scalars().all()
+    provinces = svc.provinces(db.session)
+    communes = svc.communes_of(db.session, query.province_id) if query.province_id else []
     return dict(query=query, page=page, error=error, provinces=provinces, communes=communes,
                 sorts=svc.SORTS, channels=CHANNEL_LABELS)
 
@@ -184,9 +179,25 @@ def json_array_response(rows: Iterator[dict], head: dict, key: str, filename: st
     return resp
 
 
-def _export_rows(query: svc.StatementQuery | None) -> Iterator[dict]:
-    for rec in svc.iter_public_records(db.session, query):
-        yield {k: rec[k] for k in EXPORT_COLUMNS}
+def csv_rows_response(columns: list[str], rows: Iterator[list], filename: str) -> Response:
+    """CSV from rows given as lists, streamed in chunks of a few thousand lines (flat memory)."""
+    def generate() -> Iterator[str]:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(columns)
+        batch = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == 2000:
+                writer.writerows(batch)
+                batch.clear()
+                yield _drain(buf)
+        writer.writerows(batch)
+        yield _drain(buf)
+
+    resp = Response(stream_with_context(_with_bom(generate())), mimetype="text/csv")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return resp
 
 
 @bp.route("/cong-khai/du-lieu/dong-gop.<fmt>")
@@ -197,10 +208,9 @@ def export_contributions(fmt: str):  # type: ignore[no-untyped-def]
         query = svc.parse_statement_args(request.args)
     except svc.FilterError as exc:
         abort(400, description=str(exc))
-    rows = _export_rows(query)
     if fmt == "csv":
-        return csv_response(EXPORT_COLUMNS, rows, "dong-gop.csv")
-    return json_array_response(rows, {"columns": EXPORT_COLUMNS, "roots": svc.roots_payload(db.session)["roots"]},
+        return csv_rows_response(EXPORT_COLUMNS, svc.iter_export_rows(db.session, query), "dong-gop.csv")
+    return json_array_response(svc.iter_public_records(db.session, query), {"columns": EXPORT_COLUMNS, "roots": svc.roots_payload(db.session)["roots"]},
                                "contributions", "dong-gop.json")
 
 
