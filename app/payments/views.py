@@ -21,6 +21,7 @@ from app.payments.forms import StatementUploadForm
 from app.payments.models import (
     BankStatement,
     CardPayment,
+    CardPaymentStatus,
     LineStatus,
     OfficialBankAccount,
     StatementLine,
@@ -122,6 +123,9 @@ def test_gateway(session_id: str):  # type: ignore[no-untyped-def]
         abort(404)
     pledge = db.session.get(Pledge, cp.pledge_id)
     if request.method == "POST":
+        if cp.status != CardPaymentStatus.OPEN:
+            flash(f"Phiên thanh toán này đã kết thúc ({cp.status_label.lower()}).", "info")
+            return redirect(_pledge_page(pledge.reference), 303)
         paid = request.form.get("action") == "pay"
         outcome = gateway.process_event(db.session, "test", gateway.test_gateway_event(cp, pledge, paid=paid))
         db.session.commit()
