@@ -5,7 +5,17 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.campaigns.models import Campaign
@@ -13,6 +23,7 @@ from app.core.db import TimestampMixin, str_enum
 from app.donors.models import Donor
 from app.extensions import db
 from app.ledger.models import Purpose
+from app.units.models import AdminUnit
 
 
 class PledgeStatus(enum.StrEnum):
@@ -88,6 +99,8 @@ class Pledge(TimestampMixin, db.Model):
 
     campaign: Mapped[Campaign] = relationship()
     donor: Mapped[Donor] = relationship()
+    receiving_unit: Mapped[AdminUnit | None] = relationship(foreign_keys=[receiving_unit_id])
+    earmark_unit: Mapped[AdminUnit | None] = relationship(foreign_keys=[earmark_unit_id])
     instalments: Mapped[list[PledgeInstalment]] = relationship(
         back_populates="pledge", order_by="PledgeInstalment.seq", cascade="all, delete-orphan")
 
