@@ -295,8 +295,9 @@ def import_statement(session: Session, actor: Actor, stmt: BankStatement, *, ack
     existing: set[tuple[str, int]] = set()
     fps = list(occurrences)
     for i in range(0, len(fps), CHUNK):
-        existing.update(session.execute(select(StatementLine.fingerprint, StatementLine.occurrence).where(
-            StatementLine.bank_account_id == account_id, StatementLine.fingerprint.in_(fps[i:i + CHUNK]))).tuples())
+        found = session.execute(select(StatementLine.fingerprint, StatementLine.occurrence).where(
+            StatementLine.bank_account_id == account_id, StatementLine.fingerprint.in_(fps[i:i + CHUNK])))
+        existing.update((fp, n) for fp, n in found)
     new = [(fp, n, line) for fp, n, line in keyed if (fp, n) not in existing]
 
     refs: dict[int, str] = {}
@@ -308,8 +309,8 @@ def import_statement(session: Session, actor: Actor, stmt: BankStatement, *, ack
     wanted = sorted(set(refs.values()))
     pledges: dict[str, int] = {}
     for i in range(0, len(wanted), CHUNK):
-        pledges.update(session.execute(select(Pledge.reference, Pledge.id).where(
-            Pledge.reference.in_(wanted[i:i + CHUNK]))).tuples())
+        pledges.update((ref, pid) for ref, pid in session.execute(select(Pledge.reference, Pledge.id).where(
+            Pledge.reference.in_(wanted[i:i + CHUNK]))))
     proposer = Proposer(session, stmt.unit_id)
     rows = []
     proposed = 0

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from wtforms.fields.choices import SelectChoice
 
 from app.accounts.access import require_unit, staff_required, unit_scope_clause
 from app.core.actor import Actor
@@ -175,7 +176,8 @@ def _scope_account_ids() -> set[int]:
 def statements():  # type: ignore[no-untyped-def]
     form = StatementUploadForm()
     accounts = accounts_in_scope(db.session, current_user)
-    form.account_id.choices = [(a.id, f"{a.bank_name} · {a.account_number} · {a.account_name}") for a in accounts]
+    form.account_id.choices = [SelectChoice(a.id, f"{a.bank_name} · {a.account_number} · {a.account_name}")
+                              for a in accounts]
     rows = list(db.session.execute(
         select(BankStatement).join(OfficialBankAccount, OfficialBankAccount.id == BankStatement.bank_account_id)
         .where(unit_scope_clause(current_user, OfficialBankAccount.unit_id),
@@ -193,7 +195,7 @@ def statements():  # type: ignore[no-untyped-def]
 def upload_statement():  # type: ignore[no-untyped-def]
     form = StatementUploadForm()
     accounts = {a.id: a for a in accounts_in_scope(db.session, current_user)}
-    form.account_id.choices = [(a.id, a.account_number) for a in accounts.values()]
+    form.account_id.choices = [SelectChoice(a.id, a.account_number) for a in accounts.values()]
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for e in errors:
@@ -248,6 +250,7 @@ def statement_detail(statement_id: int):  # type: ignore[no-untyped-def]
                         fixes.setdefault(row, {})[role] = value
             skipped = [int(x) for x in request.form.getlist("skip") if x.isdigit()]
             set_corrections(db.session, actor, stmt, fixes=fixes, skipped=skipped)
+            db.session.commit()  # corrections are kept even when the import below is still refused
             if action == "import":
                 summary = import_statement(db.session, actor, stmt,
                                            acknowledge_breaks=request.form.get("acknowledge_breaks") == "1")
@@ -280,7 +283,7 @@ def _imported_view(stmt: BankStatement):  # type: ignore[no-untyped-def]
     total = db.session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
     lines = list(db.session.execute(q.order_by(StatementLine.id).offset((page - 1) * PAGE).limit(PAGE)).scalars())
     counts = dict(db.session.execute(select(StatementLine.status, func.count()).where(
-        StatementLine.statement_id == stmt.id).group_by(StatementLine.status)).tuples())
+        StatementLine.statement_id == stmt.id).group_by(StatementLine.status)).all())
     pledges = _pledges_for(lines)
     return render_template("payments/statement_imported.html", stmt=stmt, lines=lines, counts=counts,
                            page=page, pages=max(1, math.ceil(total / PAGE)), status=status, pledges=pledges,
