@@ -34,10 +34,10 @@ from app.units.models import AdminUnit
 
 def amount_paid(session: Session, pledge_id: int) -> int:
     """Money received against a pledge (recorded, not reversed contributions)."""
-    return session.execute(
+    return int(session.execute(  # int(): PostgreSQL's SUM of bigint is numeric (Decimal)
         select(func.coalesce(func.sum(Contribution.amount_vnd), 0)).where(
             Contribution.pledge_id == pledge_id, Contribution.status == ContributionStatus.RECORDED)
-    ).scalar_one()
+    ).scalar_one())
 
 
 def refresh_status(session: Session, actor: Actor, pledge: Pledge) -> PledgeStatus:
