@@ -55,7 +55,7 @@ def start_checkout(session: Session, actor: Actor, pledge: Pledge, *, success_ur
     mode = gateway_mode()
     if mode == "disabled":
         raise GatewayError("Thanh toán bằng thẻ không được bật trên hệ thống này; vui lòng chuyển khoản.")
-    due = outstanding(session, pledge)
+    due = int(outstanding(session, pledge))
     if due <= 0:
         raise GatewayError("Đăng ký này đã được nộp đủ; không cần thanh toán thêm.")
     reusable = session.execute(select(CardPayment).where(

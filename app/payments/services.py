@@ -84,7 +84,7 @@ def transfer_details(session: Session, pledge: Pledge) -> TransferDetails | None
     account = account_for_pledge(session, pledge)
     if account is None:
         return None
-    due = outstanding(session, pledge) or None
+    due = int(outstanding(session, pledge)) or None
     payload = vietqr.build_payload(account.bank_bin, account.account_number, due, pledge.reference)
     return TransferDetails(account=account, amount_vnd=due, note=pledge.reference, payload=payload)
 
