@@ -67,7 +67,7 @@ def statement_pdf(donor: Donor, year: int, rows: list[Contribution]) -> bytes:
 
     _register_fonts()
     body = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=12.5)
-    small = ParagraphStyle("small", parent=body, fontSize=8.5, leading=11)
+    small = ParagraphStyle("small", parent=body, fontSize=8, leading=10.5)
     right = ParagraphStyle("right", parent=small, alignment=TA_RIGHT)
     title = ParagraphStyle("title", parent=body, fontName=FONT_BOLD, fontSize=14, leading=18, spaceAfter=4)
 
@@ -97,11 +97,13 @@ def statement_pdf(donor: Donor, year: int, rows: list[Contribution]) -> bytes:
         data.append([p(v) for v in _row(c)] + [p(format_vnd(c.amount_vnd), right)])
         total += c.amount_vnd
     data.append([p("Tổng cộng", body), "", "", "", "", p(format_vnd(total), right)])
-    table = Table(data, colWidths=[20 * mm, 24 * mm, 36 * mm, 30 * mm, 38 * mm, 30 * mm], repeatRows=1)
+    table = Table(data, colWidths=[22 * mm, 27 * mm, 31 * mm, 27 * mm, 41 * mm, 30 * mm], repeatRows=1)
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f2e6e6")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
         ("SPAN", (0, -1), (4, -1)),
     ]))
     story += [table, Spacer(1, 6 * mm), p(

@@ -497,12 +497,13 @@ def receipt_new():  # type: ignore[no-untyped-def]
     form = ReceiptForm()
     pledge = None
     ref = request.values.get("pledge_reference") or request.args.get("ma", "")
+    ref_problem = None
     if ref:
         found = db.session.execute(select(Pledge).where(Pledge.reference == normalize_reference(ref))).scalar_one_or_none()
         if found is not None and _staff_sees(found):
             pledge = found
-        elif request.method == "POST":
-            form.pledge_reference.errors = ["Mã đăng ký: không tìm thấy trong địa bàn của đồng chí."]
+        else:
+            ref_problem = "Mã đăng ký: không tìm thấy trong địa bàn của đồng chí."
     if request.method == "GET" and pledge is not None:
         form.pledge_reference.data = pledge.reference
         form.donor_name.data = pledge.donor.public_name
@@ -513,7 +514,11 @@ def receipt_new():  # type: ignore[no-untyped-def]
         due = services.outstanding(db.session, pledge)
         form.amount.data = f"{due:,}".replace(",", ".") if due else ""
     problems: list[str] = []
-    if form.validate_on_submit() and not form.pledge_reference.errors:
+    valid = form.validate_on_submit()
+    if ref_problem and request.method == "POST":
+        form.pledge_reference.errors = [*form.pledge_reference.errors, ref_problem]
+        valid = False
+    if valid:
         try:
             amount = parse_vnd(form.amount.data, field="Số tiền")
         except AmountError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from app.core.actor import Actor
 from app.donors.models import DonorKind
@@ -39,7 +39,9 @@ def household_form(world: dict, **over: str) -> dict:
 def make_pledge(session, world: dict, *, amount: int = 6_000_000, email: str = "ho.tam@example.vn",  # type: ignore[no-untyped-def]
                 instalments: list[tuple[date, int]] | None = None, earmark=None, name: str = "Hộ ông Lê Văn Tám",
                 kind: DonorKind = DonorKind.HOUSEHOLD, tax_code: str | None = None,
-                method: PaymentMethod = PaymentMethod.BANK_TRANSFER):
+                method: PaymentMethod = PaymentMethod.BANK_TRANSFER, days_ago: int = 0):
+    """days_ago: the pledge was made that many days ago (its dates move back with it), so a test can
+    look at instalments already past due without waiting."""
     donor = services.find_or_create_donor(session, SYSTEM, services.DonorInput(
         kind=kind, name=name, email=email, tax_code=tax_code))
     data = services.PledgeInput(
@@ -47,6 +49,13 @@ def make_pledge(session, world: dict, *, amount: int = 6_000_000, email: str = "
         payment_method=method,
         schedule=PledgeSchedule.INSTALMENTS if instalments else PledgeSchedule.NOW,
         instalments=[services.InstalmentInput(d, a) for d, a in (instalments or [])])
+    if days_ago:
+        data.instalments = [services.InstalmentInput(i.due_on + timedelta(days=days_ago), i.amount_vnd)
+                            for i in data.instalments]
     pledge = services.create_pledge(session, SYSTEM, world["campaign"], donor, data)
+    for inst in pledge.instalments:
+        inst.due_on -= timedelta(days=days_ago)
+    if pledge.due_on:
+        pledge.due_on -= timedelta(days=days_ago)
     session.commit()
     return pledge

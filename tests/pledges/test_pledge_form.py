@@ -118,19 +118,16 @@ def test_household_needs_commune_and_a_way_to_reach_them(client, session, world)
     assert resp.status_code == 422
     assert "Xã/phường: chưa chọn." in html
     assert "Số điện thoại hoặc email: cần ít nhất một cách liên hệ." in html
-    other = services.official_account_for  # noqa: F841 - the page must not need a bank account to refuse
     resp = post_form(client, "/ung-ho", household_form(world, phone="12345"))
     assert "Số điện thoại không hợp lệ" in resp.get_data(as_text=True)
 
 
-def test_commune_must_belong_to_the_province(client, session, world):  # type: ignore[no-untyped-def]
-    from tests import factories as f
-
-    hanoi = f.province(session, 1) if False else None  # only Khánh Hòa is loaded in tests
-    assert hanoi is None
+def test_a_unit_that_is_not_a_commune_is_refused(client, session, world):  # type: ignore[no-untyped-def]
+    """A tampered form posting the province's id as the commune: refused, nothing saved."""
     resp = post_form(client, "/ung-ho", household_form(world, province_id=str(world["province"].id),
                                                        commune_id=str(world["province"].id)))
-    assert "Xã/phường: chưa chọn." in resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "Xã/phường: chưa chọn." in resp.get_data(as_text=True)
+    assert _pledges(session) == []
 
 
 def test_household_pledge_with_instalments(client, session, world):  # type: ignore[no-untyped-def]
@@ -162,8 +159,11 @@ def test_instalments_must_sum_to_the_pledge(client, session, world):  # type: ig
     assert session.execute(select(PledgeInstalment)).first() is None
     # A half-filled row names its row.
     data["instalments-1-amount"] = ""
+    data["instalments-1-due_on"] = ""
+    data["instalments-2-amount"] = "4.000.000"
     resp = post_form(client, "/ung-ho", data)
-    assert "Đợt 2: số tiền: chưa nhập số tiền." in resp.get_data(as_text=True) or "Đợt 2" in resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert "Đợt 3: chưa nhập ngày nộp." in resp.get_data(as_text=True)
 
 
 def test_in_kind_pledge(client, session, world):  # type: ignore[no-untyped-def]
