@@ -61,7 +61,13 @@ PER_PAGE = 50
 
 
 def _card_enabled() -> bool:
-    return bool(url_for_if_exists("payments.card_checkout", reference="VNN") and current_app.config.get("STRIPE_SECRET_KEY"))
+    """Card payment is optional per deployment: the payments package's endpoint must exist and its gateway
+    be switched on (PAYMENT_GATEWAY "stripe" or "test"; without that setting, a Stripe key)."""
+    if not url_for_if_exists("payments.card_checkout", reference="VNN"):
+        return False
+    cfg = current_app.config
+    mode = cfg.get("PAYMENT_GATEWAY") or ("stripe" if cfg.get("STRIPE_SECRET_KEY") else "disabled")
+    return str(mode).lower() in ("stripe", "test")
 
 
 def _default_province() -> AdminUnit | None:
