@@ -111,13 +111,13 @@ class PledgeForm(BaseForm):
         ("full_name", "Ghi đầy đủ tên"), ("anonymous", "Ghi “Nhà hảo tâm” (ẩn danh)")]))
     note = TextAreaField("Lời nhắn (không công khai)", validators=[Optional(), Length(max=1000)])
 
-    def set_unit_choices(self, provinces: list[AdminUnit], communes_by_field: dict[str, list[AdminUnit]]) -> None:
-        prov = ch([("", "— Chọn tỉnh/thành phố —")] + [(str(p.id), p.name) for p in provinces])
+    def set_unit_choices(self, provinces: list[tuple[int, str]], communes_by_field: dict[str, list[tuple[int, str]]]) -> None:
+        prov = ch([("", "— Chọn tỉnh/thành phố —")] + [(str(pid), name) for pid, name in provinces])
         self.province_id.choices = prov
         self.earmark_province_id.choices = prov
         for name in ("commune_id", "earmark_commune_id"):
             getattr(self, name).choices = ch([("", "— Chọn xã/phường —")] + [
-                (str(c.id), c.name) for c in communes_by_field.get(name, [])])
+                (str(cid), cname) for cid, cname in communes_by_field.get(name, [])])
 
     def parse(self, session: Session, *, card_enabled: bool) -> tuple[DonorInput, PledgeInput] | None:
         """After validate(): the service inputs, or None with each problem attached to its field."""

@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_login import current_user, login_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager
 
 from app.accounts.access import can_access_unit_id, donor_required, staff_required, unit_scope_clause
 from app.accounts.models import Role, User
@@ -54,7 +55,6 @@ from app.pledges.models import (
 )
 from app.pledges.references import normalize as normalize_reference
 from app.units.models import AdminUnit, UnitLevel
-from app.units.services import communes_of, provinces
 
 bp = Blueprint("pledges", __name__)
 PER_PAGE = 50
@@ -70,18 +70,32 @@ def _card_enabled() -> bool:
     return str(mode).lower() in ("stripe", "test")
 
 
-def _default_province() -> AdminUnit | None:
-    campaign = services.campaign_for(db.session)
-    if campaign and campaign.scope_unit_id:
-        return db.session.get(AdminUnit, campaign.scope_unit_id)
-    return None
+UNIT_LIST_TTL = 600  # seconds: units change by decree, not by the minute
 
 
-def _communes_for(raw: str | None, fallback: AdminUnit | None) -> list[AdminUnit]:
-    unit = db.session.get(AdminUnit, int(raw)) if raw and str(raw).isdigit() else fallback
-    if unit is None or unit.level != UnitLevel.PROVINCE:
-        return []
-    return [c for c in communes_of(db.session, unit.id) if c.valid_to is None]
+def _unit_lists() -> tuple[list[tuple[int, str]], dict[int, list[tuple[int, str]]]]:
+    """Current provinces and their communes as (id, name), read once per process and cached for a while,
+    so the public form costs no unit queries (it is the page every donor opens)."""
+    import time as _time
+
+    cached = current_app.extensions.get("pledges.units")
+    if cached and _time.monotonic() - cached[0] < UNIT_LIST_TTL:
+        return cached[1], cached[2]
+    rows = db.session.execute(select(AdminUnit.id, AdminUnit.name, AdminUnit.level, AdminUnit.parent_id)
+                              .where(AdminUnit.valid_to.is_(None),
+                                     AdminUnit.level.in_([UnitLevel.PROVINCE, UnitLevel.COMMUNE]))).all()
+    key = lambda r: (fold(r.name.removeprefix("Tỉnh ").removeprefix("Thành phố ")), r.id)  # noqa: E731
+    provs = [(r.id, r.name) for r in sorted((r for r in rows if r.level == UnitLevel.PROVINCE), key=key)]
+    communes: dict[int, list[tuple[int, str]]] = {}
+    for r in sorted((r for r in rows if r.level == UnitLevel.COMMUNE), key=lambda r: (fold(r.name), r.id)):
+        communes.setdefault(r.parent_id, []).append((r.id, r.name))
+    current_app.extensions["pledges.units"] = (_time.monotonic(), provs, communes)
+    return provs, communes
+
+
+def _communes_for(raw: str | None, fallback_id: int | None) -> list[tuple[int, str]]:
+    pid = int(raw) if raw and str(raw).isdigit() else fallback_id
+    return _unit_lists()[1].get(pid, []) if pid else []
 
 
 # ------------------------------------------------------------------------------------------ public pages
@@ -89,18 +103,18 @@ def _communes_for(raw: str | None, fallback: AdminUnit | None) -> list[AdminUnit
 def pledge_form():  # type: ignore[no-untyped-def]
     campaign = services.campaign_for(db.session)
     form = PledgeForm()
-    province = _default_province()
+    province_id = campaign.scope_unit_id if campaign else None  # a province's campaign: its province first
     if request.method == "GET":
-        if province is not None:
-            form.province_id.data = form.earmark_province_id.data = str(province.id)
+        if province_id is not None:
+            form.province_id.data = form.earmark_province_id.data = str(province_id)
         if current_user.is_authenticated and current_user.role == Role.DONOR and current_user.donor_id:
             _prefill_from_donor(form, db.session.get(Donor, current_user.donor_id))
     card = _card_enabled()
     if not card:
         form.payment_method.choices = [c for c in form.payment_method.choices if c.value != PaymentMethod.CARD.value]
-    form.set_unit_choices(provinces(db.session), {
-        "commune_id": _communes_for(form.province_id.data, province),
-        "earmark_commune_id": _communes_for(form.earmark_province_id.data, province)})
+    form.set_unit_choices(_unit_lists()[0], {
+        "commune_id": _communes_for(form.province_id.data, province_id),
+        "earmark_commune_id": _communes_for(form.earmark_province_id.data, province_id)})
     problems: list[str] = []
     if campaign is None:
         flash("Hiện chưa có cuộc vận động nào đang diễn ra.", "warning")
@@ -157,8 +171,7 @@ def _after_pledge(pledge_id: int) -> None:
 @bp.route("/ung-ho/ds-xa.json")
 def communes_json():  # type: ignore[no-untyped-def]
     raw = request.args.get("tinh", "")
-    communes = _communes_for(raw, None)
-    resp = jsonify([{"id": c.id, "name": c.name} for c in communes])
+    resp = jsonify([{"id": cid, "name": name} for cid, name in _communes_for(raw, None)])
     resp.headers["Cache-Control"] = "public, max-age=86400"
     return resp
 
@@ -400,7 +413,8 @@ def staff_list():  # type: ignore[no-untyped-def]
         ref = normalize_reference(q)
         query = query.where(or_(Donor.search_key.contains(fold(q)), Pledge.reference == ref))
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    pledges = db.session.execute(query.order_by(Pledge.created_at.desc(), Pledge.id.desc())
+    pledges = db.session.execute(query.options(contains_eager(Pledge.donor))
+                                 .order_by(Pledge.created_at.desc(), Pledge.id.desc())
                                  .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).scalars().all()
     ids = [p.id for p in pledges]
     paid_by = dict(db.session.execute(
