@@ -45,7 +45,6 @@ def setup(database_url: str):  # type: ignore[no-untyped-def]
 
     from app import create_app
     from app.extensions import db
-
     from config import CONFIGS
 
     # As in production, the confirmation and staff e-mails are queued (here on Celery's in-memory broker),
