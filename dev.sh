@@ -38,7 +38,7 @@ setup() {
     .venv/bin/python -m pip install --quiet -e '.[dev]'
     rm -f .venv/.installed-*; touch "$stamp"
   fi
-  .venv/bin/pybabel compile -q -d app/translations 2>/dev/null || true
+  .venv/bin/pybabel compile -d app/translations >/dev/null
 }
 
 cmd=${1:-run}

@@ -204,3 +204,29 @@ def login(client: FlaskClient, email: str, password: str = "Matkhau-2026"):  # t
     resp = post_form(client, "/dang-nhap", {"email": email, "password": password})
     assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
     return resp
+
+
+@pytest.fixture
+def celery_worker(app: Flask):  # type: ignore[no-untyped-def]
+    """A real Celery worker (in-process thread, solo pool) on the Redis at TEST_REDIS_URL.
+
+    Skips with the reason when TEST_REDIS_URL is unset or Redis does not answer; CI sets it.
+    """
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.skip("needs Redis: set TEST_REDIS_URL (CI sets redis://127.0.0.1:6379/15)")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except Exception as exc:  # noqa: BLE001
+        pytest.skip(f"Redis not reachable at {url} ({type(exc).__name__})")
+    from celery.contrib.testing.worker import start_worker
+
+    celery_app = app.extensions["celery"]
+    celery_app.conf.update(broker_url=url, result_backend=url, task_always_eager=False,
+                           task_eager_propagates=False, task_ignore_result=False, broker_connection_retry=False)
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=20) as worker:
+        yield worker
+    celery_app.conf.update(task_always_eager=True, task_eager_propagates=True, broker_url="memory://",
+                           result_backend="cache+memory://")

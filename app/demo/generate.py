@@ -6,11 +6,12 @@ receipt per pool, so the books stay balanced and verify_ledger() passes on gener
 
 from __future__ import annotations
 
+import functools
 import random
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.campaigns.models import Campaign, CampaignStatus
@@ -18,7 +19,7 @@ from app.campaigns.services import create_campaign, scope_key
 from app.contributions.models import Channel, Contribution, ContributionStatus
 from app.core.actor import Actor
 from app.core.i18n import VN_TZ
-from app.core.text import fold
+from app.core.text import fold as _fold
 from app.donors.models import ANONYMOUS_NAME, Donor, DonorKind, PublicDisplay
 from app.ledger import services as ledger
 from app.ledger.models import Purpose
@@ -35,6 +36,9 @@ BUSINESS = ["Công ty TNHH", "Công ty Cổ phần", "Doanh nghiệp tư nhân",
 TRADE = ["Xây dựng", "Thủy sản", "Vận tải", "Thương mại", "Du lịch", "Nông sản", "Cơ khí", "Dược phẩm", "Điện máy"]
 AMOUNTS = [50_000, 100_000, 200_000, 300_000, 500_000, 1_000_000, 2_000_000, 5_000_000, 10_000_000, 50_000_000]
 PURPOSES = [Purpose.UNRESTRICTED] * 6 + [Purpose.HOUSING] * 3 + [Purpose.EDUCATION, Purpose.HEALTH, Purpose.LIVELIHOOD]
+
+
+fold = functools.lru_cache(maxsize=200_000)(_fold)  # generated names repeat a lot
 
 
 def person_name(rng: random.Random) -> str:
@@ -70,7 +74,7 @@ def generate(session: Session, *, counts: dict[str, int], seed: int, chunk: int 
                                province_id=province_id, commune_id=commune_id, address="", contact_person="",
                                created_at=datetime.now(UTC)))
     for start in range(0, len(donor_rows), chunk):
-        session.execute(insert(Donor), donor_rows[start:start + chunk])
+        session.execute(Donor.__table__.insert(), donor_rows[start:start + chunk])
     donors = [(r["id"], r["kind"], ANONYMOUS_NAME if r["public_display"] == PublicDisplay.ANONYMOUS else r["name"],
                r["commune_id"], r["province_id"]) for r in donor_rows]
 
@@ -105,10 +109,10 @@ def generate(session: Session, *, counts: dict[str, int], seed: int, chunk: int 
             search_key=" ".join(filter(None, [fold(name), (ref or "").lower(), receipt]))))
         pools[(pool, purpose)] += amount
         if len(rows) >= chunk:
-            session.execute(insert(Contribution), rows)
+            session.execute(Contribution.__table__.insert(), rows)
             rows = []
     if rows:
-        session.execute(insert(Contribution), rows)
+        session.execute(Contribution.__table__.insert(), rows)
     tx = None
     if pools:
         tx = ledger.record_receipts_bulk(session, actor, fund_id=fund.id,

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -88,6 +88,23 @@ def account(session: Session, fund_id: int, unit_id: int | None, kind: AccountKi
     return session.execute(select(LedgerAccount).where(LedgerAccount.key == key)).scalar_one()
 
 
+def accounts(session: Session, fund_id: int,
+             specs: Iterable[tuple[int | None, AccountKind, Purpose]]) -> dict[tuple, LedgerAccount]:
+    """Get or create many accounts with two queries: {(unit_id, kind, purpose): account}."""
+    wanted = {LedgerAccount.make_key(fund_id, u, k, p): (u, k, p) for u, k, p in specs}
+    found = {a.key: a for a in session.execute(
+        select(LedgerAccount).where(LedgerAccount.key.in_(list(wanted)))).scalars()}
+    missing = [k for k in wanted if k not in found]
+    if missing:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(LedgerAccount).values([
+            dict(key=k, fund_id=fund_id, unit_id=wanted[k][0], kind=wanted[k][1], purpose=wanted[k][2], balance_vnd=0)
+            for k in missing]).on_conflict_do_nothing(index_elements=["key"]))
+        found.update({a.key: a for a in session.execute(
+            select(LedgerAccount).where(LedgerAccount.key.in_(missing))).scalars()})
+    return {spec: found[key] for key, spec in wanted.items()}
+
+
 def post(session: Session, actor: Actor, *, fund_id: int, kind: TransactionKind, legs: Iterable[Leg],
          occurred_on: date, memo: str = "", source_type: str = "", source_id: object = "",
          idempotency_key: str | None = None, reverses_id: int | None = None,
@@ -138,12 +155,19 @@ def post(session: Session, actor: Actor, *, fund_id: int, kind: TransactionKind,
                            idempotency_key=idempotency_key, reverses_id=reverses_id)
     session.add(tx)
     session.flush()
-    session.add_all(LedgerPosting(transaction_id=tx.id, account_id=a, amount_vnd=d) for a, d in by_account.items())
-    for acc_id, delta in by_account.items():
-        session.execute(
-            update(LedgerAccount).where(LedgerAccount.id == acc_id).values(balance_vnd=LedgerAccount.balance_vnd + delta)
-        )
-    session.flush()
+    # Core executemany statements: one round trip each, no ORM bookkeeping per row (bulk imports post
+    # transactions with thousands of legs).
+    conn = session.connection()
+    postings = LedgerPosting.__table__
+    conn.execute(postings.insert(), [{"transaction_id": tx.id, "account_id": a, "amount_vnd": d}
+                                     for a, d in by_account.items()])
+    accounts_table = LedgerAccount.__table__
+    conn.execute(
+        accounts_table.update()
+        .where(accounts_table.c.id == bindparam("acc_id"))
+        .values(balance_vnd=accounts_table.c.balance_vnd + bindparam("delta")),
+        [{"acc_id": a, "delta": d} for a, d in by_account.items()],
+    )
     for acc_id in by_account:
         session.expire(locked[acc_id], ["balance_vnd"])
     record(session, actor, f"ledger.{kind.value}", "ledger_transaction", tx.id,
@@ -186,10 +210,12 @@ def record_receipts_bulk(session: Session, actor: Actor, *, fund_id: int,
         if amount <= 0:
             raise LedgerError("Số tiền nhận phải lớn hơn 0.")
         totals[(unit_id, purpose)] += amount
+    accs = accounts(session, fund_id, [(u, kind, p) for (u, p) in totals
+                                       for kind in (AccountKind.UNALLOCATED, AccountKind.DONATIONS)])
     legs: list[Leg] = []
     for (unit_id, purpose), amount in totals.items():
-        legs.append(Leg(account(session, fund_id, unit_id, AccountKind.UNALLOCATED, purpose), amount))
-        legs.append(Leg(account(session, fund_id, unit_id, AccountKind.DONATIONS, purpose), -amount))
+        legs.append(Leg(accs[(unit_id, AccountKind.UNALLOCATED, purpose)], amount))
+        legs.append(Leg(accs[(unit_id, AccountKind.DONATIONS, purpose)], -amount))
     return post(session, actor, fund_id=fund_id, kind=TransactionKind.RECEIPT, legs=legs, occurred_on=occurred_on,
                 memo=memo, source_type=source_type, source_id=source_id, idempotency_key=idempotency_key)
 
@@ -307,7 +333,8 @@ def totals(session: Session, fund_id: int, unit_ids: Iterable[int | None] | None
         from sqlalchemy import or_
 
         q = q.where(or_(*clauses))
-    sums = dict(session.execute(q.group_by(LedgerAccount.kind)).all())
+    # SUM over BIGINT is NUMERIC on PostgreSQL: back to int.
+    sums = {kind: int(total or 0) for kind, total in session.execute(q.group_by(LedgerAccount.kind)).all()}
     t = Totals(
         received_vnd=-(sums.get(AccountKind.DONATIONS) or 0),
         in_kind_vnd=sums.get(AccountKind.IN_KIND) or 0,
@@ -335,9 +362,9 @@ def verify_ledger(session: Session) -> list[str]:
         .group_by(LedgerPosting.transaction_id).having(func.sum(LedgerPosting.amount_vnd) != 0)
     ).all()
     problems += [f"Bút toán #{tx} không cân: lệch {amount}" for tx, amount in unbalanced]
-    sums = dict(session.execute(
+    sums = {acc_id: int(total) for acc_id, total in session.execute(
         select(LedgerPosting.account_id, func.sum(LedgerPosting.amount_vnd)).group_by(LedgerPosting.account_id)
-    ).all())
+    ).all()}
     for acc in session.execute(select(LedgerAccount)).scalars():
         expected = sums.get(acc.id, 0) or 0
         if acc.balance_vnd != expected:
