@@ -33,6 +33,16 @@ from app.units.models import AdminUnit, UnitLevel
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
 
+class VNDateField(DateField):
+    """A date typed as dd/mm/yyyy or picked (yyyy-mm-dd); the error names the field in Vietnamese."""
+
+    def process_formdata(self, valuelist):  # type: ignore[no-untyped-def]
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(f"{self.label.text}: ngày không hợp lệ (ví dụ 31/12/2026).") from exc
+
+
 def ch(pairs) -> list[SelectChoice]:  # type: ignore[no-untyped-def]
     return [SelectChoice(value, label) for value, label in pairs]
 INSTALMENT_ROWS = 6
@@ -51,7 +61,7 @@ def _amount(raw: str | None, label: str, errors: list) -> int | None:
 
 
 class InstalmentForm(Form):  # a sub-form: the outer BaseForm carries the CSRF token
-    due_on = DateField("Ngày nộp", format=DATE_FORMATS, validators=[Optional()],
+    due_on = VNDateField("Ngày nộp", format=DATE_FORMATS, validators=[Optional()],
                        render_kw={"type": "date"})
     amount = StringField("Số tiền đợt", validators=[Optional(), Length(max=40)],
                          render_kw={"inputmode": "numeric", "autocomplete": "off"})
@@ -276,7 +286,7 @@ class EditPledgeForm(BaseForm):
                          render_kw={"inputmode": "numeric"})
     schedule = RadioField("Lịch nộp", choices=ch([(PledgeSchedule.NOW.value, "Nộp một lần"),
                                                (PledgeSchedule.INSTALMENTS.value, "Chia thành nhiều đợt")]))
-    due_on = DateField("Hạn nộp (nộp một lần)", format=DATE_FORMATS, validators=[Optional()],
+    due_on = VNDateField("Hạn nộp (nộp một lần)", format=DATE_FORMATS, validators=[Optional()],
                        render_kw={"type": "date"})
     instalments = FieldList(FormField(InstalmentForm), min_entries=INSTALMENT_ROWS, max_entries=INSTALMENT_ROWS)
 
@@ -299,7 +309,7 @@ class ReceiptForm(BaseForm):
     amount = StringField("Số tiền / giá trị ước tính (đồng)", validators=[DataRequired("Số tiền: chưa nhập.")],
                          render_kw={"inputmode": "numeric"})
     in_kind_description = TextAreaField("Mô tả hiện vật (số lượng, tình trạng)", validators=[Optional(), Length(max=2000)])
-    received_on = DateField("Ngày nhận", format=DATE_FORMATS, validators=[DataRequired("Ngày nhận: chưa nhập hoặc sai định dạng.")],
+    received_on = VNDateField("Ngày nhận", format=DATE_FORMATS, validators=[],
                             default=date.today, render_kw={"type": "date"})
     purpose = SelectField("Mục đích", default=Purpose.UNRESTRICTED.value,
                           choices=ch([(p.value, PURPOSE_LABELS[p]) for p in Purpose]))

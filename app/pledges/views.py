@@ -550,6 +550,8 @@ def receipt_new():  # type: ignore[no-untyped-def]
             form.in_kind_description.errors.append("Mô tả hiện vật: chưa nhập.")
         if pledge is None and not (form.donor_name.data or "").strip() and form.anonymous.data != "anonymous":
             form.donor_name.errors.append("Người/đơn vị nộp: chưa nhập (hoặc chọn “Nhà hảo tâm”).")
+        if form.received_on.data is None and not form.received_on.errors:
+            form.received_on.errors = ["Ngày nhận: chưa nhập."]
         received_at = datetime.combine(form.received_on.data, time(12, 0), tzinfo=VN_TZ).astimezone(UTC) \
             if form.received_on.data else None
         if received_at and form.received_on.data > services.today_vn():

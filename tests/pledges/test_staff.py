@@ -134,3 +134,14 @@ def test_donor_cannot_reach_staff_pages(client, session, world):  # type: ignore
     login(client, donor_user.email)
     assert client.get("/can-bo/dang-ky-ung-ho").status_code == 403
     assert client.get(f"/can-bo/dang-ky-ung-ho/{pledge.id}").status_code == 403
+
+
+def test_receipt_dates_checked_in_vietnamese(client, session, world):  # type: ignore[no-untyped-def]
+    login(client, world["cam_lam_staff"].email)
+    base = {"channel": "cash", "donor_name": "Ông Lâm", "amount": "200.000", "purpose": "health", "anonymous": "full_name"}
+    resp = post_form(client, "/can-bo/bien-nhan/moi", {**base, "received_on": "31/02/2026"})
+    assert resp.status_code == 422 and "Ngày nhận: ngày không hợp lệ" in resp.get_data(as_text=True)
+    tomorrow = (services.today_vn() + timedelta(days=1)).isoformat()
+    resp = post_form(client, "/can-bo/bien-nhan/moi", {**base, "received_on": tomorrow})
+    assert resp.status_code == 422 and "Ngày nhận: không được sau hôm nay." in resp.get_data(as_text=True)
+    assert session.execute(select(Contribution)).first() is None
