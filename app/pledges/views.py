@@ -100,6 +100,8 @@ def _communes_for(raw: str | None, fallback_id: int | None) -> list[tuple[int, s
 
 # ------------------------------------------------------------------------------------------ public pages
 @bp.route("/ung-ho", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config.get("PLEDGE_RATE_LIMIT", "20 per minute;300 per hour"), methods=["POST"],
+               error_message="Quá nhiều lượt gửi đăng ký từ một địa chỉ. Vui lòng thử lại sau ít phút.")
 def pledge_form():  # type: ignore[no-untyped-def]
     campaign = services.campaign_for(db.session)
     form = PledgeForm()
