@@ -33,7 +33,7 @@ from app.payments.models import (
     StatementStatus,
 )
 from app.payments.statements import ParseResult, StatementFormatError, fingerprint, parse_rows, read_rows
-from app.payments.statements.parsing import detect_preset
+from app.payments.statements.parsing import _fold, detect_preset
 from app.pledges.models import Pledge, PledgeStatus
 from app.pledges.references import find_reference, normalize
 from app.pledges.services import outstanding, record_pledge_payment
@@ -221,33 +221,34 @@ class Proposer:
                 self.by_first_word[c.name_key.split()[0]].append(c)
 
     def propose(self, amount_vnd: int, memo: str, counterparty: str, at: datetime) -> tuple[int | None, str]:
-        text = " ".join(_WORD.findall(fold(f"{memo} {counterparty}")))
-        padded = f" {text} "
-        scores: dict[int, tuple[int, list[str]]] = {}
+        amount_hits = self.by_amount.get(amount_vnd, ())
+        words = set(_WORD.findall(_fold(f"{memo} {counterparty}")))
+        name_hits = [c for w in words for c in self.by_first_word.get(w, ())]
+        if not amount_hits and not name_hits:
+            return None, ""
+        scores: dict[int, list] = {}  # pledge id -> [score, reasons, candidate]
 
         def add(c: _Candidate, points: int, why: str) -> None:
-            s, reasons = scores.get(c.pledge_id, (0, []))
-            scores[c.pledge_id] = (s + points, [*reasons, why])
+            entry = scores.setdefault(c.pledge_id, [0, [], c])
+            entry[0] += points
+            entry[1].append(why)
 
-        amount_hits = self.by_amount.get(amount_vnd, [])
         for c in amount_hits:
             add(c, 50 if c.due_vnd == amount_vnd else 40,
                 "đúng số tiền còn phải nộp" if c.due_vnd == amount_vnd else "đúng số tiền đăng ký")
-        for word in set(text.split()):
-            for c in self.by_first_word.get(word, ()):
+        if name_hits:
+            padded = " " + " ".join(_WORD.findall(_fold(f"{memo} {counterparty}"))) + " "
+            for c in name_hits:
                 if f" {c.name_key} " in padded:
                     add(c, 40, "tên người ủng hộ có trong nội dung")
-        if not scores:
-            return None, ""
-        by_id = {c.pledge_id: c for cs in (amount_hits, *self.by_first_word.values()) for c in cs
-                 if c.pledge_id in scores}
-        for pid in scores:
-            c = by_id[pid]
+        for entry in scores.values():
+            c = entry[2]
             created = c.created_at if c.created_at.tzinfo else c.created_at.replace(tzinfo=at.tzinfo)
             if created <= at + timedelta(days=1):
-                add(c, 10, "chuyển sau ngày đăng ký")
+                entry[0] += 10
+                entry[1].append("chuyển sau ngày đăng ký")
         ranked = sorted(scores.items(), key=lambda kv: -kv[1][0])
-        best_id, (best, reasons) = ranked[0]
+        best_id, (best, reasons, _) = ranked[0]
         if best < 50 or (len(ranked) > 1 and ranked[1][1][0] == best):
             return None, ""
         return best_id, "; ".join(reasons)[:255]
@@ -328,9 +329,7 @@ def import_statement(session: Session, actor: Actor, stmt: BankStatement, *, ack
             status=(LineStatus.DEBIT if not line.is_credit else
                     LineStatus.MATCHED if pledge_id else LineStatus.UNMATCHED),
             pledge_id=pledge_id, proposed_pledge_id=proposal, proposal_reason=reason))
-    for i in range(0, len(rows), CHUNK):
-        session.execute(insert(StatementLine), rows[i:i + CHUNK])
-    session.flush()
+    bulk_insert_lines(session, rows)
 
     matched = list(session.execute(select(StatementLine).where(
         StatementLine.statement_id == stmt.id, StatementLine.status == LineStatus.MATCHED,
@@ -354,6 +353,26 @@ def import_statement(session: Session, actor: Actor, stmt: BankStatement, *, ack
                 "debits_vnd": stmt.debits_vnd, "balance_breaks": len(result.breaks),
                 "skipped_rows": stmt.skipped_rows}, unit_id=stmt.unit_id)
     return ImportSummary(len(result.lines), len(new), len(result.lines) - len(new), len(matched), proposed)
+
+
+def bulk_insert_lines(session: Session, rows: list[dict]) -> None:
+    """Insert statement lines in bulk, inside the session's transaction: COPY on PostgreSQL, executemany
+    elsewhere. Never one ORM object per line (a national statement has a million)."""
+    if not rows:
+        return
+    session.flush()
+    conn = session.connection()
+    table = StatementLine.__table__
+    columns = list(rows[0])
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        cols = ", ".join(f'"{c}"' for c in columns)
+        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([v.value if isinstance(v, LineStatus) else v for v in (row[c] for c in columns)])
+    else:
+        for i in range(0, len(rows), CHUNK):
+            conn.execute(insert(table), rows[i:i + CHUNK])
 
 
 def _record_line_for_pledge(session: Session, actor: Actor, stmt: BankStatement, line: StatementLine,

@@ -17,7 +17,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from app.core.i18n import VN_TZ
-from app.core.money import AmountError, parse_vnd
+from app.core.money import MAX_AMOUNT_VND, AmountError, parse_vnd
 from app.core.text import fold, nfc
 
 
@@ -86,6 +86,8 @@ FOOTER = re.compile(
     r"contact|lien he|tong dai|ket thuc sao ke|end of statement)", re.IGNORECASE)
 _DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[\sT]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?$")
+_FAST_DOT = re.compile(r"^[1-9]\d{0,2}(?:\.\d{3})*$")
+_FAST_COMMA = re.compile(r"^[1-9]\d{0,2}(?:,\d{3})*$")
 _EMPTY_AMOUNT = {"", "-", "0", "0,00", "0.00", "0,0", "0.0"}
 
 
@@ -164,6 +166,8 @@ def read_rows(kind: str, data: bytes) -> list[list[Any]]:
 
 
 def _cell_text(value: Any) -> str:
+    if type(value) is str:
+        return value.strip() if value.isascii() else (nfc(value) or "")
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -172,7 +176,17 @@ def _cell_text(value: Any) -> str:
         return value.strftime("%d/%m/%Y")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return nfc(str(value)) or ""
+    text = str(value)
+    if text.isascii():
+        return text.strip()
+    return nfc(text) or ""
+
+
+def _fold(text: str) -> str:
+    """app.core.text.fold, with a fast path for the plain-ASCII memos most banks export."""
+    if text.isascii():
+        return " ".join(text.lower().split())
+    return fold(text)
 
 
 # ------------------------------------------------------------------------------------------------ header
@@ -206,6 +220,19 @@ def detect_preset(rows: list[list[Any]]) -> str | None:
 
 # ------------------------------------------------------------------------------------------------ cells
 def parse_date(raw: str) -> tuple[datetime, bool] | None:
+    cached = _DATE_CACHE.get(raw)
+    if cached is not None:
+        return cached
+    parsed = _parse_date(raw)
+    if parsed is not None and len(_DATE_CACHE) < 100_000:
+        _DATE_CACHE[raw] = parsed
+    return parsed
+
+
+_DATE_CACHE: dict[str, tuple[datetime, bool]] = {}
+
+
+def _parse_date(raw: str) -> tuple[datetime, bool] | None:
     m = _DATE.match(raw.strip())
     if not m:
         return None
@@ -231,6 +258,11 @@ def parse_amount(raw: Any, thousands: str, field_name: str) -> int | None:
     text = (_cell_text(raw)).replace("\u00a0", " ").strip()
     if text in _EMPTY_AMOUNT:
         return None
+    fast = _FAST_DOT if thousands == "." else _FAST_COMMA
+    if fast.match(text):
+        value = int(text.replace(thousands, ""))
+        if 0 < value <= MAX_AMOUNT_VND:
+            return value
     body = re.sub(r"[,.]00$", "", text) if re.search(r"\d[,.]00$", text) and len(text) > 3 else text
     other = "," if thousands == "." else "."
     if other in body:
@@ -281,32 +313,32 @@ def parse_rows(rows: list[list[Any]], *, preset: str, mapping: dict | None = Non
     result = ParseResult(preset=preset, header_row=header_row, columns=columns)
 
     def cell(row: list[Any], role: str, file_row: int) -> Any:
-        fix = fixes.get(str(file_row), {})
-        if role in fix:
-            return fix[role]
+        if fixes:
+            fix = fixes.get(str(file_row))
+            if fix and role in fix:
+                return fix[role]
         c = columns.get(role)
         return row[c] if c is not None and c < len(row) else None
 
+    amount_roles = [r for r in ("credit", "debit", "amount") if r in columns]
     last: ParsedLine | None = None
     for idx in range(header_row, len(rows)):
         row = rows[idx]
         file_row = idx + 1
-        texts = [_cell_text(c) for c in row]
-        if not any(t.strip() for t in texts):
+        if not any(c is not None and (not isinstance(c, str) or c.strip()) for c in row):
             result.ignored_rows += 1
             continue
         if file_row in skipped_set:
             result.skipped_rows += 1
             last = None
             continue
-        joined = fold(" ".join(t for t in texts if t))
         date_raw = _cell_text(cell(row, "date", file_row)).strip()
         memo = _cell_text(cell(row, "memo", file_row))
         counterparty = _cell_text(cell(row, "counterparty", file_row))
-        amount_roles = [r for r in ("credit", "debit", "amount") if r in columns]
-        has_amount = any(_cell_text(cell(row, r, file_row)).strip() not in _EMPTY_AMOUNT for r in amount_roles)
+        raw_amounts = {r: cell(row, r, file_row) for r in amount_roles}
+        has_amount = any(_cell_text(v).strip() not in _EMPTY_AMOUNT for v in raw_amounts.values())
         parsed_date = parse_date(date_raw) if date_raw else None
-        if parsed_date is None and FOOTER.search(joined):
+        if parsed_date is None and FOOTER.search(_fold(" ".join(_cell_text(c) for c in row if c is not None))):
             result.ignored_rows += 1
             continue
         if parsed_date is None:
@@ -350,7 +382,7 @@ def parse_rows(rows: list[list[Any]], *, preset: str, mapping: dict | None = Non
         credit = debit = None
         problems: list[RowError] = []
         for role in amount_roles:
-            raw = cell(row, role, file_row)
+            raw = raw_amounts[role]
             try:
                 if role == "amount":
                     signed = _signed_amount(raw, thousands, ROLE_LABELS[role])
@@ -430,5 +462,5 @@ def fingerprint(line: ParsedLine) -> str:
     local = line.txn_at.astimezone(VN_TZ)
     when = local.strftime("%Y-%m-%dT%H:%M:%S") if line.has_time else local.strftime("%Y-%m-%d")
     parts = [when, "C" if line.is_credit else "D", str(line.amount_vnd), line.reference.strip().upper(),
-             fold(line.memo), fold(line.counterparty)]
+             _fold(line.memo), _fold(line.counterparty)]
     return hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
