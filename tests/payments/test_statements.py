@@ -343,3 +343,23 @@ def test_staff_of_another_commune_cannot_see_or_match_this_communes_statement(cl
     login(own, ks_staff.email, PASSWORD)
     assert own.get(f"/can-bo/sao-ke/{s.id}").status_code == 200
     assert "NGUYEN VAN AN" in own.get("/can-bo/sao-ke/cho-xu-ly").get_data(as_text=True)
+
+
+def test_unknown_layout_goes_to_the_column_mapping_screen_and_imports_with_the_mapping(
+        client, session, kh_setup, province_staff):
+    data = ("Thời điểm;Mô tả;Tiền vào;Tiền ra\n"
+            "03/09/2024 07:30;ung ho tu thien;1,250,000;\n"
+            "03/09/2024 08:00;phi;;5,500\n").encode()
+    login(client, province_staff.email, PASSWORD)
+    resp = upload(client, kh_setup["prov_acc"].id, data, name="khac.csv")
+    assert resp.headers["Location"].endswith("/ghep-cot")
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Ghép cột sao kê" in page and "Tiền vào" in page
+    client.post(resp.headers["Location"], data={"csrf_token": csrf_from(page), "date": "0", "memo": "1",
+                                                "credit": "2", "debit": "3", "header_row": "1", "thousands": ","})
+    stmt = session.execute(select(BankStatement)).scalar_one()
+    act(client, stmt.id, {"action": "import"})
+    session.expire_all()
+    got = session.execute(select(StatementLine.is_credit, StatementLine.amount_vnd, StatementLine.has_time)
+                          .order_by(StatementLine.id)).all()
+    assert [tuple(r) for r in got] == [(True, 1_250_000, True), (False, 5_500, True)]
