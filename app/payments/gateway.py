@@ -35,7 +35,12 @@ class GatewayError(ValueError):
 
 
 def gateway_mode() -> str:
+    """"stripe", "test" or "disabled". The test gateway records money without a card, so a production
+    configuration (secure cookies) never runs it, whatever PAYMENT_GATEWAY says."""
     mode = (current_app.config.get("PAYMENT_GATEWAY") or "disabled").lower()
+    if mode == "test" and current_app.config.get("SESSION_COOKIE_SECURE") and not current_app.config.get("TESTING"):
+        current_app.logger.warning("PAYMENT_GATEWAY=test refused in production; card payments are disabled")
+        return "disabled"
     return mode if mode in ("stripe", "test") else "disabled"
 
 

@@ -222,3 +222,10 @@ def test_disabled_gateway_hides_the_card_option(app, client, session, kh_setup):
         opts = payment_options(pledge)
     assert opts["card"] is False and opts["transfer"].note == pledge.reference
     assert checkout(client, pledge).status_code == 404
+
+
+@pytest.mark.app_config(PAYMENT_GATEWAY="test", SESSION_COOKIE_SECURE=True, TESTING=False)
+def test_the_test_gateway_never_runs_with_a_production_configuration(client, session, kh_setup):
+    pledge = make_pledge(session, kh_setup["campaign"], 1_000_000, receiving=kh_setup["province"])
+    assert checkout(client, pledge).status_code == 404
+    assert client.get("/thanh-toan-thu-nghiem/cs_localtest_x").status_code == 404
