@@ -432,20 +432,23 @@ def overdue_amount(session: Session, pledge: Pledge, *, today: date | None = Non
     return max(0, due - paid)
 
 
-def paid_subquery():  # type: ignore[no-untyped-def]
-    return (select(func.coalesce(func.sum(Contribution.amount_vnd), 0))
-            .where(Contribution.pledge_id == Pledge.id, Contribution.status == ContributionStatus.RECORDED)
-            .correlate(Pledge).scalar_subquery())
-
-
 def overdue_clause(today: date):  # type: ignore[no-untyped-def]
-    """SQL: the pledge is open and what was due before `today` exceeds what was received."""
-    due_instalments = (select(func.coalesce(func.sum(PledgeInstalment.amount_vnd), 0))
-                       .where(PledgeInstalment.pledge_id == Pledge.id, PledgeInstalment.due_on < today)
-                       .correlate(Pledge).scalar_subquery())
-    due = case((Pledge.schedule == PledgeSchedule.INSTALMENTS, due_instalments),
+    """SQL: the pledge is open and what was due before `today` exceeds what was received. Written as
+    grouped sums joined once (hash joins), not per-pledge correlated subqueries, so it stays fast on a
+    national table."""
+    due_instalments = (select(PledgeInstalment.pledge_id, func.sum(PledgeInstalment.amount_vnd).label("due"))
+                       .where(PledgeInstalment.due_on < today).group_by(PledgeInstalment.pledge_id).subquery())
+    paid = (select(Contribution.pledge_id, func.sum(Contribution.amount_vnd).label("paid"))
+            .where(Contribution.pledge_id.is_not(None), Contribution.status == ContributionStatus.RECORDED)
+            .group_by(Contribution.pledge_id).subquery())
+    due = case((Pledge.schedule == PledgeSchedule.INSTALMENTS, func.coalesce(due_instalments.c.due, 0)),
                (and_(Pledge.due_on.is_not(None), Pledge.due_on < today), Pledge.amount_vnd), else_=0)
-    return and_(Pledge.status.in_([PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID]), due > paid_subquery())
+    overdue_ids = (select(Pledge.id)
+                   .outerjoin(due_instalments, due_instalments.c.pledge_id == Pledge.id)
+                   .outerjoin(paid, paid.c.pledge_id == Pledge.id)
+                   .where(Pledge.status.in_([PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID]),
+                          due > func.coalesce(paid.c.paid, 0)))
+    return Pledge.id.in_(overdue_ids)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from flask import (
 )
 from flask_login import current_user, login_user
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import joinedload
 
 from app.accounts.access import can_access_unit_id, donor_required, staff_required, unit_scope_clause
 from app.accounts.models import Role, User
@@ -406,18 +406,18 @@ def staff_list():  # type: ignore[no-untyped-def]
     q = nfc(request.args.get("q", "").strip()) or ""
     page = max(1, request.args.get("page", 1, type=int) or 1)
     today = services.today_vn()
-    query = select(Pledge).join(Donor).where(_scope(current_user))
+    query = select(Pledge).where(_scope(current_user))
     if status in {s.value for s in PledgeStatus}:
         query = query.where(Pledge.status == status)
     if overdue:
         query = query.where(services.overdue_clause(today))
-    if q:
+    if q:  # the donor is joined only when searching by name (plans stay simple on a national table)
         ref = normalize_reference(q)
-        query = query.where(or_(Donor.search_key.contains(fold(q)), Pledge.reference == ref))
+        query = query.join(Donor).where(or_(Donor.search_key.contains(fold(q)), Pledge.reference == ref))
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    pledges = db.session.execute(query.options(contains_eager(Pledge.donor))
+    pledges = db.session.execute(query.options(joinedload(Pledge.donor))
                                  .order_by(Pledge.created_at.desc(), Pledge.id.desc())
-                                 .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).scalars().all()
+                                 .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).unique().scalars().all()
     ids = [p.id for p in pledges]
     paid_by = dict(db.session.execute(
         select(Contribution.pledge_id, func.sum(Contribution.amount_vnd)).where(
