@@ -49,6 +49,8 @@ from app.pledges.references import normalize
 
 bp = Blueprint("payments", __name__)
 PAGE = 50
+BACKGROUND_BYTES = 2 * 1024 * 1024
+MAX_ERRORS_SHOWN = 200
 
 
 def _pledge_or_404(reference: str) -> Pledge:
@@ -249,8 +251,17 @@ def statement_detail(statement_id: int):  # type: ignore[no-untyped-def]
                     if role in ROLE_LABELS and row.isdigit():
                         fixes.setdefault(row, {})[role] = value
             skipped = [int(x) for x in request.form.getlist("skip") if x.isdigit()]
+            if request.form.get("skip_all") == "1":
+                fixes = {}
+                skipped += [e.file_row for e in parse_statement(stmt).errors]
             set_corrections(db.session, actor, stmt, fixes=fixes, skipped=skipped)
             db.session.commit()  # corrections are kept even when the import below is still refused
+            if action == "import" and _runs_in_background(stmt):
+                from app.payments.tasks import import_statement_task
+
+                import_statement_task.delay(stmt.id, actor.user_id, request.form.get("acknowledge_breaks") == "1")
+                flash("Sao kê lớn đang được nhập ở chế độ nền; tải lại trang sau ít phút để xem kết quả.", "info")
+                return redirect(url_for("payments.statement_detail", statement_id=stmt.id))
             if action == "import":
                 summary = import_statement(db.session, actor, stmt,
                                            acknowledge_breaks=request.form.get("acknowledge_breaks") == "1")
@@ -271,7 +282,17 @@ def statement_detail(statement_id: int):  # type: ignore[no-untyped-def]
         flash(str(exc), "error")
         return redirect(url_for("payments.statement_mapping", statement_id=stmt.id))
     return render_template("payments/statement_draft.html", stmt=stmt, result=result, role_labels=ROLE_LABELS,
-                           preview=result.lines[:30], title="Kiểm tra sao kê trước khi nhập")
+                           preview=result.lines[:30], errors_shown=result.errors[:MAX_ERRORS_SHOWN],
+                           title="Kiểm tra sao kê trước khi nhập")
+
+
+def _runs_in_background(stmt: BankStatement) -> bool:
+    """Statements of more than a few MB (tens of thousands of lines) import in a Celery worker, not in the
+    request, when a worker is configured."""
+    from pathlib import Path
+
+    eager = current_app.config.get("CELERY", {}).get("task_always_eager", True)
+    return not eager and Path(stmt.file_path).stat().st_size > BACKGROUND_BYTES
 
 
 def _imported_view(stmt: BankStatement):  # type: ignore[no-untyped-def]

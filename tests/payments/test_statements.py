@@ -363,3 +363,13 @@ def test_unknown_layout_goes_to_the_column_mapping_screen_and_imports_with_the_m
     got = session.execute(select(StatementLine.is_credit, StatementLine.amount_vnd, StatementLine.has_time)
                           .order_by(StatementLine.id)).all()
     assert [tuple(r) for r in got] == [(True, 1_250_000, True), (False, 5_500, True)]
+
+
+def test_skipping_all_broken_rows_is_an_explicit_choice(client, session, kh_setup, province_staff):
+    login(client, province_staff.email, PASSWORD)
+    upload(client, kh_setup["prov_acc"].id, BROKEN)
+    stmt = session.execute(select(BankStatement)).scalar_one()
+    act(client, stmt.id, {"action": "import", "skip_all": "1"})
+    session.expire_all()
+    assert session.get(BankStatement, stmt.id).skipped_rows == [3, 4, 5]
+    assert sorted(session.execute(select(StatementLine.amount_vnd)).scalars()) == [300_000, 1_000_000]
