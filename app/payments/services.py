@@ -241,6 +241,8 @@ class Proposer:
             for c in name_hits:
                 if f" {c.name_key} " in padded:
                     add(c, 40, "tên người ủng hộ có trong nội dung")
+        if not scores:
+            return None, ""
         for entry in scores.values():
             c = entry[2]
             created = c.created_at if c.created_at.tzinfo else c.created_at.replace(tzinfo=at.tzinfo)

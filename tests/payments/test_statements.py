@@ -373,3 +373,16 @@ def test_skipping_all_broken_rows_is_an_explicit_choice(client, session, kh_setu
     session.expire_all()
     assert session.get(BankStatement, stmt.id).skipped_rows == [3, 4, 5]
     assert sorted(session.execute(select(StatementLine.amount_vnd)).scalars()) == [300_000, 1_000_000]
+
+
+def test_a_memo_sharing_only_a_first_name_word_with_a_donor_gets_no_proposal(app, session, kh_setup):
+    from datetime import UTC, datetime
+
+    from app.payments.services import Proposer
+
+    make_pledge(session, kh_setup["campaign"], 3_000_000, donor_name="Bà Trần Thị Mơ", receiving=kh_setup["province"])
+    proposer = Proposer(session, kh_setup["province"].id)
+    at = datetime.now(UTC) + timedelta(days=1)
+    assert proposer.propose(123_000, "TRAN VAN HAI chuyen tien", "", at) == (None, "")
+    pid, why = proposer.propose(3_000_000, "TRAN THI MO ung ho", "", at)
+    assert pid is not None and "tên" in why
