@@ -386,3 +386,13 @@ def test_a_memo_sharing_only_a_first_name_word_with_a_donor_gets_no_proposal(app
     assert proposer.propose(123_000, "TRAN VAN HAI chuyen tien", "", at) == (None, "")
     pid, why = proposer.propose(3_000_000, "TRAN THI MO ung ho", "", at)
     assert pid is not None and "tên" in why
+
+
+def test_a_fund_balance_above_the_single_gift_cap_is_read_and_checked():
+    rows = [VCB_HEADER,
+            ["01/09/2024", "1", "", "2.000.000", "1.500.000.002.000.000", "ung ho"],
+            ["01/09/2024", "2", "", "1.000.000", "1.500.000.003.000.000", "ung ho"]]
+    r = parse_rows(rows, preset="vietcombank")
+    assert r.errors == [] and r.breaks == [] and r.lines[1].balance_vnd == 1_500_000_003_000_000
+    rows[2][4] = "1.500.000.004.000.000"
+    assert len(parse_rows(rows, preset="vietcombank").breaks) == 1

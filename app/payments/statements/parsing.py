@@ -245,7 +245,7 @@ def _parse_date(raw: str) -> tuple[datetime, bool] | None:
     return datetime.combine(day, t, tzinfo=VN_TZ), hh is not None
 
 
-def parse_amount(raw: Any, thousands: str, field_name: str) -> int | None:
+def parse_amount(raw: Any, thousands: str, field_name: str, *, capped: bool = True) -> int | None:
     """None for an empty cell; an int of đồng; AmountError when it does not parse for this bank's format."""
     if isinstance(raw, bool):
         raise AmountError(f"{field_name}: không hợp lệ.")
@@ -259,9 +259,10 @@ def parse_amount(raw: Any, thousands: str, field_name: str) -> int | None:
     if text in _EMPTY_AMOUNT:
         return None
     fast = _FAST_DOT if thousands == "." else _FAST_COMMA
-    if fast.match(text):
-        value = int(text.replace(thousands, ""))
-        if 0 < value <= MAX_AMOUNT_VND:
+    plain = text if capped else re.sub(r"[,.]00$", "", text)
+    if fast.match(plain):
+        value = int(plain.replace(thousands, ""))
+        if 0 < value <= MAX_AMOUNT_VND or not capped:  # a fund's balance may exceed any single gift
             return value
     body = re.sub(r"[,.]00$", "", text) if re.search(r"\d[,.]00$", text) and len(text) > 3 else text
     other = "," if thousands == "." else "."
@@ -403,7 +404,7 @@ def parse_rows(rows: list[list[Any]], *, preset: str, mapping: dict | None = Non
         if "balance" in columns:
             raw = cell(row, "balance", file_row)
             try:
-                balance = parse_amount(raw, thousands, ROLE_LABELS["balance"])
+                balance = parse_amount(raw, thousands, ROLE_LABELS["balance"], capped=False)
                 if balance is None and _cell_text(raw).strip() in ("0", "0,00", "0.00"):
                     balance = 0
             except AmountError as exc:
