@@ -423,8 +423,11 @@ def staff_list():  # type: ignore[no-untyped-def]
         select(Contribution.pledge_id, func.sum(Contribution.amount_vnd)).where(
             Contribution.pledge_id.in_(ids), Contribution.status == ContributionStatus.RECORDED)
         .group_by(Contribution.pledge_id)).all()) if ids else {}
-    overdue_ids = set(db.session.execute(select(Pledge.id).where(
-        Pledge.id.in_(ids), services.overdue_clause(today))).scalars()) if ids else set()
+    if overdue:  # every row shown is overdue: no need to ask again
+        overdue_ids = set(ids)
+    else:
+        overdue_ids = set(db.session.execute(select(Pledge.id).where(
+            Pledge.id.in_(ids), services.overdue_clause(today))).scalars()) if ids else set()
     pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
     return render_template("pledges/staff_list.html", pledges=pledges, paid_by=paid_by, overdue_ids=overdue_ids,
                            status=status, overdue=overdue, q=q, page=page, pages=pages, total=total,
