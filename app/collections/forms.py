@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from flask_wtf.file import FileField
+from wtforms import BooleanField, HiddenField, RadioField, StringField
+from wtforms.validators import Length, Optional
+
+from app.collections.models import DISPLAY_LABELS, HouseholdDisplay
+from app.core.forms import BaseForm
+
+
+class RowForm(BaseForm):
+    """One household row (the plain form used without JavaScript; the script posts the same fields as JSON)."""
+
+    head_name = StringField("Họ tên chủ hộ", validators=[Length(max=200)])
+    hamlet = StringField("Thôn/Tổ dân phố", validators=[Length(max=120)])
+    amount = StringField("Số tiền (đồng)", validators=[Optional(), Length(max=30)])
+    in_kind = StringField("Hiện vật (nếu có)", validators=[Optional(), Length(max=200)])
+    date = StringField("Ngày (dd/mm/yyyy)", validators=[Optional(), Length(max=10)])
+    collector = StringField("Người thu", validators=[Optional(), Length(max=200)])
+    idempotency_key = HiddenField()
+
+
+class ImportForm(BaseForm):
+    file = FileField("Tệp danh sách (.xlsx hoặc .csv)")
+
+
+class CommitForm(BaseForm):
+    skip_errors = BooleanField("Bỏ qua các dòng lỗi, chỉ ghi nhận các dòng hợp lệ")
+
+
+class UndoForm(BaseForm):
+    reason = StringField("Lý do hủy", validators=[Optional(), Length(max=300)])
+
+
+class DisplayForm(BaseForm):
+    household_display = RadioField("Công khai khoản đóng góp của hộ gia đình theo",
+                                    choices=[(m.value, DISPLAY_LABELS[m]) for m in HouseholdDisplay])

@@ -1,0 +1,312 @@
+"""Commune staff: typed household rows, spreadsheet imports with preview and undo, signature lists."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.accounts.access import require_unit, staff_required, unit_scope_clause
+from app.accounts.models import Role
+from app.campaigns.models import Campaign
+from app.campaigns.services import active_campaign
+from app.collections import services as svc
+from app.collections.forms import CommitForm, DisplayForm, ImportForm, RowForm, UndoForm
+from app.collections.models import BatchStatus, HouseholdDisplay, ImportBatch
+from app.core.actor import Actor
+from app.core.money import format_vnd
+from app.core.uploads import UploadError, read_upload
+from app.extensions import db
+from app.units.models import AdminUnit, UnitLevel
+from app.units.services import communes_of
+
+bp = Blueprint("collections", __name__, url_prefix="/can-bo/thu-ho")
+
+STAFF = (Role.COMMUNE_STAFF, Role.PROVINCE_STAFF)
+
+
+def _commune(commune_id: int) -> AdminUnit:
+    unit = db.session.get(AdminUnit, commune_id)
+    if unit is None or unit.level != UnitLevel.COMMUNE:
+        abort(404)
+    require_unit(unit.id)
+    return unit
+
+
+def _campaign(commune: AdminUnit) -> Campaign | None:
+    return active_campaign(db.session, commune.id)
+
+
+def _batch(batch_id: int) -> ImportBatch:
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch is None:
+        abort(404)
+    require_unit(batch.commune_id)
+    return batch
+
+
+def _summary_json(campaign: Campaign, commune: AdminUnit) -> dict:
+    s = svc.summary(db.session, campaign, commune)
+    return {"households": s.households, "total_vnd": s.total_vnd, "total_text": format_vnd(s.total_vnd),
+            "commune_received_text": format_vnd(s.commune.received_vnd + s.commune.in_kind_vnd),
+            "province_received_text": format_vnd(s.province.received_vnd + s.province.in_kind_vnd)}
+
+
+@bp.route("/")
+@staff_required(*STAFF)
+def batch_entry():  # type: ignore[no-untyped-def]
+    """Commune staff go straight to their commune; province staff pick one of their province's communes."""
+    unit = current_user.unit
+    chosen = request.args.get("xa", type=int)
+    code = request.args.get("ma", type=int)
+    if code:
+        found = db.session.execute(select(AdminUnit.id).where(AdminUnit.level == UnitLevel.COMMUNE,
+                                                              AdminUnit.code == code)).scalar()
+        chosen = found or -1
+    if chosen:
+        return redirect(url_for("collections.entry", commune_id=_commune(chosen).id))
+    if unit is not None and unit.level == UnitLevel.COMMUNE:
+        return redirect(url_for("collections.entry", commune_id=unit.id))
+    communes = communes_of(db.session, unit.id) if unit is not None else []
+    return render_template("collections/choose.html", communes=communes)
+
+
+@bp.route("/xa/<int:commune_id>", methods=["GET", "POST"])
+@staff_required(*STAFF)
+def entry(commune_id: int):  # type: ignore[no-untyped-def]
+    """The batch-entry screen. Without JavaScript the form posts here and the page comes back for the next row."""
+    commune = _commune(commune_id)
+    campaign = _campaign(commune)
+    form = RowForm()
+    if campaign is not None and form.validate_on_submit():
+        try:
+            res = svc.record_row(db.session, Actor.from_request(), campaign, commune, svc.RowInput(
+                form.head_name.data, form.hamlet.data, form.amount.data, form.in_kind.data, form.date.data,
+                form.collector.data), form.idempotency_key.data or "")
+            db.session.commit()
+        except svc.CollectionError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            c = res.contribution
+            flash(f"Đã ghi biên nhận {c.receipt_no}: {form.head_name.data} – {format_vnd(c.amount_vnd)}.", "success")
+            if res.duplicate_of:
+                flash(f"Có thể trùng: hộ này đã được ghi nhận (biên nhận {res.duplicate_of}). "
+                      "Nếu nhập nhầm, hãy hoàn tác dòng vừa nhập.", "warning")
+            return redirect(url_for("collections.entry", commune_id=commune.id, nguoi_thu=form.collector.data or ""))
+    if not form.is_submitted():
+        form.date.data = svc.today_vn().strftime("%d/%m/%Y")
+        form.collector.data = request.args.get("nguoi_thu", "")
+    form.idempotency_key.data = str(uuid.uuid4())
+    hamlets = svc.commune_hamlets(db.session, commune.id)
+    ctx = {}
+    if campaign is not None:
+        ctx = dict(summary=svc.summary(db.session, campaign, commune),
+                   recent=svc.recent_rows(db.session, campaign.id, commune.id),
+                   mode=svc.display_mode(db.session, campaign, commune.id),
+                   batches=db.session.execute(select(ImportBatch).where(
+                       ImportBatch.commune_id == commune.id, ImportBatch.campaign_id == campaign.id)
+                       .order_by(ImportBatch.id.desc()).limit(10)).scalars().all())
+    return render_template("collections/entry.html", commune=commune, campaign=campaign, form=form,
+                           hamlets=hamlets, undo_form=UndoForm(), display_form=DisplayForm(), **ctx)
+
+
+@bp.route("/xa/<int:commune_id>/dong", methods=["POST"])
+@staff_required(*STAFF)
+def save_row(commune_id: int):  # type: ignore[no-untyped-def]
+    """JSON: one row typed on the batch-entry screen (or sent later from the offline queue)."""
+    commune = _commune(commune_id)
+    campaign = _campaign(commune)
+    if campaign is None:
+        return jsonify(ok=False, error="Chưa có cuộc vận động đang diễn ra cho xã này."), 409
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return jsonify(ok=False, error="Dữ liệu gửi lên không hợp lệ."), 400
+    raw = svc.RowInput(*(str(data.get(k) or "")[:300] for k in svc.FIELDS))
+    try:
+        res = svc.record_row(db.session, Actor.from_request(), campaign, commune, raw, str(data.get("key") or ""))
+        db.session.commit()
+    except svc.CollectionError as exc:
+        db.session.rollback()
+        return jsonify(ok=False, error=str(exc)), 422
+    c = res.contribution
+    return jsonify(ok=True, id=c.id, receipt_no=c.receipt_no, public_name=c.public_name,
+                   amount_vnd=c.amount_vnd, amount_text=format_vnd(c.amount_vnd), duplicate_of=res.duplicate_of,
+                   replayed=res.replayed, reversed=c.status == "reversed",
+                   undo_url=url_for("collections.undo_row", commune_id=commune.id, contribution_id=c.id),
+                   summary=_summary_json(campaign, commune))
+
+
+@bp.route("/xa/<int:commune_id>/dong/<int:contribution_id>/huy", methods=["POST"])
+@staff_required(*STAFF)
+def undo_row(commune_id: int, contribution_id: int):  # type: ignore[no-untyped-def]
+    commune = _commune(commune_id)
+    try:
+        c = svc.entry_contribution(db.session, commune.id, contribution_id)
+    except LookupError:
+        abort(404)
+    wants_json = request.is_json or request.accept_mimetypes.best == "application/json"
+    try:
+        svc.undo_row(db.session, Actor.from_request(), c)
+        db.session.commit()
+    except svc.CollectionError as exc:
+        db.session.rollback()
+        if wants_json:
+            return jsonify(ok=False, error=str(exc)), 422
+        flash(str(exc), "error")
+        return redirect(url_for("collections.entry", commune_id=commune.id))
+    message = f"Đã hoàn tác biên nhận {c.receipt_no} (bút toán đảo, không xóa)."
+    if wants_json:
+        campaign = db.session.get(Campaign, c.campaign_id)
+        return jsonify(ok=True, message=message, summary=_summary_json(campaign, commune))
+    flash(message, "success")
+    return redirect(url_for("collections.entry", commune_id=commune.id))
+
+
+@bp.route("/xa/<int:commune_id>/cai-dat", methods=["POST"])
+@staff_required(*STAFF)
+def display_setting(commune_id: int):  # type: ignore[no-untyped-def]
+    commune = _commune(commune_id)
+    form = DisplayForm()
+    if form.validate_on_submit():
+        svc.set_display_mode(db.session, Actor.from_request(), commune.id, HouseholdDisplay(form.household_display.data))
+        db.session.commit()
+        flash("Đã lưu cách công khai đóng góp của hộ gia đình (áp dụng cho các khoản ghi từ nay).", "success")
+    else:
+        flash("Vui lòng chọn một cách công khai.", "error")
+    return redirect(url_for("collections.entry", commune_id=commune.id))
+
+
+# ---------------------------------------------------------------- imports
+@bp.route("/mau-danh-sach-thu.xlsx")
+@staff_required(*STAFF)
+def template():  # type: ignore[no-untyped-def]
+    commune_id = request.args.get("xa", type=int)
+    names = [h.name for h in svc.commune_hamlets(db.session, _commune(commune_id).id)] if commune_id else None
+    return Response(svc.template_xlsx(names),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": "attachment; filename=mau-danh-sach-thu-ho-gia-dinh.xlsx"})
+
+
+@bp.route("/xa/<int:commune_id>/nhap-tep", methods=["GET", "POST"])
+@staff_required(*STAFF)
+def upload(commune_id: int):  # type: ignore[no-untyped-def]
+    commune = _commune(commune_id)
+    campaign = _campaign(commune)
+    # A file over MAX_CONTENT_LENGTH never reaches this view: the 413 page says "Tệp tải lên quá lớn".
+    form = ImportForm()
+    if campaign is not None and form.validate_on_submit():
+        try:
+            kind, data = read_upload(form.file.data, allowed=("csv", "xlsx"))
+            batch = svc.create_import(db.session, Actor.from_request(), campaign, commune, kind, data,
+                                      form.file.data.filename)
+            db.session.commit()
+        except (UploadError, svc.CollectionError) as exc:
+            db.session.rollback()
+            flash(f"{exc} Không có gì được lưu.", "error")
+        else:
+            return redirect(url_for("collections.batch", batch_id=batch.id))
+    return render_template("collections/upload.html", commune=commune, campaign=campaign, form=form), (
+        400 if request.method == "POST" else 200)
+
+
+@bp.route("/lo/<int:batch_id>")
+@staff_required(*STAFF)
+def batch(batch_id: int):  # type: ignore[no-untyped-def]
+    b = _batch(batch_id)
+    return render_template("collections/batch.html", batch=b, commune=b.commune, commit_form=CommitForm(),
+                           undo_form=UndoForm(), BatchStatus=BatchStatus)
+
+
+@bp.route("/lo/<int:batch_id>/tien-do")
+@staff_required(*STAFF)
+def progress(batch_id: int):  # type: ignore[no-untyped-def]
+    db.session.expire_all()
+    b = _batch(batch_id)
+    return jsonify(status=b.status.value, status_label=b.status_label, percent=b.progress_percent,
+                   processed=b.processed_rows, failure=b.failure,
+                   done=b.status not in (BatchStatus.QUEUED,))
+
+
+@bp.route("/lo/<int:batch_id>/ghi", methods=["POST"])
+@staff_required(*STAFF)
+def commit(batch_id: int):  # type: ignore[no-untyped-def]
+    b = _batch(batch_id)
+    form = CommitForm()
+    if not form.validate_on_submit():
+        abort(400)
+    actor = Actor.from_request()
+    try:
+        background = svc.request_commit(db.session, actor, b, skip_errors=bool(form.skip_errors.data))
+        db.session.commit()
+    except svc.CollectionError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("collections.batch", batch_id=b.id))
+    if background:
+        from app.collections.tasks import commit_import_task
+
+        try:
+            commit_import_task.delay(b.id, actor.user_id, actor.label)
+        except Exception:  # noqa: BLE001 - the broker is down: say so instead of leaving the batch queued
+            db.session.rollback()
+            svc.mark_failed(db.session, b.id, "Không gửi được việc ghi lô vào hàng đợi; chưa ghi nhận dòng nào. "
+                                              "Vui lòng thử lại sau ít phút.")
+            db.session.commit()
+            flash("Chưa ghi nhận được lô: hệ thống xử lý nền đang bận. Vui lòng thử lại.", "error")
+            return redirect(url_for("collections.batch", batch_id=b.id))
+        flash("Đang ghi nhận lô trong nền; trang sẽ cập nhật tiến độ.", "info")
+    else:
+        flash(f"Đã ghi nhận {b.committed_rows} hộ, tổng {format_vnd(b.total_vnd)}.", "success")
+    return redirect(url_for("collections.batch", batch_id=b.id))
+
+
+@bp.route("/lo/<int:batch_id>/huy", methods=["POST"])
+@staff_required(*STAFF)
+def undo_batch(batch_id: int):  # type: ignore[no-untyped-def]
+    b = _batch(batch_id)
+    form = UndoForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        svc.undo_import(db.session, Actor.from_request(), b, form.reason.data or "")
+        db.session.commit()
+    except svc.CollectionError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(f"Đã hủy cả lô: {b.committed_rows} khoản được đảo bút toán (không xóa).", "success")
+    return redirect(url_for("collections.batch", batch_id=b.id))
+
+
+@bp.route("/xa/<int:commune_id>/danh-sach-ky")
+@staff_required(*STAFF)
+def signature_lists(commune_id: int):  # type: ignore[no-untyped-def]
+    """Printable lists per collector with a column for each household's signature."""
+    commune = _commune(commune_id)
+    campaign = _campaign(commune)
+    if campaign is None:
+        abort(404)
+    chosen = request.args.get("nguoi_thu")
+    groups = svc.collector_lists(db.session, campaign, commune, chosen)
+    return render_template("collections/signatures.html", commune=commune, campaign=campaign, groups=groups,
+                           collectors=svc.collectors(db.session, campaign.id, commune.id), chosen=chosen)
+
+
+@bp.route("/lo")
+@staff_required(*STAFF)
+def batches():  # type: ignore[no-untyped-def]
+    rows = db.session.execute(select(ImportBatch).where(unit_scope_clause(current_user, ImportBatch.commune_id))
+                              .order_by(ImportBatch.id.desc()).limit(100)).scalars().all()
+    return render_template("collections/batches.html", batches=rows)
+
+
+@bp.route("/ma-bao-ve")
+@staff_required(*STAFF)
+def csrf_token_json():  # type: ignore[no-untyped-def]
+    """A fresh CSRF token for the offline queue, when rows waited longer than the token lives."""
+    from flask_wtf.csrf import generate_csrf
+
+    return jsonify(token=generate_csrf())
