@@ -1,0 +1,470 @@
+"""Matching workflow: run the engine over a scope, edit, submit, approve (a second person), revoke.
+
+A proposal freezes what it was computed from: each line keeps a snapshot of its need (and the need's
+`version`), the proposal keeps the pool balances. Approval re-reads both under row locks and refuses when
+anything moved; then it posts one ledger allocation per included line and records the need's funding, all in
+the caller's single database transaction (the caller commits, or rolls back on MatchingError).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.access import can_access_unit_id
+from app.accounts.models import Role, User
+from app.audit.services import record
+from app.campaigns.models import Campaign
+from app.core.actor import Actor
+from app.core.db import utcnow
+from app.core.i18n import VN_TZ
+from app.core.money import format_vnd
+from app.core.text import nfc
+from app.ledger import services as ledger
+from app.ledger.models import AccountKind, LedgerAccount, Purpose
+from app.matching import engine
+from app.matching.models import MatchingProposal, ProposalLine, ProposalStatus
+from app.needs import services as needs_services
+from app.needs.models import MATCHABLE_STATUSES, HouseholdNeed
+from app.needs.priority import rules_for_campaign, score_need
+from app.units.models import AdminUnit, UnitLevel
+
+PREPARER_ROLES = (Role.COMMUNE_STAFF, Role.PROVINCE_STAFF, Role.APPROVER, Role.CENTRAL_ADMIN)
+APPROVER_ROLES = (Role.APPROVER, Role.CENTRAL_ADMIN)
+OPEN = (ProposalStatus.DRAFT, ProposalStatus.SUBMITTED)
+
+DRAW_WHY = {
+    0: "tiền ủng hộ riêng cho xã này, đúng mục đích",
+    1: "tiền ủng hộ riêng cho xã này, không chỉ định mục đích",
+    2: "tiền của tỉnh chỉ định đúng mục đích",
+    3: "tiền của tỉnh không chỉ định mục đích",
+    4: "tiền của Trung ương chỉ định đúng mục đích",
+    5: "tiền của Trung ương không chỉ định mục đích",
+}
+
+
+class MatchingError(ValueError):
+    """A refused matching operation; the message is Vietnamese."""
+
+
+def _today() -> date:
+    return utcnow().astimezone(VN_TZ).date()
+
+
+# ------------------------------------------------------------------------------------------ inputs
+def scope_units(session: Session, scope_unit_id: int | None) -> tuple[AdminUnit | None, list[int]]:
+    """The scope unit and the communes it covers (None: the whole country)."""
+    if scope_unit_id is None:
+        return None, list(session.execute(select(AdminUnit.id).where(AdminUnit.level == UnitLevel.COMMUNE)).scalars())
+    unit = session.get(AdminUnit, scope_unit_id)
+    if unit is None:
+        raise MatchingError("Không tìm thấy địa bàn.")
+    if unit.level == UnitLevel.PROVINCE:
+        return unit, list(session.execute(select(AdminUnit.id).where(AdminUnit.parent_id == unit.id)).scalars())
+    if unit.level == UnitLevel.COMMUNE:
+        return unit, [unit.id]
+    raise MatchingError("Chỉ lập đề xuất cho một tỉnh hoặc một xã.")
+
+
+def _pool_label(unit: AdminUnit | None, purpose: str) -> str:
+    """E.g. "Quỹ xã Khánh Sơn – nhà ở", "Quỹ tỉnh Khánh Hòa – không chỉ định", "Quỹ Trung ương – y tế"."""
+    what = engine.PURPOSE_NAMES.get(purpose, purpose)
+    if unit is None:
+        return f"Quỹ Trung ương – {what}"
+    name = unit.name
+    if name[:1].isupper() and " " in name:
+        name = name[0].lower() + name[1:]  # "Xã Khánh Sơn" -> "xã Khánh Sơn"
+    return f"Quỹ {name} – {what}"
+
+
+def scope_pools(session: Session, fund_id: int, scope_unit_id: int | None) -> list[engine.Pool]:
+    """Unallocated money the scope may spend: its own pools and those of its communes (and, for a national
+    scope, the national pools)."""
+    scope, communes = scope_units(session, scope_unit_id)
+    allowed: set[int | None]
+    if scope is None:
+        allowed = set(communes) | set(session.execute(
+            select(AdminUnit.id).where(AdminUnit.level == UnitLevel.PROVINCE)).scalars()) | {None}
+    else:
+        allowed = set(communes) | {scope.id}
+    accounts = [a for a in ledger.pool_balances(session, fund_id) if a.unit_id in allowed]
+    units = {u.id: u for u in session.execute(
+        select(AdminUnit).where(AdminUnit.id.in_({a.unit_id for a in accounts if a.unit_id}))).scalars()}
+    pools = []
+    for a in accounts:
+        unit = units.get(a.unit_id) if a.unit_id else None
+        level = "national" if unit is None else ("province" if unit.level == UnitLevel.PROVINCE else "commune")
+        pools.append(engine.Pool(unit_id=a.unit_id, level=level, purpose=a.purpose.value,
+                                 balance_vnd=int(a.balance_vnd), label=_pool_label(unit, a.purpose.value)))
+    return pools
+
+
+def need_snapshot(need: HouseholdNeed, score: int, reasons: list[tuple[str, str, int]], province_id: int,
+                  commune_name: str) -> dict:
+    return {
+        "id": need.id, "version": need.version, "head_name": need.head_name, "head_initials": need.head_initials,
+        "commune_id": need.commune_id, "commune_name": commune_name, "province_id": province_id,
+        "hamlet": need.hamlet.name if need.hamlet else "", "purpose": need.purpose.value,
+        "need_kind": need.need_kind.value, "kind_label": need.kind_label, "poverty_status": need.poverty_status.value,
+        "poverty_label": need.poverty_label, "estimated_cost_vnd": need.estimated_cost_vnd,
+        "secured_vnd": need.secured_vnd, "requested_vnd": need.requested_vnd, "funded_vnd": need.funded_vnd,
+        "remaining_vnd": need.remaining_vnd, "score": score,
+        "criteria": [[code, label, weight] for code, label, weight in reasons],
+        "poor_district": any(code == "poor_district" for code, _, _ in reasons),
+    }
+
+
+def scope_needs(session: Session, campaign: Campaign, scope_unit_id: int | None) -> list[dict]:
+    """Approved needs of the campaign in the scope still waiting for money, scored, as snapshots."""
+    _, communes = scope_units(session, scope_unit_id)
+    if not communes:
+        return []
+    rows = list(session.execute(
+        select(HouseholdNeed).where(HouseholdNeed.campaign_id == campaign.id,
+                                    HouseholdNeed.status.in_(MATCHABLE_STATUSES),
+                                    HouseholdNeed.requested_vnd > HouseholdNeed.funded_vnd,
+                                    HouseholdNeed.commune_id.in_(communes))
+        .order_by(HouseholdNeed.id)).scalars())
+    if not rows:
+        return []
+    ids = {n.commune_id for n in rows}
+    units = {u.id: u for u in session.execute(select(AdminUnit).where(AdminUnit.id.in_(ids))).scalars()}
+    designations = needs_services.designations_by_commune(session, ids)
+    rules = rules_for_campaign(session, campaign.id)
+    out = []
+    for n in rows:
+        score, reasons = score_need(n, designations.get(n.commune_id, []), rules)
+        unit = units[n.commune_id]
+        out.append(need_snapshot(n, score, reasons, unit.parent_id or 0, unit.name))
+    return out
+
+
+def _engine_need(s: dict) -> engine.Need:
+    return engine.Need(id=s["id"], commune_id=s["commune_id"], province_id=s["province_id"], purpose=s["purpose"],
+                       requested_vnd=s["remaining_vnd"], secured_vnd=s["secured_vnd"] + s["funded_vnd"],
+                       score=float(s["score"]), poor_district=bool(s["poor_district"]))
+
+
+def _pools_from_snapshot(snapshot: list[dict]) -> list[engine.Pool]:
+    return [engine.Pool(unit_id=p["unit_id"], level=p["level"], purpose=p["purpose"], balance_vnd=p["balance_vnd"],
+                        label=p["label"]) for p in snapshot]
+
+
+def _draws_json(draws: list[tuple[tuple[int | None, str], int]], pools: dict) -> list[dict]:
+    out = []
+    for key, amount in sorted(draws, key=lambda d: pools[d[0]].rank):
+        p = pools[key]
+        out.append({"pool_unit_id": key[0], "purpose": key[1], "amount_vnd": int(amount), "label": p.display(),
+                    "level": p.level, "why": DRAW_WHY[p.rank]})
+    return out
+
+
+def _explain(line: ProposalLine, unfunded_reason: str = "") -> dict:
+    s = line.snapshot
+    criteria = [{"label": label, "weight": weight} for _, label, weight in s.get("criteria", [])]
+    exp = {"score": s.get("score", 0), "criteria": criteria, "weight": round(line.weight, 3),
+           "poor_district": s.get("poor_district", False)}
+    if line.included:
+        exp["summary"] = "; ".join(f"{d['label']}: {format_vnd(d['amount_vnd'])}" for d in line.draws)
+        exp["draws"] = [{"label": d["label"], "amount_vnd": d["amount_vnd"], "why": d["why"]} for d in line.draws]
+        if s.get("secured_vnd") or s.get("funded_vnd"):
+            exp["completes"] = (f"Cùng {format_vnd(s['secured_vnd'] + s['funded_vnd'])} đã có từ nguồn khác, "
+                                f"đủ {format_vnd(s['estimated_cost_vnd'])} dự toán.")
+    else:
+        exp["reason"] = unfunded_reason or "Cán bộ đã loại khỏi đề xuất."
+    return exp
+
+
+def _fill_lines(proposal: MatchingProposal, snapshots: list[dict], result: engine.Result,
+                pools: list[engine.Pool]) -> None:
+    by_key = {p.key: p for p in pools}
+    funded = {a.need_id: a for a in result.allocations}
+    reasons = {u.need_id: u.reason for u in result.unfunded}
+    order = [a.need_id for a in result.allocations] + [u.need_id for u in result.unfunded]
+    snap = {s["id"]: s for s in snapshots}
+    for rank, nid in enumerate(order, 1):
+        s = snap[nid]
+        a = funded.get(nid)
+        line = ProposalLine(need_id=nid, need_version=s["version"], commune_id=s["commune_id"], snapshot=s,
+                            rank=rank, score=int(s["score"]), weight=float(result.weights.get(nid, 0.0)),
+                            included=a is not None, amount_vnd=a.amount_vnd if a else 0,
+                            draws=_draws_json(a.draws, by_key) if a else [])
+        line.explanation = _explain(line, reasons.get(nid, ""))
+        line.explanation["rank"] = rank
+        proposal.lines.append(line)
+    proposal.total_vnd = result.total_vnd
+    proposal.total_priority = float(result.objective)
+
+
+# ------------------------------------------------------------------------------------------ access
+def _check_area(session: Session, user: User, proposal: MatchingProposal) -> None:
+    if not can_access_unit_id(session, user, proposal.scope_unit_id):
+        raise MatchingError("Không tìm thấy đề xuất.")
+
+
+def get_proposal(session: Session, user: User, proposal_id: int, *, lock: bool = False) -> MatchingProposal:
+    q = select(MatchingProposal).where(MatchingProposal.id == proposal_id)
+    if lock:
+        q = q.with_for_update().execution_options(populate_existing=True)
+    p = session.execute(q).scalar_one_or_none()
+    if p is None:
+        raise MatchingError("Không tìm thấy đề xuất.")
+    _check_area(session, user, p)
+    return p
+
+
+# ------------------------------------------------------------------------------------------ run / edit
+def run_proposal(session: Session, actor: Actor, user: User, campaign: Campaign, scope_unit_id: int | None,
+                 config: engine.Config | None = None) -> MatchingProposal:
+    """Compute a draft proposal for the scope; older open proposals of the same scope are superseded."""
+    if user.role not in PREPARER_ROLES:
+        raise MatchingError("Bạn không có quyền lập đề xuất phân bổ.")
+    if not can_access_unit_id(session, user, scope_unit_id):
+        raise MatchingError("Không tìm thấy địa bàn.")
+    if user.role == Role.COMMUNE_STAFF:
+        scope = session.get(AdminUnit, scope_unit_id) if scope_unit_id else None
+        if scope is None or scope.level != UnitLevel.COMMUNE:
+            raise MatchingError("Cán bộ xã chỉ lập đề xuất cho quỹ của xã mình.")
+    config = config or engine.Config()
+    pools = scope_pools(session, campaign.fund_id, scope_unit_id)
+    snapshots = scope_needs(session, campaign, scope_unit_id)
+    result = engine.propose(pools, [_engine_need(s) for s in snapshots], config)
+    for old in session.execute(select(MatchingProposal).where(
+            MatchingProposal.campaign_id == campaign.id, MatchingProposal.scope_unit_id == scope_unit_id
+            if scope_unit_id is not None else MatchingProposal.scope_unit_id.is_(None),
+            MatchingProposal.status.in_(OPEN))).scalars():
+        old.status = ProposalStatus.SUPERSEDED
+        old.decided_at = utcnow()
+    proposal = MatchingProposal(
+        campaign_id=campaign.id, fund_id=campaign.fund_id, scope_unit_id=scope_unit_id,
+        status=ProposalStatus.DRAFT, method=result.method, prepared_by_id=user.id,
+        pool_snapshot=[{"unit_id": p.unit_id, "level": p.level, "purpose": p.purpose, "balance_vnd": p.balance_vnd,
+                        "label": p.display()} for p in pools],
+        config={"poor_district_factor": config.poor_district_factor, "fairness_decay": config.fairness_decay},
+        solve_seconds=round(result.seconds, 3))
+    _fill_lines(proposal, snapshots, result, pools)
+    session.add(proposal)
+    session.flush()
+    record(session, actor, "matching.run", "matching_proposal", proposal.id,
+           new={"scope_unit_id": scope_unit_id, "method": result.method, "lines": len(proposal.lines),
+                "funded": len(result.allocations), "total_vnd": proposal.total_vnd},
+           unit_id=scope_unit_id)
+    return proposal
+
+
+def set_included(session: Session, actor: Actor, user: User, proposal_id: int, line_ids: set[int],
+                 included: bool) -> MatchingProposal:
+    """Staff edit: include or exclude lines; the engine recomputes which pools pay for the edited set and
+    refuses a set the eligible pools cannot pay."""
+    proposal = get_proposal(session, user, proposal_id, lock=True)
+    if proposal.status != ProposalStatus.DRAFT:
+        raise MatchingError("Chỉ sửa được đề xuất ở trạng thái bản nháp.")
+    if proposal.prepared_by_id != user.id and user.role != Role.CENTRAL_ADMIN:
+        raise MatchingError("Chỉ người lập đề xuất được sửa đề xuất.")
+    lines = {ln.id: ln for ln in proposal.lines}
+    unknown = line_ids - set(lines)
+    if unknown or not line_ids:
+        raise MatchingError("Dòng đề xuất không hợp lệ.")
+    wanted = {ln.need_id for ln in proposal.lines if ln.included}
+    changed = {lines[i].need_id for i in line_ids}
+    wanted = wanted | changed if included else wanted - changed
+    pools = _pools_from_snapshot(proposal.pool_snapshot)
+    needs = [_engine_need(ln.snapshot) for ln in proposal.lines]
+    draws = engine.check_feasible(pools, needs, wanted)
+    if draws is None:
+        names = ", ".join(f"#{lines[i].need_id}" for i in sorted(line_ids))
+        raise MatchingError(f"Không thể đưa hộ {names} vào đề xuất: các quỹ được phép chi không còn đủ tiền. "
+                            "Hãy loại bớt hộ khác trước.")
+    by_key = {p.key: p for p in pools}
+    remaining = {p.key: p.balance_vnd for p in pools}
+    for lst in draws.values():
+        for key, a in lst:
+            remaining[key] -= a
+    for ln in proposal.lines:
+        was = ln.included
+        ln.included = ln.need_id in draws
+        ln.draws = _draws_json(draws[ln.need_id], by_key) if ln.included else []
+        ln.amount_vnd = sum(d["amount_vnd"] for d in ln.draws)
+        reason = ""
+        if not ln.included and not was and ln.explanation.get("reason"):
+            avail = sum(max(remaining.get(k, 0), 0) for k in engine.eligible_keys(_engine_need(ln.snapshot)))
+            reason = engine.Unfunded(ln.need_id, ln.weight, avail, ln.snapshot["remaining_vnd"]).reason
+        exp = _explain(ln, reason)
+        exp["rank"] = ln.rank
+        if ln.need_id in changed:
+            exp["edited"] = "Cán bộ đưa vào đề xuất." if included else "Cán bộ loại khỏi đề xuất."
+        ln.explanation = exp
+    proposal.total_vnd = sum(ln.amount_vnd for ln in proposal.lines)
+    proposal.total_priority = float(sum(ln.weight for ln in proposal.lines if ln.included))
+    session.flush()
+    record(session, actor, "matching.include" if included else "matching.exclude", "matching_proposal",
+           proposal.id, new={"needs": sorted(changed), "total_vnd": proposal.total_vnd},
+           unit_id=proposal.scope_unit_id)
+    return proposal
+
+
+def submit(session: Session, actor: Actor, user: User, proposal_id: int) -> MatchingProposal:
+    proposal = get_proposal(session, user, proposal_id, lock=True)
+    if proposal.status != ProposalStatus.DRAFT:
+        raise MatchingError("Đề xuất này không ở trạng thái bản nháp.")
+    if proposal.prepared_by_id != user.id and user.role != Role.CENTRAL_ADMIN:
+        raise MatchingError("Chỉ người lập đề xuất được trình duyệt.")
+    if not any(ln.included for ln in proposal.lines):
+        raise MatchingError("Đề xuất chưa có hộ nào được bố trí kinh phí.")
+    proposal.status = ProposalStatus.SUBMITTED
+    proposal.submitted_at = utcnow()
+    session.flush()
+    record(session, actor, "matching.submit", "matching_proposal", proposal.id,
+           new={"total_vnd": proposal.total_vnd}, unit_id=proposal.scope_unit_id)
+    return proposal
+
+
+def _check_approver(user: User, proposal: MatchingProposal) -> None:
+    if proposal.prepared_by_id == user.id:
+        raise MatchingError("Người lập đề xuất không được tự phê duyệt: cần một người khác phê duyệt.")
+    if user.role not in APPROVER_ROLES:
+        raise MatchingError("Chỉ người có quyền phê duyệt mới phê duyệt được đề xuất.")
+
+
+def stale_reasons(session: Session, proposal: MatchingProposal, *, lock: bool = False) -> list[str]:
+    """What changed since the proposal was computed: pool balances it drew on or that belong to its scope,
+    and the needs it includes (version or status). With lock=True the rows are locked (in id order)."""
+    drawn = {(d["pool_unit_id"], d["purpose"]) for ln in proposal.lines if ln.included for d in ln.draws}
+    check = [p for p in proposal.pool_snapshot
+             if (p["unit_id"], p["purpose"]) in drawn or p["level"] != "national" or proposal.scope_unit_id is None]
+    problems: list[str] = []
+    keys = {LedgerAccount.make_key(proposal.fund_id, p["unit_id"], AccountKind.UNALLOCATED, Purpose(p["purpose"])): p
+            for p in check}
+    q = select(LedgerAccount).where(LedgerAccount.key.in_(list(keys))).order_by(LedgerAccount.id)
+    if lock:
+        q = q.with_for_update().execution_options(populate_existing=True)
+    current = {a.key: a.balance_vnd for a in session.execute(q).scalars()}
+    for key, p in keys.items():
+        now = current.get(key, 0)
+        if now != p["balance_vnd"]:
+            problems.append(f"Số dư {p['label']} đã thay đổi từ {format_vnd(p['balance_vnd'])} "
+                            f"thành {format_vnd(now)}.")
+    ids = sorted(ln.need_id for ln in proposal.lines if ln.included)
+    nq = select(HouseholdNeed).where(HouseholdNeed.id.in_(ids)).order_by(HouseholdNeed.id)
+    if lock:
+        nq = nq.with_for_update().execution_options(populate_existing=True)
+    needs = {n.id: n for n in session.execute(nq).scalars()}
+    for ln in proposal.lines:
+        if not ln.included:
+            continue
+        n = needs.get(ln.need_id)
+        if n is None or n.version != ln.need_version:
+            problems.append(f"Hồ sơ hộ #{ln.need_id} ({ln.snapshot.get('head_name', '')}) đã được sửa "
+                            "hoặc bố trí kinh phí sau khi lập đề xuất.")
+        elif n.status not in MATCHABLE_STATUSES:
+            problems.append(f"Hồ sơ hộ #{ln.need_id} không còn ở trạng thái chờ bố trí kinh phí.")
+    return problems
+
+
+def approve(session: Session, actor: Actor, user: User, proposal_id: int) -> MatchingProposal:
+    """Accept a submitted proposal: post every included allocation to the ledger and record the fundings, in
+    the caller's transaction. Refused for the preparer, for a proposal computed against data that has since
+    changed, and when a pool no longer holds the money (a concurrent approval won the race)."""
+    proposal = get_proposal(session, user, proposal_id, lock=True)
+    _check_approver(user, proposal)
+    if proposal.status != ProposalStatus.SUBMITTED:
+        raise MatchingError(f"Không phê duyệt được: đề xuất đang ở trạng thái “{proposal.status_label}”.")
+    problems = stale_reasons(session, proposal, lock=True)
+    if problems:
+        raise MatchingError("Đề xuất đã cũ, không phê duyệt được: " + " ".join(problems[:5])
+                            + (f" (và {len(problems) - 5} thay đổi khác)." if len(problems) > 5 else "")
+                            + " Vui lòng chạy lại đề xuất.")
+    today = _today()
+    try:
+        for ln in proposal.lines:
+            if not ln.included:
+                continue
+            purpose = Purpose(ln.snapshot["purpose"])
+            draws = [ledger.PoolDraw(d["pool_unit_id"], Purpose(d["purpose"]), int(d["amount_vnd"])) for d in ln.draws]
+            tx = ledger.allocate(session, actor, fund_id=proposal.fund_id, target_unit_id=ln.commune_id,
+                                 target_purpose=purpose, draws=draws, occurred_on=today,
+                                 memo=f"Đề xuất phân bổ #{proposal.id}, hộ #{ln.need_id}",
+                                 source_type="matching_line", source_id=ln.id,
+                                 idempotency_key=f"matching:{proposal.id}:{ln.id}")
+            funding = needs_services.record_need_funding(session, actor, ln.need_id, ln.amount_vnd, draws,
+                                                         proposal.id, tx.id)
+            ln.ledger_transaction_id = tx.id
+            ln.funding_id = funding.id
+    except (ledger.LedgerError, needs_services.NeedError) as exc:
+        raise MatchingError(f"Không phê duyệt được: {exc}") from exc
+    proposal.status = ProposalStatus.APPROVED
+    proposal.approved_by_id = user.id
+    proposal.decided_at = utcnow()
+    session.flush()
+    record(session, actor, "matching.approve", "matching_proposal", proposal.id,
+           new={"total_vnd": proposal.total_vnd, "lines": sum(1 for ln in proposal.lines if ln.included)},
+           unit_id=proposal.scope_unit_id)
+    return proposal
+
+
+def reject(session: Session, actor: Actor, user: User, proposal_id: int, reason: str) -> MatchingProposal:
+    proposal = get_proposal(session, user, proposal_id, lock=True)
+    _check_approver(user, proposal)
+    reason = nfc(reason or "").strip()
+    if not reason:
+        raise MatchingError("Lý do từ chối: chưa nhập.")
+    if proposal.status != ProposalStatus.SUBMITTED:
+        raise MatchingError("Chỉ từ chối được đề xuất đang chờ phê duyệt.")
+    proposal.status = ProposalStatus.REJECTED
+    proposal.decision_reason = reason
+    proposal.decided_at = utcnow()
+    session.flush()
+    record(session, actor, "matching.reject", "matching_proposal", proposal.id, new={"reason": reason},
+           unit_id=proposal.scope_unit_id)
+    return proposal
+
+
+def revoke_line(session: Session, actor: Actor, user: User, line_id: int, reason: str) -> ProposalLine:
+    """Undo one approved allocation: a ledger reversal restores the pools, the need's funding is revoked."""
+    line = session.execute(select(ProposalLine).where(ProposalLine.id == line_id).with_for_update()
+                           .execution_options(populate_existing=True)).scalar_one_or_none()
+    if line is None:
+        raise MatchingError("Không tìm thấy dòng đề xuất.")
+    proposal = get_proposal(session, user, line.proposal_id)
+    if user.role not in APPROVER_ROLES:
+        raise MatchingError("Chỉ người có quyền phê duyệt mới thu hồi được khoản phân bổ.")
+    reason = nfc(reason or "").strip()
+    if not reason:
+        raise MatchingError("Lý do thu hồi: chưa nhập.")
+    if proposal.status != ProposalStatus.APPROVED or not line.included or line.ledger_transaction_id is None:
+        raise MatchingError("Dòng này chưa được phân bổ nên không có gì để thu hồi.")
+    if line.revoked_at is not None:
+        raise MatchingError("Khoản phân bổ này đã được thu hồi trước đó.")
+    try:
+        tx = ledger.reverse(session, actor, line.ledger_transaction_id, reason=reason, occurred_on=_today(),
+                            source_type="matching_revoke", source_id=line.id)
+        if line.funding_id is not None:
+            needs_services.revoke_need_funding(session, actor, line.funding_id, reason,
+                                               revocation_transaction_id=tx.id)
+    except (ledger.LedgerError, needs_services.NeedError) as exc:
+        raise MatchingError(f"Không thu hồi được: {exc}") from exc
+    line.revoked_at = utcnow()
+    line.revoke_reason = reason
+    session.flush()
+    record(session, actor, "matching.revoke", "proposal_line", line.id,
+           old={"amount_vnd": line.amount_vnd, "need_id": line.need_id},
+           new={"reason": reason, "reversal_id": tx.id}, unit_id=line.commune_id)
+    return line
+
+
+def pool_summary(proposal: MatchingProposal) -> list[dict]:
+    """Per pool: balance at computation, what the proposal takes, what is left."""
+    used: dict[tuple, int] = defaultdict(int)
+    for ln in proposal.lines:
+        if ln.included:
+            for d in ln.draws:
+                used[(d["pool_unit_id"], d["purpose"])] += d["amount_vnd"]
+    rows = []
+    for p in sorted(proposal.pool_snapshot, key=lambda p: (engine.LEVELS.index(p["level"]), p["label"])):
+        u = used.get((p["unit_id"], p["purpose"]), 0)
+        rows.append({"label": p["label"], "balance_vnd": p["balance_vnd"], "used_vnd": u,
+                     "left_vnd": p["balance_vnd"] - u})
+    return rows

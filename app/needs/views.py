@@ -1,0 +1,666 @@
+"""Needs registry views (staff, scoped to their area) and the public, anonymised house cards."""
+
+from __future__ import annotations
+
+import math
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.accounts.access import donor_required, require_unit, staff_required, unit_scope_clause
+from app.accounts.models import Role
+from app.audit.services import record
+from app.campaigns.models import Campaign, CampaignStatus
+from app.campaigns.services import active_campaign
+from app.core.actor import Actor
+from app.core.db import utcnow
+from app.core.text import fold
+from app.core.uploads import UploadError, read_upload, store_bytes
+from app.extensions import db
+from app.ledger.models import PURPOSE_LABELS
+from app.needs import importer, services
+from app.needs.forms import (
+    SOURCE_ROWS,
+    ConfirmForm,
+    DisburseForm,
+    ImportForm,
+    NeedForm,
+    PhotoForm,
+    RejectForm,
+    StageForm,
+    priority_form_class,
+)
+from app.needs.models import (
+    NEED_KIND_LABELS,
+    NEED_STATUS_LABELS,
+    HouseholdNeed,
+    ImportStatus,
+    NeedDisbursement,
+    NeedImportBatch,
+    NeedKind,
+    NeedPhoto,
+    NeedStatus,
+    PovertyStatus,
+    SourceKind,
+    TrancheKind,
+)
+from app.needs.priority import CRITERIA, compile_rules, rules_for_campaign, score_need
+from app.units.models import AdminUnit, Hamlet, UnitLevel
+
+bp = Blueprint("needs", __name__)
+
+PAGE_SIZE = 50
+PUBLIC_PAGE_SIZE = 24
+ENTRY_ROLES = (Role.COMMUNE_STAFF, Role.PROVINCE_STAFF)
+PROVINCE_ROLES = (Role.PROVINCE_STAFF, Role.APPROVER)
+
+
+def _actor() -> Actor:
+    return Actor.from_request()
+
+
+def _campaign() -> Campaign | None:
+    wanted = request.args.get("campaign", type=int)
+    if wanted:
+        c = db.session.get(Campaign, wanted)
+        if c is not None and (c.scope_unit_id is None or _covers(c.scope_unit_id)):
+            return c
+    found = active_campaign(db.session, current_user.unit_id)
+    if found is None and current_user.role == Role.CENTRAL_ADMIN:
+        found = db.session.execute(select(Campaign).where(Campaign.status == CampaignStatus.ACTIVE)
+                                   .order_by(Campaign.year.desc(), Campaign.id)).scalars().first()
+    return found
+
+
+def _covers(unit_id: int) -> bool:
+    unit = db.session.get(AdminUnit, unit_id)
+    if current_user.role == Role.CENTRAL_ADMIN:
+        return True
+    own = current_user.unit
+    return unit is not None and own is not None and (
+        unit.id == own.id or unit.id == own.parent_id or unit.parent_id == own.id)
+
+
+def _communes_in_scope() -> list[AdminUnit]:
+    return list(db.session.execute(
+        select(AdminUnit).where(AdminUnit.level == UnitLevel.COMMUNE, unit_scope_clause(current_user, AdminUnit.id))
+        .order_by(AdminUnit.name).limit(2000)).scalars())
+
+
+def _need_or_404(need_id: int) -> HouseholdNeed:
+    need = db.session.get(HouseholdNeed, need_id)
+    if need is None:
+        abort(404)
+    require_unit(need.commune_id)
+    return need
+
+
+# ----------------------------------------------------------------------------------------- registry
+@bp.route("/can-bo/nhu-cau")
+@staff_required()
+def registry():  # type: ignore[no-untyped-def]
+    campaign = _campaign()
+    page = max(request.args.get("page", 1, type=int), 1)
+    status = request.args.get("status", "")
+    commune_id = request.args.get("commune", 0, type=int)
+    q_text = request.args.get("q", "").strip()
+    late_only = request.args.get("late") == "1"
+    late_days = services.late_days_for(campaign)
+    rows: list = []
+    total = 0
+    counts: dict = {}
+    if campaign is not None:
+        base = select(HouseholdNeed).where(HouseholdNeed.campaign_id == campaign.id,
+                                           unit_scope_clause(current_user, HouseholdNeed.commune_id))
+        counts = dict(db.session.execute(
+            select(HouseholdNeed.status, func.count()).where(
+                HouseholdNeed.campaign_id == campaign.id, unit_scope_clause(current_user, HouseholdNeed.commune_id))
+            .group_by(HouseholdNeed.status)).all())
+        q = base
+        if status in NEED_STATUS_LABELS:
+            q = q.where(HouseholdNeed.status == status)
+        if commune_id:
+            q = q.where(HouseholdNeed.commune_id == commune_id)
+        if q_text:
+            q = q.where(HouseholdNeed.search_key.contains(fold(q_text)))
+        if late_only:
+            q = q.where(services.late_clause(late_days))
+        total = db.session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+        rows = list(db.session.execute(
+            q.options(selectinload(HouseholdNeed.hamlet), selectinload(HouseholdNeed.commune))
+            .order_by(HouseholdNeed.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).scalars())
+    rules = compile_rules(rules_for_campaign(db.session, campaign.id) if campaign else [])
+    today = services.today_vn()
+    kinds = services.designations_by_commune(db.session, {n.commune_id for n in rows}, on=today)
+    scored = [(n, score_need(n, kinds[n.commune_id], rules)[0], services.is_late(n, late_days, today))
+              for n in rows]
+    late_count = 0
+    if campaign is not None:
+        late_count = db.session.execute(select(func.count()).select_from(HouseholdNeed).where(
+            HouseholdNeed.campaign_id == campaign.id, unit_scope_clause(current_user, HouseholdNeed.commune_id),
+            services.late_clause(late_days))).scalar_one()
+    return render_template(
+        "needs/registry.html", campaign=campaign, rows=scored, total=total, page=page,
+        pages=max(math.ceil(total / PAGE_SIZE), 1), status=status, commune_id=commune_id, q=q_text,
+        late_only=late_only, late_days=late_days, late_count=late_count, counts=counts,
+        communes=_communes_in_scope(), status_labels=NEED_STATUS_LABELS,
+        can_enter=current_user.role in (*ENTRY_ROLES, Role.CENTRAL_ADMIN))
+
+
+def _setup_need_form(form: NeedForm) -> list[AdminUnit]:
+    communes = _communes_in_scope()
+    form.commune_id.choices = [(c.id, c.name) for c in communes]
+    names = {c.id: c.name for c in communes}
+    hamlets = db.session.execute(select(Hamlet).where(Hamlet.commune_id.in_(names), Hamlet.active)
+                                 .order_by(Hamlet.commune_id, Hamlet.name)).scalars()
+    form.hamlet_id.choices = [(0, "— Chưa chọn —")] + [
+        (h.id, h.name if len(names) == 1 else f"{h.name} ({names[h.commune_id]})") for h in hamlets]
+    return communes
+
+
+def _input_from_form(form: NeedForm) -> services.NeedInput:
+    sources = []
+    for kind_f, name_f, amount_f in form.source_rows():
+        amount = getattr(amount_f, "amount", 0)
+        if kind_f.data and amount:
+            sources.append(services.SourceInput(SourceKind(kind_f.data), name_f.data or "", amount))
+    return services.NeedInput(
+        commune_id=form.commune_id.data, head_name=form.head_name.data or "",
+        poverty_status=PovertyStatus(form.poverty_status.data), need_kind=NeedKind(form.need_kind.data),
+        estimated_cost_vnd=form.estimated_cost.amount, requested_vnd=form.requested.amount,
+        hamlet_id=form.hamlet_id.data or None, citizen_id=form.citizen_id.data or None,
+        phone=form.phone.data or None, address=form.address.data or None,
+        household_size=form.household_size.data or 0, merit_family=form.merit_family.data,
+        ethnic_minority=form.ethnic_minority.data, elderly_alone=form.elderly_alone.data,
+        disability=form.disability.data, single_parent=form.single_parent.data,
+        situation=form.situation.data or "", sources=sources)
+
+
+@bp.route("/can-bo/nhu-cau/them", methods=["GET", "POST"])
+@staff_required(*ENTRY_ROLES)
+def new_need():  # type: ignore[no-untyped-def]
+    campaign = _campaign()
+    if campaign is None:
+        flash("Chưa có cuộc vận động đang diễn ra cho địa bàn của bạn.", "warning")
+        return redirect(url_for("needs.registry"))
+    form = NeedForm()
+    _setup_need_form(form)
+    if request.method == "GET" and current_user.unit_id and current_user.unit.level == UnitLevel.COMMUNE:
+        form.commune_id.data = current_user.unit_id
+    if form.validate_on_submit():
+        require_unit(form.commune_id.data)
+        try:
+            need = services.create_need(db.session, _actor(), campaign, _input_from_form(form))
+        except services.NeedError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(f"Đã thêm hộ {need.head_name} (#{need.id}); chờ cấp tỉnh duyệt.", "success")
+            return redirect(url_for("needs.detail", need_id=need.id))
+    return render_template("needs/form.html", form=form, campaign=campaign, need=None, source_rows=SOURCE_ROWS)
+
+
+@bp.route("/can-bo/nhu-cau/<int:need_id>/sua", methods=["GET", "POST"])
+@staff_required(*ENTRY_ROLES)
+def edit_need(need_id: int):  # type: ignore[no-untyped-def]
+    need = _need_or_404(need_id)
+    if need.status not in services.EDITABLE_STATUSES:
+        flash(f"Không sửa được: hộ đang ở trạng thái “{need.status_label}” (đã được bố trí kinh phí).", "warning")
+        return redirect(url_for("needs.detail", need_id=need.id))
+    form = NeedForm()
+    _setup_need_form(form)
+    if request.method == "GET":
+        data = services.need_input_from(need)
+        record(db.session, _actor(), "need.reveal_identifiers", "household_need", need.id,
+                        new={"fields": ["citizen_id", "phone", "address"], "for": "edit"}, unit_id=need.commune_id)
+        db.session.commit()
+        for name in ("commune_id", "head_name", "citizen_id", "phone", "address", "household_size",
+                     "merit_family", "ethnic_minority", "elderly_alone", "disability", "single_parent", "situation"):
+            getattr(form, name).data = getattr(data, name)
+        form.hamlet_id.data = data.hamlet_id or 0
+        form.poverty_status.data = data.poverty_status.value
+        form.need_kind.data = data.need_kind.value
+        form.estimated_cost.data = f"{data.estimated_cost_vnd:,}".replace(",", ".")
+        form.requested.data = f"{data.requested_vnd:,}".replace(",", ".")
+        for (kind_f, name_f, amount_f), s in zip(form.source_rows(), data.sources, strict=False):
+            kind_f.data, name_f.data, amount_f.data = s.kind.value, s.name, f"{s.amount_vnd:,}".replace(",", ".")
+    elif form.validate_on_submit():
+        require_unit(form.commune_id.data)
+        try:
+            services.update_need(db.session, _actor(), current_user, need.id, _input_from_form(form))
+        except services.NeedError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash("Đã lưu thay đổi.", "success")
+            return redirect(url_for("needs.detail", need_id=need.id))
+    return render_template("needs/form.html", form=form, campaign=db.session.get(Campaign, need.campaign_id),
+                           need=need, source_rows=SOURCE_ROWS)
+
+
+def _detail_context(need: HouseholdNeed) -> dict:
+    campaign = db.session.get(Campaign, need.campaign_id)
+    score, reasons = services.explain_need(db.session, need)
+    disbursements = list(db.session.execute(select(NeedDisbursement).where(NeedDisbursement.need_id == need.id)
+                                            .order_by(NeedDisbursement.id)).scalars())
+    photos = list(db.session.execute(select(NeedPhoto).where(NeedPhoto.need_id == need.id)
+                                     .order_by(NeedPhoto.id)).scalars())
+    funders, more = services.funders_of_need(db.session, need.id, limit=20)
+    next_stage = services.STAGE_ORDER.get(need.status)
+    disburse_form = DisburseForm(formdata=None)
+    disburse_form.occurred_on.data = services.today_vn()
+    stage_form = StageForm(formdata=None)
+    stage_form.on.data = services.today_vn()
+    photo_form = PhotoForm(formdata=None)
+    units = {u.id: u.name for u in db.session.execute(select(AdminUnit).where(AdminUnit.id.in_(
+        {d.get("pool_unit_id") for f in services.active_fundings(db.session, need.id) for d in f.draws}
+        - {None}))).scalars()}
+    return dict(need=need, campaign=campaign, score=score, reasons=reasons, disbursements=disbursements,
+                photos=photos, funders=funders, more_funders=more, fundings=services.active_fundings(db.session, need.id),
+                pool_names=units, purpose_labels=PURPOSE_LABELS, next_stage=next_stage,
+                stage_labels=NEED_STATUS_LABELS, disburse_form=disburse_form, stage_form=stage_form,
+                photo_form=photo_form, reject_form=RejectForm(formdata=None), confirm_form=ConfirmForm(formdata=None),
+                late=services.is_late(need, services.late_days_for(campaign)),
+                late_days=services.late_days_for(campaign),
+                can_review=current_user.role in (*PROVINCE_ROLES, Role.CENTRAL_ADMIN),
+                can_edit=current_user.role in (*ENTRY_ROLES, Role.CENTRAL_ADMIN)
+                and need.status in services.EDITABLE_STATUSES,
+                can_pay=need.status in services.DISBURSABLE_STATUSES and need.funded_vnd > need.disbursed_vnd,
+                available_vnd=need.funded_vnd - need.disbursed_vnd, identifiers=None)
+
+
+@bp.route("/can-bo/nhu-cau/<int:need_id>")
+@staff_required()
+def detail(need_id: int):  # type: ignore[no-untyped-def]
+    need = _need_or_404(need_id)
+    return render_template("needs/detail.html", **_detail_context(need))
+
+
+@bp.route("/can-bo/nhu-cau/<int:need_id>/dinh-danh", methods=["POST"])
+@staff_required()
+def reveal(need_id: int):  # type: ignore[no-untyped-def]
+    need = _need_or_404(need_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        ids = services.reveal_identifiers(db.session, _actor(), current_user, need)
+    except services.NeedError:
+        abort(404)
+    db.session.commit()
+    ctx = _detail_context(need)
+    ctx["identifiers"] = ids
+    resp = make_response(render_template("needs/detail.html", **ctx))
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+def _review_guard(need_id: int) -> HouseholdNeed:
+    return _need_or_404(need_id)
+
+
+@bp.route("/can-bo/nhu-cau/<int:need_id>/duyet", methods=["POST"])
+@staff_required(*PROVINCE_ROLES)
+def approve(need_id: int):  # type: ignore[no-untyped-def]
+    need = _review_guard(need_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.approve_need(db.session, _actor(), current_user, need.id)
+    except services.NeedError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"Đã duyệt hộ #{need.id}.", "success")
+    return redirect(request.form.get("next") == "registry" and url_for("needs.registry", status="proposed")
+                    or url_for("needs.detail", need_id=need.id))
+
+
+@bp.route("/can-bo/nhu-cau/<int:need_id>/tu-choi", methods=["POST"])
+@staff_required(*PROVINCE_ROLES)
+def reject(need_id: int):  # type: ignore[no-untyped-def]
+    need = _review_guard(need_id)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        flash("Lý do không duyệt: chưa nhập.", "error")
+        return redirect(url_for("needs.detail", need_id=need.id))
+    try:
+        services.reject_need(db.session, _actor(), current_user, need.id, form.reason.data)
+    except services.NeedError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"Đã ghi nhận không duyệt hộ #{need.id}.", "success")
+    return redirect(url_for("needs.detail", need_id=need.id))
+
+
+@bp.route("/can-bo/nhu-cau/<int:need_id>/giai-ngan", methods=["POST"])
+@staff_required(Role.COMMUNE_STAFF, Role.PROVINCE_STAFF)
+def disburse(need_id: int):  # type: ignore[no-untyped-def]
+    need = _need_or_404(need_id)
+    form = DisburseForm()
+    if not form.validate_on_submit():
+        flash(" ".join(e for errs in form.errors.values() for e in errs), "error")
+        return redirect(url_for("needs.detail", need_id=need.id))
+    try:
+        services.disburse_need(db.session, _actor(), need.id, form.amount.amount, form.document_ref.data,
+                               tranche=TrancheKind(form.tranche.data), occurred_on=form.occurred_on.data,
+                               note=form.note.data or "", user=current_user)
+    except ValueError as exc:  # NeedError or a ledger refusal
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash("Đã ghi nhận giải ngân.", "success")
+    return redirect(url_for("needs.detail", need_id=need.id))
+
+
+@bp.route("/can-bo/nhu-cau/<int:need_id>/giai-doan/<stage>", methods=["POST"])
+@staff_required(Role.COMMUNE_STAFF, Role.PROVINCE_STAFF)
+def stage(need_id: int, stage: str):  # type: ignore[no-untyped-def]
+    need = _need_or_404(need_id)
+    form = StageForm()
+    if stage not in {s.value for s in services.STAGE_DATE}:
+        abort(404)
+    if not form.validate_on_submit():
+        flash(" ".join(e for errs in form.errors.values() for e in errs), "error")
+        return redirect(url_for("needs.detail", need_id=need.id))
+    try:
+        services.advance_stage(db.session, _actor(), need.id, NeedStatus(stage), form.on.data, user=current_user)
+    except services.NeedError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"Đã cập nhật: {NEED_STATUS_LABELS[NeedStatus(stage)]}.", "success")
+    return redirect(url_for("needs.detail", need_id=need.id))
+
+
+@bp.route("/can-bo/nhu-cau/<int:need_id>/anh", methods=["POST"])
+@staff_required(Role.COMMUNE_STAFF, Role.PROVINCE_STAFF)
+def upload_photo(need_id: int):  # type: ignore[no-untyped-def]
+    need = _need_or_404(need_id)
+    form = PhotoForm()
+    if not form.validate_on_submit():
+        flash(" ".join(e for errs in form.errors.values() for e in errs) or "Biểu mẫu không hợp lệ.", "error")
+        return redirect(url_for("needs.detail", need_id=need.id))
+    stage_now = need.status if need.status in (*services.STAGE_DATE, NeedStatus.APPROVED, NeedStatus.FUNDED) \
+        else NeedStatus.APPROVED
+    try:
+        services.add_photo(db.session, _actor(), need, form.photo.data, stage=stage_now, caption=form.caption.data,
+                           taken_on=form.taken_on.data, publishable=form.publishable.data)
+    except UploadError as exc:
+        db.session.rollback()
+        flash(f"Ảnh: {exc}", "error")
+    else:
+        db.session.commit()
+        flash("Đã tải ảnh lên.", "success")
+    return redirect(url_for("needs.detail", need_id=need.id))
+
+
+@bp.route("/can-bo/nhu-cau/anh/<int:photo_id>")
+@staff_required()
+def staff_photo(photo_id: int):  # type: ignore[no-untyped-def]
+    photo = db.session.get(NeedPhoto, photo_id) or abort(404)
+    _need_or_404(photo.need_id)
+    return _send_photo(photo)
+
+
+@bp.route("/can-bo/nhu-cau/anh/<int:photo_id>/cong-khai", methods=["POST"])
+@staff_required(Role.COMMUNE_STAFF, Role.PROVINCE_STAFF)
+def toggle_photo(photo_id: int):  # type: ignore[no-untyped-def]
+    photo = db.session.get(NeedPhoto, photo_id) or abort(404)
+    _need_or_404(photo.need_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.set_photo_publishable(db.session, _actor(), photo, not photo.publishable)
+    db.session.commit()
+    flash("Ảnh đã được công khai." if photo.publishable else "Ảnh đã thôi công khai.", "success")
+    return redirect(url_for("needs.detail", need_id=photo.need_id))
+
+
+def _send_photo(photo: NeedPhoto):  # type: ignore[no-untyped-def]
+    try:
+        path = services.photo_path(photo)
+    except services.NeedError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    resp = send_file(path, mimetype="image/png" if photo.kind == "png" else "image/jpeg", max_age=0)
+    resp.headers["Content-Disposition"] = "inline"
+    return resp
+
+
+# ----------------------------------------------------------------------------------------- import
+@bp.route("/can-bo/nhu-cau/nhap", methods=["GET", "POST"])
+@staff_required(*ENTRY_ROLES)
+def import_upload():  # type: ignore[no-untyped-def]
+    campaign = _campaign()
+    if campaign is None:
+        flash("Chưa có cuộc vận động đang diễn ra cho địa bàn của bạn.", "warning")
+        return redirect(url_for("needs.registry"))
+    form = ImportForm()
+    form.commune_id.choices = [(c.id, c.name) for c in _communes_in_scope()]
+    if request.method == "GET" and current_user.unit and current_user.unit.level == UnitLevel.COMMUNE:
+        form.commune_id.data = current_user.unit_id
+    if form.validate_on_submit():
+        require_unit(form.commune_id.data)
+        try:
+            kind, data = read_upload(request.files.get("file"), allowed=("csv", "xlsx"))
+            importer.read_rows(kind, data)  # refuse an unreadable file before keeping it
+        except (UploadError, importer.ImportFileError) as exc:
+            flash(f"Tệp: {exc}", "error")
+        else:
+            from pathlib import Path
+
+            from flask import current_app
+
+            stored = store_bytes(data, kind, request.files["file"].filename or "", "needs/imports")
+            batch = NeedImportBatch(
+                campaign_id=campaign.id, commune_id=form.commune_id.data, kind=kind, sha256=stored.sha256,
+                path=stored.path.relative_to(Path(current_app.config["UPLOAD_DIR"])).as_posix(),
+                original_name=stored.original_name, created_by_id=current_user.id)
+            db.session.add(batch)
+            db.session.commit()
+            return redirect(url_for("needs.import_preview", batch_id=batch.id))
+    return render_template("needs/import.html", form=form, campaign=campaign, columns=importer.COLUMNS)
+
+
+def _batch_or_404(batch_id: int) -> tuple[NeedImportBatch, bytes]:
+    batch = db.session.get(NeedImportBatch, batch_id) or abort(404)
+    require_unit(batch.commune_id)
+    from pathlib import Path
+
+    from flask import current_app
+
+    root = Path(current_app.config["UPLOAD_DIR"]).resolve()
+    path = (root / batch.path).resolve()
+    if root not in path.parents or not path.is_file():
+        abort(404)
+    return batch, path.read_bytes()
+
+
+@bp.route("/can-bo/nhu-cau/nhap/<int:batch_id>", methods=["GET", "POST"])
+@staff_required(*ENTRY_ROLES)
+def import_preview(batch_id: int):  # type: ignore[no-untyped-def]
+    batch, data = _batch_or_404(batch_id)
+    campaign = db.session.get(Campaign, batch.campaign_id)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        if batch.status != ImportStatus.PREVIEW:
+            flash("Tệp này đã được nhập trước đó.", "warning")
+            return redirect(url_for("needs.registry"))
+        try:
+            n = importer.import_rows(db.session, _actor(), campaign, batch.commune_id, batch.kind, data, batch.id)
+        except (services.NeedError, importer.ImportFileError) as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            batch.status = ImportStatus.IMPORTED
+            batch.row_count = n
+            batch.imported_at = utcnow()
+            record(db.session, _actor(), "need.import", "need_import_batch", batch.id,
+                            new={"rows": n, "sha256": batch.sha256}, unit_id=batch.commune_id)
+            db.session.commit()
+            flash(f"Đã nhập {n} hộ; chờ cấp tỉnh duyệt.", "success")
+            return redirect(url_for("needs.registry", commune=batch.commune_id, status="proposed"))
+    try:
+        results = importer.check_rows(db.session, campaign, batch.commune_id, batch.kind, data)
+    except importer.ImportFileError as exc:
+        flash(f"Tệp: {exc}", "error")
+        return redirect(url_for("needs.import_upload"))
+    errors = sum(1 for r in results if r.errors)
+    if batch.status == ImportStatus.PREVIEW and (batch.row_count, batch.error_count) != (len(results), errors):
+        batch.row_count, batch.error_count = len(results), errors
+        db.session.commit()
+    return render_template("needs/import_preview.html", batch=batch, results=results, error_count=errors,
+                           form=form, commune=db.session.get(AdminUnit, batch.commune_id),
+                           kind_labels=NEED_KIND_LABELS)
+
+
+@bp.route("/can-bo/nhu-cau/nhap/mau.<ext>")
+@staff_required()
+def import_template(ext: str):  # type: ignore[no-untyped-def]
+    if ext == "csv":
+        resp = make_response(importer.template_csv())
+        resp.headers["Content-Type"] = "text/csv; charset=utf-8"
+    elif ext == "xlsx":
+        resp = make_response(importer.template_xlsx())
+        resp.headers["Content-Type"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        abort(404)
+    resp.headers["Content-Disposition"] = f'attachment; filename="mau-danh-sach-ho.{ext}"'
+    return resp
+
+
+# ----------------------------------------------------------------------------------------- priority rules
+@bp.route("/can-bo/tieu-chi-uu-tien", methods=["GET", "POST"])
+@staff_required()
+def priorities():  # type: ignore[no-untyped-def]
+    campaign = _campaign()
+    if campaign is None:
+        flash("Chưa có cuộc vận động đang diễn ra cho địa bàn của bạn.", "warning")
+        return redirect(url_for("needs.registry"))
+    can_edit = current_user.role == Role.CENTRAL_ADMIN or (
+        current_user.role in (Role.PROVINCE_STAFF, Role.APPROVER) and campaign.scope_unit_id is not None
+        and campaign.scope_unit_id == current_user.unit_id)
+    rules = rules_for_campaign(db.session, campaign.id)
+    form = priority_form_class(CRITERIA)()
+    if request.method == "GET":
+        for r in rules:
+            getattr(form, f"w_{r.criterion}").data = r.weight
+        form.late_days.data = services.late_days_for(campaign)
+    elif not can_edit:
+        abort(403)
+    elif form.validate_on_submit():
+        weights = {code: getattr(form, f"w_{code}").data for code in CRITERIA}
+        try:
+            services.save_priority_rules(db.session, _actor(), campaign, weights, form.late_days.data)
+        except services.NeedError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash("Đã lưu điểm ưu tiên; trang công khai đã cập nhật.", "success")
+            return redirect(url_for("needs.priorities"))
+    return render_template("needs/priorities.html", campaign=campaign, form=form, rules=rules, can_edit=can_edit,
+                           criteria=CRITERIA)
+
+
+# ----------------------------------------------------------------------------------------- public pages
+def _public_campaigns() -> list[Campaign]:
+    return list(db.session.execute(select(Campaign).where(Campaign.status != CampaignStatus.DRAFT)
+                                   .order_by(Campaign.year.desc(), Campaign.id)).scalars())
+
+
+@bp.route("/cong-khai/tieu-chi-uu-tien")
+def public_priorities():  # type: ignore[no-untyped-def]
+    campaigns = _public_campaigns()
+    wanted = request.args.get("campaign", type=int)
+    campaign = next((c for c in campaigns if c.id == wanted), None) or next(
+        (c for c in campaigns if c.status == CampaignStatus.ACTIVE), campaigns[0] if campaigns else None)
+    rules = rules_for_campaign(db.session, campaign.id) if campaign else []
+    return render_template("needs/public_priorities.html", campaign=campaign, campaigns=campaigns, rules=rules,
+                           late_days=services.late_days_for(campaign))
+
+
+def _public_query():  # type: ignore[no-untyped-def]
+    return select(HouseholdNeed).where(HouseholdNeed.status.in_(services.PUBLIC_STATUSES))
+
+
+@bp.route("/cong-khai/nha")
+def public_houses():  # type: ignore[no-untyped-def]
+    page = max(request.args.get("page", 1, type=int), 1)
+    commune_id = request.args.get("xa", 0, type=int)
+    stage_f = request.args.get("giai-doan", "")
+    q = _public_query()
+    if commune_id:
+        q = q.where(HouseholdNeed.commune_id == commune_id)
+    if stage_f in {s.value for s in services.PUBLIC_STATUSES}:
+        q = q.where(HouseholdNeed.status == stage_f)
+    total = db.session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+    needs = list(db.session.execute(q.order_by(HouseholdNeed.id.desc()).offset((page - 1) * PUBLIC_PAGE_SIZE)
+                                    .limit(PUBLIC_PAGE_SIZE)).scalars())
+    covers = {}
+    if needs:
+        for p in db.session.execute(select(NeedPhoto).where(NeedPhoto.need_id.in_([n.id for n in needs]),
+                                                            NeedPhoto.publishable).order_by(NeedPhoto.id.desc())
+                                    ).scalars():
+            covers.setdefault(p.need_id, p)
+    communes = list(db.session.execute(select(AdminUnit).where(AdminUnit.id.in_(
+        select(HouseholdNeed.commune_id).where(HouseholdNeed.status.in_(services.PUBLIC_STATUSES)).distinct()))
+        .order_by(AdminUnit.name)).scalars())
+    stage_counts = dict(db.session.execute(select(HouseholdNeed.status, func.count()).where(
+        HouseholdNeed.status.in_(services.PUBLIC_STATUSES)).group_by(HouseholdNeed.status)).all())
+    return render_template("needs/public_houses.html", needs=needs, covers=covers, total=total, page=page,
+                           pages=max(math.ceil(total / PUBLIC_PAGE_SIZE), 1), communes=communes,
+                           commune_id=commune_id, stage=stage_f, stage_labels=NEED_STATUS_LABELS,
+                           public_statuses=services.PUBLIC_STATUSES, stage_counts=stage_counts)
+
+
+@bp.route("/cong-khai/nha/<int:id>")
+def public_house(id: int):  # type: ignore[no-untyped-def]  # noqa: A002 - the endpoint's documented parameter
+    need = db.session.execute(_public_query().where(HouseholdNeed.id == id)).scalar_one_or_none()
+    if need is None:
+        abort(404)
+    photos = list(db.session.execute(select(NeedPhoto).where(NeedPhoto.need_id == need.id, NeedPhoto.publishable)
+                                     .order_by(NeedPhoto.id)).scalars())
+    funders, more = services.funders_of_need(db.session, need.id, limit=30)
+    return render_template("needs/public_house.html", need=need, photos=photos, funders=funders, more=more,
+                           stage_labels=NEED_STATUS_LABELS)
+
+
+@bp.route("/cong-khai/nha/anh/<int:photo_id>")
+def public_photo(photo_id: int):  # type: ignore[no-untyped-def]
+    photo = db.session.execute(select(NeedPhoto).join(HouseholdNeed, HouseholdNeed.id == NeedPhoto.need_id).where(
+        NeedPhoto.id == photo_id, NeedPhoto.publishable, HouseholdNeed.status.in_(services.PUBLIC_STATUSES))
+    ).scalar_one_or_none()
+    if photo is None:
+        abort(404)
+    return _send_photo(photo)
+
+
+
+# ----------------------------------------------------------------------------------------- donor
+@bp.route("/tai-khoan/nha-da-ho-tro")
+@donor_required
+def donor_houses():  # type: ignore[no-untyped-def]
+    """The houses the signed-in donor's money went to (pro rata through the pools); the donor dashboard links
+    here (or calls services.houses_funded_by_donor itself)."""
+    houses = services.houses_funded_by_donor(db.session, current_user.donor_id)
+    return render_template("needs/donor_houses.html", houses=houses, total=sum(h.amount_vnd for h in houses))

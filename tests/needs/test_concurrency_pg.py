@@ -1,0 +1,90 @@
+"""Racing tranches and fundings on one house (PostgreSQL): the need's row lock keeps every figure exact."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.ledger import services as ledger
+from app.ledger.models import Purpose
+from app.ledger.services import PoolDraw
+from app.needs import services
+from app.needs.models import HouseholdNeed, NeedDisbursement, NeedFunding
+from tests.factories import SYSTEM, receive
+from tests.needs.conftest import add_need, approve, fund
+
+pytestmark = pytest.mark.postgres
+
+
+def _race(app, workers: int, action) -> tuple[int, int, list[BaseException]]:  # type: ignore[no-untyped-def]
+    barrier = threading.Barrier(workers)
+    ok, refused, errors = [], [], []
+
+    def run(i: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                action(i)
+                db.session.commit()
+                ok.append(i)
+            except services.NeedError:
+                db.session.rollback()
+                refused.append(i)
+            except BaseException as exc:  # noqa: BLE001 - reported by the test
+                db.session.rollback()
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return len(ok), len(refused), errors
+
+
+def test_racing_tranches_never_pay_more_than_the_house_was_given(app, session, world):
+    need = fund(session, world, approve(session, world, add_need(session, world)))  # 60M for this house
+    # More money sits allocated to the commune (another house's), so only the need's own check can refuse.
+    fund(session, world, approve(session, world, add_need(session, world, citizen_id="056085731999")))
+    need_id = need.id
+    session.remove()
+
+    def pay(i: int) -> None:
+        services.disburse_need(db.session, SYSTEM, need_id, 25_000_000, f"PC-{i}")
+
+    ok, refused, errors = _race(app, 6, pay)
+    assert errors == []
+    assert (ok, refused) == (2, 4)
+    n = db.session.get(HouseholdNeed, need_id)
+    paid = db.session.execute(select(func.sum(NeedDisbursement.amount_vnd)).where(
+        NeedDisbursement.need_id == need_id)).scalar_one()
+    assert n.disbursed_vnd == paid == 50_000_000
+    assert ledger.verify_ledger(db.session) == []
+
+
+def test_racing_fundings_never_exceed_the_request(app, session, world):
+    need = approve(session, world, add_need(session, world))  # asks 60M
+    receive(session, world.campaign, 200_000_000, receiving=world.khanh_hoa, earmark=world.khanh_son,
+            purpose=Purpose.HOUSING)
+    need_id, fund_id, ks = need.id, world.campaign.fund_id, world.khanh_son.id
+    session.remove()
+
+    def give(i: int) -> None:
+        draws = [PoolDraw(ks, Purpose.HOUSING, 25_000_000)]
+        txn = ledger.allocate(db.session, SYSTEM, fund_id=fund_id, target_unit_id=ks, target_purpose=Purpose.HOUSING,
+                              draws=draws, occurred_on=services.today_vn())
+        services.record_need_funding(db.session, SYSTEM, need_id, 25_000_000, draws, i, txn.id)
+
+    ok, refused, errors = _race(app, 5, give)
+    assert errors == []
+    assert (ok, refused) == (2, 3)
+    n = db.session.get(HouseholdNeed, need_id)
+    recorded = db.session.execute(select(func.sum(NeedFunding.amount_vnd)).where(
+        NeedFunding.need_id == need_id)).scalar_one()
+    assert n.funded_vnd == recorded == 50_000_000
+    assert ledger.totals(db.session, fund_id, [ks]).allocated_vnd == 50_000_000  # refused ones rolled back

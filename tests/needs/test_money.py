@@ -1,0 +1,209 @@
+"""Funding (recorded for the matching engine), disbursement in tranches, construction stages, late houses,
+photos and traceability."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.ledger import services as ledger
+from app.ledger.models import Purpose
+from app.ledger.services import PoolDraw
+from app.needs import services
+from app.needs.models import NeedKind, NeedStatus, TrancheKind
+from tests.conftest import login, post_form
+from tests.factories import SYSTEM, make_donor, receive
+from tests.needs.conftest import actor_of, add_need, approve, fund
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       b"\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\xa5\xf7\xa5\xca\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def test_funding_makes_the_need_funded_and_bumps_its_version(session, world):
+    need = approve(session, world, add_need(session, world))
+    version = need.version
+    fund(session, world, need, 20_000_000)
+    assert need.status == NeedStatus.APPROVED and need.funded_vnd == 20_000_000  # partly: still matchable
+    fund(session, world, need)
+    assert need.status == NeedStatus.FUNDED and need.funded_vnd == need.requested_vnd == 60_000_000
+    assert need.version == version + 2
+
+
+def test_funding_beyond_the_request_or_for_an_unapproved_need_is_refused(session, world):
+    proposed = add_need(session, world)
+    draws = [PoolDraw(world.khanh_son.id, Purpose.HOUSING, 10_000_000)]
+    with pytest.raises(services.NeedError, match="không ở trạng thái chờ bố trí"):
+        services.record_need_funding(session, SYSTEM, proposed, 10_000_000, draws, 1, None)
+    need = approve(session, world, add_need(session, world, citizen_id="056085731902"))
+    big = [PoolDraw(world.khanh_son.id, Purpose.HOUSING, 70_000_000)]
+    with pytest.raises(services.NeedError, match="vượt số còn thiếu"):
+        services.record_need_funding(session, SYSTEM, need, 70_000_000, big, 1, None)
+    health = [PoolDraw(world.khanh_son.id, Purpose.HEALTH, 10_000_000)]
+    with pytest.raises(services.NeedError, match="mục đích khác"):
+        services.record_need_funding(session, SYSTEM, need, 10_000_000, health, 1, None)
+
+
+def test_disbursement_in_tranches_moves_the_ledger_and_stops_at_the_needs_funding(session, world):
+    need = fund(session, world, approve(session, world, add_need(session, world)))
+    # Another house in the same commune has its own allocation: it must not be spendable on this one.
+    other = fund(session, world, approve(session, world, add_need(session, world, citizen_id="056085731903")))
+    fund_id = world.campaign.fund_id
+    before = ledger.totals(session, fund_id, [world.khanh_son.id])
+    services.disburse_need(session, SYSTEM, need.id, 30_000_000, "PC-01/2026", tranche=TrancheKind.ADVANCE)
+    session.commit()
+    after = ledger.totals(session, fund_id, [world.khanh_son.id])
+    assert after.disbursed_vnd - before.disbursed_vnd == 30_000_000
+    with pytest.raises(services.NeedError, match=r"vượt số đã bố trí cho hộ này còn lại \(30.000.000 ₫\)"):
+        services.disburse_need(session, SYSTEM, need.id, 30_000_001, "PC-02/2026", tranche=TrancheKind.FINAL)
+    session.rollback()
+    services.disburse_need(session, SYSTEM, need.id, 30_000_000, "PC-02/2026", tranche=TrancheKind.FINAL)
+    session.commit()
+    assert need.disbursed_vnd == 60_000_000
+    with pytest.raises(services.NeedError, match="vượt số đã bố trí"):
+        services.disburse_need(session, SYSTEM, need.id, 1, "PC-03/2026")
+    session.rollback()
+    assert other.disbursed_vnd == 0
+    assert ledger.verify_ledger(session) == []
+
+
+def test_disbursement_form_refuses_over_funding_with_a_message(client, session, world):
+    need = fund(session, world, approve(session, world, add_need(session, world)))
+    login(client, world.ks_staff.email)
+    resp = post_form(client, f"/can-bo/nhu-cau/{need.id}/giai-ngan", {
+        "tranche": "advance", "amount": "70.000.000", "document_ref": "PC-9", "occurred_on": "2026-01-02"},
+        page=f"/can-bo/nhu-cau/{need.id}", follow_redirects=True)
+    assert "Số tiền giải ngân: vượt số đã bố trí cho hộ này còn lại (60.000.000 ₫)" in resp.get_data(as_text=True)
+    resp = post_form(client, f"/can-bo/nhu-cau/{need.id}/giai-ngan", {
+        "tranche": "advance", "amount": "30.000.000", "document_ref": "", "occurred_on": "2026-01-02"},
+        page=f"/can-bo/nhu-cau/{need.id}", follow_redirects=True)
+    assert "Số chứng từ" in resp.get_data(as_text=True)
+    session.expire_all()
+    assert need.disbursed_vnd == 0
+
+
+def test_an_unfunded_need_cannot_be_paid(session, world):
+    need = approve(session, world, add_need(session, world))
+    with pytest.raises(services.NeedError, match="Chưa giải ngân được"):
+        services.disburse_need(session, SYSTEM, need.id, 1_000_000, "PC-1")
+
+
+def test_revocation_refused_once_money_was_paid_out(session, world):
+    need = fund(session, world, approve(session, world, add_need(session, world)))
+    funding = services.active_fundings(session, need.id)[0]
+    services.disburse_need(session, SYSTEM, need.id, 10_000_000, "PC-1")
+    session.commit()
+    with pytest.raises(services.NeedError, match="đã được giải ngân"):
+        services.revoke_need_funding(session, SYSTEM, funding.id, "Sai hộ")
+    session.rollback()
+
+
+def test_revocation_returns_the_need_to_matching(session, world):
+    need = fund(session, world, approve(session, world, add_need(session, world)))
+    funding = services.active_fundings(session, need.id)[0]
+    services.revoke_need_funding(session, SYSTEM, funding.id, "Hộ đã chuyển đi nơi khác")
+    session.commit()
+    assert need.status == NeedStatus.APPROVED and need.funded_vnd == 0
+    assert services.active_fundings(session, need.id) == []
+
+
+def test_stages_in_order_with_dates_and_late_houses_flagged(client, session, world):
+    today = services.today_vn()
+    approved_on = today - timedelta(days=120)
+    late = fund(session, world, approve(session, world, add_need(session, world, head_name="Mấu Thị Chậm"),
+                                        approved_on))
+    on_time = fund(session, world, approve(session, world, add_need(
+        session, world, head_name="Bo Bo Văn Kịp", citizen_id="056085731904"), approved_on))
+    with pytest.raises(services.NeedError, match="trước ngày của giai đoạn trước"):
+        services.advance_stage(session, SYSTEM, late.id, NeedStatus.STARTED, today - timedelta(days=121))
+    with pytest.raises(services.NeedError, match="không chuyển sang bước này"):
+        services.advance_stage(session, SYSTEM, late.id, NeedStatus.COMPLETED, today)
+    services.advance_stage(session, SYSTEM, late.id, NeedStatus.STARTED, today - timedelta(days=91))
+    services.advance_stage(session, SYSTEM, on_time.id, NeedStatus.STARTED, today - timedelta(days=30))
+    session.commit()
+    assert services.is_late(late, 90) and not services.is_late(on_time, 90)
+    login(client, world.ks_staff.email)
+    page = client.get("/can-bo/nhu-cau?late=1").get_data(as_text=True)
+    assert "Mấu Thị Chậm" in page and "Bo Bo Văn Kịp" not in page
+    assert "Chậm tiến độ (&gt; 90 ngày): <strong>1</strong>" in page
+    # Completing the late house clears the flag.
+    services.advance_stage(session, SYSTEM, late.id, NeedStatus.COMPLETED, today)
+    session.commit()
+    assert not services.is_late(late, 90)
+    # The threshold is per campaign.
+    world.campaign.settings = {**world.campaign.settings, "needs_late_days": 20}
+    session.commit()
+    assert "Bo Bo Văn Kịp" in client.get("/can-bo/nhu-cau?late=1").get_data(as_text=True)
+
+
+def test_photos_checked_stored_outside_static_and_public_only_when_publishable(app, client, session, world):
+    need = fund(session, world, approve(session, world, add_need(session, world)))
+    login(client, world.ks_staff.email)
+    page = f"/can-bo/nhu-cau/{need.id}"
+    resp = post_form(client, f"{page}/anh", {"photo": (io.BytesIO(b"GIF89a fake"), "a.png"), "caption": "Móng nhà"},
+                     page=page, content_type="multipart/form-data", follow_redirects=True)
+    assert "Loại tệp không được chấp nhận" in resp.get_data(as_text=True)
+    post_form(client, f"{page}/anh", {"photo": (io.BytesIO(PNG), "mong.png"), "caption": "Móng nhà"},
+              page=page, content_type="multipart/form-data")
+    from app.needs.models import NeedPhoto
+
+    photo = session.execute(select(NeedPhoto).where(NeedPhoto.need_id == need.id)).scalar_one()
+    assert photo.kind == "png" and not photo.publishable
+    assert "static" not in photo.path and (services.photo_path(photo)).is_file()
+    assert client.get(f"/can-bo/nhu-cau/anh/{photo.id}").data == PNG
+    public = app.test_client()
+    assert public.get(f"/cong-khai/nha/anh/{photo.id}").status_code == 404
+    assert public.get(f"/can-bo/nhu-cau/anh/{photo.id}").status_code == 302  # to the login page
+    post_form(client, f"/can-bo/nhu-cau/anh/{photo.id}/cong-khai", {}, page=page)
+    assert public.get(f"/cong-khai/nha/anh/{photo.id}").data == PNG
+    assert f"/cong-khai/nha/anh/{photo.id}" in public.get(f"/cong-khai/nha/{need.id}").get_data(as_text=True)
+
+
+def test_donor_sees_the_houses_their_money_went_to_pro_rata(session, world):
+    yen_sao = make_donor(session, "Công ty Yến Sào Thử")
+    anon = make_donor(session, "Bà Nguyễn Thị Kín", anonymous=True)
+    # The province's housing pool receives 300M from Yến Sào and 100M from an anonymous donor.
+    receive(session, world.campaign, 300_000_000, receiving=world.khanh_hoa, purpose=Purpose.HOUSING, donor=yen_sao)
+    receive(session, world.campaign, 100_000_000, receiving=world.khanh_hoa, purpose=Purpose.HOUSING, donor=anon)
+    need = approve(session, world, add_need(session, world))
+    draws = [PoolDraw(world.khanh_hoa.id, Purpose.HOUSING, 60_000_000)]
+    txn = ledger.allocate(session, SYSTEM, fund_id=world.campaign.fund_id, target_unit_id=world.khanh_son.id,
+                          target_purpose=Purpose.HOUSING, draws=draws, occurred_on=date.today())
+    services.record_need_funding(session, SYSTEM, need, 60_000_000, draws, 7, txn.id)
+    session.commit()
+    houses = services.houses_funded_by_donor(session, yen_sao.id)
+    assert [(h.need_id, h.amount_vnd, h.head_initials) for h in houses] == [(need.id, 45_000_000, "M.V.T.")]
+    funders, more = services.funders_of_need(session, need.id)
+    assert [(f.public_name, f.amount_vnd) for f in funders] == [("Công ty Yến Sào Thử", 45_000_000),
+                                                                 ("Nhà hảo tâm", 15_000_000)]
+    assert more == 0
+    # A donor whose money sits in another commune's pool funded nothing here.
+    other = make_donor(session, "Hộ kinh doanh Cam Lâm")
+    receive(session, world.campaign, 5_000_000, receiving=world.cam_lam, purpose=Purpose.HOUSING, donor=other)
+    assert services.houses_funded_by_donor(session, other.id) == []
+
+
+def test_report_figures(session, world):
+    a = fund(session, world, approve(session, world, add_need(session, world)))
+    approve(session, world, add_need(session, world, citizen_id="056085731905", need_kind=NeedKind.REPAIR,
+                                     requested_vnd=30_000_000))
+    add_need(session, world, world.cam_lam, citizen_id="056085731906")
+    services.disburse_need(session, SYSTEM, a.id, 30_000_000, "PC-1")
+    session.commit()
+    stages = services.houses_by_stage(session, [world.khanh_hoa.id], world.campaign.id)
+    assert stages["funded"] == 1 and stages["approved"] == 1 and stages["proposed"] == 1 and stages["started"] == 0
+    assert services.houses_by_stage(session, [world.cam_lam.id])["proposed"] == 1
+    assert services.houses_by_stage(session, [world.hanoi.id]) == {s.value: 0 for s in NeedStatus}
+    assert services.funded_totals_by_purpose(session, [world.khanh_son.id]) == {"housing": 60_000_000}
+    assert services.disbursed_totals_by_purpose(session, None, world.campaign.id) == {"housing": 30_000_000}
+
+
+def test_proposer_and_approver_must_differ_even_in_the_service(session, world):
+    from app.core.actor import Actor
+
+    need = services.create_need(session, Actor(world.approver.id), world.campaign,
+                                __import__("tests.needs.conftest", fromlist=["x"]).need_input(world.khanh_son))
+    with pytest.raises(services.NeedError, match="Người đề xuất"):
+        services.approve_need(session, actor_of(world.approver), world.approver, need.id)
