@@ -1,0 +1,114 @@
+"""Verification codes: the certificate id and an Ed25519 signature over its canonical data, base64url.
+
+The code is base64url (no padding) of: one byte giving the id's length in bytes, the id big-endian, the
+64-byte signature. The id takes 1, 4 or 7 bytes so the payload is a multiple of 3 bytes: every character
+of the code carries six bits of it, and changing any one character changes the payload (no slack bits).
+A 1-byte id gives 88 characters, a 4-byte id 92: the verification address fits a small QR code.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import unicodedata
+from datetime import date
+from functools import lru_cache
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from flask import current_app
+
+SIGNATURE_BYTES = 64
+
+
+class SigningKeyError(RuntimeError):
+    """CERTIFICATE_SIGNING_KEY is set but unreadable."""
+
+
+def canonical_data(cert) -> bytes:  # type: ignore[no-untyped-def]
+    """What the signature covers: the facts shown on the verification page, in a fixed order."""
+    issued: date = cert.issued_on
+    fields = ["chungtay-cert-v1", str(cert.id), cert.serial, str(cert.kind), cert.recipient_name,
+              str(int(cert.amount_vnd or 0)), cert.issuer_name, issued.isoformat(), str(cert.campaign_id),
+              cert.decision_no or ""]
+    return "\x1f".join(unicodedata.normalize("NFC", f) for f in fields).encode("utf-8")
+
+
+@lru_cache(maxsize=8)
+def _load_key(configured: str | None, secret_key: str) -> Ed25519PrivateKey:
+    if configured:
+        text = configured.strip()
+        if text.startswith("-----BEGIN"):
+            key = serialization.load_pem_private_key(text.encode(), password=None)
+            if not isinstance(key, Ed25519PrivateKey):
+                raise SigningKeyError("CERTIFICATE_SIGNING_KEY: PEM key is not Ed25519")
+            return key
+        try:
+            seed = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_" if "-" in text or "_" in text else None,
+                                    validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise SigningKeyError("CERTIFICATE_SIGNING_KEY: neither a PEM key nor a base64 32-byte seed") from exc
+        if len(seed) != 32:
+            raise SigningKeyError("CERTIFICATE_SIGNING_KEY: a base64 seed must decode to 32 bytes")
+        return Ed25519PrivateKey.from_private_bytes(seed)
+    # Development and tests: a key derived from SECRET_KEY, stable across restarts of the same deployment.
+    seed = hashlib.sha256(b"chungtay/certificate-signing/v1\x00" + secret_key.encode()).digest()
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def private_key() -> Ed25519PrivateKey:
+    # Production refuses to start without CERTIFICATE_SIGNING_KEY (config.ProductionConfig.check).
+    cfg = current_app.config
+    return _load_key(cfg.get("CERTIFICATE_SIGNING_KEY"), cfg["SECRET_KEY"])
+
+
+def public_key() -> Ed25519PublicKey:
+    return private_key().public_key()
+
+
+def public_key_pem() -> str:
+    return public_key().public_bytes(serialization.Encoding.PEM,
+                                      serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def _id_bytes(cert_id: int) -> bytes:
+    for size in (1, 4, 7):
+        if cert_id < 1 << (8 * size):
+            return cert_id.to_bytes(size, "big")
+    raise ValueError("certificate id too large")
+
+
+def make_code(cert) -> str:  # type: ignore[no-untyped-def]
+    """The verification code of a certificate whose id and data are final."""
+    ident = _id_bytes(int(cert.id))
+    signature = private_key().sign(canonical_data(cert))
+    return base64.urlsafe_b64encode(bytes([len(ident)]) + ident + signature).decode().rstrip("=")
+
+
+def parse_code(code: str) -> tuple[int, bytes] | None:
+    """(certificate id, signature) from a code, or None when it is not even well-formed."""
+    code = (code or "").strip()
+    if not code or len(code) > 120 or len(code) % 4:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(code.encode("ascii"))
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        return None
+    if base64.urlsafe_b64encode(raw).decode().rstrip("=") != code:  # non-canonical spelling
+        return None
+    if len(raw) < 2:
+        return None
+    size = raw[0]
+    if size not in (1, 4, 7) or len(raw) != 1 + size + SIGNATURE_BYTES:
+        return None
+    return int.from_bytes(raw[1:1 + size], "big"), raw[1 + size:]
+
+
+def signature_valid(cert, signature: bytes) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        public_key().verify(signature, canonical_data(cert))
+    except InvalidSignature:
+        return False
+    return True
