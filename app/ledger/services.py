@@ -97,11 +97,14 @@ def accounts(session: Session, fund_id: int,
     missing = [k for k in wanted if k not in found]
     if missing:
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        session.execute(insert(LedgerAccount).values([
-            dict(key=k, fund_id=fund_id, unit_id=wanted[k][0], kind=wanted[k][1], purpose=wanted[k][2], balance_vnd=0)
-            for k in missing]).on_conflict_do_nothing(index_elements=["key"]))
-        found.update({a.key: a for a in session.execute(
-            select(LedgerAccount).where(LedgerAccount.key.in_(missing))).scalars()})
+        # In chunks: one multi-row INSERT may carry at most 65 535 parameters on PostgreSQL (6 per row here).
+        for start in range(0, len(missing), 5000):
+            part = missing[start:start + 5000]
+            session.execute(insert(LedgerAccount).values([
+                dict(key=k, fund_id=fund_id, unit_id=wanted[k][0], kind=wanted[k][1], purpose=wanted[k][2],
+                     balance_vnd=0) for k in part]).on_conflict_do_nothing(index_elements=["key"]))
+            found.update({a.key: a for a in session.execute(
+                select(LedgerAccount).where(LedgerAccount.key.in_(part))).scalars()})
     return {spec: found[key] for key, spec in wanted.items()}
 
 

@@ -1,0 +1,65 @@
+"""Periodic reports (sơ kết 6 tháng, tổng kết năm) produced in the background."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, LargeBinary, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.campaigns.models import Campaign
+from app.core.db import str_enum, utcnow
+from app.extensions import db
+from app.units.models import AdminUnit
+
+
+class ReportKind(enum.StrEnum):
+    HALF_YEAR = "half_year"  # sơ kết 6 tháng
+    YEAR = "year"  # tổng kết năm
+
+
+REPORT_KIND_LABELS = {ReportKind.HALF_YEAR: "Sơ kết 6 tháng", ReportKind.YEAR: "Tổng kết năm"}
+
+
+class ReportStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+REPORT_STATUS_LABELS = {ReportStatus.QUEUED: "Đang chờ", ReportStatus.RUNNING: "Đang lập",
+                        ReportStatus.DONE: "Đã xong", ReportStatus.FAILED: "Lỗi"}
+
+
+class ReportJob(db.Model):
+    __tablename__ = "report_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ReportKind] = mapped_column(str_enum(ReportKind, "report_kind"), nullable=False)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), nullable=False, index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)  # None: national
+    period_start: Mapped[date] = mapped_column(Date, nullable=False)
+    period_end: Mapped[date] = mapped_column(Date, nullable=False)
+    status: Mapped[ReportStatus] = mapped_column(str_enum(ReportStatus, "report_status"), nullable=False,
+                                                 default=ReportStatus.QUEUED)
+    progress: Mapped[int] = mapped_column(Integer, default=0, nullable=False)  # percent
+    figures: Mapped[dict | None] = mapped_column(JSON)
+    xlsx: Mapped[bytes | None] = mapped_column(LargeBinary)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    error: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    campaign: Mapped[Campaign] = relationship()
+    unit: Mapped[AdminUnit | None] = relationship()
+
+    @property
+    def kind_label(self) -> str:
+        return REPORT_KIND_LABELS[self.kind]
+
+    @property
+    def status_label(self) -> str:
+        return REPORT_STATUS_LABELS[self.status]

@@ -1,0 +1,110 @@
+"""Staff reports: queue a sơ kết / tổng kết, follow its progress, download XLSX and PDF."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.accounts.access import can_access_unit, require_unit, staff_required, unit_scope_clause
+from app.accounts.models import Role
+from app.campaigns.models import Campaign, CampaignStatus
+from app.core.actor import Actor
+from app.extensions import db
+from app.reports import services
+from app.reports.forms import ReportForm
+from app.reports.models import ReportJob, ReportKind, ReportStatus
+from app.units.models import AdminUnit
+
+bp = Blueprint("reports", __name__, url_prefix="/can-bo/bao-cao")
+
+
+def _units_for_user() -> list[tuple[int, str]]:
+    """The units whose report this user may produce: central admins everything (0 = national)."""
+    if current_user.role == Role.CENTRAL_ADMIN:
+        units = db.session.execute(select(AdminUnit).where(AdminUnit.parent_id.is_(None))
+                                   .order_by(AdminUnit.name)).scalars().all()
+        return [(0, "Toàn quốc"), *((u.id, u.name) for u in units)]
+    own = current_user.unit
+    if own is None:
+        return []
+    children = db.session.execute(select(AdminUnit).where(AdminUnit.parent_id == own.id)
+                                  .order_by(AdminUnit.name)).scalars().all()
+    return [(own.id, own.name), *((u.id, u.name) for u in children)]
+
+
+def _job_or_404(job_id: int) -> ReportJob:
+    job = db.session.get(ReportJob, job_id)
+    if job is None:
+        abort(404)
+    require_unit(job.unit_id)
+    return job
+
+
+@bp.route("/", methods=["GET", "POST"])
+@staff_required()
+def index():  # type: ignore[no-untyped-def]
+    form = ReportForm()
+    campaigns = db.session.execute(select(Campaign).where(Campaign.status != CampaignStatus.DRAFT)
+                                   .order_by(Campaign.year.desc())).scalars().all()
+    form.campaign_id.choices = [(c.id, c.name) for c in campaigns]
+    form.unit_id.choices = _units_for_user()
+    if not form.is_submitted():
+        form.year.data = date.today().year
+        if current_user.unit_id:
+            form.unit_id.data = current_user.unit_id
+    if form.validate_on_submit():
+        unit = db.session.get(AdminUnit, form.unit_id.data) if form.unit_id.data else None
+        if unit is None and current_user.role != Role.CENTRAL_ADMIN or unit is not None and not can_access_unit(
+                current_user, unit):
+            abort(404)
+        campaign = db.session.get(Campaign, form.campaign_id.data)
+        try:
+            job = services.create_job(db.session, Actor.from_request(), campaign=campaign, unit=unit,
+                                      kind=ReportKind(form.kind.data), year=form.year.data, half=form.half.data)
+        except services.ReportError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            from app.reports.tasks import generate
+
+            generate.delay(job.id)  # after the commit, so a worker finds the row
+            flash("Đã gửi yêu cầu lập báo cáo.", "success")
+            return redirect(url_for("reports.job", job_id=job.id))
+    jobs = db.session.execute(select(ReportJob).where(
+        unit_scope_clause(current_user, ReportJob.unit_id)).order_by(ReportJob.id.desc()).limit(30)).scalars().all()
+    return render_template("reports/index.html", form=form, jobs=jobs)
+
+
+@bp.route("/<int:job_id>")
+@staff_required()
+def job(job_id: int):  # type: ignore[no-untyped-def]
+    j = _job_or_404(job_id)
+    sections = None
+    if j.status == ReportStatus.DONE and j.figures:
+        from app.reports.render import sections as make_sections
+
+        sections = make_sections(j.figures)
+    return render_template("reports/job.html", job=j, sections=sections)
+
+
+@bp.route("/<int:job_id>/trang-thai")
+@staff_required()
+def status(job_id: int):  # type: ignore[no-untyped-def]
+    j = _job_or_404(job_id)
+    return {"status": j.status.value, "progress": j.progress, "label": j.status_label}
+
+
+@bp.route("/<int:job_id>/tai/<fmt>")
+@staff_required()
+def download(job_id: int, fmt: str):  # type: ignore[no-untyped-def]
+    j = _job_or_404(job_id)
+    data = {"xlsx": j.xlsx, "pdf": j.pdf}.get(fmt)
+    if data is None:
+        abort(404)
+    mime = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
+    name = f"bao-cao-{j.kind.value}-{j.period_start.year}-{j.id}.{fmt}"
+    return Response(data, mimetype=mime[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,0 +1,176 @@
+"""Read-only open-data API under /api/v1 (JSON), described by the OpenAPI 3.1 document at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from flask import jsonify, request, url_for
+from sqlalchemy import select
+
+from app.extensions import db
+from app.transparency import services as svc
+from app.transparency.views import bp, chosen_campaign
+from app.units.models import AdminUnit, UnitLevel
+
+API = "/api/v1"
+PUBLIC_FIELDS = ["id", "ngay_nhan", "ten_cong_khai", "so_tien_vnd", "kenh", "kenh_ten", "muc_dich", "muc_dich_ten",
+                 "ma_dia_ban_chi_dinh", "dia_ban_chi_dinh", "ma_dia_ban", "dia_ban", "ma_dang_ky", "ma_giao_dich",
+                 "so_bien_nhan", "tai_khoan", "trang_thai"]
+
+
+def _api_error(message: str, status: int = 400):  # type: ignore[no-untyped-def]
+    return jsonify({"error": message, "status": status}), status
+
+
+def _public(rec: dict) -> dict:
+    out = {k: rec[k] for k in PUBLIC_FIELDS}
+    out["url"] = url_for("transparency.contribution", ref=rec["id"], _external=True)
+    return out
+
+
+@bp.route(f"{API}/contributions")
+def api_contributions():  # type: ignore[no-untyped-def]
+    try:
+        query = svc.parse_statement_args(request.args)
+        page = svc.statement_page(db.session, query)
+    except svc.FilterError as exc:
+        return _api_error(str(exc))
+    args = query.link_args()
+    return jsonify({
+        "data": [_public(r) for r in page.rows],
+        "next": url_for("transparency.api_contributions", sau=page.next_cursor, **args, _external=True)
+        if page.next_cursor else None,
+        "prev": url_for("transparency.api_contributions", truoc=page.prev_cursor, **args, _external=True)
+        if page.prev_cursor else None,
+    })
+
+
+@bp.route(f"{API}/contributions/<int:contribution_id>")
+def api_contribution(contribution_id: int):  # type: ignore[no-untyped-def]
+    rec = svc.find_contribution(db.session, str(contribution_id))
+    if rec is None:
+        return _api_error("Không tìm thấy khoản đóng góp.", 404)
+    return jsonify(_public(rec))
+
+
+@bp.route(f"{API}/totals")
+def api_totals():  # type: ignore[no-untyped-def]
+    campaign = chosen_campaign()
+    if campaign is None:
+        return _api_error("Chưa có cuộc vận động nào được công khai.", 404)
+    data = svc.overview(db.session, campaign)
+    db.session.commit()
+    return jsonify({"campaign": data["campaign"], "totals": data["totals"], "progress": data["progress"],
+                    "houses": data["houses"], "last_update": data["last_update"],
+                    "units": svc.totals_by_unit(db.session, campaign.fund_id)})
+
+
+@bp.route(f"{API}/units")
+def api_units():  # type: ignore[no-untyped-def]
+    code = request.args.get("tinh", "")
+    q = select(AdminUnit).order_by(AdminUnit.code)
+    if code:
+        if not code.isdigit():
+            return _api_error("tinh: mã tỉnh phải là số.")
+        province = db.session.execute(select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE,
+                                                              AdminUnit.code == int(code))).scalar_one_or_none()
+        if province is None:
+            return _api_error("Không tìm thấy tỉnh.", 404)
+        q = q.where(AdminUnit.parent_id == province.id)
+    else:
+        q = q.where(AdminUnit.level == UnitLevel.PROVINCE)
+    return jsonify({"units": [{"id": u.id, "code": u.code, "name": u.name, "level": str(u.level),
+                               "division_type": u.division_type} for u in db.session.execute(q).scalars()]})
+
+
+@bp.route(f"{API}/campaigns")
+def api_campaigns():  # type: ignore[no-untyped-def]
+    return jsonify({"campaigns": [
+        {"id": c.id, "slug": c.slug, "year": c.year, "name": c.name, "status": str(c.status), "scope": c.scope_name,
+         "starts_on": c.starts_on.isoformat(), "ends_on": c.ends_on.isoformat(), "goal_vnd": c.goal_vnd}
+        for c in svc.public_campaigns(db.session)]})
+
+
+@bp.route(f"{API}/roots")
+def api_roots():  # type: ignore[no-untyped-def]
+    return jsonify(svc.roots_payload(db.session))
+
+
+@bp.route(f"{API}/openapi.json")
+def api_openapi():  # type: ignore[no-untyped-def]
+    return jsonify(openapi_document())
+
+
+_FILTERS = [
+    ("q", "Tìm theo tên, mã đăng ký, mã giao dịch ngân hàng hoặc số biên nhận; không phân biệt dấu."),
+    ("so_tien", "Số tiền chính xác, ví dụ 50.000.000."),
+    ("tu_ngay", "Từ ngày (dd/mm/yyyy hoặc yyyy-mm-dd)."),
+    ("den_ngay", "Đến ngày (dd/mm/yyyy hoặc yyyy-mm-dd)."),
+    ("tinh", "Id tỉnh/thành phố (xem /api/v1/units)."),
+    ("xa", "Id xã/phường."),
+    ("chien_dich", "Id cuộc vận động."),
+    ("kenh", "Kênh: bank_transfer, card, cash, household_collection, in_kind."),
+    ("sap_xep", "ngay | so_tien | ten"),
+    ("thu_tu", "giam (mặc định) | tang"),
+    ("sau", "Con trỏ trang sau (lấy từ trường next)."),
+    ("truoc", "Con trỏ trang trước (lấy từ trường prev)."),
+    ("limit", "Số dòng mỗi trang, 1–200 (mặc định 50)."),
+]
+
+
+def _ok(schema: dict, description: str = "Thành công") -> dict:
+    return {"200": {"description": description, "content": {"application/json": {"schema": schema}}}}
+
+
+def openapi_document() -> dict:
+    contribution = {
+        "type": "object",
+        "properties": {**{k: {"type": "string"} for k in PUBLIC_FIELDS},
+                       "id": {"type": "integer"}, "so_tien_vnd": {"type": "integer", "description": "đồng"},
+                       "trang_thai": {"type": "string", "enum": ["da_nhan", "da_huy"]},
+                       "url": {"type": "string", "format": "uri"}},
+    }
+    error = {"type": "object", "properties": {"error": {"type": "string"}, "status": {"type": "integer"}}}
+    root = {"type": "object", "properties": {k: {"type": "string"} for k in
+                                             ("day", "records_hash", "prev_root", "root", "created_at")}
+            | {k: {"type": "integer"} for k in ("first_id", "last_id", "count", "total_vnd")}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Chung Tay – dữ liệu mở Quỹ “Vì người nghèo”", "version": "1.0.0",
+                 "description": "API chỉ đọc: các khoản đóng góp đã công khai, tổng hợp theo địa bàn, đơn vị hành "
+                                "chính, cuộc vận động và chuỗi gốc công bố hằng ngày. Không chứa dữ liệu cá nhân."},
+        "servers": [{"url": "/"}],
+        "components": {"schemas": {"Contribution": contribution, "Error": error, "Root": root}},
+        "paths": {
+            f"{API}/contributions": {"get": {
+                "summary": "Danh sách khoản đóng góp (phân trang bằng con trỏ)",
+                "parameters": [{"name": n, "in": "query", "required": False, "description": d,
+                                "schema": {"type": "string"}} for n, d in _FILTERS],
+                "responses": {**_ok({"type": "object", "properties": {
+                    "data": {"type": "array", "items": {"$ref": "#/components/schemas/Contribution"}},
+                    "next": {"type": ["string", "null"]}, "prev": {"type": ["string", "null"]}}}),
+                    "400": {"description": "Bộ lọc không hợp lệ",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+            f"{API}/contributions/{{contribution_id}}": {"get": {
+                "summary": "Một khoản đóng góp",
+                "parameters": [{"name": "contribution_id", "in": "path", "required": True,
+                                "schema": {"type": "integer"}}],
+                "responses": {**_ok({"$ref": "#/components/schemas/Contribution"}),
+                              "404": {"description": "Không tìm thấy"}}}},
+            f"{API}/totals": {"get": {
+                "summary": "Tổng hợp: đã đăng ký, đã nhận, đã phân bổ, đã giải ngân; tiến độ theo địa bàn",
+                "parameters": [{"name": "chien_dich", "in": "query", "schema": {"type": "integer"}}],
+                "responses": _ok({"type": "object"})}},
+            f"{API}/units": {"get": {
+                "summary": "Tỉnh/thành phố, hoặc xã/phường của một tỉnh",
+                "parameters": [{"name": "tinh", "in": "query", "description": "Mã tỉnh (ví dụ 56)",
+                                "schema": {"type": "integer"}}],
+                "responses": _ok({"type": "object"})}},
+            f"{API}/campaigns": {"get": {"summary": "Các cuộc vận động", "responses": _ok({"type": "object"})}},
+            f"{API}/roots": {"get": {
+                "summary": "Chuỗi gốc công bố hằng ngày (SHA-256)",
+                "responses": _ok({"type": "object", "properties": {
+                    "roots": {"type": "array", "items": {"$ref": "#/components/schemas/Root"}}}})}},
+            f"{API}/openapi.json": {"get": {"summary": "Tài liệu OpenAPI này", "responses": _ok({"type": "object"})}},
+        },
+    }
+
+

@@ -1,0 +1,67 @@
+"""Transparency: the published hash chain of contributions, and the overview cache.
+
+Also declares the search indexes on contributions (a table owned by the foundation) that the public
+statement needs at national scale; migration 0006 creates them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.contributions.models import Contribution
+from app.core.db import utcnow
+from app.extensions import db
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+# Keyset pagination of the public statement: (received_on, id) and (amount_vnd, id).
+Index("ix_contributions_received_on_id", Contribution.received_on, Contribution.id)
+Index("ix_contributions_amount_id", Contribution.amount_vnd, Contribution.id)
+Index("ix_contributions_pool_received", Contribution.pool_unit_id, Contribution.received_on, Contribution.id)
+# Substring search on the folded name and references: a trigram GIN index on PostgreSQL (LIKE '%…%' uses it);
+# a plain index elsewhere (SQLite serves demo sizes by scanning).
+Index("ix_contributions_search_key_trgm", Contribution.search_key,
+      postgresql_using="gin", postgresql_ops={"search_key": "gin_trgm_ops"})
+
+
+class PublishedRoot(db.Model):
+    """One day's link in the public hash chain.
+
+    It covers the contributions recorded since the previous link (ids first_id..last_id): records_hash is
+    SHA-256 over their canonical lines sorted by id, root = SHA-256(previous root ‖ records_hash).
+    A record changed afterwards no longer hashes to records_hash, so its day is flagged.
+    """
+
+    __tablename__ = "published_roots"
+    __table_args__ = (UniqueConstraint("day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    first_id: Mapped[int] = mapped_column(BigInteger, nullable=False)  # exclusive lower bound: previous last_id
+    last_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    count: Mapped[int] = mapped_column(Integer, nullable=False)
+    total_vnd: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    records_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    prev_root: Mapped[str] = mapped_column(String(64), nullable=False)
+    root: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    # Result of the latest re-check against the live records (None: not checked yet).
+    check_ok: Mapped[bool | None] = mapped_column(Boolean)
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OverviewCache(db.Model):
+    """The computed public overview of one campaign, valid while the ledger version it was built from holds."""
+
+    __tablename__ = "transparency_overview_cache"
+    __table_args__ = (UniqueConstraint("campaign_id", "unit_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    unit_key: Mapped[str] = mapped_column(String(20), nullable=False)
+    version: Mapped[str] = mapped_column(String(120), nullable=False)
+    payload: Mapped[dict] = mapped_column(JSON, nullable=False)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)

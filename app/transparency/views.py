@@ -1,0 +1,248 @@
+"""Public pages: overview, statement (sao kê), permalinks, official accounts, use of funds, open data, roots."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import date, datetime
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, stream_with_context, url_for
+from sqlalchemy import select
+
+from app.campaigns.models import Campaign, CampaignStatus
+from app.contributions.models import CHANNEL_LABELS
+from app.core.web import url_for_if_exists
+from app.extensions import db
+from app.payments.models import OfficialBankAccount
+from app.payments.vietqr import build_payload, qr_svg
+from app.transparency import services as svc
+from app.transparency.models import PublishedRoot
+from app.transparency.verify_export import EXPORT_COLUMNS
+
+bp = Blueprint("transparency", __name__)
+
+
+def chosen_campaign() -> Campaign | None:
+    """?chien_dich=<id>, else the active campaign (national first), else the latest public one."""
+    campaigns = svc.public_campaigns(db.session)
+    wanted = request.args.get("chien_dich", "")
+    if wanted.isdigit():
+        for c in campaigns:
+            if c.id == int(wanted):
+                return c
+        abort(404)
+    active = [c for c in campaigns if c.status == CampaignStatus.ACTIVE]
+    active.sort(key=lambda c: c.scope_unit_id is not None)
+    return (active or campaigns or [None])[0]
+
+
+@bp.route("/cong-khai")
+def overview():  # type: ignore[no-untyped-def]
+    campaign = chosen_campaign()
+    data = svc.overview(db.session, campaign) if campaign else None
+    db.session.commit()  # keeps the refreshed cache row
+    last_update = datetime.fromisoformat(data["last_update"]) if data and data["last_update"] else None
+    return render_template("transparency/overview.html", campaign=campaign, data=data, last_update=last_update,
+                           campaigns=svc.public_campaigns(db.session),
+                           houses_url=url_for_if_exists("needs.public_houses"))
+
+
+def _statement_context() -> dict:
+    error = None
+    try:
+        query = svc.parse_statement_args(request.args)
+        page = svc.statement_page(db.session, query)
+    except svc.FilterError as exc:
+        error = str(exc)
+        query = svc.StatementQuery(raw={k: request.args.get(k, "") for k in ("q", "so_tien", "tu_ngay", "den_ngay",
+                                                                             "tinh", "xa", "sap_xep", "thu_tu")})
+        page = svc.StatementPage([], None, None)
+    provinces = svc.provinces(db.session)
+    communes = svc.communes_of(db.session, query.province_id) if query.province_id else []
+    return dict(query=query, page=page, error=error, provinces=provinces, communes=communes,
+                sorts=svc.SORTS, channels=CHANNEL_LABELS)
+
+
+@bp.route("/cong-khai/sao-ke")
+def statement():  # type: ignore[no-untyped-def]
+    ctx = _statement_context()
+    return render_template("transparency/statement.html", **ctx), 400 if ctx["error"] else 200
+
+
+@bp.route("/cong-khai/sao-ke/<ref>")
+def contribution(ref: str):  # type: ignore[no-untyped-def]
+    record = svc.find_contribution(db.session, ref)
+    if record is None:
+        if not ref.isdigit() and svc.receipt_is_ambiguous(db.session, ref):
+            # Receipt numbers restart for each receiving unit: list every match instead of guessing.
+            return redirect(url_for("transparency.statement", q=ref))
+        abort(404)
+    root = db.session.execute(select(PublishedRoot).where(PublishedRoot.first_id < record["id"],
+                                                          PublishedRoot.last_id >= record["id"])).scalar_one_or_none()
+    return render_template("transparency/contribution.html", c=record, root=root)
+
+
+@bp.route("/cong-khai/tai-khoan")
+def accounts():  # type: ignore[no-untyped-def]
+    rows = db.session.execute(select(OfficialBankAccount).where(OfficialBankAccount.is_active.is_(True))
+                              .order_by(OfficialBankAccount.unit_id.is_not(None), OfficialBankAccount.unit_id,
+                                        OfficialBankAccount.id)).scalars().all()
+    # Account QR only: no amount and no note, so the code identifies the account and nothing else.
+    items = [(a, qr_svg(build_payload(a.bank_bin, a.account_number), scale=4,
+                        title=f"Mã VietQR tài khoản {a.bank_name} {a.account_number}")) for a in rows]
+    return render_template("transparency/accounts.html", items=items)
+
+
+@bp.route("/cong-khai/su-dung")
+def use_of_funds():  # type: ignore[no-untyped-def]
+    campaign = chosen_campaign()
+    data = svc.use_of_funds(db.session, campaign) if campaign else None
+    houses = svc.houses(db.session, svc.scope_unit_ids(db.session, campaign.scope_unit), campaign.id) \
+        if campaign else None
+    return render_template("transparency/use_of_funds.html", campaign=campaign, data=data, houses=houses,
+                           campaigns=svc.public_campaigns(db.session),
+                           houses_url=url_for_if_exists("needs.public_houses"))
+
+
+@bp.route("/cong-khai/goc-cong-bo")
+def roots():  # type: ignore[no-untyped-def]
+    items = db.session.execute(select(PublishedRoot).order_by(PublishedRoot.day.desc())).scalars().all()
+    return render_template("transparency/roots.html", roots=items)
+
+
+@bp.route("/cong-khai/goc-cong-bo/<day>")
+def root_detail(day: str):  # type: ignore[no-untyped-def]
+    try:
+        d = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    root = db.session.execute(select(PublishedRoot).where(PublishedRoot.day == d)).scalar_one_or_none()
+    if root is None:
+        abort(404)
+    ok = svc.check_root(db.session, root)  # recomputed now from the live records
+    db.session.commit()
+    return render_template("transparency/root_detail.html", root=root, ok=ok)
+
+
+@bp.route("/cong-khai/du-lieu")
+def open_data():  # type: ignore[no-untyped-def]
+    return render_template("transparency/open_data.html", columns=EXPORT_COLUMNS)
+
+
+# ------------------------------------------------------------------------------- streamed exports
+def csv_response(columns: list[str], rows: Iterator[dict], filename: str) -> Response:
+    def generate() -> Iterator[str]:
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        n = 0
+        for row in rows:
+            writer.writerow(row)
+            n += 1
+            if n % 2000 == 0:
+                yield _drain(buf)
+        yield _drain(buf)
+
+    resp = Response(stream_with_context(_with_bom(generate())), mimetype="text/csv")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return resp
+
+
+def _with_bom(chunks: Iterator[str]) -> Iterator[str]:
+    yield "\ufeff"
+    yield from chunks
+
+
+def _drain(buf: io.StringIO) -> str:
+    text = buf.getvalue()
+    buf.seek(0)
+    buf.truncate(0)
+    return text
+
+
+def json_array_response(rows: Iterator[dict], head: dict, key: str, filename: str | None = None) -> Response:
+    """{"…head…", key: [ … ]} streamed one record at a time."""
+    def generate() -> Iterator[str]:
+        opening = json.dumps(head, ensure_ascii=False)[:-1]
+        yield (opening + ", " if head else "{") + json.dumps(key) + ": ["
+        first = True
+        for row in rows:
+            yield ("" if first else ",\n") + json.dumps(row, ensure_ascii=False, default=str)
+            first = False
+        yield "]}\n"
+
+    resp = Response(stream_with_context(generate()), mimetype="application/json")
+    if filename:
+        resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return resp
+
+
+def csv_rows_response(columns: list[str], rows: Iterator[list], filename: str) -> Response:
+    """CSV from rows given as lists, streamed in chunks of a few thousand lines (flat memory)."""
+    def generate() -> Iterator[str]:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(columns)
+        batch = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == 2000:
+                writer.writerows(batch)
+                batch.clear()
+                yield _drain(buf)
+        writer.writerows(batch)
+        yield _drain(buf)
+
+    resp = Response(stream_with_context(_with_bom(generate())), mimetype="text/csv")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return resp
+
+
+@bp.route("/cong-khai/du-lieu/dong-gop.<fmt>")
+def export_contributions(fmt: str):  # type: ignore[no-untyped-def]
+    if fmt not in ("csv", "json"):
+        abort(404)
+    try:
+        query = svc.parse_statement_args(request.args)
+    except svc.FilterError as exc:
+        abort(400, description=str(exc))
+    if fmt == "csv":
+        return csv_rows_response(EXPORT_COLUMNS, svc.iter_export_rows(db.session, query), "dong-gop.csv")
+    return json_array_response(svc.iter_public_records(db.session, query), {"columns": EXPORT_COLUMNS, "roots": svc.roots_payload(db.session)["roots"]},
+                               "contributions", "dong-gop.json")
+
+
+TOTAL_COLUMNS = ["ma_don_vi", "don_vi", "cap", "da_nhan_vnd", "hien_vat_vnd", "da_phan_bo_vnd", "da_giai_ngan_vnd",
+                 "chua_phan_bo_vnd"]
+
+
+@bp.route("/cong-khai/du-lieu/tong-hop.<fmt>")
+def export_totals(fmt: str):  # type: ignore[no-untyped-def]
+    from app.ledger.services import main_fund
+
+    rows = svc.totals_by_unit(db.session, main_fund(db.session).id)
+    if fmt == "csv":
+        return csv_response(TOTAL_COLUMNS, iter(rows), "tong-hop.csv")
+    if fmt == "json":
+        return {"units": rows}
+    abort(404)
+
+
+ROOT_COLUMNS = ["day", "first_id", "last_id", "count", "total_vnd", "records_hash", "prev_root", "root", "created_at"]
+
+
+@bp.route("/cong-khai/du-lieu/goc-cong-bo.<fmt>")
+def export_roots(fmt: str):  # type: ignore[no-untyped-def]
+    payload = svc.roots_payload(db.session)
+    if fmt == "json":
+        resp = Response(json.dumps(payload, ensure_ascii=False, indent=1), mimetype="application/json")
+        resp.headers["Content-Disposition"] = 'attachment; filename="goc-cong-bo.json"'
+        return resp
+    if fmt == "csv":
+        return csv_response(ROOT_COLUMNS, iter(payload["roots"]), "goc-cong-bo.csv")
+    abort(404)
+
+
+from app.transparency import api  # noqa: E402,F401  (registers the /api/v1 routes on bp)

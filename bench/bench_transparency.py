@@ -1,0 +1,244 @@
+"""Benchmarks for the public statement, the overview cache and the streamed CSV export (PostgreSQL).
+
+    python -m bench.bench_transparency --size small      # 100 000 contributions, about 2 minutes
+    python -m bench.bench_transparency --size national   # 2 000 000 contributions
+    options: --database-url URL (default: this worktree's own database), --seed N, --reuse (keep existing data)
+
+The database is rebuilt from the migrations (DROP SCHEMA public CASCADE) unless --reuse finds the same row count.
+Data: app.demo.generate.generate(session, counts={"contributions": N, "donors": N // 20}, seed=SEED).
+Each benchmark prints one JSON object: name, figure, unit, baseline_name, baseline, ratio, target, peak_rss_mb, rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+from sqlalchemy import func, select, text
+
+SIZES = {"small": 100_000, "national": 2_000_000}
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/ct_issue9"
+SEED = 20261017
+QUERIES = ["nguyen van anh", "tran thi mai", "duong", "hoang minh", "vo thanh tam", "le kim yen", "pham xuan hai",
+           "cong ty tnhh xay dung", "hop tac xa nong san", "dang quang", "bui cong", "ngo thu trang", "ly ngoc",
+           "huynh huu phuc", "do duc dat", "phan thanh", "nha hao tam", "doanh nghiep tu nhan van tai"]
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def p95(samples: list[float]) -> float:
+    return round(statistics.quantiles(samples, n=20)[18] * 1000, 2) if len(samples) >= 20 else round(
+        max(samples) * 1000, 2)
+
+
+def emit(**row: object) -> None:
+    print(json.dumps(row, ensure_ascii=False), flush=True)
+
+
+def make_app(url: str):  # type: ignore[no-untyped-def]
+    os.environ.setdefault("CHUNGTAY_ENV", "development")
+    from app import create_app
+
+    return create_app("development", SQLALCHEMY_DATABASE_URI=url, RATELIMIT_ENABLED=False)
+
+
+def prepare(app, n: int, seed: int, reuse: bool) -> int:  # type: ignore[no-untyped-def]
+    from flask_migrate import upgrade
+
+    from app.contributions.models import Contribution
+    from app.demo.generate import generate
+    from app.extensions import db
+    from app.transparency import models as tmodels  # noqa: F401  (declares the statement indexes)
+
+    with app.app_context():
+        if reuse:
+            try:
+                have = db.session.execute(select(func.count()).select_from(Contribution)).scalar()
+                if have == n:
+                    return have
+            except Exception:  # noqa: BLE001 - no schema yet: rebuild
+                db.session.rollback()
+        db.session.remove()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        # Bulk load without the statement indexes, then build them once (much faster than maintaining them).
+        indexes = [ix for ix in Contribution.__table__.indexes if ix.name in {
+            "ix_contributions_received_on_id", "ix_contributions_amount_id", "ix_contributions_pool_received",
+            "ix_contributions_search_key_trgm"}]
+        with db.engine.begin() as conn:
+            for ix in indexes:
+                ix.drop(conn)
+        started = time.monotonic()
+        generate(db.session, counts={"contributions": n, "donors": n // 20}, seed=seed)
+        db.session.commit()
+        print(f"# generated {n} contributions in {time.monotonic() - started:.0f} s", file=sys.stderr)
+        started = time.monotonic()
+        with db.engine.begin() as conn:
+            for ix in indexes:
+                ix.create(conn)
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE contributions"))
+        print(f"# indexed in {time.monotonic() - started:.0f} s", file=sys.stderr)
+        return n
+
+
+def timed_get(client, url: str) -> float:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    resp = client.get(url)
+    elapsed = time.perf_counter() - started
+    assert resp.status_code == 200, (url, resp.status_code)
+    return elapsed
+
+
+def bench_search(app, rows: int, size: str) -> None:  # type: ignore[no-untyped-def]
+    from urllib.parse import quote
+
+    from app.extensions import db
+
+    client = app.test_client()
+    with app.app_context():
+        refs = list(db.session.execute(text(
+            "SELECT bank_txn_ref FROM contributions WHERE bank_txn_ref IS NOT NULL ORDER BY id DESC LIMIT 4")).scalars())
+        receipts = list(db.session.execute(text("SELECT receipt_no FROM contributions ORDER BY id LIMIT 2")).scalars())
+    queries = QUERIES + [r.lower() for r in refs] + receipts
+    for q in queries[:5]:
+        timed_get(client, f"/cong-khai/sao-ke?q={quote(q)}")  # warm-up
+    samples = [timed_get(client, f"/cong-khai/sao-ke?q={quote(q)}") for _ in range(3) for q in queries]
+    baseline = []
+    with app.app_context():
+        for q in queries:
+            with db.engine.connect() as conn:
+                conn.execute(text("SET enable_indexscan = off; SET enable_bitmapscan = off"))
+                started = time.perf_counter()
+                conn.execute(text(
+                    "SELECT id, received_on, public_name, amount_vnd FROM contributions WHERE search_key ILIKE :p "
+                    "ORDER BY received_on DESC, id DESC LIMIT 50"), {"p": f"%{q}%"}).all()
+                baseline.append(time.perf_counter() - started)
+    fig, base = p95(samples), p95(baseline)
+    emit(name="transparency.search_p95", figure=fig, unit="ms", baseline_name="sequential ILIKE scan p95",
+         baseline=base, ratio=round(base / fig, 1), target="< 100 ms and ratio >= 20", peak_rss_mb=peak_rss_mb(),
+         rows=rows, size=size, requests=len(samples))
+
+
+def bench_list(app, rows: int, size: str) -> None:  # type: ignore[no-untyped-def]
+    from app.extensions import db
+    from app.transparency.services import encode_cursor
+
+    client = app.test_client()
+    rng = random.Random(SEED)  # noqa: S311 - benchmark sampling
+    with app.app_context():
+        ids = [rng.randrange(1, rows) for _ in range(40)]
+        points = db.session.execute(text("SELECT received_on, id FROM contributions WHERE id = ANY(:ids)"),
+                                    {"ids": ids}).all()
+        provinces = list(db.session.execute(text(
+            "SELECT id FROM admin_units WHERE level = 'province' ORDER BY code LIMIT 10")).scalars())
+    urls = ["/cong-khai/sao-ke"] + [f"/cong-khai/sao-ke?sau={encode_cursor(d, i)}" for d, i in points]
+    urls += [f"/cong-khai/sao-ke?tinh={p}" for p in provinces] + ["/cong-khai/sao-ke?sap_xep=so_tien"]
+    for u in urls[:3]:
+        timed_get(client, u)
+    samples = [timed_get(client, u) for _ in range(2) for u in urls]
+    baseline = []
+    with app.app_context():
+        with db.engine.connect() as conn:
+            for i in ids[:20]:
+                started = time.perf_counter()
+                conn.execute(text("SELECT id, received_on, public_name, amount_vnd FROM contributions "
+                                  "ORDER BY received_on DESC, id DESC LIMIT 50 OFFSET :o"), {"o": i}).all()
+                baseline.append(time.perf_counter() - started)
+    fig, base = p95(samples), p95(baseline)
+    emit(name="transparency.list_page_p95", figure=fig, unit="ms", baseline_name="OFFSET pagination p95 (query only)",
+         baseline=base, ratio=round(base / fig, 1), target="< 50 ms", peak_rss_mb=peak_rss_mb(), rows=rows,
+         size=size, requests=len(samples))
+
+
+def bench_overview(app, rows: int, size: str) -> None:  # type: ignore[no-untyped-def]
+    from app.extensions import db
+    from app.transparency import services as svc
+
+    client = app.test_client()
+    timed_get(client, "/cong-khai")
+    cached = [timed_get(client, "/cong-khai") for _ in range(30)]
+    uncached = []
+    with app.app_context():
+        campaign = svc.public_campaigns(db.session)[0]
+        for _ in range(5):
+            started = time.perf_counter()
+            svc.compute_overview(db.session, campaign)
+            uncached.append(time.perf_counter() - started)
+    fig, base = p95(cached), p95(uncached)
+    emit(name="transparency.overview_p95", figure=fig, unit="ms", baseline_name="recomputed from the ledger p95",
+         baseline=base, ratio=round(base / fig, 1), target="served from cache", peak_rss_mb=peak_rss_mb(), rows=rows,
+         size=size)
+
+
+def export_child(url: str) -> None:
+    """Run in a subprocess: stream the full CSV export, report seconds, bytes, lines and this process's peak RSS."""
+    app = make_app(url)
+    client = app.test_client()
+    started = time.perf_counter()
+    resp = client.get("/cong-khai/du-lieu/dong-gop.csv", buffered=False)
+    size = lines = 0
+    for chunk in resp.response:
+        b = chunk if isinstance(chunk, bytes) else chunk.encode()
+        size += len(b)
+        lines += b.count(b"\n")
+    resp.close()
+    print(json.dumps({"seconds": time.perf_counter() - started, "bytes": size, "lines": lines,
+                      "peak_rss_mb": peak_rss_mb()}))
+
+
+def bench_export(url: str, rows: int, size: str) -> None:
+    out = subprocess.run([sys.executable, "-m", "bench.bench_transparency", "--export-child", "--database-url", url],
+                         capture_output=True, text=True, check=True)
+    child = json.loads(out.stdout.strip().splitlines()[-1])
+    assert child["lines"] == rows + 1, child
+    import psycopg
+
+    started = time.perf_counter()
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn, conn.cursor() as cur:
+        total = 0
+        with cur.copy("COPY (SELECT id, received_on, public_name, amount_vnd, channel, purpose, earmark_unit_id, "
+                      "pool_unit_id, pledge_reference, bank_txn_ref, receipt_no, masked_account, status "
+                      "FROM contributions ORDER BY id) TO STDOUT WITH CSV") as copy:
+            for block in copy:
+                total += len(block)
+    base = time.perf_counter() - started
+    emit(name="transparency.csv_export", figure=round(child["seconds"], 2), unit="s",
+         baseline_name="PostgreSQL COPY of the same rows (no labels, no roots)", baseline=round(base, 2),
+         ratio=round(child["seconds"] / base, 1), target="<= 30 s at 2 000 000 rows, flat memory",
+         peak_rss_mb=child["peak_rss_mb"], rows=rows, size=size, mb=round(child["bytes"] / 1e6, 1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", choices=SIZES, default="small")
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--reuse", action="store_true", help="keep existing data when the row count matches")
+    parser.add_argument("--export-child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.export_child:
+        export_child(args.database_url)
+        return
+    n = SIZES[args.size]
+    app = make_app(args.database_url)
+    rows = prepare(app, n, args.seed, args.reuse)
+    bench_search(app, rows, args.size)
+    bench_list(app, rows, args.size)
+    bench_overview(app, rows, args.size)
+    bench_export(args.database_url, rows, args.size)
+
+
+if __name__ == "__main__":
+    main()
