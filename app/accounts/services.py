@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role, User
+from app.accounts.models import PasswordResetToken, Role, User
 from app.accounts.passwords import hash_password, password_problem, verify_password
 from app.audit.services import record
 from app.core.actor import Actor
@@ -69,8 +71,6 @@ def authenticate(session: Session, email: str, password: str, *, max_failures: i
     now = utcnow()
     locked_until = user.locked_until
     if locked_until is not None and locked_until.tzinfo is None:
-        from datetime import UTC
-
         locked_until = locked_until.replace(tzinfo=UTC)
     if locked_until and locked_until > now:
         minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
@@ -78,10 +78,13 @@ def authenticate(session: Session, email: str, password: str, *, max_failures: i
     if not verify_password(user.password_hash, password):
         user.failed_logins += 1
         if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lock_minutes)
+            minutes = lock_duration_minutes(session, user.id, lock_minutes, now)
+            user.locked_until = now + timedelta(minutes=minutes)
             user.failed_logins = 0
             record(session, Actor(user.id, ip, user.email), "user.locked", "user", user.id,
-                   new={"locked_until": user.locked_until})
+                   new={"locked_until": user.locked_until, "minutes": minutes})
+            raise AccountError(f"Đăng nhập sai {max_failures} lần liên tiếp: tài khoản tạm khóa {minutes} phút. "
+                               "Nếu quên mật khẩu, hãy dùng “Quên mật khẩu?” để đặt lại.")
         raise AccountError(generic)
     if not user.is_active_account:
         raise AccountError("Tài khoản đã bị vô hiệu hóa.")
@@ -91,9 +94,91 @@ def authenticate(session: Session, email: str, password: str, *, max_failures: i
     return user
 
 
+MAX_LOCK_MINUTES = 24 * 60
+
+
+def lock_duration_minutes(session: Session, user_id: int, base_minutes: int, now: datetime) -> int:
+    """Progressive back-off: each further lock within 24 hours doubles the wait (15, 30, 60 … up to a day)."""
+    from app.audit.models import AuditEntry
+
+    earlier = session.execute(
+        select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "user.locked", AuditEntry.entity_type == "user",
+            AuditEntry.entity_id == str(user_id), AuditEntry.at >= now - timedelta(hours=24))).scalar_one()
+    return min(MAX_LOCK_MINUTES, base_minutes * 2 ** min(earlier, 10))
+
+
 def set_password(session: Session, actor: Actor, user: User, new_password: str) -> None:
     if problem := password_problem(new_password):
         raise AccountError(problem)
     user.password_hash = hash_password(new_password)
     user.session_version += 1
     record(session, actor, "user.password_change", "user", user.id)
+
+
+# ---------------------------------------------------------------- password reset by single-use link
+RESET_TOKEN_HOURS = 1
+INVALID_RESET = "Liên kết đặt lại mật khẩu không hợp lệ, đã dùng hoặc đã hết hạn. Vui lòng yêu cầu liên kết mới."
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def issue_reset_token(session: Session, email: str, *, ip: str | None = None,
+                      max_per_hour: int = 3) -> tuple[User, str] | None:
+    """Create a reset token for an active account (None for an unknown or disabled e-mail, or when the
+    account already had `max_per_hour` links in the last hour; the caller answers the same either way,
+    so nobody learns which e-mails have accounts and nobody can flood someone's mailbox).
+    Earlier unused tokens of the user stop working."""
+    address = normalize_email(email)
+    user = session.execute(select(User).where(User.email == address)).scalar_one_or_none()
+    if user is None or not user.is_active_account:
+        return None
+    now = utcnow()
+    recent = session.execute(select(func.count()).select_from(PasswordResetToken).where(
+        PasswordResetToken.user_id == user.id, PasswordResetToken.created_at >= now - timedelta(hours=1))).scalar_one()
+    if recent >= max_per_hour:
+        return None
+    for old in session.execute(select(PasswordResetToken).where(
+            PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))).scalars():
+        old.used_at = now
+    token = secrets.token_urlsafe(32)
+    session.add(PasswordResetToken(user_id=user.id, token_hash=_token_hash(token), created_at=now,
+                                   expires_at=now + timedelta(hours=RESET_TOKEN_HOURS), requested_ip=(ip or "")[:64]))
+    session.flush()
+    record(session, Actor(None, ip, "public"), "user.password_reset_requested", "user", user.id, unit_id=user.unit_id)
+    return user, token
+
+
+def valid_reset_token(session: Session, token: str) -> PasswordResetToken:
+    """The unused, unexpired token row for `token`, or AccountError."""
+    if not token or len(token) > 200:
+        raise AccountError(INVALID_RESET)
+    row = session.execute(select(PasswordResetToken).where(
+        PasswordResetToken.token_hash == _token_hash(token))).scalar_one_or_none()
+    if row is None or row.used_at is not None or _aware(row.expires_at) <= utcnow():
+        raise AccountError(INVALID_RESET)
+    return row
+
+
+def reset_password(session: Session, token: str, new_password: str, *, ip: str | None = None) -> User:
+    """Use a reset token once: set the password, end every existing session, lift a lockout."""
+    row = valid_reset_token(session, token)
+    user = row.user
+    if problem := password_problem(new_password):
+        raise AccountError(problem)
+    # Mark the token used with a guarded UPDATE so two simultaneous submissions cannot both succeed.
+    claimed = session.execute(update(PasswordResetToken).where(
+        PasswordResetToken.id == row.id, PasswordResetToken.used_at.is_(None)).values(used_at=utcnow())).rowcount
+    if claimed != 1:
+        raise AccountError(INVALID_RESET)
+    set_password(session, Actor(user.id, ip, user.email), user, new_password)
+    user.failed_logins = 0
+    user.locked_until = None
+    session.flush()
+    return user

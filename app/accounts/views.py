@@ -5,9 +5,17 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts.forms import LoginForm
+from app.accounts.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm
 from app.accounts.models import Role, User
-from app.accounts.services import AccountError, authenticate
+from app.accounts.services import (
+    RESET_TOKEN_HOURS,
+    AccountError,
+    authenticate,
+    issue_reset_token,
+    reset_password,
+    valid_reset_token,
+)
+from app.core.mail import Mail, send_mail
 from app.extensions import db, limiter, login_manager
 
 bp = Blueprint("accounts", __name__)
@@ -77,3 +85,63 @@ def logout():  # type: ignore[no-untyped-def]
     session.clear()
     flash("Bạn đã đăng xuất.", "info")
     return redirect(url_for("pages.home"))
+
+
+RESET_SENT = ("Nếu email này có tài khoản, chúng tôi đã gửi một liên kết đặt lại mật khẩu. Liên kết chỉ dùng được "
+              "một lần và hết hạn sau 1 giờ. Vui lòng kiểm tra hộp thư (cả thư rác).")
+
+
+def _no_store(response):  # type: ignore[no-untyped-def]
+    """Reset pages carry a secret in the URL: never cache them, never send it on as a Referer."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.route("/quen-mat-khau", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config.get("RESET_RATE_LIMIT", "5 per minute;20 per hour"), methods=["POST"],
+               error_message="Quá nhiều yêu cầu đặt lại mật khẩu. Vui lòng thử lại sau ít phút.")
+def forgot_password():  # type: ignore[no-untyped-def]
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        issued = issue_reset_token(db.session, form.email.data, ip=request.remote_addr,
+                                   max_per_hour=current_app.config.get("RESET_MAX_PER_HOUR", 3))
+        db.session.commit()
+        if issued:
+            user, token = issued
+            # The link is built from the configured public address, never from the request's Host header.
+            base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+            link = base + url_for("accounts.reset_password", token=token)
+            send_mail(Mail(to=[user.email], subject="Đặt lại mật khẩu Chung Tay", body=(
+                f"Xin chào {user.full_name},\n\nAi đó (có thể là bạn) đã yêu cầu đặt lại mật khẩu tài khoản Chung Tay. "
+                f"Mở liên kết sau trong vòng {RESET_TOKEN_HOURS} giờ để đặt mật khẩu mới (liên kết chỉ dùng được một lần):"
+                f"\n\n{link}\n\nNếu bạn không yêu cầu, hãy bỏ qua thư này; mật khẩu của bạn không thay đổi.\n")))
+        flash(RESET_SENT, "info")
+        return redirect(url_for("accounts.forgot_password"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/dat-lai-mat-khau/<token>", methods=["GET", "POST"], endpoint="reset_password")
+@limiter.limit(lambda: current_app.config.get("RESET_RATE_LIMIT", "5 per minute;20 per hour"), methods=["POST"],
+               error_message="Quá nhiều lần thử. Vui lòng thử lại sau ít phút.")
+def reset_password_view(token: str):  # type: ignore[no-untyped-def]
+    try:
+        valid_reset_token(db.session, token)
+    except AccountError as exc:
+        return _no_store(current_app.make_response(
+            (render_template("accounts/reset_password.html", form=None, error=str(exc)), 400)))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            reset_password(db.session, token, form.password.data, ip=request.remote_addr)
+        except AccountError as exc:
+            db.session.rollback()
+            form.password.errors = [*form.password.errors, str(exc)]
+        else:
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            session.clear()
+            flash("Đã đặt mật khẩu mới. Mọi phiên đăng nhập cũ đã kết thúc; vui lòng đăng nhập lại.", "success")
+            return redirect(url_for("accounts.login"))
+    return _no_store(current_app.make_response(render_template("accounts/reset_password.html", form=form, error=None)))

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
+import unicodedata
 import uuid
+import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +19,13 @@ MAX_SPREADSHEET_BYTES = 20 * 1024 * 1024
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
 MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024  # all members together
 MAX_XLSX_RATIO = 100  # uncompressed/compressed: beyond this it is a zip bomb, not a spreadsheet
+MAX_XLSX_MEMBERS = 2000  # a real workbook has a few dozen parts
+MAX_XLSX_ROWS = 200_000  # per sheet, as declared by the sheet's <dimension> and as read
+MAX_XLSX_COLUMNS = 200
+MAX_CSV_LINE_CHARS = 64 * 1024  # one line of a real CSV is a few hundred characters
+MAX_CSV_ROWS = 500_000
+MAX_IMAGE_PIXELS = 40_000_000  # 40 megapixels: any phone photo, not a decompression bomb
+MAX_FILENAME_CHARS = 200
 
 
 class UploadError(ValueError):
@@ -40,7 +51,7 @@ def sniff_kind(data: bytes) -> str:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 names = set(zf.namelist())
-        except zipfile.BadZipFile as exc:
+        except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError) as exc:
             raise UploadError("Tệp bị hỏng: không đọc được nội dung nén.") from exc
         if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
             return "xlsx"
@@ -64,12 +75,136 @@ def sniff_kind(data: bytes) -> str:
 
 
 def check_xlsx_safe(data: bytes) -> None:
-    """Refuse XLSX zip bombs before openpyxl inflates them."""
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        total = sum(i.file_size for i in zf.infolist())
-        packed = sum(i.compress_size for i in zf.infolist()) or 1
+    """Refuse XLSX zip bombs before openpyxl inflates them.
+
+    The sizes checked are the ones declared in the zip directory; Python's zipfile never inflates a
+    member beyond its declared size (and checks its CRC), so a lying header cannot get past this.
+    """
+    bomb = "Tệp Excel có nội dung giải nén quá lớn (nghi là tệp độc hại); không xử lý."
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise UploadError("Tệp Excel bị hỏng: không đọc được nội dung nén.") from exc
+    if len(infos) > MAX_XLSX_MEMBERS:
+        raise UploadError("Tệp Excel có quá nhiều thành phần bên trong (nghi là tệp độc hại); không xử lý.")
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos) or 1
     if total > MAX_XLSX_UNCOMPRESSED or total / packed > MAX_XLSX_RATIO:
-        raise UploadError("Tệp Excel có nội dung giải nén quá lớn (nghi là tệp độc hại); không xử lý.")
+        raise UploadError(bomb)
+    for info in infos:  # one huge member hidden among small ones
+        if info.file_size > 1024 * 1024 and info.file_size / max(info.compress_size, 1) > MAX_XLSX_RATIO:
+            raise UploadError(bomb)
+        if info.flag_bits & 0x1:
+            raise UploadError("Tệp Excel được đặt mật khẩu: vui lòng bỏ mật khẩu rồi tải lên lại.")
+    _check_xlsx_dimensions(data)
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension[^>]*\sref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+def _check_xlsx_dimensions(data: bytes) -> None:
+    """Refuse sheets that declare more rows or columns than an import could sensibly hold."""
+    heads = []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for info in zf.infolist():
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    with zf.open(info) as fh:
+                        heads.append(fh.read(4096))
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+        # includes zipfile's own "Overlapped entries (possible zip bomb)" detection
+        raise UploadError("Tệp Excel bị hỏng hoặc có cấu trúc nén bất thường; không xử lý.") from exc
+    for head in heads:
+        m = _DIMENSION.search(head)
+        if not m or not m.group(3):
+            continue
+        rows, cols = int(m.group(4)), _column_number(m.group(3))
+        if rows > MAX_XLSX_ROWS or cols > MAX_XLSX_COLUMNS:
+            raise UploadError(f"Bảng tính quá lớn: {rows:,} dòng × {cols} cột (tối đa {MAX_XLSX_ROWS:,} dòng, "
+                              f"{MAX_XLSX_COLUMNS} cột). Vui lòng tách thành nhiều tệp.".replace(",", "."))
+
+
+def iter_xlsx_rows(data: bytes, *, max_rows: int = MAX_XLSX_ROWS, max_columns: int = MAX_XLSX_COLUMNS):  # type: ignore[no-untyped-def]
+    """Rows (tuples of cell values) of the first sheet, read-only, refusing sheets beyond the limits
+    even when the file's declared dimension lies."""
+    from openpyxl import load_workbook
+
+    check_xlsx_safe(data)
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a damaged file
+        raise UploadError("Tệp Excel bị hỏng hoặc không đúng định dạng .xlsx.") from exc
+    try:
+        ws = wb.worksheets[0]
+        for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            if n > max_rows:
+                raise UploadError(f"Bảng tính có hơn {max_rows:,} dòng; vui lòng tách thành nhiều tệp.".replace(",", "."))
+            if len(row) > max_columns:
+                raise UploadError(f"Dòng {n}: có {len(row)} cột, nhiều hơn mức tối đa {max_columns} cột.")
+            yield row
+    finally:
+        wb.close()
+
+
+def decode_csv(data: bytes, *, max_line_chars: int = MAX_CSV_LINE_CHARS, max_rows: int = MAX_CSV_ROWS) -> str:
+    """CSV bytes as text (UTF-8 with or without BOM, else Windows-1258), refusing absurdly long lines
+    or too many rows before any parser sees them."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1258")
+        except UnicodeDecodeError as exc:
+            raise UploadError("Tệp CSV không đọc được: hãy lưu dưới dạng “CSV UTF-8”.") from exc
+    if "\x00" in text:
+        raise UploadError("Tệp CSV có ký tự không hợp lệ (dữ liệu nhị phân).")
+    rows = 0
+    for n, line in enumerate(text.splitlines(), start=1):
+        if len(line) > max_line_chars:
+            raise UploadError(f"Dòng {n} của tệp CSV dài bất thường ({len(line):,} ký tự; tối đa "
+                              f"{max_line_chars:,}). Tệp có đúng là bảng tính CSV không?".replace(",", "."))
+        rows = n
+    if rows > max_rows:
+        raise UploadError(f"Tệp CSV có {rows:,} dòng, nhiều hơn mức tối đa {max_rows:,}; vui lòng tách tệp.".replace(",", "."))
+    return unicodedata.normalize("NFC", text)
+
+
+def check_image_safe(data: bytes, kind: str) -> tuple[int, int]:
+    """Decode the image's header with Pillow: it must really be a PNG/JPEG of sane dimensions."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                fmt, (width, height) = img.format, img.size
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError,
+            SyntaxError, ValueError) as exc:
+        raise UploadError("Tệp ảnh bị hỏng hoặc không phải ảnh PNG/JPEG thật.") from exc
+    if (fmt or "").lower() != kind:
+        raise UploadError("Tệp ảnh bị hỏng hoặc không phải ảnh PNG/JPEG thật.")
+    if width < 1 or height < 1 or width * height > MAX_IMAGE_PIXELS:
+        raise UploadError(f"Ảnh có kích thước bất thường ({width}×{height} điểm ảnh); tối đa "
+                          f"{MAX_IMAGE_PIXELS // 1_000_000} triệu điểm ảnh.")
+    return width, height
+
+
+def safe_filename(name: str | None) -> str:
+    """The user's filename reduced to something safe to show and log: no directories, no control or
+    bidirectional characters, NFC, at most MAX_FILENAME_CHARS. Never used to build a path."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable() and unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp"))
+    name = name.strip(" .")
+    return name[:MAX_FILENAME_CHARS] or "tep-tai-len"
 
 
 def read_upload(file_storage, *, allowed: tuple[str, ...], max_bytes: int | None = None) -> tuple[str, bytes]:  # type: ignore[no-untyped-def]
@@ -88,15 +223,19 @@ def read_upload(file_storage, *, allowed: tuple[str, ...], max_bytes: int | None
         raise UploadError("Loại tệp không được chấp nhận; chỉ nhận: " + ", ".join(names[a] for a in allowed) + ".")
     if kind == "xlsx":
         check_xlsx_safe(data)
+    elif kind in ("png", "jpeg"):
+        check_image_safe(data, kind)
     return kind, data
 
 
 def store_bytes(data: bytes, kind: str, original_name: str, subdir: str) -> StoredUpload:
     """Keep an upload for audit under UPLOAD_DIR with a random name; the user's filename is only metadata."""
+    # subdir and kind come from our code, never from the user; refuse anything that could leave UPLOAD_DIR.
+    if kind not in ("csv", "xlsx", "png", "jpeg") or not all(re.fullmatch(r"[a-z0-9_-]+", p) for p in subdir.split("/")):
+        raise ValueError(f"store_bytes: unexpected kind {kind!r} or subdir {subdir!r}")
     root = Path(current_app.config["UPLOAD_DIR"]) / subdir
     root.mkdir(parents=True, exist_ok=True)
     path = root / f"{uuid.uuid4().hex}.{kind}"
     path.write_bytes(data)
-    safe_name = "".join(ch for ch in (original_name or "")[:200] if ch.isprintable() and ch not in "/\\")
     return StoredUpload(kind=kind, path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
-                        original_name=safe_name)
+                        original_name=safe_filename(original_name))

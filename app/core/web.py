@@ -38,7 +38,9 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         if app.config.get("SECURITY_HSTS"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.endpoint and not request.endpoint.endswith("static") and "Cache-Control" not in response.headers:
@@ -58,7 +60,12 @@ def init_app(app: Flask) -> None:
         code = exc.code or 500
         if request.path.startswith("/api/"):
             return {"error": ERROR_TITLES.get(code, exc.name), "status": code}, code
-        message = exc.description if code in (400, 429) and exc.description else None
+        if code == 413:
+            limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+            message = (f"Dữ liệu gửi lên vượt quá giới hạn {limit // (1024 * 1024)} MB. Vui lòng chọn tệp nhỏ hơn "
+                       "(ví dụ: tách bảng tính thành nhiều tệp) rồi thử lại.")
+        else:
+            message = exc.description if code in (400, 429) and exc.description else None
         return render_template("errors/error.html", code=code, title=ERROR_TITLES.get(code, exc.name),
                                message=message), code
 

@@ -1,0 +1,162 @@
+"""Values for URL parameters, so route-enumerating tests can request every route.
+
+Each factory returns the value for one argument name, for a record that belongs to Khánh Sơn (commune
+22714) where the record has an area. When a package adds a route with a new argument, add a factory here:
+an unknown name fails the tests with "add a factory for <name> in tests/security/route_params.py".
+
+Records of packages merged later are picked from their tables (the demo is loaded first); TABLE_HINTS
+names the table for each argument, by blueprint where one name means different things.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import pytest
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+from werkzeug.routing import Rule
+
+from app.extensions import db
+from app.units.models import AdminUnit
+
+# Columns that tie a row to an area, most specific first.
+UNIT_COLUMNS = ("commune_id", "unit_id", "receiving_unit_id", "earmark_unit_id", "scope_unit_id", "province_id")
+
+# argument -> table, or {blueprint: table}
+TABLE_HINTS: dict[str, str | dict[str, str]] = {
+    "pledge_id": "pledges",
+    "statement_id": "bank_statements",
+    "batch_id": {"collections": "collection_import_batches", "needs": "need_import_batches",
+                 "certificates": "certificate_batches"},
+    "need_id": "household_needs",
+    "id": {"needs": "household_needs"},
+    "proposal_id": "matching_proposals",
+    "line_id": "matching_proposal_lines",
+    "photo_id": "need_photos",
+    "cert_id": "certificates",
+    "certificate_id": "certificates",
+    "rule_id": "commendation_rules",
+    "job_id": "report_jobs",
+    "hamlet_id": "hamlets",
+    "donor_id": "donors",
+    "user_id": "users",
+}
+
+
+@dataclass
+class ParamContext:
+    session: Session
+    places: dict[str, AdminUnit]
+    cache: dict[str, object] = field(default_factory=dict)
+    # Arguments whose value is a placeholder (the route may answer 404 even to someone allowed).
+    placeholders: set[str] = field(default_factory=set)
+
+    def once(self, key: str, make: Callable[[], object]) -> object:
+        if key not in self.cache:
+            self.cache[key] = make()
+        return self.cache[key]
+
+
+def _khanh_son(ctx: ParamContext) -> AdminUnit:
+    return ctx.places["khanh_son"]
+
+
+def _campaign(ctx: ParamContext):  # type: ignore[no-untyped-def]
+    from tests.factories import make_campaign
+
+    return ctx.once("campaign", lambda: make_campaign(ctx.session, _khanh_son(ctx), active=False))
+
+
+def _contribution(ctx: ParamContext):  # type: ignore[no-untyped-def]
+    from app.ledger.models import Purpose
+    from tests.factories import make_campaign, receive
+
+    def make():  # type: ignore[no-untyped-def]
+        from app.campaigns.services import active_campaign
+
+        campaign = active_campaign(ctx.session, _khanh_son(ctx).id) or make_campaign(ctx.session, ctx.places["khanh_hoa"])
+        return receive(ctx.session, campaign, 4_321_000, receiving=_khanh_son(ctx), purpose=Purpose.HOUSING)
+
+    return ctx.once("contribution", make)
+
+
+def _placeholder(value: object) -> Callable[[ParamContext, Rule, str], object]:
+    def make(ctx: ParamContext, rule: Rule, arg: str) -> object:
+        ctx.placeholders.add(arg)
+        return value
+
+    return make
+
+
+FACTORIES: dict[str, Callable[[ParamContext, Rule, str], object]] = {
+    "commune_id": lambda ctx, rule, arg: _khanh_son(ctx).id,
+    "unit_id": lambda ctx, rule, arg: _khanh_son(ctx).id,
+    "campaign_id": lambda ctx, rule, arg: _campaign(ctx).id,
+    "contribution_id": lambda ctx, rule, arg: _contribution(ctx).id,
+    "tx_id": lambda ctx, rule, arg: _contribution(ctx).ledger_transaction_id,
+    "year": lambda ctx, rule, arg: date.today().year,
+    "day": lambda ctx, rule, arg: date.today().isoformat(),
+    # Formats and kinds: the first one each route offers is fine; placeholders may 404, which is allowed.
+    "fmt": _placeholder("csv"),
+    "ext": _placeholder("csv"),
+    "kind": _placeholder("chu-tich"),
+    "stage": _placeholder("khoi-cong"),
+    "filename": _placeholder("app.css"),
+    # Secrets and public references: an unknown value must be refused, never explained.
+    "token": _placeholder("khong-phai-ma-that-0123456789"),
+    "session_id": _placeholder("cs_test_khong_co"),
+    "reference": _placeholder("PL-KHONG-CO"),
+    "ref": _placeholder("KHONG-CO"),
+    "code": _placeholder("KHONG-CO-MA"),
+}
+
+
+def _table(name: str) -> Table | None:
+    return db.metadata.tables.get(name)
+
+
+def pick_row(ctx: ParamContext, table_name: str, arg: str, rule: Rule) -> int:
+    table = _table(table_name)
+    if table is None:
+        pytest.fail(f"add a factory for <{arg}> in tests/security/route_params.py "
+                    f"(route {rule.rule}: table {table_name!r} does not exist)")
+    unit_cols = [table.c[c] for c in UNIT_COLUMNS if c in table.c]
+    # Khánh Sơn's own record first; else a record of its province (e.g. a province-level proposal).
+    for wanted in (_khanh_son(ctx).id, ctx.places["khanh_hoa"].id):
+        for col in unit_cols:
+            row = ctx.session.execute(select(table.c.id).where(col == wanted).order_by(table.c.id).limit(1)).first()
+            if row:
+                return row[0]
+    if not unit_cols:  # a record without an area (e.g. a donor): any one will do
+        row = ctx.session.execute(select(table.c.id).order_by(table.c.id).limit(1)).first()
+        if row:
+            return row[0]
+    pytest.fail(f"add a factory for <{arg}> in tests/security/route_params.py (route {rule.rule}: no row of "
+                f"{table_name!r} belonging to Khánh Sơn after loading the demo)")
+
+
+def value_for(ctx: ParamContext, rule: Rule, arg: str) -> object:
+    if arg in FACTORIES:
+        return FACTORIES[arg](ctx, rule, arg)
+    hint = TABLE_HINTS.get(arg)
+    if isinstance(hint, dict):
+        hint = hint.get(rule.endpoint.split(".", 1)[0])
+    if hint:
+        return pick_row(ctx, hint, arg, rule)
+    pytest.fail(f"add a factory for <{arg}> in tests/security/route_params.py (route {rule.rule}, "
+                f"endpoint {rule.endpoint})")
+
+
+def build_url(ctx: ParamContext, rule: Rule) -> str:
+    """The URL of exactly this rule (not another rule of the same endpoint)."""
+    values = {arg: value_for(ctx, rule, arg) for arg in sorted(rule.arguments)}
+    built = rule.build(values, append_unknown=False)
+    assert built is not None, f"cannot build {rule.rule} from {values}"
+    return built[1]
+
+
+def uses_placeholder(ctx: ParamContext, rule: Rule) -> bool:
+    return bool(set(rule.arguments) & ctx.placeholders)
