@@ -248,6 +248,8 @@ class Proposer:
                 entry[0] += 10
                 entry[1].append("chuyển sau ngày đăng ký")
         ranked = sorted(scores.items(), key=lambda kv: -kv[1][0])
+        if not ranked:
+            return None, ""
         best_id, (best, reasons, _) = ranked[0]
         if best < 50 or (len(ranked) > 1 and ranked[1][1][0] == best):
             return None, ""
