@@ -27,6 +27,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+REDIS_PORT = 5119  # a fixed port of this engineer's range, so that app_config markers can name it
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -36,8 +39,8 @@ def free_port() -> int:
 class RedisServer:
     """A private redis-server on its own port (never the shared one), which a test may kill and restart."""
 
-    def __init__(self, tmp: Path):
-        self.port = free_port()
+    def __init__(self, tmp: Path, port: int | None = None):
+        self.port = port or free_port()
         self.dir = tmp
         self.proc: subprocess.Popen | None = None
 
@@ -70,7 +73,7 @@ class RedisServer:
 def own_redis(tmp_path: Path):  # type: ignore[no-untyped-def]
     if not shutil.which("redis-server"):
         pytest.skip("redis-server is not installed")
-    server = RedisServer(tmp_path)
+    server = RedisServer(tmp_path, REDIS_PORT)
     server.start()
     try:
         yield server
