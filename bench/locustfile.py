@@ -91,6 +91,29 @@ class Baseline(FastHttpUser):
         self.client.get("/bench/hello", name="GET /bench/hello (baseline: no query)")
 
 
+MODE = os.environ.get("LOAD_MODE", "")  # bench_gunicorn: one closed-loop user class at full speed
+
+
+class Saturate(FastHttpUser):
+    """bench_gunicorn's throughput phases: no wait, one route (LOAD_MODE = ping | hello | page | submit)."""
+
+    weight = 1 if MODE else 0
+    wait_time = constant_throughput(1000)
+
+    @task
+    def one(self) -> None:
+        if MODE in ("ping", "hello"):
+            self.client.get(f"/bench/{MODE}", name=MODE)
+        elif MODE == "page":
+            self.client.get("/ung-ho", name="page")
+        else:
+            Donor.pledge(self)  # type: ignore[arg-type]
+
+
+if MODE:  # only the saturating class runs
+    Donor.weight = Reader.weight = Baseline.weight = 0
+
+
 @events.request.add_listener
 def count_status(name: str, response: object = None, **_: object) -> None:
     code = getattr(response, "status_code", None) or 0
