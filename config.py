@@ -41,6 +41,10 @@ class Config:
 
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis (the production limiter storage) down must not turn the pledge form into a 500: fall back to
+    # per-process counters until it returns (tests/faults/test_redis_down.py).
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     LOGIN_MAX_FAILURES = 5  # then the account is locked for LOGIN_LOCK_MINUTES
     LOGIN_LOCK_MINUTES = 15

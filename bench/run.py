@@ -86,19 +86,36 @@ def fmt(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def write_markdown(rows: list[tuple[str, dict, str]], size: str, command: str, path: Path) -> None:
+def write_markdown(rows: list[tuple[str, dict, str]], size: str, command: str, path: Path,
+                   load_avg: tuple[float, float] = (0.0, 0.0), seconds: float = 0.0) -> None:
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    kept = old[old.index("\n## Load\n"):] if "\n## Load\n" in old else ""  # bench/load.py's section
     lines = [
         "# Benchmarks",
         "",
         f"Produced by `{command}` on {datetime.now(UTC).strftime('%d/%m/%Y %H:%M UTC')}.",
-        f"Machine: {machine()}.",
+        f"Machine: {machine()}; load average (1 min) {load_avg[0]:.1f} at the start and {load_avg[1]:.1f} at the "
+        f"end (the machine is shared with other work, so absolute figures are pessimistic; ratios are measured "
+        f"in the same process and run). Total time {seconds / 60:.0f} min.",
+        "Data: each module generates its own inputs with a fixed seed into the same PostgreSQL database "
+        "(`chungtay_bench`), rebuilding the schema from the migrations; the `rows` of each result is its data size. "
+        "National: 2 000 000 contributions and 100 000 donors (bench_transparency, through app.demo.generate), "
+        "300 000 needs over 1 000 000 contributions (bench_needs, bench_matching), a 1 000 000-line statement and "
+        "10 000 webhook events (bench_payments), 200 000 pledges (bench_pledges), 200 000 household rows "
+        "(bench_collections), a 10 000-certificate batch (bench_certificates).",
         f"Size: **{size}**. Each figure is measured against its baseline in the same run; the ratio is "
-        "figure ÷ baseline (for times, baseline ÷ figure, so that higher is always better unless the row says).",
+        "as each module reports it: mostly figure ÷ baseline for rates and baseline ÷ figure for times; where the "
+        "baseline is a lower bound or a different operation (e.g. matching_db ÷ pure engine) read the row's target.",
         "",
         "| benchmark | figure | baseline | ratio | target | peak RSS | command |",
         "|---|---|---|---|---|---|---|",
     ]
     for module, r, cmd in rows:
+        if not module:  # re-rendered from an older run's output: the module from the benchmark's name
+            stems = ("certificates", "collections", "matching", "needs", "payments", "pledges", "transparency")
+            name = r.get("name", "")
+            module = next((f"bench_{m}" for m in stems if name.startswith(m.rstrip("s"))), "bench_pledges")
+        cmd = cmd or f"python -m bench.{module} --size {size}"
         if "error" in r:
             lines.append(f"| {r['name']} | **failed**: {r['error']} | | | | | `{cmd}` |")
             continue
@@ -110,7 +127,7 @@ def write_markdown(rows: list[tuple[str, dict, str]], size: str, command: str, p
         lines.append(f"| {r.get('name', module)}{note} | {figure} | {baseline} | {ratio} | {r.get('target', '')} | "
                      f"{rss} | `{cmd}` |")
     lines.append("")
-    path.write_text("\n".join(lines), encoding="utf-8")
+    path.write_text("\n".join(lines) + kept, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,22 +137,48 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", default=[], help="run only these modules (bench_x)")
     parser.add_argument("--timeout", type=int, default=3600)
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
+    parser.add_argument("--from-json", help="re-render BENCHMARKS.md from the JSON lines a previous run printed "
+                        "on stdout (no benchmark is run)")
+    parser.add_argument("--no-load", action="store_true", help="skip the gunicorn + locust load run (bench/load.py)")
     args = parser.parse_args(argv)
+    if args.from_json:
+        rows = []
+        for line in Path(args.from_json).read_text(encoding="utf-8").splitlines():
+            if line.startswith("{"):
+                r = json.loads(line)
+                module = r.pop("_module", "")
+                rows.append((module, r, r.pop("_command", "")))
+        write_markdown(rows, args.size, f"python -m bench.run --size {args.size}", Path(args.output),
+                       *((tuple(meta["load"]), meta["seconds"]) if (meta := json.loads(Path(
+                           args.from_json + ".meta").read_text()) if Path(args.from_json + ".meta").exists() else None)
+                         else ((0.0, 0.0), 0.0)))
+        return 0
     ensure_database(args.database_url)
     modules = sorted(p.stem for p in (ROOT / "bench").glob("bench_*.py"))
     if args.only:
         modules = [m for m in modules if m in args.only]
     rows = []
+    load_start = os.getloadavg()[0]
+    started = time.monotonic()
     for module in modules:
         print(f"== {module} ({args.size})", file=sys.stderr, flush=True)
         results, seconds, cmd = run_module(module, args.size, args.database_url, args.timeout)
         for r in results:
-            print(json.dumps(r, ensure_ascii=False), flush=True)
+            print(json.dumps({**r, "_module": module, "_command": cmd}, ensure_ascii=False), flush=True)
             rows.append((module, r, cmd))
         print(f"   {len(results)} result(s) in {seconds:.0f} s", file=sys.stderr, flush=True)
     command = "python -m bench.run --size " + args.size + "".join(f" --only {m}" for m in args.only)
-    write_markdown(rows, args.size, command, Path(args.output))
-    return 0 if rows and all("error" not in r for _, r, _ in rows) else 1
+    write_markdown(rows, args.size, command, Path(args.output), (load_start, os.getloadavg()[0]),
+                   time.monotonic() - started)
+    load_ok = True
+    if not args.no_load and not args.only:
+        # The load run reuses the database the last module left (bench_transparency: its contributions).
+        print("== load (gunicorn + locust)", file=sys.stderr, flush=True)
+        cmd = [sys.executable, "-m", "bench.load", "--database-url", args.database_url, "--output", args.output]
+        if args.size == "small":
+            cmd.append("--quick")
+        load_ok = subprocess.run(cmd, cwd=ROOT, check=False, timeout=args.timeout).returncode == 0
+    return 0 if rows and all("error" not in r for _, r, _ in rows) and load_ok else 1
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import random
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from app.campaigns.models import Campaign, CampaignStatus
@@ -122,5 +122,11 @@ def generate(session: Session, *, counts: dict[str, int], seed: int, chunk: int 
             Contribution.__table__.update()
             .where(Contribution.id >= first_c, Contribution.id < first_c + total)
             .values(ledger_transaction_id=tx.id))
+    if session.get_bind().dialect.name == "postgresql":
+        # The rows above carry explicit ids: move the sequences past them, or the next donor or contribution
+        # saved by the application (a pledge, a staff entry) collides with a generated id.
+        for table in ("donors", "contributions"):
+            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table} "  # noqa: S608 - fixed table names
+                                 "HAVING max(id) IS NOT NULL"))
     session.flush()
     return {"campaign": campaign, "fund": fund, "seed": seed, "rng": rng, "communes": communes}

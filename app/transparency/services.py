@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select, tuple_
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.campaigns.models import Campaign, CampaignGoal
@@ -592,8 +593,13 @@ def overview(session: Session, campaign: Campaign) -> dict:
         return {**row.payload, "computed_at": _aware(row.computed_at).isoformat(), "cached": True}
     payload = compute_overview(session, campaign)
     if row is None:
-        row = OverviewCache(campaign_id=campaign.id, unit_key=key, version=version, payload=payload, computed_at=now)
-        session.add(row)
+        try:
+            with session.begin_nested():  # two first readers at once: the second one's row is a duplicate
+                session.add(OverviewCache(campaign_id=campaign.id, unit_key=key, version=version, payload=payload,
+                                          computed_at=now))
+        except IntegrityError:
+            pass  # a concurrent request stored the same overview first; this one is served from its own computation
+        return {**payload, "computed_at": now.isoformat(), "cached": False}
     else:
         row.version, row.payload, row.computed_at = version, payload, now
     session.flush()

@@ -1,0 +1,83 @@
+"""Page throughput on gunicorn against its baselines on the same gunicorn (the issue's targets).
+
+    python -m bench.bench_gunicorn --size small      # 15 s per phase
+    python -m bench.bench_gunicorn --size national   # 30 s per phase
+
+gunicorn (bench.load_wsgi:app) on 127.0.0.1; locust users in a closed loop at full speed, one route per phase:
+the one-query route /bench/ping (baseline), GET /ung-ho (target >= 0.5x the baseline), and the pledge submission
+(GET the form + POST with its CSRF token; target >= 0.3x). Requests per second over each phase, and p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.load import DEFAULT_DB, ROOT, VENV_BIN, prepare, unit_pairs, wait_up
+
+SIZES = {"small": {"seconds": 15, "contributions": 20_000}, "national": {"seconds": 30, "contributions": 200_000}}
+
+
+def phase(mode: str, seconds: int, base: str, env: dict, units: list, work: Path, users: int) -> tuple[float, float]:
+    conf = {"units": units}
+    subprocess.run(
+        [str(VENV_BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "--host", base,
+         "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--csv", str(work / mode), "--only-summary",
+         "--loglevel", "WARNING"],
+        cwd=ROOT, env={**env, "LOAD_MODE": mode, "LOAD_CONF": json.dumps(conf)}, check=False,
+        stdout=(work / f"{mode}.out").open("w"), stderr=subprocess.STDOUT)
+    with (work / f"{mode}_stats.csv").open(encoding="utf-8") as f:
+        rows = {r["Name"]: r for r in csv.DictReader(f)}
+    name = {"submit": "POST /ung-ho"}.get(mode, mode)
+    r = rows[name]
+    return float(r["Requests/s"]), float(r["95%"])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size", choices=SIZES, default="small")
+    ap.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
+    ap.add_argument("--port", type=int, default=5112)
+    ap.add_argument("--users", type=int, default=16)
+    args = ap.parse_args()
+    spec = SIZES[args.size]
+    prepare(args.database_url, spec["contributions"])
+    from sqlalchemy import create_engine
+
+    units = unit_pairs(create_engine(args.database_url))
+    work = Path(tempfile.mkdtemp(prefix="bench-gunicorn-"))
+    base = f"http://127.0.0.1:{args.port}"
+    env = {**os.environ, "LOAD_DATABASE_URL": args.database_url, "PYTHONPATH": str(ROOT),
+           "CHUNGTAY_INSTANCE_DIR": str(work / "instance")}
+    proc = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-b", f"127.0.0.1:{args.port}", "-w", "4", "-k", "gthread",
+                             "--threads", "4", "bench.load_wsgi:app"], cwd=ROOT, env=env,
+                            stdout=(work / "gunicorn.out").open("w"), stderr=subprocess.STDOUT)
+    try:
+        wait_up(base, proc)
+        ping, ping_p95 = phase("ping", spec["seconds"], base, env, units, work, args.users)
+        page, page_p95 = phase("page", spec["seconds"], base, env, units, work, args.users)
+        submit, submit_p95 = phase("submit", spec["seconds"], base, env, units, work, args.users)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    rss = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    common = {"baseline_name": "one-query route /bench/ping on the same gunicorn (req/s)", "baseline": round(ping, 1),
+              "peak_rss_mb": rss, "note": f"4 gunicorn workers, {args.users} closed-loop locust users, "
+                                          f"{spec['seconds']} s per phase; peak RSS of the largest child process"}
+    for name, value, p95, target in (("gunicorn.pledge_page", page, page_p95, ">= 0.5x the one-query route"),
+                                     ("gunicorn.pledge_submit", submit, submit_p95, ">= 0.3x the one-query route")):
+        print(json.dumps({"name": name, "figure": round(value, 1), "unit": f"req/s (p95 {p95:.0f} ms)", **common,
+                          "ratio": round(value / ping, 3) if ping else None, "target": target,
+                          "baseline_p95_ms": ping_p95}, ensure_ascii=False), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""The app as gunicorn serves it in the load run (bench/load.py), with the load run's configuration.
+
+    LOAD_DATABASE_URL=postgresql+psycopg://... gunicorn bench.load_wsgi:app
+
+Differences from wsgi.py, each deliberate and reported in BENCHMARKS.md:
+- PLEDGE_RATE_LIMIT is raised (LOAD_PLEDGE_RATE_LIMIT, default 100000/minute): every simulated donor comes from
+  127.0.0.1, so the per-address limit (20/minute in production) would otherwise refuse almost all of them.
+- Celery queues on Redis (LOAD_BROKER_URL) instead of running tasks eagerly inside the request, as in production.
+- A one-query route /bench/ping, the baseline of page throughput on the same gunicorn.
+- A bounded connection pool per process, so that the workers stay within PostgreSQL's max_connections.
+"""
+
+from __future__ import annotations
+
+import os
+
+from sqlalchemy import text
+
+from app import create_app
+from app.extensions import db
+from config import CONFIGS
+
+_broker = os.environ.get("LOAD_BROKER_URL", "redis://127.0.0.1:6379/9")
+app = create_app(
+    "development",
+    SQLALCHEMY_DATABASE_URI=os.environ["LOAD_DATABASE_URL"],
+    SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "pool_size": int(os.environ.get("LOAD_POOL_SIZE", "8")),
+                               "max_overflow": 2},
+    PLEDGE_RATE_LIMIT=os.environ.get("LOAD_PLEDGE_RATE_LIMIT", "100000 per minute"),
+    CELERY={**CONFIGS["development"].CELERY, "broker_url": _broker, "task_always_eager": False,
+            "task_eager_propagates": False},
+    MAIL_BACKEND="memory",
+)
+
+
+@app.route("/bench/ping")
+def ping():  # type: ignore[no-untyped-def]
+    return {"ok": db.session.execute(text("SELECT 1")).scalar_one()}
+
+
+@app.route("/bench/hello")
+def hello():  # type: ignore[no-untyped-def]
+    return "ok"

@@ -1,0 +1,129 @@
+"""Locust users of the load run (driven by bench/load.py; see its docstring).
+
+Donors: GET /ung-ho, then POST the form with the page's CSRF token and a unique name; an acknowledged pledge is
+a 302 to /ung-ho/<reference>: the reference and the unique name are recorded, to be counted against the rows.
+Readers: the home page, the public overview and the public statement with searches.
+Each user runs at a constant throughput (one task every 1/rate seconds), so the offered load does not fall
+when the server slows down (as long as a response comes back within the interval).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from locust import FastHttpUser, constant_throughput, events, task
+
+TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+ACKS: list[dict] = []
+STATUS: dict[str, int] = {}
+CONF = json.loads(os.environ.get("LOAD_CONF", "{}"))
+SEARCHES = ["nguyen", "Trần", "cong ty", "Hộ bà", "500.000", "Lê Văn", "xay dung", "hoa", "minh", "phạm thị"]
+
+
+class Donor(FastHttpUser):
+    weight = CONF.get("donors", 200)
+    wait_time = constant_throughput(CONF.get("donor_rate", 0.02))
+
+    @task
+    def pledge(self) -> None:
+        page = self.client.get("/ung-ho", name="GET /ung-ho")
+        match = TOKEN.search(page.text or "")
+        if not match:
+            return
+        token = uuid.uuid4().hex[:12]
+        amount = random.choice([1, 2, 3, 5, 10]) * 1_000_000  # noqa: S311 - load data
+        province, commune = random.choice(CONF["units"])  # noqa: S311
+        data = {"csrf_token": match.group(1), "donor_kind": "household", "name": f"Hộ bà Tải Thử {token}",
+                "province_id": str(province), "commune_id": str(commune), "phone": "0905123456",
+                "email": f"tai{token}@example.vn", "kind": "money", "amount": f"{amount:,}".replace(",", "."),
+                "purpose": "housing", "earmark": "anywhere", "schedule": "now",
+                "due_on": (datetime.now(UTC).date() + timedelta(days=7)).isoformat(),
+                "payment_method": "bank_transfer", "display": "full_name"}
+        with self.client.post("/ung-ho", data=data, name="POST /ung-ho", allow_redirects=False,
+                              catch_response=True) as resp:
+            location = resp.headers.get("Location", "") if resp.headers else ""
+            if resp.status_code == 302 and "/ung-ho/" in location:
+                ACKS.append({"token": token, "reference": location.rstrip("/").rsplit("/", 1)[-1]})
+                resp.success()
+            else:
+                resp.failure(f"not acknowledged: {resp.status_code} {(resp.text or '')[:200]!r}")
+
+
+class Reader(FastHttpUser):
+    weight = CONF.get("readers", 1000)
+    wait_time = constant_throughput(CONF.get("reader_rate", 0.05))
+
+    @task(2)
+    def home(self) -> None:
+        self.client.get("/", name="GET /")
+
+    @task(2)
+    def overview(self) -> None:
+        self.client.get("/cong-khai", name="GET /cong-khai")
+
+    @task(3)
+    def statement(self) -> None:
+        self.client.get("/cong-khai/sao-ke", name="GET /cong-khai/sao-ke")
+
+    @task(3)
+    def search(self) -> None:
+        q = random.choice(SEARCHES)  # noqa: S311
+        self.client.get("/cong-khai/sao-ke", params={"q": q}, name="GET /cong-khai/sao-ke?q=")
+
+
+class Baseline(FastHttpUser):
+    """A light, fixed-rate probe of the minimal routes on the same gunicorn, under the same load."""
+
+    weight = CONF.get("probes", 10)
+    wait_time = constant_throughput(CONF.get("probe_rate", 1.0))
+
+    @task
+    def ping(self) -> None:
+        self.client.get("/bench/ping", name="GET /bench/ping (baseline: one query)")
+
+    @task
+    def hello(self) -> None:
+        self.client.get("/bench/hello", name="GET /bench/hello (baseline: no query)")
+
+
+MODE = os.environ.get("LOAD_MODE", "")  # bench_gunicorn: one closed-loop user class at full speed
+
+
+class Saturate(FastHttpUser):
+    """bench_gunicorn's throughput phases: no wait, one route (LOAD_MODE = ping | hello | page | submit)."""
+
+    weight = 1 if MODE else 0
+    wait_time = constant_throughput(1000)
+
+    @task
+    def one(self) -> None:
+        if MODE in ("ping", "hello"):
+            self.client.get(f"/bench/{MODE}", name=MODE)
+        elif MODE == "page":
+            self.client.get("/ung-ho", name="page")
+        else:
+            Donor.pledge(self)  # type: ignore[arg-type]
+
+
+if MODE:  # only the saturating class runs
+    Donor.weight = Reader.weight = Baseline.weight = 0
+
+
+@events.request.add_listener
+def count_status(name: str, response: object = None, **_: object) -> None:
+    code = getattr(response, "status_code", None) or 0
+    key = f"{name} {code}"
+    STATUS[key] = STATUS.get(key, 0) + 1
+
+
+@events.test_stop.add_listener
+def dump_acks(**_: object) -> None:
+    path = os.environ.get("LOAD_ACKS")
+    if path:
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump({"acks": ACKS, "status": STATUS}, f)
