@@ -28,7 +28,7 @@ login_manager.login_message_category = "warning"
 @login_manager.user_loader
 def load_user(value: str) -> User | None:
     user_id, _, version = value.partition(":")
-    if not user_id.isdigit():
+    if not user_id.isdecimal():
         return None
     user = db.session.get(User, int(user_id))
     if user is None or str(user.session_version) != version:

@@ -254,7 +254,7 @@ def approve(batch_id: int):  # type: ignore[no-untyped-def]
             for e in errors:
                 flash(e, "error")
         return redirect(url_for("certificates.batch_detail", batch_id=batch.id))
-    excluded = [int(v) for v in request.form.getlist("exclude") if v.isdigit()]
+    excluded = [int(v) for v in request.form.getlist("exclude") if v.isdecimal()]
     try:
         services.approve_batch(db.session, Actor.from_request(), batch.id, decision_no=form.decision_no.data,
                                decision_date=form.decision_date.data, excluded_candidate_ids=excluded)

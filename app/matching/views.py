@@ -151,7 +151,7 @@ def edit(proposal_id: int):  # type: ignore[no-untyped-def]
     if not ActionForm().validate_on_submit():
         abort(400)
     action = request.form.get("action")
-    ids = {int(x) for x in request.form.getlist("line") if x.isdigit()}
+    ids = {int(x) for x in request.form.getlist("line") if x.isdecimal()}
     if action not in ("include", "exclude") or not ids:
         _proposal_or_404(proposal_id)
         flash("Hãy chọn ít nhất một hộ và thao tác (đưa vào / loại ra).", "error")

@@ -194,7 +194,7 @@ def check_rows(session: Session, campaign: Campaign, commune_id: int, kind: str,
             else:
                 hamlet_id = hamlet.id
         size_raw = values.get("household_size", "") or "1"
-        size = int(size_raw) if size_raw.isdigit() else 0
+        size = int(size_raw) if size_raw.isdecimal() else 0
         flags = {k: _flag(values, k, labels[k], errors)
                  for k in ("merit_family", "ethnic_minority", "elderly_alone", "disability", "single_parent")}
         cost = _amount(values, "estimated_cost", "Dự toán", errors, True)

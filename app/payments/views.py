@@ -248,9 +248,9 @@ def statement_detail(statement_id: int):  # type: ignore[no-untyped-def]
             for key, value in request.form.items():
                 if key.startswith("fix-"):
                     _, row, role = key.split("-", 2)
-                    if role in ROLE_LABELS and row.isdigit():
+                    if role in ROLE_LABELS and row.isdecimal():
                         fixes.setdefault(row, {})[role] = value
-            skipped = [int(x) for x in request.form.getlist("skip") if x.isdigit()]
+            skipped = [int(x) for x in request.form.getlist("skip") if x.isdecimal()]
             if request.form.get("skip_all") == "1":
                 fixes = {}
                 skipped += [e.file_row for e in parse_statement(stmt).errors]
@@ -328,10 +328,10 @@ def statement_mapping(statement_id: int):  # type: ignore[no-untyped-def]
         mapping: dict = {}
         for role in ROLE_LABELS:
             value = request.form.get(role, "")
-            if value.isdigit() and int(value) < width:
+            if value.isdecimal() and int(value) < width:
                 mapping[role] = int(value)
         header = request.form.get("header_row", "1")
-        mapping["header_row"] = int(header) if header.isdigit() else 1
+        mapping["header_row"] = int(header) if header.isdecimal() else 1
         mapping["thousands"] = "," if request.form.get("thousands") == "," else "."
         used = [v for k, v in mapping.items() if k in ROLE_LABELS]
         if len(used) != len(set(used)):
@@ -358,7 +358,7 @@ def queue():  # type: ignore[no-untyped-def]
     account_ids = _scope_account_ids()
     if request.method == "POST":
         actor = Actor.from_request()
-        selected = [int(x) for x in request.form.getlist("line") if x.isdigit()]
+        selected = [int(x) for x in request.form.getlist("line") if x.isdecimal()]
         action = request.form.get("action", "")
         try:
             if not selected:

@@ -275,7 +275,7 @@ def parse_instalments(rows: FieldList) -> list[InstalmentInput] | None:
 
 
 def _unit(session: Session, raw: str | None, level: UnitLevel) -> AdminUnit | None:
-    if not raw or not str(raw).isdigit():
+    if not raw or not str(raw).isdecimal():
         return None
     unit = session.get(AdminUnit, int(raw))
     return unit if unit is not None and unit.level == level and unit.valid_to is None else None

@@ -68,7 +68,7 @@ def api_units():  # type: ignore[no-untyped-def]
     code = request.args.get("tinh", "")
     q = select(AdminUnit).order_by(AdminUnit.code)
     if code:
-        if not code.isdigit():
+        if not code.isdecimal():
             return _api_error("tinh: mã tỉnh phải là số.")
         province = db.session.execute(select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE,
                                                               AdminUnit.code == int(code))).scalar_one_or_none()

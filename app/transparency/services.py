@@ -149,7 +149,7 @@ def _int(value: str, field_name: str) -> int | None:
     value = (value or "").strip()
     if not value:
         return None
-    if not value.isdigit():
+    if not value.isdecimal():
         raise FilterError(f"{field_name}: giá trị không hợp lệ.")
     return int(value)
 
@@ -324,7 +324,7 @@ def find_contribution(session: Session, ref: str):  # type: ignore[no-untyped-de
     """A contribution by id or, when unambiguous, by receipt number."""
     ref = (ref or "").strip()
     stmt = select(*PUBLIC_COLUMNS)
-    if ref.isdigit():
+    if ref.isdecimal():
         row = session.execute(stmt.where(Contribution.id == int(ref))).first()
     else:
         found = session.execute(stmt.where(Contribution.receipt_no == ref).limit(2)).all()

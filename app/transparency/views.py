@@ -28,7 +28,7 @@ def chosen_campaign() -> Campaign | None:
     """?chien_dich=<id>, else the active campaign (national first), else the latest public one."""
     campaigns = svc.public_campaigns(db.session)
     wanted = request.args.get("chien_dich", "")
-    if wanted.isdigit():
+    if wanted.isdecimal():
         for c in campaigns:
             if c.id == int(wanted):
                 return c
@@ -75,7 +75,7 @@ def statement():  # type: ignore[no-untyped-def]
 def contribution(ref: str):  # type: ignore[no-untyped-def]
     record = svc.find_contribution(db.session, ref)
     if record is None:
-        if not ref.isdigit() and svc.receipt_is_ambiguous(db.session, ref):
+        if not ref.isdecimal() and svc.receipt_is_ambiguous(db.session, ref):
             # Receipt numbers restart for each receiving unit: list every match instead of guessing.
             return redirect(url_for("transparency.statement", q=ref))
         abort(404)

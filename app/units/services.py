@@ -180,7 +180,7 @@ def import_designations_csv(session: Session, text: str) -> int:
         if not kind:
             errors.append(f"Dòng {line}: thiếu loại địa bàn (designation).")
             continue
-        if not code_text.isdigit():
+        if not code_text.isdecimal():
             errors.append(f"Dòng {line}: mã đơn vị “{code_text}” không phải số.")
             continue
         try:

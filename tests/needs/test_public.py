@@ -95,7 +95,21 @@ def test_demo_donor_dashboard_data(app, demo):
     session = demo
     vcb = session.execute(select(Donor).where(Donor.name.like("Ngân hàng TMCP Ngoại thương%"))).scalar_one()
     houses = houses_funded_by_donor(session, vcb.id)
-    assert len(houses) == 3 and sum(h.amount_vnd for h in houses) == 150_000_000
+    # Vietcombank's 300 M earmarked for Khánh Sơn housing paid 150 M of houses there, shared pro rata with
+    # whatever else other demos put into the same pool.
+    from sqlalchemy import func
+
+    from app.contributions.models import Contribution
+    from app.ledger.models import Purpose
+
+    from app.units.models import AdminUnit
+
+    khanh_son = session.execute(select(AdminUnit.id).where(AdminUnit.code == 22714)).scalar_one()
+    pool = session.execute(select(func.sum(Contribution.amount_vnd)).where(
+        Contribution.pool_unit_id == khanh_son, Contribution.purpose == Purpose.HOUSING)).scalar_one()
+    share = 300_000_000 / int(pool)
+    assert len(houses) == 3
+    assert abs(sum(h.amount_vnd for h in houses) - 150_000_000 * share) <= 3  # rounding per house
 
 
 def test_donor_page_lists_their_houses_and_only_theirs(app, demo):

@@ -29,6 +29,7 @@ UNIT_COLUMNS = ("commune_id", "unit_id", "receiving_unit_id", "earmark_unit_id",
 TABLE_HINTS: dict[str, str | dict[str, str]] = {
     "pledge_id": "pledges",
     "statement_id": "bank_statements",
+    "account_id": "official_bank_accounts",
     "batch_id": {"collections": "collection_import_batches", "needs": "need_import_batches",
                  "certificates": "certificate_batches"},
     "need_id": "household_needs",
@@ -83,6 +84,48 @@ def _contribution(ctx: ParamContext):  # type: ignore[no-untyped-def]
     return ctx.once("contribution", make)
 
 
+def _report_job(ctx: ParamContext):  # type: ignore[no-untyped-def]
+    """A finished yearly report of Khánh Sơn (the demo makes none)."""
+    from app.reports.models import ReportKind
+    from app.reports.services import create_job, run_job
+    from tests.factories import SYSTEM
+
+    def make():  # type: ignore[no-untyped-def]
+        job = create_job(ctx.session, SYSTEM, campaign=_campaign(ctx), unit=_khanh_son(ctx), kind=ReportKind.YEAR,
+                         year=date.today().year)
+        ctx.session.commit()
+        run_job(ctx.session, job.id)
+        ctx.session.commit()
+        return job
+
+    return ctx.once("report_job", make)
+
+
+def _need_import_batch(ctx: ParamContext):  # type: ignore[no-untyped-def]
+    """An uploaded (not yet committed) needs spreadsheet of Khánh Sơn, stored as the upload page stores it."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from app.core.uploads import store_bytes
+    from app.needs import importer
+    from app.needs.models import NeedImportBatch
+
+    def make():  # type: ignore[no-untyped-def]
+        from app.campaigns.services import active_campaign
+
+        campaign = active_campaign(ctx.session, _khanh_son(ctx).id) or _campaign(ctx)
+        stored = store_bytes(importer.template_csv(), "csv", "mau.csv", "needs/imports")
+        batch = NeedImportBatch(campaign_id=campaign.id, commune_id=_khanh_son(ctx).id, kind="csv",
+                                sha256=stored.sha256, original_name=stored.original_name,
+                                path=stored.path.relative_to(Path(current_app.config["UPLOAD_DIR"])).as_posix())
+        ctx.session.add(batch)
+        ctx.session.commit()
+        return batch
+
+    return ctx.once("need_import_batch", make)
+
+
 def _placeholder(value: object) -> Callable[[ParamContext, Rule, str], object]:
     def make(ctx: ParamContext, rule: Rule, arg: str) -> object:
         ctx.placeholders.add(arg)
@@ -97,6 +140,10 @@ FACTORIES: dict[str, Callable[[ParamContext, Rule, str], object]] = {
     "campaign_id": lambda ctx, rule, arg: _campaign(ctx).id,
     "contribution_id": lambda ctx, rule, arg: _contribution(ctx).id,
     "tx_id": lambda ctx, rule, arg: _contribution(ctx).ledger_transaction_id,
+    "job_id": lambda ctx, rule, arg: _report_job(ctx).id,
+    "batch_id": lambda ctx, rule, arg: (_need_import_batch(ctx).id if rule.endpoint.startswith("needs.")
+                                        else pick_row(ctx, TABLE_HINTS["batch_id"][rule.endpoint.split(".")[0]],
+                                                      arg, rule)),
     "year": lambda ctx, rule, arg: date.today().year,
     "day": lambda ctx, rule, arg: date.today().isoformat(),
     # Formats and kinds: the first one each route offers is fine; placeholders may 404, which is allowed.

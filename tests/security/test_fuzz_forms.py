@@ -70,6 +70,7 @@ def crawl_forms(world: World, client) -> dict[str, tuple[str, dict[str, list[str
         url = build_url(world.ctx, route.rule)
         resp = client.get(url)
         if resp.status_code != 200 or "html" not in resp.content_type:
+            resp.close()  # streamed exports end their request context now, in order
             continue
         parser = FormParser("http://localhost" + url)
         parser.feed(resp.get_data(as_text=True))

@@ -36,7 +36,9 @@ def access_violations(world: World, routes: list[Route]) -> tuple[list[str], int
             for v in sorted(world.visitors, key=lambda v: v.insider):
                 resp = v.client.get(url)
                 checks += 1
-                code, body = resp.status_code, resp.get_data(as_text=True)
+                # Staff photos are binary: scan them as leniently decoded bytes.
+                code, body = resp.status_code, resp.get_data().decode("utf-8", "replace")
+                resp.close()
                 what = f"GET {url} ({route.endpoint}) as {v.label}"
                 if v.role is None:
                     if code != 302 or "/dang-nhap" not in resp.headers.get("Location", ""):
@@ -51,7 +53,8 @@ def access_violations(world: World, routes: list[Route]) -> tuple[list[str], int
                         problems.append(f"{what}: another area's record was shown (200)")
                     if leaked := _leaks(body):
                         problems.append(f"{what}: shows Khánh Sơn's data {leaked}")
-                elif v.label.startswith("central_admin") and not placeholder and code not in (200, 302):
+                elif v.label.startswith("central_admin") and not placeholder and code not in (200, 302) \
+                        and route.endpoint not in NOT_YET_PRODUCED:
                     problems.append(f"{what}: the central admin got {code}; the parameters in route_params.py "
                                     "do not reach the page, so this route is not really tested")
         # State-changing methods (with a valid token): nobody outside the area changes anything.
@@ -65,8 +68,10 @@ def access_violations(world: World, routes: list[Route]) -> tuple[list[str], int
                 checks += 1
                 what = f"{method} {url} ({route.endpoint}) as {v.label}"
                 # A form page without a record may re-show itself with errors (200); nothing may change.
+                # Without a record in the URL the route acts in the visitor's own area: a refusal with the form
+                # re-shown (200/422) or a redirect with a message (302) is fine as long as nothing changes.
                 expected = {302} if v.role is None else {403, 404} if has_record or v.label == "donor" \
-                    else {200, 400, 403, 404}
+                    else {200, 302, 400, 403, 404, 422}
                 if resp.status_code not in expected:
                     problems.append(f"{what}: got {resp.status_code}, expected one of {sorted(expected)}")
                 if v.role is None and "/dang-nhap" not in resp.headers.get("Location", ""):
@@ -75,6 +80,12 @@ def access_violations(world: World, routes: list[Route]) -> tuple[list[str], int
                 if changed := {t: (before[t], after[t]) for t in before if before[t] != after[t]}:
                     problems.append(f"{what}: rows changed {changed}")
     return problems, checks
+
+
+# Files that exist only after a step the demo leaves for a person to do (the demo's commendation batch waits for
+# its approver, so its ceremony PDF is not made yet; the demo statement is already imported, so it has no column
+# mapping left to do): 404 for everyone until then.
+NOT_YET_PRODUCED = {"certificates.batch_pdf", "payments.statement_mapping"}
 
 
 def test_every_staff_route_for_every_role_and_area(world):

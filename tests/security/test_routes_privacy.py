@@ -38,6 +38,7 @@ def privacy_violations(world: World, routes: list[Route], secrets: list[str]) ->
                 problems.append(f"GET {variant} ({route.endpoint}): {resp.status_code}")
                 continue
             body = resp.get_data().decode("utf-8", "replace")
+            resp.close()  # streamed exports: end their request context now, in order
             if leaked := [s for s in secrets if s in body]:
                 problems.append(f"GET {variant} ({route.endpoint}): shows {leaked[:5]}")
     return problems
