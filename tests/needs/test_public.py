@@ -101,7 +101,6 @@ def test_demo_donor_dashboard_data(app, demo):
 
     from app.contributions.models import Contribution
     from app.ledger.models import Purpose
-
     from app.units.models import AdminUnit
 
     khanh_son = session.execute(select(AdminUnit.id).where(AdminUnit.code == 22714)).scalar_one()
