@@ -69,23 +69,28 @@ def test_commune_staff_enter_and_import_household_contributions(journey: Journey
     journey.check("entry")
     assert "Nhập đóng góp hộ gia đình" in page.get_by_role("heading", level=1).inner_text()
     # One row typed, saved with Enter (the commune officer's fast path).
-    page.get_by_label("Họ tên chủ hộ").fill(f"Nguyễn Văn Nhập {viewport}")
-    page.get_by_label("Thôn/Tổ dân phố").fill("Thôn Tà Lương")
-    page.get_by_label("Số tiền (đồng)").fill("200.000")
-    page.get_by_label("Số tiền (đồng)").press("Enter")
+    page.get_by_label("Họ tên chủ hộ", exact=True).fill(f"Nguyễn Văn Nhập {viewport}")
+    page.get_by_label("Thôn/Tổ dân phố", exact=True).fill("Thôn Tà Lương")
+    amount = page.get_by_label("Số tiền (đồng)", exact=True)
+    amount.fill("200.000")
+    amount.press("Enter")
     journey.check("entry-saved")
     assert page.get_by_text(f"Nguyễn Văn Nhập {viewport}").first.is_visible()
     # A file import: a CSV with the template's columns.
-    page.get_by_role("link", name="Nhập danh sách thu từ tệp", exact=False).first.click()
+    page.get_by_role("link", name="Nhập từ tệp Excel/CSV", exact=True).click()
+    assert "Nhập danh sách thu từ tệp" in page.get_by_role("heading", level=1).inner_text()
     journey.check("upload")
     csv = ("Họ tên chủ hộ,Thôn/Tổ dân phố,Số tiền,Hiện vật,Ngày,Người thu\n"
            f"Lê Thị Tệp {viewport},Thôn Tô Hạp,100.000,,20/10/2026,Cao Văn Minh\n"
            f"Phạm Văn Tệp {viewport},Thôn Dốc Gạo,150.000,,20/10/2026,Cao Văn Minh\n").encode()
-    page.get_by_label("Tệp danh sách (.xlsx hoặc .csv)").set_input_files(
+    page.get_by_label("Tệp danh sách (.xlsx hoặc .csv)", exact=True).set_input_files(
         files=[{"name": "danh-sach.csv", "mimeType": "text/csv", "buffer": io.BytesIO(csv).getvalue()}])
-    page.get_by_role("button", name="Tải lên và kiểm tra").click()
+    page.get_by_role("button", name="Tải lên và kiểm tra", exact=True).click()
     journey.check("batch")
     assert "Dòng hợp lệ" in page.content()
+    page.get_by_role("button", name="Ghi nhận 2 dòng hợp lệ", exact=True).click()
+    journey.check("batch-committed")
+    assert page.get_by_text(f"Lê Thị Tệp {viewport}").first.is_visible() or "Đã ghi nhận" in page.content()
     journey.assert_accessible()
 
 
@@ -93,11 +98,11 @@ def test_commune_staff_enter_and_import_household_contributions(journey: Journey
 def test_province_staff_run_and_approve_a_matching(journey: Journey, browser, live_server: str, viewport: str):
     page = journey.page
     login(journey, PROVINCE_STAFF)
-    page.get_by_role("navigation", name="Nghiệp vụ cán bộ").get_by_role("link", name="Phân bổ").click()
+    page.get_by_role("navigation", name="Nghiệp vụ cán bộ").get_by_role("link", name="Phân bổ", exact=True).click()
     journey.check("proposals")
-    page.get_by_role("button", name="Lập đề xuất").click()
+    page.get_by_role("button", name="Lập đề xuất", exact=True).click()
     journey.check("proposal-draft")
-    page.get_by_role("button", name="Trình phê duyệt").click()
+    page.get_by_role("button", name="Trình phê duyệt", exact=True).click()
     journey.check("proposal-submitted")
     proposal_url = page.url
     # Four eyes: the approver (another person) approves.
@@ -107,9 +112,18 @@ def test_province_staff_run_and_approve_a_matching(journey: Journey, browser, li
         login(approver, APPROVER)
         approver.page.goto(proposal_url)
         approver.check("proposal-to-approve")
-        approver.page.get_by_role("button", name="Phê duyệt và ghi sổ quỹ").click()
+        dialogs: list[str] = []
+
+        def accept(dialog):  # type: ignore[no-untyped-def]
+            dialogs.append(dialog.message)
+            dialog.accept()
+
+        approver.page.once("dialog", accept)  # matching.js asks before money is written to the fund books
+        approver.page.get_by_role("button", name="Phê duyệt và ghi sổ quỹ", exact=True).click()
+        approver.page.wait_for_url("**/phan-bo/**")
         approver.check("proposal-approved")
-        assert "Đã phê duyệt" in approver.page.content() or "đã được phê duyệt" in approver.page.content()
+        assert dialogs and "sổ quỹ" in dialogs[0]
+        assert approver.page.get_by_text("Đã phê duyệt", exact=True).first.is_visible()
         approver.assert_accessible()
     finally:
         context.close()
