@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from celery.schedules import crontab
+
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("CHUNGTAY_INSTANCE_DIR", BASE_DIR / "instance"))
 
@@ -59,6 +61,10 @@ class Config:
             "pledges-overdue-digest": {"task": "pledges.send_overdue_digest", "schedule": 7 * 24 * 3600},
             "certificates-sweep-acknowledgements": {"task": "certificates.sweep_acknowledgements",
                                                     "schedule": 15 * 60},
+            "payments-expire-stale-checkouts": {"task": "payments.expire_stale_checkouts", "schedule": 3600},
+            # 00:30 Vietnam time: publish yesterday's root of the contributions chain, re-check every day.
+            "transparency-publish-daily-root": {"task": "transparency.publish_daily_root",
+                                                "schedule": crontab(hour=0, minute=30)},
         },
     }
 
@@ -110,6 +116,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     SECURITY_HSTS = True
     MAIL_BACKEND = _env("MAIL_BACKEND", "smtp")
+    PAYMENT_GATEWAY = _env("PAYMENT_GATEWAY", "disabled")  # "stripe" with keys; never the test gateway
     CELERY = {
         **Config.CELERY,
         "broker_url": _env("CELERY_BROKER_URL", _env("REDIS_URL")),

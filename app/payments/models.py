@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, String
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import TimestampMixin
+from app.core.db import TimestampMixin, str_enum, utcnow
 from app.extensions import db
 from app.units.models import AdminUnit
 
@@ -26,3 +41,170 @@ class OfficialBankAccount(TimestampMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 
     unit: Mapped[AdminUnit | None] = relationship()
+
+
+# ---------------------------------------------------------------------------------------------- card payments
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class CardPaymentStatus(enum.StrEnum):
+    OPEN = "open"  # Checkout Session created, donor not back yet
+    PROCESSING = "processing"  # completed, but the payment method settles later (async)
+    PAID = "paid"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    REFUNDED = "refunded"  # wholly or partly refunded
+
+
+CARD_STATUS_LABELS = {CardPaymentStatus.OPEN: "Đang chờ thanh toán", CardPaymentStatus.PROCESSING: "Đang xử lý",
+                      CardPaymentStatus.PAID: "Đã thanh toán", CardPaymentStatus.FAILED: "Thanh toán thất bại",
+                      CardPaymentStatus.EXPIRED: "Phiên thanh toán đã hết hạn",
+                      CardPaymentStatus.REFUNDED: "Đã hoàn tiền"}
+
+
+class CardPayment(db.Model):
+    """One Checkout Session (Stripe or the local test gateway) for a pledge."""
+
+    __tablename__ = "card_payments"
+    __table_args__ = (CheckConstraint("amount_vnd > 0", name="amount_positive"),
+                      CheckConstraint("refunded_vnd >= 0", name="refunded_not_negative"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledges.id"), nullable=False, index=True)
+    gateway: Mapped[str] = mapped_column(String(20), nullable=False)  # stripe | test
+    session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True, nullable=False)
+    amount_vnd: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    paid_vnd: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
+    refunded_vnd: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
+    checkout_url: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    status: Mapped[CardPaymentStatus] = mapped_column(str_enum(CardPaymentStatus, "card_payment_status"),
+                                                      nullable=False, default=CardPaymentStatus.OPEN)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+
+    @property
+    def status_label(self) -> str:
+        return CARD_STATUS_LABELS[self.status]
+
+
+class WebhookEvent(db.Model):
+    """Every gateway event processed, once: the unique event id makes a re-delivery a no-op."""
+
+    __tablename__ = "payment_webhook_events"
+    __table_args__ = (UniqueConstraint("gateway", "event_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    gateway: Mapped[str] = mapped_column(String(20), nullable=False)
+    event_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    event_type: Mapped[str] = mapped_column(String(80), nullable=False)
+    object_id: Mapped[str] = mapped_column(String(255), default="", nullable=False, index=True)
+    outcome: Mapped[str] = mapped_column(String(255), default="", nullable=False)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+
+
+class CardRefund(db.Model):
+    """The refunded total Stripe reported for a PaymentIntent (charge.refunded carries the cumulative
+    amount_refunded). Kept even when the refund arrives before the payment it refunds, so that the
+    late completion never makes refunded money appear."""
+
+    __tablename__ = "card_refunds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_intent_id: Mapped[str] = mapped_column(String(255), unique=True, nullable=False)
+    amount_refunded_vnd: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+
+
+# ---------------------------------------------------------------------------------------------- bank statements
+class StatementStatus(enum.StrEnum):
+    DRAFT = "draft"  # uploaded and parsed; waiting for fixes or confirmation
+    IMPORTED = "imported"
+    DISCARDED = "discarded"
+
+
+class BankStatement(db.Model):
+    __tablename__ = "bank_statements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_account_id: Mapped[int] = mapped_column(ForeignKey("official_bank_accounts.id"), nullable=False, index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)  # the account's unit
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+    preset: Mapped[str] = mapped_column(String(40), nullable=False)
+    mapping: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)  # custom column mapping
+    fixes: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)  # {file row: {"date":…, "amount":…}}
+    skipped_rows: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+    opening_balance_vnd: Mapped[int | None] = mapped_column(BigInteger)
+    original_name: Mapped[str] = mapped_column(String(255), default="", nullable=False)
+    file_kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    file_path: Mapped[str] = mapped_column(Text, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    status: Mapped[StatementStatus] = mapped_column(str_enum(StatementStatus, "statement_status"), nullable=False,
+                                                   default=StatementStatus.DRAFT)
+    lines_total: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    lines_new: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    lines_already: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    lines_matched: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    credits_vnd: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
+    debits_vnd: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
+    balance_report: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    imported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    bank_account: Mapped[OfficialBankAccount] = relationship()
+
+
+class LineStatus(enum.StrEnum):
+    UNMATCHED = "unmatched"
+    MATCHED = "matched"  # recorded against a pledge
+    RECEIPTED = "receipted"  # recorded as a gift without pledge
+    IGNORED = "ignored"  # not a donation (staff decision)
+    DEBIT = "debit"  # money out: kept for balance checks, never a donation
+
+
+LINE_STATUS_LABELS = {LineStatus.UNMATCHED: "Chờ xử lý", LineStatus.MATCHED: "Đã ghép đăng ký",
+                      LineStatus.RECEIPTED: "Đã ghi biên nhận", LineStatus.IGNORED: "Bỏ qua",
+                      LineStatus.DEBIT: "Ghi nợ"}
+
+
+class StatementLine(db.Model):
+    """A line of a bank statement, kept once per bank account whatever the number of imports.
+
+    Identity: (bank account, fingerprint of date-time, direction, amount, reference, memo, counterparty,
+    occurrence). Identical lines in one statement get occurrences 1, 2, 3…, so an overlapping export
+    merges without dropping or doubling a line."""
+
+    __tablename__ = "statement_lines"
+    __table_args__ = (
+        UniqueConstraint("bank_account_id", "fingerprint", "occurrence"),
+        CheckConstraint("amount_vnd > 0", name="amount_positive"),
+        Index("ix_statement_lines_queue", "bank_account_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    bank_account_id: Mapped[int] = mapped_column(ForeignKey("official_bank_accounts.id"), nullable=False)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("bank_statements.id"), nullable=False, index=True)
+    fingerprint: Mapped[str] = mapped_column(String(40), nullable=False)
+    occurrence: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    file_row: Mapped[int] = mapped_column(Integer, nullable=False)
+    row_no: Mapped[str] = mapped_column(String(20), default="", nullable=False)  # STT where printed
+    txn_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    has_time: Mapped[bool] = mapped_column(default=False, nullable=False)
+    is_credit: Mapped[bool] = mapped_column(nullable=False)
+    amount_vnd: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    reference: Mapped[str] = mapped_column(String(80), default="", nullable=False)
+    memo: Mapped[str] = mapped_column(Text, default="", nullable=False)  # staff-only evidence, never published
+    counterparty: Mapped[str] = mapped_column(String(255), default="", nullable=False)
+    status: Mapped[LineStatus] = mapped_column(str_enum(LineStatus, "statement_line_status"), nullable=False)
+    pledge_id: Mapped[int | None] = mapped_column(ForeignKey("pledges.id"), index=True)
+    proposed_pledge_id: Mapped[int | None] = mapped_column(ForeignKey("pledges.id"))
+    proposal_reason: Mapped[str] = mapped_column(String(255), default="", nullable=False)
+    contribution_id: Mapped[int | None] = mapped_column(BigInteger)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def status_label(self) -> str:
+        return LINE_STATUS_LABELS[self.status]

@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import enum
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.campaigns.models import Campaign
@@ -12,6 +23,7 @@ from app.core.db import TimestampMixin, str_enum
 from app.donors.models import Donor
 from app.extensions import db
 from app.ledger.models import Purpose
+from app.units.models import AdminUnit
 
 
 class PledgeStatus(enum.StrEnum):
@@ -25,6 +37,30 @@ class PledgeStatus(enum.StrEnum):
 PLEDGE_STATUS_LABELS = {PledgeStatus.PLEDGED: "Đã đăng ký", PledgeStatus.PARTLY_PAID: "Đã nộp một phần",
                         PledgeStatus.FULFILLED: "Đã hoàn thành", PledgeStatus.CANCELLED: "Đã hủy",
                         PledgeStatus.LAPSED: "Quá hạn, không thực hiện"}
+
+
+class PledgeKind(enum.StrEnum):
+    MONEY = "money"
+    IN_KIND = "in_kind"
+
+
+class PledgeSchedule(enum.StrEnum):
+    NOW = "now"  # all at once
+    INSTALMENTS = "instalments"
+
+
+class PaymentMethod(enum.StrEnum):
+    """How the donor intends to pay (staff are told about offline ones)."""
+
+    BANK_TRANSFER = "bank_transfer"
+    CARD = "card"
+    CASH = "cash"  # at the Front's office: paid offline
+    IN_KIND = "in_kind"  # goods handed over: offline
+
+
+PAYMENT_METHOD_LABELS = {PaymentMethod.BANK_TRANSFER: "Chuyển khoản ngân hàng", PaymentMethod.CARD: "Thẻ quốc tế",
+                         PaymentMethod.CASH: "Tiền mặt tại cơ quan Mặt trận", PaymentMethod.IN_KIND: "Hiện vật"}
+OFFLINE_METHODS = frozenset({PaymentMethod.CASH, PaymentMethod.IN_KIND})
 
 
 class Pledge(TimestampMixin, db.Model):
@@ -44,10 +80,59 @@ class Pledge(TimestampMixin, db.Model):
                                                  default=PledgeStatus.PLEDGED)
     is_anonymous: Mapped[bool] = mapped_column(default=False, nullable=False)
     note: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    kind: Mapped[PledgeKind] = mapped_column(str_enum(PledgeKind, "pledge_kind"), nullable=False,
+                                             default=PledgeKind.MONEY, server_default=PledgeKind.MONEY.value)
+    schedule: Mapped[PledgeSchedule] = mapped_column(str_enum(PledgeSchedule, "pledge_schedule"), nullable=False,
+                                                     default=PledgeSchedule.NOW,
+                                                     server_default=PledgeSchedule.NOW.value)
+    payment_method: Mapped[PaymentMethod] = mapped_column(
+        str_enum(PaymentMethod, "pledge_payment_method"), nullable=False, default=PaymentMethod.BANK_TRANSFER,
+        server_default=PaymentMethod.BANK_TRANSFER.value)
+    due_on: Mapped[date | None] = mapped_column(Date)  # "all now": when the money is expected
+    in_kind_description: Mapped[str | None] = mapped_column(Text)
+    in_kind_quantity: Mapped[str | None] = mapped_column(String(120))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # cancelled or lapsed
+    close_reason: Mapped[str] = mapped_column(Text, default="", nullable=False, server_default="")
+    # Contact given with the pledge (who to write to); the donor record may be shared by several pledges.
+    contact_email: Mapped[str | None] = mapped_column(String(255), index=True)
+    overdue_reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     campaign: Mapped[Campaign] = relationship()
     donor: Mapped[Donor] = relationship()
+    receiving_unit: Mapped[AdminUnit | None] = relationship(foreign_keys=[receiving_unit_id])
+    earmark_unit: Mapped[AdminUnit | None] = relationship(foreign_keys=[earmark_unit_id])
+    instalments: Mapped[list[PledgeInstalment]] = relationship(
+        back_populates="pledge", order_by="PledgeInstalment.seq", cascade="all, delete-orphan")
 
     @property
     def status_label(self) -> str:
         return PLEDGE_STATUS_LABELS[self.status]
+
+    @property
+    def kind_label(self) -> str:
+        return "Hiện vật" if self.kind == PledgeKind.IN_KIND else "Tiền"
+
+    @property
+    def payment_method_label(self) -> str:
+        return PAYMENT_METHOD_LABELS[self.payment_method]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID)
+
+
+class PledgeInstalment(db.Model):
+    """One dated part of a pledge paid in instalments; the instalments of a pledge sum to its amount."""
+
+    __tablename__ = "pledge_instalments"
+    __table_args__ = (CheckConstraint("amount_vnd > 0", name="amount_positive"),
+                      UniqueConstraint("pledge_id", "seq"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledges.id", ondelete="CASCADE"), nullable=False, index=True)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    due_on: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    amount_vnd: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    pledge: Mapped[Pledge] = relationship(back_populates="instalments")

@@ -2,18 +2,39 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
+from app.campaigns.models import Campaign
 from app.contributions.models import Contribution, ContributionStatus
 from app.core.actor import Actor
-from app.pledges.models import Pledge, PledgeStatus
+from app.core.db import utcnow
+from app.core.i18n import VN_TZ
+from app.core.money import format_vnd
+from app.core.text import fold, nfc
+from app.donors.models import Donor, DonorKind, PublicDisplay
+from app.ledger.models import Purpose
+from app.pledges.models import (
+    OFFLINE_METHODS,
+    PLEDGE_STATUS_LABELS,
+    PaymentMethod,
+    Pledge,
+    PledgeInstalment,
+    PledgeKind,
+    PledgeSchedule,
+    PledgeStatus,
+)
+from app.pledges.references import new_reference
+from app.units.models import AdminUnit
 
 
 def amount_paid(session: Session, pledge_id: int) -> int:
     """Money received against a pledge (recorded, not reversed contributions)."""
-    return int(session.execute(
+    return int(session.execute(  # int(): PostgreSQL's SUM of bigint is numeric (Decimal)
         select(func.coalesce(func.sum(Contribution.amount_vnd), 0)).where(
             Contribution.pledge_id == pledge_id, Contribution.status == ContributionStatus.RECORDED)
     ).scalar_one())
@@ -47,10 +68,12 @@ def outstanding(session: Session, pledge: Pledge) -> int:
 def record_pledge_payment(session: Session, actor: Actor, pledge: Pledge, *, amount_vnd: int, channel,  # type: ignore[no-untyped-def]
                           received_at, source: str, idempotency_key: str | None = None,
                           bank_txn_ref: str | None = None, masked_account: str | None = None,
-                          note: str = "") -> list:
+                          note: str = "", in_kind_description: str | None = None,
+                          receiving_unit_id: int | None = None) -> list:
     """Money received for a pledge, from any channel. What the pledge still expects is recorded against it
     (with its earmark); an excess beyond that becomes a separate unrestricted gift from the same donor.
-    Idempotent on idempotency_key (the excess uses key + ":excess")."""
+    Idempotent on idempotency_key (the excess uses key + ":excess"). in_kind_description (goods) and
+    receiving_unit_id (the unit whose staff took cash in hand, default the pledge's) are optional."""
     from app.contributions.services import NewContribution, record_contributions
 
     due = outstanding(session, pledge)
@@ -64,19 +87,426 @@ def record_pledge_payment(session: Session, actor: Actor, pledge: Pledge, *, amo
     on_pledge = min(amount_vnd, due) if due > 0 else 0
     excess = amount_vnd - on_pledge
     common = dict(channel=channel, received_at=received_at, donor=pledge.donor, is_anonymous=pledge.is_anonymous,
-                  receiving_unit_id=pledge.receiving_unit_id, bank_txn_ref=bank_txn_ref,
-                  masked_account=masked_account, source=source, note=note)
+                  receiving_unit_id=receiving_unit_id if receiving_unit_id is not None else pledge.receiving_unit_id,
+                  bank_txn_ref=bank_txn_ref, masked_account=masked_account, source=source, note=note,
+                  in_kind_description=in_kind_description)
     items = []
     if on_pledge > 0:
         items.append(NewContribution(amount_vnd=on_pledge, earmark_unit_id=pledge.earmark_unit_id,
                                      purpose=pledge.purpose, pledge_id=pledge.id, pledge_reference=pledge.reference,
                                      idempotency_key=idempotency_key, **common))
     if excess > 0:
-        from app.ledger.models import Purpose
-
         items.append(NewContribution(amount_vnd=excess, purpose=Purpose.UNRESTRICTED, pledge_reference=pledge.reference,
                                      idempotency_key=f"{idempotency_key}:excess" if idempotency_key else None,
                                      **{**common, "note": (note + " Phần nộp vượt số đăng ký.").strip()}))
     contributions = record_contributions(session, actor, pledge.campaign, items)
     refresh_status(session, actor, pledge)
     return contributions
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Creating, editing and closing pledges
+# ---------------------------------------------------------------------------------------------------------
+MIN_PLEDGE_VND = 10_000
+MAX_INSTALMENTS = 12
+REFERENCE_ATTEMPTS = 8
+
+
+class PledgeError(ValueError):
+    """A refused pledge action; the message is Vietnamese and names the field."""
+
+
+class IllegalTransition(PledgeError):
+    """A status change the pledge lifecycle does not allow."""
+
+
+class BelowPaidError(PledgeError):
+    """A pledge cannot be reduced below what was already received."""
+
+
+class InstalmentMismatch(PledgeError):
+    """Instalments that do not add up to the pledge, or are badly dated."""
+
+
+@dataclass
+class DonorInput:
+    kind: DonorKind
+    name: str
+    tax_code: str | None = None
+    address: str = ""
+    contact_person: str = ""
+    email: str | None = None
+    phone: str | None = None
+    province_id: int | None = None
+    commune_id: int | None = None
+    anonymous: bool = False
+
+
+@dataclass
+class InstalmentInput:
+    due_on: date
+    amount_vnd: int
+
+
+@dataclass
+class PledgeInput:
+    amount_vnd: int
+    purpose: Purpose = Purpose.UNRESTRICTED
+    earmark_unit_id: int | None = None
+    kind: PledgeKind = PledgeKind.MONEY
+    schedule: PledgeSchedule = PledgeSchedule.NOW
+    instalments: list[InstalmentInput] = field(default_factory=list)
+    payment_method: PaymentMethod = PaymentMethod.BANK_TRANSFER
+    due_on: date | None = None
+    in_kind_description: str | None = None
+    in_kind_quantity: str | None = None
+    is_anonymous: bool = False
+    contact_email: str | None = None
+    note: str = ""
+
+
+def campaign_for(session: Session, unit_id: int | None = None) -> Campaign | None:
+    """The campaign a pledge joins: the active one covering the earmarked unit, else the national one,
+    else the most recent active campaign (a deployment that runs one province's campaign)."""
+    from app.campaigns.models import CampaignStatus
+    from app.campaigns.services import active_campaign
+
+    found = active_campaign(session, unit_id)
+    if found is None:
+        found = session.execute(select(Campaign).where(Campaign.status == CampaignStatus.ACTIVE)
+                                .order_by(Campaign.year.desc(), Campaign.id)).scalars().first()
+    return found
+
+
+def today_vn() -> date:
+    return datetime.now(VN_TZ).date()
+
+
+def find_or_create_donor(session: Session, actor: Actor, data: DonorInput) -> Donor:
+    """A business is known by its tax code (details already on file are never overwritten from a public
+    form); households and individuals get a record of their own per pledge."""
+    name = nfc(data.name) or ""
+    if not name.strip():
+        raise PledgeError("Tên nhà tài trợ: chưa nhập.")
+    display = PublicDisplay.ANONYMOUS if data.anonymous else PublicDisplay.FULL_NAME
+    if data.tax_code:
+        existing = session.execute(select(Donor).where(Donor.tax_code == data.tax_code)
+                                   .order_by(Donor.id)).scalars().first()
+        if existing is not None:
+            if existing.email is None and data.email:
+                existing.email = data.email
+            return existing
+    donor = Donor(kind=data.kind, name=name.strip(), tax_code=data.tax_code, address=nfc(data.address) or "",
+                  contact_person=nfc(data.contact_person) or "", email=data.email, phone=data.phone,
+                  province_id=data.province_id, commune_id=data.commune_id, public_display=display,
+                  search_key=" ".join(filter(None, [fold(name), data.tax_code or ""])))
+    session.add(donor)
+    session.flush()
+    record(session, actor, "donor.create", "donor", donor.id, new={"kind": donor.kind, "name": donor.name,
+                                                                   "tax_code": donor.tax_code})
+    return donor
+
+
+def check_instalments(amount_vnd: int, items: list[InstalmentInput], *, start: date | None = None) -> None:
+    if len(items) < 2:
+        raise InstalmentMismatch("Các đợt nộp: cần ít nhất 2 đợt (hoặc chọn “Nộp một lần”).")
+    if len(items) > MAX_INSTALMENTS:
+        raise InstalmentMismatch(f"Các đợt nộp: tối đa {MAX_INSTALMENTS} đợt.")
+    dates = [i.due_on for i in items]
+    for n, item in enumerate(items, start=1):
+        if item.amount_vnd <= 0:
+            raise InstalmentMismatch(f"Đợt {n}: số tiền phải lớn hơn 0.")
+        if start and item.due_on < start:
+            raise InstalmentMismatch(f"Đợt {n}: ngày nộp {item.due_on:%d/%m/%Y} đã qua.")
+    if len(set(dates)) != len(dates):
+        raise InstalmentMismatch("Các đợt nộp: hai đợt trùng ngày.")
+    total = sum(i.amount_vnd for i in items)
+    if total != amount_vnd:
+        raise InstalmentMismatch(
+            f"Các đợt nộp: tổng {format_vnd(total)} chưa bằng số tiền đăng ký {format_vnd(amount_vnd)} "
+            f"(chênh {format_vnd(abs(total - amount_vnd))}).")
+
+
+def receiving_unit_for(session: Session, campaign: Campaign, earmark_unit_id: int | None,
+                       method: PaymentMethod) -> int | None:
+    """Whose books receive the money: for a transfer or card, the unit owning the account the donor is
+    shown (earmarked unit, else its province, else central); cash and goods go to the earmarked unit."""
+    if method in OFFLINE_METHODS:
+        return earmark_unit_id if earmark_unit_id is not None else campaign.scope_unit_id
+    account = official_account_for(session, earmark_unit_id or campaign.scope_unit_id)
+    if account is not None:
+        return account.unit_id
+    return earmark_unit_id if earmark_unit_id is not None else campaign.scope_unit_id
+
+
+def official_accounts_for(session: Session, unit_id: int | None) -> list:
+    """Active official bank accounts of the unit, else its province, else central (unit None)."""
+    from app.payments.models import OfficialBankAccount
+
+    chain: list[int | None] = []
+    unit = session.get(AdminUnit, unit_id) if unit_id else None
+    while unit is not None:
+        chain.append(unit.id)
+        unit = unit.parent
+    chain.append(None)
+    for uid in chain:
+        clause = OfficialBankAccount.unit_id.is_(None) if uid is None else OfficialBankAccount.unit_id == uid
+        found = list(session.execute(select(OfficialBankAccount).where(
+            clause, OfficialBankAccount.is_active.is_(True)).order_by(OfficialBankAccount.id)).scalars())
+        if found:
+            return found
+    return []
+
+
+def official_account_for(session: Session, unit_id: int | None):  # type: ignore[no-untyped-def]
+    found = official_accounts_for(session, unit_id)
+    return found[0] if found else None
+
+
+def _validate_pledge(session: Session, data: PledgeInput, *, start: date) -> None:
+    if not isinstance(data.amount_vnd, int) or data.amount_vnd < MIN_PLEDGE_VND:
+        field_name = "Giá trị ước tính" if data.kind == PledgeKind.IN_KIND else "Số tiền"
+        raise PledgeError(f"{field_name}: tối thiểu {format_vnd(MIN_PLEDGE_VND)}.")
+    if data.earmark_unit_id is not None and session.get(AdminUnit, data.earmark_unit_id) is None:
+        raise PledgeError("Địa bàn chỉ định: không tồn tại.")
+    if data.kind == PledgeKind.IN_KIND:
+        if not (data.in_kind_description or "").strip():
+            raise PledgeError("Mô tả hiện vật: chưa nhập.")
+        if data.schedule != PledgeSchedule.NOW:
+            raise PledgeError("Hiện vật: không chia đợt.")
+    if data.schedule == PledgeSchedule.INSTALMENTS:
+        check_instalments(data.amount_vnd, data.instalments, start=start)
+
+
+def create_pledge(session: Session, actor: Actor, campaign: Campaign, donor: Donor, data: PledgeInput) -> Pledge:
+    """Record a pledge with a fresh unique transfer reference (retried on the rare collision)."""
+    from sqlalchemy.exc import IntegrityError
+
+    start = today_vn()
+    _validate_pledge(session, data, start=start)
+    method = PaymentMethod.IN_KIND if data.kind == PledgeKind.IN_KIND else data.payment_method
+    for _attempt in range(REFERENCE_ATTEMPTS):
+        ref = new_reference()
+        if session.execute(select(Pledge.id).where(Pledge.reference == ref)).first():
+            continue
+        pledge = Pledge(
+            reference=ref, campaign_id=campaign.id, donor_id=donor.id, amount_vnd=data.amount_vnd,
+            earmark_unit_id=data.earmark_unit_id, purpose=data.purpose, kind=data.kind, schedule=data.schedule,
+            payment_method=method, receiving_unit_id=receiving_unit_for(session, campaign, data.earmark_unit_id, method),
+            due_on=data.due_on or (start + timedelta(days=30) if data.schedule == PledgeSchedule.NOW else None),
+            in_kind_description=nfc(data.in_kind_description), in_kind_quantity=nfc(data.in_kind_quantity),
+            is_anonymous=data.is_anonymous or donor.public_display == PublicDisplay.ANONYMOUS,
+            contact_email=(data.contact_email or donor.email or None), note=nfc(data.note) or "",
+            status=PledgeStatus.PLEDGED)
+        pledge.campaign = campaign
+        pledge.donor = donor
+        if data.schedule == PledgeSchedule.INSTALMENTS:
+            for n, item in enumerate(sorted(data.instalments, key=lambda i: i.due_on), start=1):
+                pledge.instalments.append(PledgeInstalment(seq=n, due_on=item.due_on, amount_vnd=item.amount_vnd))
+        nested = session.begin_nested()
+        try:
+            session.add(pledge)
+            session.flush()
+        except IntegrityError:
+            nested.rollback()
+            continue
+        nested.commit()
+        break
+    else:  # pragma: no cover - 25^7 references; only a broken random source gets here
+        raise PledgeError("Không tạo được mã chuyển khoản. Vui lòng thử lại.")
+    record(session, actor, "pledge.create", "pledge", pledge.id,
+           new={"reference": pledge.reference, "amount_vnd": pledge.amount_vnd, "kind": pledge.kind,
+                "schedule": pledge.schedule, "purpose": pledge.purpose, "earmark_unit_id": pledge.earmark_unit_id,
+                "instalments": [[i.due_on, i.amount_vnd] for i in pledge.instalments]},
+           unit_id=pledge.receiving_unit_id)
+    return pledge
+
+
+# Manual moves allowed by the lifecycle. Paid states follow the money (refresh_status), never a click.
+ALLOWED_MOVES: dict[PledgeStatus, frozenset[PledgeStatus]] = {
+    PledgeStatus.PLEDGED: frozenset({PledgeStatus.CANCELLED, PledgeStatus.LAPSED}),
+    PledgeStatus.PARTLY_PAID: frozenset({PledgeStatus.CANCELLED, PledgeStatus.LAPSED}),
+    PledgeStatus.FULFILLED: frozenset(),
+    PledgeStatus.CANCELLED: frozenset({PledgeStatus.PLEDGED}),
+    PledgeStatus.LAPSED: frozenset({PledgeStatus.PLEDGED}),
+}
+
+
+def transition(session: Session, actor: Actor, pledge: Pledge, target: PledgeStatus, *, reason: str = "") -> None:
+    """Cancel, mark lapsed, or reopen a pledge; raises IllegalTransition for any other move."""
+    target = PledgeStatus(target)
+    if target not in ALLOWED_MOVES[pledge.status]:
+        raise IllegalTransition(
+            f"Không thể chuyển đăng ký {pledge.reference} từ “{PLEDGE_STATUS_LABELS[pledge.status]}” sang "
+            f"“{PLEDGE_STATUS_LABELS[target]}”.")
+    if target in (PledgeStatus.CANCELLED, PledgeStatus.LAPSED) and not (reason or "").strip():
+        raise PledgeError("Lý do: chưa nhập.")
+    old = pledge.status
+    if target == PledgeStatus.PLEDGED:  # reopened: the money received decides between pledged and partly paid
+        paid = amount_paid(session, pledge.id)
+        target = PledgeStatus.PARTLY_PAID if 0 < paid < pledge.amount_vnd else (
+            PledgeStatus.FULFILLED if paid >= pledge.amount_vnd else PledgeStatus.PLEDGED)
+        pledge.closed_at = None
+    else:
+        pledge.closed_at = utcnow()
+    pledge.status = target
+    pledge.close_reason = nfc(reason) or ""
+    session.flush()
+    record(session, actor, "pledge.status", "pledge", pledge.id, old={"status": old},
+           new={"status": target, "reason": pledge.close_reason}, unit_id=pledge.receiving_unit_id)
+
+
+def edit_pledge(session: Session, actor: Actor, pledge: Pledge, *, amount_vnd: int, schedule: PledgeSchedule,
+                instalments: list[InstalmentInput] | None = None, due_on: date | None = None) -> None:
+    """Staff change the amount or the schedule. Never below what was received; instalments keep summing
+    to the amount; instalments already reminded keep that mark; old and new values are audited."""
+    if not pledge.is_open:
+        raise PledgeError(f"Đăng ký đang ở trạng thái “{pledge.status_label}”: không sửa được.")
+    paid = amount_paid(session, pledge.id)
+    if amount_vnd < paid:
+        raise BelowPaidError(f"Số tiền: không thể giảm xuống {format_vnd(amount_vnd)}, thấp hơn số đã nhận "
+                             f"{format_vnd(paid)}.")
+    if amount_vnd < MIN_PLEDGE_VND:
+        raise PledgeError(f"Số tiền: tối thiểu {format_vnd(MIN_PLEDGE_VND)}.")
+    instalments = list(instalments or [])
+    if schedule == PledgeSchedule.INSTALMENTS:
+        if pledge.kind == PledgeKind.IN_KIND:
+            raise PledgeError("Hiện vật: không chia đợt.")
+        check_instalments(amount_vnd, instalments)
+    old = {"amount_vnd": pledge.amount_vnd, "schedule": pledge.schedule, "due_on": pledge.due_on,
+           "instalments": [[i.due_on, i.amount_vnd] for i in pledge.instalments]}
+    reminded = {(i.due_on, i.amount_vnd): i.reminder_sent_at for i in pledge.instalments}
+    pledge.instalments.clear()
+    session.flush()
+    if schedule == PledgeSchedule.INSTALMENTS:
+        for n, item in enumerate(sorted(instalments, key=lambda i: i.due_on), start=1):
+            pledge.instalments.append(PledgeInstalment(
+                seq=n, due_on=item.due_on, amount_vnd=item.amount_vnd,
+                reminder_sent_at=reminded.get((item.due_on, item.amount_vnd))))
+        pledge.due_on = None
+    else:
+        pledge.due_on = due_on or pledge.due_on or today_vn()
+    pledge.amount_vnd = amount_vnd
+    pledge.schedule = schedule
+    session.flush()
+    new = {"amount_vnd": pledge.amount_vnd, "schedule": pledge.schedule, "due_on": pledge.due_on,
+           "instalments": [[i.due_on, i.amount_vnd] for i in pledge.instalments]}
+    record(session, actor, "pledge.edit", "pledge", pledge.id, old=old, new=new, unit_id=pledge.receiving_unit_id)
+    refresh_status(session, actor, pledge)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What is due
+# ---------------------------------------------------------------------------------------------------------
+@dataclass
+class InstalmentState:
+    instalment: PledgeInstalment
+    paid_vnd: int
+    outstanding_vnd: int
+    overdue: bool
+
+
+def instalment_states(session: Session, pledge: Pledge, *, paid: int | None = None,
+                      today: date | None = None) -> list[InstalmentState]:
+    """Money received settles instalments in date order."""
+    left = amount_paid(session, pledge.id) if paid is None else paid
+    today = today or today_vn()
+    states = []
+    for inst in pledge.instalments:
+        covered = min(left, inst.amount_vnd)
+        left -= covered
+        due = inst.amount_vnd - covered
+        states.append(InstalmentState(inst, covered, due, due > 0 and inst.due_on < today and pledge.is_open))
+    return states
+
+
+def overdue_amount(session: Session, pledge: Pledge, *, today: date | None = None) -> int:
+    if not pledge.is_open:
+        return 0
+    today = today or today_vn()
+    paid = amount_paid(session, pledge.id)
+    if pledge.schedule == PledgeSchedule.INSTALMENTS:
+        due = sum(i.amount_vnd for i in pledge.instalments if i.due_on < today)
+    else:
+        due = pledge.amount_vnd if pledge.due_on is not None and pledge.due_on < today else 0
+    return max(0, due - paid)
+
+
+def overdue_clause(today: date):  # type: ignore[no-untyped-def]
+    """SQL: the pledge is open and what was due before `today` exceeds what was received. Written as
+    grouped sums joined once (hash joins), not per-pledge correlated subqueries, so it stays fast on a
+    national table."""
+    due_instalments = (select(PledgeInstalment.pledge_id, func.sum(PledgeInstalment.amount_vnd).label("due"))
+                       .where(PledgeInstalment.due_on < today).group_by(PledgeInstalment.pledge_id).subquery())
+    paid = (select(Contribution.pledge_id, func.sum(Contribution.amount_vnd).label("paid"))
+            .where(Contribution.pledge_id.is_not(None), Contribution.status == ContributionStatus.RECORDED)
+            .group_by(Contribution.pledge_id).subquery())
+    due = case((Pledge.schedule == PledgeSchedule.INSTALMENTS, func.coalesce(due_instalments.c.due, 0)),
+               (and_(Pledge.due_on.is_not(None), Pledge.due_on < today), Pledge.amount_vnd), else_=0)
+    overdue_ids = (select(Pledge.id)
+                   .outerjoin(due_instalments, due_instalments.c.pledge_id == Pledge.id)
+                   .outerjoin(paid, paid.c.pledge_id == Pledge.id)
+                   .where(Pledge.status.in_([PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID]),
+                          due > func.coalesce(paid.c.paid, 0)))
+    return Pledge.id.in_(overdue_ids)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reminders and digests (called by the Celery tasks)
+# ---------------------------------------------------------------------------------------------------------
+def _claim_reminder(session: Session, instalment_id: int) -> bool:
+    """Mark the instalment as reminded; False when someone (another worker, an earlier run) already did."""
+    result = session.execute(update(PledgeInstalment).where(
+        PledgeInstalment.id == instalment_id, PledgeInstalment.reminder_sent_at.is_(None))
+        .values(reminder_sent_at=utcnow()))
+    return result.rowcount == 1
+
+
+def instalment_reminders(session: Session, *, days: int = 7, today: date | None = None) -> list[tuple[Pledge, InstalmentState]]:
+    """Claim (once and for all) the instalments due within `days` that still expect money."""
+    today = today or today_vn()
+    rows = session.execute(
+        select(PledgeInstalment).join(Pledge).where(
+            PledgeInstalment.due_on >= today, PledgeInstalment.due_on <= today + timedelta(days=days),
+            PledgeInstalment.reminder_sent_at.is_(None),
+            Pledge.status.in_([PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID]))
+        .order_by(PledgeInstalment.due_on, PledgeInstalment.id)).scalars().all()
+    claimed = []
+    for inst in rows:
+        pledge = inst.pledge
+        state = next(s for s in instalment_states(session, pledge, today=today) if s.instalment.id == inst.id)
+        if state.outstanding_vnd <= 0 or not pledge.contact_email:
+            continue
+        if _claim_reminder(session, inst.id):
+            claimed.append((pledge, state))
+    return claimed
+
+
+def overdue_pledges_for(session: Session, user, *, today: date | None = None, limit: int | None = None) -> list[Pledge]:  # type: ignore[no-untyped-def]
+    from app.accounts.access import unit_scope_clause
+
+    today = today or today_vn()
+    q = (select(Pledge).where(overdue_clause(today),
+                              or_(unit_scope_clause(user, Pledge.receiving_unit_id),
+                                  unit_scope_clause(user, Pledge.earmark_unit_id)))
+         .order_by(Pledge.id))
+    if limit:
+        q = q.limit(limit)
+    return list(session.execute(q).scalars())
+
+
+def staff_to_notify(session: Session, unit_ids: list[int | None]) -> list:
+    """Active commune/province staff covering any of the units (a province's staff cover its communes)."""
+    from app.accounts.models import Role, User
+
+    wanted: set[int] = set()
+    for uid in unit_ids:
+        unit = session.get(AdminUnit, uid) if uid else None
+        while unit is not None:
+            wanted.add(unit.id)
+            unit = unit.parent
+    if not wanted:
+        return []
+    return list(session.execute(select(User).where(
+        User.unit_id.in_(wanted), User.is_active_account.is_(True),
+        User.role.in_([Role.COMMUNE_STAFF, Role.PROVINCE_STAFF]))).scalars())

@@ -1,0 +1,475 @@
+"""Bank transfers: the account and VietQR for a pledge, statement import, matching and the review queue.
+
+Money is recorded only through app.pledges.services.record_pledge_payment (lines matched to a pledge) or
+app.contributions.services.record_contributions (lines turned into receipts without a pledge).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from app.audit.services import record
+from app.campaigns.models import Campaign, CampaignStatus
+from app.contributions.models import Channel, Contribution, ContributionStatus
+from app.contributions.services import NewContribution, mask_account, record_contributions
+from app.core.actor import Actor
+from app.core.db import utcnow
+from app.core.text import fold, nfc
+from app.core.uploads import store_bytes
+from app.donors.models import Donor
+from app.payments import vietqr
+from app.payments.models import (
+    BankStatement,
+    LineStatus,
+    OfficialBankAccount,
+    StatementLine,
+    StatementStatus,
+)
+from app.payments.statements import ParseResult, StatementFormatError, fingerprint, parse_rows, read_rows
+from app.payments.statements.parsing import _fold, detect_preset
+from app.pledges.models import Pledge, PledgeStatus
+from app.pledges.references import find_reference, normalize
+from app.pledges.services import outstanding, record_pledge_payment
+from app.units.models import AdminUnit
+
+CHUNK = 5000
+
+
+class PaymentError(ValueError):
+    """A refused payment operation; the message is Vietnamese."""
+
+
+# ------------------------------------------------------------------------------------------------ transfer info
+def account_for_unit(session: Session, unit_id: int | None) -> OfficialBankAccount | None:
+    """The unit's own official account, else its province's, else the central committee's."""
+    seen: set[int] = set()
+    while unit_id is not None and unit_id not in seen:
+        seen.add(unit_id)
+        acc = session.execute(select(OfficialBankAccount).where(
+            OfficialBankAccount.unit_id == unit_id, OfficialBankAccount.is_active.is_(True))
+            .order_by(OfficialBankAccount.id)).scalars().first()
+        if acc is not None:
+            return acc
+        unit_id = session.execute(select(AdminUnit.parent_id).where(AdminUnit.id == unit_id)).scalar()
+    return session.execute(select(OfficialBankAccount).where(
+        OfficialBankAccount.unit_id.is_(None), OfficialBankAccount.is_active.is_(True))
+        .order_by(OfficialBankAccount.id)).scalars().first()
+
+
+def account_for_pledge(session: Session, pledge: Pledge) -> OfficialBankAccount | None:
+    for unit_id in (pledge.earmark_unit_id, pledge.receiving_unit_id):
+        if unit_id is not None:
+            acc = account_for_unit(session, unit_id)
+            if acc is not None and (acc.unit_id is not None or unit_id == pledge.receiving_unit_id):
+                return acc
+    return account_for_unit(session, None)
+
+
+@dataclass
+class TransferDetails:
+    account: OfficialBankAccount
+    amount_vnd: int | None  # what is still due; None once the pledge is paid
+    note: str  # the transfer note: the pledge reference
+    payload: str  # the VietQR payload
+
+
+def transfer_details(session: Session, pledge: Pledge) -> TransferDetails | None:
+    account = account_for_pledge(session, pledge)
+    if account is None:
+        return None
+    due = int(outstanding(session, pledge)) or None
+    payload = vietqr.build_payload(account.bank_bin, account.account_number, due, pledge.reference)
+    return TransferDetails(account=account, amount_vnd=due, note=pledge.reference, payload=payload)
+
+
+def accounts_in_scope(session: Session, user) -> list[OfficialBankAccount]:  # type: ignore[no-untyped-def]
+    from app.accounts.access import unit_scope_clause
+
+    q = select(OfficialBankAccount).where(OfficialBankAccount.is_active.is_(True),
+                                          unit_scope_clause(user, OfficialBankAccount.unit_id))
+    return list(session.execute(q.order_by(OfficialBankAccount.unit_id, OfficialBankAccount.id)).scalars())
+
+
+def active_campaign_for(session: Session, unit_id: int | None) -> Campaign | None:
+    chain: list[int | None] = []
+    while unit_id is not None:
+        chain.append(unit_id)
+        unit_id = session.execute(select(AdminUnit.parent_id).where(AdminUnit.id == unit_id)).scalar()
+    for uid in [*chain, None]:
+        c = session.execute(select(Campaign).where(
+            Campaign.status == CampaignStatus.ACTIVE,
+            Campaign.scope_unit_id.is_(None) if uid is None else Campaign.scope_unit_id == uid)
+            .order_by(Campaign.year.desc(), Campaign.id.desc())).scalars().first()
+        if c is not None:
+            return c
+    return None
+
+
+# ------------------------------------------------------------------------------------------------ upload, parse
+def create_statement(session: Session, actor: Actor, *, account: OfficialBankAccount, kind: str, data: bytes,
+                     original_name: str, preset: str = "auto", opening_balance_vnd: int | None = None
+                     ) -> BankStatement:
+    """Keep the uploaded file (for audit) and a draft statement; nothing is imported yet."""
+    stored = store_bytes(data, kind, original_name, "statements")
+    if preset == "auto":
+        preset = detect_preset(read_rows(kind, data)) or "custom"
+    stmt = BankStatement(bank_account_id=account.id, unit_id=account.unit_id, preset=preset,
+                         campaign_id=(c.id if (c := active_campaign_for(session, account.unit_id)) else None),
+                         opening_balance_vnd=opening_balance_vnd, original_name=stored.original_name,
+                         file_kind=kind, file_path=str(stored.path), sha256=stored.sha256,
+                         uploaded_by_id=actor.user_id, mapping={}, fixes={}, skipped_rows=[])
+    session.add(stmt)
+    session.flush()
+    record(session, actor, "statement.upload", "bank_statement", stmt.id,
+           new={"account": account.account_number[-4:], "file": stored.original_name, "sha256": stored.sha256,
+                "preset": preset}, unit_id=account.unit_id)
+    return stmt
+
+
+def statement_rows(stmt: BankStatement) -> list[list]:
+    return read_rows(stmt.file_kind, Path(stmt.file_path).read_bytes())
+
+
+def parse_statement(stmt: BankStatement, rows: list[list] | None = None) -> ParseResult:
+    rows = rows if rows is not None else statement_rows(stmt)
+    return parse_rows(rows, preset=stmt.preset, mapping=stmt.mapping, fixes=stmt.fixes,
+                      skipped=stmt.skipped_rows, opening_balance_vnd=stmt.opening_balance_vnd)
+
+
+def set_corrections(session: Session, actor: Actor, stmt: BankStatement, *, fixes: dict, skipped: list[int]) -> None:
+    if stmt.status != StatementStatus.DRAFT:
+        raise PaymentError("Sao kê đã được nhập; không sửa được nữa.")
+    merged = {**(stmt.fixes or {})}
+    for row, values in fixes.items():
+        clean = {k: nfc(str(v)) for k, v in values.items() if v is not None and str(v).strip()}
+        if clean:
+            merged[str(row)] = clean
+    stmt.fixes = merged
+    stmt.skipped_rows = sorted({int(x) for x in skipped})
+    session.flush()
+    record(session, actor, "statement.corrections", "bank_statement", stmt.id,
+           new={"fixes": merged, "skipped_rows": stmt.skipped_rows}, unit_id=stmt.unit_id)
+
+
+def set_mapping(session: Session, actor: Actor, stmt: BankStatement, mapping: dict) -> None:
+    if stmt.status != StatementStatus.DRAFT:
+        raise PaymentError("Sao kê đã được nhập; không đổi cách đọc cột được nữa.")
+    stmt.preset = "custom"
+    stmt.mapping = mapping
+    session.flush()
+    record(session, actor, "statement.mapping", "bank_statement", stmt.id, new={"mapping": mapping},
+           unit_id=stmt.unit_id)
+
+
+# ------------------------------------------------------------------------------------------------ proposals
+_GENERIC = {"cong", "ty", "tnhh", "co", "phan", "cp", "mtv", "ho", "ong", "ba", "anh", "chi", "gia", "dinh",
+            "chi nhanh", "ngan", "hang", "tmcp"}
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _name_key(name: str) -> str:
+    words = _WORD.findall(fold(name))
+    while words and words[0] in _GENERIC:
+        words = words[1:]
+    return " ".join(words)
+
+
+@dataclass
+class _Candidate:
+    pledge_id: int
+    reference: str
+    amount_vnd: int
+    due_vnd: int
+    name_key: str
+    created_at: datetime
+
+
+class Proposer:
+    """Proposals for credit lines without a reference: same amount (what is due, or the pledge), the donor's
+    name in the memo, and a transfer made after the pledge. Loaded once per statement (no query per line)."""
+
+    def __init__(self, session: Session, unit_id: int | None):
+        scope = [unit_id] if unit_id is not None else None
+        if unit_id is not None:
+            scope += list(session.execute(select(AdminUnit.id).where(AdminUnit.parent_id == unit_id)).scalars())
+        q = (select(Pledge.id, Pledge.reference, Pledge.amount_vnd, Pledge.created_at, Donor.name)
+             .join(Donor, Donor.id == Pledge.donor_id)
+             .where(Pledge.status.in_([PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID])))
+        if scope is not None:
+            q = q.where(or_(Pledge.receiving_unit_id.in_(scope), Pledge.earmark_unit_id.in_(scope)))
+        rows = session.execute(q).all()
+        paid = dict(session.execute(
+            select(Contribution.pledge_id, func.sum(Contribution.amount_vnd))
+            .where(Contribution.status == ContributionStatus.RECORDED, Contribution.pledge_id.in_(
+                [r.id for r in rows] or [-1])).group_by(Contribution.pledge_id)).all()) if rows else {}
+        self.by_amount: dict[int, list[_Candidate]] = defaultdict(list)
+        self.by_first_word: dict[str, list[_Candidate]] = defaultdict(list)
+        for r in rows:
+            c = _Candidate(r.id, r.reference, r.amount_vnd, max(0, r.amount_vnd - int(paid.get(r.id) or 0)),
+                           _name_key(r.name), r.created_at)
+            self.by_amount[c.due_vnd].append(c)
+            if c.amount_vnd != c.due_vnd:
+                self.by_amount[c.amount_vnd].append(c)
+            if len(c.name_key.split()) >= 2:
+                self.by_first_word[c.name_key.split()[0]].append(c)
+
+    def propose(self, amount_vnd: int, memo: str, counterparty: str, at: datetime) -> tuple[int | None, str]:
+        amount_hits = self.by_amount.get(amount_vnd, ())
+        words = set(_WORD.findall(_fold(f"{memo} {counterparty}")))
+        name_hits = [c for w in words for c in self.by_first_word.get(w, ())]
+        if not amount_hits and not name_hits:
+            return None, ""
+        scores: dict[int, list] = {}  # pledge id -> [score, reasons, candidate]
+
+        def add(c: _Candidate, points: int, why: str) -> None:
+            entry = scores.setdefault(c.pledge_id, [0, [], c])
+            entry[0] += points
+            entry[1].append(why)
+
+        for c in amount_hits:
+            add(c, 50 if c.due_vnd == amount_vnd else 40,
+                "đúng số tiền còn phải nộp" if c.due_vnd == amount_vnd else "đúng số tiền đăng ký")
+        if name_hits:
+            padded = " " + " ".join(_WORD.findall(_fold(f"{memo} {counterparty}"))) + " "
+            for c in name_hits:
+                if f" {c.name_key} " in padded:
+                    add(c, 40, "tên người ủng hộ có trong nội dung")
+        if not scores:
+            return None, ""
+        for entry in scores.values():
+            c = entry[2]
+            created = c.created_at if c.created_at.tzinfo else c.created_at.replace(tzinfo=at.tzinfo)
+            if created <= at + timedelta(days=1):
+                entry[0] += 10
+                entry[1].append("chuyển sau ngày đăng ký")
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1][0])
+        if not ranked:  # name words matched but no candidate's full name did
+            return None, ""
+        best_id, (best, reasons, _) = ranked[0]
+        if best < 50 or (len(ranked) > 1 and ranked[1][1][0] == best):
+            return None, ""
+        return best_id, "; ".join(reasons)[:255]
+
+
+# ------------------------------------------------------------------------------------------------ import
+@dataclass
+class ImportSummary:
+    lines_total: int
+    lines_new: int
+    lines_already: int
+    lines_matched: int
+    lines_proposed: int
+
+
+def _masked(counterparty: str) -> str | None:
+    m = re.search(r"\d{6,}", counterparty or "")
+    return mask_account(m.group(0)) if m else None
+
+
+def import_statement(session: Session, actor: Actor, stmt: BankStatement, *, acknowledge_breaks: bool = False,
+                     result: ParseResult | None = None) -> ImportSummary:
+    """Import a parsed statement: every line once per bank account (bulk inserts), credit lines carrying a
+    valid pledge reference recorded at once, proposals for the rest. Refuses while a broken row is neither
+    fixed nor skipped, and while a balance break is not acknowledged."""
+    if stmt.status != StatementStatus.DRAFT:
+        raise PaymentError("Sao kê này đã được nhập hoặc đã hủy.")
+    try:
+        result = result or parse_statement(stmt)
+    except StatementFormatError as exc:
+        raise PaymentError(str(exc)) from exc
+    if result.errors:
+        raise PaymentError(f"Còn {len(result.errors)} dòng lỗi: sửa hoặc chọn bỏ qua từng dòng rồi nhập lại. "
+                           "Chưa có dòng nào được nhập.")
+    if result.breaks and not acknowledge_breaks:
+        raise PaymentError("Số dư trên sao kê không khớp (có thể thiếu dòng). Kiểm tra báo cáo số dư, "
+                           "rồi xác nhận nếu vẫn muốn nhập.")
+    account_id = stmt.bank_account_id
+    occurrences: dict[str, int] = defaultdict(int)
+    keyed = []
+    for line in result.lines:
+        fp = fingerprint(line)
+        occurrences[fp] += 1
+        keyed.append((fp, occurrences[fp], line))
+    existing: set[tuple[str, int]] = set()
+    fps = list(occurrences)
+    for i in range(0, len(fps), CHUNK):
+        found = session.execute(select(StatementLine.fingerprint, StatementLine.occurrence).where(
+            StatementLine.bank_account_id == account_id, StatementLine.fingerprint.in_(fps[i:i + CHUNK])))
+        existing.update((fp, n) for fp, n in found)
+    new = [(fp, n, line) for fp, n, line in keyed if (fp, n) not in existing]
+
+    refs: dict[int, str] = {}
+    for idx, (_, _, line) in enumerate(new):
+        if line.is_credit:
+            ref = find_reference(line.memo) or (find_reference(line.reference) if line.reference else None)
+            if ref:
+                refs[idx] = ref
+    wanted = sorted(set(refs.values()))
+    pledges: dict[str, int] = {}
+    for i in range(0, len(wanted), CHUNK):
+        pledges.update((ref, pid) for ref, pid in session.execute(select(Pledge.reference, Pledge.id).where(
+            Pledge.reference.in_(wanted[i:i + CHUNK]))))
+    proposer = Proposer(session, stmt.unit_id)
+    rows = []
+    proposed = 0
+    for idx, (fp, n, line) in enumerate(new):
+        pledge_id = pledges.get(refs.get(idx, ""))
+        proposal, reason = (None, "")
+        if line.is_credit and pledge_id is None:
+            proposal, reason = proposer.propose(line.amount_vnd, line.memo, line.counterparty, line.txn_at)
+            proposed += proposal is not None
+        rows.append(dict(
+            bank_account_id=account_id, statement_id=stmt.id, fingerprint=fp, occurrence=n,
+            file_row=line.file_row, row_no=line.row_no, txn_at=line.txn_at, has_time=line.has_time,
+            is_credit=line.is_credit, amount_vnd=line.amount_vnd, reference=line.reference, memo=line.memo,
+            counterparty=line.counterparty,
+            status=(LineStatus.DEBIT if not line.is_credit else
+                    LineStatus.MATCHED if pledge_id else LineStatus.UNMATCHED),
+            pledge_id=pledge_id, proposed_pledge_id=proposal, proposal_reason=reason))
+    bulk_insert_lines(session, rows)
+
+    matched = list(session.execute(select(StatementLine).where(
+        StatementLine.statement_id == stmt.id, StatementLine.status == LineStatus.MATCHED,
+        StatementLine.contribution_id.is_(None)).order_by(StatementLine.id)).scalars())
+    for line in matched:
+        _record_line_for_pledge(session, actor, stmt, line, session.get(Pledge, line.pledge_id))
+
+    stmt.status = StatementStatus.IMPORTED
+    stmt.imported_at = utcnow()
+    stmt.lines_total = len(result.lines)
+    stmt.lines_new = len(new)
+    stmt.lines_already = len(result.lines) - len(new)
+    stmt.lines_matched = len(matched)
+    stmt.credits_vnd = result.credits_vnd
+    stmt.debits_vnd = result.debits_vnd
+    stmt.balance_report = "\n".join(result.breaks)
+    session.flush()
+    record(session, actor, "statement.import", "bank_statement", stmt.id,
+           new={"lines": stmt.lines_total, "new": stmt.lines_new, "already": stmt.lines_already,
+                "matched": stmt.lines_matched, "proposed": proposed, "credits_vnd": stmt.credits_vnd,
+                "debits_vnd": stmt.debits_vnd, "balance_breaks": len(result.breaks),
+                "skipped_rows": stmt.skipped_rows}, unit_id=stmt.unit_id)
+    return ImportSummary(len(result.lines), len(new), len(result.lines) - len(new), len(matched), proposed)
+
+
+def bulk_insert_lines(session: Session, rows: list[dict]) -> None:
+    """Insert statement lines in bulk, inside the session's transaction: COPY on PostgreSQL, executemany
+    elsewhere. Never one ORM object per line (a national statement has a million)."""
+    if not rows:
+        return
+    session.flush()
+    conn = session.connection()
+    table = StatementLine.__table__
+    columns = list(rows[0])
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        cols = ", ".join(f'"{c}"' for c in columns)
+        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([v.value if isinstance(v, LineStatus) else v for v in (row[c] for c in columns)])
+    else:
+        for i in range(0, len(rows), CHUNK):
+            conn.execute(insert(table), rows[i:i + CHUNK])
+
+
+def _record_line_for_pledge(session: Session, actor: Actor, stmt: BankStatement, line: StatementLine,
+                            pledge: Pledge) -> None:
+    contributions = record_pledge_payment(
+        session, actor, pledge, amount_vnd=line.amount_vnd, channel=Channel.BANK_TRANSFER, received_at=line.txn_at,
+        source=f"statement:{line.statement_id}:{line.id}", idempotency_key=f"bankline:{line.id}",
+        bank_txn_ref=(line.reference or None), masked_account=_masked(line.counterparty))
+    line.status = LineStatus.MATCHED
+    line.pledge_id = pledge.id
+    line.contribution_id = contributions[0].id if contributions else None
+    line.handled_by_id = actor.user_id
+    line.handled_at = utcnow()
+
+
+# ------------------------------------------------------------------------------------------------ review queue
+def _open_lines(session: Session, line_ids: list[int], account_ids: set[int]) -> list[StatementLine]:
+    lines = list(session.execute(select(StatementLine).where(StatementLine.id.in_(line_ids or [-1]))
+                                 .order_by(StatementLine.id)).scalars())
+    if any(line.bank_account_id not in account_ids for line in lines) or len(lines) != len(set(line_ids)):
+        raise PaymentError("Có dòng sao kê không tồn tại hoặc không thuộc địa bàn của bạn.")
+    done = [line for line in lines if line.status != LineStatus.UNMATCHED]
+    if done:
+        raise PaymentError(f"{len(done)} dòng đã được xử lý trước đó (hoặc là dòng ghi nợ); hãy tải lại trang.")
+    return lines
+
+
+def confirm_proposals(session: Session, actor: Actor, line_ids: list[int], account_ids: set[int]) -> int:
+    lines = _open_lines(session, line_ids, account_ids)
+    missing = [line.file_row for line in lines if line.proposed_pledge_id is None]
+    if missing:
+        raise PaymentError("Dòng " + ", ".join(map(str, missing)) + " chưa có đề xuất để xác nhận.")
+    for line in lines:
+        stmt = session.get(BankStatement, line.statement_id)
+        _record_line_for_pledge(session, actor, stmt, line, session.get(Pledge, line.proposed_pledge_id))
+    session.flush()
+    return len(lines)
+
+
+def match_to_references(session: Session, actor: Actor, refs_by_line: dict[int, str], account_ids: set[int]) -> int:
+    """Staff typed a pledge reference (or pledge number) next to each line."""
+    lines = _open_lines(session, list(refs_by_line), account_ids)
+    found = {}
+    for line in lines:
+        ref = normalize(refs_by_line[line.id])
+        pledge = session.execute(select(Pledge).where(Pledge.reference == ref)).scalar_one_or_none()
+        if pledge is None:
+            raise PaymentError(f"Dòng {line.file_row}: không có đăng ký ủng hộ mã “{refs_by_line[line.id]}”.")
+        found[line.id] = pledge
+    for line in lines:
+        stmt = session.get(BankStatement, line.statement_id)
+        _record_line_for_pledge(session, actor, stmt, line, found[line.id])
+    session.flush()
+    return len(lines)
+
+
+def receipt_lines(session: Session, actor: Actor, names_by_line: dict[int, str | None],
+                  account_ids: set[int]) -> int:
+    """Turn lines without a pledge into receipts: named (the name staff typed) or "Nhà hảo tâm"."""
+    lines = _open_lines(session, list(names_by_line), account_ids)
+    by_campaign: dict[int, list[tuple[StatementLine, NewContribution]]] = defaultdict(list)
+    for line in lines:
+        stmt = session.get(BankStatement, line.statement_id)
+        campaign_id = stmt.campaign_id or (c.id if (c := active_campaign_for(session, stmt.unit_id)) else None)
+        if campaign_id is None:
+            raise PaymentError("Chưa có cuộc vận động đang diễn ra cho địa bàn này; không ghi biên nhận được.")
+        name = nfc(names_by_line[line.id] or "") or None
+        by_campaign[campaign_id].append((line, NewContribution(
+            amount_vnd=line.amount_vnd, channel=Channel.BANK_TRANSFER, received_at=line.txn_at, display_name=name,
+            is_anonymous=name is None, receiving_unit_id=stmt.unit_id, bank_txn_ref=line.reference or None,
+            masked_account=_masked(line.counterparty), source=f"statement:{line.statement_id}:{line.id}",
+            idempotency_key=f"bankline:{line.id}")))
+    for campaign_id, pairs in by_campaign.items():
+        campaign = session.get(Campaign, campaign_id)
+        made = record_contributions(session, actor, campaign, [nc for _, nc in pairs])
+        for (line, _), c in zip(pairs, made, strict=True):
+            line.status = LineStatus.RECEIPTED
+            line.contribution_id = c.id
+            line.handled_by_id = actor.user_id
+            line.handled_at = utcnow()
+    session.flush()
+    return len(lines)
+
+
+def ignore_lines(session: Session, actor: Actor, line_ids: list[int], account_ids: set[int], reason: str) -> int:
+    lines = _open_lines(session, line_ids, account_ids)
+    if not (reason or "").strip():
+        raise PaymentError("Lý do bỏ qua: cần ghi lý do (ví dụ: hoàn trả, chuyển nhầm).")
+    session.execute(update(StatementLine).where(StatementLine.id.in_([x.id for x in lines])).values(
+        status=LineStatus.IGNORED, handled_by_id=actor.user_id, handled_at=utcnow()))
+    for line in lines:
+        unit_id = session.get(OfficialBankAccount, line.bank_account_id).unit_id  # type: ignore[union-attr]
+        record(session, actor, "statement_line.ignore", "statement_line", line.id,
+               new={"reason": nfc(reason), "amount_vnd": line.amount_vnd}, unit_id=unit_id)
+    session.flush()
+    return len(lines)

@@ -1,0 +1,467 @@
+"""Parse bank-statement exports (CSV or XLSX) into credit and debit lines.
+
+Follows shared/domain/bank-statements.md: dot or comma thousands and ",00" decimals (per preset, never
+guessed), dd/mm/yyyy dates with or without a time and zero padding (the time sometimes on the next line),
+memos continued on lines without a date, page footers and contact blocks between lines, debit lines kept
+for the balance check, printed balances checked against opening + credits − debits.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from app.core.i18n import VN_TZ
+from app.core.money import MAX_AMOUNT_VND, AmountError, parse_vnd
+from app.core.text import fold, nfc
+
+
+class StatementFormatError(ValueError):
+    """The file as a whole cannot be read (no header found, unreadable); message in Vietnamese."""
+
+
+ROLE_LABELS = {
+    "date": "Ngày giao dịch",
+    "time": "Giờ giao dịch",
+    "row_no": "Số thứ tự (STT)",
+    "reference": "Số chứng từ / tham chiếu",
+    "credit": "Số tiền ghi có",
+    "debit": "Số tiền ghi nợ",
+    "amount": "Số tiền (dấu − là ghi nợ)",
+    "balance": "Số dư",
+    "memo": "Nội dung / diễn giải",
+    "counterparty": "Người chuyển / tài khoản",
+}
+
+
+@dataclass(frozen=True)
+class Preset:
+    key: str
+    label: str
+    bank_bins: tuple[str, ...]
+    # role -> folded header fragments; roles are tried in this order and a column is used once
+    columns: dict[str, tuple[str, ...]]
+    required: tuple[str, ...]
+    thousands: str  # "." or "," — the bank's grouping; the other one is refused (except ",00"/".00" decimals)
+
+
+PRESETS: dict[str, Preset] = {p.key: p for p in (
+    Preset("vietcombank", "Vietcombank (Ngày GD · Số CT · Ghi nợ · Ghi có · Số dư · Nội dung)", ("970436",), {
+        "date": ("ngay gd", "tnx date"), "reference": ("so ct", "doc no"),
+        "debit": ("ghi no", "debit"), "credit": ("ghi co", "credit"), "balance": ("so du", "balance"),
+        "memo": ("noi dung", "transactions in detail", "description")},
+        ("date", "credit", "memo"), "."),
+    Preset("vietcombank_stt", "Vietcombank, mẫu có STT (STT · Ngày giờ giao dịch · Số tiền · Nội dung · Đối ứng)",
+           ("970436",), {
+               "row_no": ("stt",), "date": ("ngay gio giao dich",), "amount": ("so tien",),
+               "memo": ("noi dung",), "counterparty": ("doi ung", "don vi chuyen", "nguoi chuyen")},
+           ("row_no", "date", "amount", "memo"), "."),
+    Preset("bidv", "BIDV (STT · Ngày giao dịch · Phát sinh có · Diễn giải)", ("970418",), {
+        "row_no": ("stt",), "date": ("ngay giao dich", "trans.date", "trans. date"),
+        "credit": ("phat sinh co", "credit amount", "so tien ghi co"),
+        "debit": ("phat sinh no", "debit amount", "so tien ghi no"),
+        "balance": ("so du", "balance"), "counterparty": ("tai khoan", "account"),
+        "memo": ("dien giai", "description")},
+        ("date", "credit", "memo"), "."),
+    Preset("vietinbank", "VietinBank (STT · Ngày giờ · Nội dung · Số tiền · Người chuyển)", ("970415",), {
+        "row_no": ("stt",), "date": ("ngay giao dich", "thoi gian", "ngay gd"),
+        "memo": ("noi dung", "chi tiet"), "amount": ("so tien", "phat sinh"),
+        "counterparty": ("nguoi chuyen", "doi ung", "ten tai khoan", "tai khoan")},
+        ("date", "memo", "amount"), "."),
+    Preset("agribank", "Agribank (Ngày · Diễn giải · Ghi có · Số dư · Số bút toán)", ("970405",), {
+        "date": ("ngay",), "reference": ("so but toan", "so ct", "so tham chieu", "ma giao dich"),
+        "debit": ("ghi no", "phat sinh no", "debit"), "credit": ("ghi co", "phat sinh co", "credit"),
+        "balance": ("so du", "balance"), "memo": ("dien giai", "noi dung")},
+        ("date", "credit", "memo"), ","),
+)}
+
+FOOTER = re.compile(
+    r"(page\s*\d+\s*(of|/)|trang\s*\d+\s*(/|tren|of)|www\.|https?://|hotline|ngu?o?i in|ngay in|printed|"
+    r"so du dau ky|so du cuoi ky|opening balance|closing balance|tong cong|tong phat sinh|^cong\b|"
+    r"contact|lien he|tong dai|ket thuc sao ke|end of statement)", re.IGNORECASE)
+_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[\sT]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?$")
+_TIME = re.compile(r"^(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?$")
+_FAST_DOT = re.compile(r"^[1-9]\d{0,2}(?:\.\d{3})*$")
+_FAST_COMMA = re.compile(r"^[1-9]\d{0,2}(?:,\d{3})*$")
+_EMPTY_AMOUNT = {"", "-", "0", "0,00", "0.00", "0,0", "0.0"}
+
+
+@dataclass
+class RowError:
+    file_row: int  # 1-based row in the file, as a spreadsheet shows it
+    role: str
+    raw: str
+    message: str
+
+
+@dataclass
+class ParsedLine:
+    file_row: int
+    txn_at: datetime
+    has_time: bool
+    is_credit: bool
+    amount_vnd: int
+    reference: str = ""
+    memo: str = ""
+    counterparty: str = ""
+    row_no: str = ""
+    balance_vnd: int | None = None
+
+
+@dataclass
+class ParseResult:
+    preset: str
+    header_row: int
+    columns: dict[str, int]
+    lines: list[ParsedLine] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    breaks: list[str] = field(default_factory=list)
+    ignored_rows: int = 0  # footers, contact blocks, empty rows
+    skipped_rows: int = 0  # broken rows staff chose to skip
+
+    @property
+    def credits_vnd(self) -> int:
+        return sum(x.amount_vnd for x in self.lines if x.is_credit)
+
+    @property
+    def debits_vnd(self) -> int:
+        return sum(x.amount_vnd for x in self.lines if not x.is_credit)
+
+
+# ------------------------------------------------------------------------------------------------ reading
+def read_rows(kind: str, data: bytes) -> list[list[Any]]:
+    """All rows of the file's first sheet, cells as str / int / float / datetime."""
+    if kind == "xlsx":
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a corrupt file
+            raise StatementFormatError("Không đọc được tệp Excel (tệp hỏng hoặc không phải .xlsx).") from exc
+        try:
+            ws = wb.worksheets[0]
+            return [list(r) for r in ws.iter_rows(values_only=True)]
+        finally:
+            wb.close()
+    for encoding in ("utf-8-sig", "cp1258"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise StatementFormatError("Tệp CSV không đọc được (không phải UTF-8).")
+    sample = text[:20000]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+
+
+def _cell_text(value: Any) -> str:
+    if type(value) is str:
+        return value.strip() if value.isascii() else (nfc(value) or "")
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M:%S") if value.time() != time(0) else value.strftime("%d/%m/%Y")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value)
+    if text.isascii():
+        return text.strip()
+    return nfc(text) or ""
+
+
+def _fold(text: str) -> str:
+    """app.core.text.fold, with a fast path for the plain-ASCII memos most banks export."""
+    if text.isascii():
+        return " ".join(text.lower().split())
+    return fold(text)
+
+
+# ------------------------------------------------------------------------------------------------ header
+def detect_header(rows: list[list[Any]], preset: Preset, scan: int = 40) -> tuple[int, dict[str, int]] | None:
+    """(0-based header row, role -> column) for the first row that carries the preset's required headers."""
+    for r, row in enumerate(rows[:scan]):
+        folded = [fold(_cell_text(c)) for c in row]
+        if sum(1 for f in folded if f) < len(preset.required):
+            continue
+        columns: dict[str, int] = {}
+        used: set[int] = set()
+        for role, aliases in preset.columns.items():
+            for c, text in enumerate(folded):
+                if c in used or not text:
+                    continue
+                if any(a in text for a in aliases):
+                    columns[role] = c
+                    used.add(c)
+                    break
+        if all(role in columns for role in preset.required):
+            return r, columns
+    return None
+
+
+def detect_preset(rows: list[list[Any]]) -> str | None:
+    for key, preset in PRESETS.items():
+        if detect_header(rows, preset):
+            return key
+    return None
+
+
+# ------------------------------------------------------------------------------------------------ cells
+def parse_date(raw: str) -> tuple[datetime, bool] | None:
+    cached = _DATE_CACHE.get(raw)
+    if cached is not None:
+        return cached
+    parsed = _parse_date(raw)
+    if parsed is not None and len(_DATE_CACHE) < 100_000:
+        _DATE_CACHE[raw] = parsed
+    return parsed
+
+
+_DATE_CACHE: dict[str, tuple[datetime, bool]] = {}
+
+
+def _parse_date(raw: str) -> tuple[datetime, bool] | None:
+    m = _DATE.match(raw.strip())
+    if not m:
+        return None
+    d, mo, y, hh, mm, ss = m.groups()
+    try:
+        day = date(int(y), int(mo), int(d))
+        t = time(int(hh), int(mm), int(ss or 0)) if hh is not None else time(0)
+    except ValueError:
+        return None
+    return datetime.combine(day, t, tzinfo=VN_TZ), hh is not None
+
+
+def parse_amount(raw: Any, thousands: str, field_name: str, *, capped: bool = True) -> int | None:
+    """None for an empty cell; an int of đồng; AmountError when it does not parse for this bank's format."""
+    if isinstance(raw, bool):
+        raise AmountError(f"{field_name}: không hợp lệ.")
+    if isinstance(raw, int):
+        return raw or None
+    if isinstance(raw, float):
+        if not raw.is_integer():
+            raise AmountError(f"{field_name}: “{raw}” có phần lẻ dưới một đồng.")
+        return int(raw) or None
+    text = (_cell_text(raw)).replace("\u00a0", " ").strip()
+    if text in _EMPTY_AMOUNT:
+        return None
+    fast = _FAST_DOT if thousands == "." else _FAST_COMMA
+    plain = text if capped else re.sub(r"[,.]00$", "", text)
+    if fast.match(plain):
+        value = int(plain.replace(thousands, ""))
+        if 0 < value <= MAX_AMOUNT_VND or not capped:  # a fund's balance may exceed any single gift
+            return value
+    body = re.sub(r"[,.]00$", "", text) if re.search(r"\d[,.]00$", text) and len(text) > 3 else text
+    other = "," if thousands == "." else "."
+    if other in body:
+        raise AmountError(f"{field_name}: “{text}” không đúng định dạng số tiền của ngân hàng này "
+                          f"(phân cách hàng nghìn bằng dấu “{thousands}”).")
+    return parse_vnd(text, field=field_name)
+
+
+def _signed_amount(raw: Any, thousands: str, field_name: str) -> tuple[bool, int] | None:
+    text = _cell_text(raw).strip()
+    negative = text.startswith("-") or (isinstance(raw, int | float) and raw < 0)
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        value = parse_amount(abs(raw), thousands, field_name)
+    else:
+        value = parse_amount(text.lstrip("+-").strip(), thousands, field_name)
+    if value is None:
+        return None
+    return (not negative), value
+
+
+# ------------------------------------------------------------------------------------------------ rows
+def parse_rows(rows: list[list[Any]], *, preset: str, mapping: dict | None = None, fixes: dict | None = None,
+               skipped: list | set | None = None, opening_balance_vnd: int | None = None) -> ParseResult:
+    """Turn the rows of a statement into lines, a per-row error report and a balance check.
+
+    `fixes` replaces raw cells of broken rows ({"12": {"date": "01/09/2024", "credit": "500.000"}});
+    `skipped` lists file rows staff chose to leave out."""
+    fixes = {str(k): v for k, v in (fixes or {}).items()}
+    skipped_set = {int(x) for x in (skipped or [])}
+    if preset == "custom":
+        if not mapping or "date" not in mapping or not ({"credit", "amount"} & mapping.keys()):
+            raise StatementFormatError("Cần chọn ít nhất cột Ngày giao dịch và cột Số tiền ghi có (hoặc Số tiền).")
+        header_row = int(mapping.get("header_row", 0))
+        columns = {k: int(v) for k, v in mapping.items() if k in ROLE_LABELS and v not in (None, "")}
+        thousands = mapping.get("thousands", ".")
+    else:
+        p = PRESETS.get(preset)
+        if p is None:
+            raise StatementFormatError("Mẫu sao kê không hợp lệ.")
+        found = detect_header(rows, p)
+        if not found:
+            raise StatementFormatError(
+                f"Không tìm thấy dòng tiêu đề của mẫu {p.label} trong tệp. Hãy chọn mẫu khác hoặc tự ghép cột.")
+        header_row, columns = found
+        header_row += 1  # mapping rows are 1-based
+        thousands = p.thousands
+
+    result = ParseResult(preset=preset, header_row=header_row, columns=columns)
+
+    def cell(row: list[Any], role: str, file_row: int) -> Any:
+        if fixes:
+            fix = fixes.get(str(file_row))
+            if fix and role in fix:
+                return fix[role]
+        c = columns.get(role)
+        return row[c] if c is not None and c < len(row) else None
+
+    amount_roles = [r for r in ("credit", "debit", "amount") if r in columns]
+    last: ParsedLine | None = None
+    for idx in range(header_row, len(rows)):
+        row = rows[idx]
+        file_row = idx + 1
+        if not any(c is not None and (not isinstance(c, str) or c.strip()) for c in row):
+            result.ignored_rows += 1
+            continue
+        if file_row in skipped_set:
+            result.skipped_rows += 1
+            last = None
+            continue
+        date_raw = _cell_text(cell(row, "date", file_row)).strip()
+        memo = _cell_text(cell(row, "memo", file_row))
+        counterparty = _cell_text(cell(row, "counterparty", file_row))
+        raw_amounts = {r: cell(row, r, file_row) for r in amount_roles}
+        has_amount = any(_cell_text(v).strip() not in _EMPTY_AMOUNT for v in raw_amounts.values())
+        parsed_date = parse_date(date_raw) if date_raw else None
+        if parsed_date is None and FOOTER.search(_fold(" ".join(_cell_text(c) for c in row if c is not None))):
+            result.ignored_rows += 1
+            continue
+        if parsed_date is None:
+            tm = _TIME.match(date_raw) if date_raw else None
+            if tm and last is not None and not last.has_time and not has_amount:
+                hh, mm, ss = (int(x or 0) for x in tm.groups())
+                if hh < 24 and mm < 60 and ss < 60:
+                    last.txn_at = last.txn_at.replace(hour=hh, minute=mm, second=ss)
+                    last.has_time = True
+                    if memo:
+                        last.memo = f"{last.memo} {memo}".strip()
+                    continue
+            if date_raw:
+                result.errors.append(RowError(file_row, "date", date_raw,
+                                              f"Dòng {file_row}: ngày giao dịch “{date_raw}” không đúng dạng "
+                                              "dd/mm/yyyy."))
+                last = None
+                continue
+            if has_amount:
+                result.errors.append(RowError(file_row, "date", "",
+                                              f"Dòng {file_row}: có số tiền nhưng thiếu ngày giao dịch."))
+                last = None
+                continue
+            if last is not None and (memo or counterparty):
+                if memo:
+                    last.memo = f"{last.memo} {memo}".strip()
+                if counterparty:
+                    last.counterparty = f"{last.counterparty} {counterparty}".strip()
+            else:
+                result.ignored_rows += 1
+            continue
+
+        txn_at, has_time = parsed_date
+        if not has_time and "time" in columns:
+            t_raw = _cell_text(cell(row, "time", file_row)).strip()
+            tm = _TIME.match(t_raw)
+            if tm:
+                hh, mm, ss = (int(x or 0) for x in tm.groups())
+                if hh < 24 and mm < 60 and ss < 60:
+                    txn_at, has_time = txn_at.replace(hour=hh, minute=mm, second=ss), True
+        credit = debit = None
+        problems: list[RowError] = []
+        for role in amount_roles:
+            raw = raw_amounts[role]
+            try:
+                if role == "amount":
+                    signed = _signed_amount(raw, thousands, ROLE_LABELS[role])
+                    if signed is not None:
+                        if signed[0]:
+                            credit = signed[1]
+                        else:
+                            debit = signed[1]
+                else:
+                    value = parse_amount(raw, thousands, ROLE_LABELS[role])
+                    if role == "credit":
+                        credit = value
+                    else:
+                        debit = value
+            except AmountError as exc:
+                problems.append(RowError(file_row, role, _cell_text(raw), f"Dòng {file_row}: {exc}"))
+        balance = None
+        if "balance" in columns:
+            raw = cell(row, "balance", file_row)
+            try:
+                balance = parse_amount(raw, thousands, ROLE_LABELS["balance"], capped=False)
+                if balance is None and _cell_text(raw).strip() in ("0", "0,00", "0.00"):
+                    balance = 0
+            except AmountError as exc:
+                problems.append(RowError(file_row, "balance", _cell_text(raw), f"Dòng {file_row}: {exc}"))
+        if not problems and credit is None and debit is None:
+            role = "credit" if "credit" in columns else "amount"
+            problems.append(RowError(file_row, role, "", f"Dòng {file_row}: không có số tiền ghi có hay ghi nợ."))
+        if not problems and credit is not None and debit is not None:
+            problems.append(RowError(file_row, "debit", _cell_text(cell(row, "debit", file_row)),
+                                     f"Dòng {file_row}: có cả số tiền ghi có và ghi nợ trên cùng một dòng."))
+        if problems:
+            result.errors.extend(problems)
+            last = None
+            continue
+        line = ParsedLine(
+            file_row=file_row, txn_at=txn_at, has_time=has_time, is_credit=credit is not None,
+            amount_vnd=credit if credit is not None else debit,  # type: ignore[arg-type]
+            reference=_cell_text(cell(row, "reference", file_row)).strip()[:80], memo=memo.strip(),
+            counterparty=counterparty.strip()[:255], row_no=_cell_text(cell(row, "row_no", file_row)).strip()[:20],
+            balance_vnd=balance)
+        result.lines.append(line)
+        last = line
+    result.breaks = check_balances(result.lines, opening_balance_vnd)
+    return result
+
+
+def check_balances(lines: list[ParsedLine], opening_balance_vnd: int | None) -> list[str]:
+    """Opening + credits − debits must equal every printed balance. Without a stated opening balance the
+    first printed balance anchors the check (what came before it cannot be checked)."""
+    breaks: list[str] = []
+    running = opening_balance_vnd
+    pending = 0  # movements since the last anchor, when there is no anchor yet
+    from app.core.money import format_vnd
+
+    for line in lines:
+        delta = line.amount_vnd if line.is_credit else -line.amount_vnd
+        if running is None:
+            pending += delta
+        else:
+            running += delta
+        if line.balance_vnd is None:
+            continue
+        if running is None:
+            running = line.balance_vnd
+            continue
+        if running != line.balance_vnd:
+            breaks.append(f"Dòng {line.file_row}: số dư in trên sao kê là {format_vnd(line.balance_vnd)} nhưng "
+                          f"số dư trước + ghi có − ghi nợ là {format_vnd(running)} (lệch "
+                          f"{format_vnd(abs(line.balance_vnd - running))}): có thể thiếu hoặc thừa dòng.")
+            running = line.balance_vnd
+    return breaks
+
+
+def fingerprint(line: ParsedLine) -> str:
+    """Identity of a line within its bank account (with an occurrence counter for identical lines)."""
+    local = line.txn_at.astimezone(VN_TZ)
+    when = local.strftime("%Y-%m-%dT%H:%M:%S") if line.has_time else local.strftime("%Y-%m-%d")
+    parts = [when, "C" if line.is_credit else "D", str(line.amount_vnd), line.reference.strip().upper(),
+             _fold(line.memo), _fold(line.counterparty)]
+    return hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()

@@ -1,0 +1,406 @@
+"""Payment pages: VietQR images, card checkout, the Stripe webhook, the test gateway, bank statements."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import stripe
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from wtforms.fields.choices import SelectChoice
+
+from app.accounts.access import require_unit, staff_required, unit_scope_clause
+from app.core.actor import Actor
+from app.core.money import AmountError, parse_vnd
+from app.core.uploads import UploadError, read_upload
+from app.extensions import csrf, db
+from app.payments import gateway, vietqr
+from app.payments.forms import StatementUploadForm
+from app.payments.models import (
+    BankStatement,
+    CardPayment,
+    CardPaymentStatus,
+    LineStatus,
+    OfficialBankAccount,
+    StatementLine,
+    StatementStatus,
+)
+from app.payments.services import (
+    PaymentError,
+    accounts_in_scope,
+    confirm_proposals,
+    create_statement,
+    ignore_lines,
+    import_statement,
+    match_to_references,
+    parse_statement,
+    receipt_lines,
+    set_corrections,
+    set_mapping,
+    statement_rows,
+    transfer_details,
+)
+from app.payments.statements import ROLE_LABELS, StatementFormatError
+from app.pledges.models import Pledge
+from app.pledges.references import normalize
+
+bp = Blueprint("payments", __name__)
+PAGE = 50
+BACKGROUND_BYTES = 2 * 1024 * 1024
+MAX_ERRORS_SHOWN = 200
+
+
+def _pledge_or_404(reference: str) -> Pledge:
+    pledge = db.session.execute(select(Pledge).where(Pledge.reference == normalize(reference))).scalar_one_or_none()
+    if pledge is None:
+        abort(404)
+    return pledge
+
+
+def _svg(svg: str) -> Response:
+    resp = Response(svg, mimetype="image/svg+xml")
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
+
+
+def _pledge_page(reference: str) -> str:
+    return f"/ung-ho/{reference}"
+
+
+@bp.app_template_global()
+def payment_options(pledge: Pledge) -> dict:
+    """What the pledge pages show to pay: the bank transfer details and whether card payment is on."""
+    details = transfer_details(db.session, pledge)
+    return {"transfer": details, "card": gateway.gateway_mode() != "disabled"}
+
+
+# ------------------------------------------------------------------------------------------------ VietQR
+@bp.get("/ung-ho/<reference>/vietqr.svg")
+def vietqr_svg(reference: str):  # type: ignore[no-untyped-def]
+    details = transfer_details(db.session, _pledge_or_404(reference))
+    if details is None:
+        abort(404)
+    return _svg(vietqr.qr_svg(details.payload, title=f"Mã VietQR chuyển khoản cho đăng ký {details.note}"))
+
+
+@bp.get("/tai-khoan-quy/<int:account_id>/vietqr.svg")
+def account_qr_svg(account_id: int):  # type: ignore[no-untyped-def]
+    acc = db.session.get(OfficialBankAccount, account_id)
+    if acc is None or not acc.is_active:
+        abort(404)
+    payload = vietqr.build_payload(acc.bank_bin, acc.account_number)
+    return _svg(vietqr.qr_svg(payload, title=f"Mã VietQR tài khoản {acc.bank_name} {acc.account_number}"))
+
+
+# ------------------------------------------------------------------------------------------------ card
+@bp.post("/ung-ho/<reference>/thanh-toan-the")
+def card_checkout(reference: str):  # type: ignore[no-untyped-def]
+    pledge = _pledge_or_404(reference)
+    if gateway.gateway_mode() == "disabled":
+        abort(404)
+    base = request.host_url.rstrip("/")
+    page = _pledge_page(pledge.reference)
+    try:
+        cp = gateway.start_checkout(
+            db.session, Actor.from_request(), pledge, success_url=f"{base}{page}?the=thanh-cong",
+            cancel_url=f"{base}{page}?the=huy",
+            test_gateway_url=url_for("payments.test_gateway", session_id="__SESSION__"))
+        db.session.commit()
+    except gateway.GatewayError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(page, 303)
+    return redirect(cp.checkout_url, 303)
+
+
+@bp.route("/thanh-toan-thu-nghiem/<session_id>", methods=["GET", "POST"])
+def test_gateway(session_id: str):  # type: ignore[no-untyped-def]
+    if gateway.gateway_mode() != "test":
+        abort(404)
+    cp = db.session.execute(select(CardPayment).where(CardPayment.session_id == session_id,
+                                                      CardPayment.gateway == "test")).scalar_one_or_none()
+    if cp is None:
+        abort(404)
+    pledge = db.session.get(Pledge, cp.pledge_id)
+    if request.method == "POST":
+        if cp.status != CardPaymentStatus.OPEN:
+            flash(f"Phiên thanh toán này đã kết thúc ({cp.status_label.lower()}).", "info")
+            return redirect(_pledge_page(pledge.reference), 303)
+        paid = request.form.get("action") == "pay"
+        outcome = gateway.process_event(db.session, "test", gateway.test_gateway_event(cp, pledge, paid=paid))
+        db.session.commit()
+        current_app.logger.info("test gateway %s: %s", session_id, outcome)
+        flash("Đã thanh toán thử nghiệm thành công: khoản ủng hộ đã được ghi nhận." if paid
+              else "Đã hủy thanh toán thử nghiệm; chưa có khoản tiền nào được ghi nhận.", "success" if paid else "info")
+        return redirect(_pledge_page(pledge.reference) + ("?the=thanh-cong" if paid else "?the=huy"), 303)
+    return render_template("payments/test_gateway.html", cp=cp, pledge=pledge, title="Cổng thanh toán thử nghiệm")
+
+
+@bp.post("/webhooks/stripe")
+@csrf.exempt
+def stripe_webhook():  # type: ignore[no-untyped-def]
+    payload = request.get_data()
+    secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
+    if not secret:
+        return {"error": "Webhook chưa được cấu hình."}, 400
+    try:
+        stripe.Webhook.construct_event(payload, request.headers.get("Stripe-Signature"), secret)
+        event = json.loads(payload)
+    except (ValueError, stripe.SignatureVerificationError):
+        return {"error": "Chữ ký Stripe-Signature không hợp lệ hoặc đã quá hạn."}, 400
+    try:
+        outcome = gateway.process_event(db.session, "stripe", event)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # a concurrent delivery of the same event or payment won; this one is a no-op
+        outcome = "trùng: đang được xử lý song song"
+    return {"received": True, "outcome": outcome}, 200
+
+
+# ------------------------------------------------------------------------------------------------ statements
+def _statement_or_404(statement_id: int) -> BankStatement:
+    stmt = db.session.get(BankStatement, statement_id)
+    if stmt is None:
+        abort(404)
+    require_unit(stmt.unit_id)
+    return stmt
+
+
+def _scope_account_ids() -> set[int]:
+    return {a.id for a in accounts_in_scope(db.session, current_user)}
+
+
+@bp.get("/can-bo/sao-ke")
+@staff_required()
+def statements():  # type: ignore[no-untyped-def]
+    form = StatementUploadForm()
+    accounts = accounts_in_scope(db.session, current_user)
+    form.account_id.choices = [SelectChoice(a.id, f"{a.bank_name} · {a.account_number} · {a.account_name}")
+                              for a in accounts]
+    rows = list(db.session.execute(
+        select(BankStatement).join(OfficialBankAccount, OfficialBankAccount.id == BankStatement.bank_account_id)
+        .where(unit_scope_clause(current_user, OfficialBankAccount.unit_id),
+               BankStatement.status != StatementStatus.DISCARDED)
+        .order_by(BankStatement.id.desc()).limit(100)).scalars())
+    waiting = db.session.execute(select(func.count(StatementLine.id), func.coalesce(func.sum(StatementLine.amount_vnd), 0))
+                                 .where(StatementLine.bank_account_id.in_([a.id for a in accounts] or [-1]),
+                                        StatementLine.status == LineStatus.UNMATCHED)).one()
+    return render_template("payments/statements.html", form=form, statements=rows, accounts=accounts,
+                           waiting_count=waiting[0], waiting_vnd=waiting[1], title="Sao kê ngân hàng")
+
+
+@bp.post("/can-bo/sao-ke/tai-len")
+@staff_required()
+def upload_statement():  # type: ignore[no-untyped-def]
+    form = StatementUploadForm()
+    accounts = {a.id: a for a in accounts_in_scope(db.session, current_user)}
+    form.account_id.choices = [SelectChoice(a.id, a.account_number) for a in accounts.values()]
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for e in errors:
+                flash(e if isinstance(e, str) else "Biểu mẫu không hợp lệ.", "error")
+        return redirect(url_for("payments.statements"))
+    account = accounts.get(form.account_id.data)
+    if account is None:
+        abort(404)
+    try:
+        opening = parse_vnd(form.opening_balance.data, field="Số dư đầu kỳ", allow_zero=True) \
+            if form.opening_balance.data else None
+        kind, data = read_upload(request.files.get("file"), allowed=("csv", "xlsx"))
+        stmt = create_statement(db.session, Actor.from_request(), account=account, kind=kind, data=data,
+                                original_name=request.files["file"].filename or "", preset=form.preset.data,
+                                opening_balance_vnd=opening)
+        db.session.commit()
+    except (UploadError, AmountError, StatementFormatError, PaymentError) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("payments.statements"))
+    if stmt.preset == "custom":
+        flash("Không nhận ra mẫu sao kê: hãy chọn cột cho từng thông tin.", "info")
+        return redirect(url_for("payments.statement_mapping", statement_id=stmt.id))
+    return redirect(url_for("payments.statement_detail", statement_id=stmt.id))
+
+
+@bp.route("/can-bo/sao-ke/<int:statement_id>", methods=["GET", "POST"])
+@staff_required()
+def statement_detail(statement_id: int):  # type: ignore[no-untyped-def]
+    stmt = _statement_or_404(statement_id)
+    if stmt.status == StatementStatus.IMPORTED:
+        return _imported_view(stmt)
+    if stmt.status == StatementStatus.DISCARDED:
+        abort(404)
+    actor = Actor.from_request()
+    if request.method == "POST":
+        action = request.form.get("action")
+        try:
+            if action == "discard":
+                stmt.status = StatementStatus.DISCARDED
+                from app.audit.services import record
+
+                record(db.session, actor, "statement.discard", "bank_statement", stmt.id, unit_id=stmt.unit_id)
+                db.session.commit()
+                flash("Đã hủy bản nháp sao kê; không có dòng nào được nhập.", "info")
+                return redirect(url_for("payments.statements"))
+            fixes: dict[str, dict[str, str]] = {}
+            for key, value in request.form.items():
+                if key.startswith("fix-"):
+                    _, row, role = key.split("-", 2)
+                    if role in ROLE_LABELS and row.isdigit():
+                        fixes.setdefault(row, {})[role] = value
+            skipped = [int(x) for x in request.form.getlist("skip") if x.isdigit()]
+            if request.form.get("skip_all") == "1":
+                fixes = {}
+                skipped += [e.file_row for e in parse_statement(stmt).errors]
+            set_corrections(db.session, actor, stmt, fixes=fixes, skipped=skipped)
+            db.session.commit()  # corrections are kept even when the import below is still refused
+            if action == "import" and _runs_in_background(stmt):
+                from app.payments.tasks import import_statement_task
+
+                import_statement_task.delay(stmt.id, actor.user_id, request.form.get("acknowledge_breaks") == "1")
+                flash("Sao kê lớn đang được nhập ở chế độ nền; tải lại trang sau ít phút để xem kết quả.", "info")
+                return redirect(url_for("payments.statement_detail", statement_id=stmt.id))
+            if action == "import":
+                summary = import_statement(db.session, actor, stmt,
+                                           acknowledge_breaks=request.form.get("acknowledge_breaks") == "1")
+                db.session.commit()
+                flash(f"Đã nhập {summary.lines_new} dòng mới ({summary.lines_already} dòng đã có từ trước, "
+                      f"không nhập lại); {summary.lines_matched} dòng tự ghép theo mã đăng ký, "
+                      f"{summary.lines_proposed} dòng có đề xuất.", "success")
+                return redirect(url_for("payments.statement_detail", statement_id=stmt.id))
+            db.session.commit()
+            flash("Đã lưu phần sửa; kiểm tra lại báo cáo bên dưới.", "info")
+        except (PaymentError, StatementFormatError, ValueError) as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        return redirect(url_for("payments.statement_detail", statement_id=stmt.id))
+    try:
+        result = parse_statement(stmt)
+    except StatementFormatError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("payments.statement_mapping", statement_id=stmt.id))
+    return render_template("payments/statement_draft.html", stmt=stmt, result=result, role_labels=ROLE_LABELS,
+                           preview=result.lines[:30], errors_shown=result.errors[:MAX_ERRORS_SHOWN],
+                           title="Kiểm tra sao kê trước khi nhập")
+
+
+def _runs_in_background(stmt: BankStatement) -> bool:
+    """Statements of more than a few MB (tens of thousands of lines) import in a Celery worker, not in the
+    request, when a worker is configured."""
+    from pathlib import Path
+
+    eager = current_app.config.get("CELERY", {}).get("task_always_eager", True)
+    return not eager and Path(stmt.file_path).stat().st_size > BACKGROUND_BYTES
+
+
+def _imported_view(stmt: BankStatement):  # type: ignore[no-untyped-def]
+    page = max(1, request.args.get("page", 1, type=int))
+    status = request.args.get("trang-thai", "")
+    q = select(StatementLine).where(StatementLine.statement_id == stmt.id)
+    if status in {s.value for s in LineStatus}:
+        q = q.where(StatementLine.status == LineStatus(status))
+    total = db.session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+    lines = list(db.session.execute(q.order_by(StatementLine.id).offset((page - 1) * PAGE).limit(PAGE)).scalars())
+    counts = dict(db.session.execute(select(StatementLine.status, func.count()).where(
+        StatementLine.statement_id == stmt.id).group_by(StatementLine.status)).all())
+    pledges = _pledges_for(lines)
+    return render_template("payments/statement_imported.html", stmt=stmt, lines=lines, counts=counts,
+                           page=page, pages=max(1, math.ceil(total / PAGE)), status=status, pledges=pledges,
+                           statuses=LineStatus, title="Sao kê đã nhập")
+
+
+def _pledges_for(lines: list[StatementLine]) -> dict[int, Pledge]:
+    ids = {x.pledge_id for x in lines if x.pledge_id} | {x.proposed_pledge_id for x in lines if x.proposed_pledge_id}
+    return {p.id: p for p in db.session.execute(select(Pledge).where(Pledge.id.in_(ids or [-1]))).scalars()}
+
+
+@bp.route("/can-bo/sao-ke/<int:statement_id>/ghep-cot", methods=["GET", "POST"])
+@staff_required()
+def statement_mapping(statement_id: int):  # type: ignore[no-untyped-def]
+    stmt = _statement_or_404(statement_id)
+    if stmt.status != StatementStatus.DRAFT:
+        abort(404)
+    rows = statement_rows(stmt)
+    width = max((len(r) for r in rows[:40]), default=0)
+    if request.method == "POST":
+        mapping: dict = {}
+        for role in ROLE_LABELS:
+            value = request.form.get(role, "")
+            if value.isdigit() and int(value) < width:
+                mapping[role] = int(value)
+        header = request.form.get("header_row", "1")
+        mapping["header_row"] = int(header) if header.isdigit() else 1
+        mapping["thousands"] = "," if request.form.get("thousands") == "," else "."
+        used = [v for k, v in mapping.items() if k in ROLE_LABELS]
+        if len(used) != len(set(used)):
+            flash("Mỗi cột chỉ được chọn cho một thông tin.", "error")
+        elif "date" not in mapping or not ({"credit", "amount"} & mapping.keys()):
+            flash("Cần chọn ít nhất cột Ngày giao dịch và cột Số tiền ghi có (hoặc Số tiền).", "error")
+        else:
+            set_mapping(db.session, Actor.from_request(), stmt, mapping)
+            db.session.commit()
+            return redirect(url_for("payments.statement_detail", statement_id=stmt.id))
+    from openpyxl.utils import get_column_letter
+
+    from app.payments.statements.parsing import _cell_text
+
+    sample = [[_cell_text(c) for c in r] + [""] * (width - len(r)) for r in rows[:15]]
+    return render_template("payments/statement_mapping.html", stmt=stmt, sample=sample, width=width,
+                           letters=[get_column_letter(i + 1) for i in range(width)], role_labels=ROLE_LABELS,
+                           mapping=stmt.mapping or {}, title="Ghép cột sao kê")
+
+
+@bp.route("/can-bo/sao-ke/cho-xu-ly", methods=["GET", "POST"])
+@staff_required()
+def queue():  # type: ignore[no-untyped-def]
+    account_ids = _scope_account_ids()
+    if request.method == "POST":
+        actor = Actor.from_request()
+        selected = [int(x) for x in request.form.getlist("line") if x.isdigit()]
+        action = request.form.get("action", "")
+        try:
+            if not selected:
+                raise PaymentError("Chưa chọn dòng nào.")
+            if action == "confirm":
+                n = confirm_proposals(db.session, actor, selected, account_ids)
+                msg = f"Đã xác nhận {n} đề xuất; các khoản đã được ghi nhận vào đăng ký."
+            elif action == "match":
+                refs = {i: request.form.get(f"ref-{i}", "").strip() for i in selected}
+                missing = [i for i, r in refs.items() if not r]
+                if missing:
+                    raise PaymentError("Nhập mã đăng ký cho mọi dòng đã chọn để ghép.")
+                n = match_to_references(db.session, actor, refs, account_ids)
+                msg = f"Đã ghép {n} dòng với đăng ký ủng hộ."
+            elif action in ("receipt_named", "receipt_anonymous"):
+                names = {i: (request.form.get(f"name-{i}", "") if action == "receipt_named" else None)
+                         for i in selected}
+                if action == "receipt_named" and any(not (v or "").strip() for v in names.values()):
+                    raise PaymentError("Ghi biên nhận có tên: nhập tên công khai cho mọi dòng đã chọn "
+                                       "(hoặc chọn “Nhà hảo tâm”).")
+                n = receipt_lines(db.session, actor, names, account_ids)
+                msg = f"Đã ghi {n} biên nhận."
+            elif action == "ignore":
+                n = ignore_lines(db.session, actor, selected, account_ids, request.form.get("reason", ""))
+                msg = f"Đã đánh dấu bỏ qua {n} dòng."
+            else:
+                raise PaymentError("Thao tác không hợp lệ.")
+            db.session.commit()
+            flash(msg, "success")
+        except PaymentError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        return redirect(url_for("payments.queue", **request.args))
+    page = max(1, request.args.get("page", 1, type=int))
+    only = request.args.get("loc", "")
+    q = select(StatementLine).where(StatementLine.bank_account_id.in_(account_ids or {-1}),
+                                    StatementLine.status == LineStatus.UNMATCHED)
+    if only == "de-xuat":
+        q = q.where(StatementLine.proposed_pledge_id.is_not(None))
+    total = db.session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+    lines = list(db.session.execute(q.order_by(StatementLine.proposed_pledge_id.is_(None), StatementLine.txn_at,
+                                               StatementLine.id).offset((page - 1) * PAGE).limit(PAGE)).scalars())
+    return render_template("payments/queue.html", lines=lines, pledges=_pledges_for(lines), page=page,
+                           pages=max(1, math.ceil(total / PAGE)), total=total, only=only,
+                           title="Khoản chuyển khoản chờ xử lý")

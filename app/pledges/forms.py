@@ -1,0 +1,334 @@
+"""Pledge forms. Every message is Vietnamese and names its field; NFC comes from BaseForm."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from app.accounts.passwords import MIN_PASSWORD_LENGTH
+from app.core.forms import BaseForm
+from app.core.identifiers import IdentifierError, normalize_phone, normalize_tax_code
+from app.core.money import AmountError, parse_vnd
+from app.core.text import nfc
+from app.donors.models import DonorKind
+from app.ledger.models import PURPOSE_LABELS, Purpose
+from app.pledges.models import PaymentMethod, PledgeKind, PledgeSchedule
+from app.pledges.services import MIN_PLEDGE_VND, DonorInput, InstalmentInput, PledgeInput
+from app.units.models import AdminUnit, UnitLevel
+
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+class VNDateField(DateField):
+    """A date typed as dd/mm/yyyy or picked (yyyy-mm-dd); the error names the field in Vietnamese."""
+
+    def process_formdata(self, valuelist):  # type: ignore[no-untyped-def]
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(f"{self.label.text}: ngày không hợp lệ (ví dụ 31/12/2026).") from exc
+
+
+def ch(pairs) -> list[SelectChoice]:  # type: ignore[no-untyped-def]
+    return [SelectChoice(value, label) for value, label in pairs]
+INSTALMENT_ROWS = 6
+
+
+def _amount(raw: str | None, label: str, errors: list) -> int | None:
+    try:
+        value = parse_vnd(raw or "", field=label)
+    except AmountError as exc:
+        errors.append(str(exc))
+        return None
+    if value < MIN_PLEDGE_VND:
+        errors.append(f"{label}: tối thiểu {MIN_PLEDGE_VND:,} ₫.".replace(",", "."))
+        return None
+    return value
+
+
+class InstalmentForm(Form):  # a sub-form: the outer BaseForm carries the CSRF token
+    due_on = VNDateField("Ngày nộp", format=DATE_FORMATS, validators=[Optional()],
+                       render_kw={"type": "date"})
+    amount = StringField("Số tiền đợt", validators=[Optional(), Length(max=40)],
+                         render_kw={"inputmode": "numeric", "autocomplete": "off"})
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):  # type: ignore[no-untyped-def]
+            from app.core.forms import _nfc_filter
+
+            if issubclass(unbound_field.field_class, StringField):
+                options["filters"] = (_nfc_filter, *options.get("filters", ()))
+            return unbound_field.bind(form=form, **options)
+
+
+class PledgeForm(BaseForm):
+    donor_kind = RadioField("Quý vị là", default=DonorKind.BUSINESS.value, choices=ch([
+        (DonorKind.BUSINESS.value, "Doanh nghiệp, tổ chức"), (DonorKind.HOUSEHOLD.value, "Hộ gia đình"),
+        (DonorKind.INDIVIDUAL.value, "Cá nhân")]), validators=[DataRequired("Loại nhà tài trợ: chưa chọn.")])
+    name = StringField("Tên doanh nghiệp / họ và tên", validators=[
+        DataRequired("Tên: chưa nhập."), Length(max=255, message="Tên: tối đa 255 ký tự.")],
+        render_kw={"autocomplete": "name"})
+    tax_code = StringField("Mã số thuế", validators=[Optional(), Length(max=20)],
+                           render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    address = StringField("Địa chỉ trụ sở", validators=[Optional(), Length(max=500)],
+                          render_kw={"autocomplete": "street-address"})
+    contact_person = StringField("Người liên hệ", validators=[Optional(), Length(max=255)])
+    email = StringField("Email", validators=[Optional(), Email("Email: không hợp lệ."), Length(max=255)],
+                        render_kw={"type": "email", "autocomplete": "email"})
+    phone = StringField("Số điện thoại", validators=[Optional(), Length(max=20)],
+                        render_kw={"type": "tel", "autocomplete": "tel"})
+    province_id = SelectField("Tỉnh/thành phố", validate_choice=False, render_kw={"data-province": "donor"})
+    commune_id = SelectField("Xã/phường", validate_choice=False, render_kw={"data-commune-of": "donor"})
+
+    kind = RadioField("Hình thức ủng hộ", default=PledgeKind.MONEY.value, choices=ch([
+        (PledgeKind.MONEY.value, "Tiền"), (PledgeKind.IN_KIND.value, "Hiện vật")]))
+    amount = StringField("Số tiền (đồng)", validators=[Optional(), Length(max=40)],
+                         render_kw={"inputmode": "numeric", "autocomplete": "off", "placeholder": "50.000.000"})
+    in_kind_description = TextAreaField("Mô tả hiện vật", validators=[Optional(), Length(max=2000)])
+    in_kind_quantity = StringField("Số lượng", validators=[Optional(), Length(max=120)])
+    in_kind_value = StringField("Giá trị ước tính (đồng)", validators=[Optional(), Length(max=40)],
+                                render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    purpose = SelectField("Mục đích", default=Purpose.HOUSING.value,
+                          choices=ch([(p.value, PURPOSE_LABELS[p]) for p in Purpose]))
+    earmark = RadioField("Địa bàn hỗ trợ", default="anywhere", choices=ch([
+        ("anywhere", "Nơi cần nhất"), ("province", "Một tỉnh/thành phố"), ("commune", "Một xã/phường")]))
+    earmark_province_id = SelectField("Tỉnh/thành phố được hỗ trợ", validate_choice=False,
+                                      render_kw={"data-province": "earmark"})
+    earmark_commune_id = SelectField("Xã/phường được hỗ trợ", validate_choice=False,
+                                     render_kw={"data-commune-of": "earmark"})
+    schedule = RadioField("Lịch nộp", default=PledgeSchedule.NOW.value, choices=ch([
+        (PledgeSchedule.NOW.value, "Nộp một lần"), (PledgeSchedule.INSTALMENTS.value, "Chia thành nhiều đợt")]))
+    instalments = FieldList(FormField(InstalmentForm), min_entries=INSTALMENT_ROWS, max_entries=INSTALMENT_ROWS)
+    payment_method = RadioField("Cách nộp tiền", default=PaymentMethod.BANK_TRANSFER.value, choices=ch([
+        (PaymentMethod.BANK_TRANSFER.value, "Chuyển khoản ngân hàng (quét mã VietQR)"),
+        (PaymentMethod.CARD.value, "Thẻ quốc tế"),
+        (PaymentMethod.CASH.value, "Tiền mặt tại cơ quan Mặt trận")]))
+    display = RadioField("Tên hiển thị công khai", default="full_name", choices=ch([
+        ("full_name", "Ghi đầy đủ tên"), ("anonymous", "Ghi “Nhà hảo tâm” (ẩn danh)")]))
+    note = TextAreaField("Lời nhắn (không công khai)", validators=[Optional(), Length(max=1000)])
+
+    def set_unit_choices(self, provinces: list[tuple[int, str]], communes_by_field: dict[str, list[tuple[int, str]]]) -> None:
+        prov = ch([("", "— Chọn tỉnh/thành phố —")] + [(str(pid), name) for pid, name in provinces])
+        self.province_id.choices = prov
+        self.earmark_province_id.choices = prov
+        for name in ("commune_id", "earmark_commune_id"):
+            getattr(self, name).choices = ch([("", "— Chọn xã/phường —")] + [
+                (str(cid), cname) for cid, cname in communes_by_field.get(name, [])])
+
+    def parse(self, session: Session, *, card_enabled: bool) -> tuple[DonorInput, PledgeInput] | None:
+        """After validate(): the service inputs, or None with each problem attached to its field."""
+        kind = DonorKind(self.donor_kind.data)
+        is_business = kind == DonorKind.BUSINESS
+        tax_code = None
+        email = (self.email.data or "").strip().lower() or None
+        phone = None
+        if is_business:
+            if not (self.tax_code.data or "").strip():
+                self.tax_code.errors.append("Mã số thuế: chưa nhập.")
+            else:
+                try:
+                    tax_code = normalize_tax_code(self.tax_code.data)
+                except IdentifierError as exc:
+                    self.tax_code.errors.append(str(exc))
+            if not (self.address.data or "").strip():
+                self.address.errors.append("Địa chỉ trụ sở: chưa nhập.")
+            if not (self.contact_person.data or "").strip():
+                self.contact_person.errors.append("Người liên hệ: chưa nhập.")
+            if not email:
+                self.email.errors.append("Email: chưa nhập (để gửi xác nhận và biên nhận).")
+            if not (self.phone.data or "").strip():
+                self.phone.errors.append("Số điện thoại: chưa nhập.")
+        elif not email and not (self.phone.data or "").strip():
+            self.phone.errors.append("Số điện thoại hoặc email: cần ít nhất một cách liên hệ.")
+        if (self.phone.data or "").strip():
+            try:
+                phone = normalize_phone(self.phone.data)
+            except IdentifierError as exc:
+                self.phone.errors.append(f"Số điện thoại: {exc}" if not str(exc).startswith("Số điện thoại") else str(exc))
+
+        province = commune = None
+        if not is_business:
+            province = _unit(session, self.province_id.data, UnitLevel.PROVINCE)
+            commune = _unit(session, self.commune_id.data, UnitLevel.COMMUNE)
+            if province is None:
+                self.province_id.errors.append("Tỉnh/thành phố: chưa chọn.")
+            if commune is None:
+                self.commune_id.errors.append("Xã/phường: chưa chọn.")
+            elif province is not None and commune.parent_id != province.id:
+                self.commune_id.errors.append("Xã/phường: không thuộc tỉnh/thành phố đã chọn.")
+
+        pledge_kind = PledgeKind(self.kind.data or PledgeKind.MONEY.value)
+        amount = None
+        if pledge_kind == PledgeKind.IN_KIND:
+            if not (self.in_kind_description.data or "").strip():
+                self.in_kind_description.errors.append("Mô tả hiện vật: chưa nhập.")
+            amount = _amount(self.in_kind_value.data, "Giá trị ước tính", self.in_kind_value.errors)
+        else:
+            amount = _amount(self.amount.data, "Số tiền", self.amount.errors)
+
+        earmark_unit_id = None
+        if self.earmark.data == "province":
+            p = _unit(session, self.earmark_province_id.data, UnitLevel.PROVINCE)
+            if p is None:
+                self.earmark_province_id.errors.append("Tỉnh/thành phố được hỗ trợ: chưa chọn.")
+            else:
+                earmark_unit_id = p.id
+        elif self.earmark.data == "commune":
+            c = _unit(session, self.earmark_commune_id.data, UnitLevel.COMMUNE)
+            p = _unit(session, self.earmark_province_id.data, UnitLevel.PROVINCE)
+            if c is None:
+                self.earmark_commune_id.errors.append("Xã/phường được hỗ trợ: chưa chọn.")
+            elif p is not None and c.parent_id != p.id:
+                self.earmark_commune_id.errors.append("Xã/phường được hỗ trợ: không thuộc tỉnh đã chọn.")
+            else:
+                earmark_unit_id = c.id
+
+        schedule = PledgeSchedule(self.schedule.data or PledgeSchedule.NOW.value)
+        instalments: list[InstalmentInput] = []
+        if pledge_kind == PledgeKind.IN_KIND:
+            schedule = PledgeSchedule.NOW
+        if schedule == PledgeSchedule.INSTALMENTS:
+            instalments = parse_instalments(self.instalments)
+            if instalments is None:
+                instalments = []
+            elif amount is not None:
+                from app.pledges.services import InstalmentMismatch, check_instalments, today_vn
+
+                try:
+                    check_instalments(amount, instalments, start=today_vn())
+                except InstalmentMismatch as exc:
+                    self.instalments.errors.append(str(exc))
+
+        method = PaymentMethod(self.payment_method.data or PaymentMethod.BANK_TRANSFER.value)
+        if method == PaymentMethod.CARD and not card_enabled:
+            self.payment_method.errors.append("Cách nộp tiền: thanh toán thẻ chưa được mở; hãy chọn chuyển khoản.")
+        if field_problems(self) or amount is None:
+            return None
+        donor = DonorInput(kind=kind, name=nfc(self.name.data) or "", tax_code=tax_code,
+                           address=(self.address.data or "").strip(), contact_person=(self.contact_person.data or "").strip(),
+                           email=email, phone=phone, province_id=province.id if province else None,
+                           commune_id=commune.id if commune else None, anonymous=self.display.data == "anonymous")
+        pledge = PledgeInput(amount_vnd=amount, purpose=Purpose(self.purpose.data), earmark_unit_id=earmark_unit_id,
+                             kind=pledge_kind, schedule=schedule, instalments=instalments,
+                             payment_method=PaymentMethod.IN_KIND if pledge_kind == PledgeKind.IN_KIND else method,
+                             in_kind_description=self.in_kind_description.data,
+                             in_kind_quantity=self.in_kind_quantity.data,
+                             is_anonymous=self.display.data == "anonymous", contact_email=email,
+                             note=self.note.data or "")
+        return donor, pledge
+
+
+def field_problems(form: Form) -> list[str]:
+    """Every message on the form, sub-forms included (for a summary at the top of the page)."""
+    found: list[str] = []
+    for f in form._fields.values():
+        if isinstance(f, FieldList):
+            found += [e for e in f.errors if isinstance(e, str)]
+            for entry in f.entries:
+                found += field_problems(entry.form)
+        elif isinstance(f, FormField):
+            found += field_problems(f.form)
+        else:
+            found += [e for e in f.errors if isinstance(e, str)]
+    return found
+
+
+def parse_instalments(rows: FieldList) -> list[InstalmentInput] | None:
+    """Filled rows of an instalment table; a half-filled row is an error on that row."""
+    items: list[InstalmentInput] = []
+    ok = True
+    for n, entry in enumerate(rows.entries, start=1):
+        f = entry.form
+        raw_amount = (f.amount.data or "").strip()
+        due = f.due_on.data
+        if not raw_amount and due is None:
+            if f.due_on.raw_data and f.due_on.raw_data[0]:
+                f.due_on.errors = [f"Đợt {n}: ngày không hợp lệ (dd/mm/yyyy)."]
+                ok = False
+            continue
+        if due is None:
+            f.due_on.errors = [f"Đợt {n}: chưa nhập ngày nộp."]
+            ok = False
+            continue
+        try:
+            value = parse_vnd(raw_amount, field=f"Đợt {n} – số tiền")
+        except AmountError as exc:
+            f.amount.errors = [str(exc)]
+            ok = False
+            continue
+        items.append(InstalmentInput(due_on=due, amount_vnd=value))
+    return items if ok else None
+
+
+def _unit(session: Session, raw: str | None, level: UnitLevel) -> AdminUnit | None:
+    if not raw or not str(raw).isdigit():
+        return None
+    unit = session.get(AdminUnit, int(raw))
+    return unit if unit is not None and unit.level == level and unit.valid_to is None else None
+
+
+class EditPledgeForm(BaseForm):
+    amount = StringField("Số tiền đăng ký (đồng)", validators=[DataRequired("Số tiền: chưa nhập.")],
+                         render_kw={"inputmode": "numeric"})
+    schedule = RadioField("Lịch nộp", choices=ch([(PledgeSchedule.NOW.value, "Nộp một lần"),
+                                               (PledgeSchedule.INSTALMENTS.value, "Chia thành nhiều đợt")]))
+    due_on = VNDateField("Hạn nộp (nộp một lần)", format=DATE_FORMATS, validators=[Optional()],
+                       render_kw={"type": "date"})
+    instalments = FieldList(FormField(InstalmentForm), min_entries=INSTALMENT_ROWS, max_entries=INSTALMENT_ROWS)
+
+
+class StatusForm(BaseForm):
+    target = RadioField("Chuyển trạng thái", choices=ch([("cancelled", "Hủy đăng ký"), ("lapsed", "Quá hạn, không thực hiện"),
+                                                       ("pledged", "Mở lại đăng ký")]),
+                        validators=[DataRequired("Trạng thái: chưa chọn.")])
+    reason = StringField("Lý do", validators=[Optional(), Length(max=500)])
+
+
+class ReceiptForm(BaseForm):
+    """Cash or goods handed to staff."""
+
+    channel = RadioField("Hình thức", default="cash", choices=ch([("cash", "Tiền mặt"), ("in_kind", "Hiện vật")]))
+    pledge_reference = StringField("Mã đăng ký (nếu có)", validators=[Optional(), Length(max=40)])
+    donor_name = StringField("Người/đơn vị nộp", validators=[Optional(), Length(max=255)])
+    anonymous = RadioField("Tên công khai", default="full_name",
+                           choices=ch([("full_name", "Ghi đầy đủ tên"), ("anonymous", "Ghi “Nhà hảo tâm”")]))
+    amount = StringField("Số tiền / giá trị ước tính (đồng)", validators=[DataRequired("Số tiền: chưa nhập.")],
+                         render_kw={"inputmode": "numeric"})
+    in_kind_description = TextAreaField("Mô tả hiện vật (số lượng, tình trạng)", validators=[Optional(), Length(max=2000)])
+    received_on = VNDateField("Ngày nhận", format=DATE_FORMATS, validators=[],
+                            default=date.today, render_kw={"type": "date"})
+    purpose = SelectField("Mục đích", default=Purpose.UNRESTRICTED.value,
+                          choices=ch([(p.value, PURPOSE_LABELS[p]) for p in Purpose]))
+    note = StringField("Ghi chú nội bộ", validators=[Optional(), Length(max=500)])
+
+
+class AccountForm(BaseForm):
+    full_name = StringField("Họ và tên", validators=[DataRequired("Họ và tên: chưa nhập."), Length(max=255)],
+                            render_kw={"autocomplete": "name"})
+    password = PasswordField(f"Mật khẩu (ít nhất {MIN_PASSWORD_LENGTH} ký tự, có chữ và số)",
+                             validators=[DataRequired("Mật khẩu: chưa nhập."), Length(max=200)],
+                             render_kw={"autocomplete": "new-password"})
+    title = StringField("Chức vụ", validators=[Optional(), Length(max=255)])
+
+
+class InviteForm(BaseForm):
+    email = StringField("Email đồng nghiệp", validators=[DataRequired("Email: chưa nhập."), Email("Email: không hợp lệ."),
+                                                        Length(max=255)], render_kw={"type": "email"})
+
+
+class ClaimForm(BaseForm):
+    """Just a button: the link goes to the e-mail given with the pledge, never to one typed here."""

@@ -1,0 +1,98 @@
+"""E-mails about pledges: confirmation, staff notice of offline pledges, reminders, overdue digest, account
+links. Plain text, Vietnamese, the same facts the pages show."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
+
+from app.core.mail import Mail, send_mail
+from app.pledges import services
+from app.pledges.models import Pledge
+
+TOKEN_MAX_AGE = 7 * 24 * 3600
+
+
+def external_url(endpoint: str, **values: object) -> str:
+    """An absolute link for e-mails (PUBLIC_BASE_URL), usable from a Celery worker with no request."""
+    base = current_app.config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    with current_app.test_request_context(base_url=base):
+        return url_for(endpoint, _external=True, **values)
+
+
+def render_mail(template: str, **context: object) -> str:
+    with current_app.test_request_context(base_url=current_app.config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")):
+        return render_template(f"pledges/mail/{template}", **context)
+
+
+def payment_facts(session: Session, pledge: Pledge) -> dict:
+    paid = services.amount_paid(session, pledge.id)
+    return {"pledge": pledge, "paid": paid, "outstanding": max(0, pledge.amount_vnd - paid),
+            "accounts": services.official_accounts_for(session, pledge.earmark_unit_id or pledge.receiving_unit_id),
+            "instalments": services.instalment_states(session, pledge, paid=paid)}
+
+
+def send_confirmation(session: Session, pledge: Pledge) -> bool:
+    if not pledge.contact_email:
+        return False
+    body = render_mail("confirmation.txt", link=external_url("pledges.confirmation", reference=pledge.reference),
+                       **payment_facts(session, pledge))
+    send_mail(Mail(to=[pledge.contact_email], subject=f"Xác nhận đăng ký ủng hộ số {pledge.reference}", body=body))
+    return True
+
+
+def notify_staff_offline(session: Session, pledge: Pledge) -> int:
+    """Tell the staff of the receiving/earmarked unit about a pledge paid in cash or in kind."""
+    staff = services.staff_to_notify(session, [pledge.receiving_unit_id, pledge.earmark_unit_id])
+    if not staff:
+        return 0
+    body = render_mail("staff_new_pledge.txt", pledge=pledge,
+                       link=external_url("pledges.staff_detail", pledge_id=pledge.id))
+    send_mail(Mail(to=sorted({u.email for u in staff}),
+                   subject=f"Đăng ký ủng hộ mới cần tiếp nhận trực tiếp: {pledge.reference}", body=body))
+    return len(staff)
+
+
+def send_reminder(session: Session, pledge: Pledge, state: services.InstalmentState) -> None:
+    body = render_mail("reminder.txt", state=state, link=external_url("pledges.confirmation", reference=pledge.reference),
+                       **payment_facts(session, pledge))
+    send_mail(Mail(to=[pledge.contact_email], subject=(
+        f"Nhắc lịch nộp đợt {state.instalment.seq} – đăng ký ủng hộ {pledge.reference}"), body=body))
+
+
+def send_digest(session: Session, user, pledges: list[Pledge], today) -> None:  # type: ignore[no-untyped-def]
+    rows = [(p, services.overdue_amount(session, p, today=today)) for p in pledges]
+    body = render_mail("overdue_digest.txt", user=user, rows=rows, today=today,
+                       link=external_url("pledges.staff_list", overdue=1))
+    send_mail(Mail(to=[user.email], subject=f"Đăng ký ủng hộ quá hạn: {len(rows)} đăng ký", body=body))
+
+
+# Signed links: claiming a pledge (account creation) and inviting a colleague.
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def make_token(salt: str, payload: dict) -> str:
+    return _serializer(salt).dumps(payload)
+
+
+def read_token(salt: str, token: str) -> dict | None:
+    try:
+        data = _serializer(salt).loads(token, max_age=TOKEN_MAX_AGE)
+    except (SignatureExpired, BadSignature):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def send_claim_link(pledge: Pledge) -> None:
+    token = make_token("pledge-claim", {"pledge": pledge.id, "email": pledge.contact_email})
+    body = render_mail("claim.txt", pledge=pledge, link=external_url("pledges.claim_account", token=token))
+    send_mail(Mail(to=[pledge.contact_email], subject="Tạo tài khoản theo dõi đóng góp – Chung Tay", body=body))
+
+
+def send_invitation(donor, inviter, email: str) -> None:  # type: ignore[no-untyped-def]
+    token = make_token("donor-invite", {"donor": donor.id, "email": email, "by": inviter.id})
+    body = render_mail("invite.txt", donor=donor, inviter=inviter,
+                       link=external_url("pledges.accept_invitation", token=token))
+    send_mail(Mail(to=[email], subject=f"Lời mời tham gia tài khoản {donor.name} – Chung Tay", body=body))

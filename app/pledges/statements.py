@@ -1,0 +1,144 @@
+"""A donor's yearly statement of contributions (for a business's accounts): PDF and XLSX."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.contributions.models import Contribution, ContributionStatus
+from app.core.db import utcnow
+from app.core.i18n import VN_TZ
+from app.core.money import format_vnd
+from app.donors.models import Donor
+from app.ledger.models import PURPOSE_LABELS
+
+FONT = "BeVietnamPro"
+FONT_BOLD = "BeVietnamPro-Bold"
+_fonts_ready = False
+
+
+def nfc(value: object) -> str:
+    return unicodedata.normalize("NFC", "" if value is None else str(value))
+
+
+def yearly_contributions(session: Session, donor_id: int, year: int) -> list[Contribution]:
+    """Money and goods received from the donor in a calendar year (Vietnam time), reversed ones left out."""
+    return list(session.execute(select(Contribution).where(
+        Contribution.donor_id == donor_id, Contribution.status == ContributionStatus.RECORDED,
+        Contribution.received_on >= date(year, 1, 1), Contribution.received_on <= date(year, 12, 31))
+        .order_by(Contribution.received_on, Contribution.id)).scalars())
+
+
+def _row(c: Contribution) -> list[str]:
+    unit = c.receiving_unit.full_name if c.receiving_unit else "Ủy ban Trung ương MTTQ Việt Nam"
+    what = c.channel_label + (f": {c.in_kind_description}" if c.in_kind_description else "")
+    return [c.received_on.strftime("%d/%m/%Y"), c.receipt_no, what, PURPOSE_LABELS[c.purpose], unit]
+
+
+def _register_fonts() -> None:
+    global _fonts_ready
+    if _fonts_ready:
+        return
+    import fontpkg
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    pdfmetrics.registerFont(TTFont(FONT, fontpkg.path("Be Vietnam Pro", 400)))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, fontpkg.path("Be Vietnam Pro", 700)))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+    addMapping(FONT, 0, 0, FONT)
+    _fonts_ready = True
+
+
+def statement_pdf(donor: Donor, year: int, rows: list[Contribution]) -> bytes:
+    from xml.sax.saxutils import escape
+
+    from reportlab.lib import colors
+    from reportlab.lib.enums import TA_RIGHT
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    _register_fonts()
+    body = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=12.5)
+    small = ParagraphStyle("small", parent=body, fontSize=8, leading=10.5)
+    right = ParagraphStyle("right", parent=small, alignment=TA_RIGHT)
+    title = ParagraphStyle("title", parent=body, fontName=FONT_BOLD, fontSize=14, leading=18, spaceAfter=4)
+
+    def p(text: object, style: ParagraphStyle = small) -> Paragraph:
+        return Paragraph(escape(nfc(text)), style)
+
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm, topMargin=16 * mm,
+                            bottomMargin=16 * mm, title=nfc(f"Sao kê đóng góp năm {year} – {donor.name}"),
+                            author="Chung Tay – Quỹ Vì người nghèo")
+    story = [
+        p("ỦY BAN MẶT TRẬN TỔ QUỐC VIỆT NAM · QUỸ “VÌ NGƯỜI NGHÈO”", body),
+        Spacer(1, 4 * mm),
+        p(f"SAO KÊ CÁC KHOẢN ĐÓNG GÓP NĂM {year}", title),
+        p(f"Nhà tài trợ: {donor.name}", body),
+    ]
+    if donor.tax_code:
+        story.append(p(f"Mã số thuế: {donor.tax_code}", body))
+    if donor.address:
+        story.append(p(f"Địa chỉ: {donor.address}", body))
+    story.append(p(f"Ngày lập: {utcnow().astimezone(VN_TZ):%d/%m/%Y}", body))
+    story.append(Spacer(1, 5 * mm))
+    header = [p(h) for h in ("Ngày", "Số biên nhận", "Hình thức", "Mục đích", "Đơn vị tiếp nhận")] + [p("Số tiền", right)]
+    data = [header]
+    total = 0
+    for c in rows:
+        data.append([p(v) for v in _row(c)] + [p(format_vnd(c.amount_vnd), right)])
+        total += c.amount_vnd
+    data.append([p("Tổng cộng", body), "", "", "", "", p(format_vnd(total), right)])
+    table = Table(data, colWidths=[22 * mm, 27 * mm, 31 * mm, 27 * mm, 41 * mm, 30 * mm], repeatRows=1)
+    table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f2e6e6")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("SPAN", (0, -1), (4, -1)),
+    ]))
+    story += [table, Spacer(1, 6 * mm), p(
+        "Sao kê lập từ sổ quỹ của hệ thống Chung Tay. Mỗi khoản có biên nhận số theo đơn vị tiếp nhận và năm; "
+        "hiện vật ghi theo giá trị ước tính.", small)]
+    doc.build(story)
+    return buf.getvalue()
+
+
+def statement_xlsx(donor: Donor, year: int, rows: list[Contribution]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = nfc(f"Năm {year}")
+    ws.append([nfc(f"Sao kê các khoản đóng góp năm {year} – {donor.name}")])
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append([nfc(f"Mã số thuế: {donor.tax_code or ''}")])
+    ws.append([])
+    ws.append([nfc(h) for h in ("Ngày", "Số biên nhận", "Hình thức", "Mục đích", "Đơn vị tiếp nhận", "Số tiền")])
+    for cell in ws[4]:
+        cell.font = Font(bold=True)
+    fmt = '#,##0 "₫"'
+    for c in rows:
+        values = _row(c)
+        ws.append([c.received_on, *[nfc(v) for v in values[1:]], c.amount_vnd])
+        ws.cell(row=ws.max_row, column=1).number_format = "DD/MM/YYYY"
+        ws.cell(row=ws.max_row, column=6).number_format = fmt
+    first, last = 5, ws.max_row
+    ws.append([nfc("Tổng cộng"), None, None, None, None, f"=SUM(F{first}:F{last})" if rows else 0])
+    ws.cell(row=ws.max_row, column=6).number_format = fmt
+    ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
+    for col, width in zip("ABCDEF", (12, 16, 30, 24, 36, 18), strict=True):
+        ws.column_dimensions[col].width = width
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

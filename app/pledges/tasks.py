@@ -1,0 +1,62 @@
+"""Celery tasks for pledges (ids in, never objects). Each commits its own work."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from celery import shared_task
+from sqlalchemy import select
+
+from app.extensions import db
+from app.pledges import notify, services
+from app.pledges.models import OFFLINE_METHODS, Pledge
+
+
+@shared_task(name="pledges.send_confirmation")
+def send_confirmation(pledge_id: int) -> bool:
+    pledge = db.session.get(Pledge, pledge_id)
+    return bool(pledge and notify.send_confirmation(db.session, pledge))
+
+
+@shared_task(name="pledges.notify_staff_new_pledge")
+def notify_staff_new_pledge(pledge_id: int) -> int:
+    """Staff hear of pledges that will be paid offline (cash at the office, goods)."""
+    pledge = db.session.get(Pledge, pledge_id)
+    if pledge is None or pledge.payment_method not in OFFLINE_METHODS:
+        return 0
+    return notify.notify_staff_offline(db.session, pledge)
+
+
+@shared_task(name="pledges.send_instalment_reminders")
+def send_instalment_reminders(days: int = 7, today: str | None = None) -> int:
+    """Remind donors of instalments due in the next `days` days; each instalment is reminded once (the mark
+    is committed before the mail goes, so a retried or concurrent run never sends it twice)."""
+    day = date.fromisoformat(today) if today else None
+    claimed = services.instalment_reminders(db.session, days=days, today=day)
+    ids = [(p.id, s.instalment.id) for p, s in claimed]
+    db.session.commit()
+    sent = 0
+    for pledge_id, inst_id in ids:
+        pledge = db.session.get(Pledge, pledge_id)
+        state = next(s for s in services.instalment_states(db.session, pledge, today=day) if s.instalment.id == inst_id)
+        notify.send_reminder(db.session, pledge, state)
+        sent += 1
+    return sent
+
+
+@shared_task(name="pledges.send_overdue_digest")
+def send_overdue_digest(today: str | None = None) -> int:
+    """Weekly: each commune and province officer gets the overdue pledges of their own area."""
+    from app.accounts.models import Role, User
+
+    day = date.fromisoformat(today) if today else services.today_vn()
+    staff = db.session.execute(select(User).where(
+        User.role.in_([Role.COMMUNE_STAFF, Role.PROVINCE_STAFF]), User.is_active_account.is_(True),
+        User.unit_id.is_not(None)).order_by(User.id)).scalars().all()
+    sent = 0
+    for user in staff:
+        pledges = services.overdue_pledges_for(db.session, user, today=day, limit=500)
+        if pledges:
+            notify.send_digest(db.session, user, pledges, day)
+            sent += 1
+    return sent

@@ -1,0 +1,71 @@
+"""The VietQR image a donor scans: an SVG that decodes to a NAPAS payload with our account, amount and note."""
+
+from __future__ import annotations
+
+import re
+
+import zxingcpp
+from PIL import Image
+
+from app.payments import vietqr
+from app.pledges.services import record_pledge_payment
+from tests.factories import SYSTEM
+from tests.payments.conftest import make_pledge
+
+
+def rasterise_segno_svg(svg: str, px: int = 8) -> Image.Image:
+    """Draw segno's SVG path (horizontal unit-height strokes: M/m moves, h lines) into a PNG-able image."""
+    width = int(re.search(r'width="(\d+)"', svg).group(1))
+    scale = int(re.search(r"scale\((\d+)\)", svg).group(1))
+    size = width // scale
+    d = re.search(r' d="([^"]+)"', svg).group(1)
+    img = Image.new("L", (size * px, size * px), 255)
+    x = y = 0.0
+    for cmd, args in re.findall(r"([MmHhVv])([^MmHhVv]*)", d):
+        nums = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", args)]
+        if cmd == "M":
+            x, y = nums
+        elif cmd == "m":
+            x, y = x + nums[0], y + nums[1]
+        elif cmd == "h":
+            row = int(y - 0.5)
+            for col in range(int(x), int(x + nums[0])):
+                img.paste(0, (col * px, row * px, (col + 1) * px, (row + 1) * px))
+            x += nums[0]
+    return img
+
+
+def decode_svg(svg: str) -> str:
+    results = zxingcpp.read_barcodes(rasterise_segno_svg(svg))
+    assert results, "no QR code found in the SVG"
+    return results[0].text
+
+
+def test_pledge_vietqr_svg_scans_to_the_earmarked_units_account_amount_due_and_reference(client, session, kh_setup):
+    pledge = make_pledge(session, kh_setup["campaign"], 50_000_000, receiving=kh_setup["province"],
+                         earmark=kh_setup["khanh_son"])
+    record_pledge_payment(session, SYSTEM, pledge, amount_vnd=20_000_000, channel="bank_transfer",
+                          received_at=None, source="test", idempotency_key="part")
+    session.commit()
+    resp = client.get(f"/ung-ho/{pledge.reference.lower()}/vietqr.svg")
+    assert resp.status_code == 200 and resp.mimetype == "image/svg+xml"
+    fields = vietqr.parse(decode_svg(resp.get_data(as_text=True)))
+    assert fields["54"] == "30000000"  # what is still due, not the pledge
+    assert "970418" in fields["38"] and "58010000123456" in fields["38"]  # Khánh Sơn's own BIDV account
+    assert fields["62"] == "08" + f"{len(pledge.reference):02d}" + pledge.reference
+
+
+def test_pledge_without_own_account_falls_back_to_the_province(client, session, kh_setup):
+    from tests.factories import CAM_LAM, unit
+
+    pledge = make_pledge(session, kh_setup["campaign"], 3_000_000, receiving=unit(session, CAM_LAM))
+    payload = decode_svg(client.get(f"/ung-ho/{pledge.reference}/vietqr.svg").get_data(as_text=True))
+    assert "0061001234567" in vietqr.parse(payload)["38"]
+
+
+def test_unknown_reference_is_404_and_account_qr_has_no_amount(client, session, kh_setup):
+    assert client.get("/ung-ho/VNNAAAAAAAA/vietqr.svg").status_code == 404
+    resp = client.get(f"/tai-khoan-quy/{kh_setup['prov_acc'].id}/vietqr.svg")
+    fields = vietqr.parse(decode_svg(resp.get_data(as_text=True)))
+    assert "54" not in fields and "62" not in fields and fields["01"] == "11"
+    assert client.get("/tai-khoan-quy/999999/vietqr.svg").status_code == 404
