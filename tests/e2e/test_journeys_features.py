@@ -14,6 +14,37 @@ pytestmark = pytest.mark.browser
 APPROVER = "pheduyet@khanhhoa.chungtay.vn"
 
 
+def _approved_household(viewport: str) -> None:
+    """One more household in Khánh Sơn proposed by the commune and approved by the province (through the needs
+    services), so each viewport's run has a household left to match after the other run approved its own."""
+    from sqlalchemy import select
+
+    from app.accounts.models import User
+    from app.core.actor import Actor
+    from app.campaigns.models import Campaign
+    from app.extensions import db
+    from app.needs import services
+    from app.needs.models import HouseholdNeed, NeedKind, PovertyStatus
+    from app.units.models import AdminUnit
+    from tests.e2e.conftest import LIVE
+
+    with LIVE["app"].app_context():
+        commune = db.session.execute(select(AdminUnit).where(AdminUnit.code == 22714, AdminUnit.valid_to.is_(None))
+                                     ).scalars().first()
+        proposer = db.session.execute(select(User).where(User.email == "khanhson@khanhhoa.chungtay.vn")).scalar_one()
+        reviewer = db.session.execute(select(User).where(User.email == PROVINCE_STAFF)).scalar_one()
+        campaign = db.session.get(Campaign, db.session.execute(
+            select(HouseholdNeed.campaign_id).where(HouseholdNeed.commune_id == commune.id)).scalars().first())
+        need = services.create_need(db.session, Actor(user_id=proposer.id, label=proposer.email), campaign,
+                                    services.NeedInput(
+                                        commune_id=commune.id, head_name=f"Hộ thử phân bổ {viewport}",
+                                        poverty_status=PovertyStatus.POOR, need_kind=NeedKind.REPAIR,
+                                        estimated_cost_vnd=40_000_000, requested_vnd=30_000_000))
+        services.approve_need(db.session, Actor(user_id=reviewer.id, label=reviewer.email), reviewer, need.id)
+        db.session.commit()
+        db.session.remove()
+
+
 def _choose(page, label_part: str) -> None:  # type: ignore[no-untyped-def]
     """Tick the radio button or checkbox whose label contains label_part."""
     page.get_by_label(label_part, exact=False).first.check()
@@ -96,6 +127,7 @@ def test_commune_staff_enter_and_import_household_contributions(journey: Journey
 
 @needs("matching.proposals")
 def test_province_staff_run_and_approve_a_matching(journey: Journey, browser, live_server: str, viewport: str):
+    _approved_household(viewport)
     page = journey.page
     login(journey, PROVINCE_STAFF)
     page.get_by_role("navigation", name="Nghiệp vụ cán bộ").get_by_role("link", name="Phân bổ", exact=True).click()
