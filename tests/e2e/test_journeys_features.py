@@ -20,8 +20,8 @@ def _approved_household(viewport: str) -> None:
     from sqlalchemy import select
 
     from app.accounts.models import User
-    from app.core.actor import Actor
     from app.campaigns.models import Campaign
+    from app.core.actor import Actor
     from app.extensions import db
     from app.needs import services
     from app.needs.models import HouseholdNeed, NeedKind, PovertyStatus
@@ -45,30 +45,28 @@ def _approved_household(viewport: str) -> None:
         db.session.remove()
 
 
-def _choose(page, label_part: str) -> None:  # type: ignore[no-untyped-def]
-    """Tick the radio button or checkbox whose label contains label_part."""
-    page.get_by_label(label_part, exact=False).first.check()
-
-
 @needs("pledges.pledge_form", "payments.card_checkout")
 def test_business_pledges_and_pays_by_card(journey: Journey, viewport: str):
     page = journey.page
     journey.goto("/ung-ho")
     assert "Đăng ký ủng hộ" in page.get_by_role("heading", level=1).inner_text()
-    _choose(page, "Doanh nghiệp")
-    page.get_by_label("Tên doanh nghiệp / họ và tên").fill(f"Công ty TNHH Thử Trình Duyệt {viewport}")
-    page.get_by_label("Mã số thuế").fill("0100109106")
-    page.get_by_label("Email").fill(f"ketoan.{viewport}@thu.example.vn")
-    page.get_by_label("Số điện thoại").fill("0905123456")
-    page.get_by_label("Số tiền (đồng)").first.fill("50.000.000")
-    _choose(page, "thẻ")
-    page.get_by_role("button", name="Gửi đăng ký ủng hộ").click()
+    page.get_by_label("Doanh nghiệp, tổ chức", exact=True).check()
+    page.get_by_label("Tên doanh nghiệp / họ và tên", exact=True).fill(f"Công ty TNHH Thử Trình Duyệt {viewport}")
+    page.get_by_label("Mã số thuế", exact=True).fill("0100109106")
+    page.get_by_label("Địa chỉ trụ sở", exact=True).fill("Số 2 Trần Phú, phường Nha Trang, tỉnh Khánh Hòa")
+    page.get_by_label("Người liên hệ", exact=True).fill("Nguyễn Thị Kế Toán")
+    page.get_by_label("Email", exact=True).fill(f"ketoan.{viewport}@thu.example.vn")
+    page.get_by_label("Số điện thoại", exact=True).fill("0905123456")
+    page.get_by_label("Số tiền (đồng)", exact=True).fill("50.000.000")
+    page.get_by_label("Thẻ quốc tế", exact=True).check()
+    page.get_by_role("button", name="Gửi đăng ký ủng hộ", exact=True).click()
     journey.check("pledge-confirmation")
+    assert "Đăng ký ủng hộ số" in page.get_by_role("heading", level=1).inner_text()
     assert "50.000.000" in page.content()
-    page.get_by_role("button", name="Thanh toán bằng thẻ quốc tế").click()
+    page.get_by_role("button", name="Thanh toán bằng thẻ quốc tế", exact=True).click()
     journey.check("test-gateway")  # PAYMENT_GATEWAY="test": the local, clearly labelled test gateway
-    assert "Cổng thanh toán thử nghiệm" in page.content()
-    page.get_by_role("button", name="Xác nhận thanh toán thử").click()
+    assert page.get_by_role("heading", level=1).inner_text().strip() == "Cổng thanh toán thử nghiệm"
+    page.get_by_role("button", name="Xác nhận thanh toán thử", exact=True).click()
     journey.check("paid")
     assert page.get_by_text("Đã thanh toán thử nghiệm thành công", exact=False).is_visible()
     journey.assert_accessible()
@@ -78,14 +76,15 @@ def test_business_pledges_and_pays_by_card(journey: Journey, viewport: str):
 def test_household_pledges_and_gets_a_vietqr_code(journey: Journey, viewport: str):
     page = journey.page
     journey.goto("/ung-ho")
-    _choose(page, "Hộ gia đình")
-    page.get_by_label("Tên doanh nghiệp / họ và tên").fill(f"Hộ ông Trần Văn Bình {viewport}")
-    page.get_by_label("Số điện thoại").fill("0912345678")
-    page.get_by_label("Số tiền (đồng)").first.fill("500.000")
-    _choose(page, "Chuyển khoản")
-    page.get_by_role("button", name="Gửi đăng ký ủng hộ").click()
+    page.get_by_label("Hộ gia đình", exact=True).check()
+    page.get_by_label("Tên doanh nghiệp / họ và tên", exact=True).fill(f"Hộ ông Trần Văn Bình {viewport}")
+    page.get_by_label("Xã/phường", exact=True).select_option(label="Xã Khánh Sơn")
+    page.get_by_label("Số điện thoại", exact=True).fill("0912345678")
+    page.get_by_label("Số tiền (đồng)", exact=True).fill("500.000")
+    page.get_by_label("Chuyển khoản ngân hàng (quét mã VietQR)", exact=True).check()
+    page.get_by_role("button", name="Gửi đăng ký ủng hộ", exact=True).click()
     journey.check("pledge-vietqr")
-    qr = page.locator("img[alt^='Mã VietQR']").first
+    qr = page.get_by_role("img", name="Mã VietQR", exact=False).first
     qr.wait_for()
     assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
     assert "500.000" in qr.get_attribute("alt")
