@@ -69,6 +69,7 @@ def test_business_pledges_and_pays_by_card(journey: Journey, viewport: str):
     page.get_by_role("button", name="Xác nhận thanh toán thử", exact=True).click()
     journey.check("paid")
     assert page.get_by_text("Đã thanh toán thử nghiệm thành công", exact=False).is_visible()
+    assert page.get_by_text("Đã nhận đủ", exact=False).is_visible()
     journey.assert_accessible()
 
 
@@ -104,8 +105,11 @@ def test_commune_staff_enter_and_import_household_contributions(journey: Journey
     amount = page.get_by_label("Số tiền (đồng)", exact=True)
     amount.fill("200.000")
     amount.press("Enter")
+    # The row is queued on the phone, then sent: wait until the server gave it a receipt number.
+    saved = page.locator("#rows-body tr", has_text=f"Nguyễn Văn Nhập {viewport}").first
+    saved.get_by_role("cell", name="Đã lưu", exact=True).wait_for()
     journey.check("entry-saved")
-    assert page.get_by_text(f"Nguyễn Văn Nhập {viewport}").first.is_visible()
+    assert "200.000" in saved.inner_text()
     # A file import: a CSV with the template's columns.
     page.get_by_role("link", name="Nhập từ tệp Excel/CSV", exact=True).click()
     assert "Nhập danh sách thu từ tệp" in page.get_by_role("heading", level=1).inner_text()
