@@ -94,7 +94,7 @@ def _unit_lists() -> tuple[list[tuple[int, str]], dict[int, list[tuple[int, str]
 
 
 def _communes_for(raw: str | None, fallback_id: int | None) -> list[tuple[int, str]]:
-    pid = int(raw) if raw and str(raw).isdigit() else fallback_id
+    pid = int(raw) if raw and str(raw).isascii() and str(raw).isdigit() else fallback_id
     return _unit_lists()[1].get(pid, []) if pid else []
 
 

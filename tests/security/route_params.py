@@ -43,6 +43,7 @@ TABLE_HINTS: dict[str, str | dict[str, str]] = {
     "hamlet_id": "hamlets",
     "donor_id": "donors",
     "user_id": "users",
+    "account_id": {"payments": "official_bank_accounts"},
 }
 
 
@@ -83,6 +84,30 @@ def _contribution(ctx: ParamContext):  # type: ignore[no-untyped-def]
     return ctx.once("contribution", make)
 
 
+def _report_job(ctx: ParamContext) -> int:
+    """A finished-looking report job of Khánh Sơn (the demo generates none)."""
+    from app.reports.models import ReportJob, ReportKind, ReportStatus
+
+    def make() -> int:
+        today = date.today()
+        job = ReportJob(kind=ReportKind.YEAR, campaign_id=_campaign(ctx).id, unit_id=_khanh_son(ctx).id,
+                        period_start=today.replace(month=1, day=1), period_end=today, status=ReportStatus.QUEUED)
+        ctx.session.add(job)
+        ctx.session.flush()
+        return job.id
+
+    return ctx.once("report_job", make)  # type: ignore[return-value]
+
+
+def _batch_id(ctx: ParamContext, rule: Rule, arg: str) -> int:
+    if rule.endpoint.startswith("needs."):
+        # A needs preview reads its uploaded file from disk, which the demo has none of: a placeholder id
+        # (the route may answer 404 even to someone allowed; its access is covered by tests/needs).
+        ctx.placeholders.add(arg)
+        return 999_999_999
+    return pick_row(ctx, TABLE_HINTS["batch_id"][rule.endpoint.split(".", 1)[0]], arg, rule)  # type: ignore[index]
+
+
 def _placeholder(value: object) -> Callable[[ParamContext, Rule, str], object]:
     def make(ctx: ParamContext, rule: Rule, arg: str) -> object:
         ctx.placeholders.add(arg)
@@ -97,6 +122,8 @@ FACTORIES: dict[str, Callable[[ParamContext, Rule, str], object]] = {
     "campaign_id": lambda ctx, rule, arg: _campaign(ctx).id,
     "contribution_id": lambda ctx, rule, arg: _contribution(ctx).id,
     "tx_id": lambda ctx, rule, arg: _contribution(ctx).ledger_transaction_id,
+    "job_id": lambda ctx, rule, arg: _report_job(ctx),
+    "batch_id": _batch_id,
     "year": lambda ctx, rule, arg: date.today().year,
     "day": lambda ctx, rule, arg: date.today().isoformat(),
     # Formats and kinds: the first one each route offers is fine; placeholders may 404, which is allowed.
