@@ -150,11 +150,20 @@ def keyboard_problems(page, presses: int = 6) -> list[str]:  # type: ignore[no-u
     """Tab from the top of the page: focus lands on the skip link first, then moves through distinct
     interactive elements, each with a visible focus indicator."""
     problems = []
-    page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
-    page.evaluate("() => document.body.focus()")
+    # Start from the very top: a blur alone leaves Chromium's sequential-focus starting point on the element
+    # that had the focus (an autofocused input, the button just clicked), so focus a throw-away element
+    # placed before everything else in <body>, then Tab.
+    page.evaluate("""() => {
+        document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);
+        const start = document.createElement('span');
+        start.tabIndex = -1; start.id = 'e2e-focus-start';
+        document.body.prepend(start); start.focus({preventScroll: true});
+    }""")
     seen = []
     for i in range(presses):
         page.keyboard.press("Tab")
+        if i == 0:
+            page.evaluate("() => document.getElementById('e2e-focus-start')?.remove()")
         info = page.evaluate("""(sel) => {
             const el = document.activeElement;
             if (!el || el === document.body) return null;
