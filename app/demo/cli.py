@@ -35,11 +35,20 @@ def load_demo() -> bool:
     """Load the Khánh Hòa demo once; returns False when it was already there."""
     if foundation.demo_loaded(db.session):
         return False
+    from flask import current_app
+
     ctx: dict = {}
-    foundation.load(db.session, ctx)
-    for hook in package_hooks("load"):
-        hook(db.session, ctx)
-    db.session.commit()
+    # The certificates demo issues its own letters; queuing more from commits in the middle of the load would
+    # only contend with the loader's open transaction on SQLite.
+    auto = current_app.config.get("CERTIFICATES_AUTO_ACKNOWLEDGE", True)
+    current_app.config["CERTIFICATES_AUTO_ACKNOWLEDGE"] = False
+    try:
+        foundation.load(db.session, ctx)
+        for hook in package_hooks("load"):
+            hook(db.session, ctx)
+        db.session.commit()
+    finally:
+        current_app.config["CERTIFICATES_AUTO_ACKNOWLEDGE"] = auto
     return True
 
 
