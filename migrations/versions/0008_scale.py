@@ -1,4 +1,4 @@
-"""scale (placeholder: the issue that owns it fills in upgrade/downgrade)
+"""scale (placeholder: the search and export work fills it in)
 
 Revision ID: 0008_scale
 Revises: 0007_security
