@@ -30,6 +30,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from bench.report import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/chungtay_bench"
 VENV_BIN = Path(sys.executable).parent
@@ -121,16 +123,6 @@ def count_rows(engine, acks: list[dict]) -> dict:  # type: ignore[no-untyped-def
     return {"acknowledged": len(acks), "exactly_once": once, "missing": sum(1 for n in names if n not in by_name),
             "duplicated": sum(1 for n in names if by_name.get(n, 0) > 1), "references_found": found_refs,
             "load_rows_total": all_load}
-
-
-def write_section(path: Path, body: str) -> None:
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    head, sep, rest = old.partition("\n## Load\n")
-    tail = ""
-    if sep:
-        nxt = rest.find("\n## ")
-        tail = rest[nxt:] if nxt >= 0 else ""
-    path.write_text(head.rstrip("\n") + "\n\n## Load\n\n" + body.rstrip("\n") + "\n" + tail, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -226,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     body = "\n".join(lines)
     print(body)
-    write_section(Path(args.output), body)
+    write_section(Path(args.output), "Load", body)
     print(json.dumps({"name": "load", "ok": ok, **counts, "five_xx": sum(five_xx.values())}), file=sys.stderr)
     return 0 if ok else 1
 

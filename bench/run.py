@@ -3,6 +3,9 @@
     python -m bench.run --size small      # a couple of minutes
     python -m bench.run --size national   # national scale on PostgreSQL (long)
 
+After the benchmarks it runs the load test (bench/load.py, gunicorn + locust) and the fault tests
+(bench/faults.py); each writes its own section of BENCHMARKS.md.
+
 Each bench module prints one JSON object per benchmark on stdout with: name, figure, unit, baseline_name,
 baseline, ratio, target (text), and optionally rows, peak_rss_mb, note. The figure and its baseline are
 measured in the same run of the same process, so the ratio is meaningful on any machine.
@@ -140,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from-json", help="re-render BENCHMARKS.md from the JSON lines a previous run printed "
                         "on stdout (no benchmark is run)")
     parser.add_argument("--no-load", action="store_true", help="skip the gunicorn + locust load run (bench/load.py)")
+    parser.add_argument("--no-faults", action="store_true", help="skip the fault tests (bench/faults.py)")
     args = parser.parse_args(argv)
     if args.from_json:
         rows = []
@@ -178,7 +182,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.size == "small":
             cmd.append("--quick")
         load_ok = subprocess.run(cmd, cwd=ROOT, check=False, timeout=args.timeout).returncode == 0
-    return 0 if rows and all("error" not in r for _, r, _ in rows) and load_ok else 1
+    faults_ok = True
+    if not args.no_faults and not args.only:
+        print("== faults (tests/faults)", file=sys.stderr, flush=True)
+        faults_db = args.database_url.rsplit("/", 1)[0] + "/chungtay_faults"
+        faults_ok = subprocess.run([sys.executable, "-m", "bench.faults", "--database-url", faults_db,
+                                    "--output", args.output], cwd=ROOT, check=False,
+                                   timeout=args.timeout).returncode == 0
+    return 0 if rows and all("error" not in r for _, r, _ in rows) and load_ok and faults_ok else 1
 
 
 if __name__ == "__main__":
