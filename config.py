@@ -45,6 +45,11 @@ class Config:
     # per-process counters until it returns (tests/faults/test_redis_down.py).
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Public pages for anonymous readers, cached this many seconds and renewed at once when money moves
+    # (app/core/page_cache.py); 0 turns the cache off.
+    PUBLIC_PAGE_CACHE_SECONDS = int(_env("PUBLIC_PAGE_CACHE_SECONDS", "60") or 0)
+    CACHE_TYPE = "SimpleCache"
+    CACHE_KEY_PREFIX = "chungtay:"
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     LOGIN_MAX_FAILURES = 5  # then the account is locked for LOGIN_LOCK_MINUTES
     LOGIN_LOCK_MINUTES = 15
@@ -111,6 +116,7 @@ class TestingConfig(Config):
     PAYMENT_GATEWAY = "test"
     PASSWORD_HASH_FAST = True  # argon2 with small cost parameters, so the suite stays quick
     CERTIFICATES_AUTO_ACKNOWLEDGE = False  # tests that want it turn it on with @pytest.mark.app_config
+    PUBLIC_PAGE_CACHE_SECONDS = 0  # pages reflect each test's changes at once; tests/core enable it
     CELERY = {**Config.CELERY, "broker_url": "memory://", "result_backend": "cache+memory://"}
 
 
@@ -129,6 +135,8 @@ class ProductionConfig(Config):
         "task_eager_propagates": False,
     }
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", _env("REDIS_URL", "memory://"))
+    CACHE_REDIS_URL = _env("CACHE_REDIS_URL", _env("REDIS_URL"))
+    CACHE_TYPE = "RedisCache" if CACHE_REDIS_URL else "SimpleCache"  # shared by every worker and host
 
     @classmethod
     def check(cls) -> None:

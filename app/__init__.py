@@ -60,7 +60,9 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     ext.login_manager.init_app(app)
     ext.celery_init_app(app)
 
-    from app.core import i18n, web
+    from app.core import i18n, page_cache, web
+
+    page_cache.init_app(app)
 
     i18n.init_app(app)
     web.init_app(app)

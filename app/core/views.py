@@ -12,6 +12,7 @@ from app.audit.models import AuditEntry
 from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.services import active_campaign
 from app.contributions.models import Contribution
+from app.core.page_cache import public_page
 from app.extensions import db
 from app.ledger import services as ledger
 from app.units.models import AdminUnit, UnitLevel
@@ -32,6 +33,7 @@ def scope_unit_ids(user) -> list[int | None] | None:  # type: ignore[no-untyped-
 
 
 @bp.route("/")
+@public_page
 def home():  # type: ignore[no-untyped-def]
     campaign = active_campaign(db.session)
     campaigns = db.session.execute(

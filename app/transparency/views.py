@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.campaigns.models import Campaign, CampaignStatus
 from app.contributions.models import CHANNEL_LABELS
+from app.core.page_cache import public_page
 from app.core.web import url_for_if_exists
 from app.extensions import db
 from app.payments.models import OfficialBankAccount
@@ -39,6 +40,7 @@ def chosen_campaign() -> Campaign | None:
 
 
 @bp.route("/cong-khai")
+@public_page
 def overview():  # type: ignore[no-untyped-def]
     campaign = chosen_campaign()
     data = svc.overview(db.session, campaign) if campaign else None
@@ -66,12 +68,14 @@ def _statement_context() -> dict:
 
 
 @bp.route("/cong-khai/sao-ke")
+@public_page
 def statement():  # type: ignore[no-untyped-def]
     ctx = _statement_context()
     return render_template("transparency/statement.html", **ctx), 400 if ctx["error"] else 200
 
 
 @bp.route("/cong-khai/sao-ke/<ref>")
+@public_page
 def contribution(ref: str):  # type: ignore[no-untyped-def]
     record = svc.find_contribution(db.session, ref)
     if record is None:
@@ -85,6 +89,7 @@ def contribution(ref: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/cong-khai/tai-khoan")
+@public_page
 def accounts():  # type: ignore[no-untyped-def]
     rows = db.session.execute(select(OfficialBankAccount).where(OfficialBankAccount.is_active.is_(True))
                               .order_by(OfficialBankAccount.unit_id.is_not(None), OfficialBankAccount.unit_id,
@@ -96,6 +101,7 @@ def accounts():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/cong-khai/su-dung")
+@public_page
 def use_of_funds():  # type: ignore[no-untyped-def]
     campaign = chosen_campaign()
     data = svc.use_of_funds(db.session, campaign) if campaign else None
@@ -107,6 +113,7 @@ def use_of_funds():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/cong-khai/goc-cong-bo")
+@public_page
 def roots():  # type: ignore[no-untyped-def]
     items = db.session.execute(select(PublishedRoot).order_by(PublishedRoot.day.desc())).scalars().all()
     return render_template("transparency/roots.html", roots=items)
@@ -127,6 +134,7 @@ def root_detail(day: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/cong-khai/du-lieu")
+@public_page
 def open_data():  # type: ignore[no-untyped-def]
     return render_template("transparency/open_data.html", columns=EXPORT_COLUMNS)
 

@@ -1,0 +1,64 @@
+"""Micro-cache for the public pages that everybody reads at once (the overview, sao kê, house cards).
+
+On 17 October and 18 November thousands of readers ask for the same few pages; rendering each one for every
+reader is what saturates the server. An anonymous reader's page is cached for PUBLIC_PAGE_CACHE_SECONDS, under a
+key that contains the ledger's latest transaction id: when money moves, the next reader gets a fresh page at
+once, so the figures are never older than the last money movement (other public changes, such as a house's
+stage, show within the TTL). Storage is Flask-Caching's backend: Redis in production (shared by every gunicorn
+worker and host), a per-process dictionary in development; a cache that is down is bypassed, never an error.
+
+Never cached: logged-in users (their pages differ), a reader with a flashed message waiting, pages that put a
+CSRF token in the HTML (forms: their token belongs to one session), anything but a 200.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import current_app, request, session
+from flask_babel import get_locale
+from flask_caching import Cache
+from flask_login import current_user
+from sqlalchemy import func, select
+
+cache = Cache()
+
+
+def _bypass() -> bool:
+    if not current_app.config.get("PUBLIC_PAGE_CACHE_SECONDS"):
+        return True
+    if request.method != "GET" or current_user.is_authenticated:
+        return True
+    return bool(session.get("_flashes"))
+
+
+def ledger_version() -> int:
+    from app.extensions import db
+    from app.ledger.models import LedgerTransaction
+
+    return db.session.execute(select(func.coalesce(func.max(LedgerTransaction.id), 0))).scalar_one()
+
+
+def _key() -> str:
+    return f"page:{get_locale()}:{ledger_version()}:{request.full_path}"
+
+
+def _cacheable(rv: Any) -> bool:
+    if isinstance(rv, tuple):
+        return len(rv) > 1 and rv[1] == 200 and isinstance(rv[0], str)
+    return isinstance(rv, str)
+
+
+def public_page(view: Callable) -> Callable:
+    """Decorate a public GET view whose HTML is the same for every anonymous reader."""
+
+    # timeout=None: the backend's default, which init_app sets from PUBLIC_PAGE_CACHE_SECONDS.
+    return wraps(view)(cache.cached(timeout=None, unless=_bypass, make_cache_key=lambda *a, **k: _key(),
+                                    response_filter=_cacheable)(view))
+
+
+def init_app(app: Any) -> None:
+    app.config.setdefault("CACHE_DEFAULT_TIMEOUT", app.config.get("PUBLIC_PAGE_CACHE_SECONDS") or 0)
+    cache.init_app(app)
