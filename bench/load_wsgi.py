@@ -7,6 +7,8 @@ Differences from wsgi.py, each deliberate and reported in BENCHMARKS.md:
   127.0.0.1, so the per-address limit (20/minute in production) would otherwise refuse almost all of them.
 - Celery queues on Redis (LOAD_BROKER_URL) instead of running tasks eagerly inside the request, as in production.
 - A one-query route /bench/ping, the baseline of page throughput on the same gunicorn.
+- Public pages are cached in Redis (LOAD_CACHE_URL, default the broker's database) as in production, where
+  CACHE_REDIS_URL defaults to REDIS_URL; the development default would be a dictionary per process.
 - A bounded connection pool per process, so that the workers stay within PostgreSQL's max_connections.
 """
 
@@ -30,6 +32,8 @@ app = create_app(
     CELERY={**CONFIGS["development"].CELERY, "broker_url": _broker, "task_always_eager": False,
             "task_eager_propagates": False},
     MAIL_BACKEND="memory",
+    CACHE_TYPE="RedisCache",
+    CACHE_REDIS_URL=os.environ.get("LOAD_CACHE_URL", _broker),
 )
 
 
