@@ -18,6 +18,10 @@ PAGES = [  # (url, Vietnamese on the default page, its English)
     ("/can-bo/nhat-ky/", ["Nhật ký thao tác", "Người thực hiện"], ["Audit log", "Who"]),
     ("/can-bo/bao-cao/", ["Báo cáo sơ kết, tổng kết", "Báo cáo đã lập"], ["Half-year and year-end reports", "Reports built"]),
     ("/can-bo/dia-ban/", ["Địa bàn phụ trách"], ["Areas in your charge"]),
+    ("/can-bo/cuoc-van-dong/", ["Thời gian"], ["Period"]),
+    ("/can-bo/thu-ho/", ["Nhập đóng góp hộ gia đình", "Các lô nhập từ tệp"],
+     ["Enter household contributions", "Batches imported from files"]),
+    ("/can-bo/thu-ho/lo", ["Lô nhập đóng góp hộ gia đình"], ["Household contribution batches"]),
 ]
 
 
