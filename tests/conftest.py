@@ -180,6 +180,24 @@ def client(app: Flask) -> FlaskClient:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "app_config(**settings): override Flask config for this test")
+    _compile_translations()
+
+
+def _compile_translations() -> None:
+    """The .mo files are not committed: compile any catalogue whose .mo is missing or older than its .po."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (Path(__file__).resolve().parent.parent / "app" / "translations").glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as fh:
+            catalog = read_po(fh)
+        tmp = mo.with_suffix(f".mo.{os.getpid()}")
+        with tmp.open("wb") as fh:
+            write_mo(fh, catalog)
+        tmp.replace(mo)
 
 
 # ---------------------------------------------------------------- helpers used across tests

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
@@ -7,19 +8,19 @@ from app.core.forms import BaseForm
 
 
 class LoginForm(BaseForm):
-    email = StringField("Email", validators=[DataRequired("Vui lòng nhập email."), Email("Email không hợp lệ."),
+    email = StringField("Email", validators=[DataRequired(_l("Vui lòng nhập email.")), Email(_l("Email không hợp lệ.")),
                                              Length(max=255)])
-    password = PasswordField("Mật khẩu", validators=[DataRequired("Vui lòng nhập mật khẩu."), Length(max=200)])
-    remember = BooleanField("Ghi nhớ đăng nhập")
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu.")), Length(max=200)])
+    remember = BooleanField(_l("Ghi nhớ đăng nhập"))
 
 
 class ForgotPasswordForm(BaseForm):
-    email = StringField("Email", validators=[DataRequired("Vui lòng nhập email."), Email("Email không hợp lệ."),
-                                             Length(max=255, message="Email quá dài.")])
+    email = StringField("Email", validators=[DataRequired(_l("Vui lòng nhập email.")), Email(_l("Email không hợp lệ.")),
+                                             Length(max=255, message=_l("Email quá dài."))])
 
 
 class ResetPasswordForm(BaseForm):
-    password = PasswordField("Mật khẩu mới", validators=[
-        DataRequired("Vui lòng nhập mật khẩu mới."), Length(max=200, message="Mật khẩu quá dài (tối đa 200 ký tự).")])
-    confirm = PasswordField("Nhập lại mật khẩu mới", validators=[
-        DataRequired("Vui lòng nhập lại mật khẩu mới."), EqualTo("password", "Hai mật khẩu không khớp.")])
+    password = PasswordField(_l("Mật khẩu mới"), validators=[
+        DataRequired(_l("Vui lòng nhập mật khẩu mới.")), Length(max=200, message=_l("Mật khẩu quá dài (tối đa 200 ký tự)."))])
+    confirm = PasswordField(_l("Nhập lại mật khẩu mới"), validators=[
+        DataRequired(_l("Vui lòng nhập lại mật khẩu mới.")), EqualTo("password", _l("Hai mật khẩu không khớp."))])

@@ -3,6 +3,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm
@@ -65,7 +66,7 @@ def login():  # type: ignore[no-untyped-def]
                                 lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"], ip=request.remote_addr)
         except AccountError as exc:
             db.session.commit()  # keep the failure count
-            flash(str(exc), "error")
+            flash(_(str(exc)), "error")
         else:
             db.session.commit()
             lang = session.get("lang")
@@ -73,7 +74,7 @@ def login():  # type: ignore[no-untyped-def]
             if lang:
                 session["lang"] = lang
             login_user(user, remember=bool(form.remember.data))
-            flash(f"Xin chào {user.full_name}!", "success")
+            flash(_("Xin chào %(name)s!", name=user.full_name), "success")
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
     return render_template("accounts/login.html", form=form)
 
@@ -83,7 +84,7 @@ def login():  # type: ignore[no-untyped-def]
 def logout():  # type: ignore[no-untyped-def]
     logout_user()
     session.clear()
-    flash("Bạn đã đăng xuất.", "info")
+    flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("pages.home"))
 
 
@@ -116,7 +117,7 @@ def forgot_password():  # type: ignore[no-untyped-def]
                 f"Xin chào {user.full_name},\n\nAi đó (có thể là bạn) đã yêu cầu đặt lại mật khẩu tài khoản Chung Tay. "
                 f"Mở liên kết sau trong vòng {RESET_TOKEN_HOURS} giờ để đặt mật khẩu mới (liên kết chỉ dùng được một lần):"
                 f"\n\n{link}\n\nNếu bạn không yêu cầu, hãy bỏ qua thư này; mật khẩu của bạn không thay đổi.\n")))
-        flash(RESET_SENT, "info")
+        flash(_(RESET_SENT), "info")
         return redirect(url_for("accounts.forgot_password"))
     return render_template("accounts/forgot_password.html", form=form)
 
@@ -129,7 +130,7 @@ def reset_password_view(token: str):  # type: ignore[no-untyped-def]
         valid_reset_token(db.session, token)
     except AccountError as exc:
         return _no_store(current_app.make_response(
-            (render_template("accounts/reset_password.html", form=None, error=str(exc)), 400)))
+            (render_template("accounts/reset_password.html", form=None, error=_(str(exc))), 400)))
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -142,6 +143,6 @@ def reset_password_view(token: str):  # type: ignore[no-untyped-def]
             if current_user.is_authenticated:
                 logout_user()
             session.clear()
-            flash("Đã đặt mật khẩu mới. Mọi phiên đăng nhập cũ đã kết thúc; vui lòng đăng nhập lại.", "success")
+            flash(_("Đã đặt mật khẩu mới. Mọi phiên đăng nhập cũ đã kết thúc; vui lòng đăng nhập lại."), "success")
             return redirect(url_for("accounts.login"))
     return _no_store(current_app.make_response(render_template("accounts/reset_password.html", form=form, error=None)))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -28,7 +29,7 @@ class VerifyForm(BaseForm):
     class Meta:
         csrf = False  # a GET search form: nothing changes
 
-    code = StringField("Mã xác minh (hoặc địa chỉ trong mã QR)", validators=[Optional(), Length(max=400)])
+    code = StringField(_l("Mã xác minh (hoặc địa chỉ trong mã QR)"), validators=[Optional(), Length(max=400)])
 
 
 class RuleForm(BaseForm):

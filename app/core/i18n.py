@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
 
 from app.core.money import format_vnd
@@ -15,7 +15,9 @@ VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def select_locale() -> str:
-    wanted = request.args.get("lang") if request else None
+    if not has_request_context():  # CLI, tasks: Vietnamese (never touch a session that does not exist)
+        return "vi"
+    wanted = request.args.get("lang")
     if wanted in ("vi", "en"):
         session["lang"] = wanted
     return session.get("lang", "vi")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy.orm import Session
 from wtforms import (
     DateField,
@@ -22,7 +25,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from app.accounts.passwords import MIN_PASSWORD_LENGTH
 from app.core.forms import BaseForm
 from app.core.identifiers import IdentifierError, normalize_phone, normalize_tax_code
-from app.core.money import AmountError, parse_vnd
+from app.core.money import AmountError, format_vnd, parse_vnd
 from app.core.text import nfc
 from app.donors.models import DonorKind
 from app.ledger.models import PURPOSE_LABELS, Purpose
@@ -40,7 +43,7 @@ class VNDateField(DateField):
         try:
             super().process_formdata(valuelist)
         except ValueError as exc:
-            raise ValueError(f"{self.label.text}: ngày không hợp lệ (ví dụ 31/12/2026).") from exc
+            raise ValueError(_("%(field)s: ngày không hợp lệ (ví dụ 31/12/2026).", field=self.label.text)) from exc
 
 
 def ch(pairs) -> list[SelectChoice]:  # type: ignore[no-untyped-def]
@@ -55,15 +58,15 @@ def _amount(raw: str | None, label: str, errors: list) -> int | None:
         errors.append(str(exc))
         return None
     if value < MIN_PLEDGE_VND:
-        errors.append(f"{label}: tối thiểu {MIN_PLEDGE_VND:,} ₫.".replace(",", "."))
+        errors.append(_("%(field)s: tối thiểu %(amount)s.", field=label, amount=format_vnd(MIN_PLEDGE_VND)))
         return None
     return value
 
 
 class InstalmentForm(Form):  # a sub-form: the outer BaseForm carries the CSRF token
-    due_on = VNDateField("Ngày nộp", format=DATE_FORMATS, validators=[Optional()],
+    due_on = VNDateField(_l("Ngày nộp"), format=DATE_FORMATS, validators=[Optional()],
                        render_kw={"type": "date"})
-    amount = StringField("Số tiền đợt", validators=[Optional(), Length(max=40)],
+    amount = StringField(_l("Số tiền đợt"), validators=[Optional(), Length(max=40)],
                          render_kw={"inputmode": "numeric", "autocomplete": "off"})
 
     class Meta:
@@ -76,57 +79,57 @@ class InstalmentForm(Form):  # a sub-form: the outer BaseForm carries the CSRF t
 
 
 class PledgeForm(BaseForm):
-    donor_kind = RadioField("Quý vị là", default=DonorKind.BUSINESS.value, choices=ch([
-        (DonorKind.BUSINESS.value, "Doanh nghiệp, tổ chức"), (DonorKind.HOUSEHOLD.value, "Hộ gia đình"),
-        (DonorKind.INDIVIDUAL.value, "Cá nhân")]), validators=[DataRequired("Loại nhà tài trợ: chưa chọn.")])
-    name = StringField("Tên doanh nghiệp / họ và tên", validators=[
-        DataRequired("Tên: chưa nhập."), Length(max=255, message="Tên: tối đa 255 ký tự.")],
+    donor_kind = RadioField(_l("Quý vị là"), default=DonorKind.BUSINESS.value, choices=ch([
+        (DonorKind.BUSINESS.value, _l("Doanh nghiệp, tổ chức")), (DonorKind.HOUSEHOLD.value, _l("Hộ gia đình")),
+        (DonorKind.INDIVIDUAL.value, _l("Cá nhân"))]), validators=[DataRequired(_l("Loại nhà tài trợ: chưa chọn."))])
+    name = StringField(_l("Tên doanh nghiệp / họ và tên"), validators=[
+        DataRequired(_l("Tên: chưa nhập.")), Length(max=255, message=_l("Tên: tối đa 255 ký tự."))],
         render_kw={"autocomplete": "name"})
-    tax_code = StringField("Mã số thuế", validators=[Optional(), Length(max=20)],
+    tax_code = StringField(_l("Mã số thuế"), validators=[Optional(), Length(max=20)],
                            render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    address = StringField("Địa chỉ trụ sở", validators=[Optional(), Length(max=500)],
+    address = StringField(_l("Địa chỉ trụ sở"), validators=[Optional(), Length(max=500)],
                           render_kw={"autocomplete": "street-address"})
-    contact_person = StringField("Người liên hệ", validators=[Optional(), Length(max=255)])
-    email = StringField("Email", validators=[Optional(), Email("Email: không hợp lệ."), Length(max=255)],
+    contact_person = StringField(_l("Người liên hệ"), validators=[Optional(), Length(max=255)])
+    email = StringField("Email", validators=[Optional(), Email(_l("Email: không hợp lệ.")), Length(max=255)],
                         render_kw={"type": "email", "autocomplete": "email"})
-    phone = StringField("Số điện thoại", validators=[Optional(), Length(max=20)],
+    phone = StringField(_l("Số điện thoại"), validators=[Optional(), Length(max=20)],
                         render_kw={"type": "tel", "autocomplete": "tel"})
-    province_id = SelectField("Tỉnh/thành phố", validate_choice=False, render_kw={"data-province": "donor"})
-    commune_id = SelectField("Xã/phường", validate_choice=False, render_kw={"data-commune-of": "donor"})
+    province_id = SelectField(_l("Tỉnh/thành phố"), validate_choice=False, render_kw={"data-province": "donor"})
+    commune_id = SelectField(_l("Xã/phường"), validate_choice=False, render_kw={"data-commune-of": "donor"})
 
-    kind = RadioField("Hình thức ủng hộ", default=PledgeKind.MONEY.value, choices=ch([
-        (PledgeKind.MONEY.value, "Tiền"), (PledgeKind.IN_KIND.value, "Hiện vật")]))
-    amount = StringField("Số tiền (đồng)", validators=[Optional(), Length(max=40)],
+    kind = RadioField(_l("Hình thức ủng hộ"), default=PledgeKind.MONEY.value, choices=ch([
+        (PledgeKind.MONEY.value, _l("Tiền")), (PledgeKind.IN_KIND.value, _l("Hiện vật"))]))
+    amount = StringField(_l("Số tiền (đồng)"), validators=[Optional(), Length(max=40)],
                          render_kw={"inputmode": "numeric", "autocomplete": "off", "placeholder": "50.000.000"})
-    in_kind_description = TextAreaField("Mô tả hiện vật", validators=[Optional(), Length(max=2000)])
-    in_kind_quantity = StringField("Số lượng", validators=[Optional(), Length(max=120)])
-    in_kind_value = StringField("Giá trị ước tính (đồng)", validators=[Optional(), Length(max=40)],
+    in_kind_description = TextAreaField(_l("Mô tả hiện vật"), validators=[Optional(), Length(max=2000)])
+    in_kind_quantity = StringField(_l("Số lượng"), validators=[Optional(), Length(max=120)])
+    in_kind_value = StringField(_l("Giá trị ước tính (đồng)"), validators=[Optional(), Length(max=40)],
                                 render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    purpose = SelectField("Mục đích", default=Purpose.HOUSING.value,
-                          choices=ch([(p.value, PURPOSE_LABELS[p]) for p in Purpose]))
-    earmark = RadioField("Địa bàn hỗ trợ", default="anywhere", choices=ch([
-        ("anywhere", "Nơi cần nhất"), ("province", "Một tỉnh/thành phố"), ("commune", "Một xã/phường")]))
-    earmark_province_id = SelectField("Tỉnh/thành phố được hỗ trợ", validate_choice=False,
+    purpose = SelectField(_l("Mục đích"), default=Purpose.HOUSING.value,
+                          choices=ch([(p.value, _l(PURPOSE_LABELS[p])) for p in Purpose]))
+    earmark = RadioField(_l("Địa bàn hỗ trợ"), default="anywhere", choices=ch([
+        ("anywhere", _l("Nơi cần nhất")), ("province", _l("Một tỉnh/thành phố")), ("commune", _l("Một xã/phường"))]))
+    earmark_province_id = SelectField(_l("Tỉnh/thành phố được hỗ trợ"), validate_choice=False,
                                       render_kw={"data-province": "earmark"})
-    earmark_commune_id = SelectField("Xã/phường được hỗ trợ", validate_choice=False,
+    earmark_commune_id = SelectField(_l("Xã/phường được hỗ trợ"), validate_choice=False,
                                      render_kw={"data-commune-of": "earmark"})
-    schedule = RadioField("Lịch nộp", default=PledgeSchedule.NOW.value, choices=ch([
-        (PledgeSchedule.NOW.value, "Nộp một lần"), (PledgeSchedule.INSTALMENTS.value, "Chia thành nhiều đợt")]))
+    schedule = RadioField(_l("Lịch nộp"), default=PledgeSchedule.NOW.value, choices=ch([
+        (PledgeSchedule.NOW.value, _l("Nộp một lần")), (PledgeSchedule.INSTALMENTS.value, _l("Chia thành nhiều đợt"))]))
     instalments = FieldList(FormField(InstalmentForm), min_entries=INSTALMENT_ROWS, max_entries=INSTALMENT_ROWS)
-    payment_method = RadioField("Cách nộp tiền", default=PaymentMethod.BANK_TRANSFER.value, choices=ch([
-        (PaymentMethod.BANK_TRANSFER.value, "Chuyển khoản ngân hàng (quét mã VietQR)"),
-        (PaymentMethod.CARD.value, "Thẻ quốc tế"),
-        (PaymentMethod.CASH.value, "Tiền mặt tại cơ quan Mặt trận")]))
-    display = RadioField("Tên hiển thị công khai", default="full_name", choices=ch([
-        ("full_name", "Ghi đầy đủ tên"), ("anonymous", "Ghi “Nhà hảo tâm” (ẩn danh)")]))
-    note = TextAreaField("Lời nhắn (không công khai)", validators=[Optional(), Length(max=1000)])
+    payment_method = RadioField(_l("Cách nộp tiền"), default=PaymentMethod.BANK_TRANSFER.value, choices=ch([
+        (PaymentMethod.BANK_TRANSFER.value, _l("Chuyển khoản ngân hàng (quét mã VietQR)")),
+        (PaymentMethod.CARD.value, _l("Thẻ quốc tế")),
+        (PaymentMethod.CASH.value, _l("Tiền mặt tại cơ quan Mặt trận"))]))
+    display = RadioField(_l("Tên hiển thị công khai"), default="full_name", choices=ch([
+        ("full_name", _l("Ghi đầy đủ tên")), ("anonymous", _l("Ghi “Nhà hảo tâm” (ẩn danh)"))]))
+    note = TextAreaField(_l("Lời nhắn (không công khai)"), validators=[Optional(), Length(max=1000)])
 
     def set_unit_choices(self, provinces: list[tuple[int, str]], communes_by_field: dict[str, list[tuple[int, str]]]) -> None:
-        prov = ch([("", "— Chọn tỉnh/thành phố —")] + [(str(pid), name) for pid, name in provinces])
+        prov = ch([("", _l("— Chọn tỉnh/thành phố —"))] + [(str(pid), name) for pid, name in provinces])
         self.province_id.choices = prov
         self.earmark_province_id.choices = prov
         for name in ("commune_id", "earmark_commune_id"):
-            getattr(self, name).choices = ch([("", "— Chọn xã/phường —")] + [
+            getattr(self, name).choices = ch([("", _l("— Chọn xã/phường —"))] + [
                 (str(cid), cname) for cid, cname in communes_by_field.get(name, [])])
 
     def parse(self, session: Session, *, card_enabled: bool) -> tuple[DonorInput, PledgeInput] | None:
@@ -138,22 +141,22 @@ class PledgeForm(BaseForm):
         phone = None
         if is_business:
             if not (self.tax_code.data or "").strip():
-                self.tax_code.errors.append("Mã số thuế: chưa nhập.")
+                self.tax_code.errors.append(_("Mã số thuế: chưa nhập."))
             else:
                 try:
                     tax_code = normalize_tax_code(self.tax_code.data)
                 except IdentifierError as exc:
                     self.tax_code.errors.append(str(exc))
             if not (self.address.data or "").strip():
-                self.address.errors.append("Địa chỉ trụ sở: chưa nhập.")
+                self.address.errors.append(_("Địa chỉ trụ sở: chưa nhập."))
             if not (self.contact_person.data or "").strip():
-                self.contact_person.errors.append("Người liên hệ: chưa nhập.")
+                self.contact_person.errors.append(_("Người liên hệ: chưa nhập."))
             if not email:
-                self.email.errors.append("Email: chưa nhập (để gửi xác nhận và biên nhận).")
+                self.email.errors.append(_("Email: chưa nhập (để gửi xác nhận và biên nhận)."))
             if not (self.phone.data or "").strip():
-                self.phone.errors.append("Số điện thoại: chưa nhập.")
+                self.phone.errors.append(_("Số điện thoại: chưa nhập."))
         elif not email and not (self.phone.data or "").strip():
-            self.phone.errors.append("Số điện thoại hoặc email: cần ít nhất một cách liên hệ.")
+            self.phone.errors.append(_("Số điện thoại hoặc email: cần ít nhất một cách liên hệ."))
         if (self.phone.data or "").strip():
             try:
                 phone = normalize_phone(self.phone.data)
@@ -165,35 +168,35 @@ class PledgeForm(BaseForm):
             province = _unit(session, self.province_id.data, UnitLevel.PROVINCE)
             commune = _unit(session, self.commune_id.data, UnitLevel.COMMUNE)
             if province is None:
-                self.province_id.errors.append("Tỉnh/thành phố: chưa chọn.")
+                self.province_id.errors.append(_("Tỉnh/thành phố: chưa chọn."))
             if commune is None:
-                self.commune_id.errors.append("Xã/phường: chưa chọn.")
+                self.commune_id.errors.append(_("Xã/phường: chưa chọn."))
             elif province is not None and commune.parent_id != province.id:
-                self.commune_id.errors.append("Xã/phường: không thuộc tỉnh/thành phố đã chọn.")
+                self.commune_id.errors.append(_("Xã/phường: không thuộc tỉnh/thành phố đã chọn."))
 
         pledge_kind = PledgeKind(self.kind.data or PledgeKind.MONEY.value)
         amount = None
         if pledge_kind == PledgeKind.IN_KIND:
             if not (self.in_kind_description.data or "").strip():
-                self.in_kind_description.errors.append("Mô tả hiện vật: chưa nhập.")
-            amount = _amount(self.in_kind_value.data, "Giá trị ước tính", self.in_kind_value.errors)
+                self.in_kind_description.errors.append(_("Mô tả hiện vật: chưa nhập."))
+            amount = _amount(self.in_kind_value.data, _("Giá trị ước tính"), self.in_kind_value.errors)
         else:
-            amount = _amount(self.amount.data, "Số tiền", self.amount.errors)
+            amount = _amount(self.amount.data, _("Số tiền"), self.amount.errors)
 
         earmark_unit_id = None
         if self.earmark.data == "province":
             p = _unit(session, self.earmark_province_id.data, UnitLevel.PROVINCE)
             if p is None:
-                self.earmark_province_id.errors.append("Tỉnh/thành phố được hỗ trợ: chưa chọn.")
+                self.earmark_province_id.errors.append(_("Tỉnh/thành phố được hỗ trợ: chưa chọn."))
             else:
                 earmark_unit_id = p.id
         elif self.earmark.data == "commune":
             c = _unit(session, self.earmark_commune_id.data, UnitLevel.COMMUNE)
             p = _unit(session, self.earmark_province_id.data, UnitLevel.PROVINCE)
             if c is None:
-                self.earmark_commune_id.errors.append("Xã/phường được hỗ trợ: chưa chọn.")
+                self.earmark_commune_id.errors.append(_("Xã/phường được hỗ trợ: chưa chọn."))
             elif p is not None and c.parent_id != p.id:
-                self.earmark_commune_id.errors.append("Xã/phường được hỗ trợ: không thuộc tỉnh đã chọn.")
+                self.earmark_commune_id.errors.append(_("Xã/phường được hỗ trợ: không thuộc tỉnh đã chọn."))
             else:
                 earmark_unit_id = c.id
 
@@ -215,7 +218,7 @@ class PledgeForm(BaseForm):
 
         method = PaymentMethod(self.payment_method.data or PaymentMethod.BANK_TRANSFER.value)
         if method == PaymentMethod.CARD and not card_enabled:
-            self.payment_method.errors.append("Cách nộp tiền: thanh toán thẻ chưa được mở; hãy chọn chuyển khoản.")
+            self.payment_method.errors.append(_("Cách nộp tiền: thanh toán thẻ chưa được mở; hãy chọn chuyển khoản."))
         if field_problems(self) or amount is None:
             return None
         donor = DonorInput(kind=kind, name=nfc(self.name.data) or "", tax_code=tax_code,
@@ -237,13 +240,13 @@ def field_problems(form: Form) -> list[str]:
     found: list[str] = []
     for f in form._fields.values():
         if isinstance(f, FieldList):
-            found += [e for e in f.errors if isinstance(e, str)]
+            found += [str(e) for e in f.errors if isinstance(e, str | LazyString)]
             for entry in f.entries:
                 found += field_problems(entry.form)
         elif isinstance(f, FormField):
             found += field_problems(f.form)
         else:
-            found += [e for e in f.errors if isinstance(e, str)]
+            found += [str(e) for e in f.errors if isinstance(e, str | LazyString)]
     return found
 
 
@@ -257,15 +260,15 @@ def parse_instalments(rows: FieldList) -> list[InstalmentInput] | None:
         due = f.due_on.data
         if not raw_amount and due is None:
             if f.due_on.raw_data and f.due_on.raw_data[0]:
-                f.due_on.errors = [f"Đợt {n}: ngày không hợp lệ (dd/mm/yyyy)."]
+                f.due_on.errors = [_("Đợt %(n)s: ngày không hợp lệ (dd/mm/yyyy).", n=n)]
                 ok = False
             continue
         if due is None:
-            f.due_on.errors = [f"Đợt {n}: chưa nhập ngày nộp."]
+            f.due_on.errors = [_("Đợt %(n)s: chưa nhập ngày nộp.", n=n)]
             ok = False
             continue
         try:
-            value = parse_vnd(raw_amount, field=f"Đợt {n} – số tiền")
+            value = parse_vnd(raw_amount, field=_("Đợt %(n)s – số tiền", n=n))
         except AmountError as exc:
             f.amount.errors = [str(exc)]
             ok = False
@@ -282,51 +285,51 @@ def _unit(session: Session, raw: str | None, level: UnitLevel) -> AdminUnit | No
 
 
 class EditPledgeForm(BaseForm):
-    amount = StringField("Số tiền đăng ký (đồng)", validators=[DataRequired("Số tiền: chưa nhập.")],
+    amount = StringField(_l("Số tiền đăng ký (đồng)"), validators=[DataRequired(_l("Số tiền: chưa nhập."))],
                          render_kw={"inputmode": "numeric"})
-    schedule = RadioField("Lịch nộp", choices=ch([(PledgeSchedule.NOW.value, "Nộp một lần"),
-                                               (PledgeSchedule.INSTALMENTS.value, "Chia thành nhiều đợt")]))
-    due_on = VNDateField("Hạn nộp (nộp một lần)", format=DATE_FORMATS, validators=[Optional()],
+    schedule = RadioField(_l("Lịch nộp"), choices=ch([(PledgeSchedule.NOW.value, _l("Nộp một lần")),
+                                               (PledgeSchedule.INSTALMENTS.value, _l("Chia thành nhiều đợt"))]))
+    due_on = VNDateField(_l("Hạn nộp (nộp một lần)"), format=DATE_FORMATS, validators=[Optional()],
                        render_kw={"type": "date"})
     instalments = FieldList(FormField(InstalmentForm), min_entries=INSTALMENT_ROWS, max_entries=INSTALMENT_ROWS)
 
 
 class StatusForm(BaseForm):
-    target = RadioField("Chuyển trạng thái", choices=ch([("cancelled", "Hủy đăng ký"), ("lapsed", "Quá hạn, không thực hiện"),
-                                                       ("pledged", "Mở lại đăng ký")]),
-                        validators=[DataRequired("Trạng thái: chưa chọn.")])
-    reason = StringField("Lý do", validators=[Optional(), Length(max=500)])
+    target = RadioField(_l("Chuyển trạng thái"), choices=ch([("cancelled", _l("Hủy đăng ký")), ("lapsed", _l("Quá hạn, không thực hiện")),
+                                                       ("pledged", _l("Mở lại đăng ký"))]),
+                        validators=[DataRequired(_l("Trạng thái: chưa chọn."))])
+    reason = StringField(_l("Lý do"), validators=[Optional(), Length(max=500)])
 
 
 class ReceiptForm(BaseForm):
     """Cash or goods handed to staff."""
 
-    channel = RadioField("Hình thức", default="cash", choices=ch([("cash", "Tiền mặt"), ("in_kind", "Hiện vật")]))
-    pledge_reference = StringField("Mã đăng ký (nếu có)", validators=[Optional(), Length(max=40)])
-    donor_name = StringField("Người/đơn vị nộp", validators=[Optional(), Length(max=255)])
-    anonymous = RadioField("Tên công khai", default="full_name",
-                           choices=ch([("full_name", "Ghi đầy đủ tên"), ("anonymous", "Ghi “Nhà hảo tâm”")]))
-    amount = StringField("Số tiền / giá trị ước tính (đồng)", validators=[DataRequired("Số tiền: chưa nhập.")],
+    channel = RadioField(_l("Hình thức"), default="cash", choices=ch([("cash", _l("Tiền mặt")), ("in_kind", _l("Hiện vật"))]))
+    pledge_reference = StringField(_l("Mã đăng ký (nếu có)"), validators=[Optional(), Length(max=40)])
+    donor_name = StringField(_l("Người/đơn vị nộp"), validators=[Optional(), Length(max=255)])
+    anonymous = RadioField(_l("Tên công khai"), default="full_name",
+                           choices=ch([("full_name", _l("Ghi đầy đủ tên")), ("anonymous", _l("Ghi “Nhà hảo tâm”"))]))
+    amount = StringField(_l("Số tiền / giá trị ước tính (đồng)"), validators=[DataRequired(_l("Số tiền: chưa nhập."))],
                          render_kw={"inputmode": "numeric"})
-    in_kind_description = TextAreaField("Mô tả hiện vật (số lượng, tình trạng)", validators=[Optional(), Length(max=2000)])
-    received_on = VNDateField("Ngày nhận", format=DATE_FORMATS, validators=[],
+    in_kind_description = TextAreaField(_l("Mô tả hiện vật (số lượng, tình trạng)"), validators=[Optional(), Length(max=2000)])
+    received_on = VNDateField(_l("Ngày nhận"), format=DATE_FORMATS, validators=[],
                             default=date.today, render_kw={"type": "date"})
-    purpose = SelectField("Mục đích", default=Purpose.UNRESTRICTED.value,
-                          choices=ch([(p.value, PURPOSE_LABELS[p]) for p in Purpose]))
-    note = StringField("Ghi chú nội bộ", validators=[Optional(), Length(max=500)])
+    purpose = SelectField(_l("Mục đích"), default=Purpose.UNRESTRICTED.value,
+                          choices=ch([(p.value, _l(PURPOSE_LABELS[p])) for p in Purpose]))
+    note = StringField(_l("Ghi chú nội bộ"), validators=[Optional(), Length(max=500)])
 
 
 class AccountForm(BaseForm):
-    full_name = StringField("Họ và tên", validators=[DataRequired("Họ và tên: chưa nhập."), Length(max=255)],
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Họ và tên: chưa nhập.")), Length(max=255)],
                             render_kw={"autocomplete": "name"})
-    password = PasswordField(f"Mật khẩu (ít nhất {MIN_PASSWORD_LENGTH} ký tự, có chữ và số)",
-                             validators=[DataRequired("Mật khẩu: chưa nhập."), Length(max=200)],
+    password = PasswordField(_l("Mật khẩu (ít nhất %(n)s ký tự, có chữ và số)", n=MIN_PASSWORD_LENGTH),
+                             validators=[DataRequired(_l("Mật khẩu: chưa nhập.")), Length(max=200)],
                              render_kw={"autocomplete": "new-password"})
-    title = StringField("Chức vụ", validators=[Optional(), Length(max=255)])
+    title = StringField(_l("Chức vụ"), validators=[Optional(), Length(max=255)])
 
 
 class InviteForm(BaseForm):
-    email = StringField("Email đồng nghiệp", validators=[DataRequired("Email: chưa nhập."), Email("Email: không hợp lệ."),
+    email = StringField(_l("Email đồng nghiệp"), validators=[DataRequired(_l("Email: chưa nhập.")), Email(_l("Email: không hợp lệ.")),
                                                         Length(max=255)], render_kw={"type": "email"})
 
 

@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
@@ -119,7 +120,7 @@ def pledge_form():  # type: ignore[no-untyped-def]
         "earmark_commune_id": _communes_for(form.earmark_province_id.data, province_id)})
     problems: list[str] = []
     if campaign is None:
-        flash("Hiện chưa có cuộc vận động nào đang diễn ra.", "warning")
+        flash(_("Hiện chưa có cuộc vận động nào đang diễn ra."), "warning")
     elif form.validate_on_submit():
         parsed = form.parse(db.session, card_enabled=card)
         if parsed is not None:
@@ -139,10 +140,10 @@ def pledge_form():  # type: ignore[no-untyped-def]
             else:
                 db.session.commit()
                 _after_pledge(pledge.id)
-                flash("Cảm ơn quý vị! Đăng ký ủng hộ đã được ghi nhận.", "success")
+                flash(_("Cảm ơn quý vị! Đăng ký ủng hộ đã được ghi nhận."), "success")
                 return redirect(url_for("pledges.confirmation", reference=pledge.reference))
     if request.method == "POST":
-        problems = problems or field_problems(form) or ["Vui lòng kiểm tra lại các ô được đánh dấu."]
+        problems = problems or field_problems(form) or [_("Vui lòng kiểm tra lại các ô được đánh dấu.")]
     return render_template("pledges/pledge_form.html", form=form, campaign=campaign, problems=problems,
                            card_enabled=card), (422 if problems else 200)
 
@@ -238,7 +239,7 @@ def request_account(reference: str):  # type: ignore[no-untyped-def]
     if form.validate_on_submit() and _claimable(pledge):
         notify.send_claim_link(pledge)
     # The same answer whether or not a link went out: the page must not reveal the e-mail or the donor's users.
-    flash("Nếu đăng ký có email liên hệ, chúng tôi đã gửi liên kết tạo tài khoản tới email đó.", "info")
+    flash(_("Nếu đăng ký có email liên hệ, chúng tôi đã gửi liên kết tạo tài khoản tới email đó."), "info")
     return redirect(url_for("pledges.confirmation", reference=pledge.reference))
 
 
@@ -254,10 +255,10 @@ def claim_account(token: str):  # type: ignore[no-untyped-def]
     data = notify.read_token("pledge-claim", token)
     pledge = db.session.get(Pledge, data.get("pledge", 0)) if data else None
     if pledge is None or not data or normalize_email(data.get("email") or "") != normalize_email(pledge.contact_email or ""):
-        return render_template("errors/error.html", code=400, title="Liên kết không hợp lệ",
-                               message="Liên kết đã hết hạn hoặc không đúng. Hãy yêu cầu liên kết mới từ trang đăng ký."), 400
+        return render_template("errors/error.html", code=400, title=_("Liên kết không hợp lệ"),
+                               message=_("Liên kết đã hết hạn hoặc không đúng. Hãy yêu cầu liên kết mới từ trang đăng ký.")), 400
     if not _claimable(pledge):
-        flash("Nhà tài trợ này đã có tài khoản. Hãy đề nghị người dùng hiện có gửi lời mời cho quý vị.", "warning")
+        flash(_("Nhà tài trợ này đã có tài khoản. Hãy đề nghị người dùng hiện có gửi lời mời cho quý vị."), "warning")
         return redirect(url_for("accounts.login"))
     form = AccountForm()
     if request.method == "GET":
@@ -275,10 +276,10 @@ def claim_account(token: str):  # type: ignore[no-untyped-def]
         else:
             db.session.commit()
             _login_new_user(user)
-            flash("Đã tạo tài khoản. Từ nay quý vị theo dõi đăng ký và biên nhận tại đây.", "success")
+            flash(_("Đã tạo tài khoản. Từ nay quý vị theo dõi đăng ký và biên nhận tại đây."), "success")
             return redirect(url_for("pledges.dashboard"))
     return render_template("pledges/account_form.html", form=form, email=pledge.contact_email,
-                           heading="Tạo tài khoản theo dõi đóng góp", donor=pledge.donor)
+                           heading=_("Tạo tài khoản theo dõi đóng góp"), donor=pledge.donor)
 
 
 @bp.route("/tai-khoan/loi-moi/<token>", methods=["GET", "POST"])
@@ -286,8 +287,8 @@ def accept_invitation(token: str):  # type: ignore[no-untyped-def]
     data = notify.read_token("donor-invite", token)
     donor = db.session.get(Donor, data.get("donor", 0)) if data else None
     if donor is None or not data:
-        return render_template("errors/error.html", code=400, title="Lời mời không hợp lệ",
-                               message="Lời mời đã hết hạn hoặc không đúng. Hãy đề nghị đồng nghiệp gửi lại."), 400
+        return render_template("errors/error.html", code=400, title=_("Lời mời không hợp lệ"),
+                               message=_("Lời mời đã hết hạn hoặc không đúng. Hãy đề nghị đồng nghiệp gửi lại.")), 400
     email = normalize_email(data.get("email") or "")
     form = AccountForm()
     if form.validate_on_submit():
@@ -301,10 +302,10 @@ def accept_invitation(token: str):  # type: ignore[no-untyped-def]
         else:
             db.session.commit()
             _login_new_user(user)
-            flash(f"Chào mừng quý vị tham gia tài khoản {donor.name}.", "success")
+            flash(_("Chào mừng quý vị tham gia tài khoản %(name)s.", name=donor.name), "success")
             return redirect(url_for("pledges.dashboard"))
     return render_template("pledges/account_form.html", form=form, email=email, donor=donor,
-                           heading=f"Nhận lời mời tham gia tài khoản {donor.name}")
+                           heading=_("Nhận lời mời tham gia tài khoản %(name)s", name=donor.name))
 
 
 # ------------------------------------------------------------------------------------------ donor pages
@@ -346,16 +347,16 @@ def invite():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         email = normalize_email(form.email.data)
         if db.session.execute(select(User.id).where(User.email == email)).first():
-            flash("Email này đã có tài khoản.", "error")
+            flash(_("Email này đã có tài khoản."), "error")
         else:
             notify.send_invitation(donor, current_user, email)
             from app.audit.services import record
 
             record(db.session, Actor.from_request(), "donor.invite", "donor", donor.id, new={"email": email})
             db.session.commit()
-            flash(f"Đã gửi lời mời tới {email}.", "success")
+            flash(_("Đã gửi lời mời tới %(email)s.", email=email), "success")
     else:
-        flash(" ".join(field_problems(form)) or "Email: không hợp lệ.", "error")
+        flash(" ".join(field_problems(form)) or _("Email: không hợp lệ."), "error")
     return redirect(url_for("pledges.dashboard") + "#dong-nghiep")
 
 
@@ -483,7 +484,7 @@ def staff_edit(pledge_id: int):  # type: ignore[no-untyped-def]
                 flash("Đã cập nhật đăng ký.", "success")
                 return redirect(url_for("pledges.staff_detail", pledge_id=pledge.id))
     if request.method == "POST":
-        problems = problems or field_problems(form) or ["Vui lòng kiểm tra lại các ô được đánh dấu."]
+        problems = problems or field_problems(form) or [_("Vui lòng kiểm tra lại các ô được đánh dấu.")]
     paid = services.amount_paid(db.session, pledge.id)
     return render_template("pledges/staff_edit.html", pledge=pledge, form=form, problems=problems,
                            paid=paid), (422 if problems else 200)
@@ -590,7 +591,7 @@ def receipt_new():  # type: ignore[no-untyped-def]
                 flash(f"Đã ghi biên nhận số {contribution.receipt_no}.", "success")
                 return redirect(url_for("pledges.receipt", contribution_id=contribution.id))
     if request.method == "POST":
-        problems = problems or field_problems(form) or ["Vui lòng kiểm tra lại các ô được đánh dấu."]
+        problems = problems or field_problems(form) or [_("Vui lòng kiểm tra lại các ô được đánh dấu.")]
     import secrets
 
     return render_template("pledges/receipt_form.html", form=form, pledge=pledge, problems=problems,

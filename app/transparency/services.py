@@ -44,7 +44,7 @@ except ImportError:  # pragma: no cover - depends on which packages are merged
     houses_by_stage = None
 
 try:
-    from app.needs.models import STAGE_LABELS
+    from app.needs.models import NEED_STATUS_LABELS as STAGE_LABELS
 except ImportError:  # pragma: no cover
     STAGE_LABELS = {}
 
