@@ -6,9 +6,8 @@ PostgreSQL only (INCLUDE columns); on SQLite the indexes stay as 0006 made them,
 Revision ID: 0008_scale
 Revises: 0007_security
 """
-from alembic import op  # noqa: F401
 import sqlalchemy as sa  # noqa: F401
-
+from alembic import op  # noqa: F401
 
 revision = '0008_scale'
 down_revision = '0007_security'
@@ -27,6 +26,12 @@ def upgrade():
     for name, (columns, include) in INCLUDES.items():
         op.drop_index(name, table_name='contributions')
         op.create_index(name, 'contributions', columns, unique=False, postgresql_include=include)
+    # Multi-word search: full-text vectors of the search key's words, forwards and backwards (see
+    # app.transparency.models).
+    op.execute("CREATE INDEX ix_contributions_search_words ON contributions "
+               "USING gin (to_tsvector('simple'::regconfig, search_key))")
+    op.execute("CREATE INDEX ix_contributions_search_words_rev ON contributions "
+               "USING gin (to_tsvector('simple'::regconfig, reverse(search_key)))")
     # Better row estimates for substring patterns on the search key (the planner samples more values).
     op.execute("ALTER TABLE contributions ALTER COLUMN search_key SET STATISTICS 1000")
 
@@ -35,6 +40,8 @@ def downgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute("ALTER TABLE contributions ALTER COLUMN search_key SET STATISTICS -1")
+    op.execute("DROP INDEX ix_contributions_search_words_rev")
+    op.execute("DROP INDEX ix_contributions_search_words")
     for name, (columns, _) in INCLUDES.items():
         op.drop_index(name, table_name='contributions')
         op.create_index(name, 'contributions', columns, unique=False)

@@ -134,3 +134,22 @@ def test_generated_data_is_copied_with_consistent_books(session, monkeypatch):
             "SELECT count(*) FROM pg_indexes WHERE tablename = 'contributions'")).scalar() == indexes_before
         assert session.execute(text("SELECT count(*) FROM pg_constraint WHERE conrelid = 'contributions'::regclass "
                                     "AND contype = 'f'")).scalar() == fks_before
+
+
+def test_several_words_match_as_a_substring_only(client, session, kh):
+    c = kh["campaign"]
+    for name in ["Nguyễn Văn Bình", "Hộ ông Nguyễn Văn Bình Minh", "Văn Nguyễn Bình", "Nguyễn Bình Văn",
+                 "Công ty Thủy sản Nguyễn-Văn"]:
+        give(session, c, 1_000_000, name=name, receiving=kh["province"], on=date(2026, 10, 20))
+
+    def found(q: str) -> list[str]:
+        return sorted(all_pages(client, f"/cong-khai/sao-ke?limit=2&q={q}"))
+
+    assert found("nguyen van binh") == ["Hộ ông Nguyễn Văn Bình Minh", "Nguyễn Văn Bình"]
+    assert found("uyen van bi") == ["Hộ ông Nguyễn Văn Bình Minh", "Nguyễn Văn Bình"]  # parts of the outer words
+    assert found("van binh minh") == ["Hộ ông Nguyễn Văn Bình Minh"]
+    assert found("nguyen binh") == ["Nguyễn Bình Văn", "Văn Nguyễn Bình"]  # adjacent, in this order
+    assert found("binh van") == ["Nguyễn Bình Văn"]
+    assert found("san nguyen") == ["Công ty Thủy sản Nguyễn-Văn"]
+    assert found("nguyen-van") == ["Công ty Thủy sản Nguyễn-Văn"]
+    assert found("ong nguyen van binh minh") == ["Hộ ông Nguyễn Văn Bình Minh"]
