@@ -8,19 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Boolean,
-    Date,
-    DateTime,
-    Index,
-    Integer,
-    String,
-    UniqueConstraint,
-    func,
-    literal_column,
-)
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.contributions.models import Contribution
@@ -37,15 +25,6 @@ Index("ix_contributions_received_on_id", Contribution.received_on, Contribution.
 Index("ix_contributions_amount_id", Contribution.amount_vnd, Contribution.id,
       postgresql_include=["search_key", "received_on", "pool_unit_id"])
 Index("ix_contributions_pool_received", Contribution.pool_unit_id, Contribution.received_on, Contribution.id)
-# Multi-word search on PostgreSQL (migration 0008; not on SQLite): the words of the search key, and of the key
-# written backwards, as full-text vectors ('simple': no stemming, no stop words). A needle "t1 t2 … tn" can only
-# lie in a key holding the words t2…tn-1, a word starting with tn and a word ending with t1 — the two indexes
-# find those few rows from word posting lists, much shorter than the lists of common trigrams.
-SEARCH_WORDS = func.to_tsvector(literal_column("'simple'::regconfig"), Contribution.search_key)
-SEARCH_WORDS_REVERSED = func.to_tsvector(literal_column("'simple'::regconfig"), func.reverse(Contribution.search_key))
-Index("ix_contributions_search_words", SEARCH_WORDS, postgresql_using="gin", _table=Contribution.__table__)
-Index("ix_contributions_search_words_rev", SEARCH_WORDS_REVERSED, postgresql_using="gin",
-      _table=Contribution.__table__)
 # Substring search on the folded name and references: a trigram GIN index on PostgreSQL (LIKE '%…%' uses it);
 # a plain index elsewhere (SQLite serves demo sizes by scanning).
 Index("ix_contributions_search_key_trgm", Contribution.search_key,

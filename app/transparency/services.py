@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, literal_column, select, text, tuple_
+from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -295,7 +295,7 @@ def statement_page(session: Session, query: StatementQuery) -> StatementPage:
     if result is None:
         stmt = select(*PUBLIC_COLUMNS, key.label("k")).where(*where)
         if match is not None:
-            stmt = stmt.where(*(_word_match(query) if postgres else None) or [match])
+            stmt = stmt.where(match)
         if match is not None and postgres:
             # A rare term: the ordered scan would walk most of the table looking for it; take the bitmap of the
             # trigram index (and of the other filters) and sort the matches.
@@ -321,26 +321,6 @@ def statement_page(session: Session, query: StatementQuery) -> StatementPage:
         next_c = encode_cursor(*last) if (last and more) else None
         prev_c = encode_cursor(*first) if (first and query.after is not None) else None
     return StatementPage(rows, next_c, prev_c)
-
-
-_PLAIN_WORD = re.compile(r"[a-z0-9]+")
-
-
-def _word_match(query: StatementQuery) -> list | None:
-    """PostgreSQL clauses equivalent to the substring match of a needle of several plain words, served by the
-    full-text indexes of app.transparency.models: a key containing "t1 t2 … tn" holds the words t2…tn-1, a word
-    starting with tn and a word ending with t1 (a word of the reversed key starting with t1 reversed); strpos
-    then keeps exactly the keys that contain the needle. None for other needles (one word, punctuation)."""
-    from app.transparency.models import SEARCH_WORDS, SEARCH_WORDS_REVERSED
-
-    words = fold(query.q).split(" ")
-    if len(words) < 2 or not all(_PLAIN_WORD.fullmatch(w) for w in words):
-        return None
-    forwards = " & ".join([*words[1:-1], f"{words[-1]}:*"])
-    simple = literal_column("'simple'::regconfig")
-    return [SEARCH_WORDS.op("@@")(func.to_tsquery(simple, forwards)),
-            SEARCH_WORDS_REVERSED.op("@@")(func.to_tsquery(simple, f"{words[0][::-1]}:*")),
-            func.strpos(Contribution.search_key, " ".join(words)) > 0]
 
 
 def _page_from_ordered_window(session: Session, key, where: list, match, desc: bool,  # type: ignore[no-untyped-def]

@@ -26,22 +26,11 @@ def upgrade():
     for name, (columns, include) in INCLUDES.items():
         op.drop_index(name, table_name='contributions')
         op.create_index(name, 'contributions', columns, unique=False, postgresql_include=include)
-    # Multi-word search: full-text vectors of the search key's words, forwards and backwards (see
-    # app.transparency.models).
-    op.execute("CREATE INDEX ix_contributions_search_words ON contributions "
-               "USING gin (to_tsvector('simple'::regconfig, search_key))")
-    op.execute("CREATE INDEX ix_contributions_search_words_rev ON contributions "
-               "USING gin (to_tsvector('simple'::regconfig, reverse(search_key)))")
-    # Better row estimates for substring patterns on the search key (the planner samples more values).
-    op.execute("ALTER TABLE contributions ALTER COLUMN search_key SET STATISTICS 1000")
 
 
 def downgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
-    op.execute("ALTER TABLE contributions ALTER COLUMN search_key SET STATISTICS -1")
-    op.execute("DROP INDEX ix_contributions_search_words_rev")
-    op.execute("DROP INDEX ix_contributions_search_words")
     for name, (columns, _) in INCLUDES.items():
         op.drop_index(name, table_name='contributions')
         op.create_index(name, 'contributions', columns, unique=False)

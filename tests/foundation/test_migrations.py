@@ -15,9 +15,6 @@ def _diff(app) -> list:  # type: ignore[no-untyped-def]
         return compare_metadata(ctx, db.metadata)
 
 
-# SQLite cannot reflect expression indexes; the PostgreSQL-only full-text indexes of the statement search
-# (app.transparency.models) are compared by the PostgreSQL test below.
-@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")
 def test_migrated_schema_matches_the_models(app):
     assert _diff(app) == []
 
