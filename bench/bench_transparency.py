@@ -173,10 +173,12 @@ def bench_overview(app, rows: int, size: str) -> None:  # type: ignore[no-untype
          size=size)
 
 
-def current_rss_mb() -> float:
+def current_rss_mb(field: str = "VmRSS") -> float:
+    """Resident memory now (VmRSS) or its high-water mark (VmHWM) of this process, from /proc. Unlike ru_maxrss,
+    VmHWM starts afresh after exec (a subprocess forked from a large parent would report the parent's size)."""
     with open("/proc/self/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return round(int(line.split()[1]) / 1024, 1)
     return 0.0
 
@@ -205,7 +207,7 @@ def export_child(url: str) -> None:
     resp.close()
     samples["end"] = current_rss_mb()
     print(json.dumps({"seconds": time.perf_counter() - started, "bytes": size, "lines": lines,
-                      "peak_rss_mb": peak_rss_mb(), "rss_mb": samples}))
+                      "peak_rss_mb": current_rss_mb("VmHWM"), "rss_mb": samples}))
 
 
 def bench_export(url: str, rows: int, size: str) -> None:
