@@ -2,10 +2,13 @@
 
     python -m bench.bench_transparency --size small      # 100 000 contributions, about 2 minutes
     python -m bench.bench_transparency --size national   # 2 000 000 contributions
+    (also --size tiny 20 000 and medium 400 000, for trying changes)
     options: --database-url URL (default: this worktree's own database), --seed N, --reuse (keep existing data)
 
 The database is rebuilt from the migrations (DROP SCHEMA public CASCADE) unless --reuse finds the same row count.
 Data: app.demo.generate.generate(session, counts={"contributions": N, "donors": N // 20}, seed=SEED).
+Generation loads by COPY on PostgreSQL (app.demo.generate). The CSV export runs in a subprocess that samples its
+resident memory during the stream (first block, 200 000, 1 000 000, 2 000 000 lines).
 Each benchmark prints one JSON object: name, figure, unit, baseline_name, baseline, ratio, target, peak_rss_mb, rows.
 """
 
