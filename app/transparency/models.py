@@ -18,8 +18,12 @@ from app.extensions import db
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
 # Keyset pagination of the public statement: (received_on, id) and (amount_vnd, id).
-Index("ix_contributions_received_on_id", Contribution.received_on, Contribution.id)
-Index("ix_contributions_amount_id", Contribution.amount_vnd, Contribution.id)
+# On PostgreSQL both carry the search key and common filter columns (migration 0008): a text search reads
+# its page from the index in sort order without visiting the table (services.statement_page).
+Index("ix_contributions_received_on_id", Contribution.received_on, Contribution.id,
+      postgresql_include=["search_key", "amount_vnd", "pool_unit_id"])
+Index("ix_contributions_amount_id", Contribution.amount_vnd, Contribution.id,
+      postgresql_include=["search_key", "received_on", "pool_unit_id"])
 Index("ix_contributions_pool_received", Contribution.pool_unit_id, Contribution.received_on, Contribution.id)
 # Substring search on the folded name and references: a trigram GIN index on PostgreSQL (LIKE '%…%' uses it);
 # a plain index elsewhere (SQLite serves demo sizes by scanning).

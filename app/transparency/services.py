@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -224,12 +224,18 @@ def _sort_key(session: Session, sort: str):  # type: ignore[no-untyped-def]
     return Contribution.received_on
 
 
-def statement_filters(session: Session, query: StatementQuery) -> list:
+def text_filter(query: StatementQuery):  # type: ignore[no-untyped-def]
+    """The search box as a clause on the folded search key (None when q folds to nothing)."""
+    needle = fold(query.q) if query.q else ""
+    if not needle:
+        return None
+    return Contribution.search_key.like(f"%{_escape_like(needle)}%", escape="\\")
+
+
+def statement_filters(session: Session, query: StatementQuery, *, with_text: bool = True) -> list:
     clauses = []
-    if query.q:
-        needle = fold(query.q)
-        if needle:
-            clauses.append(Contribution.search_key.like(f"%{_escape_like(needle)}%", escape="\\"))
+    if with_text and (clause := text_filter(query)) is not None:
+        clauses.append(clause)
     if query.amount_vnd is not None:
         clauses.append(Contribution.amount_vnd == query.amount_vnd)
     if query.date_from:
@@ -263,18 +269,43 @@ class StatementPage:
     prev_cursor: str | None
 
 
+# Text search on PostgreSQL: the first rows in page order (from the sort index, which carries the search key)
+# are scanned for the term; a common name fills a page within this window at once. A rarer term is answered
+# from the trigram index instead, whose few matches are then sorted.
+SCAN_WINDOW = 20_000
+ORDERED_SORTS = ("ngay", "so_tien")  # sorts with a (key, id) index that INCLUDEs search_key
+
+
 def statement_page(session: Session, query: StatementQuery) -> StatementPage:
     """One page of the statement, by keyset on (sort key, id): a link never shifts when rows are added."""
     key = _sort_key(session, query.sort)
-    stmt = select(*PUBLIC_COLUMNS, key.label("k")).where(*statement_filters(session, query))
     backwards = query.before is not None
     desc = query.descending != backwards
     cursor = query.after or query.before
+    where = statement_filters(session, query, with_text=False)
     if cursor is not None:
         pair, bound = tuple_(key, Contribution.id), tuple_(*cursor)
-        stmt = stmt.where(pair < bound if desc else pair > bound)
+        where.append(pair < bound if desc else pair > bound)
     order = (key.desc(), Contribution.id.desc()) if desc else (key.asc(), Contribution.id.asc())
-    result = session.execute(stmt.order_by(*order).limit(query.limit + 1)).all()
+    match = text_filter(query)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    result = None
+    if match is not None and postgres and query.sort in ORDERED_SORTS:
+        result = _page_from_ordered_window(session, key, where, match, desc, query.limit + 1)
+    if result is None:
+        stmt = select(*PUBLIC_COLUMNS, key.label("k")).where(*where)
+        if match is not None:
+            stmt = stmt.where(match)
+        if match is not None and postgres:
+            # A rare term: the ordered scan would walk most of the table looking for it; take the bitmap of the
+            # trigram index (and of the other filters) and sort the matches.
+            session.execute(text("SET LOCAL enable_indexscan = off"))
+            try:
+                result = session.execute(stmt.order_by(*order).limit(query.limit + 1)).all()
+            finally:
+                session.execute(text("RESET enable_indexscan"))
+        else:
+            result = session.execute(stmt.order_by(*order).limit(query.limit + 1)).all()
     more = len(result) > query.limit
     result = result[:query.limit]
     if backwards:
@@ -290,6 +321,23 @@ def statement_page(session: Session, query: StatementQuery) -> StatementPage:
         next_c = encode_cursor(*last) if (last and more) else None
         prev_c = encode_cursor(*first) if (first and query.after is not None) else None
     return StatementPage(rows, next_c, prev_c)
+
+
+def _page_from_ordered_window(session: Session, key, where: list, match, desc: bool,  # type: ignore[no-untyped-def]
+                              wanted: int) -> list | None:
+    """The first `wanted` matches in page order when they lie within SCAN_WINDOW rows of the sort index (an
+    index-only scan: the index includes the search key); None when the term is rarer than that."""
+    window = (select(Contribution.id, key.label("k"), Contribution.search_key).where(*where)
+              .order_by(*((key.desc(), Contribution.id.desc()) if desc else (key.asc(), Contribution.id.asc())))
+              .limit(SCAN_WINDOW).subquery())
+    like = match.right.value
+    hit = window.c.search_key.like(like, escape="\\")
+    order = (window.c.k.desc(), window.c.id.desc()) if desc else (window.c.k.asc(), window.c.id.asc())
+    ids = list(session.execute(select(window.c.id).where(hit).order_by(*order).limit(wanted)).scalars())
+    if len(ids) < wanted:
+        return None
+    rows = {r.id: r for r in session.execute(select(*PUBLIC_COLUMNS, key.label("k")).where(Contribution.id.in_(ids)))}
+    return [rows[i] for i in ids]
 
 
 def public_record(r, units: dict[int, UnitInfo]) -> dict:  # type: ignore[no-untyped-def]
@@ -376,6 +424,64 @@ def iter_export_rows(session: Session, query: StatementQuery | None = None, *, c
         yield [ident, received_on.isoformat(), name, amount, channel, channels[channel], purpose, purposes[purpose],
                earmark[0], earmark[1], area[0], area[1], pledge_ref or "", bank_ref or "", receipt, masked or "",
                "da_huy" if status == reversed_value else "da_nhan", day, root]
+
+
+def copy_export_csv(session: Session, query: StatementQuery | None = None) -> Iterator[bytes]:
+    """PostgreSQL: the CSV export's data lines (no header) as COPY produces them, the labels, areas and published
+    day/root computed in SQL; same values and order as iter_export_rows. Streamed in blocks: memory stays flat."""
+    from sqlalchemy import ARRAY, BigInteger, String, and_, bindparam, case, cast, literal, type_coerce
+    from sqlalchemy.orm import aliased
+    from sqlalchemy.sql.elements import Grouping
+
+    roots = [r for r in session.execute(select(PublishedRoot.day, PublishedRoot.first_id, PublishedRoot.last_id,
+                                                PublishedRoot.root).order_by(PublishedRoot.last_id)).all()
+             if r.last_id > r.first_id]  # an empty day covers no id
+    earmark, area = aliased(AdminUnit), aliased(AdminUnit)
+    channel = type_coerce(Contribution.channel, String)
+    purpose = type_coerce(Contribution.purpose, String)
+    status = type_coerce(Contribution.status, String)
+    if roots:
+        def array(name: str, values: list, item) -> object:  # type: ignore[no-untyped-def]
+            typ = ARRAY(item)
+            return type_coerce(Grouping(cast(bindparam(name, values, type_=typ), typ)), typ)  # "(CAST …)[k]"
+
+        lowers = array("root_lowers", [r.first_id + 1 for r in roots], BigInteger)
+        lasts = array("root_lasts", [r.last_id for r in roots], BigInteger)
+        days = array("root_days", [r.day.isoformat() for r in roots], String)
+        hashes = array("root_hashes", [r.root for r in roots], String)
+        k = func.width_bucket(Contribution.id, lowers)  # binary search: the root whose first id is below this one
+        inside = and_(k > 0, Contribution.id <= lasts[k])
+        day, root = case((inside, days[k])), case((inside, hashes[k]))
+    else:
+        day = root = literal(None, String)
+    stmt = (
+        select(Contribution.id, Contribution.received_on, Contribution.public_name, Contribution.amount_vnd, channel,
+               case({c.value: CHANNEL_LABELS[c] for c in Channel}, value=channel), purpose,
+               case({p.value: PURPOSE_LABELS[p] for p in Purpose}, value=purpose),
+               earmark.code, earmark.name, area.code, case((area.id.is_(None), "Trung ương"), else_=area.name),
+               func.nullif(Contribution.pledge_reference, ""), func.nullif(Contribution.bank_txn_ref, ""),
+               Contribution.receipt_no, func.nullif(Contribution.masked_account, ""),
+               case((status == ContributionStatus.REVERSED.value, "da_huy"), else_="da_nhan"), day, root)
+        .select_from(Contribution)
+        .outerjoin(earmark, earmark.id == Contribution.earmark_unit_id)
+        .outerjoin(area, area.id == Contribution.pool_unit_id)
+        .order_by(Contribution.id))
+    if query is not None:
+        stmt = stmt.where(*statement_filters(session, query))
+    compiled = stmt.compile(dialect=session.get_bind().dialect)
+    conn = session.connection().connection.driver_connection
+    with conn.cursor() as cur, cur.copy(f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)", compiled.params) as copy:
+        parts: list[bytes] = []
+        size = 0
+        for block in copy:  # one row per block: gather them into ~256 KB chunks
+            parts.append(bytes(block))
+            size += len(block)
+            if size >= 1 << 18:
+                yield b"".join(parts)
+                parts.clear()
+                size = 0
+        if parts:
+            yield b"".join(parts)
 
 
 def roots_payload(session: Session) -> dict:

@@ -1,0 +1,155 @@
+"""Behaviour the national-scale paths must keep: text search through the ordered index window (PostgreSQL) gives
+the same pages as the plain query, the COPY-formatted CSV export equals the row-by-row one with its roots, and the
+COPY-based data generator keeps the books right. Every test runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from datetime import date, datetime
+
+from sqlalchemy import func, select, text
+
+from app.contributions.models import Contribution
+from app.contributions.services import reverse_contribution
+from app.core.i18n import VN_TZ
+from app.ledger import services as ledger
+from app.transparency import services as svc
+from app.transparency.verify_export import EXPORT_COLUMNS
+from tests import factories as f
+from tests.transparency.conftest import give
+
+
+def names_on(html: str) -> list[str]:
+    return re.findall(r'href="/cong-khai/sao-ke/\d+">([^<]+)</a>', html)
+
+
+def all_pages(client, url: str) -> list[str]:  # type: ignore[no-untyped-def]
+    names = []
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        names += names_on(html)
+        link = re.search(r'rel="next" href="([^"]+)"', html)
+        url = link.group(1).replace("&amp;", "&") if link else None
+    return names
+
+
+def test_common_name_pages_in_date_order_without_diacritics(client, session, kh):
+    c = kh["campaign"]
+    names = ["Lê Văn Dương", "Công ty Đường Sắt", "Hộ bà Dương Thị Lan", "ĐƯỜNG Văn Tâm", "Trần Thị Hoa",
+             "Phạm Đường", "Nguyễn Văn Dưỡng", "Bùi Minh"]
+    for day, name in enumerate(names, start=1):
+        give(session, c, 100_000 * day, name=name, on=date(2026, 10, day), receiving=kh["province"])
+    expected = [n for n in reversed(names) if "ư" in n.lower() or "Ư" in n]  # newest first
+    assert all_pages(client, "/cong-khai/sao-ke?q=duong&limit=2") == expected
+    decomposed = unicodedata.normalize("NFD", "đường")
+    assert all_pages(client, "/cong-khai/sao-ke?limit=3&q=" + decomposed) == expected
+    by_amount = all_pages(client, "/cong-khai/sao-ke?q=duong&sap_xep=so_tien&thu_tu=tang&limit=2")
+    assert by_amount == list(reversed(expected))  # amounts grow with the day
+    # Filters combine with the search: the date range and an exact amount.
+    assert all_pages(client, "/cong-khai/sao-ke?q=duong&limit=2&tu_ngay=02/10/2026&den_ngay=04/10/2026") == [
+        "ĐƯỜNG Văn Tâm", "Hộ bà Dương Thị Lan", "Công ty Đường Sắt"]
+    assert all_pages(client, "/cong-khai/sao-ke?q=duong&limit=2&so_tien=600.000") == ["Phạm Đường"]
+
+
+def test_rare_term_among_many_and_previous_links(client, session, kh):
+    c = kh["campaign"]
+    for day in range(1, 13):
+        give(session, c, 1_000_000, name=f"Nguyễn Văn Bình {day}", on=date(2026, 10, day), receiving=kh["province"])
+    give(session, c, 2_000_000, name="Hợp tác xã Đường Sông", on=date(2026, 10, 5), receiving=kh["province"],
+         bank_txn_ref="FT26999000123")
+    assert all_pages(client, "/cong-khai/sao-ke?q=duong+song&limit=2") == ["Hợp tác xã Đường Sông"]
+    assert all_pages(client, "/cong-khai/sao-ke?q=FT26999000123") == ["Hợp tác xã Đường Sông"]
+    first = client.get("/cong-khai/sao-ke?q=nguyen+van+binh&limit=5").get_data(as_text=True)
+    assert names_on(first) == [f"Nguyễn Văn Bình {d}" for d in (12, 11, 10, 9, 8)]
+    nxt = re.search(r'rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    second = client.get(nxt).get_data(as_text=True)
+    assert names_on(second) == [f"Nguyễn Văn Bình {d}" for d in (7, 6, 5, 4, 3)]
+    prev = re.search(r'rel="prev" href="([^"]+)"', second).group(1).replace("&amp;", "&")
+    assert names_on(client.get(prev).get_data(as_text=True)) == names_on(first)
+
+
+def _python_csv(session, query=None) -> str:  # type: ignore[no-untyped-def]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    writer.writerows(svc.iter_export_rows(session, query))
+    return "\ufeff" + buf.getvalue()
+
+
+def test_csv_export_is_streamed_with_roots_and_matches_the_published_rows(app, client, session, kh):
+    c = kh["campaign"]
+    give(session, c, 50_000_000, name='Công ty "Ánh Dương", chi nhánh 2', receiving=kh["province"],
+         bank_txn_ref="FT26291000111", masked_account="*********2418", note="Gọi 0905123456")
+    give(session, c, 2_000_000, name="Hộ ông Đặng Văn Ánh", receiving=kh["cam_lam"], earmark=kh["khanh_son"],
+         pledge_reference="VNN26-0042-K")
+    gone = give(session, c, 700_000, name="Trần Văn Bình")
+    svc.publish_daily_root(session, datetime.now(VN_TZ).date())
+    session.commit()
+    reverse_contribution(session, f.SYSTEM, gone, reason="Nhập nhầm")
+    session.commit()
+    give(session, c, 300_000, name="Lê Thị Mới", receiving=kh["province"])  # after the root: no day yet
+
+    resp = client.get("/cong-khai/du-lieu/dong-gop.csv", buffered=False)
+    assert resp.is_streamed
+    body = b"".join(resp.response).decode()
+    resp.close()
+    assert body == _python_csv(session)
+    rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
+    root = session.execute(text("SELECT root FROM published_roots")).scalar()
+    assert [r["goc_ngay"] for r in rows] == [root, root, root, ""]
+    assert rows[0]["ten_cong_khai"] == 'Công ty "Ánh Dương", chi nhánh 2' and rows[0]["tai_khoan"] == "*********2418"
+    assert rows[1]["dia_ban_chi_dinh"] and rows[2]["dia_ban"] == "Trung ương" and rows[2]["trang_thai"] == "da_huy"
+    assert "0905123456" not in body and "Nhập nhầm" not in body
+    filtered = client.get("/cong-khai/du-lieu/dong-gop.csv?q=dang+van+anh").get_data(as_text=True)
+    query = svc.parse_statement_args({"q": "dang van anh"})
+    assert filtered == _python_csv(session, query) and filtered.count("\n") == 2
+
+
+def test_generated_data_is_copied_with_consistent_books(session, monkeypatch):
+    from app.demo import generate as gen
+
+    monkeypatch.setattr(gen, "BULK_LOAD_ROWS", 100)  # take the bulk path (indexes rebuilt) at test size
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        indexes_before = session.execute(text(
+            "SELECT count(*) FROM pg_indexes WHERE tablename = 'contributions'")).scalar()
+        fks_before = session.execute(text(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = 'contributions'::regclass AND contype = 'f'")).scalar()
+    ctx = gen.generate(session, counts={"contributions": 400, "donors": 40}, seed=7)
+    session.commit()
+    rows = session.execute(select(func.count(), func.sum(Contribution.amount_vnd),
+                                  func.count(Contribution.ledger_transaction_id))).one()
+    assert rows[0] == 400 and rows[2] == 400
+    assert ledger.verify_ledger(session) == []
+    assert ledger.totals(session, ctx["fund"].id, None).received_vnd == rows[1]
+    anonymous = session.execute(select(func.count()).where(Contribution.public_name == "Nhà hảo tâm")).scalar()
+    assert anonymous == session.execute(select(func.count()).where(Contribution.is_anonymous.is_(True))).scalar()
+    assert session.execute(select(Contribution.search_key).where(Contribution.bank_txn_ref.is_not(None))
+                           .limit(1)).scalar().split()[-2].startswith("ft07")
+    if postgres:
+        assert session.execute(text(
+            "SELECT count(*) FROM pg_indexes WHERE tablename = 'contributions'")).scalar() == indexes_before
+        assert session.execute(text("SELECT count(*) FROM pg_constraint WHERE conrelid = 'contributions'::regclass "
+                                    "AND contype = 'f'")).scalar() == fks_before
+
+
+def test_several_words_match_as_a_substring_only(client, session, kh):
+    c = kh["campaign"]
+    for name in ["Nguyễn Văn Bình", "Hộ ông Nguyễn Văn Bình Minh", "Văn Nguyễn Bình", "Nguyễn Bình Văn",
+                 "Công ty Thủy sản Nguyễn-Văn"]:
+        give(session, c, 1_000_000, name=name, receiving=kh["province"], on=date(2026, 10, 20))
+
+    def found(q: str) -> list[str]:
+        return sorted(all_pages(client, f"/cong-khai/sao-ke?limit=2&q={q}"))
+
+    assert found("nguyen van binh") == ["Hộ ông Nguyễn Văn Bình Minh", "Nguyễn Văn Bình"]
+    assert found("uyen van bi") == ["Hộ ông Nguyễn Văn Bình Minh", "Nguyễn Văn Bình"]  # parts of the outer words
+    assert found("van binh minh") == ["Hộ ông Nguyễn Văn Bình Minh"]
+    assert found("nguyen binh") == ["Nguyễn Bình Văn", "Văn Nguyễn Bình"]  # adjacent, in this order
+    assert found("binh van") == ["Nguyễn Bình Văn"]
+    assert found("san nguyen") == ["Công ty Thủy sản Nguyễn-Văn"]
+    assert found("nguyen-van") == ["Công ty Thủy sản Nguyễn-Văn"]
+    assert found("ong nguyen van binh minh") == ["Hộ ông Nguyễn Văn Bình Minh"]
