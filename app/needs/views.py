@@ -26,6 +26,7 @@ from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.services import active_campaign
 from app.core.actor import Actor
 from app.core.db import utcnow
+from app.core.money import format_vnd
 from app.core.text import fold
 from app.core.uploads import UploadError, read_upload, store_bytes
 from app.core.web import commit_or_flash
@@ -40,6 +41,7 @@ from app.needs.forms import (
     NeedForm,
     PhotoForm,
     RejectForm,
+    ReverseDisbursementForm,
     StageForm,
     priority_form_class,
 )
@@ -294,6 +296,7 @@ def _detail_context(need: HouseholdNeed) -> dict:
                 can_edit=current_user.role in (*ENTRY_ROLES, Role.CENTRAL_ADMIN)
                 and need.status in services.EDITABLE_STATUSES,
                 can_pay=need.status in services.DISBURSABLE_STATUSES and need.funded_vnd > need.disbursed_vnd,
+                can_reverse_disbursement=current_user.role in services.REVERSE_DISBURSEMENT_ROLES,
                 available_vnd=need.funded_vnd - need.disbursed_vnd, identifiers=None)
 
 
@@ -365,6 +368,30 @@ def disburse(need_id: int):  # type: ignore[no-untyped-def]
                                        note=form.note.data or "", user=current_user),
         "Đã ghi nhận giải ngân.")
     return redirect(url_for("needs.detail", need_id=need.id))
+
+
+@bp.route("/can-bo/nhu-cau/giai-ngan/<int:disbursement_id>/dao", methods=["GET", "POST"])
+@staff_required(*services.REVERSE_DISBURSEMENT_ROLES)
+def reverse_disbursement(disbursement_id: int):  # type: ignore[no-untyped-def]
+    """Confirmation page (GET) and action (POST) to undo a tranche recorded by mistake, by ledger reversal."""
+    disbursement = db.session.get(NeedDisbursement, disbursement_id)
+    if disbursement is None:
+        abort(404)
+    need = _need_or_404(disbursement.need_id)
+    back = url_for("needs.detail", need_id=need.id, _anchor="h-pay")
+    if disbursement.reversal_transaction_id is not None:
+        flash("Khoản giải ngân này đã được đảo trước đó.", "error")
+        return redirect(back)
+    form = ReverseDisbursementForm()
+    if form.validate_on_submit():
+        amount, ref = format_vnd(disbursement.amount_vnd), disbursement.document_ref
+        commit_or_flash(lambda: services.reverse_disbursement(db.session, _actor(), current_user, disbursement.id,
+                                                              form.reason.data),
+                        f"Đã đảo khoản giải ngân {amount} (chứng từ {ref}) của hộ #{need.id}.",
+                        errors=services.NeedError)
+        return redirect(back)
+    return render_template("needs/reverse_disbursement.html", need=need, d=disbursement, form=form,
+                           campaign=db.session.get(Campaign, need.campaign_id)), 422 if form.errors else 200
 
 
 @bp.route("/can-bo/nhu-cau/<int:need_id>/giai-doan/<stage>", methods=["POST"])
