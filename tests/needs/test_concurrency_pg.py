@@ -59,3 +59,22 @@ def test_racing_fundings_never_exceed_the_request(app, session, world):
         NeedFunding.need_id == need_id)).scalar_one()
     assert n.funded_vnd == recorded == 50_000_000
     assert ledger.totals(db.session, fund_id, [ks]).allocated_vnd == 50_000_000  # refused ones rolled back
+
+
+def test_two_reversals_of_one_tranche_undo_it_once(app, session, world):
+    need = fund(session, world, approve(session, world, add_need(session, world)))
+    d = services.disburse_need(session, SYSTEM, need.id, 25_000_000, "PC-1")
+    session.commit()
+    need_id, d_id, fund_id, ks = need.id, d.id, world.campaign.fund_id, world.khanh_son.id
+    disbursed_before = ledger.totals(session, fund_id, [ks]).disbursed_vnd
+    session.remove()
+
+    def undo(i: int) -> None:
+        services.reverse_disbursement(db.session, SYSTEM, None, d_id, f"Ghi trùng ({i})")
+
+    ok, refused, errors = race(app, 4, undo, refused=services.NeedError)
+    assert errors == []
+    assert (ok, refused) == (1, 3)
+    assert db.session.get(HouseholdNeed, need_id).disbursed_vnd == 0
+    assert ledger.totals(db.session, fund_id, [ks]).disbursed_vnd == disbursed_before - 25_000_000
+    assert ledger.verify_ledger(db.session) == []
