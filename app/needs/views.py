@@ -390,8 +390,8 @@ def reverse_disbursement(disbursement_id: int):  # type: ignore[no-untyped-def]
                         f"Đã đảo khoản giải ngân {amount} (chứng từ {ref}) của hộ #{need.id}.",
                         errors=services.NeedError)
         return redirect(back)
-    return render_template("needs/reverse_disbursement.html", need=need, d=disbursement, form=form,
-                           campaign=db.session.get(Campaign, need.campaign_id)), 422 if form.errors else 200
+    return render_template("needs/reverse_disbursement.html", need=need, d=disbursement, form=form), \
+        422 if form.errors else 200
 
 
 @bp.route("/can-bo/nhu-cau/<int:need_id>/giai-doan/<stage>", methods=["POST"])
