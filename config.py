@@ -68,6 +68,8 @@ class Config:
             "ledger-verify-nightly": {"task": "ledger.verify", "schedule": 24 * 3600},
             "pledges-instalment-reminders": {"task": "pledges.send_instalment_reminders", "schedule": 24 * 3600},
             "pledges-overdue-digest": {"task": "pledges.send_overdue_digest", "schedule": 7 * 24 * 3600},
+            # 01:00 Vietnam time: pledges overdue beyond PLEDGE_LAPSE_AFTER_DAYS become lapsed (donor told once).
+            "pledges-lapse-overdue": {"task": "pledges.lapse_overdue_pledges", "schedule": crontab(hour=1, minute=0)},
             "certificates-sweep-acknowledgements": {"task": "certificates.sweep_acknowledgements",
                                                     "schedule": 15 * 60},
             "payments-expire-stale-checkouts": {"task": "payments.expire_stale_checkouts", "schedule": 3600},
@@ -94,6 +96,9 @@ class Config:
     # Key material for encrypting beneficiaries' identifiers and signing certificates.
     DATA_ENCRYPTION_KEY = _env("DATA_ENCRYPTION_KEY")
     CERTIFICATE_SIGNING_KEY = _env("CERTIFICATE_SIGNING_KEY")
+
+    # A pledge still unpaid (or partly paid) this many days after its last due date lapses automatically.
+    PLEDGE_LAPSE_AFTER_DAYS = int(_env("PLEDGE_LAPSE_AFTER_DAYS", "60") or 60)
 
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     CERTIFICATES_AUTO_ACKNOWLEDGE = True  # queue thank-you letters after money is recorded

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -222,6 +222,43 @@ def login(client: FlaskClient, email: str, password: str = "Matkhau-2026"):  # t
     resp = post_form(client, "/dang-nhap", {"email": email, "password": password})
     assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
     return resp
+
+
+def race(app: Flask, workers: int, action: Callable[[int], object],
+         refused: type[BaseException] | tuple[type[BaseException], ...] = ()) -> tuple[int, int, list[BaseException]]:
+    """Run `action(i)` for i in range(workers) in threads released together by a barrier, each in its own app
+    context and session, committing what succeeds. Returns (succeeded, refused, errors): the number of actions
+    that committed, the number that raised one of the `refused` exceptions (rolled back), and every other
+    exception (rolled back too; a test asserts it is empty)."""
+    import threading
+
+    barrier = threading.Barrier(workers)
+    ok: list[int] = []
+    turned_down: list[int] = []
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                action(i)
+                db.session.commit()
+                ok.append(i)
+            except refused:
+                db.session.rollback()
+                turned_down.append(i)
+            except BaseException as exc:  # noqa: BLE001 - reported by the test
+                db.session.rollback()
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return len(ok), len(turned_down), errors
 
 
 @pytest.fixture

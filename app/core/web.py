@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
-from flask import Flask, abort, g, render_template, request, url_for
+from flask import Flask, abort, flash, g, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
@@ -26,6 +27,24 @@ def url_for_if_exists(endpoint: str, **values: object) -> str | None:
         return url_for(endpoint, **values)
     except BuildError:
         return None
+
+
+def commit_or_flash(action: Callable[[], object], success: str, *,
+                    errors: type[Exception] | tuple[type[Exception], ...] = ValueError, prefix: str = "") -> bool:
+    """Run the service call behind a posted form: on success commit and flash `success`; when it raises one of
+    `errors` (our services' Vietnamese refusals) roll back and flash the message (after `prefix`), nothing saved.
+    Returns whether it committed."""
+    from app.extensions import db
+
+    try:
+        action()
+    except errors as exc:
+        db.session.rollback()
+        flash(f"{prefix}{exc}", "error")
+        return False
+    db.session.commit()
+    flash(success, "success")
+    return True
 
 
 def init_app(app: Flask) -> None:

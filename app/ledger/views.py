@@ -19,6 +19,15 @@ KIND_LABELS = {AccountKind.DONATIONS: "Tiếp nhận", AccountKind.UNALLOCATED: 
                AccountKind.ALLOCATED: "Đã phân bổ (chưa chi)", AccountKind.DISBURSED: "Đã giải ngân",
                AccountKind.IN_KIND: "Hiện vật", AccountKind.IN_KIND_DONATIONS: "Tiếp nhận hiện vật"}
 
+# Postings that a domain record mirrors are undone on that record's page, so the record and the books agree
+# (a need's disbursed figure, an allocation's funding); the plain reversal here would leave the record stale.
+REVERSED_ELSEWHERE = {
+    "need_disbursement": "Khoản giải ngân cho hộ: hãy đảo tại trang của hộ (mục “Giải ngân theo đợt”) để số đã "
+                         "giải ngân của hộ khớp với sổ quỹ.",
+    "matching_line": "Khoản phân bổ theo đề xuất: hãy thu hồi tại trang đề xuất phân bổ để khoản bố trí của hộ "
+                     "khớp với sổ quỹ.",
+}
+
 
 @bp.route("/")
 @staff_required()
@@ -43,6 +52,7 @@ def books():  # type: ignore[no-untyped-def]
         LedgerTransaction.reverses_id.in_([t.id for t in txs]))).scalars())
     return render_template("ledger/books.html", accounts=accounts, txs=txs, units=units, kind_labels=KIND_LABELS,
                            purpose_labels=PURPOSE_LABELS, reversed_ids=reversed_ids,
+                           reversed_elsewhere=REVERSED_ELSEWHERE,
                            can_reverse=current_user.role in (Role.APPROVER, Role.CENTRAL_ADMIN))
 
 
@@ -54,6 +64,9 @@ def reverse(tx_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     if not all(can_access_unit_id(db.session, current_user, p.account.unit_id) for p in tx.postings):
         abort(404)
+    if tx.source_type in REVERSED_ELSEWHERE:
+        flash(REVERSED_ELSEWHERE[tx.source_type], "error")
+        return redirect(url_for("ledger.books"))
     try:
         ledger.reverse(db.session, Actor.from_request(), tx.id, reason=request.form.get("reason", ""),
                        occurred_on=date.today())

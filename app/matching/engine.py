@@ -436,38 +436,51 @@ def build_model(pools: list[Pool], needs: list[Need], w: dict[int, float], *, in
     """max Σ w·x  s.t.  Σ_pool f − r·x = 0 (per need),  Σ_need f ≤ balance (per pool),  x ∈ {0,1} or [0,1].
     Money in millions of đồng for numerical range. Returns (solver, n_needs, pair pools, pair needs)."""
     pi, ni = _pairs(pools, needs)
-    n, m, e = len(needs), len(pools), len(pi)
+    n = len(needs)
+    h = _flow_model(pools, needs, w, need_row=np.arange(n), flow_row=ni, flow_pool=pi, n_balance_rows=n,
+                    integer=integer, money_unit=money_unit)
+    return h, n, pi, ni
+
+
+def _flow_model(pools: list[Pool], needs: list[Need], w: dict[int, float], *, need_row: np.ndarray,
+                flow_row: np.ndarray, flow_pool: np.ndarray, n_balance_rows: int, integer: bool,
+                money_unit: float) -> highspy.Highs:
+    """The LP/MIP shared by build_model and the aggregated LP: columns x_j (one per need, weight w_j) then one
+    flow f_k per eligible pair; balance rows (Σ f into the row − Σ r·x of its needs = 0) then one row per pool
+    (Σ f out of the pool ≤ balance). x_j sits in balance row need_row[j]; f_k in balance row flow_row[k] and in
+    pool row flow_pool[k]. Money in `money_unit` đồng for numerical range."""
+    n, m, e, r = len(needs), len(pools), len(flow_row), n_balance_rows
     req = np.array([nd.requested_vnd for nd in needs], dtype=np.float64) / money_unit
     bal = np.array([p.balance_vnd for p in pools], dtype=np.float64) / money_unit
     lp = highspy.HighsLp()
     lp.num_col_ = n + e
-    lp.num_row_ = n + m
+    lp.num_row_ = r + m
     lp.sense_ = highspy.ObjSense.kMaximize
     lp.col_cost_ = np.concatenate([np.array([w[nd.id] for nd in needs], dtype=np.float64), np.zeros(e)])
     lp.col_lower_ = np.zeros(n + e)
     lp.col_upper_ = np.concatenate([np.ones(n), np.full(e, highspy.kHighsInf)])
-    lp.row_lower_ = np.concatenate([np.zeros(n), np.full(m, -highspy.kHighsInf)])
-    lp.row_upper_ = np.concatenate([np.zeros(n), bal])
-    # column-wise matrix: x_j has one entry (row j, −r_j); f_(i,j) has (row j, 1) and (row n+i, 1)
+    lp.row_lower_ = np.concatenate([np.zeros(r), np.full(m, -highspy.kHighsInf)])
+    lp.row_upper_ = np.concatenate([np.zeros(r), bal])
+    # column-wise matrix: x_j has one entry (its balance row, −r_j); f_k has (its balance row, 1), (its pool row, 1)
     starts = np.concatenate([np.arange(n, dtype=np.int64), n + 2 * np.arange(e + 1, dtype=np.int64)])
     index = np.empty(n + 2 * e, dtype=np.int32)
     value = np.empty(n + 2 * e, dtype=np.float64)
-    index[:n] = np.arange(n)
+    index[:n] = need_row
     value[:n] = -req
-    index[n::2] = ni
-    index[n + 1::2] = n + pi
+    index[n::2] = flow_row
+    index[n + 1::2] = r + flow_pool
     value[n:] = 1.0
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = starts.astype(np.int32)
     lp.a_matrix_.index_ = index
     lp.a_matrix_.value_ = value
     lp.a_matrix_.num_col_ = n + e
-    lp.a_matrix_.num_row_ = n + m
+    lp.a_matrix_.num_row_ = r + m
     if integer:
         lp.integrality_ = [highspy.HighsVarType.kInteger] * n + [highspy.HighsVarType.kContinuous] * e
     h = _highs()
     h.passModel(lp)
-    return h, n, pi, ni
+    return h
 
 
 def _solve_mip(pools: list[Pool], needs: list[Need], w: dict[int, float], config: Config) -> set[int]:
@@ -509,38 +522,10 @@ def _build_aggregated_lp(pools: list[Pool], needs: list[Need], w: dict[int, floa
     elig = eligibility_matrix(pools, needs)
     groups, group_of = np.unique(elig, axis=0, return_inverse=True)
     group_of = group_of.reshape(-1)
-    n, m, g = len(needs), len(pools), len(groups)
     gi, pi = np.nonzero(groups >= 0)
     pi = groups[gi, pi]
-    e = len(gi)
-    req = np.array([nd.requested_vnd for nd in needs], dtype=np.float64) / money_unit
-    bal = np.array([p.balance_vnd for p in pools], dtype=np.float64) / money_unit
-    lp = highspy.HighsLp()
-    lp.num_col_ = n + e
-    lp.num_row_ = g + m
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.col_cost_ = np.concatenate([np.array([w[nd.id] for nd in needs], dtype=np.float64), np.zeros(e)])
-    lp.col_lower_ = np.zeros(n + e)
-    lp.col_upper_ = np.concatenate([np.ones(n), np.full(e, highspy.kHighsInf)])
-    lp.row_lower_ = np.concatenate([np.zeros(g), np.full(m, -highspy.kHighsInf)])
-    lp.row_upper_ = np.concatenate([np.zeros(g), bal])
-    starts = np.concatenate([np.arange(n, dtype=np.int64), n + 2 * np.arange(e + 1, dtype=np.int64)])
-    index = np.empty(n + 2 * e, dtype=np.int32)
-    value = np.empty(n + 2 * e, dtype=np.float64)
-    index[:n] = group_of
-    value[:n] = -req
-    index[n::2] = gi
-    index[n + 1::2] = g + pi
-    value[n:] = 1.0
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = starts.astype(np.int32)
-    lp.a_matrix_.index_ = index
-    lp.a_matrix_.value_ = value
-    lp.a_matrix_.num_col_ = n + e
-    lp.a_matrix_.num_row_ = g + m
-    h = _highs()
-    h.passModel(lp)
-    return h
+    return _flow_model(pools, needs, w, need_row=group_of, flow_row=gi, flow_pool=pi, n_balance_rows=len(groups),
+                       integer=False, money_unit=money_unit)
 
 
 def mip_optimum(pools: list[Pool], needs: list[Need], config: Config = Config()) -> float:

@@ -11,6 +11,7 @@ from app.accounts.models import Role, User
 from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.services import active_campaign
 from app.core.actor import Actor
+from app.core.web import commit_or_flash
 from app.extensions import db
 from app.matching import services, tasks
 from app.matching.forms import ActionForm, ReasonForm, RunForm
@@ -134,14 +135,7 @@ def detail(proposal_id: int):  # type: ignore[no-untyped-def]
 
 def _run_service(proposal_id: int, fn, ok: str):  # type: ignore[no-untyped-def]
     _proposal_or_404(proposal_id)
-    try:
-        fn()
-    except services.MatchingError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(ok, "success")
+    commit_or_flash(fn, ok, errors=services.MatchingError)
     return redirect(url_for("matching.detail", proposal_id=proposal_id, show=request.form.get("show", "included")))
 
 

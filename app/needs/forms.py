@@ -96,6 +96,15 @@ class DisburseForm(BaseForm):
     note = StringField("Ghi chú", validators=[Length(max=500)])
 
 
+class ReverseDisbursementForm(BaseForm):
+    """The confirmation step before a tranche is reversed: a reason and an explicit tick."""
+
+    reason = TextAreaField("Lý do đảo giải ngân", validators=[DataRequired("Lý do đảo giải ngân: chưa nhập."),
+                                                              Length(max=1000, message="Lý do: tối đa 1000 ký tự.")])
+    confirm = BooleanField("Tôi xác nhận đảo khoản giải ngân này; sổ quỹ sẽ ghi bút toán đảo, không xóa khoản đã ghi.",
+                           validators=[DataRequired("Hãy đánh dấu ô xác nhận để đảo khoản giải ngân.")])
+
+
 class StageForm(BaseForm):
     on = DateField("Ngày", validators=[InputRequired("Ngày: chưa nhập hoặc sai định dạng.")])
 

@@ -594,6 +594,50 @@ def disburse_need(session: Session, actor: Actor, need_id: int, amount_vnd: int,
     return d
 
 
+REVERSE_DISBURSEMENT_ROLES = (Role.APPROVER, Role.CENTRAL_ADMIN)
+"""Who may undo a recorded tranche (as for other ledger reversals and allocation revocations: the approvers)."""
+
+
+def reverse_disbursement(session: Session, actor: Actor, user: User | None, disbursement_id: int,
+                         reason: str) -> NeedDisbursement:
+    """Undo a tranche recorded by mistake: the ledger disbursement is reversed (append-only, the money goes back
+    to the need's allocation), the tranche is marked reversed and the house's disbursed figure lowered. The house
+    keeps its funding and status; a correct tranche is then recorded anew."""
+    found = session.get(NeedDisbursement, disbursement_id)
+    if found is None:
+        raise NeedError("Không tìm thấy khoản giải ngân.")
+    need = _lock_need(session, found.need_id)  # serialises reversals and new tranches of the house
+    d = session.execute(select(NeedDisbursement).where(NeedDisbursement.id == disbursement_id)
+                        .execution_options(populate_existing=True)).scalar_one()
+    if user is not None:
+        if not can_access_unit(user, need.commune):
+            raise NeedError("Hộ này không thuộc địa bàn của bạn.")
+        if user.role not in REVERSE_DISBURSEMENT_ROLES:
+            raise NeedError("Chỉ người có quyền phê duyệt mới đảo được khoản giải ngân.")
+    reason = (nfc(reason) or "").strip()
+    if not reason:
+        raise NeedError("Lý do đảo giải ngân: chưa nhập.")
+    if len(reason) > 1000:
+        raise NeedError("Lý do đảo giải ngân: quá dài (tối đa 1000 ký tự).")
+    if d.reversal_transaction_id is not None:
+        raise NeedError("Khoản giải ngân này đã được đảo trước đó.")
+    try:
+        tx = ledger.reverse(session, actor, d.ledger_transaction_id, reason=reason, occurred_on=today_vn(),
+                            source_type="need_disbursement_reversal", source_id=d.id)
+    except ledger.LedgerError as exc:
+        raise NeedError(f"Không đảo được khoản giải ngân: {exc}") from exc
+    d.reversal_transaction_id = tx.id
+    old_disbursed = need.disbursed_vnd
+    need.disbursed_vnd -= d.amount_vnd
+    session.flush()
+    record(session, actor, "need.reverse_disbursement", "household_need", need.id,
+           old={"disbursement_id": d.id, "amount_vnd": d.amount_vnd, "document_ref": d.document_ref,
+                "disbursed_vnd": old_disbursed},
+           new={"reason": reason, "reversal_transaction_id": tx.id, "disbursed_vnd": need.disbursed_vnd},
+           unit_id=need.commune_id)
+    return d
+
+
 # ----------------------------------------------------------------------------------------- construction stages
 STAGE_ORDER = {NeedStatus.FUNDED: NeedStatus.STARTED, NeedStatus.STARTED: NeedStatus.COMPLETED,
                NeedStatus.COMPLETED: NeedStatus.HANDED_OVER}

@@ -26,8 +26,10 @@ from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.services import active_campaign
 from app.core.actor import Actor
 from app.core.db import utcnow
+from app.core.money import format_vnd
 from app.core.text import fold
 from app.core.uploads import UploadError, read_upload, store_bytes
+from app.core.web import commit_or_flash
 from app.extensions import db
 from app.ledger.models import PURPOSE_LABELS
 from app.needs import importer, services
@@ -39,6 +41,7 @@ from app.needs.forms import (
     NeedForm,
     PhotoForm,
     RejectForm,
+    ReverseDisbursementForm,
     StageForm,
     priority_form_class,
 )
@@ -293,6 +296,7 @@ def _detail_context(need: HouseholdNeed) -> dict:
                 can_edit=current_user.role in (*ENTRY_ROLES, Role.CENTRAL_ADMIN)
                 and need.status in services.EDITABLE_STATUSES,
                 can_pay=need.status in services.DISBURSABLE_STATUSES and need.funded_vnd > need.disbursed_vnd,
+                can_reverse_disbursement=current_user.role in services.REVERSE_DISBURSEMENT_ROLES,
                 available_vnd=need.funded_vnd - need.disbursed_vnd, identifiers=None)
 
 
@@ -331,14 +335,8 @@ def approve(need_id: int):  # type: ignore[no-untyped-def]
     need = _review_guard(need_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.approve_need(db.session, _actor(), current_user, need.id)
-    except services.NeedError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(f"Đã duyệt hộ #{need.id}.", "success")
+    commit_or_flash(lambda: services.approve_need(db.session, _actor(), current_user, need.id),
+                    f"Đã duyệt hộ #{need.id}.", errors=services.NeedError)
     return redirect(request.form.get("next") == "registry" and url_for("needs.registry", status="proposed")
                     or url_for("needs.detail", need_id=need.id))
 
@@ -351,14 +349,8 @@ def reject(need_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         flash("Lý do không duyệt: chưa nhập.", "error")
         return redirect(url_for("needs.detail", need_id=need.id))
-    try:
-        services.reject_need(db.session, _actor(), current_user, need.id, form.reason.data)
-    except services.NeedError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(f"Đã ghi nhận không duyệt hộ #{need.id}.", "success")
+    commit_or_flash(lambda: services.reject_need(db.session, _actor(), current_user, need.id, form.reason.data),
+                    f"Đã ghi nhận không duyệt hộ #{need.id}.", errors=services.NeedError)
     return redirect(url_for("needs.detail", need_id=need.id))
 
 
@@ -370,17 +362,36 @@ def disburse(need_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         flash(" ".join(e for errs in form.errors.values() for e in errs), "error")
         return redirect(url_for("needs.detail", need_id=need.id))
-    try:
-        services.disburse_need(db.session, _actor(), need.id, form.amount.amount, form.document_ref.data,
-                               tranche=TrancheKind(form.tranche.data), occurred_on=form.occurred_on.data,
-                               note=form.note.data or "", user=current_user)
-    except ValueError as exc:  # NeedError or a ledger refusal
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash("Đã ghi nhận giải ngân.", "success")
+    commit_or_flash(  # refused by NeedError or the ledger (both ValueError)
+        lambda: services.disburse_need(db.session, _actor(), need.id, form.amount.amount, form.document_ref.data,
+                                       tranche=TrancheKind(form.tranche.data), occurred_on=form.occurred_on.data,
+                                       note=form.note.data or "", user=current_user),
+        "Đã ghi nhận giải ngân.")
     return redirect(url_for("needs.detail", need_id=need.id))
+
+
+@bp.route("/can-bo/nhu-cau/giai-ngan/<int:disbursement_id>/dao", methods=["GET", "POST"])
+@staff_required(*services.REVERSE_DISBURSEMENT_ROLES)
+def reverse_disbursement(disbursement_id: int):  # type: ignore[no-untyped-def]
+    """Confirmation page (GET) and action (POST) to undo a tranche recorded by mistake, by ledger reversal."""
+    disbursement = db.session.get(NeedDisbursement, disbursement_id)
+    if disbursement is None:
+        abort(404)
+    need = _need_or_404(disbursement.need_id)
+    back = url_for("needs.detail", need_id=need.id, _anchor="h-pay")
+    if disbursement.reversal_transaction_id is not None:
+        flash("Khoản giải ngân này đã được đảo trước đó.", "error")
+        return redirect(back)
+    form = ReverseDisbursementForm()
+    if form.validate_on_submit():
+        amount, ref = format_vnd(disbursement.amount_vnd), disbursement.document_ref
+        commit_or_flash(lambda: services.reverse_disbursement(db.session, _actor(), current_user, disbursement.id,
+                                                              form.reason.data),
+                        f"Đã đảo khoản giải ngân {amount} (chứng từ {ref}) của hộ #{need.id}.",
+                        errors=services.NeedError)
+        return redirect(back)
+    return render_template("needs/reverse_disbursement.html", need=need, d=disbursement, form=form), \
+        422 if form.errors else 200
 
 
 @bp.route("/can-bo/nhu-cau/<int:need_id>/giai-doan/<stage>", methods=["POST"])
@@ -393,14 +404,9 @@ def stage(need_id: int, stage: str):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         flash(" ".join(e for errs in form.errors.values() for e in errs), "error")
         return redirect(url_for("needs.detail", need_id=need.id))
-    try:
-        services.advance_stage(db.session, _actor(), need.id, NeedStatus(stage), form.on.data, user=current_user)
-    except services.NeedError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(f"Đã cập nhật: {NEED_STATUS_LABELS[NeedStatus(stage)]}.", "success")
+    commit_or_flash(lambda: services.advance_stage(db.session, _actor(), need.id, NeedStatus(stage), form.on.data,
+                                                   user=current_user),
+                    f"Đã cập nhật: {NEED_STATUS_LABELS[NeedStatus(stage)]}.", errors=services.NeedError)
     return redirect(url_for("needs.detail", need_id=need.id))
 
 
@@ -414,15 +420,10 @@ def upload_photo(need_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("needs.detail", need_id=need.id))
     stage_now = need.status if need.status in (*services.STAGE_DATE, NeedStatus.APPROVED, NeedStatus.FUNDED) \
         else NeedStatus.APPROVED
-    try:
-        services.add_photo(db.session, _actor(), need, form.photo.data, stage=stage_now, caption=form.caption.data,
-                           taken_on=form.taken_on.data, publishable=form.publishable.data)
-    except UploadError as exc:
-        db.session.rollback()
-        flash(f"Ảnh: {exc}", "error")
-    else:
-        db.session.commit()
-        flash("Đã tải ảnh lên.", "success")
+    commit_or_flash(lambda: services.add_photo(db.session, _actor(), need, form.photo.data, stage=stage_now,
+                                               caption=form.caption.data, taken_on=form.taken_on.data,
+                                               publishable=form.publishable.data),
+                    "Đã tải ảnh lên.", errors=UploadError, prefix="Ảnh: ")
     return redirect(url_for("needs.detail", need_id=need.id))
 
 

@@ -330,11 +330,14 @@ def statement_mapping(statement_id: int):  # type: ignore[no-untyped-def]
             value = request.form.get(role, "")
             if value.isdecimal() and int(value) < width:
                 mapping[role] = int(value)
-        header = request.form.get("header_row", "1")
-        mapping["header_row"] = int(header) if header.isdecimal() else 1
+        header = (request.form.get("header_row") or "1").strip()
+        header_ok = header.isdecimal() and 1 <= int(header) <= max(1, len(rows))
+        mapping["header_row"] = int(header) if header_ok else 1
         mapping["thousands"] = "," if request.form.get("thousands") == "," else "."
         used = [v for k, v in mapping.items() if k in ROLE_LABELS]
-        if len(used) != len(set(used)):
+        if not header_ok:
+            flash(f"Dòng tiêu đề: nhập một số từ 1 đến {max(1, len(rows))}.", "error")
+        elif len(used) != len(set(used)):
             flash("Mỗi cột chỉ được chọn cho một thông tin.", "error")
         elif "date" not in mapping or not ({"credit", "amount"} & mapping.keys()):
             flash("Cần chọn ít nhất cột Ngày giao dịch và cột Số tiền ghi có (hoặc Số tiền).", "error")
@@ -349,7 +352,7 @@ def statement_mapping(statement_id: int):  # type: ignore[no-untyped-def]
     sample = [[_cell_text(c) for c in r] + [""] * (width - len(r)) for r in rows[:15]]
     return render_template("payments/statement_mapping.html", stmt=stmt, sample=sample, width=width,
                            letters=[get_column_letter(i + 1) for i in range(width)], role_labels=ROLE_LABELS,
-                           mapping=stmt.mapping or {}, title="Ghép cột sao kê")
+                           mapping=stmt.mapping or {}, header_max=max(1, len(rows)), title="Ghép cột sao kê")
 
 
 @bp.route("/can-bo/sao-ke/cho-xu-ly", methods=["GET", "POST"])

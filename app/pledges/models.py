@@ -96,6 +96,11 @@ class Pledge(TimestampMixin, db.Model):
     # Contact given with the pledge (who to write to); the donor record may be shared by several pledges.
     contact_email: Mapped[str | None] = mapped_column(String(255), index=True)
     overdue_reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Automatic lapsing (pledges.lapse_overdue_pledges): when the task lapsed it, when the donor was told (once
+    # per lapse), and when staff last reopened it or money revived it (a new grace period starts then).
+    auto_lapsed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lapse_notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reopened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     campaign: Mapped[Campaign] = relationship()
     donor: Mapped[Donor] = relationship()

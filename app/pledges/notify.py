@@ -61,6 +61,18 @@ def send_reminder(session: Session, pledge: Pledge, state: services.InstalmentSt
         f"Nhắc lịch nộp đợt {state.instalment.seq} – đăng ký ủng hộ {pledge.reference}"), body=body))
 
 
+def send_lapsed(session: Session, pledge: Pledge, *, after_days: int) -> bool:
+    """Tell the donor their pledge lapsed automatically (what was received stays counted; they may still pay)."""
+    to = pledge.contact_email or pledge.donor.email
+    if not to:
+        return False
+    body = render_mail("lapsed.txt", after_days=after_days, last_due=services.last_due_on(pledge),
+                       link=external_url("pledges.confirmation", reference=pledge.reference),
+                       **payment_facts(session, pledge))
+    send_mail(Mail(to=[to], subject=f"Đăng ký ủng hộ {pledge.reference} đã quá hạn", body=body))
+    return True
+
+
 def send_digest(session: Session, user, pledges: list[Pledge], today) -> None:  # type: ignore[no-untyped-def]
     rows = [(p, services.overdue_amount(session, p, today=today)) for p in pledges]
     body = render_mail("overdue_digest.txt", user=user, rows=rows, today=today,

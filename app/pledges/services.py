@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -55,6 +55,8 @@ def refresh_status(session: Session, actor: Actor, pledge: Pledge) -> PledgeStat
     if new != pledge.status:
         old = pledge.status
         pledge.status = new
+        if old in (PledgeStatus.CANCELLED, PledgeStatus.LAPSED):  # revived by money: a fresh grace period
+            pledge.reopened_at = utcnow()
         session.flush()
         record(session, actor, "pledge.status", "pledge", pledge.id, old={"status": old},
                new={"status": new, "paid_vnd": paid}, unit_id=pledge.receiving_unit_id)
@@ -347,6 +349,7 @@ def transition(session: Session, actor: Actor, pledge: Pledge, target: PledgeSta
         target = PledgeStatus.PARTLY_PAID if 0 < paid < pledge.amount_vnd else (
             PledgeStatus.FULFILLED if paid >= pledge.amount_vnd else PledgeStatus.PLEDGED)
         pledge.closed_at = None
+        pledge.reopened_at = utcnow()  # automatic lapsing counts its grace period again from today
     else:
         pledge.closed_at = utcnow()
     pledge.status = target
@@ -510,3 +513,84 @@ def staff_to_notify(session: Session, unit_ids: list[int | None]) -> list:
     return list(session.execute(select(User).where(
         User.unit_id.in_(wanted), User.is_active_account.is_(True),
         User.role.in_([Role.COMMUNE_STAFF, Role.PROVINCE_STAFF]))).scalars())
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Automatic lapsing (called by the Celery task pledges.lapse_overdue_pledges)
+# ---------------------------------------------------------------------------------------------------------
+LAPSE_ACTOR = Actor.system("pledges.lapse_overdue_pledges")
+
+
+def last_due_on(pledge: Pledge) -> date | None:
+    """The day the last money of the pledge was due: its last instalment, or the single due date."""
+    if pledge.schedule == PledgeSchedule.INSTALMENTS:
+        return max((i.due_on for i in pledge.instalments), default=None)
+    return pledge.due_on
+
+
+def _vn_day(moment: datetime) -> date:
+    """The Vietnam calendar day of a stored timestamp (SQLite hands timestamps back without their zone: UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(VN_TZ).date()
+
+
+def lapse_candidates(session: Session, *, after_days: int, today: date | None = None) -> list[int]:
+    """Ids of open pledges (nothing or part received) whose last due date is more than `after_days` days
+    past. Pledges without a due date are never overdue, so they never lapse by themselves."""
+    cutoff = (today or today_vn()) - timedelta(days=after_days)
+    last_instalment = (select(PledgeInstalment.pledge_id, func.max(PledgeInstalment.due_on).label("last_due"))
+                       .group_by(PledgeInstalment.pledge_id).subquery())
+    last_due = case((Pledge.schedule == PledgeSchedule.INSTALMENTS, last_instalment.c.last_due), else_=Pledge.due_on)
+    return list(session.execute(
+        select(Pledge.id).outerjoin(last_instalment, last_instalment.c.pledge_id == Pledge.id)
+        .where(Pledge.status.in_([PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID]), last_due < cutoff)
+        .order_by(Pledge.id)).scalars())
+
+
+def lapse_overdue(session: Session, pledge_ids: list[int], *, after_days: int, today: date | None = None,
+                  actor: Actor = LAPSE_ACTOR) -> list[int]:
+    """Lapse these pledges if they still qualify once locked (a payment, an edit or a reopening since the
+    candidates were listed wins). Payments already received stay recorded. A pledge reopened by staff, or
+    revived by money, gets a fresh grace period from that day. Returns the ids lapsed; audited one by one."""
+    today = today or today_vn()
+    cutoff = today - timedelta(days=after_days)
+    lapsed: list[int] = []
+    for pledge_id in pledge_ids:
+        pledge = session.execute(select(Pledge).where(Pledge.id == pledge_id).with_for_update()
+                                 .execution_options(populate_existing=True)).scalar_one_or_none()
+        if pledge is None or not pledge.is_open:
+            continue
+        last = last_due_on(pledge)
+        if last is None or last >= cutoff:
+            continue
+        if pledge.reopened_at is not None and _vn_day(pledge.reopened_at) >= cutoff:
+            continue
+        paid = amount_paid(session, pledge.id)
+        if paid >= pledge.amount_vnd:  # fully paid but not yet refreshed: the money decides
+            refresh_status(session, actor, pledge)
+            continue
+        reason = (f"Tự động: quá {after_days} ngày sau hạn nộp cuối {last:%d/%m/%Y}; đã nhận {format_vnd(paid)} "
+                  f"trên {format_vnd(pledge.amount_vnd)}.")
+        transition(session, actor, pledge, PledgeStatus.LAPSED, reason=reason)
+        pledge.auto_lapsed_at = utcnow()
+        pledge.lapse_notified_at = None
+        session.flush()
+        lapsed.append(pledge.id)
+    return lapsed
+
+
+def claim_lapse_notices(session: Session, *, limit: int = 500) -> list[Pledge]:
+    """Claim (once per lapse) the automatically lapsed pledges whose donor has not been told yet. The mark is
+    set here and committed by the caller before any mail goes, so a retried or concurrent run never sends
+    twice."""
+    ids = list(session.execute(
+        select(Pledge.id).where(Pledge.status == PledgeStatus.LAPSED, Pledge.auto_lapsed_at.is_not(None),
+                                Pledge.lapse_notified_at.is_(None)).order_by(Pledge.id).limit(limit)).scalars())
+    claimed = []
+    for pledge_id in ids:
+        result = session.execute(update(Pledge).where(Pledge.id == pledge_id, Pledge.lapse_notified_at.is_(None))
+                                 .values(lapse_notified_at=utcnow()))
+        if result.rowcount == 1:
+            claimed.append(pledge_id)
+    return [session.get(Pledge, i) for i in claimed]

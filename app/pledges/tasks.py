@@ -60,3 +60,28 @@ def send_overdue_digest(today: str | None = None) -> int:
             notify.send_digest(db.session, user, pledges, day)
             sent += 1
     return sent
+
+
+@shared_task(name="pledges.lapse_overdue_pledges")
+def lapse_overdue_pledges(today: str | None = None, after_days: int | None = None, chunk: int = 200) -> int:
+    """Daily: pledges still unpaid or partly paid PLEDGE_LAPSE_AFTER_DAYS days after their last due date become
+    lapsed (payments kept, staff may reopen them); each donor is told once. Idempotent: a second run finds
+    nothing to do. Returns the number of pledges lapsed."""
+    from flask import current_app
+
+    day = date.fromisoformat(today) if today else services.today_vn()
+    days = current_app.config["PLEDGE_LAPSE_AFTER_DAYS"] if after_days is None else after_days
+    ids = services.lapse_candidates(db.session, after_days=days, today=day)
+    db.session.rollback()  # the listing holds no lock; each chunk locks its own rows
+    lapsed = 0
+    for start in range(0, len(ids), chunk):
+        lapsed += len(services.lapse_overdue(db.session, ids[start:start + chunk], after_days=days, today=day))
+        db.session.commit()
+    while True:  # tell the donors, each once (the mark is committed before the mail goes)
+        claimed = services.claim_lapse_notices(db.session)
+        db.session.commit()
+        if not claimed:
+            break
+        for pledge in claimed:
+            notify.send_lapsed(db.session, pledge, after_days=days)
+    return lapsed

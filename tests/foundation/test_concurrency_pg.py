@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
@@ -12,37 +11,10 @@ from app.extensions import db
 from app.ledger import services as ledger
 from app.ledger.models import LedgerTransaction, Purpose, TransactionKind
 from app.units.models import AdminUnit
+from tests.conftest import race
 from tests.factories import CAM_LAM, KHANH_SON, SYSTEM, make_campaign, province, receive, unit
 
 pytestmark = pytest.mark.postgres
-
-
-def _race(app, workers: int, action) -> tuple[int, int, list[BaseException]]:  # type: ignore[no-untyped-def]
-    barrier = threading.Barrier(workers)
-    ok, refused, errors = [], [], []
-
-    def run(i: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait()
-                action(i)
-                db.session.commit()
-                ok.append(i)
-            except ledger.InsufficientFunds:
-                db.session.rollback()
-                refused.append(i)
-            except BaseException as exc:  # noqa: BLE001 - reported by the test
-                db.session.rollback()
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return len(ok), len(refused), errors
 
 
 def test_many_threads_allocating_the_same_money_never_overspend(app, session):
@@ -58,7 +30,7 @@ def test_many_threads_allocating_the_same_money_never_overspend(app, session):
                         target_purpose=Purpose.HOUSING, draws=[ledger.PoolDraw(kh_id, Purpose.HOUSING, 30_000_000)],
                         occurred_on=date(2026, 11, 1))
 
-    ok, refused, errors = _race(app, 12, allocate)
+    ok, refused, errors = race(app, 12, allocate, refused=ledger.InsufficientFunds)
     assert errors == []
     assert (ok, refused) == (3, 9)
     totals = ledger.totals(db.session, fund_id)
@@ -90,7 +62,7 @@ def test_concurrent_receipts_and_allocations_keep_every_balance_exact(app, sessi
                             draws=[ledger.PoolDraw(kh_id, Purpose.UNRESTRICTED, 2_000_000)],
                             occurred_on=date(2026, 11, 1))
 
-    ok, refused, errors = _race(app, 16, mixed)
+    ok, refused, errors = race(app, 16, mixed, refused=ledger.InsufficientFunds)
     assert errors == []
     totals = ledger.totals(db.session, fund_id)
     assert totals.received_vnd == 10_000_000 + 8 * 1_000_000
@@ -111,7 +83,7 @@ def test_concurrent_receipt_numbers_are_unique_and_gap_free(app, session):
         receive(db.session, db.session.get(Campaign, campaign_id), 100_000 + i,
                 receiving=db.session.get(AdminUnit, kh_id))
 
-    ok, _, errors = _race(app, 10, one)
+    ok, _, errors = race(app, 10, one, refused=ledger.InsufficientFunds)
     assert errors == [] and ok == 10
     from app.contributions.models import Contribution
 
@@ -143,7 +115,7 @@ def test_an_allocation_reversed_twice_at_once_is_reversed_once_even_with_new_mon
         except ledger.AlreadyReversed:
             pass
 
-    ok, refused, errors = _race(app, 6, rev)
+    ok, refused, errors = race(app, 6, rev, refused=ledger.InsufficientFunds)
     assert errors == [] and len(done) == 1
     assert ledger.totals(db.session, fund_id).allocated_vnd == 25_000_000
     assert ledger.verify_ledger(db.session) == []

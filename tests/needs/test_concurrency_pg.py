@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
@@ -13,38 +11,11 @@ from app.ledger.models import Purpose
 from app.ledger.services import PoolDraw
 from app.needs import services
 from app.needs.models import HouseholdNeed, NeedDisbursement, NeedFunding
+from tests.conftest import race
 from tests.factories import SYSTEM, receive
 from tests.needs.conftest import add_need, approve, fund
 
 pytestmark = pytest.mark.postgres
-
-
-def _race(app, workers: int, action) -> tuple[int, int, list[BaseException]]:  # type: ignore[no-untyped-def]
-    barrier = threading.Barrier(workers)
-    ok, refused, errors = [], [], []
-
-    def run(i: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait()
-                action(i)
-                db.session.commit()
-                ok.append(i)
-            except services.NeedError:
-                db.session.rollback()
-                refused.append(i)
-            except BaseException as exc:  # noqa: BLE001 - reported by the test
-                db.session.rollback()
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return len(ok), len(refused), errors
 
 
 def test_racing_tranches_never_pay_more_than_the_house_was_given(app, session, world):
@@ -57,7 +28,7 @@ def test_racing_tranches_never_pay_more_than_the_house_was_given(app, session, w
     def pay(i: int) -> None:
         services.disburse_need(db.session, SYSTEM, need_id, 25_000_000, f"PC-{i}")
 
-    ok, refused, errors = _race(app, 6, pay)
+    ok, refused, errors = race(app, 6, pay, refused=services.NeedError)
     assert errors == []
     assert (ok, refused) == (2, 4)
     n = db.session.get(HouseholdNeed, need_id)
@@ -80,7 +51,7 @@ def test_racing_fundings_never_exceed_the_request(app, session, world):
                               draws=draws, occurred_on=services.today_vn())
         services.record_need_funding(db.session, SYSTEM, need_id, 25_000_000, draws, i, txn.id)
 
-    ok, refused, errors = _race(app, 5, give)
+    ok, refused, errors = race(app, 5, give, refused=services.NeedError)
     assert errors == []
     assert (ok, refused) == (2, 3)
     n = db.session.get(HouseholdNeed, need_id)
@@ -88,3 +59,22 @@ def test_racing_fundings_never_exceed_the_request(app, session, world):
         NeedFunding.need_id == need_id)).scalar_one()
     assert n.funded_vnd == recorded == 50_000_000
     assert ledger.totals(db.session, fund_id, [ks]).allocated_vnd == 50_000_000  # refused ones rolled back
+
+
+def test_two_reversals_of_one_tranche_undo_it_once(app, session, world):
+    need = fund(session, world, approve(session, world, add_need(session, world)))
+    d = services.disburse_need(session, SYSTEM, need.id, 25_000_000, "PC-1")
+    session.commit()
+    need_id, d_id, fund_id, ks = need.id, d.id, world.campaign.fund_id, world.khanh_son.id
+    disbursed_before = ledger.totals(session, fund_id, [ks]).disbursed_vnd
+    session.remove()
+
+    def undo(i: int) -> None:
+        services.reverse_disbursement(db.session, SYSTEM, None, d_id, f"Ghi trùng ({i})")
+
+    ok, refused, errors = race(app, 4, undo, refused=services.NeedError)
+    assert errors == []
+    assert (ok, refused) == (1, 3)
+    assert db.session.get(HouseholdNeed, need_id).disbursed_vnd == 0
+    assert ledger.totals(db.session, fund_id, [ks]).disbursed_vnd == disbursed_before - 25_000_000
+    assert ledger.verify_ledger(db.session) == []

@@ -126,6 +126,23 @@ def _need_import_batch(ctx: ParamContext):  # type: ignore[no-untyped-def]
     return ctx.once("need_import_batch", make)
 
 
+def _need_disbursement(ctx: ParamContext) -> int:
+    """A tranche paid to a Khánh Sơn house (the demo pays several; need_disbursements has no area column)."""
+    from app.needs.models import HouseholdNeed, NeedDisbursement
+
+    def pick() -> int:
+        found = ctx.session.execute(
+            select(NeedDisbursement.id).join(HouseholdNeed, HouseholdNeed.id == NeedDisbursement.need_id)
+            .where(HouseholdNeed.commune_id == _khanh_son(ctx).id, NeedDisbursement.reversal_transaction_id.is_(None))
+            .order_by(NeedDisbursement.id).limit(1)).scalar()
+        if found is None:
+            pytest.fail("add a factory for <disbursement_id> in tests/security/route_params.py: the demo paid no "
+                        "Khánh Sơn house")
+        return found
+
+    return ctx.once("need_disbursement", pick)  # type: ignore[return-value]
+
+
 def _placeholder(value: object) -> Callable[[ParamContext, Rule, str], object]:
     def make(ctx: ParamContext, rule: Rule, arg: str) -> object:
         ctx.placeholders.add(arg)
@@ -140,6 +157,7 @@ FACTORIES: dict[str, Callable[[ParamContext, Rule, str], object]] = {
     "campaign_id": lambda ctx, rule, arg: _campaign(ctx).id,
     "contribution_id": lambda ctx, rule, arg: _contribution(ctx).id,
     "tx_id": lambda ctx, rule, arg: _contribution(ctx).ledger_transaction_id,
+    "disbursement_id": lambda ctx, rule, arg: _need_disbursement(ctx),
     "job_id": lambda ctx, rule, arg: _report_job(ctx).id,
     "batch_id": lambda ctx, rule, arg: (_need_import_batch(ctx).id if rule.endpoint.startswith("needs.")
                                         else pick_row(ctx, TABLE_HINTS["batch_id"][rule.endpoint.split(".")[0]],
