@@ -11,6 +11,7 @@ import hashlib
 import io
 import itertools
 import math
+import re
 import threading
 import unicodedata
 import zlib
@@ -455,6 +456,9 @@ def qr_matrix(value: str) -> list[list[bool]]:
     return modules
 
 
+_DARK_RUN = re.compile(b"\x01+")
+
+
 def _qr(c: Canvas, value: str, x: float, y: float, size: float, quiet: int = 2) -> None:
     modules = qr_matrix(value)
     n = len(modules)
@@ -462,18 +466,8 @@ def _qr(c: Canvas, value: str, x: float, y: float, size: float, quiet: int = 2) 
     c.setFillColor(white)
     c.rect(x, y, size, size, stroke=0, fill=1)
     # One module = one unit after the transform; each dark run of a row is one integer "re" operator.
-    ops = []
-    for r, row in enumerate(modules):
-        top = n - 1 - r
-        col = 0
-        while col < n:
-            if row[col]:
-                start = col
-                while col < n and row[col]:
-                    col += 1
-                ops.append(f"{start} {top} {col - start} 1 re")
-            else:
-                col += 1
+    ops = [f"{m.start()} {n - 1 - r} {m.end() - m.start()} 1 re"
+           for r, row in enumerate(modules) for m in _DARK_RUN.finditer(bytes(row))]
     c.saveState()
     c.translate(x + quiet * cell, y + quiet * cell)
     c.scale(cell, cell)
