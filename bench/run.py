@@ -105,7 +105,7 @@ def write_markdown(rows: list[tuple[str, dict, str]], size: str, command: str, p
         "National: 2 000 000 contributions and 100 000 donors (bench_transparency, through app.demo.generate), "
         "300 000 needs over 1 000 000 contributions (bench_needs, bench_matching), a 1 000 000-line statement and "
         "10 000 webhook events (bench_payments), 200 000 pledges (bench_pledges), 200 000 household rows "
-        "(bench_collections), a 10 000-certificate batch (bench_certificates).",
+        "(bench_collections), a 4 000-certificate batch (bench_certificates).",
         f"Size: **{size}**. Each figure is measured against its baseline in the same run; the ratio is "
         "as each module reports it: mostly figure ÷ baseline for rates and baseline ÷ figure for times; where the "
         "baseline is a lower bound or a different operation (e.g. matching_db ÷ pure engine) read the row's target.",

@@ -9,9 +9,12 @@ from __future__ import annotations
 import copy
 import hashlib
 import io
+import itertools
 import math
+import re
 import threading
 import unicodedata
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -25,14 +28,14 @@ from reportlab.lib.colors import HexColor, black, white
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfbase import pdfdoc, pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, SUBSETN, TTFont, makeToUnicodeCMap
 from reportlab.pdfgen.canvas import Canvas
 
 from app.certificates.words import amount_in_words
 from app.core.money import format_vnd
 
-FONT = "BeVietnamPro"
-FONT_BOLD = "BeVietnamPro-Bold"
+FONT = "CT-Cert-BeVietnamPro"
+FONT_BOLD = "CT-Cert-BeVietnamPro-Bold"
 # Italic lines are the regular face slanted 11° (an oblique): a third embedded font costs a quarter of the time
 # of a whole certificate, since every PDF subsets and embeds each font it uses.
 OBLIQUE = "oblique"
@@ -46,9 +49,92 @@ PAGE = landscape(A4)  # 841.9 x 595.3 pt
 _font_lock = threading.Lock()
 _fonts_ready = False
 
+# Every certificate PDF starts its font subsets with the same characters in the same order (ReportLab already
+# puts all of ASCII in subset 0; these are the other letters and signs Vietnamese text uses), so the subset is
+# the same from one certificate to the next and its embedded font file is built and compressed once per process
+# (see _ReusedSubsetFont). A name with a character outside this set still prints: that certificate's subset is
+# simply built afresh, as ReportLab always did.
+_VI_LOWER = ("àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ")
+PRESEED = _VI_LOWER + _VI_LOWER.upper() + "₫“”‘’–—…"
+
+
+class _StateHolder:
+    """A stand-in document (ReportLab keeps each font's per-document state in a weak-keyed dictionary)."""
+
+
+class _ReusedSubsetFont(TTFont):
+    """A TTFont whose subset objects (font file, ToUnicode map, widths) are made once per process for each
+    distinct subset, then added to every document that uses that same subset. Documents not marked with
+    `_ct_reuse_subsets` (the benchmark's blank page) get ReportLab's own per-document subsetting."""
+
+    def __init__(self, name: str, filename: str) -> None:
+        super().__init__(name, filename)
+        self._subset_cache: dict[tuple[int, tuple[int, ...]], tuple[bytes, bytes, bytes, int]] = {}
+
+    def preseed(self, doc) -> None:  # type: ignore[no-untyped-def]
+        """Start `doc`'s subsets with PRESEED (a copy of a state made once: assigning 150 characters one by
+        one for each document cost more than the rest of its text)."""
+        template = getattr(self, "_preseeded", None)
+        if template is None:
+            holder = _StateHolder()
+            self.splitString(PRESEED, holder)
+            template = self._preseeded = (holder, self.state[holder])
+        state = copy.copy(template[1])
+        state.assignments = dict(state.assignments)
+        state.subsets = [list(s) for s in state.subsets]
+        self.state[doc] = state
+
+    def _subset_parts(self, n: int, subset: list[int], base_font_name: str) -> tuple[bytes, bytes, bytes, int]:
+        key = (n, tuple(subset))
+        parts = self._subset_cache.get(key)
+        if parts is None:
+            widths = pdfdoc.format(pdfdoc.PDFArray(list(map(self.face.getCharWidth, subset))), None)
+            cmap = zlib.compress(makeToUnicodeCMap(base_font_name, subset).encode("latin-1"))
+            font_file = self.face.makeSubset(subset)
+            parts = (widths, cmap, zlib.compress(font_file), len(font_file))
+            if len(self._subset_cache) >= 64:
+                self._subset_cache.clear()
+            self._subset_cache[key] = parts
+        return parts
+
+    def addObjects(self, doc) -> None:  # type: ignore[no-untyped-def]
+        if not getattr(doc, "_ct_reuse_subsets", False) or not doc.compression:
+            super().addObjects(doc)
+            return
+        # As TTFont.addObjects and TTFontFace.addSubsetObjects, with the expensive parts reused.
+        state = self._assignState(doc)
+        state.frozen = 1
+        face = self.face
+        flate = pdfdoc.PDFDictionary({"Filter": pdfdoc.PDFArray([pdfdoc.PDFName("FlateDecode")])})
+        for n, subset in enumerate(state.subsets):
+            internal_name = self.getSubsetInternalName(n, doc)[1:]
+            base_font_name = b"".join((SUBSETN(n), b"+", face.name, face.subfontNameX)).decode("pdfdoc")
+            widths, cmap, font_file, length1 = self._subset_parts(n, subset, base_font_name)
+            pdf_font = pdfdoc.PDFTrueTypeFont()
+            pdf_font.Name = internal_name
+            pdf_font.BaseFont = base_font_name
+            pdf_font.FirstChar = 0
+            pdf_font.LastChar = len(subset) - 1
+            pdf_font.Widths = widths
+            cmap_stream = pdfdoc.PDFStream(pdfdoc.PDFDictionary(dict(flate.dict)), cmap)
+            pdf_font.ToUnicode = doc.Reference(cmap_stream, "toUnicodeCMap:" + base_font_name)
+            file_stream = pdfdoc.PDFStream(pdfdoc.PDFDictionary({**flate.dict, "Length1": length1}), font_file)
+            file_ref = doc.Reference(file_stream, f"fontFile:{face.filename}({base_font_name})")
+            descriptor = pdfdoc.PDFDictionary({
+                "Type": "/FontDescriptor", "Ascent": face.ascent, "CapHeight": face.capHeight,
+                "Descent": face.descent, "Flags": (face.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC,
+                "FontBBox": pdfdoc.PDFArray(face.bbox), "FontName": pdfdoc.PDFName(base_font_name),
+                "ItalicAngle": face.italicAngle, "StemV": face.stemV, "FontFile2": file_ref,
+                "MissingWidth": face.defaultWidth})
+            pdf_font.FontDescriptor = doc.Reference(descriptor, "fontDescriptor:" + base_font_name)
+            doc.Reference(pdf_font, internal_name)
+            doc.idToObject["BasicFonts"].dict[internal_name] = pdf_font
+        del self.state[doc]
+
 
 def register_fonts() -> None:
-    """Register Be Vietnam Pro (regular and bold) once per process."""
+    """Register Be Vietnam Pro (regular and bold) once per process, under names of their own: other PDFs of
+    the application register plain TTFonts as "BeVietnamPro", which must not replace these."""
     global _fonts_ready
     if _fonts_ready:
         return
@@ -58,8 +144,8 @@ def register_fonts() -> None:
         # Binary (zlib) image streams instead of ASCII85 text: smaller files, and ReportLab's pure-Python
         # ASCII85 encoder was a quarter of the time spent per certificate.
         rl_config.useA85 = 0
-        pdfmetrics.registerFont(TTFont(FONT, str(fontpkg.path("Be Vietnam Pro", 400))))
-        pdfmetrics.registerFont(TTFont(FONT_BOLD, str(fontpkg.path("Be Vietnam Pro", 700))))
+        pdfmetrics.registerFont(_ReusedSubsetFont(FONT, str(fontpkg.path("Be Vietnam Pro", 400))))
+        pdfmetrics.registerFont(_ReusedSubsetFont(FONT_BOLD, str(fontpkg.path("Be Vietnam Pro", 700))))
         pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
         _fonts_ready = True
 
@@ -249,18 +335,128 @@ _rs_generator = qrencoder.QRUtil.getErrorCorrectPolynomial
 qrencoder.QRUtil.getErrorCorrectPolynomial = staticmethod(lru_cache(maxsize=64)(_rs_generator))
 
 
-def qr_matrix(value: str) -> list[list[bool]]:
-    """QR modules of `value` with ReportLab's encoder (the one QrCodeWidget uses), level M.
-
-    QrCodeWidget itself tries all eight mask patterns twice and draws every module as its own shape: about
-    0.5 s per certificate. Any mask pattern is valid QR (the choice only tunes contrast), so one fixed mask
-    is used and the dark runs of each row are drawn as a single path: a few milliseconds.
-    """
+def _qr_reference_matrix(value: str) -> list[list[bool]]:
+    """QR modules of `value` with ReportLab's encoder as it stands (the one QrCodeWidget uses), level M, mask 2."""
     code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
     code.addData(value)
     code.version = code.calculate_version()
     code.makeImpl(False, 2)
     return code.modules
+
+
+class _Bits:
+    """QRBitBuffer's put/putBit/getLengthInBits on one integer instead of a bit at a time."""
+
+    def __init__(self) -> None:
+        self.value = 0
+        self.length = 0
+
+    def put(self, num: int, length: int) -> None:
+        self.value = (self.value << length) | (num & ((1 << length) - 1))
+        self.length += length
+
+    def putBit(self, bit: bool) -> None:  # noqa: N802 (ReportLab's name)
+        self.put(1 if bit else 0, 1)
+
+    def getLengthInBits(self) -> int:  # noqa: N802 (ReportLab's name)
+        return self.length
+
+
+_GF_EXP = [1] * 512
+for _i in range(1, 255):
+    _GF_EXP[_i] = (_GF_EXP[_i - 1] << 1) ^ (0x11D if _GF_EXP[_i - 1] & 0x80 else 0)
+for _i in range(255, 512):
+    _GF_EXP[_i] = _GF_EXP[_i - 255]
+_GF_LOG = [0] * 256
+for _i in range(255):
+    _GF_LOG[_GF_EXP[_i]] = _i
+
+
+@lru_cache(maxsize=64)
+def _rs_generator_logs(ec: int) -> tuple[int, ...]:
+    """log α of the coefficients (after the leading 1) of Π (x − αⁱ), i < ec: the Reed-Solomon generator."""
+    g = [1]
+    for i in range(ec):
+        nxt = [*g, 0]
+        for j, coef in enumerate(g):
+            if coef:
+                nxt[j + 1] ^= _GF_EXP[_GF_LOG[coef] + i]
+        g = nxt
+    return tuple(_GF_LOG[c] for c in g[1:])
+
+
+def _rs_remainder(data: list[int], ec: int) -> list[int]:
+    gen = _rs_generator_logs(ec)
+    rem = [0] * ec
+    exp, log = _GF_EXP, _GF_LOG
+    for d in data:
+        factor = d ^ rem[0]
+        rem = rem[1:]
+        rem.append(0)
+        if factor:
+            lf = log[factor]
+            rem = [r ^ exp[lf + g] for r, g in zip(rem, gen, strict=True)]
+    return rem
+
+
+@lru_cache(maxsize=16)
+def _qr_layout(version: int) -> tuple[tuple[tuple[bool, ...], ...], tuple[tuple[int, int, bool], ...], int]:
+    """For one version at level M with mask 2: the modules with every function pattern and format/version
+    information drawn (data modules all light, then masked), the data module positions in placement order with
+    their mask bit, and the number of codewords. The same for every code of that version."""
+    code = qrencoder.QRCode(version, qrencoder.QRErrorCorrectLevel.M)
+    blocks = qrencoder.QRRSBlock.getRSBlocks(version, qrencoder.QRErrorCorrectLevel.M)
+    total = sum(b.totalCount for b in blocks)
+    code.dataCache = [0] * total
+    code.makeImpl(False, 2)
+    mask = qrencoder.QRUtil.getMask(2)
+    positions = tuple((row, col, bool(mask(row, col))) for col, row in code.dataPosIterator())
+    return tuple(tuple(r) for r in code.modules), positions, total
+
+
+def qr_matrix(value: str) -> list[list[bool]]:
+    """QR modules of `value`, level M: the very modules ReportLab's encoder makes with mask pattern 2
+    (_qr_reference_matrix), in a fraction of its time.
+
+    QrCodeWidget itself tries all eight mask patterns twice and draws every module as its own shape: about
+    0.5 s per certificate. Any mask pattern is valid QR (the choice only tunes contrast), so one fixed mask
+    is used. Here the function patterns and the placement order are made once per version, the data bits are
+    gathered in one integer and the error correction uses log tables instead of polynomial objects.
+    """
+    level = qrencoder.QRErrorCorrectLevel.M
+    code = qrencoder.QRCode(None, level)
+    code.addData(value)
+    version = code.calculate_version()
+    blocks = qrencoder.QRRSBlock.getRSBlocks(version, level)
+    capacity = sum(b.dataCount for b in blocks)
+    bits = _Bits()
+    for data in code.dataList:
+        data.write(bits, version)
+    if bits.length > capacity * 8:
+        raise ValueError(f"code length overflow ({bits.length} > {capacity * 8})")
+    if bits.length + 4 <= capacity * 8:
+        bits.put(0, 4)
+    if bits.length % 8:
+        bits.put(0, 8 - bits.length % 8)
+    codewords = list(bits.value.to_bytes(bits.length // 8, "big")) if bits.length else []
+    pads = itertools.cycle((0xEC, 0x11))
+    codewords += [next(pads) for _ in range(capacity - len(codewords))]
+    dc, ec, offset = [], [], 0
+    for b in blocks:
+        chunk = codewords[offset:offset + b.dataCount]
+        offset += b.dataCount
+        dc.append(chunk)
+        ec.append(_rs_remainder(chunk, b.totalCount - b.dataCount))
+    stream = [d for group in itertools.chain(itertools.zip_longest(*dc), itertools.zip_longest(*ec))
+              for d in group if d is not None]
+    template, positions, _total = _qr_layout(version)
+    modules = [list(row) for row in template]
+    for (row, col, masked), bit in zip(positions, "".join(f"{b:08b}" for b in stream), strict=False):
+        modules[row][col] = (bit == "1") ^ masked
+    return modules
+
+
+_DARK_RUN = re.compile(b"\x01+")
 
 
 def _qr(c: Canvas, value: str, x: float, y: float, size: float, quiet: int = 2) -> None:
@@ -270,18 +466,8 @@ def _qr(c: Canvas, value: str, x: float, y: float, size: float, quiet: int = 2) 
     c.setFillColor(white)
     c.rect(x, y, size, size, stroke=0, fill=1)
     # One module = one unit after the transform; each dark run of a row is one integer "re" operator.
-    ops = []
-    for r, row in enumerate(modules):
-        top = n - 1 - r
-        col = 0
-        while col < n:
-            if row[col]:
-                start = col
-                while col < n and row[col]:
-                    col += 1
-                ops.append(f"{start} {top} {col - start} 1 re")
-            else:
-                col += 1
+    ops = [f"{m.start()} {n - 1 - r} {m.end() - m.start()} 1 re"
+           for r, row in enumerate(modules) for m in _DARK_RUN.finditer(bytes(row))]
     c.saveState()
     c.translate(x + quiet * cell, y + quiet * cell)
     c.scale(cell, cell)
@@ -379,9 +565,13 @@ def draw_certificate(c: Canvas, d: PrintData) -> None:
     _centred(c, d.signer_name, rx, 52, FONT_BOLD, 13.5, width=300)
 
 
-def _canvas(buf: io.BytesIO, title: str) -> Canvas:
+def _canvas(buf: io.BytesIO, title: str, reuse_subsets: bool = True) -> Canvas:
     register_fonts()
     c = Canvas(buf, pagesize=PAGE, pageCompression=1, invariant=1)
+    if reuse_subsets:
+        c._doc._ct_reuse_subsets = True
+        for name in (FONT, FONT_BOLD):
+            pdfmetrics.getFont(name).preseed(c._doc)
     c.setTitle(t(title))
     c.setAuthor(t("Ủy ban Mặt trận Tổ quốc Việt Nam"))
     c.setCreator("Chung Tay")
@@ -414,9 +604,10 @@ def render_many(items: Iterable[PrintData], title: str) -> bytes:
 
 
 def render_blank(text: str = "Trang trắng") -> bytes:
-    """The benchmark floor: an A4 landscape page with one line in the same embedded font."""
+    """The benchmark floor: an A4 landscape page with one line in the same embedded font, subset by ReportLab
+    as it does for any document (none of the certificates' reuse of subsets)."""
     buf = io.BytesIO()
-    c = _canvas(buf, "blank")
+    c = _canvas(buf, "blank", reuse_subsets=False)
     c.setFont(FONT, 12)
     c.drawString(72, 500, t(text))
     c.showPage()

@@ -10,7 +10,7 @@ import logging
 
 from celery import shared_task
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, joinedload
 
@@ -27,23 +27,39 @@ SYSTEM = Actor.system("certificates")
 
 
 def _mail_and_commit(cert_ids: list[int]) -> int:
-    """E-mail each certificate and commit after each one, so a retry never mails the same certificate twice."""
+    """E-mail each certificate and commit after each one, so a retry never mails the same certificate twice.
+
+    The certificates (with their donors) are read in one query, and committing a mark does not expire the
+    others (expire_on_commit off for the loop): one round trip per certificate instead of three. On PostgreSQL
+    each mark commits asynchronously (synchronous_commit off for that transaction): it waits for no disk
+    flush, and only a crash of PostgreSQL itself within a fraction of a second could lose a mark, which makes
+    that certificate mailed again on the retry, as a worker killed between sending and committing always
+    did. Issuing certificates (issue_chunk) commits synchronously as before."""
     sent = 0
+    session = db.session()
+    certs = {c.id: c for c in session.execute(select(Certificate).options(joinedload(Certificate.donor))
+                                              .where(Certificate.id.in_(cert_ids))).scalars()}
     images: dict[int | None, tuple[bytes | None, bytes | None]] = {}
-    for cid in cert_ids:
-        cert = db.session.execute(select(Certificate).options(joinedload(Certificate.donor))
-                                  .where(Certificate.id == cid)).scalar_one_or_none()
-        if cert is None:
-            continue
-        if cert.issuer_unit_id not in images:
-            images[cert.issuer_unit_id] = services.issuer_images(db.session, cert.issuer_unit_id)
-        try:
-            if services.mail_certificate(db.session, cert, images[cert.issuer_unit_id]):
-                sent += 1
-            db.session.commit()
-        except Exception:  # a mail server hiccup must not undo issuance; the sweep of unsent mail retries later
-            db.session.rollback()
-            log.exception("certificate %s: e-mail failed", cid)
+    asynchronous = session.get_bind().dialect.name == "postgresql"
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        for cid in cert_ids:
+            cert = certs.get(cid)
+            if cert is None:
+                continue
+            if cert.issuer_unit_id not in images:
+                images[cert.issuer_unit_id] = services.issuer_images(session, cert.issuer_unit_id)
+            try:
+                if asynchronous:
+                    session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+                if services.mail_certificate(session, cert, images[cert.issuer_unit_id]):
+                    sent += 1
+                session.commit()
+            except Exception:  # a mail server hiccup must not undo issuance; the sweep of unsent mail retries later
+                session.rollback()
+                log.exception("certificate %s: e-mail failed", cid)
+    finally:
+        session.expire_on_commit = expire_on_commit
     return sent
 
 

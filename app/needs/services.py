@@ -797,18 +797,21 @@ def funders_of_need(session: Session, need_id: int, limit: int = 50) -> tuple[li
     for f in active_fundings(session, need_id):
         for d in f.draws or []:
             draws[_pool_key(fund_id, d.get("pool_unit_id"), d["purpose"])] += int(d["amount_vnd"])
-    received = pool_received(session, draws)
     totals: dict[str, float] = defaultdict(float)
     for key, drawn in draws.items():
-        if not received.get(key):
-            continue
         _, unit_id, purpose = key
         unit_cond = Contribution.pool_unit_id.is_(None) if unit_id is None else Contribution.pool_unit_id == unit_id
-        for name, amount in session.execute(
-                select(Contribution.public_name, func.sum(Contribution.amount_vnd))
-                .where(_received_clause(), Contribution.fund_id == fund_id, unit_cond, Contribution.purpose == purpose)
-                .group_by(Contribution.public_name)):
-            totals[name] += int(amount) / received[key] * drawn
+        # One pass over the pool: what it received (pool_received) is the sum of these per-name sums, so it is
+        # not queried again (at national size that second scan of the pool was a third of the time).
+        by_name = session.execute(
+            select(Contribution.public_name, func.sum(Contribution.amount_vnd))
+            .where(_received_clause(), Contribution.fund_id == fund_id, unit_cond, Contribution.purpose == purpose)
+            .group_by(Contribution.public_name)).all()
+        received = sum(int(amount) for _, amount in by_name)
+        if not received:
+            continue
+        for name, amount in by_name:
+            totals[name] += int(amount) / received * drawn
     ranked = sorted(((n, a) for n, a in totals.items() if int(a) > 0), key=lambda kv: (-kv[1], kv[0]))
     return [Funder(n, int(a)) for n, a in ranked[:limit]], max(len(ranked) - limit, 0)
 

@@ -141,3 +141,25 @@ def test_rules_refuse_nonsense(world, session):
     with pytest.raises(services.CertificateError, match="Giấy khen hoặc Bằng khen"):
         services.add_rule(session, world.actor(world.province_staff), world.campaign.id, donor_kind=DonorKind.BUSINESS,
                           min_total_vnd=1, kind=CertificateKind.ACKNOWLEDGEMENT, issuer_level=IssuerLevel.PROVINCE)
+
+
+def test_a_mail_that_fails_leaves_only_its_certificate_unmarked_and_the_chunk_carries_on(world, session):
+    _rules(world, session)
+    donors = [make_donor(session, f"Công ty TNHH Thử {i}") for i in range(4)]
+    for i, d in enumerate(donors):
+        d.email = f"tnhh{i}@example.vn"
+        world.receive(100_000_000 + i, donor=d)
+    donors[1].email = "hong\n@example.vn"  # a header with a line break: building the message fails
+    batch = services.propose_batch(session, world.actor(world.province_staff), world.campaign.id, world.kh.id)
+    services.approve_batch(session, world.actor(world.approver), batch.id, decision_no="126/QĐ-MTTQ-BTT",
+                           decision_date=date(2026, 11, 18))
+    session.commit()
+    tasks.issue_batch.delay(batch.id).get()
+    session.expire_all()
+    certs = {c.donor_id: c for c in session.execute(
+        select(Certificate).where(Certificate.batch_id == batch.id)).scalars()}
+    assert len(certs) == 4 and certs[donors[1].id].emailed_at is None
+    assert all(certs[d.id].emailed_at is not None for d in donors if d is not donors[1])
+    assert sorted(m["To"] for m in mail.OUTBOX) == sorted(d.email for d in donors if d is not donors[1])
+    session.refresh(batch)
+    assert (batch.issued_count, batch.emailed_count) == (4, 3)

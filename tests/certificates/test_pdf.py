@@ -77,3 +77,21 @@ def test_ceremony_pdf_holds_every_certificate_of_the_batch():
                                            (date(2026, 1, 5), "Khánh Hòa, ngày 05 tháng 01 năm 2026")])
 def test_place_and_date_line(day, line):
     assert date_line("Khánh Hòa", day) == line
+
+
+def test_certificates_in_a_row_keep_each_their_own_text():
+    """Font subsets are reused between certificates: each PDF must still carry exactly its own strings,
+    including a name with letters outside the Vietnamese alphabet (a subset of its own)."""
+    names = ["Hộ bà H'Nhiê Niê", "François Müller – Ñandú Çağ", "Công ty Cổ phần Yến Sào Khánh Hòa"]
+    pdfs = [render_pdf(replace(LETTER, recipient_name=n)) for n in names]
+    for name, data in zip(names, pdfs, strict=True):
+        text = pdf_text(data)
+        assert name in text and "Năm mươi triệu đồng" in text
+        assert all(other not in text for other in names if other != name)
+
+
+def test_qr_modules_are_those_of_reportlabs_encoder():
+    from app.certificates.pdf import _qr_reference_matrix, qr_matrix
+
+    for value in (URL, URL[:40], URL + "x" * 150, "HELLO 123", "0123456789", "Đà Nẵng"):
+        assert qr_matrix(value) == [[bool(m) for m in row] for row in _qr_reference_matrix(value)], value
