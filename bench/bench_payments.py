@@ -3,8 +3,9 @@
     python -m bench.bench_payments --size small        (about a minute)
     python -m bench.bench_payments --size national     (a 1 000 000-line statement, 10 000 webhook events)
 
-1. statement_import: parse a Vietcombank CSV of N lines and import it (fingerprints, duplicate check, bulk
-   insert, matching by reference, proposals, recording matched lines) — lines per second — against the
+1. statement_import: parse a Vietcombank CSV of N lines and import it (fingerprints, duplicate check, COPY
+   sorted by fingerprint, matching by reference, proposals, matched lines recorded in bulk) — lines per
+   second (issue 7: 1 000 000 lines in at most 3 minutes and at least 10x the baseline) — against the
    per-row ORM rate (one SELECT for the duplicate check, one for the reference, one INSERT+flush per line)
    measured on a sample in the same run. Checks that every line is stored once and that importing the same
    statement again adds none.
@@ -30,7 +31,7 @@ from datetime import date, timedelta
 
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/ct_issue3b"
 SIZES = {"small": {"lines": 20_000, "events": 300, "baseline_lines": 1_000},
-         "national": {"lines": 1_000_000, "events": 10_000, "baseline_lines": 5_000}}
+         "national": {"lines": 1_000_000, "events": 10_000, "baseline_lines": 2_000}}
 SEED = 20261127
 SECRET = "whsec_bench"  # noqa: S105 - bench only
 
@@ -190,7 +191,7 @@ def bench_statement(db, campaign, acc, pledges, size: dict, rng: random.Random) 
     rate = n / elapsed
     emit(name="payments.statement_import", figure=round(rate, 1), unit="lines/s",
          baseline_name="per-row ORM (select duplicate + select reference + insert/flush per line)",
-         baseline=round(baseline_rate, 1), ratio=round(rate / baseline_rate, 2), target=">= 5x baseline; no line lost or doubled",
+         baseline=round(baseline_rate, 1), ratio=round(rate / baseline_rate, 2), target=">= 10x baseline and 1 000 000 lines in <= 180 s; no line lost or doubled",
          peak_rss_mb=peak_rss_mb(), rows=n, seconds=round(elapsed, 2), matched=summary.lines_matched,
          proposed=summary.lines_proposed, reimport_new=second.lines_new, stored=stored_after, ok=ok)
     if not ok:

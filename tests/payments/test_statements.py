@@ -396,3 +396,54 @@ def test_a_fund_balance_above_the_single_gift_cap_is_read_and_checked():
     assert r.errors == [] and r.breaks == [] and r.lines[1].balance_vnd == 1_500_000_003_000_000
     rows[2][4] = "1.500.000.004.000.000"
     assert len(parse_rows(rows, preset="vietcombank").breaks) == 1
+
+
+def test_several_lines_for_one_pledge_fill_it_in_file_order_and_the_rest_is_an_unrestricted_gift(
+        app, session, kh_setup):
+    """Matched lines are recorded together at import: in file order, each line fills what the pledge still
+    expects, the excess is a separate unrestricted gift, the pledge is fulfilled, and the lines (listed in
+    file order) point to their receipts."""
+    from app.audit.models import AuditEntry
+    from app.ledger.models import Purpose
+    from app.pledges.models import PledgeStatus
+
+    campaign = kh_setup["campaign"]
+    p = make_pledge(session, campaign, 5_000_000, receiving=kh_setup["province"], earmark=kh_setup["khanh_son"])
+    other = make_pledge(session, campaign, 2_000_000, donor_name="Bà Trần Thị Mơ", receiving=kh_setup["province"])
+    lines = [("1", 3_000_000, f"{p.reference} dot 1"), ("2", 750_000, "ung ho"),
+             ("3", 3_000_000, f"{p.reference} dot 2"), ("4", 500_000, f"{other.reference} ung ho"),
+             ("5", 1_000_000, f"{p.reference} dot 3")]
+    before = ledger.totals(session, campaign.fund_id).received_vnd
+    s = stmt_from(session, kh_setup["prov_acc"], vcb_csv([(date.today() + timedelta(days=1), lines)], 0))
+    summary = import_statement(session, SYSTEM, s)
+    session.commit()
+    assert (summary.lines_new, summary.lines_matched) == (5, 4)
+    stored = session.execute(select(StatementLine).order_by(StatementLine.id)).scalars().all()
+    assert [x.amount_vnd for x in stored] == [3_000_000, 750_000, 3_000_000, 500_000, 1_000_000]
+    assert [x.file_row for x in stored] == sorted(x.file_row for x in stored)
+    by_line = {x.amount_vnd: x for x in stored if x.amount_vnd == 750_000}
+    assert by_line[750_000].status == LineStatus.UNMATCHED and by_line[750_000].contribution_id is None
+    recorded = session.execute(select(Contribution).order_by(Contribution.receipt_no)).scalars().all()
+    assert [(c.amount_vnd, c.pledge_id, c.purpose) for c in recorded] == [
+        (3_000_000, p.id, Purpose.HOUSING), (2_000_000, p.id, Purpose.HOUSING),
+        (1_000_000, None, Purpose.UNRESTRICTED), (500_000, other.id, Purpose.HOUSING),
+        (1_000_000, None, Purpose.UNRESTRICTED)]
+    assert all(c.earmark_unit_id == kh_setup["khanh_son"].id for c in recorded if c.pledge_id == p.id)
+    matched = [x for x in stored if x.status == LineStatus.MATCHED]
+    assert all(x.contribution_id is not None and x.handled_at is not None for x in matched)
+    assert len({x.contribution_id for x in matched}) == 4
+    session.expire_all()
+    assert outstanding(session, p) == 0 and p.status == PledgeStatus.FULFILLED
+    assert amount_paid(session, other.id) == 500_000 and other.status == PledgeStatus.PARTLY_PAID
+    assert ledger.totals(session, campaign.fund_id).received_vnd - before == 7_500_000
+    assert ledger.verify_ledger(session) == []
+    assert session.execute(select(func.count()).where(AuditEntry.action == "contribution.record")).scalar() == 5
+    status_audit = {e.entity_id: e.new_values["status"] for e in session.execute(select(AuditEntry).where(
+        AuditEntry.action == "pledge.status").order_by(AuditEntry.id)).scalars()}
+    assert status_audit == {str(p.id): "fulfilled", str(other.id): "partly_paid"}
+    # Importing the same statement again records nothing more.
+    again = import_statement(session, SYSTEM, stmt_from(session, kh_setup["prov_acc"],
+                                                        vcb_csv([(date.today() + timedelta(days=1), lines)], 0)))
+    session.commit()
+    assert (again.lines_new, again.lines_matched) == (0, 0)
+    assert ledger.totals(session, campaign.fund_id).received_vnd - before == 7_500_000
