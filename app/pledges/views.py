@@ -16,8 +16,11 @@ from flask import (
     request,
     url_for,
 )
+from flask import session as http_session
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -34,7 +37,7 @@ from app.core.web import url_for_if_exists
 from app.donors.models import Donor, DonorKind
 from app.extensions import db, limiter
 from app.ledger.models import PURPOSE_LABELS, Purpose
-from app.pledges import notify, services, statements
+from app.pledges import formcache, notify, services, statements
 from app.pledges.forms import (
     AccountForm,
     ClaimForm,
@@ -75,13 +78,15 @@ UNIT_LIST_TTL = 600  # seconds: units change by decree, not by the minute
 
 
 def _unit_lists() -> tuple[list[tuple[int, str]], dict[int, list[tuple[int, str]]]]:
-    """Current provinces and their communes as (id, name), read once per process and cached for a while,
-    so the public form costs no unit queries (it is the page every donor opens)."""
+    """Current provinces and their communes as (id, name), read once per process and cached for a while
+    (dropped at once when this process commits a unit change; see formcache), so the public form costs no
+    unit queries (it is the page every donor opens)."""
     import time as _time
 
     cached = current_app.extensions.get("pledges.units")
-    if cached and _time.monotonic() - cached[0] < UNIT_LIST_TTL:
+    if cached and cached[3] == formcache.generation() and _time.monotonic() - cached[0] < UNIT_LIST_TTL:
         return cached[1], cached[2]
+    stamp = formcache.generation()
     rows = db.session.execute(select(AdminUnit.id, AdminUnit.name, AdminUnit.level, AdminUnit.parent_id)
                               .where(AdminUnit.valid_to.is_(None),
                                      AdminUnit.level.in_([UnitLevel.PROVINCE, UnitLevel.COMMUNE]))).all()
@@ -90,7 +95,7 @@ def _unit_lists() -> tuple[list[tuple[int, str]], dict[int, list[tuple[int, str]
     communes: dict[int, list[tuple[int, str]]] = {}
     for r in sorted((r for r in rows if r.level == UnitLevel.COMMUNE), key=lambda r: (fold(r.name), r.id)):
         communes.setdefault(r.parent_id, []).append((r.id, r.name))
-    current_app.extensions["pledges.units"] = (_time.monotonic(), provs, communes)
+    current_app.extensions["pledges.units"] = (_time.monotonic(), provs, communes, stamp)
     return provs, communes
 
 
@@ -104,20 +109,17 @@ def _communes_for(raw: str | None, fallback_id: int | None) -> list[tuple[int, s
 @limiter.limit(lambda: current_app.config.get("PLEDGE_RATE_LIMIT", "20 per minute;300 per hour"), methods=["POST"],
                error_message="Quá nhiều lượt gửi đăng ký từ một địa chỉ. Vui lòng thử lại sau ít phút.")
 def pledge_form():  # type: ignore[no-untyped-def]
+    if request.method == "GET":
+        page = _anonymous_form_page()
+        if page is not None:
+            return page
     campaign = services.campaign_for(db.session)
     form = PledgeForm()
-    province_id = campaign.scope_unit_id if campaign else None  # a province's campaign: its province first
     if request.method == "GET":
-        if province_id is not None:
-            form.province_id.data = form.earmark_province_id.data = str(province_id)
+        _fill_defaults(form, campaign)
         if current_user.is_authenticated and current_user.role == Role.DONOR and current_user.donor_id:
             _prefill_from_donor(form, db.session.get(Donor, current_user.donor_id))
-    card = _card_enabled()
-    if not card:
-        form.payment_method.choices = [c for c in form.payment_method.choices if c.value != PaymentMethod.CARD.value]
-    form.set_unit_choices(_unit_lists()[0], {
-        "commune_id": _communes_for(form.province_id.data, province_id),
-        "earmark_commune_id": _communes_for(form.earmark_province_id.data, province_id)})
+    card = _prepare_choices(form, campaign)
     problems: list[str] = []
     if campaign is None:
         flash(_("Hiện chưa có cuộc vận động nào đang diễn ra."), "warning")
@@ -146,6 +148,54 @@ def pledge_form():  # type: ignore[no-untyped-def]
         problems = problems or field_problems(form) or [_("Vui lòng kiểm tra lại các ô được đánh dấu.")]
     return render_template("pledges/pledge_form.html", form=form, campaign=campaign, problems=problems,
                            card_enabled=card), (422 if problems else 200)
+
+
+def _fill_defaults(form: PledgeForm, campaign) -> None:  # type: ignore[no-untyped-def]
+    """A province's campaign: its province (and its communes) first."""
+    if campaign is not None and campaign.scope_unit_id is not None:
+        form.province_id.data = form.earmark_province_id.data = str(campaign.scope_unit_id)
+
+
+def _prepare_choices(form: PledgeForm, campaign) -> bool:  # type: ignore[no-untyped-def]
+    """Payment methods and unit lists of the form; True when card payment is offered."""
+    province_id = campaign.scope_unit_id if campaign else None
+    card = _card_enabled()
+    if not card:
+        form.payment_method.choices = [c for c in form.payment_method.choices if c.value != PaymentMethod.CARD.value]
+    form.set_unit_choices(_unit_lists()[0], {
+        "commune_id": _communes_for(form.province_id.data, province_id),
+        "earmark_commune_id": _communes_for(form.earmark_province_id.data, province_id)})
+    return card
+
+
+CSRF_SLOT = "\x00csrf\x00"  # never in a rendered page (NUL is refused in every request)
+
+
+def _anonymous_form_page() -> str | None:
+    """GET /ung-ho for a visitor without an account: the same page for everyone except its CSRF token, so it
+    is rendered once per campaign, unit list, locale and card setting and kept in memory (formcache says when
+    it is dropped); each request gets the page with its own token. None when the page must be built afresh:
+    a signed-in user (prefilled details, staff menu), pending flash messages, unexpected query arguments,
+    or no campaign running (the page then says so)."""
+    if current_user.is_authenticated or http_session.get("_flashes") or request.args.keys() - {"lang"}:
+        return None
+    campaign = formcache.campaign_view(db.session)
+    if campaign is None:
+        return None
+    card = _card_enabled()
+    _unit_lists()
+    units_built_at = current_app.extensions["pledges.units"][0]
+    key = (formcache.generation(), campaign, card, str(get_locale()), units_built_at)
+
+    def build() -> str:
+        form = PledgeForm()
+        _fill_defaults(form, campaign)
+        _prepare_choices(form, campaign)
+        html = render_template("pledges/pledge_form.html", form=form, campaign=campaign, problems=[],
+                               card_enabled=card)
+        return html.replace(generate_csrf(), CSRF_SLOT)
+
+    return formcache.cached("pledges.form_page", key, build).replace(CSRF_SLOT, generate_csrf())
 
 
 def _prefill_from_donor(form: PledgeForm, donor: Donor | None) -> None:
