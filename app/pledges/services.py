@@ -286,9 +286,7 @@ def create_pledge(session: Session, actor: Actor, campaign: Campaign, donor: Don
     _validate_pledge(session, data, start=start)
     method = PaymentMethod.IN_KIND if data.kind == PledgeKind.IN_KIND else data.payment_method
     for _attempt in range(REFERENCE_ATTEMPTS):
-        ref = new_reference()
-        if session.execute(select(Pledge.id).where(Pledge.reference == ref)).first():
-            continue
+        ref = new_reference()  # unique index: a collision fails the savepoint below and draws again
         pledge = Pledge(
             reference=ref, campaign_id=campaign.id, donor_id=donor.id, amount_vnd=data.amount_vnd,
             earmark_unit_id=data.earmark_unit_id, purpose=data.purpose, kind=data.kind, schedule=data.schedule,
@@ -317,7 +315,8 @@ def create_pledge(session: Session, actor: Actor, campaign: Campaign, donor: Don
     record(session, actor, "pledge.create", "pledge", pledge.id,
            new={"reference": pledge.reference, "amount_vnd": pledge.amount_vnd, "kind": pledge.kind,
                 "schedule": pledge.schedule, "purpose": pledge.purpose, "earmark_unit_id": pledge.earmark_unit_id,
-                "instalments": [[i.due_on, i.amount_vnd] for i in pledge.instalments]},
+                "instalments": ([[i.due_on, i.amount_vnd] for i in pledge.instalments]
+                                if data.schedule == PledgeSchedule.INSTALMENTS else [])},
            unit_id=pledge.receiving_unit_id)
     return pledge
 

@@ -21,6 +21,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -134,16 +135,18 @@ def pledge_form():  # type: ignore[no-untyped-def]
                     pledge_input.contact_email = pledge_input.contact_email or current_user.email
                 else:
                     donor = services.find_or_create_donor(db.session, actor, donor_input)
-                campaign = services.campaign_for(db.session, pledge_input.earmark_unit_id) or campaign
+                if pledge_input.earmark_unit_id is not None:  # else the campaign found above
+                    campaign = services.campaign_for(db.session, pledge_input.earmark_unit_id) or campaign
                 pledge = services.create_pledge(db.session, actor, campaign, donor, pledge_input)
             except services.PledgeError as exc:
                 db.session.rollback()
                 problems.append(str(exc))
             else:
+                pledge_id, reference, method = pledge.id, pledge.reference, pledge.payment_method
                 db.session.commit()
-                _after_pledge(pledge.id)
+                _after_pledge(pledge_id, method)
                 flash(_("Cảm ơn quý vị! Đăng ký ủng hộ đã được ghi nhận."), "success")
-                return redirect(url_for("pledges.confirmation", reference=pledge.reference))
+                return redirect(url_for("pledges.confirmation", reference=reference))
     if request.method == "POST":
         problems = problems or field_problems(form) or [_("Vui lòng kiểm tra lại các ô được đánh dấu.")]
     return render_template("pledges/pledge_form.html", form=form, campaign=campaign, problems=problems,
@@ -168,16 +171,16 @@ def _prepare_choices(form: PledgeForm, campaign) -> bool:  # type: ignore[no-unt
     return card
 
 
-CSRF_SLOT = "\x00csrf\x00"  # never in a rendered page (NUL is refused in every request)
+CSRF_SLOT, FLASH_SLOT = "\x00csrf\x00", "\x00flashes\x00"  # never in a page (NUL is refused in requests)
 
 
 def _anonymous_form_page() -> str | None:
     """GET /ung-ho for a visitor without an account: the same page for everyone except its CSRF token, so it
     is rendered once per campaign, unit list, locale and card setting and kept in memory (formcache says when
-    it is dropped); each request gets the page with its own token. None when the page must be built afresh:
-    a signed-in user (prefilled details, staff menu), pending flash messages, unexpected query arguments,
+    it is dropped); each request gets the page with its own token and its own flash messages. None when the
+    page must be built afresh: a signed-in user (prefilled details, staff menu), unexpected query arguments,
     or no campaign running (the page then says so)."""
-    if current_user.is_authenticated or http_session.get("_flashes") or request.args.keys() - {"lang"}:
+    if current_user.is_authenticated or request.args.keys() - {"lang"}:
         return None
     campaign = formcache.campaign_view(db.session)
     if campaign is None:
@@ -192,10 +195,12 @@ def _anonymous_form_page() -> str | None:
         _fill_defaults(form, campaign)
         _prepare_choices(form, campaign)
         html = render_template("pledges/pledge_form.html", form=form, campaign=campaign, problems=[],
-                               card_enabled=card)
+                               card_enabled=card, flash_slot=Markup(FLASH_SLOT))  # noqa: S704 - a constant
         return html.replace(generate_csrf(), CSRF_SLOT)
 
-    return formcache.cached("pledges.form_page", key, build).replace(CSRF_SLOT, generate_csrf())
+    page = formcache.cached("pledges.form_page", key, build)
+    flashes = render_template("_flashes.html") if http_session.get("_flashes") else ""
+    return page.replace(CSRF_SLOT, generate_csrf()).replace(FLASH_SLOT, flashes)
 
 
 def _prefill_from_donor(form: PledgeForm, donor: Donor | None) -> None:
@@ -210,11 +215,14 @@ def _prefill_from_donor(form: PledgeForm, donor: Donor | None) -> None:
         form.commune_id.data = str(donor.commune_id)
 
 
-def _after_pledge(pledge_id: int) -> None:
-    """Mail the donor and, for cash/goods, the staff. A mail failure never loses the pledge (already saved)."""
+def _after_pledge(pledge_id: int, method: PaymentMethod) -> None:
+    """Queued after the commit: mail the donor and, for cash/goods, the staff (the staff task is not queued
+    for a transfer or card, where it would do nothing). A queueing failure never loses the pledge (saved)."""
     from app.pledges import tasks
+    from app.pledges.models import OFFLINE_METHODS
 
-    for task in (tasks.send_confirmation, tasks.notify_staff_new_pledge):
+    queued = [tasks.send_confirmation] + ([tasks.notify_staff_new_pledge] if method in OFFLINE_METHODS else [])
+    for task in queued:
         try:
             task.delay(pledge_id)
         except Exception:  # noqa: BLE001 - the broker or SMTP being down must not turn a saved pledge into an error
