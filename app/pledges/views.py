@@ -23,7 +23,7 @@ from flask_login import current_user, login_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from app.accounts.access import can_access_unit_id, donor_required, staff_required, unit_scope_clause
 from app.accounts.models import Role, User
@@ -457,6 +457,21 @@ def _scope(user: User):  # type: ignore[no-untyped-def]
     return or_(unit_scope_clause(user, Pledge.receiving_unit_id), unit_scope_clause(user, Pledge.earmark_unit_id))
 
 
+def _page_of(query, page: int) -> tuple[int, list[Pledge]]:  # type: ignore[no-untyped-def]
+    """The number of matching pledges and one page of them, newest first, from one pass over the matches
+    (their ids and dates only, counted by a window), then only the page's pledges and donors are loaded."""
+    matching = query.with_only_columns(Pledge.id, Pledge.created_at).subquery("matching")
+    rows = db.session.execute(select(matching.c.id, func.count().over())
+                              .order_by(matching.c.created_at.desc(), matching.c.id.desc())
+                              .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
+    if not rows:  # nothing on this page: the count still tells how many pages there are
+        return db.session.execute(select(func.count()).select_from(matching)).scalar_one(), []
+    ids = [r[0] for r in rows]
+    found = {p.id: p for p in db.session.execute(
+        select(Pledge).where(Pledge.id.in_(ids)).options(selectinload(Pledge.donor))).scalars()}
+    return rows[0][1], [found[i] for i in ids]
+
+
 @bp.route("/can-bo/dang-ky-ung-ho")
 @staff_required()
 def staff_list():  # type: ignore[no-untyped-def]
@@ -469,14 +484,11 @@ def staff_list():  # type: ignore[no-untyped-def]
     if status in {s.value for s in PledgeStatus}:
         query = query.where(Pledge.status == status)
     if overdue:
-        query = query.where(services.overdue_clause(today))
+        query = services.only_overdue(query, today)
     if q:  # the donor is joined only when searching by name (plans stay simple on a national table)
         ref = normalize_reference(q)
         query = query.join(Donor).where(or_(Donor.search_key.contains(fold(q)), Pledge.reference == ref))
-    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    pledges = db.session.execute(query.options(joinedload(Pledge.donor))
-                                 .order_by(Pledge.created_at.desc(), Pledge.id.desc())
-                                 .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).unique().scalars().all()
+    total, pledges = _page_of(query, page)
     ids = [p.id for p in pledges]
     paid_by = dict(db.session.execute(
         select(Contribution.pledge_id, func.sum(Contribution.amount_vnd)).where(
