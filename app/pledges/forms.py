@@ -164,9 +164,13 @@ class PledgeForm(BaseForm):
                 self.phone.errors.append(f"Số điện thoại: {exc}" if not str(exc).startswith("Số điện thoại") else str(exc))
 
         province = commune = None
+        wanted = [] if is_business else [self.province_id.data, self.commune_id.data]
+        if self.earmark.data in ("province", "commune"):
+            wanted += [self.earmark_province_id.data, self.earmark_commune_id.data]
+        units = self._units = _load_units(session, wanted)  # kept: later lookups find them in the session
         if not is_business:
-            province = _unit(session, self.province_id.data, UnitLevel.PROVINCE)
-            commune = _unit(session, self.commune_id.data, UnitLevel.COMMUNE)
+            province = _unit(units, self.province_id.data, UnitLevel.PROVINCE)
+            commune = _unit(units, self.commune_id.data, UnitLevel.COMMUNE)
             if province is None:
                 self.province_id.errors.append(_("Tỉnh/thành phố: chưa chọn."))
             if commune is None:
@@ -185,14 +189,14 @@ class PledgeForm(BaseForm):
 
         earmark_unit_id = None
         if self.earmark.data == "province":
-            p = _unit(session, self.earmark_province_id.data, UnitLevel.PROVINCE)
+            p = _unit(units, self.earmark_province_id.data, UnitLevel.PROVINCE)
             if p is None:
                 self.earmark_province_id.errors.append(_("Tỉnh/thành phố được hỗ trợ: chưa chọn."))
             else:
                 earmark_unit_id = p.id
         elif self.earmark.data == "commune":
-            c = _unit(session, self.earmark_commune_id.data, UnitLevel.COMMUNE)
-            p = _unit(session, self.earmark_province_id.data, UnitLevel.PROVINCE)
+            c = _unit(units, self.earmark_commune_id.data, UnitLevel.COMMUNE)
+            p = _unit(units, self.earmark_province_id.data, UnitLevel.PROVINCE)
             if c is None:
                 self.earmark_commune_id.errors.append(_("Xã/phường được hỗ trợ: chưa chọn."))
             elif p is not None and c.parent_id != p.id:
@@ -277,10 +281,23 @@ def parse_instalments(rows: FieldList) -> list[InstalmentInput] | None:
     return items if ok else None
 
 
-def _unit(session: Session, raw: str | None, level: UnitLevel) -> AdminUnit | None:
-    if not raw or not str(raw).isdecimal():
-        return None
-    unit = session.get(AdminUnit, int(raw))
+def _unit_id(raw: str | None) -> int | None:
+    value = int(raw) if raw and str(raw).isdecimal() else None
+    return value if value is not None and value < 2**31 else None  # never beyond an INTEGER column
+
+
+def _load_units(session: Session, raws: list[str | None]) -> dict[int, AdminUnit]:
+    """The units a submission names, by id, in one query."""
+    from sqlalchemy import select
+
+    ids = {i for i in map(_unit_id, raws) if i is not None}
+    if not ids:
+        return {}
+    return {u.id: u for u in session.execute(select(AdminUnit).where(AdminUnit.id.in_(sorted(ids)))).scalars()}
+
+
+def _unit(units: dict[int, AdminUnit], raw: str | None, level: UnitLevel) -> AdminUnit | None:
+    unit = units.get(_unit_id(raw))  # type: ignore[arg-type]
     return unit if unit is not None and unit.level == level and unit.valid_to is None else None
 
 

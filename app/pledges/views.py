@@ -16,10 +16,14 @@ from flask import (
     request,
     url_for,
 )
+from flask import session as http_session
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from app.accounts.access import can_access_unit_id, donor_required, staff_required, unit_scope_clause
 from app.accounts.models import Role, User
@@ -34,7 +38,7 @@ from app.core.web import url_for_if_exists
 from app.donors.models import Donor, DonorKind
 from app.extensions import db, limiter
 from app.ledger.models import PURPOSE_LABELS, Purpose
-from app.pledges import notify, services, statements
+from app.pledges import formcache, notify, services, statements
 from app.pledges.forms import (
     AccountForm,
     ClaimForm,
@@ -75,13 +79,15 @@ UNIT_LIST_TTL = 600  # seconds: units change by decree, not by the minute
 
 
 def _unit_lists() -> tuple[list[tuple[int, str]], dict[int, list[tuple[int, str]]]]:
-    """Current provinces and their communes as (id, name), read once per process and cached for a while,
-    so the public form costs no unit queries (it is the page every donor opens)."""
+    """Current provinces and their communes as (id, name), read once per process and cached for a while
+    (dropped at once when this process commits a unit change; see formcache), so the public form costs no
+    unit queries (it is the page every donor opens)."""
     import time as _time
 
     cached = current_app.extensions.get("pledges.units")
-    if cached and _time.monotonic() - cached[0] < UNIT_LIST_TTL:
+    if cached and cached[3] == formcache.generation() and _time.monotonic() - cached[0] < UNIT_LIST_TTL:
         return cached[1], cached[2]
+    stamp = formcache.generation()
     rows = db.session.execute(select(AdminUnit.id, AdminUnit.name, AdminUnit.level, AdminUnit.parent_id)
                               .where(AdminUnit.valid_to.is_(None),
                                      AdminUnit.level.in_([UnitLevel.PROVINCE, UnitLevel.COMMUNE]))).all()
@@ -90,7 +96,7 @@ def _unit_lists() -> tuple[list[tuple[int, str]], dict[int, list[tuple[int, str]
     communes: dict[int, list[tuple[int, str]]] = {}
     for r in sorted((r for r in rows if r.level == UnitLevel.COMMUNE), key=lambda r: (fold(r.name), r.id)):
         communes.setdefault(r.parent_id, []).append((r.id, r.name))
-    current_app.extensions["pledges.units"] = (_time.monotonic(), provs, communes)
+    current_app.extensions["pledges.units"] = (_time.monotonic(), provs, communes, stamp)
     return provs, communes
 
 
@@ -104,20 +110,17 @@ def _communes_for(raw: str | None, fallback_id: int | None) -> list[tuple[int, s
 @limiter.limit(lambda: current_app.config.get("PLEDGE_RATE_LIMIT", "20 per minute;300 per hour"), methods=["POST"],
                error_message="Quá nhiều lượt gửi đăng ký từ một địa chỉ. Vui lòng thử lại sau ít phút.")
 def pledge_form():  # type: ignore[no-untyped-def]
+    if request.method == "GET":
+        page = _anonymous_form_page()
+        if page is not None:
+            return page
     campaign = services.campaign_for(db.session)
     form = PledgeForm()
-    province_id = campaign.scope_unit_id if campaign else None  # a province's campaign: its province first
     if request.method == "GET":
-        if province_id is not None:
-            form.province_id.data = form.earmark_province_id.data = str(province_id)
+        _fill_defaults(form, campaign)
         if current_user.is_authenticated and current_user.role == Role.DONOR and current_user.donor_id:
             _prefill_from_donor(form, db.session.get(Donor, current_user.donor_id))
-    card = _card_enabled()
-    if not card:
-        form.payment_method.choices = [c for c in form.payment_method.choices if c.value != PaymentMethod.CARD.value]
-    form.set_unit_choices(_unit_lists()[0], {
-        "commune_id": _communes_for(form.province_id.data, province_id),
-        "earmark_commune_id": _communes_for(form.earmark_province_id.data, province_id)})
+    card = _prepare_choices(form, campaign)
     problems: list[str] = []
     if campaign is None:
         flash(_("Hiện chưa có cuộc vận động nào đang diễn ra."), "warning")
@@ -132,20 +135,72 @@ def pledge_form():  # type: ignore[no-untyped-def]
                     pledge_input.contact_email = pledge_input.contact_email or current_user.email
                 else:
                     donor = services.find_or_create_donor(db.session, actor, donor_input)
-                campaign = services.campaign_for(db.session, pledge_input.earmark_unit_id) or campaign
+                if pledge_input.earmark_unit_id is not None:  # else the campaign found above
+                    campaign = services.campaign_for(db.session, pledge_input.earmark_unit_id) or campaign
                 pledge = services.create_pledge(db.session, actor, campaign, donor, pledge_input)
             except services.PledgeError as exc:
                 db.session.rollback()
                 problems.append(str(exc))
             else:
+                pledge_id, reference, method = pledge.id, pledge.reference, pledge.payment_method
                 db.session.commit()
-                _after_pledge(pledge.id)
+                _after_pledge(pledge_id, method)
                 flash(_("Cảm ơn quý vị! Đăng ký ủng hộ đã được ghi nhận."), "success")
-                return redirect(url_for("pledges.confirmation", reference=pledge.reference))
+                return redirect(url_for("pledges.confirmation", reference=reference))
     if request.method == "POST":
         problems = problems or field_problems(form) or [_("Vui lòng kiểm tra lại các ô được đánh dấu.")]
     return render_template("pledges/pledge_form.html", form=form, campaign=campaign, problems=problems,
                            card_enabled=card), (422 if problems else 200)
+
+
+def _fill_defaults(form: PledgeForm, campaign) -> None:  # type: ignore[no-untyped-def]
+    """A province's campaign: its province (and its communes) first."""
+    if campaign is not None and campaign.scope_unit_id is not None:
+        form.province_id.data = form.earmark_province_id.data = str(campaign.scope_unit_id)
+
+
+def _prepare_choices(form: PledgeForm, campaign) -> bool:  # type: ignore[no-untyped-def]
+    """Payment methods and unit lists of the form; True when card payment is offered."""
+    province_id = campaign.scope_unit_id if campaign else None
+    card = _card_enabled()
+    if not card:
+        form.payment_method.choices = [c for c in form.payment_method.choices if c.value != PaymentMethod.CARD.value]
+    form.set_unit_choices(_unit_lists()[0], {
+        "commune_id": _communes_for(form.province_id.data, province_id),
+        "earmark_commune_id": _communes_for(form.earmark_province_id.data, province_id)})
+    return card
+
+
+CSRF_SLOT, FLASH_SLOT = "\x00csrf\x00", "\x00flashes\x00"  # never in a page (NUL is refused in requests)
+
+
+def _anonymous_form_page() -> str | None:
+    """GET /ung-ho for a visitor without an account: the same page for everyone except its CSRF token, so it
+    is rendered once per campaign, unit list, locale and card setting and kept in memory (formcache says when
+    it is dropped); each request gets the page with its own token and its own flash messages. None when the
+    page must be built afresh: a signed-in user (prefilled details, staff menu), unexpected query arguments,
+    or no campaign running (the page then says so)."""
+    if current_user.is_authenticated or request.args.keys() - {"lang"}:
+        return None
+    campaign = formcache.campaign_view(db.session)
+    if campaign is None:
+        return None
+    card = _card_enabled()
+    _unit_lists()
+    units_built_at = current_app.extensions["pledges.units"][0]
+    key = (formcache.generation(), campaign, card, str(get_locale()), units_built_at)
+
+    def build() -> str:
+        form = PledgeForm()
+        _fill_defaults(form, campaign)
+        _prepare_choices(form, campaign)
+        html = render_template("pledges/pledge_form.html", form=form, campaign=campaign, problems=[],
+                               card_enabled=card, flash_slot=Markup(FLASH_SLOT))  # noqa: S704 - a constant
+        return html.replace(generate_csrf(), CSRF_SLOT)
+
+    page = formcache.cached("pledges.form_page", key, build)
+    flashes = render_template("_flashes.html") if http_session.get("_flashes") else ""
+    return page.replace(CSRF_SLOT, generate_csrf()).replace(FLASH_SLOT, flashes)
 
 
 def _prefill_from_donor(form: PledgeForm, donor: Donor | None) -> None:
@@ -160,11 +215,14 @@ def _prefill_from_donor(form: PledgeForm, donor: Donor | None) -> None:
         form.commune_id.data = str(donor.commune_id)
 
 
-def _after_pledge(pledge_id: int) -> None:
-    """Mail the donor and, for cash/goods, the staff. A mail failure never loses the pledge (already saved)."""
+def _after_pledge(pledge_id: int, method: PaymentMethod) -> None:
+    """Queued after the commit: mail the donor and, for cash/goods, the staff (the staff task is not queued
+    for a transfer or card, where it would do nothing). A queueing failure never loses the pledge (saved)."""
     from app.pledges import tasks
+    from app.pledges.models import OFFLINE_METHODS
 
-    for task in (tasks.send_confirmation, tasks.notify_staff_new_pledge):
+    queued = [tasks.send_confirmation] + ([tasks.notify_staff_new_pledge] if method in OFFLINE_METHODS else [])
+    for task in queued:
         try:
             task.delay(pledge_id)
         except Exception:  # noqa: BLE001 - the broker or SMTP being down must not turn a saved pledge into an error
@@ -399,6 +457,21 @@ def _scope(user: User):  # type: ignore[no-untyped-def]
     return or_(unit_scope_clause(user, Pledge.receiving_unit_id), unit_scope_clause(user, Pledge.earmark_unit_id))
 
 
+def _page_of(query, page: int) -> tuple[int, list[Pledge]]:  # type: ignore[no-untyped-def]
+    """The number of matching pledges and one page of them, newest first, from one pass over the matches
+    (their ids and dates only, counted by a window), then only the page's pledges and donors are loaded."""
+    matching = query.with_only_columns(Pledge.id, Pledge.created_at).subquery("matching")
+    rows = db.session.execute(select(matching.c.id, func.count().over())
+                              .order_by(matching.c.created_at.desc(), matching.c.id.desc())
+                              .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
+    if not rows:  # nothing on this page: the count still tells how many pages there are
+        return db.session.execute(select(func.count()).select_from(matching)).scalar_one(), []
+    ids = [r[0] for r in rows]
+    found = {p.id: p for p in db.session.execute(
+        select(Pledge).where(Pledge.id.in_(ids)).options(selectinload(Pledge.donor))).scalars()}
+    return rows[0][1], [found[i] for i in ids]
+
+
 @bp.route("/can-bo/dang-ky-ung-ho")
 @staff_required()
 def staff_list():  # type: ignore[no-untyped-def]
@@ -411,14 +484,11 @@ def staff_list():  # type: ignore[no-untyped-def]
     if status in {s.value for s in PledgeStatus}:
         query = query.where(Pledge.status == status)
     if overdue:
-        query = query.where(services.overdue_clause(today))
+        query = services.only_overdue(query, today)
     if q:  # the donor is joined only when searching by name (plans stay simple on a national table)
         ref = normalize_reference(q)
         query = query.join(Donor).where(or_(Donor.search_key.contains(fold(q)), Pledge.reference == ref))
-    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    pledges = db.session.execute(query.options(joinedload(Pledge.donor))
-                                 .order_by(Pledge.created_at.desc(), Pledge.id.desc())
-                                 .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).unique().scalars().all()
+    total, pledges = _page_of(query, page)
     ids = [p.id for p in pledges]
     paid_by = dict(db.session.execute(
         select(Contribution.pledge_id, func.sum(Contribution.amount_vnd)).where(

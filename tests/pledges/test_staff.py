@@ -145,3 +145,31 @@ def test_receipt_dates_checked_in_vietnamese(client, session, world):  # type: i
     resp = post_form(client, "/can-bo/bien-nhan/moi", {**base, "received_on": tomorrow})
     assert resp.status_code == 422 and "Ngày nhận: không được sau hôm nay." in resp.get_data(as_text=True)
     assert session.execute(select(Contribution)).first() is None
+
+
+def test_overdue_list_counts_and_pages_newest_first(client, session, world):  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from app.pledges.models import Pledge
+
+    late = [make_pledge(session, world, name=f"Hộ trễ {n}", email=f"tre{n}@example.vn", days_ago=40)
+            for n in range(52)]
+    paid = make_pledge(session, world, name="Hộ đã nộp", email="nop@example.vn", days_ago=40, amount=1_000_000)
+    services.record_pledge_payment(session, f.SYSTEM, paid, amount_vnd=1_000_000, channel=Channel.CASH,
+                                   received_at=datetime.now(UTC), source="test", idempotency_key="paid-1")
+    make_pledge(session, world, name="Hộ chưa đến hạn", email="chua@example.vn")
+    base = datetime(2026, 10, 1, tzinfo=UTC)
+    for n, pledge in enumerate(late):  # distinct creation times: Hộ trễ 51 is the newest
+        session.get(Pledge, pledge.id).created_at = base + timedelta(minutes=n)
+    session.commit()
+    login(client, world["province_staff"].email)
+
+    first = client.get("/can-bo/dang-ky-ung-ho?overdue=1").get_data(as_text=True)
+    assert "(52)" in first and "Trang 1 / 2" in first
+    assert late[51].reference in first and late[2].reference in first and late[1].reference not in first
+    assert first.index(late[51].reference) < first.index(late[50].reference)
+    assert paid.reference not in first and "Hộ chưa đến hạn" not in first
+    second = client.get("/can-bo/dang-ky-ung-ho?overdue=1&page=2").get_data(as_text=True)
+    assert late[1].reference in second and late[0].reference in second and late[2].reference not in second
+    beyond = client.get("/can-bo/dang-ky-ung-ho?overdue=1&page=9").get_data(as_text=True)
+    assert "(52)" in beyond and late[0].reference not in beyond
