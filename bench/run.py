@@ -81,6 +81,41 @@ def run_module(module: str, size: str, database_url: str, timeout: int) -> tuple
     return results, time.monotonic() - started, shlex.join(["python", "-m", f"bench.{module}", "--size", size])
 
 
+# The targets of the issues, checked on each result (name prefix → test). A row without one shows "—".
+def _ratio(r: dict) -> float:
+    return float(r.get("ratio") or 0)
+
+
+TARGETS: dict[str, tuple[str, object]] = {
+    "transparency.search_p95": ("p95 ≤ 100 ms and ≥ 20× the scan",
+                                lambda r: r["figure"] <= 100 and _ratio(r) >= 20),
+    "transparency.list_page_p95": ("p95 < 50 ms", lambda r: r["figure"] < 50),
+    "transparency.csv_export": ("≤ 30 s, RSS growth < 50 MB",
+                                lambda r: r["figure"] <= 30 and r.get("rss_growth_mb", 1e9) < 50),
+    "gunicorn.pledge_page": ("≥ 0.5× the one-query route", lambda r: _ratio(r) >= 0.5),
+    "gunicorn.pledge_submit": ("≥ 0.3× the one-query route", lambda r: _ratio(r) >= 0.3),
+    "payments.statement_import": ("≥ 10× the ORM, 1 000 000 lines ≤ 180 s",
+                                  lambda r: _ratio(r) >= 10 and r.get("seconds", 1e9) <= 180
+                                  and r.get("rows", 0) >= 1_000_000),
+    "payments.webhook_storm": ("ledger exactly as expected", lambda r: r.get("ok") is True),
+    "certificates.single_pdf_per_core": ("≥ 0.5× the blank page", lambda r: _ratio(r) >= 0.5),
+    "collections_import_rows_per_s": ("≥ 0.5× raw bulk insert", lambda r: _ratio(r) >= 0.5),
+    "matching_quality": ("≥ 0.99 of the LP bound", lambda r: _ratio(r) >= 0.99),
+    "matching_proposal": ("< 10 s", lambda r: r["figure"] < 10),
+    "needs_funders": ("< 1 000 ms", lambda r: r["figure"] < 1000),
+}
+
+
+def verdict(r: dict) -> str:
+    for prefix, (_, test) in TARGETS.items():
+        if r.get("name", "").startswith(prefix):
+            try:
+                return "**met**" if test(r) else "not met"  # type: ignore[operator]
+            except (KeyError, TypeError):
+                return "not met"
+    return "—"
+
+
 def fmt(value: object) -> str:
     if isinstance(value, float):
         return f"{value:,.2f}" if value < 1000 else f"{value:,.0f}"
@@ -110,8 +145,8 @@ def write_markdown(rows: list[tuple[str, dict, str]], size: str, command: str, p
         "as each module reports it: mostly figure ÷ baseline for rates and baseline ÷ figure for times; where the "
         "baseline is a lower bound or a different operation (e.g. matching_db ÷ pure engine) read the row's target.",
         "",
-        "| benchmark | figure | baseline | ratio | target | peak RSS | command |",
-        "|---|---|---|---|---|---|---|",
+        "| benchmark | figure | baseline | ratio | target | verdict | peak RSS | command |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for module, r, cmd in rows:
         if not module:  # re-rendered from an older run's output: the module from the benchmark's name
@@ -120,7 +155,7 @@ def write_markdown(rows: list[tuple[str, dict, str]], size: str, command: str, p
             module = next((f"bench_{m}" for m in stems if name.startswith(m.rstrip("s"))), "bench_pledges")
         cmd = cmd or f"python -m bench.{module} --size {size}"
         if "error" in r:
-            lines.append(f"| {r['name']} | **failed**: {r['error']} | | | | | `{cmd}` |")
+            lines.append(f"| {r['name']} | **failed**: {r['error']} | | | | | | `{cmd}` |")
             continue
         figure = f"{fmt(r.get('figure'))} {r.get('unit', '')}".strip()
         baseline = f"{fmt(r.get('baseline'))} ({r.get('baseline_name', '')})" if r.get("baseline") is not None else ""
@@ -128,7 +163,7 @@ def write_markdown(rows: list[tuple[str, dict, str]], size: str, command: str, p
         rss = f"{fmt(r.get('peak_rss_mb'))} MB" if r.get("peak_rss_mb") is not None else ""
         note = f" — {r['note']}" if r.get("note") else ""
         lines.append(f"| {r.get('name', module)}{note} | {figure} | {baseline} | {ratio} | {r.get('target', '')} | "
-                     f"{rss} | `{cmd}` |")
+                     f"{verdict(r)} | {rss} | `{cmd}` |")
     lines.append("")
     path.write_text("\n".join(lines) + kept, encoding="utf-8")
 
