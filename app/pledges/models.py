@@ -96,6 +96,9 @@ class Pledge(TimestampMixin, db.Model):
     # Contact given with the pledge (who to write to); the donor record may be shared by several pledges.
     contact_email: Mapped[str | None] = mapped_column(String(255), index=True)
     overdue_reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set (and committed) just before the mail goes, so a task delivered twice never mails twice.
+    confirmation_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    staff_notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     campaign: Mapped[Campaign] = relationship()
     donor: Mapped[Donor] = relationship()

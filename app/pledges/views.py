@@ -25,6 +25,7 @@ from app.accounts.models import Role, User
 from app.accounts.services import AccountError, create_user, normalize_email
 from app.contributions.models import Channel, Contribution, ContributionStatus
 from app.contributions.services import ContributionError, NewContribution, record_contribution
+from app.core import outbox
 from app.core.actor import Actor
 from app.core.i18n import VN_TZ
 from app.core.money import AmountError, parse_vnd
@@ -133,12 +134,12 @@ def pledge_form():  # type: ignore[no-untyped-def]
                     donor = services.find_or_create_donor(db.session, actor, donor_input)
                 campaign = services.campaign_for(db.session, pledge_input.earmark_unit_id) or campaign
                 pledge = services.create_pledge(db.session, actor, campaign, donor, pledge_input)
+                _queue_pledge_mails(pledge.id)
             except services.PledgeError as exc:
                 db.session.rollback()
                 problems.append(str(exc))
             else:
-                db.session.commit()
-                _after_pledge(pledge.id)
+                db.session.commit()  # the mails are queued with the pledge: sent after it, or later, never lost
                 flash("Cảm ơn quý vị! Đăng ký ủng hộ đã được ghi nhận.", "success")
                 return redirect(url_for("pledges.confirmation", reference=pledge.reference))
     if request.method == "POST":
@@ -159,15 +160,11 @@ def _prefill_from_donor(form: PledgeForm, donor: Donor | None) -> None:
         form.commune_id.data = str(donor.commune_id)
 
 
-def _after_pledge(pledge_id: int) -> None:
-    """Mail the donor and, for cash/goods, the staff. A mail failure never loses the pledge (already saved)."""
-    from app.pledges import tasks
-
-    for task in (tasks.send_confirmation, tasks.notify_staff_new_pledge):
-        try:
-            task.delay(pledge_id)
-        except Exception:  # noqa: BLE001 - the broker or SMTP being down must not turn a saved pledge into an error
-            current_app.logger.exception("pledge %s: could not queue %s", pledge_id, task.name)
+def _queue_pledge_mails(pledge_id: int) -> None:
+    """Mail the donor and, for cash/goods, the staff: outbox rows committed with the pledge (app.core.outbox), so
+    the broker or SMTP being down never turns a saved pledge into an error nor loses its mails."""
+    for name in ("pledges.send_confirmation", "pledges.notify_staff_new_pledge"):
+        outbox.enqueue(db.session, name, pledge_id, dedupe_key=f"{name}:{pledge_id}")
 
 
 @bp.route("/ung-ho/ds-xa.json")
