@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from app.certificates import services
 from app.certificates.models import BatchStatus, Certificate, CertificateBatch
+from app.core import outbox
 from app.core.actor import Actor
 from app.donors.models import Donor
 from app.extensions import db
@@ -93,14 +94,12 @@ def issue_batch(batch_id: int) -> int:
     if batch is None or batch.status not in (BatchStatus.APPROVED, BatchStatus.ISSUING):
         return 0
     batch.status = BatchStatus.ISSUING
-    db.session.commit()
     pending = services.pending_candidate_ids(db.session, batch_id)
     chunks = [pending[i:i + CHUNK_SIZE] for i in range(0, len(pending), CHUNK_SIZE)]
-    for chunk in chunks:
-        issue_chunk.delay(batch_id, chunk)
+    outbox.enqueue_many(db.session, "certificates.issue_chunk", [((batch_id, chunk), {}, None) for chunk in chunks])
     if not chunks:
         services.refresh_progress(db.session, batch_id)
-        db.session.commit()
+    db.session.commit()  # the chunk tasks are published after this commit (app.core.outbox)
     return len(chunks)
 
 

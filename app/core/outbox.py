@@ -32,6 +32,7 @@ from app.extensions import db
 log = logging.getLogger(__name__)
 
 PENDING_IDS = "chungtay.outbox.pending"  # session.info key: ids of rows written in the open transaction
+PUBLISH_ROUND = 500  # rows per SELECT … IN (…) and commit after a commit that queued many (a large import)
 SWEEP_GRACE = timedelta(seconds=60)  # the sweep leaves fresh rows to their own after-commit publication
 
 
@@ -82,6 +83,7 @@ class FlushResult:
     sent: int = 0
     failed: int = 0
     left: int = 0  # not tried: the broker failed earlier in the same run
+    broker_down: bool = False
 
     def as_dict(self) -> dict:
         return {"sent": self.sent, "failed": self.failed, "left": self.left}
@@ -108,9 +110,8 @@ def publish_rows(session: Session, *, ids: Sequence[int] | None = None, older_th
         query = query.with_for_update(skip_locked=True)
     rows = session.execute(query).scalars().all()
     result = FlushResult()
-    broker_down = False
     for row in rows:
-        if broker_down:
+        if result.broker_down:
             result.left += 1
             continue
         try:
@@ -119,7 +120,7 @@ def publish_rows(session: Session, *, ids: Sequence[int] | None = None, older_th
             row.attempts += 1
             row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
             result.failed += 1
-            broker_down = isinstance(exc, KombuOperationalError | ConnectionError | OSError)
+            result.broker_down = isinstance(exc, KombuOperationalError | ConnectionError | OSError)
             log.warning("outbox row %s (%s) not published: %s", row.id, row.task_name, row.last_error)
         else:
             row.dispatched_at = utcnow()
@@ -129,8 +130,8 @@ def publish_rows(session: Session, *, ids: Sequence[int] | None = None, older_th
 
 
 def flush_pending(session: Session, *, older_than: timedelta | None = SWEEP_GRACE, limit: int = 500) -> FlushResult:
-    """Publish rows still pending (the broker was down when they were committed). Repeats until none is left,
-    the broker fails, or `limit` rows per round came back with nothing sent."""
+    """Publish rows still pending (the broker was down when they were committed), in rounds of `limit` rows,
+    until a round is not full or a publish fails."""
     total = FlushResult()
     while True:
         got = publish_rows(session, older_than=older_than, limit=limit)
@@ -154,7 +155,10 @@ def _publish_after_commit(session: Session) -> None:
         return
     try:
         with Session(bind=session.get_bind()) as own:
-            publish_rows(own, ids=ids, limit=len(ids))
+            for start in range(0, len(ids), PUBLISH_ROUND):
+                chunk = ids[start:start + PUBLISH_ROUND]
+                if publish_rows(own, ids=chunk, limit=len(chunk)).broker_down:
+                    break  # one connection timeout, not one per round: the rest waits for the sweep
     except Exception:  # noqa: BLE001 - the sweep publishes it later
         log.exception("outbox: could not publish %d row(s) after commit; the sweep will", len(ids))
 

@@ -141,17 +141,25 @@ CALLS_LOCK = threading.Lock()
 
 
 @shared_task(name="tests.outbox.count_call")
-def count_call(n: int) -> None:
+def count_call(n: int, pause: float = 0) -> None:
     """Deliberately not idempotent: it counts every run, so a row sent twice shows."""
-    time.sleep(0.005)  # a little work, so the two sweepers overlap
+    time.sleep(pause)  # a little work, so that two sweepers overlap
     with CALLS_LOCK:
         CALLS.append(n)
+
+
+def test_a_commit_that_queued_more_than_one_round_publishes_every_task_once(session):
+    CALLS.clear()
+    outbox.enqueue_many(session, "tests.outbox.count_call", [([n], {}, None) for n in range(1201)])
+    session.commit()
+    assert sorted(CALLS) == list(range(1201))
+    assert _pending(session) == []
 
 
 @pytest.mark.postgres
 def test_two_sweepers_at_once_send_every_pending_task_exactly_once(app, session, broker):
     broker.down()
-    outbox.enqueue_many(session, "tests.outbox.count_call", [([n], {}, None) for n in range(60)])
+    outbox.enqueue_many(session, "tests.outbox.count_call", [([n], {"pause": 0.005}, None) for n in range(60)])
     session.commit()
     assert len(_pending(session)) == 60
     broker.back()
