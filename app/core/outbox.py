@@ -21,7 +21,7 @@ from typing import Any
 from celery import current_app as current_celery
 from flask import current_app, has_app_context
 from kombu.exceptions import OperationalError as KombuOperationalError
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, Text, event, func, select
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, Text, delete, event, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 PENDING_IDS = "chungtay.outbox.pending"  # session.info key: ids of rows written in the open transaction
 PUBLISH_ROUND = 500  # rows per SELECT … IN (…) and commit after a commit that queued many (a large import)
 SWEEP_GRACE = timedelta(seconds=60)  # the sweep leaves fresh rows to their own after-commit publication
+KEEP_DISPATCHED = timedelta(days=30)  # sent rows are kept this long (what was queued, when), then pruned
 
 
 class TaskOutbox(db.Model):
@@ -86,7 +87,7 @@ class FlushResult:
     broker_down: bool = False
 
     def as_dict(self) -> dict:
-        return {"sent": self.sent, "failed": self.failed, "left": self.left}
+        return {"sent": self.sent, "failed": self.failed, "left": self.left, "broker_down": self.broker_down}
 
 
 def _publish(row: TaskOutbox) -> None:
@@ -136,8 +137,18 @@ def flush_pending(session: Session, *, older_than: timedelta | None = SWEEP_GRAC
     while True:
         got = publish_rows(session, older_than=older_than, limit=limit)
         total.sent, total.failed, total.left = total.sent + got.sent, total.failed + got.failed, got.left
+        total.broker_down = got.broker_down
         if got.sent < limit or got.failed:
             return total
+
+
+def prune_dispatched(session: Session, *, older_than: timedelta = KEEP_DISPATCHED, limit: int = 10_000) -> int:
+    """Delete rows dispatched longer ago than `older_than` (pending rows are never deleted); commits."""
+    old = select(TaskOutbox.id).where(TaskOutbox.dispatched_at.is_not(None),
+                                      TaskOutbox.dispatched_at < utcnow() - older_than).limit(limit)
+    deleted = session.execute(delete(TaskOutbox).where(TaskOutbox.id.in_(old))).rowcount
+    session.commit()
+    return deleted
 
 
 def pending_count(session: Session) -> int:

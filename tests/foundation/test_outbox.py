@@ -135,6 +135,27 @@ def test_the_same_dedupe_key_is_queued_once_and_never_breaks_the_transaction(ses
     assert [r.id for r in _pending(session)] == [first]
 
 
+def test_the_beat_sweep_sends_what_waits_and_forgets_rows_sent_long_ago(app, session, broker):
+    from datetime import timedelta
+
+    from app.core.tasks import flush_outbox
+
+    broker.down()
+    waiting = outbox.enqueue(session, "pledges.send_confirmation", 515151)
+    session.commit()
+    broker.back()
+    old_sent = outbox.enqueue(session, "pledges.send_confirmation", 525252)
+    session.commit()
+    session.get(TaskOutbox, old_sent).dispatched_at -= timedelta(days=31)
+    session.get(TaskOutbox, waiting).created_at -= timedelta(minutes=2)
+    session.commit()
+
+    assert flush_outbox.apply().get() == {"sent": 1, "failed": 0, "left": 0, "broker_down": False, "pruned": 1}
+    session.expire_all()
+    assert session.get(TaskOutbox, old_sent) is None
+    assert session.get(TaskOutbox, waiting).dispatched_at is not None
+
+
 # --- two sweepers at once (PostgreSQL: FOR UPDATE SKIP LOCKED) ------------------------------------------------
 CALLS: list[int] = []
 CALLS_LOCK = threading.Lock()
