@@ -177,8 +177,20 @@ def test_a_commit_that_queued_more_than_one_round_publishes_every_task_once(sess
     assert _pending(session) == []
 
 
+@pytest.fixture
+def celery_join_flag_restored():  # type: ignore[no-untyped-def]
+    """Celery keeps "inside a task" in one process-wide flag that each eager apply_async sets and restores; two
+    threads running eager tasks at once can leave it set, and every later EagerResult.get() in this process would
+    refuse to run. Put it back as it was."""
+    from celery._state import _set_task_join_will_block, task_join_will_block
+
+    before = task_join_will_block()
+    yield
+    _set_task_join_will_block(before)
+
+
 @pytest.mark.postgres
-def test_two_sweepers_at_once_send_every_pending_task_exactly_once(app, session, broker):
+def test_two_sweepers_at_once_send_every_pending_task_exactly_once(app, session, broker, celery_join_flag_restored):
     broker.down()
     outbox.enqueue_many(session, "tests.outbox.count_call", [([n], {"pause": 0.005}, None) for n in range(60)])
     session.commit()
