@@ -63,8 +63,13 @@ class Config:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
+        # A publish to a broker that is down gives up quickly: the task stays in the outbox (app.core.outbox)
+        # and the sweep publishes it when the broker is back, so a request never hangs on Redis.
+        "broker_connection_timeout": 2,
+        "task_publish_retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
         "timezone": "Asia/Ho_Chi_Minh",
         "beat_schedule": {
+            "core-flush-outbox": {"task": "core.flush_outbox", "schedule": 60},
             "ledger-verify-nightly": {"task": "ledger.verify", "schedule": 24 * 3600},
             "pledges-instalment-reminders": {"task": "pledges.send_instalment_reminders", "schedule": 24 * 3600},
             "pledges-overdue-digest": {"task": "pledges.send_overdue_digest", "schedule": 7 * 24 * 3600},
@@ -138,6 +143,11 @@ class ProductionConfig(Config):
         "result_backend": _env("CELERY_RESULT_BACKEND", _env("REDIS_URL")),
         "task_always_eager": False,
         "task_eager_propagates": False,
+        # Redis redelivers a task not acknowledged within this time (acks_late: a task lost with its worker comes
+        # back). Above the longest task (a 1 000 000-line statement import, about 17 min on the bench machine),
+        # else a task still running is delivered a second time.
+        "broker_transport_options": {"visibility_timeout": int(_env("CELERY_VISIBILITY_TIMEOUT", "1800") or 1800)},
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
     }
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", _env("REDIS_URL", "memory://"))
     CACHE_REDIS_URL = _env("CACHE_REDIS_URL", _env("REDIS_URL"))

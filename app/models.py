@@ -2,6 +2,7 @@
 
 import importlib
 
+import app.core.outbox  # noqa: F401
 import app.core.sequences  # noqa: F401
 from app import DOMAIN_PACKAGES
 

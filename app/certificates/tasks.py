@@ -9,14 +9,13 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from flask import current_app
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from app.certificates import services
 from app.certificates.models import BatchStatus, Certificate, CertificateBatch
-from app.contributions.services import RECORDED_FOR_ACKNOWLEDGEMENT
+from app.core import outbox
 from app.core.actor import Actor
 from app.donors.models import Donor
 from app.extensions import db
@@ -111,14 +110,12 @@ def issue_batch(batch_id: int) -> int:
     if batch is None or batch.status not in (BatchStatus.APPROVED, BatchStatus.ISSUING):
         return 0
     batch.status = BatchStatus.ISSUING
-    db.session.commit()
     pending = services.pending_candidate_ids(db.session, batch_id)
     chunks = [pending[i:i + CHUNK_SIZE] for i in range(0, len(pending), CHUNK_SIZE)]
-    for chunk in chunks:
-        issue_chunk.delay(batch_id, chunk)
+    outbox.enqueue_many(db.session, "certificates.issue_chunk", [((batch_id, chunk), {}, None) for chunk in chunks])
     if not chunks:
         services.refresh_progress(db.session, batch_id)
-        db.session.commit()
+    db.session.commit()  # the chunk tasks are published after this commit (app.core.outbox)
     return len(chunks)
 
 
@@ -145,25 +142,3 @@ def issue_chunk(batch_id: int, candidate_ids: list[int]) -> int:
     services.refresh_progress(db.session, batch_id)
     db.session.commit()
     return len(created)
-
-
-
-# --- letters follow payments automatically -------------------------------------------------------------------
-@event.listens_for(Session, "after_commit")
-def _queue_acknowledgements(session: Session) -> None:
-    """After a commit that recorded donors' money, queue their thank-you letters (the campaign decides whether
-    per payment or once the pledge is fulfilled). A failure to queue is logged, never raised: the periodic
-    certificates.sweep_acknowledgements task catches up with anything missed."""
-    ids = session.info.pop(RECORDED_FOR_ACKNOWLEDGEMENT, None)
-    if not ids or not current_app.config.get("CERTIFICATES_AUTO_ACKNOWLEDGE", True):
-        return
-    for contribution_id in ids:
-        try:
-            acknowledge.delay(contribution_id=contribution_id)
-        except Exception:  # noqa: BLE001 - the sweep issues it later
-            log.exception("could not queue the acknowledgement of contribution %s", contribution_id)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_acknowledgements(session: Session) -> None:
-    session.info.pop(RECORDED_FOR_ACKNOWLEDGEMENT, None)

@@ -25,6 +25,7 @@ from app.certificates.models import (
     IssuerLevel,
     IssuerProfile,
 )
+from app.core import outbox
 from app.core.actor import Actor
 from app.core.money import AmountError, parse_vnd
 from app.core.text import fold
@@ -245,8 +246,6 @@ def batch_progress(batch_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/can-bo/giay-chung-nhan/dot/<int:batch_id>/duyet", methods=["POST"])
 @staff_required(Role.APPROVER)
 def approve(batch_id: int):  # type: ignore[no-untyped-def]
-    from app.certificates.tasks import issue_batch
-
     batch = _batch_or_404(batch_id)
     form = ApproveForm()
     if not form.validate_on_submit():
@@ -258,12 +257,13 @@ def approve(batch_id: int):  # type: ignore[no-untyped-def]
     try:
         services.approve_batch(db.session, Actor.from_request(), batch.id, decision_no=form.decision_no.data,
                                decision_date=form.decision_date.data, excluded_candidate_ids=excluded)
+        # committed with the approval, published after it (the worker must see the approval)
+        outbox.enqueue(db.session, "certificates.issue_batch", batch.id)
         db.session.commit()
     except services.CertificateError as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("certificates.batch_detail", batch_id=batch.id))
-    issue_batch.delay(batch.id)  # after the commit: the worker must see the approval
     flash("Đã phê duyệt. Giấy khen đang được cấp và gửi thư điện tử trong nền.", "success")
     return redirect(url_for("certificates.batch_detail", batch_id=batch.id))
 
@@ -286,11 +286,10 @@ def reject(batch_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/can-bo/giay-chung-nhan/dot/<int:batch_id>/tiep-tuc", methods=["POST"])
 @staff_required()
 def resume(batch_id: int):  # type: ignore[no-untyped-def]
-    from app.certificates.tasks import issue_batch
-
     batch = _batch_or_404(batch_id)
     if batch.status in (BatchStatus.APPROVED, BatchStatus.ISSUING):
-        issue_batch.delay(batch.id)
+        outbox.enqueue(db.session, "certificates.issue_batch", batch.id)
+        db.session.commit()
         flash("Đã yêu cầu cấp tiếp phần còn lại.", "success")
     return redirect(url_for("certificates.batch_detail", batch_id=batch.id))
 

@@ -15,6 +15,7 @@ from app.campaigns.services import active_campaign
 from app.collections import services as svc
 from app.collections.forms import CommitForm, DisplayForm, ImportForm, RowForm, UndoForm
 from app.collections.models import BatchStatus, HouseholdDisplay, ImportBatch
+from app.core import outbox
 from app.core.actor import Actor
 from app.core.money import format_vnd
 from app.core.uploads import UploadError, read_upload
@@ -240,23 +241,14 @@ def commit(batch_id: int):  # type: ignore[no-untyped-def]
     actor = Actor.from_request()
     try:
         background = svc.request_commit(db.session, actor, b, skip_errors=bool(form.skip_errors.data))
+        if background:  # committed with the queued batch; with the broker down it waits in the outbox
+            outbox.enqueue(db.session, "collections.commit_import", b.id, actor.user_id, actor.label)
         db.session.commit()
     except svc.CollectionError as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("collections.batch", batch_id=b.id))
     if background:
-        from app.collections.tasks import commit_import_task
-
-        try:
-            commit_import_task.delay(b.id, actor.user_id, actor.label)
-        except Exception:  # noqa: BLE001 - the broker is down: say so instead of leaving the batch queued
-            db.session.rollback()
-            svc.mark_failed(db.session, b.id, "Không gửi được việc ghi lô vào hàng đợi; chưa ghi nhận dòng nào. "
-                                              "Vui lòng thử lại sau ít phút.")
-            db.session.commit()
-            flash("Chưa ghi nhận được lô: hệ thống xử lý nền đang bận. Vui lòng thử lại.", "error")
-            return redirect(url_for("collections.batch", batch_id=b.id))
         flash("Đang ghi nhận lô trong nền; trang sẽ cập nhật tiến độ.", "info")
     else:
         flash(f"Đã ghi nhận {b.committed_rows} hộ, tổng {format_vnd(b.total_vnd)}.", "success")

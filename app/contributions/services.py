@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
 from app.campaigns.models import Campaign
 from app.contributions.models import Channel, Contribution, ContributionStatus
+from app.core import outbox
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ
@@ -20,8 +22,6 @@ from app.donors.models import ANONYMOUS_NAME, Donor, DonorKind
 from app.ledger import services as ledger
 from app.ledger.models import Purpose
 from app.units.models import AdminUnit
-
-RECORDED_FOR_ACKNOWLEDGEMENT = "contributions_to_acknowledge"
 
 
 class ContributionError(ValueError):
@@ -172,9 +172,11 @@ def record_contributions(session: Session, actor: Actor, campaign: Campaign, ite
                     "public_name": c.public_name, "pledge_id": c.pledge_id, "source": c.source},
                unit_id=c.receiving_unit_id)
     session.flush()
-    # Thank-you letters are queued after the commit (see app.certificates.tasks), never inside it.
-    session.info.setdefault(RECORDED_FOR_ACKNOWLEDGEMENT, []).extend(
-        c.id for _, _, c in created if c.donor_id is not None)
+    # Thank-you letters (app.certificates.tasks.acknowledge; the campaign decides whether per payment or once the
+    # pledge is fulfilled): outbox rows committed with the money, published after the commit, never lost.
+    if has_app_context() and current_app.config.get("CERTIFICATES_AUTO_ACKNOWLEDGE", True):
+        outbox.enqueue_many(session, "certificates.acknowledge",
+                            [((), {"contribution_id": c.id}, None) for _, _, c in created if c.donor_id is not None])
     return [r for r in results if r is not None]
 
 

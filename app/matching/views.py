@@ -10,10 +10,11 @@ from app.accounts.access import can_access_unit_id, staff_required, unit_scope_c
 from app.accounts.models import Role, User
 from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.services import active_campaign
+from app.core import outbox
 from app.core.actor import Actor
 from app.core.web import commit_or_flash
 from app.extensions import db
-from app.matching import services, tasks
+from app.matching import services
 from app.matching.forms import ActionForm, ReasonForm, RunForm
 from app.matching.models import PROPOSAL_STATUS_LABELS, MatchingProposal, ProposalLine, ProposalStatus
 from app.units.models import AdminUnit, UnitLevel
@@ -95,7 +96,8 @@ def run():  # type: ignore[no-untyped-def]
     scope_id = None if form.scope.data == NATIONAL else form.scope.data
     if scope_id is None:
         # the whole country: too big for a web request, the worker computes it
-        tasks.run_proposal.delay(campaign.id, None, current_user.id)
+        outbox.enqueue(db.session, "matching.run_proposal", campaign.id, None, current_user.id)
+        db.session.commit()
         flash("Đã gửi yêu cầu lập đề xuất toàn quốc; kết quả sẽ có trong danh sách khi tính xong.", "success")
         return redirect(url_for("matching.proposals"))
     try:

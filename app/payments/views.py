@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from app.accounts.access import require_unit, staff_required, unit_scope_clause
+from app.core import outbox
 from app.core.actor import Actor
 from app.core.money import AmountError, parse_vnd
 from app.core.uploads import UploadError, read_upload
@@ -257,9 +258,9 @@ def statement_detail(statement_id: int):  # type: ignore[no-untyped-def]
             set_corrections(db.session, actor, stmt, fixes=fixes, skipped=skipped)
             db.session.commit()  # corrections are kept even when the import below is still refused
             if action == "import" and _runs_in_background(stmt):
-                from app.payments.tasks import import_statement_task
-
-                import_statement_task.delay(stmt.id, actor.user_id, request.form.get("acknowledge_breaks") == "1")
+                outbox.enqueue(db.session, "payments.import_statement", stmt.id, actor.user_id,
+                               request.form.get("acknowledge_breaks") == "1")
+                db.session.commit()
                 flash("Sao kê lớn đang được nhập ở chế độ nền; tải lại trang sau ít phút để xem kết quả.", "info")
                 return redirect(url_for("payments.statement_detail", statement_id=stmt.id))
             if action == "import":

@@ -101,6 +101,9 @@ class Pledge(TimestampMixin, db.Model):
     auto_lapsed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     lapse_notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reopened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set (and committed) just before the mail goes, so a task delivered twice never mails twice.
+    confirmation_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    staff_notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     campaign: Mapped[Campaign] = relationship()
     donor: Mapped[Donor] = relationship()

@@ -5,26 +5,38 @@ from __future__ import annotations
 from datetime import date
 
 from celery import shared_task
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from app.core.db import utcnow
 from app.extensions import db
 from app.pledges import notify, services
 from app.pledges.models import OFFLINE_METHODS, Pledge
 
 
-@shared_task(name="pledges.send_confirmation")
+def _claim(pledge_id: int, column) -> Pledge | None:  # type: ignore[no-untyped-def]
+    """Mark the mail as sent and commit before sending it: a task delivered twice (the outbox re-publishing, a
+    worker lost before its ack) finds the mark and sends nothing. At most once: a mail server failure after the
+    mark is logged, not retried."""
+    claimed = db.session.execute(update(Pledge).where(Pledge.id == pledge_id, column.is_(None))
+                                 .values({column.key: utcnow()})).rowcount
+    db.session.commit()
+    return db.session.get(Pledge, pledge_id) if claimed else None
+
+
+@shared_task(name="pledges.send_confirmation", acks_late=True, reject_on_worker_lost=True)
 def send_confirmation(pledge_id: int) -> bool:
-    pledge = db.session.get(Pledge, pledge_id)
+    pledge = _claim(pledge_id, Pledge.confirmation_sent_at)
     return bool(pledge and notify.send_confirmation(db.session, pledge))
 
 
-@shared_task(name="pledges.notify_staff_new_pledge")
+@shared_task(name="pledges.notify_staff_new_pledge", acks_late=True, reject_on_worker_lost=True)
 def notify_staff_new_pledge(pledge_id: int) -> int:
     """Staff hear of pledges that will be paid offline (cash at the office, goods)."""
     pledge = db.session.get(Pledge, pledge_id)
     if pledge is None or pledge.payment_method not in OFFLINE_METHODS:
         return 0
-    return notify.notify_staff_offline(db.session, pledge)
+    pledge = _claim(pledge_id, Pledge.staff_notified_at)
+    return notify.notify_staff_offline(db.session, pledge) if pledge else 0
 
 
 @shared_task(name="pledges.send_instalment_reminders")

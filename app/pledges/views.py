@@ -30,6 +30,7 @@ from app.accounts.models import Role, User
 from app.accounts.services import AccountError, create_user, normalize_email
 from app.contributions.models import Channel, Contribution, ContributionStatus
 from app.contributions.services import ContributionError, NewContribution, record_contribution
+from app.core import outbox
 from app.core.actor import Actor
 from app.core.i18n import VN_TZ
 from app.core.money import AmountError, parse_vnd
@@ -138,13 +139,13 @@ def pledge_form():  # type: ignore[no-untyped-def]
                 if pledge_input.earmark_unit_id is not None:  # else the campaign found above
                     campaign = services.campaign_for(db.session, pledge_input.earmark_unit_id) or campaign
                 pledge = services.create_pledge(db.session, actor, campaign, donor, pledge_input)
+                _queue_pledge_mails(pledge.id, pledge.payment_method)
             except services.PledgeError as exc:
                 db.session.rollback()
                 problems.append(str(exc))
             else:
-                pledge_id, reference, method = pledge.id, pledge.reference, pledge.payment_method
-                db.session.commit()
-                _after_pledge(pledge_id, method)
+                reference = pledge.reference  # read before the commit expires it
+                db.session.commit()  # the mails are queued with the pledge: sent after it, or later, never lost
                 flash(_("Cảm ơn quý vị! Đăng ký ủng hộ đã được ghi nhận."), "success")
                 return redirect(url_for("pledges.confirmation", reference=reference))
     if request.method == "POST":
@@ -215,18 +216,15 @@ def _prefill_from_donor(form: PledgeForm, donor: Donor | None) -> None:
         form.commune_id.data = str(donor.commune_id)
 
 
-def _after_pledge(pledge_id: int, method: PaymentMethod) -> None:
-    """Queued after the commit: mail the donor and, for cash/goods, the staff (the staff task is not queued
-    for a transfer or card, where it would do nothing). A queueing failure never loses the pledge (saved)."""
-    from app.pledges import tasks
+def _queue_pledge_mails(pledge_id: int, method: PaymentMethod) -> None:
+    """Mail the donor and, for cash/goods, the staff (for a transfer or card the staff task would do nothing):
+    outbox rows committed with the pledge (app.core.outbox), so the broker or SMTP being down never turns a saved
+    pledge into an error nor loses its mails."""
     from app.pledges.models import OFFLINE_METHODS
 
-    queued = [tasks.send_confirmation] + ([tasks.notify_staff_new_pledge] if method in OFFLINE_METHODS else [])
-    for task in queued:
-        try:
-            task.delay(pledge_id)
-        except Exception:  # noqa: BLE001 - the broker or SMTP being down must not turn a saved pledge into an error
-            current_app.logger.exception("pledge %s: could not queue %s", pledge_id, task.name)
+    names = ["pledges.send_confirmation"] + (["pledges.notify_staff_new_pledge"] if method in OFFLINE_METHODS else [])
+    for name in names:
+        outbox.enqueue(db.session, name, pledge_id, dedupe_key=f"{name}:{pledge_id}")
 
 
 @bp.route("/ung-ho/ds-xa.json")

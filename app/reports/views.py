@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.accounts.access import can_access_unit, require_unit, staff_required, unit_scope_clause
 from app.accounts.models import Role
 from app.campaigns.models import Campaign, CampaignStatus
+from app.core import outbox
 from app.core.actor import Actor
 from app.extensions import db
 from app.reports import services
@@ -68,10 +69,8 @@ def index():  # type: ignore[no-untyped-def]
             db.session.rollback()
             flash(str(exc), "error")
         else:
+            outbox.enqueue(db.session, "reports.generate", job.id)  # published after the commit: a worker finds the row
             db.session.commit()
-            from app.reports.tasks import generate
-
-            generate.delay(job.id)  # after the commit, so a worker finds the row
             flash("Đã gửi yêu cầu lập báo cáo.", "success")
             return redirect(url_for("reports.job", job_id=job.id))
     jobs = db.session.execute(select(ReportJob).where(

@@ -27,7 +27,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-REDIS_PORT = 5119  # a fixed port of this engineer's range, so that app_config markers can name it
+# A fixed port, so that app_config markers can name it; FAULT_REDIS_PORT moves it when two engineers run the
+# fault tests on one machine at once.
+REDIS_PORT = int(os.environ.get("FAULT_REDIS_PORT", "5119"))
 
 
 def free_port() -> int:

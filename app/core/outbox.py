@@ -1,0 +1,180 @@
+"""Durable task outbox: background tasks that must not be lost are queued through here.
+
+`enqueue(session, "pkg.task", *args, dedupe_key=..., **kwargs)` writes a `task_outbox` row in the caller's
+transaction, next to the business change. Nothing is sent before the commit (a rollback leaves no row and no
+task); right after the commit the rows are published to Celery (best effort; in eager mode — development and
+tests — the task runs inline as before). A row whose publication failed (Redis down) stays pending, and
+`flush_pending` — the `core.flush_outbox` beat task every minute and `flask tasks flush-outbox` — publishes it
+when the broker is back. Rows are locked `FOR UPDATE SKIP LOCKED` on PostgreSQL while being published, so two
+publishers (two sweepers, or a sweeper and the after-commit hook) never send the same row. A crash between the
+publication and the mark can still send a row twice, so every task queued here must be idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from celery import current_app as current_celery
+from flask import current_app, has_app_context
+from kombu.exceptions import OperationalError as KombuOperationalError
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, Text, delete, event, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from app.core.db import utcnow
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+PENDING_IDS = "chungtay.outbox.pending"  # session.info key: ids of rows written in the open transaction
+PUBLISH_ROUND = 500  # rows per SELECT … IN (…) and commit after a commit that queued many (a large import)
+SWEEP_GRACE = timedelta(seconds=60)  # the sweep leaves fresh rows to their own after-commit publication
+KEEP_DISPATCHED = timedelta(days=30)  # sent rows are kept this long (what was queued, when), then pruned
+
+
+class TaskOutbox(db.Model):
+    """One task to publish to Celery; dispatched_at is set once the broker accepted it."""
+
+    __tablename__ = "task_outbox"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    task_name: Mapped[str] = mapped_column(String(120), nullable=False)
+    args: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    kwargs: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+def _insert(session: Session):  # type: ignore[no-untyped-def]
+    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def enqueue(session: Session, task_name: str, *args: Any, dedupe_key: str | None = None, **kwargs: Any) -> int | None:
+    """Queue `task_name(*args, **kwargs)` to run after the caller commits. Returns the row id, or None when a row
+    with the same `dedupe_key` already exists (that task is already queued or sent)."""
+    ids = enqueue_many(session, task_name, [(list(args), kwargs, dedupe_key)])
+    return ids[0] if ids else None
+
+
+def enqueue_many(session: Session, task_name: str,
+                 calls: Iterable[tuple[Sequence[Any], dict[str, Any], str | None]]) -> list[int]:
+    """Queue one task per (args, kwargs, dedupe_key) in one INSERT; duplicates of an existing key are skipped."""
+    now = utcnow()
+    rows = [{"task_name": task_name, "args": list(a), "kwargs": dict(k), "dedupe_key": key, "created_at": now,
+             "attempts": 0} for a, k, key in calls]
+    if not rows:
+        return []
+    stmt = _insert(session)(TaskOutbox).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(TaskOutbox.id)
+    ids = list(session.execute(stmt, rows).scalars()) if len(rows) > 1 else list(
+        session.execute(stmt.values(**rows[0])).scalars())
+    session.info.setdefault(PENDING_IDS, []).extend(ids)
+    return ids
+
+
+@dataclass
+class FlushResult:
+    sent: int = 0
+    failed: int = 0
+    left: int = 0  # not tried: the broker failed earlier in the same run
+    broker_down: bool = False
+
+    def as_dict(self) -> dict:
+        return {"sent": self.sent, "failed": self.failed, "left": self.left, "broker_down": self.broker_down}
+
+
+def _publish(row: TaskOutbox) -> None:
+    celery = current_app.extensions["celery"] if has_app_context() else current_celery
+    task = celery.tasks[row.task_name]  # KeyError for an unknown name: recorded as the row's error
+    task.apply_async(args=list(row.args or []), kwargs=dict(row.kwargs or {}))
+
+
+def publish_rows(session: Session, *, ids: Sequence[int] | None = None, older_than: timedelta | None = SWEEP_GRACE,
+                 limit: int = 500) -> FlushResult:
+    """Publish pending rows (the given ids, or the oldest `limit` created before now - older_than) and commit.
+
+    After the first broker error the remaining rows are left for the next run (one connection timeout, not N)."""
+    query = select(TaskOutbox).where(TaskOutbox.dispatched_at.is_(None))
+    if ids is not None:
+        query = query.where(TaskOutbox.id.in_(list(ids)))
+    elif older_than is not None:
+        query = query.where(TaskOutbox.created_at <= utcnow() - older_than)
+    query = query.order_by(TaskOutbox.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = session.execute(query).scalars().all()
+    result = FlushResult()
+    for row in rows:
+        if result.broker_down:
+            result.left += 1
+            continue
+        try:
+            _publish(row)
+        except Exception as exc:  # noqa: BLE001 - the row stays pending; the error is kept on it
+            row.attempts += 1
+            row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+            result.failed += 1
+            result.broker_down = isinstance(exc, KombuOperationalError | ConnectionError | OSError)
+            log.warning("outbox row %s (%s) not published: %s", row.id, row.task_name, row.last_error)
+        else:
+            row.dispatched_at = utcnow()
+            result.sent += 1
+    session.commit()
+    return result
+
+
+def flush_pending(session: Session, *, older_than: timedelta | None = SWEEP_GRACE, limit: int = 500) -> FlushResult:
+    """Publish rows still pending (the broker was down when they were committed), in rounds of `limit` rows,
+    until a round is not full or a publish fails."""
+    total = FlushResult()
+    while True:
+        got = publish_rows(session, older_than=older_than, limit=limit)
+        total.sent, total.failed, total.left = total.sent + got.sent, total.failed + got.failed, got.left
+        total.broker_down = got.broker_down
+        if got.sent < limit or got.failed:
+            return total
+
+
+def prune_dispatched(session: Session, *, older_than: timedelta = KEEP_DISPATCHED, limit: int = 10_000) -> int:
+    """Delete rows dispatched longer ago than `older_than` (pending rows are never deleted); commits."""
+    old = select(TaskOutbox.id).where(TaskOutbox.dispatched_at.is_not(None),
+                                      TaskOutbox.dispatched_at < utcnow() - older_than).limit(limit)
+    deleted = session.execute(delete(TaskOutbox).where(TaskOutbox.id.in_(old))).rowcount
+    session.commit()
+    return deleted
+
+
+def pending_count(session: Session) -> int:
+    return session.execute(select(func.count()).select_from(TaskOutbox)
+                           .where(TaskOutbox.dispatched_at.is_(None))).scalar_one()
+
+
+# --- after the commit ----------------------------------------------------------------------------------------
+@event.listens_for(Session, "after_commit")
+def _publish_after_commit(session: Session) -> None:
+    """Publish what the committed transaction queued, in a session of its own (this one can no longer run SQL).
+    Never raises: whatever is not published stays pending for the sweep."""
+    ids = session.info.pop(PENDING_IDS, None)
+    if not ids:
+        return
+    try:
+        with Session(bind=session.get_bind()) as own:
+            for start in range(0, len(ids), PUBLISH_ROUND):
+                chunk = ids[start:start + PUBLISH_ROUND]
+                if publish_rows(own, ids=chunk, limit=len(chunk)).broker_down:
+                    break  # one connection timeout, not one per round: the rest waits for the sweep
+    except Exception:  # noqa: BLE001 - the sweep publishes it later
+        log.exception("outbox: could not publish %d row(s) after commit; the sweep will", len(ids))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(PENDING_IDS, None)
+

@@ -1,0 +1,221 @@
+"""The durable task outbox (app.core.outbox): tasks are committed with the business change, published after the
+commit, kept when the broker is down and sent by the sweep when it is back — never lost, never sent twice."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+
+import pytest
+from celery import shared_task
+from sqlalchemy import select
+
+from app.certificates.models import Certificate
+from app.contributions.models import Channel
+from app.contributions.services import NewContribution, record_contribution
+from app.core import mail, outbox
+from app.core.outbox import TaskOutbox
+from app.extensions import db
+from app.pledges.models import Pledge
+from tests.conftest import post_form
+from tests.factories import KHANH_SON, SYSTEM, make_campaign, make_donor, province, unit
+
+DEAD_BROKER = "redis://127.0.0.1:9/0"  # the discard port: nothing listens there, like Redis being down
+
+
+@pytest.fixture
+def broker(app):  # type: ignore[no-untyped-def]
+    """Switch the app's Celery between a broker that is down and eager mode (the broker back, tasks inline)."""
+    celery = app.extensions["celery"]
+
+    class Switch:
+        def down(self) -> None:
+            celery.conf.update(broker_url=DEAD_BROKER, task_always_eager=False, task_eager_propagates=False,
+                               broker_connection_timeout=1, broker_connection_max_retries=1,
+                               task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.1})
+
+        def back(self) -> None:
+            celery.conf.update(task_always_eager=True, task_eager_propagates=True, broker_url="memory://")
+
+    switch = Switch()
+    yield switch
+    switch.back()
+
+
+def _pending(session) -> list[TaskOutbox]:  # type: ignore[no-untyped-def]
+    session.expire_all()
+    return session.execute(select(TaskOutbox).where(TaskOutbox.dispatched_at.is_(None)).order_by(TaskOutbox.id)
+                           ).scalars().all()
+
+
+def _pledge(client, session, name: str = "Hộ bà Hộp Thư Bền") -> Pledge:  # type: ignore[no-untyped-def]
+    kh, ks = province(session), unit(session, KHANH_SON)
+    make_campaign(session, kh)
+    session.commit()
+    resp = post_form(client, "/ung-ho", {
+        "donor_kind": "household", "name": name, "province_id": str(kh.id), "commune_id": str(ks.id),
+        "phone": "0905123456", "email": "hopthu@example.vn", "kind": "money", "amount": "2.000.000",
+        "purpose": "housing", "earmark": "anywhere", "schedule": "now", "payment_method": "bank_transfer",
+        "display": "full_name"})
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
+    session.expire_all()
+    return session.execute(select(Pledge).where(Pledge.reference == resp.headers["Location"].rsplit("/", 1)[-1])
+                           ).scalar_one()
+
+
+def _confirmations(pledge: Pledge) -> int:
+    return sum(m["Subject"] == f"Xác nhận đăng ký ủng hộ số {pledge.reference}" for m in mail.OUTBOX)
+
+
+def test_with_the_broker_up_the_confirmation_goes_right_after_the_commit_and_nothing_waits(client, session):
+    pledge = _pledge(client, session)
+    assert _confirmations(pledge) == 1
+    assert _pending(session) == []
+
+
+def test_a_pledge_made_while_the_broker_is_down_is_kept_and_its_mail_goes_once_when_the_sweep_runs(
+        app, client, session, broker):
+    broker.down()
+    pledge = _pledge(client, session)
+    assert mail.OUTBOX == []
+    waiting = _pending(session)
+    assert {r.task_name for r in waiting} == {"pledges.send_confirmation", "pledges.notify_staff_new_pledge"}
+    assert waiting[0].attempts == 1 and "OperationalError" in (waiting[0].last_error or "")
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["tasks", "pending"]).output == "Còn chờ 2 việc.\n"
+    still_down = runner.invoke(args=["tasks", "flush-outbox"])
+    assert still_down.exit_code == 1 and "Đã gửi 0 việc" in still_down.output and "còn chờ 2 việc" in still_down.output
+
+    broker.back()
+    result = runner.invoke(args=["tasks", "flush-outbox"])
+    assert result.exit_code == 0, result.output
+    assert "Đã gửi 2 việc" in result.output and "còn chờ 0 việc" in result.output
+    assert _confirmations(pledge) == 1
+    assert "Đã gửi 0 việc" in runner.invoke(args=["tasks", "flush-outbox"]).output
+
+    # A task delivered a second time (a worker lost before its acknowledgement) sends nothing more.
+    app.extensions["celery"].tasks["pledges.send_confirmation"].apply(args=[pledge.id])
+    assert _confirmations(pledge) == 1
+
+
+@pytest.mark.app_config(CERTIFICATES_AUTO_ACKNOWLEDGE=True)
+def test_money_rolled_back_leaves_no_task_and_money_committed_gets_its_letter(session):
+    campaign = make_campaign(session, province(session))
+    donor = make_donor(session, "Công ty Cổ phần Hộp Thư")
+    session.commit()
+
+    def gift(amount: int):  # type: ignore[no-untyped-def]
+        return record_contribution(session, SYSTEM, campaign, NewContribution(
+            amount_vnd=amount, channel=Channel.BANK_TRANSFER, donor=donor, received_at=datetime.now(UTC),
+            receiving_unit_id=province(session).id))
+
+    gift(1_000_000)
+    session.rollback()
+    assert session.execute(select(TaskOutbox)).scalars().all() == []
+    assert session.query(Certificate).count() == 0
+
+    kept = gift(3_000_000)
+    session.commit()
+    rows = session.execute(select(TaskOutbox)).scalars().all()
+    assert [(r.task_name, r.kwargs, r.dispatched_at is not None) for r in rows] == [
+        ("certificates.acknowledge", {"contribution_id": kept.id}, True)]
+    assert session.query(Certificate).filter_by(contribution_id=kept.id).count() == 1
+
+
+def test_the_same_dedupe_key_is_queued_once_and_never_breaks_the_transaction(session, broker):
+    broker.down()
+    first = outbox.enqueue(session, "pledges.send_confirmation", 424242, dedupe_key="pledges.send_confirmation:424242")
+    session.commit()
+    again = outbox.enqueue(session, "pledges.send_confirmation", 424242,
+                           dedupe_key="pledges.send_confirmation:424242")
+    session.commit()
+    assert first is not None and again is None
+    assert [r.id for r in _pending(session)] == [first]
+
+
+def test_the_beat_sweep_sends_what_waits_and_forgets_rows_sent_long_ago(app, session, broker):
+    from datetime import timedelta
+
+    from app.core.tasks import flush_outbox
+
+    broker.down()
+    waiting = outbox.enqueue(session, "pledges.send_confirmation", 515151)
+    session.commit()
+    broker.back()
+    old_sent = outbox.enqueue(session, "pledges.send_confirmation", 525252)
+    session.commit()
+    session.get(TaskOutbox, old_sent).dispatched_at -= timedelta(days=31)
+    session.get(TaskOutbox, waiting).created_at -= timedelta(minutes=2)
+    session.commit()
+
+    assert flush_outbox.apply().get() == {"sent": 1, "failed": 0, "left": 0, "broker_down": False, "pruned": 1}
+    session.expire_all()
+    assert session.get(TaskOutbox, old_sent) is None
+    assert session.get(TaskOutbox, waiting).dispatched_at is not None
+
+
+# --- two sweepers at once (PostgreSQL: FOR UPDATE SKIP LOCKED) ------------------------------------------------
+CALLS: list[int] = []
+CALLS_LOCK = threading.Lock()
+
+
+@shared_task(name="tests.outbox.count_call")
+def count_call(n: int, pause: float = 0) -> None:
+    """Deliberately not idempotent: it counts every run, so a row sent twice shows."""
+    time.sleep(pause)  # a little work, so that two sweepers overlap
+    with CALLS_LOCK:
+        CALLS.append(n)
+
+
+def test_a_commit_that_queued_more_than_one_round_publishes_every_task_once(session):
+    CALLS.clear()
+    outbox.enqueue_many(session, "tests.outbox.count_call", [([n], {}, None) for n in range(1201)])
+    session.commit()
+    assert sorted(CALLS) == list(range(1201))
+    assert _pending(session) == []
+
+
+@pytest.fixture
+def celery_join_flag_restored():  # type: ignore[no-untyped-def]
+    """Celery keeps "inside a task" in one process-wide flag that each eager apply_async sets and restores; two
+    threads running eager tasks at once can leave it set, and every later EagerResult.get() in this process would
+    refuse to run. Put it back as it was."""
+    from celery._state import _set_task_join_will_block, task_join_will_block
+
+    before = task_join_will_block()
+    yield
+    _set_task_join_will_block(before)
+
+
+@pytest.mark.postgres
+def test_two_sweepers_at_once_send_every_pending_task_exactly_once(app, session, broker, celery_join_flag_restored):
+    broker.down()
+    outbox.enqueue_many(session, "tests.outbox.count_call", [([n], {"pause": 0.005}, None) for n in range(60)])
+    session.commit()
+    assert len(_pending(session)) == 60
+    broker.back()
+    CALLS.clear()
+    start = threading.Barrier(2)
+    results: list[outbox.FlushResult] = []
+    errors: list[BaseException] = []
+
+    def sweep() -> None:
+        try:
+            with app.app_context():
+                start.wait()
+                results.append(outbox.flush_pending(db.session, older_than=None, limit=5))
+                db.session.remove()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    assert sorted(CALLS) == list(range(60))  # each once
+    assert sum(r.sent for r in results) == 60
+    assert _pending(session) == []
