@@ -172,12 +172,16 @@ def record_contributions(session: Session, actor: Actor, campaign: Campaign, ite
                     "public_name": c.public_name, "pledge_id": c.pledge_id, "source": c.source},
                unit_id=c.receiving_unit_id)
     session.flush()
-    # Thank-you letters (app.certificates.tasks.acknowledge; the campaign decides whether per payment or once the
-    # pledge is fulfilled): outbox rows committed with the money, published after the commit, never lost.
-    if has_app_context() and current_app.config.get("CERTIFICATES_AUTO_ACKNOWLEDGE", True):
-        outbox.enqueue_many(session, "certificates.acknowledge",
-                            [((), {"contribution_id": c.id}, None) for _, _, c in created if c.donor_id is not None])
+    queue_acknowledgements(session, [c.id for _, _, c in created if c.donor_id is not None])
     return [r for r in results if r is not None]
+
+
+def queue_acknowledgements(session: Session, contribution_ids: list[int]) -> None:
+    """Thank-you letters (app.certificates.tasks.acknowledge; the campaign decides whether per payment or once the
+    pledge is fulfilled): outbox rows committed with the money, published after the commit, never lost."""
+    if contribution_ids and has_app_context() and current_app.config.get("CERTIFICATES_AUTO_ACKNOWLEDGE", True):
+        outbox.enqueue_many(session, "certificates.acknowledge",
+                            [((), {"contribution_id": cid}, None) for cid in contribution_ids])
 
 
 def _post_one(session: Session, actor: Actor, campaign: Campaign, c: Contribution):  # type: ignore[no-untyped-def]

@@ -488,7 +488,7 @@ def record_matched_lines(session: Session, actor: Actor, stmt: BankStatement) ->
     unrestricted gift from the same donor — record_pledge_payment's rules — written with
     record_contributions_bulk (one ledger transaction per statement and campaign, an audit entry per
     contribution), then the pledges' statuses and the lines. Returns the number of lines recorded."""
-    from app.contributions.services import RECORDED_FOR_ACKNOWLEDGEMENT, record_contributions_bulk
+    from app.contributions.services import queue_acknowledgements, record_contributions_bulk
 
     lines = session.execute(select(
         StatementLine.id, StatementLine.pledge_id, StatementLine.amount_vnd, StatementLine.txn_at,
@@ -539,8 +539,7 @@ def record_matched_lines(session: Session, actor: Actor, stmt: BankStatement) ->
             contribution_of.setdefault(line_id, cid)
             if item.donor is not None:
                 acknowledge.append(cid)
-    # Thank-you letters are queued after the commit, as record_contributions does.
-    session.info.setdefault(RECORDED_FOR_ACKNOWLEDGEMENT, []).extend(acknowledge)
+    queue_acknowledgements(session, acknowledge)  # as record_contributions does
     for pid in pledge_ids:
         pledge = pledges[pid]
         new = PledgeStatus.FULFILLED if paid[pid] >= pledge.amount_vnd else PledgeStatus.PARTLY_PAID

@@ -56,7 +56,7 @@ def _pledge(client, session, name: str = "Hộ bà Hộp Thư Bền") -> Pledge:
     resp = post_form(client, "/ung-ho", {
         "donor_kind": "household", "name": name, "province_id": str(kh.id), "commune_id": str(ks.id),
         "phone": "0905123456", "email": "hopthu@example.vn", "kind": "money", "amount": "2.000.000",
-        "purpose": "housing", "earmark": "anywhere", "schedule": "now", "payment_method": "bank_transfer",
+        "purpose": "housing", "earmark": "anywhere", "schedule": "now", "payment_method": "cash",
         "display": "full_name"})
     assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
     session.expire_all()
