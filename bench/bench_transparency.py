@@ -51,7 +51,9 @@ def make_app(url: str):  # type: ignore[no-untyped-def]
     os.environ.setdefault("CHUNGTAY_ENV", "development")
     from app import create_app
 
-    return create_app("development", SQLALCHEMY_DATABASE_URI=url, RATELIMIT_ENABLED=False)
+    # The public-page cache off: every request is rendered, as for a reader whose search nobody made before
+    # (repeating a query would otherwise measure the cache, not the search).
+    return create_app("development", SQLALCHEMY_DATABASE_URI=url, RATELIMIT_ENABLED=False, PUBLIC_PAGE_CACHE_SECONDS=0)
 
 
 def prepare(app, n: int, seed: int, reuse: bool) -> int:  # type: ignore[no-untyped-def]

@@ -81,7 +81,7 @@ def test_pledge_and_card_payment_while_redis_is_down_and_the_mails_go_once_when_
     with start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         result = runner.invoke(args=["tasks", "flush-outbox"])
         assert result.exit_code == 0, result.output
-        assert "Đã gửi 3 việc" in result.output and "còn chờ 0 việc" in result.output
+        assert "Đã gửi 2 việc" in result.output and "còn chờ 0 việc" in result.output
         deadline = time.monotonic() + 30
         while len(mail.OUTBOX) < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
