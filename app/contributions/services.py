@@ -17,7 +17,7 @@ from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ
 from app.core.sequences import next_numbers
-from app.core.text import fold, nfc
+from app.core.text import nfc, search_words
 from app.donors.models import ANONYMOUS_NAME, Donor, DonorKind
 from app.ledger import services as ledger
 from app.ledger.models import Purpose
@@ -143,8 +143,7 @@ def record_contributions(session: Session, actor: Actor, campaign: Campaign, ite
             in_kind_description=nfc(item.in_kind_description), hamlet_id=item.hamlet_id,
             collector_name=nfc(item.collector_name), import_batch_id=item.import_batch_id, source=item.source,
             idempotency_key=item.idempotency_key, note=nfc(item.note) or "", created_by_id=actor.user_id,
-            search_key=" ".join(filter(None, [fold(name), (item.pledge_reference or "").lower(),
-                                              (item.bank_txn_ref or "").lower(), numbers[idx]])),
+            search_key=search_words(name, item.pledge_reference, item.bank_txn_ref, numbers[idx]),
         )
         session.add(c)
         created.append((idx, item, c))
@@ -326,9 +325,8 @@ def record_contributions_bulk(session: Session, actor: Actor, campaign: Campaign
                 ledger_transaction_id=None if item.channel == Channel.IN_KIND else tx_id,
                 reversal_transaction_id=None, note=nfc(item.note) or "", created_by_id=actor.user_id,
                 created_at=now,
-                search_key=" ".join(filter(None, [folded.get(name) or folded.setdefault(name, fold(name)),
-                                                  (item.pledge_reference or "").lower(),
-                                                  (item.bank_txn_ref or "").lower(), no])),
+                search_key=" ".join(filter(None, [folded.get(name) or folded.setdefault(name, search_words(name)),
+                                                  search_words(item.pledge_reference, item.bank_txn_ref, no)])),
             ))
         ids = bulk_insert(session, table, rows)
         audit_rows = []

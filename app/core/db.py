@@ -9,6 +9,17 @@ from sqlalchemy import DateTime, Enum
 from sqlalchemy.orm import Mapped, mapped_column
 
 
+def schema_filter(dialect: str):  # type: ignore[no-untyped-def]
+    """Alembic's include_object for a database of this dialect: a model object declared for other dialects only
+    (info={"dialects": (...)}, e.g. a PostgreSQL expression index) is left out of autogenerate's comparison."""
+
+    def include(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+        dialects = None if reflected else getattr(obj, "info", {}).get("dialects")
+        return dialects is None or dialect in dialects
+
+    return include
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 def nfc(text: str | None) -> str | None:
@@ -23,6 +24,14 @@ def fold(text: str | None) -> str:
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     stripped = stripped.replace("đ", "d").replace("Đ", "D")
     return _SPACES.sub(" ", unicodedata.normalize("NFC", stripped).lower()).strip()
+
+
+def search_words(*parts: str | None) -> str:
+    """The words a search key holds: folded, with every run of spaces or punctuation made one space.
+
+    "Công ty TNHH (Hà Nội)", "VNN26-0042-K" -> "cong ty tnhh ha noi vnn26 0042 k". Stored search keys and the
+    searched text both go through it, so a search matches from the start of a word whatever the punctuation."""
+    return _NOT_WORD.sub(" ", fold(" ".join(p for p in parts if p))).strip()
 
 
 def initials(full_name: str) -> str:

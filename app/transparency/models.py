@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.contributions.models import Contribution
@@ -25,10 +36,10 @@ Index("ix_contributions_received_on_id", Contribution.received_on, Contribution.
 Index("ix_contributions_amount_id", Contribution.amount_vnd, Contribution.id,
       postgresql_include=["search_key", "received_on", "pool_unit_id"])
 Index("ix_contributions_pool_received", Contribution.pool_unit_id, Contribution.received_on, Contribution.id)
-# Substring search on the folded name and references: a trigram GIN index on PostgreSQL (LIKE '%…%' uses it);
-# a plain index elsewhere (SQLite serves demo sizes by scanning).
-Index("ix_contributions_search_key_trgm", Contribution.search_key,
-      postgresql_using="gin", postgresql_ops={"search_key": "gin_trgm_ops"})
+# Text search on PostgreSQL: a GIN index of each contribution's words and pairs of adjacent words (the function
+# ct_search_terms, migration 0012; services.text_filter). SQLite serves demo sizes by scanning.
+Index("ix_contributions_search_terms", func.ct_search_terms(Contribution.search_key), postgresql_using="gin",
+      info={"dialects": ("postgresql",)}).ddl_if(dialect="postgresql")
 
 
 class PublishedRoot(db.Model):

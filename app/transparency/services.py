@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select, text, tuple_
+from sqlalchemy import and_, cast, func, literal, select, text, tuple_
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,7 +28,7 @@ from app.contributions.models import CHANNEL_LABELS, Channel, Contribution, Cont
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ
 from app.core.money import AmountError, parse_vnd
-from app.core.text import fold, nfc
+from app.core.text import fold, nfc, search_words
 from app.ledger import services as ledger
 from app.ledger.models import PURPOSE_LABELS, AccountKind, LedgerAccount, LedgerTransaction, Purpose
 from app.transparency.models import OverviewCache, PublishedRoot
@@ -224,17 +225,50 @@ def _sort_key(session: Session, sort: str):  # type: ignore[no-untyped-def]
     return Contribution.received_on
 
 
-def text_filter(query: StatementQuery):  # type: ignore[no-untyped-def]
-    """The search box as a clause on the folded search key (None when q folds to nothing)."""
-    needle = fold(query.q) if query.q else ""
+def search_needle(query: StatementQuery) -> str:
+    """The searched words, as search keys hold them (app.core.text.search_words); "" when q has none."""
+    return search_words(query.q) if query.q else ""
+
+
+def _word_start_like(column, needle: str):  # type: ignore[no-untyped-def]
+    """The words of the needle, in order, from the start of a word of the key: "nguyen van a" finds "Nguyễn Văn
+    An" and "Hộ ông Nguyễn Văn A", but "uyen" does not find "Nguyễn"."""
+    return (literal(" ") + column).like(f"% {_escape_like(needle)}%", escape="\\")
+
+
+def terms_query(needle: str) -> str:
+    """The tsquery of ct_search_terms (migration 0012) that every key matching the needle satisfies: the pairs of
+    adjacent words it contains, the last word as a prefix ("tran thi mai" -> 'tran_thi' & 'thi_mai':*); a single
+    word is a prefix of a word. Adjacent-word pairs are rare where single words are not, so the index reads
+    short lists."""
+    words = needle.split(" ")
+
+    def lexeme(term: str) -> str:
+        return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+    if len(words) == 1:
+        return lexeme(words[0]) + ":*"
+    pairs = [lexeme(f"{a}_{b}") for a, b in zip(words, words[1:], strict=False)]
+    pairs[-1] += ":*"
+    return " & ".join(pairs)
+
+
+def text_filter(query: StatementQuery, dialect: str = "sqlite"):  # type: ignore[no-untyped-def]
+    """The search box as a clause on the search key (None when q holds no word). On PostgreSQL the words-and-pairs
+    index narrows the rows first; the LIKE decides."""
+    needle = search_needle(query)
     if not needle:
         return None
-    return Contribution.search_key.like(f"%{_escape_like(needle)}%", escape="\\")
+    like = _word_start_like(Contribution.search_key, needle)
+    if dialect != "postgresql":
+        return like
+    terms = func.ct_search_terms(Contribution.search_key).bool_op("@@")(cast(terms_query(needle), TSQUERY))
+    return and_(terms, like)
 
 
 def statement_filters(session: Session, query: StatementQuery, *, with_text: bool = True) -> list:
     clauses = []
-    if with_text and (clause := text_filter(query)) is not None:
+    if with_text and (clause := text_filter(query, session.get_bind().dialect.name)) is not None:
         clauses.append(clause)
     if query.amount_vnd is not None:
         clauses.append(Contribution.amount_vnd == query.amount_vnd)
@@ -270,10 +304,15 @@ class StatementPage:
 
 
 # Text search on PostgreSQL: the first rows in page order (from the sort index, which carries the search key)
-# are scanned for the term; a common name fills a page within this window at once. A rarer term is answered
-# from the trigram index instead, whose few matches are then sorted.
+# are scanned for the words; a common name fills a page within this window at once. A rarer one is answered from
+# the words-and-pairs index (ct_search_terms) instead, whose few matches are then sorted. A reference or receipt
+# number (one word with a digit) is rare by nature and goes to the index directly.
 SCAN_WINDOW = 20_000
 ORDERED_SORTS = ("ngay", "so_tien")  # sorts with a (key, id) index that INCLUDEs search_key
+
+
+def _worth_a_window(needle: str) -> bool:
+    return " " in needle or not any(ch.isdigit() for ch in needle)
 
 
 def statement_page(session: Session, query: StatementQuery) -> StatementPage:
@@ -287,18 +326,20 @@ def statement_page(session: Session, query: StatementQuery) -> StatementPage:
         pair, bound = tuple_(key, Contribution.id), tuple_(*cursor)
         where.append(pair < bound if desc else pair > bound)
     order = (key.desc(), Contribution.id.desc()) if desc else (key.asc(), Contribution.id.asc())
-    match = text_filter(query)
-    postgres = session.get_bind().dialect.name == "postgresql"
+    dialect = session.get_bind().dialect.name
+    postgres = dialect == "postgresql"
+    needle = search_needle(query)
+    match = text_filter(query, dialect)
     result = None
-    if match is not None and postgres and query.sort in ORDERED_SORTS:
-        result = _page_from_ordered_window(session, key, where, match, desc, query.limit + 1)
+    if match is not None and postgres and query.sort in ORDERED_SORTS and _worth_a_window(needle):
+        result = _page_from_ordered_window(session, key, where, needle, desc, query.limit + 1)
     if result is None:
         stmt = select(*PUBLIC_COLUMNS, key.label("k")).where(*where)
         if match is not None:
             stmt = stmt.where(match)
         if match is not None and postgres:
-            # A rare term: the ordered scan would walk most of the table looking for it; take the bitmap of the
-            # trigram index (and of the other filters) and sort the matches.
+            # The matches come from the bitmap of the terms index (and of the other filters), then are sorted:
+            # never an ordered walk of the whole sort index looking for a rare name.
             session.execute(text("SET LOCAL enable_indexscan = off"))
             try:
                 result = session.execute(stmt.order_by(*order).limit(query.limit + 1)).all()
@@ -323,15 +364,14 @@ def statement_page(session: Session, query: StatementQuery) -> StatementPage:
     return StatementPage(rows, next_c, prev_c)
 
 
-def _page_from_ordered_window(session: Session, key, where: list, match, desc: bool,  # type: ignore[no-untyped-def]
+def _page_from_ordered_window(session: Session, key, where: list, needle: str, desc: bool,  # type: ignore[no-untyped-def]
                               wanted: int) -> list | None:
     """The first `wanted` matches in page order when they lie within SCAN_WINDOW rows of the sort index (an
-    index-only scan: the index includes the search key); None when the term is rarer than that."""
+    index-only scan: the index includes the search key); None when the words are rarer than that."""
     window = (select(Contribution.id, key.label("k"), Contribution.search_key).where(*where)
               .order_by(*((key.desc(), Contribution.id.desc()) if desc else (key.asc(), Contribution.id.asc())))
               .limit(SCAN_WINDOW).subquery())
-    like = match.right.value
-    hit = window.c.search_key.like(like, escape="\\")
+    hit = _word_start_like(window.c.search_key, needle)
     order = (window.c.k.desc(), window.c.id.desc()) if desc else (window.c.k.asc(), window.c.id.asc())
     ids = list(session.execute(select(window.c.id).where(hit).order_by(*order).limit(wanted)).scalars())
     if len(ids) < wanted:
