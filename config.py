@@ -84,6 +84,10 @@ class Config:
         },
     }
 
+    # After a commit, queued tasks are published "inline" (before the request returns; eager Celery runs them
+    # there) or by one "thread" per process in batches (app/core/outbox.py).
+    OUTBOX_PUBLISHER = _env("OUTBOX_PUBLISHER", "inline")
+
     MAIL_BACKEND = _env("MAIL_BACKEND", "console")  # console | smtp
     MAIL_SERVER = _env("MAIL_SERVER", "localhost")
     MAIL_PORT = int(_env("MAIL_PORT", "25") or 25)
@@ -136,6 +140,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     SECURITY_HSTS = True
     MAIL_BACKEND = _env("MAIL_BACKEND", "smtp")
+    OUTBOX_PUBLISHER = _env("OUTBOX_PUBLISHER", "thread")
     PAYMENT_GATEWAY = _env("PAYMENT_GATEWAY", "disabled")  # "stripe" with keys; never the test gateway
     CELERY = {
         **Config.CELERY,

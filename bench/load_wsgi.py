@@ -9,6 +9,7 @@ Differences from wsgi.py, each deliberate and reported in BENCHMARKS.md:
 - A one-query route /bench/ping, the baseline of page throughput on the same gunicorn.
 - Public pages are cached in Redis (LOAD_CACHE_URL, default the broker's database) as in production, where
   CACHE_REDIS_URL defaults to REDIS_URL; the development default would be a dictionary per process.
+- Tasks are published after the commit by one thread per process (OUTBOX_PUBLISHER=thread), as in production.
 - A bounded connection pool per process, so that the workers stay within PostgreSQL's max_connections.
 """
 
@@ -32,6 +33,7 @@ app = create_app(
     CELERY={**CONFIGS["development"].CELERY, "broker_url": _broker, "task_always_eager": False,
             "task_eager_propagates": False},
     MAIL_BACKEND="memory",
+    OUTBOX_PUBLISHER="thread",  # as in production
     CACHE_TYPE="RedisCache",
     CACHE_REDIS_URL=os.environ.get("LOAD_CACHE_URL", _broker),
 )

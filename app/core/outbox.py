@@ -8,11 +8,20 @@ tests — the task runs inline as before). A row whose publication failed (Redis
 when the broker is back. Rows are locked `FOR UPDATE SKIP LOCKED` on PostgreSQL while being published, so two
 publishers (two sweepers, or a sweeper and the after-commit hook) never send the same row. A crash between the
 publication and the mark can still send a row twice, so every task queued here must be idempotent.
+
+With `OUTBOX_PUBLISHER = "thread"` (production and the load run) the after-commit publication is handed to one
+thread per process, which publishes what every request committed in batches: one SELECT, one producer and one
+commit per batch instead of per request, and the request does not wait on the broker. Rows still in that thread's
+queue when the process dies stay pending in the table, and the sweep sends them. "inline" (the default, and what
+tests use) publishes in the committing thread before the request returns.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import queue
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -90,10 +99,13 @@ class FlushResult:
         return {"sent": self.sent, "failed": self.failed, "left": self.left, "broker_down": self.broker_down}
 
 
-def _publish(row: TaskOutbox) -> None:
-    celery = current_app.extensions["celery"] if has_app_context() else current_celery
-    task = celery.tasks[row.task_name]  # KeyError for an unknown name: recorded as the row's error
-    task.apply_async(args=list(row.args or []), kwargs=dict(row.kwargs or {}))
+def _celery():  # type: ignore[no-untyped-def]
+    return current_app.extensions["celery"] if has_app_context() else current_celery
+
+
+def _publish(row: TaskOutbox, producer: Any = None) -> None:
+    task = _celery().tasks[row.task_name]  # KeyError for an unknown name: recorded as the row's error
+    task.apply_async(args=list(row.args or []), kwargs=dict(row.kwargs or {}), producer=producer)
 
 
 def publish_rows(session: Session, *, ids: Sequence[int] | None = None, older_than: timedelta | None = SWEEP_GRACE,
@@ -111,12 +123,32 @@ def publish_rows(session: Session, *, ids: Sequence[int] | None = None, older_th
         query = query.with_for_update(skip_locked=True)
     rows = session.execute(query).scalars().all()
     result = FlushResult()
+    if not rows:
+        session.commit()
+        return result
+    celery = _celery()
+    # One producer (one broker connection from the pool) for the whole batch; eager mode has no producer.
+    with (celery.producer_or_acquire() if not celery.conf.task_always_eager else _no_producer()) as producer:
+        _publish_each(rows, result, producer)
+    session.commit()
+    return result
+
+
+class _no_producer:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _publish_each(rows: Sequence[TaskOutbox], result: FlushResult, producer: Any) -> None:
     for row in rows:
         if result.broker_down:
             result.left += 1
             continue
         try:
-            _publish(row)
+            _publish(row, producer)
         except Exception as exc:  # noqa: BLE001 - the row stays pending; the error is kept on it
             row.attempts += 1
             row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
@@ -126,8 +158,6 @@ def publish_rows(session: Session, *, ids: Sequence[int] | None = None, older_th
         else:
             row.dispatched_at = utcnow()
             result.sent += 1
-    session.commit()
-    return result
 
 
 def flush_pending(session: Session, *, older_than: timedelta | None = SWEEP_GRACE, limit: int = 500) -> FlushResult:
@@ -164,14 +194,79 @@ def _publish_after_commit(session: Session) -> None:
     ids = session.info.pop(PENDING_IDS, None)
     if not ids:
         return
+    if has_app_context() and current_app.config.get("OUTBOX_PUBLISHER") == "thread":
+        publisher(current_app._get_current_object()).submit(ids)  # type: ignore[attr-defined]
+        return
+    _publish_ids(session.get_bind(), ids)
+
+
+def _publish_ids(bind: Any, ids: Sequence[int]) -> None:
+    """Publish the given rows in a session of its own, in rounds; never raises."""
     try:
-        with Session(bind=session.get_bind()) as own:
+        with Session(bind=bind) as own:
             for start in range(0, len(ids), PUBLISH_ROUND):
-                chunk = ids[start:start + PUBLISH_ROUND]
+                chunk = list(ids[start:start + PUBLISH_ROUND])
                 if publish_rows(own, ids=chunk, limit=len(chunk)).broker_down:
                     break  # one connection timeout, not one per round: the rest waits for the sweep
     except Exception:  # noqa: BLE001 - the sweep publishes it later
         log.exception("outbox: could not publish %d row(s) after commit; the sweep will", len(ids))
+
+
+class BackgroundPublisher:
+    """One thread per process that publishes committed rows in batches (OUTBOX_PUBLISHER = "thread").
+
+    Started on first use in each process (a gunicorn worker forked from a preloaded master gets its own)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._pid: int | None = None
+        self._start_lock = threading.Lock()
+        self._queue: queue.SimpleQueue[list[int]] = queue.SimpleQueue()
+        self._pending = 0
+        self._idle = threading.Condition()
+
+    def submit(self, ids: Sequence[int]) -> None:
+        self._ensure_thread()
+        with self._idle:
+            self._pending += len(ids)
+        self._queue.put(list(ids))
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until every submitted row has been tried (tests, and a clean shutdown); False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+    def _ensure_thread(self) -> None:
+        if self._pid == os.getpid():
+            return
+        with self._start_lock:
+            if self._pid != os.getpid():
+                self._queue, self._pending = queue.SimpleQueue(), 0  # nothing of a parent process is ours
+                threading.Thread(target=self._run, name="outbox-publisher", daemon=True).start()
+                self._pid = os.getpid()
+
+    def _run(self) -> None:
+        while True:
+            ids = self._queue.get()
+            while len(ids) < PUBLISH_ROUND:  # whatever else was committed meanwhile goes in the same batch
+                try:
+                    ids.extend(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                with self.app.app_context():
+                    _publish_ids(db.engine, ids)
+            finally:
+                with self._idle:
+                    self._pending -= len(ids)
+                    self._idle.notify_all()
+
+
+def publisher(app: Any) -> BackgroundPublisher:
+    found = app.extensions.get("outbox.publisher")
+    if found is None:
+        found = app.extensions.setdefault("outbox.publisher", BackgroundPublisher(app))
+    return found
 
 
 @event.listens_for(Session, "after_rollback")
