@@ -3,13 +3,15 @@ commit, kept when the broker is down and sent by the sweep when it is back — n
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+import warnings
 from datetime import UTC, datetime
 
 import pytest
 from celery import shared_task
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.certificates.models import Certificate
 from app.contributions.models import Channel
@@ -219,3 +221,130 @@ def test_two_sweepers_at_once_send_every_pending_task_exactly_once(app, session,
     assert sorted(CALLS) == list(range(60))  # each once
     assert sum(r.sent for r in results) == 60
     assert _pending(session) == []
+
+
+# --- OUTBOX_PUBLISHER = "thread": one publishing thread per process, batches (production, the load run) --------
+THREAD_MODE = pytest.mark.app_config(OUTBOX_PUBLISHER="thread")
+
+
+@THREAD_MODE
+def test_in_thread_mode_the_confirmation_goes_once_from_the_publishing_thread(app, client, session):
+    pledge = _pledge(client, session)
+    assert outbox.publisher(app).wait_idle()
+    assert _confirmations(pledge) == 1
+    assert _pending(session) == []
+    rows = session.execute(select(TaskOutbox)).scalars().all()
+    assert {r.task_name for r in rows} == {"pledges.send_confirmation", "pledges.notify_staff_new_pledge"}
+    assert all(r.dispatched_at is not None and r.attempts == 0 for r in rows)
+
+
+@THREAD_MODE
+def test_in_thread_mode_a_pledge_made_while_the_broker_is_down_waits_and_the_sweep_sends_its_mail_once(
+        app, client, session, broker):
+    broker.down()
+    pledge = _pledge(client, session)  # the request answers with its redirect: it never waits on the broker
+    assert outbox.publisher(app).wait_idle(30)
+    assert mail.OUTBOX == []
+    waiting = _pending(session)
+    assert {r.task_name for r in waiting} == {"pledges.send_confirmation", "pledges.notify_staff_new_pledge"}
+    # The first failure stops the batch (one connection timeout, not one per row): the rest is left untried.
+    assert [r.attempts for r in waiting] == [1, 0]
+    assert "OperationalError" in (waiting[0].last_error or "")
+
+    broker.back()
+    assert outbox.flush_pending(session, older_than=None).as_dict() == {
+        "sent": 2, "failed": 0, "left": 0, "broker_down": False}
+    assert _confirmations(pledge) == 1
+    assert _pending(session) == []
+    assert outbox.flush_pending(session, older_than=None).sent == 0
+    assert _confirmations(pledge) == 1
+
+
+@THREAD_MODE
+def test_in_thread_mode_many_commits_from_many_threads_are_published_once_each_in_batches(app, session):
+    from sqlalchemy import event
+
+    from tests.conftest import race
+
+    CALLS.clear()
+    threads, commits_each = 6, 8
+    publisher_selects: list[str] = []
+
+    def count_publisher_selects(conn, cursor, statement, *rest) -> None:  # type: ignore[no-untyped-def]
+        if threading.current_thread().name == "outbox-publisher" and statement.lstrip().startswith("SELECT") \
+                and "FROM task_outbox" in statement:
+            publisher_selects.append(statement)
+
+    def commit_several(i: int) -> None:
+        for k in range(commits_each):
+            n = i * commits_each + k
+            outbox.enqueue(db.session, "tests.outbox.count_call", n, pause=0.01, dedupe_key=f"count:{n}")
+            db.session.commit()  # each commit hands its row to the one publishing thread
+
+    event.listen(db.engine, "before_cursor_execute", count_publisher_selects)
+    try:
+        assert race(app, threads, commit_several) == (threads, 0, [])
+        assert outbox.publisher(app).wait_idle(60)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count_publisher_selects)
+    total = threads * commits_each
+    assert sorted(CALLS) == list(range(total))  # every task ran, each once
+    assert _pending(session) == []
+    assert session.execute(select(func.count()).select_from(TaskOutbox)).scalar_one() == total
+    # Commits that arrived while a batch was being published went out together: fewer SELECTs than commits.
+    assert 1 <= len(publisher_selects) < total, len(publisher_selects)
+
+
+@THREAD_MODE
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_in_thread_mode_a_forked_process_publishes_from_a_thread_of_its_own(app, session):
+    """A gunicorn worker forked from a preloaded master inherits the master's publisher, but not its thread."""
+    CALLS.clear()
+    outbox.enqueue(session, "tests.outbox.count_call", 1)
+    session.commit()  # the parent's publishing thread is started and sends it
+    assert outbox.publisher(app).wait_idle() and CALLS == [1]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # "this process is multi-threaded, fork() may deadlock"
+        pid = os.fork()
+    if pid == 0:  # the child: queue a task, see it published by its own thread, report through the exit status
+        code = 1
+        try:
+            db.engine.dispose(close=False)  # the parent's pooled connections are not ours to use
+            child_row = outbox.enqueue(db.session, "tests.outbox.count_call", 2)
+            db.session.commit()
+            published = outbox.publisher(app).wait_idle(20)
+            db.session.expire_all()
+            code = 0 if published and CALLS == [1, 2] and db.session.get(TaskOutbox, child_row).dispatched_at else 3
+        finally:
+            os._exit(code)
+
+    deadline = time.monotonic() + 60
+    while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if done[0] == 0:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked process hung: its rows went to a queue no thread reads")
+    assert os.waitstatus_to_exitcode(done[1]) == 0
+    assert _pending(session) == []
+    assert CALLS == [1]  # the parent sent only its own row; the child's was sent by the child
+    outbox.enqueue(session, "tests.outbox.count_call", 3)
+    session.commit()
+    assert outbox.publisher(app).wait_idle() and CALLS == [1, 3]  # and the parent's thread still works
+
+
+@THREAD_MODE
+@pytest.mark.postgres
+@pytest.mark.celery_worker
+def test_in_thread_mode_a_real_worker_delivers_the_confirmation_once(app, client, session, celery_worker):
+    pledge = _pledge(client, session)
+    assert outbox.publisher(app).wait_idle(30)
+    assert _pending(session) == []  # the broker (Redis) accepted both tasks
+    deadline = time.monotonic() + 30
+    while _confirmations(pledge) == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)  # a second delivery would show by now
+    assert _confirmations(pledge) == 1
+    session.expire_all()
+    assert session.get(Pledge, pledge.id).confirmation_sent_at is not None
