@@ -11,13 +11,15 @@ publication and the mark can still send a row twice, so every task queued here m
 
 With `OUTBOX_PUBLISHER = "thread"` (production and the load run) the after-commit publication is handed to one
 thread per process, which publishes what every request committed in batches: one SELECT, one producer and one
-commit per batch instead of per request, and the request does not wait on the broker. Rows still in that thread's
-queue when the process dies stay pending in the table, and the sweep sends them. "inline" (the default, and what
-tests use) publishes in the committing thread before the request returns.
+commit per batch instead of per request, and the request does not wait on the broker. A process that exits normally
+gives that thread EXIT_WAIT seconds to finish; rows still in its queue when the process dies stay pending in the
+table, and the sweep sends them. "inline" (the default, and what tests use) publishes in the committing thread
+before the request returns.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import queue
@@ -44,6 +46,7 @@ PENDING_IDS = "chungtay.outbox.pending"  # session.info key: ids of rows written
 PUBLISH_ROUND = 500  # rows per SELECT … IN (…) and commit after a commit that queued many (a large import)
 SWEEP_GRACE = timedelta(seconds=60)  # the sweep leaves fresh rows to their own after-commit publication
 KEEP_DISPATCHED = timedelta(days=30)  # sent rows are kept this long (what was queued, when), then pruned
+EXIT_WAIT = 5.0  # seconds a process that exits normally gives its publishing thread to send what it still holds
 
 
 class TaskOutbox(db.Model):
@@ -243,6 +246,11 @@ class BackgroundPublisher:
             if self._pid != os.getpid():
                 self._queue, self._pending = queue.SimpleQueue(), 0  # nothing of a parent process is ours
                 threading.Thread(target=self._run, name="outbox-publisher", daemon=True).start()
+                if self._pid is None:  # once per publisher: atexit handlers are inherited by a forked child
+                    # The thread is a daemon, killed when the interpreter exits: without this, a process that
+                    # commits and exits (a CLI command, a worker restarted after max_requests) left its last
+                    # rows to the sweep, a minute or more later. atexit runs before daemon threads are stopped.
+                    atexit.register(self.wait_idle, EXIT_WAIT)
                 self._pid = os.getpid()
 
     def _run(self) -> None:

@@ -348,3 +348,30 @@ def test_in_thread_mode_a_real_worker_delivers_the_confirmation_once(app, client
     assert _confirmations(pledge) == 1
     session.expire_all()
     assert session.get(Pledge, pledge.id).confirmation_sent_at is not None
+
+
+EXITS_RIGHT_AFTER_ITS_COMMIT = """
+import sys
+from app import create_app
+from app.core import outbox
+from app.extensions import db
+app = create_app("testing", SQLALCHEMY_DATABASE_URI=sys.argv[1], OUTBOX_PUBLISHER="thread")
+with app.app_context():
+    print(outbox.enqueue(db.session, "ledger.verify"))
+    db.session.commit()
+"""
+
+
+def test_in_thread_mode_a_process_that_exits_right_after_its_commit_still_sends_its_task(app, session):
+    """A CLI command (or a worker restarted after max_requests) must not leave its last tasks to the sweep."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", EXITS_RIGHT_AFTER_ITS_COMMIT, app.config["SQLALCHEMY_DATABASE_URI"]],
+                          cwd=root, env={**os.environ, "PYTHONPATH": str(root), "CHUNGTAY_ENV": "testing"},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    row = session.get(TaskOutbox, int(done.stdout.split()[-1]))
+    assert row.task_name == "ledger.verify" and row.dispatched_at is not None
