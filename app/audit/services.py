@@ -6,6 +6,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEntry
@@ -35,16 +36,21 @@ def record(
     new: dict | None = None,
     unit_id: int | None = None,
 ) -> AuditEntry:
-    entry = AuditEntry(
-        user_id=actor.user_id,
-        actor_label=actor.label[:255],
-        ip_address=actor.ip,
-        action=action,
-        entity_type=entity_type,
-        entity_id=str(entity_id),
-        unit_id=unit_id,
-        old_values=_jsonable(old) if old is not None else None,
-        new_values=_jsonable(new) if new is not None else None,
-    )
+    entry = AuditEntry(**entry_values(actor, action, entity_type, entity_id, old=old, new=new, unit_id=unit_id))
     session.add(entry)
     return entry
+
+
+def entry_values(actor: Actor, action: str, entity_type: str, entity_id: object, *, old: dict | None = None,
+                 new: dict | None = None, unit_id: int | None = None) -> dict[str, Any]:
+    """The columns of one audit entry (record() adds it to the session; record_rows() inserts several at once)."""
+    return {"user_id": actor.user_id, "actor_label": actor.label[:255], "ip_address": actor.ip, "action": action,
+            "entity_type": entity_type, "entity_id": str(entity_id), "unit_id": unit_id,
+            "old_values": _jsonable(old) if old is not None else None,
+            "new_values": _jsonable(new) if new is not None else None}
+
+
+def record_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Write entries made by entry_values() in one INSERT, at once (for paths that insert their rows directly)."""
+    if rows:
+        session.execute(insert(AuditEntry), rows)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from app.audit.services import record
+from app.audit.services import entry_values, record, record_rows
 from app.campaigns.models import Campaign
 from app.contributions.models import Contribution, ContributionStatus
 from app.core.actor import Actor
@@ -180,32 +183,59 @@ def campaign_for(session: Session, unit_id: int | None = None) -> Campaign | Non
     return found
 
 
+def campaign_is_active(session: Session, campaign_id: int) -> bool:
+    from app.campaigns.models import CampaignStatus
+
+    return session.execute(select(Campaign.id).where(Campaign.id == campaign_id,
+                                                     Campaign.status == CampaignStatus.ACTIVE)).first() is not None
+
+
 def today_vn() -> date:
     return datetime.now(VN_TZ).date()
 
 
-def find_or_create_donor(session: Session, actor: Actor, data: DonorInput) -> Donor:
+@dataclass(frozen=True)
+class DonorRef:
+    """What a new pledge needs of its donor (app.pledges.services.insert_pledge)."""
+
+    id: int
+    public_display: PublicDisplay
+    email: str | None
+
+
+def insert_donor(session: Session, actor: Actor, data: DonorInput) -> DonorRef:
     """A business is known by its tax code (details already on file are never overwritten from a public
-    form); households and individuals get a record of their own per pledge."""
-    name = nfc(data.name) or ""
-    if not name.strip():
+    form); households and individuals get a record of their own per pledge. Rows are inserted directly (the
+    public form's hot path): the donor and its audit entry in two statements."""
+    name = (nfc(data.name) or "").strip()
+    if not name:
         raise PledgeError("Tên nhà tài trợ: chưa nhập.")
-    display = PublicDisplay.ANONYMOUS if data.anonymous else PublicDisplay.FULL_NAME
     if data.tax_code:
-        existing = session.execute(select(Donor).where(Donor.tax_code == data.tax_code)
-                                   .order_by(Donor.id)).scalars().first()
+        existing = session.execute(select(Donor.id, Donor.public_display, Donor.email)
+                                   .where(Donor.tax_code == data.tax_code).order_by(Donor.id).limit(1)).first()
         if existing is not None:
-            if existing.email is None and data.email:
-                existing.email = data.email
-            return existing
-    donor = Donor(kind=data.kind, name=name.strip(), tax_code=data.tax_code, address=nfc(data.address) or "",
-                  contact_person=nfc(data.contact_person) or "", email=data.email, phone=data.phone,
-                  province_id=data.province_id, commune_id=data.commune_id, public_display=display,
-                  search_key=" ".join(filter(None, [fold(name), data.tax_code or ""])))
-    session.add(donor)
-    session.flush()
-    record(session, actor, "donor.create", "donor", donor.id, new={"kind": donor.kind, "name": donor.name,
-                                                                   "tax_code": donor.tax_code})
+            email = existing.email
+            if email is None and data.email:
+                email = data.email
+                session.execute(update(Donor).where(Donor.id == existing.id, Donor.email.is_(None))
+                                .values(email=email).execution_options(synchronize_session=False))
+            return DonorRef(existing.id, existing.public_display, email)
+    display = PublicDisplay.ANONYMOUS if data.anonymous else PublicDisplay.FULL_NAME
+    ident = session.execute(insert(Donor).values(
+        kind=data.kind, name=name, tax_code=data.tax_code, address=nfc(data.address) or "",
+        contact_person=nfc(data.contact_person) or "", email=data.email, phone=data.phone,
+        province_id=data.province_id, commune_id=data.commune_id, public_display=display,
+        search_key=" ".join(filter(None, [fold(name), data.tax_code or ""])), created_at=utcnow(),
+    ).returning(Donor.id)).scalar_one()
+    record_rows(session, [entry_values(actor, "donor.create", "donor", ident,
+                                       new={"kind": data.kind, "name": name, "tax_code": data.tax_code})])
+    return DonorRef(ident, display, data.email)
+
+
+def find_or_create_donor(session: Session, actor: Actor, data: DonorInput) -> Donor:
+    """insert_donor(), as the ORM object."""
+    donor = session.get(Donor, insert_donor(session, actor, data).id)
+    assert donor is not None  # noqa: S101 - just inserted or found in this transaction
     return donor
 
 
@@ -229,40 +259,57 @@ def check_instalments(amount_vnd: int, items: list[InstalmentInput], *, start: d
             f"(chênh {format_vnd(abs(total - amount_vnd))}).")
 
 
-def receiving_unit_for(session: Session, campaign: Campaign, earmark_unit_id: int | None,
+def receiving_unit_for(session: Session, campaign: Campaign | CampaignLike, earmark_unit_id: int | None,
                        method: PaymentMethod) -> int | None:
     """Whose books receive the money: for a transfer or card, the unit owning the account the donor is
     shown (earmarked unit, else its province, else central); cash and goods go to the earmarked unit."""
     if method in OFFLINE_METHODS:
         return earmark_unit_id if earmark_unit_id is not None else campaign.scope_unit_id
-    account = official_account_for(session, earmark_unit_id or campaign.scope_unit_id)
-    if account is not None:
-        return account.unit_id
+    owner = official_account_owner(session, earmark_unit_id or campaign.scope_unit_id)
+    if owner is not _NO_ACCOUNT:
+        return owner  # type: ignore[return-value]
     return earmark_unit_id if earmark_unit_id is not None else campaign.scope_unit_id
 
 
-def official_accounts_for(session: Session, unit_id: int | None) -> list:
-    """Active official bank accounts of the unit, else its province, else central (unit None)."""
-    from app.payments.models import OfficialBankAccount
+_NO_ACCOUNT = object()
 
+
+def _unit_chain(session: Session, unit_id: int | None) -> list[int | None]:
+    """The unit, its parents, then None (central)."""
     chain: list[int | None] = []
     unit = session.get(AdminUnit, unit_id) if unit_id else None
     while unit is not None:
         chain.append(unit.id)
         unit = unit.parent
     chain.append(None)
-    for uid in chain:
+    return chain
+
+
+def official_account_owner(session: Session, unit_id: int | None) -> int | None | object:
+    """The unit whose active official account official_accounts_for() shows first (None: central), in one query
+    of ids (a pledge records it); _NO_ACCOUNT when no unit up the chain has one."""
+    from app.payments.models import OfficialBankAccount
+
+    chain = _unit_chain(session, unit_id)
+    units = [u for u in chain if u is not None]
+    owners = set(session.execute(select(OfficialBankAccount.unit_id).distinct().where(
+        OfficialBankAccount.is_active.is_(True),
+        or_(OfficialBankAccount.unit_id.is_(None), OfficialBankAccount.unit_id.in_(units)) if units
+        else OfficialBankAccount.unit_id.is_(None))).scalars())
+    return next((u for u in chain if u in owners), _NO_ACCOUNT)
+
+
+def official_accounts_for(session: Session, unit_id: int | None) -> list:
+    """Active official bank accounts of the unit, else its province, else central (unit None)."""
+    from app.payments.models import OfficialBankAccount
+
+    for uid in _unit_chain(session, unit_id):
         clause = OfficialBankAccount.unit_id.is_(None) if uid is None else OfficialBankAccount.unit_id == uid
         found = list(session.execute(select(OfficialBankAccount).where(
             clause, OfficialBankAccount.is_active.is_(True)).order_by(OfficialBankAccount.id)).scalars())
         if found:
             return found
     return []
-
-
-def official_account_for(session: Session, unit_id: int | None):  # type: ignore[no-untyped-def]
-    found = official_accounts_for(session, unit_id)
-    return found[0] if found else None
 
 
 def _validate_pledge(session: Session, data: PledgeInput, *, start: date) -> None:
@@ -280,46 +327,73 @@ def _validate_pledge(session: Session, data: PledgeInput, *, start: date) -> Non
         check_instalments(data.amount_vnd, data.instalments, start=start)
 
 
-def create_pledge(session: Session, actor: Actor, campaign: Campaign, donor: Donor, data: PledgeInput) -> Pledge:
-    """Record a pledge with a fresh unique transfer reference (retried on the rare collision)."""
-    from sqlalchemy.exc import IntegrityError
+class CampaignLike(Protocol):
+    """A campaign as a pledge needs it (a Campaign, or the public form's cached formcache.CampaignView)."""
 
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def scope_unit_id(self) -> int | None: ...
+
+
+@dataclass(frozen=True)
+class PledgeRef:
+    """A pledge just recorded: what the confirmation redirect and its mails need."""
+
+    id: int
+    reference: str
+    payment_method: PaymentMethod
+    receiving_unit_id: int | None
+
+
+def insert_pledge(session: Session, actor: Actor, campaign: Campaign | CampaignLike, donor: Donor | DonorRef,
+                  data: PledgeInput) -> PledgeRef:
+    """Record a pledge with a fresh unique transfer reference (drawn again on the rare collision).
+
+    Rows are inserted directly, not through the ORM (the public form's hot path: one statement for the pledge,
+    one for its instalments, one for the audit entry); create_pledge() returns the ORM object."""
     start = today_vn()
     _validate_pledge(session, data, start=start)
     method = PaymentMethod.IN_KIND if data.kind == PledgeKind.IN_KIND else data.payment_method
+    receiving = receiving_unit_for(session, campaign, data.earmark_unit_id, method)
+    values = dict(
+        campaign_id=campaign.id, donor_id=donor.id, amount_vnd=data.amount_vnd, earmark_unit_id=data.earmark_unit_id,
+        purpose=data.purpose, kind=data.kind, schedule=data.schedule, payment_method=method,
+        receiving_unit_id=receiving,
+        due_on=data.due_on or (start + timedelta(days=30) if data.schedule == PledgeSchedule.NOW else None),
+        in_kind_description=nfc(data.in_kind_description), in_kind_quantity=nfc(data.in_kind_quantity),
+        is_anonymous=data.is_anonymous or donor.public_display == PublicDisplay.ANONYMOUS,
+        contact_email=(data.contact_email or donor.email or None), note=nfc(data.note) or "",
+        status=PledgeStatus.PLEDGED, created_at=utcnow())
+    dialect = session.get_bind().dialect.name
+    upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     for _attempt in range(REFERENCE_ATTEMPTS):
-        ref = new_reference()  # unique index: a collision fails the savepoint below and draws again
-        pledge = Pledge(
-            reference=ref, campaign_id=campaign.id, donor_id=donor.id, amount_vnd=data.amount_vnd,
-            earmark_unit_id=data.earmark_unit_id, purpose=data.purpose, kind=data.kind, schedule=data.schedule,
-            payment_method=method, receiving_unit_id=receiving_unit_for(session, campaign, data.earmark_unit_id, method),
-            due_on=data.due_on or (start + timedelta(days=30) if data.schedule == PledgeSchedule.NOW else None),
-            in_kind_description=nfc(data.in_kind_description), in_kind_quantity=nfc(data.in_kind_quantity),
-            is_anonymous=data.is_anonymous or donor.public_display == PublicDisplay.ANONYMOUS,
-            contact_email=(data.contact_email or donor.email or None), note=nfc(data.note) or "",
-            status=PledgeStatus.PLEDGED)
-        pledge.campaign = campaign
-        pledge.donor = donor
-        if data.schedule == PledgeSchedule.INSTALMENTS:
-            for n, item in enumerate(sorted(data.instalments, key=lambda i: i.due_on), start=1):
-                pledge.instalments.append(PledgeInstalment(seq=n, due_on=item.due_on, amount_vnd=item.amount_vnd))
-        nested = session.begin_nested()
-        try:
-            session.add(pledge)
-            session.flush()
-        except IntegrityError:
-            nested.rollback()
-            continue
-        nested.commit()
-        break
+        ref = new_reference()  # unique index: a collision inserts nothing, and a new reference is drawn
+        ident = session.execute(upsert(Pledge).values(reference=ref, **values)
+                                .on_conflict_do_nothing(index_elements=["reference"]).returning(Pledge.id)).scalar()
+        if ident is not None:
+            break
     else:  # pragma: no cover - 25^7 references; only a broken random source gets here
         raise PledgeError("Không tạo được mã chuyển khoản. Vui lòng thử lại.")
-    record(session, actor, "pledge.create", "pledge", pledge.id,
-           new={"reference": pledge.reference, "amount_vnd": pledge.amount_vnd, "kind": pledge.kind,
-                "schedule": pledge.schedule, "purpose": pledge.purpose, "earmark_unit_id": pledge.earmark_unit_id,
-                "instalments": ([[i.due_on, i.amount_vnd] for i in pledge.instalments]
-                                if data.schedule == PledgeSchedule.INSTALMENTS else [])},
-           unit_id=pledge.receiving_unit_id)
+    instalments = []
+    if data.schedule == PledgeSchedule.INSTALMENTS:
+        instalments = [{"pledge_id": ident, "seq": n, "due_on": item.due_on, "amount_vnd": item.amount_vnd}
+                       for n, item in enumerate(sorted(data.instalments, key=lambda i: i.due_on), start=1)]
+        session.execute(insert(PledgeInstalment), instalments)
+    record_rows(session, [entry_values(
+        actor, "pledge.create", "pledge", ident,
+        new={"reference": ref, "amount_vnd": data.amount_vnd, "kind": data.kind, "schedule": data.schedule,
+             "purpose": data.purpose, "earmark_unit_id": data.earmark_unit_id,
+             "instalments": [[i["due_on"], i["amount_vnd"]] for i in instalments]},
+        unit_id=receiving)])
+    return PledgeRef(ident, ref, method, receiving)
+
+
+def create_pledge(session: Session, actor: Actor, campaign: Campaign, donor: Donor, data: PledgeInput) -> Pledge:
+    """insert_pledge(), as the ORM object."""
+    pledge = session.get(Pledge, insert_pledge(session, actor, campaign, donor, data).id)
+    assert pledge is not None  # noqa: S101 - inserted in this transaction
     return pledge
 
 

@@ -115,7 +115,7 @@ def pledge_form():  # type: ignore[no-untyped-def]
         page = _anonymous_form_page()
         if page is not None:
             return page
-    campaign = services.campaign_for(db.session)
+    campaign = _submission_campaign() if request.method == "POST" else services.campaign_for(db.session)
     form = PledgeForm()
     if request.method == "GET":
         _fill_defaults(form, campaign)
@@ -135,23 +135,31 @@ def pledge_form():  # type: ignore[no-untyped-def]
                     donor = db.session.get(Donor, current_user.donor_id)
                     pledge_input.contact_email = pledge_input.contact_email or current_user.email
                 else:
-                    donor = services.find_or_create_donor(db.session, actor, donor_input)
+                    donor = services.insert_donor(db.session, actor, donor_input)
                 if pledge_input.earmark_unit_id is not None:  # else the campaign found above
                     campaign = services.campaign_for(db.session, pledge_input.earmark_unit_id) or campaign
-                pledge = services.create_pledge(db.session, actor, campaign, donor, pledge_input)
+                pledge = services.insert_pledge(db.session, actor, campaign, donor, pledge_input)
                 _queue_pledge_mails(pledge.id, pledge.payment_method)
             except services.PledgeError as exc:
                 db.session.rollback()
                 problems.append(str(exc))
             else:
-                reference = pledge.reference  # read before the commit expires it
                 db.session.commit()  # the mails are queued with the pledge: sent after it, or later, never lost
                 flash(_("Cảm ơn quý vị! Đăng ký ủng hộ đã được ghi nhận."), "success")
-                return redirect(url_for("pledges.confirmation", reference=reference))
+                return redirect(url_for("pledges.confirmation", reference=pledge.reference))
     if request.method == "POST":
         problems = problems or field_problems(form) or [_("Vui lòng kiểm tra lại các ô được đánh dấu.")]
     return render_template("pledges/pledge_form.html", form=form, campaign=campaign, problems=problems,
                            card_enabled=card), (422 if problems else 200)
+
+
+def _submission_campaign():  # type: ignore[no-untyped-def]
+    """The campaign a submission joins: the one the form showed (formcache), confirmed still active by one
+    primary-key lookup; else the database's choice (another process closed it, or the cache is cold)."""
+    view = formcache.campaign_view(db.session)
+    if view is not None and services.campaign_is_active(db.session, view.id):
+        return view
+    return services.campaign_for(db.session)
 
 
 def _fill_defaults(form: PledgeForm, campaign) -> None:  # type: ignore[no-untyped-def]
