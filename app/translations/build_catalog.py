@@ -749,6 +749,10 @@ EN = {
     "Tải PDF": "Download PDF",
     "Chưa có thư cảm ơn hay giấy khen nào. Thư cảm ơn được gửi khi khoản ủng hộ của Quý vị được ghi nhận.":
         "No thank-you letter or certificate yet. A thank-you letter is sent when your donation is recorded.",
+    # --- staff: needs forms and import, matching, units, report jobs (section A) -------------------------------------
+    # (end of section A)
+    # --- staff: certificates, household collection screens, bank statements and payments (section B) -----------------
+    # (end of section B)
 }
 
 
