@@ -217,7 +217,7 @@ def _copy_contributions(session: Session, actor: Actor, rows: Iterator[tuple], *
                         break
                     copy.write(b"".join(lines).replace(b"\t@\n", tx_id))
             if rebuild:
-                cur.execute("SET LOCAL maintenance_work_mem = '256MB'")  # trigram and B-tree builds sort in memory
+                cur.execute("SET LOCAL maintenance_work_mem = '256MB'")  # GIN and B-tree builds sort in memory
             for ddl in rebuild:
                 cur.execute(ddl)
     return pools

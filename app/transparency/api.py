@@ -100,7 +100,8 @@ def api_openapi():  # type: ignore[no-untyped-def]
 
 
 _FILTERS = [
-    ("q", "Tìm theo tên, mã đăng ký, mã giao dịch ngân hàng hoặc số biên nhận; không phân biệt dấu."),
+    ("q", "Tìm theo tên, mã đăng ký, mã giao dịch ngân hàng hoặc số biên nhận: các từ liền nhau, mỗi từ khớp từ đầu "
+          "một từ (\"nguyen van a\" tìm được \"Nguyễn Văn An\"); không phân biệt dấu, chữ hoa, chữ thường và dấu câu."),
     ("so_tien", "Số tiền chính xác, ví dụ 50.000.000."),
     ("tu_ngay", "Từ ngày (dd/mm/yyyy hoặc yyyy-mm-dd)."),
     ("den_ngay", "Đến ngày (dd/mm/yyyy hoặc yyyy-mm-dd)."),
