@@ -5,7 +5,8 @@
 
 Why locust rather than wrk: the donors' scenario needs state (GET the form, POST it back with its CSRF token and
 the session cookie, read the reference from the redirect), which locust expresses in Python; each user runs at
-`constant_throughput`, so the offered load stays fixed while the server slows down (wrk2's strict open model is
+`constant_throughput` and starts at a random moment within its first interval (bench/locustfile.py SpreadStart),
+so requests arrive spread evenly at the offered rate and the offered load stays fixed while the server slows down (wrk2's strict open model is
 not packaged in Debian). Caveat: a locust user whose response takes longer than its interval starts the next
 request late, so a saturated server is seen as lower throughput plus higher latency, not only higher latency.
 
@@ -196,7 +197,9 @@ def main(argv: list[str] | None = None) -> int:
         f"gunicorn `bench.load_wsgi:app` on 127.0.0.1 ({args.workers} workers × {args.threads} threads, gthread), "
         f"PostgreSQL with {contributions:,} contributions; locust in one process, {args.donors} donors at "
         f"{args.donor_rate} pledge/s each (GET /ung-ho then POST with its CSRF token) and {args.readers} readers at "
-        f"{args.reader_rate} page/s each, plus 10 probes of the baseline routes at 1/s, for {seconds} s. "
+        f"{args.reader_rate} page/s each, plus 10 probes of the baseline routes at 1/s, for {seconds} s; "
+        f"offered {args.donors * args.donor_rate * 2 + args.readers * args.reader_rate + 10:.0f} requests/s, each "
+        "user's first request at a random moment of its interval so that arrivals are spread evenly (not in waves). "
         "**PLEDGE_RATE_LIMIT raised to 100000 per minute** for this run (every simulated donor shares 127.0.0.1). "
         "Celery queues on Redis DB 9 (as in production), mails are not sent in the request.",
         "",

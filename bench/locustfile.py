@@ -16,6 +16,7 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import gevent
 from locust import FastHttpUser, constant_throughput, events, task
 
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
@@ -25,9 +26,21 @@ CONF = json.loads(os.environ.get("LOAD_CONF", "{}"))
 SEARCHES = ["nguyen", "Trần", "cong ty", "Hộ bà", "500.000", "Lê Văn", "xay dung", "hoa", "minh", "phạm thị"]
 
 
-class Donor(FastHttpUser):
+class SpreadStart:
+    """Each user's first request at a random moment within its own interval: the users' requests then arrive
+    spread evenly at the nominal rate, instead of in waves of every user spawned in the same few seconds (which
+    come back together at each interval and queue behind one another)."""
+
+    rate = 1.0
+
+    def on_start(self) -> None:
+        gevent.sleep(random.uniform(0, 1 / self.rate))  # noqa: S311 - load timing
+
+
+class Donor(SpreadStart, FastHttpUser):
     weight = CONF.get("donors", 200)
-    wait_time = constant_throughput(CONF.get("donor_rate", 0.02))
+    rate = CONF.get("donor_rate", 0.02)
+    wait_time = constant_throughput(rate)
 
     @task
     def pledge(self) -> None:
@@ -54,9 +67,10 @@ class Donor(FastHttpUser):
                 resp.failure(f"not acknowledged: {resp.status_code} {(resp.text or '')[:200]!r}")
 
 
-class Reader(FastHttpUser):
+class Reader(SpreadStart, FastHttpUser):
     weight = CONF.get("readers", 1000)
-    wait_time = constant_throughput(CONF.get("reader_rate", 0.05))
+    rate = CONF.get("reader_rate", 0.05)
+    wait_time = constant_throughput(rate)
 
     @task(2)
     def home(self) -> None:
@@ -76,11 +90,12 @@ class Reader(FastHttpUser):
         self.client.get("/cong-khai/sao-ke", params={"q": q}, name="GET /cong-khai/sao-ke?q=")
 
 
-class Baseline(FastHttpUser):
+class Baseline(SpreadStart, FastHttpUser):
     """A light, fixed-rate probe of the minimal routes on the same gunicorn, under the same load."""
 
     weight = CONF.get("probes", 10)
-    wait_time = constant_throughput(CONF.get("probe_rate", 1.0))
+    rate = CONF.get("probe_rate", 1.0)
+    wait_time = constant_throughput(rate)
 
     @task
     def ping(self) -> None:
