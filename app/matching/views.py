@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -41,15 +42,15 @@ def _scope_choices() -> list[tuple[int, str]]:
     if user.role == Role.CENTRAL_ADMIN:
         provinces = db.session.execute(select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE)
                                        .order_by(AdminUnit.name)).scalars()
-        return [(NATIONAL, "Toàn quốc (chạy nền)")] + [(u.id, u.name) for u in provinces]
+        return [(NATIONAL, _("Toàn quốc (chạy nền)"))] + [(u.id, u.name) for u in provinces]
     own = user.unit
     if own is None:
         return []
     if user.role == Role.COMMUNE_STAFF:
-        return [(own.id, f"{own.name} (quỹ của xã)")]
+        return [(own.id, _("%(name)s (quỹ của xã)", name=own.name))]
     communes = db.session.execute(select(AdminUnit).where(AdminUnit.parent_id == own.id)
                                   .order_by(AdminUnit.name)).scalars()
-    return [(own.id, f"{own.name} (toàn tỉnh)")] + [(c.id, c.name) for c in communes]
+    return [(own.id, _("%(name)s (toàn tỉnh)", name=own.name))] + [(c.id, c.name) for c in communes]
 
 
 def _proposal_or_404(proposal_id: int) -> MatchingProposal:
@@ -87,18 +88,18 @@ def run():  # type: ignore[no-untyped-def]
     form = RunForm()
     form.scope.choices = _scope_choices()
     if not form.validate_on_submit():
-        flash(" ".join(e for errs in form.errors.values() for e in errs) or "Địa bàn: không hợp lệ.", "error")
+        flash(" ".join(str(e) for errs in form.errors.values() for e in errs) or _("Địa bàn: không hợp lệ."), "error")
         return redirect(url_for("matching.proposals"))
     campaign = _campaign()
     if campaign is None:
-        flash("Chưa có cuộc vận động đang diễn ra cho địa bàn của bạn.", "error")
+        flash(_("Chưa có cuộc vận động đang diễn ra cho địa bàn của bạn."), "error")
         return redirect(url_for("matching.proposals"))
     scope_id = None if form.scope.data == NATIONAL else form.scope.data
     if scope_id is None:
         # the whole country: too big for a web request, the worker computes it
         outbox.enqueue(db.session, "matching.run_proposal", campaign.id, None, current_user.id)
         db.session.commit()
-        flash("Đã gửi yêu cầu lập đề xuất toàn quốc; kết quả sẽ có trong danh sách khi tính xong.", "success")
+        flash(_("Đã gửi yêu cầu lập đề xuất toàn quốc; kết quả sẽ có trong danh sách khi tính xong."), "success")
         return redirect(url_for("matching.proposals"))
     try:
         proposal = services.run_proposal(db.session, _actor(), current_user, campaign, scope_id)
@@ -108,7 +109,7 @@ def run():  # type: ignore[no-untyped-def]
         return redirect(url_for("matching.proposals"))
     db.session.commit()
     funded = sum(1 for ln in proposal.lines if ln.included)
-    flash(f"Đã lập đề xuất #{proposal.id}: {funded} hộ được bố trí kinh phí.", "success")
+    flash(_("Đã lập đề xuất #%(id)s: %(n)s hộ được bố trí kinh phí.", id=proposal.id, n=funded), "success")
     return redirect(url_for("matching.detail", proposal_id=proposal.id))
 
 
@@ -150,13 +151,14 @@ def edit(proposal_id: int):  # type: ignore[no-untyped-def]
     ids = {int(x) for x in request.form.getlist("line") if x.isdecimal()}
     if action not in ("include", "exclude") or not ids:
         _proposal_or_404(proposal_id)
-        flash("Hãy chọn ít nhất một hộ và thao tác (đưa vào / loại ra).", "error")
+        flash(_("Hãy chọn ít nhất một hộ và thao tác (đưa vào / loại ra)."), "error")
         return redirect(url_for("matching.detail", proposal_id=proposal_id, show="all"))
     included = action == "include"
     return _run_service(
         proposal_id,
         lambda: services.set_included(db.session, _actor(), current_user, proposal_id, ids, included),
-        f"Đã {'đưa vào' if included else 'loại khỏi'} đề xuất {len(ids)} hộ; kinh phí đã được tính lại.")
+        _("Đã đưa vào đề xuất %(n)s hộ; kinh phí đã được tính lại.", n=len(ids)) if included
+        else _("Đã loại khỏi đề xuất %(n)s hộ; kinh phí đã được tính lại.", n=len(ids)))
 
 
 @bp.route("/<int:proposal_id>/trinh", methods=["POST"])
@@ -165,7 +167,7 @@ def submit(proposal_id: int):  # type: ignore[no-untyped-def]
     if not ActionForm().validate_on_submit():
         abort(400)
     return _run_service(proposal_id, lambda: services.submit(db.session, _actor(), current_user, proposal_id),
-                        "Đã trình đề xuất; chờ một người khác phê duyệt.")
+                        _("Đã trình đề xuất; chờ một người khác phê duyệt."))
 
 
 @bp.route("/<int:proposal_id>/duyet", methods=["POST"])
@@ -174,7 +176,7 @@ def approve(proposal_id: int):  # type: ignore[no-untyped-def]
     if not ActionForm().validate_on_submit():
         abort(400)
     return _run_service(proposal_id, lambda: services.approve(db.session, _actor(), current_user, proposal_id),
-                        "Đã phê duyệt: các khoản phân bổ đã được ghi vào sổ quỹ.")
+                        _("Đã phê duyệt: các khoản phân bổ đã được ghi vào sổ quỹ."))
 
 
 @bp.route("/<int:proposal_id>/tu-choi", methods=["POST"])
@@ -185,11 +187,11 @@ def reject(proposal_id: int):  # type: ignore[no-untyped-def]
         if "csrf_token" in form.errors:
             abort(400)
         _proposal_or_404(proposal_id)
-        flash("Lý do từ chối: chưa nhập.", "error")
+        flash(_("Lý do từ chối: chưa nhập."), "error")
         return redirect(url_for("matching.detail", proposal_id=proposal_id))
     return _run_service(
         proposal_id, lambda: services.reject(db.session, _actor(), current_user, proposal_id, form.reason.data),
-        "Đã từ chối đề xuất.")
+        _("Đã từ chối đề xuất."))
 
 
 @bp.route("/dong/<int:line_id>/thu-hoi", methods=["POST"])
@@ -203,8 +205,8 @@ def revoke(line_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
             abort(400)
-        flash("Lý do thu hồi: chưa nhập.", "error")
+        flash(_("Lý do thu hồi: chưa nhập."), "error")
         return redirect(url_for("matching.detail", proposal_id=proposal.id))
     return _run_service(
         proposal.id, lambda: services.revoke_line(db.session, _actor(), current_user, line_id, form.reason.data),
-        f"Đã thu hồi khoản phân bổ cho hộ #{line.need_id}; tiền đã trở lại các quỹ.")
+        _("Đã thu hồi khoản phân bổ cho hộ #%(id)s; tiền đã trở lại các quỹ.", id=line.need_id))

@@ -1,7 +1,9 @@
-"""Forms of the needs registry (CSRF and NFC through BaseForm; Vietnamese labels and messages)."""
+"""Forms of the needs registry (CSRF and NFC through BaseForm; Vietnamese labels and messages, English through _l)."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -26,19 +28,20 @@ from app.needs.models import (
     TrancheKind,
 )
 
-REQUIRED = "Chưa nhập."
+REQUIRED = _l("Chưa nhập.")
 SOURCE_ROWS = 3
 
 
-def _money(field_label: str, *, required: bool = True):  # type: ignore[no-untyped-def]
+def _money(field_label, *, required: bool = True):  # type: ignore[no-untyped-def]
+    """field_label: a lazy string, translated when the form is checked (parse_vnd's own text stays Vietnamese)."""
     def check(form, field):  # type: ignore[no-untyped-def]
         if not (field.data or "").strip():
             if required:
-                raise ValidationError(f"{field_label}: chưa nhập.")
+                raise ValidationError(_("%(field)s: chưa nhập.", field=field_label))
             field.amount = 0
             return
         try:
-            field.amount = parse_vnd(field.data, field=field_label)
+            field.amount = parse_vnd(field.data, field=str(field_label))
         except AmountError as exc:
             raise ValidationError(str(exc)) from exc
 
@@ -46,27 +49,27 @@ def _money(field_label: str, *, required: bool = True):  # type: ignore[no-untyp
 
 
 class NeedForm(BaseForm):
-    commune_id = SelectField("Xã/phường", coerce=int, validators=[InputRequired(REQUIRED)])
-    hamlet_id = SelectField("Thôn/tổ dân phố", coerce=int, validators=[Optional()])
-    head_name = StringField("Họ tên chủ hộ", validators=[DataRequired(REQUIRED), Length(max=255)])
-    citizen_id = StringField("Số CCCD chủ hộ", validators=[Optional(), Length(max=20)])
-    phone = StringField("Số điện thoại", validators=[Optional(), Length(max=20)])
-    address = StringField("Địa chỉ cụ thể", validators=[Optional(), Length(max=500)])
-    household_size = IntegerField("Số nhân khẩu", default=1,
-                                  validators=[InputRequired(REQUIRED), NumberRange(1, 50, "Từ 1 đến 50.")])
-    poverty_status = SelectField("Diện hộ", choices=[(k.value, v) for k, v in POVERTY_LABELS.items()],
+    commune_id = SelectField(_l("Xã/phường"), coerce=int, validators=[InputRequired(REQUIRED)])
+    hamlet_id = SelectField(_l("Thôn/tổ dân phố"), coerce=int, validators=[Optional()])
+    head_name = StringField(_l("Họ tên chủ hộ"), validators=[DataRequired(REQUIRED), Length(max=255)])
+    citizen_id = StringField(_l("Số CCCD chủ hộ"), validators=[Optional(), Length(max=20)])
+    phone = StringField(_l("Số điện thoại"), validators=[Optional(), Length(max=20)])
+    address = StringField(_l("Địa chỉ cụ thể"), validators=[Optional(), Length(max=500)])
+    household_size = IntegerField(_l("Số nhân khẩu"), default=1,
+                                  validators=[InputRequired(REQUIRED), NumberRange(1, 50, _l("Từ 1 đến 50."))])
+    poverty_status = SelectField(_l("Diện hộ"), choices=[(k.value, _l(v)) for k, v in POVERTY_LABELS.items()],
                                  validators=[InputRequired(REQUIRED)])
-    merit_family = BooleanField("Gia đình có công với cách mạng")
-    ethnic_minority = BooleanField("Hộ đồng bào dân tộc thiểu số")
-    elderly_alone = BooleanField("Người cao tuổi sống một mình")
-    disability = BooleanField("Có thành viên là người khuyết tật")
-    single_parent = BooleanField("Cha hoặc mẹ đơn thân nuôi con")
-    need_kind = SelectField("Nội dung hỗ trợ", choices=[(k.value, v) for k, v in NEED_KIND_LABELS.items()],
+    merit_family = BooleanField(_l("Gia đình có công với cách mạng"))
+    ethnic_minority = BooleanField(_l("Hộ đồng bào dân tộc thiểu số"))
+    elderly_alone = BooleanField(_l("Người cao tuổi sống một mình"))
+    disability = BooleanField(_l("Có thành viên là người khuyết tật"))
+    single_parent = BooleanField(_l("Cha hoặc mẹ đơn thân nuôi con"))
+    need_kind = SelectField(_l("Nội dung hỗ trợ"), choices=[(k.value, _l(v)) for k, v in NEED_KIND_LABELS.items()],
                             validators=[InputRequired(REQUIRED)])
-    situation = TextAreaField("Hiện trạng nhà ở, hoàn cảnh (chỉ cán bộ xem)", validators=[Length(max=4000)])
-    estimated_cost = StringField("Dự toán kinh phí (đồng)", validators=[_money("Dự toán kinh phí")])
-    requested = StringField("Đề nghị Quỹ hỗ trợ (đồng)", validators=[_money("Đề nghị Quỹ hỗ trợ")],
-                            description="Thường 60.000.000 ₫ xây mới, 30.000.000 ₫ sửa chữa.")
+    situation = TextAreaField(_l("Hiện trạng nhà ở, hoàn cảnh (chỉ cán bộ xem)"), validators=[Length(max=4000)])
+    estimated_cost = StringField(_l("Dự toán kinh phí (đồng)"), validators=[_money(_l("Dự toán kinh phí"))])
+    requested = StringField(_l("Đề nghị Quỹ hỗ trợ (đồng)"), validators=[_money(_l("Đề nghị Quỹ hỗ trợ"))],
+                            description=_l("Thường 60.000.000 ₫ xây mới, 30.000.000 ₫ sửa chữa."))
 
     def source_rows(self) -> list[tuple]:
         return [(getattr(self, f"source{i}_kind"), getattr(self, f"source{i}_name"), getattr(self, f"source{i}_amount"))
@@ -75,50 +78,51 @@ class NeedForm(BaseForm):
 
 for _i in range(1, SOURCE_ROWS + 1):
     setattr(NeedForm, f"source{_i}_kind", SelectField(
-        f"Nguồn đã có {_i}: loại", choices=[("", "— Không —")] + [(k.value, v) for k, v in SOURCE_KIND_LABELS.items()],
+        _l("Nguồn đã có %(n)s: loại", n=_i),
+        choices=[("", _l("— Không —"))] + [(k.value, _l(v)) for k, v in SOURCE_KIND_LABELS.items()],
         validators=[Optional()]))
-    setattr(NeedForm, f"source{_i}_name", StringField(f"Nguồn đã có {_i}: tên chương trình/nhà tài trợ",
+    setattr(NeedForm, f"source{_i}_name", StringField(_l("Nguồn đã có %(n)s: tên chương trình/nhà tài trợ", n=_i),
                                                       validators=[Length(max=255)]))
-    setattr(NeedForm, f"source{_i}_amount", StringField(f"Nguồn đã có {_i}: số tiền (đồng)",
-                                                        validators=[_money(f"Nguồn đã có {_i}", required=False)]))
+    setattr(NeedForm, f"source{_i}_amount", StringField(_l("Nguồn đã có %(n)s: số tiền (đồng)", n=_i),
+                                                        validators=[_money(_l("Nguồn đã có %(n)s", n=_i), required=False)]))
 
 
 class RejectForm(BaseForm):
-    reason = TextAreaField("Lý do không duyệt", validators=[DataRequired(REQUIRED), Length(max=1000)])
+    reason = TextAreaField(_l("Lý do không duyệt"), validators=[DataRequired(REQUIRED), Length(max=1000)])
 
 
 class DisburseForm(BaseForm):
-    tranche = SelectField("Đợt", choices=[(k.value, v) for k, v in TRANCHE_LABELS.items()])
-    amount = StringField("Số tiền giải ngân (đồng)", validators=[_money("Số tiền giải ngân")])
-    document_ref = StringField("Số chứng từ", validators=[DataRequired(REQUIRED), Length(max=120)],
-                               description="Ví dụ: Phiếu chi số 15/PC-MTTQ")
-    occurred_on = DateField("Ngày chi", validators=[InputRequired("Ngày chi: chưa nhập hoặc sai định dạng.")])
-    note = StringField("Ghi chú", validators=[Length(max=500)])
+    tranche = SelectField(_l("Đợt"), choices=[(k.value, _l(v)) for k, v in TRANCHE_LABELS.items()])
+    amount = StringField(_l("Số tiền giải ngân (đồng)"), validators=[_money(_l("Số tiền giải ngân"))])
+    document_ref = StringField(_l("Số chứng từ"), validators=[DataRequired(REQUIRED), Length(max=120)],
+                               description=_l("Ví dụ: Phiếu chi số 15/PC-MTTQ"))
+    occurred_on = DateField(_l("Ngày chi"), validators=[InputRequired(_l("Ngày chi: chưa nhập hoặc sai định dạng."))])
+    note = StringField(_l("Ghi chú"), validators=[Length(max=500)])
 
 
 class ReverseDisbursementForm(BaseForm):
     """The confirmation step before a tranche is reversed: a reason and an explicit tick."""
 
-    reason = TextAreaField("Lý do đảo giải ngân", validators=[DataRequired("Lý do đảo giải ngân: chưa nhập."),
-                                                              Length(max=1000, message="Lý do: tối đa 1000 ký tự.")])
-    confirm = BooleanField("Tôi xác nhận đảo khoản giải ngân này; sổ quỹ sẽ ghi bút toán đảo, không xóa khoản đã ghi.",
-                           validators=[DataRequired("Hãy đánh dấu ô xác nhận để đảo khoản giải ngân.")])
+    reason = TextAreaField(_l("Lý do đảo giải ngân"), validators=[DataRequired(_l("Lý do đảo giải ngân: chưa nhập.")),
+                                                              Length(max=1000, message=_l("Lý do: tối đa 1000 ký tự."))])
+    confirm = BooleanField(_l("Tôi xác nhận đảo khoản giải ngân này; sổ quỹ sẽ ghi bút toán đảo, không xóa khoản đã ghi."),
+                           validators=[DataRequired(_l("Hãy đánh dấu ô xác nhận để đảo khoản giải ngân."))])
 
 
 class StageForm(BaseForm):
-    on = DateField("Ngày", validators=[InputRequired("Ngày: chưa nhập hoặc sai định dạng.")])
+    on = DateField(_l("Ngày"), validators=[InputRequired(_l("Ngày: chưa nhập hoặc sai định dạng."))])
 
 
 class PhotoForm(BaseForm):
-    photo = FileField("Ảnh (PNG hoặc JPEG, tối đa 8 MB)")
-    caption = StringField("Chú thích (không ghi tên hộ)", validators=[Length(max=255)])
-    taken_on = DateField("Ngày chụp", validators=[Optional()])
-    publishable = BooleanField("Được công khai (ảnh không có khuôn mặt, giấy tờ hay số nhà)")
+    photo = FileField(_l("Ảnh (PNG hoặc JPEG, tối đa 8 MB)"))
+    caption = StringField(_l("Chú thích (không ghi tên hộ)"), validators=[Length(max=255)])
+    taken_on = DateField(_l("Ngày chụp"), validators=[Optional()])
+    publishable = BooleanField(_l("Được công khai (ảnh không có khuôn mặt, giấy tờ hay số nhà)"))
 
 
 class ImportForm(BaseForm):
-    commune_id = SelectField("Xã/phường", coerce=int, validators=[InputRequired(REQUIRED)])
-    file = FileField("Tệp danh sách (.xlsx hoặc .csv)")
+    commune_id = SelectField(_l("Xã/phường"), coerce=int, validators=[InputRequired(REQUIRED)])
+    file = FileField(_l("Tệp danh sách (.xlsx hoặc .csv)"))
 
 
 class ConfirmForm(BaseForm):
@@ -127,12 +131,13 @@ class ConfirmForm(BaseForm):
 
 def priority_form_class(criteria: dict[str, tuple[int, str]]) -> type[BaseForm]:
     class PriorityForm(BaseForm):
-        late_days = IntegerField("Số ngày kể từ khởi công mà chưa hoàn thành thì coi là chậm tiến độ",
-                                 validators=[InputRequired(REQUIRED), NumberRange(7, 730, "Từ 7 đến 730 ngày.")])
+        late_days = IntegerField(_l("Số ngày kể từ khởi công mà chưa hoàn thành thì coi là chậm tiến độ"),
+                                 validators=[InputRequired(REQUIRED), NumberRange(7, 730, _l("Từ 7 đến 730 ngày."))])
 
-    for code, (_, label) in criteria.items():
+    for code, (_weight, label) in criteria.items():
         setattr(PriorityForm, f"w_{code}", IntegerField(
-            label, validators=[InputRequired(f"{label}: chưa nhập."), NumberRange(0, 1000, "Từ 0 đến 1000.")]))
+            _l(label), validators=[InputRequired(_l("%(field)s: chưa nhập.", field=_l(label))),
+                                   NumberRange(0, 1000, _l("Từ 0 đến 1000."))]))
     return PriorityForm
 
 

@@ -15,6 +15,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select, true
 from sqlalchemy.orm import selectinload
@@ -178,7 +179,7 @@ def _setup_need_form(form: NeedForm) -> list[AdminUnit]:
     names = {c.id: c.name for c in communes}
     hamlets = db.session.execute(select(Hamlet).where(Hamlet.commune_id.in_(names), Hamlet.active)
                                  .order_by(Hamlet.commune_id, Hamlet.name)).scalars()
-    form.hamlet_id.choices = [(0, "— Chưa chọn —")] + [
+    form.hamlet_id.choices = [(0, _("— Chưa chọn —"))] + [
         (h.id, h.name if len(names) == 1 else f"{h.name} ({names[h.commune_id]})") for h in hamlets]
     return communes
 
@@ -206,7 +207,7 @@ def _input_from_form(form: NeedForm) -> services.NeedInput:
 def new_need():  # type: ignore[no-untyped-def]
     campaign = _campaign()
     if campaign is None:
-        flash("Chưa có cuộc vận động đang diễn ra cho địa bàn của bạn.", "warning")
+        flash(_("Chưa có cuộc vận động đang diễn ra cho địa bàn của bạn."), "warning")
         return redirect(url_for("needs.registry"))
     form = NeedForm()
     _setup_need_form(form)
@@ -221,7 +222,7 @@ def new_need():  # type: ignore[no-untyped-def]
             flash(str(exc), "error")
         else:
             db.session.commit()
-            flash(f"Đã thêm hộ {need.head_name} (#{need.id}); chờ cấp tỉnh duyệt.", "success")
+            flash(_("Đã thêm hộ %(name)s (#%(id)s); chờ cấp tỉnh duyệt.", name=need.head_name, id=need.id), "success")
             return redirect(url_for("needs.detail", need_id=need.id))
     return render_template("needs/form.html", form=form, campaign=campaign, need=None, source_rows=SOURCE_ROWS)
 
@@ -231,7 +232,8 @@ def new_need():  # type: ignore[no-untyped-def]
 def edit_need(need_id: int):  # type: ignore[no-untyped-def]
     need = _need_or_404(need_id)
     if need.status not in services.EDITABLE_STATUSES:
-        flash(f"Không sửa được: hộ đang ở trạng thái “{need.status_label}” (đã được bố trí kinh phí).", "warning")
+        flash(_("Không sửa được: hộ đang ở trạng thái “%(status)s” (đã được bố trí kinh phí).", status=_(need.status_label)),
+              "warning")
         return redirect(url_for("needs.detail", need_id=need.id))
     form = NeedForm()
     _setup_need_form(form)
@@ -262,7 +264,7 @@ def edit_need(need_id: int):  # type: ignore[no-untyped-def]
             flash(str(exc), "error")
         else:
             db.session.commit()
-            flash("Đã lưu thay đổi.", "success")
+            flash(_("Đã lưu thay đổi."), "success")
             return redirect(url_for("needs.detail", need_id=need.id))
     return render_template("needs/form.html", form=form, campaign=db.session.get(Campaign, need.campaign_id),
                            need=need, source_rows=SOURCE_ROWS)
@@ -336,7 +338,7 @@ def approve(need_id: int):  # type: ignore[no-untyped-def]
     if not ConfirmForm().validate_on_submit():
         abort(400)
     commit_or_flash(lambda: services.approve_need(db.session, _actor(), current_user, need.id),
-                    f"Đã duyệt hộ #{need.id}.", errors=services.NeedError)
+                    _("Đã duyệt hộ #%(id)s.", id=need.id), errors=services.NeedError)
     return redirect(request.form.get("next") == "registry" and url_for("needs.registry", status="proposed")
                     or url_for("needs.detail", need_id=need.id))
 
@@ -347,10 +349,10 @@ def reject(need_id: int):  # type: ignore[no-untyped-def]
     need = _review_guard(need_id)
     form = RejectForm()
     if not form.validate_on_submit():
-        flash("Lý do không duyệt: chưa nhập.", "error")
+        flash(_("Lý do không duyệt: chưa nhập."), "error")
         return redirect(url_for("needs.detail", need_id=need.id))
     commit_or_flash(lambda: services.reject_need(db.session, _actor(), current_user, need.id, form.reason.data),
-                    f"Đã ghi nhận không duyệt hộ #{need.id}.", errors=services.NeedError)
+                    _("Đã ghi nhận không duyệt hộ #%(id)s.", id=need.id), errors=services.NeedError)
     return redirect(url_for("needs.detail", need_id=need.id))
 
 
@@ -360,13 +362,13 @@ def disburse(need_id: int):  # type: ignore[no-untyped-def]
     need = _need_or_404(need_id)
     form = DisburseForm()
     if not form.validate_on_submit():
-        flash(" ".join(e for errs in form.errors.values() for e in errs), "error")
+        flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
         return redirect(url_for("needs.detail", need_id=need.id))
     commit_or_flash(  # refused by NeedError or the ledger (both ValueError)
         lambda: services.disburse_need(db.session, _actor(), need.id, form.amount.amount, form.document_ref.data,
                                        tranche=TrancheKind(form.tranche.data), occurred_on=form.occurred_on.data,
                                        note=form.note.data or "", user=current_user),
-        "Đã ghi nhận giải ngân.")
+        _("Đã ghi nhận giải ngân."))
     return redirect(url_for("needs.detail", need_id=need.id))
 
 
@@ -380,14 +382,14 @@ def reverse_disbursement(disbursement_id: int):  # type: ignore[no-untyped-def]
     need = _need_or_404(disbursement.need_id)
     back = url_for("needs.detail", need_id=need.id, _anchor="h-pay")
     if disbursement.reversal_transaction_id is not None:
-        flash("Khoản giải ngân này đã được đảo trước đó.", "error")
+        flash(_("Khoản giải ngân này đã được đảo trước đó."), "error")
         return redirect(back)
     form = ReverseDisbursementForm()
     if form.validate_on_submit():
         amount, ref = format_vnd(disbursement.amount_vnd), disbursement.document_ref
         commit_or_flash(lambda: services.reverse_disbursement(db.session, _actor(), current_user, disbursement.id,
                                                               form.reason.data),
-                        f"Đã đảo khoản giải ngân {amount} (chứng từ {ref}) của hộ #{need.id}.",
+                        _("Đã đảo khoản giải ngân %(amount)s (chứng từ %(ref)s) của hộ #%(id)s.", amount=amount, ref=ref, id=need.id),
                         errors=services.NeedError)
         return redirect(back)
     return render_template("needs/reverse_disbursement.html", need=need, d=disbursement, form=form), \
@@ -402,11 +404,11 @@ def stage(need_id: int, stage: str):  # type: ignore[no-untyped-def]
     if stage not in {s.value for s in services.STAGE_DATE}:
         abort(404)
     if not form.validate_on_submit():
-        flash(" ".join(e for errs in form.errors.values() for e in errs), "error")
+        flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
         return redirect(url_for("needs.detail", need_id=need.id))
     commit_or_flash(lambda: services.advance_stage(db.session, _actor(), need.id, NeedStatus(stage), form.on.data,
                                                    user=current_user),
-                    f"Đã cập nhật: {NEED_STATUS_LABELS[NeedStatus(stage)]}.", errors=services.NeedError)
+                    _("Đã cập nhật: %(stage)s.", stage=_(NEED_STATUS_LABELS[NeedStatus(stage)])), errors=services.NeedError)
     return redirect(url_for("needs.detail", need_id=need.id))
 
 
@@ -416,14 +418,14 @@ def upload_photo(need_id: int):  # type: ignore[no-untyped-def]
     need = _need_or_404(need_id)
     form = PhotoForm()
     if not form.validate_on_submit():
-        flash(" ".join(e for errs in form.errors.values() for e in errs) or "Biểu mẫu không hợp lệ.", "error")
+        flash(" ".join(str(e) for errs in form.errors.values() for e in errs) or _("Biểu mẫu không hợp lệ."), "error")
         return redirect(url_for("needs.detail", need_id=need.id))
     stage_now = need.status if need.status in (*services.STAGE_DATE, NeedStatus.APPROVED, NeedStatus.FUNDED) \
         else NeedStatus.APPROVED
     commit_or_flash(lambda: services.add_photo(db.session, _actor(), need, form.photo.data, stage=stage_now,
                                                caption=form.caption.data, taken_on=form.taken_on.data,
                                                publishable=form.publishable.data),
-                    "Đã tải ảnh lên.", errors=UploadError, prefix="Ảnh: ")
+                    _("Đã tải ảnh lên."), errors=UploadError, prefix=_("Ảnh: "))
     return redirect(url_for("needs.detail", need_id=need.id))
 
 
@@ -444,7 +446,7 @@ def toggle_photo(photo_id: int):  # type: ignore[no-untyped-def]
         abort(400)
     services.set_photo_publishable(db.session, _actor(), photo, not photo.publishable)
     db.session.commit()
-    flash("Ảnh đã được công khai." if photo.publishable else "Ảnh đã thôi công khai.", "success")
+    flash(_("Ảnh đã được công khai.") if photo.publishable else _("Ảnh đã thôi công khai."), "success")
     return redirect(url_for("needs.detail", need_id=photo.need_id))
 
 
@@ -466,7 +468,7 @@ def _send_photo(photo: NeedPhoto):  # type: ignore[no-untyped-def]
 def import_upload():  # type: ignore[no-untyped-def]
     campaign = _campaign()
     if campaign is None:
-        flash("Chưa có cuộc vận động đang diễn ra cho địa bàn của bạn.", "warning")
+        flash(_("Chưa có cuộc vận động đang diễn ra cho địa bàn của bạn."), "warning")
         return redirect(url_for("needs.registry"))
     form = ImportForm()
     form.commune_id.choices = [(c.id, c.name) for c in _communes_in_scope()]
@@ -478,7 +480,7 @@ def import_upload():  # type: ignore[no-untyped-def]
             kind, data = read_upload(request.files.get("file"), allowed=("csv", "xlsx"))
             importer.read_rows(kind, data)  # refuse an unreadable file before keeping it
         except (UploadError, importer.ImportFileError) as exc:
-            flash(f"Tệp: {exc}", "error")
+            flash(_("Tệp: %(error)s", error=exc), "error")
         else:
             from pathlib import Path
 
@@ -517,7 +519,7 @@ def import_preview(batch_id: int):  # type: ignore[no-untyped-def]
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         if batch.status != ImportStatus.PREVIEW:
-            flash("Tệp này đã được nhập trước đó.", "warning")
+            flash(_("Tệp này đã được nhập trước đó."), "warning")
             return redirect(url_for("needs.registry"))
         try:
             n = importer.import_rows(db.session, _actor(), campaign, batch.commune_id, batch.kind, data, batch.id)
@@ -531,12 +533,12 @@ def import_preview(batch_id: int):  # type: ignore[no-untyped-def]
             record(db.session, _actor(), "need.import", "need_import_batch", batch.id,
                             new={"rows": n, "sha256": batch.sha256}, unit_id=batch.commune_id)
             db.session.commit()
-            flash(f"Đã nhập {n} hộ; chờ cấp tỉnh duyệt.", "success")
+            flash(_("Đã nhập %(n)s hộ; chờ cấp tỉnh duyệt.", n=n), "success")
             return redirect(url_for("needs.registry", commune=batch.commune_id, status="proposed"))
     try:
         results = importer.check_rows(db.session, campaign, batch.commune_id, batch.kind, data)
     except importer.ImportFileError as exc:
-        flash(f"Tệp: {exc}", "error")
+        flash(_("Tệp: %(error)s", error=exc), "error")
         return redirect(url_for("needs.import_upload"))
     errors = sum(1 for r in results if r.errors)
     if batch.status == ImportStatus.PREVIEW and (batch.row_count, batch.error_count) != (len(results), errors):
@@ -568,7 +570,7 @@ def import_template(ext: str):  # type: ignore[no-untyped-def]
 def priorities():  # type: ignore[no-untyped-def]
     campaign = _campaign()
     if campaign is None:
-        flash("Chưa có cuộc vận động đang diễn ra cho địa bàn của bạn.", "warning")
+        flash(_("Chưa có cuộc vận động đang diễn ra cho địa bàn của bạn."), "warning")
         return redirect(url_for("needs.registry"))
     can_edit = current_user.role == Role.CENTRAL_ADMIN or (
         current_user.role in (Role.PROVINCE_STAFF, Role.APPROVER) and campaign.scope_unit_id is not None
@@ -590,7 +592,7 @@ def priorities():  # type: ignore[no-untyped-def]
             flash(str(exc), "error")
         else:
             db.session.commit()
-            flash("Đã lưu điểm ưu tiên; trang công khai đã cập nhật.", "success")
+            flash(_("Đã lưu điểm ưu tiên; trang công khai đã cập nhật."), "success")
             return redirect(url_for("needs.priorities"))
     return render_template("needs/priorities.html", campaign=campaign, form=form, rules=rules, can_edit=can_edit,
                            criteria=CRITERIA)

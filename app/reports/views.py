@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -27,7 +28,7 @@ def _units_for_user() -> list[tuple[int, str]]:
     if current_user.role == Role.CENTRAL_ADMIN:
         units = db.session.execute(select(AdminUnit).where(AdminUnit.parent_id.is_(None))
                                    .order_by(AdminUnit.name)).scalars().all()
-        return [(0, "Toàn quốc"), *((u.id, u.name) for u in units)]
+        return [(0, _("Toàn quốc")), *((u.id, u.name) for u in units)]
     own = current_user.unit
     if own is None:
         return []
@@ -71,7 +72,7 @@ def index():  # type: ignore[no-untyped-def]
         else:
             outbox.enqueue(db.session, "reports.generate", job.id)  # published after the commit: a worker finds the row
             db.session.commit()
-            flash("Đã gửi yêu cầu lập báo cáo.", "success")
+            flash(_("Đã gửi yêu cầu lập báo cáo."), "success")
             return redirect(url_for("reports.job", job_id=job.id))
     jobs = db.session.execute(select(ReportJob).where(
         unit_scope_clause(current_user, ReportJob.unit_id)).order_by(ReportJob.id.desc()).limit(30)).scalars().all()
@@ -86,8 +87,17 @@ def job(job_id: int):  # type: ignore[no-untyped-def]
     if j.status == ReportStatus.DONE and j.figures:
         from app.reports.render import sections as make_sections
 
-        sections = make_sections(j.figures)
+        sections = [_page_section(*s) for s in make_sections(j.figures)]
     return render_template("reports/job.html", job=j, sections=sections)
+
+
+def _page_section(heading: str, columns: list[str], rows: list[list[object]]) -> tuple:
+    """A section as the page shows it: the row labels (fixed labels: purposes, channels, stages…) in the reader's
+    language; the template translates the heading and column headers. The public names of donors (column "Tên")
+    are shown as they are. The XLSX and PDF stay Vietnamese."""
+    if columns and columns[0] != "Tên":
+        rows = [[_(row[0]) if isinstance(row[0], str) and row[0] else row[0], *row[1:]] for row in rows]
+    return heading, columns, rows
 
 
 @bp.route("/<int:job_id>/trang-thai")

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.core.forms import BaseForm
 
+# (stored value, label); the value is also shown in the list of hamlets (translated there with _()).
+HAMLET_KINDS = [("thôn", _l("Thôn")), ("tổ dân phố", _l("Tổ dân phố")), ("buôn", _l("Buôn")),
+                ("làng", _l("Làng")), ("khu phố", _l("Khu phố")), ("ấp", _l("Ấp"))]
+
 
 class HamletForm(BaseForm):
-    name = StringField("Tên thôn / tổ dân phố", validators=[DataRequired("Vui lòng nhập tên."), Length(max=120)])
-    kind = SelectField("Loại", choices=[("thôn", "Thôn"), ("tổ dân phố", "Tổ dân phố"), ("buôn", "Buôn"),
-                                         ("làng", "Làng"), ("khu phố", "Khu phố"), ("ấp", "Ấp")])
+    name = StringField(_l("Tên thôn / tổ dân phố"), validators=[DataRequired(_l("Vui lòng nhập tên.")), Length(max=120)])
+    kind = SelectField(_l("Loại"), choices=HAMLET_KINDS)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -10,7 +11,7 @@ from app.audit.services import record
 from app.core.actor import Actor
 from app.extensions import db
 from app.units import services
-from app.units.forms import HamletForm
+from app.units.forms import HAMLET_KINDS, HamletForm
 from app.units.models import DESIGNATION_LABELS, AdminUnit, Hamlet, UnitLevel
 
 bp = Blueprint("units", __name__, url_prefix="/can-bo/dia-ban")
@@ -44,15 +45,16 @@ def commune(commune_id: int):  # type: ignore[no-untyped-def]
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
-            flash("Thôn/tổ dân phố này đã có trong danh sách.", "error")
+            flash(_("Thôn/tổ dân phố này đã có trong danh sách."), "error")
         except ValueError as exc:
             db.session.rollback()
             flash(str(exc), "error")
         else:
-            flash(f"Đã thêm {hamlet.name}.", "success")
+            flash(_("Đã thêm %(name)s.", name=hamlet.name), "success")
             return redirect(url_for("units.commune", commune_id=unit.id))
     hamlets = db.session.execute(select(Hamlet).where(Hamlet.commune_id == unit.id).order_by(Hamlet.name)).scalars().all()
     designations = services.designations_for_commune(db.session, unit.id)
     districts = services.former_districts(db.session, unit.id)
     return render_template("units/commune.html", unit=unit, hamlets=hamlets, form=form, designations=designations,
-                           districts=districts, labels=DESIGNATION_LABELS)
+                           districts=districts, labels=DESIGNATION_LABELS,
+                           hamlet_kinds={value for value, _label in HAMLET_KINDS})
