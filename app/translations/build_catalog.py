@@ -752,6 +752,123 @@ EN = {
     # --- staff: needs forms and import, matching, units, report jobs (section A) -------------------------------------
     # (end of section A)
     # --- staff: certificates, household collection screens, bank statements and payments (section B) -----------------
+    # certificates: staff list, batches, rules, signer
+    "Tiến độ cấp": "Issuing progress",
+    "Quyết định số %(no)s ngày %(day)s": "Decision No. %(no)s of %(day)s",
+    "%(issued)s / %(total)s giấy (%(percent)s%%), đã gửi thư điện tử %(emailed)s":
+        "%(issued)s / %(total)s issued (%(percent)s%%), %(emailed)s e-mailed",
+    "Trang tự cập nhật mỗi 3 giây.": "This page refreshes every 3 seconds.",
+    "Cấp tiếp phần còn lại": "Issue the rest",
+    "Tải PDF cả đợt (in cho buổi lễ)": "Download the whole batch as PDF (to print for the ceremony)",
+    "Danh sách (%(n)s đầu tiên)": "List (first %(n)s)",
+    "Danh sách (%(n)s)": "List (%(n)s)",
+    "Loại khỏi danh sách": "Leave out",
+    "Tổng ủng hộ": "Total donated",
+    "Loại %(name)s": "Leave out %(name)s",
+    "(đã loại)": "(left out)",
+    "Không có ai đạt quy tắc.": "Nobody meets the rules.",
+    "Phê duyệt": "Approval",
+    "Ví dụ: 125/QĐ-MTTQ-BTT": "Example: 125/QĐ-MTTQ-BTT",
+    "Phê duyệt và cấp": "Approve and issue",
+    "Không duyệt": "Reject",
+    "%(kind)s số %(serial)s": "%(kind)s No. %(serial)s",
+    "Thư điện tử": "E-mail",
+    "Đã gửi %(at)s": "Sent %(at)s",
+    "Chưa gửi": "Not sent",
+    "Đã thu hồi %(day)s": "Revoked %(day)s",
+    "Địa chỉ xác minh": "Verification address",
+    "Xem PDF": "View PDF",
+    "Thu hồi": "Revoke",
+    "Lý do sẽ hiển thị công khai trên trang xác minh.": "The reason is shown publicly on the verification page.",
+    "Thu hồi giấy này": "Revoke this document",
+    "Thư cảm ơn, giấy khen, bằng khen": "Thank-you letters, certificates and diplomas of merit",
+    "Đơn vị cấp: %(name)s.": "Issued by: %(name)s.",
+    "Cuộc vận động: %(name)s.": "Campaign: %(name)s.",
+    "Tìm theo tên hoặc số giấy": "Search by name or number",
+    "vd: yen sao, TCT-56-2026": "e.g. yen sao, TCT-56-2026",
+    "Chưa có giấy nào khớp “%(q)s”.": "No document matches “%(q)s”.",
+    "Chưa có giấy nào.": "No documents yet.",
+    "%(n)s giấy.": "%(n)s documents.",
+    "Đợt khen thưởng": "Award batches",
+    "Tiến độ": "Progress",
+    "Chưa có đợt khen thưởng.": "No award batches yet.",
+    "Lập danh sách đề nghị khen thưởng": "Draw up a list of proposed awards",
+    "Áp dụng các quy tắc cấp “%(level)s” của cuộc vận động cho số tiền địa bàn đã nhận; người phê duyệt sẽ duyệt cả danh sách.":
+        "Applies the campaign's “%(level)s” rules to the amounts your area received; an approver reviews the whole list.",
+    "Lập danh sách": "Draw up the list",
+    "Quy tắc khen thưởng": "Award rules",
+    "Không có mức chính thức nào được công bố: mỗi cuộc vận động tự đặt mức. Người đạt nhiều quy tắc nhận hình thức cao nhất.":
+        "No official thresholds are published: each campaign sets its own. A donor meeting several rules gets the highest award.",
+    "Tối thiểu": "Minimum",
+    "Áp dụng": "In force",
+    "Có": "Yes",
+    "Ngừng": "Stop",
+    "Chưa có quy tắc.": "No rules yet.",
+    "Thêm quy tắc": "Add a rule",
+    "Ví dụ: 500.000.000": "Example: 500.000.000",
+    "Người ký, con dấu, chữ ký": "Signer, seal and signature",
+    "Ví dụ: Chủ tịch Ủy ban MTTQ Việt Nam tỉnh": "Example: Chairman of the provincial VFF Committee",
+    "Con dấu đã tải lên": "Uploaded seal",
+    "Chữ ký đã tải lên": "Uploaded signature",
+    "Lưu": "Save",
+    "Ủy ban MTTQ xã/phường": "Commune/ward VFF Committee",
+    "Ủy ban MTTQ tỉnh/thành phố": "Provincial/city VFF Committee",
+    "Tổng ủng hộ tối thiểu trong cuộc vận động (đồng)": "Minimum total donated in the campaign (đồng)",
+    "Vui lòng nhập mức tối thiểu.": "Please enter the minimum.",
+    "Hình thức khen thưởng": "Award",
+    "Cấp khen thưởng": "Awarding level",
+    "Nội dung thành tích (in trên giấy khen)": "Achievement (printed on the certificate)",
+    "Tên đợt khen thưởng": "Award batch name",
+    "Số quyết định": "Decision number",
+    "Vui lòng nhập số quyết định.": "Please enter the decision number.",
+    "Ngày quyết định": "Decision date",
+    "Vui lòng nhập ngày quyết định (dd/mm/yyyy).": "Please enter the decision date (dd/mm/yyyy).",
+    "Lý do thu hồi": "Reason for revocation",
+    "Vui lòng nhập lý do thu hồi.": "Please enter the reason for revocation.",
+    "Lý do thu hồi: từ 5 đến 2000 ký tự.": "Reason for revocation: 5 to 2000 characters.",
+    "Họ tên người ký": "Signer's full name",
+    "Vui lòng nhập họ tên người ký.": "Please enter the signer's full name.",
+    "Chức vụ người ký": "Signer's title",
+    "Vui lòng nhập chức vụ.": "Please enter the title.",
+    "Ảnh con dấu (PNG nền trong suốt, tùy chọn)": "Seal image (PNG with a transparent background, optional)",
+    "Ảnh chữ ký (PNG nền trong suốt, tùy chọn)": "Signature image (PNG with a transparent background, optional)",
+    "Xóa ảnh con dấu và chữ ký đã tải lên": "Delete the uploaded seal and signature images",
+    "Chưa có cuộc vận động đang diễn ra.": "No campaign is running.",
+    "Đã thêm quy tắc khen thưởng.": "Award rule added.",
+    "Đã ngừng áp dụng quy tắc.": "The rule no longer applies.",
+    "Chưa có cuộc vận động để lập danh sách.": "There is no campaign to draw up a list for.",
+    "Biểu mẫu không hợp lệ.": "The form is not valid.",
+    "Đã lập danh sách đề nghị khen thưởng: %(n)s nhà tài trợ. Chờ người phê duyệt.":
+        "List of proposed awards drawn up: %(n)s donors. Waiting for an approver.",
+    "Đã phê duyệt. Giấy khen đang được cấp và gửi thư điện tử trong nền.":
+        "Approved. The certificates are being issued and e-mailed in the background.",
+    "Đã không duyệt danh sách này.": "This list has been rejected.",
+    "Đã yêu cầu cấp tiếp phần còn lại.": "The rest will be issued.",
+    "Đã thu hồi %(kind)s số %(serial)s.": "%(kind)s No. %(serial)s revoked.",
+    "Đã lưu người ký.": "Signer saved.",
+    "Chờ phê duyệt": "Awaiting approval",
+    "Đã duyệt, chờ cấp": "Approved, waiting to be issued",
+    "Đang cấp": "Issuing",
+    "Đã cấp": "Issued",
+    # messages raised by app.certificates.services (flashed as _(str(exc)))
+    "Người ký: cần nhập họ tên và chức vụ.": "Signer: enter the full name and title.",
+    "Chỉ người phê duyệt mới được thực hiện thao tác này.": "Only an approver may do this.",
+    "Không tìm thấy giấy chứng nhận.": "Certificate not found.",
+    "Lý do thu hồi: cần nhập lý do (ít nhất 5 ký tự).": "Reason for revocation: enter a reason (5 characters at least).",
+    "Giấy chứng nhận này đã bị thu hồi trước đó.": "This certificate was already revoked.",
+    "Loại khen thưởng: chỉ chọn Giấy khen hoặc Bằng khen.":
+        "Award: choose only a certificate of merit or a diploma of merit.",
+    "Mức tối thiểu: phải là số tiền lớn hơn 0.": "Minimum: must be an amount above 0.",
+    "Cuộc vận động: không tồn tại.": "Campaign: does not exist.",
+    "Không tìm thấy quy tắc.": "Rule not found.",
+    "Cuộc vận động chưa có quy tắc khen thưởng nào cho cấp này.": "The campaign has no award rule for this level yet.",
+    "Không tìm thấy đợt khen thưởng.": "Award batch not found.",
+    "Đợt này không còn chờ phê duyệt.": "This batch is no longer awaiting approval.",
+    "Người lập danh sách không được tự phê duyệt; cần một người phê duyệt khác.":
+        "Whoever drew up the list may not approve it; another approver is needed.",
+    "Số quyết định: cần nhập số quyết định khen thưởng.": "Decision number: enter the award decision's number.",
+    "Ngày quyết định: cần nhập ngày.": "Decision date: enter the date.",
+    "Danh sách trống: không có ai để khen thưởng.": "Empty list: nobody to award.",
     # (end of section B)
 }
 
@@ -773,6 +890,13 @@ MENU = {
     "Nhật ký": "Audit log",
 }
 
+# Words whose English depends on where they stand (pgettext(context, word) in templates, lazy_pgettext in forms):
+# the same Vietnamese word has another entry in EN ("Hình thức" is a payment channel there, an award here).
+IN_CONTEXT = {
+    "award": {"Hình thức": "Award", "Đối tượng": "Donor type", "Đợt": "Batch", "Cấp": "Level"},
+    "rule": {"Ngừng": "Stopped"},
+}
+
 
 def catalog() -> Catalog:
     cat = Catalog(locale="en", project="Chung Tay", fuzzy=False)
@@ -780,6 +904,9 @@ def catalog() -> Catalog:
         cat.add(vi, en)
     for vi, en in MENU.items():
         cat.add(vi, en, context="menu")
+    for context, words in IN_CONTEXT.items():
+        for vi, en in words.items():
+            cat.add(vi, en, context=context)
     return cat
 
 
@@ -797,7 +924,8 @@ def build() -> Path:
     return path
 
 
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "_l": None, "lazy_gettext": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "_l": None, "lazy_gettext": None,
+            "lazy_pgettext": ((1, "c"), 2)}
 
 
 def marked_msgids(root: Path | None = None) -> dict[tuple[str | None, str], str]:
@@ -818,6 +946,7 @@ def marked_msgids(root: Path | None = None) -> dict[tuple[str | None, str], str]
 def missing() -> dict[tuple[str | None, str], str]:
     """Marked strings without an English entry."""
     known = {(None, k) for k in EN} | {("menu", k) for k in MENU}
+    known |= {(context, k) for context, words in IN_CONTEXT.items() for k in words}
     return {key: where for key, where in marked_msgids().items() if key not in known}
 
 
