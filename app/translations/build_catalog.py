@@ -869,6 +869,101 @@ EN = {
     "Số quyết định: cần nhập số quyết định khen thưởng.": "Decision number: enter the award decision's number.",
     "Ngày quyết định: cần nhập ngày.": "Decision date: enter the date.",
     "Danh sách trống: không có ai để khen thưởng.": "Empty list: nobody to award.",
+    # household collections: entry screen, file import, batches, signature lists
+    "Lô nhập #%(id)s": "Import batch #%(id)s",
+    "Lô #%(id)s": "Batch #%(id)s",
+    "%(n)s byte": "%(n)s bytes",
+    "tải lên %(at)s": "uploaded %(at)s",
+    "trạng thái:": "status:",
+    "Số dòng": "Rows",
+    "Dòng hợp lệ": "Valid rows",
+    "Dòng lỗi": "Rows with errors",
+    "Tổng tiền dòng hợp lệ": "Total of valid rows",
+    "Tiến độ ghi nhận": "Recording progress",
+    "Trang tự cập nhật.": "This page updates itself.",
+    "Tải lại": "Reload",
+    "Có %(n)s dòng lỗi (liệt kê bên dưới). Sửa tệp và tải lên lại, hoặc chọn bỏ qua các dòng lỗi.":
+        "%(n)s rows have errors (listed below). Correct the file and upload it again, or choose to skip those rows.",
+    "Ghi nhận %(n)s dòng hợp lệ": "Record %(n)s valid rows",
+    "Tải tệp khác": "Upload another file",
+    "Đã ghi nhận %(n)s hộ, tổng %(amount)s lúc %(at)s.": "%(n)s households recorded, %(amount)s in all, at %(at)s.",
+    "Đã ghi nhận %(n)s hộ, tổng %(amount)s.": "%(n)s households recorded, %(amount)s in all.",
+    "Hủy cả lô %(n)s khoản? Các khoản sẽ được đảo bút toán.":
+        "Cancel the whole batch of %(n)s entries? They will be reversed in the books.",
+    "Ví dụ: nhập nhầm tệp của thôn khác": "Example: another hamlet's file was imported by mistake",
+    "Hủy cả lô (bút toán đảo)": "Cancel the whole batch (reversing entries)",
+    "Lô đã được hủy lúc %(at)s: %(n)s khoản được đảo bút toán, không xóa.":
+        "Batch cancelled at %(at)s: %(n)s entries reversed in the books, none deleted.",
+    "Lô đã được hủy : %(n)s khoản được đảo bút toán, không xóa.":
+        "Batch cancelled: %(n)s entries reversed in the books, none deleted.",
+    "Các dòng lỗi": "Rows with errors",
+    "… và %(n)s dòng lỗi khác.": "… and %(n)s more rows with errors.",
+    "Về màn hình nhập": "Back to the entry screen",
+    "Chưa có cuộc vận động đang diễn ra cho xã này; chưa thể ghi nhận.":
+        "No campaign is running for this commune; nothing can be recorded yet.",
+    "Cuộc vận động: <strong>%(name)s</strong>. Gõ từng hộ; <kbd>Enter</kbd> chuyển ô và lưu dòng khi đã đủ tên, thôn và số tiền. Mất mạng vẫn nhập tiếp: các dòng được giữ trên máy và tự gửi khi có mạng lại.":
+        "Campaign: <strong>%(name)s</strong>. Type one household at a time; <kbd>Enter</kbd> moves to the next box and saves the row once the name, hamlet and amount are filled in. Offline, keep typing: rows are kept on this computer and sent when the connection is back.",
+    "Nhập từ tệp Excel/CSV": "Import from an Excel/CSV file",
+    "Tải tệp mẫu (.xlsx)": "Download the template (.xlsx)",
+    "In danh sách ký nhận": "Print signature lists",
+    "20 kg gạo": "20 kg of rice",
+    "Lưu dòng (Enter)": "Save the row (Enter)",
+    "Hoàn tác dòng cuối (Alt+H)": "Undo the last row (Alt+H)",
+    "Các dòng vừa nhập": "Rows just entered",
+    "Thôn/Tổ": "Hamlet",
+    "Người thu": "Collector",
+    "Đã hoàn tác": "Undone",
+    "Đã lưu": "Saved",
+    "Hoàn tác biên nhận %(no)s?": "Undo receipt %(no)s?",
+    "Hoàn tác": "Undo",
+    "%(n)s dòng": "%(n)s rows",
+    "Ví dụ: “Nguyễn Văn An” hoặc “Hộ gia đình – %(hamlet)s”.": "Example: “Nguyễn Văn An” or “Hộ gia đình – %(hamlet)s” (household – hamlet).",
+    "Danh sách ký nhận": "Signature lists",
+    "Danh sách thu theo người thu": "Collections by collector",
+    "(không ghi)": "(not recorded)",
+    "Dùng lệnh In của trình duyệt (Ctrl+P): mỗi người thu một trang.":
+        "Use the browser's Print command (Ctrl+P): one page per collector. The printed lists stay in Vietnamese for the households to sign.",
+    "Chưa có khoản thu nào.": "Nothing collected yet.",
+    "Nhập từ tệp": "Import from a file",
+    "Nhập danh sách thu từ tệp": "Import a collection list from a file",
+    "Chưa có cuộc vận động đang diễn ra cho xã này.": "No campaign is running for this commune.",
+    "với các cột: “Họ tên chủ hộ”, “Thôn/Tổ dân phố”, “Số tiền”, “Hiện vật”, “Ngày”, “Người thu”.":
+        "with the columns “Họ tên chủ hộ” (head of household), “Thôn/Tổ dân phố” (hamlet), “Số tiền” (amount), “Hiện vật” (in kind), “Ngày” (date), “Người thu” (collector).",
+    "Tải tệp lên: hệ thống kiểm tra từng dòng và cho xem trước, chưa ghi nhận gì.":
+        "Upload the file: every row is checked and shown as a preview; nothing is recorded yet.",
+    "Xác nhận để ghi nhận toàn bộ các dòng hợp lệ cùng lúc (hoặc không dòng nào).":
+        "Confirm to record all the valid rows at once (or none of them).",
+    "Tối đa 20 MB. Hiện vật: ghi giá trị ước tính vào cột Số tiền.":
+        "20 MB at most. In kind: put the estimated value in the Số tiền (amount) column.",
+    "Họ tên chủ hộ": "Head of household",
+    "Thôn/Tổ dân phố": "Hamlet/residential group",
+    "Hiện vật (nếu có)": "In kind (if any)",
+    "Ngày (dd/mm/yyyy)": "Date (dd/mm/yyyy)",
+    "Tệp danh sách (.xlsx hoặc .csv)": "List file (.xlsx or .csv)",
+    "Bỏ qua các dòng lỗi, chỉ ghi nhận các dòng hợp lệ": "Skip the rows with errors, record only the valid ones",
+    "Lý do hủy": "Reason for cancelling",
+    "Công khai khoản đóng góp của hộ gia đình theo": "Publish household contributions as",
+    "Tên chủ hộ": "Head of household's name",
+    "“Hộ gia đình” kèm tên thôn/tổ dân phố": "“Household” with the hamlet's name",
+    "Đã ghi biên nhận %(no)s: %(name)s – %(amount)s.": "Receipt %(no)s recorded: %(name)s – %(amount)s.",
+    "Có thể trùng: hộ này đã được ghi nhận (biên nhận %(no)s). Nếu nhập nhầm, hãy hoàn tác dòng vừa nhập.":
+        "Possible duplicate: this household is already recorded (receipt %(no)s). If this was a mistake, undo the row just entered.",
+    "Dữ liệu gửi lên không hợp lệ.": "The data sent is not valid.",
+    "Đã hoàn tác biên nhận %(no)s (bút toán đảo, không xóa).": "Receipt %(no)s undone (reversing entry, nothing deleted).",
+    "Đã lưu cách công khai đóng góp của hộ gia đình (áp dụng cho các khoản ghi từ nay).":
+        "How household contributions are published is saved (it applies to entries from now on).",
+    "Vui lòng chọn một cách công khai.": "Please choose how to publish.",
+    "Không có gì được lưu.": "Nothing was saved.",
+    "Đang ghi nhận lô trong nền; trang sẽ cập nhật tiến độ.": "The batch is being recorded in the background; the page will show the progress.",
+    "Đã hủy cả lô: %(n)s khoản được đảo bút toán (không xóa).": "Whole batch cancelled: %(n)s entries reversed (nothing deleted).",
+    # messages raised by app.collections.services (flashed or returned as _(str(exc)))
+    "Mã dòng (idempotency key) không hợp lệ.": "Invalid row key (idempotency key).",
+    "Dòng này thuộc một lô nhập từ tệp; hãy hủy cả lô.": "This row belongs to a file import batch; cancel the whole batch.",
+    "Không đọc được tệp Excel (tệp hỏng hoặc không đúng định dạng .xlsx).":
+        "The Excel file cannot be read (damaged or not in .xlsx format).",
+    "Tệp không có dữ liệu: không thấy dòng tiêu đề nào.": "The file has no data: no header row found.",
+    "Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào.": "The file has only a header row and no data rows.",
+    "Không có dòng hợp lệ nào để ghi nhận.": "There is no valid row to record.",
     # (end of section B)
 }
 
@@ -895,6 +990,7 @@ MENU = {
 IN_CONTEXT = {
     "award": {"Hình thức": "Award", "Đối tượng": "Donor type", "Đợt": "Batch", "Cấp": "Level"},
     "rule": {"Ngừng": "Stopped"},
+    "row": {"Dòng": "Row", "Lỗi": "Error"},
 }
 
 
