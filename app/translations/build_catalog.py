@@ -964,6 +964,137 @@ EN = {
     "Tệp không có dữ liệu: không thấy dòng tiêu đề nào.": "The file has no data: no header row found.",
     "Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào.": "The file has only a header row and no data rows.",
     "Không có dòng hợp lệ nào để ghi nhận.": "There is no valid row to record.",
+    # payments: how to pay, test card gateway
+    "Cách nộp tiền ủng hộ": "How to pay your donation",
+    "Mã VietQR: quét bằng ứng dụng ngân hàng để chuyển khoản %(amount)s với nội dung %(note)s":
+        "VietQR code: scan it with your banking app to transfer %(amount)s with the description %(note)s",
+    "Số tiền còn phải nộp": "Amount still due",
+    "Nội dung chuyển khoản": "Transfer description",
+    "(ghi đúng mã này để hệ thống tự ghép)": "(enter exactly this code so the system matches it automatically)",
+    "Dành cho nhà hảo tâm ở nước ngoài; thanh toán bằng đồng Việt Nam qua cổng thanh toán thẻ.":
+        "For donors abroad; you pay in Vietnamese đồng through the card payment gateway.",
+    "THỬ NGHIỆM – KHÔNG TRỪ TIỀN THẬT": "TEST – NO REAL MONEY IS CHARGED",
+    "Trang này thay cho cổng thanh toán thẻ khi hệ thống chạy ở chế độ thử nghiệm (demo). Không có thẻ nào bị trừ tiền; xác nhận ở đây được xử lý đúng như một thông báo thanh toán thành công của cổng thẻ.":
+        "This page stands in for the card payment gateway when the system runs in test (demo) mode. No card is charged; a confirmation here is processed exactly like a successful payment notice from the card gateway.",
+    "Xác nhận thanh toán thử": "Confirm the test payment",
+    "Hủy": "Cancel",
+    "Quay lại trang đăng ký ủng hộ": "Back to the pledge page",
+    "Đang chờ thanh toán": "Waiting for payment",
+    "Đang xử lý": "Processing",
+    "Đã thanh toán": "Paid",
+    "Thanh toán thất bại": "Payment failed",
+    "Phiên thanh toán đã hết hạn": "Payment session expired",
+    "Đã hoàn tiền": "Refunded",
+    "Phiên thanh toán này đã kết thúc (%(status)s).": "This payment session is over (%(status)s).",
+    "Đã thanh toán thử nghiệm thành công: khoản ủng hộ đã được ghi nhận.":
+        "Test payment successful: the donation has been recorded.",
+    "Đã hủy thanh toán thử nghiệm; chưa có khoản tiền nào được ghi nhận.":
+        "Test payment cancelled; no money has been recorded.",
+    "Cổng thanh toán thẻ chưa được cấu hình (thiếu khóa Stripe).": "The card payment gateway is not configured (Stripe key missing).",
+    "Thanh toán bằng thẻ không được bật trên hệ thống này; vui lòng chuyển khoản.":
+        "Card payment is not enabled on this system; please pay by bank transfer.",
+    "Đăng ký này đã được nộp đủ; không cần thanh toán thêm.": "This pledge is fully paid; nothing more to pay.",
+    "Không kết nối được cổng thanh toán thẻ. Vui lòng thử lại sau hoặc chuyển khoản.":
+        "The card payment gateway cannot be reached. Please try again later or pay by bank transfer.",
+    # bank statements: upload form, column mapping, draft check, imported statement, transfer queue messages
+    "Tài khoản nhận tiền": "Receiving account",
+    "Chọn tài khoản.": "Choose an account.",
+    "Mẫu sao kê": "Statement layout",
+    "Tự nhận dạng theo dòng tiêu đề": "Detect from the header row",
+    "Mẫu khác: tự ghép cột": "Other layout: map the columns yourself",
+    "Số dư đầu kỳ (nếu sao kê có in)": "Opening balance (if printed on the statement)",
+    "Tệp sao kê (.xlsx hoặc .csv)": "Statement file (.xlsx or .csv)",
+    "Chọn cột chứa từng thông tin. Bắt buộc: Ngày giao dịch và Số tiền ghi có (hoặc cột Số tiền, dấu − là ghi nợ).":
+        "Choose the column holding each item. Required: the transaction date and the credit amount (or an amount column where − means a debit).",
+    "Không có": "None",
+    "Cột %(letter)s": "Column %(letter)s",
+    "Dòng tiêu đề (dữ liệu bắt đầu từ dòng sau)": "Header row (data start on the next row)",
+    "Dấu phân cách hàng nghìn": "Thousands separator",
+    "Dấu chấm (2.000.000)": "Dot (2.000.000)",
+    "Dấu phẩy (2,000,000)": "Comma (2,000,000)",
+    "Lưu và kiểm tra": "Save and check",
+    "15 dòng đầu của tệp": "The file's first 15 rows",
+    "Ngày giao dịch": "Transaction date",
+    "Giờ giao dịch": "Transaction time",
+    "Số thứ tự (STT)": "Sequence number (STT)",
+    "Số chứng từ / tham chiếu": "Document / reference number",
+    "Số tiền ghi có": "Credit amount",
+    "Số tiền ghi nợ": "Debit amount",
+    "Số tiền (dấu − là ghi nợ)": "Amount (− means a debit)",
+    "Nội dung / diễn giải": "Description",
+    "Người chuyển / tài khoản": "Sender / account",
+    "tệp “%(name)s”": "file “%(name)s”",
+    "mẫu: %(preset)s": "layout: %(preset)s",
+    "Đổi cách ghép cột": "Change the column mapping",
+    "dòng đọc được": "lines read",
+    "ghi có": "credits",
+    "ghi nợ (giữ để đối chiếu số dư)": "debits (kept to check the balances)",
+    "dòng lỗi": "lines with errors",
+    "Dòng lỗi: sửa hoặc bỏ qua từng dòng": "Lines with errors: correct or skip each one",
+    "Chưa dòng nào được nhập. Mỗi dòng dưới đây cần được sửa (nhập lại giá trị đúng) hoặc đánh dấu bỏ qua.":
+        "No line has been imported yet. Each line below must be corrected (enter the right value) or marked as skipped.",
+    "Sửa thành": "Correct to",
+    "%(field)s dòng %(row)s": "%(field)s, line %(row)s",
+    "Bỏ qua dòng %(row)s": "Skip line %(row)s",
+    "Còn %(n)s dòng lỗi nữa không hiện ở đây. Nhiều dòng lỗi thường do chọn sai mẫu: hãy <a href=\"%(url)s\">ghép lại cột</a>.":
+        "%(n)s more lines with errors are not shown here. Many errors usually mean the wrong layout: <a href=\"%(url)s\">map the columns again</a>.",
+    "Bỏ qua tất cả %(n)s dòng lỗi (không nhập các dòng này)": "Skip all %(n)s lines with errors (they are not imported)",
+    "Đã chọn bỏ qua dòng: %(rows)s.": "Lines chosen to be skipped: %(rows)s.",
+    "Số dư không khớp": "Balances do not match",
+    "Tôi đã đối chiếu với bản sao kê gốc và vẫn nhập": "I have checked against the original statement and import anyway",
+    "Số dư in trên sao kê khớp với các dòng đọc được (hoặc sao kê không in số dư).":
+        "The balances printed on the statement match the lines read (or the statement prints no balance).",
+    "Lưu phần sửa và kiểm tra lại": "Save the corrections and check again",
+    "Nhập sao kê": "Import the statement",
+    "Hủy bản nháp sao kê này?": "Discard this statement draft?",
+    "Hủy bản nháp": "Discard the draft",
+    "Xem trước (30 dòng đầu)": "Preview (first 30 lines)",
+    "STT": "No.",
+    "Ngày giờ": "Date and time",
+    "Số CT": "Ref. no.",
+    "Ghi nợ": "Debits",
+    "nhập lúc %(at)s": "imported %(at)s",
+    "dòng trong tệp": "lines in the file",
+    "dòng mới": "new lines",
+    "dòng đã có (không nhập lại)": "lines already there (not imported again)",
+    "tự ghép theo mã": "auto-matched by code",
+    "Số dư không khớp (đã được xác nhận khi nhập):": "Balances do not match (confirmed at import):",
+    "Xử lý các khoản chờ": "Process the waiting transfers",
+    "Lọc theo trạng thái": "Filter by status",
+    "Nội dung (chỉ cán bộ xem)": "Description (staff only)",
+    "Không nhận ra mẫu sao kê: hãy chọn cột cho từng thông tin.": "Statement layout not recognised: choose the column for each item.",
+    "Đã hủy bản nháp sao kê; không có dòng nào được nhập.": "Statement draft discarded; no line was imported.",
+    "Sao kê lớn đang được nhập ở chế độ nền; tải lại trang sau ít phút để xem kết quả.":
+        "This large statement is being imported in the background; reload the page in a few minutes to see the result.",
+    "Đã nhập %(new)s dòng mới (%(already)s dòng đã có từ trước, không nhập lại); %(matched)s dòng tự ghép theo mã đăng ký, %(proposed)s dòng có đề xuất.":
+        "%(new)s new lines imported (%(already)s already there, not imported again); %(matched)s auto-matched by pledge code, %(proposed)s with a proposal.",
+    "Đã lưu phần sửa; kiểm tra lại báo cáo bên dưới.": "Corrections saved; check the report below again.",
+    "Dòng tiêu đề: nhập một số từ 1 đến %(n)s.": "Header row: enter a number from 1 to %(n)s.",
+    "Mỗi cột chỉ được chọn cho một thông tin.": "Each column can be chosen for one item only.",
+    "Cần chọn ít nhất cột Ngày giao dịch và cột Số tiền ghi có (hoặc Số tiền).":
+        "Choose at least the transaction date column and the credit amount (or amount) column.",
+    "Chưa chọn dòng nào.": "No line selected.",
+    "Đã xác nhận %(n)s đề xuất; các khoản đã được ghi nhận vào đăng ký.": "%(n)s proposals confirmed; the payments are recorded against their pledges.",
+    "Nhập mã đăng ký cho mọi dòng đã chọn để ghép.": "Enter a pledge code for every selected line to match it.",
+    "Đã ghép %(n)s dòng với đăng ký ủng hộ.": "%(n)s lines matched to pledges.",
+    "Ghi biên nhận có tên: nhập tên công khai cho mọi dòng đã chọn (hoặc chọn “Nhà hảo tâm”).":
+        "Named receipts: enter a public name for every selected line (or choose “Well-wisher”).",
+    "Đã ghi %(n)s biên nhận.": "%(n)s receipts recorded.",
+    "Đã đánh dấu bỏ qua %(n)s dòng.": "%(n)s lines marked as skipped.",
+    "Thao tác không hợp lệ.": "Invalid action.",
+    # messages raised by app.payments (flashed as _(str(exc)))
+    "Sao kê đã được nhập; không sửa được nữa.": "The statement is already imported; it can no longer be corrected.",
+    "Sao kê đã được nhập; không đổi cách đọc cột được nữa.": "The statement is already imported; its column mapping can no longer change.",
+    "Sao kê này đã được nhập hoặc đã hủy.": "This statement is already imported or discarded.",
+    "Số dư trên sao kê không khớp (có thể thiếu dòng). Kiểm tra báo cáo số dư, rồi xác nhận nếu vẫn muốn nhập.":
+        "The statement's balances do not match (lines may be missing). Check the balance report, then confirm if you still want to import.",
+    "Có dòng sao kê không tồn tại hoặc không thuộc địa bàn của bạn.": "Some statement lines do not exist or are outside your area.",
+    "Chưa có cuộc vận động đang diễn ra cho địa bàn này; không ghi biên nhận được.":
+        "No campaign is running for this area; receipts cannot be recorded.",
+    "Lý do bỏ qua: cần ghi lý do (ví dụ: hoàn trả, chuyển nhầm).": "Reason to skip: enter a reason (e.g. refunded, sent by mistake).",
+    "Không đọc được tệp Excel (tệp hỏng hoặc không phải .xlsx).": "The Excel file cannot be read (damaged or not .xlsx).",
+    "Tệp CSV không đọc được (không phải UTF-8).": "The CSV file cannot be read (not UTF-8).",
+    "Mẫu sao kê không hợp lệ.": "Invalid statement layout.",
     # (end of section B)
 }
 
@@ -990,7 +1121,10 @@ MENU = {
 IN_CONTEXT = {
     "award": {"Hình thức": "Award", "Đối tượng": "Donor type", "Đợt": "Batch", "Cấp": "Level"},
     "rule": {"Ngừng": "Stopped"},
-    "row": {"Dòng": "Row", "Lỗi": "Error"},
+    "row": {"Dòng": "Row", "Lỗi": "Error", "Nội dung": "Description"},
+    # a bank statement line's status (LINE_STATUS_LABELS) and the imported statement's filter
+    "line": {"Chờ xử lý": "Waiting", "Đã ghép đăng ký": "Matched to a pledge", "Đã ghép": "Matched",
+             "Đã ghi biên nhận": "Receipted", "Biên nhận": "Receipted", "Bỏ qua": "Ignored", "Ghi nợ": "Debit"},
 }
 
 
