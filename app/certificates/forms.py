@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -19,10 +20,11 @@ except ImportError:  # pragma: no cover - older WTForms
         return pairs
 
 
-KIND_CHOICES = _choices([(CertificateKind.GIAY_KHEN.value, "Giấy khen"), (CertificateKind.BANG_KHEN.value, "Bằng khen")])
-LEVEL_CHOICES = _choices([(IssuerLevel.COMMUNE.value, "Ủy ban MTTQ xã/phường"),
-                          (IssuerLevel.PROVINCE.value, "Ủy ban MTTQ tỉnh/thành phố"),
-                          (IssuerLevel.CENTRAL.value, "Ủy ban Trung ương MTTQ Việt Nam")])
+KIND_CHOICES = _choices([(CertificateKind.GIAY_KHEN.value, _l("Giấy khen")),
+                         (CertificateKind.BANG_KHEN.value, _l("Bằng khen"))])
+LEVEL_CHOICES = _choices([(IssuerLevel.COMMUNE.value, _l("Ủy ban MTTQ xã/phường")),
+                          (IssuerLevel.PROVINCE.value, _l("Ủy ban MTTQ tỉnh/thành phố")),
+                          (IssuerLevel.CENTRAL.value, _l("Ủy ban Trung ương MTTQ Việt Nam"))])
 
 
 class VerifyForm(BaseForm):
@@ -33,33 +35,39 @@ class VerifyForm(BaseForm):
 
 
 class RuleForm(BaseForm):
-    donor_kind = SelectField("Đối tượng", choices=_choices([(k.value, v) for k, v in DONOR_KIND_LABELS.items()]))
-    min_total = StringField("Tổng ủng hộ tối thiểu trong cuộc vận động (đồng)",
-                            validators=[DataRequired("Vui lòng nhập mức tối thiểu."), Length(max=30)])
-    kind = SelectField("Hình thức khen thưởng", choices=KIND_CHOICES)
-    issuer_level = SelectField("Cấp khen thưởng", choices=LEVEL_CHOICES)
-    achievement = TextAreaField("Nội dung thành tích (in trên giấy khen)", validators=[Optional(), Length(max=2000)])
+    # "Đối tượng" is a donor type here ("Record" in the audit log): translated with the "award" context
+    donor_kind = SelectField(lazy_pgettext("award", "Đối tượng"),
+                             choices=_choices([(k.value, _l(v)) for k, v in DONOR_KIND_LABELS.items()]))
+    min_total = StringField(_l("Tổng ủng hộ tối thiểu trong cuộc vận động (đồng)"),
+                            validators=[DataRequired(_l("Vui lòng nhập mức tối thiểu.")), Length(max=30)])
+    kind = SelectField(_l("Hình thức khen thưởng"), choices=KIND_CHOICES)
+    issuer_level = SelectField(_l("Cấp khen thưởng"), choices=LEVEL_CHOICES)
+    achievement = TextAreaField(_l("Nội dung thành tích (in trên giấy khen)"),
+                                validators=[Optional(), Length(max=2000)])
 
 
 class ProposeForm(BaseForm):
-    title = StringField("Tên đợt khen thưởng", validators=[Optional(), Length(max=255)])
+    title = StringField(_l("Tên đợt khen thưởng"), validators=[Optional(), Length(max=255)])
 
 
 class ApproveForm(BaseForm):
-    decision_no = StringField("Số quyết định", validators=[DataRequired("Vui lòng nhập số quyết định."),
-                                                           Length(max=80)])
-    decision_date = DateField("Ngày quyết định", validators=[DataRequired("Vui lòng nhập ngày quyết định (dd/mm/yyyy).")])
+    decision_no = StringField(_l("Số quyết định"), validators=[DataRequired(_l("Vui lòng nhập số quyết định.")),
+                                                               Length(max=80)])
+    decision_date = DateField(_l("Ngày quyết định"),
+                              validators=[DataRequired(_l("Vui lòng nhập ngày quyết định (dd/mm/yyyy)."))])
 
 
 class RevokeForm(BaseForm):
-    reason = TextAreaField("Lý do thu hồi", validators=[DataRequired("Vui lòng nhập lý do thu hồi."),
-                                                        Length(min=5, max=2000, message="Lý do thu hồi: từ 5 đến 2000 ký tự.")])
+    reason = TextAreaField(_l("Lý do thu hồi"), validators=[
+        DataRequired(_l("Vui lòng nhập lý do thu hồi.")),
+        Length(min=5, max=2000, message=_l("Lý do thu hồi: từ 5 đến 2000 ký tự."))])
 
 
 class SignerForm(BaseForm):
-    signer_name = StringField("Họ tên người ký", validators=[DataRequired("Vui lòng nhập họ tên người ký."),
-                                                            Length(max=255)])
-    signer_title = StringField("Chức vụ người ký", validators=[DataRequired("Vui lòng nhập chức vụ."), Length(max=255)])
-    seal = FileField("Ảnh con dấu (PNG nền trong suốt, tùy chọn)")
-    signature = FileField("Ảnh chữ ký (PNG nền trong suốt, tùy chọn)")
-    remove_images = BooleanField("Xóa ảnh con dấu và chữ ký đã tải lên")
+    signer_name = StringField(_l("Họ tên người ký"), validators=[DataRequired(_l("Vui lòng nhập họ tên người ký.")),
+                                                                Length(max=255)])
+    signer_title = StringField(_l("Chức vụ người ký"),
+                               validators=[DataRequired(_l("Vui lòng nhập chức vụ.")), Length(max=255)])
+    seal = FileField(_l("Ảnh con dấu (PNG nền trong suốt, tùy chọn)"))
+    signature = FileField(_l("Ảnh chữ ký (PNG nền trong suốt, tùy chọn)"))
+    remove_images = BooleanField(_l("Xóa ảnh con dấu và chữ ký đã tải lên"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -39,6 +40,8 @@ PAGE_SIZE = 50
 MAX_IMAGE_BYTES = 1024 * 1024
 VERIFY_RATE_LIMIT = "120 per minute"  # a public page that reads the database: enough for people, not for scrapers
 CODE_IN_TEXT = re.compile(r"(?:/xac-minh/)?([A-Za-z0-9_-]{40,120})\s*$")
+# Service errors are flashed as _(str(exc)): the fixed ones have English entries; those naming a value (an image
+# label, an amount) stay Vietnamese.
 
 
 def _pdf_response(data: bytes, filename: str, inline: bool = True) -> Response:
@@ -160,14 +163,14 @@ def add_rule():  # type: ignore[no-untyped-def]
     form = RuleForm()
     campaign = _staff_campaign()
     if campaign is None:
-        flash("Chưa có cuộc vận động đang diễn ra.", "error")
+        flash(_("Chưa có cuộc vận động đang diễn ra."), "error")
         return redirect(url_for("certificates.staff_index"))
     if campaign.scope_unit_id is not None and not _can_see_issuer(campaign.scope_unit_id):
         abort(404)
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for e in errors:
-                flash(e, "error")
+                flash(str(e), "error")
         return redirect(url_for("certificates.staff_index"))
     try:
         minimum = parse_vnd(form.min_total.data, field="Tổng ủng hộ tối thiểu")
@@ -177,9 +180,9 @@ def add_rule():  # type: ignore[no-untyped-def]
         db.session.commit()
     except (AmountError, services.CertificateError) as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
     else:
-        flash("Đã thêm quy tắc khen thưởng.", "success")
+        flash(_("Đã thêm quy tắc khen thưởng."), "success")
     return redirect(url_for("certificates.staff_index", campaign_id=campaign.id))
 
 
@@ -191,7 +194,7 @@ def deactivate_rule(rule_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     services.deactivate_rule(db.session, Actor.from_request(), rule_id)
     db.session.commit()
-    flash("Đã ngừng áp dụng quy tắc.", "success")
+    flash(_("Đã ngừng áp dụng quy tắc."), "success")
     return redirect(url_for("certificates.staff_index", campaign_id=rule.campaign_id))
 
 
@@ -201,7 +204,7 @@ def propose():  # type: ignore[no-untyped-def]
     form = ProposeForm()
     campaign = _staff_campaign()
     if not form.validate_on_submit() or campaign is None:
-        flash("Chưa có cuộc vận động để lập danh sách." if campaign is None else "Biểu mẫu không hợp lệ.", "error")
+        flash(_("Chưa có cuộc vận động để lập danh sách.") if campaign is None else _("Biểu mẫu không hợp lệ."), "error")
         return redirect(url_for("certificates.staff_index"))
     try:
         batch = services.propose_batch(db.session, Actor.from_request(), campaign.id, _issuer_unit_id(),
@@ -209,9 +212,9 @@ def propose():  # type: ignore[no-untyped-def]
         db.session.commit()
     except services.CertificateError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
         return redirect(url_for("certificates.staff_index"))
-    flash(f"Đã lập danh sách đề nghị khen thưởng: {batch.total} nhà tài trợ. Chờ người phê duyệt.", "success")
+    flash(_("Đã lập danh sách đề nghị khen thưởng: %(n)s nhà tài trợ. Chờ người phê duyệt.", n=batch.total), "success")
     return redirect(url_for("certificates.batch_detail", batch_id=batch.id))
 
 
@@ -251,7 +254,7 @@ def approve(batch_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for e in errors:
-                flash(e, "error")
+                flash(str(e), "error")
         return redirect(url_for("certificates.batch_detail", batch_id=batch.id))
     excluded = [int(v) for v in request.form.getlist("exclude") if v.isdecimal()]
     try:
@@ -262,9 +265,9 @@ def approve(batch_id: int):  # type: ignore[no-untyped-def]
         db.session.commit()
     except services.CertificateError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
         return redirect(url_for("certificates.batch_detail", batch_id=batch.id))
-    flash("Đã phê duyệt. Giấy khen đang được cấp và gửi thư điện tử trong nền.", "success")
+    flash(_("Đã phê duyệt. Giấy khen đang được cấp và gửi thư điện tử trong nền."), "success")
     return redirect(url_for("certificates.batch_detail", batch_id=batch.id))
 
 
@@ -277,9 +280,9 @@ def reject(batch_id: int):  # type: ignore[no-untyped-def]
         db.session.commit()
     except services.CertificateError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
     else:
-        flash("Đã không duyệt danh sách này.", "success")
+        flash(_("Đã không duyệt danh sách này."), "success")
     return redirect(url_for("certificates.batch_detail", batch_id=batch.id))
 
 
@@ -290,7 +293,7 @@ def resume(batch_id: int):  # type: ignore[no-untyped-def]
     if batch.status in (BatchStatus.APPROVED, BatchStatus.ISSUING):
         outbox.enqueue(db.session, "certificates.issue_batch", batch.id)
         db.session.commit()
-        flash("Đã yêu cầu cấp tiếp phần còn lại.", "success")
+        flash(_("Đã yêu cầu cấp tiếp phần còn lại."), "success")
     return redirect(url_for("certificates.batch_detail", batch_id=batch.id))
 
 
@@ -324,16 +327,16 @@ def revoke(cert_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for e in errors:
-                flash(e, "error")
+                flash(str(e), "error")
         return redirect(url_for("certificates.detail", cert_id=cert.id))
     try:
         services.revoke(db.session, Actor.from_request(), cert.id, form.reason.data)
         db.session.commit()
     except services.CertificateError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
     else:
-        flash(f"Đã thu hồi {cert.kind_label.lower()} số {cert.serial}.", "success")
+        flash(_("Đã thu hồi %(kind)s số %(serial)s.", kind=_(cert.kind_label).lower(), serial=cert.serial), "success")
     return redirect(url_for("certificates.detail", cert_id=cert.id))
 
 
@@ -344,7 +347,7 @@ def signer():  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for e in errors:
-                flash(e, "error")
+                flash(str(e), "error")
         return redirect(url_for("certificates.staff_index"))
     images: dict[str, bytes | None] = {}
     try:
@@ -362,9 +365,9 @@ def signer():  # type: ignore[no-untyped-def]
         db.session.commit()
     except services.CertificateError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
     else:
-        flash("Đã lưu người ký.", "success")
+        flash(_("Đã lưu người ký."), "success")
     return redirect(url_for("certificates.staff_index"))
 
 

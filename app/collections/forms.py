@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, RadioField, StringField
 from wtforms.validators import Length, Optional
@@ -11,27 +12,27 @@ from app.core.forms import BaseForm
 class RowForm(BaseForm):
     """One household row (the plain form used without JavaScript; the script posts the same fields as JSON)."""
 
-    head_name = StringField("Họ tên chủ hộ", validators=[Length(max=200)])
-    hamlet = StringField("Thôn/Tổ dân phố", validators=[Length(max=120)])
-    amount = StringField("Số tiền (đồng)", validators=[Optional(), Length(max=30)])
-    in_kind = StringField("Hiện vật (nếu có)", validators=[Optional(), Length(max=200)])
-    date = StringField("Ngày (dd/mm/yyyy)", validators=[Optional(), Length(max=10)])
-    collector = StringField("Người thu", validators=[Optional(), Length(max=200)])
+    head_name = StringField(_l("Họ tên chủ hộ"), validators=[Length(max=200)])
+    hamlet = StringField(_l("Thôn/Tổ dân phố"), validators=[Length(max=120)])
+    amount = StringField(_l("Số tiền (đồng)"), validators=[Optional(), Length(max=30)])
+    in_kind = StringField(_l("Hiện vật (nếu có)"), validators=[Optional(), Length(max=200)])
+    date = StringField(_l("Ngày (dd/mm/yyyy)"), validators=[Optional(), Length(max=10)])
+    collector = StringField(_l("Người thu"), validators=[Optional(), Length(max=200)])
     idempotency_key = HiddenField()
 
 
 class ImportForm(BaseForm):
-    file = FileField("Tệp danh sách (.xlsx hoặc .csv)")
+    file = FileField(_l("Tệp danh sách (.xlsx hoặc .csv)"))
 
 
 class CommitForm(BaseForm):
-    skip_errors = BooleanField("Bỏ qua các dòng lỗi, chỉ ghi nhận các dòng hợp lệ")
+    skip_errors = BooleanField(_l("Bỏ qua các dòng lỗi, chỉ ghi nhận các dòng hợp lệ"))
 
 
 class UndoForm(BaseForm):
-    reason = StringField("Lý do hủy", validators=[Optional(), Length(max=300)])
+    reason = StringField(_l("Lý do hủy"), validators=[Optional(), Length(max=300)])
 
 
 class DisplayForm(BaseForm):
-    household_display = RadioField("Công khai khoản đóng góp của hộ gia đình theo",
-                                    choices=[(m.value, DISPLAY_LABELS[m]) for m in HouseholdDisplay])
+    household_display = RadioField(_l("Công khai khoản đóng góp của hộ gia đình theo"),
+                                   choices=[(m.value, _l(DISPLAY_LABELS[m])) for m in HouseholdDisplay])

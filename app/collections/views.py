@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -89,13 +90,14 @@ def entry(commune_id: int):  # type: ignore[no-untyped-def]
             db.session.commit()
         except svc.CollectionError as exc:
             db.session.rollback()
-            flash(str(exc), "error")
+            flash(_(str(exc)), "error")
         else:
             c = res.contribution
-            flash(f"Đã ghi biên nhận {c.receipt_no}: {form.head_name.data} – {format_vnd(c.amount_vnd)}.", "success")
+            flash(_("Đã ghi biên nhận %(no)s: %(name)s – %(amount)s.", no=c.receipt_no, name=form.head_name.data,
+                    amount=format_vnd(c.amount_vnd)), "success")
             if res.duplicate_of:
-                flash(f"Có thể trùng: hộ này đã được ghi nhận (biên nhận {res.duplicate_of}). "
-                      "Nếu nhập nhầm, hãy hoàn tác dòng vừa nhập.", "warning")
+                flash(_("Có thể trùng: hộ này đã được ghi nhận (biên nhận %(no)s). "
+                        "Nếu nhập nhầm, hãy hoàn tác dòng vừa nhập.", no=res.duplicate_of), "warning")
             return redirect(url_for("collections.entry", commune_id=commune.id, nguoi_thu=form.collector.data or ""))
     if not form.is_submitted():
         form.date.data = svc.today_vn().strftime("%d/%m/%Y")
@@ -121,17 +123,17 @@ def save_row(commune_id: int):  # type: ignore[no-untyped-def]
     commune = _commune(commune_id)
     campaign = _campaign(commune)
     if campaign is None:
-        return jsonify(ok=False, error="Chưa có cuộc vận động đang diễn ra cho xã này."), 409
+        return jsonify(ok=False, error=_("Chưa có cuộc vận động đang diễn ra cho xã này.")), 409
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        return jsonify(ok=False, error="Dữ liệu gửi lên không hợp lệ."), 400
+        return jsonify(ok=False, error=_("Dữ liệu gửi lên không hợp lệ.")), 400
     raw = svc.RowInput(*(str(data.get(k) or "")[:300] for k in svc.FIELDS))
     try:
         res = svc.record_row(db.session, Actor.from_request(), campaign, commune, raw, str(data.get("key") or ""))
         db.session.commit()
     except svc.CollectionError as exc:
         db.session.rollback()
-        return jsonify(ok=False, error=str(exc)), 422
+        return jsonify(ok=False, error=_(str(exc))), 422
     c = res.contribution
     return jsonify(ok=True, id=c.id, receipt_no=c.receipt_no, public_name=c.public_name,
                    amount_vnd=c.amount_vnd, amount_text=format_vnd(c.amount_vnd), duplicate_of=res.duplicate_of,
@@ -155,10 +157,10 @@ def undo_row(commune_id: int, contribution_id: int):  # type: ignore[no-untyped-
     except svc.CollectionError as exc:
         db.session.rollback()
         if wants_json:
-            return jsonify(ok=False, error=str(exc)), 422
-        flash(str(exc), "error")
+            return jsonify(ok=False, error=_(str(exc))), 422
+        flash(_(str(exc)), "error")
         return redirect(url_for("collections.entry", commune_id=commune.id))
-    message = f"Đã hoàn tác biên nhận {c.receipt_no} (bút toán đảo, không xóa)."
+    message = _("Đã hoàn tác biên nhận %(no)s (bút toán đảo, không xóa).", no=c.receipt_no)
     if wants_json:
         campaign = db.session.get(Campaign, c.campaign_id)
         return jsonify(ok=True, message=message, summary=_summary_json(campaign, commune))
@@ -174,9 +176,9 @@ def display_setting(commune_id: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         svc.set_display_mode(db.session, Actor.from_request(), commune.id, HouseholdDisplay(form.household_display.data))
         db.session.commit()
-        flash("Đã lưu cách công khai đóng góp của hộ gia đình (áp dụng cho các khoản ghi từ nay).", "success")
+        flash(_("Đã lưu cách công khai đóng góp của hộ gia đình (áp dụng cho các khoản ghi từ nay)."), "success")
     else:
-        flash("Vui lòng chọn một cách công khai.", "error")
+        flash(_("Vui lòng chọn một cách công khai."), "error")
     return redirect(url_for("collections.entry", commune_id=commune.id))
 
 
@@ -206,7 +208,7 @@ def upload(commune_id: int):  # type: ignore[no-untyped-def]
             db.session.commit()
         except (UploadError, svc.CollectionError) as exc:
             db.session.rollback()
-            flash(f"{exc} Không có gì được lưu.", "error")
+            flash(f"{_(str(exc))} {_('Không có gì được lưu.')}", "error")
         else:
             return redirect(url_for("collections.batch", batch_id=batch.id))
     return render_template("collections/upload.html", commune=commune, campaign=campaign, form=form), (
@@ -246,12 +248,12 @@ def commit(batch_id: int):  # type: ignore[no-untyped-def]
         db.session.commit()
     except svc.CollectionError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
         return redirect(url_for("collections.batch", batch_id=b.id))
     if background:
-        flash("Đang ghi nhận lô trong nền; trang sẽ cập nhật tiến độ.", "info")
+        flash(_("Đang ghi nhận lô trong nền; trang sẽ cập nhật tiến độ."), "info")
     else:
-        flash(f"Đã ghi nhận {b.committed_rows} hộ, tổng {format_vnd(b.total_vnd)}.", "success")
+        flash(_("Đã ghi nhận %(n)s hộ, tổng %(amount)s.", n=b.committed_rows, amount=format_vnd(b.total_vnd)), "success")
     return redirect(url_for("collections.batch", batch_id=b.id))
 
 
@@ -267,9 +269,9 @@ def undo_batch(batch_id: int):  # type: ignore[no-untyped-def]
         db.session.commit()
     except svc.CollectionError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
     else:
-        flash(f"Đã hủy cả lô: {b.committed_rows} khoản được đảo bút toán (không xóa).", "success")
+        flash(_("Đã hủy cả lô: %(n)s khoản được đảo bút toán (không xóa).", n=b.committed_rows), "success")
     return redirect(url_for("collections.batch", batch_id=b.id))
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -10,9 +11,10 @@ from app.payments.statements import PRESETS
 
 
 class StatementUploadForm(BaseForm):
-    account_id = SelectField("Tài khoản nhận tiền", coerce=int, validators=[DataRequired("Chọn tài khoản.")])
-    preset = SelectField("Mẫu sao kê", choices=[SelectChoice("auto", "Tự nhận dạng theo dòng tiêu đề"),
-                                                 *[SelectChoice(p.key, p.label) for p in PRESETS.values()],
-                                                 SelectChoice("custom", "Mẫu khác: tự ghép cột")])
-    opening_balance = StringField("Số dư đầu kỳ (nếu sao kê có in)", validators=[Optional(), Length(max=30)])
-    file = FileField("Tệp sao kê (.xlsx hoặc .csv)")
+    account_id = SelectField(_l("Tài khoản nhận tiền"), coerce=int, validators=[DataRequired(_l("Chọn tài khoản."))])
+    # the presets' labels quote the bank's own (Vietnamese) column headings and stay as they are
+    preset = SelectField(_l("Mẫu sao kê"), choices=[SelectChoice("auto", _l("Tự nhận dạng theo dòng tiêu đề")),
+                                                     *[SelectChoice(p.key, p.label) for p in PRESETS.values()],
+                                                     SelectChoice("custom", _l("Mẫu khác: tự ghép cột"))])
+    opening_balance = StringField(_l("Số dư đầu kỳ (nếu sao kê có in)"), validators=[Optional(), Length(max=30)])
+    file = FileField(_l("Tệp sao kê (.xlsx hoặc .csv)"))

@@ -7,6 +7,7 @@ import math
 
 import stripe
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -112,7 +113,7 @@ def card_checkout(reference: str):  # type: ignore[no-untyped-def]
         db.session.commit()
     except gateway.GatewayError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
         return redirect(page, 303)
     return redirect(cp.checkout_url, 303)
 
@@ -128,14 +129,14 @@ def test_gateway(session_id: str):  # type: ignore[no-untyped-def]
     pledge = db.session.get(Pledge, cp.pledge_id)
     if request.method == "POST":
         if cp.status != CardPaymentStatus.OPEN:
-            flash(f"Phiên thanh toán này đã kết thúc ({cp.status_label.lower()}).", "info")
+            flash(_("Phiên thanh toán này đã kết thúc (%(status)s).", status=_(cp.status_label).lower()), "info")
             return redirect(_pledge_page(pledge.reference), 303)
         paid = request.form.get("action") == "pay"
         outcome = gateway.process_event(db.session, "test", gateway.test_gateway_event(cp, pledge, paid=paid))
         db.session.commit()
         current_app.logger.info("test gateway %s: %s", session_id, outcome)
-        flash("Đã thanh toán thử nghiệm thành công: khoản ủng hộ đã được ghi nhận." if paid
-              else "Đã hủy thanh toán thử nghiệm; chưa có khoản tiền nào được ghi nhận.", "success" if paid else "info")
+        flash(_("Đã thanh toán thử nghiệm thành công: khoản ủng hộ đã được ghi nhận.") if paid
+              else _("Đã hủy thanh toán thử nghiệm; chưa có khoản tiền nào được ghi nhận."), "success" if paid else "info")
         return redirect(_pledge_page(pledge.reference) + ("?the=thanh-cong" if paid else "?the=huy"), 303)
     return render_template("payments/test_gateway.html", cp=cp, pledge=pledge, title="Cổng thanh toán thử nghiệm")
 
@@ -202,7 +203,7 @@ def upload_statement():  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for e in errors:
-                flash(e if isinstance(e, str) else "Biểu mẫu không hợp lệ.", "error")
+                flash(str(e) if isinstance(e, str) else _("Biểu mẫu không hợp lệ."), "error")
         return redirect(url_for("payments.statements"))
     account = accounts.get(form.account_id.data)
     if account is None:
@@ -217,10 +218,10 @@ def upload_statement():  # type: ignore[no-untyped-def]
         db.session.commit()
     except (UploadError, AmountError, StatementFormatError, PaymentError) as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
         return redirect(url_for("payments.statements"))
     if stmt.preset == "custom":
-        flash("Không nhận ra mẫu sao kê: hãy chọn cột cho từng thông tin.", "info")
+        flash(_("Không nhận ra mẫu sao kê: hãy chọn cột cho từng thông tin."), "info")
         return redirect(url_for("payments.statement_mapping", statement_id=stmt.id))
     return redirect(url_for("payments.statement_detail", statement_id=stmt.id))
 
@@ -243,12 +244,12 @@ def statement_detail(statement_id: int):  # type: ignore[no-untyped-def]
 
                 record(db.session, actor, "statement.discard", "bank_statement", stmt.id, unit_id=stmt.unit_id)
                 db.session.commit()
-                flash("Đã hủy bản nháp sao kê; không có dòng nào được nhập.", "info")
+                flash(_("Đã hủy bản nháp sao kê; không có dòng nào được nhập."), "info")
                 return redirect(url_for("payments.statements"))
             fixes: dict[str, dict[str, str]] = {}
             for key, value in request.form.items():
                 if key.startswith("fix-"):
-                    _, row, role = key.split("-", 2)
+                    _prefix, row, role = key.split("-", 2)
                     if role in ROLE_LABELS and row.isdecimal():
                         fixes.setdefault(row, {})[role] = value
             skipped = [int(x) for x in request.form.getlist("skip") if x.isdecimal()]
@@ -261,26 +262,27 @@ def statement_detail(statement_id: int):  # type: ignore[no-untyped-def]
                 outbox.enqueue(db.session, "payments.import_statement", stmt.id, actor.user_id,
                                request.form.get("acknowledge_breaks") == "1")
                 db.session.commit()
-                flash("Sao kê lớn đang được nhập ở chế độ nền; tải lại trang sau ít phút để xem kết quả.", "info")
+                flash(_("Sao kê lớn đang được nhập ở chế độ nền; tải lại trang sau ít phút để xem kết quả."), "info")
                 return redirect(url_for("payments.statement_detail", statement_id=stmt.id))
             if action == "import":
                 summary = import_statement(db.session, actor, stmt,
                                            acknowledge_breaks=request.form.get("acknowledge_breaks") == "1")
                 db.session.commit()
-                flash(f"Đã nhập {summary.lines_new} dòng mới ({summary.lines_already} dòng đã có từ trước, "
-                      f"không nhập lại); {summary.lines_matched} dòng tự ghép theo mã đăng ký, "
-                      f"{summary.lines_proposed} dòng có đề xuất.", "success")
+                flash(_("Đã nhập %(new)s dòng mới (%(already)s dòng đã có từ trước, không nhập lại); "
+                        "%(matched)s dòng tự ghép theo mã đăng ký, %(proposed)s dòng có đề xuất.",
+                        new=summary.lines_new, already=summary.lines_already, matched=summary.lines_matched,
+                        proposed=summary.lines_proposed), "success")
                 return redirect(url_for("payments.statement_detail", statement_id=stmt.id))
             db.session.commit()
-            flash("Đã lưu phần sửa; kiểm tra lại báo cáo bên dưới.", "info")
+            flash(_("Đã lưu phần sửa; kiểm tra lại báo cáo bên dưới."), "info")
         except (PaymentError, StatementFormatError, ValueError) as exc:
             db.session.rollback()
-            flash(str(exc), "error")
+            flash(_(str(exc)), "error")
         return redirect(url_for("payments.statement_detail", statement_id=stmt.id))
     try:
         result = parse_statement(stmt)
     except StatementFormatError as exc:
-        flash(str(exc), "error")
+        flash(_(str(exc)), "error")
         return redirect(url_for("payments.statement_mapping", statement_id=stmt.id))
     return render_template("payments/statement_draft.html", stmt=stmt, result=result, role_labels=ROLE_LABELS,
                            preview=result.lines[:30], errors_shown=result.errors[:MAX_ERRORS_SHOWN],
@@ -337,11 +339,11 @@ def statement_mapping(statement_id: int):  # type: ignore[no-untyped-def]
         mapping["thousands"] = "," if request.form.get("thousands") == "," else "."
         used = [v for k, v in mapping.items() if k in ROLE_LABELS]
         if not header_ok:
-            flash(f"Dòng tiêu đề: nhập một số từ 1 đến {max(1, len(rows))}.", "error")
+            flash(_("Dòng tiêu đề: nhập một số từ 1 đến %(n)s.", n=max(1, len(rows))), "error")
         elif len(used) != len(set(used)):
-            flash("Mỗi cột chỉ được chọn cho một thông tin.", "error")
+            flash(_("Mỗi cột chỉ được chọn cho một thông tin."), "error")
         elif "date" not in mapping or not ({"credit", "amount"} & mapping.keys()):
-            flash("Cần chọn ít nhất cột Ngày giao dịch và cột Số tiền ghi có (hoặc Số tiền).", "error")
+            flash(_("Cần chọn ít nhất cột Ngày giao dịch và cột Số tiền ghi có (hoặc Số tiền)."), "error")
         else:
             set_mapping(db.session, Actor.from_request(), stmt, mapping)
             db.session.commit()
@@ -366,35 +368,35 @@ def queue():  # type: ignore[no-untyped-def]
         action = request.form.get("action", "")
         try:
             if not selected:
-                raise PaymentError("Chưa chọn dòng nào.")
+                raise PaymentError(_("Chưa chọn dòng nào."))
             if action == "confirm":
                 n = confirm_proposals(db.session, actor, selected, account_ids)
-                msg = f"Đã xác nhận {n} đề xuất; các khoản đã được ghi nhận vào đăng ký."
+                msg = _("Đã xác nhận %(n)s đề xuất; các khoản đã được ghi nhận vào đăng ký.", n=n)
             elif action == "match":
                 refs = {i: request.form.get(f"ref-{i}", "").strip() for i in selected}
                 missing = [i for i, r in refs.items() if not r]
                 if missing:
-                    raise PaymentError("Nhập mã đăng ký cho mọi dòng đã chọn để ghép.")
+                    raise PaymentError(_("Nhập mã đăng ký cho mọi dòng đã chọn để ghép."))
                 n = match_to_references(db.session, actor, refs, account_ids)
-                msg = f"Đã ghép {n} dòng với đăng ký ủng hộ."
+                msg = _("Đã ghép %(n)s dòng với đăng ký ủng hộ.", n=n)
             elif action in ("receipt_named", "receipt_anonymous"):
                 names = {i: (request.form.get(f"name-{i}", "") if action == "receipt_named" else None)
                          for i in selected}
                 if action == "receipt_named" and any(not (v or "").strip() for v in names.values()):
-                    raise PaymentError("Ghi biên nhận có tên: nhập tên công khai cho mọi dòng đã chọn "
-                                       "(hoặc chọn “Nhà hảo tâm”).")
+                    raise PaymentError(_("Ghi biên nhận có tên: nhập tên công khai cho mọi dòng đã chọn "
+                                         "(hoặc chọn “Nhà hảo tâm”)."))
                 n = receipt_lines(db.session, actor, names, account_ids)
-                msg = f"Đã ghi {n} biên nhận."
+                msg = _("Đã ghi %(n)s biên nhận.", n=n)
             elif action == "ignore":
                 n = ignore_lines(db.session, actor, selected, account_ids, request.form.get("reason", ""))
-                msg = f"Đã đánh dấu bỏ qua {n} dòng."
+                msg = _("Đã đánh dấu bỏ qua %(n)s dòng.", n=n)
             else:
-                raise PaymentError("Thao tác không hợp lệ.")
+                raise PaymentError(_("Thao tác không hợp lệ."))
             db.session.commit()
             flash(msg, "success")
         except PaymentError as exc:
             db.session.rollback()
-            flash(str(exc), "error")
+            flash(_(str(exc)), "error")
         return redirect(url_for("payments.queue", **request.args))
     page = max(1, request.args.get("page", 1, type=int))
     only = request.args.get("loc", "")

@@ -1073,6 +1073,338 @@ EN = {
     "Chưa có dữ liệu": "No data yet",
     # (end of section A)
     # --- staff: certificates, household collection screens, bank statements and payments (section B) -----------------
+    # certificates: staff list, batches, rules, signer
+    "Tiến độ cấp": "Issuing progress",
+    "Quyết định số %(no)s ngày %(day)s": "Decision No. %(no)s of %(day)s",
+    "%(issued)s / %(total)s giấy (%(percent)s%%), đã gửi thư điện tử %(emailed)s":
+        "%(issued)s / %(total)s issued (%(percent)s%%), %(emailed)s e-mailed",
+    "Trang tự cập nhật mỗi 3 giây.": "This page refreshes every 3 seconds.",
+    "Cấp tiếp phần còn lại": "Issue the rest",
+    "Tải PDF cả đợt (in cho buổi lễ)": "Download the whole batch as PDF (to print for the ceremony)",
+    "Danh sách (%(n)s đầu tiên)": "List (first %(n)s)",
+    "Danh sách (%(n)s)": "List (%(n)s)",
+    "Loại khỏi danh sách": "Leave out",
+    "Tổng ủng hộ": "Total donated",
+    "Loại %(name)s": "Leave out %(name)s",
+    "(đã loại)": "(left out)",
+    "Không có ai đạt quy tắc.": "Nobody meets the rules.",
+    "Phê duyệt": "Approval",
+    "Ví dụ: 125/QĐ-MTTQ-BTT": "Example: 125/QĐ-MTTQ-BTT",
+    "Phê duyệt và cấp": "Approve and issue",
+    "%(kind)s số %(serial)s": "%(kind)s No. %(serial)s",
+    "Thư điện tử": "E-mail",
+    "Đã gửi %(at)s": "Sent %(at)s",
+    "Chưa gửi": "Not sent",
+    "Đã thu hồi %(day)s": "Revoked %(day)s",
+    "Địa chỉ xác minh": "Verification address",
+    "Xem PDF": "View PDF",
+    "Thu hồi": "Revoke",
+    "Lý do sẽ hiển thị công khai trên trang xác minh.": "The reason is shown publicly on the verification page.",
+    "Thu hồi giấy này": "Revoke this document",
+    "Thư cảm ơn, giấy khen, bằng khen": "Thank-you letters, certificates and diplomas of merit",
+    "Đơn vị cấp: %(name)s.": "Issued by: %(name)s.",
+    "Cuộc vận động: %(name)s.": "Campaign: %(name)s.",
+    "Tìm theo tên hoặc số giấy": "Search by name or number",
+    "vd: yen sao, TCT-56-2026": "e.g. yen sao, TCT-56-2026",
+    "Chưa có giấy nào khớp “%(q)s”.": "No document matches “%(q)s”.",
+    "Chưa có giấy nào.": "No documents yet.",
+    "%(n)s giấy.": "%(n)s documents.",
+    "Đợt khen thưởng": "Award batches",
+    "Tiến độ": "Progress",
+    "Chưa có đợt khen thưởng.": "No award batches yet.",
+    "Lập danh sách đề nghị khen thưởng": "Draw up a list of proposed awards",
+    "Áp dụng các quy tắc cấp “%(level)s” của cuộc vận động cho số tiền địa bàn đã nhận; người phê duyệt sẽ duyệt cả danh sách.":
+        "Applies the campaign's “%(level)s” rules to the amounts your area received; an approver reviews the whole list.",
+    "Lập danh sách": "Draw up the list",
+    "Quy tắc khen thưởng": "Award rules",
+    "Không có mức chính thức nào được công bố: mỗi cuộc vận động tự đặt mức. Người đạt nhiều quy tắc nhận hình thức cao nhất.":
+        "No official thresholds are published: each campaign sets its own. A donor meeting several rules gets the highest award.",
+    "Tối thiểu": "Minimum",
+    "Áp dụng": "In force",
+    "Có": "Yes",
+    "Ngừng": "Stop",
+    "Chưa có quy tắc.": "No rules yet.",
+    "Thêm quy tắc": "Add a rule",
+    "Ví dụ: 500.000.000": "Example: 500.000.000",
+    "Người ký, con dấu, chữ ký": "Signer, seal and signature",
+    "Ví dụ: Chủ tịch Ủy ban MTTQ Việt Nam tỉnh": "Example: Chairman of the provincial VFF Committee",
+    "Con dấu đã tải lên": "Uploaded seal",
+    "Chữ ký đã tải lên": "Uploaded signature",
+    "Ủy ban MTTQ xã/phường": "Commune/ward VFF Committee",
+    "Ủy ban MTTQ tỉnh/thành phố": "Provincial/city VFF Committee",
+    "Tổng ủng hộ tối thiểu trong cuộc vận động (đồng)": "Minimum total donated in the campaign (đồng)",
+    "Vui lòng nhập mức tối thiểu.": "Please enter the minimum.",
+    "Hình thức khen thưởng": "Award",
+    "Cấp khen thưởng": "Awarding level",
+    "Nội dung thành tích (in trên giấy khen)": "Achievement (printed on the certificate)",
+    "Tên đợt khen thưởng": "Award batch name",
+    "Số quyết định": "Decision number",
+    "Vui lòng nhập số quyết định.": "Please enter the decision number.",
+    "Ngày quyết định": "Decision date",
+    "Vui lòng nhập ngày quyết định (dd/mm/yyyy).": "Please enter the decision date (dd/mm/yyyy).",
+    "Vui lòng nhập lý do thu hồi.": "Please enter the reason for revocation.",
+    "Lý do thu hồi: từ 5 đến 2000 ký tự.": "Reason for revocation: 5 to 2000 characters.",
+    "Họ tên người ký": "Signer's full name",
+    "Vui lòng nhập họ tên người ký.": "Please enter the signer's full name.",
+    "Chức vụ người ký": "Signer's title",
+    "Vui lòng nhập chức vụ.": "Please enter the title.",
+    "Ảnh con dấu (PNG nền trong suốt, tùy chọn)": "Seal image (PNG with a transparent background, optional)",
+    "Ảnh chữ ký (PNG nền trong suốt, tùy chọn)": "Signature image (PNG with a transparent background, optional)",
+    "Xóa ảnh con dấu và chữ ký đã tải lên": "Delete the uploaded seal and signature images",
+    "Chưa có cuộc vận động đang diễn ra.": "No campaign is running.",
+    "Đã thêm quy tắc khen thưởng.": "Award rule added.",
+    "Đã ngừng áp dụng quy tắc.": "The rule no longer applies.",
+    "Chưa có cuộc vận động để lập danh sách.": "There is no campaign to draw up a list for.",
+    "Đã lập danh sách đề nghị khen thưởng: %(n)s nhà tài trợ. Chờ người phê duyệt.":
+        "List of proposed awards drawn up: %(n)s donors. Waiting for an approver.",
+    "Đã phê duyệt. Giấy khen đang được cấp và gửi thư điện tử trong nền.":
+        "Approved. The certificates are being issued and e-mailed in the background.",
+    "Đã không duyệt danh sách này.": "This list has been rejected.",
+    "Đã yêu cầu cấp tiếp phần còn lại.": "The rest will be issued.",
+    "Đã thu hồi %(kind)s số %(serial)s.": "%(kind)s No. %(serial)s revoked.",
+    "Đã lưu người ký.": "Signer saved.",
+    "Đã duyệt, chờ cấp": "Approved, waiting to be issued",
+    "Đang cấp": "Issuing",
+    "Đã cấp": "Issued",
+    # messages raised by app.certificates.services (flashed as _(str(exc)))
+    "Người ký: cần nhập họ tên và chức vụ.": "Signer: enter the full name and title.",
+    "Chỉ người phê duyệt mới được thực hiện thao tác này.": "Only an approver may do this.",
+    "Không tìm thấy giấy chứng nhận.": "Certificate not found.",
+    "Lý do thu hồi: cần nhập lý do (ít nhất 5 ký tự).": "Reason for revocation: enter a reason (5 characters at least).",
+    "Giấy chứng nhận này đã bị thu hồi trước đó.": "This certificate was already revoked.",
+    "Loại khen thưởng: chỉ chọn Giấy khen hoặc Bằng khen.":
+        "Award: choose only a certificate of merit or a diploma of merit.",
+    "Mức tối thiểu: phải là số tiền lớn hơn 0.": "Minimum: must be an amount above 0.",
+    "Cuộc vận động: không tồn tại.": "Campaign: does not exist.",
+    "Không tìm thấy quy tắc.": "Rule not found.",
+    "Cuộc vận động chưa có quy tắc khen thưởng nào cho cấp này.": "The campaign has no award rule for this level yet.",
+    "Không tìm thấy đợt khen thưởng.": "Award batch not found.",
+    "Đợt này không còn chờ phê duyệt.": "This batch is no longer awaiting approval.",
+    "Người lập danh sách không được tự phê duyệt; cần một người phê duyệt khác.":
+        "Whoever drew up the list may not approve it; another approver is needed.",
+    "Số quyết định: cần nhập số quyết định khen thưởng.": "Decision number: enter the award decision's number.",
+    "Ngày quyết định: cần nhập ngày.": "Decision date: enter the date.",
+    "Danh sách trống: không có ai để khen thưởng.": "Empty list: nobody to award.",
+    # household collections: entry screen, file import, batches, signature lists
+    "Lô nhập #%(id)s": "Import batch #%(id)s",
+    "Lô #%(id)s": "Batch #%(id)s",
+    "%(n)s byte": "%(n)s bytes",
+    "tải lên %(at)s": "uploaded %(at)s",
+    "trạng thái:": "status:",
+    "Số dòng": "Rows",
+    "Dòng hợp lệ": "Valid rows",
+    "Dòng lỗi": "Rows with errors",
+    "Tổng tiền dòng hợp lệ": "Total of valid rows",
+    "Tiến độ ghi nhận": "Recording progress",
+    "Trang tự cập nhật.": "This page updates itself.",
+    "Tải lại": "Reload",
+    "Có %(n)s dòng lỗi (liệt kê bên dưới). Sửa tệp và tải lên lại, hoặc chọn bỏ qua các dòng lỗi.":
+        "%(n)s rows have errors (listed below). Correct the file and upload it again, or choose to skip those rows.",
+    "Ghi nhận %(n)s dòng hợp lệ": "Record %(n)s valid rows",
+    "Đã ghi nhận %(n)s hộ, tổng %(amount)s lúc %(at)s.": "%(n)s households recorded, %(amount)s in all, at %(at)s.",
+    "Đã ghi nhận %(n)s hộ, tổng %(amount)s.": "%(n)s households recorded, %(amount)s in all.",
+    "Hủy cả lô %(n)s khoản? Các khoản sẽ được đảo bút toán.":
+        "Cancel the whole batch of %(n)s entries? They will be reversed in the books.",
+    "Ví dụ: nhập nhầm tệp của thôn khác": "Example: another hamlet's file was imported by mistake",
+    "Hủy cả lô (bút toán đảo)": "Cancel the whole batch (reversing entries)",
+    "Lô đã được hủy lúc %(at)s: %(n)s khoản được đảo bút toán, không xóa.":
+        "Batch cancelled at %(at)s: %(n)s entries reversed in the books, none deleted.",
+    "Lô đã được hủy : %(n)s khoản được đảo bút toán, không xóa.":
+        "Batch cancelled: %(n)s entries reversed in the books, none deleted.",
+    "Các dòng lỗi": "Rows with errors",
+    "… và %(n)s dòng lỗi khác.": "… and %(n)s more rows with errors.",
+    "Về màn hình nhập": "Back to the entry screen",
+    "Chưa có cuộc vận động đang diễn ra cho xã này; chưa thể ghi nhận.":
+        "No campaign is running for this commune; nothing can be recorded yet.",
+    "Cuộc vận động: <strong>%(name)s</strong>. Gõ từng hộ; <kbd>Enter</kbd> chuyển ô và lưu dòng khi đã đủ tên, thôn và số tiền. Mất mạng vẫn nhập tiếp: các dòng được giữ trên máy và tự gửi khi có mạng lại.":
+        "Campaign: <strong>%(name)s</strong>. Type one household at a time; <kbd>Enter</kbd> moves to the next box and saves the row once the name, hamlet and amount are filled in. Offline, keep typing: rows are kept on this computer and sent when the connection is back.",
+    "Nhập từ tệp Excel/CSV": "Import from an Excel/CSV file",
+    "Tải tệp mẫu (.xlsx)": "Download the template (.xlsx)",
+    "In danh sách ký nhận": "Print signature lists",
+    "20 kg gạo": "20 kg of rice",
+    "Lưu dòng (Enter)": "Save the row (Enter)",
+    "Hoàn tác dòng cuối (Alt+H)": "Undo the last row (Alt+H)",
+    "Các dòng vừa nhập": "Rows just entered",
+    "Thôn/Tổ": "Hamlet",
+    "Người thu": "Collector",
+    "Đã hoàn tác": "Undone",
+    "Đã lưu": "Saved",
+    "Hoàn tác biên nhận %(no)s?": "Undo receipt %(no)s?",
+    "Hoàn tác": "Undo",
+    "Ví dụ: “Nguyễn Văn An” hoặc “Hộ gia đình – %(hamlet)s”.": "Example: “Nguyễn Văn An” or “Hộ gia đình – %(hamlet)s” (household – hamlet).",
+    "Danh sách ký nhận": "Signature lists",
+    "Danh sách thu theo người thu": "Collections by collector",
+    "(không ghi)": "(not recorded)",
+    "Dùng lệnh In của trình duyệt (Ctrl+P): mỗi người thu một trang.":
+        "Use the browser's Print command (Ctrl+P): one page per collector. The printed lists stay in Vietnamese for the households to sign.",
+    "Chưa có khoản thu nào.": "Nothing collected yet.",
+    "Nhập từ tệp": "Import from a file",
+    "Nhập danh sách thu từ tệp": "Import a collection list from a file",
+    "Chưa có cuộc vận động đang diễn ra cho xã này.": "No campaign is running for this commune.",
+    "với các cột: “Họ tên chủ hộ”, “Thôn/Tổ dân phố”, “Số tiền”, “Hiện vật”, “Ngày”, “Người thu”.":
+        "with the columns “Họ tên chủ hộ” (head of household), “Thôn/Tổ dân phố” (hamlet), “Số tiền” (amount), “Hiện vật” (in kind), “Ngày” (date), “Người thu” (collector).",
+    "Tải tệp lên: hệ thống kiểm tra từng dòng và cho xem trước, chưa ghi nhận gì.":
+        "Upload the file: every row is checked and shown as a preview; nothing is recorded yet.",
+    "Xác nhận để ghi nhận toàn bộ các dòng hợp lệ cùng lúc (hoặc không dòng nào).":
+        "Confirm to record all the valid rows at once (or none of them).",
+    "Tối đa 20 MB. Hiện vật: ghi giá trị ước tính vào cột Số tiền.":
+        "20 MB at most. In kind: put the estimated value in the Số tiền (amount) column.",
+    "Thôn/Tổ dân phố": "Hamlet/residential group",
+    "Hiện vật (nếu có)": "In kind (if any)",
+    "Ngày (dd/mm/yyyy)": "Date (dd/mm/yyyy)",
+    "Bỏ qua các dòng lỗi, chỉ ghi nhận các dòng hợp lệ": "Skip the rows with errors, record only the valid ones",
+    "Lý do hủy": "Reason for cancelling",
+    "Công khai khoản đóng góp của hộ gia đình theo": "Publish household contributions as",
+    "Tên chủ hộ": "Head of household's name",
+    "“Hộ gia đình” kèm tên thôn/tổ dân phố": "“Household” with the hamlet's name",
+    "Đã ghi biên nhận %(no)s: %(name)s – %(amount)s.": "Receipt %(no)s recorded: %(name)s – %(amount)s.",
+    "Có thể trùng: hộ này đã được ghi nhận (biên nhận %(no)s). Nếu nhập nhầm, hãy hoàn tác dòng vừa nhập.":
+        "Possible duplicate: this household is already recorded (receipt %(no)s). If this was a mistake, undo the row just entered.",
+    "Dữ liệu gửi lên không hợp lệ.": "The data sent is not valid.",
+    "Đã hoàn tác biên nhận %(no)s (bút toán đảo, không xóa).": "Receipt %(no)s undone (reversing entry, nothing deleted).",
+    "Đã lưu cách công khai đóng góp của hộ gia đình (áp dụng cho các khoản ghi từ nay).":
+        "How household contributions are published is saved (it applies to entries from now on).",
+    "Vui lòng chọn một cách công khai.": "Please choose how to publish.",
+    "Không có gì được lưu.": "Nothing was saved.",
+    "Đang ghi nhận lô trong nền; trang sẽ cập nhật tiến độ.": "The batch is being recorded in the background; the page will show the progress.",
+    "Đã hủy cả lô: %(n)s khoản được đảo bút toán (không xóa).": "Whole batch cancelled: %(n)s entries reversed (nothing deleted).",
+    # messages raised by app.collections.services (flashed or returned as _(str(exc)))
+    "Mã dòng (idempotency key) không hợp lệ.": "Invalid row key (idempotency key).",
+    "Dòng này thuộc một lô nhập từ tệp; hãy hủy cả lô.": "This row belongs to a file import batch; cancel the whole batch.",
+    "Không đọc được tệp Excel (tệp hỏng hoặc không đúng định dạng .xlsx).":
+        "The Excel file cannot be read (damaged or not in .xlsx format).",
+    "Tệp không có dữ liệu: không thấy dòng tiêu đề nào.": "The file has no data: no header row found.",
+    "Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào.": "The file has only a header row and no data rows.",
+    "Không có dòng hợp lệ nào để ghi nhận.": "There is no valid row to record.",
+    # payments: how to pay, test card gateway
+    "Cách nộp tiền ủng hộ": "How to pay your donation",
+    "Mã VietQR: quét bằng ứng dụng ngân hàng để chuyển khoản %(amount)s với nội dung %(note)s":
+        "VietQR code: scan it with your banking app to transfer %(amount)s with the description %(note)s",
+    "Số tiền còn phải nộp": "Amount still due",
+    "Nội dung chuyển khoản": "Transfer description",
+    "(ghi đúng mã này để hệ thống tự ghép)": "(enter exactly this code so the system matches it automatically)",
+    "Dành cho nhà hảo tâm ở nước ngoài; thanh toán bằng đồng Việt Nam qua cổng thanh toán thẻ.":
+        "For donors abroad; you pay in Vietnamese đồng through the card payment gateway.",
+    "THỬ NGHIỆM – KHÔNG TRỪ TIỀN THẬT": "TEST – NO REAL MONEY IS CHARGED",
+    "Trang này thay cho cổng thanh toán thẻ khi hệ thống chạy ở chế độ thử nghiệm (demo). Không có thẻ nào bị trừ tiền; xác nhận ở đây được xử lý đúng như một thông báo thanh toán thành công của cổng thẻ.":
+        "This page stands in for the card payment gateway when the system runs in test (demo) mode. No card is charged; a confirmation here is processed exactly like a successful payment notice from the card gateway.",
+    "Xác nhận thanh toán thử": "Confirm the test payment",
+    "Quay lại trang đăng ký ủng hộ": "Back to the pledge page",
+    "Đang chờ thanh toán": "Waiting for payment",
+    "Đang xử lý": "Processing",
+    "Đã thanh toán": "Paid",
+    "Thanh toán thất bại": "Payment failed",
+    "Phiên thanh toán đã hết hạn": "Payment session expired",
+    "Đã hoàn tiền": "Refunded",
+    "Phiên thanh toán này đã kết thúc (%(status)s).": "This payment session is over (%(status)s).",
+    "Đã thanh toán thử nghiệm thành công: khoản ủng hộ đã được ghi nhận.":
+        "Test payment successful: the donation has been recorded.",
+    "Đã hủy thanh toán thử nghiệm; chưa có khoản tiền nào được ghi nhận.":
+        "Test payment cancelled; no money has been recorded.",
+    "Cổng thanh toán thẻ chưa được cấu hình (thiếu khóa Stripe).": "The card payment gateway is not configured (Stripe key missing).",
+    "Thanh toán bằng thẻ không được bật trên hệ thống này; vui lòng chuyển khoản.":
+        "Card payment is not enabled on this system; please pay by bank transfer.",
+    "Đăng ký này đã được nộp đủ; không cần thanh toán thêm.": "This pledge is fully paid; nothing more to pay.",
+    "Không kết nối được cổng thanh toán thẻ. Vui lòng thử lại sau hoặc chuyển khoản.":
+        "The card payment gateway cannot be reached. Please try again later or pay by bank transfer.",
+    # bank statements: upload form, column mapping, draft check, imported statement, transfer queue messages
+    "Tài khoản nhận tiền": "Receiving account",
+    "Chọn tài khoản.": "Choose an account.",
+    "Mẫu sao kê": "Statement layout",
+    "Tự nhận dạng theo dòng tiêu đề": "Detect from the header row",
+    "Mẫu khác: tự ghép cột": "Other layout: map the columns yourself",
+    "Số dư đầu kỳ (nếu sao kê có in)": "Opening balance (if printed on the statement)",
+    "Tệp sao kê (.xlsx hoặc .csv)": "Statement file (.xlsx or .csv)",
+    "Chọn cột chứa từng thông tin. Bắt buộc: Ngày giao dịch và Số tiền ghi có (hoặc cột Số tiền, dấu − là ghi nợ).":
+        "Choose the column holding each item. Required: the transaction date and the credit amount (or an amount column where − means a debit).",
+    "Cột %(letter)s": "Column %(letter)s",
+    "Dòng tiêu đề (dữ liệu bắt đầu từ dòng sau)": "Header row (data start on the next row)",
+    "Dấu phân cách hàng nghìn": "Thousands separator",
+    "Dấu chấm (2.000.000)": "Dot (2.000.000)",
+    "Dấu phẩy (2,000,000)": "Comma (2,000,000)",
+    "Lưu và kiểm tra": "Save and check",
+    "15 dòng đầu của tệp": "The file's first 15 rows",
+    "Ngày giao dịch": "Transaction date",
+    "Giờ giao dịch": "Transaction time",
+    "Số thứ tự (STT)": "Sequence number (STT)",
+    "Số chứng từ / tham chiếu": "Document / reference number",
+    "Số tiền ghi có": "Credit amount",
+    "Số tiền ghi nợ": "Debit amount",
+    "Số tiền (dấu − là ghi nợ)": "Amount (− means a debit)",
+    "Nội dung / diễn giải": "Description",
+    "Người chuyển / tài khoản": "Sender / account",
+    "tệp “%(name)s”": "file “%(name)s”",
+    "mẫu: %(preset)s": "layout: %(preset)s",
+    "Đổi cách ghép cột": "Change the column mapping",
+    "dòng đọc được": "lines read",
+    "ghi có": "credits",
+    "ghi nợ (giữ để đối chiếu số dư)": "debits (kept to check the balances)",
+    "dòng lỗi": "lines with errors",
+    "Dòng lỗi: sửa hoặc bỏ qua từng dòng": "Lines with errors: correct or skip each one",
+    "Chưa dòng nào được nhập. Mỗi dòng dưới đây cần được sửa (nhập lại giá trị đúng) hoặc đánh dấu bỏ qua.":
+        "No line has been imported yet. Each line below must be corrected (enter the right value) or marked as skipped.",
+    "Sửa thành": "Correct to",
+    "%(field)s dòng %(row)s": "%(field)s, line %(row)s",
+    "Bỏ qua dòng %(row)s": "Skip line %(row)s",
+    "Còn %(n)s dòng lỗi nữa không hiện ở đây. Nhiều dòng lỗi thường do chọn sai mẫu: hãy <a href=\"%(url)s\">ghép lại cột</a>.":
+        "%(n)s more lines with errors are not shown here. Many errors usually mean the wrong layout: <a href=\"%(url)s\">map the columns again</a>.",
+    "Bỏ qua tất cả %(n)s dòng lỗi (không nhập các dòng này)": "Skip all %(n)s lines with errors (they are not imported)",
+    "Đã chọn bỏ qua dòng: %(rows)s.": "Lines chosen to be skipped: %(rows)s.",
+    "Số dư không khớp": "Balances do not match",
+    "Tôi đã đối chiếu với bản sao kê gốc và vẫn nhập": "I have checked against the original statement and import anyway",
+    "Số dư in trên sao kê khớp với các dòng đọc được (hoặc sao kê không in số dư).":
+        "The balances printed on the statement match the lines read (or the statement prints no balance).",
+    "Lưu phần sửa và kiểm tra lại": "Save the corrections and check again",
+    "Nhập sao kê": "Import the statement",
+    "Hủy bản nháp sao kê này?": "Discard this statement draft?",
+    "Hủy bản nháp": "Discard the draft",
+    "Xem trước (30 dòng đầu)": "Preview (first 30 lines)",
+    "STT": "No.",
+    "Ngày giờ": "Date and time",
+    "Số CT": "Ref. no.",
+    "Ghi nợ": "Debits",
+    "nhập lúc %(at)s": "imported %(at)s",
+    "dòng trong tệp": "lines in the file",
+    "dòng mới": "new lines",
+    "dòng đã có (không nhập lại)": "lines already there (not imported again)",
+    "tự ghép theo mã": "auto-matched by code",
+    "Số dư không khớp (đã được xác nhận khi nhập):": "Balances do not match (confirmed at import):",
+    "Xử lý các khoản chờ": "Process the waiting transfers",
+    "Lọc theo trạng thái": "Filter by status",
+    "Nội dung (chỉ cán bộ xem)": "Description (staff only)",
+    "Không nhận ra mẫu sao kê: hãy chọn cột cho từng thông tin.": "Statement layout not recognised: choose the column for each item.",
+    "Đã hủy bản nháp sao kê; không có dòng nào được nhập.": "Statement draft discarded; no line was imported.",
+    "Sao kê lớn đang được nhập ở chế độ nền; tải lại trang sau ít phút để xem kết quả.":
+        "This large statement is being imported in the background; reload the page in a few minutes to see the result.",
+    "Đã nhập %(new)s dòng mới (%(already)s dòng đã có từ trước, không nhập lại); %(matched)s dòng tự ghép theo mã đăng ký, %(proposed)s dòng có đề xuất.":
+        "%(new)s new lines imported (%(already)s already there, not imported again); %(matched)s auto-matched by pledge code, %(proposed)s with a proposal.",
+    "Đã lưu phần sửa; kiểm tra lại báo cáo bên dưới.": "Corrections saved; check the report below again.",
+    "Dòng tiêu đề: nhập một số từ 1 đến %(n)s.": "Header row: enter a number from 1 to %(n)s.",
+    "Mỗi cột chỉ được chọn cho một thông tin.": "Each column can be chosen for one item only.",
+    "Cần chọn ít nhất cột Ngày giao dịch và cột Số tiền ghi có (hoặc Số tiền).":
+        "Choose at least the transaction date column and the credit amount (or amount) column.",
+    "Chưa chọn dòng nào.": "No line selected.",
+    "Đã xác nhận %(n)s đề xuất; các khoản đã được ghi nhận vào đăng ký.": "%(n)s proposals confirmed; the payments are recorded against their pledges.",
+    "Nhập mã đăng ký cho mọi dòng đã chọn để ghép.": "Enter a pledge code for every selected line to match it.",
+    "Đã ghép %(n)s dòng với đăng ký ủng hộ.": "%(n)s lines matched to pledges.",
+    "Ghi biên nhận có tên: nhập tên công khai cho mọi dòng đã chọn (hoặc chọn “Nhà hảo tâm”).":
+        "Named receipts: enter a public name for every selected line (or choose “Well-wisher”).",
+    "Đã ghi %(n)s biên nhận.": "%(n)s receipts recorded.",
+    "Đã đánh dấu bỏ qua %(n)s dòng.": "%(n)s lines marked as skipped.",
+    "Thao tác không hợp lệ.": "Invalid action.",
+    # messages raised by app.payments (flashed as _(str(exc)))
+    "Sao kê đã được nhập; không sửa được nữa.": "The statement is already imported; it can no longer be corrected.",
+    "Sao kê đã được nhập; không đổi cách đọc cột được nữa.": "The statement is already imported; its column mapping can no longer change.",
+    "Sao kê này đã được nhập hoặc đã hủy.": "This statement is already imported or discarded.",
+    "Số dư trên sao kê không khớp (có thể thiếu dòng). Kiểm tra báo cáo số dư, rồi xác nhận nếu vẫn muốn nhập.":
+        "The statement's balances do not match (lines may be missing). Check the balance report, then confirm if you still want to import.",
+    "Có dòng sao kê không tồn tại hoặc không thuộc địa bàn của bạn.": "Some statement lines do not exist or are outside your area.",
+    "Chưa có cuộc vận động đang diễn ra cho địa bàn này; không ghi biên nhận được.":
+        "No campaign is running for this area; receipts cannot be recorded.",
+    "Lý do bỏ qua: cần ghi lý do (ví dụ: hoàn trả, chuyển nhầm).": "Reason to skip: enter a reason (e.g. refunded, sent by mistake).",
+    "Không đọc được tệp Excel (tệp hỏng hoặc không phải .xlsx).": "The Excel file cannot be read (damaged or not .xlsx).",
+    "Tệp CSV không đọc được (không phải UTF-8).": "The CSV file cannot be read (not UTF-8).",
+    "Mẫu sao kê không hợp lệ.": "Invalid statement layout.",
     # (end of section B)
 }
 
@@ -1094,6 +1426,17 @@ MENU = {
     "Nhật ký": "Audit log",
 }
 
+# Words whose English depends on where they stand (pgettext(context, word) in templates, lazy_pgettext in forms):
+# the same Vietnamese word has another entry in EN ("Hình thức" is a payment channel there, an award here).
+IN_CONTEXT = {
+    "award": {"Hình thức": "Award", "Đối tượng": "Donor type", "Đợt": "Batch", "Cấp": "Level"},
+    "rule": {"Ngừng": "Stopped"},
+    "row": {"Dòng": "Row", "Lỗi": "Error", "Nội dung": "Description"},
+    # a bank statement line's status (LINE_STATUS_LABELS) and the imported statement's filter
+    "line": {"Chờ xử lý": "Waiting", "Đã ghép đăng ký": "Matched to a pledge", "Đã ghép": "Matched",
+             "Đã ghi biên nhận": "Receipted", "Biên nhận": "Receipted", "Bỏ qua": "Ignored", "Ghi nợ": "Debit"},
+}
+
 
 def catalog() -> Catalog:
     cat = Catalog(locale="en", project="Chung Tay", fuzzy=False)
@@ -1101,6 +1444,9 @@ def catalog() -> Catalog:
         cat.add(vi, en)
     for vi, en in MENU.items():
         cat.add(vi, en, context="menu")
+    for context, words in IN_CONTEXT.items():
+        for vi, en in words.items():
+            cat.add(vi, en, context=context)
     return cat
 
 
@@ -1118,7 +1464,8 @@ def build() -> Path:
     return path
 
 
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "_l": None, "lazy_gettext": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "_l": None, "lazy_gettext": None,
+            "lazy_pgettext": ((1, "c"), 2)}
 
 
 def marked_msgids(root: Path | None = None) -> dict[tuple[str | None, str], str]:
@@ -1139,6 +1486,7 @@ def marked_msgids(root: Path | None = None) -> dict[tuple[str | None, str], str]
 def missing() -> dict[tuple[str | None, str], str]:
     """Marked strings without an English entry."""
     known = {(None, k) for k in EN} | {("menu", k) for k in MENU}
+    known |= {(context, k) for context, words in IN_CONTEXT.items() for k in words}
     return {key: where for key, where in marked_msgids().items() if key not in known}
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from app.accounts.models import Role
 from tests import factories as f
-from tests.conftest import login
+from tests.conftest import login, post_form
 
 PAGES = [  # (url, Vietnamese on the default page, its English)
     ("/can-bo/dang-ky-ung-ho", ["Tìm tên nhà tài trợ hoặc mã", "Chỉ đăng ký quá hạn"],
@@ -166,3 +166,124 @@ def test_section_a_messages_in_english(section_a):
                           (en, ["Estimated cost: not entered.", "Not entered."])):
         html = post_form(client, "/can-bo/nhu-cau/them", {"head_name": ""}).get_data(as_text=True)
         assert all(text in html for text in texts), texts
+
+
+# --- section B: certificates, household collection screens, bank statements, test card gateway ---------------------------
+SECTION_B = [  # (path built from the world, Vietnamese on the default page, its English)
+    ("/can-bo/giay-chung-nhan", ["Thư cảm ơn, giấy khen, bằng khen", "Quy tắc khen thưởng", "Tìm theo tên hoặc số giấy"],
+     ["Thank-you letters, certificates and diplomas of merit", "Award rules", "Search by name or number",
+      "Minimum total donated in the campaign (đồng)"]),
+    ("/can-bo/giay-chung-nhan/{cert}", ["Địa chỉ xác minh", "Xem PDF"], ["Verification address", "View PDF"]),
+    ("/can-bo/giay-chung-nhan/dot/{batch}", ["Tiến độ cấp", "Loại khỏi danh sách", "Phê duyệt và cấp"],
+     ["Issuing progress", "Leave out", "Approve and issue", "Decision number", "Donor type"]),
+    ("/can-bo/thu-ho/xa/{commune}", ["Lưu dòng (Enter)", "Các dòng vừa nhập", "In danh sách ký nhận"],
+     ["Save the row (Enter)", "Rows just entered", "Print signature lists", "Head of household",
+      "Publish household contributions as"]),
+    ("/can-bo/thu-ho/xa/{commune}/nhap-tep", ["Nhập danh sách thu từ tệp", "Tải lên và kiểm tra"],
+     ["Import a collection list from a file", "Upload and check", "List file (.xlsx or .csv)"]),
+    ("/can-bo/thu-ho/xa/{commune}/danh-sach-ky", ["Danh sách thu theo người thu"], ["Collections by collector"]),
+    ("/can-bo/thu-ho/lo/{import_batch}", ["Dòng hợp lệ", "Tổng tiền dòng hợp lệ", "Về màn hình nhập"],
+     ["Valid rows", "Total of valid rows", "Back to the entry screen"]),
+    ("/can-bo/sao-ke", ["Tài khoản nhận tiền", "Mẫu sao kê"], ["Receiving account", "Statement layout"]),
+    ("/can-bo/sao-ke/{draft}", ["Kiểm tra sao kê trước khi nhập", "dòng đọc được", "Xem trước (30 dòng đầu)"],
+     ["Check the statement before importing", "lines read", "Preview (first 30 lines)"]),
+    ("/can-bo/sao-ke/{unknown}/ghep-cot", ["Dấu phân cách hàng nghìn", "15 dòng đầu của tệp"],
+     ["Thousands separator", "The file's first 15 rows", "Transaction date"]),
+    ("/can-bo/sao-ke/{imported}", ["dòng trong tệp", "Nội dung (chỉ cán bộ xem)"],
+     ["lines in the file", "Description (staff only)", "Filter by status"]),
+]
+
+
+@pytest.fixture
+def section_b_world(app, session):  # type: ignore[no-untyped-def]
+    """A certificate, an award batch waiting for approval, a household import batch, a statement draft, one with an
+    unknown layout and an imported one, built through the real services (the fixtures of tests/certificates,
+    tests/collections and tests/payments)."""
+    from app.certificates import services as certificates
+    from app.certificates.models import CertificateKind, IssuerLevel
+    from app.collections import services as collections
+    from app.donors.models import DonorKind
+    from app.ledger.services import main_fund
+    from app.payments.models import OfficialBankAccount
+    from app.payments.services import create_statement, import_statement
+    from tests.certificates.conftest import World
+    from tests.collections.conftest import xlsx_bytes
+    from tests.payments.test_statements import D1, day_lines, vcb_csv
+
+    world = World(session)
+    cert = certificates.acknowledge_contribution(session, f.SYSTEM, world.receive(150_000_000).id)
+    certificates.add_rule(session, f.SYSTEM, world.campaign.id, donor_kind=DonorKind.BUSINESS,
+                          min_total_vnd=100_000_000, kind=CertificateKind.BANG_KHEN, issuer_level=IssuerLevel.PROVINCE)
+    batch = certificates.propose_batch(session, f.SYSTEM, world.campaign.id, world.kh.id, "Đợt 1")
+    imported_batch = collections.create_import(
+        session, f.SYSTEM, world.campaign, world.khanh_son, "xlsx",
+        xlsx_bytes([["Nguyễn Văn An", "Thôn Tà Lương", 200_000, "", "18/11/2026", "Bà Hoa"]]), "thu.xlsx")
+    account = OfficialBankAccount(unit_id=world.kh.id, fund_id=main_fund(session).id, bank_bin="970436",
+                                  bank_name="Vietcombank", account_number="0061001234567",
+                                  account_name="UBMTTQ TINH KHANH HOA")
+    session.add(account)
+    session.flush()
+    draft = create_statement(session, f.SYSTEM, account=account, kind="csv", original_name="a.csv",
+                             data=vcb_csv([(D1, day_lines(D1))], 0))
+    unknown = create_statement(session, f.SYSTEM, account=account, kind="csv", original_name="b.csv",
+                               data=b"Thoi diem;Mo ta;Tien vao\n03/09/2024 07:30;ung ho;1,250,000\n")
+    imported = create_statement(session, f.SYSTEM, account=account, kind="csv", original_name="c.csv",
+                                data=vcb_csv([(D1, day_lines(D1))], 0))
+    import_statement(session, f.SYSTEM, imported, acknowledge_breaks=True)
+    session.commit()
+    ids = {"cert": cert.id, "batch": batch.id, "commune": world.khanh_son.id, "import_batch": imported_batch.id,
+           "draft": draft.id, "unknown": unknown.id, "imported": imported.id}
+    return world, ids
+
+
+def test_section_b_staff_pages_in_english(app, section_b_world):  # type: ignore[no-untyped-def]
+    world, ids = section_b_world
+    vi, en = app.test_client(), app.test_client()
+    en.get("/?lang=en")
+    for client, user in ((vi, world.province_staff), (en, world.province_staff)):
+        login(client, user.email)
+    approver_vi, approver_en = app.test_client(), app.test_client()
+    approver_en.get("/?lang=en")
+    login(approver_vi, world.approver.email)
+    login(approver_en, world.approver.email)
+    for path, vi_texts, en_texts in SECTION_B:
+        url = path.format(**ids)
+        vi_client, en_client = (approver_vi, approver_en) if "/dot/" in url else (vi, en)
+        vi_resp, en_resp = vi_client.get(url), en_client.get(url)
+        assert vi_resp.status_code == en_resp.status_code == 200, url
+        vi_html, en_html = vi_resp.get_data(as_text=True), en_resp.get_data(as_text=True)
+        for text in vi_texts:
+            assert text in vi_html and text not in en_html, (url, text)
+        for text in en_texts:
+            assert text in en_html, (url, text)
+    # Nothing is recorded yet (the import batch waits for confirmation): the signature lists page says so.
+    sheet = en.get(f"/can-bo/thu-ho/xa/{ids['commune']}/danh-sach-ky").get_data(as_text=True)
+    assert "Nothing collected yet." in sheet
+    # A flash message in English, the Vietnamese one unchanged.
+    resp = post_form(en, f"/can-bo/giay-chung-nhan/{ids['cert']}/thu-hoi", {"reason": ""},
+                     page=f"/can-bo/giay-chung-nhan/{ids['cert']}")
+    assert resp.status_code == 403  # province staff may not revoke; the approver may
+    resp = post_form(approver_en, f"/can-bo/giay-chung-nhan/{ids['cert']}/thu-hoi", {"reason": ""},
+                     page=f"/can-bo/giay-chung-nhan/{ids['cert']}", follow_redirects=True)
+    assert "Please enter the reason for revocation." in resp.get_data(as_text=True)
+    resp = post_form(approver_vi, f"/can-bo/giay-chung-nhan/{ids['cert']}/thu-hoi", {"reason": ""},
+                     page=f"/can-bo/giay-chung-nhan/{ids['cert']}", follow_redirects=True)
+    assert "Vui lòng nhập lý do thu hồi." in resp.get_data(as_text=True)
+
+
+def test_test_card_gateway_in_english(app, session):  # type: ignore[no-untyped-def]
+    """The demo card gateway a donor reaches from the pledge page."""
+    from tests.payments.conftest import make_pledge
+    from tests.payments.test_card import checkout
+
+    province = f.province(session)
+    pledge = make_pledge(session, f.make_campaign(session, province), 50_000_000, receiving=province)
+    vi, en = app.test_client(), app.test_client()
+    en.get("/?lang=en")
+    location = checkout(vi, pledge).headers["Location"]
+    assert "/thanh-toan-thu-nghiem/" in location
+    vi_html, en_html = vi.get(location).get_data(as_text=True), en.get(location).get_data(as_text=True)
+    assert "THỬ NGHIỆM – KHÔNG TRỪ TIỀN THẬT" in vi_html and "Xác nhận thanh toán thử" in vi_html
+    assert "TEST – NO REAL MONEY IS CHARGED" in en_html and "Confirm the test payment" in en_html
+    assert "Waiting for payment" in en_html and "50.000.000" in en_html
+    assert "Xác nhận thanh toán thử" not in en_html
