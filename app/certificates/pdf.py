@@ -69,6 +69,9 @@ class _ReusedSubsetFont(TTFont):
 
     def __init__(self, name: str, filename: str) -> None:
         super().__init__(name, filename)
+        # ReportLab keeps one font object per face name: had another module registered a plain TTFont of the same
+        # file first (reports, donor statements), registerFont would hand back that font under our name.
+        self.face.name = self.face.name + b"-CT"
         self._subset_cache: dict[tuple[int, tuple[int, ...]], tuple[bytes, bytes, bytes, int]] = {}
 
     def preseed(self, doc) -> None:  # type: ignore[no-untyped-def]
@@ -133,8 +136,8 @@ class _ReusedSubsetFont(TTFont):
 
 
 def register_fonts() -> None:
-    """Register Be Vietnam Pro (regular and bold) once per process, under names of their own: other PDFs of
-    the application register plain TTFonts as "BeVietnamPro", which must not replace these."""
+    """Register Be Vietnam Pro (regular and bold) once per process, under font and face names of their own:
+    other PDFs of the application register plain TTFonts of the same files, which must not replace these."""
     global _fonts_ready
     if _fonts_ready:
         return

@@ -29,6 +29,20 @@ def test_letter_text_is_extractable_with_exact_vietnamese_strings():
         assert expected in text, expected
 
 
+def test_a_certificate_renders_after_another_pdf_registered_the_same_font_file():
+    """A worker that built a report or a donor statement first (plain TTFonts of Be Vietnam Pro) still prints
+    certificates: a fresh process, in that order."""
+    import subprocess
+    import sys
+
+    script = ("from app.reports.render import _fonts; _fonts()\n"
+              "from tests.certificates.test_pdf import LETTER, render_pdf\n"
+              "print(len(render_pdf(LETTER)))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout.strip()) > 10_000
+
+
 def test_decomposed_input_is_drawn_composed():
     nfd = unicodedata.normalize("NFD", "Hộ bà Trương Thị Ngọc Ánh")
     text = pdf_text(render_pdf(replace(LETTER, recipient_name=nfd)))
