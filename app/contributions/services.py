@@ -213,6 +213,41 @@ def reverse_contribution(session: Session, actor: Actor, contribution: Contribut
     session.flush()
 
 
+def reverse_contribution_share(session: Session, actor: Actor, contribution_id: int, reason: str) -> Contribution:
+    """Undo one contribution alone, also when it was posted with others in one ledger transaction (a bank
+    statement's matched lines): a new ledger transaction mirrors its share only — the pool (unit or national)
+    and purpose it was received into, its amount — so the other receipts stay as they were. A contribution
+    with its own ledger transaction is reversed by reverse_contribution. The contribution row is locked first,
+    so two concurrent reversals of it yield one; refused once it is reversed, and by the ledger when its
+    pool's money has been allocated beyond what would remain."""
+    c = session.execute(select(Contribution).where(Contribution.id == contribution_id).with_for_update()
+                        .execution_options(populate_existing=True)).scalar_one_or_none()
+    if c is None:
+        raise ContributionError("Không tìm thấy khoản đóng góp.")
+    if c.status == ContributionStatus.REVERSED:
+        raise ContributionError(f"Biên nhận {c.receipt_no} đã được hủy trước đó.")
+    if c.ledger_transaction_id is None:
+        raise ContributionError("Khoản đóng góp chưa được ghi sổ.")
+    tx = session.get(ledger.LedgerTransaction, c.ledger_transaction_id)
+    if tx is None or tx.source_type != "batch":
+        reverse_contribution(session, actor, c, reason)
+        return c
+    if c.channel == Channel.IN_KIND:  # in-kind items of a batch have their own transaction; never here
+        raise ContributionError("Hiện vật không đảo theo cách này.")
+    rev = ledger.reverse_receipt_share(
+        session, actor, c.ledger_transaction_id, pool_unit_id=c.pool_unit_id, purpose=c.purpose,
+        amount_vnd=c.amount_vnd, reason=reason, occurred_on=date.today(), memo=f"biên nhận {c.receipt_no}")
+    c.status = ContributionStatus.REVERSED
+    c.reversal_transaction_id = rev.id
+    record(session, actor, "contribution.reverse", "contribution", c.id,
+           old={"status": ContributionStatus.RECORDED},
+           new={"status": ContributionStatus.REVERSED, "reason": reason, "reversal_transaction_id": rev.id,
+                "amount_vnd": c.amount_vnd, "shared_transaction_id": c.ledger_transaction_id},
+           unit_id=c.receiving_unit_id)
+    session.flush()
+    return c
+
+
 BULK_CHUNK = 5_000
 
 

@@ -33,6 +33,7 @@ from app.ledger.models import (
 )
 
 MAIN_FUND_CODE = "vi-nguoi-ngheo"
+SHARE_REVERSAL = "receipt_share_reversal"  # source_type of reverse_receipt_share's transactions
 
 
 class LedgerError(ValueError):
@@ -307,11 +308,57 @@ def reverse(session: Session, actor: Actor, transaction_id: int, *, reason: str,
         raise LedgerError("Không đảo một bút toán đảo; hãy ghi bút toán mới.")
     if session.execute(select(LedgerTransaction.id).where(LedgerTransaction.reverses_id == transaction_id)).first():
         raise AlreadyReversed("Bút toán này đã được đảo trước đó.")
+    if has_share_reversals(session, transaction_id):
+        raise AlreadyReversed("Một phần bút toán này (từng biên nhận) đã được đảo; không đảo toàn bộ được nữa. "
+                              "Hãy đảo từng biên nhận còn lại tại trang sao kê.")
     legs = [Leg(p.account, -p.amount_vnd) for p in original.postings]
     return post(session, actor, fund_id=original.fund_id, kind=TransactionKind.REVERSAL, legs=legs,
                 occurred_on=occurred_on, memo=f"Đảo bút toán #{original.id}: {reason}",
                 source_type=source_type or original.source_type, source_id=source_id or original.source_id,
                 reverses_id=original.id)
+
+
+def reverse_receipt_share(session: Session, actor: Actor, transaction_id: int, *, pool_unit_id: int | None,
+                          purpose: Purpose, amount_vnd: int, reason: str, occurred_on: date,
+                          memo: str = "") -> LedgerTransaction:
+    """Undo one receipt's share of a receipt transaction that recorded many (a bank statement's matched lines):
+    a new transaction mirroring that share's legs (the pool and purpose it was received into), so the other
+    receipts of the transaction stay as they are. The original is locked first, as reverse() does, so a whole
+    reversal of it and share reversals are serialised; refused once the whole transaction is reversed, for a
+    share larger than the original received into that pool, and (by post()'s checks) when the pool's money
+    has been allocated beyond what would remain. The caller guarantees that the same share is not reversed
+    twice (it locks and marks the receipt). The new transaction names the original as its source
+    (SHARE_REVERSAL, original id), and reverse() then refuses to reverse the original as a whole."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise LedgerError("Phải ghi lý do khi đảo bút toán.")
+    if not isinstance(amount_vnd, int) or isinstance(amount_vnd, bool) or amount_vnd <= 0:
+        raise LedgerError("Số tiền đảo phải là số nguyên đồng lớn hơn 0.")
+    original = session.execute(
+        select(LedgerTransaction).where(LedgerTransaction.id == transaction_id).with_for_update()
+    ).scalar_one_or_none()
+    if original is None:
+        raise LedgerError("Không tìm thấy bút toán.")
+    if original.kind != TransactionKind.RECEIPT:
+        raise LedgerError("Chỉ đảo được một phần của bút toán tiếp nhận tiền.")
+    if is_reversed(session, original.id):
+        raise AlreadyReversed("Bút toán này đã được đảo toàn bộ trước đó.")
+    pool = account(session, original.fund_id, pool_unit_id, AccountKind.UNALLOCATED, purpose)
+    income = account(session, original.fund_id, pool_unit_id, AccountKind.DONATIONS, purpose)
+    received = sum(p.amount_vnd for p in original.postings if p.account_id == pool.id)
+    if received < amount_vnd:
+        raise LedgerError(f"Bút toán #{original.id} chỉ ghi nhận {format_vnd(received)} vào quỹ này, "
+                          f"không đảo được {format_vnd(amount_vnd)}.")
+    return post(session, actor, fund_id=original.fund_id, kind=TransactionKind.REVERSAL,
+                legs=[Leg(pool, -amount_vnd), Leg(income, amount_vnd)], occurred_on=occurred_on,
+                memo=f"Đảo một phần bút toán #{original.id}{': ' + memo if memo else ''} – {reason}",
+                source_type=SHARE_REVERSAL, source_id=original.id, audit_unit_id=pool_unit_id)
+
+
+def has_share_reversals(session: Session, transaction_id: int) -> bool:
+    return session.execute(select(LedgerTransaction.id).where(
+        LedgerTransaction.source_type == SHARE_REVERSAL, LedgerTransaction.source_id == str(transaction_id))
+    ).first() is not None
 
 
 def is_reversed(session: Session, transaction_id: int) -> bool:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -18,3 +18,12 @@ class StatementUploadForm(BaseForm):
                                                      SelectChoice("custom", _l("Mẫu khác: tự ghép cột"))])
     opening_balance = StringField(_l("Số dư đầu kỳ (nếu sao kê có in)"), validators=[Optional(), Length(max=30)])
     file = FileField(_l("Tệp sao kê (.xlsx hoặc .csv)"))
+
+
+class ReverseLineForm(BaseForm):
+    """The confirmation step before the receipt(s) of one statement line are reversed: a reason and a tick."""
+
+    reason = TextAreaField(_l("Lý do đảo"), validators=[DataRequired(_l("Lý do đảo: chưa nhập.")),
+                                                        Length(max=1000, message=_l("Lý do đảo: tối đa 1000 ký tự."))])
+    confirm = BooleanField(_l("Tôi xác nhận đảo biên nhận của dòng này; sổ quỹ ghi bút toán đảo, không xóa khoản đã ghi."),
+                           validators=[DataRequired(_l("Xác nhận: hãy đánh dấu ô xác nhận để đảo."))])

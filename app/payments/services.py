@@ -558,11 +558,26 @@ def record_matched_lines(session: Session, actor: Actor, stmt: BankStatement) ->
     return len(lines)
 
 
+def _line_key(session: Session, line_id: int) -> str:
+    """The idempotency key that records a line's money: bankline:<id>; once that recording was reversed (the
+    line is open again, see reverse_line) bankline:<id>:2, :3 … so a new recording is not taken for the
+    reversed one. A key whose receipt is still recorded is returned as is (the recording stays idempotent)."""
+    base = f"bankline:{line_id}"
+    n = 1
+    while True:
+        key = base if n == 1 else f"{base}:{n}"
+        statuses = session.execute(select(Contribution.status).where(
+            Contribution.idempotency_key.in_([key, f"{key}:excess"]))).scalars().all()
+        if not statuses or ContributionStatus.RECORDED in statuses:
+            return key
+        n += 1
+
+
 def _record_line_for_pledge(session: Session, actor: Actor, stmt: BankStatement, line: StatementLine,
                             pledge: Pledge) -> None:
     contributions = record_pledge_payment(
         session, actor, pledge, amount_vnd=line.amount_vnd, channel=Channel.BANK_TRANSFER, received_at=line.txn_at,
-        source=f"statement:{line.statement_id}:{line.id}", idempotency_key=f"bankline:{line.id}",
+        source=f"statement:{line.statement_id}:{line.id}", idempotency_key=_line_key(session, line.id),
         bank_txn_ref=(line.reference or None), masked_account=_masked(line.counterparty))
     line.status = LineStatus.MATCHED
     line.pledge_id = pledge.id
@@ -627,7 +642,7 @@ def receipt_lines(session: Session, actor: Actor, names_by_line: dict[int, str |
             amount_vnd=line.amount_vnd, channel=Channel.BANK_TRANSFER, received_at=line.txn_at, display_name=name,
             is_anonymous=name is None, receiving_unit_id=stmt.unit_id, bank_txn_ref=line.reference or None,
             masked_account=_masked(line.counterparty), source=f"statement:{line.statement_id}:{line.id}",
-            idempotency_key=f"bankline:{line.id}")))
+            idempotency_key=_line_key(session, line.id))))
     for campaign_id, pairs in by_campaign.items():
         campaign = session.get(Campaign, campaign_id)
         made = record_contributions(session, actor, campaign, [nc for _, nc in pairs])
@@ -652,3 +667,89 @@ def ignore_lines(session: Session, actor: Actor, line_ids: list[int], account_id
                new={"reason": nfc(reason), "amount_vnd": line.amount_vnd}, unit_id=unit_id)
     session.flush()
     return len(lines)
+
+
+# ------------------------------------------------------------------------------------------------ reversal
+REVERSIBLE_LINE_STATUSES = (LineStatus.MATCHED, LineStatus.RECEIPTED)
+
+
+def line_contributions(session: Session, line: StatementLine, *, lock: bool = False) -> list[Contribution]:
+    """The receipts recorded from a line: the one it points to and, for a line paying more than its pledge
+    still expected, the unrestricted gift of the excess (key + ":excess")."""
+    if line.contribution_id is None:
+        return []
+    first = session.get(Contribution, line.contribution_id)
+    if first is None:
+        return []
+    base = (first.idempotency_key or "").removesuffix(":excess")
+    q = select(Contribution).where(Contribution.source == f"statement:{line.statement_id}:{line.id}")
+    q = q.where(Contribution.idempotency_key.in_([base, f"{base}:excess"])) if base else \
+        q.where(Contribution.id == first.id)
+    if lock:
+        q = q.with_for_update().execution_options(populate_existing=True)
+    return list(session.execute(q.order_by(Contribution.id)).scalars())
+
+
+def reverse_line(session: Session, actor: Actor, line_id: int, reason: str,
+                 account_ids: set[int] | None = None) -> list[Contribution]:
+    """Undo the receipt(s) recorded from one statement line — matched to the wrong pledge, or not to be recorded
+    at all — without touching the statement's other lines: each receipt's share of the statement's ledger
+    transaction is reversed by a new transaction (append-only; reverse_contribution_share), the receipts are
+    marked reversed, the line goes back to the review queue (unmatched, to be matched again by hand), and the
+    pledge it paid gets its status recomputed. Thank-you letters already issued stay as they are, as for any
+    other reversed contribution (an approver may revoke them on the certificate pages).
+
+    The line is locked first: of two staff reversing it at once, one reverses and the other is refused.
+    `account_ids` (the bank accounts of the caller's area) limits which lines may be reversed."""
+    from app.contributions.services import reverse_contribution_share
+    from app.ledger.services import LedgerError
+    from app.pledges.services import refresh_status
+
+    reason = (nfc(reason) or "").strip()
+    if not reason:
+        raise PaymentError("Lý do đảo: chưa nhập.")
+    if len(reason) > 1000:
+        raise PaymentError("Lý do đảo: quá dài (tối đa 1000 ký tự).")
+    line = session.execute(select(StatementLine).where(StatementLine.id == line_id).with_for_update()
+                           .execution_options(populate_existing=True)).scalar_one_or_none()
+    if line is None or (account_ids is not None and line.bank_account_id not in account_ids):
+        raise PaymentError("Không tìm thấy dòng sao kê, hoặc dòng không thuộc địa bàn của bạn.")
+    if line.status not in REVERSIBLE_LINE_STATUSES or line.contribution_id is None:
+        raise PaymentError(f"Dòng {line.file_row} chưa được ghi nhận hoặc đã được đảo trước đó; "
+                           "không có khoản nào để đảo.")
+    contributions = line_contributions(session, line, lock=True)
+    recorded = [c for c in contributions if c.status == ContributionStatus.RECORDED]
+    if not recorded:
+        raise PaymentError(f"Biên nhận của dòng {line.file_row} đã được hủy trước đó.")
+    try:
+        for c in recorded:
+            reverse_contribution_share(session, actor, c.id, reason)
+    except LedgerError as exc:
+        raise PaymentError(f"Không đảo được dòng {line.file_row}: {exc}") from exc
+    except ValueError as exc:  # ContributionError
+        raise PaymentError(str(exc)) from exc
+    old = {"status": line.status, "pledge_id": line.pledge_id, "contribution_id": line.contribution_id}
+    pledge_ids = sorted({c.pledge_id for c in recorded if c.pledge_id is not None}
+                        | ({line.pledge_id} if line.pledge_id else set()))
+    line.status = LineStatus.UNMATCHED
+    line.pledge_id = None
+    line.contribution_id = None
+    line.handled_by_id = None
+    line.handled_at = None
+    if line.proposed_pledge_id in pledge_ids:  # do not propose the wrong pledge again
+        line.proposed_pledge_id = None
+        line.proposal_reason = ""
+    session.flush()
+    for pid in pledge_ids:
+        pledge = session.get(Pledge, pid)
+        if pledge is not None:
+            refresh_status(session, actor, pledge)
+    stmt = session.get(BankStatement, line.statement_id)
+    record(session, actor, "statement_line.reverse", "statement_line", line.id, old=old,
+           new={"status": LineStatus.UNMATCHED, "reason": reason, "amount_vnd": line.amount_vnd,
+                "statement_id": line.statement_id,
+                "receipts": {c.receipt_no: c.amount_vnd for c in recorded},
+                "reversal_transaction_ids": [c.reversal_transaction_id for c in recorded]},
+           unit_id=stmt.unit_id if stmt else None)
+    session.flush()
+    return recorded

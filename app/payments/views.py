@@ -9,18 +9,19 @@ import stripe
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from app.accounts.access import require_unit, staff_required, unit_scope_clause
 from app.core import outbox
 from app.core.actor import Actor
-from app.core.money import AmountError, parse_vnd
+from app.core.money import AmountError, format_vnd, parse_vnd
 from app.core.uploads import UploadError, read_upload
 from app.extensions import csrf, db
+from app.ledger.models import PURPOSE_LABELS
 from app.payments import gateway, vietqr
-from app.payments.forms import StatementUploadForm
+from app.payments.forms import ReverseLineForm, StatementUploadForm
 from app.payments.models import (
     BankStatement,
     CardPayment,
@@ -31,15 +32,18 @@ from app.payments.models import (
     StatementStatus,
 )
 from app.payments.services import (
+    REVERSIBLE_LINE_STATUSES,
     PaymentError,
     accounts_in_scope,
     confirm_proposals,
     create_statement,
     ignore_lines,
     import_statement,
+    line_contributions,
     match_to_references,
     parse_statement,
     receipt_lines,
+    reverse_line,
     set_corrections,
     set_mapping,
     statement_rows,
@@ -317,6 +321,49 @@ def _imported_view(stmt: BankStatement):  # type: ignore[no-untyped-def]
 def _pledges_for(lines: list[StatementLine]) -> dict[int, Pledge]:
     ids = {x.pledge_id for x in lines if x.pledge_id} | {x.proposed_pledge_id for x in lines if x.proposed_pledge_id}
     return {p.id: p for p in db.session.execute(select(Pledge).where(Pledge.id.in_(ids or [-1]))).scalars()}
+
+
+@bp.route("/can-bo/sao-ke/<int:statement_id>/dong/<int:line_id>/dao", methods=["GET", "POST"])
+@staff_required()
+def reverse_statement_line(statement_id: int, line_id: int):  # type: ignore[no-untyped-def]
+    """Confirmation page (GET) and action (POST) to undo the receipt(s) recorded from one line of an imported
+    statement (matched to the wrong pledge, or not to be recorded): a ledger reversal of that line's share only,
+    the line back in the review queue."""
+    stmt = _statement_or_404(statement_id)
+    line = db.session.get(StatementLine, line_id)
+    if line is None or line.statement_id != stmt.id or stmt.status != StatementStatus.IMPORTED:
+        abort(404)
+    back = url_for("payments.statement_detail", statement_id=stmt.id)
+    if line.status not in REVERSIBLE_LINE_STATUSES or line.contribution_id is None:
+        flash(f"Dòng {line.file_row} chưa được ghi nhận hoặc đã được đảo trước đó; không có khoản nào để đảo.",
+              "error")
+        return redirect(back)
+    form = ReverseLineForm()
+    if form.validate_on_submit():
+        row, amount = line.file_row, line.amount_vnd
+        try:
+            reverse_line(db.session, Actor.from_request(), line.id, form.reason.data, _scope_account_ids())
+        except ValueError as exc:  # PaymentError: nothing is saved
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("payments.reverse_statement_line", statement_id=stmt.id, line_id=line_id))
+        db.session.commit()
+        flash(f"Đã đảo biên nhận của dòng {row} ({format_vnd(amount)}); dòng đã trở về danh sách chờ xử lý để "
+              "ghép lại đúng đăng ký.", "success")
+        return redirect(back)
+    contributions = line_contributions(db.session, line)
+    pledge_ids = {c.pledge_id for c in contributions if c.pledge_id} | ({line.pledge_id} if line.pledge_id else set())
+    pledges = {p.id: p for p in db.session.execute(select(Pledge).where(Pledge.id.in_(pledge_ids or {-1}))).scalars()}
+    from app.certificates.models import Certificate, CertificateStatus
+
+    letters = list(db.session.execute(select(Certificate).where(
+        Certificate.status == CertificateStatus.VALID,
+        or_(Certificate.contribution_id.in_([c.id for c in contributions] or [-1]),
+            Certificate.pledge_id.in_(pledge_ids or {-1}) & Certificate.contribution_id.is_(None)))
+        .order_by(Certificate.id)).scalars())
+    return render_template("payments/reverse_line.html", stmt=stmt, line=line, contributions=contributions,
+                           pledges=pledges, letters=letters, form=form, purpose_labels=PURPOSE_LABELS,
+                           title="Đảo biên nhận của một dòng sao kê"), 422 if form.errors else 200
 
 
 @bp.route("/can-bo/sao-ke/<int:statement_id>/ghep-cot", methods=["GET", "POST"])

@@ -1405,6 +1405,23 @@ EN = {
     "Không đọc được tệp Excel (tệp hỏng hoặc không phải .xlsx).": "The Excel file cannot be read (damaged or not .xlsx).",
     "Tệp CSV không đọc được (không phải UTF-8).": "The CSV file cannot be read (not UTF-8).",
     "Mẫu sao kê không hợp lệ.": "Invalid statement layout.",
+    "Đảo biên nhận của một dòng sao kê": "Reverse the receipt of one statement line",
+    "Dòng sao kê": "Statement line",
+    "Biên nhận sẽ được đảo": "Receipts to be reversed",
+    "Sổ quỹ chỉ ghi thêm: biên nhận không bị xóa, một bút toán đảo trừ đúng số tiền của dòng này khỏi quỹ đã nhận; các dòng khác của sao kê giữ nguyên. Dòng trở về danh sách chờ xử lý để ghép lại đúng đăng ký; trạng thái đã nộp của đăng ký được tính lại.":
+        "The fund's books only ever grow: the receipt is not deleted; a reversing entry takes exactly this line's amount "
+        "off the money received, and the statement's other lines stay as they are. The line goes back to the list "
+        "awaiting processing, to be matched to the right pledge; the pledge's paid status is worked out again.",
+    "Thư cảm ơn đã cấp cho khoản này vẫn còn hiệu lực sau khi đảo; người phê duyệt có thể thu hồi tại trang giấy chứng nhận:":
+        "Thank-you letters issued for this gift stay valid after the reversal; an approver can revoke them on the "
+        "certificates page:",
+    "Đảo biên nhận": "Reverse the receipt",
+    "Lý do đảo": "Reason for the reversal",
+    "Lý do đảo: chưa nhập.": "Reason for the reversal: not entered.",
+    "Lý do đảo: tối đa 1000 ký tự.": "Reason for the reversal: 1000 characters at most.",
+    "Tôi xác nhận đảo biên nhận của dòng này; sổ quỹ ghi bút toán đảo, không xóa khoản đã ghi.":
+        "I confirm reversing this line's receipt; the books record a reversing entry and delete nothing.",
+    "Xác nhận: hãy đánh dấu ô xác nhận để đảo.": "Confirmation: tick the box to reverse.",
     # (end of section B)
 }
 

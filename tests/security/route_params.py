@@ -35,7 +35,7 @@ TABLE_HINTS: dict[str, str | dict[str, str]] = {
     "need_id": "household_needs",
     "id": {"needs": "household_needs"},
     "proposal_id": "matching_proposals",
-    "line_id": "matching_proposal_lines",
+    "line_id": {"matching": "matching_proposal_lines", "payments": "statement_lines"},
     "photo_id": "need_photos",
     "cert_id": "certificates",
     "certificate_id": "certificates",
@@ -143,6 +143,26 @@ def _need_disbursement(ctx: ParamContext) -> int:
     return ctx.once("need_disbursement", pick)  # type: ignore[return-value]
 
 
+def _statement_line(ctx: ParamContext, rule: Rule, arg: str) -> int:
+    """A line of the statement the route's <statement_id> names (the demo's) from which a receipt was recorded."""
+    from app.payments.models import LineStatus, StatementLine
+
+    statement_id = pick_row(ctx, "bank_statements", "statement_id", rule)
+
+    def pick() -> int:
+        found = ctx.session.execute(
+            select(StatementLine.id).where(StatementLine.statement_id == statement_id,
+                                           StatementLine.status == LineStatus.MATCHED,
+                                           StatementLine.contribution_id.is_not(None))
+            .order_by(StatementLine.id).limit(1)).scalar()
+        if found is None:
+            pytest.fail("add a factory for <line_id> in tests/security/route_params.py: the demo statement has no "
+                        "matched line")
+        return found
+
+    return ctx.once("statement_line", pick)  # type: ignore[return-value]
+
+
 def _placeholder(value: object) -> Callable[[ParamContext, Rule, str], object]:
     def make(ctx: ParamContext, rule: Rule, arg: str) -> object:
         ctx.placeholders.add(arg)
@@ -162,6 +182,8 @@ FACTORIES: dict[str, Callable[[ParamContext, Rule, str], object]] = {
     "batch_id": lambda ctx, rule, arg: (_need_import_batch(ctx).id if rule.endpoint.startswith("needs.")
                                         else pick_row(ctx, TABLE_HINTS["batch_id"][rule.endpoint.split(".")[0]],
                                                       arg, rule)),
+    "line_id": lambda ctx, rule, arg: (_statement_line(ctx, rule, arg) if rule.endpoint.startswith("payments.")
+                                       else pick_row(ctx, "matching_proposal_lines", arg, rule)),
     "year": lambda ctx, rule, arg: date.today().year,
     "day": lambda ctx, rule, arg: date.today().isoformat(),
     # Formats and kinds: the first one each route offers is fine; placeholders may 404, which is allowed.
