@@ -141,6 +141,9 @@ def bench_list(app, rows: int, size: str) -> None:  # type: ignore[no-untyped-de
             "SELECT id FROM admin_units WHERE level = 'province' ORDER BY code LIMIT 10")).scalars())
     urls = ["/cong-khai/sao-ke"] + [f"/cong-khai/sao-ke?sau={encode_cursor(d, i)}" for d, i in points]
     urls += [f"/cong-khai/sao-ke?tinh={p}" for p in provinces] + ["/cong-khai/sao-ke?sap_xep=so_tien"]
+    # Sorted by name (Vietnamese order), both ways, and a province sorted by name.
+    urls += ["/cong-khai/sao-ke?sap_xep=ten", "/cong-khai/sao-ke?sap_xep=ten&thu_tu=tang",
+             f"/cong-khai/sao-ke?tinh={provinces[0]}&sap_xep=ten"]
     for u in urls[:3]:
         timed_get(client, u)
     samples = [timed_get(client, u) for _ in range(2) for u in urls]

@@ -11,9 +11,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 def schema_filter(dialect: str):  # type: ignore[no-untyped-def]
     """Alembic's include_object for a database of this dialect: a model object declared for other dialects only
-    (info={"dialects": (...)}, e.g. a PostgreSQL expression index) is left out of autogenerate's comparison."""
+    (info={"dialects": (...)}, e.g. a PostgreSQL expression index) is left out of autogenerate's comparison, and so
+    is an index Alembic cannot compare (info={"compare": False}: its reflection drops a COLLATE), on both sides."""
+
+    def uncompared() -> set[str]:
+        from app.extensions import db
+
+        return {i.name for t in db.metadata.tables.values() for i in t.indexes if i.info.get("compare") is False}
 
     def include(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+        if type_ == "index" and name in uncompared():
+            return False
         dialects = None if reflected else getattr(obj, "info", {}).get("dialects")
         return dialects is None or dialect in dialects
 

@@ -35,6 +35,10 @@ Index("ix_contributions_received_on_id", Contribution.received_on, Contribution.
       postgresql_include=["search_key", "amount_vnd", "pool_unit_id"])
 Index("ix_contributions_amount_id", Contribution.amount_vnd, Contribution.id,
       postgresql_include=["search_key", "received_on", "pool_unit_id"])
+# Sorted by name (Vietnamese order, ICU): the same idea on PostgreSQL (migration 0013).
+Index("ix_contributions_name_vi", Contribution.public_name.collate("vi-x-icu"), Contribution.id,
+      postgresql_include=["search_key", "received_on", "amount_vnd", "pool_unit_id"],
+      info={"dialects": ("postgresql",), "compare": False}).ddl_if(dialect="postgresql")
 Index("ix_contributions_pool_received", Contribution.pool_unit_id, Contribution.received_on, Contribution.id)
 # Text search on PostgreSQL: a GIN index of each contribution's words and pairs of adjacent words (the function
 # ct_search_terms, migration 0012; services.text_filter). SQLite serves demo sizes by scanning.

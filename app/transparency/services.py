@@ -308,7 +308,7 @@ class StatementPage:
 # the words-and-pairs index (ct_search_terms) instead, whose few matches are then sorted. A reference or receipt
 # number (one word with a digit) is rare by nature and goes to the index directly.
 SCAN_WINDOW = 20_000
-ORDERED_SORTS = ("ngay", "so_tien")  # sorts with a (key, id) index that INCLUDEs search_key
+ORDERED_SORTS = ("ngay", "so_tien", "ten")  # sorts with a (key, id) index that INCLUDEs search_key
 
 
 def _worth_a_window(needle: str) -> bool:
