@@ -37,16 +37,21 @@ def staff_clients(app, session):  # type: ignore[no-untyped-def]
     return vi, en
 
 
+def assert_in_both_languages(vi, en, url: str, vi_texts: list[str], en_texts: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """The page answers both readers; its Vietnamese texts are on the default page only, its English on the other."""
+    vi_resp, en_resp = vi.get(url), en.get(url)
+    assert vi_resp.status_code == en_resp.status_code == 200, url
+    vi_html, en_html = vi_resp.get_data(as_text=True), en_resp.get_data(as_text=True)
+    for text in vi_texts:
+        assert text in vi_html and text not in en_html, (url, text)
+    for text in en_texts:
+        assert text in en_html, (url, text)
+
+
 def test_staff_pages_in_english(staff_clients):
     vi, en = staff_clients
     for url, vi_texts, en_texts in PAGES:
-        vi_resp, en_resp = vi.get(url), en.get(url)
-        assert vi_resp.status_code == en_resp.status_code == 200, url
-        vi_html, en_html = vi_resp.get_data(as_text=True), en_resp.get_data(as_text=True)
-        for text in vi_texts:
-            assert text in vi_html and text not in en_html, (url, text)
-        for text in en_texts:
-            assert text in en_html, (url, text)
+        assert_in_both_languages(vi, en, url, vi_texts, en_texts)
     # The staff menu names lists ("Campaigns"); the same Vietnamese word on a page names one ("Campaign").
     home = en.get("/can-bo/dang-ky-ung-ho").get_data(as_text=True)
     assert ">Campaigns</a>" in home and ">Areas</a>" in home and ">Pledges</a>" in home
@@ -125,13 +130,7 @@ def test_section_a_staff_pages_in_english(section_a):
     clients, pages, _waiting, _commune_id = section_a
     for who, url, vi_texts, en_texts in pages:
         vi, en = clients[who]
-        vi_resp, en_resp = vi.get(url), en.get(url)
-        assert vi_resp.status_code == en_resp.status_code == 200, url
-        vi_html, en_html = vi_resp.get_data(as_text=True), en_resp.get_data(as_text=True)
-        for text in vi_texts:
-            assert text in vi_html and text not in en_html, (url, text)
-        for text in en_texts:
-            assert text in en_html, (url, text)
+        assert_in_both_languages(vi, en, url, vi_texts, en_texts)
 
 
 def test_section_a_import_preview_in_english(section_a):
@@ -249,13 +248,7 @@ def test_section_b_staff_pages_in_english(app, section_b_world):  # type: ignore
     for path, vi_texts, en_texts in SECTION_B:
         url = path.format(**ids)
         vi_client, en_client = (approver_vi, approver_en) if "/dot/" in url else (vi, en)
-        vi_resp, en_resp = vi_client.get(url), en_client.get(url)
-        assert vi_resp.status_code == en_resp.status_code == 200, url
-        vi_html, en_html = vi_resp.get_data(as_text=True), en_resp.get_data(as_text=True)
-        for text in vi_texts:
-            assert text in vi_html and text not in en_html, (url, text)
-        for text in en_texts:
-            assert text in en_html, (url, text)
+        assert_in_both_languages(vi_client, en_client, url, vi_texts, en_texts)
     # Nothing is recorded yet (the import batch waits for confirmation): the signature lists page says so.
     sheet = en.get(f"/can-bo/thu-ho/xa/{ids['commune']}/danh-sach-ky").get_data(as_text=True)
     assert "Nothing collected yet." in sheet
