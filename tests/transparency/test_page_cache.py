@@ -82,3 +82,33 @@ def test_a_cache_server_that_is_down_is_bypassed(client, session, kh):
     give(session, kh["campaign"], 10_000_000, name="Nguyễn Văn An", receiving=kh["province"])
     page = client.get("/cong-khai/sao-ke")
     assert page.status_code == 200 and "Nguyễn Văn An" in page.get_data(as_text=True)
+
+
+def test_anonymous_public_pages_are_compressed_for_slow_phones(app, client, session, kh):
+    import gzip
+
+    import brotli
+
+    give(session, kh["campaign"], 10_000_000, name="Nguyễn Văn An", receiving=kh["province"])
+    plain = client.get("/cong-khai/sao-ke?q=nguyen+van").get_data()
+    for _ in range(2):  # rendered, then from the cache: both compressed
+        resp = app.test_client().get("/cong-khai/sao-ke?q=nguyen+van", headers={"Accept-Encoding": "gzip"})
+        assert resp.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in resp.headers["Vary"]
+        assert gzip.decompress(resp.get_data()) == plain
+        assert len(resp.get_data()) < len(plain) / 2
+    resp = app.test_client().get("/cong-khai/sao-ke?q=nguyen+van", headers={"Accept-Encoding": "br"})
+    assert resp.headers["Content-Encoding"] == "br" and brotli.decompress(resp.get_data()) == plain
+    assert "Nguyễn Văn An" in plain.decode()
+
+
+def test_pages_holding_a_secret_are_never_compressed(app, session, kh):
+    """BREACH: a CSRF token next to text the reader controls must not be compressed. A signed-in user's page has
+    the logout form's token; the pledge form has its own."""
+    staff = f.make_user(session, Role.PROVINCE_STAFF, kh["province"])
+    signed_in = app.test_client()
+    login(signed_in, staff.email)
+    resp = signed_in.get("/cong-khai/sao-ke?q=nguyen", headers={"Accept-Encoding": "gzip, br"})
+    assert resp.status_code == 200 and 'name="csrf_token"' in resp.get_data(as_text=True)
+    assert "Content-Encoding" not in resp.headers
+    form = app.test_client().get("/ung-ho", headers={"Accept-Encoding": "gzip, br"})
+    assert form.status_code == 200 and "Content-Encoding" not in form.headers
