@@ -238,8 +238,8 @@ def _word_start_like(column, needle: str):  # type: ignore[no-untyped-def]
 
 def terms_query(needle: str) -> str:
     """The tsquery of ct_search_terms (migration 0012) that every key matching the needle satisfies: the pairs of
-    adjacent words it contains, the last word as a prefix ("tran thi mai" -> 'tran_thi' & 'thi_mai':*); a single
-    word is a prefix of a word. Adjacent-word pairs are rare where single words are not, so the index reads
+    adjacent words it contains, the last word as a prefix ("tran thi mai" -> '~tran_thi' & '~thi_mai':*); a
+    single word is a prefix of a word. Adjacent-word pairs are rare where single words are not, so the index reads
     short lists."""
     words = needle.split(" ")
 
@@ -248,7 +248,7 @@ def terms_query(needle: str) -> str:
 
     if len(words) == 1:
         return lexeme(words[0]) + ":*"
-    pairs = [lexeme(f"{a}_{b}") for a, b in zip(words, words[1:], strict=False)]
+    pairs = [lexeme(f"~{a}_{b}") for a, b in zip(words, words[1:], strict=False)]
     pairs[-1] += ":*"
     return " & ".join(pairs)
 
@@ -266,7 +266,13 @@ def text_filter(query: StatementQuery, dialect: str = "sqlite"):  # type: ignore
     return and_(terms, like)
 
 
-def statement_filters(session: Session, query: StatementQuery, *, with_text: bool = True) -> list:
+def province_units(session: Session, query: StatementQuery) -> list[int | None]:
+    """The pool units of the chosen province (the province's own and its communes')."""
+    return scope_unit_ids(session, session.get(AdminUnit, query.province_id)) or [-1]
+
+
+def statement_filters(session: Session, query: StatementQuery, *, with_text: bool = True,
+                      with_province: bool = True) -> list:
     clauses = []
     if with_text and (clause := text_filter(query, session.get_bind().dialect.name)) is not None:
         clauses.append(clause)
@@ -278,9 +284,8 @@ def statement_filters(session: Session, query: StatementQuery, *, with_text: boo
         clauses.append(Contribution.received_on <= query.date_to)
     if query.commune_id:
         clauses.append(Contribution.pool_unit_id == query.commune_id)
-    elif query.province_id:
-        ids = scope_unit_ids(session, session.get(AdminUnit, query.province_id)) or [-1]
-        clauses.append(Contribution.pool_unit_id.in_(ids))
+    elif query.province_id and with_province:
+        clauses.append(Contribution.pool_unit_id.in_(province_units(session, query)))
     if query.campaign_id:
         clauses.append(Contribution.campaign_id == query.campaign_id)
     if query.channel:
@@ -322,9 +327,11 @@ def statement_page(session: Session, query: StatementQuery) -> StatementPage:
     desc = query.descending != backwards
     cursor = query.after or query.before
     where = statement_filters(session, query, with_text=False)
+    keyset = []
     if cursor is not None:
         pair, bound = tuple_(key, Contribution.id), tuple_(*cursor)
-        where.append(pair < bound if desc else pair > bound)
+        keyset.append(pair < bound if desc else pair > bound)
+    where += keyset
     order = (key.desc(), Contribution.id.desc()) if desc else (key.asc(), Contribution.id.asc())
     dialect = session.get_bind().dialect.name
     postgres = dialect == "postgresql"
@@ -332,7 +339,7 @@ def statement_page(session: Session, query: StatementQuery) -> StatementPage:
     match = text_filter(query, dialect)
     result = None
     if match is not None and postgres and query.sort in ORDERED_SORTS and _worth_a_window(needle):
-        result = _page_from_ordered_window(session, key, where, needle, desc, query.limit + 1)
+        result = _page_from_ordered_window(session, key, query, keyset, needle, desc, query.limit + 1)
     if result is None:
         stmt = select(*PUBLIC_COLUMNS, key.label("k")).where(*where)
         if match is not None:
@@ -364,18 +371,28 @@ def statement_page(session: Session, query: StatementQuery) -> StatementPage:
     return StatementPage(rows, next_c, prev_c)
 
 
-def _page_from_ordered_window(session: Session, key, where: list, needle: str, desc: bool,  # type: ignore[no-untyped-def]
-                              wanted: int) -> list | None:
+def _page_from_ordered_window(session: Session, key, query: StatementQuery, keyset: list,  # type: ignore[no-untyped-def]
+                              needle: str, desc: bool, wanted: int) -> list | None:
     """The first `wanted` matches in page order when they lie within SCAN_WINDOW rows of the sort index (an
-    index-only scan: the index includes the search key); None when the words are rarer than that."""
-    window = (select(Contribution.id, key.label("k"), Contribution.search_key).where(*where)
+    index-only scan: the index includes the search key and the pool unit); None when the words are rarer than that.
+
+    A province is filtered on the window's rows, not inside it: the window is then the first SCAN_WINDOW entries
+    of the index, read in order, instead of every row of the province fetched and sorted (about 100 ms for a
+    province of 20 000 rows, when the name is rare and the window comes back empty anyway)."""
+    by_province = bool(query.province_id and not query.commune_id)
+    inner = statement_filters(session, query, with_text=False, with_province=not by_province) + keyset
+    window = (select(Contribution.id, key.label("k"), Contribution.search_key, Contribution.pool_unit_id)
+              .where(*inner)
               .order_by(*((key.desc(), Contribution.id.desc()) if desc else (key.asc(), Contribution.id.asc())))
               .limit(SCAN_WINDOW).subquery())
-    hit = _word_start_like(window.c.search_key, needle)
+    hits = [_word_start_like(window.c.search_key, needle)]
+    if by_province:
+        hits.append(window.c.pool_unit_id.in_(province_units(session, query)))
     order = (window.c.k.desc(), window.c.id.desc()) if desc else (window.c.k.asc(), window.c.id.asc())
-    ids = list(session.execute(select(window.c.id).where(hit).order_by(*order).limit(wanted)).scalars())
-    if len(ids) < wanted:
-        return None
+    ids = list(session.execute(select(window.c.id).where(*hits).order_by(*order).limit(wanted)).scalars())
+    if len(ids) < wanted and session.execute(select(func.count()).select_from(window)).scalar_one() >= SCAN_WINDOW:
+        return None  # more rows lie beyond the window: the index of words finds them
+    # (else the window held every row the filters allow, e.g. a commune's: what it found is the whole answer)
     rows = {r.id: r for r in session.execute(select(*PUBLIC_COLUMNS, key.label("k")).where(Contribution.id.in_(ids)))}
     return [rows[i] for i in ids]
 

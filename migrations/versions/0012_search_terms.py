@@ -2,7 +2,7 @@
 words and pairs of adjacent words (PostgreSQL); search keys are rewritten as words (punctuation made spaces).
 
 The trigram index it replaces read the long posting lists of common trigrams ("an ", " th") for every
-multi-word name; a pair of adjacent words ("tran_thi", "thi_mai") is rare, so a name is found from two short
+multi-word name; a pair of adjacent words ("~tran_thi", "~thi_mai") is rare, so a name is found from two short
 lists (bench/bench_transparency.py). The trigram index goes on every database (it also slowed every insert).
 
 Revision ID: 0012_search_terms
@@ -19,13 +19,15 @@ down_revision = '0011_product'
 branch_labels = None
 depends_on = None
 
-# The index's function: each word of the search key, and each pair of adjacent words joined by "_" (a search key
-# holds letters, digits and single spaces only). IMMUTABLE, so an expression index can use it.
+# The index's function: each word of the search key, and each pair of adjacent words as "~first_second" (a search
+# key holds letters, digits and single spaces only; the "~" keeps a word's prefix search off the pairs' lists).
+# IMMUTABLE, so an expression index can use it.
 TERMS_FUNCTION = r"""
 CREATE OR REPLACE FUNCTION ct_search_terms(key text) RETURNS tsvector
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
   SELECT array_to_tsvector(w || coalesce(
-           (SELECT array_agg(w[i] || '_' || w[i + 1]) FROM generate_series(1, cardinality(w) - 1) AS i), '{}'))
+           (SELECT array_agg('~' || w[i] || '_' || w[i + 1]) FROM generate_series(1, cardinality(w) - 1) AS i),
+           '{}'))
   FROM (SELECT array_remove(string_to_array(key, ' '), '') AS w) AS words
 $$
 """

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 
+import pytest
 from sqlalchemy import func, select, text
 
 from app.contributions.models import Contribution
@@ -157,3 +158,34 @@ def test_several_words_match_in_order_from_the_start_of_a_word(client, session, 
     assert found("nguyen-van") == ["Công ty Thủy sản Nguyễn-Văn", "Hộ ông Nguyễn Văn Bình Minh", "Nguyễn Văn Bình"]
     assert found("(thuy san)") == ["Công ty Thủy sản Nguyễn-Văn"]
     assert found("ong nguyen van binh minh") == ["Hộ ông Nguyễn Văn Bình Minh"]
+
+
+@pytest.mark.parametrize("window", [3, 8])
+def test_every_search_path_lists_exactly_the_matches(client, session, kh, monkeypatch, window):
+    """A window of a few rows sends each search down every path in turn on PostgreSQL — the ordered window, a window that
+    held every row the filters allow (a commune), a province filtered on the window's rows, the index of words and
+    word pairs — and every page of every sort lists exactly the matching contributions, each once."""
+    from app.core.text import search_words
+
+    monkeypatch.setattr(svc, "SCAN_WINDOW", window)
+    c = kh["campaign"]
+    names = ["Nguyễn Văn An", "Trần Thị Mai", "Nguyễn Văn Bình", "Công ty Đường Sông", "Hộ ông Nguyễn Văn Anh",
+             "Lê Thị Mai Anh", "Trần Thị Maia", "Dương Nguyễn", "Nguyễn-Văn Cường", "Bùi Minh"]
+    places = [kh["khanh_son"], kh["cam_lam"], kh["province"], None]  # None: received centrally, outside the province
+    given = []
+    for i, name in enumerate(names * 2):
+        unit = places[i % len(places)]
+        give(session, c, 100_000 * (i + 1), name=name, on=date(2026, 10, 1 + i % 20), receiving=unit)
+        given.append((name, unit.id if unit else None))
+    in_kh = {kh["khanh_son"].id, kh["cam_lam"].id, kh["province"].id}
+
+    def expected(q: str, units: set[int] | None) -> list[str]:
+        needle = " " + search_words(q)
+        return sorted(n for n, u in given if needle in " " + search_words(n) and (units is None or u in units))
+
+    for q in ["nguyen", "nguyen van", "tran thi mai", "mai", "duong", "van an", "khong ai"]:
+        for extra, units in [("", None), (f"&tinh={kh['province'].id}", in_kh),
+                             (f"&tinh={kh['province'].id}&xa={kh['khanh_son'].id}", {kh["khanh_son"].id})]:
+            for sort in ["", "&sap_xep=so_tien&thu_tu=tang", "&sap_xep=ten"]:
+                url = f"/cong-khai/sao-ke?limit=2&q={q.replace(' ', '+')}{extra}{sort}"
+                assert sorted(all_pages(client, url)) == expected(q, units), url
