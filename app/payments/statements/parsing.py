@@ -461,6 +461,11 @@ def _plain_amount(text: str, fast_re: re.Pattern, thousands: str) -> int | None 
     return False
 
 
+def _ascii_cell(raw: Any) -> str | None:
+    """A plain-text amount cell, stripped; None when the general path must read it (not text, or not ASCII)."""
+    return raw.strip() if type(raw) is str and raw.isascii() else None
+
+
 def _fast_line(row: list, file_row: int, c_date: int, c_memo: int, c_cp: int, c_ref: int, c_no: int, c_credit: int,
                c_debit: int, c_amount: int, c_bal: int, fast_re: re.Pattern, thousands: str) -> ParsedLine | None:
     """One plain row parsed as parse_rows would, or None to let the general path handle it."""
@@ -475,10 +480,10 @@ def _fast_line(row: list, file_row: int, c_date: int, c_memo: int, c_cp: int, c_
     credit = debit = None
     for c, is_credit in ((c_credit, True), (c_debit, False)):
         if c >= 0:
-            raw = row[c]
-            if type(raw) is not str or not raw.isascii():
+            text = _ascii_cell(row[c])
+            if text is None:
                 return None
-            value = _plain_amount(raw.strip(), fast_re, thousands)
+            value = _plain_amount(text, fast_re, thousands)
             if value is False:
                 return None
             if is_credit:
@@ -486,10 +491,9 @@ def _fast_line(row: list, file_row: int, c_date: int, c_memo: int, c_cp: int, c_
             else:
                 debit = value
     if c_amount >= 0:
-        raw = row[c_amount]
-        if type(raw) is not str or not raw.isascii():
+        text = _ascii_cell(row[c_amount])
+        if text is None:
             return None
-        text = raw.strip()
         negative = text.startswith("-")
         value = _plain_amount(text.lstrip("+-").strip(), fast_re, thousands)
         if value is False:
@@ -503,10 +507,9 @@ def _fast_line(row: list, file_row: int, c_date: int, c_memo: int, c_cp: int, c_
         return None
     balance = None
     if c_bal >= 0:
-        raw = row[c_bal]
-        if type(raw) is not str or not raw.isascii():
+        text = _ascii_cell(row[c_bal])
+        if text is None:
             return None
-        text = raw.strip()
         if text in ("0", "0,00", "0.00"):
             balance = 0
         elif text not in _EMPTY_AMOUNT:
