@@ -25,6 +25,7 @@ import os
 import queue
 import threading
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -131,18 +132,10 @@ def publish_rows(session: Session, *, ids: Sequence[int] | None = None, older_th
         return result
     celery = _celery()
     # One producer (one broker connection from the pool) for the whole batch; eager mode has no producer.
-    with (celery.producer_or_acquire() if not celery.conf.task_always_eager else _no_producer()) as producer:
+    with (celery.producer_or_acquire() if not celery.conf.task_always_eager else nullcontext()) as producer:
         _publish_each(rows, result, producer)
     session.commit()
     return result
-
-
-class _no_producer:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def _publish_each(rows: Sequence[TaskOutbox], result: FlushResult, producer: Any) -> None:
@@ -227,6 +220,11 @@ class BackgroundPublisher:
         self._queue: queue.SimpleQueue[list[int]] = queue.SimpleQueue()
         self._pending = 0
         self._idle = threading.Condition()
+        # A forked child gets fresh locks: one held by another thread at the fork would never be released there.
+        os.register_at_fork(after_in_child=self._reset_locks)
+
+    def _reset_locks(self) -> None:
+        self._start_lock, self._idle = threading.Lock(), threading.Condition()
 
     def submit(self, ids: Sequence[int]) -> None:
         self._ensure_thread()
