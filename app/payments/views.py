@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from app.accounts.access import require_unit, staff_required, unit_scope_clause
 from app.core import outbox
 from app.core.actor import Actor
+from app.core.forms import field_problems
 from app.core.money import AmountError, format_vnd, parse_vnd
 from app.core.uploads import UploadError, read_upload
 from app.extensions import csrf, db
@@ -205,9 +206,8 @@ def upload_statement():  # type: ignore[no-untyped-def]
     accounts = {a.id: a for a in accounts_in_scope(db.session, current_user)}
     form.account_id.choices = [SelectChoice(a.id, a.account_number) for a in accounts.values()]
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for e in errors:
-                flash(str(e) if isinstance(e, str) else _("Biểu mẫu không hợp lệ."), "error")
+        for problem in field_problems(form) or [_("Biểu mẫu không hợp lệ.")]:
+            flash(problem, "error")
         return redirect(url_for("payments.statements"))
     account = accounts.get(form.account_id.data)
     if account is None:

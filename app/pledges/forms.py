@@ -6,7 +6,6 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
 from sqlalchemy.orm import Session
 from wtforms import (
     DateField,
@@ -23,7 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.accounts.passwords import MIN_PASSWORD_LENGTH
-from app.core.forms import BaseForm
+from app.core.forms import BaseForm, field_problems
 from app.core.identifiers import IdentifierError, normalize_phone, normalize_tax_code
 from app.core.money import AmountError, format_vnd, parse_vnd
 from app.core.text import nfc
@@ -239,19 +238,6 @@ class PledgeForm(BaseForm):
         return donor, pledge
 
 
-def field_problems(form: Form) -> list[str]:
-    """Every message on the form, sub-forms included (for a summary at the top of the page)."""
-    found: list[str] = []
-    for f in form._fields.values():
-        if isinstance(f, FieldList):
-            found += [str(e) for e in f.errors if isinstance(e, str | LazyString)]
-            for entry in f.entries:
-                found += field_problems(entry.form)
-        elif isinstance(f, FormField):
-            found += field_problems(f.form)
-        else:
-            found += [str(e) for e in f.errors if isinstance(e, str | LazyString)]
-    return found
 
 
 def parse_instalments(rows: FieldList) -> list[InstalmentInput] | None:

@@ -32,6 +32,7 @@ from app.contributions.models import Channel, Contribution, ContributionStatus
 from app.contributions.services import ContributionError, NewContribution, record_contribution
 from app.core import outbox
 from app.core.actor import Actor
+from app.core.forms import field_problems
 from app.core.i18n import VN_TZ
 from app.core.money import AmountError, parse_vnd
 from app.core.text import fold, nfc
@@ -48,7 +49,6 @@ from app.pledges.forms import (
     PledgeForm,
     ReceiptForm,
     StatusForm,
-    field_problems,
     parse_instalments,
 )
 from app.pledges.models import (

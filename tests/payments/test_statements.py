@@ -447,3 +447,14 @@ def test_several_lines_for_one_pledge_fill_it_in_file_order_and_the_rest_is_an_u
     session.commit()
     assert (again.lines_new, again.lines_matched) == (0, 0)
     assert ledger.totals(session, campaign.fund_id).received_vnd - before == 7_500_000
+
+
+def test_upload_without_an_account_says_which_field_is_missing(client, session, kh_setup, province_staff):
+    login(client, province_staff.email, PASSWORD)
+    token = csrf_from(client.get("/can-bo/sao-ke").get_data(as_text=True))
+    resp = client.post("/can-bo/sao-ke/tai-len", data={
+        "csrf_token": token, "account_id": "", "preset": "auto", "opening_balance": "",
+        "file": (io.BytesIO(b"x"), "sao-ke.csv")}, content_type="multipart/form-data", follow_redirects=True)
+    html = resp.get_data(as_text=True)
+    assert "Chọn tài khoản." in html and "Biểu mẫu không hợp lệ." not in html
+    assert lines_count(session, kh_setup["prov_acc"].id) == 0
