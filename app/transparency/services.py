@@ -16,7 +16,7 @@ import time as time_module
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, cast, func, literal, select, text, tuple_
 from sqlalchemy.dialects.postgresql import TSQUERY
@@ -584,7 +584,9 @@ def publish_daily_root(session: Session, day: date | None = None) -> PublishedRo
     last = session.execute(select(PublishedRoot).order_by(PublishedRoot.day.desc()).limit(1)).scalar_one_or_none()
     if last is not None and last.day >= day:
         return None
-    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=VN_TZ)
+    # In UTC, as created_at is stored: SQLite compares the texts, so a Vietnam-time bound would let the first seven
+    # hours of the next Vietnamese day (17:00-24:00 UTC) into this day's root.
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=VN_TZ).astimezone(UTC)
     last_id = session.execute(select(func.max(Contribution.id)).where(Contribution.created_at < end)).scalar() or 0
     first_id = last.last_id if last else 0
     last_id = max(last_id, first_id)
