@@ -50,7 +50,10 @@ def entry_values(actor: Actor, action: str, entity_type: str, entity_id: object,
             "new_values": _jsonable(new) if new is not None else None}
 
 
+_INSERT = insert(AuditEntry.__table__)  # Core, built once: no ORM bulk layer, a memoised cache key
+
+
 def record_rows(session: Session, rows: list[dict[str, Any]]) -> None:
     """Write entries made by entry_values() in one INSERT, at once (for paths that insert their rows directly)."""
     if rows:
-        session.execute(insert(AuditEntry), rows)
+        session.execute(_INSERT, rows)

@@ -20,6 +20,7 @@ before the request returns.
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import os
 import queue
@@ -33,7 +34,7 @@ from typing import Any
 from celery import current_app as current_celery
 from flask import current_app, has_app_context
 from kombu.exceptions import OperationalError as KombuOperationalError
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, Text, delete, event, func, select
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, Text, delete, event, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -66,8 +67,12 @@ class TaskOutbox(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
-def _insert(session: Session):  # type: ignore[no-untyped-def]
-    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+@functools.cache
+def _enqueue_statement(dialect: str):  # type: ignore[no-untyped-def]
+    """The outbox INSERT (Core, on the table, built once per dialect): a taken dedupe_key inserts nothing."""
+    upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    table = TaskOutbox.__table__
+    return upsert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
 
 
 def enqueue(session: Session, task_name: str, *args: Any, dedupe_key: str | None = None, **kwargs: Any) -> int | None:
@@ -85,9 +90,9 @@ def enqueue_many(session: Session, task_name: str,
              "attempts": 0} for a, k, key in calls]
     if not rows:
         return []
-    stmt = _insert(session)(TaskOutbox).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(TaskOutbox.id)
+    stmt = _enqueue_statement(session.get_bind().dialect.name)
     ids = list(session.execute(stmt, rows).scalars()) if len(rows) > 1 else list(
-        session.execute(stmt.values(**rows[0])).scalars())
+        session.execute(stmt, rows[0]).scalars())
     session.info.setdefault(PENDING_IDS, []).extend(ids)
     return ids
 
@@ -107,9 +112,15 @@ def _celery():  # type: ignore[no-untyped-def]
     return current_app.extensions["celery"] if has_app_context() else current_celery
 
 
-def _publish(row: TaskOutbox, producer: Any = None) -> None:
+def _publish(row: Any, producer: Any = None) -> None:
     task = _celery().tasks[row.task_name]  # KeyError for an unknown name: recorded as the row's error
     task.apply_async(args=list(row.args or []), kwargs=dict(row.kwargs or {}), producer=producer)
+
+
+_table = TaskOutbox.__table__
+# The columns a publish needs, as plain rows (no ORM objects: the batch is marked sent in one UPDATE).
+_PENDING = select(_table.c.id, _table.c.task_name, _table.c.args, _table.c.kwargs).where(
+    _table.c.dispatched_at.is_(None))
 
 
 def publish_rows(session: Session, *, ids: Sequence[int] | None = None, older_than: timedelta | None = SWEEP_GRACE,
@@ -117,15 +128,15 @@ def publish_rows(session: Session, *, ids: Sequence[int] | None = None, older_th
     """Publish pending rows (the given ids, or the oldest `limit` created before now - older_than) and commit.
 
     After the first broker error the remaining rows are left for the next run (one connection timeout, not N)."""
-    query = select(TaskOutbox).where(TaskOutbox.dispatched_at.is_(None))
+    query = _PENDING
     if ids is not None:
-        query = query.where(TaskOutbox.id.in_(list(ids)))
+        query = query.where(_table.c.id.in_(list(ids)))
     elif older_than is not None:
-        query = query.where(TaskOutbox.created_at <= utcnow() - older_than)
-    query = query.order_by(TaskOutbox.id).limit(limit)
+        query = query.where(_table.c.created_at <= utcnow() - older_than)
+    query = query.order_by(_table.c.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    rows = session.execute(query).scalars().all()
+    rows = session.execute(query).all()
     result = FlushResult()
     if not rows:
         session.commit()
@@ -133,12 +144,20 @@ def publish_rows(session: Session, *, ids: Sequence[int] | None = None, older_th
     celery = _celery()
     # One producer (one broker connection from the pool) for the whole batch; eager mode has no producer.
     with (celery.producer_or_acquire() if not celery.conf.task_always_eager else nullcontext()) as producer:
-        _publish_each(rows, result, producer)
+        sent, errors = _publish_each(rows, result, producer)
+    if sent:
+        session.execute(update(_table).where(_table.c.id.in_(sent)).values(dispatched_at=utcnow()))
+    for row_id, error in errors.items():
+        session.execute(update(_table).where(_table.c.id == row_id)
+                        .values(attempts=_table.c.attempts + 1, last_error=error))
     session.commit()
     return result
 
 
-def _publish_each(rows: Sequence[TaskOutbox], result: FlushResult, producer: Any) -> None:
+def _publish_each(rows: Sequence[Any], result: FlushResult, producer: Any) -> tuple[list[int], dict[int, str]]:
+    """Publish the rows in order: the ids sent, and the error of each row that failed."""
+    sent: list[int] = []
+    errors: dict[int, str] = {}
     for row in rows:
         if result.broker_down:
             result.left += 1
@@ -146,14 +165,14 @@ def _publish_each(rows: Sequence[TaskOutbox], result: FlushResult, producer: Any
         try:
             _publish(row, producer)
         except Exception as exc:  # noqa: BLE001 - the row stays pending; the error is kept on it
-            row.attempts += 1
-            row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+            errors[row.id] = f"{type(exc).__name__}: {exc}"[:1000]
             result.failed += 1
             result.broker_down = isinstance(exc, KombuOperationalError | ConnectionError | OSError)
-            log.warning("outbox row %s (%s) not published: %s", row.id, row.task_name, row.last_error)
+            log.warning("outbox row %s (%s) not published: %s", row.id, row.task_name, errors[row.id])
         else:
-            row.dispatched_at = utcnow()
+            sent.append(row.id)
             result.sent += 1
+    return sent, errors
 
 
 def flush_pending(session: Session, *, older_than: timedelta | None = SWEEP_GRACE, limit: int = 500) -> FlushResult:

@@ -6,6 +6,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 from wtforms import (
     DateField,
@@ -166,7 +167,7 @@ class PledgeForm(BaseForm):
         wanted = [] if is_business else [self.province_id.data, self.commune_id.data]
         if self.earmark.data in ("province", "commune"):
             wanted += [self.earmark_province_id.data, self.earmark_commune_id.data]
-        units = self._units = _load_units(session, wanted)  # kept: later lookups find them in the session
+        units = _load_units(session, wanted)
         if not is_business:
             province = _unit(units, self.province_id.data, UnitLevel.PROVINCE)
             commune = _unit(units, self.commune_id.data, UnitLevel.COMMUNE)
@@ -272,17 +273,19 @@ def _unit_id(raw: str | None) -> int | None:
     return value if value is not None and value < 2**31 else None  # never beyond an INTEGER column
 
 
-def _load_units(session: Session, raws: list[str | None]) -> dict[int, AdminUnit]:
-    """The units a submission names, by id, in one query."""
-    from sqlalchemy import select
+_UNIT_FACTS = select(AdminUnit.id, AdminUnit.level, AdminUnit.parent_id, AdminUnit.valid_to).where(
+    AdminUnit.id.in_(bindparam("ids", expanding=True)))  # built once: its cache key is memoised
 
+
+def _load_units(session: Session, raws: list[str | None]) -> dict[int, Row]:
+    """What a submission's checks need of the units it names (id, level, parent, still valid), in one query."""
     ids = {i for i in map(_unit_id, raws) if i is not None}
     if not ids:
         return {}
-    return {u.id: u for u in session.execute(select(AdminUnit).where(AdminUnit.id.in_(sorted(ids)))).scalars()}
+    return {u.id: u for u in session.execute(_UNIT_FACTS, {"ids": sorted(ids)})}
 
 
-def _unit(units: dict[int, AdminUnit], raw: str | None, level: UnitLevel) -> AdminUnit | None:
+def _unit(units: dict[int, Row], raw: str | None, level: UnitLevel) -> Row | None:
     unit = units.get(_unit_id(raw))  # type: ignore[arg-type]
     return unit if unit is not None and unit.level == level and unit.valid_to is None else None
 
