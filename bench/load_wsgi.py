@@ -6,7 +6,8 @@ Differences from wsgi.py, each deliberate and reported in BENCHMARKS.md:
 - PLEDGE_RATE_LIMIT is raised (LOAD_PLEDGE_RATE_LIMIT, default 100000/minute): every simulated donor comes from
   127.0.0.1, so the per-address limit (20/minute in production) would otherwise refuse almost all of them.
 - Celery queues on Redis (LOAD_BROKER_URL) instead of running tasks eagerly inside the request, as in production.
-- A one-query route /bench/ping, the baseline of page throughput on the same gunicorn.
+- A one-query route /bench/ping, the baseline of page throughput on the same gunicorn, and /bench/floor,
+  the same behind a CSRF-checked POST of the pledge form (what any submission costs before its own work).
 - Public pages are cached in Redis (LOAD_CACHE_URL, default the broker's database) as in production, where
   CACHE_REDIS_URL defaults to REDIS_URL; the development default would be a dictionary per process.
 - Tasks are published after the commit by one thread per process (OUTBOX_PUBLISHER=thread), as in production.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import os
 
+from flask import request
 from sqlalchemy import text
 
 from app import create_app
@@ -42,6 +44,13 @@ app = create_app(
 @app.route("/bench/ping")
 def ping():  # type: ignore[no-untyped-def]
     return {"ok": db.session.execute(text("SELECT 1")).scalar_one()}
+
+
+@app.route("/bench/floor", methods=["POST"])
+def floor():  # type: ignore[no-untyped-def]
+    """What a POST of the pledge form costs before any of the pledge's own work: the request, its form body and the
+    CSRF check (CSRFProtect, as on every form) and one query. A submission's rate cannot exceed this route's."""
+    return {"ok": db.session.execute(text("SELECT 1")).scalar_one(), "fields": len(request.form)}
 
 
 @app.route("/bench/hello")
