@@ -57,6 +57,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
+def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Alembic's render_item: a UTCDateTime column goes into a generated migration as the plain
+    sa.DateTime(timezone=True) it is in the database (a migration imports no application code)."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
