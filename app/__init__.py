@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy.engine import make_url
 
-from app.core.db import schema_filter
+from app.core.db import render_item, schema_filter
 from config import CONFIGS, ProductionConfig
 
 # Domain packages, in dependency order. Each may provide views.bp (a Blueprint), cli.register(app)
@@ -57,7 +57,8 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
 
     ext.db.init_app(app)
     ext.migrate.init_app(app, ext.db, directory=str(ROOT / "migrations"), render_as_batch=True,
-                         include_object=schema_filter(make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()))
+                         include_object=schema_filter(make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()),
+                         render_item=render_item)
     ext.csrf.init_app(app)
     ext.limiter.init_app(app)
     ext.login_manager.init_app(app)

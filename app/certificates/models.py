@@ -14,7 +14,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -26,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.campaigns.models import Campaign
-from app.core.db import str_enum, utcnow
+from app.core.db import UTCDateTime, str_enum, utcnow
 from app.donors.models import Donor, DonorKind
 from app.extensions import db
 from app.units.models import AdminUnit
@@ -88,7 +87,7 @@ class IssuerProfile(db.Model):
     signer_title: Mapped[str] = mapped_column(String(255), default="", nullable=False)
     seal_png: Mapped[bytes | None] = mapped_column(LargeBinary)
     signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow,
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow,
                                                  nullable=False)
 
 
@@ -109,7 +108,7 @@ class CommendationRule(db.Model):
     achievement: Mapped[str] = mapped_column(Text, default="", nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
     campaign: Mapped[Campaign] = relationship()
 
@@ -132,9 +131,9 @@ class CertificateBatch(db.Model):
     emailed_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
     campaign: Mapped[Campaign] = relationship()
     issuer_unit: Mapped[AdminUnit | None] = relationship()
@@ -205,12 +204,12 @@ class Certificate(db.Model):
     decision_date: Mapped[date | None] = mapped_column(Date)
     signer_name: Mapped[str] = mapped_column(String(255), default="", nullable=False)
     signer_title: Mapped[str] = mapped_column(String(255), default="", nullable=False)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     revoked_reason: Mapped[str] = mapped_column(Text, default="", nullable=False)
-    emailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     search_key: Mapped[str] = mapped_column(String(300), default="", nullable=False)  # folded name + serial
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
     campaign: Mapped[Campaign] = relationship()
     donor: Mapped[Donor | None] = relationship()

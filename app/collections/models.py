@@ -10,7 +10,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import str_enum, utcnow
+from app.core.db import UTCDateTime, str_enum, utcnow
 from app.extensions import db
 from app.units.models import AdminUnit, Hamlet
 
@@ -44,7 +43,7 @@ class CollectionSettings(db.Model):
     household_display: Mapped[HouseholdDisplay] = mapped_column(
         str_enum(HouseholdDisplay, "household_display"), nullable=False, default=HouseholdDisplay.HAMLET)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
 class BatchStatus(enum.StrEnum):
@@ -91,9 +90,9 @@ class ImportBatch(db.Model):
     reversal_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"))
     failure: Mapped[str] = mapped_column(Text, default="", nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
-    committed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    reversed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    committed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     commune: Mapped[AdminUnit] = relationship()
 
@@ -130,6 +129,6 @@ class HouseholdRow(db.Model):
     collector_name: Mapped[str] = mapped_column(String(255), default="", nullable=False)
     # No index: imports write hundreds of thousands of rows and nothing looks them up by batch here.
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("collection_import_batches.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
     hamlet: Mapped[Hamlet] = relationship()

@@ -10,7 +10,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.campaigns.models import Campaign
-from app.core.db import str_enum, utcnow
+from app.core.db import UTCDateTime, str_enum, utcnow
 from app.donors.models import Donor, DonorKind
 from app.extensions import db
 from app.ledger.models import Purpose
@@ -64,7 +63,7 @@ class Contribution(db.Model):
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, "contribution_channel"), nullable=False)
     donor_kind: Mapped[DonorKind] = mapped_column(str_enum(DonorKind, "contribution_donor_kind"), nullable=False)
     amount_vnd: Mapped[int] = mapped_column(BigInteger, nullable=False)  # for in kind: the estimated value
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     received_on: Mapped[date] = mapped_column(Date, nullable=False)  # the day in Vietnam's time zone
     receiving_unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"))  # None: central level
     receiving_unit_key: Mapped[str] = mapped_column(String(20), nullable=False)  # "56" or "national", for numbering
@@ -90,7 +89,7 @@ class Contribution(db.Model):
     search_key: Mapped[str] = mapped_column(Text, default="", nullable=False)
     note: Mapped[str] = mapped_column(Text, default="", nullable=False)  # staff-only; never published
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
     campaign: Mapped[Campaign] = relationship()
     donor: Mapped[Donor | None] = relationship()

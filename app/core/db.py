@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Enum
+from sqlalchemy import DateTime, Dialect, Enum
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 
 def schema_filter(dialect: str):  # type: ignore[no-untyped-def]
@@ -32,8 +33,40 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """A point in time: `DateTime(timezone=True)` (timestamptz on PostgreSQL, text on SQLite: same schema, no
+    migration) that stores every value in UTC and hands it back in UTC.
+
+    SQLite keeps no zone: it writes the wall clock of whatever zone a value is in and reads it back without one.
+    So a Vietnam-time value (a back-dated collection, a bank statement's line) was stored 7 hours ahead of the UTC
+    times around it, and every value came back naive, shown as if UTC were Vietnam time. Here an aware value is
+    converted to UTC on the way in (columns and the values compared with them in SQL alike), a naive one is taken as
+    UTC, and what comes back without a zone is marked UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is None:
+            return value
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+
+def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Alembic's render_item: a UTCDateTime column goes into a generated migration as the plain
+    sa.DateTime(timezone=True) it is in the database (a migration imports no application code)."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 class TimestampMixin:
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
 def str_enum(enum_cls: type[enum.Enum], name: str) -> Enum:

@@ -34,12 +34,12 @@ from typing import Any
 from celery import current_app as current_celery
 from flask import current_app, has_app_context
 from kombu.exceptions import OperationalError as KombuOperationalError
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, Text, delete, event, func, select, update
+from sqlalchemy import JSON, BigInteger, Integer, String, Text, delete, event, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from app.core.db import utcnow
+from app.core.db import UTCDateTime, utcnow
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -61,8 +61,8 @@ class TaskOutbox(db.Model):
     args: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     kwargs: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
-    dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
 

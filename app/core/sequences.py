@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, DateTime, String, select
+from sqlalchemy import BigInteger, String, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from app.core.db import UTCDateTime
 from app.extensions import db
 
 
@@ -19,7 +20,7 @@ class NumberSequence(db.Model):
 
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     last_value: Mapped[int] = mapped_column(BigInteger, default=0)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=lambda: datetime.now(UTC))
 
 
 def next_numbers(session: Session, key: str, count: int = 1) -> range:

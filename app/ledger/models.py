@@ -13,7 +13,6 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -22,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import str_enum, utcnow
+from app.core.db import UTCDateTime, str_enum, utcnow
 from app.extensions import db
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -113,7 +112,7 @@ class LedgerTransaction(db.Model):
     fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), nullable=False)
     kind: Mapped[TransactionKind] = mapped_column(str_enum(TransactionKind, "ledger_transaction_kind"), nullable=False)
     occurred_on: Mapped[date] = mapped_column(Date, nullable=False, index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     memo: Mapped[str] = mapped_column(Text, default="", nullable=False)
     source_type: Mapped[str] = mapped_column(String(40), default="", nullable=False)

@@ -10,7 +10,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import str_enum, utcnow
+from app.core.db import UTCDateTime, str_enum, utcnow
 from app.extensions import db
 
 
@@ -66,9 +65,9 @@ class MatchingProposal(db.Model):
     solve_seconds: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
     decision_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     lines: Mapped[list[ProposalLine]] = relationship(back_populates="proposal", cascade="all, delete-orphan",
                                                      order_by="ProposalLine.rank")
@@ -100,7 +99,7 @@ class ProposalLine(db.Model):
     explanation: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     funding_id: Mapped[int | None] = mapped_column(Integer)
     ledger_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoke_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
     proposal: Mapped[MatchingProposal] = relationship(back_populates="lines")

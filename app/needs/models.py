@@ -16,7 +16,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -26,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import str_enum, utcnow
+from app.core.db import UTCDateTime, str_enum, utcnow
 from app.extensions import db
 from app.ledger.models import Purpose
 from app.units.models import AdminUnit, Hamlet, LegacyUnit
@@ -167,7 +166,7 @@ class HouseholdNeed(db.Model):
     """Commune staff member who entered/proposed the need."""
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     """Province staff member who approved or rejected it."""
-    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     """When the province approved or rejected it."""
     approved_on: Mapped[date | None] = mapped_column(Date)
     """Stage date: approved by the province."""
@@ -181,9 +180,9 @@ class HouseholdNeed(db.Model):
     """The spreadsheet import that created it, if any."""
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     """Bumped on every edit of the need (data or status); matching freezes a snapshot and compares it."""
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     """When the need was entered."""
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow,
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow,
                                                  nullable=False)
     """When the need last changed."""
 
@@ -264,7 +263,7 @@ class PriorityRule(db.Model):
     """Points a need gains when it meets the criterion (0 disables it)."""
     label: Mapped[str] = mapped_column(String(255), nullable=False)
     """Vietnamese label shown to staff and the public."""
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow,
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow,
                                                  nullable=False)
     """When the weight last changed."""
 
@@ -299,9 +298,9 @@ class NeedFunding(db.Model):
     """active / revoked."""
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     """Who posted it (the proposal's approver)."""
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     """When it was recorded."""
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     """When it was revoked."""
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     """Who revoked it."""
@@ -350,7 +349,7 @@ class NeedDisbursement(db.Model):
     """Set when the tranche was reversed (a mistake undone by a reversal)."""
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     """Who recorded it."""
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     """When it was recorded."""
 
     @property
@@ -385,7 +384,7 @@ class NeedPhoto(db.Model):
     """Staff marked it fit for the public card (no faces/identifiers)."""
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     """Who uploaded it."""
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     """When it was uploaded."""
 
 
@@ -422,7 +421,7 @@ class NeedImportBatch(db.Model):
     """preview / imported."""
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     """Who uploaded it."""
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     """When it was uploaded."""
-    imported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     """When it was imported."""

@@ -10,7 +10,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import TimestampMixin, str_enum, utcnow
+from app.core.db import TimestampMixin, UTCDateTime, str_enum, utcnow
 from app.extensions import db
 from app.units.models import AdminUnit
 
@@ -81,8 +80,8 @@ class CardPayment(db.Model):
     checkout_url: Mapped[str] = mapped_column(Text, default="", nullable=False)
     status: Mapped[CardPaymentStatus] = mapped_column(str_enum(CardPaymentStatus, "card_payment_status"),
                                                       nullable=False, default=CardPaymentStatus.OPEN)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
     @property
     def status_label(self) -> str:
@@ -101,7 +100,7 @@ class WebhookEvent(db.Model):
     event_type: Mapped[str] = mapped_column(String(80), nullable=False)
     object_id: Mapped[str] = mapped_column(String(255), default="", nullable=False, index=True)
     outcome: Mapped[str] = mapped_column(String(255), default="", nullable=False)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
 class CardRefund(db.Model):
@@ -114,7 +113,7 @@ class CardRefund(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     payment_intent_id: Mapped[str] = mapped_column(String(255), unique=True, nullable=False)
     amount_refunded_vnd: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
 # ---------------------------------------------------------------------------------------------- bank statements
@@ -150,8 +149,8 @@ class BankStatement(db.Model):
     debits_vnd: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
     balance_report: Mapped[str] = mapped_column(Text, default="", nullable=False)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
-    imported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     bank_account: Mapped[OfficialBankAccount] = relationship()
 
@@ -190,7 +189,7 @@ class StatementLine(db.Model):
     occurrence: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     file_row: Mapped[int] = mapped_column(Integer, nullable=False)
     row_no: Mapped[str] = mapped_column(String(20), default="", nullable=False)  # STT where printed
-    txn_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    txn_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     has_time: Mapped[bool] = mapped_column(default=False, nullable=False)
     is_credit: Mapped[bool] = mapped_column(nullable=False)
     amount_vnd: Mapped[int] = mapped_column(BigInteger, nullable=False)
@@ -203,7 +202,7 @@ class StatementLine(db.Model):
     proposal_reason: Mapped[str] = mapped_column(String(255), default="", nullable=False)
     contribution_id: Mapped[int | None] = mapped_column(BigInteger)
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     @property
     def status_label(self) -> str:

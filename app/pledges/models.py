@@ -9,7 +9,6 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.campaigns.models import Campaign
-from app.core.db import TimestampMixin, str_enum
+from app.core.db import TimestampMixin, UTCDateTime, str_enum
 from app.donors.models import Donor
 from app.extensions import db
 from app.ledger.models import Purpose
@@ -91,19 +90,19 @@ class Pledge(TimestampMixin, db.Model):
     due_on: Mapped[date | None] = mapped_column(Date)  # "all now": when the money is expected
     in_kind_description: Mapped[str | None] = mapped_column(Text)
     in_kind_quantity: Mapped[str | None] = mapped_column(String(120))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # cancelled or lapsed
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # cancelled or lapsed
     close_reason: Mapped[str] = mapped_column(Text, default="", nullable=False, server_default="")
     # Contact given with the pledge (who to write to); the donor record may be shared by several pledges.
     contact_email: Mapped[str | None] = mapped_column(String(255), index=True)
-    overdue_reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    overdue_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Automatic lapsing (pledges.lapse_overdue_pledges): when the task lapsed it, when the donor was told (once
     # per lapse), and when staff last reopened it or money revived it (a new grace period starts then).
-    auto_lapsed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    lapse_notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    reopened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    auto_lapsed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lapse_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set (and committed) just before the mail goes, so a task delivered twice never mails twice.
-    confirmation_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    staff_notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    confirmation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    staff_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     campaign: Mapped[Campaign] = relationship()
     donor: Mapped[Donor] = relationship()
@@ -141,6 +140,6 @@ class PledgeInstalment(db.Model):
     seq: Mapped[int] = mapped_column(Integer, nullable=False)
     due_on: Mapped[date] = mapped_column(Date, nullable=False, index=True)
     amount_vnd: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    reminder_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     pledge: Mapped[Pledge] = relationship(back_populates="instalments")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, LargeBinary, Text
+from sqlalchemy import JSON, Date, ForeignKey, Integer, LargeBinary, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.campaigns.models import Campaign
-from app.core.db import str_enum, utcnow
+from app.core.db import UTCDateTime, str_enum, utcnow
 from app.extensions import db
 from app.units.models import AdminUnit
 
@@ -50,8 +50,8 @@ class ReportJob(db.Model):
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
     error: Mapped[str] = mapped_column(Text, default="", nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     campaign: Mapped[Campaign] = relationship()
     unit: Mapped[AdminUnit | None] = relationship()

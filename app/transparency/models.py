@@ -13,7 +13,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    DateTime,
     Index,
     Integer,
     String,
@@ -23,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.contributions.models import Contribution
-from app.core.db import utcnow
+from app.core.db import UTCDateTime, utcnow
 from app.extensions import db
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -66,10 +65,10 @@ class PublishedRoot(db.Model):
     records_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     prev_root: Mapped[str] = mapped_column(String(64), nullable=False)
     root: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     # Result of the latest re-check against the live records (None: not checked yet).
     check_ok: Mapped[bool | None] = mapped_column(Boolean)
-    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class OverviewCache(db.Model):
@@ -83,4 +82,4 @@ class OverviewCache(db.Model):
     unit_key: Mapped[str] = mapped_column(String(20), nullable=False)
     version: Mapped[str] = mapped_column(String(120), nullable=False)
     payload: Mapped[dict] = mapped_column(JSON, nullable=False)
-    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

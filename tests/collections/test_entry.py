@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
 from app.collections.models import HouseholdRow
 from app.contributions.models import Contribution, ContributionStatus
+from app.core.i18n import VN_TZ
 from app.ledger.services import main_fund, totals
 from app.units.models import AdminUnit
 from tests.conftest import csrf_from, login, post_form
@@ -203,3 +205,25 @@ def test_staff_nav_links_to_the_entry_screen(client, world):
     login(client, world.staff)
     html = client.get("/can-bo").get_data(as_text=True)
     assert 'href="/can-bo/thu-ho/"' in html and "Nhập đóng góp hộ" in html
+
+
+def test_a_back_dated_household_is_received_at_noon_vietnam_time(client, session, world):
+    login(client, world.staff)
+    token = open_screen(client, world)
+    body = send(client, world, token, {"head_name": "Mấu Thị Nở", "hamlet": "Thôn Tà Lương", "amount": "200.000",
+                                       "date": "05/11/2026", "collector": "Cao Văn Minh"}).get_json()
+    assert body["ok"], body
+    session.expire_all()
+    c = session.get(Contribution, body["id"])
+    assert c.received_on == date(2026, 11, 5)
+    # Noon in Vietnam is 05:00 UTC: read back as such (SQLite once kept the wall clock, read back as 12:00 UTC)...
+    assert c.received_at == datetime(2026, 11, 5, 5, 0, tzinfo=UTC)
+    # ...and compared as such in SQL: it came in before 13:00 Vietnam time (06:00 UTC, as a card payment's time is
+    # given), and not before 11:00 Vietnam time.
+    def received_before(moment: datetime) -> int:
+        return session.execute(select(func.count(Contribution.id)).where(Contribution.received_at < moment)).scalar_one()
+
+    assert received_before(datetime(2026, 11, 5, 6, 0, tzinfo=UTC)) == 1
+    assert received_before(datetime(2026, 11, 5, 11, 0, tzinfo=VN_TZ)) == 0
+    # The staff home lists it on its Vietnamese day.
+    assert "05/11/2026" in client.get("/can-bo").get_data(as_text=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from openpyxl import Workbook
@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Role
 from app.contributions.models import Contribution
+from app.core.i18n import VN_TZ
 from app.ledger import services as ledger
 from app.payments.models import BankStatement, LineStatus, StatementLine, StatementStatus
 from app.payments.services import PaymentError, create_statement, import_statement, parse_statement
@@ -458,3 +459,36 @@ def test_upload_without_an_account_says_which_field_is_missing(client, session, 
     html = resp.get_data(as_text=True)
     assert "Chọn tài khoản." in html and "Biểu mẫu không hợp lệ." not in html
     assert lines_count(session, kh_setup["prov_acc"].id) == 0
+
+
+def test_a_line_late_in_the_evening_keeps_its_vietnam_time_and_its_day(client, session, kh_setup, province_staff):
+    pledge = make_pledge(session, kh_setup["campaign"], 2_000_000, donor_name="Công ty TNHH Hải Đăng",
+                         receiving=kh_setup["province"])
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(VCB_HEADER)
+    w.writerow(["05/11/2026 23:30", "5390.2001", "", dots(2_000_000), dots(2_000_000), f"{pledge.reference} ung ho"])
+    w.writerow(["06/11/2026 08:15", "5390.2002", "", dots(300_000), dots(2_300_000), "ung ho nguoi ngheo"])
+    login(client, province_staff.email, PASSWORD)
+    upload(client, kh_setup["prov_acc"].id, out.getvalue().encode("utf-8-sig"))
+    stmt = session.execute(select(BankStatement)).scalar_one()
+    act(client, stmt.id, {"action": "import"})
+    session.expire_all()
+    # 23:30 in Vietnam is 16:30 UTC on the same day, and is read back as such.
+    line = session.execute(select(StatementLine).where(StatementLine.reference == "5390.2001")).scalar_one()
+    assert line.status == LineStatus.MATCHED
+    assert line.txn_at == datetime(2026, 11, 5, 16, 30, tzinfo=UTC)
+    # Staff see the bank's time on the statement, and the next morning's line after it in the queue.
+    page = client.get(f"/can-bo/sao-ke/{stmt.id}").get_data(as_text=True)
+    assert "05/11/2026 23:30" in page and "06/11/2026 08:15" in page
+    # The money was received on 05/11 in Vietnam: the contribution says so, and so does the pledge's page.
+    (c,) = session.execute(select(Contribution).where(Contribution.pledge_id == pledge.id)).scalars()
+    assert c.received_at == datetime(2026, 11, 5, 16, 30, tzinfo=UTC)
+    assert c.received_on == date(2026, 11, 5)
+    detail = client.get(f"/can-bo/dang-ky-ung-ho/{pledge.id}").get_data(as_text=True)
+    assert "05/11/2026" in detail and "06/11/2026" not in detail
+    # In SQL too: the lines of the Vietnamese day 05/11 are those from 17:00 UTC on 04/11 to 17:00 UTC on 05/11.
+    day_start, day_end = (datetime.combine(d, time.min, tzinfo=VN_TZ) for d in (date(2026, 11, 5), date(2026, 11, 6)))
+    on_the_day = session.execute(select(StatementLine.reference).where(
+        StatementLine.txn_at >= day_start, StatementLine.txn_at < day_end)).scalars().all()
+    assert on_the_day == ["5390.2001"]
