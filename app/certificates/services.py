@@ -6,7 +6,7 @@ Services flush; the caller (view, task, CLI) commits. Mail is sent by tasks afte
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -34,7 +34,7 @@ from app.certificates.pdf import PrintData, render_many, render_pdf
 from app.contributions.models import Contribution, ContributionStatus
 from app.core.actor import Actor
 from app.core.db import utcnow
-from app.core.i18n import VN_TZ
+from app.core.i18n import today_vn
 from app.core.sequences import next_numbers
 from app.core.text import fold, nfc
 from app.donors.models import Donor, DonorKind
@@ -144,10 +144,6 @@ def save_profile(session: Session, actor: Actor, unit_id: int | None, *, signer_
 
 
 # ----------------------------------------------------------------------------------------- creation
-def today_vn() -> date:
-    return datetime.now(VN_TZ).date()
-
-
 def _serials(session: Session, kind: CertificateKind, issuer: Issuer, year: int, count: int) -> list[str]:
     prefix = SERIAL_PREFIX[kind]
     numbers = next_numbers(session, f"certificate:{prefix}:{issuer.code}:{year}", count)

@@ -39,7 +39,7 @@ from app.contributions.services import (
 )
 from app.core.actor import Actor
 from app.core.db import utcnow
-from app.core.i18n import VN_TZ
+from app.core.i18n import VN_TZ, today_vn
 from app.core.money import AmountError, parse_vnd
 from app.core.text import fold, nfc
 from app.core.uploads import UploadError
@@ -139,10 +139,6 @@ def fold_name(text: str) -> str:
     if not stripped.isascii():
         return fold(text)
     return _SPACES.sub(" ", stripped.lower()).strip()
-
-
-def today_vn() -> date:
-    return datetime.now(VN_TZ).date()
 
 
 def _text(value: object) -> str:
@@ -586,7 +582,7 @@ def undo_import(session: Session, actor: Actor, batch: ImportBatch, reason: str)
     try:
         if batch.ledger_transaction_id is not None:
             rev_id = ledger.reverse(session, actor, batch.ledger_transaction_id, reason=reason,
-                                    occurred_on=date.today(), source_type="collections_batch",
+                                    occurred_on=today_vn(), source_type="collections_batch",
                                     source_id=batch.id).id
         for c in session.execute(select(Contribution).where(
                 Contribution.import_batch_id == batch.id, Contribution.channel == Channel.IN_KIND,

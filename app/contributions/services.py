@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import current_app, has_app_context
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from app.contributions.models import Channel, Contribution, ContributionStatus
 from app.core import outbox
 from app.core.actor import Actor
 from app.core.db import utcnow
-from app.core.i18n import VN_TZ
+from app.core.i18n import VN_TZ, today_vn
 from app.core.sequences import next_numbers
 from app.core.text import nfc, search_words
 from app.donors.models import ANONYMOUS_NAME, Donor, DonorKind
@@ -155,7 +155,7 @@ def record_contributions(session: Session, actor: Actor, campaign: Campaign, ite
         tx = None
         if money:
             tx = ledger.record_receipts_bulk(session, actor, fund_id=campaign.fund_id, items=money,
-                                             occurred_on=date.today(), memo=f"Tiếp nhận theo lô {batch_source}",
+                                             occurred_on=today_vn(), memo=f"Tiếp nhận theo lô {batch_source}",
                                              source_type="batch", source_id=batch_source)
         for _, _, c in created:
             if c.channel == Channel.IN_KIND:
@@ -203,7 +203,7 @@ def reverse_contribution(session: Session, actor: Actor, contribution: Contribut
     tx = session.get(ledger.LedgerTransaction, contribution.ledger_transaction_id)
     if tx is not None and tx.source_type == "batch":
         raise ContributionError("Khoản này thuộc một lô nhập; hãy hủy cả lô.")
-    rev = ledger.reverse(session, actor, contribution.ledger_transaction_id, reason=reason, occurred_on=date.today(),
+    rev = ledger.reverse(session, actor, contribution.ledger_transaction_id, reason=reason, occurred_on=today_vn(),
                          source_type="contribution", source_id=contribution.id)
     contribution.status = ContributionStatus.REVERSED
     contribution.reversal_transaction_id = rev.id
@@ -236,7 +236,7 @@ def reverse_contribution_share(session: Session, actor: Actor, contribution_id: 
         raise ContributionError("Hiện vật không đảo theo cách này.")
     rev = ledger.reverse_receipt_share(
         session, actor, c.ledger_transaction_id, pool_unit_id=c.pool_unit_id, purpose=c.purpose,
-        amount_vnd=c.amount_vnd, reason=reason, occurred_on=date.today(), memo=f"biên nhận {c.receipt_no}")
+        amount_vnd=c.amount_vnd, reason=reason, occurred_on=today_vn(), memo=f"biên nhận {c.receipt_no}")
     c.status = ContributionStatus.REVERSED
     c.reversal_transaction_id = rev.id
     record(session, actor, "contribution.reverse", "contribution", c.id,
@@ -331,7 +331,7 @@ def record_contributions_bulk(session: Session, actor: Actor, campaign: Campaign
     tx_id = None
     if money:
         tx_id = ledger.record_receipts_bulk(session, actor, fund_id=campaign.fund_id, items=money,
-                                            occurred_on=date.today(), memo=f"Tiếp nhận theo lô {batch_source}",
+                                            occurred_on=today_vn(), memo=f"Tiếp nhận theo lô {batch_source}",
                                             source_type="batch", source_id=batch_source).id
     from app.audit.models import AuditEntry
 

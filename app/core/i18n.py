@@ -14,6 +14,11 @@ from app.extensions import babel
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
+def today_vn() -> date:
+    """Today's date in Vietnam, whatever the server's own zone (a UTC server is a day behind from 00:00 to 07:00)."""
+    return datetime.now(VN_TZ).date()
+
+
 def select_locale() -> str:
     if not has_request_context():  # CLI, tasks: Vietnamese (never touch a session that does not exist)
         return "vi"

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -9,6 +7,7 @@ from sqlalchemy import select
 from app.accounts.access import can_access_unit_id, staff_required, unit_scope_clause
 from app.accounts.models import Role
 from app.core.actor import Actor
+from app.core.i18n import today_vn
 from app.extensions import db
 from app.ledger import services as ledger
 from app.ledger.models import PURPOSE_LABELS, AccountKind, LedgerAccount, LedgerPosting, LedgerTransaction
@@ -69,7 +68,7 @@ def reverse(tx_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("ledger.books"))
     try:
         ledger.reverse(db.session, Actor.from_request(), tx.id, reason=request.form.get("reason", ""),
-                       occurred_on=date.today())
+                       occurred_on=today_vn())
         db.session.commit()
     except ledger.LedgerError as exc:
         db.session.rollback()

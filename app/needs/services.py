@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, or_, select
@@ -27,6 +26,7 @@ from app.campaigns.models import Campaign
 from app.contributions.models import Channel, Contribution, ContributionStatus
 from app.core.actor import Actor
 from app.core.db import utcnow
+from app.core.i18n import today_vn
 from app.core.identifiers import IdentifierError, normalize_phone
 from app.core.money import format_vnd
 from app.core.text import fold, initials, nfc
@@ -55,7 +55,6 @@ from app.needs.priority import CRITERIA, DESIGNATION_CRITERIA, compile_rules, ru
 from app.units.models import AdminUnit, Hamlet, UnitLevel
 from app.units.services import designations_for_commune
 
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DEFAULT_LATE_DAYS = 90
 LATE_DAYS_SETTING = "needs_late_days"
 PROVINCE_ROLES = (Role.PROVINCE_STAFF, Role.APPROVER, Role.CENTRAL_ADMIN)
@@ -67,10 +66,6 @@ EDITABLE_STATUSES = (NeedStatus.PROPOSED, NeedStatus.APPROVED, NeedStatus.REJECT
 
 class NeedError(ValueError):
     """A refused registry operation; the message is Vietnamese and names the field."""
-
-
-def today_vn() -> date:
-    return datetime.now(VN_TZ).date()
 
 
 # ----------------------------------------------------------------------------------------- entry and edit

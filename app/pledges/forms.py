@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Row, bindparam, select
@@ -24,6 +22,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.accounts.passwords import MIN_PASSWORD_LENGTH
 from app.core.forms import BaseForm, field_problems
+from app.core.i18n import today_vn
 from app.core.identifiers import IdentifierError, normalize_phone, normalize_tax_code
 from app.core.money import AmountError, format_vnd, parse_vnd
 from app.core.text import nfc
@@ -213,7 +212,7 @@ class PledgeForm(BaseForm):
             if instalments is None:
                 instalments = []
             elif amount is not None:
-                from app.pledges.services import InstalmentMismatch, check_instalments, today_vn
+                from app.pledges.services import InstalmentMismatch, check_instalments
 
                 try:
                     check_instalments(amount, instalments, start=today_vn())
@@ -319,7 +318,7 @@ class ReceiptForm(BaseForm):
                          render_kw={"inputmode": "numeric"})
     in_kind_description = TextAreaField(_l("Mô tả hiện vật (số lượng, tình trạng)"), validators=[Optional(), Length(max=2000)])
     received_on = VNDateField(_l("Ngày nhận"), format=DATE_FORMATS, validators=[],
-                            default=date.today, render_kw={"type": "date"})
+                            default=today_vn, render_kw={"type": "date"})
     purpose = SelectField(_l("Mục đích"), default=Purpose.UNRESTRICTED.value,
                           choices=ch([(p.value, _l(PURPOSE_LABELS[p])) for p in Purpose]))
     note = StringField(_l("Ghi chú nội bộ"), validators=[Optional(), Length(max=500)])

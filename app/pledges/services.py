@@ -17,7 +17,7 @@ from app.campaigns.models import Campaign
 from app.contributions.models import Contribution, ContributionStatus
 from app.core.actor import Actor
 from app.core.db import utcnow
-from app.core.i18n import VN_TZ
+from app.core.i18n import VN_TZ, today_vn
 from app.core.money import format_vnd
 from app.core.text import fold, nfc
 from app.donors.models import Donor, DonorKind, PublicDisplay
@@ -189,10 +189,6 @@ def campaign_is_active(session: Session, campaign_id: int) -> bool:
 
     return session.execute(select(Campaign.id).where(Campaign.id == campaign_id,
                                                      Campaign.status == CampaignStatus.ACTIVE)).first() is not None
-
-
-def today_vn() -> date:
-    return datetime.now(VN_TZ).date()
 
 
 @dataclass(frozen=True)

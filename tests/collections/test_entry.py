@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
+import time_machine
 from sqlalchemy import func, select
 
 from app.collections.models import HouseholdRow
@@ -227,3 +228,23 @@ def test_a_back_dated_household_is_received_at_noon_vietnam_time(client, session
     assert received_before(datetime(2026, 11, 5, 11, 0, tzinfo=VN_TZ)) == 0
     # The staff home lists it on its Vietnamese day.
     assert "05/11/2026" in client.get("/can-bo").get_data(as_text=True)
+
+
+def test_a_row_typed_and_undone_at_three_in_the_morning_is_dated_that_vietnamese_day(client, session, world):
+    """03:00 on 06/11 in Vietnam is 20:00 UTC on 05/11: a server on UTC must still date the receipt and its
+    reversal 06/11 (the books and the public statement show these dates)."""
+    from app.ledger.models import LedgerTransaction
+
+    with time_machine.travel(datetime(2026, 11, 5, 20, 0, tzinfo=UTC), tick=True):
+        login(client, world.staff)
+        token = open_screen(client, world)
+        body = send(client, world, token, {"head_name": "Mấu Văn Tám", "hamlet": "Thôn Tà Lương",
+                                           "amount": "300.000", "collector": "Cao Văn Minh"}).get_json()
+        assert body["ok"], body
+        assert client.post(body["undo_url"], json={}, headers={"X-CSRFToken": token}).get_json()["ok"]
+    session.expire_all()
+    c = session.get(Contribution, body["id"])
+    assert c.received_on == date(2026, 11, 6)
+    receipt = session.get(LedgerTransaction, c.ledger_transaction_id)
+    reversal = session.get(LedgerTransaction, c.reversal_transaction_id)
+    assert (receipt.occurred_on, reversal.occurred_on) == (date(2026, 11, 6), date(2026, 11, 6))
