@@ -14,7 +14,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import batched, islice
-from pathlib import Path
 
 from sqlalchemy import String, any_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql
@@ -43,7 +42,6 @@ from app.payments.statements import (
     ParseResult,
     StatementFormatError,
     parse_rows,
-    read_rows,
 )
 from app.payments.statements.parsing import _fold, detect_preset, fingerprint_digest, iter_rows, stream_lines
 from app.pledges.models import Pledge, PledgeStatus
@@ -146,8 +144,11 @@ def create_statement(session: Session, actor: Actor, *, account: OfficialBankAcc
     return stmt
 
 
-def statement_rows(stmt: BankStatement) -> list[list]:
-    return read_rows(stmt.file_kind, Path(stmt.file_path).read_bytes())
+def statement_head(stmt: BankStatement, n: int = 40) -> tuple[list[list], int]:
+    """The first n rows of the stored file and its number of rows, read as a stream (for the column mapping)."""
+    rows = iter_rows(stmt.file_kind, stmt.file_path)
+    head = list(islice(rows, n))
+    return head, len(head) + sum(1 for _ in rows)
 
 
 def stream_statement(stmt: BankStatement) -> tuple[ParseResult, Iterator[ParsedLine]]:
@@ -156,10 +157,14 @@ def stream_statement(stmt: BankStatement) -> tuple[ParseResult, Iterator[ParsedL
                         fixes=stmt.fixes, skipped=stmt.skipped_rows, opening_balance_vnd=stmt.opening_balance_vnd)
 
 
-def parse_statement(stmt: BankStatement, rows: list[list] | None = None) -> ParseResult:
-    rows = rows if rows is not None else statement_rows(stmt)
+def parse_statement(stmt: BankStatement, rows: list[list] | None = None, *,
+                    keep_lines: int | None = None) -> ParseResult:
+    """The statement's lines, errors and balance check; the stored file is read as a stream (no list of its
+    rows). `keep_lines` keeps only the first lines (a preview: line_count and the totals cover them all)."""
+    rows = rows if rows is not None else iter_rows(stmt.file_kind, stmt.file_path)
     return parse_rows(rows, preset=stmt.preset, mapping=stmt.mapping, fixes=stmt.fixes,
-                      skipped=stmt.skipped_rows, opening_balance_vnd=stmt.opening_balance_vnd)
+                      skipped=stmt.skipped_rows, opening_balance_vnd=stmt.opening_balance_vnd,
+                      keep_lines=keep_lines)
 
 
 def set_corrections(session: Session, actor: Actor, stmt: BankStatement, *, fixes: dict, skipped: list[int]) -> None:

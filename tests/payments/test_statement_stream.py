@@ -133,3 +133,22 @@ def test_streamed_parse_gives_what_parse_rows_gives_and_reads_files_and_bytes_al
           f"{dots(500_000)},,ĐOÀN VĂN AN\r\n").encode("cp1258")
     (line,) = parse_rows(iter_rows("csv", cp), preset="vietcombank").lines
     assert line.memo == "ĐOÀN VĂN AN" and line.amount_vnd == 500_000
+
+
+def test_draft_and_mapping_pages_count_every_line_and_row_but_keep_a_preview(app, client, session, kh_setup):
+    from app.accounts.models import Role
+    from tests.conftest import login
+    from tests.factories import PASSWORD, make_user
+
+    staff = make_user(session, Role.PROVINCE_STAFF, kh_setup["province"])
+    data = vcb_csv(many_days(9), 100_000_000)  # 36 lines on 3 + 9 * 7 rows
+    stmt = stmt_from(session, kh_setup["prov_acc"], data)
+    login(client, staff.email, PASSWORD)
+    page = client.get(f"/can-bo/sao-ke/{stmt.id}").get_data(as_text=True)
+    assert "<strong>36</strong> dòng đọc được" in page
+    assert page.count('<td class="memo">') == 30  # the preview only
+    preview = parse_statement(stmt, keep_lines=30)
+    assert len(preview.lines) == 30 and preview.line_count == 36 and preview.breaks == []
+    assert preview.credits_vnd == parse_statement(stmt).credits_vnd == 9 * 3_000_000
+    mapping = client.get(f"/can-bo/sao-ke/{stmt.id}/ghep-cot").get_data(as_text=True)
+    assert f'max="{len(read_rows("csv", data))}"' in mapping

@@ -330,15 +330,22 @@ def _signed_amount(raw: Any, thousands: str, field_name: str) -> tuple[bool, int
 
 # ------------------------------------------------------------------------------------------------ rows
 def parse_rows(rows: Iterable[list[Any]], *, preset: str, mapping: dict | None = None, fixes: dict | None = None,
-               skipped: list | set | None = None, opening_balance_vnd: int | None = None) -> ParseResult:
+               skipped: list | set | None = None, opening_balance_vnd: int | None = None,
+               keep_lines: int | None = None) -> ParseResult:
     """Turn the rows of a statement into lines, a per-row error report and a balance check.
 
     `fixes` replaces raw cells of broken rows ({"12": {"date": "01/09/2024", "credit": "500.000"}});
-    `skipped` lists file rows staff chose to leave out. Keeps every line (for the draft page, tests); an
-    import streams them with stream_lines instead."""
+    `skipped` lists file rows staff chose to leave out. Keeps every line in `lines`, or only the first
+    `keep_lines` (a preview: the counts and totals still cover them all); an import streams them with
+    stream_lines instead."""
     result, lines = stream_lines(rows, preset=preset, mapping=mapping, fixes=fixes, skipped=skipped,
                                  opening_balance_vnd=opening_balance_vnd)
-    result.lines = list(lines)
+    if keep_lines is None:
+        result.lines = list(lines)
+    else:
+        result.lines = list(islice(lines, keep_lines))
+        for _ in lines:  # the rest is read for the counts, totals, errors and breaks only
+            pass
     return result
 
 
