@@ -3,8 +3,9 @@
     python -m bench.bench_payments --size small        (about a minute)
     python -m bench.bench_payments --size national     (a 1 000 000-line statement, 10 000 webhook events)
 
-1. statement_import: parse a Vietcombank CSV of N lines and import it (fingerprints, duplicate check, COPY
-   sorted by fingerprint, matching by reference, proposals, matched lines recorded in bulk) — lines per
+1. statement_import: import a Vietcombank CSV of N lines from the stored file, as the Celery task does (streamed
+   parse, fingerprints, duplicate check, COPY in chunks sorted by fingerprint, matching by reference,
+   proposals, matched lines recorded in bulk; peak RSS is the whole process's, input generation included) — lines per
    second (issue 7: 1 000 000 lines in at most 3 minutes and at least 10x the baseline) — against the
    per-row ORM rate (one SELECT for the duplicate check, one for the reference, one INSERT+flush per line)
    measured on a sample in the same run. Checks that every line is stored once and that importing the same
