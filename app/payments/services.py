@@ -13,10 +13,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import islice
-from pathlib import Path
+from itertools import batched, islice
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import String, any_, bindparam, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
@@ -41,11 +41,9 @@ from app.payments.statements import (
     ParsedLine,
     ParseResult,
     StatementFormatError,
-    fingerprint,
     parse_rows,
-    read_rows,
 )
-from app.payments.statements.parsing import _fold, detect_preset
+from app.payments.statements.parsing import _fold, detect_preset, fingerprint_digest, iter_rows, stream_lines
 from app.pledges.models import Pledge, PledgeStatus
 from app.pledges.references import find_reference, normalize
 from app.pledges.services import outstanding, record_pledge_payment
@@ -132,7 +130,7 @@ def create_statement(session: Session, actor: Actor, *, account: OfficialBankAcc
     """Keep the uploaded file (for audit) and a draft statement; nothing is imported yet."""
     stored = store_bytes(data, kind, original_name, "statements")
     if preset == "auto":
-        preset = detect_preset(read_rows(kind, data)) or "custom"
+        preset = detect_preset(list(islice(iter_rows(kind, data), 40))) or "custom"
     stmt = BankStatement(bank_account_id=account.id, unit_id=account.unit_id, preset=preset,
                          campaign_id=(c.id if (c := active_campaign_for(session, account.unit_id)) else None),
                          opening_balance_vnd=opening_balance_vnd, original_name=stored.original_name,
@@ -146,14 +144,27 @@ def create_statement(session: Session, actor: Actor, *, account: OfficialBankAcc
     return stmt
 
 
-def statement_rows(stmt: BankStatement) -> list[list]:
-    return read_rows(stmt.file_kind, Path(stmt.file_path).read_bytes())
+def statement_head(stmt: BankStatement, n: int = 40) -> tuple[list[list], int]:
+    """The first n rows of the stored file and its number of rows, read as a stream (for the column mapping)."""
+    rows = iter_rows(stmt.file_kind, stmt.file_path)
+    head = list(islice(rows, n))
+    return head, len(head) + sum(1 for _ in rows)
 
 
-def parse_statement(stmt: BankStatement, rows: list[list] | None = None) -> ParseResult:
-    rows = rows if rows is not None else statement_rows(stmt)
+def stream_statement(stmt: BankStatement) -> tuple[ParseResult, Iterator[ParsedLine]]:
+    """The stored file parsed as a stream (parsing.stream_lines): what import_statement reads."""
+    return stream_lines(iter_rows(stmt.file_kind, stmt.file_path), preset=stmt.preset, mapping=stmt.mapping,
+                        fixes=stmt.fixes, skipped=stmt.skipped_rows, opening_balance_vnd=stmt.opening_balance_vnd)
+
+
+def parse_statement(stmt: BankStatement, rows: list[list] | None = None, *,
+                    keep_lines: int | None = None) -> ParseResult:
+    """The statement's lines, errors and balance check; the stored file is read as a stream (no list of its
+    rows). `keep_lines` keeps only the first lines (a preview: line_count and the totals cover them all)."""
+    rows = rows if rows is not None else iter_rows(stmt.file_kind, stmt.file_path)
     return parse_rows(rows, preset=stmt.preset, mapping=stmt.mapping, fixes=stmt.fixes,
-                      skipped=stmt.skipped_rows, opening_balance_vnd=stmt.opening_balance_vnd)
+                      skipped=stmt.skipped_rows, opening_balance_vnd=stmt.opening_balance_vnd,
+                      keep_lines=keep_lines)
 
 
 def set_corrections(session: Session, actor: Actor, stmt: BankStatement, *, fixes: dict, skipped: list[int]) -> None:
@@ -302,79 +313,49 @@ def _masked(counterparty: str) -> str | None:
 
 def import_statement(session: Session, actor: Actor, stmt: BankStatement, *, acknowledge_breaks: bool = False,
                      result: ParseResult | None = None) -> ImportSummary:
-    """Import a parsed statement: every line once per bank account (bulk inserts), credit lines carrying a
-    valid pledge reference recorded at once, proposals for the rest. Refuses while a broken row is neither
-    fixed nor skipped, and while a balance break is not acknowledged."""
+    """Import a statement: every line once per bank account (bulk inserts), credit lines carrying a valid
+    pledge reference recorded at once, proposals for the rest. Refuses while a broken row is neither fixed nor
+    skipped, and while a balance break is not acknowledged.
+
+    Without `result` the stored file is read and parsed as a stream and stored in chunks of IMPORT_CHUNK lines
+    (a national statement is a million lines: neither its rows nor its lines are ever all in memory), inside a
+    savepoint of the caller's transaction: a broken row or a balance break found late rolls back whatever was
+    already stored, so a refused import leaves nothing, and the caller's commit stores the statement whole."""
     if stmt.status != StatementStatus.DRAFT:
         raise PaymentError("Sao kê này đã được nhập hoặc đã hủy.")
     try:
-        result = result or parse_statement(stmt)
+        if result is None:
+            result, lines = stream_statement(stmt)
+        else:
+            lines = iter(result.lines)
     except StatementFormatError as exc:
         raise PaymentError(str(exc)) from exc
-    if result.errors:
-        raise PaymentError(f"Còn {len(result.errors)} dòng lỗi: sửa hoặc chọn bỏ qua từng dòng rồi nhập lại. "
-                           "Chưa có dòng nào được nhập.")
-    if result.breaks and not acknowledge_breaks:
-        raise PaymentError("Số dư trên sao kê không khớp (có thể thiếu dòng). Kiểm tra báo cáo số dư, "
-                           "rồi xác nhận nếu vẫn muốn nhập.")
-    account_id = stmt.bank_account_id
+    if refusal := _refusal(result, acknowledge_breaks):
+        raise PaymentError(refusal)
     started = time.perf_counter()
-    lines = result.lines
-    # References first (a few thousand pledges to look up), then one pass that fingerprints, drops the lines
-    # already stored, proposes and hands the new lines to bulk_insert_lines.
-    refs: dict[int, str] = {}
-    for idx, line in enumerate(lines):
-        if line.is_credit:
-            ref = find_reference(line.memo) or (find_reference(line.reference) if line.reference else None)
-            if ref:
-                refs[idx] = ref
-    wanted = sorted(set(refs.values()))
-    pledges: dict[str, int] = {}
-    for i in range(0, len(wanted), CHUNK):
-        pledges.update((ref, pid) for ref, pid in session.execute(select(Pledge.reference, Pledge.id).where(
-            Pledge.reference.in_(wanted[i:i + CHUNK]))))
-    proposer = Proposer(session, stmt.unit_id)
-    occurrences: dict[str, int] = defaultdict(int)
-
-    def keyed() -> Iterator[tuple[int, str, int, ParsedLine]]:
-        for idx, line in enumerate(lines):
-            fp = fingerprint(line)
-            n = occurrences[fp] = occurrences[fp] + 1
-            yield idx, fp, n, line
-
-    if session.connection().dialect.name == "postgresql":
-        existing = _existing_keys_in_range(session, account_id, lines)
-        source: Iterable = keyed()
-    else:
-        source = list(keyed())
-        existing = _existing_keys(session, account_id, list(occurrences))
-    counts = {"new": 0, "proposed": 0}
-
-    def new_rows() -> Iterator[tuple]:
-        for idx, fp, n, line in source:
-            if existing and (fp, n) in existing:
-                continue
-            counts["new"] += 1
-            pledge_id = pledges.get(refs[idx]) if idx in refs else None
-            proposal, reason = (None, "")
-            if line.is_credit and pledge_id is None:
-                proposal, reason = proposer.propose(line.amount_vnd, line.memo, line.counterparty, line.txn_at)
-                counts["proposed"] += proposal is not None
-            yield (fp, n, line, LineStatus.DEBIT if not line.is_credit else
-                   LineStatus.MATCHED if pledge_id else LineStatus.UNMATCHED, pledge_id, proposal, reason)
-
-    bulk_insert_lines(session, account_id, stmt.id, new_rows())
-    new_count, proposed = counts["new"], counts["proposed"]
-    log.info("statement %s: %d lines, %d new, stored in %.1f s", stmt.id, len(lines), new_count,
+    savepoint = session.begin_nested()
+    try:
+        new_count, proposed = _store_lines(session, stmt, result, lines, acknowledge_breaks)
+        if refusal := _refusal(result, acknowledge_breaks):
+            raise PaymentError(refusal)
+    except StatementFormatError as exc:  # the file became unreadable half-way (a corrupt spreadsheet)
+        savepoint.rollback()
+        raise PaymentError(str(exc)) from exc
+    except PaymentError:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    total = result.line_count
+    log.info("statement %s: %d lines, %d new, stored in %.1f s", stmt.id, total, new_count,
              time.perf_counter() - started)
 
     matched = record_matched_lines(session, actor, stmt)
 
     stmt.status = StatementStatus.IMPORTED
     stmt.imported_at = utcnow()
-    stmt.lines_total = len(result.lines)
+    stmt.lines_total = total
     stmt.lines_new = new_count
-    stmt.lines_already = len(result.lines) - new_count
+    stmt.lines_already = total - new_count
     stmt.lines_matched = matched
     stmt.credits_vnd = result.credits_vnd
     stmt.debits_vnd = result.debits_vnd
@@ -386,32 +367,85 @@ def import_statement(session: Session, actor: Actor, stmt: BankStatement, *, ack
                 "debits_vnd": stmt.debits_vnd, "balance_breaks": len(result.breaks),
                 "skipped_rows": stmt.skipped_rows}, unit_id=stmt.unit_id)
     log.info("statement %s: %d matched lines recorded, %.1f s in all", stmt.id, matched, time.perf_counter() - started)
-    return ImportSummary(len(result.lines), new_count, len(result.lines) - new_count, matched, proposed)
+    return ImportSummary(total, new_count, total - new_count, matched, proposed)
 
 
-def _existing_keys_in_range(session: Session, account_id: int, lines: list) -> set[tuple[str, int]]:
-    """PostgreSQL: (fingerprint, occurrence) of this account's stored lines over the statement's date range.
+def _refusal(result: ParseResult, acknowledge_breaks: bool) -> str | None:
+    if result.errors:
+        return (f"Còn {len(result.errors)} dòng lỗi: sửa hoặc chọn bỏ qua từng dòng rồi nhập lại. "
+                "Chưa có dòng nào được nhập.")
+    if result.breaks and not acknowledge_breaks:
+        return ("Số dư trên sao kê không khớp (có thể thiếu dòng). Kiểm tra báo cáo số dư, "
+                "rồi xác nhận nếu vẫn muốn nhập.")
+    return None
 
-    A fingerprint contains the line's date-time, so a stored line the statement repeats lies in that range:
-    one streamed query instead of a million-parameter IN list (and nothing to send for a new period)."""
-    if not lines:
-        return set()
-    lo = min(line.txn_at for line in lines)
-    hi = max(line.txn_at for line in lines)
-    q = (select(StatementLine.fingerprint, StatementLine.occurrence)
-         .where(StatementLine.bank_account_id == account_id, StatementLine.txn_at >= lo, StatementLine.txn_at <= hi))
-    existing: set[tuple[str, int]] = set()
-    for part in session.execute(q.execution_options(yield_per=50_000)).partitions():
-        existing.update(map(tuple, part))
-    return existing
+
+IMPORT_CHUNK = 50_000
+
+
+def _store_lines(session: Session, stmt: BankStatement, result: ParseResult, lines: Iterator[ParsedLine],
+                 acknowledge_breaks: bool) -> tuple[int, int]:
+    """Fingerprint, drop the lines already stored, look up references, propose and bulk-insert, one chunk of
+    lines at a time. Once the import is bound to be refused (a broken row, an unacknowledged break) nothing
+    more is stored: the rest is only parsed, to report every broken row. Returns (new lines, proposals).
+
+    Kept for the whole statement: the occurrence count of each fingerprint (20-byte digests), nothing else."""
+    account_id = stmt.bank_account_id
+    proposer = Proposer(session, stmt.unit_id)
+    occurrences: dict[bytes, int] = {}
+    new_count = proposed = 0
+    for chunk in batched(lines, IMPORT_CHUNK):
+        if _refusal(result, acknowledge_breaks):
+            continue
+        keyed: list[tuple[str, int, ParsedLine]] = []
+        for line in chunk:
+            digest = fingerprint_digest(line)
+            n = occurrences[digest] = occurrences.get(digest, 0) + 1
+            keyed.append((digest.hex(), n, line))
+        del chunk
+        existing = _existing_keys(session, account_id, list({fp for fp, _, _ in keyed}))
+        refs: dict[int, str] = {}
+        for idx, (_, _, line) in enumerate(keyed):
+            if line.is_credit:
+                ref = find_reference(line.memo) or (find_reference(line.reference) if line.reference else None)
+                if ref:
+                    refs[idx] = ref
+        wanted = sorted(set(refs.values()))
+        pledges: dict[str, int] = {}
+        for i in range(0, len(wanted), CHUNK):
+            pledges.update((ref, pid) for ref, pid in session.execute(select(Pledge.reference, Pledge.id).where(
+                Pledge.reference.in_(wanted[i:i + CHUNK]))))
+        rows: list[tuple] = []
+        for idx, (fp, n, line) in enumerate(keyed):
+            if existing and (fp, n) in existing:
+                continue
+            pledge_id = pledges.get(refs[idx]) if idx in refs else None
+            proposal, reason = (None, "")
+            if line.is_credit and pledge_id is None:
+                proposal, reason = proposer.propose(line.amount_vnd, line.memo, line.counterparty, line.txn_at)
+                proposed += proposal is not None
+            rows.append((fp, n, line, LineStatus.DEBIT if not line.is_credit else
+                         LineStatus.MATCHED if pledge_id else LineStatus.UNMATCHED, pledge_id, proposal, reason))
+        del keyed, existing
+        new_count += len(rows)
+        bulk_insert_lines(session, account_id, stmt.id, rows)
+    return new_count, proposed
 
 
 def _existing_keys(session: Session, account_id: int, fps: list[str]) -> set[tuple[str, int]]:
-    """(fingerprint, occurrence) of this account's stored lines with one of these fingerprints, in chunks."""
+    """(fingerprint, occurrence) of this account's stored lines with one of these fingerprints: on PostgreSQL
+    one query per chunk of lines (an array parameter, the unique index), elsewhere IN lists of CHUNK."""
     existing: set[tuple[str, int]] = set()
+    if not fps:
+        return existing
+    q = select(StatementLine.fingerprint, StatementLine.occurrence).where(StatementLine.bank_account_id == account_id)
+    if session.connection().dialect.name == "postgresql":
+        found = session.execute(q.where(StatementLine.fingerprint == any_(
+            bindparam("fps", fps, type_=postgresql.ARRAY(String(40))))))
+        existing.update((fp, n) for fp, n in found)
+        return existing
     for i in range(0, len(fps), CHUNK):
-        found = session.execute(select(StatementLine.fingerprint, StatementLine.occurrence).where(
-            StatementLine.bank_account_id == account_id, StatementLine.fingerprint.in_(fps[i:i + CHUNK])))
+        found = session.execute(q.where(StatementLine.fingerprint.in_(fps[i:i + CHUNK])))
         existing.update((fp, n) for fp, n in found)
     return existing
 

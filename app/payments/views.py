@@ -47,7 +47,7 @@ from app.payments.services import (
     reverse_line,
     set_corrections,
     set_mapping,
-    statement_rows,
+    statement_head,
     transfer_details,
 )
 from app.payments.statements import ROLE_LABELS, StatementFormatError
@@ -58,6 +58,7 @@ bp = Blueprint("payments", __name__)
 PAGE = 50
 BACKGROUND_BYTES = 2 * 1024 * 1024
 MAX_ERRORS_SHOWN = 200
+PREVIEW_LINES = 30  # lines shown (and kept: a national statement is a million) on the draft page
 
 
 def _pledge_or_404(reference: str) -> Pledge:
@@ -259,7 +260,7 @@ def statement_detail(statement_id: int):  # type: ignore[no-untyped-def]
             skipped = [int(x) for x in request.form.getlist("skip") if x.isdecimal()]
             if request.form.get("skip_all") == "1":
                 fixes = {}
-                skipped += [e.file_row for e in parse_statement(stmt).errors]
+                skipped += [e.file_row for e in parse_statement(stmt, keep_lines=0).errors]
             set_corrections(db.session, actor, stmt, fixes=fixes, skipped=skipped)
             db.session.commit()  # corrections are kept even when the import below is still refused
             if action == "import" and _runs_in_background(stmt):
@@ -284,12 +285,12 @@ def statement_detail(statement_id: int):  # type: ignore[no-untyped-def]
             flash(_(str(exc)), "error")
         return redirect(url_for("payments.statement_detail", statement_id=stmt.id))
     try:
-        result = parse_statement(stmt)
+        result = parse_statement(stmt, keep_lines=PREVIEW_LINES)
     except StatementFormatError as exc:
         flash(_(str(exc)), "error")
         return redirect(url_for("payments.statement_mapping", statement_id=stmt.id))
     return render_template("payments/statement_draft.html", stmt=stmt, result=result, role_labels=ROLE_LABELS,
-                           preview=result.lines[:30], errors_shown=result.errors[:MAX_ERRORS_SHOWN],
+                           preview=result.lines, errors_shown=result.errors[:MAX_ERRORS_SHOWN],
                            title="Kiểm tra sao kê trước khi nhập")
 
 
@@ -372,8 +373,8 @@ def statement_mapping(statement_id: int):  # type: ignore[no-untyped-def]
     stmt = _statement_or_404(statement_id)
     if stmt.status != StatementStatus.DRAFT:
         abort(404)
-    rows = statement_rows(stmt)
-    width = max((len(r) for r in rows[:40]), default=0)
+    rows, row_count = statement_head(stmt, 40)
+    width = max((len(r) for r in rows), default=0)
     if request.method == "POST":
         mapping: dict = {}
         for role in ROLE_LABELS:
@@ -381,12 +382,12 @@ def statement_mapping(statement_id: int):  # type: ignore[no-untyped-def]
             if value.isdecimal() and int(value) < width:
                 mapping[role] = int(value)
         header = (request.form.get("header_row") or "1").strip()
-        header_ok = header.isdecimal() and 1 <= int(header) <= max(1, len(rows))
+        header_ok = header.isdecimal() and 1 <= int(header) <= max(1, row_count)
         mapping["header_row"] = int(header) if header_ok else 1
         mapping["thousands"] = "," if request.form.get("thousands") == "," else "."
         used = [v for k, v in mapping.items() if k in ROLE_LABELS]
         if not header_ok:
-            flash(_("Dòng tiêu đề: nhập một số từ 1 đến %(n)s.", n=max(1, len(rows))), "error")
+            flash(_("Dòng tiêu đề: nhập một số từ 1 đến %(n)s.", n=max(1, row_count)), "error")
         elif len(used) != len(set(used)):
             flash(_("Mỗi cột chỉ được chọn cho một thông tin."), "error")
         elif "date" not in mapping or not ({"credit", "amount"} & mapping.keys()):
@@ -402,7 +403,7 @@ def statement_mapping(statement_id: int):  # type: ignore[no-untyped-def]
     sample = [[_cell_text(c) for c in r] + [""] * (width - len(r)) for r in rows[:15]]
     return render_template("payments/statement_mapping.html", stmt=stmt, sample=sample, width=width,
                            letters=[get_column_letter(i + 1) for i in range(width)], role_labels=ROLE_LABELS,
-                           mapping=stmt.mapping or {}, header_max=max(1, len(rows)), title="Ghép cột sao kê")
+                           mapping=stmt.mapping or {}, header_max=max(1, row_count), title="Ghép cột sao kê")
 
 
 @bp.route("/can-bo/sao-ke/cho-xu-ly", methods=["GET", "POST"])

@@ -8,12 +8,16 @@ for the balance check, printed balances checked against opening + credits − de
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from hashlib import sha1
+from itertools import chain, islice
+from pathlib import Path
 from typing import Any
 
 from app.core.i18n import VN_TZ
@@ -124,46 +128,85 @@ class ParseResult:
     breaks: list[str] = field(default_factory=list)
     ignored_rows: int = 0  # footers, contact blocks, empty rows
     skipped_rows: int = 0  # broken rows staff chose to skip
-
-    @property
-    def credits_vnd(self) -> int:
-        return sum(x.amount_vnd for x in self.lines if x.is_credit)
-
-    @property
-    def debits_vnd(self) -> int:
-        return sum(x.amount_vnd for x in self.lines if not x.is_credit)
+    # Totals kept while the lines go by (stream_lines does not keep them; parse_rows does, in `lines`).
+    line_count: int = 0
+    credits_vnd: int = 0
+    debits_vnd: int = 0
 
 
 # ------------------------------------------------------------------------------------------------ reading
-def read_rows(kind: str, data: bytes) -> list[list[Any]]:
+def read_rows(kind: str, data: bytes | str | Path) -> list[list[Any]]:
     """All rows of the file's first sheet, cells as str / int / float / datetime."""
-    if kind == "xlsx":
-        from openpyxl import load_workbook
+    return list(iter_rows(kind, data))
 
+
+def iter_rows(kind: str, source: bytes | str | Path) -> Iterator[list[Any]]:
+    """The rows of the file's first sheet one at a time (`source`: the file's bytes or its path), without
+    holding the decoded text or the list of rows: a national statement is a million rows. The encoding is
+    decided (and StatementFormatError raised) before the first row is returned."""
+    if kind == "xlsx":
+        return _iter_xlsx(source)
+    opener = (lambda: io.BytesIO(source)) if isinstance(source, bytes) else (lambda: open(source, "rb"))  # noqa: SIM115
+    encoding = _csv_encoding(opener)
+    raw = opener()
+    text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+    try:
+        sample = text.read(20000)
         try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a corrupt file
-            raise StatementFormatError("Không đọc được tệp Excel (tệp hỏng hoặc không phải .xlsx).") from exc
+            delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+        except csv.Error:
+            delimiter = ","
+        text.seek(0)
+    except BaseException:
+        text.close()
+        raise
+    return _iter_csv(text, delimiter)
+
+
+def _iter_csv(text: io.TextIOWrapper, delimiter: str) -> Iterator[list[Any]]:
+    with text:
+        yield from csv.reader(text, delimiter=delimiter)
+
+
+def _csv_encoding(opener) -> str:  # type: ignore[no-untyped-def]
+    """utf-8-sig when the whole file decodes as UTF-8, else cp1258 (checked in blocks, nothing kept)."""
+    with opener() as f:
+        decoder = codecs.getincrementaldecoder("utf-8")()
         try:
-            ws = wb.worksheets[0]
-            return [list(r) for r in ws.iter_rows(values_only=True)]
+            while block := f.read(1 << 20):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+            return "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+        f.seek(0)
+        decoder = codecs.getincrementaldecoder("cp1258")()
+        try:
+            while block := f.read(1 << 20):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise StatementFormatError("Tệp CSV không đọc được (không phải UTF-8).") from exc
+    return "cp1258"
+
+
+def _iter_xlsx(source: bytes | str | Path) -> Iterator[list[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(source) if isinstance(source, bytes) else source, read_only=True,
+                           data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a corrupt file
+        raise StatementFormatError("Không đọc được tệp Excel (tệp hỏng hoặc không phải .xlsx).") from exc
+
+    def rows() -> Iterator[list[Any]]:
+        try:
+            for r in wb.worksheets[0].iter_rows(values_only=True):
+                yield list(r)
         finally:
             wb.close()
-    for encoding in ("utf-8-sig", "cp1258"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise StatementFormatError("Tệp CSV không đọc được (không phải UTF-8).")
-    sample = text[:20000]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
-    return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+
+    return rows()
 
 
 def _cell_text(value: Any) -> str:
@@ -286,14 +329,37 @@ def _signed_amount(raw: Any, thousands: str, field_name: str) -> tuple[bool, int
 
 
 # ------------------------------------------------------------------------------------------------ rows
-def parse_rows(rows: list[list[Any]], *, preset: str, mapping: dict | None = None, fixes: dict | None = None,
-               skipped: list | set | None = None, opening_balance_vnd: int | None = None) -> ParseResult:
+def parse_rows(rows: Iterable[list[Any]], *, preset: str, mapping: dict | None = None, fixes: dict | None = None,
+               skipped: list | set | None = None, opening_balance_vnd: int | None = None,
+               keep_lines: int | None = None) -> ParseResult:
     """Turn the rows of a statement into lines, a per-row error report and a balance check.
 
     `fixes` replaces raw cells of broken rows ({"12": {"date": "01/09/2024", "credit": "500.000"}});
-    `skipped` lists file rows staff chose to leave out."""
+    `skipped` lists file rows staff chose to leave out. Keeps every line in `lines`, or only the first
+    `keep_lines` (a preview: the counts and totals still cover them all); an import streams them with
+    stream_lines instead."""
+    result, lines = stream_lines(rows, preset=preset, mapping=mapping, fixes=fixes, skipped=skipped,
+                                 opening_balance_vnd=opening_balance_vnd)
+    if keep_lines is None:
+        result.lines = list(lines)
+    else:
+        result.lines = list(islice(lines, keep_lines))
+        for _ in lines:  # the rest is read for the counts, totals, errors and breaks only
+            pass
+    return result
+
+
+def stream_lines(rows: Iterable[list[Any]], *, preset: str, mapping: dict | None = None, fixes: dict | None = None,
+                 skipped: list | set | None = None, opening_balance_vnd: int | None = None
+                 ) -> tuple[ParseResult, Iterator[ParsedLine]]:
+    """parse_rows one line at a time, keeping none: the header is found at once (StatementFormatError here),
+    then the iterator yields each line once it is complete (a time or memo continued on the next rows is
+    joined first), in file order, and fills the result's errors, row counts, line count, credit and debit
+    totals and balance breaks as it goes. They are final once the iterator is exhausted."""
     fixes = {str(k): v for k, v in (fixes or {}).items()}
     skipped_set = {int(x) for x in (skipped or [])}
+    it = iter(rows)
+    head = list(islice(it, 40))  # detect_header scans the first 40 rows
     if preset == "custom":
         if not mapping or "date" not in mapping or not ({"credit", "amount"} & mapping.keys()):
             raise StatementFormatError("Cần chọn ít nhất cột Ngày giao dịch và cột Số tiền ghi có (hoặc Số tiền).")
@@ -304,7 +370,7 @@ def parse_rows(rows: list[list[Any]], *, preset: str, mapping: dict | None = Non
         p = PRESETS.get(preset)
         if p is None:
             raise StatementFormatError("Mẫu sao kê không hợp lệ.")
-        found = detect_header(rows, p)
+        found = detect_header(head, p)
         if not found:
             raise StatementFormatError(
                 f"Không tìm thấy dòng tiêu đề của mẫu {p.label} trong tệp. Hãy chọn mẫu khác hoặc tự ghép cột.")
@@ -313,7 +379,13 @@ def parse_rows(rows: list[list[Any]], *, preset: str, mapping: dict | None = Non
         thousands = p.thousands
 
     result = ParseResult(preset=preset, header_row=header_row, columns=columns)
+    balances = BalanceCheck(opening_balance_vnd)
+    result.breaks = balances.breaks
+    return result, _lines(chain(head, it), result, balances, header_row, columns, thousands, fixes, skipped_set)
 
+
+def _lines(rows: Iterator[list[Any]], result: ParseResult, balances: BalanceCheck, header_row: int,
+           columns: dict[str, int], thousands: str, fixes: dict, skipped_set: set[int]) -> Iterator[ParsedLine]:
     def cell(row: list[Any], role: str, file_row: int) -> Any:
         if fixes:
             fix = fixes.get(str(file_row))
@@ -333,15 +405,28 @@ def parse_rows(rows: list[list[Any]], *, preset: str, mapping: dict | None = Non
     c_credit, c_debit, c_amount, c_bal = (columns.get(r, -1) for r in ("credit", "debit", "amount", "balance"))
     fast_re = _FAST_DOT if thousands == "." else _FAST_COMMA
     width = max(columns.values(), default=0) + 1
-    lines_append = result.lines.append
-    for idx in range(header_row, len(rows)):
-        row = rows[idx]
+    feed = balances.feed
+
+    def done(line: ParsedLine) -> ParsedLine:
+        """A line nothing can change any more: counted, totalled, balance-checked, then handed on."""
+        result.line_count += 1
+        if line.is_credit:
+            result.credits_vnd += line.amount_vnd
+        else:
+            result.debits_vnd += line.amount_vnd
+        feed(line)
+        return line
+
+    for idx, row in enumerate(rows):
+        if idx < header_row:
+            continue
         file_row = idx + 1
         if fast_ok and len(row) >= width and not (fixes and str(file_row) in fixes) and file_row not in skipped_set:
             fast = _fast_line(row, file_row, c_date, c_memo, c_cp, c_ref, c_no, c_credit, c_debit, c_amount, c_bal,
                               fast_re, thousands)
             if fast is not None:
-                lines_append(fast)
+                if last is not None:
+                    yield done(last)
                 last = fast
                 continue
         if not any(c is not None and (not isinstance(c, str) or c.strip()) for c in row):
@@ -349,6 +434,8 @@ def parse_rows(rows: list[list[Any]], *, preset: str, mapping: dict | None = Non
             continue
         if file_row in skipped_set:
             result.skipped_rows += 1
+            if last is not None:
+                yield done(last)
             last = None
             continue
         date_raw = _cell_text(cell(row, "date", file_row)).strip()
@@ -374,11 +461,15 @@ def parse_rows(rows: list[list[Any]], *, preset: str, mapping: dict | None = Non
                 result.errors.append(RowError(file_row, "date", date_raw,
                                               f"Dòng {file_row}: ngày giao dịch “{date_raw}” không đúng dạng "
                                               "dd/mm/yyyy."))
+                if last is not None:
+                    yield done(last)
                 last = None
                 continue
             if has_amount:
                 result.errors.append(RowError(file_row, "date", "",
                                               f"Dòng {file_row}: có số tiền nhưng thiếu ngày giao dịch."))
+                if last is not None:
+                    yield done(last)
                 last = None
                 continue
             if last is not None and (memo or counterparty):
@@ -435,6 +526,8 @@ def parse_rows(rows: list[list[Any]], *, preset: str, mapping: dict | None = Non
                                      f"Dòng {file_row}: có cả số tiền ghi có và ghi nợ trên cùng một dòng."))
         if problems:
             result.errors.extend(problems)
+            if last is not None:
+                yield done(last)
             last = None
             continue
         line = ParsedLine(
@@ -443,10 +536,11 @@ def parse_rows(rows: list[list[Any]], *, preset: str, mapping: dict | None = Non
             reference=_cell_text(cell(row, "reference", file_row)).strip()[:80], memo=memo.strip(),
             counterparty=counterparty.strip()[:255], row_no=_cell_text(cell(row, "row_no", file_row)).strip()[:20],
             balance_vnd=balance)
-        result.lines.append(line)
+        if last is not None:
+            yield done(last)
         last = line
-    result.breaks = check_balances(result.lines, opening_balance_vnd)
-    return result
+    if last is not None:
+        yield done(last)
 
 
 def _plain_amount(text: str, fast_re: re.Pattern, thousands: str) -> int | None | bool:
@@ -532,35 +626,48 @@ def _fast_line(row: list, file_row: int, c_date: int, c_memo: int, c_cp: int, c_
                       counterparty[:255], row_no[:20], balance)
 
 
-def check_balances(lines: list[ParsedLine], opening_balance_vnd: int | None) -> list[str]:
+def check_balances(lines: Iterable[ParsedLine], opening_balance_vnd: int | None) -> list[str]:
     """Opening + credits − debits must equal every printed balance. Without a stated opening balance the
     first printed balance anchors the check (what came before it cannot be checked)."""
-    breaks: list[str] = []
-    running = opening_balance_vnd
-    pending = 0  # movements since the last anchor, when there is no anchor yet
-    from app.core.money import format_vnd
-
+    check = BalanceCheck(opening_balance_vnd)
     for line in lines:
-        delta = line.amount_vnd if line.is_credit else -line.amount_vnd
+        check.feed(line)
+    return check.breaks
+
+
+class BalanceCheck:
+    """check_balances one line at a time (stream_lines feeds it as the lines go by)."""
+
+    __slots__ = ("breaks", "running")
+
+    def __init__(self, opening_balance_vnd: int | None) -> None:
+        self.breaks: list[str] = []
+        self.running = opening_balance_vnd  # None until a stated or printed balance anchors the check
+
+    def feed(self, line: ParsedLine) -> None:
+        running = self.running
         if running is None:
-            pending += delta
-        else:
-            running += delta
-        if line.balance_vnd is None:
-            continue
-        if running is None:
+            if line.balance_vnd is not None:  # movements before the first anchor cannot be checked
+                self.running = line.balance_vnd
+            return
+        running += line.amount_vnd if line.is_credit else -line.amount_vnd
+        if line.balance_vnd is not None and running != line.balance_vnd:
+            from app.core.money import format_vnd
+
+            self.breaks.append(f"Dòng {line.file_row}: số dư in trên sao kê là {format_vnd(line.balance_vnd)} nhưng "
+                               f"số dư trước + ghi có − ghi nợ là {format_vnd(running)} (lệch "
+                               f"{format_vnd(abs(line.balance_vnd - running))}): có thể thiếu hoặc thừa dòng.")
             running = line.balance_vnd
-            continue
-        if running != line.balance_vnd:
-            breaks.append(f"Dòng {line.file_row}: số dư in trên sao kê là {format_vnd(line.balance_vnd)} nhưng "
-                          f"số dư trước + ghi có − ghi nợ là {format_vnd(running)} (lệch "
-                          f"{format_vnd(abs(line.balance_vnd - running))}): có thể thiếu hoặc thừa dòng.")
-            running = line.balance_vnd
-    return breaks
+        self.running = running
 
 
 def fingerprint(line: ParsedLine) -> str:
     """Identity of a line within its bank account (with an occurrence counter for identical lines)."""
+    return fingerprint_digest(line).hex()
+
+
+def fingerprint_digest(line: ParsedLine) -> bytes:
+    """fingerprint() as its 20 raw bytes (half the memory of the hex text, for a statement-wide map)."""
     key = (line.txn_at, line.has_time)
     when = _WHEN_CACHE.get(key)
     if when is None:
@@ -573,7 +680,7 @@ def fingerprint(line: ParsedLine) -> str:
     parts = (when, "C" if line.is_credit else "D", str(line.amount_vnd), line.reference.strip().upper(),
              " ".join(memo.lower().split()) if memo.isascii() else fold(memo),
              " ".join(cp.lower().split()) if cp.isascii() else fold(cp))
-    return sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
+    return sha1("\x1f".join(parts).encode(), usedforsecurity=False).digest()
 
 
 _WHEN_CACHE: dict[tuple[datetime, bool], str] = {}
