@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,6 +12,7 @@ from app.accounts.models import Role
 from app.campaigns.models import Campaign, CampaignStatus
 from app.core import outbox
 from app.core.actor import Actor
+from app.core.i18n import today_vn
 from app.extensions import db
 from app.reports import services
 from app.reports.forms import ReportForm
@@ -54,7 +53,7 @@ def index():  # type: ignore[no-untyped-def]
     form.campaign_id.choices = [(c.id, c.name) for c in campaigns]
     form.unit_id.choices = _units_for_user()
     if not form.is_submitted():
-        form.year.data = date.today().year
+        form.year.data = today_vn().year
         if current_user.unit_id:
             form.unit_id.data = current_user.unit_id
     if form.validate_on_submit():
