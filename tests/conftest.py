@@ -2,8 +2,9 @@
 
 Backends: SQLite by default (each test gets a copy of a migrated template database), or PostgreSQL
 when TEST_DATABASE_URL is set (schema migrated once, tables truncated between tests). Tests marked
-`postgres` always need PostgreSQL: they use TEST_DATABASE_URL, else TEST_POSTGRES_URL (default
-postgresql+psycopg://postgres@127.0.0.1:5432/test), and skip with the reason when it cannot be reached.
+`postgres` always need PostgreSQL: they use TEST_DATABASE_URL, else TEST_POSTGRES_URL, else, in CI only (CI set),
+postgresql+psycopg://postgres@127.0.0.1:5432/test; they skip with the reason when none is named or it cannot be
+reached.
 Reference data (Khánh Hòa's units, its legacy units and designations) is loaded once per run.
 """
 
@@ -31,9 +32,13 @@ DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DESIGNATIONS_CSV = Path(__file__).resolve().parent.parent / "app" / "demo" / "data" / "khanh-hoa-designations.csv"
 
 
-def _pg_url() -> str:
+def _pg_url() -> str | None:
+    """The PostgreSQL database of tests marked `postgres`; None outside CI when none is named (the shared `test`
+    database is CI's: a local run that fell back to it rebuilt its schema under a running CI job)."""
     url = os.environ.get("TEST_DATABASE_URL", "")
-    return url if url.startswith("postgresql") else os.environ.get("TEST_POSTGRES_URL", DEFAULT_PG_URL)
+    if url.startswith("postgresql"):
+        return url
+    return os.environ.get("TEST_POSTGRES_URL") or (DEFAULT_PG_URL if os.environ.get("CI") else None)
 
 
 def _pg_unreachable_reason(url: str) -> str | None:
@@ -111,6 +116,9 @@ def _sqlite_backend(tmp_path_factory: pytest.TempPathFactory) -> _Backend:
 @pytest.fixture(scope="session")
 def _pg_backend() -> _Backend:
     url = _pg_url()
+    if url is None:
+        pytest.skip("needs PostgreSQL: set TEST_POSTGRES_URL to a database of your own, e.g. "
+                    "postgresql+psycopg://postgres@127.0.0.1:5432/<name> (CI, with CI=true, uses the database `test`)")
     reason = _pg_unreachable_reason(url)
     if reason:
         pytest.skip(reason)
