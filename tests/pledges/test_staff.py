@@ -173,3 +173,58 @@ def test_overdue_list_counts_and_pages_newest_first(client, session, world):  # 
     assert late[1].reference in second and late[0].reference in second and late[2].reference not in second
     beyond = client.get("/can-bo/dang-ky-ung-ho?overdue=1&page=9").get_data(as_text=True)
     assert "(52)" in beyond and late[0].reference not in beyond
+
+
+def test_overdue_list_rows_and_count_in_the_tricky_cases(client, session, world):  # type: ignore[no-untyped-def]
+    """Instalments partly due, partly paid pledges on either side of what is due, a payment reversed (the pledge
+    is overdue again), another province's pledge: the list (its rows and its count) agrees with overdue_clause."""
+    from datetime import UTC, date, datetime
+
+    from app.contributions.services import reverse_contribution_share
+    from app.pledges.models import Pledge
+    from app.units.models import AdminUnit, UnitLevel
+
+    today = services.today_vn()
+    split = [(today - timedelta(days=10), 1_000_000), (today + timedelta(days=20), 1_000_000)]
+
+    def pay(pledge, amount, key):  # type: ignore[no-untyped-def]
+        return services.record_pledge_payment(session, f.SYSTEM, pledge, amount_vnd=amount, channel=Channel.CASH,
+                                              received_at=datetime.now(UTC), source="test", idempotency_key=key)
+
+    short = make_pledge(session, world, name="Hộ nộp thiếu", email="thieu@example.vn", days_ago=40,
+                        instalments=split, amount=2_000_000)
+    pay(short, 600_000, "short")  # 1 000 000 due, 600 000 received: overdue
+    covered = make_pledge(session, world, name="Hộ nộp đủ đợt 1", email="du@example.vn", days_ago=40,
+                          instalments=split, amount=2_000_000)
+    pay(covered, 1_000_000, "covered")  # what is due is received; the second instalment is not due yet
+    reversed_ = make_pledge(session, world, name="Hộ bị hủy khoản nộp", email="huy.nop@example.vn", days_ago=40,
+                            amount=1_000_000)
+    [money] = pay(reversed_, 1_000_000, "reversed")
+    reverse_contribution_share(session, f.SYSTEM, money.id, "nhầm người nộp")
+    services.refresh_status(session, f.SYSTEM, reversed_)
+    not_due = make_pledge(session, world, name="Hộ chưa đến hạn", email="chua@example.vn",
+                          instalments=[(today + timedelta(days=3), 1_000_000), (today + timedelta(days=33), 1_000_000)],
+                          amount=2_000_000)
+    elsewhere = make_pledge(session, world, name="Hộ tỉnh khác", email="khac@example.vn", days_ago=40)
+    other = AdminUnit(level=UnitLevel.PROVINCE, code=1, name="Thành phố Hà Nội", division_type="thành phố trung ương",
+                      codename="ha_noi", valid_from=date(2025, 7, 1), code_source="test")
+    session.add(other)
+    session.flush()
+    moved = session.get(Pledge, elsewhere.id)
+    moved.receiving_unit_id = moved.earmark_unit_id = other.id
+    session.commit()
+    assert session.get(Pledge, covered.id).status == PledgeStatus.PARTLY_PAID
+    assert session.get(Pledge, reversed_.id).status == PledgeStatus.PLEDGED
+
+    assert set(session.execute(select(Pledge.id).where(services.overdue_clause(today))).scalars()) == {
+        short.id, reversed_.id, elsewhere.id}
+
+    login(client, world["province_staff"].email)
+    html = client.get("/can-bo/dang-ky-ung-ho?overdue=1").get_data(as_text=True)
+    assert "(2)" in html
+    assert short.reference in html and reversed_.reference in html
+    for absent in (covered, not_due, elsewhere):
+        assert absent.reference not in html
+    assert html.index(reversed_.reference) < html.index(short.reference)  # newest first
+    searched = client.get("/can-bo/dang-ky-ung-ho?overdue=1&q=ho nop thieu").get_data(as_text=True)
+    assert "(1)" in searched and short.reference in searched and reversed_.reference not in searched
