@@ -101,6 +101,20 @@ def test_tax_codes_with_one_digit_changed_refused(client, session, world, code):
     assert _pledges(session) == []
 
 
+
+@pytest.mark.parametrize(("over", "expected"), [
+    ({"tax_code": "0314 409 058 - 001 chi nhánh"}, "Mã số thuế: tối đa 20 ký tự."),
+    ({"phone": "+84 (0) 905 123 456 máy lẻ 12"}, "Số điện thoại: tối đa 20 ký tự."),
+    ({"amount": "50.000.000 đồng (năm mươi triệu đồng chẵn)"}, "Số tiền: tối đa 40 ký tự."),
+    ({"address": "Số 10 " * 100}, "Địa chỉ trụ sở: tối đa 500 ký tự."),
+])
+def test_too_long_entries_refused_in_vietnamese_naming_the_field(client, session, world, over, expected):  # type: ignore[no-untyped-def]
+    resp = post_form(client, "/ung-ho", business_form(world, **over))
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert expected in html
+    assert "Field cannot be longer" not in html
+
 @pytest.mark.parametrize("typed", ["50.000.000", "50,000,000", "50000000", "50 000 000 đ"])
 def test_amount_formats_understood(client, session, world, typed):  # type: ignore[no-untyped-def]
     resp = post_form(client, "/ung-ho", business_form(world, amount=typed))
