@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from stdnum.vn import mst as stdnum_mst
 
 _MST_10 = re.compile(r"^\d{10}$", re.ASCII)
 _MST_BRANCH = re.compile(r"^(\d{10})-(\d{3})$", re.ASCII)
 _PERSONAL_ID = re.compile(r"^\d{12}$", re.ASCII)
+# Hyphen look-alikes that documents, PDFs and word processors put in a pasted "0123456789-001".
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d", "-"))
 
 
 class IdentifierError(ValueError):
@@ -22,7 +25,7 @@ def normalize_tax_code(value: str) -> str:
     NNNNNNNNNN-NNN (suffix not 000), or since 1/7/2025 the 12-digit personal ID number that
     individuals and household businesses use instead (no check digit). Hyphens elsewhere are refused.
     """
-    v = re.sub(r"\s+", "", value or "")
+    v = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value or "").translate(_DASHES))
     if not v:
         raise IdentifierError("Mã số thuế: chưa nhập.")
     if _PERSONAL_ID.match(v):

@@ -84,25 +84,25 @@ class PledgeForm(BaseForm):
     name = StringField(_l("Tên doanh nghiệp / họ và tên"), validators=[
         DataRequired(_l("Tên: chưa nhập.")), Length(max=255, message=_l("Tên: tối đa 255 ký tự."))],
         render_kw={"autocomplete": "name"})
-    tax_code = StringField(_l("Mã số thuế"), validators=[Optional(), Length(max=20)],
+    tax_code = StringField(_l("Mã số thuế"), validators=[Optional(), Length(max=20, message=_l("Mã số thuế: tối đa 20 ký tự."))],
                            render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    address = StringField(_l("Địa chỉ trụ sở"), validators=[Optional(), Length(max=500)],
+    address = StringField(_l("Địa chỉ trụ sở"), validators=[Optional(), Length(max=500, message=_l("Địa chỉ trụ sở: tối đa 500 ký tự."))],
                           render_kw={"autocomplete": "street-address"})
-    contact_person = StringField(_l("Người liên hệ"), validators=[Optional(), Length(max=255)])
-    email = StringField("Email", validators=[Optional(), Email(_l("Email: không hợp lệ.")), Length(max=255)],
+    contact_person = StringField(_l("Người liên hệ"), validators=[Optional(), Length(max=255, message=_l("Người liên hệ: tối đa 255 ký tự."))])
+    email = StringField("Email", validators=[Optional(), Email(_l("Email: không hợp lệ.")), Length(max=255, message=_l("Email: tối đa 255 ký tự."))],
                         render_kw={"type": "email", "autocomplete": "email"})
-    phone = StringField(_l("Số điện thoại"), validators=[Optional(), Length(max=20)],
+    phone = StringField(_l("Số điện thoại"), validators=[Optional(), Length(max=20, message=_l("Số điện thoại: tối đa 20 ký tự."))],
                         render_kw={"type": "tel", "autocomplete": "tel"})
     province_id = SelectField(_l("Tỉnh/thành phố"), validate_choice=False, render_kw={"data-province": "donor"})
     commune_id = SelectField(_l("Xã/phường"), validate_choice=False, render_kw={"data-commune-of": "donor"})
 
     kind = RadioField(_l("Hình thức ủng hộ"), default=PledgeKind.MONEY.value, choices=ch([
         (PledgeKind.MONEY.value, _l("Tiền")), (PledgeKind.IN_KIND.value, _l("Hiện vật"))]))
-    amount = StringField(_l("Số tiền (đồng)"), validators=[Optional(), Length(max=40)],
+    amount = StringField(_l("Số tiền (đồng)"), validators=[Optional(), Length(max=40, message=_l("Số tiền: tối đa 40 ký tự."))],
                          render_kw={"inputmode": "numeric", "autocomplete": "off", "placeholder": "50.000.000"})
-    in_kind_description = TextAreaField(_l("Mô tả hiện vật"), validators=[Optional(), Length(max=2000)])
-    in_kind_quantity = StringField(_l("Số lượng"), validators=[Optional(), Length(max=120)])
-    in_kind_value = StringField(_l("Giá trị ước tính (đồng)"), validators=[Optional(), Length(max=40)],
+    in_kind_description = TextAreaField(_l("Mô tả hiện vật"), validators=[Optional(), Length(max=2000, message=_l("Mô tả hiện vật: tối đa 2000 ký tự."))])
+    in_kind_quantity = StringField(_l("Số lượng"), validators=[Optional(), Length(max=120, message=_l("Số lượng: tối đa 120 ký tự."))])
+    in_kind_value = StringField(_l("Giá trị ước tính (đồng)"), validators=[Optional(), Length(max=40, message=_l("Giá trị ước tính: tối đa 40 ký tự."))],
                                 render_kw={"inputmode": "numeric", "autocomplete": "off"})
     purpose = SelectField(_l("Mục đích"), default=Purpose.HOUSING.value,
                           choices=ch([(p.value, _l(PURPOSE_LABELS[p])) for p in Purpose]))
@@ -121,7 +121,7 @@ class PledgeForm(BaseForm):
         (PaymentMethod.CASH.value, _l("Tiền mặt tại cơ quan Mặt trận"))]))
     display = RadioField(_l("Tên hiển thị công khai"), default="full_name", choices=ch([
         ("full_name", _l("Ghi đầy đủ tên")), ("anonymous", _l("Ghi “Nhà hảo tâm” (ẩn danh)"))]))
-    note = TextAreaField(_l("Lời nhắn (không công khai)"), validators=[Optional(), Length(max=1000)])
+    note = TextAreaField(_l("Lời nhắn (không công khai)"), validators=[Optional(), Length(max=1000, message=_l("Lời nhắn: tối đa 1000 ký tự."))])
 
     def set_unit_choices(self, provinces: list[tuple[int, str]], communes_by_field: dict[str, list[tuple[int, str]]]) -> None:
         prov = ch([("", _l("— Chọn tỉnh/thành phố —"))] + [(str(pid), name) for pid, name in provinces])

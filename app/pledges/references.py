@@ -43,13 +43,16 @@ def is_valid_reference(text: str) -> bool:
     return all(ch in _INDEX for ch in body + check) and check_char(body) == check
 
 
-_CANDIDATE = re.compile(r"VNN[\s\-.]?(?:[0-9A-Z][\s\-.]?){8}", re.IGNORECASE)
+# A lookahead, so candidates overlap: "VNN VNNK7QX3MH9" (the prefix typed, then the reference pasted) still finds
+# the reference that starts inside the first, invalid candidate. Up to three separators between characters ("vnn -
+# k7qx - 3mh9"); the check character keeps stray text from matching.
+_CANDIDATE = re.compile(r"(?=(VNN(?:[\s\-.]{0,3}[0-9A-Z]){8}))", re.IGNORECASE)
 
 
 def find_reference(memo: str) -> str | None:
     """The first valid pledge reference inside a bank memo ("UNG HO VNN-K7QX 3MH9 NGUYEN VAN A")."""
     for m in _CANDIDATE.finditer(memo or ""):
-        ref = normalize(m.group(0))[: len(PREFIX) + BODY_LENGTH + 1]
+        ref = normalize(m.group(1))[: len(PREFIX) + BODY_LENGTH + 1]
         if is_valid_reference(ref):
             return ref
     return None

@@ -182,6 +182,27 @@ def test_time_on_the_next_line_is_attached_to_its_transaction():
     assert line.has_time and (line.txn_at.hour, line.txn_at.minute, line.txn_at.second) == (21, 4, 5)
 
 
+
+def test_reference_typed_with_spaced_dashes_or_after_a_stray_prefix_is_matched(client, session, kh_setup,
+                                                                                  province_staff):
+    """A donor types the reference the way it reads aloud ("vnn - k7qx - 3mh9"), or types "VNN " and then
+    pastes the whole reference: the line is still the pledge's, not left for staff to match by hand."""
+    campaign = kh_setup["campaign"]
+    p1 = make_pledge(session, campaign, 20_000_000, receiving=kh_setup["province"])
+    p2 = make_pledge(session, campaign, 30_000_000, receiving=kh_setup["province"])
+    r1, r2 = p1.reference, p2.reference
+    lines = [("1", 20_000_000, f"MBVCB.99 CTY SUA chuyen tien {r1[:3].lower()} - {r1[3:7].lower()} - {r1[7:].lower()}"),
+             ("2", 30_000_000, f"IBFT UNG HO VNN {r2} CTY SUA")]
+    login(client, province_staff.email, PASSWORD)
+    upload(client, kh_setup["prov_acc"].id, vcb_csv([(D1, lines)], 0))
+    stmt = session.execute(select(BankStatement)).scalar_one()
+    act(client, stmt.id, {"action": "import"})
+    session.expire_all()
+    matched = dict(session.execute(select(StatementLine.amount_vnd, StatementLine.pledge_id)).all())
+    assert matched == {20_000_000: p1.id, 30_000_000: p2.id}
+    assert outstanding(session, p1) == 0 and outstanding(session, p2) == 0
+
+
 # ------------------------------------------------------------------------------------------------ broken rows
 BROKEN = (b"Ng\xc3\xa0y GD/TNX Date,S\xe1\xbb\x91 CT/Doc No,S\xe1\xbb\x91 ti\xe1\xbb\x81n ghi n\xe1\xbb\xa3/Debit,"
           b"S\xe1\xbb\x91 ti\xe1\xbb\x81n ghi c\xc3\xb3/Credit,S\xe1\xbb\x91 d\xc6\xb0/Balance,N\xe1\xbb\x99i dung/Transactions in detail\n"

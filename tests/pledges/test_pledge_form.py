@@ -83,6 +83,15 @@ def test_real_tax_codes_accepted(client, session, world, code):  # type: ignore[
     assert _pledges(session)[0].donor.tax_code == code
 
 
+
+@pytest.mark.parametrize("typed", ["0314409058 – 001", "0314409058‑001", "0314409058−001", "０３１４４０９０５８-001"])
+def test_branch_tax_code_copied_from_a_document_accepted(client, session, world, typed):  # type: ignore[no-untyped-def]
+    """An accountant pastes the branch tax code from an invoice or a Word/PDF file: the hyphen comes as an en dash,
+    a non-breaking hyphen or a minus sign, the digits sometimes full-width. It is the same tax code."""
+    resp = post_form(client, "/ung-ho", business_form(world, tax_code=typed))
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:1500]
+    assert _pledges(session)[0].donor.tax_code == "0314409058-001"
+
 @pytest.mark.parametrize("code", ["0100047517", "0100233489", "0314409059", "0314409068-002", "0314409058-000"])
 def test_tax_codes_with_one_digit_changed_refused(client, session, world, code):  # type: ignore[no-untyped-def]
     resp = post_form(client, "/ung-ho", business_form(world, tax_code=code))
@@ -91,6 +100,20 @@ def test_tax_codes_with_one_digit_changed_refused(client, session, world, code):
     assert "Mã số thuế" in html and ("không đúng" in html or "không được" in html)
     assert _pledges(session) == []
 
+
+
+@pytest.mark.parametrize(("over", "expected"), [
+    ({"tax_code": "0314 409 058 - 001 chi nhánh"}, "Mã số thuế: tối đa 20 ký tự."),
+    ({"phone": "+84 (0) 905 123 456 máy lẻ 12"}, "Số điện thoại: tối đa 20 ký tự."),
+    ({"amount": "50.000.000 đồng (năm mươi triệu đồng chẵn)"}, "Số tiền: tối đa 40 ký tự."),
+    ({"address": "Số 10 " * 100}, "Địa chỉ trụ sở: tối đa 500 ký tự."),
+])
+def test_too_long_entries_refused_in_vietnamese_naming_the_field(client, session, world, over, expected):  # type: ignore[no-untyped-def]
+    resp = post_form(client, "/ung-ho", business_form(world, **over))
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert expected in html
+    assert "Field cannot be longer" not in html
 
 @pytest.mark.parametrize("typed", ["50.000.000", "50,000,000", "50000000", "50 000 000 đ"])
 def test_amount_formats_understood(client, session, world, typed):  # type: ignore[no-untyped-def]
