@@ -46,7 +46,7 @@ from app.payments.statements import (
 from app.payments.statements.parsing import _fold, detect_preset, fingerprint_digest, iter_rows, stream_lines
 from app.pledges.models import Pledge, PledgeStatus
 from app.pledges.references import find_reference, normalize
-from app.pledges.services import outstanding, record_pledge_payment
+from app.pledges.services import official_accounts_for, outstanding, record_pledge_payment
 from app.units.models import AdminUnit
 
 CHUNK = 5000
@@ -58,29 +58,11 @@ class PaymentError(ValueError):
 
 
 # ------------------------------------------------------------------------------------------------ transfer info
-def account_for_unit(session: Session, unit_id: int | None) -> OfficialBankAccount | None:
-    """The unit's own official account, else its province's, else the central committee's."""
-    seen: set[int] = set()
-    while unit_id is not None and unit_id not in seen:
-        seen.add(unit_id)
-        acc = session.execute(select(OfficialBankAccount).where(
-            OfficialBankAccount.unit_id == unit_id, OfficialBankAccount.is_active.is_(True))
-            .order_by(OfficialBankAccount.id)).scalars().first()
-        if acc is not None:
-            return acc
-        unit_id = session.execute(select(AdminUnit.parent_id).where(AdminUnit.id == unit_id)).scalar()
-    return session.execute(select(OfficialBankAccount).where(
-        OfficialBankAccount.unit_id.is_(None), OfficialBankAccount.is_active.is_(True))
-        .order_by(OfficialBankAccount.id)).scalars().first()
-
-
 def account_for_pledge(session: Session, pledge: Pledge) -> OfficialBankAccount | None:
-    for unit_id in (pledge.earmark_unit_id, pledge.receiving_unit_id):
-        if unit_id is not None:
-            acc = account_for_unit(session, unit_id)
-            if acc is not None and (acc.unit_id is not None or unit_id == pledge.receiving_unit_id):
-                return acc
-    return account_for_unit(session, None)
+    """The account the donor pays into: the first one the pledge page lists (official_accounts_for: the earmarked
+    unit's, else up its chain, else the central committee's), so that the QR code and the page never differ."""
+    accounts = official_accounts_for(session, pledge.earmark_unit_id or pledge.receiving_unit_id)
+    return accounts[0] if accounts else None
 
 
 @dataclass

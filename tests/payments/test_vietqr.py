@@ -69,3 +69,26 @@ def test_unknown_reference_is_404_and_account_qr_has_no_amount(client, session, 
     fields = vietqr.parse(decode_svg(resp.get_data(as_text=True)))
     assert "54" not in fields and "62" not in fields and fields["01"] == "11"
     assert client.get("/tai-khoan-quy/999999/vietqr.svg").status_code == 404
+
+
+def test_the_qr_code_names_the_first_account_the_pledge_page_shows(client, session, kh_setup):
+    """The page lists the earmarked unit's accounts (else up its chain, else central's); the QR code must pay the
+    first of them, even when the pledge's receiving unit (set by staff, outside that chain) has an account."""
+    from datetime import date
+
+    from app.ledger.services import main_fund
+    from app.payments.models import OfficialBankAccount
+    from app.units.models import AdminUnit, UnitLevel
+
+    hanoi = AdminUnit(level=UnitLevel.PROVINCE, code=1, name="Thành phố Hà Nội", division_type="thành phố trung ương",
+                      codename="ha_noi", valid_from=date(2025, 7, 1), code_source="test")
+    central = OfficialBankAccount(unit_id=None, fund_id=main_fund(session).id, bank_bin="970415",
+                                  bank_name="VietinBank", account_number="1122334455", account_name="UBTW MTTQ VIET NAM")
+    session.add_all([hanoi, central])
+    session.commit()
+    pledge = make_pledge(session, kh_setup["campaign"], 5_000_000, receiving=kh_setup["khanh_son"], earmark=hanoi)
+    page = client.get(f"/ung-ho/{pledge.reference}").get_data(as_text=True)
+    shown = re.findall(r'class="account-number">([^<]+)<', page)
+    assert shown == ["1122334455"]  # Hà Nội has no account of its own: the central committee's
+    fields = vietqr.parse(decode_svg(client.get(f"/ung-ho/{pledge.reference}/vietqr.svg").get_data(as_text=True)))
+    assert shown[0] in fields["38"]
