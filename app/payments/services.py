@@ -45,7 +45,7 @@ from app.payments.statements import (
 )
 from app.payments.statements.parsing import _fold, detect_preset, fingerprint_digest, iter_rows, stream_lines
 from app.pledges.models import Pledge, PledgeStatus
-from app.pledges.references import find_reference, normalize
+from app.pledges.references import find_references, normalize
 from app.pledges.services import official_accounts_for, outstanding, record_pledge_payment
 from app.units.models import AdminUnit
 
@@ -386,13 +386,13 @@ def _store_lines(session: Session, stmt: BankStatement, result: ParseResult, lin
             keyed.append((digest.hex(), n, line))
         del chunk
         existing = _existing_keys(session, account_id, list({fp for fp, _, _ in keyed}))
-        refs: dict[int, str] = {}
+        refs: dict[int, list[str]] = {}  # each credit line's candidate references, in the order written
         for idx, (_, _, line) in enumerate(keyed):
             if line.is_credit:
-                ref = find_reference(line.memo) or (find_reference(line.reference) if line.reference else None)
-                if ref:
-                    refs[idx] = ref
-        wanted = sorted(set(refs.values()))
+                found = find_references(line.memo) + (find_references(line.reference) if line.reference else [])
+                if found:
+                    refs[idx] = found
+        wanted = sorted({ref for found in refs.values() for ref in found})
         pledges: dict[str, int] = {}
         for i in range(0, len(wanted), CHUNK):
             pledges.update((ref, pid) for ref, pid in session.execute(select(Pledge.reference, Pledge.id).where(
@@ -401,7 +401,7 @@ def _store_lines(session: Session, stmt: BankStatement, result: ParseResult, lin
         for idx, (fp, n, line) in enumerate(keyed):
             if existing and (fp, n) in existing:
                 continue
-            pledge_id = pledges.get(refs[idx]) if idx in refs else None
+            pledge_id = next((pledges[r] for r in refs.get(idx, ()) if r in pledges), None)
             proposal, reason = (None, "")
             if line.is_credit and pledge_id is None:
                 proposal, reason = proposer.propose(line.amount_vnd, line.memo, line.counterparty, line.txn_at)

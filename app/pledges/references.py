@@ -49,10 +49,18 @@ def is_valid_reference(text: str) -> bool:
 _CANDIDATE = re.compile(r"(?=(VNN(?:[\s\-.]{0,3}[0-9A-Z]){8}))", re.IGNORECASE)
 
 
-def find_reference(memo: str) -> str | None:
-    """The first valid pledge reference inside a bank memo ("UNG HO VNN-K7QX 3MH9 NGUYEN VAN A")."""
+def find_references(memo: str) -> list[str]:
+    """Every valid pledge reference inside a bank memo, in order and once each. Stray text passes the check character
+    about 1 time in 25, so a caller that can look references up keeps the first that names a pledge."""
+    found: list[str] = []
     for m in _CANDIDATE.finditer(memo or ""):
         ref = normalize(m.group(1))[: len(PREFIX) + BODY_LENGTH + 1]
-        if is_valid_reference(ref):
-            return ref
-    return None
+        if is_valid_reference(ref) and ref not in found:
+            found.append(ref)
+    return found
+
+
+def find_reference(memo: str) -> str | None:
+    """The first valid pledge reference inside a bank memo ("UNG HO VNN-K7QX 3MH9 NGUYEN VAN A")."""
+    found = find_references(memo)
+    return found[0] if found else None

@@ -203,6 +203,24 @@ def test_reference_typed_with_spaced_dashes_or_after_a_stray_prefix_is_matched(c
     assert outstanding(session, p1) == 0 and outstanding(session, p2) == 0
 
 
+def test_a_stray_valid_looking_reference_before_the_real_one_does_not_hide_it(client, session, kh_setup,
+                                                                               province_staff):
+    """Text after "VNN" passes the check character about 1 time in 25 ("VNN" + a name, or another pledge's reference
+    mistyped into a valid one): the import keeps the first candidate that names a pledge, not the first candidate."""
+    from app.pledges.references import new_reference
+
+    pledge = make_pledge(session, kh_setup["campaign"], 40_000_000, receiving=kh_setup["province"])
+    stray = new_reference()  # valid shape and check character, but no such pledge
+    assert stray != pledge.reference
+    login(client, province_staff.email, PASSWORD)
+    upload(client, kh_setup["prov_acc"].id, vcb_csv([(D1, [("1", 40_000_000, f"CK {stray} NHAM, DUNG LA {pledge.reference}")])], 0))
+    stmt = session.execute(select(BankStatement)).scalar_one()
+    act(client, stmt.id, {"action": "import"})
+    session.expire_all()
+    assert session.execute(select(StatementLine.pledge_id)).scalar_one() == pledge.id
+    assert outstanding(session, pledge) == 0
+
+
 # ------------------------------------------------------------------------------------------------ broken rows
 BROKEN = (b"Ng\xc3\xa0y GD/TNX Date,S\xe1\xbb\x91 CT/Doc No,S\xe1\xbb\x91 ti\xe1\xbb\x81n ghi n\xe1\xbb\xa3/Debit,"
           b"S\xe1\xbb\x91 ti\xe1\xbb\x81n ghi c\xc3\xb3/Credit,S\xe1\xbb\x91 d\xc6\xb0/Balance,N\xe1\xbb\x99i dung/Transactions in detail\n"
