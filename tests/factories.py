@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,6 +39,18 @@ def unit(session: Session, code: int, level: UnitLevel = UnitLevel.COMMUNE) -> A
 
 def province(session: Session, code: int = KHANH_HOA) -> AdminUnit:
     return unit(session, code, UnitLevel.PROVINCE)
+
+
+def hanoi(session: Session) -> AdminUnit:
+    """A second province (Hà Nội, no bank account, no staff): found if an earlier test of the run added it (on
+    PostgreSQL the units are loaded once per run, not reset between tests)."""
+    found = session.execute(select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE, AdminUnit.code == 1)).scalar()
+    if found is None:
+        found = AdminUnit(level=UnitLevel.PROVINCE, code=1, name="Thành phố Hà Nội", division_type="thành phố trung ương",
+                          codename="ha_noi", valid_from=date(2025, 7, 1), code_source="test")
+        session.add(found)
+        session.commit()
+    return found
 
 
 def make_user(session: Session, role: Role, unit_obj: AdminUnit | None = None, *, email: str | None = None,

@@ -74,17 +74,14 @@ def test_unknown_reference_is_404_and_account_qr_has_no_amount(client, session, 
 def test_the_qr_code_names_the_first_account_the_pledge_page_shows(client, session, kh_setup):
     """The page lists the earmarked unit's accounts (else up its chain, else central's); the QR code must pay the
     first of them, even when the pledge's receiving unit (set by staff, outside that chain) has an account."""
-    from datetime import date
-
     from app.ledger.services import main_fund
     from app.payments.models import OfficialBankAccount
-    from app.units.models import AdminUnit, UnitLevel
+    from tests import factories
 
-    hanoi = AdminUnit(level=UnitLevel.PROVINCE, code=1, name="Thành phố Hà Nội", division_type="thành phố trung ương",
-                      codename="ha_noi", valid_from=date(2025, 7, 1), code_source="test")
+    hanoi = factories.hanoi(session)
     central = OfficialBankAccount(unit_id=None, fund_id=main_fund(session).id, bank_bin="970415",
                                   bank_name="VietinBank", account_number="1122334455", account_name="UBTW MTTQ VIET NAM")
-    session.add_all([hanoi, central])
+    session.add(central)
     session.commit()
     pledge = make_pledge(session, kh_setup["campaign"], 5_000_000, receiving=kh_setup["khanh_son"], earmark=hanoi)
     page = client.get(f"/ung-ho/{pledge.reference}").get_data(as_text=True)

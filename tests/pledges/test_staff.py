@@ -178,11 +178,10 @@ def test_overdue_list_counts_and_pages_newest_first(client, session, world):  # 
 def test_overdue_list_rows_and_count_in_the_tricky_cases(client, session, world):  # type: ignore[no-untyped-def]
     """Instalments partly due, partly paid pledges on either side of what is due, a payment reversed (the pledge
     is overdue again), another province's pledge: the list (its rows and its count) agrees with overdue_clause."""
-    from datetime import UTC, date, datetime
+    from datetime import UTC, datetime
 
     from app.contributions.services import reverse_contribution_share
     from app.pledges.models import Pledge
-    from app.units.models import AdminUnit, UnitLevel
 
     today = services.today_vn()
     split = [(today - timedelta(days=10), 1_000_000), (today + timedelta(days=20), 1_000_000)]
@@ -206,10 +205,7 @@ def test_overdue_list_rows_and_count_in_the_tricky_cases(client, session, world)
                           instalments=[(today + timedelta(days=3), 1_000_000), (today + timedelta(days=33), 1_000_000)],
                           amount=2_000_000)
     elsewhere = make_pledge(session, world, name="Hộ tỉnh khác", email="khac@example.vn", days_ago=40)
-    other = AdminUnit(level=UnitLevel.PROVINCE, code=1, name="Thành phố Hà Nội", division_type="thành phố trung ương",
-                      codename="ha_noi", valid_from=date(2025, 7, 1), code_source="test")
-    session.add(other)
-    session.flush()
+    other = f.hanoi(session)
     moved = session.get(Pledge, elsewhere.id)
     moved.receiving_unit_id = moved.earmark_unit_id = other.id
     session.commit()
