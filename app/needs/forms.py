@@ -88,7 +88,8 @@ for _i in range(1, SOURCE_ROWS + 1):
 
 
 class RejectForm(BaseForm):
-    reason = TextAreaField(_l("Lý do không duyệt"), validators=[DataRequired(REQUIRED), Length(max=1000)])
+    reason = TextAreaField(_l("Lý do không duyệt"), validators=[DataRequired(_l("Lý do không duyệt: chưa nhập.")),
+                                                                      Length(max=1000)])
 
 
 class DisburseForm(BaseForm):
