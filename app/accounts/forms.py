@@ -17,11 +17,11 @@ class LoginForm(BaseForm):
 
 class ForgotPasswordForm(BaseForm):
     email = StringField("Email", validators=[DataRequired(_l("Vui lòng nhập email.")), Email(_l("Email không hợp lệ.")),
-                                             Length(max=255, message=_l("Email quá dài."))])
+                                             Length(max=255, message=_l("Email: tối đa 255 ký tự."))])
 
 
 class ResetPasswordForm(BaseForm):
     password = PasswordField(_l("Mật khẩu mới"), validators=[
-        DataRequired(_l("Vui lòng nhập mật khẩu mới.")), Length(max=200, message=_l("Mật khẩu quá dài (tối đa 200 ký tự)."))])
+        DataRequired(_l("Vui lòng nhập mật khẩu mới.")), Length(max=200, message=_l("Mật khẩu mới: tối đa 200 ký tự."))])
     confirm = PasswordField(_l("Nhập lại mật khẩu mới"), validators=[
         DataRequired(_l("Vui lòng nhập lại mật khẩu mới.")), EqualTo("password", _l("Hai mật khẩu không khớp."))])

@@ -60,3 +60,10 @@ def test_in_english_the_message_names_the_field_too(client, session):  # type: i
     client.get("/?lang=en")
     resp = post_form(client, f"/can-bo/dia-ban/xa/{ks.id}", {"name": "Thôn Tà Lương " * 10, "kind": "thôn"})
     assert "Hamlet / residential group name: 120 characters at most." in resp.get_data(as_text=True)
+
+
+def test_forgot_password_email_too_long_named_in_vietnamese(client, session):  # type: ignore[no-untyped-def]
+    resp = post_form(client, "/quen-mat-khau", {"email": "a" * 250 + "@test.vn"})
+    html = resp.get_data(as_text=True)
+    assert "Email: tối đa 255 ký tự." in html
+    assert "Email quá dài." not in html
