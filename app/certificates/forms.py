@@ -31,7 +31,7 @@ class VerifyForm(BaseForm):
     class Meta:
         csrf = False  # a GET search form: nothing changes
 
-    code = StringField(_l("Mã xác minh (hoặc địa chỉ trong mã QR)"), validators=[Optional(), Length(max=400)])
+    code = StringField(_l("Mã xác minh (hoặc địa chỉ trong mã QR)"), validators=[Optional(), Length(max=400, message=_l("Mã xác minh: tối đa 400 ký tự."))])
 
 
 class RuleForm(BaseForm):
@@ -39,20 +39,20 @@ class RuleForm(BaseForm):
     donor_kind = SelectField(lazy_pgettext("award", "Đối tượng"),
                              choices=_choices([(k.value, _l(v)) for k, v in DONOR_KIND_LABELS.items()]))
     min_total = StringField(_l("Tổng ủng hộ tối thiểu trong cuộc vận động (đồng)"),
-                            validators=[DataRequired(_l("Vui lòng nhập mức tối thiểu.")), Length(max=30)])
+                            validators=[DataRequired(_l("Vui lòng nhập mức tối thiểu.")), Length(max=30, message=_l("Tổng ủng hộ tối thiểu trong cuộc vận động: tối đa 30 ký tự."))])
     kind = SelectField(_l("Hình thức khen thưởng"), choices=KIND_CHOICES)
     issuer_level = SelectField(_l("Cấp khen thưởng"), choices=LEVEL_CHOICES)
     achievement = TextAreaField(_l("Nội dung thành tích (in trên giấy khen)"),
-                                validators=[Optional(), Length(max=2000)])
+                                validators=[Optional(), Length(max=2000, message=_l("Nội dung thành tích: tối đa 2000 ký tự."))])
 
 
 class ProposeForm(BaseForm):
-    title = StringField(_l("Tên đợt khen thưởng"), validators=[Optional(), Length(max=255)])
+    title = StringField(_l("Tên đợt khen thưởng"), validators=[Optional(), Length(max=255, message=_l("Tên đợt khen thưởng: tối đa 255 ký tự."))])
 
 
 class ApproveForm(BaseForm):
     decision_no = StringField(_l("Số quyết định"), validators=[DataRequired(_l("Vui lòng nhập số quyết định.")),
-                                                               Length(max=80)])
+                                                               Length(max=80, message=_l("Số quyết định: tối đa 80 ký tự."))])
     decision_date = DateField(_l("Ngày quyết định"),
                               validators=[DataRequired(_l("Vui lòng nhập ngày quyết định (dd/mm/yyyy)."))])
 
@@ -65,9 +65,10 @@ class RevokeForm(BaseForm):
 
 class SignerForm(BaseForm):
     signer_name = StringField(_l("Họ tên người ký"), validators=[DataRequired(_l("Vui lòng nhập họ tên người ký.")),
-                                                                Length(max=255)])
+                                                                Length(max=255, message=_l("Họ tên người ký: tối đa 255 ký tự."))])
     signer_title = StringField(_l("Chức vụ người ký"),
-                               validators=[DataRequired(_l("Vui lòng nhập chức vụ.")), Length(max=255)])
+                               validators=[DataRequired(_l("Vui lòng nhập chức vụ.")),
+                                           Length(max=255, message=_l("Chức vụ người ký: tối đa 255 ký tự."))])
     seal = FileField(_l("Ảnh con dấu (PNG nền trong suốt, tùy chọn)"))
     signature = FileField(_l("Ảnh chữ ký (PNG nền trong suốt, tùy chọn)"))
     remove_images = BooleanField(_l("Xóa ảnh con dấu và chữ ký đã tải lên"))

@@ -204,7 +204,9 @@ def propose():  # type: ignore[no-untyped-def]
     form = ProposeForm()
     campaign = _staff_campaign()
     if not form.validate_on_submit() or campaign is None:
-        flash(_("Chưa có cuộc vận động để lập danh sách.") if campaign is None else _("Biểu mẫu không hợp lệ."), "error")
+        problems = [str(e) for e in form.title.errors] or [_("Biểu mẫu không hợp lệ.")]
+        for problem in [_("Chưa có cuộc vận động để lập danh sách.")] if campaign is None else problems:
+            flash(problem, "error")
         return redirect(url_for("certificates.staff_index"))
     try:
         batch = services.propose_batch(db.session, Actor.from_request(), campaign.id, _issuer_unit_id(),

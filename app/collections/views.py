@@ -263,7 +263,11 @@ def undo_batch(batch_id: int):  # type: ignore[no-untyped-def]
     b = _batch(batch_id)
     form = UndoForm()
     if not form.validate_on_submit():
-        abort(400)
+        if not form.reason.errors:  # the CSRF token
+            abort(400)
+        for problem in form.reason.errors:
+            flash(str(problem), "error")
+        return redirect(url_for("collections.batch", batch_id=b.id))
     try:
         svc.undo_import(db.session, Actor.from_request(), b, form.reason.data or "")
         db.session.commit()

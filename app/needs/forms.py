@@ -51,10 +51,11 @@ def _money(field_label, *, required: bool = True):  # type: ignore[no-untyped-de
 class NeedForm(BaseForm):
     commune_id = SelectField(_l("Xã/phường"), coerce=int, validators=[InputRequired(REQUIRED)])
     hamlet_id = SelectField(_l("Thôn/tổ dân phố"), coerce=int, validators=[Optional()])
-    head_name = StringField(_l("Họ tên chủ hộ"), validators=[DataRequired(REQUIRED), Length(max=255)])
-    citizen_id = StringField(_l("Số CCCD chủ hộ"), validators=[Optional(), Length(max=20)])
-    phone = StringField(_l("Số điện thoại"), validators=[Optional(), Length(max=20)])
-    address = StringField(_l("Địa chỉ cụ thể"), validators=[Optional(), Length(max=500)])
+    head_name = StringField(_l("Họ tên chủ hộ"), validators=[DataRequired(REQUIRED),
+                                                                    Length(max=255, message=_l("Họ tên chủ hộ: tối đa 255 ký tự."))])
+    citizen_id = StringField(_l("Số CCCD chủ hộ"), validators=[Optional(), Length(max=20, message=_l("Số CCCD chủ hộ: tối đa 20 ký tự."))])
+    phone = StringField(_l("Số điện thoại"), validators=[Optional(), Length(max=20, message=_l("Số điện thoại: tối đa 20 ký tự."))])
+    address = StringField(_l("Địa chỉ cụ thể"), validators=[Optional(), Length(max=500, message=_l("Địa chỉ cụ thể: tối đa 500 ký tự."))])
     household_size = IntegerField(_l("Số nhân khẩu"), default=1,
                                   validators=[InputRequired(REQUIRED), NumberRange(1, 50, _l("Từ 1 đến 50."))])
     poverty_status = SelectField(_l("Diện hộ"), choices=[(k.value, _l(v)) for k, v in POVERTY_LABELS.items()],
@@ -66,7 +67,8 @@ class NeedForm(BaseForm):
     single_parent = BooleanField(_l("Cha hoặc mẹ đơn thân nuôi con"))
     need_kind = SelectField(_l("Nội dung hỗ trợ"), choices=[(k.value, _l(v)) for k, v in NEED_KIND_LABELS.items()],
                             validators=[InputRequired(REQUIRED)])
-    situation = TextAreaField(_l("Hiện trạng nhà ở, hoàn cảnh (chỉ cán bộ xem)"), validators=[Length(max=4000)])
+    situation = TextAreaField(_l("Hiện trạng nhà ở, hoàn cảnh (chỉ cán bộ xem)"), validators=[
+        Length(max=4000, message=_l("Hiện trạng nhà ở, hoàn cảnh: tối đa 4000 ký tự."))])
     estimated_cost = StringField(_l("Dự toán kinh phí (đồng)"), validators=[_money(_l("Dự toán kinh phí"))])
     requested = StringField(_l("Đề nghị Quỹ hỗ trợ (đồng)"), validators=[_money(_l("Đề nghị Quỹ hỗ trợ"))],
                             description=_l("Thường 60.000.000 ₫ xây mới, 30.000.000 ₫ sửa chữa."))
@@ -82,22 +84,25 @@ for _i in range(1, SOURCE_ROWS + 1):
         choices=[("", _l("— Không —"))] + [(k.value, _l(v)) for k, v in SOURCE_KIND_LABELS.items()],
         validators=[Optional()]))
     setattr(NeedForm, f"source{_i}_name", StringField(_l("Nguồn đã có %(n)s: tên chương trình/nhà tài trợ", n=_i),
-                                                      validators=[Length(max=255)]))
+                                                      validators=[Length(max=255, message=_l(
+        "Nguồn đã có %(n)s – tên chương trình/nhà tài trợ: tối đa 255 ký tự.", n=_i))]))
     setattr(NeedForm, f"source{_i}_amount", StringField(_l("Nguồn đã có %(n)s: số tiền (đồng)", n=_i),
                                                         validators=[_money(_l("Nguồn đã có %(n)s", n=_i), required=False)]))
 
 
 class RejectForm(BaseForm):
-    reason = TextAreaField(_l("Lý do không duyệt"), validators=[DataRequired(REQUIRED), Length(max=1000)])
+    reason = TextAreaField(_l("Lý do không duyệt"), validators=[
+        DataRequired(_l("Lý do không duyệt: chưa nhập.")), Length(max=1000, message=_l("Lý do không duyệt: tối đa 1000 ký tự."))])
 
 
 class DisburseForm(BaseForm):
     tranche = SelectField(_l("Đợt"), choices=[(k.value, _l(v)) for k, v in TRANCHE_LABELS.items()])
     amount = StringField(_l("Số tiền giải ngân (đồng)"), validators=[_money(_l("Số tiền giải ngân"))])
-    document_ref = StringField(_l("Số chứng từ"), validators=[DataRequired(REQUIRED), Length(max=120)],
+    document_ref = StringField(_l("Số chứng từ"), validators=[DataRequired(REQUIRED),
+                                                           Length(max=120, message=_l("Số chứng từ: tối đa 120 ký tự."))],
                                description=_l("Ví dụ: Phiếu chi số 15/PC-MTTQ"))
     occurred_on = DateField(_l("Ngày chi"), validators=[InputRequired(_l("Ngày chi: chưa nhập hoặc sai định dạng."))])
-    note = StringField(_l("Ghi chú"), validators=[Length(max=500)])
+    note = StringField(_l("Ghi chú"), validators=[Length(max=500, message=_l("Ghi chú: tối đa 500 ký tự."))])
 
 
 class ReverseDisbursementForm(BaseForm):
@@ -115,7 +120,7 @@ class StageForm(BaseForm):
 
 class PhotoForm(BaseForm):
     photo = FileField(_l("Ảnh (PNG hoặc JPEG, tối đa 8 MB)"))
-    caption = StringField(_l("Chú thích (không ghi tên hộ)"), validators=[Length(max=255)])
+    caption = StringField(_l("Chú thích (không ghi tên hộ)"), validators=[Length(max=255, message=_l("Chú thích: tối đa 255 ký tự."))])
     taken_on = DateField(_l("Ngày chụp"), validators=[Optional()])
     publishable = BooleanField(_l("Được công khai (ảnh không có khuôn mặt, giấy tờ hay số nhà)"))
 

@@ -349,7 +349,8 @@ def reject(need_id: int):  # type: ignore[no-untyped-def]
     need = _review_guard(need_id)
     form = RejectForm()
     if not form.validate_on_submit():
-        flash(_("Lý do không duyệt: chưa nhập."), "error")
+        for problem in [str(e) for e in form.reason.errors] or [_("Lý do không duyệt: chưa nhập.")]:
+            flash(problem, "error")
         return redirect(url_for("needs.detail", need_id=need.id))
     commit_or_flash(lambda: services.reject_need(db.session, _actor(), current_user, need.id, form.reason.data),
                     _("Đã ghi nhận không duyệt hộ #%(id)s.", id=need.id), errors=services.NeedError)

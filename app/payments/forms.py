@@ -16,7 +16,7 @@ class StatementUploadForm(BaseForm):
     preset = SelectField(_l("Mẫu sao kê"), choices=[SelectChoice("auto", _l("Tự nhận dạng theo dòng tiêu đề")),
                                                      *[SelectChoice(p.key, p.label) for p in PRESETS.values()],
                                                      SelectChoice("custom", _l("Mẫu khác: tự ghép cột"))])
-    opening_balance = StringField(_l("Số dư đầu kỳ (nếu sao kê có in)"), validators=[Optional(), Length(max=30)])
+    opening_balance = StringField(_l("Số dư đầu kỳ (nếu sao kê có in)"), validators=[Optional(), Length(max=30, message=_l("Số dư đầu kỳ: tối đa 30 ký tự."))])
     file = FileField(_l("Tệp sao kê (.xlsx hoặc .csv)"))
 
 

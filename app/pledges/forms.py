@@ -18,7 +18,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from app.accounts.passwords import MIN_PASSWORD_LENGTH
 from app.core.forms import BaseForm, field_problems
@@ -62,10 +62,20 @@ def _amount(raw: str | None, label: str, errors: list) -> int | None:
     return value
 
 
+INSTALMENT_AMOUNT_MAX = 40
+
+
+def _instalment_amount_length(form, field) -> None:  # type: ignore[no-untyped-def]
+    """Length(max=40) whose message says which instalment: every row's amount has the same label."""
+    if len(field.data or "") > INSTALMENT_AMOUNT_MAX:
+        n = int(field.name.rsplit("-", 2)[-2]) + 1  # "instalments-1-amount" is instalment 2
+        raise ValidationError(_("Đợt %(n)s – số tiền: tối đa %(max)s ký tự.", n=n, max=INSTALMENT_AMOUNT_MAX))
+
+
 class InstalmentForm(Form):  # a sub-form: the outer BaseForm carries the CSRF token
     due_on = VNDateField(_l("Ngày nộp"), format=DATE_FORMATS, validators=[Optional()],
                        render_kw={"type": "date"})
-    amount = StringField(_l("Số tiền đợt"), validators=[Optional(), Length(max=40)],
+    amount = StringField(_l("Số tiền đợt"), validators=[Optional(), _instalment_amount_length],
                          render_kw={"inputmode": "numeric", "autocomplete": "off"})
 
     class Meta:
@@ -246,6 +256,9 @@ def parse_instalments(rows: FieldList) -> list[InstalmentInput] | None:
     ok = True
     for n, entry in enumerate(rows.entries, start=1):
         f = entry.form
+        if f.amount.errors:  # already refused by the form's own check (too long)
+            ok = False
+            continue
         raw_amount = (f.amount.data or "").strip()
         due = f.due_on.data
         if not raw_amount and due is None:
@@ -303,39 +316,44 @@ class StatusForm(BaseForm):
     target = RadioField(_l("Chuyển trạng thái"), choices=ch([("cancelled", _l("Hủy đăng ký")), ("lapsed", _l("Quá hạn, không thực hiện")),
                                                        ("pledged", _l("Mở lại đăng ký"))]),
                         validators=[DataRequired(_l("Trạng thái: chưa chọn."))])
-    reason = StringField(_l("Lý do"), validators=[Optional(), Length(max=500)])
+    reason = StringField(_l("Lý do"), validators=[Optional(), Length(max=500, message=_l("Lý do: tối đa 500 ký tự."))])
 
 
 class ReceiptForm(BaseForm):
     """Cash or goods handed to staff."""
 
     channel = RadioField(_l("Hình thức"), default="cash", choices=ch([("cash", _l("Tiền mặt")), ("in_kind", _l("Hiện vật"))]))
-    pledge_reference = StringField(_l("Mã đăng ký (nếu có)"), validators=[Optional(), Length(max=40)])
-    donor_name = StringField(_l("Người/đơn vị nộp"), validators=[Optional(), Length(max=255)])
+    pledge_reference = StringField(_l("Mã đăng ký (nếu có)"), validators=[Optional(), Length(max=40, message=_l("Mã đăng ký: tối đa 40 ký tự."))])
+    donor_name = StringField(_l("Người/đơn vị nộp"),
+                             validators=[Optional(), Length(max=255, message=_l("Người/đơn vị nộp: tối đa 255 ký tự."))])
     anonymous = RadioField(_l("Tên công khai"), default="full_name",
                            choices=ch([("full_name", _l("Ghi đầy đủ tên")), ("anonymous", _l("Ghi “Nhà hảo tâm”"))]))
     amount = StringField(_l("Số tiền / giá trị ước tính (đồng)"), validators=[DataRequired(_l("Số tiền: chưa nhập."))],
                          render_kw={"inputmode": "numeric"})
-    in_kind_description = TextAreaField(_l("Mô tả hiện vật (số lượng, tình trạng)"), validators=[Optional(), Length(max=2000)])
+    in_kind_description = TextAreaField(_l("Mô tả hiện vật (số lượng, tình trạng)"), validators=[
+        Optional(), Length(max=2000, message=_l("Mô tả hiện vật: tối đa 2000 ký tự."))])
     received_on = VNDateField(_l("Ngày nhận"), format=DATE_FORMATS, validators=[],
                             default=today_vn, render_kw={"type": "date"})
     purpose = SelectField(_l("Mục đích"), default=Purpose.UNRESTRICTED.value,
                           choices=ch([(p.value, _l(PURPOSE_LABELS[p])) for p in Purpose]))
-    note = StringField(_l("Ghi chú nội bộ"), validators=[Optional(), Length(max=500)])
+    note = StringField(_l("Ghi chú nội bộ"), validators=[Optional(), Length(max=500, message=_l("Ghi chú nội bộ: tối đa 500 ký tự."))])
 
 
 class AccountForm(BaseForm):
-    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Họ và tên: chưa nhập.")), Length(max=255)],
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Họ và tên: chưa nhập.")),
+                                                           Length(max=255, message=_l("Họ và tên: tối đa 255 ký tự."))],
                             render_kw={"autocomplete": "name"})
     password = PasswordField(_l("Mật khẩu (ít nhất %(n)s ký tự, có chữ và số)", n=MIN_PASSWORD_LENGTH),
-                             validators=[DataRequired(_l("Mật khẩu: chưa nhập.")), Length(max=200)],
+                             validators=[DataRequired(_l("Mật khẩu: chưa nhập.")),
+                                         Length(max=200, message=_l("Mật khẩu: tối đa 200 ký tự."))],
                              render_kw={"autocomplete": "new-password"})
-    title = StringField(_l("Chức vụ"), validators=[Optional(), Length(max=255)])
+    title = StringField(_l("Chức vụ"), validators=[Optional(), Length(max=255, message=_l("Chức vụ: tối đa 255 ký tự."))])
 
 
 class InviteForm(BaseForm):
     email = StringField(_l("Email đồng nghiệp"), validators=[DataRequired(_l("Email: chưa nhập.")), Email(_l("Email: không hợp lệ.")),
-                                                        Length(max=255)], render_kw={"type": "email"})
+                                                        Length(max=255, message=_l("Email đồng nghiệp: tối đa 255 ký tự."))],
+                        render_kw={"type": "email"})
 
 
 class ClaimForm(BaseForm):

@@ -12,5 +12,6 @@ HAMLET_KINDS = [("thôn", _l("Thôn")), ("tổ dân phố", _l("Tổ dân phố"
 
 
 class HamletForm(BaseForm):
-    name = StringField(_l("Tên thôn / tổ dân phố"), validators=[DataRequired(_l("Vui lòng nhập tên.")), Length(max=120)])
+    name = StringField(_l("Tên thôn / tổ dân phố"), validators=[DataRequired(_l("Vui lòng nhập tên.")),
+                                                                    Length(max=120, message=_l("Tên thôn / tổ dân phố: tối đa 120 ký tự."))])
     kind = SelectField(_l("Loại"), choices=HAMLET_KINDS)
