@@ -3,11 +3,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.certificates.models import CertificateKind, IssuerLevel
-from app.core.forms import BaseForm
+from app.core.forms import BaseForm, VNDateField
 from app.donors.models import DONOR_KIND_LABELS
 
 try:  # WTForms ≥ 3.3 deprecates (value, label) tuples
@@ -53,8 +53,8 @@ class ProposeForm(BaseForm):
 class ApproveForm(BaseForm):
     decision_no = StringField(_l("Số quyết định"), validators=[DataRequired(_l("Vui lòng nhập số quyết định.")),
                                                                Length(max=80, message=_l("Số quyết định: tối đa 80 ký tự."))])
-    decision_date = DateField(_l("Ngày quyết định"),
-                              validators=[DataRequired(_l("Vui lòng nhập ngày quyết định (dd/mm/yyyy)."))])
+    decision_date = VNDateField(_l("Ngày quyết định"),
+                                validators=[InputRequired(_l("Ngày quyết định: chưa nhập (dd/mm/yyyy)."))])
 
 
 class RevokeForm(BaseForm):

@@ -7,15 +7,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.core.forms import BaseForm
+from app.core.forms import BaseForm, VNDateField, VNIntegerField
 from app.core.money import AmountError, parse_vnd
 from app.needs.models import (
     NEED_KIND_LABELS,
@@ -56,8 +54,9 @@ class NeedForm(BaseForm):
     citizen_id = StringField(_l("Số CCCD chủ hộ"), validators=[Optional(), Length(max=20, message=_l("Số CCCD chủ hộ: tối đa 20 ký tự."))])
     phone = StringField(_l("Số điện thoại"), validators=[Optional(), Length(max=20, message=_l("Số điện thoại: tối đa 20 ký tự."))])
     address = StringField(_l("Địa chỉ cụ thể"), validators=[Optional(), Length(max=500, message=_l("Địa chỉ cụ thể: tối đa 500 ký tự."))])
-    household_size = IntegerField(_l("Số nhân khẩu"), default=1,
-                                  validators=[InputRequired(REQUIRED), NumberRange(1, 50, _l("Từ 1 đến 50."))])
+    household_size = VNIntegerField(_l("Số nhân khẩu"), default=1,
+                                    validators=[InputRequired(_l("Số nhân khẩu: chưa nhập.")),
+                                                NumberRange(1, 50, _l("Số nhân khẩu: từ 1 đến 50."))])
     poverty_status = SelectField(_l("Diện hộ"), choices=[(k.value, _l(v)) for k, v in POVERTY_LABELS.items()],
                                  validators=[InputRequired(REQUIRED)])
     merit_family = BooleanField(_l("Gia đình có công với cách mạng"))
@@ -101,7 +100,7 @@ class DisburseForm(BaseForm):
     document_ref = StringField(_l("Số chứng từ"), validators=[DataRequired(REQUIRED),
                                                            Length(max=120, message=_l("Số chứng từ: tối đa 120 ký tự."))],
                                description=_l("Ví dụ: Phiếu chi số 15/PC-MTTQ"))
-    occurred_on = DateField(_l("Ngày chi"), validators=[InputRequired(_l("Ngày chi: chưa nhập hoặc sai định dạng."))])
+    occurred_on = VNDateField(_l("Ngày chi"), validators=[InputRequired(_l("Ngày chi: chưa nhập."))])
     note = StringField(_l("Ghi chú"), validators=[Length(max=500, message=_l("Ghi chú: tối đa 500 ký tự."))])
 
 
@@ -115,13 +114,13 @@ class ReverseDisbursementForm(BaseForm):
 
 
 class StageForm(BaseForm):
-    on = DateField(_l("Ngày"), validators=[InputRequired(_l("Ngày: chưa nhập hoặc sai định dạng."))])
+    on = VNDateField(_l("Ngày"), validators=[InputRequired(_l("Ngày: chưa nhập."))])
 
 
 class PhotoForm(BaseForm):
     photo = FileField(_l("Ảnh (PNG hoặc JPEG, tối đa 8 MB)"))
     caption = StringField(_l("Chú thích (không ghi tên hộ)"), validators=[Length(max=255, message=_l("Chú thích: tối đa 255 ký tự."))])
-    taken_on = DateField(_l("Ngày chụp"), validators=[Optional()])
+    taken_on = VNDateField(_l("Ngày chụp"), validators=[Optional()])
     publishable = BooleanField(_l("Được công khai (ảnh không có khuôn mặt, giấy tờ hay số nhà)"))
 
 
@@ -134,15 +133,18 @@ class ConfirmForm(BaseForm):
     """An empty form: CSRF only (confirm an import, reveal identifiers, approve, publish a photo)."""
 
 
+LATE_DAYS = _l("Số ngày kể từ khởi công mà chưa hoàn thành thì coi là chậm tiến độ")
+
+
 def priority_form_class(criteria: dict[str, tuple[int, str]]) -> type[BaseForm]:
     class PriorityForm(BaseForm):
-        late_days = IntegerField(_l("Số ngày kể từ khởi công mà chưa hoàn thành thì coi là chậm tiến độ"),
-                                 validators=[InputRequired(REQUIRED), NumberRange(7, 730, _l("Từ 7 đến 730 ngày."))])
+        late_days = VNIntegerField(LATE_DAYS, validators=[InputRequired(_l("%(field)s: chưa nhập.", field=LATE_DAYS)),
+                                                          NumberRange(7, 730, _l("%(field)s: từ 7 đến 730 ngày.", field=LATE_DAYS))])
 
     for code, (_weight, label) in criteria.items():
-        setattr(PriorityForm, f"w_{code}", IntegerField(
+        setattr(PriorityForm, f"w_{code}", VNIntegerField(
             _l(label), validators=[InputRequired(_l("%(field)s: chưa nhập.", field=_l(label))),
-                                   NumberRange(0, 1000, _l("Từ 0 đến 1000."))]))
+                                   NumberRange(0, 1000, _l("%(field)s: từ 0 đến 1000.", field=_l(label)))]))
     return PriorityForm
 
 

@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 from wtforms import (
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -21,7 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from app.accounts.passwords import MIN_PASSWORD_LENGTH
-from app.core.forms import BaseForm, field_problems
+from app.core.forms import DATE_FORMATS, BaseForm, VNDateField, field_problems
 from app.core.i18n import today_vn
 from app.core.identifiers import IdentifierError, normalize_phone, normalize_tax_code
 from app.core.money import AmountError, format_vnd, parse_vnd
@@ -31,18 +30,6 @@ from app.ledger.models import PURPOSE_LABELS, Purpose
 from app.pledges.models import PaymentMethod, PledgeKind, PledgeSchedule
 from app.pledges.services import MIN_PLEDGE_VND, DonorInput, InstalmentInput, PledgeInput
 from app.units.models import AdminUnit, UnitLevel
-
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
-
-
-class VNDateField(DateField):
-    """A date typed as dd/mm/yyyy or picked (yyyy-mm-dd); the error names the field in Vietnamese."""
-
-    def process_formdata(self, valuelist):  # type: ignore[no-untyped-def]
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError(_("%(field)s: ngày không hợp lệ (ví dụ 31/12/2026).", field=self.label.text)) from exc
 
 
 def ch(pairs) -> list[SelectChoice]:  # type: ignore[no-untyped-def]

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
-from wtforms import IntegerField, SelectField
-from wtforms.validators import DataRequired, NumberRange, ValidationError
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
+from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 
-from app.core.forms import BaseForm
+from app.core.forms import BaseForm, VNIntegerField
+
+YEAR_INVALID = _l("Năm: không hợp lệ (ví dụ 2026).")
 
 
 class ChoiceField(SelectField):
@@ -11,13 +15,13 @@ class ChoiceField(SelectField):
 
     def pre_validate(self, form) -> None:  # type: ignore[no-untyped-def]
         if self.data not in {value for value, *_ in (self.choices or [])}:
-            raise ValidationError(f"{self.label.text}: lựa chọn không hợp lệ hoặc ngoài địa bàn của bạn.")
+            raise ValidationError(_("%(field)s: lựa chọn không hợp lệ hoặc ngoài địa bàn của bạn.", field=self.label.text))
 
 
 class ReportForm(BaseForm):
-    campaign_id = ChoiceField("Cuộc vận động", coerce=int, validators=[DataRequired("Chọn cuộc vận động.")])
-    unit_id = ChoiceField("Đơn vị", coerce=int)
-    kind = ChoiceField("Loại báo cáo", choices=[("year", "Tổng kết năm"), ("half_year", "Sơ kết 6 tháng")])
-    year = IntegerField("Năm", validators=[DataRequired("Nhập năm báo cáo."),
-                                           NumberRange(2000, 2100, "Năm: không hợp lệ.")])
-    half = ChoiceField("Kỳ sơ kết", coerce=int, choices=[(1, "6 tháng đầu năm"), (2, "6 tháng cuối năm")])
+    campaign_id = ChoiceField(_l("Cuộc vận động"), coerce=int, validators=[DataRequired(_l("Cuộc vận động: chưa chọn."))])
+    unit_id = ChoiceField(_l("Đơn vị"), coerce=int)
+    kind = ChoiceField(_l("Loại báo cáo"), choices=[("year", _l("Tổng kết năm")), ("half_year", _l("Sơ kết 6 tháng"))])
+    year = VNIntegerField(_l("Năm"), invalid_value_message=YEAR_INVALID,
+                          validators=[InputRequired(_l("Năm: chưa nhập.")), NumberRange(2000, 2100, YEAR_INVALID)])
+    half = ChoiceField(_l("Kỳ sơ kết"), coerce=int, choices=[(1, _l("6 tháng đầu năm")), (2, _l("6 tháng cuối năm"))])
