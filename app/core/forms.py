@@ -17,31 +17,33 @@ def _nfc_filter(value: object) -> object:
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
 
-class VNDateField(DateField):
-    """A date typed as dd/mm/yyyy or picked (yyyy-mm-dd); a bad one is refused in Vietnamese naming the field
-    (WTForms says "Not a valid date value."), or with `invalid_value_message` when given."""
+class _RefusedInVietnamese:
+    """A field whose own parse error (WTForms: "Not a valid … value.") is refused in Vietnamese naming the field,
+    or with `invalid_value_message` when given."""
+
+    parse_error = ""  # a message with %(field)s
+
+    def process_formdata(self, valuelist):  # type: ignore[no-untyped-def]
+        try:
+            super().process_formdata(valuelist)  # type: ignore[misc]
+        except ValueError as exc:
+            raise ValueError(self.invalid_value_message or _(  # type: ignore[attr-defined]
+                self.parse_error, field=self.label.text)) from exc  # type: ignore[attr-defined]
+
+
+class VNDateField(_RefusedInVietnamese, DateField):
+    """A date typed as dd/mm/yyyy or picked (yyyy-mm-dd)."""
+
+    parse_error = "%(field)s: ngày không hợp lệ (ví dụ 31/12/2026)."
 
     def __init__(self, label=None, validators=None, format=DATE_FORMATS, **kwargs):  # type: ignore[no-untyped-def]  # noqa: A002
         super().__init__(label, validators, format=format, **kwargs)
 
-    def process_formdata(self, valuelist):  # type: ignore[no-untyped-def]
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError(self.invalid_value_message or _(
-                "%(field)s: ngày không hợp lệ (ví dụ 31/12/2026).", field=self.label.text)) from exc
 
+class VNIntegerField(_RefusedInVietnamese, IntegerField):
+    """A whole number (e.g. with invalid_value_message "Năm: không hợp lệ (ví dụ 2026).")."""
 
-class VNIntegerField(IntegerField):
-    """A whole number; a non-number is refused in Vietnamese naming the field (WTForms says "Not a valid integer
-    value."), or with `invalid_value_message` when given (e.g. "Năm: không hợp lệ (ví dụ 2026).")."""
-
-    def process_formdata(self, valuelist):  # type: ignore[no-untyped-def]
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError(self.invalid_value_message or _(
-                "%(field)s: phải là một số nguyên.", field=self.label.text)) from exc
+    parse_error = "%(field)s: phải là một số nguyên."
 
 
 class BaseForm(FlaskForm):
