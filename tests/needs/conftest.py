@@ -95,3 +95,22 @@ def fund(session, w: World, need: HouseholdNeed, amount: int | None = None) -> H
     services.record_need_funding(session, SYSTEM, need, amount, draws, None, txn.id)
     session.commit()
     return need
+
+
+def need_form_data(world, **over):  # type: ignore[no-untyped-def]
+    """A valid household need as the entry form posts it, with some fields replaced."""
+    data = {"commune_id": str(world.khanh_son.id), "hamlet_id": str(world.hamlet.id), "head_name": "Hồ Văn Lũy",
+            "household_size": "4", "poverty_status": "poor", "need_kind": "new_house", "situation": "",
+            "estimated_cost": "80.000.000", "requested": "60.000.000",
+            "source1_kind": "", "source2_kind": "", "source3_kind": ""}
+    data.update(over)
+    return data
+
+
+def post_on_need_page(client, need, action: str, data: dict) -> str:  # type: ignore[no-untyped-def]
+    """POST one of the need page's forms (with the page's CSRF token) and return the page shown after it."""
+    from tests.conftest import post_form
+
+    resp = post_form(client, f"/can-bo/nhu-cau/{need.id}/{action}", data, page=f"/can-bo/nhu-cau/{need.id}",
+                     follow_redirects=True)
+    return resp.get_data(as_text=True)

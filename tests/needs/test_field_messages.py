@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 from app.needs.models import HouseholdNeed, NeedDisbursement, NeedStatus, PriorityRule
 from app.needs.priority import CRITERIA
 from tests.conftest import login, post_form
-from tests.needs.conftest import add_need
-from tests.needs.test_length_messages import _need_data
+from tests.needs.conftest import add_need, need_form_data, post_on_need_page
 
 
 def _saved(session, world):  # type: ignore[no-untyped-def]
@@ -30,7 +29,7 @@ LATE = "Số ngày kể từ khởi công mà chưa hoàn thành thì coi là ch
 ])
 def test_household_size_named_in_vietnamese(client, session, world, size, expected):  # type: ignore[no-untyped-def]
     login(client, world.ks_staff.email)
-    resp = post_form(client, "/can-bo/nhu-cau/them", _need_data(world, household_size=size))
+    resp = post_form(client, "/can-bo/nhu-cau/them", need_form_data(world, household_size=size))
     html = resp.get_data(as_text=True)
     assert expected in html
     assert "Not a valid" not in html
@@ -62,9 +61,7 @@ def test_priority_numbers_named_in_vietnamese(client, session, world, over, expe
 def test_need_dates_named_in_vietnamese(client, session, world, url, data, expected):  # type: ignore[no-untyped-def]
     need = add_need(session, world)
     login(client, world.ks_staff.email)
-    resp = post_form(client, f"/can-bo/nhu-cau/{need.id}/{url}", data, page=f"/can-bo/nhu-cau/{need.id}",
-                     follow_redirects=True)
-    html = resp.get_data(as_text=True)
+    html = post_on_need_page(client, need, url, data)
     assert expected in html
     assert "Not a valid" not in html
     session.expire_all()

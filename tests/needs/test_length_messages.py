@@ -7,16 +7,7 @@ from sqlalchemy import func, select
 
 from app.needs.models import HouseholdNeed, NeedStatus
 from tests.conftest import login, post_form
-from tests.needs.conftest import add_need
-
-
-def _need_data(world, **over):  # type: ignore[no-untyped-def]
-    data = {"commune_id": str(world.khanh_son.id), "hamlet_id": str(world.hamlet.id), "head_name": "Hồ Văn Lũy",
-            "household_size": "4", "poverty_status": "poor", "need_kind": "new_house", "situation": "",
-            "estimated_cost": "80.000.000", "requested": "60.000.000",
-            "source1_kind": "", "source2_kind": "", "source3_kind": ""}
-    data.update(over)
-    return data
+from tests.needs.conftest import add_need, need_form_data, post_on_need_page
 
 
 @pytest.mark.parametrize(("over", "expected"), [
@@ -27,7 +18,7 @@ def _need_data(world, **over):  # type: ignore[no-untyped-def]
 ])
 def test_need_form_too_long_named_in_vietnamese(client, session, world, over, expected):  # type: ignore[no-untyped-def]
     login(client, world.ks_staff.email)
-    resp = post_form(client, "/can-bo/nhu-cau/them", _need_data(world, **over))
+    resp = post_form(client, "/can-bo/nhu-cau/them", need_form_data(world, **over))
     html = resp.get_data(as_text=True)
     assert expected in html
     assert "Field cannot be longer" not in html
@@ -40,9 +31,7 @@ def test_need_form_too_long_named_in_vietnamese(client, session, world, over, ex
 def test_review_forms_too_long_named_in_vietnamese(client, session, world, url, data, expected):  # type: ignore[no-untyped-def]
     need = add_need(session, world)
     login(client, world.province_staff.email)
-    resp = post_form(client, f"/can-bo/nhu-cau/{need.id}/{url}", data, page=f"/can-bo/nhu-cau/{need.id}",
-                     follow_redirects=True)
-    html = resp.get_data(as_text=True)
+    html = post_on_need_page(client, need, url, data)
     assert expected in html
     assert "Field cannot be longer" not in html
     session.expire_all()
