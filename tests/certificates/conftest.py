@@ -101,3 +101,21 @@ def render_png(pdf: bytes, tmp_path: Path, dpi: int = 150) -> Path:
     subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-f", "1", "-l", "1", "-singlefile", str(src),
                     str(tmp_path / "cert")], check=True)
     return tmp_path / "cert.png"
+
+
+def propose_business_batch(world, session, client) -> str:  # type: ignore[no-untyped-def]
+    """A province rule (businesses giving 100 000 000 ₫ or more), one such gift, and a batch proposed through the
+    page by province staff (signed in on `client`): the batch page's URL."""
+    from app.certificates import services
+    from app.certificates.models import CertificateKind, IssuerLevel
+    from tests.conftest import login, post_form
+
+    services.add_rule(session, SYSTEM, world.campaign.id, donor_kind=DonorKind.BUSINESS, min_total_vnd=100_000_000,
+                      kind=CertificateKind.BANG_KHEN, issuer_level=IssuerLevel.PROVINCE)
+    session.commit()
+    world.receive(150_000_000)
+    login(client, world.province_staff.email)
+    resp = post_form(client, f"/can-bo/giay-chung-nhan/dot?campaign_id={world.campaign.id}", {"title": "Đợt 1"},
+                     page="/can-bo/giay-chung-nhan")
+    assert resp.status_code == 302
+    return resp.headers["Location"]

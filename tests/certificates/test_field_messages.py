@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.certificates import services
-from app.certificates.models import BatchStatus, CertificateBatch, CertificateKind, IssuerLevel
-from app.donors.models import DonorKind
+from app.certificates.models import BatchStatus, CertificateBatch
+from tests.certificates.conftest import propose_business_batch
 from tests.conftest import login, post_form
-from tests.factories import SYSTEM
 
 
 @pytest.mark.parametrize(("date", "expected"), [
@@ -17,14 +15,7 @@ from tests.factories import SYSTEM
     ("18-11-2026", "Ngày quyết định: ngày không hợp lệ (ví dụ 31/12/2026)."),
 ])
 def test_approval_bad_decision_date_named_in_vietnamese(world, session, client, date, expected):  # type: ignore[no-untyped-def]
-    services.add_rule(session, SYSTEM, world.campaign.id, donor_kind=DonorKind.BUSINESS, min_total_vnd=100_000_000,
-                      kind=CertificateKind.BANG_KHEN, issuer_level=IssuerLevel.PROVINCE)
-    session.commit()
-    world.receive(150_000_000)
-    login(client, world.province_staff.email)
-    resp = post_form(client, f"/can-bo/giay-chung-nhan/dot?campaign_id={world.campaign.id}", {"title": "Đợt 1"},
-                     page="/can-bo/giay-chung-nhan")
-    batch_url = resp.headers["Location"]
+    batch_url = propose_business_batch(world, session, client)
     client.post("/dang-xuat", data={"csrf_token": ""})
     client = client.application.test_client()
     login(client, world.approver.email)

@@ -12,7 +12,7 @@ from app.accounts.models import Role
 from app.certificates import services
 from app.certificates.models import BatchStatus, Certificate, CertificateKind, CertificateStatus, IssuerLevel
 from app.donors.models import DonorKind
-from tests.certificates.conftest import pdf_text, png_bytes
+from tests.certificates.conftest import pdf_text, png_bytes, propose_business_batch
 from tests.conftest import csrf_from, login, post_form
 from tests.factories import SYSTEM, make_user, province
 
@@ -150,15 +150,7 @@ def test_roles_by_area(world, session, client, role, where, allowed):
 
 
 def test_batch_approval_through_the_pages(world, session, client):
-    services.add_rule(session, SYSTEM, world.campaign.id, donor_kind=DonorKind.BUSINESS, min_total_vnd=100_000_000,
-                      kind=CertificateKind.BANG_KHEN, issuer_level=IssuerLevel.PROVINCE)
-    session.commit()
-    world.receive(150_000_000)
-    login(client, world.province_staff.email)
-    resp = post_form(client, f"/can-bo/giay-chung-nhan/dot?campaign_id={world.campaign.id}", {"title": "Đợt 1"},
-                     page="/can-bo/giay-chung-nhan")
-    assert resp.status_code == 302
-    batch_url = resp.headers["Location"]
+    batch_url = propose_business_batch(world, session, client)
     html = client.get(batch_url).get_data(as_text=True)
     assert "Công ty Cổ phần Yến Sào Khánh Hòa" in html and "Phê duyệt và cấp" not in html
     # The officer who prepared it cannot approve (not an approver): 403 even with a token.
