@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -70,8 +70,6 @@ def authenticate(session: Session, email: str, password: str, *, max_failures: i
         raise AccountError(generic)
     now = utcnow()
     locked_until = user.locked_until
-    if locked_until is not None and locked_until.tzinfo is None:
-        locked_until = locked_until.replace(tzinfo=UTC)
     if locked_until and locked_until > now:
         minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
         raise AccountError(f"Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau {minutes} phút.")
@@ -125,10 +123,6 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
 def issue_reset_token(session: Session, email: str, *, ip: str | None = None,
                       max_per_hour: int = 3) -> tuple[User, str] | None:
     """Create a reset token for an active account (None for an unknown or disabled e-mail, or when the
@@ -161,7 +155,7 @@ def valid_reset_token(session: Session, token: str) -> PasswordResetToken:
         raise AccountError(INVALID_RESET)
     row = session.execute(select(PasswordResetToken).where(
         PasswordResetToken.token_hash == _token_hash(token))).scalar_one_or_none()
-    if row is None or row.used_at is not None or _aware(row.expires_at) <= utcnow():
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
         raise AccountError(INVALID_RESET)
     return row
 

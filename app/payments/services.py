@@ -265,8 +265,7 @@ class Proposer:
             return None, ""
         for entry in scores.values():
             c = entry[2]
-            created = c.created_at if c.created_at.tzinfo else c.created_at.replace(tzinfo=at.tzinfo)
-            if created <= at + timedelta(days=1):
+            if c.created_at <= at + timedelta(days=1):
                 entry[0] += 10
                 entry[1].append("chuyển sau ngày đăng ký")
         ranked = sorted(scores.items(), key=lambda kv: -kv[1][0])

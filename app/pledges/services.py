@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import and_, case, func, insert, or_, select, update
@@ -629,9 +629,7 @@ def last_due_on(pledge: Pledge) -> date | None:
 
 
 def _vn_day(moment: datetime) -> date:
-    """The Vietnam calendar day of a stored timestamp (SQLite hands timestamps back without their zone: UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
+    """The Vietnam calendar day of a stored timestamp (UTC, as UTCDateTime hands it back)."""
     return moment.astimezone(VN_TZ).date()
 
 

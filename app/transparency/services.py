@@ -754,8 +754,8 @@ def overview(session: Session, campaign: Campaign) -> dict:
     row = session.execute(select(OverviewCache).where(OverviewCache.campaign_id == campaign.id,
                                                       OverviewCache.unit_key == key)).scalar_one_or_none()
     now = utcnow()
-    if row is not None and row.version == version and _aware(row.computed_at) > now - OVERVIEW_TTL:
-        return {**row.payload, "computed_at": _aware(row.computed_at).isoformat(), "cached": True}
+    if row is not None and row.version == version and row.computed_at > now - OVERVIEW_TTL:
+        return {**row.payload, "computed_at": row.computed_at.isoformat(), "cached": True}
     payload = compute_overview(session, campaign)
     if row is None:
         try:
@@ -771,10 +771,6 @@ def overview(session: Session, campaign: Campaign) -> dict:
     return {**payload, "computed_at": now.isoformat(), "cached": False}
 
 
-def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 # ----------------------------------------------------------------------------------- use of funds
