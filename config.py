@@ -66,21 +66,36 @@ class Config:
         # A publish to a broker that is down gives up quickly: the task stays in the outbox (app.core.outbox)
         # and the sweep publishes it when the broker is back, so a request never hangs on Redis.
         "broker_connection_timeout": 2,
-        "task_publish_retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
+        "task_publish_retry_policy": {
+            "max_retries": 2,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.5,
+        },
         "timezone": "Asia/Ho_Chi_Minh",
         "beat_schedule": {
             "core-flush-outbox": {"task": "core.flush_outbox", "schedule": 60},
             "ledger-verify-nightly": {"task": "ledger.verify", "schedule": 24 * 3600},
-            "pledges-instalment-reminders": {"task": "pledges.send_instalment_reminders", "schedule": 24 * 3600},
+            "pledges-instalment-reminders": {
+                "task": "pledges.send_instalment_reminders",
+                "schedule": 24 * 3600,
+            },
             "pledges-overdue-digest": {"task": "pledges.send_overdue_digest", "schedule": 7 * 24 * 3600},
             # 01:00 Vietnam time: pledges overdue beyond PLEDGE_LAPSE_AFTER_DAYS become lapsed (donor told once).
-            "pledges-lapse-overdue": {"task": "pledges.lapse_overdue_pledges", "schedule": crontab(hour=1, minute=0)},
-            "certificates-sweep-acknowledgements": {"task": "certificates.sweep_acknowledgements",
-                                                    "schedule": 15 * 60},
+            "pledges-lapse-overdue": {
+                "task": "pledges.lapse_overdue_pledges",
+                "schedule": crontab(hour=1, minute=0),
+            },
+            "certificates-sweep-acknowledgements": {
+                "task": "certificates.sweep_acknowledgements",
+                "schedule": 15 * 60,
+            },
             "payments-expire-stale-checkouts": {"task": "payments.expire_stale_checkouts", "schedule": 3600},
             # 00:30 Vietnam time: publish yesterday's root of the contributions chain, re-check every day.
-            "transparency-publish-daily-root": {"task": "transparency.publish_daily_root",
-                                                "schedule": crontab(hour=0, minute=30)},
+            "transparency-publish-daily-root": {
+                "task": "transparency.publish_daily_root",
+                "schedule": crontab(hour=0, minute=30),
+            },
         },
     }
 
@@ -151,7 +166,9 @@ class ProductionConfig(Config):
         # Redis redelivers a task not acknowledged within this time (acks_late: a task lost with its worker comes
         # back). Above the longest task (a 1 000 000-line statement import, about 17 min on the bench machine),
         # else a task still running is delivered a second time.
-        "broker_transport_options": {"visibility_timeout": int(_env("CELERY_VISIBILITY_TIMEOUT", "1800") or 1800)},
+        "broker_transport_options": {
+            "visibility_timeout": int(_env("CELERY_VISIBILITY_TIMEOUT", "1800") or 1800)
+        },
         "worker_cancel_long_running_tasks_on_connection_loss": True,
     }
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", _env("REDIS_URL", "memory://"))
@@ -164,9 +181,13 @@ class ProductionConfig(Config):
         problems = []
         key = os.environ.get("SECRET_KEY", "")
         if not key or key == DEV_SECRET_KEY or len(key) < 32:
-            problems.append("SECRET_KEY must be set in the environment (at least 32 characters, not the development default)")
+            problems.append(
+                "SECRET_KEY must be set in the environment (at least 32 characters, not the development default)"
+            )
         if not os.environ.get("DATABASE_URL"):
-            problems.append("DATABASE_URL must point at PostgreSQL, e.g. postgresql+psycopg://user:pass@host/db")
+            problems.append(
+                "DATABASE_URL must point at PostgreSQL, e.g. postgresql+psycopg://user:pass@host/db"
+            )
         if not (os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")):
             problems.append("CELERY_BROKER_URL (or REDIS_URL) must point at Redis")
         if not os.environ.get("DATA_ENCRYPTION_KEY"):

@@ -59,6 +59,7 @@ case "$cmd" in
   check)
     setup
     .venv/bin/ruff check app tests bench
+    .venv/bin/ruff format --check app tests bench config.py wsgi.py
     # Our code: bandit fails the check on any high-severity finding (-lll); low/medium ones are listed
     # with `bandit -r app` and judged in review. A `# nosec` must say why on the same line.
     echo "bandit: high-severity findings in app/"

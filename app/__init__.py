@@ -38,7 +38,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config_name: str | None = None, **overrides: object) -> Flask:
-    config_name = config_name or os.environ.get("CHUNGTAY_ENV") or os.environ.get("FLASK_ENV") or "development"
+    config_name = (
+        config_name or os.environ.get("CHUNGTAY_ENV") or os.environ.get("FLASK_ENV") or "development"
+    )
     config_class = CONFIGS[config_name]
     if config_class is ProductionConfig:
         ProductionConfig.check()
@@ -56,9 +58,14 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     from app import extensions as ext
 
     ext.db.init_app(app)
-    ext.migrate.init_app(app, ext.db, directory=str(ROOT / "migrations"), render_as_batch=True,
-                         include_object=schema_filter(make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()),
-                         render_item=render_item)
+    ext.migrate.init_app(
+        app,
+        ext.db,
+        directory=str(ROOT / "migrations"),
+        render_as_batch=True,
+        include_object=schema_filter(make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()),
+        render_item=render_item,
+    )
     ext.csrf.init_app(app)
     ext.limiter.init_app(app)
     ext.login_manager.init_app(app)

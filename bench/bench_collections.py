@@ -42,9 +42,16 @@ def make_rows(communes: list, hamlets: dict[int, list[str]], n: int) -> dict[int
     per: dict[int, list[list[str]]] = {c.id: [] for c in communes}
     for i in range(n):
         c = communes[i % len(communes)]
-        per[c.id].append([f"{rng.choice(FAMILY)} {rng.choice(GIVEN)} {i}", rng.choice(hamlets[c.id]),
-                          f"{rng.choice([20, 50, 100, 200, 500]) * 1000:,}".replace(",", "."), "",
-                          date(2026, 10, 17 + rng.randrange(14)).strftime("%d/%m/%Y"), f"Người thu {rng.randrange(8)}"])
+        per[c.id].append(
+            [
+                f"{rng.choice(FAMILY)} {rng.choice(GIVEN)} {i}",
+                rng.choice(hamlets[c.id]),
+                f"{rng.choice([20, 50, 100, 200, 500]) * 1000:,}".replace(",", "."),
+                "",
+                date(2026, 10, 17 + rng.randrange(14)).strftime("%d/%m/%Y"),
+                f"Người thu {rng.randrange(8)}",
+            ]
+        )
     return per
 
 
@@ -87,24 +94,33 @@ def main() -> None:
                 conn.execute(text("CREATE SCHEMA public"))
         upgrade()
         import_units(session, [56])
-        province = session.execute(select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE,
-                                                           AdminUnit.code == 56)).scalar_one()
-        communes = list(session.execute(select(AdminUnit).where(AdminUnit.parent_id == province.id)
-                                        .order_by(AdminUnit.code)).scalars())
+        province = session.execute(
+            select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE, AdminUnit.code == 56)
+        ).scalar_one()
+        communes = list(
+            session.execute(
+                select(AdminUnit).where(AdminUnit.parent_id == province.id).order_by(AdminUnit.code)
+            ).scalars()
+        )
         hamlets: dict[int, list[str]] = {}
         for c in communes:
             hamlets[c.id] = [add_hamlet(session, c.id, f"Thôn {k}").name for k in range(1, 9)]
         actor = Actor.system("bench")
-        campaign = create_campaign(session, actor, year=2026, name="Ngày vì người nghèo 2026 (bench)",
-                                   fund_id=main_fund(session).id, scope_unit_id=province.id,
-                                   settings={"household_display": "hamlet"})
+        campaign = create_campaign(
+            session,
+            actor,
+            year=2026,
+            name="Ngày vì người nghèo 2026 (bench)",
+            fund_id=main_fund(session).id,
+            scope_unit_id=province.id,
+            settings={"household_display": "hamlet"},
+        )
         set_status(session, actor, campaign, campaign.status.__class__.ACTIVE)
         session.commit()
         per_commune = make_rows(communes, hamlets, n)
         files = {cid: to_csv(svc.HEADERS, rows) for cid, rows in per_commune.items()}
         by_id = {c.id: c for c in communes}
-        hamlet_ids = {(h.commune_id, h.name): h.id for h in session.execute(
-            select(svc.Hamlet)).scalars()}
+        hamlet_ids = {(h.commune_id, h.name): h.id for h in session.execute(select(svc.Hamlet)).scalars()}
 
         # Baseline: the same rows' contributions, raw core executemany INSERT in chunks, one commit. It runs
         # before and after the import and the two are averaged, so a change in the machine's load during the
@@ -116,20 +132,38 @@ def main() -> None:
             for r in rows:
                 seq += 1
                 amount = int(r[2].replace(".", ""))
-                raw_rows.append(dict(
-                    campaign_id=campaign.id, fund_id=campaign.fund_id, channel=Channel.HOUSEHOLD_COLLECTION,
-                    donor_kind=DonorKind.HOUSEHOLD, amount_vnd=amount, received_at=now, received_on=now.date(),
-                    receiving_unit_id=cid, receiving_unit_key=f"raw{cid}", purpose=Purpose.UNRESTRICTED,
-                    pool_unit_id=cid, public_name=f"Hộ gia đình – {r[1]}", is_anonymous=False,
-                    receipt_no=f"2026-{seq:06d}", hamlet_id=hamlet_ids[(cid, r[1])], collector_name=r[5],
-                    source="bench:raw", idempotency_key=f"raw:{seq}", status=ContributionStatus.RECORDED,
-                    search_key="", note="", created_at=now))
+                raw_rows.append(
+                    dict(
+                        campaign_id=campaign.id,
+                        fund_id=campaign.fund_id,
+                        channel=Channel.HOUSEHOLD_COLLECTION,
+                        donor_kind=DonorKind.HOUSEHOLD,
+                        amount_vnd=amount,
+                        received_at=now,
+                        received_on=now.date(),
+                        receiving_unit_id=cid,
+                        receiving_unit_key=f"raw{cid}",
+                        purpose=Purpose.UNRESTRICTED,
+                        pool_unit_id=cid,
+                        public_name=f"Hộ gia đình – {r[1]}",
+                        is_anonymous=False,
+                        receipt_no=f"2026-{seq:06d}",
+                        hamlet_id=hamlet_ids[(cid, r[1])],
+                        collector_name=r[5],
+                        source="bench:raw",
+                        idempotency_key=f"raw:{seq}",
+                        status=ContributionStatus.RECORDED,
+                        search_key="",
+                        note="",
+                        created_at=now,
+                    )
+                )
         table = Contribution.__table__
 
         def raw_insert_seconds() -> float:
             started = time.perf_counter()
             for start in range(0, len(raw_rows), 5_000):
-                session.execute(insert(table), raw_rows[start:start + 5_000])
+                session.execute(insert(table), raw_rows[start : start + 5_000])
             session.commit()
             seconds = time.perf_counter() - started
             session.execute(table.delete().where(table.c.source == "bench:raw"))
@@ -157,13 +191,25 @@ def main() -> None:
 
     figure = n / import_seconds
     baseline = n / raw_seconds
-    print(json.dumps({
-        "name": "collections_import_rows_per_s", "figure": round(figure, 1), "unit": "rows/s",
-        "baseline_name": "raw_bulk_insert_contributions_rows_per_s", "baseline": round(baseline, 1),
-        "ratio": round(figure / baseline, 3), "target": 0.5, "peak_rss_mb": peak_rss_mb(), "rows": n,
-        "seconds": round(import_seconds, 2), "baseline_seconds_before_after": [round(raw_before, 2), round(raw_after, 2)],
-        "database": args.database_url.split(":", 1)[0],
-    }, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "name": "collections_import_rows_per_s",
+                "figure": round(figure, 1),
+                "unit": "rows/s",
+                "baseline_name": "raw_bulk_insert_contributions_rows_per_s",
+                "baseline": round(baseline, 1),
+                "ratio": round(figure / baseline, 3),
+                "target": 0.5,
+                "peak_rss_mb": peak_rss_mb(),
+                "rows": n,
+                "seconds": round(import_seconds, 2),
+                "baseline_seconds_before_after": [round(raw_before, 2), round(raw_after, 2)],
+                "database": args.database_url.split(":", 1)[0],
+            },
+            ensure_ascii=False,
+        )
+    )
     sys.stdout.flush()
 
 

@@ -24,17 +24,42 @@ from pathlib import Path
 
 from bench.load import DEFAULT_DB, ROOT, VENV_BIN, prepare, unit_pairs, wait_up
 
-SIZES = {"small": {"seconds": 15, "contributions": 20_000}, "national": {"seconds": 30, "contributions": 200_000}}
+SIZES = {
+    "small": {"seconds": 15, "contributions": 20_000},
+    "national": {"seconds": 30, "contributions": 200_000},
+}
 
 
-def phase(mode: str, seconds: int, base: str, env: dict, units: list, work: Path, users: int) -> tuple[float, float]:
+def phase(
+    mode: str, seconds: int, base: str, env: dict, units: list, work: Path, users: int
+) -> tuple[float, float]:
     conf = {"units": units}
     subprocess.run(
-        [str(VENV_BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "--host", base,
-         "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--csv", str(work / mode), "--only-summary",
-         "--loglevel", "WARNING"],
-        cwd=ROOT, env={**env, "LOAD_MODE": mode, "LOAD_CONF": json.dumps(conf)}, check=False,
-        stdout=(work / f"{mode}.out").open("w"), stderr=subprocess.STDOUT)
+        [
+            str(VENV_BIN / "locust"),
+            "-f",
+            str(ROOT / "bench" / "locustfile.py"),
+            "--headless",
+            "--host",
+            base,
+            "-u",
+            str(users),
+            "-r",
+            str(users),
+            "-t",
+            f"{seconds}s",
+            "--csv",
+            str(work / mode),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env={**env, "LOAD_MODE": mode, "LOAD_CONF": json.dumps(conf)},
+        check=False,
+        stdout=(work / f"{mode}.out").open("w"),
+        stderr=subprocess.STDOUT,
+    )
     with (work / f"{mode}_stats.csv").open(encoding="utf-8") as f:
         rows = {r["Name"]: r for r in csv.DictReader(f)}
     name = {"submit": "POST /ung-ho"}.get(mode, mode)  # floor and submit: the POSTs (each after its GET)
@@ -56,11 +81,30 @@ def main() -> None:
     units = unit_pairs(create_engine(args.database_url))
     work = Path(tempfile.mkdtemp(prefix="bench-gunicorn-"))
     base = f"http://127.0.0.1:{args.port}"
-    env = {**os.environ, "LOAD_DATABASE_URL": args.database_url, "PYTHONPATH": str(ROOT),
-           "CHUNGTAY_INSTANCE_DIR": str(work / "instance")}
-    proc = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-b", f"127.0.0.1:{args.port}", "-w", "4", "-k", "gthread",
-                             "--threads", "4", "bench.load_wsgi:app"], cwd=ROOT, env=env,
-                            stdout=(work / "gunicorn.out").open("w"), stderr=subprocess.STDOUT)
+    env = {
+        **os.environ,
+        "LOAD_DATABASE_URL": args.database_url,
+        "PYTHONPATH": str(ROOT),
+        "CHUNGTAY_INSTANCE_DIR": str(work / "instance"),
+    }
+    proc = subprocess.Popen(
+        [
+            str(VENV_BIN / "gunicorn"),
+            "-b",
+            f"127.0.0.1:{args.port}",
+            "-w",
+            "4",
+            "-k",
+            "gthread",
+            "--threads",
+            "4",
+            "bench.load_wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=(work / "gunicorn.out").open("w"),
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_up(base, proc)
         ping, ping_p95 = phase("ping", spec["seconds"], base, env, units, work, args.users)
@@ -71,20 +115,49 @@ def main() -> None:
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
     rss = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
-    common = {"baseline_name": "one-query route /bench/ping on the same gunicorn (req/s)", "baseline": round(ping, 1),
-              "peak_rss_mb": rss, "note": f"4 gunicorn workers, {args.users} closed-loop locust users, "
-                                          f"{spec['seconds']} s per phase; peak RSS of the largest child process"}
-    rows = (("gunicorn.pledge_page", page, page_p95, ">= 0.5x the one-query route", ""),
-            ("gunicorn.pledge_submit_floor", floor, floor_p95, "(the ceiling of the submission)",
-             "GET /ung-ho + a CSRF-checked POST of the same form to a one-query route: what any submission costs "
-             "before its own work"),
-            ("gunicorn.pledge_submit", submit, submit_p95, ">= 0.3x the one-query route",
-             f"{submit / floor:.2f} of the floor's rate" if floor else ""))
+    common = {
+        "baseline_name": "one-query route /bench/ping on the same gunicorn (req/s)",
+        "baseline": round(ping, 1),
+        "peak_rss_mb": rss,
+        "note": f"4 gunicorn workers, {args.users} closed-loop locust users, "
+        f"{spec['seconds']} s per phase; peak RSS of the largest child process",
+    }
+    rows = (
+        ("gunicorn.pledge_page", page, page_p95, ">= 0.5x the one-query route", ""),
+        (
+            "gunicorn.pledge_submit_floor",
+            floor,
+            floor_p95,
+            "(the ceiling of the submission)",
+            "GET /ung-ho + a CSRF-checked POST of the same form to a one-query route: what any submission costs "
+            "before its own work",
+        ),
+        (
+            "gunicorn.pledge_submit",
+            submit,
+            submit_p95,
+            ">= 0.3x the one-query route",
+            f"{submit / floor:.2f} of the floor's rate" if floor else "",
+        ),
+    )
     for name, value, p95, target, extra in rows:
         note = common["note"] + (f"; {extra}" if extra else "")
-        print(json.dumps({"name": name, "figure": round(value, 1), "unit": f"req/s (p95 {p95:.0f} ms)",
-                          **{**common, "note": note}, "ratio": round(value / ping, 3) if ping else None,
-                          "target": target, "baseline_p95_ms": ping_p95}, ensure_ascii=False), flush=True)
+        print(
+            json.dumps(
+                {
+                    "name": name,
+                    "figure": round(value, 1),
+                    "unit": f"req/s (p95 {p95:.0f} ms)",
+                    **{**common, "note": note},
+                    "ratio": round(value / ping, 3) if ping else None,
+                    "target": target,
+                    "baseline_p95_ms": ping_p95,
+                },
+                ensure_ascii=False,
+            ),
+            flush=True,
+        )
+
 
 if __name__ == "__main__":
     sys.exit(main())

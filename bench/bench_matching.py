@@ -35,8 +35,9 @@ SIZES = {
 PURPOSES = ["housing", "livelihood", "education", "health"]
 
 
-def generate(needs: int, contributions: int, provinces: int, communes: int, seed: int = 2026,
-             money_ratio: float = 0.45) -> tuple[list[engine.Pool], list[engine.Need], float, float]:
+def generate(
+    needs: int, contributions: int, provinces: int, communes: int, seed: int = 2026, money_ratio: float = 0.45
+) -> tuple[list[engine.Pool], list[engine.Need], float, float]:
     """Needs and contributions as engine inputs; returns (pools, needs, wall and CPU seconds spent aggregating
     the contributions into pools)."""
     rng = np.random.default_rng(seed)
@@ -46,17 +47,42 @@ def generate(needs: int, contributions: int, provinces: int, communes: int, seed
     nc = rng.integers(0, communes, size=needs)
     purpose = rng.choice(4, size=needs, p=[0.7, 0.12, 0.1, 0.08])
     # new house 40–80 M, repair 15–30 M, other purposes 2–20 M; secured funding on a third of them
-    cost = np.where(purpose == 0, rng.choice([15, 20, 25, 30, 40, 50, 60, 80], size=needs),
-                    rng.choice([2, 5, 8, 10, 15, 20], size=needs)) * 1_000_000
-    secured = np.where(rng.random(needs) < 0.33, (cost * rng.choice([0.2, 0.3, 0.5], size=needs)).astype(np.int64), 0)
+    cost = (
+        np.where(
+            purpose == 0,
+            rng.choice([15, 20, 25, 30, 40, 50, 60, 80], size=needs),
+            rng.choice([2, 5, 8, 10, 15, 20], size=needs),
+        )
+        * 1_000_000
+    )
+    secured = np.where(
+        rng.random(needs) < 0.33, (cost * rng.choice([0.2, 0.3, 0.5], size=needs)).astype(np.int64), 0
+    )
     secured = (secured // 1_000_000) * 1_000_000
     requested = cost - secured
     score = rng.integers(0, 101, size=needs)
-    need_list = [engine.Need(id=i + 1, commune_id=int(commune_ids[c]), province_id=int(province_of[c]),
-                             purpose=PURPOSES[p], requested_vnd=int(r), secured_vnd=int(s), score=float(sc),
-                             poor_district=bool(poor_commune[c]))
-                 for i, (c, p, r, s, sc) in enumerate(zip(nc.tolist(), purpose.tolist(), requested.tolist(),
-                                                             secured.tolist(), score.tolist(), strict=True))]
+    need_list = [
+        engine.Need(
+            id=i + 1,
+            commune_id=int(commune_ids[c]),
+            province_id=int(province_of[c]),
+            purpose=PURPOSES[p],
+            requested_vnd=int(r),
+            secured_vnd=int(s),
+            score=float(sc),
+            poor_district=bool(poor_commune[c]),
+        )
+        for i, (c, p, r, s, sc) in enumerate(
+            zip(
+                nc.tolist(),
+                purpose.tolist(),
+                requested.tolist(),
+                secured.tolist(),
+                score.tolist(),
+                strict=True,
+            )
+        )
+    ]
     # contributions: amounts so that total money ≈ money_ratio × total requested
     total = float(requested.sum()) * money_ratio
     raw = rng.lognormal(mean=0.0, sigma=1.5, size=contributions)
@@ -76,7 +102,9 @@ def generate(needs: int, contributions: int, provinces: int, communes: int, seed
         lv, rest = divmod(c, 50_000)
         ui, em = divmod(rest, 5)
         unit_id = int(commune_ids[ui]) if lv == 0 else (int(ui) if lv == 1 else None)
-        pools.append(engine.Pool(unit_id=unit_id, level=engine.LEVELS[lv], purpose=names[em], balance_vnd=int(s)))
+        pools.append(
+            engine.Pool(unit_id=unit_id, level=engine.LEVELS[lv], purpose=names[em], balance_vnd=int(s))
+        )
     return pools, need_list, time.perf_counter() - t0, time.process_time() - c0
 
 
@@ -86,8 +114,9 @@ def peak_rss_mb() -> float:
 
 def run_pure(size: str) -> list[dict]:
     spec = SIZES[size]
-    pools, needs, agg_s, agg_cpu_s = generate(spec["needs"], spec["contributions"], spec["provinces"],
-                                              spec["communes"])
+    pools, needs, agg_s, agg_cpu_s = generate(
+        spec["needs"], spec["contributions"], spec["provinces"], spec["communes"]
+    )
     cfg = engine.Config(method="greedy")
     cpu0 = time.process_time()
     result = engine.propose(pools, needs, cfg)
@@ -101,16 +130,34 @@ def run_pure(size: str) -> list[dict]:
     figure_s = agg_s + result.seconds
     rows = len(needs) + spec["contributions"]
     out = [
-        {"name": f"matching_proposal_{size}", "figure": round(figure_s, 3), "unit": "s",
-         "baseline_name": "HiGHS LP-relaxation bound (same instance)", "baseline": round(bound_s, 3),
-         "ratio": round(figure_s / bound_s, 4), "target": "< 10 s", "peak_rss_mb": peak_rss_mb(), "rows": rows,
-         "funded": len(result.allocations), "pools": len(pools), "allocated_vnd": result.total_vnd,
-         "cpu_s": round(cpu_s, 3), "baseline_cpu_s": round(bound_cpu_s, 3),
-         "note": "wall-clock seconds; cpu_s is this process's CPU time (the 2-core machine is shared)"},
-        {"name": f"matching_quality_{size}", "figure": round(result.objective, 2), "unit": "weighted priority",
-         "baseline_name": "HiGHS LP-relaxation bound", "baseline": round(bound, 2),
-         "ratio": round(result.objective / bound, 5), "target": ">= 0.99", "peak_rss_mb": peak_rss_mb(),
-         "rows": rows},
+        {
+            "name": f"matching_proposal_{size}",
+            "figure": round(figure_s, 3),
+            "unit": "s",
+            "baseline_name": "HiGHS LP-relaxation bound (same instance)",
+            "baseline": round(bound_s, 3),
+            "ratio": round(figure_s / bound_s, 4),
+            "target": "< 10 s",
+            "peak_rss_mb": peak_rss_mb(),
+            "rows": rows,
+            "funded": len(result.allocations),
+            "pools": len(pools),
+            "allocated_vnd": result.total_vnd,
+            "cpu_s": round(cpu_s, 3),
+            "baseline_cpu_s": round(bound_cpu_s, 3),
+            "note": "wall-clock seconds; cpu_s is this process's CPU time (the 2-core machine is shared)",
+        },
+        {
+            "name": f"matching_quality_{size}",
+            "figure": round(result.objective, 2),
+            "unit": "weighted priority",
+            "baseline_name": "HiGHS LP-relaxation bound",
+            "baseline": round(bound, 2),
+            "ratio": round(result.objective / bound, 5),
+            "target": ">= 0.99",
+            "peak_rss_mb": peak_rss_mb(),
+            "rows": rows,
+        },
     ]
     if size == "small":
         # the exact optimum on a slice small enough for the MIP: greedy vs exact vs LP bound
@@ -121,10 +168,19 @@ def run_pure(size: str) -> list[dict]:
         exact = engine.propose(sub_pools, sub, engine.Config(method="exact", time_limit_s=300))
         exact_s = time.perf_counter() - t0
         greedy = engine.propose(sub_pools, sub, cfg)
-        out.append({"name": "matching_greedy_vs_exact_small", "figure": round(greedy.objective, 2),
-                    "unit": "weighted priority", "baseline_name": f"HiGHS MIP optimum ({exact_s:.2f} s)",
-                    "baseline": round(exact.objective, 2), "ratio": round(greedy.objective / exact.objective, 5),
-                    "target": ">= 0.99", "peak_rss_mb": peak_rss_mb(), "rows": len(sub)})
+        out.append(
+            {
+                "name": "matching_greedy_vs_exact_small",
+                "figure": round(greedy.objective, 2),
+                "unit": "weighted priority",
+                "baseline_name": f"HiGHS MIP optimum ({exact_s:.2f} s)",
+                "baseline": round(exact.objective, 2),
+                "ratio": round(greedy.objective / exact.objective, 5),
+                "target": ">= 0.99",
+                "peak_rss_mb": peak_rss_mb(),
+                "rows": len(sub),
+            }
+        )
     return out
 
 
@@ -166,28 +222,62 @@ def run_db(database_url: str, needs: int = 3000, seed: int = 2026) -> dict:
         fund = ledger.main_fund(s)
         campaign = create_campaign(s, system, year=2026, name="Bench", fund_id=fund.id, scope_unit_id=kh.id)
         set_status(s, system, campaign, CampaignStatus.ACTIVE)
-        user = create_user(s, system, email="bench@chungtay.vn", full_name="Bench", password="Bench-2026-x",
-                           role=Role.PROVINCE_STAFF, unit_id=kh.id)
+        user = create_user(
+            s,
+            system,
+            email="bench@chungtay.vn",
+            full_name="Bench",
+            password="Bench-2026-x",
+            role=Role.PROVINCE_STAFF,
+            unit_id=kh.id,
+        )
         rows = []
         for i in range(needs):
             c = rng.choice(communes)
             kind = rng.choice([NeedKind.NEW_HOUSE] * 3 + [NeedKind.REPAIR])
             requested = 60_000_000 if kind == NeedKind.NEW_HOUSE else 30_000_000
-            rows.append(dict(campaign_id=campaign.id, commune_id=c.id, head_name=f"Hộ {i}", head_initials="H",
-                             search_key=f"ho {i}", household_size=3, poverty_status=rng.choice(list(PovertyStatus)),
-                             merit_family=rng.random() < .1, ethnic_minority=rng.random() < .3,
-                             elderly_alone=rng.random() < .1, disability=rng.random() < .1,
-                             single_parent=rng.random() < .1, purpose=Purpose.HOUSING, need_kind=kind,
-                             estimated_cost_vnd=requested + 10_000_000, secured_vnd=10_000_000,
-                             requested_vnd=requested, funded_vnd=0, disbursed_vnd=0, status=NeedStatus.APPROVED,
-                             version=1))
+            rows.append(
+                dict(
+                    campaign_id=campaign.id,
+                    commune_id=c.id,
+                    head_name=f"Hộ {i}",
+                    head_initials="H",
+                    search_key=f"ho {i}",
+                    household_size=3,
+                    poverty_status=rng.choice(list(PovertyStatus)),
+                    merit_family=rng.random() < 0.1,
+                    ethnic_minority=rng.random() < 0.3,
+                    elderly_alone=rng.random() < 0.1,
+                    disability=rng.random() < 0.1,
+                    single_parent=rng.random() < 0.1,
+                    purpose=Purpose.HOUSING,
+                    need_kind=kind,
+                    estimated_cost_vnd=requested + 10_000_000,
+                    secured_vnd=10_000_000,
+                    requested_vnd=requested,
+                    funded_vnd=0,
+                    disbursed_vnd=0,
+                    status=NeedStatus.APPROVED,
+                    version=1,
+                )
+            )
         s.execute(insert(HouseholdNeed), rows)
-        items = [(c.id, rng.choice([Purpose.HOUSING, Purpose.UNRESTRICTED]), rng.randint(1, 40) * 5_000_000)
-                 for c in communes] + [(kh.id, Purpose.HOUSING, needs * 15_000_000)]
+        items = [
+            (c.id, rng.choice([Purpose.HOUSING, Purpose.UNRESTRICTED]), rng.randint(1, 40) * 5_000_000)
+            for c in communes
+        ] + [(kh.id, Purpose.HOUSING, needs * 15_000_000)]
         from datetime import date
 
-        ledger.record_receipts_bulk(s, system, fund_id=fund.id, items=items, occurred_on=date(2026, 11, 1),
-                                    memo="bench", source_type="bench", source_id=1)
+        ledger.record_receipts_bulk(
+            s,
+            system,
+            fund_id=fund.id,
+            items=items,
+            occurred_on=date(2026, 11, 1),
+            memo="bench",
+            source_type="bench",
+            source_id=1,
+        )
         s.commit()
         t0 = time.perf_counter()
         proposal = services.run_proposal(s, system, user, campaign, kh.id)
@@ -201,17 +291,29 @@ def run_db(database_url: str, needs: int = 3000, seed: int = 2026) -> dict:
         funded = sum(1 for ln in proposal.lines if ln.included)
         db.session.remove()
         db.engine.dispose()
-    return {"name": "matching_db_small", "figure": round(figure, 3), "unit": "s",
-            "baseline_name": "pure engine on the same inputs", "baseline": round(baseline, 3),
-            "ratio": round(figure / baseline, 3), "target": "< 10 s", "peak_rss_mb": peak_rss_mb(), "rows": needs,
-            "funded": funded}
+    return {
+        "name": "matching_db_small",
+        "figure": round(figure, 3),
+        "unit": "s",
+        "baseline_name": "pure engine on the same inputs",
+        "baseline": round(baseline, 3),
+        "ratio": round(figure / baseline, 3),
+        "target": "< 10 s",
+        "peak_rss_mb": peak_rss_mb(),
+        "rows": needs,
+        "funded": funded,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--size", choices=sorted(SIZES), default="small")
-    ap.add_argument("--database-url", default=os.environ.get(
-        "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/ct_issue5b"))
+    ap.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/ct_issue5b"
+        ),
+    )
     ap.add_argument("--no-db", action="store_true", help="skip the DB-backed run")
     args = ap.parse_args(argv)
     for row in run_pure(args.size):

@@ -29,8 +29,10 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select, text
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/ct_issue5a"
-SIZES = {"small": {"needs": 20_000, "contributions": 50_000, "provinces": [56]},
-         "national": {"needs": 300_000, "contributions": 1_000_000, "provinces": None}}
+SIZES = {
+    "small": {"needs": 20_000, "contributions": 50_000, "provinces": [56]},
+    "national": {"needs": 300_000, "contributions": 1_000_000, "provinces": None},
+}
 SEED = 20261127
 FIRST = ["Nguyễn", "Trần", "Lê", "Phạm", "Mấu", "Bo Bo", "Pi Năng", "Cao", "Katơr", "Võ", "Huỳnh", "Đỗ"]
 MIDDLE = ["Văn", "Thị", "Hữu", "Minh", "Ngọc"]
@@ -64,7 +66,7 @@ def copy_rows(session, table, rows) -> None:  # type: ignore[no-untyped-def]
         return
     cols = list(first)
     raw = session.connection().connection.driver_connection
-    with raw.cursor() as cur, cur.copy(f'COPY {table.name} ({", ".join(cols)}) FROM STDIN') as copy:
+    with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:
         for batch in ((first,), rows):
             for row in batch:
                 copy.write_row([getattr(row[c], "value", row[c]) for c in cols])
@@ -100,20 +102,38 @@ def generate(session, spec: dict, rng: random.Random) -> dict:  # type: ignore[n
     _log("units imported", t0)
     csv_path = Path(__file__).resolve().parent.parent / "app" / "demo" / "data" / "khanh-hoa-designations.csv"
     import_designations_csv(session, csv_path.read_text(encoding="utf-8"))
-    kh = session.execute(select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE, AdminUnit.code == 56)
-                         ).scalar_one()
+    kh = session.execute(
+        select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE, AdminUnit.code == 56)
+    ).scalar_one()
     fund = main_fund(session)
     campaign = create_campaign(session, actor, year=2026, name="Bench", fund_id=fund.id, scope_unit_id=None)
     set_status(session, actor, campaign, CampaignStatus.ACTIVE)
-    staff = create_user(session, actor, email="tinh@bench.vn", full_name="Cán bộ tỉnh", password="Bench-2026-x",
-                        role=Role.PROVINCE_STAFF, unit_id=kh.id)
-    communes = list(session.execute(select(AdminUnit.id, AdminUnit.parent_id)
-                                    .where(AdminUnit.level == UnitLevel.COMMUNE)).all())
+    staff = create_user(
+        session,
+        actor,
+        email="tinh@bench.vn",
+        full_name="Cán bộ tỉnh",
+        password="Bench-2026-x",
+        role=Role.PROVINCE_STAFF,
+        unit_id=kh.id,
+    )
+    communes = list(
+        session.execute(
+            select(AdminUnit.id, AdminUnit.parent_id).where(AdminUnit.level == UnitLevel.COMMUNE)
+        ).all()
+    )
     session.commit()
     today = date.today()
     now = datetime.now(UTC)
-    statuses = [NeedStatus.PROPOSED, NeedStatus.APPROVED, NeedStatus.APPROVED, NeedStatus.FUNDED,
-                NeedStatus.STARTED, NeedStatus.COMPLETED, NeedStatus.REJECTED]
+    statuses = [
+        NeedStatus.PROPOSED,
+        NeedStatus.APPROVED,
+        NeedStatus.APPROVED,
+        NeedStatus.FUNDED,
+        NeedStatus.STARTED,
+        NeedStatus.COMPLETED,
+        NeedStatus.REJECTED,
+    ]
 
     def need_rows():  # type: ignore[no-untyped-def]
         for _ in range(spec["needs"]):
@@ -123,17 +143,39 @@ def generate(session, spec: dict, rng: random.Random) -> dict:  # type: ignore[n
             secured = rng.choice([0, 0, 10_000_000, 20_000_000])
             status = rng.choice(statuses)
             name = f"{rng.choice(FIRST)} {rng.choice(MIDDLE)} {rng.choice(LAST)}"
-            funded = requested if status in (NeedStatus.FUNDED, NeedStatus.STARTED, NeedStatus.COMPLETED) else 0
+            funded = (
+                requested if status in (NeedStatus.FUNDED, NeedStatus.STARTED, NeedStatus.COMPLETED) else 0
+            )
             yield dict(
-                campaign_id=campaign.id, commune_id=commune_id, head_name=name, head_initials=initials(name),
-                search_key=fold(name), household_size=rng.randint(1, 7),
-                poverty_status=rng.choice(list(PovertyStatus)), merit_family=rng.random() < 0.08,
-                ethnic_minority=rng.random() < 0.3, elderly_alone=rng.random() < 0.1, disability=rng.random() < 0.1,
-                single_parent=rng.random() < 0.08, purpose=Purpose.HOUSING, need_kind=kind, situation="",
-                estimated_cost_vnd=requested + secured + 5_000_000, secured_vnd=secured, requested_vnd=requested,
-                funded_vnd=funded, disbursed_vnd=0, status=status, rejection_reason="",
-                started_on=today - timedelta(days=rng.randint(1, 200)) if status == NeedStatus.STARTED else None,
-                version=1, created_at=now, updated_at=now)
+                campaign_id=campaign.id,
+                commune_id=commune_id,
+                head_name=name,
+                head_initials=initials(name),
+                search_key=fold(name),
+                household_size=rng.randint(1, 7),
+                poverty_status=rng.choice(list(PovertyStatus)),
+                merit_family=rng.random() < 0.08,
+                ethnic_minority=rng.random() < 0.3,
+                elderly_alone=rng.random() < 0.1,
+                disability=rng.random() < 0.1,
+                single_parent=rng.random() < 0.08,
+                purpose=Purpose.HOUSING,
+                need_kind=kind,
+                situation="",
+                estimated_cost_vnd=requested + secured + 5_000_000,
+                secured_vnd=secured,
+                requested_vnd=requested,
+                funded_vnd=funded,
+                disbursed_vnd=0,
+                status=status,
+                rejection_reason="",
+                started_on=today - timedelta(days=rng.randint(1, 200))
+                if status == NeedStatus.STARTED
+                else None,
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
 
     copy_rows(session, HouseholdNeed.__table__, need_rows())
     session.commit()
@@ -147,25 +189,60 @@ def generate(session, spec: dict, rng: random.Random) -> dict:  # type: ignore[n
             pool = kh.id if to_province else rng.choice(kh_communes)
             amount = rng.choice([100_000, 200_000, 500_000, 1_000_000, 2_000_000, 5_000_000, 50_000_000])
             anonymous = rng.random() < 0.3
-            name = "Nhà hảo tâm" if anonymous else f"{rng.choice(FIRST)} {rng.choice(MIDDLE)} {rng.choice(LAST)}"
+            name = (
+                "Nhà hảo tâm" if anonymous else f"{rng.choice(FIRST)} {rng.choice(MIDDLE)} {rng.choice(LAST)}"
+            )
             yield dict(
-                campaign_id=campaign.id, fund_id=fund.id, channel=Channel.BANK_TRANSFER,
-                donor_kind=DonorKind.INDIVIDUAL, amount_vnd=amount, received_at=now, received_on=today,
-                receiving_unit_id=kh.id, receiving_unit_key="56", earmark_unit_id=None if to_province else pool,
-                purpose=Purpose.HOUSING, pool_unit_id=pool, public_name=name, is_anonymous=anonymous,
-                receipt_no=f"B{i:08d}", source="bench", status=ContributionStatus.RECORDED, search_key=fold(name),
-                note="", created_at=now)
+                campaign_id=campaign.id,
+                fund_id=fund.id,
+                channel=Channel.BANK_TRANSFER,
+                donor_kind=DonorKind.INDIVIDUAL,
+                amount_vnd=amount,
+                received_at=now,
+                received_on=today,
+                receiving_unit_id=kh.id,
+                receiving_unit_key="56",
+                earmark_unit_id=None if to_province else pool,
+                purpose=Purpose.HOUSING,
+                pool_unit_id=pool,
+                public_name=name,
+                is_anonymous=anonymous,
+                receipt_no=f"B{i:08d}",
+                source="bench",
+                status=ContributionStatus.RECORDED,
+                search_key=fold(name),
+                note="",
+                created_at=now,
+            )
 
     copy_rows(session, Contribution.__table__, contribution_rows())
     session.commit()
     _log("contributions inserted", t0)
-    need = session.execute(select(HouseholdNeed).where(HouseholdNeed.commune_id.in_(kh_communes),
-                                                       HouseholdNeed.status == NeedStatus.FUNDED)).scalars().first()
-    session.add(NeedFunding(need_id=need.id, amount_vnd=need.requested_vnd, status=FundingStatus.ACTIVE,
-                            draws=[{"pool_unit_id": kh.id, "purpose": "housing", "amount_vnd": need.requested_vnd}]))
+    need = (
+        session.execute(
+            select(HouseholdNeed).where(
+                HouseholdNeed.commune_id.in_(kh_communes), HouseholdNeed.status == NeedStatus.FUNDED
+            )
+        )
+        .scalars()
+        .first()
+    )
+    session.add(
+        NeedFunding(
+            need_id=need.id,
+            amount_vnd=need.requested_vnd,
+            status=FundingStatus.ACTIVE,
+            draws=[{"pool_unit_id": kh.id, "purpose": "housing", "amount_vnd": need.requested_vnd}],
+        )
+    )
     session.commit()
-    return {"campaign_id": campaign.id, "province_id": kh.id, "need_id": need.id, "fund_id": fund.id,
-            "staff_email": staff.email}
+    return {
+        "campaign_id": campaign.id,
+        "province_id": kh.id,
+        "need_id": need.id,
+        "fund_id": fund.id,
+        "staff_email": staff.email,
+    }
 
 
 def bench_score(session, size: str, spec: dict, ctx: dict) -> dict:  # type: ignore[no-untyped-def]
@@ -185,16 +262,26 @@ def bench_score(session, size: str, spec: dict, ctx: dict) -> dict:  # type: ign
     sample_ids = [nid for nid, _, _ in scored[:1000]]
     t0 = time.perf_counter()
     sample = session.execute(select(HouseholdNeed).where(HouseholdNeed.id.in_(sample_ids))).scalars().all()
-    by_id = {n.id: score_need(n, designations_for_commune(session, n.commune_id, on=on), rules)[0] for n in sample}
+    by_id = {
+        n.id: score_need(n, designations_for_commune(session, n.commune_id, on=on), rules)[0] for n in sample
+    }
     base_s = time.perf_counter() - t0
     assert all(by_id[nid] == s for nid, _, s in scored[:1000])  # same scores both ways
     figure = len(scored) / figure_s
     baseline = len(sample) / base_s
-    return {"name": f"needs_score_{size}", "figure": round(figure), "unit": "needs/s",
-            "baseline_name": "ORM row + designations_for_commune per need (1 000-need sample)",
-            "baseline": round(baseline), "ratio": round(figure / baseline, 2),
-            "target": f"{len(scored)} needs in < 5 s", "peak_rss_mb": peak_rss_mb(), "rows": len(scored),
-            "seconds": round(figure_s, 3), "score_total": total}
+    return {
+        "name": f"needs_score_{size}",
+        "figure": round(figure),
+        "unit": "needs/s",
+        "baseline_name": "ORM row + designations_for_commune per need (1 000-need sample)",
+        "baseline": round(baseline),
+        "ratio": round(figure / baseline, 2),
+        "target": f"{len(scored)} needs in < 5 s",
+        "peak_rss_mb": peak_rss_mb(),
+        "rows": len(scored),
+        "seconds": round(figure_s, 3),
+        "score_total": total,
+    }
 
 
 def bench_funders(session, size: str, ctx: dict) -> dict:  # type: ignore[no-untyped-def]
@@ -207,8 +294,11 @@ def bench_funders(session, size: str, ctx: dict) -> dict:  # type: ignore[no-unt
         funders, more = funders_of_need(session, ctx["need_id"], limit=30)
     figure_ms = (time.perf_counter() - t0) / runs * 1000
     t0 = time.perf_counter()
-    rows = session.execute(select(Contribution.public_name, Contribution.amount_vnd).where(
-        Contribution.pool_unit_id == ctx["province_id"], Contribution.purpose == "housing")).all()
+    rows = session.execute(
+        select(Contribution.public_name, Contribution.amount_vnd).where(
+            Contribution.pool_unit_id == ctx["province_id"], Contribution.purpose == "housing"
+        )
+    ).all()
     received = sum(a for _, a in rows)
     share: dict[str, float] = defaultdict(float)
     drawn = 60_000_000
@@ -217,10 +307,18 @@ def bench_funders(session, size: str, ctx: dict) -> dict:  # type: ignore[no-unt
     naive = sorted(share.items(), key=lambda kv: (-kv[1], kv[0]))[:30]
     base_ms = (time.perf_counter() - t0) * 1000
     assert [n for n, _ in naive] == [f.public_name for f in funders]
-    return {"name": f"needs_funders_{size}", "figure": round(figure_ms, 1), "unit": "ms",
-            "baseline_name": "load the pool's contributions into Python", "baseline": round(base_ms, 1),
-            "ratio": round(figure_ms / base_ms, 3), "target": "< 1000 ms", "peak_rss_mb": peak_rss_mb(),
-            "rows": len(rows), "funders": len(funders) + more}
+    return {
+        "name": f"needs_funders_{size}",
+        "figure": round(figure_ms, 1),
+        "unit": "ms",
+        "baseline_name": "load the pool's contributions into Python",
+        "baseline": round(base_ms, 1),
+        "ratio": round(figure_ms / base_ms, 3),
+        "target": "< 1000 ms",
+        "peak_rss_mb": peak_rss_mb(),
+        "rows": len(rows),
+        "funders": len(funders) + more,
+    }
 
 
 def bench_registry_page(app, size: str, ctx: dict) -> dict:  # type: ignore[no-untyped-def]
@@ -244,13 +342,23 @@ def bench_registry_page(app, size: str, ctx: dict) -> dict:  # type: ignore[no-u
     from app.units.models import AdminUnit
 
     with app.app_context():
-        rows = db.session.execute(select(text("count(*)")).select_from(HouseholdNeed).join(
-            AdminUnit, AdminUnit.id == HouseholdNeed.commune_id).where(
-            AdminUnit.parent_id == ctx["province_id"])).scalar_one()
-    return {"name": f"needs_registry_page_{size}", "figure": round(figure, 1), "unit": "ms",
-            "baseline_name": "public priorities page (no registry query)", "baseline": round(baseline, 1),
-            "ratio": round(figure / baseline, 2), "target": "< 500 ms", "peak_rss_mb": peak_rss_mb(),
-            "rows": rows}
+        rows = db.session.execute(
+            select(text("count(*)"))
+            .select_from(HouseholdNeed)
+            .join(AdminUnit, AdminUnit.id == HouseholdNeed.commune_id)
+            .where(AdminUnit.parent_id == ctx["province_id"])
+        ).scalar_one()
+    return {
+        "name": f"needs_registry_page_{size}",
+        "figure": round(figure, 1),
+        "unit": "ms",
+        "baseline_name": "public priorities page (no registry query)",
+        "baseline": round(baseline, 1),
+        "ratio": round(figure / baseline, 2),
+        "target": "< 500 ms",
+        "peak_rss_mb": peak_rss_mb(),
+        "rows": rows,
+    }
 
 
 def _log(msg: str, t0: float) -> None:

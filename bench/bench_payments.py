@@ -32,8 +32,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/ct_issue3b"
-SIZES = {"small": {"lines": 20_000, "events": 300, "baseline_lines": 1_000},
-         "national": {"lines": 1_000_000, "events": 10_000, "baseline_lines": 2_000}}
+SIZES = {
+    "small": {"lines": 20_000, "events": 300, "baseline_lines": 1_000},
+    "national": {"lines": 1_000_000, "events": 10_000, "baseline_lines": 2_000},
+}
 SEED = 20261127
 SECRET = "whsec_bench"  # noqa: S105 - bench only
 
@@ -56,9 +58,14 @@ def setup(database_url: str):  # type: ignore[no-untyped-def]
     from app import create_app
     from app.extensions import db
 
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, STRIPE_WEBHOOK_SECRET=SECRET,
-                     PAYMENT_GATEWAY="stripe", WTF_CSRF_ENABLED=False,
-                     UPLOAD_DIR=os.path.join(os.environ["CHUNGTAY_INSTANCE_DIR"], "uploads"))
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        STRIPE_WEBHOOK_SECRET=SECRET,
+        PAYMENT_GATEWAY="stripe",
+        WTF_CSRF_ENABLED=False,
+        UPLOAD_DIR=os.path.join(os.environ["CHUNGTAY_INSTANCE_DIR"], "uploads"),
+    )
     ctx = app.app_context()
     ctx.push()
     if db.engine.dialect.name == "postgresql":
@@ -88,23 +95,46 @@ def make_world(db, n_pledges: int, rng: random.Random):  # type: ignore[no-untyp
 
     s = db.session
     actor = Actor.system("bench")
-    kh = s.execute(select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE, AdminUnit.code == 56)).scalar_one()
+    kh = s.execute(
+        select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE, AdminUnit.code == 56)
+    ).scalar_one()
     fund = main_fund(s)
     campaign = create_campaign(s, actor, year=2026, name="Bench", fund_id=fund.id, scope_unit_id=kh.id)
     set_status(s, actor, campaign, CampaignStatus.ACTIVE)
-    acc = OfficialBankAccount(unit_id=kh.id, fund_id=fund.id, bank_bin="970436", bank_name="Vietcombank",
-                              account_number="0061001234567", account_name="BENCH")
+    acc = OfficialBankAccount(
+        unit_id=kh.id,
+        fund_id=fund.id,
+        bank_bin="970436",
+        bank_name="Vietcombank",
+        account_number="0061001234567",
+        account_name="BENCH",
+    )
     s.add(acc)
     s.flush()
-    s.execute(insert(Donor), [{"kind": DonorKind.HOUSEHOLD, "name": f"Hộ Bench {i}", "search_key": f"ho bench {i}"}
-                              for i in range(n_pledges)])
+    s.execute(
+        insert(Donor),
+        [
+            {"kind": DonorKind.HOUSEHOLD, "name": f"Hộ Bench {i}", "search_key": f"ho bench {i}"}
+            for i in range(n_pledges)
+        ],
+    )
     donor_ids = list(s.execute(select(Donor.id).order_by(Donor.id)).scalars())
     refs = set()
     while len(refs) < n_pledges:
         refs.add(new_reference())
-    s.execute(insert(Pledge), [{"reference": ref, "campaign_id": campaign.id, "donor_id": did,
-                                "amount_vnd": rng.randrange(1, 500) * 100_000, "receiving_unit_id": kh.id}
-                               for ref, did in zip(sorted(refs), donor_ids, strict=True)])
+    s.execute(
+        insert(Pledge),
+        [
+            {
+                "reference": ref,
+                "campaign_id": campaign.id,
+                "donor_id": did,
+                "amount_vnd": rng.randrange(1, 500) * 100_000,
+                "receiving_unit_id": kh.id,
+            }
+            for ref, did in zip(sorted(refs), donor_ids, strict=True)
+        ],
+    )
     s.commit()
     pledges = list(s.execute(select(Pledge.id, Pledge.reference, Pledge.amount_vnd).order_by(Pledge.id)))
     return campaign, acc, pledges
@@ -115,8 +145,16 @@ def statement_bytes(n: int, pledges, rng: random.Random, ref_share: float = 0.00
     out = io.StringIO()
     w = csv.writer(out)
     parts: list[bytes] = []
-    w.writerow(["Ngày GD/TNX Date", "Số CT/Doc No", "Số tiền ghi nợ/Debit", "Số tiền ghi có/Credit", "Số dư/Balance",
-                "Nội dung chi tiết/Transactions in detail"])
+    w.writerow(
+        [
+            "Ngày GD/TNX Date",
+            "Số CT/Doc No",
+            "Số tiền ghi nợ/Debit",
+            "Số tiền ghi có/Credit",
+            "Số dư/Balance",
+            "Nội dung chi tiết/Transactions in detail",
+        ]
+    )
     day = date(2026, 10, 17)
     balance = 0
     per_day = max(1, n // 30)
@@ -131,8 +169,16 @@ def statement_bytes(n: int, pledges, rng: random.Random, ref_share: float = 0.00
             memo = f"MBVCB.{rng.randrange(10**7)} NGUYEN VAN {rng.randrange(10**5)} ung ho nguoi ngheo"
         balance += amount
         last = (i + 1) % per_day == 0 or i == n - 1
-        w.writerow([day.strftime("%d/%m/%Y"), f"5390.{rng.randrange(10000)}", "", f"{amount:,}".replace(",", "."),
-                    f"{balance:,}".replace(",", ".") if last else "", memo])
+        w.writerow(
+            [
+                day.strftime("%d/%m/%Y"),
+                f"5390.{rng.randrange(10000)}",
+                "",
+                f"{amount:,}".replace(",", "."),
+                f"{balance:,}".replace(",", ".") if last else "",
+                memo,
+            ]
+        )
         if i % 50_000 == 49_999:
             parts.append(out.getvalue().encode("utf-8"))
             out.seek(0)
@@ -156,10 +202,13 @@ def bench_statement(db, campaign, acc, pledges, size: dict, rng: random.Random) 
     data = statement_bytes(n, pledges, rng)
 
     # Baseline: per-row ORM on a sample, in a transaction rolled back afterwards.
-    sample = parse_rows(read_rows("csv", statement_bytes(size["baseline_lines"], pledges, random.Random(SEED + 1))),
-                        preset="vietcombank").lines
-    stmt0 = create_statement(s, actor, account=acc, kind="csv", data=b"x", original_name="baseline.csv",
-                             preset="vietcombank")
+    sample = parse_rows(
+        read_rows("csv", statement_bytes(size["baseline_lines"], pledges, random.Random(SEED + 1))),
+        preset="vietcombank",
+    ).lines
+    stmt0 = create_statement(
+        s, actor, account=acc, kind="csv", data=b"x", original_name="baseline.csv", preset="vietcombank"
+    )
     s.flush()
     from app.pledges.references import find_reference
 
@@ -168,15 +217,32 @@ def bench_statement(db, campaign, acc, pledges, size: dict, rng: random.Random) 
     for line in sample:
         fp = fingerprint(line)
         occurrences[fp] = occurrences.get(fp, 0) + 1
-        s.execute(select(StatementLine.id).where(StatementLine.bank_account_id == acc.id,
-                                                 StatementLine.fingerprint == fp,
-                                                 StatementLine.occurrence == occurrences[fp])).first()
+        s.execute(
+            select(StatementLine.id).where(
+                StatementLine.bank_account_id == acc.id,
+                StatementLine.fingerprint == fp,
+                StatementLine.occurrence == occurrences[fp],
+            )
+        ).first()
         ref = find_reference(line.memo)
         pid = s.execute(select(Pledge.id).where(Pledge.reference == ref)).scalar() if ref else None
-        s.add(StatementLine(bank_account_id=acc.id, statement_id=stmt0.id, fingerprint=fp,
-                            occurrence=occurrences[fp], file_row=line.file_row, txn_at=line.txn_at,
-                            has_time=line.has_time, is_credit=True, amount_vnd=line.amount_vnd, memo=line.memo,
-                            reference=line.reference, status="unmatched", pledge_id=pid))
+        s.add(
+            StatementLine(
+                bank_account_id=acc.id,
+                statement_id=stmt0.id,
+                fingerprint=fp,
+                occurrence=occurrences[fp],
+                file_row=line.file_row,
+                txn_at=line.txn_at,
+                has_time=line.has_time,
+                is_credit=True,
+                amount_vnd=line.amount_vnd,
+                memo=line.memo,
+                reference=line.reference,
+                status="unmatched",
+                pledge_id=pid,
+            )
+        )
         s.flush()
     baseline_rate = len(sample) / (time.perf_counter() - t0)
     s.rollback()
@@ -185,27 +251,50 @@ def bench_statement(db, campaign, acc, pledges, size: dict, rng: random.Random) 
     # import_statement reads and parses the stored file itself. The bytes are dropped in between: the task's
     # process never holds the upload, so holding it here would only inflate the peak RSS measured.
     t0 = time.perf_counter()
-    stmt = create_statement(s, actor, account=acc, kind="csv", data=data, original_name="national.csv",
-                            preset="vietcombank")
+    stmt = create_statement(
+        s, actor, account=acc, kind="csv", data=data, original_name="national.csv", preset="vietcombank"
+    )
     del data
     summary = import_statement(s, actor, stmt)
     s.commit()
     elapsed = time.perf_counter() - t0
-    stored = s.execute(select(func.count(StatementLine.id)).where(StatementLine.bank_account_id == acc.id)).scalar_one()
+    stored = s.execute(
+        select(func.count(StatementLine.id)).where(StatementLine.bank_account_id == acc.id)
+    ).scalar_one()
     clean = stmt.balance_report == "" and summary.lines_total == n
-    again = create_statement(s, actor, account=acc, kind="csv", data=Path(stmt.file_path).read_bytes(),
-                             original_name="again.csv", preset="vietcombank")
+    again = create_statement(
+        s,
+        actor,
+        account=acc,
+        kind="csv",
+        data=Path(stmt.file_path).read_bytes(),
+        original_name="again.csv",
+        preset="vietcombank",
+    )
     second = import_statement(s, actor, again)
     s.commit()
-    stored_after = s.execute(select(func.count(StatementLine.id)).where(
-        StatementLine.bank_account_id == acc.id)).scalar_one()
-    ok = (clean and stored == n and summary.lines_new == n and second.lines_new == 0 and stored_after == n)
+    stored_after = s.execute(
+        select(func.count(StatementLine.id)).where(StatementLine.bank_account_id == acc.id)
+    ).scalar_one()
+    ok = clean and stored == n and summary.lines_new == n and second.lines_new == 0 and stored_after == n
     rate = n / elapsed
-    emit(name="payments.statement_import", figure=round(rate, 1), unit="lines/s",
-         baseline_name="per-row ORM (select duplicate + select reference + insert/flush per line)",
-         baseline=round(baseline_rate, 1), ratio=round(rate / baseline_rate, 2), target=">= 10x baseline and 1 000 000 lines in <= 180 s; no line lost or doubled",
-         peak_rss_mb=peak_rss_mb(), rows=n, seconds=round(elapsed, 2), matched=summary.lines_matched,
-         proposed=summary.lines_proposed, reimport_new=second.lines_new, stored=stored_after, ok=ok)
+    emit(
+        name="payments.statement_import",
+        figure=round(rate, 1),
+        unit="lines/s",
+        baseline_name="per-row ORM (select duplicate + select reference + insert/flush per line)",
+        baseline=round(baseline_rate, 1),
+        ratio=round(rate / baseline_rate, 2),
+        target=">= 10x baseline and 1 000 000 lines in <= 180 s; no line lost or doubled",
+        peak_rss_mb=peak_rss_mb(),
+        rows=n,
+        seconds=round(elapsed, 2),
+        matched=summary.lines_matched,
+        proposed=summary.lines_proposed,
+        reimport_new=second.lines_new,
+        stored=stored_after,
+        ok=ok,
+    )
     if not ok:
         sys.exit("statement import lost or doubled lines")
 
@@ -225,21 +314,45 @@ def bench_webhooks(app, db, campaign, pledges, size: dict, rng: random.Random) -
     counter = iter(range(10**9))
 
     def evt(etype: str, obj: dict) -> dict:
-        return {"id": f"evt_bench_{next(counter):09d}", "object": "event", "created": int(time.time()),
-                "type": etype, "data": {"object": obj}}
+        return {
+            "id": f"evt_bench_{next(counter):09d}",
+            "object": "event",
+            "created": int(time.time()),
+            "type": etype,
+            "data": {"object": obj},
+        }
 
     def completed(p, i: int, kind: str = "checkout.session.completed") -> dict:  # type: ignore[no-untyped-def]
-        return evt(kind, {"id": f"cs_bench_{i}", "object": "checkout.session", "amount_total": p.amount_vnd,
-                          "currency": "vnd", "payment_status": "paid", "payment_intent": f"pi_bench_{i}",
-                          "metadata": {"pledge_reference": p.reference}})
+        return evt(
+            kind,
+            {
+                "id": f"cs_bench_{i}",
+                "object": "checkout.session",
+                "amount_total": p.amount_vnd,
+                "currency": "vnd",
+                "payment_status": "paid",
+                "payment_intent": f"pi_bench_{i}",
+                "metadata": {"pledge_reference": p.reference},
+            },
+        )
 
     for i, p in enumerate(storm_pledges):
         events.append(completed(p, i))
         if rng.random() < 0.2:
             events.append(completed(p, i, "checkout.session.async_payment_succeeded"))
         if rng.random() < 0.05:
-            events.append(evt("charge.refunded", {"id": f"ch_{i}", "object": "charge", "payment_intent": f"pi_bench_{i}",
-                                                  "amount": p.amount_vnd, "amount_refunded": p.amount_vnd}))
+            events.append(
+                evt(
+                    "charge.refunded",
+                    {
+                        "id": f"ch_{i}",
+                        "object": "charge",
+                        "payment_intent": f"pi_bench_{i}",
+                        "amount": p.amount_vnd,
+                        "amount_refunded": p.amount_vnd,
+                    },
+                )
+            )
         else:
             expected += p.amount_vnd
     unique = len(events)
@@ -249,8 +362,12 @@ def bench_webhooks(app, db, campaign, pledges, size: dict, rng: random.Random) -
     payloads = [json.dumps(e) for e in events]
 
     def deliver(payload: str) -> None:
-        resp = client.post("/webhooks/stripe", data=payload, content_type="application/json",
-                           headers={"Stripe-Signature": sign(payload, SECRET)})
+        resp = client.post(
+            "/webhooks/stripe",
+            data=payload,
+            content_type="application/json",
+            headers={"Stripe-Signature": sign(payload, SECRET)},
+        )
         if resp.status_code != 200:
             sys.exit(f"webhook refused: {resp.status_code} {resp.get_data(as_text=True)[:200]}")
 
@@ -269,11 +386,22 @@ def bench_webhooks(app, db, campaign, pledges, size: dict, rng: random.Random) -
     rate = len(payloads) / elapsed
     ok = got == expected and ledger.verify_ledger(db.session) == []
     got = int(got)
-    emit(name="payments.webhook_storm", figure=round(rate, 1), unit="events/s",
-         baseline_name="fresh events delivered once, in order", baseline=round(baseline_rate, 1),
-         ratio=round(rate / baseline_rate, 2), target="ledger exactly as expected", peak_rss_mb=peak_rss_mb(),
-         rows=len(payloads), unique_events=unique, duplicates=len(payloads) - unique, expected_vnd=expected,
-         ledger_vnd=got, ok=ok)
+    emit(
+        name="payments.webhook_storm",
+        figure=round(rate, 1),
+        unit="events/s",
+        baseline_name="fresh events delivered once, in order",
+        baseline=round(baseline_rate, 1),
+        ratio=round(rate / baseline_rate, 2),
+        target="ledger exactly as expected",
+        peak_rss_mb=peak_rss_mb(),
+        rows=len(payloads),
+        unique_events=unique,
+        duplicates=len(payloads) - unique,
+        expected_vnd=expected,
+        ledger_vnd=got,
+        ok=ok,
+    )
     if not ok:
         sys.exit("webhook storm: ledger differs from what was paid")
 

@@ -25,8 +25,10 @@ import time
 from datetime import UTC, datetime, timedelta
 
 DEFAULT_DB = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/ct_issue3a")
-SIZES = {"small": {"pledges": 5_000, "page_requests": 300, "submits": 200, "list_requests": 100},
-         "national": {"pledges": 200_000, "page_requests": 1_000, "submits": 1_000, "list_requests": 200}}
+SIZES = {
+    "small": {"pledges": 5_000, "page_requests": 300, "submits": 200, "list_requests": 100},
+    "national": {"pledges": 200_000, "page_requests": 1_000, "submits": 1_000, "list_requests": 200},
+}
 SEED = 20261127
 
 
@@ -50,9 +52,14 @@ def setup(database_url: str):  # type: ignore[no-untyped-def]
     # As in production, the confirmation and staff e-mails are queued (here on Celery's in-memory broker),
     # not sent inside the request.
     celery = {**CONFIGS["testing"].CELERY, "task_always_eager": False}
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, WTF_CSRF_ENABLED=False,
-                     RATELIMIT_ENABLED=False, CELERY=celery,
-                     UPLOAD_DIR=os.path.join(os.environ["CHUNGTAY_INSTANCE_DIR"], "uploads"))
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        WTF_CSRF_ENABLED=False,
+        RATELIMIT_ENABLED=False,
+        CELERY=celery,
+        UPLOAD_DIR=os.path.join(os.environ["CHUNGTAY_INSTANCE_DIR"], "uploads"),
+    )
 
     @app.route("/bench/ping")
     def ping():  # type: ignore[no-untyped-def]
@@ -95,22 +102,52 @@ def seed(app, n_pledges: int):  # type: ignore[no-untyped-def]
         province = s.execute(select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE)).scalar_one()
         communes = list(s.execute(select(AdminUnit.id).where(AdminUnit.parent_id == province.id)).scalars())
         fund = main_fund(s)
-        campaign = create_campaign(s, actor, year=2026, name="Ngày vì người nghèo 2026 (bench)", fund_id=fund.id,
-                                   scope_unit_id=province.id)
+        campaign = create_campaign(
+            s,
+            actor,
+            year=2026,
+            name="Ngày vì người nghèo 2026 (bench)",
+            fund_id=fund.id,
+            scope_unit_id=province.id,
+        )
         set_status(s, actor, campaign, CampaignStatus.ACTIVE)
-        s.add(OfficialBankAccount(unit_id=province.id, fund_id=fund.id, bank_bin="970436", bank_name="Vietcombank",
-                                  account_number="0061001234567", account_name="UY BAN MTTQ TINH KHANH HOA"))
-        create_user(s, actor, email="tinh@bench.vn", full_name="Cán bộ tỉnh", password="Matkhau-2026",
-                    role=Role.PROVINCE_STAFF, unit_id=province.id)
+        s.add(
+            OfficialBankAccount(
+                unit_id=province.id,
+                fund_id=fund.id,
+                bank_bin="970436",
+                bank_name="Vietcombank",
+                account_number="0061001234567",
+                account_name="UY BAN MTTQ TINH KHANH HOA",
+            )
+        )
+        create_user(
+            s,
+            actor,
+            email="tinh@bench.vn",
+            full_name="Cán bộ tỉnh",
+            password="Matkhau-2026",
+            role=Role.PROVINCE_STAFF,
+            unit_id=province.id,
+        )
         s.commit()
         today = datetime.now(UTC).date()
         batch = 5_000
         refs: set[str] = set()
         for start in range(0, n_pledges, batch):
             count = min(batch, n_pledges - start)
-            donor_rows = [{"kind": DonorKind.HOUSEHOLD.value, "name": f"Hộ ông Nguyễn Văn {start + i}",
-                           "search_key": fold(f"Hộ ông Nguyễn Văn {start + i}"), "address": "", "contact_person": "",
-                           "public_display": "full_name", "created_at": datetime.now(UTC)} for i in range(count)]
+            donor_rows = [
+                {
+                    "kind": DonorKind.HOUSEHOLD.value,
+                    "name": f"Hộ ông Nguyễn Văn {start + i}",
+                    "search_key": fold(f"Hộ ông Nguyễn Văn {start + i}"),
+                    "address": "",
+                    "contact_person": "",
+                    "public_display": "full_name",
+                    "created_at": datetime.now(UTC),
+                }
+                for i in range(count)
+            ]
             donor_ids = list(s.execute(insert(Donor).returning(Donor.id), donor_rows).scalars())
             pledge_rows = []
             for did in donor_ids:
@@ -119,24 +156,42 @@ def seed(app, n_pledges: int):  # type: ignore[no-untyped-def]
                     ref = new_reference()
                 refs.add(ref)
                 instalments = rng.random() < 0.3
-                pledge_rows.append({
-                    "reference": ref, "campaign_id": campaign.id, "donor_id": did,
-                    "amount_vnd": rng.choice([500_000, 1_000_000, 2_000_000, 5_000_000, 50_000_000]),
-                    "receiving_unit_id": province.id, "earmark_unit_id": rng.choice(communes),
-                    "purpose": rng.choice(list(Purpose)).value, "status": PledgeStatus.PLEDGED.value,
-                    "is_anonymous": False, "note": "", "created_at": datetime.now(UTC),
-                    "schedule": (PledgeSchedule.INSTALMENTS if instalments else PledgeSchedule.NOW).value,
-                    "due_on": None if instalments else today + timedelta(days=rng.randint(-60, 60)),
-                    "contact_email": f"ho{did}@example.vn"})
-            pledge_ids = list(s.execute(insert(Pledge).returning(Pledge.id, Pledge.schedule, Pledge.amount_vnd),
-                                        pledge_rows).all())
+                pledge_rows.append(
+                    {
+                        "reference": ref,
+                        "campaign_id": campaign.id,
+                        "donor_id": did,
+                        "amount_vnd": rng.choice([500_000, 1_000_000, 2_000_000, 5_000_000, 50_000_000]),
+                        "receiving_unit_id": province.id,
+                        "earmark_unit_id": rng.choice(communes),
+                        "purpose": rng.choice(list(Purpose)).value,
+                        "status": PledgeStatus.PLEDGED.value,
+                        "is_anonymous": False,
+                        "note": "",
+                        "created_at": datetime.now(UTC),
+                        "schedule": (PledgeSchedule.INSTALMENTS if instalments else PledgeSchedule.NOW).value,
+                        "due_on": None if instalments else today + timedelta(days=rng.randint(-60, 60)),
+                        "contact_email": f"ho{did}@example.vn",
+                    }
+                )
+            pledge_ids = list(
+                s.execute(
+                    insert(Pledge).returning(Pledge.id, Pledge.schedule, Pledge.amount_vnd), pledge_rows
+                ).all()
+            )
             inst_rows = []
             for pid, schedule, amount in pledge_ids:
                 if schedule == PledgeSchedule.INSTALMENTS:
                     first = today + timedelta(days=rng.randint(-60, 30))
-                    inst_rows += [{"pledge_id": pid, "seq": 1, "due_on": first, "amount_vnd": amount // 2},
-                                  {"pledge_id": pid, "seq": 2, "due_on": first + timedelta(days=30),
-                                   "amount_vnd": amount - amount // 2}]
+                    inst_rows += [
+                        {"pledge_id": pid, "seq": 1, "due_on": first, "amount_vnd": amount // 2},
+                        {
+                            "pledge_id": pid,
+                            "seq": 2,
+                            "due_on": first + timedelta(days=30),
+                            "amount_vnd": amount - amount // 2,
+                        },
+                    ]
             if inst_rows:
                 s.execute(insert(PledgeInstalment), inst_rows)
             s.commit()
@@ -189,20 +244,38 @@ def main() -> None:
         assert resp.status_code == 200
 
     figure, baseline = paired_rates(page, ping, size["page_requests"])
-    emit(name="pledge_page", figure=round(figure, 1), unit="requests/s", baseline_name="one_query_route",
-         baseline=round(baseline, 1), ratio=round(figure / baseline, 3), target=">= 0.2 of the one-query route",
-         peak_rss_mb=peak_rss_mb(), rows=size["pledges"])
+    emit(
+        name="pledge_page",
+        figure=round(figure, 1),
+        unit="requests/s",
+        baseline_name="one_query_route",
+        baseline=round(baseline, 1),
+        ratio=round(figure / baseline, 3),
+        target=">= 0.2 of the one-query route",
+        peak_rss_mb=peak_rss_mb(),
+        rows=size["pledges"],
+    )
 
     rng = random.Random(SEED + 1)
     today = datetime.now(UTC).date()
 
     def submit() -> None:
         amount = rng.choice([3, 6, 9]) * 1_000_000
-        data = {"donor_kind": "household", "name": f"Hộ bà Trần Thị {rng.randint(1, 10**6)}",
-                "province_id": str(province_id), "commune_id": str(rng.choice(communes)), "phone": "0905123456",
-                "email": "ho@example.vn", "kind": "money", "amount": f"{amount:,}".replace(",", "."),
-                "purpose": "housing", "earmark": "anywhere", "schedule": "instalments",
-                "payment_method": "bank_transfer", "display": "full_name"}
+        data = {
+            "donor_kind": "household",
+            "name": f"Hộ bà Trần Thị {rng.randint(1, 10**6)}",
+            "province_id": str(province_id),
+            "commune_id": str(rng.choice(communes)),
+            "phone": "0905123456",
+            "email": "ho@example.vn",
+            "kind": "money",
+            "amount": f"{amount:,}".replace(",", "."),
+            "purpose": "housing",
+            "earmark": "anywhere",
+            "schedule": "instalments",
+            "payment_method": "bank_transfer",
+            "display": "full_name",
+        }
         for i in range(3):
             data[f"instalments-{i}-due_on"] = (today + timedelta(days=10 + 30 * i)).isoformat()
             data[f"instalments-{i}-amount"] = str(amount // 3)
@@ -214,9 +287,17 @@ def main() -> None:
         mail.OUTBOX.clear()
 
     figure, baseline = paired_rates(submit, ping, size["submits"])
-    emit(name="pledge_submit", figure=round(figure, 1), unit="pledges/s", baseline_name="one_query_route",
-         baseline=round(baseline, 1), ratio=round(figure / baseline, 3), target=">= 5 pledges/s per process",
-         peak_rss_mb=peak_rss_mb(), rows=size["submits"])
+    emit(
+        name="pledge_submit",
+        figure=round(figure, 1),
+        unit="pledges/s",
+        baseline_name="one_query_route",
+        baseline=round(baseline, 1),
+        ratio=round(figure / baseline, 3),
+        target=">= 5 pledges/s per process",
+        peak_rss_mb=peak_rss_mb(),
+        rows=size["submits"],
+    )
 
     staff = app.test_client()
     login(staff)
@@ -227,9 +308,17 @@ def main() -> None:
 
     staff_ping = lambda: staff.get("/bench/ping")  # noqa: E731
     figure, staff_baseline = paired_rates(overdue_list, staff_ping, size["list_requests"])
-    emit(name="staff_list_overdue", figure=round(figure, 1), unit="pages/s", baseline_name="one_query_route",
-         baseline=round(staff_baseline, 1), ratio=round(figure / staff_baseline, 3),
-         target=">= 2 pages/s with the national number of pledges", peak_rss_mb=peak_rss_mb(), rows=size["pledges"])
+    emit(
+        name="staff_list_overdue",
+        figure=round(figure, 1),
+        unit="pages/s",
+        baseline_name="one_query_route",
+        baseline=round(staff_baseline, 1),
+        ratio=round(figure / staff_baseline, 3),
+        target=">= 2 pages/s with the national number of pledges",
+        peak_rss_mb=peak_rss_mb(),
+        rows=size["pledges"],
+    )
 
 
 if __name__ == "__main__":

@@ -29,9 +29,26 @@ from sqlalchemy import func, select, text
 SIZES = {"tiny": 20_000, "small": 100_000, "medium": 400_000, "national": 2_000_000}
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/ct_search"
 SEED = 20261017
-QUERIES = ["nguyen van anh", "tran thi mai", "duong", "hoang minh", "vo thanh tam", "le kim yen", "pham xuan hai",
-           "cong ty tnhh xay dung", "hop tac xa nong san", "dang quang", "bui cong", "ngo thu trang", "ly ngoc",
-           "huynh huu phuc", "do duc dat", "phan thanh", "nha hao tam", "doanh nghiep tu nhan van tai"]
+QUERIES = [
+    "nguyen van anh",
+    "tran thi mai",
+    "duong",
+    "hoang minh",
+    "vo thanh tam",
+    "le kim yen",
+    "pham xuan hai",
+    "cong ty tnhh xay dung",
+    "hop tac xa nong san",
+    "dang quang",
+    "bui cong",
+    "ngo thu trang",
+    "ly ngoc",
+    "huynh huu phuc",
+    "do duc dat",
+    "phan thanh",
+    "nha hao tam",
+    "doanh nghiep tu nhan van tai",
+]
 
 
 def peak_rss_mb() -> float:
@@ -39,8 +56,11 @@ def peak_rss_mb() -> float:
 
 
 def p95(samples: list[float]) -> float:
-    return round(statistics.quantiles(samples, n=20)[18] * 1000, 2) if len(samples) >= 20 else round(
-        max(samples) * 1000, 2)
+    return (
+        round(statistics.quantiles(samples, n=20)[18] * 1000, 2)
+        if len(samples) >= 20
+        else round(max(samples) * 1000, 2)
+    )
 
 
 def emit(**row: object) -> None:
@@ -53,7 +73,9 @@ def make_app(url: str):  # type: ignore[no-untyped-def]
 
     # The public-page cache off: every request is rendered, as for a reader whose search nobody made before
     # (repeating a query would otherwise measure the cache, not the search).
-    return create_app("development", SQLALCHEMY_DATABASE_URI=url, RATELIMIT_ENABLED=False, PUBLIC_PAGE_CACHE_SECONDS=0)
+    return create_app(
+        "development", SQLALCHEMY_DATABASE_URI=url, RATELIMIT_ENABLED=False, PUBLIC_PAGE_CACHE_SECONDS=0
+    )
 
 
 def prepare(app, n: int, seed: int, reuse: bool) -> int:  # type: ignore[no-untyped-def]
@@ -104,9 +126,16 @@ def bench_search(app, rows: int, size: str) -> None:  # type: ignore[no-untyped-
 
     client = app.test_client()
     with app.app_context():
-        refs = list(db.session.execute(text(
-            "SELECT bank_txn_ref FROM contributions WHERE bank_txn_ref IS NOT NULL ORDER BY id DESC LIMIT 4")).scalars())
-        receipts = list(db.session.execute(text("SELECT receipt_no FROM contributions ORDER BY id LIMIT 2")).scalars())
+        refs = list(
+            db.session.execute(
+                text(
+                    "SELECT bank_txn_ref FROM contributions WHERE bank_txn_ref IS NOT NULL ORDER BY id DESC LIMIT 4"
+                )
+            ).scalars()
+        )
+        receipts = list(
+            db.session.execute(text("SELECT receipt_no FROM contributions ORDER BY id LIMIT 2")).scalars()
+        )
     queries = QUERIES + [r.lower() for r in refs] + receipts
     for q in queries[:5]:
         timed_get(client, f"/cong-khai/sao-ke?q={quote(q)}")  # warm-up
@@ -117,14 +146,28 @@ def bench_search(app, rows: int, size: str) -> None:  # type: ignore[no-untyped-
             with db.engine.connect() as conn:
                 conn.execute(text("SET enable_indexscan = off; SET enable_bitmapscan = off"))
                 started = time.perf_counter()
-                conn.execute(text(
-                    "SELECT id, received_on, public_name, amount_vnd FROM contributions WHERE search_key ILIKE :p "
-                    "ORDER BY received_on DESC, id DESC LIMIT 50"), {"p": f"%{q}%"}).all()
+                conn.execute(
+                    text(
+                        "SELECT id, received_on, public_name, amount_vnd FROM contributions WHERE search_key ILIKE :p "
+                        "ORDER BY received_on DESC, id DESC LIMIT 50"
+                    ),
+                    {"p": f"%{q}%"},
+                ).all()
                 baseline.append(time.perf_counter() - started)
     fig, base = p95(samples), p95(baseline)
-    emit(name="transparency.search_p95", figure=fig, unit="ms", baseline_name="sequential ILIKE scan p95",
-         baseline=base, ratio=round(base / fig, 1), target="< 100 ms and ratio >= 20", peak_rss_mb=peak_rss_mb(),
-         rows=rows, size=size, requests=len(samples))
+    emit(
+        name="transparency.search_p95",
+        figure=fig,
+        unit="ms",
+        baseline_name="sequential ILIKE scan p95",
+        baseline=base,
+        ratio=round(base / fig, 1),
+        target="< 100 ms and ratio >= 20",
+        peak_rss_mb=peak_rss_mb(),
+        rows=rows,
+        size=size,
+        requests=len(samples),
+    )
 
 
 def bench_list(app, rows: int, size: str) -> None:  # type: ignore[no-untyped-def]
@@ -135,15 +178,22 @@ def bench_list(app, rows: int, size: str) -> None:  # type: ignore[no-untyped-de
     rng = random.Random(SEED)  # noqa: S311 - benchmark sampling
     with app.app_context():
         ids = [rng.randrange(1, rows) for _ in range(40)]
-        points = db.session.execute(text("SELECT received_on, id FROM contributions WHERE id = ANY(:ids)"),
-                                    {"ids": ids}).all()
-        provinces = list(db.session.execute(text(
-            "SELECT id FROM admin_units WHERE level = 'province' ORDER BY code LIMIT 10")).scalars())
+        points = db.session.execute(
+            text("SELECT received_on, id FROM contributions WHERE id = ANY(:ids)"), {"ids": ids}
+        ).all()
+        provinces = list(
+            db.session.execute(
+                text("SELECT id FROM admin_units WHERE level = 'province' ORDER BY code LIMIT 10")
+            ).scalars()
+        )
     urls = ["/cong-khai/sao-ke"] + [f"/cong-khai/sao-ke?sau={encode_cursor(d, i)}" for d, i in points]
     urls += [f"/cong-khai/sao-ke?tinh={p}" for p in provinces] + ["/cong-khai/sao-ke?sap_xep=so_tien"]
     # Sorted by name (Vietnamese order), both ways, and a province sorted by name.
-    urls += ["/cong-khai/sao-ke?sap_xep=ten", "/cong-khai/sao-ke?sap_xep=ten&thu_tu=tang",
-             f"/cong-khai/sao-ke?tinh={provinces[0]}&sap_xep=ten"]
+    urls += [
+        "/cong-khai/sao-ke?sap_xep=ten",
+        "/cong-khai/sao-ke?sap_xep=ten&thu_tu=tang",
+        f"/cong-khai/sao-ke?tinh={provinces[0]}&sap_xep=ten",
+    ]
     for u in urls[:3]:
         timed_get(client, u)
     samples = [timed_get(client, u) for _ in range(2) for u in urls]
@@ -152,13 +202,28 @@ def bench_list(app, rows: int, size: str) -> None:  # type: ignore[no-untyped-de
         with db.engine.connect() as conn:
             for i in ids[:20]:
                 started = time.perf_counter()
-                conn.execute(text("SELECT id, received_on, public_name, amount_vnd FROM contributions "
-                                  "ORDER BY received_on DESC, id DESC LIMIT 50 OFFSET :o"), {"o": i}).all()
+                conn.execute(
+                    text(
+                        "SELECT id, received_on, public_name, amount_vnd FROM contributions "
+                        "ORDER BY received_on DESC, id DESC LIMIT 50 OFFSET :o"
+                    ),
+                    {"o": i},
+                ).all()
                 baseline.append(time.perf_counter() - started)
     fig, base = p95(samples), p95(baseline)
-    emit(name="transparency.list_page_p95", figure=fig, unit="ms", baseline_name="OFFSET pagination p95 (query only)",
-         baseline=base, ratio=round(base / fig, 1), target="< 50 ms", peak_rss_mb=peak_rss_mb(), rows=rows,
-         size=size, requests=len(samples))
+    emit(
+        name="transparency.list_page_p95",
+        figure=fig,
+        unit="ms",
+        baseline_name="OFFSET pagination p95 (query only)",
+        baseline=base,
+        ratio=round(base / fig, 1),
+        target="< 50 ms",
+        peak_rss_mb=peak_rss_mb(),
+        rows=rows,
+        size=size,
+        requests=len(samples),
+    )
 
 
 def bench_overview(app, rows: int, size: str) -> None:  # type: ignore[no-untyped-def]
@@ -176,9 +241,18 @@ def bench_overview(app, rows: int, size: str) -> None:  # type: ignore[no-untype
             svc.compute_overview(db.session, campaign)
             uncached.append(time.perf_counter() - started)
     fig, base = p95(cached), p95(uncached)
-    emit(name="transparency.overview_p95", figure=fig, unit="ms", baseline_name="recomputed from the ledger p95",
-         baseline=base, ratio=round(base / fig, 1), target="served from cache", peak_rss_mb=peak_rss_mb(), rows=rows,
-         size=size)
+    emit(
+        name="transparency.overview_p95",
+        figure=fig,
+        unit="ms",
+        baseline_name="recomputed from the ledger p95",
+        baseline=base,
+        ratio=round(base / fig, 1),
+        target="served from cache",
+        peak_rss_mb=peak_rss_mb(),
+        rows=rows,
+        size=size,
+    )
 
 
 def current_rss_mb(field: str = "VmRSS") -> float:
@@ -214,13 +288,26 @@ def export_child(url: str) -> None:
             samples[str(checkpoints.pop(0))] = current_rss_mb()
     resp.close()
     samples["end"] = current_rss_mb()
-    print(json.dumps({"seconds": time.perf_counter() - started, "bytes": size, "lines": lines,
-                      "peak_rss_mb": current_rss_mb("VmHWM"), "rss_mb": samples}))
+    print(
+        json.dumps(
+            {
+                "seconds": time.perf_counter() - started,
+                "bytes": size,
+                "lines": lines,
+                "peak_rss_mb": current_rss_mb("VmHWM"),
+                "rss_mb": samples,
+            }
+        )
+    )
 
 
 def bench_export(url: str, rows: int, size: str) -> None:
-    out = subprocess.run([sys.executable, "-m", "bench.bench_transparency", "--export-child", "--database-url", url],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.bench_transparency", "--export-child", "--database-url", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     child = json.loads(out.stdout.strip().splitlines()[-1])
     assert child["lines"] == rows + 1, child
     import psycopg
@@ -228,24 +315,38 @@ def bench_export(url: str, rows: int, size: str) -> None:
     started = time.perf_counter()
     with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn, conn.cursor() as cur:
         total = 0
-        with cur.copy("COPY (SELECT id, received_on, public_name, amount_vnd, channel, purpose, earmark_unit_id, "
-                      "pool_unit_id, pledge_reference, bank_txn_ref, receipt_no, masked_account, status "
-                      "FROM contributions ORDER BY id) TO STDOUT WITH CSV") as copy:
+        with cur.copy(
+            "COPY (SELECT id, received_on, public_name, amount_vnd, channel, purpose, earmark_unit_id, "
+            "pool_unit_id, pledge_reference, bank_txn_ref, receipt_no, masked_account, status "
+            "FROM contributions ORDER BY id) TO STDOUT WITH CSV"
+        ) as copy:
             for block in copy:
                 total += len(block)
     base = time.perf_counter() - started
     rss = child["rss_mb"]
     growth = round(max(rss.values()) - rss["first_block"], 1)
-    emit(name="transparency.csv_export", figure=round(child["seconds"], 2), unit="s",
-         baseline_name="PostgreSQL COPY of the same rows (no labels, no roots)", baseline=round(base, 2),
-         ratio=round(child["seconds"] / base, 1), target="<= 30 s at 2 000 000 rows, flat memory",
-         peak_rss_mb=child["peak_rss_mb"], rows=rows, size=size, mb=round(child["bytes"] / 1e6, 1),
-         rss_during_export_mb=rss, rss_growth_mb=growth,
-         note=f"RSS of the exporting process while streaming: {rss} MB (growth {growth} MB after the first block)")
+    emit(
+        name="transparency.csv_export",
+        figure=round(child["seconds"], 2),
+        unit="s",
+        baseline_name="PostgreSQL COPY of the same rows (no labels, no roots)",
+        baseline=round(base, 2),
+        ratio=round(child["seconds"] / base, 1),
+        target="<= 30 s at 2 000 000 rows, flat memory",
+        peak_rss_mb=child["peak_rss_mb"],
+        rows=rows,
+        size=size,
+        mb=round(child["bytes"] / 1e6, 1),
+        rss_during_export_mb=rss,
+        rss_growth_mb=growth,
+        note=f"RSS of the exporting process while streaming: {rss} MB (growth {growth} MB after the first block)",
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--size", choices=SIZES, default="small")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--seed", type=int, default=SEED)

@@ -46,9 +46,15 @@ def verdicts(junit_xml: Path) -> list[dict]:
                 kind = child.get("type", "")
                 outcome = "XFAIL (known gap)" if "xfail" in kind else "SKIPPED"
                 detail = [child.get("message") or ""]
-        rows.append({"fault": FAULTS.get(module, module), "test": f"{module}.py::{case.get('name')}",
-                     "outcome": outcome, "detail": " ".join(detail).strip()[:300] if detail else "",
-                     "seconds": float(case.get("time") or 0)})
+        rows.append(
+            {
+                "fault": FAULTS.get(module, module),
+                "test": f"{module}.py::{case.get('name')}",
+                "outcome": outcome,
+                "detail": " ".join(detail).strip()[:300] if detail else "",
+                "seconds": float(case.get("time") or 0),
+            }
+        )
     return sorted(rows, key=lambda r: r["fault"])
 
 
@@ -65,8 +71,13 @@ def main(argv: list[str] | None = None) -> int:
         env.pop("TEST_DATABASE_URL", None)
         command = ["python", "-m", "pytest", "tests/faults", "-v", "-rxX", "-p", "no:cacheprovider"]
         started = time.monotonic()
-        proc = subprocess.run([sys.executable, *command[1:], f"--junitxml={report}"], cwd=ROOT, env=env,
-                              timeout=args.timeout, check=False)
+        proc = subprocess.run(
+            [sys.executable, *command[1:], f"--junitxml={report}"],
+            cwd=ROOT,
+            env=env,
+            timeout=args.timeout,
+            check=False,
+        )
         seconds = time.monotonic() - started
         rows = verdicts(report) if report.exists() else []
     lines = [
@@ -85,10 +96,13 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| — | — | **FAIL**: pytest exited {proc.returncode} without a report | |")
     ok = bool(rows) and all(r["outcome"] != "FAIL" for r in rows) and proc.returncode in (0,)
     gaps = any(r["outcome"].startswith("XFAIL") for r in rows)
-    lines += ["", f"Verdict: **{('PASS with known gaps' if gaps else 'PASS') if ok else 'FAIL'}** ({sum(r['outcome'] == 'PASS' for r in rows)} passed, "
-              f"{sum(r['outcome'].startswith('XFAIL') for r in rows)} known gaps, "
-              f"{sum(r['outcome'] == 'FAIL' for r in rows)} failed, "
-              f"{sum(r['outcome'] == 'SKIPPED' for r in rows)} skipped)."]
+    lines += [
+        "",
+        f"Verdict: **{('PASS with known gaps' if gaps else 'PASS') if ok else 'FAIL'}** ({sum(r['outcome'] == 'PASS' for r in rows)} passed, "
+        f"{sum(r['outcome'].startswith('XFAIL') for r in rows)} known gaps, "
+        f"{sum(r['outcome'] == 'FAIL' for r in rows)} failed, "
+        f"{sum(r['outcome'] == 'SKIPPED' for r in rows)} skipped).",
+    ]
     body = "\n".join(lines)
     print(body)
     write_section(Path(args.output), "Faults", body)

@@ -47,7 +47,9 @@ def prepare(url: str, contributions: int) -> None:
     app = create_app("development", SQLALCHEMY_DATABASE_URI=url, RATELIMIT_ENABLED=False)
     with app.app_context():
         try:
-            active = db.session.execute(text("SELECT count(*) FROM campaigns WHERE active_scope_key IS NOT NULL")).scalar()
+            active = db.session.execute(
+                text("SELECT count(*) FROM campaigns WHERE active_scope_key IS NOT NULL")
+            ).scalar()
         except Exception:  # noqa: BLE001 - no schema yet
             db.session.rollback()
             active = 0
@@ -64,7 +66,9 @@ def prepare(url: str, contributions: int) -> None:
             conn.execute(text("CREATE SCHEMA public"))
         upgrade()
         load_demo()
-        generate(db.session, counts={"contributions": contributions, "donors": contributions // 20}, seed=20261017)
+        generate(
+            db.session, counts={"contributions": contributions, "donors": contributions // 20}, seed=20261017
+        )
         db.session.commit()
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
@@ -72,9 +76,12 @@ def prepare(url: str, contributions: int) -> None:
 
 def unit_pairs(engine) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
     with engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT c.parent_id, c.id FROM admin_units c JOIN admin_units p ON p.id = c.parent_id "
-            "WHERE c.level = 'COMMUNE' OR c.level = 'commune' ORDER BY c.id LIMIT 300")).all()
+        rows = conn.execute(
+            text(
+                "SELECT c.parent_id, c.id FROM admin_units c JOIN admin_units p ON p.id = c.parent_id "
+                "WHERE c.level = 'COMMUNE' OR c.level = 'commune' ORDER BY c.id LIMIT 300"
+            )
+        ).all()
     return [(int(a), int(b)) for a, b in rows]
 
 
@@ -96,14 +103,24 @@ def load_table(stats_csv: Path) -> list[dict]:
     rows = []
     with stats_csv.open(encoding="utf-8") as f:
         for r in csv.DictReader(f):
-            rows.append({"route": r["Name"] if r["Name"] != "Aggregated" else "all routes",
-                         "requests": int(r["Request Count"]), "failures": int(r["Failure Count"]),
-                         "rps": float(r["Requests/s"]), "p50": r["50%"], "p95": r["95%"], "p99": r["99%"],
-                         "max": float(r["Max Response Time"])})
+            rows.append(
+                {
+                    "route": r["Name"] if r["Name"] != "Aggregated" else "all routes",
+                    "requests": int(r["Request Count"]),
+                    "failures": int(r["Failure Count"]),
+                    "rps": float(r["Requests/s"]),
+                    "p50": r["50%"],
+                    "p95": r["95%"],
+                    "p99": r["99%"],
+                    "max": float(r["Max Response Time"]),
+                }
+            )
     return rows
 
 
-ACCESS_FORMAT = "%(m)s %(U)s %(q)s %(D)s"  # method, path, query, microseconds in gunicorn (reading to last byte written)
+ACCESS_FORMAT = (
+    "%(m)s %(U)s %(q)s %(D)s"  # method, path, query, microseconds in gunicorn (reading to last byte written)
+)
 
 
 def server_times(access_log: Path) -> dict[str, list[float]]:
@@ -132,21 +149,35 @@ def count_rows(engine, acks: list[dict]) -> dict:  # type: ignore[no-untyped-def
     with engine.connect() as conn:
         by_name: dict[str, int] = {}
         for start in range(0, len(names), 5000):
-            chunk = names[start:start + 5000]
-            for name, n in conn.execute(text(
+            chunk = names[start : start + 5000]
+            for name, n in conn.execute(
+                text(
                     "SELECT d.name, count(p.id) FROM pledges p JOIN donors d ON d.id = p.donor_id "
-                    "WHERE d.name = ANY(:names) GROUP BY d.name"), {"names": chunk}).all():
+                    "WHERE d.name = ANY(:names) GROUP BY d.name"
+                ),
+                {"names": chunk},
+            ).all():
                 by_name[name] = n
         found_refs = 0
         for start in range(0, len(refs), 5000):
-            found_refs += conn.execute(text("SELECT count(*) FROM pledges WHERE reference = ANY(:r)"),
-                                       {"r": refs[start:start + 5000]}).scalar()
-        all_load = conn.execute(text(
-            "SELECT count(*) FROM pledges p JOIN donors d ON d.id = p.donor_id WHERE d.name LIKE 'Hộ bà Tải Thử %'")).scalar()
+            found_refs += conn.execute(
+                text("SELECT count(*) FROM pledges WHERE reference = ANY(:r)"),
+                {"r": refs[start : start + 5000]},
+            ).scalar()
+        all_load = conn.execute(
+            text(
+                "SELECT count(*) FROM pledges p JOIN donors d ON d.id = p.donor_id WHERE d.name LIKE 'Hộ bà Tải Thử %'"
+            )
+        ).scalar()
     once = sum(1 for n in names if by_name.get(n) == 1)
-    return {"acknowledged": len(acks), "exactly_once": once, "missing": sum(1 for n in names if n not in by_name),
-            "duplicated": sum(1 for n in names if by_name.get(n, 0) > 1), "references_found": found_refs,
-            "load_rows_total": all_load}
+    return {
+        "acknowledged": len(acks),
+        "exactly_once": once,
+        "missing": sum(1 for n in names if n not in by_name),
+        "duplicated": sum(1 for n in names if by_name.get(n, 0) > 1),
+        "references_found": found_refs,
+        "load_rows_total": all_load,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -177,26 +208,80 @@ def main(argv: list[str] | None = None) -> int:
     units = unit_pairs(engine)
     work = Path(tempfile.mkdtemp(prefix="bench-load-"))
     base = f"http://127.0.0.1:{args.port}"
-    env = {**os.environ, "LOAD_DATABASE_URL": args.database_url, "PYTHONPATH": str(ROOT),
-           "CHUNGTAY_INSTANCE_DIR": str(work / "instance")}
+    env = {
+        **os.environ,
+        "LOAD_DATABASE_URL": args.database_url,
+        "PYTHONPATH": str(ROOT),
+        "CHUNGTAY_INSTANCE_DIR": str(work / "instance"),
+    }
     gunicorn = subprocess.Popen(
-        [str(VENV_BIN / "gunicorn"), "-b", f"127.0.0.1:{args.port}", "-w", str(args.workers), "-k", "gthread",
-         "--threads", str(args.threads), "--backlog", "4096", "--timeout", "120",
-         "--access-logfile", str(work / "access.log"), "--access-logformat", ACCESS_FORMAT, "bench.load_wsgi:app"],
-        cwd=ROOT, env=env, stdout=(work / "gunicorn.out").open("w"), stderr=subprocess.STDOUT)
+        [
+            str(VENV_BIN / "gunicorn"),
+            "-b",
+            f"127.0.0.1:{args.port}",
+            "-w",
+            str(args.workers),
+            "-k",
+            "gthread",
+            "--threads",
+            str(args.threads),
+            "--backlog",
+            "4096",
+            "--timeout",
+            "120",
+            "--access-logfile",
+            str(work / "access.log"),
+            "--access-logformat",
+            ACCESS_FORMAT,
+            "bench.load_wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=(work / "gunicorn.out").open("w"),
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_up(base, gunicorn)
-        conf = {"donors": args.donors, "readers": args.readers, "donor_rate": args.donor_rate,
-                "reader_rate": args.reader_rate, "probes": 10, "probe_rate": 1.0, "units": units}
+        conf = {
+            "donors": args.donors,
+            "readers": args.readers,
+            "donor_rate": args.donor_rate,
+            "reader_rate": args.reader_rate,
+            "probes": 10,
+            "probe_rate": 1.0,
+            "units": units,
+        }
         users = args.donors + args.readers + 10
         load1 = os.getloadavg()[0]
         started = datetime.now(UTC)
         subprocess.run(
-            [str(VENV_BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "--host", base,
-             "-u", str(users), "-r", str(max(50, users // 5)), "-t", f"{seconds}s", "--csv", str(work / "load"),
-             "--only-summary", "--stop-timeout", "30", "--loglevel", "WARNING"],
-            cwd=ROOT, env={**env, "LOAD_CONF": json.dumps(conf), "LOAD_ACKS": str(work / "acks.json")},
-            check=False, stdout=(work / "locust.out").open("w"), stderr=subprocess.STDOUT)
+            [
+                str(VENV_BIN / "locust"),
+                "-f",
+                str(ROOT / "bench" / "locustfile.py"),
+                "--headless",
+                "--host",
+                base,
+                "-u",
+                str(users),
+                "-r",
+                str(max(50, users // 5)),
+                "-t",
+                f"{seconds}s",
+                "--csv",
+                str(work / "load"),
+                "--only-summary",
+                "--stop-timeout",
+                "30",
+                "--loglevel",
+                "WARNING",
+            ],
+            cwd=ROOT,
+            env={**env, "LOAD_CONF": json.dumps(conf), "LOAD_ACKS": str(work / "acks.json")},
+            check=False,
+            stdout=(work / "locust.out").open("w"),
+            stderr=subprocess.STDOUT,
+        )
         load2 = os.getloadavg()[0]
     finally:
         gunicorn.send_signal(signal.SIGTERM)
@@ -210,10 +295,16 @@ def main(argv: list[str] | None = None) -> int:
     counts = count_rows(engine, acks)
     five_xx = {k: v for k, v in status.items() if int(k.rsplit(" ", 1)[1]) >= 500}
     no_answer = {k: v for k, v in status.items() if int(k.rsplit(" ", 1)[1]) == 0}
-    ok = (not five_xx and counts["exactly_once"] == counts["acknowledged"] and counts["references_found"]
-          == counts["acknowledged"])
-    cmd = "python -m bench.load" + (" --quick" if args.quick and not args.seconds else "") + (
-        f" --seconds {args.seconds}" if args.seconds else "")
+    ok = (
+        not five_xx
+        and counts["exactly_once"] == counts["acknowledged"]
+        and counts["references_found"] == counts["acknowledged"]
+    )
+    cmd = (
+        "python -m bench.load"
+        + (" --quick" if args.quick and not args.seconds else "")
+        + (f" --seconds {args.seconds}" if args.seconds else "")
+    )
     lines = [
         f"Produced by `{cmd}` on {started.strftime('%d/%m/%Y %H:%M UTC')}; machine: {machine()}; "
         f"load average (1 min) {load1:.1f} before and {load2:.1f} after the run (other work shares the machine).",
@@ -238,8 +329,10 @@ def main(argv: list[str] | None = None) -> int:
     for r in table:
         key = r["route"].split(" (")[0]
         mine = everything if r["route"] == "all routes" else served.get(key, [])
-        lines.append(f"| {r['route']} | {r['requests']:,} | {r['failures']:,} | {r['rps']:.1f} | {r['p50']} | "
-                     f"{r['p95']} | {r['p99']} | {r['max']:.0f} | {_pct(mine, 0.5)} | {_pct(mine, 0.95)} |")
+        lines.append(
+            f"| {r['route']} | {r['requests']:,} | {r['failures']:,} | {r['rps']:.1f} | {r['p50']} | "
+            f"{r['p95']} | {r['p99']} | {r['max']:.0f} | {_pct(mine, 0.5)} | {_pct(mine, 0.95)} |"
+        )
     lines += [
         "",
         f"- 5xx responses: **{sum(five_xx.values())}** {five_xx or ''}; no answer (connection error/timeout): "

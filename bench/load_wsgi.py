@@ -29,11 +29,18 @@ _broker = os.environ.get("LOAD_BROKER_URL", "redis://127.0.0.1:6379/9")
 app = create_app(
     "development",
     SQLALCHEMY_DATABASE_URI=os.environ["LOAD_DATABASE_URL"],
-    SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "pool_size": int(os.environ.get("LOAD_POOL_SIZE", "8")),
-                               "max_overflow": 2},
+    SQLALCHEMY_ENGINE_OPTIONS={
+        "pool_pre_ping": True,
+        "pool_size": int(os.environ.get("LOAD_POOL_SIZE", "8")),
+        "max_overflow": 2,
+    },
     PLEDGE_RATE_LIMIT=os.environ.get("LOAD_PLEDGE_RATE_LIMIT", "100000 per minute"),
-    CELERY={**CONFIGS["development"].CELERY, "broker_url": _broker, "task_always_eager": False,
-            "task_eager_propagates": False},
+    CELERY={
+        **CONFIGS["development"].CELERY,
+        "broker_url": _broker,
+        "task_always_eager": False,
+        "task_eager_propagates": False,
+    },
     MAIL_BACKEND="memory",
     OUTBOX_PUBLISHER="thread",  # as in production
     CACHE_TYPE="RedisCache",

@@ -53,12 +53,22 @@ class Donor(SpreadStart, FastHttpUser):
         data = form_data(self)
         if data is None:
             return
-        with self.client.post("/ung-ho", data=data, name="POST /ung-ho", allow_redirects=False, headers=NEW_CONNECTION,
-                              catch_response=True) as resp:
+        with self.client.post(
+            "/ung-ho",
+            data=data,
+            name="POST /ung-ho",
+            allow_redirects=False,
+            headers=NEW_CONNECTION,
+            catch_response=True,
+        ) as resp:
             location = resp.headers.get("Location", "") if resp.headers else ""
             if resp.status_code == 302 and "/ung-ho/" in location:
-                ACKS.append({"token": data["name"].rsplit(" ", 1)[-1],
-                             "reference": location.rstrip("/").rsplit("/", 1)[-1]})
+                ACKS.append(
+                    {
+                        "token": data["name"].rsplit(" ", 1)[-1],
+                        "reference": location.rstrip("/").rsplit("/", 1)[-1],
+                    }
+                )
                 resp.success()
             else:
                 resp.failure(f"not acknowledged: {resp.status_code} {(resp.text or '')[:200]!r}")
@@ -73,12 +83,23 @@ def form_data(user: FastHttpUser) -> dict | None:
     token = uuid.uuid4().hex[:12]
     amount = random.choice([1, 2, 3, 5, 10]) * 1_000_000  # noqa: S311 - load data
     province, commune = random.choice(CONF["units"])  # noqa: S311
-    return {"csrf_token": match.group(1), "donor_kind": "household", "name": f"Hộ bà Tải Thử {token}",
-            "province_id": str(province), "commune_id": str(commune), "phone": "0905123456",
-            "email": f"tai{token}@example.vn", "kind": "money", "amount": f"{amount:,}".replace(",", "."),
-            "purpose": "housing", "earmark": "anywhere", "schedule": "now",
-            "due_on": (datetime.now(UTC).date() + timedelta(days=7)).isoformat(),
-            "payment_method": "bank_transfer", "display": "full_name"}
+    return {
+        "csrf_token": match.group(1),
+        "donor_kind": "household",
+        "name": f"Hộ bà Tải Thử {token}",
+        "province_id": str(province),
+        "commune_id": str(commune),
+        "phone": "0905123456",
+        "email": f"tai{token}@example.vn",
+        "kind": "money",
+        "amount": f"{amount:,}".replace(",", "."),
+        "purpose": "housing",
+        "earmark": "anywhere",
+        "schedule": "now",
+        "due_on": (datetime.now(UTC).date() + timedelta(days=7)).isoformat(),
+        "payment_method": "bank_transfer",
+        "display": "full_name",
+    }
 
 
 class Reader(SpreadStart, FastHttpUser):
@@ -101,7 +122,9 @@ class Reader(SpreadStart, FastHttpUser):
     @task(3)
     def search(self) -> None:
         q = random.choice(SEARCHES)  # noqa: S311
-        self.client.get("/cong-khai/sao-ke", params={"q": q}, name="GET /cong-khai/sao-ke?q=", headers=NEW_CONNECTION)
+        self.client.get(
+            "/cong-khai/sao-ke", params={"q": q}, name="GET /cong-khai/sao-ke?q=", headers=NEW_CONNECTION
+        )
 
 
 class Baseline(SpreadStart, FastHttpUser):
@@ -135,7 +158,9 @@ class Saturate(FastHttpUser):
             self.client.get(f"/bench/{MODE}", name=MODE)
         elif MODE == "page":
             self.client.get("/ung-ho", name="page")
-        elif MODE == "floor":  # the same GET and POST as a donor's, to a route that only checks CSRF and pings
+        elif (
+            MODE == "floor"
+        ):  # the same GET and POST as a donor's, to a route that only checks CSRF and pings
             data = form_data(self)
             if data is not None:
                 self.client.post("/bench/floor", data=data, name="floor", headers=NEW_CONNECTION)

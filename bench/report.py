@@ -15,4 +15,6 @@ def write_section(path: Path, title: str, body: str) -> None:
     if sep:
         nxt = rest.find("\n## ")
         tail = rest[nxt:] if nxt >= 0 else ""
-    path.write_text(head.rstrip("\n") + f"\n\n## {title}\n\n" + body.rstrip("\n") + "\n" + tail, encoding="utf-8")
+    path.write_text(
+        head.rstrip("\n") + f"\n\n## {title}\n\n" + body.rstrip("\n") + "\n" + tail, encoding="utf-8"
+    )

@@ -35,8 +35,13 @@ def machine() -> str:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-        mem_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                          if line.startswith("MemTotal")))
+        mem_kb = int(
+            next(
+                line.split()[1]
+                for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")
+            )
+        )
         mem = f"{mem_kb / 1024 / 1024:.0f} GiB"
     except (OSError, StopIteration, ValueError):
         mem = "?"
@@ -53,7 +58,9 @@ def ensure_database(url: str) -> None:
     target = make_url(url)
     admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": target.database}).first():
+        if not conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": target.database}
+        ).first():
             conn.execute(text(f'CREATE DATABASE "{target.database}"'))
     admin.dispose()
 
@@ -78,7 +85,11 @@ def run_module(module: str, size: str, database_url: str, timeout: int) -> tuple
                 continue
     if proc.returncode != 0 and not results:
         results.append({"name": module, "error": (err.strip().splitlines() or ["failed"])[-1][:300]})
-    return results, time.monotonic() - started, shlex.join(["python", "-m", f"bench.{module}", "--size", size])
+    return (
+        results,
+        time.monotonic() - started,
+        shlex.join(["python", "-m", f"bench.{module}", "--size", size]),
+    )
 
 
 # The targets of the issues, checked on each result (name prefix → test). A row without one shows "—".
@@ -87,16 +98,21 @@ def _ratio(r: dict) -> float:
 
 
 TARGETS: dict[str, tuple[str, object]] = {
-    "transparency.search_p95": ("p95 ≤ 100 ms and ≥ 20× the scan",
-                                lambda r: r["figure"] <= 100 and _ratio(r) >= 20),
+    "transparency.search_p95": (
+        "p95 ≤ 100 ms and ≥ 20× the scan",
+        lambda r: r["figure"] <= 100 and _ratio(r) >= 20,
+    ),
     "transparency.list_page_p95": ("p95 < 50 ms", lambda r: r["figure"] < 50),
-    "transparency.csv_export": ("≤ 30 s, RSS growth < 50 MB",
-                                lambda r: r["figure"] <= 30 and r.get("rss_growth_mb", 1e9) < 50),
+    "transparency.csv_export": (
+        "≤ 30 s, RSS growth < 50 MB",
+        lambda r: r["figure"] <= 30 and r.get("rss_growth_mb", 1e9) < 50,
+    ),
     "gunicorn.pledge_page": ("≥ 0.5× the one-query route", lambda r: _ratio(r) >= 0.5),
     "gunicorn.pledge_submit": ("≥ 0.3× the one-query route", lambda r: _ratio(r) >= 0.3),
-    "payments.statement_import": ("≥ 10× the ORM, 1 000 000 lines ≤ 180 s",
-                                  lambda r: _ratio(r) >= 10 and r.get("seconds", 1e9) <= 180
-                                  and r.get("rows", 0) >= 1_000_000),
+    "payments.statement_import": (
+        "≥ 10× the ORM, 1 000 000 lines ≤ 180 s",
+        lambda r: _ratio(r) >= 10 and r.get("seconds", 1e9) <= 180 and r.get("rows", 0) >= 1_000_000,
+    ),
     "payments.webhook_storm": ("ledger exactly as expected", lambda r: r.get("ok") is True),
     "certificates.single_pdf_per_core": ("≥ 0.5× the blank page", lambda r: _ratio(r) >= 0.5),
     "collections_import_rows_per_s": ("≥ 0.5× raw bulk insert", lambda r: _ratio(r) >= 0.5),
@@ -124,10 +140,16 @@ def fmt(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def write_markdown(rows: list[tuple[str, dict, str]], size: str, command: str, path: Path,
-                   load_avg: tuple[float, float] = (0.0, 0.0), seconds: float = 0.0) -> None:
+def write_markdown(
+    rows: list[tuple[str, dict, str]],
+    size: str,
+    command: str,
+    path: Path,
+    load_avg: tuple[float, float] = (0.0, 0.0),
+    seconds: float = 0.0,
+) -> None:
     old = path.read_text(encoding="utf-8") if path.exists() else ""
-    kept = old[old.index("\n## Load\n"):] if "\n## Load\n" in old else ""  # bench/load.py's section
+    kept = old[old.index("\n## Load\n") :] if "\n## Load\n" in old else ""  # bench/load.py's section
     lines = [
         "# Benchmarks",
         "",
@@ -150,7 +172,15 @@ def write_markdown(rows: list[tuple[str, dict, str]], size: str, command: str, p
     ]
     for module, r, cmd in rows:
         if not module:  # re-rendered from an older run's output: the module from the benchmark's name
-            stems = ("certificates", "collections", "matching", "needs", "payments", "pledges", "transparency")
+            stems = (
+                "certificates",
+                "collections",
+                "matching",
+                "needs",
+                "payments",
+                "pledges",
+                "transparency",
+            )
             name = r.get("name", "")
             module = next((f"bench_{m}" for m in stems if name.startswith(m.rstrip("s"))), "bench_pledges")
         cmd = cmd or f"python -m bench.{module} --size {size}"
@@ -158,12 +188,18 @@ def write_markdown(rows: list[tuple[str, dict, str]], size: str, command: str, p
             lines.append(f"| {r['name']} | **failed**: {r['error']} | | | | | | `{cmd}` |")
             continue
         figure = f"{fmt(r.get('figure'))} {r.get('unit', '')}".strip()
-        baseline = f"{fmt(r.get('baseline'))} ({r.get('baseline_name', '')})" if r.get("baseline") is not None else ""
+        baseline = (
+            f"{fmt(r.get('baseline'))} ({r.get('baseline_name', '')})"
+            if r.get("baseline") is not None
+            else ""
+        )
         ratio = f"{r['ratio']:.2f}×" if isinstance(r.get("ratio"), int | float) else fmt(r.get("ratio"))
         rss = f"{fmt(r.get('peak_rss_mb'))} MB" if r.get("peak_rss_mb") is not None else ""
         note = f" — {r['note']}" if r.get("note") else ""
-        lines.append(f"| {r.get('name', module)}{note} | {figure} | {baseline} | {ratio} | {r.get('target', '')} | "
-                     f"{verdict(r)} | {rss} | `{cmd}` |")
+        lines.append(
+            f"| {r.get('name', module)}{note} | {figure} | {baseline} | {ratio} | {r.get('target', '')} | "
+            f"{verdict(r)} | {rss} | `{cmd}` |"
+        )
     lines.append("")
     path.write_text("\n".join(lines) + kept, encoding="utf-8")
 
@@ -175,9 +211,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", default=[], help="run only these modules (bench_x)")
     parser.add_argument("--timeout", type=int, default=3600)
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
-    parser.add_argument("--from-json", help="re-render BENCHMARKS.md from the JSON lines a previous run printed "
-                        "on stdout (no benchmark is run)")
-    parser.add_argument("--no-load", action="store_true", help="skip the gunicorn + locust load run (bench/load.py)")
+    parser.add_argument(
+        "--from-json",
+        help="re-render BENCHMARKS.md from the JSON lines a previous run printed "
+        "on stdout (no benchmark is run)",
+    )
+    parser.add_argument(
+        "--no-load", action="store_true", help="skip the gunicorn + locust load run (bench/load.py)"
+    )
     parser.add_argument("--no-faults", action="store_true", help="skip the fault tests (bench/faults.py)")
     args = parser.parse_args(argv)
     if args.from_json:
@@ -187,10 +228,21 @@ def main(argv: list[str] | None = None) -> int:
                 r = json.loads(line)
                 module = r.pop("_module", "")
                 rows.append((module, r, r.pop("_command", "")))
-        write_markdown(rows, args.size, f"python -m bench.run --size {args.size}", Path(args.output),
-                       *((tuple(meta["load"]), meta["seconds"]) if (meta := json.loads(Path(
-                           args.from_json + ".meta").read_text()) if Path(args.from_json + ".meta").exists() else None)
-                         else ((0.0, 0.0), 0.0)))
+        write_markdown(
+            rows,
+            args.size,
+            f"python -m bench.run --size {args.size}",
+            Path(args.output),
+            *(
+                (tuple(meta["load"]), meta["seconds"])
+                if (
+                    meta := json.loads(Path(args.from_json + ".meta").read_text())
+                    if Path(args.from_json + ".meta").exists()
+                    else None
+                )
+                else ((0.0, 0.0), 0.0)
+            ),
+        )
         return 0
     ensure_database(args.database_url)
     modules = sorted(p.stem for p in (ROOT / "bench").glob("bench_*.py"))
@@ -207,13 +259,27 @@ def main(argv: list[str] | None = None) -> int:
             rows.append((module, r, cmd))
         print(f"   {len(results)} result(s) in {seconds:.0f} s", file=sys.stderr, flush=True)
     command = "python -m bench.run --size " + args.size + "".join(f" --only {m}" for m in args.only)
-    write_markdown(rows, args.size, command, Path(args.output), (load_start, os.getloadavg()[0]),
-                   time.monotonic() - started)
+    write_markdown(
+        rows,
+        args.size,
+        command,
+        Path(args.output),
+        (load_start, os.getloadavg()[0]),
+        time.monotonic() - started,
+    )
     load_ok = True
     if not args.no_load and not args.only:
         # The load run reuses the database the last module left (bench_transparency: its contributions).
         print("== load (gunicorn + locust)", file=sys.stderr, flush=True)
-        cmd = [sys.executable, "-m", "bench.load", "--database-url", args.database_url, "--output", args.output]
+        cmd = [
+            sys.executable,
+            "-m",
+            "bench.load",
+            "--database-url",
+            args.database_url,
+            "--output",
+            args.output,
+        ]
         if args.size == "small":
             cmd.append("--quick")
         load_ok = subprocess.run(cmd, cwd=ROOT, check=False, timeout=args.timeout).returncode == 0
@@ -221,9 +287,15 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_faults and not args.only:
         print("== faults (tests/faults)", file=sys.stderr, flush=True)
         faults_db = args.database_url.rsplit("/", 1)[0] + "/chungtay_faults"
-        faults_ok = subprocess.run([sys.executable, "-m", "bench.faults", "--database-url", faults_db,
-                                    "--output", args.output], cwd=ROOT, check=False,
-                                   timeout=args.timeout).returncode == 0
+        faults_ok = (
+            subprocess.run(
+                [sys.executable, "-m", "bench.faults", "--database-url", faults_db, "--output", args.output],
+                cwd=ROOT,
+                check=False,
+                timeout=args.timeout,
+            ).returncode
+            == 0
+        )
     return 0 if rows and all("error" not in r for _, r, _ in rows) and load_ok and faults_ok else 1
 
 

@@ -29,7 +29,9 @@ os.environ.setdefault("CHUNGTAY_ENV", "testing")
 KHANH_HOA = 56
 REFERENCE_TABLES = {"admin_units", "legacy_units", "unit_lineage", "area_designations", "alembic_version"}
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-DESIGNATIONS_CSV = Path(__file__).resolve().parent.parent / "app" / "demo" / "data" / "khanh-hoa-designations.csv"
+DESIGNATIONS_CSV = (
+    Path(__file__).resolve().parent.parent / "app" / "demo" / "data" / "khanh-hoa-designations.csv"
+)
 
 
 def _pg_url() -> str | None:
@@ -77,7 +79,9 @@ def _truncate_all(app: Flask) -> None:
         tables = [t.name for t in db.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
         db.session.remove()
         with db.engine.begin() as conn:
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            conn.execute(
+                text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            )
 
 
 class FreshRequestClient(FlaskClient):
@@ -117,8 +121,10 @@ def _sqlite_backend(tmp_path_factory: pytest.TempPathFactory) -> _Backend:
 def _pg_backend() -> _Backend:
     url = _pg_url()
     if url is None:
-        pytest.skip("needs PostgreSQL: set TEST_POSTGRES_URL to a database of your own, e.g. "
-                    "postgresql+psycopg://postgres@127.0.0.1:5432/<name> (CI, with CI=true, uses the database `test`)")
+        pytest.skip(
+            "needs PostgreSQL: set TEST_POSTGRES_URL to a database of your own, e.g. "
+            "postgresql+psycopg://postgres@127.0.0.1:5432/<name> (CI, with CI=true, uses the database `test`)"
+        )
     reason = _pg_unreachable_reason(url)
     if reason:
         pytest.skip(reason)
@@ -148,7 +154,8 @@ def _make_app(backend: _Backend, tmp_path: Path, **overrides: object) -> Flask:
 
 def _use_postgres(request: pytest.FixtureRequest) -> bool:
     return request.node.get_closest_marker("postgres") is not None or os.environ.get(
-        "TEST_DATABASE_URL", "").startswith("postgresql")
+        "TEST_DATABASE_URL", ""
+    ).startswith("postgresql")
 
 
 @pytest.fixture
@@ -234,8 +241,12 @@ def login(client: FlaskClient, email: str, password: str = "Matkhau-2026"):  # t
     return resp
 
 
-def race(app: Flask, workers: int, action: Callable[[int], object],
-         refused: type[BaseException] | tuple[type[BaseException], ...] = ()) -> tuple[int, int, list[BaseException]]:
+def race(
+    app: Flask,
+    workers: int,
+    action: Callable[[int], object],
+    refused: type[BaseException] | tuple[type[BaseException], ...] = (),
+) -> tuple[int, int, list[BaseException]]:
     """Run `action(i)` for i in range(workers) in threads released together by a barrier, each in its own app
     context and session, committing what succeeds. Returns (succeeded, refused, errors): the number of actions
     that committed, the number that raised one of the `refused` exceptions (rolled back), and every other
@@ -289,9 +300,19 @@ def celery_worker(app: Flask):  # type: ignore[no-untyped-def]
     from celery.contrib.testing.worker import start_worker
 
     celery_app = app.extensions["celery"]
-    celery_app.conf.update(broker_url=url, result_backend=url, task_always_eager=False,
-                           task_eager_propagates=False, task_ignore_result=False, broker_connection_retry=False)
+    celery_app.conf.update(
+        broker_url=url,
+        result_backend=url,
+        task_always_eager=False,
+        task_eager_propagates=False,
+        task_ignore_result=False,
+        broker_connection_retry=False,
+    )
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=20) as worker:
         yield worker
-    celery_app.conf.update(task_always_eager=True, task_eager_propagates=True, broker_url="memory://",
-                           result_backend="cache+memory://")
+    celery_app.conf.update(
+        task_always_eager=True,
+        task_eager_propagates=True,
+        broker_url="memory://",
+        result_backend="cache+memory://",
+    )

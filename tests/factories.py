@@ -34,7 +34,9 @@ KHANH_VINH = 22609
 
 
 def unit(session: Session, code: int, level: UnitLevel = UnitLevel.COMMUNE) -> AdminUnit:
-    return session.execute(select(AdminUnit).where(AdminUnit.level == level, AdminUnit.code == code)).scalar_one()
+    return session.execute(
+        select(AdminUnit).where(AdminUnit.level == level, AdminUnit.code == code)
+    ).scalar_one()
 
 
 def province(session: Session, code: int = KHANH_HOA) -> AdminUnit:
@@ -44,52 +46,111 @@ def province(session: Session, code: int = KHANH_HOA) -> AdminUnit:
 def hanoi(session: Session) -> AdminUnit:
     """A second province (Hà Nội, no bank account, no staff): found if an earlier test of the run added it (on
     PostgreSQL the units are loaded once per run, not reset between tests)."""
-    found = session.execute(select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE, AdminUnit.code == 1)).scalar()
+    found = session.execute(
+        select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE, AdminUnit.code == 1)
+    ).scalar()
     if found is None:
-        found = AdminUnit(level=UnitLevel.PROVINCE, code=1, name="Thành phố Hà Nội", division_type="thành phố trung ương",
-                          codename="ha_noi", valid_from=date(2025, 7, 1), code_source="test")
+        found = AdminUnit(
+            level=UnitLevel.PROVINCE,
+            code=1,
+            name="Thành phố Hà Nội",
+            division_type="thành phố trung ương",
+            codename="ha_noi",
+            valid_from=date(2025, 7, 1),
+            code_source="test",
+        )
         session.add(found)
         session.commit()
     return found
 
 
-def make_user(session: Session, role: Role, unit_obj: AdminUnit | None = None, *, email: str | None = None,
-              donor: Donor | None = None) -> User:
+def make_user(
+    session: Session,
+    role: Role,
+    unit_obj: AdminUnit | None = None,
+    *,
+    email: str | None = None,
+    donor: Donor | None = None,
+) -> User:
     n = next(_seq)
-    user = create_user(session, SYSTEM, email=email or f"{role.value}{n}@test.vn", full_name=f"Người dùng {n}",
-                       password=PASSWORD, role=role, unit_id=unit_obj.id if unit_obj else None,
-                       donor_id=donor.id if donor else None)
+    user = create_user(
+        session,
+        SYSTEM,
+        email=email or f"{role.value}{n}@test.vn",
+        full_name=f"Người dùng {n}",
+        password=PASSWORD,
+        role=role,
+        unit_id=unit_obj.id if unit_obj else None,
+        donor_id=donor.id if donor else None,
+    )
     session.commit()
     return user
 
 
-def make_campaign(session: Session, scope: AdminUnit | None = None, *, year: int = 2026,
-                  active: bool = True) -> Campaign:
+def make_campaign(
+    session: Session, scope: AdminUnit | None = None, *, year: int = 2026, active: bool = True
+) -> Campaign:
     n = next(_seq)
-    campaign = create_campaign(session, SYSTEM, year=year, name=f"Ngày vì người nghèo {year} #{n}",
-                               fund_id=main_fund(session).id, scope_unit_id=scope.id if scope else None)
+    campaign = create_campaign(
+        session,
+        SYSTEM,
+        year=year,
+        name=f"Ngày vì người nghèo {year} #{n}",
+        fund_id=main_fund(session).id,
+        scope_unit_id=scope.id if scope else None,
+    )
     if active:
         set_status(session, SYSTEM, campaign, CampaignStatus.ACTIVE)
     session.commit()
     return campaign
 
 
-def make_donor(session: Session, name: str = "Công ty TNHH Thử Nghiệm", *, kind: DonorKind = DonorKind.BUSINESS,
-               anonymous: bool = False, tax_code: str | None = None) -> Donor:
-    donor = Donor(kind=kind, name=name, tax_code=tax_code, search_key=fold(name),
-                  public_display=PublicDisplay.ANONYMOUS if anonymous else PublicDisplay.FULL_NAME)
+def make_donor(
+    session: Session,
+    name: str = "Công ty TNHH Thử Nghiệm",
+    *,
+    kind: DonorKind = DonorKind.BUSINESS,
+    anonymous: bool = False,
+    tax_code: str | None = None,
+) -> Donor:
+    donor = Donor(
+        kind=kind,
+        name=name,
+        tax_code=tax_code,
+        search_key=fold(name),
+        public_display=PublicDisplay.ANONYMOUS if anonymous else PublicDisplay.FULL_NAME,
+    )
     session.add(donor)
     session.commit()
     return donor
 
 
-def receive(session: Session, campaign: Campaign, amount_vnd: int, *, receiving: AdminUnit | None = None,
-            earmark: AdminUnit | None = None, purpose: Purpose = Purpose.UNRESTRICTED,
-            channel: Channel = Channel.BANK_TRANSFER, donor: Donor | None = None,
-            name: str | None = None) -> Contribution:
-    c = record_contribution(session, SYSTEM, campaign, NewContribution(
-        amount_vnd=amount_vnd, channel=channel, donor=donor, display_name=name, received_at=datetime.now(UTC),
-        receiving_unit_id=receiving.id if receiving else None, earmark_unit_id=earmark.id if earmark else None,
-        purpose=purpose))
+def receive(
+    session: Session,
+    campaign: Campaign,
+    amount_vnd: int,
+    *,
+    receiving: AdminUnit | None = None,
+    earmark: AdminUnit | None = None,
+    purpose: Purpose = Purpose.UNRESTRICTED,
+    channel: Channel = Channel.BANK_TRANSFER,
+    donor: Donor | None = None,
+    name: str | None = None,
+) -> Contribution:
+    c = record_contribution(
+        session,
+        SYSTEM,
+        campaign,
+        NewContribution(
+            amount_vnd=amount_vnd,
+            channel=channel,
+            donor=donor,
+            display_name=name,
+            received_at=datetime.now(UTC),
+            receiving_unit_id=receiving.id if receiving else None,
+            earmark_unit_id=earmark.id if earmark else None,
+            purpose=purpose,
+        ),
+    )
     session.commit()
     return c

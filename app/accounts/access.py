@@ -42,8 +42,10 @@ def unit_scope_clause(user: User, unit_id_column: Any) -> ColumnElement[bool]:
         return false()
     own = user.unit
     if own is not None and own.level == UnitLevel.PROVINCE:
-        return or_(unit_id_column == own.id,
-                   unit_id_column.in_(select(AdminUnit.id).where(AdminUnit.parent_id == own.id)))
+        return or_(
+            unit_id_column == own.id,
+            unit_id_column.in_(select(AdminUnit.id).where(AdminUnit.parent_id == own.id)),
+        )
     return unit_id_column == user.unit_id
 
 

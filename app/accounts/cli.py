@@ -18,8 +18,12 @@ users_cli = AppGroup("users", help="Tài khoản người dùng.")
 @users_cli.command("create-admin")
 @click.option("--email", prompt="Email")
 @click.option("--name", "full_name", default="Quản trị viên")
-@click.option("--password", envvar="CHUNGTAY_ADMIN_PASSWORD", default=None,
-              help="Or set CHUNGTAY_ADMIN_PASSWORD; asked for when missing.")
+@click.option(
+    "--password",
+    envvar="CHUNGTAY_ADMIN_PASSWORD",
+    default=None,
+    help="Or set CHUNGTAY_ADMIN_PASSWORD; asked for when missing.",
+)
 def create_admin(email: str, full_name: str, password: str | None) -> None:
     """Create the first central administrator account."""
     if not password:
@@ -27,8 +31,14 @@ def create_admin(email: str, full_name: str, password: str | None) -> None:
             raise click.ClickException("Give --password or CHUNGTAY_ADMIN_PASSWORD when not on a terminal.")
         password = getpass.getpass("Mật khẩu: ")
     try:
-        user = create_user(db.session, Actor.system("cli"), email=email, full_name=full_name, password=password,
-                           role=Role.CENTRAL_ADMIN)
+        user = create_user(
+            db.session,
+            Actor.system("cli"),
+            email=email,
+            full_name=full_name,
+            password=password,
+            role=Role.CENTRAL_ADMIN,
+        )
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()

@@ -8,20 +8,47 @@ from app.core.forms import BaseForm
 
 
 class LoginForm(BaseForm):
-    email = StringField("Email", validators=[DataRequired(_l("Vui lòng nhập email.")), Email(_l("Email không hợp lệ.")),
-                                             Length(max=255, message=_l("Email: tối đa 255 ký tự."))])
-    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu.")),
-                                                                  Length(max=200, message=_l("Mật khẩu: tối đa 200 ký tự."))])
+    email = StringField(
+        "Email",
+        validators=[
+            DataRequired(_l("Vui lòng nhập email.")),
+            Email(_l("Email không hợp lệ.")),
+            Length(max=255, message=_l("Email: tối đa 255 ký tự.")),
+        ],
+    )
+    password = PasswordField(
+        _l("Mật khẩu"),
+        validators=[
+            DataRequired(_l("Vui lòng nhập mật khẩu.")),
+            Length(max=200, message=_l("Mật khẩu: tối đa 200 ký tự.")),
+        ],
+    )
     remember = BooleanField(_l("Ghi nhớ đăng nhập"))
 
 
 class ForgotPasswordForm(BaseForm):
-    email = StringField("Email", validators=[DataRequired(_l("Vui lòng nhập email.")), Email(_l("Email không hợp lệ.")),
-                                             Length(max=255, message=_l("Email: tối đa 255 ký tự."))])
+    email = StringField(
+        "Email",
+        validators=[
+            DataRequired(_l("Vui lòng nhập email.")),
+            Email(_l("Email không hợp lệ.")),
+            Length(max=255, message=_l("Email: tối đa 255 ký tự.")),
+        ],
+    )
 
 
 class ResetPasswordForm(BaseForm):
-    password = PasswordField(_l("Mật khẩu mới"), validators=[
-        DataRequired(_l("Vui lòng nhập mật khẩu mới.")), Length(max=200, message=_l("Mật khẩu mới: tối đa 200 ký tự."))])
-    confirm = PasswordField(_l("Nhập lại mật khẩu mới"), validators=[
-        DataRequired(_l("Vui lòng nhập lại mật khẩu mới.")), EqualTo("password", _l("Hai mật khẩu không khớp."))])
+    password = PasswordField(
+        _l("Mật khẩu mới"),
+        validators=[
+            DataRequired(_l("Vui lòng nhập mật khẩu mới.")),
+            Length(max=200, message=_l("Mật khẩu mới: tối đa 200 ký tự.")),
+        ],
+    )
+    confirm = PasswordField(
+        _l("Nhập lại mật khẩu mới"),
+        validators=[
+            DataRequired(_l("Vui lòng nhập lại mật khẩu mới.")),
+            EqualTo("password", _l("Hai mật khẩu không khớp.")),
+        ],
+    )

@@ -32,9 +32,19 @@ def normalize_email(email: str) -> str:
     return (nfc(email) or "").lower()
 
 
-def create_user(session: Session, actor: Actor, *, email: str, full_name: str, password: str, role: Role,
-                unit_id: int | None = None, donor_id: int | None = None, title: str = "",
-                check_password: bool = True) -> User:
+def create_user(
+    session: Session,
+    actor: Actor,
+    *,
+    email: str,
+    full_name: str,
+    password: str,
+    role: Role,
+    unit_id: int | None = None,
+    donor_id: int | None = None,
+    title: str = "",
+    check_password: bool = True,
+) -> User:
     email = normalize_email(email)
     if "@" not in email or len(email) > 255:
         raise AccountError("Email không hợp lệ.")
@@ -51,38 +61,71 @@ def create_user(session: Session, actor: Actor, *, email: str, full_name: str, p
             raise AccountError("Đơn vị không đúng cấp với vai trò.")
     if role == Role.DONOR and donor_id is None:
         raise AccountError("Tài khoản nhà tài trợ phải gắn với một nhà tài trợ.")
-    user = User(email=email, full_name=nfc(full_name) or email, password_hash=hash_password(password), role=role,
-                unit_id=unit_id if role != Role.DONOR else None, donor_id=donor_id, title=nfc(title) or "")
+    user = User(
+        email=email,
+        full_name=nfc(full_name) or email,
+        password_hash=hash_password(password),
+        role=role,
+        unit_id=unit_id if role != Role.DONOR else None,
+        donor_id=donor_id,
+        title=nfc(title) or "",
+    )
     session.add(user)
     session.flush()
-    record(session, actor, "user.create", "user", user.id, new={"email": email, "role": role, "unit_id": unit_id},
-           unit_id=user.unit_id)
+    record(
+        session,
+        actor,
+        "user.create",
+        "user",
+        user.id,
+        new={"email": email, "role": role, "unit_id": unit_id},
+        unit_id=user.unit_id,
+    )
     return user
 
 
-def authenticate(session: Session, email: str, password: str, *, max_failures: int, lock_minutes: int,
-                 ip: str | None = None) -> User:
+def authenticate(
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    max_failures: int,
+    lock_minutes: int,
+    ip: str | None = None,
+) -> User:
     """Return the user or raise AccountError; repeated failures lock the account for a while."""
     generic = "Email hoặc mật khẩu không đúng."
     user = session.execute(select(User).where(User.email == normalize_email(email))).scalar_one_or_none()
     if user is None:
-        verify_password(hash_password("timing-equaliser-1"), password)  # same cost whether or not the user exists
+        verify_password(
+            hash_password("timing-equaliser-1"), password
+        )  # same cost whether or not the user exists
         raise AccountError(generic)
     now = utcnow()
     locked_until = user.locked_until
     if locked_until and locked_until > now:
         minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
-        raise AccountError(f"Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau {minutes} phút.")
+        raise AccountError(
+            f"Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau {minutes} phút."
+        )
     if not verify_password(user.password_hash, password):
         user.failed_logins += 1
         if user.failed_logins >= max_failures:
             minutes = lock_duration_minutes(session, user.id, lock_minutes, now)
             user.locked_until = now + timedelta(minutes=minutes)
             user.failed_logins = 0
-            record(session, Actor(user.id, ip, user.email), "user.locked", "user", user.id,
-                   new={"locked_until": user.locked_until, "minutes": minutes})
-            raise AccountError(f"Đăng nhập sai {max_failures} lần liên tiếp: tài khoản tạm khóa {minutes} phút. "
-                               "Nếu quên mật khẩu, hãy dùng “Quên mật khẩu?” để đặt lại.")
+            record(
+                session,
+                Actor(user.id, ip, user.email),
+                "user.locked",
+                "user",
+                user.id,
+                new={"locked_until": user.locked_until, "minutes": minutes},
+            )
+            raise AccountError(
+                f"Đăng nhập sai {max_failures} lần liên tiếp: tài khoản tạm khóa {minutes} phút. "
+                "Nếu quên mật khẩu, hãy dùng “Quên mật khẩu?” để đặt lại."
+            )
         raise AccountError(generic)
     if not user.is_active_account:
         raise AccountError("Tài khoản đã bị vô hiệu hóa.")
@@ -100,9 +143,15 @@ def lock_duration_minutes(session: Session, user_id: int, base_minutes: int, now
     from app.audit.models import AuditEntry
 
     earlier = session.execute(
-        select(func.count()).select_from(AuditEntry).where(
-            AuditEntry.action == "user.locked", AuditEntry.entity_type == "user",
-            AuditEntry.entity_id == str(user_id), AuditEntry.at >= now - timedelta(hours=24))).scalar_one()
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(
+            AuditEntry.action == "user.locked",
+            AuditEntry.entity_type == "user",
+            AuditEntry.entity_id == str(user_id),
+            AuditEntry.at >= now - timedelta(hours=24),
+        )
+    ).scalar_one()
     return min(MAX_LOCK_MINUTES, base_minutes * 2 ** min(earlier, 10))
 
 
@@ -116,15 +165,18 @@ def set_password(session: Session, actor: Actor, user: User, new_password: str) 
 
 # ---------------------------------------------------------------- password reset by single-use link
 RESET_TOKEN_HOURS = 1
-INVALID_RESET = "Liên kết đặt lại mật khẩu không hợp lệ, đã dùng hoặc đã hết hạn. Vui lòng yêu cầu liên kết mới."
+INVALID_RESET = (
+    "Liên kết đặt lại mật khẩu không hợp lệ, đã dùng hoặc đã hết hạn. Vui lòng yêu cầu liên kết mới."
+)
 
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
-def issue_reset_token(session: Session, email: str, *, ip: str | None = None,
-                      max_per_hour: int = 3) -> tuple[User, str] | None:
+def issue_reset_token(
+    session: Session, email: str, *, ip: str | None = None, max_per_hour: int = 3
+) -> tuple[User, str] | None:
     """Create a reset token for an active account (None for an unknown or disabled e-mail, or when the
     account already had `max_per_hour` links in the last hour; the caller answers the same either way,
     so nobody learns which e-mails have accounts and nobody can flood someone's mailbox).
@@ -134,18 +186,40 @@ def issue_reset_token(session: Session, email: str, *, ip: str | None = None,
     if user is None or not user.is_active_account:
         return None
     now = utcnow()
-    recent = session.execute(select(func.count()).select_from(PasswordResetToken).where(
-        PasswordResetToken.user_id == user.id, PasswordResetToken.created_at >= now - timedelta(hours=1))).scalar_one()
+    recent = session.execute(
+        select(func.count())
+        .select_from(PasswordResetToken)
+        .where(
+            PasswordResetToken.user_id == user.id, PasswordResetToken.created_at >= now - timedelta(hours=1)
+        )
+    ).scalar_one()
     if recent >= max_per_hour:
         return None
-    for old in session.execute(select(PasswordResetToken).where(
-            PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))).scalars():
+    for old in session.execute(
+        select(PasswordResetToken).where(
+            PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None)
+        )
+    ).scalars():
         old.used_at = now
     token = secrets.token_urlsafe(32)
-    session.add(PasswordResetToken(user_id=user.id, token_hash=_token_hash(token), created_at=now,
-                                   expires_at=now + timedelta(hours=RESET_TOKEN_HOURS), requested_ip=(ip or "")[:64]))
+    session.add(
+        PasswordResetToken(
+            user_id=user.id,
+            token_hash=_token_hash(token),
+            created_at=now,
+            expires_at=now + timedelta(hours=RESET_TOKEN_HOURS),
+            requested_ip=(ip or "")[:64],
+        )
+    )
     session.flush()
-    record(session, Actor(None, ip, "public"), "user.password_reset_requested", "user", user.id, unit_id=user.unit_id)
+    record(
+        session,
+        Actor(None, ip, "public"),
+        "user.password_reset_requested",
+        "user",
+        user.id,
+        unit_id=user.unit_id,
+    )
     return user, token
 
 
@@ -153,8 +227,9 @@ def valid_reset_token(session: Session, token: str) -> PasswordResetToken:
     """The unused, unexpired token row for `token`, or AccountError."""
     if not token or len(token) > 200:
         raise AccountError(INVALID_RESET)
-    row = session.execute(select(PasswordResetToken).where(
-        PasswordResetToken.token_hash == _token_hash(token))).scalar_one_or_none()
+    row = session.execute(
+        select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_hash(token))
+    ).scalar_one_or_none()
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
         raise AccountError(INVALID_RESET)
     return row
@@ -167,8 +242,11 @@ def reset_password(session: Session, token: str, new_password: str, *, ip: str |
     if problem := password_problem(new_password):
         raise AccountError(problem)
     # Mark the token used with a guarded UPDATE so two simultaneous submissions cannot both succeed.
-    claimed = session.execute(update(PasswordResetToken).where(
-        PasswordResetToken.id == row.id, PasswordResetToken.used_at.is_(None)).values(used_at=utcnow())).rowcount
+    claimed = session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.id == row.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    ).rowcount
     if claimed != 1:
         raise AccountError(INVALID_RESET)
     set_password(session, Actor(user.id, ip, user.email), user, new_password)

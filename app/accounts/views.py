@@ -53,17 +53,25 @@ def home_for(user: User) -> str:
 
 
 @bp.route("/dang-nhap", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"],
-               error_message="Quá nhiều lần đăng nhập. Vui lòng thử lại sau ít phút.")
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"],
+    methods=["POST"],
+    error_message="Quá nhiều lần đăng nhập. Vui lòng thử lại sau ít phút.",
+)
 def login():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = authenticate(db.session, form.email.data, form.password.data,
-                                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                                lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"], ip=request.remote_addr)
+            user = authenticate(
+                db.session,
+                form.email.data,
+                form.password.data,
+                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+                lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"],
+                ip=request.remote_addr,
+            )
         except AccountError as exc:
             db.session.commit()  # keep the failure count
             flash(_(str(exc)), "error")
@@ -88,8 +96,10 @@ def logout():  # type: ignore[no-untyped-def]
     return redirect(url_for("pages.home"))
 
 
-RESET_SENT = ("Nếu email này có tài khoản, chúng tôi đã gửi một liên kết đặt lại mật khẩu. Liên kết chỉ dùng được "
-              "một lần và hết hạn sau 1 giờ. Vui lòng kiểm tra hộp thư (cả thư rác).")
+RESET_SENT = (
+    "Nếu email này có tài khoản, chúng tôi đã gửi một liên kết đặt lại mật khẩu. Liên kết chỉ dùng được "
+    "một lần và hết hạn sau 1 giờ. Vui lòng kiểm tra hộp thư (cả thư rác)."
+)
 
 
 def _no_store(response):  # type: ignore[no-untyped-def]
@@ -100,37 +110,57 @@ def _no_store(response):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/quen-mat-khau", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config.get("RESET_RATE_LIMIT", "5 per minute;20 per hour"), methods=["POST"],
-               error_message="Quá nhiều yêu cầu đặt lại mật khẩu. Vui lòng thử lại sau ít phút.")
+@limiter.limit(
+    lambda: current_app.config.get("RESET_RATE_LIMIT", "5 per minute;20 per hour"),
+    methods=["POST"],
+    error_message="Quá nhiều yêu cầu đặt lại mật khẩu. Vui lòng thử lại sau ít phút.",
+)
 def forgot_password():  # type: ignore[no-untyped-def]
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        issued = issue_reset_token(db.session, form.email.data, ip=request.remote_addr,
-                                   max_per_hour=current_app.config.get("RESET_MAX_PER_HOUR", 3))
+        issued = issue_reset_token(
+            db.session,
+            form.email.data,
+            ip=request.remote_addr,
+            max_per_hour=current_app.config.get("RESET_MAX_PER_HOUR", 3),
+        )
         db.session.commit()
         if issued:
             user, token = issued
             # The link is built from the configured public address, never from the request's Host header.
             base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
             link = base + url_for("accounts.reset_password", token=token)
-            send_mail(Mail(to=[user.email], subject="Đặt lại mật khẩu Chung Tay", body=(
-                f"Xin chào {user.full_name},\n\nAi đó (có thể là bạn) đã yêu cầu đặt lại mật khẩu tài khoản Chung Tay. "
-                f"Mở liên kết sau trong vòng {RESET_TOKEN_HOURS} giờ để đặt mật khẩu mới (liên kết chỉ dùng được một lần):"
-                f"\n\n{link}\n\nNếu bạn không yêu cầu, hãy bỏ qua thư này; mật khẩu của bạn không thay đổi.\n")))
+            send_mail(
+                Mail(
+                    to=[user.email],
+                    subject="Đặt lại mật khẩu Chung Tay",
+                    body=(
+                        f"Xin chào {user.full_name},\n\nAi đó (có thể là bạn) đã yêu cầu đặt lại mật khẩu tài khoản Chung Tay. "
+                        f"Mở liên kết sau trong vòng {RESET_TOKEN_HOURS} giờ để đặt mật khẩu mới (liên kết chỉ dùng được một lần):"
+                        f"\n\n{link}\n\nNếu bạn không yêu cầu, hãy bỏ qua thư này; mật khẩu của bạn không thay đổi.\n"
+                    ),
+                )
+            )
         flash(_(RESET_SENT), "info")
         return redirect(url_for("accounts.forgot_password"))
     return render_template("accounts/forgot_password.html", form=form)
 
 
 @bp.route("/dat-lai-mat-khau/<token>", methods=["GET", "POST"], endpoint="reset_password")
-@limiter.limit(lambda: current_app.config.get("RESET_RATE_LIMIT", "5 per minute;20 per hour"), methods=["POST"],
-               error_message="Quá nhiều lần thử. Vui lòng thử lại sau ít phút.")
+@limiter.limit(
+    lambda: current_app.config.get("RESET_RATE_LIMIT", "5 per minute;20 per hour"),
+    methods=["POST"],
+    error_message="Quá nhiều lần thử. Vui lòng thử lại sau ít phút.",
+)
 def reset_password_view(token: str):  # type: ignore[no-untyped-def]
     try:
         valid_reset_token(db.session, token)
     except AccountError as exc:
-        return _no_store(current_app.make_response(
-            (render_template("accounts/reset_password.html", form=None, error=_(str(exc))), 400)))
+        return _no_store(
+            current_app.make_response(
+                (render_template("accounts/reset_password.html", form=None, error=_(str(exc))), 400)
+            )
+        )
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -143,6 +173,11 @@ def reset_password_view(token: str):  # type: ignore[no-untyped-def]
             if current_user.is_authenticated:
                 logout_user()
             session.clear()
-            flash(_("Đã đặt mật khẩu mới. Mọi phiên đăng nhập cũ đã kết thúc; vui lòng đăng nhập lại."), "success")
+            flash(
+                _("Đã đặt mật khẩu mới. Mọi phiên đăng nhập cũ đã kết thúc; vui lòng đăng nhập lại."),
+                "success",
+            )
             return redirect(url_for("accounts.login"))
-    return _no_store(current_app.make_response(render_template("accounts/reset_password.html", form=form, error=None)))
+    return _no_store(
+        current_app.make_response(render_template("accounts/reset_password.html", form=form, error=None))
+    )

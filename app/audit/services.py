@@ -36,18 +36,35 @@ def record(
     new: dict | None = None,
     unit_id: int | None = None,
 ) -> AuditEntry:
-    entry = AuditEntry(**entry_values(actor, action, entity_type, entity_id, old=old, new=new, unit_id=unit_id))
+    entry = AuditEntry(
+        **entry_values(actor, action, entity_type, entity_id, old=old, new=new, unit_id=unit_id)
+    )
     session.add(entry)
     return entry
 
 
-def entry_values(actor: Actor, action: str, entity_type: str, entity_id: object, *, old: dict | None = None,
-                 new: dict | None = None, unit_id: int | None = None) -> dict[str, Any]:
+def entry_values(
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: object,
+    *,
+    old: dict | None = None,
+    new: dict | None = None,
+    unit_id: int | None = None,
+) -> dict[str, Any]:
     """The columns of one audit entry (record() adds it to the session; record_rows() inserts several at once)."""
-    return {"user_id": actor.user_id, "actor_label": actor.label[:255], "ip_address": actor.ip, "action": action,
-            "entity_type": entity_type, "entity_id": str(entity_id), "unit_id": unit_id,
-            "old_values": _jsonable(old) if old is not None else None,
-            "new_values": _jsonable(new) if new is not None else None}
+    return {
+        "user_id": actor.user_id,
+        "actor_label": actor.label[:255],
+        "ip_address": actor.ip,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": str(entity_id),
+        "unit_id": unit_id,
+        "old_values": _jsonable(old) if old is not None else None,
+        "new_values": _jsonable(new) if new is not None else None,
+    }
 
 
 _INSERT = insert(AuditEntry.__table__)  # Core, built once: no ORM bulk layer, a memoised cache key

@@ -18,6 +18,15 @@ def log():  # type: ignore[no-untyped-def]
     page = max(1, request.args.get("page", 1, type=int))
     scope = unit_scope_clause(current_user, AuditEntry.unit_id)
     total = db.session.execute(select(func.count()).select_from(AuditEntry).where(scope)).scalar_one()
-    entries = db.session.execute(select(AuditEntry).where(scope).order_by(AuditEntry.id.desc())
-                                 .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).scalars().all()
+    entries = (
+        db.session.execute(
+            select(AuditEntry)
+            .where(scope)
+            .order_by(AuditEntry.id.desc())
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+        )
+        .scalars()
+        .all()
+    )
     return render_template("audit/log.html", entries=entries, page=page, pages=max(1, -(-total // PAGE_SIZE)))

@@ -30,8 +30,11 @@ class CampaignStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
-CAMPAIGN_STATUS_LABELS = {CampaignStatus.DRAFT: "Dự thảo", CampaignStatus.ACTIVE: "Đang vận động",
-                          CampaignStatus.CLOSED: "Đã kết thúc"}
+CAMPAIGN_STATUS_LABELS = {
+    CampaignStatus.DRAFT: "Dự thảo",
+    CampaignStatus.ACTIVE: "Đang vận động",
+    CampaignStatus.CLOSED: "Đã kết thúc",
+}
 
 
 class Campaign(TimestampMixin, db.Model):
@@ -43,15 +46,20 @@ class Campaign(TimestampMixin, db.Model):
     year: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), nullable=False)
-    scope_unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)  # None = national
+    scope_unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("admin_units.id"), index=True
+    )  # None = national
     starts_on: Mapped[date] = mapped_column(Date, nullable=False)
     ends_on: Mapped[date] = mapped_column(Date, nullable=False)
-    status: Mapped[CampaignStatus] = mapped_column(str_enum(CampaignStatus, "campaign_status"), nullable=False,
-                                                   default=CampaignStatus.DRAFT)
+    status: Mapped[CampaignStatus] = mapped_column(
+        str_enum(CampaignStatus, "campaign_status"), nullable=False, default=CampaignStatus.DRAFT
+    )
     # Set only while active: a unique value per scope makes "one active campaign per scope" a constraint.
     active_scope_key: Mapped[str | None] = mapped_column(String(40), unique=True)
     goal_vnd: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
-    plan_reference: Mapped[str] = mapped_column(String(255), default="", nullable=False)  # e.g. Kế hoạch 01/KH-MTTW-BVĐ
+    plan_reference: Mapped[str] = mapped_column(
+        String(255), default="", nullable=False
+    )  # e.g. Kế hoạch 01/KH-MTTW-BVĐ
     description: Mapped[str] = mapped_column(Text, default="", nullable=False)
     # Per-campaign options other packages read: household display mode, acknowledgement trigger …
     settings: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
@@ -73,7 +81,10 @@ class CampaignGoal(db.Model):
     """The amount a campaign aims to raise in one unit."""
 
     __tablename__ = "campaign_goals"
-    __table_args__ = (UniqueConstraint("campaign_id", "unit_id"), CheckConstraint("goal_vnd >= 0", name="goal_nonneg"))
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "unit_id"),
+        CheckConstraint("goal_vnd >= 0", name="goal_nonneg"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), nullable=False, index=True)

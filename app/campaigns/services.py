@@ -26,9 +26,20 @@ def scope_key(scope_unit_id: int | None) -> str:
     return f"unit:{scope_unit_id}" if scope_unit_id else "national"
 
 
-def create_campaign(session: Session, actor: Actor, *, year: int, name: str, fund_id: int,
-                    scope_unit_id: int | None = None, starts_on: date | None = None, ends_on: date | None = None,
-                    goal_vnd: int = 0, settings: dict | None = None, slug: str | None = None) -> Campaign:
+def create_campaign(
+    session: Session,
+    actor: Actor,
+    *,
+    year: int,
+    name: str,
+    fund_id: int,
+    scope_unit_id: int | None = None,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+    goal_vnd: int = 0,
+    settings: dict | None = None,
+    slug: str | None = None,
+) -> Campaign:
     d_start, d_end = default_dates(year)
     starts_on = starts_on or d_start
     ends_on = ends_on or d_end
@@ -42,21 +53,42 @@ def create_campaign(session: Session, actor: Actor, *, year: int, name: str, fun
     slug = slug or f"{year}-" + "-".join(fold(clean_name).split())[:60]
     if session.execute(select(Campaign.id).where(Campaign.slug == slug)).first():
         raise CampaignError("Đã có cuộc vận động với tên này trong năm.")
-    campaign = Campaign(year=year, name=clean_name, fund_id=fund_id, scope_unit_id=scope_unit_id, starts_on=starts_on,
-                        ends_on=ends_on, goal_vnd=goal_vnd, settings=settings or {}, slug=slug)
+    campaign = Campaign(
+        year=year,
+        name=clean_name,
+        fund_id=fund_id,
+        scope_unit_id=scope_unit_id,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        goal_vnd=goal_vnd,
+        settings=settings or {},
+        slug=slug,
+    )
     session.add(campaign)
     session.flush()
-    record(session, actor, "campaign.create", "campaign", campaign.id,
-           new={"name": clean_name, "year": year, "goal_vnd": goal_vnd}, unit_id=scope_unit_id)
+    record(
+        session,
+        actor,
+        "campaign.create",
+        "campaign",
+        campaign.id,
+        new={"name": clean_name, "year": year, "goal_vnd": goal_vnd},
+        unit_id=scope_unit_id,
+    )
     return campaign
 
 
 def set_status(session: Session, actor: Actor, campaign: Campaign, status: CampaignStatus) -> None:
     """Move a campaign through draft -> active -> closed; one active campaign per scope."""
-    allowed = {CampaignStatus.DRAFT: {CampaignStatus.ACTIVE}, CampaignStatus.ACTIVE: {CampaignStatus.CLOSED},
-               CampaignStatus.CLOSED: set()}
+    allowed = {
+        CampaignStatus.DRAFT: {CampaignStatus.ACTIVE},
+        CampaignStatus.ACTIVE: {CampaignStatus.CLOSED},
+        CampaignStatus.CLOSED: set(),
+    }
     if status not in allowed[campaign.status]:
-        raise CampaignError(f"Không thể chuyển cuộc vận động từ “{campaign.status_label}” sang trạng thái này.")
+        raise CampaignError(
+            f"Không thể chuyển cuộc vận động từ “{campaign.status_label}” sang trạng thái này."
+        )
     if status == CampaignStatus.ACTIVE:
         other = session.execute(
             select(Campaign).where(Campaign.active_scope_key == scope_key(campaign.scope_unit_id))
@@ -67,8 +99,16 @@ def set_status(session: Session, actor: Actor, campaign: Campaign, status: Campa
     campaign.status = status
     campaign.active_scope_key = scope_key(campaign.scope_unit_id) if status == CampaignStatus.ACTIVE else None
     session.flush()
-    record(session, actor, "campaign.status", "campaign", campaign.id, old={"status": old}, new={"status": status},
-           unit_id=campaign.scope_unit_id)
+    record(
+        session,
+        actor,
+        "campaign.status",
+        "campaign",
+        campaign.id,
+        old={"status": old},
+        new={"status": status},
+        unit_id=campaign.scope_unit_id,
+    )
 
 
 def set_goal(session: Session, actor: Actor, campaign: Campaign, unit_id: int, goal_vnd: int) -> CampaignGoal:
@@ -84,8 +124,16 @@ def set_goal(session: Session, actor: Actor, campaign: Campaign, unit_id: int, g
     else:
         goal.goal_vnd = goal_vnd
     session.flush()
-    record(session, actor, "campaign.goal", "campaign", campaign.id, old={"unit_id": unit_id, "goal_vnd": old},
-           new={"unit_id": unit_id, "goal_vnd": goal_vnd}, unit_id=unit_id)
+    record(
+        session,
+        actor,
+        "campaign.goal",
+        "campaign",
+        campaign.id,
+        old={"unit_id": unit_id, "goal_vnd": old},
+        new={"unit_id": unit_id, "goal_vnd": goal_vnd},
+        unit_id=unit_id,
+    )
     return goal
 
 
@@ -99,8 +147,10 @@ def active_campaign(session: Session, scope_unit_id: int | None = None) -> Campa
         keys.append(scope_key(unit.id))
         unit = unit.parent
     keys.append("national")
-    found = {c.active_scope_key: c for c in session.execute(
-        select(Campaign).where(Campaign.active_scope_key.in_(keys))).scalars()}
+    found = {
+        c.active_scope_key: c
+        for c in session.execute(select(Campaign).where(Campaign.active_scope_key.in_(keys))).scalars()
+    }
     for k in keys:
         if k in found:
             return found[k]

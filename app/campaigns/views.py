@@ -18,8 +18,11 @@ bp = Blueprint("campaigns", __name__, url_prefix="/can-bo/cuoc-van-dong")
 
 
 def _visible(c: Campaign) -> bool:
-    return c.scope_unit_id is None or can_access_unit_id(db.session, current_user, c.scope_unit_id) or (
-        current_user.unit is not None and current_user.unit.parent_id == c.scope_unit_id)
+    return (
+        c.scope_unit_id is None
+        or can_access_unit_id(db.session, current_user, c.scope_unit_id)
+        or (current_user.unit is not None and current_user.unit.parent_id == c.scope_unit_id)
+    )
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -33,9 +36,17 @@ def index():  # type: ignore[no-untyped-def]
         try:
             goal = parse_vnd(form.goal.data, field="Mục tiêu", allow_zero=True) if form.goal.data else 0
             scope = None if current_user.role == Role.CENTRAL_ADMIN else current_user.unit_id
-            c = create_campaign(db.session, Actor.from_request(), year=form.year.data, name=form.name.data,
-                                fund_id=main_fund(db.session).id, scope_unit_id=scope, starts_on=form.starts_on.data,
-                                ends_on=form.ends_on.data, goal_vnd=goal)
+            c = create_campaign(
+                db.session,
+                Actor.from_request(),
+                year=form.year.data,
+                name=form.name.data,
+                fund_id=main_fund(db.session).id,
+                scope_unit_id=scope,
+                starts_on=form.starts_on.data,
+                ends_on=form.ends_on.data,
+                goal_vnd=goal,
+            )
             c.plan_reference = form.plan_reference.data or ""
             c.description = form.description.data or ""
             db.session.commit()
@@ -45,8 +56,13 @@ def index():  # type: ignore[no-untyped-def]
         else:
             flash(f"Đã tạo cuộc vận động “{c.name}”.", "success")
             return redirect(url_for("campaigns.index"))
-    campaigns = [c for c in db.session.execute(select(Campaign).order_by(Campaign.year.desc(), Campaign.id.desc()))
-                 .scalars() if _visible(c)]
+    campaigns = [
+        c
+        for c in db.session.execute(
+            select(Campaign).order_by(Campaign.year.desc(), Campaign.id.desc())
+        ).scalars()
+        if _visible(c)
+    ]
     return render_template("campaigns/index.html", campaigns=campaigns, form=form, can_create=can_create)
 
 
@@ -56,8 +72,12 @@ def change_status(campaign_id: int):  # type: ignore[no-untyped-def]
     from flask import request
 
     c = db.session.get(Campaign, campaign_id)
-    if c is None or not (c.scope_unit_id is None and current_user.role == Role.CENTRAL_ADMIN
-                         or c.scope_unit_id is not None and can_access_unit_id(db.session, current_user, c.scope_unit_id)):
+    if c is None or not (
+        c.scope_unit_id is None
+        and current_user.role == Role.CENTRAL_ADMIN
+        or c.scope_unit_id is not None
+        and can_access_unit_id(db.session, current_user, c.scope_unit_id)
+    ):
         abort(404)
     try:
         set_status(db.session, Actor.from_request(), c, CampaignStatus(request.form.get("status", "")))
@@ -68,5 +88,3 @@ def change_status(campaign_id: int):  # type: ignore[no-untyped-def]
     else:
         flash("Đã cập nhật trạng thái.", "success")
     return redirect(url_for("campaigns.index"))
-
-

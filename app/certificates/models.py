@@ -39,10 +39,16 @@ class CertificateKind(enum.StrEnum):
     BANG_KHEN = "bang_khen"
 
 
-CERTIFICATE_KIND_LABELS = {CertificateKind.ACKNOWLEDGEMENT: "Thư cảm ơn", CertificateKind.GIAY_KHEN: "Giấy khen",
-                           CertificateKind.BANG_KHEN: "Bằng khen"}
-SERIAL_PREFIX = {CertificateKind.ACKNOWLEDGEMENT: "TCT", CertificateKind.GIAY_KHEN: "GK",
-                 CertificateKind.BANG_KHEN: "BK"}
+CERTIFICATE_KIND_LABELS = {
+    CertificateKind.ACKNOWLEDGEMENT: "Thư cảm ơn",
+    CertificateKind.GIAY_KHEN: "Giấy khen",
+    CertificateKind.BANG_KHEN: "Bằng khen",
+}
+SERIAL_PREFIX = {
+    CertificateKind.ACKNOWLEDGEMENT: "TCT",
+    CertificateKind.GIAY_KHEN: "GK",
+    CertificateKind.BANG_KHEN: "BK",
+}
 # A higher rank wins when a donor meets several rules.
 KIND_RANK = {CertificateKind.ACKNOWLEDGEMENT: 0, CertificateKind.GIAY_KHEN: 1, CertificateKind.BANG_KHEN: 2}
 
@@ -58,8 +64,11 @@ class IssuerLevel(enum.StrEnum):
     CENTRAL = "central"
 
 
-ISSUER_LEVEL_LABELS = {IssuerLevel.COMMUNE: "Ủy ban MTTQ xã/phường", IssuerLevel.PROVINCE: "Ủy ban MTTQ tỉnh/thành phố",
-                       IssuerLevel.CENTRAL: "Ủy ban Trung ương MTTQ Việt Nam"}
+ISSUER_LEVEL_LABELS = {
+    IssuerLevel.COMMUNE: "Ủy ban MTTQ xã/phường",
+    IssuerLevel.PROVINCE: "Ủy ban MTTQ tỉnh/thành phố",
+    IssuerLevel.CENTRAL: "Ủy ban Trung ương MTTQ Việt Nam",
+}
 
 
 class BatchStatus(enum.StrEnum):
@@ -70,9 +79,13 @@ class BatchStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
-BATCH_STATUS_LABELS = {BatchStatus.PROPOSED: "Chờ phê duyệt", BatchStatus.APPROVED: "Đã duyệt, chờ cấp",
-                       BatchStatus.ISSUING: "Đang cấp", BatchStatus.ISSUED: "Đã cấp",
-                       BatchStatus.REJECTED: "Không duyệt"}
+BATCH_STATUS_LABELS = {
+    BatchStatus.PROPOSED: "Chờ phê duyệt",
+    BatchStatus.APPROVED: "Đã duyệt, chờ cấp",
+    BatchStatus.ISSUING: "Đang cấp",
+    BatchStatus.ISSUED: "Đã cấp",
+    BatchStatus.REJECTED: "Không duyệt",
+}
 
 
 class IssuerProfile(db.Model):
@@ -87,8 +100,9 @@ class IssuerProfile(db.Model):
     signer_title: Mapped[str] = mapped_column(String(255), default="", nullable=False)
     seal_png: Mapped[bytes | None] = mapped_column(LargeBinary)
     signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow,
-                                                 nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False
+    )
 
 
 class CommendationRule(db.Model):
@@ -100,11 +114,16 @@ class CommendationRule(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), nullable=False, index=True)
-    donor_kind: Mapped[DonorKind] = mapped_column(str_enum(DonorKind, "commendation_rule_donor_kind"), nullable=False)
+    donor_kind: Mapped[DonorKind] = mapped_column(
+        str_enum(DonorKind, "commendation_rule_donor_kind"), nullable=False
+    )
     min_total_vnd: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    kind: Mapped[CertificateKind] = mapped_column(str_enum(CertificateKind, "commendation_rule_kind"), nullable=False)
-    issuer_level: Mapped[IssuerLevel] = mapped_column(str_enum(IssuerLevel, "commendation_rule_level"),
-                                                      nullable=False)
+    kind: Mapped[CertificateKind] = mapped_column(
+        str_enum(CertificateKind, "commendation_rule_kind"), nullable=False
+    )
+    issuer_level: Mapped[IssuerLevel] = mapped_column(
+        str_enum(IssuerLevel, "commendation_rule_level"), nullable=False
+    )
     achievement: Mapped[str] = mapped_column(Text, default="", nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -121,8 +140,9 @@ class CertificateBatch(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), nullable=False, index=True)
     issuer_unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)
-    status: Mapped[BatchStatus] = mapped_column(str_enum(BatchStatus, "certificate_batch_status"), nullable=False,
-                                                default=BatchStatus.PROPOSED)
+    status: Mapped[BatchStatus] = mapped_column(
+        str_enum(BatchStatus, "certificate_batch_status"), nullable=False, default=BatchStatus.PROPOSED
+    )
     title: Mapped[str] = mapped_column(String(255), default="", nullable=False)
     decision_no: Mapped[str] = mapped_column(String(80), default="", nullable=False)
     decision_date: Mapped[date | None] = mapped_column(Date)
@@ -157,8 +177,9 @@ class CommendationCandidate(db.Model):
     batch_id: Mapped[int] = mapped_column(ForeignKey("certificate_batches.id"), nullable=False, index=True)
     donor_id: Mapped[int] = mapped_column(ForeignKey("donors.id"), nullable=False)
     rule_id: Mapped[int] = mapped_column(ForeignKey("commendation_rules.id"), nullable=False)
-    kind: Mapped[CertificateKind] = mapped_column(str_enum(CertificateKind, "commendation_candidate_kind"),
-                                                  nullable=False)
+    kind: Mapped[CertificateKind] = mapped_column(
+        str_enum(CertificateKind, "commendation_candidate_kind"), nullable=False
+    )
     total_vnd: Mapped[int] = mapped_column(BigInteger, nullable=False)
     included: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 
@@ -180,10 +201,15 @@ class Certificate(db.Model):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    kind: Mapped[CertificateKind] = mapped_column(str_enum(CertificateKind, "certificate_kind"), nullable=False)
-    status: Mapped[CertificateStatus] = mapped_column(str_enum(CertificateStatus, "certificate_status"),
-                                                      nullable=False, default=CertificateStatus.VALID)
-    subject_key: Mapped[str] = mapped_column(String(80), nullable=False)  # "contribution:12", "pledge:3", "batch:4:donor:9"
+    kind: Mapped[CertificateKind] = mapped_column(
+        str_enum(CertificateKind, "certificate_kind"), nullable=False
+    )
+    status: Mapped[CertificateStatus] = mapped_column(
+        str_enum(CertificateStatus, "certificate_status"), nullable=False, default=CertificateStatus.VALID
+    )
+    subject_key: Mapped[str] = mapped_column(
+        String(80), nullable=False
+    )  # "contribution:12", "pledge:3", "batch:4:donor:9"
     serial: Mapped[str] = mapped_column(String(40), nullable=False)
     code: Mapped[str] = mapped_column(String(120), nullable=False, default="")  # verification code (signed)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), nullable=False, index=True)

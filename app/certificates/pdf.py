@@ -54,7 +54,7 @@ _fonts_ready = False
 # the same from one certificate to the next and its embedded font file is built and compressed once per process
 # (see _ReusedSubsetFont). A name with a character outside this set still prints: that certificate's subset is
 # simply built afresh, as ReportLab always did.
-_VI_LOWER = ("àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ")
+_VI_LOWER = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
 PRESEED = _VI_LOWER + _VI_LOWER.upper() + "₫“”‘’–—…"
 
 
@@ -87,7 +87,9 @@ class _ReusedSubsetFont(TTFont):
         state.subsets = [list(s) for s in state.subsets]
         self.state[doc] = state
 
-    def _subset_parts(self, n: int, subset: list[int], base_font_name: str) -> tuple[bytes, bytes, bytes, int]:
+    def _subset_parts(
+        self, n: int, subset: list[int], base_font_name: str
+    ) -> tuple[bytes, bytes, bytes, int]:
         key = (n, tuple(subset))
         parts = self._subset_cache.get(key)
         if parts is None:
@@ -121,14 +123,25 @@ class _ReusedSubsetFont(TTFont):
             pdf_font.Widths = widths
             cmap_stream = pdfdoc.PDFStream(pdfdoc.PDFDictionary(dict(flate.dict)), cmap)
             pdf_font.ToUnicode = doc.Reference(cmap_stream, "toUnicodeCMap:" + base_font_name)
-            file_stream = pdfdoc.PDFStream(pdfdoc.PDFDictionary({**flate.dict, "Length1": length1}), font_file)
+            file_stream = pdfdoc.PDFStream(
+                pdfdoc.PDFDictionary({**flate.dict, "Length1": length1}), font_file
+            )
             file_ref = doc.Reference(file_stream, f"fontFile:{face.filename}({base_font_name})")
-            descriptor = pdfdoc.PDFDictionary({
-                "Type": "/FontDescriptor", "Ascent": face.ascent, "CapHeight": face.capHeight,
-                "Descent": face.descent, "Flags": (face.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC,
-                "FontBBox": pdfdoc.PDFArray(face.bbox), "FontName": pdfdoc.PDFName(base_font_name),
-                "ItalicAngle": face.italicAngle, "StemV": face.stemV, "FontFile2": file_ref,
-                "MissingWidth": face.defaultWidth})
+            descriptor = pdfdoc.PDFDictionary(
+                {
+                    "Type": "/FontDescriptor",
+                    "Ascent": face.ascent,
+                    "CapHeight": face.capHeight,
+                    "Descent": face.descent,
+                    "Flags": (face.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC,
+                    "FontBBox": pdfdoc.PDFArray(face.bbox),
+                    "FontName": pdfdoc.PDFName(base_font_name),
+                    "ItalicAngle": face.italicAngle,
+                    "StemV": face.stemV,
+                    "FontFile2": file_ref,
+                    "MissingWidth": face.defaultWidth,
+                }
+            )
             pdf_font.FontDescriptor = doc.Reference(descriptor, "fontDescriptor:" + base_font_name)
             doc.Reference(pdf_font, internal_name)
             doc.idToObject["BasicFonts"].dict[internal_name] = pdf_font
@@ -182,7 +195,7 @@ class PrintData:
 
 
 def date_line(place: str, day: date) -> str:
-    """"Khánh Hòa, ngày 20 tháng 10 năm 2026" (the day and month as written in official documents)."""
+    """ "Khánh Hòa, ngày 20 tháng 10 năm 2026" (the day and month as written in official documents)."""
     return f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
 
 
@@ -232,7 +245,9 @@ def _draw_image(c: Canvas, img: _PdfImage, x: float, y: float, width: float, hei
         if img.smask is not None:
             smask = copy.copy(img.smask)
             image.smask = doc.Reference(smask, doc.getXObjectName(smask.name))
-    x, y, width, height, _scaled = aspectRatioFix(True, "c", x, y, width, height, img.width, img.height, False)
+    x, y, width, height, _scaled = aspectRatioFix(
+        True, "c", x, y, width, height, img.width, img.height, False
+    )
     c.saveState()
     c.translate(x, y)
     c.scale(width, height)
@@ -250,8 +265,16 @@ def _fit_size(text: str, font: str, size: float, width: float, minimum: float = 
     return max(minimum, math.floor(size * width / natural * 2) / 2)
 
 
-def _centred(c: Canvas, text: str, x: float, y: float, font: str, size: float, color=INK,  # type: ignore[no-untyped-def]
-             width: float | None = None) -> float:
+def _centred(
+    c: Canvas,
+    text: str,
+    x: float,
+    y: float,
+    font: str,
+    size: float,
+    color=INK,  # type: ignore[no-untyped-def]
+    width: float | None = None,
+) -> float:
     text = t(text)
     oblique = font == OBLIQUE
     if oblique:
@@ -270,8 +293,18 @@ def _centred(c: Canvas, text: str, x: float, y: float, font: str, size: float, c
     return size
 
 
-def _wrapped(c: Canvas, text: str, x: float, y: float, font: str, size: float, width: float,  # type: ignore[no-untyped-def]
-             leading: float, color=INK, max_lines: int = 3) -> float:
+def _wrapped(
+    c: Canvas,
+    text: str,
+    x: float,
+    y: float,
+    font: str,
+    size: float,
+    width: float,  # type: ignore[no-untyped-def]
+    leading: float,
+    color=INK,
+    max_lines: int = 3,
+) -> float:
     lines = simpleSplit(t(text), font, size, width)[:max_lines]
     c.setFont(font, size)
     c.setFillColor(color)
@@ -446,12 +479,16 @@ def qr_matrix(value: str) -> list[list[bool]]:
     codewords += [next(pads) for _ in range(capacity - len(codewords))]
     dc, ec, offset = [], [], 0
     for b in blocks:
-        chunk = codewords[offset:offset + b.dataCount]
+        chunk = codewords[offset : offset + b.dataCount]
         offset += b.dataCount
         dc.append(chunk)
         ec.append(_rs_remainder(chunk, b.totalCount - b.dataCount))
-    stream = [d for group in itertools.chain(itertools.zip_longest(*dc), itertools.zip_longest(*ec))
-              for d in group if d is not None]
+    stream = [
+        d
+        for group in itertools.chain(itertools.zip_longest(*dc), itertools.zip_longest(*ec))
+        for d in group
+        if d is not None
+    ]
     template, positions, _total = _qr_layout(version)
     modules = [list(row) for row in template]
     for (row, col, masked), bit in zip(positions, "".join(f"{b:08b}" for b in stream), strict=False):
@@ -469,8 +506,11 @@ def _qr(c: Canvas, value: str, x: float, y: float, size: float, quiet: int = 2) 
     c.setFillColor(white)
     c.rect(x, y, size, size, stroke=0, fill=1)
     # One module = one unit after the transform; each dark run of a row is one integer "re" operator.
-    ops = [f"{m.start()} {n - 1 - r} {m.end() - m.start()} 1 re"
-           for r, row in enumerate(modules) for m in _DARK_RUN.finditer(bytes(row))]
+    ops = [
+        f"{m.start()} {n - 1 - r} {m.end() - m.start()} 1 re"
+        for r, row in enumerate(modules)
+        for m in _DARK_RUN.finditer(bytes(row))
+    ]
     c.saveState()
     c.translate(x + quiet * cell, y + quiet * cell)
     c.scale(cell, cell)
@@ -502,27 +542,52 @@ def draw_certificate(c: Canvas, d: PrintData) -> None:
         _centred(c, "THƯ CẢM ƠN", cx, h - 210, FONT_BOLD, 34, RED)
         _centred(c, "Trân trọng cảm ơn", cx, h - 238, OBLIQUE, 14)
         _centred(c, d.recipient_name, cx, h - 268, FONT_BOLD, 23, INK, width=w - 140)
-        _centred(c, f"đã ủng hộ Quỹ “Vì người nghèo” số tiền: {format_vnd(d.amount_vnd)}", cx, h - 296, FONT, 14.5)
+        _centred(
+            c, f"đã ủng hộ Quỹ “Vì người nghèo” số tiền: {format_vnd(d.amount_vnd)}", cx, h - 296, FONT, 14.5
+        )
         _centred(c, f"(Bằng chữ: {amount_in_words(d.amount_vnd)})", cx, h - 316, OBLIQUE, 12.5, width=w - 140)
         y = h - 337
         if d.purpose_text:
             _centred(c, f"Mục đích: {d.purpose_text}", cx, y, FONT, 12.5, width=w - 140)
             y -= 18
         if d.campaign_name:
-            y = _wrapped(c, f"Hưởng ứng Cuộc vận động “{d.campaign_name}”", cx, y, FONT, 12.5, w - 160, 16,
-                         max_lines=2)
-        _centred(c, "Tấm lòng của Quý vị góp phần giúp người nghèo có nhà ở, ổn định cuộc sống.", cx, y - 2,
-                 OBLIQUE, 11.5)
+            y = _wrapped(
+                c, f"Hưởng ứng Cuộc vận động “{d.campaign_name}”", cx, y, FONT, 12.5, w - 160, 16, max_lines=2
+            )
+        _centred(
+            c,
+            "Tấm lòng của Quý vị góp phần giúp người nghèo có nhà ở, ổn định cuộc sống.",
+            cx,
+            y - 2,
+            OBLIQUE,
+            11.5,
+        )
     else:
         title = "BẰNG KHEN" if d.kind == "bang_khen" else "GIẤY KHEN"
         _centred(c, title, cx, h - 212, FONT_BOLD, 38, RED)
         _centred(c, "Tặng", cx, h - 240, OBLIQUE, 15)
         _centred(c, d.recipient_name, cx, h - 270, FONT_BOLD, 23, INK, width=w - 140)
-        y = _wrapped(c, d.achievement or "Đã có thành tích xuất sắc trong Cuộc vận động “Ngày vì người nghèo”.",
-                     cx, h - 297, FONT, 13.5, w - 180, 18, max_lines=3)
+        y = _wrapped(
+            c,
+            d.achievement or "Đã có thành tích xuất sắc trong Cuộc vận động “Ngày vì người nghèo”.",
+            cx,
+            h - 297,
+            FONT,
+            13.5,
+            w - 180,
+            18,
+            max_lines=3,
+        )
         if d.amount_vnd:
-            _centred(c, f"Tổng số tiền ủng hộ: {format_vnd(d.amount_vnd)} ({amount_in_words(d.amount_vnd)})",
-                     cx, y - 2, OBLIQUE, 12, width=w - 160)
+            _centred(
+                c,
+                f"Tổng số tiền ủng hộ: {format_vnd(d.amount_vnd)} ({amount_in_words(d.amount_vnd)})",
+                cx,
+                y - 2,
+                OBLIQUE,
+                12,
+                width=w - 160,
+            )
 
     # Bottom left: numbers and the QR code of the verification address
     left = 58

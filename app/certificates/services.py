@@ -44,7 +44,9 @@ from app.units.models import AdminUnit, UnitLevel
 
 COMMITTEE = "Ủy ban Mặt trận Tổ quốc Việt Nam"
 CENTRAL_ISSUER = "Ủy ban Trung ương Mặt trận Tổ quốc Việt Nam"
-DEFAULT_ACHIEVEMENT = "Đã có thành tích xuất sắc trong Cuộc vận động “Ngày vì người nghèo”, ủng hộ Quỹ “Vì người nghèo”."
+DEFAULT_ACHIEVEMENT = (
+    "Đã có thành tích xuất sắc trong Cuộc vận động “Ngày vì người nghèo”, ủng hộ Quỹ “Vì người nghèo”."
+)
 ACK_MODES = ("fulfilled", "payment")
 _TYPE_PREFIXES = ("Thành phố ", "Tỉnh ", "Xã ", "Phường ", "Đặc khu ")
 
@@ -69,22 +71,29 @@ def issuer_for(session: Session, unit_id: int | None) -> Issuer:
     if unit is None:
         return Issuer(None, "national", "TW", CENTRAL_ISSUER, "Hà Nội", IssuerLevel.CENTRAL)
     name = nfc(unit.name) or ""
-    place = next((name[len(p):] for p in _TYPE_PREFIXES if name.startswith(p)), name)
+    place = next((name[len(p) :] for p in _TYPE_PREFIXES if name.startswith(p)), name)
     level = IssuerLevel.PROVINCE if unit.level == UnitLevel.PROVINCE else IssuerLevel.COMMUNE
-    return Issuer(unit.id, str(unit.id), str(unit.code), f"{COMMITTEE} {name[:1].lower()}{name[1:]}", place, level)
+    return Issuer(
+        unit.id, str(unit.id), str(unit.code), f"{COMMITTEE} {name[:1].lower()}{name[1:]}", place, level
+    )
 
 
 def signer_for(session: Session, issuer: Issuer) -> tuple[str, str, IssuerProfile | None]:
     """(name, title, profile) of who signs for an issuer: its profile, else its approver's name and title."""
-    profile = session.execute(select(IssuerProfile).where(IssuerProfile.unit_key == issuer.unit_key)).scalar_one_or_none()
+    profile = session.execute(
+        select(IssuerProfile).where(IssuerProfile.unit_key == issuer.unit_key)
+    ).scalar_one_or_none()
     if profile is not None and profile.signer_name:
         return profile.signer_name, profile.signer_title, profile
     # No profile yet: the unit's approver, else a staff member of the unit who has a title (commune committees
     # often have no approver account), else a blank signature line under "Chủ tịch".
     q = select(User).where(User.is_active_account.is_(True))
     if issuer.unit_id:
-        q = q.where(User.unit_id == issuer.unit_id, User.role.in_([Role.APPROVER, Role.COMMUNE_STAFF]),
-                    User.title != "")
+        q = q.where(
+            User.unit_id == issuer.unit_id,
+            User.role.in_([Role.APPROVER, Role.COMMUNE_STAFF]),
+            User.title != "",
+        )
     else:
         q = q.where(User.role == Role.CENTRAL_ADMIN)
     users = session.execute(q.order_by(User.id)).scalars().all()
@@ -115,12 +124,22 @@ def _check_png(data: bytes | None, label: str) -> None:
         raise CertificateError(f"{label}: kích thước ảnh phải từ 32 đến 3000 điểm ảnh mỗi chiều.")
 
 
-def save_profile(session: Session, actor: Actor, unit_id: int | None, *, signer_name: str, signer_title: str,
-                 seal_png: bytes | None = None, signature_png: bytes | None = None,
-                 remove_images: bool = False) -> IssuerProfile:
+def save_profile(
+    session: Session,
+    actor: Actor,
+    unit_id: int | None,
+    *,
+    signer_name: str,
+    signer_title: str,
+    seal_png: bytes | None = None,
+    signature_png: bytes | None = None,
+    remove_images: bool = False,
+) -> IssuerProfile:
     """Set who signs for a committee and its seal/signature images (already checked as PNG by the caller)."""
     issuer = issuer_for(session, unit_id)
-    profile = session.execute(select(IssuerProfile).where(IssuerProfile.unit_key == issuer.unit_key)).scalar_one_or_none()
+    profile = session.execute(
+        select(IssuerProfile).where(IssuerProfile.unit_key == issuer.unit_key)
+    ).scalar_one_or_none()
     if profile is None:
         profile = IssuerProfile(unit_key=issuer.unit_key, unit_id=issuer.unit_id)
         session.add(profile)
@@ -137,9 +156,20 @@ def save_profile(session: Session, actor: Actor, unit_id: int | None, *, signer_
     if signature_png:
         profile.signature_png = signature_png
     session.flush()
-    record(session, actor, "certificate.signer", "issuer_profile", profile.id, unit_id=issuer.unit_id,
-           new={"signer_name": name, "signer_title": title, "seal": bool(profile.seal_png),
-                "signature": bool(profile.signature_png)})
+    record(
+        session,
+        actor,
+        "certificate.signer",
+        "issuer_profile",
+        profile.id,
+        unit_id=issuer.unit_id,
+        new={
+            "signer_name": name,
+            "signer_title": title,
+            "seal": bool(profile.seal_png),
+            "signature": bool(profile.signature_png),
+        },
+    )
     return profile
 
 
@@ -159,7 +189,9 @@ def _finish(session: Session, certs: list[Certificate]) -> None:
 
 
 def _existing(session: Session, subject_key: str) -> Certificate | None:
-    return session.execute(select(Certificate).where(Certificate.subject_key == subject_key)).scalar_one_or_none()
+    return session.execute(
+        select(Certificate).where(Certificate.subject_key == subject_key)
+    ).scalar_one_or_none()
 
 
 def _create_one(session: Session, actor: Actor, subject_key: str, **fields: object) -> Certificate:
@@ -173,10 +205,17 @@ def _create_one(session: Session, actor: Actor, subject_key: str, **fields: obje
     name, title, _profile = signer_for(session, issuer)
     try:
         with session.begin_nested():
-            cert = Certificate(subject_key=subject_key, serial=_serials(session, kind, issuer, issued_on.year, 1)[0],
-                               issuer_unit_id=issuer.unit_id, issuer_name=issuer.name, place=issuer.place,
-                               issued_on=issued_on, signer_name=name, signer_title=title,
-                               **{k: v for k, v in fields.items() if k != "issued_on"})
+            cert = Certificate(
+                subject_key=subject_key,
+                serial=_serials(session, kind, issuer, issued_on.year, 1)[0],
+                issuer_unit_id=issuer.unit_id,
+                issuer_name=issuer.name,
+                place=issuer.place,
+                issued_on=issued_on,
+                signer_name=name,
+                signer_title=title,
+                **{k: v for k, v in fields.items() if k != "issued_on"},
+            )
             session.add(cert)
             session.flush()
             _finish(session, [cert])
@@ -185,8 +224,20 @@ def _create_one(session: Session, actor: Actor, subject_key: str, **fields: obje
         if found is None:
             raise
         return found
-    record(session, actor, "certificate.issue", "certificate", cert.id, unit_id=issuer.unit_id,
-           new={"serial": cert.serial, "kind": kind, "recipient": cert.recipient_name, "amount_vnd": cert.amount_vnd})
+    record(
+        session,
+        actor,
+        "certificate.issue",
+        "certificate",
+        cert.id,
+        unit_id=issuer.unit_id,
+        new={
+            "serial": cert.serial,
+            "kind": kind,
+            "recipient": cert.recipient_name,
+            "amount_vnd": cert.amount_vnd,
+        },
+    )
     return cert
 
 
@@ -196,9 +247,15 @@ def acknowledge_mode(campaign: Campaign) -> str:
 
 
 def _ack_fields(campaign: Campaign, donor: Donor | None, public_name: str, amount: int, purpose) -> dict:  # type: ignore[no-untyped-def]
-    return dict(kind=CertificateKind.ACKNOWLEDGEMENT, campaign_id=campaign.id, campaign_name=campaign.name,
-                donor_id=donor.id if donor else None, recipient_name=public_name, amount_vnd=amount,
-                purpose_text=PURPOSE_LABELS.get(purpose, ""))
+    return dict(
+        kind=CertificateKind.ACKNOWLEDGEMENT,
+        campaign_id=campaign.id,
+        campaign_name=campaign.name,
+        donor_id=donor.id if donor else None,
+        recipient_name=public_name,
+        amount_vnd=amount,
+        purpose_text=PURPOSE_LABELS.get(purpose, ""),
+    )
 
 
 def acknowledge_contribution(session: Session, actor: Actor, contribution_id: int) -> Certificate | None:
@@ -212,8 +269,16 @@ def acknowledge_contribution(session: Session, actor: Actor, contribution_id: in
     if c.pledge_id is not None and acknowledge_mode(campaign) == "fulfilled":
         return acknowledge_pledge(session, actor, c.pledge_id)
     fields = _ack_fields(campaign, c.donor, c.public_name, c.amount_vnd, c.purpose)
-    return _create_one(session, actor, f"contribution:{c.id}", issuer=issuer_for(session, c.receiving_unit_id),
-                       contribution_id=c.id, pledge_id=c.pledge_id, issued_on=c.received_on, **fields)
+    return _create_one(
+        session,
+        actor,
+        f"contribution:{c.id}",
+        issuer=issuer_for(session, c.receiving_unit_id),
+        contribution_id=c.id,
+        pledge_id=c.pledge_id,
+        issued_on=c.received_on,
+        **fields,
+    )
 
 
 def acknowledge_pledge(session: Session, actor: Actor, pledge_id: int) -> Certificate | None:
@@ -226,23 +291,35 @@ def acknowledge_pledge(session: Session, actor: Actor, pledge_id: int) -> Certif
         return None
     if acknowledge_mode(pledge.campaign) == "payment":
         latest = None
-        for cid in session.execute(select(Contribution.id).where(
-                Contribution.pledge_id == pledge.id, Contribution.status == ContributionStatus.RECORDED)
-                .order_by(Contribution.id)).scalars():
+        for cid in session.execute(
+            select(Contribution.id)
+            .where(Contribution.pledge_id == pledge.id, Contribution.status == ContributionStatus.RECORDED)
+            .order_by(Contribution.id)
+        ).scalars():
             latest = acknowledge_contribution(session, actor, cid) or latest
         return latest
     if pledge.status != PledgeStatus.FULFILLED:
         return None
     paid = amount_paid(session, pledge.id)
-    last_day = session.execute(select(func.max(Contribution.received_on)).where(
-        Contribution.pledge_id == pledge.id, Contribution.status == ContributionStatus.RECORDED)).scalar_one()
+    last_day = session.execute(
+        select(func.max(Contribution.received_on)).where(
+            Contribution.pledge_id == pledge.id, Contribution.status == ContributionStatus.RECORDED
+        )
+    ).scalar_one()
     donor = pledge.donor
     from app.donors.models import ANONYMOUS_NAME
 
     public_name = ANONYMOUS_NAME if pledge.is_anonymous else donor.public_name
     fields = _ack_fields(pledge.campaign, donor, public_name, paid, pledge.purpose)
-    return _create_one(session, actor, f"pledge:{pledge.id}", issuer=issuer_for(session, pledge.receiving_unit_id),
-                       pledge_id=pledge.id, issued_on=last_day or today_vn(), **fields)
+    return _create_one(
+        session,
+        actor,
+        f"pledge:{pledge.id}",
+        issuer=issuer_for(session, pledge.receiving_unit_id),
+        pledge_id=pledge.id,
+        issued_on=last_day or today_vn(),
+        **fields,
+    )
 
 
 def unacknowledged(session: Session, limit: int = 1000) -> tuple[list[int], list[int]]:
@@ -250,18 +327,35 @@ def unacknowledged(session: Session, limit: int = 1000) -> tuple[list[int], list
     contributions: list[int] = []
     pledges: list[int] = []
     has_letter_c = select(Certificate.id).where(Certificate.contribution_id == Contribution.id).exists()
-    has_letter_p = select(Certificate.id).where(Certificate.pledge_id == Pledge.id,
-                                                Certificate.contribution_id.is_(None)).exists()
+    has_letter_p = (
+        select(Certificate.id)
+        .where(Certificate.pledge_id == Pledge.id, Certificate.contribution_id.is_(None))
+        .exists()
+    )
     for campaign in session.execute(select(Campaign)).scalars():
         mode = acknowledge_mode(campaign)
-        q = select(Contribution.id).where(Contribution.campaign_id == campaign.id,
-                                          Contribution.status == ContributionStatus.RECORDED,
-                                          Contribution.donor_id.is_not(None), ~has_letter_c)
+        q = select(Contribution.id).where(
+            Contribution.campaign_id == campaign.id,
+            Contribution.status == ContributionStatus.RECORDED,
+            Contribution.donor_id.is_not(None),
+            ~has_letter_c,
+        )
         if mode == "fulfilled":
             q = q.where(Contribution.pledge_id.is_(None))
-            pledges += session.execute(select(Pledge.id).where(
-                Pledge.campaign_id == campaign.id, Pledge.status == PledgeStatus.FULFILLED, ~has_letter_p)
-                .order_by(Pledge.id).limit(limit)).scalars().all()
+            pledges += (
+                session.execute(
+                    select(Pledge.id)
+                    .where(
+                        Pledge.campaign_id == campaign.id,
+                        Pledge.status == PledgeStatus.FULFILLED,
+                        ~has_letter_p,
+                    )
+                    .order_by(Pledge.id)
+                    .limit(limit)
+                )
+                .scalars()
+                .all()
+            )
         contributions += session.execute(q.order_by(Contribution.id).limit(limit)).scalars().all()
     return contributions[:limit], pledges[:limit]
 
@@ -274,34 +368,53 @@ def verification_url(cert: Certificate) -> str:
 def issuer_images(session: Session, issuer_unit_id: int | None) -> tuple[bytes | None, bytes | None]:
     """(seal, signature) PNGs of an issuing committee, if uploaded."""
     key = str(issuer_unit_id) if issuer_unit_id else "national"
-    row = session.execute(select(IssuerProfile.seal_png, IssuerProfile.signature_png)
-                          .where(IssuerProfile.unit_key == key)).first()
+    row = session.execute(
+        select(IssuerProfile.seal_png, IssuerProfile.signature_png).where(IssuerProfile.unit_key == key)
+    ).first()
     return (row[0], row[1]) if row else (None, None)
 
 
-def print_data(session: Session, cert: Certificate,
-               images: tuple[bytes | None, bytes | None] | None = None) -> PrintData:
+def print_data(
+    session: Session, cert: Certificate, images: tuple[bytes | None, bytes | None] | None = None
+) -> PrintData:
     seal, signature = images if images is not None else issuer_images(session, cert.issuer_unit_id)
-    return PrintData(kind=str(cert.kind), issuer_name=cert.issuer_name, recipient_name=cert.recipient_name,
-                     amount_vnd=cert.amount_vnd, place=cert.place, issued_on=cert.issued_on, serial=cert.serial,
-                     verify_url=verification_url(cert), purpose_text=cert.purpose_text,
-                     campaign_name=cert.campaign_name, achievement=cert.achievement, decision_no=cert.decision_no,
-                     decision_date=cert.decision_date, signer_name=cert.signer_name, signer_title=cert.signer_title,
-                     seal_png=seal, signature_png=signature)
+    return PrintData(
+        kind=str(cert.kind),
+        issuer_name=cert.issuer_name,
+        recipient_name=cert.recipient_name,
+        amount_vnd=cert.amount_vnd,
+        place=cert.place,
+        issued_on=cert.issued_on,
+        serial=cert.serial,
+        verify_url=verification_url(cert),
+        purpose_text=cert.purpose_text,
+        campaign_name=cert.campaign_name,
+        achievement=cert.achievement,
+        decision_no=cert.decision_no,
+        decision_date=cert.decision_date,
+        signer_name=cert.signer_name,
+        signer_title=cert.signer_title,
+        seal_png=seal,
+        signature_png=signature,
+    )
 
 
-def certificate_pdf(session: Session, cert: Certificate,
-                    images: tuple[bytes | None, bytes | None] | None = None) -> bytes:
+def certificate_pdf(
+    session: Session, cert: Certificate, images: tuple[bytes | None, bytes | None] | None = None
+) -> bytes:
     return render_pdf(print_data(session, cert, images))
 
 
 def batch_pdf(session: Session, batch: CertificateBatch) -> bytes:
     """Every certificate of a batch in one PDF, in candidate order (for the ceremony)."""
     images = issuer_images(session, batch.issuer_unit_id)
-    certs = session.execute(select(Certificate).where(Certificate.batch_id == batch.id)
-                            .order_by(Certificate.id)).scalars()
-    return render_many((print_data(session, c, images) for c in certs),
-                       f"{batch.title or 'Đợt khen thưởng'} – {batch.decision_no}")
+    certs = session.execute(
+        select(Certificate).where(Certificate.batch_id == batch.id).order_by(Certificate.id)
+    ).scalars()
+    return render_many(
+        (print_data(session, c, images) for c in certs),
+        f"{batch.title or 'Đợt khen thưởng'} – {batch.decision_no}",
+    )
 
 
 def filename_for(cert: Certificate) -> str:
@@ -350,28 +463,62 @@ def revoke(session: Session, actor: Actor, certificate_id: int, reason: str) -> 
     cert.revoked_by_id = actor.user_id
     cert.revoked_reason = reason[:2000]
     session.flush()
-    record(session, actor, "certificate.revoke", "certificate", cert.id, unit_id=cert.issuer_unit_id,
-           old={"status": CertificateStatus.VALID}, new={"status": CertificateStatus.REVOKED, "reason": reason})
+    record(
+        session,
+        actor,
+        "certificate.revoke",
+        "certificate",
+        cert.id,
+        unit_id=cert.issuer_unit_id,
+        old={"status": CertificateStatus.VALID},
+        new={"status": CertificateStatus.REVOKED, "reason": reason},
+    )
     return cert
 
 
 # ----------------------------------------------------------------------------------------- commendations
-def add_rule(session: Session, actor: Actor, campaign_id: int, *, donor_kind: DonorKind, min_total_vnd: int,
-             kind: CertificateKind, issuer_level: IssuerLevel, achievement: str = "") -> CommendationRule:
+def add_rule(
+    session: Session,
+    actor: Actor,
+    campaign_id: int,
+    *,
+    donor_kind: DonorKind,
+    min_total_vnd: int,
+    kind: CertificateKind,
+    issuer_level: IssuerLevel,
+    achievement: str = "",
+) -> CommendationRule:
     if kind == CertificateKind.ACKNOWLEDGEMENT:
         raise CertificateError("Loại khen thưởng: chỉ chọn Giấy khen hoặc Bằng khen.")
     if not isinstance(min_total_vnd, int) or min_total_vnd <= 0:
         raise CertificateError("Mức tối thiểu: phải là số tiền lớn hơn 0.")
     if session.get(Campaign, campaign_id) is None:
         raise CertificateError("Cuộc vận động: không tồn tại.")
-    rule = CommendationRule(campaign_id=campaign_id, donor_kind=donor_kind, min_total_vnd=min_total_vnd, kind=kind,
-                            issuer_level=issuer_level, achievement=(nfc(achievement) or "")[:2000],
-                            created_by_id=actor.user_id)
+    rule = CommendationRule(
+        campaign_id=campaign_id,
+        donor_kind=donor_kind,
+        min_total_vnd=min_total_vnd,
+        kind=kind,
+        issuer_level=issuer_level,
+        achievement=(nfc(achievement) or "")[:2000],
+        created_by_id=actor.user_id,
+    )
     session.add(rule)
     session.flush()
-    record(session, actor, "certificate.rule", "commendation_rule", rule.id,
-           new={"campaign_id": campaign_id, "donor_kind": donor_kind, "min_total_vnd": min_total_vnd, "kind": kind,
-                "issuer_level": issuer_level})
+    record(
+        session,
+        actor,
+        "certificate.rule",
+        "commendation_rule",
+        rule.id,
+        new={
+            "campaign_id": campaign_id,
+            "donor_kind": donor_kind,
+            "min_total_vnd": min_total_vnd,
+            "kind": kind,
+            "issuer_level": issuer_level,
+        },
+    )
     return rule
 
 
@@ -389,41 +536,75 @@ def _area_unit_ids(session: Session, issuer: Issuer) -> list[int] | None:
     if issuer.unit_id is None:
         return None
     if issuer.level == IssuerLevel.PROVINCE:
-        return [issuer.unit_id, *session.execute(select(AdminUnit.id).where(
-            AdminUnit.parent_id == issuer.unit_id)).scalars()]
+        return [
+            issuer.unit_id,
+            *session.execute(select(AdminUnit.id).where(AdminUnit.parent_id == issuer.unit_id)).scalars(),
+        ]
     return [issuer.unit_id]
 
 
-def propose_batch(session: Session, actor: Actor, campaign_id: int, issuer_unit_id: int | None,
-                  title: str = "") -> CertificateBatch:
+def propose_batch(
+    session: Session, actor: Actor, campaign_id: int, issuer_unit_id: int | None, title: str = ""
+) -> CertificateBatch:
     """Apply the campaign's active rules at the issuer's level to the money its area received; every donor
     meeting a rule (the highest one wins) becomes a candidate, unless already commended by this issuer."""
     issuer = issuer_for(session, issuer_unit_id)
-    rules = session.execute(select(CommendationRule).where(
-        CommendationRule.campaign_id == campaign_id, CommendationRule.active.is_(True),
-        CommendationRule.issuer_level == issuer.level)).scalars().all()
+    rules = (
+        session.execute(
+            select(CommendationRule).where(
+                CommendationRule.campaign_id == campaign_id,
+                CommendationRule.active.is_(True),
+                CommendationRule.issuer_level == issuer.level,
+            )
+        )
+        .scalars()
+        .all()
+    )
     if not rules:
         raise CertificateError("Cuộc vận động chưa có quy tắc khen thưởng nào cho cấp này.")
     area = _area_unit_ids(session, issuer)
-    totals_q = (select(Contribution.donor_id, Donor.kind, func.sum(Contribution.amount_vnd))
-                .join(Donor, Donor.id == Contribution.donor_id)
-                .where(Contribution.campaign_id == campaign_id, Contribution.status == ContributionStatus.RECORDED)
-                .group_by(Contribution.donor_id, Donor.kind))
+    totals_q = (
+        select(Contribution.donor_id, Donor.kind, func.sum(Contribution.amount_vnd))
+        .join(Donor, Donor.id == Contribution.donor_id)
+        .where(Contribution.campaign_id == campaign_id, Contribution.status == ContributionStatus.RECORDED)
+        .group_by(Contribution.donor_id, Donor.kind)
+    )
     if area is not None:
         totals_q = totals_q.where(Contribution.receiving_unit_id.in_(area))
-    already = set(session.execute(select(Certificate.donor_id).where(
-        Certificate.campaign_id == campaign_id, Certificate.batch_id.is_not(None),
-        Certificate.issuer_unit_id.is_(None) if issuer.unit_id is None else Certificate.issuer_unit_id == issuer.unit_id,
-        Certificate.status == CertificateStatus.VALID)).scalars())
-    pending = set(session.execute(select(CommendationCandidate.donor_id).join(
-        CertificateBatch, CertificateBatch.id == CommendationCandidate.batch_id).where(
-        CertificateBatch.campaign_id == campaign_id, CertificateBatch.status.in_(
-            [BatchStatus.PROPOSED, BatchStatus.APPROVED, BatchStatus.ISSUING]),
-        CertificateBatch.issuer_unit_id.is_(None) if issuer.unit_id is None
-        else CertificateBatch.issuer_unit_id == issuer.unit_id)).scalars())
+    already = set(
+        session.execute(
+            select(Certificate.donor_id).where(
+                Certificate.campaign_id == campaign_id,
+                Certificate.batch_id.is_not(None),
+                Certificate.issuer_unit_id.is_(None)
+                if issuer.unit_id is None
+                else Certificate.issuer_unit_id == issuer.unit_id,
+                Certificate.status == CertificateStatus.VALID,
+            )
+        ).scalars()
+    )
+    pending = set(
+        session.execute(
+            select(CommendationCandidate.donor_id)
+            .join(CertificateBatch, CertificateBatch.id == CommendationCandidate.batch_id)
+            .where(
+                CertificateBatch.campaign_id == campaign_id,
+                CertificateBatch.status.in_(
+                    [BatchStatus.PROPOSED, BatchStatus.APPROVED, BatchStatus.ISSUING]
+                ),
+                CertificateBatch.issuer_unit_id.is_(None)
+                if issuer.unit_id is None
+                else CertificateBatch.issuer_unit_id == issuer.unit_id,
+            )
+        ).scalars()
+    )
     campaign = session.get(Campaign, campaign_id)
-    batch = CertificateBatch(campaign_id=campaign_id, issuer_unit_id=issuer.unit_id, created_by_id=actor.user_id,
-                             title=(nfc(title) or f"Khen thưởng – {campaign.name}")[:255])
+    batch = CertificateBatch(
+        campaign_id=campaign_id,
+        issuer_unit_id=issuer.unit_id,
+        created_by_id=actor.user_id,
+        title=(nfc(title) or f"Khen thưởng – {campaign.name}")[:255],
+    )
     session.add(batch)
     session.flush()
     rows = []
@@ -432,23 +613,51 @@ def propose_batch(session: Session, actor: Actor, campaign_id: int, issuer_unit_
             continue
         best = None
         for rule in rules:
-            if rule.donor_kind == donor_kind and total >= rule.min_total_vnd and (
-                    best is None or (KIND_RANK[rule.kind], rule.min_total_vnd) > (KIND_RANK[best.kind], best.min_total_vnd)):
+            if (
+                rule.donor_kind == donor_kind
+                and total >= rule.min_total_vnd
+                and (
+                    best is None
+                    or (KIND_RANK[rule.kind], rule.min_total_vnd) > (KIND_RANK[best.kind], best.min_total_vnd)
+                )
+            ):
                 best = rule
         if best is not None:
-            rows.append(dict(batch_id=batch.id, donor_id=donor_id, rule_id=best.id, kind=best.kind,
-                             total_vnd=int(total), included=True))
+            rows.append(
+                dict(
+                    batch_id=batch.id,
+                    donor_id=donor_id,
+                    rule_id=best.id,
+                    kind=best.kind,
+                    total_vnd=int(total),
+                    included=True,
+                )
+            )
     if rows:
         session.execute(CommendationCandidate.__table__.insert(), rows)
     batch.total = len(rows)
     session.flush()
-    record(session, actor, "certificate.batch_propose", "certificate_batch", batch.id, unit_id=issuer.unit_id,
-           new={"campaign_id": campaign_id, "candidates": len(rows)})
+    record(
+        session,
+        actor,
+        "certificate.batch_propose",
+        "certificate_batch",
+        batch.id,
+        unit_id=issuer.unit_id,
+        new={"campaign_id": campaign_id, "candidates": len(rows)},
+    )
     return batch
 
 
-def approve_batch(session: Session, actor: Actor, batch_id: int, *, decision_no: str, decision_date: date,
-                  excluded_candidate_ids: list[int] | None = None) -> CertificateBatch:
+def approve_batch(
+    session: Session,
+    actor: Actor,
+    batch_id: int,
+    *,
+    decision_no: str,
+    decision_date: date,
+    excluded_candidate_ids: list[int] | None = None,
+) -> CertificateBatch:
     """An approver of the issuer's area approves the candidate list (minus the excluded) under a decision
     number; the caller queues issuance after the commit. The proposer may not approve their own batch."""
     user = _require_role(session, actor, Role.APPROVER)
@@ -466,21 +675,38 @@ def approve_batch(session: Session, actor: Actor, batch_id: int, *, decision_no:
         raise CertificateError("Ngày quyết định: cần nhập ngày.")
     excluded = set(excluded_candidate_ids or [])
     if excluded:
-        for cand in session.execute(select(CommendationCandidate).where(
-                CommendationCandidate.batch_id == batch.id, CommendationCandidate.id.in_(excluded))).scalars():
+        for cand in session.execute(
+            select(CommendationCandidate).where(
+                CommendationCandidate.batch_id == batch.id, CommendationCandidate.id.in_(excluded)
+            )
+        ).scalars():
             cand.included = False
-    batch.total = session.execute(select(func.count()).select_from(CommendationCandidate).where(
-        CommendationCandidate.batch_id == batch.id, CommendationCandidate.included.is_(True))).scalar_one()
+    batch.total = session.execute(
+        select(func.count())
+        .select_from(CommendationCandidate)
+        .where(CommendationCandidate.batch_id == batch.id, CommendationCandidate.included.is_(True))
+    ).scalar_one()
     if batch.total == 0:
         raise CertificateError("Danh sách trống: không có ai để khen thưởng.")
     batch.decision_no, batch.decision_date = decision_no[:80], decision_date
     batch.status = BatchStatus.APPROVED
     batch.approved_by_id, batch.approved_at = user.id, utcnow()
     session.flush()
-    record(session, actor, "certificate.batch_approve", "certificate_batch", batch.id, unit_id=batch.issuer_unit_id,
-           old={"status": BatchStatus.PROPOSED},
-           new={"status": BatchStatus.APPROVED, "decision_no": decision_no, "total": batch.total,
-                "excluded": sorted(excluded)})
+    record(
+        session,
+        actor,
+        "certificate.batch_approve",
+        "certificate_batch",
+        batch.id,
+        unit_id=batch.issuer_unit_id,
+        old={"status": BatchStatus.PROPOSED},
+        new={
+            "status": BatchStatus.APPROVED,
+            "decision_no": decision_no,
+            "total": batch.total,
+            "excluded": sorted(excluded),
+        },
+    )
     return batch
 
 
@@ -491,17 +717,32 @@ def reject_batch(session: Session, actor: Actor, batch_id: int) -> CertificateBa
         raise CertificateError("Đợt này không còn chờ phê duyệt.")
     batch.status = BatchStatus.REJECTED
     session.flush()
-    record(session, actor, "certificate.batch_reject", "certificate_batch", batch.id, unit_id=batch.issuer_unit_id,
-           new={"status": BatchStatus.REJECTED})
+    record(
+        session,
+        actor,
+        "certificate.batch_reject",
+        "certificate_batch",
+        batch.id,
+        unit_id=batch.issuer_unit_id,
+        new={"status": BatchStatus.REJECTED},
+    )
     return batch
 
 
 def pending_candidate_ids(session: Session, batch_id: int) -> list[int]:
     """Included candidates of a batch without their certificate yet, in order."""
     issued = select(Certificate.donor_id).where(Certificate.batch_id == batch_id)
-    return list(session.execute(select(CommendationCandidate.id).where(
-        CommendationCandidate.batch_id == batch_id, CommendationCandidate.included.is_(True),
-        CommendationCandidate.donor_id.not_in(issued)).order_by(CommendationCandidate.id)).scalars())
+    return list(
+        session.execute(
+            select(CommendationCandidate.id)
+            .where(
+                CommendationCandidate.batch_id == batch_id,
+                CommendationCandidate.included.is_(True),
+                CommendationCandidate.donor_id.not_in(issued),
+            )
+            .order_by(CommendationCandidate.id)
+        ).scalars()
+    )
 
 
 def issue_chunk(session: Session, actor: Actor, batch_id: int, candidate_ids: list[int]) -> list[int]:
@@ -514,40 +755,80 @@ def issue_chunk(session: Session, actor: Actor, batch_id: int, candidate_ids: li
     if batch.status == BatchStatus.APPROVED:
         batch.status = BatchStatus.ISSUING
     issued = select(Certificate.donor_id).where(Certificate.batch_id == batch_id)
-    candidates = session.execute(select(CommendationCandidate).where(
-        CommendationCandidate.batch_id == batch_id, CommendationCandidate.id.in_(candidate_ids),
-        CommendationCandidate.included.is_(True), CommendationCandidate.donor_id.not_in(issued))
-        .order_by(CommendationCandidate.id)).scalars().all()
+    candidates = (
+        session.execute(
+            select(CommendationCandidate)
+            .where(
+                CommendationCandidate.batch_id == batch_id,
+                CommendationCandidate.id.in_(candidate_ids),
+                CommendationCandidate.included.is_(True),
+                CommendationCandidate.donor_id.not_in(issued),
+            )
+            .order_by(CommendationCandidate.id)
+        )
+        .scalars()
+        .all()
+    )
     if not candidates:
         return []
     issuer = issuer_for(session, batch.issuer_unit_id)
     signer_name, signer_title, _ = signer_for(session, issuer)
     issued_on = batch.decision_date or today_vn()
     campaign = batch.campaign
-    donors = {d.id: d for d in session.execute(select(Donor).where(
-        Donor.id.in_([c.donor_id for c in candidates]))).scalars()}
-    rules = {r.id: r for r in session.execute(select(CommendationRule).where(
-        CommendationRule.id.in_({c.rule_id for c in candidates}))).scalars()}
+    donors = {
+        d.id: d
+        for d in session.execute(
+            select(Donor).where(Donor.id.in_([c.donor_id for c in candidates]))
+        ).scalars()
+    }
+    rules = {
+        r.id: r
+        for r in session.execute(
+            select(CommendationRule).where(CommendationRule.id.in_({c.rule_id for c in candidates}))
+        ).scalars()
+    }
     by_kind: dict[CertificateKind, list[CommendationCandidate]] = {}
     for cand in candidates:
         by_kind.setdefault(cand.kind, []).append(cand)
     created: list[Certificate] = []
     for kind, cands in by_kind.items():
-        for cand, serial in zip(cands, _serials(session, kind, issuer, issued_on.year, len(cands)), strict=True):
+        for cand, serial in zip(
+            cands, _serials(session, kind, issuer, issued_on.year, len(cands)), strict=True
+        ):
             donor = donors[cand.donor_id]
             cert = Certificate(
-                kind=kind, subject_key=f"batch:{batch_id}:donor:{donor.id}", serial=serial,
-                campaign_id=batch.campaign_id, campaign_name=campaign.name, issuer_unit_id=issuer.unit_id,
-                issuer_name=issuer.name, place=issuer.place, issued_on=issued_on, donor_id=donor.id,
-                batch_id=batch_id, recipient_name=donor.public_name, amount_vnd=cand.total_vnd,
-                achievement=rules[cand.rule_id].achievement or DEFAULT_ACHIEVEMENT, decision_no=batch.decision_no,
-                decision_date=batch.decision_date, signer_name=signer_name, signer_title=signer_title)
+                kind=kind,
+                subject_key=f"batch:{batch_id}:donor:{donor.id}",
+                serial=serial,
+                campaign_id=batch.campaign_id,
+                campaign_name=campaign.name,
+                issuer_unit_id=issuer.unit_id,
+                issuer_name=issuer.name,
+                place=issuer.place,
+                issued_on=issued_on,
+                donor_id=donor.id,
+                batch_id=batch_id,
+                recipient_name=donor.public_name,
+                amount_vnd=cand.total_vnd,
+                achievement=rules[cand.rule_id].achievement or DEFAULT_ACHIEVEMENT,
+                decision_no=batch.decision_no,
+                decision_date=batch.decision_date,
+                signer_name=signer_name,
+                signer_title=signer_title,
+            )
             session.add(cert)
             created.append(cert)
     session.flush()
     _finish(session, created)
-    record(session, actor, "certificate.batch_chunk", "certificate_batch", batch_id, unit_id=batch.issuer_unit_id,
-           new={"issued": len(created), "first_serial": created[0].serial, "last_serial": created[-1].serial})
+    record(
+        session,
+        actor,
+        "certificate.batch_chunk",
+        "certificate_batch",
+        batch_id,
+        unit_id=batch.issuer_unit_id,
+        new={"issued": len(created), "first_serial": created[0].serial, "last_serial": created[-1].serial},
+    )
     return [c.id for c in created]
 
 
@@ -556,10 +837,14 @@ def refresh_progress(session: Session, batch_id: int) -> CertificateBatch | None
     batch = session.get(CertificateBatch, batch_id, populate_existing=True)
     if batch is None:
         return None
-    batch.issued_count = session.execute(select(func.count()).select_from(Certificate).where(
-        Certificate.batch_id == batch_id)).scalar_one()
-    batch.emailed_count = session.execute(select(func.count()).select_from(Certificate).where(
-        Certificate.batch_id == batch_id, Certificate.emailed_at.is_not(None))).scalar_one()
+    batch.issued_count = session.execute(
+        select(func.count()).select_from(Certificate).where(Certificate.batch_id == batch_id)
+    ).scalar_one()
+    batch.emailed_count = session.execute(
+        select(func.count())
+        .select_from(Certificate)
+        .where(Certificate.batch_id == batch_id, Certificate.emailed_at.is_not(None))
+    ).scalar_one()
     if batch.issued_count >= batch.total and batch.status in (BatchStatus.APPROVED, BatchStatus.ISSUING):
         batch.status = BatchStatus.ISSUED
         batch.finished_at = utcnow()
@@ -568,12 +853,16 @@ def refresh_progress(session: Session, batch_id: int) -> CertificateBatch | None
 
 
 # ----------------------------------------------------------------------------------------- e-mail
-KIND_SUBJECT = {CertificateKind.ACKNOWLEDGEMENT: "Thư cảm ơn", CertificateKind.GIAY_KHEN: "Giấy khen",
-                CertificateKind.BANG_KHEN: "Bằng khen"}
+KIND_SUBJECT = {
+    CertificateKind.ACKNOWLEDGEMENT: "Thư cảm ơn",
+    CertificateKind.GIAY_KHEN: "Giấy khen",
+    CertificateKind.BANG_KHEN: "Bằng khen",
+}
 
 
-def mail_certificate(session: Session, cert: Certificate,
-                     images: tuple[bytes | None, bytes | None] | None = None) -> bool:
+def mail_certificate(
+    session: Session, cert: Certificate, images: tuple[bytes | None, bytes | None] | None = None
+) -> bool:
     """E-mail the PDF to the donor (if the donor has an address and it was not sent before); marks emailed_at.
     The caller commits right after, so a retried task does not send it again."""
     from app.core.mail import Attachment, Mail, send_mail
@@ -582,13 +871,21 @@ def mail_certificate(session: Session, cert: Certificate,
     if cert.emailed_at is not None or cert.donor is None or not cert.donor.email:
         return False
     what = KIND_SUBJECT[cert.kind]
-    body = (f"Kính gửi {cert.donor.name},\n\n{cert.issuer_name} trân trọng gửi Quý vị {what.lower()} số {cert.serial}"
-            f"{' ghi nhận số tiền ' + format_vnd(cert.amount_vnd) if cert.amount_vnd else ''}"
-            f" trong Cuộc vận động “{cert.campaign_name}”.\n\n"
-            f"Bản PDF được đính kèm. Mọi người có thể xác minh giấy này tại:\n{verification_url(cert)}\n\n"
-            "Trân trọng cảm ơn tấm lòng của Quý vị đối với người nghèo.\n")
-    send_mail(Mail(to=[cert.donor.email], subject=f"{what} – {cert.issuer_name}", body=body,
-                   attachments=[Attachment(filename_for(cert), certificate_pdf(session, cert, images))]))
+    body = (
+        f"Kính gửi {cert.donor.name},\n\n{cert.issuer_name} trân trọng gửi Quý vị {what.lower()} số {cert.serial}"
+        f"{' ghi nhận số tiền ' + format_vnd(cert.amount_vnd) if cert.amount_vnd else ''}"
+        f" trong Cuộc vận động “{cert.campaign_name}”.\n\n"
+        f"Bản PDF được đính kèm. Mọi người có thể xác minh giấy này tại:\n{verification_url(cert)}\n\n"
+        "Trân trọng cảm ơn tấm lòng của Quý vị đối với người nghèo.\n"
+    )
+    send_mail(
+        Mail(
+            to=[cert.donor.email],
+            subject=f"{what} – {cert.issuer_name}",
+            body=body,
+            attachments=[Attachment(filename_for(cert), certificate_pdf(session, cert, images))],
+        )
+    )
     cert.emailed_at = utcnow()
     session.flush()
     return True

@@ -30,9 +30,18 @@ class SigningKeyError(RuntimeError):
 def canonical_data(cert) -> bytes:  # type: ignore[no-untyped-def]
     """What the signature covers: the facts shown on the verification page, in a fixed order."""
     issued: date = cert.issued_on
-    fields = ["chungtay-cert-v1", str(cert.id), cert.serial, str(cert.kind), cert.recipient_name,
-              str(int(cert.amount_vnd or 0)), cert.issuer_name, issued.isoformat(), str(cert.campaign_id),
-              cert.decision_no or ""]
+    fields = [
+        "chungtay-cert-v1",
+        str(cert.id),
+        cert.serial,
+        str(cert.kind),
+        cert.recipient_name,
+        str(int(cert.amount_vnd or 0)),
+        cert.issuer_name,
+        issued.isoformat(),
+        str(cert.campaign_id),
+        cert.decision_no or "",
+    ]
     return "\x1f".join(unicodedata.normalize("NFC", f) for f in fields).encode("utf-8")
 
 
@@ -46,10 +55,15 @@ def _load_key(configured: str | None, secret_key: str) -> Ed25519PrivateKey:
                 raise SigningKeyError("CERTIFICATE_SIGNING_KEY: PEM key is not Ed25519")
             return key
         try:
-            seed = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_" if "-" in text or "_" in text else None,
-                                    validate=True)
+            seed = base64.b64decode(
+                text + "=" * (-len(text) % 4),
+                altchars=b"-_" if "-" in text or "_" in text else None,
+                validate=True,
+            )
         except (binascii.Error, ValueError) as exc:
-            raise SigningKeyError("CERTIFICATE_SIGNING_KEY: neither a PEM key nor a base64 32-byte seed") from exc
+            raise SigningKeyError(
+                "CERTIFICATE_SIGNING_KEY: neither a PEM key nor a base64 32-byte seed"
+            ) from exc
         if len(seed) != 32:
             raise SigningKeyError("CERTIFICATE_SIGNING_KEY: a base64 seed must decode to 32 bytes")
         return Ed25519PrivateKey.from_private_bytes(seed)
@@ -69,8 +83,11 @@ def public_key() -> Ed25519PublicKey:
 
 
 def public_key_pem() -> str:
-    return public_key().public_bytes(serialization.Encoding.PEM,
-                                      serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return (
+        public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 def _id_bytes(cert_id: int) -> bytes:
@@ -103,7 +120,7 @@ def parse_code(code: str) -> tuple[int, bytes] | None:
     size = raw[0]
     if size not in (1, 4, 7) or len(raw) != 1 + size + SIGNATURE_BYTES:
         return None
-    return int.from_bytes(raw[1:1 + size], "big"), raw[1 + size:]
+    return int.from_bytes(raw[1 : 1 + size], "big"), raw[1 + size :]
 
 
 def signature_valid(cert, signature: bytes) -> bool:  # type: ignore[no-untyped-def]

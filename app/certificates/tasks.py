@@ -36,8 +36,12 @@ def _mail_and_commit(cert_ids: list[int]) -> int:
     did. Issuing certificates (issue_chunk) commits synchronously as before."""
     sent = 0
     session = db.session()
-    certs = {c.id: c for c in session.execute(select(Certificate).options(joinedload(Certificate.donor))
-                                              .where(Certificate.id.in_(cert_ids))).scalars()}
+    certs = {
+        c.id: c
+        for c in session.execute(
+            select(Certificate).options(joinedload(Certificate.donor)).where(Certificate.id.in_(cert_ids))
+        ).scalars()
+    }
     images: dict[int | None, tuple[bytes | None, bytes | None]] = {}
     asynchronous = session.get_bind().dialect.name == "postgresql"
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
@@ -54,7 +58,9 @@ def _mail_and_commit(cert_ids: list[int]) -> int:
                 if services.mail_certificate(session, cert, images[cert.issuer_unit_id]):
                     sent += 1
                 session.commit()
-            except Exception:  # a mail server hiccup must not undo issuance; the sweep of unsent mail retries later
+            except (
+                Exception
+            ):  # a mail server hiccup must not undo issuance; the sweep of unsent mail retries later
                 session.rollback()
                 log.exception("certificate %s: e-mail failed", cid)
     finally:
@@ -95,10 +101,22 @@ def sweep_acknowledgements(limit: int = 2000) -> dict:
         if cert is not None:
             issued.append(cert.id)
         db.session.commit()
-    unsent = db.session.execute(
-        select(Certificate.id).join(Donor, Donor.id == Certificate.donor_id)
-        .where(Certificate.emailed_at.is_(None), Certificate.batch_id.is_(None), Donor.email.is_not(None),
-               Donor.email != "").order_by(Certificate.id).limit(limit)).scalars().all()
+    unsent = (
+        db.session.execute(
+            select(Certificate.id)
+            .join(Donor, Donor.id == Certificate.donor_id)
+            .where(
+                Certificate.emailed_at.is_(None),
+                Certificate.batch_id.is_(None),
+                Donor.email.is_not(None),
+                Donor.email != "",
+            )
+            .order_by(Certificate.id)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
     sent = _mail_and_commit(list(unsent))
     return {"issued": len(issued), "mailed": sent}
 
@@ -111,8 +129,10 @@ def issue_batch(batch_id: int) -> int:
         return 0
     batch.status = BatchStatus.ISSUING
     pending = services.pending_candidate_ids(db.session, batch_id)
-    chunks = [pending[i:i + CHUNK_SIZE] for i in range(0, len(pending), CHUNK_SIZE)]
-    outbox.enqueue_many(db.session, "certificates.issue_chunk", [((batch_id, chunk), {}, None) for chunk in chunks])
+    chunks = [pending[i : i + CHUNK_SIZE] for i in range(0, len(pending), CHUNK_SIZE)]
+    outbox.enqueue_many(
+        db.session, "certificates.issue_chunk", [((batch_id, chunk), {}, None) for chunk in chunks]
+    )
     if not chunks:
         services.refresh_progress(db.session, batch_id)
     db.session.commit()  # the chunk tasks are published after this commit (app.core.outbox)
@@ -121,8 +141,14 @@ def issue_batch(batch_id: int) -> int:
 
 # A chunk re-delivered while its first delivery still runs collides on the (batch, donor) constraint; its
 # transaction rolls back whole and the retry finds the chunk done.
-@shared_task(name="certificates.issue_chunk", acks_late=True, reject_on_worker_lost=True,
-             autoretry_for=(IntegrityError, OperationalError), retry_backoff=True, max_retries=5)
+@shared_task(
+    name="certificates.issue_chunk",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(IntegrityError, OperationalError),
+    retry_backoff=True,
+    max_retries=5,
+)
 def issue_chunk(batch_id: int, candidate_ids: list[int]) -> int:
     """Issue one chunk in one transaction, commit, then e-mail each certificate and update the progress."""
     try:
@@ -133,11 +159,23 @@ def issue_chunk(batch_id: int, candidate_ids: list[int]) -> int:
         db.session.rollback()
         raise
     # Mail also what an earlier, interrupted run of this chunk issued but did not send.
-    to_mail = db.session.execute(select(Certificate.id).join(
-        services.CommendationCandidate, (services.CommendationCandidate.batch_id == Certificate.batch_id)
-        & (services.CommendationCandidate.donor_id == Certificate.donor_id)).where(
-        Certificate.batch_id == batch_id, services.CommendationCandidate.id.in_(candidate_ids),
-        Certificate.emailed_at.is_(None))).scalars().all()
+    to_mail = (
+        db.session.execute(
+            select(Certificate.id)
+            .join(
+                services.CommendationCandidate,
+                (services.CommendationCandidate.batch_id == Certificate.batch_id)
+                & (services.CommendationCandidate.donor_id == Certificate.donor_id),
+            )
+            .where(
+                Certificate.batch_id == batch_id,
+                services.CommendationCandidate.id.in_(candidate_ids),
+                Certificate.emailed_at.is_(None),
+            )
+        )
+        .scalars()
+        .all()
+    )
     _mail_and_commit(list(to_mail))
     services.refresh_progress(db.session, batch_id)
     db.session.commit()

@@ -38,7 +38,9 @@ bp = Blueprint("certificates", __name__)
 
 PAGE_SIZE = 50
 MAX_IMAGE_BYTES = 1024 * 1024
-VERIFY_RATE_LIMIT = "120 per minute"  # a public page that reads the database: enough for people, not for scrapers
+VERIFY_RATE_LIMIT = (
+    "120 per minute"  # a public page that reads the database: enough for people, not for scrapers
+)
 CODE_IN_TEXT = re.compile(r"(?:/xac-minh/)?([A-Za-z0-9_-]{40,120})\s*$")
 # Service errors are flashed as _(str(exc)): the fixed ones have English entries; those naming a value (an image
 # label, an amount) stay Vietnamese.
@@ -82,8 +84,15 @@ def donor_list():  # type: ignore[no-untyped-def]
         return redirect(url_for("certificates.staff_index"))
     certs = []
     if current_user.donor_id is not None:
-        certs = db.session.execute(select(Certificate).where(Certificate.donor_id == current_user.donor_id)
-                                   .order_by(Certificate.issued_on.desc(), Certificate.id.desc())).scalars().all()
+        certs = (
+            db.session.execute(
+                select(Certificate)
+                .where(Certificate.donor_id == current_user.donor_id)
+                .order_by(Certificate.issued_on.desc(), Certificate.id.desc())
+            )
+            .scalars()
+            .all()
+        )
     return render_template("certificates/donor_list.html", certs=certs)
 
 
@@ -93,11 +102,16 @@ def download(cert_id: int):  # type: ignore[no-untyped-def]
     cert = db.session.get(Certificate, cert_id)
     if cert is None:
         abort(404)
-    owner = (not current_user.is_staff) and cert.donor_id is not None and cert.donor_id == current_user.donor_id
+    owner = (
+        (not current_user.is_staff) and cert.donor_id is not None and cert.donor_id == current_user.donor_id
+    )
     if not owner and not (current_user.is_staff and _can_see_issuer(cert.issuer_unit_id)):
         abort(404)
-    return _pdf_response(services.certificate_pdf(db.session, cert), services.filename_for(cert),
-                         inline=request.args.get("tai") is None)
+    return _pdf_response(
+        services.certificate_pdf(db.session, cert),
+        services.filename_for(cert),
+        inline=request.args.get("tai") is None,
+    )
 
 
 # ------------------------------------------------------------------------------------ staff
@@ -106,8 +120,11 @@ def _staff_campaign() -> Campaign | None:
     if wanted:
         c = db.session.get(Campaign, wanted)
         own = current_user.unit
-        if c is not None and (c.scope_unit_id is None or _can_see_issuer(c.scope_unit_id)
-                              or (own is not None and own.parent_id == c.scope_unit_id)):
+        if c is not None and (
+            c.scope_unit_id is None
+            or _can_see_issuer(c.scope_unit_id)
+            or (own is not None and own.parent_id == c.scope_unit_id)
+        ):
             return c
     return active_campaign(db.session, current_user.unit_id)
 
@@ -133,28 +150,67 @@ def staff_index():  # type: ignore[no-untyped-def]
     if kind in {k.value for k in CertificateKind}:
         stmt = stmt.where(Certificate.kind == CertificateKind(kind))
     total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    certs = db.session.execute(stmt.order_by(Certificate.id.desc()).limit(PAGE_SIZE)
-                               .offset((page - 1) * PAGE_SIZE)).scalars().all()
-    batch_stmt = (select(CertificateBatch).where(unit_scope_clause(current_user, CertificateBatch.issuer_unit_id))
-                  .order_by(CertificateBatch.id.desc()).limit(20))
+    certs = (
+        db.session.execute(
+            stmt.order_by(Certificate.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        )
+        .scalars()
+        .all()
+    )
+    batch_stmt = (
+        select(CertificateBatch)
+        .where(unit_scope_clause(current_user, CertificateBatch.issuer_unit_id))
+        .order_by(CertificateBatch.id.desc())
+        .limit(20)
+    )
     batches = db.session.execute(batch_stmt).scalars().all()
     campaign = _staff_campaign()
     rules = []
     if campaign is not None:
-        rules = db.session.execute(select(CommendationRule).where(CommendationRule.campaign_id == campaign.id)
-                                   .order_by(CommendationRule.issuer_level, CommendationRule.min_total_vnd)).scalars().all()
+        rules = (
+            db.session.execute(
+                select(CommendationRule)
+                .where(CommendationRule.campaign_id == campaign.id)
+                .order_by(CommendationRule.issuer_level, CommendationRule.min_total_vnd)
+            )
+            .scalars()
+            .all()
+        )
     issuer = services.issuer_for(db.session, _issuer_unit_id())
     signer_name, signer_title, profile = services.signer_for(db.session, issuer)
     signer_form = SignerForm(data={"signer_name": signer_name, "signer_title": signer_title})
-    campaigns = db.session.execute(select(Campaign).where(Campaign.status != CampaignStatus.DRAFT)
-                                   .order_by(Campaign.year.desc(), Campaign.id.desc())).scalars().all()
+    campaigns = (
+        db.session.execute(
+            select(Campaign)
+            .where(Campaign.status != CampaignStatus.DRAFT)
+            .order_by(Campaign.year.desc(), Campaign.id.desc())
+        )
+        .scalars()
+        .all()
+    )
     return render_template(
-        "certificates/staff_index.html", certs=certs, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)),
-        q=q, kind=kind, batches=batches, campaign=campaign, campaigns=campaigns, rules=rules, rule_form=RuleForm(),
-        propose_form=ProposeForm(), signer_form=signer_form, profile=profile, issuer=issuer,
-        level_labels=ISSUER_LEVEL_LABELS, kind_labels=DONOR_KIND_LABELS, can_manage=_can_manage(),
+        "certificates/staff_index.html",
+        certs=certs,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        q=q,
+        kind=kind,
+        batches=batches,
+        campaign=campaign,
+        campaigns=campaigns,
+        rules=rules,
+        rule_form=RuleForm(),
+        propose_form=ProposeForm(),
+        signer_form=signer_form,
+        profile=profile,
+        issuer=issuer,
+        level_labels=ISSUER_LEVEL_LABELS,
+        kind_labels=DONOR_KIND_LABELS,
+        can_manage=_can_manage(),
         can_rules=current_user.role in (Role.PROVINCE_STAFF, Role.APPROVER, Role.CENTRAL_ADMIN),
-        can_sign=current_user.role in (Role.APPROVER, Role.CENTRAL_ADMIN))
+        can_sign=current_user.role in (Role.APPROVER, Role.CENTRAL_ADMIN),
+    )
 
 
 @bp.route("/can-bo/giay-chung-nhan/quy-tac", methods=["POST"])
@@ -174,9 +230,16 @@ def add_rule():  # type: ignore[no-untyped-def]
         return redirect(url_for("certificates.staff_index"))
     try:
         minimum = parse_vnd(form.min_total.data, field="Tổng ủng hộ tối thiểu")
-        services.add_rule(db.session, Actor.from_request(), campaign.id, donor_kind=DonorKind(form.donor_kind.data),
-                          min_total_vnd=minimum, kind=CertificateKind(form.kind.data),
-                          issuer_level=IssuerLevel(form.issuer_level.data), achievement=form.achievement.data or "")
+        services.add_rule(
+            db.session,
+            Actor.from_request(),
+            campaign.id,
+            donor_kind=DonorKind(form.donor_kind.data),
+            min_total_vnd=minimum,
+            kind=CertificateKind(form.kind.data),
+            issuer_level=IssuerLevel(form.issuer_level.data),
+            achievement=form.achievement.data or "",
+        )
         db.session.commit()
     except (AmountError, services.CertificateError) as exc:
         db.session.rollback()
@@ -190,7 +253,9 @@ def add_rule():  # type: ignore[no-untyped-def]
 @staff_required(Role.PROVINCE_STAFF, Role.APPROVER)
 def deactivate_rule(rule_id: int):  # type: ignore[no-untyped-def]
     rule = db.session.get(CommendationRule, rule_id)
-    if rule is None or (rule.campaign.scope_unit_id is not None and not _can_see_issuer(rule.campaign.scope_unit_id)):
+    if rule is None or (
+        rule.campaign.scope_unit_id is not None and not _can_see_issuer(rule.campaign.scope_unit_id)
+    ):
         abort(404)
     services.deactivate_rule(db.session, Actor.from_request(), rule_id)
     db.session.commit()
@@ -209,14 +274,18 @@ def propose():  # type: ignore[no-untyped-def]
             flash(problem, "error")
         return redirect(url_for("certificates.staff_index"))
     try:
-        batch = services.propose_batch(db.session, Actor.from_request(), campaign.id, _issuer_unit_id(),
-                                       form.title.data or "")
+        batch = services.propose_batch(
+            db.session, Actor.from_request(), campaign.id, _issuer_unit_id(), form.title.data or ""
+        )
         db.session.commit()
     except services.CertificateError as exc:
         db.session.rollback()
         flash(_(str(exc)), "error")
         return redirect(url_for("certificates.staff_index"))
-    flash(_("Đã lập danh sách đề nghị khen thưởng: %(n)s nhà tài trợ. Chờ người phê duyệt.", n=batch.total), "success")
+    flash(
+        _("Đã lập danh sách đề nghị khen thưởng: %(n)s nhà tài trợ. Chờ người phê duyệt.", n=batch.total),
+        "success",
+    )
     return redirect(url_for("certificates.batch_detail", batch_id=batch.id))
 
 
@@ -232,20 +301,43 @@ def _batch_or_404(batch_id: int) -> CertificateBatch:
 @staff_required()
 def batch_detail(batch_id: int):  # type: ignore[no-untyped-def]
     batch = _batch_or_404(batch_id)
-    candidates = db.session.execute(select(CommendationCandidate).where(CommendationCandidate.batch_id == batch.id)
-                                    .order_by(CommendationCandidate.total_vnd.desc()).limit(500)).scalars().all()
-    can_approve = (current_user.role in (Role.APPROVER, Role.CENTRAL_ADMIN) and batch.status == BatchStatus.PROPOSED
-                   and batch.created_by_id != current_user.id)
-    return render_template("certificates/batch.html", batch=batch, candidates=candidates, can_approve=can_approve,
-                           form=ApproveForm(), running=batch.status in (BatchStatus.APPROVED, BatchStatus.ISSUING))
+    candidates = (
+        db.session.execute(
+            select(CommendationCandidate)
+            .where(CommendationCandidate.batch_id == batch.id)
+            .order_by(CommendationCandidate.total_vnd.desc())
+            .limit(500)
+        )
+        .scalars()
+        .all()
+    )
+    can_approve = (
+        current_user.role in (Role.APPROVER, Role.CENTRAL_ADMIN)
+        and batch.status == BatchStatus.PROPOSED
+        and batch.created_by_id != current_user.id
+    )
+    return render_template(
+        "certificates/batch.html",
+        batch=batch,
+        candidates=candidates,
+        can_approve=can_approve,
+        form=ApproveForm(),
+        running=batch.status in (BatchStatus.APPROVED, BatchStatus.ISSUING),
+    )
 
 
 @bp.route("/can-bo/giay-chung-nhan/dot/<int:batch_id>/tien-do")
 @staff_required()
 def batch_progress(batch_id: int):  # type: ignore[no-untyped-def]
     batch = _batch_or_404(batch_id)
-    return jsonify(status=batch.status.value, status_label=batch.status_label, total=batch.total,
-                   issued=batch.issued_count, emailed=batch.emailed_count, percent=batch.percent)
+    return jsonify(
+        status=batch.status.value,
+        status_label=batch.status_label,
+        total=batch.total,
+        issued=batch.issued_count,
+        emailed=batch.emailed_count,
+        percent=batch.percent,
+    )
 
 
 @bp.route("/can-bo/giay-chung-nhan/dot/<int:batch_id>/duyet", methods=["POST"])
@@ -260,8 +352,14 @@ def approve(batch_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("certificates.batch_detail", batch_id=batch.id))
     excluded = [int(v) for v in request.form.getlist("exclude") if v.isdecimal()]
     try:
-        services.approve_batch(db.session, Actor.from_request(), batch.id, decision_no=form.decision_no.data,
-                               decision_date=form.decision_date.data, excluded_candidate_ids=excluded)
+        services.approve_batch(
+            db.session,
+            Actor.from_request(),
+            batch.id,
+            decision_no=form.decision_no.data,
+            decision_date=form.decision_date.data,
+            excluded_candidate_ids=excluded,
+        )
         # committed with the approval, published after it (the worker must see the approval)
         outbox.enqueue(db.session, "certificates.issue_batch", batch.id)
         db.session.commit()
@@ -305,7 +403,9 @@ def batch_pdf(batch_id: int):  # type: ignore[no-untyped-def]
     batch = _batch_or_404(batch_id)
     if batch.issued_count == 0:
         abort(404)
-    return _pdf_response(services.batch_pdf(db.session, batch), f"dot-khen-thuong-{batch.id}.pdf", inline=False)
+    return _pdf_response(
+        services.batch_pdf(db.session, batch), f"dot-khen-thuong-{batch.id}.pdf", inline=False
+    )
 
 
 @bp.route("/can-bo/giay-chung-nhan/<int:cert_id>")
@@ -314,9 +414,13 @@ def detail(cert_id: int):  # type: ignore[no-untyped-def]
     cert = db.session.get(Certificate, cert_id)
     if cert is None or not _can_see_issuer(cert.issuer_unit_id):
         abort(404)
-    return render_template("certificates/detail.html", cert=cert, form=RevokeForm(),
-                           verify_url=services.verification_url(cert),
-                           can_revoke=current_user.role in (Role.APPROVER, Role.CENTRAL_ADMIN) and not cert.is_revoked)
+    return render_template(
+        "certificates/detail.html",
+        cert=cert,
+        form=RevokeForm(),
+        verify_url=services.verification_url(cert),
+        can_revoke=current_user.role in (Role.APPROVER, Role.CENTRAL_ADMIN) and not cert.is_revoked,
+    )
 
 
 @bp.route("/can-bo/giay-chung-nhan/<int:cert_id>/thu-hoi", methods=["POST"])
@@ -338,7 +442,10 @@ def revoke(cert_id: int):  # type: ignore[no-untyped-def]
         db.session.rollback()
         flash(_(str(exc)), "error")
     else:
-        flash(_("Đã thu hồi %(kind)s số %(serial)s.", kind=_(cert.kind_label).lower(), serial=cert.serial), "success")
+        flash(
+            _("Đã thu hồi %(kind)s số %(serial)s.", kind=_(cert.kind_label).lower(), serial=cert.serial),
+            "success",
+        )
     return redirect(url_for("certificates.detail", cert_id=cert.id))
 
 
@@ -361,9 +468,16 @@ def signer():  # type: ignore[no-untyped-def]
                 except UploadError as exc:
                     raise services.CertificateError(f"{label}: {exc}") from exc
                 images[name] = data
-        services.save_profile(db.session, Actor.from_request(), _issuer_unit_id(), signer_name=form.signer_name.data,
-                              signer_title=form.signer_title.data, seal_png=images.get("seal"),
-                              signature_png=images.get("signature"), remove_images=bool(form.remove_images.data))
+        services.save_profile(
+            db.session,
+            Actor.from_request(),
+            _issuer_unit_id(),
+            signer_name=form.signer_name.data,
+            signer_title=form.signer_title.data,
+            seal_png=images.get("seal"),
+            signature_png=images.get("signature"),
+            remove_images=bool(form.remove_images.data),
+        )
         db.session.commit()
     except services.CertificateError as exc:
         db.session.rollback()
@@ -377,7 +491,9 @@ def signer():  # type: ignore[no-untyped-def]
 @staff_required()
 def signer_image(kind: str):  # type: ignore[no-untyped-def]
     issuer = services.issuer_for(db.session, _issuer_unit_id())
-    profile = db.session.execute(select(IssuerProfile).where(IssuerProfile.unit_key == issuer.unit_key)).scalar_one_or_none()
+    profile = db.session.execute(
+        select(IssuerProfile).where(IssuerProfile.unit_key == issuer.unit_key)
+    ).scalar_one_or_none()
     data = getattr(profile, f"{kind}_png", None) if profile and kind in ("seal", "signature") else None
     if not data:
         abort(404)

@@ -16,7 +16,11 @@ from app.units.models import Hamlet
 
 FAMILY = ["Cao", "Mấu", "Bo Bo", "Nguyễn", "Trần", "Lê", "Pi Năng", "Bùi"]
 GIVEN = ["Văn Minh", "Thị Hoa", "Văn Tâm", "Thị Lan", "Văn Sáu", "Thị Bé", "Văn Hùng", "Thị Nga", "Văn Phúc"]
-COLLECTORS = ["Mấu Văn Tám (Trưởng thôn Tà Lương)", "Cao Thị Hiền (Chi hội phụ nữ)", "Bo Bo Văn Long (Trưởng thôn Tô Hạp)"]
+COLLECTORS = [
+    "Mấu Văn Tám (Trưởng thôn Tà Lương)",
+    "Cao Thị Hiền (Chi hội phụ nữ)",
+    "Bo Bo Văn Long (Trưởng thôn Tô Hạp)",
+]
 
 
 def load(session: Session, ctx: dict) -> None:
@@ -32,14 +36,38 @@ def load(session: Session, ctx: dict) -> None:
     for i in range(40):
         name = f"{rng.choice(FAMILY)} {rng.choice(GIVEN)} {i + 1}"
         in_kind = "20 kg gạo" if i % 13 == 5 else ""
-        writer.writerow([name, hamlets[i % 3], rng.choice([50_000, 100_000, 200_000, 300_000]), in_kind,
-                         date(2026, 10, 18 + i % 5).strftime("%d/%m/%Y"), COLLECTORS[i % 3]])
-    batch = svc.create_import(session, actor, campaign, commune, "csv", buf.getvalue().encode("utf-8"),
-                              "danh-sach-thu-thon-ta-luong-to-hap.csv")
+        writer.writerow(
+            [
+                name,
+                hamlets[i % 3],
+                rng.choice([50_000, 100_000, 200_000, 300_000]),
+                in_kind,
+                date(2026, 10, 18 + i % 5).strftime("%d/%m/%Y"),
+                COLLECTORS[i % 3],
+            ]
+        )
+    batch = svc.create_import(
+        session,
+        actor,
+        campaign,
+        commune,
+        "csv",
+        buf.getvalue().encode("utf-8"),
+        "danh-sach-thu-thon-ta-luong-to-hap.csv",
+    )
     svc.request_commit(session, actor, batch, skip_errors=False)
-    typed = [("Pi Năng Thị Xuân", hamlets[3], "150.000", ""), ("Bo Bo Văn Dũng", hamlets[4], "100.000", ""),
-             ("Cao Văn Lực", hamlets[3], "250.000", "10 kg gạo")]
+    typed = [
+        ("Pi Năng Thị Xuân", hamlets[3], "150.000", ""),
+        ("Bo Bo Văn Dũng", hamlets[4], "100.000", ""),
+        ("Cao Văn Lực", hamlets[3], "250.000", "10 kg gạo"),
+    ]
     for name, hamlet, amount, in_kind in typed:
-        svc.record_row(session, actor, campaign, commune, svc.RowInput(name, hamlet, amount, in_kind, "22/10/2026",
-                                                                       "Cao Văn Minh"), str(uuid.uuid4()))
+        svc.record_row(
+            session,
+            actor,
+            campaign,
+            commune,
+            svc.RowInput(name, hamlet, amount, in_kind, "22/10/2026", "Cao Văn Minh"),
+            str(uuid.uuid4()),
+        )
     ctx["collections_batch"] = batch

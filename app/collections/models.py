@@ -30,8 +30,10 @@ class HouseholdDisplay(enum.StrEnum):
     HAMLET = "hamlet"  # "Hộ gia đình – Thôn …"
 
 
-DISPLAY_LABELS = {HouseholdDisplay.NAME: "Tên chủ hộ",
-                  HouseholdDisplay.HAMLET: "“Hộ gia đình” kèm tên thôn/tổ dân phố"}
+DISPLAY_LABELS = {
+    HouseholdDisplay.NAME: "Tên chủ hộ",
+    HouseholdDisplay.HAMLET: "“Hộ gia đình” kèm tên thôn/tổ dân phố",
+}
 
 
 class CollectionSettings(db.Model):
@@ -41,7 +43,8 @@ class CollectionSettings(db.Model):
 
     commune_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id"), primary_key=True)
     household_display: Mapped[HouseholdDisplay] = mapped_column(
-        str_enum(HouseholdDisplay, "household_display"), nullable=False, default=HouseholdDisplay.HAMLET)
+        str_enum(HouseholdDisplay, "household_display"), nullable=False, default=HouseholdDisplay.HAMLET
+    )
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
@@ -55,9 +58,14 @@ class BatchStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-BATCH_STATUS_LABELS = {BatchStatus.PREVIEWED: "Chờ xác nhận", BatchStatus.QUEUED: "Đang ghi",
-                       BatchStatus.COMMITTED: "Đã ghi nhận", BatchStatus.REVERSED: "Đã hủy cả lô",
-                       BatchStatus.FAILED: "Lỗi khi ghi", BatchStatus.CANCELLED: "Đã bỏ"}
+BATCH_STATUS_LABELS = {
+    BatchStatus.PREVIEWED: "Chờ xác nhận",
+    BatchStatus.QUEUED: "Đang ghi",
+    BatchStatus.COMMITTED: "Đã ghi nhận",
+    BatchStatus.REVERSED: "Đã hủy cả lô",
+    BatchStatus.FAILED: "Lỗi khi ghi",
+    BatchStatus.CANCELLED: "Đã bỏ",
+}
 
 
 class ImportBatch(db.Model):
@@ -72,8 +80,9 @@ class ImportBatch(db.Model):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), nullable=False, index=True)
     commune_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id"), nullable=False, index=True)
-    status: Mapped[BatchStatus] = mapped_column(str_enum(BatchStatus, "collection_batch_status"), nullable=False,
-                                                default=BatchStatus.PREVIEWED)
+    status: Mapped[BatchStatus] = mapped_column(
+        str_enum(BatchStatus, "collection_batch_status"), nullable=False, default=BatchStatus.PREVIEWED
+    )
     original_name: Mapped[str] = mapped_column(String(255), default="", nullable=False)
     file_kind: Mapped[str] = mapped_column(String(8), nullable=False)
     stored_path: Mapped[str] = mapped_column(String(500), nullable=False)
@@ -81,7 +90,9 @@ class ImportBatch(db.Model):
     size_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False)
     total_rows: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     error_rows: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    errors: Mapped[list] = mapped_column(JSON, default=list, nullable=False)  # [{"row": 7, "messages": [...]}]
+    errors: Mapped[list] = mapped_column(
+        JSON, default=list, nullable=False
+    )  # [{"row": 7, "messages": [...]}]
     skip_errors: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     processed_rows: Mapped[int] = mapped_column(Integer, default=0, nullable=False)  # progress of the commit
     committed_rows: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
@@ -117,12 +128,16 @@ class HouseholdRow(db.Model):
     shows only the hamlet), for duplicate checks and the collectors' signature lists."""
 
     __tablename__ = "household_collections"
-    __table_args__ = (Index("ix_household_collections_dup", "campaign_id", "commune_id", "name_key", "hamlet_id"),)
+    __table_args__ = (
+        Index("ix_household_collections_dup", "campaign_id", "commune_id", "name_key", "hamlet_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id"), nullable=False, unique=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), nullable=False)
-    commune_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id"), nullable=False)  # the dup index covers it
+    commune_id: Mapped[int] = mapped_column(
+        ForeignKey("admin_units.id"), nullable=False
+    )  # the dup index covers it
     hamlet_id: Mapped[int] = mapped_column(ForeignKey("hamlets.id"), nullable=False)
     head_name: Mapped[str] = mapped_column(String(255), nullable=False)
     name_key: Mapped[str] = mapped_column(String(255), nullable=False)

@@ -71,7 +71,9 @@ def display_mode(session: Session, campaign: Campaign, commune_id: int) -> House
         return HouseholdDisplay.HAMLET
 
 
-def set_display_mode(session: Session, actor: Actor, commune_id: int, mode: HouseholdDisplay) -> CollectionSettings:
+def set_display_mode(
+    session: Session, actor: Actor, commune_id: int, mode: HouseholdDisplay
+) -> CollectionSettings:
     row = session.get(CollectionSettings, commune_id)
     old = row.household_display if row else None
     if row is None:
@@ -80,22 +82,33 @@ def set_display_mode(session: Session, actor: Actor, commune_id: int, mode: Hous
     row.household_display = mode
     row.updated_by_id = actor.user_id
     row.updated_at = utcnow()
-    record(session, actor, "collections.display", "commune", commune_id, old={"household_display": old},
-           new={"household_display": mode}, unit_id=commune_id)
+    record(
+        session,
+        actor,
+        "collections.display",
+        "commune",
+        commune_id,
+        old={"household_display": old},
+        new={"household_display": mode},
+        unit_id=commune_id,
+    )
     session.flush()
     return row
 
 
 def public_name_for(mode: HouseholdDisplay, head_name: str, hamlet_name: str) -> str:
-    """"Nguyễn Văn A" or "Hộ gia đình – Thôn Tà Lương", following the commune's setting."""
+    """ "Nguyễn Văn A" or "Hộ gia đình – Thôn Tà Lương", following the commune's setting."""
     if mode == HouseholdDisplay.NAME:
         return head_name
     return f"{HOUSEHOLD_PREFIX} – {hamlet_name}"
 
 
 def commune_hamlets(session: Session, commune_id: int) -> list[Hamlet]:
-    return list(session.execute(select(Hamlet).where(Hamlet.commune_id == commune_id, Hamlet.active)
-                                .order_by(Hamlet.name)).scalars())
+    return list(
+        session.execute(
+            select(Hamlet).where(Hamlet.commune_id == commune_id, Hamlet.active).order_by(Hamlet.name)
+        ).scalars()
+    )
 
 
 # ---------------------------------------------------------------- one row
@@ -164,7 +177,9 @@ def parse_date_vn(value: object, *, field_name: str = "Ngày") -> date:
             return today_vn()
         m = _DATE_RE.match(text) or re.match(r"^(\d{4})-(\d{2})-(\d{2})$", text)
         if not m:
-            raise CollectionError(f"{field_name}: “{text}” không đúng dạng ngày/tháng/năm (ví dụ 15/10/2026).")
+            raise CollectionError(
+                f"{field_name}: “{text}” không đúng dạng ngày/tháng/năm (ví dụ 15/10/2026)."
+            )
         try:
             if len(m.group(1)) == 4:
                 day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
@@ -191,7 +206,9 @@ def _amount(value: object) -> int:
     return parse_vnd(_text(value))
 
 
-def _memo(memo: dict, field_name: str, value: object, compute: Callable[[object], object]) -> tuple[object, str | None]:
+def _memo(
+    memo: dict, field_name: str, value: object, compute: Callable[[object], object]
+) -> tuple[object, str | None]:
     """(result, error message) of compute(value), remembered per distinct cell value: a file repeats the same
     hamlets, amounts, dates and collectors thousands of times."""
     key = (field_name, type(value), value)
@@ -247,25 +264,46 @@ def _received_at(day: date) -> datetime:
     return utcnow() if day == today_vn() else datetime.combine(day, time(12, 0), VN_TZ)
 
 
-def _new_contribution(row: CheckedRow, commune_id: int, mode: HouseholdDisplay, *, key: str | None,
-                      batch_id: int | None, source: str) -> NewContribution:
+def _new_contribution(
+    row: CheckedRow,
+    commune_id: int,
+    mode: HouseholdDisplay,
+    *,
+    key: str | None,
+    batch_id: int | None,
+    source: str,
+) -> NewContribution:
     assert row.hamlet is not None and row.received_on is not None
     return NewContribution(
-        amount_vnd=row.amount_vnd, channel=Channel.IN_KIND if row.in_kind else Channel.HOUSEHOLD_COLLECTION,
-        received_at=_received_at(row.received_on), donor_kind=DonorKind.HOUSEHOLD,
-        display_name=public_name_for(mode, row.head_name, row.hamlet.name), receiving_unit_id=commune_id,
-        in_kind_description=row.in_kind or None, hamlet_id=row.hamlet.id, collector_name=row.collector or None,
-        import_batch_id=batch_id, source=source, idempotency_key=key)
+        amount_vnd=row.amount_vnd,
+        channel=Channel.IN_KIND if row.in_kind else Channel.HOUSEHOLD_COLLECTION,
+        received_at=_received_at(row.received_on),
+        donor_kind=DonorKind.HOUSEHOLD,
+        display_name=public_name_for(mode, row.head_name, row.hamlet.name),
+        receiving_unit_id=commune_id,
+        in_kind_description=row.in_kind or None,
+        hamlet_id=row.hamlet.id,
+        collector_name=row.collector or None,
+        import_batch_id=batch_id,
+        source=source,
+        idempotency_key=key,
+    )
 
 
-def recorded_households(session: Session, campaign_id: int, commune_id: int,
-                        keys: Iterable[tuple[str, int]] | None = None) -> dict[tuple[str, int], str]:
+def recorded_households(
+    session: Session, campaign_id: int, commune_id: int, keys: Iterable[tuple[str, int]] | None = None
+) -> dict[tuple[str, int], str]:
     """(folded head name, hamlet id) -> receipt number of households already recorded (not reversed)."""
-    q = (select(HouseholdRow.name_key, HouseholdRow.hamlet_id, Contribution.receipt_no)
-         .join(Contribution, Contribution.id == HouseholdRow.contribution_id)
-         .where(HouseholdRow.campaign_id == campaign_id, HouseholdRow.commune_id == commune_id,
-                Contribution.status == ContributionStatus.RECORDED)
-         .order_by(Contribution.id))
+    q = (
+        select(HouseholdRow.name_key, HouseholdRow.hamlet_id, Contribution.receipt_no)
+        .join(Contribution, Contribution.id == HouseholdRow.contribution_id)
+        .where(
+            HouseholdRow.campaign_id == campaign_id,
+            HouseholdRow.commune_id == commune_id,
+            Contribution.status == ContributionStatus.RECORDED,
+        )
+        .order_by(Contribution.id)
+    )
     if keys is not None:
         names = {k[0] for k in keys}
         if not names:
@@ -284,14 +322,22 @@ class RowResult:
     replayed: bool  # the idempotency key was already recorded: nothing new was written
 
 
-def record_row(session: Session, actor: Actor, campaign: Campaign, commune: AdminUnit, raw: RowInput,
-               idempotency_key: str) -> RowResult:
+def record_row(
+    session: Session,
+    actor: Actor,
+    campaign: Campaign,
+    commune: AdminUnit,
+    raw: RowInput,
+    idempotency_key: str,
+) -> RowResult:
     """Record one typed household row. A key seen before returns the earlier row (sent twice = recorded once).
     A likely duplicate (same head name and hamlet in the campaign) is recorded and flagged, so staff can undo."""
     if not KEY_RE.match(idempotency_key or ""):
         raise CollectionError("Mã dòng (idempotency key) không hợp lệ.")
     key = f"collect:{commune.id}:{idempotency_key}"
-    earlier = session.execute(select(Contribution).where(Contribution.idempotency_key == key)).scalar_one_or_none()
+    earlier = session.execute(
+        select(Contribution).where(Contribution.idempotency_key == key)
+    ).scalar_one_or_none()
     if earlier is not None:
         return RowResult(earlier, None, True)
     hamlets = {h.search_key: h for h in commune_hamlets(session, commune.id)}
@@ -300,19 +346,35 @@ def record_row(session: Session, actor: Actor, campaign: Campaign, commune: Admi
         raise CollectionError(" ".join(row.errors))
     dup = recorded_households(session, campaign.id, commune.id, [row.dup_key]).get(row.dup_key)  # type: ignore[list-item]
     mode = display_mode(session, campaign, commune.id)
-    c = record_contributions(session, actor, campaign, [_new_contribution(
-        row, commune.id, mode, key=key, batch_id=None, source="collections:entry")])[0]
-    session.add(HouseholdRow(contribution_id=c.id, campaign_id=campaign.id, commune_id=commune.id,
-                             hamlet_id=row.hamlet.id, head_name=row.head_name, name_key=row.name_key,  # type: ignore[union-attr]
-                             collector_name=row.collector))
+    c = record_contributions(
+        session,
+        actor,
+        campaign,
+        [_new_contribution(row, commune.id, mode, key=key, batch_id=None, source="collections:entry")],
+    )[0]
+    session.add(
+        HouseholdRow(
+            contribution_id=c.id,
+            campaign_id=campaign.id,
+            commune_id=commune.id,
+            hamlet_id=row.hamlet.id,
+            head_name=row.head_name,
+            name_key=row.name_key,  # type: ignore[union-attr]
+            collector_name=row.collector,
+        )
+    )
     session.flush()
     return RowResult(c, dup, False)
 
 
 def entry_contribution(session: Session, commune_id: int, contribution_id: int) -> Contribution:
     c = session.get(Contribution, contribution_id)
-    if c is None or c.receiving_unit_id != commune_id or session.execute(
-            select(HouseholdRow.id).where(HouseholdRow.contribution_id == c.id)).first() is None:
+    if (
+        c is None
+        or c.receiving_unit_id != commune_id
+        or session.execute(select(HouseholdRow.id).where(HouseholdRow.contribution_id == c.id)).first()
+        is None
+    ):
         raise LookupError(contribution_id)
     return c
 
@@ -341,14 +403,23 @@ def summary(session: Session, campaign: Campaign, commune: AdminUnit) -> Summary
     count, total = session.execute(
         select(func.count(HouseholdRow.id), func.coalesce(func.sum(Contribution.amount_vnd), 0))
         .join(Contribution, Contribution.id == HouseholdRow.contribution_id)
-        .where(HouseholdRow.campaign_id == campaign.id, HouseholdRow.commune_id == commune.id,
-               Contribution.status == ContributionStatus.RECORDED)).one()
+        .where(
+            HouseholdRow.campaign_id == campaign.id,
+            HouseholdRow.commune_id == commune.id,
+            Contribution.status == ContributionStatus.RECORDED,
+        )
+    ).one()
     province_id = commune.province_id
-    province_units = [province_id, *session.execute(
-        select(AdminUnit.id).where(AdminUnit.parent_id == province_id)).scalars()]
-    return Summary(households=count, total_vnd=int(total),
-                   commune=ledger.totals(session, campaign.fund_id, [commune.id]),
-                   province=ledger.totals(session, campaign.fund_id, province_units))
+    province_units = [
+        province_id,
+        *session.execute(select(AdminUnit.id).where(AdminUnit.parent_id == province_id)).scalars(),
+    ]
+    return Summary(
+        households=count,
+        total_vnd=int(total),
+        commune=ledger.totals(session, campaign.fund_id, [commune.id]),
+        province=ledger.totals(session, campaign.fund_id, province_units),
+    )
 
 
 # ---------------------------------------------------------------- spreadsheets
@@ -362,9 +433,13 @@ def _header_map(cells: list[object]) -> dict[str, int]:
             found[wanted[key]] = idx
     missing = [h for h, f in zip(HEADERS, FIELDS, strict=True) if f not in found]
     if missing:
-        raise CollectionError("Tiêu đề cột không đúng mẫu: thiếu cột " + ", ".join(f"“{m}”" for m in missing)
-                              + ". Dòng đầu tiên phải là: " + ", ".join(f"“{h}”" for h in HEADERS)
-                              + ". Hãy tải tệp mẫu và dán dữ liệu vào.")
+        raise CollectionError(
+            "Tiêu đề cột không đúng mẫu: thiếu cột "
+            + ", ".join(f"“{m}”" for m in missing)
+            + ". Dòng đầu tiên phải là: "
+            + ", ".join(f"“{h}”" for h in HEADERS)
+            + ". Hãy tải tệp mẫu và dán dữ liệu vào."
+        )
     return found
 
 
@@ -419,30 +494,44 @@ class FileCheck:
         return [r for r in self.rows if not r.errors]
 
 
-def check_file(session: Session, campaign: Campaign, commune: AdminUnit, kind: str, data: bytes,
-               *, on_progress: Callable[[int], None] | None = None) -> FileCheck:
+def check_file(
+    session: Session,
+    campaign: Campaign,
+    commune: AdminUnit,
+    kind: str,
+    data: bytes,
+    *,
+    on_progress: Callable[[int], None] | None = None,
+) -> FileCheck:
     """Read and check every row: name, hamlet, amount, date, duplicates within the file and with recorded rows."""
     hamlets = {h.search_key: h for h in commune_hamlets(session, commune.id)}
     checked: list[CheckedRow] = []
     memo: dict = {}
     for n, (row_no, raw) in enumerate(read_rows(kind, data), start=1):
         if n > MAX_ROWS:
-            raise CollectionError(f"Tệp có quá nhiều dòng (tối đa {MAX_ROWS:,} dòng); hãy chia thành nhiều tệp."
-                                  .replace(",", "."))
+            raise CollectionError(
+                f"Tệp có quá nhiều dòng (tối đa {MAX_ROWS:,} dòng); hãy chia thành nhiều tệp.".replace(
+                    ",", "."
+                )
+            )
         checked.append(check_row(row_no, raw, hamlets, memo))
         if on_progress is not None and n % 10_000 == 0:
             on_progress(0)
     if not checked:
         raise CollectionError("Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào.")
-    recorded = recorded_households(session, campaign.id, commune.id, [r.dup_key for r in checked if r.dup_key])
+    recorded = recorded_households(
+        session, campaign.id, commune.id, [r.dup_key for r in checked if r.dup_key]
+    )
     first_seen: dict[tuple[str, int], int] = {}
     for r in checked:
         key = r.dup_key
         if key is None or r.errors:  # a broken row is skipped, so it makes no later row a duplicate
             continue
         if key in recorded:
-            r.errors.append(f"Trùng: hộ “{r.head_name}” ({r.hamlet.name}) đã được ghi nhận trong cuộc vận động "  # type: ignore[union-attr]
-                            f"(biên nhận {recorded[key]}).")
+            r.errors.append(
+                f"Trùng: hộ “{r.head_name}” ({r.hamlet.name}) đã được ghi nhận trong cuộc vận động "  # type: ignore[union-attr]
+                f"(biên nhận {recorded[key]})."
+            )
         elif key in first_seen:
             r.errors.append(f"Trùng: cùng chủ hộ và thôn với dòng {first_seen[key]} trong tệp.")
         else:
@@ -451,8 +540,15 @@ def check_file(session: Session, campaign: Campaign, commune: AdminUnit, kind: s
     return FileCheck(checked, errors)
 
 
-def create_import(session: Session, actor: Actor, campaign: Campaign, commune: AdminUnit, kind: str, data: bytes,
-                  original_name: str) -> ImportBatch:
+def create_import(
+    session: Session,
+    actor: Actor,
+    campaign: Campaign,
+    commune: AdminUnit,
+    kind: str,
+    data: bytes,
+    original_name: str,
+) -> ImportBatch:
     """Check an uploaded file and keep it for audit; nothing is recorded until commit_import."""
     from app.core.uploads import store_bytes
 
@@ -460,22 +556,47 @@ def create_import(session: Session, actor: Actor, campaign: Campaign, commune: A
         raise UploadError("Loại tệp không được chấp nhận; chỉ nhận: CSV, Excel .xlsx.")
     result = check_file(session, campaign, commune, kind, data)  # raises before anything is kept
     stored = store_bytes(data, kind, original_name, "collections")
-    batch = ImportBatch(campaign_id=campaign.id, commune_id=commune.id, original_name=stored.original_name,
-                        file_kind=kind, stored_path=str(stored.path), sha256=stored.sha256, size_bytes=stored.size,
-                        total_rows=len(result.rows), error_rows=len(result.errors), errors=result.errors,
-                        total_vnd=sum(r.amount_vnd for r in result.valid), created_by_id=actor.user_id)
+    batch = ImportBatch(
+        campaign_id=campaign.id,
+        commune_id=commune.id,
+        original_name=stored.original_name,
+        file_kind=kind,
+        stored_path=str(stored.path),
+        sha256=stored.sha256,
+        size_bytes=stored.size,
+        total_rows=len(result.rows),
+        error_rows=len(result.errors),
+        errors=result.errors,
+        total_vnd=sum(r.amount_vnd for r in result.valid),
+        created_by_id=actor.user_id,
+    )
     session.add(batch)
     session.flush()
-    record(session, actor, "collections.import.upload", "collection_import_batch", batch.id,
-           new={"file": batch.original_name, "sha256": batch.sha256, "rows": batch.total_rows,
-                "error_rows": batch.error_rows}, unit_id=commune.id)
+    record(
+        session,
+        actor,
+        "collections.import.upload",
+        "collection_import_batch",
+        batch.id,
+        new={
+            "file": batch.original_name,
+            "sha256": batch.sha256,
+            "rows": batch.total_rows,
+            "error_rows": batch.error_rows,
+        },
+        unit_id=commune.id,
+    )
     return batch
 
 
 def _lock(session: Session, batch: ImportBatch) -> None:
     """Re-read the batch under a row lock: a double click commits or undoes it once (PostgreSQL)."""
-    session.execute(select(ImportBatch).where(ImportBatch.id == batch.id).with_for_update()
-                    .execution_options(populate_existing=True))
+    session.execute(
+        select(ImportBatch)
+        .where(ImportBatch.id == batch.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def request_commit(session: Session, actor: Actor, batch: ImportBatch, *, skip_errors: bool) -> bool:
@@ -485,8 +606,10 @@ def request_commit(session: Session, actor: Actor, batch: ImportBatch, *, skip_e
     if batch.status not in (BatchStatus.PREVIEWED, BatchStatus.FAILED):
         raise CollectionError(f"Lô này đang ở trạng thái “{batch.status_label}”; không thể ghi nhận lại.")
     if batch.error_rows and not skip_errors:
-        raise CollectionError(f"Tệp có {batch.error_rows} dòng lỗi. Hãy sửa tệp và tải lên lại, hoặc chọn "
-                              "“Bỏ qua các dòng lỗi” để chỉ ghi nhận các dòng hợp lệ.")
+        raise CollectionError(
+            f"Tệp có {batch.error_rows} dòng lỗi. Hãy sửa tệp và tải lên lại, hoặc chọn "
+            "“Bỏ qua các dòng lỗi” để chỉ ghi nhận các dòng hợp lệ."
+        )
     if batch.valid_rows == 0:
         raise CollectionError("Không có dòng hợp lệ nào để ghi nhận.")
     batch.skip_errors = skip_errors
@@ -512,14 +635,18 @@ def _progress_writer(session: Session, batch_id: int) -> Callable[[int], None] |
         try:
             with engine.begin() as conn:
                 conn.execute(text("SET LOCAL lock_timeout = '500ms'"))
-                conn.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(processed_rows=done))
+                conn.execute(
+                    update(ImportBatch).where(ImportBatch.id == batch_id).values(processed_rows=done)
+                )
         except DBAPIError:
             pass
 
     return write
 
 
-def commit_import(session: Session, actor: Actor, batch: ImportBatch, *, track_progress: bool = False) -> None:
+def commit_import(
+    session: Session, actor: Actor, batch: ImportBatch, *, track_progress: bool = False
+) -> None:
     """Record all valid rows of the kept file at once (one ledger transaction), or nothing. The file is
     checked again: rows recorded since the preview may have become duplicates. track_progress (the
     background task) writes the number of rows done on the batch row as it goes."""
@@ -535,16 +662,39 @@ def commit_import(session: Session, actor: Actor, batch: ImportBatch, *, track_p
     if not valid:
         raise CollectionError("Không có dòng hợp lệ nào để ghi nhận.")
     mode = display_mode(session, campaign, commune.id)
-    items = [_new_contribution(r, commune.id, mode, key=f"import:{batch.id}:{r.row_no}", batch_id=batch.id,
-                               source=f"collections:import:{batch.id}") for r in valid]
-    pairs = record_contributions_bulk(session, actor, campaign, items, batch_source=f"collections:{batch.id}",
-                                      on_progress=progress)
+    items = [
+        _new_contribution(
+            r,
+            commune.id,
+            mode,
+            key=f"import:{batch.id}:{r.row_no}",
+            batch_id=batch.id,
+            source=f"collections:import:{batch.id}",
+        )
+        for r in valid
+    ]
+    pairs = record_contributions_bulk(
+        session, actor, campaign, items, batch_source=f"collections:{batch.id}", on_progress=progress
+    )
     now = utcnow()
-    bulk_insert(session, HouseholdRow.__table__, [
-        dict(contribution_id=cid, campaign_id=campaign.id, commune_id=commune.id, hamlet_id=r.hamlet.id,  # type: ignore[union-attr]
-             head_name=r.head_name, name_key=r.name_key, collector_name=r.collector, import_batch_id=batch.id,
-             created_at=now)
-        for r, (cid, _) in zip(valid, pairs, strict=True)])
+    bulk_insert(
+        session,
+        HouseholdRow.__table__,
+        [
+            dict(
+                contribution_id=cid,
+                campaign_id=campaign.id,
+                commune_id=commune.id,
+                hamlet_id=r.hamlet.id,  # type: ignore[union-attr]
+                head_name=r.head_name,
+                name_key=r.name_key,
+                collector_name=r.collector,
+                import_batch_id=batch.id,
+                created_at=now,
+            )
+            for r, (cid, _) in zip(valid, pairs, strict=True)
+        ],
+    )
     batch.errors = result.errors
     batch.error_rows = len(result.errors)
     batch.total_rows = len(result.rows)
@@ -552,14 +702,26 @@ def commit_import(session: Session, actor: Actor, batch: ImportBatch, *, track_p
     batch.processed_rows = len(valid)
     batch.total_vnd = sum(r.amount_vnd for r in valid)
     batch.ledger_transaction_id = session.execute(
-        select(Contribution.ledger_transaction_id).where(Contribution.import_batch_id == batch.id,
-                                                         Contribution.channel != Channel.IN_KIND).limit(1)
+        select(Contribution.ledger_transaction_id)
+        .where(Contribution.import_batch_id == batch.id, Contribution.channel != Channel.IN_KIND)
+        .limit(1)
     ).scalar_one_or_none()
     batch.status = BatchStatus.COMMITTED
     batch.committed_at = now
-    record(session, actor, "collections.import.commit", "collection_import_batch", batch.id,
-           new={"rows": batch.committed_rows, "skipped_rows": batch.error_rows, "total_vnd": batch.total_vnd,
-                "ledger_transaction_id": batch.ledger_transaction_id}, unit_id=commune.id)
+    record(
+        session,
+        actor,
+        "collections.import.commit",
+        "collection_import_batch",
+        batch.id,
+        new={
+            "rows": batch.committed_rows,
+            "skipped_rows": batch.error_rows,
+            "total_vnd": batch.total_vnd,
+            "ledger_transaction_id": batch.ledger_transaction_id,
+        },
+        unit_id=commune.id,
+    )
     session.flush()
 
 
@@ -581,27 +743,54 @@ def undo_import(session: Session, actor: Actor, batch: ImportBatch, reason: str)
     rev_id = None
     try:
         if batch.ledger_transaction_id is not None:
-            rev_id = ledger.reverse(session, actor, batch.ledger_transaction_id, reason=reason,
-                                    occurred_on=today_vn(), source_type="collections_batch",
-                                    source_id=batch.id).id
-        for c in session.execute(select(Contribution).where(
-                Contribution.import_batch_id == batch.id, Contribution.channel == Channel.IN_KIND,
-                Contribution.status == ContributionStatus.RECORDED)).scalars():
+            rev_id = ledger.reverse(
+                session,
+                actor,
+                batch.ledger_transaction_id,
+                reason=reason,
+                occurred_on=today_vn(),
+                source_type="collections_batch",
+                source_id=batch.id,
+            ).id
+        for c in session.execute(
+            select(Contribution).where(
+                Contribution.import_batch_id == batch.id,
+                Contribution.channel == Channel.IN_KIND,
+                Contribution.status == ContributionStatus.RECORDED,
+            )
+        ).scalars():
             reverse_contribution(session, actor, c, reason)
     except (ledger.LedgerError, ContributionError) as exc:
         raise CollectionError(f"Không hủy được lô: {exc}") from exc
     if rev_id is not None:
-        session.execute(update(Contribution).where(
-            Contribution.import_batch_id == batch.id, Contribution.ledger_transaction_id == batch.ledger_transaction_id,
-            Contribution.status == ContributionStatus.RECORDED,
-        ).values(status=ContributionStatus.REVERSED, reversal_transaction_id=rev_id))
+        session.execute(
+            update(Contribution)
+            .where(
+                Contribution.import_batch_id == batch.id,
+                Contribution.ledger_transaction_id == batch.ledger_transaction_id,
+                Contribution.status == ContributionStatus.RECORDED,
+            )
+            .values(status=ContributionStatus.REVERSED, reversal_transaction_id=rev_id)
+        )
     batch.status = BatchStatus.REVERSED
     batch.reversal_transaction_id = rev_id
     batch.reversed_at = utcnow()
-    record(session, actor, "collections.import.reverse", "collection_import_batch", batch.id,
-           old={"status": BatchStatus.COMMITTED},
-           new={"status": BatchStatus.REVERSED, "reason": reason, "rows": batch.committed_rows,
-                "total_vnd": batch.total_vnd, "reversal_transaction_id": rev_id}, unit_id=batch.commune_id)
+    record(
+        session,
+        actor,
+        "collections.import.reverse",
+        "collection_import_batch",
+        batch.id,
+        old={"status": BatchStatus.COMMITTED},
+        new={
+            "status": BatchStatus.REVERSED,
+            "reason": reason,
+            "rows": batch.committed_rows,
+            "total_vnd": batch.total_vnd,
+            "reversal_transaction_id": rev_id,
+        },
+        unit_id=batch.commune_id,
+    )
     session.flush()
 
 
@@ -646,38 +835,62 @@ class ListLine:
     reversed: bool
 
 
-def collector_lists(session: Session, campaign: Campaign, commune: AdminUnit,
-                    collector: str | None = None) -> dict[str, list[ListLine]]:
+def collector_lists(
+    session: Session, campaign: Campaign, commune: AdminUnit, collector: str | None = None
+) -> dict[str, list[ListLine]]:
     """Recorded household rows grouped by collector (then hamlet, receipt), for printed signature lists."""
-    q = (select(HouseholdRow.collector_name, HouseholdRow.head_name, Hamlet.name, Contribution.receipt_no,
-                Contribution.amount_vnd, Contribution.in_kind_description, Contribution.received_on,
-                Contribution.status)
-         .join(Contribution, Contribution.id == HouseholdRow.contribution_id)
-         .join(Hamlet, Hamlet.id == HouseholdRow.hamlet_id)
-         .where(HouseholdRow.campaign_id == campaign.id, HouseholdRow.commune_id == commune.id,
-                Contribution.status == ContributionStatus.RECORDED)
-         .order_by(HouseholdRow.collector_name, Hamlet.name, Contribution.receipt_no))
+    q = (
+        select(
+            HouseholdRow.collector_name,
+            HouseholdRow.head_name,
+            Hamlet.name,
+            Contribution.receipt_no,
+            Contribution.amount_vnd,
+            Contribution.in_kind_description,
+            Contribution.received_on,
+            Contribution.status,
+        )
+        .join(Contribution, Contribution.id == HouseholdRow.contribution_id)
+        .join(Hamlet, Hamlet.id == HouseholdRow.hamlet_id)
+        .where(
+            HouseholdRow.campaign_id == campaign.id,
+            HouseholdRow.commune_id == commune.id,
+            Contribution.status == ContributionStatus.RECORDED,
+        )
+        .order_by(HouseholdRow.collector_name, Hamlet.name, Contribution.receipt_no)
+    )
     if collector is not None:
         q = q.where(HouseholdRow.collector_name == collector)
     groups: dict[str, list[ListLine]] = {}
     for coll, head, hamlet, receipt, amount, in_kind, on, status in session.execute(q):
-        groups.setdefault(coll or "", []).append(ListLine(receipt, head, hamlet, amount, in_kind or "", on,
-                                                          status == ContributionStatus.REVERSED))
+        groups.setdefault(coll or "", []).append(
+            ListLine(receipt, head, hamlet, amount, in_kind or "", on, status == ContributionStatus.REVERSED)
+        )
     return groups
 
 
 def collectors(session: Session, campaign_id: int, commune_id: int) -> list[str]:
-    return list(session.execute(
-        select(HouseholdRow.collector_name).where(HouseholdRow.campaign_id == campaign_id,
-                                                  HouseholdRow.commune_id == commune_id)
-        .distinct().order_by(HouseholdRow.collector_name)).scalars())
+    return list(
+        session.execute(
+            select(HouseholdRow.collector_name)
+            .where(HouseholdRow.campaign_id == campaign_id, HouseholdRow.commune_id == commune_id)
+            .distinct()
+            .order_by(HouseholdRow.collector_name)
+        ).scalars()
+    )
 
 
 def recent_rows(session: Session, campaign_id: int, commune_id: int, limit: int = 15) -> list[tuple]:
-    return list(session.execute(
-        select(HouseholdRow, Contribution)
-        .join(Contribution, Contribution.id == HouseholdRow.contribution_id)
-        .where(HouseholdRow.campaign_id == campaign_id, HouseholdRow.commune_id == commune_id,
-               HouseholdRow.import_batch_id.is_(None))
-        .order_by(HouseholdRow.id.desc()).limit(limit)).all())
-
+    return list(
+        session.execute(
+            select(HouseholdRow, Contribution)
+            .join(Contribution, Contribution.id == HouseholdRow.contribution_id)
+            .where(
+                HouseholdRow.campaign_id == campaign_id,
+                HouseholdRow.commune_id == commune_id,
+                HouseholdRow.import_batch_id.is_(None),
+            )
+            .order_by(HouseholdRow.id.desc())
+            .limit(limit)
+        ).all()
+    )

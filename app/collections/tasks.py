@@ -33,7 +33,9 @@ def commit_import_task(batch_id: int, user_id: int | None, actor_label: str = ""
     except Exception:
         session.rollback()
         log.exception("collections import %s failed", batch_id)
-        mark_failed(session, batch_id, "Lỗi hệ thống khi ghi lô; không dòng nào được ghi nhận. Vui lòng thử lại.")
+        mark_failed(
+            session, batch_id, "Lỗi hệ thống khi ghi lô; không dòng nào được ghi nhận. Vui lòng thử lại."
+        )
         session.commit()
         raise
     return "committed"

@@ -51,9 +51,13 @@ def _batch(batch_id: int) -> ImportBatch:
 
 def _summary_json(campaign: Campaign, commune: AdminUnit) -> dict:
     s = svc.summary(db.session, campaign, commune)
-    return {"households": s.households, "total_vnd": s.total_vnd, "total_text": format_vnd(s.total_vnd),
-            "commune_received_text": format_vnd(s.commune.received_vnd + s.commune.in_kind_vnd),
-            "province_received_text": format_vnd(s.province.received_vnd + s.province.in_kind_vnd)}
+    return {
+        "households": s.households,
+        "total_vnd": s.total_vnd,
+        "total_text": format_vnd(s.total_vnd),
+        "commune_received_text": format_vnd(s.commune.received_vnd + s.commune.in_kind_vnd),
+        "province_received_text": format_vnd(s.province.received_vnd + s.province.in_kind_vnd),
+    }
 
 
 @bp.route("/")
@@ -64,8 +68,9 @@ def batch_entry():  # type: ignore[no-untyped-def]
     chosen = request.args.get("xa", type=int)
     code = request.args.get("ma", type=int)
     if code:
-        found = db.session.execute(select(AdminUnit.id).where(AdminUnit.level == UnitLevel.COMMUNE,
-                                                              AdminUnit.code == code)).scalar()
+        found = db.session.execute(
+            select(AdminUnit.id).where(AdminUnit.level == UnitLevel.COMMUNE, AdminUnit.code == code)
+        ).scalar()
         chosen = found or -1
     if chosen:
         return redirect(url_for("collections.entry", commune_id=_commune(chosen).id))
@@ -84,21 +89,48 @@ def entry(commune_id: int):  # type: ignore[no-untyped-def]
     form = RowForm()
     if campaign is not None and form.validate_on_submit():
         try:
-            res = svc.record_row(db.session, Actor.from_request(), campaign, commune, svc.RowInput(
-                form.head_name.data, form.hamlet.data, form.amount.data, form.in_kind.data, form.date.data,
-                form.collector.data), form.idempotency_key.data or "")
+            res = svc.record_row(
+                db.session,
+                Actor.from_request(),
+                campaign,
+                commune,
+                svc.RowInput(
+                    form.head_name.data,
+                    form.hamlet.data,
+                    form.amount.data,
+                    form.in_kind.data,
+                    form.date.data,
+                    form.collector.data,
+                ),
+                form.idempotency_key.data or "",
+            )
             db.session.commit()
         except svc.CollectionError as exc:
             db.session.rollback()
             flash(_(str(exc)), "error")
         else:
             c = res.contribution
-            flash(_("Đã ghi biên nhận %(no)s: %(name)s – %(amount)s.", no=c.receipt_no, name=form.head_name.data,
-                    amount=format_vnd(c.amount_vnd)), "success")
+            flash(
+                _(
+                    "Đã ghi biên nhận %(no)s: %(name)s – %(amount)s.",
+                    no=c.receipt_no,
+                    name=form.head_name.data,
+                    amount=format_vnd(c.amount_vnd),
+                ),
+                "success",
+            )
             if res.duplicate_of:
-                flash(_("Có thể trùng: hộ này đã được ghi nhận (biên nhận %(no)s). "
-                        "Nếu nhập nhầm, hãy hoàn tác dòng vừa nhập.", no=res.duplicate_of), "warning")
-            return redirect(url_for("collections.entry", commune_id=commune.id, nguoi_thu=form.collector.data or ""))
+                flash(
+                    _(
+                        "Có thể trùng: hộ này đã được ghi nhận (biên nhận %(no)s). "
+                        "Nếu nhập nhầm, hãy hoàn tác dòng vừa nhập.",
+                        no=res.duplicate_of,
+                    ),
+                    "warning",
+                )
+            return redirect(
+                url_for("collections.entry", commune_id=commune.id, nguoi_thu=form.collector.data or "")
+            )
     if not form.is_submitted():
         form.date.data = svc.today_vn().strftime("%d/%m/%Y")
         form.collector.data = request.args.get("nguoi_thu", "")
@@ -106,14 +138,29 @@ def entry(commune_id: int):  # type: ignore[no-untyped-def]
     hamlets = svc.commune_hamlets(db.session, commune.id)
     ctx = {}
     if campaign is not None:
-        ctx = dict(summary=svc.summary(db.session, campaign, commune),
-                   recent=svc.recent_rows(db.session, campaign.id, commune.id),
-                   mode=svc.display_mode(db.session, campaign, commune.id),
-                   batches=db.session.execute(select(ImportBatch).where(
-                       ImportBatch.commune_id == commune.id, ImportBatch.campaign_id == campaign.id)
-                       .order_by(ImportBatch.id.desc()).limit(10)).scalars().all())
-    return render_template("collections/entry.html", commune=commune, campaign=campaign, form=form,
-                           hamlets=hamlets, undo_form=UndoForm(), display_form=DisplayForm(), **ctx)
+        ctx = dict(
+            summary=svc.summary(db.session, campaign, commune),
+            recent=svc.recent_rows(db.session, campaign.id, commune.id),
+            mode=svc.display_mode(db.session, campaign, commune.id),
+            batches=db.session.execute(
+                select(ImportBatch)
+                .where(ImportBatch.commune_id == commune.id, ImportBatch.campaign_id == campaign.id)
+                .order_by(ImportBatch.id.desc())
+                .limit(10)
+            )
+            .scalars()
+            .all(),
+        )
+    return render_template(
+        "collections/entry.html",
+        commune=commune,
+        campaign=campaign,
+        form=form,
+        hamlets=hamlets,
+        undo_form=UndoForm(),
+        display_form=DisplayForm(),
+        **ctx,
+    )
 
 
 @bp.route("/xa/<int:commune_id>/dong", methods=["POST"])
@@ -129,17 +176,27 @@ def save_row(commune_id: int):  # type: ignore[no-untyped-def]
         return jsonify(ok=False, error=_("Dữ liệu gửi lên không hợp lệ.")), 400
     raw = svc.RowInput(*(str(data.get(k) or "")[:300] for k in svc.FIELDS))
     try:
-        res = svc.record_row(db.session, Actor.from_request(), campaign, commune, raw, str(data.get("key") or ""))
+        res = svc.record_row(
+            db.session, Actor.from_request(), campaign, commune, raw, str(data.get("key") or "")
+        )
         db.session.commit()
     except svc.CollectionError as exc:
         db.session.rollback()
         return jsonify(ok=False, error=_(str(exc))), 422
     c = res.contribution
-    return jsonify(ok=True, id=c.id, receipt_no=c.receipt_no, public_name=c.public_name,
-                   amount_vnd=c.amount_vnd, amount_text=format_vnd(c.amount_vnd), duplicate_of=res.duplicate_of,
-                   replayed=res.replayed, reversed=c.status == "reversed",
-                   undo_url=url_for("collections.undo_row", commune_id=commune.id, contribution_id=c.id),
-                   summary=_summary_json(campaign, commune))
+    return jsonify(
+        ok=True,
+        id=c.id,
+        receipt_no=c.receipt_no,
+        public_name=c.public_name,
+        amount_vnd=c.amount_vnd,
+        amount_text=format_vnd(c.amount_vnd),
+        duplicate_of=res.duplicate_of,
+        replayed=res.replayed,
+        reversed=c.status == "reversed",
+        undo_url=url_for("collections.undo_row", commune_id=commune.id, contribution_id=c.id),
+        summary=_summary_json(campaign, commune),
+    )
 
 
 @bp.route("/xa/<int:commune_id>/dong/<int:contribution_id>/huy", methods=["POST"])
@@ -174,9 +231,13 @@ def display_setting(commune_id: int):  # type: ignore[no-untyped-def]
     commune = _commune(commune_id)
     form = DisplayForm()
     if form.validate_on_submit():
-        svc.set_display_mode(db.session, Actor.from_request(), commune.id, HouseholdDisplay(form.household_display.data))
+        svc.set_display_mode(
+            db.session, Actor.from_request(), commune.id, HouseholdDisplay(form.household_display.data)
+        )
         db.session.commit()
-        flash(_("Đã lưu cách công khai đóng góp của hộ gia đình (áp dụng cho các khoản ghi từ nay)."), "success")
+        flash(
+            _("Đã lưu cách công khai đóng góp của hộ gia đình (áp dụng cho các khoản ghi từ nay)."), "success"
+        )
     else:
         flash(_("Vui lòng chọn một cách công khai."), "error")
     return redirect(url_for("collections.entry", commune_id=commune.id))
@@ -188,9 +249,11 @@ def display_setting(commune_id: int):  # type: ignore[no-untyped-def]
 def template():  # type: ignore[no-untyped-def]
     commune_id = request.args.get("xa", type=int)
     names = [h.name for h in svc.commune_hamlets(db.session, _commune(commune_id).id)] if commune_id else None
-    return Response(svc.template_xlsx(names),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": "attachment; filename=mau-danh-sach-thu-ho-gia-dinh.xlsx"})
+    return Response(
+        svc.template_xlsx(names),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": "attachment; filename=mau-danh-sach-thu-ho-gia-dinh.xlsx"},
+    )
 
 
 @bp.route("/xa/<int:commune_id>/nhap-tep", methods=["GET", "POST"])
@@ -203,8 +266,9 @@ def upload(commune_id: int):  # type: ignore[no-untyped-def]
     if campaign is not None and form.validate_on_submit():
         try:
             kind, data = read_upload(form.file.data, allowed=("csv", "xlsx"))
-            batch = svc.create_import(db.session, Actor.from_request(), campaign, commune, kind, data,
-                                      form.file.data.filename)
+            batch = svc.create_import(
+                db.session, Actor.from_request(), campaign, commune, kind, data, form.file.data.filename
+            )
             db.session.commit()
         except (UploadError, svc.CollectionError) as exc:
             db.session.rollback()
@@ -212,15 +276,22 @@ def upload(commune_id: int):  # type: ignore[no-untyped-def]
         else:
             return redirect(url_for("collections.batch", batch_id=batch.id))
     return render_template("collections/upload.html", commune=commune, campaign=campaign, form=form), (
-        400 if request.method == "POST" else 200)
+        400 if request.method == "POST" else 200
+    )
 
 
 @bp.route("/lo/<int:batch_id>")
 @staff_required(*STAFF)
 def batch(batch_id: int):  # type: ignore[no-untyped-def]
     b = _batch(batch_id)
-    return render_template("collections/batch.html", batch=b, commune=b.commune, commit_form=CommitForm(),
-                           undo_form=UndoForm(), BatchStatus=BatchStatus)
+    return render_template(
+        "collections/batch.html",
+        batch=b,
+        commune=b.commune,
+        commit_form=CommitForm(),
+        undo_form=UndoForm(),
+        BatchStatus=BatchStatus,
+    )
 
 
 @bp.route("/lo/<int:batch_id>/tien-do")
@@ -228,9 +299,14 @@ def batch(batch_id: int):  # type: ignore[no-untyped-def]
 def progress(batch_id: int):  # type: ignore[no-untyped-def]
     db.session.expire_all()
     b = _batch(batch_id)
-    return jsonify(status=b.status.value, status_label=b.status_label, percent=b.progress_percent,
-                   processed=b.processed_rows, failure=b.failure,
-                   done=b.status not in (BatchStatus.QUEUED,))
+    return jsonify(
+        status=b.status.value,
+        status_label=b.status_label,
+        percent=b.progress_percent,
+        processed=b.processed_rows,
+        failure=b.failure,
+        done=b.status not in (BatchStatus.QUEUED,),
+    )
 
 
 @bp.route("/lo/<int:batch_id>/ghi", methods=["POST"])
@@ -253,7 +329,10 @@ def commit(batch_id: int):  # type: ignore[no-untyped-def]
     if background:
         flash(_("Đang ghi nhận lô trong nền; trang sẽ cập nhật tiến độ."), "info")
     else:
-        flash(_("Đã ghi nhận %(n)s hộ, tổng %(amount)s.", n=b.committed_rows, amount=format_vnd(b.total_vnd)), "success")
+        flash(
+            _("Đã ghi nhận %(n)s hộ, tổng %(amount)s.", n=b.committed_rows, amount=format_vnd(b.total_vnd)),
+            "success",
+        )
     return redirect(url_for("collections.batch", batch_id=b.id))
 
 
@@ -289,15 +368,29 @@ def signature_lists(commune_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     chosen = request.args.get("nguoi_thu")
     groups = svc.collector_lists(db.session, campaign, commune, chosen)
-    return render_template("collections/signatures.html", commune=commune, campaign=campaign, groups=groups,
-                           collectors=svc.collectors(db.session, campaign.id, commune.id), chosen=chosen)
+    return render_template(
+        "collections/signatures.html",
+        commune=commune,
+        campaign=campaign,
+        groups=groups,
+        collectors=svc.collectors(db.session, campaign.id, commune.id),
+        chosen=chosen,
+    )
 
 
 @bp.route("/lo")
 @staff_required(*STAFF)
 def batches():  # type: ignore[no-untyped-def]
-    rows = db.session.execute(select(ImportBatch).where(unit_scope_clause(current_user, ImportBatch.commune_id))
-                              .order_by(ImportBatch.id.desc()).limit(100)).scalars().all()
+    rows = (
+        db.session.execute(
+            select(ImportBatch)
+            .where(unit_scope_clause(current_user, ImportBatch.commune_id))
+            .order_by(ImportBatch.id.desc())
+            .limit(100)
+        )
+        .scalars()
+        .all()
+    )
     return render_template("collections/batches.html", batches=rows)
 
 

@@ -37,8 +37,13 @@ class Channel(enum.StrEnum):
     IN_KIND = "in_kind"
 
 
-CHANNEL_LABELS = {Channel.BANK_TRANSFER: "Chuyển khoản", Channel.CARD: "Thẻ", Channel.CASH: "Tiền mặt",
-                  Channel.HOUSEHOLD_COLLECTION: "Thu tại hộ gia đình", Channel.IN_KIND: "Hiện vật"}
+CHANNEL_LABELS = {
+    Channel.BANK_TRANSFER: "Chuyển khoản",
+    Channel.CARD: "Thẻ",
+    Channel.CASH: "Tiền mặt",
+    Channel.HOUSEHOLD_COLLECTION: "Thu tại hộ gia đình",
+    Channel.IN_KIND: "Hiện vật",
+}
 
 
 class ContributionStatus(enum.StrEnum):
@@ -61,12 +66,16 @@ class Contribution(db.Model):
     donor_id: Mapped[int | None] = mapped_column(ForeignKey("donors.id"), index=True)
     pledge_id: Mapped[int | None] = mapped_column(ForeignKey("pledges.id"), index=True)
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, "contribution_channel"), nullable=False)
-    donor_kind: Mapped[DonorKind] = mapped_column(str_enum(DonorKind, "contribution_donor_kind"), nullable=False)
+    donor_kind: Mapped[DonorKind] = mapped_column(
+        str_enum(DonorKind, "contribution_donor_kind"), nullable=False
+    )
     amount_vnd: Mapped[int] = mapped_column(BigInteger, nullable=False)  # for in kind: the estimated value
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     received_on: Mapped[date] = mapped_column(Date, nullable=False)  # the day in Vietnam's time zone
     receiving_unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"))  # None: central level
-    receiving_unit_key: Mapped[str] = mapped_column(String(20), nullable=False)  # "56" or "national", for numbering
+    receiving_unit_key: Mapped[str] = mapped_column(
+        String(20), nullable=False
+    )  # "56" or "national", for numbering
     earmark_unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)
     purpose: Mapped[Purpose] = mapped_column(str_enum(Purpose, "contribution_purpose"), nullable=False)
     pool_unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)
@@ -80,11 +89,18 @@ class Contribution(db.Model):
     hamlet_id: Mapped[int | None] = mapped_column(ForeignKey("hamlets.id"), index=True)
     collector_name: Mapped[str | None] = mapped_column(String(255))
     import_batch_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
-    source: Mapped[str] = mapped_column(String(80), default="", nullable=False)  # e.g. "stripe:cs_…", "statement:12:345"
+    source: Mapped[str] = mapped_column(
+        String(80), default="", nullable=False
+    )  # e.g. "stripe:cs_…", "statement:12:345"
     idempotency_key: Mapped[str | None] = mapped_column(String(120), unique=True)
-    status: Mapped[ContributionStatus] = mapped_column(str_enum(ContributionStatus, "contribution_status"),
-                                                      nullable=False, default=ContributionStatus.RECORDED)
-    ledger_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"), index=True)
+    status: Mapped[ContributionStatus] = mapped_column(
+        str_enum(ContributionStatus, "contribution_status"),
+        nullable=False,
+        default=ContributionStatus.RECORDED,
+    )
+    ledger_transaction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ledger_transactions.id"), index=True
+    )
     reversal_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"))
     search_key: Mapped[str] = mapped_column(Text, default="", nullable=False)
     note: Mapped[str] = mapped_column(Text, default="", nullable=False)  # staff-only; never published

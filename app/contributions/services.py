@@ -89,13 +89,23 @@ def _validate_fields(item: NewContribution) -> None:
 
 def _validate(session: Session, campaign: Campaign, item: NewContribution) -> None:
     _validate_fields(item)
-    for uid, what in ((item.receiving_unit_id, "Đơn vị tiếp nhận"), (item.earmark_unit_id, "Địa bàn chỉ định")):
+    for uid, what in (
+        (item.receiving_unit_id, "Đơn vị tiếp nhận"),
+        (item.earmark_unit_id, "Địa bàn chỉ định"),
+    ):
         if uid is not None and session.get(AdminUnit, uid) is None:
             raise ContributionError(f"{what}: không tồn tại.")
 
 
-def record_contributions(session: Session, actor: Actor, campaign: Campaign, items: list[NewContribution], *,
-                         one_ledger_transaction: bool = False, batch_source: str = "") -> list[Contribution]:
+def record_contributions(
+    session: Session,
+    actor: Actor,
+    campaign: Campaign,
+    items: list[NewContribution],
+    *,
+    one_ledger_transaction: bool = False,
+    batch_source: str = "",
+) -> list[Contribution]:
     """Record money received and post it to the ledger; returns the contributions in input order.
 
     An item whose idempotency_key was already recorded returns the earlier contribution unchanged, so a
@@ -106,8 +116,12 @@ def record_contributions(session: Session, actor: Actor, campaign: Campaign, ite
     keys = [i.idempotency_key for i in items if i.idempotency_key]
     existing = {}
     if keys:
-        existing = {c.idempotency_key: c for c in session.execute(
-            select(Contribution).where(Contribution.idempotency_key.in_(keys))).scalars()}
+        existing = {
+            c.idempotency_key: c
+            for c in session.execute(
+                select(Contribution).where(Contribution.idempotency_key.in_(keys))
+            ).scalars()
+        }
     fresh: list[tuple[int, NewContribution]] = []
     for idx, item in enumerate(items):
         if item.idempotency_key and item.idempotency_key in existing:
@@ -120,7 +134,9 @@ def record_contributions(session: Session, actor: Actor, campaign: Campaign, ite
     now = utcnow()
     for idx, item in fresh:
         received_at = item.received_at or now
-        by_unit.setdefault((unit_key(item.receiving_unit_id), received_at.astimezone(VN_TZ).year), []).append(idx)
+        by_unit.setdefault((unit_key(item.receiving_unit_id), received_at.astimezone(VN_TZ).year), []).append(
+            idx
+        )
     numbers: dict[int, str] = {}
     for (ukey, year), idxs in by_unit.items():
         for idx, n in zip(idxs, next_numbers(session, f"receipt:{ukey}:{year}", len(idxs)), strict=True):
@@ -132,17 +148,34 @@ def record_contributions(session: Session, actor: Actor, campaign: Campaign, ite
         name, anon = _public_name(item)
         donor_kind = item.donor_kind or (item.donor.kind if item.donor else DonorKind.HOUSEHOLD)
         c = Contribution(
-            campaign_id=campaign.id, fund_id=campaign.fund_id, donor_id=item.donor.id if item.donor else None,
-            pledge_id=item.pledge_id, channel=item.channel, donor_kind=donor_kind, amount_vnd=item.amount_vnd,
-            received_at=received_at, received_on=received_at.astimezone(VN_TZ).date(),
-            receiving_unit_id=item.receiving_unit_id, receiving_unit_key=unit_key(item.receiving_unit_id),
-            earmark_unit_id=item.earmark_unit_id, purpose=item.purpose,
+            campaign_id=campaign.id,
+            fund_id=campaign.fund_id,
+            donor_id=item.donor.id if item.donor else None,
+            pledge_id=item.pledge_id,
+            channel=item.channel,
+            donor_kind=donor_kind,
+            amount_vnd=item.amount_vnd,
+            received_at=received_at,
+            received_on=received_at.astimezone(VN_TZ).date(),
+            receiving_unit_id=item.receiving_unit_id,
+            receiving_unit_key=unit_key(item.receiving_unit_id),
+            earmark_unit_id=item.earmark_unit_id,
+            purpose=item.purpose,
             pool_unit_id=pool_unit_for(item.receiving_unit_id, item.earmark_unit_id),
-            public_name=name, is_anonymous=anon, receipt_no=numbers[idx], pledge_reference=item.pledge_reference,
-            bank_txn_ref=item.bank_txn_ref, masked_account=item.masked_account,
-            in_kind_description=nfc(item.in_kind_description), hamlet_id=item.hamlet_id,
-            collector_name=nfc(item.collector_name), import_batch_id=item.import_batch_id, source=item.source,
-            idempotency_key=item.idempotency_key, note=nfc(item.note) or "", created_by_id=actor.user_id,
+            public_name=name,
+            is_anonymous=anon,
+            receipt_no=numbers[idx],
+            pledge_reference=item.pledge_reference,
+            bank_txn_ref=item.bank_txn_ref,
+            masked_account=item.masked_account,
+            in_kind_description=nfc(item.in_kind_description),
+            hamlet_id=item.hamlet_id,
+            collector_name=nfc(item.collector_name),
+            import_batch_id=item.import_batch_id,
+            source=item.source,
+            idempotency_key=item.idempotency_key,
+            note=nfc(item.note) or "",
+            created_by_id=actor.user_id,
             search_key=search_words(name, item.pledge_reference, item.bank_txn_ref, numbers[idx]),
         )
         session.add(c)
@@ -151,12 +184,21 @@ def record_contributions(session: Session, actor: Actor, campaign: Campaign, ite
     session.flush()
 
     if one_ledger_transaction and created:
-        money = [(c.pool_unit_id, c.purpose, c.amount_vnd) for _, _, c in created if c.channel != Channel.IN_KIND]
+        money = [
+            (c.pool_unit_id, c.purpose, c.amount_vnd) for _, _, c in created if c.channel != Channel.IN_KIND
+        ]
         tx = None
         if money:
-            tx = ledger.record_receipts_bulk(session, actor, fund_id=campaign.fund_id, items=money,
-                                             occurred_on=today_vn(), memo=f"Tiếp nhận theo lô {batch_source}",
-                                             source_type="batch", source_id=batch_source)
+            tx = ledger.record_receipts_bulk(
+                session,
+                actor,
+                fund_id=campaign.fund_id,
+                items=money,
+                occurred_on=today_vn(),
+                memo=f"Tiếp nhận theo lô {batch_source}",
+                source_type="batch",
+                source_id=batch_source,
+            )
         for _, _, c in created:
             if c.channel == Channel.IN_KIND:
                 c.ledger_transaction_id = _post_one(session, actor, campaign, c).id
@@ -166,10 +208,22 @@ def record_contributions(session: Session, actor: Actor, campaign: Campaign, ite
         for _, _, c in created:
             c.ledger_transaction_id = _post_one(session, actor, campaign, c).id
     for _, _, c in created:
-        record(session, actor, "contribution.record", "contribution", c.id,
-               new={"amount_vnd": c.amount_vnd, "channel": c.channel, "receipt_no": c.receipt_no,
-                    "public_name": c.public_name, "pledge_id": c.pledge_id, "source": c.source},
-               unit_id=c.receiving_unit_id)
+        record(
+            session,
+            actor,
+            "contribution.record",
+            "contribution",
+            c.id,
+            new={
+                "amount_vnd": c.amount_vnd,
+                "channel": c.channel,
+                "receipt_no": c.receipt_no,
+                "public_name": c.public_name,
+                "pledge_id": c.pledge_id,
+                "source": c.source,
+            },
+            unit_id=c.receiving_unit_id,
+        )
     session.flush()
     queue_acknowledgements(session, [c.id for _, _, c in created if c.donor_id is not None])
     return [r for r in results if r is not None]
@@ -178,19 +232,37 @@ def record_contributions(session: Session, actor: Actor, campaign: Campaign, ite
 def queue_acknowledgements(session: Session, contribution_ids: list[int]) -> None:
     """Thank-you letters (app.certificates.tasks.acknowledge; the campaign decides whether per payment or once the
     pledge is fulfilled): outbox rows committed with the money, published after the commit, never lost."""
-    if contribution_ids and has_app_context() and current_app.config.get("CERTIFICATES_AUTO_ACKNOWLEDGE", True):
-        outbox.enqueue_many(session, "certificates.acknowledge",
-                            [((), {"contribution_id": cid}, None) for cid in contribution_ids])
+    if (
+        contribution_ids
+        and has_app_context()
+        and current_app.config.get("CERTIFICATES_AUTO_ACKNOWLEDGE", True)
+    ):
+        outbox.enqueue_many(
+            session,
+            "certificates.acknowledge",
+            [((), {"contribution_id": cid}, None) for cid in contribution_ids],
+        )
 
 
 def _post_one(session: Session, actor: Actor, campaign: Campaign, c: Contribution):  # type: ignore[no-untyped-def]
     return ledger.record_receipt(
-        session, actor, fund_id=campaign.fund_id, pool_unit_id=c.pool_unit_id, purpose=c.purpose,
-        amount_vnd=c.amount_vnd, occurred_on=c.received_on, in_kind=c.channel == Channel.IN_KIND,
-        memo=f"Biên nhận {c.receipt_no}: {c.public_name}", source_type="contribution", source_id=c.id)
+        session,
+        actor,
+        fund_id=campaign.fund_id,
+        pool_unit_id=c.pool_unit_id,
+        purpose=c.purpose,
+        amount_vnd=c.amount_vnd,
+        occurred_on=c.received_on,
+        in_kind=c.channel == Channel.IN_KIND,
+        memo=f"Biên nhận {c.receipt_no}: {c.public_name}",
+        source_type="contribution",
+        source_id=c.id,
+    )
 
 
-def record_contribution(session: Session, actor: Actor, campaign: Campaign, item: NewContribution) -> Contribution:
+def record_contribution(
+    session: Session, actor: Actor, campaign: Campaign, item: NewContribution
+) -> Contribution:
     return record_contributions(session, actor, campaign, [item])[0]
 
 
@@ -203,25 +275,45 @@ def reverse_contribution(session: Session, actor: Actor, contribution: Contribut
     tx = session.get(ledger.LedgerTransaction, contribution.ledger_transaction_id)
     if tx is not None and tx.source_type == "batch":
         raise ContributionError("Khoản này thuộc một lô nhập; hãy hủy cả lô.")
-    rev = ledger.reverse(session, actor, contribution.ledger_transaction_id, reason=reason, occurred_on=today_vn(),
-                         source_type="contribution", source_id=contribution.id)
+    rev = ledger.reverse(
+        session,
+        actor,
+        contribution.ledger_transaction_id,
+        reason=reason,
+        occurred_on=today_vn(),
+        source_type="contribution",
+        source_id=contribution.id,
+    )
     contribution.status = ContributionStatus.REVERSED
     contribution.reversal_transaction_id = rev.id
-    record(session, actor, "contribution.reverse", "contribution", contribution.id,
-           old={"status": ContributionStatus.RECORDED}, new={"status": ContributionStatus.REVERSED, "reason": reason},
-           unit_id=contribution.receiving_unit_id)
+    record(
+        session,
+        actor,
+        "contribution.reverse",
+        "contribution",
+        contribution.id,
+        old={"status": ContributionStatus.RECORDED},
+        new={"status": ContributionStatus.REVERSED, "reason": reason},
+        unit_id=contribution.receiving_unit_id,
+    )
     session.flush()
 
 
-def reverse_contribution_share(session: Session, actor: Actor, contribution_id: int, reason: str) -> Contribution:
+def reverse_contribution_share(
+    session: Session, actor: Actor, contribution_id: int, reason: str
+) -> Contribution:
     """Undo one contribution alone, also when it was posted with others in one ledger transaction (a bank
     statement's matched lines): a new ledger transaction mirrors its share only — the pool (unit or national)
     and purpose it was received into, its amount — so the other receipts stay as they were. A contribution
     with its own ledger transaction is reversed by reverse_contribution. The contribution row is locked first,
     so two concurrent reversals of it yield one; refused once it is reversed, and by the ledger when its
     pool's money has been allocated beyond what would remain."""
-    c = session.execute(select(Contribution).where(Contribution.id == contribution_id).with_for_update()
-                        .execution_options(populate_existing=True)).scalar_one_or_none()
+    c = session.execute(
+        select(Contribution)
+        .where(Contribution.id == contribution_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     if c is None:
         raise ContributionError("Không tìm thấy khoản đóng góp.")
     if c.status == ContributionStatus.REVERSED:
@@ -235,15 +327,34 @@ def reverse_contribution_share(session: Session, actor: Actor, contribution_id: 
     if c.channel == Channel.IN_KIND:  # in-kind items of a batch have their own transaction; never here
         raise ContributionError("Hiện vật không đảo theo cách này.")
     rev = ledger.reverse_receipt_share(
-        session, actor, c.ledger_transaction_id, pool_unit_id=c.pool_unit_id, purpose=c.purpose,
-        amount_vnd=c.amount_vnd, reason=reason, occurred_on=today_vn(), memo=f"biên nhận {c.receipt_no}")
+        session,
+        actor,
+        c.ledger_transaction_id,
+        pool_unit_id=c.pool_unit_id,
+        purpose=c.purpose,
+        amount_vnd=c.amount_vnd,
+        reason=reason,
+        occurred_on=today_vn(),
+        memo=f"biên nhận {c.receipt_no}",
+    )
     c.status = ContributionStatus.REVERSED
     c.reversal_transaction_id = rev.id
-    record(session, actor, "contribution.reverse", "contribution", c.id,
-           old={"status": ContributionStatus.RECORDED},
-           new={"status": ContributionStatus.REVERSED, "reason": reason, "reversal_transaction_id": rev.id,
-                "amount_vnd": c.amount_vnd, "shared_transaction_id": c.ledger_transaction_id},
-           unit_id=c.receiving_unit_id)
+    record(
+        session,
+        actor,
+        "contribution.reverse",
+        "contribution",
+        c.id,
+        old={"status": ContributionStatus.RECORDED},
+        new={
+            "status": ContributionStatus.REVERSED,
+            "reason": reason,
+            "reversal_transaction_id": rev.id,
+            "amount_vnd": c.amount_vnd,
+            "shared_transaction_id": c.ledger_transaction_id,
+        },
+        unit_id=c.receiving_unit_id,
+    )
     session.flush()
     return c
 
@@ -261,15 +372,20 @@ def bulk_insert(session: Session, table, rows: list[dict]) -> list[int]:  # type
     if conn.dialect.name != "postgresql" or conn.dialect.driver != "psycopg":
         from sqlalchemy import insert
 
-        return list(session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                                    rows).scalars())
+        return list(
+            session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars()
+        )
     import enum
     import json
 
     from sqlalchemy import text
 
-    ids = list(session.execute(text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-                               {"t": table.name, "n": len(rows)}).scalars())
+    ids = list(
+        session.execute(
+            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": table.name, "n": len(rows)},
+        ).scalars()
+    )
     columns = ["id", *rows[0].keys()]
 
     def cell(value: object) -> object:
@@ -287,8 +403,15 @@ def bulk_insert(session: Session, table, rows: list[dict]) -> list[int]:  # type
     return ids
 
 
-def record_contributions_bulk(session: Session, actor: Actor, campaign: Campaign, items: list[NewContribution], *,
-                              batch_source: str = "", on_progress=None) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
+def record_contributions_bulk(
+    session: Session,
+    actor: Actor,
+    campaign: Campaign,
+    items: list[NewContribution],
+    *,
+    batch_source: str = "",
+    on_progress=None,
+) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
     """record_contributions for large import batches, with the same semantics (validation, idempotency keys,
     receipt numbers, one ledger transaction for the money, one audit entry per contribution) but written with
     core bulk INSERTs in chunks instead of the ORM unit of work. Returns (contribution id, receipt number)
@@ -298,10 +421,17 @@ def record_contributions_bulk(session: Session, actor: Actor, campaign: Campaign
     keys = [i.idempotency_key for i in items if i.idempotency_key]
     existing: dict[str, tuple[int, str]] = {}
     for start in range(0, len(keys), BULK_CHUNK):
-        chunk = keys[start:start + BULK_CHUNK]
-        existing.update({k: (cid, no) for k, cid, no in session.execute(
-            select(Contribution.idempotency_key, Contribution.id, Contribution.receipt_no)
-            .where(Contribution.idempotency_key.in_(chunk)))})
+        chunk = keys[start : start + BULK_CHUNK]
+        existing.update(
+            {
+                k: (cid, no)
+                for k, cid, no in session.execute(
+                    select(Contribution.idempotency_key, Contribution.id, Contribution.receipt_no).where(
+                        Contribution.idempotency_key.in_(chunk)
+                    )
+                )
+            }
+        )
     fresh: list[tuple[int, NewContribution]] = []
     units_checked: set[tuple[int | None, int | None]] = set()
     for idx, item in enumerate(items):
@@ -320,19 +450,33 @@ def record_contributions_bulk(session: Session, actor: Actor, campaign: Campaign
     by_unit: dict[tuple[str, int], list[int]] = {}
     for pos, (_, item) in enumerate(fresh):
         received_at = item.received_at or now
-        by_unit.setdefault((unit_key(item.receiving_unit_id), received_at.astimezone(VN_TZ).year), []).append(pos)
+        by_unit.setdefault((unit_key(item.receiving_unit_id), received_at.astimezone(VN_TZ).year), []).append(
+            pos
+        )
     numbers: dict[int, str] = {}
     for (ukey, year), positions in by_unit.items():
-        for pos, n in zip(positions, next_numbers(session, f"receipt:{ukey}:{year}", len(positions)), strict=True):
+        for pos, n in zip(
+            positions, next_numbers(session, f"receipt:{ukey}:{year}", len(positions)), strict=True
+        ):
             numbers[pos] = f"{year}-{n:06d}"
 
-    money = [(pool_unit_for(i.receiving_unit_id, i.earmark_unit_id), i.purpose, i.amount_vnd)
-             for _, i in fresh if i.channel != Channel.IN_KIND]
+    money = [
+        (pool_unit_for(i.receiving_unit_id, i.earmark_unit_id), i.purpose, i.amount_vnd)
+        for _, i in fresh
+        if i.channel != Channel.IN_KIND
+    ]
     tx_id = None
     if money:
-        tx_id = ledger.record_receipts_bulk(session, actor, fund_id=campaign.fund_id, items=money,
-                                            occurred_on=today_vn(), memo=f"Tiếp nhận theo lô {batch_source}",
-                                            source_type="batch", source_id=batch_source).id
+        tx_id = ledger.record_receipts_bulk(
+            session,
+            actor,
+            fund_id=campaign.fund_id,
+            items=money,
+            occurred_on=today_vn(),
+            memo=f"Tiếp nhận theo lô {batch_source}",
+            source_type="batch",
+            source_id=batch_source,
+        ).id
     from app.audit.models import AuditEntry
 
     table = Contribution.__table__
@@ -344,25 +488,51 @@ def record_contributions_bulk(session: Session, actor: Actor, campaign: Campaign
             received_at = item.received_at or now
             name, anon = _public_name(item)
             no = numbers[pos]
-            rows.append(dict(
-                campaign_id=campaign.id, fund_id=campaign.fund_id, donor_id=item.donor.id if item.donor else None,
-                pledge_id=item.pledge_id, channel=item.channel,
-                donor_kind=item.donor_kind or (item.donor.kind if item.donor else DonorKind.HOUSEHOLD),
-                amount_vnd=item.amount_vnd, received_at=received_at,
-                received_on=received_at.astimezone(VN_TZ).date(), receiving_unit_id=item.receiving_unit_id,
-                receiving_unit_key=unit_key(item.receiving_unit_id), earmark_unit_id=item.earmark_unit_id,
-                purpose=item.purpose, pool_unit_id=pool_unit_for(item.receiving_unit_id, item.earmark_unit_id),
-                public_name=name, is_anonymous=anon, receipt_no=no, pledge_reference=item.pledge_reference,
-                bank_txn_ref=item.bank_txn_ref, masked_account=item.masked_account,
-                in_kind_description=nfc(item.in_kind_description), hamlet_id=item.hamlet_id,
-                collector_name=nfc(item.collector_name), import_batch_id=item.import_batch_id, source=item.source,
-                idempotency_key=item.idempotency_key, status=ContributionStatus.RECORDED,
-                ledger_transaction_id=None if item.channel == Channel.IN_KIND else tx_id,
-                reversal_transaction_id=None, note=nfc(item.note) or "", created_by_id=actor.user_id,
-                created_at=now,
-                search_key=" ".join(filter(None, [folded.get(name) or folded.setdefault(name, search_words(name)),
-                                                  search_words(item.pledge_reference, item.bank_txn_ref, no)])),
-            ))
+            rows.append(
+                dict(
+                    campaign_id=campaign.id,
+                    fund_id=campaign.fund_id,
+                    donor_id=item.donor.id if item.donor else None,
+                    pledge_id=item.pledge_id,
+                    channel=item.channel,
+                    donor_kind=item.donor_kind or (item.donor.kind if item.donor else DonorKind.HOUSEHOLD),
+                    amount_vnd=item.amount_vnd,
+                    received_at=received_at,
+                    received_on=received_at.astimezone(VN_TZ).date(),
+                    receiving_unit_id=item.receiving_unit_id,
+                    receiving_unit_key=unit_key(item.receiving_unit_id),
+                    earmark_unit_id=item.earmark_unit_id,
+                    purpose=item.purpose,
+                    pool_unit_id=pool_unit_for(item.receiving_unit_id, item.earmark_unit_id),
+                    public_name=name,
+                    is_anonymous=anon,
+                    receipt_no=no,
+                    pledge_reference=item.pledge_reference,
+                    bank_txn_ref=item.bank_txn_ref,
+                    masked_account=item.masked_account,
+                    in_kind_description=nfc(item.in_kind_description),
+                    hamlet_id=item.hamlet_id,
+                    collector_name=nfc(item.collector_name),
+                    import_batch_id=item.import_batch_id,
+                    source=item.source,
+                    idempotency_key=item.idempotency_key,
+                    status=ContributionStatus.RECORDED,
+                    ledger_transaction_id=None if item.channel == Channel.IN_KIND else tx_id,
+                    reversal_transaction_id=None,
+                    note=nfc(item.note) or "",
+                    created_by_id=actor.user_id,
+                    created_at=now,
+                    search_key=" ".join(
+                        filter(
+                            None,
+                            [
+                                folded.get(name) or folded.setdefault(name, search_words(name)),
+                                search_words(item.pledge_reference, item.bank_txn_ref, no),
+                            ],
+                        )
+                    ),
+                )
+            )
         ids = bulk_insert(session, table, rows)
         audit_rows = []
         for pos, cid, row in zip(range(start, start + len(rows)), ids, rows, strict=True):
@@ -371,13 +541,27 @@ def record_contributions_bulk(session: Session, actor: Actor, campaign: Campaign
             if item.channel == Channel.IN_KIND:
                 c = session.get(Contribution, cid)
                 c.ledger_transaction_id = _post_one(session, actor, campaign, c).id
-            audit_rows.append(dict(
-                at=now, user_id=actor.user_id, actor_label=actor.label[:255], ip_address=actor.ip,
-                action="contribution.record", entity_type="contribution", entity_id=str(cid),
-                unit_id=item.receiving_unit_id, old_values=None,
-                new_values={"amount_vnd": row["amount_vnd"], "channel": row["channel"].value,
-                            "receipt_no": row["receipt_no"], "public_name": row["public_name"],
-                            "pledge_id": row["pledge_id"], "source": row["source"]}))
+            audit_rows.append(
+                dict(
+                    at=now,
+                    user_id=actor.user_id,
+                    actor_label=actor.label[:255],
+                    ip_address=actor.ip,
+                    action="contribution.record",
+                    entity_type="contribution",
+                    entity_id=str(cid),
+                    unit_id=item.receiving_unit_id,
+                    old_values=None,
+                    new_values={
+                        "amount_vnd": row["amount_vnd"],
+                        "channel": row["channel"].value,
+                        "receipt_no": row["receipt_no"],
+                        "public_name": row["public_name"],
+                        "pledge_id": row["pledge_id"],
+                        "source": row["source"],
+                    },
+                )
+            )
         bulk_insert(session, AuditEntry.__table__, audit_rows)
         done += len(rows)
         if on_progress is not None:

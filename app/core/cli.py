@@ -15,8 +15,13 @@ tasks_cli = AppGroup("tasks", help="Việc chạy nền: hàng đợi bền (out
 
 
 @tasks_cli.command("flush-outbox")
-@click.option("--older-than", default=0, show_default=True, type=click.IntRange(min=0),
-              help="Chỉ gửi các việc đã chờ ít nhất bấy nhiêu giây.")
+@click.option(
+    "--older-than",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Chỉ gửi các việc đã chờ ít nhất bấy nhiêu giây.",
+)
 @click.option("--limit", default=500, show_default=True, type=click.IntRange(min=1), help="Số việc mỗi lượt.")
 def flush_outbox_cmd(older_than: int, limit: int) -> None:
     """Publish to Celery the tasks still pending in the outbox (e.g. queued while Redis was down)."""

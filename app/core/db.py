@@ -18,7 +18,9 @@ def schema_filter(dialect: str):  # type: ignore[no-untyped-def]
     def uncompared() -> set[str]:
         from app.extensions import db
 
-        return {i.name for t in db.metadata.tables.values() for i in t.indexes if i.info.get("compare") is False}
+        return {
+            i.name for t in db.metadata.tables.values() for i in t.indexes if i.info.get("compare") is False
+        }
 
     def include(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
         if type_ == "index" and name in uncompared():

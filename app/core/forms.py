@@ -27,8 +27,12 @@ class _RefusedInVietnamese:
         try:
             super().process_formdata(valuelist)  # type: ignore[misc]
         except ValueError as exc:
-            raise ValueError(self.invalid_value_message or _(  # type: ignore[attr-defined]
-                self.parse_error, field=self.label.text)) from exc  # type: ignore[attr-defined]
+            raise ValueError(
+                self.invalid_value_message
+                or _(  # type: ignore[attr-defined]
+                    self.parse_error, field=self.label.text
+                )
+            ) from exc  # type: ignore[attr-defined]
 
 
 class VNDateField(_RefusedInVietnamese, DateField):

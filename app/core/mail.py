@@ -54,6 +54,9 @@ def send_mail(mail: Mail) -> EmailMessage:
                 smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"] or "")
             smtp.send_message(msg)
     else:
-        print(f"----- e-mail -----\nTo: {msg['To']}\nSubject: {mail.subject}\n\n{mail.body}\n"
-              f"[{len(mail.attachments)} attachment(s)]\n------------------", file=sys.stderr)
+        print(
+            f"----- e-mail -----\nTo: {msg['To']}\nSubject: {mail.subject}\n\n{mail.body}\n"
+            f"[{len(mail.attachments)} attachment(s)]\n------------------",
+            file=sys.stderr,
+        )
     return msg

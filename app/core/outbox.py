@@ -48,7 +48,9 @@ PENDING_IDS = "chungtay.outbox.pending"  # session.info key: ids of rows written
 PUBLISH_ROUND = 500  # rows per SELECT … IN (…) and commit after a commit that queued many (a large import)
 SWEEP_GRACE = timedelta(seconds=60)  # the sweep leaves fresh rows to their own after-commit publication
 KEEP_DISPATCHED = timedelta(days=30)  # sent rows are kept this long (what was queued, when), then pruned
-EXIT_WAIT = 5.0  # seconds a process that exits normally gives its publishing thread to send what it still holds
+EXIT_WAIT = (
+    5.0  # seconds a process that exits normally gives its publishing thread to send what it still holds
+)
 
 
 class TaskOutbox(db.Model):
@@ -75,24 +77,39 @@ def _enqueue_statement(dialect: str):  # type: ignore[no-untyped-def]
     return upsert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
 
 
-def enqueue(session: Session, task_name: str, *args: Any, dedupe_key: str | None = None, **kwargs: Any) -> int | None:
+def enqueue(
+    session: Session, task_name: str, *args: Any, dedupe_key: str | None = None, **kwargs: Any
+) -> int | None:
     """Queue `task_name(*args, **kwargs)` to run after the caller commits. Returns the row id, or None when a row
     with the same `dedupe_key` already exists (that task is already queued or sent)."""
     ids = enqueue_many(session, task_name, [(list(args), kwargs, dedupe_key)])
     return ids[0] if ids else None
 
 
-def enqueue_many(session: Session, task_name: str,
-                 calls: Iterable[tuple[Sequence[Any], dict[str, Any], str | None]]) -> list[int]:
+def enqueue_many(
+    session: Session, task_name: str, calls: Iterable[tuple[Sequence[Any], dict[str, Any], str | None]]
+) -> list[int]:
     """Queue one task per (args, kwargs, dedupe_key) in one INSERT; duplicates of an existing key are skipped."""
     now = utcnow()
-    rows = [{"task_name": task_name, "args": list(a), "kwargs": dict(k), "dedupe_key": key, "created_at": now,
-             "attempts": 0} for a, k, key in calls]
+    rows = [
+        {
+            "task_name": task_name,
+            "args": list(a),
+            "kwargs": dict(k),
+            "dedupe_key": key,
+            "created_at": now,
+            "attempts": 0,
+        }
+        for a, k, key in calls
+    ]
     if not rows:
         return []
     stmt = _enqueue_statement(session.get_bind().dialect.name)
-    ids = list(session.execute(stmt, rows).scalars()) if len(rows) > 1 else list(
-        session.execute(stmt, rows[0]).scalars())
+    ids = (
+        list(session.execute(stmt, rows).scalars())
+        if len(rows) > 1
+        else list(session.execute(stmt, rows[0]).scalars())
+    )
     session.info.setdefault(PENDING_IDS, []).extend(ids)
     return ids
 
@@ -120,11 +137,17 @@ def _publish(row: Any, producer: Any = None) -> None:
 _table = TaskOutbox.__table__
 # The columns a publish needs, as plain rows (no ORM objects: the batch is marked sent in one UPDATE).
 _PENDING = select(_table.c.id, _table.c.task_name, _table.c.args, _table.c.kwargs).where(
-    _table.c.dispatched_at.is_(None))
+    _table.c.dispatched_at.is_(None)
+)
 
 
-def publish_rows(session: Session, *, ids: Sequence[int] | None = None, older_than: timedelta | None = SWEEP_GRACE,
-                 limit: int = 500) -> FlushResult:
+def publish_rows(
+    session: Session,
+    *,
+    ids: Sequence[int] | None = None,
+    older_than: timedelta | None = SWEEP_GRACE,
+    limit: int = 500,
+) -> FlushResult:
     """Publish pending rows (the given ids, or the oldest `limit` created before now - older_than) and commit.
 
     After the first broker error the remaining rows are left for the next run (one connection timeout, not N)."""
@@ -143,18 +166,23 @@ def publish_rows(session: Session, *, ids: Sequence[int] | None = None, older_th
         return result
     celery = _celery()
     # One producer (one broker connection from the pool) for the whole batch; eager mode has no producer.
-    with (celery.producer_or_acquire() if not celery.conf.task_always_eager else nullcontext()) as producer:
+    with celery.producer_or_acquire() if not celery.conf.task_always_eager else nullcontext() as producer:
         sent, errors = _publish_each(rows, result, producer)
     if sent:
         session.execute(update(_table).where(_table.c.id.in_(sent)).values(dispatched_at=utcnow()))
     for row_id, error in errors.items():
-        session.execute(update(_table).where(_table.c.id == row_id)
-                        .values(attempts=_table.c.attempts + 1, last_error=error))
+        session.execute(
+            update(_table)
+            .where(_table.c.id == row_id)
+            .values(attempts=_table.c.attempts + 1, last_error=error)
+        )
     session.commit()
     return result
 
 
-def _publish_each(rows: Sequence[Any], result: FlushResult, producer: Any) -> tuple[list[int], dict[int, str]]:
+def _publish_each(
+    rows: Sequence[Any], result: FlushResult, producer: Any
+) -> tuple[list[int], dict[int, str]]:
     """Publish the rows in order: the ids sent, and the error of each row that failed."""
     sent: list[int] = []
     errors: dict[int, str] = {}
@@ -175,7 +203,9 @@ def _publish_each(rows: Sequence[Any], result: FlushResult, producer: Any) -> tu
     return sent, errors
 
 
-def flush_pending(session: Session, *, older_than: timedelta | None = SWEEP_GRACE, limit: int = 500) -> FlushResult:
+def flush_pending(
+    session: Session, *, older_than: timedelta | None = SWEEP_GRACE, limit: int = 500
+) -> FlushResult:
     """Publish rows still pending (the broker was down when they were committed), in rounds of `limit` rows,
     until a round is not full or a publish fails."""
     total = FlushResult()
@@ -187,18 +217,24 @@ def flush_pending(session: Session, *, older_than: timedelta | None = SWEEP_GRAC
             return total
 
 
-def prune_dispatched(session: Session, *, older_than: timedelta = KEEP_DISPATCHED, limit: int = 10_000) -> int:
+def prune_dispatched(
+    session: Session, *, older_than: timedelta = KEEP_DISPATCHED, limit: int = 10_000
+) -> int:
     """Delete rows dispatched longer ago than `older_than` (pending rows are never deleted); commits."""
-    old = select(TaskOutbox.id).where(TaskOutbox.dispatched_at.is_not(None),
-                                      TaskOutbox.dispatched_at < utcnow() - older_than).limit(limit)
+    old = (
+        select(TaskOutbox.id)
+        .where(TaskOutbox.dispatched_at.is_not(None), TaskOutbox.dispatched_at < utcnow() - older_than)
+        .limit(limit)
+    )
     deleted = session.execute(delete(TaskOutbox).where(TaskOutbox.id.in_(old))).rowcount
     session.commit()
     return deleted
 
 
 def pending_count(session: Session) -> int:
-    return session.execute(select(func.count()).select_from(TaskOutbox)
-                           .where(TaskOutbox.dispatched_at.is_(None))).scalar_one()
+    return session.execute(
+        select(func.count()).select_from(TaskOutbox).where(TaskOutbox.dispatched_at.is_(None))
+    ).scalar_one()
 
 
 # --- after the commit ----------------------------------------------------------------------------------------
@@ -220,7 +256,7 @@ def _publish_ids(bind: Any, ids: Sequence[int]) -> None:
     try:
         with Session(bind=bind) as own:
             for start in range(0, len(ids), PUBLISH_ROUND):
-                chunk = list(ids[start:start + PUBLISH_ROUND])
+                chunk = list(ids[start : start + PUBLISH_ROUND])
                 if publish_rows(own, ids=chunk, limit=len(chunk)).broker_down:
                     break  # one connection timeout, not one per round: the rest waits for the sweep
     except Exception:  # noqa: BLE001 - the sweep publishes it later
@@ -297,4 +333,3 @@ def publisher(app: Any) -> BackgroundPublisher:
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session: Session) -> None:
     session.info.pop(PENDING_IDS, None)
-

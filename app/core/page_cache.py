@@ -66,8 +66,9 @@ def public_page(view: Callable) -> Callable:
     """Decorate a public GET view whose HTML is the same for every anonymous reader."""
 
     # timeout=None: the backend's default, which init_app sets from PUBLIC_PAGE_CACHE_SECONDS.
-    cached = cache.cached(timeout=None, unless=_bypass, make_cache_key=lambda *a, **k: _key(),
-                          response_filter=_cacheable)(view)
+    cached = cache.cached(
+        timeout=None, unless=_bypass, make_cache_key=lambda *a, **k: _key(), response_filter=_cacheable
+    )(view)
 
     @wraps(view)
     def page(*args: Any, **kwargs: Any) -> Any:

@@ -34,7 +34,10 @@ def next_numbers(session: Session, key: str, count: int = 1) -> range:
         .on_conflict_do_nothing(index_elements=["key"])
     )
     row = session.execute(
-        select(NumberSequence).where(NumberSequence.key == key).with_for_update().execution_options(populate_existing=True)
+        select(NumberSequence)
+        .where(NumberSequence.key == key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).scalar_one()
     start = row.last_value + 1
     row.last_value += count

@@ -14,6 +14,8 @@ from app.extensions import db
 def flush_outbox(older_than_seconds: int = int(outbox.SWEEP_GRACE.total_seconds()), limit: int = 500) -> dict:
     """Publish outbox rows still pending a minute after their commit (the broker was down then); prune rows sent
     more than 30 days ago."""
-    result = outbox.flush_pending(db.session, older_than=timedelta(seconds=older_than_seconds), limit=limit).as_dict()
+    result = outbox.flush_pending(
+        db.session, older_than=timedelta(seconds=older_than_seconds), limit=limit
+    ).as_dict()
     result["pruned"] = outbox.prune_dispatched(db.session)
     return result

@@ -35,6 +35,6 @@ def search_words(*parts: str | None) -> str:
 
 
 def initials(full_name: str) -> str:
-    """"Nguyễn Văn An" -> "N.V.A." (for anonymised public cards)."""
+    """ "Nguyễn Văn An" -> "N.V.A." (for anonymised public cards)."""
     parts = [p for p in (nfc(full_name) or "").split() if p]
     return "".join(p[0].upper() + "." for p in parts)

@@ -57,7 +57,9 @@ def sniff_kind(data: bytes) -> str:
             return "xlsx"
         raise UploadError("Tệp nén này không phải bảng tính Excel (.xlsx).")
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UploadError("Tệp Excel đời cũ (.xls) chưa được hỗ trợ: vui lòng lưu lại dưới dạng .xlsx hoặc .csv.")
+        raise UploadError(
+            "Tệp Excel đời cũ (.xls) chưa được hỗ trợ: vui lòng lưu lại dưới dạng .xlsx hoặc .csv."
+        )
     if data.startswith(b"%PDF"):
         raise UploadError("Tệp PDF không phải bảng tính: vui lòng tải lên tệp .xlsx hoặc .csv.")
     head = data[:65536]
@@ -128,8 +130,10 @@ def _check_xlsx_dimensions(data: bytes) -> None:
             continue
         rows, cols = int(m.group(4)), _column_number(m.group(3))
         if rows > MAX_XLSX_ROWS or cols > MAX_XLSX_COLUMNS:
-            raise UploadError(f"Bảng tính quá lớn: {rows:,} dòng × {cols} cột (tối đa {MAX_XLSX_ROWS:,} dòng, "
-                              f"{MAX_XLSX_COLUMNS} cột). Vui lòng tách thành nhiều tệp.".replace(",", "."))
+            raise UploadError(
+                f"Bảng tính quá lớn: {rows:,} dòng × {cols} cột (tối đa {MAX_XLSX_ROWS:,} dòng, "
+                f"{MAX_XLSX_COLUMNS} cột). Vui lòng tách thành nhiều tệp.".replace(",", ".")
+            )
 
 
 def iter_xlsx_rows(data: bytes, *, max_rows: int = MAX_XLSX_ROWS, max_columns: int = MAX_XLSX_COLUMNS):  # type: ignore[no-untyped-def]
@@ -146,7 +150,9 @@ def iter_xlsx_rows(data: bytes, *, max_rows: int = MAX_XLSX_ROWS, max_columns: i
         ws = wb.worksheets[0]
         for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
             if n > max_rows:
-                raise UploadError(f"Bảng tính có hơn {max_rows:,} dòng; vui lòng tách thành nhiều tệp.".replace(",", "."))
+                raise UploadError(
+                    f"Bảng tính có hơn {max_rows:,} dòng; vui lòng tách thành nhiều tệp.".replace(",", ".")
+                )
             if len(row) > max_columns:
                 raise UploadError(f"Dòng {n}: có {len(row)} cột, nhiều hơn mức tối đa {max_columns} cột.")
             yield row
@@ -169,11 +175,17 @@ def decode_csv(data: bytes, *, max_line_chars: int = MAX_CSV_LINE_CHARS, max_row
     rows = 0
     for n, line in enumerate(text.splitlines(), start=1):
         if len(line) > max_line_chars:
-            raise UploadError(f"Dòng {n} của tệp CSV dài bất thường ({len(line):,} ký tự; tối đa "
-                              f"{max_line_chars:,}). Tệp có đúng là bảng tính CSV không?".replace(",", "."))
+            raise UploadError(
+                f"Dòng {n} của tệp CSV dài bất thường ({len(line):,} ký tự; tối đa "
+                f"{max_line_chars:,}). Tệp có đúng là bảng tính CSV không?".replace(",", ".")
+            )
         rows = n
     if rows > max_rows:
-        raise UploadError(f"Tệp CSV có {rows:,} dòng, nhiều hơn mức tối đa {max_rows:,}; vui lòng tách tệp.".replace(",", "."))
+        raise UploadError(
+            f"Tệp CSV có {rows:,} dòng, nhiều hơn mức tối đa {max_rows:,}; vui lòng tách tệp.".replace(
+                ",", "."
+            )
+        )
     return unicodedata.normalize("NFC", text)
 
 
@@ -186,14 +198,22 @@ def check_image_safe(data: bytes, kind: str) -> tuple[int, int]:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as img:
                 fmt, (width, height) = img.format, img.size
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError,
-            SyntaxError, ValueError) as exc:
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        OSError,
+        SyntaxError,
+        ValueError,
+    ) as exc:
         raise UploadError("Tệp ảnh bị hỏng hoặc không phải ảnh PNG/JPEG thật.") from exc
     if (fmt or "").lower() != kind:
         raise UploadError("Tệp ảnh bị hỏng hoặc không phải ảnh PNG/JPEG thật.")
     if width < 1 or height < 1 or width * height > MAX_IMAGE_PIXELS:
-        raise UploadError(f"Ảnh có kích thước bất thường ({width}×{height} điểm ảnh); tối đa "
-                          f"{MAX_IMAGE_PIXELS // 1_000_000} triệu điểm ảnh.")
+        raise UploadError(
+            f"Ảnh có kích thước bất thường ({width}×{height} điểm ảnh); tối đa "
+            f"{MAX_IMAGE_PIXELS // 1_000_000} triệu điểm ảnh."
+        )
     return width, height
 
 
@@ -202,7 +222,9 @@ def safe_filename(name: str | None) -> str:
     bidirectional characters, NFC, at most MAX_FILENAME_CHARS. Never used to build a path."""
     name = unicodedata.normalize("NFC", name or "")
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if ch.isprintable() and unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp"))
+    name = "".join(
+        ch for ch in name if ch.isprintable() and unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp")
+    )
     name = name.strip(" .")
     return name[:MAX_FILENAME_CHARS] or "tep-tai-len"
 
@@ -220,7 +242,9 @@ def read_upload(file_storage, *, allowed: tuple[str, ...], max_bytes: int | None
     kind = sniff_kind(data)
     if kind not in allowed:
         names = {"csv": "CSV", "xlsx": "Excel .xlsx", "png": "ảnh PNG", "jpeg": "ảnh JPEG"}
-        raise UploadError("Loại tệp không được chấp nhận; chỉ nhận: " + ", ".join(names[a] for a in allowed) + ".")
+        raise UploadError(
+            "Loại tệp không được chấp nhận; chỉ nhận: " + ", ".join(names[a] for a in allowed) + "."
+        )
     if kind == "xlsx":
         check_xlsx_safe(data)
     elif kind in ("png", "jpeg"):
@@ -231,11 +255,18 @@ def read_upload(file_storage, *, allowed: tuple[str, ...], max_bytes: int | None
 def store_bytes(data: bytes, kind: str, original_name: str, subdir: str) -> StoredUpload:
     """Keep an upload for audit under UPLOAD_DIR with a random name; the user's filename is only metadata."""
     # subdir and kind come from our code, never from the user; refuse anything that could leave UPLOAD_DIR.
-    if kind not in ("csv", "xlsx", "png", "jpeg") or not all(re.fullmatch(r"[a-z0-9_-]+", p) for p in subdir.split("/")):
+    if kind not in ("csv", "xlsx", "png", "jpeg") or not all(
+        re.fullmatch(r"[a-z0-9_-]+", p) for p in subdir.split("/")
+    ):
         raise ValueError(f"store_bytes: unexpected kind {kind!r} or subdir {subdir!r}")
     root = Path(current_app.config["UPLOAD_DIR"]) / subdir
     root.mkdir(parents=True, exist_ok=True)
     path = root / f"{uuid.uuid4().hex}.{kind}"
     path.write_bytes(data)
-    return StoredUpload(kind=kind, path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
-                        original_name=safe_filename(original_name))
+    return StoredUpload(
+        kind=kind,
+        path=path,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        original_name=safe_filename(original_name),
+    )

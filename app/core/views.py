@@ -28,7 +28,10 @@ def scope_unit_ids(user) -> list[int | None] | None:  # type: ignore[no-untyped-
     if unit is None:
         return []
     if unit.level == UnitLevel.PROVINCE:
-        return [unit.id, *db.session.execute(select(AdminUnit.id).where(AdminUnit.parent_id == unit.id)).scalars()]
+        return [
+            unit.id,
+            *db.session.execute(select(AdminUnit.id).where(AdminUnit.parent_id == unit.id)).scalars(),
+        ]
     return [unit.id]
 
 
@@ -36,12 +39,21 @@ def scope_unit_ids(user) -> list[int | None] | None:  # type: ignore[no-untyped-
 @public_page
 def home():  # type: ignore[no-untyped-def]
     campaign = active_campaign(db.session)
-    campaigns = db.session.execute(
-        select(Campaign).where(Campaign.status == CampaignStatus.ACTIVE).order_by(Campaign.year.desc())).scalars().all()
+    campaigns = (
+        db.session.execute(
+            select(Campaign).where(Campaign.status == CampaignStatus.ACTIVE).order_by(Campaign.year.desc())
+        )
+        .scalars()
+        .all()
+    )
     fund = ledger.main_fund(db.session) if campaigns else None
     totals = ledger.totals(db.session, fund.id) if fund else None
-    return render_template("pages/home.html", campaign=campaign or (campaigns[0] if campaigns else None),
-                           campaigns=campaigns, totals=totals)
+    return render_template(
+        "pages/home.html",
+        campaign=campaign or (campaigns[0] if campaigns else None),
+        campaigns=campaigns,
+        totals=totals,
+    )
 
 
 @bp.route("/can-bo")
@@ -51,13 +63,29 @@ def staff_home():  # type: ignore[no-untyped-def]
     ids = scope_unit_ids(current_user)
     totals = ledger.totals(db.session, fund.id, ids)
     campaign = active_campaign(db.session, current_user.unit_id)
-    recent = db.session.execute(
-        select(Contribution).where(unit_scope_clause(current_user, Contribution.receiving_unit_id))
-        .order_by(Contribution.id.desc()).limit(10)).scalars().all()
-    audit = db.session.execute(
-        select(AuditEntry).where(unit_scope_clause(current_user, AuditEntry.unit_id))
-        .order_by(AuditEntry.id.desc()).limit(10)).scalars().all()
-    return render_template("pages/staff_home.html", totals=totals, campaign=campaign, recent=recent, audit=audit)
+    recent = (
+        db.session.execute(
+            select(Contribution)
+            .where(unit_scope_clause(current_user, Contribution.receiving_unit_id))
+            .order_by(Contribution.id.desc())
+            .limit(10)
+        )
+        .scalars()
+        .all()
+    )
+    audit = (
+        db.session.execute(
+            select(AuditEntry)
+            .where(unit_scope_clause(current_user, AuditEntry.unit_id))
+            .order_by(AuditEntry.id.desc())
+            .limit(10)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "pages/staff_home.html", totals=totals, campaign=campaign, recent=recent, audit=audit
+    )
 
 
 @bp.route("/tai-khoan")
@@ -68,9 +96,15 @@ def donor_home():  # type: ignore[no-untyped-def]
     dashboard = url_for_dashboard()
     if dashboard:
         return redirect(dashboard)
-    contributions = db.session.execute(
-        select(Contribution).where(Contribution.donor_id == current_user.donor_id)
-        .order_by(Contribution.received_at.desc())).scalars().all()
+    contributions = (
+        db.session.execute(
+            select(Contribution)
+            .where(Contribution.donor_id == current_user.donor_id)
+            .order_by(Contribution.received_at.desc())
+        )
+        .scalars()
+        .all()
+    )
     return render_template("pages/donor_home.html", contributions=contributions)
 
 

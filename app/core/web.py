@@ -29,8 +29,13 @@ def url_for_if_exists(endpoint: str, **values: object) -> str | None:
         return None
 
 
-def commit_or_flash(action: Callable[[], object], success: str, *,
-                    errors: type[Exception] | tuple[type[Exception], ...] = ValueError, prefix: str = "") -> bool:
+def commit_or_flash(
+    action: Callable[[], object],
+    success: str,
+    *,
+    errors: type[Exception] | tuple[type[Exception], ...] = ValueError,
+    prefix: str = "",
+) -> bool:
     """Run the service call behind a posted form: on success commit and flash `success`; when it raises one of
     `errors` (our services' Vietnamese refusals) roll back and flash the message (after `prefix`), nothing saved.
     Returns whether it committed."""
@@ -50,19 +55,27 @@ def commit_or_flash(action: Callable[[], object], success: str, *,
 def init_app(app: Flask) -> None:
     @app.after_request
     def security_headers(response):  # type: ignore[no-untyped-def]
-        csp = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-               "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self' https://checkout.stripe.com; "
-               "base-uri 'self'; object-src 'none'")
+        csp = (
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+            "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self' https://checkout.stripe.com; "
+            "base-uri 'self'; object-src 'none'"
+        )
         response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"
+        )
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         if app.config.get("SECURITY_HSTS"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.endpoint and not request.endpoint.endswith("static") and "Cache-Control" not in response.headers:
+        if (
+            request.endpoint
+            and not request.endpoint.endswith("static")
+            and "Cache-Control" not in response.headers
+        ):
             from flask_login import current_user
 
             if current_user.is_authenticated:
@@ -71,8 +84,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):  # type: ignore[no-untyped-def]
-        return render_template("errors/error.html", code=400, title="Phiên làm việc đã hết hạn",
-                               message="Biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ (CSRF). Vui lòng tải lại trang và thử lại."), 400
+        return render_template(
+            "errors/error.html",
+            code=400,
+            title="Phiên làm việc đã hết hạn",
+            message="Biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ (CSRF). Vui lòng tải lại trang và thử lại.",
+        ), 400
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
@@ -81,12 +98,15 @@ def init_app(app: Flask) -> None:
             return {"error": ERROR_TITLES.get(code, exc.name), "status": code}, code
         if code == 413:
             limit = app.config.get("MAX_CONTENT_LENGTH") or 0
-            message = (f"Dữ liệu gửi lên vượt quá giới hạn {limit // (1024 * 1024)} MB. Vui lòng chọn tệp nhỏ hơn "
-                       "(ví dụ: tách bảng tính thành nhiều tệp) rồi thử lại.")
+            message = (
+                f"Dữ liệu gửi lên vượt quá giới hạn {limit // (1024 * 1024)} MB. Vui lòng chọn tệp nhỏ hơn "
+                "(ví dụ: tách bảng tính thành nhiều tệp) rồi thử lại."
+            )
         else:
             message = exc.description if code in (400, 429) and exc.description else None
-        return render_template("errors/error.html", code=code, title=ERROR_TITLES.get(code, exc.name),
-                               message=message), code
+        return render_template(
+            "errors/error.html", code=code, title=ERROR_TITLES.get(code, exc.name), message=message
+        ), code
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):  # type: ignore[no-untyped-def]
@@ -96,8 +116,12 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         if app.config.get("TESTING") and app.config.get("PROPAGATE_TEST_ERRORS", True):
             raise exc
-        return render_template("errors/error.html", code=500, title=ERROR_TITLES[500],
-                               message="Đã có lỗi xảy ra. Thao tác chưa được lưu. Vui lòng thử lại sau."), 500
+        return render_template(
+            "errors/error.html",
+            code=500,
+            title=ERROR_TITLES[500],
+            message="Đã có lỗi xảy ra. Thao tác chưa được lưu. Vui lòng thử lại sau.",
+        ), 500
 
     @app.before_request
     def request_id() -> None:

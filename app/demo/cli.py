@@ -57,8 +57,10 @@ def load_cmd() -> None:
     """Load the Khánh Hòa demo (idempotent)."""
     started = time.monotonic()
     if load_demo():
-        click.echo(f"Đã nạp dữ liệu mẫu Khánh Hòa ({time.monotonic() - started:.1f} s). "
-                   f"Đăng nhập: {foundation.DEMO_USERS[1][0]} / {foundation.DEMO_PASSWORD}")
+        click.echo(
+            f"Đã nạp dữ liệu mẫu Khánh Hòa ({time.monotonic() - started:.1f} s). "
+            f"Đăng nhập: {foundation.DEMO_USERS[1][0]} / {foundation.DEMO_PASSWORD}"
+        )
     else:
         click.echo("Dữ liệu mẫu đã có sẵn.")
 
@@ -76,8 +78,9 @@ def generate_cmd(contributions: int, donors: int, needs: int, seed: int) -> None
     for hook in package_hooks("generate"):
         hook(db.session, ctx, counts=counts, seed=seed)
     db.session.commit()
-    click.echo(f"Đã sinh {donors} nhà tài trợ, {contributions} khoản đóng góp "
-               f"({time.monotonic() - started:.1f} s).")
+    click.echo(
+        f"Đã sinh {donors} nhà tài trợ, {contributions} khoản đóng góp ({time.monotonic() - started:.1f} s)."
+    )
 
 
 def register(app: Flask) -> None:

@@ -19,8 +19,12 @@ class DonorKind(enum.StrEnum):
     ORGANISATION = "organisation"
 
 
-DONOR_KIND_LABELS = {DonorKind.BUSINESS: "Doanh nghiệp", DonorKind.HOUSEHOLD: "Hộ gia đình",
-                     DonorKind.INDIVIDUAL: "Cá nhân", DonorKind.ORGANISATION: "Cơ quan, tổ chức"}
+DONOR_KIND_LABELS = {
+    DonorKind.BUSINESS: "Doanh nghiệp",
+    DonorKind.HOUSEHOLD: "Hộ gia đình",
+    DonorKind.INDIVIDUAL: "Cá nhân",
+    DonorKind.ORGANISATION: "Cơ quan, tổ chức",
+}
 
 
 class PublicDisplay(enum.StrEnum):
@@ -44,8 +48,9 @@ class Donor(TimestampMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     province_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"))
     commune_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"))
-    public_display: Mapped[PublicDisplay] = mapped_column(str_enum(PublicDisplay, "donor_public_display"),
-                                                          default=PublicDisplay.FULL_NAME, nullable=False)
+    public_display: Mapped[PublicDisplay] = mapped_column(
+        str_enum(PublicDisplay, "donor_public_display"), default=PublicDisplay.FULL_NAME, nullable=False
+    )
     search_key: Mapped[str] = mapped_column(String(255), default="", nullable=False)
 
     province: Mapped[AdminUnit | None] = relationship(foreign_keys=[province_id])

@@ -85,15 +85,19 @@ class LedgerAccount(db.Model):
         CheckConstraint(
             "kind IN ('donations', 'in_kind_donations') OR balance_vnd >= 0", name="debit_normal_nonnegative"
         ),
-        CheckConstraint("kind NOT IN ('donations', 'in_kind_donations') OR balance_vnd <= 0",
-                        name="credit_normal_nonpositive"),
+        CheckConstraint(
+            "kind NOT IN ('donations', 'in_kind_donations') OR balance_vnd <= 0",
+            name="credit_normal_nonpositive",
+        ),
         Index("ix_ledger_accounts_fund_kind_unit", "fund_id", "kind", "unit_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(120), unique=True, nullable=False)
     fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), nullable=False)
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)  # None: national level
+    unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("admin_units.id"), index=True
+    )  # None: national level
     kind: Mapped[AccountKind] = mapped_column(str_enum(AccountKind, "ledger_account_kind"), nullable=False)
     purpose: Mapped[Purpose] = mapped_column(str_enum(Purpose, "ledger_purpose"), nullable=False)
     balance_vnd: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
@@ -110,7 +114,9 @@ class LedgerTransaction(db.Model):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), nullable=False)
-    kind: Mapped[TransactionKind] = mapped_column(str_enum(TransactionKind, "ledger_transaction_kind"), nullable=False)
+    kind: Mapped[TransactionKind] = mapped_column(
+        str_enum(TransactionKind, "ledger_transaction_kind"), nullable=False
+    )
     occurred_on: Mapped[date] = mapped_column(Date, nullable=False, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -120,7 +126,9 @@ class LedgerTransaction(db.Model):
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"), unique=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(120), unique=True)
 
-    postings: Mapped[list[LedgerPosting]] = relationship(back_populates="transaction", order_by="LedgerPosting.id")
+    postings: Mapped[list[LedgerPosting]] = relationship(
+        back_populates="transaction", order_by="LedgerPosting.id"
+    )
 
     __table_args__ = (Index("ix_ledger_transactions_source", "source_type", "source_id"),)
 
@@ -130,11 +138,11 @@ class LedgerPosting(db.Model):
     __table_args__ = (CheckConstraint("amount_vnd <> 0", name="nonzero"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"), nullable=False, index=True)
+    transaction_id: Mapped[int] = mapped_column(
+        ForeignKey("ledger_transactions.id"), nullable=False, index=True
+    )
     account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), nullable=False, index=True)
     amount_vnd: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
     transaction: Mapped[LedgerTransaction] = relationship(back_populates="postings")
     account: Mapped[LedgerAccount] = relationship()
-
-

@@ -66,15 +66,23 @@ def _refuse_change(mapper, connection, target) -> None:  # type: ignore[no-untyp
 def main_fund(session: Session) -> Fund:
     fund = session.execute(select(Fund).where(Fund.code == MAIN_FUND_CODE)).scalar_one_or_none()
     if fund is None:
-        fund = Fund(code=MAIN_FUND_CODE, name="Quỹ “Vì người nghèo”",
-                    legal_basis="Quy chế vận động, quản lý và sử dụng Quỹ “Vì người nghèo” (QĐ 1198/QĐ-MTTW-ĐCT, 2016)")
+        fund = Fund(
+            code=MAIN_FUND_CODE,
+            name="Quỹ “Vì người nghèo”",
+            legal_basis="Quy chế vận động, quản lý và sử dụng Quỹ “Vì người nghèo” (QĐ 1198/QĐ-MTTW-ĐCT, 2016)",
+        )
         session.add(fund)
         session.flush()
     return fund
 
 
-def account(session: Session, fund_id: int, unit_id: int | None, kind: AccountKind,
-            purpose: Purpose = Purpose.UNRESTRICTED) -> LedgerAccount:
+def account(
+    session: Session,
+    fund_id: int,
+    unit_id: int | None,
+    kind: AccountKind,
+    purpose: Purpose = Purpose.UNRESTRICTED,
+) -> LedgerAccount:
     """Get or create an account, without racing a concurrent creator."""
     key = LedgerAccount.make_key(fund_id, unit_id, kind, purpose)
     acc = session.execute(select(LedgerAccount).where(LedgerAccount.key == key)).scalar_one_or_none()
@@ -89,30 +97,64 @@ def account(session: Session, fund_id: int, unit_id: int | None, kind: AccountKi
     return session.execute(select(LedgerAccount).where(LedgerAccount.key == key)).scalar_one()
 
 
-def accounts(session: Session, fund_id: int,
-             specs: Iterable[tuple[int | None, AccountKind, Purpose]]) -> dict[tuple, LedgerAccount]:
+def accounts(
+    session: Session, fund_id: int, specs: Iterable[tuple[int | None, AccountKind, Purpose]]
+) -> dict[tuple, LedgerAccount]:
     """Get or create many accounts with two queries: {(unit_id, kind, purpose): account}."""
     wanted = {LedgerAccount.make_key(fund_id, u, k, p): (u, k, p) for u, k, p in specs}
-    found = {a.key: a for a in session.execute(
-        select(LedgerAccount).where(LedgerAccount.key.in_(list(wanted)))).scalars()}
+    found = {
+        a.key: a
+        for a in session.execute(select(LedgerAccount).where(LedgerAccount.key.in_(list(wanted)))).scalars()
+    }
     missing = [k for k in wanted if k not in found]
     if missing:
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         # In chunks: one multi-row INSERT may carry at most 65 535 parameters on PostgreSQL (6 per row here).
         for start in range(0, len(missing), 5000):
-            part = missing[start:start + 5000]
-            session.execute(insert(LedgerAccount).values([
-                dict(key=k, fund_id=fund_id, unit_id=wanted[k][0], kind=wanted[k][1], purpose=wanted[k][2],
-                     balance_vnd=0) for k in part]).on_conflict_do_nothing(index_elements=["key"]))
-            found.update({a.key: a for a in session.execute(
-                select(LedgerAccount).where(LedgerAccount.key.in_(part))).scalars()})
+            part = missing[start : start + 5000]
+            session.execute(
+                insert(LedgerAccount)
+                .values(
+                    [
+                        dict(
+                            key=k,
+                            fund_id=fund_id,
+                            unit_id=wanted[k][0],
+                            kind=wanted[k][1],
+                            purpose=wanted[k][2],
+                            balance_vnd=0,
+                        )
+                        for k in part
+                    ]
+                )
+                .on_conflict_do_nothing(index_elements=["key"])
+            )
+            found.update(
+                {
+                    a.key: a
+                    for a in session.execute(
+                        select(LedgerAccount).where(LedgerAccount.key.in_(part))
+                    ).scalars()
+                }
+            )
     return {spec: found[key] for key, spec in wanted.items()}
 
 
-def post(session: Session, actor: Actor, *, fund_id: int, kind: TransactionKind, legs: Iterable[Leg],
-         occurred_on: date, memo: str = "", source_type: str = "", source_id: object = "",
-         idempotency_key: str | None = None, reverses_id: int | None = None,
-         audit_unit_id: int | None = None) -> LedgerTransaction:
+def post(
+    session: Session,
+    actor: Actor,
+    *,
+    fund_id: int,
+    kind: TransactionKind,
+    legs: Iterable[Leg],
+    occurred_on: date,
+    memo: str = "",
+    source_type: str = "",
+    source_id: object = "",
+    idempotency_key: str | None = None,
+    reverses_id: int | None = None,
+    audit_unit_id: int | None = None,
+) -> LedgerTransaction:
     """Write one balanced transaction. Locks its accounts, checks the invariants, updates balances."""
     if idempotency_key:
         existing = session.execute(
@@ -154,17 +196,27 @@ def post(session: Session, actor: Actor, *, fund_id: int, kind: TransactionKind,
         elif new_balance < 0:
             raise InsufficientFunds(_shortfall_message(acc, acc.balance_vnd, -delta))
 
-    tx = LedgerTransaction(fund_id=fund_id, kind=kind, occurred_on=occurred_on, created_by_id=actor.user_id,
-                           memo=memo, source_type=source_type, source_id=str(source_id),
-                           idempotency_key=idempotency_key, reverses_id=reverses_id)
+    tx = LedgerTransaction(
+        fund_id=fund_id,
+        kind=kind,
+        occurred_on=occurred_on,
+        created_by_id=actor.user_id,
+        memo=memo,
+        source_type=source_type,
+        source_id=str(source_id),
+        idempotency_key=idempotency_key,
+        reverses_id=reverses_id,
+    )
     session.add(tx)
     session.flush()
     # Core executemany statements: one round trip each, no ORM bookkeeping per row (bulk imports post
     # transactions with thousands of legs).
     conn = session.connection()
     postings = LedgerPosting.__table__
-    conn.execute(postings.insert(), [{"transaction_id": tx.id, "account_id": a, "amount_vnd": d}
-                                     for a, d in by_account.items()])
+    conn.execute(
+        postings.insert(),
+        [{"transaction_id": tx.id, "account_id": a, "amount_vnd": d} for a, d in by_account.items()],
+    )
     accounts_table = LedgerAccount.__table__
     conn.execute(
         accounts_table.update()
@@ -174,54 +226,120 @@ def post(session: Session, actor: Actor, *, fund_id: int, kind: TransactionKind,
     )
     for acc_id in by_account:
         session.expire(locked[acc_id], ["balance_vnd"])
-    record(session, actor, f"ledger.{kind.value}", "ledger_transaction", tx.id,
-           new={"memo": memo, "postings": {locked[a].key: d for a, d in by_account.items()},
-                "source": f"{source_type}:{source_id}" if source_type else None, "reverses": reverses_id},
-           unit_id=audit_unit_id)
+    record(
+        session,
+        actor,
+        f"ledger.{kind.value}",
+        "ledger_transaction",
+        tx.id,
+        new={
+            "memo": memo,
+            "postings": {locked[a].key: d for a, d in by_account.items()},
+            "source": f"{source_type}:{source_id}" if source_type else None,
+            "reverses": reverses_id,
+        },
+        unit_id=audit_unit_id,
+    )
     return tx
 
 
 def _shortfall_message(acc: LedgerAccount, balance: int, wanted: int) -> str:
-    what = {AccountKind.UNALLOCATED: "Quỹ chưa phân bổ", AccountKind.ALLOCATED: "Số đã phân bổ",
-            AccountKind.DISBURSED: "Số đã giải ngân", AccountKind.IN_KIND: "Hiện vật"}.get(acc.kind, "Tài khoản")
-    return (f"{what} ({acc.purpose.value}) chỉ còn {format_vnd(balance)}, không đủ {format_vnd(wanted)}. "
-            "Số dư có thể vừa thay đổi do thao tác khác; vui lòng tải lại và thử lại.")
+    what = {
+        AccountKind.UNALLOCATED: "Quỹ chưa phân bổ",
+        AccountKind.ALLOCATED: "Số đã phân bổ",
+        AccountKind.DISBURSED: "Số đã giải ngân",
+        AccountKind.IN_KIND: "Hiện vật",
+    }.get(acc.kind, "Tài khoản")
+    return (
+        f"{what} ({acc.purpose.value}) chỉ còn {format_vnd(balance)}, không đủ {format_vnd(wanted)}. "
+        "Số dư có thể vừa thay đổi do thao tác khác; vui lòng tải lại và thử lại."
+    )
 
 
-def record_receipt(session: Session, actor: Actor, *, fund_id: int, pool_unit_id: int | None, purpose: Purpose,
-                   amount_vnd: int, occurred_on: date, in_kind: bool = False, memo: str = "",
-                   source_type: str = "", source_id: object = "", idempotency_key: str | None = None) -> LedgerTransaction:
+def record_receipt(
+    session: Session,
+    actor: Actor,
+    *,
+    fund_id: int,
+    pool_unit_id: int | None,
+    purpose: Purpose,
+    amount_vnd: int,
+    occurred_on: date,
+    in_kind: bool = False,
+    memo: str = "",
+    source_type: str = "",
+    source_id: object = "",
+    idempotency_key: str | None = None,
+) -> LedgerTransaction:
     """Money (or goods) received into the pool of `pool_unit_id` and `purpose`."""
     if amount_vnd <= 0:
         raise LedgerError("Số tiền nhận phải lớn hơn 0.")
     if in_kind:
-        asset, income, kind = AccountKind.IN_KIND, AccountKind.IN_KIND_DONATIONS, TransactionKind.IN_KIND_RECEIPT
+        asset, income, kind = (
+            AccountKind.IN_KIND,
+            AccountKind.IN_KIND_DONATIONS,
+            TransactionKind.IN_KIND_RECEIPT,
+        )
     else:
         asset, income, kind = AccountKind.UNALLOCATED, AccountKind.DONATIONS, TransactionKind.RECEIPT
-    legs = [Leg(account(session, fund_id, pool_unit_id, asset, purpose), amount_vnd),
-            Leg(account(session, fund_id, pool_unit_id, income, purpose), -amount_vnd)]
-    return post(session, actor, fund_id=fund_id, kind=kind, legs=legs, occurred_on=occurred_on, memo=memo,
-                source_type=source_type, source_id=source_id, idempotency_key=idempotency_key,
-                audit_unit_id=pool_unit_id)
+    legs = [
+        Leg(account(session, fund_id, pool_unit_id, asset, purpose), amount_vnd),
+        Leg(account(session, fund_id, pool_unit_id, income, purpose), -amount_vnd),
+    ]
+    return post(
+        session,
+        actor,
+        fund_id=fund_id,
+        kind=kind,
+        legs=legs,
+        occurred_on=occurred_on,
+        memo=memo,
+        source_type=source_type,
+        source_id=source_id,
+        idempotency_key=idempotency_key,
+        audit_unit_id=pool_unit_id,
+    )
 
 
-def record_receipts_bulk(session: Session, actor: Actor, *, fund_id: int,
-                         items: Iterable[tuple[int | None, Purpose, int]], occurred_on: date, memo: str,
-                         source_type: str, source_id: object, idempotency_key: str | None = None) -> LedgerTransaction:
+def record_receipts_bulk(
+    session: Session,
+    actor: Actor,
+    *,
+    fund_id: int,
+    items: Iterable[tuple[int | None, Purpose, int]],
+    occurred_on: date,
+    memo: str,
+    source_type: str,
+    source_id: object,
+    idempotency_key: str | None = None,
+) -> LedgerTransaction:
     """Many receipts (pool unit, purpose, amount) as one transaction, e.g. a committed import batch."""
     totals: dict[tuple[int | None, Purpose], int] = defaultdict(int)
     for unit_id, purpose, amount in items:
         if amount <= 0:
             raise LedgerError("Số tiền nhận phải lớn hơn 0.")
         totals[(unit_id, purpose)] += amount
-    accs = accounts(session, fund_id, [(u, kind, p) for (u, p) in totals
-                                       for kind in (AccountKind.UNALLOCATED, AccountKind.DONATIONS)])
+    accs = accounts(
+        session,
+        fund_id,
+        [(u, kind, p) for (u, p) in totals for kind in (AccountKind.UNALLOCATED, AccountKind.DONATIONS)],
+    )
     legs: list[Leg] = []
     for (unit_id, purpose), amount in totals.items():
         legs.append(Leg(accs[(unit_id, AccountKind.UNALLOCATED, purpose)], amount))
         legs.append(Leg(accs[(unit_id, AccountKind.DONATIONS, purpose)], -amount))
-    return post(session, actor, fund_id=fund_id, kind=TransactionKind.RECEIPT, legs=legs, occurred_on=occurred_on,
-                memo=memo, source_type=source_type, source_id=source_id, idempotency_key=idempotency_key)
+    return post(
+        session,
+        actor,
+        fund_id=fund_id,
+        kind=TransactionKind.RECEIPT,
+        legs=legs,
+        occurred_on=occurred_on,
+        memo=memo,
+        source_type=source_type,
+        source_id=source_id,
+        idempotency_key=idempotency_key,
+    )
 
 
 @dataclass(frozen=True)
@@ -233,65 +351,168 @@ class PoolDraw:
     amount_vnd: int
 
 
-def allocate(session: Session, actor: Actor, *, fund_id: int, target_unit_id: int, target_purpose: Purpose,
-             draws: Iterable[PoolDraw], occurred_on: date, memo: str = "", source_type: str = "",
-             source_id: object = "", idempotency_key: str | None = None) -> LedgerTransaction:
+def allocate(
+    session: Session,
+    actor: Actor,
+    *,
+    fund_id: int,
+    target_unit_id: int,
+    target_purpose: Purpose,
+    draws: Iterable[PoolDraw],
+    occurred_on: date,
+    memo: str = "",
+    source_type: str = "",
+    source_id: object = "",
+    idempotency_key: str | None = None,
+) -> LedgerTransaction:
     """Move received money from one or more pools to the allocated account of a unit."""
     draws = list(draws)
     if not draws or any(d.amount_vnd <= 0 for d in draws):
         raise LedgerError("Số tiền phân bổ phải lớn hơn 0.")
     total = sum(d.amount_vnd for d in draws)
     legs = [Leg(account(session, fund_id, target_unit_id, AccountKind.ALLOCATED, target_purpose), total)]
-    legs += [Leg(account(session, fund_id, d.pool_unit_id, AccountKind.UNALLOCATED, d.purpose), -d.amount_vnd)
-             for d in draws]
-    return post(session, actor, fund_id=fund_id, kind=TransactionKind.ALLOCATION, legs=legs, occurred_on=occurred_on,
-                memo=memo, source_type=source_type, source_id=source_id, idempotency_key=idempotency_key,
-                audit_unit_id=target_unit_id)
+    legs += [
+        Leg(account(session, fund_id, d.pool_unit_id, AccountKind.UNALLOCATED, d.purpose), -d.amount_vnd)
+        for d in draws
+    ]
+    return post(
+        session,
+        actor,
+        fund_id=fund_id,
+        kind=TransactionKind.ALLOCATION,
+        legs=legs,
+        occurred_on=occurred_on,
+        memo=memo,
+        source_type=source_type,
+        source_id=source_id,
+        idempotency_key=idempotency_key,
+        audit_unit_id=target_unit_id,
+    )
 
 
-def allocate_many(session: Session, actor: Actor, *, fund_id: int,
-                  items: Iterable[tuple[int, Purpose, list[PoolDraw]]], occurred_on: date, memo: str,
-                  source_type: str, source_id: object, idempotency_key: str | None = None) -> LedgerTransaction:
+def allocate_many(
+    session: Session,
+    actor: Actor,
+    *,
+    fund_id: int,
+    items: Iterable[tuple[int, Purpose, list[PoolDraw]]],
+    occurred_on: date,
+    memo: str,
+    source_type: str,
+    source_id: object,
+    idempotency_key: str | None = None,
+) -> LedgerTransaction:
     """Several allocations (target unit, purpose, draws) posted atomically as one transaction."""
     legs: list[Leg] = []
     for target_unit_id, target_purpose, draws in items:
         if not draws or any(d.amount_vnd <= 0 for d in draws):
             raise LedgerError("Số tiền phân bổ phải lớn hơn 0.")
-        legs.append(Leg(account(session, fund_id, target_unit_id, AccountKind.ALLOCATED, target_purpose),
-                        sum(d.amount_vnd for d in draws)))
-        legs += [Leg(account(session, fund_id, d.pool_unit_id, AccountKind.UNALLOCATED, d.purpose), -d.amount_vnd)
-                 for d in draws]
-    return post(session, actor, fund_id=fund_id, kind=TransactionKind.ALLOCATION, legs=legs, occurred_on=occurred_on,
-                memo=memo, source_type=source_type, source_id=source_id, idempotency_key=idempotency_key)
+        legs.append(
+            Leg(
+                account(session, fund_id, target_unit_id, AccountKind.ALLOCATED, target_purpose),
+                sum(d.amount_vnd for d in draws),
+            )
+        )
+        legs += [
+            Leg(account(session, fund_id, d.pool_unit_id, AccountKind.UNALLOCATED, d.purpose), -d.amount_vnd)
+            for d in draws
+        ]
+    return post(
+        session,
+        actor,
+        fund_id=fund_id,
+        kind=TransactionKind.ALLOCATION,
+        legs=legs,
+        occurred_on=occurred_on,
+        memo=memo,
+        source_type=source_type,
+        source_id=source_id,
+        idempotency_key=idempotency_key,
+    )
 
 
-def disburse(session: Session, actor: Actor, *, fund_id: int, unit_id: int, purpose: Purpose, amount_vnd: int,
-             occurred_on: date, memo: str = "", source_type: str = "", source_id: object = "",
-             idempotency_key: str | None = None) -> LedgerTransaction:
+def disburse(
+    session: Session,
+    actor: Actor,
+    *,
+    fund_id: int,
+    unit_id: int,
+    purpose: Purpose,
+    amount_vnd: int,
+    occurred_on: date,
+    memo: str = "",
+    source_type: str = "",
+    source_id: object = "",
+    idempotency_key: str | None = None,
+) -> LedgerTransaction:
     """Pay out allocated money in a unit."""
     if amount_vnd <= 0:
         raise LedgerError("Số tiền giải ngân phải lớn hơn 0.")
-    legs = [Leg(account(session, fund_id, unit_id, AccountKind.DISBURSED, purpose), amount_vnd),
-            Leg(account(session, fund_id, unit_id, AccountKind.ALLOCATED, purpose), -amount_vnd)]
-    return post(session, actor, fund_id=fund_id, kind=TransactionKind.DISBURSEMENT, legs=legs,
-                occurred_on=occurred_on, memo=memo, source_type=source_type, source_id=source_id,
-                idempotency_key=idempotency_key, audit_unit_id=unit_id)
+    legs = [
+        Leg(account(session, fund_id, unit_id, AccountKind.DISBURSED, purpose), amount_vnd),
+        Leg(account(session, fund_id, unit_id, AccountKind.ALLOCATED, purpose), -amount_vnd),
+    ]
+    return post(
+        session,
+        actor,
+        fund_id=fund_id,
+        kind=TransactionKind.DISBURSEMENT,
+        legs=legs,
+        occurred_on=occurred_on,
+        memo=memo,
+        source_type=source_type,
+        source_id=source_id,
+        idempotency_key=idempotency_key,
+        audit_unit_id=unit_id,
+    )
 
 
-def transfer(session: Session, actor: Actor, *, fund_id: int, from_unit_id: int | None, from_purpose: Purpose,
-             to_unit_id: int | None, to_purpose: Purpose, amount_vnd: int, occurred_on: date, memo: str = "",
-             source_type: str = "", source_id: object = "") -> LedgerTransaction:
+def transfer(
+    session: Session,
+    actor: Actor,
+    *,
+    fund_id: int,
+    from_unit_id: int | None,
+    from_purpose: Purpose,
+    to_unit_id: int | None,
+    to_purpose: Purpose,
+    amount_vnd: int,
+    occurred_on: date,
+    memo: str = "",
+    source_type: str = "",
+    source_id: object = "",
+) -> LedgerTransaction:
     """Pass unallocated money between pools (e.g. a province passing money down to a commune)."""
     if amount_vnd <= 0:
         raise LedgerError("Số tiền chuyển phải lớn hơn 0.")
-    legs = [Leg(account(session, fund_id, to_unit_id, AccountKind.UNALLOCATED, to_purpose), amount_vnd),
-            Leg(account(session, fund_id, from_unit_id, AccountKind.UNALLOCATED, from_purpose), -amount_vnd)]
-    return post(session, actor, fund_id=fund_id, kind=TransactionKind.TRANSFER, legs=legs, occurred_on=occurred_on,
-                memo=memo, source_type=source_type, source_id=source_id, audit_unit_id=from_unit_id)
+    legs = [
+        Leg(account(session, fund_id, to_unit_id, AccountKind.UNALLOCATED, to_purpose), amount_vnd),
+        Leg(account(session, fund_id, from_unit_id, AccountKind.UNALLOCATED, from_purpose), -amount_vnd),
+    ]
+    return post(
+        session,
+        actor,
+        fund_id=fund_id,
+        kind=TransactionKind.TRANSFER,
+        legs=legs,
+        occurred_on=occurred_on,
+        memo=memo,
+        source_type=source_type,
+        source_id=source_id,
+        audit_unit_id=from_unit_id,
+    )
 
 
-def reverse(session: Session, actor: Actor, transaction_id: int, *, reason: str, occurred_on: date,
-            source_type: str = "", source_id: object = "") -> LedgerTransaction:
+def reverse(
+    session: Session,
+    actor: Actor,
+    transaction_id: int,
+    *,
+    reason: str,
+    occurred_on: date,
+    source_type: str = "",
+    source_id: object = "",
+) -> LedgerTransaction:
     """Undo a transaction with its mirror image. Refused if it was already reversed, or if the money
     has moved on (e.g. a receipt whose money is already allocated)."""
     reason = (reason or "").strip()
@@ -306,21 +527,42 @@ def reverse(session: Session, actor: Actor, transaction_id: int, *, reason: str,
         raise LedgerError("Không tìm thấy bút toán.")
     if original.kind == TransactionKind.REVERSAL:
         raise LedgerError("Không đảo một bút toán đảo; hãy ghi bút toán mới.")
-    if session.execute(select(LedgerTransaction.id).where(LedgerTransaction.reverses_id == transaction_id)).first():
+    if session.execute(
+        select(LedgerTransaction.id).where(LedgerTransaction.reverses_id == transaction_id)
+    ).first():
         raise AlreadyReversed("Bút toán này đã được đảo trước đó.")
     if has_share_reversals(session, transaction_id):
-        raise AlreadyReversed("Một phần bút toán này (từng biên nhận) đã được đảo; không đảo toàn bộ được nữa. "
-                              "Hãy đảo từng biên nhận còn lại tại trang sao kê.")
+        raise AlreadyReversed(
+            "Một phần bút toán này (từng biên nhận) đã được đảo; không đảo toàn bộ được nữa. "
+            "Hãy đảo từng biên nhận còn lại tại trang sao kê."
+        )
     legs = [Leg(p.account, -p.amount_vnd) for p in original.postings]
-    return post(session, actor, fund_id=original.fund_id, kind=TransactionKind.REVERSAL, legs=legs,
-                occurred_on=occurred_on, memo=f"Đảo bút toán #{original.id}: {reason}",
-                source_type=source_type or original.source_type, source_id=source_id or original.source_id,
-                reverses_id=original.id)
+    return post(
+        session,
+        actor,
+        fund_id=original.fund_id,
+        kind=TransactionKind.REVERSAL,
+        legs=legs,
+        occurred_on=occurred_on,
+        memo=f"Đảo bút toán #{original.id}: {reason}",
+        source_type=source_type or original.source_type,
+        source_id=source_id or original.source_id,
+        reverses_id=original.id,
+    )
 
 
-def reverse_receipt_share(session: Session, actor: Actor, transaction_id: int, *, pool_unit_id: int | None,
-                          purpose: Purpose, amount_vnd: int, reason: str, occurred_on: date,
-                          memo: str = "") -> LedgerTransaction:
+def reverse_receipt_share(
+    session: Session,
+    actor: Actor,
+    transaction_id: int,
+    *,
+    pool_unit_id: int | None,
+    purpose: Purpose,
+    amount_vnd: int,
+    reason: str,
+    occurred_on: date,
+    memo: str = "",
+) -> LedgerTransaction:
     """Undo one receipt's share of a receipt transaction that recorded many (a bank statement's matched lines):
     a new transaction mirroring that share's legs (the pool and purpose it was received into), so the other
     receipts of the transaction stay as they are. The original is locked first, as reverse() does, so a whole
@@ -347,24 +589,43 @@ def reverse_receipt_share(session: Session, actor: Actor, transaction_id: int, *
     income = account(session, original.fund_id, pool_unit_id, AccountKind.DONATIONS, purpose)
     received = sum(p.amount_vnd for p in original.postings if p.account_id == pool.id)
     if received < amount_vnd:
-        raise LedgerError(f"Bút toán #{original.id} chỉ ghi nhận {format_vnd(received)} vào quỹ này, "
-                          f"không đảo được {format_vnd(amount_vnd)}.")
-    return post(session, actor, fund_id=original.fund_id, kind=TransactionKind.REVERSAL,
-                legs=[Leg(pool, -amount_vnd), Leg(income, amount_vnd)], occurred_on=occurred_on,
-                memo=f"Đảo một phần bút toán #{original.id}{': ' + memo if memo else ''} – {reason}",
-                source_type=SHARE_REVERSAL, source_id=original.id, audit_unit_id=pool_unit_id)
+        raise LedgerError(
+            f"Bút toán #{original.id} chỉ ghi nhận {format_vnd(received)} vào quỹ này, "
+            f"không đảo được {format_vnd(amount_vnd)}."
+        )
+    return post(
+        session,
+        actor,
+        fund_id=original.fund_id,
+        kind=TransactionKind.REVERSAL,
+        legs=[Leg(pool, -amount_vnd), Leg(income, amount_vnd)],
+        occurred_on=occurred_on,
+        memo=f"Đảo một phần bút toán #{original.id}{': ' + memo if memo else ''} – {reason}",
+        source_type=SHARE_REVERSAL,
+        source_id=original.id,
+        audit_unit_id=pool_unit_id,
+    )
 
 
 def has_share_reversals(session: Session, transaction_id: int) -> bool:
-    return session.execute(select(LedgerTransaction.id).where(
-        LedgerTransaction.source_type == SHARE_REVERSAL, LedgerTransaction.source_id == str(transaction_id))
-    ).first() is not None
+    return (
+        session.execute(
+            select(LedgerTransaction.id).where(
+                LedgerTransaction.source_type == SHARE_REVERSAL,
+                LedgerTransaction.source_id == str(transaction_id),
+            )
+        ).first()
+        is not None
+    )
 
 
 def is_reversed(session: Session, transaction_id: int) -> bool:
-    return session.execute(
-        select(LedgerTransaction.id).where(LedgerTransaction.reverses_id == transaction_id)
-    ).first() is not None
+    return (
+        session.execute(
+            select(LedgerTransaction.id).where(LedgerTransaction.reverses_id == transaction_id)
+        ).first()
+        is not None
+    )
 
 
 @dataclass
@@ -378,7 +639,9 @@ class Totals:
 
 def totals(session: Session, fund_id: int, unit_ids: Iterable[int | None] | None = None) -> Totals:
     """Derived balances for a set of units (None: everything). Allocated includes what was later disbursed."""
-    q = select(LedgerAccount.kind, func.sum(LedgerAccount.balance_vnd)).where(LedgerAccount.fund_id == fund_id)
+    q = select(LedgerAccount.kind, func.sum(LedgerAccount.balance_vnd)).where(
+        LedgerAccount.fund_id == fund_id
+    )
     if unit_ids is not None:
         ids = list(unit_ids)
         clauses = [LedgerAccount.unit_id.in_([i for i in ids if i is not None])]
@@ -401,10 +664,17 @@ def totals(session: Session, fund_id: int, unit_ids: Iterable[int | None] | None
 
 def pool_balances(session: Session, fund_id: int) -> list[LedgerAccount]:
     """Every pool of received, unallocated money with a positive balance."""
-    return list(session.execute(
-        select(LedgerAccount).where(LedgerAccount.fund_id == fund_id, LedgerAccount.kind == AccountKind.UNALLOCATED,
-                                    LedgerAccount.balance_vnd > 0).order_by(LedgerAccount.id)
-    ).scalars())
+    return list(
+        session.execute(
+            select(LedgerAccount)
+            .where(
+                LedgerAccount.fund_id == fund_id,
+                LedgerAccount.kind == AccountKind.UNALLOCATED,
+                LedgerAccount.balance_vnd > 0,
+            )
+            .order_by(LedgerAccount.id)
+        ).scalars()
+    )
 
 
 def verify_ledger(session: Session) -> list[str]:
@@ -413,12 +683,18 @@ def verify_ledger(session: Session) -> list[str]:
     problems: list[str] = []
     unbalanced = session.execute(
         select(LedgerPosting.transaction_id, func.sum(LedgerPosting.amount_vnd))
-        .group_by(LedgerPosting.transaction_id).having(func.sum(LedgerPosting.amount_vnd) != 0)
+        .group_by(LedgerPosting.transaction_id)
+        .having(func.sum(LedgerPosting.amount_vnd) != 0)
     ).all()
     problems += [f"Bút toán #{tx} không cân: lệch {amount}" for tx, amount in unbalanced]
-    sums = {acc_id: int(total) for acc_id, total in session.execute(
-        select(LedgerPosting.account_id, func.sum(LedgerPosting.amount_vnd)).group_by(LedgerPosting.account_id)
-    ).all()}
+    sums = {
+        acc_id: int(total)
+        for acc_id, total in session.execute(
+            select(LedgerPosting.account_id, func.sum(LedgerPosting.amount_vnd)).group_by(
+                LedgerPosting.account_id
+            )
+        ).all()
+    }
     for acc in session.execute(select(LedgerAccount)).scalars():
         expected = sums.get(acc.id, 0) or 0
         if acc.balance_vnd != expected:

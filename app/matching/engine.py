@@ -43,8 +43,13 @@ from app.core.money import format_vnd
 
 UNRESTRICTED = "unrestricted"
 LEVELS = ("commune", "province", "national")
-PURPOSE_NAMES = {"housing": "nhà ở", "livelihood": "sinh kế", "education": "học tập", "health": "y tế",
-                 UNRESTRICTED: "không chỉ định"}
+PURPOSE_NAMES = {
+    "housing": "nhà ở",
+    "livelihood": "sinh kế",
+    "education": "học tập",
+    "health": "y tế",
+    UNRESTRICTED: "không chỉ định",
+}
 EXACT_MAX_NEEDS = 1500
 REPAIR_LOOKS = 8
 
@@ -115,10 +120,14 @@ class Unfunded:
     @property
     def reason(self) -> str:
         if self.eligible_vnd < self.requested_vnd:
-            return (f"Các quỹ được phép chi cho hồ sơ này chỉ còn {format_vnd(self.eligible_vnd)}, "
-                    f"cần {format_vnd(self.requested_vnd)}: không đủ tiền trong các quỹ phù hợp.")
-        return ("Tiền trong các quỹ được phép chi đã dành cho các hồ sơ có thứ tự ưu tiên cao hơn "
-                f"(còn {format_vnd(self.eligible_vnd)} nhưng phải giữ cho các hồ sơ đã chọn).")
+            return (
+                f"Các quỹ được phép chi cho hồ sơ này chỉ còn {format_vnd(self.eligible_vnd)}, "
+                f"cần {format_vnd(self.requested_vnd)}: không đủ tiền trong các quỹ phù hợp."
+            )
+        return (
+            "Tiền trong các quỹ được phép chi đã dành cho các hồ sơ có thứ tự ưu tiên cao hơn "
+            f"(còn {format_vnd(self.eligible_vnd)} nhưng phải giữ cho các hồ sơ đã chọn)."
+        )
 
 
 @dataclass
@@ -141,6 +150,7 @@ class EngineError(ValueError):
 
 
 # --- eligibility and weights -------------------------------------------------------------------------
+
 
 def eligible_keys(need: Need) -> list[tuple[int | None, str]]:
     """The pools that may pay this need, most restricted first (rule (a) and (c))."""
@@ -169,7 +179,16 @@ def eligibility_matrix(pools: list[Pool], needs: list[Need]) -> np.ndarray:
     c = np.fromiter((units.get(n.commune_id, unknown) for n in needs), dtype=np.int64, count=len(needs))
     pr = np.fromiter((units.get(n.province_id, unknown) for n in needs), dtype=np.int64, count=len(needs))
     pu = np.fromiter((purposes[n.purpose] for n in needs), dtype=np.int64, count=len(needs))
-    out = np.column_stack([table[c, pu], table[c, 0], table[pr, pu], table[pr, 0], table[0, pu], np.full(len(needs), table[0, 0])])
+    out = np.column_stack(
+        [
+            table[c, pu],
+            table[c, 0],
+            table[pr, pu],
+            table[pr, 0],
+            table[0, pu],
+            np.full(len(needs), table[0, 0]),
+        ]
+    )
     same = pu == 0  # a need whose purpose is "unrestricted": drop the duplicate columns
     out[same, 1] = out[same, 3] = out[same, 5] = -1
     return out
@@ -200,7 +219,11 @@ def weights(needs: list[Need], config: Config) -> dict[int, float]:
     group_start = np.repeat(first, np.diff(np.r_[first, len(order)]))
     rank = np.empty(len(needs), dtype=np.float64)
     rank[order] = np.arange(len(order)) - group_start
-    w = (score + 1e-3) * np.where(poor, config.poor_district_factor, 1.0) / (1.0 + config.fairness_decay * rank)
+    w = (
+        (score + 1e-3)
+        * np.where(poor, config.poor_district_factor, 1.0)
+        / (1.0 + config.fairness_decay * rank)
+    )
     return dict(zip(ids.tolist(), w.tolist(), strict=True))
 
 
@@ -222,6 +245,7 @@ def _check(pools: list[Pool], needs: list[Need]) -> None:
 
 
 # --- public entry point ------------------------------------------------------------------------------
+
 
 def propose(pools: list[Pool], needs: list[Need], config: Config = Config()) -> Result:
     _check(pools, needs)
@@ -247,15 +271,23 @@ def propose(pools: list[Pool], needs: list[Need], config: Config = Config()) -> 
     return _finish(method, pools, needs, w, result, time.perf_counter() - start, elig)
 
 
-def _finish(method: str, pools: list[Pool], needs: list[Need], w: dict[int, float],
-            draws: dict[int, list[tuple[tuple[int | None, str], int]]], seconds: float,
-            elig: np.ndarray | None = None) -> Result:
+def _finish(
+    method: str,
+    pools: list[Pool],
+    needs: list[Need],
+    w: dict[int, float],
+    draws: dict[int, list[tuple[tuple[int | None, str], int]]],
+    seconds: float,
+    elig: np.ndarray | None = None,
+) -> Result:
     remaining = {p.key: p.balance_vnd for p in pools}
     for lst in draws.values():
         for key, amount in lst:
             remaining[key] -= amount
-    allocs = [Allocation(need_id=nid, amount_vnd=sum(a for _, a in lst), draws=lst, weight=w[nid])
-              for nid, lst in draws.items()]
+    allocs = [
+        Allocation(need_id=nid, amount_vnd=sum(a for _, a in lst), draws=lst, weight=w[nid])
+        for nid, lst in draws.items()
+    ]
     allocs.sort(key=lambda a: (-a.weight, a.need_id))
     for i, a in enumerate(allocs, 1):
         a.rank = i
@@ -266,17 +298,28 @@ def _finish(method: str, pools: list[Pool], needs: list[Need], w: dict[int, floa
         rem = np.array([max(remaining[p.key], 0) for p in pools] + [0], dtype=np.int64)
         rows = elig[rest_idx] if elig is not None else eligibility_matrix(pools, rest)
         avail = rem[rows].sum(axis=1).tolist()  # −1 indexes the trailing 0
-        unfunded = [Unfunded(need_id=n.id, weight=w[n.id], eligible_vnd=a, requested_vnd=n.requested_vnd)
-                    for n, a in zip(rest, avail, strict=True)]
+        unfunded = [
+            Unfunded(need_id=n.id, weight=w[n.id], eligible_vnd=a, requested_vnd=n.requested_vnd)
+            for n, a in zip(rest, avail, strict=True)
+        ]
     unfunded.sort(key=lambda u: (-u.weight, u.need_id))
-    return Result(method=method, allocations=allocs, unfunded=unfunded,
-                  objective=sum(a.weight for a in allocs), seconds=seconds, remaining=remaining, weights=w)
+    return Result(
+        method=method,
+        allocations=allocs,
+        unfunded=unfunded,
+        objective=sum(a.weight for a in allocs),
+        seconds=seconds,
+        remaining=remaining,
+        weights=w,
+    )
 
 
 # --- greedy decomposition ----------------------------------------------------------------------------
 
-def _greedy(pools: list[Pool], needs: list[Need], w: dict[int, float], elig_matrix: np.ndarray | None = None
-            ) -> dict[int, list[tuple[tuple[int | None, str], int]]]:
+
+def _greedy(
+    pools: list[Pool], needs: list[Need], w: dict[int, float], elig_matrix: np.ndarray | None = None
+) -> dict[int, list[tuple[tuple[int | None, str], int]]]:
     bal = [p.balance_vnd for p in pools]
     keys = [p.key for p in pools]
     if elig_matrix is None:
@@ -312,8 +355,14 @@ def _greedy(pools: list[Pool], needs: list[Need], w: dict[int, float], elig_matr
     return {needs[j].id: [(keys[i], t) for i, t in lst] for j, lst in draws.items()}
 
 
-def _repair(skipped: list[int], elig: list[list[int]], req: list[int], wv: np.ndarray, bal: list[int],
-            draws: dict[int, list[tuple[int, int]]]) -> None:
+def _repair(
+    skipped: list[int],
+    elig: list[list[int]],
+    req: list[int],
+    wv: np.ndarray,
+    bal: list[int],
+    draws: dict[int, list[tuple[int, int]]],
+) -> None:
     """An unfunded need short of money may still fit if funded needs move their draws to pools it cannot
     use (one step of an augmenting path). Tried in order of weight, looking at a bounded number of funded
     needs per pool, and skipping a (pools) group whose smaller shortfall already failed."""
@@ -418,6 +467,7 @@ _BANNER_SHOWN = False
 
 # --- HiGHS models ------------------------------------------------------------------------------------
 
+
 def _pairs(pools: list[Pool], needs: list[Need]) -> tuple[np.ndarray, np.ndarray]:
     """Eligible (pool index, need index) pairs, by dictionary lookup (never the full cross product)."""
     index = {p.key: i for i, p in enumerate(pools) if p.balance_vnd > 0}
@@ -431,20 +481,39 @@ def _pairs(pools: list[Pool], needs: list[Need]) -> tuple[np.ndarray, np.ndarray
     return np.asarray(pi, dtype=np.int64), np.asarray(ni, dtype=np.int64)
 
 
-def build_model(pools: list[Pool], needs: list[Need], w: dict[int, float], *, integer: bool,
-                money_unit: float = 1e6) -> tuple[highspy.Highs, int, np.ndarray, np.ndarray]:
+def build_model(
+    pools: list[Pool], needs: list[Need], w: dict[int, float], *, integer: bool, money_unit: float = 1e6
+) -> tuple[highspy.Highs, int, np.ndarray, np.ndarray]:
     """max Σ w·x  s.t.  Σ_pool f − r·x = 0 (per need),  Σ_need f ≤ balance (per pool),  x ∈ {0,1} or [0,1].
     Money in millions of đồng for numerical range. Returns (solver, n_needs, pair pools, pair needs)."""
     pi, ni = _pairs(pools, needs)
     n = len(needs)
-    h = _flow_model(pools, needs, w, need_row=np.arange(n), flow_row=ni, flow_pool=pi, n_balance_rows=n,
-                    integer=integer, money_unit=money_unit)
+    h = _flow_model(
+        pools,
+        needs,
+        w,
+        need_row=np.arange(n),
+        flow_row=ni,
+        flow_pool=pi,
+        n_balance_rows=n,
+        integer=integer,
+        money_unit=money_unit,
+    )
     return h, n, pi, ni
 
 
-def _flow_model(pools: list[Pool], needs: list[Need], w: dict[int, float], *, need_row: np.ndarray,
-                flow_row: np.ndarray, flow_pool: np.ndarray, n_balance_rows: int, integer: bool,
-                money_unit: float) -> highspy.Highs:
+def _flow_model(
+    pools: list[Pool],
+    needs: list[Need],
+    w: dict[int, float],
+    *,
+    need_row: np.ndarray,
+    flow_row: np.ndarray,
+    flow_pool: np.ndarray,
+    n_balance_rows: int,
+    integer: bool,
+    money_unit: float,
+) -> highspy.Highs:
     """The LP/MIP shared by build_model and the aggregated LP: columns x_j (one per need, weight w_j) then one
     flow f_k per eligible pair; balance rows (Σ f into the row − Σ r·x of its needs = 0) then one row per pool
     (Σ f out of the pool ≤ balance). x_j sits in balance row need_row[j]; f_k in balance row flow_row[k] and in
@@ -468,7 +537,7 @@ def _flow_model(pools: list[Pool], needs: list[Need], w: dict[int, float], *, ne
     index[:n] = need_row
     value[:n] = -req
     index[n::2] = flow_row
-    index[n + 1::2] = r + flow_pool
+    index[n + 1 :: 2] = r + flow_pool
     value[n:] = 1.0
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = starts.astype(np.int32)
@@ -497,8 +566,9 @@ def _solve_mip(pools: list[Pool], needs: list[Need], w: dict[int, float], config
     return {needs[j].id for j in range(n) if x[j] > 0.5}
 
 
-def lp_bound(pools: list[Pool], needs: list[Need], config: Config = Config(), *, aggregate: bool = True
-             ) -> tuple[float, float]:
+def lp_bound(
+    pools: list[Pool], needs: list[Need], config: Config = Config(), *, aggregate: bool = True
+) -> tuple[float, float]:
     """The LP-relaxation bound of the matching problem (x ∈ [0,1]) and HiGHS's time to compute it.
 
     aggregate=True solves an exact reformulation of the same LP: needs with the same set of eligible pools
@@ -517,15 +587,25 @@ def lp_bound(pools: list[Pool], needs: list[Need], config: Config = Config(), *,
     return float(value), time.perf_counter() - start
 
 
-def _build_aggregated_lp(pools: list[Pool], needs: list[Need], w: dict[int, float], money_unit: float = 1e6
-                         ) -> highspy.Highs:
+def _build_aggregated_lp(
+    pools: list[Pool], needs: list[Need], w: dict[int, float], money_unit: float = 1e6
+) -> highspy.Highs:
     elig = eligibility_matrix(pools, needs)
     groups, group_of = np.unique(elig, axis=0, return_inverse=True)
     group_of = group_of.reshape(-1)
     gi, pi = np.nonzero(groups >= 0)
     pi = groups[gi, pi]
-    return _flow_model(pools, needs, w, need_row=group_of, flow_row=gi, flow_pool=pi, n_balance_rows=len(groups),
-                       integer=False, money_unit=money_unit)
+    return _flow_model(
+        pools,
+        needs,
+        w,
+        need_row=group_of,
+        flow_row=gi,
+        flow_pool=pi,
+        n_balance_rows=len(groups),
+        integer=False,
+        money_unit=money_unit,
+    )
 
 
 def mip_optimum(pools: list[Pool], needs: list[Need], config: Config = Config()) -> float:
@@ -535,7 +615,9 @@ def mip_optimum(pools: list[Pool], needs: list[Need], config: Config = Config())
     return sum(w[i] for i in chosen)
 
 
-def assign_draws(pools: list[Pool], chosen: list[Need]) -> dict[int, list[tuple[tuple[int | None, str], int]]] | None:
+def assign_draws(
+    pools: list[Pool], chosen: list[Need]
+) -> dict[int, list[tuple[tuple[int | None, str], int]]] | None:
     """Which pools pay for a fixed set of needs: a min-cost flow (cost = restrictiveness rank) solved as an LP
     by the simplex method, whose optimal vertex is integral. None when the set cannot be paid."""
     if not chosen:
@@ -597,7 +679,9 @@ def assign_draws(pools: list[Pool], chosen: list[Need]) -> dict[int, list[tuple[
                     d = dict(lst)
                     d[k] = d.get(k, 0) + step
                     spent[k] += step
-                    lst[:] = sorted(((kk, a) for kk, a in d.items() if a > 0), key=lambda t: by_key[t[0]].rank)
+                    lst[:] = sorted(
+                        ((kk, a) for kk, a in d.items() if a > 0), key=lambda t: by_key[t[0]].rank
+                    )
                     diff -= step
                 if not diff:
                     break
@@ -608,14 +692,16 @@ def assign_draws(pools: list[Pool], chosen: list[Need]) -> dict[int, list[tuple[
     return draws
 
 
-def check_feasible(pools: list[Pool], needs: list[Need], included: set[int]
-                   ) -> dict[int, list[tuple[tuple[int | None, str], int]]] | None:
+def check_feasible(
+    pools: list[Pool], needs: list[Need], included: set[int]
+) -> dict[int, list[tuple[tuple[int | None, str], int]]] | None:
     """Re-check a staff-edited set of needs: their draws, or None if the eligible pools cannot pay them."""
     return assign_draws(pools, [n for n in needs if n.id in included])
 
 
-def validate(pools: list[Pool], needs: list[Need],
-             draws: dict[int, list[tuple[tuple[int | None, str], int]]]) -> list[str]:
+def validate(
+    pools: list[Pool], needs: list[Need], draws: dict[int, list[tuple[tuple[int | None, str], int]]]
+) -> list[str]:
     """Every rule a proposal must keep; returns the violations found (empty when it is sound)."""
     problems = []
     by_key = {p.key: p for p in pools}

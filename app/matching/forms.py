@@ -10,12 +10,19 @@ from app.core.forms import BaseForm
 
 
 class RunForm(BaseForm):
-    scope = SelectField(_l("Địa bàn lập đề xuất"), coerce=int, validators=[DataRequired(_l("Địa bàn: chưa chọn."))])
+    scope = SelectField(
+        _l("Địa bàn lập đề xuất"), coerce=int, validators=[DataRequired(_l("Địa bàn: chưa chọn."))]
+    )
 
 
 class ReasonForm(BaseForm):
-    reason = TextAreaField(_l("Lý do"), validators=[DataRequired(_l("Lý do: chưa nhập.")),
-                                                Length(max=1000, message=_l("Lý do: tối đa 1.000 ký tự."))])
+    reason = TextAreaField(
+        _l("Lý do"),
+        validators=[
+            DataRequired(_l("Lý do: chưa nhập.")),
+            Length(max=1000, message=_l("Lý do: tối đa 1.000 ký tự.")),
+        ],
+    )
 
 
 class ActionForm(BaseForm):

@@ -52,8 +52,9 @@ class MatchingProposal(db.Model):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), nullable=False, index=True)
     fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), nullable=False)
     scope_unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)
-    status: Mapped[ProposalStatus] = mapped_column(str_enum(ProposalStatus, "matching_proposal_status"),
-                                                   nullable=False, default=ProposalStatus.DRAFT)
+    status: Mapped[ProposalStatus] = mapped_column(
+        str_enum(ProposalStatus, "matching_proposal_status"), nullable=False, default=ProposalStatus.DRAFT
+    )
     method: Mapped[str] = mapped_column(String(20), nullable=False, default="exact")
     prepared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -69,8 +70,9 @@ class MatchingProposal(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    lines: Mapped[list[ProposalLine]] = relationship(back_populates="proposal", cascade="all, delete-orphan",
-                                                     order_by="ProposalLine.rank")
+    lines: Mapped[list[ProposalLine]] = relationship(
+        back_populates="proposal", cascade="all, delete-orphan", order_by="ProposalLine.rank"
+    )
 
     @property
     def status_label(self) -> str:
@@ -84,8 +86,9 @@ class ProposalLine(db.Model):
     __table_args__ = (CheckConstraint("amount_vnd >= 0", name="amount_nonnegative"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("matching_proposals.id", ondelete="CASCADE"),
-                                             nullable=False, index=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("matching_proposals.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     need_id: Mapped[int] = mapped_column(ForeignKey("household_needs.id"), nullable=False, index=True)
     need_version: Mapped[int] = mapped_column(Integer, nullable=False)
     commune_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id"), nullable=False)

@@ -58,12 +58,16 @@ def _today() -> date:
 def scope_units(session: Session, scope_unit_id: int | None) -> tuple[AdminUnit | None, list[int]]:
     """The scope unit and the communes it covers (None: the whole country)."""
     if scope_unit_id is None:
-        return None, list(session.execute(select(AdminUnit.id).where(AdminUnit.level == UnitLevel.COMMUNE)).scalars())
+        return None, list(
+            session.execute(select(AdminUnit.id).where(AdminUnit.level == UnitLevel.COMMUNE)).scalars()
+        )
     unit = session.get(AdminUnit, scope_unit_id)
     if unit is None:
         raise MatchingError("Không tìm thấy địa bàn.")
     if unit.level == UnitLevel.PROVINCE:
-        return unit, list(session.execute(select(AdminUnit.id).where(AdminUnit.parent_id == unit.id)).scalars())
+        return unit, list(
+            session.execute(select(AdminUnit.id).where(AdminUnit.parent_id == unit.id)).scalars()
+        )
     if unit.level == UnitLevel.COMMUNE:
         return unit, [unit.id]
     raise MatchingError("Chỉ lập đề xuất cho một tỉnh hoặc một xã.")
@@ -86,32 +90,63 @@ def scope_pools(session: Session, fund_id: int, scope_unit_id: int | None) -> li
     scope, communes = scope_units(session, scope_unit_id)
     allowed: set[int | None]
     if scope is None:
-        allowed = set(communes) | set(session.execute(
-            select(AdminUnit.id).where(AdminUnit.level == UnitLevel.PROVINCE)).scalars()) | {None}
+        allowed = (
+            set(communes)
+            | set(
+                session.execute(select(AdminUnit.id).where(AdminUnit.level == UnitLevel.PROVINCE)).scalars()
+            )
+            | {None}
+        )
     else:
         allowed = set(communes) | {scope.id}
     accounts = [a for a in ledger.pool_balances(session, fund_id) if a.unit_id in allowed]
-    units = {u.id: u for u in session.execute(
-        select(AdminUnit).where(AdminUnit.id.in_({a.unit_id for a in accounts if a.unit_id}))).scalars()}
+    units = {
+        u.id: u
+        for u in session.execute(
+            select(AdminUnit).where(AdminUnit.id.in_({a.unit_id for a in accounts if a.unit_id}))
+        ).scalars()
+    }
     pools = []
     for a in accounts:
         unit = units.get(a.unit_id) if a.unit_id else None
-        level = "national" if unit is None else ("province" if unit.level == UnitLevel.PROVINCE else "commune")
-        pools.append(engine.Pool(unit_id=a.unit_id, level=level, purpose=a.purpose.value,
-                                 balance_vnd=int(a.balance_vnd), label=_pool_label(unit, a.purpose.value)))
+        level = (
+            "national" if unit is None else ("province" if unit.level == UnitLevel.PROVINCE else "commune")
+        )
+        pools.append(
+            engine.Pool(
+                unit_id=a.unit_id,
+                level=level,
+                purpose=a.purpose.value,
+                balance_vnd=int(a.balance_vnd),
+                label=_pool_label(unit, a.purpose.value),
+            )
+        )
     return pools
 
 
-def need_snapshot(need: HouseholdNeed, score: int, reasons: list[tuple[str, str, int]], province_id: int,
-                  commune_name: str) -> dict:
+def need_snapshot(
+    need: HouseholdNeed, score: int, reasons: list[tuple[str, str, int]], province_id: int, commune_name: str
+) -> dict:
     return {
-        "id": need.id, "version": need.version, "head_name": need.head_name, "head_initials": need.head_initials,
-        "commune_id": need.commune_id, "commune_name": commune_name, "province_id": province_id,
-        "hamlet": need.hamlet.name if need.hamlet else "", "purpose": need.purpose.value,
-        "need_kind": need.need_kind.value, "kind_label": need.kind_label, "poverty_status": need.poverty_status.value,
-        "poverty_label": need.poverty_label, "estimated_cost_vnd": need.estimated_cost_vnd,
-        "secured_vnd": need.secured_vnd, "requested_vnd": need.requested_vnd, "funded_vnd": need.funded_vnd,
-        "remaining_vnd": need.remaining_vnd, "score": score,
+        "id": need.id,
+        "version": need.version,
+        "head_name": need.head_name,
+        "head_initials": need.head_initials,
+        "commune_id": need.commune_id,
+        "commune_name": commune_name,
+        "province_id": province_id,
+        "hamlet": need.hamlet.name if need.hamlet else "",
+        "purpose": need.purpose.value,
+        "need_kind": need.need_kind.value,
+        "kind_label": need.kind_label,
+        "poverty_status": need.poverty_status.value,
+        "poverty_label": need.poverty_label,
+        "estimated_cost_vnd": need.estimated_cost_vnd,
+        "secured_vnd": need.secured_vnd,
+        "requested_vnd": need.requested_vnd,
+        "funded_vnd": need.funded_vnd,
+        "remaining_vnd": need.remaining_vnd,
+        "score": score,
         "criteria": [[code, label, weight] for code, label, weight in reasons],
         "poor_district": any(code == "poor_district" for code, _, _ in reasons),
     }
@@ -122,12 +157,19 @@ def scope_needs(session: Session, campaign: Campaign, scope_unit_id: int | None)
     _, communes = scope_units(session, scope_unit_id)
     if not communes:
         return []
-    rows = list(session.execute(
-        select(HouseholdNeed).where(HouseholdNeed.campaign_id == campaign.id,
-                                    HouseholdNeed.status.in_(MATCHABLE_STATUSES),
-                                    HouseholdNeed.requested_vnd > HouseholdNeed.funded_vnd,
-                                    HouseholdNeed.commune_id.in_(communes))
-        .options(selectinload(HouseholdNeed.hamlet)).order_by(HouseholdNeed.id)).scalars())
+    rows = list(
+        session.execute(
+            select(HouseholdNeed)
+            .where(
+                HouseholdNeed.campaign_id == campaign.id,
+                HouseholdNeed.status.in_(MATCHABLE_STATUSES),
+                HouseholdNeed.requested_vnd > HouseholdNeed.funded_vnd,
+                HouseholdNeed.commune_id.in_(communes),
+            )
+            .options(selectinload(HouseholdNeed.hamlet))
+            .order_by(HouseholdNeed.id)
+        ).scalars()
+    )
     if not rows:
         return []
     ids = {n.commune_id for n in rows}
@@ -143,43 +185,75 @@ def scope_needs(session: Session, campaign: Campaign, scope_unit_id: int | None)
 
 
 def _engine_need(s: dict) -> engine.Need:
-    return engine.Need(id=s["id"], commune_id=s["commune_id"], province_id=s["province_id"], purpose=s["purpose"],
-                       requested_vnd=s["remaining_vnd"], secured_vnd=s["secured_vnd"] + s["funded_vnd"],
-                       score=float(s["score"]), poor_district=bool(s["poor_district"]))
+    return engine.Need(
+        id=s["id"],
+        commune_id=s["commune_id"],
+        province_id=s["province_id"],
+        purpose=s["purpose"],
+        requested_vnd=s["remaining_vnd"],
+        secured_vnd=s["secured_vnd"] + s["funded_vnd"],
+        score=float(s["score"]),
+        poor_district=bool(s["poor_district"]),
+    )
 
 
 def _pools_from_snapshot(snapshot: list[dict]) -> list[engine.Pool]:
-    return [engine.Pool(unit_id=p["unit_id"], level=p["level"], purpose=p["purpose"], balance_vnd=p["balance_vnd"],
-                        label=p["label"]) for p in snapshot]
+    return [
+        engine.Pool(
+            unit_id=p["unit_id"],
+            level=p["level"],
+            purpose=p["purpose"],
+            balance_vnd=p["balance_vnd"],
+            label=p["label"],
+        )
+        for p in snapshot
+    ]
 
 
 def _draws_json(draws: list[tuple[tuple[int | None, str], int]], pools: dict) -> list[dict]:
     out = []
     for key, amount in sorted(draws, key=lambda d: pools[d[0]].rank):
         p = pools[key]
-        out.append({"pool_unit_id": key[0], "purpose": key[1], "amount_vnd": int(amount), "label": p.display(),
-                    "level": p.level, "why": DRAW_WHY[p.rank]})
+        out.append(
+            {
+                "pool_unit_id": key[0],
+                "purpose": key[1],
+                "amount_vnd": int(amount),
+                "label": p.display(),
+                "level": p.level,
+                "why": DRAW_WHY[p.rank],
+            }
+        )
     return out
 
 
 def _explain(line: ProposalLine, unfunded_reason: str = "") -> dict:
     s = line.snapshot
     criteria = [{"label": label, "weight": weight} for _, label, weight in s.get("criteria", [])]
-    exp = {"score": s.get("score", 0), "criteria": criteria, "weight": round(line.weight, 3),
-           "poor_district": s.get("poor_district", False)}
+    exp = {
+        "score": s.get("score", 0),
+        "criteria": criteria,
+        "weight": round(line.weight, 3),
+        "poor_district": s.get("poor_district", False),
+    }
     if line.included:
         exp["summary"] = "; ".join(f"{d['label']}: {format_vnd(d['amount_vnd'])}" for d in line.draws)
-        exp["draws"] = [{"label": d["label"], "amount_vnd": d["amount_vnd"], "why": d["why"]} for d in line.draws]
+        exp["draws"] = [
+            {"label": d["label"], "amount_vnd": d["amount_vnd"], "why": d["why"]} for d in line.draws
+        ]
         if s.get("secured_vnd") or s.get("funded_vnd"):
-            exp["completes"] = (f"Cùng {format_vnd(s['secured_vnd'] + s['funded_vnd'])} đã có từ nguồn khác, "
-                                f"đủ {format_vnd(s['estimated_cost_vnd'])} dự toán.")
+            exp["completes"] = (
+                f"Cùng {format_vnd(s['secured_vnd'] + s['funded_vnd'])} đã có từ nguồn khác, "
+                f"đủ {format_vnd(s['estimated_cost_vnd'])} dự toán."
+            )
     else:
         exp["reason"] = unfunded_reason or "Cán bộ đã loại khỏi đề xuất."
     return exp
 
 
-def _fill_lines(proposal: MatchingProposal, snapshots: list[dict], result: engine.Result,
-                pools: list[engine.Pool]) -> None:
+def _fill_lines(
+    proposal: MatchingProposal, snapshots: list[dict], result: engine.Result, pools: list[engine.Pool]
+) -> None:
     by_key = {p.key: p for p in pools}
     funded = {a.need_id: a for a in result.allocations}
     reasons = {u.need_id: u.reason for u in result.unfunded}
@@ -188,10 +262,18 @@ def _fill_lines(proposal: MatchingProposal, snapshots: list[dict], result: engin
     for rank, nid in enumerate(order, 1):
         s = snap[nid]
         a = funded.get(nid)
-        line = ProposalLine(need_id=nid, need_version=s["version"], commune_id=s["commune_id"], snapshot=s,
-                            rank=rank, score=int(s["score"]), weight=float(result.weights.get(nid, 0.0)),
-                            included=a is not None, amount_vnd=a.amount_vnd if a else 0,
-                            draws=_draws_json(a.draws, by_key) if a else [])
+        line = ProposalLine(
+            need_id=nid,
+            need_version=s["version"],
+            commune_id=s["commune_id"],
+            snapshot=s,
+            rank=rank,
+            score=int(s["score"]),
+            weight=float(result.weights.get(nid, 0.0)),
+            included=a is not None,
+            amount_vnd=a.amount_vnd if a else 0,
+            draws=_draws_json(a.draws, by_key) if a else [],
+        )
         line.explanation = _explain(line, reasons.get(nid, ""))
         line.explanation["rank"] = rank
         proposal.lines.append(line)
@@ -217,8 +299,14 @@ def get_proposal(session: Session, user: User, proposal_id: int, *, lock: bool =
 
 
 # ------------------------------------------------------------------------------------------ run / edit
-def run_proposal(session: Session, actor: Actor, user: User, campaign: Campaign, scope_unit_id: int | None,
-                 config: engine.Config | None = None) -> MatchingProposal:
+def run_proposal(
+    session: Session,
+    actor: Actor,
+    user: User,
+    campaign: Campaign,
+    scope_unit_id: int | None,
+    config: engine.Config | None = None,
+) -> MatchingProposal:
     """Compute a draft proposal for the scope; older open proposals of the same scope are superseded."""
     if user.role not in PREPARER_ROLES:
         raise MatchingError("Bạn không có quyền lập đề xuất phân bổ.")
@@ -232,31 +320,61 @@ def run_proposal(session: Session, actor: Actor, user: User, campaign: Campaign,
     pools = scope_pools(session, campaign.fund_id, scope_unit_id)
     snapshots = scope_needs(session, campaign, scope_unit_id)
     result = engine.propose(pools, [_engine_need(s) for s in snapshots], config)
-    for old in session.execute(select(MatchingProposal).where(
-            MatchingProposal.campaign_id == campaign.id, MatchingProposal.scope_unit_id == scope_unit_id
-            if scope_unit_id is not None else MatchingProposal.scope_unit_id.is_(None),
-            MatchingProposal.status.in_(OPEN))).scalars():
+    for old in session.execute(
+        select(MatchingProposal).where(
+            MatchingProposal.campaign_id == campaign.id,
+            MatchingProposal.scope_unit_id == scope_unit_id
+            if scope_unit_id is not None
+            else MatchingProposal.scope_unit_id.is_(None),
+            MatchingProposal.status.in_(OPEN),
+        )
+    ).scalars():
         old.status = ProposalStatus.SUPERSEDED
         old.decided_at = utcnow()
     proposal = MatchingProposal(
-        campaign_id=campaign.id, fund_id=campaign.fund_id, scope_unit_id=scope_unit_id,
-        status=ProposalStatus.DRAFT, method=result.method, prepared_by_id=user.id,
-        pool_snapshot=[{"unit_id": p.unit_id, "level": p.level, "purpose": p.purpose, "balance_vnd": p.balance_vnd,
-                        "label": p.display()} for p in pools],
+        campaign_id=campaign.id,
+        fund_id=campaign.fund_id,
+        scope_unit_id=scope_unit_id,
+        status=ProposalStatus.DRAFT,
+        method=result.method,
+        prepared_by_id=user.id,
+        pool_snapshot=[
+            {
+                "unit_id": p.unit_id,
+                "level": p.level,
+                "purpose": p.purpose,
+                "balance_vnd": p.balance_vnd,
+                "label": p.display(),
+            }
+            for p in pools
+        ],
         config={"poor_district_factor": config.poor_district_factor, "fairness_decay": config.fairness_decay},
-        solve_seconds=round(result.seconds, 3))
+        solve_seconds=round(result.seconds, 3),
+    )
     _fill_lines(proposal, snapshots, result, pools)
     session.add(proposal)
     session.flush()
-    record(session, actor, "matching.run", "matching_proposal", proposal.id,
-           new={"scope_unit_id": scope_unit_id, "method": result.method, "lines": len(proposal.lines),
-                "funded": len(result.allocations), "total_vnd": proposal.total_vnd},
-           unit_id=scope_unit_id)
+    record(
+        session,
+        actor,
+        "matching.run",
+        "matching_proposal",
+        proposal.id,
+        new={
+            "scope_unit_id": scope_unit_id,
+            "method": result.method,
+            "lines": len(proposal.lines),
+            "funded": len(result.allocations),
+            "total_vnd": proposal.total_vnd,
+        },
+        unit_id=scope_unit_id,
+    )
     return proposal
 
 
-def set_included(session: Session, actor: Actor, user: User, proposal_id: int, line_ids: set[int],
-                 included: bool) -> MatchingProposal:
+def set_included(
+    session: Session, actor: Actor, user: User, proposal_id: int, line_ids: set[int], included: bool
+) -> MatchingProposal:
     """Staff edit: include or exclude lines; the engine recomputes which pools pay for the edited set and
     refuses a set the eligible pools cannot pay."""
     proposal = get_proposal(session, user, proposal_id, lock=True)
@@ -276,8 +394,10 @@ def set_included(session: Session, actor: Actor, user: User, proposal_id: int, l
     draws = engine.check_feasible(pools, needs, wanted)
     if draws is None:
         names = ", ".join(f"#{lines[i].need_id}" for i in sorted(line_ids))
-        raise MatchingError(f"Không thể đưa hộ {names} vào đề xuất: các quỹ được phép chi không còn đủ tiền. "
-                            "Hãy loại bớt hộ khác trước.")
+        raise MatchingError(
+            f"Không thể đưa hộ {names} vào đề xuất: các quỹ được phép chi không còn đủ tiền. "
+            "Hãy loại bớt hộ khác trước."
+        )
     by_key = {p.key: p for p in pools}
     remaining = {p.key: p.balance_vnd for p in pools}
     for lst in draws.values():
@@ -300,9 +420,15 @@ def set_included(session: Session, actor: Actor, user: User, proposal_id: int, l
     proposal.total_vnd = sum(ln.amount_vnd for ln in proposal.lines)
     proposal.total_priority = float(sum(ln.weight for ln in proposal.lines if ln.included))
     session.flush()
-    record(session, actor, "matching.include" if included else "matching.exclude", "matching_proposal",
-           proposal.id, new={"needs": sorted(changed), "total_vnd": proposal.total_vnd},
-           unit_id=proposal.scope_unit_id)
+    record(
+        session,
+        actor,
+        "matching.include" if included else "matching.exclude",
+        "matching_proposal",
+        proposal.id,
+        new={"needs": sorted(changed), "total_vnd": proposal.total_vnd},
+        unit_id=proposal.scope_unit_id,
+    )
     return proposal
 
 
@@ -317,8 +443,15 @@ def submit(session: Session, actor: Actor, user: User, proposal_id: int) -> Matc
     proposal.status = ProposalStatus.SUBMITTED
     proposal.submitted_at = utcnow()
     session.flush()
-    record(session, actor, "matching.submit", "matching_proposal", proposal.id,
-           new={"total_vnd": proposal.total_vnd}, unit_id=proposal.scope_unit_id)
+    record(
+        session,
+        actor,
+        "matching.submit",
+        "matching_proposal",
+        proposal.id,
+        new={"total_vnd": proposal.total_vnd},
+        unit_id=proposal.scope_unit_id,
+    )
     return proposal
 
 
@@ -333,11 +466,18 @@ def stale_reasons(session: Session, proposal: MatchingProposal, *, lock: bool = 
     """What changed since the proposal was computed: pool balances it drew on or that belong to its scope,
     and the needs it includes (version or status). With lock=True the rows are locked (in id order)."""
     drawn = {(d["pool_unit_id"], d["purpose"]) for ln in proposal.lines if ln.included for d in ln.draws}
-    check = [p for p in proposal.pool_snapshot
-             if (p["unit_id"], p["purpose"]) in drawn or p["level"] != "national" or proposal.scope_unit_id is None]
+    check = [
+        p
+        for p in proposal.pool_snapshot
+        if (p["unit_id"], p["purpose"]) in drawn or p["level"] != "national" or proposal.scope_unit_id is None
+    ]
     problems: list[str] = []
-    keys = {LedgerAccount.make_key(proposal.fund_id, p["unit_id"], AccountKind.UNALLOCATED, Purpose(p["purpose"])): p
-            for p in check}
+    keys = {
+        LedgerAccount.make_key(
+            proposal.fund_id, p["unit_id"], AccountKind.UNALLOCATED, Purpose(p["purpose"])
+        ): p
+        for p in check
+    }
     q = select(LedgerAccount).where(LedgerAccount.key.in_(list(keys))).order_by(LedgerAccount.id)
     if lock:
         q = q.with_for_update().execution_options(populate_existing=True)
@@ -345,8 +485,9 @@ def stale_reasons(session: Session, proposal: MatchingProposal, *, lock: bool = 
     for key, p in keys.items():
         now = current.get(key, 0)
         if now != p["balance_vnd"]:
-            problems.append(f"Số dư {p['label']} đã thay đổi từ {format_vnd(p['balance_vnd'])} "
-                            f"thành {format_vnd(now)}.")
+            problems.append(
+                f"Số dư {p['label']} đã thay đổi từ {format_vnd(p['balance_vnd'])} thành {format_vnd(now)}."
+            )
     ids = sorted(ln.need_id for ln in proposal.lines if ln.included)
     nq = select(HouseholdNeed).where(HouseholdNeed.id.in_(ids)).order_by(HouseholdNeed.id)
     if lock:
@@ -357,8 +498,10 @@ def stale_reasons(session: Session, proposal: MatchingProposal, *, lock: bool = 
             continue
         n = needs.get(ln.need_id)
         if n is None or n.version != ln.need_version:
-            problems.append(f"Hồ sơ hộ #{ln.need_id} ({ln.snapshot.get('head_name', '')}) đã được sửa "
-                            "hoặc bố trí kinh phí sau khi lập đề xuất.")
+            problems.append(
+                f"Hồ sơ hộ #{ln.need_id} ({ln.snapshot.get('head_name', '')}) đã được sửa "
+                "hoặc bố trí kinh phí sau khi lập đề xuất."
+            )
         elif n.status not in MATCHABLE_STATUSES:
             problems.append(f"Hồ sơ hộ #{ln.need_id} không còn ở trạng thái chờ bố trí kinh phí.")
     return problems
@@ -374,23 +517,38 @@ def approve(session: Session, actor: Actor, user: User, proposal_id: int) -> Mat
         raise MatchingError(f"Không phê duyệt được: đề xuất đang ở trạng thái “{proposal.status_label}”.")
     problems = stale_reasons(session, proposal, lock=True)
     if problems:
-        raise MatchingError("Đề xuất đã cũ, không phê duyệt được: " + " ".join(problems[:5])
-                            + (f" (và {len(problems) - 5} thay đổi khác)." if len(problems) > 5 else "")
-                            + " Vui lòng chạy lại đề xuất.")
+        raise MatchingError(
+            "Đề xuất đã cũ, không phê duyệt được: "
+            + " ".join(problems[:5])
+            + (f" (và {len(problems) - 5} thay đổi khác)." if len(problems) > 5 else "")
+            + " Vui lòng chạy lại đề xuất."
+        )
     today = _today()
     try:
         for ln in proposal.lines:
             if not ln.included:
                 continue
             purpose = Purpose(ln.snapshot["purpose"])
-            draws = [ledger.PoolDraw(d["pool_unit_id"], Purpose(d["purpose"]), int(d["amount_vnd"])) for d in ln.draws]
-            tx = ledger.allocate(session, actor, fund_id=proposal.fund_id, target_unit_id=ln.commune_id,
-                                 target_purpose=purpose, draws=draws, occurred_on=today,
-                                 memo=f"Đề xuất phân bổ #{proposal.id}, hộ #{ln.need_id}",
-                                 source_type="matching_line", source_id=ln.id,
-                                 idempotency_key=f"matching:{proposal.id}:{ln.id}")
-            funding = needs_services.record_need_funding(session, actor, ln.need_id, ln.amount_vnd, draws,
-                                                         proposal.id, tx.id)
+            draws = [
+                ledger.PoolDraw(d["pool_unit_id"], Purpose(d["purpose"]), int(d["amount_vnd"]))
+                for d in ln.draws
+            ]
+            tx = ledger.allocate(
+                session,
+                actor,
+                fund_id=proposal.fund_id,
+                target_unit_id=ln.commune_id,
+                target_purpose=purpose,
+                draws=draws,
+                occurred_on=today,
+                memo=f"Đề xuất phân bổ #{proposal.id}, hộ #{ln.need_id}",
+                source_type="matching_line",
+                source_id=ln.id,
+                idempotency_key=f"matching:{proposal.id}:{ln.id}",
+            )
+            funding = needs_services.record_need_funding(
+                session, actor, ln.need_id, ln.amount_vnd, draws, proposal.id, tx.id
+            )
             ln.ledger_transaction_id = tx.id
             ln.funding_id = funding.id
     except (ledger.LedgerError, needs_services.NeedError) as exc:
@@ -399,9 +557,15 @@ def approve(session: Session, actor: Actor, user: User, proposal_id: int) -> Mat
     proposal.approved_by_id = user.id
     proposal.decided_at = utcnow()
     session.flush()
-    record(session, actor, "matching.approve", "matching_proposal", proposal.id,
-           new={"total_vnd": proposal.total_vnd, "lines": sum(1 for ln in proposal.lines if ln.included)},
-           unit_id=proposal.scope_unit_id)
+    record(
+        session,
+        actor,
+        "matching.approve",
+        "matching_proposal",
+        proposal.id,
+        new={"total_vnd": proposal.total_vnd, "lines": sum(1 for ln in proposal.lines if ln.included)},
+        unit_id=proposal.scope_unit_id,
+    )
     return proposal
 
 
@@ -417,15 +581,26 @@ def reject(session: Session, actor: Actor, user: User, proposal_id: int, reason:
     proposal.decision_reason = reason
     proposal.decided_at = utcnow()
     session.flush()
-    record(session, actor, "matching.reject", "matching_proposal", proposal.id, new={"reason": reason},
-           unit_id=proposal.scope_unit_id)
+    record(
+        session,
+        actor,
+        "matching.reject",
+        "matching_proposal",
+        proposal.id,
+        new={"reason": reason},
+        unit_id=proposal.scope_unit_id,
+    )
     return proposal
 
 
 def revoke_line(session: Session, actor: Actor, user: User, line_id: int, reason: str) -> ProposalLine:
     """Undo one approved allocation: a ledger reversal restores the pools, the need's funding is revoked."""
-    line = session.execute(select(ProposalLine).where(ProposalLine.id == line_id).with_for_update()
-                           .execution_options(populate_existing=True)).scalar_one_or_none()
+    line = session.execute(
+        select(ProposalLine)
+        .where(ProposalLine.id == line_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     if line is None:
         raise MatchingError("Không tìm thấy dòng đề xuất.")
     proposal = get_proposal(session, user, line.proposal_id)
@@ -439,19 +614,34 @@ def revoke_line(session: Session, actor: Actor, user: User, line_id: int, reason
     if line.revoked_at is not None:
         raise MatchingError("Khoản phân bổ này đã được thu hồi trước đó.")
     try:
-        tx = ledger.reverse(session, actor, line.ledger_transaction_id, reason=reason, occurred_on=_today(),
-                            source_type="matching_revoke", source_id=line.id)
+        tx = ledger.reverse(
+            session,
+            actor,
+            line.ledger_transaction_id,
+            reason=reason,
+            occurred_on=_today(),
+            source_type="matching_revoke",
+            source_id=line.id,
+        )
         if line.funding_id is not None:
-            needs_services.revoke_need_funding(session, actor, line.funding_id, reason,
-                                               revocation_transaction_id=tx.id)
+            needs_services.revoke_need_funding(
+                session, actor, line.funding_id, reason, revocation_transaction_id=tx.id
+            )
     except (ledger.LedgerError, needs_services.NeedError) as exc:
         raise MatchingError(f"Không thu hồi được: {exc}") from exc
     line.revoked_at = utcnow()
     line.revoke_reason = reason
     session.flush()
-    record(session, actor, "matching.revoke", "proposal_line", line.id,
-           old={"amount_vnd": line.amount_vnd, "need_id": line.need_id},
-           new={"reason": reason, "reversal_id": tx.id}, unit_id=line.commune_id)
+    record(
+        session,
+        actor,
+        "matching.revoke",
+        "proposal_line",
+        line.id,
+        old={"amount_vnd": line.amount_vnd, "need_id": line.need_id},
+        new={"reason": reason, "reversal_id": tx.id},
+        unit_id=line.commune_id,
+    )
     return line
 
 
@@ -465,6 +655,12 @@ def pool_summary(proposal: MatchingProposal) -> list[dict]:
     rows = []
     for p in sorted(proposal.pool_snapshot, key=lambda p: (engine.LEVELS.index(p["level"]), p["label"])):
         u = used.get((p["unit_id"], p["purpose"]), 0)
-        rows.append({"label": p["label"], "balance_vnd": p["balance_vnd"], "used_vnd": u,
-                     "left_vnd": p["balance_vnd"] - u})
+        rows.append(
+            {
+                "label": p["label"],
+                "balance_vnd": p["balance_vnd"],
+                "used_vnd": u,
+                "left_vnd": p["balance_vnd"] - u,
+            }
+        )
     return rows

@@ -19,8 +19,9 @@ def run_proposal(campaign_id: int, scope_unit_id: int | None, user_id: int) -> i
     if user is None or campaign is None:
         return 0
     try:
-        proposal = services.run_proposal(db.session, Actor(user_id=user.id, label=user.email), user, campaign,
-                                         scope_unit_id)
+        proposal = services.run_proposal(
+            db.session, Actor(user_id=user.id, label=user.email), user, campaign, scope_unit_id
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -32,24 +32,33 @@ def _actor() -> Actor:
 def _campaign() -> Campaign | None:
     found = active_campaign(db.session, current_user.unit_id)
     if found is None and current_user.role == Role.CENTRAL_ADMIN:
-        found = db.session.execute(select(Campaign).where(Campaign.status == CampaignStatus.ACTIVE)
-                                   .order_by(Campaign.year.desc(), Campaign.id)).scalars().first()
+        found = (
+            db.session.execute(
+                select(Campaign)
+                .where(Campaign.status == CampaignStatus.ACTIVE)
+                .order_by(Campaign.year.desc(), Campaign.id)
+            )
+            .scalars()
+            .first()
+        )
     return found
 
 
 def _scope_choices() -> list[tuple[int, str]]:
     user = current_user
     if user.role == Role.CENTRAL_ADMIN:
-        provinces = db.session.execute(select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE)
-                                       .order_by(AdminUnit.name)).scalars()
+        provinces = db.session.execute(
+            select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE).order_by(AdminUnit.name)
+        ).scalars()
         return [(NATIONAL, _("Toàn quốc (chạy nền)"))] + [(u.id, u.name) for u in provinces]
     own = user.unit
     if own is None:
         return []
     if user.role == Role.COMMUNE_STAFF:
         return [(own.id, _("%(name)s (quỹ của xã)", name=own.name))]
-    communes = db.session.execute(select(AdminUnit).where(AdminUnit.parent_id == own.id)
-                                  .order_by(AdminUnit.name)).scalars()
+    communes = db.session.execute(
+        select(AdminUnit).where(AdminUnit.parent_id == own.id).order_by(AdminUnit.name)
+    ).scalars()
     return [(own.id, _("%(name)s (toàn tỉnh)", name=own.name))] + [(c.id, c.name) for c in communes]
 
 
@@ -63,23 +72,55 @@ def _proposal_or_404(proposal_id: int) -> MatchingProposal:
 @bp.route("/")
 @staff_required()
 def proposals():  # type: ignore[no-untyped-def]
-    rows = db.session.execute(
-        select(MatchingProposal).where(unit_scope_clause(current_user, MatchingProposal.scope_unit_id)
-                                       if current_user.role != Role.CENTRAL_ADMIN else MatchingProposal.id > 0)
-        .order_by(MatchingProposal.id.desc()).limit(100)).scalars().all()
-    units = {u.id: u for u in db.session.execute(select(AdminUnit).where(
-        AdminUnit.id.in_({p.scope_unit_id for p in rows if p.scope_unit_id}))).scalars()}
-    users = {u.id: u for u in db.session.execute(select(User).where(
-        User.id.in_({i for p in rows for i in (p.prepared_by_id, p.approved_by_id) if i}))).scalars()}
-    counts = dict(db.session.execute(
-        select(ProposalLine.proposal_id, func.count()).where(ProposalLine.proposal_id.in_([p.id for p in rows]),
-                                                             ProposalLine.included.is_(True))
-        .group_by(ProposalLine.proposal_id)).all())
+    rows = (
+        db.session.execute(
+            select(MatchingProposal)
+            .where(
+                unit_scope_clause(current_user, MatchingProposal.scope_unit_id)
+                if current_user.role != Role.CENTRAL_ADMIN
+                else MatchingProposal.id > 0
+            )
+            .order_by(MatchingProposal.id.desc())
+            .limit(100)
+        )
+        .scalars()
+        .all()
+    )
+    units = {
+        u.id: u
+        for u in db.session.execute(
+            select(AdminUnit).where(AdminUnit.id.in_({p.scope_unit_id for p in rows if p.scope_unit_id}))
+        ).scalars()
+    }
+    users = {
+        u.id: u
+        for u in db.session.execute(
+            select(User).where(
+                User.id.in_({i for p in rows for i in (p.prepared_by_id, p.approved_by_id) if i})
+            )
+        ).scalars()
+    }
+    counts = dict(
+        db.session.execute(
+            select(ProposalLine.proposal_id, func.count())
+            .where(ProposalLine.proposal_id.in_([p.id for p in rows]), ProposalLine.included.is_(True))
+            .group_by(ProposalLine.proposal_id)
+        ).all()
+    )
     form = RunForm()
     form.scope.choices = _scope_choices()
     can_run = current_user.role in services.PREPARER_ROLES and bool(form.scope.choices)
-    return render_template("matching/proposals.html", rows=rows, units=units, users=users, counts=counts, form=form,
-                           can_run=can_run, campaign=_campaign(), status_labels=PROPOSAL_STATUS_LABELS)
+    return render_template(
+        "matching/proposals.html",
+        rows=rows,
+        units=units,
+        users=users,
+        counts=counts,
+        form=form,
+        can_run=can_run,
+        campaign=_campaign(),
+        status_labels=PROPOSAL_STATUS_LABELS,
+    )
 
 
 @bp.route("/chay", methods=["POST"])
@@ -88,7 +129,10 @@ def run():  # type: ignore[no-untyped-def]
     form = RunForm()
     form.scope.choices = _scope_choices()
     if not form.validate_on_submit():
-        flash(" ".join(str(e) for errs in form.errors.values() for e in errs) or _("Địa bàn: không hợp lệ."), "error")
+        flash(
+            " ".join(str(e) for errs in form.errors.values() for e in errs) or _("Địa bàn: không hợp lệ."),
+            "error",
+        )
         return redirect(url_for("matching.proposals"))
     campaign = _campaign()
     if campaign is None:
@@ -99,7 +143,9 @@ def run():  # type: ignore[no-untyped-def]
         # the whole country: too big for a web request, the worker computes it
         outbox.enqueue(db.session, "matching.run_proposal", campaign.id, None, current_user.id)
         db.session.commit()
-        flash(_("Đã gửi yêu cầu lập đề xuất toàn quốc; kết quả sẽ có trong danh sách khi tính xong."), "success")
+        flash(
+            _("Đã gửi yêu cầu lập đề xuất toàn quốc; kết quả sẽ có trong danh sách khi tính xong."), "success"
+        )
         return redirect(url_for("matching.proposals"))
     try:
         proposal = services.run_proposal(db.session, _actor(), current_user, campaign, scope_id)
@@ -120,26 +166,51 @@ def detail(proposal_id: int):  # type: ignore[no-untyped-def]
     show = request.args.get("show", "included")
     lines = [ln for ln in proposal.lines if ln.included or show == "all"]
     stale = services.stale_reasons(db.session, proposal) if proposal.status in services.OPEN else []
-    users = {u.id: u for u in db.session.execute(select(User).where(
-        User.id.in_([i for i in (proposal.prepared_by_id, proposal.approved_by_id) if i]))).scalars()}
+    users = {
+        u.id: u
+        for u in db.session.execute(
+            select(User).where(
+                User.id.in_([i for i in (proposal.prepared_by_id, proposal.approved_by_id) if i])
+            )
+        ).scalars()
+    }
     scope = db.session.get(AdminUnit, proposal.scope_unit_id) if proposal.scope_unit_id else None
     is_preparer = proposal.prepared_by_id == current_user.id
-    can_edit = proposal.status == ProposalStatus.DRAFT and (is_preparer or current_user.role == Role.CENTRAL_ADMIN)
-    can_decide = (proposal.status == ProposalStatus.SUBMITTED and not is_preparer
-                  and current_user.role in services.APPROVER_ROLES)
+    can_edit = proposal.status == ProposalStatus.DRAFT and (
+        is_preparer or current_user.role == Role.CENTRAL_ADMIN
+    )
+    can_decide = (
+        proposal.status == ProposalStatus.SUBMITTED
+        and not is_preparer
+        and current_user.role in services.APPROVER_ROLES
+    )
     can_revoke = proposal.status == ProposalStatus.APPROVED and current_user.role in services.APPROVER_ROLES
     return render_template(
-        "matching/detail.html", proposal=proposal, lines=lines[:PAGE_SIZE], more=max(len(lines) - PAGE_SIZE, 0),
-        show=show, stale=stale, users=users, scope=scope, pools=services.pool_summary(proposal),
-        included_count=sum(1 for ln in proposal.lines if ln.included), total_lines=len(proposal.lines),
-        can_edit=can_edit, can_decide=can_decide, can_revoke=can_revoke, is_preparer=is_preparer,
-        reason_form=ReasonForm())
+        "matching/detail.html",
+        proposal=proposal,
+        lines=lines[:PAGE_SIZE],
+        more=max(len(lines) - PAGE_SIZE, 0),
+        show=show,
+        stale=stale,
+        users=users,
+        scope=scope,
+        pools=services.pool_summary(proposal),
+        included_count=sum(1 for ln in proposal.lines if ln.included),
+        total_lines=len(proposal.lines),
+        can_edit=can_edit,
+        can_decide=can_decide,
+        can_revoke=can_revoke,
+        is_preparer=is_preparer,
+        reason_form=ReasonForm(),
+    )
 
 
 def _run_service(proposal_id: int, fn, ok: str):  # type: ignore[no-untyped-def]
     _proposal_or_404(proposal_id)
     commit_or_flash(fn, ok, errors=services.MatchingError)
-    return redirect(url_for("matching.detail", proposal_id=proposal_id, show=request.form.get("show", "included")))
+    return redirect(
+        url_for("matching.detail", proposal_id=proposal_id, show=request.form.get("show", "included"))
+    )
 
 
 @bp.route("/<int:proposal_id>/sua", methods=["POST"])
@@ -157,8 +228,10 @@ def edit(proposal_id: int):  # type: ignore[no-untyped-def]
     return _run_service(
         proposal_id,
         lambda: services.set_included(db.session, _actor(), current_user, proposal_id, ids, included),
-        _("Đã đưa vào đề xuất %(n)s hộ; kinh phí đã được tính lại.", n=len(ids)) if included
-        else _("Đã loại khỏi đề xuất %(n)s hộ; kinh phí đã được tính lại.", n=len(ids)))
+        _("Đã đưa vào đề xuất %(n)s hộ; kinh phí đã được tính lại.", n=len(ids))
+        if included
+        else _("Đã loại khỏi đề xuất %(n)s hộ; kinh phí đã được tính lại.", n=len(ids)),
+    )
 
 
 @bp.route("/<int:proposal_id>/trinh", methods=["POST"])
@@ -166,8 +239,11 @@ def edit(proposal_id: int):  # type: ignore[no-untyped-def]
 def submit(proposal_id: int):  # type: ignore[no-untyped-def]
     if not ActionForm().validate_on_submit():
         abort(400)
-    return _run_service(proposal_id, lambda: services.submit(db.session, _actor(), current_user, proposal_id),
-                        _("Đã trình đề xuất; chờ một người khác phê duyệt."))
+    return _run_service(
+        proposal_id,
+        lambda: services.submit(db.session, _actor(), current_user, proposal_id),
+        _("Đã trình đề xuất; chờ một người khác phê duyệt."),
+    )
 
 
 @bp.route("/<int:proposal_id>/duyet", methods=["POST"])
@@ -175,8 +251,11 @@ def submit(proposal_id: int):  # type: ignore[no-untyped-def]
 def approve(proposal_id: int):  # type: ignore[no-untyped-def]
     if not ActionForm().validate_on_submit():
         abort(400)
-    return _run_service(proposal_id, lambda: services.approve(db.session, _actor(), current_user, proposal_id),
-                        _("Đã phê duyệt: các khoản phân bổ đã được ghi vào sổ quỹ."))
+    return _run_service(
+        proposal_id,
+        lambda: services.approve(db.session, _actor(), current_user, proposal_id),
+        _("Đã phê duyệt: các khoản phân bổ đã được ghi vào sổ quỹ."),
+    )
 
 
 @bp.route("/<int:proposal_id>/tu-choi", methods=["POST"])
@@ -190,8 +269,10 @@ def reject(proposal_id: int):  # type: ignore[no-untyped-def]
         flash(_("Lý do từ chối: chưa nhập."), "error")
         return redirect(url_for("matching.detail", proposal_id=proposal_id))
     return _run_service(
-        proposal_id, lambda: services.reject(db.session, _actor(), current_user, proposal_id, form.reason.data),
-        _("Đã từ chối đề xuất."))
+        proposal_id,
+        lambda: services.reject(db.session, _actor(), current_user, proposal_id, form.reason.data),
+        _("Đã từ chối đề xuất."),
+    )
 
 
 @bp.route("/dong/<int:line_id>/thu-hoi", methods=["POST"])
@@ -208,5 +289,7 @@ def revoke(line_id: int):  # type: ignore[no-untyped-def]
         flash(_("Lý do thu hồi: chưa nhập."), "error")
         return redirect(url_for("matching.detail", proposal_id=proposal.id))
     return _run_service(
-        proposal.id, lambda: services.revoke_line(db.session, _actor(), current_user, line_id, form.reason.data),
-        _("Đã thu hồi khoản phân bổ cho hộ #%(id)s; tiền đã trở lại các quỹ.", id=line.need_id))
+        proposal.id,
+        lambda: services.revoke_line(db.session, _actor(), current_user, line_id, form.reason.data),
+        _("Đã thu hồi khoản phân bổ cho hộ #%(id)s; tiền đã trở lại các quỹ.", id=line.need_id),
+    )

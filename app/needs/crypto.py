@@ -26,7 +26,9 @@ def _key_material() -> bytes:
     if configured:
         return configured.encode() if isinstance(configured, str) else configured
     # Development/testing only: production refuses to start without DATA_ENCRYPTION_KEY.
-    digest = hashlib.sha256(b"chungtay-needs-identifiers:" + current_app.config["SECRET_KEY"].encode()).digest()
+    digest = hashlib.sha256(
+        b"chungtay-needs-identifiers:" + current_app.config["SECRET_KEY"].encode()
+    ).digest()
     return base64.urlsafe_b64encode(digest)
 
 
@@ -72,7 +74,7 @@ def normalize_citizen_id(value: str) -> str:
 
 
 def mask(value: str | None, keep: int = 3) -> str:
-    """"056123456789" -> "•••••••••789" (for showing that a value exists without revealing it)."""
+    """ "056123456789" -> "•••••••••789" (for showing that a value exists without revealing it)."""
     if not value:
         return ""
     return "•" * max(len(value) - keep, 0) + value[-keep:]

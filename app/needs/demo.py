@@ -24,34 +24,292 @@ NEW, REP = NeedKind.NEW_HOUSE, NeedKind.REPAIR
 #  flags: m=merit family, e=ethnic minority, o=elderly alone, d=disability, s=single parent
 #  pool: "ks" = money earmarked for Khánh Sơn, "tinh" = the province's housing pool, None = not funded
 HOUSEHOLDS = [
-    (22714, "Thôn Tà Lương", "Mấu Thị Hoa", P, "eo", NEW, 80_000_000, 0, 20_000_000, NeedStatus.HANDED_OVER, "ks"),
-    (22714, "Thôn Tô Hạp", "Bo Bo Văn Thắng", P, "ed", NEW, 90_000_000, 20_000_000, 10_000_000, NeedStatus.STARTED, "ks"),
-    (22714, "Thôn Dốc Gạo", "Pi Năng Thị Lành", NP, "es", REP, 40_000_000, 0, 10_000_000, NeedStatus.COMPLETED, "ks"),
-    (22714, "Thôn Xóm Cỏ", "Katơr Văn Sáu", P, "e", NEW, 75_000_000, 0, 15_000_000, NeedStatus.APPROVED, None),
-    (22714, "Thôn Hòn Dung", "Cao Thị Nhung", P, "eos", NEW, 70_000_000, 0, 10_000_000, NeedStatus.APPROVED, None),
-    (22714, "Thôn Tà Lương", "Mấu Văn Rịa", NP, "e", REP, 35_000_000, 0, 5_000_000, NeedStatus.PROPOSED, None),
+    (
+        22714,
+        "Thôn Tà Lương",
+        "Mấu Thị Hoa",
+        P,
+        "eo",
+        NEW,
+        80_000_000,
+        0,
+        20_000_000,
+        NeedStatus.HANDED_OVER,
+        "ks",
+    ),
+    (
+        22714,
+        "Thôn Tô Hạp",
+        "Bo Bo Văn Thắng",
+        P,
+        "ed",
+        NEW,
+        90_000_000,
+        20_000_000,
+        10_000_000,
+        NeedStatus.STARTED,
+        "ks",
+    ),
+    (
+        22714,
+        "Thôn Dốc Gạo",
+        "Pi Năng Thị Lành",
+        NP,
+        "es",
+        REP,
+        40_000_000,
+        0,
+        10_000_000,
+        NeedStatus.COMPLETED,
+        "ks",
+    ),
+    (
+        22714,
+        "Thôn Xóm Cỏ",
+        "Katơr Văn Sáu",
+        P,
+        "e",
+        NEW,
+        75_000_000,
+        0,
+        15_000_000,
+        NeedStatus.APPROVED,
+        None,
+    ),
+    (
+        22714,
+        "Thôn Hòn Dung",
+        "Cao Thị Nhung",
+        P,
+        "eos",
+        NEW,
+        70_000_000,
+        0,
+        10_000_000,
+        NeedStatus.APPROVED,
+        None,
+    ),
+    (
+        22714,
+        "Thôn Tà Lương",
+        "Mấu Văn Rịa",
+        NP,
+        "e",
+        REP,
+        35_000_000,
+        0,
+        5_000_000,
+        NeedStatus.PROPOSED,
+        None,
+    ),
     (22714, "Thôn Tô Hạp", "Bo Bo Thị Xuân", SH, "ed", REP, 30_000_000, 0, 0, NeedStatus.PROPOSED, None),
-    (22720, "Thôn Ma O", "Pi Năng Văn Chiến", P, "em", NEW, 85_000_000, 15_000_000, 10_000_000, NeedStatus.STARTED, "tinh"),
+    (
+        22720,
+        "Thôn Ma O",
+        "Pi Năng Văn Chiến",
+        P,
+        "em",
+        NEW,
+        85_000_000,
+        15_000_000,
+        10_000_000,
+        NeedStatus.STARTED,
+        "tinh",
+    ),
     (22720, "Thôn Tà Gụ", "Mấu Thị Bích", P, "eo", NEW, 65_000_000, 0, 5_000_000, NeedStatus.FUNDED, "tinh"),
-    (22720, "Thôn Suối Đá", "Cao Văn Lợi", NP, "e", REP, 45_000_000, 0, 15_000_000, NeedStatus.APPROVED, None),
-    (22720, "Thôn Ma O", "Katơr Thị Hiền", P, "es", NEW, 70_000_000, 0, 10_000_000, NeedStatus.PROPOSED, None),
+    (
+        22720,
+        "Thôn Suối Đá",
+        "Cao Văn Lợi",
+        NP,
+        "e",
+        REP,
+        45_000_000,
+        0,
+        15_000_000,
+        NeedStatus.APPROVED,
+        None,
+    ),
+    (
+        22720,
+        "Thôn Ma O",
+        "Katơr Thị Hiền",
+        P,
+        "es",
+        NEW,
+        70_000_000,
+        0,
+        10_000_000,
+        NeedStatus.PROPOSED,
+        None,
+    ),
     (22720, "Thôn Suối Đá", "Bo Bo Văn Hùng", P, "e", NEW, 60_000_000, 0, 0, NeedStatus.REJECTED, None),
-    (22609, "Thôn Đá Trắng", "Ma Văn Diệp", P, "e", NEW, 75_000_000, 0, 15_000_000, NeedStatus.HANDED_OVER, "tinh"),
-    (22609, "Thôn Suối Lách", "Cao Thị Lệ", NP, "ed", REP, 38_000_000, 0, 8_000_000, NeedStatus.STARTED, "tinh"),
-    (22609, "Thôn Cà Thêu", "Pi Năng Văn Tài", P, "em", NEW, 80_000_000, 10_000_000, 10_000_000, NeedStatus.APPROVED, None),
+    (
+        22609,
+        "Thôn Đá Trắng",
+        "Ma Văn Diệp",
+        P,
+        "e",
+        NEW,
+        75_000_000,
+        0,
+        15_000_000,
+        NeedStatus.HANDED_OVER,
+        "tinh",
+    ),
+    (
+        22609,
+        "Thôn Suối Lách",
+        "Cao Thị Lệ",
+        NP,
+        "ed",
+        REP,
+        38_000_000,
+        0,
+        8_000_000,
+        NeedStatus.STARTED,
+        "tinh",
+    ),
+    (
+        22609,
+        "Thôn Cà Thêu",
+        "Pi Năng Văn Tài",
+        P,
+        "em",
+        NEW,
+        80_000_000,
+        10_000_000,
+        10_000_000,
+        NeedStatus.APPROVED,
+        None,
+    ),
     (22609, "Thôn Đá Trắng", "Ma Thị Út", SH, "eo", REP, 30_000_000, 0, 0, NeedStatus.APPROVED, None),
-    (22609, "Thôn Suối Lách", "Mang Văn Quý", P, "ed", NEW, 70_000_000, 0, 10_000_000, NeedStatus.PROPOSED, None),
-    (22453, "Thôn Tân Xương 1", "Trần Văn Hậu", P, "md", NEW, 95_000_000, 20_000_000, 15_000_000, NeedStatus.COMPLETED, "tinh"),
-    (22453, "Thôn Vĩnh Thái", "Nguyễn Thị Lựu", NP, "os", REP, 42_000_000, 0, 12_000_000, NeedStatus.FUNDED, "tinh"),
-    (22453, "Thôn Quảng Đức", "Lê Văn Tám", P, "o", NEW, 72_000_000, 0, 12_000_000, NeedStatus.APPROVED, None),
-    (22453, "Thôn Bãi Giếng", "Phạm Thị Sen", NP, "s", REP, 36_000_000, 0, 6_000_000, NeedStatus.APPROVED, None),
-    (22453, "Thôn Tân Xương 2", "Võ Văn Bảy", P, "d", NEW, 66_000_000, 0, 6_000_000, NeedStatus.APPROVED, None),
-    (22453, "Thôn Quảng Đức", "Huỳnh Thị Mười", SH, "o", REP, 32_000_000, 0, 2_000_000, NeedStatus.PROPOSED, None),
-    (22453, "Thôn Vĩnh Thái", "Đỗ Văn Ngọc", NP, "", REP, 34_000_000, 0, 4_000_000, NeedStatus.PROPOSED, None),
-    (22453, "Thôn Bãi Giếng", "Nguyễn Văn Lành", P, "m", NEW, 78_000_000, 8_000_000, 10_000_000, NeedStatus.REJECTED, None),
+    (
+        22609,
+        "Thôn Suối Lách",
+        "Mang Văn Quý",
+        P,
+        "ed",
+        NEW,
+        70_000_000,
+        0,
+        10_000_000,
+        NeedStatus.PROPOSED,
+        None,
+    ),
+    (
+        22453,
+        "Thôn Tân Xương 1",
+        "Trần Văn Hậu",
+        P,
+        "md",
+        NEW,
+        95_000_000,
+        20_000_000,
+        15_000_000,
+        NeedStatus.COMPLETED,
+        "tinh",
+    ),
+    (
+        22453,
+        "Thôn Vĩnh Thái",
+        "Nguyễn Thị Lựu",
+        NP,
+        "os",
+        REP,
+        42_000_000,
+        0,
+        12_000_000,
+        NeedStatus.FUNDED,
+        "tinh",
+    ),
+    (
+        22453,
+        "Thôn Quảng Đức",
+        "Lê Văn Tám",
+        P,
+        "o",
+        NEW,
+        72_000_000,
+        0,
+        12_000_000,
+        NeedStatus.APPROVED,
+        None,
+    ),
+    (
+        22453,
+        "Thôn Bãi Giếng",
+        "Phạm Thị Sen",
+        NP,
+        "s",
+        REP,
+        36_000_000,
+        0,
+        6_000_000,
+        NeedStatus.APPROVED,
+        None,
+    ),
+    (
+        22453,
+        "Thôn Tân Xương 2",
+        "Võ Văn Bảy",
+        P,
+        "d",
+        NEW,
+        66_000_000,
+        0,
+        6_000_000,
+        NeedStatus.APPROVED,
+        None,
+    ),
+    (
+        22453,
+        "Thôn Quảng Đức",
+        "Huỳnh Thị Mười",
+        SH,
+        "o",
+        REP,
+        32_000_000,
+        0,
+        2_000_000,
+        NeedStatus.PROPOSED,
+        None,
+    ),
+    (
+        22453,
+        "Thôn Vĩnh Thái",
+        "Đỗ Văn Ngọc",
+        NP,
+        "",
+        REP,
+        34_000_000,
+        0,
+        4_000_000,
+        NeedStatus.PROPOSED,
+        None,
+    ),
+    (
+        22453,
+        "Thôn Bãi Giếng",
+        "Nguyễn Văn Lành",
+        P,
+        "m",
+        NEW,
+        78_000_000,
+        8_000_000,
+        10_000_000,
+        NeedStatus.REJECTED,
+        None,
+    ),
 ]
 
-FLAG_NAMES = {"m": "merit_family", "e": "ethnic_minority", "o": "elderly_alone", "d": "disability", "s": "single_parent"}
+FLAG_NAMES = {
+    "m": "merit_family",
+    "e": "ethnic_minority",
+    "o": "elderly_alone",
+    "d": "disability",
+    "s": "single_parent",
+}
 
 
 def citizen_id(i: int) -> str:
@@ -68,8 +326,11 @@ def address(i: int, hamlet: str) -> str:
 
 
 DEMO_HEAD_NAMES = [h[2] for h in HOUSEHOLDS]
-DEMO_IDENTIFIERS = ([citizen_id(i) for i in range(len(HOUSEHOLDS))] + [phone(i) for i in range(len(HOUSEHOLDS))]
-                    + [address(i, h[1]) for i, h in enumerate(HOUSEHOLDS)])
+DEMO_IDENTIFIERS = (
+    [citizen_id(i) for i in range(len(HOUSEHOLDS))]
+    + [phone(i) for i in range(len(HOUSEHOLDS))]
+    + [address(i, h[1]) for i, h in enumerate(HOUSEHOLDS)]
+)
 
 SITUATIONS = {
     NEW: "Nhà tạm vách tre nứa, mái tôn thủng, nền đất; mùa mưa bão không đảm bảo an toàn.",
@@ -82,28 +343,45 @@ def load(session: Session, ctx: dict) -> None:
     communes = ctx["communes"]
     province = ctx["province"]
     users = ctx["users"]
-    commune_user = {22714: users["khanhson@khanhhoa.chungtay.vn"], 22453: users["camlam@khanhhoa.chungtay.vn"]}
+    commune_user = {
+        22714: users["khanhson@khanhhoa.chungtay.vn"],
+        22453: users["camlam@khanhhoa.chungtay.vn"],
+    }
     reviewer = users["tinh@khanhhoa.chungtay.vn"]
     today = services.today_vn()
     approved_day = today - timedelta(days=160)
     needs = []
-    for i, (code, hamlet_name, name, poverty, flags, kind, cost, state, own, target, pool) in enumerate(HOUSEHOLDS):
+    for i, (code, hamlet_name, name, poverty, flags, kind, cost, state, own, target, pool) in enumerate(
+        HOUSEHOLDS
+    ):
         commune = communes[code]
         proposer = commune_user.get(code)
         actor = Actor(user_id=proposer.id if proposer else None, label=proposer.email if proposer else "demo")
         hamlet = find_hamlet(session, commune.id, hamlet_name)
         sources = []
         if state:
-            sources.append(services.SourceInput(SourceKind.STATE, "Chương trình xóa nhà tạm, nhà dột nát", state))
+            sources.append(
+                services.SourceInput(SourceKind.STATE, "Chương trình xóa nhà tạm, nhà dột nát", state)
+            )
         if own:
             sources.append(services.SourceInput(SourceKind.OWN, "Hộ tự có và ngày công", own))
         requested = 60_000_000 if kind == NEW else 30_000_000
         data = services.NeedInput(
-            commune_id=commune.id, head_name=name, poverty_status=poverty, need_kind=kind,
-            estimated_cost_vnd=cost, requested_vnd=min(requested, cost - state - own),
-            hamlet_id=hamlet.id if hamlet else None, citizen_id=citizen_id(i), phone=phone(i),
-            address=address(i, hamlet_name), household_size=2 + i % 5, situation=SITUATIONS[kind],
-            sources=sources, **{FLAG_NAMES[f]: True for f in flags})
+            commune_id=commune.id,
+            head_name=name,
+            poverty_status=poverty,
+            need_kind=kind,
+            estimated_cost_vnd=cost,
+            requested_vnd=min(requested, cost - state - own),
+            hamlet_id=hamlet.id if hamlet else None,
+            citizen_id=citizen_id(i),
+            phone=phone(i),
+            address=address(i, hamlet_name),
+            household_size=2 + i % 5,
+            situation=SITUATIONS[kind],
+            sources=sources,
+            **{FLAG_NAMES[f]: True for f in flags},
+        )
         need = services.create_need(session, actor, campaign, data)
         if proposer is None:
             need.proposed_by_id = None
@@ -112,8 +390,13 @@ def load(session: Session, ctx: dict) -> None:
     review_actor = Actor(user_id=reviewer.id, label=reviewer.email)
     for need, target, _, _ in needs:
         if target == NeedStatus.REJECTED:
-            services.reject_need(session, review_actor, reviewer, need.id,
-                                 "Hộ đã được hỗ trợ nhà ở từ chương trình khác năm 2024; đề nghị xã rà soát lại.")
+            services.reject_need(
+                session,
+                review_actor,
+                reviewer,
+                need.id,
+                "Hộ đã được hỗ trợ nhà ở từ chương trình khác năm 2024; đề nghị xã rà soát lại.",
+            )
         elif target != NeedStatus.PROPOSED:
             services.approve_need(session, review_actor, reviewer, need.id, on=approved_day)
 
@@ -126,9 +409,18 @@ def load(session: Session, ctx: dict) -> None:
         if pool is None:
             continue
         draws = [ledger.PoolDraw(pools[pool], Purpose.HOUSING, need.requested_vnd)]
-        txn = ledger.allocate(session, system, fund_id=fund_id, target_unit_id=need.commune_id,
-                              target_purpose=need.purpose, draws=draws, occurred_on=approved_day + timedelta(days=7),
-                              memo=f"Phân bổ mẫu cho hộ #{need.id}", source_type="demo_need", source_id=need.id)
+        txn = ledger.allocate(
+            session,
+            system,
+            fund_id=fund_id,
+            target_unit_id=need.commune_id,
+            target_purpose=need.purpose,
+            draws=draws,
+            occurred_on=approved_day + timedelta(days=7),
+            memo=f"Phân bổ mẫu cho hộ #{need.id}",
+            source_type="demo_need",
+            source_id=need.id,
+        )
         services.record_need_funding(session, review_actor, need, need.requested_vnd, draws, None, txn.id)
         if target in (NeedStatus.STARTED, NeedStatus.COMPLETED, NeedStatus.HANDED_OVER):
             # One house in each commune started long ago (late); the others recently.
@@ -136,18 +428,33 @@ def load(session: Session, ctx: dict) -> None:
             if target != NeedStatus.STARTED:
                 started = today - timedelta(days=130 - i)
             services.advance_stage(session, system, need.id, NeedStatus.STARTED, started)
-            services.disburse_need(session, system, need.id, need.requested_vnd // 2, f"PC-{i + 1:03d}/2026",
-                                   tranche=TrancheKind.ADVANCE, occurred_on=started,
-                                   note="Tạm ứng 50% khi khởi công")
+            services.disburse_need(
+                session,
+                system,
+                need.id,
+                need.requested_vnd // 2,
+                f"PC-{i + 1:03d}/2026",
+                tranche=TrancheKind.ADVANCE,
+                occurred_on=started,
+                note="Tạm ứng 50% khi khởi công",
+            )
             if target in (NeedStatus.COMPLETED, NeedStatus.HANDED_OVER):
                 completed = started + timedelta(days=60)
                 services.advance_stage(session, system, need.id, NeedStatus.COMPLETED, completed)
-                services.disburse_need(session, system, need.id, need.requested_vnd - need.requested_vnd // 2,
-                                       f"PC-{i + 101:03d}/2026", tranche=TrancheKind.FINAL, occurred_on=completed,
-                                       note="Thanh toán phần còn lại khi nghiệm thu")
+                services.disburse_need(
+                    session,
+                    system,
+                    need.id,
+                    need.requested_vnd - need.requested_vnd // 2,
+                    f"PC-{i + 101:03d}/2026",
+                    tranche=TrancheKind.FINAL,
+                    occurred_on=completed,
+                    note="Thanh toán phần còn lại khi nghiệm thu",
+                )
                 if target == NeedStatus.HANDED_OVER:
-                    services.advance_stage(session, system, need.id, NeedStatus.HANDED_OVER,
-                                           completed + timedelta(days=5))
+                    services.advance_stage(
+                        session, system, need.id, NeedStatus.HANDED_OVER, completed + timedelta(days=5)
+                    )
     _demo_photos(session, [(n, t) for n, t, _, _ in needs])
     session.flush()
     ctx["needs"] = [n for n, _, _, _ in needs]
@@ -189,13 +496,23 @@ def _house_png(stage: NeedStatus, seed: int) -> bytes:
 
 def _demo_photos(session: Session, needs: list) -> None:
     system = Actor.system("demo")
-    captions = {NeedStatus.STARTED: "Đổ móng, dựng cột", NeedStatus.COMPLETED: "Nhà đã hoàn thành",
-                NeedStatus.HANDED_OVER: "Lễ bàn giao nhà Đại đoàn kết"}
+    captions = {
+        NeedStatus.STARTED: "Đổ móng, dựng cột",
+        NeedStatus.COMPLETED: "Nhà đã hoàn thành",
+        NeedStatus.HANDED_OVER: "Lễ bàn giao nhà Đại đoàn kết",
+    }
     for i, (need, target) in enumerate(needs):
         if target not in captions:
             continue
         stages = [NeedStatus.STARTED] + ([target] if target != NeedStatus.STARTED else [])
         for stage in stages:
-            services.add_photo(session, system, need, _Upload(_house_png(stage, i), "anh.png"), stage=stage,
-                               caption=captions[stage], taken_on=getattr(need, services.STAGE_DATE[stage]),
-                               publishable=stage != NeedStatus.STARTED or i % 2 == 0)
+            services.add_photo(
+                session,
+                system,
+                need,
+                _Upload(_house_png(stage, i), "anh.png"),
+                stage=stage,
+                caption=captions[stage],
+                taken_on=getattr(need, services.STAGE_DATE[stage]),
+                publishable=stage != NeedStatus.STARTED or i % 2 == 0,
+            )

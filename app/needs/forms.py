@@ -32,6 +32,7 @@ SOURCE_ROWS = 3
 
 def _money(field_label, *, required: bool = True):  # type: ignore[no-untyped-def]
     """field_label: a lazy string, translated when the form is checked (parse_vnd's own text stays Vietnamese)."""
+
     def check(form, field):  # type: ignore[no-untyped-def]
         if not (field.data or "").strip():
             if required:
@@ -49,57 +50,118 @@ def _money(field_label, *, required: bool = True):  # type: ignore[no-untyped-de
 class NeedForm(BaseForm):
     commune_id = SelectField(_l("Xã/phường"), coerce=int, validators=[InputRequired(REQUIRED)])
     hamlet_id = SelectField(_l("Thôn/tổ dân phố"), coerce=int, validators=[Optional()])
-    head_name = StringField(_l("Họ tên chủ hộ"), validators=[DataRequired(REQUIRED),
-                                                                    Length(max=255, message=_l("Họ tên chủ hộ: tối đa 255 ký tự."))])
-    citizen_id = StringField(_l("Số CCCD chủ hộ"), validators=[Optional(), Length(max=20, message=_l("Số CCCD chủ hộ: tối đa 20 ký tự."))])
-    phone = StringField(_l("Số điện thoại"), validators=[Optional(), Length(max=20, message=_l("Số điện thoại: tối đa 20 ký tự."))])
-    address = StringField(_l("Địa chỉ cụ thể"), validators=[Optional(), Length(max=500, message=_l("Địa chỉ cụ thể: tối đa 500 ký tự."))])
-    household_size = VNIntegerField(_l("Số nhân khẩu"), default=1,
-                                    validators=[InputRequired(_l("Số nhân khẩu: chưa nhập.")),
-                                                NumberRange(1, 50, _l("Số nhân khẩu: từ 1 đến 50."))])
-    poverty_status = SelectField(_l("Diện hộ"), choices=[(k.value, _l(v)) for k, v in POVERTY_LABELS.items()],
-                                 validators=[InputRequired(REQUIRED)])
+    head_name = StringField(
+        _l("Họ tên chủ hộ"),
+        validators=[DataRequired(REQUIRED), Length(max=255, message=_l("Họ tên chủ hộ: tối đa 255 ký tự."))],
+    )
+    citizen_id = StringField(
+        _l("Số CCCD chủ hộ"),
+        validators=[Optional(), Length(max=20, message=_l("Số CCCD chủ hộ: tối đa 20 ký tự."))],
+    )
+    phone = StringField(
+        _l("Số điện thoại"),
+        validators=[Optional(), Length(max=20, message=_l("Số điện thoại: tối đa 20 ký tự."))],
+    )
+    address = StringField(
+        _l("Địa chỉ cụ thể"),
+        validators=[Optional(), Length(max=500, message=_l("Địa chỉ cụ thể: tối đa 500 ký tự."))],
+    )
+    household_size = VNIntegerField(
+        _l("Số nhân khẩu"),
+        default=1,
+        validators=[
+            InputRequired(_l("Số nhân khẩu: chưa nhập.")),
+            NumberRange(1, 50, _l("Số nhân khẩu: từ 1 đến 50.")),
+        ],
+    )
+    poverty_status = SelectField(
+        _l("Diện hộ"),
+        choices=[(k.value, _l(v)) for k, v in POVERTY_LABELS.items()],
+        validators=[InputRequired(REQUIRED)],
+    )
     merit_family = BooleanField(_l("Gia đình có công với cách mạng"))
     ethnic_minority = BooleanField(_l("Hộ đồng bào dân tộc thiểu số"))
     elderly_alone = BooleanField(_l("Người cao tuổi sống một mình"))
     disability = BooleanField(_l("Có thành viên là người khuyết tật"))
     single_parent = BooleanField(_l("Cha hoặc mẹ đơn thân nuôi con"))
-    need_kind = SelectField(_l("Nội dung hỗ trợ"), choices=[(k.value, _l(v)) for k, v in NEED_KIND_LABELS.items()],
-                            validators=[InputRequired(REQUIRED)])
-    situation = TextAreaField(_l("Hiện trạng nhà ở, hoàn cảnh (chỉ cán bộ xem)"), validators=[
-        Length(max=4000, message=_l("Hiện trạng nhà ở, hoàn cảnh: tối đa 4000 ký tự."))])
+    need_kind = SelectField(
+        _l("Nội dung hỗ trợ"),
+        choices=[(k.value, _l(v)) for k, v in NEED_KIND_LABELS.items()],
+        validators=[InputRequired(REQUIRED)],
+    )
+    situation = TextAreaField(
+        _l("Hiện trạng nhà ở, hoàn cảnh (chỉ cán bộ xem)"),
+        validators=[Length(max=4000, message=_l("Hiện trạng nhà ở, hoàn cảnh: tối đa 4000 ký tự."))],
+    )
     estimated_cost = StringField(_l("Dự toán kinh phí (đồng)"), validators=[_money(_l("Dự toán kinh phí"))])
-    requested = StringField(_l("Đề nghị Quỹ hỗ trợ (đồng)"), validators=[_money(_l("Đề nghị Quỹ hỗ trợ"))],
-                            description=_l("Thường 60.000.000 ₫ xây mới, 30.000.000 ₫ sửa chữa."))
+    requested = StringField(
+        _l("Đề nghị Quỹ hỗ trợ (đồng)"),
+        validators=[_money(_l("Đề nghị Quỹ hỗ trợ"))],
+        description=_l("Thường 60.000.000 ₫ xây mới, 30.000.000 ₫ sửa chữa."),
+    )
 
     def source_rows(self) -> list[tuple]:
-        return [(getattr(self, f"source{i}_kind"), getattr(self, f"source{i}_name"), getattr(self, f"source{i}_amount"))
-                for i in range(1, SOURCE_ROWS + 1)]
+        return [
+            (
+                getattr(self, f"source{i}_kind"),
+                getattr(self, f"source{i}_name"),
+                getattr(self, f"source{i}_amount"),
+            )
+            for i in range(1, SOURCE_ROWS + 1)
+        ]
 
 
 for _i in range(1, SOURCE_ROWS + 1):
-    setattr(NeedForm, f"source{_i}_kind", SelectField(
-        _l("Nguồn đã có %(n)s: loại", n=_i),
-        choices=[("", _l("— Không —"))] + [(k.value, _l(v)) for k, v in SOURCE_KIND_LABELS.items()],
-        validators=[Optional()]))
-    setattr(NeedForm, f"source{_i}_name", StringField(_l("Nguồn đã có %(n)s: tên chương trình/nhà tài trợ", n=_i),
-                                                      validators=[Length(max=255, message=_l(
-        "Nguồn đã có %(n)s – tên chương trình/nhà tài trợ: tối đa 255 ký tự.", n=_i))]))
-    setattr(NeedForm, f"source{_i}_amount", StringField(_l("Nguồn đã có %(n)s: số tiền (đồng)", n=_i),
-                                                        validators=[_money(_l("Nguồn đã có %(n)s", n=_i), required=False)]))
+    setattr(
+        NeedForm,
+        f"source{_i}_kind",
+        SelectField(
+            _l("Nguồn đã có %(n)s: loại", n=_i),
+            choices=[("", _l("— Không —"))] + [(k.value, _l(v)) for k, v in SOURCE_KIND_LABELS.items()],
+            validators=[Optional()],
+        ),
+    )
+    setattr(
+        NeedForm,
+        f"source{_i}_name",
+        StringField(
+            _l("Nguồn đã có %(n)s: tên chương trình/nhà tài trợ", n=_i),
+            validators=[
+                Length(
+                    max=255,
+                    message=_l("Nguồn đã có %(n)s – tên chương trình/nhà tài trợ: tối đa 255 ký tự.", n=_i),
+                )
+            ],
+        ),
+    )
+    setattr(
+        NeedForm,
+        f"source{_i}_amount",
+        StringField(
+            _l("Nguồn đã có %(n)s: số tiền (đồng)", n=_i),
+            validators=[_money(_l("Nguồn đã có %(n)s", n=_i), required=False)],
+        ),
+    )
 
 
 class RejectForm(BaseForm):
-    reason = TextAreaField(_l("Lý do không duyệt"), validators=[
-        DataRequired(_l("Lý do không duyệt: chưa nhập.")), Length(max=1000, message=_l("Lý do không duyệt: tối đa 1000 ký tự."))])
+    reason = TextAreaField(
+        _l("Lý do không duyệt"),
+        validators=[
+            DataRequired(_l("Lý do không duyệt: chưa nhập.")),
+            Length(max=1000, message=_l("Lý do không duyệt: tối đa 1000 ký tự.")),
+        ],
+    )
 
 
 class DisburseForm(BaseForm):
     tranche = SelectField(_l("Đợt"), choices=[(k.value, _l(v)) for k, v in TRANCHE_LABELS.items()])
     amount = StringField(_l("Số tiền giải ngân (đồng)"), validators=[_money(_l("Số tiền giải ngân"))])
-    document_ref = StringField(_l("Số chứng từ"), validators=[DataRequired(REQUIRED),
-                                                           Length(max=120, message=_l("Số chứng từ: tối đa 120 ký tự."))],
-                               description=_l("Ví dụ: Phiếu chi số 15/PC-MTTQ"))
+    document_ref = StringField(
+        _l("Số chứng từ"),
+        validators=[DataRequired(REQUIRED), Length(max=120, message=_l("Số chứng từ: tối đa 120 ký tự."))],
+        description=_l("Ví dụ: Phiếu chi số 15/PC-MTTQ"),
+    )
     occurred_on = VNDateField(_l("Ngày chi"), validators=[InputRequired(_l("Ngày chi: chưa nhập."))])
     note = StringField(_l("Ghi chú"), validators=[Length(max=500, message=_l("Ghi chú: tối đa 500 ký tự."))])
 
@@ -107,10 +169,17 @@ class DisburseForm(BaseForm):
 class ReverseDisbursementForm(BaseForm):
     """The confirmation step before a tranche is reversed: a reason and an explicit tick."""
 
-    reason = TextAreaField(_l("Lý do đảo giải ngân"), validators=[DataRequired(_l("Lý do đảo giải ngân: chưa nhập.")),
-                                                              Length(max=1000, message=_l("Lý do: tối đa 1000 ký tự."))])
-    confirm = BooleanField(_l("Tôi xác nhận đảo khoản giải ngân này; sổ quỹ sẽ ghi bút toán đảo, không xóa khoản đã ghi."),
-                           validators=[DataRequired(_l("Hãy đánh dấu ô xác nhận để đảo khoản giải ngân."))])
+    reason = TextAreaField(
+        _l("Lý do đảo giải ngân"),
+        validators=[
+            DataRequired(_l("Lý do đảo giải ngân: chưa nhập.")),
+            Length(max=1000, message=_l("Lý do: tối đa 1000 ký tự.")),
+        ],
+    )
+    confirm = BooleanField(
+        _l("Tôi xác nhận đảo khoản giải ngân này; sổ quỹ sẽ ghi bút toán đảo, không xóa khoản đã ghi."),
+        validators=[DataRequired(_l("Hãy đánh dấu ô xác nhận để đảo khoản giải ngân."))],
+    )
 
 
 class StageForm(BaseForm):
@@ -119,7 +188,10 @@ class StageForm(BaseForm):
 
 class PhotoForm(BaseForm):
     photo = FileField(_l("Ảnh (PNG hoặc JPEG, tối đa 8 MB)"))
-    caption = StringField(_l("Chú thích (không ghi tên hộ)"), validators=[Length(max=255, message=_l("Chú thích: tối đa 255 ký tự."))])
+    caption = StringField(
+        _l("Chú thích (không ghi tên hộ)"),
+        validators=[Length(max=255, message=_l("Chú thích: tối đa 255 ký tự."))],
+    )
     taken_on = VNDateField(_l("Ngày chụp"), validators=[Optional()])
     publishable = BooleanField(_l("Được công khai (ảnh không có khuôn mặt, giấy tờ hay số nhà)"))
 
@@ -138,15 +210,40 @@ LATE_DAYS = _l("Số ngày kể từ khởi công mà chưa hoàn thành thì co
 
 def priority_form_class(criteria: dict[str, tuple[int, str]]) -> type[BaseForm]:
     class PriorityForm(BaseForm):
-        late_days = VNIntegerField(LATE_DAYS, validators=[InputRequired(_l("%(field)s: chưa nhập.", field=LATE_DAYS)),
-                                                          NumberRange(7, 730, _l("%(field)s: từ 7 đến 730 ngày.", field=LATE_DAYS))])
+        late_days = VNIntegerField(
+            LATE_DAYS,
+            validators=[
+                InputRequired(_l("%(field)s: chưa nhập.", field=LATE_DAYS)),
+                NumberRange(7, 730, _l("%(field)s: từ 7 đến 730 ngày.", field=LATE_DAYS)),
+            ],
+        )
 
     for code, (_weight, label) in criteria.items():
-        setattr(PriorityForm, f"w_{code}", VNIntegerField(
-            _l(label), validators=[InputRequired(_l("%(field)s: chưa nhập.", field=_l(label))),
-                                   NumberRange(0, 1000, _l("%(field)s: từ 0 đến 1000.", field=_l(label)))]))
+        setattr(
+            PriorityForm,
+            f"w_{code}",
+            VNIntegerField(
+                _l(label),
+                validators=[
+                    InputRequired(_l("%(field)s: chưa nhập.", field=_l(label))),
+                    NumberRange(0, 1000, _l("%(field)s: từ 0 đến 1000.", field=_l(label))),
+                ],
+            ),
+        )
     return PriorityForm
 
 
-__all__ = ["NeedForm", "RejectForm", "DisburseForm", "StageForm", "PhotoForm", "ImportForm", "ConfirmForm",
-           "priority_form_class", "NeedKind", "PovertyStatus", "SourceKind", "TrancheKind"]
+__all__ = [
+    "NeedForm",
+    "RejectForm",
+    "DisburseForm",
+    "StageForm",
+    "PhotoForm",
+    "ImportForm",
+    "ConfirmForm",
+    "priority_form_class",
+    "NeedKind",
+    "PovertyStatus",
+    "SourceKind",
+    "TrancheKind",
+]

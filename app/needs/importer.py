@@ -48,17 +48,33 @@ COLUMNS = [
 HEADER_KEYS = {fold(header): key for key, header, _ in COLUMNS}
 REQUIRED_COLUMNS = ("head_name", "poverty_status", "need_kind", "estimated_cost", "requested")
 
-POVERTY_WORDS = {"ngheo": PovertyStatus.POOR, "ho ngheo": PovertyStatus.POOR, "poor": PovertyStatus.POOR,
-                 "can ngheo": PovertyStatus.NEAR_POOR, "ho can ngheo": PovertyStatus.NEAR_POOR,
-                 "near_poor": PovertyStatus.NEAR_POOR, "kho khan": PovertyStatus.SPECIAL_HARDSHIP,
-                 "dac biet kho khan": PovertyStatus.SPECIAL_HARDSHIP,
-                 "hoan canh dac biet kho khan": PovertyStatus.SPECIAL_HARDSHIP,
-                 "special_hardship": PovertyStatus.SPECIAL_HARDSHIP}
-KIND_WORDS = {"xay moi": NeedKind.NEW_HOUSE, "xay moi nha": NeedKind.NEW_HOUSE, "new_house": NeedKind.NEW_HOUSE,
-              "sua chua": NeedKind.REPAIR, "sua nha": NeedKind.REPAIR, "sua chua nha": NeedKind.REPAIR,
-              "repair": NeedKind.REPAIR, "sinh ke": NeedKind.LIVELIHOOD, "livelihood": NeedKind.LIVELIHOOD,
-              "hoc tap": NeedKind.EDUCATION, "education": NeedKind.EDUCATION, "y te": NeedKind.HEALTH,
-              "health": NeedKind.HEALTH}
+POVERTY_WORDS = {
+    "ngheo": PovertyStatus.POOR,
+    "ho ngheo": PovertyStatus.POOR,
+    "poor": PovertyStatus.POOR,
+    "can ngheo": PovertyStatus.NEAR_POOR,
+    "ho can ngheo": PovertyStatus.NEAR_POOR,
+    "near_poor": PovertyStatus.NEAR_POOR,
+    "kho khan": PovertyStatus.SPECIAL_HARDSHIP,
+    "dac biet kho khan": PovertyStatus.SPECIAL_HARDSHIP,
+    "hoan canh dac biet kho khan": PovertyStatus.SPECIAL_HARDSHIP,
+    "special_hardship": PovertyStatus.SPECIAL_HARDSHIP,
+}
+KIND_WORDS = {
+    "xay moi": NeedKind.NEW_HOUSE,
+    "xay moi nha": NeedKind.NEW_HOUSE,
+    "new_house": NeedKind.NEW_HOUSE,
+    "sua chua": NeedKind.REPAIR,
+    "sua nha": NeedKind.REPAIR,
+    "sua chua nha": NeedKind.REPAIR,
+    "repair": NeedKind.REPAIR,
+    "sinh ke": NeedKind.LIVELIHOOD,
+    "livelihood": NeedKind.LIVELIHOOD,
+    "hoc tap": NeedKind.EDUCATION,
+    "education": NeedKind.EDUCATION,
+    "y te": NeedKind.HEALTH,
+    "health": NeedKind.HEALTH,
+}
 YES = {"x", "co", "1", "yes", "true", "v", "✓", "c"}
 NO = {"", "khong", "0", "no", "false", "k"}
 
@@ -172,7 +188,9 @@ def _amount(values: dict, key: str, label: str, errors: list[str], required: boo
         return 0
 
 
-def check_rows(session: Session, campaign: Campaign, commune_id: int, kind: str, data: bytes) -> list[RowResult]:
+def check_rows(
+    session: Session, campaign: Campaign, commune_id: int, kind: str, data: bytes
+) -> list[RowResult]:
     """Parse and validate every row against the registry (as the form would), without saving anything."""
     results = []
     seen_ids: dict[str, int] = {}
@@ -181,11 +199,15 @@ def check_rows(session: Session, campaign: Campaign, commune_id: int, kind: str,
         labels = {key: header for key, header, _ in COLUMNS}
         poverty = POVERTY_WORDS.get(fold(values.get("poverty_status", "")))
         if poverty is None:
-            errors.append(f"Diện hộ: “{values.get('poverty_status', '')}” không hợp lệ (nghèo, cận nghèo, khó khăn).")
+            errors.append(
+                f"Diện hộ: “{values.get('poverty_status', '')}” không hợp lệ (nghèo, cận nghèo, khó khăn)."
+            )
         need_kind = KIND_WORDS.get(fold(values.get("need_kind", "")))
         if need_kind is None:
-            errors.append(f"Nội dung hỗ trợ: “{values.get('need_kind', '')}” không hợp lệ "
-                          "(xây mới, sửa chữa, sinh kế, học tập, y tế).")
+            errors.append(
+                f"Nội dung hỗ trợ: “{values.get('need_kind', '')}” không hợp lệ "
+                "(xây mới, sửa chữa, sinh kế, học tập, y tế)."
+            )
         hamlet_id = None
         if values.get("hamlet"):
             hamlet = find_hamlet(session, commune_id, values["hamlet"])
@@ -195,23 +217,37 @@ def check_rows(session: Session, campaign: Campaign, commune_id: int, kind: str,
                 hamlet_id = hamlet.id
         size_raw = values.get("household_size", "") or "1"
         size = int(size_raw) if size_raw.isdecimal() else 0
-        flags = {k: _flag(values, k, labels[k], errors)
-                 for k in ("merit_family", "ethnic_minority", "elderly_alone", "disability", "single_parent")}
+        flags = {
+            k: _flag(values, k, labels[k], errors)
+            for k in ("merit_family", "ethnic_minority", "elderly_alone", "disability", "single_parent")
+        }
         cost = _amount(values, "estimated_cost", "Dự toán", errors, True)
         requested = _amount(values, "requested", "Đề nghị Quỹ hỗ trợ", errors, True)
         sources = []
-        for key, skind, name in (("state_vnd", SourceKind.STATE, "Chương trình của Nhà nước"),
-                                 ("own_vnd", SourceKind.OWN, "Hộ tự có"),
-                                 ("sponsor_vnd", SourceKind.SPONSOR, values.get("sponsor_name", ""))):
+        for key, skind, name in (
+            ("state_vnd", SourceKind.STATE, "Chương trình của Nhà nước"),
+            ("own_vnd", SourceKind.OWN, "Hộ tự có"),
+            ("sponsor_vnd", SourceKind.SPONSOR, values.get("sponsor_name", "")),
+        ):
             amount = _amount(values, key, labels[key], errors, False)
             if amount:
                 sources.append(SourceInput(skind, name, amount))
-        data_in = NeedInput(commune_id=commune_id, head_name=values.get("head_name", ""),
-                            poverty_status=poverty or PovertyStatus.POOR, need_kind=need_kind or NeedKind.NEW_HOUSE,
-                            estimated_cost_vnd=cost or 1, requested_vnd=requested or 1, hamlet_id=hamlet_id,
-                            citizen_id=values.get("citizen_id") or None, phone=values.get("phone") or None,
-                            address=values.get("address") or None, household_size=size,
-                            situation=values.get("situation", ""), sources=sources, **flags)
+        data_in = NeedInput(
+            commune_id=commune_id,
+            head_name=values.get("head_name", ""),
+            poverty_status=poverty or PovertyStatus.POOR,
+            need_kind=need_kind or NeedKind.NEW_HOUSE,
+            estimated_cost_vnd=cost or 1,
+            requested_vnd=requested or 1,
+            hamlet_id=hamlet_id,
+            citizen_id=values.get("citizen_id") or None,
+            phone=values.get("phone") or None,
+            address=values.get("address") or None,
+            household_size=size,
+            situation=values.get("situation", ""),
+            sources=sources,
+            **flags,
+        )
         cleaned, more = clean_input(session, data_in, campaign_id=campaign.id)
         if not (cost and requested):  # already reported; the placeholder amounts say nothing more
             more = [e for e in more if not e.startswith(("Dự toán", "Đề nghị"))]
@@ -224,14 +260,17 @@ def check_rows(session: Session, campaign: Campaign, commune_id: int, kind: str,
     return results
 
 
-def import_rows(session: Session, actor: Actor, campaign: Campaign, commune_id: int, kind: str, data: bytes,
-                batch_id: int) -> int:
+def import_rows(
+    session: Session, actor: Actor, campaign: Campaign, commune_id: int, kind: str, data: bytes, batch_id: int
+) -> int:
     """Import every row or none: any error raises NeedError before anything is flushed."""
     results = check_rows(session, campaign, commune_id, kind, data)
     bad = [r for r in results if r.errors]
     if bad:
         first = bad[0]
-        raise NeedError(f"Tệp còn {len(bad)} dòng lỗi, chưa nhập dòng nào. Dòng {first.line}: {first.errors[0]}")
+        raise NeedError(
+            f"Tệp còn {len(bad)} dòng lỗi, chưa nhập dòng nào. Dòng {first.line}: {first.errors[0]}"
+        )
     for r in results:
         assert r.data is not None
         create_need(session, actor, campaign, r.data, import_batch_id=batch_id)

@@ -39,8 +39,11 @@ class PovertyStatus(enum.StrEnum):
     SPECIAL_HARDSHIP = "special_hardship"  # hoàn cảnh đặc biệt khó khăn (not on the poor list)
 
 
-POVERTY_LABELS = {PovertyStatus.POOR: "Hộ nghèo", PovertyStatus.NEAR_POOR: "Hộ cận nghèo",
-                  PovertyStatus.SPECIAL_HARDSHIP: "Hoàn cảnh đặc biệt khó khăn"}
+POVERTY_LABELS = {
+    PovertyStatus.POOR: "Hộ nghèo",
+    PovertyStatus.NEAR_POOR: "Hộ cận nghèo",
+    PovertyStatus.SPECIAL_HARDSHIP: "Hoàn cảnh đặc biệt khó khăn",
+}
 
 
 class NeedKind(enum.StrEnum):
@@ -51,14 +54,22 @@ class NeedKind(enum.StrEnum):
     HEALTH = "health"
 
 
-NEED_KIND_LABELS = {NeedKind.NEW_HOUSE: "Xây mới nhà ở", NeedKind.REPAIR: "Sửa chữa nhà ở",
-                    NeedKind.LIVELIHOOD: "Hỗ trợ sinh kế", NeedKind.EDUCATION: "Hỗ trợ học tập",
-                    NeedKind.HEALTH: "Hỗ trợ y tế"}
+NEED_KIND_LABELS = {
+    NeedKind.NEW_HOUSE: "Xây mới nhà ở",
+    NeedKind.REPAIR: "Sửa chữa nhà ở",
+    NeedKind.LIVELIHOOD: "Hỗ trợ sinh kế",
+    NeedKind.EDUCATION: "Hỗ trợ học tập",
+    NeedKind.HEALTH: "Hỗ trợ y tế",
+}
 
 # The ledger purpose each kind of need is paid from.
-KIND_PURPOSE = {NeedKind.NEW_HOUSE: Purpose.HOUSING, NeedKind.REPAIR: Purpose.HOUSING,
-                NeedKind.LIVELIHOOD: Purpose.LIVELIHOOD, NeedKind.EDUCATION: Purpose.EDUCATION,
-                NeedKind.HEALTH: Purpose.HEALTH}
+KIND_PURPOSE = {
+    NeedKind.NEW_HOUSE: Purpose.HOUSING,
+    NeedKind.REPAIR: Purpose.HOUSING,
+    NeedKind.LIVELIHOOD: Purpose.LIVELIHOOD,
+    NeedKind.EDUCATION: Purpose.EDUCATION,
+    NeedKind.HEALTH: Purpose.HEALTH,
+}
 
 # The usual support from the fund (Quỹ "Vì người nghèo" housing norms used across provinces).
 DEFAULT_SUPPORT_VND = {NeedKind.NEW_HOUSE: 60_000_000, NeedKind.REPAIR: 30_000_000}
@@ -74,10 +85,15 @@ class NeedStatus(enum.StrEnum):
     REJECTED = "rejected"  # refused by the province (reason recorded)
 
 
-NEED_STATUS_LABELS = {NeedStatus.PROPOSED: "Xã đề xuất", NeedStatus.APPROVED: "Tỉnh đã duyệt",
-                      NeedStatus.FUNDED: "Đã bố trí kinh phí", NeedStatus.STARTED: "Đang xây dựng",
-                      NeedStatus.COMPLETED: "Đã hoàn thành", NeedStatus.HANDED_OVER: "Đã bàn giao",
-                      NeedStatus.REJECTED: "Không được duyệt"}
+NEED_STATUS_LABELS = {
+    NeedStatus.PROPOSED: "Xã đề xuất",
+    NeedStatus.APPROVED: "Tỉnh đã duyệt",
+    NeedStatus.FUNDED: "Đã bố trí kinh phí",
+    NeedStatus.STARTED: "Đang xây dựng",
+    NeedStatus.COMPLETED: "Đã hoàn thành",
+    NeedStatus.HANDED_OVER: "Đã bàn giao",
+    NeedStatus.REJECTED: "Không được duyệt",
+}
 
 # Statuses in which the need is eligible for new funding by the matching engine.
 MATCHABLE_STATUSES = (NeedStatus.APPROVED,)
@@ -128,8 +144,9 @@ class HouseholdNeed(db.Model):
     """Exact address, Fernet-encrypted; staff of the area only, audited on decryption."""
     household_size: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     """Number of people in the household."""
-    poverty_status: Mapped[PovertyStatus] = mapped_column(str_enum(PovertyStatus, "need_poverty_status"),
-                                                          nullable=False)
+    poverty_status: Mapped[PovertyStatus] = mapped_column(
+        str_enum(PovertyStatus, "need_poverty_status"), nullable=False
+    )
     """poor / near_poor / special_hardship, from the commune's official review (rà soát)."""
     merit_family: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     """Family of a person with merit to the revolution (gia đình có công)."""
@@ -157,8 +174,9 @@ class HouseholdNeed(db.Model):
     """Sum of active need_fundings (kept in sync by record/revoke_need_funding); remaining = requested - funded."""
     disbursed_vnd: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
     """Sum of need_disbursements not reversed; never above funded_vnd."""
-    status: Mapped[NeedStatus] = mapped_column(str_enum(NeedStatus, "need_status"), nullable=False,
-                                               default=NeedStatus.PROPOSED)
+    status: Mapped[NeedStatus] = mapped_column(
+        str_enum(NeedStatus, "need_status"), nullable=False, default=NeedStatus.PROPOSED
+    )
     """Workflow: proposed -> approved -> funded -> started -> completed -> handed_over; or rejected."""
     rejection_reason: Mapped[str] = mapped_column(Text, default="", nullable=False)
     """Why the province rejected the need (staff only)."""
@@ -182,15 +200,17 @@ class HouseholdNeed(db.Model):
     """Bumped on every edit of the need (data or status); matching freezes a snapshot and compares it."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     """When the need was entered."""
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow,
-                                                 nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False
+    )
     """When the need last changed."""
 
     commune: Mapped[AdminUnit] = relationship(foreign_keys=[commune_id])
     hamlet: Mapped[Hamlet | None] = relationship()
     legacy_commune: Mapped[LegacyUnit | None] = relationship()
-    sources: Mapped[list[NeedFundingSource]] = relationship(back_populates="need", cascade="all, delete-orphan",
-                                                             order_by="NeedFundingSource.id")
+    sources: Mapped[list[NeedFundingSource]] = relationship(
+        back_populates="need", cascade="all, delete-orphan", order_by="NeedFundingSource.id"
+    )
 
     @property
     def remaining_vnd(self) -> int:
@@ -217,8 +237,12 @@ class SourceKind(enum.StrEnum):
     OTHER = "other"
 
 
-SOURCE_KIND_LABELS = {SourceKind.STATE: "Ngân sách/chương trình Nhà nước", SourceKind.OWN: "Hộ gia đình tự có",
-                      SourceKind.SPONSOR: "Nhà tài trợ khác", SourceKind.OTHER: "Nguồn khác"}
+SOURCE_KIND_LABELS = {
+    SourceKind.STATE: "Ngân sách/chương trình Nhà nước",
+    SourceKind.OWN: "Hộ gia đình tự có",
+    SourceKind.SPONSOR: "Nhà tài trợ khác",
+    SourceKind.OTHER: "Nguồn khác",
+}
 
 
 class NeedFundingSource(db.Model):
@@ -229,8 +253,9 @@ class NeedFundingSource(db.Model):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     """Primary key."""
-    need_id: Mapped[int] = mapped_column(ForeignKey("household_needs.id", ondelete="CASCADE"), nullable=False,
-                                         index=True)
+    need_id: Mapped[int] = mapped_column(
+        ForeignKey("household_needs.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     """The need this source helps fund."""
     kind: Mapped[SourceKind] = mapped_column(str_enum(SourceKind, "need_source_kind"), nullable=False)
     """state / own / sponsor / other."""
@@ -250,8 +275,10 @@ class PriorityRule(db.Model):
     """The weight of one priority criterion in one campaign (published on /cong-khai/tieu-chi-uu-tien)."""
 
     __tablename__ = "priority_rules"
-    __table_args__ = (UniqueConstraint("campaign_id", "criterion"),
-                      CheckConstraint("weight >= 0 AND weight <= 1000", name="weight_range"))
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "criterion"),
+        CheckConstraint("weight >= 0 AND weight <= 1000", name="weight_range"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     """Primary key."""
@@ -263,8 +290,9 @@ class PriorityRule(db.Model):
     """Points a need gains when it meets the criterion (0 disables it)."""
     label: Mapped[str] = mapped_column(String(255), nullable=False)
     """Vietnamese label shown to staff and the public."""
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow,
-                                                 nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False
+    )
     """When the weight last changed."""
 
 
@@ -278,8 +306,10 @@ class NeedFunding(db.Model):
     truth for "how much was allocated to this house" and, through draws, from which pools."""
 
     __tablename__ = "need_fundings"
-    __table_args__ = (CheckConstraint("amount_vnd > 0", name="amount_positive"),
-                      Index("ix_need_fundings_need_status", "need_id", "status"))
+    __table_args__ = (
+        CheckConstraint("amount_vnd > 0", name="amount_positive"),
+        Index("ix_need_fundings_need_status", "need_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     """Primary key."""
@@ -287,14 +317,17 @@ class NeedFunding(db.Model):
     """The need funded."""
     amount_vnd: Mapped[int] = mapped_column(BigInteger, nullable=False)
     """Amount allocated to the need = sum of draws."""
-    ledger_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"), index=True)
+    ledger_transaction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ledger_transactions.id"), index=True
+    )
     """The ledger ALLOCATION transaction that moved the money (one transaction may fund many needs)."""
     proposal_id: Mapped[int | None] = mapped_column(Integer, index=True)
     """The matching proposal (app.matching) that produced it; plain integer, no FK (matching migrates later)."""
     draws: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
     """Pool breakdown: [{"pool_unit_id": int|None, "purpose": str, "amount_vnd": int}, …]."""
-    status: Mapped[FundingStatus] = mapped_column(str_enum(FundingStatus, "need_funding_status"), nullable=False,
-                                                  default=FundingStatus.ACTIVE)
+    status: Mapped[FundingStatus] = mapped_column(
+        str_enum(FundingStatus, "need_funding_status"), nullable=False, default=FundingStatus.ACTIVE
+    )
     """active / revoked."""
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     """Who posted it (the proposal's approver)."""
@@ -318,8 +351,11 @@ class TrancheKind(enum.StrEnum):
     FINAL = "final"  # thanh toán khi hoàn thành
 
 
-TRANCHE_LABELS = {TrancheKind.ADVANCE: "Tạm ứng khi khởi công", TrancheKind.PROGRESS: "Theo tiến độ",
-                  TrancheKind.FINAL: "Thanh toán khi hoàn thành"}
+TRANCHE_LABELS = {
+    TrancheKind.ADVANCE: "Tạm ứng khi khởi công",
+    TrancheKind.PROGRESS: "Theo tiến độ",
+    TrancheKind.FINAL: "Thanh toán khi hoàn thành",
+}
 
 
 class NeedDisbursement(db.Model):
@@ -342,8 +378,9 @@ class NeedDisbursement(db.Model):
     """Day of payment."""
     note: Mapped[str] = mapped_column(Text, default="", nullable=False)
     """Staff note."""
-    ledger_transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"), nullable=False,
-                                                       index=True)
+    ledger_transaction_id: Mapped[int] = mapped_column(
+        ForeignKey("ledger_transactions.id"), nullable=False, index=True
+    )
     """The ledger DISBURSEMENT transaction."""
     reversal_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"))
     """Set when the tranche was reversed (a mistake undone by a reversal)."""
@@ -416,8 +453,9 @@ class NeedImportBatch(db.Model):
     """Rows read."""
     error_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     """Rows with errors at preview."""
-    status: Mapped[ImportStatus] = mapped_column(str_enum(ImportStatus, "need_import_status"), nullable=False,
-                                                 default=ImportStatus.PREVIEW)
+    status: Mapped[ImportStatus] = mapped_column(
+        str_enum(ImportStatus, "need_import_status"), nullable=False, default=ImportStatus.PREVIEW
+    )
     """preview / imported."""
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     """Who uploaded it."""

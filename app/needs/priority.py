@@ -85,8 +85,10 @@ def compile_rules(rules: Iterable[Any] | Mapping[str, Any] | None) -> CompiledRu
     if rules is None:
         return CompiledRules((r.criterion, r) for r in default_rules())
     if isinstance(rules, Mapping):
-        return CompiledRules((code, w if isinstance(w, Rule) else Rule(code, int(w), CRITERIA.get(code, (0, code))[1]))
-                             for code, w in rules.items())
+        return CompiledRules(
+            (code, w if isinstance(w, Rule) else Rule(code, int(w), CRITERIA.get(code, (0, code))[1]))
+            for code, w in rules.items()
+        )
     out = CompiledRules()
     for r in rules:
         if isinstance(r, tuple):
@@ -100,8 +102,9 @@ def compile_rules(rules: Iterable[Any] | Mapping[str, Any] | None) -> CompiledRu
 _ORDER = tuple(CRITERIA)
 
 
-def score_need(need: Any, designations: Iterable[Any], rules: Iterable[Any] | Mapping[str, Any] | None
-               ) -> tuple[int, list[tuple[str, str, int]]]:
+def score_need(
+    need: Any, designations: Iterable[Any], rules: Iterable[Any] | Mapping[str, Any] | None
+) -> tuple[int, list[tuple[str, str, int]]]:
     """The need's priority score and its explanation: [(criterion, label, weight), …] for each criterion met
     that carries a positive weight, in the published order. `rules`: PriorityRule rows, Rule, (code, label,
     weight) tuples, a {code: weight} mapping, the result of compile_rules (fastest), or None for the defaults."""
@@ -120,8 +123,12 @@ def rules_for_campaign(session: Session, campaign_id: int) -> list[Rule]:
     """The campaign's rules (defaults for any criterion it has not set), in the published order."""
     from app.needs.models import PriorityRule
 
-    saved = {r.criterion: r for r in session.execute(
-        select(PriorityRule).where(PriorityRule.campaign_id == campaign_id)).scalars()}
+    saved = {
+        r.criterion: r
+        for r in session.execute(
+            select(PriorityRule).where(PriorityRule.campaign_id == campaign_id)
+        ).scalars()
+    }
     rules = []
     for code, (weight, label) in CRITERIA.items():
         r = saved.get(code)

@@ -83,8 +83,15 @@ def _campaign() -> Campaign | None:
             return c
     found = active_campaign(db.session, current_user.unit_id)
     if found is None and current_user.role == Role.CENTRAL_ADMIN:
-        found = db.session.execute(select(Campaign).where(Campaign.status == CampaignStatus.ACTIVE)
-                                   .order_by(Campaign.year.desc(), Campaign.id)).scalars().first()
+        found = (
+            db.session.execute(
+                select(Campaign)
+                .where(Campaign.status == CampaignStatus.ACTIVE)
+                .order_by(Campaign.year.desc(), Campaign.id)
+            )
+            .scalars()
+            .first()
+        )
     return found
 
 
@@ -93,14 +100,22 @@ def _covers(unit_id: int) -> bool:
     if current_user.role == Role.CENTRAL_ADMIN:
         return True
     own = current_user.unit
-    return unit is not None and own is not None and (
-        unit.id == own.id or unit.id == own.parent_id or unit.parent_id == own.id)
+    return (
+        unit is not None
+        and own is not None
+        and (unit.id == own.id or unit.id == own.parent_id or unit.parent_id == own.id)
+    )
 
 
 def _communes_in_scope() -> list[AdminUnit]:
-    return list(db.session.execute(
-        select(AdminUnit).where(AdminUnit.level == UnitLevel.COMMUNE, unit_scope_clause(current_user, AdminUnit.id))
-        .order_by(AdminUnit.name).limit(2000)).scalars())
+    return list(
+        db.session.execute(
+            select(AdminUnit)
+            .where(AdminUnit.level == UnitLevel.COMMUNE, unit_scope_clause(current_user, AdminUnit.id))
+            .order_by(AdminUnit.name)
+            .limit(2000)
+        ).scalars()
+    )
 
 
 def _need_scope(communes: list[AdminUnit]):  # type: ignore[no-untyped-def]
@@ -136,12 +151,14 @@ def registry():  # type: ignore[no-untyped-def]
     communes = _communes_in_scope()
     scope = _need_scope(communes)
     if campaign is not None:
-        base = select(HouseholdNeed).where(HouseholdNeed.campaign_id == campaign.id,
-                                           scope)
-        counts = dict(db.session.execute(
-            select(HouseholdNeed.status, func.count()).where(
-                HouseholdNeed.campaign_id == campaign.id, scope)
-            .group_by(HouseholdNeed.status)).all())
+        base = select(HouseholdNeed).where(HouseholdNeed.campaign_id == campaign.id, scope)
+        counts = dict(
+            db.session.execute(
+                select(HouseholdNeed.status, func.count())
+                .where(HouseholdNeed.campaign_id == campaign.id, scope)
+                .group_by(HouseholdNeed.status)
+            ).all()
+        )
         q = base
         if status in NEED_STATUS_LABELS:
             q = q.where(HouseholdNeed.status == status)
@@ -152,35 +169,59 @@ def registry():  # type: ignore[no-untyped-def]
         if late_only:
             q = q.where(services.late_clause(late_days))
         total = db.session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
-        rows = list(db.session.execute(
-            q.options(selectinload(HouseholdNeed.hamlet), selectinload(HouseholdNeed.commune))
-            .order_by(HouseholdNeed.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).scalars())
+        rows = list(
+            db.session.execute(
+                q.options(selectinload(HouseholdNeed.hamlet), selectinload(HouseholdNeed.commune))
+                .order_by(HouseholdNeed.id.desc())
+                .offset((page - 1) * PAGE_SIZE)
+                .limit(PAGE_SIZE)
+            ).scalars()
+        )
     rules = compile_rules(rules_for_campaign(db.session, campaign.id) if campaign else [])
     today = services.today_vn()
     kinds = services.designations_by_commune(db.session, {n.commune_id for n in rows}, on=today)
-    scored = [(n, score_need(n, kinds[n.commune_id], rules)[0], services.is_late(n, late_days, today))
-              for n in rows]
+    scored = [
+        (n, score_need(n, kinds[n.commune_id], rules)[0], services.is_late(n, late_days, today)) for n in rows
+    ]
     late_count = 0
     if campaign is not None:
-        late_count = db.session.execute(select(func.count()).select_from(HouseholdNeed).where(
-            HouseholdNeed.campaign_id == campaign.id, scope,
-            services.late_clause(late_days))).scalar_one()
+        late_count = db.session.execute(
+            select(func.count())
+            .select_from(HouseholdNeed)
+            .where(HouseholdNeed.campaign_id == campaign.id, scope, services.late_clause(late_days))
+        ).scalar_one()
     return render_template(
-        "needs/registry.html", campaign=campaign, rows=scored, total=total, page=page,
-        pages=max(math.ceil(total / PAGE_SIZE), 1), status=status, commune_id=commune_id, q=q_text,
-        late_only=late_only, late_days=late_days, late_count=late_count, counts=counts,
-        communes=communes, status_labels=NEED_STATUS_LABELS,
-        can_enter=current_user.role in (*ENTRY_ROLES, Role.CENTRAL_ADMIN))
+        "needs/registry.html",
+        campaign=campaign,
+        rows=scored,
+        total=total,
+        page=page,
+        pages=max(math.ceil(total / PAGE_SIZE), 1),
+        status=status,
+        commune_id=commune_id,
+        q=q_text,
+        late_only=late_only,
+        late_days=late_days,
+        late_count=late_count,
+        counts=counts,
+        communes=communes,
+        status_labels=NEED_STATUS_LABELS,
+        can_enter=current_user.role in (*ENTRY_ROLES, Role.CENTRAL_ADMIN),
+    )
 
 
 def _setup_need_form(form: NeedForm) -> list[AdminUnit]:
     communes = _communes_in_scope()
     form.commune_id.choices = [(c.id, c.name) for c in communes]
     names = {c.id: c.name for c in communes}
-    hamlets = db.session.execute(select(Hamlet).where(Hamlet.commune_id.in_(names), Hamlet.active)
-                                 .order_by(Hamlet.commune_id, Hamlet.name)).scalars()
+    hamlets = db.session.execute(
+        select(Hamlet)
+        .where(Hamlet.commune_id.in_(names), Hamlet.active)
+        .order_by(Hamlet.commune_id, Hamlet.name)
+    ).scalars()
     form.hamlet_id.choices = [(0, _("— Chưa chọn —"))] + [
-        (h.id, h.name if len(names) == 1 else f"{h.name} ({names[h.commune_id]})") for h in hamlets]
+        (h.id, h.name if len(names) == 1 else f"{h.name} ({names[h.commune_id]})") for h in hamlets
+    ]
     return communes
 
 
@@ -191,15 +232,25 @@ def _input_from_form(form: NeedForm) -> services.NeedInput:
         if kind_f.data and amount:
             sources.append(services.SourceInput(SourceKind(kind_f.data), name_f.data or "", amount))
     return services.NeedInput(
-        commune_id=form.commune_id.data, head_name=form.head_name.data or "",
-        poverty_status=PovertyStatus(form.poverty_status.data), need_kind=NeedKind(form.need_kind.data),
-        estimated_cost_vnd=form.estimated_cost.amount, requested_vnd=form.requested.amount,
-        hamlet_id=form.hamlet_id.data or None, citizen_id=form.citizen_id.data or None,
-        phone=form.phone.data or None, address=form.address.data or None,
-        household_size=form.household_size.data or 0, merit_family=form.merit_family.data,
-        ethnic_minority=form.ethnic_minority.data, elderly_alone=form.elderly_alone.data,
-        disability=form.disability.data, single_parent=form.single_parent.data,
-        situation=form.situation.data or "", sources=sources)
+        commune_id=form.commune_id.data,
+        head_name=form.head_name.data or "",
+        poverty_status=PovertyStatus(form.poverty_status.data),
+        need_kind=NeedKind(form.need_kind.data),
+        estimated_cost_vnd=form.estimated_cost.amount,
+        requested_vnd=form.requested.amount,
+        hamlet_id=form.hamlet_id.data or None,
+        citizen_id=form.citizen_id.data or None,
+        phone=form.phone.data or None,
+        address=form.address.data or None,
+        household_size=form.household_size.data or 0,
+        merit_family=form.merit_family.data,
+        ethnic_minority=form.ethnic_minority.data,
+        elderly_alone=form.elderly_alone.data,
+        disability=form.disability.data,
+        single_parent=form.single_parent.data,
+        situation=form.situation.data or "",
+        sources=sources,
+    )
 
 
 @bp.route("/can-bo/nhu-cau/them", methods=["GET", "POST"])
@@ -222,9 +273,14 @@ def new_need():  # type: ignore[no-untyped-def]
             flash(str(exc), "error")
         else:
             db.session.commit()
-            flash(_("Đã thêm hộ %(name)s (#%(id)s); chờ cấp tỉnh duyệt.", name=need.head_name, id=need.id), "success")
+            flash(
+                _("Đã thêm hộ %(name)s (#%(id)s); chờ cấp tỉnh duyệt.", name=need.head_name, id=need.id),
+                "success",
+            )
             return redirect(url_for("needs.detail", need_id=need.id))
-    return render_template("needs/form.html", form=form, campaign=campaign, need=None, source_rows=SOURCE_ROWS)
+    return render_template(
+        "needs/form.html", form=form, campaign=campaign, need=None, source_rows=SOURCE_ROWS
+    )
 
 
 @bp.route("/can-bo/nhu-cau/<int:need_id>/sua", methods=["GET", "POST"])
@@ -232,16 +288,30 @@ def new_need():  # type: ignore[no-untyped-def]
 def edit_need(need_id: int):  # type: ignore[no-untyped-def]
     need = _need_or_404(need_id)
     if need.status not in services.EDITABLE_STATUSES:
-        flash(_("Không sửa được: hộ đang ở trạng thái “%(status)s” (đã được bố trí kinh phí).", status=_(need.status_label)),
-              "warning")
+        flash(
+            _(
+                "Không sửa được: hộ đang ở trạng thái “%(status)s” (đã được bố trí kinh phí).",
+                status=_(need.status_label),
+            ),
+            "warning",
+        )
         return redirect(url_for("needs.detail", need_id=need.id))
     form = NeedForm()
     _setup_need_form(form)
     if request.method == "GET":
         data = services.need_input_from(need)
         # Identifiers are not put back into the form: they are shown only on the detail page, on demand.
-        for name in ("commune_id", "head_name", "household_size",
-                     "merit_family", "ethnic_minority", "elderly_alone", "disability", "single_parent", "situation"):
+        for name in (
+            "commune_id",
+            "head_name",
+            "household_size",
+            "merit_family",
+            "ethnic_minority",
+            "elderly_alone",
+            "disability",
+            "single_parent",
+            "situation",
+        ):
             getattr(form, name).data = getattr(data, name)
         form.hamlet_id.data = data.hamlet_id or 0
         form.poverty_status.data = data.poverty_status.value
@@ -249,7 +319,11 @@ def edit_need(need_id: int):  # type: ignore[no-untyped-def]
         form.estimated_cost.data = f"{data.estimated_cost_vnd:,}".replace(",", ".")
         form.requested.data = f"{data.requested_vnd:,}".replace(",", ".")
         for (kind_f, name_f, amount_f), s in zip(form.source_rows(), data.sources, strict=False):
-            kind_f.data, name_f.data, amount_f.data = s.kind.value, s.name, f"{s.amount_vnd:,}".replace(",", ".")
+            kind_f.data, name_f.data, amount_f.data = (
+                s.kind.value,
+                s.name,
+                f"{s.amount_vnd:,}".replace(",", "."),
+            )
     elif form.validate_on_submit():
         require_unit(form.commune_id.data)
         data = _input_from_form(form)
@@ -266,17 +340,28 @@ def edit_need(need_id: int):  # type: ignore[no-untyped-def]
             db.session.commit()
             flash(_("Đã lưu thay đổi."), "success")
             return redirect(url_for("needs.detail", need_id=need.id))
-    return render_template("needs/form.html", form=form, campaign=db.session.get(Campaign, need.campaign_id),
-                           need=need, source_rows=SOURCE_ROWS)
+    return render_template(
+        "needs/form.html",
+        form=form,
+        campaign=db.session.get(Campaign, need.campaign_id),
+        need=need,
+        source_rows=SOURCE_ROWS,
+    )
 
 
 def _detail_context(need: HouseholdNeed) -> dict:
     campaign = db.session.get(Campaign, need.campaign_id)
     score, reasons = services.explain_need(db.session, need)
-    disbursements = list(db.session.execute(select(NeedDisbursement).where(NeedDisbursement.need_id == need.id)
-                                            .order_by(NeedDisbursement.id)).scalars())
-    photos = list(db.session.execute(select(NeedPhoto).where(NeedPhoto.need_id == need.id)
-                                     .order_by(NeedPhoto.id)).scalars())
+    disbursements = list(
+        db.session.execute(
+            select(NeedDisbursement).where(NeedDisbursement.need_id == need.id).order_by(NeedDisbursement.id)
+        ).scalars()
+    )
+    photos = list(
+        db.session.execute(
+            select(NeedPhoto).where(NeedPhoto.need_id == need.id).order_by(NeedPhoto.id)
+        ).scalars()
+    )
     funders, more = services.funders_of_need(db.session, need.id, limit=20)
     next_stage = services.STAGE_ORDER.get(need.status)
     disburse_form = DisburseForm(formdata=None)
@@ -284,22 +369,50 @@ def _detail_context(need: HouseholdNeed) -> dict:
     stage_form = StageForm(formdata=None)
     stage_form.on.data = services.today_vn()
     photo_form = PhotoForm(formdata=None)
-    units = {u.id: u.name for u in db.session.execute(select(AdminUnit).where(AdminUnit.id.in_(
-        {d.get("pool_unit_id") for f in services.active_fundings(db.session, need.id) for d in f.draws}
-        - {None}))).scalars()}
-    return dict(need=need, campaign=campaign, score=score, reasons=reasons, disbursements=disbursements,
-                photos=photos, funders=funders, more_funders=more, fundings=services.active_fundings(db.session, need.id),
-                pool_names=units, purpose_labels=PURPOSE_LABELS, next_stage=next_stage,
-                stage_labels=NEED_STATUS_LABELS, disburse_form=disburse_form, stage_form=stage_form,
-                photo_form=photo_form, reject_form=RejectForm(formdata=None), confirm_form=ConfirmForm(formdata=None),
-                late=services.is_late(need, services.late_days_for(campaign)),
-                late_days=services.late_days_for(campaign),
-                can_review=current_user.role in (*PROVINCE_ROLES, Role.CENTRAL_ADMIN),
-                can_edit=current_user.role in (*ENTRY_ROLES, Role.CENTRAL_ADMIN)
-                and need.status in services.EDITABLE_STATUSES,
-                can_pay=need.status in services.DISBURSABLE_STATUSES and need.funded_vnd > need.disbursed_vnd,
-                can_reverse_disbursement=current_user.role in services.REVERSE_DISBURSEMENT_ROLES,
-                available_vnd=need.funded_vnd - need.disbursed_vnd, identifiers=None)
+    units = {
+        u.id: u.name
+        for u in db.session.execute(
+            select(AdminUnit).where(
+                AdminUnit.id.in_(
+                    {
+                        d.get("pool_unit_id")
+                        for f in services.active_fundings(db.session, need.id)
+                        for d in f.draws
+                    }
+                    - {None}
+                )
+            )
+        ).scalars()
+    }
+    return dict(
+        need=need,
+        campaign=campaign,
+        score=score,
+        reasons=reasons,
+        disbursements=disbursements,
+        photos=photos,
+        funders=funders,
+        more_funders=more,
+        fundings=services.active_fundings(db.session, need.id),
+        pool_names=units,
+        purpose_labels=PURPOSE_LABELS,
+        next_stage=next_stage,
+        stage_labels=NEED_STATUS_LABELS,
+        disburse_form=disburse_form,
+        stage_form=stage_form,
+        photo_form=photo_form,
+        reject_form=RejectForm(formdata=None),
+        confirm_form=ConfirmForm(formdata=None),
+        late=services.is_late(need, services.late_days_for(campaign)),
+        late_days=services.late_days_for(campaign),
+        can_review=current_user.role in (*PROVINCE_ROLES, Role.CENTRAL_ADMIN),
+        can_edit=current_user.role in (*ENTRY_ROLES, Role.CENTRAL_ADMIN)
+        and need.status in services.EDITABLE_STATUSES,
+        can_pay=need.status in services.DISBURSABLE_STATUSES and need.funded_vnd > need.disbursed_vnd,
+        can_reverse_disbursement=current_user.role in services.REVERSE_DISBURSEMENT_ROLES,
+        available_vnd=need.funded_vnd - need.disbursed_vnd,
+        identifiers=None,
+    )
 
 
 @bp.route("/can-bo/nhu-cau/<int:need_id>")
@@ -337,10 +450,16 @@ def approve(need_id: int):  # type: ignore[no-untyped-def]
     need = _review_guard(need_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    commit_or_flash(lambda: services.approve_need(db.session, _actor(), current_user, need.id),
-                    _("Đã duyệt hộ #%(id)s.", id=need.id), errors=services.NeedError)
-    return redirect(request.form.get("next") == "registry" and url_for("needs.registry", status="proposed")
-                    or url_for("needs.detail", need_id=need.id))
+    commit_or_flash(
+        lambda: services.approve_need(db.session, _actor(), current_user, need.id),
+        _("Đã duyệt hộ #%(id)s.", id=need.id),
+        errors=services.NeedError,
+    )
+    return redirect(
+        request.form.get("next") == "registry"
+        and url_for("needs.registry", status="proposed")
+        or url_for("needs.detail", need_id=need.id)
+    )
 
 
 @bp.route("/can-bo/nhu-cau/<int:need_id>/tu-choi", methods=["POST"])
@@ -352,8 +471,11 @@ def reject(need_id: int):  # type: ignore[no-untyped-def]
         for problem in [str(e) for e in form.reason.errors] or [_("Lý do không duyệt: chưa nhập.")]:
             flash(problem, "error")
         return redirect(url_for("needs.detail", need_id=need.id))
-    commit_or_flash(lambda: services.reject_need(db.session, _actor(), current_user, need.id, form.reason.data),
-                    _("Đã ghi nhận không duyệt hộ #%(id)s.", id=need.id), errors=services.NeedError)
+    commit_or_flash(
+        lambda: services.reject_need(db.session, _actor(), current_user, need.id, form.reason.data),
+        _("Đã ghi nhận không duyệt hộ #%(id)s.", id=need.id),
+        errors=services.NeedError,
+    )
     return redirect(url_for("needs.detail", need_id=need.id))
 
 
@@ -366,10 +488,19 @@ def disburse(need_id: int):  # type: ignore[no-untyped-def]
         flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
         return redirect(url_for("needs.detail", need_id=need.id))
     commit_or_flash(  # refused by NeedError or the ledger (both ValueError)
-        lambda: services.disburse_need(db.session, _actor(), need.id, form.amount.amount, form.document_ref.data,
-                                       tranche=TrancheKind(form.tranche.data), occurred_on=form.occurred_on.data,
-                                       note=form.note.data or "", user=current_user),
-        _("Đã ghi nhận giải ngân."))
+        lambda: services.disburse_need(
+            db.session,
+            _actor(),
+            need.id,
+            form.amount.amount,
+            form.document_ref.data,
+            tranche=TrancheKind(form.tranche.data),
+            occurred_on=form.occurred_on.data,
+            note=form.note.data or "",
+            user=current_user,
+        ),
+        _("Đã ghi nhận giải ngân."),
+    )
     return redirect(url_for("needs.detail", need_id=need.id))
 
 
@@ -388,13 +519,22 @@ def reverse_disbursement(disbursement_id: int):  # type: ignore[no-untyped-def]
     form = ReverseDisbursementForm()
     if form.validate_on_submit():
         amount, ref = format_vnd(disbursement.amount_vnd), disbursement.document_ref
-        commit_or_flash(lambda: services.reverse_disbursement(db.session, _actor(), current_user, disbursement.id,
-                                                              form.reason.data),
-                        _("Đã đảo khoản giải ngân %(amount)s (chứng từ %(ref)s) của hộ #%(id)s.", amount=amount, ref=ref, id=need.id),
-                        errors=services.NeedError)
+        commit_or_flash(
+            lambda: services.reverse_disbursement(
+                db.session, _actor(), current_user, disbursement.id, form.reason.data
+            ),
+            _(
+                "Đã đảo khoản giải ngân %(amount)s (chứng từ %(ref)s) của hộ #%(id)s.",
+                amount=amount,
+                ref=ref,
+                id=need.id,
+            ),
+            errors=services.NeedError,
+        )
         return redirect(back)
-    return render_template("needs/reverse_disbursement.html", need=need, d=disbursement, form=form), \
-        422 if form.errors else 200
+    return render_template(
+        "needs/reverse_disbursement.html", need=need, d=disbursement, form=form
+    ), 422 if form.errors else 200
 
 
 @bp.route("/can-bo/nhu-cau/<int:need_id>/giai-doan/<stage>", methods=["POST"])
@@ -407,9 +547,13 @@ def stage(need_id: int, stage: str):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
         return redirect(url_for("needs.detail", need_id=need.id))
-    commit_or_flash(lambda: services.advance_stage(db.session, _actor(), need.id, NeedStatus(stage), form.on.data,
-                                                   user=current_user),
-                    _("Đã cập nhật: %(stage)s.", stage=_(NEED_STATUS_LABELS[NeedStatus(stage)])), errors=services.NeedError)
+    commit_or_flash(
+        lambda: services.advance_stage(
+            db.session, _actor(), need.id, NeedStatus(stage), form.on.data, user=current_user
+        ),
+        _("Đã cập nhật: %(stage)s.", stage=_(NEED_STATUS_LABELS[NeedStatus(stage)])),
+        errors=services.NeedError,
+    )
     return redirect(url_for("needs.detail", need_id=need.id))
 
 
@@ -419,14 +563,31 @@ def upload_photo(need_id: int):  # type: ignore[no-untyped-def]
     need = _need_or_404(need_id)
     form = PhotoForm()
     if not form.validate_on_submit():
-        flash(" ".join(str(e) for errs in form.errors.values() for e in errs) or _("Biểu mẫu không hợp lệ."), "error")
+        flash(
+            " ".join(str(e) for errs in form.errors.values() for e in errs) or _("Biểu mẫu không hợp lệ."),
+            "error",
+        )
         return redirect(url_for("needs.detail", need_id=need.id))
-    stage_now = need.status if need.status in (*services.STAGE_DATE, NeedStatus.APPROVED, NeedStatus.FUNDED) \
+    stage_now = (
+        need.status
+        if need.status in (*services.STAGE_DATE, NeedStatus.APPROVED, NeedStatus.FUNDED)
         else NeedStatus.APPROVED
-    commit_or_flash(lambda: services.add_photo(db.session, _actor(), need, form.photo.data, stage=stage_now,
-                                               caption=form.caption.data, taken_on=form.taken_on.data,
-                                               publishable=form.publishable.data),
-                    _("Đã tải ảnh lên."), errors=UploadError, prefix=_("Ảnh: "))
+    )
+    commit_or_flash(
+        lambda: services.add_photo(
+            db.session,
+            _actor(),
+            need,
+            form.photo.data,
+            stage=stage_now,
+            caption=form.caption.data,
+            taken_on=form.taken_on.data,
+            publishable=form.publishable.data,
+        ),
+        _("Đã tải ảnh lên."),
+        errors=UploadError,
+        prefix=_("Ảnh: "),
+    )
     return redirect(url_for("needs.detail", need_id=need.id))
 
 
@@ -489,9 +650,14 @@ def import_upload():  # type: ignore[no-untyped-def]
 
             stored = store_bytes(data, kind, request.files["file"].filename or "", "needs/imports")
             batch = NeedImportBatch(
-                campaign_id=campaign.id, commune_id=form.commune_id.data, kind=kind, sha256=stored.sha256,
+                campaign_id=campaign.id,
+                commune_id=form.commune_id.data,
+                kind=kind,
+                sha256=stored.sha256,
                 path=stored.path.relative_to(Path(current_app.config["UPLOAD_DIR"])).as_posix(),
-                original_name=stored.original_name, created_by_id=current_user.id)
+                original_name=stored.original_name,
+                created_by_id=current_user.id,
+            )
             db.session.add(batch)
             db.session.commit()
             return redirect(url_for("needs.import_preview", batch_id=batch.id))
@@ -523,7 +689,9 @@ def import_preview(batch_id: int):  # type: ignore[no-untyped-def]
             flash(_("Tệp này đã được nhập trước đó."), "warning")
             return redirect(url_for("needs.registry"))
         try:
-            n = importer.import_rows(db.session, _actor(), campaign, batch.commune_id, batch.kind, data, batch.id)
+            n = importer.import_rows(
+                db.session, _actor(), campaign, batch.commune_id, batch.kind, data, batch.id
+            )
         except (services.NeedError, importer.ImportFileError) as exc:
             db.session.rollback()
             flash(str(exc), "error")
@@ -531,8 +699,15 @@ def import_preview(batch_id: int):  # type: ignore[no-untyped-def]
             batch.status = ImportStatus.IMPORTED
             batch.row_count = n
             batch.imported_at = utcnow()
-            record(db.session, _actor(), "need.import", "need_import_batch", batch.id,
-                            new={"rows": n, "sha256": batch.sha256}, unit_id=batch.commune_id)
+            record(
+                db.session,
+                _actor(),
+                "need.import",
+                "need_import_batch",
+                batch.id,
+                new={"rows": n, "sha256": batch.sha256},
+                unit_id=batch.commune_id,
+            )
             db.session.commit()
             flash(_("Đã nhập %(n)s hộ; chờ cấp tỉnh duyệt.", n=n), "success")
             return redirect(url_for("needs.registry", commune=batch.commune_id, status="proposed"))
@@ -542,12 +717,21 @@ def import_preview(batch_id: int):  # type: ignore[no-untyped-def]
         flash(_("Tệp: %(error)s", error=exc), "error")
         return redirect(url_for("needs.import_upload"))
     errors = sum(1 for r in results if r.errors)
-    if batch.status == ImportStatus.PREVIEW and (batch.row_count, batch.error_count) != (len(results), errors):
+    if batch.status == ImportStatus.PREVIEW and (batch.row_count, batch.error_count) != (
+        len(results),
+        errors,
+    ):
         batch.row_count, batch.error_count = len(results), errors
         db.session.commit()
-    return render_template("needs/import_preview.html", batch=batch, results=results, error_count=errors,
-                           form=form, commune=db.session.get(AdminUnit, batch.commune_id),
-                           kind_labels=NEED_KIND_LABELS)
+    return render_template(
+        "needs/import_preview.html",
+        batch=batch,
+        results=results,
+        error_count=errors,
+        form=form,
+        commune=db.session.get(AdminUnit, batch.commune_id),
+        kind_labels=NEED_KIND_LABELS,
+    )
 
 
 @bp.route("/can-bo/nhu-cau/nhap/mau.<ext>")
@@ -574,8 +758,10 @@ def priorities():  # type: ignore[no-untyped-def]
         flash(_("Chưa có cuộc vận động đang diễn ra cho địa bàn của bạn."), "warning")
         return redirect(url_for("needs.registry"))
     can_edit = current_user.role == Role.CENTRAL_ADMIN or (
-        current_user.role in (Role.PROVINCE_STAFF, Role.APPROVER) and campaign.scope_unit_id is not None
-        and campaign.scope_unit_id == current_user.unit_id)
+        current_user.role in (Role.PROVINCE_STAFF, Role.APPROVER)
+        and campaign.scope_unit_id is not None
+        and campaign.scope_unit_id == current_user.unit_id
+    )
     rules = rules_for_campaign(db.session, campaign.id)
     form = priority_form_class(CRITERIA)()
     if request.method == "GET":
@@ -595,14 +781,25 @@ def priorities():  # type: ignore[no-untyped-def]
             db.session.commit()
             flash(_("Đã lưu điểm ưu tiên; trang công khai đã cập nhật."), "success")
             return redirect(url_for("needs.priorities"))
-    return render_template("needs/priorities.html", campaign=campaign, form=form, rules=rules, can_edit=can_edit,
-                           criteria=CRITERIA)
+    return render_template(
+        "needs/priorities.html",
+        campaign=campaign,
+        form=form,
+        rules=rules,
+        can_edit=can_edit,
+        criteria=CRITERIA,
+    )
 
 
 # ----------------------------------------------------------------------------------------- public pages
 def _public_campaigns() -> list[Campaign]:
-    return list(db.session.execute(select(Campaign).where(Campaign.status != CampaignStatus.DRAFT)
-                                   .order_by(Campaign.year.desc(), Campaign.id)).scalars())
+    return list(
+        db.session.execute(
+            select(Campaign)
+            .where(Campaign.status != CampaignStatus.DRAFT)
+            .order_by(Campaign.year.desc(), Campaign.id)
+        ).scalars()
+    )
 
 
 @bp.route("/cong-khai/tieu-chi-uu-tien")
@@ -610,10 +807,16 @@ def public_priorities():  # type: ignore[no-untyped-def]
     campaigns = _public_campaigns()
     wanted = request.args.get("campaign", type=int)
     campaign = next((c for c in campaigns if c.id == wanted), None) or next(
-        (c for c in campaigns if c.status == CampaignStatus.ACTIVE), campaigns[0] if campaigns else None)
+        (c for c in campaigns if c.status == CampaignStatus.ACTIVE), campaigns[0] if campaigns else None
+    )
     rules = rules_for_campaign(db.session, campaign.id) if campaign else []
-    return render_template("needs/public_priorities.html", campaign=campaign, campaigns=campaigns, rules=rules,
-                           late_days=services.late_days_for(campaign))
+    return render_template(
+        "needs/public_priorities.html",
+        campaign=campaign,
+        campaigns=campaigns,
+        rules=rules,
+        late_days=services.late_days_for(campaign),
+    )
 
 
 def _public_query():  # type: ignore[no-untyped-def]
@@ -631,23 +834,53 @@ def public_houses():  # type: ignore[no-untyped-def]
     if stage_f in {s.value for s in services.PUBLIC_STATUSES}:
         q = q.where(HouseholdNeed.status == stage_f)
     total = db.session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
-    needs = list(db.session.execute(q.order_by(HouseholdNeed.id.desc()).offset((page - 1) * PUBLIC_PAGE_SIZE)
-                                    .limit(PUBLIC_PAGE_SIZE)).scalars())
+    needs = list(
+        db.session.execute(
+            q.order_by(HouseholdNeed.id.desc()).offset((page - 1) * PUBLIC_PAGE_SIZE).limit(PUBLIC_PAGE_SIZE)
+        ).scalars()
+    )
     covers = {}
     if needs:
-        for p in db.session.execute(select(NeedPhoto).where(NeedPhoto.need_id.in_([n.id for n in needs]),
-                                                            NeedPhoto.publishable).order_by(NeedPhoto.id.desc())
-                                    ).scalars():
+        for p in db.session.execute(
+            select(NeedPhoto)
+            .where(NeedPhoto.need_id.in_([n.id for n in needs]), NeedPhoto.publishable)
+            .order_by(NeedPhoto.id.desc())
+        ).scalars():
             covers.setdefault(p.need_id, p)
-    communes = list(db.session.execute(select(AdminUnit).where(AdminUnit.id.in_(
-        select(HouseholdNeed.commune_id).where(HouseholdNeed.status.in_(services.PUBLIC_STATUSES)).distinct()))
-        .order_by(AdminUnit.name)).scalars())
-    stage_counts = dict(db.session.execute(select(HouseholdNeed.status, func.count()).where(
-        HouseholdNeed.status.in_(services.PUBLIC_STATUSES)).group_by(HouseholdNeed.status)).all())
-    return render_template("needs/public_houses.html", needs=needs, covers=covers, total=total, page=page,
-                           pages=max(math.ceil(total / PUBLIC_PAGE_SIZE), 1), communes=communes,
-                           commune_id=commune_id, stage=stage_f, stage_labels=NEED_STATUS_LABELS,
-                           public_statuses=services.PUBLIC_STATUSES, stage_counts=stage_counts)
+    communes = list(
+        db.session.execute(
+            select(AdminUnit)
+            .where(
+                AdminUnit.id.in_(
+                    select(HouseholdNeed.commune_id)
+                    .where(HouseholdNeed.status.in_(services.PUBLIC_STATUSES))
+                    .distinct()
+                )
+            )
+            .order_by(AdminUnit.name)
+        ).scalars()
+    )
+    stage_counts = dict(
+        db.session.execute(
+            select(HouseholdNeed.status, func.count())
+            .where(HouseholdNeed.status.in_(services.PUBLIC_STATUSES))
+            .group_by(HouseholdNeed.status)
+        ).all()
+    )
+    return render_template(
+        "needs/public_houses.html",
+        needs=needs,
+        covers=covers,
+        total=total,
+        page=page,
+        pages=max(math.ceil(total / PUBLIC_PAGE_SIZE), 1),
+        communes=communes,
+        commune_id=commune_id,
+        stage=stage_f,
+        stage_labels=NEED_STATUS_LABELS,
+        public_statuses=services.PUBLIC_STATUSES,
+        stage_counts=stage_counts,
+    )
 
 
 @bp.route("/cong-khai/nha/<int:id>")
@@ -655,22 +888,38 @@ def public_house(id: int):  # type: ignore[no-untyped-def]  # noqa: A002 - the e
     need = db.session.execute(_public_query().where(HouseholdNeed.id == id)).scalar_one_or_none()
     if need is None:
         abort(404)
-    photos = list(db.session.execute(select(NeedPhoto).where(NeedPhoto.need_id == need.id, NeedPhoto.publishable)
-                                     .order_by(NeedPhoto.id)).scalars())
+    photos = list(
+        db.session.execute(
+            select(NeedPhoto)
+            .where(NeedPhoto.need_id == need.id, NeedPhoto.publishable)
+            .order_by(NeedPhoto.id)
+        ).scalars()
+    )
     funders, more = services.funders_of_need(db.session, need.id, limit=30)
-    return render_template("needs/public_house.html", need=need, photos=photos, funders=funders, more=more,
-                           stage_labels=NEED_STATUS_LABELS)
+    return render_template(
+        "needs/public_house.html",
+        need=need,
+        photos=photos,
+        funders=funders,
+        more=more,
+        stage_labels=NEED_STATUS_LABELS,
+    )
 
 
 @bp.route("/cong-khai/nha/anh/<int:photo_id>")
 def public_photo(photo_id: int):  # type: ignore[no-untyped-def]
-    photo = db.session.execute(select(NeedPhoto).join(HouseholdNeed, HouseholdNeed.id == NeedPhoto.need_id).where(
-        NeedPhoto.id == photo_id, NeedPhoto.publishable, HouseholdNeed.status.in_(services.PUBLIC_STATUSES))
+    photo = db.session.execute(
+        select(NeedPhoto)
+        .join(HouseholdNeed, HouseholdNeed.id == NeedPhoto.need_id)
+        .where(
+            NeedPhoto.id == photo_id,
+            NeedPhoto.publishable,
+            HouseholdNeed.status.in_(services.PUBLIC_STATUSES),
+        )
     ).scalar_one_or_none()
     if photo is None:
         abort(404)
     return _send_photo(photo)
-
 
 
 # ----------------------------------------------------------------------------------------- donor

@@ -18,8 +18,14 @@ from app.payments.services import create_statement, import_statement
 from app.pledges.models import Pledge
 from app.pledges.references import new_reference
 
-HEADER = ["Ngày GD/TNX Date", "Số CT/Doc No", "Số tiền ghi nợ/Debit", "Số tiền ghi có/Credit", "Số dư/Balance",
-          "Nội dung chi tiết/Transactions in detail"]
+HEADER = [
+    "Ngày GD/TNX Date",
+    "Số CT/Doc No",
+    "Số tiền ghi nợ/Debit",
+    "Số tiền ghi có/Credit",
+    "Số dư/Balance",
+    "Nội dung chi tiết/Transactions in detail",
+]
 
 
 def _dots(n: int) -> str:
@@ -36,8 +42,16 @@ def statement_csv(day: datetime, lines: list[tuple[str, int, str]], opening: int
     for i, (ref, amount, memo) in enumerate(lines):
         balance += amount
         first, _, rest = memo.partition("|")
-        w.writerow([day.strftime("%d/%m/%Y"), ref, _dots(-amount) if amount < 0 else "",
-                    _dots(amount) if amount > 0 else "", _dots(balance) if i == len(lines) - 1 else "", first])
+        w.writerow(
+            [
+                day.strftime("%d/%m/%Y"),
+                ref,
+                _dots(-amount) if amount < 0 else "",
+                _dots(amount) if amount > 0 else "",
+                _dots(balance) if i == len(lines) - 1 else "",
+                first,
+            ]
+        )
         if rest:
             w.writerow(["", "", "", "", "", rest])
     w.writerow(["Page 1 of 1", "", "", "", "", ""])
@@ -47,22 +61,46 @@ def statement_csv(day: datetime, lines: list[tuple[str, int, str]], opening: int
 def load(session: Session, ctx: dict) -> None:
     actor = Actor.system("demo")
     province, campaign, donors, communes = ctx["province"], ctx["campaign"], ctx["donors"], ctx["communes"]
-    account = session.execute(select(OfficialBankAccount).where(
-        OfficialBankAccount.unit_id == province.id, OfficialBankAccount.bank_bin == "970436")).scalars().first()
+    account = (
+        session.execute(
+            select(OfficialBankAccount).where(
+                OfficialBankAccount.unit_id == province.id, OfficialBankAccount.bank_bin == "970436"
+            )
+        )
+        .scalars()
+        .first()
+    )
     if account is None:
         return
-    household = Pledge(reference=new_reference(), campaign_id=campaign.id, donor_id=donors[3].id,
-                       amount_vnd=5_000_000, receiving_unit_id=province.id, earmark_unit_id=communes[22714].id,
-                       purpose=Purpose.HOUSING, note="Dữ liệu mẫu: trả bằng chuyển khoản, đã khớp sao kê")
-    business = Pledge(reference=new_reference(), campaign_id=campaign.id, donor_id=donors[2].id,
-                      amount_vnd=30_000_000, receiving_unit_id=province.id, purpose=Purpose.LIVELIHOOD,
-                      note="Dữ liệu mẫu: chuyển khoản quên ghi mã, chờ cán bộ xác nhận đề xuất")
+    household = Pledge(
+        reference=new_reference(),
+        campaign_id=campaign.id,
+        donor_id=donors[3].id,
+        amount_vnd=5_000_000,
+        receiving_unit_id=province.id,
+        earmark_unit_id=communes[22714].id,
+        purpose=Purpose.HOUSING,
+        note="Dữ liệu mẫu: trả bằng chuyển khoản, đã khớp sao kê",
+    )
+    business = Pledge(
+        reference=new_reference(),
+        campaign_id=campaign.id,
+        donor_id=donors[2].id,
+        amount_vnd=30_000_000,
+        receiving_unit_id=province.id,
+        purpose=Purpose.LIVELIHOOD,
+        note="Dữ liệu mẫu: chuyển khoản quên ghi mã, chờ cán bộ xác nhận đề xuất",
+    )
     session.add_all([household, business])
     session.flush()
     day = datetime.now(VN_TZ) + timedelta(minutes=5)
     ref = household.reference
     lines = [
-        ("5390.1341", 5_000_000, f"MBVCB.8123456 {ref[:6]} {ref[6:]} DANG VAN ANH UNG HO|NGUOI NGHEO KHANH SON"),
+        (
+            "5390.1341",
+            5_000_000,
+            f"MBVCB.8123456 {ref[:6]} {ref[6:]} DANG VAN ANH UNG HO|NGUOI NGHEO KHANH SON",
+        ),
         ("5390.1341", 30_000_000, "CTY TNHH DUONG BIEN HOA NINH HOA chuyen khoan ung ho quy vi nguoi ngheo"),
         ("5390.1341", 500_000, "ung ho dong bao ngheo"),
         ("5390.1341", 500_000, "ung ho dong bao ngheo"),
@@ -71,8 +109,9 @@ def load(session: Session, ctx: dict) -> None:
         ("5390.1344", 1_200_000, "IBFT TRAN VAN HAI chuyen tien"),
     ]
     data = statement_csv(day, lines, opening=1_250_000_000)
-    stmt = create_statement(session, actor, account=account, kind="csv", data=data,
-                            original_name=f"VCB_saoke_{day:%d%m%Y}.csv")
+    stmt = create_statement(
+        session, actor, account=account, kind="csv", data=data, original_name=f"VCB_saoke_{day:%d%m%Y}.csv"
+    )
     import_statement(session, actor, stmt)
     ctx["payments_statement"] = stmt
     ctx.setdefault("demo_pledges", []).extend([household, business])

@@ -35,10 +35,14 @@ class GatewayError(ValueError):
 
 
 def gateway_mode() -> str:
-    """"stripe", "test" or "disabled". The test gateway records money without a card, so a production
+    """ "stripe", "test" or "disabled". The test gateway records money without a card, so a production
     configuration (secure cookies) never runs it, whatever PAYMENT_GATEWAY says."""
     mode = (current_app.config.get("PAYMENT_GATEWAY") or "disabled").lower()
-    if mode == "test" and current_app.config.get("SESSION_COOKIE_SECURE") and not current_app.config.get("TESTING"):
+    if (
+        mode == "test"
+        and current_app.config.get("SESSION_COOKIE_SECURE")
+        and not current_app.config.get("TESTING")
+    ):
         current_app.logger.warning("PAYMENT_GATEWAY=test refused in production; card payments are disabled")
         return "disabled"
     return mode if mode in ("stripe", "test") else "disabled"
@@ -52,8 +56,15 @@ def stripe_client() -> stripe.StripeClient:
     return stripe.StripeClient(key, base_addresses={"api": base} if base else None, max_network_retries=2)
 
 
-def start_checkout(session: Session, actor: Actor, pledge: Pledge, *, success_url: str, cancel_url: str,
-                   test_gateway_url: str | None = None) -> CardPayment:
+def start_checkout(
+    session: Session,
+    actor: Actor,
+    pledge: Pledge,
+    *,
+    success_url: str,
+    cancel_url: str,
+    test_gateway_url: str | None = None,
+) -> CardPayment:
     """A Checkout Session for what the pledge still expects. A second click within a day returns the same
     open session instead of charging twice; the Stripe call carries an idempotency key, so the library's
     retries after a network error create nothing twice."""
@@ -63,22 +74,45 @@ def start_checkout(session: Session, actor: Actor, pledge: Pledge, *, success_ur
     due = int(outstanding(session, pledge))
     if due <= 0:
         raise GatewayError("Đăng ký này đã được nộp đủ; không cần thanh toán thêm.")
-    reusable = session.execute(select(CardPayment).where(
-        CardPayment.pledge_id == pledge.id, CardPayment.status == CardPaymentStatus.OPEN,
-        CardPayment.gateway == mode, CardPayment.amount_vnd == due, CardPayment.session_id.is_not(None),
-        CardPayment.created_at >= utcnow() - REUSE_WINDOW).order_by(CardPayment.id.desc())).scalars().first()
+    reusable = (
+        session.execute(
+            select(CardPayment)
+            .where(
+                CardPayment.pledge_id == pledge.id,
+                CardPayment.status == CardPaymentStatus.OPEN,
+                CardPayment.gateway == mode,
+                CardPayment.amount_vnd == due,
+                CardPayment.session_id.is_not(None),
+                CardPayment.created_at >= utcnow() - REUSE_WINDOW,
+            )
+            .order_by(CardPayment.id.desc())
+        )
+        .scalars()
+        .first()
+    )
     if reusable is not None:
         return reusable
-    cp = CardPayment(pledge_id=pledge.id, gateway=mode, amount_vnd=due,
-                     idempotency_key=f"ct-checkout-{pledge.reference}-{uuid.uuid4().hex}")
+    cp = CardPayment(
+        pledge_id=pledge.id,
+        gateway=mode,
+        amount_vnd=due,
+        idempotency_key=f"ct-checkout-{pledge.reference}-{uuid.uuid4().hex}",
+    )
     session.add(cp)
     session.flush()
     if mode == "stripe":
         params = {
             "mode": "payment",
-            "line_items": [{"quantity": 1, "price_data": {
-                "currency": CURRENCY, "unit_amount": due,
-                "product_data": {"name": f"Ủng hộ Quỹ “Vì người nghèo” – {pledge.reference}"}}}],
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": CURRENCY,
+                        "unit_amount": due,
+                        "product_data": {"name": f"Ủng hộ Quỹ “Vì người nghèo” – {pledge.reference}"},
+                    },
+                }
+            ],
             "success_url": success_url,
             "cancel_url": cancel_url,
             "client_reference_id": pledge.reference,
@@ -87,12 +121,15 @@ def start_checkout(session: Session, actor: Actor, pledge: Pledge, *, success_ur
             "expires_at": int((datetime.now(UTC) + timedelta(hours=1)).timestamp()),
         }
         try:
-            cs = stripe_client().v1.checkout.sessions.create(params=params,  # type: ignore[arg-type]
-                                                             options={"idempotency_key": cp.idempotency_key})
+            cs = stripe_client().v1.checkout.sessions.create(
+                params=params,  # type: ignore[arg-type]
+                options={"idempotency_key": cp.idempotency_key},
+            )
         except stripe.StripeError as exc:
             current_app.logger.warning("Stripe checkout failed for %s: %s", pledge.reference, exc)
-            raise GatewayError("Không kết nối được cổng thanh toán thẻ. Vui lòng thử lại sau hoặc chuyển khoản."
-                               ) from exc
+            raise GatewayError(
+                "Không kết nối được cổng thanh toán thẻ. Vui lòng thử lại sau hoặc chuyển khoản."
+            ) from exc
         cp.session_id = cs.id
         cp.checkout_url = cs.url or ""
         cp.payment_intent_id = cs.get("payment_intent") if hasattr(cs, "get") else None
@@ -100,28 +137,50 @@ def start_checkout(session: Session, actor: Actor, pledge: Pledge, *, success_ur
         cp.session_id = f"cs_localtest_{secrets.token_hex(12)}"
         cp.checkout_url = test_gateway_url.replace("__SESSION__", cp.session_id) if test_gateway_url else ""
     session.flush()
-    record(session, actor, "card.checkout", "card_payment", cp.id,
-           new={"pledge": pledge.reference, "amount_vnd": due, "gateway": mode, "session": cp.session_id},
-           unit_id=pledge.receiving_unit_id)
+    record(
+        session,
+        actor,
+        "card.checkout",
+        "card_payment",
+        cp.id,
+        new={"pledge": pledge.reference, "amount_vnd": due, "gateway": mode, "session": cp.session_id},
+        unit_id=pledge.receiving_unit_id,
+    )
     return cp
 
 
 def test_gateway_event(cp: CardPayment, pledge: Pledge, *, paid: bool) -> dict:
     """The event the local test gateway sends when the demo user confirms or cancels — shaped like Stripe's."""
     now = int(datetime.now(UTC).timestamp())
-    return {"id": f"evt_localtest_{secrets.token_hex(12)}", "object": "event", "created": now,
-            "type": "checkout.session.completed" if paid else "checkout.session.expired",
-            "data": {"object": {
-                "id": cp.session_id, "object": "checkout.session", "amount_total": cp.amount_vnd,
-                "currency": CURRENCY, "payment_status": "paid" if paid else "unpaid",
+    return {
+        "id": f"evt_localtest_{secrets.token_hex(12)}",
+        "object": "event",
+        "created": now,
+        "type": "checkout.session.completed" if paid else "checkout.session.expired",
+        "data": {
+            "object": {
+                "id": cp.session_id,
+                "object": "checkout.session",
+                "amount_total": cp.amount_vnd,
+                "currency": CURRENCY,
+                "payment_status": "paid" if paid else "unpaid",
                 "status": "complete" if paid else "expired",
-                "payment_intent": f"pi_localtest_{cp.id}" if paid else None, "client_reference_id": pledge.reference,
-                "metadata": {"pledge_reference": pledge.reference, "card_payment_id": str(cp.id)}}}}
+                "payment_intent": f"pi_localtest_{cp.id}" if paid else None,
+                "client_reference_id": pledge.reference,
+                "metadata": {"pledge_reference": pledge.reference, "card_payment_id": str(cp.id)},
+            }
+        },
+    }
 
 
 # ------------------------------------------------------------------------------------------------ events
-HANDLED = ("checkout.session.completed", "checkout.session.async_payment_succeeded",
-           "checkout.session.async_payment_failed", "checkout.session.expired", "charge.refunded")
+HANDLED = (
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
+    "checkout.session.expired",
+    "charge.refunded",
+)
 
 
 def process_event(session: Session, gateway: str, event: dict) -> str:
@@ -133,11 +192,16 @@ def process_event(session: Session, gateway: str, event: dict) -> str:
     obj = (event.get("data") or {}).get("object") or {}
     if not event_id:
         return "bỏ qua: sự kiện không có mã"
-    if session.execute(select(WebhookEvent.id).where(WebhookEvent.gateway == gateway,
-                                                     WebhookEvent.event_id == event_id)).first():
+    if session.execute(
+        select(WebhookEvent.id).where(WebhookEvent.gateway == gateway, WebhookEvent.event_id == event_id)
+    ).first():
         return "trùng: sự kiện đã xử lý"
-    logged = WebhookEvent(gateway=gateway, event_id=event_id[:255], event_type=event_type[:80],
-                          object_id=str(obj.get("id") or "")[:255])
+    logged = WebhookEvent(
+        gateway=gateway,
+        event_id=event_id[:255],
+        event_type=event_type[:80],
+        object_id=str(obj.get("id") or "")[:255],
+    )
     session.add(logged)
     session.flush()
     actor = Actor.system(f"{gateway}-webhook")
@@ -154,23 +218,33 @@ def process_event(session: Session, gateway: str, event: dict) -> str:
 
 
 def _card_payment_for(session: Session, gateway: str, obj: dict) -> CardPayment | None:
-    cp = session.execute(select(CardPayment).where(CardPayment.session_id == obj.get("id"))).scalar_one_or_none()
+    cp = session.execute(
+        select(CardPayment).where(CardPayment.session_id == obj.get("id"))
+    ).scalar_one_or_none()
     if cp is not None:
         return cp
     ref = (obj.get("metadata") or {}).get("pledge_reference") or obj.get("client_reference_id")
-    pledge = session.execute(select(Pledge).where(Pledge.reference == ref)).scalar_one_or_none() if ref else None
+    pledge = (
+        session.execute(select(Pledge).where(Pledge.reference == ref)).scalar_one_or_none() if ref else None
+    )
     amount = obj.get("amount_total")
     if pledge is None or not isinstance(amount, int) or amount <= 0:
         return None
-    cp = CardPayment(pledge_id=pledge.id, gateway=gateway, session_id=obj.get("id"), amount_vnd=amount,
-                     idempotency_key=f"ct-external-{obj.get('id')}")
+    cp = CardPayment(
+        pledge_id=pledge.id,
+        gateway=gateway,
+        session_id=obj.get("id"),
+        amount_vnd=amount,
+        idempotency_key=f"ct-external-{obj.get('id')}",
+    )
     session.add(cp)
     session.flush()
     return cp
 
 
-def _on_session(session: Session, actor: Actor, gateway: str, event_type: str, obj: dict,
-                received_at: datetime) -> str:
+def _on_session(
+    session: Session, actor: Actor, gateway: str, event_type: str, obj: dict, received_at: datetime
+) -> str:
     cp = _card_payment_for(session, gateway, obj)
     if cp is None:
         return "bỏ qua: không tìm thấy đăng ký ủng hộ của phiên thanh toán"
@@ -213,7 +287,14 @@ def _settle(session: Session, actor: Actor, cp: CardPayment, obj: dict, received
     cp.status = CardPaymentStatus.PAID
     cp.updated_at = utcnow()
     session.flush()
-    record(session, actor, "card.paid", "card_payment", cp.id, new={"amount_vnd": amount, "session": cp.session_id})
+    record(
+        session,
+        actor,
+        "card.paid",
+        "card_payment",
+        cp.id,
+        new={"amount_vnd": amount, "session": cp.session_id},
+    )
     _reconcile(session, actor, cp, received_at)
     return "đã ghi nhận"
 
@@ -245,14 +326,23 @@ def _reconcile(session: Session, actor: Actor, cp: CardPayment, received_at: dat
     the net (if any) recorded again under a key naming the refunded total."""
     refunded = 0
     if cp.payment_intent_id:
-        refunded = session.execute(select(CardRefund.amount_refunded_vnd).where(
-            CardRefund.payment_intent_id == cp.payment_intent_id)).scalar() or 0
+        refunded = (
+            session.execute(
+                select(CardRefund.amount_refunded_vnd).where(
+                    CardRefund.payment_intent_id == cp.payment_intent_id
+                )
+            ).scalar()
+            or 0
+        )
     refunded = min(refunded, cp.paid_vnd)
     key = cp.session_id if refunded == 0 else f"{cp.session_id}:net{refunded}"
     keep = {key, f"{key}:excess"}
     source = f"card:{cp.session_id}"
-    for c in session.execute(select(Contribution).where(
-            Contribution.source == source, Contribution.status == ContributionStatus.RECORDED)).scalars():
+    for c in session.execute(
+        select(Contribution).where(
+            Contribution.source == source, Contribution.status == ContributionStatus.RECORDED
+        )
+    ).scalars():
         if c.idempotency_key not in keep:
             reverse_contribution(session, actor, c, reason=f"Hoàn tiền thẻ {cp.payment_intent_id}")
     if refunded:
@@ -262,9 +352,17 @@ def _reconcile(session: Session, actor: Actor, cp: CardPayment, received_at: dat
     net = cp.paid_vnd - refunded
     if net > 0:
         pledge = session.get(Pledge, cp.pledge_id)
-        record_pledge_payment(session, actor, pledge, amount_vnd=net, channel=Channel.CARD,  # type: ignore[arg-type]
-                              received_at=received_at, source=source, idempotency_key=key,
-                              bank_txn_ref=cp.payment_intent_id)
+        record_pledge_payment(
+            session,
+            actor,
+            pledge,
+            amount_vnd=net,
+            channel=Channel.CARD,  # type: ignore[arg-type]
+            received_at=received_at,
+            source=source,
+            idempotency_key=key,
+            bank_txn_ref=cp.payment_intent_id,
+        )
     elif refunded:
         from app.pledges.services import refresh_status
 

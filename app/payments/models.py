@@ -55,18 +55,24 @@ class CardPaymentStatus(enum.StrEnum):
     REFUNDED = "refunded"  # wholly or partly refunded
 
 
-CARD_STATUS_LABELS = {CardPaymentStatus.OPEN: "Đang chờ thanh toán", CardPaymentStatus.PROCESSING: "Đang xử lý",
-                      CardPaymentStatus.PAID: "Đã thanh toán", CardPaymentStatus.FAILED: "Thanh toán thất bại",
-                      CardPaymentStatus.EXPIRED: "Phiên thanh toán đã hết hạn",
-                      CardPaymentStatus.REFUNDED: "Đã hoàn tiền"}
+CARD_STATUS_LABELS = {
+    CardPaymentStatus.OPEN: "Đang chờ thanh toán",
+    CardPaymentStatus.PROCESSING: "Đang xử lý",
+    CardPaymentStatus.PAID: "Đã thanh toán",
+    CardPaymentStatus.FAILED: "Thanh toán thất bại",
+    CardPaymentStatus.EXPIRED: "Phiên thanh toán đã hết hạn",
+    CardPaymentStatus.REFUNDED: "Đã hoàn tiền",
+}
 
 
 class CardPayment(db.Model):
     """One Checkout Session (Stripe or the local test gateway) for a pledge."""
 
     __tablename__ = "card_payments"
-    __table_args__ = (CheckConstraint("amount_vnd > 0", name="amount_positive"),
-                      CheckConstraint("refunded_vnd >= 0", name="refunded_not_negative"))
+    __table_args__ = (
+        CheckConstraint("amount_vnd > 0", name="amount_positive"),
+        CheckConstraint("refunded_vnd >= 0", name="refunded_not_negative"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pledge_id: Mapped[int] = mapped_column(ForeignKey("pledges.id"), nullable=False, index=True)
@@ -78,8 +84,9 @@ class CardPayment(db.Model):
     paid_vnd: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
     refunded_vnd: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
     checkout_url: Mapped[str] = mapped_column(Text, default="", nullable=False)
-    status: Mapped[CardPaymentStatus] = mapped_column(str_enum(CardPaymentStatus, "card_payment_status"),
-                                                      nullable=False, default=CardPaymentStatus.OPEN)
+    status: Mapped[CardPaymentStatus] = mapped_column(
+        str_enum(CardPaymentStatus, "card_payment_status"), nullable=False, default=CardPaymentStatus.OPEN
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
@@ -127,20 +134,27 @@ class BankStatement(db.Model):
     __tablename__ = "bank_statements"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    bank_account_id: Mapped[int] = mapped_column(ForeignKey("official_bank_accounts.id"), nullable=False, index=True)
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)  # the account's unit
+    bank_account_id: Mapped[int] = mapped_column(
+        ForeignKey("official_bank_accounts.id"), nullable=False, index=True
+    )
+    unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("admin_units.id"), index=True
+    )  # the account's unit
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
     preset: Mapped[str] = mapped_column(String(40), nullable=False)
     mapping: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)  # custom column mapping
-    fixes: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)  # {file row: {"date":…, "amount":…}}
+    fixes: Mapped[dict] = mapped_column(
+        JSON, default=dict, nullable=False
+    )  # {file row: {"date":…, "amount":…}}
     skipped_rows: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
     opening_balance_vnd: Mapped[int | None] = mapped_column(BigInteger)
     original_name: Mapped[str] = mapped_column(String(255), default="", nullable=False)
     file_kind: Mapped[str] = mapped_column(String(10), nullable=False)
     file_path: Mapped[str] = mapped_column(Text, nullable=False)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
-    status: Mapped[StatementStatus] = mapped_column(str_enum(StatementStatus, "statement_status"), nullable=False,
-                                                   default=StatementStatus.DRAFT)
+    status: Mapped[StatementStatus] = mapped_column(
+        str_enum(StatementStatus, "statement_status"), nullable=False, default=StatementStatus.DRAFT
+    )
     lines_total: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     lines_new: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     lines_already: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
@@ -163,9 +177,13 @@ class LineStatus(enum.StrEnum):
     DEBIT = "debit"  # money out: kept for balance checks, never a donation
 
 
-LINE_STATUS_LABELS = {LineStatus.UNMATCHED: "Chờ xử lý", LineStatus.MATCHED: "Đã ghép đăng ký",
-                      LineStatus.RECEIPTED: "Đã ghi biên nhận", LineStatus.IGNORED: "Bỏ qua",
-                      LineStatus.DEBIT: "Ghi nợ"}
+LINE_STATUS_LABELS = {
+    LineStatus.UNMATCHED: "Chờ xử lý",
+    LineStatus.MATCHED: "Đã ghép đăng ký",
+    LineStatus.RECEIPTED: "Đã ghi biên nhận",
+    LineStatus.IGNORED: "Bỏ qua",
+    LineStatus.DEBIT: "Ghi nợ",
+}
 
 
 class StatementLine(db.Model):
@@ -194,7 +212,9 @@ class StatementLine(db.Model):
     is_credit: Mapped[bool] = mapped_column(nullable=False)
     amount_vnd: Mapped[int] = mapped_column(BigInteger, nullable=False)
     reference: Mapped[str] = mapped_column(String(80), default="", nullable=False)
-    memo: Mapped[str] = mapped_column(Text, default="", nullable=False)  # staff-only evidence, never published
+    memo: Mapped[str] = mapped_column(
+        Text, default="", nullable=False
+    )  # staff-only evidence, never published
     counterparty: Mapped[str] = mapped_column(String(255), default="", nullable=False)
     status: Mapped[LineStatus] = mapped_column(str_enum(LineStatus, "statement_line_status"), nullable=False)
     pledge_id: Mapped[int | None] = mapped_column(ForeignKey("pledges.id"), index=True)

@@ -85,8 +85,9 @@ def transfer_details(session: Session, pledge: Pledge) -> TransferDetails | None
 def accounts_in_scope(session: Session, user) -> list[OfficialBankAccount]:  # type: ignore[no-untyped-def]
     from app.accounts.access import unit_scope_clause
 
-    q = select(OfficialBankAccount).where(OfficialBankAccount.is_active.is_(True),
-                                          unit_scope_clause(user, OfficialBankAccount.unit_id))
+    q = select(OfficialBankAccount).where(
+        OfficialBankAccount.is_active.is_(True), unit_scope_clause(user, OfficialBankAccount.unit_id)
+    )
     return list(session.execute(q.order_by(OfficialBankAccount.unit_id, OfficialBankAccount.id)).scalars())
 
 
@@ -96,33 +97,70 @@ def active_campaign_for(session: Session, unit_id: int | None) -> Campaign | Non
         chain.append(unit_id)
         unit_id = session.execute(select(AdminUnit.parent_id).where(AdminUnit.id == unit_id)).scalar()
     for uid in [*chain, None]:
-        c = session.execute(select(Campaign).where(
-            Campaign.status == CampaignStatus.ACTIVE,
-            Campaign.scope_unit_id.is_(None) if uid is None else Campaign.scope_unit_id == uid)
-            .order_by(Campaign.year.desc(), Campaign.id.desc())).scalars().first()
+        c = (
+            session.execute(
+                select(Campaign)
+                .where(
+                    Campaign.status == CampaignStatus.ACTIVE,
+                    Campaign.scope_unit_id.is_(None) if uid is None else Campaign.scope_unit_id == uid,
+                )
+                .order_by(Campaign.year.desc(), Campaign.id.desc())
+            )
+            .scalars()
+            .first()
+        )
         if c is not None:
             return c
     return None
 
 
 # ------------------------------------------------------------------------------------------------ upload, parse
-def create_statement(session: Session, actor: Actor, *, account: OfficialBankAccount, kind: str, data: bytes,
-                     original_name: str, preset: str = "auto", opening_balance_vnd: int | None = None
-                     ) -> BankStatement:
+def create_statement(
+    session: Session,
+    actor: Actor,
+    *,
+    account: OfficialBankAccount,
+    kind: str,
+    data: bytes,
+    original_name: str,
+    preset: str = "auto",
+    opening_balance_vnd: int | None = None,
+) -> BankStatement:
     """Keep the uploaded file (for audit) and a draft statement; nothing is imported yet."""
     stored = store_bytes(data, kind, original_name, "statements")
     if preset == "auto":
         preset = detect_preset(list(islice(iter_rows(kind, data), 40))) or "custom"
-    stmt = BankStatement(bank_account_id=account.id, unit_id=account.unit_id, preset=preset,
-                         campaign_id=(c.id if (c := active_campaign_for(session, account.unit_id)) else None),
-                         opening_balance_vnd=opening_balance_vnd, original_name=stored.original_name,
-                         file_kind=kind, file_path=str(stored.path), sha256=stored.sha256,
-                         uploaded_by_id=actor.user_id, mapping={}, fixes={}, skipped_rows=[])
+    stmt = BankStatement(
+        bank_account_id=account.id,
+        unit_id=account.unit_id,
+        preset=preset,
+        campaign_id=(c.id if (c := active_campaign_for(session, account.unit_id)) else None),
+        opening_balance_vnd=opening_balance_vnd,
+        original_name=stored.original_name,
+        file_kind=kind,
+        file_path=str(stored.path),
+        sha256=stored.sha256,
+        uploaded_by_id=actor.user_id,
+        mapping={},
+        fixes={},
+        skipped_rows=[],
+    )
     session.add(stmt)
     session.flush()
-    record(session, actor, "statement.upload", "bank_statement", stmt.id,
-           new={"account": account.account_number[-4:], "file": stored.original_name, "sha256": stored.sha256,
-                "preset": preset}, unit_id=account.unit_id)
+    record(
+        session,
+        actor,
+        "statement.upload",
+        "bank_statement",
+        stmt.id,
+        new={
+            "account": account.account_number[-4:],
+            "file": stored.original_name,
+            "sha256": stored.sha256,
+            "preset": preset,
+        },
+        unit_id=account.unit_id,
+    )
     return stmt
 
 
@@ -135,21 +173,36 @@ def statement_head(stmt: BankStatement, n: int = 40) -> tuple[list[list], int]:
 
 def stream_statement(stmt: BankStatement) -> tuple[ParseResult, Iterator[ParsedLine]]:
     """The stored file parsed as a stream (parsing.stream_lines): what import_statement reads."""
-    return stream_lines(iter_rows(stmt.file_kind, stmt.file_path), preset=stmt.preset, mapping=stmt.mapping,
-                        fixes=stmt.fixes, skipped=stmt.skipped_rows, opening_balance_vnd=stmt.opening_balance_vnd)
+    return stream_lines(
+        iter_rows(stmt.file_kind, stmt.file_path),
+        preset=stmt.preset,
+        mapping=stmt.mapping,
+        fixes=stmt.fixes,
+        skipped=stmt.skipped_rows,
+        opening_balance_vnd=stmt.opening_balance_vnd,
+    )
 
 
-def parse_statement(stmt: BankStatement, rows: list[list] | None = None, *,
-                    keep_lines: int | None = None) -> ParseResult:
+def parse_statement(
+    stmt: BankStatement, rows: list[list] | None = None, *, keep_lines: int | None = None
+) -> ParseResult:
     """The statement's lines, errors and balance check; the stored file is read as a stream (no list of its
     rows). `keep_lines` keeps only the first lines (a preview: line_count and the totals cover them all)."""
     rows = rows if rows is not None else iter_rows(stmt.file_kind, stmt.file_path)
-    return parse_rows(rows, preset=stmt.preset, mapping=stmt.mapping, fixes=stmt.fixes,
-                      skipped=stmt.skipped_rows, opening_balance_vnd=stmt.opening_balance_vnd,
-                      keep_lines=keep_lines)
+    return parse_rows(
+        rows,
+        preset=stmt.preset,
+        mapping=stmt.mapping,
+        fixes=stmt.fixes,
+        skipped=stmt.skipped_rows,
+        opening_balance_vnd=stmt.opening_balance_vnd,
+        keep_lines=keep_lines,
+    )
 
 
-def set_corrections(session: Session, actor: Actor, stmt: BankStatement, *, fixes: dict, skipped: list[int]) -> None:
+def set_corrections(
+    session: Session, actor: Actor, stmt: BankStatement, *, fixes: dict, skipped: list[int]
+) -> None:
     if stmt.status != StatementStatus.DRAFT:
         raise PaymentError("Sao kê đã được nhập; không sửa được nữa.")
     merged = {**(stmt.fixes or {})}
@@ -160,8 +213,15 @@ def set_corrections(session: Session, actor: Actor, stmt: BankStatement, *, fixe
     stmt.fixes = merged
     stmt.skipped_rows = sorted({int(x) for x in skipped})
     session.flush()
-    record(session, actor, "statement.corrections", "bank_statement", stmt.id,
-           new={"fixes": merged, "skipped_rows": stmt.skipped_rows}, unit_id=stmt.unit_id)
+    record(
+        session,
+        actor,
+        "statement.corrections",
+        "bank_statement",
+        stmt.id,
+        new={"fixes": merged, "skipped_rows": stmt.skipped_rows},
+        unit_id=stmt.unit_id,
+    )
 
 
 def set_mapping(session: Session, actor: Actor, stmt: BankStatement, mapping: dict) -> None:
@@ -170,13 +230,38 @@ def set_mapping(session: Session, actor: Actor, stmt: BankStatement, mapping: di
     stmt.preset = "custom"
     stmt.mapping = mapping
     session.flush()
-    record(session, actor, "statement.mapping", "bank_statement", stmt.id, new={"mapping": mapping},
-           unit_id=stmt.unit_id)
+    record(
+        session,
+        actor,
+        "statement.mapping",
+        "bank_statement",
+        stmt.id,
+        new={"mapping": mapping},
+        unit_id=stmt.unit_id,
+    )
 
 
 # ------------------------------------------------------------------------------------------------ proposals
-_GENERIC = {"cong", "ty", "tnhh", "co", "phan", "cp", "mtv", "ho", "ong", "ba", "anh", "chi", "gia", "dinh",
-            "chi nhanh", "ngan", "hang", "tmcp"}
+_GENERIC = {
+    "cong",
+    "ty",
+    "tnhh",
+    "co",
+    "phan",
+    "cp",
+    "mtv",
+    "ho",
+    "ong",
+    "ba",
+    "anh",
+    "chi",
+    "gia",
+    "dinh",
+    "chi nhanh",
+    "ngan",
+    "hang",
+    "tmcp",
+}
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -204,23 +289,43 @@ class Proposer:
     def __init__(self, session: Session, unit_id: int | None):
         scope = [unit_id] if unit_id is not None else None
         if unit_id is not None:
-            scope += list(session.execute(select(AdminUnit.id).where(AdminUnit.parent_id == unit_id)).scalars())
-        q = (select(Pledge.id, Pledge.reference, Pledge.amount_vnd, Pledge.created_at, Donor.name)
-             .join(Donor, Donor.id == Pledge.donor_id)
-             .where(Pledge.status.in_([PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID])))
+            scope += list(
+                session.execute(select(AdminUnit.id).where(AdminUnit.parent_id == unit_id)).scalars()
+            )
+        q = (
+            select(Pledge.id, Pledge.reference, Pledge.amount_vnd, Pledge.created_at, Donor.name)
+            .join(Donor, Donor.id == Pledge.donor_id)
+            .where(Pledge.status.in_([PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID]))
+        )
         if scope is not None:
             q = q.where(or_(Pledge.receiving_unit_id.in_(scope), Pledge.earmark_unit_id.in_(scope)))
         rows = session.execute(q).all()
-        paid = dict(session.execute(
-            select(Contribution.pledge_id, func.sum(Contribution.amount_vnd))
-            .where(Contribution.status == ContributionStatus.RECORDED, Contribution.pledge_id.in_(
-                [r.id for r in rows] or [-1])).group_by(Contribution.pledge_id)).all()) if rows else {}
+        paid = (
+            dict(
+                session.execute(
+                    select(Contribution.pledge_id, func.sum(Contribution.amount_vnd))
+                    .where(
+                        Contribution.status == ContributionStatus.RECORDED,
+                        Contribution.pledge_id.in_([r.id for r in rows] or [-1]),
+                    )
+                    .group_by(Contribution.pledge_id)
+                ).all()
+            )
+            if rows
+            else {}
+        )
         self._by_amount_and_time: dict[tuple[int, datetime], tuple[int | None, str]] = {}
         self.by_amount: dict[int, list[_Candidate]] = defaultdict(list)
         self.by_first_word: dict[str, list[_Candidate]] = defaultdict(list)
         for r in rows:
-            c = _Candidate(r.id, r.reference, r.amount_vnd, max(0, r.amount_vnd - int(paid.get(r.id) or 0)),
-                           _name_key(r.name), r.created_at)
+            c = _Candidate(
+                r.id,
+                r.reference,
+                r.amount_vnd,
+                max(0, r.amount_vnd - int(paid.get(r.id) or 0)),
+                _name_key(r.name),
+                r.created_at,
+            )
             self.by_amount[c.due_vnd].append(c)
             if c.amount_vnd != c.due_vnd:
                 self.by_amount[c.amount_vnd].append(c)
@@ -254,8 +359,11 @@ class Proposer:
             entry[1].append(why)
 
         for c in amount_hits:
-            add(c, 50 if c.due_vnd == amount_vnd else 40,
-                "đúng số tiền còn phải nộp" if c.due_vnd == amount_vnd else "đúng số tiền đăng ký")
+            add(
+                c,
+                50 if c.due_vnd == amount_vnd else 40,
+                "đúng số tiền còn phải nộp" if c.due_vnd == amount_vnd else "đúng số tiền đăng ký",
+            )
         if name_hits:
             padded = " " + " ".join(words) + " "
             for c in name_hits:
@@ -292,8 +400,14 @@ def _masked(counterparty: str) -> str | None:
     return mask_account(m.group(0)) if m else None
 
 
-def import_statement(session: Session, actor: Actor, stmt: BankStatement, *, acknowledge_breaks: bool = False,
-                     result: ParseResult | None = None) -> ImportSummary:
+def import_statement(
+    session: Session,
+    actor: Actor,
+    stmt: BankStatement,
+    *,
+    acknowledge_breaks: bool = False,
+    result: ParseResult | None = None,
+) -> ImportSummary:
     """Import a statement: every line once per bank account (bulk inserts), credit lines carrying a valid
     pledge reference recorded at once, proposals for the rest. Refuses while a broken row is neither fixed nor
     skipped, and while a balance break is not acknowledged.
@@ -327,8 +441,13 @@ def import_statement(session: Session, actor: Actor, stmt: BankStatement, *, ack
         raise
     savepoint.commit()
     total = result.line_count
-    log.info("statement %s: %d lines, %d new, stored in %.1f s", stmt.id, total, new_count,
-             time.perf_counter() - started)
+    log.info(
+        "statement %s: %d lines, %d new, stored in %.1f s",
+        stmt.id,
+        total,
+        new_count,
+        time.perf_counter() - started,
+    )
 
     matched = record_matched_lines(session, actor, stmt)
 
@@ -342,30 +461,58 @@ def import_statement(session: Session, actor: Actor, stmt: BankStatement, *, ack
     stmt.debits_vnd = result.debits_vnd
     stmt.balance_report = "\n".join(result.breaks)
     session.flush()
-    record(session, actor, "statement.import", "bank_statement", stmt.id,
-           new={"lines": stmt.lines_total, "new": stmt.lines_new, "already": stmt.lines_already,
-                "matched": stmt.lines_matched, "proposed": proposed, "credits_vnd": stmt.credits_vnd,
-                "debits_vnd": stmt.debits_vnd, "balance_breaks": len(result.breaks),
-                "skipped_rows": stmt.skipped_rows}, unit_id=stmt.unit_id)
-    log.info("statement %s: %d matched lines recorded, %.1f s in all", stmt.id, matched, time.perf_counter() - started)
+    record(
+        session,
+        actor,
+        "statement.import",
+        "bank_statement",
+        stmt.id,
+        new={
+            "lines": stmt.lines_total,
+            "new": stmt.lines_new,
+            "already": stmt.lines_already,
+            "matched": stmt.lines_matched,
+            "proposed": proposed,
+            "credits_vnd": stmt.credits_vnd,
+            "debits_vnd": stmt.debits_vnd,
+            "balance_breaks": len(result.breaks),
+            "skipped_rows": stmt.skipped_rows,
+        },
+        unit_id=stmt.unit_id,
+    )
+    log.info(
+        "statement %s: %d matched lines recorded, %.1f s in all",
+        stmt.id,
+        matched,
+        time.perf_counter() - started,
+    )
     return ImportSummary(total, new_count, total - new_count, matched, proposed)
 
 
 def _refusal(result: ParseResult, acknowledge_breaks: bool) -> str | None:
     if result.errors:
-        return (f"Còn {len(result.errors)} dòng lỗi: sửa hoặc chọn bỏ qua từng dòng rồi nhập lại. "
-                "Chưa có dòng nào được nhập.")
+        return (
+            f"Còn {len(result.errors)} dòng lỗi: sửa hoặc chọn bỏ qua từng dòng rồi nhập lại. "
+            "Chưa có dòng nào được nhập."
+        )
     if result.breaks and not acknowledge_breaks:
-        return ("Số dư trên sao kê không khớp (có thể thiếu dòng). Kiểm tra báo cáo số dư, "
-                "rồi xác nhận nếu vẫn muốn nhập.")
+        return (
+            "Số dư trên sao kê không khớp (có thể thiếu dòng). Kiểm tra báo cáo số dư, "
+            "rồi xác nhận nếu vẫn muốn nhập."
+        )
     return None
 
 
 IMPORT_CHUNK = 50_000
 
 
-def _store_lines(session: Session, stmt: BankStatement, result: ParseResult, lines: Iterator[ParsedLine],
-                 acknowledge_breaks: bool) -> tuple[int, int]:
+def _store_lines(
+    session: Session,
+    stmt: BankStatement,
+    result: ParseResult,
+    lines: Iterator[ParsedLine],
+    acknowledge_breaks: bool,
+) -> tuple[int, int]:
     """Fingerprint, drop the lines already stored, look up references, propose and bulk-insert, one chunk of
     lines at a time. Once the import is bound to be refused (a broken row, an unacknowledged break) nothing
     more is stored: the rest is only parsed, to report every broken row. Returns (new lines, proposals).
@@ -388,14 +535,20 @@ def _store_lines(session: Session, stmt: BankStatement, result: ParseResult, lin
         refs: dict[int, list[str]] = {}  # each credit line's candidate references, in the order written
         for idx, (_, _, line) in enumerate(keyed):
             if line.is_credit:
-                found = find_references(line.memo) + (find_references(line.reference) if line.reference else [])
+                found = find_references(line.memo) + (
+                    find_references(line.reference) if line.reference else []
+                )
                 if found:
                     refs[idx] = found
         wanted = sorted({ref for found in refs.values() for ref in found})
         pledges: dict[str, int] = {}
         for i in range(0, len(wanted), CHUNK):
-            pledges.update((ref, pid) for ref, pid in session.execute(select(Pledge.reference, Pledge.id).where(
-                Pledge.reference.in_(wanted[i:i + CHUNK]))))
+            pledges.update(
+                (ref, pid)
+                for ref, pid in session.execute(
+                    select(Pledge.reference, Pledge.id).where(Pledge.reference.in_(wanted[i : i + CHUNK]))
+                )
+            )
         rows: list[tuple] = []
         for idx, (fp, n, line) in enumerate(keyed):
             if existing and (fp, n) in existing:
@@ -403,10 +556,25 @@ def _store_lines(session: Session, stmt: BankStatement, result: ParseResult, lin
             pledge_id = next((pledges[r] for r in refs.get(idx, ()) if r in pledges), None)
             proposal, reason = (None, "")
             if line.is_credit and pledge_id is None:
-                proposal, reason = proposer.propose(line.amount_vnd, line.memo, line.counterparty, line.txn_at)
+                proposal, reason = proposer.propose(
+                    line.amount_vnd, line.memo, line.counterparty, line.txn_at
+                )
                 proposed += proposal is not None
-            rows.append((fp, n, line, LineStatus.DEBIT if not line.is_credit else
-                         LineStatus.MATCHED if pledge_id else LineStatus.UNMATCHED, pledge_id, proposal, reason))
+            rows.append(
+                (
+                    fp,
+                    n,
+                    line,
+                    LineStatus.DEBIT
+                    if not line.is_credit
+                    else LineStatus.MATCHED
+                    if pledge_id
+                    else LineStatus.UNMATCHED,
+                    pledge_id,
+                    proposal,
+                    reason,
+                )
+            )
         del keyed, existing
         new_count += len(rows)
         bulk_insert_lines(session, account_id, stmt.id, rows)
@@ -419,27 +587,51 @@ def _existing_keys(session: Session, account_id: int, fps: list[str]) -> set[tup
     existing: set[tuple[str, int]] = set()
     if not fps:
         return existing
-    q = select(StatementLine.fingerprint, StatementLine.occurrence).where(StatementLine.bank_account_id == account_id)
+    q = select(StatementLine.fingerprint, StatementLine.occurrence).where(
+        StatementLine.bank_account_id == account_id
+    )
     if session.connection().dialect.name == "postgresql":
-        found = session.execute(q.where(StatementLine.fingerprint == any_(
-            bindparam("fps", fps, type_=postgresql.ARRAY(String(40))))))
+        found = session.execute(
+            q.where(
+                StatementLine.fingerprint == any_(bindparam("fps", fps, type_=postgresql.ARRAY(String(40))))
+            )
+        )
         existing.update((fp, n) for fp, n in found)
         return existing
     for i in range(0, len(fps), CHUNK):
-        found = session.execute(q.where(StatementLine.fingerprint.in_(fps[i:i + CHUNK])))
+        found = session.execute(q.where(StatementLine.fingerprint.in_(fps[i : i + CHUNK])))
         existing.update((fp, n) for fp, n in found)
     return existing
 
 
-_LINE_COLUMNS = ("bank_account_id", "statement_id", "fingerprint", "occurrence", "file_row", "row_no", "txn_at",
-                 "has_time", "is_credit", "amount_vnd", "reference", "memo", "counterparty", "status", "pledge_id",
-                 "proposed_pledge_id", "proposal_reason")
+_LINE_COLUMNS = (
+    "bank_account_id",
+    "statement_id",
+    "fingerprint",
+    "occurrence",
+    "file_row",
+    "row_no",
+    "txn_at",
+    "has_time",
+    "is_credit",
+    "amount_vnd",
+    "reference",
+    "memo",
+    "counterparty",
+    "status",
+    "pledge_id",
+    "proposed_pledge_id",
+    "proposal_reason",
+)
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def _copy_text(value: str) -> str:
-    return value.translate(_COPY_ESCAPES) if ("\\" in value or "\t" in value or "\n" in value or "\r" in value) \
+    return (
+        value.translate(_COPY_ESCAPES)
+        if ("\\" in value or "\t" in value or "\n" in value or "\r" in value)
         else value
+    )
 
 
 def bulk_insert_lines(session: Session, account_id: int, statement_id: int, rows: Iterable[tuple]) -> None:
@@ -459,8 +651,10 @@ def bulk_insert_lines(session: Session, account_id: int, statement_id: int, rows
             # Ids in file order (the order staff see and matched lines are recorded in), rows sent in
             # fingerprint order: the unique (account, fingerprint, occurrence) index then grows at a few
             # places instead of at a random page per line, the costliest part of a large import.
-            cur.execute("SELECT nextval(pg_get_serial_sequence('statement_lines', 'id')) "
-                        "FROM generate_series(1, %s)", (len(rows),))
+            cur.execute(
+                "SELECT nextval(pg_get_serial_sequence('statement_lines', 'id')) FROM generate_series(1, %s)",
+                (len(rows),),
+            )
             ids = [r[0] for r in cur.fetchall()]
         fps = [r[0] for r in rows]
         order = sorted(range(len(rows)), key=fps.__getitem__)  # stable: occurrences stay ascending
@@ -480,7 +674,8 @@ def bulk_insert_lines(session: Session, account_id: int, statement_id: int, rows
                     f"{'t' if line.has_time else 'f'}\t{'t' if line.is_credit else 'f'}\t{line.amount_vnd}\t"
                     f"{_copy_text(line.reference)}\t{_copy_text(line.memo)}\t{_copy_text(line.counterparty)}\t"
                     f"{status.value}\t{pledge_id if pledge_id is not None else chr(92) + 'N'}\t"
-                    f"{proposal if proposal is not None else chr(92) + 'N'}\t{_copy_text(reason)}\n")
+                    f"{proposal if proposal is not None else chr(92) + 'N'}\t{_copy_text(reason)}\n"
+                )
                 if len(buf) >= 20_000:
                     copy.write("".join(buf))
                     buf.clear()
@@ -489,12 +684,31 @@ def bulk_insert_lines(session: Session, account_id: int, statement_id: int, rows
     else:
         it = iter(rows)
         while chunk := list(islice(it, CHUNK)):
-            conn.execute(insert(table), [dict(
-                bank_account_id=account_id, statement_id=statement_id, fingerprint=fp, occurrence=n,
-                file_row=line.file_row, row_no=line.row_no, txn_at=line.txn_at, has_time=line.has_time,
-                is_credit=line.is_credit, amount_vnd=line.amount_vnd, reference=line.reference, memo=line.memo,
-                counterparty=line.counterparty, status=status, pledge_id=pledge_id, proposed_pledge_id=proposal,
-                proposal_reason=reason) for fp, n, line, status, pledge_id, proposal, reason in chunk])
+            conn.execute(
+                insert(table),
+                [
+                    dict(
+                        bank_account_id=account_id,
+                        statement_id=statement_id,
+                        fingerprint=fp,
+                        occurrence=n,
+                        file_row=line.file_row,
+                        row_no=line.row_no,
+                        txn_at=line.txn_at,
+                        has_time=line.has_time,
+                        is_credit=line.is_credit,
+                        amount_vnd=line.amount_vnd,
+                        reference=line.reference,
+                        memo=line.memo,
+                        counterparty=line.counterparty,
+                        status=status,
+                        pledge_id=pledge_id,
+                        proposed_pledge_id=proposal,
+                        proposal_reason=reason,
+                    )
+                    for fp, n, line, status, pledge_id, proposal, reason in chunk
+                ],
+            )
 
 
 def record_matched_lines(session: Session, actor: Actor, stmt: BankStatement) -> int:
@@ -505,25 +719,48 @@ def record_matched_lines(session: Session, actor: Actor, stmt: BankStatement) ->
     contribution), then the pledges' statuses and the lines. Returns the number of lines recorded."""
     from app.contributions.services import queue_acknowledgements, record_contributions_bulk
 
-    lines = session.execute(select(
-        StatementLine.id, StatementLine.pledge_id, StatementLine.amount_vnd, StatementLine.txn_at,
-        StatementLine.reference, StatementLine.counterparty).where(
-        StatementLine.statement_id == stmt.id, StatementLine.status == LineStatus.MATCHED,
-        StatementLine.contribution_id.is_(None)).order_by(StatementLine.id)).all()
+    lines = session.execute(
+        select(
+            StatementLine.id,
+            StatementLine.pledge_id,
+            StatementLine.amount_vnd,
+            StatementLine.txn_at,
+            StatementLine.reference,
+            StatementLine.counterparty,
+        )
+        .where(
+            StatementLine.statement_id == stmt.id,
+            StatementLine.status == LineStatus.MATCHED,
+            StatementLine.contribution_id.is_(None),
+        )
+        .order_by(StatementLine.id)
+    ).all()
     if not lines:
         return 0
     pledge_ids = sorted({x.pledge_id for x in lines})
     pledges: dict[int, Pledge] = {}
     paid: dict[int, int] = defaultdict(int)
     for i in range(0, len(pledge_ids), CHUNK):
-        part = pledge_ids[i:i + CHUNK]
-        pledges.update((p.id, p) for p in session.execute(select(Pledge).where(Pledge.id.in_(part))).scalars())
-        paid.update((pid, int(total)) for pid, total in session.execute(
-            select(Contribution.pledge_id, func.sum(Contribution.amount_vnd)).where(
-                Contribution.pledge_id.in_(part), Contribution.status == ContributionStatus.RECORDED)
-            .group_by(Contribution.pledge_id)))
-    donors = {d.id: d for d in session.execute(select(Donor).where(
-        Donor.id.in_(sorted({p.donor_id for p in pledges.values() if p.donor_id is not None})))).scalars()}
+        part = pledge_ids[i : i + CHUNK]
+        pledges.update(
+            (p.id, p) for p in session.execute(select(Pledge).where(Pledge.id.in_(part))).scalars()
+        )
+        paid.update(
+            (pid, int(total))
+            for pid, total in session.execute(
+                select(Contribution.pledge_id, func.sum(Contribution.amount_vnd))
+                .where(Contribution.pledge_id.in_(part), Contribution.status == ContributionStatus.RECORDED)
+                .group_by(Contribution.pledge_id)
+            )
+        )
+    donors = {
+        d.id: d
+        for d in session.execute(
+            select(Donor).where(
+                Donor.id.in_(sorted({p.donor_id for p in pledges.values() if p.donor_id is not None}))
+            )
+        ).scalars()
+    }
     by_campaign: dict[int, list[tuple[int, NewContribution]]] = defaultdict(list)  # (line id, item)
     for line in lines:
         pledge = pledges[line.pledge_id]
@@ -532,24 +769,52 @@ def record_matched_lines(session: Session, actor: Actor, stmt: BankStatement) ->
         excess = line.amount_vnd - on_pledge
         paid[pledge.id] += on_pledge
         key = f"bankline:{line.id}"
-        common = dict(channel=Channel.BANK_TRANSFER, received_at=line.txn_at, donor=donors.get(pledge.donor_id),
-                      is_anonymous=pledge.is_anonymous, receiving_unit_id=pledge.receiving_unit_id,
-                      bank_txn_ref=line.reference or None, masked_account=_masked(line.counterparty),
-                      source=f"statement:{stmt.id}:{line.id}")
+        common = dict(
+            channel=Channel.BANK_TRANSFER,
+            received_at=line.txn_at,
+            donor=donors.get(pledge.donor_id),
+            is_anonymous=pledge.is_anonymous,
+            receiving_unit_id=pledge.receiving_unit_id,
+            bank_txn_ref=line.reference or None,
+            masked_account=_masked(line.counterparty),
+            source=f"statement:{stmt.id}:{line.id}",
+        )
         if on_pledge > 0:
-            by_campaign[pledge.campaign_id].append((line.id, NewContribution(
-                amount_vnd=on_pledge, earmark_unit_id=pledge.earmark_unit_id, purpose=pledge.purpose,
-                pledge_id=pledge.id, pledge_reference=pledge.reference, idempotency_key=key, **common)))
+            by_campaign[pledge.campaign_id].append(
+                (
+                    line.id,
+                    NewContribution(
+                        amount_vnd=on_pledge,
+                        earmark_unit_id=pledge.earmark_unit_id,
+                        purpose=pledge.purpose,
+                        pledge_id=pledge.id,
+                        pledge_reference=pledge.reference,
+                        idempotency_key=key,
+                        **common,
+                    ),
+                )
+            )
         if excess > 0:
-            by_campaign[pledge.campaign_id].append((line.id, NewContribution(
-                amount_vnd=excess, purpose=Purpose.UNRESTRICTED, pledge_reference=pledge.reference,
-                idempotency_key=f"{key}:excess", note="Phần nộp vượt số đăng ký.", **common)))
+            by_campaign[pledge.campaign_id].append(
+                (
+                    line.id,
+                    NewContribution(
+                        amount_vnd=excess,
+                        purpose=Purpose.UNRESTRICTED,
+                        pledge_reference=pledge.reference,
+                        idempotency_key=f"{key}:excess",
+                        note="Phần nộp vượt số đăng ký.",
+                        **common,
+                    ),
+                )
+            )
     contribution_of: dict[int, int] = {}
     acknowledge: list[int] = []
     for campaign_id, pairs in by_campaign.items():
         campaign = session.get(Campaign, campaign_id)
-        made = record_contributions_bulk(session, actor, campaign, [item for _, item in pairs],
-                                         batch_source=f"statement:{stmt.id}")
+        made = record_contributions_bulk(
+            session, actor, campaign, [item for _, item in pairs], batch_source=f"statement:{stmt.id}"
+        )
         for (line_id, item), (cid, _) in zip(pairs, made, strict=True):
             contribution_of.setdefault(line_id, cid)
             if item.donor is not None:
@@ -561,14 +826,24 @@ def record_matched_lines(session: Session, actor: Actor, stmt: BankStatement) ->
         if new != pledge.status:
             old = pledge.status
             pledge.status = new
-            record(session, actor, "pledge.status", "pledge", pledge.id, old={"status": old},
-                   new={"status": new, "paid_vnd": paid[pid]}, unit_id=pledge.receiving_unit_id)
+            record(
+                session,
+                actor,
+                "pledge.status",
+                "pledge",
+                pledge.id,
+                old={"status": old},
+                new={"status": new, "paid_vnd": paid[pid]},
+                unit_id=pledge.receiving_unit_id,
+            )
     now = utcnow()
     table = StatementLine.__table__
     session.connection().execute(
-        table.update().where(table.c.id == bindparam("line_id")).values(
-            contribution_id=bindparam("cid"), handled_by_id=actor.user_id, handled_at=now),
-        [{"line_id": line.id, "cid": contribution_of.get(line.id)} for line in lines])
+        table.update()
+        .where(table.c.id == bindparam("line_id"))
+        .values(contribution_id=bindparam("cid"), handled_by_id=actor.user_id, handled_at=now),
+        [{"line_id": line.id, "cid": contribution_of.get(line.id)} for line in lines],
+    )
     session.flush()
     return len(lines)
 
@@ -581,19 +856,33 @@ def _line_key(session: Session, line_id: int) -> str:
     n = 1
     while True:
         key = base if n == 1 else f"{base}:{n}"
-        statuses = session.execute(select(Contribution.status).where(
-            Contribution.idempotency_key.in_([key, f"{key}:excess"]))).scalars().all()
+        statuses = (
+            session.execute(
+                select(Contribution.status).where(Contribution.idempotency_key.in_([key, f"{key}:excess"]))
+            )
+            .scalars()
+            .all()
+        )
         if not statuses or ContributionStatus.RECORDED in statuses:
             return key
         n += 1
 
 
-def _record_line_for_pledge(session: Session, actor: Actor, stmt: BankStatement, line: StatementLine,
-                            pledge: Pledge) -> None:
+def _record_line_for_pledge(
+    session: Session, actor: Actor, stmt: BankStatement, line: StatementLine, pledge: Pledge
+) -> None:
     contributions = record_pledge_payment(
-        session, actor, pledge, amount_vnd=line.amount_vnd, channel=Channel.BANK_TRANSFER, received_at=line.txn_at,
-        source=f"statement:{line.statement_id}:{line.id}", idempotency_key=_line_key(session, line.id),
-        bank_txn_ref=(line.reference or None), masked_account=_masked(line.counterparty))
+        session,
+        actor,
+        pledge,
+        amount_vnd=line.amount_vnd,
+        channel=Channel.BANK_TRANSFER,
+        received_at=line.txn_at,
+        source=f"statement:{line.statement_id}:{line.id}",
+        idempotency_key=_line_key(session, line.id),
+        bank_txn_ref=(line.reference or None),
+        masked_account=_masked(line.counterparty),
+    )
     line.status = LineStatus.MATCHED
     line.pledge_id = pledge.id
     line.contribution_id = contributions[0].id if contributions else None
@@ -603,13 +892,18 @@ def _record_line_for_pledge(session: Session, actor: Actor, stmt: BankStatement,
 
 # ------------------------------------------------------------------------------------------------ review queue
 def _open_lines(session: Session, line_ids: list[int], account_ids: set[int]) -> list[StatementLine]:
-    lines = list(session.execute(select(StatementLine).where(StatementLine.id.in_(line_ids or [-1]))
-                                 .order_by(StatementLine.id)).scalars())
+    lines = list(
+        session.execute(
+            select(StatementLine).where(StatementLine.id.in_(line_ids or [-1])).order_by(StatementLine.id)
+        ).scalars()
+    )
     if any(line.bank_account_id not in account_ids for line in lines) or len(lines) != len(set(line_ids)):
         raise PaymentError("Có dòng sao kê không tồn tại hoặc không thuộc địa bàn của bạn.")
     done = [line for line in lines if line.status != LineStatus.UNMATCHED]
     if done:
-        raise PaymentError(f"{len(done)} dòng đã được xử lý trước đó (hoặc là dòng ghi nợ); hãy tải lại trang.")
+        raise PaymentError(
+            f"{len(done)} dòng đã được xử lý trước đó (hoặc là dòng ghi nợ); hãy tải lại trang."
+        )
     return lines
 
 
@@ -625,7 +919,9 @@ def confirm_proposals(session: Session, actor: Actor, line_ids: list[int], accou
     return len(lines)
 
 
-def match_to_references(session: Session, actor: Actor, refs_by_line: dict[int, str], account_ids: set[int]) -> int:
+def match_to_references(
+    session: Session, actor: Actor, refs_by_line: dict[int, str], account_ids: set[int]
+) -> int:
     """Staff typed a pledge reference (or pledge number) next to each line."""
     lines = _open_lines(session, list(refs_by_line), account_ids)
     found = {}
@@ -642,22 +938,39 @@ def match_to_references(session: Session, actor: Actor, refs_by_line: dict[int, 
     return len(lines)
 
 
-def receipt_lines(session: Session, actor: Actor, names_by_line: dict[int, str | None],
-                  account_ids: set[int]) -> int:
+def receipt_lines(
+    session: Session, actor: Actor, names_by_line: dict[int, str | None], account_ids: set[int]
+) -> int:
     """Turn lines without a pledge into receipts: named (the name staff typed) or "Nhà hảo tâm"."""
     lines = _open_lines(session, list(names_by_line), account_ids)
     by_campaign: dict[int, list[tuple[StatementLine, NewContribution]]] = defaultdict(list)
     for line in lines:
         stmt = session.get(BankStatement, line.statement_id)
-        campaign_id = stmt.campaign_id or (c.id if (c := active_campaign_for(session, stmt.unit_id)) else None)
+        campaign_id = stmt.campaign_id or (
+            c.id if (c := active_campaign_for(session, stmt.unit_id)) else None
+        )
         if campaign_id is None:
-            raise PaymentError("Chưa có cuộc vận động đang diễn ra cho địa bàn này; không ghi biên nhận được.")
+            raise PaymentError(
+                "Chưa có cuộc vận động đang diễn ra cho địa bàn này; không ghi biên nhận được."
+            )
         name = nfc(names_by_line[line.id] or "") or None
-        by_campaign[campaign_id].append((line, NewContribution(
-            amount_vnd=line.amount_vnd, channel=Channel.BANK_TRANSFER, received_at=line.txn_at, display_name=name,
-            is_anonymous=name is None, receiving_unit_id=stmt.unit_id, bank_txn_ref=line.reference or None,
-            masked_account=_masked(line.counterparty), source=f"statement:{line.statement_id}:{line.id}",
-            idempotency_key=_line_key(session, line.id))))
+        by_campaign[campaign_id].append(
+            (
+                line,
+                NewContribution(
+                    amount_vnd=line.amount_vnd,
+                    channel=Channel.BANK_TRANSFER,
+                    received_at=line.txn_at,
+                    display_name=name,
+                    is_anonymous=name is None,
+                    receiving_unit_id=stmt.unit_id,
+                    bank_txn_ref=line.reference or None,
+                    masked_account=_masked(line.counterparty),
+                    source=f"statement:{line.statement_id}:{line.id}",
+                    idempotency_key=_line_key(session, line.id),
+                ),
+            )
+        )
     for campaign_id, pairs in by_campaign.items():
         campaign = session.get(Campaign, campaign_id)
         made = record_contributions(session, actor, campaign, [nc for _, nc in pairs])
@@ -670,16 +983,28 @@ def receipt_lines(session: Session, actor: Actor, names_by_line: dict[int, str |
     return len(lines)
 
 
-def ignore_lines(session: Session, actor: Actor, line_ids: list[int], account_ids: set[int], reason: str) -> int:
+def ignore_lines(
+    session: Session, actor: Actor, line_ids: list[int], account_ids: set[int], reason: str
+) -> int:
     lines = _open_lines(session, line_ids, account_ids)
     if not (reason or "").strip():
         raise PaymentError("Lý do bỏ qua: cần ghi lý do (ví dụ: hoàn trả, chuyển nhầm).")
-    session.execute(update(StatementLine).where(StatementLine.id.in_([x.id for x in lines])).values(
-        status=LineStatus.IGNORED, handled_by_id=actor.user_id, handled_at=utcnow()))
+    session.execute(
+        update(StatementLine)
+        .where(StatementLine.id.in_([x.id for x in lines]))
+        .values(status=LineStatus.IGNORED, handled_by_id=actor.user_id, handled_at=utcnow())
+    )
     for line in lines:
         unit_id = session.get(OfficialBankAccount, line.bank_account_id).unit_id  # type: ignore[union-attr]
-        record(session, actor, "statement_line.ignore", "statement_line", line.id,
-               new={"reason": nfc(reason), "amount_vnd": line.amount_vnd}, unit_id=unit_id)
+        record(
+            session,
+            actor,
+            "statement_line.ignore",
+            "statement_line",
+            line.id,
+            new={"reason": nfc(reason), "amount_vnd": line.amount_vnd},
+            unit_id=unit_id,
+        )
     session.flush()
     return len(lines)
 
@@ -698,15 +1023,19 @@ def line_contributions(session: Session, line: StatementLine, *, lock: bool = Fa
         return []
     base = (first.idempotency_key or "").removesuffix(":excess")
     q = select(Contribution).where(Contribution.source == f"statement:{line.statement_id}:{line.id}")
-    q = q.where(Contribution.idempotency_key.in_([base, f"{base}:excess"])) if base else \
-        q.where(Contribution.id == first.id)
+    q = (
+        q.where(Contribution.idempotency_key.in_([base, f"{base}:excess"]))
+        if base
+        else q.where(Contribution.id == first.id)
+    )
     if lock:
         q = q.with_for_update().execution_options(populate_existing=True)
     return list(session.execute(q.order_by(Contribution.id)).scalars())
 
 
-def reverse_line(session: Session, actor: Actor, line_id: int, reason: str,
-                 account_ids: set[int] | None = None) -> list[Contribution]:
+def reverse_line(
+    session: Session, actor: Actor, line_id: int, reason: str, account_ids: set[int] | None = None
+) -> list[Contribution]:
     """Undo the receipt(s) recorded from one statement line — matched to the wrong pledge, or not to be recorded
     at all — without touching the statement's other lines: each receipt's share of the statement's ledger
     transaction is reversed by a new transaction (append-only; reverse_contribution_share), the receipts are
@@ -725,13 +1054,18 @@ def reverse_line(session: Session, actor: Actor, line_id: int, reason: str,
         raise PaymentError("Lý do đảo: chưa nhập.")
     if len(reason) > 1000:
         raise PaymentError("Lý do đảo: quá dài (tối đa 1000 ký tự).")
-    line = session.execute(select(StatementLine).where(StatementLine.id == line_id).with_for_update()
-                           .execution_options(populate_existing=True)).scalar_one_or_none()
+    line = session.execute(
+        select(StatementLine)
+        .where(StatementLine.id == line_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     if line is None or (account_ids is not None and line.bank_account_id not in account_ids):
         raise PaymentError("Không tìm thấy dòng sao kê, hoặc dòng không thuộc địa bàn của bạn.")
     if line.status not in REVERSIBLE_LINE_STATUSES or line.contribution_id is None:
-        raise PaymentError(f"Dòng {line.file_row} chưa được ghi nhận hoặc đã được đảo trước đó; "
-                           "không có khoản nào để đảo.")
+        raise PaymentError(
+            f"Dòng {line.file_row} chưa được ghi nhận hoặc đã được đảo trước đó; không có khoản nào để đảo."
+        )
     contributions = line_contributions(session, line, lock=True)
     recorded = [c for c in contributions if c.status == ContributionStatus.RECORDED]
     if not recorded:
@@ -744,8 +1078,10 @@ def reverse_line(session: Session, actor: Actor, line_id: int, reason: str,
     except ValueError as exc:  # ContributionError
         raise PaymentError(str(exc)) from exc
     old = {"status": line.status, "pledge_id": line.pledge_id, "contribution_id": line.contribution_id}
-    pledge_ids = sorted({c.pledge_id for c in recorded if c.pledge_id is not None}
-                        | ({line.pledge_id} if line.pledge_id else set()))
+    pledge_ids = sorted(
+        {c.pledge_id for c in recorded if c.pledge_id is not None}
+        | ({line.pledge_id} if line.pledge_id else set())
+    )
     line.status = LineStatus.UNMATCHED
     line.pledge_id = None
     line.contribution_id = None
@@ -760,11 +1096,22 @@ def reverse_line(session: Session, actor: Actor, line_id: int, reason: str,
         if pledge is not None:
             refresh_status(session, actor, pledge)
     stmt = session.get(BankStatement, line.statement_id)
-    record(session, actor, "statement_line.reverse", "statement_line", line.id, old=old,
-           new={"status": LineStatus.UNMATCHED, "reason": reason, "amount_vnd": line.amount_vnd,
-                "statement_id": line.statement_id,
-                "receipts": {c.receipt_no: c.amount_vnd for c in recorded},
-                "reversal_transaction_ids": [c.reversal_transaction_id for c in recorded]},
-           unit_id=stmt.unit_id if stmt else None)
+    record(
+        session,
+        actor,
+        "statement_line.reverse",
+        "statement_line",
+        line.id,
+        old=old,
+        new={
+            "status": LineStatus.UNMATCHED,
+            "reason": reason,
+            "amount_vnd": line.amount_vnd,
+            "statement_id": line.statement_id,
+            "receipts": {c.receipt_no: c.amount_vnd for c in recorded},
+            "reversal_transaction_ids": [c.reversal_transaction_id for c in recorded],
+        },
+        unit_id=stmt.unit_id if stmt else None,
+    )
     session.flush()
     return recorded

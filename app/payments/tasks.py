@@ -22,13 +22,19 @@ def import_statement_task(statement_id: int, user_id: int | None, acknowledge_br
     if stmt is None or stmt.status != StatementStatus.DRAFT:
         return {"ok": False, "error": "Sao kê không ở trạng thái bản nháp."}
     try:
-        summary = import_statement(db.session, Actor(user_id=user_id, label="celery"), stmt,
-                                   acknowledge_breaks=acknowledge_breaks)
+        summary = import_statement(
+            db.session, Actor(user_id=user_id, label="celery"), stmt, acknowledge_breaks=acknowledge_breaks
+        )
         db.session.commit()
     except PaymentError as exc:
         db.session.rollback()
         return {"ok": False, "error": str(exc)}
-    return {"ok": True, "new": summary.lines_new, "already": summary.lines_already, "matched": summary.lines_matched}
+    return {
+        "ok": True,
+        "new": summary.lines_new,
+        "already": summary.lines_already,
+        "matched": summary.lines_matched,
+    }
 
 
 @shared_task(name="payments.expire_stale_checkouts")
@@ -36,10 +42,18 @@ def expire_stale_checkouts(hours: int = 25) -> int:
     """Checkout Sessions still open after a day can no longer be paid (Stripe expires them after at most 24 h;
     its checkout.session.expired event normally arrives first): mark them so the pledge page stops offering them."""
     cutoff = utcnow() - timedelta(hours=hours)
-    stale = list(db.session.execute(select(CardPayment.id).where(
-        CardPayment.status == CardPaymentStatus.OPEN, CardPayment.created_at < cutoff)).scalars())
+    stale = list(
+        db.session.execute(
+            select(CardPayment.id).where(
+                CardPayment.status == CardPaymentStatus.OPEN, CardPayment.created_at < cutoff
+            )
+        ).scalars()
+    )
     if stale:
-        db.session.execute(update(CardPayment).where(CardPayment.id.in_(stale)).values(
-            status=CardPaymentStatus.EXPIRED, updated_at=utcnow()))
+        db.session.execute(
+            update(CardPayment)
+            .where(CardPayment.id.in_(stale))
+            .values(status=CardPaymentStatus.EXPIRED, updated_at=utcnow())
+        )
         db.session.commit()
     return len(stale)

@@ -31,7 +31,9 @@ def crc16(payload: str) -> str:
     return f"{binascii.crc_hqx(payload.encode('ascii'), 0xFFFF):04X}"
 
 
-def build_payload(bank_bin: str, account_number: str, amount_vnd: int | None = None, note: str | None = None) -> str:
+def build_payload(
+    bank_bin: str, account_number: str, amount_vnd: int | None = None, note: str | None = None
+) -> str:
     if not re.fullmatch(r"\d{6}", bank_bin or ""):
         raise VietQRError("Mã BIN ngân hàng phải gồm 6 chữ số.")
     if not re.fullmatch(r"[0-9A-Za-z]{1,19}", account_number or ""):
@@ -42,7 +44,9 @@ def build_payload(bank_bin: str, account_number: str, amount_vnd: int | None = N
         raise VietQRError(f"Nội dung chuyển khoản tối đa {MAX_NOTE} ký tự, chỉ chữ không dấu và số.")
     beneficiary = _tlv("00", bank_bin) + _tlv("01", account_number)
     merchant = _tlv("00", GUID) + _tlv("01", beneficiary) + _tlv("02", SERVICE_TO_ACCOUNT)
-    payload = _tlv("00", "01") + _tlv("01", "12" if amount_vnd else "11") + _tlv("38", merchant) + _tlv("53", "704")
+    payload = (
+        _tlv("00", "01") + _tlv("01", "12" if amount_vnd else "11") + _tlv("38", merchant) + _tlv("53", "704")
+    )
     if amount_vnd:
         payload += _tlv("54", str(amount_vnd))
     payload += _tlv("58", "VN")
@@ -59,8 +63,8 @@ def parse(payload: str) -> dict[str, str]:
     fields: dict[str, str] = {}
     i = 0
     while i < len(payload):
-        tag, length = payload[i:i + 2], int(payload[i + 2:i + 4])
-        fields[tag] = payload[i + 4:i + 4 + length]
+        tag, length = payload[i : i + 2], int(payload[i + 2 : i + 4])
+        fields[tag] = payload[i + 4 : i + 4 + length]
         i += 4 + length
     return fields
 
@@ -68,6 +72,7 @@ def parse(payload: str) -> dict[str, str]:
 def qr_svg(payload: str, *, scale: int = 5, title: str = "Mã VietQR") -> str:
     """The QR code as an SVG document (no inline styles, so it passes the CSP)."""
     out = io.BytesIO()
-    segno.make(payload, error="m", micro=False).save(out, kind="svg", scale=scale, border=2, title=title,
-                                                     xmldecl=False, svgns=True, nl=False)
+    segno.make(payload, error="m", micro=False).save(
+        out, kind="svg", scale=scale, border=2, title=title, xmldecl=False, svgns=True, nl=False
+    )
     return out.getvalue().decode()

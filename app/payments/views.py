@@ -62,7 +62,9 @@ PREVIEW_LINES = 30  # lines shown (and kept: a national statement is a million) 
 
 
 def _pledge_or_404(reference: str) -> Pledge:
-    pledge = db.session.execute(select(Pledge).where(Pledge.reference == normalize(reference))).scalar_one_or_none()
+    pledge = db.session.execute(
+        select(Pledge).where(Pledge.reference == normalize(reference))
+    ).scalar_one_or_none()
     if pledge is None:
         abort(404)
     return pledge
@@ -113,9 +115,13 @@ def card_checkout(reference: str):  # type: ignore[no-untyped-def]
     page = _pledge_page(pledge.reference)
     try:
         cp = gateway.start_checkout(
-            db.session, Actor.from_request(), pledge, success_url=f"{base}{page}?the=thanh-cong",
+            db.session,
+            Actor.from_request(),
+            pledge,
+            success_url=f"{base}{page}?the=thanh-cong",
             cancel_url=f"{base}{page}?the=huy",
-            test_gateway_url=url_for("payments.test_gateway", session_id="__SESSION__"))
+            test_gateway_url=url_for("payments.test_gateway", session_id="__SESSION__"),
+        )
         db.session.commit()
     except gateway.GatewayError as exc:
         db.session.rollback()
@@ -128,23 +134,32 @@ def card_checkout(reference: str):  # type: ignore[no-untyped-def]
 def test_gateway(session_id: str):  # type: ignore[no-untyped-def]
     if gateway.gateway_mode() != "test":
         abort(404)
-    cp = db.session.execute(select(CardPayment).where(CardPayment.session_id == session_id,
-                                                      CardPayment.gateway == "test")).scalar_one_or_none()
+    cp = db.session.execute(
+        select(CardPayment).where(CardPayment.session_id == session_id, CardPayment.gateway == "test")
+    ).scalar_one_or_none()
     if cp is None:
         abort(404)
     pledge = db.session.get(Pledge, cp.pledge_id)
     if request.method == "POST":
         if cp.status != CardPaymentStatus.OPEN:
-            flash(_("Phiên thanh toán này đã kết thúc (%(status)s).", status=_(cp.status_label).lower()), "info")
+            flash(
+                _("Phiên thanh toán này đã kết thúc (%(status)s).", status=_(cp.status_label).lower()), "info"
+            )
             return redirect(_pledge_page(pledge.reference), 303)
         paid = request.form.get("action") == "pay"
         outcome = gateway.process_event(db.session, "test", gateway.test_gateway_event(cp, pledge, paid=paid))
         db.session.commit()
         current_app.logger.info("test gateway %s: %s", session_id, outcome)
-        flash(_("Đã thanh toán thử nghiệm thành công: khoản ủng hộ đã được ghi nhận.") if paid
-              else _("Đã hủy thanh toán thử nghiệm; chưa có khoản tiền nào được ghi nhận."), "success" if paid else "info")
+        flash(
+            _("Đã thanh toán thử nghiệm thành công: khoản ủng hộ đã được ghi nhận.")
+            if paid
+            else _("Đã hủy thanh toán thử nghiệm; chưa có khoản tiền nào được ghi nhận."),
+            "success" if paid else "info",
+        )
         return redirect(_pledge_page(pledge.reference) + ("?the=thanh-cong" if paid else "?the=huy"), 303)
-    return render_template("payments/test_gateway.html", cp=cp, pledge=pledge, title="Cổng thanh toán thử nghiệm")
+    return render_template(
+        "payments/test_gateway.html", cp=cp, pledge=pledge, title="Cổng thanh toán thử nghiệm"
+    )
 
 
 @bp.post("/webhooks/stripe")
@@ -186,18 +201,36 @@ def _scope_account_ids() -> set[int]:
 def statements():  # type: ignore[no-untyped-def]
     form = StatementUploadForm()
     accounts = accounts_in_scope(db.session, current_user)
-    form.account_id.choices = [SelectChoice(a.id, f"{a.bank_name} · {a.account_number} · {a.account_name}")
-                              for a in accounts]
-    rows = list(db.session.execute(
-        select(BankStatement).join(OfficialBankAccount, OfficialBankAccount.id == BankStatement.bank_account_id)
-        .where(unit_scope_clause(current_user, OfficialBankAccount.unit_id),
-               BankStatement.status != StatementStatus.DISCARDED)
-        .order_by(BankStatement.id.desc()).limit(100)).scalars())
-    waiting = db.session.execute(select(func.count(StatementLine.id), func.coalesce(func.sum(StatementLine.amount_vnd), 0))
-                                 .where(StatementLine.bank_account_id.in_([a.id for a in accounts] or [-1]),
-                                        StatementLine.status == LineStatus.UNMATCHED)).one()
-    return render_template("payments/statements.html", form=form, statements=rows, accounts=accounts,
-                           waiting_count=waiting[0], waiting_vnd=waiting[1], title="Sao kê ngân hàng")
+    form.account_id.choices = [
+        SelectChoice(a.id, f"{a.bank_name} · {a.account_number} · {a.account_name}") for a in accounts
+    ]
+    rows = list(
+        db.session.execute(
+            select(BankStatement)
+            .join(OfficialBankAccount, OfficialBankAccount.id == BankStatement.bank_account_id)
+            .where(
+                unit_scope_clause(current_user, OfficialBankAccount.unit_id),
+                BankStatement.status != StatementStatus.DISCARDED,
+            )
+            .order_by(BankStatement.id.desc())
+            .limit(100)
+        ).scalars()
+    )
+    waiting = db.session.execute(
+        select(func.count(StatementLine.id), func.coalesce(func.sum(StatementLine.amount_vnd), 0)).where(
+            StatementLine.bank_account_id.in_([a.id for a in accounts] or [-1]),
+            StatementLine.status == LineStatus.UNMATCHED,
+        )
+    ).one()
+    return render_template(
+        "payments/statements.html",
+        form=form,
+        statements=rows,
+        accounts=accounts,
+        waiting_count=waiting[0],
+        waiting_vnd=waiting[1],
+        title="Sao kê ngân hàng",
+    )
 
 
 @bp.post("/can-bo/sao-ke/tai-len")
@@ -214,12 +247,22 @@ def upload_statement():  # type: ignore[no-untyped-def]
     if account is None:
         abort(404)
     try:
-        opening = parse_vnd(form.opening_balance.data, field="Số dư đầu kỳ", allow_zero=True) \
-            if form.opening_balance.data else None
+        opening = (
+            parse_vnd(form.opening_balance.data, field="Số dư đầu kỳ", allow_zero=True)
+            if form.opening_balance.data
+            else None
+        )
         kind, data = read_upload(request.files.get("file"), allowed=("csv", "xlsx"))
-        stmt = create_statement(db.session, Actor.from_request(), account=account, kind=kind, data=data,
-                                original_name=request.files["file"].filename or "", preset=form.preset.data,
-                                opening_balance_vnd=opening)
+        stmt = create_statement(
+            db.session,
+            Actor.from_request(),
+            account=account,
+            kind=kind,
+            data=data,
+            original_name=request.files["file"].filename or "",
+            preset=form.preset.data,
+            opening_balance_vnd=opening,
+        )
         db.session.commit()
     except (UploadError, AmountError, StatementFormatError, PaymentError) as exc:
         db.session.rollback()
@@ -247,7 +290,9 @@ def statement_detail(statement_id: int):  # type: ignore[no-untyped-def]
                 stmt.status = StatementStatus.DISCARDED
                 from app.audit.services import record
 
-                record(db.session, actor, "statement.discard", "bank_statement", stmt.id, unit_id=stmt.unit_id)
+                record(
+                    db.session, actor, "statement.discard", "bank_statement", stmt.id, unit_id=stmt.unit_id
+                )
                 db.session.commit()
                 flash(_("Đã hủy bản nháp sao kê; không có dòng nào được nhập."), "info")
                 return redirect(url_for("payments.statements"))
@@ -264,19 +309,35 @@ def statement_detail(statement_id: int):  # type: ignore[no-untyped-def]
             set_corrections(db.session, actor, stmt, fixes=fixes, skipped=skipped)
             db.session.commit()  # corrections are kept even when the import below is still refused
             if action == "import" and _runs_in_background(stmt):
-                outbox.enqueue(db.session, "payments.import_statement", stmt.id, actor.user_id,
-                               request.form.get("acknowledge_breaks") == "1")
+                outbox.enqueue(
+                    db.session,
+                    "payments.import_statement",
+                    stmt.id,
+                    actor.user_id,
+                    request.form.get("acknowledge_breaks") == "1",
+                )
                 db.session.commit()
-                flash(_("Sao kê lớn đang được nhập ở chế độ nền; tải lại trang sau ít phút để xem kết quả."), "info")
+                flash(
+                    _("Sao kê lớn đang được nhập ở chế độ nền; tải lại trang sau ít phút để xem kết quả."),
+                    "info",
+                )
                 return redirect(url_for("payments.statement_detail", statement_id=stmt.id))
             if action == "import":
-                summary = import_statement(db.session, actor, stmt,
-                                           acknowledge_breaks=request.form.get("acknowledge_breaks") == "1")
+                summary = import_statement(
+                    db.session, actor, stmt, acknowledge_breaks=request.form.get("acknowledge_breaks") == "1"
+                )
                 db.session.commit()
-                flash(_("Đã nhập %(new)s dòng mới (%(already)s dòng đã có từ trước, không nhập lại); "
+                flash(
+                    _(
+                        "Đã nhập %(new)s dòng mới (%(already)s dòng đã có từ trước, không nhập lại); "
                         "%(matched)s dòng tự ghép theo mã đăng ký, %(proposed)s dòng có đề xuất.",
-                        new=summary.lines_new, already=summary.lines_already, matched=summary.lines_matched,
-                        proposed=summary.lines_proposed), "success")
+                        new=summary.lines_new,
+                        already=summary.lines_already,
+                        matched=summary.lines_matched,
+                        proposed=summary.lines_proposed,
+                    ),
+                    "success",
+                )
                 return redirect(url_for("payments.statement_detail", statement_id=stmt.id))
             db.session.commit()
             flash(_("Đã lưu phần sửa; kiểm tra lại báo cáo bên dưới."), "info")
@@ -289,9 +350,15 @@ def statement_detail(statement_id: int):  # type: ignore[no-untyped-def]
     except StatementFormatError as exc:
         flash(_(str(exc)), "error")
         return redirect(url_for("payments.statement_mapping", statement_id=stmt.id))
-    return render_template("payments/statement_draft.html", stmt=stmt, result=result, role_labels=ROLE_LABELS,
-                           preview=result.lines, errors_shown=result.errors[:MAX_ERRORS_SHOWN],
-                           title="Kiểm tra sao kê trước khi nhập")
+    return render_template(
+        "payments/statement_draft.html",
+        stmt=stmt,
+        result=result,
+        role_labels=ROLE_LABELS,
+        preview=result.lines,
+        errors_shown=result.errors[:MAX_ERRORS_SHOWN],
+        title="Kiểm tra sao kê trước khi nhập",
+    )
 
 
 def _runs_in_background(stmt: BankStatement) -> bool:
@@ -310,17 +377,35 @@ def _imported_view(stmt: BankStatement):  # type: ignore[no-untyped-def]
     if status in {s.value for s in LineStatus}:
         q = q.where(StatementLine.status == LineStatus(status))
     total = db.session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
-    lines = list(db.session.execute(q.order_by(StatementLine.id).offset((page - 1) * PAGE).limit(PAGE)).scalars())
-    counts = dict(db.session.execute(select(StatementLine.status, func.count()).where(
-        StatementLine.statement_id == stmt.id).group_by(StatementLine.status)).all())
+    lines = list(
+        db.session.execute(q.order_by(StatementLine.id).offset((page - 1) * PAGE).limit(PAGE)).scalars()
+    )
+    counts = dict(
+        db.session.execute(
+            select(StatementLine.status, func.count())
+            .where(StatementLine.statement_id == stmt.id)
+            .group_by(StatementLine.status)
+        ).all()
+    )
     pledges = _pledges_for(lines)
-    return render_template("payments/statement_imported.html", stmt=stmt, lines=lines, counts=counts,
-                           page=page, pages=max(1, math.ceil(total / PAGE)), status=status, pledges=pledges,
-                           statuses=LineStatus, title="Sao kê đã nhập")
+    return render_template(
+        "payments/statement_imported.html",
+        stmt=stmt,
+        lines=lines,
+        counts=counts,
+        page=page,
+        pages=max(1, math.ceil(total / PAGE)),
+        status=status,
+        pledges=pledges,
+        statuses=LineStatus,
+        title="Sao kê đã nhập",
+    )
 
 
 def _pledges_for(lines: list[StatementLine]) -> dict[int, Pledge]:
-    ids = {x.pledge_id for x in lines if x.pledge_id} | {x.proposed_pledge_id for x in lines if x.proposed_pledge_id}
+    ids = {x.pledge_id for x in lines if x.pledge_id} | {
+        x.proposed_pledge_id for x in lines if x.proposed_pledge_id
+    }
     return {p.id: p for p in db.session.execute(select(Pledge).where(Pledge.id.in_(ids or [-1]))).scalars()}
 
 
@@ -336,8 +421,10 @@ def reverse_statement_line(statement_id: int, line_id: int):  # type: ignore[no-
         abort(404)
     back = url_for("payments.statement_detail", statement_id=stmt.id)
     if line.status not in REVERSIBLE_LINE_STATUSES or line.contribution_id is None:
-        flash(f"Dòng {line.file_row} chưa được ghi nhận hoặc đã được đảo trước đó; không có khoản nào để đảo.",
-              "error")
+        flash(
+            f"Dòng {line.file_row} chưa được ghi nhận hoặc đã được đảo trước đó; không có khoản nào để đảo.",
+            "error",
+        )
         return redirect(back)
     form = ReverseLineForm()
     if form.validate_on_submit():
@@ -349,22 +436,45 @@ def reverse_statement_line(statement_id: int, line_id: int):  # type: ignore[no-
             flash(str(exc), "error")
             return redirect(url_for("payments.reverse_statement_line", statement_id=stmt.id, line_id=line_id))
         db.session.commit()
-        flash(f"Đã đảo biên nhận của dòng {row} ({format_vnd(amount)}); dòng đã trở về danh sách chờ xử lý để "
-              "ghép lại đúng đăng ký.", "success")
+        flash(
+            f"Đã đảo biên nhận của dòng {row} ({format_vnd(amount)}); dòng đã trở về danh sách chờ xử lý để "
+            "ghép lại đúng đăng ký.",
+            "success",
+        )
         return redirect(back)
     contributions = line_contributions(db.session, line)
-    pledge_ids = {c.pledge_id for c in contributions if c.pledge_id} | ({line.pledge_id} if line.pledge_id else set())
-    pledges = {p.id: p for p in db.session.execute(select(Pledge).where(Pledge.id.in_(pledge_ids or {-1}))).scalars()}
+    pledge_ids = {c.pledge_id for c in contributions if c.pledge_id} | (
+        {line.pledge_id} if line.pledge_id else set()
+    )
+    pledges = {
+        p.id: p for p in db.session.execute(select(Pledge).where(Pledge.id.in_(pledge_ids or {-1}))).scalars()
+    }
     from app.certificates.models import Certificate, CertificateStatus
 
-    letters = list(db.session.execute(select(Certificate).where(
-        Certificate.status == CertificateStatus.VALID,
-        or_(Certificate.contribution_id.in_([c.id for c in contributions] or [-1]),
-            Certificate.pledge_id.in_(pledge_ids or {-1}) & Certificate.contribution_id.is_(None)))
-        .order_by(Certificate.id)).scalars())
-    return render_template("payments/reverse_line.html", stmt=stmt, line=line, contributions=contributions,
-                           pledges=pledges, letters=letters, form=form, purpose_labels=PURPOSE_LABELS,
-                           title="Đảo biên nhận của một dòng sao kê"), 422 if form.errors else 200
+    letters = list(
+        db.session.execute(
+            select(Certificate)
+            .where(
+                Certificate.status == CertificateStatus.VALID,
+                or_(
+                    Certificate.contribution_id.in_([c.id for c in contributions] or [-1]),
+                    Certificate.pledge_id.in_(pledge_ids or {-1}) & Certificate.contribution_id.is_(None),
+                ),
+            )
+            .order_by(Certificate.id)
+        ).scalars()
+    )
+    return render_template(
+        "payments/reverse_line.html",
+        stmt=stmt,
+        line=line,
+        contributions=contributions,
+        pledges=pledges,
+        letters=letters,
+        form=form,
+        purpose_labels=PURPOSE_LABELS,
+        title="Đảo biên nhận của một dòng sao kê",
+    ), 422 if form.errors else 200
 
 
 @bp.route("/can-bo/sao-ke/<int:statement_id>/ghep-cot", methods=["GET", "POST"])
@@ -401,9 +511,17 @@ def statement_mapping(statement_id: int):  # type: ignore[no-untyped-def]
     from app.payments.statements.parsing import _cell_text
 
     sample = [[_cell_text(c) for c in r] + [""] * (width - len(r)) for r in rows[:15]]
-    return render_template("payments/statement_mapping.html", stmt=stmt, sample=sample, width=width,
-                           letters=[get_column_letter(i + 1) for i in range(width)], role_labels=ROLE_LABELS,
-                           mapping=stmt.mapping or {}, header_max=max(1, row_count), title="Ghép cột sao kê")
+    return render_template(
+        "payments/statement_mapping.html",
+        stmt=stmt,
+        sample=sample,
+        width=width,
+        letters=[get_column_letter(i + 1) for i in range(width)],
+        role_labels=ROLE_LABELS,
+        mapping=stmt.mapping or {},
+        header_max=max(1, row_count),
+        title="Ghép cột sao kê",
+    )
 
 
 @bp.route("/can-bo/sao-ke/cho-xu-ly", methods=["GET", "POST"])
@@ -428,11 +546,17 @@ def queue():  # type: ignore[no-untyped-def]
                 n = match_to_references(db.session, actor, refs, account_ids)
                 msg = _("Đã ghép %(n)s dòng với đăng ký ủng hộ.", n=n)
             elif action in ("receipt_named", "receipt_anonymous"):
-                names = {i: (request.form.get(f"name-{i}", "") if action == "receipt_named" else None)
-                         for i in selected}
+                names = {
+                    i: (request.form.get(f"name-{i}", "") if action == "receipt_named" else None)
+                    for i in selected
+                }
                 if action == "receipt_named" and any(not (v or "").strip() for v in names.values()):
-                    raise PaymentError(_("Ghi biên nhận có tên: nhập tên công khai cho mọi dòng đã chọn "
-                                         "(hoặc chọn “Nhà hảo tâm”)."))
+                    raise PaymentError(
+                        _(
+                            "Ghi biên nhận có tên: nhập tên công khai cho mọi dòng đã chọn "
+                            "(hoặc chọn “Nhà hảo tâm”)."
+                        )
+                    )
                 n = receipt_lines(db.session, actor, names, account_ids)
                 msg = _("Đã ghi %(n)s biên nhận.", n=n)
             elif action == "ignore":
@@ -448,13 +572,26 @@ def queue():  # type: ignore[no-untyped-def]
         return redirect(url_for("payments.queue", **request.args))
     page = max(1, request.args.get("page", 1, type=int))
     only = request.args.get("loc", "")
-    q = select(StatementLine).where(StatementLine.bank_account_id.in_(account_ids or {-1}),
-                                    StatementLine.status == LineStatus.UNMATCHED)
+    q = select(StatementLine).where(
+        StatementLine.bank_account_id.in_(account_ids or {-1}), StatementLine.status == LineStatus.UNMATCHED
+    )
     if only == "de-xuat":
         q = q.where(StatementLine.proposed_pledge_id.is_not(None))
     total = db.session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
-    lines = list(db.session.execute(q.order_by(StatementLine.proposed_pledge_id.is_(None), StatementLine.txn_at,
-                                               StatementLine.id).offset((page - 1) * PAGE).limit(PAGE)).scalars())
-    return render_template("payments/queue.html", lines=lines, pledges=_pledges_for(lines), page=page,
-                           pages=max(1, math.ceil(total / PAGE)), total=total, only=only,
-                           title="Khoản chuyển khoản chờ xử lý")
+    lines = list(
+        db.session.execute(
+            q.order_by(StatementLine.proposed_pledge_id.is_(None), StatementLine.txn_at, StatementLine.id)
+            .offset((page - 1) * PAGE)
+            .limit(PAGE)
+        ).scalars()
+    )
+    return render_template(
+        "payments/queue.html",
+        lines=lines,
+        pledges=_pledges_for(lines),
+        page=page,
+        pages=max(1, math.ceil(total / PAGE)),
+        total=total,
+        only=only,
+        title="Khoản chuyển khoản chờ xử lý",
+    )

@@ -93,4 +93,3 @@ def _note_bulk_changes(state) -> None:  # type: ignore[no-untyped-def]
 def _drop_after_commit(session: Session) -> None:
     if session.info.pop(_STALE, False):
         bump()
-

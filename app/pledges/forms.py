@@ -34,6 +34,8 @@ from app.units.models import AdminUnit, UnitLevel
 
 def ch(pairs) -> list[SelectChoice]:  # type: ignore[no-untyped-def]
     return [SelectChoice(value, label) for value, label in pairs]
+
+
 INSTALMENT_ROWS = 6
 
 
@@ -60,10 +62,14 @@ def _instalment_amount_length(form, field) -> None:  # type: ignore[no-untyped-d
 
 
 class InstalmentForm(Form):  # a sub-form: the outer BaseForm carries the CSRF token
-    due_on = VNDateField(_l("Ngày nộp"), format=DATE_FORMATS, validators=[Optional()],
-                       render_kw={"type": "date"})
-    amount = StringField(_l("Số tiền đợt"), validators=[Optional(), _instalment_amount_length],
-                         render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    due_on = VNDateField(
+        _l("Ngày nộp"), format=DATE_FORMATS, validators=[Optional()], render_kw={"type": "date"}
+    )
+    amount = StringField(
+        _l("Số tiền đợt"),
+        validators=[Optional(), _instalment_amount_length],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
 
     class Meta:
         def bind_field(self, form, unbound_field, options):  # type: ignore[no-untyped-def]
@@ -75,58 +81,148 @@ class InstalmentForm(Form):  # a sub-form: the outer BaseForm carries the CSRF t
 
 
 class PledgeForm(BaseForm):
-    donor_kind = RadioField(_l("Quý vị là"), default=DonorKind.BUSINESS.value, choices=ch([
-        (DonorKind.BUSINESS.value, _l("Doanh nghiệp, tổ chức")), (DonorKind.HOUSEHOLD.value, _l("Hộ gia đình")),
-        (DonorKind.INDIVIDUAL.value, _l("Cá nhân"))]), validators=[DataRequired(_l("Loại nhà tài trợ: chưa chọn."))])
-    name = StringField(_l("Tên doanh nghiệp / họ và tên"), validators=[
-        DataRequired(_l("Tên: chưa nhập.")), Length(max=255, message=_l("Tên: tối đa 255 ký tự."))],
-        render_kw={"autocomplete": "name"})
-    tax_code = StringField(_l("Mã số thuế"), validators=[Optional(), Length(max=20, message=_l("Mã số thuế: tối đa 20 ký tự."))],
-                           render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    address = StringField(_l("Địa chỉ trụ sở"), validators=[Optional(), Length(max=500, message=_l("Địa chỉ trụ sở: tối đa 500 ký tự."))],
-                          render_kw={"autocomplete": "street-address"})
-    contact_person = StringField(_l("Người liên hệ"), validators=[Optional(), Length(max=255, message=_l("Người liên hệ: tối đa 255 ký tự."))])
-    email = StringField("Email", validators=[Optional(), Email(_l("Email: không hợp lệ.")), Length(max=255, message=_l("Email: tối đa 255 ký tự."))],
-                        render_kw={"type": "email", "autocomplete": "email"})
-    phone = StringField(_l("Số điện thoại"), validators=[Optional(), Length(max=20, message=_l("Số điện thoại: tối đa 20 ký tự."))],
-                        render_kw={"type": "tel", "autocomplete": "tel"})
-    province_id = SelectField(_l("Tỉnh/thành phố"), validate_choice=False, render_kw={"data-province": "donor"})
+    donor_kind = RadioField(
+        _l("Quý vị là"),
+        default=DonorKind.BUSINESS.value,
+        choices=ch(
+            [
+                (DonorKind.BUSINESS.value, _l("Doanh nghiệp, tổ chức")),
+                (DonorKind.HOUSEHOLD.value, _l("Hộ gia đình")),
+                (DonorKind.INDIVIDUAL.value, _l("Cá nhân")),
+            ]
+        ),
+        validators=[DataRequired(_l("Loại nhà tài trợ: chưa chọn."))],
+    )
+    name = StringField(
+        _l("Tên doanh nghiệp / họ và tên"),
+        validators=[
+            DataRequired(_l("Tên: chưa nhập.")),
+            Length(max=255, message=_l("Tên: tối đa 255 ký tự.")),
+        ],
+        render_kw={"autocomplete": "name"},
+    )
+    tax_code = StringField(
+        _l("Mã số thuế"),
+        validators=[Optional(), Length(max=20, message=_l("Mã số thuế: tối đa 20 ký tự."))],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    address = StringField(
+        _l("Địa chỉ trụ sở"),
+        validators=[Optional(), Length(max=500, message=_l("Địa chỉ trụ sở: tối đa 500 ký tự."))],
+        render_kw={"autocomplete": "street-address"},
+    )
+    contact_person = StringField(
+        _l("Người liên hệ"),
+        validators=[Optional(), Length(max=255, message=_l("Người liên hệ: tối đa 255 ký tự."))],
+    )
+    email = StringField(
+        "Email",
+        validators=[
+            Optional(),
+            Email(_l("Email: không hợp lệ.")),
+            Length(max=255, message=_l("Email: tối đa 255 ký tự.")),
+        ],
+        render_kw={"type": "email", "autocomplete": "email"},
+    )
+    phone = StringField(
+        _l("Số điện thoại"),
+        validators=[Optional(), Length(max=20, message=_l("Số điện thoại: tối đa 20 ký tự."))],
+        render_kw={"type": "tel", "autocomplete": "tel"},
+    )
+    province_id = SelectField(
+        _l("Tỉnh/thành phố"), validate_choice=False, render_kw={"data-province": "donor"}
+    )
     commune_id = SelectField(_l("Xã/phường"), validate_choice=False, render_kw={"data-commune-of": "donor"})
 
-    kind = RadioField(_l("Hình thức ủng hộ"), default=PledgeKind.MONEY.value, choices=ch([
-        (PledgeKind.MONEY.value, _l("Tiền")), (PledgeKind.IN_KIND.value, _l("Hiện vật"))]))
-    amount = StringField(_l("Số tiền (đồng)"), validators=[Optional(), Length(max=40, message=_l("Số tiền: tối đa 40 ký tự."))],
-                         render_kw={"inputmode": "numeric", "autocomplete": "off", "placeholder": "50.000.000"})
-    in_kind_description = TextAreaField(_l("Mô tả hiện vật"), validators=[Optional(), Length(max=2000, message=_l("Mô tả hiện vật: tối đa 2000 ký tự."))])
-    in_kind_quantity = StringField(_l("Số lượng"), validators=[Optional(), Length(max=120, message=_l("Số lượng: tối đa 120 ký tự."))])
-    in_kind_value = StringField(_l("Giá trị ước tính (đồng)"), validators=[Optional(), Length(max=40, message=_l("Giá trị ước tính: tối đa 40 ký tự."))],
-                                render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    purpose = SelectField(_l("Mục đích"), default=Purpose.HOUSING.value,
-                          choices=ch([(p.value, _l(PURPOSE_LABELS[p])) for p in Purpose]))
-    earmark = RadioField(_l("Địa bàn hỗ trợ"), default="anywhere", choices=ch([
-        ("anywhere", _l("Nơi cần nhất")), ("province", _l("Một tỉnh/thành phố")), ("commune", _l("Một xã/phường"))]))
-    earmark_province_id = SelectField(_l("Tỉnh/thành phố được hỗ trợ"), validate_choice=False,
-                                      render_kw={"data-province": "earmark"})
-    earmark_commune_id = SelectField(_l("Xã/phường được hỗ trợ"), validate_choice=False,
-                                     render_kw={"data-commune-of": "earmark"})
-    schedule = RadioField(_l("Lịch nộp"), default=PledgeSchedule.NOW.value, choices=ch([
-        (PledgeSchedule.NOW.value, _l("Nộp một lần")), (PledgeSchedule.INSTALMENTS.value, _l("Chia thành nhiều đợt"))]))
-    instalments = FieldList(FormField(InstalmentForm), min_entries=INSTALMENT_ROWS, max_entries=INSTALMENT_ROWS)
-    payment_method = RadioField(_l("Cách nộp tiền"), default=PaymentMethod.BANK_TRANSFER.value, choices=ch([
-        (PaymentMethod.BANK_TRANSFER.value, _l("Chuyển khoản ngân hàng (quét mã VietQR)")),
-        (PaymentMethod.CARD.value, _l("Thẻ quốc tế")),
-        (PaymentMethod.CASH.value, _l("Tiền mặt tại cơ quan Mặt trận"))]))
-    display = RadioField(_l("Tên hiển thị công khai"), default="full_name", choices=ch([
-        ("full_name", _l("Ghi đầy đủ tên")), ("anonymous", _l("Ghi “Nhà hảo tâm” (ẩn danh)"))]))
-    note = TextAreaField(_l("Lời nhắn (không công khai)"), validators=[Optional(), Length(max=1000, message=_l("Lời nhắn: tối đa 1000 ký tự."))])
+    kind = RadioField(
+        _l("Hình thức ủng hộ"),
+        default=PledgeKind.MONEY.value,
+        choices=ch([(PledgeKind.MONEY.value, _l("Tiền")), (PledgeKind.IN_KIND.value, _l("Hiện vật"))]),
+    )
+    amount = StringField(
+        _l("Số tiền (đồng)"),
+        validators=[Optional(), Length(max=40, message=_l("Số tiền: tối đa 40 ký tự."))],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "placeholder": "50.000.000"},
+    )
+    in_kind_description = TextAreaField(
+        _l("Mô tả hiện vật"),
+        validators=[Optional(), Length(max=2000, message=_l("Mô tả hiện vật: tối đa 2000 ký tự."))],
+    )
+    in_kind_quantity = StringField(
+        _l("Số lượng"), validators=[Optional(), Length(max=120, message=_l("Số lượng: tối đa 120 ký tự."))]
+    )
+    in_kind_value = StringField(
+        _l("Giá trị ước tính (đồng)"),
+        validators=[Optional(), Length(max=40, message=_l("Giá trị ước tính: tối đa 40 ký tự."))],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    purpose = SelectField(
+        _l("Mục đích"),
+        default=Purpose.HOUSING.value,
+        choices=ch([(p.value, _l(PURPOSE_LABELS[p])) for p in Purpose]),
+    )
+    earmark = RadioField(
+        _l("Địa bàn hỗ trợ"),
+        default="anywhere",
+        choices=ch(
+            [
+                ("anywhere", _l("Nơi cần nhất")),
+                ("province", _l("Một tỉnh/thành phố")),
+                ("commune", _l("Một xã/phường")),
+            ]
+        ),
+    )
+    earmark_province_id = SelectField(
+        _l("Tỉnh/thành phố được hỗ trợ"), validate_choice=False, render_kw={"data-province": "earmark"}
+    )
+    earmark_commune_id = SelectField(
+        _l("Xã/phường được hỗ trợ"), validate_choice=False, render_kw={"data-commune-of": "earmark"}
+    )
+    schedule = RadioField(
+        _l("Lịch nộp"),
+        default=PledgeSchedule.NOW.value,
+        choices=ch(
+            [
+                (PledgeSchedule.NOW.value, _l("Nộp một lần")),
+                (PledgeSchedule.INSTALMENTS.value, _l("Chia thành nhiều đợt")),
+            ]
+        ),
+    )
+    instalments = FieldList(
+        FormField(InstalmentForm), min_entries=INSTALMENT_ROWS, max_entries=INSTALMENT_ROWS
+    )
+    payment_method = RadioField(
+        _l("Cách nộp tiền"),
+        default=PaymentMethod.BANK_TRANSFER.value,
+        choices=ch(
+            [
+                (PaymentMethod.BANK_TRANSFER.value, _l("Chuyển khoản ngân hàng (quét mã VietQR)")),
+                (PaymentMethod.CARD.value, _l("Thẻ quốc tế")),
+                (PaymentMethod.CASH.value, _l("Tiền mặt tại cơ quan Mặt trận")),
+            ]
+        ),
+    )
+    display = RadioField(
+        _l("Tên hiển thị công khai"),
+        default="full_name",
+        choices=ch([("full_name", _l("Ghi đầy đủ tên")), ("anonymous", _l("Ghi “Nhà hảo tâm” (ẩn danh)"))]),
+    )
+    note = TextAreaField(
+        _l("Lời nhắn (không công khai)"),
+        validators=[Optional(), Length(max=1000, message=_l("Lời nhắn: tối đa 1000 ký tự."))],
+    )
 
-    def set_unit_choices(self, provinces: list[tuple[int, str]], communes_by_field: dict[str, list[tuple[int, str]]]) -> None:
+    def set_unit_choices(
+        self, provinces: list[tuple[int, str]], communes_by_field: dict[str, list[tuple[int, str]]]
+    ) -> None:
         prov = ch([("", _l("— Chọn tỉnh/thành phố —"))] + [(str(pid), name) for pid, name in provinces])
         self.province_id.choices = prov
         self.earmark_province_id.choices = prov
         for name in ("commune_id", "earmark_commune_id"):
-            getattr(self, name).choices = ch([("", _l("— Chọn xã/phường —"))] + [
-                (str(cid), cname) for cid, cname in communes_by_field.get(name, [])])
+            getattr(self, name).choices = ch(
+                [("", _l("— Chọn xã/phường —"))]
+                + [(str(cid), cname) for cid, cname in communes_by_field.get(name, [])]
+            )
 
     def parse(self, session: Session, *, card_enabled: bool) -> tuple[DonorInput, PledgeInput] | None:
         """After validate(): the service inputs, or None with each problem attached to its field."""
@@ -157,7 +253,9 @@ class PledgeForm(BaseForm):
             try:
                 phone = normalize_phone(self.phone.data)
             except IdentifierError as exc:
-                self.phone.errors.append(f"Số điện thoại: {exc}" if not str(exc).startswith("Số điện thoại") else str(exc))
+                self.phone.errors.append(
+                    f"Số điện thoại: {exc}" if not str(exc).startswith("Số điện thoại") else str(exc)
+                )
 
         province = commune = None
         wanted = [] if is_business else [self.province_id.data, self.commune_id.data]
@@ -218,23 +316,38 @@ class PledgeForm(BaseForm):
 
         method = PaymentMethod(self.payment_method.data or PaymentMethod.BANK_TRANSFER.value)
         if method == PaymentMethod.CARD and not card_enabled:
-            self.payment_method.errors.append(_("Cách nộp tiền: thanh toán thẻ chưa được mở; hãy chọn chuyển khoản."))
+            self.payment_method.errors.append(
+                _("Cách nộp tiền: thanh toán thẻ chưa được mở; hãy chọn chuyển khoản.")
+            )
         if field_problems(self) or amount is None:
             return None
-        donor = DonorInput(kind=kind, name=nfc(self.name.data) or "", tax_code=tax_code,
-                           address=(self.address.data or "").strip(), contact_person=(self.contact_person.data or "").strip(),
-                           email=email, phone=phone, province_id=province.id if province else None,
-                           commune_id=commune.id if commune else None, anonymous=self.display.data == "anonymous")
-        pledge = PledgeInput(amount_vnd=amount, purpose=Purpose(self.purpose.data), earmark_unit_id=earmark_unit_id,
-                             kind=pledge_kind, schedule=schedule, instalments=instalments,
-                             payment_method=PaymentMethod.IN_KIND if pledge_kind == PledgeKind.IN_KIND else method,
-                             in_kind_description=self.in_kind_description.data,
-                             in_kind_quantity=self.in_kind_quantity.data,
-                             is_anonymous=self.display.data == "anonymous", contact_email=email,
-                             note=self.note.data or "")
+        donor = DonorInput(
+            kind=kind,
+            name=nfc(self.name.data) or "",
+            tax_code=tax_code,
+            address=(self.address.data or "").strip(),
+            contact_person=(self.contact_person.data or "").strip(),
+            email=email,
+            phone=phone,
+            province_id=province.id if province else None,
+            commune_id=commune.id if commune else None,
+            anonymous=self.display.data == "anonymous",
+        )
+        pledge = PledgeInput(
+            amount_vnd=amount,
+            purpose=Purpose(self.purpose.data),
+            earmark_unit_id=earmark_unit_id,
+            kind=pledge_kind,
+            schedule=schedule,
+            instalments=instalments,
+            payment_method=PaymentMethod.IN_KIND if pledge_kind == PledgeKind.IN_KIND else method,
+            in_kind_description=self.in_kind_description.data,
+            in_kind_quantity=self.in_kind_quantity.data,
+            is_anonymous=self.display.data == "anonymous",
+            contact_email=email,
+            note=self.note.data or "",
+        )
         return donor, pledge
-
-
 
 
 def parse_instalments(rows: FieldList) -> list[InstalmentInput] | None:
@@ -273,7 +386,8 @@ def _unit_id(raw: str | None) -> int | None:
 
 
 _UNIT_FACTS = select(AdminUnit.id, AdminUnit.level, AdminUnit.parent_id, AdminUnit.valid_to).where(
-    AdminUnit.id.in_(bindparam("ids", expanding=True)))  # built once: its cache key is memoised
+    AdminUnit.id.in_(bindparam("ids", expanding=True))
+)  # built once: its cache key is memoised
 
 
 def _load_units(session: Session, raws: list[str | None]) -> dict[int, Row]:
@@ -290,57 +404,119 @@ def _unit(units: dict[int, Row], raw: str | None, level: UnitLevel) -> Row | Non
 
 
 class EditPledgeForm(BaseForm):
-    amount = StringField(_l("Số tiền đăng ký (đồng)"), validators=[DataRequired(_l("Số tiền: chưa nhập."))],
-                         render_kw={"inputmode": "numeric"})
-    schedule = RadioField(_l("Lịch nộp"), choices=ch([(PledgeSchedule.NOW.value, _l("Nộp một lần")),
-                                               (PledgeSchedule.INSTALMENTS.value, _l("Chia thành nhiều đợt"))]))
-    due_on = VNDateField(_l("Hạn nộp (nộp một lần)"), format=DATE_FORMATS, validators=[Optional()],
-                       render_kw={"type": "date"})
-    instalments = FieldList(FormField(InstalmentForm), min_entries=INSTALMENT_ROWS, max_entries=INSTALMENT_ROWS)
+    amount = StringField(
+        _l("Số tiền đăng ký (đồng)"),
+        validators=[DataRequired(_l("Số tiền: chưa nhập."))],
+        render_kw={"inputmode": "numeric"},
+    )
+    schedule = RadioField(
+        _l("Lịch nộp"),
+        choices=ch(
+            [
+                (PledgeSchedule.NOW.value, _l("Nộp một lần")),
+                (PledgeSchedule.INSTALMENTS.value, _l("Chia thành nhiều đợt")),
+            ]
+        ),
+    )
+    due_on = VNDateField(
+        _l("Hạn nộp (nộp một lần)"), format=DATE_FORMATS, validators=[Optional()], render_kw={"type": "date"}
+    )
+    instalments = FieldList(
+        FormField(InstalmentForm), min_entries=INSTALMENT_ROWS, max_entries=INSTALMENT_ROWS
+    )
 
 
 class StatusForm(BaseForm):
-    target = RadioField(_l("Chuyển trạng thái"), choices=ch([("cancelled", _l("Hủy đăng ký")), ("lapsed", _l("Quá hạn, không thực hiện")),
-                                                       ("pledged", _l("Mở lại đăng ký"))]),
-                        validators=[DataRequired(_l("Trạng thái: chưa chọn."))])
-    reason = StringField(_l("Lý do"), validators=[Optional(), Length(max=500, message=_l("Lý do: tối đa 500 ký tự."))])
+    target = RadioField(
+        _l("Chuyển trạng thái"),
+        choices=ch(
+            [
+                ("cancelled", _l("Hủy đăng ký")),
+                ("lapsed", _l("Quá hạn, không thực hiện")),
+                ("pledged", _l("Mở lại đăng ký")),
+            ]
+        ),
+        validators=[DataRequired(_l("Trạng thái: chưa chọn."))],
+    )
+    reason = StringField(
+        _l("Lý do"), validators=[Optional(), Length(max=500, message=_l("Lý do: tối đa 500 ký tự."))]
+    )
 
 
 class ReceiptForm(BaseForm):
     """Cash or goods handed to staff."""
 
-    channel = RadioField(_l("Hình thức"), default="cash", choices=ch([("cash", _l("Tiền mặt")), ("in_kind", _l("Hiện vật"))]))
-    pledge_reference = StringField(_l("Mã đăng ký (nếu có)"), validators=[Optional(), Length(max=40, message=_l("Mã đăng ký: tối đa 40 ký tự."))])
-    donor_name = StringField(_l("Người/đơn vị nộp"),
-                             validators=[Optional(), Length(max=255, message=_l("Người/đơn vị nộp: tối đa 255 ký tự."))])
-    anonymous = RadioField(_l("Tên công khai"), default="full_name",
-                           choices=ch([("full_name", _l("Ghi đầy đủ tên")), ("anonymous", _l("Ghi “Nhà hảo tâm”"))]))
-    amount = StringField(_l("Số tiền / giá trị ước tính (đồng)"), validators=[DataRequired(_l("Số tiền: chưa nhập."))],
-                         render_kw={"inputmode": "numeric"})
-    in_kind_description = TextAreaField(_l("Mô tả hiện vật (số lượng, tình trạng)"), validators=[
-        Optional(), Length(max=2000, message=_l("Mô tả hiện vật: tối đa 2000 ký tự."))])
-    received_on = VNDateField(_l("Ngày nhận"), format=DATE_FORMATS, validators=[],
-                            default=today_vn, render_kw={"type": "date"})
-    purpose = SelectField(_l("Mục đích"), default=Purpose.UNRESTRICTED.value,
-                          choices=ch([(p.value, _l(PURPOSE_LABELS[p])) for p in Purpose]))
-    note = StringField(_l("Ghi chú nội bộ"), validators=[Optional(), Length(max=500, message=_l("Ghi chú nội bộ: tối đa 500 ký tự."))])
+    channel = RadioField(
+        _l("Hình thức"), default="cash", choices=ch([("cash", _l("Tiền mặt")), ("in_kind", _l("Hiện vật"))])
+    )
+    pledge_reference = StringField(
+        _l("Mã đăng ký (nếu có)"),
+        validators=[Optional(), Length(max=40, message=_l("Mã đăng ký: tối đa 40 ký tự."))],
+    )
+    donor_name = StringField(
+        _l("Người/đơn vị nộp"),
+        validators=[Optional(), Length(max=255, message=_l("Người/đơn vị nộp: tối đa 255 ký tự."))],
+    )
+    anonymous = RadioField(
+        _l("Tên công khai"),
+        default="full_name",
+        choices=ch([("full_name", _l("Ghi đầy đủ tên")), ("anonymous", _l("Ghi “Nhà hảo tâm”"))]),
+    )
+    amount = StringField(
+        _l("Số tiền / giá trị ước tính (đồng)"),
+        validators=[DataRequired(_l("Số tiền: chưa nhập."))],
+        render_kw={"inputmode": "numeric"},
+    )
+    in_kind_description = TextAreaField(
+        _l("Mô tả hiện vật (số lượng, tình trạng)"),
+        validators=[Optional(), Length(max=2000, message=_l("Mô tả hiện vật: tối đa 2000 ký tự."))],
+    )
+    received_on = VNDateField(
+        _l("Ngày nhận"), format=DATE_FORMATS, validators=[], default=today_vn, render_kw={"type": "date"}
+    )
+    purpose = SelectField(
+        _l("Mục đích"),
+        default=Purpose.UNRESTRICTED.value,
+        choices=ch([(p.value, _l(PURPOSE_LABELS[p])) for p in Purpose]),
+    )
+    note = StringField(
+        _l("Ghi chú nội bộ"),
+        validators=[Optional(), Length(max=500, message=_l("Ghi chú nội bộ: tối đa 500 ký tự."))],
+    )
 
 
 class AccountForm(BaseForm):
-    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Họ và tên: chưa nhập.")),
-                                                           Length(max=255, message=_l("Họ và tên: tối đa 255 ký tự."))],
-                            render_kw={"autocomplete": "name"})
-    password = PasswordField(_l("Mật khẩu (ít nhất %(n)s ký tự, có chữ và số)", n=MIN_PASSWORD_LENGTH),
-                             validators=[DataRequired(_l("Mật khẩu: chưa nhập.")),
-                                         Length(max=200, message=_l("Mật khẩu: tối đa 200 ký tự."))],
-                             render_kw={"autocomplete": "new-password"})
-    title = StringField(_l("Chức vụ"), validators=[Optional(), Length(max=255, message=_l("Chức vụ: tối đa 255 ký tự."))])
+    full_name = StringField(
+        _l("Họ và tên"),
+        validators=[
+            DataRequired(_l("Họ và tên: chưa nhập.")),
+            Length(max=255, message=_l("Họ và tên: tối đa 255 ký tự.")),
+        ],
+        render_kw={"autocomplete": "name"},
+    )
+    password = PasswordField(
+        _l("Mật khẩu (ít nhất %(n)s ký tự, có chữ và số)", n=MIN_PASSWORD_LENGTH),
+        validators=[
+            DataRequired(_l("Mật khẩu: chưa nhập.")),
+            Length(max=200, message=_l("Mật khẩu: tối đa 200 ký tự.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    title = StringField(
+        _l("Chức vụ"), validators=[Optional(), Length(max=255, message=_l("Chức vụ: tối đa 255 ký tự."))]
+    )
 
 
 class InviteForm(BaseForm):
-    email = StringField(_l("Email đồng nghiệp"), validators=[DataRequired(_l("Email: chưa nhập.")), Email(_l("Email: không hợp lệ.")),
-                                                        Length(max=255, message=_l("Email đồng nghiệp: tối đa 255 ký tự."))],
-                        render_kw={"type": "email"})
+    email = StringField(
+        _l("Email đồng nghiệp"),
+        validators=[
+            DataRequired(_l("Email: chưa nhập.")),
+            Email(_l("Email: không hợp lệ.")),
+            Length(max=255, message=_l("Email đồng nghiệp: tối đa 255 ký tự.")),
+        ],
+        render_kw={"type": "email"},
+    )
 
 
 class ClaimForm(BaseForm):

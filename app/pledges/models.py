@@ -33,9 +33,13 @@ class PledgeStatus(enum.StrEnum):
     LAPSED = "lapsed"
 
 
-PLEDGE_STATUS_LABELS = {PledgeStatus.PLEDGED: "Đã đăng ký", PledgeStatus.PARTLY_PAID: "Đã nộp một phần",
-                        PledgeStatus.FULFILLED: "Đã hoàn thành", PledgeStatus.CANCELLED: "Đã hủy",
-                        PledgeStatus.LAPSED: "Quá hạn, không thực hiện"}
+PLEDGE_STATUS_LABELS = {
+    PledgeStatus.PLEDGED: "Đã đăng ký",
+    PledgeStatus.PARTLY_PAID: "Đã nộp một phần",
+    PledgeStatus.FULFILLED: "Đã hoàn thành",
+    PledgeStatus.CANCELLED: "Đã hủy",
+    PledgeStatus.LAPSED: "Quá hạn, không thực hiện",
+}
 
 
 class PledgeKind(enum.StrEnum):
@@ -57,8 +61,12 @@ class PaymentMethod(enum.StrEnum):
     IN_KIND = "in_kind"  # goods handed over: offline
 
 
-PAYMENT_METHOD_LABELS = {PaymentMethod.BANK_TRANSFER: "Chuyển khoản ngân hàng", PaymentMethod.CARD: "Thẻ quốc tế",
-                         PaymentMethod.CASH: "Tiền mặt tại cơ quan Mặt trận", PaymentMethod.IN_KIND: "Hiện vật"}
+PAYMENT_METHOD_LABELS = {
+    PaymentMethod.BANK_TRANSFER: "Chuyển khoản ngân hàng",
+    PaymentMethod.CARD: "Thẻ quốc tế",
+    PaymentMethod.CASH: "Tiền mặt tại cơ quan Mặt trận",
+    PaymentMethod.IN_KIND: "Hiện vật",
+}
 OFFLINE_METHODS = frozenset({PaymentMethod.CASH, PaymentMethod.IN_KIND})
 
 
@@ -73,20 +81,32 @@ class Pledge(TimestampMixin, db.Model):
     amount_vnd: Mapped[int] = mapped_column(BigInteger, nullable=False)
     receiving_unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)
     earmark_unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)
-    purpose: Mapped[Purpose] = mapped_column(str_enum(Purpose, "pledge_purpose"), nullable=False,
-                                             default=Purpose.UNRESTRICTED)
-    status: Mapped[PledgeStatus] = mapped_column(str_enum(PledgeStatus, "pledge_status"), nullable=False,
-                                                 default=PledgeStatus.PLEDGED)
+    purpose: Mapped[Purpose] = mapped_column(
+        str_enum(Purpose, "pledge_purpose"), nullable=False, default=Purpose.UNRESTRICTED
+    )
+    status: Mapped[PledgeStatus] = mapped_column(
+        str_enum(PledgeStatus, "pledge_status"), nullable=False, default=PledgeStatus.PLEDGED
+    )
     is_anonymous: Mapped[bool] = mapped_column(default=False, nullable=False)
     note: Mapped[str] = mapped_column(Text, default="", nullable=False)
-    kind: Mapped[PledgeKind] = mapped_column(str_enum(PledgeKind, "pledge_kind"), nullable=False,
-                                             default=PledgeKind.MONEY, server_default=PledgeKind.MONEY.value)
-    schedule: Mapped[PledgeSchedule] = mapped_column(str_enum(PledgeSchedule, "pledge_schedule"), nullable=False,
-                                                     default=PledgeSchedule.NOW,
-                                                     server_default=PledgeSchedule.NOW.value)
+    kind: Mapped[PledgeKind] = mapped_column(
+        str_enum(PledgeKind, "pledge_kind"),
+        nullable=False,
+        default=PledgeKind.MONEY,
+        server_default=PledgeKind.MONEY.value,
+    )
+    schedule: Mapped[PledgeSchedule] = mapped_column(
+        str_enum(PledgeSchedule, "pledge_schedule"),
+        nullable=False,
+        default=PledgeSchedule.NOW,
+        server_default=PledgeSchedule.NOW.value,
+    )
     payment_method: Mapped[PaymentMethod] = mapped_column(
-        str_enum(PaymentMethod, "pledge_payment_method"), nullable=False, default=PaymentMethod.BANK_TRANSFER,
-        server_default=PaymentMethod.BANK_TRANSFER.value)
+        str_enum(PaymentMethod, "pledge_payment_method"),
+        nullable=False,
+        default=PaymentMethod.BANK_TRANSFER,
+        server_default=PaymentMethod.BANK_TRANSFER.value,
+    )
     due_on: Mapped[date | None] = mapped_column(Date)  # "all now": when the money is expected
     in_kind_description: Mapped[str | None] = mapped_column(Text)
     in_kind_quantity: Mapped[str | None] = mapped_column(String(120))
@@ -109,7 +129,8 @@ class Pledge(TimestampMixin, db.Model):
     receiving_unit: Mapped[AdminUnit | None] = relationship(foreign_keys=[receiving_unit_id])
     earmark_unit: Mapped[AdminUnit | None] = relationship(foreign_keys=[earmark_unit_id])
     instalments: Mapped[list[PledgeInstalment]] = relationship(
-        back_populates="pledge", order_by="PledgeInstalment.seq", cascade="all, delete-orphan")
+        back_populates="pledge", order_by="PledgeInstalment.seq", cascade="all, delete-orphan"
+    )
 
     @property
     def status_label(self) -> str:
@@ -132,11 +153,15 @@ class PledgeInstalment(db.Model):
     """One dated part of a pledge paid in instalments; the instalments of a pledge sum to its amount."""
 
     __tablename__ = "pledge_instalments"
-    __table_args__ = (CheckConstraint("amount_vnd > 0", name="amount_positive"),
-                      UniqueConstraint("pledge_id", "seq"))
+    __table_args__ = (
+        CheckConstraint("amount_vnd > 0", name="amount_positive"),
+        UniqueConstraint("pledge_id", "seq"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledges.id", ondelete="CASCADE"), nullable=False, index=True)
+    pledge_id: Mapped[int] = mapped_column(
+        ForeignKey("pledges.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     seq: Mapped[int] = mapped_column(Integer, nullable=False)
     due_on: Mapped[date] = mapped_column(Date, nullable=False, index=True)
     amount_vnd: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -22,23 +22,36 @@ def external_url(endpoint: str, **values: object) -> str:
 
 
 def render_mail(template: str, **context: object) -> str:
-    with current_app.test_request_context(base_url=current_app.config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")):
+    with current_app.test_request_context(
+        base_url=current_app.config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    ):
         return render_template(f"pledges/mail/{template}", **context)
 
 
 def payment_facts(session: Session, pledge: Pledge) -> dict:
     paid = services.amount_paid(session, pledge.id)
-    return {"pledge": pledge, "paid": paid, "outstanding": max(0, pledge.amount_vnd - paid),
-            "accounts": services.official_accounts_for(session, pledge.earmark_unit_id or pledge.receiving_unit_id),
-            "instalments": services.instalment_states(session, pledge, paid=paid)}
+    return {
+        "pledge": pledge,
+        "paid": paid,
+        "outstanding": max(0, pledge.amount_vnd - paid),
+        "accounts": services.official_accounts_for(
+            session, pledge.earmark_unit_id or pledge.receiving_unit_id
+        ),
+        "instalments": services.instalment_states(session, pledge, paid=paid),
+    }
 
 
 def send_confirmation(session: Session, pledge: Pledge) -> bool:
     if not pledge.contact_email:
         return False
-    body = render_mail("confirmation.txt", link=external_url("pledges.confirmation", reference=pledge.reference),
-                       **payment_facts(session, pledge))
-    send_mail(Mail(to=[pledge.contact_email], subject=f"Xác nhận đăng ký ủng hộ số {pledge.reference}", body=body))
+    body = render_mail(
+        "confirmation.txt",
+        link=external_url("pledges.confirmation", reference=pledge.reference),
+        **payment_facts(session, pledge),
+    )
+    send_mail(
+        Mail(to=[pledge.contact_email], subject=f"Xác nhận đăng ký ủng hộ số {pledge.reference}", body=body)
+    )
     return True
 
 
@@ -47,18 +60,33 @@ def notify_staff_offline(session: Session, pledge: Pledge) -> int:
     staff = services.staff_to_notify(session, [pledge.receiving_unit_id, pledge.earmark_unit_id])
     if not staff:
         return 0
-    body = render_mail("staff_new_pledge.txt", pledge=pledge,
-                       link=external_url("pledges.staff_detail", pledge_id=pledge.id))
-    send_mail(Mail(to=sorted({u.email for u in staff}),
-                   subject=f"Đăng ký ủng hộ mới cần tiếp nhận trực tiếp: {pledge.reference}", body=body))
+    body = render_mail(
+        "staff_new_pledge.txt", pledge=pledge, link=external_url("pledges.staff_detail", pledge_id=pledge.id)
+    )
+    send_mail(
+        Mail(
+            to=sorted({u.email for u in staff}),
+            subject=f"Đăng ký ủng hộ mới cần tiếp nhận trực tiếp: {pledge.reference}",
+            body=body,
+        )
+    )
     return len(staff)
 
 
 def send_reminder(session: Session, pledge: Pledge, state: services.InstalmentState) -> None:
-    body = render_mail("reminder.txt", state=state, link=external_url("pledges.confirmation", reference=pledge.reference),
-                       **payment_facts(session, pledge))
-    send_mail(Mail(to=[pledge.contact_email], subject=(
-        f"Nhắc lịch nộp đợt {state.instalment.seq} – đăng ký ủng hộ {pledge.reference}"), body=body))
+    body = render_mail(
+        "reminder.txt",
+        state=state,
+        link=external_url("pledges.confirmation", reference=pledge.reference),
+        **payment_facts(session, pledge),
+    )
+    send_mail(
+        Mail(
+            to=[pledge.contact_email],
+            subject=(f"Nhắc lịch nộp đợt {state.instalment.seq} – đăng ký ủng hộ {pledge.reference}"),
+            body=body,
+        )
+    )
 
 
 def send_lapsed(session: Session, pledge: Pledge, *, after_days: int) -> bool:
@@ -66,17 +94,26 @@ def send_lapsed(session: Session, pledge: Pledge, *, after_days: int) -> bool:
     to = pledge.contact_email or pledge.donor.email
     if not to:
         return False
-    body = render_mail("lapsed.txt", after_days=after_days, last_due=services.last_due_on(pledge),
-                       link=external_url("pledges.confirmation", reference=pledge.reference),
-                       **payment_facts(session, pledge))
+    body = render_mail(
+        "lapsed.txt",
+        after_days=after_days,
+        last_due=services.last_due_on(pledge),
+        link=external_url("pledges.confirmation", reference=pledge.reference),
+        **payment_facts(session, pledge),
+    )
     send_mail(Mail(to=[to], subject=f"Đăng ký ủng hộ {pledge.reference} đã quá hạn", body=body))
     return True
 
 
 def send_digest(session: Session, user, pledges: list[Pledge], today) -> None:  # type: ignore[no-untyped-def]
     rows = [(p, services.overdue_amount(session, p, today=today)) for p in pledges]
-    body = render_mail("overdue_digest.txt", user=user, rows=rows, today=today,
-                       link=external_url("pledges.staff_list", overdue=1))
+    body = render_mail(
+        "overdue_digest.txt",
+        user=user,
+        rows=rows,
+        today=today,
+        link=external_url("pledges.staff_list", overdue=1),
+    )
     send_mail(Mail(to=[user.email], subject=f"Đăng ký ủng hộ quá hạn: {len(rows)} đăng ký", body=body))
 
 
@@ -100,11 +137,17 @@ def read_token(salt: str, token: str) -> dict | None:
 def send_claim_link(pledge: Pledge) -> None:
     token = make_token("pledge-claim", {"pledge": pledge.id, "email": pledge.contact_email})
     body = render_mail("claim.txt", pledge=pledge, link=external_url("pledges.claim_account", token=token))
-    send_mail(Mail(to=[pledge.contact_email], subject="Tạo tài khoản theo dõi đóng góp – Chung Tay", body=body))
+    send_mail(
+        Mail(to=[pledge.contact_email], subject="Tạo tài khoản theo dõi đóng góp – Chung Tay", body=body)
+    )
 
 
 def send_invitation(donor, inviter, email: str) -> None:  # type: ignore[no-untyped-def]
     token = make_token("donor-invite", {"donor": donor.id, "email": email, "by": inviter.id})
-    body = render_mail("invite.txt", donor=donor, inviter=inviter,
-                       link=external_url("pledges.accept_invitation", token=token))
+    body = render_mail(
+        "invite.txt",
+        donor=donor,
+        inviter=inviter,
+        link=external_url("pledges.accept_invitation", token=token),
+    )
     send_mail(Mail(to=[email], subject=f"Lời mời tham gia tài khoản {donor.name} – Chung Tay", body=body))

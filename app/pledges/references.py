@@ -39,7 +39,7 @@ def is_valid_reference(text: str) -> bool:
     ref = normalize(text)
     if len(ref) != len(PREFIX) + BODY_LENGTH + 1 or not ref.startswith(PREFIX):
         return False
-    body, check = ref[len(PREFIX):-1], ref[-1]
+    body, check = ref[len(PREFIX) : -1], ref[-1]
     return all(ch in _INDEX for ch in body + check) and check_char(body) == check
 
 

@@ -38,10 +38,13 @@ from app.units.models import AdminUnit
 
 def amount_paid(session: Session, pledge_id: int) -> int:
     """Money received against a pledge (recorded, not reversed contributions)."""
-    return int(session.execute(  # int(): PostgreSQL's SUM of bigint is numeric (Decimal)
-        select(func.coalesce(func.sum(Contribution.amount_vnd), 0)).where(
-            Contribution.pledge_id == pledge_id, Contribution.status == ContributionStatus.RECORDED)
-    ).scalar_one())
+    return int(
+        session.execute(  # int(): PostgreSQL's SUM of bigint is numeric (Decimal)
+            select(func.coalesce(func.sum(Contribution.amount_vnd), 0)).where(
+                Contribution.pledge_id == pledge_id, Contribution.status == ContributionStatus.RECORDED
+            )
+        ).scalar_one()
+    )
 
 
 def refresh_status(session: Session, actor: Actor, pledge: Pledge) -> PledgeStatus:
@@ -62,8 +65,16 @@ def refresh_status(session: Session, actor: Actor, pledge: Pledge) -> PledgeStat
         if old in (PledgeStatus.CANCELLED, PledgeStatus.LAPSED):  # revived by money: a fresh grace period
             pledge.reopened_at = utcnow()
         session.flush()
-        record(session, actor, "pledge.status", "pledge", pledge.id, old={"status": old},
-               new={"status": new, "paid_vnd": paid}, unit_id=pledge.receiving_unit_id)
+        record(
+            session,
+            actor,
+            "pledge.status",
+            "pledge",
+            pledge.id,
+            old={"status": old},
+            new={"status": new, "paid_vnd": paid},
+            unit_id=pledge.receiving_unit_id,
+        )
     return new
 
 
@@ -71,11 +82,22 @@ def outstanding(session: Session, pledge: Pledge) -> int:
     return max(0, pledge.amount_vnd - amount_paid(session, pledge.id))
 
 
-def record_pledge_payment(session: Session, actor: Actor, pledge: Pledge, *, amount_vnd: int, channel,  # type: ignore[no-untyped-def]
-                          received_at, source: str, idempotency_key: str | None = None,
-                          bank_txn_ref: str | None = None, masked_account: str | None = None,
-                          note: str = "", in_kind_description: str | None = None,
-                          receiving_unit_id: int | None = None) -> list:
+def record_pledge_payment(
+    session: Session,
+    actor: Actor,
+    pledge: Pledge,
+    *,
+    amount_vnd: int,
+    channel,  # type: ignore[no-untyped-def]
+    received_at,
+    source: str,
+    idempotency_key: str | None = None,
+    bank_txn_ref: str | None = None,
+    masked_account: str | None = None,
+    note: str = "",
+    in_kind_description: str | None = None,
+    receiving_unit_id: int | None = None,
+) -> list:
     """Money received for a pledge, from any channel. What the pledge still expects is recorded against it
     (with its earmark); an excess beyond that becomes a separate unrestricted gift from the same donor.
     Idempotent on idempotency_key (the excess uses key + ":excess"). in_kind_description (goods) and
@@ -86,25 +108,51 @@ def record_pledge_payment(session: Session, actor: Actor, pledge: Pledge, *, amo
     if idempotency_key:
         from app.contributions.models import Contribution as C
 
-        if session.execute(select(C.id).where(C.idempotency_key.in_(
-                [idempotency_key, f"{idempotency_key}:excess"]))).first():
-            return list(session.execute(select(C).where(C.idempotency_key.in_(
-                [idempotency_key, f"{idempotency_key}:excess"]))).scalars())
+        if session.execute(
+            select(C.id).where(C.idempotency_key.in_([idempotency_key, f"{idempotency_key}:excess"]))
+        ).first():
+            return list(
+                session.execute(
+                    select(C).where(C.idempotency_key.in_([idempotency_key, f"{idempotency_key}:excess"]))
+                ).scalars()
+            )
     on_pledge = min(amount_vnd, due) if due > 0 else 0
     excess = amount_vnd - on_pledge
-    common = dict(channel=channel, received_at=received_at, donor=pledge.donor, is_anonymous=pledge.is_anonymous,
-                  receiving_unit_id=receiving_unit_id if receiving_unit_id is not None else pledge.receiving_unit_id,
-                  bank_txn_ref=bank_txn_ref, masked_account=masked_account, source=source, note=note,
-                  in_kind_description=in_kind_description)
+    common = dict(
+        channel=channel,
+        received_at=received_at,
+        donor=pledge.donor,
+        is_anonymous=pledge.is_anonymous,
+        receiving_unit_id=receiving_unit_id if receiving_unit_id is not None else pledge.receiving_unit_id,
+        bank_txn_ref=bank_txn_ref,
+        masked_account=masked_account,
+        source=source,
+        note=note,
+        in_kind_description=in_kind_description,
+    )
     items = []
     if on_pledge > 0:
-        items.append(NewContribution(amount_vnd=on_pledge, earmark_unit_id=pledge.earmark_unit_id,
-                                     purpose=pledge.purpose, pledge_id=pledge.id, pledge_reference=pledge.reference,
-                                     idempotency_key=idempotency_key, **common))
+        items.append(
+            NewContribution(
+                amount_vnd=on_pledge,
+                earmark_unit_id=pledge.earmark_unit_id,
+                purpose=pledge.purpose,
+                pledge_id=pledge.id,
+                pledge_reference=pledge.reference,
+                idempotency_key=idempotency_key,
+                **common,
+            )
+        )
     if excess > 0:
-        items.append(NewContribution(amount_vnd=excess, purpose=Purpose.UNRESTRICTED, pledge_reference=pledge.reference,
-                                     idempotency_key=f"{idempotency_key}:excess" if idempotency_key else None,
-                                     **{**common, "note": (note + " Phần nộp vượt số đăng ký.").strip()}))
+        items.append(
+            NewContribution(
+                amount_vnd=excess,
+                purpose=Purpose.UNRESTRICTED,
+                pledge_reference=pledge.reference,
+                idempotency_key=f"{idempotency_key}:excess" if idempotency_key else None,
+                **{**common, "note": (note + " Phần nộp vượt số đăng ký.").strip()},
+            )
+        )
     contributions = record_contributions(session, actor, pledge.campaign, items)
     refresh_status(session, actor, pledge)
     return contributions
@@ -179,16 +227,27 @@ def campaign_for(session: Session, unit_id: int | None = None) -> Campaign | Non
 
     found = active_campaign(session, unit_id)
     if found is None:
-        found = session.execute(select(Campaign).where(Campaign.status == CampaignStatus.ACTIVE)
-                                .order_by(Campaign.year.desc(), Campaign.id)).scalars().first()
+        found = (
+            session.execute(
+                select(Campaign)
+                .where(Campaign.status == CampaignStatus.ACTIVE)
+                .order_by(Campaign.year.desc(), Campaign.id)
+            )
+            .scalars()
+            .first()
+        )
     return found
 
 
 def campaign_is_active(session: Session, campaign_id: int) -> bool:
     from app.campaigns.models import CampaignStatus
 
-    return session.execute(select(Campaign.id).where(Campaign.id == campaign_id,
-                                                     Campaign.status == CampaignStatus.ACTIVE)).first() is not None
+    return (
+        session.execute(
+            select(Campaign.id).where(Campaign.id == campaign_id, Campaign.status == CampaignStatus.ACTIVE)
+        ).first()
+        is not None
+    )
 
 
 @dataclass(frozen=True)
@@ -222,24 +281,53 @@ def insert_donor(session: Session, actor: Actor, data: DonorInput) -> DonorRef:
     if not name:
         raise PledgeError("Tên nhà tài trợ: chưa nhập.")
     if data.tax_code:
-        existing = session.execute(select(Donor.id, Donor.public_display, Donor.email)
-                                   .where(Donor.tax_code == data.tax_code).order_by(Donor.id).limit(1)).first()
+        existing = session.execute(
+            select(Donor.id, Donor.public_display, Donor.email)
+            .where(Donor.tax_code == data.tax_code)
+            .order_by(Donor.id)
+            .limit(1)
+        ).first()
         if existing is not None:
             email = existing.email
             if email is None and data.email:
                 email = data.email
-                session.execute(update(Donor).where(Donor.id == existing.id, Donor.email.is_(None))
-                                .values(email=email).execution_options(synchronize_session=False))
+                session.execute(
+                    update(Donor)
+                    .where(Donor.id == existing.id, Donor.email.is_(None))
+                    .values(email=email)
+                    .execution_options(synchronize_session=False)
+                )
             return DonorRef(existing.id, existing.public_display, email)
     display = PublicDisplay.ANONYMOUS if data.anonymous else PublicDisplay.FULL_NAME
-    ident = session.execute(_DONOR_INSERT, dict(
-        kind=data.kind, name=name, tax_code=data.tax_code, address=nfc(data.address) or "",
-        contact_person=nfc(data.contact_person) or "", email=data.email, phone=data.phone,
-        province_id=data.province_id, commune_id=data.commune_id, public_display=display,
-        search_key=" ".join(filter(None, [fold(name), data.tax_code or ""])), created_at=utcnow(),
-    )).scalar_one()
-    record_rows(session, [entry_values(actor, "donor.create", "donor", ident,
-                                       new={"kind": data.kind, "name": name, "tax_code": data.tax_code})])
+    ident = session.execute(
+        _DONOR_INSERT,
+        dict(
+            kind=data.kind,
+            name=name,
+            tax_code=data.tax_code,
+            address=nfc(data.address) or "",
+            contact_person=nfc(data.contact_person) or "",
+            email=data.email,
+            phone=data.phone,
+            province_id=data.province_id,
+            commune_id=data.commune_id,
+            public_display=display,
+            search_key=" ".join(filter(None, [fold(name), data.tax_code or ""])),
+            created_at=utcnow(),
+        ),
+    ).scalar_one()
+    record_rows(
+        session,
+        [
+            entry_values(
+                actor,
+                "donor.create",
+                "donor",
+                ident,
+                new={"kind": data.kind, "name": name, "tax_code": data.tax_code},
+            )
+        ],
+    )
     return DonorRef(ident, display, data.email)
 
 
@@ -267,11 +355,13 @@ def check_instalments(amount_vnd: int, items: list[InstalmentInput], *, start: d
     if total != amount_vnd:
         raise InstalmentMismatch(
             f"Các đợt nộp: tổng {format_vnd(total)} chưa bằng số tiền đăng ký {format_vnd(amount_vnd)} "
-            f"(chênh {format_vnd(abs(total - amount_vnd))}).")
+            f"(chênh {format_vnd(abs(total - amount_vnd))})."
+        )
 
 
-def receiving_unit_for(session: Session, campaign: Campaign | CampaignLike, earmark_unit_id: int | None,
-                       method: PaymentMethod) -> int | None:
+def receiving_unit_for(
+    session: Session, campaign: Campaign | CampaignLike, earmark_unit_id: int | None, method: PaymentMethod
+) -> int | None:
     """Whose books receive the money: for a transfer or card, the unit owning the account the donor is
     shown (earmarked unit, else its province, else central); cash and goods go to the earmarked unit."""
     if method in OFFLINE_METHODS:
@@ -303,10 +393,18 @@ def official_account_owner(session: Session, unit_id: int | None) -> int | None 
 
     chain = _unit_chain(session, unit_id)
     units = [u for u in chain if u is not None]
-    owners = set(session.execute(select(OfficialBankAccount.unit_id).distinct().where(
-        OfficialBankAccount.is_active.is_(True),
-        or_(OfficialBankAccount.unit_id.is_(None), OfficialBankAccount.unit_id.in_(units)) if units
-        else OfficialBankAccount.unit_id.is_(None))).scalars())
+    owners = set(
+        session.execute(
+            select(OfficialBankAccount.unit_id)
+            .distinct()
+            .where(
+                OfficialBankAccount.is_active.is_(True),
+                or_(OfficialBankAccount.unit_id.is_(None), OfficialBankAccount.unit_id.in_(units))
+                if units
+                else OfficialBankAccount.unit_id.is_(None),
+            )
+        ).scalars()
+    )
     return next((u for u in chain if u in owners), _NO_ACCOUNT)
 
 
@@ -316,8 +414,13 @@ def official_accounts_for(session: Session, unit_id: int | None) -> list:
 
     for uid in _unit_chain(session, unit_id):
         clause = OfficialBankAccount.unit_id.is_(None) if uid is None else OfficialBankAccount.unit_id == uid
-        found = list(session.execute(select(OfficialBankAccount).where(
-            clause, OfficialBankAccount.is_active.is_(True)).order_by(OfficialBankAccount.id)).scalars())
+        found = list(
+            session.execute(
+                select(OfficialBankAccount)
+                .where(clause, OfficialBankAccount.is_active.is_(True))
+                .order_by(OfficialBankAccount.id)
+            ).scalars()
+        )
         if found:
             return found
     return []
@@ -358,8 +461,13 @@ class PledgeRef:
     receiving_unit_id: int | None
 
 
-def insert_pledge(session: Session, actor: Actor, campaign: Campaign | CampaignLike, donor: Donor | DonorRef,
-                  data: PledgeInput) -> PledgeRef:
+def insert_pledge(
+    session: Session,
+    actor: Actor,
+    campaign: Campaign | CampaignLike,
+    donor: Donor | DonorRef,
+    data: PledgeInput,
+) -> PledgeRef:
     """Record a pledge with a fresh unique transfer reference (drawn again on the rare collision).
 
     Rows are inserted directly, not through the ORM (the public form's hot path: one statement for the pledge,
@@ -369,14 +477,24 @@ def insert_pledge(session: Session, actor: Actor, campaign: Campaign | CampaignL
     method = PaymentMethod.IN_KIND if data.kind == PledgeKind.IN_KIND else data.payment_method
     receiving = receiving_unit_for(session, campaign, data.earmark_unit_id, method)
     values = dict(
-        campaign_id=campaign.id, donor_id=donor.id, amount_vnd=data.amount_vnd, earmark_unit_id=data.earmark_unit_id,
-        purpose=data.purpose, kind=data.kind, schedule=data.schedule, payment_method=method,
+        campaign_id=campaign.id,
+        donor_id=donor.id,
+        amount_vnd=data.amount_vnd,
+        earmark_unit_id=data.earmark_unit_id,
+        purpose=data.purpose,
+        kind=data.kind,
+        schedule=data.schedule,
+        payment_method=method,
         receiving_unit_id=receiving,
         due_on=data.due_on or (start + timedelta(days=30) if data.schedule == PledgeSchedule.NOW else None),
-        in_kind_description=nfc(data.in_kind_description), in_kind_quantity=nfc(data.in_kind_quantity),
+        in_kind_description=nfc(data.in_kind_description),
+        in_kind_quantity=nfc(data.in_kind_quantity),
         is_anonymous=data.is_anonymous or donor.public_display == PublicDisplay.ANONYMOUS,
-        contact_email=(data.contact_email or donor.email or None), note=nfc(data.note) or "",
-        status=PledgeStatus.PLEDGED, created_at=utcnow())
+        contact_email=(data.contact_email or donor.email or None),
+        note=nfc(data.note) or "",
+        status=PledgeStatus.PLEDGED,
+        created_at=utcnow(),
+    )
     dialect = session.get_bind().dialect.name
     for _attempt in range(REFERENCE_ATTEMPTS):
         ref = new_reference()  # unique index: a collision inserts nothing, and a new reference is drawn
@@ -387,19 +505,38 @@ def insert_pledge(session: Session, actor: Actor, campaign: Campaign | CampaignL
         raise PledgeError("Không tạo được mã chuyển khoản. Vui lòng thử lại.")
     instalments = []
     if data.schedule == PledgeSchedule.INSTALMENTS:
-        instalments = [{"pledge_id": ident, "seq": n, "due_on": item.due_on, "amount_vnd": item.amount_vnd}
-                       for n, item in enumerate(sorted(data.instalments, key=lambda i: i.due_on), start=1)]
+        instalments = [
+            {"pledge_id": ident, "seq": n, "due_on": item.due_on, "amount_vnd": item.amount_vnd}
+            for n, item in enumerate(sorted(data.instalments, key=lambda i: i.due_on), start=1)
+        ]
         session.execute(insert(PledgeInstalment.__table__), instalments)
-    record_rows(session, [entry_values(
-        actor, "pledge.create", "pledge", ident,
-        new={"reference": ref, "amount_vnd": data.amount_vnd, "kind": data.kind, "schedule": data.schedule,
-             "purpose": data.purpose, "earmark_unit_id": data.earmark_unit_id,
-             "instalments": [[i["due_on"], i["amount_vnd"]] for i in instalments]},
-        unit_id=receiving)])
+    record_rows(
+        session,
+        [
+            entry_values(
+                actor,
+                "pledge.create",
+                "pledge",
+                ident,
+                new={
+                    "reference": ref,
+                    "amount_vnd": data.amount_vnd,
+                    "kind": data.kind,
+                    "schedule": data.schedule,
+                    "purpose": data.purpose,
+                    "earmark_unit_id": data.earmark_unit_id,
+                    "instalments": [[i["due_on"], i["amount_vnd"]] for i in instalments],
+                },
+                unit_id=receiving,
+            )
+        ],
+    )
     return PledgeRef(ident, ref, method, receiving)
 
 
-def create_pledge(session: Session, actor: Actor, campaign: Campaign, donor: Donor, data: PledgeInput) -> Pledge:
+def create_pledge(
+    session: Session, actor: Actor, campaign: Campaign, donor: Donor, data: PledgeInput
+) -> Pledge:
     """insert_pledge(), as the ORM object."""
     pledge = session.get(Pledge, insert_pledge(session, actor, campaign, donor, data).id)
     assert pledge is not None  # noqa: S101 - inserted in this transaction
@@ -416,20 +553,26 @@ ALLOWED_MOVES: dict[PledgeStatus, frozenset[PledgeStatus]] = {
 }
 
 
-def transition(session: Session, actor: Actor, pledge: Pledge, target: PledgeStatus, *, reason: str = "") -> None:
+def transition(
+    session: Session, actor: Actor, pledge: Pledge, target: PledgeStatus, *, reason: str = ""
+) -> None:
     """Cancel, mark lapsed, or reopen a pledge; raises IllegalTransition for any other move."""
     target = PledgeStatus(target)
     if target not in ALLOWED_MOVES[pledge.status]:
         raise IllegalTransition(
             f"Không thể chuyển đăng ký {pledge.reference} từ “{PLEDGE_STATUS_LABELS[pledge.status]}” sang "
-            f"“{PLEDGE_STATUS_LABELS[target]}”.")
+            f"“{PLEDGE_STATUS_LABELS[target]}”."
+        )
     if target in (PledgeStatus.CANCELLED, PledgeStatus.LAPSED) and not (reason or "").strip():
         raise PledgeError("Lý do: chưa nhập.")
     old = pledge.status
     if target == PledgeStatus.PLEDGED:  # reopened: the money received decides between pledged and partly paid
         paid = amount_paid(session, pledge.id)
-        target = PledgeStatus.PARTLY_PAID if 0 < paid < pledge.amount_vnd else (
-            PledgeStatus.FULFILLED if paid >= pledge.amount_vnd else PledgeStatus.PLEDGED)
+        target = (
+            PledgeStatus.PARTLY_PAID
+            if 0 < paid < pledge.amount_vnd
+            else (PledgeStatus.FULFILLED if paid >= pledge.amount_vnd else PledgeStatus.PLEDGED)
+        )
         pledge.closed_at = None
         pledge.reopened_at = utcnow()  # automatic lapsing counts its grace period again from today
     else:
@@ -437,20 +580,37 @@ def transition(session: Session, actor: Actor, pledge: Pledge, target: PledgeSta
     pledge.status = target
     pledge.close_reason = nfc(reason) or ""
     session.flush()
-    record(session, actor, "pledge.status", "pledge", pledge.id, old={"status": old},
-           new={"status": target, "reason": pledge.close_reason}, unit_id=pledge.receiving_unit_id)
+    record(
+        session,
+        actor,
+        "pledge.status",
+        "pledge",
+        pledge.id,
+        old={"status": old},
+        new={"status": target, "reason": pledge.close_reason},
+        unit_id=pledge.receiving_unit_id,
+    )
 
 
-def edit_pledge(session: Session, actor: Actor, pledge: Pledge, *, amount_vnd: int, schedule: PledgeSchedule,
-                instalments: list[InstalmentInput] | None = None, due_on: date | None = None) -> None:
+def edit_pledge(
+    session: Session,
+    actor: Actor,
+    pledge: Pledge,
+    *,
+    amount_vnd: int,
+    schedule: PledgeSchedule,
+    instalments: list[InstalmentInput] | None = None,
+    due_on: date | None = None,
+) -> None:
     """Staff change the amount or the schedule. Never below what was received; instalments keep summing
     to the amount; instalments already reminded keep that mark; old and new values are audited."""
     if not pledge.is_open:
         raise PledgeError(f"Đăng ký đang ở trạng thái “{pledge.status_label}”: không sửa được.")
     paid = amount_paid(session, pledge.id)
     if amount_vnd < paid:
-        raise BelowPaidError(f"Số tiền: không thể giảm xuống {format_vnd(amount_vnd)}, thấp hơn số đã nhận "
-                             f"{format_vnd(paid)}.")
+        raise BelowPaidError(
+            f"Số tiền: không thể giảm xuống {format_vnd(amount_vnd)}, thấp hơn số đã nhận {format_vnd(paid)}."
+        )
     if amount_vnd < MIN_PLEDGE_VND:
         raise PledgeError(f"Số tiền: tối thiểu {format_vnd(MIN_PLEDGE_VND)}.")
     instalments = list(instalments or [])
@@ -458,25 +618,40 @@ def edit_pledge(session: Session, actor: Actor, pledge: Pledge, *, amount_vnd: i
         if pledge.kind == PledgeKind.IN_KIND:
             raise PledgeError("Hiện vật: không chia đợt.")
         check_instalments(amount_vnd, instalments)
-    old = {"amount_vnd": pledge.amount_vnd, "schedule": pledge.schedule, "due_on": pledge.due_on,
-           "instalments": [[i.due_on, i.amount_vnd] for i in pledge.instalments]}
+    old = {
+        "amount_vnd": pledge.amount_vnd,
+        "schedule": pledge.schedule,
+        "due_on": pledge.due_on,
+        "instalments": [[i.due_on, i.amount_vnd] for i in pledge.instalments],
+    }
     reminded = {(i.due_on, i.amount_vnd): i.reminder_sent_at for i in pledge.instalments}
     pledge.instalments.clear()
     session.flush()
     if schedule == PledgeSchedule.INSTALMENTS:
         for n, item in enumerate(sorted(instalments, key=lambda i: i.due_on), start=1):
-            pledge.instalments.append(PledgeInstalment(
-                seq=n, due_on=item.due_on, amount_vnd=item.amount_vnd,
-                reminder_sent_at=reminded.get((item.due_on, item.amount_vnd))))
+            pledge.instalments.append(
+                PledgeInstalment(
+                    seq=n,
+                    due_on=item.due_on,
+                    amount_vnd=item.amount_vnd,
+                    reminder_sent_at=reminded.get((item.due_on, item.amount_vnd)),
+                )
+            )
         pledge.due_on = None
     else:
         pledge.due_on = due_on or pledge.due_on or today_vn()
     pledge.amount_vnd = amount_vnd
     pledge.schedule = schedule
     session.flush()
-    new = {"amount_vnd": pledge.amount_vnd, "schedule": pledge.schedule, "due_on": pledge.due_on,
-           "instalments": [[i.due_on, i.amount_vnd] for i in pledge.instalments]}
-    record(session, actor, "pledge.edit", "pledge", pledge.id, old=old, new=new, unit_id=pledge.receiving_unit_id)
+    new = {
+        "amount_vnd": pledge.amount_vnd,
+        "schedule": pledge.schedule,
+        "due_on": pledge.due_on,
+        "instalments": [[i.due_on, i.amount_vnd] for i in pledge.instalments],
+    }
+    record(
+        session, actor, "pledge.edit", "pledge", pledge.id, old=old, new=new, unit_id=pledge.receiving_unit_id
+    )
     refresh_status(session, actor, pledge)
 
 
@@ -491,8 +666,9 @@ class InstalmentState:
     overdue: bool
 
 
-def instalment_states(session: Session, pledge: Pledge, *, paid: int | None = None,
-                      today: date | None = None) -> list[InstalmentState]:
+def instalment_states(
+    session: Session, pledge: Pledge, *, paid: int | None = None, today: date | None = None
+) -> list[InstalmentState]:
     """Money received settles instalments in date order."""
     left = amount_paid(session, pledge.id) if paid is None else paid
     today = today or today_vn()
@@ -519,13 +695,23 @@ def overdue_amount(session: Session, pledge: Pledge, *, today: date | None = Non
 
 def _overdue_terms(today: date):  # type: ignore[no-untyped-def]
     """Grouped sums (instalments due before `today`, money received per pledge) and the amount due."""
-    due_instalments = (select(PledgeInstalment.pledge_id, func.sum(PledgeInstalment.amount_vnd).label("due"))
-                       .where(PledgeInstalment.due_on < today).group_by(PledgeInstalment.pledge_id).subquery())
-    paid = (select(Contribution.pledge_id, func.sum(Contribution.amount_vnd).label("paid"))
-            .where(Contribution.pledge_id.is_not(None), Contribution.status == ContributionStatus.RECORDED)
-            .group_by(Contribution.pledge_id).subquery())
-    due = case((Pledge.schedule == PledgeSchedule.INSTALMENTS, func.coalesce(due_instalments.c.due, 0)),
-               (and_(Pledge.due_on.is_not(None), Pledge.due_on < today), Pledge.amount_vnd), else_=0)
+    due_instalments = (
+        select(PledgeInstalment.pledge_id, func.sum(PledgeInstalment.amount_vnd).label("due"))
+        .where(PledgeInstalment.due_on < today)
+        .group_by(PledgeInstalment.pledge_id)
+        .subquery()
+    )
+    paid = (
+        select(Contribution.pledge_id, func.sum(Contribution.amount_vnd).label("paid"))
+        .where(Contribution.pledge_id.is_not(None), Contribution.status == ContributionStatus.RECORDED)
+        .group_by(Contribution.pledge_id)
+        .subquery()
+    )
+    due = case(
+        (Pledge.schedule == PledgeSchedule.INSTALMENTS, func.coalesce(due_instalments.c.due, 0)),
+        (and_(Pledge.due_on.is_not(None), Pledge.due_on < today), Pledge.amount_vnd),
+        else_=0,
+    )
     return due_instalments, paid, due
 
 
@@ -534,11 +720,15 @@ def overdue_clause(today: date):  # type: ignore[no-untyped-def]
     grouped sums joined once (hash joins), not per-pledge correlated subqueries, so it stays fast on a
     national table. For a list, only_overdue() is cheaper (no IN over every overdue id)."""
     due_instalments, paid, due = _overdue_terms(today)
-    overdue_ids = (select(Pledge.id)
-                   .outerjoin(due_instalments, due_instalments.c.pledge_id == Pledge.id)
-                   .outerjoin(paid, paid.c.pledge_id == Pledge.id)
-                   .where(Pledge.status.in_([PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID]),
-                          due > func.coalesce(paid.c.paid, 0)))
+    overdue_ids = (
+        select(Pledge.id)
+        .outerjoin(due_instalments, due_instalments.c.pledge_id == Pledge.id)
+        .outerjoin(paid, paid.c.pledge_id == Pledge.id)
+        .where(
+            Pledge.status.in_([PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID]),
+            due > func.coalesce(paid.c.paid, 0),
+        )
+    )
     return Pledge.id.in_(overdue_ids)
 
 
@@ -546,12 +736,16 @@ def only_overdue(query, today: date):  # type: ignore[no-untyped-def]
     """A select of pledges narrowed to the overdue ones (as overdue_clause), the grouped sums outer-joined to
     the query's own pledges row: one pass over the table instead of an id list looked up row by row."""
     due_instalments, paid, due = _overdue_terms(today)
-    return (query.outerjoin(due_instalments, due_instalments.c.pledge_id == Pledge.id)
-            .outerjoin(paid, paid.c.pledge_id == Pledge.id)
-            .where(Pledge.status.in_([PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID]),
-                   # implied by the next line; lets the scan drop pledges not yet due before the joins
-                   or_(Pledge.schedule == PledgeSchedule.INSTALMENTS, Pledge.due_on < today),
-                   due > func.coalesce(paid.c.paid, 0)))
+    return (
+        query.outerjoin(due_instalments, due_instalments.c.pledge_id == Pledge.id)
+        .outerjoin(paid, paid.c.pledge_id == Pledge.id)
+        .where(
+            Pledge.status.in_([PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID]),
+            # implied by the next line; lets the scan drop pledges not yet due before the joins
+            or_(Pledge.schedule == PledgeSchedule.INSTALMENTS, Pledge.due_on < today),
+            due > func.coalesce(paid.c.paid, 0),
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -559,21 +753,34 @@ def only_overdue(query, today: date):  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------------------------------------------------
 def _claim_reminder(session: Session, instalment_id: int) -> bool:
     """Mark the instalment as reminded; False when someone (another worker, an earlier run) already did."""
-    result = session.execute(update(PledgeInstalment).where(
-        PledgeInstalment.id == instalment_id, PledgeInstalment.reminder_sent_at.is_(None))
-        .values(reminder_sent_at=utcnow()))
+    result = session.execute(
+        update(PledgeInstalment)
+        .where(PledgeInstalment.id == instalment_id, PledgeInstalment.reminder_sent_at.is_(None))
+        .values(reminder_sent_at=utcnow())
+    )
     return result.rowcount == 1
 
 
-def instalment_reminders(session: Session, *, days: int = 7, today: date | None = None) -> list[tuple[Pledge, InstalmentState]]:
+def instalment_reminders(
+    session: Session, *, days: int = 7, today: date | None = None
+) -> list[tuple[Pledge, InstalmentState]]:
     """Claim (once and for all) the instalments due within `days` that still expect money."""
     today = today or today_vn()
-    rows = session.execute(
-        select(PledgeInstalment).join(Pledge).where(
-            PledgeInstalment.due_on >= today, PledgeInstalment.due_on <= today + timedelta(days=days),
-            PledgeInstalment.reminder_sent_at.is_(None),
-            Pledge.status.in_([PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID]))
-        .order_by(PledgeInstalment.due_on, PledgeInstalment.id)).scalars().all()
+    rows = (
+        session.execute(
+            select(PledgeInstalment)
+            .join(Pledge)
+            .where(
+                PledgeInstalment.due_on >= today,
+                PledgeInstalment.due_on <= today + timedelta(days=days),
+                PledgeInstalment.reminder_sent_at.is_(None),
+                Pledge.status.in_([PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID]),
+            )
+            .order_by(PledgeInstalment.due_on, PledgeInstalment.id)
+        )
+        .scalars()
+        .all()
+    )
     claimed = []
     for inst in rows:
         pledge = inst.pledge
@@ -585,14 +792,23 @@ def instalment_reminders(session: Session, *, days: int = 7, today: date | None 
     return claimed
 
 
-def overdue_pledges_for(session: Session, user, *, today: date | None = None, limit: int | None = None) -> list[Pledge]:  # type: ignore[no-untyped-def]
+def overdue_pledges_for(
+    session: Session, user, *, today: date | None = None, limit: int | None = None
+) -> list[Pledge]:  # type: ignore[no-untyped-def]
     from app.accounts.access import unit_scope_clause
 
     today = today or today_vn()
-    q = (select(Pledge).where(overdue_clause(today),
-                              or_(unit_scope_clause(user, Pledge.receiving_unit_id),
-                                  unit_scope_clause(user, Pledge.earmark_unit_id)))
-         .order_by(Pledge.id))
+    q = (
+        select(Pledge)
+        .where(
+            overdue_clause(today),
+            or_(
+                unit_scope_clause(user, Pledge.receiving_unit_id),
+                unit_scope_clause(user, Pledge.earmark_unit_id),
+            ),
+        )
+        .order_by(Pledge.id)
+    )
     if limit:
         q = q.limit(limit)
     return list(session.execute(q).scalars())
@@ -610,9 +826,15 @@ def staff_to_notify(session: Session, unit_ids: list[int | None]) -> list:
             unit = unit.parent
     if not wanted:
         return []
-    return list(session.execute(select(User).where(
-        User.unit_id.in_(wanted), User.is_active_account.is_(True),
-        User.role.in_([Role.COMMUNE_STAFF, Role.PROVINCE_STAFF]))).scalars())
+    return list(
+        session.execute(
+            select(User).where(
+                User.unit_id.in_(wanted),
+                User.is_active_account.is_(True),
+                User.role.in_([Role.COMMUNE_STAFF, Role.PROVINCE_STAFF]),
+            )
+        ).scalars()
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -637,17 +859,32 @@ def lapse_candidates(session: Session, *, after_days: int, today: date | None = 
     """Ids of open pledges (nothing or part received) whose last due date is more than `after_days` days
     past. Pledges without a due date are never overdue, so they never lapse by themselves."""
     cutoff = (today or today_vn()) - timedelta(days=after_days)
-    last_instalment = (select(PledgeInstalment.pledge_id, func.max(PledgeInstalment.due_on).label("last_due"))
-                       .group_by(PledgeInstalment.pledge_id).subquery())
-    last_due = case((Pledge.schedule == PledgeSchedule.INSTALMENTS, last_instalment.c.last_due), else_=Pledge.due_on)
-    return list(session.execute(
-        select(Pledge.id).outerjoin(last_instalment, last_instalment.c.pledge_id == Pledge.id)
-        .where(Pledge.status.in_([PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID]), last_due < cutoff)
-        .order_by(Pledge.id)).scalars())
+    last_instalment = (
+        select(PledgeInstalment.pledge_id, func.max(PledgeInstalment.due_on).label("last_due"))
+        .group_by(PledgeInstalment.pledge_id)
+        .subquery()
+    )
+    last_due = case(
+        (Pledge.schedule == PledgeSchedule.INSTALMENTS, last_instalment.c.last_due), else_=Pledge.due_on
+    )
+    return list(
+        session.execute(
+            select(Pledge.id)
+            .outerjoin(last_instalment, last_instalment.c.pledge_id == Pledge.id)
+            .where(Pledge.status.in_([PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID]), last_due < cutoff)
+            .order_by(Pledge.id)
+        ).scalars()
+    )
 
 
-def lapse_overdue(session: Session, pledge_ids: list[int], *, after_days: int, today: date | None = None,
-                  actor: Actor = LAPSE_ACTOR) -> list[int]:
+def lapse_overdue(
+    session: Session,
+    pledge_ids: list[int],
+    *,
+    after_days: int,
+    today: date | None = None,
+    actor: Actor = LAPSE_ACTOR,
+) -> list[int]:
     """Lapse these pledges if they still qualify once locked (a payment, an edit or a reopening since the
     candidates were listed wins). Payments already received stay recorded. A pledge reopened by staff, or
     revived by money, gets a fresh grace period from that day. Returns the ids lapsed; audited one by one."""
@@ -655,8 +892,12 @@ def lapse_overdue(session: Session, pledge_ids: list[int], *, after_days: int, t
     cutoff = today - timedelta(days=after_days)
     lapsed: list[int] = []
     for pledge_id in pledge_ids:
-        pledge = session.execute(select(Pledge).where(Pledge.id == pledge_id).with_for_update()
-                                 .execution_options(populate_existing=True)).scalar_one_or_none()
+        pledge = session.execute(
+            select(Pledge)
+            .where(Pledge.id == pledge_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one_or_none()
         if pledge is None or not pledge.is_open:
             continue
         last = last_due_on(pledge)
@@ -668,8 +909,10 @@ def lapse_overdue(session: Session, pledge_ids: list[int], *, after_days: int, t
         if paid >= pledge.amount_vnd:  # fully paid but not yet refreshed: the money decides
             refresh_status(session, actor, pledge)
             continue
-        reason = (f"Tự động: quá {after_days} ngày sau hạn nộp cuối {last:%d/%m/%Y}; đã nhận {format_vnd(paid)} "
-                  f"trên {format_vnd(pledge.amount_vnd)}.")
+        reason = (
+            f"Tự động: quá {after_days} ngày sau hạn nộp cuối {last:%d/%m/%Y}; đã nhận {format_vnd(paid)} "
+            f"trên {format_vnd(pledge.amount_vnd)}."
+        )
         transition(session, actor, pledge, PledgeStatus.LAPSED, reason=reason)
         pledge.auto_lapsed_at = utcnow()
         pledge.lapse_notified_at = None
@@ -682,13 +925,25 @@ def claim_lapse_notices(session: Session, *, limit: int = 500) -> list[Pledge]:
     """Claim (once per lapse) the automatically lapsed pledges whose donor has not been told yet. The mark is
     set here and committed by the caller before any mail goes, so a retried or concurrent run never sends
     twice."""
-    ids = list(session.execute(
-        select(Pledge.id).where(Pledge.status == PledgeStatus.LAPSED, Pledge.auto_lapsed_at.is_not(None),
-                                Pledge.lapse_notified_at.is_(None)).order_by(Pledge.id).limit(limit)).scalars())
+    ids = list(
+        session.execute(
+            select(Pledge.id)
+            .where(
+                Pledge.status == PledgeStatus.LAPSED,
+                Pledge.auto_lapsed_at.is_not(None),
+                Pledge.lapse_notified_at.is_(None),
+            )
+            .order_by(Pledge.id)
+            .limit(limit)
+        ).scalars()
+    )
     claimed = []
     for pledge_id in ids:
-        result = session.execute(update(Pledge).where(Pledge.id == pledge_id, Pledge.lapse_notified_at.is_(None))
-                                 .values(lapse_notified_at=utcnow()))
+        result = session.execute(
+            update(Pledge)
+            .where(Pledge.id == pledge_id, Pledge.lapse_notified_at.is_(None))
+            .values(lapse_notified_at=utcnow())
+        )
         if result.rowcount == 1:
             claimed.append(pledge_id)
     return [session.get(Pledge, i) for i in claimed]

@@ -27,10 +27,18 @@ def nfc(value: object) -> str:
 
 def yearly_contributions(session: Session, donor_id: int, year: int) -> list[Contribution]:
     """Money and goods received from the donor in a calendar year (Vietnam time), reversed ones left out."""
-    return list(session.execute(select(Contribution).where(
-        Contribution.donor_id == donor_id, Contribution.status == ContributionStatus.RECORDED,
-        Contribution.received_on >= date(year, 1, 1), Contribution.received_on <= date(year, 12, 31))
-        .order_by(Contribution.received_on, Contribution.id)).scalars())
+    return list(
+        session.execute(
+            select(Contribution)
+            .where(
+                Contribution.donor_id == donor_id,
+                Contribution.status == ContributionStatus.RECORDED,
+                Contribution.received_on >= date(year, 1, 1),
+                Contribution.received_on <= date(year, 12, 31),
+            )
+            .order_by(Contribution.received_on, Contribution.id)
+        ).scalars()
+    )
 
 
 def _row(c: Contribution) -> list[str]:
@@ -75,9 +83,16 @@ def statement_pdf(donor: Donor, year: int, rows: list[Contribution]) -> bytes:
         return Paragraph(escape(nfc(text)), style)
 
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm, topMargin=16 * mm,
-                            bottomMargin=16 * mm, title=nfc(f"Sao kê đóng góp năm {year} – {donor.name}"),
-                            author="Chung Tay – Quỹ Vì người nghèo")
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=16 * mm,
+        rightMargin=16 * mm,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
+        title=nfc(f"Sao kê đóng góp năm {year} – {donor.name}"),
+        author="Chung Tay – Quỹ Vì người nghèo",
+    )
     story = [
         p("ỦY BAN MẶT TRẬN TỔ QUỐC VIỆT NAM · QUỸ “VÌ NGƯỜI NGHÈO”", body),
         Spacer(1, 4 * mm),
@@ -90,7 +105,9 @@ def statement_pdf(donor: Donor, year: int, rows: list[Contribution]) -> bytes:
         story.append(p(f"Địa chỉ: {donor.address}", body))
     story.append(p(f"Ngày lập: {utcnow().astimezone(VN_TZ):%d/%m/%Y}", body))
     story.append(Spacer(1, 5 * mm))
-    header = [p(h) for h in ("Ngày", "Số biên nhận", "Hình thức", "Mục đích", "Đơn vị tiếp nhận")] + [p("Số tiền", right)]
+    header = [p(h) for h in ("Ngày", "Số biên nhận", "Hình thức", "Mục đích", "Đơn vị tiếp nhận")] + [
+        p("Số tiền", right)
+    ]
     data = [header]
     total = 0
     for c in rows:
@@ -98,17 +115,27 @@ def statement_pdf(donor: Donor, year: int, rows: list[Contribution]) -> bytes:
         total += c.amount_vnd
     data.append([p("Tổng cộng", body), "", "", "", "", p(format_vnd(total), right)])
     table = Table(data, colWidths=[22 * mm, 27 * mm, 31 * mm, 27 * mm, 41 * mm, 30 * mm], repeatRows=1)
-    table.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f2e6e6")),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        ("SPAN", (0, -1), (4, -1)),
-    ]))
-    story += [table, Spacer(1, 6 * mm), p(
-        "Sao kê lập từ sổ quỹ của hệ thống Chung Tay. Mỗi khoản có biên nhận số theo đơn vị tiếp nhận và năm; "
-        "hiện vật ghi theo giá trị ước tính.", small)]
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f2e6e6")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                ("SPAN", (0, -1), (4, -1)),
+            ]
+        )
+    )
+    story += [
+        table,
+        Spacer(1, 6 * mm),
+        p(
+            "Sao kê lập từ sổ quỹ của hệ thống Chung Tay. Mỗi khoản có biên nhận số theo đơn vị tiếp nhận và năm; "
+            "hiện vật ghi theo giá trị ước tính.",
+            small,
+        ),
+    ]
     doc.build(story)
     return buf.getvalue()
 
@@ -124,7 +151,9 @@ def statement_xlsx(donor: Donor, year: int, rows: list[Contribution]) -> bytes:
     ws["A1"].font = Font(bold=True, size=13)
     ws.append([nfc(f"Mã số thuế: {donor.tax_code or ''}")])
     ws.append([])
-    ws.append([nfc(h) for h in ("Ngày", "Số biên nhận", "Hình thức", "Mục đích", "Đơn vị tiếp nhận", "Số tiền")])
+    ws.append(
+        [nfc(h) for h in ("Ngày", "Số biên nhận", "Hình thức", "Mục đích", "Đơn vị tiếp nhận", "Số tiền")]
+    )
     for cell in ws[4]:
         cell.font = Font(bold=True)
     fmt = '#,##0 "₫"'

@@ -17,8 +17,9 @@ def _claim(pledge_id: int, column) -> Pledge | None:  # type: ignore[no-untyped-
     """Mark the mail as sent and commit before sending it: a task delivered twice (the outbox re-publishing, a
     worker lost before its ack) finds the mark and sends nothing. At most once: a mail server failure after the
     mark is logged, not retried."""
-    claimed = db.session.execute(update(Pledge).where(Pledge.id == pledge_id, column.is_(None))
-                                 .values({column.key: utcnow()})).rowcount
+    claimed = db.session.execute(
+        update(Pledge).where(Pledge.id == pledge_id, column.is_(None)).values({column.key: utcnow()})
+    ).rowcount
     db.session.commit()
     return db.session.get(Pledge, pledge_id) if claimed else None
 
@@ -50,7 +51,9 @@ def send_instalment_reminders(days: int = 7, today: str | None = None) -> int:
     sent = 0
     for pledge_id, inst_id in ids:
         pledge = db.session.get(Pledge, pledge_id)
-        state = next(s for s in services.instalment_states(db.session, pledge, today=day) if s.instalment.id == inst_id)
+        state = next(
+            s for s in services.instalment_states(db.session, pledge, today=day) if s.instalment.id == inst_id
+        )
         notify.send_reminder(db.session, pledge, state)
         sent += 1
     return sent
@@ -62,9 +65,19 @@ def send_overdue_digest(today: str | None = None) -> int:
     from app.accounts.models import Role, User
 
     day = date.fromisoformat(today) if today else services.today_vn()
-    staff = db.session.execute(select(User).where(
-        User.role.in_([Role.COMMUNE_STAFF, Role.PROVINCE_STAFF]), User.is_active_account.is_(True),
-        User.unit_id.is_not(None)).order_by(User.id)).scalars().all()
+    staff = (
+        db.session.execute(
+            select(User)
+            .where(
+                User.role.in_([Role.COMMUNE_STAFF, Role.PROVINCE_STAFF]),
+                User.is_active_account.is_(True),
+                User.unit_id.is_not(None),
+            )
+            .order_by(User.id)
+        )
+        .scalars()
+        .all()
+    )
     sent = 0
     for user in staff:
         pledges = services.overdue_pledges_for(db.session, user, today=day, limit=500)
@@ -87,7 +100,9 @@ def lapse_overdue_pledges(today: str | None = None, after_days: int | None = Non
     db.session.rollback()  # the listing holds no lock; each chunk locks its own rows
     lapsed = 0
     for start in range(0, len(ids), chunk):
-        lapsed += len(services.lapse_overdue(db.session, ids[start:start + chunk], after_days=days, today=day))
+        lapsed += len(
+            services.lapse_overdue(db.session, ids[start : start + chunk], after_days=days, today=day)
+        )
         db.session.commit()
     while True:  # tell the donors, each once (the mark is committed before the mail goes)
         claimed = services.claim_lapse_notices(db.session)

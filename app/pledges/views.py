@@ -89,9 +89,11 @@ def _unit_lists() -> tuple[list[tuple[int, str]], dict[int, list[tuple[int, str]
     if cached and cached[3] == formcache.generation() and _time.monotonic() - cached[0] < UNIT_LIST_TTL:
         return cached[1], cached[2]
     stamp = formcache.generation()
-    rows = db.session.execute(select(AdminUnit.id, AdminUnit.name, AdminUnit.level, AdminUnit.parent_id)
-                              .where(AdminUnit.valid_to.is_(None),
-                                     AdminUnit.level.in_([UnitLevel.PROVINCE, UnitLevel.COMMUNE]))).all()
+    rows = db.session.execute(
+        select(AdminUnit.id, AdminUnit.name, AdminUnit.level, AdminUnit.parent_id).where(
+            AdminUnit.valid_to.is_(None), AdminUnit.level.in_([UnitLevel.PROVINCE, UnitLevel.COMMUNE])
+        )
+    ).all()
     key = lambda r: (fold(r.name.removeprefix("Tỉnh ").removeprefix("Thành phố ")), r.id)  # noqa: E731
     provs = [(r.id, r.name) for r in sorted((r for r in rows if r.level == UnitLevel.PROVINCE), key=key)]
     communes: dict[int, list[tuple[int, str]]] = {}
@@ -108,8 +110,11 @@ def _communes_for(raw: str | None, fallback_id: int | None) -> list[tuple[int, s
 
 # ------------------------------------------------------------------------------------------ public pages
 @bp.route("/ung-ho", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config.get("PLEDGE_RATE_LIMIT", "20 per minute;300 per hour"), methods=["POST"],
-               error_message="Quá nhiều lượt gửi đăng ký từ một địa chỉ. Vui lòng thử lại sau ít phút.")
+@limiter.limit(
+    lambda: current_app.config.get("PLEDGE_RATE_LIMIT", "20 per minute;300 per hour"),
+    methods=["POST"],
+    error_message="Quá nhiều lượt gửi đăng ký từ một địa chỉ. Vui lòng thử lại sau ít phút.",
+)
 def pledge_form():  # type: ignore[no-untyped-def]
     if request.method == "GET":
         page = _anonymous_form_page()
@@ -131,7 +136,11 @@ def pledge_form():  # type: ignore[no-untyped-def]
             donor_input, pledge_input = parsed
             actor = Actor.from_request()
             try:
-                if current_user.is_authenticated and current_user.role == Role.DONOR and current_user.donor_id:
+                if (
+                    current_user.is_authenticated
+                    and current_user.role == Role.DONOR
+                    and current_user.donor_id
+                ):
                     donor = db.session.get(Donor, current_user.donor_id)
                     pledge_input.contact_email = pledge_input.contact_email or current_user.email
                 else:
@@ -149,8 +158,9 @@ def pledge_form():  # type: ignore[no-untyped-def]
                 return redirect(url_for("pledges.confirmation", reference=pledge.reference))
     if request.method == "POST":
         problems = problems or field_problems(form) or [_("Vui lòng kiểm tra lại các ô được đánh dấu.")]
-    return render_template("pledges/pledge_form.html", form=form, campaign=campaign, problems=problems,
-                           card_enabled=card), (422 if problems else 200)
+    return render_template(
+        "pledges/pledge_form.html", form=form, campaign=campaign, problems=problems, card_enabled=card
+    ), (422 if problems else 200)
 
 
 def _submission_campaign():  # type: ignore[no-untyped-def]
@@ -173,10 +183,16 @@ def _prepare_choices(form: PledgeForm, campaign) -> bool:  # type: ignore[no-unt
     province_id = campaign.scope_unit_id if campaign else None
     card = _card_enabled()
     if not card:
-        form.payment_method.choices = [c for c in form.payment_method.choices if c.value != PaymentMethod.CARD.value]
-    form.set_unit_choices(_unit_lists()[0], {
-        "commune_id": _communes_for(form.province_id.data, province_id),
-        "earmark_commune_id": _communes_for(form.earmark_province_id.data, province_id)})
+        form.payment_method.choices = [
+            c for c in form.payment_method.choices if c.value != PaymentMethod.CARD.value
+        ]
+    form.set_unit_choices(
+        _unit_lists()[0],
+        {
+            "commune_id": _communes_for(form.province_id.data, province_id),
+            "earmark_commune_id": _communes_for(form.earmark_province_id.data, province_id),
+        },
+    )
     return card
 
 
@@ -203,8 +219,14 @@ def _anonymous_form_page() -> str | None:
         form = PledgeForm()
         _fill_defaults(form, campaign)
         _prepare_choices(form, campaign)
-        html = render_template("pledges/pledge_form.html", form=form, campaign=campaign, problems=[],
-                               card_enabled=card, flash_slot=Markup(FLASH_SLOT))  # noqa: S704 - a constant
+        html = render_template(
+            "pledges/pledge_form.html",
+            form=form,
+            campaign=campaign,
+            problems=[],
+            card_enabled=card,
+            flash_slot=Markup(FLASH_SLOT),  # noqa: S704 - a constant
+        )
         return html.replace(generate_csrf(), CSRF_SLOT)
 
     page = formcache.cached("pledges.form_page", key, build)
@@ -215,9 +237,17 @@ def _anonymous_form_page() -> str | None:
 def _prefill_from_donor(form: PledgeForm, donor: Donor | None) -> None:
     if donor is None:
         return
-    form.donor_kind.data = DonorKind.BUSINESS.value if donor.kind in (DonorKind.BUSINESS, DonorKind.ORGANISATION) else donor.kind.value
+    form.donor_kind.data = (
+        DonorKind.BUSINESS.value
+        if donor.kind in (DonorKind.BUSINESS, DonorKind.ORGANISATION)
+        else donor.kind.value
+    )
     form.name.data, form.tax_code.data, form.address.data = donor.name, donor.tax_code, donor.address
-    form.contact_person.data, form.email.data, form.phone.data = donor.contact_person, current_user.email, donor.phone
+    form.contact_person.data, form.email.data, form.phone.data = (
+        donor.contact_person,
+        current_user.email,
+        donor.phone,
+    )
     if donor.province_id:
         form.province_id.data = str(donor.province_id)
     if donor.commune_id:
@@ -230,7 +260,9 @@ def _queue_pledge_mails(pledge_id: int, method: PaymentMethod) -> None:
     pledge into an error nor loses its mails."""
     from app.pledges.models import OFFLINE_METHODS
 
-    names = ["pledges.send_confirmation"] + (["pledges.notify_staff_new_pledge"] if method in OFFLINE_METHODS else [])
+    names = ["pledges.send_confirmation"] + (
+        ["pledges.notify_staff_new_pledge"] if method in OFFLINE_METHODS else []
+    )
     for name in names:
         outbox.enqueue(db.session, name, pledge_id, dedupe_key=f"{name}:{pledge_id}")
 
@@ -254,16 +286,20 @@ def _pledge_by_reference(reference: str) -> Pledge:
 
 
 def _is_owner(pledge: Pledge) -> bool:
-    return bool(current_user.is_authenticated and current_user.role == Role.DONOR
-                and current_user.donor_id == pledge.donor_id)
+    return bool(
+        current_user.is_authenticated
+        and current_user.role == Role.DONOR
+        and current_user.donor_id == pledge.donor_id
+    )
 
 
 def _staff_sees(pledge: Pledge) -> bool:
     if not (current_user.is_authenticated and current_user.is_staff):
         return False
-    return (can_access_unit_id(db.session, current_user, pledge.receiving_unit_id)
-            or (pledge.earmark_unit_id is not None
-                and can_access_unit_id(db.session, current_user, pledge.earmark_unit_id)))
+    return can_access_unit_id(db.session, current_user, pledge.receiving_unit_id) or (
+        pledge.earmark_unit_id is not None
+        and can_access_unit_id(db.session, current_user, pledge.earmark_unit_id)
+    )
 
 
 def _claimable(pledge: Pledge) -> bool:
@@ -284,12 +320,21 @@ def confirmation(reference: str):  # type: ignore[no-untyped-def]
     paid = services.amount_paid(db.session, pledge.id)
     private = _is_owner(pledge) or _staff_sees(pledge)
     accounts = services.official_accounts_for(db.session, pledge.earmark_unit_id or pledge.receiving_unit_id)
-    resp = Response(render_template(
-        "pledges/confirmation.html", pledge=pledge, paid=paid, outstanding=max(0, pledge.amount_vnd - paid),
-        instalments=services.instalment_states(db.session, pledge, paid=paid), accounts=accounts,
-        private=private, card_enabled=_card_enabled() and pledge.kind == PledgeKind.MONEY,
-        claimable=not current_user.is_authenticated and _claimable(pledge), claim_form=ClaimForm(),
-        purpose_label=PURPOSE_LABELS[pledge.purpose]))
+    resp = Response(
+        render_template(
+            "pledges/confirmation.html",
+            pledge=pledge,
+            paid=paid,
+            outstanding=max(0, pledge.amount_vnd - paid),
+            instalments=services.instalment_states(db.session, pledge, paid=paid),
+            accounts=accounts,
+            private=private,
+            card_enabled=_card_enabled() and pledge.kind == PledgeKind.MONEY,
+            claimable=not current_user.is_authenticated and _claimable(pledge),
+            claim_form=ClaimForm(),
+            purpose_label=PURPOSE_LABELS[pledge.purpose],
+        )
+    )
     resp.headers["Cache-Control"] = "no-store"  # money received must show at once, never a cached "pending"
     resp.headers["X-Robots-Tag"] = "noindex"
     return resp
@@ -318,20 +363,38 @@ def _login_new_user(user: User) -> None:
 def claim_account(token: str):  # type: ignore[no-untyped-def]
     data = notify.read_token("pledge-claim", token)
     pledge = db.session.get(Pledge, data.get("pledge", 0)) if data else None
-    if pledge is None or not data or normalize_email(data.get("email") or "") != normalize_email(pledge.contact_email or ""):
-        return render_template("errors/error.html", code=400, title=_("Liên kết không hợp lệ"),
-                               message=_("Liên kết đã hết hạn hoặc không đúng. Hãy yêu cầu liên kết mới từ trang đăng ký.")), 400
+    if (
+        pledge is None
+        or not data
+        or normalize_email(data.get("email") or "") != normalize_email(pledge.contact_email or "")
+    ):
+        return render_template(
+            "errors/error.html",
+            code=400,
+            title=_("Liên kết không hợp lệ"),
+            message=_("Liên kết đã hết hạn hoặc không đúng. Hãy yêu cầu liên kết mới từ trang đăng ký."),
+        ), 400
     if not _claimable(pledge):
-        flash(_("Nhà tài trợ này đã có tài khoản. Hãy đề nghị người dùng hiện có gửi lời mời cho quý vị."), "warning")
+        flash(
+            _("Nhà tài trợ này đã có tài khoản. Hãy đề nghị người dùng hiện có gửi lời mời cho quý vị."),
+            "warning",
+        )
         return redirect(url_for("accounts.login"))
     form = AccountForm()
     if request.method == "GET":
         form.full_name.data = pledge.donor.contact_person or pledge.donor.name
     if form.validate_on_submit():
         try:
-            user = create_user(db.session, Actor.from_request(), email=pledge.contact_email, full_name=form.full_name.data,
-                               password=form.password.data, role=Role.DONOR, donor_id=pledge.donor_id,
-                               title=form.title.data or "")
+            user = create_user(
+                db.session,
+                Actor.from_request(),
+                email=pledge.contact_email,
+                full_name=form.full_name.data,
+                password=form.password.data,
+                role=Role.DONOR,
+                donor_id=pledge.donor_id,
+                title=form.title.data or "",
+            )
             if not pledge.donor.email:
                 pledge.donor.email = user.email
         except AccountError as exc:
@@ -342,8 +405,13 @@ def claim_account(token: str):  # type: ignore[no-untyped-def]
             _login_new_user(user)
             flash(_("Đã tạo tài khoản. Từ nay quý vị theo dõi đăng ký và biên nhận tại đây."), "success")
             return redirect(url_for("pledges.dashboard"))
-    return render_template("pledges/account_form.html", form=form, email=pledge.contact_email,
-                           heading=_("Tạo tài khoản theo dõi đóng góp"), donor=pledge.donor)
+    return render_template(
+        "pledges/account_form.html",
+        form=form,
+        email=pledge.contact_email,
+        heading=_("Tạo tài khoản theo dõi đóng góp"),
+        donor=pledge.donor,
+    )
 
 
 @bp.route("/tai-khoan/loi-moi/<token>", methods=["GET", "POST"])
@@ -351,15 +419,26 @@ def accept_invitation(token: str):  # type: ignore[no-untyped-def]
     data = notify.read_token("donor-invite", token)
     donor = db.session.get(Donor, data.get("donor", 0)) if data else None
     if donor is None or not data:
-        return render_template("errors/error.html", code=400, title=_("Lời mời không hợp lệ"),
-                               message=_("Lời mời đã hết hạn hoặc không đúng. Hãy đề nghị đồng nghiệp gửi lại.")), 400
+        return render_template(
+            "errors/error.html",
+            code=400,
+            title=_("Lời mời không hợp lệ"),
+            message=_("Lời mời đã hết hạn hoặc không đúng. Hãy đề nghị đồng nghiệp gửi lại."),
+        ), 400
     email = normalize_email(data.get("email") or "")
     form = AccountForm()
     if form.validate_on_submit():
         try:
-            user = create_user(db.session, Actor.from_request(), email=email, full_name=form.full_name.data,
-                               password=form.password.data, role=Role.DONOR, donor_id=donor.id,
-                               title=form.title.data or "")
+            user = create_user(
+                db.session,
+                Actor.from_request(),
+                email=email,
+                full_name=form.full_name.data,
+                password=form.password.data,
+                role=Role.DONOR,
+                donor_id=donor.id,
+                title=form.title.data or "",
+            )
         except AccountError as exc:
             db.session.rollback()
             form.password.errors.append(str(exc))
@@ -368,8 +447,13 @@ def accept_invitation(token: str):  # type: ignore[no-untyped-def]
             _login_new_user(user)
             flash(_("Chào mừng quý vị tham gia tài khoản %(name)s.", name=donor.name), "success")
             return redirect(url_for("pledges.dashboard"))
-    return render_template("pledges/account_form.html", form=form, email=email, donor=donor,
-                           heading=_("Nhận lời mời tham gia tài khoản %(name)s", name=donor.name))
+    return render_template(
+        "pledges/account_form.html",
+        form=form,
+        email=email,
+        donor=donor,
+        heading=_("Nhận lời mời tham gia tài khoản %(name)s", name=donor.name),
+    )
 
 
 # ------------------------------------------------------------------------------------------ donor pages
@@ -377,27 +461,63 @@ def accept_invitation(token: str):  # type: ignore[no-untyped-def]
 @donor_required
 def dashboard():  # type: ignore[no-untyped-def]
     donor = db.session.get(Donor, current_user.donor_id)
-    pledges = db.session.execute(select(Pledge).where(Pledge.donor_id == donor.id)
-                                 .order_by(Pledge.created_at.desc(), Pledge.id.desc())).scalars().all()
-    paid_by = dict(db.session.execute(
-        select(Contribution.pledge_id, func.sum(Contribution.amount_vnd)).where(
-            Contribution.donor_id == donor.id, Contribution.status == ContributionStatus.RECORDED,
-            Contribution.pledge_id.is_not(None)).group_by(Contribution.pledge_id)).all())
-    contributions = db.session.execute(
-        select(Contribution).where(Contribution.donor_id == donor.id)
-        .order_by(Contribution.received_at.desc(), Contribution.id.desc()).limit(200)).scalars().all()
+    pledges = (
+        db.session.execute(
+            select(Pledge)
+            .where(Pledge.donor_id == donor.id)
+            .order_by(Pledge.created_at.desc(), Pledge.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+    paid_by = dict(
+        db.session.execute(
+            select(Contribution.pledge_id, func.sum(Contribution.amount_vnd))
+            .where(
+                Contribution.donor_id == donor.id,
+                Contribution.status == ContributionStatus.RECORDED,
+                Contribution.pledge_id.is_not(None),
+            )
+            .group_by(Contribution.pledge_id)
+        ).all()
+    )
+    contributions = (
+        db.session.execute(
+            select(Contribution)
+            .where(Contribution.donor_id == donor.id)
+            .order_by(Contribution.received_at.desc(), Contribution.id.desc())
+            .limit(200)
+        )
+        .scalars()
+        .all()
+    )
     due = []
     for p in pledges:
         if p.is_open and p.schedule == PledgeSchedule.INSTALMENTS:
-            due += [(p, s) for s in services.instalment_states(db.session, p, paid=paid_by.get(p.id, 0))
-                    if s.outstanding_vnd > 0]
+            due += [
+                (p, s)
+                for s in services.instalment_states(db.session, p, paid=paid_by.get(p.id, 0))
+                if s.outstanding_vnd > 0
+            ]
     due.sort(key=lambda ps: ps[1].instalment.due_on)
-    years = sorted({c.received_on.year for c in contributions if c.status == ContributionStatus.RECORDED},
-                   reverse=True)
-    colleagues = db.session.execute(select(User).where(User.donor_id == donor.id).order_by(User.id)).scalars().all()
-    return render_template("pledges/dashboard.html", donor=donor, pledges=pledges, paid_by=paid_by,
-                           contributions=contributions, due=due, years=years, colleagues=colleagues,
-                           invite_form=InviteForm(), today=services.today_vn())
+    years = sorted(
+        {c.received_on.year for c in contributions if c.status == ContributionStatus.RECORDED}, reverse=True
+    )
+    colleagues = (
+        db.session.execute(select(User).where(User.donor_id == donor.id).order_by(User.id)).scalars().all()
+    )
+    return render_template(
+        "pledges/dashboard.html",
+        donor=donor,
+        pledges=pledges,
+        paid_by=paid_by,
+        contributions=contributions,
+        due=due,
+        years=years,
+        colleagues=colleagues,
+        invite_form=InviteForm(),
+        today=services.today_vn(),
+    )
 
 
 @bp.route("/tai-khoan/moi-dong-nghiep", methods=["POST"])
@@ -430,8 +550,13 @@ def donor_receipt(contribution_id: int):  # type: ignore[no-untyped-def]
     c = db.session.get(Contribution, contribution_id)
     if c is None or c.donor_id != current_user.donor_id:
         abort(404)
-    return render_template("pledges/receipt.html", c=c, unit=c.receiving_unit, back=url_for("pledges.dashboard"),
-                           purpose_label=PURPOSE_LABELS[c.purpose])
+    return render_template(
+        "pledges/receipt.html",
+        c=c,
+        unit=c.receiving_unit,
+        back=url_for("pledges.dashboard"),
+        purpose_label=PURPOSE_LABELS[c.purpose],
+    )
 
 
 @bp.route("/tai-khoan/sao-ke/<int:year>.<fmt>")
@@ -460,21 +585,30 @@ def _staff_pledge(pledge_id: int) -> Pledge:
 
 
 def _scope(user: User):  # type: ignore[no-untyped-def]
-    return or_(unit_scope_clause(user, Pledge.receiving_unit_id), unit_scope_clause(user, Pledge.earmark_unit_id))
+    return or_(
+        unit_scope_clause(user, Pledge.receiving_unit_id), unit_scope_clause(user, Pledge.earmark_unit_id)
+    )
 
 
 def _page_of(query, page: int) -> tuple[int, list[Pledge]]:  # type: ignore[no-untyped-def]
     """The number of matching pledges and one page of them, newest first, from one pass over the matches
     (their ids and dates only, counted by a window), then only the page's pledges and donors are loaded."""
     matching = query.with_only_columns(Pledge.id, Pledge.created_at).subquery("matching")
-    rows = db.session.execute(select(matching.c.id, func.count().over())
-                              .order_by(matching.c.created_at.desc(), matching.c.id.desc())
-                              .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
+    rows = db.session.execute(
+        select(matching.c.id, func.count().over())
+        .order_by(matching.c.created_at.desc(), matching.c.id.desc())
+        .offset((page - 1) * PER_PAGE)
+        .limit(PER_PAGE)
+    ).all()
     if not rows:  # nothing on this page: the count still tells how many pages there are
         return db.session.execute(select(func.count()).select_from(matching)).scalar_one(), []
     ids = [r[0] for r in rows]
-    found = {p.id: p for p in db.session.execute(
-        select(Pledge).where(Pledge.id.in_(ids)).options(selectinload(Pledge.donor))).scalars()}
+    found = {
+        p.id: p
+        for p in db.session.execute(
+            select(Pledge).where(Pledge.id.in_(ids)).options(selectinload(Pledge.donor))
+        ).scalars()
+    }
     return rows[0][1], [found[i] for i in ids]
 
 
@@ -496,19 +630,43 @@ def staff_list():  # type: ignore[no-untyped-def]
         query = query.join(Donor).where(or_(Donor.search_key.contains(fold(q)), Pledge.reference == ref))
     total, pledges = _page_of(query, page)
     ids = [p.id for p in pledges]
-    paid_by = dict(db.session.execute(
-        select(Contribution.pledge_id, func.sum(Contribution.amount_vnd)).where(
-            Contribution.pledge_id.in_(ids), Contribution.status == ContributionStatus.RECORDED)
-        .group_by(Contribution.pledge_id)).all()) if ids else {}
+    paid_by = (
+        dict(
+            db.session.execute(
+                select(Contribution.pledge_id, func.sum(Contribution.amount_vnd))
+                .where(Contribution.pledge_id.in_(ids), Contribution.status == ContributionStatus.RECORDED)
+                .group_by(Contribution.pledge_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
     if overdue:  # every row shown is overdue: no need to ask again
         overdue_ids = set(ids)
     else:
-        overdue_ids = set(db.session.execute(select(Pledge.id).where(
-            Pledge.id.in_(ids), services.overdue_clause(today))).scalars()) if ids else set()
+        overdue_ids = (
+            set(
+                db.session.execute(
+                    select(Pledge.id).where(Pledge.id.in_(ids), services.overdue_clause(today))
+                ).scalars()
+            )
+            if ids
+            else set()
+        )
     pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
-    return render_template("pledges/staff_list.html", pledges=pledges, paid_by=paid_by, overdue_ids=overdue_ids,
-                           status=status, overdue=overdue, q=q, page=page, pages=pages, total=total,
-                           statuses=PLEDGE_STATUS_LABELS)
+    return render_template(
+        "pledges/staff_list.html",
+        pledges=pledges,
+        paid_by=paid_by,
+        overdue_ids=overdue_ids,
+        status=status,
+        overdue=overdue,
+        q=q,
+        page=page,
+        pages=pages,
+        total=total,
+        statuses=PLEDGE_STATUS_LABELS,
+    )
 
 
 @bp.route("/can-bo/dang-ky-ung-ho/<int:pledge_id>")
@@ -516,15 +674,29 @@ def staff_list():  # type: ignore[no-untyped-def]
 def staff_detail(pledge_id: int):  # type: ignore[no-untyped-def]
     pledge = _staff_pledge(pledge_id)
     paid = services.amount_paid(db.session, pledge.id)
-    contributions = db.session.execute(select(Contribution).where(
-        or_(Contribution.pledge_id == pledge.id, Contribution.pledge_reference == pledge.reference))
-        .order_by(Contribution.received_at)).scalars().all()
-    return render_template("pledges/staff_detail.html", pledge=pledge, paid=paid,
-                           outstanding=max(0, pledge.amount_vnd - paid),
-                           instalments=services.instalment_states(db.session, pledge, paid=paid),
-                           contributions=contributions, status_form=StatusForm(),
-                           overdue=services.overdue_amount(db.session, pledge),
-                           allowed=services.ALLOWED_MOVES[pledge.status], purpose_label=PURPOSE_LABELS[pledge.purpose])
+    contributions = (
+        db.session.execute(
+            select(Contribution)
+            .where(
+                or_(Contribution.pledge_id == pledge.id, Contribution.pledge_reference == pledge.reference)
+            )
+            .order_by(Contribution.received_at)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "pledges/staff_detail.html",
+        pledge=pledge,
+        paid=paid,
+        outstanding=max(0, pledge.amount_vnd - paid),
+        instalments=services.instalment_states(db.session, pledge, paid=paid),
+        contributions=contributions,
+        status_form=StatusForm(),
+        overdue=services.overdue_amount(db.session, pledge),
+        allowed=services.ALLOWED_MOVES[pledge.status],
+        purpose_label=PURPOSE_LABELS[pledge.purpose],
+    )
 
 
 @bp.route("/can-bo/dang-ky-ung-ho/<int:pledge_id>/sua", methods=["GET", "POST"])
@@ -550,8 +722,15 @@ def staff_edit(pledge_id: int):  # type: ignore[no-untyped-def]
         items = parse_instalments(form.instalments) if schedule == PledgeSchedule.INSTALMENTS else []
         if amount is not None and items is not None:
             try:
-                services.edit_pledge(db.session, Actor.from_request(), pledge, amount_vnd=amount, schedule=schedule,
-                                     instalments=items, due_on=form.due_on.data)
+                services.edit_pledge(
+                    db.session,
+                    Actor.from_request(),
+                    pledge,
+                    amount_vnd=amount,
+                    schedule=schedule,
+                    instalments=items,
+                    due_on=form.due_on.data,
+                )
             except services.PledgeError as exc:
                 db.session.rollback()
                 problems.append(str(exc))
@@ -562,8 +741,9 @@ def staff_edit(pledge_id: int):  # type: ignore[no-untyped-def]
     if request.method == "POST":
         problems = problems or field_problems(form) or [_("Vui lòng kiểm tra lại các ô được đánh dấu.")]
     paid = services.amount_paid(db.session, pledge.id)
-    return render_template("pledges/staff_edit.html", pledge=pledge, form=form, problems=problems,
-                           paid=paid), (422 if problems else 200)
+    return render_template(
+        "pledges/staff_edit.html", pledge=pledge, form=form, problems=problems, paid=paid
+    ), (422 if problems else 200)
 
 
 @bp.route("/can-bo/dang-ky-ung-ho/<int:pledge_id>/trang-thai", methods=["POST"])
@@ -573,8 +753,13 @@ def staff_status(pledge_id: int):  # type: ignore[no-untyped-def]
     form = StatusForm()
     if form.validate_on_submit():
         try:
-            services.transition(db.session, Actor.from_request(), pledge, PledgeStatus(form.target.data),
-                                reason=form.reason.data or "")
+            services.transition(
+                db.session,
+                Actor.from_request(),
+                pledge,
+                PledgeStatus(form.target.data),
+                reason=form.reason.data or "",
+            )
         except services.PledgeError as exc:
             db.session.rollback()
             flash(str(exc), "error")
@@ -601,7 +786,9 @@ def receipt_new():  # type: ignore[no-untyped-def]
     ref = request.values.get("pledge_reference") or request.args.get("ma", "")
     ref_problem = None
     if ref:
-        found = db.session.execute(select(Pledge).where(Pledge.reference == normalize_reference(ref))).scalar_one_or_none()
+        found = db.session.execute(
+            select(Pledge).where(Pledge.reference == normalize_reference(ref))
+        ).scalar_one_or_none()
         if found is not None and _staff_sees(found):
             pledge = found
         else:
@@ -612,7 +799,9 @@ def receipt_new():  # type: ignore[no-untyped-def]
         form.purpose.data = pledge.purpose.value
         if pledge.kind == PledgeKind.IN_KIND:
             form.channel.data = "in_kind"
-            form.in_kind_description.data = " – ".join(filter(None, [pledge.in_kind_description, pledge.in_kind_quantity]))
+            form.in_kind_description.data = " – ".join(
+                filter(None, [pledge.in_kind_description, pledge.in_kind_quantity])
+            )
         due = services.outstanding(db.session, pledge)
         form.amount.data = f"{due:,}".replace(",", ".") if due else ""
     problems: list[str] = []
@@ -634,8 +823,11 @@ def receipt_new():  # type: ignore[no-untyped-def]
             form.donor_name.errors.append("Người/đơn vị nộp: chưa nhập (hoặc chọn “Nhà hảo tâm”).")
         if form.received_on.data is None and not form.received_on.errors:
             form.received_on.errors = ["Ngày nhận: chưa nhập."]
-        received_at = datetime.combine(form.received_on.data, time(12, 0), tzinfo=VN_TZ).astimezone(UTC) \
-            if form.received_on.data else None
+        received_at = (
+            datetime.combine(form.received_on.data, time(12, 0), tzinfo=VN_TZ).astimezone(UTC)
+            if form.received_on.data
+            else None
+        )
         if received_at and form.received_on.data > services.today_vn():
             form.received_on.errors.append("Ngày nhận: không được sau hôm nay.")
         if amount is not None and not field_problems(form):
@@ -645,20 +837,42 @@ def receipt_new():  # type: ignore[no-untyped-def]
             try:
                 if pledge is not None:
                     created = services.record_pledge_payment(
-                        db.session, actor, pledge, amount_vnd=amount, channel=channel, received_at=received_at,
-                        source=f"staff:{current_user.id}", idempotency_key=key, note=form.note.data or "",
-                        in_kind_description=description, receiving_unit_id=unit_id)
+                        db.session,
+                        actor,
+                        pledge,
+                        amount_vnd=amount,
+                        channel=channel,
+                        received_at=received_at,
+                        source=f"staff:{current_user.id}",
+                        idempotency_key=key,
+                        note=form.note.data or "",
+                        in_kind_description=description,
+                        receiving_unit_id=unit_id,
+                    )
                     contribution = created[0]
                 else:
                     campaign = services.campaign_for(db.session, unit_id)
                     if campaign is None:
                         raise ContributionError("Chưa có cuộc vận động đang diễn ra cho địa bàn này.")
-                    contribution = record_contribution(db.session, actor, campaign, NewContribution(
-                        amount_vnd=amount, channel=channel, received_at=received_at,
-                        display_name=form.donor_name.data, is_anonymous=form.anonymous.data == "anonymous",
-                        donor_kind=DonorKind.INDIVIDUAL, receiving_unit_id=unit_id,
-                        purpose=Purpose(form.purpose.data), in_kind_description=description,
-                        source=f"staff:{current_user.id}", idempotency_key=key, note=form.note.data or ""))
+                    contribution = record_contribution(
+                        db.session,
+                        actor,
+                        campaign,
+                        NewContribution(
+                            amount_vnd=amount,
+                            channel=channel,
+                            received_at=received_at,
+                            display_name=form.donor_name.data,
+                            is_anonymous=form.anonymous.data == "anonymous",
+                            donor_kind=DonorKind.INDIVIDUAL,
+                            receiving_unit_id=unit_id,
+                            purpose=Purpose(form.purpose.data),
+                            in_kind_description=description,
+                            source=f"staff:{current_user.id}",
+                            idempotency_key=key,
+                            note=form.note.data or "",
+                        ),
+                    )
             except (ContributionError, services.PledgeError) as exc:
                 db.session.rollback()
                 problems.append(str(exc))
@@ -670,9 +884,13 @@ def receipt_new():  # type: ignore[no-untyped-def]
         problems = problems or field_problems(form) or [_("Vui lòng kiểm tra lại các ô được đánh dấu.")]
     import secrets
 
-    return render_template("pledges/receipt_form.html", form=form, pledge=pledge, problems=problems,
-                           idempotency_key=request.form.get("idempotency_key") or secrets.token_urlsafe(16)), \
-        (422 if problems else 200)
+    return render_template(
+        "pledges/receipt_form.html",
+        form=form,
+        pledge=pledge,
+        problems=problems,
+        idempotency_key=request.form.get("idempotency_key") or secrets.token_urlsafe(16),
+    ), (422 if problems else 200)
 
 
 @bp.route("/can-bo/bien-nhan/<int:contribution_id>")
@@ -681,6 +899,16 @@ def receipt(contribution_id: int):  # type: ignore[no-untyped-def]
     c = db.session.get(Contribution, contribution_id)
     if c is None or not can_access_unit_id(db.session, current_user, c.receiving_unit_id):
         abort(404)
-    back = url_for("pledges.staff_detail", pledge_id=c.pledge_id) if c.pledge_id else url_for("pledges.staff_list")
-    return render_template("pledges/receipt.html", c=c, unit=c.receiving_unit, back=back, staff=True,
-                           purpose_label=PURPOSE_LABELS[c.purpose])
+    back = (
+        url_for("pledges.staff_detail", pledge_id=c.pledge_id)
+        if c.pledge_id
+        else url_for("pledges.staff_list")
+    )
+    return render_template(
+        "pledges/receipt.html",
+        c=c,
+        unit=c.receiving_unit,
+        back=back,
+        staff=True,
+        purpose_label=PURPOSE_LABELS[c.purpose],
+    )

@@ -15,13 +15,24 @@ class ChoiceField(SelectField):
 
     def pre_validate(self, form) -> None:  # type: ignore[no-untyped-def]
         if self.data not in {value for value, *_ in (self.choices or [])}:
-            raise ValidationError(_("%(field)s: lựa chọn không hợp lệ hoặc ngoài địa bàn của bạn.", field=self.label.text))
+            raise ValidationError(
+                _("%(field)s: lựa chọn không hợp lệ hoặc ngoài địa bàn của bạn.", field=self.label.text)
+            )
 
 
 class ReportForm(BaseForm):
-    campaign_id = ChoiceField(_l("Cuộc vận động"), coerce=int, validators=[DataRequired(_l("Cuộc vận động: chưa chọn."))])
+    campaign_id = ChoiceField(
+        _l("Cuộc vận động"), coerce=int, validators=[DataRequired(_l("Cuộc vận động: chưa chọn."))]
+    )
     unit_id = ChoiceField(_l("Đơn vị"), coerce=int)
-    kind = ChoiceField(_l("Loại báo cáo"), choices=[("year", _l("Tổng kết năm")), ("half_year", _l("Sơ kết 6 tháng"))])
-    year = VNIntegerField(_l("Năm"), invalid_value_message=YEAR_INVALID,
-                          validators=[InputRequired(_l("Năm: chưa nhập.")), NumberRange(2000, 2100, YEAR_INVALID)])
-    half = ChoiceField(_l("Kỳ sơ kết"), coerce=int, choices=[(1, _l("6 tháng đầu năm")), (2, _l("6 tháng cuối năm"))])
+    kind = ChoiceField(
+        _l("Loại báo cáo"), choices=[("year", _l("Tổng kết năm")), ("half_year", _l("Sơ kết 6 tháng"))]
+    )
+    year = VNIntegerField(
+        _l("Năm"),
+        invalid_value_message=YEAR_INVALID,
+        validators=[InputRequired(_l("Năm: chưa nhập.")), NumberRange(2000, 2100, YEAR_INVALID)],
+    )
+    half = ChoiceField(
+        _l("Kỳ sơ kết"), coerce=int, choices=[(1, _l("6 tháng đầu năm")), (2, _l("6 tháng cuối năm"))]
+    )

@@ -29,8 +29,12 @@ class ReportStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-REPORT_STATUS_LABELS = {ReportStatus.QUEUED: "Đang chờ", ReportStatus.RUNNING: "Đang lập",
-                        ReportStatus.DONE: "Đã xong", ReportStatus.FAILED: "Lỗi"}
+REPORT_STATUS_LABELS = {
+    ReportStatus.QUEUED: "Đang chờ",
+    ReportStatus.RUNNING: "Đang lập",
+    ReportStatus.DONE: "Đã xong",
+    ReportStatus.FAILED: "Lỗi",
+}
 
 
 class ReportJob(db.Model):
@@ -42,8 +46,9 @@ class ReportJob(db.Model):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)  # None: national
     period_start: Mapped[date] = mapped_column(Date, nullable=False)
     period_end: Mapped[date] = mapped_column(Date, nullable=False)
-    status: Mapped[ReportStatus] = mapped_column(str_enum(ReportStatus, "report_status"), nullable=False,
-                                                 default=ReportStatus.QUEUED)
+    status: Mapped[ReportStatus] = mapped_column(
+        str_enum(ReportStatus, "report_status"), nullable=False, default=ReportStatus.QUEUED
+    )
     progress: Mapped[int] = mapped_column(Integer, default=0, nullable=False)  # percent
     figures: Mapped[dict | None] = mapped_column(JSON)
     xlsx: Mapped[bytes | None] = mapped_column(LargeBinary)

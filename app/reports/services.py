@@ -59,20 +59,33 @@ def _on_hand(t) -> int:  # type: ignore[no-untyped-def]
     return t.received_vnd - t.disbursed_vnd
 
 
-def _postings_by_purpose(session: Session, fund_id: int, ids: list[int | None] | None, kinds: list[AccountKind],
-                         start: date, end: date) -> dict[str, int]:
-    q = (select(LedgerAccount.purpose, func.sum(LedgerPosting.amount_vnd))
-         .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
-         .join(LedgerTransaction, LedgerTransaction.id == LedgerPosting.transaction_id)
-         .where(LedgerAccount.fund_id == fund_id, LedgerAccount.kind.in_(kinds),
-                LedgerTransaction.occurred_on >= start, LedgerTransaction.occurred_on <= end))
+def _postings_by_purpose(
+    session: Session,
+    fund_id: int,
+    ids: list[int | None] | None,
+    kinds: list[AccountKind],
+    start: date,
+    end: date,
+) -> dict[str, int]:
+    q = (
+        select(LedgerAccount.purpose, func.sum(LedgerPosting.amount_vnd))
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerPosting.transaction_id)
+        .where(
+            LedgerAccount.fund_id == fund_id,
+            LedgerAccount.kind.in_(kinds),
+            LedgerTransaction.occurred_on >= start,
+            LedgerTransaction.occurred_on <= end,
+        )
+    )
     if ids is not None:
         q = q.where(LedgerAccount.unit_id.in_([i for i in ids if i is not None]))
     return {str(p): int(v or 0) for p, v in session.execute(q.group_by(LedgerAccount.purpose))}
 
 
-def build_figures(session: Session, campaign: Campaign, unit: AdminUnit | None, kind: ReportKind,
-                  period: Period) -> dict:
+def build_figures(
+    session: Session, campaign: Campaign, unit: AdminUnit | None, kind: ReportKind, period: Period
+) -> dict:
     """All the report's figures as a JSON-serialisable dict (stored on the job, rendered to HTML, XLSX, PDF)."""
     ids = tsvc.scope_unit_ids(session, unit)
     fund = campaign.fund_id
@@ -80,34 +93,55 @@ def build_figures(session: Session, campaign: Campaign, unit: AdminUnit | None, 
     after = tsvc.figures_at(session, fund, ids, period.end)
     receipts = after.received_vnd - before.received_vnd
     in_kind = after.in_kind_vnd - before.in_kind_vnd
-    allocated = _postings_by_purpose(session, fund, ids, [AccountKind.ALLOCATED, AccountKind.DISBURSED],
-                                     period.start, period.end)
+    allocated = _postings_by_purpose(
+        session, fund, ids, [AccountKind.ALLOCATED, AccountKind.DISBURSED], period.start, period.end
+    )
     disbursed = _postings_by_purpose(session, fund, ids, [AccountKind.DISBURSED], period.start, period.end)
-    purposes = [{"purpose": p.value, "label": PURPOSE_LABELS[p], "allocated_vnd": allocated.get(p.value, 0),
-                 "disbursed_vnd": disbursed.get(p.value, 0)} for p in Purpose
-                if allocated.get(p.value) or disbursed.get(p.value)]
+    purposes = [
+        {
+            "purpose": p.value,
+            "label": PURPOSE_LABELS[p],
+            "allocated_vnd": allocated.get(p.value, 0),
+            "disbursed_vnd": disbursed.get(p.value, 0),
+        }
+        for p in Purpose
+        if allocated.get(p.value) or disbursed.get(p.value)
+    ]
     opening, closing = _on_hand(before), _on_hand(after)
     disbursed_total = sum(disbursed.values())
 
-    base = [Contribution.campaign_id == campaign.id, Contribution.status == ContributionStatus.RECORDED,
-            Contribution.received_on >= period.start, Contribution.received_on <= period.end]
+    base = [
+        Contribution.campaign_id == campaign.id,
+        Contribution.status == ContributionStatus.RECORDED,
+        Contribution.received_on >= period.start,
+        Contribution.received_on <= period.end,
+    ]
     if ids is not None:
         base.append(Contribution.pool_unit_id.in_([i for i in ids if i is not None]))
-    by_channel = {str(ch): (n, int(s or 0)) for ch, n, s in session.execute(
-        select(Contribution.channel, func.count(), func.sum(Contribution.amount_vnd)).where(*base)
-        .group_by(Contribution.channel))}
+    by_channel = {
+        str(ch): (n, int(s or 0))
+        for ch, n, s in session.execute(
+            select(Contribution.channel, func.count(), func.sum(Contribution.amount_vnd))
+            .where(*base)
+            .group_by(Contribution.channel)
+        )
+    }
     by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for dk, ch, n, s in session.execute(
-            select(Contribution.donor_kind, Contribution.channel, func.count(), func.sum(Contribution.amount_vnd))
-            .where(*base).group_by(Contribution.donor_kind, Contribution.channel)):
+        select(Contribution.donor_kind, Contribution.channel, func.count(), func.sum(Contribution.amount_vnd))
+        .where(*base)
+        .group_by(Contribution.donor_kind, Contribution.channel)
+    ):
         if ch != Channel.IN_KIND:
             by_kind[str(dk)][0] += n
             by_kind[str(dk)][1] += int(s or 0)
     top = session.execute(
         select(Contribution.public_name, func.count(), func.sum(Contribution.amount_vnd).label("total"))
         .where(*base, Contribution.is_anonymous.is_(False), Contribution.channel != Channel.IN_KIND)
-        .group_by(Contribution.public_name).order_by(func.sum(Contribution.amount_vnd).desc(),
-                                                     Contribution.public_name).limit(TOP_DONORS)).all()
+        .group_by(Contribution.public_name)
+        .order_by(func.sum(Contribution.amount_vnd).desc(), Contribution.public_name)
+        .limit(TOP_DONORS)
+    ).all()
     overall = tsvc.figures_at(session, fund, ids)
     return {
         "title": period.label,
@@ -119,41 +153,87 @@ def build_figures(session: Session, campaign: Campaign, unit: AdminUnit | None, 
         "opening_balance_vnd": opening,
         "receipts_vnd": receipts,
         "in_kind_vnd": in_kind,
-        "receipts_by_channel": [{"channel": ch.value, "label": CHANNEL_LABELS[ch], "count": by_channel[ch.value][0],
-                                 "amount_vnd": by_channel[ch.value][1]} for ch in Channel if ch.value in by_channel],
-        "receipts_by_donor_kind": [{"kind": k.value, "label": DONOR_KIND_LABELS[k], "count": by_kind[k.value][0],
-                                    "amount_vnd": by_kind[k.value][1]} for k in DonorKind if k.value in by_kind],
+        "receipts_by_channel": [
+            {
+                "channel": ch.value,
+                "label": CHANNEL_LABELS[ch],
+                "count": by_channel[ch.value][0],
+                "amount_vnd": by_channel[ch.value][1],
+            }
+            for ch in Channel
+            if ch.value in by_channel
+        ],
+        "receipts_by_donor_kind": [
+            {
+                "kind": k.value,
+                "label": DONOR_KIND_LABELS[k],
+                "count": by_kind[k.value][0],
+                "amount_vnd": by_kind[k.value][1],
+            }
+            for k in DonorKind
+            if k.value in by_kind
+        ],
         "allocations_by_purpose": purposes,
         "allocated_vnd": sum(allocated.values()),
         "disbursed_vnd": disbursed_total,
         # Money moved between areas (e.g. a province passing money to a commune) balances the books of one area.
         "transfers_net_vnd": closing - opening - receipts + disbursed_total,
         "closing_balance_vnd": closing,
-        "cumulative": {"received_vnd": after.received_vnd, "allocated_vnd": after.allocated_vnd,
-                       "disbursed_vnd": after.disbursed_vnd, "unallocated_vnd": after.unallocated_vnd,
-                       "in_kind_vnd": after.in_kind_vnd},
-        "current": {"received_vnd": overall.received_vnd, "allocated_vnd": overall.allocated_vnd,
-                    "disbursed_vnd": overall.disbursed_vnd},
+        "cumulative": {
+            "received_vnd": after.received_vnd,
+            "allocated_vnd": after.allocated_vnd,
+            "disbursed_vnd": after.disbursed_vnd,
+            "unallocated_vnd": after.unallocated_vnd,
+            "in_kind_vnd": after.in_kind_vnd,
+        },
+        "current": {
+            "received_vnd": overall.received_vnd,
+            "allocated_vnd": overall.allocated_vnd,
+            "disbursed_vnd": overall.disbursed_vnd,
+        },
         "houses": tsvc.houses(session, ids, campaign.id),
         "top_donors": [{"name": name, "count": n, "amount_vnd": int(total)} for name, n, total in top],
     }
 
 
-def create_job(session: Session, actor, *, campaign: Campaign, unit: AdminUnit | None, kind: ReportKind,  # type: ignore[no-untyped-def]
-               year: int, half: int = 1):
+def create_job(
+    session: Session,
+    actor,
+    *,
+    campaign: Campaign,
+    unit: AdminUnit | None,
+    kind: ReportKind,  # type: ignore[no-untyped-def]
+    year: int,
+    half: int = 1,
+):
     """Queue a report (the caller commits, then sends the task)."""
     from app.audit.services import record
     from app.reports.models import ReportJob
 
     period = period_for(kind, year, half)
-    job = ReportJob(kind=kind, campaign_id=campaign.id, unit_id=unit.id if unit else None,
-                    period_start=period.start, period_end=period.end, created_by_id=actor.user_id)
+    job = ReportJob(
+        kind=kind,
+        campaign_id=campaign.id,
+        unit_id=unit.id if unit else None,
+        period_start=period.start,
+        period_end=period.end,
+        created_by_id=actor.user_id,
+    )
     session.add(job)
     session.flush()
-    record(session, actor, "report.create", "report_job", job.id,
-           new={"kind": kind.value, "campaign_id": campaign.id, "period": [period.start.isoformat(),
-                                                                           period.end.isoformat()]},
-           unit_id=job.unit_id)
+    record(
+        session,
+        actor,
+        "report.create",
+        "report_job",
+        job.id,
+        new={
+            "kind": kind.value,
+            "campaign_id": campaign.id,
+            "period": [period.start.isoformat(), period.end.isoformat()],
+        },
+        unit_id=job.unit_id,
+    )
     return job
 
 

@@ -25,14 +25,22 @@ bp = Blueprint("reports", __name__, url_prefix="/can-bo/bao-cao")
 def _units_for_user() -> list[tuple[int, str]]:
     """The units whose report this user may produce: central admins everything (0 = national)."""
     if current_user.role == Role.CENTRAL_ADMIN:
-        units = db.session.execute(select(AdminUnit).where(AdminUnit.parent_id.is_(None))
-                                   .order_by(AdminUnit.name)).scalars().all()
+        units = (
+            db.session.execute(
+                select(AdminUnit).where(AdminUnit.parent_id.is_(None)).order_by(AdminUnit.name)
+            )
+            .scalars()
+            .all()
+        )
         return [(0, _("Toàn quốc")), *((u.id, u.name) for u in units)]
     own = current_user.unit
     if own is None:
         return []
-    children = db.session.execute(select(AdminUnit).where(AdminUnit.parent_id == own.id)
-                                  .order_by(AdminUnit.name)).scalars().all()
+    children = (
+        db.session.execute(select(AdminUnit).where(AdminUnit.parent_id == own.id).order_by(AdminUnit.name))
+        .scalars()
+        .all()
+    )
     return [(own.id, own.name), *((u.id, u.name) for u in children)]
 
 
@@ -48,8 +56,13 @@ def _job_or_404(job_id: int) -> ReportJob:
 @staff_required()
 def index():  # type: ignore[no-untyped-def]
     form = ReportForm()
-    campaigns = db.session.execute(select(Campaign).where(Campaign.status != CampaignStatus.DRAFT)
-                                   .order_by(Campaign.year.desc())).scalars().all()
+    campaigns = (
+        db.session.execute(
+            select(Campaign).where(Campaign.status != CampaignStatus.DRAFT).order_by(Campaign.year.desc())
+        )
+        .scalars()
+        .all()
+    )
     form.campaign_id.choices = [(c.id, c.name) for c in campaigns]
     form.unit_id.choices = _units_for_user()
     if not form.is_submitted():
@@ -58,23 +71,44 @@ def index():  # type: ignore[no-untyped-def]
             form.unit_id.data = current_user.unit_id
     if form.validate_on_submit():
         unit = db.session.get(AdminUnit, form.unit_id.data) if form.unit_id.data else None
-        if unit is None and current_user.role != Role.CENTRAL_ADMIN or unit is not None and not can_access_unit(
-                current_user, unit):
+        if (
+            unit is None
+            and current_user.role != Role.CENTRAL_ADMIN
+            or unit is not None
+            and not can_access_unit(current_user, unit)
+        ):
             abort(404)
         campaign = db.session.get(Campaign, form.campaign_id.data)
         try:
-            job = services.create_job(db.session, Actor.from_request(), campaign=campaign, unit=unit,
-                                      kind=ReportKind(form.kind.data), year=form.year.data, half=form.half.data)
+            job = services.create_job(
+                db.session,
+                Actor.from_request(),
+                campaign=campaign,
+                unit=unit,
+                kind=ReportKind(form.kind.data),
+                year=form.year.data,
+                half=form.half.data,
+            )
         except services.ReportError as exc:
             db.session.rollback()
             flash(str(exc), "error")
         else:
-            outbox.enqueue(db.session, "reports.generate", job.id)  # published after the commit: a worker finds the row
+            outbox.enqueue(
+                db.session, "reports.generate", job.id
+            )  # published after the commit: a worker finds the row
             db.session.commit()
             flash(_("Đã gửi yêu cầu lập báo cáo."), "success")
             return redirect(url_for("reports.job", job_id=job.id))
-    jobs = db.session.execute(select(ReportJob).where(
-        unit_scope_clause(current_user, ReportJob.unit_id)).order_by(ReportJob.id.desc()).limit(30)).scalars().all()
+    jobs = (
+        db.session.execute(
+            select(ReportJob)
+            .where(unit_scope_clause(current_user, ReportJob.unit_id))
+            .order_by(ReportJob.id.desc())
+            .limit(30)
+        )
+        .scalars()
+        .all()
+    )
     return render_template("reports/index.html", form=form, jobs=jobs)
 
 
@@ -113,6 +147,11 @@ def download(job_id: int, fmt: str):  # type: ignore[no-untyped-def]
     data = {"xlsx": j.xlsx, "pdf": j.pdf}.get(fmt)
     if data is None:
         abort(404)
-    mime = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
+    mime = {
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "pdf": "application/pdf",
+    }
     name = f"bao-cao-{j.kind.value}-{j.period_start.year}-{j.id}.{fmt}"
-    return Response(data, mimetype=mime[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        data, mimetype=mime[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )

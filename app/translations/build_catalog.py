@@ -51,17 +51,14 @@ EN = {
     "Địa bàn": "Area",
     "Cuộc vận động": "Campaign",
     "Nhật ký": "Audit log",
-    "Ủy ban Mặt trận Tổ quốc Việt Nam · Cuộc vận động “Ngày vì người nghèo” · Phong trào “Vì người nghèo – Không để ai bị bỏ lại phía sau”":
-        "Vietnam Fatherland Front Committee · “Day for the Poor” campaign · “For the Poor – Leave No One Behind” movement",
-    "Mọi khoản đóng góp được công khai. Thông tin cá nhân của hộ được hỗ trợ không bao giờ được công bố.":
-        "Every contribution is public. Personal data of supported households is never published.",
+    "Ủy ban Mặt trận Tổ quốc Việt Nam · Cuộc vận động “Ngày vì người nghèo” · Phong trào “Vì người nghèo – Không để ai bị bỏ lại phía sau”": "Vietnam Fatherland Front Committee · “Day for the Poor” campaign · “For the Poor – Leave No One Behind” movement",
+    "Mọi khoản đóng góp được công khai. Thông tin cá nhân của hộ được hỗ trợ không bao giờ được công bố.": "Every contribution is public. Personal data of supported households is never published.",
     "Mã lỗi": "Error code",
     "Trang này chỉ dành cho cán bộ phụ trách địa bàn tương ứng.": "This page is only for the staff of the area concerned.",
     "Về trang chủ": "Back to the home page",
     "Trang chủ": "Home",
     "Chung tay vì người nghèo – Không để ai bị bỏ lại phía sau": "Hand in hand for the poor – leave no one behind",
-    "Nền tảng của Ủy ban Mặt trận Tổ quốc Việt Nam để vận động, tiếp nhận, phân bổ và công khai Quỹ “Vì người nghèo”. Mọi đồng đóng góp đều được ghi sổ và công khai.":
-        "The Vietnam Fatherland Front's platform to raise, receive, allocate and publish the “For the Poor” Fund. Every đồng is booked and published.",
+    "Nền tảng của Ủy ban Mặt trận Tổ quốc Việt Nam để vận động, tiếp nhận, phân bổ và công khai Quỹ “Vì người nghèo”. Mọi đồng đóng góp đều được ghi sổ và công khai.": "The Vietnam Fatherland Front's platform to raise, receive, allocate and publish the “For the Poor” Fund. Every đồng is booked and published.",
     "Xem sao kê đóng góp": "See the contributions list",
     "Đã tiếp nhận": "Received",
     "Đã phân bổ": "Allocated",
@@ -69,14 +66,11 @@ EN = {
     "Mục tiêu": "Goal",
     "Hiện chưa có cuộc vận động nào đang diễn ra.": "No campaign is running at the moment.",
     "Doanh nghiệp, hộ gia đình": "Businesses and households",
-    "Đăng ký ủng hộ trực tuyến, chuyển khoản bằng mã VietQR hoặc thanh toán thẻ, nhận thư cảm ơn và giấy chứng nhận.":
-        "Pledge online, pay by VietQR bank transfer or by card, receive a thank-you letter and a certificate.",
+    "Đăng ký ủng hộ trực tuyến, chuyển khoản bằng mã VietQR hoặc thanh toán thẻ, nhận thư cảm ơn và giấy chứng nhận.": "Pledge online, pay by VietQR bank transfer or by card, receive a thank-you letter and a certificate.",
     "Cán bộ Mặt trận": "Front staff",
-    "Ghi nhận đóng góp, đối soát sao kê, quản lý danh sách hộ cần hỗ trợ nhà ở và phân bổ quỹ có người phê duyệt.":
-        "Record contributions, reconcile bank statements, keep the registry of housing needs and allocate funds with a second approver.",
+    "Ghi nhận đóng góp, đối soát sao kê, quản lý danh sách hộ cần hỗ trợ nhà ở và phân bổ quỹ có người phê duyệt.": "Record contributions, reconcile bank statements, keep the registry of housing needs and allocate funds with a second approver.",
     "Người dân, báo chí": "Citizens and journalists",
-    "Tra cứu từng khoản đóng góp, xem tiền đã đến đâu, xác minh giấy chứng nhận.":
-        "Look up every contribution, see where the money went, verify a certificate.",
+    "Tra cứu từng khoản đóng góp, xem tiền đã đến đâu, xác minh giấy chứng nhận.": "Look up every contribution, see where the money went, verify a certificate.",
     "Chưa có cuộc vận động đang diễn ra cho địa bàn này.": "No campaign is running for this area.",
     "Chưa phân bổ": "Not yet allocated",
     "Hiện vật (ước tính)": "In kind (estimated)",
@@ -97,14 +91,11 @@ EN = {
     "Quá nhiều yêu cầu": "Too many requests",
     "Lỗi hệ thống": "System error",
     "Phiên làm việc đã hết hạn": "Your session has expired",
-    "Biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ (CSRF). Vui lòng tải lại trang và thử lại.":
-        "The form has expired or lacks its protection token (CSRF). Please reload the page and try again.",
-    "Đã có lỗi xảy ra. Thao tác chưa được lưu. Vui lòng thử lại sau.":
-        "Something went wrong. Nothing was saved. Please try again later.",
+    "Biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ (CSRF). Vui lòng tải lại trang và thử lại.": "The form has expired or lacks its protection token (CSRF). Please reload the page and try again.",
+    "Đã có lỗi xảy ra. Thao tác chưa được lưu. Vui lòng thử lại sau.": "Something went wrong. Nothing was saved. Please try again later.",
     # --- accounts: login, forgotten and reset password --------------------------------------------------------------
     "Quên mật khẩu": "Forgotten password",
-    "Nhập email của tài khoản. Chúng tôi sẽ gửi một liên kết để đặt mật khẩu mới; liên kết dùng được một lần và hết hạn sau 1 giờ.":
-        "Enter your account's email. We will send a link to set a new password; the link works once and expires after 1 hour.",
+    "Nhập email của tài khoản. Chúng tôi sẽ gửi một liên kết để đặt mật khẩu mới; liên kết dùng được một lần và hết hạn sau 1 giờ.": "Enter your account's email. We will send a link to set a new password; the link works once and expires after 1 hour.",
     "Gửi liên kết đặt lại": "Send the reset link",
     "Quay lại đăng nhập": "Back to log in",
     "Đặt lại mật khẩu": "Reset your password",
@@ -124,15 +115,12 @@ EN = {
     "Hai mật khẩu không khớp.": "The two passwords do not match.",
     "Xin chào %(name)s!": "Hello %(name)s!",
     "Bạn đã đăng xuất.": "You have logged out.",
-    "Đã đặt mật khẩu mới. Mọi phiên đăng nhập cũ đã kết thúc; vui lòng đăng nhập lại.":
-        "Your new password is set. Every earlier session has ended; please log in again.",
+    "Đã đặt mật khẩu mới. Mọi phiên đăng nhập cũ đã kết thúc; vui lòng đăng nhập lại.": "Your new password is set. Every earlier session has ended; please log in again.",
     # messages raised by app.accounts (translated when shown: flash(_(str(exc))))
     "Email hoặc mật khẩu không đúng.": "Wrong email or password.",
     "Tài khoản đã bị vô hiệu hóa.": "This account has been disabled.",
-    "Nếu email này có tài khoản, chúng tôi đã gửi một liên kết đặt lại mật khẩu. Liên kết chỉ dùng được một lần và hết hạn sau 1 giờ. Vui lòng kiểm tra hộp thư (cả thư rác).":
-        "If this email has an account, we have sent a password reset link. The link works once and expires after 1 hour. Please check your inbox (and the spam folder).",
-    "Liên kết đặt lại mật khẩu không hợp lệ, đã dùng hoặc đã hết hạn. Vui lòng yêu cầu liên kết mới.":
-        "This password reset link is invalid, already used or expired. Please ask for a new link.",
+    "Nếu email này có tài khoản, chúng tôi đã gửi một liên kết đặt lại mật khẩu. Liên kết chỉ dùng được một lần và hết hạn sau 1 giờ. Vui lòng kiểm tra hộp thư (cả thư rác).": "If this email has an account, we have sent a password reset link. The link works once and expires after 1 hour. Please check your inbox (and the spam folder).",
+    "Liên kết đặt lại mật khẩu không hợp lệ, đã dùng hoặc đã hết hạn. Vui lòng yêu cầu liên kết mới.": "This password reset link is invalid, already used or expired. Please ask for a new link.",
     # --- shared words and labels ----------------------------------------------------------------------------------------
     "Phân trang": "Pages",
     "Trang trước": "Previous page",
@@ -210,13 +198,11 @@ EN = {
     "Thuộc vùng đồng bào dân tộc thiểu số và miền núi": "In an ethnic minority and mountainous area",
     # --- pledges: form, confirmation, donor account ----------------------------------------------------------------------
     "Đăng ký ủng hộ Quỹ “Vì người nghèo”": "Pledge to the “For the Poor” Fund",
-    "không cần tài khoản. Sau khi đăng ký, quý vị nhận mã chuyển khoản và hướng dẫn nộp.":
-        "no account needed. After pledging you receive a transfer code and instructions to pay.",
+    "không cần tài khoản. Sau khi đăng ký, quý vị nhận mã chuyển khoản và hướng dẫn nộp.": "no account needed. After pledging you receive a transfer code and instructions to pay.",
     "Khoản ủng hộ": "Your contribution",
     "Lịch và cách nộp": "Schedule and payment",
     "Lời nhắn": "Message",
-    "10 chữ số; chi nhánh: 0123456789-001; hộ kinh doanh: số định danh 12 chữ số.":
-        "10 digits; a branch: 0123456789-001; a household business: the 12-digit personal ID number.",
+    "10 chữ số; chi nhánh: 0123456789-001; hộ kinh doanh: số định danh 12 chữ số.": "10 digits; a branch: 0123456789-001; a household business: the 12-digit personal ID number.",
     "Ví dụ: 0905 123 456": "Example: 0905 123 456",
     "Tối thiểu 10.000 ₫. Ví dụ: 50.000.000": "At least 10.000 ₫. Example: 50.000.000",
     "Các đợt nộp (tổng phải bằng số tiền đăng ký)": "Instalments (they must add up to the pledged amount)",
@@ -225,8 +211,7 @@ EN = {
     "Đợt %(n)s: ngày nộp": "Instalment %(n)s: payment date",
     "Đợt %(n)s: số tiền": "Instalment %(n)s: amount",
     "Gửi đăng ký ủng hộ": "Send the pledge",
-    "Thông tin liên hệ chỉ dùng để gửi xác nhận, biên nhận và không được công khai.":
-        "Contact details are only used to send the confirmation and receipts, and are never published.",
+    "Thông tin liên hệ chỉ dùng để gửi xác nhận, biên nhận và không được công khai.": "Contact details are only used to send the confirmation and receipts, and are never published.",
     "Chưa gửi được. Vui lòng sửa:": "Not sent yet. Please correct:",
     "Số tiền đợt": "Instalment amount",
     "Quý vị là": "You are",
@@ -268,8 +253,7 @@ EN = {
     "Số CCCD chủ hộ: tối đa 20 ký tự.": "Head of household's citizen ID: 20 characters at most.",
     "Địa chỉ cụ thể: tối đa 500 ký tự.": "Street address: 500 characters at most.",
     "Hiện trạng nhà ở, hoàn cảnh: tối đa 4000 ký tự.": "Housing and circumstances: 4000 characters at most.",
-    "Nguồn đã có %(n)s – tên chương trình/nhà tài trợ: tối đa 255 ký tự.":
-        "Secured funding %(n)s – programme/sponsor name: 255 characters at most.",
+    "Nguồn đã có %(n)s – tên chương trình/nhà tài trợ: tối đa 255 ký tự.": "Secured funding %(n)s – programme/sponsor name: 255 characters at most.",
     "Lý do không duyệt: tối đa 1000 ký tự.": "Reason for not approving: 1000 characters at most.",
     "Số chứng từ: tối đa 120 ký tự.": "Voucher number: 120 characters at most.",
     "Ghi chú: tối đa 500 ký tự.": "Note: 500 characters at most.",
@@ -369,14 +353,11 @@ EN = {
     "Quá hạn": "Overdue",
     "Chưa đến hạn": "Not yet due",
     "Cách nộp": "How to pay",
-    "Cán bộ Mặt trận sẽ liên hệ để tiếp nhận hiện vật và cấp biên nhận có số. Khi bàn giao, xin đọc mã đăng ký %(ref)s.":
-        "Front staff will contact you to receive the goods and issue a numbered receipt. When handing them over, please quote the pledge code %(ref)s.",
-    "Quý vị nộp tiền mặt tại trụ sở Ủy ban MTTQ%(unit)s; cán bộ cấp biên nhận có số. Xin đọc mã %(ref)s. Quý vị cũng có thể chuyển khoản như dưới đây.":
-        "Pay in cash at the office of the Fatherland Front Committee%(unit)s; staff issue a numbered receipt. Please quote the code %(ref)s. You may also pay by bank transfer as shown below.",
+    "Cán bộ Mặt trận sẽ liên hệ để tiếp nhận hiện vật và cấp biên nhận có số. Khi bàn giao, xin đọc mã đăng ký %(ref)s.": "Front staff will contact you to receive the goods and issue a numbered receipt. When handing them over, please quote the pledge code %(ref)s.",
+    "Quý vị nộp tiền mặt tại trụ sở Ủy ban MTTQ%(unit)s; cán bộ cấp biên nhận có số. Xin đọc mã %(ref)s. Quý vị cũng có thể chuyển khoản như dưới đây.": "Pay in cash at the office of the Fatherland Front Committee%(unit)s; staff issue a numbered receipt. Please quote the code %(ref)s. You may also pay by bank transfer as shown below.",
     "Tài khoản của Quỹ sẽ được cán bộ thông báo.": "Staff will tell you the Fund's account.",
     "Nội dung chuyển khoản (ghi chính xác):": "Transfer description (write it exactly):",
-    "Số tiền: %(amount)s. Hệ thống đối chiếu khoản chuyển với đăng ký nhờ mã này; trang này cập nhật ngay khi tiền về.":
-        "Amount: %(amount)s. The system matches your transfer to the pledge by this code; this page updates as soon as the money arrives.",
+    "Số tiền: %(amount)s. Hệ thống đối chiếu khoản chuyển với đăng ký nhờ mã này; trang này cập nhật ngay khi tiền về.": "Amount: %(amount)s. The system matches your transfer to the pledge by this code; this page updates as soon as the money arrives.",
     "Mã VietQR chuyển khoản %(amount)s với nội dung %(ref)s": "VietQR code to transfer %(amount)s with the description %(ref)s",
     "Quét bằng ứng dụng ngân hàng bất kỳ": "Scan with any banking app",
     "Thanh toán bằng thẻ quốc tế": "Pay by international card",
@@ -385,23 +366,17 @@ EN = {
     "Địa chỉ": "Address",
     "Điện thoại": "Phone",
     "Tạo tài khoản để theo dõi": "Create an account to follow up",
-    "Với tài khoản, quý vị xem các khoản đã nộp, biên nhận, lịch nộp và tải sao kê hằng năm. Chúng tôi gửi liên kết tạo tài khoản tới email đã ghi trong đăng ký.":
-        "With an account you see your payments, receipts and schedule, and download yearly statements. We send the account link to the email given in the pledge.",
+    "Với tài khoản, quý vị xem các khoản đã nộp, biên nhận, lịch nộp và tải sao kê hằng năm. Chúng tôi gửi liên kết tạo tài khoản tới email đã ghi trong đăng ký.": "With an account you see your payments, receipts and schedule, and download yearly statements. We send the account link to the email given in the pledge.",
     "Gửi liên kết tạo tài khoản": "Send the account link",
     "Đăng ký thêm một khoản ủng hộ": "Make another pledge",
-    "Nếu đăng ký có email liên hệ, chúng tôi đã gửi liên kết tạo tài khoản tới email đó.":
-        "If the pledge has a contact email, we have sent the account link to it.",
+    "Nếu đăng ký có email liên hệ, chúng tôi đã gửi liên kết tạo tài khoản tới email đó.": "If the pledge has a contact email, we have sent the account link to it.",
     "Liên kết không hợp lệ": "Invalid link",
-    "Liên kết đã hết hạn hoặc không đúng. Hãy yêu cầu liên kết mới từ trang đăng ký.":
-        "The link has expired or is wrong. Please ask for a new link from the pledge page.",
-    "Nhà tài trợ này đã có tài khoản. Hãy đề nghị người dùng hiện có gửi lời mời cho quý vị.":
-        "This donor already has an account. Please ask one of its users to invite you.",
-    "Đã tạo tài khoản. Từ nay quý vị theo dõi đăng ký và biên nhận tại đây.":
-        "Your account is created. From now on you follow your pledges and receipts here.",
+    "Liên kết đã hết hạn hoặc không đúng. Hãy yêu cầu liên kết mới từ trang đăng ký.": "The link has expired or is wrong. Please ask for a new link from the pledge page.",
+    "Nhà tài trợ này đã có tài khoản. Hãy đề nghị người dùng hiện có gửi lời mời cho quý vị.": "This donor already has an account. Please ask one of its users to invite you.",
+    "Đã tạo tài khoản. Từ nay quý vị theo dõi đăng ký và biên nhận tại đây.": "Your account is created. From now on you follow your pledges and receipts here.",
     "Tạo tài khoản theo dõi đóng góp": "Create an account to follow your contributions",
     "Lời mời không hợp lệ": "Invalid invitation",
-    "Lời mời đã hết hạn hoặc không đúng. Hãy đề nghị đồng nghiệp gửi lại.":
-        "The invitation has expired or is wrong. Please ask your colleague to send it again.",
+    "Lời mời đã hết hạn hoặc không đúng. Hãy đề nghị đồng nghiệp gửi lại.": "The invitation has expired or is wrong. Please ask your colleague to send it again.",
     "Chào mừng quý vị tham gia tài khoản %(name)s.": "Welcome to the %(name)s account.",
     "Nhận lời mời tham gia tài khoản %(name)s": "Accept the invitation to the %(name)s account",
     "Email này đã có tài khoản.": "This email already has an account.",
@@ -429,8 +404,7 @@ EN = {
     "Không có đợt nào đang chờ.": "No instalment is waiting.",
     "Khoản đã nộp và biên nhận": "Payments and receipts",
     "đã hủy": "cancelled",
-    "Chưa ghi nhận khoản nộp nào. Khoản chuyển khoản hiện ở đây ngay khi được đối chiếu.":
-        "No payment recorded yet. Bank transfers show here as soon as they are matched.",
+    "Chưa ghi nhận khoản nộp nào. Khoản chuyển khoản hiện ở đây ngay khi được đối chiếu.": "No payment recorded yet. Bank transfers show here as soon as they are matched.",
     "Sao kê năm (cho kế toán)": "Yearly statement (for your accountant)",
     "Năm %(year)s:": "Year %(year)s:",
     "Chưa có khoản nộp để lập sao kê.": "No payments to put on a statement yet.",
@@ -438,8 +412,7 @@ EN = {
     "Giấy chứng nhận đóng góp sẽ hiện ở đây khi được cấp.": "Contribution certificates will show here once issued.",
     "Nhà được hỗ trợ từ đóng góp của quý vị": "Houses supported by your contributions",
     "Xem các căn nhà và hộ được hỗ trợ": "See the houses and households supported",
-    "Khi tiền được phân bổ, các căn nhà Đại đoàn kết được xây từ đóng góp của quý vị sẽ hiện ở đây.":
-        "Once the money is allocated, the Great Solidarity houses built with your contributions will show here.",
+    "Khi tiền được phân bổ, các căn nhà Đại đoàn kết được xây từ đóng góp của quý vị sẽ hiện ở đây.": "Once the money is allocated, the Great Solidarity houses built with your contributions will show here.",
     "Người dùng của %(name)s": "Users of %(name)s",
     "Gửi lời mời": "Send the invitation",
     "Quay lại": "Back",
@@ -492,8 +465,7 @@ EN = {
     "Đăng ký đã hoàn thành; trạng thái không thay đổi thủ công.": "The pledge is fulfilled; its status cannot be changed by hand.",
     "Sửa đăng ký": "Edit pledge",
     "Đã nhận:": "Received:",
-    "Không thể giảm số tiền đăng ký xuống dưới số đã nhận. Mọi thay đổi được ghi nhật ký (giá trị cũ và mới).":
-        "The pledged amount cannot go below what was received. Every change is logged (old and new values).",
+    "Không thể giảm số tiền đăng ký xuống dưới số đã nhận. Mọi thay đổi được ghi nhật ký (giá trị cũ và mới).": "The pledged amount cannot go below what was received. Every change is logged (old and new values).",
     "Lưu thay đổi": "Save the changes",
     "Tìm tên nhà tài trợ hoặc mã": "Search a donor name or code",
     "Chỉ đăng ký quá hạn": "Overdue pledges only",
@@ -505,8 +477,7 @@ EN = {
     "Kiểm tra sao kê trước khi nhập": "Check the statement before importing",
     "Sao kê đã nhập": "Imported statement",
     "Khoản chuyển khoản chờ xử lý": "Transfers waiting to be processed",
-    "%(n)s dòng ghi có chưa ghép. Nội dung chuyển khoản là bằng chứng nội bộ, không công bố.":
-        "%(n)s credit lines not matched yet. Transfer descriptions are internal evidence and never published.",
+    "%(n)s dòng ghi có chưa ghép. Nội dung chuyển khoản là bằng chứng nội bộ, không công bố.": "%(n)s credit lines not matched yet. Transfer descriptions are internal evidence and never published.",
     "Chỉ dòng có đề xuất": "Only lines with a proposal",
     "Chọn tất cả": "Select all",
     "Đề xuất": "Proposal",
@@ -523,13 +494,10 @@ EN = {
     "Bỏ qua": "Skip",
     "Khoản chờ xử lý: %(n)s dòng · %(amount)s": "Waiting: %(n)s lines · %(amount)s",
     "Tải lên sao kê": "Upload a statement",
-    "Có sẵn mẫu Vietcombank, BIDV, VietinBank, Agribank; mẫu khác thì tự ghép cột.":
-        "Layouts for Vietcombank, BIDV, VietinBank and Agribank are built in; for others, map the columns yourself.",
-    "Để kiểm tra số dư in trên sao kê; bỏ trống thì lấy số dư in đầu tiên làm mốc.":
-        "Used to check the balances printed on the statement; if empty, the first printed balance is the starting point.",
+    "Có sẵn mẫu Vietcombank, BIDV, VietinBank, Agribank; mẫu khác thì tự ghép cột.": "Layouts for Vietcombank, BIDV, VietinBank and Agribank are built in; for others, map the columns yourself.",
+    "Để kiểm tra số dư in trên sao kê; bỏ trống thì lấy số dư in đầu tiên làm mốc.": "Used to check the balances printed on the statement; if empty, the first printed balance is the starting point.",
     "Tải lên và kiểm tra": "Upload and check",
-    "Chưa dòng nào được nhập cho đến khi bạn xem báo cáo và bấm “Nhập sao kê”. Nhập lại cùng một sao kê hoặc sao kê chồng ngày không tạo dòng trùng.":
-        "No line is imported until you have read the report and pressed “Nhập sao kê” (Import). Importing the same statement again, or one with overlapping days, creates no duplicates.",
+    "Chưa dòng nào được nhập cho đến khi bạn xem báo cáo và bấm “Nhập sao kê”. Nhập lại cùng một sao kê hoặc sao kê chồng ngày không tạo dòng trùng.": "No line is imported until you have read the report and pressed “Nhập sao kê” (Import). Importing the same statement again, or one with overlapping days, creates no duplicates.",
     "Địa bàn của bạn chưa có tài khoản nhận tiền ủng hộ.": "Your area has no account for receiving donations yet.",
     "Sao kê đã tải lên": "Uploaded statements",
     "Ngày tải": "Uploaded on",
@@ -571,8 +539,7 @@ EN = {
     "Sau": "After",
     "Chưa có.": "None yet.",
     "Sổ quỹ “Vì người nghèo”": "“For the Poor” Fund books",
-    "Sổ chỉ ghi thêm: không sửa, không xóa; sai sót được điều chỉnh bằng bút toán đảo.":
-        "The books are append-only: nothing is edited or deleted; mistakes are corrected by reversing entries.",
+    "Sổ chỉ ghi thêm: không sửa, không xóa; sai sót được điều chỉnh bằng bút toán đảo.": "The books are append-only: nothing is edited or deleted; mistakes are corrected by reversing entries.",
     "Số dư tài khoản": "Account balances",
     "Đơn vị": "Unit",
     "Số dư": "Balance",
@@ -586,8 +553,7 @@ EN = {
     "Đã phân bổ (chưa chi)": "Allocated (not yet spent)",
     "Tiếp nhận hiện vật": "In-kind donations",
     "Báo cáo sơ kết, tổng kết": "Half-year and year-end reports",
-    "Số liệu lấy từ sổ quỹ, trùng với số liệu công khai. Báo cáo được lập ở chế độ nền; tải về dạng Excel (XLSX) hoặc PDF.":
-        "Figures come from the fund books and match the published ones. Reports are built in the background; download them as Excel (XLSX) or PDF.",
+    "Số liệu lấy từ sổ quỹ, trùng với số liệu công khai. Báo cáo được lập ở chế độ nền; tải về dạng Excel (XLSX) hoặc PDF.": "Figures come from the fund books and match the published ones. Reports are built in the background; download them as Excel (XLSX) or PDF.",
     "Chỉ dùng cho báo cáo sơ kết 6 tháng.": "Only for the half-year report.",
     "Lập báo cáo": "Build the report",
     "Báo cáo đã lập": "Reports built",
@@ -648,8 +614,7 @@ EN = {
     "Phạm vi:": "Scope:",
     "Cập nhật lần cuối:": "Last updated:",
     "chưa có giao dịch": "no transactions yet",
-    "Số liệu lấy trực tiếp từ sổ quỹ, làm mới mỗi khi có tiền vào hoặc ra.":
-        "Figures come straight from the fund books and refresh whenever money comes in or goes out.",
+    "Số liệu lấy trực tiếp từ sổ quỹ, làm mới mỗi khi có tiền vào hoặc ra.": "Figures come straight from the fund books and refresh whenever money comes in or goes out.",
     "Tổng hợp": "Totals",
     "Đã đăng ký ủng hộ": "Pledged",
     "+ hiện vật trị giá %(amount)s": "+ goods worth %(amount)s",
@@ -661,8 +626,7 @@ EN = {
     "Tiền đã được sử dụng thế nào": "How the money has been used",
     "Sao kê đóng góp": "Contributions list",
     "Sao kê các khoản đóng góp": "Every contribution received",
-    "Mọi khoản đã nhận, tìm được theo tên (có hoặc không dấu), mã đăng ký, mã giao dịch ngân hàng, số biên nhận, số tiền, ngày và địa bàn. Số tài khoản được che; nội dung chuyển khoản không được công bố.":
-        "Every contribution received, searchable by name (with or without diacritics), pledge code, bank transaction code, receipt number, amount, date and area. Account numbers are masked; transfer descriptions are not published.",
+    "Mọi khoản đã nhận, tìm được theo tên (có hoặc không dấu), mã đăng ký, mã giao dịch ngân hàng, số biên nhận, số tiền, ngày và địa bàn. Số tài khoản được che; nội dung chuyển khoản không được công bố.": "Every contribution received, searchable by name (with or without diacritics), pledge code, bank transaction code, receipt number, amount, date and area. Account numbers are masked; transfer descriptions are not published.",
     "Tìm kiếm": "Search",
     "Ví dụ: nguyen van a, FT26293001234": "Example: nguyen van a, FT26293001234",
     "Từ ngày": "From",
@@ -681,8 +645,7 @@ EN = {
     "chỉ định:": "earmarked:",
     "Không có khoản đóng góp nào khớp với bộ lọc.": "No contribution matches the filters.",
     "Tài khoản chính thức của Quỹ “Vì người nghèo”": "Official accounts of the “For the Poor” Fund",
-    "Chỉ chuyển tiền vào các tài khoản dưới đây. Mặt trận không kêu gọi ủng hộ qua tài khoản cá nhân hay trang mạng xã hội lạ. Khi quét mã, hãy kiểm tra tên chủ tài khoản hiện trong ứng dụng ngân hàng trùng với tên ở đây.":
-        "Only transfer money to the accounts below. The Front never asks for donations through personal accounts or unknown social media pages. When you scan a code, check that the account holder shown in your banking app matches the name here.",
+    "Chỉ chuyển tiền vào các tài khoản dưới đây. Mặt trận không kêu gọi ủng hộ qua tài khoản cá nhân hay trang mạng xã hội lạ. Khi quét mã, hãy kiểm tra tên chủ tài khoản hiện trong ứng dụng ngân hàng trùng với tên ở đây.": "Only transfer money to the accounts below. The Front never asks for donations through personal accounts or unknown social media pages. When you scan a code, check that the account holder shown in your banking app matches the name here.",
     "Ủy ban Trung ương MTTQ Việt Nam": "Central Committee of the Vietnam Fatherland Front",
     "Chưa có tài khoản nào được công bố.": "No account has been published yet.",
     "đã phân bổ %(allocated)s, đã giải ngân %(disbursed)s.": "%(allocated)s allocated, %(disbursed)s disbursed.",
@@ -692,8 +655,7 @@ EN = {
     "đã giải ngân": "disbursed",
     "Đã giải ngân %(disbursed)s / phân bổ %(allocated)s": "Disbursed %(disbursed)s of %(allocated)s allocated",
     "Khoản đóng góp": "Contribution",
-    "Khoản này đã bị hủy (đảo bút toán) và không còn được tính vào số đã nhận.":
-        "This contribution was cancelled (reversing entry) and no longer counts as received.",
+    "Khoản này đã bị hủy (đảo bút toán) và không còn được tính vào số đã nhận.": "This contribution was cancelled (reversing entry) and no longer counts as received.",
     "Địa bàn chỉ định": "Earmarked area",
     "Số biên nhận": "Receipt number",
     "Mã đăng ký": "Pledge code",
@@ -704,8 +666,7 @@ EN = {
     "gốc": "root",
     "Sẽ được đưa vào chuỗi công bố của ngày hôm nay.": "Will be included in today's published chain.",
     "Đường dẫn cố định để chia sẻ:": "Permanent link to share:",
-    "Toàn bộ dữ liệu công khai, tải về tự do (giấy phép dữ liệu mở). Tệp được truyền dần nên tải được ở mọi kích thước.":
-        "All public data, free to download (open data licence). Files are streamed, so they download at any size.",
+    "Toàn bộ dữ liệu công khai, tải về tự do (giấy phép dữ liệu mở). Tệp được truyền dần nên tải được ở mọi kích thước.": "All public data, free to download (open data licence). Files are streamed, so they download at any size.",
     "Các khoản đóng góp:": "Contributions:",
     "Cột:": "Columns:",
     "Mỗi dòng ghi ngày công bố và gốc của ngày đó.": "Each row carries its publication day and that day's root.",
@@ -713,19 +674,14 @@ EN = {
     "Chuỗi gốc công bố hằng ngày:": "Chain of daily published roots:",
     "API chỉ đọc:": "Read-only API:",
     "Tự kiểm tra dữ liệu": "Check the data yourself",
-    "Mỗi ngày, các khoản đóng góp mới được băm (SHA-256) và nối vào một chuỗi:":
-        "Every day, the new contributions are hashed (SHA-256) and appended to a chain:",
-    "gốc ngày = SHA-256(gốc hôm trước ‖ SHA-256(các dòng của ngày, xếp theo id))":
-        "day root = SHA-256(previous day's root ‖ SHA-256(the day's rows, ordered by id))",
-    "Nếu ai đó sửa lặng lẽ một khoản đã công bố, ngày đó sẽ không còn khớp.":
-        "If anyone quietly changes a published contribution, that day no longer matches.",
-    "Tệp %(file)s chỉ dùng thư viện chuẩn của Python, chạy độc lập không cần cài ứng dụng. Cán bộ có thể dùng %(cmd)s (so với các gốc trong cơ sở dữ liệu).":
-        "The file %(file)s uses only Python's standard library and runs on its own, without installing the application. Staff can use %(cmd)s (compared with the roots in the database).",
+    "Mỗi ngày, các khoản đóng góp mới được băm (SHA-256) và nối vào một chuỗi:": "Every day, the new contributions are hashed (SHA-256) and appended to a chain:",
+    "gốc ngày = SHA-256(gốc hôm trước ‖ SHA-256(các dòng của ngày, xếp theo id))": "day root = SHA-256(previous day's root ‖ SHA-256(the day's rows, ordered by id))",
+    "Nếu ai đó sửa lặng lẽ một khoản đã công bố, ngày đó sẽ không còn khớp.": "If anyone quietly changes a published contribution, that day no longer matches.",
+    "Tệp %(file)s chỉ dùng thư viện chuẩn của Python, chạy độc lập không cần cài ứng dụng. Cán bộ có thể dùng %(cmd)s (so với các gốc trong cơ sở dữ liệu).": "The file %(file)s uses only Python's standard library and runs on its own, without installing the application. Staff can use %(cmd)s (compared with the roots in the database).",
     "Gốc công bố": "Published root",
     "Gốc công bố ngày %(day)s": "Published root of %(day)s",
     "Tính lại từ dữ liệu hiện tại: khớp với bản đã công bố.": "Recomputed from today's data: matches what was published.",
-    "Tính lại từ dữ liệu hiện tại: KHÔNG KHỚP. Có khoản đóng góp của ngày này đã bị thay đổi sau khi công bố.":
-        "Recomputed from today's data: DOES NOT MATCH. A contribution of this day was changed after publication.",
+    "Tính lại từ dữ liệu hiện tại: KHÔNG KHỚP. Có khoản đóng góp của ngày này đã bị thay đổi sau khi công bố.": "Recomputed from today's data: DOES NOT MATCH. A contribution of this day was changed after publication.",
     "Số khoản": "Contributions",
     "Tổng tiền": "Total",
     "Phạm vi id": "Id range",
@@ -747,8 +703,7 @@ EN = {
     # --- needs: public house cards, priorities, donor houses -----------------------------------------------------------
     "Nhà được hỗ trợ": "Supported houses",
     "Nhà được hỗ trợ từ Quỹ “Vì người nghèo”": "Houses supported by the “For the Poor” Fund",
-    "Để bảo vệ người được hỗ trợ, chỉ công khai chữ cái đầu của tên chủ hộ, thôn và xã.":
-        "To protect the people supported, only the initials of the head of household, the hamlet and the commune are published.",
+    "Để bảo vệ người được hỗ trợ, chỉ công khai chữ cái đầu của tên chủ hộ, thôn và xã.": "To protect the people supported, only the initials of the head of household, the hamlet and the commune are published.",
     "Lọc theo xã": "Filter by commune",
     "Lọc": "Filter",
     "căn": "houses",
@@ -763,46 +718,37 @@ EN = {
     "Khởi công": "Started",
     "Hoàn thành": "Completed",
     "Bàn giao": "Handed over",
-    "Số tiền của mỗi nhà tài trợ được tính theo tỷ lệ đóng góp vào quỹ đã chi cho căn nhà này.":
-        "Each donor's amount is in proportion to their share of the fund that paid for this house.",
+    "Số tiền của mỗi nhà tài trợ được tính theo tỷ lệ đóng góp vào quỹ đã chi cho căn nhà này.": "Each donor's amount is in proportion to their share of the fund that paid for this house.",
     "và %(n)s nhà tài trợ khác": "and %(n)s other donors",
     "Chưa có thông tin.": "No information yet.",
     "Hình ảnh": "Photos",
     "Nhà tôi đã góp phần hỗ trợ": "Houses I helped to fund",
-    "Tiền ủng hộ được gộp vào quỹ theo địa bàn và mục đích bạn chọn. Phần của bạn trong mỗi căn nhà được tính theo tỷ lệ: phần bạn đóng góp vào quỹ × số tiền quỹ đó chi cho căn nhà.":
-        "Donations are pooled by the area and purpose you chose. Your part of each house is proportional: your share of the pool × what that pool spent on the house.",
+    "Tiền ủng hộ được gộp vào quỹ theo địa bàn và mục đích bạn chọn. Phần của bạn trong mỗi căn nhà được tính theo tỷ lệ: phần bạn đóng góp vào quỹ × số tiền quỹ đó chi cho căn nhà.": "Donations are pooled by the area and purpose you chose. Your part of each house is proportional: your share of the pool × what that pool spent on the house.",
     "Tổng cộng: %(total)s cho %(n)s căn.": "In total: %(total)s for %(n)s houses.",
     "Phần đóng góp của bạn:": "Your part:",
-    "Số tiền bạn ủng hộ chưa được phân bổ cho căn nhà nào. Khi Ban vận động phân bổ, các căn nhà sẽ hiện ở đây.":
-        "Your donation has not been allocated to a house yet. When the campaign board allocates it, the houses will show here.",
+    "Số tiền bạn ủng hộ chưa được phân bổ cho căn nhà nào. Khi Ban vận động phân bổ, các căn nhà sẽ hiện ở đây.": "Your donation has not been allocated to a house yet. When the campaign board allocates it, the houses will show here.",
     "Tiêu chí ưu tiên hỗ trợ": "Priority criteria for support",
     "Tiêu chí ưu tiên hỗ trợ nhà ở": "Priority criteria for housing support",
     "Chưa có cuộc vận động nào được công bố.": "No campaign has been published yet.",
-    "Mỗi hộ trong danh sách do xã đề xuất và tỉnh duyệt được cộng điểm của từng tiêu chí mà hộ đáp ứng. Kinh phí được bố trí cho các hộ có tổng điểm cao hơn trước, trong phạm vi số tiền mà nhà tài trợ đã chỉ định (theo địa bàn và mục đích), và mỗi căn nhà được hỗ trợ đủ hoặc không hỗ trợ.":
-        "Each household on the list proposed by the commune and approved by the province scores the points of every criterion it meets. Funds go first to the households with the highest scores, within the money donors earmarked (by area and purpose), and each house is either funded in full or not at all.",
+    "Mỗi hộ trong danh sách do xã đề xuất và tỉnh duyệt được cộng điểm của từng tiêu chí mà hộ đáp ứng. Kinh phí được bố trí cho các hộ có tổng điểm cao hơn trước, trong phạm vi số tiền mà nhà tài trợ đã chỉ định (theo địa bàn và mục đích), và mỗi căn nhà được hỗ trợ đủ hoặc không hỗ trợ.": "Each household on the list proposed by the commune and approved by the province scores the points of every criterion it meets. Funds go first to the households with the highest scores, within the money donors earmarked (by area and purpose), and each house is either funded in full or not at all.",
     "Tiêu chí": "Criterion",
     "Điểm": "Points",
-    "Tiêu chí theo địa bàn (huyện nghèo cũ, xã đặc biệt khó khăn, vùng đồng bào dân tộc thiểu số và miền núi) lấy theo các quyết định của Thủ tướng Chính phủ còn hiệu lực. Công trình khởi công quá %(days)s ngày chưa hoàn thành được theo dõi là chậm tiến độ.":
-        "Area criteria (former poor districts, especially disadvantaged communes, ethnic minority and mountainous areas) follow the Prime Minister's decisions in force. Works started more than %(days)s days ago and not finished are tracked as late.",
+    "Tiêu chí theo địa bàn (huyện nghèo cũ, xã đặc biệt khó khăn, vùng đồng bào dân tộc thiểu số và miền núi) lấy theo các quyết định của Thủ tướng Chính phủ còn hiệu lực. Công trình khởi công quá %(days)s ngày chưa hoàn thành được theo dõi là chậm tiến độ.": "Area criteria (former poor districts, especially disadvantaged communes, ethnic minority and mountainous areas) follow the Prime Minister's decisions in force. Works started more than %(days)s days ago and not finished are tracked as late.",
     "Xem các căn nhà đã được hỗ trợ": "See the houses already supported",
     # --- certificates: verification and the donor's list ---------------------------------------------------------------
     "Xác minh giấy chứng nhận": "Verify a certificate",
     "Xác minh thư cảm ơn, giấy khen, bằng khen": "Verify a thank-you letter, certificate or diploma of merit",
-    "Mỗi thư cảm ơn, giấy khen hay bằng khen do Chung Tay cấp có một mã QR. Quét mã bằng điện thoại, hoặc dán mã (hay cả địa chỉ trong mã QR) vào ô dưới đây để biết giấy được cấp cho ai, khi nào, và còn hiệu lực hay không.":
-        "Every thank-you letter, certificate or diploma of merit issued through Chung Tay carries a QR code. Scan it with your phone, or paste the code (or the whole address in the QR code) below to see whom it was issued to, when, and whether it is still valid.",
+    "Mỗi thư cảm ơn, giấy khen hay bằng khen do Chung Tay cấp có một mã QR. Quét mã bằng điện thoại, hoặc dán mã (hay cả địa chỉ trong mã QR) vào ô dưới đây để biết giấy được cấp cho ai, khi nào, và còn hiệu lực hay không.": "Every thank-you letter, certificate or diploma of merit issued through Chung Tay carries a QR code. Scan it with your phone, or paste the code (or the whole address in the QR code) below to see whom it was issued to, when, and whether it is still valid.",
     "Mã xác minh (hoặc địa chỉ trong mã QR)": "Verification code (or the address in the QR code)",
     "Kết quả xác minh": "Verification result",
     "Mã không hợp lệ": "Invalid code",
-    "Mã xác minh này không khớp với bất kỳ giấy nào do Ủy ban Mặt trận Tổ quốc Việt Nam cấp qua Chung Tay. Giấy mang mã này có thể đã bị sửa đổi hoặc là giấy giả. Hãy kiểm tra lại mã (phân biệt chữ hoa, chữ thường), hoặc liên hệ cơ quan Mặt trận nơi cấp giấy.":
-        "This verification code matches no document issued by the Vietnam Fatherland Front Committee through Chung Tay. A document carrying it may have been altered or be a forgery. Check the code again (it is case-sensitive), or contact the Front office that issued it.",
+    "Mã xác minh này không khớp với bất kỳ giấy nào do Ủy ban Mặt trận Tổ quốc Việt Nam cấp qua Chung Tay. Giấy mang mã này có thể đã bị sửa đổi hoặc là giấy giả. Hãy kiểm tra lại mã (phân biệt chữ hoa, chữ thường), hoặc liên hệ cơ quan Mặt trận nơi cấp giấy.": "This verification code matches no document issued by the Vietnam Fatherland Front Committee through Chung Tay. A document carrying it may have been altered or be a forgery. Check the code again (it is case-sensitive), or contact the Front office that issued it.",
     "Xác minh mã khác": "Verify another code",
     "Đã bị thu hồi": "Revoked",
-    "%(kind)s này được cấp thật nhưng <strong>đã bị thu hồi</strong> ngày %(day)s và không còn giá trị.":
-        "%(kind)s genuinely issued, but <strong>revoked</strong> on %(day)s and no longer valid.",
+    "%(kind)s này được cấp thật nhưng <strong>đã bị thu hồi</strong> ngày %(day)s và không còn giá trị.": "%(kind)s genuinely issued, but <strong>revoked</strong> on %(day)s and no longer valid.",
     "Lý do thu hồi:": "Reason for revocation:",
     "Giấy hợp lệ": "Valid document",
-    "%(kind)s này do %(issuer)s cấp, chữ ký số khớp và giấy đang còn hiệu lực.":
-        "%(kind)s issued by %(issuer)s: the digital signature matches and the document is valid.",
+    "%(kind)s này do %(issuer)s cấp, chữ ký số khớp và giấy đang còn hiệu lực.": "%(kind)s issued by %(issuer)s: the digital signature matches and the document is valid.",
     "Loại": "Type",
     "Số": "Number",
     "Cấp cho": "Issued to",
@@ -815,18 +761,15 @@ EN = {
     "Người ký": "Signed by",
     "Đã thu hồi": "Revoked",
     "Còn hiệu lực": "Valid",
-    "Thông tin trên được ký số bằng khóa của hệ thống; chỉ giấy có đúng mã này mới được coi là thật. Hãy so sánh với giấy bạn đang cầm.":
-        "The information above is digitally signed with the system's key; only a document with exactly this code is genuine. Compare it with the document in your hands.",
+    "Thông tin trên được ký số bằng khóa của hệ thống; chỉ giấy có đúng mã này mới được coi là thật. Hãy so sánh với giấy bạn đang cầm.": "The information above is digitally signed with the system's key; only a document with exactly this code is genuine. Compare it with the document in your hands.",
     "Thư cảm ơn và giấy khen của tôi": "My thank-you letters and certificates",
     "Tải PDF": "Download PDF",
-    "Chưa có thư cảm ơn hay giấy khen nào. Thư cảm ơn được gửi khi khoản ủng hộ của Quý vị được ghi nhận.":
-        "No thank-you letter or certificate yet. A thank-you letter is sent when your donation is recorded.",
+    "Chưa có thư cảm ơn hay giấy khen nào. Thư cảm ơn được gửi khi khoản ủng hộ của Quý vị được ghi nhận.": "No thank-you letter or certificate yet. A thank-you letter is sent when your donation is recorded.",
     # --- staff: needs forms and import, matching, units, report jobs (section A) -------------------------------------
     # needs: household page, form, import, priorities, reversal of a tranche
     "Hộ #%(id)s": "Household #%(id)s",
     "Danh sách hộ": "Household list",
-    "Chậm tiến độ: khởi công %(day)s, quá %(days)s ngày chưa hoàn thành":
-        "Late: started on %(day)s, not finished after more than %(days)s days",
+    "Chậm tiến độ: khởi công %(day)s, quá %(days)s ngày chưa hoàn thành": "Late: started on %(day)s, not finished after more than %(days)s days",
     "Xem thẻ công khai": "See the public card",
     "Lý do không duyệt:": "Reason for not approving:",
     "Thông tin hộ": "Household details",
@@ -842,8 +785,7 @@ EN = {
     "Thông tin định danh": "Identifying details",
     "Số CCCD": "Citizen ID number",
     "Lượt xem này đã được ghi vào nhật ký.": "This viewing has been recorded in the audit log.",
-    "Được mã hóa khi lưu: CCCD %(cid)s, điện thoại %(phone)s, địa chỉ %(address)s.":
-        "Encrypted when stored: citizen ID %(cid)s, phone %(phone)s, address %(address)s.",
+    "Được mã hóa khi lưu: CCCD %(cid)s, điện thoại %(phone)s, địa chỉ %(address)s.": "Encrypted when stored: citizen ID %(cid)s, phone %(phone)s, address %(address)s.",
     "đã có": "on file",
     "chưa có": "missing",
     "Xem thông tin định danh (ghi nhật ký)": "Show the identifying details (logged)",
@@ -876,28 +818,23 @@ EN = {
     "Sửa thông tin hộ": "Edit household",
     "Sửa thông tin hộ #%(id)s": "Edit household #%(id)s",
     "Thêm hộ cần hỗ trợ": "Add a household in need",
-    "Số CCCD, điện thoại và địa chỉ được mã hóa khi lưu; chỉ cán bộ địa bàn xem được.":
-        "Citizen ID, phone and address are encrypted when stored; only the area's staff can see them.",
+    "Số CCCD, điện thoại và địa chỉ được mã hóa khi lưu; chỉ cán bộ địa bàn xem được.": "Citizen ID, phone and address are encrypted when stored; only the area's staff can see them.",
     "Đã lưu (mã hóa): để trống để giữ nguyên.": "Stored (encrypted): leave empty to keep it.",
     "12 chữ số": "12 digits",
     "Diện và tiêu chí ưu tiên": "Category and priority criteria",
-    "Địa bàn (huyện nghèo cũ, xã đặc biệt khó khăn, vùng đồng bào dân tộc thiểu số) được tính tự động theo xã.":
-        "Area criteria (former poor district, especially disadvantaged commune, ethnic minority area) are worked out from the commune.",
+    "Địa bàn (huyện nghèo cũ, xã đặc biệt khó khăn, vùng đồng bào dân tộc thiểu số) được tính tự động theo xã.": "Area criteria (former poor district, especially disadvantaged commune, ethnic minority area) are worked out from the commune.",
     "Nhu cầu và kinh phí": "Need and funding",
-    "Nguồn đã có (ngân sách Nhà nước, hộ tự có, nhà tài trợ khác): đề nghị Quỹ không vượt quá dự toán trừ các nguồn này.":
-        "Funding already secured (state budget, the household's own, other sponsors): the request to the Fund may not exceed the estimated cost minus these.",
+    "Nguồn đã có (ngân sách Nhà nước, hộ tự có, nhà tài trợ khác): đề nghị Quỹ không vượt quá dự toán trừ các nguồn này.": "Funding already secured (state budget, the household's own, other sponsors): the request to the Fund may not exceed the estimated cost minus these.",
     "Lưu và đề xuất": "Save and propose",
     "Hủy": "Cancel",
     "Nhập danh sách hộ từ bảng tính": "Import households from a spreadsheet",
-    "Tải tệp mẫu, điền mỗi hộ một dòng, rồi tải lên. Hệ thống kiểm tra từng dòng và cho xem trước; chỉ khi không còn dòng lỗi mới nhập, và nhập tất cả hoặc không nhập dòng nào.":
-        "Download the template, fill in one household per row, then upload it. Every row is checked and shown in a preview; nothing is imported while any row has an error, and then either every row is imported or none.",
+    "Tải tệp mẫu, điền mỗi hộ một dòng, rồi tải lên. Hệ thống kiểm tra từng dòng và cho xem trước; chỉ khi không còn dòng lỗi mới nhập, và nhập tất cả hoặc không nhập dòng nào.": "Download the template, fill in one household per row, then upload it. Every row is checked and shown in a preview; nothing is imported while any row has an error, and then either every row is imported or none.",
     "Tải tệp mẫu Excel (.xlsx)": "Download the Excel template (.xlsx)",
     "Tải tệp mẫu CSV": "Download the CSV template",
     "Tải lên và xem trước": "Upload and preview",
     "Các cột của tệp mẫu": "Template columns",
     "ví dụ:": "example:",
-    "Diện hộ: nghèo, cận nghèo, khó khăn. Nội dung: xây mới, sửa chữa, sinh kế, học tập, y tế. Tiêu chí: ghi “x” nếu có.":
-        "Category (Diện hộ): nghèo, cận nghèo, khó khăn. Work (Nội dung): xây mới, sửa chữa, sinh kế, học tập, y tế. Criteria: write “x” when met.",
+    "Diện hộ: nghèo, cận nghèo, khó khăn. Nội dung: xây mới, sửa chữa, sinh kế, học tập, y tế. Tiêu chí: ghi “x” nếu có.": "Category (Diện hộ): nghèo, cận nghèo, khó khăn. Work (Nội dung): xây mới, sửa chữa, sinh kế, học tập, y tế. Criteria: write “x” when met.",
     "Xem trước danh sách nhập": "Import preview",
     "Tải tệp khác": "Upload another file",
     "Xem trước:": "Preview:",
@@ -906,29 +843,23 @@ EN = {
     "%(n)s dòng lỗi": "%(n)s rows with errors",
     "không có lỗi": "no errors",
     "Tệp này đã được nhập.": "This file has been imported.",
-    "Chưa nhập dòng nào. Sửa các dòng lỗi trong tệp rồi tải lên lại.":
-        "Nothing imported. Correct the rows with errors in the file and upload it again.",
-    "Nhập tất cả %(n)s hộ vào danh sách (trạng thái: xã đề xuất, chờ tỉnh duyệt)?":
-        "Import all %(n)s households into the list (status: proposed by the commune, awaiting the province)?",
+    "Chưa nhập dòng nào. Sửa các dòng lỗi trong tệp rồi tải lên lại.": "Nothing imported. Correct the rows with errors in the file and upload it again.",
+    "Nhập tất cả %(n)s hộ vào danh sách (trạng thái: xã đề xuất, chờ tỉnh duyệt)?": "Import all %(n)s households into the list (status: proposed by the commune, awaiting the province)?",
     "Nhập %(n)s hộ": "Import %(n)s households",
     "CCCD": "Citizen ID",
     "Thôn": "Hamlet",
     "Dòng %(n)s:": "Row %(n)s:",
     "Hợp lệ": "Valid",
-    "Mỗi hộ được cộng điểm của từng tiêu chí đáp ứng; điểm càng cao càng được ưu tiên bố trí kinh phí. Bảng điểm được <a href=\"%(url)s\">công khai</a>.":
-        "Each household scores the points of every criterion it meets; the higher the score, the earlier it is funded. The scoring table is <a href=\"%(url)s\">published</a>.",
+    'Mỗi hộ được cộng điểm của từng tiêu chí đáp ứng; điểm càng cao càng được ưu tiên bố trí kinh phí. Bảng điểm được <a href="%(url)s">công khai</a>.': 'Each household scores the points of every criterion it meets; the higher the score, the earlier it is funded. The scoring table is <a href="%(url)s">published</a>.',
     "Lưu": "Save",
-    "Chỉ cán bộ cấp tỉnh (phạm vi của cuộc vận động) được sửa điểm.":
-        "Only province staff (of the campaign's area) may change the points.",
+    "Chỉ cán bộ cấp tỉnh (phạm vi của cuộc vận động) được sửa điểm.": "Only province staff (of the campaign's area) may change the points.",
     "Đảo khoản giải ngân – hộ #%(id)s": "Reverse a disbursement – household #%(id)s",
     "Đảo khoản giải ngân": "Reverse the disbursement",
     "Khoản sẽ được đảo": "Disbursement to reverse",
     "Hộ": "Household",
     "Đã giải ngân cho hộ": "Disbursed to the household",
-    "Sổ quỹ chỉ ghi thêm: khoản giải ngân không bị xóa, một bút toán đảo đưa số tiền về khoản đã bố trí cho hộ.":
-        "The books are append-only: the disbursement is not deleted; a reversing entry returns the amount to the household's allocation.",
-    "Hộ giữ nguyên khoản bố trí và tiến độ; nếu cần, hãy ghi lại đợt giải ngân đúng sau khi đảo.":
-        "The household keeps its allocation and progress; if needed, record the correct tranche after the reversal.",
+    "Sổ quỹ chỉ ghi thêm: khoản giải ngân không bị xóa, một bút toán đảo đưa số tiền về khoản đã bố trí cho hộ.": "The books are append-only: the disbursement is not deleted; a reversing entry returns the amount to the household's allocation.",
+    "Hộ giữ nguyên khoản bố trí và tiến độ; nếu cần, hãy ghi lại đợt giải ngân đúng sau khi đảo.": "The household keeps its allocation and progress; if needed, record the correct tranche after the reversal.",
     # needs: form labels, choices and messages (app/needs/forms.py) and labels kept in the models
     "Chưa nhập.": "Not entered.",
     "%(field)s: chưa nhập.": "%(field)s: not entered.",
@@ -956,8 +887,7 @@ EN = {
     "Lý do đảo giải ngân": "Reason for the reversal",
     "Lý do đảo giải ngân: chưa nhập.": "Reason for the reversal: not entered.",
     "Lý do: tối đa 1000 ký tự.": "Reason: 1000 characters at most.",
-    "Tôi xác nhận đảo khoản giải ngân này; sổ quỹ sẽ ghi bút toán đảo, không xóa khoản đã ghi.":
-        "I confirm the reversal of this disbursement; the books will record a reversing entry and delete nothing.",
+    "Tôi xác nhận đảo khoản giải ngân này; sổ quỹ sẽ ghi bút toán đảo, không xóa khoản đã ghi.": "I confirm the reversal of this disbursement; the books will record a reversing entry and delete nothing.",
     "Hãy đánh dấu ô xác nhận để đảo khoản giải ngân.": "Tick the confirmation box to reverse the disbursement.",
     "Ảnh (PNG hoặc JPEG, tối đa 8 MB)": "Photo (PNG or JPEG, 8 MB at most)",
     "Chú thích (không ghi tên hộ)": "Caption (no household names)",
@@ -975,16 +905,14 @@ EN = {
     # needs: flash messages (app/needs/views.py)
     "— Chưa chọn —": "— Not chosen —",
     "Đã thêm hộ %(name)s (#%(id)s); chờ cấp tỉnh duyệt.": "Household %(name)s (#%(id)s) added; awaiting the province's approval.",
-    "Không sửa được: hộ đang ở trạng thái “%(status)s” (đã được bố trí kinh phí).":
-        "Cannot edit: the household's status is “%(status)s” (already funded).",
+    "Không sửa được: hộ đang ở trạng thái “%(status)s” (đã được bố trí kinh phí).": "Cannot edit: the household's status is “%(status)s” (already funded).",
     "Đã lưu thay đổi.": "Changes saved.",
     "Đã duyệt hộ #%(id)s.": "Household #%(id)s approved.",
     "Lý do không duyệt: chưa nhập.": "Reason for not approving: not entered.",
     "Đã ghi nhận không duyệt hộ #%(id)s.": "Household #%(id)s recorded as not approved.",
     "Đã ghi nhận giải ngân.": "Disbursement recorded.",
     "Khoản giải ngân này đã được đảo trước đó.": "This disbursement has already been reversed.",
-    "Đã đảo khoản giải ngân %(amount)s (chứng từ %(ref)s) của hộ #%(id)s.":
-        "Disbursement of %(amount)s (voucher %(ref)s) to household #%(id)s reversed.",
+    "Đã đảo khoản giải ngân %(amount)s (chứng từ %(ref)s) của hộ #%(id)s.": "Disbursement of %(amount)s (voucher %(ref)s) to household #%(id)s reversed.",
     "Đã cập nhật: %(stage)s.": "Updated: %(stage)s.",
     "Biểu mẫu không hợp lệ.": "The form is not valid.",
     "Đã tải ảnh lên.": "Photo uploaded.",
@@ -998,10 +926,8 @@ EN = {
     # matching: proposals list and proposal page
     "Phân bổ kinh phí": "Fund allocation",
     "Phân bổ kinh phí cho hộ cần hỗ trợ": "Allocating funds to households in need",
-    "Máy đề xuất ghép tiền chưa phân bổ trong các quỹ với các hộ đã được tỉnh duyệt,":
-        "The engine proposes matching the unallocated money in the pools with the households approved by the province,",
-    "theo tiêu chí ưu tiên công bố; một người khác phê duyệt thì tiền mới được ghi vào sổ quỹ.":
-        "by the published priority criteria; the money is booked only once someone else approves.",
+    "Máy đề xuất ghép tiền chưa phân bổ trong các quỹ với các hộ đã được tỉnh duyệt,": "The engine proposes matching the unallocated money in the pools with the households approved by the province,",
+    "theo tiêu chí ưu tiên công bố; một người khác phê duyệt thì tiền mới được ghi vào sổ quỹ.": "by the published priority criteria; the money is booked only once someone else approves.",
     "Lập đề xuất": "Build a proposal",
     "Số hộ": "Households",
     "Tổng kinh phí": "Total funding",
@@ -1019,19 +945,13 @@ EN = {
     "Tối ưu chính xác (HiGHS)": "Exact optimisation (HiGHS)",
     "Phân rã theo cấp, tham lam có sửa": "Level by level, greedy with repair",
     "%(s)s giây": "%(s)s seconds",
-    "Dữ liệu đã thay đổi kể từ khi lập đề xuất; đề xuất này sẽ không được phê duyệt. Vui lòng chạy lại đề xuất.":
-        "The data changed after this proposal was built; it cannot be approved. Please build the proposal again.",
+    "Dữ liệu đã thay đổi kể từ khi lập đề xuất; đề xuất này sẽ không được phê duyệt. Vui lòng chạy lại đề xuất.": "The data changed after this proposal was built; it cannot be approved. Please build the proposal again.",
     "Nguyên tắc ghép tiền": "How money is matched",
-    "Tiền chỉ định cho xã, tỉnh hay mục đích nào chỉ chi cho đúng xã, tỉnh, mục đích đó.":
-        "Money earmarked for a commune, province or purpose is spent only on that commune, province or purpose.",
-    "Mỗi hộ được bố trí đủ số tiền đề nghị hoặc không bố trí; phần còn lại của dự toán đã có từ nguồn khác.":
-        "Each household gets the full amount requested or nothing; the rest of the estimated cost is already covered by other sources.",
-    "Tiền hạn chế nhất được chi trước: quỹ của xã đúng mục đích, quỹ xã không chỉ định, rồi quỹ tỉnh, cuối cùng quỹ Trung ương.":
-        "The most restricted money is spent first: the commune's pool for the purpose, the commune's unrestricted pool, then the province's, and the central pool last.",
-    "Tổng điểm ưu tiên của các hộ được hỗ trợ lớn nhất; hộ ở huyện nghèo được nhân hệ số %(factor)s;":
-        "The total priority score of the households funded is as high as possible; households in poor districts count %(factor)s times;",
-    "trong cùng một xã, hộ xếp thứ k được tính trọng số giảm dần (1 / (1 + %(decay)s × (k − 1))) để không xã nào lấy hết tiền chung.":
-        "within a commune, the k-th household's weight decreases (1 / (1 + %(decay)s × (k − 1))) so that no commune takes all the shared money.",
+    "Tiền chỉ định cho xã, tỉnh hay mục đích nào chỉ chi cho đúng xã, tỉnh, mục đích đó.": "Money earmarked for a commune, province or purpose is spent only on that commune, province or purpose.",
+    "Mỗi hộ được bố trí đủ số tiền đề nghị hoặc không bố trí; phần còn lại của dự toán đã có từ nguồn khác.": "Each household gets the full amount requested or nothing; the rest of the estimated cost is already covered by other sources.",
+    "Tiền hạn chế nhất được chi trước: quỹ của xã đúng mục đích, quỹ xã không chỉ định, rồi quỹ tỉnh, cuối cùng quỹ Trung ương.": "The most restricted money is spent first: the commune's pool for the purpose, the commune's unrestricted pool, then the province's, and the central pool last.",
+    "Tổng điểm ưu tiên của các hộ được hỗ trợ lớn nhất; hộ ở huyện nghèo được nhân hệ số %(factor)s;": "The total priority score of the households funded is as high as possible; households in poor districts count %(factor)s times;",
+    "trong cùng một xã, hộ xếp thứ k được tính trọng số giảm dần (1 / (1 + %(decay)s × (k − 1))) để không xã nào lấy hết tiền chung.": "within a commune, the k-th household's weight decreases (1 / (1 + %(decay)s × (k − 1))) so that no commune takes all the shared money.",
     "Các quỹ": "Pools",
     "Quỹ": "Pool",
     "Số dư khi lập": "Balance when built",
@@ -1045,8 +965,7 @@ EN = {
     "Chưa bố trí": "Not funded",
     "Điểm ưu tiên %(score)s": "Priority score %(score)s",
     "ưu tiên huyện nghèo": "poor district priority",
-    "Dự toán %(cost)s, đã có %(secured)s, đề nghị %(requested)s.":
-        "Estimated cost %(cost)s, secured %(secured)s, requested %(requested)s.",
+    "Dự toán %(cost)s, đã có %(secured)s, đề nghị %(requested)s.": "Estimated cost %(cost)s, secured %(secured)s, requested %(requested)s.",
     "Đã thu hồi %(when)s:": "Revoked %(when)s:",
     "Thu hồi khoản phân bổ": "Revoke the allocation",
     "Lý do thu hồi": "Reason for revocation",
@@ -1072,8 +991,7 @@ EN = {
     "%(name)s (quỹ của xã)": "%(name)s (commune pools)",
     "%(name)s (toàn tỉnh)": "%(name)s (whole province)",
     "Địa bàn: không hợp lệ.": "Area: not valid.",
-    "Đã gửi yêu cầu lập đề xuất toàn quốc; kết quả sẽ có trong danh sách khi tính xong.":
-        "The nationwide proposal has been requested; it will appear in the list once computed.",
+    "Đã gửi yêu cầu lập đề xuất toàn quốc; kết quả sẽ có trong danh sách khi tính xong.": "The nationwide proposal has been requested; it will appear in the list once computed.",
     "Đã lập đề xuất #%(id)s: %(n)s hộ được bố trí kinh phí.": "Proposal #%(id)s built: %(n)s households funded.",
     "Hãy chọn ít nhất một hộ và thao tác (đưa vào / loại ra).": "Select at least one household and an action (include / leave out).",
     "Đã đưa vào đề xuất %(n)s hộ; kinh phí đã được tính lại.": "%(n)s households included in the proposal; the funding was recomputed.",
@@ -1115,8 +1033,7 @@ EN = {
     "Báo cáo #%(id)s": "Report #%(id)s",
     "Danh sách báo cáo": "Report list",
     "Đang lập báo cáo (%(status)s)": "Building the report (%(status)s)",
-    "Trang tự cập nhật; bạn cũng có thể <a href=\"%(url)s\">tải lại</a>.":
-        "The page updates itself; you can also <a href=\"%(url)s\">reload</a> it.",
+    'Trang tự cập nhật; bạn cũng có thể <a href="%(url)s">tải lại</a>.': 'The page updates itself; you can also <a href="%(url)s">reload</a> it.',
     "Tải Excel (XLSX)": "Download Excel (XLSX)",
     "Không có số liệu.": "No figures.",
     "Đã gửi yêu cầu lập báo cáo.": "The report has been requested.",
@@ -1143,8 +1060,7 @@ EN = {
     # certificates: staff list, batches, rules, signer
     "Tiến độ cấp": "Issuing progress",
     "Quyết định số %(no)s ngày %(day)s": "Decision No. %(no)s of %(day)s",
-    "%(issued)s / %(total)s giấy (%(percent)s%%), đã gửi thư điện tử %(emailed)s":
-        "%(issued)s / %(total)s issued (%(percent)s%%), %(emailed)s e-mailed",
+    "%(issued)s / %(total)s giấy (%(percent)s%%), đã gửi thư điện tử %(emailed)s": "%(issued)s / %(total)s issued (%(percent)s%%), %(emailed)s e-mailed",
     "Trang tự cập nhật mỗi 3 giây.": "This page refreshes every 3 seconds.",
     "Cấp tiếp phần còn lại": "Issue the rest",
     "Tải PDF cả đợt (in cho buổi lễ)": "Download the whole batch as PDF (to print for the ceremony)",
@@ -1180,12 +1096,10 @@ EN = {
     "Tiến độ": "Progress",
     "Chưa có đợt khen thưởng.": "No award batches yet.",
     "Lập danh sách đề nghị khen thưởng": "Draw up a list of proposed awards",
-    "Áp dụng các quy tắc cấp “%(level)s” của cuộc vận động cho số tiền địa bàn đã nhận; người phê duyệt sẽ duyệt cả danh sách.":
-        "Applies the campaign's “%(level)s” rules to the amounts your area received; an approver reviews the whole list.",
+    "Áp dụng các quy tắc cấp “%(level)s” của cuộc vận động cho số tiền địa bàn đã nhận; người phê duyệt sẽ duyệt cả danh sách.": "Applies the campaign's “%(level)s” rules to the amounts your area received; an approver reviews the whole list.",
     "Lập danh sách": "Draw up the list",
     "Quy tắc khen thưởng": "Award rules",
-    "Không có mức chính thức nào được công bố: mỗi cuộc vận động tự đặt mức. Người đạt nhiều quy tắc nhận hình thức cao nhất.":
-        "No official thresholds are published: each campaign sets its own. A donor meeting several rules gets the highest award.",
+    "Không có mức chính thức nào được công bố: mỗi cuộc vận động tự đặt mức. Người đạt nhiều quy tắc nhận hình thức cao nhất.": "No official thresholds are published: each campaign sets its own. A donor meeting several rules gets the highest award.",
     "Tối thiểu": "Minimum",
     "Áp dụng": "In force",
     "Có": "Yes",
@@ -1221,10 +1135,8 @@ EN = {
     "Đã thêm quy tắc khen thưởng.": "Award rule added.",
     "Đã ngừng áp dụng quy tắc.": "The rule no longer applies.",
     "Chưa có cuộc vận động để lập danh sách.": "There is no campaign to draw up a list for.",
-    "Đã lập danh sách đề nghị khen thưởng: %(n)s nhà tài trợ. Chờ người phê duyệt.":
-        "List of proposed awards drawn up: %(n)s donors. Waiting for an approver.",
-    "Đã phê duyệt. Giấy khen đang được cấp và gửi thư điện tử trong nền.":
-        "Approved. The certificates are being issued and e-mailed in the background.",
+    "Đã lập danh sách đề nghị khen thưởng: %(n)s nhà tài trợ. Chờ người phê duyệt.": "List of proposed awards drawn up: %(n)s donors. Waiting for an approver.",
+    "Đã phê duyệt. Giấy khen đang được cấp và gửi thư điện tử trong nền.": "Approved. The certificates are being issued and e-mailed in the background.",
     "Đã không duyệt danh sách này.": "This list has been rejected.",
     "Đã yêu cầu cấp tiếp phần còn lại.": "The rest will be issued.",
     "Đã thu hồi %(kind)s số %(serial)s.": "%(kind)s No. %(serial)s revoked.",
@@ -1238,16 +1150,14 @@ EN = {
     "Không tìm thấy giấy chứng nhận.": "Certificate not found.",
     "Lý do thu hồi: cần nhập lý do (ít nhất 5 ký tự).": "Reason for revocation: enter a reason (5 characters at least).",
     "Giấy chứng nhận này đã bị thu hồi trước đó.": "This certificate was already revoked.",
-    "Loại khen thưởng: chỉ chọn Giấy khen hoặc Bằng khen.":
-        "Award: choose only a certificate of merit or a diploma of merit.",
+    "Loại khen thưởng: chỉ chọn Giấy khen hoặc Bằng khen.": "Award: choose only a certificate of merit or a diploma of merit.",
     "Mức tối thiểu: phải là số tiền lớn hơn 0.": "Minimum: must be an amount above 0.",
     "Cuộc vận động: không tồn tại.": "Campaign: does not exist.",
     "Không tìm thấy quy tắc.": "Rule not found.",
     "Cuộc vận động chưa có quy tắc khen thưởng nào cho cấp này.": "The campaign has no award rule for this level yet.",
     "Không tìm thấy đợt khen thưởng.": "Award batch not found.",
     "Đợt này không còn chờ phê duyệt.": "This batch is no longer awaiting approval.",
-    "Người lập danh sách không được tự phê duyệt; cần một người phê duyệt khác.":
-        "Whoever drew up the list may not approve it; another approver is needed.",
+    "Người lập danh sách không được tự phê duyệt; cần một người phê duyệt khác.": "Whoever drew up the list may not approve it; another approver is needed.",
     "Số quyết định: cần nhập số quyết định khen thưởng.": "Decision number: enter the award decision's number.",
     "Ngày quyết định: cần nhập ngày.": "Decision date: enter the date.",
     "Danh sách trống: không có ai để khen thưởng.": "Empty list: nobody to award.",
@@ -1264,26 +1174,20 @@ EN = {
     "Tiến độ ghi nhận": "Recording progress",
     "Trang tự cập nhật.": "This page updates itself.",
     "Tải lại": "Reload",
-    "Có %(n)s dòng lỗi (liệt kê bên dưới). Sửa tệp và tải lên lại, hoặc chọn bỏ qua các dòng lỗi.":
-        "%(n)s rows have errors (listed below). Correct the file and upload it again, or choose to skip those rows.",
+    "Có %(n)s dòng lỗi (liệt kê bên dưới). Sửa tệp và tải lên lại, hoặc chọn bỏ qua các dòng lỗi.": "%(n)s rows have errors (listed below). Correct the file and upload it again, or choose to skip those rows.",
     "Ghi nhận %(n)s dòng hợp lệ": "Record %(n)s valid rows",
     "Đã ghi nhận %(n)s hộ, tổng %(amount)s lúc %(at)s.": "%(n)s households recorded, %(amount)s in all, at %(at)s.",
     "Đã ghi nhận %(n)s hộ, tổng %(amount)s.": "%(n)s households recorded, %(amount)s in all.",
-    "Hủy cả lô %(n)s khoản? Các khoản sẽ được đảo bút toán.":
-        "Cancel the whole batch of %(n)s entries? They will be reversed in the books.",
+    "Hủy cả lô %(n)s khoản? Các khoản sẽ được đảo bút toán.": "Cancel the whole batch of %(n)s entries? They will be reversed in the books.",
     "Ví dụ: nhập nhầm tệp của thôn khác": "Example: another hamlet's file was imported by mistake",
     "Hủy cả lô (bút toán đảo)": "Cancel the whole batch (reversing entries)",
-    "Lô đã được hủy lúc %(at)s: %(n)s khoản được đảo bút toán, không xóa.":
-        "Batch cancelled at %(at)s: %(n)s entries reversed in the books, none deleted.",
-    "Lô đã được hủy : %(n)s khoản được đảo bút toán, không xóa.":
-        "Batch cancelled: %(n)s entries reversed in the books, none deleted.",
+    "Lô đã được hủy lúc %(at)s: %(n)s khoản được đảo bút toán, không xóa.": "Batch cancelled at %(at)s: %(n)s entries reversed in the books, none deleted.",
+    "Lô đã được hủy : %(n)s khoản được đảo bút toán, không xóa.": "Batch cancelled: %(n)s entries reversed in the books, none deleted.",
     "Các dòng lỗi": "Rows with errors",
     "… và %(n)s dòng lỗi khác.": "… and %(n)s more rows with errors.",
     "Về màn hình nhập": "Back to the entry screen",
-    "Chưa có cuộc vận động đang diễn ra cho xã này; chưa thể ghi nhận.":
-        "No campaign is running for this commune; nothing can be recorded yet.",
-    "Cuộc vận động: <strong>%(name)s</strong>. Gõ từng hộ; <kbd>Enter</kbd> chuyển ô và lưu dòng khi đã đủ tên, thôn và số tiền. Mất mạng vẫn nhập tiếp: các dòng được giữ trên máy và tự gửi khi có mạng lại.":
-        "Campaign: <strong>%(name)s</strong>. Type one household at a time; <kbd>Enter</kbd> moves to the next box and saves the row once the name, hamlet and amount are filled in. Offline, keep typing: rows are kept on this computer and sent when the connection is back.",
+    "Chưa có cuộc vận động đang diễn ra cho xã này; chưa thể ghi nhận.": "No campaign is running for this commune; nothing can be recorded yet.",
+    "Cuộc vận động: <strong>%(name)s</strong>. Gõ từng hộ; <kbd>Enter</kbd> chuyển ô và lưu dòng khi đã đủ tên, thôn và số tiền. Mất mạng vẫn nhập tiếp: các dòng được giữ trên máy và tự gửi khi có mạng lại.": "Campaign: <strong>%(name)s</strong>. Type one household at a time; <kbd>Enter</kbd> moves to the next box and saves the row once the name, hamlet and amount are filled in. Offline, keep typing: rows are kept on this computer and sent when the connection is back.",
     "Nhập từ tệp Excel/CSV": "Import from an Excel/CSV file",
     "Tải tệp mẫu (.xlsx)": "Download the template (.xlsx)",
     "In danh sách ký nhận": "Print signature lists",
@@ -1301,20 +1205,15 @@ EN = {
     "Danh sách ký nhận": "Signature lists",
     "Danh sách thu theo người thu": "Collections by collector",
     "(không ghi)": "(not recorded)",
-    "Dùng lệnh In của trình duyệt (Ctrl+P): mỗi người thu một trang.":
-        "Use the browser's Print command (Ctrl+P): one page per collector. The printed lists stay in Vietnamese for the households to sign.",
+    "Dùng lệnh In của trình duyệt (Ctrl+P): mỗi người thu một trang.": "Use the browser's Print command (Ctrl+P): one page per collector. The printed lists stay in Vietnamese for the households to sign.",
     "Chưa có khoản thu nào.": "Nothing collected yet.",
     "Nhập từ tệp": "Import from a file",
     "Nhập danh sách thu từ tệp": "Import a collection list from a file",
     "Chưa có cuộc vận động đang diễn ra cho xã này.": "No campaign is running for this commune.",
-    "với các cột: “Họ tên chủ hộ”, “Thôn/Tổ dân phố”, “Số tiền”, “Hiện vật”, “Ngày”, “Người thu”.":
-        "with the columns “Họ tên chủ hộ” (head of household), “Thôn/Tổ dân phố” (hamlet), “Số tiền” (amount), “Hiện vật” (in kind), “Ngày” (date), “Người thu” (collector).",
-    "Tải tệp lên: hệ thống kiểm tra từng dòng và cho xem trước, chưa ghi nhận gì.":
-        "Upload the file: every row is checked and shown as a preview; nothing is recorded yet.",
-    "Xác nhận để ghi nhận toàn bộ các dòng hợp lệ cùng lúc (hoặc không dòng nào).":
-        "Confirm to record all the valid rows at once (or none of them).",
-    "Tối đa 20 MB. Hiện vật: ghi giá trị ước tính vào cột Số tiền.":
-        "20 MB at most. In kind: put the estimated value in the Số tiền (amount) column.",
+    "với các cột: “Họ tên chủ hộ”, “Thôn/Tổ dân phố”, “Số tiền”, “Hiện vật”, “Ngày”, “Người thu”.": "with the columns “Họ tên chủ hộ” (head of household), “Thôn/Tổ dân phố” (hamlet), “Số tiền” (amount), “Hiện vật” (in kind), “Ngày” (date), “Người thu” (collector).",
+    "Tải tệp lên: hệ thống kiểm tra từng dòng và cho xem trước, chưa ghi nhận gì.": "Upload the file: every row is checked and shown as a preview; nothing is recorded yet.",
+    "Xác nhận để ghi nhận toàn bộ các dòng hợp lệ cùng lúc (hoặc không dòng nào).": "Confirm to record all the valid rows at once (or none of them).",
+    "Tối đa 20 MB. Hiện vật: ghi giá trị ước tính vào cột Số tiền.": "20 MB at most. In kind: put the estimated value in the Số tiền (amount) column.",
     "Thôn/Tổ dân phố": "Hamlet/residential group",
     "Hiện vật (nếu có)": "In kind (if any)",
     "Ngày (dd/mm/yyyy)": "Date (dd/mm/yyyy)",
@@ -1324,12 +1223,10 @@ EN = {
     "Tên chủ hộ": "Head of household's name",
     "“Hộ gia đình” kèm tên thôn/tổ dân phố": "“Household” with the hamlet's name",
     "Đã ghi biên nhận %(no)s: %(name)s – %(amount)s.": "Receipt %(no)s recorded: %(name)s – %(amount)s.",
-    "Có thể trùng: hộ này đã được ghi nhận (biên nhận %(no)s). Nếu nhập nhầm, hãy hoàn tác dòng vừa nhập.":
-        "Possible duplicate: this household is already recorded (receipt %(no)s). If this was a mistake, undo the row just entered.",
+    "Có thể trùng: hộ này đã được ghi nhận (biên nhận %(no)s). Nếu nhập nhầm, hãy hoàn tác dòng vừa nhập.": "Possible duplicate: this household is already recorded (receipt %(no)s). If this was a mistake, undo the row just entered.",
     "Dữ liệu gửi lên không hợp lệ.": "The data sent is not valid.",
     "Đã hoàn tác biên nhận %(no)s (bút toán đảo, không xóa).": "Receipt %(no)s undone (reversing entry, nothing deleted).",
-    "Đã lưu cách công khai đóng góp của hộ gia đình (áp dụng cho các khoản ghi từ nay).":
-        "How household contributions are published is saved (it applies to entries from now on).",
+    "Đã lưu cách công khai đóng góp của hộ gia đình (áp dụng cho các khoản ghi từ nay).": "How household contributions are published is saved (it applies to entries from now on).",
     "Vui lòng chọn một cách công khai.": "Please choose how to publish.",
     "Không có gì được lưu.": "Nothing was saved.",
     "Đang ghi nhận lô trong nền; trang sẽ cập nhật tiến độ.": "The batch is being recorded in the background; the page will show the progress.",
@@ -1337,23 +1234,19 @@ EN = {
     # messages raised by app.collections.services (flashed or returned as _(str(exc)))
     "Mã dòng (idempotency key) không hợp lệ.": "Invalid row key (idempotency key).",
     "Dòng này thuộc một lô nhập từ tệp; hãy hủy cả lô.": "This row belongs to a file import batch; cancel the whole batch.",
-    "Không đọc được tệp Excel (tệp hỏng hoặc không đúng định dạng .xlsx).":
-        "The Excel file cannot be read (damaged or not in .xlsx format).",
+    "Không đọc được tệp Excel (tệp hỏng hoặc không đúng định dạng .xlsx).": "The Excel file cannot be read (damaged or not in .xlsx format).",
     "Tệp không có dữ liệu: không thấy dòng tiêu đề nào.": "The file has no data: no header row found.",
     "Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào.": "The file has only a header row and no data rows.",
     "Không có dòng hợp lệ nào để ghi nhận.": "There is no valid row to record.",
     # payments: how to pay, test card gateway
     "Cách nộp tiền ủng hộ": "How to pay your donation",
-    "Mã VietQR: quét bằng ứng dụng ngân hàng để chuyển khoản %(amount)s với nội dung %(note)s":
-        "VietQR code: scan it with your banking app to transfer %(amount)s with the description %(note)s",
+    "Mã VietQR: quét bằng ứng dụng ngân hàng để chuyển khoản %(amount)s với nội dung %(note)s": "VietQR code: scan it with your banking app to transfer %(amount)s with the description %(note)s",
     "Số tiền còn phải nộp": "Amount still due",
     "Nội dung chuyển khoản": "Transfer description",
     "(ghi đúng mã này để hệ thống tự ghép)": "(enter exactly this code so the system matches it automatically)",
-    "Dành cho nhà hảo tâm ở nước ngoài; thanh toán bằng đồng Việt Nam qua cổng thanh toán thẻ.":
-        "For donors abroad; you pay in Vietnamese đồng through the card payment gateway.",
+    "Dành cho nhà hảo tâm ở nước ngoài; thanh toán bằng đồng Việt Nam qua cổng thanh toán thẻ.": "For donors abroad; you pay in Vietnamese đồng through the card payment gateway.",
     "THỬ NGHIỆM – KHÔNG TRỪ TIỀN THẬT": "TEST – NO REAL MONEY IS CHARGED",
-    "Trang này thay cho cổng thanh toán thẻ khi hệ thống chạy ở chế độ thử nghiệm (demo). Không có thẻ nào bị trừ tiền; xác nhận ở đây được xử lý đúng như một thông báo thanh toán thành công của cổng thẻ.":
-        "This page stands in for the card payment gateway when the system runs in test (demo) mode. No card is charged; a confirmation here is processed exactly like a successful payment notice from the card gateway.",
+    "Trang này thay cho cổng thanh toán thẻ khi hệ thống chạy ở chế độ thử nghiệm (demo). Không có thẻ nào bị trừ tiền; xác nhận ở đây được xử lý đúng như một thông báo thanh toán thành công của cổng thẻ.": "This page stands in for the card payment gateway when the system runs in test (demo) mode. No card is charged; a confirmation here is processed exactly like a successful payment notice from the card gateway.",
     "Xác nhận thanh toán thử": "Confirm the test payment",
     "Quay lại trang đăng ký ủng hộ": "Back to the pledge page",
     "Đang chờ thanh toán": "Waiting for payment",
@@ -1363,16 +1256,12 @@ EN = {
     "Phiên thanh toán đã hết hạn": "Payment session expired",
     "Đã hoàn tiền": "Refunded",
     "Phiên thanh toán này đã kết thúc (%(status)s).": "This payment session is over (%(status)s).",
-    "Đã thanh toán thử nghiệm thành công: khoản ủng hộ đã được ghi nhận.":
-        "Test payment successful: the donation has been recorded.",
-    "Đã hủy thanh toán thử nghiệm; chưa có khoản tiền nào được ghi nhận.":
-        "Test payment cancelled; no money has been recorded.",
+    "Đã thanh toán thử nghiệm thành công: khoản ủng hộ đã được ghi nhận.": "Test payment successful: the donation has been recorded.",
+    "Đã hủy thanh toán thử nghiệm; chưa có khoản tiền nào được ghi nhận.": "Test payment cancelled; no money has been recorded.",
     "Cổng thanh toán thẻ chưa được cấu hình (thiếu khóa Stripe).": "The card payment gateway is not configured (Stripe key missing).",
-    "Thanh toán bằng thẻ không được bật trên hệ thống này; vui lòng chuyển khoản.":
-        "Card payment is not enabled on this system; please pay by bank transfer.",
+    "Thanh toán bằng thẻ không được bật trên hệ thống này; vui lòng chuyển khoản.": "Card payment is not enabled on this system; please pay by bank transfer.",
     "Đăng ký này đã được nộp đủ; không cần thanh toán thêm.": "This pledge is fully paid; nothing more to pay.",
-    "Không kết nối được cổng thanh toán thẻ. Vui lòng thử lại sau hoặc chuyển khoản.":
-        "The card payment gateway cannot be reached. Please try again later or pay by bank transfer.",
+    "Không kết nối được cổng thanh toán thẻ. Vui lòng thử lại sau hoặc chuyển khoản.": "The card payment gateway cannot be reached. Please try again later or pay by bank transfer.",
     # bank statements: upload form, column mapping, draft check, imported statement, transfer queue messages
     "Tài khoản nhận tiền": "Receiving account",
     "Chọn tài khoản.": "Choose an account.",
@@ -1381,8 +1270,7 @@ EN = {
     "Mẫu khác: tự ghép cột": "Other layout: map the columns yourself",
     "Số dư đầu kỳ (nếu sao kê có in)": "Opening balance (if printed on the statement)",
     "Tệp sao kê (.xlsx hoặc .csv)": "Statement file (.xlsx or .csv)",
-    "Chọn cột chứa từng thông tin. Bắt buộc: Ngày giao dịch và Số tiền ghi có (hoặc cột Số tiền, dấu − là ghi nợ).":
-        "Choose the column holding each item. Required: the transaction date and the credit amount (or an amount column where − means a debit).",
+    "Chọn cột chứa từng thông tin. Bắt buộc: Ngày giao dịch và Số tiền ghi có (hoặc cột Số tiền, dấu − là ghi nợ).": "Choose the column holding each item. Required: the transaction date and the credit amount (or an amount column where − means a debit).",
     "Cột %(letter)s": "Column %(letter)s",
     "Dòng tiêu đề (dữ liệu bắt đầu từ dòng sau)": "Header row (data start on the next row)",
     "Dấu phân cách hàng nghìn": "Thousands separator",
@@ -1407,19 +1295,16 @@ EN = {
     "ghi nợ (giữ để đối chiếu số dư)": "debits (kept to check the balances)",
     "dòng lỗi": "lines with errors",
     "Dòng lỗi: sửa hoặc bỏ qua từng dòng": "Lines with errors: correct or skip each one",
-    "Chưa dòng nào được nhập. Mỗi dòng dưới đây cần được sửa (nhập lại giá trị đúng) hoặc đánh dấu bỏ qua.":
-        "No line has been imported yet. Each line below must be corrected (enter the right value) or marked as skipped.",
+    "Chưa dòng nào được nhập. Mỗi dòng dưới đây cần được sửa (nhập lại giá trị đúng) hoặc đánh dấu bỏ qua.": "No line has been imported yet. Each line below must be corrected (enter the right value) or marked as skipped.",
     "Sửa thành": "Correct to",
     "%(field)s dòng %(row)s": "%(field)s, line %(row)s",
     "Bỏ qua dòng %(row)s": "Skip line %(row)s",
-    "Còn %(n)s dòng lỗi nữa không hiện ở đây. Nhiều dòng lỗi thường do chọn sai mẫu: hãy <a href=\"%(url)s\">ghép lại cột</a>.":
-        "%(n)s more lines with errors are not shown here. Many errors usually mean the wrong layout: <a href=\"%(url)s\">map the columns again</a>.",
+    'Còn %(n)s dòng lỗi nữa không hiện ở đây. Nhiều dòng lỗi thường do chọn sai mẫu: hãy <a href="%(url)s">ghép lại cột</a>.': '%(n)s more lines with errors are not shown here. Many errors usually mean the wrong layout: <a href="%(url)s">map the columns again</a>.',
     "Bỏ qua tất cả %(n)s dòng lỗi (không nhập các dòng này)": "Skip all %(n)s lines with errors (they are not imported)",
     "Đã chọn bỏ qua dòng: %(rows)s.": "Lines chosen to be skipped: %(rows)s.",
     "Số dư không khớp": "Balances do not match",
     "Tôi đã đối chiếu với bản sao kê gốc và vẫn nhập": "I have checked against the original statement and import anyway",
-    "Số dư in trên sao kê khớp với các dòng đọc được (hoặc sao kê không in số dư).":
-        "The balances printed on the statement match the lines read (or the statement prints no balance).",
+    "Số dư in trên sao kê khớp với các dòng đọc được (hoặc sao kê không in số dư).": "The balances printed on the statement match the lines read (or the statement prints no balance).",
     "Lưu phần sửa và kiểm tra lại": "Save the corrections and check again",
     "Nhập sao kê": "Import the statement",
     "Hủy bản nháp sao kê này?": "Discard this statement draft?",
@@ -1440,21 +1325,17 @@ EN = {
     "Nội dung (chỉ cán bộ xem)": "Description (staff only)",
     "Không nhận ra mẫu sao kê: hãy chọn cột cho từng thông tin.": "Statement layout not recognised: choose the column for each item.",
     "Đã hủy bản nháp sao kê; không có dòng nào được nhập.": "Statement draft discarded; no line was imported.",
-    "Sao kê lớn đang được nhập ở chế độ nền; tải lại trang sau ít phút để xem kết quả.":
-        "This large statement is being imported in the background; reload the page in a few minutes to see the result.",
-    "Đã nhập %(new)s dòng mới (%(already)s dòng đã có từ trước, không nhập lại); %(matched)s dòng tự ghép theo mã đăng ký, %(proposed)s dòng có đề xuất.":
-        "%(new)s new lines imported (%(already)s already there, not imported again); %(matched)s auto-matched by pledge code, %(proposed)s with a proposal.",
+    "Sao kê lớn đang được nhập ở chế độ nền; tải lại trang sau ít phút để xem kết quả.": "This large statement is being imported in the background; reload the page in a few minutes to see the result.",
+    "Đã nhập %(new)s dòng mới (%(already)s dòng đã có từ trước, không nhập lại); %(matched)s dòng tự ghép theo mã đăng ký, %(proposed)s dòng có đề xuất.": "%(new)s new lines imported (%(already)s already there, not imported again); %(matched)s auto-matched by pledge code, %(proposed)s with a proposal.",
     "Đã lưu phần sửa; kiểm tra lại báo cáo bên dưới.": "Corrections saved; check the report below again.",
     "Dòng tiêu đề: nhập một số từ 1 đến %(n)s.": "Header row: enter a number from 1 to %(n)s.",
     "Mỗi cột chỉ được chọn cho một thông tin.": "Each column can be chosen for one item only.",
-    "Cần chọn ít nhất cột Ngày giao dịch và cột Số tiền ghi có (hoặc Số tiền).":
-        "Choose at least the transaction date column and the credit amount (or amount) column.",
+    "Cần chọn ít nhất cột Ngày giao dịch và cột Số tiền ghi có (hoặc Số tiền).": "Choose at least the transaction date column and the credit amount (or amount) column.",
     "Chưa chọn dòng nào.": "No line selected.",
     "Đã xác nhận %(n)s đề xuất; các khoản đã được ghi nhận vào đăng ký.": "%(n)s proposals confirmed; the payments are recorded against their pledges.",
     "Nhập mã đăng ký cho mọi dòng đã chọn để ghép.": "Enter a pledge code for every selected line to match it.",
     "Đã ghép %(n)s dòng với đăng ký ủng hộ.": "%(n)s lines matched to pledges.",
-    "Ghi biên nhận có tên: nhập tên công khai cho mọi dòng đã chọn (hoặc chọn “Nhà hảo tâm”).":
-        "Named receipts: enter a public name for every selected line (or choose “Well-wisher”).",
+    "Ghi biên nhận có tên: nhập tên công khai cho mọi dòng đã chọn (hoặc chọn “Nhà hảo tâm”).": "Named receipts: enter a public name for every selected line (or choose “Well-wisher”).",
     "Đã ghi %(n)s biên nhận.": "%(n)s receipts recorded.",
     "Đã đánh dấu bỏ qua %(n)s dòng.": "%(n)s lines marked as skipped.",
     "Thao tác không hợp lệ.": "Invalid action.",
@@ -1462,11 +1343,9 @@ EN = {
     "Sao kê đã được nhập; không sửa được nữa.": "The statement is already imported; it can no longer be corrected.",
     "Sao kê đã được nhập; không đổi cách đọc cột được nữa.": "The statement is already imported; its column mapping can no longer change.",
     "Sao kê này đã được nhập hoặc đã hủy.": "This statement is already imported or discarded.",
-    "Số dư trên sao kê không khớp (có thể thiếu dòng). Kiểm tra báo cáo số dư, rồi xác nhận nếu vẫn muốn nhập.":
-        "The statement's balances do not match (lines may be missing). Check the balance report, then confirm if you still want to import.",
+    "Số dư trên sao kê không khớp (có thể thiếu dòng). Kiểm tra báo cáo số dư, rồi xác nhận nếu vẫn muốn nhập.": "The statement's balances do not match (lines may be missing). Check the balance report, then confirm if you still want to import.",
     "Có dòng sao kê không tồn tại hoặc không thuộc địa bàn của bạn.": "Some statement lines do not exist or are outside your area.",
-    "Chưa có cuộc vận động đang diễn ra cho địa bàn này; không ghi biên nhận được.":
-        "No campaign is running for this area; receipts cannot be recorded.",
+    "Chưa có cuộc vận động đang diễn ra cho địa bàn này; không ghi biên nhận được.": "No campaign is running for this area; receipts cannot be recorded.",
     "Lý do bỏ qua: cần ghi lý do (ví dụ: hoàn trả, chuyển nhầm).": "Reason to skip: enter a reason (e.g. refunded, sent by mistake).",
     "Không đọc được tệp Excel (tệp hỏng hoặc không phải .xlsx).": "The Excel file cannot be read (damaged or not .xlsx).",
     "Tệp CSV không đọc được (không phải UTF-8).": "The CSV file cannot be read (not UTF-8).",
@@ -1474,19 +1353,16 @@ EN = {
     "Đảo biên nhận của một dòng sao kê": "Reverse the receipt of one statement line",
     "Dòng sao kê": "Statement line",
     "Biên nhận sẽ được đảo": "Receipts to be reversed",
-    "Sổ quỹ chỉ ghi thêm: biên nhận không bị xóa, một bút toán đảo trừ đúng số tiền của dòng này khỏi quỹ đã nhận; các dòng khác của sao kê giữ nguyên. Dòng trở về danh sách chờ xử lý để ghép lại đúng đăng ký; trạng thái đã nộp của đăng ký được tính lại.":
-        "The fund's books only ever grow: the receipt is not deleted; a reversing entry takes exactly this line's amount "
-        "off the money received, and the statement's other lines stay as they are. The line goes back to the list "
-        "awaiting processing, to be matched to the right pledge; the pledge's paid status is worked out again.",
-    "Thư cảm ơn đã cấp cho khoản này vẫn còn hiệu lực sau khi đảo; người phê duyệt có thể thu hồi tại trang giấy chứng nhận:":
-        "Thank-you letters issued for this gift stay valid after the reversal; an approver can revoke them on the "
-        "certificates page:",
+    "Sổ quỹ chỉ ghi thêm: biên nhận không bị xóa, một bút toán đảo trừ đúng số tiền của dòng này khỏi quỹ đã nhận; các dòng khác của sao kê giữ nguyên. Dòng trở về danh sách chờ xử lý để ghép lại đúng đăng ký; trạng thái đã nộp của đăng ký được tính lại.": "The fund's books only ever grow: the receipt is not deleted; a reversing entry takes exactly this line's amount "
+    "off the money received, and the statement's other lines stay as they are. The line goes back to the list "
+    "awaiting processing, to be matched to the right pledge; the pledge's paid status is worked out again.",
+    "Thư cảm ơn đã cấp cho khoản này vẫn còn hiệu lực sau khi đảo; người phê duyệt có thể thu hồi tại trang giấy chứng nhận:": "Thank-you letters issued for this gift stay valid after the reversal; an approver can revoke them on the "
+    "certificates page:",
     "Đảo biên nhận": "Reverse the receipt",
     "Lý do đảo": "Reason for the reversal",
     "Lý do đảo: chưa nhập.": "Reason for the reversal: not entered.",
     "Lý do đảo: tối đa 1000 ký tự.": "Reason for the reversal: 1000 characters at most.",
-    "Tôi xác nhận đảo biên nhận của dòng này; sổ quỹ ghi bút toán đảo, không xóa khoản đã ghi.":
-        "I confirm reversing this line's receipt; the books record a reversing entry and delete nothing.",
+    "Tôi xác nhận đảo biên nhận của dòng này; sổ quỹ ghi bút toán đảo, không xóa khoản đã ghi.": "I confirm reversing this line's receipt; the books record a reversing entry and delete nothing.",
     "Xác nhận: hãy đánh dấu ô xác nhận để đảo.": "Confirmation: tick the box to reverse.",
     # (end of section B)
 }
@@ -1516,8 +1392,15 @@ IN_CONTEXT = {
     "rule": {"Ngừng": "Stopped"},
     "row": {"Dòng": "Row", "Lỗi": "Error", "Nội dung": "Description"},
     # a bank statement line's status (LINE_STATUS_LABELS) and the imported statement's filter
-    "line": {"Chờ xử lý": "Waiting", "Đã ghép đăng ký": "Matched to a pledge", "Đã ghép": "Matched",
-             "Đã ghi biên nhận": "Receipted", "Biên nhận": "Receipted", "Bỏ qua": "Ignored", "Ghi nợ": "Debit"},
+    "line": {
+        "Chờ xử lý": "Waiting",
+        "Đã ghép đăng ký": "Matched to a pledge",
+        "Đã ghép": "Matched",
+        "Đã ghi biên nhận": "Receipted",
+        "Biên nhận": "Receipted",
+        "Bỏ qua": "Ignored",
+        "Ghi nợ": "Debit",
+    },
 }
 
 
@@ -1547,8 +1430,15 @@ def build() -> Path:
     return path
 
 
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "_l": None, "lazy_gettext": None,
-            "lazy_pgettext": ((1, "c"), 2)}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "_l": None,
+    "lazy_gettext": None,
+    "lazy_pgettext": ((1, "c"), 2),
+}
 
 
 def marked_msgids(root: Path | None = None) -> dict[tuple[str | None, str], str]:
@@ -1559,7 +1449,8 @@ def marked_msgids(root: Path | None = None) -> dict[tuple[str | None, str], str]
     found: dict[tuple[str | None, str], str] = {}
     for folder, pattern, method in (("templates", "**.html", "jinja2"), ("app", "**.py", "python")):
         for filename, lineno, message, _comments, context in extract_from_dir(
-                str(root / folder), method_map=[(pattern, method)], keywords=KEYWORDS):
+            str(root / folder), method_map=[(pattern, method)], keywords=KEYWORDS
+        ):
             msgid = message if isinstance(message, str) else message[0]
             if msgid:
                 found.setdefault((context, msgid), f"{folder}/{filename}:{lineno}")

@@ -11,9 +11,25 @@ from app.transparency.views import bp, chosen_campaign
 from app.units.models import AdminUnit, UnitLevel
 
 API = "/api/v1"
-PUBLIC_FIELDS = ["id", "ngay_nhan", "ten_cong_khai", "so_tien_vnd", "kenh", "kenh_ten", "muc_dich", "muc_dich_ten",
-                 "ma_dia_ban_chi_dinh", "dia_ban_chi_dinh", "ma_dia_ban", "dia_ban", "ma_dang_ky", "ma_giao_dich",
-                 "so_bien_nhan", "tai_khoan", "trang_thai"]
+PUBLIC_FIELDS = [
+    "id",
+    "ngay_nhan",
+    "ten_cong_khai",
+    "so_tien_vnd",
+    "kenh",
+    "kenh_ten",
+    "muc_dich",
+    "muc_dich_ten",
+    "ma_dia_ban_chi_dinh",
+    "dia_ban_chi_dinh",
+    "ma_dia_ban",
+    "dia_ban",
+    "ma_dang_ky",
+    "ma_giao_dich",
+    "so_bien_nhan",
+    "tai_khoan",
+    "trang_thai",
+]
 
 
 def _api_error(message: str, status: int = 400):  # type: ignore[no-untyped-def]
@@ -34,13 +50,17 @@ def api_contributions():  # type: ignore[no-untyped-def]
     except svc.FilterError as exc:
         return _api_error(str(exc))
     args = query.link_args()
-    return jsonify({
-        "data": [_public(r) for r in page.rows],
-        "next": url_for("transparency.api_contributions", sau=page.next_cursor, **args, _external=True)
-        if page.next_cursor else None,
-        "prev": url_for("transparency.api_contributions", truoc=page.prev_cursor, **args, _external=True)
-        if page.prev_cursor else None,
-    })
+    return jsonify(
+        {
+            "data": [_public(r) for r in page.rows],
+            "next": url_for("transparency.api_contributions", sau=page.next_cursor, **args, _external=True)
+            if page.next_cursor
+            else None,
+            "prev": url_for("transparency.api_contributions", truoc=page.prev_cursor, **args, _external=True)
+            if page.prev_cursor
+            else None,
+        }
+    )
 
 
 @bp.route(f"{API}/contributions/<int:contribution_id>")
@@ -58,9 +78,16 @@ def api_totals():  # type: ignore[no-untyped-def]
         return _api_error("Chưa có cuộc vận động nào được công khai.", 404)
     data = svc.overview(db.session, campaign)
     db.session.commit()
-    return jsonify({"campaign": data["campaign"], "totals": data["totals"], "progress": data["progress"],
-                    "houses": data["houses"], "last_update": data["last_update"],
-                    "units": svc.totals_by_unit(db.session, campaign.fund_id)})
+    return jsonify(
+        {
+            "campaign": data["campaign"],
+            "totals": data["totals"],
+            "progress": data["progress"],
+            "houses": data["houses"],
+            "last_update": data["last_update"],
+            "units": svc.totals_by_unit(db.session, campaign.fund_id),
+        }
+    )
 
 
 @bp.route(f"{API}/units")
@@ -70,23 +97,50 @@ def api_units():  # type: ignore[no-untyped-def]
     if code:
         if not code.isdecimal():
             return _api_error("tinh: mã tỉnh phải là số.")
-        province = db.session.execute(select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE,
-                                                              AdminUnit.code == int(code))).scalar_one_or_none()
+        province = db.session.execute(
+            select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE, AdminUnit.code == int(code))
+        ).scalar_one_or_none()
         if province is None:
             return _api_error("Không tìm thấy tỉnh.", 404)
         q = q.where(AdminUnit.parent_id == province.id)
     else:
         q = q.where(AdminUnit.level == UnitLevel.PROVINCE)
-    return jsonify({"units": [{"id": u.id, "code": u.code, "name": u.name, "level": str(u.level),
-                               "division_type": u.division_type} for u in db.session.execute(q).scalars()]})
+    return jsonify(
+        {
+            "units": [
+                {
+                    "id": u.id,
+                    "code": u.code,
+                    "name": u.name,
+                    "level": str(u.level),
+                    "division_type": u.division_type,
+                }
+                for u in db.session.execute(q).scalars()
+            ]
+        }
+    )
 
 
 @bp.route(f"{API}/campaigns")
 def api_campaigns():  # type: ignore[no-untyped-def]
-    return jsonify({"campaigns": [
-        {"id": c.id, "slug": c.slug, "year": c.year, "name": c.name, "status": str(c.status), "scope": c.scope_name,
-         "starts_on": c.starts_on.isoformat(), "ends_on": c.ends_on.isoformat(), "goal_vnd": c.goal_vnd}
-        for c in svc.public_campaigns(db.session)]})
+    return jsonify(
+        {
+            "campaigns": [
+                {
+                    "id": c.id,
+                    "slug": c.slug,
+                    "year": c.year,
+                    "name": c.name,
+                    "status": str(c.status),
+                    "scope": c.scope_name,
+                    "starts_on": c.starts_on.isoformat(),
+                    "ends_on": c.ends_on.isoformat(),
+                    "goal_vnd": c.goal_vnd,
+                }
+                for c in svc.public_campaigns(db.session)
+            ]
+        }
+    )
 
 
 @bp.route(f"{API}/roots")
@@ -100,8 +154,11 @@ def api_openapi():  # type: ignore[no-untyped-def]
 
 
 _FILTERS = [
-    ("q", "Tìm theo tên, mã đăng ký, mã giao dịch ngân hàng hoặc số biên nhận: các từ liền nhau, mỗi từ khớp từ đầu "
-          "một từ (\"nguyen van a\" tìm được \"Nguyễn Văn An\"); không phân biệt dấu, chữ hoa, chữ thường và dấu câu."),
+    (
+        "q",
+        "Tìm theo tên, mã đăng ký, mã giao dịch ngân hàng hoặc số biên nhận: các từ liền nhau, mỗi từ khớp từ đầu "
+        'một từ ("nguyen van a" tìm được "Nguyễn Văn An"); không phân biệt dấu, chữ hoa, chữ thường và dấu câu.',
+    ),
     ("so_tien", "Số tiền chính xác, ví dụ 50.000.000."),
     ("tu_ngay", "Từ ngày (dd/mm/yyyy hoặc yyyy-mm-dd)."),
     ("den_ngay", "Đến ngày (dd/mm/yyyy hoặc yyyy-mm-dd)."),
@@ -124,54 +181,125 @@ def _ok(schema: dict, description: str = "Thành công") -> dict:
 def openapi_document() -> dict:
     contribution = {
         "type": "object",
-        "properties": {**{k: {"type": "string"} for k in PUBLIC_FIELDS},
-                       "id": {"type": "integer"}, "so_tien_vnd": {"type": "integer", "description": "đồng"},
-                       "trang_thai": {"type": "string", "enum": ["da_nhan", "da_huy"]},
-                       "url": {"type": "string", "format": "uri"}},
+        "properties": {
+            **{k: {"type": "string"} for k in PUBLIC_FIELDS},
+            "id": {"type": "integer"},
+            "so_tien_vnd": {"type": "integer", "description": "đồng"},
+            "trang_thai": {"type": "string", "enum": ["da_nhan", "da_huy"]},
+            "url": {"type": "string", "format": "uri"},
+        },
     }
     error = {"type": "object", "properties": {"error": {"type": "string"}, "status": {"type": "integer"}}}
-    root = {"type": "object", "properties": {k: {"type": "string"} for k in
-                                             ("day", "records_hash", "prev_root", "root", "created_at")}
-            | {k: {"type": "integer"} for k in ("first_id", "last_id", "count", "total_vnd")}}
+    root = {
+        "type": "object",
+        "properties": {
+            k: {"type": "string"} for k in ("day", "records_hash", "prev_root", "root", "created_at")
+        }
+        | {k: {"type": "integer"} for k in ("first_id", "last_id", "count", "total_vnd")},
+    }
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Chung Tay – dữ liệu mở Quỹ “Vì người nghèo”", "version": "1.0.0",
-                 "description": "API chỉ đọc: các khoản đóng góp đã công khai, tổng hợp theo địa bàn, đơn vị hành "
-                                "chính, cuộc vận động và chuỗi gốc công bố hằng ngày. Không chứa dữ liệu cá nhân."},
+        "info": {
+            "title": "Chung Tay – dữ liệu mở Quỹ “Vì người nghèo”",
+            "version": "1.0.0",
+            "description": "API chỉ đọc: các khoản đóng góp đã công khai, tổng hợp theo địa bàn, đơn vị hành "
+            "chính, cuộc vận động và chuỗi gốc công bố hằng ngày. Không chứa dữ liệu cá nhân.",
+        },
         "servers": [{"url": "/"}],
         "components": {"schemas": {"Contribution": contribution, "Error": error, "Root": root}},
         "paths": {
-            f"{API}/contributions": {"get": {
-                "summary": "Danh sách khoản đóng góp (phân trang bằng con trỏ)",
-                "parameters": [{"name": n, "in": "query", "required": False, "description": d,
-                                "schema": {"type": "string"}} for n, d in _FILTERS],
-                "responses": {**_ok({"type": "object", "properties": {
-                    "data": {"type": "array", "items": {"$ref": "#/components/schemas/Contribution"}},
-                    "next": {"type": ["string", "null"]}, "prev": {"type": ["string", "null"]}}}),
-                    "400": {"description": "Bộ lọc không hợp lệ",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
-            f"{API}/contributions/{{contribution_id}}": {"get": {
-                "summary": "Một khoản đóng góp",
-                "parameters": [{"name": "contribution_id", "in": "path", "required": True,
-                                "schema": {"type": "integer"}}],
-                "responses": {**_ok({"$ref": "#/components/schemas/Contribution"}),
-                              "404": {"description": "Không tìm thấy"}}}},
-            f"{API}/totals": {"get": {
-                "summary": "Tổng hợp: đã đăng ký, đã nhận, đã phân bổ, đã giải ngân; tiến độ theo địa bàn",
-                "parameters": [{"name": "chien_dich", "in": "query", "schema": {"type": "integer"}}],
-                "responses": _ok({"type": "object"})}},
-            f"{API}/units": {"get": {
-                "summary": "Tỉnh/thành phố, hoặc xã/phường của một tỉnh",
-                "parameters": [{"name": "tinh", "in": "query", "description": "Mã tỉnh (ví dụ 56)",
-                                "schema": {"type": "integer"}}],
-                "responses": _ok({"type": "object"})}},
-            f"{API}/campaigns": {"get": {"summary": "Các cuộc vận động", "responses": _ok({"type": "object"})}},
-            f"{API}/roots": {"get": {
-                "summary": "Chuỗi gốc công bố hằng ngày (SHA-256)",
-                "responses": _ok({"type": "object", "properties": {
-                    "roots": {"type": "array", "items": {"$ref": "#/components/schemas/Root"}}}})}},
-            f"{API}/openapi.json": {"get": {"summary": "Tài liệu OpenAPI này", "responses": _ok({"type": "object"})}},
+            f"{API}/contributions": {
+                "get": {
+                    "summary": "Danh sách khoản đóng góp (phân trang bằng con trỏ)",
+                    "parameters": [
+                        {
+                            "name": n,
+                            "in": "query",
+                            "required": False,
+                            "description": d,
+                            "schema": {"type": "string"},
+                        }
+                        for n, d in _FILTERS
+                    ],
+                    "responses": {
+                        **_ok(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "data": {
+                                        "type": "array",
+                                        "items": {"$ref": "#/components/schemas/Contribution"},
+                                    },
+                                    "next": {"type": ["string", "null"]},
+                                    "prev": {"type": ["string", "null"]},
+                                },
+                            }
+                        ),
+                        "400": {
+                            "description": "Bộ lọc không hợp lệ",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                            },
+                        },
+                    },
+                }
+            },
+            f"{API}/contributions/{{contribution_id}}": {
+                "get": {
+                    "summary": "Một khoản đóng góp",
+                    "parameters": [
+                        {
+                            "name": "contribution_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        }
+                    ],
+                    "responses": {
+                        **_ok({"$ref": "#/components/schemas/Contribution"}),
+                        "404": {"description": "Không tìm thấy"},
+                    },
+                }
+            },
+            f"{API}/totals": {
+                "get": {
+                    "summary": "Tổng hợp: đã đăng ký, đã nhận, đã phân bổ, đã giải ngân; tiến độ theo địa bàn",
+                    "parameters": [{"name": "chien_dich", "in": "query", "schema": {"type": "integer"}}],
+                    "responses": _ok({"type": "object"}),
+                }
+            },
+            f"{API}/units": {
+                "get": {
+                    "summary": "Tỉnh/thành phố, hoặc xã/phường của một tỉnh",
+                    "parameters": [
+                        {
+                            "name": "tinh",
+                            "in": "query",
+                            "description": "Mã tỉnh (ví dụ 56)",
+                            "schema": {"type": "integer"},
+                        }
+                    ],
+                    "responses": _ok({"type": "object"}),
+                }
+            },
+            f"{API}/campaigns": {
+                "get": {"summary": "Các cuộc vận động", "responses": _ok({"type": "object"})}
+            },
+            f"{API}/roots": {
+                "get": {
+                    "summary": "Chuỗi gốc công bố hằng ngày (SHA-256)",
+                    "responses": _ok(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "roots": {"type": "array", "items": {"$ref": "#/components/schemas/Root"}}
+                            },
+                        }
+                    ),
+                }
+            },
+            f"{API}/openapi.json": {
+                "get": {"summary": "Tài liệu OpenAPI này", "responses": _ok({"type": "object"})}
+            },
         },
     }
-
-

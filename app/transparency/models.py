@@ -30,19 +30,35 @@ BigId = BigInteger().with_variant(Integer, "sqlite")
 # Keyset pagination of the public statement: (received_on, id) and (amount_vnd, id).
 # On PostgreSQL both carry the search key and common filter columns (migration 0008): a text search reads
 # its page from the index in sort order without visiting the table (services.statement_page).
-Index("ix_contributions_received_on_id", Contribution.received_on, Contribution.id,
-      postgresql_include=["search_key", "amount_vnd", "pool_unit_id"])
-Index("ix_contributions_amount_id", Contribution.amount_vnd, Contribution.id,
-      postgresql_include=["search_key", "received_on", "pool_unit_id"])
+Index(
+    "ix_contributions_received_on_id",
+    Contribution.received_on,
+    Contribution.id,
+    postgresql_include=["search_key", "amount_vnd", "pool_unit_id"],
+)
+Index(
+    "ix_contributions_amount_id",
+    Contribution.amount_vnd,
+    Contribution.id,
+    postgresql_include=["search_key", "received_on", "pool_unit_id"],
+)
 # Sorted by name (Vietnamese order, ICU): the same idea on PostgreSQL (migration 0013).
-Index("ix_contributions_name_vi", Contribution.public_name.collate("vi-x-icu"), Contribution.id,
-      postgresql_include=["search_key", "received_on", "amount_vnd", "pool_unit_id"],
-      info={"dialects": ("postgresql",), "compare": False}).ddl_if(dialect="postgresql")
+Index(
+    "ix_contributions_name_vi",
+    Contribution.public_name.collate("vi-x-icu"),
+    Contribution.id,
+    postgresql_include=["search_key", "received_on", "amount_vnd", "pool_unit_id"],
+    info={"dialects": ("postgresql",), "compare": False},
+).ddl_if(dialect="postgresql")
 Index("ix_contributions_pool_received", Contribution.pool_unit_id, Contribution.received_on, Contribution.id)
 # Text search on PostgreSQL: a GIN index of each contribution's words and pairs of adjacent words (the function
 # ct_search_terms, migration 0012; services.text_filter). SQLite serves demo sizes by scanning.
-Index("ix_contributions_search_terms", func.ct_search_terms(Contribution.search_key), postgresql_using="gin",
-      info={"dialects": ("postgresql",)}).ddl_if(dialect="postgresql")
+Index(
+    "ix_contributions_search_terms",
+    func.ct_search_terms(Contribution.search_key),
+    postgresql_using="gin",
+    info={"dialects": ("postgresql",)},
+).ddl_if(dialect="postgresql")
 
 
 class PublishedRoot(db.Model):
@@ -58,7 +74,9 @@ class PublishedRoot(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date, nullable=False)
-    first_id: Mapped[int] = mapped_column(BigInteger, nullable=False)  # exclusive lower bound: previous last_id
+    first_id: Mapped[int] = mapped_column(
+        BigInteger, nullable=False
+    )  # exclusive lower bound: previous last_id
     last_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     count: Mapped[int] = mapped_column(Integer, nullable=False)
     total_vnd: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -65,7 +65,9 @@ class UnitInfo:
 
 
 _UNIT_CACHE: dict[str, tuple[float, dict[int, UnitInfo]]] = {}
-UNIT_CACHE_SECONDS = 300  # units change a few times a year (by import); a page may show a rename 5 minutes late
+UNIT_CACHE_SECONDS = (
+    300  # units change a few times a year (by import); a page may show a rename 5 minutes late
+)
 
 
 def all_units(session: Session) -> dict[int, UnitInfo]:
@@ -75,7 +77,10 @@ def all_units(session: Session) -> dict[int, UnitInfo]:
     now = time_module.monotonic()
     if hit is None or now - hit[0] > UNIT_CACHE_SECONDS:
         q = select(AdminUnit.id, AdminUnit.code, AdminUnit.name, AdminUnit.level, AdminUnit.parent_id)
-        hit = (now, {r.id: UnitInfo(r.id, r.code, r.name, str(r.level), r.parent_id) for r in session.execute(q)})
+        hit = (
+            now,
+            {r.id: UnitInfo(r.id, r.code, r.name, str(r.level), r.parent_id) for r in session.execute(q)},
+        )
         _UNIT_CACHE[key] = hit
     return hit[1]
 
@@ -92,12 +97,16 @@ def unit_map(session: Session, ids: set[int] | None = None) -> dict[int, UnitInf
 
 
 def provinces(session: Session) -> list[UnitInfo]:
-    return sorted((u for u in all_units(session).values() if u.level == UnitLevel.PROVINCE.value),
-                  key=lambda u: fold(u.name))
+    return sorted(
+        (u for u in all_units(session).values() if u.level == UnitLevel.PROVINCE.value),
+        key=lambda u: fold(u.name),
+    )
 
 
 def communes_of(session: Session, province_id: int) -> list[UnitInfo]:
-    return sorted((u for u in all_units(session).values() if u.parent_id == province_id), key=lambda u: fold(u.name))
+    return sorted(
+        (u for u in all_units(session).values() if u.parent_id == province_id), key=lambda u: fold(u.name)
+    )
 
 
 def scope_unit_ids(session: Session, unit: AdminUnit | None) -> list[int | None] | None:
@@ -105,7 +114,10 @@ def scope_unit_ids(session: Session, unit: AdminUnit | None) -> list[int | None]
     if unit is None:
         return None
     if unit.level == UnitLevel.PROVINCE:
-        return [unit.id, *session.execute(select(AdminUnit.id).where(AdminUnit.parent_id == unit.id)).scalars()]
+        return [
+            unit.id,
+            *session.execute(select(AdminUnit.id).where(AdminUnit.parent_id == unit.id)).scalars(),
+        ]
     return [unit.id]
 
 
@@ -176,7 +188,19 @@ def decode_cursor(value: str, sort: str) -> tuple:
 
 def parse_statement_args(args) -> StatementQuery:  # type: ignore[no-untyped-def]
     """Read the public statement's GET parameters (also used by the API and the exports)."""
-    names = ("q", "so_tien", "tu_ngay", "den_ngay", "tinh", "xa", "chien_dich", "kenh", "sap_xep", "thu_tu", "limit")
+    names = (
+        "q",
+        "so_tien",
+        "tu_ngay",
+        "den_ngay",
+        "tinh",
+        "xa",
+        "chien_dich",
+        "kenh",
+        "sap_xep",
+        "thu_tu",
+        "limit",
+    )
     raw = {k: nfc(args.get(k, "")) or "" for k in names}
     query = StatementQuery(raw=raw)
     query.q = raw["q"][:200]
@@ -271,8 +295,9 @@ def province_units(session: Session, query: StatementQuery) -> list[int | None]:
     return scope_unit_ids(session, session.get(AdminUnit, query.province_id)) or [-1]
 
 
-def statement_filters(session: Session, query: StatementQuery, *, with_text: bool = True,
-                      with_province: bool = True) -> list:
+def statement_filters(
+    session: Session, query: StatementQuery, *, with_text: bool = True, with_province: bool = True
+) -> list:
     clauses = []
     if with_text and (clause := text_filter(query, session.get_bind().dialect.name)) is not None:
         clauses.append(clause)
@@ -294,10 +319,21 @@ def statement_filters(session: Session, query: StatementQuery, *, with_text: boo
 
 
 PUBLIC_COLUMNS = (
-    Contribution.id, Contribution.received_on, Contribution.public_name, Contribution.amount_vnd,
-    Contribution.channel, Contribution.purpose, Contribution.earmark_unit_id, Contribution.pool_unit_id,
-    Contribution.pledge_reference, Contribution.bank_txn_ref, Contribution.receipt_no, Contribution.masked_account,
-    Contribution.status, Contribution.campaign_id, Contribution.is_anonymous,
+    Contribution.id,
+    Contribution.received_on,
+    Contribution.public_name,
+    Contribution.amount_vnd,
+    Contribution.channel,
+    Contribution.purpose,
+    Contribution.earmark_unit_id,
+    Contribution.pool_unit_id,
+    Contribution.pledge_reference,
+    Contribution.bank_txn_ref,
+    Contribution.receipt_no,
+    Contribution.masked_account,
+    Contribution.status,
+    Contribution.campaign_id,
+    Contribution.is_anonymous,
 )
 
 
@@ -355,7 +391,7 @@ def statement_page(session: Session, query: StatementQuery) -> StatementPage:
         else:
             result = session.execute(stmt.order_by(*order).limit(query.limit + 1)).all()
     more = len(result) > query.limit
-    result = result[:query.limit]
+    result = result[: query.limit]
     if backwards:
         result.reverse()
     units = unit_map(session, {u for r in result for u in (r.earmark_unit_id, r.pool_unit_id) if u})
@@ -371,8 +407,15 @@ def statement_page(session: Session, query: StatementQuery) -> StatementPage:
     return StatementPage(rows, next_c, prev_c)
 
 
-def _page_from_ordered_window(session: Session, key, query: StatementQuery, keyset: list,  # type: ignore[no-untyped-def]
-                              needle: str, desc: bool, wanted: int) -> list | None:
+def _page_from_ordered_window(
+    session: Session,
+    key,
+    query: StatementQuery,
+    keyset: list,  # type: ignore[no-untyped-def]
+    needle: str,
+    desc: bool,
+    wanted: int,
+) -> list | None:
     """The first `wanted` matches in page order when they lie within SCAN_WINDOW rows of the sort index (an
     index-only scan: the index includes the search key and the pool unit); None when the words are rarer than that.
 
@@ -381,19 +424,28 @@ def _page_from_ordered_window(session: Session, key, query: StatementQuery, keys
     province of 20 000 rows, when the name is rare and the window comes back empty anyway)."""
     by_province = bool(query.province_id and not query.commune_id)
     inner = statement_filters(session, query, with_text=False, with_province=not by_province) + keyset
-    window = (select(Contribution.id, key.label("k"), Contribution.search_key, Contribution.pool_unit_id)
-              .where(*inner)
-              .order_by(*((key.desc(), Contribution.id.desc()) if desc else (key.asc(), Contribution.id.asc())))
-              .limit(SCAN_WINDOW).subquery())
+    window = (
+        select(Contribution.id, key.label("k"), Contribution.search_key, Contribution.pool_unit_id)
+        .where(*inner)
+        .order_by(*((key.desc(), Contribution.id.desc()) if desc else (key.asc(), Contribution.id.asc())))
+        .limit(SCAN_WINDOW)
+        .subquery()
+    )
     hits = [_word_start_like(window.c.search_key, needle)]
     if by_province:
         hits.append(window.c.pool_unit_id.in_(province_units(session, query)))
     order = (window.c.k.desc(), window.c.id.desc()) if desc else (window.c.k.asc(), window.c.id.asc())
     ids = list(session.execute(select(window.c.id).where(*hits).order_by(*order).limit(wanted)).scalars())
-    if len(ids) < wanted and session.execute(select(func.count()).select_from(window)).scalar_one() >= SCAN_WINDOW:
+    if (
+        len(ids) < wanted
+        and session.execute(select(func.count()).select_from(window)).scalar_one() >= SCAN_WINDOW
+    ):
         return None  # more rows lie beyond the window: the index of words finds them
     # (else the window held every row the filters allow, e.g. a commune's: what it found is the whole answer)
-    rows = {r.id: r for r in session.execute(select(*PUBLIC_COLUMNS, key.label("k")).where(Contribution.id.in_(ids)))}
+    rows = {
+        r.id: r
+        for r in session.execute(select(*PUBLIC_COLUMNS, key.label("k")).where(Contribution.id.in_(ids)))
+    }
     return [rows[i] for i in ids]
 
 
@@ -440,13 +492,20 @@ def find_contribution(session: Session, ref: str):  # type: ignore[no-untyped-de
 
 
 def receipt_is_ambiguous(session: Session, receipt_no: str) -> bool:
-    return len(session.execute(select(Contribution.id).where(Contribution.receipt_no == receipt_no).limit(2))
-               .all()) > 1
+    return (
+        len(
+            session.execute(
+                select(Contribution.id).where(Contribution.receipt_no == receipt_no).limit(2)
+            ).all()
+        )
+        > 1
+    )
 
 
 # -------------------------------------------------------------------------------------- open data
-def iter_public_records(session: Session, query: StatementQuery | None = None, *,
-                        chunk: int = 5000) -> Iterator[dict]:
+def iter_public_records(
+    session: Session, query: StatementQuery | None = None, *, chunk: int = 5000
+) -> Iterator[dict]:
     """Every matching contribution in id order, streamed (server-side cursor), with its published day and root."""
     from app.transparency.verify_export import EXPORT_COLUMNS
 
@@ -454,11 +513,16 @@ def iter_public_records(session: Session, query: StatementQuery | None = None, *
         yield dict(zip(EXPORT_COLUMNS, values, strict=True))
 
 
-def iter_export_rows(session: Session, query: StatementQuery | None = None, *, chunk: int = 5000) -> Iterator[list]:
+def iter_export_rows(
+    session: Session, query: StatementQuery | None = None, *, chunk: int = 5000
+) -> Iterator[list]:
     """The export's rows as lists in EXPORT_COLUMNS order: the tight loop behind the CSV of millions of rows."""
     units = unit_map(session)
-    roots = session.execute(select(PublishedRoot.day, PublishedRoot.first_id, PublishedRoot.last_id,
-                                   PublishedRoot.root).order_by(PublishedRoot.last_id)).all()
+    roots = session.execute(
+        select(PublishedRoot.day, PublishedRoot.first_id, PublishedRoot.last_id, PublishedRoot.root).order_by(
+            PublishedRoot.last_id
+        )
+    ).all()
     lasts = [r.last_id for r in roots]
     channels = {c.value: CHANNEL_LABELS[c] for c in Channel}
     purposes = {p.value: PURPOSE_LABELS[p] for p in Purpose}
@@ -470,17 +534,53 @@ def iter_export_rows(session: Session, query: StatementQuery | None = None, *, c
         stmt = stmt.where(*statement_filters(session, query))
     stmt = stmt.order_by(Contribution.id).execution_options(yield_per=chunk)
     n_roots = len(roots)
-    for (ident, received_on, name, amount, channel, purpose, earmark_id, pool_id, pledge_ref, bank_ref, receipt,
-         masked, status, _campaign, _anon) in session.execute(stmt):
+    for (
+        ident,
+        received_on,
+        name,
+        amount,
+        channel,
+        purpose,
+        earmark_id,
+        pool_id,
+        pledge_ref,
+        bank_ref,
+        receipt,
+        masked,
+        status,
+        _campaign,
+        _anon,
+    ) in session.execute(stmt):
         channel, purpose, status = str(channel), str(purpose), str(status)
         earmark = place.get(earmark_id, nowhere) if earmark_id else nowhere
         area = place.get(pool_id, central) if pool_id else central
         i = bisect.bisect_left(lasts, ident)
-        day, root = (roots[i].day.isoformat(), roots[i].root) if i < n_roots and roots[i].first_id < ident \
+        day, root = (
+            (roots[i].day.isoformat(), roots[i].root)
+            if i < n_roots and roots[i].first_id < ident
             else ("", "")
-        yield [ident, received_on.isoformat(), name, amount, channel, channels[channel], purpose, purposes[purpose],
-               earmark[0], earmark[1], area[0], area[1], pledge_ref or "", bank_ref or "", receipt, masked or "",
-               "da_huy" if status == reversed_value else "da_nhan", day, root]
+        )
+        yield [
+            ident,
+            received_on.isoformat(),
+            name,
+            amount,
+            channel,
+            channels[channel],
+            purpose,
+            purposes[purpose],
+            earmark[0],
+            earmark[1],
+            area[0],
+            area[1],
+            pledge_ref or "",
+            bank_ref or "",
+            receipt,
+            masked or "",
+            "da_huy" if status == reversed_value else "da_nhan",
+            day,
+            root,
+        ]
 
 
 def copy_export_csv(session: Session, query: StatementQuery | None = None) -> Iterator[bytes]:
@@ -490,14 +590,21 @@ def copy_export_csv(session: Session, query: StatementQuery | None = None) -> It
     from sqlalchemy.orm import aliased
     from sqlalchemy.sql.elements import Grouping
 
-    roots = [r for r in session.execute(select(PublishedRoot.day, PublishedRoot.first_id, PublishedRoot.last_id,
-                                                PublishedRoot.root).order_by(PublishedRoot.last_id)).all()
-             if r.last_id > r.first_id]  # an empty day covers no id
+    roots = [
+        r
+        for r in session.execute(
+            select(
+                PublishedRoot.day, PublishedRoot.first_id, PublishedRoot.last_id, PublishedRoot.root
+            ).order_by(PublishedRoot.last_id)
+        ).all()
+        if r.last_id > r.first_id
+    ]  # an empty day covers no id
     earmark, area = aliased(AdminUnit), aliased(AdminUnit)
     channel = type_coerce(Contribution.channel, String)
     purpose = type_coerce(Contribution.purpose, String)
     status = type_coerce(Contribution.status, String)
     if roots:
+
         def array(name: str, values: list, item) -> object:  # type: ignore[no-untyped-def]
             typ = ARRAY(item)
             return type_coerce(Grouping(cast(bindparam(name, values, type_=typ), typ)), typ)  # "(CAST …)[k]"
@@ -506,28 +613,48 @@ def copy_export_csv(session: Session, query: StatementQuery | None = None) -> It
         lasts = array("root_lasts", [r.last_id for r in roots], BigInteger)
         days = array("root_days", [r.day.isoformat() for r in roots], String)
         hashes = array("root_hashes", [r.root for r in roots], String)
-        k = func.width_bucket(Contribution.id, lowers)  # binary search: the root whose first id is below this one
+        k = func.width_bucket(
+            Contribution.id, lowers
+        )  # binary search: the root whose first id is below this one
         inside = and_(k > 0, Contribution.id <= lasts[k])
         day, root = case((inside, days[k])), case((inside, hashes[k]))
     else:
         day = root = literal(None, String)
     stmt = (
-        select(Contribution.id, Contribution.received_on, Contribution.public_name, Contribution.amount_vnd, channel,
-               case({c.value: CHANNEL_LABELS[c] for c in Channel}, value=channel), purpose,
-               case({p.value: PURPOSE_LABELS[p] for p in Purpose}, value=purpose),
-               earmark.code, earmark.name, area.code, case((area.id.is_(None), "Trung ương"), else_=area.name),
-               func.nullif(Contribution.pledge_reference, ""), func.nullif(Contribution.bank_txn_ref, ""),
-               Contribution.receipt_no, func.nullif(Contribution.masked_account, ""),
-               case((status == ContributionStatus.REVERSED.value, "da_huy"), else_="da_nhan"), day, root)
+        select(
+            Contribution.id,
+            Contribution.received_on,
+            Contribution.public_name,
+            Contribution.amount_vnd,
+            channel,
+            case({c.value: CHANNEL_LABELS[c] for c in Channel}, value=channel),
+            purpose,
+            case({p.value: PURPOSE_LABELS[p] for p in Purpose}, value=purpose),
+            earmark.code,
+            earmark.name,
+            area.code,
+            case((area.id.is_(None), "Trung ương"), else_=area.name),
+            func.nullif(Contribution.pledge_reference, ""),
+            func.nullif(Contribution.bank_txn_ref, ""),
+            Contribution.receipt_no,
+            func.nullif(Contribution.masked_account, ""),
+            case((status == ContributionStatus.REVERSED.value, "da_huy"), else_="da_nhan"),
+            day,
+            root,
+        )
         .select_from(Contribution)
         .outerjoin(earmark, earmark.id == Contribution.earmark_unit_id)
         .outerjoin(area, area.id == Contribution.pool_unit_id)
-        .order_by(Contribution.id))
+        .order_by(Contribution.id)
+    )
     if query is not None:
         stmt = stmt.where(*statement_filters(session, query))
     compiled = stmt.compile(dialect=session.get_bind().dialect)
     conn = session.connection().connection.driver_connection
-    with conn.cursor() as cur, cur.copy(f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)", compiled.params) as copy:
+    with (
+        conn.cursor() as cur,
+        cur.copy(f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)", compiled.params) as copy,
+    ):
         parts: list[bytes] = []
         size = 0
         for block in copy:  # one row per block: gather them into ~256 KB chunks
@@ -551,16 +678,28 @@ def roots_payload(session: Session) -> dict:
 
 
 def root_dict(r: PublishedRoot) -> dict:
-    return {"day": r.day.isoformat(), "first_id": r.first_id, "last_id": r.last_id, "count": r.count,
-            "total_vnd": r.total_vnd, "records_hash": r.records_hash, "prev_root": r.prev_root, "root": r.root,
-            "created_at": r.created_at.isoformat()}
+    return {
+        "day": r.day.isoformat(),
+        "first_id": r.first_id,
+        "last_id": r.last_id,
+        "count": r.count,
+        "total_vnd": r.total_vnd,
+        "records_hash": r.records_hash,
+        "prev_root": r.prev_root,
+        "root": r.root,
+        "created_at": r.created_at.isoformat(),
+    }
 
 
 # ------------------------------------------------------------------------------------- hash chain
 def _canonical_lines(session: Session, first_id: int, last_id: int) -> Iterator[tuple[int, str, int]]:
     units = unit_map(session)
-    stmt = (select(*PUBLIC_COLUMNS).where(Contribution.id > first_id, Contribution.id <= last_id)
-            .order_by(Contribution.id).execution_options(yield_per=5000))
+    stmt = (
+        select(*PUBLIC_COLUMNS)
+        .where(Contribution.id > first_id, Contribution.id <= last_id)
+        .order_by(Contribution.id)
+        .execution_options(yield_per=5000)
+    )
     for row in session.execute(stmt):
         yield row.id, canonical_line(public_record(row, units)), row.amount_vnd
 
@@ -581,20 +720,33 @@ def publish_daily_root(session: Session, day: date | None = None) -> PublishedRo
     the end of that day and not yet in an earlier root. Idempotent: None when that day (or a later one) exists."""
     today = datetime.now(VN_TZ).date()
     day = day or (today - timedelta(days=1))
-    last = session.execute(select(PublishedRoot).order_by(PublishedRoot.day.desc()).limit(1)).scalar_one_or_none()
+    last = session.execute(
+        select(PublishedRoot).order_by(PublishedRoot.day.desc()).limit(1)
+    ).scalar_one_or_none()
     if last is not None and last.day >= day:
         return None
     # In UTC, as created_at is stored: SQLite compares the texts, so a Vietnam-time bound would let the first seven
     # hours of the next Vietnamese day (17:00-24:00 UTC) into this day's root.
     end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=VN_TZ).astimezone(UTC)
-    last_id = session.execute(select(func.max(Contribution.id)).where(Contribution.created_at < end)).scalar() or 0
+    last_id = (
+        session.execute(select(func.max(Contribution.id)).where(Contribution.created_at < end)).scalar() or 0
+    )
     first_id = last.last_id if last else 0
     last_id = max(last_id, first_id)
     digest, count, total = hash_range(session, first_id, last_id)
     prev = last.root if last else GENESIS
-    root = PublishedRoot(day=day, first_id=first_id, last_id=last_id, count=count, total_vnd=total,
-                         records_hash=digest, prev_root=prev, root=chain(prev, digest), check_ok=True,
-                         checked_at=utcnow())
+    root = PublishedRoot(
+        day=day,
+        first_id=first_id,
+        last_id=last_id,
+        count=count,
+        total_vnd=total,
+        records_hash=digest,
+        prev_root=prev,
+        root=chain(prev, digest),
+        check_ok=True,
+        checked_at=utcnow(),
+    )
     session.add(root)
     session.flush()
     return root
@@ -633,16 +785,19 @@ def _version(session: Session, campaign: Campaign) -> str:
     """What the overview depends on, in one round trip: ledger version, pledges, goals."""
     from app.pledges.models import Pledge, PledgeStatus
 
-    pledged = (Pledge.campaign_id == campaign.id)
-    row = session.execute(select(
-        select(func.max(LedgerTransaction.id)).scalar_subquery(),
-        select(func.count()).where(pledged).scalar_subquery(),
-        select(func.coalesce(func.sum(Pledge.amount_vnd), 0)).where(pledged).scalar_subquery(),
-        select(func.count()).where(pledged, Pledge.status == PledgeStatus.CANCELLED).scalar_subquery(),
-        select(func.count()).where(CampaignGoal.campaign_id == campaign.id).scalar_subquery(),
-        select(func.coalesce(func.sum(CampaignGoal.goal_vnd), 0))
-        .where(CampaignGoal.campaign_id == campaign.id).scalar_subquery(),
-    )).one()
+    pledged = Pledge.campaign_id == campaign.id
+    row = session.execute(
+        select(
+            select(func.max(LedgerTransaction.id)).scalar_subquery(),
+            select(func.count()).where(pledged).scalar_subquery(),
+            select(func.coalesce(func.sum(Pledge.amount_vnd), 0)).where(pledged).scalar_subquery(),
+            select(func.count()).where(pledged, Pledge.status == PledgeStatus.CANCELLED).scalar_subquery(),
+            select(func.count()).where(CampaignGoal.campaign_id == campaign.id).scalar_subquery(),
+            select(func.coalesce(func.sum(CampaignGoal.goal_vnd), 0))
+            .where(CampaignGoal.campaign_id == campaign.id)
+            .scalar_subquery(),
+        )
+    ).one()
     return f"L{row[0] or 0}|P{row[1]}:{row[2]}:{row[3]}|G{row[4]}:{row[5]}:{campaign.goal_vnd}"
 
 
@@ -650,15 +805,22 @@ def received_by_unit(session: Session, fund_id: int) -> dict[int | None, int]:
     rows = session.execute(
         select(LedgerAccount.unit_id, func.sum(LedgerAccount.balance_vnd))
         .where(LedgerAccount.fund_id == fund_id, LedgerAccount.kind == AccountKind.DONATIONS)
-        .group_by(LedgerAccount.unit_id)).all()
+        .group_by(LedgerAccount.unit_id)
+    ).all()
     return {u: -int(s or 0) for u, s in rows}
 
 
 def pledged_total(session: Session, campaign: Campaign) -> int:
     from app.pledges.models import Pledge, PledgeStatus
 
-    return int(session.execute(select(func.coalesce(func.sum(Pledge.amount_vnd), 0)).where(
-        Pledge.campaign_id == campaign.id, Pledge.status != PledgeStatus.CANCELLED)).scalar() or 0)
+    return int(
+        session.execute(
+            select(func.coalesce(func.sum(Pledge.amount_vnd), 0)).where(
+                Pledge.campaign_id == campaign.id, Pledge.status != PledgeStatus.CANCELLED
+            )
+        ).scalar()
+        or 0
+    )
 
 
 def houses(session: Session, unit_ids: list[int | None] | None, campaign_id: int) -> list[dict] | None:
@@ -666,15 +828,18 @@ def houses(session: Session, unit_ids: list[int | None] | None, campaign_id: int
     if houses_by_stage is None:
         return None
     stages = houses_by_stage(session, unit_ids, campaign_id) or {}
-    return [{"stage": str(k), "label": STAGE_LABELS.get(k, str(k)), "count": int(v)} for k, v in stages.items()]
+    return [
+        {"stage": str(k), "label": STAGE_LABELS.get(k, str(k)), "count": int(v)} for k, v in stages.items()
+    ]
 
 
 def _percent(part: int, whole: int) -> int:
     return min(100, round(100 * part / whole)) if whole > 0 else 0
 
 
-def figures_at(session: Session, fund_id: int, unit_ids: list[int | None] | None,
-               until: date | None = None) -> ledger.Totals:
+def figures_at(
+    session: Session, fund_id: int, unit_ids: list[int | None] | None, until: date | None = None
+) -> ledger.Totals:
     """Received, in kind, allocated, disbursed and unallocated money for an area, now (until=None: the ledger's
     cached balances) or as of the end of `until` (summing postings by occurred_on). The public overview and the
     staff reports both take their figures from here, so they agree."""
@@ -683,18 +848,23 @@ def figures_at(session: Session, fund_id: int, unit_ids: list[int | None] | None
         return ledger.Totals(**{k: int(v or 0) for k, v in vars(t).items()})  # PostgreSQL sums are Decimal
     from app.ledger.models import LedgerPosting
 
-    q = (select(LedgerAccount.kind, func.sum(LedgerPosting.amount_vnd))
-         .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
-         .join(LedgerTransaction, LedgerTransaction.id == LedgerPosting.transaction_id)
-         .where(LedgerAccount.fund_id == fund_id, LedgerTransaction.occurred_on <= until))
+    q = (
+        select(LedgerAccount.kind, func.sum(LedgerPosting.amount_vnd))
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerPosting.transaction_id)
+        .where(LedgerAccount.fund_id == fund_id, LedgerTransaction.occurred_on <= until)
+    )
     if unit_ids is not None:
         ids = [i for i in unit_ids if i is not None]
         clause = LedgerAccount.unit_id.in_(ids)
         q = q.where(clause | LedgerAccount.unit_id.is_(None) if None in unit_ids else clause)
     sums = {AccountKind(k): int(v or 0) for k, v in session.execute(q.group_by(LedgerAccount.kind))}
-    t = ledger.Totals(received_vnd=-sums.get(AccountKind.DONATIONS, 0), in_kind_vnd=sums.get(AccountKind.IN_KIND, 0),
-                      unallocated_vnd=sums.get(AccountKind.UNALLOCATED, 0),
-                      disbursed_vnd=sums.get(AccountKind.DISBURSED, 0))
+    t = ledger.Totals(
+        received_vnd=-sums.get(AccountKind.DONATIONS, 0),
+        in_kind_vnd=sums.get(AccountKind.IN_KIND, 0),
+        unallocated_vnd=sums.get(AccountKind.UNALLOCATED, 0),
+        disbursed_vnd=sums.get(AccountKind.DISBURSED, 0),
+    )
     t.allocated_vnd = sums.get(AccountKind.ALLOCATED, 0) + t.disbursed_vnd
     return t
 
@@ -705,42 +875,88 @@ def compute_overview(session: Session, campaign: Campaign) -> dict:
     ids = scope_unit_ids(session, scope)
     t = figures_at(session, campaign.fund_id, ids)
     received = received_by_unit(session, campaign.fund_id)
-    goals = {g.unit_id: g.goal_vnd for g in session.execute(
-        select(CampaignGoal).where(CampaignGoal.campaign_id == campaign.id)).scalars()}
+    goals = {
+        g.unit_id: g.goal_vnd
+        for g in session.execute(
+            select(CampaignGoal).where(CampaignGoal.campaign_id == campaign.id)
+        ).scalars()
+    }
     progress = []
     if scope is None:  # national: one row per province
-        provinces = session.execute(select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE)
-                                    .order_by(AdminUnit.code)).scalars().all()
+        provinces = (
+            session.execute(
+                select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE).order_by(AdminUnit.code)
+            )
+            .scalars()
+            .all()
+        )
         communes = defaultdict(list)
-        for cid, pid in session.execute(select(AdminUnit.id, AdminUnit.parent_id)
-                                        .where(AdminUnit.level == UnitLevel.COMMUNE)):
+        for cid, pid in session.execute(
+            select(AdminUnit.id, AdminUnit.parent_id).where(AdminUnit.level == UnitLevel.COMMUNE)
+        ):
             communes[pid].append(cid)
         for p in provinces:
             got = received.get(p.id, 0) + sum(received.get(c, 0) for c in communes[p.id])
             goal = goals.get(p.id, 0)
             if got or goal:
-                progress.append({"unit_id": p.id, "code": p.code, "name": p.name, "level": "province",
-                                 "goal_vnd": goal, "received_vnd": got, "percent": _percent(got, goal)})
+                progress.append(
+                    {
+                        "unit_id": p.id,
+                        "code": p.code,
+                        "name": p.name,
+                        "level": "province",
+                        "goal_vnd": goal,
+                        "received_vnd": got,
+                        "percent": _percent(got, goal),
+                    }
+                )
     else:
-        progress.append({"unit_id": scope.id, "code": scope.code, "name": scope.name, "level": str(scope.level),
-                         "goal_vnd": campaign.goal_vnd or goals.get(scope.id, 0), "received_vnd": t.received_vnd,
-                         "percent": _percent(t.received_vnd, campaign.goal_vnd or goals.get(scope.id, 0))})
+        progress.append(
+            {
+                "unit_id": scope.id,
+                "code": scope.code,
+                "name": scope.name,
+                "level": str(scope.level),
+                "goal_vnd": campaign.goal_vnd or goals.get(scope.id, 0),
+                "received_vnd": t.received_vnd,
+                "percent": _percent(t.received_vnd, campaign.goal_vnd or goals.get(scope.id, 0)),
+            }
+        )
         child_ids = [i for i in (ids or []) if i != scope.id]
         children = unit_map(session, set(child_ids))
         for cid in child_ids:
             got, goal = received.get(cid, 0), goals.get(cid, 0)
             if got or goal:
                 u = children[cid]
-                progress.append({"unit_id": cid, "code": u.code, "name": u.name, "level": "commune",
-                                 "goal_vnd": goal, "received_vnd": got, "percent": _percent(got, goal)})
+                progress.append(
+                    {
+                        "unit_id": cid,
+                        "code": u.code,
+                        "name": u.name,
+                        "level": "commune",
+                        "goal_vnd": goal,
+                        "received_vnd": got,
+                        "percent": _percent(got, goal),
+                    }
+                )
         progress[1:] = sorted(progress[1:], key=lambda r: (-r["percent"], fold(r["name"])))
     last_tx = session.execute(select(func.max(LedgerTransaction.created_at))).scalar()
     return {
-        "campaign": {"id": campaign.id, "name": campaign.name, "year": campaign.year, "goal_vnd": campaign.goal_vnd,
-                     "scope": campaign.scope_name},
-        "totals": {"pledged_vnd": pledged_total(session, campaign), "received_vnd": t.received_vnd,
-                   "in_kind_vnd": t.in_kind_vnd, "allocated_vnd": t.allocated_vnd, "disbursed_vnd": t.disbursed_vnd,
-                   "unallocated_vnd": t.unallocated_vnd},
+        "campaign": {
+            "id": campaign.id,
+            "name": campaign.name,
+            "year": campaign.year,
+            "goal_vnd": campaign.goal_vnd,
+            "scope": campaign.scope_name,
+        },
+        "totals": {
+            "pledged_vnd": pledged_total(session, campaign),
+            "received_vnd": t.received_vnd,
+            "in_kind_vnd": t.in_kind_vnd,
+            "allocated_vnd": t.allocated_vnd,
+            "disbursed_vnd": t.disbursed_vnd,
+            "unallocated_vnd": t.unallocated_vnd,
+        },
         "progress": progress,
         "houses": houses(session, ids, campaign.id),
         "last_update": last_tx.isoformat() if last_tx else None,
@@ -751,8 +967,9 @@ def overview(session: Session, campaign: Campaign) -> dict:
     """The overview from its cache row, recomputed when money has moved (or pledges/goals changed)."""
     version = _version(session, campaign)
     key = "all"
-    row = session.execute(select(OverviewCache).where(OverviewCache.campaign_id == campaign.id,
-                                                      OverviewCache.unit_key == key)).scalar_one_or_none()
+    row = session.execute(
+        select(OverviewCache).where(OverviewCache.campaign_id == campaign.id, OverviewCache.unit_key == key)
+    ).scalar_one_or_none()
     now = utcnow()
     if row is not None and row.version == version and row.computed_at > now - OVERVIEW_TTL:
         return {**row.payload, "computed_at": row.computed_at.isoformat(), "cached": True}
@@ -760,8 +977,15 @@ def overview(session: Session, campaign: Campaign) -> dict:
     if row is None:
         try:
             with session.begin_nested():  # two first readers at once: the second one's row is a duplicate
-                session.add(OverviewCache(campaign_id=campaign.id, unit_key=key, version=version, payload=payload,
-                                          computed_at=now))
+                session.add(
+                    OverviewCache(
+                        campaign_id=campaign.id,
+                        unit_key=key,
+                        version=version,
+                        payload=payload,
+                        computed_at=now,
+                    )
+                )
         except IntegrityError:
             pass  # a concurrent request stored the same overview first; this one is served from its own computation
         return {**payload, "computed_at": now.isoformat(), "cached": False}
@@ -771,18 +995,21 @@ def overview(session: Session, campaign: Campaign) -> dict:
     return {**payload, "computed_at": now.isoformat(), "cached": False}
 
 
-
-
 # ----------------------------------------------------------------------------------- use of funds
 def use_of_funds(session: Session, campaign: Campaign) -> dict:
     """Allocated and disbursed money by area and purpose, from the ledger's ALLOCATED/DISBURSED accounts."""
     ids = scope_unit_ids(session, campaign.scope_unit)
-    q = select(LedgerAccount.unit_id, LedgerAccount.kind, LedgerAccount.purpose, LedgerAccount.balance_vnd).where(
+    q = select(
+        LedgerAccount.unit_id, LedgerAccount.kind, LedgerAccount.purpose, LedgerAccount.balance_vnd
+    ).where(
         LedgerAccount.fund_id == campaign.fund_id,
-        LedgerAccount.kind.in_([AccountKind.ALLOCATED, AccountKind.DISBURSED]))
+        LedgerAccount.kind.in_([AccountKind.ALLOCATED, AccountKind.DISBURSED]),
+    )
     if ids is not None:
         q = q.where(LedgerAccount.unit_id.in_([i for i in ids if i]))
-    cells: dict[tuple[int | None, Purpose], dict[str, int]] = defaultdict(lambda: {"allocated": 0, "disbursed": 0})
+    cells: dict[tuple[int | None, Purpose], dict[str, int]] = defaultdict(
+        lambda: {"allocated": 0, "disbursed": 0}
+    )
     for unit_id, kind, purpose, balance in session.execute(q):
         cell = cells[(unit_id, Purpose(purpose))]
         cell["allocated"] += balance  # allocated = still allocated + already disbursed
@@ -794,39 +1021,65 @@ def use_of_funds(session: Session, campaign: Campaign) -> dict:
         if not v["allocated"]:
             continue
         u = units.get(unit_id) if unit_id else None
-        rows.append({"unit_id": unit_id, "code": u.code if u else None, "unit": u.name if u else "Trung ương",
-                     "purpose": purpose.value, "purpose_label": PURPOSE_LABELS[purpose],
-                     "allocated_vnd": v["allocated"], "disbursed_vnd": v["disbursed"],
-                     "percent": _percent(v["disbursed"], v["allocated"])})
+        rows.append(
+            {
+                "unit_id": unit_id,
+                "code": u.code if u else None,
+                "unit": u.name if u else "Trung ương",
+                "purpose": purpose.value,
+                "purpose_label": PURPOSE_LABELS[purpose],
+                "allocated_vnd": v["allocated"],
+                "disbursed_vnd": v["disbursed"],
+                "percent": _percent(v["disbursed"], v["allocated"]),
+            }
+        )
     rows.sort(key=lambda r: (fold(r["unit"]), r["purpose"]))
     by_purpose: dict[str, dict] = {}
     for r in rows:
-        p = by_purpose.setdefault(r["purpose"], {"purpose": r["purpose"], "purpose_label": r["purpose_label"],
-                                                 "allocated_vnd": 0, "disbursed_vnd": 0})
+        p = by_purpose.setdefault(
+            r["purpose"],
+            {
+                "purpose": r["purpose"],
+                "purpose_label": r["purpose_label"],
+                "allocated_vnd": 0,
+                "disbursed_vnd": 0,
+            },
+        )
         p["allocated_vnd"] += r["allocated_vnd"]
         p["disbursed_vnd"] += r["disbursed_vnd"]
-    return {"rows": rows, "by_purpose": list(by_purpose.values()),
-            "allocated_vnd": sum(r["allocated_vnd"] for r in rows),
-            "disbursed_vnd": sum(r["disbursed_vnd"] for r in rows)}
+    return {
+        "rows": rows,
+        "by_purpose": list(by_purpose.values()),
+        "allocated_vnd": sum(r["allocated_vnd"] for r in rows),
+        "disbursed_vnd": sum(r["disbursed_vnd"] for r in rows),
+    }
 
 
 def totals_by_unit(session: Session, fund_id: int) -> list[dict]:
     """Open data: the ledger's derived totals per unit (received, in kind, allocated, disbursed, unallocated)."""
     sums: dict[int | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for unit_id, kind, balance in session.execute(
-            select(LedgerAccount.unit_id, LedgerAccount.kind, func.sum(LedgerAccount.balance_vnd))
-            .where(LedgerAccount.fund_id == fund_id).group_by(LedgerAccount.unit_id, LedgerAccount.kind)):
+        select(LedgerAccount.unit_id, LedgerAccount.kind, func.sum(LedgerAccount.balance_vnd))
+        .where(LedgerAccount.fund_id == fund_id)
+        .group_by(LedgerAccount.unit_id, LedgerAccount.kind)
+    ):
         sums[unit_id][str(kind)] += int(balance or 0)
     units = unit_map(session, {u for u in sums if u})
     out = []
     for unit_id, s in sums.items():
         u = units.get(unit_id) if unit_id else None
-        out.append({"ma_don_vi": str(u.code) if u else "", "don_vi": u.name if u else "Trung ương",
-                    "cap": u.level if u else "national",
-                    "da_nhan_vnd": -s[AccountKind.DONATIONS.value], "hien_vat_vnd": s[AccountKind.IN_KIND.value],
-                    "da_phan_bo_vnd": s[AccountKind.ALLOCATED.value] + s[AccountKind.DISBURSED.value],
-                    "da_giai_ngan_vnd": s[AccountKind.DISBURSED.value],
-                    "chua_phan_bo_vnd": s[AccountKind.UNALLOCATED.value]})
+        out.append(
+            {
+                "ma_don_vi": str(u.code) if u else "",
+                "don_vi": u.name if u else "Trung ương",
+                "cap": u.level if u else "national",
+                "da_nhan_vnd": -s[AccountKind.DONATIONS.value],
+                "hien_vat_vnd": s[AccountKind.IN_KIND.value],
+                "da_phan_bo_vnd": s[AccountKind.ALLOCATED.value] + s[AccountKind.DISBURSED.value],
+                "da_giai_ngan_vnd": s[AccountKind.DISBURSED.value],
+                "chua_phan_bo_vnd": s[AccountKind.UNALLOCATED.value],
+            }
+        )
     out.sort(key=lambda r: (r["cap"] != "national", r["cap"] != "province", r["ma_don_vi"]))
     return out
 
@@ -834,5 +1087,10 @@ def totals_by_unit(session: Session, fund_id: int) -> list[dict]:
 def public_campaigns(session: Session) -> list[Campaign]:
     from app.campaigns.models import CampaignStatus
 
-    return list(session.execute(select(Campaign).where(Campaign.status != CampaignStatus.DRAFT)
-                                .order_by(Campaign.year.desc(), Campaign.id)).scalars())
+    return list(
+        session.execute(
+            select(Campaign)
+            .where(Campaign.status != CampaignStatus.DRAFT)
+            .order_by(Campaign.year.desc(), Campaign.id)
+        ).scalars()
+    )

@@ -30,19 +30,47 @@ GENESIS = "0" * 64
 # The export's columns, in order. CANONICAL_FIELDS are the ones hashed (status is not: a later reversal is
 # a legitimate, separately published event and must not break the day it was received).
 EXPORT_COLUMNS = [
-    "id", "ngay_nhan", "ten_cong_khai", "so_tien_vnd", "kenh", "kenh_ten", "muc_dich", "muc_dich_ten",
-    "ma_dia_ban_chi_dinh", "dia_ban_chi_dinh", "ma_dia_ban", "dia_ban", "ma_dang_ky", "ma_giao_dich",
-    "so_bien_nhan", "tai_khoan", "trang_thai", "ngay_cong_bo", "goc_ngay",
+    "id",
+    "ngay_nhan",
+    "ten_cong_khai",
+    "so_tien_vnd",
+    "kenh",
+    "kenh_ten",
+    "muc_dich",
+    "muc_dich_ten",
+    "ma_dia_ban_chi_dinh",
+    "dia_ban_chi_dinh",
+    "ma_dia_ban",
+    "dia_ban",
+    "ma_dang_ky",
+    "ma_giao_dich",
+    "so_bien_nhan",
+    "tai_khoan",
+    "trang_thai",
+    "ngay_cong_bo",
+    "goc_ngay",
 ]
 CANONICAL_FIELDS = [
-    "id", "ngay_nhan", "ten_cong_khai", "so_tien_vnd", "kenh", "muc_dich", "ma_dia_ban_chi_dinh", "ma_dia_ban",
-    "ma_dang_ky", "ma_giao_dich", "so_bien_nhan",
+    "id",
+    "ngay_nhan",
+    "ten_cong_khai",
+    "so_tien_vnd",
+    "kenh",
+    "muc_dich",
+    "ma_dia_ban_chi_dinh",
+    "ma_dia_ban",
+    "ma_dang_ky",
+    "ma_giao_dich",
+    "so_bien_nhan",
 ]
 
 
 def canonical_line(record: Mapping[str, object]) -> str:
     """One record as a JSON array of strings in CANONICAL_FIELDS order (NFC, no spaces)."""
-    values = ["" if record.get(k) is None else unicodedata.normalize("NFC", str(record[k])) for k in CANONICAL_FIELDS]
+    values = [
+        "" if record.get(k) is None else unicodedata.normalize("NFC", str(record[k]))
+        for k in CANONICAL_FIELDS
+    ]
     return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -108,8 +136,13 @@ def verify(rows: Iterable[Mapping[str, str]], roots: list[dict]) -> tuple[list[D
         if r["day"] in failed_days:
             continue
         if count != int(r["count"]):
-            results.append(DayResult(r["day"], False,
-                                     f"tệp có {count} dòng, đã công bố {r['count']} dòng (tệp đã lọc, hoặc dữ liệu bị thêm/xóa)"))
+            results.append(
+                DayResult(
+                    r["day"],
+                    False,
+                    f"tệp có {count} dòng, đã công bố {r['count']} dòng (tệp đã lọc, hoặc dữ liệu bị thêm/xóa)",
+                )
+            )
         elif digest != r["records_hash"]:
             results.append(DayResult(r["day"], False, "dữ liệu khác với bản đã công bố (có dòng bị sửa)"))
         else:
@@ -135,7 +168,10 @@ def report(results: list[DayResult], pending: int, out=sys.stdout) -> int:  # ty
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 2:
-        print("Cách dùng: python -m app.transparency.verify_export DONG_GOP.csv GOC_CONG_BO.json", file=sys.stderr)
+        print(
+            "Cách dùng: python -m app.transparency.verify_export DONG_GOP.csv GOC_CONG_BO.json",
+            file=sys.stderr,
+        )
         return 2
     results, pending = verify(read_export(args[0]), load_roots(args[1]))
     return report(results, pending)

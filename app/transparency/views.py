@@ -46,9 +46,14 @@ def overview():  # type: ignore[no-untyped-def]
     data = svc.overview(db.session, campaign) if campaign else None
     db.session.commit()  # keeps the refreshed cache row
     last_update = datetime.fromisoformat(data["last_update"]) if data and data["last_update"] else None
-    return render_template("transparency/overview.html", campaign=campaign, data=data, last_update=last_update,
-                           campaigns=svc.public_campaigns(db.session),
-                           houses_url=url_for_if_exists("needs.public_houses"))
+    return render_template(
+        "transparency/overview.html",
+        campaign=campaign,
+        data=data,
+        last_update=last_update,
+        campaigns=svc.public_campaigns(db.session),
+        houses_url=url_for_if_exists("needs.public_houses"),
+    )
 
 
 def _statement_context() -> dict:
@@ -58,13 +63,24 @@ def _statement_context() -> dict:
         page = svc.statement_page(db.session, query)
     except svc.FilterError as exc:
         error = str(exc)
-        query = svc.StatementQuery(raw={k: request.args.get(k, "") for k in ("q", "so_tien", "tu_ngay", "den_ngay",
-                                                                             "tinh", "xa", "sap_xep", "thu_tu")})
+        query = svc.StatementQuery(
+            raw={
+                k: request.args.get(k, "")
+                for k in ("q", "so_tien", "tu_ngay", "den_ngay", "tinh", "xa", "sap_xep", "thu_tu")
+            }
+        )
         page = svc.StatementPage([], None, None)
     provinces = svc.provinces(db.session)
     communes = svc.communes_of(db.session, query.province_id) if query.province_id else []
-    return dict(query=query, page=page, error=error, provinces=provinces, communes=communes,
-                sorts=svc.SORTS, channels=CHANNEL_LABELS)
+    return dict(
+        query=query,
+        page=page,
+        error=error,
+        provinces=provinces,
+        communes=communes,
+        sorts=svc.SORTS,
+        channels=CHANNEL_LABELS,
+    )
 
 
 @bp.route("/cong-khai/sao-ke")
@@ -83,20 +99,40 @@ def contribution(ref: str):  # type: ignore[no-untyped-def]
             # Receipt numbers restart for each receiving unit: list every match instead of guessing.
             return redirect(url_for("transparency.statement", q=ref))
         abort(404)
-    root = db.session.execute(select(PublishedRoot).where(PublishedRoot.first_id < record["id"],
-                                                          PublishedRoot.last_id >= record["id"])).scalar_one_or_none()
+    root = db.session.execute(
+        select(PublishedRoot).where(
+            PublishedRoot.first_id < record["id"], PublishedRoot.last_id >= record["id"]
+        )
+    ).scalar_one_or_none()
     return render_template("transparency/contribution.html", c=record, root=root)
 
 
 @bp.route("/cong-khai/tai-khoan")
 @public_page
 def accounts():  # type: ignore[no-untyped-def]
-    rows = db.session.execute(select(OfficialBankAccount).where(OfficialBankAccount.is_active.is_(True))
-                              .order_by(OfficialBankAccount.unit_id.is_not(None), OfficialBankAccount.unit_id,
-                                        OfficialBankAccount.id)).scalars().all()
+    rows = (
+        db.session.execute(
+            select(OfficialBankAccount)
+            .where(OfficialBankAccount.is_active.is_(True))
+            .order_by(
+                OfficialBankAccount.unit_id.is_not(None), OfficialBankAccount.unit_id, OfficialBankAccount.id
+            )
+        )
+        .scalars()
+        .all()
+    )
     # Account QR only: no amount and no note, so the code identifies the account and nothing else.
-    items = [(a, qr_svg(build_payload(a.bank_bin, a.account_number), scale=4,
-                        title=f"Mã VietQR tài khoản {a.bank_name} {a.account_number}")) for a in rows]
+    items = [
+        (
+            a,
+            qr_svg(
+                build_payload(a.bank_bin, a.account_number),
+                scale=4,
+                title=f"Mã VietQR tài khoản {a.bank_name} {a.account_number}",
+            ),
+        )
+        for a in rows
+    ]
     return render_template("transparency/accounts.html", items=items)
 
 
@@ -105,11 +141,19 @@ def accounts():  # type: ignore[no-untyped-def]
 def use_of_funds():  # type: ignore[no-untyped-def]
     campaign = chosen_campaign()
     data = svc.use_of_funds(db.session, campaign) if campaign else None
-    houses = svc.houses(db.session, svc.scope_unit_ids(db.session, campaign.scope_unit), campaign.id) \
-        if campaign else None
-    return render_template("transparency/use_of_funds.html", campaign=campaign, data=data, houses=houses,
-                           campaigns=svc.public_campaigns(db.session),
-                           houses_url=url_for_if_exists("needs.public_houses"))
+    houses = (
+        svc.houses(db.session, svc.scope_unit_ids(db.session, campaign.scope_unit), campaign.id)
+        if campaign
+        else None
+    )
+    return render_template(
+        "transparency/use_of_funds.html",
+        campaign=campaign,
+        data=data,
+        houses=houses,
+        campaigns=svc.public_campaigns(db.session),
+        houses_url=url_for_if_exists("needs.public_houses"),
+    )
 
 
 @bp.route("/cong-khai/goc-cong-bo")
@@ -172,6 +216,7 @@ def _drain(buf: io.StringIO) -> str:
 
 def json_array_response(rows: Iterator[dict], head: dict, key: str, filename: str | None = None) -> Response:
     """{"…head…", key: [ … ]} streamed one record at a time."""
+
     def generate() -> Iterator[str]:
         opening = json.dumps(head, ensure_ascii=False)[:-1]
         yield (opening + ", " if head else "{") + json.dumps(key) + ": ["
@@ -189,6 +234,7 @@ def json_array_response(rows: Iterator[dict], head: dict, key: str, filename: st
 
 def csv_rows_response(columns: list[str], rows: Iterator[list], filename: str) -> Response:
     """CSV from rows given as lists, streamed in chunks of a few thousand lines (flat memory)."""
+
     def generate() -> Iterator[str]:
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
@@ -210,6 +256,7 @@ def csv_rows_response(columns: list[str], rows: Iterator[list], filename: str) -
 
 def csv_blocks_response(columns: list[str], blocks: Iterator[bytes], filename: str) -> Response:
     """CSV whose data lines arrive already formatted (PostgreSQL COPY … CSV), after a BOM and the header."""
+
     def generate() -> Iterator[bytes]:
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerow(columns)
@@ -233,12 +280,24 @@ def export_contributions(fmt: str):  # type: ignore[no-untyped-def]
         if db.session.get_bind().dialect.name == "postgresql":  # formatted by the database, streamed by COPY
             return csv_blocks_response(EXPORT_COLUMNS, svc.copy_export_csv(db.session, query), "dong-gop.csv")
         return csv_rows_response(EXPORT_COLUMNS, svc.iter_export_rows(db.session, query), "dong-gop.csv")
-    return json_array_response(svc.iter_public_records(db.session, query), {"columns": EXPORT_COLUMNS, "roots": svc.roots_payload(db.session)["roots"]},
-                               "contributions", "dong-gop.json")
+    return json_array_response(
+        svc.iter_public_records(db.session, query),
+        {"columns": EXPORT_COLUMNS, "roots": svc.roots_payload(db.session)["roots"]},
+        "contributions",
+        "dong-gop.json",
+    )
 
 
-TOTAL_COLUMNS = ["ma_don_vi", "don_vi", "cap", "da_nhan_vnd", "hien_vat_vnd", "da_phan_bo_vnd", "da_giai_ngan_vnd",
-                 "chua_phan_bo_vnd"]
+TOTAL_COLUMNS = [
+    "ma_don_vi",
+    "don_vi",
+    "cap",
+    "da_nhan_vnd",
+    "hien_vat_vnd",
+    "da_phan_bo_vnd",
+    "da_giai_ngan_vnd",
+    "chua_phan_bo_vnd",
+]
 
 
 @bp.route("/cong-khai/du-lieu/tong-hop.<fmt>")
@@ -253,7 +312,17 @@ def export_totals(fmt: str):  # type: ignore[no-untyped-def]
     abort(404)
 
 
-ROOT_COLUMNS = ["day", "first_id", "last_id", "count", "total_vnd", "records_hash", "prev_root", "root", "created_at"]
+ROOT_COLUMNS = [
+    "day",
+    "first_id",
+    "last_id",
+    "count",
+    "total_vnd",
+    "records_hash",
+    "prev_root",
+    "root",
+    "created_at",
+]
 
 
 @bp.route("/cong-khai/du-lieu/goc-cong-bo.<fmt>")

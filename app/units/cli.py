@@ -13,14 +13,21 @@ units_cli = AppGroup("units", help="Đơn vị hành chính và địa bàn ưu 
 
 
 @units_cli.command("import")
-@click.option("--province", "provinces", multiple=True, type=int,
-              help="Official province code(s) to import (default: all 34).")
+@click.option(
+    "--province",
+    "provinces",
+    multiple=True,
+    type=int,
+    help="Official province code(s) to import (default: all 34).",
+)
 def import_cmd(provinces: tuple[int, ...]) -> None:
     """Import current units, pre-2025 units and the old->new lineage from vietnam-provinces."""
     summary = import_units(db.session, list(provinces) or None)
     db.session.commit()
-    click.echo(f"Tỉnh: {summary.provinces}, xã/phường: {summary.communes}, đơn vị cũ: {summary.legacy_units}, "
-               f"liên kết cũ→mới: {summary.lineage_links}")
+    click.echo(
+        f"Tỉnh: {summary.provinces}, xã/phường: {summary.communes}, đơn vị cũ: {summary.legacy_units}, "
+        f"liên kết cũ→mới: {summary.lineage_links}"
+    )
 
 
 @units_cli.command("designations")

@@ -7,11 +7,22 @@ from wtforms.validators import DataRequired, Length
 from app.core.forms import BaseForm
 
 # (stored value, label); the value is also shown in the list of hamlets (translated there with _()).
-HAMLET_KINDS = [("thôn", _l("Thôn")), ("tổ dân phố", _l("Tổ dân phố")), ("buôn", _l("Buôn")),
-                ("làng", _l("Làng")), ("khu phố", _l("Khu phố")), ("ấp", _l("Ấp"))]
+HAMLET_KINDS = [
+    ("thôn", _l("Thôn")),
+    ("tổ dân phố", _l("Tổ dân phố")),
+    ("buôn", _l("Buôn")),
+    ("làng", _l("Làng")),
+    ("khu phố", _l("Khu phố")),
+    ("ấp", _l("Ấp")),
+]
 
 
 class HamletForm(BaseForm):
-    name = StringField(_l("Tên thôn / tổ dân phố"), validators=[DataRequired(_l("Vui lòng nhập tên.")),
-                                                                    Length(max=120, message=_l("Tên thôn / tổ dân phố: tối đa 120 ký tự."))])
+    name = StringField(
+        _l("Tên thôn / tổ dân phố"),
+        validators=[
+            DataRequired(_l("Vui lòng nhập tên.")),
+            Length(max=120, message=_l("Tên thôn / tổ dân phố: tối đa 120 ký tự.")),
+        ],
+    )
     kind = SelectField(_l("Loại"), choices=HAMLET_KINDS)

@@ -54,8 +54,16 @@ def import_units(session: Session, province_codes: list[int] | None = None) -> I
         if wanted and int(p.code) not in wanted:
             continue
         if (UnitLevel.PROVINCE, int(p.code)) not in existing:
-            unit = AdminUnit(level=UnitLevel.PROVINCE, code=int(p.code), name=p.name, division_type=str(p.division_type),
-                             codename=p.codename, valid_from=REFORM_DATE, code_source=source, search_key=fold(p.name))
+            unit = AdminUnit(
+                level=UnitLevel.PROVINCE,
+                code=int(p.code),
+                name=p.name,
+                division_type=str(p.division_type),
+                codename=p.codename,
+                valid_from=REFORM_DATE,
+                code_source=source,
+                search_key=fold(p.name),
+            )
             session.add(unit)
             session.flush()
             existing[(UnitLevel.PROVINCE, int(p.code))] = unit.id
@@ -66,9 +74,19 @@ def import_units(session: Session, province_codes: list[int] | None = None) -> I
             continue
         if (UnitLevel.COMMUNE, int(w.code)) in existing:
             continue
-        rows.append(dict(level=UnitLevel.COMMUNE, code=int(w.code), name=w.name, division_type=str(w.division_type),
-                         codename=w.codename, parent_id=existing[(UnitLevel.PROVINCE, int(w.province_code))],
-                         valid_from=REFORM_DATE, code_source=source, search_key=fold(w.name)))
+        rows.append(
+            dict(
+                level=UnitLevel.COMMUNE,
+                code=int(w.code),
+                name=w.name,
+                division_type=str(w.division_type),
+                codename=w.codename,
+                parent_id=existing[(UnitLevel.PROVINCE, int(w.province_code))],
+                valid_from=REFORM_DATE,
+                code_source=source,
+                search_key=fold(w.name),
+            )
+        )
     if rows:
         session.execute(insert(AdminUnit), rows)
         summary.communes = len(rows)
@@ -85,8 +103,14 @@ def import_units(session: Session, province_codes: list[int] | None = None) -> I
     def add_legacy(level: UnitLevel, code: int, name: str, dtype: str, parent: int | None) -> int:
         key = (level, code)
         if key not in legacy:
-            obj = LegacyUnit(level=level, code=code, name=name, division_type=dtype, parent_id=parent,
-                             valid_to=LEGACY_VALID_TO)
+            obj = LegacyUnit(
+                level=level,
+                code=code,
+                name=name,
+                division_type=dtype,
+                parent_id=parent,
+                valid_to=LEGACY_VALID_TO,
+            )
             session.add(obj)
             session.flush()
             legacy[key] = obj.id
@@ -98,7 +122,9 @@ def import_units(session: Session, province_codes: list[int] | None = None) -> I
         from vietnam_provinces import _province_conversion_2025 as pconv
 
         old_province_wanted = {
-            old for old, entry in pconv.OLD_TO_NEW.items() if any(n.code in wanted for n in entry.new_provinces)
+            old
+            for old, entry in pconv.OLD_TO_NEW.items()
+            if any(n.code in wanted for n in entry.new_provinces)
         }
     for lp in LegacyProvince.iter_all():
         if old_province_wanted is not None and int(lp.code) not in old_province_wanted:
@@ -107,20 +133,34 @@ def import_units(session: Session, province_codes: list[int] | None = None) -> I
     for ld in LegacyDistrict.iter_all():
         if (UnitLevel.PROVINCE, int(ld.province_code)) not in legacy:
             continue
-        add_legacy(UnitLevel.DISTRICT, int(ld.code), ld.name, str(ld.division_type),
-                   legacy[(UnitLevel.PROVINCE, int(ld.province_code))])
+        add_legacy(
+            UnitLevel.DISTRICT,
+            int(ld.code),
+            ld.name,
+            str(ld.division_type),
+            legacy[(UnitLevel.PROVINCE, int(ld.province_code))],
+        )
     ward_rows = []
     for lw in LegacyWard.iter_all():
         parent = legacy.get((UnitLevel.DISTRICT, int(lw.district_code)))
         if parent is None or (UnitLevel.COMMUNE, int(lw.code)) in legacy:
             continue
-        ward_rows.append(dict(level=UnitLevel.COMMUNE, code=int(lw.code), name=lw.name,
-                              division_type=str(lw.division_type), parent_id=parent, valid_to=LEGACY_VALID_TO))
+        ward_rows.append(
+            dict(
+                level=UnitLevel.COMMUNE,
+                code=int(lw.code),
+                name=lw.name,
+                division_type=str(lw.division_type),
+                parent_id=parent,
+                valid_to=LEGACY_VALID_TO,
+            )
+        )
     if ward_rows:
         session.execute(insert(LegacyUnit), ward_rows)
         summary.legacy_units += len(ward_rows)
     legacy_communes = {
-        u.code: u.id for u in session.execute(select(LegacyUnit).where(LegacyUnit.level == UnitLevel.COMMUNE)).scalars()
+        u.code: u.id
+        for u in session.execute(select(LegacyUnit).where(LegacyUnit.level == UnitLevel.COMMUNE)).scalars()
     }
     have_links = set(session.execute(select(UnitLineage.legacy_unit_id, UnitLineage.admin_unit_id)).all())
     links = []
@@ -131,8 +171,13 @@ def import_units(session: Session, province_codes: list[int] | None = None) -> I
         for new in entry.new_wards:
             new_id = new_ids.get(int(new.code))
             if new_id is not None and (old_id, new_id) not in have_links:
-                links.append(dict(legacy_unit_id=old_id, admin_unit_id=new_id,
-                                  is_partly_merged=bool(entry.old_ward.is_partly_merged)))
+                links.append(
+                    dict(
+                        legacy_unit_id=old_id,
+                        admin_unit_id=new_id,
+                        is_partly_merged=bool(entry.old_ward.is_partly_merged),
+                    )
+                )
                 have_links.add((old_id, new_id))
     if links:
         session.execute(insert(UnitLineage), links)
@@ -141,8 +186,16 @@ def import_units(session: Session, province_codes: list[int] | None = None) -> I
     return summary
 
 
-DESIGNATION_COLUMNS = ["designation", "legacy_level", "legacy_code", "legacy_name", "legal_basis", "valid_from",
-                       "valid_to", "note"]
+DESIGNATION_COLUMNS = [
+    "designation",
+    "legacy_level",
+    "legacy_code",
+    "legacy_name",
+    "legal_basis",
+    "valid_from",
+    "valid_to",
+    "note",
+]
 
 
 def _parse_date(value: str, line: int, column: str) -> date | None:
@@ -156,7 +209,9 @@ def _parse_date(value: str, line: int, column: str) -> date | None:
             return datetime.strptime(value, fmt).date()
         except ValueError:
             continue
-    raise UnitImportError(f"Dòng {line}: cột “{column}” có ngày “{value}” không hợp lệ (dùng yyyy-mm-dd hoặc dd/mm/yyyy).")
+    raise UnitImportError(
+        f"Dòng {line}: cột “{column}” có ngày “{value}” không hợp lệ (dùng yyyy-mm-dd hoặc dd/mm/yyyy)."
+    )
 
 
 def import_designations_csv(session: Session, text: str) -> int:
@@ -166,10 +221,15 @@ def import_designations_csv(session: Session, text: str) -> int:
     legacy_level "current", a current commune. Unknown codes and duplicate rows are refused by line.
     """
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = [c for c in ("designation", "legacy_level", "legacy_code", "legal_basis", "valid_from")
-               if c not in (reader.fieldnames or [])]
+    missing = [
+        c
+        for c in ("designation", "legacy_level", "legacy_code", "legal_basis", "valid_from")
+        if c not in (reader.fieldnames or [])
+    ]
     if missing:
-        raise UnitImportError("Thiếu cột: " + ", ".join(missing) + ". Các cột cần có: " + ", ".join(DESIGNATION_COLUMNS))
+        raise UnitImportError(
+            "Thiếu cột: " + ", ".join(missing) + ". Các cột cần có: " + ", ".join(DESIGNATION_COLUMNS)
+        )
     errors: list[str] = []
     seen: dict[tuple, int] = {}
     to_add: list[AreaDesignation] = []
@@ -198,20 +258,28 @@ def import_designations_csv(session: Session, text: str) -> int:
         legacy_id = admin_id = None
         if level == "current":
             admin_id = session.execute(
-                select(AdminUnit.id).where(AdminUnit.level == UnitLevel.COMMUNE, AdminUnit.code == int(code_text))
+                select(AdminUnit.id).where(
+                    AdminUnit.level == UnitLevel.COMMUNE, AdminUnit.code == int(code_text)
+                )
             ).scalar_one_or_none()
             if admin_id is None:
                 errors.append(f"Dòng {line}: không có xã/phường hiện hành mã {code_text}.")
                 continue
         elif level in ("province", "district", "commune"):
             legacy_id = session.execute(
-                select(LegacyUnit.id).where(LegacyUnit.level == UnitLevel(level), LegacyUnit.code == int(code_text))
+                select(LegacyUnit.id).where(
+                    LegacyUnit.level == UnitLevel(level), LegacyUnit.code == int(code_text)
+                )
             ).scalar_one_or_none()
             if legacy_id is None:
-                errors.append(f"Dòng {line}: không có đơn vị cũ cấp “{level}” mã {code_text} (đã nhập đơn vị hành chính chưa?).")
+                errors.append(
+                    f"Dòng {line}: không có đơn vị cũ cấp “{level}” mã {code_text} (đã nhập đơn vị hành chính chưa?)."
+                )
                 continue
         else:
-            errors.append(f"Dòng {line}: cấp “{level}” không hợp lệ (province, district, commune hoặc current).")
+            errors.append(
+                f"Dòng {line}: cấp “{level}” không hợp lệ (province, district, commune hoặc current)."
+            )
             continue
         key = (kind, legacy_id, admin_id, valid_from)
         if key in seen:
@@ -221,17 +289,29 @@ def import_designations_csv(session: Session, text: str) -> int:
         exists = session.execute(
             select(AreaDesignation.id).where(
                 AreaDesignation.kind == kind,
-                AreaDesignation.legacy_unit_id.is_(None) if legacy_id is None else AreaDesignation.legacy_unit_id == legacy_id,
-                AreaDesignation.admin_unit_id.is_(None) if admin_id is None else AreaDesignation.admin_unit_id == admin_id,
+                AreaDesignation.legacy_unit_id.is_(None)
+                if legacy_id is None
+                else AreaDesignation.legacy_unit_id == legacy_id,
+                AreaDesignation.admin_unit_id.is_(None)
+                if admin_id is None
+                else AreaDesignation.admin_unit_id == admin_id,
                 AreaDesignation.valid_from == valid_from,
             )
         ).first()
         if exists:
             errors.append(f"Dòng {line}: địa bàn này đã có trong hệ thống.")
             continue
-        to_add.append(AreaDesignation(kind=kind, legacy_unit_id=legacy_id, admin_unit_id=admin_id,
-                                      legal_basis=nfc(row.get("legal_basis") or "") or "", valid_from=valid_from,
-                                      valid_to=valid_to, note=nfc(row.get("note") or "") or ""))
+        to_add.append(
+            AreaDesignation(
+                kind=kind,
+                legacy_unit_id=legacy_id,
+                admin_unit_id=admin_id,
+                legal_basis=nfc(row.get("legal_basis") or "") or "",
+                valid_from=valid_from,
+                valid_to=valid_to,
+                note=nfc(row.get("note") or "") or "",
+            )
+        )
     if errors:
         raise UnitImportError("Không nhập gì vì có lỗi:\n" + "\n".join(errors))
     if not to_add:
@@ -241,25 +321,37 @@ def import_designations_csv(session: Session, text: str) -> int:
     return len(to_add)
 
 
-def designations_for_commune(session: Session, commune_id: int, on: date | None = None) -> list[AreaDesignation]:
+def designations_for_commune(
+    session: Session, commune_id: int, on: date | None = None
+) -> list[AreaDesignation]:
     """Designations that apply to a current commune, directly or through any legacy unit it descends from."""
     legacy_ids = set(
-        session.execute(select(UnitLineage.legacy_unit_id).where(UnitLineage.admin_unit_id == commune_id)).scalars()
+        session.execute(
+            select(UnitLineage.legacy_unit_id).where(UnitLineage.admin_unit_id == commune_id)
+        ).scalars()
     )
     # Include the legacy districts and provinces above those communes.
     frontier = set(legacy_ids)
     while frontier:
         parents = set(
-            session.execute(select(LegacyUnit.parent_id).where(LegacyUnit.id.in_(frontier),
-                                                               LegacyUnit.parent_id.is_not(None))).scalars()
+            session.execute(
+                select(LegacyUnit.parent_id).where(
+                    LegacyUnit.id.in_(frontier), LegacyUnit.parent_id.is_not(None)
+                )
+            ).scalars()
         )
         frontier = parents - legacy_ids
         legacy_ids |= parents
-    rows = session.execute(
-        select(AreaDesignation).where(
-            (AreaDesignation.admin_unit_id == commune_id) | (AreaDesignation.legacy_unit_id.in_(legacy_ids))
+    rows = (
+        session.execute(
+            select(AreaDesignation).where(
+                (AreaDesignation.admin_unit_id == commune_id)
+                | (AreaDesignation.legacy_unit_id.in_(legacy_ids))
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     return [d for d in rows if on is None or d.valid_on(on)]
 
 
@@ -270,17 +362,27 @@ def former_districts(session: Session, commune_id: int) -> list[LegacyUnit]:
         .join(UnitLineage, UnitLineage.legacy_unit_id == LegacyUnit.id)
         .where(UnitLineage.admin_unit_id == commune_id)
     )
-    return list(session.execute(select(LegacyUnit).where(LegacyUnit.id.in_(parent_ids)).order_by(LegacyUnit.name)).scalars())
+    return list(
+        session.execute(
+            select(LegacyUnit).where(LegacyUnit.id.in_(parent_ids)).order_by(LegacyUnit.name)
+        ).scalars()
+    )
 
 
 def communes_of(session: Session, province_id: int) -> list[AdminUnit]:
-    return list(session.execute(
-        select(AdminUnit).where(AdminUnit.parent_id == province_id).order_by(AdminUnit.name)).scalars())
+    return list(
+        session.execute(
+            select(AdminUnit).where(AdminUnit.parent_id == province_id).order_by(AdminUnit.name)
+        ).scalars()
+    )
 
 
 def provinces(session: Session) -> list[AdminUnit]:
-    return list(session.execute(
-        select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE).order_by(AdminUnit.name)).scalars())
+    return list(
+        session.execute(
+            select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE).order_by(AdminUnit.name)
+        ).scalars()
+    )
 
 
 def add_hamlet(session: Session, commune_id: int, name: str, kind: str = "thôn") -> Hamlet:

@@ -20,12 +20,23 @@ bp = Blueprint("units", __name__, url_prefix="/can-bo/dia-ban")
 @bp.route("/")
 @staff_required()
 def index():  # type: ignore[no-untyped-def]
-    communes = db.session.execute(
-        select(AdminUnit).where(AdminUnit.level == UnitLevel.COMMUNE, unit_scope_clause(current_user, AdminUnit.id))
-        .order_by(AdminUnit.name).limit(500)).scalars().all()
-    counts = dict(db.session.execute(
-        select(Hamlet.commune_id, func.count()).where(Hamlet.commune_id.in_([c.id for c in communes]))
-        .group_by(Hamlet.commune_id)).all())
+    communes = (
+        db.session.execute(
+            select(AdminUnit)
+            .where(AdminUnit.level == UnitLevel.COMMUNE, unit_scope_clause(current_user, AdminUnit.id))
+            .order_by(AdminUnit.name)
+            .limit(500)
+        )
+        .scalars()
+        .all()
+    )
+    counts = dict(
+        db.session.execute(
+            select(Hamlet.commune_id, func.count())
+            .where(Hamlet.commune_id.in_([c.id for c in communes]))
+            .group_by(Hamlet.commune_id)
+        ).all()
+    )
     return render_template("units/index.html", communes=communes, counts=counts)
 
 
@@ -40,8 +51,15 @@ def commune(commune_id: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             hamlet = services.add_hamlet(db.session, unit.id, form.name.data, form.kind.data)
-            record(db.session, Actor.from_request(), "hamlet.create", "hamlet", hamlet.id,
-                   new={"name": hamlet.name, "kind": hamlet.kind}, unit_id=unit.id)
+            record(
+                db.session,
+                Actor.from_request(),
+                "hamlet.create",
+                "hamlet",
+                hamlet.id,
+                new={"name": hamlet.name, "kind": hamlet.kind},
+                unit_id=unit.id,
+            )
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
@@ -52,9 +70,20 @@ def commune(commune_id: int):  # type: ignore[no-untyped-def]
         else:
             flash(_("Đã thêm %(name)s.", name=hamlet.name), "success")
             return redirect(url_for("units.commune", commune_id=unit.id))
-    hamlets = db.session.execute(select(Hamlet).where(Hamlet.commune_id == unit.id).order_by(Hamlet.name)).scalars().all()
+    hamlets = (
+        db.session.execute(select(Hamlet).where(Hamlet.commune_id == unit.id).order_by(Hamlet.name))
+        .scalars()
+        .all()
+    )
     designations = services.designations_for_commune(db.session, unit.id)
     districts = services.former_districts(db.session, unit.id)
-    return render_template("units/commune.html", unit=unit, hamlets=hamlets, form=form, designations=designations,
-                           districts=districts, labels=DESIGNATION_LABELS,
-                           hamlet_kinds={value for value, _label in HAMLET_KINDS})
+    return render_template(
+        "units/commune.html",
+        unit=unit,
+        hamlets=hamlets,
+        form=form,
+        designations=designations,
+        districts=districts,
+        labels=DESIGNATION_LABELS,
+        hamlet_kinds={value for value, _label in HAMLET_KINDS},
+    )

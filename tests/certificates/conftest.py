@@ -33,7 +33,10 @@ class World:
         self.cam_lam = unit(session, CAM_LAM)
         self.campaign = make_campaign(session, self.kh)
         self.approver = make_user(session, Role.APPROVER, self.kh)
-        self.approver.full_name, self.approver.title = "Nguyễn Khắc Hà", "Chủ tịch Ủy ban MTTQ Việt Nam tỉnh Khánh Hòa"
+        self.approver.full_name, self.approver.title = (
+            "Nguyễn Khắc Hà",
+            "Chủ tịch Ủy ban MTTQ Việt Nam tỉnh Khánh Hòa",
+        )
         self.approver2 = make_user(session, Role.APPROVER, self.kh)
         self.province_staff = make_user(session, Role.PROVINCE_STAFF, self.kh)
         self.khanh_son_staff = make_user(session, Role.COMMUNE_STAFF, self.khanh_son)
@@ -50,18 +53,41 @@ class World:
     def actor(self, user) -> Actor:  # type: ignore[no-untyped-def]
         return Actor(user_id=user.id, label=user.email)
 
-    def receive(self, amount: int, donor=None, receiving=None, when=None, purpose=Purpose.HOUSING,  # type: ignore[no-untyped-def]
-                pledge=None):
-        c = record_contribution(self.session, SYSTEM, self.campaign, NewContribution(
-            amount_vnd=amount, channel=Channel.BANK_TRANSFER, donor=donor if donor is not None else self.donor,
-            received_at=when or datetime(2026, 10, 20, 3, tzinfo=UTC), purpose=purpose,
-            receiving_unit_id=(receiving or self.kh).id, pledge_id=pledge.id if pledge else None))
+    def receive(
+        self,
+        amount: int,
+        donor=None,
+        receiving=None,
+        when=None,
+        purpose=Purpose.HOUSING,  # type: ignore[no-untyped-def]
+        pledge=None,
+    ):
+        c = record_contribution(
+            self.session,
+            SYSTEM,
+            self.campaign,
+            NewContribution(
+                amount_vnd=amount,
+                channel=Channel.BANK_TRANSFER,
+                donor=donor if donor is not None else self.donor,
+                received_at=when or datetime(2026, 10, 20, 3, tzinfo=UTC),
+                purpose=purpose,
+                receiving_unit_id=(receiving or self.kh).id,
+                pledge_id=pledge.id if pledge else None,
+            ),
+        )
         self.session.commit()
         return c
 
     def pledge(self, amount: int, donor=None) -> Pledge:  # type: ignore[no-untyped-def]
-        p = Pledge(reference=new_reference(), campaign_id=self.campaign.id, donor_id=(donor or self.donor).id,
-                   amount_vnd=amount, receiving_unit_id=self.kh.id, purpose=Purpose.HOUSING)
+        p = Pledge(
+            reference=new_reference(),
+            campaign_id=self.campaign.id,
+            donor_id=(donor or self.donor).id,
+            amount_vnd=amount,
+            receiving_unit_id=self.kh.id,
+            purpose=Purpose.HOUSING,
+        )
         self.session.add(p)
         self.session.commit()
         return p
@@ -98,8 +124,22 @@ def render_png(pdf: bytes, tmp_path: Path, dpi: int = 150) -> Path:
         pytest.skip("pdftoppm (poppler-utils) is not installed: apt-get install -y poppler-utils")
     src = tmp_path / "cert.pdf"
     src.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-f", "1", "-l", "1", "-singlefile", str(src),
-                    str(tmp_path / "cert")], check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            str(dpi),
+            "-png",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(src),
+            str(tmp_path / "cert"),
+        ],
+        check=True,
+    )
     return tmp_path / "cert.png"
 
 
@@ -110,12 +150,23 @@ def propose_business_batch(world, session, client) -> str:  # type: ignore[no-un
     from app.certificates.models import CertificateKind, IssuerLevel
     from tests.conftest import login, post_form
 
-    services.add_rule(session, SYSTEM, world.campaign.id, donor_kind=DonorKind.BUSINESS, min_total_vnd=100_000_000,
-                      kind=CertificateKind.BANG_KHEN, issuer_level=IssuerLevel.PROVINCE)
+    services.add_rule(
+        session,
+        SYSTEM,
+        world.campaign.id,
+        donor_kind=DonorKind.BUSINESS,
+        min_total_vnd=100_000_000,
+        kind=CertificateKind.BANG_KHEN,
+        issuer_level=IssuerLevel.PROVINCE,
+    )
     session.commit()
     world.receive(150_000_000)
     login(client, world.province_staff.email)
-    resp = post_form(client, f"/can-bo/giay-chung-nhan/dot?campaign_id={world.campaign.id}", {"title": "Đợt 1"},
-                     page="/can-bo/giay-chung-nhan")
+    resp = post_form(
+        client,
+        f"/can-bo/giay-chung-nhan/dot?campaign_id={world.campaign.id}",
+        {"title": "Đợt 1"},
+        page="/can-bo/giay-chung-nhan",
+    )
     assert resp.status_code == 302
     return resp.headers["Location"]

@@ -27,10 +27,20 @@ def test_a_gift_without_pledge_gets_a_letter_with_everything_printed(world, sess
     assert cert.kind == CertificateKind.ACKNOWLEDGEMENT
     assert cert.serial == "TCT-56-2026-000001"
     assert (cert.issuer_name, cert.place, cert.issued_on) == (KH_ISSUER, "Khánh Hòa", date(2026, 10, 20))
-    assert (cert.signer_name, cert.signer_title) == ("Nguyễn Khắc Hà", "Chủ tịch Ủy ban MTTQ Việt Nam tỉnh Khánh Hòa")
+    assert (cert.signer_name, cert.signer_title) == (
+        "Nguyễn Khắc Hà",
+        "Chủ tịch Ủy ban MTTQ Việt Nam tỉnh Khánh Hòa",
+    )
     text = pdf_text(services.certificate_pdf(session, cert))
-    for expected in (KH_ISSUER, "Công ty Cổ phần Yến Sào Khánh Hòa", "50.000.000 ₫", "Năm mươi triệu đồng",
-                     "Khánh Hòa, ngày 20 tháng 10 năm 2026", "TCT-56-2026-000001", world.campaign.name[:20]):
+    for expected in (
+        KH_ISSUER,
+        "Công ty Cổ phần Yến Sào Khánh Hòa",
+        "50.000.000 ₫",
+        "Năm mươi triệu đồng",
+        "Khánh Hòa, ngày 20 tháng 10 năm 2026",
+        "TCT-56-2026-000001",
+        world.campaign.name[:20],
+    ):
         assert expected in text, expected
 
 
@@ -45,18 +55,30 @@ def test_letters_are_issued_once_and_numbered_per_issuer_and_year(world, session
     session.commit()
     assert again.id == first.id
     assert serials == [f"TCT-{world.cam_lam.code}-2026-000001", "TCT-56-2027-000001", "TCT-56-2026-000002"]
-    commune_letter = session.execute(select(Certificate).where(Certificate.contribution_id == b.id)).scalar_one()
+    commune_letter = session.execute(
+        select(Certificate).where(Certificate.contribution_id == b.id)
+    ).scalar_one()
     assert commune_letter.issuer_name == "Ủy ban Mặt trận Tổ quốc Việt Nam xã Cam Lâm"
-    assert commune_letter.signer_title == "Chủ tịch Ủy ban MTTQ xã Cam Lâm"  # no approver there: the commune's chair
+    assert (
+        commune_letter.signer_title == "Chủ tịch Ủy ban MTTQ xã Cam Lâm"
+    )  # no approver there: the commune's chair
     assert session.execute(select(func.count()).select_from(Certificate)).scalar_one() == 4
 
 
 def test_nothing_for_money_without_a_donor_or_reversed(world, session):
     from app.contributions.services import NewContribution, record_contribution
 
-    household = record_contribution(session, SYSTEM, world.campaign, NewContribution(
-        amount_vnd=50_000, channel=Channel.HOUSEHOLD_COLLECTION, display_name="Hộ bà Lò Thị Xuân",
-        receiving_unit_id=world.khanh_son.id))
+    household = record_contribution(
+        session,
+        SYSTEM,
+        world.campaign,
+        NewContribution(
+            amount_vnd=50_000,
+            channel=Channel.HOUSEHOLD_COLLECTION,
+            display_name="Hộ bà Lò Thị Xuân",
+            receiving_unit_id=world.khanh_son.id,
+        ),
+    )
     reversed_ = world.receive(9_000_000)
     reverse_contribution(session, SYSTEM, reversed_, "Ghi nhầm")
     session.commit()
@@ -68,18 +90,37 @@ def test_nothing_for_money_without_a_donor_or_reversed(world, session):
 def test_fulfilled_mode_thanks_the_pledge_once_when_it_is_complete(world, session):
     pledge = world.pledge(50_000_000)
     at = datetime(2026, 10, 21, 3, tzinfo=UTC)
-    [part] = record_pledge_payment(session, SYSTEM, pledge, amount_vnd=20_000_000, channel=Channel.BANK_TRANSFER,
-                                   received_at=at, source="test", idempotency_key="p1")
+    [part] = record_pledge_payment(
+        session,
+        SYSTEM,
+        pledge,
+        amount_vnd=20_000_000,
+        channel=Channel.BANK_TRANSFER,
+        received_at=at,
+        source="test",
+        idempotency_key="p1",
+    )
     session.commit()
     assert services.acknowledge_contribution(session, SYSTEM, part.id) is None  # partly paid: not yet
-    [rest] = record_pledge_payment(session, SYSTEM, pledge, amount_vnd=30_000_000, channel=Channel.BANK_TRANSFER,
-                                   received_at=datetime(2026, 10, 25, 3, tzinfo=UTC), source="test",
-                                   idempotency_key="p2")
+    [rest] = record_pledge_payment(
+        session,
+        SYSTEM,
+        pledge,
+        amount_vnd=30_000_000,
+        channel=Channel.BANK_TRANSFER,
+        received_at=datetime(2026, 10, 25, 3, tzinfo=UTC),
+        source="test",
+        idempotency_key="p2",
+    )
     session.commit()
     letter = services.acknowledge_contribution(session, SYSTEM, rest.id)
     assert services.acknowledge_pledge(session, SYSTEM, pledge.id).id == letter.id
     session.commit()
-    assert (letter.pledge_id, letter.amount_vnd, letter.issued_on) == (pledge.id, 50_000_000, date(2026, 10, 25))
+    assert (letter.pledge_id, letter.amount_vnd, letter.issued_on) == (
+        pledge.id,
+        50_000_000,
+        date(2026, 10, 25),
+    )
     assert len(_letters(session)) == 1
 
 
@@ -88,9 +129,16 @@ def test_payment_mode_thanks_each_payment(world, session):
     session.commit()
     pledge = world.pledge(50_000_000)
     for i, amount in enumerate((20_000_000, 30_000_000)):
-        record_pledge_payment(session, SYSTEM, pledge, amount_vnd=amount, channel=Channel.BANK_TRANSFER,
-                              received_at=datetime(2026, 10, 21 + i, 3, tzinfo=UTC), source="test",
-                              idempotency_key=f"pay-{i}")
+        record_pledge_payment(
+            session,
+            SYSTEM,
+            pledge,
+            amount_vnd=amount,
+            channel=Channel.BANK_TRANSFER,
+            received_at=datetime(2026, 10, 21 + i, 3, tzinfo=UTC),
+            source="test",
+            idempotency_key=f"pay-{i}",
+        )
         session.commit()
         tasks.acknowledge.delay(pledge_id=pledge.id)
     assert [c.amount_vnd for c in _letters(session)] == [20_000_000, 30_000_000]
@@ -115,16 +163,35 @@ def test_task_emails_the_letter_as_pdf_once(world, session):
 def test_sweep_catches_what_no_payment_path_enqueued(world, session):
     gift = world.receive(5_000_000)
     pledge = world.pledge(10_000_000, donor=world.other_donor)
-    record_pledge_payment(session, SYSTEM, pledge, amount_vnd=10_000_000, channel=Channel.BANK_TRANSFER,
-                          received_at=datetime(2026, 10, 22, 3, tzinfo=UTC), source="test", idempotency_key="s1")
+    record_pledge_payment(
+        session,
+        SYSTEM,
+        pledge,
+        amount_vnd=10_000_000,
+        channel=Channel.BANK_TRANSFER,
+        received_at=datetime(2026, 10, 22, 3, tzinfo=UTC),
+        source="test",
+        idempotency_key="s1",
+    )
     half = world.pledge(10_000_000)
-    record_pledge_payment(session, SYSTEM, half, amount_vnd=4_000_000, channel=Channel.BANK_TRANSFER,
-                          received_at=datetime(2026, 10, 22, 3, tzinfo=UTC), source="test", idempotency_key="s2")
+    record_pledge_payment(
+        session,
+        SYSTEM,
+        half,
+        amount_vnd=4_000_000,
+        channel=Channel.BANK_TRANSFER,
+        received_at=datetime(2026, 10, 22, 3, tzinfo=UTC),
+        source="test",
+        idempotency_key="s2",
+    )
     session.commit()
     assert services.unacknowledged(session) == ([gift.id], [pledge.id])
     result = tasks.sweep_acknowledgements.delay().get()
     assert result == {"issued": 2, "mailed": 2}
-    assert {(c.contribution_id, c.pledge_id) for c in _letters(session)} == {(gift.id, None), (None, pledge.id)}
+    assert {(c.contribution_id, c.pledge_id) for c in _letters(session)} == {
+        (gift.id, None),
+        (None, pledge.id),
+    }
     assert services.unacknowledged(session) == ([], [])
     assert tasks.sweep_acknowledgements.delay().get() == {"issued": 0, "mailed": 0}
 

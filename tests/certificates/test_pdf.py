@@ -13,19 +13,38 @@ from app.certificates.pdf import PrintData, date_line, render_many, render_pdf
 from tests.certificates.conftest import KH_ISSUER, pdf_pages, pdf_text, png_bytes, render_png
 
 URL = "https://chungtay.example.vn/xac-minh/AQFhqTm0DyRQs4005I48NJ9Zx-vTrcyWy_ozJQNh7PCZnLchoKzQkBcxmcJntGmNNhkPIzXgHmTMysSBsoQ1x6oI"
-LETTER = PrintData(kind="acknowledgement", issuer_name=KH_ISSUER, recipient_name="Công ty Cổ phần Yến Sào Khánh Hòa",
-                   amount_vnd=50_000_000, place="Khánh Hòa", issued_on=date(2026, 10, 20), serial="TCT-56-2026-000123",
-                   verify_url=URL, purpose_text="Nhà ở (nhà Đại đoàn kết)",
-                   campaign_name="Ngày vì người nghèo năm 2026 – tỉnh Khánh Hòa", signer_name="Nguyễn Khắc Hà",
-                   signer_title="Chủ tịch Ủy ban MTTQ Việt Nam tỉnh Khánh Hòa")
+LETTER = PrintData(
+    kind="acknowledgement",
+    issuer_name=KH_ISSUER,
+    recipient_name="Công ty Cổ phần Yến Sào Khánh Hòa",
+    amount_vnd=50_000_000,
+    place="Khánh Hòa",
+    issued_on=date(2026, 10, 20),
+    serial="TCT-56-2026-000123",
+    verify_url=URL,
+    purpose_text="Nhà ở (nhà Đại đoàn kết)",
+    campaign_name="Ngày vì người nghèo năm 2026 – tỉnh Khánh Hòa",
+    signer_name="Nguyễn Khắc Hà",
+    signer_title="Chủ tịch Ủy ban MTTQ Việt Nam tỉnh Khánh Hòa",
+)
 
 
 def test_letter_text_is_extractable_with_exact_vietnamese_strings():
     text = pdf_text(render_pdf(LETTER))
-    for expected in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", KH_ISSUER, "THƯ CẢM ƠN",
-                     "Công ty Cổ phần Yến Sào Khánh Hòa", "50.000.000 ₫", "Năm mươi triệu đồng",
-                     "Nhà ở (nhà Đại đoàn kết)", "Khánh Hòa, ngày 20 tháng 10 năm 2026", "TCT-56-2026-000123",
-                     "Nguyễn Khắc Hà", "CHỦ TỊCH ỦY BAN MTTQ VIỆT NAM TỈNH KHÁNH HÒA"):
+    for expected in (
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        KH_ISSUER,
+        "THƯ CẢM ƠN",
+        "Công ty Cổ phần Yến Sào Khánh Hòa",
+        "50.000.000 ₫",
+        "Năm mươi triệu đồng",
+        "Nhà ở (nhà Đại đoàn kết)",
+        "Khánh Hòa, ngày 20 tháng 10 năm 2026",
+        "TCT-56-2026-000123",
+        "Nguyễn Khắc Hà",
+        "CHỦ TỊCH ỦY BAN MTTQ VIỆT NAM TỈNH KHÁNH HÒA",
+    ):
         assert expected in text, expected
 
 
@@ -35,10 +54,14 @@ def test_a_certificate_renders_after_another_pdf_registered_the_same_font_file()
     import subprocess
     import sys
 
-    script = ("from app.reports.render import _fonts; _fonts()\n"
-              "from tests.certificates.test_pdf import LETTER, render_pdf\n"
-              "print(len(render_pdf(LETTER)))\n")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    script = (
+        "from app.reports.render import _fonts; _fonts()\n"
+        "from tests.certificates.test_pdf import LETTER, render_pdf\n"
+        "print(len(render_pdf(LETTER)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert int(done.stdout.strip()) > 10_000
 
@@ -50,19 +73,33 @@ def test_decomposed_input_is_drawn_composed():
 
 
 def test_commendation_has_the_official_layout_strings():
-    d = replace(LETTER, kind="bang_khen", decision_no="125/QĐ-MTTQ-BTT", decision_date=date(2026, 11, 18),
-                achievement="Đã có thành tích xuất sắc trong Cuộc vận động “Ngày vì người nghèo” năm 2026.",
-                serial="BK-56-2026-000007", issued_on=date(2026, 11, 18))
+    d = replace(
+        LETTER,
+        kind="bang_khen",
+        decision_no="125/QĐ-MTTQ-BTT",
+        decision_date=date(2026, 11, 18),
+        achievement="Đã có thành tích xuất sắc trong Cuộc vận động “Ngày vì người nghèo” năm 2026.",
+        serial="BK-56-2026-000007",
+        issued_on=date(2026, 11, 18),
+    )
     text = pdf_text(render_pdf(d))
-    for expected in ("BẰNG KHEN", "Tặng", "Công ty Cổ phần Yến Sào Khánh Hòa",
-                     "Quyết định số 125/QĐ-MTTQ-BTT ngày 18/11/2026", "Số sổ vàng: BK-56-2026-000007",
-                     "Khánh Hòa, ngày 18 tháng 11 năm 2026", "Đã có thành tích xuất sắc"):
+    for expected in (
+        "BẰNG KHEN",
+        "Tặng",
+        "Công ty Cổ phần Yến Sào Khánh Hòa",
+        "Quyết định số 125/QĐ-MTTQ-BTT ngày 18/11/2026",
+        "Số sổ vàng: BK-56-2026-000007",
+        "Khánh Hòa, ngày 18 tháng 11 năm 2026",
+        "Đã có thành tích xuất sắc",
+    ):
         assert expected in text, expected
 
 
 def test_seal_and_signature_images_are_embedded():
     plain = render_pdf(LETTER)
-    signed = render_pdf(replace(LETTER, seal_png=png_bytes(), signature_png=png_bytes((300, 120), (20, 40, 140, 255))))
+    signed = render_pdf(
+        replace(LETTER, seal_png=png_bytes(), signature_png=png_bytes((300, 120), (20, 40, 140, 255)))
+    )
     from pypdf import PdfReader
 
     assert len(PdfReader(io.BytesIO(signed)).pages[0].images) == 2
@@ -79,16 +116,24 @@ def test_qr_code_decodes_to_the_verification_address(tmp_path):
 
 
 def test_ceremony_pdf_holds_every_certificate_of_the_batch():
-    names = ["Công ty TNHH Đường Biên Hòa – Ninh Hòa", "Ngân hàng TMCP Ngoại thương – Chi nhánh Nha Trang",
-             "Hộ ông Đặng Văn Ánh"]
+    names = [
+        "Công ty TNHH Đường Biên Hòa – Ninh Hòa",
+        "Ngân hàng TMCP Ngoại thương – Chi nhánh Nha Trang",
+        "Hộ ông Đặng Văn Ánh",
+    ]
     data = render_many([replace(LETTER, kind="giay_khen", recipient_name=n) for n in names], "Đợt 1")
     assert pdf_pages(data) == 3
     text = pdf_text(data)
     assert all(n in text for n in names) and text.count("GIẤY KHEN") == 3
 
 
-@pytest.mark.parametrize(("day", "line"), [(date(2026, 10, 20), "Khánh Hòa, ngày 20 tháng 10 năm 2026"),
-                                           (date(2026, 1, 5), "Khánh Hòa, ngày 05 tháng 01 năm 2026")])
+@pytest.mark.parametrize(
+    ("day", "line"),
+    [
+        (date(2026, 10, 20), "Khánh Hòa, ngày 20 tháng 10 năm 2026"),
+        (date(2026, 1, 5), "Khánh Hòa, ngày 05 tháng 01 năm 2026"),
+    ],
+)
 def test_place_and_date_line(day, line):
     assert date_line("Khánh Hòa", day) == line
 

@@ -12,8 +12,13 @@ from app.certificates import services, signing
 from tests.factories import SYSTEM
 
 SEED = bytes(range(32))
-PEM = Ed25519PrivateKey.from_private_bytes(SEED).private_bytes(
-    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+PEM = (
+    Ed25519PrivateKey.from_private_bytes(SEED)
+    .private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    .decode()
+)
 
 
 def _code_and_public_key(world, session):  # type: ignore[no-untyped-def]
@@ -29,19 +34,27 @@ def test_pem_key_from_config_signs(world, session):
     expected = Ed25519PrivateKey.from_private_bytes(SEED).public_key()
     assert public.public_bytes_raw() == expected.public_bytes_raw()
     _id, signature = signing.parse_code(cert.code)
-    expected.verify(signature, signing.canonical_data(cert))  # raises if the code was not signed with this key
+    expected.verify(
+        signature, signing.canonical_data(cert)
+    )  # raises if the code was not signed with this key
 
 
 @pytest.mark.app_config(CERTIFICATE_SIGNING_KEY=base64.b64encode(SEED).decode())
 def test_base64_seed_from_config_signs(world, session):
     _cert, public = _code_and_public_key(world, session)
-    assert public.public_bytes_raw() == Ed25519PrivateKey.from_private_bytes(SEED).public_key().public_bytes_raw()
+    assert (
+        public.public_bytes_raw()
+        == Ed25519PrivateKey.from_private_bytes(SEED).public_key().public_bytes_raw()
+    )
 
 
 def test_development_key_is_derived_from_the_secret_key_and_stable(world, session, app):
     cert, public = _code_and_public_key(world, session)
     assert signing.make_code(cert) == cert.code  # deterministic: the same data gives the same code
-    assert public.public_bytes_raw() != Ed25519PrivateKey.from_private_bytes(SEED).public_key().public_bytes_raw()
+    assert (
+        public.public_bytes_raw()
+        != Ed25519PrivateKey.from_private_bytes(SEED).public_key().public_bytes_raw()
+    )
 
 
 def test_a_code_signed_by_another_key_is_refused(world, session, app):

@@ -26,14 +26,21 @@ def _letter(world, session, amount=50_000_000, **kw):  # type: ignore[no-untyped
 
 def _forge(code: str, position: int) -> str:
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-    return code[:position] + alphabet[(alphabet.index(code[position]) + 1) % 64] + code[position + 1:]
+    return code[:position] + alphabet[(alphabet.index(code[position]) + 1) % 64] + code[position + 1 :]
 
 
 def test_verification_page_for_a_valid_code(world, session, client):
     cert = _letter(world, session)
     html = client.get(f"/xac-minh/{cert.code}").get_data(as_text=True)
-    for expected in ("Giấy hợp lệ", "Công ty Cổ phần Yến Sào Khánh Hòa", "50.000.000 ₫", cert.serial,
-                     "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh Khánh Hòa", "20/10/2026", "Còn hiệu lực"):
+    for expected in (
+        "Giấy hợp lệ",
+        "Công ty Cổ phần Yến Sào Khánh Hòa",
+        "50.000.000 ₫",
+        cert.serial,
+        "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh Khánh Hòa",
+        "20/10/2026",
+        "Còn hiệu lực",
+    ):
         assert expected in html, expected
     assert "ketoan@yensao" not in html and "4200237211" not in html  # nothing beyond the public facts
 
@@ -130,8 +137,12 @@ def test_roles_by_area(world, session, client, role, where, allowed):
 
     import_units(session, [1])
     session.commit()
-    places = {"khanh_son": world.khanh_son, "cam_lam": world.cam_lam, "khanh_hoa": world.kh,
-              "other_province": province(session, 1)}
+    places = {
+        "khanh_son": world.khanh_son,
+        "cam_lam": world.cam_lam,
+        "khanh_hoa": world.kh,
+        "other_province": province(session, 1),
+    }
     cert = _letter(world, session, receiving=world.khanh_son)
     user = make_user(session, role, places[where] if where else None)
     login(client, user.email)
@@ -142,8 +153,10 @@ def test_roles_by_area(world, session, client, role, where, allowed):
     assert (cert.serial in listing) == allowed
     if role in (Role.APPROVER, Role.CENTRAL_ADMIN):
         token = csrf_from(listing)
-        resp = client.post(f"/can-bo/giay-chung-nhan/{cert.id}/thu-hoi",
-                           data={"csrf_token": token, "reason": "Thử thu hồi từ địa bàn khác"})
+        resp = client.post(
+            f"/can-bo/giay-chung-nhan/{cert.id}/thu-hoi",
+            data={"csrf_token": token, "reason": "Thử thu hồi từ địa bàn khác"},
+        )
         assert resp.status_code == (302 if allowed else 404)
         session.refresh(cert)
         assert cert.is_revoked == allowed
@@ -154,25 +167,42 @@ def test_batch_approval_through_the_pages(world, session, client):
     html = client.get(batch_url).get_data(as_text=True)
     assert "Công ty Cổ phần Yến Sào Khánh Hòa" in html and "Phê duyệt và cấp" not in html
     # The officer who prepared it cannot approve (not an approver): 403 even with a token.
-    resp = post_form(client, f"{batch_url}/duyet", {"decision_no": "1/QĐ", "decision_date": "2026-11-18"},
-                     page=batch_url)
+    resp = post_form(
+        client, f"{batch_url}/duyet", {"decision_no": "1/QĐ", "decision_date": "2026-11-18"}, page=batch_url
+    )
     assert resp.status_code == 403
     client.post("/dang-xuat", data={"csrf_token": csrf_from(html)})
     login(client, world.approver.email)
     html = client.get(batch_url).get_data(as_text=True)
     assert "Phê duyệt và cấp" in html
-    resp = post_form(client, f"{batch_url}/duyet", {"decision_no": "", "decision_date": "2026-11-18"},
-                     page=batch_url, follow_redirects=True)
+    resp = post_form(
+        client,
+        f"{batch_url}/duyet",
+        {"decision_no": "", "decision_date": "2026-11-18"},
+        page=batch_url,
+        follow_redirects=True,
+    )
     assert "Vui lòng nhập số quyết định" in resp.get_data(as_text=True)
-    resp = post_form(client, f"{batch_url}/duyet", {"decision_no": "125/QĐ-MTTQ-BTT", "decision_date": "2026-11-18"},
-                     page=batch_url, follow_redirects=True)
+    resp = post_form(
+        client,
+        f"{batch_url}/duyet",
+        {"decision_no": "125/QĐ-MTTQ-BTT", "decision_date": "2026-11-18"},
+        page=batch_url,
+        follow_redirects=True,
+    )
     html = resp.get_data(as_text=True)
     assert "Đã cấp" in html and "1 / 1" in html and 'value="1"' in html  # the progress bar is full
     cert = session.execute(select(Certificate).where(Certificate.batch_id.is_not(None))).scalar_one()
     assert cert.kind == CertificateKind.BANG_KHEN and cert.decision_no == "125/QĐ-MTTQ-BTT"
     progress = client.get(f"{batch_url}/tien-do").get_json()
-    assert progress == {"status": BatchStatus.ISSUED.value, "status_label": "Đã cấp", "total": 1, "issued": 1,
-                        "emailed": 1, "percent": 100}
+    assert progress == {
+        "status": BatchStatus.ISSUED.value,
+        "status_label": "Đã cấp",
+        "total": 1,
+        "issued": 1,
+        "emailed": 1,
+        "percent": 100,
+    }
     resp = client.get(f"{batch_url}.pdf")
     assert resp.status_code == 200 and "BẰNG KHEN" in pdf_text(resp.data)
     # Another commune's officer cannot see the province's batch.
@@ -185,17 +215,34 @@ def test_batch_approval_through_the_pages(world, session, client):
 def test_signer_with_seal_and_signature_png(world, session, client):
     login(client, world.approver.email)
     page = "/can-bo/giay-chung-nhan"
-    resp = post_form(client, f"{page}/nguoi-ky", {"signer_name": "Nguyễn Khắc Hà", "signer_title": "Chủ tịch",
-                                                   "seal": (__import__("io").BytesIO(b"GIF89a not a png"), "dau.png")},
-                     page=page, content_type="multipart/form-data", follow_redirects=True)
+    resp = post_form(
+        client,
+        f"{page}/nguoi-ky",
+        {
+            "signer_name": "Nguyễn Khắc Hà",
+            "signer_title": "Chủ tịch",
+            "seal": (__import__("io").BytesIO(b"GIF89a not a png"), "dau.png"),
+        },
+        page=page,
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert "Ảnh con dấu: Loại tệp không được chấp nhận" in resp.get_data(as_text=True)
     import io
 
-    resp = post_form(client, f"{page}/nguoi-ky", {
-        "signer_name": "Nguyễn Khắc Hà", "signer_title": "Chủ tịch Ủy ban MTTQ Việt Nam tỉnh Khánh Hòa",
-        "seal": (io.BytesIO(png_bytes()), "dau.png"),
-        "signature": (io.BytesIO(png_bytes((300, 120))), "chuky.png")},
-        page=page, content_type="multipart/form-data", follow_redirects=True)
+    resp = post_form(
+        client,
+        f"{page}/nguoi-ky",
+        {
+            "signer_name": "Nguyễn Khắc Hà",
+            "signer_title": "Chủ tịch Ủy ban MTTQ Việt Nam tỉnh Khánh Hòa",
+            "seal": (io.BytesIO(png_bytes()), "dau.png"),
+            "signature": (io.BytesIO(png_bytes((300, 120))), "chuky.png"),
+        },
+        page=page,
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert "Đã lưu người ký" in resp.get_data(as_text=True)
     cert = _letter(world, session)
     from pypdf import PdfReader
@@ -216,12 +263,20 @@ def test_staff_search_ignores_diacritics(world, session, client):
 
 def test_issue_with_decision_date(world, session):
     # issued_on follows the decision date for commendations
-    services.add_rule(session, SYSTEM, world.campaign.id, donor_kind=DonorKind.BUSINESS, min_total_vnd=1,
-                      kind=CertificateKind.GIAY_KHEN, issuer_level=IssuerLevel.PROVINCE)
+    services.add_rule(
+        session,
+        SYSTEM,
+        world.campaign.id,
+        donor_kind=DonorKind.BUSINESS,
+        min_total_vnd=1,
+        kind=CertificateKind.GIAY_KHEN,
+        issuer_level=IssuerLevel.PROVINCE,
+    )
     world.receive(1_000_000)
     batch = services.propose_batch(session, world.actor(world.province_staff), world.campaign.id, world.kh.id)
-    services.approve_batch(session, world.actor(world.approver), batch.id, decision_no="9/QĐ",
-                           decision_date=date(2026, 11, 18))
+    services.approve_batch(
+        session, world.actor(world.approver), batch.id, decision_no="9/QĐ", decision_date=date(2026, 11, 18)
+    )
     session.commit()
     [cid] = services.issue_chunk(session, SYSTEM, batch.id, services.pending_candidate_ids(session, batch.id))
     assert session.get(Certificate, cid).issued_on == date(2026, 11, 18)

@@ -25,13 +25,17 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.slow]
 def _redis_url() -> str:
     url = os.environ.get("TEST_REDIS_URL", "")
     if not url:
-        pytest.skip("TEST_REDIS_URL is not set (e.g. redis://127.0.0.1:6379/6): no Redis for a real Celery worker")
+        pytest.skip(
+            "TEST_REDIS_URL is not set (e.g. redis://127.0.0.1:6379/6): no Redis for a real Celery worker"
+        )
     import redis
 
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
     except redis.RedisError as exc:
-        pytest.skip(f"Redis not reachable at {url} ({type(exc).__name__}): start redis-server or fix TEST_REDIS_URL")
+        pytest.skip(
+            f"Redis not reachable at {url} ({type(exc).__name__}): start redis-server or fix TEST_REDIS_URL"
+        )
     return url
 
 
@@ -39,23 +43,41 @@ def _redis_url() -> str:
 def celery_app(app):  # type: ignore[no-untyped-def]
     url = _redis_url()
     celery = app.extensions["celery"]
-    celery.conf.update(broker_url=url, result_backend=url, task_always_eager=False, task_eager_propagates=False,
-                       task_ignore_result=False, task_default_queue=f"test-certificates-{uuid.uuid4().hex[:8]}",
-                       broker_connection_retry_on_startup=False)
+    celery.conf.update(
+        broker_url=url,
+        result_backend=url,
+        task_always_eager=False,
+        task_eager_propagates=False,
+        task_ignore_result=False,
+        task_default_queue=f"test-certificates-{uuid.uuid4().hex[:8]}",
+        broker_connection_retry_on_startup=False,
+    )
     yield celery
     celery.conf.update(task_always_eager=True, task_eager_propagates=True)
 
 
 def _batch(world, session, n: int) -> CertificateBatch:  # type: ignore[no-untyped-def]
-    services.add_rule(session, SYSTEM, world.campaign.id, donor_kind=DonorKind.BUSINESS, min_total_vnd=1_000_000,
-                      kind=CertificateKind.GIAY_KHEN, issuer_level=IssuerLevel.PROVINCE)
+    services.add_rule(
+        session,
+        SYSTEM,
+        world.campaign.id,
+        donor_kind=DonorKind.BUSINESS,
+        min_total_vnd=1_000_000,
+        kind=CertificateKind.GIAY_KHEN,
+        issuer_level=IssuerLevel.PROVINCE,
+    )
     for i in range(n):
         donor = make_donor(session, f"Công ty TNHH Thành Viên {i:03d}")
         donor.email = f"dn{i}@example.vn"
         world.receive(1_000_000 + i, donor=donor)
     batch = services.propose_batch(session, world.actor(world.province_staff), world.campaign.id, world.kh.id)
-    services.approve_batch(session, world.actor(world.approver), batch.id, decision_no="125/QĐ-MTTQ-BTT",
-                           decision_date=date(2026, 11, 18))
+    services.approve_batch(
+        session,
+        world.actor(world.approver),
+        batch.id,
+        decision_no="125/QĐ-MTTQ-BTT",
+        decision_date=date(2026, 11, 18),
+    )
     session.commit()
     return batch
 
@@ -74,8 +96,13 @@ def _wait_for(session, batch_id: int, status: BatchStatus, limit_s: float = 60) 
 
 def _issued(session, batch_id: int) -> list[Certificate]:  # type: ignore[no-untyped-def]
     session.commit()
-    return session.execute(select(Certificate).where(Certificate.batch_id == batch_id)
-                           .order_by(Certificate.serial)).scalars().all()
+    return (
+        session.execute(
+            select(Certificate).where(Certificate.batch_id == batch_id).order_by(Certificate.serial)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def test_a_batch_is_issued_end_to_end_by_a_real_worker(world, session, celery_app, monkeypatch):
@@ -100,7 +127,7 @@ def test_worker_restart_redelivers_a_chunk_without_issuing_twice(world, session,
     monkeypatch.setattr(tasks, "CHUNK_SIZE", 5)
     batch = _batch(world, session, 20)
     pending = services.pending_candidate_ids(session, batch.id)
-    chunks = [pending[i:i + 5] for i in range(0, 20, 5)]
+    chunks = [pending[i : i + 5] for i in range(0, 20, 5)]
     # First worker: processes half the batch (two chunks), then stops.
     with start_worker(celery_app, pool="solo", perform_ping_check=False):
         for chunk in chunks[:2]:

@@ -33,7 +33,9 @@ def world(session) -> World:  # type: ignore[no-untyped-def]
     province = f.province(session)
     commune = f.unit(session, f.KHANH_SON)
     other = f.unit(session, f.CAM_LAM)
-    hamlets = [add_hamlet(session, commune.id, n, "tổ dân phố" if n.startswith("Tổ") else "thôn") for n in HAMLETS]
+    hamlets = [
+        add_hamlet(session, commune.id, n, "tổ dân phố" if n.startswith("Tổ") else "thôn") for n in HAMLETS
+    ]
     add_hamlet(session, other.id, "Thôn Tân Xương 1")
     session.commit()
     campaign = f.make_campaign(session, province)

@@ -27,7 +27,10 @@ def test_fold_name_equals_fold_for_any_text(text):
 def test_dates_are_read_day_first():
     assert parse_date_vn("5/10/2026") == date(2026, 10, 5)
     assert parse_date_vn("05.10.2026") == date(2026, 10, 5)
-    for bad, reason in (("10/13/2026", "không phải ngày có thật"), ("2026/10/05", "không đúng dạng"),
-                        ("01/01/2999", "tương lai")):
+    for bad, reason in (
+        ("10/13/2026", "không phải ngày có thật"),
+        ("2026/10/05", "không đúng dạng"),
+        ("01/01/2999", "tương lai"),
+    ):
         with pytest.raises(CollectionError, match=reason):
             parse_date_vn(bad)

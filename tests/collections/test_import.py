@@ -47,16 +47,25 @@ def five_thousand_rows() -> tuple[bytes, int]:
             continue
         amount = rng.choice([50_000, 100_000, 200_000, 500_000])
         total += amount
-        rows.append([f"Hộ {i}", HAMLETS[i % len(HAMLETS)], amount if i % 2 else f"{amount:,}".replace(",", "."),
-                     "", date(2026, 10, 15 + i % 10) if i % 3 else "15/10/2026", f"Người thu {i % 5}"])
+        rows.append(
+            [
+                f"Hộ {i}",
+                HAMLETS[i % len(HAMLETS)],
+                amount if i % 2 else f"{amount:,}".replace(",", "."),
+                "",
+                date(2026, 10, 15 + i % 10) if i % 3 else "15/10/2026",
+                f"Người thu {i % 5}",
+            ]
+        )
     return xlsx_bytes(rows), total
 
 
 def upload(client, world, data: bytes, name: str = "danh-sach.xlsx"):  # type: ignore[no-untyped-def]
     url = f"/can-bo/thu-ho/xa/{world.commune.id}/nhap-tep"
     token = csrf_from(client.get(url).get_data(as_text=True))
-    return client.post(url, data={"csrf_token": token, "file": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        url, data={"csrf_token": token, "file": (io.BytesIO(data), name)}, content_type="multipart/form-data"
+    )
 
 
 def batch_token(client, batch_id: int) -> str:
@@ -64,8 +73,10 @@ def batch_token(client, batch_id: int) -> str:
 
 
 def province_received(session, world) -> int:  # type: ignore[no-untyped-def]
-    ids = [world.province.id, *session.execute(select(AdminUnit.id).where(
-        AdminUnit.parent_id == world.province.id)).scalars()]
+    ids = [
+        world.province.id,
+        *session.execute(select(AdminUnit.id).where(AdminUnit.parent_id == world.province.id)).scalars(),
+    ]
     return totals(session, main_fund(session).id, ids).received_vnd
 
 
@@ -106,54 +117,78 @@ def test_five_thousand_rows_preview_commit_undo(client, session, world, app):
     assert batch.status == BatchStatus.COMMITTED, batch.failure
     assert batch.committed_rows == 4988 and batch.total_vnd == total
     assert count(session, Contribution) == 4988 and count(session, HouseholdRow) == 4988
-    assert session.execute(select(func.count(func.distinct(Contribution.ledger_transaction_id)))).scalar() == 1
+    assert (
+        session.execute(select(func.count(func.distinct(Contribution.ledger_transaction_id)))).scalar() == 1
+    )
     receipts = session.execute(select(Contribution.receipt_no)).scalars().all()
     assert len(set(receipts)) == 4988
     assert totals(session, fund, [world.commune.id]).received_vnd == total
     assert province_received(session, world) == province_before + total
     progress = client.get(f"/can-bo/thu-ho/lo/{batch.id}/tien-do").get_json()
     assert progress["percent"] == 100 and progress["status"] == "committed"
-    assert session.execute(select(func.count(AuditEntry.id)).where(
-        AuditEntry.action == "contribution.record")).scalar() == 4988
+    assert (
+        session.execute(
+            select(func.count(AuditEntry.id)).where(AuditEntry.action == "contribution.record")
+        ).scalar()
+        == 4988
+    )
 
     # Undo the whole import: one reversal, every contribution marked reversed, nothing deleted.
-    resp = client.post(f"/can-bo/thu-ho/lo/{batch.id}/huy", data={"csrf_token": batch_token(client, batch.id),
-                                                                   "reason": "Nhập nhầm tệp"})
+    resp = client.post(
+        f"/can-bo/thu-ho/lo/{batch.id}/huy",
+        data={"csrf_token": batch_token(client, batch.id), "reason": "Nhập nhầm tệp"},
+    )
     assert resp.status_code == 302
     session.expire_all()
     batch = session.get(ImportBatch, batch.id)
     assert batch.status == BatchStatus.REVERSED and batch.reversal_transaction_id is not None
     assert count(session, Contribution) == 4988
-    assert session.execute(select(func.count(Contribution.id)).where(
-        Contribution.status == ContributionStatus.REVERSED,
-        Contribution.reversal_transaction_id == batch.reversal_transaction_id)).scalar() == 4988
+    assert (
+        session.execute(
+            select(func.count(Contribution.id)).where(
+                Contribution.status == ContributionStatus.REVERSED,
+                Contribution.reversal_transaction_id == batch.reversal_transaction_id,
+            )
+        ).scalar()
+        == 4988
+    )
     rev = session.get(LedgerTransaction, batch.reversal_transaction_id)
     assert rev.reverses_id == batch.ledger_transaction_id
     assert totals(session, fund, [world.commune.id]).received_vnd == 0
     assert province_received(session, world) == province_before
     # A second undo is refused; re-importing the same file now finds no duplicates (the rows were reversed).
-    resp = client.post(f"/can-bo/thu-ho/lo/{batch.id}/huy", data={"csrf_token": batch_token(client, batch.id)},
-                       follow_redirects=True)
+    resp = client.post(
+        f"/can-bo/thu-ho/lo/{batch.id}/huy",
+        data={"csrf_token": batch_token(client, batch.id)},
+        follow_redirects=True,
+    )
     assert "Chỉ hủy được lô đã ghi nhận" in resp.get_data(as_text=True)
 
 
 def test_small_csv_commits_at_once_and_later_file_flags_recorded_households(client, session, world):
-    csv_text = ("Họ tên chủ hộ;Thôn/Tổ dân phố;Số tiền;Hiện vật;Ngày;Người thu\n"
-                "Nguyễn Văn An;Thôn Tà Lương;200.000;;15/10/2026;Trần Văn Bình\n"
-                "Lê Thị Hoa;thon to hap;150000;20 kg gạo;16/10/2026;Trần Văn Bình\n")
+    csv_text = (
+        "Họ tên chủ hộ;Thôn/Tổ dân phố;Số tiền;Hiện vật;Ngày;Người thu\n"
+        "Nguyễn Văn An;Thôn Tà Lương;200.000;;15/10/2026;Trần Văn Bình\n"
+        "Lê Thị Hoa;thon to hap;150000;20 kg gạo;16/10/2026;Trần Văn Bình\n"
+    )
     login(client, world.staff)
     assert upload(client, world, csv_text.encode("utf-8"), "thu.csv").status_code == 302
     batch = session.execute(select(ImportBatch)).scalar_one()
     assert batch.error_rows == 0 and batch.file_kind == "csv"
-    resp = client.post(f"/can-bo/thu-ho/lo/{batch.id}/ghi", data={"csrf_token": batch_token(client, batch.id)},
-                       follow_redirects=True)
+    resp = client.post(
+        f"/can-bo/thu-ho/lo/{batch.id}/ghi",
+        data={"csrf_token": batch_token(client, batch.id)},
+        follow_redirects=True,
+    )
     assert "Đã ghi nhận 2 hộ" in resp.get_data(as_text=True)
     fund = main_fund(session).id
     t = totals(session, fund, [world.commune.id])
     assert t.received_vnd == 200_000 and t.in_kind_vnd == 150_000
     # Signature list per collector, with the households' signature column.
     page = client.get(f"/can-bo/thu-ho/xa/{world.commune.id}/danh-sach-ky").get_data(as_text=True)
-    assert "Trần Văn Bình" in page and "Chữ ký của hộ" in page and "Lê Thị Hoa" in page and "20 kg gạo" in page
+    assert (
+        "Trần Văn Bình" in page and "Chữ ký của hộ" in page and "Lê Thị Hoa" in page and "20 kg gạo" in page
+    )
     # The same households again: flagged as already recorded, with the receipt number.
     assert upload(client, world, csv_text.encode("utf-8"), "thu-lai.csv").status_code == 302
     second = session.execute(select(ImportBatch).order_by(ImportBatch.id.desc())).scalars().first()
@@ -170,8 +205,12 @@ BAD_FILES = [
     ("an image", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "anh.csv", "Loại tệp không được chấp nhận"),
     ("empty", b"", "rong.csv", "Tệp rỗng"),
     ("blank lines only", b"\n\n  \n", "rong.csv", "Tệp rỗng"),
-    ("headers only", "Họ tên chủ hộ,Thôn/Tổ dân phố,Số tiền,Hiện vật,Ngày,Người thu\n".encode(), "a.csv",
-     "không có dòng dữ liệu"),
+    (
+        "headers only",
+        "Họ tên chủ hộ,Thôn/Tổ dân phố,Số tiền,Hiện vật,Ngày,Người thu\n".encode(),
+        "a.csv",
+        "không có dòng dữ liệu",
+    ),
     ("wrong headers", "Tên,Địa chỉ,Tiền\nA,B,1000\n".encode(), "sai.csv", "Tiêu đề cột không đúng mẫu"),
 ]
 
@@ -186,7 +225,9 @@ def _zip_bomb() -> bytes:
 
 
 @pytest.mark.parametrize(("label", "data", "name", "message"), BAD_FILES, ids=[b[0] for b in BAD_FILES])
-def test_bad_files_get_a_clear_message_and_nothing_is_saved(client, session, world, app, label, data, name, message):
+def test_bad_files_get_a_clear_message_and_nothing_is_saved(
+    client, session, world, app, label, data, name, message
+):
     login(client, world.staff)
     resp = upload(client, world, data, name)
     text = resp.get_data(as_text=True)
@@ -194,7 +235,8 @@ def test_bad_files_get_a_clear_message_and_nothing_is_saved(client, session, wor
     assert message in text and "Không có gì được lưu" in text
     assert count(session, ImportBatch) == 0 and count(session, Contribution) == 0
     assert not (Path(app.config["UPLOAD_DIR"]) / "collections").exists() or not any(
-        (Path(app.config["UPLOAD_DIR"]) / "collections").iterdir())
+        (Path(app.config["UPLOAD_DIR"]) / "collections").iterdir()
+    )
 
 
 def test_wrong_headers_in_xlsx_name_the_missing_columns(client, session, world):
@@ -227,7 +269,14 @@ def test_template_has_the_vietnamese_headers(client, world):
     assert resp.status_code == 200
     wb = load_workbook(io.BytesIO(resp.data))
     ws = wb.worksheets[0]
-    assert [c.value for c in ws[1]] == ["Họ tên chủ hộ", "Thôn/Tổ dân phố", "Số tiền", "Hiện vật", "Ngày", "Người thu"]
+    assert [c.value for c in ws[1]] == [
+        "Họ tên chủ hộ",
+        "Thôn/Tổ dân phố",
+        "Số tiền",
+        "Hiện vật",
+        "Ngày",
+        "Người thu",
+    ]
     assert "Thôn Tà Lương" in [r[0].value for r in wb.worksheets[1].iter_rows()]
 
 
@@ -241,9 +290,11 @@ def test_other_communes_staff_get_404_on_import_and_undo(client, session, world)
     login(other, world.other_staff)
     token = csrf_from(other.get(f"/can-bo/thu-ho/xa/{world.other.id}/nhap-tep").get_data(as_text=True))
     assert other.get(f"/can-bo/thu-ho/xa/{world.commune.id}/nhap-tep").status_code == 404
-    resp = other.post(f"/can-bo/thu-ho/xa/{world.commune.id}/nhap-tep",
-                      data={"csrf_token": token, "file": (io.BytesIO(csv_text.encode()), "a.csv")},
-                      content_type="multipart/form-data")
+    resp = other.post(
+        f"/can-bo/thu-ho/xa/{world.commune.id}/nhap-tep",
+        data={"csrf_token": token, "file": (io.BytesIO(csv_text.encode()), "a.csv")},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 404
     assert other.get(f"/can-bo/thu-ho/lo/{batch.id}").status_code == 404
     assert other.get(f"/can-bo/thu-ho/lo/{batch.id}/tien-do").status_code == 404

@@ -35,7 +35,9 @@ def test_claim_pledge_then_dashboard(client, session, world):  # type: ignore[no
     path = "/" + _link("Tạo tài khoản")
     page = client.get(path)
     assert "lan.nguyen@vinamilk.example.vn" in page.get_data(as_text=True)
-    resp = post_form(client, path, {"full_name": "Nguyễn Thị Lan", "password": "matkhau-2026x", "title": "Kế toán"})
+    resp = post_form(
+        client, path, {"full_name": "Nguyễn Thị Lan", "password": "matkhau-2026x", "title": "Kế toán"}
+    )
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/tai-khoan/tong-quan")
     user = session.execute(select(User).where(User.email == "lan.nguyen@vinamilk.example.vn")).scalar_one()
     assert user.role == Role.DONOR and user.donor_id is not None
@@ -54,15 +56,25 @@ def test_claim_pledge_then_dashboard(client, session, world):  # type: ignore[no
 
 def test_strangers_cannot_claim_an_existing_business(client, session, world):  # type: ignore[no-untyped-def]
     """Someone who types a business's (public) tax code with their own e-mail gets no way into its account."""
-    first = make_pledge(session, world, name="Công ty TNHH Thép Miền Trung", tax_code="0100047516",
-                        email="ketoan@thep.example.vn", kind=f.DonorKind.BUSINESS)
+    first = make_pledge(
+        session,
+        world,
+        name="Công ty TNHH Thép Miền Trung",
+        tax_code="0100047516",
+        email="ketoan@thep.example.vn",
+        kind=f.DonorKind.BUSINESS,
+    )
     f.make_user(session, Role.DONOR, email="ketoan@thep.example.vn", donor=first.donor)
-    resp = post_form(client, "/ung-ho", business_form(world, tax_code="0100047516", email="ke.gian@example.com"))
+    resp = post_form(
+        client, "/ung-ho", business_form(world, tax_code="0100047516", email="ke.gian@example.com")
+    )
     ref = resp.headers["Location"].rsplit("/", 1)[1]
     html = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "Tạo tài khoản để theo dõi" not in html
     mail.OUTBOX.clear()
-    resp = post_form(client, f"/ung-ho/{ref}/tao-tai-khoan", {}, page="/ung-ho")  # the button is not even shown
+    resp = post_form(
+        client, f"/ung-ho/{ref}/tao-tai-khoan", {}, page="/ung-ho"
+    )  # the button is not even shown
     assert resp.status_code == 302
     assert [m for m in mail.OUTBOX if "Tạo tài khoản" in m["Subject"]] == []
     donor = first.donor
@@ -71,11 +83,19 @@ def test_strangers_cannot_claim_an_existing_business(client, session, world):  #
 
 
 def test_business_user_invites_a_colleague(client, session, world):  # type: ignore[no-untyped-def]
-    pledge = make_pledge(session, world, name="Công ty CP Yến Sào", tax_code="0314409058", kind=f.DonorKind.BUSINESS,
-                         email="a@yensao.example.vn")
+    pledge = make_pledge(
+        session,
+        world,
+        name="Công ty CP Yến Sào",
+        tax_code="0314409058",
+        kind=f.DonorKind.BUSINESS,
+        email="a@yensao.example.vn",
+    )
     f.make_user(session, Role.DONOR, email="a@yensao.example.vn", donor=pledge.donor)
     login(client, "a@yensao.example.vn")
-    resp = post_form(client, "/tai-khoan/moi-dong-nghiep", {"email": "b@yensao.example.vn"}, page="/tai-khoan/tong-quan")
+    resp = post_form(
+        client, "/tai-khoan/moi-dong-nghiep", {"email": "b@yensao.example.vn"}, page="/tai-khoan/tong-quan"
+    )
     assert resp.status_code == 302
     path = "/" + _link("Lời mời")
     guest = client.application.test_client()
@@ -89,10 +109,21 @@ def test_business_user_invites_a_colleague(client, session, world):  # type: ign
 
 
 def test_another_donors_data_is_not_visible(client, session, world):  # type: ignore[no-untyped-def]
-    mine = make_pledge(session, world, name="Công ty A", tax_code="0100233488", kind=f.DonorKind.BUSINESS, email="a@a.vn")
-    theirs = make_pledge(session, world, name="Công ty B", tax_code="0100047516", kind=f.DonorKind.BUSINESS, email="b@b.vn")
-    [their_receipt] = services.record_pledge_payment(session, SYSTEM, theirs, amount_vnd=1_000_000, channel=Channel.CASH,
-                                                     received_at=datetime.now(UTC), source="test")
+    mine = make_pledge(
+        session, world, name="Công ty A", tax_code="0100233488", kind=f.DonorKind.BUSINESS, email="a@a.vn"
+    )
+    theirs = make_pledge(
+        session, world, name="Công ty B", tax_code="0100047516", kind=f.DonorKind.BUSINESS, email="b@b.vn"
+    )
+    [their_receipt] = services.record_pledge_payment(
+        session,
+        SYSTEM,
+        theirs,
+        amount_vnd=1_000_000,
+        channel=Channel.CASH,
+        received_at=datetime.now(UTC),
+        source="test",
+    )
     session.commit()
     f.make_user(session, Role.DONOR, email="a@a.vn", donor=mine.donor)
     login(client, "a@a.vn")
@@ -101,7 +132,11 @@ def test_another_donors_data_is_not_visible(client, session, world):  # type: ig
     assert client.get(f"/tai-khoan/bien-nhan/{their_receipt.id}").status_code == 404
     year = their_receipt.received_on.year
     pdf = client.get(f"/tai-khoan/sao-ke/{year}.pdf")
-    assert pdf.status_code == 200 and "Công ty B" not in _pdf_text(pdf.data) and their_receipt.receipt_no not in _pdf_text(pdf.data)
+    assert (
+        pdf.status_code == 200
+        and "Công ty B" not in _pdf_text(pdf.data)
+        and their_receipt.receipt_no not in _pdf_text(pdf.data)
+    )
     # B's confirmation page shows A nothing private.
     html = client.get(f"/ung-ho/{theirs.reference}").get_data(as_text=True)
     assert "b@b.vn" not in html
@@ -112,11 +147,25 @@ def _pdf_text(data: bytes) -> str:
 
 
 def test_yearly_statement_pdf_and_xlsx(client, session, world):  # type: ignore[no-untyped-def]
-    pledge = make_pledge(session, world, name="Công ty TNHH Đường Biên Hòa – Ninh Hòa", tax_code="0100233488",
-                         kind=f.DonorKind.BUSINESS, email="kt@duong.example.vn", amount=50_000_000)
+    pledge = make_pledge(
+        session,
+        world,
+        name="Công ty TNHH Đường Biên Hòa – Ninh Hòa",
+        tax_code="0100233488",
+        kind=f.DonorKind.BUSINESS,
+        email="kt@duong.example.vn",
+        amount=50_000_000,
+    )
     for n, amount in enumerate((20_000_000, 30_000_000)):
-        services.record_pledge_payment(session, SYSTEM, pledge, amount_vnd=amount, channel=Channel.BANK_TRANSFER,
-                                       received_at=datetime(2026, 3 + n, 10, 3, tzinfo=UTC), source="test")
+        services.record_pledge_payment(
+            session,
+            SYSTEM,
+            pledge,
+            amount_vnd=amount,
+            channel=Channel.BANK_TRANSFER,
+            received_at=datetime(2026, 3 + n, 10, 3, tzinfo=UTC),
+            source="test",
+        )
     session.commit()
     f.make_user(session, Role.DONOR, email="kt@duong.example.vn", donor=pledge.donor)
     login(client, "kt@duong.example.vn")
@@ -143,10 +192,22 @@ def test_dashboard_lists_outstanding_instalments(client, session, world):  # typ
     from datetime import timedelta
 
     today = services.today_vn()
-    pledge = make_pledge(session, world, amount=4_000_000, email="ho@example.vn", instalments=[
-        (today + timedelta(days=10), 2_000_000), (today + timedelta(days=40), 2_000_000)])
-    services.record_pledge_payment(session, SYSTEM, pledge, amount_vnd=2_000_000, channel=Channel.CASH,
-                                   received_at=datetime.now(UTC), source="test")
+    pledge = make_pledge(
+        session,
+        world,
+        amount=4_000_000,
+        email="ho@example.vn",
+        instalments=[(today + timedelta(days=10), 2_000_000), (today + timedelta(days=40), 2_000_000)],
+    )
+    services.record_pledge_payment(
+        session,
+        SYSTEM,
+        pledge,
+        amount_vnd=2_000_000,
+        channel=Channel.CASH,
+        received_at=datetime.now(UTC),
+        source="test",
+    )
     session.commit()
     f.make_user(session, Role.DONOR, email="ho@example.vn", donor=pledge.donor)
     login(client, "ho@example.vn")

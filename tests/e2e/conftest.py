@@ -23,8 +23,15 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 A11Y_JS = (Path(__file__).parent / "a11y.js").read_text(encoding="utf-8")
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run", "--disable-quic"]
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 DEMO_PASSWORD = "ChungTay@2026"  # noqa: S105 - the demo's published password
 PROVINCE_STAFF = "tinh@khanhhoa.chungtay.vn"
 COMMUNE_STAFF = "khanhson@khanhhoa.chungtay.vn"
@@ -50,7 +57,9 @@ def endpoints() -> frozenset[str]:
     """Endpoints the app has today (journeys of features not merged yet are skipped by name)."""
     from app import create_app
 
-    return frozenset(r.endpoint for r in create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://").url_map.iter_rules())
+    return frozenset(
+        r.endpoint for r in create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://").url_map.iter_rules()
+    )
 
 
 def needs(*names: str) -> pytest.MarkDecorator:
@@ -70,9 +79,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from app.extensions import db
 
     tmp = tmp_path_factory.mktemp("e2e")
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp / 'e2e.sqlite3'}",
-                     UPLOAD_DIR=str(tmp / "uploads"), PROPAGATE_TEST_ERRORS=False, RATELIMIT_ENABLED=False,
-                     PAYMENT_GATEWAY="test")
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp / 'e2e.sqlite3'}",
+        UPLOAD_DIR=str(tmp / "uploads"),
+        PROPAGATE_TEST_ERRORS=False,
+        RATELIMIT_ENABLED=False,
+        PAYMENT_GATEWAY="test",
+    )
     with app.app_context():
         upgrade()
         load_demo()
@@ -135,7 +149,8 @@ class Journey:
         self.problems += [f"{where}: {p}" for p in keyboard_problems(page)]
         if self.viewport == "phone":
             overflow = page.evaluate(  # type: ignore[attr-defined]
-                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
             if overflow > 1:
                 self.problems.append(f"{where}: the page scrolls sideways by {overflow}px on a phone")
 
@@ -164,14 +179,17 @@ def keyboard_problems(page, presses: int = 6) -> list[str]:  # type: ignore[no-u
         page.keyboard.press("Tab")
         if i == 0:
             page.evaluate("() => document.getElementById('e2e-focus-start')?.remove()")
-        info = page.evaluate("""(sel) => {
+        info = page.evaluate(
+            """(sel) => {
             const el = document.activeElement;
             if (!el || el === document.body) return null;
             const s = getComputedStyle(el);
             return {tag: el.tagName.toLowerCase(), text: (el.textContent || el.name || '').trim().slice(0, 30),
                     cls: el.className || '', interactive: el.matches(sel),
                     indicator: (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none'};
-        }""", FOCUSABLE)
+        }""",
+            FOCUSABLE,
+        )
         if info is None:
             if i == 0:
                 problems.append("Tab does not move the focus into the page")
@@ -199,17 +217,33 @@ def viewport(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def journey(request: pytest.FixtureRequest, browser, live_server: str, viewport: str) -> Iterator[Journey]:  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport=VIEWPORTS[viewport], locale="vi-VN",
-                                  is_mobile=viewport == "phone", has_touch=viewport == "phone")
+    context = browser.new_context(
+        viewport=VIEWPORTS[viewport],
+        locale="vi-VN",
+        is_mobile=viewport == "phone",
+        has_touch=viewport == "phone",
+    )
     context.set_default_timeout(10_000)
     page = context.new_page()
     errors: list[str] = []
     # Script errors and CSP violations show on the console; a page answering 4xx is the journey's own
     # business (e.g. a used reset link), but a stylesheet, script or image that fails to load is not.
-    page.on("console", lambda m: errors.append(m.text)
-            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
-    page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
-            if r.status >= 400 and r.request.resource_type != "document" else None)
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and r.request.resource_type != "document"
+            else None
+        ),
+    )
     name = request.node.originalname.removeprefix("test_")
     try:
         yield Journey(page=page, base=live_server, name=name, viewport=viewport)

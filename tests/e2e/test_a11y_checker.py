@@ -29,9 +29,16 @@ def test_the_checker_reports_each_kind_of_problem(browser):
     try:
         page.set_content(BAD)
         problems = " | ".join(page.evaluate(A11Y_JS) + keyboard_problems(page))
-        for expected in ("no lang", "2 visible h1", "without a label: input[name=ten]",
-                         "without a label: select[name=loai]", "image without alt", "contrast",
-                         "not the skip link", "no visible focus indicator"):
+        for expected in (
+            "no lang",
+            "2 visible h1",
+            "without a label: input[name=ten]",
+            "without a label: select[name=loai]",
+            "image without alt",
+            "contrast",
+            "not the skip link",
+            "no visible focus indicator",
+        ):
             assert expected in problems, (expected, problems)
         page.set_content(GOOD)
         assert page.evaluate(A11Y_JS) == []

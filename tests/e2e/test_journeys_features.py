@@ -29,17 +29,36 @@ def _approved_household(viewport: str) -> None:
     from tests.e2e.conftest import LIVE
 
     with LIVE["app"].app_context():
-        commune = db.session.execute(select(AdminUnit).where(AdminUnit.code == 22714, AdminUnit.valid_to.is_(None))
-                                     ).scalars().first()
-        proposer = db.session.execute(select(User).where(User.email == "khanhson@khanhhoa.chungtay.vn")).scalar_one()
+        commune = (
+            db.session.execute(select(AdminUnit).where(AdminUnit.code == 22714, AdminUnit.valid_to.is_(None)))
+            .scalars()
+            .first()
+        )
+        proposer = db.session.execute(
+            select(User).where(User.email == "khanhson@khanhhoa.chungtay.vn")
+        ).scalar_one()
         reviewer = db.session.execute(select(User).where(User.email == PROVINCE_STAFF)).scalar_one()
-        campaign = db.session.get(Campaign, db.session.execute(
-            select(HouseholdNeed.campaign_id).where(HouseholdNeed.commune_id == commune.id)).scalars().first())
-        need = services.create_need(db.session, Actor(user_id=proposer.id, label=proposer.email), campaign,
-                                    services.NeedInput(
-                                        commune_id=commune.id, head_name=f"Hộ thử phân bổ {viewport}",
-                                        poverty_status=PovertyStatus.POOR, need_kind=NeedKind.REPAIR,
-                                        estimated_cost_vnd=40_000_000, requested_vnd=30_000_000))
+        campaign = db.session.get(
+            Campaign,
+            db.session.execute(
+                select(HouseholdNeed.campaign_id).where(HouseholdNeed.commune_id == commune.id)
+            )
+            .scalars()
+            .first(),
+        )
+        need = services.create_need(
+            db.session,
+            Actor(user_id=proposer.id, label=proposer.email),
+            campaign,
+            services.NeedInput(
+                commune_id=commune.id,
+                head_name=f"Hộ thử phân bổ {viewport}",
+                poverty_status=PovertyStatus.POOR,
+                need_kind=NeedKind.REPAIR,
+                estimated_cost_vnd=40_000_000,
+                requested_vnd=30_000_000,
+            ),
+        )
         services.approve_need(db.session, Actor(user_id=reviewer.id, label=reviewer.email), reviewer, need.id)
         db.session.commit()
         db.session.remove()
@@ -51,7 +70,9 @@ def test_business_pledges_and_pays_by_card(journey: Journey, viewport: str):
     journey.goto("/ung-ho")
     assert "Đăng ký ủng hộ" in page.get_by_role("heading", level=1).inner_text()
     page.get_by_label("Doanh nghiệp, tổ chức", exact=True).check()
-    page.get_by_label("Tên doanh nghiệp / họ và tên", exact=True).fill(f"Công ty TNHH Thử Trình Duyệt {viewport}")
+    page.get_by_label("Tên doanh nghiệp / họ và tên", exact=True).fill(
+        f"Công ty TNHH Thử Trình Duyệt {viewport}"
+    )
     page.get_by_label("Mã số thuế", exact=True).fill("0100109106")
     page.get_by_label("Địa chỉ trụ sở", exact=True).fill("Số 2 Trần Phú, phường Nha Trang, tỉnh Khánh Hòa")
     page.get_by_label("Người liên hệ", exact=True).fill("Nguyễn Thị Kế Toán")
@@ -96,7 +117,9 @@ def test_household_pledges_and_gets_a_vietqr_code(journey: Journey, viewport: st
 def test_commune_staff_enter_and_import_household_contributions(journey: Journey, viewport: str):
     page = journey.page
     login(journey, COMMUNE_STAFF)
-    page.get_by_role("navigation", name="Nghiệp vụ cán bộ").get_by_role("link", name="Nhập đóng góp hộ").click()
+    page.get_by_role("navigation", name="Nghiệp vụ cán bộ").get_by_role(
+        "link", name="Nhập đóng góp hộ"
+    ).click()
     journey.check("entry")
     assert "Nhập đóng góp hộ gia đình" in page.get_by_role("heading", level=1).inner_text()
     # One row typed, saved with Enter (the commune officer's fast path).
@@ -114,11 +137,14 @@ def test_commune_staff_enter_and_import_household_contributions(journey: Journey
     page.get_by_role("link", name="Nhập từ tệp Excel/CSV", exact=True).click()
     assert "Nhập danh sách thu từ tệp" in page.get_by_role("heading", level=1).inner_text()
     journey.check("upload")
-    csv = ("Họ tên chủ hộ,Thôn/Tổ dân phố,Số tiền,Hiện vật,Ngày,Người thu\n"
-           f"Lê Thị Tệp {viewport},Thôn Tô Hạp,100.000,,20/10/2026,Cao Văn Minh\n"
-           f"Phạm Văn Tệp {viewport},Thôn Dốc Gạo,150.000,,20/10/2026,Cao Văn Minh\n").encode()
+    csv = (
+        "Họ tên chủ hộ,Thôn/Tổ dân phố,Số tiền,Hiện vật,Ngày,Người thu\n"
+        f"Lê Thị Tệp {viewport},Thôn Tô Hạp,100.000,,20/10/2026,Cao Văn Minh\n"
+        f"Phạm Văn Tệp {viewport},Thôn Dốc Gạo,150.000,,20/10/2026,Cao Văn Minh\n"
+    ).encode()
     page.get_by_label("Tệp danh sách (.xlsx hoặc .csv)", exact=True).set_input_files(
-        files=[{"name": "danh-sach.csv", "mimeType": "text/csv", "buffer": io.BytesIO(csv).getvalue()}])
+        files=[{"name": "danh-sach.csv", "mimeType": "text/csv", "buffer": io.BytesIO(csv).getvalue()}]
+    )
     page.get_by_role("button", name="Tải lên và kiểm tra", exact=True).click()
     journey.check("batch")
     assert "Dòng hợp lệ" in page.content()
@@ -129,11 +155,15 @@ def test_commune_staff_enter_and_import_household_contributions(journey: Journey
 
 
 @needs("matching.proposals")
-def test_province_staff_run_and_approve_a_matching(journey: Journey, browser, live_server: str, viewport: str):
+def test_province_staff_run_and_approve_a_matching(
+    journey: Journey, browser, live_server: str, viewport: str
+):
     _approved_household(viewport)
     page = journey.page
     login(journey, PROVINCE_STAFF)
-    page.get_by_role("navigation", name="Nghiệp vụ cán bộ").get_by_role("link", name="Phân bổ", exact=True).click()
+    page.get_by_role("navigation", name="Nghiệp vụ cán bộ").get_by_role(
+        "link", name="Phân bổ", exact=True
+    ).click()
     journey.check("proposals")
     page.get_by_role("button", name="Lập đề xuất", exact=True).click()
     journey.check("proposal-draft")
@@ -142,7 +172,9 @@ def test_province_staff_run_and_approve_a_matching(journey: Journey, browser, li
     proposal_url = page.url
     # Four eyes: the approver (another person) approves.
     context = browser.new_context(viewport=page.viewport_size)
-    approver = Journey(page=context.new_page(), base=live_server, name=journey.name + "-approver", viewport=viewport)
+    approver = Journey(
+        page=context.new_page(), base=live_server, name=journey.name + "-approver", viewport=viewport
+    )
     try:
         login(approver, APPROVER)
         approver.page.goto(proposal_url)
@@ -174,8 +206,9 @@ def test_public_searches_without_diacritics_and_verifies_a_certificate(journey: 
     search.press("Enter")
     journey.check("statement-search")
     assert page.get_by_text("Công ty Cổ phần Yến Sào Khánh Hòa").first.is_visible()
-    certificates = query_live("SELECT serial, code FROM certificates WHERE status = 'valid' AND code <> '' "
-                              "ORDER BY id LIMIT 1")
+    certificates = query_live(
+        "SELECT serial, code FROM certificates WHERE status = 'valid' AND code <> '' ORDER BY id LIMIT 1"
+    )
     if not certificates:
         pytest.fail("the demo has no valid certificate to verify (certificates demo data expected)")
     journey.goto("/xac-minh")

@@ -23,8 +23,11 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 PORT = 5118
 LINES = 150_000  # large enough that the import is still running 3 s after it starts, even on a fast machine
-PGBIN = next((p for p in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None) if Path(
-    "/usr/lib/postgresql").exists() else None
+PGBIN = (
+    next((p for p in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
+    if Path("/usr/lib/postgresql").exists()
+    else None
+)
 
 SETUP = """
 import random, sys
@@ -67,7 +70,9 @@ with app.app_context():
 
 
 def _as_postgres(cmd: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["su", "postgres", "-c", cmd], check=True, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        ["su", "postgres", "-c", cmd], check=True, capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.fixture
@@ -82,8 +87,10 @@ def throwaway_pg():  # type: ignore[no-untyped-def]
     opts = f"-o '-p {PORT} -k {work} -c listen_addresses=127.0.0.1'"
     _as_postgres(f"{ctl} start {opts}")
     try:
-        yield {"url": f"postgresql+psycopg://postgres@127.0.0.1:{PORT}/postgres",
-               "restart": lambda: _as_postgres(f"{ctl} -m immediate restart {opts}")}
+        yield {
+            "url": f"postgresql+psycopg://postgres@127.0.0.1:{PORT}/postgres",
+            "restart": lambda: _as_postgres(f"{ctl} -m immediate restart {opts}"),
+        }
     finally:
         subprocess.run(["su", "postgres", "-c", f"{ctl} -m immediate stop"], check=False, capture_output=True)
         shutil.rmtree(work, ignore_errors=True)
@@ -93,22 +100,37 @@ def _counts(url: str) -> tuple[int, int]:
     engine = create_engine(url)
     with engine.connect() as conn:
         lines = conn.execute(text("SELECT count(*) FROM statement_lines")).scalar()
-        imported = conn.execute(text("SELECT count(*) FROM statement_lines l JOIN bank_statements b "
-                                     "ON b.id = l.statement_id WHERE b.original_name = 'crash.csv'")).scalar()
+        imported = conn.execute(
+            text(
+                "SELECT count(*) FROM statement_lines l JOIN bank_statements b "
+                "ON b.id = l.statement_id WHERE b.original_name = 'crash.csv'"
+            )
+        ).scalar()
     engine.dispose()
     return lines, imported
 
 
 def test_postgres_crash_mid_import_leaves_it_whole_or_absent_and_a_retry_completes(throwaway_pg):
     url = throwaway_pg["url"]
-    env = {**os.environ, "CHUNGTAY_ENV": "testing", "PYTHONPATH": str(ROOT),
-           "CHUNGTAY_INSTANCE_DIR": tempfile.mkdtemp(prefix="faults-inst-")}
-    setup = subprocess.run([sys.executable, "-c", SETUP, url], cwd=ROOT, env=env, capture_output=True, text=True,
-                           timeout=600)
+    env = {
+        **os.environ,
+        "CHUNGTAY_ENV": "testing",
+        "PYTHONPATH": str(ROOT),
+        "CHUNGTAY_INSTANCE_DIR": tempfile.mkdtemp(prefix="faults-inst-"),
+    }
+    setup = subprocess.run(
+        [sys.executable, "-c", SETUP, url], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
     assert setup.returncode == 0 and "ready" in setup.stdout, setup.stderr[-2000:]
 
-    proc = subprocess.Popen([sys.executable, "-c", IMPORT, url, str(LINES)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", IMPORT, url, str(LINES)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout.readline().strip() == "importing", proc.stderr.read()[-2000:]
     time.sleep(3)  # the import is parsing and inserting
     crashed_mid_import = proc.poll() is None
@@ -121,8 +143,14 @@ def test_postgres_crash_mid_import_leaves_it_whole_or_absent_and_a_retry_complet
     lines, imported = _counts(url)
     assert (lines, imported) == (0, 0)  # wholly absent: no line of the interrupted import survived the crash
 
-    again = subprocess.run([sys.executable, "-c", IMPORT, url, str(LINES)], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=900)
+    again = subprocess.run(
+        [sys.executable, "-c", IMPORT, url, str(LINES)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert again.returncode == 0, again.stderr[-2000:]
     assert again.stdout.split()[-2:] == ["done", str(LINES)]
     assert _counts(url) == (LINES, LINES)  # wholly present after the retry, each line once

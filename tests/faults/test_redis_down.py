@@ -34,25 +34,48 @@ BROKER = f"redis://127.0.0.1:{REDIS_PORT}/0"
 
 
 def _pledge_form(kh, ks, name: str) -> dict:  # type: ignore[no-untyped-def]
-    return {"donor_kind": "household", "name": name, "province_id": str(kh.id), "commune_id": str(ks.id),
-            "phone": "0905123456", "email": "ketoan@hoasen.vn", "kind": "money", "amount": "25.000.000",
-            "purpose": "housing", "earmark": "anywhere", "schedule": "now", "payment_method": "bank_transfer",
-            "display": "full_name"}
+    return {
+        "donor_kind": "household",
+        "name": name,
+        "province_id": str(kh.id),
+        "commune_id": str(ks.id),
+        "phone": "0905123456",
+        "email": "ketoan@hoasen.vn",
+        "kind": "money",
+        "amount": "25.000.000",
+        "purpose": "housing",
+        "earmark": "anywhere",
+        "schedule": "now",
+        "payment_method": "bank_transfer",
+        "display": "full_name",
+    }
 
 
 @pytest.fixture
 def broker_app(app, own_redis):  # type: ignore[no-untyped-def]
     celery = app.extensions["celery"]
-    celery.conf.update(broker_url=BROKER, result_backend=None, task_always_eager=False, task_eager_propagates=False,
-                       task_ignore_result=True, broker_connection_timeout=1, broker_connection_max_retries=1,
-                       task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2})
+    celery.conf.update(
+        broker_url=BROKER,
+        result_backend=None,
+        task_always_eager=False,
+        task_eager_propagates=False,
+        task_ignore_result=True,
+        broker_connection_timeout=1,
+        broker_connection_max_retries=1,
+        task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
+    )
     yield app
     celery.conf.update(task_always_eager=True, task_eager_propagates=True, broker_url="memory://")
 
 
 @pytest.mark.app_config(CERTIFICATES_AUTO_ACKNOWLEDGE=True)
 def test_pledge_and_card_payment_while_redis_is_down_and_the_mails_go_once_when_it_returns(
-        client, session, stripe_app, broker_app, own_redis):  # noqa: F811
+    client,
+    session,
+    stripe_app,  # noqa: F811 - the fixture imported above
+    broker_app,
+    own_redis,
+):
     from celery.contrib.testing.worker import start_worker
 
     kh, ks = province(session), unit(session, KHANH_SON)
@@ -64,16 +87,25 @@ def test_pledge_and_card_payment_while_redis_is_down_and_the_mails_go_once_when_
     resp = post_form(client, "/ung-ho", _pledge_form(kh, ks, "Hộ ông Hoa Sen Khi Redis Tắt"))
     assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
     session.expire_all()
-    pledge = session.execute(select(Pledge).where(Pledge.reference == resp.headers["Location"].rsplit("/", 1)[-1])
-                             ).scalar_one()
-    paid = event("checkout.session.completed", session_obj("cs_redis_down", pledge, 25_000_000, pi="pi_redis_down"))
+    pledge = session.execute(
+        select(Pledge).where(Pledge.reference == resp.headers["Location"].rsplit("/", 1)[-1])
+    ).scalar_one()
+    paid = event(
+        "checkout.session.completed", session_obj("cs_redis_down", pledge, 25_000_000, pi="pi_redis_down")
+    )
     assert post_event(client, paid).status_code == 200
     session.expire_all()
     assert ledger.totals(session, campaign.fund_id).received_vnd - before == 25_000_000
     assert mail.OUTBOX == []  # nothing could be sent while the broker was down
-    waiting = session.execute(select(outbox.TaskOutbox.task_name).where(outbox.TaskOutbox.dispatched_at.is_(None))
-                              ).scalars().all()
-    assert sorted(waiting) == ["certificates.acknowledge", "pledges.send_confirmation"]  # no staff notice for a card
+    waiting = (
+        session.execute(select(outbox.TaskOutbox.task_name).where(outbox.TaskOutbox.dispatched_at.is_(None)))
+        .scalars()
+        .all()
+    )
+    assert sorted(waiting) == [
+        "certificates.acknowledge",
+        "pledges.send_confirmation",
+    ]  # no staff notice for a card
 
     own_redis.start()
     celery = broker_app.extensions["celery"]

@@ -33,9 +33,16 @@ pytestmark = pytest.mark.slow
 def test_duplicated_and_reordered_webhooks_count_each_payment_once(client, session, stripe_app, kh_setup):  # noqa: F811
     rng = random.Random(20261117)
     campaign = kh_setup["campaign"]
-    pledges = [make_pledge(session, campaign, rng.choice([1, 2, 5, 10, 50]) * 1_000_000,
-                           donor_name=f"Công ty Bão Webhook {i:02d}", receiving=kh_setup["province"])
-               for i in range(60)]
+    pledges = [
+        make_pledge(
+            session,
+            campaign,
+            rng.choice([1, 2, 5, 10, 50]) * 1_000_000,
+            donor_name=f"Công ty Bão Webhook {i:02d}",
+            receiving=kh_setup["province"],
+        )
+        for i in range(60)
+    ]
     before = ledger.totals(session, campaign.fund_id).received_vnd
     events, expected, refunded = [], 0, 0
     for i, p in enumerate(pledges):
@@ -64,9 +71,15 @@ def test_duplicated_and_reordered_webhooks_count_each_payment_once(client, sessi
     session.expire_all()
     assert ledger.totals(session, campaign.fund_id).received_vnd - before == expected
     assert session.execute(select(func.count(WebhookEvent.id))).scalar_one() == unique
-    per_pledge = dict(session.execute(select(Contribution.pledge_reference, func.count(Contribution.id)).where(
-        Contribution.pledge_reference.in_([p.reference for p in pledges]), Contribution.amount_vnd > 0)
-        .group_by(Contribution.pledge_reference)).all())
+    per_pledge = dict(
+        session.execute(
+            select(Contribution.pledge_reference, func.count(Contribution.id))
+            .where(
+                Contribution.pledge_reference.in_([p.reference for p in pledges]), Contribution.amount_vnd > 0
+            )
+            .group_by(Contribution.pledge_reference)
+        ).all()
+    )
     assert max(per_pledge.values()) == 1  # no payment recorded twice
     paid_not_refunded = [p for i, p in enumerate(pledges) if i % 10]
     assert all(per_pledge.get(p.reference) == 1 for p in paid_not_refunded)  # and none lost

@@ -47,20 +47,37 @@ app.extensions["celery"].worker_main(["worker", "--pool=prefork", "--concurrency
 
 def _start_worker(url: str, broker: str, queue: str, log: Path) -> subprocess.Popen:
     env = {**os.environ, "CHUNGTAY_ENV": "testing", "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-c", WORKER, url, broker, queue], cwd=ROOT, env=env,
-                            stdout=log.open("a"), stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", WORKER, url, broker, queue],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("a"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def _state(session, batch_id: int) -> tuple[BatchStatus, int, int]:  # type: ignore[no-untyped-def]
     session.commit()
-    issued = session.execute(select(func.count(Certificate.id)).where(Certificate.batch_id == batch_id)).scalar_one()
-    mailed = session.execute(select(func.count(Certificate.id)).where(
-        Certificate.batch_id == batch_id, Certificate.emailed_at.is_not(None))).scalar_one()
+    issued = session.execute(
+        select(func.count(Certificate.id)).where(Certificate.batch_id == batch_id)
+    ).scalar_one()
+    mailed = session.execute(
+        select(func.count(Certificate.id)).where(
+            Certificate.batch_id == batch_id, Certificate.emailed_at.is_not(None)
+        )
+    ).scalar_one()
     return session.get(CertificateBatch, batch_id, populate_existing=True).status, issued, mailed
 
 
 def test_worker_killed_mid_batch_then_restarted_issues_every_certificate_once(
-        app, session, world, own_redis, monkeypatch, tmp_path):  # noqa: F811
+    app,
+    session,
+    world,  # noqa: F811 - the fixture imported above
+    own_redis,
+    monkeypatch,
+    tmp_path,
+):
     monkeypatch.setattr(tasks, "CHUNK_SIZE", 5)
     batch = _batch(world, session, 40)
     queue = f"faults-certificates-{uuid.uuid4().hex[:8]}"
@@ -98,8 +115,13 @@ def test_worker_killed_mid_batch_then_restarted_issues_every_certificate_once(
         celery.conf.update(task_always_eager=True, broker_url="memory://")
     status, issued, mailed = _state(session, batch.id)
     assert (status, issued, mailed) == (BatchStatus.ISSUED, 40, 40), log.read_text()[-2000:]
-    certs = session.execute(select(Certificate).where(Certificate.batch_id == batch.id)
-                            .order_by(Certificate.serial)).scalars().all()
+    certs = (
+        session.execute(
+            select(Certificate).where(Certificate.batch_id == batch.id).order_by(Certificate.serial)
+        )
+        .scalars()
+        .all()
+    )
     assert len({c.donor_id for c in certs}) == 40  # one certificate per donor: none issued twice
     assert [c.serial for c in certs] == [f"GK-56-2026-{n:06d}" for n in range(1, 41)]  # no gap, no double
     print(f"killed after {killed_at} of 40 certificates; the restarted worker finished the batch")

@@ -49,7 +49,9 @@ def test_commune_pages_by_url_and_by_form(client, session, places, role, where, 
         assert "Xã Khánh Sơn" in resp.get_data(as_text=True)
     # By form: post a hamlet into Khánh Sơn with a valid token taken from a page the user may see.
     token = csrf_from(client.get("/can-bo").get_data(as_text=True))
-    resp = client.post(f"/can-bo/dia-ban/xa/{target.id}", data={"csrf_token": token, "name": "Thôn Mới", "kind": "thôn"})
+    resp = client.post(
+        f"/can-bo/dia-ban/xa/{target.id}", data={"csrf_token": token, "name": "Thôn Mới", "kind": "thôn"}
+    )
     assert resp.status_code == (302 if allowed else 404)
     created = session.query(Hamlet).filter_by(commune_id=target.id, name="Thôn Mới").count()
     assert created == (1 if allowed else 0)
@@ -67,17 +69,25 @@ def test_ledger_pages_show_only_the_area(client, session, places, role, where, a
     assert ("123.456.000" in desk) == allowed
 
 
-@pytest.mark.parametrize("role,where,allowed", [
-    (Role.APPROVER, "khanh_hoa", True), (Role.APPROVER, "other_province", False),
-    (Role.COMMUNE_STAFF, "khanh_son", False), (Role.PROVINCE_STAFF, "khanh_hoa", False)])
+@pytest.mark.parametrize(
+    "role,where,allowed",
+    [
+        (Role.APPROVER, "khanh_hoa", True),
+        (Role.APPROVER, "other_province", False),
+        (Role.COMMUNE_STAFF, "khanh_son", False),
+        (Role.PROVINCE_STAFF, "khanh_hoa", False),
+    ],
+)
 def test_only_approvers_of_the_area_may_reverse_a_posting(client, session, places, role, where, allowed):
     campaign = make_campaign(session, places["khanh_hoa"])
     c = receive(session, campaign, 5_000_000, receiving=places["khanh_son"])
     user = make_user(session, role, places[where])
     login(client, user.email)
     token = csrf_from(client.get("/can-bo").get_data(as_text=True))
-    resp = client.post(f"/can-bo/so-quy/but-toan/{c.ledger_transaction_id}/dao",
-                       data={"csrf_token": token, "reason": "Ghi nhầm"})
+    resp = client.post(
+        f"/can-bo/so-quy/but-toan/{c.ledger_transaction_id}/dao",
+        data={"csrf_token": token, "reason": "Ghi nhầm"},
+    )
     if allowed:
         assert resp.status_code == 302
     else:
@@ -92,6 +102,11 @@ def test_donors_and_anonymous_visitors_get_no_staff_page(client, session, places
     user = make_user(session, Role.DONOR, donor=donor)
     assert client.get("/can-bo/so-quy/").status_code == 302  # anonymous: to the login page
     login(client, user.email)
-    for url in ("/can-bo", "/can-bo/so-quy/", f"/can-bo/dia-ban/xa/{places['khanh_son'].id}", "/can-bo/nhat-ky/"):
+    for url in (
+        "/can-bo",
+        "/can-bo/so-quy/",
+        f"/can-bo/dia-ban/xa/{places['khanh_son'].id}",
+        "/can-bo/nhat-ky/",
+    ):
         assert client.get(url).status_code == 403, url
     assert SYSTEM.user_id is None

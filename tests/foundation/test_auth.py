@@ -45,17 +45,23 @@ def test_repeated_failures_lock_the_account_even_with_the_right_password(client,
 
 @pytest.mark.app_config(LOGIN_RATE_LIMIT="3 per minute")
 def test_login_attempts_are_rate_limited_per_address(client):
-    codes = [post_form(client, "/dang-nhap", {"email": f"x{i}@test.vn", "password": "sai-mat-khau"}).status_code
-             for i in range(5)]
+    codes = [
+        post_form(client, "/dang-nhap", {"email": f"x{i}@test.vn", "password": "sai-mat-khau"}).status_code
+        for i in range(5)
+    ]
     assert codes[:3] == [200, 200, 200] and codes[3] == 429
-    assert "Quá nhiều" in post_form(client, "/dang-nhap", {"email": "y@test.vn", "password": "z"}).get_data(as_text=True)
+    assert "Quá nhiều" in post_form(client, "/dang-nhap", {"email": "y@test.vn", "password": "z"}).get_data(
+        as_text=True
+    )
 
 
 def test_forms_without_a_valid_csrf_token_are_refused(client, session):
     make_user(session, Role.COMMUNE_STAFF, unit(session, KHANH_SON), email="csrf@test.vn")
     resp = client.post("/dang-nhap", data={"email": "csrf@test.vn", "password": PASSWORD})
     assert resp.status_code == 400 and "CSRF" in resp.get_data(as_text=True)
-    resp = client.post("/dang-nhap", data={"email": "csrf@test.vn", "password": PASSWORD, "csrf_token": "forged"})
+    resp = client.post(
+        "/dang-nhap", data={"email": "csrf@test.vn", "password": PASSWORD, "csrf_token": "forged"}
+    )
     assert resp.status_code == 400
 
 
@@ -82,8 +88,12 @@ def test_password_change_ends_other_sessions(client, session):
 
 def test_open_redirect_after_login_is_ignored(client, session):
     make_user(session, Role.COMMUNE_STAFF, unit(session, KHANH_SON), email="next@test.vn")
-    resp = post_form(client, "/dang-nhap?next=https://evil.example/", {"email": "next@test.vn", "password": PASSWORD},
-                     page="/dang-nhap")
+    resp = post_form(
+        client,
+        "/dang-nhap?next=https://evil.example/",
+        {"email": "next@test.vn", "password": PASSWORD},
+        page="/dang-nhap",
+    )
     assert resp.headers["Location"].endswith("/can-bo")
 
 

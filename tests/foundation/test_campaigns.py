@@ -11,7 +11,9 @@ from tests.factories import KHANH_SON, SYSTEM, make_campaign, province, unit
 
 
 def test_default_dates_are_the_peak_month(session):
-    c = create_campaign(session, SYSTEM, year=2027, name="Ngày vì người nghèo 2027", fund_id=main_fund(session).id)
+    c = create_campaign(
+        session, SYSTEM, year=2027, name="Ngày vì người nghèo 2027", fund_id=main_fund(session).id
+    )
     assert (c.starts_on, c.ends_on) == (date(2027, 10, 17), date(2027, 11, 18))
 
 
@@ -39,5 +41,12 @@ def test_a_commune_falls_back_to_its_province_then_the_national_campaign(session
 
 def test_dates_must_be_ordered(session):
     with pytest.raises(CampaignError, match="Ngày kết thúc"):
-        create_campaign(session, SYSTEM, year=2026, name="Sai ngày", fund_id=main_fund(session).id,
-                        starts_on=date(2026, 11, 18), ends_on=date(2026, 10, 17))
+        create_campaign(
+            session,
+            SYSTEM,
+            year=2026,
+            name="Sai ngày",
+            fund_id=main_fund(session).id,
+            starts_on=date(2026, 11, 18),
+            ends_on=date(2026, 10, 17),
+        )

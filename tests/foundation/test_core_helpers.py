@@ -9,14 +9,26 @@ from app.core.money import AmountError, format_vnd, parse_vnd
 from app.core.text import fold, initials, nfc
 
 
-@pytest.mark.parametrize("text", ["50.000.000", "50,000,000", "50000000", "50 000 000 đ", "50.000.000 VNĐ",
-                                  "50.000.000₫", "50.000.000,00", "50,000,000.00"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "50.000.000",
+        "50,000,000",
+        "50000000",
+        "50 000 000 đ",
+        "50.000.000 VNĐ",
+        "50.000.000₫",
+        "50.000.000,00",
+        "50,000,000.00",
+    ],
+)
 def test_amounts_are_read_the_way_people_write_them(text):
     assert parse_vnd(text) == 50_000_000
 
 
-@pytest.mark.parametrize("text", ["0", "-5", "-50.000", "abc", "1,5", "1.000,000", "10.5", "", "  ",
-                                  "1000000000000000"])
+@pytest.mark.parametrize(
+    "text", ["0", "-5", "-50.000", "abc", "1,5", "1.000,000", "10.5", "", "  ", "1000000000000000"]
+)
 def test_bad_amounts_are_refused_with_the_field_named(text):
     with pytest.raises(AmountError, match="Số tiền"):
         parse_vnd(text)
@@ -42,16 +54,31 @@ def test_real_tax_codes_are_accepted(code):
     assert normalize_tax_code(code) == code
 
 
-@pytest.mark.parametrize("code,reason", [
-    ("0100047517", "chữ số kiểm tra"), ("0100233489", "chữ số kiểm tra"), ("0314409058-000", "000"),
-    ("01-00047516", "10 chữ số"), ("12345", "10 chữ số"), ("", "chưa nhập")])
+@pytest.mark.parametrize(
+    "code,reason",
+    [
+        ("0100047517", "chữ số kiểm tra"),
+        ("0100233489", "chữ số kiểm tra"),
+        ("0314409058-000", "000"),
+        ("01-00047516", "10 chữ số"),
+        ("12345", "10 chữ số"),
+        ("", "chưa nhập"),
+    ],
+)
 def test_wrong_tax_codes_are_refused_in_vietnamese(code, reason):
     with pytest.raises(IdentifierError, match=reason):
         normalize_tax_code(code)
 
 
-@pytest.mark.parametrize("raw,expected", [("0905 123 456", "0905123456"), ("+84905123456", "0905123456"),
-                                          ("905123456", "0905123456"), ("0258.3822.123", "02583822123")])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("0905 123 456", "0905123456"),
+        ("+84905123456", "0905123456"),
+        ("905123456", "0905123456"),
+        ("0258.3822.123", "02583822123"),
+    ],
+)
 def test_phone_numbers_are_normalised(raw, expected):
     assert normalize_phone(raw) == expected
 

@@ -23,17 +23,26 @@ def test_hamlet_name_too_long_named_in_vietnamese(client, session):  # type: ign
     assert session.execute(select(func.count(Hamlet.id)).where(Hamlet.commune_id == ks.id)).scalar_one() == 0
 
 
-@pytest.mark.parametrize(("over", "expected"), [
-    ({"name": "Ngày vì người nghèo " * 15}, "Tên cuộc vận động: tối đa 255 ký tự."),
-    ({"goal": "50.000.000.000 đồng (năm mươi tỷ)"}, "Mục tiêu: tối đa 30 ký tự."),
-    ({"plan_reference": "Kế hoạch số 12/KH-MTTQ " * 15}, "Kế hoạch số: tối đa 255 ký tự."),
-    ({"description": "Cuộc vận động. " * 400}, "Mô tả: tối đa 5000 ký tự."),
-])
+@pytest.mark.parametrize(
+    ("over", "expected"),
+    [
+        ({"name": "Ngày vì người nghèo " * 15}, "Tên cuộc vận động: tối đa 255 ký tự."),
+        ({"goal": "50.000.000.000 đồng (năm mươi tỷ)"}, "Mục tiêu: tối đa 30 ký tự."),
+        ({"plan_reference": "Kế hoạch số 12/KH-MTTQ " * 15}, "Kế hoạch số: tối đa 255 ký tự."),
+        ({"description": "Cuộc vận động. " * 400}, "Mô tả: tối đa 5000 ký tự."),
+    ],
+)
 def test_campaign_too_long_named_in_vietnamese(client, session, over, expected):  # type: ignore[no-untyped-def]
     login(client, make_user(session, Role.PROVINCE_STAFF, province(session)).email)
     before = session.execute(select(func.count(Campaign.id))).scalar_one()
-    data = {"name": "Ngày vì người nghèo 2027", "year": "2027", "goal": "", "plan_reference": "", "description": "",
-            **over}
+    data = {
+        "name": "Ngày vì người nghèo 2027",
+        "year": "2027",
+        "goal": "",
+        "plan_reference": "",
+        "description": "",
+        **over,
+    }
     resp = post_form(client, "/can-bo/cuoc-van-dong/", data)
     html = resp.get_data(as_text=True)
     assert expected in html
@@ -41,10 +50,13 @@ def test_campaign_too_long_named_in_vietnamese(client, session, over, expected):
     assert session.execute(select(func.count(Campaign.id))).scalar_one() == before
 
 
-@pytest.mark.parametrize(("over", "expected"), [
-    ({"email": "a" * 250 + "@test.vn"}, "Email: tối đa 255 ký tự."),
-    ({"password": "x" * 201}, "Mật khẩu: tối đa 200 ký tự."),
-])
+@pytest.mark.parametrize(
+    ("over", "expected"),
+    [
+        ({"email": "a" * 250 + "@test.vn"}, "Email: tối đa 255 ký tự."),
+        ({"password": "x" * 201}, "Mật khẩu: tối đa 200 ký tự."),
+    ],
+)
 def test_login_too_long_named_in_vietnamese(client, session, over, expected):  # type: ignore[no-untyped-def]
     user = make_user(session, Role.COMMUNE_STAFF, unit(session, KHANH_SON))
     resp = post_form(client, "/dang-nhap", {"email": user.email, "password": "Matkhau-2026", **over})

@@ -12,8 +12,9 @@ from app.extensions import db
 
 def _diff(app) -> list:  # type: ignore[no-untyped-def]
     with db.engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True,
-                                                     "include_object": schema_filter(conn.dialect.name)})
+        ctx = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": schema_filter(conn.dialect.name)}
+        )
         return compare_metadata(ctx, db.metadata)
 
 

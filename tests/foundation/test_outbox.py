@@ -33,9 +33,14 @@ def broker(app):  # type: ignore[no-untyped-def]
 
     class Switch:
         def down(self) -> None:
-            celery.conf.update(broker_url=DEAD_BROKER, task_always_eager=False, task_eager_propagates=False,
-                               broker_connection_timeout=1, broker_connection_max_retries=1,
-                               task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.1})
+            celery.conf.update(
+                broker_url=DEAD_BROKER,
+                task_always_eager=False,
+                task_eager_propagates=False,
+                broker_connection_timeout=1,
+                broker_connection_max_retries=1,
+                task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.1},
+            )
 
         def back(self) -> None:
             celery.conf.update(task_always_eager=True, task_eager_propagates=True, broker_url="memory://")
@@ -47,23 +52,41 @@ def broker(app):  # type: ignore[no-untyped-def]
 
 def _pending(session) -> list[TaskOutbox]:  # type: ignore[no-untyped-def]
     session.expire_all()
-    return session.execute(select(TaskOutbox).where(TaskOutbox.dispatched_at.is_(None)).order_by(TaskOutbox.id)
-                           ).scalars().all()
+    return (
+        session.execute(select(TaskOutbox).where(TaskOutbox.dispatched_at.is_(None)).order_by(TaskOutbox.id))
+        .scalars()
+        .all()
+    )
 
 
 def _pledge(client, session, name: str = "Hộ bà Hộp Thư Bền") -> Pledge:  # type: ignore[no-untyped-def]
     kh, ks = province(session), unit(session, KHANH_SON)
     make_campaign(session, kh)
     session.commit()
-    resp = post_form(client, "/ung-ho", {
-        "donor_kind": "household", "name": name, "province_id": str(kh.id), "commune_id": str(ks.id),
-        "phone": "0905123456", "email": "hopthu@example.vn", "kind": "money", "amount": "2.000.000",
-        "purpose": "housing", "earmark": "anywhere", "schedule": "now", "payment_method": "cash",
-        "display": "full_name"})
+    resp = post_form(
+        client,
+        "/ung-ho",
+        {
+            "donor_kind": "household",
+            "name": name,
+            "province_id": str(kh.id),
+            "commune_id": str(ks.id),
+            "phone": "0905123456",
+            "email": "hopthu@example.vn",
+            "kind": "money",
+            "amount": "2.000.000",
+            "purpose": "housing",
+            "earmark": "anywhere",
+            "schedule": "now",
+            "payment_method": "cash",
+            "display": "full_name",
+        },
+    )
     assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
     session.expire_all()
-    return session.execute(select(Pledge).where(Pledge.reference == resp.headers["Location"].rsplit("/", 1)[-1])
-                           ).scalar_one()
+    return session.execute(
+        select(Pledge).where(Pledge.reference == resp.headers["Location"].rsplit("/", 1)[-1])
+    ).scalar_one()
 
 
 def _confirmations(pledge: Pledge) -> int:
@@ -77,7 +100,8 @@ def test_with_the_broker_up_the_confirmation_goes_right_after_the_commit_and_not
 
 
 def test_a_pledge_made_while_the_broker_is_down_is_kept_and_its_mail_goes_once_when_the_sweep_runs(
-        app, client, session, broker):
+    app, client, session, broker
+):
     broker.down()
     pledge = _pledge(client, session)
     assert mail.OUTBOX == []
@@ -88,7 +112,11 @@ def test_a_pledge_made_while_the_broker_is_down_is_kept_and_its_mail_goes_once_w
     runner = app.test_cli_runner()
     assert runner.invoke(args=["tasks", "pending"]).output == "Còn chờ 2 việc.\n"
     still_down = runner.invoke(args=["tasks", "flush-outbox"])
-    assert still_down.exit_code == 1 and "Đã gửi 0 việc" in still_down.output and "còn chờ 2 việc" in still_down.output
+    assert (
+        still_down.exit_code == 1
+        and "Đã gửi 0 việc" in still_down.output
+        and "còn chờ 2 việc" in still_down.output
+    )
 
     broker.back()
     result = runner.invoke(args=["tasks", "flush-outbox"])
@@ -109,9 +137,18 @@ def test_money_rolled_back_leaves_no_task_and_money_committed_gets_its_letter(se
     session.commit()
 
     def gift(amount: int):  # type: ignore[no-untyped-def]
-        return record_contribution(session, SYSTEM, campaign, NewContribution(
-            amount_vnd=amount, channel=Channel.BANK_TRANSFER, donor=donor, received_at=datetime.now(UTC),
-            receiving_unit_id=province(session).id))
+        return record_contribution(
+            session,
+            SYSTEM,
+            campaign,
+            NewContribution(
+                amount_vnd=amount,
+                channel=Channel.BANK_TRANSFER,
+                donor=donor,
+                received_at=datetime.now(UTC),
+                receiving_unit_id=province(session).id,
+            ),
+        )
 
     gift(1_000_000)
     session.rollback()
@@ -122,16 +159,20 @@ def test_money_rolled_back_leaves_no_task_and_money_committed_gets_its_letter(se
     session.commit()
     rows = session.execute(select(TaskOutbox)).scalars().all()
     assert [(r.task_name, r.kwargs, r.dispatched_at is not None) for r in rows] == [
-        ("certificates.acknowledge", {"contribution_id": kept.id}, True)]
+        ("certificates.acknowledge", {"contribution_id": kept.id}, True)
+    ]
     assert session.query(Certificate).filter_by(contribution_id=kept.id).count() == 1
 
 
 def test_the_same_dedupe_key_is_queued_once_and_never_breaks_the_transaction(session, broker):
     broker.down()
-    first = outbox.enqueue(session, "pledges.send_confirmation", 424242, dedupe_key="pledges.send_confirmation:424242")
+    first = outbox.enqueue(
+        session, "pledges.send_confirmation", 424242, dedupe_key="pledges.send_confirmation:424242"
+    )
     session.commit()
-    again = outbox.enqueue(session, "pledges.send_confirmation", 424242,
-                           dedupe_key="pledges.send_confirmation:424242")
+    again = outbox.enqueue(
+        session, "pledges.send_confirmation", 424242, dedupe_key="pledges.send_confirmation:424242"
+    )
     session.commit()
     assert first is not None and again is None
     assert [r.id for r in _pending(session)] == [first]
@@ -152,7 +193,13 @@ def test_the_beat_sweep_sends_what_waits_and_forgets_rows_sent_long_ago(app, ses
     session.get(TaskOutbox, waiting).created_at -= timedelta(minutes=2)
     session.commit()
 
-    assert flush_outbox.apply().get() == {"sent": 1, "failed": 0, "left": 0, "broker_down": False, "pruned": 1}
+    assert flush_outbox.apply().get() == {
+        "sent": 1,
+        "failed": 0,
+        "left": 0,
+        "broker_down": False,
+        "pruned": 1,
+    }
     session.expire_all()
     assert session.get(TaskOutbox, old_sent) is None
     assert session.get(TaskOutbox, waiting).dispatched_at is not None
@@ -192,9 +239,13 @@ def celery_join_flag_restored():  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.postgres
-def test_two_sweepers_at_once_send_every_pending_task_exactly_once(app, session, broker, celery_join_flag_restored):
+def test_two_sweepers_at_once_send_every_pending_task_exactly_once(
+    app, session, broker, celery_join_flag_restored
+):
     broker.down()
-    outbox.enqueue_many(session, "tests.outbox.count_call", [([n], {"pause": 0.005}, None) for n in range(60)])
+    outbox.enqueue_many(
+        session, "tests.outbox.count_call", [([n], {"pause": 0.005}, None) for n in range(60)]
+    )
     session.commit()
     assert len(_pending(session)) == 60
     broker.back()
@@ -240,7 +291,8 @@ def test_in_thread_mode_the_confirmation_goes_once_from_the_publishing_thread(ap
 
 @THREAD_MODE
 def test_in_thread_mode_a_pledge_made_while_the_broker_is_down_waits_and_the_sweep_sends_its_mail_once(
-        app, client, session, broker):
+    app, client, session, broker
+):
     broker.down()
     pledge = _pledge(client, session)  # the request answers with its redirect: it never waits on the broker
     assert outbox.publisher(app).wait_idle(30)
@@ -253,7 +305,11 @@ def test_in_thread_mode_a_pledge_made_while_the_broker_is_down_waits_and_the_swe
 
     broker.back()
     assert outbox.flush_pending(session, older_than=None).as_dict() == {
-        "sent": 2, "failed": 0, "left": 0, "broker_down": False}
+        "sent": 2,
+        "failed": 0,
+        "left": 0,
+        "broker_down": False,
+    }
     assert _confirmations(pledge) == 1
     assert _pending(session) == []
     assert outbox.flush_pending(session, older_than=None).sent == 0
@@ -271,8 +327,11 @@ def test_in_thread_mode_many_commits_from_many_threads_are_published_once_each_i
     publisher_selects: list[str] = []
 
     def count_publisher_selects(conn, cursor, statement, *rest) -> None:  # type: ignore[no-untyped-def]
-        if threading.current_thread().name == "outbox-publisher" and statement.lstrip().startswith("SELECT") \
-                and "FROM task_outbox" in statement:
+        if (
+            threading.current_thread().name == "outbox-publisher"
+            and statement.lstrip().startswith("SELECT")
+            and "FROM task_outbox" in statement
+        ):
             publisher_selects.append(statement)
 
     def commit_several(i: int) -> None:
@@ -305,9 +364,13 @@ def test_in_thread_mode_a_forked_process_publishes_from_a_thread_of_its_own(app,
     assert outbox.publisher(app).wait_idle() and CALLS == [1]
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # "this process is multi-threaded, fork() may deadlock"
+        warnings.simplefilter(
+            "ignore", DeprecationWarning
+        )  # "this process is multi-threaded, fork() may deadlock"
         pid = os.fork()
-    if pid == 0:  # the child: queue a task, see it published by its own thread, report through the exit status
+    if (
+        pid == 0
+    ):  # the child: queue a task, see it published by its own thread, report through the exit status
         code = 1
         try:
             db.engine.dispose(close=False)  # the parent's pooled connections are not ours to use
@@ -315,7 +378,11 @@ def test_in_thread_mode_a_forked_process_publishes_from_a_thread_of_its_own(app,
             db.session.commit()
             published = outbox.publisher(app).wait_idle(20)
             db.session.expire_all()
-            code = 0 if published and CALLS == [1, 2] and db.session.get(TaskOutbox, child_row).dispatched_at else 3
+            code = (
+                0
+                if published and CALLS == [1, 2] and db.session.get(TaskOutbox, child_row).dispatched_at
+                else 3
+            )
         finally:
             os._exit(code)
 
@@ -369,9 +436,14 @@ def test_in_thread_mode_a_process_that_exits_right_after_its_commit_still_sends_
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    done = subprocess.run([sys.executable, "-c", EXITS_RIGHT_AFTER_ITS_COMMIT, app.config["SQLALCHEMY_DATABASE_URI"]],
-                          cwd=root, env={**os.environ, "PYTHONPATH": str(root), "CHUNGTAY_ENV": "testing"},
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", EXITS_RIGHT_AFTER_ITS_COMMIT, app.config["SQLALCHEMY_DATABASE_URI"]],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root), "CHUNGTAY_ENV": "testing"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     row = session.get(TaskOutbox, int(done.stdout.split()[-1]))
     assert row.task_name == "ledger.verify" and row.dispatched_at is not None

@@ -15,8 +15,10 @@ from app.pledges.references import find_reference, is_valid_reference, new_refer
 from app.pledges.services import amount_paid, record_pledge_payment
 from tests.factories import KHANH_SON, SYSTEM, make_campaign, make_donor, province, unit
 
-PUBLISHED_SAMPLE = ("00020101021238570010A00000072701270006970415011300110019324180208QRIBFTTA530370454061200005802VN"
-                    "62170813ung ho lu lut6304C15C")
+PUBLISHED_SAMPLE = (
+    "00020101021238570010A00000072701270006970415011300110019324180208QRIBFTTA530370454061200005802VN"
+    "62170813ung ho lu lut6304C15C"
+)
 
 
 def test_vietqr_encoder_reproduces_the_published_sample_byte_for_byte():
@@ -46,22 +48,55 @@ def test_pledge_payment_splits_excess_into_an_unrestricted_gift_and_is_idempoten
     kh = province(session)
     campaign = make_campaign(session, kh)
     donor = make_donor(session)
-    pledge = Pledge(reference=new_reference(), campaign_id=campaign.id, donor_id=donor.id, amount_vnd=50_000_000,
-                    receiving_unit_id=kh.id, earmark_unit_id=unit(session, KHANH_SON).id, purpose=Purpose.HOUSING)
+    pledge = Pledge(
+        reference=new_reference(),
+        campaign_id=campaign.id,
+        donor_id=donor.id,
+        amount_vnd=50_000_000,
+        receiving_unit_id=kh.id,
+        earmark_unit_id=unit(session, KHANH_SON).id,
+        purpose=Purpose.HOUSING,
+    )
     session.add(pledge)
     session.commit()
     at = datetime(2026, 10, 20, 3, tzinfo=UTC)
-    first = record_pledge_payment(session, SYSTEM, pledge, amount_vnd=30_000_000, channel=Channel.BANK_TRANSFER,
-                                  received_at=at, source="test", idempotency_key="line-1")
+    first = record_pledge_payment(
+        session,
+        SYSTEM,
+        pledge,
+        amount_vnd=30_000_000,
+        channel=Channel.BANK_TRANSFER,
+        received_at=at,
+        source="test",
+        idempotency_key="line-1",
+    )
     assert pledge.status == PledgeStatus.PARTLY_PAID and len(first) == 1
-    again = record_pledge_payment(session, SYSTEM, pledge, amount_vnd=30_000_000, channel=Channel.BANK_TRANSFER,
-                                  received_at=at, source="test", idempotency_key="line-1")
+    again = record_pledge_payment(
+        session,
+        SYSTEM,
+        pledge,
+        amount_vnd=30_000_000,
+        channel=Channel.BANK_TRANSFER,
+        received_at=at,
+        source="test",
+        idempotency_key="line-1",
+    )
     assert [c.id for c in again] == [c.id for c in first]
-    second = record_pledge_payment(session, SYSTEM, pledge, amount_vnd=25_000_000, channel=Channel.BANK_TRANSFER,
-                                   received_at=at, source="test", idempotency_key="line-2")
+    second = record_pledge_payment(
+        session,
+        SYSTEM,
+        pledge,
+        amount_vnd=25_000_000,
+        channel=Channel.BANK_TRANSFER,
+        received_at=at,
+        source="test",
+        idempotency_key="line-2",
+    )
     session.commit()
     assert pledge.status == PledgeStatus.FULFILLED
     assert amount_paid(session, pledge.id) == 50_000_000
     assert sorted((c.amount_vnd, c.purpose) for c in second) == [
-        (5_000_000, Purpose.UNRESTRICTED), (20_000_000, Purpose.HOUSING)]
+        (5_000_000, Purpose.UNRESTRICTED),
+        (20_000_000, Purpose.HOUSING),
+    ]
     assert ledger.totals(session, campaign.fund_id).received_vnd == 55_000_000

@@ -16,9 +16,18 @@ from tests.factories import SYSTEM, make_campaign, make_user, province
 def test_a_gift_received_after_midnight_in_vietnam_is_listed_on_its_vietnamese_day(client, session):
     kh = province(session)
     campaign = make_campaign(session, kh)
-    record_contribution(session, SYSTEM, campaign, NewContribution(
-        amount_vnd=1_000_000, channel=Channel.BANK_TRANSFER, display_name="Bà Lê Thị Sáu",
-        received_at=datetime(2026, 11, 5, 20, 0, tzinfo=UTC), receiving_unit_id=kh.id))  # 03:00 on 06/11 in Vietnam
+    record_contribution(
+        session,
+        SYSTEM,
+        campaign,
+        NewContribution(
+            amount_vnd=1_000_000,
+            channel=Channel.BANK_TRANSFER,
+            display_name="Bà Lê Thị Sáu",
+            received_at=datetime(2026, 11, 5, 20, 0, tzinfo=UTC),
+            receiving_unit_id=kh.id,
+        ),
+    )  # 03:00 on 06/11 in Vietnam
     session.commit()
     login(client, make_user(session, Role.PROVINCE_STAFF, kh).email)
     page = client.get("/can-bo").get_data(as_text=True)

@@ -49,8 +49,14 @@ def two_servers(app):  # type: ignore[no-untyped-def]
     env = {**os.environ, "CHUNGTAY_ENV": "testing", "PYTHONPATH": str(ROOT)}
     for _ in range(2):
         port = _free_port()
-        proc = subprocess.Popen([sys.executable, "-c", SERVER, url, str(port)], cwd=ROOT, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SERVER, url, str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         procs.append(proc)
         bases.append(f"http://127.0.0.1:{port}")
     try:
@@ -78,8 +84,11 @@ def test_a_session_and_its_csrf_token_work_on_either_process(app, session, two_s
     a, b = two_servers
     browser = requests.Session()
     token = _token(browser.get(a + "/dang-nhap").text)
-    resp = browser.post(b + "/dang-nhap", data={"csrf_token": token, "email": user.email, "password": "Matkhau-2026"},
-                        allow_redirects=False)
+    resp = browser.post(
+        b + "/dang-nhap",
+        data={"csrf_token": token, "email": user.email, "password": "Matkhau-2026"},
+        allow_redirects=False,
+    )
     assert resp.status_code == 302
     desk = browser.get(a + "/can-bo")
     assert desk.status_code == 200 and "Xã Khánh Sơn" in desk.text
@@ -96,15 +105,21 @@ def test_the_same_reversal_sent_to_both_processes_at_once_happens_once(app, sess
     for base in (a, b):
         s = requests.Session()
         token = _token(s.get(base + "/dang-nhap").text)
-        s.post(base + "/dang-nhap", data={"csrf_token": token, "email": approver.email, "password": "Matkhau-2026"})
+        s.post(
+            base + "/dang-nhap",
+            data={"csrf_token": token, "email": approver.email, "password": "Matkhau-2026"},
+        )
         browsers.append((s, base, _token(s.get(base + "/can-bo/so-quy/").text)))
     barrier = threading.Barrier(len(browsers) * 3)
     codes: list[int] = []
 
     def reverse(s: requests.Session, base: str, token: str) -> None:
         barrier.wait()
-        r = s.post(f"{base}/can-bo/so-quy/but-toan/{tx_id}/dao", data={"csrf_token": token, "reason": "Trùng"},
-                   allow_redirects=False)
+        r = s.post(
+            f"{base}/can-bo/so-quy/but-toan/{tx_id}/dao",
+            data={"csrf_token": token, "reason": "Trùng"},
+            allow_redirects=False,
+        )
         codes.append(r.status_code)
 
     threads = [threading.Thread(target=reverse, args=item) for item in browsers * 3]

@@ -37,7 +37,9 @@ def test_import_is_idempotent(session):
 def test_designations_resolve_to_current_communes_through_the_lineage(session):
     kinds = {d.kind for d in designations_for_commune(session, unit(session, KHANH_SON).id)}
     assert kinds == {"huyen_ngheo"}
-    assert {d.kind for d in designations_for_commune(session, unit(session, KHANH_VINH).id)} == {"huyen_ngheo"}
+    assert {d.kind for d in designations_for_commune(session, unit(session, KHANH_VINH).id)} == {
+        "huyen_ngheo"
+    }
     # Vạn Thạnh (special-difficulty coastal commune until 2024) is now part of Đại Lãnh.
     dai_lanh = designations_for_commune(session, unit(session, DAI_LANH).id)
     assert [d.kind for d in dai_lanh] == ["xa_dbkk_bai_ngang"]
@@ -48,10 +50,12 @@ def test_designations_resolve_to_current_communes_through_the_lineage(session):
 
 def test_a_csv_with_an_unknown_code_or_a_duplicate_row_names_the_line_and_imports_nothing(session):
     before = session.execute(select(func.count()).select_from(AreaDesignation)).scalar_one()
-    text = (HEADER
-            + "vung_dtts,district,573,Huyện Khánh Vĩnh,QĐ 861/QĐ-TTg,2021-06-04,,\n"
-            + "vung_dtts,district,99999,Huyện Không Có,QĐ 861/QĐ-TTg,2021-06-04,,\n"
-            + "vung_dtts,district,573,Huyện Khánh Vĩnh,QĐ 861/QĐ-TTg,2021-06-04,,\n")
+    text = (
+        HEADER
+        + "vung_dtts,district,573,Huyện Khánh Vĩnh,QĐ 861/QĐ-TTg,2021-06-04,,\n"
+        + "vung_dtts,district,99999,Huyện Không Có,QĐ 861/QĐ-TTg,2021-06-04,,\n"
+        + "vung_dtts,district,573,Huyện Khánh Vĩnh,QĐ 861/QĐ-TTg,2021-06-04,,\n"
+    )
     with pytest.raises(UnitImportError) as err:
         import_designations_csv(session, text)
     message = str(err.value)

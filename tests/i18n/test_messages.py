@@ -36,22 +36,40 @@ def test_the_committed_catalogue_is_the_one_build_catalog_writes():
 
 
 def test_labels_shown_from_the_models_have_english():
-    labels = [*PLEDGE_STATUS_LABELS.values(), *PAYMENT_METHOD_LABELS.values(), *DONOR_KIND_LABELS.values(),
-              *CHANNEL_LABELS.values(), *PURPOSE_LABELS.values(), *NEED_KIND_LABELS.values(),
-              *NEED_STATUS_LABELS.values(), *CERTIFICATE_KIND_LABELS.values(), *SORTS.values(),
-              *(label for _weight, label in CRITERIA.values())]
+    labels = [
+        *PLEDGE_STATUS_LABELS.values(),
+        *PAYMENT_METHOD_LABELS.values(),
+        *DONOR_KIND_LABELS.values(),
+        *CHANNEL_LABELS.values(),
+        *PURPOSE_LABELS.values(),
+        *NEED_KIND_LABELS.values(),
+        *NEED_STATUS_LABELS.values(),
+        *CERTIFICATE_KIND_LABELS.values(),
+        *SORTS.values(),
+        *(label for _weight, label in CRITERIA.values()),
+    ]
     assert [label for label in labels if label not in build_catalog.EN] == []
 
 
 def test_pledge_form_problems_are_in_the_visitors_language(app, session):
     f.make_campaign(session, f.province(session))
-    base = {"donor_kind": "business", "tax_code": "", "kind": "money", "purpose": "housing", "earmark": "anywhere",
-            "schedule": "now", "payment_method": "bank_transfer", "display": "full_name"}
+    base = {
+        "donor_kind": "business",
+        "tax_code": "",
+        "kind": "money",
+        "purpose": "housing",
+        "earmark": "anywhere",
+        "schedule": "now",
+        "payment_method": "bank_transfer",
+        "display": "full_name",
+    }
     cases = [  # (form, Vietnamese messages, their English)
         ({**base, "name": "", "amount": "50.000.000"}, ["Tên: chưa nhập."], ["Name: not entered."]),
-        ({**base, "name": "Công ty Cổ phần Sữa Việt Nam", "amount": "5.000"},
-         ["Mã số thuế: chưa nhập.", "Người liên hệ: chưa nhập.", "Số tiền: tối thiểu 10.000 ₫."],
-         ["Tax code: not entered.", "Contact person: not entered.", "Amount: at least 10.000 ₫."]),
+        (
+            {**base, "name": "Công ty Cổ phần Sữa Việt Nam", "amount": "5.000"},
+            ["Mã số thuế: chưa nhập.", "Người liên hệ: chưa nhập.", "Số tiền: tối thiểu 10.000 ₫."],
+            ["Tax code: not entered.", "Contact person: not entered.", "Amount: at least 10.000 ₫."],
+        ),
     ]
     vi, en = app.test_client(), app.test_client()
     en.get("/?lang=en")
@@ -71,21 +89,28 @@ def test_login_and_password_reset_messages_in_english(app, session):
     user = f.make_user(session, Role.PROVINCE_STAFF, f.province(session))
     vi = app.test_client()
     assert "Email hoặc mật khẩu không đúng." in post_form(
-        vi, "/dang-nhap", {"email": user.email, "password": "sai-mat-khau-1"}).get_data(as_text=True)
+        vi, "/dang-nhap", {"email": user.email, "password": "sai-mat-khau-1"}
+    ).get_data(as_text=True)
 
     en = app.test_client()
     en.get("/?lang=en")
-    html = post_form(en, "/dang-nhap", {"email": user.email, "password": "sai-mat-khau-1"}).get_data(as_text=True)
+    html = post_form(en, "/dang-nhap", {"email": user.email, "password": "sai-mat-khau-1"}).get_data(
+        as_text=True
+    )
     assert "Wrong email or password." in html and "Email hoặc mật khẩu không đúng." not in html
     html = post_form(en, "/dang-nhap", {"email": "", "password": ""}).get_data(as_text=True)
     assert "Please enter your email." in html and "Please enter your password." in html
-    html = post_form(en, "/quen-mat-khau", {"email": user.email}, follow_redirects=True).get_data(as_text=True)
+    html = post_form(en, "/quen-mat-khau", {"email": user.email}, follow_redirects=True).get_data(
+        as_text=True
+    )
     assert "If this email has an account, we have sent a password reset link." in html
 
 
 def test_the_choice_of_language_is_kept_until_changed_back(client):
     assert "Log in" in client.get("/?lang=en").get_data(as_text=True)
-    assert "Verify a certificate" in client.get("/xac-minh").get_data(as_text=True)  # another page, same session
+    assert "Verify a certificate" in client.get("/xac-minh").get_data(
+        as_text=True
+    )  # another page, same session
     page = client.get("/xac-minh?lang=vi").get_data(as_text=True)
     assert 'lang="vi"' in page and "Xác minh giấy chứng nhận" in page
     assert "Xác minh giấy chứng nhận" in client.get("/xac-minh").get_data(as_text=True)

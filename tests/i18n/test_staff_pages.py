@@ -9,18 +9,35 @@ from tests import factories as f
 from tests.conftest import login, post_form
 
 PAGES = [  # (url, Vietnamese on the default page, its English)
-    ("/can-bo/dang-ky-ung-ho", ["Tìm tên nhà tài trợ hoặc mã", "Chỉ đăng ký quá hạn"],
-     ["Search a donor name or code", "Overdue pledges only"]),
-    ("/can-bo/sao-ke", ["Sao kê đã tải lên", "Chưa có sao kê nào."], ["Uploaded statements", "No statements yet."]),
-    ("/can-bo/nhu-cau", ["Tìm theo tên chủ hộ, thôn", "Chỉ hộ chậm tiến độ"],
-     ["Search by head of household or hamlet", "Late households only"]),
+    (
+        "/can-bo/dang-ky-ung-ho",
+        ["Tìm tên nhà tài trợ hoặc mã", "Chỉ đăng ký quá hạn"],
+        ["Search a donor name or code", "Overdue pledges only"],
+    ),
+    (
+        "/can-bo/sao-ke",
+        ["Sao kê đã tải lên", "Chưa có sao kê nào."],
+        ["Uploaded statements", "No statements yet."],
+    ),
+    (
+        "/can-bo/nhu-cau",
+        ["Tìm theo tên chủ hộ, thôn", "Chỉ hộ chậm tiến độ"],
+        ["Search by head of household or hamlet", "Late households only"],
+    ),
     ("/can-bo/so-quy/", ["Số dư tài khoản", "Bút toán gần đây"], ["Account balances", "Recent entries"]),
     ("/can-bo/nhat-ky/", ["Nhật ký thao tác", "Người thực hiện"], ["Audit log", "Who"]),
-    ("/can-bo/bao-cao/", ["Báo cáo sơ kết, tổng kết", "Báo cáo đã lập"], ["Half-year and year-end reports", "Reports built"]),
+    (
+        "/can-bo/bao-cao/",
+        ["Báo cáo sơ kết, tổng kết", "Báo cáo đã lập"],
+        ["Half-year and year-end reports", "Reports built"],
+    ),
     ("/can-bo/dia-ban/", ["Địa bàn phụ trách"], ["Areas in your charge"]),
     ("/can-bo/cuoc-van-dong/", ["Thời gian"], ["Period"]),
-    ("/can-bo/thu-ho/", ["Nhập đóng góp hộ gia đình", "Các lô nhập từ tệp"],
-     ["Enter household contributions", "Batches imported from files"]),
+    (
+        "/can-bo/thu-ho/",
+        ["Nhập đóng góp hộ gia đình", "Các lô nhập từ tệp"],
+        ["Enter household contributions", "Batches imported from files"],
+    ),
     ("/can-bo/thu-ho/lo", ["Lô nhập đóng góp hộ gia đình"], ["Household contribution batches"]),
 ]
 
@@ -75,20 +92,29 @@ def section_a(app, session):  # type: ignore[no-untyped-def]
     ks = f.unit(session, f.KHANH_SON)
     add_hamlet(session, ks.id, "Thôn Tà Lương")
     campaign = f.make_campaign(session, kh)
-    users = {"commune": f.make_user(session, Role.COMMUNE_STAFF, ks),
-             "province": f.make_user(session, Role.PROVINCE_STAFF, kh), "approver": f.make_user(session, Role.APPROVER, kh)}
+    users = {
+        "commune": f.make_user(session, Role.COMMUNE_STAFF, ks),
+        "province": f.make_user(session, Role.PROVINCE_STAFF, kh),
+        "approver": f.make_user(session, Role.APPROVER, kh),
+    }
     actor = {k: Actor(user_id=u.id, label=u.email) for k, u in users.items()}
     funded = needs.create_need(session, actor["commune"], campaign, need_input(ks))
     needs.approve_need(session, actor["province"], users["province"], funded.id)
-    waiting = needs.create_need(session, actor["commune"], campaign, need_input(
-        ks, head_name="Hộ Chờ Duyệt", citizen_id="056085731902", phone=None))
+    waiting = needs.create_need(
+        session,
+        actor["commune"],
+        campaign,
+        need_input(ks, head_name="Hộ Chờ Duyệt", citizen_id="056085731902", phone=None),
+    )
     f.receive(session, campaign, 100_000_000, receiving=kh, earmark=ks, purpose=Purpose.HOUSING)
     session.commit()
     proposal = matching.run_proposal(session, actor["province"], users["province"], campaign, kh.id)
     matching.submit(session, actor["province"], users["province"], proposal.id)
     matching.approve(session, actor["approver"], users["approver"], proposal.id)
     tranche = needs.disburse_need(session, f.SYSTEM, funded.id, 30_000_000, "PC-07/2026")
-    job = reports.create_job(session, actor["province"], campaign=campaign, unit=kh, kind=ReportKind.YEAR, year=2026)
+    job = reports.create_job(
+        session, actor["province"], campaign=campaign, unit=kh, kind=ReportKind.YEAR, year=2026
+    )
     session.commit()
     reports.run_job(session, job.id)
     session.commit()
@@ -100,28 +126,73 @@ def section_a(app, session):  # type: ignore[no-untyped-def]
         login(en, user.email)
         clients[who] = (vi, en)
     pages = [  # (who, url, Vietnamese on the default page, its English)
-        ("commune", f"/can-bo/nhu-cau/{funded.id}", ["Thông tin hộ", "Giải ngân theo đợt", "Tạm ứng khi khởi công"],
-         ["Household details", "Disbursements by tranche", "Advance at the start of works"]),
-        ("commune", "/can-bo/nhu-cau/them", ["Thêm hộ cần hỗ trợ", "Họ tên chủ hộ", "Nguồn đã có 1: loại"],
-         ["Add a household in need", "Secured funding 1: type", "Household size"]),
-        ("commune", f"/can-bo/nhu-cau/{waiting.id}/sua", ["Sửa thông tin hộ #", "Lưu thay đổi"],
-         ["Edit household #", "Save the changes"]),
-        ("commune", "/can-bo/nhu-cau/nhap", ["Nhập danh sách hộ từ bảng tính", "Tải lên và xem trước"],
-         ["Import households from a spreadsheet", "Upload and preview"]),
+        (
+            "commune",
+            f"/can-bo/nhu-cau/{funded.id}",
+            ["Thông tin hộ", "Giải ngân theo đợt", "Tạm ứng khi khởi công"],
+            ["Household details", "Disbursements by tranche", "Advance at the start of works"],
+        ),
+        (
+            "commune",
+            "/can-bo/nhu-cau/them",
+            ["Thêm hộ cần hỗ trợ", "Họ tên chủ hộ", "Nguồn đã có 1: loại"],
+            ["Add a household in need", "Secured funding 1: type", "Household size"],
+        ),
+        (
+            "commune",
+            f"/can-bo/nhu-cau/{waiting.id}/sua",
+            ["Sửa thông tin hộ #", "Lưu thay đổi"],
+            ["Edit household #", "Save the changes"],
+        ),
+        (
+            "commune",
+            "/can-bo/nhu-cau/nhap",
+            ["Nhập danh sách hộ từ bảng tính", "Tải lên và xem trước"],
+            ["Import households from a spreadsheet", "Upload and preview"],
+        ),
         ("commune", "/can-bo/tieu-chi-uu-tien", ["Chỉ cán bộ cấp tỉnh"], ["Only province staff"]),
-        ("province", "/can-bo/tieu-chi-uu-tien", ["Số ngày kể từ khởi công"], ["Days after the start without completion"]),
-        ("commune", f"/can-bo/dia-ban/xa/{ks.id}", ["Hình thành từ huyện cũ", "Tên thôn / tổ dân phố", "Huyện nghèo"],
-         ["Formed from former districts", "Hamlet / residential group name", "Poor district"]),
-        ("province", f"/can-bo/nhu-cau/{waiting.id}", ["Cấp tỉnh xét duyệt", "Lý do không duyệt"],
-         ["Province review", "Reason for not approving"]),
-        ("province", "/can-bo/phan-bo/", ["Phân bổ kinh phí cho hộ cần hỗ trợ", "Lập đề xuất", "Đã phê duyệt"],
-         ["Allocating funds to households in need", "Build a proposal", "Approved"]),
-        ("province", f"/can-bo/phan-bo/{proposal.id}", ["Nguyên tắc ghép tiền", "Số dư khi lập", "Hạng 1"],
-         ["How money is matched", "Balance when built", "Rank 1"]),
-        ("province", f"/can-bo/bao-cao/{job.id}", ["I. Cân đối quỹ trong kỳ", "Số dư đầu kỳ (chưa chi)", "Tải Excel (XLSX)"],
-         ["I. Fund balance for the period", "Opening balance (unspent)", "Download Excel (XLSX)"]),
-        ("approver", f"/can-bo/nhu-cau/giai-ngan/{tranche.id}/dao", ["Khoản sẽ được đảo", "Lý do đảo giải ngân"],
-         ["Disbursement to reverse", "Reason for the reversal"]),
+        (
+            "province",
+            "/can-bo/tieu-chi-uu-tien",
+            ["Số ngày kể từ khởi công"],
+            ["Days after the start without completion"],
+        ),
+        (
+            "commune",
+            f"/can-bo/dia-ban/xa/{ks.id}",
+            ["Hình thành từ huyện cũ", "Tên thôn / tổ dân phố", "Huyện nghèo"],
+            ["Formed from former districts", "Hamlet / residential group name", "Poor district"],
+        ),
+        (
+            "province",
+            f"/can-bo/nhu-cau/{waiting.id}",
+            ["Cấp tỉnh xét duyệt", "Lý do không duyệt"],
+            ["Province review", "Reason for not approving"],
+        ),
+        (
+            "province",
+            "/can-bo/phan-bo/",
+            ["Phân bổ kinh phí cho hộ cần hỗ trợ", "Lập đề xuất", "Đã phê duyệt"],
+            ["Allocating funds to households in need", "Build a proposal", "Approved"],
+        ),
+        (
+            "province",
+            f"/can-bo/phan-bo/{proposal.id}",
+            ["Nguyên tắc ghép tiền", "Số dư khi lập", "Hạng 1"],
+            ["How money is matched", "Balance when built", "Rank 1"],
+        ),
+        (
+            "province",
+            f"/can-bo/bao-cao/{job.id}",
+            ["I. Cân đối quỹ trong kỳ", "Số dư đầu kỳ (chưa chi)", "Tải Excel (XLSX)"],
+            ["I. Fund balance for the period", "Opening balance (unspent)", "Download Excel (XLSX)"],
+        ),
+        (
+            "approver",
+            f"/can-bo/nhu-cau/giai-ngan/{tranche.id}/dao",
+            ["Khoản sẽ được đảo", "Lý do đảo giải ngân"],
+            ["Disbursement to reverse", "Reason for the reversal"],
+        ),
     ]
     return clients, pages, waiting, ks.id
 
@@ -140,11 +211,21 @@ def test_section_a_import_preview_in_english(section_a):
     from tests.needs.test_import import GOOD, _csv
 
     clients, _pages, _waiting, commune_id = section_a
-    for client, expected in zip(clients["commune"], (["Xem trước:", "Hợp lệ", "Nhập 2 hộ"],
-                                                    ["Preview:", "Valid", "Import 2 households"]), strict=True):
+    for client, expected in zip(
+        clients["commune"],
+        (["Xem trước:", "Hợp lệ", "Nhập 2 hộ"], ["Preview:", "Valid", "Import 2 households"]),
+        strict=True,
+    ):
         page = client.get("/can-bo/nhu-cau/nhap").get_data(as_text=True)
-        resp = client.post("/can-bo/nhu-cau/nhap", content_type="multipart/form-data", data={
-            "csrf_token": csrf_from(page), "commune_id": commune_id, "file": (io.BytesIO(_csv(GOOD)), "ds.csv")})
+        resp = client.post(
+            "/can-bo/nhu-cau/nhap",
+            content_type="multipart/form-data",
+            data={
+                "csrf_token": csrf_from(page),
+                "commune_id": commune_id,
+                "file": (io.BytesIO(_csv(GOOD)), "ds.csv"),
+            },
+        )
         assert resp.status_code == 302
         preview = client.get(resp.headers["Location"]).get_data(as_text=True)
         assert all(text in preview for text in expected), expected
@@ -156,40 +237,87 @@ def test_section_a_messages_in_english(section_a):
 
     clients, _pages, waiting, _commune_id = section_a
     vi, en = clients["province"]
-    for client, text in ((vi, "Lý do không duyệt: chưa nhập."), (en, "Reason for not approving: not entered.")):
-        resp = post_form(client, f"/can-bo/nhu-cau/{waiting.id}/tu-choi", {"reason": ""},
-                         page=f"/can-bo/nhu-cau/{waiting.id}", follow_redirects=True)
+    for client, text in (
+        (vi, "Lý do không duyệt: chưa nhập."),
+        (en, "Reason for not approving: not entered."),
+    ):
+        resp = post_form(
+            client,
+            f"/can-bo/nhu-cau/{waiting.id}/tu-choi",
+            {"reason": ""},
+            page=f"/can-bo/nhu-cau/{waiting.id}",
+            follow_redirects=True,
+        )
         assert text in resp.get_data(as_text=True)
     vi, en = clients["commune"]
-    for client, texts in ((vi, ["Dự toán kinh phí: chưa nhập.", "Chưa nhập."]),
-                          (en, ["Estimated cost: not entered.", "Not entered."])):
+    for client, texts in (
+        (vi, ["Dự toán kinh phí: chưa nhập.", "Chưa nhập."]),
+        (en, ["Estimated cost: not entered.", "Not entered."]),
+    ):
         html = post_form(client, "/can-bo/nhu-cau/them", {"head_name": ""}).get_data(as_text=True)
         assert all(text in html for text in texts), texts
 
 
 # --- section B: certificates, household collection screens, bank statements, test card gateway ---------------------------
 SECTION_B = [  # (path built from the world, Vietnamese on the default page, its English)
-    ("/can-bo/giay-chung-nhan", ["Thư cảm ơn, giấy khen, bằng khen", "Quy tắc khen thưởng", "Tìm theo tên hoặc số giấy"],
-     ["Thank-you letters, certificates and diplomas of merit", "Award rules", "Search by name or number",
-      "Minimum total donated in the campaign (đồng)"]),
+    (
+        "/can-bo/giay-chung-nhan",
+        ["Thư cảm ơn, giấy khen, bằng khen", "Quy tắc khen thưởng", "Tìm theo tên hoặc số giấy"],
+        [
+            "Thank-you letters, certificates and diplomas of merit",
+            "Award rules",
+            "Search by name or number",
+            "Minimum total donated in the campaign (đồng)",
+        ],
+    ),
     ("/can-bo/giay-chung-nhan/{cert}", ["Địa chỉ xác minh", "Xem PDF"], ["Verification address", "View PDF"]),
-    ("/can-bo/giay-chung-nhan/dot/{batch}", ["Tiến độ cấp", "Loại khỏi danh sách", "Phê duyệt và cấp"],
-     ["Issuing progress", "Leave out", "Approve and issue", "Decision number", "Donor type"]),
-    ("/can-bo/thu-ho/xa/{commune}", ["Lưu dòng (Enter)", "Các dòng vừa nhập", "In danh sách ký nhận"],
-     ["Save the row (Enter)", "Rows just entered", "Print signature lists", "Head of household",
-      "Publish household contributions as"]),
-    ("/can-bo/thu-ho/xa/{commune}/nhap-tep", ["Nhập danh sách thu từ tệp", "Tải lên và kiểm tra"],
-     ["Import a collection list from a file", "Upload and check", "List file (.xlsx or .csv)"]),
-    ("/can-bo/thu-ho/xa/{commune}/danh-sach-ky", ["Danh sách thu theo người thu"], ["Collections by collector"]),
-    ("/can-bo/thu-ho/lo/{import_batch}", ["Dòng hợp lệ", "Tổng tiền dòng hợp lệ", "Về màn hình nhập"],
-     ["Valid rows", "Total of valid rows", "Back to the entry screen"]),
+    (
+        "/can-bo/giay-chung-nhan/dot/{batch}",
+        ["Tiến độ cấp", "Loại khỏi danh sách", "Phê duyệt và cấp"],
+        ["Issuing progress", "Leave out", "Approve and issue", "Decision number", "Donor type"],
+    ),
+    (
+        "/can-bo/thu-ho/xa/{commune}",
+        ["Lưu dòng (Enter)", "Các dòng vừa nhập", "In danh sách ký nhận"],
+        [
+            "Save the row (Enter)",
+            "Rows just entered",
+            "Print signature lists",
+            "Head of household",
+            "Publish household contributions as",
+        ],
+    ),
+    (
+        "/can-bo/thu-ho/xa/{commune}/nhap-tep",
+        ["Nhập danh sách thu từ tệp", "Tải lên và kiểm tra"],
+        ["Import a collection list from a file", "Upload and check", "List file (.xlsx or .csv)"],
+    ),
+    (
+        "/can-bo/thu-ho/xa/{commune}/danh-sach-ky",
+        ["Danh sách thu theo người thu"],
+        ["Collections by collector"],
+    ),
+    (
+        "/can-bo/thu-ho/lo/{import_batch}",
+        ["Dòng hợp lệ", "Tổng tiền dòng hợp lệ", "Về màn hình nhập"],
+        ["Valid rows", "Total of valid rows", "Back to the entry screen"],
+    ),
     ("/can-bo/sao-ke", ["Tài khoản nhận tiền", "Mẫu sao kê"], ["Receiving account", "Statement layout"]),
-    ("/can-bo/sao-ke/{draft}", ["Kiểm tra sao kê trước khi nhập", "dòng đọc được", "Xem trước (30 dòng đầu)"],
-     ["Check the statement before importing", "lines read", "Preview (first 30 lines)"]),
-    ("/can-bo/sao-ke/{unknown}/ghep-cot", ["Dấu phân cách hàng nghìn", "15 dòng đầu của tệp"],
-     ["Thousands separator", "The file's first 15 rows", "Transaction date"]),
-    ("/can-bo/sao-ke/{imported}", ["dòng trong tệp", "Nội dung (chỉ cán bộ xem)"],
-     ["lines in the file", "Description (staff only)", "Filter by status"]),
+    (
+        "/can-bo/sao-ke/{draft}",
+        ["Kiểm tra sao kê trước khi nhập", "dòng đọc được", "Xem trước (30 dòng đầu)"],
+        ["Check the statement before importing", "lines read", "Preview (first 30 lines)"],
+    ),
+    (
+        "/can-bo/sao-ke/{unknown}/ghep-cot",
+        ["Dấu phân cách hàng nghìn", "15 dòng đầu của tệp"],
+        ["Thousands separator", "The file's first 15 rows", "Transaction date"],
+    ),
+    (
+        "/can-bo/sao-ke/{imported}",
+        ["dòng trong tệp", "Nội dung (chỉ cán bộ xem)"],
+        ["lines in the file", "Description (staff only)", "Filter by status"],
+    ),
 ]
 
 
@@ -211,27 +339,70 @@ def section_b_world(app, session):  # type: ignore[no-untyped-def]
 
     world = World(session)
     cert = certificates.acknowledge_contribution(session, f.SYSTEM, world.receive(150_000_000).id)
-    certificates.add_rule(session, f.SYSTEM, world.campaign.id, donor_kind=DonorKind.BUSINESS,
-                          min_total_vnd=100_000_000, kind=CertificateKind.BANG_KHEN, issuer_level=IssuerLevel.PROVINCE)
+    certificates.add_rule(
+        session,
+        f.SYSTEM,
+        world.campaign.id,
+        donor_kind=DonorKind.BUSINESS,
+        min_total_vnd=100_000_000,
+        kind=CertificateKind.BANG_KHEN,
+        issuer_level=IssuerLevel.PROVINCE,
+    )
     batch = certificates.propose_batch(session, f.SYSTEM, world.campaign.id, world.kh.id, "Đợt 1")
     imported_batch = collections.create_import(
-        session, f.SYSTEM, world.campaign, world.khanh_son, "xlsx",
-        xlsx_bytes([["Nguyễn Văn An", "Thôn Tà Lương", 200_000, "", "18/11/2026", "Bà Hoa"]]), "thu.xlsx")
-    account = OfficialBankAccount(unit_id=world.kh.id, fund_id=main_fund(session).id, bank_bin="970436",
-                                  bank_name="Vietcombank", account_number="0061001234567",
-                                  account_name="UBMTTQ TINH KHANH HOA")
+        session,
+        f.SYSTEM,
+        world.campaign,
+        world.khanh_son,
+        "xlsx",
+        xlsx_bytes([["Nguyễn Văn An", "Thôn Tà Lương", 200_000, "", "18/11/2026", "Bà Hoa"]]),
+        "thu.xlsx",
+    )
+    account = OfficialBankAccount(
+        unit_id=world.kh.id,
+        fund_id=main_fund(session).id,
+        bank_bin="970436",
+        bank_name="Vietcombank",
+        account_number="0061001234567",
+        account_name="UBMTTQ TINH KHANH HOA",
+    )
     session.add(account)
     session.flush()
-    draft = create_statement(session, f.SYSTEM, account=account, kind="csv", original_name="a.csv",
-                             data=vcb_csv([(D1, day_lines(D1))], 0))
-    unknown = create_statement(session, f.SYSTEM, account=account, kind="csv", original_name="b.csv",
-                               data=b"Thoi diem;Mo ta;Tien vao\n03/09/2024 07:30;ung ho;1,250,000\n")
-    imported = create_statement(session, f.SYSTEM, account=account, kind="csv", original_name="c.csv",
-                                data=vcb_csv([(D1, day_lines(D1))], 0))
+    draft = create_statement(
+        session,
+        f.SYSTEM,
+        account=account,
+        kind="csv",
+        original_name="a.csv",
+        data=vcb_csv([(D1, day_lines(D1))], 0),
+    )
+    unknown = create_statement(
+        session,
+        f.SYSTEM,
+        account=account,
+        kind="csv",
+        original_name="b.csv",
+        data=b"Thoi diem;Mo ta;Tien vao\n03/09/2024 07:30;ung ho;1,250,000\n",
+    )
+    imported = create_statement(
+        session,
+        f.SYSTEM,
+        account=account,
+        kind="csv",
+        original_name="c.csv",
+        data=vcb_csv([(D1, day_lines(D1))], 0),
+    )
     import_statement(session, f.SYSTEM, imported, acknowledge_breaks=True)
     session.commit()
-    ids = {"cert": cert.id, "batch": batch.id, "commune": world.khanh_son.id, "import_batch": imported_batch.id,
-           "draft": draft.id, "unknown": unknown.id, "imported": imported.id}
+    ids = {
+        "cert": cert.id,
+        "batch": batch.id,
+        "commune": world.khanh_son.id,
+        "import_batch": imported_batch.id,
+        "draft": draft.id,
+        "unknown": unknown.id,
+        "imported": imported.id,
+    }
     return world, ids
 
 
@@ -253,14 +424,28 @@ def test_section_b_staff_pages_in_english(app, section_b_world):  # type: ignore
     sheet = en.get(f"/can-bo/thu-ho/xa/{ids['commune']}/danh-sach-ky").get_data(as_text=True)
     assert "Nothing collected yet." in sheet
     # A flash message in English, the Vietnamese one unchanged.
-    resp = post_form(en, f"/can-bo/giay-chung-nhan/{ids['cert']}/thu-hoi", {"reason": ""},
-                     page=f"/can-bo/giay-chung-nhan/{ids['cert']}")
+    resp = post_form(
+        en,
+        f"/can-bo/giay-chung-nhan/{ids['cert']}/thu-hoi",
+        {"reason": ""},
+        page=f"/can-bo/giay-chung-nhan/{ids['cert']}",
+    )
     assert resp.status_code == 403  # province staff may not revoke; the approver may
-    resp = post_form(approver_en, f"/can-bo/giay-chung-nhan/{ids['cert']}/thu-hoi", {"reason": ""},
-                     page=f"/can-bo/giay-chung-nhan/{ids['cert']}", follow_redirects=True)
+    resp = post_form(
+        approver_en,
+        f"/can-bo/giay-chung-nhan/{ids['cert']}/thu-hoi",
+        {"reason": ""},
+        page=f"/can-bo/giay-chung-nhan/{ids['cert']}",
+        follow_redirects=True,
+    )
     assert "Please enter the reason for revocation." in resp.get_data(as_text=True)
-    resp = post_form(approver_vi, f"/can-bo/giay-chung-nhan/{ids['cert']}/thu-hoi", {"reason": ""},
-                     page=f"/can-bo/giay-chung-nhan/{ids['cert']}", follow_redirects=True)
+    resp = post_form(
+        approver_vi,
+        f"/can-bo/giay-chung-nhan/{ids['cert']}/thu-hoi",
+        {"reason": ""},
+        page=f"/can-bo/giay-chung-nhan/{ids['cert']}",
+        follow_redirects=True,
+    )
     assert "Vui lòng nhập lý do thu hồi." in resp.get_data(as_text=True)
 
 

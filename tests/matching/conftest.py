@@ -42,23 +42,52 @@ def world(session) -> World:  # type: ignore[no-untyped-def]
     session.commit()
     kh = province(session)
     return World(
-        campaign=make_campaign(session, kh), khanh_hoa=kh, khanh_son=unit(session, KHANH_SON),
-        cam_lam=unit(session, CAM_LAM), hanoi=province(session, 1),
+        campaign=make_campaign(session, kh),
+        khanh_hoa=kh,
+        khanh_son=unit(session, KHANH_SON),
+        cam_lam=unit(session, CAM_LAM),
+        hanoi=province(session, 1),
         ks_staff=make_user(session, Role.COMMUNE_STAFF, unit(session, KHANH_SON)),
         cl_staff=make_user(session, Role.COMMUNE_STAFF, unit(session, CAM_LAM)),
-        preparer=make_user(session, Role.PROVINCE_STAFF, kh), approver=make_user(session, Role.APPROVER, kh),
+        preparer=make_user(session, Role.PROVINCE_STAFF, kh),
+        approver=make_user(session, Role.APPROVER, kh),
         approver2=make_user(session, Role.APPROVER, kh),
-        other_province_staff=make_user(session, Role.PROVINCE_STAFF, province(session, 1)))
+        other_province_staff=make_user(session, Role.PROVINCE_STAFF, province(session, 1)),
+    )
 
 
-def add_need(session, w: World, commune: AdminUnit, *, name: str = "Mấu Văn Thử", cost: int = 80_000_000,  # type: ignore[no-untyped-def]
-             requested: int = 60_000_000, kind: NeedKind = NeedKind.NEW_HOUSE, approve: bool = True,
-             **flags) -> HouseholdNeed:
-    proposer = w.ks_staff if commune.id == w.khanh_son.id else w.cl_staff if commune.id == w.cam_lam.id else w.preparer
-    sources = [needs_services.SourceInput(SourceKind.OWN, "Hộ tự có", cost - requested)] if cost > requested else []
-    data = needs_services.NeedInput(commune_id=commune.id, head_name=name, poverty_status=PovertyStatus.POOR,
-                                    need_kind=kind, estimated_cost_vnd=cost, requested_vnd=requested,
-                                    sources=sources, **flags)
+def add_need(
+    session,
+    w: World,
+    commune: AdminUnit,
+    *,
+    name: str = "Mấu Văn Thử",
+    cost: int = 80_000_000,  # type: ignore[no-untyped-def]
+    requested: int = 60_000_000,
+    kind: NeedKind = NeedKind.NEW_HOUSE,
+    approve: bool = True,
+    **flags,
+) -> HouseholdNeed:
+    proposer = (
+        w.ks_staff
+        if commune.id == w.khanh_son.id
+        else w.cl_staff
+        if commune.id == w.cam_lam.id
+        else w.preparer
+    )
+    sources = (
+        [needs_services.SourceInput(SourceKind.OWN, "Hộ tự có", cost - requested)] if cost > requested else []
+    )
+    data = needs_services.NeedInput(
+        commune_id=commune.id,
+        head_name=name,
+        poverty_status=PovertyStatus.POOR,
+        need_kind=kind,
+        estimated_cost_vnd=cost,
+        requested_vnd=requested,
+        sources=sources,
+        **flags,
+    )
     need = needs_services.create_need(session, actor_of(proposer), w.campaign, data)
     if approve:
         needs_services.approve_need(session, actor_of(w.preparer), w.preparer, need.id)
@@ -66,7 +95,19 @@ def add_need(session, w: World, commune: AdminUnit, *, name: str = "Mấu Văn T
     return need
 
 
-def give(session, w: World, amount: int, *, earmark: AdminUnit | None = None,  # type: ignore[no-untyped-def]
-         purpose: Purpose = Purpose.HOUSING) -> None:
-    receive(session, w.campaign, amount, receiving=earmark or w.khanh_hoa, earmark=earmark or w.khanh_hoa,
-            purpose=purpose)
+def give(
+    session,
+    w: World,
+    amount: int,
+    *,
+    earmark: AdminUnit | None = None,  # type: ignore[no-untyped-def]
+    purpose: Purpose = Purpose.HOUSING,
+) -> None:
+    receive(
+        session,
+        w.campaign,
+        amount,
+        receiving=earmark or w.khanh_hoa,
+        earmark=earmark or w.khanh_hoa,
+        purpose=purpose,
+    )

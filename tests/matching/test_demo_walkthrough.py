@@ -26,8 +26,12 @@ def demo(app, session):  # type: ignore[no-untyped-def]
 
 def _unallocated(session) -> dict[str, int]:  # type: ignore[no-untyped-def]
     session.expire_all()
-    return {a.key: a.balance_vnd for a in session.execute(
-        select(LedgerAccount).where(LedgerAccount.kind == AccountKind.UNALLOCATED)).scalars()}
+    return {
+        a.key: a.balance_vnd
+        for a in session.execute(
+            select(LedgerAccount).where(LedgerAccount.kind == AccountKind.UNALLOCATED)
+        ).scalars()
+    }
 
 
 def test_province_officer_and_approver_on_the_demo(app, demo) -> None:  # type: ignore[no-untyped-def]
@@ -46,8 +50,12 @@ def test_province_officer_and_approver_on_the_demo(app, demo) -> None:  # type: 
         assert f"Hạng {ln.rank}" in page and f"Điểm ưu tiên {ln.score}" in page
     # edit: exclude the last-ranked house, then submit
     last = max(included, key=lambda ln: ln.rank)
-    post_form(officer, f"/can-bo/phan-bo/{proposal.id}/sua", {"line": str(last.id), "action": "exclude"},
-              page=f"/can-bo/phan-bo/{proposal.id}")
+    post_form(
+        officer,
+        f"/can-bo/phan-bo/{proposal.id}/sua",
+        {"line": str(last.id), "action": "exclude"},
+        page=f"/can-bo/phan-bo/{proposal.id}",
+    )
     session.expire_all()
     assert not session.get(type(last), last.id).included
     post_form(officer, f"/can-bo/phan-bo/{proposal.id}/trinh", {}, page=f"/can-bo/phan-bo/{proposal.id}")
@@ -56,7 +64,9 @@ def test_province_officer_and_approver_on_the_demo(app, demo) -> None:  # type: 
     before = _unallocated(session)
     approver = app.test_client()
     login(approver, "pheduyet@khanhhoa.chungtay.vn", DEMO_PASSWORD)
-    resp = post_form(approver, f"/can-bo/phan-bo/{proposal.id}/duyet", {}, page=f"/can-bo/phan-bo/{proposal.id}")
+    resp = post_form(
+        approver, f"/can-bo/phan-bo/{proposal.id}/duyet", {}, page=f"/can-bo/phan-bo/{proposal.id}"
+    )
     assert resp.status_code == 302
     session.expire_all()
     proposal = session.get(MatchingProposal, proposal.id)
@@ -66,7 +76,9 @@ def test_province_officer_and_approver_on_the_demo(app, demo) -> None:  # type: 
     expected: dict[str, int] = {}
     for ln in proposal.lines:
         for d in ln.draws if ln.included else []:
-            key = LedgerAccount.make_key(proposal.fund_id, d["pool_unit_id"], AccountKind.UNALLOCATED, Purpose(d["purpose"]))
+            key = LedgerAccount.make_key(
+                proposal.fund_id, d["pool_unit_id"], AccountKind.UNALLOCATED, Purpose(d["purpose"])
+            )
             expected[key] = expected.get(key, 0) + d["amount_vnd"]
     assert moved == expected and sum(moved.values()) == proposal.total_vnd
     assert ledger.verify_ledger(session) == []

@@ -19,8 +19,11 @@ def instances(draw, max_needs: int = 8):  # type: ignore[no-untyped-def]
     pools = {}
     for _ in range(draw(st.integers(1, 7))):
         level = draw(st.sampled_from(engine.LEVELS))
-        unit = {"commune": draw(st.sampled_from(sorted(COMMUNES))), "province": draw(st.sampled_from([1, 2])),
-                "national": None}[level]
+        unit = {
+            "commune": draw(st.sampled_from(sorted(COMMUNES))),
+            "province": draw(st.sampled_from([1, 2])),
+            "national": None,
+        }[level]
         purpose = draw(st.sampled_from([*PURPOSES, engine.UNRESTRICTED]))
         balance = draw(st.integers(0, 12)) * 10_000_000
         pools[(unit, purpose)] = engine.Pool(unit_id=unit, level=level, purpose=purpose, balance_vnd=balance)
@@ -29,10 +32,18 @@ def instances(draw, max_needs: int = 8):  # type: ignore[no-untyped-def]
         commune = draw(st.sampled_from(sorted(COMMUNES)))
         requested = draw(st.sampled_from([10, 20, 30, 40, 60])) * 1_000_000
         secured = draw(st.sampled_from([0, 0, 10, 20])) * 1_000_000
-        needs.append(engine.Need(id=i + 1, commune_id=commune, province_id=COMMUNES[commune],
-                                 purpose=draw(st.sampled_from(PURPOSES)), requested_vnd=requested,
-                                 secured_vnd=secured, score=draw(st.integers(0, 100)),
-                                 poor_district=draw(st.booleans())))
+        needs.append(
+            engine.Need(
+                id=i + 1,
+                commune_id=commune,
+                province_id=COMMUNES[commune],
+                purpose=draw(st.sampled_from(PURPOSES)),
+                requested_vnd=requested,
+                secured_vnd=secured,
+                score=draw(st.integers(0, 100)),
+                poor_district=draw(st.booleans()),
+            )
+        )
     return list(pools.values()), needs
 
 
@@ -96,8 +107,11 @@ def test_exact_solver_reaches_the_optimum(inst) -> None:  # type: ignore[no-unty
 
 
 def test_most_restricted_money_is_spent_first() -> None:
-    pools = [engine.Pool(11, "commune", "housing", 40_000_000), engine.Pool(1, "province", "unrestricted", 100_000_000),
-             engine.Pool(None, "national", "unrestricted", 100_000_000)]
+    pools = [
+        engine.Pool(11, "commune", "housing", 40_000_000),
+        engine.Pool(1, "province", "unrestricted", 100_000_000),
+        engine.Pool(None, "national", "unrestricted", 100_000_000),
+    ]
     need = engine.Need(1, 11, 1, "housing", 60_000_000, 0, 50)
     for method in ("exact", "greedy"):
         (a,) = engine.propose(pools, [need], engine.Config(method=method)).allocations
@@ -115,9 +129,14 @@ def test_a_house_is_not_funded_partly() -> None:
 def test_greedy_repair_moves_a_draw_to_free_money_for_another_purpose() -> None:
     # The housing need is taken first (higher weight per đồng) from the commune's unrestricted pool; the
     # education need can only be paid from that pool, so the repair moves the housing draw to the province.
-    pools = [engine.Pool(11, "commune", "unrestricted", 10_000_000),
-             engine.Pool(1, "province", "housing", 10_000_000)]
-    needs = [engine.Need(1, 11, 1, "housing", 10_000_000, 0, 100), engine.Need(2, 11, 1, "education", 10_000_000, 0, 10)]
+    pools = [
+        engine.Pool(11, "commune", "unrestricted", 10_000_000),
+        engine.Pool(1, "province", "housing", 10_000_000),
+    ]
+    needs = [
+        engine.Need(1, 11, 1, "housing", 10_000_000, 0, 100),
+        engine.Need(2, 11, 1, "education", 10_000_000, 0, 10),
+    ]
     result = engine.propose(pools, needs, engine.Config(method="greedy"))
     assert {a.need_id for a in result.allocations} == {1, 2}
     _assert_sound(pools, needs, result)
@@ -136,8 +155,10 @@ def test_fairness_one_commune_does_not_take_all_shared_money() -> None:
 
 def test_poor_district_comes_first_at_equal_score() -> None:
     pools = [engine.Pool(1, "province", "housing", 60_000_000)]
-    needs = [engine.Need(1, 11, 1, "housing", 60_000_000, 0, 50, poor_district=False),
-             engine.Need(2, 12, 1, "housing", 60_000_000, 0, 50, poor_district=True)]
+    needs = [
+        engine.Need(1, 11, 1, "housing", 60_000_000, 0, 50, poor_district=False),
+        engine.Need(2, 12, 1, "housing", 60_000_000, 0, 50, poor_district=True),
+    ]
     assert [a.need_id for a in engine.propose(pools, needs).allocations] == [2]
 
 

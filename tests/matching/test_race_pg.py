@@ -69,11 +69,23 @@ def test_two_approvals_racing_for_the_same_pool(app, session, world) -> None:  #
     statuses = {p.id: p.status for p in session.execute(select(MatchingProposal)).scalars()}
     assert statuses[ok[0]] == ProposalStatus.APPROVED
     assert sorted(statuses.values()) == sorted([ProposalStatus.APPROVED, ProposalStatus.SUBMITTED])
-    pool = session.execute(select(LedgerAccount).where(LedgerAccount.key == LedgerAccount.make_key(
-        fund_id, ks_id, AccountKind.UNALLOCATED, Purpose.HOUSING))).scalar_one()
-    allocated = session.execute(select(LedgerAccount).where(LedgerAccount.key == LedgerAccount.make_key(
-        fund_id, ks_id, AccountKind.ALLOCATED, Purpose.HOUSING))).scalar_one()
+    pool = session.execute(
+        select(LedgerAccount).where(
+            LedgerAccount.key
+            == LedgerAccount.make_key(fund_id, ks_id, AccountKind.UNALLOCATED, Purpose.HOUSING)
+        )
+    ).scalar_one()
+    allocated = session.execute(
+        select(LedgerAccount).where(
+            LedgerAccount.key
+            == LedgerAccount.make_key(fund_id, ks_id, AccountKind.ALLOCATED, Purpose.HOUSING)
+        )
+    ).scalar_one()
     assert pool.balance_vnd == 0 and allocated.balance_vnd == 60_000_000
-    funded = session.execute(select(HouseholdNeed).where(HouseholdNeed.status == NeedStatus.FUNDED)).scalars().all()
+    funded = (
+        session.execute(select(HouseholdNeed).where(HouseholdNeed.status == NeedStatus.FUNDED))
+        .scalars()
+        .all()
+    )
     assert len(funded) == 1
     assert ledger.verify_ledger(session) == []

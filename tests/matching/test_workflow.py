@@ -18,8 +18,11 @@ from tests.matching.conftest import actor_of, add_need, give
 
 
 def pool(session, fund_id: int, unit_id: int | None, purpose: Purpose) -> int:  # type: ignore[no-untyped-def]
-    acc = session.execute(select(LedgerAccount).where(LedgerAccount.key == LedgerAccount.make_key(
-        fund_id, unit_id, AccountKind.UNALLOCATED, purpose))).scalar_one_or_none()
+    acc = session.execute(
+        select(LedgerAccount).where(
+            LedgerAccount.key == LedgerAccount.make_key(fund_id, unit_id, AccountKind.UNALLOCATED, purpose)
+        )
+    ).scalar_one_or_none()
     if acc is None:
         return 0
     session.refresh(acc)
@@ -38,7 +41,7 @@ def test_proposal_respects_earmarks_and_explains_itself(session, world) -> None:
     ks1 = add_need(session, w, w.khanh_son, name="Katơr Văn Sáu", ethnic_minority=True, elderly_alone=True)
     ks2 = add_need(session, w, w.khanh_son, name="Cao Thị Nhung", ethnic_minority=True)
     cl1 = add_need(session, w, w.cam_lam, name="Lê Văn Tám")
-    give(session, w, 40_000_000, earmark=w.khanh_son)           # Khánh Sơn, housing
+    give(session, w, 40_000_000, earmark=w.khanh_son)  # Khánh Sơn, housing
     give(session, w, 80_000_000, purpose=Purpose.UNRESTRICTED)  # province, any purpose
     p = run(session, w)
     lines = {ln.need_id: ln for ln in p.lines}
@@ -54,8 +57,9 @@ def test_proposal_respects_earmarks_and_explains_itself(session, world) -> None:
     exp = top.explanation
     assert exp["rank"] == 1 and exp["score"] > 0
     assert {"label": "Hộ nghèo", "weight": 40} in exp["criteria"]
-    assert exp["summary"] == ("Quỹ xã Khánh Sơn – nhà ở: 40.000.000 ₫; "
-                              "Quỹ tỉnh Khánh Hòa – không chỉ định: 20.000.000 ₫")
+    assert exp["summary"] == (
+        "Quỹ xã Khánh Sơn – nhà ở: 40.000.000 ₫; Quỹ tỉnh Khánh Hòa – không chỉ định: 20.000.000 ₫"
+    )
     assert lines[ks2.id].included and not lines[cl1.id].included
     assert "không đủ tiền" in lines[cl1.id].explanation["reason"]
     assert lines[cl1.id].amount_vnd == 0 and lines[cl1.id].draws == []
@@ -98,14 +102,21 @@ def test_four_eyes_approval_moves_the_ledger(session, world) -> None:  # type: i
     session.commit()
     assert p.status == ProposalStatus.APPROVED and p.approved_by_id == w.approver.id
     assert pool(session, fund_id, w.khanh_hoa.id, Purpose.HOUSING) == 40_000_000
-    allocated = session.execute(select(LedgerAccount).where(LedgerAccount.key == LedgerAccount.make_key(
-        fund_id, w.khanh_son.id, AccountKind.ALLOCATED, Purpose.HOUSING))).scalar_one()
+    allocated = session.execute(
+        select(LedgerAccount).where(
+            LedgerAccount.key
+            == LedgerAccount.make_key(fund_id, w.khanh_son.id, AccountKind.ALLOCATED, Purpose.HOUSING)
+        )
+    ).scalar_one()
     assert allocated.balance_vnd == 60_000_000
     session.refresh(need)
     assert need.status == NeedStatus.FUNDED and need.funded_vnd == 60_000_000
     assert ledger.verify_ledger(session) == []
-    actions = set(session.execute(select(AuditEntry.action).where(AuditEntry.entity_type == "matching_proposal"))
-                  .scalars())
+    actions = set(
+        session.execute(
+            select(AuditEntry.action).where(AuditEntry.entity_type == "matching_proposal")
+        ).scalars()
+    )
     assert {"matching.run", "matching.submit", "matching.approve"} <= actions
     # approving twice is refused
     with pytest.raises(services.MatchingError, match="Đã phê duyệt"):
@@ -127,7 +138,11 @@ def test_stale_proposal_is_refused_after_a_need_edit(session, world) -> None:  #
         services.approve(session, actor_of(w.approver), w.approver, p.id)
     session.rollback()
     # the frozen snapshot keeps what the proposal was computed from
-    assert p.lines[0].snapshot["version"] == p.lines[0].need_version < session.get(HouseholdNeed, need.id).version
+    assert (
+        p.lines[0].snapshot["version"]
+        == p.lines[0].need_version
+        < session.get(HouseholdNeed, need.id).version
+    )
 
 
 def test_stale_proposal_is_refused_after_a_balance_change(session, world) -> None:  # type: ignore[no-untyped-def]
@@ -154,7 +169,9 @@ def test_revocation_restores_the_pool(session, world) -> None:  # type: ignore[n
     with pytest.raises(services.MatchingError, match="Lý do"):
         services.revoke_line(session, actor_of(w.approver), w.approver, line.id, "  ")
     session.rollback()
-    services.revoke_line(session, actor_of(w.approver), w.approver, line.id, "Hộ đã được hỗ trợ từ nguồn khác")
+    services.revoke_line(
+        session, actor_of(w.approver), w.approver, line.id, "Hộ đã được hỗ trợ từ nguồn khác"
+    )
     session.commit()
     assert pool(session, w.campaign.fund_id, w.khanh_hoa.id, Purpose.HOUSING) == 100_000_000
     session.refresh(need)
@@ -214,4 +231,6 @@ def test_the_celery_task_stores_a_draft(session, world) -> None:  # type: ignore
     give(session, w, 60_000_000)
     proposal_id = tasks.run_proposal.delay(w.campaign.id, w.khanh_hoa.id, w.preparer.id).get()
     p = session.get(MatchingProposal, proposal_id)
-    assert p.status == ProposalStatus.DRAFT and p.total_vnd == 60_000_000 and p.prepared_by_id == w.preparer.id
+    assert (
+        p.status == ProposalStatus.DRAFT and p.total_vnd == 60_000_000 and p.prepared_by_id == w.preparer.id
+    )

@@ -50,12 +50,19 @@ def world(session) -> World:
     hamlet = add_hamlet(session, ks.id, "Thôn Tà Lương")
     session.commit()
     return World(
-        campaign=make_campaign(session, kh), khanh_hoa=kh, khanh_son=ks, cam_lam=cl, hanoi=province(session, 1),
-        hamlet=hamlet, ks_staff=make_user(session, Role.COMMUNE_STAFF, ks),
+        campaign=make_campaign(session, kh),
+        khanh_hoa=kh,
+        khanh_son=ks,
+        cam_lam=cl,
+        hanoi=province(session, 1),
+        hamlet=hamlet,
+        ks_staff=make_user(session, Role.COMMUNE_STAFF, ks),
         cl_staff=make_user(session, Role.COMMUNE_STAFF, cl),
-        province_staff=make_user(session, Role.PROVINCE_STAFF, kh), approver=make_user(session, Role.APPROVER, kh),
-        admin=make_user(session, Role.CENTRAL_ADMIN), other_province_staff=make_user(
-            session, Role.PROVINCE_STAFF, province(session, 1)))
+        province_staff=make_user(session, Role.PROVINCE_STAFF, kh),
+        approver=make_user(session, Role.APPROVER, kh),
+        admin=make_user(session, Role.CENTRAL_ADMIN),
+        other_province_staff=make_user(session, Role.PROVINCE_STAFF, province(session, 1)),
+    )
 
 
 def actor_of(user: User) -> Actor:
@@ -63,9 +70,18 @@ def actor_of(user: User) -> Actor:
 
 
 def need_input(commune: AdminUnit, **kw) -> services.NeedInput:  # type: ignore[no-untyped-def]
-    base = dict(commune_id=commune.id, head_name="Mấu Văn Thử", poverty_status=PovertyStatus.POOR,
-                need_kind=NeedKind.NEW_HOUSE, estimated_cost_vnd=80_000_000, requested_vnd=60_000_000,
-                citizen_id=CITIZEN_ID, phone=PHONE, address=ADDRESS, ethnic_minority=True)
+    base = dict(
+        commune_id=commune.id,
+        head_name="Mấu Văn Thử",
+        poverty_status=PovertyStatus.POOR,
+        need_kind=NeedKind.NEW_HOUSE,
+        estimated_cost_vnd=80_000_000,
+        requested_vnd=60_000_000,
+        citizen_id=CITIZEN_ID,
+        phone=PHONE,
+        address=ADDRESS,
+        ethnic_minority=True,
+    )
     base.update(kw)
     return services.NeedInput(**base)
 
@@ -90,8 +106,15 @@ def fund(session, w: World, need: HouseholdNeed, amount: int | None = None) -> H
     commune = session.get(AdminUnit, need.commune_id)
     receive(session, w.campaign, amount, receiving=w.khanh_hoa, earmark=commune, purpose=Purpose.HOUSING)
     draws = [PoolDraw(commune.id, Purpose.HOUSING, amount)]
-    txn = ledger.allocate(session, SYSTEM, fund_id=w.campaign.fund_id, target_unit_id=commune.id,
-                          target_purpose=Purpose.HOUSING, draws=draws, occurred_on=date.today())
+    txn = ledger.allocate(
+        session,
+        SYSTEM,
+        fund_id=w.campaign.fund_id,
+        target_unit_id=commune.id,
+        target_purpose=Purpose.HOUSING,
+        draws=draws,
+        occurred_on=date.today(),
+    )
     services.record_need_funding(session, SYSTEM, need, amount, draws, None, txn.id)
     session.commit()
     return need
@@ -99,10 +122,20 @@ def fund(session, w: World, need: HouseholdNeed, amount: int | None = None) -> H
 
 def need_form_data(world, **over):  # type: ignore[no-untyped-def]
     """A valid household need as the entry form posts it, with some fields replaced."""
-    data = {"commune_id": str(world.khanh_son.id), "hamlet_id": str(world.hamlet.id), "head_name": "Hồ Văn Lũy",
-            "household_size": "4", "poverty_status": "poor", "need_kind": "new_house", "situation": "",
-            "estimated_cost": "80.000.000", "requested": "60.000.000",
-            "source1_kind": "", "source2_kind": "", "source3_kind": ""}
+    data = {
+        "commune_id": str(world.khanh_son.id),
+        "hamlet_id": str(world.hamlet.id),
+        "head_name": "Hồ Văn Lũy",
+        "household_size": "4",
+        "poverty_status": "poor",
+        "need_kind": "new_house",
+        "situation": "",
+        "estimated_cost": "80.000.000",
+        "requested": "60.000.000",
+        "source1_kind": "",
+        "source2_kind": "",
+        "source3_kind": "",
+    }
     data.update(over)
     return data
 
@@ -111,6 +144,11 @@ def post_on_need_page(client, need, action: str, data: dict) -> str:  # type: ig
     """POST one of the need page's forms (with the page's CSRF token) and return the page shown after it."""
     from tests.conftest import post_form
 
-    resp = post_form(client, f"/can-bo/nhu-cau/{need.id}/{action}", data, page=f"/can-bo/nhu-cau/{need.id}",
-                     follow_redirects=True)
+    resp = post_form(
+        client,
+        f"/can-bo/nhu-cau/{need.id}/{action}",
+        data,
+        page=f"/can-bo/nhu-cau/{need.id}",
+        follow_redirects=True,
+    )
     return resp.get_data(as_text=True)

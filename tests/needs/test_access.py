@@ -47,8 +47,15 @@ def test_identifiers_decrypted_on_demand_for_the_area_and_audited(client, sessio
     page = resp.get_data(as_text=True)
     assert (CITIZEN_ID in page) is allowed
     assert (PHONE in page) is allowed
-    reads = session.execute(select(AuditEntry).where(AuditEntry.action == "need.reveal_identifiers",
-                                                     AuditEntry.entity_id == str(need.id))).scalars().all()
+    reads = (
+        session.execute(
+            select(AuditEntry).where(
+                AuditEntry.action == "need.reveal_identifiers", AuditEntry.entity_id == str(need.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
     assert len(reads) == (1 if allowed else 0)
     if allowed:
         assert reads[0].user_id == getattr(world, who).id
@@ -79,11 +86,17 @@ def test_the_proposer_cannot_approve_their_own_need(client, session, world):
     from app.core.actor import Actor
     from app.needs import services
 
-    need = services.create_need(session, Actor(world.province_staff.id), world.campaign,
-                                __import__("tests.needs.conftest", fromlist=["need_input"]).need_input(world.khanh_son))
+    need = services.create_need(
+        session,
+        Actor(world.province_staff.id),
+        world.campaign,
+        __import__("tests.needs.conftest", fromlist=["need_input"]).need_input(world.khanh_son),
+    )
     session.commit()
     login(client, world.province_staff.email)
-    resp = client.post(f"/can-bo/nhu-cau/{need.id}/duyet", data={"csrf_token": _token(client)}, follow_redirects=True)
+    resp = client.post(
+        f"/can-bo/nhu-cau/{need.id}/duyet", data={"csrf_token": _token(client)}, follow_redirects=True
+    )
     assert "Người đề xuất không được tự duyệt" in resp.get_data(as_text=True)
     session.expire_all()
     assert session.get(HouseholdNeed, need.id).status == NeedStatus.PROPOSED
@@ -103,11 +116,21 @@ DISBURSE = [
 def test_disburse_by_role_and_area(client, session, world, who, status):
     need = fund(session, world, approve(session, world, add_need(session, world)))
     login(client, getattr(world, who).email)
-    resp = client.post(f"/can-bo/nhu-cau/{need.id}/giai-ngan", data={
-        "csrf_token": _token(client), "tranche": "advance", "amount": "30.000.000",
-        "document_ref": "PC-15/2026", "occurred_on": "2026-01-05", "note": ""})
+    resp = client.post(
+        f"/can-bo/nhu-cau/{need.id}/giai-ngan",
+        data={
+            "csrf_token": _token(client),
+            "tranche": "advance",
+            "amount": "30.000.000",
+            "document_ref": "PC-15/2026",
+            "occurred_on": "2026-01-05",
+            "note": "",
+        },
+    )
     assert resp.status_code == status
-    paid = session.execute(select(NeedDisbursement).where(NeedDisbursement.need_id == need.id)).scalars().all()
+    paid = (
+        session.execute(select(NeedDisbursement).where(NeedDisbursement.need_id == need.id)).scalars().all()
+    )
     assert len(paid) == (1 if status == 302 else 0)
 
 
@@ -115,9 +138,19 @@ def test_commune_staff_cannot_add_a_need_in_another_commune(client, session, wor
     login(client, world.cl_staff.email)
     page = client.get("/can-bo/nhu-cau/them").get_data(as_text=True)
     assert "Xã Khánh Sơn" not in page  # only their own commune is offered
-    resp = client.post("/can-bo/nhu-cau/them", data={
-        "csrf_token": csrf_from(page), "commune_id": world.khanh_son.id, "hamlet_id": 0, "head_name": "Người Lạ",
-        "household_size": 3, "poverty_status": "poor", "need_kind": "new_house", "estimated_cost": "70.000.000",
-        "requested": "60.000.000"})
+    resp = client.post(
+        "/can-bo/nhu-cau/them",
+        data={
+            "csrf_token": csrf_from(page),
+            "commune_id": world.khanh_son.id,
+            "hamlet_id": 0,
+            "head_name": "Người Lạ",
+            "household_size": 3,
+            "poverty_status": "poor",
+            "need_kind": "new_house",
+            "estimated_cost": "70.000.000",
+            "requested": "60.000.000",
+        },
+    )
     assert resp.status_code == 200  # the form refuses the commune choice
     assert session.execute(select(HouseholdNeed).where(HouseholdNeed.head_name == "Người Lạ")).first() is None

@@ -32,31 +32,46 @@ def test_racing_tranches_never_pay_more_than_the_house_was_given(app, session, w
     assert errors == []
     assert (ok, refused) == (2, 4)
     n = db.session.get(HouseholdNeed, need_id)
-    paid = db.session.execute(select(func.sum(NeedDisbursement.amount_vnd)).where(
-        NeedDisbursement.need_id == need_id)).scalar_one()
+    paid = db.session.execute(
+        select(func.sum(NeedDisbursement.amount_vnd)).where(NeedDisbursement.need_id == need_id)
+    ).scalar_one()
     assert n.disbursed_vnd == paid == 50_000_000
     assert ledger.verify_ledger(db.session) == []
 
 
 def test_racing_fundings_never_exceed_the_request(app, session, world):
     need = approve(session, world, add_need(session, world))  # asks 60M
-    receive(session, world.campaign, 200_000_000, receiving=world.khanh_hoa, earmark=world.khanh_son,
-            purpose=Purpose.HOUSING)
+    receive(
+        session,
+        world.campaign,
+        200_000_000,
+        receiving=world.khanh_hoa,
+        earmark=world.khanh_son,
+        purpose=Purpose.HOUSING,
+    )
     need_id, fund_id, ks = need.id, world.campaign.fund_id, world.khanh_son.id
     session.remove()
 
     def give(i: int) -> None:
         draws = [PoolDraw(ks, Purpose.HOUSING, 25_000_000)]
-        txn = ledger.allocate(db.session, SYSTEM, fund_id=fund_id, target_unit_id=ks, target_purpose=Purpose.HOUSING,
-                              draws=draws, occurred_on=services.today_vn())
+        txn = ledger.allocate(
+            db.session,
+            SYSTEM,
+            fund_id=fund_id,
+            target_unit_id=ks,
+            target_purpose=Purpose.HOUSING,
+            draws=draws,
+            occurred_on=services.today_vn(),
+        )
         services.record_need_funding(db.session, SYSTEM, need_id, 25_000_000, draws, i, txn.id)
 
     ok, refused, errors = race(app, 5, give, refused=services.NeedError)
     assert errors == []
     assert (ok, refused) == (2, 3)
     n = db.session.get(HouseholdNeed, need_id)
-    recorded = db.session.execute(select(func.sum(NeedFunding.amount_vnd)).where(
-        NeedFunding.need_id == need_id)).scalar_one()
+    recorded = db.session.execute(
+        select(func.sum(NeedFunding.amount_vnd)).where(NeedFunding.need_id == need_id)
+    ).scalar_one()
     assert n.funded_vnd == recorded == 50_000_000
     assert ledger.totals(db.session, fund_id, [ks]).allocated_vnd == 50_000_000  # refused ones rolled back
 

@@ -21,12 +21,15 @@ def _saved(session, world):  # type: ignore[no-untyped-def]
 LATE = "Số ngày kể từ khởi công mà chưa hoàn thành thì coi là chậm tiến độ"
 
 
-@pytest.mark.parametrize(("size", "expected"), [
-    ("", "Số nhân khẩu: chưa nhập."),
-    ("bốn", "Số nhân khẩu: phải là một số nguyên."),
-    ("0", "Số nhân khẩu: từ 1 đến 50."),
-    ("51", "Số nhân khẩu: từ 1 đến 50."),
-])
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [
+        ("", "Số nhân khẩu: chưa nhập."),
+        ("bốn", "Số nhân khẩu: phải là một số nguyên."),
+        ("0", "Số nhân khẩu: từ 1 đến 50."),
+        ("51", "Số nhân khẩu: từ 1 đến 50."),
+    ],
+)
 def test_household_size_named_in_vietnamese(client, session, world, size, expected):  # type: ignore[no-untyped-def]
     login(client, world.ks_staff.email)
     resp = post_form(client, "/can-bo/nhu-cau/them", need_form_data(world, household_size=size))
@@ -36,12 +39,15 @@ def test_household_size_named_in_vietnamese(client, session, world, size, expect
     assert session.execute(select(func.count(HouseholdNeed.id))).scalar_one() == 0
 
 
-@pytest.mark.parametrize(("over", "expected"), [
-    ({"late_days": "ba tháng"}, f"{LATE}: phải là một số nguyên."),
-    ({"late_days": "5"}, f"{LATE}: từ 7 đến 730 ngày."),
-    ({"w_merit_family": "x"}, "Gia đình có công với cách mạng: phải là một số nguyên."),
-    ({"w_merit_family": "2000"}, "Gia đình có công với cách mạng: từ 0 đến 1000."),
-])
+@pytest.mark.parametrize(
+    ("over", "expected"),
+    [
+        ({"late_days": "ba tháng"}, f"{LATE}: phải là một số nguyên."),
+        ({"late_days": "5"}, f"{LATE}: từ 7 đến 730 ngày."),
+        ({"w_merit_family": "x"}, "Gia đình có công với cách mạng: phải là một số nguyên."),
+        ({"w_merit_family": "2000"}, "Gia đình có công với cách mạng: từ 0 đến 1000."),
+    ],
+)
 def test_priority_numbers_named_in_vietnamese(client, session, world, over, expected):  # type: ignore[no-untyped-def]
     login(client, world.province_staff.email)
     data = {**{f"w_{code}": w for code, (w, _) in CRITERIA.items()}, "late_days": "60", **over}
@@ -53,11 +59,22 @@ def test_priority_numbers_named_in_vietnamese(client, session, world, over, expe
     assert _saved(session, world) == before
 
 
-@pytest.mark.parametrize(("url", "data", "expected"), [
-    ("giai-doan/started", {"on": "31/02/2026"}, "Ngày: ngày không hợp lệ (ví dụ 31/12/2026)."),
-    ("giai-ngan", {"tranche": "advance", "amount": "30.000.000", "document_ref": "15/PC-MTTQ", "occurred_on": "hôm qua"},
-     "Ngày chi: ngày không hợp lệ (ví dụ 31/12/2026)."),
-])
+@pytest.mark.parametrize(
+    ("url", "data", "expected"),
+    [
+        ("giai-doan/started", {"on": "31/02/2026"}, "Ngày: ngày không hợp lệ (ví dụ 31/12/2026)."),
+        (
+            "giai-ngan",
+            {
+                "tranche": "advance",
+                "amount": "30.000.000",
+                "document_ref": "15/PC-MTTQ",
+                "occurred_on": "hôm qua",
+            },
+            "Ngày chi: ngày không hợp lệ (ví dụ 31/12/2026).",
+        ),
+    ],
+)
 def test_need_dates_named_in_vietnamese(client, session, world, url, data, expected):  # type: ignore[no-untyped-def]
     need = add_need(session, world)
     login(client, world.ks_staff.email)

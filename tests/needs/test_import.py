@@ -11,10 +11,12 @@ from app.needs import importer
 from app.needs.models import HouseholdNeed, NeedImportBatch, NeedStatus
 from tests.conftest import csrf_from, login
 
-HEADER = ("Họ tên chủ hộ,Số CCCD,Số điện thoại,Địa chỉ cụ thể,Thôn/tổ dân phố,Số nhân khẩu,Diện hộ,Gia đình có công,"
-          "Dân tộc thiểu số,Người cao tuổi sống một mình,Có người khuyết tật,Đơn thân nuôi con,Nội dung hỗ trợ,"
-          "Dự toán (đồng),Nguồn Nhà nước (đồng),Hộ tự có (đồng),Nhà tài trợ khác (đồng),Tên nhà tài trợ khác,"
-          "Đề nghị Quỹ hỗ trợ (đồng),Hiện trạng, hoàn cảnh")
+HEADER = (
+    "Họ tên chủ hộ,Số CCCD,Số điện thoại,Địa chỉ cụ thể,Thôn/tổ dân phố,Số nhân khẩu,Diện hộ,Gia đình có công,"
+    "Dân tộc thiểu số,Người cao tuổi sống một mình,Có người khuyết tật,Đơn thân nuôi con,Nội dung hỗ trợ,"
+    "Dự toán (đồng),Nguồn Nhà nước (đồng),Hộ tự có (đồng),Nhà tài trợ khác (đồng),Tên nhà tài trợ khác,"
+    "Đề nghị Quỹ hỗ trợ (đồng),Hiện trạng, hoàn cảnh"
+)
 GOOD = [
     'Mấu Thị Hoa,056190731911,0935731911,"Số 4, tổ 1",Thôn Tà Lương,3,nghèo,,x,x,,,xây mới,"80.000.000","10.000.000","10.000.000",,,"60.000.000",Nhà tạm',
     'Cao Văn Sơn,056080731912,,,thon ta luong,5,cận nghèo,x,x,,,,sửa chữa,"40.000.000",,"10.000.000",,,"30.000.000",',
@@ -27,15 +29,26 @@ BAD = [
 
 
 def _csv(rows: list[str]) -> bytes:
-    return ("\ufeff" + HEADER.replace("Hiện trạng, hoàn cảnh", '"Hiện trạng, hoàn cảnh"') + "\n"
-            + "\n".join(rows) + "\n").encode("utf-8")
+    return (
+        "\ufeff"
+        + HEADER.replace("Hiện trạng, hoàn cảnh", '"Hiện trạng, hoàn cảnh"')
+        + "\n"
+        + "\n".join(rows)
+        + "\n"
+    ).encode("utf-8")
 
 
 def _upload(client, world, data: bytes, name: str = "ds.csv"):  # type: ignore[no-untyped-def]
     page = client.get("/can-bo/nhu-cau/nhap").get_data(as_text=True)
-    return client.post("/can-bo/nhu-cau/nhap", data={"csrf_token": csrf_from(page), "commune_id": world.khanh_son.id,
-                                                     "file": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/can-bo/nhu-cau/nhap",
+        data={
+            "csrf_token": csrf_from(page),
+            "commune_id": world.khanh_son.id,
+            "file": (io.BytesIO(data), name),
+        },
+        content_type="multipart/form-data",
+    )
 
 
 def test_preview_lists_errors_by_row_and_imports_nothing(client, session, world):
@@ -70,7 +83,8 @@ def test_good_file_imports_every_row_once(client, session, world):
     needs = session.execute(select(HouseholdNeed).order_by(HouseholdNeed.id)).scalars().all()
     assert [(n.head_name, n.requested_vnd, n.secured_vnd, n.status) for n in needs] == [
         ("Mấu Thị Hoa", 60_000_000, 20_000_000, NeedStatus.PROPOSED),
-        ("Cao Văn Sơn", 30_000_000, 10_000_000, NeedStatus.PROPOSED)]
+        ("Cao Văn Sơn", 30_000_000, 10_000_000, NeedStatus.PROPOSED),
+    ]
     assert needs[1].hamlet_id == world.hamlet.id and needs[1].merit_family and needs[0].elderly_alone
     assert needs[0].import_batch_id is not None
     # The same file again: the batch is done, and a new upload of it finds the duplicates.
@@ -90,7 +104,7 @@ def test_xlsx_template_round_trip_and_bad_files(client, session, world):
     resp = _upload(client, world, template.data, "mau.xlsx")
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     # The example row refers to a hamlet that exists here and is otherwise valid.
-    assert "không có lỗi" in page, page[page.find("Dòng"):][:400]
+    assert "không có lỗi" in page, page[page.find("Dòng") :][:400]
     resp = _upload(client, world, b"%PDF-1.4 not a sheet", "ds.pdf")
     assert "Tệp: Tệp PDF không phải bảng tính" in resp.get_data(as_text=True)
     resp = _upload(client, world, "Tên,Tuổi\nA,3\n".encode(), "x.csv")

@@ -10,12 +10,18 @@ from tests.conftest import login, post_form
 from tests.needs.conftest import add_need, need_form_data, post_on_need_page
 
 
-@pytest.mark.parametrize(("over", "expected"), [
-    ({"head_name": "Hồ Văn Lũy " * 30}, "Họ tên chủ hộ: tối đa 255 ký tự."),
-    ({"citizen_id": "056085731901 (cấp ngày 01/01/2021)"}, "Số CCCD chủ hộ: tối đa 20 ký tự."),
-    ({"situation": "Nhà dột nát. " * 400}, "Hiện trạng nhà ở, hoàn cảnh: tối đa 4000 ký tự."),
-    ({"source2_name": "Chương trình " * 30}, "Nguồn đã có 2 – tên chương trình/nhà tài trợ: tối đa 255 ký tự."),
-])
+@pytest.mark.parametrize(
+    ("over", "expected"),
+    [
+        ({"head_name": "Hồ Văn Lũy " * 30}, "Họ tên chủ hộ: tối đa 255 ký tự."),
+        ({"citizen_id": "056085731901 (cấp ngày 01/01/2021)"}, "Số CCCD chủ hộ: tối đa 20 ký tự."),
+        ({"situation": "Nhà dột nát. " * 400}, "Hiện trạng nhà ở, hoàn cảnh: tối đa 4000 ký tự."),
+        (
+            {"source2_name": "Chương trình " * 30},
+            "Nguồn đã có 2 – tên chương trình/nhà tài trợ: tối đa 255 ký tự.",
+        ),
+    ],
+)
 def test_need_form_too_long_named_in_vietnamese(client, session, world, over, expected):  # type: ignore[no-untyped-def]
     login(client, world.ks_staff.email)
     resp = post_form(client, "/can-bo/nhu-cau/them", need_form_data(world, **over))
@@ -25,9 +31,12 @@ def test_need_form_too_long_named_in_vietnamese(client, session, world, over, ex
     assert session.execute(select(func.count(HouseholdNeed.id))).scalar_one() == 0
 
 
-@pytest.mark.parametrize(("url", "data", "expected"), [
-    ("tu-choi", {"reason": "Không đủ điều kiện. " * 60}, "Lý do không duyệt: tối đa 1000 ký tự."),
-])
+@pytest.mark.parametrize(
+    ("url", "data", "expected"),
+    [
+        ("tu-choi", {"reason": "Không đủ điều kiện. " * 60}, "Lý do không duyệt: tối đa 1000 ký tự."),
+    ],
+)
 def test_review_forms_too_long_named_in_vietnamese(client, session, world, url, data, expected):  # type: ignore[no-untyped-def]
     need = add_need(session, world)
     login(client, world.province_staff.email)

@@ -18,8 +18,10 @@ from tests.conftest import login, post_form
 from tests.factories import SYSTEM, make_donor, receive
 from tests.needs.conftest import actor_of, add_need, approve, fund
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\xa5\xf7\xa5\xca\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\xa5\xf7\xa5\xca\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 
 
 def test_funding_makes_the_need_funded_and_bumps_its_version(session, world):
@@ -72,13 +74,23 @@ def test_disbursement_in_tranches_moves_the_ledger_and_stops_at_the_needs_fundin
 def test_disbursement_form_refuses_over_funding_with_a_message(client, session, world):
     need = fund(session, world, approve(session, world, add_need(session, world)))
     login(client, world.ks_staff.email)
-    resp = post_form(client, f"/can-bo/nhu-cau/{need.id}/giai-ngan", {
-        "tranche": "advance", "amount": "70.000.000", "document_ref": "PC-9", "occurred_on": "2026-01-02"},
-        page=f"/can-bo/nhu-cau/{need.id}", follow_redirects=True)
-    assert "Số tiền giải ngân: vượt số đã bố trí cho hộ này còn lại (60.000.000 ₫)" in resp.get_data(as_text=True)
-    resp = post_form(client, f"/can-bo/nhu-cau/{need.id}/giai-ngan", {
-        "tranche": "advance", "amount": "30.000.000", "document_ref": "", "occurred_on": "2026-01-02"},
-        page=f"/can-bo/nhu-cau/{need.id}", follow_redirects=True)
+    resp = post_form(
+        client,
+        f"/can-bo/nhu-cau/{need.id}/giai-ngan",
+        {"tranche": "advance", "amount": "70.000.000", "document_ref": "PC-9", "occurred_on": "2026-01-02"},
+        page=f"/can-bo/nhu-cau/{need.id}",
+        follow_redirects=True,
+    )
+    assert "Số tiền giải ngân: vượt số đã bố trí cho hộ này còn lại (60.000.000 ₫)" in resp.get_data(
+        as_text=True
+    )
+    resp = post_form(
+        client,
+        f"/can-bo/nhu-cau/{need.id}/giai-ngan",
+        {"tranche": "advance", "amount": "30.000.000", "document_ref": "", "occurred_on": "2026-01-02"},
+        page=f"/can-bo/nhu-cau/{need.id}",
+        follow_redirects=True,
+    )
     assert "Số chứng từ" in resp.get_data(as_text=True)
     session.expire_all()
     assert need.disbursed_vnd == 0
@@ -112,10 +124,21 @@ def test_revocation_returns_the_need_to_matching(session, world):
 def test_stages_in_order_with_dates_and_late_houses_flagged(client, session, world):
     today = services.today_vn()
     approved_on = today - timedelta(days=120)
-    late = fund(session, world, approve(session, world, add_need(session, world, head_name="Mấu Thị Chậm"),
-                                        approved_on))
-    on_time = fund(session, world, approve(session, world, add_need(
-        session, world, head_name="Bo Bo Văn Kịp", citizen_id="056085731904"), approved_on))
+    late = fund(
+        session,
+        world,
+        approve(session, world, add_need(session, world, head_name="Mấu Thị Chậm"), approved_on),
+    )
+    on_time = fund(
+        session,
+        world,
+        approve(
+            session,
+            world,
+            add_need(session, world, head_name="Bo Bo Văn Kịp", citizen_id="056085731904"),
+            approved_on,
+        ),
+    )
     with pytest.raises(services.NeedError, match="trước ngày của giai đoạn trước"):
         services.advance_stage(session, SYSTEM, late.id, NeedStatus.STARTED, today - timedelta(days=121))
     with pytest.raises(services.NeedError, match="không chuyển sang bước này"):
@@ -142,11 +165,22 @@ def test_photos_checked_stored_outside_static_and_public_only_when_publishable(a
     need = fund(session, world, approve(session, world, add_need(session, world)))
     login(client, world.ks_staff.email)
     page = f"/can-bo/nhu-cau/{need.id}"
-    resp = post_form(client, f"{page}/anh", {"photo": (io.BytesIO(b"GIF89a fake"), "a.png"), "caption": "Móng nhà"},
-                     page=page, content_type="multipart/form-data", follow_redirects=True)
+    resp = post_form(
+        client,
+        f"{page}/anh",
+        {"photo": (io.BytesIO(b"GIF89a fake"), "a.png"), "caption": "Móng nhà"},
+        page=page,
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert "Loại tệp không được chấp nhận" in resp.get_data(as_text=True)
-    post_form(client, f"{page}/anh", {"photo": (io.BytesIO(PNG), "mong.png"), "caption": "Móng nhà"},
-              page=page, content_type="multipart/form-data")
+    post_form(
+        client,
+        f"{page}/anh",
+        {"photo": (io.BytesIO(PNG), "mong.png"), "caption": "Móng nhà"},
+        page=page,
+        content_type="multipart/form-data",
+    )
     from app.needs.models import NeedPhoto
 
     photo = session.execute(select(NeedPhoto).where(NeedPhoto.need_id == need.id)).scalar_one()
@@ -165,19 +199,37 @@ def test_donor_sees_the_houses_their_money_went_to_pro_rata(session, world):
     yen_sao = make_donor(session, "Công ty Yến Sào Thử")
     anon = make_donor(session, "Bà Nguyễn Thị Kín", anonymous=True)
     # The province's housing pool receives 300M from Yến Sào and 100M from an anonymous donor.
-    receive(session, world.campaign, 300_000_000, receiving=world.khanh_hoa, purpose=Purpose.HOUSING, donor=yen_sao)
-    receive(session, world.campaign, 100_000_000, receiving=world.khanh_hoa, purpose=Purpose.HOUSING, donor=anon)
+    receive(
+        session,
+        world.campaign,
+        300_000_000,
+        receiving=world.khanh_hoa,
+        purpose=Purpose.HOUSING,
+        donor=yen_sao,
+    )
+    receive(
+        session, world.campaign, 100_000_000, receiving=world.khanh_hoa, purpose=Purpose.HOUSING, donor=anon
+    )
     need = approve(session, world, add_need(session, world))
     draws = [PoolDraw(world.khanh_hoa.id, Purpose.HOUSING, 60_000_000)]
-    txn = ledger.allocate(session, SYSTEM, fund_id=world.campaign.fund_id, target_unit_id=world.khanh_son.id,
-                          target_purpose=Purpose.HOUSING, draws=draws, occurred_on=date.today())
+    txn = ledger.allocate(
+        session,
+        SYSTEM,
+        fund_id=world.campaign.fund_id,
+        target_unit_id=world.khanh_son.id,
+        target_purpose=Purpose.HOUSING,
+        draws=draws,
+        occurred_on=date.today(),
+    )
     services.record_need_funding(session, SYSTEM, need, 60_000_000, draws, 7, txn.id)
     session.commit()
     houses = services.houses_funded_by_donor(session, yen_sao.id)
     assert [(h.need_id, h.amount_vnd, h.head_initials) for h in houses] == [(need.id, 45_000_000, "M.V.T.")]
     funders, more = services.funders_of_need(session, need.id)
-    assert [(f.public_name, f.amount_vnd) for f in funders] == [("Công ty Yến Sào Thử", 45_000_000),
-                                                                 ("Nhà hảo tâm", 15_000_000)]
+    assert [(f.public_name, f.amount_vnd) for f in funders] == [
+        ("Công ty Yến Sào Thử", 45_000_000),
+        ("Nhà hảo tâm", 15_000_000),
+    ]
     assert more == 0
     # A donor whose money sits in another commune's pool funded nothing here.
     other = make_donor(session, "Hộ kinh doanh Cam Lâm")
@@ -187,13 +239,23 @@ def test_donor_sees_the_houses_their_money_went_to_pro_rata(session, world):
 
 def test_report_figures(session, world):
     a = fund(session, world, approve(session, world, add_need(session, world)))
-    approve(session, world, add_need(session, world, citizen_id="056085731905", need_kind=NeedKind.REPAIR,
-                                     requested_vnd=30_000_000))
+    approve(
+        session,
+        world,
+        add_need(
+            session, world, citizen_id="056085731905", need_kind=NeedKind.REPAIR, requested_vnd=30_000_000
+        ),
+    )
     add_need(session, world, world.cam_lam, citizen_id="056085731906")
     services.disburse_need(session, SYSTEM, a.id, 30_000_000, "PC-1")
     session.commit()
     stages = services.houses_by_stage(session, [world.khanh_hoa.id], world.campaign.id)
-    assert stages["funded"] == 1 and stages["approved"] == 1 and stages["proposed"] == 1 and stages["started"] == 0
+    assert (
+        stages["funded"] == 1
+        and stages["approved"] == 1
+        and stages["proposed"] == 1
+        and stages["started"] == 0
+    )
     assert services.houses_by_stage(session, [world.cam_lam.id])["proposed"] == 1
     assert services.houses_by_stage(session, [world.hanoi.id]) == {s.value: 0 for s in NeedStatus}
     assert services.funded_totals_by_purpose(session, [world.khanh_son.id]) == {"housing": 60_000_000}
@@ -203,7 +265,11 @@ def test_report_figures(session, world):
 def test_proposer_and_approver_must_differ_even_in_the_service(session, world):
     from app.core.actor import Actor
 
-    need = services.create_need(session, Actor(world.approver.id), world.campaign,
-                                __import__("tests.needs.conftest", fromlist=["x"]).need_input(world.khanh_son))
+    need = services.create_need(
+        session,
+        Actor(world.approver.id),
+        world.campaign,
+        __import__("tests.needs.conftest", fromlist=["x"]).need_input(world.khanh_son),
+    )
     with pytest.raises(services.NeedError, match="Người đề xuất"):
         services.approve_need(session, actor_of(world.approver), world.approver, need.id)

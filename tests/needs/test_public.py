@@ -13,8 +13,14 @@ from app.needs.models import HouseholdNeed, NeedPhoto, NeedStatus
 from app.needs.services import PUBLIC_STATUSES, houses_funded_by_donor
 from tests.conftest import login
 
-SENSITIVE_WORDS = ["dân tộc thiểu số</", "Hộ đồng bào dân tộc thiểu số", "khuyết tật", "Người cao tuổi sống một mình",
-                   "Hiện trạng", "Nhà tạm vách tre"]
+SENSITIVE_WORDS = [
+    "dân tộc thiểu số</",
+    "Hộ đồng bào dân tộc thiểu số",
+    "khuyết tật",
+    "Người cao tuổi sống một mình",
+    "Hiện trạng",
+    "Nhà tạm vách tre",
+]
 
 
 @pytest.fixture
@@ -58,7 +64,7 @@ def test_public_house_pages_hold_no_personal_data(app, demo):
         digits = re.sub(r"\D", "", html)
         for cid in [s for s in DEMO_IDENTIFIERS if s.isdigit()]:
             assert cid not in digits, f"{cid} (digits) on {url}"
-        for photo_id in re.findall(r'/(?:cong-khai/nha|can-bo/nhu-cau)/anh/(\d+)', html):
+        for photo_id in re.findall(r"/(?:cong-khai/nha|can-bo/nhu-cau)/anh/(\d+)", html):
             assert session.get(NeedPhoto, int(photo_id)).publishable, f"unpublished photo {photo_id} on {url}"
         if url.startswith("/cong-khai/nha/"):
             for word in SENSITIVE_WORDS:
@@ -67,8 +73,15 @@ def test_public_house_pages_hold_no_personal_data(app, demo):
 
 def test_public_cards_show_initials_stage_amount_and_funders(app, demo):
     session = demo
-    handed = session.execute(select(HouseholdNeed).where(HouseholdNeed.status == NeedStatus.HANDED_OVER)
-                             .order_by(HouseholdNeed.id)).scalars().first()
+    handed = (
+        session.execute(
+            select(HouseholdNeed)
+            .where(HouseholdNeed.status == NeedStatus.HANDED_OVER)
+            .order_by(HouseholdNeed.id)
+        )
+        .scalars()
+        .first()
+    )
     html = app.test_client().get(f"/cong-khai/nha/{handed.id}").get_data(as_text=True)
     assert f"Hộ {handed.head_initials}" in html and handed.commune.name in html and handed.hamlet.name in html
     assert "Đã bàn giao" in html and "60.000.000 ₫" in html
@@ -104,8 +117,11 @@ def test_demo_donor_dashboard_data(app, demo):
     from app.units.models import AdminUnit
 
     khanh_son = session.execute(select(AdminUnit.id).where(AdminUnit.code == 22714)).scalar_one()
-    pool = session.execute(select(func.sum(Contribution.amount_vnd)).where(
-        Contribution.pool_unit_id == khanh_son, Contribution.purpose == Purpose.HOUSING)).scalar_one()
+    pool = session.execute(
+        select(func.sum(Contribution.amount_vnd)).where(
+            Contribution.pool_unit_id == khanh_son, Contribution.purpose == Purpose.HOUSING
+        )
+    ).scalar_one()
     share = 300_000_000 / int(pool)
     assert len(houses) == 3
     assert abs(sum(h.amount_vnd for h in houses) - 150_000_000 * share) <= 3  # rounding per house

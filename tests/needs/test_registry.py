@@ -15,8 +15,13 @@ from tests.needs.conftest import ADDRESS, CITIZEN_ID, PHONE, actor_of, add_need,
 
 def test_identifiers_are_encrypted_at_rest(session, world):
     need = add_need(session, world)
-    raw = session.execute(text("SELECT citizen_id_enc, phone_enc, address_enc, citizen_id_digest "
-                               "FROM household_needs WHERE id = :id"), {"id": need.id}).one()
+    raw = session.execute(
+        text(
+            "SELECT citizen_id_enc, phone_enc, address_enc, citizen_id_digest "
+            "FROM household_needs WHERE id = :id"
+        ),
+        {"id": need.id},
+    ).one()
     stored = " ".join(v or "" for v in raw)
     assert CITIZEN_ID not in stored and PHONE not in stored and "Nhà số 99" not in stored
     assert all(raw)  # each was stored (encrypted), not dropped
@@ -49,37 +54,63 @@ def test_same_household_twice_in_a_campaign_is_refused(session, world):
         add_need(session, world, head_name="Người Khác")
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("citizen_id", "12345", "Số CCCD phải gồm đúng 12 chữ số"),
-    ("citizen_id", "999123456789", "ba chữ số đầu"),
-    ("phone", "12345", "Số điện thoại không hợp lệ"),
-    ("requested_vnd", 90_000_000, "Đề nghị Quỹ hỗ trợ: không được vượt quá dự toán"),
-    ("head_name", "  ", "Họ tên chủ hộ: chưa nhập"),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("citizen_id", "12345", "Số CCCD phải gồm đúng 12 chữ số"),
+        ("citizen_id", "999123456789", "ba chữ số đầu"),
+        ("phone", "12345", "Số điện thoại không hợp lệ"),
+        ("requested_vnd", 90_000_000, "Đề nghị Quỹ hỗ trợ: không được vượt quá dự toán"),
+        ("head_name", "  ", "Họ tên chủ hộ: chưa nhập"),
+    ],
+)
 def test_bad_input_is_refused_naming_the_field(session, world, field, value, message):
     with pytest.raises(services.NeedError, match=message):
-        services.create_need(session, actor_of(world.ks_staff), world.campaign,
-                             need_input(world.khanh_son, **{field: value}))
+        services.create_need(
+            session, actor_of(world.ks_staff), world.campaign, need_input(world.khanh_son, **{field: value})
+        )
 
 
 def test_requested_cannot_exceed_cost_minus_secured(session, world):
-    data = need_input(world.khanh_son, estimated_cost_vnd=80_000_000, requested_vnd=60_000_000,
-                      sources=[services.SourceInput(services.SourceKind.STATE, "Chương trình 1719", 30_000_000)])
+    data = need_input(
+        world.khanh_son,
+        estimated_cost_vnd=80_000_000,
+        requested_vnd=60_000_000,
+        sources=[services.SourceInput(services.SourceKind.STATE, "Chương trình 1719", 30_000_000)],
+    )
     with pytest.raises(services.NeedError, match="50.000.000"):
         services.create_need(session, actor_of(world.ks_staff), world.campaign, data)
 
 
 def test_entry_form_saves_a_proposed_need_with_sources(client, session, world):
     login(client, world.ks_staff.email)
-    resp = post_form(client, "/can-bo/nhu-cau/them", {
-        "commune_id": world.khanh_son.id, "hamlet_id": world.hamlet.id, "head_name": "Cao Thị Nhung",
-        "citizen_id": "056 190 123 456", "phone": "0905 123 456", "address": "Số 3, Thôn Tà Lương",
-        "household_size": 4, "poverty_status": "poor", "elderly_alone": "y", "need_kind": "new_house",
-        "estimated_cost": "90.000.000", "requested": "60.000.000", "source1_kind": "state",
-        "source1_name": "Chương trình xóa nhà tạm", "source1_amount": "20.000.000", "source2_kind": "",
-        "source3_kind": ""})
+    resp = post_form(
+        client,
+        "/can-bo/nhu-cau/them",
+        {
+            "commune_id": world.khanh_son.id,
+            "hamlet_id": world.hamlet.id,
+            "head_name": "Cao Thị Nhung",
+            "citizen_id": "056 190 123 456",
+            "phone": "0905 123 456",
+            "address": "Số 3, Thôn Tà Lương",
+            "household_size": 4,
+            "poverty_status": "poor",
+            "elderly_alone": "y",
+            "need_kind": "new_house",
+            "estimated_cost": "90.000.000",
+            "requested": "60.000.000",
+            "source1_kind": "state",
+            "source1_name": "Chương trình xóa nhà tạm",
+            "source1_amount": "20.000.000",
+            "source2_kind": "",
+            "source3_kind": "",
+        },
+    )
     assert resp.status_code == 302
-    need = session.execute(select(HouseholdNeed).where(HouseholdNeed.head_name == "Cao Thị Nhung")).scalar_one()
+    need = session.execute(
+        select(HouseholdNeed).where(HouseholdNeed.head_name == "Cao Thị Nhung")
+    ).scalar_one()
     assert need.status == NeedStatus.PROPOSED and need.head_initials == "C.T.N."
     assert need.secured_vnd == 20_000_000 and need.elderly_alone and need.hamlet_id == world.hamlet.id
     assert need.proposed_by_id == world.ks_staff.id
@@ -87,10 +118,23 @@ def test_entry_form_saves_a_proposed_need_with_sources(client, session, world):
 
 def test_entry_form_shows_errors_in_vietnamese(client, session, world):
     login(client, world.ks_staff.email)
-    resp = post_form(client, "/can-bo/nhu-cau/them", {
-        "commune_id": world.khanh_son.id, "hamlet_id": 0, "head_name": "Cao Thị Nhung", "household_size": 4,
-        "poverty_status": "poor", "need_kind": "repair", "estimated_cost": "abc", "requested": "",
-        "source1_kind": "", "source2_kind": "", "source3_kind": ""})
+    resp = post_form(
+        client,
+        "/can-bo/nhu-cau/them",
+        {
+            "commune_id": world.khanh_son.id,
+            "hamlet_id": 0,
+            "head_name": "Cao Thị Nhung",
+            "household_size": 4,
+            "poverty_status": "poor",
+            "need_kind": "repair",
+            "estimated_cost": "abc",
+            "requested": "",
+            "source1_kind": "",
+            "source2_kind": "",
+            "source3_kind": "",
+        },
+    )
     page = resp.get_data(as_text=True)
     assert resp.status_code == 200
     assert "Dự toán kinh phí: “abc” không phải số tiền hợp lệ" in page
@@ -113,11 +157,21 @@ def test_commune_edit_of_an_approved_need_sends_it_back_and_bumps_version(sessio
 def test_reject_needs_a_reason_and_is_shown(client, session, world):
     need = add_need(session, world)
     login(client, world.province_staff.email)
-    resp = post_form(client, f"/can-bo/nhu-cau/{need.id}/tu-choi", {"reason": ""},
-                     page=f"/can-bo/nhu-cau/{need.id}", follow_redirects=True)
+    resp = post_form(
+        client,
+        f"/can-bo/nhu-cau/{need.id}/tu-choi",
+        {"reason": ""},
+        page=f"/can-bo/nhu-cau/{need.id}",
+        follow_redirects=True,
+    )
     assert "Lý do không duyệt: chưa nhập." in resp.get_data(as_text=True)
-    resp = post_form(client, f"/can-bo/nhu-cau/{need.id}/tu-choi", {"reason": "Đã được hỗ trợ năm 2024"},
-                     page=f"/can-bo/nhu-cau/{need.id}", follow_redirects=True)
+    resp = post_form(
+        client,
+        f"/can-bo/nhu-cau/{need.id}/tu-choi",
+        {"reason": "Đã được hỗ trợ năm 2024"},
+        page=f"/can-bo/nhu-cau/{need.id}",
+        follow_redirects=True,
+    )
     assert "Lý do không duyệt: Đã được hỗ trợ năm 2024" in resp.get_data(as_text=True)
     session.expire_all()
     assert session.get(HouseholdNeed, need.id).status == NeedStatus.REJECTED
@@ -127,7 +181,14 @@ def test_score_explains_each_criterion_with_area_designations(session, world):
     need = add_need(session, world, merit_family=True, disability=True)
     score, reasons = score_need(need, ["huyen_ngheo", "vung_dtts"], None)
     codes = [c for c, _, _ in reasons]
-    assert codes == ["poor", "merit_family", "ethnic_minority", "disability", "poor_district", "ethnic_minority_area"]
+    assert codes == [
+        "poor",
+        "merit_family",
+        "ethnic_minority",
+        "disability",
+        "poor_district",
+        "ethnic_minority_area",
+    ]
     assert score == 40 + 25 + 15 + 15 + 20 + 10
     # Weights are per campaign; zero switches a criterion off.
     score2, reasons2 = score_need(need, ["huyen_ngheo"], {"poor": 50, "poor_district": 0, "merit_family": 5})
@@ -152,7 +213,7 @@ def test_priority_weights_edited_by_province_and_published(client, session, worl
     resp = post_form(client2, "/can-bo/tieu-chi-uu-tien", {**data, "w_merit_family": 35, "late_days": 60})
     assert resp.status_code == 302
     public = client.application.test_client().get("/cong-khai/tieu-chi-uu-tien").get_data(as_text=True)
-    assert "Gia đình có công với cách mạng</td><td class=\"num\">35" in public
+    assert 'Gia đình có công với cách mạng</td><td class="num">35' in public
     assert "quá 60 ngày" in public
     need = add_need(session, world, merit_family=True)
     _, reasons = services.explain_need(session, need)
@@ -166,14 +227,21 @@ def test_designations_in_bulk_match_one_by_one(session, world):
     from app.units.models import AdminUnit, UnitLevel
     from app.units.services import designations_for_commune
 
-    communes = session.query(AdminUnit).filter(AdminUnit.level == UnitLevel.COMMUNE,
-                                               AdminUnit.parent_id == world.khanh_hoa.id).all()
+    communes = (
+        session.query(AdminUnit)
+        .filter(AdminUnit.level == UnitLevel.COMMUNE, AdminUnit.parent_id == world.khanh_hoa.id)
+        .all()
+    )
     for day in (date(2023, 6, 1), date(2026, 6, 1)):
         bulk = designations_by_commune(session, [c.id for c in communes], on=day)
         for c in communes:
-            assert bulk[c.id] == sorted({d.kind for d in designations_for_commune(session, c.id, on=day)}), c.name
-    assert "huyen_ngheo" in designations_by_commune(session, [world.khanh_son.id], on=date(2023, 6, 1))[
-        world.khanh_son.id]
+            assert bulk[c.id] == sorted({d.kind for d in designations_for_commune(session, c.id, on=day)}), (
+                c.name
+            )
+    assert (
+        "huyen_ngheo"
+        in designations_by_commune(session, [world.khanh_son.id], on=date(2023, 6, 1))[world.khanh_son.id]
+    )
 
 
 def test_score_needs_in_sql_equals_score_need(session, world):
@@ -184,23 +252,38 @@ def test_score_needs_in_sql_equals_score_need(session, world):
     from app.needs.priority import rules_for_campaign
 
     rng = random.Random(5)
-    services.save_priority_rules(session, actor_of(world.province_staff), world.campaign,
-                                 {"merit_family": 33, "single_parent": 0, "poor_district": 21})
+    services.save_priority_rules(
+        session,
+        actor_of(world.province_staff),
+        world.campaign,
+        {"merit_family": 33, "single_parent": 0, "poor_district": 21},
+    )
     for i in range(30):
-        flags = {f: rng.random() < 0.4 for f in ("merit_family", "ethnic_minority", "elderly_alone", "disability",
-                                                 "single_parent")}
-        add_need(session, world, world.khanh_son if i % 2 else world.cam_lam, citizen_id=f"0560857319{i:02d}",
-                 poverty_status=rng.choice(list(PovertyStatus)), **flags)
+        flags = {
+            f: rng.random() < 0.4
+            for f in ("merit_family", "ethnic_minority", "elderly_alone", "disability", "single_parent")
+        }
+        add_need(
+            session,
+            world,
+            world.khanh_son if i % 2 else world.cam_lam,
+            citizen_id=f"0560857319{i:02d}",
+            poverty_status=rng.choice(list(PovertyStatus)),
+            **flags,
+        )
     on = date(2023, 6, 1)  # Khánh Sơn was a poor district then
     rules = rules_for_campaign(session, world.campaign.id)
     got = services.score_needs(session, world.campaign.id, on=on, statuses=None)
     assert len(got) == 30
     for need_id, _, score in got:
         need = session.get(HouseholdNeed, need_id)
-        expected, _ = score_need(need, services.designations_by_commune(session, [need.commune_id], on=on)[
-            need.commune_id], rules)
+        expected, _ = score_need(
+            need, services.designations_by_commune(session, [need.commune_id], on=on)[need.commune_id], rules
+        )
         assert score == expected
-    assert {s for _, cid, s in got if cid == world.khanh_son.id} != {s for _, cid, s in got if cid == world.cam_lam.id}
+    assert {s for _, cid, s in got if cid == world.khanh_son.id} != {
+        s for _, cid, s in got if cid == world.cam_lam.id
+    }
     assert services.score_needs(session, world.campaign.id) == []  # none approved yet
 
 
@@ -210,12 +293,31 @@ def test_edit_form_never_shows_identifiers_and_keeps_them(client, session, world
     page = client.get(f"/can-bo/nhu-cau/{need.id}/sua").get_data(as_text=True)
     assert CITIZEN_ID not in page and PHONE not in page and "Nhà số 99" not in page
     assert "Đã lưu (mã hóa): để trống để giữ nguyên." in page
-    resp = post_form(client, f"/can-bo/nhu-cau/{need.id}/sua", {
-        "commune_id": world.khanh_son.id, "hamlet_id": 0, "head_name": "Mấu Văn Thử", "household_size": 5,
-        "poverty_status": "poor", "ethnic_minority": "y", "need_kind": "new_house", "estimated_cost": "80.000.000",
-        "requested": "60.000.000", "phone": "0912 345 678", "source1_kind": "", "source2_kind": "",
-        "source3_kind": ""})
+    resp = post_form(
+        client,
+        f"/can-bo/nhu-cau/{need.id}/sua",
+        {
+            "commune_id": world.khanh_son.id,
+            "hamlet_id": 0,
+            "head_name": "Mấu Văn Thử",
+            "household_size": 5,
+            "poverty_status": "poor",
+            "ethnic_minority": "y",
+            "need_kind": "new_house",
+            "estimated_cost": "80.000.000",
+            "requested": "60.000.000",
+            "phone": "0912 345 678",
+            "source1_kind": "",
+            "source2_kind": "",
+            "source3_kind": "",
+        },
+    )
     assert resp.status_code == 302
     session.expire_all()
     kept = services.need_input_from(session.get(HouseholdNeed, need.id))
-    assert (kept.citizen_id, kept.phone, kept.address, kept.household_size) == (CITIZEN_ID, "0912345678", ADDRESS, 5)
+    assert (kept.citizen_id, kept.phone, kept.address, kept.household_size) == (
+        CITIZEN_ID,
+        "0912345678",
+        ADDRESS,
+        5,
+    )

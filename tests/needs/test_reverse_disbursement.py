@@ -41,10 +41,16 @@ MATRIX = [
 
 
 @pytest.mark.parametrize("role,where,status,allowed", MATRIX)
-def test_only_approvers_of_the_area_may_reverse_a_tranche(client, session, world, role, where, status, allowed):
+def test_only_approvers_of_the_area_may_reverse_a_tranche(
+    client, session, world, role, where, status, allowed
+):
     d = _paid(session, world)
-    places = {"khanh_son": world.khanh_son, "cam_lam": world.cam_lam, "khanh_hoa": world.khanh_hoa,
-              "hanoi": world.hanoi}
+    places = {
+        "khanh_son": world.khanh_son,
+        "cam_lam": world.cam_lam,
+        "khanh_hoa": world.khanh_hoa,
+        "hanoi": world.hanoi,
+    }
     user = make_user(session, role, places[where] if where else None)
     login(client, user.email)
     page = client.get(_url(d))
@@ -78,7 +84,9 @@ def test_reversal_through_the_pages_with_reason_and_confirmation(client, session
     session.expire_all()
     assert session.get(HouseholdNeed, need_id).disbursed_vnd == 30_000_000
 
-    resp = post_form(client, _url(d), {"reason": "Ghi trùng phiếu chi", "confirm": "y"}, follow_redirects=True)
+    resp = post_form(
+        client, _url(d), {"reason": "Ghi trùng phiếu chi", "confirm": "y"}, follow_redirects=True
+    )
     page = resp.get_data(as_text=True)
     assert "Đã đảo khoản giải ngân 30.000.000 ₫ (chứng từ PC-07/2026)" in page
     assert "Đã đảo" in page
@@ -93,7 +101,9 @@ def test_reversal_through_the_pages_with_reason_and_confirmation(client, session
     rev = session.get(LedgerTransaction, kept.reversal_transaction_id)
     assert rev.kind == TransactionKind.REVERSAL and rev.reverses_id == d.ledger_transaction_id
     assert "Ghi trùng phiếu chi" in rev.memo
-    audit = session.execute(select(AuditEntry).where(AuditEntry.action == "need.reverse_disbursement")).scalar_one()
+    audit = session.execute(
+        select(AuditEntry).where(AuditEntry.action == "need.reverse_disbursement")
+    ).scalar_one()
     assert audit.user_id == world.approver.id and audit.unit_id == world.khanh_son.id
     assert audit.new_values["reason"] == "Ghi trùng phiếu chi"
     assert ledger.verify_ledger(session) == []
@@ -125,8 +135,11 @@ def test_the_plain_ledger_reversal_sends_a_tranche_to_the_house_page(client, ses
     assert f"/can-bo/so-quy/but-toan/{d.ledger_transaction_id}/dao" not in books
     assert "Đảo tại trang của hộ" in books
     token = csrf_from(books)
-    resp = client.post(f"/can-bo/so-quy/but-toan/{d.ledger_transaction_id}/dao",
-                       data={"csrf_token": token, "reason": "Ghi trùng"}, follow_redirects=True)
+    resp = client.post(
+        f"/can-bo/so-quy/but-toan/{d.ledger_transaction_id}/dao",
+        data={"csrf_token": token, "reason": "Ghi trùng"},
+        follow_redirects=True,
+    )
     assert "hãy đảo tại trang của hộ" in resp.get_data(as_text=True)
     session.expire_all()
     assert not ledger.is_reversed(session, d.ledger_transaction_id)

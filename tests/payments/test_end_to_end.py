@@ -18,12 +18,21 @@ from tests.factories import PASSWORD, make_user
 from tests.payments.conftest import make_pledge
 
 
-def test_card_and_transfer_payments_show_on_the_pledge_pages_and_post_to_the_ledger_once(client, session, kh_setup):
+def test_card_and_transfer_payments_show_on_the_pledge_pages_and_post_to_the_ledger_once(
+    client, session, kh_setup
+):
     campaign = kh_setup["campaign"]
-    business = make_pledge(session, campaign, 50_000_000, donor_name="Công ty Cổ phần Yến Sào Khánh Hòa",
-                           receiving=kh_setup["province"], earmark=kh_setup["khanh_son"])
-    household = make_pledge(session, campaign, 2_000_000, donor_name="Hộ ông Đặng Văn Ánh",
-                            receiving=kh_setup["province"])
+    business = make_pledge(
+        session,
+        campaign,
+        50_000_000,
+        donor_name="Công ty Cổ phần Yến Sào Khánh Hòa",
+        receiving=kh_setup["province"],
+        earmark=kh_setup["khanh_son"],
+    )
+    household = make_pledge(
+        session, campaign, 2_000_000, donor_name="Hộ ông Đặng Văn Ánh", receiving=kh_setup["province"]
+    )
     household.donor.kind = DonorKind.HOUSEHOLD
     session.commit()
     before = ledger.totals(session, campaign.fund_id).received_vnd
@@ -42,22 +51,37 @@ def test_card_and_transfer_payments_show_on_the_pledge_pages_and_post_to_the_led
     # Household: bank transfer with the reference in the memo, matched by the statement import.
     staff = make_user(session, Role.PROVINCE_STAFF, kh_setup["province"])
     login(client, staff.email, PASSWORD)
-    csv_data = ("Ngày GD/TNX Date,Số CT/Doc No,Số tiền ghi nợ/Debit,Số tiền ghi có/Credit,Số dư/Balance,"
-                "Nội dung chi tiết/Transactions in detail\n"
-                f"31/12/2026,5390.1341,,2.000.000,,MBVCB.1 DANG VAN ANH {household.reference} UNG HO\n")
+    csv_data = (
+        "Ngày GD/TNX Date,Số CT/Doc No,Số tiền ghi nợ/Debit,Số tiền ghi có/Credit,Số dư/Balance,"
+        "Nội dung chi tiết/Transactions in detail\n"
+        f"31/12/2026,5390.1341,,2.000.000,,MBVCB.1 DANG VAN ANH {household.reference} UNG HO\n"
+    )
     token = csrf_from(client.get("/can-bo/sao-ke").get_data(as_text=True))
-    resp = client.post("/can-bo/sao-ke/tai-len", data={
-        "csrf_token": token, "account_id": str(kh_setup["prov_acc"].id), "preset": "auto", "opening_balance": "",
-        "file": (io.BytesIO(csv_data.encode()), "vcb.csv")}, content_type="multipart/form-data")
+    resp = client.post(
+        "/can-bo/sao-ke/tai-len",
+        data={
+            "csrf_token": token,
+            "account_id": str(kh_setup["prov_acc"].id),
+            "preset": "auto",
+            "opening_balance": "",
+            "file": (io.BytesIO(csv_data.encode()), "vcb.csv"),
+        },
+        content_type="multipart/form-data",
+    )
     draft = client.get(resp.headers["Location"]).get_data(as_text=True)
     client.post(resp.headers["Location"], data={"csrf_token": csrf_from(draft), "action": "import"})
     client.post(resp.headers["Location"], data={"csrf_token": csrf_from(draft), "action": "import"})  # twice
 
     session.expire_all()
-    rows = session.execute(select(Contribution.pledge_id, Contribution.channel, Contribution.amount_vnd)
-                           .order_by(Contribution.id)).all()
-    assert [tuple(r) for r in rows] == [(business.id, Channel.CARD, 50_000_000),
-                                        (household.id, Channel.BANK_TRANSFER, 2_000_000)]
+    rows = session.execute(
+        select(Contribution.pledge_id, Contribution.channel, Contribution.amount_vnd).order_by(
+            Contribution.id
+        )
+    ).all()
+    assert [tuple(r) for r in rows] == [
+        (business.id, Channel.CARD, 50_000_000),
+        (household.id, Channel.BANK_TRANSFER, 2_000_000),
+    ]
     assert ledger.totals(session, campaign.fund_id).received_vnd - before == 52_000_000
     assert session.execute(select(func.count(LedgerTransaction.id))).scalar_one() - tx_before == 2
     for pledge in (business, household):

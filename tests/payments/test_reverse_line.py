@@ -34,17 +34,37 @@ def imported(session, kh_setup):  # type: ignore[no-untyped-def]
     campaign, kh, ks = kh_setup["campaign"], kh_setup["province"], kh_setup["khanh_son"]
     p = make_pledge(session, campaign, 5_000_000, donor_name="Hộ ông Đặng Văn Ánh", receiving=kh, earmark=ks)
     q = make_pledge(session, campaign, 2_000_000, donor_name="Bà Trần Thị Mơ", receiving=kh)
-    r = make_pledge(session, campaign, 5_000_000, donor_name="Công ty TNHH Biển Xanh", receiving=kh,
-                    purpose=Purpose.LIVELIHOOD)
-    lines = [("1", 5_000_000, f"{p.reference} ung ho"), ("2", 500_000, f"{q.reference} dot 1"),
-             ("3", 7_000_000, f"{r.reference} ung ho"), ("4", 250_000, "ung ho nguoi ngheo")]
+    r = make_pledge(
+        session,
+        campaign,
+        5_000_000,
+        donor_name="Công ty TNHH Biển Xanh",
+        receiving=kh,
+        purpose=Purpose.LIVELIHOOD,
+    )
+    lines = [
+        ("1", 5_000_000, f"{p.reference} ung ho"),
+        ("2", 500_000, f"{q.reference} dot 1"),
+        ("3", 7_000_000, f"{r.reference} ung ho"),
+        ("4", 250_000, "ung ho nguoi ngheo"),
+    ]
     stmt = stmt_from(session, kh_setup["prov_acc"], vcb_csv([(date.today() + timedelta(days=1), lines)], 0))
     import_statement(session, SYSTEM, stmt)
     session.commit()
     by_amount = {x.amount_vnd: x for x in session.execute(select(StatementLine)).scalars()}
-    return {"stmt": stmt, "p": p, "q": q, "r": r, "fund_id": campaign.fund_id, "kh": kh, "ks": ks,
-            "line_p": by_amount[5_000_000], "line_q": by_amount[500_000], "line_r": by_amount[7_000_000],
-            "open": by_amount[250_000]}
+    return {
+        "stmt": stmt,
+        "p": p,
+        "q": q,
+        "r": r,
+        "fund_id": campaign.fund_id,
+        "kh": kh,
+        "ks": ks,
+        "line_p": by_amount[5_000_000],
+        "line_q": by_amount[500_000],
+        "line_r": by_amount[7_000_000],
+        "open": by_amount[250_000],
+    }
 
 
 def _balance(session, fund_id: int, unit_id: int | None, kind: AccountKind, purpose: Purpose) -> int:  # type: ignore[no-untyped-def]
@@ -95,19 +115,38 @@ def test_one_line_is_reversed_alone_and_can_be_matched_again(session, imported):
     assert amount_paid(session, w["p"].id) == 0
     assert session.get(Pledge, w["p"].id).status == PledgeStatus.PLEDGED
     # Audited: the line, the receipt, the pledge's status.
-    entry = session.execute(select(AuditEntry).where(AuditEntry.action == "statement_line.reverse")).scalar_one()
+    entry = session.execute(
+        select(AuditEntry).where(AuditEntry.action == "statement_line.reverse")
+    ).scalar_one()
     assert entry.entity_id == str(line_p.id) and entry.unit_id == kh
     assert entry.new_values["reason"] == "Ghép nhầm đăng ký" and entry.new_values["amount_vnd"] == 5_000_000
     assert entry.old_values["status"] == "matched" and entry.old_values["pledge_id"] == w["p"].id
-    assert session.execute(select(func.count()).where(AuditEntry.action == "contribution.reverse",
-                                                      AuditEntry.entity_id == str(c.id))).scalar() == 1
-    assert session.execute(select(AuditEntry.new_values).where(
-        AuditEntry.action == "pledge.status", AuditEntry.entity_id == str(w["p"].id))
-        .order_by(AuditEntry.id.desc()).limit(1)).scalar()["status"] == "pledged"
+    assert (
+        session.execute(
+            select(func.count()).where(
+                AuditEntry.action == "contribution.reverse", AuditEntry.entity_id == str(c.id)
+            )
+        ).scalar()
+        == 1
+    )
+    assert (
+        session.execute(
+            select(AuditEntry.new_values)
+            .where(AuditEntry.action == "pledge.status", AuditEntry.entity_id == str(w["p"].id))
+            .order_by(AuditEntry.id.desc())
+            .limit(1)
+        ).scalar()["status"]
+        == "pledged"
+    )
 
     # Matched again by hand to the right pledge: recorded anew (a new key), the books back up by 5M.
-    right = make_pledge(session, session.get(Pledge, w["p"].id).campaign, 5_000_000, donor_name="Ông Lê Văn Tám",
-                        receiving=w["kh"])
+    right = make_pledge(
+        session,
+        session.get(Pledge, w["p"].id).campaign,
+        5_000_000,
+        donor_name="Ông Lê Văn Tám",
+        receiving=w["kh"],
+    )
     accounts = {w["stmt"].bank_account_id}
     assert match_to_references(session, SYSTEM, {line_p.id: right.reference}, accounts) == 1
     session.commit()
@@ -138,7 +177,11 @@ def test_a_line_that_paid_more_than_its_pledge_reverses_both_receipts(session, i
     w = imported
     fund_id, kh = w["fund_id"], w["kh"].id
     line_r = w["line_r"]
-    made = session.execute(select(Contribution).where(Contribution.source.like(f"%:{line_r.id}"))).scalars().all()
+    made = (
+        session.execute(select(Contribution).where(Contribution.source.like(f"%:{line_r.id}")))
+        .scalars()
+        .all()
+    )
     assert sorted(c.amount_vnd for c in made) == [2_000_000, 5_000_000]
     before = ledger.totals(session, fund_id).received_vnd
     livelihood = _balance(session, fund_id, kh, AccountKind.UNALLOCATED, Purpose.LIVELIHOOD)
@@ -149,8 +192,13 @@ def test_a_line_that_paid_more_than_its_pledge_reverses_both_receipts(session, i
     session.expire_all()
     assert sorted(c.amount_vnd for c in reversed_) == [2_000_000, 5_000_000]
     assert before - ledger.totals(session, fund_id).received_vnd == 7_000_000
-    assert _balance(session, fund_id, kh, AccountKind.UNALLOCATED, Purpose.LIVELIHOOD) == livelihood - 5_000_000
-    assert _balance(session, fund_id, kh, AccountKind.UNALLOCATED, Purpose.UNRESTRICTED) == unrestricted - 2_000_000
+    assert (
+        _balance(session, fund_id, kh, AccountKind.UNALLOCATED, Purpose.LIVELIHOOD) == livelihood - 5_000_000
+    )
+    assert (
+        _balance(session, fund_id, kh, AccountKind.UNALLOCATED, Purpose.UNRESTRICTED)
+        == unrestricted - 2_000_000
+    )
     assert all(session.get(Contribution, c.id).status == ContributionStatus.REVERSED for c in made)
     assert session.get(Pledge, w["r"].id).status == PledgeStatus.PLEDGED
     assert ledger.verify_ledger(session) == []
@@ -169,18 +217,30 @@ def test_refusals_leave_everything_as_it_was(session, imported):
     session.rollback()
 
     # The pool's money was allocated: reversing 5M would leave it below zero.
-    ledger.allocate(session, SYSTEM, fund_id=fund_id, target_unit_id=ks, target_purpose=Purpose.HOUSING,
-                    draws=[ledger.PoolDraw(ks, Purpose.HOUSING, 4_000_000)], occurred_on=date.today())
+    ledger.allocate(
+        session,
+        SYSTEM,
+        fund_id=fund_id,
+        target_unit_id=ks,
+        target_purpose=Purpose.HOUSING,
+        draws=[ledger.PoolDraw(ks, Purpose.HOUSING, 4_000_000)],
+        occurred_on=date.today(),
+    )
     session.commit()
     received = ledger.totals(session, fund_id).received_vnd
-    with pytest.raises(PaymentError, match=r"Không đảo được dòng .*chỉ còn 1\.000\.000 ₫, không đủ 5\.000\.000 ₫"):
+    with pytest.raises(
+        PaymentError, match=r"Không đảo được dòng .*chỉ còn 1\.000\.000 ₫, không đủ 5\.000\.000 ₫"
+    ):
         reverse_line(session, SYSTEM, line_p.id, "Ghép nhầm")
     session.rollback()
     session.expire_all()
     assert session.get(StatementLine, line_p.id).status == LineStatus.MATCHED
     assert session.get(Contribution, line_p.contribution_id).status == ContributionStatus.RECORDED
     assert ledger.totals(session, fund_id).received_vnd == received
-    assert session.execute(select(func.count()).where(AuditEntry.action == "statement_line.reverse")).scalar() == 0
+    assert (
+        session.execute(select(func.count()).where(AuditEntry.action == "statement_line.reverse")).scalar()
+        == 0
+    )
 
     # Twice: refused.
     reverse_line(session, SYSTEM, w["line_q"].id, "Ghép nhầm")
@@ -231,11 +291,14 @@ def test_reversal_through_the_pages_with_reason_and_confirmation(client, session
     assert "Đã đảo biên nhận của dòng" in body and "5.000.000 ₫" in body
     session.expire_all()
     assert session.get(StatementLine, w["line_p"].id).status == LineStatus.UNMATCHED
-    entry = session.execute(select(AuditEntry).where(AuditEntry.action == "statement_line.reverse")).scalar_one()
+    entry = session.execute(
+        select(AuditEntry).where(AuditEntry.action == "statement_line.reverse")
+    ).scalar_one()
     assert entry.user_id == staff.id
     # The line waits in the review queue; its page now refuses a second reversal.
     assert w["p"].reference not in client.get(f"/can-bo/sao-ke/{w['stmt'].id}?trang-thai=matched").get_data(
-        as_text=True)
+        as_text=True
+    )
     again = client.get(_url(w), follow_redirects=True).get_data(as_text=True)
     assert "đã được đảo trước đó" in again
     assert ledger.verify_ledger(session) == []
@@ -284,7 +347,11 @@ def test_roles_and_areas(client, session, kh_setup, imported, role, where, statu
     w = imported
     import_units(session, [1])  # Hà Nội, a second province
     session.commit()
-    places = {"khanh_hoa": kh_setup["province"], "khanh_son": kh_setup["khanh_son"], "hanoi": province(session, 1)}
+    places = {
+        "khanh_hoa": kh_setup["province"],
+        "khanh_son": kh_setup["khanh_son"],
+        "hanoi": province(session, 1),
+    }
     if role == Role.DONOR:
         user = make_user(session, Role.DONOR, None, donor=make_donor(session, "Bà Nguyễn Thị Hoa"))
     else:
@@ -321,8 +388,17 @@ def test_two_staff_reversing_one_line_at_once_reverse_it_once(app, session, impo
     assert errors == []
     assert (ok, refused) == (1, 3)
     assert before - ledger.totals(db.session, fund_id).received_vnd == 5_000_000
-    assert db.session.execute(select(func.count()).select_from(LedgerTransaction).where(
-        LedgerTransaction.source_type == ledger.SHARE_REVERSAL)).scalar() == 1
+    assert (
+        db.session.execute(
+            select(func.count())
+            .select_from(LedgerTransaction)
+            .where(LedgerTransaction.source_type == ledger.SHARE_REVERSAL)
+        ).scalar()
+        == 1
+    )
     assert db.session.get(Contribution, contribution_id).status == ContributionStatus.REVERSED
-    assert db.session.execute(select(func.count()).where(AuditEntry.action == "statement_line.reverse")).scalar() == 1
+    assert (
+        db.session.execute(select(func.count()).where(AuditEntry.action == "statement_line.reverse")).scalar()
+        == 1
+    )
     assert ledger.verify_ledger(db.session) == []

@@ -16,9 +16,11 @@ from tests.factories import PASSWORD, make_user
 from tests.payments.test_statements import upload
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-UNKNOWN_LAYOUT = ("Thời điểm;Mô tả;Tiền vào;Tiền ra\n"
-                  "03/09/2024 07:30;ung ho tu thien;1,250,000;\n"
-                  "03/09/2024 08:00;phi;;5,500\n").encode()
+UNKNOWN_LAYOUT = (
+    "Thời điểm;Mô tả;Tiền vào;Tiền ra\n"
+    "03/09/2024 07:30;ung ho tu thien;1,250,000;\n"
+    "03/09/2024 08:00;phi;;5,500\n"
+).encode()
 
 
 @pytest.fixture
@@ -33,13 +35,34 @@ def test_header_row_is_a_number_input_and_bad_values_are_named(client, session, 
     [tag] = re.findall(r'<input id="header_row"[^>]*>', page)
     assert 'type="number"' in tag and 'min="1"' in tag and 'max="3"' in tag and 'inputmode="numeric"' in tag
     for bad in ("0", "4", "abc", "-1"):
-        resp = client.post(url, data={"csrf_token": csrf_from(page), "date": "0", "memo": "1", "credit": "2",
-                                      "debit": "3", "header_row": bad, "thousands": ","}, follow_redirects=True)
+        resp = client.post(
+            url,
+            data={
+                "csrf_token": csrf_from(page),
+                "date": "0",
+                "memo": "1",
+                "credit": "2",
+                "debit": "3",
+                "header_row": bad,
+                "thousands": ",",
+            },
+            follow_redirects=True,
+        )
         assert "Dòng tiêu đề: nhập một số từ 1 đến 3." in resp.get_data(as_text=True), bad
         session.expire_all()
         assert not session.execute(select(BankStatement)).scalar_one().mapping, bad
-    resp = client.post(url, data={"csrf_token": csrf_from(page), "date": "0", "memo": "1", "credit": "2",
-                                  "debit": "3", "header_row": "1", "thousands": ","})
+    resp = client.post(
+        url,
+        data={
+            "csrf_token": csrf_from(page),
+            "date": "0",
+            "memo": "1",
+            "credit": "2",
+            "debit": "3",
+            "header_row": "1",
+            "thousands": ",",
+        },
+    )
     assert resp.status_code == 302
     session.expire_all()
     assert session.execute(select(BankStatement)).scalar_one().mapping["header_row"] == 1

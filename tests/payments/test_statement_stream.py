@@ -34,17 +34,21 @@ def many_days(n_days: int, pledge_ref: str | None = None) -> list:
     for d in range(n_days):
         day = D0 + timedelta(days=d)
         tag = day.strftime("%d%m")
-        lines = [("5390.1", 2_000_000, f"NGUYEN VAN AN chuyen tien|ung ho nguoi ngheo {tag}"),
-                 ("5390.2", 500_000, "ung ho dong bao"),  # identical within a day (and day after day: not
-                 ("5390.2", 500_000, "ung ho dong bao"),  # identical then, the date is part of the identity)
-                 ("5390.3", -2_200, "Phi SMS Banking")]
+        lines = [
+            ("5390.1", 2_000_000, f"NGUYEN VAN AN chuyen tien|ung ho nguoi ngheo {tag}"),
+            ("5390.2", 500_000, "ung ho dong bao"),  # identical within a day (and day after day: not
+            ("5390.2", 500_000, "ung ho dong bao"),  # identical then, the date is part of the identity)
+            ("5390.3", -2_200, "Phi SMS Banking"),
+        ]
         if pledge_ref and d == n_days - 1:
             lines.append(("5390.4", 300_000, f"{pledge_ref} ung ho"))
         days.append((day, lines))
     return days
 
 
-def test_a_statement_of_many_chunks_is_stored_whole_in_file_order_and_once(app, session, kh_setup, small_chunks):
+def test_a_statement_of_many_chunks_is_stored_whole_in_file_order_and_once(
+    app, session, kh_setup, small_chunks
+):
     acc = kh_setup["prov_acc"]
     pledge = make_pledge(session, kh_setup["campaign"], 300_000, receiving=kh_setup["province"])
     data = vcb_csv(many_days(9, pledge.reference), 100_000_000)  # 37 lines, continuations, footers
@@ -54,17 +58,31 @@ def test_a_statement_of_many_chunks_is_stored_whole_in_file_order_and_once(app, 
 
     summary = import_statement(session, SYSTEM, stmt)
     session.commit()
-    assert (summary.lines_total, summary.lines_new, summary.lines_already, summary.lines_matched) == (37, 37, 0, 1)
-    stored = session.execute(select(StatementLine).where(StatementLine.statement_id == stmt.id)
-                             .order_by(StatementLine.id)).scalars().all()
+    assert (summary.lines_total, summary.lines_new, summary.lines_already, summary.lines_matched) == (
+        37,
+        37,
+        0,
+        1,
+    )
+    stored = (
+        session.execute(
+            select(StatementLine).where(StatementLine.statement_id == stmt.id).order_by(StatementLine.id)
+        )
+        .scalars()
+        .all()
+    )
     # ids in file order across chunks, every line as parsed (a memo continued on the next row joined)
     assert [(x.file_row, x.amount_vnd, x.memo) for x in stored] == [
-        (x.file_row, x.amount_vnd, x.memo) for x in expected.lines]
+        (x.file_row, x.amount_vnd, x.memo) for x in expected.lines
+    ]
     assert stored[0].memo.endswith("ung ho nguoi ngheo 0109")
     assert [x.occurrence for x in stored if x.memo == "ung ho dong bao"] == [1, 2] * 9
     assert [x.status for x in stored].count(LineStatus.MATCHED) == 1
-    assert (stmt.credits_vnd, stmt.debits_vnd) == (expected.credits_vnd, expected.debits_vnd) == (
-        9 * 3_000_000 + 300_000, 9 * 2_200)
+    assert (
+        (stmt.credits_vnd, stmt.debits_vnd)
+        == (expected.credits_vnd, expected.debits_vnd)
+        == (9 * 3_000_000 + 300_000, 9 * 2_200)
+    )
 
     again = stmt_from(session, acc, data)
     second = import_statement(session, SYSTEM, again)
@@ -95,11 +113,14 @@ def test_a_broken_row_after_stored_chunks_leaves_nothing_and_is_named(app, sessi
 
 
 def test_a_late_balance_break_is_refused_with_nothing_stored_then_imported_once_acknowledged(
-        app, session, kh_setup, small_chunks):
+    app, session, kh_setup, small_chunks
+):
     acc = kh_setup["prov_acc"]
     days = many_days(8)
     rows = sum(len(lines) for _, lines in days)
-    stmt = stmt_from(session, acc, vcb_csv(days, 100_000_000, break_at=rows - 1), opening_balance_vnd=100_000_000)
+    stmt = stmt_from(
+        session, acc, vcb_csv(days, 100_000_000, break_at=rows - 1), opening_balance_vnd=100_000_000
+    )
     breaks = parse_statement(stmt).breaks
     assert len(breaks) == 2 and "lệch 1.000 ₫" in breaks[0]
     with pytest.raises(PaymentError, match="Số dư"):
@@ -112,7 +133,9 @@ def test_a_late_balance_break_is_refused_with_nothing_stored_then_imported_once_
     assert stmt.balance_report == "\n".join(breaks)
 
 
-def test_streamed_parse_gives_what_parse_rows_gives_and_reads_files_and_bytes_alike(app, session, kh_setup, tmp_path):
+def test_streamed_parse_gives_what_parse_rows_gives_and_reads_files_and_bytes_alike(
+    app, session, kh_setup, tmp_path
+):
     data = vcb_csv(many_days(3), 100_000_000, break_at=5)
     path = tmp_path / "s.csv"
     path.write_bytes(data)
@@ -120,17 +143,22 @@ def test_streamed_parse_gives_what_parse_rows_gives_and_reads_files_and_bytes_al
     assert rows[0][0] == "NGÂN HÀNG TMCP NGOẠI THƯƠNG VIỆT NAM"  # the BOM is not part of the first cell
     assert list(iter_rows("csv", path)) == list(iter_rows("csv", str(path))) == rows
     full = parse_rows(rows, preset="vietcombank", opening_balance_vnd=100_000_000)
-    result, lines = stream_lines(iter_rows("csv", path), preset="vietcombank", opening_balance_vnd=100_000_000)
+    result, lines = stream_lines(
+        iter_rows("csv", path), preset="vietcombank", opening_balance_vnd=100_000_000
+    )
     assert result.breaks == [] and result.line_count == 0  # filled as the lines go by
     streamed = list(lines)
     assert streamed == full.lines and result.breaks == full.breaks == check_balances(full.lines, 100_000_000)
     assert len(result.breaks) == 2
     assert (result.line_count, result.credits_vnd, result.debits_vnd) == (
-        len(full.lines), sum(x.amount_vnd for x in full.lines if x.is_credit),
-        sum(x.amount_vnd for x in full.lines if not x.is_credit))
+        len(full.lines),
+        sum(x.amount_vnd for x in full.lines if x.is_credit),
+        sum(x.amount_vnd for x in full.lines if not x.is_credit),
+    )
     # a Windows-1258 export (not UTF-8) is still read
-    cp = ("Ngay GD,So CT,Ghi no,Ghi co,So du,Noi dung\r\n01/09/2024,1,,"
-          f"{dots(500_000)},,ĐOÀN VĂN AN\r\n").encode("cp1258")
+    cp = (
+        f"Ngay GD,So CT,Ghi no,Ghi co,So du,Noi dung\r\n01/09/2024,1,,{dots(500_000)},,ĐOÀN VĂN AN\r\n"
+    ).encode("cp1258")
     (line,) = parse_rows(iter_rows("csv", cp), preset="vietcombank").lines
     assert line.memo == "ĐOÀN VĂN AN" and line.amount_vnd == 500_000
 

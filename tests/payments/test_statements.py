@@ -23,15 +23,23 @@ from tests.conftest import csrf_from, login
 from tests.factories import CAM_LAM, PASSWORD, SYSTEM, make_user, unit
 from tests.payments.conftest import make_pledge
 
-VCB_HEADER = ["Ngày GD/TNX Date", "Số CT/Doc No", "Số tiền ghi nợ/Debit", "Số tiền ghi có/Credit", "Số dư/Balance",
-              "Nội dung chi tiết/Transactions in detail"]
+VCB_HEADER = [
+    "Ngày GD/TNX Date",
+    "Số CT/Doc No",
+    "Số tiền ghi nợ/Debit",
+    "Số tiền ghi có/Credit",
+    "Số dư/Balance",
+    "Nội dung chi tiết/Transactions in detail",
+]
 
 
 def dots(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
-def vcb_csv(days: list[tuple[date, list[tuple[str, int, str]]]], opening: int, *, break_at: int | None = None) -> bytes:
+def vcb_csv(
+    days: list[tuple[date, list[tuple[str, int, str]]]], opening: int, *, break_at: int | None = None
+) -> bytes:
     """A Vietcombank-style export: title block, header, lines (amount > 0 credit, < 0 debit), the balance
     printed on the last line of each day, memos continued on dateless lines, page footers."""
     out = io.StringIO()
@@ -47,9 +55,16 @@ def vcb_csv(days: list[tuple[date, list[tuple[str, int, str]]]], opening: int, *
             balance += amount
             printed = balance + (1_000 if break_at == n else 0)
             first, _, rest = memo.partition("|")
-            w.writerow([day.strftime("%d/%m/%Y"), ref, dots(-amount) if amount < 0 else "",
-                        dots(amount) if amount > 0 else "", dots(printed) if i == len(lines) - 1 or break_at == n else "",
-                        first])
+            w.writerow(
+                [
+                    day.strftime("%d/%m/%Y"),
+                    ref,
+                    dots(-amount) if amount < 0 else "",
+                    dots(amount) if amount > 0 else "",
+                    dots(printed) if i == len(lines) - 1 or break_at == n else "",
+                    first,
+                ]
+            )
             if rest:
                 w.writerow(["", "", "", "", "", rest])
         w.writerow(["Page 1 of 3", "", "", "", "", ""])
@@ -76,12 +91,26 @@ def province_staff(session, kh_setup):  # type: ignore[no-untyped-def]
     return make_user(session, Role.PROVINCE_STAFF, kh_setup["province"])
 
 
-def upload(client, account_id: int, data: bytes, name: str = "sao-ke.csv", preset: str = "auto",  # type: ignore[no-untyped-def]
-           opening: str = ""):
+def upload(
+    client,
+    account_id: int,
+    data: bytes,
+    name: str = "sao-ke.csv",
+    preset: str = "auto",  # type: ignore[no-untyped-def]
+    opening: str = "",
+):
     token = csrf_from(client.get("/can-bo/sao-ke").get_data(as_text=True))
-    return client.post("/can-bo/sao-ke/tai-len", data={
-        "csrf_token": token, "account_id": str(account_id), "preset": preset, "opening_balance": opening,
-        "file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    return client.post(
+        "/can-bo/sao-ke/tai-len",
+        data={
+            "csrf_token": token,
+            "account_id": str(account_id),
+            "preset": preset,
+            "opening_balance": opening,
+            "file": (io.BytesIO(data), name),
+        },
+        content_type="multipart/form-data",
+    )
 
 
 def act(client, statement_id: int, data: dict):  # type: ignore[no-untyped-def]
@@ -91,12 +120,15 @@ def act(client, statement_id: int, data: dict):  # type: ignore[no-untyped-def]
 
 
 def lines_count(session, account_id: int) -> int:  # type: ignore[no-untyped-def]
-    return session.execute(select(func.count(StatementLine.id)).where(
-        StatementLine.bank_account_id == account_id)).scalar_one()
+    return session.execute(
+        select(func.count(StatementLine.id)).where(StatementLine.bank_account_id == account_id)
+    ).scalar_one()
 
 
 def stmt_from(session, account, data: bytes, kind: str = "csv", **kw) -> BankStatement:  # type: ignore[no-untyped-def]
-    s = create_statement(session, SYSTEM, account=account, kind=kind, data=data, original_name="t." + kind, **kw)
+    s = create_statement(
+        session, SYSTEM, account=account, kind=kind, data=data, original_name="t." + kind, **kw
+    )
     session.commit()
     return s
 
@@ -139,8 +171,16 @@ def test_bidv_xlsx_with_decimals_unpadded_dates_and_debit_column():
     wb = Workbook()
     ws = wb.active
     ws.append(["NGÂN HÀNG TMCP ĐẦU TƯ VÀ PHÁT TRIỂN VIỆT NAM"])
-    ws.append(["STT (No)", "Ngày giao dịch (Trans.Date)", "Số tiền ghi nợ (VND)", "Phát sinh có (Credit amount)",
-               "Tài khoản đối ứng", "Diễn giải (Txn. Description)"])
+    ws.append(
+        [
+            "STT (No)",
+            "Ngày giao dịch (Trans.Date)",
+            "Số tiền ghi nợ (VND)",
+            "Phát sinh có (Credit amount)",
+            "Tài khoản đối ứng",
+            "Diễn giải (Txn. Description)",
+        ]
+    )
     ws.append([1, "1/9/2024 8:05:03", "", "400.000,00", "*****1234", "REM Tfr Ac: 123 B2B-CRE-002 ung ho"])
     ws.append([2, "01/09/2024 10:15:00", "", 1000000, "", "Tran Van C ung ho"])
     ws.append([3, "2/9/2024 7:00:00", "11.000,00", "", "", "Phi dich vu"])
@@ -150,49 +190,68 @@ def test_bidv_xlsx_with_decimals_unpadded_dates_and_debit_column():
     r = parse_rows(rows, preset="bidv")
     assert r.errors == []
     assert [(x.row_no, x.amount_vnd, x.is_credit, x.has_time) for x in r.lines] == [
-        ("1", 400_000, True, True), ("2", 1_000_000, True, True), ("3", 11_000, False, True)]
+        ("1", 400_000, True, True),
+        ("2", 1_000_000, True, True),
+        ("3", 11_000, False, True),
+    ]
     assert r.lines[0].txn_at.hour == 8 and r.lines[0].txn_at.day == 1
 
 
 def test_agribank_comma_thousands_and_vietinbank_signed_amounts():
-    agri = [["Ngày", "Diễn giải", "Ghi nợ", "Ghi có", "Số dư", "Số bút toán"],
-            ["05/09/2024", "NOP TIEN MAT UNG HO", "", "50,000", "1,050,000", ""],
-            ["", "tiep noi dung", "", "", "", ""],
-            ["05/09/2024", "CK UNG HO", "", "150,000", "1,200,000", "1234567"],
-            ["www.agribank.com.vn - Trang 1/2 - Nguoi in: NV01", "", "", "", "", ""]]
+    agri = [
+        ["Ngày", "Diễn giải", "Ghi nợ", "Ghi có", "Số dư", "Số bút toán"],
+        ["05/09/2024", "NOP TIEN MAT UNG HO", "", "50,000", "1,050,000", ""],
+        ["", "tiep noi dung", "", "", "", ""],
+        ["05/09/2024", "CK UNG HO", "", "150,000", "1,200,000", "1234567"],
+        ["www.agribank.com.vn - Trang 1/2 - Nguoi in: NV01", "", "", "", "", ""],
+    ]
     r = parse_rows(agri, preset="agribank")
     assert r.errors == [] and r.breaks == []
     assert [(x.amount_vnd, x.reference, x.memo) for x in r.lines] == [
-        (50_000, "", "NOP TIEN MAT UNG HO tiep noi dung"), (150_000, "1234567", "CK UNG HO")]
+        (50_000, "", "NOP TIEN MAT UNG HO tiep noi dung"),
+        (150_000, "1234567", "CK UNG HO"),
+    ]
     dotted = parse_rows([agri[0], ["05/09/2024", "x", "", "50.000", "", ""]], preset="agribank")
     assert dotted.lines == [] and "phân cách hàng nghìn" in dotted.errors[0].message
-    vtb = [["STT", "Ngày giao dịch", "Nội dung", "Số tiền", "Người chuyển"],
-           ["1", "01/09/2024 09:00:00", "ung ho", "300.000", "NGUYEN A - 0123456789"],
-           ["2", "01/09/2024 09:00:00", "hoan tra", "-300.000", ""]]
+    vtb = [
+        ["STT", "Ngày giao dịch", "Nội dung", "Số tiền", "Người chuyển"],
+        ["1", "01/09/2024 09:00:00", "ung ho", "300.000", "NGUYEN A - 0123456789"],
+        ["2", "01/09/2024 09:00:00", "hoan tra", "-300.000", ""],
+    ]
     r2 = parse_rows(vtb, preset="vietinbank")
     assert [(x.is_credit, x.amount_vnd, x.counterparty) for x in r2.lines] == [
-        (True, 300_000, "NGUYEN A - 0123456789"), (False, 300_000, "")]
+        (True, 300_000, "NGUYEN A - 0123456789"),
+        (False, 300_000, ""),
+    ]
 
 
 def test_time_on_the_next_line_is_attached_to_its_transaction():
-    rows = [["STT", "Ngày giờ giao dịch", "Số tiền", "Nội dung", "Đối ứng"],
-            ["1", "15/09/2024", "200.000,00", "UNG HO MTTQ", "NGUYEN B"],
-            ["", "21:04:05", "", "", ""]]
+    rows = [
+        ["STT", "Ngày giờ giao dịch", "Số tiền", "Nội dung", "Đối ứng"],
+        ["1", "15/09/2024", "200.000,00", "UNG HO MTTQ", "NGUYEN B"],
+        ["", "21:04:05", "", "", ""],
+    ]
     (line,) = parse_rows(rows, preset="vietcombank_stt").lines
     assert line.has_time and (line.txn_at.hour, line.txn_at.minute, line.txn_at.second) == (21, 4, 5)
 
 
-
-def test_reference_typed_with_spaced_dashes_or_after_a_stray_prefix_is_matched(client, session, kh_setup,
-                                                                                  province_staff):
+def test_reference_typed_with_spaced_dashes_or_after_a_stray_prefix_is_matched(
+    client, session, kh_setup, province_staff
+):
     """A donor types the reference the way it reads aloud ("vnn - k7qx - 3mh9"), or types "VNN " and then
     pastes the whole reference: the line is still the pledge's, not left for staff to match by hand."""
     campaign = kh_setup["campaign"]
     p1 = make_pledge(session, campaign, 20_000_000, receiving=kh_setup["province"])
     p2 = make_pledge(session, campaign, 30_000_000, receiving=kh_setup["province"])
     r1, r2 = p1.reference, p2.reference
-    lines = [("1", 20_000_000, f"MBVCB.99 CTY SUA chuyen tien {r1[:3].lower()} - {r1[3:7].lower()} - {r1[7:].lower()}"),
-             ("2", 30_000_000, f"IBFT UNG HO VNN {r2} CTY SUA")]
+    lines = [
+        (
+            "1",
+            20_000_000,
+            f"MBVCB.99 CTY SUA chuyen tien {r1[:3].lower()} - {r1[3:7].lower()} - {r1[7:].lower()}",
+        ),
+        ("2", 30_000_000, f"IBFT UNG HO VNN {r2} CTY SUA"),
+    ]
     login(client, province_staff.email, PASSWORD)
     upload(client, kh_setup["prov_acc"].id, vcb_csv([(D1, lines)], 0))
     stmt = session.execute(select(BankStatement)).scalar_one()
@@ -203,8 +262,9 @@ def test_reference_typed_with_spaced_dashes_or_after_a_stray_prefix_is_matched(c
     assert outstanding(session, p1) == 0 and outstanding(session, p2) == 0
 
 
-def test_a_stray_valid_looking_reference_before_the_real_one_does_not_hide_it(client, session, kh_setup,
-                                                                               province_staff):
+def test_a_stray_valid_looking_reference_before_the_real_one_does_not_hide_it(
+    client, session, kh_setup, province_staff
+):
     """Text after "VNN" passes the check character about 1 time in 25 ("VNN" + a name, or another pledge's reference
     mistyped into a valid one): the import keeps the first candidate that names a pledge, not the first candidate."""
     from app.pledges.references import new_reference
@@ -213,7 +273,11 @@ def test_a_stray_valid_looking_reference_before_the_real_one_does_not_hide_it(cl
     stray = new_reference()  # valid shape and check character, but no such pledge
     assert stray != pledge.reference
     login(client, province_staff.email, PASSWORD)
-    upload(client, kh_setup["prov_acc"].id, vcb_csv([(D1, [("1", 40_000_000, f"CK {stray} NHAM, DUNG LA {pledge.reference}")])], 0))
+    upload(
+        client,
+        kh_setup["prov_acc"].id,
+        vcb_csv([(D1, [("1", 40_000_000, f"CK {stray} NHAM, DUNG LA {pledge.reference}")])], 0),
+    )
     stmt = session.execute(select(BankStatement)).scalar_one()
     act(client, stmt.id, {"action": "import"})
     session.expire_all()
@@ -222,17 +286,20 @@ def test_a_stray_valid_looking_reference_before_the_real_one_does_not_hide_it(cl
 
 
 # ------------------------------------------------------------------------------------------------ broken rows
-BROKEN = (b"Ng\xc3\xa0y GD/TNX Date,S\xe1\xbb\x91 CT/Doc No,S\xe1\xbb\x91 ti\xe1\xbb\x81n ghi n\xe1\xbb\xa3/Debit,"
-          b"S\xe1\xbb\x91 ti\xe1\xbb\x81n ghi c\xc3\xb3/Credit,S\xe1\xbb\x91 d\xc6\xb0/Balance,N\xe1\xbb\x99i dung/Transactions in detail\n"
-          b"01/09/2024,1,,1.000.000,,ung ho A\n"
-          b"31/02/2024,2,,2.000.000,,ngay sai\n"
-          b"01/09/2024,3,,1.5OO.000,,so tien go nham chu O\n"
-          b",4,,700.000,,thieu ngay\n"
-          b"02/09/2024,5,,300.000,,ung ho E\n")
+BROKEN = (
+    b"Ng\xc3\xa0y GD/TNX Date,S\xe1\xbb\x91 CT/Doc No,S\xe1\xbb\x91 ti\xe1\xbb\x81n ghi n\xe1\xbb\xa3/Debit,"
+    b"S\xe1\xbb\x91 ti\xe1\xbb\x81n ghi c\xc3\xb3/Credit,S\xe1\xbb\x91 d\xc6\xb0/Balance,N\xe1\xbb\x99i dung/Transactions in detail\n"
+    b"01/09/2024,1,,1.000.000,,ung ho A\n"
+    b"31/02/2024,2,,2.000.000,,ngay sai\n"
+    b"01/09/2024,3,,1.5OO.000,,so tien go nham chu O\n"
+    b",4,,700.000,,thieu ngay\n"
+    b"02/09/2024,5,,300.000,,ung ho E\n"
+)
 
 
 def test_broken_rows_get_a_report_per_row_and_nothing_is_imported_until_each_is_fixed_or_skipped(
-        client, session, kh_setup, province_staff):
+    client, session, kh_setup, province_staff
+):
     login(client, province_staff.email, PASSWORD)
     resp = upload(client, kh_setup["prov_acc"].id, BROKEN)
     assert resp.status_code == 302
@@ -255,7 +322,8 @@ def test_broken_rows_get_a_report_per_row_and_nothing_is_imported_until_each_is_
 
 # ------------------------------------------------------------------------------------------------ re-import
 def test_reimport_of_the_same_and_an_overlapping_statement_creates_no_duplicate_and_drops_none(
-        app, session, kh_setup):
+    app, session, kh_setup
+):
     acc = kh_setup["prov_acc"]
     a = stmt_from(session, acc, vcb_csv([(D1, day_lines(D1)), (D2, day_lines(D2))], 100_000_000))
     first = import_statement(session, SYSTEM, a)
@@ -272,8 +340,9 @@ def test_reimport_of_the_same_and_an_overlapping_statement_creates_no_duplicate_
     session.commit()
     assert (s3.lines_new, s3.lines_already) == (6, 5)
     assert lines_count(session, acc.id) == 16
-    dupes = session.execute(select(func.count(StatementLine.id)).where(
-        StatementLine.memo == "ung ho dong bao 0209")).scalar_one()
+    dupes = session.execute(
+        select(func.count(StatementLine.id)).where(StatementLine.memo == "ung ho dong bao 0209")
+    ).scalar_one()
     assert dupes == 3
 
 
@@ -282,28 +351,49 @@ def test_vietcombank_lines_sharing_date_and_so_ct_are_all_kept(app, session, kh_
     s = stmt_from(session, acc, vcb_csv([(D1, day_lines(D1))], 0))
     import_statement(session, SYSTEM, s)
     session.commit()
-    same_ref = session.execute(select(StatementLine.amount_vnd).where(
-        StatementLine.reference == "5390.1341").order_by(StatementLine.id)).scalars().all()
+    same_ref = (
+        session.execute(
+            select(StatementLine.amount_vnd)
+            .where(StatementLine.reference == "5390.1341")
+            .order_by(StatementLine.id)
+        )
+        .scalars()
+        .all()
+    )
     assert same_ref == [2_000_000, 500_000, 500_000]
-    assert session.execute(select(StatementLine.occurrence).where(StatementLine.amount_vnd == 500_000)
-                           .order_by(StatementLine.occurrence)).scalars().all() == [1, 2]
+    assert session.execute(
+        select(StatementLine.occurrence)
+        .where(StatementLine.amount_vnd == 500_000)
+        .order_by(StatementLine.occurrence)
+    ).scalars().all() == [1, 2]
 
 
 # ------------------------------------------------------------------------------------------------ matching
 def test_lines_with_a_reference_are_recorded_and_others_proposed_then_confirmed(
-        client, session, kh_setup, province_staff):
+    client, session, kh_setup, province_staff
+):
     campaign = kh_setup["campaign"]
     ks = kh_setup["khanh_son"]
-    p1 = make_pledge(session, campaign, 5_000_000, donor_name="Hộ ông Đặng Văn Ánh", receiving=kh_setup["province"],
-                     earmark=ks)
-    p2 = make_pledge(session, campaign, 3_000_000, donor_name="Bà Trần Thị Mơ", receiving=kh_setup["province"])
+    p1 = make_pledge(
+        session,
+        campaign,
+        5_000_000,
+        donor_name="Hộ ông Đặng Văn Ánh",
+        receiving=kh_setup["province"],
+        earmark=ks,
+    )
+    p2 = make_pledge(
+        session, campaign, 3_000_000, donor_name="Bà Trần Thị Mơ", receiving=kh_setup["province"]
+    )
     ref = p1.reference
     spaced = f"{ref[:3].lower()} {ref[3:7]}-{ref[7:]}"
-    lines = [("1", 4_990_000, f"IBFT {spaced} DANG VAN ANH UNG HO"),  # bank fee deducted: partly paid
-             ("2", 3_000_000, "TRAN THI MO CHUYEN TIEN UNG HO"),  # proposal by amount and name
-             ("3", 250_000, "ung ho nguoi ngheo"),  # nothing to propose
-             ("4", 100_000, "ung ho"),
-             ("5", 7_000_000, f"{ref} bo sung")]  # more than still due: excess becomes an unrestricted gift
+    lines = [
+        ("1", 4_990_000, f"IBFT {spaced} DANG VAN ANH UNG HO"),  # bank fee deducted: partly paid
+        ("2", 3_000_000, "TRAN THI MO CHUYEN TIEN UNG HO"),  # proposal by amount and name
+        ("3", 250_000, "ung ho nguoi ngheo"),  # nothing to propose
+        ("4", 100_000, "ung ho"),
+        ("5", 7_000_000, f"{ref} bo sung"),
+    ]  # more than still due: excess becomes an unrestricted gift
     data = vcb_csv([(date.today() + timedelta(days=1), lines)], 0)
     before = ledger.totals(session, campaign.fund_id).received_vnd
     login(client, province_staff.email, PASSWORD)
@@ -316,7 +406,9 @@ def test_lines_with_a_reference_are_recorded_and_others_proposed_then_confirmed(
     assert list(statuses.values()).count(LineStatus.MATCHED) == 2
     m1 = session.execute(select(Contribution).where(Contribution.amount_vnd == 4_990_000)).scalar_one()
     assert m1.bank_txn_ref == "5390.1341" or m1.bank_txn_ref == "1"
-    proposed = session.execute(select(StatementLine).where(StatementLine.amount_vnd == 3_000_000)).scalar_one()
+    proposed = session.execute(
+        select(StatementLine).where(StatementLine.amount_vnd == 3_000_000)
+    ).scalar_one()
     assert proposed.proposed_pledge_id == p2.id and "tên" in proposed.proposal_reason
 
     queue = client.get("/can-bo/sao-ke/cho-xu-ly").get_data(as_text=True)
@@ -324,21 +416,39 @@ def test_lines_with_a_reference_are_recorded_and_others_proposed_then_confirmed(
     token = csrf_from(queue)
     small = session.execute(select(StatementLine).where(StatementLine.amount_vnd == 250_000)).scalar_one()
     tiny = session.execute(select(StatementLine).where(StatementLine.amount_vnd == 100_000)).scalar_one()
-    client.post("/can-bo/sao-ke/cho-xu-ly", data={"csrf_token": token, "action": "confirm", "line": proposed.id})
-    client.post("/can-bo/sao-ke/cho-xu-ly", data={"csrf_token": token, "action": "receipt_named",
-                                                 "line": small.id, f"name-{small.id}": "Nguyễn Văn Hùng"})
-    client.post("/can-bo/sao-ke/cho-xu-ly", data={"csrf_token": token, "action": "receipt_anonymous",
-                                                 "line": tiny.id})
+    client.post(
+        "/can-bo/sao-ke/cho-xu-ly", data={"csrf_token": token, "action": "confirm", "line": proposed.id}
+    )
+    client.post(
+        "/can-bo/sao-ke/cho-xu-ly",
+        data={
+            "csrf_token": token,
+            "action": "receipt_named",
+            "line": small.id,
+            f"name-{small.id}": "Nguyễn Văn Hùng",
+        },
+    )
+    client.post(
+        "/can-bo/sao-ke/cho-xu-ly", data={"csrf_token": token, "action": "receipt_anonymous", "line": tiny.id}
+    )
     session.expire_all()
     assert amount_paid(session, p2.id) == 3_000_000
-    names = dict(session.execute(select(Contribution.amount_vnd, Contribution.public_name).where(
-        Contribution.amount_vnd.in_([250_000, 100_000]))).all())
+    names = dict(
+        session.execute(
+            select(Contribution.amount_vnd, Contribution.public_name).where(
+                Contribution.amount_vnd.in_([250_000, 100_000])
+            )
+        ).all()
+    )
     assert names == {250_000: "Nguyễn Văn Hùng", 100_000: "Nhà hảo tâm"}
     total = 4_990_000 + 3_000_000 + 250_000 + 100_000 + 7_000_000
     assert ledger.totals(session, campaign.fund_id).received_vnd - before == total
     # Staff re-send the same bulk action: nothing counted twice.
-    resp = client.post("/can-bo/sao-ke/cho-xu-ly", data={"csrf_token": token, "action": "confirm",
-                                                        "line": proposed.id}, follow_redirects=True)
+    resp = client.post(
+        "/can-bo/sao-ke/cho-xu-ly",
+        data={"csrf_token": token, "action": "confirm", "line": proposed.id},
+        follow_redirects=True,
+    )
     assert "đã được xử lý" in resp.get_data(as_text=True)
     assert ledger.totals(session, campaign.fund_id).received_vnd - before == total
     assert ledger.verify_ledger(session) == []
@@ -366,8 +476,10 @@ def test_staff_of_another_commune_cannot_see_or_match_this_communes_statement(cl
     assert client.get(f"/can-bo/sao-ke/{s.id}").status_code == 404
     queue = client.get("/can-bo/sao-ke/cho-xu-ly").get_data(as_text=True)
     assert "NGUYEN VAN AN" not in queue
-    client.post("/can-bo/sao-ke/cho-xu-ly", data={"csrf_token": csrf_from(queue), "action": "receipt_anonymous",
-                                                 "line": line.id})
+    client.post(
+        "/can-bo/sao-ke/cho-xu-ly",
+        data={"csrf_token": csrf_from(queue), "action": "receipt_anonymous", "line": line.id},
+    )
     session.expire_all()
     assert session.get(StatementLine, line.id).status == LineStatus.UNMATCHED
     # Nor upload into its account.
@@ -386,22 +498,38 @@ def test_staff_of_another_commune_cannot_see_or_match_this_communes_statement(cl
 
 
 def test_unknown_layout_goes_to_the_column_mapping_screen_and_imports_with_the_mapping(
-        client, session, kh_setup, province_staff):
-    data = ("Thời điểm;Mô tả;Tiền vào;Tiền ra\n"
-            "03/09/2024 07:30;ung ho tu thien;1,250,000;\n"
-            "03/09/2024 08:00;phi;;5,500\n").encode()
+    client, session, kh_setup, province_staff
+):
+    data = (
+        "Thời điểm;Mô tả;Tiền vào;Tiền ra\n"
+        "03/09/2024 07:30;ung ho tu thien;1,250,000;\n"
+        "03/09/2024 08:00;phi;;5,500\n"
+    ).encode()
     login(client, province_staff.email, PASSWORD)
     resp = upload(client, kh_setup["prov_acc"].id, data, name="khac.csv")
     assert resp.headers["Location"].endswith("/ghep-cot")
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "Ghép cột sao kê" in page and "Tiền vào" in page
-    client.post(resp.headers["Location"], data={"csrf_token": csrf_from(page), "date": "0", "memo": "1",
-                                                "credit": "2", "debit": "3", "header_row": "1", "thousands": ","})
+    client.post(
+        resp.headers["Location"],
+        data={
+            "csrf_token": csrf_from(page),
+            "date": "0",
+            "memo": "1",
+            "credit": "2",
+            "debit": "3",
+            "header_row": "1",
+            "thousands": ",",
+        },
+    )
     stmt = session.execute(select(BankStatement)).scalar_one()
     act(client, stmt.id, {"action": "import"})
     session.expire_all()
-    got = session.execute(select(StatementLine.is_credit, StatementLine.amount_vnd, StatementLine.has_time)
-                          .order_by(StatementLine.id)).all()
+    got = session.execute(
+        select(StatementLine.is_credit, StatementLine.amount_vnd, StatementLine.has_time).order_by(
+            StatementLine.id
+        )
+    ).all()
     assert [tuple(r) for r in got] == [(True, 1_250_000, True), (False, 5_500, True)]
 
 
@@ -420,7 +548,9 @@ def test_a_memo_sharing_only_a_first_name_word_with_a_donor_gets_no_proposal(app
 
     from app.payments.services import Proposer
 
-    make_pledge(session, kh_setup["campaign"], 3_000_000, donor_name="Bà Trần Thị Mơ", receiving=kh_setup["province"])
+    make_pledge(
+        session, kh_setup["campaign"], 3_000_000, donor_name="Bà Trần Thị Mơ", receiving=kh_setup["province"]
+    )
     proposer = Proposer(session, kh_setup["province"].id)
     at = datetime.now(UTC) + timedelta(days=1)
     assert proposer.propose(123_000, "TRAN VAN HAI chuyen tien", "", at) == (None, "")
@@ -429,9 +559,11 @@ def test_a_memo_sharing_only_a_first_name_word_with_a_donor_gets_no_proposal(app
 
 
 def test_a_fund_balance_above_the_single_gift_cap_is_read_and_checked():
-    rows = [VCB_HEADER,
-            ["01/09/2024", "1", "", "2.000.000", "1.500.000.002.000.000", "ung ho"],
-            ["01/09/2024", "2", "", "1.000.000", "1.500.000.003.000.000", "ung ho"]]
+    rows = [
+        VCB_HEADER,
+        ["01/09/2024", "1", "", "2.000.000", "1.500.000.002.000.000", "ung ho"],
+        ["01/09/2024", "2", "", "1.000.000", "1.500.000.003.000.000", "ung ho"],
+    ]
     r = parse_rows(rows, preset="vietcombank")
     assert r.errors == [] and r.breaks == [] and r.lines[1].balance_vnd == 1_500_000_003_000_000
     rows[2][4] = "1.500.000.004.000.000"
@@ -439,7 +571,8 @@ def test_a_fund_balance_above_the_single_gift_cap_is_read_and_checked():
 
 
 def test_several_lines_for_one_pledge_fill_it_in_file_order_and_the_rest_is_an_unrestricted_gift(
-        app, session, kh_setup):
+    app, session, kh_setup
+):
     """Matched lines are recorded together at import: in file order, each line fills what the pledge still
     expects, the excess is a separate unrestricted gift, the pledge is fulfilled, and the lines (listed in
     file order) point to their receipts."""
@@ -448,11 +581,19 @@ def test_several_lines_for_one_pledge_fill_it_in_file_order_and_the_rest_is_an_u
     from app.pledges.models import PledgeStatus
 
     campaign = kh_setup["campaign"]
-    p = make_pledge(session, campaign, 5_000_000, receiving=kh_setup["province"], earmark=kh_setup["khanh_son"])
-    other = make_pledge(session, campaign, 2_000_000, donor_name="Bà Trần Thị Mơ", receiving=kh_setup["province"])
-    lines = [("1", 3_000_000, f"{p.reference} dot 1"), ("2", 750_000, "ung ho"),
-             ("3", 3_000_000, f"{p.reference} dot 2"), ("4", 500_000, f"{other.reference} ung ho"),
-             ("5", 1_000_000, f"{p.reference} dot 3")]
+    p = make_pledge(
+        session, campaign, 5_000_000, receiving=kh_setup["province"], earmark=kh_setup["khanh_son"]
+    )
+    other = make_pledge(
+        session, campaign, 2_000_000, donor_name="Bà Trần Thị Mơ", receiving=kh_setup["province"]
+    )
+    lines = [
+        ("1", 3_000_000, f"{p.reference} dot 1"),
+        ("2", 750_000, "ung ho"),
+        ("3", 3_000_000, f"{p.reference} dot 2"),
+        ("4", 500_000, f"{other.reference} ung ho"),
+        ("5", 1_000_000, f"{p.reference} dot 3"),
+    ]
     before = ledger.totals(session, campaign.fund_id).received_vnd
     s = stmt_from(session, kh_setup["prov_acc"], vcb_csv([(date.today() + timedelta(days=1), lines)], 0))
     summary = import_statement(session, SYSTEM, s)
@@ -465,9 +606,12 @@ def test_several_lines_for_one_pledge_fill_it_in_file_order_and_the_rest_is_an_u
     assert by_line[750_000].status == LineStatus.UNMATCHED and by_line[750_000].contribution_id is None
     recorded = session.execute(select(Contribution).order_by(Contribution.receipt_no)).scalars().all()
     assert [(c.amount_vnd, c.pledge_id, c.purpose) for c in recorded] == [
-        (3_000_000, p.id, Purpose.HOUSING), (2_000_000, p.id, Purpose.HOUSING),
-        (1_000_000, None, Purpose.UNRESTRICTED), (500_000, other.id, Purpose.HOUSING),
-        (1_000_000, None, Purpose.UNRESTRICTED)]
+        (3_000_000, p.id, Purpose.HOUSING),
+        (2_000_000, p.id, Purpose.HOUSING),
+        (1_000_000, None, Purpose.UNRESTRICTED),
+        (500_000, other.id, Purpose.HOUSING),
+        (1_000_000, None, Purpose.UNRESTRICTED),
+    ]
     assert all(c.earmark_unit_id == kh_setup["khanh_son"].id for c in recorded if c.pledge_id == p.id)
     matched = [x for x in stored if x.status == LineStatus.MATCHED]
     assert all(x.contribution_id is not None and x.handled_at is not None for x in matched)
@@ -477,13 +621,22 @@ def test_several_lines_for_one_pledge_fill_it_in_file_order_and_the_rest_is_an_u
     assert amount_paid(session, other.id) == 500_000 and other.status == PledgeStatus.PARTLY_PAID
     assert ledger.totals(session, campaign.fund_id).received_vnd - before == 7_500_000
     assert ledger.verify_ledger(session) == []
-    assert session.execute(select(func.count()).where(AuditEntry.action == "contribution.record")).scalar() == 5
-    status_audit = {e.entity_id: e.new_values["status"] for e in session.execute(select(AuditEntry).where(
-        AuditEntry.action == "pledge.status").order_by(AuditEntry.id)).scalars()}
+    assert (
+        session.execute(select(func.count()).where(AuditEntry.action == "contribution.record")).scalar() == 5
+    )
+    status_audit = {
+        e.entity_id: e.new_values["status"]
+        for e in session.execute(
+            select(AuditEntry).where(AuditEntry.action == "pledge.status").order_by(AuditEntry.id)
+        ).scalars()
+    }
     assert status_audit == {str(p.id): "fulfilled", str(other.id): "partly_paid"}
     # Importing the same statement again records nothing more.
-    again = import_statement(session, SYSTEM, stmt_from(session, kh_setup["prov_acc"],
-                                                        vcb_csv([(date.today() + timedelta(days=1), lines)], 0)))
+    again = import_statement(
+        session,
+        SYSTEM,
+        stmt_from(session, kh_setup["prov_acc"], vcb_csv([(date.today() + timedelta(days=1), lines)], 0)),
+    )
     session.commit()
     assert (again.lines_new, again.lines_matched) == (0, 0)
     assert ledger.totals(session, campaign.fund_id).received_vnd - before == 7_500_000
@@ -492,21 +645,39 @@ def test_several_lines_for_one_pledge_fill_it_in_file_order_and_the_rest_is_an_u
 def test_upload_without_an_account_says_which_field_is_missing(client, session, kh_setup, province_staff):
     login(client, province_staff.email, PASSWORD)
     token = csrf_from(client.get("/can-bo/sao-ke").get_data(as_text=True))
-    resp = client.post("/can-bo/sao-ke/tai-len", data={
-        "csrf_token": token, "account_id": "", "preset": "auto", "opening_balance": "",
-        "file": (io.BytesIO(b"x"), "sao-ke.csv")}, content_type="multipart/form-data", follow_redirects=True)
+    resp = client.post(
+        "/can-bo/sao-ke/tai-len",
+        data={
+            "csrf_token": token,
+            "account_id": "",
+            "preset": "auto",
+            "opening_balance": "",
+            "file": (io.BytesIO(b"x"), "sao-ke.csv"),
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     html = resp.get_data(as_text=True)
     assert "Chọn tài khoản." in html and "Biểu mẫu không hợp lệ." not in html
     assert lines_count(session, kh_setup["prov_acc"].id) == 0
 
 
-def test_a_line_late_in_the_evening_keeps_its_vietnam_time_and_its_day(client, session, kh_setup, province_staff):
-    pledge = make_pledge(session, kh_setup["campaign"], 2_000_000, donor_name="Công ty TNHH Hải Đăng",
-                         receiving=kh_setup["province"])
+def test_a_line_late_in_the_evening_keeps_its_vietnam_time_and_its_day(
+    client, session, kh_setup, province_staff
+):
+    pledge = make_pledge(
+        session,
+        kh_setup["campaign"],
+        2_000_000,
+        donor_name="Công ty TNHH Hải Đăng",
+        receiving=kh_setup["province"],
+    )
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(VCB_HEADER)
-    w.writerow(["05/11/2026 23:30", "5390.2001", "", dots(2_000_000), dots(2_000_000), f"{pledge.reference} ung ho"])
+    w.writerow(
+        ["05/11/2026 23:30", "5390.2001", "", dots(2_000_000), dots(2_000_000), f"{pledge.reference} ung ho"]
+    )
     w.writerow(["06/11/2026 08:15", "5390.2002", "", dots(300_000), dots(2_300_000), "ung ho nguoi ngheo"])
     login(client, province_staff.email, PASSWORD)
     upload(client, kh_setup["prov_acc"].id, out.getvalue().encode("utf-8-sig"))
@@ -527,7 +698,16 @@ def test_a_line_late_in_the_evening_keeps_its_vietnam_time_and_its_day(client, s
     detail = client.get(f"/can-bo/dang-ky-ung-ho/{pledge.id}").get_data(as_text=True)
     assert "05/11/2026" in detail and "06/11/2026" not in detail
     # In SQL too: the lines of the Vietnamese day 05/11 are those from 17:00 UTC on 04/11 to 17:00 UTC on 05/11.
-    day_start, day_end = (datetime.combine(d, time.min, tzinfo=VN_TZ) for d in (date(2026, 11, 5), date(2026, 11, 6)))
-    on_the_day = session.execute(select(StatementLine.reference).where(
-        StatementLine.txn_at >= day_start, StatementLine.txn_at < day_end)).scalars().all()
+    day_start, day_end = (
+        datetime.combine(d, time.min, tzinfo=VN_TZ) for d in (date(2026, 11, 5), date(2026, 11, 6))
+    )
+    on_the_day = (
+        session.execute(
+            select(StatementLine.reference).where(
+                StatementLine.txn_at >= day_start, StatementLine.txn_at < day_end
+            )
+        )
+        .scalars()
+        .all()
+    )
     assert on_the_day == ["5390.2001"]

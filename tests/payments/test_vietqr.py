@@ -41,11 +41,26 @@ def decode_svg(svg: str) -> str:
     return results[0].text
 
 
-def test_pledge_vietqr_svg_scans_to_the_earmarked_units_account_amount_due_and_reference(client, session, kh_setup):
-    pledge = make_pledge(session, kh_setup["campaign"], 50_000_000, receiving=kh_setup["province"],
-                         earmark=kh_setup["khanh_son"])
-    record_pledge_payment(session, SYSTEM, pledge, amount_vnd=20_000_000, channel="bank_transfer",
-                          received_at=None, source="test", idempotency_key="part")
+def test_pledge_vietqr_svg_scans_to_the_earmarked_units_account_amount_due_and_reference(
+    client, session, kh_setup
+):
+    pledge = make_pledge(
+        session,
+        kh_setup["campaign"],
+        50_000_000,
+        receiving=kh_setup["province"],
+        earmark=kh_setup["khanh_son"],
+    )
+    record_pledge_payment(
+        session,
+        SYSTEM,
+        pledge,
+        amount_vnd=20_000_000,
+        channel="bank_transfer",
+        received_at=None,
+        source="test",
+        idempotency_key="part",
+    )
     session.commit()
     resp = client.get(f"/ung-ho/{pledge.reference.lower()}/vietqr.svg")
     assert resp.status_code == 200 and resp.mimetype == "image/svg+xml"
@@ -79,13 +94,23 @@ def test_the_qr_code_names_the_first_account_the_pledge_page_shows(client, sessi
     from tests import factories
 
     hanoi = factories.hanoi(session)
-    central = OfficialBankAccount(unit_id=None, fund_id=main_fund(session).id, bank_bin="970415",
-                                  bank_name="VietinBank", account_number="1122334455", account_name="UBTW MTTQ VIET NAM")
+    central = OfficialBankAccount(
+        unit_id=None,
+        fund_id=main_fund(session).id,
+        bank_bin="970415",
+        bank_name="VietinBank",
+        account_number="1122334455",
+        account_name="UBTW MTTQ VIET NAM",
+    )
     session.add(central)
     session.commit()
-    pledge = make_pledge(session, kh_setup["campaign"], 5_000_000, receiving=kh_setup["khanh_son"], earmark=hanoi)
+    pledge = make_pledge(
+        session, kh_setup["campaign"], 5_000_000, receiving=kh_setup["khanh_son"], earmark=hanoi
+    )
     page = client.get(f"/ung-ho/{pledge.reference}").get_data(as_text=True)
     shown = re.findall(r'class="account-number">([^<]+)<', page)
     assert shown == ["1122334455"]  # Hà Nội has no account of its own: the central committee's
-    fields = vietqr.parse(decode_svg(client.get(f"/ung-ho/{pledge.reference}/vietqr.svg").get_data(as_text=True)))
+    fields = vietqr.parse(
+        decode_svg(client.get(f"/ung-ho/{pledge.reference}/vietqr.svg").get_data(as_text=True))
+    )
     assert shown[0] in fields["38"]

@@ -24,13 +24,30 @@ def lapse_mails() -> list:
 def _overdue(session, world, *, last_due_days_ago: int, amount: int = 6_000_000, **kw) -> Pledge:  # type: ignore[no-untyped-def]
     """A pledge in two instalments whose last one fell due that many days ago."""
     today, n = services.today_vn(), last_due_days_ago
-    return make_pledge(session, world, amount=amount, days_ago=n + 31, instalments=[
-        (today - timedelta(days=n + 30), amount // 3), (today - timedelta(days=n), amount - amount // 3)], **kw)
+    return make_pledge(
+        session,
+        world,
+        amount=amount,
+        days_ago=n + 31,
+        instalments=[
+            (today - timedelta(days=n + 30), amount // 3),
+            (today - timedelta(days=n), amount - amount // 3),
+        ],
+        **kw,
+    )
 
 
 def _pay(session, pledge: Pledge, amount: int, key: str) -> None:  # type: ignore[no-untyped-def]
-    services.record_pledge_payment(session, SYSTEM, pledge, amount_vnd=amount, channel=Channel.CASH,
-                                   received_at=datetime.now(UTC), source="test", idempotency_key=key)
+    services.record_pledge_payment(
+        session,
+        SYSTEM,
+        pledge,
+        amount_vnd=amount,
+        channel=Channel.CASH,
+        received_at=datetime.now(UTC),
+        source="test",
+        idempotency_key=key,
+    )
     session.commit()
 
 
@@ -41,7 +58,9 @@ def _status(session, pledge: Pledge) -> PledgeStatus:  # type: ignore[no-untyped
 
 def test_overdue_pledges_lapse_once_keeping_their_payments(session, world):  # type: ignore[no-untyped-def]
     unpaid = _overdue(session, world, last_due_days_ago=61, email="chua.nop@example.vn")
-    partly = _overdue(session, world, last_due_days_ago=90, email="nop.mot.phan@example.vn", name="Hộ bà Phần")
+    partly = _overdue(
+        session, world, last_due_days_ago=90, email="nop.mot.phan@example.vn", name="Hộ bà Phần"
+    )
     _pay(session, partly, 2_000_000, "partly-1")
     recent = _overdue(session, world, last_due_days_ago=59, email="con.han@example.vn", name="Hộ ông Mới")
     paid = _overdue(session, world, last_due_days_ago=100, email="da.nop@example.vn", name="Hộ ông Đủ")
@@ -61,9 +80,15 @@ def test_overdue_pledges_lapse_once_keeping_their_payments(session, world):  # t
     assert services.amount_paid(session, partly.id) == 2_000_000
     lapsed = session.get(Pledge, partly.id)
     assert "quá 60 ngày sau hạn nộp cuối" in lapsed.close_reason and "2.000.000 ₫" in lapsed.close_reason
-    entry = session.execute(select(AuditEntry).where(
-        AuditEntry.action == "pledge.status", AuditEntry.entity_id == str(partly.id)).order_by(AuditEntry.id.desc())
-    ).scalars().first()
+    entry = (
+        session.execute(
+            select(AuditEntry)
+            .where(AuditEntry.action == "pledge.status", AuditEntry.entity_id == str(partly.id))
+            .order_by(AuditEntry.id.desc())
+        )
+        .scalars()
+        .first()
+    )
     assert entry.new_values["status"] == "lapsed" and entry.actor_label == "pledges.lapse_overdue_pledges"
 
     # Each donor is told once, in Vietnamese, with what was received.
@@ -78,8 +103,18 @@ def test_overdue_pledges_lapse_once_keeping_their_payments(session, world):  # t
     assert tasks.lapse_overdue_pledges.delay().get() == 0
     assert tasks.lapse_overdue_pledges.apply().get() == 0
     assert len(lapse_mails()) == 2
-    assert len(session.execute(select(AuditEntry).where(
-        AuditEntry.action == "pledge.status", AuditEntry.entity_id == str(unpaid.id))).scalars().all()) == 1
+    assert (
+        len(
+            session.execute(
+                select(AuditEntry).where(
+                    AuditEntry.action == "pledge.status", AuditEntry.entity_id == str(unpaid.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        == 1
+    )
 
 
 @pytest.mark.app_config(PLEDGE_LAPSE_AFTER_DAYS=20)
@@ -104,8 +139,13 @@ def test_staff_reopening_gives_a_new_grace_period(client, session, world):  # ty
     login(client, world["khanh_son_staff"].email)
     page = client.get(f"/can-bo/dang-ky-ung-ho/{pledge.id}")
     assert "Quá hạn, không thực hiện" in page.get_data(as_text=True)
-    resp = post_form(client, f"/can-bo/dang-ky-ung-ho/{pledge.id}/trang-thai", {"target": "pledged"},
-                     page=f"/can-bo/dang-ky-ung-ho/{pledge.id}", follow_redirects=True)
+    resp = post_form(
+        client,
+        f"/can-bo/dang-ky-ung-ho/{pledge.id}/trang-thai",
+        {"target": "pledged"},
+        page=f"/can-bo/dang-ky-ung-ho/{pledge.id}",
+        follow_redirects=True,
+    )
     assert "Đã đăng ký" in resp.get_data(as_text=True)
     assert _status(session, pledge) == PledgeStatus.PLEDGED
     mail.OUTBOX.clear()
@@ -133,6 +173,8 @@ def test_money_after_the_lapse_revives_the_pledge_for_good(session, world):  # t
 
 def test_the_task_is_in_the_beat_schedule(app):  # type: ignore[no-untyped-def]
     celery = app.extensions["celery"]
-    entry = next(e for e in celery.conf.beat_schedule.values() if e["task"] == "pledges.lapse_overdue_pledges")
+    entry = next(
+        e for e in celery.conf.beat_schedule.values() if e["task"] == "pledges.lapse_overdue_pledges"
+    )
     assert entry["schedule"] is not None
     assert "pledges.lapse_overdue_pledges" in celery.tasks

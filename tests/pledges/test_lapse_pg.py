@@ -18,8 +18,12 @@ pytestmark = pytest.mark.postgres
 
 
 def test_concurrent_runs_lapse_and_tell_each_pledge_once(app, session, world):  # type: ignore[no-untyped-def]
-    ids = [_overdue(session, world, last_due_days_ago=70 + i, email=f"nha.tai.tro.{i}@example.vn",
-                    name=f"Hộ số {i}").id for i in range(6)]
+    ids = [
+        _overdue(
+            session, world, last_due_days_ago=70 + i, email=f"nha.tai.tro.{i}@example.vn", name=f"Hộ số {i}"
+        ).id
+        for i in range(6)
+    ]
     session.remove()
     mail.OUTBOX.clear()
     counts: list[int] = []
@@ -32,7 +36,10 @@ def test_concurrent_runs_lapse_and_tell_each_pledge_once(app, session, world):  
     assert sum(counts) == 6
     statuses = db.session.execute(select(Pledge.status).where(Pledge.id.in_(ids))).scalars().all()
     assert set(statuses) == {PledgeStatus.LAPSED}
-    audited = db.session.execute(select(func.count()).select_from(AuditEntry).where(
-        AuditEntry.action == "pledge.status", AuditEntry.entity_id.in_([str(i) for i in ids]))).scalar_one()
+    audited = db.session.execute(
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(AuditEntry.action == "pledge.status", AuditEntry.entity_id.in_([str(i) for i in ids]))
+    ).scalar_one()
     assert audited == 6
     assert sorted(m["To"] for m in lapse_mails()) == sorted(f"nha.tai.tro.{i}@example.vn" for i in range(6))

@@ -15,8 +15,16 @@ from tests.pledges.helpers import SYSTEM, make_pledge
 
 
 def pay(session, pledge, amount, key):  # type: ignore[no-untyped-def]
-    out = services.record_pledge_payment(session, SYSTEM, pledge, amount_vnd=amount, channel=Channel.BANK_TRANSFER,
-                                         received_at=datetime.now(UTC), source="test", idempotency_key=key)
+    out = services.record_pledge_payment(
+        session,
+        SYSTEM,
+        pledge,
+        amount_vnd=amount,
+        channel=Channel.BANK_TRANSFER,
+        received_at=datetime.now(UTC),
+        source="test",
+        idempotency_key=key,
+    )
     session.commit()
     return out
 
@@ -51,8 +59,12 @@ def test_illegal_transitions_are_named(session, world):  # type: ignore[no-untyp
     pay(session, pledge, 1_000_000, "full")
     with pytest.raises(services.IllegalTransition):
         services.transition(session, SYSTEM, pledge, PledgeStatus.CANCELLED, reason="muộn")
-    actions = [a.action for a in session.execute(select(AuditEntry).where(AuditEntry.entity_id == str(pledge.id))
-                                                 .order_by(AuditEntry.id)).scalars()]
+    actions = [
+        a.action
+        for a in session.execute(
+            select(AuditEntry).where(AuditEntry.entity_id == str(pledge.id)).order_by(AuditEntry.id)
+        ).scalars()
+    ]
     assert actions.count("pledge.status") >= 3
 
 
@@ -85,12 +97,27 @@ def test_edit_schedule_keeps_instalments_summing(session, world):  # type: ignor
     pledge.instalments[0].reminder_sent_at = datetime.now(UTC)
     session.commit()
     with pytest.raises(services.InstalmentMismatch, match="chưa bằng"):
-        services.edit_pledge(session, SYSTEM, pledge, amount_vnd=9_000_000, schedule=PledgeSchedule.INSTALMENTS,
-                             instalments=[services.InstalmentInput(d1, 3_000_000), services.InstalmentInput(d2, 3_000_000)])
+        services.edit_pledge(
+            session,
+            SYSTEM,
+            pledge,
+            amount_vnd=9_000_000,
+            schedule=PledgeSchedule.INSTALMENTS,
+            instalments=[services.InstalmentInput(d1, 3_000_000), services.InstalmentInput(d2, 3_000_000)],
+        )
     session.rollback()
-    services.edit_pledge(session, SYSTEM, pledge, amount_vnd=9_000_000, schedule=PledgeSchedule.INSTALMENTS,
-                         instalments=[services.InstalmentInput(d1, 3_000_000), services.InstalmentInput(d2, 3_000_000),
-                                      services.InstalmentInput(d3, 3_000_000)])
+    services.edit_pledge(
+        session,
+        SYSTEM,
+        pledge,
+        amount_vnd=9_000_000,
+        schedule=PledgeSchedule.INSTALMENTS,
+        instalments=[
+            services.InstalmentInput(d1, 3_000_000),
+            services.InstalmentInput(d2, 3_000_000),
+            services.InstalmentInput(d3, 3_000_000),
+        ],
+    )
     session.commit()
     assert sum(i.amount_vnd for i in pledge.instalments) == pledge.amount_vnd == 9_000_000
     assert pledge.instalments[0].reminder_sent_at is not None  # the reminded instalment is not reminded again
@@ -99,14 +126,25 @@ def test_edit_schedule_keeps_instalments_summing(session, world):  # type: ignor
 
 def test_payments_settle_instalments_in_date_order(session, world):  # type: ignore[no-untyped-def]
     today = services.today_vn()
-    pledge = make_pledge(session, world, amount=6_000_000, days_ago=30, instalments=[
-        (today - timedelta(days=10), 2_000_000), (today + timedelta(days=20), 2_000_000),
-        (today + timedelta(days=50), 2_000_000)])
+    pledge = make_pledge(
+        session,
+        world,
+        amount=6_000_000,
+        days_ago=30,
+        instalments=[
+            (today - timedelta(days=10), 2_000_000),
+            (today + timedelta(days=20), 2_000_000),
+            (today + timedelta(days=50), 2_000_000),
+        ],
+    )
     assert services.overdue_amount(session, pledge) == 2_000_000
     pay(session, pledge, 3_000_000, "x")
     states = services.instalment_states(session, pledge)
     assert [(s.paid_vnd, s.outstanding_vnd, s.overdue) for s in states] == [
-        (2_000_000, 0, False), (1_000_000, 1_000_000, False), (0, 2_000_000, False)]
+        (2_000_000, 0, False),
+        (1_000_000, 1_000_000, False),
+        (0, 2_000_000, False),
+    ]
     assert services.overdue_amount(session, pledge) == 0
 
 

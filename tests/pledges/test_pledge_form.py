@@ -60,16 +60,32 @@ def test_confirmation_shows_money_received_at_once(client, session, world):  # t
     url = resp.headers["Location"]
     assert "Đã đăng ký" in client.get(url).get_data(as_text=True)
 
-    services.record_pledge_payment(session, SYSTEM, pledge, amount_vnd=1_000_000, channel=Channel.BANK_TRANSFER,
-                                   received_at=datetime.now(UTC), source="test", idempotency_key="t1")
+    services.record_pledge_payment(
+        session,
+        SYSTEM,
+        pledge,
+        amount_vnd=1_000_000,
+        channel=Channel.BANK_TRANSFER,
+        received_at=datetime.now(UTC),
+        source="test",
+        idempotency_key="t1",
+    )
     session.commit()
     resp = client.get(url)
     html = resp.get_data(as_text=True)
     assert "Đã nộp một phần" in html and "1.000.000 ₫" in html and "2.000.000 ₫" in html
     assert resp.headers["Cache-Control"] == "no-store"
 
-    services.record_pledge_payment(session, SYSTEM, pledge, amount_vnd=2_500_000, channel=Channel.BANK_TRANSFER,
-                                   received_at=datetime.now(UTC), source="test", idempotency_key="t2")
+    services.record_pledge_payment(
+        session,
+        SYSTEM,
+        pledge,
+        amount_vnd=2_500_000,
+        channel=Channel.BANK_TRANSFER,
+        received_at=datetime.now(UTC),
+        source="test",
+        idempotency_key="t2",
+    )
     session.commit()
     html = client.get(url).get_data(as_text=True)
     assert "Đã hoàn thành" in html and "Đã nhận đủ" in html
@@ -83,8 +99,9 @@ def test_real_tax_codes_accepted(client, session, world, code):  # type: ignore[
     assert _pledges(session)[0].donor.tax_code == code
 
 
-
-@pytest.mark.parametrize("typed", ["0314409058 – 001", "0314409058‑001", "0314409058−001", "０３１４４０９０５８-001"])
+@pytest.mark.parametrize(
+    "typed", ["0314409058 – 001", "0314409058‑001", "0314409058−001", "０３１４４０９０５８-001"]
+)
 def test_branch_tax_code_copied_from_a_document_accepted(client, session, world, typed):  # type: ignore[no-untyped-def]
     """An accountant pastes the branch tax code from an invoice or a Word/PDF file: the hyphen comes as an en dash,
     a non-breaking hyphen or a minus sign, the digits sometimes full-width. It is the same tax code."""
@@ -92,7 +109,10 @@ def test_branch_tax_code_copied_from_a_document_accepted(client, session, world,
     assert resp.status_code == 302, resp.get_data(as_text=True)[:1500]
     assert _pledges(session)[0].donor.tax_code == "0314409058-001"
 
-@pytest.mark.parametrize("code", ["0100047517", "0100233489", "0314409059", "0314409068-002", "0314409058-000"])
+
+@pytest.mark.parametrize(
+    "code", ["0100047517", "0100233489", "0314409059", "0314409068-002", "0314409058-000"]
+)
 def test_tax_codes_with_one_digit_changed_refused(client, session, world, code):  # type: ignore[no-untyped-def]
     resp = post_form(client, "/ung-ho", business_form(world, tax_code=code))
     assert resp.status_code == 422
@@ -101,19 +121,22 @@ def test_tax_codes_with_one_digit_changed_refused(client, session, world, code):
     assert _pledges(session) == []
 
 
-
-@pytest.mark.parametrize(("over", "expected"), [
-    ({"tax_code": "0314 409 058 - 001 chi nhánh"}, "Mã số thuế: tối đa 20 ký tự."),
-    ({"phone": "+84 (0) 905 123 456 máy lẻ 12"}, "Số điện thoại: tối đa 20 ký tự."),
-    ({"amount": "50.000.000 đồng (năm mươi triệu đồng chẵn)"}, "Số tiền: tối đa 40 ký tự."),
-    ({"address": "Số 10 " * 100}, "Địa chỉ trụ sở: tối đa 500 ký tự."),
-])
+@pytest.mark.parametrize(
+    ("over", "expected"),
+    [
+        ({"tax_code": "0314 409 058 - 001 chi nhánh"}, "Mã số thuế: tối đa 20 ký tự."),
+        ({"phone": "+84 (0) 905 123 456 máy lẻ 12"}, "Số điện thoại: tối đa 20 ký tự."),
+        ({"amount": "50.000.000 đồng (năm mươi triệu đồng chẵn)"}, "Số tiền: tối đa 40 ký tự."),
+        ({"address": "Số 10 " * 100}, "Địa chỉ trụ sở: tối đa 500 ký tự."),
+    ],
+)
 def test_too_long_entries_refused_in_vietnamese_naming_the_field(client, session, world, over, expected):  # type: ignore[no-untyped-def]
     resp = post_form(client, "/ung-ho", business_form(world, **over))
     assert resp.status_code == 422
     html = resp.get_data(as_text=True)
     assert expected in html
     assert "Field cannot be longer" not in html
+
 
 @pytest.mark.parametrize("typed", ["50.000.000", "50,000,000", "50000000", "50 000 000 đ"])
 def test_amount_formats_understood(client, session, world, typed):  # type: ignore[no-untyped-def]
@@ -122,11 +145,17 @@ def test_amount_formats_understood(client, session, world, typed):  # type: igno
     assert _pledges(session)[0].amount_vnd == 50_000_000
 
 
-@pytest.mark.parametrize(("typed", "expected"), [
-    ("0", "Số tiền: số tiền phải lớn hơn 0."), ("-5", "Số tiền: số tiền phải lớn hơn 0."),
-    ("abc", "Số tiền: “abc” không phải số tiền hợp lệ"), (str(10**15), "Số tiền: số tiền quá lớn"),
-    ("5.000", "Số tiền: tối thiểu 10.000 ₫."), ("", "Số tiền: chưa nhập số tiền."),
-])
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("0", "Số tiền: số tiền phải lớn hơn 0."),
+        ("-5", "Số tiền: số tiền phải lớn hơn 0."),
+        ("abc", "Số tiền: “abc” không phải số tiền hợp lệ"),
+        (str(10**15), "Số tiền: số tiền quá lớn"),
+        ("5.000", "Số tiền: tối thiểu 10.000 ₫."),
+        ("", "Số tiền: chưa nhập số tiền."),
+    ],
+)
 def test_bad_amounts_refused_naming_the_field(client, session, world, typed, expected):  # type: ignore[no-untyped-def]
     resp = post_form(client, "/ung-ho", business_form(world, amount=typed))
     assert resp.status_code == 422
@@ -147,8 +176,11 @@ def test_household_needs_commune_and_a_way_to_reach_them(client, session, world)
 
 def test_a_unit_that_is_not_a_commune_is_refused(client, session, world):  # type: ignore[no-untyped-def]
     """A tampered form posting the province's id as the commune: refused, nothing saved."""
-    resp = post_form(client, "/ung-ho", household_form(world, province_id=str(world["province"].id),
-                                                       commune_id=str(world["province"].id)))
+    resp = post_form(
+        client,
+        "/ung-ho",
+        household_form(world, province_id=str(world["province"].id), commune_id=str(world["province"].id)),
+    )
     assert resp.status_code == 422 and "Xã/phường: chưa chọn." in resp.get_data(as_text=True)
     assert _pledges(session) == []
 
@@ -156,16 +188,29 @@ def test_a_unit_that_is_not_a_commune_is_refused(client, session, world):  # typ
 def test_household_pledge_with_instalments(client, session, world):  # type: ignore[no-untyped-def]
     today = services.today_vn()
     d1, d2, d3 = (today + timedelta(days=n) for n in (3, 33, 63))
-    data = household_form(world, amount="6.000.000", schedule="instalments", email="ho.tam@example.vn", **{
-        "instalments-0-due_on": d1.isoformat(), "instalments-0-amount": "2.000.000",
-        "instalments-1-due_on": d2.strftime("%d/%m/%Y"), "instalments-1-amount": "2,000,000",
-        "instalments-2-due_on": d3.isoformat(), "instalments-2-amount": "2000000"})
+    data = household_form(
+        world,
+        amount="6.000.000",
+        schedule="instalments",
+        email="ho.tam@example.vn",
+        **{
+            "instalments-0-due_on": d1.isoformat(),
+            "instalments-0-amount": "2.000.000",
+            "instalments-1-due_on": d2.strftime("%d/%m/%Y"),
+            "instalments-1-amount": "2,000,000",
+            "instalments-2-due_on": d3.isoformat(),
+            "instalments-2-amount": "2000000",
+        },
+    )
     resp = post_form(client, "/ung-ho", data)
     assert resp.status_code == 302, resp.get_data(as_text=True)[:3000]
     [pledge] = _pledges(session)
     assert pledge.schedule == PledgeSchedule.INSTALMENTS
     assert [(i.seq, i.due_on, i.amount_vnd) for i in pledge.instalments] == [
-        (1, d1, 2_000_000), (2, d2, 2_000_000), (3, d3, 2_000_000)]
+        (1, d1, 2_000_000),
+        (2, d2, 2_000_000),
+        (3, d3, 2_000_000),
+    ]
     assert pledge.donor.commune_id == world["cam_lam"].id
     html = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "Lịch nộp" in html and d2.strftime("%d/%m/%Y") in html
@@ -173,9 +218,17 @@ def test_household_pledge_with_instalments(client, session, world):  # type: ign
 
 def test_instalments_must_sum_to_the_pledge(client, session, world):  # type: ignore[no-untyped-def]
     today = services.today_vn()
-    data = household_form(world, amount="6.000.000", schedule="instalments", **{
-        "instalments-0-due_on": (today + timedelta(days=5)).isoformat(), "instalments-0-amount": "2.000.000",
-        "instalments-1-due_on": (today + timedelta(days=35)).isoformat(), "instalments-1-amount": "3.000.000"})
+    data = household_form(
+        world,
+        amount="6.000.000",
+        schedule="instalments",
+        **{
+            "instalments-0-due_on": (today + timedelta(days=5)).isoformat(),
+            "instalments-0-amount": "2.000.000",
+            "instalments-1-due_on": (today + timedelta(days=35)).isoformat(),
+            "instalments-1-amount": "3.000.000",
+        },
+    )
     resp = post_form(client, "/ung-ho", data)
     assert resp.status_code == 422
     assert "tổng 5.000.000 ₫ chưa bằng số tiền đăng ký 6.000.000 ₫" in resp.get_data(as_text=True)
@@ -190,10 +243,22 @@ def test_instalments_must_sum_to_the_pledge(client, session, world):  # type: ig
 
 
 def test_in_kind_pledge(client, session, world):  # type: ignore[no-untyped-def]
-    resp = post_form(client, "/ung-ho", household_form(
-        world, kind="in_kind", amount="", in_kind_description="Gạo tẻ", in_kind_quantity="500 kg",
-        in_kind_value="7.500.000", earmark="commune", earmark_province_id=str(world["province"].id),
-        earmark_commune_id=str(world["khanh_son"].id), email="gao@example.vn"))
+    resp = post_form(
+        client,
+        "/ung-ho",
+        household_form(
+            world,
+            kind="in_kind",
+            amount="",
+            in_kind_description="Gạo tẻ",
+            in_kind_quantity="500 kg",
+            in_kind_value="7.500.000",
+            earmark="commune",
+            earmark_province_id=str(world["province"].id),
+            earmark_commune_id=str(world["khanh_son"].id),
+            email="gao@example.vn",
+        ),
+    )
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
     [pledge] = _pledges(session)
     assert pledge.kind == PledgeKind.IN_KIND and pledge.amount_vnd == 7_500_000

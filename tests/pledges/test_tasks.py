@@ -16,8 +16,13 @@ def reminders():  # type: ignore[no-untyped-def]
 
 def test_reminder_sent_once_per_instalment(session, world):  # type: ignore[no-untyped-def]
     today = services.today_vn()
-    pledge = make_pledge(session, world, amount=6_000_000, email="ho.tam@example.vn", instalments=[
-        (today + timedelta(days=3), 2_000_000), (today + timedelta(days=40), 4_000_000)])
+    pledge = make_pledge(
+        session,
+        world,
+        amount=6_000_000,
+        email="ho.tam@example.vn",
+        instalments=[(today + timedelta(days=3), 2_000_000), (today + timedelta(days=40), 4_000_000)],
+    )
     mail.OUTBOX.clear()
     assert tasks.send_instalment_reminders.delay(days=7).get() == 1
     [msg] = reminders()
@@ -41,12 +46,28 @@ def test_no_reminder_for_paid_or_cancelled(session, world):  # type: ignore[no-u
     from app.contributions.models import Channel
 
     today = services.today_vn()
-    paid = make_pledge(session, world, amount=2_000_000, instalments=[
-        (today + timedelta(days=2), 1_000_000), (today + timedelta(days=30), 1_000_000)])
-    services.record_pledge_payment(session, SYSTEM, paid, amount_vnd=1_000_000, channel=Channel.CASH,
-                                   received_at=datetime.now(UTC), source="test")
-    cancelled = make_pledge(session, world, amount=2_000_000, email="b@example.vn", instalments=[
-        (today + timedelta(days=2), 1_000_000), (today + timedelta(days=30), 1_000_000)])
+    paid = make_pledge(
+        session,
+        world,
+        amount=2_000_000,
+        instalments=[(today + timedelta(days=2), 1_000_000), (today + timedelta(days=30), 1_000_000)],
+    )
+    services.record_pledge_payment(
+        session,
+        SYSTEM,
+        paid,
+        amount_vnd=1_000_000,
+        channel=Channel.CASH,
+        received_at=datetime.now(UTC),
+        source="test",
+    )
+    cancelled = make_pledge(
+        session,
+        world,
+        amount=2_000_000,
+        email="b@example.vn",
+        instalments=[(today + timedelta(days=2), 1_000_000), (today + timedelta(days=30), 1_000_000)],
+    )
     services.transition(session, SYSTEM, cancelled, PledgeStatus.CANCELLED, reason="thử")
     session.commit()
     mail.OUTBOX.clear()
@@ -56,13 +77,28 @@ def test_no_reminder_for_paid_or_cancelled(session, world):  # type: ignore[no-u
 
 def test_overdue_digest_goes_to_each_area(session, world):  # type: ignore[no-untyped-def]
     today = services.today_vn()
-    late = make_pledge(session, world, amount=5_000_000, email="tre@example.vn", name="Hộ bà Trễ Hạn", days_ago=30,
-                       instalments=[(today - timedelta(days=8), 2_500_000), (today + timedelta(days=20), 2_500_000)])
-    make_pledge(session, world, amount=5_000_000, email="dung@example.vn", name="Hộ ông Đúng Hạn",
-                instalments=[(today + timedelta(days=8), 2_500_000), (today + timedelta(days=20), 2_500_000)])
+    late = make_pledge(
+        session,
+        world,
+        amount=5_000_000,
+        email="tre@example.vn",
+        name="Hộ bà Trễ Hạn",
+        days_ago=30,
+        instalments=[(today - timedelta(days=8), 2_500_000), (today + timedelta(days=20), 2_500_000)],
+    )
+    make_pledge(
+        session,
+        world,
+        amount=5_000_000,
+        email="dung@example.vn",
+        name="Hộ ông Đúng Hạn",
+        instalments=[(today + timedelta(days=8), 2_500_000), (today + timedelta(days=20), 2_500_000)],
+    )
     mail.OUTBOX.clear()
     sent = tasks.send_overdue_digest.delay().get()
-    digests = {m["To"]: m.get_content() for m in mail.OUTBOX if m["Subject"].startswith("Đăng ký ủng hộ quá hạn")}
+    digests = {
+        m["To"]: m.get_content() for m in mail.OUTBOX if m["Subject"].startswith("Đăng ký ủng hộ quá hạn")
+    }
     assert sent == 2 == len(digests)  # Khánh Sơn's officer and the province's; not Cam Lâm's
     assert world["cam_lam_staff"].email not in digests
     body = digests[world["khanh_son_staff"].email]

@@ -11,15 +11,21 @@ from tests.conftest import login, post_form
 from tests.reports.test_reports import PROVINCE_STAFF, demo  # noqa: F401  (fixture)
 
 
-@pytest.mark.parametrize(("year", "expected"), [
-    ("", "Năm: chưa nhập."),
-    ("hai nghìn", "Năm: không hợp lệ (ví dụ 2026)."),
-    ("26", "Năm: không hợp lệ (ví dụ 2026)."),
-])
+@pytest.mark.parametrize(
+    ("year", "expected"),
+    [
+        ("", "Năm: chưa nhập."),
+        ("hai nghìn", "Năm: không hợp lệ (ví dụ 2026)."),
+        ("26", "Năm: không hợp lệ (ví dụ 2026)."),
+    ],
+)
 def test_report_bad_year_named_in_vietnamese(client, session, demo, year, expected):  # type: ignore[no-untyped-def]  # noqa: F811
     login(client, PROVINCE_STAFF, DEMO_PASSWORD)
-    resp = post_form(client, "/can-bo/bao-cao/", {"campaign_id": demo.id, "unit_id": "", "kind": "year",
-                                                  "year": year, "half": "1"})
+    resp = post_form(
+        client,
+        "/can-bo/bao-cao/",
+        {"campaign_id": demo.id, "unit_id": "", "kind": "year", "year": year, "half": "1"},
+    )
     html = resp.get_data(as_text=True)
     assert expected in html
     assert "Not a valid" not in html

@@ -56,8 +56,9 @@ class Visitor:
     @property
     def insider(self) -> bool:
         """May see Khánh Sơn's records."""
-        return self.role == Role.CENTRAL_ADMIN or (self.role in (Role.COMMUNE_STAFF, Role.PROVINCE_STAFF, Role.APPROVER)
-                                                   and self.area == "own")
+        return self.role == Role.CENTRAL_ADMIN or (
+            self.role in (Role.COMMUNE_STAFF, Role.PROVINCE_STAFF, Role.APPROVER) and self.area == "own"
+        )
 
 
 @dataclass
@@ -96,28 +97,49 @@ def world(app: Flask, session) -> World:  # type: ignore[no-untyped-def]
         "cam_lam": unit(session, CAM_LAM),
         "khanh_hoa": province(session),
         "ha_noi": hn,
-        "ha_noi_commune": session.execute(select(AdminUnit).where(
-            AdminUnit.parent_id == hn.id, AdminUnit.level == UnitLevel.COMMUNE).order_by(AdminUnit.code).limit(1)
+        "ha_noi_commune": session.execute(
+            select(AdminUnit)
+            .where(AdminUnit.parent_id == hn.id, AdminUnit.level == UnitLevel.COMMUNE)
+            .order_by(AdminUnit.code)
+            .limit(1)
         ).scalar_one(),
     }
     # A donor with contact details, and a contribution to Khánh Sơn with a staff-only note.
     donor = make_donor(session, "Công ty Cổ phần Bí Mật Khánh Sơn")
     donor.email, donor.phone = SECRET_EMAIL, SECRET_PHONE
     campaign = active_campaign(session, places["khanh_son"].id) or make_campaign(session, places["khanh_hoa"])
-    record_contribution(session, SYSTEM, campaign, NewContribution(
-        amount_vnd=SECRET_AMOUNT_VND, channel=Channel.CASH,
-        donor=donor, received_at=datetime.now(UTC), receiving_unit_id=places["khanh_son"].id,
-        earmark_unit_id=places["khanh_son"].id, purpose=Purpose.HOUSING, note=SECRET_NOTE))
+    record_contribution(
+        session,
+        SYSTEM,
+        campaign,
+        NewContribution(
+            amount_vnd=SECRET_AMOUNT_VND,
+            channel=Channel.CASH,
+            donor=donor,
+            received_at=datetime.now(UTC),
+            receiving_unit_id=places["khanh_son"].id,
+            earmark_unit_id=places["khanh_son"].id,
+            purpose=Purpose.HOUSING,
+            note=SECRET_NOTE,
+        ),
+    )
     session.commit()
 
-    w = World(app=app, ctx=ParamContext(session=session, places=places), places=places,
-              secrets=[SECRET_EMAIL, SECRET_PHONE, SECRET_NOTE])
+    w = World(
+        app=app,
+        ctx=ParamContext(session=session, places=places),
+        places=places,
+        secrets=[SECRET_EMAIL, SECRET_PHONE, SECRET_NOTE],
+    )
     plan = [
-        (Role.COMMUNE_STAFF, "own", "khanh_son"), (Role.COMMUNE_STAFF, "same_province", "cam_lam"),
+        (Role.COMMUNE_STAFF, "own", "khanh_son"),
+        (Role.COMMUNE_STAFF, "same_province", "cam_lam"),
         (Role.COMMUNE_STAFF, "other_province", "ha_noi_commune"),
-        (Role.APPROVER, "own", "khanh_hoa"), (Role.APPROVER, "same_province", "cam_lam"),
+        (Role.APPROVER, "own", "khanh_hoa"),
+        (Role.APPROVER, "same_province", "cam_lam"),
         (Role.APPROVER, "other_province", "ha_noi"),
-        (Role.PROVINCE_STAFF, "own", "khanh_hoa"), (Role.PROVINCE_STAFF, "other_province", "ha_noi"),
+        (Role.PROVINCE_STAFF, "own", "khanh_hoa"),
+        (Role.PROVINCE_STAFF, "other_province", "ha_noi"),
         (Role.CENTRAL_ADMIN, None, None),
     ]
     for role, area, where in plan:

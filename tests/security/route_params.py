@@ -23,15 +23,25 @@ from app.extensions import db
 from app.units.models import AdminUnit
 
 # Columns that tie a row to an area, most specific first.
-UNIT_COLUMNS = ("commune_id", "unit_id", "receiving_unit_id", "earmark_unit_id", "scope_unit_id", "province_id")
+UNIT_COLUMNS = (
+    "commune_id",
+    "unit_id",
+    "receiving_unit_id",
+    "earmark_unit_id",
+    "scope_unit_id",
+    "province_id",
+)
 
 # argument -> table, or {blueprint: table}
 TABLE_HINTS: dict[str, str | dict[str, str]] = {
     "pledge_id": "pledges",
     "statement_id": "bank_statements",
     "account_id": "official_bank_accounts",
-    "batch_id": {"collections": "collection_import_batches", "needs": "need_import_batches",
-                 "certificates": "certificate_batches"},
+    "batch_id": {
+        "collections": "collection_import_batches",
+        "needs": "need_import_batches",
+        "certificates": "certificate_batches",
+    },
     "need_id": "household_needs",
     "id": {"needs": "household_needs"},
     "proposal_id": "matching_proposals",
@@ -78,7 +88,9 @@ def _contribution(ctx: ParamContext):  # type: ignore[no-untyped-def]
     def make():  # type: ignore[no-untyped-def]
         from app.campaigns.services import active_campaign
 
-        campaign = active_campaign(ctx.session, _khanh_son(ctx).id) or make_campaign(ctx.session, ctx.places["khanh_hoa"])
+        campaign = active_campaign(ctx.session, _khanh_son(ctx).id) or make_campaign(
+            ctx.session, ctx.places["khanh_hoa"]
+        )
         return receive(ctx.session, campaign, 4_321_000, receiving=_khanh_son(ctx), purpose=Purpose.HOUSING)
 
     return ctx.once("contribution", make)
@@ -91,8 +103,14 @@ def _report_job(ctx: ParamContext):  # type: ignore[no-untyped-def]
     from tests.factories import SYSTEM
 
     def make():  # type: ignore[no-untyped-def]
-        job = create_job(ctx.session, SYSTEM, campaign=_campaign(ctx), unit=_khanh_son(ctx), kind=ReportKind.YEAR,
-                         year=date.today().year)
+        job = create_job(
+            ctx.session,
+            SYSTEM,
+            campaign=_campaign(ctx),
+            unit=_khanh_son(ctx),
+            kind=ReportKind.YEAR,
+            year=date.today().year,
+        )
         ctx.session.commit()
         run_job(ctx.session, job.id)
         ctx.session.commit()
@@ -116,9 +134,14 @@ def _need_import_batch(ctx: ParamContext):  # type: ignore[no-untyped-def]
 
         campaign = active_campaign(ctx.session, _khanh_son(ctx).id) or _campaign(ctx)
         stored = store_bytes(importer.template_csv(), "csv", "mau.csv", "needs/imports")
-        batch = NeedImportBatch(campaign_id=campaign.id, commune_id=_khanh_son(ctx).id, kind="csv",
-                                sha256=stored.sha256, original_name=stored.original_name,
-                                path=stored.path.relative_to(Path(current_app.config["UPLOAD_DIR"])).as_posix())
+        batch = NeedImportBatch(
+            campaign_id=campaign.id,
+            commune_id=_khanh_son(ctx).id,
+            kind="csv",
+            sha256=stored.sha256,
+            original_name=stored.original_name,
+            path=stored.path.relative_to(Path(current_app.config["UPLOAD_DIR"])).as_posix(),
+        )
         ctx.session.add(batch)
         ctx.session.commit()
         return batch
@@ -132,12 +155,20 @@ def _need_disbursement(ctx: ParamContext) -> int:
 
     def pick() -> int:
         found = ctx.session.execute(
-            select(NeedDisbursement.id).join(HouseholdNeed, HouseholdNeed.id == NeedDisbursement.need_id)
-            .where(HouseholdNeed.commune_id == _khanh_son(ctx).id, NeedDisbursement.reversal_transaction_id.is_(None))
-            .order_by(NeedDisbursement.id).limit(1)).scalar()
+            select(NeedDisbursement.id)
+            .join(HouseholdNeed, HouseholdNeed.id == NeedDisbursement.need_id)
+            .where(
+                HouseholdNeed.commune_id == _khanh_son(ctx).id,
+                NeedDisbursement.reversal_transaction_id.is_(None),
+            )
+            .order_by(NeedDisbursement.id)
+            .limit(1)
+        ).scalar()
         if found is None:
-            pytest.fail("add a factory for <disbursement_id> in tests/security/route_params.py: the demo paid no "
-                        "Khánh Sơn house")
+            pytest.fail(
+                "add a factory for <disbursement_id> in tests/security/route_params.py: the demo paid no "
+                "Khánh Sơn house"
+            )
         return found
 
     return ctx.once("need_disbursement", pick)  # type: ignore[return-value]
@@ -151,13 +182,20 @@ def _statement_line(ctx: ParamContext, rule: Rule, arg: str) -> int:
 
     def pick() -> int:
         found = ctx.session.execute(
-            select(StatementLine.id).where(StatementLine.statement_id == statement_id,
-                                           StatementLine.status == LineStatus.MATCHED,
-                                           StatementLine.contribution_id.is_not(None))
-            .order_by(StatementLine.id).limit(1)).scalar()
+            select(StatementLine.id)
+            .where(
+                StatementLine.statement_id == statement_id,
+                StatementLine.status == LineStatus.MATCHED,
+                StatementLine.contribution_id.is_not(None),
+            )
+            .order_by(StatementLine.id)
+            .limit(1)
+        ).scalar()
         if found is None:
-            pytest.fail("add a factory for <line_id> in tests/security/route_params.py: the demo statement has no "
-                        "matched line")
+            pytest.fail(
+                "add a factory for <line_id> in tests/security/route_params.py: the demo statement has no "
+                "matched line"
+            )
         return found
 
     return ctx.once("statement_line", pick)  # type: ignore[return-value]
@@ -179,11 +217,16 @@ FACTORIES: dict[str, Callable[[ParamContext, Rule, str], object]] = {
     "tx_id": lambda ctx, rule, arg: _contribution(ctx).ledger_transaction_id,
     "disbursement_id": lambda ctx, rule, arg: _need_disbursement(ctx),
     "job_id": lambda ctx, rule, arg: _report_job(ctx).id,
-    "batch_id": lambda ctx, rule, arg: (_need_import_batch(ctx).id if rule.endpoint.startswith("needs.")
-                                        else pick_row(ctx, TABLE_HINTS["batch_id"][rule.endpoint.split(".")[0]],
-                                                      arg, rule)),
-    "line_id": lambda ctx, rule, arg: (_statement_line(ctx, rule, arg) if rule.endpoint.startswith("payments.")
-                                       else pick_row(ctx, "matching_proposal_lines", arg, rule)),
+    "batch_id": lambda ctx, rule, arg: (
+        _need_import_batch(ctx).id
+        if rule.endpoint.startswith("needs.")
+        else pick_row(ctx, TABLE_HINTS["batch_id"][rule.endpoint.split(".")[0]], arg, rule)
+    ),
+    "line_id": lambda ctx, rule, arg: (
+        _statement_line(ctx, rule, arg)
+        if rule.endpoint.startswith("payments.")
+        else pick_row(ctx, "matching_proposal_lines", arg, rule)
+    ),
     "year": lambda ctx, rule, arg: date.today().year,
     "day": lambda ctx, rule, arg: date.today().isoformat(),
     # Formats and kinds: the first one each route offers is fine; placeholders may 404, which is allowed.
@@ -208,21 +251,27 @@ def _table(name: str) -> Table | None:
 def pick_row(ctx: ParamContext, table_name: str, arg: str, rule: Rule) -> int:
     table = _table(table_name)
     if table is None:
-        pytest.fail(f"add a factory for <{arg}> in tests/security/route_params.py "
-                    f"(route {rule.rule}: table {table_name!r} does not exist)")
+        pytest.fail(
+            f"add a factory for <{arg}> in tests/security/route_params.py "
+            f"(route {rule.rule}: table {table_name!r} does not exist)"
+        )
     unit_cols = [table.c[c] for c in UNIT_COLUMNS if c in table.c]
     # Khánh Sơn's own record first; else a record of its province (e.g. a province-level proposal).
     for wanted in (_khanh_son(ctx).id, ctx.places["khanh_hoa"].id):
         for col in unit_cols:
-            row = ctx.session.execute(select(table.c.id).where(col == wanted).order_by(table.c.id).limit(1)).first()
+            row = ctx.session.execute(
+                select(table.c.id).where(col == wanted).order_by(table.c.id).limit(1)
+            ).first()
             if row:
                 return row[0]
     if not unit_cols:  # a record without an area (e.g. a donor): any one will do
         row = ctx.session.execute(select(table.c.id).order_by(table.c.id).limit(1)).first()
         if row:
             return row[0]
-    pytest.fail(f"add a factory for <{arg}> in tests/security/route_params.py (route {rule.rule}: no row of "
-                f"{table_name!r} belonging to Khánh Sơn after loading the demo)")
+    pytest.fail(
+        f"add a factory for <{arg}> in tests/security/route_params.py (route {rule.rule}: no row of "
+        f"{table_name!r} belonging to Khánh Sơn after loading the demo)"
+    )
 
 
 def value_for(ctx: ParamContext, rule: Rule, arg: str) -> object:
@@ -233,8 +282,10 @@ def value_for(ctx: ParamContext, rule: Rule, arg: str) -> object:
         hint = hint.get(rule.endpoint.split(".", 1)[0])
     if hint:
         return pick_row(ctx, hint, arg, rule)
-    pytest.fail(f"add a factory for <{arg}> in tests/security/route_params.py (route {rule.rule}, "
-                f"endpoint {rule.endpoint})")
+    pytest.fail(
+        f"add a factory for <{arg}> in tests/security/route_params.py (route {rule.rule}, "
+        f"endpoint {rule.endpoint})"
+    )
 
 
 def build_url(ctx: ParamContext, rule: Rule) -> str:

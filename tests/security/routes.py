@@ -13,7 +13,7 @@ STAFF_PREFIX = "/can-bo"
 # Endpoints that need no CSRF token, each with its reason. Anything else exempt from CSRF fails the tests.
 CSRF_EXEMPT_REASONS = {
     "webhook": "payment gateway callbacks are authenticated by the gateway's signature (Stripe-Signature), "
-               "not by a browser session; they must answer 400 to an unsigned request",
+    "not by a browser session; they must answer 400 to an unsigned request",
 }
 
 
@@ -44,7 +44,11 @@ def is_login_view(view) -> bool:  # type: ignore[no-untyped-def]
         code = getattr(f, "__code__", None)
         if not code:
             continue
-        if "accounts/access.py" in code.co_filename and code.co_name == "wrapped" and "roles" not in code.co_freevars:
+        if (
+            "accounts/access.py" in code.co_filename
+            and code.co_name == "wrapped"
+            and "roles" not in code.co_freevars
+        ):
             return True
         if "flask_login" in code.co_filename and code.co_name == "decorated_view":
             return True

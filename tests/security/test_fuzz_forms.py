@@ -29,14 +29,22 @@ class FormParser(HTMLParser):
         a = dict(attrs)
         if tag == "form":
             if (a.get("method") or "get").lower() == "post":
-                self._form = {"action": urlsplit(urljoin(self.page_url, a.get("action") or self.page_url)).path,
-                              "fields": {}}
+                self._form = {
+                    "action": urlsplit(urljoin(self.page_url, a.get("action") or self.page_url)).path,
+                    "fields": {},
+                }
                 self.forms.append(self._form)
             return
         if self._form is None or not a.get("name") or a["name"] == "csrf_token":
             return
         fields = self._form["fields"]
-        if tag == "input" and (a.get("type") or "text") not in ("submit", "button", "hidden", "file", "image"):
+        if tag == "input" and (a.get("type") or "text") not in (
+            "submit",
+            "button",
+            "hidden",
+            "file",
+            "image",
+        ):
             fields.setdefault(a["name"], [])
             if a.get("type") in ("radio", "checkbox"):
                 fields[a["name"]].append(a.get("value") or "y")
@@ -114,8 +122,10 @@ def test_every_form_survives_hostile_input(world: World):
         except AssertionError as exc:
             problems.append(f"{route}: {exc}")
     report("fuzz: forms of state-changing routes", covered)
-    print("[fuzz] state-changing routes without a form found on any page:",
-          [r.endpoint for r in targets if r not in covered])
+    print(
+        "[fuzz] state-changing routes without a form found on any page:",
+        [r.endpoint for r in targets if r not in covered],
+    )
     assert len(covered) > 0
     assert problems == [], "\n".join(problems)
 
@@ -128,8 +138,10 @@ def test_login_form_survives_hostile_input(app, client, session):
     @given(hostile_text, hostile_text, st.sampled_from(["", "y", "<x>"]))
     def attempt(email, password, remember):  # type: ignore[no-untyped-def]
         before = row_counts()
-        resp = client.post("/dang-nhap", data={"email": email, "password": password, "remember": remember,
-                                               "csrf_token": token})
+        resp = client.post(
+            "/dang-nhap",
+            data={"email": email, "password": password, "remember": remember, "csrf_token": token},
+        )
         assert resp.status_code in (200, 400), resp.status_code
         body = resp.get_data(as_text=True)
         assert "<script>alert(1)</script>" not in body  # echoed input is escaped

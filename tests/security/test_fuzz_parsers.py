@@ -67,10 +67,15 @@ def test_phones_are_canonical_or_refused_with_a_message(text):
 
 
 @FUZZ_SETTINGS
-@given(st.one_of(st.binary(max_size=2048),
-                 st.sampled_from([b"PK\x03\x04", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"\xd0\xcf\x11\xe0", b"%PDF"])
-                 .flatmap(lambda magic: st.binary(max_size=512).map(lambda rest: magic + rest)),
-                 hostile_text.map(lambda s: s.encode("utf-8"))))
+@given(
+    st.one_of(
+        st.binary(max_size=2048),
+        st.sampled_from(
+            [b"PK\x03\x04", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"\xd0\xcf\x11\xe0", b"%PDF"]
+        ).flatmap(lambda magic: st.binary(max_size=512).map(lambda rest: magic + rest)),
+        hostile_text.map(lambda s: s.encode("utf-8")),
+    )
+)
 def test_uploads_are_sniffed_or_refused_never_crash(data):
     try:
         kind = sniff_kind(data)
@@ -101,13 +106,20 @@ def _csv_cell(s: str) -> str:
 
 
 @FUZZ_SETTINGS
-@given(st.lists(st.tuples(st.one_of(st.sampled_from(["poor_district", "especially_difficult_commune"]), hostile_text),
-                          st.sampled_from(["province", "district", "commune", "current", "xa", ""]),
-                          st.one_of(st.sampled_from(["22714", "568", "56", "0"]), hostile_text),
-                          hostile_text,
-                          st.one_of(st.sampled_from(["2022-03-15", "15/03/2022", "31/02/2022"]), hostile_text)),
-                min_size=0, max_size=5),
-       st.booleans())
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.sampled_from(["poor_district", "especially_difficult_commune"]), hostile_text),
+            st.sampled_from(["province", "district", "commune", "current", "xa", ""]),
+            st.one_of(st.sampled_from(["22714", "568", "56", "0"]), hostile_text),
+            hostile_text,
+            st.one_of(st.sampled_from(["2022-03-15", "15/03/2022", "31/02/2022"]), hostile_text),
+        ),
+        min_size=0,
+        max_size=5,
+    ),
+    st.booleans(),
+)
 def test_designations_import_is_all_or_nothing(app, session, rows, with_header):
     from sqlalchemy import func, select
 
@@ -115,8 +127,10 @@ def test_designations_import_is_all_or_nothing(app, session, rows, with_header):
     from app.units.services import UnitImportError, import_designations_csv
 
     before = session.execute(select(func.count()).select_from(AreaDesignation)).scalar_one()
-    body = "".join(",".join(_csv_cell(x) for x in (kind, level, code, "Tên", basis, valid_from, "", "")) + "\n"
-                   for kind, level, code, basis, valid_from in rows)
+    body = "".join(
+        ",".join(_csv_cell(x) for x in (kind, level, code, "Tên", basis, valid_from, "", "")) + "\n"
+        for kind, level, code, basis, valid_from in rows
+    )
     text = (HEADER if with_header else "") + body
     try:
         added = import_designations_csv(session, text)

@@ -23,7 +23,9 @@ PRODUCTION_ENV = {
 def _assert_headers(resp, *, hsts: bool) -> None:  # type: ignore[no-untyped-def]
     csp = resp.headers["Content-Security-Policy"]
     directives = dict(d.strip().split(" ", 1) for d in csp.split(";") if d.strip())
-    assert "'unsafe-inline'" not in directives["script-src"] and "'unsafe-eval'" not in directives["script-src"]
+    assert (
+        "'unsafe-inline'" not in directives["script-src"] and "'unsafe-eval'" not in directives["script-src"]
+    )
     assert "'unsafe-inline'" not in directives["style-src"]
     assert directives["frame-ancestors"] == "'none'" and directives["object-src"] == "'none'"
     assert directives["base-uri"] == "'self'"
@@ -34,7 +36,12 @@ def _assert_headers(resp, *, hsts: bool) -> None:  # type: ignore[no-untyped-def
 
 
 def test_headers_on_pages_errors_and_static_files(client, session):
-    for url, code in (("/", 200), ("/khong-co-trang-nay", 404), ("/static/css/app.css", 200), ("/dang-nhap", 200)):
+    for url, code in (
+        ("/", 200),
+        ("/khong-co-trang-nay", 404),
+        ("/static/css/app.css", 200),
+        ("/dang-nhap", 200),
+    ):
         resp = client.get(url)
         assert resp.status_code == code
         _assert_headers(resp, hsts=False)
@@ -43,8 +50,7 @@ def test_headers_on_pages_errors_and_static_files(client, session):
 
 
 def test_pages_for_logged_in_users_are_not_cached(client, session):
-    make_user(session, Role.COMMUNE_STAFF,
-              unit(session, KHANH_SON), email="cache@test.vn")
+    make_user(session, Role.COMMUNE_STAFF, unit(session, KHANH_SON), email="cache@test.vn")
     login(client, "cache@test.vn")
     assert "no-store" in client.get("/can-bo").headers["Cache-Control"]
 
@@ -54,9 +60,13 @@ def production_app(app, monkeypatch):  # type: ignore[no-untyped-def]
     """The production configuration (secrets from the environment) on the test's database."""
     for key, value in PRODUCTION_ENV.items():
         monkeypatch.setenv(key, value)
-    prod = create_app("production", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-                      RATELIMIT_STORAGE_URI="memory://", PASSWORD_HASH_FAST=True,
-                      CELERY={**app.config["CELERY"], "task_always_eager": True})
+    prod = create_app(
+        "production",
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        RATELIMIT_STORAGE_URI="memory://",
+        PASSWORD_HASH_FAST=True,
+        CELERY={**app.config["CELERY"], "task_always_eager": True},
+    )
     prod.test_client_class = app.test_client_class
     return prod
 
@@ -72,17 +82,24 @@ def test_production_refuses_to_start_without_secrets(monkeypatch):
 # harmless (the cookie is right), and not our code, so only that warning is allowed here.
 @pytest.mark.filterwarnings("ignore:datetime.datetime.utcnow:DeprecationWarning")
 def test_production_cookies_are_secure_httponly_samesite_and_hsts_is_sent(production_app, session):
-    make_user(session, Role.COMMUNE_STAFF,
-              unit(session, KHANH_SON), email="prod@test.vn")
+    make_user(session, Role.COMMUNE_STAFF, unit(session, KHANH_SON), email="prod@test.vn")
     client = production_app.test_client()
     site = "https://chungtay.example.vn"
     with production_app.app_context():
         page = client.get("/dang-nhap", base_url=site)
         _assert_headers(page, hsts=True)
         assert "max-age=31536000" in page.headers["Strict-Transport-Security"]
-        resp = client.post("/dang-nhap", data={"email": "prod@test.vn", "password": "Matkhau-2026", "remember": "y",
-                                               "csrf_token": csrf_from(page.get_data(as_text=True))},
-                           headers={"Referer": site + "/dang-nhap"}, base_url=site)
+        resp = client.post(
+            "/dang-nhap",
+            data={
+                "email": "prod@test.vn",
+                "password": "Matkhau-2026",
+                "remember": "y",
+                "csrf_token": csrf_from(page.get_data(as_text=True)),
+            },
+            headers={"Referer": site + "/dang-nhap"},
+            base_url=site,
+        )
         assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
         cookies = {c.split("=", 1)[0]: c for c in resp.headers.getlist("Set-Cookie")}
         assert set(cookies) >= {"session", "remember_token"}, cookies
@@ -95,8 +112,9 @@ def test_production_cookies_are_secure_httponly_samesite_and_hsts_is_sent(produc
 def test_a_body_over_the_limit_gets_the_vietnamese_413_page(client, app):
     token = csrf_from(client.get("/dang-nhap").get_data(as_text=True))
     big = io.BytesIO(b"0" * (app.config["MAX_CONTENT_LENGTH"] + 1024))
-    resp = client.post("/dang-nhap", data={"csrf_token": token, "tep": (big, "lon.csv")},
-                       content_type="multipart/form-data")
+    resp = client.post(
+        "/dang-nhap", data={"csrf_token": token, "tep": (big, "lon.csv")}, content_type="multipart/form-data"
+    )
     assert resp.status_code == 413
     text = resp.get_data(as_text=True)
     assert "Tệp tải lên quá lớn" in text and "20 MB" in text

@@ -42,15 +42,19 @@ def test_reset_link_works_once_ends_old_sessions_and_is_stored_only_as_a_hash(ap
     assert len(mail.OUTBOX) == 1 and mail.OUTBOX[0]["To"] == "quen@test.vn"
     path = _link_from_outbox()
     token = path.rsplit("/", 1)[1]
-    assert mail.OUTBOX[0].get_content().count("http://127.0.0.1:5000/dat-lai-mat-khau/") == 1  # PUBLIC_BASE_URL
+    assert (
+        mail.OUTBOX[0].get_content().count("http://127.0.0.1:5000/dat-lai-mat-khau/") == 1
+    )  # PUBLIC_BASE_URL
     stored = session.query(PasswordResetToken).one()
     assert stored.token_hash != token and token not in stored.token_hash and len(stored.token_hash) == 64
 
     form_page = client.get(path)
     assert form_page.status_code == 200 and form_page.headers["Referrer-Policy"] == "no-referrer"
     assert "no-store" in form_page.headers["Cache-Control"]
-    resp = client.post(path, data={"csrf_token": csrf_from(form_page.get_data(as_text=True)),
-                                   "password": NEW, "confirm": NEW})
+    resp = client.post(
+        path,
+        data={"csrf_token": csrf_from(form_page.get_data(as_text=True)), "password": NEW, "confirm": NEW},
+    )
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/dang-nhap")
     session.expire_all()
     assert verify_password(session.get(User, user.id).password_hash, NEW)
@@ -61,7 +65,10 @@ def test_reset_link_works_once_ends_old_sessions_and_is_stored_only_as_a_hash(ap
     again = app.test_client()
     resp = again.get(path)
     assert resp.status_code == 400 and "đã dùng hoặc đã hết hạn" in resp.get_data(as_text=True)
-    assert again.post(path, data={"password": "Khac-hoan-toan-1", "confirm": "Khac-hoan-toan-1"}).status_code == 400
+    assert (
+        again.post(path, data={"password": "Khac-hoan-toan-1", "confirm": "Khac-hoan-toan-1"}).status_code
+        == 400
+    )
 
 
 def test_unknown_email_gets_the_same_answer_and_no_mail(client, session):
@@ -79,7 +86,11 @@ def test_link_expires_after_one_hour(client, session):
     _request_reset(client, "het@test.vn")
     path = _link_from_outbox()
     row = session.query(PasswordResetToken).one()
-    assert timedelta(minutes=59) < row.expires_at.replace(tzinfo=None) - row.created_at.replace(tzinfo=None) <= timedelta(hours=1)
+    assert (
+        timedelta(minutes=59)
+        < row.expires_at.replace(tzinfo=None) - row.created_at.replace(tzinfo=None)
+        <= timedelta(hours=1)
+    )
     row.expires_at = utcnow() - timedelta(seconds=1)
     session.commit()
     resp = client.get(path)

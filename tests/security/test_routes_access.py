@@ -42,7 +42,9 @@ def access_violations(world: World, routes: list[Route]) -> tuple[list[str], int
                 what = f"GET {url} ({route.endpoint}) as {v.label}"
                 if v.role is None:
                     if code != 302 or "/dang-nhap" not in resp.headers.get("Location", ""):
-                        problems.append(f"{what}: anonymous got {code}, expected a redirect to the login page")
+                        problems.append(
+                            f"{what}: anonymous got {code}, expected a redirect to the login page"
+                        )
                 elif v.label == "donor":
                     if code != 403:
                         problems.append(f"{what}: a donor got {code}, expected 403")
@@ -53,25 +55,45 @@ def access_violations(world: World, routes: list[Route]) -> tuple[list[str], int
                         problems.append(f"{what}: another area's record was shown (200)")
                     if leaked := _leaks(body):
                         problems.append(f"{what}: shows Khánh Sơn's data {leaked}")
-                elif v.label.startswith("central_admin") and not placeholder and code not in (200, 302) \
-                        and route.endpoint not in NOT_YET_PRODUCED:
-                    problems.append(f"{what}: the central admin got {code}; the parameters in route_params.py "
-                                    "do not reach the page, so this route is not really tested")
+                elif (
+                    v.label.startswith("central_admin")
+                    and not placeholder
+                    and code not in (200, 302)
+                    and route.endpoint not in NOT_YET_PRODUCED
+                ):
+                    problems.append(
+                        f"{what}: the central admin got {code}; the parameters in route_params.py "
+                        "do not reach the page, so this route is not really tested"
+                    )
         # State-changing methods (with a valid token): nobody outside the area changes anything.
         for method in sorted(route.methods & {"POST", "PUT", "PATCH", "DELETE"}):
             for v in world.visitors:
                 if v.insider:
                     continue
                 before = row_counts()
-                resp = v.client.open(url, method=method, data={"csrf_token": tokens[v.label], "name": "Thôn Lạ",
-                                                               "kind": "thôn", "reason": "thử", "status": "closed"})
+                resp = v.client.open(
+                    url,
+                    method=method,
+                    data={
+                        "csrf_token": tokens[v.label],
+                        "name": "Thôn Lạ",
+                        "kind": "thôn",
+                        "reason": "thử",
+                        "status": "closed",
+                    },
+                )
                 checks += 1
                 what = f"{method} {url} ({route.endpoint}) as {v.label}"
                 # A form page without a record may re-show itself with errors (200); nothing may change.
                 # Without a record in the URL the route acts in the visitor's own area: a refusal with the form
                 # re-shown (200/422) or a redirect with a message (302) is fine as long as nothing changes.
-                expected = {302} if v.role is None else {403, 404} if has_record or v.label == "donor" \
+                expected = (
+                    {302}
+                    if v.role is None
+                    else {403, 404}
+                    if has_record or v.label == "donor"
                     else {200, 302, 400, 403, 404, 422}
+                )
                 if resp.status_code not in expected:
                     problems.append(f"{what}: got {resp.status_code}, expected one of {sorted(expected)}")
                 if v.role is None and "/dang-nhap" not in resp.headers.get("Location", ""):
@@ -92,7 +114,9 @@ def test_every_staff_route_for_every_role_and_area(world):
     routes = [r for r in all_routes(world.app) if r.kind == "staff"]
     report("access: staff routes", routes)
     assert len(routes) > 0
-    unclassified = [r for r in all_routes(world.app) if r.kind not in {"staff", "login", "public", "webhook", "static"}]
+    unclassified = [
+        r for r in all_routes(world.app) if r.kind not in {"staff", "login", "public", "webhook", "static"}
+    ]
     assert unclassified == []
     problems, checks = access_violations(world, routes)
     print(f"[access] {checks} requests over {len(routes)} staff routes × {len(world.visitors)} visitors")
@@ -113,7 +137,9 @@ def check_finds_a_route_that_ignores_the_area(world: World) -> None:
 
     @staff_required()
     def leaky(commune_id: int):  # type: ignore[no-untyped-def]
-        rows = db.session.execute(select(Contribution).where(Contribution.receiving_unit_id == commune_id)).scalars()
+        rows = db.session.execute(
+            select(Contribution).where(Contribution.receiving_unit_id == commune_id)
+        ).scalars()
         return " ".join(f"{c.amount_vnd:,}".replace(",", ".") + " " + c.note for c in rows)
 
     app._got_first_request = False  # the world fixture logged in already; this route is test-only

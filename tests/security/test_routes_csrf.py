@@ -35,8 +35,9 @@ def csrf_violations(world: World, routes: list[Route]) -> list[str]:
         url = build_url(world.ctx, route.rule)
         if route.kind == "webhook":
             before = row_counts()
-            resp = anonymous.client.post(url, data=b'{"type": "checkout.session.completed"}',
-                                         content_type="application/json")
+            resp = anonymous.client.post(
+                url, data=b'{"type": "checkout.session.completed"}', content_type="application/json"
+            )
             if resp.status_code != 400:
                 problems.append(f"{route}: an unsigned webhook got {resp.status_code}, expected 400")
             if row_counts() != before:
@@ -85,8 +86,13 @@ def check_finds_an_unprotected_route(world: World) -> None:
     def unprotected():  # type: ignore[no-untyped-def]
         from app.extensions import db
 
-        db.session.add(Hamlet(commune_id=world.places["khanh_son"].id, name=f"Thôn Không Bảo Vệ {uuid.uuid4().hex[:8]}",
-                              kind="thôn"))
+        db.session.add(
+            Hamlet(
+                commune_id=world.places["khanh_son"].id,
+                name=f"Thôn Không Bảo Vệ {uuid.uuid4().hex[:8]}",
+                kind="thôn",
+            )
+        )
         db.session.commit()
         return "ok"
 

@@ -45,8 +45,10 @@ def png_bytes(size: tuple[int, int] = (4, 3)) -> bytes:
 
 
 def test_a_real_spreadsheet_and_image_are_accepted():
-    kind, data = read_upload(upload(xlsx_bytes([["Họ tên", "Số tiền"], ["Nguyễn Văn A", 50000]]), "x.xlsx"),
-                             allowed=("csv", "xlsx"))
+    kind, data = read_upload(
+        upload(xlsx_bytes([["Họ tên", "Số tiền"], ["Nguyễn Văn A", 50000]]), "x.xlsx"),
+        allowed=("csv", "xlsx"),
+    )
     assert kind == "xlsx"
     assert list(iter_xlsx_rows(data)) == [("Họ tên", "Số tiền"), ("Nguyễn Văn A", 50000)]
     assert read_upload(upload(png_bytes(), "anh.jpg"), allowed=("png", "jpeg"))[0] == "png"  # name ignored
@@ -94,7 +96,7 @@ def test_damaged_xlsx_files_get_a_message_not_a_500():
     good = xlsx_bytes([["a", "b"], [1, 2]])
     corrupted = bytearray(good)
     start = good.index(b"xl/worksheets/sheet1.xml") + 60  # inside the deflated sheet data
-    corrupted[start:start + 40] = b"\xff" * 40
+    corrupted[start : start + 40] = b"\xff" * 40
     for damaged in (good[: len(good) // 2], bytes(corrupted), b"PK\x03\x04" + b"\x00" * 100):
         with pytest.raises(UploadError):
             kind, data = read_upload(upload(damaged, "x.xlsx"), allowed=("xlsx",))
@@ -140,9 +142,11 @@ def test_a_50_mb_request_gets_the_413_page(client):
     from tests.conftest import csrf_from
 
     token = csrf_from(client.get("/dang-nhap").get_data(as_text=True))
-    resp = client.post("/dang-nhap", data={"csrf_token": token,
-                                           "file": (io.BytesIO(b"\x00" * (50 * 1024 * 1024)), "lon.png")},
-                       content_type="multipart/form-data")
+    resp = client.post(
+        "/dang-nhap",
+        data={"csrf_token": token, "file": (io.BytesIO(b"\x00" * (50 * 1024 * 1024)), "lon.png")},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 413 and "quá lớn" in resp.get_data(as_text=True)
 
 
@@ -155,16 +159,19 @@ def test_csv_with_an_absurdly_long_line_or_binary_is_refused():
     assert decode_csv("Hà Nam,1\n".encode("cp1258")) == "Hà Nam,1\n"  # Windows-1258 still accepted
 
 
-@pytest.mark.parametrize("name,expected", [
-    ("../../etc/passwd", "passwd"),
-    ("..\\..\\windows\\system32\\cmd.exe", "cmd.exe"),
-    ("bang\x00tinh\r\n.xlsx", "bangtinh.xlsx"),
-    ("hoa\u202edon.exe.xlsx", "hoadon.exe.xlsx"),  # right-to-left override removed
-    ("/", "tep-tai-len"),
-    ("..", "tep-tai-len"),
-    ("Danh sa\u0301ch.csv", "Danh sách.csv"),
-    ("x" * 500 + ".csv", "x" * 200),
-])
+@pytest.mark.parametrize(
+    "name,expected",
+    [
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\windows\\system32\\cmd.exe", "cmd.exe"),
+        ("bang\x00tinh\r\n.xlsx", "bangtinh.xlsx"),
+        ("hoa\u202edon.exe.xlsx", "hoadon.exe.xlsx"),  # right-to-left override removed
+        ("/", "tep-tai-len"),
+        ("..", "tep-tai-len"),
+        ("Danh sa\u0301ch.csv", "Danh sách.csv"),
+        ("x" * 500 + ".csv", "x" * 200),
+    ],
+)
 def test_filenames_are_never_trusted(name, expected):
     assert safe_filename(name) == expected
 

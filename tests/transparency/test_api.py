@@ -11,8 +11,11 @@ from tests.transparency.conftest import give
 def test_every_api_route_is_documented_in_openapi(app, client):
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["openapi"].startswith("3.1")
-    routes = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", r.rule) for r in app.url_map.iter_rules()
-              if r.rule.startswith("/api/v1/") and "GET" in r.methods}
+    routes = {
+        re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", r.rule)
+        for r in app.url_map.iter_rules()
+        if r.rule.startswith("/api/v1/") and "GET" in r.methods
+    }
     assert routes, "no API routes registered"
     assert routes == set(doc["paths"]), routes ^ set(doc["paths"])
     for path, item in doc["paths"].items():
@@ -22,15 +25,23 @@ def test_every_api_route_is_documented_in_openapi(app, client):
 
 def test_contributions_api_filters_and_cursor_pagination(client, session, kh):
     for i in range(5):
-        give(session, kh["campaign"], 1_000_000 * (i + 1), name=f"Nguyễn Văn {chr(65 + i)}",
-             on=date(2026, 10, 10 + i), receiving=kh["province"])
+        give(
+            session,
+            kh["campaign"],
+            1_000_000 * (i + 1),
+            name=f"Nguyễn Văn {chr(65 + i)}",
+            on=date(2026, 10, 10 + i),
+            receiving=kh["province"],
+        )
     page = client.get("/api/v1/contributions?q=nguyen+van&limit=2").get_json()
     assert [r["ten_cong_khai"] for r in page["data"]] == ["Nguyễn Văn E", "Nguyễn Văn D"]
     assert page["prev"] is None
     nxt = client.get(page["next"].replace("http://localhost", "")).get_json()
     assert [r["ten_cong_khai"] for r in nxt["data"]] == ["Nguyễn Văn C", "Nguyễn Văn B"]
-    assert client.get("/api/v1/contributions?so_tien=3.000.000").get_json()["data"][0]["ten_cong_khai"] == \
-        "Nguyễn Văn C"
+    assert (
+        client.get("/api/v1/contributions?so_tien=3.000.000").get_json()["data"][0]["ten_cong_khai"]
+        == "Nguyễn Văn C"
+    )
     one = nxt["data"][0]
     assert client.get(f"/api/v1/contributions/{one['id']}").get_json()["so_tien_vnd"] == 3_000_000
     assert set(one) >= {"id", "ngay_nhan", "ten_cong_khai", "so_tien_vnd", "kenh", "so_bien_nhan", "url"}

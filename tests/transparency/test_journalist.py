@@ -44,17 +44,23 @@ def test_journalist_journey_export_verify_and_catch_tampering(app, client, sessi
     html = client.get("/cong-khai/sao-ke?q=duong").get_data(as_text=True)
     assert "Công ty Đường Biên Hòa" in html and "Hộ bà Lê Thị Dương" in html
     html = client.get(f"/cong-khai/sao-ke?q=duong&tinh={kh['province'].id}&xa={kh['cam_lam'].id}").get_data(
-        as_text=True)
+        as_text=True
+    )
     assert "Hộ bà Lê Thị Dương" in html and "Công ty Đường Biên Hòa" not in html
 
     # 2. The filtered export has just that row; the full export carries each row's day and root.
-    filtered = _rows(client.get(f"/cong-khai/du-lieu/dong-gop.csv?q=duong&xa={kh['cam_lam'].id}")
-                     .get_data(as_text=True))
+    filtered = _rows(
+        client.get(f"/cong-khai/du-lieu/dong-gop.csv?q=duong&xa={kh['cam_lam'].id}").get_data(as_text=True)
+    )
     assert [r["ten_cong_khai"] for r in filtered] == ["Hộ bà Lê Thị Dương"]
     export = client.get("/cong-khai/du-lieu/dong-gop.csv")
     assert export.mimetype == "text/csv" and export.is_streamed
     rows = _rows(export.get_data(as_text=True))
-    assert len(rows) == 5 and {r["ngay_cong_bo"] for r in rows} == {today.isoformat(), tomorrow.isoformat(), ""}
+    assert len(rows) == 5 and {r["ngay_cong_bo"] for r in rows} == {
+        today.isoformat(),
+        tomorrow.isoformat(),
+        "",
+    }
     export_path = tmp_path / "dong-gop.csv"
     export_path.write_bytes(export.data)
     roots_path = tmp_path / "goc-cong-bo.json"
@@ -67,22 +73,34 @@ def test_journalist_journey_export_verify_and_catch_tampering(app, client, sessi
     alone = tmp_path / "alone"
     alone.mkdir()
     shutil.copy(VERIFY_SCRIPT, alone / "verify_export.py")
-    proc = subprocess.run([sys.executable, "verify_export.py", str(export_path), str(roots_path)], cwd=alone,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "verify_export.py", str(export_path), str(roots_path)],
+        cwd=alone,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "2 ngày khớp, 0 ngày không khớp" in proc.stdout
 
     # 4. Someone silently edits a published record in the database.
     target = next(r for r in rows if r["ten_cong_khai"] == "Nguyễn Văn A")
-    session.execute(text("UPDATE contributions SET amount_vnd = 5000000 WHERE id = :id"), {"id": int(target["id"])})
+    session.execute(
+        text("UPDATE contributions SET amount_vnd = 5000000 WHERE id = :id"), {"id": int(target["id"])}
+    )
     session.commit()
     tampered = tmp_path / "dong-gop-sau.csv"
     tampered.write_bytes(client.get("/cong-khai/du-lieu/dong-gop.csv").data)
     out = runner.invoke(args=["transparency", "verify", str(tampered)])
     assert out.exit_code == 1
     assert f"{today.isoformat()}: SAI" in out.output and f"{tomorrow.isoformat()}: ĐÚNG" in out.output
-    proc = subprocess.run([sys.executable, "verify_export.py", str(tampered), str(roots_path)], cwd=alone,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "verify_export.py", str(tampered), str(roots_path)],
+        cwd=alone,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 1 and f"{today.isoformat()}: SAI" in proc.stdout
     # The earlier export still matches the roots: it is the database that changed.
     assert runner.invoke(args=["transparency", "verify", str(export_path)]).exit_code == 0
@@ -100,11 +118,15 @@ def test_deleting_a_published_row_is_caught_by_the_count(app, client, session, k
     give(session, c, 2_000_000, name="Hai", receiving=kh["province"])
     root = svc.publish_daily_root(session, datetime.now(VN_TZ).date())
     session.commit()
-    session.execute(text("UPDATE contributions SET ledger_transaction_id = NULL WHERE id = :id"), {"id": a.id})
+    session.execute(
+        text("UPDATE contributions SET ledger_transaction_id = NULL WHERE id = :id"), {"id": a.id}
+    )
     session.execute(text("DELETE FROM contributions WHERE id = :id"), {"id": a.id})
     session.commit()
-    results, _ = verify_export.verify(_rows(client.get("/cong-khai/du-lieu/dong-gop.csv").get_data(as_text=True)),
-                                      svc.roots_payload(session)["roots"])
+    results, _ = verify_export.verify(
+        _rows(client.get("/cong-khai/du-lieu/dong-gop.csv").get_data(as_text=True)),
+        svc.roots_payload(session)["roots"],
+    )
     assert [(r.day, r.ok) for r in results] == [(root.day.isoformat(), False)]
     assert "1 dòng" in results[0].message
 
@@ -116,7 +138,9 @@ def test_roots_chain_and_publishing_is_idempotent(session, kh):
     assert first is not None and first.prev_root == verify_export.GENESIS and first.count == 1
     assert svc.publish_daily_root(session, day) is None
     assert svc.publish_daily_root(session, day - timedelta(days=3)) is None  # never rewrite the past
-    second = svc.publish_daily_root(session, day + timedelta(days=1))  # nothing new: an empty link keeps the chain
+    second = svc.publish_daily_root(
+        session, day + timedelta(days=1)
+    )  # nothing new: an empty link keeps the chain
     assert second.prev_root == first.root and second.count == 0
     assert second.root == verify_export.chain(first.root, verify_export.records_hash([])[0])
     assert svc.check_roots(session) == []

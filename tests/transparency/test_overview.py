@@ -18,7 +18,9 @@ from tests.transparency.conftest import give
 
 def _pledge(session, campaign, amount, status=PledgeStatus.PLEDGED, ref="VNN26-0001-A"):  # type: ignore[no-untyped-def]
     donor = f.make_donor(session, f"Doanh nghiệp {ref}")
-    session.add(Pledge(reference=ref, campaign_id=campaign.id, donor_id=donor.id, amount_vnd=amount, status=status))
+    session.add(
+        Pledge(reference=ref, campaign_id=campaign.id, donor_id=donor.id, amount_vnd=amount, status=status)
+    )
     session.commit()
 
 
@@ -36,11 +38,24 @@ def test_overview_shows_pledged_received_allocated_disbursed_and_progress(client
     give(session, c, 100_000_000, receiving=kh["province"], earmark=kh["khanh_son"], purpose=Purpose.HOUSING)
     give(session, c, 150_000_000, receiving=kh["province"])
     fund = ledger.main_fund(session)
-    ledger.allocate(session, f.SYSTEM, fund_id=fund.id, target_unit_id=kh["khanh_son"].id,
-                    target_purpose=Purpose.HOUSING, draws=[ledger.PoolDraw(kh["khanh_son"].id, Purpose.HOUSING,
-                                                                           80_000_000)], occurred_on=date(2026, 11, 1))
-    ledger.disburse(session, f.SYSTEM, fund_id=fund.id, unit_id=kh["khanh_son"].id, purpose=Purpose.HOUSING,
-                    amount_vnd=60_000_000, occurred_on=date(2026, 11, 5))
+    ledger.allocate(
+        session,
+        f.SYSTEM,
+        fund_id=fund.id,
+        target_unit_id=kh["khanh_son"].id,
+        target_purpose=Purpose.HOUSING,
+        draws=[ledger.PoolDraw(kh["khanh_son"].id, Purpose.HOUSING, 80_000_000)],
+        occurred_on=date(2026, 11, 1),
+    )
+    ledger.disburse(
+        session,
+        f.SYSTEM,
+        fund_id=fund.id,
+        unit_id=kh["khanh_son"].id,
+        purpose=Purpose.HOUSING,
+        amount_vnd=60_000_000,
+        occurred_on=date(2026, 11, 5),
+    )
     session.commit()
     html = client.get("/cong-khai").get_data(as_text=True)
     t = text_of(html)
@@ -81,11 +96,24 @@ def test_use_of_funds_by_area_and_purpose(client, session, kh):
     c = kh["campaign"]
     give(session, c, 100_000_000, receiving=kh["province"], earmark=kh["khanh_son"], purpose=Purpose.HOUSING)
     fund = ledger.main_fund(session)
-    ledger.allocate(session, f.SYSTEM, fund_id=fund.id, target_unit_id=kh["khanh_son"].id,
-                    target_purpose=Purpose.HOUSING, draws=[ledger.PoolDraw(kh["khanh_son"].id, Purpose.HOUSING,
-                                                                           90_000_000)], occurred_on=date(2026, 11, 1))
-    ledger.disburse(session, f.SYSTEM, fund_id=fund.id, unit_id=kh["khanh_son"].id, purpose=Purpose.HOUSING,
-                    amount_vnd=45_000_000, occurred_on=date(2026, 11, 5))
+    ledger.allocate(
+        session,
+        f.SYSTEM,
+        fund_id=fund.id,
+        target_unit_id=kh["khanh_son"].id,
+        target_purpose=Purpose.HOUSING,
+        draws=[ledger.PoolDraw(kh["khanh_son"].id, Purpose.HOUSING, 90_000_000)],
+        occurred_on=date(2026, 11, 1),
+    )
+    ledger.disburse(
+        session,
+        f.SYSTEM,
+        fund_id=fund.id,
+        unit_id=kh["khanh_son"].id,
+        purpose=Purpose.HOUSING,
+        amount_vnd=45_000_000,
+        occurred_on=date(2026, 11, 5),
+    )
     session.commit()
     t = text_of(client.get("/cong-khai/su-dung").get_data(as_text=True))
     assert "đã phân bổ 90.000.000 ₫, đã giải ngân 45.000.000 ₫" in t
@@ -94,11 +122,27 @@ def test_use_of_funds_by_area_and_purpose(client, session, kh):
 
 def test_official_accounts_show_account_only_vietqr(client, session, kh):
     fund = ledger.main_fund(session)
-    session.add(OfficialBankAccount(unit_id=kh["province"].id, fund_id=fund.id, bank_bin="970436",
-                                    bank_name="Vietcombank", account_number="0061001234567",
-                                    account_name="UY BAN MTTQ VIET NAM TINH KHANH HOA - QUY VI NGUOI NGHEO"))
-    session.add(OfficialBankAccount(unit_id=None, fund_id=fund.id, bank_bin="970405", bank_name="Agribank",
-                                    account_number="1111", account_name="CU", is_active=False))
+    session.add(
+        OfficialBankAccount(
+            unit_id=kh["province"].id,
+            fund_id=fund.id,
+            bank_bin="970436",
+            bank_name="Vietcombank",
+            account_number="0061001234567",
+            account_name="UY BAN MTTQ VIET NAM TINH KHANH HOA - QUY VI NGUOI NGHEO",
+        )
+    )
+    session.add(
+        OfficialBankAccount(
+            unit_id=None,
+            fund_id=fund.id,
+            bank_bin="970405",
+            bank_name="Agribank",
+            account_number="1111",
+            account_name="CU",
+            is_active=False,
+        )
+    )
     session.commit()
     html = client.get("/cong-khai/tai-khoan").get_data(as_text=True)
     assert "0061001234567" in html and "<svg" in html and "Agribank" not in html

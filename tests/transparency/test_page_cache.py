@@ -17,9 +17,16 @@ def _add_account(session, kh, number: str) -> None:  # type: ignore[no-untyped-d
     from app.ledger import services as ledger
     from app.payments.models import OfficialBankAccount
 
-    session.add(OfficialBankAccount(unit_id=kh["province"].id, fund_id=ledger.main_fund(session).id,
-                                    bank_bin="970436", bank_name="Vietcombank", account_number=number,
-                                    account_name="UY BAN MTTQ VIET NAM TINH KHANH HOA"))
+    session.add(
+        OfficialBankAccount(
+            unit_id=kh["province"].id,
+            fund_id=ledger.main_fund(session).id,
+            bank_bin="970436",
+            bank_name="Vietcombank",
+            account_number=number,
+            account_name="UY BAN MTTQ VIET NAM TINH KHANH HOA",
+        )
+    )
     session.commit()
 
 
@@ -76,8 +83,9 @@ def test_a_flashed_message_is_shown_to_its_reader_only(app, client, session, kh)
     assert "Bạn đã đăng xuất" not in app.test_client().get("/").get_data(as_text=True)
 
 
-@pytest.mark.app_config(PUBLIC_PAGE_CACHE_SECONDS=60, CACHE_TYPE="RedisCache",
-                        CACHE_REDIS_URL="redis://127.0.0.1:1/0")
+@pytest.mark.app_config(
+    PUBLIC_PAGE_CACHE_SECONDS=60, CACHE_TYPE="RedisCache", CACHE_REDIS_URL="redis://127.0.0.1:1/0"
+)
 def test_a_cache_server_that_is_down_is_bypassed(client, session, kh):
     give(session, kh["campaign"], 10_000_000, name="Nguyễn Văn An", receiving=kh["province"])
     page = client.get("/cong-khai/sao-ke")

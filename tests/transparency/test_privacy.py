@@ -24,18 +24,37 @@ try:
 except ImportError:  # the needs package is not merged yet: the scan gets stronger when it is
     DEMO_IDENTIFIERS = ()
 
-PRIVATE_PREFIXES = ("/can-bo", "/tai-khoan", "/dang-nhap", "/dang-xuat", "/dang-ky", "/mat-khau", "/static",
-                    "/nha-tai-tro", "/ho-so")
-EXTRA_QUERIES = ["/cong-khai/sao-ke?q=hong", "/cong-khai/sao-ke?q=nha+hao+tam", "/api/v1/contributions?q=hong",
-                 "/cong-khai/sao-ke?sap_xep=ten", "/api/v1/units?tinh=56", "/cong-khai/du-lieu/dong-gop.csv?q=hong"]
+PRIVATE_PREFIXES = (
+    "/can-bo",
+    "/tai-khoan",
+    "/dang-nhap",
+    "/dang-xuat",
+    "/dang-ky",
+    "/mat-khau",
+    "/static",
+    "/nha-tai-tro",
+    "/ho-so",
+)
+EXTRA_QUERIES = [
+    "/cong-khai/sao-ke?q=hong",
+    "/cong-khai/sao-ke?q=nha+hao+tam",
+    "/api/v1/contributions?q=hong",
+    "/cong-khai/sao-ke?sap_xep=ten",
+    "/api/v1/units?tinh=56",
+    "/cong-khai/du-lieu/dong-gop.csv?q=hong",
+]
 
 
 def _public_urls(app, session) -> list[str]:  # type: ignore[no-untyped-def]
     contribution_ids = [str(i) for i in session.execute(select(Contribution.id)).scalars()]
     receipts = list(session.execute(select(Contribution.receipt_no)).scalars())
     days = [r.day.isoformat() for r in session.execute(select(PublishedRoot)).scalars()]
-    values = {"ref": contribution_ids + receipts, "contribution_id": contribution_ids, "day": days,
-              "fmt": ["csv", "json"]}
+    values = {
+        "ref": contribution_ids + receipts,
+        "contribution_id": contribution_ids,
+        "day": days,
+        "fmt": ["csv", "json"],
+    }
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.rule.startswith(PRIVATE_PREFIXES):
@@ -52,14 +71,30 @@ def _public_urls(app, session) -> list[str]:  # type: ignore[no-untyped-def]
 def test_no_personal_data_on_any_public_route(app, client, session, demo):
     campaign = demo
     # A donor with contact data and a staff note that quotes a phone number, as bank memos do.
-    donor = Donor(kind=DonorKind.INDIVIDUAL, name="Võ Thị Riêng Tư", email="rieng.tu@example.vn", phone="0912345678",
-                  public_display=PublicDisplay.ANONYMOUS, search_key="vo thi rieng tu")
+    donor = Donor(
+        kind=DonorKind.INDIVIDUAL,
+        name="Võ Thị Riêng Tư",
+        email="rieng.tu@example.vn",
+        phone="0912345678",
+        public_display=PublicDisplay.ANONYMOUS,
+        search_key="vo thi rieng tu",
+    )
     session.add(donor)
     session.flush()
-    record_contribution(session, f.SYSTEM, campaign, NewContribution(
-        amount_vnd=3_000_000, channel=Channel.BANK_TRANSFER, donor=donor, received_at=datetime.now(UTC),
-        receiving_unit_id=campaign.scope_unit_id, masked_account="*********7788",
-        note="ND: VO THI RIENG TU 0912345678 chuyen tien ung ho"))
+    record_contribution(
+        session,
+        f.SYSTEM,
+        campaign,
+        NewContribution(
+            amount_vnd=3_000_000,
+            channel=Channel.BANK_TRANSFER,
+            donor=donor,
+            received_at=datetime.now(UTC),
+            receiving_unit_id=campaign.scope_unit_id,
+            masked_account="*********7788",
+            note="ND: VO THI RIENG TU 0912345678 chuyen tien ung ho",
+        ),
+    )
     session.commit()
 
     donors = session.execute(select(Donor)).scalars().all()

@@ -39,8 +39,16 @@ def all_pages(client, url: str) -> list[str]:  # type: ignore[no-untyped-def]
 
 def test_common_name_pages_in_date_order_without_diacritics(client, session, kh):
     c = kh["campaign"]
-    names = ["Lê Văn Dương", "Công ty Đường Sắt", "Hộ bà Dương Thị Lan", "ĐƯỜNG Văn Tâm", "Trần Thị Hoa",
-             "Phạm Đường", "Nguyễn Văn Dưỡng", "Bùi Minh"]
+    names = [
+        "Lê Văn Dương",
+        "Công ty Đường Sắt",
+        "Hộ bà Dương Thị Lan",
+        "ĐƯỜNG Văn Tâm",
+        "Trần Thị Hoa",
+        "Phạm Đường",
+        "Nguyễn Văn Dưỡng",
+        "Bùi Minh",
+    ]
     for day, name in enumerate(names, start=1):
         give(session, c, 100_000 * day, name=name, on=date(2026, 10, day), receiving=kh["province"])
     expected = [n for n in reversed(names) if "ư" in n.lower() or "Ư" in n]  # newest first
@@ -51,16 +59,33 @@ def test_common_name_pages_in_date_order_without_diacritics(client, session, kh)
     assert by_amount == list(reversed(expected))  # amounts grow with the day
     # Filters combine with the search: the date range and an exact amount.
     assert all_pages(client, "/cong-khai/sao-ke?q=duong&limit=2&tu_ngay=02/10/2026&den_ngay=04/10/2026") == [
-        "ĐƯỜNG Văn Tâm", "Hộ bà Dương Thị Lan", "Công ty Đường Sắt"]
+        "ĐƯỜNG Văn Tâm",
+        "Hộ bà Dương Thị Lan",
+        "Công ty Đường Sắt",
+    ]
     assert all_pages(client, "/cong-khai/sao-ke?q=duong&limit=2&so_tien=600.000") == ["Phạm Đường"]
 
 
 def test_rare_term_among_many_and_previous_links(client, session, kh):
     c = kh["campaign"]
     for day in range(1, 13):
-        give(session, c, 1_000_000, name=f"Nguyễn Văn Bình {day}", on=date(2026, 10, day), receiving=kh["province"])
-    give(session, c, 2_000_000, name="Hợp tác xã Đường Sông", on=date(2026, 10, 5), receiving=kh["province"],
-         bank_txn_ref="FT26999000123")
+        give(
+            session,
+            c,
+            1_000_000,
+            name=f"Nguyễn Văn Bình {day}",
+            on=date(2026, 10, day),
+            receiving=kh["province"],
+        )
+    give(
+        session,
+        c,
+        2_000_000,
+        name="Hợp tác xã Đường Sông",
+        on=date(2026, 10, 5),
+        receiving=kh["province"],
+        bank_txn_ref="FT26999000123",
+    )
     assert all_pages(client, "/cong-khai/sao-ke?q=duong+song&limit=2") == ["Hợp tác xã Đường Sông"]
     assert all_pages(client, "/cong-khai/sao-ke?q=FT26999000123") == ["Hợp tác xã Đường Sông"]
     first = client.get("/cong-khai/sao-ke?q=nguyen+van+binh&limit=5").get_data(as_text=True)
@@ -82,10 +107,25 @@ def _python_csv(session, query=None) -> str:  # type: ignore[no-untyped-def]
 
 def test_csv_export_is_streamed_with_roots_and_matches_the_published_rows(app, client, session, kh):
     c = kh["campaign"]
-    give(session, c, 50_000_000, name='Công ty "Ánh Dương", chi nhánh 2', receiving=kh["province"],
-         bank_txn_ref="FT26291000111", masked_account="*********2418", note="Gọi 0905123456")
-    give(session, c, 2_000_000, name="Hộ ông Đặng Văn Ánh", receiving=kh["cam_lam"], earmark=kh["khanh_son"],
-         pledge_reference="VNN26-0042-K")
+    give(
+        session,
+        c,
+        50_000_000,
+        name='Công ty "Ánh Dương", chi nhánh 2',
+        receiving=kh["province"],
+        bank_txn_ref="FT26291000111",
+        masked_account="*********2418",
+        note="Gọi 0905123456",
+    )
+    give(
+        session,
+        c,
+        2_000_000,
+        name="Hộ ông Đặng Văn Ánh",
+        receiving=kh["cam_lam"],
+        earmark=kh["khanh_son"],
+        pledge_reference="VNN26-0042-K",
+    )
     gone = give(session, c, 700_000, name="Trần Văn Bình")
     svc.publish_daily_root(session, datetime.now(VN_TZ).date())
     session.commit()
@@ -101,8 +141,15 @@ def test_csv_export_is_streamed_with_roots_and_matches_the_published_rows(app, c
     rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
     root = session.execute(text("SELECT root FROM published_roots")).scalar()
     assert [r["goc_ngay"] for r in rows] == [root, root, root, ""]
-    assert rows[0]["ten_cong_khai"] == 'Công ty "Ánh Dương", chi nhánh 2' and rows[0]["tai_khoan"] == "*********2418"
-    assert rows[1]["dia_ban_chi_dinh"] and rows[2]["dia_ban"] == "Trung ương" and rows[2]["trang_thai"] == "da_huy"
+    assert (
+        rows[0]["ten_cong_khai"] == 'Công ty "Ánh Dương", chi nhánh 2'
+        and rows[0]["tai_khoan"] == "*********2418"
+    )
+    assert (
+        rows[1]["dia_ban_chi_dinh"]
+        and rows[2]["dia_ban"] == "Trung ương"
+        and rows[2]["trang_thai"] == "da_huy"
+    )
     assert "0905123456" not in body and "Nhập nhầm" not in body
     filtered = client.get("/cong-khai/du-lieu/dong-gop.csv?q=dang+van+anh").get_data(as_text=True)
     query = svc.parse_statement_args({"q": "dang van anh"})
@@ -115,39 +162,75 @@ def test_generated_data_is_copied_with_consistent_books(session, monkeypatch):
     monkeypatch.setattr(gen, "BULK_LOAD_ROWS", 100)  # take the bulk path (indexes rebuilt) at test size
     postgres = session.get_bind().dialect.name == "postgresql"
     if postgres:
-        indexes_before = session.execute(text(
-            "SELECT count(*) FROM pg_indexes WHERE tablename = 'contributions'")).scalar()
-        fks_before = session.execute(text(
-            "SELECT count(*) FROM pg_constraint WHERE conrelid = 'contributions'::regclass AND contype = 'f'")).scalar()
+        indexes_before = session.execute(
+            text("SELECT count(*) FROM pg_indexes WHERE tablename = 'contributions'")
+        ).scalar()
+        fks_before = session.execute(
+            text(
+                "SELECT count(*) FROM pg_constraint WHERE conrelid = 'contributions'::regclass AND contype = 'f'"
+            )
+        ).scalar()
     ctx = gen.generate(session, counts={"contributions": 400, "donors": 40}, seed=7)
     session.commit()
-    rows = session.execute(select(func.count(), func.sum(Contribution.amount_vnd),
-                                  func.count(Contribution.ledger_transaction_id))).one()
+    rows = session.execute(
+        select(
+            func.count(), func.sum(Contribution.amount_vnd), func.count(Contribution.ledger_transaction_id)
+        )
+    ).one()
     assert rows[0] == 400 and rows[2] == 400
     assert ledger.verify_ledger(session) == []
     assert ledger.totals(session, ctx["fund"].id, None).received_vnd == rows[1]
-    anonymous = session.execute(select(func.count()).where(Contribution.public_name == "Nhà hảo tâm")).scalar()
-    assert anonymous == session.execute(select(func.count()).where(Contribution.is_anonymous.is_(True))).scalar()
-    assert session.execute(select(Contribution.search_key).where(Contribution.bank_txn_ref.is_not(None))
-                           .limit(1)).scalar().split()[-2].startswith("ft07")
+    anonymous = session.execute(
+        select(func.count()).where(Contribution.public_name == "Nhà hảo tâm")
+    ).scalar()
+    assert (
+        anonymous == session.execute(select(func.count()).where(Contribution.is_anonymous.is_(True))).scalar()
+    )
+    assert (
+        session.execute(
+            select(Contribution.search_key).where(Contribution.bank_txn_ref.is_not(None)).limit(1)
+        )
+        .scalar()
+        .split()[-2]
+        .startswith("ft07")
+    )
     if postgres:
-        assert session.execute(text(
-            "SELECT count(*) FROM pg_indexes WHERE tablename = 'contributions'")).scalar() == indexes_before
-        assert session.execute(text("SELECT count(*) FROM pg_constraint WHERE conrelid = 'contributions'::regclass "
-                                    "AND contype = 'f'")).scalar() == fks_before
+        assert (
+            session.execute(
+                text("SELECT count(*) FROM pg_indexes WHERE tablename = 'contributions'")
+            ).scalar()
+            == indexes_before
+        )
+        assert (
+            session.execute(
+                text(
+                    "SELECT count(*) FROM pg_constraint WHERE conrelid = 'contributions'::regclass "
+                    "AND contype = 'f'"
+                )
+            ).scalar()
+            == fks_before
+        )
 
 
 def test_several_words_match_in_order_from_the_start_of_a_word(client, session, kh):
     c = kh["campaign"]
-    for name in ["Nguyễn Văn Bình", "Hộ ông Nguyễn Văn Bình Minh", "Văn Nguyễn Bình", "Nguyễn Bình Văn",
-                 "Công ty Thủy sản Nguyễn-Văn"]:
+    for name in [
+        "Nguyễn Văn Bình",
+        "Hộ ông Nguyễn Văn Bình Minh",
+        "Văn Nguyễn Bình",
+        "Nguyễn Bình Văn",
+        "Công ty Thủy sản Nguyễn-Văn",
+    ]:
         give(session, c, 1_000_000, name=name, receiving=kh["province"], on=date(2026, 10, 20))
 
     def found(q: str) -> list[str]:
         return sorted(all_pages(client, f"/cong-khai/sao-ke?limit=2&q={q}"))
 
     assert found("nguyen van binh") == ["Hộ ông Nguyễn Văn Bình Minh", "Nguyễn Văn Bình"]
-    assert found("van bi") == ["Hộ ông Nguyễn Văn Bình Minh", "Nguyễn Văn Bình"]  # the last word may be cut short
+    assert found("van bi") == [
+        "Hộ ông Nguyễn Văn Bình Minh",
+        "Nguyễn Văn Bình",
+    ]  # the last word may be cut short
     assert found("uyen van binh") == []  # but every word starts where a word starts
     assert found("guyen") == []
     assert found("van binh minh") == ["Hộ ông Nguyễn Văn Bình Minh"]
@@ -155,7 +238,11 @@ def test_several_words_match_in_order_from_the_start_of_a_word(client, session, 
     assert found("binh van") == ["Nguyễn Bình Văn"]
     assert found("san nguyen") == ["Công ty Thủy sản Nguyễn-Văn"]
     # Punctuation separates words like a space, in the names and in the search.
-    assert found("nguyen-van") == ["Công ty Thủy sản Nguyễn-Văn", "Hộ ông Nguyễn Văn Bình Minh", "Nguyễn Văn Bình"]
+    assert found("nguyen-van") == [
+        "Công ty Thủy sản Nguyễn-Văn",
+        "Hộ ông Nguyễn Văn Bình Minh",
+        "Nguyễn Văn Bình",
+    ]
     assert found("(thuy san)") == ["Công ty Thủy sản Nguyễn-Văn"]
     assert found("ong nguyen van binh minh") == ["Hộ ông Nguyễn Văn Bình Minh"]
 
@@ -169,9 +256,24 @@ def test_every_search_path_lists_exactly_the_matches(client, session, kh, monkey
 
     monkeypatch.setattr(svc, "SCAN_WINDOW", window)
     c = kh["campaign"]
-    names = ["Nguyễn Văn An", "Trần Thị Mai", "Nguyễn Văn Bình", "Công ty Đường Sông", "Hộ ông Nguyễn Văn Anh",
-             "Lê Thị Mai Anh", "Trần Thị Maia", "Dương Nguyễn", "Nguyễn-Văn Cường", "Bùi Minh"]
-    places = [kh["khanh_son"], kh["cam_lam"], kh["province"], None]  # None: received centrally, outside the province
+    names = [
+        "Nguyễn Văn An",
+        "Trần Thị Mai",
+        "Nguyễn Văn Bình",
+        "Công ty Đường Sông",
+        "Hộ ông Nguyễn Văn Anh",
+        "Lê Thị Mai Anh",
+        "Trần Thị Maia",
+        "Dương Nguyễn",
+        "Nguyễn-Văn Cường",
+        "Bùi Minh",
+    ]
+    places = [
+        kh["khanh_son"],
+        kh["cam_lam"],
+        kh["province"],
+        None,
+    ]  # None: received centrally, outside the province
     given = []
     for i, name in enumerate(names * 2):
         unit = places[i % len(places)]
@@ -181,11 +283,16 @@ def test_every_search_path_lists_exactly_the_matches(client, session, kh, monkey
 
     def expected(q: str, units: set[int] | None) -> list[str]:
         needle = " " + search_words(q)
-        return sorted(n for n, u in given if needle in " " + search_words(n) and (units is None or u in units))
+        return sorted(
+            n for n, u in given if needle in " " + search_words(n) and (units is None or u in units)
+        )
 
     for q in ["nguyen", "nguyen van", "tran thi mai", "mai", "duong", "van an", "khong ai"]:
-        for extra, units in [("", None), (f"&tinh={kh['province'].id}", in_kh),
-                             (f"&tinh={kh['province'].id}&xa={kh['khanh_son'].id}", {kh["khanh_son"].id})]:
+        for extra, units in [
+            ("", None),
+            (f"&tinh={kh['province'].id}", in_kh),
+            (f"&tinh={kh['province'].id}&xa={kh['khanh_son'].id}", {kh["khanh_son"].id}),
+        ]:
             for sort in ["", "&sap_xep=so_tien&thu_tu=tang", "&sap_xep=ten"]:
                 url = f"/cong-khai/sao-ke?limit=2&q={q.replace(' ', '+')}{extra}{sort}"
                 assert sorted(all_pages(client, url)) == expected(q, units), url

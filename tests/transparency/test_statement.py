@@ -21,40 +21,79 @@ def names_on(html: str) -> list[str]:
 def people(session, kh):  # type: ignore[no-untyped-def]
     c = kh["campaign"]
     return {
-        "a": give(session, c, 50_000_000, name="Nguyễn Văn A", on=date(2026, 10, 18), receiving=kh["province"],
-                  bank_txn_ref="FT26291000111", masked_account="*********2418"),
-        "duong": give(session, c, 200_000_000, name="Công ty TNHH Đường Biên Hòa", on=date(2026, 10, 19),
-                      receiving=kh["province"], pledge_reference="VNN26-0042-K"),
-        "anh": give(session, c, 2_000_000, name="Hộ ông Đặng Văn Ánh", on=date(2026, 10, 25),
-                    receiving=kh["cam_lam"], note="Gọi 0905123456 để gửi biên nhận"),
-        "son": give(session, c, 500_000, name="Trần Thị Bình", on=date(2026, 11, 2), receiving=kh["province"],
-                    earmark=kh["khanh_son"]),
+        "a": give(
+            session,
+            c,
+            50_000_000,
+            name="Nguyễn Văn A",
+            on=date(2026, 10, 18),
+            receiving=kh["province"],
+            bank_txn_ref="FT26291000111",
+            masked_account="*********2418",
+        ),
+        "duong": give(
+            session,
+            c,
+            200_000_000,
+            name="Công ty TNHH Đường Biên Hòa",
+            on=date(2026, 10, 19),
+            receiving=kh["province"],
+            pledge_reference="VNN26-0042-K",
+        ),
+        "anh": give(
+            session,
+            c,
+            2_000_000,
+            name="Hộ ông Đặng Văn Ánh",
+            on=date(2026, 10, 25),
+            receiving=kh["cam_lam"],
+            note="Gọi 0905123456 để gửi biên nhận",
+        ),
+        "son": give(
+            session,
+            c,
+            500_000,
+            name="Trần Thị Bình",
+            on=date(2026, 11, 2),
+            receiving=kh["province"],
+            earmark=kh["khanh_son"],
+        ),
     }
 
 
 def test_search_ignores_diacritics_case_and_unicode_form(client, people):
     assert names_on(client.get("/cong-khai/sao-ke?q=nguyen+van+a").get_data(as_text=True)) == ["Nguyễn Văn A"]
-    assert names_on(client.get("/cong-khai/sao-ke?q=duong").get_data(as_text=True)) == ["Công ty TNHH Đường Biên Hòa"]
+    assert names_on(client.get("/cong-khai/sao-ke?q=duong").get_data(as_text=True)) == [
+        "Công ty TNHH Đường Biên Hòa"
+    ]
     decomposed = unicodedata.normalize("NFD", "Đặng Văn Ánh")
-    assert names_on(client.get("/cong-khai/sao-ke", query_string={"q": decomposed}).get_data(as_text=True)) == [
-        "Hộ ông Đặng Văn Ánh"]
+    assert names_on(
+        client.get("/cong-khai/sao-ke", query_string={"q": decomposed}).get_data(as_text=True)
+    ) == ["Hộ ông Đặng Văn Ánh"]
     assert names_on(client.get("/cong-khai/sao-ke?q=NGUYỄN").get_data(as_text=True)) == ["Nguyễn Văn A"]
 
 
 def test_search_by_bank_reference_pledge_reference_and_receipt(client, people):
-    assert names_on(client.get("/cong-khai/sao-ke?q=ft26291000111").get_data(as_text=True)) == ["Nguyễn Văn A"]
+    assert names_on(client.get("/cong-khai/sao-ke?q=ft26291000111").get_data(as_text=True)) == [
+        "Nguyễn Văn A"
+    ]
     assert names_on(client.get("/cong-khai/sao-ke?q=VNN26-0042-K").get_data(as_text=True)) == [
-        "Công ty TNHH Đường Biên Hòa"]
+        "Công ty TNHH Đường Biên Hòa"
+    ]
     receipt = people["son"].receipt_no
     assert "Trần Thị Bình" in names_on(client.get(f"/cong-khai/sao-ke?q={receipt}").get_data(as_text=True))
 
 
 def test_filters_by_exact_amount_date_range_and_area(client, people, kh):
-    assert names_on(client.get("/cong-khai/sao-ke?so_tien=50.000.000").get_data(as_text=True)) == ["Nguyễn Văn A"]
+    assert names_on(client.get("/cong-khai/sao-ke?so_tien=50.000.000").get_data(as_text=True)) == [
+        "Nguyễn Văn A"
+    ]
     html = client.get("/cong-khai/sao-ke?tu_ngay=19/10/2026&den_ngay=25/10/2026").get_data(as_text=True)
     assert sorted(names_on(html)) == ["Công ty TNHH Đường Biên Hòa", "Hộ ông Đặng Văn Ánh"]
     # Area: the earmarked commune, else the receiving unit.
-    html = client.get(f"/cong-khai/sao-ke?tinh={kh['province'].id}&xa={kh['khanh_son'].id}").get_data(as_text=True)
+    html = client.get(f"/cong-khai/sao-ke?tinh={kh['province'].id}&xa={kh['khanh_son'].id}").get_data(
+        as_text=True
+    )
     assert names_on(html) == ["Trần Thị Bình"]
     html = client.get(f"/cong-khai/sao-ke?tinh={kh['province'].id}").get_data(as_text=True)
     assert len(names_on(html)) == 4
@@ -90,7 +129,11 @@ def test_pages_follow_keyset_links_and_do_not_shift_when_new_gifts_arrive(client
     assert names_on(client.get(next_link).get_data(as_text=True)) == second
     page2 = client.get(next_link).get_data(as_text=True)
     prev_link = re.search(r'rel="prev" href="([^"]+)"', page2).group(1).replace("&amp;", "&")
-    assert names_on(client.get(prev_link).get_data(as_text=True)) == ["Người số 6", "Người số 5", "Người số 4"]
+    assert names_on(client.get(prev_link).get_data(as_text=True)) == [
+        "Người số 6",
+        "Người số 5",
+        "Người số 4",
+    ]
 
 
 def test_reversed_contribution_is_shown_as_reversed_not_hidden(client, session, people):

@@ -54,40 +54,92 @@ class Preset:
     thousands: str  # "." or "," — the bank's grouping; the other one is refused (except ",00"/".00" decimals)
 
 
-PRESETS: dict[str, Preset] = {p.key: p for p in (
-    Preset("vietcombank", "Vietcombank (Ngày GD · Số CT · Ghi nợ · Ghi có · Số dư · Nội dung)", ("970436",), {
-        "date": ("ngay gd", "tnx date"), "reference": ("so ct", "doc no"),
-        "debit": ("ghi no", "debit"), "credit": ("ghi co", "credit"), "balance": ("so du", "balance"),
-        "memo": ("noi dung", "transactions in detail", "description")},
-        ("date", "credit", "memo"), "."),
-    Preset("vietcombank_stt", "Vietcombank, mẫu có STT (STT · Ngày giờ giao dịch · Số tiền · Nội dung · Đối ứng)",
-           ("970436",), {
-               "row_no": ("stt",), "date": ("ngay gio giao dich",), "amount": ("so tien",),
-               "memo": ("noi dung",), "counterparty": ("doi ung", "don vi chuyen", "nguoi chuyen")},
-           ("row_no", "date", "amount", "memo"), "."),
-    Preset("bidv", "BIDV (STT · Ngày giao dịch · Phát sinh có · Diễn giải)", ("970418",), {
-        "row_no": ("stt",), "date": ("ngay giao dich", "trans.date", "trans. date"),
-        "credit": ("phat sinh co", "credit amount", "so tien ghi co"),
-        "debit": ("phat sinh no", "debit amount", "so tien ghi no"),
-        "balance": ("so du", "balance"), "counterparty": ("tai khoan", "account"),
-        "memo": ("dien giai", "description")},
-        ("date", "credit", "memo"), "."),
-    Preset("vietinbank", "VietinBank (STT · Ngày giờ · Nội dung · Số tiền · Người chuyển)", ("970415",), {
-        "row_no": ("stt",), "date": ("ngay giao dich", "thoi gian", "ngay gd"),
-        "memo": ("noi dung", "chi tiet"), "amount": ("so tien", "phat sinh"),
-        "counterparty": ("nguoi chuyen", "doi ung", "ten tai khoan", "tai khoan")},
-        ("date", "memo", "amount"), "."),
-    Preset("agribank", "Agribank (Ngày · Diễn giải · Ghi có · Số dư · Số bút toán)", ("970405",), {
-        "date": ("ngay",), "reference": ("so but toan", "so ct", "so tham chieu", "ma giao dich"),
-        "debit": ("ghi no", "phat sinh no", "debit"), "credit": ("ghi co", "phat sinh co", "credit"),
-        "balance": ("so du", "balance"), "memo": ("dien giai", "noi dung")},
-        ("date", "credit", "memo"), ","),
-)}
+PRESETS: dict[str, Preset] = {
+    p.key: p
+    for p in (
+        Preset(
+            "vietcombank",
+            "Vietcombank (Ngày GD · Số CT · Ghi nợ · Ghi có · Số dư · Nội dung)",
+            ("970436",),
+            {
+                "date": ("ngay gd", "tnx date"),
+                "reference": ("so ct", "doc no"),
+                "debit": ("ghi no", "debit"),
+                "credit": ("ghi co", "credit"),
+                "balance": ("so du", "balance"),
+                "memo": ("noi dung", "transactions in detail", "description"),
+            },
+            ("date", "credit", "memo"),
+            ".",
+        ),
+        Preset(
+            "vietcombank_stt",
+            "Vietcombank, mẫu có STT (STT · Ngày giờ giao dịch · Số tiền · Nội dung · Đối ứng)",
+            ("970436",),
+            {
+                "row_no": ("stt",),
+                "date": ("ngay gio giao dich",),
+                "amount": ("so tien",),
+                "memo": ("noi dung",),
+                "counterparty": ("doi ung", "don vi chuyen", "nguoi chuyen"),
+            },
+            ("row_no", "date", "amount", "memo"),
+            ".",
+        ),
+        Preset(
+            "bidv",
+            "BIDV (STT · Ngày giao dịch · Phát sinh có · Diễn giải)",
+            ("970418",),
+            {
+                "row_no": ("stt",),
+                "date": ("ngay giao dich", "trans.date", "trans. date"),
+                "credit": ("phat sinh co", "credit amount", "so tien ghi co"),
+                "debit": ("phat sinh no", "debit amount", "so tien ghi no"),
+                "balance": ("so du", "balance"),
+                "counterparty": ("tai khoan", "account"),
+                "memo": ("dien giai", "description"),
+            },
+            ("date", "credit", "memo"),
+            ".",
+        ),
+        Preset(
+            "vietinbank",
+            "VietinBank (STT · Ngày giờ · Nội dung · Số tiền · Người chuyển)",
+            ("970415",),
+            {
+                "row_no": ("stt",),
+                "date": ("ngay giao dich", "thoi gian", "ngay gd"),
+                "memo": ("noi dung", "chi tiet"),
+                "amount": ("so tien", "phat sinh"),
+                "counterparty": ("nguoi chuyen", "doi ung", "ten tai khoan", "tai khoan"),
+            },
+            ("date", "memo", "amount"),
+            ".",
+        ),
+        Preset(
+            "agribank",
+            "Agribank (Ngày · Diễn giải · Ghi có · Số dư · Số bút toán)",
+            ("970405",),
+            {
+                "date": ("ngay",),
+                "reference": ("so but toan", "so ct", "so tham chieu", "ma giao dich"),
+                "debit": ("ghi no", "phat sinh no", "debit"),
+                "credit": ("ghi co", "phat sinh co", "credit"),
+                "balance": ("so du", "balance"),
+                "memo": ("dien giai", "noi dung"),
+            },
+            ("date", "credit", "memo"),
+            ",",
+        ),
+    )
+}
 
 FOOTER = re.compile(
     r"(page\s*\d+\s*(of|/)|trang\s*\d+\s*(/|tren|of)|www\.|https?://|hotline|ngu?o?i in|ngay in|printed|"
     r"so du dau ky|so du cuoi ky|opening balance|closing balance|tong cong|tong phat sinh|^cong\b|"
-    r"contact|lien he|tong dai|ket thuc sao ke|end of statement)", re.IGNORECASE)
+    r"contact|lien he|tong dai|ket thuc sao ke|end of statement)",
+    re.IGNORECASE,
+)
 _DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[\sT]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?$")
 _FAST_DOT = re.compile(r"^[1-9]\d{0,2}(?:\.\d{3})*$")
@@ -194,8 +246,9 @@ def _iter_xlsx(source: bytes | str | Path) -> Iterator[list[Any]]:
     from openpyxl import load_workbook
 
     try:
-        wb = load_workbook(io.BytesIO(source) if isinstance(source, bytes) else source, read_only=True,
-                           data_only=True)
+        wb = load_workbook(
+            io.BytesIO(source) if isinstance(source, bytes) else source, read_only=True, data_only=True
+        )
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a corrupt file
         raise StatementFormatError("Không đọc được tệp Excel (tệp hỏng hoặc không phải .xlsx).") from exc
 
@@ -311,8 +364,10 @@ def parse_amount(raw: Any, thousands: str, field_name: str, *, capped: bool = Tr
     body = re.sub(r"[,.]00$", "", text) if re.search(r"\d[,.]00$", text) and len(text) > 3 else text
     other = "," if thousands == "." else "."
     if other in body:
-        raise AmountError(f"{field_name}: “{text}” không đúng định dạng số tiền của ngân hàng này "
-                          f"(phân cách hàng nghìn bằng dấu “{thousands}”).")
+        raise AmountError(
+            f"{field_name}: “{text}” không đúng định dạng số tiền của ngân hàng này "
+            f"(phân cách hàng nghìn bằng dấu “{thousands}”)."
+        )
     return parse_vnd(text, field=field_name)
 
 
@@ -329,17 +384,30 @@ def _signed_amount(raw: Any, thousands: str, field_name: str) -> tuple[bool, int
 
 
 # ------------------------------------------------------------------------------------------------ rows
-def parse_rows(rows: Iterable[list[Any]], *, preset: str, mapping: dict | None = None, fixes: dict | None = None,
-               skipped: list | set | None = None, opening_balance_vnd: int | None = None,
-               keep_lines: int | None = None) -> ParseResult:
+def parse_rows(
+    rows: Iterable[list[Any]],
+    *,
+    preset: str,
+    mapping: dict | None = None,
+    fixes: dict | None = None,
+    skipped: list | set | None = None,
+    opening_balance_vnd: int | None = None,
+    keep_lines: int | None = None,
+) -> ParseResult:
     """Turn the rows of a statement into lines, a per-row error report and a balance check.
 
     `fixes` replaces raw cells of broken rows ({"12": {"date": "01/09/2024", "credit": "500.000"}});
     `skipped` lists file rows staff chose to leave out. Keeps every line in `lines`, or only the first
     `keep_lines` (a preview: the counts and totals still cover them all); an import streams them with
     stream_lines instead."""
-    result, lines = stream_lines(rows, preset=preset, mapping=mapping, fixes=fixes, skipped=skipped,
-                                 opening_balance_vnd=opening_balance_vnd)
+    result, lines = stream_lines(
+        rows,
+        preset=preset,
+        mapping=mapping,
+        fixes=fixes,
+        skipped=skipped,
+        opening_balance_vnd=opening_balance_vnd,
+    )
     if keep_lines is None:
         result.lines = list(lines)
     else:
@@ -349,9 +417,15 @@ def parse_rows(rows: Iterable[list[Any]], *, preset: str, mapping: dict | None =
     return result
 
 
-def stream_lines(rows: Iterable[list[Any]], *, preset: str, mapping: dict | None = None, fixes: dict | None = None,
-                 skipped: list | set | None = None, opening_balance_vnd: int | None = None
-                 ) -> tuple[ParseResult, Iterator[ParsedLine]]:
+def stream_lines(
+    rows: Iterable[list[Any]],
+    *,
+    preset: str,
+    mapping: dict | None = None,
+    fixes: dict | None = None,
+    skipped: list | set | None = None,
+    opening_balance_vnd: int | None = None,
+) -> tuple[ParseResult, Iterator[ParsedLine]]:
     """parse_rows one line at a time, keeping none: the header is found at once (StatementFormatError here),
     then the iterator yields each line once it is complete (a time or memo continued on the next rows is
     joined first), in file order, and fills the result's errors, row counts, line count, credit and debit
@@ -362,7 +436,9 @@ def stream_lines(rows: Iterable[list[Any]], *, preset: str, mapping: dict | None
     head = list(islice(it, 40))  # detect_header scans the first 40 rows
     if preset == "custom":
         if not mapping or "date" not in mapping or not ({"credit", "amount"} & mapping.keys()):
-            raise StatementFormatError("Cần chọn ít nhất cột Ngày giao dịch và cột Số tiền ghi có (hoặc Số tiền).")
+            raise StatementFormatError(
+                "Cần chọn ít nhất cột Ngày giao dịch và cột Số tiền ghi có (hoặc Số tiền)."
+            )
         header_row = int(mapping.get("header_row", 0))
         columns = {k: int(v) for k, v in mapping.items() if k in ROLE_LABELS and v not in (None, "")}
         thousands = mapping.get("thousands", ".")
@@ -373,7 +449,8 @@ def stream_lines(rows: Iterable[list[Any]], *, preset: str, mapping: dict | None
         found = detect_header(head, p)
         if not found:
             raise StatementFormatError(
-                f"Không tìm thấy dòng tiêu đề của mẫu {p.label} trong tệp. Hãy chọn mẫu khác hoặc tự ghép cột.")
+                f"Không tìm thấy dòng tiêu đề của mẫu {p.label} trong tệp. Hãy chọn mẫu khác hoặc tự ghép cột."
+            )
         header_row, columns = found
         header_row += 1  # mapping rows are 1-based
         thousands = p.thousands
@@ -381,11 +458,21 @@ def stream_lines(rows: Iterable[list[Any]], *, preset: str, mapping: dict | None
     result = ParseResult(preset=preset, header_row=header_row, columns=columns)
     balances = BalanceCheck(opening_balance_vnd)
     result.breaks = balances.breaks
-    return result, _lines(chain(head, it), result, balances, header_row, columns, thousands, fixes, skipped_set)
+    return result, _lines(
+        chain(head, it), result, balances, header_row, columns, thousands, fixes, skipped_set
+    )
 
 
-def _lines(rows: Iterator[list[Any]], result: ParseResult, balances: BalanceCheck, header_row: int,
-           columns: dict[str, int], thousands: str, fixes: dict, skipped_set: set[int]) -> Iterator[ParsedLine]:
+def _lines(
+    rows: Iterator[list[Any]],
+    result: ParseResult,
+    balances: BalanceCheck,
+    header_row: int,
+    columns: dict[str, int],
+    thousands: str,
+    fixes: dict,
+    skipped_set: set[int],
+) -> Iterator[ParsedLine]:
     def cell(row: list[Any], role: str, file_row: int) -> Any:
         if fixes:
             fix = fixes.get(str(file_row))
@@ -402,7 +489,9 @@ def _lines(rows: Iterator[list[Any]], result: ParseResult, balances: BalanceChec
     fast_ok = "time" not in columns and all(isinstance(v, int) and v >= 0 for v in columns.values())
     c_date = columns.get("date", -1)
     c_memo, c_cp, c_ref, c_no = (columns.get(r, -1) for r in ("memo", "counterparty", "reference", "row_no"))
-    c_credit, c_debit, c_amount, c_bal = (columns.get(r, -1) for r in ("credit", "debit", "amount", "balance"))
+    c_credit, c_debit, c_amount, c_bal = (
+        columns.get(r, -1) for r in ("credit", "debit", "amount", "balance")
+    )
     fast_re = _FAST_DOT if thousands == "." else _FAST_COMMA
     width = max(columns.values(), default=0) + 1
     feed = balances.feed
@@ -421,9 +510,27 @@ def _lines(rows: Iterator[list[Any]], result: ParseResult, balances: BalanceChec
         if idx < header_row:
             continue
         file_row = idx + 1
-        if fast_ok and len(row) >= width and not (fixes and str(file_row) in fixes) and file_row not in skipped_set:
-            fast = _fast_line(row, file_row, c_date, c_memo, c_cp, c_ref, c_no, c_credit, c_debit, c_amount, c_bal,
-                              fast_re, thousands)
+        if (
+            fast_ok
+            and len(row) >= width
+            and not (fixes and str(file_row) in fixes)
+            and file_row not in skipped_set
+        ):
+            fast = _fast_line(
+                row,
+                file_row,
+                c_date,
+                c_memo,
+                c_cp,
+                c_ref,
+                c_no,
+                c_credit,
+                c_debit,
+                c_amount,
+                c_bal,
+                fast_re,
+                thousands,
+            )
             if fast is not None:
                 if last is not None:
                     yield done(last)
@@ -444,7 +551,9 @@ def _lines(rows: Iterator[list[Any]], result: ParseResult, balances: BalanceChec
         raw_amounts = {r: cell(row, r, file_row) for r in amount_roles}
         has_amount = any(_cell_text(v).strip() not in _EMPTY_AMOUNT for v in raw_amounts.values())
         parsed_date = parse_date(date_raw) if date_raw else None
-        if parsed_date is None and FOOTER.search(_fold(" ".join(_cell_text(c) for c in row if c is not None))):
+        if parsed_date is None and FOOTER.search(
+            _fold(" ".join(_cell_text(c) for c in row if c is not None))
+        ):
             result.ignored_rows += 1
             continue
         if parsed_date is None:
@@ -458,16 +567,22 @@ def _lines(rows: Iterator[list[Any]], result: ParseResult, balances: BalanceChec
                         last.memo = f"{last.memo} {memo}".strip()
                     continue
             if date_raw:
-                result.errors.append(RowError(file_row, "date", date_raw,
-                                              f"Dòng {file_row}: ngày giao dịch “{date_raw}” không đúng dạng "
-                                              "dd/mm/yyyy."))
+                result.errors.append(
+                    RowError(
+                        file_row,
+                        "date",
+                        date_raw,
+                        f"Dòng {file_row}: ngày giao dịch “{date_raw}” không đúng dạng dd/mm/yyyy.",
+                    )
+                )
                 if last is not None:
                     yield done(last)
                 last = None
                 continue
             if has_amount:
-                result.errors.append(RowError(file_row, "date", "",
-                                              f"Dòng {file_row}: có số tiền nhưng thiếu ngày giao dịch."))
+                result.errors.append(
+                    RowError(file_row, "date", "", f"Dòng {file_row}: có số tiền nhưng thiếu ngày giao dịch.")
+                )
                 if last is not None:
                     yield done(last)
                 last = None
@@ -520,10 +635,18 @@ def _lines(rows: Iterator[list[Any]], result: ParseResult, balances: BalanceChec
                 problems.append(RowError(file_row, "balance", _cell_text(raw), f"Dòng {file_row}: {exc}"))
         if not problems and credit is None and debit is None:
             role = "credit" if "credit" in columns else "amount"
-            problems.append(RowError(file_row, role, "", f"Dòng {file_row}: không có số tiền ghi có hay ghi nợ."))
+            problems.append(
+                RowError(file_row, role, "", f"Dòng {file_row}: không có số tiền ghi có hay ghi nợ.")
+            )
         if not problems and credit is not None and debit is not None:
-            problems.append(RowError(file_row, "debit", _cell_text(cell(row, "debit", file_row)),
-                                     f"Dòng {file_row}: có cả số tiền ghi có và ghi nợ trên cùng một dòng."))
+            problems.append(
+                RowError(
+                    file_row,
+                    "debit",
+                    _cell_text(cell(row, "debit", file_row)),
+                    f"Dòng {file_row}: có cả số tiền ghi có và ghi nợ trên cùng một dòng.",
+                )
+            )
         if problems:
             result.errors.extend(problems)
             if last is not None:
@@ -531,11 +654,17 @@ def _lines(rows: Iterator[list[Any]], result: ParseResult, balances: BalanceChec
             last = None
             continue
         line = ParsedLine(
-            file_row=file_row, txn_at=txn_at, has_time=has_time, is_credit=credit is not None,
+            file_row=file_row,
+            txn_at=txn_at,
+            has_time=has_time,
+            is_credit=credit is not None,
             amount_vnd=credit if credit is not None else debit,  # type: ignore[arg-type]
-            reference=_cell_text(cell(row, "reference", file_row)).strip()[:80], memo=memo.strip(),
-            counterparty=counterparty.strip()[:255], row_no=_cell_text(cell(row, "row_no", file_row)).strip()[:20],
-            balance_vnd=balance)
+            reference=_cell_text(cell(row, "reference", file_row)).strip()[:80],
+            memo=memo.strip(),
+            counterparty=counterparty.strip()[:255],
+            row_no=_cell_text(cell(row, "row_no", file_row)).strip()[:20],
+            balance_vnd=balance,
+        )
         if last is not None:
             yield done(last)
         last = line
@@ -560,8 +689,21 @@ def _ascii_cell(raw: Any) -> str | None:
     return raw.strip() if type(raw) is str and raw.isascii() else None
 
 
-def _fast_line(row: list, file_row: int, c_date: int, c_memo: int, c_cp: int, c_ref: int, c_no: int, c_credit: int,
-               c_debit: int, c_amount: int, c_bal: int, fast_re: re.Pattern, thousands: str) -> ParsedLine | None:
+def _fast_line(
+    row: list,
+    file_row: int,
+    c_date: int,
+    c_memo: int,
+    c_cp: int,
+    c_ref: int,
+    c_no: int,
+    c_credit: int,
+    c_debit: int,
+    c_amount: int,
+    c_bal: int,
+    fast_re: re.Pattern,
+    thousands: str,
+) -> ParsedLine | None:
     """One plain row parsed as parse_rows would, or None to let the general path handle it."""
     if c_date < 0:
         return None
@@ -621,9 +763,18 @@ def _fast_line(row: list, file_row: int, c_date: int, c_memo: int, c_cp: int, c_
             return None
         texts.append(raw.strip() if raw.isascii() else (nfc(raw) or "").strip())
     memo, counterparty, reference, row_no = texts
-    return ParsedLine(file_row, parsed[0], parsed[1], credit is not None,
-                      credit if credit is not None else debit, reference[:80], memo,  # type: ignore[arg-type]
-                      counterparty[:255], row_no[:20], balance)
+    return ParsedLine(
+        file_row,
+        parsed[0],
+        parsed[1],
+        credit is not None,
+        credit if credit is not None else debit,
+        reference[:80],
+        memo,  # type: ignore[arg-type]
+        counterparty[:255],
+        row_no[:20],
+        balance,
+    )
 
 
 def check_balances(lines: Iterable[ParsedLine], opening_balance_vnd: int | None) -> list[str]:
@@ -654,9 +805,11 @@ class BalanceCheck:
         if line.balance_vnd is not None and running != line.balance_vnd:
             from app.core.money import format_vnd
 
-            self.breaks.append(f"Dòng {line.file_row}: số dư in trên sao kê là {format_vnd(line.balance_vnd)} nhưng "
-                               f"số dư trước + ghi có − ghi nợ là {format_vnd(running)} (lệch "
-                               f"{format_vnd(abs(line.balance_vnd - running))}): có thể thiếu hoặc thừa dòng.")
+            self.breaks.append(
+                f"Dòng {line.file_row}: số dư in trên sao kê là {format_vnd(line.balance_vnd)} nhưng "
+                f"số dư trước + ghi có − ghi nợ là {format_vnd(running)} (lệch "
+                f"{format_vnd(abs(line.balance_vnd - running))}): có thể thiếu hoặc thừa dòng."
+            )
             running = line.balance_vnd
         self.running = running
 
@@ -677,9 +830,14 @@ def fingerprint_digest(line: ParsedLine) -> bytes:
             _WHEN_CACHE.clear()
         _WHEN_CACHE[key] = when
     memo, cp = line.memo, line.counterparty
-    parts = (when, "C" if line.is_credit else "D", str(line.amount_vnd), line.reference.strip().upper(),
-             " ".join(memo.lower().split()) if memo.isascii() else fold(memo),
-             " ".join(cp.lower().split()) if cp.isascii() else fold(cp))
+    parts = (
+        when,
+        "C" if line.is_credit else "D",
+        str(line.amount_vnd),
+        line.reference.strip().upper(),
+        " ".join(memo.lower().split()) if memo.isascii() else fold(memo),
+        " ".join(cp.lower().split()) if cp.isascii() else fold(cp),
+    )
     return sha1("\x1f".join(parts).encode(), usedforsecurity=False).digest()
 
 
