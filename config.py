@@ -124,7 +124,9 @@ class Config:
     # A pledge still unpaid (or partly paid) this many days after its last due date lapses automatically.
     PLEDGE_LAPSE_AFTER_DAYS = int(_env("PLEDGE_LAPSE_AFTER_DAYS", "60") or 60)
 
-    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # The address in e-mails, QR codes and printed verification links. In development it follows the port the
+    # server runs on (`PORT=5077 bash dev.sh run`); production requires it to be set (ProductionConfig.check).
+    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL") or f"http://127.0.0.1:{_env('PORT', '5000')}"
     CERTIFICATES_AUTO_ACKNOWLEDGE = True  # queue thank-you letters after money is recorded
     PREFERRED_URL_SCHEME = "http"
     SECURITY_HSTS = False
@@ -147,6 +149,7 @@ class TestingConfig(Config):
     CERTIFICATES_AUTO_ACKNOWLEDGE = False  # tests that want it turn it on with @pytest.mark.app_config
     PUBLIC_PAGE_CACHE_SECONDS = 0  # pages reflect each test's changes at once; tests/core enable it
     CELERY = {**Config.CELERY, "broker_url": "memory://", "result_backend": "cache+memory://"}
+    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")  # not the PORT a shell may have set
 
 
 class ProductionConfig(Config):
@@ -194,6 +197,11 @@ class ProductionConfig(Config):
             problems.append("DATA_ENCRYPTION_KEY must be set (Fernet key for beneficiaries' identifiers)")
         if not os.environ.get("CERTIFICATE_SIGNING_KEY"):
             problems.append("CERTIFICATE_SIGNING_KEY must be set (signs certificates)")
+        if not (os.environ.get("PUBLIC_BASE_URL") or "").startswith(("https://", "http://")):
+            problems.append(
+                "PUBLIC_BASE_URL must be set to the site's public address, e.g. https://chungtay.mattran.org.vn "
+                "(links in e-mails, QR codes and certificates)"
+            )
         if problems:
             raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
 

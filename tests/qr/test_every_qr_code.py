@@ -18,7 +18,7 @@ from app.pledges.services import record_pledge_payment
 from tests.certificates.conftest import World, render_png
 from tests.conftest import login
 from tests.factories import SYSTEM
-from tests.payments.conftest import kh_setup, make_pledge  # noqa: F401 (kh_setup: a fixture)
+from tests.payments.conftest import make_pledge
 from tests.qr.reading import inline_svgs, read_qr, read_svg
 
 BASE = "http://127.0.0.1:5077"
