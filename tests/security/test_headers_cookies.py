@@ -17,6 +17,7 @@ PRODUCTION_ENV = {
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/8",
     "DATA_ENCRYPTION_KEY": "k" * 44,
     "CERTIFICATE_SIGNING_KEY": "c" * 44,
+    "PUBLIC_BASE_URL": "https://chungtay.example.vn",
 }
 
 
