@@ -1,6 +1,6 @@
 """Periodic reports (sơ kết 6 tháng, tổng kết năm) for a unit and campaign.
 
-Every money figure comes from the ledger (through app.transparency.services.figures_at, the same function the
+Every money figure comes from the ledger (through app.transparency.overview.figures_at, the same function the
 public overview uses) or from the published contributions, so the report matches what the public sees.
 """
 
@@ -25,7 +25,7 @@ from app.ledger.models import (
     Purpose,
 )
 from app.reports.models import ReportKind
-from app.transparency import services as tsvc
+from app.transparency import overview, units
 from app.units.models import AdminUnit
 
 TOP_DONORS = 10
@@ -87,10 +87,10 @@ def build_figures(
     session: Session, campaign: Campaign, unit: AdminUnit | None, kind: ReportKind, period: Period
 ) -> dict:
     """All the report's figures as a JSON-serialisable dict (stored on the job, rendered to HTML, XLSX, PDF)."""
-    ids = tsvc.scope_unit_ids(session, unit)
+    ids = units.scope_unit_ids(session, unit)
     fund = campaign.fund_id
-    before = tsvc.figures_at(session, fund, ids, period.start - timedelta(days=1))
-    after = tsvc.figures_at(session, fund, ids, period.end)
+    before = overview.figures_at(session, fund, ids, period.start - timedelta(days=1))
+    after = overview.figures_at(session, fund, ids, period.end)
     receipts = after.received_vnd - before.received_vnd
     in_kind = after.in_kind_vnd - before.in_kind_vnd
     allocated = _postings_by_purpose(
@@ -142,7 +142,7 @@ def build_figures(
         .order_by(func.sum(Contribution.amount_vnd).desc(), Contribution.public_name)
         .limit(TOP_DONORS)
     ).all()
-    overall = tsvc.figures_at(session, fund, ids)
+    overall = overview.figures_at(session, fund, ids)
     return {
         "title": period.label,
         "kind": kind.value,
@@ -191,7 +191,7 @@ def build_figures(
             "allocated_vnd": overall.allocated_vnd,
             "disbursed_vnd": overall.disbursed_vnd,
         },
-        "houses": tsvc.houses(session, ids, campaign.id),
+        "houses": overview.houses(session, ids, campaign.id),
         "top_donors": [{"name": name, "count": n, "amount_vnd": int(total)} for name, n, total in top],
     }
 
