@@ -14,8 +14,8 @@ from app.core.db import utcnow
 from app.core.text import fold
 from app.ledger import services as ledger
 from app.ledger.models import AccountKind, LedgerAccount, LedgerTransaction
+from app.needs.figures import houses_by_stage
 from app.needs.models import NEED_STATUS_LABELS as STAGE_LABELS
-from app.needs.services import houses_by_stage
 from app.transparency.models import OverviewCache
 from app.transparency.units import scope_unit_ids, unit_map
 from app.units.models import AdminUnit, UnitLevel
