@@ -27,6 +27,7 @@ from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.services import active_campaign
 from app.core import i18n
 from app.core.actor import Actor
+from app.core.collation import unit_key, units_sorted, vi_collate, vi_key
 from app.core.db import utcnow
 from app.core.money import format_vnd
 from app.core.text import fold
@@ -110,11 +111,11 @@ def _covers(unit_id: int) -> bool:
 
 
 def _communes_in_scope() -> list[AdminUnit]:
-    return list(
+    return units_sorted(
         db.session.execute(
             select(AdminUnit)
             .where(AdminUnit.level == UnitLevel.COMMUNE, unit_scope_clause(current_user, AdminUnit.id))
-            .order_by(AdminUnit.name)
+            .order_by(vi_collate(AdminUnit.name))
             .limit(2000)
         ).scalars()
     )
@@ -216,11 +217,10 @@ def _setup_need_form(form: NeedForm) -> list[AdminUnit]:
     communes = _communes_in_scope()
     form.commune_id.choices = [(c.id, c.name) for c in communes]
     names = {c.id: c.name for c in communes}
-    hamlets = db.session.execute(
-        select(Hamlet)
-        .where(Hamlet.commune_id.in_(names), Hamlet.active)
-        .order_by(Hamlet.commune_id, Hamlet.name)
-    ).scalars()
+    hamlets = sorted(
+        db.session.execute(select(Hamlet).where(Hamlet.commune_id.in_(names), Hamlet.active)).scalars(),
+        key=lambda h: (unit_key(names[h.commune_id]), vi_key(h.name)),
+    )
     form.hamlet_id.choices = [(0, _("— Chưa chọn —"))] + [
         (h.id, h.name if len(names) == 1 else f"{h.name} ({names[h.commune_id]})") for h in hamlets
     ]
@@ -851,15 +851,13 @@ def public_houses():  # type: ignore[no-untyped-def]
             covers.setdefault(p.need_id, p)
     communes = list(
         db.session.execute(
-            select(AdminUnit)
-            .where(
+            select(AdminUnit).where(
                 AdminUnit.id.in_(
                     select(HouseholdNeed.commune_id)
                     .where(HouseholdNeed.status.in_(funding.PUBLIC_STATUSES))
                     .distinct()
                 )
             )
-            .order_by(AdminUnit.name)
         ).scalars()
     )
     stage_counts = dict(

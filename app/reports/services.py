@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.campaigns.models import Campaign
 from app.contributions.models import CHANNEL_LABELS, Channel, Contribution, ContributionStatus
+from app.core.collation import vi_collate
 from app.donors.models import DONOR_KIND_LABELS, DonorKind
 from app.ledger.models import (
     PURPOSE_LABELS,
@@ -139,7 +140,7 @@ def build_figures(
         select(Contribution.public_name, func.count(), func.sum(Contribution.amount_vnd).label("total"))
         .where(*base, Contribution.is_anonymous.is_(False), Contribution.channel != Channel.IN_KIND)
         .group_by(Contribution.public_name)
-        .order_by(func.sum(Contribution.amount_vnd).desc(), Contribution.public_name)
+        .order_by(func.sum(Contribution.amount_vnd).desc(), vi_collate(Contribution.public_name))
         .limit(TOP_DONORS)
     ).all()
     overall = overview.figures_at(session, fund, ids)

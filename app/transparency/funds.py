@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.campaigns.models import Campaign
-from app.core.text import fold
+from app.core.collation import unit_key
 from app.ledger.models import PURPOSE_LABELS, AccountKind, LedgerAccount, Purpose
 from app.transparency.overview import percent_of
 from app.transparency.units import scope_unit_ids, unit_map
@@ -51,7 +51,7 @@ def use_of_funds(session: Session, campaign: Campaign) -> dict:
                 "percent": percent_of(v["disbursed"], v["allocated"]),
             }
         )
-    rows.sort(key=lambda r: (fold(r["unit"]), r["purpose"]))
+    rows.sort(key=lambda r: (unit_key(r["unit"]), r["purpose"]))
     by_purpose: dict[str, dict] = {}
     for r in rows:
         p = by_purpose.setdefault(

@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.campaigns.models import Campaign, CampaignGoal
+from app.core.collation import unit_key
 from app.core.db import utcnow
-from app.core.text import fold
 from app.ledger import services as ledger
 from app.ledger.models import AccountKind, LedgerAccount, LedgerTransaction
 from app.needs.figures import houses_by_stage
@@ -186,7 +186,7 @@ def compute_overview(session: Session, campaign: Campaign) -> dict:
                         "percent": percent_of(got, goal),
                     }
                 )
-        progress[1:] = sorted(progress[1:], key=lambda r: (-r["percent"], fold(r["name"])))
+        progress[1:] = sorted(progress[1:], key=lambda r: (-r["percent"], unit_key(r["name"])))
     last_tx = session.execute(select(func.max(LedgerTransaction.created_at))).scalar()
     return {
         "campaign": {

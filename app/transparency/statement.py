@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
 from app.contributions.models import CHANNEL_LABELS, Channel, Contribution, ContributionStatus
+from app.core.collation import vi_collate
 from app.core.money import AmountError, parse_vnd
 from app.core.text import nfc, search_words
 from app.ledger.models import PURPOSE_LABELS, Purpose
@@ -155,9 +156,7 @@ def _sort_key(session: Session, sort: str):  # type: ignore[no-untyped-def]
     if sort == "so_tien":
         return Contribution.amount_vnd
     if sort == "ten":
-        if session.get_bind().dialect.name == "postgresql":
-            return Contribution.public_name.collate("vi-x-icu")  # Vietnamese alphabetical order (ICU)
-        return Contribution.search_key  # SQLite: the folded name leads the search key
+        return vi_collate(Contribution.public_name)  # the one Vietnamese order (app.core.collation)
     return Contribution.received_on
 
 

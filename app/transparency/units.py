@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core.text import fold
+from app.core.collation import unit_key
 from app.units.models import AdminUnit, UnitLevel
 
 
@@ -58,13 +58,13 @@ def unit_map(session: Session, ids: set[int] | None = None) -> dict[int, UnitInf
 def provinces(session: Session) -> list[UnitInfo]:
     return sorted(
         (u for u in all_units(session).values() if u.level == UnitLevel.PROVINCE.value),
-        key=lambda u: fold(u.name),
+        key=lambda u: unit_key(u.name),
     )
 
 
 def communes_of(session: Session, province_id: int) -> list[UnitInfo]:
     return sorted(
-        (u for u in all_units(session).values() if u.parent_id == province_id), key=lambda u: fold(u.name)
+        (u for u in all_units(session).values() if u.parent_id == province_id), key=lambda u: unit_key(u.name)
     )
 
 

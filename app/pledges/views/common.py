@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.accounts.access import can_access_unit_id
 from app.accounts.models import Role, User
-from app.core.text import fold
+from app.core.collation import units_sorted
 from app.core.web import url_for_if_exists
 from app.extensions import db
 from app.pledges import formcache
@@ -53,10 +53,9 @@ def unit_lists() -> tuple[list[tuple[int, str]], dict[int, list[tuple[int, str]]
             AdminUnit.valid_to.is_(None), AdminUnit.level.in_([UnitLevel.PROVINCE, UnitLevel.COMMUNE])
         )
     ).all()
-    key = lambda r: (fold(r.name.removeprefix("Tỉnh ").removeprefix("Thành phố ")), r.id)  # noqa: E731
-    provs = [(r.id, r.name) for r in sorted((r for r in rows if r.level == UnitLevel.PROVINCE), key=key)]
+    provs = [(r.id, r.name) for r in units_sorted(r for r in rows if r.level == UnitLevel.PROVINCE)]
     communes: dict[int, list[tuple[int, str]]] = {}
-    for r in sorted((r for r in rows if r.level == UnitLevel.COMMUNE), key=lambda r: (fold(r.name), r.id)):
+    for r in units_sorted(r for r in rows if r.level == UnitLevel.COMMUNE):
         communes.setdefault(r.parent_id, []).append((r.id, r.name))
     current_app.extensions["pledges.units"] = (_time.monotonic(), provs, communes, stamp)
     return provs, communes
