@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -34,6 +35,12 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # "Ghi nhớ đăng nhập" lasts 30 days from the last visit: app/accounts/sessions.py renews the cookie on every
+    # request of a remembered session. Flask-Login's REMEMBER_COOKIE_REFRESH_EACH_REQUEST stays off: in 0.6.3 it
+    # also gives a remember cookie to sessions that never asked for one (flask-login issues 424, 824) and writes
+    # the session on every anonymous request (a Set-Cookie on every public page, even static files).
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    REMEMBER_COOKIE_REFRESH_EACH_REQUEST = False
     PERMANENT_SESSION_LIFETIME = 8 * 3600
 
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # uploads larger than this get a Vietnamese 413 page

@@ -159,8 +159,27 @@ def set_password(session: Session, actor: Actor, user: User, new_password: str) 
     if problem := password_problem(new_password):
         raise AccountError(problem)
     user.password_hash = hash_password(new_password)
-    user.session_version += 1
+    _bump_session_version(session, user)
     record(session, actor, "user.password_change", "user", user.id)
+
+
+def _bump_session_version(session: Session, user: User) -> None:
+    # In SQL, so two requests ending sessions at once both count (a Python `+= 1` could lose one).
+    session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(session_version=User.session_version + 1)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def end_all_sessions(session: Session, actor: Actor, user: User, *, everywhere: bool = False) -> None:
+    """End every session of the user: each session cookie and remember cookie issued so far, on every browser
+    and every copy of it, stops signing anyone in (app/accounts/sessions.py). A plain logout does this too,
+    so a cookie copied before logout is worthless; "log out everywhere" (everywhere=True) is audited."""
+    _bump_session_version(session, user)
+    if everywhere:
+        record(session, actor, "user.logout_everywhere", "user", user.id, unit_id=user.unit_id)
 
 
 # ---------------------------------------------------------------- password reset by single-use link

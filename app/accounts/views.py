@@ -4,37 +4,30 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user
 
-from app.accounts.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm
+from app.accounts import sessions
+from app.accounts.forms import ForgotPasswordForm, LoginForm, LogoutEverywhereForm, ResetPasswordForm
 from app.accounts.models import Role, User
 from app.accounts.services import (
     RESET_TOKEN_HOURS,
     AccountError,
     authenticate,
+    end_all_sessions,
     issue_reset_token,
     reset_password,
     valid_reset_token,
 )
+from app.core.actor import Actor
 from app.core.mail import Mail, send_mail
 from app.extensions import db, limiter, login_manager
 
 bp = Blueprint("accounts", __name__)
+bp.after_app_request(sessions.renew_remember_cookie)
 
 login_manager.login_view = "accounts.login"
 login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
 login_manager.login_message_category = "warning"
-
-
-@login_manager.user_loader
-def load_user(value: str) -> User | None:
-    user_id, _, version = value.partition(":")
-    if not user_id.isdecimal():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or str(user.session_version) != version:
-        return None
-    return user
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -82,6 +75,7 @@ def login():  # type: ignore[no-untyped-def]
             if lang:
                 session["lang"] = lang
             login_user(user, remember=bool(form.remember.data))
+            sessions.mark_remembered(bool(form.remember.data))
             flash(_("Xin chào %(name)s!", name=user.full_name), "success")
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
     return render_template("accounts/login.html", form=form)
@@ -90,10 +84,33 @@ def login():  # type: ignore[no-untyped-def]
 @bp.route("/dang-xuat", methods=["POST"])
 @login_required
 def logout():  # type: ignore[no-untyped-def]
-    logout_user()
-    session.clear()
+    end_all_sessions(db.session, Actor.from_request(), current_user._get_current_object())
+    db.session.commit()
+    sessions.end_browser_session()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("pages.home"))
+
+
+@bp.route("/tai-khoan/bao-mat")
+@login_required
+def account_security():  # type: ignore[no-untyped-def]
+    return render_template("accounts/security.html", form=LogoutEverywhereForm())
+
+
+@bp.route("/tai-khoan/dang-xuat-moi-thiet-bi", methods=["POST"])
+@login_required
+def logout_everywhere():  # type: ignore[no-untyped-def]
+    form = LogoutEverywhereForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("accounts.account_security"))
+    end_all_sessions(db.session, Actor.from_request(), current_user._get_current_object(), everywhere=True)
+    db.session.commit()
+    sessions.end_browser_session()
+    flash(
+        _("Đã đăng xuất khỏi mọi thiết bị. Mọi phiên đăng nhập, kể cả “Ghi nhớ đăng nhập”, đã kết thúc."),
+        "success",
+    )
+    return redirect(url_for("accounts.login"))
 
 
 RESET_SENT = (
@@ -170,9 +187,7 @@ def reset_password_view(token: str):  # type: ignore[no-untyped-def]
             form.password.errors = [*form.password.errors, str(exc)]
         else:
             db.session.commit()
-            if current_user.is_authenticated:
-                logout_user()
-            session.clear()
+            sessions.end_browser_session()
             flash(
                 _("Đã đặt mật khẩu mới. Mọi phiên đăng nhập cũ đã kết thúc; vui lòng đăng nhập lại."),
                 "success",

@@ -115,6 +115,15 @@ EN = {
     "Hai mật khẩu không khớp.": "The two passwords do not match.",
     "Xin chào %(name)s!": "Hello %(name)s!",
     "Bạn đã đăng xuất.": "You have logged out.",
+    # account page: sessions (issue 21, item 5)
+    "Bảo mật": "Security",
+    "Tài khoản và đăng nhập": "Account and sign-in",
+    "Họ tên": "Full name",
+    "Vai trò": "Role",
+    "Lần đăng nhập gần nhất": "Last login",
+    "Đăng xuất khỏi mọi thiết bị": "Log out of every device",
+    "Nếu bạn quên đăng xuất trên máy dùng chung hoặc mất điện thoại, nút này kết thúc mọi phiên đăng nhập của tài khoản, kể cả “Ghi nhớ đăng nhập”, trên mọi máy (cả máy này). Đăng xuất thông thường và đổi mật khẩu cũng kết thúc mọi phiên.": "If you forgot to log out on a shared computer or lost your phone, this button ends every session of the account, “Keep me logged in” included, on every device (this one too). A normal logout and a password change also end every session.",
+    "Đã đăng xuất khỏi mọi thiết bị. Mọi phiên đăng nhập, kể cả “Ghi nhớ đăng nhập”, đã kết thúc.": "Logged out of every device. Every session, “Keep me logged in” included, has ended.",
     "Đã đặt mật khẩu mới. Mọi phiên đăng nhập cũ đã kết thúc; vui lòng đăng nhập lại.": "Your new password is set. Every earlier session has ended; please log in again.",
     # messages raised by app.accounts (translated when shown: flash(_(str(exc))))
     "Email hoặc mật khẩu không đúng.": "Wrong email or password.",
