@@ -57,9 +57,19 @@ class Config:
     PUBLIC_PAGE_CACHE_SECONDS = int(_env("PUBLIC_PAGE_CACHE_SECONDS", "60") or 0)
     CACHE_TYPE = "SimpleCache"
     CACHE_KEY_PREFIX = "chungtay:"
-    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
-    LOGIN_MAX_FAILURES = 5  # then the account is locked for LOGIN_LOCK_MINUTES
-    LOGIN_LOCK_MINUTES = 15
+    # Failed logins allowed per client address (successful ones are not counted, so a training room signing in
+    # forty people from one address is never refused); the address is the X-Forwarded-For client behind
+    # TRUSTED_PROXIES reverse proxies (0: the connecting address; a forged header is ignored).
+    LOGIN_RATE_LIMIT = "30 per 10 minutes;100 per hour"
+    TRUSTED_PROXIES = int(_env("TRUSTED_PROXIES", "0") or 0)
+    # Per e-mail: after this many failures each further attempt waits 2, 4, 8 … seconds up to the cap; never a
+    # lock (app/accounts/throttle.py). Failures are forgotten after the window or at the next success.
+    LOGIN_DELAY_AFTER_FAILURES = 5
+    LOGIN_DELAY_CAP_SECONDS = 900
+    LOGIN_FAILURE_WINDOW_SECONDS = 24 * 3600
+    LOGIN_DEVICE_COOKIE_DAYS = (
+        180  # a browser where the account signed in is not delayed by strangers' failures
+    )
 
     CELERY: dict = {
         "broker_url": _env("CELERY_BROKER_URL", "memory://"),

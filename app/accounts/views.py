@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
@@ -18,6 +18,7 @@ from app.accounts.services import (
     reset_password,
     valid_reset_token,
 )
+from app.accounts.throttle import login_throttle
 from app.core.actor import Actor
 from app.core.mail import Mail, send_mail
 from app.extensions import db, limiter, login_manager
@@ -45,29 +46,52 @@ def home_for(user: User) -> str:
     return url_for("pages.staff_home")
 
 
+def _remember_device(response, user: User) -> None:  # type: ignore[no-untyped-def]
+    cfg = current_app.config
+    throttle = login_throttle(current_app)
+    throttle.remember_device(
+        response,
+        throttle.read_device(request, cfg["LOGIN_DEVICE_COOKIE_DAYS"]),
+        user.email,
+        max_age_days=cfg["LOGIN_DEVICE_COOKIE_DAYS"],
+        secure=bool(cfg.get("SESSION_COOKIE_SECURE")),
+    )
+
+
+def _login_failed(response) -> bool:  # type: ignore[no-untyped-def]
+    """Only failed attempts count towards the per-address limit (Flask-Limiter's deduct_when)."""
+    return bool(g.get("login_failed"))
+
+
 @bp.route("/dang-nhap", methods=["GET", "POST"])
 @limiter.limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT"],
     methods=["POST"],
-    error_message="Quá nhiều lần đăng nhập. Vui lòng thử lại sau ít phút.",
+    deduct_when=_login_failed,
+    error_message="Quá nhiều lần đăng nhập sai từ địa chỉ này. Vui lòng thử lại sau ít phút.",
 )
 def login():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
+        cfg = current_app.config
+        throttle = login_throttle(current_app)
+        device = throttle.read_device(request, cfg["LOGIN_DEVICE_COOKIE_DAYS"])
         try:
             user = authenticate(
                 db.session,
                 form.email.data,
                 form.password.data,
-                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"],
+                throttle=throttle,
+                device=device,
                 ip=request.remote_addr,
             )
         except AccountError as exc:
-            db.session.commit()  # keep the failure count
-            flash(_(str(exc)), "error")
+            g.login_failed = True
+            db.session.commit()  # the audit entry when an account starts being delayed
+            # LoginDelayed's messages carry the wait: the msgid keeps its %(seconds)s placeholder.
+            flash(_(str(exc), seconds=getattr(exc, "seconds", 0)), "error")
         else:
             db.session.commit()
             lang = session.get("lang")
@@ -77,7 +101,9 @@ def login():  # type: ignore[no-untyped-def]
             login_user(user, remember=bool(form.remember.data))
             sessions.mark_remembered(bool(form.remember.data))
             flash(_("Xin chào %(name)s!", name=user.full_name), "success")
-            return redirect(_safe_next(request.args.get("next")) or home_for(user))
+            response = redirect(_safe_next(request.args.get("next")) or home_for(user))
+            _remember_device(response, user)
+            return response
     return render_template("accounts/login.html", form=form)
 
 
@@ -181,7 +207,7 @@ def reset_password_view(token: str):  # type: ignore[no-untyped-def]
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            reset_password(db.session, token, form.password.data, ip=request.remote_addr)
+            user = reset_password(db.session, token, form.password.data, ip=request.remote_addr)
         except AccountError as exc:
             db.session.rollback()
             form.password.errors = [*form.password.errors, str(exc)]
@@ -192,7 +218,11 @@ def reset_password_view(token: str):  # type: ignore[no-untyped-def]
                 _("Đã đặt mật khẩu mới. Mọi phiên đăng nhập cũ đã kết thúc; vui lòng đăng nhập lại."),
                 "success",
             )
-            return redirect(url_for("accounts.login"))
+            response = redirect(url_for("accounts.login"))
+            # Whoever opened the link from the mailbox now knows the password: like a sign-in, this browser is
+            # known to the account, so strangers' failed attempts do not delay the next sign-in here.
+            _remember_device(response, user)
+            return response
     return _no_store(
         current_app.make_response(render_template("accounts/reset_password.html", form=form, error=None))
     )

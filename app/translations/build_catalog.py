@@ -128,6 +128,8 @@ EN = {
     # messages raised by app.accounts (translated when shown: flash(_(str(exc))))
     "Email hoặc mật khẩu không đúng.": "Wrong email or password.",
     "Tài khoản đã bị vô hiệu hóa.": "This account has been disabled.",
+    "Email hoặc mật khẩu không đúng. Bạn đã nhập sai nhiều lần: vui lòng chờ %(seconds)s giây rồi thử lại.": "Wrong email or password. After several wrong attempts, please wait %(seconds)s seconds before trying again.",
+    "Bạn đã nhập sai nhiều lần. Vui lòng chờ %(seconds)s giây rồi thử lại.": "After several wrong attempts, please wait %(seconds)s seconds before trying again.",
     "Nếu email này có tài khoản, chúng tôi đã gửi một liên kết đặt lại mật khẩu. Liên kết chỉ dùng được một lần và hết hạn sau 1 giờ. Vui lòng kiểm tra hộp thư (cả thư rác).": "If this email has an account, we have sent a password reset link. The link works once and expires after 1 hour. Please check your inbox (and the spam folder).",
     "Liên kết đặt lại mật khẩu không hợp lệ, đã dùng hoặc đã hết hạn. Vui lòng yêu cầu liên kết mới.": "This password reset link is invalid, already used or expired. Please ask for a new link.",
     # --- shared words and labels ----------------------------------------------------------------------------------------
