@@ -194,25 +194,10 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
-        """Refuse to start production with a missing or development secret, or without a real database."""
-        problems = []
-        key = os.environ.get("SECRET_KEY", "")
-        if not key or key == DEV_SECRET_KEY or len(key) < 32:
-            problems.append(
-                "SECRET_KEY must be set in the environment (at least 32 characters, not the development default)"
-            )
-        if not os.environ.get("DATABASE_URL"):
-            problems.append(
-                "DATABASE_URL must point at PostgreSQL, e.g. postgresql+psycopg://user:pass@host/db"
-            )
-        if not (os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")):
-            problems.append("CELERY_BROKER_URL (or REDIS_URL) must point at Redis")
-        if not os.environ.get("DATA_ENCRYPTION_KEY"):
-            problems.append("DATA_ENCRYPTION_KEY must be set (Fernet key for beneficiaries' identifiers)")
-        if not os.environ.get("CERTIFICATE_SIGNING_KEY"):
-            problems.append("CERTIFICATE_SIGNING_KEY must be set (signs certificates)")
-        if problems:
-            raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
+        """Refuse to start production on a missing or weak setting (app/core/config_checks.py)."""
+        from app.core.config_checks import refuse_weak_production_config
+
+        refuse_weak_production_config(os.environ, dev_secret_key=DEV_SECRET_KEY)
 
 
 CONFIGS = {
