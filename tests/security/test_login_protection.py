@@ -177,3 +177,58 @@ def test_without_a_trusted_proxy_a_forged_forwarded_header_does_not_escape_the_l
             for i in range(5)
         ]
     assert codes == [200, 200, 200, 429, 429]
+
+
+def _redis_url() -> str:
+    import os
+
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.skip("needs Redis: set TEST_REDIS_URL (CI sets redis://127.0.0.1:6379/15)")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except Exception as exc:  # noqa: BLE001
+        pytest.skip(f"Redis not reachable at {url} ({type(exc).__name__})")
+    return url
+
+
+def test_the_delay_is_shared_by_every_worker_through_redis(app, session):
+    """Production keeps the counts in Redis (RATELIMIT_STORAGE_URI): a delay earned on one worker holds on all."""
+    import secrets
+
+    from app import create_app
+
+    url = _redis_url()
+    email = f"nhieu-tien-trinh-{secrets.token_hex(4)}@test.vn"  # a fresh bucket in a shared Redis database
+    make_user(session, Role.APPROVER, province(session), email=email)
+    workers = [
+        create_app(
+            "testing",
+            SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+            RATELIMIT_STORAGE_URI=url,
+        )
+        for _ in range(2)
+    ]
+    first, second = (w.test_client() for w in workers)
+    waits = [
+        _wait(_attempt(first, email, "sai-mat-khau-1"))
+        for _ in range(app.config["LOGIN_DELAY_AFTER_FAILURES"])
+    ]
+    assert waits[-1] == 2
+    refused = _attempt(second, email, PASSWORD)  # another worker, the right password, during the wait
+    assert refused.status_code == 200 and 1 <= _wait(refused) <= 2
+
+
+@pytest.mark.app_config(RATELIMIT_STORAGE_URI="redis://127.0.0.1:9/0")  # nothing listens on port 9
+def test_logins_still_work_and_are_still_slowed_when_the_limiter_redis_is_down(app, client, session):
+    make_user(session, Role.APPROVER, province(session), email="redis-tat@test.vn")
+    with time_machine.travel(START, tick=False) as clock:
+        waits = [
+            _wait(_attempt(client, "redis-tat@test.vn", "sai-mat-khau-1"))
+            for _ in range(app.config["LOGIN_DELAY_AFTER_FAILURES"])
+        ]
+        assert waits[-1] == 2  # counted in this process while Redis is away
+        clock.shift(2)
+        assert _attempt(client, "redis-tat@test.vn", PASSWORD).status_code == 302
