@@ -118,24 +118,26 @@ def authenticate(
     the same cost (one password hash check)."""
     address = normalize_email(email)
     bucket = throttle.bucket(address, device)
-    if wait := throttle.wait_seconds(bucket):
-        raise LoginDelayed(wait, wrong=False)
+    attempt = throttle.begin(bucket)
+    if attempt.wait:
+        raise LoginDelayed(attempt.wait, wrong=False)
     user = session.execute(select(User).where(User.email == address)).scalar_one_or_none()
     if user is None:
         verify_against_nothing(password)
     if user is None or not verify_password(user.password_hash, password):
-        failures, wait = throttle.failed(bucket)
-        if user is not None and failures == throttle.after_failures:
+        if user is not None and attempt.failures == throttle.after_failures:
             record(
                 session,
                 Actor(None, ip, "public"),
                 "user.login_delayed",
                 "user",
                 user.id,
-                new={"failures": failures, "known_browser": bucket != throttle.bucket(address, None)},
+                new={"failures": attempt.failures, "known_browser": bucket != throttle.bucket(address, None)},
                 unit_id=user.unit_id,
             )
-        raise LoginDelayed(wait, wrong=True) if wait else AccountError(WRONG_CREDENTIALS)
+        if attempt.delay:
+            raise LoginDelayed(attempt.delay, wrong=True)
+        raise AccountError(WRONG_CREDENTIALS)
     if not user.is_active_account:
         raise AccountError("Tài khoản đã bị vô hiệu hóa.")
     throttle.succeeded(bucket)

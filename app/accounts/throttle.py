@@ -45,6 +45,16 @@ class Device:
     accounts: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """wait > 0: refused unchecked, try again in `wait` seconds. Otherwise check the password; `failures` counts
+    this attempt, and if it fails the next one waits `delay` seconds (0: no wait yet)."""
+
+    wait: int
+    failures: int
+    delay: int
+
+
 @dataclass
 class LoginThrottle:
     storage: Storage
@@ -65,29 +75,32 @@ class LoginThrottle:
         return f"login-delay/{account}"
 
     # -------------------------------------------------------------------------------------------- state
-    def wait_seconds(self, bucket: str) -> int:
-        """Seconds before the next attempt on this bucket may be checked (0: now)."""
-        key = bucket + "/wait"
-        try:
-            if not self.storage.get(key):
-                return 0
-            remaining = self.storage.get_expiry(key) - time.time()
-        except Exception:  # noqa: BLE001 - storage down: keep counting per process (see _store)
-            if not self.fallback.get(key):
-                return 0
-            remaining = self.fallback.get_expiry(key) - time.time()
-        return max(1, math.ceil(remaining))
+    def begin(self, bucket: str) -> Attempt:
+        """Start an attempt on this bucket, before its password is checked.
 
-    def failed(self, bucket: str) -> tuple[int, int]:
-        """Count a failed attempt; returns (failures in the window, seconds the next attempt must wait)."""
-        count = self._store(lambda s: s.incr(bucket + "/count", self.window_seconds))
-        wait = self.delay_after(count)
-        if wait:
-            self._store(lambda s: s.incr(bucket + "/wait", wait))
-        return count, wait
+        The attempt is counted as a failure at once (a success clears the count), and once failures bring a delay
+        it claims the wait that follows it, atomically (an INCR in Redis): of many attempts sent together when a
+        wait ends, one is checked and the others are refused, so parallel requests cannot try more guesses."""
+        if waiting := self._remaining(bucket):
+            return Attempt(wait=waiting, failures=0, delay=0)
+        failures = self._store(lambda s: s.incr(bucket + "/count", self.window_seconds))
+        delay = self.delay_after(failures)
+        if delay and self._store(lambda s: s.incr(bucket + "/wait", delay)) != 1:
+            return Attempt(wait=max(1, self._remaining(bucket)), failures=failures, delay=0)
+        return Attempt(wait=0, failures=failures, delay=delay)
 
     def succeeded(self, bucket: str) -> None:
         self._store(lambda s: (s.clear(bucket + "/count"), s.clear(bucket + "/wait")))
+
+    def _remaining(self, bucket: str) -> int:
+        key = bucket + "/wait"
+
+        def remaining(storage: Storage) -> int:
+            if not storage.get(key):
+                return 0
+            return max(1, math.ceil(storage.get_expiry(key) - time.time()))
+
+        return self._store(remaining)
 
     def delay_after(self, failures: int) -> int:
         if failures < self.after_failures:

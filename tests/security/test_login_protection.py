@@ -232,3 +232,44 @@ def test_logins_still_work_and_are_still_slowed_when_the_limiter_redis_is_down(a
         assert waits[-1] == 2  # counted in this process while Redis is away
         clock.shift(2)
         assert _attempt(client, "redis-tat@test.vn", PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize("store", ["memory", "redis"])
+def test_parallel_attempts_when_a_wait_ends_check_one_password_only(app, session, store):
+    """An attacker firing many requests at once when a wait ends gets one guess checked, not one per request."""
+    import secrets
+    import time
+
+    from limits.storage import storage_from_string
+
+    from app.accounts.services import AccountError, LoginDelayed, authenticate
+    from app.accounts.throttle import LoginThrottle
+    from app.extensions import db
+    from tests.conftest import race
+
+    url = _redis_url() if store == "redis" else "memory://"
+    throttle = LoginThrottle(storage=storage_from_string(url), secret=secrets.token_hex(16))
+    email = f"song-song-{secrets.token_hex(4)}@test.vn"
+    make_user(session, Role.APPROVER, province(session), email=email)
+    checked, refused = [], []
+
+    def attempt(i: int) -> None:
+        try:
+            authenticate(db.session, email, f"doan-{i}", throttle=throttle)
+        except LoginDelayed as exc:
+            (checked if exc.wrong else refused).append(i)
+            raise
+
+    with time_machine.travel(START, tick=store == "redis") as clock:
+        for _ in range(throttle.after_failures):
+            with pytest.raises(AccountError):
+                authenticate(session, email, "sai-mat-khau-1", throttle=throttle)
+        session.rollback()
+        wait = throttle.delay_after(throttle.after_failures)
+        if store == "redis":
+            time.sleep(wait + 0.2)  # Redis expires the wait on its own clock
+        else:
+            clock.shift(wait)
+        ok, turned_down, errors = race(app, 12, attempt, refused=AccountError)
+    assert errors == [] and ok == 0 and turned_down == 12
+    assert len(checked) == 1 and len(refused) == 11
