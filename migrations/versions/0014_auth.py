@@ -2,13 +2,13 @@
 storage, the same for e-mails with and without an account), and accounts are never locked.
 
 Revision ID: 0014_auth
-Revises: 0013_name_sort
+Revises: 0014_sort
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0014_auth'
-down_revision = '0013_name_sort'
+down_revision = '0014_sort'
 branch_labels = None
 depends_on = None
 
