@@ -133,6 +133,7 @@ EN = {
     "Nếu email này có tài khoản, chúng tôi đã gửi một liên kết đặt lại mật khẩu. Liên kết chỉ dùng được một lần và hết hạn sau 1 giờ. Vui lòng kiểm tra hộp thư (cả thư rác).": "If this email has an account, we have sent a password reset link. The link works once and expires after 1 hour. Please check your inbox (and the spam folder).",
     "Liên kết đặt lại mật khẩu không hợp lệ, đã dùng hoặc đã hết hạn. Vui lòng yêu cầu liên kết mới.": "This password reset link is invalid, already used or expired. Please ask for a new link.",
     # --- shared words and labels ----------------------------------------------------------------------------------------
+    "Bảng (cuộn ngang được)": "Table (scrolls sideways)",  # aria-label of every .table-wrap (main's a11y merge had none)
     "Phân trang": "Pages",
     "Trang trước": "Previous page",
     "Trang sau": "Next page",
