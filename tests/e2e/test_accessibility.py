@@ -45,6 +45,7 @@ STAFF = [
     "/can-bo/nhat-ky/",
     "/can-bo/dia-ban/",
     "/can-bo/cuoc-van-dong/",
+    "/tai-khoan/bao-mat",
 ]
 
 
