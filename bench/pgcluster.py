@@ -238,7 +238,7 @@ def make_primary(
             archive_timeout=60,
         )
     if fast:
-        conf.update(fsync=False, synchronous_commit=False, full_page_writes=False)
+        conf.update(fsync=False, synchronous_commit=False)
     conf.update(settings)
     return server.initdb(settings=conf).start()
 
