@@ -409,8 +409,15 @@ def main(argv: list[str] | None = None) -> int:
         for k, v in env.items():
             print(f"export {k}={v}")
         return 0
+
+    def interrupted(signum, frame):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    # Ctrl-C or a TERM (even when started in the background, where SIGINT comes ignored): stop and delete both.
+    signal.signal(signal.SIGINT, interrupted)
+    signal.signal(signal.SIGTERM, interrupted)
     workdir = make_dir(prefix="ct-replica-dev-")
-    primary = replica = None
+    primary = replica = app = None
     try:
         primary, replica, env = _up(workdir, "chungtay")
         env = {**os.environ, **env, "CHUNGTAY_ENV": "development", "FLASK_DEBUG": "0"}
@@ -436,12 +443,13 @@ def main(argv: list[str] | None = None) -> int:
             cwd=ROOT,
             env=env,
         )
-        try:
-            app.wait()
-        except KeyboardInterrupt:
-            app.send_signal(signal.SIGINT)
-            app.wait(timeout=10)
+        app.wait()
+    except KeyboardInterrupt:
+        pass
     finally:
+        if app is not None and app.poll() is None:
+            app.terminate()
+            app.wait(timeout=10)
         for server in (replica, primary):
             if server is not None:
                 server.destroy()
