@@ -252,8 +252,14 @@ def _remember_write(response):  # type: ignore[no-untyped-def]
 
     info = db.session().info
     if info.pop(COMMITTED, False) and not info.get(PUBLIC):
-        with db.engine.connect() as conn:
-            lsn = conn.execute(text("SELECT pg_current_wal_lsn()::text")).scalar_one()
+        try:
+            with db.engine.connect() as conn:
+                lsn = conn.execute(text("SELECT pg_current_wal_lsn()::text")).scalar_one()
+        except DBAPIError:
+            # The write is committed; the page must not fail for want of its position. Without it this browser
+            # may read the replica before it has replayed the write, for at most the lag bound.
+            current_app.logger.warning("replica: WAL position after a write not read", exc_info=True)
+            return response
         old = session.get(LSN_KEY)
         if not old or parse_lsn(lsn) > parse_lsn(old):
             session[LSN_KEY] = lsn
