@@ -222,7 +222,7 @@ def drill(
         with app.app_context():
             for _ in range(PLEDGES_BEFORE_BACKUP):
                 writer.one()
-        db_mb = round(primary.one("SELECT pg_database_size('chungtay')") / 1024 / 1024, 1)
+        db_mb = round(float(primary.one("SELECT pg_database_size('chungtay')")) / 1024 / 1024, 1)
         lsn_at_backup = primary.one("SELECT pg_current_wal_lsn()")
 
         backup = scratch / "base"
@@ -247,7 +247,10 @@ def drill(
         if errors:
             raise errors[0]
         wal_mb = round(
-            primary.one("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", (lsn_at_backup,)) / 1024 / 1024, 1
+            float(primary.one("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", (lsn_at_backup,)))
+            / 1024
+            / 1024,
+            1,
         )
         segment = pgcluster.switch_and_archive(primary)
         log(f"{len(writer.acks)} writes acknowledged; archived up to {segment}; target {target.isoformat()}")

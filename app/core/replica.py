@@ -90,28 +90,40 @@ def _wrote(session: RoutingSession) -> None:
     session.info.pop(READ_FROM, None)
 
 
-@event.listens_for(RoutingSession, "after_flush")
 def _after_flush(session, flush_context) -> None:  # type: ignore[no-untyped-def]
     if session.info.get(TRACK):
         _wrote(session)
 
 
-@event.listens_for(RoutingSession, "do_orm_execute")
 def _on_execute(state) -> None:  # type: ignore[no-untyped-def]
     s = state.session
     if s.info.get(TRACK) and not is_plain_read(state.statement):
         _wrote(s)
 
 
-@event.listens_for(RoutingSession, "after_commit")
 def _after_commit(session) -> None:  # type: ignore[no-untyped-def]
     if session.info.pop(WROTE, False):
         session.info[COMMITTED] = True
 
 
-@event.listens_for(RoutingSession, "after_rollback")
 def _after_rollback(session) -> None:  # type: ignore[no-untyped-def]
     session.info.pop(WROTE, None)
+
+
+_LISTENERS = (
+    ("after_flush", _after_flush),
+    ("do_orm_execute", _on_execute),
+    ("after_commit", _after_commit),
+    ("after_rollback", _after_rollback),
+)
+
+
+def _listen() -> None:
+    """Session events that note writes, registered once a replica is configured: without one, no statement pays
+    for a do_orm_execute hook (the pledge form's hot path has a budget)."""
+    for name, fn in _LISTENERS:
+        if not event.contains(RoutingSession, name, fn):
+            event.listen(RoutingSession, name, fn)
 
 
 @dataclass
@@ -203,6 +215,7 @@ def init_app(app: Flask) -> None:
         return
     from app.extensions import db
 
+    _listen()
     with app.app_context():
         app.extensions["replica"] = Router(app, db.engines[BIND])
     app.before_request(_choose)
@@ -247,14 +260,15 @@ def _choose() -> None:
 
 
 def _remember_write(response):  # type: ignore[no-untyped-def]
-    """After a request that committed a write: the primary's WAL position now, in the browser's session."""
+    """After a request that committed a write: the primary's WAL position now, in the browser's session. The insert
+    position, not the write position: with synchronous_commit off the commit record may still be in WAL buffers."""
     from app.extensions import db
 
     info = db.session().info
     if info.pop(COMMITTED, False) and not info.get(PUBLIC):
         try:
             with db.engine.connect() as conn:
-                lsn = conn.execute(text("SELECT pg_current_wal_lsn()::text")).scalar_one()
+                lsn = conn.execute(text("SELECT pg_current_wal_insert_lsn()::text")).scalar_one()
         except DBAPIError:
             # The write is committed; the page must not fail for want of its position. Without it this browser
             # may read the replica before it has replayed the write, for at most the lag bound.

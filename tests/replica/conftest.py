@@ -39,7 +39,7 @@ class Pair:
 
     def caught_up(self) -> None:
         """Wait until the replica has replayed everything the primary has written so far."""
-        lsn = self.primary.one("SELECT pg_current_wal_lsn()::text")
+        lsn = self.primary.one("SELECT pg_current_wal_insert_lsn()::text")
         self.replica.wait_until(f"SELECT pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn")
 
     @contextmanager
@@ -53,7 +53,7 @@ class Pair:
 
     def received_unreplayed(self) -> None:
         """Wait until the replica has received the primary's latest WAL (while its replay is paused)."""
-        lsn = self.primary.one("SELECT pg_current_wal_lsn()::text")
+        lsn = self.primary.one("SELECT pg_current_wal_insert_lsn()::text")
         self.replica.wait_until(f"SELECT pg_last_wal_receive_lsn() >= '{lsn}'::pg_lsn")
 
 
