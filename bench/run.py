@@ -1,5 +1,7 @@
 """One command for every benchmark: runs bench/bench_*.py, each in its own process, and rewrites BENCHMARKS.md.
 
+The restore drill (bench/restore_drill.py, on throwaway servers of its own) runs with them.
+
     python -m bench.run --size small      # a couple of minutes
     python -m bench.run --size national   # national scale on PostgreSQL (long)
 
