@@ -27,6 +27,20 @@ find_python() {
   return 1
 }
 
+system_packages() {
+  # PyICU (the Vietnamese sort order) compiles against ICU's headers: Debian's libicu-dev and pkg-config.
+  if ! pkg-config --exists icu-i18n 2>/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      echo "Installing libicu-dev and pkg-config (needed to build PyICU)…" >&2
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libicu-dev pkg-config >/dev/null \
+        || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libicu-dev pkg-config >/dev/null; }
+    else
+      echo "Chung Tay needs ICU's development files to build PyICU: sudo apt-get install libicu-dev pkg-config" >&2
+      return 1
+    fi
+  fi
+}
+
 setup() {
   local py stamp
   if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then
@@ -36,6 +50,7 @@ setup() {
   fi
   stamp=.venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)
   if [ ! -f "$stamp" ]; then
+    system_packages
     .venv/bin/python -m pip install --quiet --upgrade pip
     .venv/bin/python -m pip install --quiet -e '.[dev]'
     rm -f .venv/.installed-*; touch "$stamp"

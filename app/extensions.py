@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from app.core import collation  # noqa: F401 - registers the Vietnamese collation on every SQLite connection
 from app.core.replica import RoutingSession
 
 # Named constraints, so Alembic migrations can refer to them on every database.
