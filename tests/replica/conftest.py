@@ -17,7 +17,13 @@ from flask import Flask
 from app import create_app
 from app.extensions import db
 from bench import pgcluster
-from tests.conftest import FreshRequestClient, _load_reference_data, _migrate_fresh, _truncate_all
+from tests.conftest import (
+    FreshRequestClient,
+    _load_reference_data,
+    _migrate_fresh,
+    _truncate_all,
+    reset_process_state,
+)
 
 
 def need_pg_binaries() -> None:
@@ -98,11 +104,7 @@ def app(request: pytest.FixtureRequest, pair: Pair, tmp_path: Path) -> Iterator[
     marker = request.node.get_closest_marker("app_config")
     flask_app = replica_app(pair, tmp_path, **(marker.kwargs if marker else {}))
     _truncate_all(flask_app)
-    from app.core import mail
-    from app.transparency import services as transparency
-
-    mail.OUTBOX.clear()
-    transparency._UNIT_CACHE.clear()
+    reset_process_state()
     pair.caught_up()
     ctx = flask_app.app_context()
     ctx.push()
