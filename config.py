@@ -25,6 +25,23 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'chungtay.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # A streaming replica of DATABASE_URL for the public pages (app/core/replica.py); unset: everything on the
+    # primary. A replica further behind than REPLICA_MAX_LAG_SECONDS, or down, is skipped (checked at most every
+    # REPLICA_CHECK_SECONDS per process).
+    DATABASE_REPLICA_URL = _env("DATABASE_REPLICA_URL")
+    REPLICA_MAX_LAG_SECONDS = float(_env("REPLICA_MAX_LAG_SECONDS", "5") or 5)
+    REPLICA_CHECK_SECONDS = float(_env("REPLICA_CHECK_SECONDS", "1") or 1)
+    # Read-only GET endpoints served from the replica to readers who are not signed in (a bare name: the whole
+    # blueprint; transparency holds the public pages and the open-data API under /api/v1).
+    REPLICA_ENDPOINTS = (
+        "transparency",
+        "pages.home",
+        "needs.public_houses",
+        "needs.public_house",
+        "needs.public_photo",
+        "needs.public_priorities",
+        "pledges.confirmation",
+    )
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -157,6 +174,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret-key"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
+    DATABASE_REPLICA_URL = None  # tests/replica start their own primary and replica and pass both
     WTF_CSRF_ENABLED = True  # tests send real tokens; see tests/conftest.py
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"

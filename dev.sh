@@ -4,6 +4,8 @@
 #   bash dev.sh test   set up .venv and run the whole test suite (SQLite; PostgreSQL/Redis tests skip if absent)
 #   bash dev.sh check  lint, security scan and the models/migrations drift check
 #   bash dev.sh setup  only create/refresh .venv
+#   bash dev.sh replica  like run, on a throwaway PostgreSQL primary and a streaming replica of it (public pages
+#                        read from the replica); Ctrl-C stops and deletes both (bench/pgcluster.py)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -66,6 +68,10 @@ case "$cmd" in
     .venv/bin/flask demo load
     exec .venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"
     ;;
+  replica)
+    setup
+    exec .venv/bin/python -m bench.pgcluster serve
+    ;;
   test)
     setup
     shift || true
@@ -120,5 +126,5 @@ PY
     CHUNGTAY_INSTANCE_DIR="$tmp" .venv/bin/flask db check
     rm -rf "$tmp"
     ;;
-  *) echo "usage: bash dev.sh [run|test|check|setup]" >&2; exit 2 ;;
+  *) echo "usage: bash dev.sh [run|test|check|setup|replica]" >&2; exit 2 ;;
 esac

@@ -62,8 +62,11 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     from app import extensions as ext
+    from app.core import replica
 
+    replica.configure(app)
     ext.db.init_app(app)
+    replica.init_app(app)
     ext.migrate.init_app(
         app,
         ext.db,

@@ -15,6 +15,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from app.core import collation  # noqa: F401 - registers the Vietnamese collation on every SQLite connection
+from app.core.replica import RoutingSession
 
 # Named constraints, so Alembic migrations can refer to them on every database.
 NAMING_CONVENTION = {
@@ -30,7 +31,8 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# RoutingSession reads public pages from the replica when one is configured (app/core/replica.py).
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

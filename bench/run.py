@@ -1,5 +1,7 @@
 """One command for every benchmark: runs bench/bench_*.py, each in its own process, and rewrites BENCHMARKS.md.
 
+The restore drill (bench/restore_drill.py, on throwaway servers of its own) runs with them.
+
     python -m bench.run --size small      # a couple of minutes
     python -m bench.run --size national   # national scale on PostgreSQL (long)
 
@@ -119,6 +121,10 @@ TARGETS: dict[str, tuple[str, object]] = {
     "matching_quality": ("≥ 0.99 of the LP bound", lambda r: _ratio(r) >= 0.99),
     "matching_proposal": ("< 10 s", lambda r: r["figure"] < 10),
     "needs_funders": ("< 1 000 ms", lambda r: r["figure"] < 1000),
+    "restore_drill.check": (
+        "every write acknowledged before the point exactly once, none after; ledger verifies",
+        lambda r: r.get("ok") is True,
+    ),
 }
 
 
@@ -245,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     ensure_database(args.database_url)
-    modules = sorted(p.stem for p in (ROOT / "bench").glob("bench_*.py"))
+    # restore_drill brings its own throwaway servers (bench/pgcluster.py); it takes --size like the others.
+    modules = sorted(p.stem for p in (ROOT / "bench").glob("bench_*.py")) + ["restore_drill"]
     if args.only:
         modules = [m for m in modules if m in args.only]
     rows = []

@@ -158,6 +158,15 @@ def _use_postgres(request: pytest.FixtureRequest) -> bool:
     ).startswith("postgresql")
 
 
+def reset_process_state() -> None:
+    """What one test must not leave to the next in this process (also used by tests/replica's own app fixture)."""
+    from app.core import mail
+    from app.transparency import units
+
+    mail.OUTBOX.clear()
+    units._UNIT_CACHE.clear()  # a process-wide cache of unit names must not carry one test's units into the next
+
+
 @pytest.fixture
 def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
     backend_fixture = "_pg_backend" if _use_postgres(request) else "_sqlite_backend"
@@ -168,11 +177,7 @@ def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
         overrides.update(marker.kwargs)
     flask_app = _make_app(backend, tmp_path, **overrides)
     flask_app.test_client_class = FreshRequestClient
-    from app.core import mail
-    from app.transparency import units
-
-    mail.OUTBOX.clear()
-    units._UNIT_CACHE.clear()  # a process-wide cache of unit names must not carry one test's units into the next
+    reset_process_state()
     ctx = flask_app.app_context()
     ctx.push()
     try:
