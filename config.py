@@ -158,7 +158,9 @@ class Config:
     # A pledge still unpaid (or partly paid) this many days after its last due date lapses automatically.
     PLEDGE_LAPSE_AFTER_DAYS = int(_env("PLEDGE_LAPSE_AFTER_DAYS", "60") or 60)
 
-    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # The address in e-mails, QR codes and printed verification links. In development it follows the port the
+    # server runs on (`PORT=5077 bash dev.sh run`); production refuses to start without an https one (app/core/config_checks.py).
+    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL") or f"http://127.0.0.1:{_env('PORT', '5000')}"
     CERTIFICATES_AUTO_ACKNOWLEDGE = True  # queue thank-you letters after money is recorded
     PREFERRED_URL_SCHEME = "http"
     SECURITY_HSTS = False
@@ -182,6 +184,7 @@ class TestingConfig(Config):
     CERTIFICATES_AUTO_ACKNOWLEDGE = False  # tests that want it turn it on with @pytest.mark.app_config
     PUBLIC_PAGE_CACHE_SECONDS = 0  # pages reflect each test's changes at once; tests/core enable it
     CELERY = {**Config.CELERY, "broker_url": "memory://", "result_backend": "cache+memory://"}
+    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")  # not the PORT a shell may have set
 
 
 class ProductionConfig(Config):

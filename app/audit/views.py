@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from app.accounts.access import staff_required, unit_scope_clause
 from app.audit.models import AuditEntry
+from app.audit.readable import describe
 from app.extensions import db
 
 bp = Blueprint("audit", __name__, url_prefix="/can-bo/nhat-ky")
@@ -29,4 +30,9 @@ def log():  # type: ignore[no-untyped-def]
         .scalars()
         .all()
     )
-    return render_template("audit/log.html", entries=entries, page=page, pages=max(1, -(-total // PAGE_SIZE)))
+    return render_template(
+        "audit/log.html",
+        entries=describe(db.session, entries),
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+    )

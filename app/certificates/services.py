@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -37,6 +36,7 @@ from app.core.db import utcnow
 from app.core.i18n import today_vn
 from app.core.sequences import next_numbers
 from app.core.text import fold, nfc
+from app.core.web import public_url
 from app.donors.models import Donor, DonorKind
 from app.ledger.models import PURPOSE_LABELS
 from app.pledges.models import Pledge, PledgeStatus
@@ -362,7 +362,8 @@ def unacknowledged(session: Session, limit: int = 1000) -> tuple[list[int], list
 
 # ----------------------------------------------------------------------------------------- output
 def verification_url(cert: Certificate) -> str:
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/xac-minh/" + cert.code
+    """The address printed (and in the QR code) on the certificate: its public verification page."""
+    return public_url("certificates.verify", code=cert.code)
 
 
 def issuer_images(session: Session, issuer_unit_id: int | None) -> tuple[bytes | None, bytes | None]:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.accounts.access import staff_required, unit_scope_clause
 from app.accounts.models import Role
 from app.audit.models import AuditEntry
+from app.audit.readable import describe
 from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.services import active_campaign
 from app.contributions.models import Contribution
@@ -84,7 +85,11 @@ def staff_home():  # type: ignore[no-untyped-def]
         .all()
     )
     return render_template(
-        "pages/staff_home.html", totals=totals, campaign=campaign, recent=recent, audit=audit
+        "pages/staff_home.html",
+        totals=totals,
+        campaign=campaign,
+        recent=recent,
+        audit=describe(db.session, audit),
     )
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
-from flask import Flask, abort, flash, g, render_template, request, url_for
+from flask import Flask, abort, current_app, flash, g, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
@@ -27,6 +29,25 @@ def url_for_if_exists(endpoint: str, **values: object) -> str | None:
         return url_for(endpoint, **values)
     except BuildError:
         return None
+
+
+def public_url(endpoint: str, **values: object) -> str:
+    """The absolute address of one of our pages, for whatever leaves the request: e-mails, QR codes, printed
+    certificates and receipts, cached public pages. Built on PUBLIC_BASE_URL (in development: the port the
+    server runs on, see config.py), never on the request's Host header, which a client chooses (a forged Host
+    would put its address into a mail or a cached page). Needs no request (a Celery worker has none)."""
+    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def qr_svg(content: str, title: str, scale: int = 4) -> Markup:
+    """Template helper: the QR code of `content` as inline SVG (app.core.qr)."""
+    from app.core import qr
+
+    # segno writes the SVG itself and escapes the title it puts in it: nothing of `content` reaches the markup
+    # unescaped (the code is drawn as a path).
+    return Markup(qr.svg(content, title=title, scale=scale))  # noqa: S704
 
 
 def commit_or_flash(
@@ -139,3 +160,5 @@ def init_app(app: Flask) -> None:
             abort(400, description="Dữ liệu gửi lên có ký tự không hợp lệ (ký tự NUL). Vui lòng nhập lại.")
 
     app.jinja_env.globals["url_for_if_exists"] = url_for_if_exists
+    app.jinja_env.globals["public_url"] = public_url
+    app.jinja_env.globals["qr_svg"] = qr_svg

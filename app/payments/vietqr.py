@@ -1,13 +1,10 @@
-"""VietQR: the NAPAS EMVCo merchant-presented QR for bank transfers (written here: the PyPI packages
-were checked and found faulty — see shared/deps-vetted.md)."""
+"""VietQR: the NAPAS EMVCo merchant-presented QR payload for bank transfers (written here: the PyPI packages
+were checked and found faulty — see shared/deps-vetted.md). The image of a payload is made by app.core.qr."""
 
 from __future__ import annotations
 
 import binascii
-import io
 import re
-
-import segno
 
 GUID = "A000000727"
 SERVICE_TO_ACCOUNT = "QRIBFTTA"
@@ -67,12 +64,3 @@ def parse(payload: str) -> dict[str, str]:
         fields[tag] = payload[i + 4 : i + 4 + length]
         i += 4 + length
     return fields
-
-
-def qr_svg(payload: str, *, scale: int = 5, title: str = "Mã VietQR") -> str:
-    """The QR code as an SVG document (no inline styles, so it passes the CSP)."""
-    out = io.BytesIO()
-    segno.make(payload, error="m", micro=False).save(
-        out, kind="svg", scale=scale, border=2, title=title, xmldecl=False, svgns=True, nl=False
-    )
-    return out.getvalue().decode()

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from app.accounts.access import require_unit, staff_required, unit_scope_clause
-from app.core import outbox
+from app.core import outbox, qr
 from app.core.actor import Actor
 from app.core.forms import field_problems
 from app.core.money import AmountError, format_vnd, parse_vnd
@@ -93,7 +93,7 @@ def vietqr_svg(reference: str):  # type: ignore[no-untyped-def]
     details = transfer_details(db.session, _pledge_or_404(reference))
     if details is None:
         abort(404)
-    return _svg(vietqr.qr_svg(details.payload, title=f"Mã VietQR chuyển khoản cho đăng ký {details.note}"))
+    return _svg(qr.svg(details.payload, title=f"Mã VietQR chuyển khoản cho đăng ký {details.note}"))
 
 
 @bp.get("/tai-khoan-quy/<int:account_id>/vietqr.svg")
@@ -102,7 +102,7 @@ def account_qr_svg(account_id: int):  # type: ignore[no-untyped-def]
     if acc is None or not acc.is_active:
         abort(404)
     payload = vietqr.build_payload(acc.bank_bin, acc.account_number)
-    return _svg(vietqr.qr_svg(payload, title=f"Mã VietQR tài khoản {acc.bank_name} {acc.account_number}"))
+    return _svg(qr.svg(payload, title=f"Mã VietQR tài khoản {acc.bank_name} {acc.account_number}"))
 
 
 # ------------------------------------------------------------------------------------------------ card

@@ -16,10 +16,6 @@ from app.core.money import format_vnd
 from app.donors.models import Donor
 from app.ledger.models import PURPOSE_LABELS
 
-FONT = "BeVietnamPro"
-FONT_BOLD = "BeVietnamPro-Bold"
-_fonts_ready = False
-
 
 def nfc(value: object) -> str:
     return unicodedata.normalize("NFC", "" if value is None else str(value))
@@ -47,22 +43,6 @@ def _row(c: Contribution) -> list[str]:
     return [c.received_on.strftime("%d/%m/%Y"), c.receipt_no, what, PURPOSE_LABELS[c.purpose], unit]
 
 
-def _register_fonts() -> None:
-    global _fonts_ready
-    if _fonts_ready:
-        return
-    import fontpkg
-    from reportlab.lib.fonts import addMapping
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    pdfmetrics.registerFont(TTFont(FONT, fontpkg.path("Be Vietnam Pro", 400)))
-    pdfmetrics.registerFont(TTFont(FONT_BOLD, fontpkg.path("Be Vietnam Pro", 700)))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
-    addMapping(FONT, 0, 0, FONT)
-    _fonts_ready = True
-
-
 def statement_pdf(donor: Donor, year: int, rows: list[Contribution]) -> bytes:
     from xml.sax.saxutils import escape
 
@@ -73,7 +53,9 @@ def statement_pdf(donor: Donor, year: int, rows: list[Contribution]) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    _register_fonts()
+    from app.core.pdf import FONT, FONT_BOLD, register_fonts
+
+    register_fonts()
     body = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=12.5)
     small = ParagraphStyle("small", parent=body, fontSize=8, leading=10.5)
     right = ParagraphStyle("right", parent=small, alignment=TA_RIGHT)

@@ -119,31 +119,6 @@ def to_xlsx(f: dict) -> bytes:
     return out.getvalue()
 
 
-_FONTS_READY = False
-
-
-def _fonts() -> None:
-    global _FONTS_READY
-    if _FONTS_READY:
-        return
-    import fontpkg
-    from reportlab.lib.fonts import addMapping
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    pdfmetrics.registerFont(TTFont("BeVietnamPro", str(fontpkg.path("Be Vietnam Pro", 400))))
-    pdfmetrics.registerFont(TTFont("BeVietnamPro-Bold", str(fontpkg.path("Be Vietnam Pro", 700))))
-    pdfmetrics.registerFontFamily(
-        "BeVietnamPro",
-        normal="BeVietnamPro",
-        bold="BeVietnamPro-Bold",
-        italic="BeVietnamPro",
-        boldItalic="BeVietnamPro-Bold",
-    )
-    addMapping("BeVietnamPro", 0, 0, "BeVietnamPro")
-    _FONTS_READY = True
-
-
 def to_pdf(f: dict) -> bytes:
     from xml.sax.saxutils import escape
 
@@ -153,12 +128,12 @@ def to_pdf(f: dict) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    _fonts()
-    body = ParagraphStyle("body", fontName="BeVietnamPro", fontSize=9.5, leading=12.5)
-    title = ParagraphStyle("title", parent=body, fontName="BeVietnamPro-Bold", fontSize=14, leading=18)
-    h2 = ParagraphStyle(
-        "h2", parent=body, fontName="BeVietnamPro-Bold", fontSize=11, leading=15, spaceBefore=8
-    )
+    from app.core.pdf import FONT, FONT_BOLD, register_fonts
+
+    register_fonts()
+    body = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=12.5)
+    title = ParagraphStyle("title", parent=body, fontName=FONT_BOLD, fontSize=14, leading=18)
+    h2 = ParagraphStyle("h2", parent=body, fontName=FONT_BOLD, fontSize=11, leading=15, spaceBefore=8)
     right = ParagraphStyle("right", parent=body, alignment=2)
     story = [
         Paragraph(escape(_t("ỦY BAN MẶT TRẬN TỔ QUỐC VIỆT NAM – BAN VẬN ĐỘNG QUỸ “VÌ NGƯỜI NGHÈO”")), body),

@@ -13,11 +13,12 @@ from sqlalchemy import select
 
 from app.campaigns.models import Campaign, CampaignStatus
 from app.contributions.models import CHANNEL_LABELS
+from app.core import qr
 from app.core.page_cache import public_page
 from app.core.web import url_for_if_exists
 from app.extensions import db
 from app.payments.models import OfficialBankAccount
-from app.payments.vietqr import build_payload, qr_svg
+from app.payments.vietqr import build_payload
 from app.transparency import funds, opendata, units
 from app.transparency import overview as overview_figures
 from app.transparency import statement as public_statement
@@ -127,7 +128,7 @@ def accounts():  # type: ignore[no-untyped-def]
     items = [
         (
             a,
-            qr_svg(
+            qr.svg(
                 build_payload(a.bank_bin, a.account_number),
                 scale=4,
                 title=f"Mã VietQR tài khoản {a.bank_name} {a.account_number}",

@@ -84,4 +84,7 @@ def test_staff_pages_pass_axe(journey: Journey):
     need = query_live("SELECT id FROM household_needs ORDER BY id LIMIT 1")
     if need:
         journey.goto(f"/can-bo/nhu-cau/{need[0]['id']}")
+    receipt = query_live("SELECT id FROM contributions WHERE status = 'recorded' ORDER BY id LIMIT 1")
+    if receipt:  # the printed receipt, with its QR code
+        journey.goto(f"/can-bo/bien-nhan/{receipt[0]['id']}")
     journey.assert_accessible()
