@@ -7,7 +7,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,7 @@ from app.campaigns.models import Campaign
 from app.core.actor import Actor
 from app.core.money import AmountError, parse_vnd
 from app.core.text import fold, nfc
+from app.core.uploads import UploadError, decode_csv, iter_csv_rows, iter_xlsx_rows
 from app.needs import crypto
 from app.needs.models import NeedKind, PovertyStatus, SourceKind
 from app.needs.services import NeedError, NeedInput, SourceInput, clean_input, create_need
@@ -117,19 +118,17 @@ def template_xlsx() -> bytes:
 
 
 def _rows(kind: str, data: bytes) -> list[list]:
-    if kind == "xlsx":
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        ws = wb.worksheets[0]
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
-        wb.close()
-        return rows
+    """Every row of the file through the shared safe readers (zip bombs, DTDs, damaged XML, absurd widths and
+    lines refused with a Vietnamese message). read_rows counts the data rows against MAX_ROWS."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1258", errors="replace")
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        if kind == "xlsx":
+            return [list(r) for r in iter_xlsx_rows(data)]
+        text = decode_csv(data)
+        sample = text[:4096]
+        delimiter = ";" if sample.count(";") > sample.count(",") else ","
+        return list(iter_csv_rows(text, delimiter=delimiter))
+    except UploadError as exc:
+        raise ImportFileError(str(exc)) from exc
 
 
 def _cell(v: object) -> str:
