@@ -41,6 +41,7 @@ from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ, today_vn
 from app.core.money import AmountError, parse_vnd
+from app.core.spreadsheet import append_row
 from app.core.text import fold, nfc
 from app.core.uploads import UploadError
 from app.donors.models import DonorKind
@@ -802,21 +803,23 @@ def template_xlsx(hamlet_names: list[str] | None = None) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Danh sách thu"
-    ws.append(list(HEADERS))
+    append_row(ws, list(HEADERS))
     for cell in ws[1]:
         cell.font = Font(bold=True)
     sample = (hamlet_names or ["Thôn 1"])[0]
-    ws.append(["Nguyễn Văn An", sample, 200000, "", today_vn().strftime("%d/%m/%Y"), "Trần Văn Bình"])
-    ws.append(["Lê Thị Hoa", sample, 150000, "20 kg gạo", today_vn().strftime("%d/%m/%Y"), "Trần Văn Bình"])
+    append_row(ws, ["Nguyễn Văn An", sample, 200000, "", today_vn().strftime("%d/%m/%Y"), "Trần Văn Bình"])
+    append_row(
+        ws, ["Lê Thị Hoa", sample, 150000, "20 kg gạo", today_vn().strftime("%d/%m/%Y"), "Trần Văn Bình"]
+    )
     for col, width in zip("ABCDEF", (28, 24, 14, 20, 12, 24), strict=True):
         ws.column_dimensions[col].width = width
     for cell in ws["C"][1:]:
         cell.number_format = '#,##0 "₫"'
     if hamlet_names:
         ref = wb.create_sheet("Thôn - Tổ dân phố")
-        ref.append(["Thôn/Tổ dân phố của xã"])
+        append_row(ref, ["Thôn/Tổ dân phố của xã"])
         for name in hamlet_names:
-            ref.append([name])
+            append_row(ref, [name])
     ws.freeze_panes = "A2"
     buf = io.BytesIO()
     wb.save(buf)

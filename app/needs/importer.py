@@ -3,7 +3,6 @@ row, and an all-or-nothing import. Headers are matched ignoring case and diacrit
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.campaigns.models import Campaign
 from app.core.actor import Actor
 from app.core.money import AmountError, parse_vnd
+from app.core.spreadsheet import SafeCSVWriter, append_row
 from app.core.text import fold, nfc
 from app.core.uploads import UploadError, decode_csv, iter_csv_rows, iter_xlsx_rows
 from app.needs import crypto
@@ -98,7 +98,7 @@ class RowResult:
 
 def template_csv() -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCSVWriter(out)
     writer.writerow([h for _, h, _ in COLUMNS])
     writer.writerow([e for _, _, e in COLUMNS])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -108,8 +108,8 @@ def template_xlsx() -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Danh sach ho"
-    ws.append([h for _, h, _ in COLUMNS])
-    ws.append([e for _, _, e in COLUMNS])
+    append_row(ws, [h for _, h, _ in COLUMNS])
+    append_row(ws, [e for _, _, e in COLUMNS])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     out = io.BytesIO()
