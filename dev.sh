@@ -47,6 +47,7 @@ case "$cmd" in
   run)
     setup
     export FLASK_DEBUG=${FLASK_DEBUG:-0}
+    export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://127.0.0.1:${PORT:-5000}}  # absolute links point here
     .venv/bin/flask db upgrade
     .venv/bin/flask demo load
     exec .venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"

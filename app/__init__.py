@@ -53,6 +53,8 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     )
     app.config.from_object(config_class)
     app.config.update(overrides)
+    if config_class is ProductionConfig and app.config.get("TRUSTED_HOSTS") is None:
+        app.config["TRUSTED_HOSTS"] = ProductionConfig.trusted_hosts(app.config["PUBLIC_BASE_URL"])
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     from app import extensions as ext

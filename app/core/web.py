@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from flask import Flask, abort, flash, g, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import BuildError
 
 ERROR_TITLES = {
@@ -27,6 +27,21 @@ def url_for_if_exists(endpoint: str, **values: object) -> str | None:
         return url_for(endpoint, **values)
     except BuildError:
         return None
+
+
+def public_url(endpoint: str, **values: object) -> str:
+    """An absolute link to one of our pages, built from PUBLIC_BASE_URL and never from the request's Host
+    header: a page that carries it may be cached and served to everyone (app.core.page_cache), and a forged
+    Host must not put another site's address in it. Works outside a request too (Celery, e-mails)."""
+    from urllib.parse import urlsplit
+
+    from flask import current_app
+
+    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
+    )
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def commit_or_flash(
@@ -91,6 +106,17 @@ def init_app(app: Flask) -> None:
             message="Biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ (CSRF). Vui lòng tải lại trang và thử lại.",
         ), 400
 
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc: SecurityError):  # type: ignore[no-untyped-def]
+        # Raised before routing when the Host header is not in TRUSTED_HOSTS: answered without a template,
+        # since building any link for this request would have to start from the untrusted host.
+        body = (
+            '<!doctype html><html lang="vi"><meta charset="utf-8"><title>Yêu cầu không hợp lệ</title>'
+            "<h1>Yêu cầu không hợp lệ</h1><p>Địa chỉ (tên miền) bạn dùng để truy cập không phải địa chỉ "
+            "của hệ thống Chung Tay. Vui lòng truy cập qua địa chỉ chính thức.</p></html>"
+        )
+        return body, 400, {"Content-Type": "text/html; charset=utf-8"}
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
         code = exc.code or 500
@@ -139,3 +165,4 @@ def init_app(app: Flask) -> None:
             abort(400, description="Dữ liệu gửi lên có ký tự không hợp lệ (ký tự NUL). Vui lòng nhập lại.")
 
     app.jinja_env.globals["url_for_if_exists"] = url_for_if_exists
+    app.jinja_env.globals["public_url"] = public_url

@@ -3,11 +3,12 @@ links. Plain text, Vietnamese, the same facts the pages show."""
 
 from __future__ import annotations
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from app.core.mail import Mail, send_mail
+from app.core.web import public_url
 from app.pledges import services
 from app.pledges.models import Pledge
 
@@ -16,9 +17,7 @@ TOKEN_MAX_AGE = 7 * 24 * 3600
 
 def external_url(endpoint: str, **values: object) -> str:
     """An absolute link for e-mails (PUBLIC_BASE_URL), usable from a Celery worker with no request."""
-    base = current_app.config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
-    with current_app.test_request_context(base_url=base):
-        return url_for(endpoint, _external=True, **values)
+    return public_url(endpoint, **values)
 
 
 def render_mail(template: str, **context: object) -> str:
