@@ -6,7 +6,6 @@ who the household is (kept in household_collections), duplicate checks, import b
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import unicodedata
@@ -43,7 +42,7 @@ from app.core.i18n import VN_TZ, today_vn
 from app.core.money import AmountError, parse_vnd
 from app.core.spreadsheet import append_row
 from app.core.text import fold, nfc
-from app.core.uploads import UploadError
+from app.core.uploads import UploadError, iter_csv_rows, iter_xlsx_rows
 from app.donors.models import DonorKind
 from app.ledger import services as ledger
 from app.units.models import AdminUnit, Hamlet
@@ -451,22 +450,14 @@ def _rows_csv(data: bytes) -> Iterator[list[object]]:
         text = data.decode("cp1258")
     first = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first.count)
-    yield from csv.reader(io.StringIO(text), delimiter=delimiter)
+    yield from iter_csv_rows(text, delimiter=delimiter)  # a field past csv's limit, a row of 20 000 columns
 
 
 def _rows_xlsx(data: bytes) -> Iterator[list[object]]:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a damaged file
-        raise CollectionError("Không đọc được tệp Excel (tệp hỏng hoặc không đúng định dạng .xlsx).") from exc
-    try:
-        ws = wb.worksheets[0]
-        for values in ws.iter_rows(values_only=True):
-            yield list(values)
-    finally:
-        wb.close()
+    # The shared safe reader: a sheet whose XML breaks half-way (read lazily) or that carries a DTD is an
+    # UploadError with a message, like a file that fails to open.
+    for values in iter_xlsx_rows(data):
+        yield list(values)
 
 
 def read_rows(kind: str, data: bytes) -> Iterator[tuple[int, RowInput]]:
