@@ -26,6 +26,20 @@ find_python() {
   return 1
 }
 
+system_packages() {
+  # PyICU (the Vietnamese sort order) compiles against ICU's headers: Debian's libicu-dev and pkg-config.
+  if ! pkg-config --exists icu-i18n 2>/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      echo "Installing libicu-dev and pkg-config (needed to build PyICU)…" >&2
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libicu-dev pkg-config >/dev/null \
+        || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libicu-dev pkg-config >/dev/null; }
+    else
+      echo "Chung Tay needs ICU's development files to build PyICU: sudo apt-get install libicu-dev pkg-config" >&2
+      return 1
+    fi
+  fi
+}
+
 setup() {
   local py stamp
   if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then
@@ -35,6 +49,7 @@ setup() {
   fi
   stamp=.venv/.installed-$(cat pyproject.toml requirements-dev.lock | sha1sum | cut -c1-12)
   if [ ! -f "$stamp" ]; then
+    system_packages
     # Every package (pip and the build backend included) at the version and with the sha256 hashes of the lock
     # file; then our own package without dependencies, so nothing unlocked is ever installed.
     .venv/bin/python -m pip install --quiet --require-hashes -r requirements-dev.lock
@@ -44,7 +59,7 @@ setup() {
     .venv/bin/python -m pip check >/dev/null || {
       .venv/bin/python -m pip check >&2 || true
       echo "The lock files do not satisfy pyproject.toml: run 'bash dev.sh lock' and commit both lock files." >&2
-      exit 1
+      return 1
     }
     rm -f .venv/.installed-*; touch "$stamp"
   fi
@@ -72,7 +87,10 @@ case "$cmd" in
     # requirements.lock for production (pyproject's dependencies), requirements-dev.lock for development and CI
     # (plus the dev extra, with the production versions as constraints so both files agree). Both carry pip and
     # the build backend ([build-system] requires), so `--no-build-isolation` builds our package with locked tools.
-    setup
+    # uv comes from requirements-dev.lock. After an edit of pyproject.toml, setup stops at `pip check` (that is
+    # why we relock), but uv is installed by then.
+    [ -x .venv/bin/uv ] || setup || true
+    [ -x .venv/bin/uv ] || { echo "dev.sh lock: .venv/bin/uv is missing; run 'bash dev.sh setup' first." >&2; exit 1; }
     shift || true
     tmp=$(mktemp -d)
     .venv/bin/python - "$tmp" <<'PY'

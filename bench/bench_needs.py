@@ -248,7 +248,7 @@ def generate(session, spec: dict, rng: random.Random) -> dict:  # type: ignore[n
 def bench_score(session, size: str, spec: dict, ctx: dict) -> dict:  # type: ignore[no-untyped-def]
     from app.needs.models import HouseholdNeed
     from app.needs.priority import compile_rules, rules_for_campaign, score_need
-    from app.needs.services import score_needs
+    from app.needs.scoring import score_needs
     from app.units.services import designations_for_commune
 
     on = date(2024, 6, 1)  # while Khánh Sơn and Khánh Vĩnh were poor districts: the designations matter
@@ -286,7 +286,7 @@ def bench_score(session, size: str, spec: dict, ctx: dict) -> dict:  # type: ign
 
 def bench_funders(session, size: str, ctx: dict) -> dict:  # type: ignore[no-untyped-def]
     from app.contributions.models import Contribution
-    from app.needs.services import funders_of_need
+    from app.needs.tracing import funders_of_need
 
     runs = 3
     t0 = time.perf_counter()

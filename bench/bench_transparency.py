@@ -172,7 +172,7 @@ def bench_search(app, rows: int, size: str) -> None:  # type: ignore[no-untyped-
 
 def bench_list(app, rows: int, size: str) -> None:  # type: ignore[no-untyped-def]
     from app.extensions import db
-    from app.transparency.services import encode_cursor
+    from app.transparency.statement import encode_cursor
 
     client = app.test_client()
     rng = random.Random(SEED)  # noqa: S311 - benchmark sampling
@@ -228,17 +228,17 @@ def bench_list(app, rows: int, size: str) -> None:  # type: ignore[no-untyped-de
 
 def bench_overview(app, rows: int, size: str) -> None:  # type: ignore[no-untyped-def]
     from app.extensions import db
-    from app.transparency import services as svc
+    from app.transparency import funds, overview
 
     client = app.test_client()
     timed_get(client, "/cong-khai")
     cached = [timed_get(client, "/cong-khai") for _ in range(30)]
     uncached = []
     with app.app_context():
-        campaign = svc.public_campaigns(db.session)[0]
+        campaign = funds.public_campaigns(db.session)[0]
         for _ in range(5):
             started = time.perf_counter()
-            svc.compute_overview(db.session, campaign)
+            overview.compute_overview(db.session, campaign)
             uncached.append(time.perf_counter() - started)
     fig, base = p95(cached), p95(uncached)
     emit(

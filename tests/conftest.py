@@ -169,10 +169,10 @@ def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
     flask_app = _make_app(backend, tmp_path, **overrides)
     flask_app.test_client_class = FreshRequestClient
     from app.core import mail
-    from app.transparency import services as transparency
+    from app.transparency import units
 
     mail.OUTBOX.clear()
-    transparency._UNIT_CACHE.clear()  # a process-wide cache of unit names must not carry one test's units into the next
+    units._UNIT_CACHE.clear()  # a process-wide cache of unit names must not carry one test's units into the next
     ctx = flask_app.app_context()
     ctx.push()
     try:

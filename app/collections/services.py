@@ -37,6 +37,7 @@ from app.contributions.services import (
     reverse_contribution,
 )
 from app.core.actor import Actor
+from app.core.collation import vi_collate
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ, today_vn
 from app.core.money import AmountError, parse_vnd
@@ -106,7 +107,9 @@ def public_name_for(mode: HouseholdDisplay, head_name: str, hamlet_name: str) ->
 def commune_hamlets(session: Session, commune_id: int) -> list[Hamlet]:
     return list(
         session.execute(
-            select(Hamlet).where(Hamlet.commune_id == commune_id, Hamlet.active).order_by(Hamlet.name)
+            select(Hamlet)
+            .where(Hamlet.commune_id == commune_id, Hamlet.active)
+            .order_by(vi_collate(Hamlet.name))
         ).scalars()
     )
 
@@ -851,7 +854,7 @@ def collector_lists(
             HouseholdRow.commune_id == commune.id,
             Contribution.status == ContributionStatus.RECORDED,
         )
-        .order_by(HouseholdRow.collector_name, Hamlet.name, Contribution.receipt_no)
+        .order_by(vi_collate(HouseholdRow.collector_name), vi_collate(Hamlet.name), Contribution.receipt_no)
     )
     if collector is not None:
         q = q.where(HouseholdRow.collector_name == collector)
@@ -869,7 +872,7 @@ def collectors(session: Session, campaign_id: int, commune_id: int) -> list[str]
             select(HouseholdRow.collector_name)
             .where(HouseholdRow.campaign_id == campaign_id, HouseholdRow.commune_id == commune_id)
             .distinct()
-            .order_by(HouseholdRow.collector_name)
+            .order_by(vi_collate(HouseholdRow.collector_name))
         ).scalars()
     )
 

@@ -27,7 +27,8 @@ from app.ledger import services as ledger
 from app.ledger.models import AccountKind, LedgerAccount, Purpose
 from app.matching import engine
 from app.matching.models import MatchingProposal, ProposalLine, ProposalStatus
-from app.needs import services as needs_services
+from app.needs import funding as needs_funding
+from app.needs import registry, scoring
 from app.needs.models import MATCHABLE_STATUSES, HouseholdNeed
 from app.needs.priority import rules_for_campaign, score_need
 from app.units.models import AdminUnit, UnitLevel
@@ -174,7 +175,7 @@ def scope_needs(session: Session, campaign: Campaign, scope_unit_id: int | None)
         return []
     ids = {n.commune_id for n in rows}
     units = {u.id: u for u in session.execute(select(AdminUnit).where(AdminUnit.id.in_(ids))).scalars()}
-    designations = needs_services.designations_by_commune(session, ids)
+    designations = scoring.designations_by_commune(session, ids)
     rules = rules_for_campaign(session, campaign.id)
     out = []
     for n in rows:
@@ -546,12 +547,12 @@ def approve(session: Session, actor: Actor, user: User, proposal_id: int) -> Mat
                 source_id=ln.id,
                 idempotency_key=f"matching:{proposal.id}:{ln.id}",
             )
-            funding = needs_services.record_need_funding(
+            funding = needs_funding.record_need_funding(
                 session, actor, ln.need_id, ln.amount_vnd, draws, proposal.id, tx.id
             )
             ln.ledger_transaction_id = tx.id
             ln.funding_id = funding.id
-    except (ledger.LedgerError, needs_services.NeedError) as exc:
+    except (ledger.LedgerError, registry.NeedError) as exc:
         raise MatchingError(f"Không phê duyệt được: {exc}") from exc
     proposal.status = ProposalStatus.APPROVED
     proposal.approved_by_id = user.id
@@ -624,10 +625,10 @@ def revoke_line(session: Session, actor: Actor, user: User, line_id: int, reason
             source_id=line.id,
         )
         if line.funding_id is not None:
-            needs_services.revoke_need_funding(
+            needs_funding.revoke_need_funding(
                 session, actor, line.funding_id, reason, revocation_transaction_id=tx.id
             )
-    except (ledger.LedgerError, needs_services.NeedError) as exc:
+    except (ledger.LedgerError, registry.NeedError) as exc:
         raise MatchingError(f"Không thu hồi được: {exc}") from exc
     line.revoked_at = utcnow()
     line.revoke_reason = reason

@@ -13,6 +13,7 @@ from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.services import active_campaign
 from app.core import outbox
 from app.core.actor import Actor
+from app.core.collation import units_sorted
 from app.core.web import commit_or_flash
 from app.extensions import db
 from app.matching import services
@@ -47,18 +48,18 @@ def _campaign() -> Campaign | None:
 def _scope_choices() -> list[tuple[int, str]]:
     user = current_user
     if user.role == Role.CENTRAL_ADMIN:
-        provinces = db.session.execute(
-            select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE).order_by(AdminUnit.name)
-        ).scalars()
+        provinces = units_sorted(
+            db.session.execute(select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE)).scalars()
+        )
         return [(NATIONAL, _("Toàn quốc (chạy nền)"))] + [(u.id, u.name) for u in provinces]
     own = user.unit
     if own is None:
         return []
     if user.role == Role.COMMUNE_STAFF:
         return [(own.id, _("%(name)s (quỹ của xã)", name=own.name))]
-    communes = db.session.execute(
-        select(AdminUnit).where(AdminUnit.parent_id == own.id).order_by(AdminUnit.name)
-    ).scalars()
+    communes = units_sorted(
+        db.session.execute(select(AdminUnit).where(AdminUnit.parent_id == own.id)).scalars()
+    )
     return [(own.id, _("%(name)s (toàn tỉnh)", name=own.name))] + [(c.id, c.name) for c in communes]
 
 

@@ -10,10 +10,11 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from app.core import i18n
 from app.core.actor import Actor
 from app.ledger import services as ledger
 from app.ledger.models import Purpose
-from app.needs import services
+from app.needs import construction, funding, registry
 from app.needs.models import NeedKind, NeedStatus, PovertyStatus, SourceKind, TrancheKind
 from app.units.services import find_hamlet
 
@@ -348,7 +349,7 @@ def load(session: Session, ctx: dict) -> None:
         22453: users["camlam@khanhhoa.chungtay.vn"],
     }
     reviewer = users["tinh@khanhhoa.chungtay.vn"]
-    today = services.today_vn()
+    today = i18n.today_vn()
     approved_day = today - timedelta(days=160)
     needs = []
     for i, (code, hamlet_name, name, poverty, flags, kind, cost, state, own, target, pool) in enumerate(
@@ -361,12 +362,12 @@ def load(session: Session, ctx: dict) -> None:
         sources = []
         if state:
             sources.append(
-                services.SourceInput(SourceKind.STATE, "Chương trình xóa nhà tạm, nhà dột nát", state)
+                registry.SourceInput(SourceKind.STATE, "Chương trình xóa nhà tạm, nhà dột nát", state)
             )
         if own:
-            sources.append(services.SourceInput(SourceKind.OWN, "Hộ tự có và ngày công", own))
+            sources.append(registry.SourceInput(SourceKind.OWN, "Hộ tự có và ngày công", own))
         requested = 60_000_000 if kind == NEW else 30_000_000
-        data = services.NeedInput(
+        data = registry.NeedInput(
             commune_id=commune.id,
             head_name=name,
             poverty_status=poverty,
@@ -382,7 +383,7 @@ def load(session: Session, ctx: dict) -> None:
             sources=sources,
             **{FLAG_NAMES[f]: True for f in flags},
         )
-        need = services.create_need(session, actor, campaign, data)
+        need = registry.create_need(session, actor, campaign, data)
         if proposer is None:
             need.proposed_by_id = None
         needs.append((need, target, pool, i))
@@ -390,7 +391,7 @@ def load(session: Session, ctx: dict) -> None:
     review_actor = Actor(user_id=reviewer.id, label=reviewer.email)
     for need, target, _, _ in needs:
         if target == NeedStatus.REJECTED:
-            services.reject_need(
+            registry.reject_need(
                 session,
                 review_actor,
                 reviewer,
@@ -398,7 +399,7 @@ def load(session: Session, ctx: dict) -> None:
                 "Hộ đã được hỗ trợ nhà ở từ chương trình khác năm 2024; đề nghị xã rà soát lại.",
             )
         elif target != NeedStatus.PROPOSED:
-            services.approve_need(session, review_actor, reviewer, need.id, on=approved_day)
+            registry.approve_need(session, review_actor, reviewer, need.id, on=approved_day)
 
     # Fund some houses from the money the foundation demo received (Khánh Sơn's earmarked pool and the
     # province's housing pool), as an approved matching proposal would.
@@ -421,14 +422,14 @@ def load(session: Session, ctx: dict) -> None:
             source_type="demo_need",
             source_id=need.id,
         )
-        services.record_need_funding(session, review_actor, need, need.requested_vnd, draws, None, txn.id)
+        funding.record_need_funding(session, review_actor, need, need.requested_vnd, draws, None, txn.id)
         if target in (NeedStatus.STARTED, NeedStatus.COMPLETED, NeedStatus.HANDED_OVER):
             # One house in each commune started long ago (late); the others recently.
             started = today - timedelta(days=120 if i in (1, 13) else 45 + i)
             if target != NeedStatus.STARTED:
                 started = today - timedelta(days=130 - i)
-            services.advance_stage(session, system, need.id, NeedStatus.STARTED, started)
-            services.disburse_need(
+            construction.advance_stage(session, system, need.id, NeedStatus.STARTED, started)
+            funding.disburse_need(
                 session,
                 system,
                 need.id,
@@ -440,8 +441,8 @@ def load(session: Session, ctx: dict) -> None:
             )
             if target in (NeedStatus.COMPLETED, NeedStatus.HANDED_OVER):
                 completed = started + timedelta(days=60)
-                services.advance_stage(session, system, need.id, NeedStatus.COMPLETED, completed)
-                services.disburse_need(
+                construction.advance_stage(session, system, need.id, NeedStatus.COMPLETED, completed)
+                funding.disburse_need(
                     session,
                     system,
                     need.id,
@@ -452,7 +453,7 @@ def load(session: Session, ctx: dict) -> None:
                     note="Thanh toán phần còn lại khi nghiệm thu",
                 )
                 if target == NeedStatus.HANDED_OVER:
-                    services.advance_stage(
+                    construction.advance_stage(
                         session, system, need.id, NeedStatus.HANDED_OVER, completed + timedelta(days=5)
                     )
     _demo_photos(session, [(n, t) for n, t, _, _ in needs])
@@ -506,13 +507,13 @@ def _demo_photos(session: Session, needs: list) -> None:
             continue
         stages = [NeedStatus.STARTED] + ([target] if target != NeedStatus.STARTED else [])
         for stage in stages:
-            services.add_photo(
+            construction.add_photo(
                 session,
                 system,
                 need,
                 _Upload(_house_png(stage, i), "anh.png"),
                 stage=stage,
                 caption=captions[stage],
-                taken_on=getattr(need, services.STAGE_DATE[stage]),
+                taken_on=getattr(need, construction.STAGE_DATE[stage]),
                 publishable=stage != NeedStatus.STARTED or i % 2 == 0,
             )

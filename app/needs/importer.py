@@ -18,7 +18,7 @@ from app.core.text import fold, nfc
 from app.core.uploads import UploadError, decode_csv, iter_csv_rows, iter_xlsx_rows
 from app.needs import crypto
 from app.needs.models import NeedKind, PovertyStatus, SourceKind
-from app.needs.services import NeedError, NeedInput, SourceInput, clean_input, create_need
+from app.needs.registry import NeedError, NeedInput, SourceInput, clean_input, create_need
 from app.units.services import find_hamlet
 
 MAX_ROWS = 5000

@@ -25,7 +25,9 @@ from app.accounts.models import Role
 from app.audit.services import record
 from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.services import active_campaign
+from app.core import i18n
 from app.core.actor import Actor
+from app.core.collation import unit_key, units_sorted, vi_collate, vi_key
 from app.core.db import utcnow
 from app.core.money import format_vnd
 from app.core.text import fold
@@ -33,7 +35,8 @@ from app.core.uploads import UploadError, read_upload, store_bytes
 from app.core.web import commit_or_flash
 from app.extensions import db
 from app.ledger.models import PURPOSE_LABELS
-from app.needs import importer, services
+from app.needs import construction, funding, importer, scoring, tracing
+from app.needs import registry as registry_svc
 from app.needs.forms import (
     SOURCE_ROWS,
     ConfirmForm,
@@ -108,11 +111,11 @@ def _covers(unit_id: int) -> bool:
 
 
 def _communes_in_scope() -> list[AdminUnit]:
-    return list(
+    return units_sorted(
         db.session.execute(
             select(AdminUnit)
             .where(AdminUnit.level == UnitLevel.COMMUNE, unit_scope_clause(current_user, AdminUnit.id))
-            .order_by(AdminUnit.name)
+            .order_by(vi_collate(AdminUnit.name))
             .limit(2000)
         ).scalars()
     )
@@ -144,7 +147,7 @@ def registry():  # type: ignore[no-untyped-def]
     commune_id = request.args.get("commune", 0, type=int)
     q_text = request.args.get("q", "").strip()
     late_only = request.args.get("late") == "1"
-    late_days = services.late_days_for(campaign)
+    late_days = scoring.late_days_for(campaign)
     rows: list = []
     total = 0
     counts: dict = {}
@@ -167,7 +170,7 @@ def registry():  # type: ignore[no-untyped-def]
         if q_text:
             q = q.where(HouseholdNeed.search_key.contains(fold(q_text)))
         if late_only:
-            q = q.where(services.late_clause(late_days))
+            q = q.where(scoring.late_clause(late_days))
         total = db.session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
         rows = list(
             db.session.execute(
@@ -178,17 +181,17 @@ def registry():  # type: ignore[no-untyped-def]
             ).scalars()
         )
     rules = compile_rules(rules_for_campaign(db.session, campaign.id) if campaign else [])
-    today = services.today_vn()
-    kinds = services.designations_by_commune(db.session, {n.commune_id for n in rows}, on=today)
+    today = i18n.today_vn()
+    kinds = scoring.designations_by_commune(db.session, {n.commune_id for n in rows}, on=today)
     scored = [
-        (n, score_need(n, kinds[n.commune_id], rules)[0], services.is_late(n, late_days, today)) for n in rows
+        (n, score_need(n, kinds[n.commune_id], rules)[0], scoring.is_late(n, late_days, today)) for n in rows
     ]
     late_count = 0
     if campaign is not None:
         late_count = db.session.execute(
             select(func.count())
             .select_from(HouseholdNeed)
-            .where(HouseholdNeed.campaign_id == campaign.id, scope, services.late_clause(late_days))
+            .where(HouseholdNeed.campaign_id == campaign.id, scope, scoring.late_clause(late_days))
         ).scalar_one()
     return render_template(
         "needs/registry.html",
@@ -214,24 +217,23 @@ def _setup_need_form(form: NeedForm) -> list[AdminUnit]:
     communes = _communes_in_scope()
     form.commune_id.choices = [(c.id, c.name) for c in communes]
     names = {c.id: c.name for c in communes}
-    hamlets = db.session.execute(
-        select(Hamlet)
-        .where(Hamlet.commune_id.in_(names), Hamlet.active)
-        .order_by(Hamlet.commune_id, Hamlet.name)
-    ).scalars()
+    hamlets = sorted(
+        db.session.execute(select(Hamlet).where(Hamlet.commune_id.in_(names), Hamlet.active)).scalars(),
+        key=lambda h: (unit_key(names[h.commune_id]), vi_key(h.name)),
+    )
     form.hamlet_id.choices = [(0, _("— Chưa chọn —"))] + [
         (h.id, h.name if len(names) == 1 else f"{h.name} ({names[h.commune_id]})") for h in hamlets
     ]
     return communes
 
 
-def _input_from_form(form: NeedForm) -> services.NeedInput:
+def _input_from_form(form: NeedForm) -> registry_svc.NeedInput:
     sources = []
     for kind_f, name_f, amount_f in form.source_rows():
         amount = getattr(amount_f, "amount", 0)
         if kind_f.data and amount:
-            sources.append(services.SourceInput(SourceKind(kind_f.data), name_f.data or "", amount))
-    return services.NeedInput(
+            sources.append(registry_svc.SourceInput(SourceKind(kind_f.data), name_f.data or "", amount))
+    return registry_svc.NeedInput(
         commune_id=form.commune_id.data,
         head_name=form.head_name.data or "",
         poverty_status=PovertyStatus(form.poverty_status.data),
@@ -267,8 +269,8 @@ def new_need():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         require_unit(form.commune_id.data)
         try:
-            need = services.create_need(db.session, _actor(), campaign, _input_from_form(form))
-        except services.NeedError as exc:
+            need = registry_svc.create_need(db.session, _actor(), campaign, _input_from_form(form))
+        except registry_svc.NeedError as exc:
             db.session.rollback()
             flash(str(exc), "error")
         else:
@@ -287,7 +289,7 @@ def new_need():  # type: ignore[no-untyped-def]
 @staff_required(*ENTRY_ROLES)
 def edit_need(need_id: int):  # type: ignore[no-untyped-def]
     need = _need_or_404(need_id)
-    if need.status not in services.EDITABLE_STATUSES:
+    if need.status not in registry_svc.EDITABLE_STATUSES:
         flash(
             _(
                 "Không sửa được: hộ đang ở trạng thái “%(status)s” (đã được bố trí kinh phí).",
@@ -299,7 +301,7 @@ def edit_need(need_id: int):  # type: ignore[no-untyped-def]
     form = NeedForm()
     _setup_need_form(form)
     if request.method == "GET":
-        data = services.need_input_from(need)
+        data = registry_svc.need_input_from(need)
         # Identifiers are not put back into the form: they are shown only on the detail page, on demand.
         for name in (
             "commune_id",
@@ -327,13 +329,13 @@ def edit_need(need_id: int):  # type: ignore[no-untyped-def]
     elif form.validate_on_submit():
         require_unit(form.commune_id.data)
         data = _input_from_form(form)
-        kept = services.need_input_from(need)  # blank identifier fields keep what is stored
+        kept = registry_svc.need_input_from(need)  # blank identifier fields keep what is stored
         data.citizen_id = data.citizen_id or kept.citizen_id
         data.phone = data.phone or kept.phone
         data.address = data.address or kept.address
         try:
-            services.update_need(db.session, _actor(), current_user, need.id, data)
-        except services.NeedError as exc:
+            registry_svc.update_need(db.session, _actor(), current_user, need.id, data)
+        except registry_svc.NeedError as exc:
             db.session.rollback()
             flash(str(exc), "error")
         else:
@@ -351,7 +353,7 @@ def edit_need(need_id: int):  # type: ignore[no-untyped-def]
 
 def _detail_context(need: HouseholdNeed) -> dict:
     campaign = db.session.get(Campaign, need.campaign_id)
-    score, reasons = services.explain_need(db.session, need)
+    score, reasons = scoring.explain_need(db.session, need)
     disbursements = list(
         db.session.execute(
             select(NeedDisbursement).where(NeedDisbursement.need_id == need.id).order_by(NeedDisbursement.id)
@@ -362,12 +364,12 @@ def _detail_context(need: HouseholdNeed) -> dict:
             select(NeedPhoto).where(NeedPhoto.need_id == need.id).order_by(NeedPhoto.id)
         ).scalars()
     )
-    funders, more = services.funders_of_need(db.session, need.id, limit=20)
-    next_stage = services.STAGE_ORDER.get(need.status)
+    funders, more = tracing.funders_of_need(db.session, need.id, limit=20)
+    next_stage = construction.STAGE_ORDER.get(need.status)
     disburse_form = DisburseForm(formdata=None)
-    disburse_form.occurred_on.data = services.today_vn()
+    disburse_form.occurred_on.data = i18n.today_vn()
     stage_form = StageForm(formdata=None)
-    stage_form.on.data = services.today_vn()
+    stage_form.on.data = i18n.today_vn()
     photo_form = PhotoForm(formdata=None)
     units = {
         u.id: u.name
@@ -376,7 +378,7 @@ def _detail_context(need: HouseholdNeed) -> dict:
                 AdminUnit.id.in_(
                     {
                         d.get("pool_unit_id")
-                        for f in services.active_fundings(db.session, need.id)
+                        for f in funding.active_fundings(db.session, need.id)
                         for d in f.draws
                     }
                     - {None}
@@ -393,7 +395,7 @@ def _detail_context(need: HouseholdNeed) -> dict:
         photos=photos,
         funders=funders,
         more_funders=more,
-        fundings=services.active_fundings(db.session, need.id),
+        fundings=funding.active_fundings(db.session, need.id),
         pool_names=units,
         purpose_labels=PURPOSE_LABELS,
         next_stage=next_stage,
@@ -403,13 +405,13 @@ def _detail_context(need: HouseholdNeed) -> dict:
         photo_form=photo_form,
         reject_form=RejectForm(formdata=None),
         confirm_form=ConfirmForm(formdata=None),
-        late=services.is_late(need, services.late_days_for(campaign)),
-        late_days=services.late_days_for(campaign),
+        late=scoring.is_late(need, scoring.late_days_for(campaign)),
+        late_days=scoring.late_days_for(campaign),
         can_review=current_user.role in (*PROVINCE_ROLES, Role.CENTRAL_ADMIN),
         can_edit=current_user.role in (*ENTRY_ROLES, Role.CENTRAL_ADMIN)
-        and need.status in services.EDITABLE_STATUSES,
-        can_pay=need.status in services.DISBURSABLE_STATUSES and need.funded_vnd > need.disbursed_vnd,
-        can_reverse_disbursement=current_user.role in services.REVERSE_DISBURSEMENT_ROLES,
+        and need.status in registry_svc.EDITABLE_STATUSES,
+        can_pay=need.status in funding.DISBURSABLE_STATUSES and need.funded_vnd > need.disbursed_vnd,
+        can_reverse_disbursement=current_user.role in funding.REVERSE_DISBURSEMENT_ROLES,
         available_vnd=need.funded_vnd - need.disbursed_vnd,
         identifiers=None,
     )
@@ -429,8 +431,8 @@ def reveal(need_id: int):  # type: ignore[no-untyped-def]
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        ids = services.reveal_identifiers(db.session, _actor(), current_user, need)
-    except services.NeedError:
+        ids = registry_svc.reveal_identifiers(db.session, _actor(), current_user, need)
+    except registry_svc.NeedError:
         abort(404)
     db.session.commit()
     ctx = _detail_context(need)
@@ -451,9 +453,9 @@ def approve(need_id: int):  # type: ignore[no-untyped-def]
     if not ConfirmForm().validate_on_submit():
         abort(400)
     commit_or_flash(
-        lambda: services.approve_need(db.session, _actor(), current_user, need.id),
+        lambda: registry_svc.approve_need(db.session, _actor(), current_user, need.id),
         _("Đã duyệt hộ #%(id)s.", id=need.id),
-        errors=services.NeedError,
+        errors=registry_svc.NeedError,
     )
     return redirect(
         request.form.get("next") == "registry"
@@ -472,9 +474,9 @@ def reject(need_id: int):  # type: ignore[no-untyped-def]
             flash(problem, "error")
         return redirect(url_for("needs.detail", need_id=need.id))
     commit_or_flash(
-        lambda: services.reject_need(db.session, _actor(), current_user, need.id, form.reason.data),
+        lambda: registry_svc.reject_need(db.session, _actor(), current_user, need.id, form.reason.data),
         _("Đã ghi nhận không duyệt hộ #%(id)s.", id=need.id),
-        errors=services.NeedError,
+        errors=registry_svc.NeedError,
     )
     return redirect(url_for("needs.detail", need_id=need.id))
 
@@ -488,7 +490,7 @@ def disburse(need_id: int):  # type: ignore[no-untyped-def]
         flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
         return redirect(url_for("needs.detail", need_id=need.id))
     commit_or_flash(  # refused by NeedError or the ledger (both ValueError)
-        lambda: services.disburse_need(
+        lambda: funding.disburse_need(
             db.session,
             _actor(),
             need.id,
@@ -505,7 +507,7 @@ def disburse(need_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/can-bo/nhu-cau/giai-ngan/<int:disbursement_id>/dao", methods=["GET", "POST"])
-@staff_required(*services.REVERSE_DISBURSEMENT_ROLES)
+@staff_required(*funding.REVERSE_DISBURSEMENT_ROLES)
 def reverse_disbursement(disbursement_id: int):  # type: ignore[no-untyped-def]
     """Confirmation page (GET) and action (POST) to undo a tranche recorded by mistake, by ledger reversal."""
     disbursement = db.session.get(NeedDisbursement, disbursement_id)
@@ -520,7 +522,7 @@ def reverse_disbursement(disbursement_id: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         amount, ref = format_vnd(disbursement.amount_vnd), disbursement.document_ref
         commit_or_flash(
-            lambda: services.reverse_disbursement(
+            lambda: funding.reverse_disbursement(
                 db.session, _actor(), current_user, disbursement.id, form.reason.data
             ),
             _(
@@ -529,7 +531,7 @@ def reverse_disbursement(disbursement_id: int):  # type: ignore[no-untyped-def]
                 ref=ref,
                 id=need.id,
             ),
-            errors=services.NeedError,
+            errors=registry_svc.NeedError,
         )
         return redirect(back)
     return render_template(
@@ -542,17 +544,17 @@ def reverse_disbursement(disbursement_id: int):  # type: ignore[no-untyped-def]
 def stage(need_id: int, stage: str):  # type: ignore[no-untyped-def]
     need = _need_or_404(need_id)
     form = StageForm()
-    if stage not in {s.value for s in services.STAGE_DATE}:
+    if stage not in {s.value for s in construction.STAGE_DATE}:
         abort(404)
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
         return redirect(url_for("needs.detail", need_id=need.id))
     commit_or_flash(
-        lambda: services.advance_stage(
+        lambda: construction.advance_stage(
             db.session, _actor(), need.id, NeedStatus(stage), form.on.data, user=current_user
         ),
         _("Đã cập nhật: %(stage)s.", stage=_(NEED_STATUS_LABELS[NeedStatus(stage)])),
-        errors=services.NeedError,
+        errors=registry_svc.NeedError,
     )
     return redirect(url_for("needs.detail", need_id=need.id))
 
@@ -570,11 +572,11 @@ def upload_photo(need_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("needs.detail", need_id=need.id))
     stage_now = (
         need.status
-        if need.status in (*services.STAGE_DATE, NeedStatus.APPROVED, NeedStatus.FUNDED)
+        if need.status in (*construction.STAGE_DATE, NeedStatus.APPROVED, NeedStatus.FUNDED)
         else NeedStatus.APPROVED
     )
     commit_or_flash(
-        lambda: services.add_photo(
+        lambda: construction.add_photo(
             db.session,
             _actor(),
             need,
@@ -606,7 +608,7 @@ def toggle_photo(photo_id: int):  # type: ignore[no-untyped-def]
     _need_or_404(photo.need_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.set_photo_publishable(db.session, _actor(), photo, not photo.publishable)
+    construction.set_photo_publishable(db.session, _actor(), photo, not photo.publishable)
     db.session.commit()
     flash(_("Ảnh đã được công khai.") if photo.publishable else _("Ảnh đã thôi công khai."), "success")
     return redirect(url_for("needs.detail", need_id=photo.need_id))
@@ -614,8 +616,8 @@ def toggle_photo(photo_id: int):  # type: ignore[no-untyped-def]
 
 def _send_photo(photo: NeedPhoto):  # type: ignore[no-untyped-def]
     try:
-        path = services.photo_path(photo)
-    except services.NeedError:
+        path = construction.photo_path(photo)
+    except registry_svc.NeedError:
         abort(404)
     if not path.is_file():
         abort(404)
@@ -692,7 +694,7 @@ def import_preview(batch_id: int):  # type: ignore[no-untyped-def]
             n = importer.import_rows(
                 db.session, _actor(), campaign, batch.commune_id, batch.kind, data, batch.id
             )
-        except (services.NeedError, importer.ImportFileError) as exc:
+        except (registry_svc.NeedError, importer.ImportFileError) as exc:
             db.session.rollback()
             flash(str(exc), "error")
         else:
@@ -767,14 +769,14 @@ def priorities():  # type: ignore[no-untyped-def]
     if request.method == "GET":
         for r in rules:
             getattr(form, f"w_{r.criterion}").data = r.weight
-        form.late_days.data = services.late_days_for(campaign)
+        form.late_days.data = scoring.late_days_for(campaign)
     elif not can_edit:
         abort(403)
     elif form.validate_on_submit():
         weights = {code: getattr(form, f"w_{code}").data for code in CRITERIA}
         try:
-            services.save_priority_rules(db.session, _actor(), campaign, weights, form.late_days.data)
-        except services.NeedError as exc:
+            scoring.save_priority_rules(db.session, _actor(), campaign, weights, form.late_days.data)
+        except registry_svc.NeedError as exc:
             db.session.rollback()
             flash(str(exc), "error")
         else:
@@ -815,12 +817,12 @@ def public_priorities():  # type: ignore[no-untyped-def]
         campaign=campaign,
         campaigns=campaigns,
         rules=rules,
-        late_days=services.late_days_for(campaign),
+        late_days=scoring.late_days_for(campaign),
     )
 
 
 def _public_query():  # type: ignore[no-untyped-def]
-    return select(HouseholdNeed).where(HouseholdNeed.status.in_(services.PUBLIC_STATUSES))
+    return select(HouseholdNeed).where(HouseholdNeed.status.in_(funding.PUBLIC_STATUSES))
 
 
 @bp.route("/cong-khai/nha")
@@ -831,7 +833,7 @@ def public_houses():  # type: ignore[no-untyped-def]
     q = _public_query()
     if commune_id:
         q = q.where(HouseholdNeed.commune_id == commune_id)
-    if stage_f in {s.value for s in services.PUBLIC_STATUSES}:
+    if stage_f in {s.value for s in funding.PUBLIC_STATUSES}:
         q = q.where(HouseholdNeed.status == stage_f)
     total = db.session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
     needs = list(
@@ -849,21 +851,19 @@ def public_houses():  # type: ignore[no-untyped-def]
             covers.setdefault(p.need_id, p)
     communes = list(
         db.session.execute(
-            select(AdminUnit)
-            .where(
+            select(AdminUnit).where(
                 AdminUnit.id.in_(
                     select(HouseholdNeed.commune_id)
-                    .where(HouseholdNeed.status.in_(services.PUBLIC_STATUSES))
+                    .where(HouseholdNeed.status.in_(funding.PUBLIC_STATUSES))
                     .distinct()
                 )
             )
-            .order_by(AdminUnit.name)
         ).scalars()
     )
     stage_counts = dict(
         db.session.execute(
             select(HouseholdNeed.status, func.count())
-            .where(HouseholdNeed.status.in_(services.PUBLIC_STATUSES))
+            .where(HouseholdNeed.status.in_(funding.PUBLIC_STATUSES))
             .group_by(HouseholdNeed.status)
         ).all()
     )
@@ -878,7 +878,7 @@ def public_houses():  # type: ignore[no-untyped-def]
         commune_id=commune_id,
         stage=stage_f,
         stage_labels=NEED_STATUS_LABELS,
-        public_statuses=services.PUBLIC_STATUSES,
+        public_statuses=funding.PUBLIC_STATUSES,
         stage_counts=stage_counts,
     )
 
@@ -895,7 +895,7 @@ def public_house(id: int):  # type: ignore[no-untyped-def]  # noqa: A002 - the e
             .order_by(NeedPhoto.id)
         ).scalars()
     )
-    funders, more = services.funders_of_need(db.session, need.id, limit=30)
+    funders, more = tracing.funders_of_need(db.session, need.id, limit=30)
     return render_template(
         "needs/public_house.html",
         need=need,
@@ -914,7 +914,7 @@ def public_photo(photo_id: int):  # type: ignore[no-untyped-def]
         .where(
             NeedPhoto.id == photo_id,
             NeedPhoto.publishable,
-            HouseholdNeed.status.in_(services.PUBLIC_STATUSES),
+            HouseholdNeed.status.in_(funding.PUBLIC_STATUSES),
         )
     ).scalar_one_or_none()
     if photo is None:
@@ -927,6 +927,6 @@ def public_photo(photo_id: int):  # type: ignore[no-untyped-def]
 @donor_required
 def donor_houses():  # type: ignore[no-untyped-def]
     """The houses the signed-in donor's money went to (pro rata through the pools); the donor dashboard links
-    here (or calls services.houses_funded_by_donor itself)."""
-    houses = services.houses_funded_by_donor(db.session, current_user.donor_id)
+    here (or calls tracing.houses_funded_by_donor itself)."""
+    houses = tracing.houses_funded_by_donor(db.session, current_user.donor_id)
     return render_template("needs/donor_houses.html", houses=houses, total=sum(h.amount_vnd for h in houses))

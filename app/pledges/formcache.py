@@ -7,7 +7,7 @@ rendered once and served from memory with a fresh CSRF token per request (no que
 - a time limit (PLEDGE_FORM_CACHE_SECONDS, default 30 s) for changes made by other processes (other gunicorn
   workers, the CLI): a campaign opened or closed elsewhere shows on this process's form within that time.
 The submission takes the campaign the form showed only after checking in the database that it is still active
-(app.pledges.views._submission_campaign), and looks the units up in the database.
+(app.pledges.views.public._submission_campaign), and looks the units up in the database.
 """
 
 from __future__ import annotations

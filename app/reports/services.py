@@ -1,6 +1,6 @@
 """Periodic reports (sơ kết 6 tháng, tổng kết năm) for a unit and campaign.
 
-Every money figure comes from the ledger (through app.transparency.services.figures_at, the same function the
+Every money figure comes from the ledger (through app.transparency.overview.figures_at, the same function the
 public overview uses) or from the published contributions, so the report matches what the public sees.
 """
 
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.campaigns.models import Campaign
 from app.contributions.models import CHANNEL_LABELS, Channel, Contribution, ContributionStatus
+from app.core.collation import vi_collate
 from app.donors.models import DONOR_KIND_LABELS, DonorKind
 from app.ledger.models import (
     PURPOSE_LABELS,
@@ -25,7 +26,7 @@ from app.ledger.models import (
     Purpose,
 )
 from app.reports.models import ReportKind
-from app.transparency import services as tsvc
+from app.transparency import overview, units
 from app.units.models import AdminUnit
 
 TOP_DONORS = 10
@@ -87,10 +88,10 @@ def build_figures(
     session: Session, campaign: Campaign, unit: AdminUnit | None, kind: ReportKind, period: Period
 ) -> dict:
     """All the report's figures as a JSON-serialisable dict (stored on the job, rendered to HTML, XLSX, PDF)."""
-    ids = tsvc.scope_unit_ids(session, unit)
+    ids = units.scope_unit_ids(session, unit)
     fund = campaign.fund_id
-    before = tsvc.figures_at(session, fund, ids, period.start - timedelta(days=1))
-    after = tsvc.figures_at(session, fund, ids, period.end)
+    before = overview.figures_at(session, fund, ids, period.start - timedelta(days=1))
+    after = overview.figures_at(session, fund, ids, period.end)
     receipts = after.received_vnd - before.received_vnd
     in_kind = after.in_kind_vnd - before.in_kind_vnd
     allocated = _postings_by_purpose(
@@ -139,10 +140,10 @@ def build_figures(
         select(Contribution.public_name, func.count(), func.sum(Contribution.amount_vnd).label("total"))
         .where(*base, Contribution.is_anonymous.is_(False), Contribution.channel != Channel.IN_KIND)
         .group_by(Contribution.public_name)
-        .order_by(func.sum(Contribution.amount_vnd).desc(), Contribution.public_name)
+        .order_by(func.sum(Contribution.amount_vnd).desc(), vi_collate(Contribution.public_name))
         .limit(TOP_DONORS)
     ).all()
-    overall = tsvc.figures_at(session, fund, ids)
+    overall = overview.figures_at(session, fund, ids)
     return {
         "title": period.label,
         "kind": kind.value,
@@ -191,7 +192,7 @@ def build_figures(
             "allocated_vnd": overall.allocated_vnd,
             "disbursed_vnd": overall.disbursed_vnd,
         },
-        "houses": tsvc.houses(session, ids, campaign.id),
+        "houses": overview.houses(session, ids, campaign.id),
         "top_donors": [{"name": name, "count": n, "amount_vnd": int(total)} for name, n, total in top],
     }
 

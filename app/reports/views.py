@@ -12,6 +12,7 @@ from app.accounts.models import Role
 from app.campaigns.models import Campaign, CampaignStatus
 from app.core import outbox
 from app.core.actor import Actor
+from app.core.collation import units_sorted
 from app.core.i18n import today_vn
 from app.extensions import db
 from app.reports import services
@@ -25,21 +26,15 @@ bp = Blueprint("reports", __name__, url_prefix="/can-bo/bao-cao")
 def _units_for_user() -> list[tuple[int, str]]:
     """The units whose report this user may produce: central admins everything (0 = national)."""
     if current_user.role == Role.CENTRAL_ADMIN:
-        units = (
-            db.session.execute(
-                select(AdminUnit).where(AdminUnit.parent_id.is_(None)).order_by(AdminUnit.name)
-            )
-            .scalars()
-            .all()
+        units = units_sorted(
+            db.session.execute(select(AdminUnit).where(AdminUnit.parent_id.is_(None))).scalars()
         )
         return [(0, _("Toàn quốc")), *((u.id, u.name) for u in units)]
     own = current_user.unit
     if own is None:
         return []
-    children = (
-        db.session.execute(select(AdminUnit).where(AdminUnit.parent_id == own.id).order_by(AdminUnit.name))
-        .scalars()
-        .all()
+    children = units_sorted(
+        db.session.execute(select(AdminUnit).where(AdminUnit.parent_id == own.id)).scalars()
     )
     return [(own.id, own.name), *((u.id, u.name) for u in children)]
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.core.web import public_url
 from app.extensions import db
-from app.transparency import services as svc
+from app.transparency import funds, opendata, overview, statement
 from app.transparency.views import bp, chosen_campaign
 from app.units.models import AdminUnit, UnitLevel
 
@@ -46,9 +46,9 @@ def _public(rec: dict) -> dict:
 @bp.route(f"{API}/contributions")
 def api_contributions():  # type: ignore[no-untyped-def]
     try:
-        query = svc.parse_statement_args(request.args)
-        page = svc.statement_page(db.session, query)
-    except svc.FilterError as exc:
+        query = statement.parse_statement_args(request.args)
+        page = statement.statement_page(db.session, query)
+    except statement.FilterError as exc:
         return _api_error(str(exc))
     args = query.link_args()
     return jsonify(
@@ -66,7 +66,7 @@ def api_contributions():  # type: ignore[no-untyped-def]
 
 @bp.route(f"{API}/contributions/<int:contribution_id>")
 def api_contribution(contribution_id: int):  # type: ignore[no-untyped-def]
-    rec = svc.find_contribution(db.session, str(contribution_id))
+    rec = statement.find_contribution(db.session, str(contribution_id))
     if rec is None:
         return _api_error("Không tìm thấy khoản đóng góp.", 404)
     return jsonify(_public(rec))
@@ -77,7 +77,7 @@ def api_totals():  # type: ignore[no-untyped-def]
     campaign = chosen_campaign()
     if campaign is None:
         return _api_error("Chưa có cuộc vận động nào được công khai.", 404)
-    data = svc.overview(db.session, campaign)
+    data = overview.overview(db.session, campaign)
     db.session.commit()
     return jsonify(
         {
@@ -86,7 +86,7 @@ def api_totals():  # type: ignore[no-untyped-def]
             "progress": data["progress"],
             "houses": data["houses"],
             "last_update": data["last_update"],
-            "units": svc.totals_by_unit(db.session, campaign.fund_id),
+            "units": funds.totals_by_unit(db.session, campaign.fund_id),
         }
     )
 
@@ -138,7 +138,7 @@ def api_campaigns():  # type: ignore[no-untyped-def]
                     "ends_on": c.ends_on.isoformat(),
                     "goal_vnd": c.goal_vnd,
                 }
-                for c in svc.public_campaigns(db.session)
+                for c in funds.public_campaigns(db.session)
             ]
         }
     )
@@ -146,7 +146,7 @@ def api_campaigns():  # type: ignore[no-untyped-def]
 
 @bp.route(f"{API}/roots")
 def api_roots():  # type: ignore[no-untyped-def]
-    return jsonify(svc.roots_payload(db.session))
+    return jsonify(opendata.roots_payload(db.session))
 
 
 @bp.route(f"{API}/openapi.json")

@@ -9,8 +9,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from app.extensions import db
-from app.transparency import services as svc
-from app.transparency import verify_export
+from app.transparency import opendata, verify_export
 
 transparency_cli = AppGroup("transparency", help="Công khai: chuỗi gốc công bố hằng ngày.")
 
@@ -19,7 +18,7 @@ transparency_cli = AppGroup("transparency", help="Công khai: chuỗi gốc côn
 @click.option("--day", help="Ngày công bố (yyyy-mm-dd); mặc định hôm qua.")
 def publish_cmd(day: str | None) -> None:
     """Publish the day's root of the contributions hash chain."""
-    root = svc.publish_daily_root(db.session, date.fromisoformat(day) if day else None)
+    root = opendata.publish_daily_root(db.session, date.fromisoformat(day) if day else None)
     db.session.commit()
     if root is None:
         click.echo("Ngày này (hoặc một ngày sau đó) đã được công bố; không có gì mới.")
@@ -30,7 +29,7 @@ def publish_cmd(day: str | None) -> None:
 @transparency_cli.command("check")
 def check_cmd() -> None:
     """Recompute every published day from the live records."""
-    bad = svc.check_roots(db.session)
+    bad = opendata.check_roots(db.session)
     db.session.commit()
     for r in bad:
         click.echo(f"{r.day.isoformat()}: KHÔNG KHỚP")
@@ -43,7 +42,7 @@ def check_cmd() -> None:
 @click.argument("export_csv", type=click.Path(exists=True, dir_okay=False))
 def verify_cmd(export_csv: str) -> None:
     """Check an export (dong-gop.csv) against the roots published in this database."""
-    roots = svc.roots_payload(db.session)["roots"]
+    roots = opendata.roots_payload(db.session)["roots"]
     results, pending = verify_export.verify(verify_export.read_export(export_csv), roots)
     code = verify_export.report(results, pending, out=_Echo())
     if code:

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.core.i18n import VN_TZ
-from app.transparency import services as svc
+from app.transparency import opendata
 
 
 def load(session: Session, ctx: dict) -> None:
-    svc.publish_daily_root(session, datetime.now(VN_TZ).date())
+    opendata.publish_daily_root(session, datetime.now(VN_TZ).date())

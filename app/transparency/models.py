@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.contributions.models import Contribution
+from app.core.collation import POSTGRES_COLLATION
 from app.core.db import UTCDateTime, utcnow
 from app.extensions import db
 
@@ -42,10 +43,11 @@ Index(
     Contribution.id,
     postgresql_include=["search_key", "received_on", "pool_unit_id"],
 )
-# Sorted by name (Vietnamese order, ICU): the same idea on PostgreSQL (migration 0013).
+# Sorted by name in the one Vietnamese order (app.core.collation, ICU collation vi_natural): the same idea on
+# PostgreSQL (migrations 0013, 0014).
 Index(
     "ix_contributions_name_vi",
-    Contribution.public_name.collate("vi-x-icu"),
+    Contribution.public_name.collate(POSTGRES_COLLATION),
     Contribution.id,
     postgresql_include=["search_key", "received_on", "amount_vnd", "pool_unit_id"],
     info={"dialects": ("postgresql",), "compare": False},

@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 
 from app.extensions import db
-from app.transparency import services as svc
+from app.transparency import opendata
 
 log = logging.getLogger(__name__)
 
@@ -15,8 +15,8 @@ def publish_daily_root(day: str | None = None) -> str | None:
     """Nightly (after midnight, Vietnam time): publish yesterday's root, then re-check every published day."""
     from datetime import date
 
-    root = svc.publish_daily_root(db.session, date.fromisoformat(day) if day else None)
-    bad = svc.check_roots(db.session)
+    root = opendata.publish_daily_root(db.session, date.fromisoformat(day) if day else None)
+    bad = opendata.check_roots(db.session)
     db.session.commit()
     for r in bad:
         log.error("published day %s no longer matches its root", r.day)

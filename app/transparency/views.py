@@ -18,7 +18,9 @@ from app.core.web import url_for_if_exists
 from app.extensions import db
 from app.payments.models import OfficialBankAccount
 from app.payments.vietqr import build_payload, qr_svg
-from app.transparency import services as svc
+from app.transparency import funds, opendata, units
+from app.transparency import overview as overview_figures
+from app.transparency import statement as public_statement
 from app.transparency.models import PublishedRoot
 from app.transparency.verify_export import EXPORT_COLUMNS
 
@@ -27,7 +29,7 @@ bp = Blueprint("transparency", __name__)
 
 def chosen_campaign() -> Campaign | None:
     """?chien_dich=<id>, else the active campaign (national first), else the latest public one."""
-    campaigns = svc.public_campaigns(db.session)
+    campaigns = funds.public_campaigns(db.session)
     wanted = request.args.get("chien_dich", "")
     if wanted.isdecimal():
         for c in campaigns:
@@ -43,7 +45,7 @@ def chosen_campaign() -> Campaign | None:
 @public_page
 def overview():  # type: ignore[no-untyped-def]
     campaign = chosen_campaign()
-    data = svc.overview(db.session, campaign) if campaign else None
+    data = overview_figures.overview(db.session, campaign) if campaign else None
     db.session.commit()  # keeps the refreshed cache row
     last_update = datetime.fromisoformat(data["last_update"]) if data and data["last_update"] else None
     return render_template(
@@ -51,7 +53,7 @@ def overview():  # type: ignore[no-untyped-def]
         campaign=campaign,
         data=data,
         last_update=last_update,
-        campaigns=svc.public_campaigns(db.session),
+        campaigns=funds.public_campaigns(db.session),
         houses_url=url_for_if_exists("needs.public_houses"),
     )
 
@@ -59,26 +61,26 @@ def overview():  # type: ignore[no-untyped-def]
 def _statement_context() -> dict:
     error = None
     try:
-        query = svc.parse_statement_args(request.args)
-        page = svc.statement_page(db.session, query)
-    except svc.FilterError as exc:
+        query = public_statement.parse_statement_args(request.args)
+        page = public_statement.statement_page(db.session, query)
+    except public_statement.FilterError as exc:
         error = str(exc)
-        query = svc.StatementQuery(
+        query = public_statement.StatementQuery(
             raw={
                 k: request.args.get(k, "")
                 for k in ("q", "so_tien", "tu_ngay", "den_ngay", "tinh", "xa", "sap_xep", "thu_tu")
             }
         )
-        page = svc.StatementPage([], None, None)
-    provinces = svc.provinces(db.session)
-    communes = svc.communes_of(db.session, query.province_id) if query.province_id else []
+        page = public_statement.StatementPage([], None, None)
+    provinces = units.provinces(db.session)
+    communes = units.communes_of(db.session, query.province_id) if query.province_id else []
     return dict(
         query=query,
         page=page,
         error=error,
         provinces=provinces,
         communes=communes,
-        sorts=svc.SORTS,
+        sorts=public_statement.SORTS,
         channels=CHANNEL_LABELS,
     )
 
@@ -93,9 +95,9 @@ def statement():  # type: ignore[no-untyped-def]
 @bp.route("/cong-khai/sao-ke/<ref>")
 @public_page
 def contribution(ref: str):  # type: ignore[no-untyped-def]
-    record = svc.find_contribution(db.session, ref)
+    record = public_statement.find_contribution(db.session, ref)
     if record is None:
-        if not ref.isdecimal() and svc.receipt_is_ambiguous(db.session, ref):
+        if not ref.isdecimal() and public_statement.receipt_is_ambiguous(db.session, ref):
             # Receipt numbers restart for each receiving unit: list every match instead of guessing.
             return redirect(url_for("transparency.statement", q=ref))
         abort(404)
@@ -140,9 +142,11 @@ def accounts():  # type: ignore[no-untyped-def]
 @public_page
 def use_of_funds():  # type: ignore[no-untyped-def]
     campaign = chosen_campaign()
-    data = svc.use_of_funds(db.session, campaign) if campaign else None
+    data = funds.use_of_funds(db.session, campaign) if campaign else None
     houses = (
-        svc.houses(db.session, svc.scope_unit_ids(db.session, campaign.scope_unit), campaign.id)
+        overview_figures.houses(
+            db.session, units.scope_unit_ids(db.session, campaign.scope_unit), campaign.id
+        )
         if campaign
         else None
     )
@@ -151,7 +155,7 @@ def use_of_funds():  # type: ignore[no-untyped-def]
         campaign=campaign,
         data=data,
         houses=houses,
-        campaigns=svc.public_campaigns(db.session),
+        campaigns=funds.public_campaigns(db.session),
         houses_url=url_for_if_exists("needs.public_houses"),
     )
 
@@ -172,7 +176,7 @@ def root_detail(day: str):  # type: ignore[no-untyped-def]
     root = db.session.execute(select(PublishedRoot).where(PublishedRoot.day == d)).scalar_one_or_none()
     if root is None:
         abort(404)
-    ok = svc.check_root(db.session, root)  # recomputed now from the live records
+    ok = opendata.check_root(db.session, root)  # recomputed now from the live records
     db.session.commit()
     return render_template("transparency/root_detail.html", root=root, ok=ok)
 
@@ -273,16 +277,18 @@ def export_contributions(fmt: str):  # type: ignore[no-untyped-def]
     if fmt not in ("csv", "json"):
         abort(404)
     try:
-        query = svc.parse_statement_args(request.args)
-    except svc.FilterError as exc:
+        query = public_statement.parse_statement_args(request.args)
+    except public_statement.FilterError as exc:
         abort(400, description=str(exc))
     if fmt == "csv":
         if db.session.get_bind().dialect.name == "postgresql":  # formatted by the database, streamed by COPY
-            return csv_blocks_response(EXPORT_COLUMNS, svc.copy_export_csv(db.session, query), "dong-gop.csv")
-        return csv_rows_response(EXPORT_COLUMNS, svc.iter_export_rows(db.session, query), "dong-gop.csv")
+            return csv_blocks_response(
+                EXPORT_COLUMNS, opendata.copy_export_csv(db.session, query), "dong-gop.csv"
+            )
+        return csv_rows_response(EXPORT_COLUMNS, opendata.iter_export_rows(db.session, query), "dong-gop.csv")
     return json_array_response(
-        svc.iter_public_records(db.session, query),
-        {"columns": EXPORT_COLUMNS, "roots": svc.roots_payload(db.session)["roots"]},
+        opendata.iter_public_records(db.session, query),
+        {"columns": EXPORT_COLUMNS, "roots": opendata.roots_payload(db.session)["roots"]},
         "contributions",
         "dong-gop.json",
     )
@@ -304,7 +310,7 @@ TOTAL_COLUMNS = [
 def export_totals(fmt: str):  # type: ignore[no-untyped-def]
     from app.ledger.services import main_fund
 
-    rows = svc.totals_by_unit(db.session, main_fund(db.session).id)
+    rows = funds.totals_by_unit(db.session, main_fund(db.session).id)
     if fmt == "csv":
         return csv_response(TOTAL_COLUMNS, iter(rows), "tong-hop.csv")
     if fmt == "json":
@@ -327,7 +333,7 @@ ROOT_COLUMNS = [
 
 @bp.route("/cong-khai/du-lieu/goc-cong-bo.<fmt>")
 def export_roots(fmt: str):  # type: ignore[no-untyped-def]
-    payload = svc.roots_payload(db.session)
+    payload = opendata.roots_payload(db.session)
     if fmt == "json":
         resp = Response(json.dumps(payload, ensure_ascii=False, indent=1), mimetype="application/json")
         resp.headers["Content-Disposition"] = 'attachment; filename="goc-cong-bo.json"'

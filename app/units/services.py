@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from app.core.collation import units_sorted
 from app.core.text import fold, nfc
 from app.units.models import AdminUnit, AreaDesignation, Hamlet, LegacyUnit, UnitLevel, UnitLineage
 
@@ -362,26 +363,18 @@ def former_districts(session: Session, commune_id: int) -> list[LegacyUnit]:
         .join(UnitLineage, UnitLineage.legacy_unit_id == LegacyUnit.id)
         .where(UnitLineage.admin_unit_id == commune_id)
     )
-    return list(
-        session.execute(
-            select(LegacyUnit).where(LegacyUnit.id.in_(parent_ids)).order_by(LegacyUnit.name)
-        ).scalars()
-    )
+    return units_sorted(session.execute(select(LegacyUnit).where(LegacyUnit.id.in_(parent_ids))).scalars())
 
 
 def communes_of(session: Session, province_id: int) -> list[AdminUnit]:
-    return list(
-        session.execute(
-            select(AdminUnit).where(AdminUnit.parent_id == province_id).order_by(AdminUnit.name)
-        ).scalars()
+    return units_sorted(
+        session.execute(select(AdminUnit).where(AdminUnit.parent_id == province_id)).scalars()
     )
 
 
 def provinces(session: Session) -> list[AdminUnit]:
-    return list(
-        session.execute(
-            select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE).order_by(AdminUnit.name)
-        ).scalars()
+    return units_sorted(
+        session.execute(select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE)).scalars()
     )
 
 

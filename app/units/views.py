@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.access import require_unit, staff_required, unit_scope_clause
 from app.audit.services import record
 from app.core.actor import Actor
+from app.core.collation import units_sorted, vi_collate
 from app.extensions import db
 from app.units import services
 from app.units.forms import HAMLET_KINDS, HamletForm
@@ -20,15 +21,13 @@ bp = Blueprint("units", __name__, url_prefix="/can-bo/dia-ban")
 @bp.route("/")
 @staff_required()
 def index():  # type: ignore[no-untyped-def]
-    communes = (
+    communes = units_sorted(
         db.session.execute(
             select(AdminUnit)
             .where(AdminUnit.level == UnitLevel.COMMUNE, unit_scope_clause(current_user, AdminUnit.id))
-            .order_by(AdminUnit.name)
+            .order_by(vi_collate(AdminUnit.name))
             .limit(500)
-        )
-        .scalars()
-        .all()
+        ).scalars()
     )
     counts = dict(
         db.session.execute(
@@ -71,7 +70,9 @@ def commune(commune_id: int):  # type: ignore[no-untyped-def]
             flash(_("Đã thêm %(name)s.", name=hamlet.name), "success")
             return redirect(url_for("units.commune", commune_id=unit.id))
     hamlets = (
-        db.session.execute(select(Hamlet).where(Hamlet.commune_id == unit.id).order_by(Hamlet.name))
+        db.session.execute(
+            select(Hamlet).where(Hamlet.commune_id == unit.id).order_by(vi_collate(Hamlet.name))
+        )
         .scalars()
         .all()
     )

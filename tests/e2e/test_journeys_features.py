@@ -23,7 +23,7 @@ def _approved_household(viewport: str) -> None:
     from app.campaigns.models import Campaign
     from app.core.actor import Actor
     from app.extensions import db
-    from app.needs import services
+    from app.needs import registry
     from app.needs.models import HouseholdNeed, NeedKind, PovertyStatus
     from app.units.models import AdminUnit
     from tests.e2e.conftest import LIVE
@@ -46,11 +46,11 @@ def _approved_household(viewport: str) -> None:
             .scalars()
             .first(),
         )
-        need = services.create_need(
+        need = registry.create_need(
             db.session,
             Actor(user_id=proposer.id, label=proposer.email),
             campaign,
-            services.NeedInput(
+            registry.NeedInput(
                 commune_id=commune.id,
                 head_name=f"Hộ thử phân bổ {viewport}",
                 poverty_status=PovertyStatus.POOR,
@@ -59,7 +59,7 @@ def _approved_household(viewport: str) -> None:
                 requested_vnd=30_000_000,
             ),
         )
-        services.approve_need(db.session, Actor(user_id=reviewer.id, label=reviewer.email), reviewer, need.id)
+        registry.approve_need(db.session, Actor(user_id=reviewer.id, label=reviewer.email), reviewer, need.id)
         db.session.commit()
         db.session.remove()
 

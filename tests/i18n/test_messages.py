@@ -17,7 +17,7 @@ from app.needs.models import NEED_KIND_LABELS, NEED_STATUS_LABELS
 from app.needs.priority import CRITERIA
 from app.pledges.models import PAYMENT_METHOD_LABELS, PLEDGE_STATUS_LABELS
 from app.translations import build_catalog
-from app.transparency.services import SORTS
+from app.transparency.statement import SORTS
 from tests import factories as f
 from tests.conftest import post_form
 

@@ -82,7 +82,7 @@ def section_a(app, session):  # type: ignore[no-untyped-def]
     from app.core.actor import Actor
     from app.ledger.models import Purpose
     from app.matching import services as matching
-    from app.needs import services as needs
+    from app.needs import funding, registry
     from app.reports import services as reports
     from app.reports.models import ReportKind
     from app.units.services import add_hamlet
@@ -98,9 +98,9 @@ def section_a(app, session):  # type: ignore[no-untyped-def]
         "approver": f.make_user(session, Role.APPROVER, kh),
     }
     actor = {k: Actor(user_id=u.id, label=u.email) for k, u in users.items()}
-    funded = needs.create_need(session, actor["commune"], campaign, need_input(ks))
-    needs.approve_need(session, actor["province"], users["province"], funded.id)
-    waiting = needs.create_need(
+    funded = registry.create_need(session, actor["commune"], campaign, need_input(ks))
+    registry.approve_need(session, actor["province"], users["province"], funded.id)
+    waiting = registry.create_need(
         session,
         actor["commune"],
         campaign,
@@ -111,7 +111,7 @@ def section_a(app, session):  # type: ignore[no-untyped-def]
     proposal = matching.run_proposal(session, actor["province"], users["province"], campaign, kh.id)
     matching.submit(session, actor["province"], users["province"], proposal.id)
     matching.approve(session, actor["approver"], users["approver"], proposal.id)
-    tranche = needs.disburse_need(session, f.SYSTEM, funded.id, 30_000_000, "PC-07/2026")
+    tranche = funding.disburse_need(session, f.SYSTEM, funded.id, 30_000_000, "PC-07/2026")
     job = reports.create_job(
         session, actor["province"], campaign=campaign, unit=kh, kind=ReportKind.YEAR, year=2026
     )

@@ -10,7 +10,7 @@ from app.accounts.models import Role, User
 from app.campaigns.models import Campaign
 from app.core.actor import Actor
 from app.ledger.models import Purpose
-from app.needs import services as needs_services
+from app.needs import registry
 from app.needs.models import HouseholdNeed, NeedKind, PovertyStatus, SourceKind
 from app.units.models import AdminUnit
 from app.units.services import import_units
@@ -75,10 +75,8 @@ def add_need(
         if commune.id == w.cam_lam.id
         else w.preparer
     )
-    sources = (
-        [needs_services.SourceInput(SourceKind.OWN, "Hộ tự có", cost - requested)] if cost > requested else []
-    )
-    data = needs_services.NeedInput(
+    sources = [registry.SourceInput(SourceKind.OWN, "Hộ tự có", cost - requested)] if cost > requested else []
+    data = registry.NeedInput(
         commune_id=commune.id,
         head_name=name,
         poverty_status=PovertyStatus.POOR,
@@ -88,9 +86,9 @@ def add_need(
         sources=sources,
         **flags,
     )
-    need = needs_services.create_need(session, actor_of(proposer), w.campaign, data)
+    need = registry.create_need(session, actor_of(proposer), w.campaign, data)
     if approve:
-        needs_services.approve_need(session, actor_of(w.preparer), w.preparer, need.id)
+        registry.approve_need(session, actor_of(w.preparer), w.preparer, need.id)
     session.commit()
     return need
 

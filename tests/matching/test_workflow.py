@@ -11,7 +11,7 @@ from app.ledger import services as ledger
 from app.ledger.models import AccountKind, LedgerAccount, Purpose
 from app.matching import services
 from app.matching.models import MatchingProposal, ProposalStatus
-from app.needs import services as needs_services
+from app.needs import registry
 from app.needs.models import HouseholdNeed, NeedStatus
 from tests.conftest import login, post_form
 from tests.matching.conftest import actor_of, add_need, give
@@ -130,9 +130,9 @@ def test_stale_proposal_is_refused_after_a_need_edit(session, world) -> None:  #
     p = run(session, w)
     services.submit(session, actor_of(w.preparer), w.preparer, p.id)
     session.commit()
-    data = needs_services.need_input_from(need)
+    data = registry.need_input_from(need)
     data.disability = True
-    needs_services.update_need(session, actor_of(w.preparer), w.preparer, need.id, data)
+    registry.update_need(session, actor_of(w.preparer), w.preparer, need.id, data)
     session.commit()
     with pytest.raises(services.MatchingError, match="Đề xuất đã cũ.*đã được sửa.*chạy lại"):
         services.approve(session, actor_of(w.approver), w.approver, p.id)

@@ -14,7 +14,7 @@ from app.core.actor import Actor
 from app.ledger import services as ledger
 from app.ledger.models import Purpose
 from app.ledger.services import PoolDraw
-from app.needs import services
+from app.needs import funding, registry
 from app.needs.models import HouseholdNeed, NeedKind, PovertyStatus
 from app.units.models import AdminUnit, Hamlet
 from app.units.services import add_hamlet, import_units
@@ -69,7 +69,7 @@ def actor_of(user: User) -> Actor:
     return Actor(user_id=user.id, label=user.email)
 
 
-def need_input(commune: AdminUnit, **kw) -> services.NeedInput:  # type: ignore[no-untyped-def]
+def need_input(commune: AdminUnit, **kw) -> registry.NeedInput:  # type: ignore[no-untyped-def]
     base = dict(
         commune_id=commune.id,
         head_name="Mấu Văn Thử",
@@ -83,19 +83,19 @@ def need_input(commune: AdminUnit, **kw) -> services.NeedInput:  # type: ignore[
         ethnic_minority=True,
     )
     base.update(kw)
-    return services.NeedInput(**base)
+    return registry.NeedInput(**base)
 
 
 def add_need(session, w: World, commune: AdminUnit | None = None, **kw) -> HouseholdNeed:  # type: ignore[no-untyped-def]
     commune = commune or w.khanh_son
     proposer = w.ks_staff if commune.id == w.khanh_son.id else w.cl_staff
-    need = services.create_need(session, actor_of(proposer), w.campaign, need_input(commune, **kw))
+    need = registry.create_need(session, actor_of(proposer), w.campaign, need_input(commune, **kw))
     session.commit()
     return need
 
 
 def approve(session, w: World, need: HouseholdNeed, on: date | None = None) -> HouseholdNeed:  # type: ignore[no-untyped-def]
-    services.approve_need(session, actor_of(w.province_staff), w.province_staff, need.id, on=on)
+    registry.approve_need(session, actor_of(w.province_staff), w.province_staff, need.id, on=on)
     session.commit()
     return need
 
@@ -115,7 +115,7 @@ def fund(session, w: World, need: HouseholdNeed, amount: int | None = None) -> H
         draws=draws,
         occurred_on=date.today(),
     )
-    services.record_need_funding(session, SYSTEM, need, amount, draws, None, txn.id)
+    funding.record_need_funding(session, SYSTEM, need, amount, draws, None, txn.id)
     session.commit()
     return need
 

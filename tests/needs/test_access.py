@@ -84,9 +84,9 @@ def test_approve_is_for_the_province_of_the_need(client, session, world, who, st
 
 def test_the_proposer_cannot_approve_their_own_need(client, session, world):
     from app.core.actor import Actor
-    from app.needs import services
+    from app.needs import registry
 
-    need = services.create_need(
+    need = registry.create_need(
         session,
         Actor(world.province_staff.id),
         world.campaign,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from app.core import i18n
 from app.extensions import db
 from app.ledger import services as ledger
 from app.ledger.models import Purpose
 from app.ledger.services import PoolDraw
-from app.needs import services
+from app.needs import funding, registry
 from app.needs.models import HouseholdNeed, NeedDisbursement, NeedFunding
 from tests.conftest import race
 from tests.factories import SYSTEM, receive
@@ -26,9 +27,9 @@ def test_racing_tranches_never_pay_more_than_the_house_was_given(app, session, w
     session.remove()
 
     def pay(i: int) -> None:
-        services.disburse_need(db.session, SYSTEM, need_id, 25_000_000, f"PC-{i}")
+        funding.disburse_need(db.session, SYSTEM, need_id, 25_000_000, f"PC-{i}")
 
-    ok, refused, errors = race(app, 6, pay, refused=services.NeedError)
+    ok, refused, errors = race(app, 6, pay, refused=registry.NeedError)
     assert errors == []
     assert (ok, refused) == (2, 4)
     n = db.session.get(HouseholdNeed, need_id)
@@ -61,11 +62,11 @@ def test_racing_fundings_never_exceed_the_request(app, session, world):
             target_unit_id=ks,
             target_purpose=Purpose.HOUSING,
             draws=draws,
-            occurred_on=services.today_vn(),
+            occurred_on=i18n.today_vn(),
         )
-        services.record_need_funding(db.session, SYSTEM, need_id, 25_000_000, draws, i, txn.id)
+        funding.record_need_funding(db.session, SYSTEM, need_id, 25_000_000, draws, i, txn.id)
 
-    ok, refused, errors = race(app, 5, give, refused=services.NeedError)
+    ok, refused, errors = race(app, 5, give, refused=registry.NeedError)
     assert errors == []
     assert (ok, refused) == (2, 3)
     n = db.session.get(HouseholdNeed, need_id)
@@ -78,16 +79,16 @@ def test_racing_fundings_never_exceed_the_request(app, session, world):
 
 def test_two_reversals_of_one_tranche_undo_it_once(app, session, world):
     need = fund(session, world, approve(session, world, add_need(session, world)))
-    d = services.disburse_need(session, SYSTEM, need.id, 25_000_000, "PC-1")
+    d = funding.disburse_need(session, SYSTEM, need.id, 25_000_000, "PC-1")
     session.commit()
     need_id, d_id, fund_id, ks = need.id, d.id, world.campaign.fund_id, world.khanh_son.id
     disbursed_before = ledger.totals(session, fund_id, [ks]).disbursed_vnd
     session.remove()
 
     def undo(i: int) -> None:
-        services.reverse_disbursement(db.session, SYSTEM, None, d_id, f"Ghi trùng ({i})")
+        funding.reverse_disbursement(db.session, SYSTEM, None, d_id, f"Ghi trùng ({i})")
 
-    ok, refused, errors = race(app, 4, undo, refused=services.NeedError)
+    ok, refused, errors = race(app, 4, undo, refused=registry.NeedError)
     assert errors == []
     assert (ok, refused) == (1, 3)
     assert db.session.get(HouseholdNeed, need_id).disbursed_vnd == 0

@@ -9,10 +9,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.core import i18n
 from app.ledger import services as ledger
 from app.ledger.models import Purpose
 from app.ledger.services import PoolDraw
-from app.needs import services
+from app.needs import construction, figures, registry, scoring, tracing
+from app.needs import funding as needs_funding
 from app.needs.models import NeedKind, NeedStatus, TrancheKind
 from tests.conftest import login, post_form
 from tests.factories import SYSTEM, make_donor, receive
@@ -37,15 +39,15 @@ def test_funding_makes_the_need_funded_and_bumps_its_version(session, world):
 def test_funding_beyond_the_request_or_for_an_unapproved_need_is_refused(session, world):
     proposed = add_need(session, world)
     draws = [PoolDraw(world.khanh_son.id, Purpose.HOUSING, 10_000_000)]
-    with pytest.raises(services.NeedError, match="không ở trạng thái chờ bố trí"):
-        services.record_need_funding(session, SYSTEM, proposed, 10_000_000, draws, 1, None)
+    with pytest.raises(registry.NeedError, match="không ở trạng thái chờ bố trí"):
+        needs_funding.record_need_funding(session, SYSTEM, proposed, 10_000_000, draws, 1, None)
     need = approve(session, world, add_need(session, world, citizen_id="056085731902"))
     big = [PoolDraw(world.khanh_son.id, Purpose.HOUSING, 70_000_000)]
-    with pytest.raises(services.NeedError, match="vượt số còn thiếu"):
-        services.record_need_funding(session, SYSTEM, need, 70_000_000, big, 1, None)
+    with pytest.raises(registry.NeedError, match="vượt số còn thiếu"):
+        needs_funding.record_need_funding(session, SYSTEM, need, 70_000_000, big, 1, None)
     health = [PoolDraw(world.khanh_son.id, Purpose.HEALTH, 10_000_000)]
-    with pytest.raises(services.NeedError, match="mục đích khác"):
-        services.record_need_funding(session, SYSTEM, need, 10_000_000, health, 1, None)
+    with pytest.raises(registry.NeedError, match="mục đích khác"):
+        needs_funding.record_need_funding(session, SYSTEM, need, 10_000_000, health, 1, None)
 
 
 def test_disbursement_in_tranches_moves_the_ledger_and_stops_at_the_needs_funding(session, world):
@@ -54,18 +56,22 @@ def test_disbursement_in_tranches_moves_the_ledger_and_stops_at_the_needs_fundin
     other = fund(session, world, approve(session, world, add_need(session, world, citizen_id="056085731903")))
     fund_id = world.campaign.fund_id
     before = ledger.totals(session, fund_id, [world.khanh_son.id])
-    services.disburse_need(session, SYSTEM, need.id, 30_000_000, "PC-01/2026", tranche=TrancheKind.ADVANCE)
+    needs_funding.disburse_need(
+        session, SYSTEM, need.id, 30_000_000, "PC-01/2026", tranche=TrancheKind.ADVANCE
+    )
     session.commit()
     after = ledger.totals(session, fund_id, [world.khanh_son.id])
     assert after.disbursed_vnd - before.disbursed_vnd == 30_000_000
-    with pytest.raises(services.NeedError, match=r"vượt số đã bố trí cho hộ này còn lại \(30.000.000 ₫\)"):
-        services.disburse_need(session, SYSTEM, need.id, 30_000_001, "PC-02/2026", tranche=TrancheKind.FINAL)
+    with pytest.raises(registry.NeedError, match=r"vượt số đã bố trí cho hộ này còn lại \(30.000.000 ₫\)"):
+        needs_funding.disburse_need(
+            session, SYSTEM, need.id, 30_000_001, "PC-02/2026", tranche=TrancheKind.FINAL
+        )
     session.rollback()
-    services.disburse_need(session, SYSTEM, need.id, 30_000_000, "PC-02/2026", tranche=TrancheKind.FINAL)
+    needs_funding.disburse_need(session, SYSTEM, need.id, 30_000_000, "PC-02/2026", tranche=TrancheKind.FINAL)
     session.commit()
     assert need.disbursed_vnd == 60_000_000
-    with pytest.raises(services.NeedError, match="vượt số đã bố trí"):
-        services.disburse_need(session, SYSTEM, need.id, 1, "PC-03/2026")
+    with pytest.raises(registry.NeedError, match="vượt số đã bố trí"):
+        needs_funding.disburse_need(session, SYSTEM, need.id, 1, "PC-03/2026")
     session.rollback()
     assert other.disbursed_vnd == 0
     assert ledger.verify_ledger(session) == []
@@ -98,31 +104,31 @@ def test_disbursement_form_refuses_over_funding_with_a_message(client, session, 
 
 def test_an_unfunded_need_cannot_be_paid(session, world):
     need = approve(session, world, add_need(session, world))
-    with pytest.raises(services.NeedError, match="Chưa giải ngân được"):
-        services.disburse_need(session, SYSTEM, need.id, 1_000_000, "PC-1")
+    with pytest.raises(registry.NeedError, match="Chưa giải ngân được"):
+        needs_funding.disburse_need(session, SYSTEM, need.id, 1_000_000, "PC-1")
 
 
 def test_revocation_refused_once_money_was_paid_out(session, world):
     need = fund(session, world, approve(session, world, add_need(session, world)))
-    funding = services.active_fundings(session, need.id)[0]
-    services.disburse_need(session, SYSTEM, need.id, 10_000_000, "PC-1")
+    funding = needs_funding.active_fundings(session, need.id)[0]
+    needs_funding.disburse_need(session, SYSTEM, need.id, 10_000_000, "PC-1")
     session.commit()
-    with pytest.raises(services.NeedError, match="đã được giải ngân"):
-        services.revoke_need_funding(session, SYSTEM, funding.id, "Sai hộ")
+    with pytest.raises(registry.NeedError, match="đã được giải ngân"):
+        needs_funding.revoke_need_funding(session, SYSTEM, funding.id, "Sai hộ")
     session.rollback()
 
 
 def test_revocation_returns_the_need_to_matching(session, world):
     need = fund(session, world, approve(session, world, add_need(session, world)))
-    funding = services.active_fundings(session, need.id)[0]
-    services.revoke_need_funding(session, SYSTEM, funding.id, "Hộ đã chuyển đi nơi khác")
+    funding = needs_funding.active_fundings(session, need.id)[0]
+    needs_funding.revoke_need_funding(session, SYSTEM, funding.id, "Hộ đã chuyển đi nơi khác")
     session.commit()
     assert need.status == NeedStatus.APPROVED and need.funded_vnd == 0
-    assert services.active_fundings(session, need.id) == []
+    assert needs_funding.active_fundings(session, need.id) == []
 
 
 def test_stages_in_order_with_dates_and_late_houses_flagged(client, session, world):
-    today = services.today_vn()
+    today = i18n.today_vn()
     approved_on = today - timedelta(days=120)
     late = fund(
         session,
@@ -139,22 +145,22 @@ def test_stages_in_order_with_dates_and_late_houses_flagged(client, session, wor
             approved_on,
         ),
     )
-    with pytest.raises(services.NeedError, match="trước ngày của giai đoạn trước"):
-        services.advance_stage(session, SYSTEM, late.id, NeedStatus.STARTED, today - timedelta(days=121))
-    with pytest.raises(services.NeedError, match="không chuyển sang bước này"):
-        services.advance_stage(session, SYSTEM, late.id, NeedStatus.COMPLETED, today)
-    services.advance_stage(session, SYSTEM, late.id, NeedStatus.STARTED, today - timedelta(days=91))
-    services.advance_stage(session, SYSTEM, on_time.id, NeedStatus.STARTED, today - timedelta(days=30))
+    with pytest.raises(registry.NeedError, match="trước ngày của giai đoạn trước"):
+        construction.advance_stage(session, SYSTEM, late.id, NeedStatus.STARTED, today - timedelta(days=121))
+    with pytest.raises(registry.NeedError, match="không chuyển sang bước này"):
+        construction.advance_stage(session, SYSTEM, late.id, NeedStatus.COMPLETED, today)
+    construction.advance_stage(session, SYSTEM, late.id, NeedStatus.STARTED, today - timedelta(days=91))
+    construction.advance_stage(session, SYSTEM, on_time.id, NeedStatus.STARTED, today - timedelta(days=30))
     session.commit()
-    assert services.is_late(late, 90) and not services.is_late(on_time, 90)
+    assert scoring.is_late(late, 90) and not scoring.is_late(on_time, 90)
     login(client, world.ks_staff.email)
     page = client.get("/can-bo/nhu-cau?late=1").get_data(as_text=True)
     assert "Mấu Thị Chậm" in page and "Bo Bo Văn Kịp" not in page
     assert "Chậm tiến độ (&gt; 90 ngày): <strong>1</strong>" in page
     # Completing the late house clears the flag.
-    services.advance_stage(session, SYSTEM, late.id, NeedStatus.COMPLETED, today)
+    construction.advance_stage(session, SYSTEM, late.id, NeedStatus.COMPLETED, today)
     session.commit()
-    assert not services.is_late(late, 90)
+    assert not scoring.is_late(late, 90)
     # The threshold is per campaign.
     world.campaign.settings = {**world.campaign.settings, "needs_late_days": 20}
     session.commit()
@@ -185,7 +191,7 @@ def test_photos_checked_stored_outside_static_and_public_only_when_publishable(a
 
     photo = session.execute(select(NeedPhoto).where(NeedPhoto.need_id == need.id)).scalar_one()
     assert photo.kind == "png" and not photo.publishable
-    assert "static" not in photo.path and (services.photo_path(photo)).is_file()
+    assert "static" not in photo.path and (construction.photo_path(photo)).is_file()
     assert client.get(f"/can-bo/nhu-cau/anh/{photo.id}").data == PNG
     public = app.test_client()
     assert public.get(f"/cong-khai/nha/anh/{photo.id}").status_code == 404
@@ -221,11 +227,11 @@ def test_donor_sees_the_houses_their_money_went_to_pro_rata(session, world):
         draws=draws,
         occurred_on=date.today(),
     )
-    services.record_need_funding(session, SYSTEM, need, 60_000_000, draws, 7, txn.id)
+    needs_funding.record_need_funding(session, SYSTEM, need, 60_000_000, draws, 7, txn.id)
     session.commit()
-    houses = services.houses_funded_by_donor(session, yen_sao.id)
+    houses = tracing.houses_funded_by_donor(session, yen_sao.id)
     assert [(h.need_id, h.amount_vnd, h.head_initials) for h in houses] == [(need.id, 45_000_000, "M.V.T.")]
-    funders, more = services.funders_of_need(session, need.id)
+    funders, more = tracing.funders_of_need(session, need.id)
     assert [(f.public_name, f.amount_vnd) for f in funders] == [
         ("Công ty Yến Sào Thử", 45_000_000),
         ("Nhà hảo tâm", 15_000_000),
@@ -234,7 +240,7 @@ def test_donor_sees_the_houses_their_money_went_to_pro_rata(session, world):
     # A donor whose money sits in another commune's pool funded nothing here.
     other = make_donor(session, "Hộ kinh doanh Cam Lâm")
     receive(session, world.campaign, 5_000_000, receiving=world.cam_lam, purpose=Purpose.HOUSING, donor=other)
-    assert services.houses_funded_by_donor(session, other.id) == []
+    assert tracing.houses_funded_by_donor(session, other.id) == []
 
 
 def test_report_figures(session, world):
@@ -247,29 +253,29 @@ def test_report_figures(session, world):
         ),
     )
     add_need(session, world, world.cam_lam, citizen_id="056085731906")
-    services.disburse_need(session, SYSTEM, a.id, 30_000_000, "PC-1")
+    needs_funding.disburse_need(session, SYSTEM, a.id, 30_000_000, "PC-1")
     session.commit()
-    stages = services.houses_by_stage(session, [world.khanh_hoa.id], world.campaign.id)
+    stages = figures.houses_by_stage(session, [world.khanh_hoa.id], world.campaign.id)
     assert (
         stages["funded"] == 1
         and stages["approved"] == 1
         and stages["proposed"] == 1
         and stages["started"] == 0
     )
-    assert services.houses_by_stage(session, [world.cam_lam.id])["proposed"] == 1
-    assert services.houses_by_stage(session, [world.hanoi.id]) == {s.value: 0 for s in NeedStatus}
-    assert services.funded_totals_by_purpose(session, [world.khanh_son.id]) == {"housing": 60_000_000}
-    assert services.disbursed_totals_by_purpose(session, None, world.campaign.id) == {"housing": 30_000_000}
+    assert figures.houses_by_stage(session, [world.cam_lam.id])["proposed"] == 1
+    assert figures.houses_by_stage(session, [world.hanoi.id]) == {s.value: 0 for s in NeedStatus}
+    assert figures.funded_totals_by_purpose(session, [world.khanh_son.id]) == {"housing": 60_000_000}
+    assert figures.disbursed_totals_by_purpose(session, None, world.campaign.id) == {"housing": 30_000_000}
 
 
 def test_proposer_and_approver_must_differ_even_in_the_service(session, world):
     from app.core.actor import Actor
 
-    need = services.create_need(
+    need = registry.create_need(
         session,
         Actor(world.approver.id),
         world.campaign,
         __import__("tests.needs.conftest", fromlist=["x"]).need_input(world.khanh_son),
     )
-    with pytest.raises(services.NeedError, match="Người đề xuất"):
-        services.approve_need(session, actor_of(world.approver), world.approver, need.id)
+    with pytest.raises(registry.NeedError, match="Người đề xuất"):
+        registry.approve_need(session, actor_of(world.approver), world.approver, need.id)

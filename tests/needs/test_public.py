@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from app.needs.demo import DEMO_HEAD_NAMES, DEMO_IDENTIFIERS
+from app.needs.funding import PUBLIC_STATUSES
 from app.needs.models import HouseholdNeed, NeedPhoto, NeedStatus
-from app.needs.services import PUBLIC_STATUSES, houses_funded_by_donor
+from app.needs.tracing import houses_funded_by_donor
 from tests.conftest import login
 
 SENSITIVE_WORDS = [

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select, text
 
 from app.audit.models import AuditEntry
-from app.needs import services
+from app.needs import models, registry, scoring
 from app.needs.models import HouseholdNeed, NeedStatus
 from app.needs.priority import score_need
 from tests.conftest import login, post_form
@@ -32,11 +32,11 @@ def test_identifiers_are_encrypted_at_rest(session, world):
 
 def test_identifiers_decrypt_only_for_staff_of_the_area(session, world):
     need = add_need(session, world)
-    ids = services.reveal_identifiers(session, actor_of(world.province_staff), world.province_staff, need)
+    ids = registry.reveal_identifiers(session, actor_of(world.province_staff), world.province_staff, need)
     assert (ids.citizen_id, ids.phone, ids.address) == (CITIZEN_ID, PHONE, ADDRESS)
     for outsider in (world.cl_staff, world.other_province_staff):
-        with pytest.raises(services.NeedError):
-            services.reveal_identifiers(session, actor_of(outsider), outsider, need)
+        with pytest.raises(registry.NeedError):
+            registry.reveal_identifiers(session, actor_of(outsider), outsider, need)
 
 
 def test_a_different_key_cannot_read_the_identifiers(app, session, world):
@@ -50,7 +50,7 @@ def test_a_different_key_cannot_read_the_identifiers(app, session, world):
 
 def test_same_household_twice_in_a_campaign_is_refused(session, world):
     add_need(session, world)
-    with pytest.raises(services.NeedError, match="Số CCCD: hộ này đã có"):
+    with pytest.raises(registry.NeedError, match="Số CCCD: hộ này đã có"):
         add_need(session, world, head_name="Người Khác")
 
 
@@ -65,8 +65,8 @@ def test_same_household_twice_in_a_campaign_is_refused(session, world):
     ],
 )
 def test_bad_input_is_refused_naming_the_field(session, world, field, value, message):
-    with pytest.raises(services.NeedError, match=message):
-        services.create_need(
+    with pytest.raises(registry.NeedError, match=message):
+        registry.create_need(
             session, actor_of(world.ks_staff), world.campaign, need_input(world.khanh_son, **{field: value})
         )
 
@@ -76,10 +76,10 @@ def test_requested_cannot_exceed_cost_minus_secured(session, world):
         world.khanh_son,
         estimated_cost_vnd=80_000_000,
         requested_vnd=60_000_000,
-        sources=[services.SourceInput(services.SourceKind.STATE, "Chương trình 1719", 30_000_000)],
+        sources=[registry.SourceInput(models.SourceKind.STATE, "Chương trình 1719", 30_000_000)],
     )
-    with pytest.raises(services.NeedError, match="50.000.000"):
-        services.create_need(session, actor_of(world.ks_staff), world.campaign, data)
+    with pytest.raises(registry.NeedError, match="50.000.000"):
+        registry.create_need(session, actor_of(world.ks_staff), world.campaign, data)
 
 
 def test_entry_form_saves_a_proposed_need_with_sources(client, session, world):
@@ -145,13 +145,13 @@ def test_entry_form_shows_errors_in_vietnamese(client, session, world):
 def test_commune_edit_of_an_approved_need_sends_it_back_and_bumps_version(session, world):
     need = approve(session, world, add_need(session, world))
     version = need.version
-    data = services.need_input_from(need)
+    data = registry.need_input_from(need)
     data.household_size = 6
-    services.update_need(session, actor_of(world.ks_staff), world.ks_staff, need.id, data)
+    registry.update_need(session, actor_of(world.ks_staff), world.ks_staff, need.id, data)
     session.commit()
     assert need.status == NeedStatus.PROPOSED and need.version == version + 1
     # Identifiers survive an edit.
-    assert services.need_input_from(need).citizen_id == CITIZEN_ID
+    assert registry.need_input_from(need).citizen_id == CITIZEN_ID
 
 
 def test_reject_needs_a_reason_and_is_shown(client, session, world):
@@ -216,14 +216,14 @@ def test_priority_weights_edited_by_province_and_published(client, session, worl
     assert 'Gia đình có công với cách mạng</td><td class="num">35' in public
     assert "quá 60 ngày" in public
     need = add_need(session, world, merit_family=True)
-    _, reasons = services.explain_need(session, need)
+    _, reasons = scoring.explain_need(session, need)
     assert ("merit_family", "Gia đình có công với cách mạng", 35) in reasons
 
 
 def test_designations_in_bulk_match_one_by_one(session, world):
     from datetime import date
 
-    from app.needs.services import designations_by_commune
+    from app.needs.scoring import designations_by_commune
     from app.units.models import AdminUnit, UnitLevel
     from app.units.services import designations_for_commune
 
@@ -252,7 +252,7 @@ def test_score_needs_in_sql_equals_score_need(session, world):
     from app.needs.priority import rules_for_campaign
 
     rng = random.Random(5)
-    services.save_priority_rules(
+    scoring.save_priority_rules(
         session,
         actor_of(world.province_staff),
         world.campaign,
@@ -273,18 +273,18 @@ def test_score_needs_in_sql_equals_score_need(session, world):
         )
     on = date(2023, 6, 1)  # Khánh Sơn was a poor district then
     rules = rules_for_campaign(session, world.campaign.id)
-    got = services.score_needs(session, world.campaign.id, on=on, statuses=None)
+    got = scoring.score_needs(session, world.campaign.id, on=on, statuses=None)
     assert len(got) == 30
     for need_id, _, score in got:
         need = session.get(HouseholdNeed, need_id)
         expected, _ = score_need(
-            need, services.designations_by_commune(session, [need.commune_id], on=on)[need.commune_id], rules
+            need, scoring.designations_by_commune(session, [need.commune_id], on=on)[need.commune_id], rules
         )
         assert score == expected
     assert {s for _, cid, s in got if cid == world.khanh_son.id} != {
         s for _, cid, s in got if cid == world.cam_lam.id
     }
-    assert services.score_needs(session, world.campaign.id) == []  # none approved yet
+    assert scoring.score_needs(session, world.campaign.id) == []  # none approved yet
 
 
 def test_edit_form_never_shows_identifiers_and_keeps_them(client, session, world):
@@ -314,7 +314,7 @@ def test_edit_form_never_shows_identifiers_and_keeps_them(client, session, world
     )
     assert resp.status_code == 302
     session.expire_all()
-    kept = services.need_input_from(session.get(HouseholdNeed, need.id))
+    kept = registry.need_input_from(session.get(HouseholdNeed, need.id))
     assert (kept.citizen_id, kept.phone, kept.address, kept.household_size) == (
         CITIZEN_ID,
         "0912345678",

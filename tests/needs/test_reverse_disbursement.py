@@ -10,7 +10,7 @@ from app.accounts.models import Role
 from app.audit.models import AuditEntry
 from app.ledger import services as ledger
 from app.ledger.models import LedgerTransaction, TransactionKind
-from app.needs import services
+from app.needs import funding, registry
 from app.needs.models import HouseholdNeed, NeedDisbursement, TrancheKind
 from tests.conftest import csrf_from, login, post_form
 from tests.factories import SYSTEM, make_user
@@ -19,7 +19,7 @@ from tests.needs.conftest import add_need, approve, fund
 
 def _paid(session, world, amount: int = 30_000_000, ref: str = "PC-07/2026") -> NeedDisbursement:  # type: ignore[no-untyped-def]
     need = fund(session, world, approve(session, world, add_need(session, world)))
-    d = services.disburse_need(session, SYSTEM, need.id, amount, ref, tranche=TrancheKind.ADVANCE)
+    d = funding.disburse_need(session, SYSTEM, need.id, amount, ref, tranche=TrancheKind.ADVANCE)
     session.commit()
     return d
 
@@ -111,10 +111,10 @@ def test_reversal_through_the_pages_with_reason_and_confirmation(client, session
     # Twice is refused; the money is payable again with the right tranche.
     resp = client.get(_url(d), follow_redirects=True)
     assert "Khoản giải ngân này đã được đảo trước đó." in resp.get_data(as_text=True)
-    with pytest.raises(services.NeedError, match="đã được đảo trước đó"):
-        services.reverse_disbursement(session, SYSTEM, None, d.id, "lần hai")
+    with pytest.raises(registry.NeedError, match="đã được đảo trước đó"):
+        funding.reverse_disbursement(session, SYSTEM, None, d.id, "lần hai")
     session.rollback()
-    services.disburse_need(session, SYSTEM, need_id, 60_000_000, "PC-08/2026", tranche=TrancheKind.FINAL)
+    funding.disburse_need(session, SYSTEM, need_id, 60_000_000, "PC-08/2026", tranche=TrancheKind.FINAL)
     session.commit()
     assert session.get(HouseholdNeed, need_id).disbursed_vnd == 60_000_000
 

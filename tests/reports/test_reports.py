@@ -16,7 +16,7 @@ from app.ledger import services as ledger
 from app.ledger.models import Purpose
 from app.reports.models import ReportJob, ReportKind
 from app.reports.services import ReportError, period_for
-from app.transparency import services as tsvc
+from app.transparency import units
 from tests.conftest import login, post_form
 from tests.factories import SYSTEM
 from tests.transparency.conftest import give, load_full_demo
@@ -69,9 +69,9 @@ def test_yearly_report_for_khanh_hoa_equals_the_ledger_and_the_public_overview(c
     province = campaign.scope_unit
     fund = ledger.main_fund(session)
     # Some money moves on in the year: an allocation and a disbursement in Khánh Sơn.
-    khanh_son = next(u for u in tsvc.unit_map(session).values() if u.code == 22714)
+    khanh_son = next(u for u in units.unit_map(session).values() if u.code == 22714)
     # Other packages' demo data (needs, matching) may already have moved money: compare by differences.
-    before = ledger.totals(session, fund.id, tsvc.scope_unit_ids(session, province))
+    before = ledger.totals(session, fund.id, units.scope_unit_ids(session, province))
     housing_before = _housing(session, fund.id)
     ledger.allocate(
         session,
@@ -104,7 +104,7 @@ def test_yearly_report_for_khanh_hoa_equals_the_ledger_and_the_public_overview(c
     }
     figures = session.get(ReportJob, job_id).figures
 
-    books = ledger.totals(session, fund.id, tsvc.scope_unit_ids(session, province))
+    books = ledger.totals(session, fund.id, units.scope_unit_ids(session, province))
     public = client.get("/api/v1/totals").get_json()["totals"]
     assert figures["cumulative"]["received_vnd"] == books.received_vnd == public["received_vnd"] > 0
     assert (

@@ -15,8 +15,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from app.core.i18n import VN_TZ
-from app.transparency import services as svc
-from app.transparency import verify_export
+from app.transparency import opendata, verify_export
 from tests.transparency.conftest import give
 
 VERIFY_SCRIPT = Path(verify_export.__file__)
@@ -116,7 +115,7 @@ def test_deleting_a_published_row_is_caught_by_the_count(app, client, session, k
     c = kh["campaign"]
     a = give(session, c, 1_000_000, name="Một", receiving=kh["province"])
     give(session, c, 2_000_000, name="Hai", receiving=kh["province"])
-    root = svc.publish_daily_root(session, datetime.now(VN_TZ).date())
+    root = opendata.publish_daily_root(session, datetime.now(VN_TZ).date())
     session.commit()
     session.execute(
         text("UPDATE contributions SET ledger_transaction_id = NULL WHERE id = :id"), {"id": a.id}
@@ -125,7 +124,7 @@ def test_deleting_a_published_row_is_caught_by_the_count(app, client, session, k
     session.commit()
     results, _ = verify_export.verify(
         _rows(client.get("/cong-khai/du-lieu/dong-gop.csv").get_data(as_text=True)),
-        svc.roots_payload(session)["roots"],
+        opendata.roots_payload(session)["roots"],
     )
     assert [(r.day, r.ok) for r in results] == [(root.day.isoformat(), False)]
     assert "1 dòng" in results[0].message
@@ -134,21 +133,21 @@ def test_deleting_a_published_row_is_caught_by_the_count(app, client, session, k
 def test_roots_chain_and_publishing_is_idempotent(session, kh):
     give(session, kh["campaign"], 1_000_000, receiving=kh["province"])
     day = datetime.now(VN_TZ).date()
-    first = svc.publish_daily_root(session, day)
+    first = opendata.publish_daily_root(session, day)
     assert first is not None and first.prev_root == verify_export.GENESIS and first.count == 1
-    assert svc.publish_daily_root(session, day) is None
-    assert svc.publish_daily_root(session, day - timedelta(days=3)) is None  # never rewrite the past
-    second = svc.publish_daily_root(
+    assert opendata.publish_daily_root(session, day) is None
+    assert opendata.publish_daily_root(session, day - timedelta(days=3)) is None  # never rewrite the past
+    second = opendata.publish_daily_root(
         session, day + timedelta(days=1)
     )  # nothing new: an empty link keeps the chain
     assert second.prev_root == first.root and second.count == 0
     assert second.root == verify_export.chain(first.root, verify_export.records_hash([])[0])
-    assert svc.check_roots(session) == []
+    assert opendata.check_roots(session) == []
 
 
 def test_json_export_is_valid_json_with_the_roots(client, session, kh):
     give(session, kh["campaign"], 3_000_000, name="Phạm Thị Hoa", receiving=kh["province"])
-    svc.publish_daily_root(session, datetime.now(VN_TZ).date())
+    opendata.publish_daily_root(session, datetime.now(VN_TZ).date())
     session.commit()
     data = json.loads(client.get("/cong-khai/du-lieu/dong-gop.json").get_data(as_text=True))
     assert data["contributions"][0]["ten_cong_khai"] == "Phạm Thị Hoa"
@@ -165,6 +164,6 @@ def test_publish_task_publishes_yesterday_and_rechecks(app, session, kh):
     give(session, kh["campaign"], 1_000_000, receiving=kh["province"])
     yesterday = datetime.now(VN_TZ).date() - timedelta(days=1)
     publish_daily_root.delay(yesterday.isoformat())
-    root = svc.roots_payload(session)["roots"][0]
+    root = opendata.roots_payload(session)["roots"][0]
     assert root["day"] == yesterday.isoformat()
     assert root["count"] == 0  # recorded today: it waits for tonight's root

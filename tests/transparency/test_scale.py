@@ -18,7 +18,7 @@ from app.contributions.services import reverse_contribution
 from app.core.i18n import VN_TZ
 from app.core.spreadsheet import SafeCSVWriter
 from app.ledger import services as ledger
-from app.transparency import services as svc
+from app.transparency import opendata, statement
 from app.transparency.verify_export import EXPORT_COLUMNS
 from tests import factories as f
 from tests.transparency.conftest import give
@@ -102,7 +102,7 @@ def _python_csv(session, query=None) -> str:  # type: ignore[no-untyped-def]
     buf = io.StringIO()
     writer = SafeCSVWriter(buf, lineterminator="\n")  # as the view writes it
     writer.writerow(EXPORT_COLUMNS)
-    writer.writerows(svc.iter_export_rows(session, query))
+    writer.writerows(opendata.iter_export_rows(session, query))
     return "\ufeff" + buf.getvalue()
 
 
@@ -128,7 +128,7 @@ def test_csv_export_is_streamed_with_roots_and_matches_the_published_rows(app, c
         pledge_reference="VNN26-0042-K",
     )
     gone = give(session, c, 700_000, name="Trần Văn Bình")
-    svc.publish_daily_root(session, datetime.now(VN_TZ).date())
+    opendata.publish_daily_root(session, datetime.now(VN_TZ).date())
     session.commit()
     reverse_contribution(session, f.SYSTEM, gone, reason="Nhập nhầm")
     session.commit()
@@ -153,7 +153,7 @@ def test_csv_export_is_streamed_with_roots_and_matches_the_published_rows(app, c
     )
     assert "0905123456" not in body and "Nhập nhầm" not in body
     filtered = client.get("/cong-khai/du-lieu/dong-gop.csv?q=dang+van+anh").get_data(as_text=True)
-    query = svc.parse_statement_args({"q": "dang van anh"})
+    query = statement.parse_statement_args({"q": "dang van anh"})
     assert filtered == _python_csv(session, query) and filtered.count("\n") == 2
 
 
@@ -255,7 +255,7 @@ def test_every_search_path_lists_exactly_the_matches(client, session, kh, monkey
     word pairs — and every page of every sort lists exactly the matching contributions, each once."""
     from app.core.text import search_words
 
-    monkeypatch.setattr(svc, "SCAN_WINDOW", window)
+    monkeypatch.setattr(statement, "SCAN_WINDOW", window)
     c = kh["campaign"]
     names = [
         "Nguyễn Văn An",

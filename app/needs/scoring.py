@@ -1,0 +1,199 @@
+"""Priority: the campaign's rules applied to needs (scores, late needs, area designations) and explained."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit.services import record
+from app.campaigns.models import Campaign
+from app.core.actor import Actor
+from app.core.i18n import today_vn
+from app.needs.models import (
+    MATCHABLE_STATUSES,
+    HouseholdNeed,
+    NeedStatus,
+    PovertyStatus,
+    PriorityRule,
+)
+from app.needs.priority import CRITERIA, DESIGNATION_CRITERIA, compile_rules, rules_for_campaign, score_need
+from app.needs.registry import NeedError
+from app.units.services import designations_for_commune
+
+DEFAULT_LATE_DAYS = 90
+
+
+LATE_DAYS_SETTING = "needs_late_days"
+
+
+def save_priority_rules(
+    session: Session, actor: Actor, campaign: Campaign, weights: dict[str, int], late_days: int | None = None
+) -> None:
+    """Province staff set the weights (and the late threshold) for a campaign."""
+    old = {r.criterion: r.weight for r in rules_for_campaign(session, campaign.id)}
+    existing = {
+        r.criterion: r
+        for r in session.execute(
+            select(PriorityRule).where(PriorityRule.campaign_id == campaign.id)
+        ).scalars()
+    }
+    for code, weight in weights.items():
+        if code not in CRITERIA:
+            raise NeedError(f"Tiêu chí không tồn tại: {code}.")
+        if not 0 <= weight <= 1000:
+            raise NeedError(f"Điểm “{CRITERIA[code][1]}”: phải từ 0 đến 1000.")
+        rule = existing.get(code)
+        if rule is None:
+            session.add(
+                PriorityRule(campaign_id=campaign.id, criterion=code, weight=weight, label=CRITERIA[code][1])
+            )
+        else:
+            rule.weight = weight
+    new_settings = dict(campaign.settings or {})
+    if late_days is not None:
+        if not 7 <= late_days <= 730:
+            raise NeedError("Số ngày coi là chậm tiến độ: phải từ 7 đến 730.")
+        new_settings[LATE_DAYS_SETTING] = late_days
+        campaign.settings = new_settings
+    session.flush()
+    record(
+        session,
+        actor,
+        "needs.priority_rules",
+        "campaign",
+        campaign.id,
+        old=old,
+        new={**weights, "late_days": late_days},
+        unit_id=campaign.scope_unit_id,
+    )
+
+
+def late_days_for(campaign: Campaign | None) -> int:
+    return (
+        int((campaign.settings or {}).get(LATE_DAYS_SETTING, DEFAULT_LATE_DAYS))
+        if campaign
+        else DEFAULT_LATE_DAYS
+    )
+
+
+def is_late(need: HouseholdNeed, late_days: int, today: date | None = None) -> bool:
+    """Started more than late_days ago and not completed."""
+    return (
+        need.status == NeedStatus.STARTED
+        and need.started_on is not None
+        and (today or today_vn()) - need.started_on > _days(late_days)
+    )
+
+
+def _days(n: int):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    return timedelta(days=n)
+
+
+def late_clause(late_days: int, today: date | None = None):  # type: ignore[no-untyped-def]
+    cutoff = (today or today_vn()) - _days(late_days)
+    return (HouseholdNeed.status == NeedStatus.STARTED) & (HouseholdNeed.started_on < cutoff)
+
+
+def designations_by_commune(
+    session: Session, commune_ids: Iterable[int], on: date | None = None
+) -> dict[int, list[str]]:
+    """Designation kinds in force for many communes at once (what designations_for_commune gives one by one,
+    in three queries instead of several per commune): for scoring a whole registry."""
+    from app.units.models import AreaDesignation, LegacyUnit, UnitLineage
+
+    ids = list(set(commune_ids))
+    day = on or today_vn()
+    designations = [d for d in session.execute(select(AreaDesignation)).scalars() if d.valid_on(day)]
+    out: dict[int, list[str]] = {cid: [] for cid in ids}
+    if not designations or not ids:
+        return out
+    by_admin: dict[int, set[str]] = defaultdict(set)
+    by_legacy: dict[int, set[str]] = defaultdict(set)
+    for d in designations:
+        if d.admin_unit_id is not None:
+            by_admin[d.admin_unit_id].add(d.kind)
+        if d.legacy_unit_id is not None:
+            by_legacy[d.legacy_unit_id].add(d.kind)
+    lineage: dict[int, set[int]] = defaultdict(set)
+    for i in range(0, len(ids), 5000):
+        for legacy_id, admin_id in session.execute(
+            select(UnitLineage.legacy_unit_id, UnitLineage.admin_unit_id).where(
+                UnitLineage.admin_unit_id.in_(ids[i : i + 5000])
+            )
+        ):
+            lineage[admin_id].add(legacy_id)
+    parent = dict(session.execute(select(LegacyUnit.id, LegacyUnit.parent_id)).all()) if by_legacy else {}
+    for cid in ids:
+        kinds = set(by_admin.get(cid, ()))
+        for legacy_id in lineage.get(cid, ()):
+            seen = 0
+            while legacy_id is not None and seen < 5:
+                kinds |= by_legacy.get(legacy_id, set())
+                legacy_id, seen = parent.get(legacy_id), seen + 1
+        out[cid] = sorted(kinds)
+    return out
+
+
+def household_score_expr(rules: Iterable[Any] | None):  # type: ignore[no-untyped-def]
+    """SQL expression of the household part of the score (poverty status and household flags) under `rules`;
+    the area part is added per commune from designations_by_commune (see score_needs)."""
+    from sqlalchemy import Integer, case, cast, literal
+
+    by_code = compile_rules(rules)
+
+    def w(code: str) -> int:
+        rule = by_code.get(code)
+        return rule.weight if rule is not None and rule.weight > 0 else 0
+
+    expr = case(
+        {s.value: literal(w(s.value)) for s in PovertyStatus},
+        value=HouseholdNeed.poverty_status,
+        else_=literal(0),
+    )
+    for flag in ("merit_family", "ethnic_minority", "elderly_alone", "disability", "single_parent"):
+        if w(flag):
+            expr = expr + cast(getattr(HouseholdNeed, flag), Integer) * w(flag)
+    return expr
+
+
+def area_score(kinds: Iterable[str], rules: Iterable[Any] | None) -> int:
+    """The area part of the score for a commune's designation kinds."""
+    by_code = compile_rules(rules)
+    codes = {DESIGNATION_CRITERIA[k] for k in kinds if k in DESIGNATION_CRITERIA}
+    return sum(by_code[c].weight for c in codes if c in by_code and by_code[c].weight > 0)
+
+
+def score_needs(
+    session: Session,
+    campaign_id: int,
+    *,
+    on: date | None = None,
+    statuses: Iterable[NeedStatus] | None = MATCHABLE_STATUSES,
+) -> list[tuple[int, int, int]]:
+    """(need id, commune id, score) for every need of a campaign in `statuses` (None: all), computed in SQL
+    plus one designation lookup per commune: the same numbers as score_need, for a whole registry at once."""
+    rules = compile_rules(rules_for_campaign(session, campaign_id))
+    q = select(HouseholdNeed.id, HouseholdNeed.commune_id, household_score_expr(rules)).where(
+        HouseholdNeed.campaign_id == campaign_id
+    )
+    if statuses is not None:
+        q = q.where(HouseholdNeed.status.in_(list(statuses)))
+    rows = session.execute(q).all()
+    kinds = designations_by_commune(session, {r[1] for r in rows}, on=on)
+    area = {cid: area_score(k, rules) for cid, k in kinds.items()}
+    return [(nid, cid, int(hs) + area[cid]) for nid, cid, hs in rows]
+
+
+def explain_need(
+    session: Session, need: HouseholdNeed, on: date | None = None
+) -> tuple[int, list[tuple[str, str, int]]]:
+    """The need's score under its campaign's rules, with area designations computed now."""
+    designations = designations_for_commune(session, need.commune_id, on=on or today_vn())
+    return score_need(need, designations, rules_for_campaign(session, need.campaign_id))

@@ -1,0 +1,103 @@
+"""The pledges blueprint and what its pages share: the card switch and the unit lists of the forms."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+)
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.accounts.access import can_access_unit_id
+from app.accounts.models import Role, User
+from app.core.collation import units_sorted
+from app.core.web import url_for_if_exists
+from app.extensions import db
+from app.pledges import formcache
+from app.pledges.models import (
+    Pledge,
+)
+from app.pledges.references import normalize as normalize_reference
+from app.units.models import AdminUnit, UnitLevel
+
+bp = Blueprint("pledges", __name__)
+
+
+def card_enabled() -> bool:
+    """Card payment is optional per deployment: the payments package's endpoint must exist and its gateway
+    be switched on (PAYMENT_GATEWAY "stripe" or "test"; without that setting, a Stripe key)."""
+    if not url_for_if_exists("payments.card_checkout", reference="VNN"):
+        return False
+    cfg = current_app.config
+    mode = cfg.get("PAYMENT_GATEWAY") or ("stripe" if cfg.get("STRIPE_SECRET_KEY") else "disabled")
+    return str(mode).lower() in ("stripe", "test")
+
+
+UNIT_LIST_TTL = 600  # seconds: units change by decree, not by the minute
+
+
+def unit_lists() -> tuple[list[tuple[int, str]], dict[int, list[tuple[int, str]]]]:
+    """Current provinces and their communes as (id, name), read once per process and cached for a while
+    (dropped at once when this process commits a unit change; see formcache), so the public form costs no
+    unit queries (it is the page every donor opens)."""
+    import time as _time
+
+    cached = current_app.extensions.get("pledges.units")
+    if cached and cached[3] == formcache.generation() and _time.monotonic() - cached[0] < UNIT_LIST_TTL:
+        return cached[1], cached[2]
+    stamp = formcache.generation()
+    rows = db.session.execute(
+        select(AdminUnit.id, AdminUnit.name, AdminUnit.level, AdminUnit.parent_id).where(
+            AdminUnit.valid_to.is_(None), AdminUnit.level.in_([UnitLevel.PROVINCE, UnitLevel.COMMUNE])
+        )
+    ).all()
+    provs = [(r.id, r.name) for r in units_sorted(r for r in rows if r.level == UnitLevel.PROVINCE)]
+    communes: dict[int, list[tuple[int, str]]] = {}
+    for r in units_sorted(r for r in rows if r.level == UnitLevel.COMMUNE):
+        communes.setdefault(r.parent_id, []).append((r.id, r.name))
+    current_app.extensions["pledges.units"] = (_time.monotonic(), provs, communes, stamp)
+    return provs, communes
+
+
+def communes_for(raw: str | None, fallback_id: int | None) -> list[tuple[int, str]]:
+    pid = int(raw) if raw and str(raw).isdecimal() else fallback_id
+    return unit_lists()[1].get(pid, []) if pid else []
+
+
+def pledge_by_reference(reference: str) -> Pledge:
+    ref = normalize_reference(reference)
+    if not ref or len(ref) > 19:
+        abort(404)
+    pledge = db.session.execute(select(Pledge).where(Pledge.reference == ref)).scalar_one_or_none()
+    if pledge is None:
+        abort(404)
+    return pledge
+
+
+def is_owner(pledge: Pledge) -> bool:
+    return bool(
+        current_user.is_authenticated
+        and current_user.role == Role.DONOR
+        and current_user.donor_id == pledge.donor_id
+    )
+
+
+def staff_sees(pledge: Pledge) -> bool:
+    if not (current_user.is_authenticated and current_user.is_staff):
+        return False
+    return can_access_unit_id(db.session, current_user, pledge.receiving_unit_id) or (
+        pledge.earmark_unit_id is not None
+        and can_access_unit_id(db.session, current_user, pledge.earmark_unit_id)
+    )
+
+
+def claimable(pledge: Pledge) -> bool:
+    """An account may be made from a pledge when nobody uses this donor yet and the e-mail is the donor's."""
+    if not pledge.contact_email:
+        return False
+    if db.session.execute(select(User.id).where(User.donor_id == pledge.donor_id)).first():
+        return False
+    donor_email = (pledge.donor.email or "").lower()
+    return not donor_email or donor_email == pledge.contact_email.lower()

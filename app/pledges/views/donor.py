@@ -1,0 +1,153 @@
+"""The donor's own pages: dashboard, colleagues, receipts, yearly statements."""
+
+from __future__ import annotations
+
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from app.accounts.access import donor_required
+from app.accounts.models import User
+from app.accounts.services import normalize_email
+from app.contributions.models import Contribution, ContributionStatus
+from app.core.actor import Actor
+from app.core.forms import field_problems
+from app.donors.models import Donor, DonorKind
+from app.extensions import db, limiter
+from app.ledger.models import PURPOSE_LABELS
+from app.pledges import notify, services, statements
+from app.pledges.forms import (
+    InviteForm,
+)
+from app.pledges.models import (
+    Pledge,
+    PledgeSchedule,
+)
+from app.pledges.views.common import bp
+
+
+@bp.route("/tai-khoan/tong-quan")
+@donor_required
+def dashboard():  # type: ignore[no-untyped-def]
+    donor = db.session.get(Donor, current_user.donor_id)
+    pledges = (
+        db.session.execute(
+            select(Pledge)
+            .where(Pledge.donor_id == donor.id)
+            .order_by(Pledge.created_at.desc(), Pledge.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+    paid_by = dict(
+        db.session.execute(
+            select(Contribution.pledge_id, func.sum(Contribution.amount_vnd))
+            .where(
+                Contribution.donor_id == donor.id,
+                Contribution.status == ContributionStatus.RECORDED,
+                Contribution.pledge_id.is_not(None),
+            )
+            .group_by(Contribution.pledge_id)
+        ).all()
+    )
+    contributions = (
+        db.session.execute(
+            select(Contribution)
+            .where(Contribution.donor_id == donor.id)
+            .order_by(Contribution.received_at.desc(), Contribution.id.desc())
+            .limit(200)
+        )
+        .scalars()
+        .all()
+    )
+    due = []
+    for p in pledges:
+        if p.is_open and p.schedule == PledgeSchedule.INSTALMENTS:
+            due += [
+                (p, s)
+                for s in services.instalment_states(db.session, p, paid=paid_by.get(p.id, 0))
+                if s.outstanding_vnd > 0
+            ]
+    due.sort(key=lambda ps: ps[1].instalment.due_on)
+    years = sorted(
+        {c.received_on.year for c in contributions if c.status == ContributionStatus.RECORDED}, reverse=True
+    )
+    colleagues = (
+        db.session.execute(select(User).where(User.donor_id == donor.id).order_by(User.id)).scalars().all()
+    )
+    return render_template(
+        "pledges/dashboard.html",
+        donor=donor,
+        pledges=pledges,
+        paid_by=paid_by,
+        contributions=contributions,
+        due=due,
+        years=years,
+        colleagues=colleagues,
+        invite_form=InviteForm(),
+        today=services.today_vn(),
+    )
+
+
+@bp.route("/tai-khoan/moi-dong-nghiep", methods=["POST"])
+@donor_required
+@limiter.limit("20 per hour", methods=["POST"], error_message="Quá nhiều lời mời. Vui lòng thử lại sau.")
+def invite():  # type: ignore[no-untyped-def]
+    donor = db.session.get(Donor, current_user.donor_id)
+    form = InviteForm()
+    if donor.kind not in (DonorKind.BUSINESS, DonorKind.ORGANISATION):
+        abort(404)
+    if form.validate_on_submit():
+        email = normalize_email(form.email.data)
+        if db.session.execute(select(User.id).where(User.email == email)).first():
+            flash(_("Email này đã có tài khoản."), "error")
+        else:
+            notify.send_invitation(donor, current_user, email)
+            from app.audit.services import record
+
+            record(db.session, Actor.from_request(), "donor.invite", "donor", donor.id, new={"email": email})
+            db.session.commit()
+            flash(_("Đã gửi lời mời tới %(email)s.", email=email), "success")
+    else:
+        flash(" ".join(field_problems(form)) or _("Email: không hợp lệ."), "error")
+    return redirect(url_for("pledges.dashboard") + "#dong-nghiep")
+
+
+@bp.route("/tai-khoan/bien-nhan/<int:contribution_id>")
+@donor_required
+def donor_receipt(contribution_id: int):  # type: ignore[no-untyped-def]
+    c = db.session.get(Contribution, contribution_id)
+    if c is None or c.donor_id != current_user.donor_id:
+        abort(404)
+    return render_template(
+        "pledges/receipt.html",
+        c=c,
+        unit=c.receiving_unit,
+        back=url_for("pledges.dashboard"),
+        purpose_label=PURPOSE_LABELS[c.purpose],
+    )
+
+
+@bp.route("/tai-khoan/sao-ke/<int:year>.<fmt>")
+@donor_required
+def statement(year: int, fmt: str):  # type: ignore[no-untyped-def]
+    if fmt not in ("pdf", "xlsx") or not 2000 <= year <= 2100:
+        abort(404)
+    donor = db.session.get(Donor, current_user.donor_id)
+    rows = statements.yearly_contributions(db.session, donor.id, year)
+    if fmt == "pdf":
+        data, mimetype = statements.statement_pdf(donor, year, rows), "application/pdf"
+    else:
+        data = statements.statement_xlsx(donor, year, rows)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    resp = Response(data, mimetype=mimetype)
+    resp.headers["Content-Disposition"] = f'attachment; filename="sao-ke-dong-gop-{year}.{fmt}"'
+    return resp

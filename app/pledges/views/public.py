@@ -1,0 +1,360 @@
+"""Public pledge pages: the form, the confirmation, and turning a pledge into a donor account."""
+
+from __future__ import annotations
+
+from flask import (
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask import session as http_session
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
+from app.accounts.models import Role, User
+from app.accounts.services import AccountError, create_user, normalize_email
+from app.core import outbox
+from app.core.actor import Actor
+from app.core.forms import field_problems
+from app.donors.models import Donor, DonorKind
+from app.extensions import db, limiter
+from app.ledger.models import PURPOSE_LABELS
+from app.pledges import formcache, notify, services
+from app.pledges.forms import (
+    AccountForm,
+    ClaimForm,
+    PledgeForm,
+)
+from app.pledges.models import (
+    PaymentMethod,
+    Pledge,
+    PledgeKind,
+)
+from app.pledges.views.common import (
+    bp,
+    card_enabled,
+    claimable,
+    communes_for,
+    is_owner,
+    pledge_by_reference,
+    staff_sees,
+    unit_lists,
+)
+
+
+@bp.route("/ung-ho", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config.get("PLEDGE_RATE_LIMIT", "20 per minute;300 per hour"),
+    methods=["POST"],
+    error_message="Quá nhiều lượt gửi đăng ký từ một địa chỉ. Vui lòng thử lại sau ít phút.",
+)
+def pledge_form():  # type: ignore[no-untyped-def]
+    if request.method == "GET":
+        page = _anonymous_form_page()
+        if page is not None:
+            return page
+    campaign = _submission_campaign() if request.method == "POST" else services.campaign_for(db.session)
+    form = PledgeForm()
+    if request.method == "GET":
+        _fill_defaults(form, campaign)
+        if current_user.is_authenticated and current_user.role == Role.DONOR and current_user.donor_id:
+            _prefill_from_donor(form, db.session.get(Donor, current_user.donor_id))
+    card = _prepare_choices(form, campaign)
+    problems: list[str] = []
+    if campaign is None:
+        flash(_("Hiện chưa có cuộc vận động nào đang diễn ra."), "warning")
+    elif form.validate_on_submit():
+        parsed = form.parse(db.session, card_enabled=card)
+        if parsed is not None:
+            donor_input, pledge_input = parsed
+            actor = Actor.from_request()
+            try:
+                if (
+                    current_user.is_authenticated
+                    and current_user.role == Role.DONOR
+                    and current_user.donor_id
+                ):
+                    donor = db.session.get(Donor, current_user.donor_id)
+                    pledge_input.contact_email = pledge_input.contact_email or current_user.email
+                else:
+                    donor = services.insert_donor(db.session, actor, donor_input)
+                if pledge_input.earmark_unit_id is not None:  # else the campaign found above
+                    campaign = services.campaign_for(db.session, pledge_input.earmark_unit_id) or campaign
+                pledge = services.insert_pledge(db.session, actor, campaign, donor, pledge_input)
+                _queue_pledge_mails(pledge.id, pledge.payment_method)
+            except services.PledgeError as exc:
+                db.session.rollback()
+                problems.append(str(exc))
+            else:
+                db.session.commit()  # the mails are queued with the pledge: sent after it, or later, never lost
+                flash(_("Cảm ơn quý vị! Đăng ký ủng hộ đã được ghi nhận."), "success")
+                return redirect(url_for("pledges.confirmation", reference=pledge.reference))
+    if request.method == "POST":
+        problems = problems or field_problems(form) or [_("Vui lòng kiểm tra lại các ô được đánh dấu.")]
+    return render_template(
+        "pledges/pledge_form.html", form=form, campaign=campaign, problems=problems, card_enabled=card
+    ), (422 if problems else 200)
+
+
+def _submission_campaign():  # type: ignore[no-untyped-def]
+    """The campaign a submission joins: the one the form showed (formcache), confirmed still active by one
+    primary-key lookup; else the database's choice (another process closed it, or the cache is cold)."""
+    view = formcache.campaign_view(db.session)
+    if view is not None and services.campaign_is_active(db.session, view.id):
+        return view
+    return services.campaign_for(db.session)
+
+
+def _fill_defaults(form: PledgeForm, campaign) -> None:  # type: ignore[no-untyped-def]
+    """A province's campaign: its province (and its communes) first."""
+    if campaign is not None and campaign.scope_unit_id is not None:
+        form.province_id.data = form.earmark_province_id.data = str(campaign.scope_unit_id)
+
+
+def _prepare_choices(form: PledgeForm, campaign) -> bool:  # type: ignore[no-untyped-def]
+    """Payment methods and unit lists of the form; True when card payment is offered."""
+    province_id = campaign.scope_unit_id if campaign else None
+    card = card_enabled()
+    if not card:
+        form.payment_method.choices = [
+            c for c in form.payment_method.choices if c.value != PaymentMethod.CARD.value
+        ]
+    form.set_unit_choices(
+        unit_lists()[0],
+        {
+            "commune_id": communes_for(form.province_id.data, province_id),
+            "earmark_commune_id": communes_for(form.earmark_province_id.data, province_id),
+        },
+    )
+    return card
+
+
+CSRF_SLOT, FLASH_SLOT = "\x00csrf\x00", "\x00flashes\x00"  # never in a page (NUL is refused in requests)
+
+
+def _anonymous_form_page() -> str | None:
+    """GET /ung-ho for a visitor without an account: the same page for everyone except its CSRF token, so it
+    is rendered once per campaign, unit list, locale and card setting and kept in memory (formcache says when
+    it is dropped); each request gets the page with its own token and its own flash messages. None when the
+    page must be built afresh: a signed-in user (prefilled details, staff menu), unexpected query arguments,
+    or no campaign running (the page then says so)."""
+    if current_user.is_authenticated or request.args.keys() - {"lang"}:
+        return None
+    campaign = formcache.campaign_view(db.session)
+    if campaign is None:
+        return None
+    card = card_enabled()
+    unit_lists()
+    units_built_at = current_app.extensions["pledges.units"][0]
+    key = (formcache.generation(), campaign, card, str(get_locale()), units_built_at)
+
+    def build() -> str:
+        form = PledgeForm()
+        _fill_defaults(form, campaign)
+        _prepare_choices(form, campaign)
+        html = render_template(
+            "pledges/pledge_form.html",
+            form=form,
+            campaign=campaign,
+            problems=[],
+            card_enabled=card,
+            flash_slot=Markup(FLASH_SLOT),  # noqa: S704 - a constant
+        )
+        return html.replace(generate_csrf(), CSRF_SLOT)
+
+    page = formcache.cached("pledges.form_page", key, build)
+    flashes = render_template("_flashes.html") if http_session.get("_flashes") else ""
+    return page.replace(CSRF_SLOT, generate_csrf()).replace(FLASH_SLOT, flashes)
+
+
+def _prefill_from_donor(form: PledgeForm, donor: Donor | None) -> None:
+    if donor is None:
+        return
+    form.donor_kind.data = (
+        DonorKind.BUSINESS.value
+        if donor.kind in (DonorKind.BUSINESS, DonorKind.ORGANISATION)
+        else donor.kind.value
+    )
+    form.name.data, form.tax_code.data, form.address.data = donor.name, donor.tax_code, donor.address
+    form.contact_person.data, form.email.data, form.phone.data = (
+        donor.contact_person,
+        current_user.email,
+        donor.phone,
+    )
+    if donor.province_id:
+        form.province_id.data = str(donor.province_id)
+    if donor.commune_id:
+        form.commune_id.data = str(donor.commune_id)
+
+
+def _queue_pledge_mails(pledge_id: int, method: PaymentMethod) -> None:
+    """Mail the donor and, for cash/goods, the staff (for a transfer or card the staff task would do nothing):
+    outbox rows committed with the pledge (app.core.outbox), so the broker or SMTP being down never turns a saved
+    pledge into an error nor loses its mails."""
+    from app.pledges.models import OFFLINE_METHODS
+
+    names = ["pledges.send_confirmation"] + (
+        ["pledges.notify_staff_new_pledge"] if method in OFFLINE_METHODS else []
+    )
+    for name in names:
+        outbox.enqueue(db.session, name, pledge_id, dedupe_key=f"{name}:{pledge_id}")
+
+
+@bp.route("/ung-ho/ds-xa.json")
+def communes_json():  # type: ignore[no-untyped-def]
+    raw = request.args.get("tinh", "")
+    resp = jsonify([{"id": cid, "name": name} for cid, name in communes_for(raw, None)])
+    resp.headers["Cache-Control"] = "public, max-age=86400"
+    return resp
+
+
+@bp.route("/ung-ho/<reference>")
+def confirmation(reference: str):  # type: ignore[no-untyped-def]
+    pledge = pledge_by_reference(reference)
+    if pledge.reference != reference:
+        return redirect(url_for("pledges.confirmation", reference=pledge.reference), code=301)
+    paid = services.amount_paid(db.session, pledge.id)
+    private = is_owner(pledge) or staff_sees(pledge)
+    accounts = services.official_accounts_for(db.session, pledge.earmark_unit_id or pledge.receiving_unit_id)
+    resp = Response(
+        render_template(
+            "pledges/confirmation.html",
+            pledge=pledge,
+            paid=paid,
+            outstanding=max(0, pledge.amount_vnd - paid),
+            instalments=services.instalment_states(db.session, pledge, paid=paid),
+            accounts=accounts,
+            private=private,
+            card_enabled=card_enabled() and pledge.kind == PledgeKind.MONEY,
+            claimable=not current_user.is_authenticated and claimable(pledge),
+            claim_form=ClaimForm(),
+            purpose_label=PURPOSE_LABELS[pledge.purpose],
+        )
+    )
+    resp.headers["Cache-Control"] = "no-store"  # money received must show at once, never a cached "pending"
+    resp.headers["X-Robots-Tag"] = "noindex"
+    return resp
+
+
+@bp.route("/ung-ho/<reference>/tao-tai-khoan", methods=["POST"])
+@limiter.limit("5 per hour", methods=["POST"], error_message="Quá nhiều yêu cầu. Vui lòng thử lại sau.")
+def request_account(reference: str):  # type: ignore[no-untyped-def]
+    pledge = pledge_by_reference(reference)
+    form = ClaimForm()
+    if form.validate_on_submit() and claimable(pledge):
+        notify.send_claim_link(pledge)
+    # The same answer whether or not a link went out: the page must not reveal the e-mail or the donor's users.
+    flash(_("Nếu đăng ký có email liên hệ, chúng tôi đã gửi liên kết tạo tài khoản tới email đó."), "info")
+    return redirect(url_for("pledges.confirmation", reference=pledge.reference))
+
+
+def _login_new_user(user: User) -> None:
+    from flask import session as flask_session
+
+    flask_session.clear()
+    login_user(user)
+
+
+@bp.route("/tai-khoan/kich-hoat/<token>", methods=["GET", "POST"])
+def claim_account(token: str):  # type: ignore[no-untyped-def]
+    data = notify.read_token("pledge-claim", token)
+    pledge = db.session.get(Pledge, data.get("pledge", 0)) if data else None
+    if (
+        pledge is None
+        or not data
+        or normalize_email(data.get("email") or "") != normalize_email(pledge.contact_email or "")
+    ):
+        return render_template(
+            "errors/error.html",
+            code=400,
+            title=_("Liên kết không hợp lệ"),
+            message=_("Liên kết đã hết hạn hoặc không đúng. Hãy yêu cầu liên kết mới từ trang đăng ký."),
+        ), 400
+    if not claimable(pledge):
+        flash(
+            _("Nhà tài trợ này đã có tài khoản. Hãy đề nghị người dùng hiện có gửi lời mời cho quý vị."),
+            "warning",
+        )
+        return redirect(url_for("accounts.login"))
+    form = AccountForm()
+    if request.method == "GET":
+        form.full_name.data = pledge.donor.contact_person or pledge.donor.name
+    if form.validate_on_submit():
+        try:
+            user = create_user(
+                db.session,
+                Actor.from_request(),
+                email=pledge.contact_email,
+                full_name=form.full_name.data,
+                password=form.password.data,
+                role=Role.DONOR,
+                donor_id=pledge.donor_id,
+                title=form.title.data or "",
+            )
+            if not pledge.donor.email:
+                pledge.donor.email = user.email
+        except AccountError as exc:
+            db.session.rollback()
+            form.password.errors.append(str(exc))
+        else:
+            db.session.commit()
+            _login_new_user(user)
+            flash(_("Đã tạo tài khoản. Từ nay quý vị theo dõi đăng ký và biên nhận tại đây."), "success")
+            return redirect(url_for("pledges.dashboard"))
+    return render_template(
+        "pledges/account_form.html",
+        form=form,
+        email=pledge.contact_email,
+        heading=_("Tạo tài khoản theo dõi đóng góp"),
+        donor=pledge.donor,
+    )
+
+
+@bp.route("/tai-khoan/loi-moi/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):  # type: ignore[no-untyped-def]
+    data = notify.read_token("donor-invite", token)
+    donor = db.session.get(Donor, data.get("donor", 0)) if data else None
+    if donor is None or not data:
+        return render_template(
+            "errors/error.html",
+            code=400,
+            title=_("Lời mời không hợp lệ"),
+            message=_("Lời mời đã hết hạn hoặc không đúng. Hãy đề nghị đồng nghiệp gửi lại."),
+        ), 400
+    email = normalize_email(data.get("email") or "")
+    form = AccountForm()
+    if form.validate_on_submit():
+        try:
+            user = create_user(
+                db.session,
+                Actor.from_request(),
+                email=email,
+                full_name=form.full_name.data,
+                password=form.password.data,
+                role=Role.DONOR,
+                donor_id=donor.id,
+                title=form.title.data or "",
+            )
+        except AccountError as exc:
+            db.session.rollback()
+            form.password.errors.append(str(exc))
+        else:
+            db.session.commit()
+            _login_new_user(user)
+            flash(_("Chào mừng quý vị tham gia tài khoản %(name)s.", name=donor.name), "success")
+            return redirect(url_for("pledges.dashboard"))
+    return render_template(
+        "pledges/account_form.html",
+        form=form,
+        email=email,
+        donor=donor,
+        heading=_("Nhận lời mời tham gia tài khoản %(name)s", name=donor.name),
+    )

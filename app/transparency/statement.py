@@ -1,0 +1,415 @@
+"""The public statement (sao kê): filters read from the URL, search, keyset pages, one public record.
+
+Only these fields of a contribution are ever published: id, dates, public name (the donor's chosen name or
+"Nhà hảo tâm"), amount, channel, purpose, earmarked unit and area, pledge reference, bank transaction
+reference, receipt number, masked account and status. Never `note`, donor contact data or raw bank memos.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import and_, cast, func, literal, select, text, tuple_
+from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.orm import Session
+
+from app.contributions.models import CHANNEL_LABELS, Channel, Contribution, ContributionStatus
+from app.core.collation import vi_collate
+from app.core.money import AmountError, parse_vnd
+from app.core.text import nfc, search_words
+from app.ledger.models import PURPOSE_LABELS, Purpose
+from app.transparency.units import UnitInfo, scope_unit_ids, unit_map
+from app.units.models import AdminUnit
+
+PAGE_SIZE = 50
+
+
+MAX_PAGE_SIZE = 200
+
+
+class FilterError(ValueError):
+    """A filter the public typed cannot be read; the message names the field, in Vietnamese."""
+
+
+SORTS = {"ngay": "Ngày nhận", "so_tien": "Số tiền", "ten": "Tên"}
+
+
+@dataclass
+class StatementQuery:
+    q: str = ""
+    amount_vnd: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    province_id: int | None = None
+    commune_id: int | None = None
+    campaign_id: int | None = None
+    channel: Channel | None = None
+    sort: str = "ngay"
+    descending: bool = True
+    after: tuple | None = None
+    before: tuple | None = None
+    limit: int = PAGE_SIZE
+    raw: dict = field(default_factory=dict)  # the filter parameters as given, for links
+
+    def link_args(self) -> dict[str, str]:
+        return {k: v for k, v in self.raw.items() if v not in (None, "")}
+
+
+def parse_day(value: str, field_name: str) -> date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise FilterError(f"{field_name}: “{value}” không phải ngày hợp lệ (dd/mm/yyyy).")
+
+
+def _int(value: str, field_name: str) -> int | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not value.isdecimal():
+        raise FilterError(f"{field_name}: giá trị không hợp lệ.")
+    return int(value)
+
+
+def encode_cursor(key: object, ident: int) -> str:
+    raw = json.dumps([key.isoformat() if isinstance(key, date) else key, ident], ensure_ascii=False)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(value: str, sort: str) -> tuple:
+    try:
+        key, ident = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode())
+        if sort == "ngay":
+            key = date.fromisoformat(key)
+        elif sort == "so_tien":
+            key = int(key)
+        elif not isinstance(key, str):
+            raise ValueError
+        return key, int(ident)
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise FilterError("Liên kết trang không hợp lệ; hãy quay lại trang đầu.") from None
+
+
+def parse_statement_args(args) -> StatementQuery:  # type: ignore[no-untyped-def]
+    """Read the public statement's GET parameters (also used by the API and the exports)."""
+    names = (
+        "q",
+        "so_tien",
+        "tu_ngay",
+        "den_ngay",
+        "tinh",
+        "xa",
+        "chien_dich",
+        "kenh",
+        "sap_xep",
+        "thu_tu",
+        "limit",
+    )
+    raw = {k: nfc(args.get(k, "")) or "" for k in names}
+    query = StatementQuery(raw=raw)
+    query.q = raw["q"][:200]
+    if raw["so_tien"]:
+        try:
+            query.amount_vnd = parse_vnd(raw["so_tien"], field="Số tiền")
+        except AmountError as exc:
+            raise FilterError(str(exc)) from None
+    query.date_from = parse_day(raw["tu_ngay"], "Từ ngày")
+    query.date_to = parse_day(raw["den_ngay"], "Đến ngày")
+    if query.date_from and query.date_to and query.date_from > query.date_to:
+        raise FilterError("Từ ngày phải trước hoặc bằng Đến ngày.")
+    query.province_id = _int(raw["tinh"], "Tỉnh/thành phố")
+    query.commune_id = _int(raw["xa"], "Xã/phường")
+    query.campaign_id = _int(raw["chien_dich"], "Cuộc vận động")
+    if raw["kenh"]:
+        try:
+            query.channel = Channel(raw["kenh"])
+        except ValueError:
+            raise FilterError("Kênh đóng góp: giá trị không hợp lệ.") from None
+    if raw["sap_xep"] and raw["sap_xep"] not in SORTS:
+        raise FilterError("Sắp xếp: giá trị không hợp lệ.")
+    query.sort = raw["sap_xep"] or "ngay"
+    query.descending = raw["thu_tu"] != "tang"
+    if args.get("sau"):
+        query.after = decode_cursor(args["sau"], query.sort)
+    elif args.get("truoc"):
+        query.before = decode_cursor(args["truoc"], query.sort)
+    if raw["limit"]:
+        n = _int(raw["limit"], "Số dòng mỗi trang")
+        query.limit = max(1, min(MAX_PAGE_SIZE, n or PAGE_SIZE))
+    return query
+
+
+def _escape_like(text: str) -> str:
+    return re.sub(r"([\\%_])", r"\\\1", text)
+
+
+def _sort_key(session: Session, sort: str):  # type: ignore[no-untyped-def]
+    if sort == "so_tien":
+        return Contribution.amount_vnd
+    if sort == "ten":
+        return vi_collate(Contribution.public_name)  # the one Vietnamese order (app.core.collation)
+    return Contribution.received_on
+
+
+def search_needle(query: StatementQuery) -> str:
+    """The searched words, as search keys hold them (app.core.text.search_words); "" when q has none."""
+    return search_words(query.q) if query.q else ""
+
+
+def _word_start_like(column, needle: str):  # type: ignore[no-untyped-def]
+    """The words of the needle, in order, from the start of a word of the key: "nguyen van a" finds "Nguyễn Văn
+    An" and "Hộ ông Nguyễn Văn A", but "uyen" does not find "Nguyễn"."""
+    return (literal(" ") + column).like(f"% {_escape_like(needle)}%", escape="\\")
+
+
+def terms_query(needle: str) -> str:
+    """The tsquery of ct_search_terms (migration 0012) that every key matching the needle satisfies: the pairs of
+    adjacent words it contains, the last word as a prefix ("tran thi mai" -> '~tran_thi' & '~thi_mai':*); a
+    single word is a prefix of a word. Adjacent-word pairs are rare where single words are not, so the index reads
+    short lists."""
+    words = needle.split(" ")
+
+    def lexeme(term: str) -> str:
+        return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+    if len(words) == 1:
+        return lexeme(words[0]) + ":*"
+    pairs = [lexeme(f"~{a}_{b}") for a, b in zip(words, words[1:], strict=False)]
+    pairs[-1] += ":*"
+    return " & ".join(pairs)
+
+
+def text_filter(query: StatementQuery, dialect: str = "sqlite"):  # type: ignore[no-untyped-def]
+    """The search box as a clause on the search key (None when q holds no word). On PostgreSQL the words-and-pairs
+    index narrows the rows first; the LIKE decides."""
+    needle = search_needle(query)
+    if not needle:
+        return None
+    like = _word_start_like(Contribution.search_key, needle)
+    if dialect != "postgresql":
+        return like
+    terms = func.ct_search_terms(Contribution.search_key).bool_op("@@")(cast(terms_query(needle), TSQUERY))
+    return and_(terms, like)
+
+
+def province_units(session: Session, query: StatementQuery) -> list[int | None]:
+    """The pool units of the chosen province (the province's own and its communes')."""
+    return scope_unit_ids(session, session.get(AdminUnit, query.province_id)) or [-1]
+
+
+def statement_filters(
+    session: Session, query: StatementQuery, *, with_text: bool = True, with_province: bool = True
+) -> list:
+    clauses = []
+    if with_text and (clause := text_filter(query, session.get_bind().dialect.name)) is not None:
+        clauses.append(clause)
+    if query.amount_vnd is not None:
+        clauses.append(Contribution.amount_vnd == query.amount_vnd)
+    if query.date_from:
+        clauses.append(Contribution.received_on >= query.date_from)
+    if query.date_to:
+        clauses.append(Contribution.received_on <= query.date_to)
+    if query.commune_id:
+        clauses.append(Contribution.pool_unit_id == query.commune_id)
+    elif query.province_id and with_province:
+        clauses.append(Contribution.pool_unit_id.in_(province_units(session, query)))
+    if query.campaign_id:
+        clauses.append(Contribution.campaign_id == query.campaign_id)
+    if query.channel:
+        clauses.append(Contribution.channel == query.channel)
+    return clauses
+
+
+PUBLIC_COLUMNS = (
+    Contribution.id,
+    Contribution.received_on,
+    Contribution.public_name,
+    Contribution.amount_vnd,
+    Contribution.channel,
+    Contribution.purpose,
+    Contribution.earmark_unit_id,
+    Contribution.pool_unit_id,
+    Contribution.pledge_reference,
+    Contribution.bank_txn_ref,
+    Contribution.receipt_no,
+    Contribution.masked_account,
+    Contribution.status,
+    Contribution.campaign_id,
+    Contribution.is_anonymous,
+)
+
+
+@dataclass
+class StatementPage:
+    rows: list[dict]
+    next_cursor: str | None
+    prev_cursor: str | None
+
+
+# Text search on PostgreSQL: the first rows in page order (from the sort index, which carries the search key)
+# are scanned for the words; a common name fills a page within this window at once. A rarer one is answered from
+# the words-and-pairs index (ct_search_terms) instead, whose few matches are then sorted. A reference or receipt
+# number (one word with a digit) is rare by nature and goes to the index directly.
+SCAN_WINDOW = 20_000
+
+
+ORDERED_SORTS = ("ngay", "so_tien", "ten")  # sorts with a (key, id) index that INCLUDEs search_key
+
+
+def _worth_a_window(needle: str) -> bool:
+    return " " in needle or not any(ch.isdigit() for ch in needle)
+
+
+def statement_page(session: Session, query: StatementQuery) -> StatementPage:
+    """One page of the statement, by keyset on (sort key, id): a link never shifts when rows are added."""
+    key = _sort_key(session, query.sort)
+    backwards = query.before is not None
+    desc = query.descending != backwards
+    cursor = query.after or query.before
+    where = statement_filters(session, query, with_text=False)
+    keyset = []
+    if cursor is not None:
+        pair, bound = tuple_(key, Contribution.id), tuple_(*cursor)
+        keyset.append(pair < bound if desc else pair > bound)
+    where += keyset
+    order = (key.desc(), Contribution.id.desc()) if desc else (key.asc(), Contribution.id.asc())
+    dialect = session.get_bind().dialect.name
+    postgres = dialect == "postgresql"
+    needle = search_needle(query)
+    match = text_filter(query, dialect)
+    result = None
+    if match is not None and postgres and query.sort in ORDERED_SORTS and _worth_a_window(needle):
+        result = _page_from_ordered_window(session, key, query, keyset, needle, desc, query.limit + 1)
+    if result is None:
+        stmt = select(*PUBLIC_COLUMNS, key.label("k")).where(*where)
+        if match is not None:
+            stmt = stmt.where(match)
+        if match is not None and postgres:
+            # The matches come from the bitmap of the terms index (and of the other filters), then are sorted:
+            # never an ordered walk of the whole sort index looking for a rare name.
+            session.execute(text("SET LOCAL enable_indexscan = off"))
+            try:
+                result = session.execute(stmt.order_by(*order).limit(query.limit + 1)).all()
+            finally:
+                session.execute(text("RESET enable_indexscan"))
+        else:
+            result = session.execute(stmt.order_by(*order).limit(query.limit + 1)).all()
+    more = len(result) > query.limit
+    result = result[: query.limit]
+    if backwards:
+        result.reverse()
+    units = unit_map(session, {u for r in result for u in (r.earmark_unit_id, r.pool_unit_id) if u})
+    rows = [public_record(r, units) for r in result]
+    first = (result[0].k, result[0].id) if result else None
+    last = (result[-1].k, result[-1].id) if result else None
+    if backwards:
+        next_c = encode_cursor(*last) if last else None
+        prev_c = encode_cursor(*first) if (first and more) else None
+    else:
+        next_c = encode_cursor(*last) if (last and more) else None
+        prev_c = encode_cursor(*first) if (first and query.after is not None) else None
+    return StatementPage(rows, next_c, prev_c)
+
+
+def _page_from_ordered_window(
+    session: Session,
+    key,
+    query: StatementQuery,
+    keyset: list,  # type: ignore[no-untyped-def]
+    needle: str,
+    desc: bool,
+    wanted: int,
+) -> list | None:
+    """The first `wanted` matches in page order when they lie within SCAN_WINDOW rows of the sort index (an
+    index-only scan: the index includes the search key and the pool unit); None when the words are rarer than that.
+
+    A province is filtered on the window's rows, not inside it: the window is then the first SCAN_WINDOW entries
+    of the index, read in order, instead of every row of the province fetched and sorted (about 100 ms for a
+    province of 20 000 rows, when the name is rare and the window comes back empty anyway)."""
+    by_province = bool(query.province_id and not query.commune_id)
+    inner = statement_filters(session, query, with_text=False, with_province=not by_province) + keyset
+    window = (
+        select(Contribution.id, key.label("k"), Contribution.search_key, Contribution.pool_unit_id)
+        .where(*inner)
+        .order_by(*((key.desc(), Contribution.id.desc()) if desc else (key.asc(), Contribution.id.asc())))
+        .limit(SCAN_WINDOW)
+        .subquery()
+    )
+    hits = [_word_start_like(window.c.search_key, needle)]
+    if by_province:
+        hits.append(window.c.pool_unit_id.in_(province_units(session, query)))
+    order = (window.c.k.desc(), window.c.id.desc()) if desc else (window.c.k.asc(), window.c.id.asc())
+    ids = list(session.execute(select(window.c.id).where(*hits).order_by(*order).limit(wanted)).scalars())
+    if (
+        len(ids) < wanted
+        and session.execute(select(func.count()).select_from(window)).scalar_one() >= SCAN_WINDOW
+    ):
+        return None  # more rows lie beyond the window: the index of words finds them
+    # (else the window held every row the filters allow, e.g. a commune's: what it found is the whole answer)
+    rows = {
+        r.id: r
+        for r in session.execute(select(*PUBLIC_COLUMNS, key.label("k")).where(Contribution.id.in_(ids)))
+    }
+    return [rows[i] for i in ids]
+
+
+def public_record(r, units: dict[int, UnitInfo]) -> dict:  # type: ignore[no-untyped-def]
+    """The published view of one contribution row (a Row with PUBLIC_COLUMNS or a Contribution)."""
+    earmark = units.get(r.earmark_unit_id) if r.earmark_unit_id else None
+    area = units.get(r.pool_unit_id) if r.pool_unit_id else None
+    channel, purpose, status = Channel(r.channel), Purpose(r.purpose), ContributionStatus(r.status)
+    return {
+        "id": r.id,
+        "ngay_nhan": r.received_on.isoformat(),
+        "received_on": r.received_on,
+        "ten_cong_khai": r.public_name,
+        "so_tien_vnd": r.amount_vnd,
+        "kenh": channel.value,
+        "kenh_ten": CHANNEL_LABELS[channel],
+        "muc_dich": purpose.value,
+        "muc_dich_ten": PURPOSE_LABELS[purpose],
+        "ma_dia_ban_chi_dinh": str(earmark.code) if earmark else "",
+        "dia_ban_chi_dinh": earmark.name if earmark else "",
+        "ma_dia_ban": str(area.code) if area else "",
+        "dia_ban": area.name if area else "Trung ương",
+        "ma_dang_ky": r.pledge_reference or "",
+        "ma_giao_dich": r.bank_txn_ref or "",
+        "so_bien_nhan": r.receipt_no,
+        "tai_khoan": r.masked_account or "",
+        "trang_thai": "da_huy" if status == ContributionStatus.REVERSED else "da_nhan",
+        "reversed": status == ContributionStatus.REVERSED,
+    }
+
+
+def find_contribution(session: Session, ref: str):  # type: ignore[no-untyped-def]
+    """A contribution by id or, when unambiguous, by receipt number."""
+    ref = (ref or "").strip()
+    stmt = select(*PUBLIC_COLUMNS)
+    if ref.isdecimal():
+        row = session.execute(stmt.where(Contribution.id == int(ref))).first()
+    else:
+        found = session.execute(stmt.where(Contribution.receipt_no == ref).limit(2)).all()
+        row = found[0] if len(found) == 1 else None
+    if row is None:
+        return None
+    return public_record(row, unit_map(session, {u for u in (row.earmark_unit_id, row.pool_unit_id) if u}))
+
+
+def receipt_is_ambiguous(session: Session, receipt_no: str) -> bool:
+    return (
+        len(
+            session.execute(
+                select(Contribution.id).where(Contribution.receipt_no == receipt_no).limit(2)
+            ).all()
+        )
+        > 1
+    )
