@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -34,6 +35,12 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # "Ghi nhớ đăng nhập" lasts 30 days from the last visit: app/accounts/sessions.py renews the cookie on every
+    # request of a remembered session. Flask-Login's REMEMBER_COOKIE_REFRESH_EACH_REQUEST stays off: in 0.6.3 it
+    # also gives a remember cookie to sessions that never asked for one (flask-login issues 424, 824) and writes
+    # the session on every anonymous request (a Set-Cookie on every public page, even static files).
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    REMEMBER_COOKIE_REFRESH_EACH_REQUEST = False
     PERMANENT_SESSION_LIFETIME = 8 * 3600
 
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # uploads larger than this get a Vietnamese 413 page
@@ -50,9 +57,19 @@ class Config:
     PUBLIC_PAGE_CACHE_SECONDS = int(_env("PUBLIC_PAGE_CACHE_SECONDS", "60") or 0)
     CACHE_TYPE = "SimpleCache"
     CACHE_KEY_PREFIX = "chungtay:"
-    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
-    LOGIN_MAX_FAILURES = 5  # then the account is locked for LOGIN_LOCK_MINUTES
-    LOGIN_LOCK_MINUTES = 15
+    # Failed logins allowed per client address (successful ones are not counted, so a training room signing in
+    # forty people from one address is never refused); the address is the X-Forwarded-For client behind
+    # TRUSTED_PROXIES reverse proxies (0: the connecting address; a forged header is ignored).
+    LOGIN_RATE_LIMIT = "30 per 10 minutes;100 per hour"
+    TRUSTED_PROXIES = int(_env("TRUSTED_PROXIES", "0") or 0)
+    # Per e-mail: after this many failures each further attempt waits 2, 4, 8 … seconds up to the cap; never a
+    # lock (app/accounts/throttle.py). Failures are forgotten after the window or at the next success.
+    LOGIN_DELAY_AFTER_FAILURES = 5
+    LOGIN_DELAY_CAP_SECONDS = 900
+    LOGIN_FAILURE_WINDOW_SECONDS = 24 * 3600
+    LOGIN_DEVICE_COOKIE_DAYS = (
+        180  # a browser where the account signed in is not delayed by strangers' failures
+    )
 
     CELERY: dict = {
         "broker_url": _env("CELERY_BROKER_URL", "memory://"),
@@ -187,25 +204,10 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
-        """Refuse to start production with a missing or development secret, or without a real database."""
-        problems = []
-        key = os.environ.get("SECRET_KEY", "")
-        if not key or key == DEV_SECRET_KEY or len(key) < 32:
-            problems.append(
-                "SECRET_KEY must be set in the environment (at least 32 characters, not the development default)"
-            )
-        if not os.environ.get("DATABASE_URL"):
-            problems.append(
-                "DATABASE_URL must point at PostgreSQL, e.g. postgresql+psycopg://user:pass@host/db"
-            )
-        if not (os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")):
-            problems.append("CELERY_BROKER_URL (or REDIS_URL) must point at Redis")
-        if not os.environ.get("DATA_ENCRYPTION_KEY"):
-            problems.append("DATA_ENCRYPTION_KEY must be set (Fernet key for beneficiaries' identifiers)")
-        if not os.environ.get("CERTIFICATE_SIGNING_KEY"):
-            problems.append("CERTIFICATE_SIGNING_KEY must be set (signs certificates)")
-        if problems:
-            raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
+        """Refuse to start production on a missing or weak setting (app/core/config_checks.py)."""
+        from app.core.config_checks import refuse_weak_production_config
+
+        refuse_weak_production_config(os.environ, dev_secret_key=DEV_SECRET_KEY)
 
 
 CONFIGS = {

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 from sqlalchemy.engine import make_url
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.core.db import render_item, schema_filter
 from config import CONFIGS, ProductionConfig
@@ -55,6 +56,11 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     app.config.update(overrides)
     if config_class is ProductionConfig and app.config.get("TRUSTED_HOSTS") is None:
         app.config["TRUSTED_HOSTS"] = ProductionConfig.trusted_hosts(app.config["PUBLIC_BASE_URL"])
+    if proxies := int(app.config.get("TRUSTED_PROXIES") or 0):
+        # Behind that many reverse proxies, the client is the one they name in X-Forwarded-For (the login limit
+        # keys on it) and the scheme the one in X-Forwarded-Proto; with 0, forged headers are ignored. Links
+        # never come from the Host header (PUBLIC_BASE_URL), so X-Forwarded-Host is not trusted.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     from app import extensions as ext

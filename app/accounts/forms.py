@@ -52,3 +52,7 @@ class ResetPasswordForm(BaseForm):
             EqualTo("password", _l("Hai mật khẩu không khớp.")),
         ],
     )
+
+
+class LogoutEverywhereForm(BaseForm):
+    """Only the CSRF token: the button ends every session of the signed-in user."""

@@ -45,10 +45,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     donor_id: Mapped[int | None] = mapped_column(ForeignKey("donors.id"), index=True)
     title: Mapped[str] = mapped_column(String(255), default="", nullable=False)  # e.g. "Phó Chủ tịch"
     is_active_account: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Bumped on password change or logout-everywhere: old sessions stop working.
+    # Bumped on logout, "log out everywhere", password change and reset: every older session and remember cookie
+    # stops working (app/accounts/sessions.py). Failed logins are counted outside the database
+    # (app/accounts/throttle.py), the same way for e-mails with and without an account.
     session_version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
     unit: Mapped[AdminUnit | None] = relationship()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
@@ -27,6 +29,19 @@ def verify_password(stored_hash: str, password: str) -> bool:
         return _hasher().verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+_DUMMY_HASHES: dict[int, str] = {}
+
+
+def verify_against_nothing(password: str) -> None:
+    """Spend what checking a real password costs, for an e-mail without an account (the answer's timing must
+    not tell which e-mails are accounts). The dummy hash is made once per hasher, outside the measured path."""
+    hasher = _hasher()
+    dummy = _DUMMY_HASHES.get(id(hasher))
+    if dummy is None:
+        dummy = _DUMMY_HASHES[id(hasher)] = hasher.hash("no-such-account-" + secrets.token_hex(8))
+    verify_password(dummy, password)
 
 
 def password_problem(password: str) -> str | None:

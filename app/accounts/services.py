@@ -1,16 +1,18 @@
-"""Creating users and logging in, with lockout after repeated failures."""
+"""Creating users, logging in (slowed down per e-mail after repeated failures, never locked), ending sessions,
+resetting passwords."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import PasswordResetToken, Role, User
-from app.accounts.passwords import hash_password, password_problem, verify_password
+from app.accounts.passwords import hash_password, password_problem, verify_against_nothing, verify_password
+from app.accounts.throttle import Device, LoginThrottle
 from app.audit.services import record
 from app.core.actor import Actor
 from app.core.db import utcnow
@@ -84,83 +86,90 @@ def create_user(
     return user
 
 
+class LoginDelayed(AccountError):
+    """Too many failed attempts for this e-mail from this kind of browser: the next attempt is checked only
+    after `seconds`. `wrong` says whether this attempt was checked (and wrong) or refused unchecked."""
+
+    def __init__(self, seconds: int, *, wrong: bool):
+        super().__init__(LOGIN_DELAYED_WRONG if wrong else LOGIN_DELAYED)
+        self.seconds = seconds
+        self.wrong = wrong
+
+
+WRONG_CREDENTIALS = "Email hoặc mật khẩu không đúng."
+LOGIN_DELAYED_WRONG = (
+    "Email hoặc mật khẩu không đúng. Bạn đã nhập sai nhiều lần: vui lòng chờ %(seconds)s giây rồi thử lại."
+)
+LOGIN_DELAYED = "Bạn đã nhập sai nhiều lần. Vui lòng chờ %(seconds)s giây rồi thử lại."
+
+
 def authenticate(
     session: Session,
     email: str,
     password: str,
     *,
-    max_failures: int,
-    lock_minutes: int,
+    throttle: LoginThrottle,
+    device: Device | None = None,
     ip: str | None = None,
 ) -> User:
-    """Return the user or raise AccountError; repeated failures lock the account for a while."""
-    generic = "Email hoặc mật khẩu không đúng."
-    user = session.execute(select(User).where(User.email == normalize_email(email))).scalar_one_or_none()
+    """Return the user or raise AccountError (LoginDelayed while this e-mail must wait, app/accounts/throttle.py).
+
+    Every answer is the same whether or not the e-mail has an account: the same message, the same delays, and
+    the same cost (one password hash check)."""
+    address = normalize_email(email)
+    bucket = throttle.bucket(address, device)
+    attempt = throttle.begin(bucket)
+    if attempt.wait:
+        raise LoginDelayed(attempt.wait, wrong=False)
+    user = session.execute(select(User).where(User.email == address)).scalar_one_or_none()
     if user is None:
-        verify_password(
-            hash_password("timing-equaliser-1"), password
-        )  # same cost whether or not the user exists
-        raise AccountError(generic)
-    now = utcnow()
-    locked_until = user.locked_until
-    if locked_until and locked_until > now:
-        minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
-        raise AccountError(
-            f"Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau {minutes} phút."
-        )
-    if not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            minutes = lock_duration_minutes(session, user.id, lock_minutes, now)
-            user.locked_until = now + timedelta(minutes=minutes)
-            user.failed_logins = 0
+        verify_against_nothing(password)
+    if user is None or not verify_password(user.password_hash, password):
+        if user is not None and attempt.failures == throttle.after_failures:
             record(
                 session,
-                Actor(user.id, ip, user.email),
-                "user.locked",
+                Actor(None, ip, "public"),
+                "user.login_delayed",
                 "user",
                 user.id,
-                new={"locked_until": user.locked_until, "minutes": minutes},
+                new={"failures": attempt.failures, "known_browser": bucket != throttle.bucket(address, None)},
+                unit_id=user.unit_id,
             )
-            raise AccountError(
-                f"Đăng nhập sai {max_failures} lần liên tiếp: tài khoản tạm khóa {minutes} phút. "
-                "Nếu quên mật khẩu, hãy dùng “Quên mật khẩu?” để đặt lại."
-            )
-        raise AccountError(generic)
+        if attempt.delay:
+            raise LoginDelayed(attempt.delay, wrong=True)
+        raise AccountError(WRONG_CREDENTIALS)
     if not user.is_active_account:
         raise AccountError("Tài khoản đã bị vô hiệu hóa.")
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+    throttle.succeeded(bucket)
+    user.last_login_at = utcnow()
     return user
-
-
-MAX_LOCK_MINUTES = 24 * 60
-
-
-def lock_duration_minutes(session: Session, user_id: int, base_minutes: int, now: datetime) -> int:
-    """Progressive back-off: each further lock within 24 hours doubles the wait (15, 30, 60 … up to a day)."""
-    from app.audit.models import AuditEntry
-
-    earlier = session.execute(
-        select(func.count())
-        .select_from(AuditEntry)
-        .where(
-            AuditEntry.action == "user.locked",
-            AuditEntry.entity_type == "user",
-            AuditEntry.entity_id == str(user_id),
-            AuditEntry.at >= now - timedelta(hours=24),
-        )
-    ).scalar_one()
-    return min(MAX_LOCK_MINUTES, base_minutes * 2 ** min(earlier, 10))
 
 
 def set_password(session: Session, actor: Actor, user: User, new_password: str) -> None:
     if problem := password_problem(new_password):
         raise AccountError(problem)
     user.password_hash = hash_password(new_password)
-    user.session_version += 1
+    _bump_session_version(session, user)
     record(session, actor, "user.password_change", "user", user.id)
+
+
+def _bump_session_version(session: Session, user: User) -> None:
+    # In SQL, so two requests ending sessions at once both count (a Python `+= 1` could lose one).
+    session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(session_version=User.session_version + 1)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def end_all_sessions(session: Session, actor: Actor, user: User, *, everywhere: bool = False) -> None:
+    """End every session of the user: each session cookie and remember cookie issued so far, on every browser
+    and every copy of it, stops signing anyone in (app/accounts/sessions.py). A plain logout does this too,
+    so a cookie copied before logout is worthless; "log out everywhere" (everywhere=True) is audited."""
+    _bump_session_version(session, user)
+    if everywhere:
+        record(session, actor, "user.logout_everywhere", "user", user.id, unit_id=user.unit_id)
 
 
 # ---------------------------------------------------------------- password reset by single-use link
@@ -236,7 +245,7 @@ def valid_reset_token(session: Session, token: str) -> PasswordResetToken:
 
 
 def reset_password(session: Session, token: str, new_password: str, *, ip: str | None = None) -> User:
-    """Use a reset token once: set the password, end every existing session, lift a lockout."""
+    """Use a reset token once: set the password, end every existing session."""
     row = valid_reset_token(session, token)
     user = row.user
     if problem := password_problem(new_password):
@@ -250,7 +259,5 @@ def reset_password(session: Session, token: str, new_password: str, *, ip: str |
     if claimed != 1:
         raise AccountError(INVALID_RESET)
     set_password(session, Actor(user.id, ip, user.email), user, new_password)
-    user.failed_logins = 0
-    user.locked_until = None
     session.flush()
     return user

@@ -2,39 +2,33 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user
 
-from app.accounts.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm
+from app.accounts import sessions
+from app.accounts.forms import ForgotPasswordForm, LoginForm, LogoutEverywhereForm, ResetPasswordForm
 from app.accounts.models import Role, User
 from app.accounts.services import (
     RESET_TOKEN_HOURS,
     AccountError,
     authenticate,
+    end_all_sessions,
     issue_reset_token,
     reset_password,
     valid_reset_token,
 )
+from app.accounts.throttle import login_throttle
+from app.core.actor import Actor
 from app.core.mail import Mail, send_mail
 from app.extensions import db, limiter, login_manager
 
 bp = Blueprint("accounts", __name__)
+bp.after_app_request(sessions.renew_remember_cookie)
 
 login_manager.login_view = "accounts.login"
 login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
 login_manager.login_message_category = "warning"
-
-
-@login_manager.user_loader
-def load_user(value: str) -> User | None:
-    user_id, _, version = value.partition(":")
-    if not user_id.isdecimal():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or str(user.session_version) != version:
-        return None
-    return user
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -52,29 +46,52 @@ def home_for(user: User) -> str:
     return url_for("pages.staff_home")
 
 
+def _remember_device(response, user: User) -> None:  # type: ignore[no-untyped-def]
+    cfg = current_app.config
+    throttle = login_throttle(current_app)
+    throttle.remember_device(
+        response,
+        throttle.read_device(request, cfg["LOGIN_DEVICE_COOKIE_DAYS"]),
+        user.email,
+        max_age_days=cfg["LOGIN_DEVICE_COOKIE_DAYS"],
+        secure=bool(cfg.get("SESSION_COOKIE_SECURE")),
+    )
+
+
+def _login_failed(response) -> bool:  # type: ignore[no-untyped-def]
+    """Only failed attempts count towards the per-address limit (Flask-Limiter's deduct_when)."""
+    return bool(g.get("login_failed"))
+
+
 @bp.route("/dang-nhap", methods=["GET", "POST"])
 @limiter.limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT"],
     methods=["POST"],
-    error_message="Quá nhiều lần đăng nhập. Vui lòng thử lại sau ít phút.",
+    deduct_when=_login_failed,
+    error_message="Quá nhiều lần đăng nhập sai từ địa chỉ này. Vui lòng thử lại sau ít phút.",
 )
 def login():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
+        cfg = current_app.config
+        throttle = login_throttle(current_app)
+        device = throttle.read_device(request, cfg["LOGIN_DEVICE_COOKIE_DAYS"])
         try:
             user = authenticate(
                 db.session,
                 form.email.data,
                 form.password.data,
-                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"],
+                throttle=throttle,
+                device=device,
                 ip=request.remote_addr,
             )
         except AccountError as exc:
-            db.session.commit()  # keep the failure count
-            flash(_(str(exc)), "error")
+            g.login_failed = True
+            db.session.commit()  # the audit entry when an account starts being delayed
+            # LoginDelayed's messages carry the wait: the msgid keeps its %(seconds)s placeholder.
+            flash(_(str(exc), seconds=getattr(exc, "seconds", 0)), "error")
         else:
             db.session.commit()
             lang = session.get("lang")
@@ -82,18 +99,44 @@ def login():  # type: ignore[no-untyped-def]
             if lang:
                 session["lang"] = lang
             login_user(user, remember=bool(form.remember.data))
+            sessions.mark_remembered(bool(form.remember.data))
             flash(_("Xin chào %(name)s!", name=user.full_name), "success")
-            return redirect(_safe_next(request.args.get("next")) or home_for(user))
+            response = redirect(_safe_next(request.args.get("next")) or home_for(user))
+            _remember_device(response, user)
+            return response
     return render_template("accounts/login.html", form=form)
 
 
 @bp.route("/dang-xuat", methods=["POST"])
 @login_required
 def logout():  # type: ignore[no-untyped-def]
-    logout_user()
-    session.clear()
+    end_all_sessions(db.session, Actor.from_request(), current_user._get_current_object())
+    db.session.commit()
+    sessions.end_browser_session()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("pages.home"))
+
+
+@bp.route("/tai-khoan/bao-mat")
+@login_required
+def account_security():  # type: ignore[no-untyped-def]
+    return render_template("accounts/security.html", form=LogoutEverywhereForm())
+
+
+@bp.route("/tai-khoan/dang-xuat-moi-thiet-bi", methods=["POST"])
+@login_required
+def logout_everywhere():  # type: ignore[no-untyped-def]
+    form = LogoutEverywhereForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("accounts.account_security"))
+    end_all_sessions(db.session, Actor.from_request(), current_user._get_current_object(), everywhere=True)
+    db.session.commit()
+    sessions.end_browser_session()
+    flash(
+        _("Đã đăng xuất khỏi mọi thiết bị. Mọi phiên đăng nhập, kể cả “Ghi nhớ đăng nhập”, đã kết thúc."),
+        "success",
+    )
+    return redirect(url_for("accounts.login"))
 
 
 RESET_SENT = (
@@ -164,20 +207,22 @@ def reset_password_view(token: str):  # type: ignore[no-untyped-def]
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            reset_password(db.session, token, form.password.data, ip=request.remote_addr)
+            user = reset_password(db.session, token, form.password.data, ip=request.remote_addr)
         except AccountError as exc:
             db.session.rollback()
             form.password.errors = [*form.password.errors, str(exc)]
         else:
             db.session.commit()
-            if current_user.is_authenticated:
-                logout_user()
-            session.clear()
+            sessions.end_browser_session()
             flash(
                 _("Đã đặt mật khẩu mới. Mọi phiên đăng nhập cũ đã kết thúc; vui lòng đăng nhập lại."),
                 "success",
             )
-            return redirect(url_for("accounts.login"))
+            response = redirect(url_for("accounts.login"))
+            # Whoever opened the link from the mailbox now knows the password: like a sign-in, this browser is
+            # known to the account, so strangers' failed attempts do not delay the next sign-in here.
+            _remember_device(response, user)
+            return response
     return _no_store(
         current_app.make_response(render_template("accounts/reset_password.html", form=form, error=None))
     )

@@ -15,7 +15,7 @@ import unicodedata
 from datetime import date
 from functools import lru_cache
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import current_app
@@ -72,8 +72,19 @@ def _load_key(configured: str | None, secret_key: str) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 
+def configured_key(text: str) -> Ed25519PrivateKey:
+    """The key CERTIFICATE_SIGNING_KEY names, read the way private_key() reads it, or SigningKeyError (production
+    checks it at start-up: app/core/config_checks.py)."""
+    try:
+        return _load_key(text, "")
+    except SigningKeyError:
+        raise
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:  # a malformed or password-protected PEM
+        raise SigningKeyError("CERTIFICATE_SIGNING_KEY: PEM key cannot be read") from exc
+
+
 def private_key() -> Ed25519PrivateKey:
-    # Production refuses to start without CERTIFICATE_SIGNING_KEY (config.ProductionConfig.check).
+    # Production refuses to start without a readable CERTIFICATE_SIGNING_KEY (app/core/config_checks.py).
     cfg = current_app.config
     return _load_key(cfg.get("CERTIFICATE_SIGNING_KEY"), cfg["SECRET_KEY"])
 

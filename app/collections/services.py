@@ -871,7 +871,9 @@ def collectors(session: Session, campaign_id: int, commune_id: int) -> list[str]
         session.execute(
             select(HouseholdRow.collector_name)
             .where(HouseholdRow.campaign_id == campaign_id, HouseholdRow.commune_id == commune_id)
-            .distinct()
+            # GROUP BY, not DISTINCT: PostgreSQL refuses SELECT DISTINCT ordered by an expression (the COLLATE)
+            # that is not in the select list, which made the collection entry page a 500 there.
+            .group_by(HouseholdRow.collector_name)
             .order_by(vi_collate(HouseholdRow.collector_name))
         ).scalars()
     )

@@ -115,13 +115,25 @@ EN = {
     "Hai mật khẩu không khớp.": "The two passwords do not match.",
     "Xin chào %(name)s!": "Hello %(name)s!",
     "Bạn đã đăng xuất.": "You have logged out.",
+    # account page: sessions (issue 21, item 5)
+    "Bảo mật": "Security",
+    "Tài khoản và đăng nhập": "Account and sign-in",
+    "Họ tên": "Full name",
+    "Vai trò": "Role",
+    "Lần đăng nhập gần nhất": "Last login",
+    "Đăng xuất khỏi mọi thiết bị": "Log out of every device",
+    "Nếu bạn quên đăng xuất trên máy dùng chung hoặc mất điện thoại, nút này kết thúc mọi phiên đăng nhập của tài khoản, kể cả “Ghi nhớ đăng nhập”, trên mọi máy (cả máy này). Đăng xuất thông thường và đổi mật khẩu cũng kết thúc mọi phiên.": "If you forgot to log out on a shared computer or lost your phone, this button ends every session of the account, “Keep me logged in” included, on every device (this one too). A normal logout and a password change also end every session.",
+    "Đã đăng xuất khỏi mọi thiết bị. Mọi phiên đăng nhập, kể cả “Ghi nhớ đăng nhập”, đã kết thúc.": "Logged out of every device. Every session, “Keep me logged in” included, has ended.",
     "Đã đặt mật khẩu mới. Mọi phiên đăng nhập cũ đã kết thúc; vui lòng đăng nhập lại.": "Your new password is set. Every earlier session has ended; please log in again.",
     # messages raised by app.accounts (translated when shown: flash(_(str(exc))))
     "Email hoặc mật khẩu không đúng.": "Wrong email or password.",
     "Tài khoản đã bị vô hiệu hóa.": "This account has been disabled.",
+    "Email hoặc mật khẩu không đúng. Bạn đã nhập sai nhiều lần: vui lòng chờ %(seconds)s giây rồi thử lại.": "Wrong email or password. After several wrong attempts, please wait %(seconds)s seconds before trying again.",
+    "Bạn đã nhập sai nhiều lần. Vui lòng chờ %(seconds)s giây rồi thử lại.": "After several wrong attempts, please wait %(seconds)s seconds before trying again.",
     "Nếu email này có tài khoản, chúng tôi đã gửi một liên kết đặt lại mật khẩu. Liên kết chỉ dùng được một lần và hết hạn sau 1 giờ. Vui lòng kiểm tra hộp thư (cả thư rác).": "If this email has an account, we have sent a password reset link. The link works once and expires after 1 hour. Please check your inbox (and the spam folder).",
     "Liên kết đặt lại mật khẩu không hợp lệ, đã dùng hoặc đã hết hạn. Vui lòng yêu cầu liên kết mới.": "This password reset link is invalid, already used or expired. Please ask for a new link.",
     # --- shared words and labels ----------------------------------------------------------------------------------------
+    "Bảng (cuộn ngang được)": "Table (scrolls sideways)",  # aria-label of every .table-wrap (main's a11y merge had none)
     "Phân trang": "Pages",
     "Trang trước": "Previous page",
     "Trang sau": "Next page",

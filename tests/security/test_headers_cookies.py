@@ -11,12 +11,14 @@ from app.accounts.models import Role
 from tests.conftest import csrf_from, login
 from tests.factories import KHANH_SON, make_user, unit
 
-PRODUCTION_ENV = {
-    "SECRET_KEY": "p" * 48,
+PRODUCTION_ENV = {  # strong values: production refuses weak ones (tests/security/test_production_config.py)
+    "SECRET_KEY": "T2P67Y1dq6wi7HrifAlIrX9Hv1WsIUIk1WXiIxrEVONNaLo6NlvkTGFSr_aYVaCC",
     "DATABASE_URL": "postgresql+psycopg://chungtay@127.0.0.1/khong-dung-trong-test",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/8",
-    "DATA_ENCRYPTION_KEY": "k" * 44,
-    "CERTIFICATE_SIGNING_KEY": "c" * 44,
+    "DATA_ENCRYPTION_KEY": "8S_36ccxosgJS9mScudjw67Am39Os6UMClUM3_RsNwE=",
+    "CERTIFICATE_SIGNING_KEY": "3VaXoSCNT4hFWslAdzK8DbNwc9V+BIXjV+8mAXESYYA=",
+    "PUBLIC_BASE_URL": "https://chungtay.example.vn",
+    "PAYMENT_GATEWAY": "disabled",
 }
 
 
@@ -79,9 +81,6 @@ def test_production_refuses_to_start_without_secrets(monkeypatch):
         create_app("production")
 
 
-# Flask-Login 0.6.3 sets the remember cookie's expiry with datetime.utcnow(), deprecated on Python 3.12+;
-# harmless (the cookie is right), and not our code, so only that warning is allowed here.
-@pytest.mark.filterwarnings("ignore:datetime.datetime.utcnow:DeprecationWarning")
 def test_production_cookies_are_secure_httponly_samesite_and_hsts_is_sent(production_app, session):
     make_user(session, Role.COMMUNE_STAFF, unit(session, KHANH_SON), email="prod@test.vn")
     client = production_app.test_client()
@@ -103,8 +102,8 @@ def test_production_cookies_are_secure_httponly_samesite_and_hsts_is_sent(produc
         )
         assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
         cookies = {c.split("=", 1)[0]: c for c in resp.headers.getlist("Set-Cookie")}
-        assert set(cookies) >= {"session", "remember_token"}, cookies
-        for name in ("session", "remember_token"):
+        assert set(cookies) >= {"session", "remember_token", "thiet_bi"}, cookies
+        for name in ("session", "remember_token", "thiet_bi"):  # thiet_bi: the login device cookie
             attrs = {a.strip().split("=")[0].lower() for a in cookies[name].split(";")}
             assert {"secure", "httponly", "samesite"} <= attrs, cookies[name]
             assert "samesite=lax" in cookies[name].lower()
