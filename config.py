@@ -213,6 +213,16 @@ class ProductionConfig(Config):
     CACHE_REDIS_URL = _env("CACHE_REDIS_URL", _env("REDIS_URL"))
     CACHE_TYPE = "RedisCache" if CACHE_REDIS_URL else "SimpleCache"  # shared by every worker and host
 
+    @staticmethod
+    def trusted_hosts(public_base_url: str) -> list[str]:
+        """The host names production answers to: TRUSTED_HOSTS (comma- or space-separated; ".example.vn"
+        also admits its subdomains), else the host of PUBLIC_BASE_URL. A request for any other Host gets 400
+        before a view runs, so no page (and no cached page) is ever rendered for a forged host."""
+        from urllib.parse import urlsplit
+
+        listed = (os.environ.get("TRUSTED_HOSTS") or "").replace(",", " ").split()
+        return listed or [h for h in [urlsplit(public_base_url).hostname] if h]
+
     @classmethod
     def check(cls) -> None:
         """Refuse to start production on a missing or weak setting (app/core/config_checks.py)."""

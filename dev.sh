@@ -6,6 +6,7 @@
 #   bash dev.sh setup  only create/refresh .venv
 #   bash dev.sh replica  like run, on a throwaway PostgreSQL primary and a streaming replica of it (public pages
 #                        read from the replica); Ctrl-C stops and deletes both (bench/pgcluster.py)
+#   bash dev.sh lock   rewrite requirements.lock and requirements-dev.lock from pyproject.toml (see README)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -48,11 +49,20 @@ setup() {
     rm -rf .venv
     "$py" -m venv .venv
   fi
-  stamp=.venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)
+  stamp=.venv/.installed-$(cat pyproject.toml requirements-dev.lock | sha1sum | cut -c1-12)
   if [ ! -f "$stamp" ]; then
     system_packages
-    .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -e '.[dev]'
+    # Every package (pip and the build backend included) at the version and with the sha256 hashes of the lock
+    # file; then our own package without dependencies, so nothing unlocked is ever installed.
+    .venv/bin/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+    .venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
+    # pyproject.toml changed without `bash dev.sh lock`: a dependency missing from the lock, or a locked
+    # version outside pyproject's range, fails here rather than at import time.
+    .venv/bin/python -m pip check >/dev/null || {
+      .venv/bin/python -m pip check >&2 || true
+      echo "The lock files do not satisfy pyproject.toml: run 'bash dev.sh lock' and commit both lock files." >&2
+      return 1
+    }
     rm -f .venv/.installed-*; touch "$stamp"
   fi
   .venv/bin/pybabel compile -d app/translations >/dev/null
@@ -64,6 +74,7 @@ case "$cmd" in
   run)
     setup
     export FLASK_DEBUG=${FLASK_DEBUG:-0}
+    export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://127.0.0.1:${PORT:-5000}}  # absolute links point here
     .venv/bin/flask db upgrade
     .venv/bin/flask demo load
     exec .venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"
@@ -77,6 +88,37 @@ case "$cmd" in
     shift || true
     exec .venv/bin/python -m pytest "$@"
     ;;
+  lock)
+    # One universal lock (markers for every Python >= 3.12 and platform), resolved by uv from pyproject.toml:
+    # requirements.lock for production (pyproject's dependencies), requirements-dev.lock for development and CI
+    # (plus the dev extra, with the production versions as constraints so both files agree). Both carry pip and
+    # the build backend ([build-system] requires), so `--no-build-isolation` builds our package with locked tools.
+    # uv comes from requirements-dev.lock. After an edit of pyproject.toml, setup stops at `pip check` (that is
+    # why we relock), but uv is installed by then.
+    [ -x .venv/bin/uv ] || setup || true
+    [ -x .venv/bin/uv ] || { echo "dev.sh lock: .venv/bin/uv is missing; run 'bash dev.sh setup' first." >&2; exit 1; }
+    shift || true
+    tmp=$(mktemp -d)
+    .venv/bin/python - "$tmp" <<'PY'
+import sys
+import tomllib
+from pathlib import Path
+
+build = tomllib.loads(Path("pyproject.toml").read_text())["build-system"]["requires"]
+Path(sys.argv[1], "build.in").write_text("\n".join([*build, "pip"]) + "\n")
+PY
+    compile=(.venv/bin/uv pip compile --universal --python-version 3.12 --generate-hashes --quiet
+             --custom-compile-command "bash dev.sh lock" "$@")
+    "${compile[@]}" pyproject.toml "$tmp/build.in" -o requirements.lock
+    grep -E '^[A-Za-z0-9._-]+==' requirements.lock | sed 's/ *\\$//' > "$tmp/constraints.txt"
+    "${compile[@]}" pyproject.toml "$tmp/build.in" --extra dev -c "$tmp/constraints.txt" -o requirements-dev.lock
+    # The temporary inputs' names would change at every run: name them by what they hold.
+    sed -i -e "s#$tmp/build.in#[build-system] requires and pip#" -e "s#$tmp/constraints.txt#requirements.lock#" \
+      requirements.lock requirements-dev.lock
+    rm -rf "$tmp"
+    echo "requirements.lock: $(grep -cE '^[A-Za-z0-9._-]+==' requirements.lock) packages;" \
+      "requirements-dev.lock: $(grep -cE '^[A-Za-z0-9._-]+==' requirements-dev.lock) packages"
+    ;;
   check)
     setup
     .venv/bin/ruff check app tests bench
@@ -85,14 +127,16 @@ case "$cmd" in
     # with `bandit -r app` and judged in review. A `# nosec` must say why on the same line.
     echo "bandit: high-severity findings in app/"
     .venv/bin/bandit -r app -lll -q
-    # Installed packages against the PyPI advisory database (pip-audit has no severity levels, so any
-    # known vulnerability fails). It needs the network: when the database cannot be reached, or it
+    # The lock files (every pinned version, production and development) against the PyPI advisory database
+    # (pip-audit has no severity levels, so any known vulnerability fails). --disable-pip: the locks are fully
+    # pinned and hashed, nothing to resolve. It needs the network: when the database cannot be reached, or it
     # could audit no package at all, print a clear warning and go on, so CI stays deterministic offline.
     # An accepted advisory goes in PIP_AUDIT_IGNORE (space-separated IDs) with its reason here.
     audit_dir=$(mktemp -d)
     ignore_args=()
     for id in ${PIP_AUDIT_IGNORE:-}; do ignore_args+=(--ignore-vuln "$id"); done
-    .venv/bin/pip-audit --local --skip-editable --progress-spinner off --timeout 15 "${ignore_args[@]}" \
+    .venv/bin/pip-audit -r requirements.lock -r requirements-dev.lock --disable-pip --progress-spinner off \
+      --timeout 15 "${ignore_args[@]}" \
       -f json -o "$audit_dir/report.json" 2>"$audit_dir/stderr" || true
     .venv/bin/python - "$audit_dir/report.json" "$audit_dir/stderr" <<'PY'
 import json
@@ -126,5 +170,5 @@ PY
     CHUNGTAY_INSTANCE_DIR="$tmp" .venv/bin/flask db check
     rm -rf "$tmp"
     ;;
-  *) echo "usage: bash dev.sh [run|test|check|setup|replica]" >&2; exit 2 ;;
+  *) echo "usage: bash dev.sh [run|test|check|setup|lock|replica]" >&2; exit 2 ;;
 esac

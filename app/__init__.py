@@ -54,6 +54,8 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     )
     app.config.from_object(config_class)
     app.config.update(overrides)
+    if config_class is ProductionConfig and app.config.get("TRUSTED_HOSTS") is None:
+        app.config["TRUSTED_HOSTS"] = ProductionConfig.trusted_hosts(app.config["PUBLIC_BASE_URL"])
     if proxies := int(app.config.get("TRUSTED_PROXIES") or 0):
         # Behind that many reverse proxies, the client is the one they name in X-Forwarded-For (the login limit
         # keys on it) and the scheme the one in X-Forwarded-Proto; with 0, forged headers are ignored. Links

@@ -6,7 +6,6 @@ who the household is (kept in household_collections), duplicate checks, import b
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import unicodedata
@@ -42,8 +41,9 @@ from app.core.collation import vi_collate
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ, today_vn
 from app.core.money import AmountError, parse_vnd
+from app.core.spreadsheet import append_row
 from app.core.text import fold, nfc
-from app.core.uploads import UploadError
+from app.core.uploads import UploadError, iter_csv_rows, iter_xlsx_rows
 from app.donors.models import DonorKind
 from app.ledger import services as ledger
 from app.units.models import AdminUnit, Hamlet
@@ -453,22 +453,14 @@ def _rows_csv(data: bytes) -> Iterator[list[object]]:
         text = data.decode("cp1258")
     first = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first.count)
-    yield from csv.reader(io.StringIO(text), delimiter=delimiter)
+    yield from iter_csv_rows(text, delimiter=delimiter)  # a field past csv's limit, a row of 20 000 columns
 
 
 def _rows_xlsx(data: bytes) -> Iterator[list[object]]:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a damaged file
-        raise CollectionError("Không đọc được tệp Excel (tệp hỏng hoặc không đúng định dạng .xlsx).") from exc
-    try:
-        ws = wb.worksheets[0]
-        for values in ws.iter_rows(values_only=True):
-            yield list(values)
-    finally:
-        wb.close()
+    # The shared safe reader: a sheet whose XML breaks half-way (read lazily) or that carries a DTD is an
+    # UploadError with a message, like a file that fails to open.
+    for values in iter_xlsx_rows(data):
+        yield list(values)
 
 
 def read_rows(kind: str, data: bytes) -> Iterator[tuple[int, RowInput]]:
@@ -805,21 +797,23 @@ def template_xlsx(hamlet_names: list[str] | None = None) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Danh sách thu"
-    ws.append(list(HEADERS))
+    append_row(ws, list(HEADERS))
     for cell in ws[1]:
         cell.font = Font(bold=True)
     sample = (hamlet_names or ["Thôn 1"])[0]
-    ws.append(["Nguyễn Văn An", sample, 200000, "", today_vn().strftime("%d/%m/%Y"), "Trần Văn Bình"])
-    ws.append(["Lê Thị Hoa", sample, 150000, "20 kg gạo", today_vn().strftime("%d/%m/%Y"), "Trần Văn Bình"])
+    append_row(ws, ["Nguyễn Văn An", sample, 200000, "", today_vn().strftime("%d/%m/%Y"), "Trần Văn Bình"])
+    append_row(
+        ws, ["Lê Thị Hoa", sample, 150000, "20 kg gạo", today_vn().strftime("%d/%m/%Y"), "Trần Văn Bình"]
+    )
     for col, width in zip("ABCDEF", (28, 24, 14, 20, 12, 24), strict=True):
         ws.column_dimensions[col].width = width
     for cell in ws["C"][1:]:
         cell.number_format = '#,##0 "₫"'
     if hamlet_names:
         ref = wb.create_sheet("Thôn - Tổ dân phố")
-        ref.append(["Thôn/Tổ dân phố của xã"])
+        append_row(ref, ["Thôn/Tổ dân phố của xã"])
         for name in hamlet_names:
-            ref.append([name])
+            append_row(ref, [name])
     ws.freeze_panes = "A2"
     buf = io.BytesIO()
     wb.save(buf)
@@ -877,7 +871,9 @@ def collectors(session: Session, campaign_id: int, commune_id: int) -> list[str]
         session.execute(
             select(HouseholdRow.collector_name)
             .where(HouseholdRow.campaign_id == campaign_id, HouseholdRow.commune_id == commune_id)
-            .distinct()
+            # GROUP BY, not DISTINCT: PostgreSQL refuses SELECT DISTINCT ordered by an expression (the COLLATE)
+            # that is not in the select list, which made the collection entry page a 500 there.
+            .group_by(HouseholdRow.collector_name)
             .order_by(vi_collate(HouseholdRow.collector_name))
         ).scalars()
     )

@@ -49,7 +49,10 @@ def ledger_version() -> int:
 
 
 def _key() -> str:
-    return f"page:{get_locale()}:{ledger_version()}:{request.full_path}"
+    # Scheme and host are part of the key: whatever a page holds, a reader is never served a page rendered
+    # for another host (the absolute links themselves come from PUBLIC_BASE_URL, see app.core.web.public_url,
+    # and production answers only to TRUSTED_HOSTS).
+    return f"page:{request.scheme}://{request.host}:{get_locale()}:{ledger_version()}:{request.full_path}"
 
 
 def _cacheable(rv: Any) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import re
@@ -21,7 +22,8 @@ MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024  # all members together
 MAX_XLSX_RATIO = 100  # uncompressed/compressed: beyond this it is a zip bomb, not a spreadsheet
 MAX_XLSX_MEMBERS = 2000  # a real workbook has a few dozen parts
 MAX_XLSX_ROWS = 200_000  # per sheet, as declared by the sheet's <dimension> and as read
-MAX_XLSX_COLUMNS = 200
+MAX_COLUMNS = 200  # of any spreadsheet (CSV or XLSX) an import reads: a real one has a few dozen at most
+MAX_XLSX_COLUMNS = MAX_COLUMNS
 MAX_CSV_LINE_CHARS = 64 * 1024  # one line of a real CSV is a few hundred characters
 MAX_CSV_ROWS = 500_000
 MAX_IMAGE_PIXELS = 40_000_000  # 40 megapixels: any phone photo, not a decompression bomb
@@ -112,16 +114,31 @@ def _column_number(letters: bytes) -> int:
     return n
 
 
+# A document type declaration is where XXE and entity expansion ("billion laughs") live; Excel never writes one.
+_DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
 def _check_xlsx_dimensions(data: bytes) -> None:
-    """Refuse sheets that declare more rows or columns than an import could sensibly hold."""
+    """Refuse sheets that declare more rows or columns than an import could sensibly hold, and any XML part
+    that opens with a DTD. (A DTD hidden further in is still refused: openpyxl parses through defusedxml,
+    and iter_xlsx_rows turns its refusal into an UploadError.)"""
     heads = []
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             for info in zf.infolist():
-                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                if info.filename.endswith((".xml", ".rels")):
                     with zf.open(info) as fh:
-                        heads.append(fh.read(4096))
+                        head = fh.read(4096)
+                    if _DTD.search(head):
+                        raise UploadError(
+                            "Tệp Excel có khai báo DOCTYPE/ENTITY (dấu hiệu tệp độc hại, ví dụ tấn công XXE); "
+                            "không xử lý. Hãy mở tệp bằng Excel, lưu lại dưới dạng .xlsx rồi tải lên."
+                        )
+                    if info.filename.startswith("xl/worksheets/"):
+                        heads.append(head)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+        if isinstance(exc, UploadError):
+            raise
         # includes zipfile's own "Overlapped entries (possible zip bomb)" detection
         raise UploadError("Tệp Excel bị hỏng hoặc có cấu trúc nén bất thường; không xử lý.") from exc
     for head in heads:
@@ -136,28 +153,71 @@ def _check_xlsx_dimensions(data: bytes) -> None:
             )
 
 
+DAMAGED_XLSX = "Tệp Excel bị hỏng hoặc không đúng định dạng .xlsx."
+
+
+def _dots(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def too_many_columns(line: int, columns: int, max_columns: int = MAX_COLUMNS) -> str:
+    """The one message for a row wider than any real import (CSV or XLSX, every importer)."""
+    return (
+        f"Dòng {line}: có {_dots(columns)} cột, nhiều hơn mức tối đa {max_columns} cột. "
+        "Tệp có đúng là bảng tính cần nhập không?"
+    )
+
+
 def iter_xlsx_rows(data: bytes, *, max_rows: int = MAX_XLSX_ROWS, max_columns: int = MAX_XLSX_COLUMNS):  # type: ignore[no-untyped-def]
     """Rows (tuples of cell values) of the first sheet, read-only, refusing sheets beyond the limits
-    even when the file's declared dimension lies."""
+    even when the file's declared dimension lies.
+
+    openpyxl reads a read-only sheet lazily, so a damaged or hostile part (broken XML, a DTD that defusedxml
+    refuses) can fail in the middle of the rows: every such failure becomes an UploadError too."""
     from openpyxl import load_workbook
 
     check_xlsx_safe(data)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a damaged file
-        raise UploadError("Tệp Excel bị hỏng hoặc không đúng định dạng .xlsx.") from exc
+        raise UploadError(DAMAGED_XLSX) from exc
     try:
         ws = wb.worksheets[0]
-        for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
+        rows = ws.iter_rows(values_only=True)
+        n = 0
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                break
+            except Exception as exc:  # noqa: BLE001 - XML, defusedxml and value errors of a damaged sheet
+                raise UploadError(f"{DAMAGED_XLSX} (lỗi ở sau dòng {n})") from exc
+            n += 1
             if n > max_rows:
-                raise UploadError(
-                    f"Bảng tính có hơn {max_rows:,} dòng; vui lòng tách thành nhiều tệp.".replace(",", ".")
-                )
+                raise UploadError(f"Bảng tính có hơn {_dots(max_rows)} dòng; vui lòng tách thành nhiều tệp.")
             if len(row) > max_columns:
-                raise UploadError(f"Dòng {n}: có {len(row)} cột, nhiều hơn mức tối đa {max_columns} cột.")
+                raise UploadError(too_many_columns(n, len(row), max_columns))
             yield row
     finally:
         wb.close()
+
+
+def iter_csv_rows(lines, *, delimiter: str = ",", max_columns: int = MAX_COLUMNS):  # type: ignore[no-untyped-def]
+    """csv.reader over `lines` (text or an iterable of lines), refusing rows wider than max_columns and turning
+    the csv module's errors (a field over its size limit, a stray quote in strict mode) into UploadError."""
+    reader = csv.reader(io.StringIO(lines) if isinstance(lines, str) else lines, delimiter=delimiter)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise UploadError(
+                f"Tệp CSV không đọc được ở dòng {reader.line_num}: một ô quá dài hoặc sai dấu ngoặc kép."
+            ) from exc
+        if len(row) > max_columns:
+            raise UploadError(too_many_columns(reader.line_num, len(row), max_columns))
+        yield row
 
 
 def decode_csv(data: bytes, *, max_line_chars: int = MAX_CSV_LINE_CHARS, max_rows: int = MAX_CSV_ROWS) -> str:

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, current_app, flash, g, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import BuildError
 
 ERROR_TITLES = {
@@ -111,6 +111,17 @@ def init_app(app: Flask) -> None:
             title="Phiên làm việc đã hết hạn",
             message="Biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ (CSRF). Vui lòng tải lại trang và thử lại.",
         ), 400
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc: SecurityError):  # type: ignore[no-untyped-def]
+        # Raised before routing when the Host header is not in TRUSTED_HOSTS: answered without a template,
+        # since building any link for this request would have to start from the untrusted host.
+        body = (
+            '<!doctype html><html lang="vi"><meta charset="utf-8"><title>Yêu cầu không hợp lệ</title>'
+            "<h1>Yêu cầu không hợp lệ</h1><p>Địa chỉ (tên miền) bạn dùng để truy cập không phải địa chỉ "
+            "của hệ thống Chung Tay. Vui lòng truy cập qua địa chỉ chính thức.</p></html>"
+        )
+        return body, 400, {"Content-Type": "text/html; charset=utf-8"}
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]

@@ -3,18 +3,19 @@ row, and an all-or-nothing import. Headers are matched ignoring case and diacrit
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
 from app.campaigns.models import Campaign
 from app.core.actor import Actor
 from app.core.money import AmountError, parse_vnd
+from app.core.spreadsheet import SafeCSVWriter, append_row
 from app.core.text import fold, nfc
+from app.core.uploads import UploadError, decode_csv, iter_csv_rows, iter_xlsx_rows
 from app.needs import crypto
 from app.needs.models import NeedKind, PovertyStatus, SourceKind
 from app.needs.registry import NeedError, NeedInput, SourceInput, clean_input, create_need
@@ -97,7 +98,7 @@ class RowResult:
 
 def template_csv() -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCSVWriter(out)
     writer.writerow([h for _, h, _ in COLUMNS])
     writer.writerow([e for _, _, e in COLUMNS])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -107,8 +108,8 @@ def template_xlsx() -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Danh sach ho"
-    ws.append([h for _, h, _ in COLUMNS])
-    ws.append([e for _, _, e in COLUMNS])
+    append_row(ws, [h for _, h, _ in COLUMNS])
+    append_row(ws, [e for _, _, e in COLUMNS])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     out = io.BytesIO()
@@ -117,19 +118,17 @@ def template_xlsx() -> bytes:
 
 
 def _rows(kind: str, data: bytes) -> list[list]:
-    if kind == "xlsx":
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        ws = wb.worksheets[0]
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
-        wb.close()
-        return rows
+    """Every row of the file through the shared safe readers (zip bombs, DTDs, damaged XML, absurd widths and
+    lines refused with a Vietnamese message). read_rows counts the data rows against MAX_ROWS."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1258", errors="replace")
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        if kind == "xlsx":
+            return [list(r) for r in iter_xlsx_rows(data)]
+        text = decode_csv(data)
+        sample = text[:4096]
+        delimiter = ";" if sample.count(";") > sample.count(",") else ","
+        return list(iter_csv_rows(text, delimiter=delimiter))
+    except UploadError as exc:
+        raise ImportFileError(str(exc)) from exc
 
 
 def _cell(v: object) -> str:

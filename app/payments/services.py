@@ -126,10 +126,12 @@ def create_statement(
     preset: str = "auto",
     opening_balance_vnd: int | None = None,
 ) -> BankStatement:
-    """Keep the uploaded file (for audit) and a draft statement; nothing is imported yet."""
-    stored = store_bytes(data, kind, original_name, "statements")
+    """Keep the uploaded file (for audit) and a draft statement; nothing is imported yet. The head of the file is
+    read first, so a file refused there (StatementFormatError) leaves nothing behind, not even the stored copy."""
+    head = list(islice(iter_rows(kind, data), 40))
     if preset == "auto":
-        preset = detect_preset(list(islice(iter_rows(kind, data), 40))) or "custom"
+        preset = detect_preset(head) or "custom"
+    stored = store_bytes(data, kind, original_name, "statements")
     stmt = BankStatement(
         bank_account_id=account.id,
         unit_id=account.unit_id,
@@ -200,10 +202,22 @@ def parse_statement(
     )
 
 
+def lock_statement(session: Session, stmt: BankStatement) -> BankStatement:
+    """Lock the statement's row (PostgreSQL: SELECT … FOR UPDATE) and re-read it, so the status a caller checks
+    next is the committed one: two staff pressing "Nhập" on the same draft at once are served one after the
+    other, and the second sees IMPORTED and gets a message instead of colliding on the lines' unique key."""
+    return session.execute(
+        select(BankStatement)
+        .where(BankStatement.id == stmt.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()  # the same object as `stmt`, its attributes re-read
+
+
 def set_corrections(
     session: Session, actor: Actor, stmt: BankStatement, *, fixes: dict, skipped: list[int]
 ) -> None:
-    if stmt.status != StatementStatus.DRAFT:
+    if lock_statement(session, stmt).status != StatementStatus.DRAFT:
         raise PaymentError("Sao kê đã được nhập; không sửa được nữa.")
     merged = {**(stmt.fixes or {})}
     for row, values in fixes.items():
@@ -225,7 +239,7 @@ def set_corrections(
 
 
 def set_mapping(session: Session, actor: Actor, stmt: BankStatement, mapping: dict) -> None:
-    if stmt.status != StatementStatus.DRAFT:
+    if lock_statement(session, stmt).status != StatementStatus.DRAFT:
         raise PaymentError("Sao kê đã được nhập; không đổi cách đọc cột được nữa.")
     stmt.preset = "custom"
     stmt.mapping = mapping
@@ -415,8 +429,9 @@ def import_statement(
     Without `result` the stored file is read and parsed as a stream and stored in chunks of IMPORT_CHUNK lines
     (a national statement is a million lines: neither its rows nor its lines are ever all in memory), inside a
     savepoint of the caller's transaction: a broken row or a balance break found late rolls back whatever was
-    already stored, so a refused import leaves nothing, and the caller's commit stores the statement whole."""
-    if stmt.status != StatementStatus.DRAFT:
+    already stored, so a refused import leaves nothing, and the caller's commit stores the statement whole.
+    The statement's row stays locked until that commit: a concurrent import waits, then finds it imported."""
+    if lock_statement(session, stmt).status != StatementStatus.DRAFT:
         raise PaymentError("Sao kê này đã được nhập hoặc đã hủy.")
     try:
         if result is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import stripe
@@ -22,6 +21,7 @@ from app.core.uploads import UploadError, read_upload
 from app.extensions import csrf, db
 from app.ledger.models import PURPOSE_LABELS
 from app.payments import gateway, vietqr
+from app.payments.events import MalformedEvent, parse_event
 from app.payments.forms import ReverseLineForm, StatementUploadForm
 from app.payments.models import (
     BankStatement,
@@ -41,6 +41,7 @@ from app.payments.services import (
     ignore_lines,
     import_statement,
     line_contributions,
+    lock_statement,
     match_to_references,
     parse_statement,
     receipt_lines,
@@ -170,10 +171,16 @@ def stripe_webhook():  # type: ignore[no-untyped-def]
     if not secret:
         return {"error": "Webhook chưa được cấu hình."}, 400
     try:
-        stripe.Webhook.construct_event(payload, request.headers.get("Stripe-Signature"), secret)
-        event = json.loads(payload)
-    except (ValueError, stripe.SignatureVerificationError):
+        stripe.WebhookSignature.verify_header(
+            payload, request.headers.get("Stripe-Signature"), secret, stripe.Webhook.DEFAULT_TOLERANCE
+        )
+    except (ValueError, stripe.SignatureVerificationError):  # ValueError: a body that is not UTF-8
         return {"error": "Chữ ký Stripe-Signature không hợp lệ hoặc đã quá hạn."}, 400
+    try:
+        event = parse_event(payload)  # signed is not the same as well formed
+    except MalformedEvent as exc:
+        current_app.logger.warning("Stripe webhook refused: %s", exc)
+        return {"error": str(exc)}, 400
     try:
         outcome = gateway.process_event(db.session, "stripe", event)
         db.session.commit()
@@ -279,6 +286,9 @@ def upload_statement():  # type: ignore[no-untyped-def]
 def statement_detail(statement_id: int):  # type: ignore[no-untyped-def]
     stmt = _statement_or_404(statement_id)
     if stmt.status == StatementStatus.IMPORTED:
+        if request.method == "POST":  # a second click, or a colleague's, after the import: say so
+            flash(_("Sao kê này đã được nhập trước đó; không nhập lại."), "warning")
+            return redirect(url_for("payments.statement_detail", statement_id=stmt.id))
         return _imported_view(stmt)
     if stmt.status == StatementStatus.DISCARDED:
         abort(404)
@@ -287,6 +297,8 @@ def statement_detail(statement_id: int):  # type: ignore[no-untyped-def]
         action = request.form.get("action")
         try:
             if action == "discard":
+                if lock_statement(db.session, stmt).status != StatementStatus.DRAFT:  # imported meanwhile
+                    raise PaymentError("Sao kê này đã được nhập trước đó; không hủy được nữa.")
                 stmt.status = StatementStatus.DISCARDED
                 from app.audit.services import record
 
@@ -483,7 +495,11 @@ def statement_mapping(statement_id: int):  # type: ignore[no-untyped-def]
     stmt = _statement_or_404(statement_id)
     if stmt.status != StatementStatus.DRAFT:
         abort(404)
-    rows, row_count = statement_head(stmt, 40)
+    try:
+        rows, row_count = statement_head(stmt, 40)
+    except StatementFormatError as exc:  # a draft stored before the reader refused such files
+        flash(_(str(exc)), "error")
+        return redirect(url_for("payments.statements"))
     width = max((len(r) for r in rows), default=0)
     if request.method == "POST":
         mapping: dict = {}

@@ -13,6 +13,7 @@ from app.contributions.models import Contribution, ContributionStatus
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ
 from app.core.money import format_vnd
+from app.core.spreadsheet import Formula, append_row
 from app.donors.models import Donor
 from app.ledger.models import PURPOSE_LABELS
 
@@ -129,23 +130,24 @@ def statement_xlsx(donor: Donor, year: int, rows: list[Contribution]) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = nfc(f"Năm {year}")
-    ws.append([nfc(f"Sao kê các khoản đóng góp năm {year} – {donor.name}")])
+    append_row(ws, [nfc(f"Sao kê các khoản đóng góp năm {year} – {donor.name}")])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append([nfc(f"Mã số thuế: {donor.tax_code or ''}")])
-    ws.append([])
-    ws.append(
-        [nfc(h) for h in ("Ngày", "Số biên nhận", "Hình thức", "Mục đích", "Đơn vị tiếp nhận", "Số tiền")]
+    append_row(ws, [nfc(f"Mã số thuế: {donor.tax_code or ''}")])
+    append_row(ws, [])
+    append_row(
+        ws, [nfc(h) for h in ("Ngày", "Số biên nhận", "Hình thức", "Mục đích", "Đơn vị tiếp nhận", "Số tiền")]
     )
     for cell in ws[4]:
         cell.font = Font(bold=True)
     fmt = '#,##0 "₫"'
     for c in rows:
         values = _row(c)
-        ws.append([c.received_on, *[nfc(v) for v in values[1:]], c.amount_vnd])
+        append_row(ws, [c.received_on, *[nfc(v) for v in values[1:]], c.amount_vnd])
         ws.cell(row=ws.max_row, column=1).number_format = "DD/MM/YYYY"
         ws.cell(row=ws.max_row, column=6).number_format = fmt
     first, last = 5, ws.max_row
-    ws.append([nfc("Tổng cộng"), None, None, None, None, f"=SUM(F{first}:F{last})" if rows else 0])
+    total = Formula(f"=SUM(F{first}:F{last})") if rows else 0  # our own formula: the only one written
+    append_row(ws, [nfc("Tổng cộng"), None, None, None, None, total])
     ws.cell(row=ws.max_row, column=6).number_format = fmt
     ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
     for col, width in zip("ABCDEF", (12, 16, 30, 24, 36, 18), strict=True):

@@ -7,6 +7,7 @@ import unicodedata
 from datetime import date
 
 from app.core.money import format_vnd
+from app.core.spreadsheet import append_row
 
 MONEY_FORMAT = '#,##0 "₫"'
 
@@ -95,15 +96,15 @@ def to_xlsx(f: dict) -> bytes:
     ws = wb.active
     ws.title = "Báo cáo"
     for line in header_lines(f):
-        ws.append([_t(line)])
+        append_row(ws, [_t(line)])
     ws["A1"].font = Font(bold=True, size=13)
     for heading, columns, rows in sections(f):
-        ws.append([])
-        ws.append([_t(heading)])
+        append_row(ws, [])
+        append_row(ws, [_t(heading)])
         ws.cell(ws.max_row, 1).font = Font(bold=True)
-        ws.append([_t(c) for c in columns])
+        append_row(ws, [_t(c) for c in columns])
         for row in rows:
-            ws.append([v if isinstance(v, int) else _t(v) for v in row])
+            append_row(ws, [v if isinstance(v, int) else _t(v) for v in row])
             for cell in ws[ws.max_row][1:]:
                 if (
                     isinstance(cell.value, int)

@@ -933,6 +933,7 @@ EN = {
     "Ảnh đã thôi công khai.": "The photo is no longer public.",
     "Tệp: %(error)s": "File: %(error)s",
     "Tệp này đã được nhập trước đó.": "This file was already imported.",
+    "Sao kê này đã được nhập trước đó; không nhập lại.": "This statement was already imported; it is not imported again.",
     "Đã nhập %(n)s hộ; chờ cấp tỉnh duyệt.": "%(n)s households imported; awaiting the province's approval.",
     "Đã lưu điểm ưu tiên; trang công khai đã cập nhật.": "Priority points saved; the public page is updated.",
     # matching: proposals list and proposal page

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request, url_for
+from flask import jsonify, request
 from sqlalchemy import select
 
+from app.core.web import public_url
 from app.extensions import db
 from app.transparency import funds, opendata, overview, statement
 from app.transparency.views import bp, chosen_campaign
@@ -38,7 +39,7 @@ def _api_error(message: str, status: int = 400):  # type: ignore[no-untyped-def]
 
 def _public(rec: dict) -> dict:
     out = {k: rec[k] for k in PUBLIC_FIELDS}
-    out["url"] = url_for("transparency.contribution", ref=rec["id"], _external=True)
+    out["url"] = public_url("transparency.contribution", ref=rec["id"])
     return out
 
 
@@ -53,10 +54,10 @@ def api_contributions():  # type: ignore[no-untyped-def]
     return jsonify(
         {
             "data": [_public(r) for r in page.rows],
-            "next": url_for("transparency.api_contributions", sau=page.next_cursor, **args, _external=True)
+            "next": public_url("transparency.api_contributions", sau=page.next_cursor, **args)
             if page.next_cursor
             else None,
-            "prev": url_for("transparency.api_contributions", truoc=page.prev_cursor, **args, _external=True)
+            "prev": public_url("transparency.api_contributions", truoc=page.prev_cursor, **args)
             if page.prev_cursor
             else None,
         }

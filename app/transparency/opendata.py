@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.contributions.models import CHANNEL_LABELS, Channel, Contribution, ContributionStatus
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ
+from app.core.spreadsheet import sql_neutralise
 from app.ledger.models import PURPOSE_LABELS, Purpose
 from app.transparency.models import PublishedRoot
 from app.transparency.statement import PUBLIC_COLUMNS, StatementQuery, public_record, statement_filters
@@ -141,20 +142,20 @@ def copy_export_csv(session: Session, query: StatementQuery | None = None) -> It
         select(
             Contribution.id,
             Contribution.received_on,
-            Contribution.public_name,
+            sql_neutralise(Contribution.public_name),  # text from people: the CSV must not run it
             Contribution.amount_vnd,
             channel,
             case({c.value: CHANNEL_LABELS[c] for c in Channel}, value=channel),
             purpose,
             case({p.value: PURPOSE_LABELS[p] for p in Purpose}, value=purpose),
             earmark.code,
-            earmark.name,
+            sql_neutralise(earmark.name),
             area.code,
-            case((area.id.is_(None), "Trung ương"), else_=area.name),
-            func.nullif(Contribution.pledge_reference, ""),
-            func.nullif(Contribution.bank_txn_ref, ""),
-            Contribution.receipt_no,
-            func.nullif(Contribution.masked_account, ""),
+            case((area.id.is_(None), "Trung ương"), else_=sql_neutralise(area.name)),
+            sql_neutralise(func.nullif(Contribution.pledge_reference, "")),
+            sql_neutralise(func.nullif(Contribution.bank_txn_ref, "")),
+            sql_neutralise(Contribution.receipt_no),
+            sql_neutralise(func.nullif(Contribution.masked_account, "")),
             case((status == ContributionStatus.REVERSED.value, "da_huy"), else_="da_nhan"),
             day,
             root,

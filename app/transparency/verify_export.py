@@ -20,6 +20,7 @@ import bisect
 import csv
 import hashlib
 import json
+import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -104,9 +105,22 @@ def load_roots(path: str) -> list[dict]:
     return sorted(roots, key=lambda r: r["day"])
 
 
+# The CSV export protects spreadsheet users (app/core/spreadsheet.py): a cell that begins with optional quotes
+# and then = + - @ tab or carriage return, which a spreadsheet would run as a formula, is written with one more
+# single quote in front. restore_cell takes that quote off again, so the hashed record is the published one.
+_NEUTRALISED = re.compile("^'+[=+@\t\r-]")
+
+
+def restore_cell(text: str) -> str:
+    return text[1:] if _NEUTRALISED.match(text) else text
+
+
 def read_export(path: str) -> list[dict[str, str]]:
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
+        return [
+            {k: restore_cell(v) if isinstance(v, str) else v for k, v in row.items()}
+            for row in csv.DictReader(fh)
+        ]
 
 
 def verify(rows: Iterable[Mapping[str, str]], roots: list[dict]) -> tuple[list[DayResult], int]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from app.campaigns.models import Campaign, CampaignStatus
 from app.contributions.models import CHANNEL_LABELS
 from app.core import qr
 from app.core.page_cache import public_page
+from app.core.spreadsheet import SafeCSVWriter, SafeDictWriter
 from app.core.web import url_for_if_exists
 from app.extensions import db
 from app.payments.models import OfficialBankAccount
@@ -192,7 +192,7 @@ def open_data():  # type: ignore[no-untyped-def]
 def csv_response(columns: list[str], rows: Iterator[dict], filename: str) -> Response:
     def generate() -> Iterator[str]:
         buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer = SafeDictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         n = 0
         for row in rows:
@@ -242,7 +242,7 @@ def csv_rows_response(columns: list[str], rows: Iterator[list], filename: str) -
 
     def generate() -> Iterator[str]:
         buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
+        writer = SafeCSVWriter(buf, lineterminator="\n")
         writer.writerow(columns)
         batch = []
         for row in rows:
@@ -264,7 +264,7 @@ def csv_blocks_response(columns: list[str], blocks: Iterator[bytes], filename: s
 
     def generate() -> Iterator[bytes]:
         buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerow(columns)
+        SafeCSVWriter(buf, lineterminator="\n").writerow(columns)
         yield ("\ufeff" + buf.getvalue()).encode()
         yield from blocks
 

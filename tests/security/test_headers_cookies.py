@@ -64,6 +64,7 @@ def production_app(app, monkeypatch):  # type: ignore[no-untyped-def]
         monkeypatch.setenv(key, value)
     prod = create_app(
         "production",
+        PUBLIC_BASE_URL="https://chungtay.example.vn",  # production answers only to this host
         SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
         RATELIMIT_STORAGE_URI="memory://",
         PASSWORD_HASH_FAST=True,

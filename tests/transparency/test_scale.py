@@ -16,6 +16,7 @@ from sqlalchemy import func, select, text
 from app.contributions.models import Contribution
 from app.contributions.services import reverse_contribution
 from app.core.i18n import VN_TZ
+from app.core.spreadsheet import SafeCSVWriter
 from app.ledger import services as ledger
 from app.transparency import opendata, statement
 from app.transparency.verify_export import EXPORT_COLUMNS
@@ -99,7 +100,7 @@ def test_rare_term_among_many_and_previous_links(client, session, kh):
 
 def _python_csv(session, query=None) -> str:  # type: ignore[no-untyped-def]
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = SafeCSVWriter(buf, lineterminator="\n")  # as the view writes it
     writer.writerow(EXPORT_COLUMNS)
     writer.writerows(opendata.iter_export_rows(session, query))
     return "\ufeff" + buf.getvalue()

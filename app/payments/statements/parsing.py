@@ -23,6 +23,7 @@ from typing import Any
 from app.core.i18n import VN_TZ
 from app.core.money import MAX_AMOUNT_VND, AmountError, parse_vnd
 from app.core.text import fold, nfc
+from app.core.uploads import MAX_COLUMNS, UploadError, iter_csv_rows, too_many_columns
 
 
 class StatementFormatError(ValueError):
@@ -216,8 +217,12 @@ def iter_rows(kind: str, source: bytes | str | Path) -> Iterator[list[Any]]:
 
 
 def _iter_csv(text: io.TextIOWrapper, delimiter: str) -> Iterator[list[Any]]:
+    """The shared CSV reader: a row of 20 000 columns or a field past the csv module's limit is a message."""
     with text:
-        yield from csv.reader(text, delimiter=delimiter)
+        try:
+            yield from iter_csv_rows(text, delimiter=delimiter)
+        except UploadError as exc:
+            raise StatementFormatError(str(exc)) from exc
 
 
 def _csv_encoding(opener) -> str:  # type: ignore[no-untyped-def]
@@ -253,8 +258,23 @@ def _iter_xlsx(source: bytes | str | Path) -> Iterator[list[Any]]:
         raise StatementFormatError("Không đọc được tệp Excel (tệp hỏng hoặc không phải .xlsx).") from exc
 
     def rows() -> Iterator[list[Any]]:
+        # Read-only sheets are parsed as they are read: damaged XML (or a DTD defusedxml refuses) can fail
+        # at any row, and must become a message like a file that fails to open.
         try:
-            for r in wb.worksheets[0].iter_rows(values_only=True):
+            n = 0
+            it = iter(wb.worksheets[0].iter_rows(values_only=True))
+            while True:
+                try:
+                    r = next(it)
+                except StopIteration:
+                    return
+                except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a corrupt file
+                    raise StatementFormatError(
+                        f"Không đọc được tệp Excel sau dòng {n} (tệp hỏng hoặc không phải .xlsx)."
+                    ) from exc
+                n += 1
+                if len(r) > MAX_COLUMNS:
+                    raise StatementFormatError(too_many_columns(n, len(r)))
                 yield list(r)
         finally:
             wb.close()
