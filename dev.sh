@@ -58,7 +58,7 @@ setup() {
     .venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
     # pyproject.toml changed without `bash dev.sh lock`: a dependency missing from the lock, or a locked
     # version outside pyproject's range, fails here rather than at import time.
-    { .venv/bin/python -m pip check >/dev/null && .venv/bin/python bench/check_lock.py; } || {
+    { .venv/bin/python -m pip check >/dev/null && .venv/bin/python .ci/check_lock.py; } || {
       .venv/bin/python -m pip check >&2 || true
       echo "The lock files do not satisfy pyproject.toml: run 'bash dev.sh lock' and commit both lock files." >&2
       return 1
