@@ -69,6 +69,9 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     replica.configure(app)
     ext.db.init_app(app)
     replica.init_app(app)
+    from app.core import transaction
+
+    transaction.init_app(app)  # after the replica's hooks: its after_request runs after the commit
     ext.migrate.init_app(
         app,
         ext.db,

@@ -44,9 +44,20 @@ def celery_init_app(app: Flask) -> Celery:
     """Celery bound to the app: every task runs inside the app context (Flask's documented pattern)."""
 
     class FlaskTask(Task):
+        """Runs inside the app context, with its own session, and is one unit of work (app.core.transaction):
+        committed once when the task returns, rolled back when it raises."""
+
         def __call__(self, *args: object, **kwargs: object) -> object:
+            from app.core import transaction
+
             with app.app_context():
-                return self.run(*args, **kwargs)
+                try:
+                    result = self.run(*args, **kwargs)
+                except BaseException:
+                    transaction.rollback()
+                    raise
+                transaction.commit()
+                return result
 
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(app.config["CELERY"])

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 
 from app.accounts.models import Role
 from app.accounts.services import AccountError, create_user
+from app.core import transaction
 from app.core.actor import Actor
 from app.extensions import db
 
@@ -41,7 +42,7 @@ def create_admin(email: str, full_name: str, password: str | None) -> None:
         )
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
-    db.session.commit()
+    transaction.commit()
     click.echo(f"Đã tạo tài khoản quản trị {user.email}")
 
 

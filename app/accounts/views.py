@@ -19,8 +19,10 @@ from app.accounts.services import (
     valid_reset_token,
 )
 from app.accounts.throttle import login_throttle
+from app.core import transaction
 from app.core.actor import Actor
 from app.core.mail import Mail, send_mail
+from app.core.transaction import domain_errors
 from app.extensions import db, limiter, login_manager
 
 bp = Blueprint("accounts", __name__)
@@ -88,12 +90,10 @@ def login():  # type: ignore[no-untyped-def]
                 ip=request.remote_addr,
             )
         except AccountError as exc:
-            g.login_failed = True
-            db.session.commit()  # the audit entry when an account starts being delayed
+            g.login_failed = True  # the page answers 200: the boundary commits the audit entry of a delay
             # LoginDelayed's messages carry the wait: the msgid keeps its %(seconds)s placeholder.
             flash(_(str(exc), seconds=getattr(exc, "seconds", 0)), "error")
         else:
-            db.session.commit()
             lang = session.get("lang")
             session.clear()  # a fresh session at login (no fixation)
             if lang:
@@ -111,7 +111,6 @@ def login():  # type: ignore[no-untyped-def]
 @login_required
 def logout():  # type: ignore[no-untyped-def]
     end_all_sessions(db.session, Actor.from_request(), current_user._get_current_object())
-    db.session.commit()
     sessions.end_browser_session()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("pages.home"))
@@ -130,7 +129,6 @@ def logout_everywhere():  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return redirect(url_for("accounts.account_security"))
     end_all_sessions(db.session, Actor.from_request(), current_user._get_current_object(), everywhere=True)
-    db.session.commit()
     sessions.end_browser_session()
     flash(
         _("Đã đăng xuất khỏi mọi thiết bị. Mọi phiên đăng nhập, kể cả “Ghi nhớ đăng nhập”, đã kết thúc."),
@@ -167,23 +165,21 @@ def forgot_password():  # type: ignore[no-untyped-def]
             ip=request.remote_addr,
             max_per_hour=current_app.config.get("RESET_MAX_PER_HOUR", 3),
         )
-        db.session.commit()
         if issued:
             user, token = issued
             # The link is built from the configured public address, never from the request's Host header.
             base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
             link = base + url_for("accounts.reset_password", token=token)
-            send_mail(
-                Mail(
-                    to=[user.email],
-                    subject="Đặt lại mật khẩu Chung Tay",
-                    body=(
-                        f"Xin chào {user.full_name},\n\nAi đó (có thể là bạn) đã yêu cầu đặt lại mật khẩu tài khoản Chung Tay. "
-                        f"Mở liên kết sau trong vòng {RESET_TOKEN_HOURS} giờ để đặt mật khẩu mới (liên kết chỉ dùng được một lần):"
-                        f"\n\n{link}\n\nNếu bạn không yêu cầu, hãy bỏ qua thư này; mật khẩu của bạn không thay đổi.\n"
-                    ),
-                )
+            mail = Mail(
+                to=[user.email],
+                subject="Đặt lại mật khẩu Chung Tay",
+                body=(
+                    f"Xin chào {user.full_name},\n\nAi đó (có thể là bạn) đã yêu cầu đặt lại mật khẩu tài khoản Chung Tay. "
+                    f"Mở liên kết sau trong vòng {RESET_TOKEN_HOURS} giờ để đặt mật khẩu mới (liên kết chỉ dùng được một lần):"
+                    f"\n\n{link}\n\nNếu bạn không yêu cầu, hãy bỏ qua thư này; mật khẩu của bạn không thay đổi.\n"
+                ),
             )
+            transaction.on_commit(lambda: send_mail(mail))  # the token is saved before the link leaves
         flash(_(RESET_SENT), "info")
         return redirect(url_for("accounts.forgot_password"))
     return render_template("accounts/forgot_password.html", form=form)
@@ -206,13 +202,9 @@ def reset_password_view(token: str):  # type: ignore[no-untyped-def]
         )
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, errors=AccountError, field="password") as outcome:
             user = reset_password(db.session, token, form.password.data, ip=request.remote_addr)
-        except AccountError as exc:
-            db.session.rollback()
-            form.password.errors = [*form.password.errors, str(exc)]
-        else:
-            db.session.commit()
+        if outcome.ok:
             sessions.end_browser_session()
             flash(
                 _("Đã đặt mật khẩu mới. Mọi phiên đăng nhập cũ đã kết thúc; vui lòng đăng nhập lại."),

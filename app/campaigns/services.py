@@ -11,9 +11,10 @@ from app.audit.services import record
 from app.campaigns.models import Campaign, CampaignGoal, CampaignStatus
 from app.core.actor import Actor
 from app.core.text import fold, nfc
+from app.core.transaction import DomainError
 
 
-class CampaignError(ValueError):
+class CampaignError(DomainError):
     """A refused campaign action; the message is Vietnamese."""
 
 
@@ -39,20 +40,22 @@ def create_campaign(
     goal_vnd: int = 0,
     settings: dict | None = None,
     slug: str | None = None,
+    plan_reference: str = "",
+    description: str = "",
 ) -> Campaign:
     d_start, d_end = default_dates(year)
     starts_on = starts_on or d_start
     ends_on = ends_on or d_end
     if ends_on < starts_on:
-        raise CampaignError("Ngày kết thúc phải sau ngày bắt đầu.")
+        raise CampaignError("Ngày kết thúc phải sau ngày bắt đầu.", field="ends_on")
     if goal_vnd < 0:
-        raise CampaignError("Mục tiêu không được âm.")
+        raise CampaignError("Mục tiêu không được âm.", field="goal")
     clean_name = nfc(name) or ""
     if not clean_name:
-        raise CampaignError("Tên cuộc vận động: chưa nhập.")
+        raise CampaignError("Tên cuộc vận động: chưa nhập.", field="name")
     slug = slug or f"{year}-" + "-".join(fold(clean_name).split())[:60]
     if session.execute(select(Campaign.id).where(Campaign.slug == slug)).first():
-        raise CampaignError("Đã có cuộc vận động với tên này trong năm.")
+        raise CampaignError("Đã có cuộc vận động với tên này trong năm.", field="name")
     campaign = Campaign(
         year=year,
         name=clean_name,
@@ -63,6 +66,8 @@ def create_campaign(
         goal_vnd=goal_vnd,
         settings=settings or {},
         slug=slug,
+        plan_reference=plan_reference or "",
+        description=description or "",
     )
     session.add(campaign)
     session.flush()
@@ -113,7 +118,7 @@ def set_status(session: Session, actor: Actor, campaign: Campaign, status: Campa
 
 def set_goal(session: Session, actor: Actor, campaign: Campaign, unit_id: int, goal_vnd: int) -> CampaignGoal:
     if goal_vnd < 0:
-        raise CampaignError("Mục tiêu không được âm.")
+        raise CampaignError("Mục tiêu không được âm.", field="goal")
     goal = session.execute(
         select(CampaignGoal).where(CampaignGoal.campaign_id == campaign.id, CampaignGoal.unit_id == unit_id)
     ).scalar_one_or_none()

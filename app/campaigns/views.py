@@ -11,6 +11,7 @@ from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.services import CampaignError, create_campaign, set_status
 from app.core.actor import Actor
 from app.core.money import AmountError, parse_vnd
+from app.core.transaction import domain_errors, flash_result
 from app.extensions import db
 from app.ledger.services import main_fund
 
@@ -33,7 +34,7 @@ def index():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         if not can_create:
             abort(403)
-        try:
+        with domain_errors(form, errors=(CampaignError, AmountError)) as outcome:
             goal = parse_vnd(form.goal.data, field="Mục tiêu", allow_zero=True) if form.goal.data else 0
             scope = None if current_user.role == Role.CENTRAL_ADMIN else current_user.unit_id
             c = create_campaign(
@@ -46,14 +47,10 @@ def index():  # type: ignore[no-untyped-def]
                 starts_on=form.starts_on.data,
                 ends_on=form.ends_on.data,
                 goal_vnd=goal,
+                plan_reference=form.plan_reference.data or "",
+                description=form.description.data or "",
             )
-            c.plan_reference = form.plan_reference.data or ""
-            c.description = form.description.data or ""
-            db.session.commit()
-        except (CampaignError, AmountError) as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
+        if outcome.ok:
             flash(f"Đã tạo cuộc vận động “{c.name}”.", "success")
             return redirect(url_for("campaigns.index"))
     campaigns = [
@@ -80,11 +77,12 @@ def change_status(campaign_id: int):  # type: ignore[no-untyped-def]
     ):
         abort(404)
     try:
-        set_status(db.session, Actor.from_request(), c, CampaignStatus(request.form.get("status", "")))
-        db.session.commit()
-    except (CampaignError, ValueError) as exc:
-        db.session.rollback()
-        flash(str(exc) if isinstance(exc, CampaignError) else "Trạng thái không hợp lệ.", "error")
+        status = CampaignStatus(request.form.get("status", ""))
+    except ValueError:
+        flash("Trạng thái không hợp lệ.", "error")
     else:
-        flash("Đã cập nhật trạng thái.", "success")
+        flash_result(
+            lambda: set_status(db.session, Actor.from_request(), c, status),
+            "Đã cập nhật trạng thái.",
+        )
     return redirect(url_for("campaigns.index"))

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from app.certificates import services
 from app.certificates.models import BatchStatus, Certificate, CertificateBatch
-from app.core import outbox
+from app.core import outbox, transaction
 from app.core.actor import Actor
 from app.donors.models import Donor
 from app.extensions import db
@@ -57,7 +57,7 @@ def _mail_and_commit(cert_ids: list[int]) -> int:
                     session.execute(text("SET LOCAL synchronous_commit TO OFF"))
                 if services.mail_certificate(session, cert, images[cert.issuer_unit_id]):
                     sent += 1
-                session.commit()
+                transaction.checkpoint(session)
             except (
                 Exception
             ):  # a mail server hiccup must not undo issuance; the sweep of unsent mail retries later
@@ -78,10 +78,9 @@ def acknowledge(contribution_id: int | None = None, pledge_id: int | None = None
     else:
         return None
     if cert is None:
-        db.session.commit()
         return None
     cert_id = cert.id
-    db.session.commit()
+    transaction.checkpoint()  # issued before it is mailed
     _mail_and_commit([cert_id])
     return cert_id
 
@@ -95,12 +94,12 @@ def sweep_acknowledgements(limit: int = 2000) -> dict:
         cert = services.acknowledge_contribution(db.session, SYSTEM, cid)
         if cert is not None:
             issued.append(cert.id)
-        db.session.commit()
+        transaction.checkpoint()
     for pid in pledges:
         cert = services.acknowledge_pledge(db.session, SYSTEM, pid)
         if cert is not None:
             issued.append(cert.id)
-        db.session.commit()
+        transaction.checkpoint()
     unsent = (
         db.session.execute(
             select(Certificate.id)
@@ -135,8 +134,7 @@ def issue_batch(batch_id: int) -> int:
     )
     if not chunks:
         services.refresh_progress(db.session, batch_id)
-    db.session.commit()  # the chunk tasks are published after this commit (app.core.outbox)
-    return len(chunks)
+    return len(chunks)  # the chunk tasks are published after the task's commit (app.core.outbox)
 
 
 # A chunk re-delivered while its first delivery still runs collides on the (batch, donor) constraint; its
@@ -151,13 +149,9 @@ def issue_batch(batch_id: int) -> int:
 )
 def issue_chunk(batch_id: int, candidate_ids: list[int]) -> int:
     """Issue one chunk in one transaction, commit, then e-mail each certificate and update the progress."""
-    try:
-        created = services.issue_chunk(db.session, SYSTEM, batch_id, candidate_ids)
-        services.refresh_progress(db.session, batch_id)
-        db.session.commit()
-    except (IntegrityError, OperationalError):
-        db.session.rollback()
-        raise
+    created = services.issue_chunk(db.session, SYSTEM, batch_id, candidate_ids)
+    services.refresh_progress(db.session, batch_id)
+    transaction.checkpoint()  # issued before anything is mailed; a collision rolls back whole (the task base)
     # Mail also what an earlier, interrupted run of this chunk issued but did not send.
     to_mail = (
         db.session.execute(
@@ -178,5 +172,4 @@ def issue_chunk(batch_id: int, candidate_ids: list[int]) -> int:
     )
     _mail_and_commit(list(to_mail))
     services.refresh_progress(db.session, batch_id)
-    db.session.commit()
     return len(created)

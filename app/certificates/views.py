@@ -30,6 +30,7 @@ from app.core import outbox
 from app.core.actor import Actor
 from app.core.money import AmountError, parse_vnd
 from app.core.text import fold
+from app.core.transaction import domain_errors
 from app.core.uploads import UploadError, read_upload
 from app.donors.models import DONOR_KIND_LABELS, DonorKind
 from app.extensions import db, limiter
@@ -228,7 +229,7 @@ def add_rule():  # type: ignore[no-untyped-def]
             for e in errors:
                 flash(str(e), "error")
         return redirect(url_for("certificates.staff_index"))
-    try:
+    with domain_errors(errors=(AmountError, services.CertificateError)) as outcome:
         minimum = parse_vnd(form.min_total.data, field="Tổng ủng hộ tối thiểu")
         services.add_rule(
             db.session,
@@ -240,11 +241,7 @@ def add_rule():  # type: ignore[no-untyped-def]
             issuer_level=IssuerLevel(form.issuer_level.data),
             achievement=form.achievement.data or "",
         )
-        db.session.commit()
-    except (AmountError, services.CertificateError) as exc:
-        db.session.rollback()
-        flash(_(str(exc)), "error")
-    else:
+    if outcome.ok:
         flash(_("Đã thêm quy tắc khen thưởng."), "success")
     return redirect(url_for("certificates.staff_index", campaign_id=campaign.id))
 
@@ -258,7 +255,6 @@ def deactivate_rule(rule_id: int):  # type: ignore[no-untyped-def]
     ):
         abort(404)
     services.deactivate_rule(db.session, Actor.from_request(), rule_id)
-    db.session.commit()
     flash(_("Đã ngừng áp dụng quy tắc."), "success")
     return redirect(url_for("certificates.staff_index", campaign_id=rule.campaign_id))
 
@@ -273,14 +269,11 @@ def propose():  # type: ignore[no-untyped-def]
         for problem in [_("Chưa có cuộc vận động để lập danh sách.")] if campaign is None else problems:
             flash(problem, "error")
         return redirect(url_for("certificates.staff_index"))
-    try:
+    with domain_errors(errors=services.CertificateError) as outcome:
         batch = services.propose_batch(
             db.session, Actor.from_request(), campaign.id, _issuer_unit_id(), form.title.data or ""
         )
-        db.session.commit()
-    except services.CertificateError as exc:
-        db.session.rollback()
-        flash(_(str(exc)), "error")
+    if not outcome.ok:
         return redirect(url_for("certificates.staff_index"))
     flash(
         _("Đã lập danh sách đề nghị khen thưởng: %(n)s nhà tài trợ. Chờ người phê duyệt.", n=batch.total),
@@ -351,7 +344,7 @@ def approve(batch_id: int):  # type: ignore[no-untyped-def]
                 flash(str(e), "error")
         return redirect(url_for("certificates.batch_detail", batch_id=batch.id))
     excluded = [int(v) for v in request.form.getlist("exclude") if v.isdecimal()]
-    try:
+    with domain_errors(errors=services.CertificateError) as outcome:
         services.approve_batch(
             db.session,
             Actor.from_request(),
@@ -362,10 +355,7 @@ def approve(batch_id: int):  # type: ignore[no-untyped-def]
         )
         # committed with the approval, published after it (the worker must see the approval)
         outbox.enqueue(db.session, "certificates.issue_batch", batch.id)
-        db.session.commit()
-    except services.CertificateError as exc:
-        db.session.rollback()
-        flash(_(str(exc)), "error")
+    if not outcome.ok:
         return redirect(url_for("certificates.batch_detail", batch_id=batch.id))
     flash(_("Đã phê duyệt. Giấy khen đang được cấp và gửi thư điện tử trong nền."), "success")
     return redirect(url_for("certificates.batch_detail", batch_id=batch.id))
@@ -375,13 +365,9 @@ def approve(batch_id: int):  # type: ignore[no-untyped-def]
 @staff_required(Role.APPROVER)
 def reject(batch_id: int):  # type: ignore[no-untyped-def]
     batch = _batch_or_404(batch_id)
-    try:
+    with domain_errors(errors=services.CertificateError) as outcome:
         services.reject_batch(db.session, Actor.from_request(), batch.id)
-        db.session.commit()
-    except services.CertificateError as exc:
-        db.session.rollback()
-        flash(_(str(exc)), "error")
-    else:
+    if outcome.ok:
         flash(_("Đã không duyệt danh sách này."), "success")
     return redirect(url_for("certificates.batch_detail", batch_id=batch.id))
 
@@ -392,7 +378,6 @@ def resume(batch_id: int):  # type: ignore[no-untyped-def]
     batch = _batch_or_404(batch_id)
     if batch.status in (BatchStatus.APPROVED, BatchStatus.ISSUING):
         outbox.enqueue(db.session, "certificates.issue_batch", batch.id)
-        db.session.commit()
         flash(_("Đã yêu cầu cấp tiếp phần còn lại."), "success")
     return redirect(url_for("certificates.batch_detail", batch_id=batch.id))
 
@@ -435,13 +420,9 @@ def revoke(cert_id: int):  # type: ignore[no-untyped-def]
             for e in errors:
                 flash(str(e), "error")
         return redirect(url_for("certificates.detail", cert_id=cert.id))
-    try:
+    with domain_errors(errors=services.CertificateError) as outcome:
         services.revoke(db.session, Actor.from_request(), cert.id, form.reason.data)
-        db.session.commit()
-    except services.CertificateError as exc:
-        db.session.rollback()
-        flash(_(str(exc)), "error")
-    else:
+    if outcome.ok:
         flash(
             _("Đã thu hồi %(kind)s số %(serial)s.", kind=_(cert.kind_label).lower(), serial=cert.serial),
             "success",
@@ -459,7 +440,7 @@ def signer():  # type: ignore[no-untyped-def]
                 flash(str(e), "error")
         return redirect(url_for("certificates.staff_index"))
     images: dict[str, bytes | None] = {}
-    try:
+    with domain_errors(errors=services.CertificateError) as outcome:
         for name, label in (("seal", "Ảnh con dấu"), ("signature", "Ảnh chữ ký")):
             storage = getattr(form, name).data
             if storage is not None and getattr(storage, "filename", ""):
@@ -478,11 +459,7 @@ def signer():  # type: ignore[no-untyped-def]
             signature_png=images.get("signature"),
             remove_images=bool(form.remove_images.data),
         )
-        db.session.commit()
-    except services.CertificateError as exc:
-        db.session.rollback()
-        flash(_(str(exc)), "error")
-    else:
+    if outcome.ok:
         flash(_("Đã lưu người ký."), "success")
     return redirect(url_for("certificates.staff_index"))
 

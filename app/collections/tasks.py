@@ -8,6 +8,7 @@ from celery import shared_task
 
 from app.collections.models import BatchStatus, ImportBatch
 from app.collections.services import CollectionError, commit_import, mark_failed
+from app.core import transaction
 from app.core.actor import Actor
 from app.extensions import db
 
@@ -24,11 +25,9 @@ def commit_import_task(batch_id: int, user_id: int | None, actor_label: str = ""
     actor = Actor(user_id=user_id, label=actor_label or "celery")
     try:
         commit_import(session, actor, batch, track_progress=True)
-        session.commit()
     except CollectionError as exc:
         session.rollback()
-        mark_failed(session, batch_id, str(exc))
-        session.commit()
+        mark_failed(session, batch_id, str(exc))  # committed by the task's boundary
         return "failed"
     except Exception:
         session.rollback()
@@ -36,6 +35,6 @@ def commit_import_task(batch_id: int, user_id: int | None, actor_label: str = ""
         mark_failed(
             session, batch_id, "Lỗi hệ thống khi ghi lô; không dòng nào được ghi nhận. Vui lòng thử lại."
         )
-        session.commit()
+        transaction.checkpoint(session)  # the failure mark stays; the task's boundary rolls back nothing more
         raise
     return "committed"

@@ -19,6 +19,7 @@ from app.collections.models import BatchStatus, HouseholdDisplay, ImportBatch
 from app.core import outbox
 from app.core.actor import Actor
 from app.core.money import format_vnd
+from app.core.transaction import domain_errors
 from app.core.uploads import UploadError, read_upload
 from app.extensions import db
 from app.units.models import AdminUnit, UnitLevel
@@ -88,7 +89,7 @@ def entry(commune_id: int):  # type: ignore[no-untyped-def]
     campaign = _campaign(commune)
     form = RowForm()
     if campaign is not None and form.validate_on_submit():
-        try:
+        with domain_errors(errors=svc.CollectionError) as outcome:
             res = svc.record_row(
                 db.session,
                 Actor.from_request(),
@@ -104,11 +105,7 @@ def entry(commune_id: int):  # type: ignore[no-untyped-def]
                 ),
                 form.idempotency_key.data or "",
             )
-            db.session.commit()
-        except svc.CollectionError as exc:
-            db.session.rollback()
-            flash(_(str(exc)), "error")
-        else:
+        if outcome.ok:
             c = res.contribution
             flash(
                 _(
@@ -175,14 +172,12 @@ def save_row(commune_id: int):  # type: ignore[no-untyped-def]
     if not isinstance(data, dict):
         return jsonify(ok=False, error=_("Dữ liệu gửi lên không hợp lệ.")), 400
     raw = svc.RowInput(*(str(data.get(k) or "")[:300] for k in svc.FIELDS))
-    try:
+    with domain_errors(errors=svc.CollectionError, quiet=True) as outcome:
         res = svc.record_row(
             db.session, Actor.from_request(), campaign, commune, raw, str(data.get("key") or "")
         )
-        db.session.commit()
-    except svc.CollectionError as exc:
-        db.session.rollback()
-        return jsonify(ok=False, error=_(str(exc))), 422
+    if not outcome.ok:
+        return jsonify(ok=False, error=outcome.message), 422
     c = res.contribution
     return jsonify(
         ok=True,
@@ -208,14 +203,11 @@ def undo_row(commune_id: int, contribution_id: int):  # type: ignore[no-untyped-
     except LookupError:
         abort(404)
     wants_json = request.is_json or request.accept_mimetypes.best == "application/json"
-    try:
+    with domain_errors(errors=svc.CollectionError, quiet=wants_json) as outcome:
         svc.undo_row(db.session, Actor.from_request(), c)
-        db.session.commit()
-    except svc.CollectionError as exc:
-        db.session.rollback()
+    if not outcome.ok:
         if wants_json:
-            return jsonify(ok=False, error=_(str(exc))), 422
-        flash(_(str(exc)), "error")
+            return jsonify(ok=False, error=outcome.message), 422
         return redirect(url_for("collections.entry", commune_id=commune.id))
     message = _("Đã hoàn tác biên nhận %(no)s (bút toán đảo, không xóa).", no=c.receipt_no)
     if wants_json:
@@ -234,7 +226,6 @@ def display_setting(commune_id: int):  # type: ignore[no-untyped-def]
         svc.set_display_mode(
             db.session, Actor.from_request(), commune.id, HouseholdDisplay(form.household_display.data)
         )
-        db.session.commit()
         flash(
             _("Đã lưu cách công khai đóng góp của hộ gia đình (áp dụng cho các khoản ghi từ nay)."), "success"
         )
@@ -264,15 +255,13 @@ def upload(commune_id: int):  # type: ignore[no-untyped-def]
     # A file over MAX_CONTENT_LENGTH never reaches this view: the 413 page says "Tệp tải lên quá lớn".
     form = ImportForm()
     if campaign is not None and form.validate_on_submit():
-        try:
+        with domain_errors(errors=(UploadError, svc.CollectionError), quiet=True) as outcome:
             kind, data = read_upload(form.file.data, allowed=("csv", "xlsx"))
             batch = svc.create_import(
                 db.session, Actor.from_request(), campaign, commune, kind, data, form.file.data.filename
             )
-            db.session.commit()
-        except (UploadError, svc.CollectionError) as exc:
-            db.session.rollback()
-            flash(f"{_(str(exc))} {_('Không có gì được lưu.')}", "error")
+        if not outcome.ok:
+            flash(f"{outcome.message} {_('Không có gì được lưu.')}", "error")
         else:
             return redirect(url_for("collections.batch", batch_id=batch.id))
     return render_template("collections/upload.html", commune=commune, campaign=campaign, form=form), (
@@ -317,14 +306,11 @@ def commit(batch_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         abort(400)
     actor = Actor.from_request()
-    try:
+    with domain_errors(errors=svc.CollectionError) as outcome:
         background = svc.request_commit(db.session, actor, b, skip_errors=bool(form.skip_errors.data))
         if background:  # committed with the queued batch; with the broker down it waits in the outbox
             outbox.enqueue(db.session, "collections.commit_import", b.id, actor.user_id, actor.label)
-        db.session.commit()
-    except svc.CollectionError as exc:
-        db.session.rollback()
-        flash(_(str(exc)), "error")
+    if not outcome.ok:
         return redirect(url_for("collections.batch", batch_id=b.id))
     if background:
         flash(_("Đang ghi nhận lô trong nền; trang sẽ cập nhật tiến độ."), "info")
@@ -347,13 +333,9 @@ def undo_batch(batch_id: int):  # type: ignore[no-untyped-def]
         for problem in form.reason.errors:
             flash(str(problem), "error")
         return redirect(url_for("collections.batch", batch_id=b.id))
-    try:
+    with domain_errors(errors=svc.CollectionError) as outcome:
         svc.undo_import(db.session, Actor.from_request(), b, form.reason.data or "")
-        db.session.commit()
-    except svc.CollectionError as exc:
-        db.session.rollback()
-        flash(_(str(exc)), "error")
-    else:
+    if outcome.ok:
         flash(_("Đã hủy cả lô: %(n)s khoản được đảo bút toán (không xóa).", n=b.committed_rows), "success")
     return redirect(url_for("collections.batch", batch_id=b.id))
 

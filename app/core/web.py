@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, flash, g, render_template, request, url_for
+from flask import Flask, abort, current_app, g, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, SecurityError
@@ -48,29 +47,6 @@ def qr_svg(content: str, title: str, scale: int = 4) -> Markup:
     # segno writes the SVG itself and escapes the title it puts in it: nothing of `content` reaches the markup
     # unescaped (the code is drawn as a path).
     return Markup(qr.svg(content, title=title, scale=scale))  # noqa: S704
-
-
-def commit_or_flash(
-    action: Callable[[], object],
-    success: str,
-    *,
-    errors: type[Exception] | tuple[type[Exception], ...] = ValueError,
-    prefix: str = "",
-) -> bool:
-    """Run the service call behind a posted form: on success commit and flash `success`; when it raises one of
-    `errors` (our services' Vietnamese refusals) roll back and flash the message (after `prefix`), nothing saved.
-    Returns whether it committed."""
-    from app.extensions import db
-
-    try:
-        action()
-    except errors as exc:
-        db.session.rollback()
-        flash(f"{prefix}{exc}", "error")
-        return False
-    db.session.commit()
-    flash(success, "success")
-    return True
 
 
 def init_app(app: Flask) -> None:

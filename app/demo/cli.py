@@ -8,6 +8,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from app import DOMAIN_PACKAGES
+from app.core import transaction
 from app.demo import foundation, generate
 from app.extensions import db
 
@@ -46,7 +47,7 @@ def load_demo() -> bool:
         foundation.load(db.session, ctx)
         for hook in package_hooks("load"):
             hook(db.session, ctx)
-        db.session.commit()
+        transaction.commit()
     finally:
         current_app.config["CERTIFICATES_AUTO_ACKNOWLEDGE"] = auto
     return True
@@ -77,7 +78,7 @@ def generate_cmd(contributions: int, donors: int, needs: int, seed: int) -> None
     ctx = generate.generate(db.session, counts=counts, seed=seed)
     for hook in package_hooks("generate"):
         hook(db.session, ctx, counts=counts, seed=seed)
-    db.session.commit()
+    transaction.commit()
     click.echo(
         f"Đã sinh {donors} nhà tài trợ, {contributions} khoản đóng góp ({time.monotonic() - started:.1f} s)."
     )

@@ -8,6 +8,7 @@ from app.accounts.access import can_access_unit_id, staff_required, unit_scope_c
 from app.accounts.models import Role
 from app.core.actor import Actor
 from app.core.i18n import today_vn
+from app.core.transaction import domain_errors
 from app.extensions import db
 from app.ledger import services as ledger
 from app.ledger.models import PURPOSE_LABELS, AccountKind, LedgerAccount, LedgerPosting, LedgerTransaction
@@ -102,7 +103,7 @@ def reverse(tx_id: int):  # type: ignore[no-untyped-def]
     if tx.source_type in REVERSED_ELSEWHERE:
         flash(REVERSED_ELSEWHERE[tx.source_type], "error")
         return redirect(url_for("ledger.books"))
-    try:
+    with domain_errors(errors=ledger.LedgerError) as outcome:
         ledger.reverse(
             db.session,
             Actor.from_request(),
@@ -110,10 +111,6 @@ def reverse(tx_id: int):  # type: ignore[no-untyped-def]
             reason=request.form.get("reason", ""),
             occurred_on=today_vn(),
         )
-        db.session.commit()
-    except ledger.LedgerError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
+    if outcome.ok:
         flash(f"Đã đảo bút toán #{tx.id}.", "success")
     return redirect(url_for("ledger.books"))

@@ -18,12 +18,7 @@ def run_proposal(campaign_id: int, scope_unit_id: int | None, user_id: int) -> i
     campaign = db.session.get(Campaign, campaign_id)
     if user is None or campaign is None:
         return 0
-    try:
-        proposal = services.run_proposal(
-            db.session, Actor(user_id=user.id, label=user.email), user, campaign, scope_unit_id
-        )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    proposal = services.run_proposal(
+        db.session, Actor(user_id=user.id, label=user.email), user, campaign, scope_unit_id
+    )
     return proposal.id

@@ -14,7 +14,7 @@ from app.campaigns.services import active_campaign
 from app.core import outbox
 from app.core.actor import Actor
 from app.core.collation import units_sorted
-from app.core.web import commit_or_flash
+from app.core.transaction import domain_errors, flash_result
 from app.extensions import db
 from app.matching import services
 from app.matching.forms import ActionForm, ReasonForm, RunForm
@@ -143,18 +143,14 @@ def run():  # type: ignore[no-untyped-def]
     if scope_id is None:
         # the whole country: too big for a web request, the worker computes it
         outbox.enqueue(db.session, "matching.run_proposal", campaign.id, None, current_user.id)
-        db.session.commit()
         flash(
             _("Đã gửi yêu cầu lập đề xuất toàn quốc; kết quả sẽ có trong danh sách khi tính xong."), "success"
         )
         return redirect(url_for("matching.proposals"))
-    try:
+    with domain_errors(errors=services.MatchingError) as outcome:
         proposal = services.run_proposal(db.session, _actor(), current_user, campaign, scope_id)
-    except services.MatchingError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    if not outcome.ok:
         return redirect(url_for("matching.proposals"))
-    db.session.commit()
     funded = sum(1 for ln in proposal.lines if ln.included)
     flash(_("Đã lập đề xuất #%(id)s: %(n)s hộ được bố trí kinh phí.", id=proposal.id, n=funded), "success")
     return redirect(url_for("matching.detail", proposal_id=proposal.id))
@@ -208,7 +204,7 @@ def detail(proposal_id: int):  # type: ignore[no-untyped-def]
 
 def _run_service(proposal_id: int, fn, ok: str):  # type: ignore[no-untyped-def]
     _proposal_or_404(proposal_id)
-    commit_or_flash(fn, ok, errors=services.MatchingError)
+    flash_result(fn, ok, errors=services.MatchingError)
     return redirect(
         url_for("matching.detail", proposal_id=proposal_id, show=request.form.get("show", "included"))
     )

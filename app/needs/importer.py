@@ -17,7 +17,7 @@ from app.core.spreadsheet import SafeCSVWriter, append_row
 from app.core.text import fold, nfc
 from app.core.uploads import UploadError, decode_csv, iter_csv_rows, iter_xlsx_rows
 from app.needs import crypto
-from app.needs.models import NeedKind, PovertyStatus, SourceKind
+from app.needs.models import ImportStatus, NeedImportBatch, NeedKind, PovertyStatus, SourceKind
 from app.needs.registry import NeedError, NeedInput, SourceInput, clean_input, create_need
 from app.units.services import find_hamlet
 
@@ -274,3 +274,37 @@ def import_rows(
         assert r.data is not None
         create_need(session, actor, campaign, r.data, import_batch_id=batch_id)
     return len(results)
+
+
+def import_batch(
+    session: Session, actor: Actor, campaign: Campaign, batch: NeedImportBatch, data: bytes
+) -> int:
+    """Import a previewed batch (every row or none) and mark it imported, with its audit entry."""
+    from app.audit.services import record
+    from app.core.db import utcnow
+
+    n = import_rows(session, actor, campaign, batch.commune_id, batch.kind, data, batch.id)
+    batch.status = ImportStatus.IMPORTED
+    batch.row_count = n
+    batch.imported_at = utcnow()
+    record(
+        session,
+        actor,
+        "need.import",
+        "need_import_batch",
+        batch.id,
+        new={"rows": n, "sha256": batch.sha256},
+        unit_id=batch.commune_id,
+    )
+    session.flush()
+    return n
+
+
+def note_preview_counts(batch: NeedImportBatch, results: list[RowResult]) -> None:
+    """Keep a batch still in preview in step with what its file holds (rows, rows with errors)."""
+    errors = sum(1 for r in results if r.errors)
+    if batch.status == ImportStatus.PREVIEW and (batch.row_count, batch.error_count) != (
+        len(results),
+        errors,
+    ):
+        batch.row_count, batch.error_count = len(results), errors

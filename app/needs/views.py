@@ -22,17 +22,15 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.access import donor_required, require_unit, staff_required, unit_scope_clause
 from app.accounts.models import Role
-from app.audit.services import record
 from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.services import active_campaign
 from app.core import i18n
 from app.core.actor import Actor
 from app.core.collation import unit_key, units_sorted, vi_collate, vi_key
-from app.core.db import utcnow
 from app.core.money import format_vnd
 from app.core.text import fold
+from app.core.transaction import domain_errors, flash_result
 from app.core.uploads import UploadError, read_upload, store_bytes
-from app.core.web import commit_or_flash
 from app.extensions import db
 from app.ledger.models import PURPOSE_LABELS
 from app.needs import construction, funding, importer, scoring, tracing
@@ -268,13 +266,9 @@ def new_need():  # type: ignore[no-untyped-def]
         form.commune_id.data = current_user.unit_id
     if form.validate_on_submit():
         require_unit(form.commune_id.data)
-        try:
+        with domain_errors(errors=registry_svc.NeedError) as outcome:
             need = registry_svc.create_need(db.session, _actor(), campaign, _input_from_form(form))
-        except registry_svc.NeedError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(
                 _("Đã thêm hộ %(name)s (#%(id)s); chờ cấp tỉnh duyệt.", name=need.head_name, id=need.id),
                 "success",
@@ -333,13 +327,9 @@ def edit_need(need_id: int):  # type: ignore[no-untyped-def]
         data.citizen_id = data.citizen_id or kept.citizen_id
         data.phone = data.phone or kept.phone
         data.address = data.address or kept.address
-        try:
+        with domain_errors(errors=registry_svc.NeedError) as outcome:
             registry_svc.update_need(db.session, _actor(), current_user, need.id, data)
-        except registry_svc.NeedError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã lưu thay đổi."), "success")
             return redirect(url_for("needs.detail", need_id=need.id))
     return render_template(
@@ -434,7 +424,6 @@ def reveal(need_id: int):  # type: ignore[no-untyped-def]
         ids = registry_svc.reveal_identifiers(db.session, _actor(), current_user, need)
     except registry_svc.NeedError:
         abort(404)
-    db.session.commit()
     ctx = _detail_context(need)
     ctx["identifiers"] = ids
     resp = make_response(render_template("needs/detail.html", **ctx))
@@ -452,7 +441,7 @@ def approve(need_id: int):  # type: ignore[no-untyped-def]
     need = _review_guard(need_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    commit_or_flash(
+    flash_result(
         lambda: registry_svc.approve_need(db.session, _actor(), current_user, need.id),
         _("Đã duyệt hộ #%(id)s.", id=need.id),
         errors=registry_svc.NeedError,
@@ -473,7 +462,7 @@ def reject(need_id: int):  # type: ignore[no-untyped-def]
         for problem in [str(e) for e in form.reason.errors] or [_("Lý do không duyệt: chưa nhập.")]:
             flash(problem, "error")
         return redirect(url_for("needs.detail", need_id=need.id))
-    commit_or_flash(
+    flash_result(
         lambda: registry_svc.reject_need(db.session, _actor(), current_user, need.id, form.reason.data),
         _("Đã ghi nhận không duyệt hộ #%(id)s.", id=need.id),
         errors=registry_svc.NeedError,
@@ -489,7 +478,7 @@ def disburse(need_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
         return redirect(url_for("needs.detail", need_id=need.id))
-    commit_or_flash(  # refused by NeedError or the ledger (both ValueError)
+    flash_result(  # refused by NeedError or the ledger (both ValueError)
         lambda: funding.disburse_need(
             db.session,
             _actor(),
@@ -521,7 +510,7 @@ def reverse_disbursement(disbursement_id: int):  # type: ignore[no-untyped-def]
     form = ReverseDisbursementForm()
     if form.validate_on_submit():
         amount, ref = format_vnd(disbursement.amount_vnd), disbursement.document_ref
-        commit_or_flash(
+        flash_result(
             lambda: funding.reverse_disbursement(
                 db.session, _actor(), current_user, disbursement.id, form.reason.data
             ),
@@ -549,7 +538,7 @@ def stage(need_id: int, stage: str):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
         return redirect(url_for("needs.detail", need_id=need.id))
-    commit_or_flash(
+    flash_result(
         lambda: construction.advance_stage(
             db.session, _actor(), need.id, NeedStatus(stage), form.on.data, user=current_user
         ),
@@ -575,7 +564,7 @@ def upload_photo(need_id: int):  # type: ignore[no-untyped-def]
         if need.status in (*construction.STAGE_DATE, NeedStatus.APPROVED, NeedStatus.FUNDED)
         else NeedStatus.APPROVED
     )
-    commit_or_flash(
+    flash_result(
         lambda: construction.add_photo(
             db.session,
             _actor(),
@@ -609,7 +598,6 @@ def toggle_photo(photo_id: int):  # type: ignore[no-untyped-def]
     if not ConfirmForm().validate_on_submit():
         abort(400)
     construction.set_photo_publishable(db.session, _actor(), photo, not photo.publishable)
-    db.session.commit()
     flash(_("Ảnh đã được công khai.") if photo.publishable else _("Ảnh đã thôi công khai."), "success")
     return redirect(url_for("needs.detail", need_id=photo.need_id))
 
@@ -661,7 +649,7 @@ def import_upload():  # type: ignore[no-untyped-def]
                 created_by_id=current_user.id,
             )
             db.session.add(batch)
-            db.session.commit()
+            db.session.flush()
             return redirect(url_for("needs.import_preview", batch_id=batch.id))
     return render_template("needs/import.html", form=form, campaign=campaign, columns=importer.COLUMNS)
 
@@ -690,27 +678,9 @@ def import_preview(batch_id: int):  # type: ignore[no-untyped-def]
         if batch.status != ImportStatus.PREVIEW:
             flash(_("Tệp này đã được nhập trước đó."), "warning")
             return redirect(url_for("needs.registry"))
-        try:
-            n = importer.import_rows(
-                db.session, _actor(), campaign, batch.commune_id, batch.kind, data, batch.id
-            )
-        except (registry_svc.NeedError, importer.ImportFileError) as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            batch.status = ImportStatus.IMPORTED
-            batch.row_count = n
-            batch.imported_at = utcnow()
-            record(
-                db.session,
-                _actor(),
-                "need.import",
-                "need_import_batch",
-                batch.id,
-                new={"rows": n, "sha256": batch.sha256},
-                unit_id=batch.commune_id,
-            )
-            db.session.commit()
+        with domain_errors(errors=(registry_svc.NeedError, importer.ImportFileError)) as outcome:
+            n = importer.import_batch(db.session, _actor(), campaign, batch, data)
+        if outcome.ok:
             flash(_("Đã nhập %(n)s hộ; chờ cấp tỉnh duyệt.", n=n), "success")
             return redirect(url_for("needs.registry", commune=batch.commune_id, status="proposed"))
     try:
@@ -718,13 +688,8 @@ def import_preview(batch_id: int):  # type: ignore[no-untyped-def]
     except importer.ImportFileError as exc:
         flash(_("Tệp: %(error)s", error=exc), "error")
         return redirect(url_for("needs.import_upload"))
+    importer.note_preview_counts(batch, results)
     errors = sum(1 for r in results if r.errors)
-    if batch.status == ImportStatus.PREVIEW and (batch.row_count, batch.error_count) != (
-        len(results),
-        errors,
-    ):
-        batch.row_count, batch.error_count = len(results), errors
-        db.session.commit()
     return render_template(
         "needs/import_preview.html",
         batch=batch,
@@ -774,13 +739,9 @@ def priorities():  # type: ignore[no-untyped-def]
         abort(403)
     elif form.validate_on_submit():
         weights = {code: getattr(form, f"w_{code}").data for code in CRITERIA}
-        try:
+        with domain_errors(errors=registry_svc.NeedError) as outcome:
             scoring.save_priority_rules(db.session, _actor(), campaign, weights, form.late_days.data)
-        except registry_svc.NeedError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("Đã lưu điểm ưu tiên; trang công khai đã cập nhật."), "success")
             return redirect(url_for("needs.priorities"))
     return render_template(

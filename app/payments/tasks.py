@@ -7,6 +7,7 @@ from datetime import timedelta
 from celery import shared_task
 from sqlalchemy import select, update
 
+from app.core import transaction
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.extensions import db
@@ -25,9 +26,8 @@ def import_statement_task(statement_id: int, user_id: int | None, acknowledge_br
         summary = import_statement(
             db.session, Actor(user_id=user_id, label="celery"), stmt, acknowledge_breaks=acknowledge_breaks
         )
-        db.session.commit()
     except PaymentError as exc:
-        db.session.rollback()
+        transaction.rollback()  # nothing of the refused import is kept
         return {"ok": False, "error": str(exc)}
     return {
         "ok": True,
@@ -55,5 +55,4 @@ def expire_stale_checkouts(hours: int = 25) -> int:
             .where(CardPayment.id.in_(stale))
             .values(status=CardPaymentStatus.EXPIRED, updated_at=utcnow())
         )
-        db.session.commit()
     return len(stale)

@@ -13,10 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from app.accounts.access import require_unit, staff_required, unit_scope_clause
-from app.core import outbox, qr
+from app.core import outbox, qr, transaction
 from app.core.actor import Actor
 from app.core.forms import field_problems
 from app.core.money import AmountError, format_vnd, parse_vnd
+from app.core.transaction import domain_errors
 from app.core.uploads import UploadError, read_upload
 from app.extensions import csrf, db
 from app.ledger.models import PURPOSE_LABELS
@@ -114,7 +115,7 @@ def card_checkout(reference: str):  # type: ignore[no-untyped-def]
         abort(404)
     base = request.host_url.rstrip("/")
     page = _pledge_page(pledge.reference)
-    try:
+    with domain_errors(errors=gateway.GatewayError) as outcome:
         cp = gateway.start_checkout(
             db.session,
             Actor.from_request(),
@@ -123,10 +124,7 @@ def card_checkout(reference: str):  # type: ignore[no-untyped-def]
             cancel_url=f"{base}{page}?the=huy",
             test_gateway_url=url_for("payments.test_gateway", session_id="__SESSION__"),
         )
-        db.session.commit()
-    except gateway.GatewayError as exc:
-        db.session.rollback()
-        flash(_(str(exc)), "error")
+    if not outcome.ok:
         return redirect(page, 303)
     return redirect(cp.checkout_url, 303)
 
@@ -149,7 +147,6 @@ def test_gateway(session_id: str):  # type: ignore[no-untyped-def]
             return redirect(_pledge_page(pledge.reference), 303)
         paid = request.form.get("action") == "pay"
         outcome = gateway.process_event(db.session, "test", gateway.test_gateway_event(cp, pledge, paid=paid))
-        db.session.commit()
         current_app.logger.info("test gateway %s: %s", session_id, outcome)
         flash(
             _("Đã thanh toán thử nghiệm thành công: khoản ủng hộ đã được ghi nhận.")
@@ -183,9 +180,11 @@ def stripe_webhook():  # type: ignore[no-untyped-def]
         return {"error": str(exc)}, 400
     try:
         outcome = gateway.process_event(db.session, "stripe", event)
-        db.session.commit()
+        # Committed here, not after the response: a concurrent delivery of the same event or payment that won
+        # shows here as an IntegrityError, and this one answers 200 as a no-op (the boundary rolls it back).
+        transaction.commit()
     except IntegrityError:
-        db.session.rollback()  # a concurrent delivery of the same event or payment won; this one is a no-op
+        transaction.rollback()
         outcome = "trùng: đang được xử lý song song"
     return {"received": True, "outcome": outcome}, 200
 
@@ -253,7 +252,7 @@ def upload_statement():  # type: ignore[no-untyped-def]
     account = accounts.get(form.account_id.data)
     if account is None:
         abort(404)
-    try:
+    with domain_errors(errors=(UploadError, AmountError, StatementFormatError, PaymentError)) as outcome:
         opening = (
             parse_vnd(form.opening_balance.data, field="Số dư đầu kỳ", allow_zero=True)
             if form.opening_balance.data
@@ -270,10 +269,7 @@ def upload_statement():  # type: ignore[no-untyped-def]
             preset=form.preset.data,
             opening_balance_vnd=opening,
         )
-        db.session.commit()
-    except (UploadError, AmountError, StatementFormatError, PaymentError) as exc:
-        db.session.rollback()
-        flash(_(str(exc)), "error")
+    if not outcome.ok:
         return redirect(url_for("payments.statements"))
     if stmt.preset == "custom":
         flash(_("Không nhận ra mẫu sao kê: hãy chọn cột cho từng thông tin."), "info")
@@ -295,7 +291,7 @@ def statement_detail(statement_id: int):  # type: ignore[no-untyped-def]
     actor = Actor.from_request()
     if request.method == "POST":
         action = request.form.get("action")
-        try:
+        with domain_errors(errors=(PaymentError, StatementFormatError, ValueError)):
             if action == "discard":
                 if lock_statement(db.session, stmt).status != StatementStatus.DRAFT:  # imported meanwhile
                     raise PaymentError("Sao kê này đã được nhập trước đó; không hủy được nữa.")
@@ -305,7 +301,6 @@ def statement_detail(statement_id: int):  # type: ignore[no-untyped-def]
                 record(
                     db.session, actor, "statement.discard", "bank_statement", stmt.id, unit_id=stmt.unit_id
                 )
-                db.session.commit()
                 flash(_("Đã hủy bản nháp sao kê; không có dòng nào được nhập."), "info")
                 return redirect(url_for("payments.statements"))
             fixes: dict[str, dict[str, str]] = {}
@@ -319,7 +314,6 @@ def statement_detail(statement_id: int):  # type: ignore[no-untyped-def]
                 fixes = {}
                 skipped += [e.file_row for e in parse_statement(stmt, keep_lines=0).errors]
             set_corrections(db.session, actor, stmt, fixes=fixes, skipped=skipped)
-            db.session.commit()  # corrections are kept even when the import below is still refused
             if action == "import" and _runs_in_background(stmt):
                 outbox.enqueue(
                     db.session,
@@ -328,34 +322,33 @@ def statement_detail(statement_id: int):  # type: ignore[no-untyped-def]
                     actor.user_id,
                     request.form.get("acknowledge_breaks") == "1",
                 )
-                db.session.commit()
                 flash(
                     _("Sao kê lớn đang được nhập ở chế độ nền; tải lại trang sau ít phút để xem kết quả."),
                     "info",
                 )
                 return redirect(url_for("payments.statement_detail", statement_id=stmt.id))
             if action == "import":
-                summary = import_statement(
-                    db.session, actor, stmt, acknowledge_breaks=request.form.get("acknowledge_breaks") == "1"
-                )
-                db.session.commit()
-                flash(
-                    _(
-                        "Đã nhập %(new)s dòng mới (%(already)s dòng đã có từ trước, không nhập lại); "
-                        "%(matched)s dòng tự ghép theo mã đăng ký, %(proposed)s dòng có đề xuất.",
-                        new=summary.lines_new,
-                        already=summary.lines_already,
-                        matched=summary.lines_matched,
-                        proposed=summary.lines_proposed,
-                    ),
-                    "success",
-                )
+                # corrections are kept even when the import is still refused: only the import is undone
+                with domain_errors(errors=(PaymentError, StatementFormatError, ValueError), savepoint=True):
+                    summary = import_statement(
+                        db.session,
+                        actor,
+                        stmt,
+                        acknowledge_breaks=request.form.get("acknowledge_breaks") == "1",
+                    )
+                    flash(
+                        _(
+                            "Đã nhập %(new)s dòng mới (%(already)s dòng đã có từ trước, không nhập lại); "
+                            "%(matched)s dòng tự ghép theo mã đăng ký, %(proposed)s dòng có đề xuất.",
+                            new=summary.lines_new,
+                            already=summary.lines_already,
+                            matched=summary.lines_matched,
+                            proposed=summary.lines_proposed,
+                        ),
+                        "success",
+                    )
                 return redirect(url_for("payments.statement_detail", statement_id=stmt.id))
-            db.session.commit()
             flash(_("Đã lưu phần sửa; kiểm tra lại báo cáo bên dưới."), "info")
-        except (PaymentError, StatementFormatError, ValueError) as exc:
-            db.session.rollback()
-            flash(_(str(exc)), "error")
         return redirect(url_for("payments.statement_detail", statement_id=stmt.id))
     try:
         result = parse_statement(stmt, keep_lines=PREVIEW_LINES)
@@ -441,13 +434,10 @@ def reverse_statement_line(statement_id: int, line_id: int):  # type: ignore[no-
     form = ReverseLineForm()
     if form.validate_on_submit():
         row, amount = line.file_row, line.amount_vnd
-        try:
+        with domain_errors() as outcome:  # PaymentError: nothing is saved
             reverse_line(db.session, Actor.from_request(), line.id, form.reason.data, _scope_account_ids())
-        except ValueError as exc:  # PaymentError: nothing is saved
-            db.session.rollback()
-            flash(str(exc), "error")
+        if not outcome.ok:
             return redirect(url_for("payments.reverse_statement_line", statement_id=stmt.id, line_id=line_id))
-        db.session.commit()
         flash(
             f"Đã đảo biên nhận của dòng {row} ({format_vnd(amount)}); dòng đã trở về danh sách chờ xử lý để "
             "ghép lại đúng đăng ký.",
@@ -520,7 +510,6 @@ def statement_mapping(statement_id: int):  # type: ignore[no-untyped-def]
             flash(_("Cần chọn ít nhất cột Ngày giao dịch và cột Số tiền ghi có (hoặc Số tiền)."), "error")
         else:
             set_mapping(db.session, Actor.from_request(), stmt, mapping)
-            db.session.commit()
             return redirect(url_for("payments.statement_detail", statement_id=stmt.id))
     from openpyxl.utils import get_column_letter
 
@@ -548,7 +537,7 @@ def queue():  # type: ignore[no-untyped-def]
         actor = Actor.from_request()
         selected = [int(x) for x in request.form.getlist("line") if x.isdecimal()]
         action = request.form.get("action", "")
-        try:
+        with domain_errors(errors=PaymentError):
             if not selected:
                 raise PaymentError(_("Chưa chọn dòng nào."))
             if action == "confirm":
@@ -580,11 +569,7 @@ def queue():  # type: ignore[no-untyped-def]
                 msg = _("Đã đánh dấu bỏ qua %(n)s dòng.", n=n)
             else:
                 raise PaymentError(_("Thao tác không hợp lệ."))
-            db.session.commit()
             flash(msg, "success")
-        except PaymentError as exc:
-            db.session.rollback()
-            flash(_(str(exc)), "error")
         return redirect(url_for("payments.queue", **request.args))
     page = max(1, request.args.get("page", 1, type=int))
     only = request.args.get("loc", "")

@@ -140,6 +140,16 @@ def send_claim_link(pledge: Pledge) -> None:
     )
 
 
+def invite_colleague(session, actor, donor, inviter, email: str) -> None:  # type: ignore[no-untyped-def]
+    """A business or organisation donor invites a colleague to its account: audited now, the invitation mailed
+    once the request commits (app.core.transaction.on_commit), never for a request that rolls back."""
+    from app.audit.services import record
+    from app.core.transaction import on_commit
+
+    record(session, actor, "donor.invite", "donor", donor.id, new={"email": email})
+    on_commit(lambda: send_invitation(donor, inviter, email), session)
+
+
 def send_invitation(donor, inviter, email: str) -> None:  # type: ignore[no-untyped-def]
     token = make_token("donor-invite", {"donor": donor.id, "email": email, "by": inviter.id})
     body = render_mail(

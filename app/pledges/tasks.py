@@ -7,6 +7,7 @@ from datetime import date
 from celery import shared_task
 from sqlalchemy import select, update
 
+from app.core import transaction
 from app.core.db import utcnow
 from app.extensions import db
 from app.pledges import notify, services
@@ -20,7 +21,7 @@ def _claim(pledge_id: int, column) -> Pledge | None:  # type: ignore[no-untyped-
     claimed = db.session.execute(
         update(Pledge).where(Pledge.id == pledge_id, column.is_(None)).values({column.key: utcnow()})
     ).rowcount
-    db.session.commit()
+    transaction.checkpoint()
     return db.session.get(Pledge, pledge_id) if claimed else None
 
 
@@ -47,7 +48,7 @@ def send_instalment_reminders(days: int = 7, today: str | None = None) -> int:
     day = date.fromisoformat(today) if today else None
     claimed = services.instalment_reminders(db.session, days=days, today=day)
     ids = [(p.id, s.instalment.id) for p, s in claimed]
-    db.session.commit()
+    transaction.checkpoint()
     sent = 0
     for pledge_id, inst_id in ids:
         pledge = db.session.get(Pledge, pledge_id)
@@ -103,10 +104,10 @@ def lapse_overdue_pledges(today: str | None = None, after_days: int | None = Non
         lapsed += len(
             services.lapse_overdue(db.session, ids[start : start + chunk], after_days=days, today=day)
         )
-        db.session.commit()
+        transaction.checkpoint()
     while True:  # tell the donors, each once (the mark is committed before the mail goes)
         claimed = services.claim_lapse_notices(db.session)
-        db.session.commit()
+        transaction.checkpoint()
         if not claimed:
             break
         for pledge in claimed:

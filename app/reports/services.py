@@ -7,6 +7,7 @@ public overview uses) or from the published contributions, so the report matches
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -238,8 +239,10 @@ def create_job(
     return job
 
 
-def run_job(session: Session, job_id: int):  # type: ignore[no-untyped-def]
-    """Compute, then render; commits after each step so the progress bar moves."""
+def run_job(session: Session, job_id: int, checkpoint: Callable[[], None] | None = None):  # type: ignore[no-untyped-def]
+    """Compute, then render. `checkpoint` (the task passes app.core.transaction.checkpoint) is called after each
+    step, so the progress bar moves, and after a failure is marked; a service never commits by itself."""
+    checkpoint = checkpoint or (lambda: None)
     from app.core.db import utcnow
     from app.reports.models import ReportJob, ReportStatus
     from app.reports.render import to_pdf, to_xlsx
@@ -249,22 +252,22 @@ def run_job(session: Session, job_id: int):  # type: ignore[no-untyped-def]
         raise ReportError("Không tìm thấy báo cáo.")
     try:
         job.status, job.progress = ReportStatus.RUNNING, 5
-        session.commit()
+        checkpoint()
         half = 1 if job.period_start.month == 1 else 2
         period = period_for(job.kind, job.period_start.year, half)
         job.figures = build_figures(session, job.campaign, job.unit, job.kind, period)
         job.progress = 40
-        session.commit()
+        checkpoint()
         job.xlsx = to_xlsx(job.figures)
         job.progress = 70
-        session.commit()
+        checkpoint()
         job.pdf = to_pdf(job.figures)
         job.status, job.progress, job.finished_at = ReportStatus.DONE, 100, utcnow()
-        session.commit()
+        checkpoint()
     except Exception as exc:
-        session.rollback()
+        session.rollback()  # the failed step; the mark below is kept
         job = session.get(ReportJob, job_id)
         job.status, job.error = ReportStatus.FAILED, f"Không lập được báo cáo: {exc}"
-        session.commit()
+        checkpoint()
         raise
     return job

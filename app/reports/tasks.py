@@ -4,6 +4,7 @@ import logging
 
 from celery import shared_task
 
+from app.core import transaction
 from app.extensions import db
 from app.reports.models import ReportJob, ReportStatus
 from app.reports.services import run_job
@@ -18,5 +19,5 @@ def generate(job_id: int) -> str:
     done = db.session.get(ReportJob, job_id)
     if done is not None and done.status == ReportStatus.DONE:
         return done.status.value
-    job = run_job(db.session, job_id)
+    job = run_job(db.session, job_id, checkpoint=transaction.checkpoint)
     return job.status.value

@@ -14,6 +14,7 @@ from app.core import outbox
 from app.core.actor import Actor
 from app.core.collation import units_sorted
 from app.core.i18n import today_vn
+from app.core.transaction import domain_errors
 from app.extensions import db
 from app.reports import services
 from app.reports.forms import ReportForm
@@ -74,7 +75,7 @@ def index():  # type: ignore[no-untyped-def]
         ):
             abort(404)
         campaign = db.session.get(Campaign, form.campaign_id.data)
-        try:
+        with domain_errors(form, errors=services.ReportError) as outcome:
             job = services.create_job(
                 db.session,
                 Actor.from_request(),
@@ -84,14 +85,10 @@ def index():  # type: ignore[no-untyped-def]
                 year=form.year.data,
                 half=form.half.data,
             )
-        except services.ReportError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
+        if outcome.ok:
             outbox.enqueue(
                 db.session, "reports.generate", job.id
-            )  # published after the commit: a worker finds the row
-            db.session.commit()
+            )  # published after the request's commit: a worker finds the row
             flash(_("Đã gửi yêu cầu lập báo cáo."), "success")
             return redirect(url_for("reports.job", job_id=job.id))
     jobs = (

@@ -78,7 +78,6 @@ def api_totals():  # type: ignore[no-untyped-def]
     if campaign is None:
         return _api_error("Chưa có cuộc vận động nào được công khai.", 404)
     data = overview.overview(db.session, campaign)
-    db.session.commit()
     return jsonify(
         {
             "campaign": data["campaign"],

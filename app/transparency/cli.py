@@ -8,6 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from app.core import transaction
 from app.extensions import db
 from app.transparency import opendata, verify_export
 
@@ -19,7 +20,7 @@ transparency_cli = AppGroup("transparency", help="Công khai: chuỗi gốc côn
 def publish_cmd(day: str | None) -> None:
     """Publish the day's root of the contributions hash chain."""
     root = opendata.publish_daily_root(db.session, date.fromisoformat(day) if day else None)
-    db.session.commit()
+    transaction.commit()
     if root is None:
         click.echo("Ngày này (hoặc một ngày sau đó) đã được công bố; không có gì mới.")
     else:
@@ -30,7 +31,7 @@ def publish_cmd(day: str | None) -> None:
 def check_cmd() -> None:
     """Recompute every published day from the live records."""
     bad = opendata.check_roots(db.session)
-    db.session.commit()
+    transaction.commit()
     for r in bad:
         click.echo(f"{r.day.isoformat()}: KHÔNG KHỚP")
     click.echo("Mọi ngày đã công bố đều khớp." if not bad else f"{len(bad)} ngày không khớp.")

@@ -17,7 +17,6 @@ def publish_daily_root(day: str | None = None) -> str | None:
 
     root = opendata.publish_daily_root(db.session, date.fromisoformat(day) if day else None)
     bad = opendata.check_roots(db.session)
-    db.session.commit()
     for r in bad:
         log.error("published day %s no longer matches its root", r.day)
     return root.root if root else None

@@ -47,7 +47,6 @@ def chosen_campaign() -> Campaign | None:
 def overview():  # type: ignore[no-untyped-def]
     campaign = chosen_campaign()
     data = overview_figures.overview(db.session, campaign) if campaign else None
-    db.session.commit()  # keeps the refreshed cache row
     last_update = datetime.fromisoformat(data["last_update"]) if data and data["last_update"] else None
     return render_template(
         "transparency/overview.html",
@@ -178,7 +177,6 @@ def root_detail(day: str):  # type: ignore[no-untyped-def]
     if root is None:
         abort(404)
     ok = opendata.check_root(db.session, root)  # recomputed now from the live records
-    db.session.commit()
     return render_template("transparency/root_detail.html", root=root, ok=ok)
 
 

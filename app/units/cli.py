@@ -6,6 +6,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from app.core import transaction
 from app.extensions import db
 from app.units.services import UnitImportError, import_designations_csv, import_units
 
@@ -23,7 +24,7 @@ units_cli = AppGroup("units", help="Đơn vị hành chính và địa bàn ưu 
 def import_cmd(provinces: tuple[int, ...]) -> None:
     """Import current units, pre-2025 units and the old->new lineage from vietnam-provinces."""
     summary = import_units(db.session, list(provinces) or None)
-    db.session.commit()
+    transaction.commit()
     click.echo(
         f"Tỉnh: {summary.provinces}, xã/phường: {summary.communes}, đơn vị cũ: {summary.legacy_units}, "
         f"liên kết cũ→mới: {summary.lineage_links}"
@@ -39,7 +40,7 @@ def designations_cmd(csv_file: Path) -> None:
     except UnitImportError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
-    db.session.commit()
+    transaction.commit()
     click.echo(f"Đã nhập {count} địa bàn.")
 
 

@@ -10,8 +10,10 @@ from datetime import date
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from app.core.actor import Actor
 from app.core.collation import units_sorted
 from app.core.text import fold, nfc
+from app.core.transaction import DomainError
 from app.units.models import AdminUnit, AreaDesignation, Hamlet, LegacyUnit, UnitLevel, UnitLineage
 
 REFORM_DATE = date(2025, 7, 1)
@@ -385,6 +387,35 @@ def add_hamlet(session: Session, commune_id: int, name: str, kind: str = "thôn"
     hamlet = Hamlet(commune_id=commune_id, name=clean, kind=nfc(kind) or "thôn", search_key=fold(clean))
     session.add(hamlet)
     session.flush()
+    return hamlet
+
+
+class HamletError(DomainError):
+    """A hamlet that cannot be added; the message is Vietnamese."""
+
+
+def create_hamlet(session: Session, actor: Actor, commune_id: int, name: str, kind: str = "thôn") -> Hamlet:
+    """A staff member adds a hamlet to a commune (audited). One already there (same name) is refused."""
+    from sqlalchemy.exc import IntegrityError
+
+    from app.audit.services import record
+
+    try:
+        with session.begin_nested():
+            hamlet = add_hamlet(session, commune_id, name, kind)
+    except IntegrityError as exc:
+        raise HamletError("Thôn/tổ dân phố này đã có trong danh sách.", field="name") from exc
+    except ValueError as exc:
+        raise HamletError(str(exc), field="name") from exc
+    record(
+        session,
+        actor,
+        "hamlet.create",
+        "hamlet",
+        hamlet.id,
+        new={"name": hamlet.name, "kind": hamlet.kind},
+        unit_id=commune_id,
+    )
     return hamlet
 
 

@@ -4,12 +4,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from app.accounts.access import require_unit, staff_required, unit_scope_clause
-from app.audit.services import record
 from app.core.actor import Actor
 from app.core.collation import units_sorted, vi_collate
+from app.core.transaction import domain_errors
 from app.extensions import db
 from app.units import services
 from app.units.forms import HAMLET_KINDS, HamletForm
@@ -48,25 +47,11 @@ def commune(commune_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     form = HamletForm()
     if form.validate_on_submit():
-        try:
-            hamlet = services.add_hamlet(db.session, unit.id, form.name.data, form.kind.data)
-            record(
-                db.session,
-                Actor.from_request(),
-                "hamlet.create",
-                "hamlet",
-                hamlet.id,
-                new={"name": hamlet.name, "kind": hamlet.kind},
-                unit_id=unit.id,
+        with domain_errors(form) as outcome:
+            hamlet = services.create_hamlet(
+                db.session, Actor.from_request(), unit.id, form.name.data, form.kind.data
             )
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            flash(_("Thôn/tổ dân phố này đã có trong danh sách."), "error")
-        except ValueError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
+        if outcome.ok:
             flash(_("Đã thêm %(name)s.", name=hamlet.name), "success")
             return redirect(url_for("units.commune", commune_id=unit.id))
     hamlets = (

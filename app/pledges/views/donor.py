@@ -110,11 +110,9 @@ def invite():  # type: ignore[no-untyped-def]
         if db.session.execute(select(User.id).where(User.email == email)).first():
             flash(_("Email này đã có tài khoản."), "error")
         else:
-            notify.send_invitation(donor, current_user, email)
-            from app.audit.services import record
-
-            record(db.session, Actor.from_request(), "donor.invite", "donor", donor.id, new={"email": email})
-            db.session.commit()
+            notify.invite_colleague(
+                db.session, Actor.from_request(), donor, current_user._get_current_object(), email
+            )
             flash(_("Đã gửi lời mời tới %(email)s.", email=email), "success")
     else:
         flash(" ".join(field_problems(form)) or _("Email: không hợp lệ."), "error")

@@ -24,6 +24,7 @@ from app.accounts.services import AccountError, create_user, normalize_email
 from app.core import outbox
 from app.core.actor import Actor
 from app.core.forms import field_problems
+from app.core.transaction import domain_errors
 from app.donors.models import Donor, DonorKind
 from app.extensions import db, limiter
 from app.ledger.models import PURPOSE_LABELS
@@ -76,7 +77,7 @@ def pledge_form():  # type: ignore[no-untyped-def]
         if parsed is not None:
             donor_input, pledge_input = parsed
             actor = Actor.from_request()
-            try:
+            with domain_errors(errors=services.PledgeError, quiet=True) as outcome:
                 if (
                     current_user.is_authenticated
                     and current_user.role == Role.DONOR
@@ -90,11 +91,9 @@ def pledge_form():  # type: ignore[no-untyped-def]
                     campaign = services.campaign_for(db.session, pledge_input.earmark_unit_id) or campaign
                 pledge = services.insert_pledge(db.session, actor, campaign, donor, pledge_input)
                 _queue_pledge_mails(pledge.id, pledge.payment_method)
-            except services.PledgeError as exc:
-                db.session.rollback()
-                problems.append(str(exc))
+            if not outcome.ok:
+                problems.append(outcome.message)
             else:
-                db.session.commit()  # the mails are queued with the pledge: sent after it, or later, never lost
                 flash(_("Cảm ơn quý vị! Đăng ký ủng hộ đã được ghi nhận."), "success")
                 return redirect(url_for("pledges.confirmation", reference=pledge.reference))
     if request.method == "POST":
@@ -288,7 +287,7 @@ def claim_account(token: str):  # type: ignore[no-untyped-def]
     if request.method == "GET":
         form.full_name.data = pledge.donor.contact_person or pledge.donor.name
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, errors=AccountError, field="password") as outcome:
             user = create_user(
                 db.session,
                 Actor.from_request(),
@@ -301,11 +300,7 @@ def claim_account(token: str):  # type: ignore[no-untyped-def]
             )
             if not pledge.donor.email:
                 pledge.donor.email = user.email
-        except AccountError as exc:
-            db.session.rollback()
-            form.password.errors.append(str(exc))
-        else:
-            db.session.commit()
+        if outcome.ok:
             _login_new_user(user)
             flash(_("Đã tạo tài khoản. Từ nay quý vị theo dõi đăng ký và biên nhận tại đây."), "success")
             return redirect(url_for("pledges.dashboard"))
@@ -332,7 +327,7 @@ def accept_invitation(token: str):  # type: ignore[no-untyped-def]
     email = normalize_email(data.get("email") or "")
     form = AccountForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, errors=AccountError, field="password") as outcome:
             user = create_user(
                 db.session,
                 Actor.from_request(),
@@ -343,11 +338,7 @@ def accept_invitation(token: str):  # type: ignore[no-untyped-def]
                 donor_id=donor.id,
                 title=form.title.data or "",
             )
-        except AccountError as exc:
-            db.session.rollback()
-            form.password.errors.append(str(exc))
-        else:
-            db.session.commit()
+        if outcome.ok:
             _login_new_user(user)
             flash(_("Chào mừng quý vị tham gia tài khoản %(name)s.", name=donor.name), "success")
             return redirect(url_for("pledges.dashboard"))

@@ -26,6 +26,7 @@ from app.core.forms import field_problems
 from app.core.i18n import VN_TZ
 from app.core.money import AmountError, parse_vnd
 from app.core.text import fold, nfc
+from app.core.transaction import domain_errors
 from app.donors.models import Donor, DonorKind
 from app.extensions import db
 from app.ledger.models import PURPOSE_LABELS, Purpose
@@ -193,7 +194,7 @@ def staff_edit(pledge_id: int):  # type: ignore[no-untyped-def]
         schedule = PledgeSchedule(form.schedule.data or pledge.schedule.value)
         items = parse_instalments(form.instalments) if schedule == PledgeSchedule.INSTALMENTS else []
         if amount is not None and items is not None:
-            try:
+            with domain_errors(errors=services.PledgeError, quiet=True) as outcome:
                 services.edit_pledge(
                     db.session,
                     Actor.from_request(),
@@ -203,11 +204,9 @@ def staff_edit(pledge_id: int):  # type: ignore[no-untyped-def]
                     instalments=items,
                     due_on=form.due_on.data,
                 )
-            except services.PledgeError as exc:
-                db.session.rollback()
-                problems.append(str(exc))
+            if not outcome.ok:
+                problems.append(outcome.message)
             else:
-                db.session.commit()
                 flash("Đã cập nhật đăng ký.", "success")
                 return redirect(url_for("pledges.staff_detail", pledge_id=pledge.id))
     if request.method == "POST":
@@ -224,7 +223,7 @@ def staff_status(pledge_id: int):  # type: ignore[no-untyped-def]
     pledge = _staff_pledge(pledge_id)
     form = StatusForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(errors=services.PledgeError) as outcome:
             services.transition(
                 db.session,
                 Actor.from_request(),
@@ -232,11 +231,7 @@ def staff_status(pledge_id: int):  # type: ignore[no-untyped-def]
                 PledgeStatus(form.target.data),
                 reason=form.reason.data or "",
             )
-        except services.PledgeError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(f"Đăng ký {pledge.reference}: {pledge.status_label}.", "success")
     else:
         flash(" ".join(field_problems(form)) or "Yêu cầu không hợp lệ.", "error")
@@ -306,7 +301,7 @@ def receipt_new():  # type: ignore[no-untyped-def]
             actor = Actor.from_request()
             unit_id = _receipt_unit_id(pledge)
             key = request.form.get("idempotency_key") or None
-            try:
+            with domain_errors(errors=(ContributionError, services.PledgeError), quiet=True) as outcome:
                 if pledge is not None:
                     created = services.record_pledge_payment(
                         db.session,
@@ -345,11 +340,9 @@ def receipt_new():  # type: ignore[no-untyped-def]
                             note=form.note.data or "",
                         ),
                     )
-            except (ContributionError, services.PledgeError) as exc:
-                db.session.rollback()
-                problems.append(str(exc))
+            if not outcome.ok:
+                problems.append(outcome.message)
             else:
-                db.session.commit()
                 flash(f"Đã ghi biên nhận số {contribution.receipt_no}.", "success")
                 return redirect(url_for("pledges.receipt", contribution_id=contribution.id))
     if request.method == "POST":
