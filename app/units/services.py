@@ -396,15 +396,16 @@ class HamletError(DomainError):
 
 def create_hamlet(session: Session, actor: Actor, commune_id: int, name: str, kind: str = "thôn") -> Hamlet:
     """A staff member adds a hamlet to a commune (audited). One already there (same name) is refused."""
-    from sqlalchemy.exc import IntegrityError
-
     from app.audit.services import record
 
+    clean = nfc(name) or ""
+    taken = session.execute(
+        select(Hamlet.id).where(Hamlet.commune_id == commune_id, Hamlet.name == clean)
+    ).first()
+    if taken:
+        raise HamletError("Thôn/tổ dân phố này đã có trong danh sách.", field="name")
     try:
-        with session.begin_nested():
-            hamlet = add_hamlet(session, commune_id, name, kind)
-    except IntegrityError as exc:
-        raise HamletError("Thôn/tổ dân phố này đã có trong danh sách.", field="name") from exc
+        hamlet = add_hamlet(session, commune_id, clean, kind)
     except ValueError as exc:
         raise HamletError(str(exc), field="name") from exc
     record(
