@@ -17,10 +17,11 @@ from app.audit.services import record
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.text import nfc
+from app.core.transaction import DomainError
 from app.units.models import AdminUnit, UnitLevel
 
 
-class AccountError(ValueError):
+class AccountError(DomainError):
     """A refused account action; the message is Vietnamese."""
 
 

@@ -36,6 +36,7 @@ from app.core.db import utcnow
 from app.core.i18n import today_vn
 from app.core.sequences import next_numbers
 from app.core.text import fold, nfc
+from app.core.transaction import DomainError
 from app.core.web import public_url
 from app.donors.models import Donor, DonorKind
 from app.ledger.models import PURPOSE_LABELS
@@ -51,7 +52,7 @@ ACK_MODES = ("fulfilled", "payment")
 _TYPE_PREFIXES = ("Thành phố ", "Tỉnh ", "Xã ", "Phường ", "Đặc khu ")
 
 
-class CertificateError(ValueError):
+class CertificateError(DomainError):
     """A refused certificate operation; the message is Vietnamese."""
 
 

@@ -34,8 +34,8 @@ class DomainError(ValueError):
     Every domain package's own error (PledgeError, CollectionError, ...) is a ValueError; those that subclass
     DomainError may name a field."""
 
-    def __init__(self, message: str = "", *, field: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, *args: object, field: str | None = None) -> None:
+        super().__init__(*args)
         self.field = field
 
 

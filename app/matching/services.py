@@ -23,6 +23,7 @@ from app.core.db import utcnow
 from app.core.i18n import VN_TZ
 from app.core.money import format_vnd
 from app.core.text import nfc
+from app.core.transaction import DomainError
 from app.ledger import services as ledger
 from app.ledger.models import AccountKind, LedgerAccount, Purpose
 from app.matching import engine
@@ -47,7 +48,7 @@ DRAW_WHY = {
 }
 
 
-class MatchingError(ValueError):
+class MatchingError(DomainError):
     """A refused matching operation; the message is Vietnamese."""
 
 

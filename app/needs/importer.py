@@ -276,6 +276,38 @@ def import_rows(
     return len(results)
 
 
+def keep_upload(
+    session: Session,
+    campaign: Campaign,
+    commune_id: int,
+    kind: str,
+    data: bytes,
+    filename: str,
+    *,
+    created_by_id: int | None,
+) -> NeedImportBatch:
+    """Keep an uploaded file (under UPLOAD_DIR, for audit) as a batch to preview before importing."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from app.core.uploads import store_bytes
+
+    stored = store_bytes(data, kind, filename, "needs/imports")
+    batch = NeedImportBatch(
+        campaign_id=campaign.id,
+        commune_id=commune_id,
+        kind=kind,
+        sha256=stored.sha256,
+        path=stored.path.relative_to(Path(current_app.config["UPLOAD_DIR"])).as_posix(),
+        original_name=stored.original_name,
+        created_by_id=created_by_id,
+    )
+    session.add(batch)
+    session.flush()
+    return batch
+
+
 def import_batch(
     session: Session, actor: Actor, campaign: Campaign, batch: NeedImportBatch, data: bytes
 ) -> int:

@@ -23,6 +23,7 @@ from app.core.i18n import today_vn
 from app.core.identifiers import IdentifierError, normalize_phone
 from app.core.money import format_vnd
 from app.core.text import fold, initials, nfc
+from app.core.transaction import DomainError
 from app.needs import crypto
 from app.needs.models import (
     KIND_PURPOSE,
@@ -41,7 +42,7 @@ PROVINCE_ROLES = (Role.PROVINCE_STAFF, Role.APPROVER, Role.CENTRAL_ADMIN)
 EDITABLE_STATUSES = (NeedStatus.PROPOSED, NeedStatus.APPROVED, NeedStatus.REJECTED)
 
 
-class NeedError(ValueError):
+class NeedError(DomainError):
     """A refused registry operation; the message is Vietnamese and names the field."""
 
 

@@ -30,7 +30,7 @@ from app.core.collation import unit_key, units_sorted, vi_collate, vi_key
 from app.core.money import format_vnd
 from app.core.text import fold
 from app.core.transaction import domain_errors, flash_result
-from app.core.uploads import UploadError, read_upload, store_bytes
+from app.core.uploads import UploadError, read_upload
 from app.extensions import db
 from app.ledger.models import PURPOSE_LABELS
 from app.needs import construction, funding, importer, scoring, tracing
@@ -634,22 +634,15 @@ def import_upload():  # type: ignore[no-untyped-def]
         except (UploadError, importer.ImportFileError) as exc:
             flash(_("Tệp: %(error)s", error=exc), "error")
         else:
-            from pathlib import Path
-
-            from flask import current_app
-
-            stored = store_bytes(data, kind, request.files["file"].filename or "", "needs/imports")
-            batch = NeedImportBatch(
-                campaign_id=campaign.id,
-                commune_id=form.commune_id.data,
-                kind=kind,
-                sha256=stored.sha256,
-                path=stored.path.relative_to(Path(current_app.config["UPLOAD_DIR"])).as_posix(),
-                original_name=stored.original_name,
+            batch = importer.keep_upload(
+                db.session,
+                campaign,
+                form.commune_id.data,
+                kind,
+                data,
+                request.files["file"].filename or "",
                 created_by_id=current_user.id,
             )
-            db.session.add(batch)
-            db.session.flush()
             return redirect(url_for("needs.import_preview", batch_id=batch.id))
     return render_template("needs/import.html", form=form, campaign=campaign, columns=importer.COLUMNS)
 

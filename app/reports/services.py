@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.campaigns.models import Campaign
 from app.contributions.models import CHANNEL_LABELS, Channel, Contribution, ContributionStatus
 from app.core.collation import vi_collate
+from app.core.transaction import DomainError
 from app.donors.models import DONOR_KIND_LABELS, DonorKind
 from app.ledger.models import (
     PURPOSE_LABELS,
@@ -33,7 +34,7 @@ from app.units.models import AdminUnit
 TOP_DONORS = 10
 
 
-class ReportError(ValueError):
+class ReportError(DomainError):
     """A report that cannot be produced; the message is Vietnamese."""
 
 
