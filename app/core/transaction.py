@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, flash, g
+from flask import Flask, flash
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -75,11 +75,6 @@ def _forget_on_rollback(session: Session) -> None:
     session.info.pop(ON_COMMIT, None)
 
 
-def skip_commit() -> None:
-    """This request must not commit even though it succeeds (a preview that ran a service to show its result)."""
-    g.boundary_skip_commit = True
-
-
 def init_app(app: Flask) -> None:
     """Register the request boundary. Registered after the replica's after_request hook, so that it runs before it
     (Flask runs them in reverse): the replica notes the WAL position of what this commit wrote."""
@@ -87,10 +82,11 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def commit_request(response):  # type: ignore[no-untyped-def]
         session = _session()
-        if response.status_code >= 400 or g.pop("boundary_skip_commit", False):
+        if response.status_code >= 400:
             session.rollback()
         elif session.in_transaction() or session.info.get(ON_COMMIT):
-            # A failure here is the request's: the error handler answers 500 and nothing is saved.
+            # A failure here is the request's: the error handler answers 500 and nothing is saved. A streamed body
+            # (an export) runs after this, reading in a transaction of its own.
             commit(session)
         return response
 
