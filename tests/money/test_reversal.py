@@ -1,0 +1,107 @@
+"""One path for money out: a reversal, wherever it is asked for, reverses the ledger posting AND the contribution it
+belongs to, and the pledge it paid is recomputed, so the books, the pledge and the public statement agree."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from app.accounts.models import Role
+from app.contributions.models import Channel, Contribution, ContributionStatus
+from app.ledger import services as ledger
+from app.ledger.models import LedgerTransaction
+from app.pledges.models import PledgeStatus
+from app.pledges.services import record_pledge_payment
+from tests.conftest import login, post_form
+from tests.factories import SYSTEM, make_user
+from tests.payments.conftest import make_pledge
+
+
+def _card_gift(session, kh_setup):  # type: ignore[no-untyped-def]
+    pledge = make_pledge(session, kh_setup["campaign"], 20_000_000, receiving=kh_setup["province"])
+    [gift] = record_pledge_payment(
+        session,
+        SYSTEM,
+        pledge,
+        amount_vnd=20_000_000,
+        channel=Channel.CARD,
+        received_at=datetime.now(UTC),
+        source="card:cs_test_L",
+        idempotency_key="cs_test_L",
+        bank_txn_ref="pi_L",
+    )
+    session.commit()
+    assert pledge.status == PledgeStatus.FULFILLED
+    return pledge, gift
+
+
+def test_reversing_a_card_receipt_on_the_ledger_page_reverses_the_gift_and_the_pledge(
+    client, session, kh_setup
+):
+    pledge, gift = _card_gift(session, kh_setup)
+    fund_id = kh_setup["campaign"].fund_id
+    received = ledger.totals(session, fund_id).received_vnd
+    approver = make_user(session, Role.APPROVER, kh_setup["province"])
+    login(client, approver.email)
+
+    resp = post_form(
+        client,
+        f"/can-bo/so-quy/but-toan/{gift.ledger_transaction_id}/dao",
+        {"reason": "Thẻ bị tranh chấp"},
+        page="/can-bo/so-quy/",
+        follow_redirects=True,
+    )
+
+    assert resp.status_code == 200
+    session.expire_all()
+    assert ledger.totals(session, fund_id).received_vnd == received - 20_000_000
+    assert session.get(Contribution, gift.id).status == ContributionStatus.REVERSED
+    assert pledge.status == PledgeStatus.PLEDGED  # was still "fulfilled"
+    assert ledger.verify_ledger(session) == []
+    public = client.application.test_client()  # an anonymous reader
+    api = public.get(f"/api/v1/contributions/{gift.id}").get_json()
+    assert api["trang_thai"] == "da_huy"  # was "da_nhan": the public list showed the gift
+    page = public.get("/cong-khai/sao-ke").get_data(as_text=True)
+    assert "Đã hủy" in page
+
+
+def test_a_posting_shared_by_many_receipts_is_refused_on_the_ledger_page_with_where_to_reverse_it(
+    client, session, kh_setup
+):
+    from datetime import date, timedelta
+
+    from app.payments.services import import_statement
+    from tests.payments.test_statements import stmt_from, vcb_csv
+
+    campaign, kh = kh_setup["campaign"], kh_setup["province"]
+    p = make_pledge(session, campaign, 5_000_000, receiving=kh)
+    q = make_pledge(session, campaign, 2_000_000, donor_name="Bà Trần Thị Mơ", receiving=kh)
+    lines = [("1", 5_000_000, f"{p.reference} ung ho"), ("2", 2_000_000, f"{q.reference} ung ho")]
+    stmt = stmt_from(session, kh_setup["prov_acc"], vcb_csv([(date.today() + timedelta(days=1), lines)], 0))
+    import_statement(session, SYSTEM, stmt)
+    session.commit()
+    gifts = list(session.execute(select(Contribution).order_by(Contribution.id)).scalars())
+    assert len(gifts) == 2 and gifts[0].ledger_transaction_id == gifts[1].ledger_transaction_id
+    tx_id = gifts[0].ledger_transaction_id
+    approver = make_user(session, Role.APPROVER, kh)
+    login(client, approver.email)
+
+    html = post_form(
+        client,
+        f"/can-bo/so-quy/but-toan/{tx_id}/dao",
+        {"reason": "Nhầm"},
+        page="/can-bo/so-quy/",
+        follow_redirects=True,
+    ).get_data(as_text=True)
+
+    assert "trang sao kê" in html
+    assert f"/can-bo/sao-ke/{stmt.id}" in html
+    session.expire_all()
+    assert not ledger.is_reversed(session, tx_id)
+    assert all(c.status == ContributionStatus.RECORDED for c in gifts)
+    assert p.status == PledgeStatus.FULFILLED
+    assert (
+        session.execute(select(LedgerTransaction).where(LedgerTransaction.reverses_id == tx_id)).first()
+        is None
+    )
