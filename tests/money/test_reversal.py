@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from app.accounts.models import Role
@@ -105,3 +106,104 @@ def test_a_posting_shared_by_many_receipts_is_refused_on_the_ledger_page_with_wh
         session.execute(select(LedgerTransaction).where(LedgerTransaction.reverses_id == tx_id)).first()
         is None
     )
+
+
+def test_a_receipt_whose_money_was_allocated_is_refused_on_the_ledger_page_and_stays_recorded(
+    client, session, kh_setup
+):
+    from datetime import date
+
+    from app.ledger.models import Purpose
+    from app.ledger.services import PoolDraw
+
+    pledge, gift = _card_gift(session, kh_setup)
+    kh = kh_setup["province"]
+    ledger.allocate(
+        session,
+        SYSTEM,
+        fund_id=kh_setup["campaign"].fund_id,
+        target_unit_id=kh.id,
+        target_purpose=Purpose.HOUSING,
+        draws=[PoolDraw(kh.id, Purpose.HOUSING, 15_000_000)],
+        occurred_on=date.today(),
+    )
+    session.commit()
+    login(client, make_user(session, Role.APPROVER, kh).email)
+
+    html = post_form(
+        client,
+        f"/can-bo/so-quy/but-toan/{gift.ledger_transaction_id}/dao",
+        {"reason": "Thẻ bị tranh chấp"},
+        page="/can-bo/so-quy/",
+        follow_redirects=True,
+    ).get_data(as_text=True)
+
+    assert "flash-error" in html
+    session.expire_all()
+    assert session.get(Contribution, gift.id).status == ContributionStatus.RECORDED
+    assert pledge.status == PledgeStatus.FULFILLED
+    assert not ledger.is_reversed(session, gift.ledger_transaction_id)
+
+
+def test_reversing_one_of_a_pledges_two_payments_leaves_it_partly_paid_and_twice_is_refused(
+    session, kh_setup
+):
+    from app.contributions.reversal import reverse_contribution
+    from app.contributions.services import ContributionError
+
+    pledge = make_pledge(session, kh_setup["campaign"], 20_000_000, receiving=kh_setup["province"])
+    paid = [
+        record_pledge_payment(
+            session,
+            SYSTEM,
+            pledge,
+            amount_vnd=10_000_000,
+            channel=Channel.CASH,
+            received_at=datetime.now(UTC),
+            source="test",
+            idempotency_key=f"cash-{i}",
+        )[0]
+        for i in range(2)
+    ]
+    session.commit()
+    assert pledge.status == PledgeStatus.FULFILLED
+
+    reverse_contribution(session, SYSTEM, paid[1].id, "Ghi trùng")
+    session.commit()
+
+    assert pledge.status == PledgeStatus.PARTLY_PAID
+    with pytest.raises(ContributionError, match="đã được hủy trước đó"):
+        reverse_contribution(session, SYSTEM, paid[1].id, "Ghi trùng")
+    session.rollback()
+    with pytest.raises(ContributionError, match="Lý do đảo"):
+        reverse_contribution(session, SYSTEM, paid[0].id, "  ")
+    session.rollback()
+    assert ledger.verify_ledger(session) == []
+
+
+@pytest.mark.postgres
+def test_concurrent_reversals_of_one_receipt_reverse_it_once(app, session, kh_setup):
+    from app.contributions.reversal import reverse_contribution
+    from app.ledger.services import LedgerError
+    from tests.conftest import race
+
+    pledge, gift = _card_gift(session, kh_setup)
+    fund_id = kh_setup["campaign"].fund_id
+    received = ledger.totals(session, fund_id).received_vnd
+
+    def undo(i: int) -> None:
+        from app.extensions import db
+
+        reverse_contribution(db.session, SYSTEM, gift.id, f"Lần {i}")
+
+    ok, refused, errors = race(app, 4, undo, refused=(ValueError, LedgerError))
+
+    assert errors == [] and (ok, refused) == (1, 3)
+    session.expire_all()
+    assert ledger.totals(session, fund_id).received_vnd == received - 20_000_000
+    reversals = session.execute(
+        select(LedgerTransaction).where(LedgerTransaction.reverses_id == gift.ledger_transaction_id)
+    ).all()
+    assert len(reversals) == 1
+    assert pledge.status == PledgeStatus.PLEDGED
+    assert ledger.verify_ledger(session) == []
