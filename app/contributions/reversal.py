@@ -207,8 +207,8 @@ def withdraw_allocation(
     funding_id: int | None,
     reason: str,
     *,
-    source_type: str,
-    source_id: object,
+    source_type: str = "",
+    source_id: object = "",
 ) -> LedgerTransaction:
     """Withdraw an allocation: its ledger transaction reversed (the money back in the pools) and the need's funding
     it paid revoked (app.needs.funding.revoke_need_funding: refused once construction started or money was paid
@@ -229,6 +229,30 @@ def withdraw_allocation(
             session, actor, funding_id, reason, revocation_transaction_id=rev.id
         )
     return rev
+
+
+def reverse_from_books(
+    session: Session, actor: Actor, transaction_id: int, reason: str
+) -> tuple[LedgerTransaction | None, list[Contribution]]:
+    """The ledger page's reversal of one posting, kept in step with what it recorded: a receipt with its
+    contribution(s) and pledge (reverse_contributions), an allocation with the need's funding it paid
+    (withdraw_allocation), anything else (a transfer) plainly. Returns the reversal and the contributions reversed.
+    Postings whose record has its own page (a statement line, an import batch, a tranche, a proposal line) are
+    refused by the view before this (app.ledger.views.reversed_elsewhere)."""
+    from app.needs.models import FundingStatus, NeedFunding
+
+    gifts = contributions_of_posting(session, transaction_id)
+    if gifts:
+        done = reverse_contributions(session, actor, [c.id for c in gifts], reason)
+        return session.get(LedgerTransaction, done[0].reversal_transaction_id), done
+    funding_id = session.execute(
+        select(NeedFunding.id).where(
+            NeedFunding.ledger_transaction_id == transaction_id, NeedFunding.status == FundingStatus.ACTIVE
+        )
+    ).scalar()
+    if funding_id is not None:
+        return withdraw_allocation(session, actor, transaction_id, funding_id, reason), []
+    return ledger.reverse(session, actor, transaction_id, reason=_reason(reason), occurred_on=today_vn()), []
 
 
 def contributions_of_posting(session: Session, transaction_id: int) -> list[Contribution]:

@@ -11,7 +11,6 @@ from app.accounts.access import can_access_unit_id, staff_required, unit_scope_c
 from app.accounts.models import Role
 from app.contributions import reversal
 from app.core.actor import Actor
-from app.core.i18n import today_vn
 from app.extensions import db
 from app.ledger import services as ledger
 from app.ledger.models import PURPOSE_LABELS, AccountKind, LedgerAccount, LedgerPosting, LedgerTransaction
@@ -159,11 +158,7 @@ def reverse(tx_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("ledger.books"))
     reason = request.form.get("reason", "")
     try:
-        gifts = reversal.contributions_of_posting(db.session, tx.id)
-        if gifts:  # a receipt: the contribution, its pledge and the public statement follow the books
-            reversal.reverse_contributions(db.session, Actor.from_request(), [c.id for c in gifts], reason)
-        else:
-            ledger.reverse(db.session, Actor.from_request(), tx.id, reason=reason, occurred_on=today_vn())
+        _rev, gifts = reversal.reverse_from_books(db.session, Actor.from_request(), tx.id, reason)
         db.session.commit()
     except ValueError as exc:  # LedgerError, ContributionError: Vietnamese messages
         db.session.rollback()

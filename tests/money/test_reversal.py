@@ -207,3 +207,30 @@ def test_concurrent_reversals_of_one_receipt_reverse_it_once(app, session, kh_se
     assert len(reversals) == 1
     assert pledge.status == PledgeStatus.PLEDGED
     assert ledger.verify_ledger(session) == []
+
+
+def test_an_allocation_reversed_on_the_ledger_page_withdraws_the_houses_funding(client, session, world):
+    from app.needs.funding import active_fundings
+    from app.needs.models import NeedStatus
+    from tests.needs.conftest import add_need, approve, fund
+
+    need = fund(session, world, approve(session, world, add_need(session, world)))
+    [funding] = active_fundings(session, need.id)
+    assert need.status == NeedStatus.FUNDED
+    login(client, world.approver.email)
+
+    post_form(
+        client,
+        f"/can-bo/so-quy/but-toan/{funding.ledger_transaction_id}/dao",
+        {"reason": "Nhầm hộ"},
+        page="/can-bo/so-quy/",
+        follow_redirects=True,
+    )
+
+    session.expire_all()
+    assert ledger.is_reversed(session, funding.ledger_transaction_id)
+    assert (
+        active_fundings(session, need.id) == []
+    )  # was still active: the house kept money the books took back
+    assert need.funded_vnd == 0 and need.status == NeedStatus.APPROVED
+    assert ledger.verify_ledger(session) == []
