@@ -37,10 +37,13 @@ def _card_gift(session, kh_setup):  # type: ignore[no-untyped-def]
     return pledge, gift
 
 
+@pytest.mark.app_config(PUBLIC_PAGE_CACHE_SECONDS=60)
 def test_reversing_a_card_receipt_on_the_ledger_page_reverses_the_gift_and_the_pledge(
     client, session, kh_setup
 ):
     pledge, gift = _card_gift(session, kh_setup)
+    public = client.application.test_client()  # an anonymous reader, whose statement page is cached
+    assert "Đã hủy" not in public.get("/cong-khai/sao-ke").get_data(as_text=True)
     fund_id = kh_setup["campaign"].fund_id
     received = ledger.totals(session, fund_id).received_vnd
     approver = make_user(session, Role.APPROVER, kh_setup["province"])
@@ -60,7 +63,6 @@ def test_reversing_a_card_receipt_on_the_ledger_page_reverses_the_gift_and_the_p
     assert session.get(Contribution, gift.id).status == ContributionStatus.REVERSED
     assert pledge.status == PledgeStatus.PLEDGED  # was still "fulfilled"
     assert ledger.verify_ledger(session) == []
-    public = client.application.test_client()  # an anonymous reader
     api = public.get(f"/api/v1/contributions/{gift.id}").get_json()
     assert api["trang_thai"] == "da_huy"  # was "da_nhan": the public list showed the gift
     page = public.get("/cong-khai/sao-ke").get_data(as_text=True)
