@@ -13,7 +13,14 @@ from app.contributions import reversal
 from app.core.actor import Actor
 from app.extensions import db
 from app.ledger import services as ledger
-from app.ledger.models import PURPOSE_LABELS, AccountKind, LedgerAccount, LedgerPosting, LedgerTransaction
+from app.ledger.models import (
+    PURPOSE_LABELS,
+    AccountKind,
+    LedgerAccount,
+    LedgerPosting,
+    LedgerTransaction,
+    TransactionKind,
+)
 
 bp = Blueprint("ledger", __name__, url_prefix="/can-bo/so-quy")
 
@@ -125,7 +132,11 @@ def books():  # type: ignore[no-untyped-def]
             )
         ).scalars()
     )
-    elsewhere = {t.id: where for t in txs if (where := reversed_elsewhere(db.session, t)) is not None}
+    elsewhere = {
+        t.id: where
+        for t in txs
+        if t.kind != TransactionKind.REVERSAL and (where := reversed_elsewhere(db.session, t)) is not None
+    }
     return render_template(
         "ledger/books.html",
         accounts=accounts,

@@ -89,6 +89,9 @@ def test_a_posting_shared_by_many_receipts_is_refused_on_the_ledger_page_with_wh
     tx_id = gifts[0].ledger_transaction_id
     approver = make_user(session, Role.APPROVER, kh)
     login(client, approver.email)
+    books = client.get("/can-bo/so-quy/").get_data(as_text=True)
+    assert f"/can-bo/so-quy/but-toan/{tx_id}/dao" not in books  # no reversal form: a link to the statement
+    assert f'href="/can-bo/sao-ke/{stmt.id}"' in books
 
     html = post_form(
         client,
