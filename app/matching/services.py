@@ -19,6 +19,7 @@ from app.accounts.models import Role, User
 from app.audit.services import record
 from app.campaigns.models import Campaign
 from app.contributions.reversal import withdraw_allocation
+from app.contributions.services import ContributionError
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ
@@ -625,7 +626,7 @@ def revoke_line(session: Session, actor: Actor, user: User, line_id: int, reason
             source_type="matching_revoke",
             source_id=line.id,
         )
-    except (ledger.LedgerError, registry.NeedError) as exc:
+    except (ledger.LedgerError, registry.NeedError, ContributionError) as exc:
         raise MatchingError(f"Không thu hồi được: {exc}") from exc
     line.revoked_at = utcnow()
     line.revoke_reason = reason
