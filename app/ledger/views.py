@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.accounts.access import can_access_unit_id, staff_required, unit_scope_clause
 from app.accounts.models import Role
 from app.contributions import reversal
+from app.contributions.models import Contribution
 from app.core.actor import Actor
 from app.extensions import db
 from app.ledger import services as ledger
@@ -49,6 +50,10 @@ REVERSED_ELSEWHERE = {
         "Bút toán này ghi nhận nhiều biên nhận của một sao kê ngân hàng: hãy đảo từng dòng tại trang sao kê để "
         "dòng sao kê, biên nhận và cam kết khớp với sổ quỹ."
     ),
+    "statement_line": _l(
+        "Biên nhận này ghi từ một dòng sao kê ngân hàng: hãy đảo tại trang của dòng sao kê để dòng sao kê trở lại "
+        "hàng chờ đối soát và biên nhận, cam kết khớp với sổ quỹ."
+    ),
     "collections": _l(
         "Bút toán này ghi nhận cả một lô nhập từ tệp: hãy hủy cả lô tại trang lô nhập để các biên nhận của lô "
         "khớp với sổ quỹ."
@@ -59,6 +64,7 @@ LINK_LABELS = {
     "need_disbursement": _l("Đảo tại trang của hộ"),
     "matching_line": _l("Thu hồi tại đề xuất phân bổ"),
     "statement": _l("Đảo tại trang sao kê"),
+    "statement_line": _l("Đảo tại dòng sao kê"),
     "collections": _l("Hủy tại trang lô nhập"),
     "batch": _l("Không đảo tại đây"),
 }
@@ -84,6 +90,19 @@ def reversed_elsewhere(session, tx: LedgerTransaction) -> tuple[str, str | None]
         if kind == "collections" and ref.isdigit():
             return "collections", url_for("collections.batch", batch_id=int(ref))
         return "batch", None
+    if (
+        tx.source_type == "contribution"
+    ):  # one receipt; from a statement line (matched by hand), the line's page
+        line_source = session.execute(
+            select(Contribution.source).where(
+                Contribution.ledger_transaction_id == tx.id, Contribution.source.like("statement:%")
+            )
+        ).scalar()
+        parts = (line_source or "").split(":")
+        if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+            return "statement_line", url_for(
+                "payments.reverse_statement_line", statement_id=int(parts[1]), line_id=int(parts[2])
+            )
     return None
 
 

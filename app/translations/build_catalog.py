@@ -449,6 +449,8 @@ EN = {
     "Bút toán này ghi nhận cả một lô nhập từ tệp: hãy hủy cả lô tại trang lô nhập để các biên nhận của lô khớp với sổ quỹ.": "This entry records a whole import batch: undo the batch on its page so that the batch's receipts match the books.",
     "Bút toán này ghi nhận nhiều biên nhận cùng lúc; không đảo tại sổ quỹ được.": "This entry records several receipts at once; it cannot be reversed from the books.",
     "Đảo tại trang sao kê": "Reverse it on the statement's page",
+    "Biên nhận này ghi từ một dòng sao kê ngân hàng: hãy đảo tại trang của dòng sao kê để dòng sao kê trở lại hàng chờ đối soát và biên nhận, cam kết khớp với sổ quỹ.": "This receipt was recorded from a bank statement line: reverse it on the statement line's page so that the line goes back to the review queue and the receipt and the pledge match the books.",
+    "Đảo tại dòng sao kê": "Reverse it on the statement line",
     "Hủy tại trang lô nhập": "Undo it on the batch's page",
     "Không đảo tại đây": "Not reversed here",
     "Đã đảo bút toán #%(id)s và hủy biên nhận %(receipts)s.": "Entry #%(id)s reversed and receipt %(receipts)s cancelled.",

@@ -239,3 +239,40 @@ def test_an_allocation_reversed_on_the_ledger_page_withdraws_the_houses_funding(
     )  # was still active: the house kept money the books took back
     assert need.funded_vnd == 0 and need.status == NeedStatus.APPROVED
     assert ledger.verify_ledger(session) == []
+
+
+def test_a_receipt_matched_by_hand_from_a_statement_line_is_sent_to_the_lines_page(client, session, kh_setup):
+    from datetime import date, timedelta
+
+    from app.payments.models import LineStatus, StatementLine
+    from app.payments.services import import_statement, match_to_references
+    from tests.payments.test_statements import stmt_from, vcb_csv
+
+    campaign, kh = kh_setup["campaign"], kh_setup["province"]
+    pledge = make_pledge(session, campaign, 3_000_000, receiving=kh)
+    stmt = stmt_from(
+        session,
+        kh_setup["prov_acc"],
+        vcb_csv([(date.today() + timedelta(days=1), [("1", 3_000_000, "ung ho nguoi ngheo")])], 0),
+    )
+    import_statement(session, SYSTEM, stmt)
+    session.commit()
+    line = session.execute(select(StatementLine)).scalar_one()
+    match_to_references(session, SYSTEM, {line.id: pledge.reference}, {kh_setup["prov_acc"].id})
+    session.commit()
+    gift = session.get(Contribution, line.contribution_id)
+    login(client, make_user(session, Role.APPROVER, kh).email)
+
+    html = post_form(
+        client,
+        f"/can-bo/so-quy/but-toan/{gift.ledger_transaction_id}/dao",
+        {"reason": "Nhầm"},
+        page="/can-bo/so-quy/",
+        follow_redirects=True,
+    ).get_data(as_text=True)
+
+    assert f'href="/can-bo/sao-ke/{stmt.id}/dong/{line.id}/dao"' in html
+    session.expire_all()
+    assert session.get(Contribution, gift.id).status == ContributionStatus.RECORDED
+    assert session.get(StatementLine, line.id).status == LineStatus.MATCHED
+    assert not ledger.is_reversed(session, gift.ledger_transaction_id)
