@@ -164,7 +164,9 @@ def reverse_posting(
     """Reverse a whole receipt transaction and mark every contribution posted in it reversed, in one UPDATE (an import
     batch of many thousand rows; the caller audits the batch), then recompute their pledges. The ledger locks the
     transaction and refuses a second reversal, a transaction of which a share was already reversed, and one whose
-    money has moved on."""
+    money has moved on. Lock order here is transaction then contributions (reverse_contributions: contributions then
+    transaction); no caller reaches one transaction both ways (whole import batches here; single receipts and
+    statement lines there, the ledger page refusing batches)."""
     reason = _reason(reason)
     rev = ledger.reverse(
         session,
@@ -193,7 +195,6 @@ def reverse_posting(
             Contribution.status == ContributionStatus.RECORDED,
         )
         .values(status=ContributionStatus.REVERSED, reversal_transaction_id=rev.id)
-        .execution_options(synchronize_session="fetch")
     )
     session.flush()
     _refresh_pledges(session, actor, pledge_ids)
