@@ -28,13 +28,13 @@ from app.collections.models import (
     ImportBatch,
 )
 from app.contributions.models import Channel, Contribution, ContributionStatus
+from app.contributions.reversal import reverse_contribution, reverse_contributions, reverse_posting
 from app.contributions.services import (
     ContributionError,
     NewContribution,
     bulk_insert,
     record_contributions,
     record_contributions_bulk,
-    reverse_contribution,
 )
 from app.core.actor import Actor
 from app.core.collation import vi_collate
@@ -387,7 +387,7 @@ def undo_row(session: Session, actor: Actor, contribution: Contribution) -> None
     if contribution.import_batch_id is not None:
         raise CollectionError("Dòng này thuộc một lô nhập từ tệp; hãy hủy cả lô.")
     try:
-        reverse_contribution(session, actor, contribution, "Hoàn tác dòng vừa nhập (thu tại hộ gia đình)")
+        reverse_contribution(session, actor, contribution.id, "Hoàn tác dòng vừa nhập (thu tại hộ gia đình)")
     except (ContributionError, ledger.LedgerError) as exc:
         raise CollectionError(str(exc)) from exc
 
@@ -738,35 +738,24 @@ def undo_import(session: Session, actor: Actor, batch: ImportBatch, reason: str)
     rev_id = None
     try:
         if batch.ledger_transaction_id is not None:
-            rev_id = ledger.reverse(
+            rev_id = reverse_posting(
                 session,
                 actor,
                 batch.ledger_transaction_id,
-                reason=reason,
-                occurred_on=today_vn(),
+                reason,
                 source_type="collections_batch",
                 source_id=batch.id,
             ).id
-        for c in session.execute(
-            select(Contribution).where(
+        in_kind = session.execute(
+            select(Contribution.id).where(
                 Contribution.import_batch_id == batch.id,
                 Contribution.channel == Channel.IN_KIND,
                 Contribution.status == ContributionStatus.RECORDED,
             )
-        ).scalars():
-            reverse_contribution(session, actor, c, reason)
+        ).scalars()
+        reverse_contributions(session, actor, list(in_kind), reason)
     except (ledger.LedgerError, ContributionError) as exc:
         raise CollectionError(f"Không hủy được lô: {exc}") from exc
-    if rev_id is not None:
-        session.execute(
-            update(Contribution)
-            .where(
-                Contribution.import_batch_id == batch.id,
-                Contribution.ledger_transaction_id == batch.ledger_transaction_id,
-                Contribution.status == ContributionStatus.RECORDED,
-            )
-            .values(status=ContributionStatus.REVERSED, reversal_transaction_id=rev_id)
-        )
     batch.status = BatchStatus.REVERSED
     batch.reversal_transaction_id = rev_id
     batch.reversed_at = utcnow()

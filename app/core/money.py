@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from babel.numbers import format_decimal
 
@@ -62,3 +63,32 @@ def format_vnd(amount: int | None, *, symbol: bool = True) -> str:
         return ""
     text = format_decimal(int(amount), format="#,##0", locale="vi_VN")
     return f"{text} ₫" if symbol else text
+
+
+def apportion(total: int, weights: Sequence[int]) -> list[int]:
+    """Split `total` đồng in proportion to `weights` so that the parts add up to `total` exactly.
+
+    Largest remainder (Hamilton): each part is first the floor of its exact share total·w/Σw, then the đồng left
+    over go one each to the parts with the largest remainders, an earlier index first when remainders tie.
+    Integer arithmetic only (no float: 60.000.000 split 14:22:26 is 13.548.387 + 21.290.323 + 25.161.290, never
+    59.999.999). A zero weight gets 0; a negative weight or total is refused; all weights zero splits nothing
+    (total 0) or is refused. Each part is within 1 đồng of its exact share.
+    """
+    if isinstance(total, bool) or not isinstance(total, int) or total < 0:
+        raise ValueError(f"apportion: total must be a non-negative int, got {total!r}")
+    ws = list(weights)
+    for w in ws:
+        if isinstance(w, bool) or not isinstance(w, int) or w < 0:
+            raise ValueError(f"apportion: weights must be non-negative ints, got {w!r}")
+    whole = sum(ws)
+    if whole == 0:
+        if total == 0:
+            return [0] * len(ws)
+        raise ValueError("apportion: cannot split a non-zero total by weights that are all zero")
+    parts = [total * w // whole for w in ws]
+    left = total - sum(parts)  # 0 <= left < len(ws)
+    if left:
+        by_remainder = sorted(range(len(ws)), key=lambda i: (-(total * ws[i] % whole), i))
+        for i in by_remainder[:left]:
+            parts[i] += 1
+    return parts

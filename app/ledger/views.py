@@ -1,17 +1,28 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from app.accounts.access import can_access_unit_id, staff_required, unit_scope_clause
 from app.accounts.models import Role
+from app.contributions import reversal
+from app.contributions.models import Contribution
 from app.core.actor import Actor
-from app.core.i18n import today_vn
 from app.core.transaction import domain_errors
 from app.extensions import db
 from app.ledger import services as ledger
-from app.ledger.models import PURPOSE_LABELS, AccountKind, LedgerAccount, LedgerPosting, LedgerTransaction
+from app.ledger.models import (
+    PURPOSE_LABELS,
+    AccountKind,
+    LedgerAccount,
+    LedgerPosting,
+    LedgerTransaction,
+    TransactionKind,
+)
 
 bp = Blueprint("ledger", __name__, url_prefix="/can-bo/so-quy")
 
@@ -25,13 +36,75 @@ KIND_LABELS = {
 }
 
 # Postings that a domain record mirrors are undone on that record's page, so the record and the books agree
-# (a need's disbursed figure, an allocation's funding); the plain reversal here would leave the record stale.
+# (a need's disbursed figure, an allocation's funding, a statement line, an import batch); the plain reversal here
+# would leave the record stale. A receipt of one contribution (a card payment, a gift entered by staff) has no other
+# page: it is reversed here, through app.contributions.reversal, with its contribution and pledge.
 REVERSED_ELSEWHERE = {
-    "need_disbursement": "Khoản giải ngân cho hộ: hãy đảo tại trang của hộ (mục “Giải ngân theo đợt”) để số đã "
-    "giải ngân của hộ khớp với sổ quỹ.",
-    "matching_line": "Khoản phân bổ theo đề xuất: hãy thu hồi tại trang đề xuất phân bổ để khoản bố trí của hộ "
-    "khớp với sổ quỹ.",
+    "need_disbursement": _l(
+        "Khoản giải ngân cho hộ: hãy đảo tại trang của hộ (mục “Giải ngân theo đợt”) để số đã giải ngân của hộ "
+        "khớp với sổ quỹ."
+    ),
+    "matching_line": _l(
+        "Khoản phân bổ theo đề xuất: hãy thu hồi tại trang đề xuất phân bổ để khoản bố trí của hộ khớp với sổ quỹ."
+    ),
+    "statement": _l(
+        "Bút toán này ghi nhận nhiều biên nhận của một sao kê ngân hàng: hãy đảo từng dòng tại trang sao kê để "
+        "dòng sao kê, biên nhận và cam kết khớp với sổ quỹ."
+    ),
+    "statement_line": _l(
+        "Biên nhận này ghi từ một dòng sao kê ngân hàng: hãy đảo tại trang của dòng sao kê để dòng sao kê trở lại "
+        "hàng chờ đối soát và biên nhận, cam kết khớp với sổ quỹ."
+    ),
+    "collections": _l(
+        "Bút toán này ghi nhận cả một lô nhập từ tệp: hãy hủy cả lô tại trang lô nhập để các biên nhận của lô "
+        "khớp với sổ quỹ."
+    ),
+    "batch": _l("Bút toán này ghi nhận nhiều biên nhận cùng lúc; không đảo tại sổ quỹ được."),
 }
+LINK_LABELS = {
+    "need_disbursement": _l("Đảo tại trang của hộ"),
+    "matching_line": _l("Thu hồi tại đề xuất phân bổ"),
+    "statement": _l("Đảo tại trang sao kê"),
+    "statement_line": _l("Đảo tại dòng sao kê"),
+    "collections": _l("Hủy tại trang lô nhập"),
+    "batch": _l("Không đảo tại đây"),
+}
+
+
+def reversed_elsewhere(session, tx: LedgerTransaction) -> tuple[str, str | None] | None:  # type: ignore[no-untyped-def]
+    """(kind, link) when this posting is reversed on another page (the page that keeps the record it mirrors), else
+    None. The kind keys REVERSED_ELSEWHERE and LINK_LABELS; the link may be None when the record is gone."""
+    source_id = str(tx.source_id or "")
+    if tx.source_type == "need_disbursement":
+        return "need_disbursement", url_for(
+            "needs.detail", need_id=int(source_id)
+        ) if source_id.isdigit() else None
+    if tx.source_type == "matching_line":
+        from app.matching.models import ProposalLine
+
+        line = session.get(ProposalLine, int(source_id)) if source_id.isdigit() else None
+        return "matching_line", url_for("matching.detail", proposal_id=line.proposal_id) if line else None
+    if tx.source_type == "batch":
+        kind, _sep, ref = source_id.partition(":")
+        if kind == "statement" and ref.isdigit():
+            return "statement", url_for("payments.statement_detail", statement_id=int(ref))
+        if kind == "collections" and ref.isdigit():
+            return "collections", url_for("collections.batch", batch_id=int(ref))
+        return "batch", None
+    if (
+        tx.source_type == "contribution"
+    ):  # one receipt; from a statement line (matched by hand), the line's page
+        line_source = session.execute(
+            select(Contribution.source).where(
+                Contribution.ledger_transaction_id == tx.id, Contribution.source.like("statement:%")
+            )
+        ).scalar()
+        parts = (line_source or "").split(":")
+        if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+            return "statement_line", url_for(
+                "payments.reverse_statement_line", statement_id=int(parts[1]), line_id=int(parts[2])
+            )
+    return None
 
 
 @bp.route("/")
@@ -79,6 +152,11 @@ def books():  # type: ignore[no-untyped-def]
             )
         ).scalars()
     )
+    elsewhere = {
+        t.id: where
+        for t in txs
+        if t.kind != TransactionKind.REVERSAL and (where := reversed_elsewhere(db.session, t)) is not None
+    }
     return render_template(
         "ledger/books.html",
         accounts=accounts,
@@ -87,7 +165,8 @@ def books():  # type: ignore[no-untyped-def]
         kind_labels=KIND_LABELS,
         purpose_labels=PURPOSE_LABELS,
         reversed_ids=reversed_ids,
-        reversed_elsewhere=REVERSED_ELSEWHERE,
+        elsewhere=elsewhere,
+        link_labels=LINK_LABELS,
         can_reverse=current_user.role in (Role.APPROVER, Role.CENTRAL_ADMIN),
     )
 
@@ -100,17 +179,27 @@ def reverse(tx_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     if not all(can_access_unit_id(db.session, current_user, p.account.unit_id) for p in tx.postings):
         abort(404)
-    if tx.source_type in REVERSED_ELSEWHERE:
-        flash(REVERSED_ELSEWHERE[tx.source_type], "error")
+    where = reversed_elsewhere(db.session, tx)
+    if where is not None:
+        kind, link = where
+        message = str(REVERSED_ELSEWHERE[kind])
+        if link:
+            message = Markup('{} <a href="{}">{}</a>').format(message, link, LINK_LABELS[kind])
+        flash(message, "error")
         return redirect(url_for("ledger.books"))
-    with domain_errors(errors=ledger.LedgerError) as outcome:
-        ledger.reverse(
-            db.session,
-            Actor.from_request(),
-            tx.id,
-            reason=request.form.get("reason", ""),
-            occurred_on=today_vn(),
-        )
+    reason = request.form.get("reason", "")
+    with domain_errors() as outcome:  # LedgerError, ContributionError: Vietnamese messages
+        _rev, gifts = reversal.reverse_from_books(db.session, Actor.from_request(), tx.id, reason)
     if outcome.ok:
-        flash(f"Đã đảo bút toán #{tx.id}.", "success")
+        if gifts:
+            flash(
+                _(
+                    "Đã đảo bút toán #%(id)s và hủy biên nhận %(receipts)s.",
+                    id=tx.id,
+                    receipts=", ".join(c.receipt_no for c in gifts),
+                ),
+                "success",
+            )
+        else:
+            flash(_("Đã đảo bút toán #%(id)s.", id=tx.id), "success")
     return redirect(url_for("ledger.books"))

@@ -18,6 +18,8 @@ from app.accounts.access import can_access_unit_id
 from app.accounts.models import Role, User
 from app.audit.services import record
 from app.campaigns.models import Campaign
+from app.contributions.reversal import withdraw_allocation
+from app.contributions.services import ContributionError
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ
@@ -616,20 +618,16 @@ def revoke_line(session: Session, actor: Actor, user: User, line_id: int, reason
     if line.revoked_at is not None:
         raise MatchingError("Khoản phân bổ này đã được thu hồi trước đó.")
     try:
-        tx = ledger.reverse(
+        tx = withdraw_allocation(
             session,
             actor,
             line.ledger_transaction_id,
-            reason=reason,
-            occurred_on=_today(),
+            line.funding_id,
+            reason,
             source_type="matching_revoke",
             source_id=line.id,
         )
-        if line.funding_id is not None:
-            needs_funding.revoke_need_funding(
-                session, actor, line.funding_id, reason, revocation_transaction_id=tx.id
-            )
-    except (ledger.LedgerError, registry.NeedError) as exc:
+    except (ledger.LedgerError, registry.NeedError, ContributionError) as exc:
         raise MatchingError(f"Không thu hồi được: {exc}") from exc
     line.revoked_at = utcnow()
     line.revoke_reason = reason

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.campaigns.models import Campaign
 from app.contributions.models import Channel, Contribution, ContributionStatus
+from app.core.money import apportion
 from app.ledger.models import Purpose
 from app.needs.funding import active_fundings
 from app.needs.models import (
@@ -63,7 +64,8 @@ class DonorHouse:
 
 def houses_funded_by_donor(session: Session, donor_id: int) -> list[DonorHouse]:
     """Houses a donor's money went to, pro rata through the pools: for each pool the donor gave to, the donor's
-    share of what the pool received × what the pool paid into each house's active funding. Money passed
+    share of what the pool received × what the pool paid into the houses' active fundings, in whole đồng that add
+    up (the donor's part of the pool's payments, then that part over the houses). Money passed
     between pools by transfers is not followed (it stays attributed to the pool it was received in)."""
     rows = session.execute(
         select(
@@ -79,31 +81,40 @@ def houses_funded_by_donor(session: Session, donor_id: int) -> list[DonorHouse]:
     if not given:
         return []
     received = pool_received(session, given)
-    share = {k: given[k] / received[k] for k in given if received.get(k)}
-    pool_units = {k[1] for k in share}
+    pools = {k for k in given if received.get(k)}
+    pool_units = {k[1] for k in pools}
     q = (
         select(NeedFunding, HouseholdNeed, Campaign.fund_id)
         .join(HouseholdNeed, HouseholdNeed.id == NeedFunding.need_id)
         .join(Campaign, Campaign.id == HouseholdNeed.campaign_id)
         .where(NeedFunding.status == FundingStatus.ACTIVE)
+        .order_by(NeedFunding.id)
     )
     if None not in pool_units:
         ids = [u for u in pool_units if u is not None]
         q = q.join(AdminUnit, AdminUnit.id == HouseholdNeed.commune_id).where(
             or_(HouseholdNeed.commune_id.in_(ids), AdminUnit.parent_id.in_(ids))
         )
-    by_need: dict[int, float] = defaultdict(float)
+    # What each pool paid into each house, then in whole đồng (app.core.money.apportion, parts adding up exactly):
+    # the donor's part of all a pool paid out, split over the houses in proportion to what each received from it.
+    paid: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     needs: dict[int, HouseholdNeed] = {}
     for funding, need, fund_id in session.execute(q):
         for d in funding.draws or []:
             k = _pool_key(fund_id, d.get("pool_unit_id"), d["purpose"])
-            if k in share:
-                by_need[need.id] += share[k] * int(d["amount_vnd"])
+            if k in pools:
+                paid[k][need.id] += int(d["amount_vnd"])
                 needs[need.id] = need
+    by_need: dict[int, int] = defaultdict(int)
+    for k, houses in paid.items():
+        donor_part = apportion(sum(houses.values()), [given[k], received[k] - given[k]])[0]
+        ids = sorted(houses)
+        for need_id, part in zip(ids, apportion(donor_part, [houses[i] for i in ids]), strict=True):
+            by_need[need_id] += part
     out = []
-    for need_id, amount in sorted(by_need.items(), key=lambda kv: -kv[1]):
+    for need_id, amount in sorted(by_need.items(), key=lambda kv: (-kv[1], kv[0])):
         n = needs[need_id]
-        if int(amount) <= 0:
+        if amount <= 0:
             continue
         out.append(
             DonorHouse(
@@ -114,7 +125,7 @@ def houses_funded_by_donor(session: Session, donor_id: int) -> list[DonorHouse]:
                 status=n.status,
                 status_label=n.status_label,
                 need_kind_label=n.kind_label,
-                amount_vnd=int(amount),
+                amount_vnd=amount,
             )
         )
     return out
@@ -137,7 +148,7 @@ def funders_of_need(session: Session, need_id: int, limit: int = 50) -> tuple[li
     for f in active_fundings(session, need_id):
         for d in f.draws or []:
             draws[_pool_key(fund_id, d.get("pool_unit_id"), d["purpose"])] += int(d["amount_vnd"])
-    totals: dict[str, float] = defaultdict(float)
+    totals: dict[str, int] = defaultdict(int)
     for key, drawn in draws.items():
         _, unit_id, purpose = key
         unit_cond = (
@@ -155,10 +166,12 @@ def funders_of_need(session: Session, need_id: int, limit: int = 50) -> tuple[li
             )
             .group_by(Contribution.public_name)
         ).all()
-        received = sum(int(amount) for _, amount in by_name)
-        if not received:
+        # The house's draw split over the names in whole đồng (largest remainder: the parts add up to the draw);
+        # names in a fixed order so that ties always go the same way.
+        weights = sorted((name, int(amount)) for name, amount in by_name)
+        if not sum(w for _, w in weights):
             continue
-        for name, amount in by_name:
-            totals[name] += int(amount) / received * drawn
-    ranked = sorted(((n, a) for n, a in totals.items() if int(a) > 0), key=lambda kv: (-kv[1], kv[0]))
-    return [Funder(n, int(a)) for n, a in ranked[:limit]], max(len(ranked) - limit, 0)
+        for (name, _), part in zip(weights, apportion(drawn, [w for _, w in weights]), strict=True):
+            totals[name] += part
+    ranked = sorted(((n, a) for n, a in totals.items() if a > 0), key=lambda kv: (-kv[1], kv[0]))
+    return [Funder(n, a) for n, a in ranked[:limit]], max(len(ranked) - limit, 0)

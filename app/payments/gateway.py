@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.services import record
 from app.contributions.models import Channel, Contribution, ContributionStatus
-from app.contributions.services import reverse_contribution
+from app.contributions.reversal import reverse_contributions
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.payments.models import CardPayment, CardPaymentStatus, CardRefund, WebhookEvent
@@ -338,13 +338,17 @@ def _reconcile(session: Session, actor: Actor, cp: CardPayment, received_at: dat
     key = cp.session_id if refunded == 0 else f"{cp.session_id}:net{refunded}"
     keep = {key, f"{key}:excess"}
     source = f"card:{cp.session_id}"
-    for c in session.execute(
-        select(Contribution).where(
-            Contribution.source == source, Contribution.status == ContributionStatus.RECORDED
-        )
-    ).scalars():
-        if c.idempotency_key not in keep:
-            reverse_contribution(session, actor, c, reason=f"Hoàn tiền thẻ {cp.payment_intent_id}")
+    stale = [
+        c.id
+        for c in session.execute(
+            select(Contribution).where(
+                Contribution.source == source, Contribution.status == ContributionStatus.RECORDED
+            )
+        ).scalars()
+        if c.idempotency_key not in keep
+    ]
+    if stale:  # the pledge is recomputed by the reversal
+        reverse_contributions(session, actor, stale, f"Hoàn tiền thẻ {cp.payment_intent_id}")
     if refunded:
         cp.refunded_vnd = refunded
         cp.status = CardPaymentStatus.REFUNDED

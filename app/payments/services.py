@@ -1053,14 +1053,14 @@ def reverse_line(
 ) -> list[Contribution]:
     """Undo the receipt(s) recorded from one statement line — matched to the wrong pledge, or not to be recorded
     at all — without touching the statement's other lines: each receipt's share of the statement's ledger
-    transaction is reversed by a new transaction (append-only; reverse_contribution_share), the receipts are
+    transaction is reversed by a new transaction (append-only; app.contributions.reversal), the receipts are
     marked reversed, the line goes back to the review queue (unmatched, to be matched again by hand), and the
     pledge it paid gets its status recomputed. Thank-you letters already issued stay as they are, as for any
     other reversed contribution (an approver may revoke them on the certificate pages).
 
     The line is locked first: of two staff reversing it at once, one reverses and the other is refused.
     `account_ids` (the bank accounts of the caller's area) limits which lines may be reversed."""
-    from app.contributions.services import reverse_contribution_share
+    from app.contributions.reversal import reverse_contributions
     from app.ledger.services import LedgerError
     from app.pledges.services import refresh_status
 
@@ -1086,8 +1086,7 @@ def reverse_line(
     if not recorded:
         raise PaymentError(f"Biên nhận của dòng {line.file_row} đã được hủy trước đó.")
     try:
-        for c in recorded:
-            reverse_contribution_share(session, actor, c.id, reason)
+        reverse_contributions(session, actor, [c.id for c in recorded], reason)
     except LedgerError as exc:
         raise PaymentError(f"Không đảo được dòng {line.file_row}: {exc}") from exc
     except ValueError as exc:  # ContributionError
@@ -1106,7 +1105,7 @@ def reverse_line(
         line.proposed_pledge_id = None
         line.proposal_reason = ""
     session.flush()
-    for pid in pledge_ids:
+    for pid in pledge_ids:  # the receipts' pledges were recomputed by the reversal; the line's own one here
         pledge = session.get(Pledge, pid)
         if pledge is not None:
             refresh_status(session, actor, pledge)

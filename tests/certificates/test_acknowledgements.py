@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.certificates import services, tasks
 from app.certificates.models import Certificate, CertificateKind
 from app.contributions.models import Channel
-from app.contributions.services import reverse_contribution
+from app.contributions.reversal import reverse_contribution
 from app.core import mail
 from app.pledges.services import record_pledge_payment
 from tests.certificates.conftest import KH_ISSUER, pdf_text
@@ -80,7 +80,7 @@ def test_nothing_for_money_without_a_donor_or_reversed(world, session):
         ),
     )
     reversed_ = world.receive(9_000_000)
-    reverse_contribution(session, SYSTEM, reversed_, "Ghi nhầm")
+    reverse_contribution(session, SYSTEM, reversed_.id, "Ghi nhầm")
     session.commit()
     assert services.acknowledge_contribution(session, SYSTEM, household.id) is None
     assert services.acknowledge_contribution(session, SYSTEM, reversed_.id) is None

@@ -256,7 +256,7 @@ def test_overdue_list_rows_and_count_in_the_tricky_cases(client, session, world)
     is overdue again), another province's pledge: the list (its rows and its count) agrees with overdue_clause."""
     from datetime import UTC, datetime
 
-    from app.contributions.services import reverse_contribution_share
+    from app.contributions.reversal import reverse_contribution
     from app.pledges.models import Pledge
 
     today = services.today_vn()
@@ -298,7 +298,7 @@ def test_overdue_list_rows_and_count_in_the_tricky_cases(client, session, world)
         session, world, name="Hộ bị hủy khoản nộp", email="huy.nop@example.vn", days_ago=40, amount=1_000_000
     )
     [money] = pay(reversed_, 1_000_000, "reversed")
-    reverse_contribution_share(session, f.SYSTEM, money.id, "nhầm người nộp")
+    reverse_contribution(session, f.SYSTEM, money.id, "nhầm người nộp")
     services.refresh_status(session, f.SYSTEM, reversed_)
     not_due = make_pledge(
         session,

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app.contributions.models import Contribution
-from app.contributions.services import reverse_contribution
+from app.contributions.reversal import reverse_contribution
 from app.core.i18n import VN_TZ
 from app.core.spreadsheet import SafeCSVWriter
 from app.ledger import services as ledger
@@ -130,7 +130,7 @@ def test_csv_export_is_streamed_with_roots_and_matches_the_published_rows(app, c
     gone = give(session, c, 700_000, name="Trần Văn Bình")
     opendata.publish_daily_root(session, datetime.now(VN_TZ).date())
     session.commit()
-    reverse_contribution(session, f.SYSTEM, gone, reason="Nhập nhầm")
+    reverse_contribution(session, f.SYSTEM, gone.id, "Nhập nhầm")
     session.commit()
     give(session, c, 300_000, name="Lê Thị Mới", receiving=kh["province"])  # after the root: no day yet
 

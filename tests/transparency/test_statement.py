@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from app.contributions.services import reverse_contribution
+from app.contributions.reversal import reverse_contribution
 from tests import factories as f
 from tests.transparency.conftest import give
 
@@ -137,7 +137,7 @@ def test_pages_follow_keyset_links_and_do_not_shift_when_new_gifts_arrive(client
 
 
 def test_reversed_contribution_is_shown_as_reversed_not_hidden(client, session, people):
-    reverse_contribution(session, f.SYSTEM, people["a"], "Ghi trùng sao kê")
+    reverse_contribution(session, f.SYSTEM, people["a"].id, "Ghi trùng sao kê")
     session.commit()
     html = client.get("/cong-khai/sao-ke?q=nguyen+van+a").get_data(as_text=True)
     assert "Nguyễn Văn A" in html and "Đã hủy" in html and "<del>50.000.000" in html
