@@ -1,0 +1,158 @@
+"""One path for money (issue 15 items 1, 3): whatever the channel, money received for a pledge revives it the
+same way, and bank money is booked by the unit that owns the account it arrived in."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.contributions.models import Channel, Contribution
+from app.core.i18n import today_vn
+from app.ledger import services as ledger
+from app.ledger.models import AccountKind, Purpose
+from app.payments.services import create_statement, import_statement, match_to_references
+from app.pledges import services as pledges
+from app.pledges.models import Pledge, PledgeStatus
+from tests.factories import SYSTEM, hanoi
+from tests.payments.conftest import make_pledge
+from tests.payments.test_statements import vcb_csv
+
+
+def _statement(session, account, lines: list[tuple[str, int, str]], day: date | None = None):  # type: ignore[no-untyped-def]
+    stmt = create_statement(
+        session,
+        SYSTEM,
+        account=account,
+        kind="csv",
+        data=vcb_csv([(day or today_vn(), lines)], 0),
+        original_name="sao-ke.csv",
+    )
+    session.commit()
+    return stmt
+
+
+def _lapsed_pledge(session, kh_setup) -> Pledge:  # type: ignore[no-untyped-def]
+    """A pledge of Khánh Hòa, due 90 days ago, lapsed by the nightly task."""
+    pledge = make_pledge(
+        session, kh_setup["campaign"], 6_000_000, receiving=kh_setup["province"], donor_name="Hộ ông Trễ Hạn"
+    )
+    pledge.due_on = today_vn() - timedelta(days=90)
+    session.commit()
+    assert pledges.lapse_overdue(session, [pledge.id], after_days=60) == [pledge.id]
+    session.commit()
+    assert pledge.status == PledgeStatus.LAPSED
+    return pledge
+
+
+def _pay_in_cash(session, kh_setup, pledge: Pledge) -> None:  # type: ignore[no-untyped-def]
+    pledges.record_pledge_payment(
+        session,
+        SYSTEM,
+        pledge,
+        amount_vnd=1_000_000,
+        channel=Channel.CASH,
+        received_at=datetime.now(UTC),
+        source="test",
+        idempotency_key="cash-late-1",
+    )
+    session.commit()
+
+
+def _pay_by_statement(session, kh_setup, pledge: Pledge) -> None:  # type: ignore[no-untyped-def]
+    stmt = _statement(session, kh_setup["prov_acc"], [("1", 1_000_000, f"{pledge.reference} nop tre")])
+    import_statement(session, SYSTEM, stmt)
+    session.commit()
+
+
+def _pay_by_typed_reference(session, kh_setup, pledge: Pledge) -> None:  # type: ignore[no-untyped-def]
+    from app.payments.models import StatementLine
+
+    stmt = _statement(session, kh_setup["prov_acc"], [("1", 1_000_000, "UNG HO NGUOI NGHEO")])
+    import_statement(session, SYSTEM, stmt)
+    line = session.execute(select(StatementLine).where(StatementLine.statement_id == stmt.id)).scalar_one()
+    match_to_references(session, SYSTEM, {line.id: pledge.reference}, {kh_setup["prov_acc"].id})
+    session.commit()
+
+
+@pytest.mark.parametrize("pay", [_pay_in_cash, _pay_by_statement, _pay_by_typed_reference])
+def test_money_after_a_lapse_revives_the_pledge_with_a_fresh_grace_period_whatever_the_channel(
+    session, kh_setup, pay
+):  # type: ignore[no-untyped-def]
+    pledge = _lapsed_pledge(session, kh_setup)
+    pay(session, kh_setup, pledge)
+    session.expire_all()
+    pledge = session.get(Pledge, pledge.id)
+    assert pledge.status == PledgeStatus.PARTLY_PAID
+    assert pledge.reopened_at is not None
+    # The nightly task does not lapse it again the next night (and so does not mail the donor again).
+    candidates = pledges.lapse_candidates(session, after_days=60)
+    assert pledges.lapse_overdue(session, candidates, after_days=60) == []
+    session.commit()
+    assert session.get(Pledge, pledge.id).status == PledgeStatus.PARTLY_PAID
+
+
+def _unallocated(session, fund_id: int, unit_id: int | None, purpose: Purpose) -> int:  # type: ignore[no-untyped-def]
+    return ledger.account(session, fund_id, unit_id, AccountKind.UNALLOCATED, purpose).balance_vnd
+
+
+@pytest.mark.parametrize("how", ["reference_in_memo", "typed_by_staff"])
+def test_a_pledge_of_another_area_paid_into_khanh_hoa_account_is_booked_by_khanh_hoa(session, kh_setup, how):  # type: ignore[no-untyped-def]
+    from app.payments.models import StatementLine
+
+    kh, hn = kh_setup["province"], hanoi(session)
+    campaign = kh_setup["campaign"]
+    pledge = make_pledge(
+        session, campaign, 2_000_000, receiving=hn, earmark=hn, donor_name="Công ty Hà Thành"
+    )
+    memo = f"{pledge.reference} ung ho" if how == "reference_in_memo" else "UNG HO QUY VI NGUOI NGHEO"
+    stmt = _statement(session, kh_setup["prov_acc"], [("1", 2_000_000, memo)])
+    import_statement(session, SYSTEM, stmt)
+    if how == "typed_by_staff":
+        line = session.execute(
+            select(StatementLine).where(StatementLine.statement_id == stmt.id)
+        ).scalar_one()
+        match_to_references(session, SYSTEM, {line.id: pledge.reference}, {kh_setup["prov_acc"].id})
+    session.commit()
+    session.expire_all()
+
+    [c] = session.execute(select(Contribution).where(Contribution.pledge_id == pledge.id)).scalars().all()
+    assert c.receiving_unit_id == kh.id  # the account's owner, not the pledge's area
+    assert c.pool_unit_id == kh.id
+    assert _unallocated(session, campaign.fund_id, kh.id, pledge.purpose) == 2_000_000
+    assert _unallocated(session, campaign.fund_id, hn.id, pledge.purpose) == 0
+    assert "Thành phố Hà Nội" in c.note  # visible to staff: whose pledge it was
+    # The pledge is still paid (the donor did pay), and a transfer to Hà Nội is proposed, audited.
+    assert pledges.amount_paid(session, pledge.id) == 2_000_000
+    assert session.get(Pledge, pledge.id).status == PledgeStatus.FULFILLED
+    from app.contributions.models import FundTransferProposal
+
+    [proposal] = session.execute(select(FundTransferProposal)).scalars().all()
+    assert (proposal.from_unit_id, proposal.to_unit_id, proposal.amount_vnd, proposal.contribution_id) == (
+        kh.id,
+        hn.id,
+        2_000_000,
+        c.id,
+    )
+    assert proposal.status == "proposed"
+    from app.audit.models import AuditEntry
+
+    assert session.execute(
+        select(AuditEntry).where(
+            AuditEntry.action == "fund_transfer.propose", AuditEntry.entity_id == str(proposal.id)
+        )
+    ).scalar_one()
+
+
+def test_a_pledge_of_the_same_area_paid_into_its_account_needs_no_transfer(session, kh_setup):  # type: ignore[no-untyped-def]
+    kh, ks = kh_setup["province"], kh_setup["khanh_son"]
+    pledge = make_pledge(session, kh_setup["campaign"], 2_000_000, receiving=kh, earmark=ks)
+    stmt = _statement(session, kh_setup["prov_acc"], [("1", 2_000_000, f"{pledge.reference}")])
+    import_statement(session, SYSTEM, stmt)
+    session.commit()
+    [c] = session.execute(select(Contribution).where(Contribution.pledge_id == pledge.id)).scalars().all()
+    assert (c.receiving_unit_id, c.pool_unit_id) == (kh.id, ks.id)  # earmarked for Khánh Sơn, as pledged
+    from app.contributions.models import FundTransferProposal
+
+    assert session.execute(select(FundTransferProposal)).first() is None
