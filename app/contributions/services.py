@@ -118,3 +118,23 @@ def reverse_contribution_share(
     )
     session.flush()
     return c
+
+
+def transfer_proposals_for(session: Session, user, limit: int = 100) -> list:  # type: ignore[no-untyped-def]
+    """Fund transfer proposals the user's area sends or is to receive (another area's pledge paid into one of
+    its accounts, or one of its pledges paid into another area's), newest first."""
+    from sqlalchemy import or_
+    from sqlalchemy.orm import selectinload
+
+    from app.accounts.access import unit_scope_clause
+    from app.contributions.models import FundTransferProposal as T
+
+    return list(
+        session.execute(
+            select(T)
+            .where(or_(unit_scope_clause(user, T.from_unit_id), unit_scope_clause(user, T.to_unit_id)))
+            .options(selectinload(T.contribution), selectinload(T.from_unit), selectinload(T.to_unit))
+            .order_by(T.id.desc())
+            .limit(limit)
+        ).scalars()
+    )

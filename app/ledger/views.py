@@ -78,8 +78,11 @@ def books():  # type: ignore[no-untyped-def]
             )
         ).scalars()
     )
+    from app.contributions.services import transfer_proposals_for
+
     return render_template(
         "ledger/books.html",
+        transfers=transfer_proposals_for(db.session, current_user),
         accounts=accounts,
         txs=txs,
         units=units,

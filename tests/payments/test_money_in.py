@@ -156,3 +156,29 @@ def test_a_pledge_of_the_same_area_paid_into_its_account_needs_no_transfer(sessi
     from app.contributions.models import FundTransferProposal
 
     assert session.execute(select(FundTransferProposal)).first() is None
+
+
+def test_both_areas_staff_see_the_transfer_proposal_on_their_ledger_page(app, session, kh_setup):  # type: ignore[no-untyped-def]
+    from app.accounts.models import Role
+    from tests.conftest import login
+    from tests.factories import PASSWORD, make_user
+
+    kh, hn = kh_setup["province"], hanoi(session)
+    pledge = make_pledge(session, kh_setup["campaign"], 3_000_000, receiving=hn, earmark=hn)
+    import_statement(
+        session, SYSTEM, _statement(session, kh_setup["prov_acc"], [("1", 3_000_000, pledge.reference)])
+    )
+    session.commit()
+    [c] = session.execute(select(Contribution).where(Contribution.pledge_id == pledge.id)).scalars().all()
+    for staff in (make_user(session, Role.PROVINCE_STAFF, kh), make_user(session, Role.PROVINCE_STAFF, hn)):
+        client = app.test_client()
+        login(client, staff.email, PASSWORD)
+        page = client.get("/can-bo/so-quy/").get_data(as_text=True)
+        assert "Đề xuất chuyển tiền cho địa bàn khác" in page
+        assert c.receipt_no in page and "3.000.000" in page
+        assert "Tỉnh Khánh Hòa" in page and "Thành phố Hà Nội" in page
+    # A third area's staff sees nothing of it.
+    other = make_user(session, Role.COMMUNE_STAFF, kh_setup["khanh_son"])
+    client = app.test_client()
+    login(client, other.email, PASSWORD)
+    assert "Đề xuất chuyển tiền cho địa bàn khác" not in client.get("/can-bo/so-quy/").get_data(as_text=True)
