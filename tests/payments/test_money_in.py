@@ -182,3 +182,48 @@ def test_both_areas_staff_see_the_transfer_proposal_on_their_ledger_page(app, se
     client = app.test_client()
     login(client, other.email, PASSWORD)
     assert "Đề xuất chuyển tiền cho địa bàn khác" not in client.get("/can-bo/so-quy/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("n", [1, 25])  # one item, and enough for the bulk (COPY) path on PostgreSQL
+def test_one_item_or_many_are_recorded_alike_with_receipts_ledger_and_audit(session, kh_setup, n):  # type: ignore[no-untyped-def]
+    from app.audit.models import AuditEntry
+    from app.contributions.receive import MoneyIn, receive
+
+    kh, campaign = kh_setup["province"], kh_setup["campaign"]
+    before = ledger.totals(session, campaign.fund_id).received_vnd
+    made = receive(
+        session,
+        SYSTEM,
+        [
+            MoneyIn(
+                amount_vnd=100_000 + i,
+                channel=Channel.HOUSEHOLD_COLLECTION,
+                display_name=f"Hộ số {i}",
+                receiving_unit_id=kh.id,
+                idempotency_key=f"many-{n}-{i}",
+            )
+            for i in range(n)
+        ],
+        campaign=campaign,
+    )
+    session.commit()
+    assert [r.index for r in made] == list(range(n))
+    rows = [session.get(Contribution, r.id) for r in made]
+    assert [c.public_name for c in rows] == [f"Hộ số {i}" for i in range(n)]
+    assert len({c.receipt_no for c in rows}) == n
+    assert all(c.ledger_transaction_id is not None and c.receiving_unit_id == kh.id for c in rows)
+    assert ledger.totals(session, campaign.fund_id).received_vnd - before == sum(
+        100_000 + i for i in range(n)
+    )
+    audited = session.execute(
+        select(AuditEntry.entity_id).where(AuditEntry.action == "contribution.record")
+    ).scalars()
+    assert {str(c.id) for c in rows} <= set(audited)
+    # Sent again: recorded once.
+    again = receive(
+        session,
+        SYSTEM,
+        [MoneyIn(amount_vnd=100_000, channel=Channel.HOUSEHOLD_COLLECTION, idempotency_key=f"many-{n}-0")],
+        campaign=campaign,
+    )
+    assert again[0].earlier and again[0].id == made[0].id
