@@ -95,7 +95,7 @@ class MoneyIn:
 NewContribution = MoneyIn  # the earlier name, kept for the many callers that build items
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Received:
     """One contribution recorded (or found already recorded) for input item `index`. A pledge payment larger
     than what the pledge still expected yields two: the pledge's part, then the excess (excess=True)."""
@@ -471,6 +471,8 @@ def receive(
     from app.audit.models import AuditEntry
 
     table = Contribution.__table__
+    # The columns every contribution's audit entry shares (entry_values'; the values below are plain already).
+    audit_base = {**entry_values(actor, "contribution.record", "contribution", ""), "at": now}
     folded: dict[str, str] = {}  # an import repeats public names ("Hộ gia đình – Thôn 3")
     own_tx: list[tuple[int, _Part, dict]] = []  # contributions posted one by one (no batch, or goods)
     transfers: list[tuple[int, _Part, dict]] = []
@@ -545,22 +547,17 @@ def receive(
                 acknowledge.append(cid)
             audit_rows.append(
                 {
-                    **entry_values(
-                        actor,
-                        "contribution.record",
-                        "contribution",
-                        cid,
-                        new={
-                            "amount_vnd": row["amount_vnd"],
-                            "channel": row["channel"].value,
-                            "receipt_no": row["receipt_no"],
-                            "public_name": row["public_name"],
-                            "pledge_id": row["pledge_id"],
-                            "source": row["source"],
-                        },
-                        unit_id=row["receiving_unit_id"],
-                    ),
-                    "at": now,
+                    **audit_base,
+                    "entity_id": str(cid),
+                    "unit_id": row["receiving_unit_id"],
+                    "new_values": {
+                        "amount_vnd": row["amount_vnd"],
+                        "channel": row["channel"].value,
+                        "receipt_no": row["receipt_no"],
+                        "public_name": row["public_name"],
+                        "pledge_id": row["pledge_id"],
+                        "source": row["source"],
+                    },
                 }
             )
         bulk_insert(session, AuditEntry.__table__, audit_rows)

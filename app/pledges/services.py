@@ -551,8 +551,7 @@ def transition(
             )
         if old in (PledgeStatus.CANCELLED, PledgeStatus.LAPSED):  # revived by money: a fresh grace period
             pledge.reopened_at = utcnow()
-        pledge.status = target
-        session.flush()
+        pledge.status = target  # flushed with the caller's next statement (a statement's pledges in one go)
         record(
             session,
             actor,
