@@ -50,6 +50,7 @@ ACTIONS = {
     "contribution.record": _l("Đã ghi nhận khoản đóng góp #%(id)s"),
     "contribution.reverse": _l("Đã hủy khoản đóng góp #%(id)s"),
     "fund_transfer.propose": _l("Đã đề xuất chuyển tiền cho địa bàn khác (đề xuất #%(id)s)"),
+    "fund_transfer.withdraw": _l("Đã rút đề xuất chuyển tiền (đề xuất #%(id)s)"),
     "ledger.receipt": _l("Đã ghi sổ quỹ khoản tiếp nhận (bút toán #%(id)s)"),
     "ledger.in_kind_receipt": _l("Đã ghi sổ quỹ khoản tiếp nhận hiện vật (bút toán #%(id)s)"),
     "ledger.allocation": _l("Đã ghi sổ quỹ khoản phân bổ (bút toán #%(id)s)"),

@@ -122,12 +122,14 @@ class TransferStatus(enum.StrEnum):
     PROPOSED = "proposed"
     DONE = "done"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # its receipt was reversed
 
 
 TRANSFER_STATUS_LABELS = {
     TransferStatus.PROPOSED: "Đề xuất",
     TransferStatus.DONE: "Đã chuyển",
     TransferStatus.REJECTED: "Không chuyển",
+    TransferStatus.WITHDRAWN: "Đã rút (biên nhận đã hủy)",
 }
 
 
@@ -141,7 +143,9 @@ class FundTransferProposal(db.Model):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id"), nullable=False, index=True)
     pledge_id: Mapped[int | None] = mapped_column(ForeignKey("pledges.id"))
-    from_unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)  # None: central
+    from_unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("admin_units.id"), index=True
+    )  # None: central
     to_unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)
     amount_vnd: Mapped[int] = mapped_column(BigInteger, nullable=False)
     purpose: Mapped[Purpose] = mapped_column(str_enum(Purpose, "fund_transfer_purpose"), nullable=False)

@@ -628,6 +628,29 @@ def receive(
     return results
 
 
+def withdraw_transfer_proposals(
+    session: Session, actor: Actor, contribution: Contribution, reason: str
+) -> None:
+    """A reversed receipt's transfer proposals still open are withdrawn (audited): there is no money to pass on."""
+    for proposal in session.execute(
+        select(FundTransferProposal).where(
+            FundTransferProposal.contribution_id == contribution.id,
+            FundTransferProposal.status == TransferStatus.PROPOSED,
+        )
+    ).scalars():
+        proposal.status = TransferStatus.WITHDRAWN
+        record(
+            session,
+            actor,
+            "fund_transfer.withdraw",
+            "fund_transfer_proposal",
+            proposal.id,
+            old={"status": TransferStatus.PROPOSED},
+            new={"status": TransferStatus.WITHDRAWN, "reason": reason, "receipt_no": contribution.receipt_no},
+            unit_id=proposal.from_unit_id,
+        )
+
+
 def record_contributions(
     session: Session, actor: Actor, campaign: Campaign, items: list[MoneyIn], *, batch_source: str = ""
 ) -> list[Contribution]:

@@ -21,6 +21,7 @@ from app.contributions.receive import (  # noqa: F401 - the names callers import
     record_contribution,
     record_contributions,
     unit_key,
+    withdraw_transfer_proposals,
 )
 from app.core.actor import Actor
 from app.core.i18n import today_vn
@@ -47,6 +48,7 @@ def reverse_contribution(session: Session, actor: Actor, contribution: Contribut
     )
     contribution.status = ContributionStatus.REVERSED
     contribution.reversal_transaction_id = rev.id
+    withdraw_transfer_proposals(session, actor, contribution, reason)
     record(
         session,
         actor,
@@ -100,6 +102,7 @@ def reverse_contribution_share(
     )
     c.status = ContributionStatus.REVERSED
     c.reversal_transaction_id = rev.id
+    withdraw_transfer_proposals(session, actor, c, reason)
     record(
         session,
         actor,

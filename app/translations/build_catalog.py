@@ -1413,6 +1413,8 @@ EN = {
     "Đến": "To",
     "Đã chuyển": "Transferred",
     "Không chuyển": "Not transferred",
+    "Đã rút (biên nhận đã hủy)": "Withdrawn (receipt reversed)",
+    "Đã rút đề xuất chuyển tiền (đề xuất #%(id)s)": "Withdrew transfer proposal #%(id)s",
     "Đã ghi sổ quỹ khoản tiếp nhận (bút toán #%(id)s)": "Booked a receipt in the fund (entry #%(id)s)",
     "Đã ghi sổ quỹ khoản tiếp nhận hiện vật (bút toán #%(id)s)": "Booked an in-kind receipt in the fund (entry #%(id)s)",
     "Đã ghi sổ quỹ khoản phân bổ (bút toán #%(id)s)": "Booked an allocation in the fund (entry #%(id)s)",

@@ -22,7 +22,7 @@ def upgrade():
     sa.Column('to_unit_id', sa.Integer(), nullable=True),
     sa.Column('amount_vnd', sa.BigInteger(), nullable=False),
     sa.Column('purpose', sa.Enum('housing', 'livelihood', 'education', 'health', 'unrestricted', name='fund_transfer_purpose', native_enum=False, create_constraint=True), nullable=False),
-    sa.Column('status', sa.Enum('proposed', 'done', 'rejected', name='fund_transfer_status', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('status', sa.Enum('proposed', 'done', 'rejected', 'withdrawn', name='fund_transfer_status', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

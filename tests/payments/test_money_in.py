@@ -227,3 +227,21 @@ def test_one_item_or_many_are_recorded_alike_with_receipts_ledger_and_audit(sess
         campaign=campaign,
     )
     assert again[0].earlier and again[0].id == made[0].id
+
+
+def test_reversing_the_line_withdraws_its_transfer_proposal(session, kh_setup):  # type: ignore[no-untyped-def]
+    from app.contributions.models import FundTransferProposal, TransferStatus
+    from app.payments.models import StatementLine
+    from app.payments.services import reverse_line
+
+    hn = hanoi(session)
+    pledge = make_pledge(session, kh_setup["campaign"], 1_500_000, receiving=hn, earmark=hn)
+    stmt = _statement(session, kh_setup["prov_acc"], [("1", 1_500_000, pledge.reference)])
+    import_statement(session, SYSTEM, stmt)
+    session.commit()
+    line = session.execute(select(StatementLine).where(StatementLine.statement_id == stmt.id)).scalar_one()
+    reverse_line(session, SYSTEM, line.id, "Ghép nhầm đăng ký")
+    session.commit()
+    [proposal] = session.execute(select(FundTransferProposal)).scalars().all()
+    assert proposal.status == TransferStatus.WITHDRAWN
+    assert session.get(Pledge, pledge.id).status == PledgeStatus.PLEDGED
