@@ -417,9 +417,13 @@ def receive(
     pledges, paid = _split_for_pledges(session, parts, units)
 
     campaign_ids = {p.item.campaign_id for p in parts if p.item.campaign_id is not None}
-    campaigns = {
-        c.id: c for c in session.execute(select(Campaign).where(Campaign.id.in_(campaign_ids))).scalars()
-    }
+    if campaign is not None:
+        campaign_ids.discard(campaign.id)
+    campaigns = (
+        {c.id: c for c in session.execute(select(Campaign).where(Campaign.id.in_(campaign_ids))).scalars()}
+        if campaign_ids
+        else {}
+    )
     if campaign is not None:
         campaigns[campaign.id] = campaign
 
