@@ -177,6 +177,9 @@ def test_both_areas_staff_see_the_transfer_proposal_on_their_ledger_page(app, se
         assert "Đề xuất chuyển tiền cho địa bàn khác" in page
         assert c.receipt_no in page and "3.000.000" in page
         assert "Tỉnh Khánh Hòa" in page and "Thành phố Hà Nội" in page
+        if staff.unit_id == hn.id:  # the pledge's own staff read on the pledge where its money went
+            detail = client.get(f"/can-bo/dang-ky-ung-ho/{pledge.id}").get_data(as_text=True)
+            assert "tiền vào tài khoản của Tỉnh Khánh Hòa" in detail
     # A third area's staff sees nothing of it.
     other = make_user(session, Role.COMMUNE_STAFF, kh_setup["khanh_son"])
     client = app.test_client()
