@@ -303,7 +303,6 @@ def seed_batch(app, n: int) -> int:  # type: ignore[no-untyped-def]
                     )
                     for d in donors
                 ],
-                one_ledger_transaction=True,
                 batch_source="bench",
             )
             s.commit()

@@ -268,7 +268,7 @@ def run_db(database_url: str, needs: int = 3000, seed: int = 2026) -> dict:
         ] + [(kh.id, Purpose.HOUSING, needs * 15_000_000)]
         from datetime import date
 
-        ledger.record_receipts_bulk(
+        ledger.record_receipts(
             s,
             system,
             fund_id=fund.id,

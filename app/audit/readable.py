@@ -49,6 +49,8 @@ ACTIONS = {
     "collections.import.reverse": _l("Đã hủy lô đóng góp hộ #%(id)s"),
     "contribution.record": _l("Đã ghi nhận khoản đóng góp #%(id)s"),
     "contribution.reverse": _l("Đã hủy khoản đóng góp #%(id)s"),
+    "fund_transfer.propose": _l("Đã đề xuất chuyển tiền cho địa bàn khác (đề xuất #%(id)s)"),
+    "fund_transfer.withdraw": _l("Đã rút đề xuất chuyển tiền (đề xuất #%(id)s)"),
     "ledger.receipt": _l("Đã ghi sổ quỹ khoản tiếp nhận (bút toán #%(id)s)"),
     "ledger.in_kind_receipt": _l("Đã ghi sổ quỹ khoản tiếp nhận hiện vật (bút toán #%(id)s)"),
     "ledger.allocation": _l("Đã ghi sổ quỹ khoản phân bổ (bút toán #%(id)s)"),
@@ -147,6 +149,8 @@ FIELDS = {
     "public_name": _l("Tên công khai"),
     "pledge_id": _l("Đăng ký ủng hộ"),
     "contribution_id": _l("Khoản đóng góp"),
+    "from_unit_id": _l("Đơn vị chuyển"),
+    "to_unit_id": _l("Địa bàn nhận"),
     "source": _l("Nguồn"),
     "memo": _l("Diễn giải"),
     "postings": _l("Các dòng bút toán"),
@@ -206,7 +210,9 @@ FIELDS = {
 }
 
 # Fields that hold the id of an administrative unit: shown by the unit's name.
-UNIT_FIELDS = frozenset({"unit_id", "commune_id", "scope_unit_id", "earmark_unit_id"})
+UNIT_FIELDS = frozenset(
+    {"unit_id", "commune_id", "scope_unit_id", "earmark_unit_id", "from_unit_id", "to_unit_id"}
+)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 _NOTHING = "—"

@@ -28,14 +28,8 @@ from app.collections.models import (
     ImportBatch,
 )
 from app.contributions.models import Channel, Contribution, ContributionStatus
+from app.contributions.receive import ContributionError, MoneyIn, bulk_insert, receive
 from app.contributions.reversal import reverse_contribution, reverse_contributions, reverse_posting
-from app.contributions.services import (
-    ContributionError,
-    NewContribution,
-    bulk_insert,
-    record_contributions,
-    record_contributions_bulk,
-)
 from app.core.actor import Actor
 from app.core.collation import vi_collate
 from app.core.db import utcnow
@@ -275,9 +269,9 @@ def _new_contribution(
     key: str | None,
     batch_id: int | None,
     source: str,
-) -> NewContribution:
+) -> MoneyIn:
     assert row.hamlet is not None and row.received_on is not None
-    return NewContribution(
+    return MoneyIn(
         amount_vnd=row.amount_vnd,
         channel=Channel.IN_KIND if row.in_kind else Channel.HOUSEHOLD_COLLECTION,
         received_at=_received_at(row.received_on),
@@ -349,12 +343,14 @@ def record_row(
         raise CollectionError(" ".join(row.errors))
     dup = recorded_households(session, campaign.id, commune.id, [row.dup_key]).get(row.dup_key)  # type: ignore[list-item]
     mode = display_mode(session, campaign, commune.id)
-    c = record_contributions(
+    [made] = receive(
         session,
         actor,
-        campaign,
         [_new_contribution(row, commune.id, mode, key=key, batch_id=None, source="collections:entry")],
-    )[0]
+        campaign=campaign,
+    )
+    c = session.get(Contribution, made.id)
+    assert c is not None  # noqa: S101 - just recorded
     session.add(
         HouseholdRow(
             contribution_id=c.id,
@@ -668,8 +664,13 @@ def commit_import(
         )
         for r in valid
     ]
-    pairs = record_contributions_bulk(
-        session, actor, campaign, items, batch_source=f"collections:{batch.id}", on_progress=progress
+    made = receive(
+        session,
+        actor,
+        items,
+        campaign=campaign,
+        batch_source=f"collections:{batch.id}",
+        on_progress=progress,
     )
     now = utcnow()
     bulk_insert(
@@ -687,7 +688,7 @@ def commit_import(
                 import_batch_id=batch.id,
                 created_at=now,
             )
-            for r, (cid, _) in zip(valid, pairs, strict=True)
+            for r, cid in zip(valid, [m.id for m in made], strict=True)
         ],
     )
     batch.errors = result.errors

@@ -116,3 +116,50 @@ class Contribution(db.Model):
     @property
     def channel_label(self) -> str:
         return CHANNEL_LABELS[self.channel]
+
+
+class TransferStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    DONE = "done"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # its receipt was reversed
+
+
+TRANSFER_STATUS_LABELS = {
+    TransferStatus.PROPOSED: "Đề xuất",
+    TransferStatus.DONE: "Đã chuyển",
+    TransferStatus.REJECTED: "Không chuyển",
+    TransferStatus.WITHDRAWN: "Đã rút (biên nhận đã hủy)",
+}
+
+
+class FundTransferProposal(db.Model):
+    """Money of another area's pledge that arrived in this unit's bank account: booked here (the account's
+    owner), with a proposal to pass it on to the pledge's area. Created by app.contributions.receive."""
+
+    __tablename__ = "fund_transfer_proposals"
+    __table_args__ = (CheckConstraint("amount_vnd > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id"), nullable=False, index=True)
+    pledge_id: Mapped[int | None] = mapped_column(ForeignKey("pledges.id"))
+    from_unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("admin_units.id"), index=True
+    )  # None: central
+    to_unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)
+    amount_vnd: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    purpose: Mapped[Purpose] = mapped_column(str_enum(Purpose, "fund_transfer_purpose"), nullable=False)
+    status: Mapped[TransferStatus] = mapped_column(
+        str_enum(TransferStatus, "fund_transfer_status"), nullable=False, default=TransferStatus.PROPOSED
+    )
+    note: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+    contribution: Mapped[Contribution] = relationship()
+    from_unit: Mapped[AdminUnit | None] = relationship(foreign_keys=[from_unit_id])
+    to_unit: Mapped[AdminUnit | None] = relationship(foreign_keys=[to_unit_id])
+
+    @property
+    def status_label(self) -> str:
+        return TRANSFER_STATUS_LABELS[self.status]

@@ -23,8 +23,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
-from app.contributions.models import Channel, Contribution, ContributionStatus
-from app.contributions.services import ContributionError
+from app.contributions.models import (
+    Channel,
+    Contribution,
+    ContributionStatus,
+    FundTransferProposal,
+    TransferStatus,
+)
+from app.contributions.receive import ContributionError, withdraw_transfer_proposals
 from app.core.actor import Actor
 from app.core.i18n import today_vn
 from app.core.text import nfc
@@ -43,8 +49,7 @@ def _reason(reason: str | None) -> str:
 
 def _refresh_pledges(session: Session, actor: Actor, pledge_ids: Iterable[int | None]) -> None:
     """What a pledge has received changed: its status follows (fulfilled → partly paid → pledged)."""
-    # The pledge state machine's money step: refresh_status today; the "money" branch's receive() pledge step
-    # (app.contributions) is to be joined here by the integrator.
+    # The same pledge step receive() ends with: refresh_status -> transition (money mode), whatever the channel.
     from app.pledges.models import Pledge
     from app.pledges.services import refresh_status
 
@@ -126,6 +131,7 @@ def reverse_contributions(
             ).id
     for c in found:
         c.status = ContributionStatus.REVERSED
+        withdraw_transfer_proposals(session, actor, c, reason)  # no money left to pass on to the other area
         record(
             session,
             actor,
@@ -188,6 +194,18 @@ def reverse_posting(
             .distinct()
         ).scalars()
     )
+    with_proposals = list(
+        session.execute(
+            select(Contribution)
+            .join(FundTransferProposal, FundTransferProposal.contribution_id == Contribution.id)
+            .where(
+                Contribution.ledger_transaction_id == transaction_id,
+                Contribution.status == ContributionStatus.RECORDED,
+                FundTransferProposal.status == TransferStatus.PROPOSED,
+            )
+            .distinct()
+        ).scalars()
+    )
     session.execute(
         update(Contribution)
         .where(
@@ -196,6 +214,8 @@ def reverse_posting(
         )
         .values(status=ContributionStatus.REVERSED, reversal_transaction_id=rev.id)
     )
+    for c in with_proposals:
+        withdraw_transfer_proposals(session, actor, c, reason)
     session.flush()
     _refresh_pledges(session, actor, pledge_ids)
     return rev

@@ -325,7 +325,7 @@ def _contribution_rows(
 
 def _post_pools(session: Session, actor: Actor, pools: dict, *, fund_id: int, seed: int):  # type: ignore[no-untyped-def]
     """One aggregated ledger receipt for all generated contributions (one leg pair per pool)."""
-    return ledger.record_receipts_bulk(
+    return ledger.record_receipts(
         session,
         actor,
         fund_id=fund_id,

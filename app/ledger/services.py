@@ -256,14 +256,12 @@ def _shortfall_message(acc: LedgerAccount, balance: int, wanted: int) -> str:
     )
 
 
-def record_receipt(
+def record_receipts(
     session: Session,
     actor: Actor,
     *,
     fund_id: int,
-    pool_unit_id: int | None,
-    purpose: Purpose,
-    amount_vnd: int,
+    items: Iterable[tuple[int | None, Purpose, int]],
     occurred_on: date,
     in_kind: bool = False,
     memo: str = "",
@@ -271,8 +269,15 @@ def record_receipt(
     source_id: object = "",
     idempotency_key: str | None = None,
 ) -> LedgerTransaction:
-    """Money (or goods) received into the pool of `pool_unit_id` and `purpose`."""
-    if amount_vnd <= 0:
+    """Money (or goods) received, as one transaction: each item (pool unit, purpose, amount) into the pool of
+    that unit and purpose — one receipt, or a whole statement or import batch. Called by
+    app.contributions.receive only."""
+    totals: dict[tuple[int | None, Purpose], int] = defaultdict(int)
+    for unit_id, purpose, amount in items:
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+            raise LedgerError("Số tiền nhận phải lớn hơn 0.")
+        totals[(unit_id, purpose)] += amount
+    if not totals:
         raise LedgerError("Số tiền nhận phải lớn hơn 0.")
     if in_kind:
         asset, income, kind = (
@@ -282,10 +287,12 @@ def record_receipt(
         )
     else:
         asset, income, kind = AccountKind.UNALLOCATED, AccountKind.DONATIONS, TransactionKind.RECEIPT
-    legs = [
-        Leg(account(session, fund_id, pool_unit_id, asset, purpose), amount_vnd),
-        Leg(account(session, fund_id, pool_unit_id, income, purpose), -amount_vnd),
-    ]
+    accs = accounts(session, fund_id, [(u, k, p) for (u, p) in totals for k in (asset, income)])
+    legs: list[Leg] = []
+    for (unit_id, purpose), amount in totals.items():
+        legs.append(Leg(accs[(unit_id, asset, purpose)], amount))
+        legs.append(Leg(accs[(unit_id, income, purpose)], -amount))
+    pools = {u for u, _ in totals}
     return post(
         session,
         actor,
@@ -297,48 +304,7 @@ def record_receipt(
         source_type=source_type,
         source_id=source_id,
         idempotency_key=idempotency_key,
-        audit_unit_id=pool_unit_id,
-    )
-
-
-def record_receipts_bulk(
-    session: Session,
-    actor: Actor,
-    *,
-    fund_id: int,
-    items: Iterable[tuple[int | None, Purpose, int]],
-    occurred_on: date,
-    memo: str,
-    source_type: str,
-    source_id: object,
-    idempotency_key: str | None = None,
-) -> LedgerTransaction:
-    """Many receipts (pool unit, purpose, amount) as one transaction, e.g. a committed import batch."""
-    totals: dict[tuple[int | None, Purpose], int] = defaultdict(int)
-    for unit_id, purpose, amount in items:
-        if amount <= 0:
-            raise LedgerError("Số tiền nhận phải lớn hơn 0.")
-        totals[(unit_id, purpose)] += amount
-    accs = accounts(
-        session,
-        fund_id,
-        [(u, kind, p) for (u, p) in totals for kind in (AccountKind.UNALLOCATED, AccountKind.DONATIONS)],
-    )
-    legs: list[Leg] = []
-    for (unit_id, purpose), amount in totals.items():
-        legs.append(Leg(accs[(unit_id, AccountKind.UNALLOCATED, purpose)], amount))
-        legs.append(Leg(accs[(unit_id, AccountKind.DONATIONS, purpose)], -amount))
-    return post(
-        session,
-        actor,
-        fund_id=fund_id,
-        kind=TransactionKind.RECEIPT,
-        legs=legs,
-        occurred_on=occurred_on,
-        memo=memo,
-        source_type=source_type,
-        source_id=source_id,
-        idempotency_key=idempotency_key,
+        audit_unit_id=next(iter(pools)) if len(pools) == 1 else None,
     )
 
 

@@ -11,6 +11,7 @@ from app.accounts.access import can_access_unit_id, staff_required, unit_scope_c
 from app.accounts.models import Role
 from app.contributions import reversal
 from app.contributions.models import Contribution
+from app.contributions.services import transfer_proposals_for
 from app.core.actor import Actor
 from app.core.transaction import domain_errors
 from app.extensions import db
@@ -159,6 +160,7 @@ def books():  # type: ignore[no-untyped-def]
     }
     return render_template(
         "ledger/books.html",
+        transfers=transfer_proposals_for(db.session, current_user),
         accounts=accounts,
         txs=txs,
         units=units,

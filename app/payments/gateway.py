@@ -2,7 +2,7 @@
 
 Every event, from Stripe's signed webhook or from the test gateway's confirm button, goes through
 process_event(): each event id is processed once (table payment_webhook_events, unique), money is recorded
-only through record_pledge_payment with the Checkout Session id as idempotency key, and a refund — even one
+only through app.contributions.receive.receive with the Checkout Session id as idempotency key, and a refund — even one
 that arrives before the payment it refunds — reverses what was recorded.
 """
 
@@ -19,12 +19,13 @@ from sqlalchemy.orm import Session
 
 from app.audit.services import record
 from app.contributions.models import Channel, Contribution, ContributionStatus
+from app.contributions.receive import MoneyIn, receive
 from app.contributions.reversal import reverse_contributions
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.payments.models import CardPayment, CardPaymentStatus, CardRefund, WebhookEvent
 from app.pledges.models import Pledge
-from app.pledges.services import outstanding, record_pledge_payment
+from app.pledges.services import outstanding
 
 CURRENCY = "vnd"  # zero-decimal: Stripe amounts in VND are whole đồng
 REUSE_WINDOW = timedelta(hours=23)  # Stripe keeps idempotency keys and open sessions about a day
@@ -356,16 +357,22 @@ def _reconcile(session: Session, actor: Actor, cp: CardPayment, received_at: dat
     net = cp.paid_vnd - refunded
     if net > 0:
         pledge = session.get(Pledge, cp.pledge_id)
-        record_pledge_payment(
+        assert pledge is not None  # noqa: S101 - a card payment is made for a pledge
+        receive(
             session,
             actor,
-            pledge,
-            amount_vnd=net,
-            channel=Channel.CARD,  # type: ignore[arg-type]
-            received_at=received_at,
-            source=source,
-            idempotency_key=key,
-            bank_txn_ref=cp.payment_intent_id,
+            [
+                MoneyIn(
+                    amount_vnd=net,
+                    channel=Channel.CARD,
+                    received_at=received_at,
+                    receiving_unit_id=pledge.receiving_unit_id,
+                    pledge_id=pledge.id,
+                    source=source,
+                    idempotency_key=key,
+                    bank_txn_ref=cp.payment_intent_id,
+                )
+            ],
         )
     elif refunded:
         from app.pledges.services import refresh_status

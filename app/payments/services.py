@@ -1,7 +1,7 @@
 """Bank transfers: the account and VietQR for a pledge, statement import, matching and the review queue.
 
-Money is recorded only through app.pledges.services.record_pledge_payment (lines matched to a pledge) or
-app.contributions.services.record_contributions (lines turned into receipts without a pledge).
+Money is recorded only through app.contributions.receive.receive (one MoneyIn per line, received by the unit that
+owns the account the line arrived in).
 """
 
 from __future__ import annotations
@@ -22,13 +22,12 @@ from sqlalchemy.orm import Session
 from app.audit.services import record
 from app.campaigns.models import Campaign, CampaignStatus
 from app.contributions.models import Channel, Contribution, ContributionStatus
-from app.contributions.services import NewContribution, mask_account, record_contributions
+from app.contributions.receive import MoneyIn, mask_account, receive
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.text import fold, nfc
 from app.core.uploads import store_bytes
 from app.donors.models import Donor
-from app.ledger.models import Purpose
 from app.payments import vietqr
 from app.payments.models import (
     BankStatement,
@@ -46,7 +45,7 @@ from app.payments.statements import (
 from app.payments.statements.parsing import _fold, detect_preset, fingerprint_digest, iter_rows, stream_lines
 from app.pledges.models import Pledge, PledgeStatus
 from app.pledges.references import find_references, normalize
-from app.pledges.services import official_accounts_for, outstanding, record_pledge_payment
+from app.pledges.services import official_accounts_for, outstanding
 from app.units.models import AdminUnit
 
 CHUNK = 5000
@@ -726,17 +725,38 @@ def bulk_insert_lines(session: Session, account_id: int, statement_id: int, rows
             )
 
 
-def record_matched_lines(session: Session, actor: Actor, stmt: BankStatement) -> int:
-    """Record the money of the statement's lines matched by reference, all at once: what each pledge still
-    expects against it (in line order, so several lines for one pledge fill it up in turn), any excess as an
-    unrestricted gift from the same donor — record_pledge_payment's rules — written with
-    record_contributions_bulk (one ledger transaction per statement and campaign, an audit entry per
-    contribution), then the pledges' statuses and the lines. Returns the number of lines recorded."""
-    from app.contributions.services import queue_acknowledgements, record_contributions_bulk
+def _line_money(line, owner_unit_id: int | None, key: str, pledge_id: int | None = None) -> MoneyIn:  # type: ignore[no-untyped-def]
+    """A statement line as money received: by the unit that owns the account it arrived in."""
+    return MoneyIn(
+        amount_vnd=line.amount_vnd,
+        channel=Channel.BANK_TRANSFER,
+        received_at=line.txn_at,
+        receiving_unit_id=owner_unit_id,
+        bank_account_id=line.bank_account_id,
+        pledge_id=pledge_id,
+        bank_txn_ref=line.reference or None,
+        masked_account=_masked(line.counterparty),
+        source=f"statement:{line.statement_id}:{line.id}",
+        idempotency_key=key,
+    )
 
+
+def _account_owner(session: Session, account_id: int) -> int | None:
+    return session.execute(
+        select(OfficialBankAccount.unit_id).where(OfficialBankAccount.id == account_id)
+    ).scalar_one()
+
+
+def record_matched_lines(session: Session, actor: Actor, stmt: BankStatement) -> int:
+    """Record the money of the statement's lines matched by reference, all at once, through receive(): each
+    line pays its pledge (in line order, so several lines for one pledge fill it up in turn; any excess an
+    unrestricted gift), received by the account's owner, one ledger transaction per campaign. Returns the number
+    of lines recorded."""
     lines = session.execute(
         select(
             StatementLine.id,
+            StatementLine.statement_id,
+            StatementLine.bank_account_id,
             StatementLine.pledge_id,
             StatementLine.amount_vnd,
             StatementLine.txn_at,
@@ -752,105 +772,16 @@ def record_matched_lines(session: Session, actor: Actor, stmt: BankStatement) ->
     ).all()
     if not lines:
         return 0
-    pledge_ids = sorted({x.pledge_id for x in lines})
-    pledges: dict[int, Pledge] = {}
-    paid: dict[int, int] = defaultdict(int)
-    for i in range(0, len(pledge_ids), CHUNK):
-        part = pledge_ids[i : i + CHUNK]
-        pledges.update(
-            (p.id, p) for p in session.execute(select(Pledge).where(Pledge.id.in_(part))).scalars()
-        )
-        paid.update(
-            (pid, int(total))
-            for pid, total in session.execute(
-                select(Contribution.pledge_id, func.sum(Contribution.amount_vnd))
-                .where(Contribution.pledge_id.in_(part), Contribution.status == ContributionStatus.RECORDED)
-                .group_by(Contribution.pledge_id)
-            )
-        )
-    donors = {
-        d.id: d
-        for d in session.execute(
-            select(Donor).where(
-                Donor.id.in_(sorted({p.donor_id for p in pledges.values() if p.donor_id is not None}))
-            )
-        ).scalars()
-    }
-    by_campaign: dict[int, list[tuple[int, NewContribution]]] = defaultdict(list)  # (line id, item)
-    for line in lines:
-        pledge = pledges[line.pledge_id]
-        due = max(0, pledge.amount_vnd - paid[pledge.id])
-        on_pledge = min(line.amount_vnd, due)
-        excess = line.amount_vnd - on_pledge
-        paid[pledge.id] += on_pledge
-        key = f"bankline:{line.id}"
-        common = dict(
-            channel=Channel.BANK_TRANSFER,
-            received_at=line.txn_at,
-            donor=donors.get(pledge.donor_id),
-            is_anonymous=pledge.is_anonymous,
-            receiving_unit_id=pledge.receiving_unit_id,
-            bank_txn_ref=line.reference or None,
-            masked_account=_masked(line.counterparty),
-            source=f"statement:{stmt.id}:{line.id}",
-        )
-        if on_pledge > 0:
-            by_campaign[pledge.campaign_id].append(
-                (
-                    line.id,
-                    NewContribution(
-                        amount_vnd=on_pledge,
-                        earmark_unit_id=pledge.earmark_unit_id,
-                        purpose=pledge.purpose,
-                        pledge_id=pledge.id,
-                        pledge_reference=pledge.reference,
-                        idempotency_key=key,
-                        **common,
-                    ),
-                )
-            )
-        if excess > 0:
-            by_campaign[pledge.campaign_id].append(
-                (
-                    line.id,
-                    NewContribution(
-                        amount_vnd=excess,
-                        purpose=Purpose.UNRESTRICTED,
-                        pledge_reference=pledge.reference,
-                        idempotency_key=f"{key}:excess",
-                        note="Phần nộp vượt số đăng ký.",
-                        **common,
-                    ),
-                )
-            )
+    owner = _account_owner(session, stmt.bank_account_id)
+    made = receive(
+        session,
+        actor,
+        [_line_money(line, owner, f"bankline:{line.id}", line.pledge_id) for line in lines],
+        batch_source=f"statement:{stmt.id}",
+    )
     contribution_of: dict[int, int] = {}
-    acknowledge: list[int] = []
-    for campaign_id, pairs in by_campaign.items():
-        campaign = session.get(Campaign, campaign_id)
-        made = record_contributions_bulk(
-            session, actor, campaign, [item for _, item in pairs], batch_source=f"statement:{stmt.id}"
-        )
-        for (line_id, item), (cid, _) in zip(pairs, made, strict=True):
-            contribution_of.setdefault(line_id, cid)
-            if item.donor is not None:
-                acknowledge.append(cid)
-    queue_acknowledgements(session, acknowledge)  # as record_contributions does
-    for pid in pledge_ids:
-        pledge = pledges[pid]
-        new = PledgeStatus.FULFILLED if paid[pid] >= pledge.amount_vnd else PledgeStatus.PARTLY_PAID
-        if new != pledge.status:
-            old = pledge.status
-            pledge.status = new
-            record(
-                session,
-                actor,
-                "pledge.status",
-                "pledge",
-                pledge.id,
-                old={"status": old},
-                new={"status": new, "paid_vnd": paid[pid]},
-                unit_id=pledge.receiving_unit_id,
-            )
+    for r in made:
+        contribution_of.setdefault(lines[r.index].id, r.id)
     now = utcnow()
     table = StatementLine.__table__
     session.connection().execute(
@@ -883,26 +814,30 @@ def _line_key(session: Session, line_id: int) -> str:
         n += 1
 
 
-def _record_line_for_pledge(
-    session: Session, actor: Actor, stmt: BankStatement, line: StatementLine, pledge: Pledge
+def _record_lines_for_pledges(
+    session: Session, actor: Actor, pairs: list[tuple[StatementLine, Pledge]]
 ) -> None:
-    contributions = record_pledge_payment(
-        session,
-        actor,
-        pledge,
-        amount_vnd=line.amount_vnd,
-        channel=Channel.BANK_TRANSFER,
-        received_at=line.txn_at,
-        source=f"statement:{line.statement_id}:{line.id}",
-        idempotency_key=_line_key(session, line.id),
-        bank_txn_ref=(line.reference or None),
-        masked_account=_masked(line.counterparty),
-    )
-    line.status = LineStatus.MATCHED
-    line.pledge_id = pledge.id
-    line.contribution_id = contributions[0].id if contributions else None
-    line.handled_by_id = actor.user_id
-    line.handled_at = utcnow()
+    """Lines of the review queue paid to a pledge (a confirmed proposal, a reference typed by staff)."""
+    items = [
+        _line_money(
+            line,
+            _account_owner(session, line.bank_account_id),
+            _line_key(session, line.id),
+            pledge.id,
+        )
+        for line, pledge in pairs
+    ]
+    made = receive(session, actor, items)
+    first: dict[int, int] = {}
+    for r in made:
+        first.setdefault(r.index, r.id)
+    now = utcnow()
+    for idx, (line, pledge) in enumerate(pairs):
+        line.status = LineStatus.MATCHED
+        line.pledge_id = pledge.id
+        line.contribution_id = first.get(idx)
+        line.handled_by_id = actor.user_id
+        line.handled_at = now
 
 
 # ------------------------------------------------------------------------------------------------ review queue
@@ -927,9 +862,9 @@ def confirm_proposals(session: Session, actor: Actor, line_ids: list[int], accou
     missing = [line.file_row for line in lines if line.proposed_pledge_id is None]
     if missing:
         raise PaymentError("Dòng " + ", ".join(map(str, missing)) + " chưa có đề xuất để xác nhận.")
-    for line in lines:
-        stmt = session.get(BankStatement, line.statement_id)
-        _record_line_for_pledge(session, actor, stmt, line, session.get(Pledge, line.proposed_pledge_id))
+    _record_lines_for_pledges(
+        session, actor, [(line, session.get(Pledge, line.proposed_pledge_id)) for line in lines]
+    )
     session.flush()
     return len(lines)
 
@@ -946,9 +881,7 @@ def match_to_references(
         if pledge is None:
             raise PaymentError(f"Dòng {line.file_row}: không có đăng ký ủng hộ mã “{refs_by_line[line.id]}”.")
         found[line.id] = pledge
-    for line in lines:
-        stmt = session.get(BankStatement, line.statement_id)
-        _record_line_for_pledge(session, actor, stmt, line, found[line.id])
+    _record_lines_for_pledges(session, actor, [(line, found[line.id]) for line in lines])
     session.flush()
     return len(lines)
 
@@ -958,7 +891,7 @@ def receipt_lines(
 ) -> int:
     """Turn lines without a pledge into receipts: named (the name staff typed) or "Nhà hảo tâm"."""
     lines = _open_lines(session, list(names_by_line), account_ids)
-    by_campaign: dict[int, list[tuple[StatementLine, NewContribution]]] = defaultdict(list)
+    items: list[MoneyIn] = []
     for line in lines:
         stmt = session.get(BankStatement, line.statement_id)
         campaign_id = stmt.campaign_id or (
@@ -969,31 +902,19 @@ def receipt_lines(
                 "Chưa có cuộc vận động đang diễn ra cho địa bàn này; không ghi biên nhận được."
             )
         name = nfc(names_by_line[line.id] or "") or None
-        by_campaign[campaign_id].append(
-            (
-                line,
-                NewContribution(
-                    amount_vnd=line.amount_vnd,
-                    channel=Channel.BANK_TRANSFER,
-                    received_at=line.txn_at,
-                    display_name=name,
-                    is_anonymous=name is None,
-                    receiving_unit_id=stmt.unit_id,
-                    bank_txn_ref=line.reference or None,
-                    masked_account=_masked(line.counterparty),
-                    source=f"statement:{line.statement_id}:{line.id}",
-                    idempotency_key=_line_key(session, line.id),
-                ),
-            )
-        )
-    for campaign_id, pairs in by_campaign.items():
-        campaign = session.get(Campaign, campaign_id)
-        made = record_contributions(session, actor, campaign, [nc for _, nc in pairs])
-        for (line, _), c in zip(pairs, made, strict=True):
-            line.status = LineStatus.RECEIPTED
-            line.contribution_id = c.id
-            line.handled_by_id = actor.user_id
-            line.handled_at = utcnow()
+        item = _line_money(line, _account_owner(session, line.bank_account_id), _line_key(session, line.id))
+        item.display_name = name
+        item.is_anonymous = name is None
+        item.campaign_id = campaign_id
+        items.append(item)
+    made = receive(session, actor, items)
+    now = utcnow()
+    for r in made:
+        line = lines[r.index]
+        line.status = LineStatus.RECEIPTED
+        line.contribution_id = r.id
+        line.handled_by_id = actor.user_id
+        line.handled_at = now
     session.flush()
     return len(lines)
 

@@ -47,34 +47,29 @@ def amount_paid(session: Session, pledge_id: int) -> int:
     )
 
 
-def refresh_status(session: Session, actor: Actor, pledge: Pledge) -> PledgeStatus:
-    """Derive pledged / partly paid / fulfilled from the money received; cancelled and lapsed pledges
-    that still receive money come back to life (the money is real)."""
-    paid = amount_paid(session, pledge.id)
+def status_for_paid(pledge: Pledge, paid: int) -> PledgeStatus:
+    """What the money received makes of a pledge: fulfilled, partly paid, or (nothing received) pledged —
+    a cancelled or lapsed pledge without money stays as it is."""
     if paid >= pledge.amount_vnd:
-        new = PledgeStatus.FULFILLED
-    elif paid > 0:
-        new = PledgeStatus.PARTLY_PAID
-    elif pledge.status in (PledgeStatus.CANCELLED, PledgeStatus.LAPSED):
-        new = pledge.status
-    else:
-        new = PledgeStatus.PLEDGED
+        return PledgeStatus.FULFILLED
+    if paid > 0:
+        return PledgeStatus.PARTLY_PAID
+    if pledge.status in (PledgeStatus.CANCELLED, PledgeStatus.LAPSED):
+        return pledge.status
+    return PledgeStatus.PLEDGED
+
+
+def refresh_status(
+    session: Session, actor: Actor, pledge: Pledge, *, paid: int | None = None
+) -> PledgeStatus:
+    """Let the pledge follow the money received (`paid`, else summed from its recorded contributions), through
+    transition(): cancelled and lapsed pledges that still receive money come back to life with a fresh grace
+    period (the money is real), a reversal takes a fulfilled pledge back to partly paid or pledged."""
+    if paid is None:
+        paid = amount_paid(session, pledge.id)
+    new = status_for_paid(pledge, paid)
     if new != pledge.status:
-        old = pledge.status
-        pledge.status = new
-        if old in (PledgeStatus.CANCELLED, PledgeStatus.LAPSED):  # revived by money: a fresh grace period
-            pledge.reopened_at = utcnow()
-        session.flush()
-        record(
-            session,
-            actor,
-            "pledge.status",
-            "pledge",
-            pledge.id,
-            old={"status": old},
-            new={"status": new, "paid_vnd": paid},
-            unit_id=pledge.receiving_unit_id,
-        )
+        transition(session, actor, pledge, new, paid=paid)
     return new
 
 
@@ -98,64 +93,33 @@ def record_pledge_payment(
     in_kind_description: str | None = None,
     receiving_unit_id: int | None = None,
 ) -> list:
-    """Money received for a pledge, from any channel. What the pledge still expects is recorded against it
-    (with its earmark); an excess beyond that becomes a separate unrestricted gift from the same donor.
-    Idempotent on idempotency_key (the excess uses key + ":excess"). in_kind_description (goods) and
-    receiving_unit_id (the unit whose staff took cash in hand, default the pledge's) are optional."""
-    from app.contributions.services import NewContribution, record_contributions
+    """Money received for a pledge: one MoneyIn item through app.contributions.receive.receive (which splits
+    off any excess and moves the pledge's status). receiving_unit_id (the unit whose staff took the money in
+    hand) defaults to the pledge's. Returns the contributions recorded (or recorded before under the key)."""
+    from app.contributions.receive import MoneyIn, receive
 
-    due = outstanding(session, pledge)
-    if idempotency_key:
-        from app.contributions.models import Contribution as C
-
-        if session.execute(
-            select(C.id).where(C.idempotency_key.in_([idempotency_key, f"{idempotency_key}:excess"]))
-        ).first():
-            return list(
-                session.execute(
-                    select(C).where(C.idempotency_key.in_([idempotency_key, f"{idempotency_key}:excess"]))
-                ).scalars()
-            )
-    on_pledge = min(amount_vnd, due) if due > 0 else 0
-    excess = amount_vnd - on_pledge
-    common = dict(
-        channel=channel,
-        received_at=received_at,
-        donor=pledge.donor,
-        is_anonymous=pledge.is_anonymous,
-        receiving_unit_id=receiving_unit_id if receiving_unit_id is not None else pledge.receiving_unit_id,
-        bank_txn_ref=bank_txn_ref,
-        masked_account=masked_account,
-        source=source,
-        note=note,
-        in_kind_description=in_kind_description,
-    )
-    items = []
-    if on_pledge > 0:
-        items.append(
-            NewContribution(
-                amount_vnd=on_pledge,
-                earmark_unit_id=pledge.earmark_unit_id,
-                purpose=pledge.purpose,
+    made = receive(
+        session,
+        actor,
+        [
+            MoneyIn(
+                amount_vnd=amount_vnd,
+                channel=channel,
+                received_at=received_at,
+                receiving_unit_id=receiving_unit_id
+                if receiving_unit_id is not None
+                else pledge.receiving_unit_id,
                 pledge_id=pledge.id,
-                pledge_reference=pledge.reference,
+                bank_txn_ref=bank_txn_ref,
+                masked_account=masked_account,
+                source=source,
                 idempotency_key=idempotency_key,
-                **common,
+                note=note,
+                in_kind_description=in_kind_description,
             )
-        )
-    if excess > 0:
-        items.append(
-            NewContribution(
-                amount_vnd=excess,
-                purpose=Purpose.UNRESTRICTED,
-                pledge_reference=pledge.reference,
-                idempotency_key=f"{idempotency_key}:excess" if idempotency_key else None,
-                **{**common, "note": (note + " Phần nộp vượt số đăng ký.").strip()},
-            )
-        )
-    contributions = record_contributions(session, actor, pledge.campaign, items)
-    refresh_status(session, actor, pledge)
-    return contributions
+        ],
+    )
+    return [session.get(Contribution, r.id) for r in made]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -553,25 +517,65 @@ ALLOWED_MOVES: dict[PledgeStatus, frozenset[PledgeStatus]] = {
 }
 
 
+# Moves made by money received or reversed (refresh_status): revival of a cancelled or lapsed pledge, payment,
+# and back after a reversal.
+MONEY_MOVES: dict[PledgeStatus, frozenset[PledgeStatus]] = {
+    PledgeStatus.PLEDGED: frozenset({PledgeStatus.PARTLY_PAID, PledgeStatus.FULFILLED}),
+    PledgeStatus.PARTLY_PAID: frozenset({PledgeStatus.PLEDGED, PledgeStatus.FULFILLED}),
+    PledgeStatus.FULFILLED: frozenset({PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID}),
+    PledgeStatus.CANCELLED: frozenset({PledgeStatus.PARTLY_PAID, PledgeStatus.FULFILLED}),
+    PledgeStatus.LAPSED: frozenset({PledgeStatus.PARTLY_PAID, PledgeStatus.FULFILLED}),
+}
+
+
 def transition(
-    session: Session, actor: Actor, pledge: Pledge, target: PledgeStatus, *, reason: str = ""
+    session: Session,
+    actor: Actor,
+    pledge: Pledge,
+    target: PledgeStatus,
+    *,
+    reason: str = "",
+    paid: int | None = None,
 ) -> None:
-    """Cancel, mark lapsed, or reopen a pledge; raises IllegalTransition for any other move."""
+    """The pledge state machine, the only place a pledge's status changes. By staff or the nightly task: cancel,
+    mark lapsed, or reopen (ALLOWED_MOVES). By money (`paid` given, from refresh_status): to partly paid or
+    fulfilled, or back after a reversal (MONEY_MOVES); money reviving a cancelled or lapsed pledge gives it a
+    fresh grace period, as reopening does. Raises IllegalTransition for any other move."""
     target = PledgeStatus(target)
-    if target not in ALLOWED_MOVES[pledge.status]:
+    old = pledge.status
+    if paid is not None:
+        if target not in MONEY_MOVES[old]:
+            raise IllegalTransition(
+                f"Không thể chuyển đăng ký {pledge.reference} từ “{PLEDGE_STATUS_LABELS[old]}” sang "
+                f"“{PLEDGE_STATUS_LABELS[target]}”."
+            )
+        if old in (PledgeStatus.CANCELLED, PledgeStatus.LAPSED):  # revived by money: a fresh grace period
+            pledge.reopened_at = utcnow()
+        pledge.status = target  # flushed with the caller's next statement (a statement's pledges in one go)
+        record(
+            session,
+            actor,
+            "pledge.status",
+            "pledge",
+            pledge.id,
+            old={"status": old},
+            new={"status": target, "paid_vnd": paid},
+            unit_id=pledge.receiving_unit_id,
+        )
+        return
+    if target not in ALLOWED_MOVES[old]:
         raise IllegalTransition(
-            f"Không thể chuyển đăng ký {pledge.reference} từ “{PLEDGE_STATUS_LABELS[pledge.status]}” sang "
+            f"Không thể chuyển đăng ký {pledge.reference} từ “{PLEDGE_STATUS_LABELS[old]}” sang "
             f"“{PLEDGE_STATUS_LABELS[target]}”."
         )
     if target in (PledgeStatus.CANCELLED, PledgeStatus.LAPSED) and not (reason or "").strip():
         raise PledgeError("Lý do: chưa nhập.")
-    old = pledge.status
     if target == PledgeStatus.PLEDGED:  # reopened: the money received decides between pledged and partly paid
-        paid = amount_paid(session, pledge.id)
+        received = amount_paid(session, pledge.id)
         target = (
             PledgeStatus.PARTLY_PAID
-            if 0 < paid < pledge.amount_vnd
-            else (PledgeStatus.FULFILLED if paid >= pledge.amount_vnd else PledgeStatus.PLEDGED)
+            if 0 < received < pledge.amount_vnd
+            else (PledgeStatus.FULFILLED if received >= pledge.amount_vnd else PledgeStatus.PLEDGED)
         )
         pledge.closed_at = None
         pledge.reopened_at = utcnow()  # automatic lapsing counts its grace period again from today

@@ -10,7 +10,7 @@ from flask_babel import gettext
 
 from app.accounts.models import Role
 from app.certificates.models import CERTIFICATE_KIND_LABELS
-from app.contributions.models import CHANNEL_LABELS
+from app.contributions.models import CHANNEL_LABELS, TRANSFER_STATUS_LABELS
 from app.donors.models import DONOR_KIND_LABELS
 from app.ledger.models import PURPOSE_LABELS
 from app.needs.models import NEED_KIND_LABELS, NEED_STATUS_LABELS
@@ -41,6 +41,7 @@ def test_labels_shown_from_the_models_have_english():
         *PAYMENT_METHOD_LABELS.values(),
         *DONOR_KIND_LABELS.values(),
         *CHANNEL_LABELS.values(),
+        *TRANSFER_STATUS_LABELS.values(),
         *PURPOSE_LABELS.values(),
         *NEED_KIND_LABELS.values(),
         *NEED_STATUS_LABELS.values(),

@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from app.accounts.access import can_access_unit_id, staff_required, unit_scope_clause
 from app.accounts.models import Role, User
 from app.contributions.models import Channel, Contribution, ContributionStatus
-from app.contributions.services import ContributionError, NewContribution, record_contribution
+from app.contributions.receive import ContributionError, MoneyIn, receive
 from app.core.actor import Actor
 from app.core.forms import field_problems
 from app.core.i18n import VN_TZ
@@ -302,44 +302,33 @@ def receipt_new():  # type: ignore[no-untyped-def]
             unit_id = _receipt_unit_id(pledge)
             key = request.form.get("idempotency_key") or None
             with domain_errors(errors=(ContributionError, services.PledgeError), quiet=True) as outcome:
+                common = dict(
+                    amount_vnd=amount,
+                    channel=channel,
+                    received_at=received_at,
+                    receiving_unit_id=unit_id,
+                    in_kind_description=description,
+                    source=f"staff:{current_user.id}",
+                    idempotency_key=key,
+                    note=form.note.data or "",
+                )
                 if pledge is not None:
-                    created = services.record_pledge_payment(
-                        db.session,
-                        actor,
-                        pledge,
-                        amount_vnd=amount,
-                        channel=channel,
-                        received_at=received_at,
-                        source=f"staff:{current_user.id}",
-                        idempotency_key=key,
-                        note=form.note.data or "",
-                        in_kind_description=description,
-                        receiving_unit_id=unit_id,
-                    )
-                    contribution = created[0]
+                    item = MoneyIn(pledge_id=pledge.id, **common)  # type: ignore[arg-type]
+                    campaign = None
                 else:
                     campaign = services.campaign_for(db.session, unit_id)
                     if campaign is None:
                         raise ContributionError("Chưa có cuộc vận động đang diễn ra cho địa bàn này.")
-                    contribution = record_contribution(
-                        db.session,
-                        actor,
-                        campaign,
-                        NewContribution(
-                            amount_vnd=amount,
-                            channel=channel,
-                            received_at=received_at,
-                            display_name=form.donor_name.data,
-                            is_anonymous=form.anonymous.data == "anonymous",
-                            donor_kind=DonorKind.INDIVIDUAL,
-                            receiving_unit_id=unit_id,
-                            purpose=Purpose(form.purpose.data),
-                            in_kind_description=description,
-                            source=f"staff:{current_user.id}",
-                            idempotency_key=key,
-                            note=form.note.data or "",
-                        ),
+                    item = MoneyIn(
+                        display_name=form.donor_name.data,
+                        is_anonymous=form.anonymous.data == "anonymous",
+                        donor_kind=DonorKind.INDIVIDUAL,
+                        purpose=Purpose(form.purpose.data),
+                        **common,  # type: ignore[arg-type]
                     )
+                contribution = db.session.get(
+                    Contribution, receive(db.session, actor, [item], campaign=campaign)[0].id
+                )
             if not outcome.ok:
                 problems.append(outcome.message)
             else:
