@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.core.money import format_vnd
@@ -115,7 +115,7 @@ class _Names:
 
 def _nz(column):  # type: ignore[no-untyped-def]
     """A NULL-safe, hashable join key for a nullable unit id (NULL: national)."""
-    return func.coalesce(column, 0)
+    return func.coalesce(column, literal_column("0"))  # inlined: GROUP BY must repeat the SELECT's expression
 
 
 # ------------------------------------------------------------------------------------------------ the checks
@@ -188,8 +188,11 @@ def _asset_kind(channel_column):  # type: ignore[no-untyped-def]
     from app.contributions.models import Channel
 
     return case(
-        (channel_column == Channel.IN_KIND.value, literal(AccountKind.IN_KIND.value)),
-        else_=literal(AccountKind.UNALLOCATED.value),
+        (
+            channel_column == literal_column(f"'{Channel.IN_KIND.value}'"),
+            literal_column(f"'{AccountKind.IN_KIND.value}'"),
+        ),
+        else_=literal_column(f"'{AccountKind.UNALLOCATED.value}'"),
     )
 
 
