@@ -16,7 +16,8 @@ What must agree:
 - `pledge_status`: each pledge's status matches the money received against it (app.pledges.services.amount_paid);
 - `need_funding`, `allocation`: each need's funded and disbursed amounts equal its active fundings and its
   tranches not reversed; per fund and commune and purpose, the ledger's allocated and disbursed money equals
-  them; per fund, no more allocated than received;
+  them; per fund, no more allocated than received (per area the invariant is that no pool is overdrawn —
+  `account_balance` — since an allocation to a commune may draw on the province's or the national pool);
 - `public_totals`: for every public campaign, the received money the public statement lists for its area equals
   the overview's figure, and a current cached overview shows the ledger's figures.
 

@@ -188,3 +188,21 @@ def test_verify_ledger_keeps_answering_its_callers(app, demo):  # type: ignore[n
     c = own_receipt(demo)
     by_hand(demo, "UPDATE contributions SET amount_vnd = amount_vnd + 1000 WHERE id = :id", id=c.id)
     assert any(f"contribution={c.id}" in p for p in verify_ledger(demo))
+
+
+def test_a_contribution_of_a_batch_altered_by_hand_names_its_batch(app, demo):  # type: ignore[no-untyped-def]
+    c = demo.execute(
+        select(Contribution)
+        .join(LedgerTransaction, LedgerTransaction.id == Contribution.ledger_transaction_id)
+        .where(LedgerTransaction.source_type == "batch")
+        .order_by(Contribution.id)
+        .limit(1)
+    ).scalar_one()
+    by_hand(demo, "UPDATE contributions SET amount_vnd = amount_vnd - 1 WHERE id = :id", id=c.id)
+
+    result = verify(app, "--check", "receipt_posting")
+    assert result.exit_code == 1
+    [line] = [ln for ln in result.output.splitlines() if ln.startswith("[")]
+    assert f"bút toán tiếp nhận #{c.ledger_transaction_id} ghi" in line
+    ids = dict(part.split("=") for part in line.rsplit("(", 1)[1].rstrip(")").split("; "))
+    assert str(c.id) in ids["contribution"].split(",")
