@@ -138,7 +138,8 @@ def _ledger_check_alert() -> dict:
         check, problems = _visible_check(current_user)
         if check is None or check.ok or not problems:
             return None
-        return {"count": len(problems), "checked_at": check.checked_at}
+        count = check.problem_count if current_user.role == Role.CENTRAL_ADMIN else len(problems)
+        return {"count": count, "checked_at": check.checked_at}
 
     return {"ledger_check_alert": alert}
 

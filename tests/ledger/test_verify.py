@@ -143,12 +143,14 @@ def test_needs_and_balances_changed_by_hand_are_named(app, demo):  # type: ignor
 
 
 def test_the_nightly_task_keeps_the_result_and_staff_see_the_alert(app, demo, client):  # type: ignore[no-untyped-def]
+    login(client, "admin@chungtay.vn", DEMO_PASSWORD)
+    assert "Chưa có lần kiểm tra nào" in client.get("/can-bo/so-quy/kiem-tra").get_data(as_text=True)
     task = app.extensions["celery"].tasks["ledger.verify"]
     assert task.delay().get() == []
     first = demo.execute(select(LedgerCheck).order_by(LedgerCheck.id.desc())).scalars().first()
     assert first.ok and first.problem_count == 0
 
-    login(client, "admin@chungtay.vn", DEMO_PASSWORD)
+    assert "đều khớp nhau" in client.get("/can-bo/so-quy/kiem-tra").get_data(as_text=True)
     page = client.get("/can-bo").get_data(as_text=True)
     assert "chỗ không khớp" not in page
 
