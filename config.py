@@ -109,7 +109,8 @@ class Config:
         "timezone": "Asia/Ho_Chi_Minh",
         "beat_schedule": {
             "core-flush-outbox": {"task": "core.flush_outbox", "schedule": 60},
-            "ledger-verify-nightly": {"task": "ledger.verify", "schedule": 24 * 3600},
+            # 02:00 Vietnam time: the consistency verifier (app.ledger.verify); the staff home page shows its result.
+            "ledger-verify-nightly": {"task": "ledger.verify", "schedule": crontab(hour=2, minute=0)},
             "pledges-instalment-reminders": {
                 "task": "pledges.send_instalment_reminders",
                 "schedule": 24 * 3600,

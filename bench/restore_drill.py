@@ -16,7 +16,7 @@ The drill, on throwaway servers (bench/pgcluster.py; the machine's own PostgreSQ
 6. a new server restores the base backup and replays the archive up to the point (recovery_target_time);
 7. checks on the restored database: every pledge and contribution acknowledged before the point is there exactly
    once, none started after it is there (one in flight at that moment may be either), and the ledger verifies
-   (app.ledger.services.verify_ledger).
+   (app.ledger.services.verify_ledger(full=True): what `flask ledger verify` checks).
 
 Prints one JSON line per figure in the format of bench/run.py (name, figure, unit, baseline_name, baseline, ratio,
 target, rows, ...): the backup and the restore are each measured against a plain copy of the same backup
@@ -170,7 +170,7 @@ def check(url: str, acks: list[Ack], target: datetime) -> dict:
                 select(column, func.count()).where(column.in_(keys)).group_by(column)
             ):
                 found[(kind, key)] = count
-        problems = verify_ledger(db.session)
+        problems = verify_ledger(db.session, full=True)  # what `flask ledger verify` checks
         db.session.remove()
         db.engine.dispose()
     before = [a for a in acks if a.acked < target]

@@ -10,9 +10,12 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -146,3 +149,17 @@ class LedgerPosting(db.Model):
 
     transaction: Mapped[LedgerTransaction] = relationship(back_populates="postings")
     account: Mapped[LedgerAccount] = relationship()
+
+
+class LedgerCheck(db.Model):
+    """One run of the consistency verifier (app.ledger.verify), kept for the staff home page's alert."""
+
+    __tablename__ = "ledger_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False, index=True)
+    ok: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    problem_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    problems: Mapped[list] = mapped_column(JSON, default=list, nullable=False)  # [Problem.as_dict(), …]
+    counts: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)  # rows checked, per kind
+    seconds: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)

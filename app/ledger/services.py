@@ -643,28 +643,12 @@ def pool_balances(session: Session, fund_id: int) -> list[LedgerAccount]:
     )
 
 
-def verify_ledger(session: Session) -> list[str]:
-    """Check the books: each transaction balances, each cached balance equals its postings, no
-    debit-normal account is negative. Returns the problems found (empty when the books are right)."""
-    problems: list[str] = []
-    unbalanced = session.execute(
-        select(LedgerPosting.transaction_id, func.sum(LedgerPosting.amount_vnd))
-        .group_by(LedgerPosting.transaction_id)
-        .having(func.sum(LedgerPosting.amount_vnd) != 0)
-    ).all()
-    problems += [f"Bút toán #{tx} không cân: lệch {amount}" for tx, amount in unbalanced]
-    sums = {
-        acc_id: int(total)
-        for acc_id, total in session.execute(
-            select(LedgerPosting.account_id, func.sum(LedgerPosting.amount_vnd)).group_by(
-                LedgerPosting.account_id
-            )
-        ).all()
-    }
-    for acc in session.execute(select(LedgerAccount)).scalars():
-        expected = sums.get(acc.id, 0) or 0
-        if acc.balance_vnd != expected:
-            problems.append(f"Tài khoản {acc.key}: số dư {acc.balance_vnd} khác tổng bút toán {expected}")
-        if acc.kind not in CREDIT_NORMAL and acc.balance_vnd < 0:
-            problems.append(f"Tài khoản {acc.key} âm: {acc.balance_vnd}")
-    return problems
+def verify_ledger(session: Session, *, full: bool = False) -> list[str]:
+    """Check the books: each transaction balances, each cached balance equals its postings and is on the right side
+    of zero. With full=True, also everything that must agree with the books (app.ledger.verify: contributions,
+    pledges, allocations, disbursements, public figures — what `flask ledger verify` runs). Returns the problems
+    found, one line each (empty when everything agrees)."""
+    from app.ledger.verify import run_checks
+
+    only = None if full else ["balanced", "account_balance"]
+    return [p.line() for p in run_checks(session, only).problems]

@@ -16,6 +16,7 @@ from app.core.actor import Actor
 from app.core.transaction import domain_errors
 from app.extensions import db
 from app.ledger import services as ledger
+from app.ledger import verify
 from app.ledger.models import (
     PURPOSE_LABELS,
     AccountKind,
@@ -205,3 +206,39 @@ def reverse(tx_id: int):  # type: ignore[no-untyped-def]
         else:
             flash(_("Đã đảo bút toán #%(id)s.", id=tx.id), "success")
     return redirect(url_for("ledger.books"))
+
+
+def _visible_check(user):  # type: ignore[no-untyped-def]
+    """The latest verifier run and the problems this staff member may see in it (None before the first run)."""
+    check = verify.latest_check(db.session)
+    if check is None:
+        return None, []
+    return check, verify.visible_problems(db.session, user, check.problems or [])
+
+
+@bp.app_context_processor
+def _ledger_check_alert() -> dict:
+    """`ledger_check_alert()` for the staff home page: the latest run's problem count and time, or None."""
+
+    def alert():  # type: ignore[no-untyped-def]
+        if not (current_user.is_authenticated and current_user.is_staff):
+            return None
+        check, problems = _visible_check(current_user)
+        if check is None or check.ok or not problems:
+            return None
+        count = check.problem_count if current_user.role == Role.CENTRAL_ADMIN else len(problems)
+        return {"count": count, "checked_at": check.checked_at}
+
+    return {"ledger_check_alert": alert}
+
+
+@bp.route("/kiem-tra")
+@staff_required()
+def checks():  # type: ignore[no-untyped-def]
+    check, problems = _visible_check(current_user)
+    return render_template(
+        "ledger/checks.html",
+        check=check,
+        problems=problems,
+        check_labels=verify.CHECK_NAMES,
+    )

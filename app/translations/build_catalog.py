@@ -1533,6 +1533,26 @@ EN = {
     "Không": "No",
     "Nộp nhiều đợt": "In instalments",
     "Đã thực hiện thao tác “%(action)s” (#%(id)s)": "Performed “%(action)s” (#%(id)s)",
+    # the consistency verifier (app.ledger.verify): the staff home page's alert and the list of problems
+    "Kiểm tra sổ quỹ lúc %(at)s: %(n)s chỗ không khớp giữa sổ quỹ và dữ liệu.": "Fund books check at %(at)s: %(n)s disagreements between the books and the records.",
+    "Xem danh sách": "See the list",
+    "Kiểm tra sổ quỹ": "Fund books check",
+    "Chưa có lần kiểm tra nào. Việc kiểm tra chạy tự động lúc 02:00 hằng đêm.": "No check yet. The check runs by itself every night at 02:00.",
+    "Lần kiểm tra gần nhất: %(at)s.": "Latest check: %(at)s.",
+    "Sổ quỹ, các khoản đóng góp, đăng ký ủng hộ, phân bổ, giải ngân và số liệu công khai đều khớp nhau.": "The fund books, contributions, pledges, allocations, disbursements and public figures all agree.",
+    "%(n)s chỗ không khớp.": "%(n)s disagreements.",
+    "Phép kiểm tra": "Check",
+    "Chỗ không khớp": "Disagreement",
+    "Mã liên quan": "Ids",
+    "Bút toán cân Nợ – Có": "Entries balance (debit = credit)",
+    "Số dư tài khoản = tổng bút toán": "Account balance = sum of postings",
+    "Khoản đóng góp = bút toán tiếp nhận": "Contribution = receipt entry",
+    "Trạng thái khoản đóng góp": "Contribution status",
+    "Đã nhận theo quỹ và địa bàn": "Received per fund and area",
+    "Trạng thái đăng ký ủng hộ": "Pledge status",
+    "Bố trí và giải ngân từng hộ": "Allocation and disbursement per household",
+    "Phân bổ và giải ngân theo địa bàn": "Allocation and disbursement per area",
+    "Số liệu công khai": "Public figures",
 }
 
 

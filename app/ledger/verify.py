@@ -1,0 +1,818 @@
+"""The consistency verifier (`flask ledger verify`, the nightly `ledger.verify` task).
+
+Each check re-derives one figure from the rows it summarises and reports every disagreement as a
+`Problem(check, message, ids, unit_id)`: the check's name, a Vietnamese sentence naming the rows, the ids
+involved ({"contribution": [12], "ledger_transaction": [5]}) and the area (unit) it concerns, if any.
+
+What must agree:
+- `balanced`: the postings of every ledger transaction sum to zero;
+- `account_balance`: every account's cached balance equals the sum of its postings, on the right side of zero;
+- `receipt_posting`: each contribution equals what its receipt transaction put into its pool (pool unit,
+  purpose, money or in kind); for a transaction recording many (an import batch, a bank statement, generated
+  data), their sum per pool;
+- `contribution_status`: a recorded contribution's receipt is not reversed; a reversed one names its reversal;
+- `fund_receipts`: per fund and area (pool unit) and purpose, what the ledger says was received equals the
+  recorded, not reversed contributions (money and in kind apart);
+- `pledge_status`: each pledge's status matches the money received against it (app.pledges.services.amount_paid);
+- `need_funding`, `allocation`: each need's funded and disbursed amounts equal its active fundings and its
+  tranches not reversed; per fund and commune and purpose, the ledger's allocated and disbursed money equals
+  them; per fund, no more allocated than received (per area the invariant is that no pool is overdrawn —
+  `account_balance` — since an allocation to a commune may draw on the province's or the national pool);
+- `public_totals`: for every public campaign, the received money the public statement lists for its area equals
+  the overview's figure, and a current cached overview shows the ledger's figures.
+
+Every query is set-based (GROUP BY, joins on aggregated subqueries): a few scans, also on millions of
+contributions. Problems are listed by check, at most MAX_PER_CHECK per check (the count says how many more).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from sqlalchemy import and_, case, func, literal_column, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from app.core.money import format_vnd
+from app.ledger.models import (
+    CREDIT_NORMAL,
+    PURPOSE_LABELS,
+    AccountKind,
+    LedgerAccount,
+    LedgerPosting,
+    LedgerTransaction,
+    Purpose,
+    TransactionKind,
+)
+
+MAX_PER_CHECK = 200
+MAX_IDS = 20  # ids listed in one problem
+
+
+@dataclass
+class Problem:
+    check: str
+    message: str
+    ids: dict[str, list[int]] = field(default_factory=dict)
+    unit_id: int | None = None
+
+    def line(self) -> str:
+        ids = "; ".join(f"{k}={','.join(str(i) for i in v)}" for k, v in self.ids.items() if v)
+        return f"[{self.check}] {self.message}" + (f" ({ids})" if ids else "")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Report:
+    problems: list[Problem]
+    counts: dict[str, int]  # what was checked: rows per kind
+    per_check: dict[str, int]  # problems found per check (before the MAX_PER_CHECK cut)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def problem_count(self) -> int:
+        return sum(self.per_check.values())
+
+
+def _int(v: object) -> int:
+    return int(v or 0)  # PostgreSQL's SUM of BIGINT is NUMERIC (Decimal); NULL is 0
+
+
+def _vnd(v: object) -> str:
+    return format_vnd(_int(v))
+
+
+def _purpose(p: object) -> str:
+    try:
+        return PURPOSE_LABELS[Purpose(str(p))]
+    except ValueError:
+        return str(p)
+
+
+class _Names:
+    """Unit names for messages, fetched once per run."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.cache: dict[int, str] = {}
+
+    def __call__(self, unit_id: int | None) -> str:
+        if unit_id is None:
+            return "Trung ương"
+        if unit_id not in self.cache:
+            from app.units.models import AdminUnit
+
+            unit = self.session.get(AdminUnit, unit_id)
+            self.cache[unit_id] = f"{unit.name} (#{unit_id})" if unit else f"đơn vị #{unit_id}"
+        return self.cache[unit_id]
+
+
+def _nz(column):  # type: ignore[no-untyped-def]
+    """A NULL-safe, hashable join key for a nullable unit id (NULL: national)."""
+    return func.coalesce(column, literal_column("0"))  # inlined: GROUP BY must repeat the SELECT's expression
+
+
+# ------------------------------------------------------------------------------------------------ the checks
+def check_balanced(session: Session, names: _Names) -> list[Problem]:
+    rows = session.execute(
+        select(LedgerPosting.transaction_id, func.sum(LedgerPosting.amount_vnd))
+        .group_by(LedgerPosting.transaction_id)
+        .having(func.sum(LedgerPosting.amount_vnd) != 0)
+        .order_by(LedgerPosting.transaction_id)
+    ).all()
+    return [
+        Problem(
+            "balanced",
+            f"Bút toán #{tx} không cân: tổng Nợ và tổng Có lệch {_vnd(amount)}.",
+            {"ledger_transaction": [tx]},
+        )
+        for tx, amount in rows
+    ]
+
+
+def check_account_balances(session: Session, names: _Names) -> list[Problem]:
+    sums = (
+        select(
+            LedgerPosting.account_id.label("account_id"), func.sum(LedgerPosting.amount_vnd).label("total")
+        )
+        .group_by(LedgerPosting.account_id)
+        .subquery()
+    )
+    total = func.coalesce(sums.c.total, 0)
+    credit = LedgerAccount.kind.in_([k.value for k in CREDIT_NORMAL])
+    rows = session.execute(
+        select(LedgerAccount, total)
+        .outerjoin(sums, sums.c.account_id == LedgerAccount.id)
+        .where(
+            or_(
+                LedgerAccount.balance_vnd != total,
+                and_(credit, LedgerAccount.balance_vnd > 0),
+                and_(~credit, LedgerAccount.balance_vnd < 0),
+            )
+        )
+        .order_by(LedgerAccount.id)
+    ).all()
+    problems = []
+    for acc, expected in rows:
+        where = f"Tài khoản {acc.key} ({names(acc.unit_id)}, {_purpose(acc.purpose)})"
+        if acc.balance_vnd != _int(expected):
+            problems.append(
+                Problem(
+                    "account_balance",
+                    f"{where}: số dư ghi {_vnd(acc.balance_vnd)} khác tổng các bút toán {_vnd(expected)}.",
+                    {"ledger_account": [acc.id]},
+                    acc.unit_id,
+                )
+            )
+        if (acc.kind in CREDIT_NORMAL and acc.balance_vnd > 0) or (
+            acc.kind not in CREDIT_NORMAL and acc.balance_vnd < 0
+        ):
+            problems.append(
+                Problem(
+                    "account_balance",
+                    f"{where}: số dư {_vnd(acc.balance_vnd)} sai dấu (tiền đã dùng nhiều hơn số có).",
+                    {"ledger_account": [acc.id]},
+                    acc.unit_id,
+                )
+            )
+    return problems
+
+
+def _asset_kind(channel_column):  # type: ignore[no-untyped-def]
+    from app.contributions.models import Channel
+
+    return case(
+        (
+            channel_column == literal_column(f"'{Channel.IN_KIND.value}'"),
+            literal_column(f"'{AccountKind.IN_KIND.value}'"),
+        ),
+        else_=literal_column(f"'{AccountKind.UNALLOCATED.value}'"),
+    )
+
+
+def check_receipt_postings(session: Session, names: _Names) -> list[Problem]:
+    """Each contribution (or the contributions of one receipt transaction, per pool) = the receipt's posting."""
+    from app.contributions.models import Contribution as C
+
+    kind = _asset_kind(C.channel)
+    contrib = (
+        select(
+            C.ledger_transaction_id.label("tx"),
+            _nz(C.pool_unit_id).label("unit"),
+            C.purpose.label("purpose"),
+            kind.label("kind"),
+            func.sum(C.amount_vnd).label("amount"),
+            func.count().label("n"),
+            func.min(C.id).label("first_id"),
+            func.max(C.id).label("last_id"),
+        )
+        .where(C.ledger_transaction_id.is_not(None))
+        .group_by(C.ledger_transaction_id, _nz(C.pool_unit_id), C.purpose, kind)
+        .subquery()
+    )
+    posted = (
+        select(
+            LedgerPosting.transaction_id.label("tx"),
+            _nz(LedgerAccount.unit_id).label("unit"),
+            LedgerAccount.purpose.label("purpose"),
+            LedgerAccount.kind.label("kind"),
+            func.sum(LedgerPosting.amount_vnd).label("amount"),
+        )
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerPosting.transaction_id)
+        .where(
+            LedgerTransaction.kind.in_(
+                [TransactionKind.RECEIPT.value, TransactionKind.IN_KIND_RECEIPT.value]
+            ),
+            LedgerAccount.kind.in_([AccountKind.UNALLOCATED.value, AccountKind.IN_KIND.value]),
+        )
+        .group_by(
+            LedgerPosting.transaction_id,
+            _nz(LedgerAccount.unit_id),
+            LedgerAccount.purpose,
+            LedgerAccount.kind,
+        )
+        .subquery()
+    )
+    on = and_(
+        posted.c.tx == contrib.c.tx,
+        posted.c.unit == contrib.c.unit,
+        posted.c.purpose == contrib.c.purpose,
+        posted.c.kind == contrib.c.kind,
+    )
+    problems = []
+    rows = session.execute(
+        select(contrib, posted.c.amount.label("posted"))
+        .outerjoin(posted, on)
+        .where(or_(posted.c.amount.is_(None), posted.c.amount != contrib.c.amount))
+        .order_by(contrib.c.tx, contrib.c.first_id)
+        .limit(MAX_PER_CHECK + 1)
+    ).all()
+    for r in rows:
+        unit = r.unit or None
+        pool = f"quỹ {names(unit)}, {_purpose(r.purpose)}{' (hiện vật)' if r.kind == AccountKind.IN_KIND else ''}"
+        ids: dict[str, list[int]] = {"ledger_transaction": [r.tx]}
+        if r.n == 1:
+            ids["contribution"] = [r.first_id]
+            what = f"Khoản đóng góp #{r.first_id} ghi {_vnd(r.amount)}"
+        else:
+            ids["contribution"] = _ids_in(session, C, r, unit)
+            what = f"{r.n} khoản đóng góp (#{r.first_id}…#{r.last_id}) cộng lại {_vnd(r.amount)}"
+        posted_text = "không ghi gì" if r.posted is None else f"ghi {_vnd(r.posted)}"
+        problems.append(
+            Problem(
+                "receipt_posting",
+                f"{what} nhưng bút toán tiếp nhận #{r.tx} {posted_text} vào {pool}.",
+                ids,
+                unit,
+            )
+        )
+    # Receipt postings that no contribution accounts for.
+    orphans = session.execute(
+        select(posted)
+        .outerjoin(contrib, on)
+        .where(contrib.c.tx.is_(None))
+        .order_by(posted.c.tx)
+        .limit(MAX_PER_CHECK + 1)
+    ).all()
+    for r in orphans:
+        unit = r.unit or None
+        problems.append(
+            Problem(
+                "receipt_posting",
+                f"Bút toán tiếp nhận #{r.tx} ghi {_vnd(r.amount)} vào quỹ {names(unit)}, {_purpose(r.purpose)} "
+                "nhưng không có khoản đóng góp nào tương ứng.",
+                {"ledger_transaction": [r.tx]},
+                unit,
+            )
+        )
+    return problems
+
+
+def _ids_in(session: Session, C, r, unit: int | None) -> list[int]:  # type: ignore[no-untyped-def]
+    """The first contribution ids of one (transaction, pool) group, for the message."""
+    return list(
+        session.execute(
+            select(C.id)
+            .where(
+                C.ledger_transaction_id == r.tx,
+                _nz(C.pool_unit_id) == (unit or 0),
+                C.purpose == r.purpose,
+                _asset_kind(C.channel) == r.kind,
+            )
+            .order_by(C.id)
+            .limit(MAX_IDS)
+        ).scalars()
+    )
+
+
+def check_contribution_status(session: Session, names: _Names) -> list[Problem]:
+    from app.contributions.models import Contribution as C
+    from app.contributions.models import ContributionStatus
+
+    problems = []
+    reversal = aliased(LedgerTransaction)
+    # Recorded, but the receipt transaction recording it was reversed as a whole (e.g. from the ledger page).
+    rows = session.execute(
+        select(
+            C.ledger_transaction_id, reversal.id, func.count(), func.min(C.id), func.max(C.receiving_unit_id)
+        )
+        .join(reversal, reversal.reverses_id == C.ledger_transaction_id)
+        .where(C.status == ContributionStatus.RECORDED.value)
+        .group_by(C.ledger_transaction_id, reversal.id)
+        .order_by(C.ledger_transaction_id)
+        .limit(MAX_PER_CHECK + 1)
+    ).all()
+    for tx, rev, n, first, unit in rows:
+        ids = list(
+            session.execute(
+                select(C.id)
+                .where(C.ledger_transaction_id == tx, C.status == ContributionStatus.RECORDED.value)
+                .order_by(C.id)
+                .limit(MAX_IDS)
+            ).scalars()
+        )
+        who = f"Khoản đóng góp #{first}" if n == 1 else f"{n} khoản đóng góp (từ #{first})"
+        problems.append(
+            Problem(
+                "contribution_status",
+                f"{who} vẫn ở trạng thái “đã ghi nhận” nhưng bút toán tiếp nhận #{tx} đã bị đảo bởi bút toán #{rev}.",
+                {"contribution": ids, "ledger_transaction": [tx, rev]},
+                unit,
+            )
+        )
+    # Reversed, but no reversal transaction (or one that is not a reversal).
+    rows = session.execute(
+        select(C.id, C.reversal_transaction_id, C.receiving_unit_id)
+        .outerjoin(reversal, reversal.id == C.reversal_transaction_id)
+        .where(
+            C.status == ContributionStatus.REVERSED.value,
+            or_(reversal.id.is_(None), reversal.kind != TransactionKind.REVERSAL.value),
+        )
+        .order_by(C.id)
+        .limit(MAX_PER_CHECK + 1)
+    ).all()
+    for cid, rev, unit in rows:
+        problems.append(
+            Problem(
+                "contribution_status",
+                f"Khoản đóng góp #{cid} ở trạng thái “đã hủy” nhưng không có bút toán đảo"
+                + (f" (bút toán #{rev} không phải bút toán đảo)." if rev else "."),
+                {"contribution": [cid], **({"ledger_transaction": [rev]} if rev else {})},
+                unit,
+            )
+        )
+    # Recorded without any ledger transaction.
+    rows = session.execute(
+        select(C.id, C.receiving_unit_id)
+        .where(C.ledger_transaction_id.is_(None))
+        .order_by(C.id)
+        .limit(MAX_PER_CHECK + 1)
+    ).all()
+    for cid, unit in rows:
+        problems.append(
+            Problem(
+                "contribution_status",
+                f"Khoản đóng góp #{cid} chưa được ghi vào sổ quỹ (không có bút toán tiếp nhận).",
+                {"contribution": [cid]},
+                unit,
+            )
+        )
+    return problems
+
+
+def check_fund_receipts(session: Session, names: _Names) -> list[Problem]:
+    """Per fund, area (pool unit) and purpose: ledger's received money (and goods) = recorded contributions."""
+    from app.contributions.models import Contribution as C
+    from app.contributions.models import ContributionStatus
+
+    kind = _asset_kind(C.channel)
+    contrib = {
+        (fund, unit or None, str(purpose), str(k)): (_int(total), n)
+        for fund, unit, purpose, k, total, n in session.execute(
+            select(C.fund_id, _nz(C.pool_unit_id), C.purpose, kind, func.sum(C.amount_vnd), func.count())
+            .where(C.status == ContributionStatus.RECORDED.value)
+            .group_by(C.fund_id, _nz(C.pool_unit_id), C.purpose, kind)
+        )
+    }
+    income_of = {
+        AccountKind.DONATIONS.value: AccountKind.UNALLOCATED.value,
+        AccountKind.IN_KIND_DONATIONS.value: AccountKind.IN_KIND.value,
+    }
+    ledger_side = {
+        (fund, unit, str(purpose), income_of[str(k)]): -_int(balance)
+        for fund, unit, purpose, k, balance in session.execute(
+            select(
+                LedgerAccount.fund_id,
+                LedgerAccount.unit_id,
+                LedgerAccount.purpose,
+                LedgerAccount.kind,
+                LedgerAccount.balance_vnd,
+            ).where(LedgerAccount.kind.in_(list(income_of)))
+        )
+    }
+    problems = []
+    for key in sorted(set(contrib) | set(ledger_side), key=lambda k: (k[0], k[1] or 0, k[2], k[3])):
+        fund, unit, purpose, k = key
+        got, n = contrib.get(key, (0, 0))
+        booked = ledger_side.get(key, 0)
+        if got != booked:
+            goods = " (hiện vật)" if k == AccountKind.IN_KIND.value else ""
+            problems.append(
+                Problem(
+                    "fund_receipts",
+                    f"Quỹ #{fund}, {names(unit)}, {_purpose(purpose)}{goods}: sổ quỹ ghi đã nhận {_vnd(booked)} "
+                    f"nhưng {n} khoản đóng góp còn hiệu lực cộng lại {_vnd(got)} (lệch {_vnd(got - booked)}).",
+                    {"fund": [fund], **({"unit": [unit]} if unit else {})},
+                    unit,
+                )
+            )
+    return problems
+
+
+def check_pledges(session: Session, names: _Names) -> list[Problem]:
+    """Pledged ⇔ nothing paid; partly paid ⇔ 0 < paid < amount; fulfilled ⇔ paid ≥ amount; a cancelled or lapsed
+    pledge was never fully paid (money arriving later revives it: app.pledges.services.refresh_status)."""
+    from app.contributions.models import Contribution as C
+    from app.contributions.models import ContributionStatus
+    from app.pledges.models import PLEDGE_STATUS_LABELS, Pledge, PledgeStatus
+
+    paid_q = (
+        select(C.pledge_id.label("pledge_id"), func.sum(C.amount_vnd).label("paid"))
+        .where(C.pledge_id.is_not(None), C.status == ContributionStatus.RECORDED.value)
+        .group_by(C.pledge_id)
+        .subquery()
+    )
+    paid = func.coalesce(paid_q.c.paid, 0)
+    S = PledgeStatus
+    wrong = or_(
+        and_(Pledge.status == S.PLEDGED.value, paid != 0),
+        and_(Pledge.status == S.PARTLY_PAID.value, or_(paid <= 0, paid >= Pledge.amount_vnd)),
+        and_(Pledge.status == S.FULFILLED.value, paid < Pledge.amount_vnd),
+        and_(Pledge.status.in_([S.CANCELLED.value, S.LAPSED.value]), paid >= Pledge.amount_vnd),
+    )
+    rows = session.execute(
+        select(Pledge.id, Pledge.reference, Pledge.status, Pledge.amount_vnd, paid, Pledge.receiving_unit_id)
+        .outerjoin(paid_q, paid_q.c.pledge_id == Pledge.id)
+        .where(wrong)
+        .order_by(Pledge.id)
+        .limit(MAX_PER_CHECK + 1)
+    ).all()
+    problems = []
+    for pid, ref, status, amount, got, unit in rows:
+        got = _int(got)
+        if got >= amount:
+            should = S.FULFILLED
+        elif got > 0:
+            should = S.PARTLY_PAID
+        else:
+            should = S.PLEDGED
+        label = PLEDGE_STATUS_LABELS[S(str(status))]
+        expected = PLEDGE_STATUS_LABELS[should]
+        if status in (S.CANCELLED, S.LAPSED):
+            expected = PLEDGE_STATUS_LABELS[S.FULFILLED]
+        problems.append(
+            Problem(
+                "pledge_status",
+                f"Đăng ký #{pid} ({ref}) ở trạng thái “{label}” nhưng đã nhận {_vnd(got)} trên {_vnd(amount)} "
+                f"(phải là “{expected}”).",
+                {"pledge": [pid]},
+                unit,
+            )
+        )
+    return problems
+
+
+def check_need_funding(session: Session, names: _Names) -> list[Problem]:
+    """Each need: funded = its active fundings, disbursed = its tranches not reversed, disbursed ≤ funded."""
+    from app.needs.models import FundingStatus, HouseholdNeed, NeedDisbursement, NeedFunding
+
+    funded_q = (
+        select(NeedFunding.need_id.label("need_id"), func.sum(NeedFunding.amount_vnd).label("total"))
+        .where(NeedFunding.status == FundingStatus.ACTIVE.value)
+        .group_by(NeedFunding.need_id)
+        .subquery()
+    )
+    paid_q = (
+        select(
+            NeedDisbursement.need_id.label("need_id"), func.sum(NeedDisbursement.amount_vnd).label("total")
+        )
+        .where(NeedDisbursement.reversal_transaction_id.is_(None))
+        .group_by(NeedDisbursement.need_id)
+        .subquery()
+    )
+    funded = func.coalesce(funded_q.c.total, 0)
+    paid = func.coalesce(paid_q.c.total, 0)
+    rows = session.execute(
+        select(
+            HouseholdNeed.id,
+            HouseholdNeed.commune_id,
+            HouseholdNeed.funded_vnd,
+            HouseholdNeed.disbursed_vnd,
+            funded,
+            paid,
+        )
+        .outerjoin(funded_q, funded_q.c.need_id == HouseholdNeed.id)
+        .outerjoin(paid_q, paid_q.c.need_id == HouseholdNeed.id)
+        .where(
+            or_(
+                HouseholdNeed.funded_vnd != funded,
+                HouseholdNeed.disbursed_vnd != paid,
+                HouseholdNeed.disbursed_vnd > HouseholdNeed.funded_vnd,
+            )
+        )
+        .order_by(HouseholdNeed.id)
+        .limit(MAX_PER_CHECK + 1)
+    ).all()
+    problems = []
+    for nid, unit, funded_vnd, disbursed_vnd, f, d in rows:
+        f, d = _int(f), _int(d)
+        if funded_vnd != f:
+            problems.append(
+                Problem(
+                    "need_funding",
+                    f"Hộ #{nid} ({names(unit)}): số đã bố trí ghi {_vnd(funded_vnd)} nhưng các khoản bố trí còn "
+                    f"hiệu lực cộng lại {_vnd(f)}.",
+                    {"need": [nid]},
+                    unit,
+                )
+            )
+        if disbursed_vnd != d:
+            problems.append(
+                Problem(
+                    "need_funding",
+                    f"Hộ #{nid} ({names(unit)}): số đã giải ngân ghi {_vnd(disbursed_vnd)} nhưng các đợt giải ngân "
+                    f"chưa đảo cộng lại {_vnd(d)}.",
+                    {"need": [nid]},
+                    unit,
+                )
+            )
+        if disbursed_vnd > funded_vnd:
+            problems.append(
+                Problem(
+                    "need_funding",
+                    f"Hộ #{nid} ({names(unit)}): giải ngân {_vnd(disbursed_vnd)} vượt số đã bố trí {_vnd(funded_vnd)}.",
+                    {"need": [nid]},
+                    unit,
+                )
+            )
+    return problems
+
+
+def check_allocations(session: Session, names: _Names) -> list[Problem]:
+    """Per fund, commune and purpose: the ledger's allocated money (still allocated + paid out) = the needs' active
+    fundings, its disbursed money = their tranches not reversed; per fund, allocated ≤ received."""
+    from app.campaigns.models import Campaign
+    from app.needs.models import FundingStatus, HouseholdNeed, NeedDisbursement, NeedFunding
+
+    def by_area(stmt) -> dict[tuple, int]:  # type: ignore[no-untyped-def]
+        return {(f, u, str(p)): _int(t) for f, u, p, t in session.execute(stmt)}
+
+    area = (Campaign.fund_id, HouseholdNeed.commune_id, HouseholdNeed.purpose)
+    funded = by_area(
+        select(*area, func.sum(NeedFunding.amount_vnd))
+        .join(HouseholdNeed, HouseholdNeed.id == NeedFunding.need_id)
+        .join(Campaign, Campaign.id == HouseholdNeed.campaign_id)
+        .where(NeedFunding.status == FundingStatus.ACTIVE.value)
+        .group_by(*area)
+    )
+    paid = by_area(
+        select(*area, func.sum(NeedDisbursement.amount_vnd))
+        .join(HouseholdNeed, HouseholdNeed.id == NeedDisbursement.need_id)
+        .join(Campaign, Campaign.id == HouseholdNeed.campaign_id)
+        .where(NeedDisbursement.reversal_transaction_id.is_(None))
+        .group_by(*area)
+    )
+    balances: dict[tuple, dict[str, int]] = {}
+    for f, u, p, k, b in session.execute(
+        select(
+            LedgerAccount.fund_id,
+            LedgerAccount.unit_id,
+            LedgerAccount.purpose,
+            LedgerAccount.kind,
+            LedgerAccount.balance_vnd,
+        ).where(LedgerAccount.kind.in_([AccountKind.ALLOCATED.value, AccountKind.DISBURSED.value]))
+    ):
+        balances.setdefault((f, u, str(p)), {})[str(k)] = _int(b)
+    problems = []
+    for key in sorted(set(funded) | set(paid) | set(balances), key=lambda k: (k[0], k[1] or 0, k[2])):
+        fund, unit, purpose = key
+        b = balances.get(key, {})
+        disbursed = b.get(AccountKind.DISBURSED.value, 0)
+        allocated = b.get(AccountKind.ALLOCATED.value, 0) + disbursed
+        where = f"Quỹ #{fund}, {names(unit)}, {_purpose(purpose)}"
+        ids = {"fund": [fund], **({"unit": [unit]} if unit else {})}
+        if allocated != funded.get(key, 0):
+            problems.append(
+                Problem(
+                    "allocation",
+                    f"{where}: sổ quỹ ghi đã phân bổ {_vnd(allocated)} nhưng các khoản bố trí cho hộ còn hiệu lực "
+                    f"cộng lại {_vnd(funded.get(key, 0))}.",
+                    ids,
+                    unit,
+                )
+            )
+        if disbursed != paid.get(key, 0):
+            problems.append(
+                Problem(
+                    "allocation",
+                    f"{where}: sổ quỹ ghi đã giải ngân {_vnd(disbursed)} nhưng các đợt giải ngân cho hộ chưa đảo "
+                    f"cộng lại {_vnd(paid.get(key, 0))}.",
+                    ids,
+                    unit,
+                )
+            )
+    per_fund: dict[int, dict[str, int]] = {}
+    for f, k, total in session.execute(
+        select(LedgerAccount.fund_id, LedgerAccount.kind, func.sum(LedgerAccount.balance_vnd)).group_by(
+            LedgerAccount.fund_id, LedgerAccount.kind
+        )
+    ):
+        per_fund.setdefault(f, {})[str(k)] = _int(total)
+    for fund, s in sorted(per_fund.items()):
+        received = -s.get(AccountKind.DONATIONS.value, 0)
+        allocated = s.get(AccountKind.ALLOCATED.value, 0) + s.get(AccountKind.DISBURSED.value, 0)
+        if allocated > received:
+            problems.append(
+                Problem(
+                    "allocation",
+                    f"Quỹ #{fund}: đã phân bổ {_vnd(allocated)}, nhiều hơn số đã nhận {_vnd(received)}.",
+                    {"fund": [fund]},
+                )
+            )
+    return problems
+
+
+def check_public_totals(session: Session, names: _Names) -> list[Problem]:
+    """What the public reads: the statement's received money for a campaign's area = the overview's figure, and a
+    current cached overview (same ledger version) shows the ledger's figures."""
+    from app.contributions.models import Channel, ContributionStatus
+    from app.contributions.models import Contribution as C
+    from app.transparency.funds import public_campaigns
+    from app.transparency.models import OverviewCache
+    from app.transparency.overview import _version, figures_at, pledged_total
+    from app.transparency.units import scope_unit_ids
+
+    problems = []
+    for campaign in public_campaigns(session):
+        ids = scope_unit_ids(session, campaign.scope_unit)
+        t = figures_at(session, campaign.fund_id, ids)
+        q = select(
+            func.sum(case((C.channel != Channel.IN_KIND.value, C.amount_vnd), else_=0)),
+            func.sum(case((C.channel == Channel.IN_KIND.value, C.amount_vnd), else_=0)),
+        ).where(C.fund_id == campaign.fund_id, C.status == ContributionStatus.RECORDED.value)
+        if ids is not None:
+            units = [i for i in ids if i is not None]
+            q = q.where(
+                or_(C.pool_unit_id.in_(units), C.pool_unit_id.is_(None))
+                if None in ids
+                else C.pool_unit_id.in_(units)
+            )
+        money, goods = (_int(v) for v in session.execute(q).one())
+        scope = campaign.scope_unit_id
+        tag = {"campaign": [campaign.id]}
+        if money != t.received_vnd:
+            problems.append(
+                Problem(
+                    "public_totals",
+                    f"Chiến dịch #{campaign.id} “{campaign.name}”: sao kê công khai liệt kê {_vnd(money)} đã nhận "
+                    f"nhưng trang tổng quan (sổ quỹ) ghi {_vnd(t.received_vnd)}.",
+                    tag,
+                    scope,
+                )
+            )
+        if goods != t.in_kind_vnd:
+            problems.append(
+                Problem(
+                    "public_totals",
+                    f"Chiến dịch #{campaign.id} “{campaign.name}”: sao kê công khai liệt kê hiện vật {_vnd(goods)} "
+                    f"nhưng trang tổng quan ghi {_vnd(t.in_kind_vnd)}.",
+                    tag,
+                    scope,
+                )
+            )
+        row = session.execute(
+            select(OverviewCache).where(
+                OverviewCache.campaign_id == campaign.id, OverviewCache.unit_key == "all"
+            )
+        ).scalar_one_or_none()
+        if row is None or row.version != _version(session, campaign):
+            continue  # the next reader recomputes it from the ledger
+        fresh = {
+            "pledged_vnd": pledged_total(session, campaign),
+            "received_vnd": t.received_vnd,
+            "in_kind_vnd": t.in_kind_vnd,
+            "allocated_vnd": t.allocated_vnd,
+            "disbursed_vnd": t.disbursed_vnd,
+            "unallocated_vnd": t.unallocated_vnd,
+        }
+        shown = (row.payload or {}).get("totals", {})
+        for k, v in fresh.items():
+            if _int(shown.get(k)) != v:
+                problems.append(
+                    Problem(
+                        "public_totals",
+                        f"Chiến dịch #{campaign.id}: trang tổng quan đang hiển thị {k} = {_vnd(shown.get(k))} "
+                        f"nhưng sổ quỹ cho {_vnd(v)}.",
+                        tag,
+                        scope,
+                    )
+                )
+    return problems
+
+
+CHECKS: list[tuple[str, str, Callable[[Session, _Names], list[Problem]]]] = [
+    ("balanced", "Bút toán cân Nợ – Có", check_balanced),
+    ("account_balance", "Số dư tài khoản = tổng bút toán", check_account_balances),
+    ("receipt_posting", "Khoản đóng góp = bút toán tiếp nhận", check_receipt_postings),
+    ("contribution_status", "Trạng thái khoản đóng góp", check_contribution_status),
+    ("fund_receipts", "Đã nhận theo quỹ và địa bàn", check_fund_receipts),
+    ("pledge_status", "Trạng thái đăng ký ủng hộ", check_pledges),
+    ("need_funding", "Bố trí và giải ngân từng hộ", check_need_funding),
+    ("allocation", "Phân bổ và giải ngân theo địa bàn", check_allocations),
+    ("public_totals", "Số liệu công khai", check_public_totals),
+]
+CHECK_NAMES = {name: label for name, label, _ in CHECKS}
+
+
+def _counts(session: Session) -> dict[str, int]:
+    from app.contributions.models import Contribution
+    from app.needs.models import HouseholdNeed
+    from app.pledges.models import Pledge
+
+    row = session.execute(
+        select(
+            select(func.count()).select_from(LedgerTransaction).scalar_subquery(),
+            select(func.count()).select_from(LedgerAccount).scalar_subquery(),
+            select(func.count()).select_from(Contribution).scalar_subquery(),
+            select(func.count()).select_from(Pledge).scalar_subquery(),
+            select(func.count()).select_from(HouseholdNeed).scalar_subquery(),
+        )
+    ).one()
+    return dict(
+        zip(("ledger_transactions", "ledger_accounts", "contributions", "pledges", "needs"), row, strict=True)
+    )
+
+
+def run_checks(session: Session, only: list[str] | None = None) -> Report:
+    """Run every check (or those named in `only`); reads only."""
+    started = time.monotonic()
+    names = _Names(session)
+    problems: list[Problem] = []
+    per_check: dict[str, int] = {}
+    for name, _label, check in CHECKS:
+        if only and name not in only:
+            continue
+        found = check(session, names)
+        per_check[name] = len(found)
+        problems += found[:MAX_PER_CHECK]
+    return Report(problems, _counts(session), per_check, time.monotonic() - started)
+
+
+# ------------------------------------------------------------------------------------------------ results kept
+def record_check(session: Session, report: Report) -> int:
+    """Keep one run's result (the staff home page shows the latest); the caller commits. Returns its id."""
+    from app.ledger.models import LedgerCheck
+
+    row = LedgerCheck(
+        ok=report.ok,
+        problem_count=report.problem_count,
+        problems=[p.as_dict() for p in report.problems],
+        counts=report.counts,
+        seconds=round(report.seconds, 3),
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def latest_check(session: Session):  # type: ignore[no-untyped-def]
+    from app.ledger.models import LedgerCheck
+
+    return session.execute(select(LedgerCheck).order_by(LedgerCheck.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def visible_problems(session: Session, user, problems: list[dict]) -> list[dict]:  # type: ignore[no-untyped-def]
+    """The problems a staff member may see: all for central admins, those of their own area for the others (a
+    problem of no area, e.g. an unbalanced transaction or a fund's totals, only for central admins)."""
+    from app.accounts.access import can_access_unit_id
+    from app.accounts.models import Role
+
+    if user.role == Role.CENTRAL_ADMIN:
+        return list(problems)
+    seen: dict[int | None, bool] = {}
+    out = []
+    for p in problems:
+        unit = p.get("unit_id")
+        if unit not in seen:
+            seen[unit] = unit is not None and can_access_unit_id(session, user, unit)
+        if seen[unit]:
+            out.append(p)
+    return out
