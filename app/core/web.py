@@ -6,11 +6,10 @@ import secrets
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, flash, g, render_template, request, url_for
+from flask import Flask, abort, current_app, flash, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, SecurityError
-from werkzeug.routing import BuildError
 
 ERROR_TITLES = {
     400: "Yêu cầu không hợp lệ",
@@ -21,14 +20,6 @@ ERROR_TITLES = {
     429: "Quá nhiều yêu cầu",
     500: "Lỗi hệ thống",
 }
-
-
-def url_for_if_exists(endpoint: str, **values: object) -> str | None:
-    """url_for that returns None for an endpoint no package provides (nav links of optional features)."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
 
 
 def public_url(endpoint: str, **values: object) -> str:
@@ -170,6 +161,5 @@ def init_app(app: Flask) -> None:
         if any("\x00" in v for v in values):
             abort(400, description="Dữ liệu gửi lên có ký tự không hợp lệ (ký tự NUL). Vui lòng nhập lại.")
 
-    app.jinja_env.globals["url_for_if_exists"] = url_for_if_exists
     app.jinja_env.globals["public_url"] = public_url
     app.jinja_env.globals["qr_svg"] = qr_svg

@@ -15,7 +15,6 @@ from app.contributions.models import CHANNEL_LABELS
 from app.core import qr
 from app.core.page_cache import public_page
 from app.core.spreadsheet import SafeCSVWriter, SafeDictWriter
-from app.core.web import url_for_if_exists
 from app.extensions import db
 from app.payments.models import OfficialBankAccount
 from app.payments.vietqr import build_payload
@@ -55,7 +54,6 @@ def overview():  # type: ignore[no-untyped-def]
         data=data,
         last_update=last_update,
         campaigns=funds.public_campaigns(db.session),
-        houses_url=url_for_if_exists("needs.public_houses"),
     )
 
 
@@ -157,7 +155,6 @@ def use_of_funds():  # type: ignore[no-untyped-def]
         data=data,
         houses=houses,
         campaigns=funds.public_campaigns(db.session),
-        houses_url=url_for_if_exists("needs.public_houses"),
     )
 
 
