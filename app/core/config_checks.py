@@ -126,10 +126,10 @@ def _signing_key_problem(env: Mapping[str, str]) -> str | None:
     text = env.get("CERTIFICATE_SIGNING_KEY", "")
     if not text:
         return f"CERTIFICATE_SIGNING_KEY chưa được đặt (ký mã xác minh giấy chứng nhận). {how}"
-    from app.certificates.signing import SigningKeyError, configured_key
+    from app.core.keys import SigningKeyError, read_ed25519_key
 
     try:
-        key = configured_key(text)
+        key = read_ed25519_key(text)
     except SigningKeyError as exc:
         return f"{exc} (cần khóa Ed25519: PEM hoặc 32 byte base64). {how}"
     from cryptography.hazmat.primitives import serialization

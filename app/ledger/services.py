@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.audit.services import record
 from app.core.actor import Actor
 from app.core.money import format_vnd
+from app.core.signals import money_moved
 from app.ledger.models import (
     CREDIT_NORMAL,
     AccountKind,
@@ -240,6 +241,7 @@ def post(
         },
         unit_id=audit_unit_id,
     )
+    money_moved.send(session, transaction=tx)
     return tx
 
 

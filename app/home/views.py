@@ -1,4 +1,4 @@
-"""Landing pages: the public home, the staff desk and the donor's home."""
+"""Landing pages: the public home, the staff desk and the donor's home (blueprint "pages")."""
 
 from __future__ import annotations
 
