@@ -21,6 +21,7 @@ DOMAIN_PACKAGES = (
     "accounts",
     "campaigns",
     "ledger",
+    "banking",
     "donors",
     "contributions",
     "pledges",

@@ -20,6 +20,9 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
+from app.banking import vietqr
+from app.banking.models import OfficialBankAccount
+from app.banking.services import account_for_pledge
 from app.campaigns.models import Campaign, CampaignStatus
 from app.contributions.models import Channel, Contribution, ContributionStatus
 from app.contributions.services import NewContribution, mask_account, record_contributions
@@ -29,11 +32,9 @@ from app.core.text import fold, nfc
 from app.core.uploads import store_bytes
 from app.donors.models import Donor
 from app.ledger.models import Purpose
-from app.payments import vietqr
 from app.payments.models import (
     BankStatement,
     LineStatus,
-    OfficialBankAccount,
     StatementLine,
     StatementStatus,
 )
@@ -46,7 +47,7 @@ from app.payments.statements import (
 from app.payments.statements.parsing import _fold, detect_preset, fingerprint_digest, iter_rows, stream_lines
 from app.pledges.models import Pledge, PledgeStatus
 from app.pledges.references import find_references, normalize
-from app.pledges.services import official_accounts_for, outstanding, record_pledge_payment
+from app.pledges.services import outstanding, record_pledge_payment
 from app.units.models import AdminUnit
 
 CHUNK = 5000
@@ -58,13 +59,6 @@ class PaymentError(ValueError):
 
 
 # ------------------------------------------------------------------------------------------------ transfer info
-def account_for_pledge(session: Session, pledge: Pledge) -> OfficialBankAccount | None:
-    """The account the donor pays into: the first one the pledge page lists (official_accounts_for: the earmarked
-    unit's, else up its chain, else the central committee's), so that the QR code and the page never differ."""
-    accounts = official_accounts_for(session, pledge.earmark_unit_id or pledge.receiving_unit_id)
-    return accounts[0] if accounts else None
-
-
 @dataclass
 class TransferDetails:
     account: OfficialBankAccount
@@ -80,15 +74,6 @@ def transfer_details(session: Session, pledge: Pledge) -> TransferDetails | None
     due = int(outstanding(session, pledge)) or None
     payload = vietqr.build_payload(account.bank_bin, account.account_number, due, pledge.reference)
     return TransferDetails(account=account, amount_vnd=due, note=pledge.reference, payload=payload)
-
-
-def accounts_in_scope(session: Session, user) -> list[OfficialBankAccount]:  # type: ignore[no-untyped-def]
-    from app.accounts.access import unit_scope_clause
-
-    q = select(OfficialBankAccount).where(
-        OfficialBankAccount.is_active.is_(True), unit_scope_clause(user, OfficialBankAccount.unit_id)
-    )
-    return list(session.execute(q.order_by(OfficialBankAccount.unit_id, OfficialBankAccount.id)).scalars())
 
 
 def active_campaign_for(session: Session, unit_id: int | None) -> Campaign | None:

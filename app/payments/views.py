@@ -13,6 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from app.accounts.access import require_unit, staff_required, unit_scope_clause
+from app.banking import vietqr
+from app.banking.models import OfficialBankAccount
+from app.banking.services import accounts_in_scope
 from app.core import outbox, qr
 from app.core.actor import Actor
 from app.core.forms import field_problems
@@ -20,7 +23,7 @@ from app.core.money import AmountError, format_vnd, parse_vnd
 from app.core.uploads import UploadError, read_upload
 from app.extensions import csrf, db
 from app.ledger.models import PURPOSE_LABELS
-from app.payments import gateway, vietqr
+from app.payments import gateway
 from app.payments.events import MalformedEvent, parse_event
 from app.payments.forms import ReverseLineForm, StatementUploadForm
 from app.payments.models import (
@@ -28,14 +31,12 @@ from app.payments.models import (
     CardPayment,
     CardPaymentStatus,
     LineStatus,
-    OfficialBankAccount,
     StatementLine,
     StatementStatus,
 )
 from app.payments.services import (
     REVERSIBLE_LINE_STATUSES,
     PaymentError,
-    accounts_in_scope,
     confirm_proposals,
     create_statement,
     ignore_lines,

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from app.accounts.models import Role, User
 from app.accounts.services import AccountError, create_user, normalize_email
+from app.banking.services import official_accounts_for
 from app.core import outbox
 from app.core.actor import Actor
 from app.core.forms import field_problems
@@ -223,7 +224,7 @@ def confirmation(reference: str):  # type: ignore[no-untyped-def]
         return redirect(url_for("pledges.confirmation", reference=pledge.reference), code=301)
     paid = services.amount_paid(db.session, pledge.id)
     private = is_owner(pledge) or staff_sees(pledge)
-    accounts = services.official_accounts_for(db.session, pledge.earmark_unit_id or pledge.receiving_unit_id)
+    accounts = official_accounts_for(db.session, pledge.earmark_unit_id or pledge.receiving_unit_id)
     resp = Response(
         render_template(
             "pledges/confirmation.html",
