@@ -11,7 +11,9 @@ from app.accounts.access import unit_scope_clause
 from app.banking.models import OfficialBankAccount
 from app.units.models import AdminUnit
 
-NO_ACCOUNT = object()  # official_account_owner: no unit up the chain, nor the central committee, has an account
+NO_ACCOUNT = (
+    object()
+)  # official_account_owner: no unit up the chain, nor the central committee, has an account
 
 
 def unit_chain(session: Session, unit_id: int | None) -> list[int | None]:

@@ -16,7 +16,6 @@ from datetime import date
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import current_app
 
@@ -61,14 +60,6 @@ def private_key() -> Ed25519PrivateKey:
 
 def public_key() -> Ed25519PublicKey:
     return private_key().public_key()
-
-
-def public_key_pem() -> str:
-    return (
-        public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
 
 
 def _id_bytes(cert_id: int) -> bytes:

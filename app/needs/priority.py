@@ -35,8 +35,6 @@ DESIGNATION_CRITERIA = {
     "vung_dtts": "ethnic_minority_area",
 }
 
-AREA_CRITERIA = frozenset(DESIGNATION_CRITERIA.values())
-
 
 @dataclass(frozen=True)
 class Rule:

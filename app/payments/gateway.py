@@ -174,15 +174,6 @@ def test_gateway_event(cp: CardPayment, pledge: Pledge, *, paid: bool) -> dict:
 
 
 # ------------------------------------------------------------------------------------------------ events
-HANDLED = (
-    "checkout.session.completed",
-    "checkout.session.async_payment_succeeded",
-    "checkout.session.async_payment_failed",
-    "checkout.session.expired",
-    "charge.refunded",
-)
-
-
 def process_event(session: Session, gateway: str, event: dict) -> str:
     """Apply one (already authenticated) gateway event; returns what happened, for the log. A re-delivered
     event id changes nothing. Safe against concurrent deliveries: the unique event id and the unique

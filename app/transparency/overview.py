@@ -23,11 +23,6 @@ from app.units.models import AdminUnit, UnitLevel
 OVERVIEW_TTL = timedelta(minutes=10)  # houses and goals change without a ledger posting
 
 
-def ledger_version(session: Session) -> int:
-    """Any posting changes this (ledger transactions are append-only with increasing ids)."""
-    return session.execute(select(func.max(LedgerTransaction.id))).scalar() or 0
-
-
 def _version(session: Session, campaign: Campaign) -> str:
     """What the overview depends on, in one round trip: ledger version, pledges, goals."""
     from app.pledges.models import Pledge, PledgeStatus
