@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from app.core.keys import SigningKeyError, read_ed25519_key
+
 MIN_SECRET_BITS = 256  # 32 bytes of entropy
 
 GENERATE_SECRET_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'  # noqa: S105 - a command, not a key
@@ -126,7 +128,6 @@ def _signing_key_problem(env: Mapping[str, str]) -> str | None:
     text = env.get("CERTIFICATE_SIGNING_KEY", "")
     if not text:
         return f"CERTIFICATE_SIGNING_KEY chưa được đặt (ký mã xác minh giấy chứng nhận). {how}"
-    from app.core.keys import SigningKeyError, read_ed25519_key
 
     try:
         key = read_ed25519_key(text)

@@ -11,6 +11,9 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, SecurityError
 
+from app.core import qr
+from app.extensions import db
+
 ERROR_TITLES = {
     400: "Yêu cầu không hợp lệ",
     403: "Bạn không có quyền truy cập trang này",
@@ -34,7 +37,6 @@ def public_url(endpoint: str, **values: object) -> str:
 
 def qr_svg(content: str, title: str, scale: int = 4) -> Markup:
     """Template helper: the QR code of `content` as inline SVG (app.core.qr)."""
-    from app.core import qr
 
     # segno writes the SVG itself and escapes the title it puts in it: nothing of `content` reaches the markup
     # unescaped (the code is drawn as a path).
@@ -51,7 +53,6 @@ def commit_or_flash(
     """Run the service call behind a posted form: on success commit and flash `success`; when it raises one of
     `errors` (our services' Vietnamese refusals) roll back and flash the message (after `prefix`), nothing saved.
     Returns whether it committed."""
-    from app.extensions import db
 
     try:
         action()
@@ -134,7 +135,6 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def server_error(exc: Exception):  # type: ignore[no-untyped-def]
         app.logger.exception("Unhandled error")
-        from app.extensions import db
 
         db.session.rollback()
         if app.config.get("TESTING") and app.config.get("PROPAGATE_TEST_ERRORS", True):

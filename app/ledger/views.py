@@ -11,6 +11,7 @@ from app.core.i18n import today_vn
 from app.extensions import db
 from app.ledger import services as ledger
 from app.ledger.models import PURPOSE_LABELS, AccountKind, LedgerAccount, LedgerPosting, LedgerTransaction
+from app.units.models import AdminUnit
 
 bp = Blueprint("ledger", __name__, url_prefix="/can-bo/so-quy")
 
@@ -63,7 +64,6 @@ def books():  # type: ignore[no-untyped-def]
             .scalars()
             .all()
         )
-    from app.units.models import AdminUnit
 
     units = {
         u.id: u

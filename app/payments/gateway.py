@@ -24,7 +24,7 @@ from app.core.actor import Actor
 from app.core.db import utcnow
 from app.payments.models import CardPayment, CardPaymentStatus, CardRefund, WebhookEvent
 from app.pledges.models import Pledge
-from app.pledges.services import outstanding, record_pledge_payment
+from app.pledges.services import outstanding, record_pledge_payment, refresh_status
 
 CURRENCY = "vnd"  # zero-decimal: Stripe amounts in VND are whole đồng
 REUSE_WINDOW = timedelta(hours=23)  # Stripe keeps idempotency keys and open sessions about a day
@@ -355,8 +355,6 @@ def _reconcile(session: Session, actor: Actor, cp: CardPayment, received_at: dat
             bank_txn_ref=cp.payment_intent_id,
         )
     elif refunded:
-        from app.pledges.services import refresh_status
-
         refresh_status(session, actor, session.get(Pledge, cp.pledge_id))  # type: ignore[arg-type]
     cp.updated_at = utcnow()
     session.flush()

@@ -13,9 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from app.accounts.access import require_unit, staff_required, unit_scope_clause
+from app.audit.services import record
 from app.banking import vietqr
 from app.banking.models import OfficialBankAccount
 from app.banking.services import accounts_in_scope
+from app.certificates.models import Certificate, CertificateStatus
 from app.core import outbox, qr
 from app.core.actor import Actor
 from app.core.forms import field_problems
@@ -53,6 +55,7 @@ from app.payments.services import (
     transfer_details,
 )
 from app.payments.statements import ROLE_LABELS, StatementFormatError
+from app.payments.statements.parsing import _cell_text
 from app.pledges.models import Pledge
 from app.pledges.references import normalize
 
@@ -301,7 +304,6 @@ def statement_detail(statement_id: int):  # type: ignore[no-untyped-def]
                 if lock_statement(db.session, stmt).status != StatementStatus.DRAFT:  # imported meanwhile
                     raise PaymentError("Sao kê này đã được nhập trước đó; không hủy được nữa.")
                 stmt.status = StatementStatus.DISCARDED
-                from app.audit.services import record
 
                 record(
                     db.session, actor, "statement.discard", "bank_statement", stmt.id, unit_id=stmt.unit_id
@@ -462,7 +464,6 @@ def reverse_statement_line(statement_id: int, line_id: int):  # type: ignore[no-
     pledges = {
         p.id: p for p in db.session.execute(select(Pledge).where(Pledge.id.in_(pledge_ids or {-1}))).scalars()
     }
-    from app.certificates.models import Certificate, CertificateStatus
 
     letters = list(
         db.session.execute(
@@ -524,8 +525,6 @@ def statement_mapping(statement_id: int):  # type: ignore[no-untyped-def]
             db.session.commit()
             return redirect(url_for("payments.statement_detail", statement_id=stmt.id))
     from openpyxl.utils import get_column_letter
-
-    from app.payments.statements.parsing import _cell_text
 
     sample = [[_cell_text(c) for c in r] + [""] * (width - len(r)) for r in rows[:15]]
     return render_template(

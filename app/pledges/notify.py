@@ -33,9 +33,7 @@ def payment_facts(session: Session, pledge: Pledge) -> dict:
         "pledge": pledge,
         "paid": paid,
         "outstanding": max(0, pledge.amount_vnd - paid),
-        "accounts": official_accounts_for(
-            session, pledge.earmark_unit_id or pledge.receiving_unit_id
-        ),
+        "accounts": official_accounts_for(session, pledge.earmark_unit_id or pledge.receiving_unit_id),
         "instalments": services.instalment_states(session, pledge, paid=paid),
     }
 

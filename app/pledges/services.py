@@ -12,10 +12,14 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from app.accounts.access import unit_scope_clause
+from app.accounts.models import Role, User
 from app.audit.services import entry_values, record, record_rows
 from app.banking.services import NO_ACCOUNT, official_account_owner
-from app.campaigns.models import Campaign
+from app.campaigns.models import Campaign, CampaignStatus
+from app.campaigns.services import active_campaign
 from app.contributions.models import Contribution, ContributionStatus
+from app.contributions.services import NewContribution, record_contributions
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ, today_vn
@@ -103,18 +107,19 @@ def record_pledge_payment(
     (with its earmark); an excess beyond that becomes a separate unrestricted gift from the same donor.
     Idempotent on idempotency_key (the excess uses key + ":excess"). in_kind_description (goods) and
     receiving_unit_id (the unit whose staff took cash in hand, default the pledge's) are optional."""
-    from app.contributions.services import NewContribution, record_contributions
 
     due = outstanding(session, pledge)
     if idempotency_key:
-        from app.contributions.models import Contribution as C
-
         if session.execute(
-            select(C.id).where(C.idempotency_key.in_([idempotency_key, f"{idempotency_key}:excess"]))
+            select(Contribution.id).where(
+                Contribution.idempotency_key.in_([idempotency_key, f"{idempotency_key}:excess"])
+            )
         ).first():
             return list(
                 session.execute(
-                    select(C).where(C.idempotency_key.in_([idempotency_key, f"{idempotency_key}:excess"]))
+                    select(Contribution).where(
+                        Contribution.idempotency_key.in_([idempotency_key, f"{idempotency_key}:excess"])
+                    )
                 ).scalars()
             )
     on_pledge = min(amount_vnd, due) if due > 0 else 0
@@ -223,8 +228,6 @@ class PledgeInput:
 def campaign_for(session: Session, unit_id: int | None = None) -> Campaign | None:
     """The campaign a pledge joins: the active one covering the earmarked unit, else the national one,
     else the most recent active campaign (a deployment that runs one province's campaign)."""
-    from app.campaigns.models import CampaignStatus
-    from app.campaigns.services import active_campaign
 
     found = active_campaign(session, unit_id)
     if found is None:
@@ -241,8 +244,6 @@ def campaign_for(session: Session, unit_id: int | None = None) -> Campaign | Non
 
 
 def campaign_is_active(session: Session, campaign_id: int) -> bool:
-    from app.campaigns.models import CampaignStatus
-
     return (
         session.execute(
             select(Campaign.id).where(Campaign.id == campaign_id, Campaign.status == CampaignStatus.ACTIVE)
@@ -742,8 +743,6 @@ def instalment_reminders(
 def overdue_pledges_for(
     session: Session, user, *, today: date | None = None, limit: int | None = None
 ) -> list[Pledge]:  # type: ignore[no-untyped-def]
-    from app.accounts.access import unit_scope_clause
-
     today = today or today_vn()
     q = (
         select(Pledge)
@@ -763,7 +762,6 @@ def overdue_pledges_for(
 
 def staff_to_notify(session: Session, unit_ids: list[int | None]) -> list:
     """Active commune/province staff covering any of the units (a province's staff cover its communes)."""
-    from app.accounts.models import Role, User
 
     wanted: set[int] = set()
     for uid in unit_ids:

@@ -7,6 +7,7 @@ from datetime import date
 from celery import shared_task
 from sqlalchemy import select, update
 
+from app.accounts.models import Role, User
 from app.core.db import utcnow
 from app.extensions import db
 from app.pledges import notify, services
@@ -62,7 +63,6 @@ def send_instalment_reminders(days: int = 7, today: str | None = None) -> int:
 @shared_task(name="pledges.send_overdue_digest")
 def send_overdue_digest(today: str | None = None) -> int:
     """Weekly: each commune and province officer gets the overdue pledges of their own area."""
-    from app.accounts.models import Role, User
 
     day = date.fromisoformat(today) if today else services.today_vn()
     staff = (

@@ -13,9 +13,11 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.audit.services import record
 from app.campaigns.models import Campaign
 from app.contributions.models import CHANNEL_LABELS, Channel, Contribution, ContributionStatus
 from app.core.collation import vi_collate
+from app.core.db import utcnow
 from app.donors.models import DONOR_KIND_LABELS, DonorKind
 from app.ledger.models import (
     PURPOSE_LABELS,
@@ -25,7 +27,8 @@ from app.ledger.models import (
     LedgerTransaction,
     Purpose,
 )
-from app.reports.models import ReportKind
+from app.reports.models import ReportJob, ReportKind, ReportStatus
+from app.reports.render import to_pdf, to_xlsx
 from app.transparency import overview, units
 from app.units.models import AdminUnit
 
@@ -208,8 +211,6 @@ def create_job(
     half: int = 1,
 ):
     """Queue a report (the caller commits, then sends the task)."""
-    from app.audit.services import record
-    from app.reports.models import ReportJob
 
     period = period_for(kind, year, half)
     job = ReportJob(
@@ -240,9 +241,6 @@ def create_job(
 
 def run_job(session: Session, job_id: int):  # type: ignore[no-untyped-def]
     """Compute, then render; commits after each step so the progress bar moves."""
-    from app.core.db import utcnow
-    from app.reports.models import ReportJob, ReportStatus
-    from app.reports.render import to_pdf, to_xlsx
 
     job = session.get(ReportJob, job_id)
     if job is None:

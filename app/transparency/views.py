@@ -18,6 +18,7 @@ from app.core import qr
 from app.core.page_cache import public_page
 from app.core.spreadsheet import SafeCSVWriter, SafeDictWriter
 from app.extensions import db
+from app.ledger.services import main_fund
 from app.transparency import funds, opendata, units
 from app.transparency import overview as overview_figures
 from app.transparency import statement as public_statement
@@ -296,8 +297,6 @@ TOTAL_COLUMNS = [
 
 @bp.route("/cong-khai/du-lieu/tong-hop.<fmt>")
 def export_totals(fmt: str):  # type: ignore[no-untyped-def]
-    from app.ledger.services import main_fund
-
     rows = funds.totals_by_unit(db.session, main_fund(db.session).id)
     if fmt == "csv":
         return csv_response(TOTAL_COLUMNS, iter(rows), "tong-hop.csv")

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from app.accounts.access import donor_required
 from app.accounts.models import User
 from app.accounts.services import normalize_email
+from app.audit.services import record
 from app.contributions.models import Contribution, ContributionStatus
 from app.core.actor import Actor
 from app.core.forms import field_problems
@@ -111,7 +112,6 @@ def invite():  # type: ignore[no-untyped-def]
             flash(_("Email này đã có tài khoản."), "error")
         else:
             notify.send_invitation(donor, current_user, email)
-            from app.audit.services import record
 
             record(db.session, Actor.from_request(), "donor.invite", "donor", donor.id, new={"email": email})
             db.session.commit()

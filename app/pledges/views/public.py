@@ -35,6 +35,7 @@ from app.pledges.forms import (
     PledgeForm,
 )
 from app.pledges.models import (
+    OFFLINE_METHODS,
     PaymentMethod,
     Pledge,
     PledgeKind,
@@ -200,7 +201,6 @@ def _queue_pledge_mails(pledge_id: int, method: PaymentMethod) -> None:
     """Mail the donor and, for cash/goods, the staff (for a transfer or card the staff task would do nothing):
     outbox rows committed with the pledge (app.core.outbox), so the broker or SMTP being down never turns a saved
     pledge into an error nor loses its mails."""
-    from app.pledges.models import OFFLINE_METHODS
 
     names = ["pledges.send_confirmation"] + (
         ["pledges.notify_staff_new_pledge"] if method in OFFLINE_METHODS else []
