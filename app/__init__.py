@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
 
@@ -13,8 +12,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.core.db import render_item, schema_filter
 from config import CONFIGS, ProductionConfig
 
-# Domain packages, in dependency order. Each may provide views.bp (a Blueprint), cli.register(app)
-# and demo.load(session) / demo.generate(session, **counts); create_app wires whatever exists.
+# Domain packages, in dependency order: app.models imports their models, `flask demo` runs their demo.load(session,
+# ctx) / demo.generate(...). Blueprints, commands and tasks are wired by name in create_app (no discovery).
 DOMAIN_PACKAGES = (
     "core",
     "audit",
@@ -22,6 +21,7 @@ DOMAIN_PACKAGES = (
     "accounts",
     "campaigns",
     "ledger",
+    "banking",
     "donors",
     "contributions",
     "pledges",
@@ -94,20 +94,72 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
 
     from app import models as _models  # noqa: F401  (registers every model on the metadata)
 
-    for name in DOMAIN_PACKAGES:
-        _wire_package(app, name)
+    register_blueprints(app)
+    register_commands(app)
+    import_tasks()
     return app
 
 
-def _wire_package(app: Flask, name: str) -> None:
-    for module_name, hook in (("views", "bp"), ("cli", "register"), ("tasks", None)):
-        try:
-            module = importlib.import_module(f"app.{name}.{module_name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"app.{name}.{module_name}":
-                raise
-            continue
-        if hook == "bp" and hasattr(module, "bp"):
-            app.register_blueprint(module.bp)
-        elif hook == "register" and hasattr(module, "register"):
-            module.register(app)
+# The functions below import inside: importing the package `app` (a script using app.core.money) must not load
+# every view, and the views import app.extensions, which would import this module half-initialised.
+def register_blueprints(app: Flask) -> None:
+    """Every page the application serves, one blueprint per package; a view module that cannot be imported
+    fails the start, never a link."""
+    from app.accounts.views import bp as accounts
+    from app.audit.views import bp as audit
+    from app.campaigns.views import bp as campaigns
+    from app.certificates.views import bp as certificates
+    from app.collections.views import bp as collections
+    from app.home.views import bp as home
+    from app.ledger.views import bp as ledger
+    from app.matching.views import bp as matching
+    from app.needs.views import bp as needs
+    from app.payments.views import bp as payments
+    from app.pledges.views import bp as pledges
+    from app.reports.views import bp as reports
+    from app.transparency.views import bp as transparency
+    from app.units.views import bp as units
+
+    for blueprint in (
+        home,
+        audit,
+        units,
+        accounts,
+        campaigns,
+        ledger,
+        pledges,
+        payments,
+        collections,
+        needs,
+        matching,
+        certificates,
+        transparency,
+        reports,
+    ):
+        app.register_blueprint(blueprint)
+
+
+def register_commands(app: Flask) -> None:
+    """The `flask` commands: tasks, units, users, ledger, transparency, demo."""
+    from app.accounts import cli as accounts_cli
+    from app.core import cli as core_cli
+    from app.demo import cli as demo_cli
+    from app.ledger import cli as ledger_cli
+    from app.transparency import cli as transparency_cli
+    from app.units import cli as units_cli
+
+    for module in (core_cli, units_cli, accounts_cli, ledger_cli, transparency_cli, demo_cli):
+        module.register(app)
+
+
+def import_tasks() -> None:
+    """Import the modules that define Celery tasks (@shared_task registers each task on import)."""
+    import app.certificates.tasks
+    import app.collections.tasks
+    import app.core.tasks
+    import app.ledger.tasks
+    import app.matching.tasks
+    import app.payments.tasks
+    import app.pledges.tasks
+    import app.reports.tasks
+    import app.transparency.tasks  # noqa: F401

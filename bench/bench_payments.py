@@ -83,12 +83,12 @@ def setup(database_url: str):  # type: ignore[no-untyped-def]
 def make_world(db, n_pledges: int, rng: random.Random):  # type: ignore[no-untyped-def]
     from sqlalchemy import insert, select
 
+    from app.banking.models import OfficialBankAccount
     from app.campaigns.models import CampaignStatus
     from app.campaigns.services import create_campaign, set_status
     from app.core.actor import Actor
     from app.donors.models import Donor, DonorKind
     from app.ledger.services import main_fund
-    from app.payments.models import OfficialBankAccount
     from app.pledges.models import Pledge
     from app.pledges.references import new_reference
     from app.units.models import AdminUnit, UnitLevel

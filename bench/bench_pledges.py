@@ -80,6 +80,7 @@ def seed(app, n_pledges: int):  # type: ignore[no-untyped-def]
 
     from app.accounts.models import Role
     from app.accounts.services import create_user
+    from app.banking.models import OfficialBankAccount
     from app.campaigns.models import CampaignStatus
     from app.campaigns.services import create_campaign, set_status
     from app.core.actor import Actor
@@ -88,7 +89,6 @@ def seed(app, n_pledges: int):  # type: ignore[no-untyped-def]
     from app.extensions import db
     from app.ledger.models import Purpose
     from app.ledger.services import main_fund
-    from app.payments.models import OfficialBankAccount
     from app.pledges.models import Pledge, PledgeInstalment, PledgeSchedule, PledgeStatus
     from app.pledges.references import new_reference
     from app.units.models import AdminUnit, UnitLevel

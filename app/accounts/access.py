@@ -6,13 +6,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort
+from flask import abort, current_app
 from flask_login import current_user
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
-from app.extensions import db
+from app.extensions import db, login_manager
 from app.units.models import AdminUnit, UnitLevel
 
 
@@ -56,35 +56,50 @@ def require_unit(unit_id: int | None) -> None:
 
 
 def staff_required(*roles: Role) -> Callable:
-    """Require a logged-in staff user, optionally with one of `roles` (central admins always pass)."""
+    """Require a logged-in staff user, optionally with one of `roles` (central admins always pass). The view
+    keeps the rule (`view.allows(user)`), so the navigation shows a link only to whom may open it (may_open)."""
+
+    def allows(user: Any) -> bool:
+        if not user.is_authenticated or not user.is_staff:
+            return False
+        return not roles or user.role in roles or user.role == Role.CENTRAL_ADMIN
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
-                from app.extensions import login_manager
-
                 return login_manager.unauthorized()
-            if not current_user.is_staff:
-                abort(403)
-            if roles and current_user.role not in roles and current_user.role != Role.CENTRAL_ADMIN:
+            if not allows(current_user):
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapped.allows = allows  # type: ignore[attr-defined]
         return wrapped
 
     return decorator
+
+
+def _donor_allows(user: Any) -> bool:
+    return user.is_authenticated and user.role == Role.DONOR and user.donor_id is not None
 
 
 def donor_required(view: Callable) -> Callable:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_authenticated:
-            from app.extensions import login_manager
-
             return login_manager.unauthorized()
-        if current_user.role != Role.DONOR or current_user.donor_id is None:
+        if not _donor_allows(current_user):
             abort(403)
         return view(*args, **kwargs)
 
+    wrapped.allows = _donor_allows  # type: ignore[attr-defined]
     return wrapped
+
+
+def may_open(endpoint: str, user: Any = None) -> bool:
+    """Whether `user` (default: the signed-in user) may open the page at `endpoint`: the rule its view's access
+    decorator (staff_required, donor_required) enforces, read from the view itself, never restated. A view with
+    no such decorator is open (public, or checks only a login). An unknown endpoint raises KeyError."""
+    view = current_app.view_functions[endpoint]
+    allows = getattr(view, "allows", None)
+    return allows is None or allows(current_user if user is None else user)

@@ -30,6 +30,8 @@ from flask import Flask, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits.storage import MemoryStorage, Storage
 
+from app.extensions import limiter
+
 log = logging.getLogger(__name__)
 
 DEVICE_COOKIE = "thiet_bi"
@@ -157,8 +159,6 @@ def login_throttle(app: Flask) -> LoginThrottle:
     """The app's throttle, on the rate limiter's storage (created once per app, after the limiter)."""
     throttle = app.extensions.get("login_throttle")
     if throttle is None:
-        from app.extensions import limiter
-
         cfg = app.config
         throttle = LoginThrottle(
             storage=limiter.storage,

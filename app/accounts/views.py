@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from app.accounts import sessions
+from app.accounts.access import may_open
 from app.accounts.forms import ForgotPasswordForm, LoginForm, LogoutEverywhereForm, ResetPasswordForm
 from app.accounts.models import Role, User
 from app.accounts.services import (
@@ -27,6 +28,7 @@ from app.extensions import db, limiter, login_manager
 
 bp = Blueprint("accounts", __name__)
 bp.after_app_request(sessions.renew_remember_cookie)
+bp.add_app_template_global(may_open)  # the staff navigation shows a link only to whom may open it
 
 login_manager.login_view = "accounts.login"
 login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."

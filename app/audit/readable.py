@@ -20,9 +20,23 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.accounts.models import ROLE_LABELS
 from app.audit.models import AuditEntry
+from app.campaigns.models import CAMPAIGN_STATUS_LABELS
+from app.certificates.models import BATCH_STATUS_LABELS, CERTIFICATE_KIND_LABELS, ISSUER_LEVEL_LABELS
+from app.collections.models import BATCH_STATUS_LABELS as IMPORT_STATUS_LABELS
+from app.collections.models import DISPLAY_LABELS
+from app.contributions.models import CHANNEL_LABELS
 from app.core.i18n import format_date_vn, format_datetime_vn
 from app.core.money import format_vnd
+from app.donors.models import DONOR_KIND_LABELS
+from app.ledger.models import PURPOSE_LABELS
+from app.matching.models import PROPOSAL_STATUS_LABELS
+from app.needs.models import NEED_KIND_LABELS, NEED_STATUS_LABELS, TRANCHE_LABELS
+from app.payments.models import CARD_STATUS_LABELS, LINE_STATUS_LABELS
+from app.pledges.models import PLEDGE_STATUS_LABELS
+from app.reports.models import REPORT_KIND_LABELS
+from app.units.models import AdminUnit
 
 ACTIONS = {
     "user.create": _l("Đã tạo tài khoản #%(id)s"),
@@ -220,13 +234,6 @@ _NOTHING = "—"
 
 def _value_labels() -> dict[str, Mapping[str, str]]:
     """Label maps for coded fields, by field name (status and kind depend on the entity: _entity_labels)."""
-    from app.accounts.models import ROLE_LABELS
-    from app.certificates.models import ISSUER_LEVEL_LABELS
-    from app.collections.models import DISPLAY_LABELS
-    from app.contributions.models import CHANNEL_LABELS
-    from app.donors.models import DONOR_KIND_LABELS
-    from app.ledger.models import PURPOSE_LABELS
-    from app.needs.models import NEED_KIND_LABELS, NEED_STATUS_LABELS, TRANCHE_LABELS
 
     return {
         "role": ROLE_LABELS,
@@ -244,15 +251,6 @@ def _value_labels() -> dict[str, Mapping[str, str]]:
 
 def _entity_labels() -> dict[tuple[str, str], Mapping[str, str]]:
     """(entity type, field) -> label map, for the fields whose codes differ from one entity to another."""
-    from app.campaigns.models import CAMPAIGN_STATUS_LABELS
-    from app.certificates.models import BATCH_STATUS_LABELS, CERTIFICATE_KIND_LABELS
-    from app.collections.models import BATCH_STATUS_LABELS as IMPORT_STATUS_LABELS
-    from app.donors.models import DONOR_KIND_LABELS
-    from app.matching.models import PROPOSAL_STATUS_LABELS
-    from app.needs.models import NEED_STATUS_LABELS
-    from app.payments.models import CARD_STATUS_LABELS, LINE_STATUS_LABELS
-    from app.pledges.models import PLEDGE_STATUS_LABELS
-    from app.reports.models import REPORT_KIND_LABELS
 
     return {
         ("pledge", "status"): PLEDGE_STATUS_LABELS,
@@ -350,8 +348,6 @@ class _Formatter:
 
 
 def _unit_names(session: Session, entries: Iterable[AuditEntry]) -> dict[int, str]:
-    from app.units.models import AdminUnit
-
     ids = {
         v
         for e in entries

@@ -12,6 +12,7 @@ from app.campaigns.models import Campaign, CampaignGoal, CampaignStatus
 from app.core.actor import Actor
 from app.core.text import fold, nfc
 from app.core.transaction import DomainError
+from app.units.models import AdminUnit
 
 
 class CampaignError(DomainError):
@@ -144,7 +145,6 @@ def set_goal(session: Session, actor: Actor, campaign: Campaign, unit_id: int, g
 
 def active_campaign(session: Session, scope_unit_id: int | None = None) -> Campaign | None:
     """The active campaign for a unit: its own, else its province's, else the national one."""
-    from app.units.models import AdminUnit
 
     unit = session.get(AdminUnit, scope_unit_id) if scope_unit_id else None
     keys = []

@@ -34,13 +34,16 @@ from app.contributions.models import Contribution, ContributionStatus
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import today_vn
+from app.core.mail import Attachment, Mail, send_mail
+from app.core.money import format_vnd
 from app.core.sequences import next_numbers
 from app.core.text import fold, nfc
 from app.core.transaction import DomainError
 from app.core.web import public_url
-from app.donors.models import Donor, DonorKind
+from app.donors.models import ANONYMOUS_NAME, Donor, DonorKind
 from app.ledger.models import PURPOSE_LABELS
 from app.pledges.models import Pledge, PledgeStatus
+from app.pledges.services import amount_paid
 from app.units.models import AdminUnit, UnitLevel
 
 COMMITTEE = "Ủy ban Mặt trận Tổ quốc Việt Nam"
@@ -285,7 +288,6 @@ def acknowledge_contribution(session: Session, actor: Actor, contribution_id: in
 def acknowledge_pledge(session: Session, actor: Actor, pledge_id: int) -> Certificate | None:
     """The thank-you letter for a fulfilled pledge (amount: what was received against it). In "payment" mode
     each of its payments is thanked instead; returns the latest letter. Idempotent."""
-    from app.pledges.services import amount_paid
 
     pledge = session.get(Pledge, pledge_id)
     if pledge is None:
@@ -308,7 +310,6 @@ def acknowledge_pledge(session: Session, actor: Actor, pledge_id: int) -> Certif
         )
     ).scalar_one()
     donor = pledge.donor
-    from app.donors.models import ANONYMOUS_NAME
 
     public_name = ANONYMOUS_NAME if pledge.is_anonymous else donor.public_name
     fields = _ack_fields(pledge.campaign, donor, public_name, paid, pledge.purpose)
@@ -867,8 +868,6 @@ def mail_certificate(
 ) -> bool:
     """E-mail the PDF to the donor (if the donor has an address and it was not sent before); marks emailed_at.
     The caller commits right after, so a retried task does not send it again."""
-    from app.core.mail import Attachment, Mail, send_mail
-    from app.core.money import format_vnd
 
     if cert.emailed_at is not None or cert.donor is None or not cert.donor.email:
         return False

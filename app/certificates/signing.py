@@ -15,16 +15,14 @@ import unicodedata
 from datetime import date
 from functools import lru_cache
 
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import current_app
 
+from app.core.keys import SigningKeyError as SigningKeyError  # what private_key() raises for a bad setting
+from app.core.keys import read_ed25519_key
+
 SIGNATURE_BYTES = 64
-
-
-class SigningKeyError(RuntimeError):
-    """CERTIFICATE_SIGNING_KEY is set but unreadable."""
 
 
 def canonical_data(cert) -> bytes:  # type: ignore[no-untyped-def]
@@ -48,39 +46,10 @@ def canonical_data(cert) -> bytes:  # type: ignore[no-untyped-def]
 @lru_cache(maxsize=8)
 def _load_key(configured: str | None, secret_key: str) -> Ed25519PrivateKey:
     if configured:
-        text = configured.strip()
-        if text.startswith("-----BEGIN"):
-            key = serialization.load_pem_private_key(text.encode(), password=None)
-            if not isinstance(key, Ed25519PrivateKey):
-                raise SigningKeyError("CERTIFICATE_SIGNING_KEY: PEM key is not Ed25519")
-            return key
-        try:
-            seed = base64.b64decode(
-                text + "=" * (-len(text) % 4),
-                altchars=b"-_" if "-" in text or "_" in text else None,
-                validate=True,
-            )
-        except (binascii.Error, ValueError) as exc:
-            raise SigningKeyError(
-                "CERTIFICATE_SIGNING_KEY: neither a PEM key nor a base64 32-byte seed"
-            ) from exc
-        if len(seed) != 32:
-            raise SigningKeyError("CERTIFICATE_SIGNING_KEY: a base64 seed must decode to 32 bytes")
-        return Ed25519PrivateKey.from_private_bytes(seed)
+        return read_ed25519_key(configured)
     # Development and tests: a key derived from SECRET_KEY, stable across restarts of the same deployment.
     seed = hashlib.sha256(b"chungtay/certificate-signing/v1\x00" + secret_key.encode()).digest()
     return Ed25519PrivateKey.from_private_bytes(seed)
-
-
-def configured_key(text: str) -> Ed25519PrivateKey:
-    """The key CERTIFICATE_SIGNING_KEY names, read the way private_key() reads it, or SigningKeyError (production
-    checks it at start-up: app/core/config_checks.py)."""
-    try:
-        return _load_key(text, "")
-    except SigningKeyError:
-        raise
-    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:  # a malformed or password-protected PEM
-        raise SigningKeyError("CERTIFICATE_SIGNING_KEY: PEM key cannot be read") from exc
 
 
 def private_key() -> Ed25519PrivateKey:
@@ -91,14 +60,6 @@ def private_key() -> Ed25519PrivateKey:
 
 def public_key() -> Ed25519PublicKey:
     return private_key().public_key()
-
-
-def public_key_pem() -> str:
-    return (
-        public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
 
 
 def _id_bytes(cert_id: int) -> bytes:

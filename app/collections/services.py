@@ -37,7 +37,7 @@ from app.core.i18n import VN_TZ, today_vn
 from app.core.money import AmountError, parse_vnd
 from app.core.spreadsheet import append_row
 from app.core.text import fold, nfc
-from app.core.uploads import UploadError, iter_csv_rows, iter_xlsx_rows
+from app.core.uploads import UploadError, iter_csv_rows, iter_xlsx_rows, store_bytes
 from app.donors.models import DonorKind
 from app.ledger import services as ledger
 from app.units.models import AdminUnit, Hamlet
@@ -541,7 +541,6 @@ def create_import(
     original_name: str,
 ) -> ImportBatch:
     """Check an uploaded file and keep it for audit; nothing is recorded until commit_import."""
-    from app.core.uploads import store_bytes
 
     if kind not in ("csv", "xlsx"):
         raise UploadError("Loại tệp không được chấp nhận; chỉ nhận: CSV, Excel .xlsx.")

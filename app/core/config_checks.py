@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from app.core.keys import SigningKeyError, read_ed25519_key
+
 MIN_SECRET_BITS = 256  # 32 bytes of entropy
 
 GENERATE_SECRET_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'  # noqa: S105 - a command, not a key
@@ -126,10 +128,9 @@ def _signing_key_problem(env: Mapping[str, str]) -> str | None:
     text = env.get("CERTIFICATE_SIGNING_KEY", "")
     if not text:
         return f"CERTIFICATE_SIGNING_KEY chưa được đặt (ký mã xác minh giấy chứng nhận). {how}"
-    from app.certificates.signing import SigningKeyError, configured_key
 
     try:
-        key = configured_key(text)
+        key = read_ed25519_key(text)
     except SigningKeyError as exc:
         return f"{exc} (cần khóa Ed25519: PEM hoặc 32 byte base64). {how}"
     from cryptography.hazmat.primitives import serialization

@@ -16,7 +16,7 @@ def schema_filter(dialect: str):  # type: ignore[no-untyped-def]
     is an index Alembic cannot compare (info={"compare": False}: its reflection drops a COLLATE), on both sides."""
 
     def uncompared() -> set[str]:
-        from app.extensions import db
+        from app.extensions import db  # not at the top: app.extensions imports this module (cycle)
 
         return {
             i.name for t in db.metadata.tables.values() for i in t.indexes if i.info.get("compare") is False

@@ -2,9 +2,10 @@
 
 On 17 October and 18 November thousands of readers ask for the same few pages; rendering each one for every
 reader is what saturates the server. An anonymous reader's page is cached for PUBLIC_PAGE_CACHE_SECONDS, under a
-key that contains the ledger's latest transaction id: when money moves, the next reader gets a fresh page at
-once, so the figures are never older than the last money movement (other public changes, such as a house's
-stage, show within the TTL). Storage is Flask-Caching's backend: Redis in production (shared by every gunicorn
+key that contains a money version: the ledger sends `money_moved` (app.core.signals) when it posts, and once that
+session commits the version is renewed in the cache, so the next reader gets a fresh page at once and the figures
+are never older than the last money movement (other public changes, such as a house's stage, show within the
+TTL). Storage is Flask-Caching's backend: Redis in production (shared by every gunicorn
 worker and host), a per-process dictionary in development; a cache that is down is bypassed, never an error.
 
 Never cached: logged-in users (their pages differ), a reader with a flashed message waiting, pages that put a
@@ -18,6 +19,7 @@ attacker who can watch response sizes guess the secret (BREACH); an anonymous pu
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -27,10 +29,15 @@ from flask_babel import get_locale
 from flask_caching import Cache
 from flask_compress import Compress
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.core.signals import money_moved
 
 cache = Cache()
 compress = Compress()
+MONEY_VERSION_KEY = "page:money-version"
+_MOVED = "page_cache.money_moved"  # a flag in Session.info: this session posted money, not yet committed
 
 
 def _bypass() -> bool:
@@ -41,18 +48,42 @@ def _bypass() -> bool:
     return bool(session.get("_flashes"))
 
 
-def ledger_version() -> int:
-    from app.extensions import db
-    from app.ledger.models import LedgerTransaction
+def money_version() -> str:
+    """The version of the money figures the cached pages show: renewed whenever money moves (any process, since
+    it lives in the cache's backend); a new one when the cache lost it."""
+    version = cache.get(MONEY_VERSION_KEY)
+    if version is None:
+        cache.add(MONEY_VERSION_KEY, secrets.token_hex(8), timeout=0)
+        version = cache.get(MONEY_VERSION_KEY)
+    return str(version)
 
-    return db.session.execute(select(func.coalesce(func.max(LedgerTransaction.id), 0))).scalar_one()
+
+@money_moved.connect
+def _remember_money_moved(session: Session, **_: Any) -> None:
+    session.info[_MOVED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _renew_after_commit(session: Session) -> None:
+    # After the commit, not at the posting: a reader in between would otherwise cache the old figures under
+    # the new version.
+    if session.info.pop(_MOVED, False):
+        try:
+            cache.set(MONEY_VERSION_KEY, secrets.token_hex(8), timeout=0)
+        except Exception:  # noqa: BLE001 - a cache that is down is bypassed, never an error
+            current_app.logger.warning("page cache: could not renew the money version", exc_info=True)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_on_rollback(session: Session) -> None:
+    session.info.pop(_MOVED, None)
 
 
 def _key() -> str:
     # Scheme and host are part of the key: whatever a page holds, a reader is never served a page rendered
     # for another host (the absolute links themselves come from PUBLIC_BASE_URL, see app.core.web.public_url,
     # and production answers only to TRUSTED_HOSTS).
-    return f"page:{request.scheme}://{request.host}:{get_locale()}:{ledger_version()}:{request.full_path}"
+    return f"page:{request.scheme}://{request.host}:{get_locale()}:{money_version()}:{request.full_path}"
 
 
 def _cacheable(rv: Any) -> bool:

@@ -5,7 +5,7 @@
 - `draw()`: the same code as vector shapes on a ReportLab canvas (a certificate's verification address), so it
   prints sharp at any size.
 
-What a code *says* is decided by its caller: a VietQR payload comes from `app.payments.vietqr.build_payload`
+What a code *says* is decided by its caller: a VietQR payload comes from `app.banking.vietqr.build_payload`
 (our small EMVCo encoder), a verification address from `app.core.web.public_url`. Error correction is level M
 (15 % of the symbol may be lost: a folded or stamped paper still scans), never a Micro QR (phones' bank apps
 do not read them), with a quiet zone of `BORDER` modules (ISO 18004 asks for 4; 2 is what every phone reader

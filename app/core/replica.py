@@ -213,7 +213,7 @@ def configure(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     if not app.config.get("DATABASE_REPLICA_URL"):
         return
-    from app.extensions import db
+    from app.extensions import db  # not at the top: app.extensions imports this module (cycle)
 
     _listen()
     with app.app_context():
@@ -230,7 +230,7 @@ def _signed_in() -> bool:
 
 
 def _choose() -> None:
-    from app.extensions import db
+    from app.extensions import db  # not at the top: app.extensions imports this module (cycle)
 
     router: Router = current_app.extensions["replica"]
     info = db.session().info
@@ -262,7 +262,7 @@ def _choose() -> None:
 def _remember_write(response):  # type: ignore[no-untyped-def]
     """After a request that committed a write: the primary's WAL position now, in the browser's session. The insert
     position, not the write position: with synchronous_commit off the commit record may still be in WAL buffers."""
-    from app.extensions import db
+    from app.extensions import db  # not at the top: app.extensions imports this module (cycle)
 
     info = db.session().info
     if info.pop(COMMITTED, False) and not info.get(PUBLIC):
@@ -281,7 +281,7 @@ def _remember_write(response):  # type: ignore[no-untyped-def]
 
 
 def _forget(_exc: BaseException | None = None) -> None:
-    from app.extensions import db
+    from app.extensions import db  # not at the top: app.extensions imports this module (cycle)
 
     info = db.session().info
     if info.get(PUBLIC):

@@ -44,7 +44,3 @@ def next_numbers(session: Session, key: str, count: int = 1) -> range:
     row.updated_at = datetime.now(UTC)
     session.flush()
     return range(start, start + count)
-
-
-def next_number(session: Session, key: str) -> int:
-    return next_numbers(session, key, 1)[0]

@@ -24,7 +24,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # Quotes, then a trigger. "-" last in the class, and tab/CR as the characters themselves, so that Python's re
 # and PostgreSQL's regular expressions read the pattern the same way.
 PATTERN = "^'*[=+@\t\r-]"

@@ -5,11 +5,13 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, g, render_template, request, url_for
+from flask import Flask, abort, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, SecurityError
-from werkzeug.routing import BuildError
+
+from app.core import qr
+from app.extensions import db
 
 ERROR_TITLES = {
     400: "Yêu cầu không hợp lệ",
@@ -20,14 +22,6 @@ ERROR_TITLES = {
     429: "Quá nhiều yêu cầu",
     500: "Lỗi hệ thống",
 }
-
-
-def url_for_if_exists(endpoint: str, **values: object) -> str | None:
-    """url_for that returns None for an endpoint no package provides (nav links of optional features)."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
 
 
 def public_url(endpoint: str, **values: object) -> str:
@@ -42,7 +36,6 @@ def public_url(endpoint: str, **values: object) -> str:
 
 def qr_svg(content: str, title: str, scale: int = 4) -> Markup:
     """Template helper: the QR code of `content` as inline SVG (app.core.qr)."""
-    from app.core import qr
 
     # segno writes the SVG itself and escapes the title it puts in it: nothing of `content` reaches the markup
     # unescaped (the code is drawn as a path).
@@ -119,7 +112,6 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def server_error(exc: Exception):  # type: ignore[no-untyped-def]
         app.logger.exception("Unhandled error")
-        from app.extensions import db
 
         db.session.rollback()
         if app.config.get("TESTING") and app.config.get("PROPAGATE_TEST_ERRORS", True):
@@ -146,6 +138,5 @@ def init_app(app: Flask) -> None:
         if any("\x00" in v for v in values):
             abort(400, description="Dữ liệu gửi lên có ký tự không hợp lệ (ký tự NUL). Vui lòng nhập lại.")
 
-    app.jinja_env.globals["url_for_if_exists"] = url_for_if_exists
     app.jinja_env.globals["public_url"] = public_url
     app.jinja_env.globals["qr_svg"] = qr_svg

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
 from app.accounts.services import create_user
+from app.banking.models import OfficialBankAccount
 from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.services import create_campaign, set_goal, set_status
 from app.contributions.models import Channel
@@ -20,7 +21,6 @@ from app.core.text import fold
 from app.donors.models import Donor, DonorKind, PublicDisplay
 from app.ledger.models import Purpose
 from app.ledger.services import main_fund
-from app.payments.models import OfficialBankAccount
 from app.units.models import AdminUnit, Hamlet, UnitLevel
 from app.units.services import import_designations_csv, import_units
 

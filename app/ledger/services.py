@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.audit.services import record
 from app.core.actor import Actor
 from app.core.money import format_vnd
+from app.core.signals import money_moved
 from app.ledger.models import (
     CREDIT_NORMAL,
     AccountKind,
@@ -240,6 +241,7 @@ def post(
         },
         unit_id=audit_unit_id,
     )
+    money_moved.send(session, transaction=tx)
     return tx
 
 
@@ -353,47 +355,6 @@ def allocate(
         source_id=source_id,
         idempotency_key=idempotency_key,
         audit_unit_id=target_unit_id,
-    )
-
-
-def allocate_many(
-    session: Session,
-    actor: Actor,
-    *,
-    fund_id: int,
-    items: Iterable[tuple[int, Purpose, list[PoolDraw]]],
-    occurred_on: date,
-    memo: str,
-    source_type: str,
-    source_id: object,
-    idempotency_key: str | None = None,
-) -> LedgerTransaction:
-    """Several allocations (target unit, purpose, draws) posted atomically as one transaction."""
-    legs: list[Leg] = []
-    for target_unit_id, target_purpose, draws in items:
-        if not draws or any(d.amount_vnd <= 0 for d in draws):
-            raise LedgerError("Số tiền phân bổ phải lớn hơn 0.")
-        legs.append(
-            Leg(
-                account(session, fund_id, target_unit_id, AccountKind.ALLOCATED, target_purpose),
-                sum(d.amount_vnd for d in draws),
-            )
-        )
-        legs += [
-            Leg(account(session, fund_id, d.pool_unit_id, AccountKind.UNALLOCATED, d.purpose), -d.amount_vnd)
-            for d in draws
-        ]
-    return post(
-        session,
-        actor,
-        fund_id=fund_id,
-        kind=TransactionKind.ALLOCATION,
-        legs=legs,
-        occurred_on=occurred_on,
-        memo=memo,
-        source_type=source_type,
-        source_id=source_id,
-        idempotency_key=idempotency_key,
     )
 
 

@@ -7,7 +7,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from app.accounts.access import can_access_unit_id, staff_required, unit_scope_clause
+from app.accounts.access import can_access_unit_id, may_open, staff_required, unit_scope_clause
 from app.accounts.models import Role
 from app.contributions import reversal
 from app.contributions.models import Contribution
@@ -25,6 +25,7 @@ from app.ledger.models import (
     LedgerTransaction,
     TransactionKind,
 )
+from app.units.models import AdminUnit
 
 bp = Blueprint("ledger", __name__, url_prefix="/can-bo/so-quy")
 
@@ -73,25 +74,30 @@ LINK_LABELS = {
 }
 
 
+def _link(endpoint: str, **values: object) -> str | None:
+    """A link to the page that keeps the record, for staff whose role may open it (else the label alone)."""
+    return url_for(endpoint, **values) if may_open(endpoint) else None
+
+
 def reversed_elsewhere(session, tx: LedgerTransaction) -> tuple[str, str | None] | None:  # type: ignore[no-untyped-def]
     """(kind, link) when this posting is reversed on another page (the page that keeps the record it mirrors), else
     None. The kind keys REVERSED_ELSEWHERE and LINK_LABELS; the link may be None when the record is gone."""
     source_id = str(tx.source_id or "")
     if tx.source_type == "need_disbursement":
-        return "need_disbursement", url_for(
+        return "need_disbursement", _link(
             "needs.detail", need_id=int(source_id)
         ) if source_id.isdigit() else None
     if tx.source_type == "matching_line":
         from app.matching.models import ProposalLine
 
         line = session.get(ProposalLine, int(source_id)) if source_id.isdigit() else None
-        return "matching_line", url_for("matching.detail", proposal_id=line.proposal_id) if line else None
+        return "matching_line", _link("matching.detail", proposal_id=line.proposal_id) if line else None
     if tx.source_type == "batch":
         kind, _sep, ref = source_id.partition(":")
         if kind == "statement" and ref.isdigit():
-            return "statement", url_for("payments.statement_detail", statement_id=int(ref))
+            return "statement", _link("payments.statement_detail", statement_id=int(ref))
         if kind == "collections" and ref.isdigit():
-            return "collections", url_for("collections.batch", batch_id=int(ref))
+            return "collections", _link("collections.batch", batch_id=int(ref))
         return "batch", None
     if (
         tx.source_type == "contribution"
@@ -103,7 +109,7 @@ def reversed_elsewhere(session, tx: LedgerTransaction) -> tuple[str, str | None]
         ).scalar()
         parts = (line_source or "").split(":")
         if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
-            return "statement_line", url_for(
+            return "statement_line", _link(
                 "payments.reverse_statement_line", statement_id=int(parts[1]), line_id=int(parts[2])
             )
     return None
@@ -139,7 +145,6 @@ def books():  # type: ignore[no-untyped-def]
             .scalars()
             .all()
         )
-    from app.units.models import AdminUnit
 
     units = {
         u.id: u

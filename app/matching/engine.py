@@ -608,13 +608,6 @@ def _build_aggregated_lp(
     )
 
 
-def mip_optimum(pools: list[Pool], needs: list[Need], config: Config = Config()) -> float:
-    """The exact optimum of the weighted objective (HiGHS MIP), for tests and benchmarks."""
-    w = weights(needs, config)
-    chosen = _solve_mip(pools, needs, w, config)
-    return sum(w[i] for i in chosen)
-
-
 def assign_draws(
     pools: list[Pool], chosen: list[Need]
 ) -> dict[int, list[tuple[tuple[int | None, str], int]]] | None:

@@ -71,9 +71,6 @@ KIND_PURPOSE = {
     NeedKind.HEALTH: Purpose.HEALTH,
 }
 
-# The usual support from the fund (Quỹ "Vì người nghèo" housing norms used across provinces).
-DEFAULT_SUPPORT_VND = {NeedKind.NEW_HOUSE: 60_000_000, NeedKind.REPAIR: 30_000_000}
-
 
 class NeedStatus(enum.StrEnum):
     PROPOSED = "proposed"  # entered by the commune, awaiting the province
@@ -97,8 +94,6 @@ NEED_STATUS_LABELS = {
 
 # Statuses in which the need is eligible for new funding by the matching engine.
 MATCHABLE_STATUSES = (NeedStatus.APPROVED,)
-# Construction stages, in order (with the date column each one sets).
-STAGES = (NeedStatus.STARTED, NeedStatus.COMPLETED, NeedStatus.HANDED_OVER)
 
 
 class HouseholdNeed(db.Model):

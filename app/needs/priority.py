@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.needs.models import PriorityRule
+
 # code -> (default weight, Vietnamese label). Order is the order shown to staff and the public.
 CRITERIA: dict[str, tuple[int, str]] = {
     "poor": (40, "Hộ nghèo"),
@@ -34,8 +36,6 @@ DESIGNATION_CRITERIA = {
     "xa_dbkk_bai_ngang": "special_difficulty_commune",
     "vung_dtts": "ethnic_minority_area",
 }
-
-AREA_CRITERIA = frozenset(DESIGNATION_CRITERIA.values())
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,6 @@ def score_need(
 
 def rules_for_campaign(session: Session, campaign_id: int) -> list[Rule]:
     """The campaign's rules (defaults for any criterion it has not set), in the published order."""
-    from app.needs.models import PriorityRule
 
     saved = {
         r.criterion: r

@@ -23,6 +23,7 @@ from app.needs.models import (
 )
 from app.needs.priority import CRITERIA, DESIGNATION_CRITERIA, compile_rules, rules_for_campaign, score_need
 from app.needs.registry import NeedError
+from app.units.models import AreaDesignation, LegacyUnit, UnitLineage
 from app.units.services import designations_for_commune
 
 DEFAULT_LATE_DAYS = 90
@@ -106,7 +107,6 @@ def designations_by_commune(
 ) -> dict[int, list[str]]:
     """Designation kinds in force for many communes at once (what designations_for_commune gives one by one,
     in three queries instead of several per commune): for scoring a whole registry."""
-    from app.units.models import AreaDesignation, LegacyUnit, UnitLineage
 
     ids = list(set(commune_ids))
     day = on or today_vn()

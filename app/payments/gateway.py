@@ -25,7 +25,7 @@ from app.core.actor import Actor
 from app.core.db import utcnow
 from app.payments.models import CardPayment, CardPaymentStatus, CardRefund, WebhookEvent
 from app.pledges.models import Pledge
-from app.pledges.services import outstanding
+from app.pledges.services import outstanding, refresh_status
 
 CURRENCY = "vnd"  # zero-decimal: Stripe amounts in VND are whole đồng
 REUSE_WINDOW = timedelta(hours=23)  # Stripe keeps idempotency keys and open sessions about a day
@@ -175,15 +175,6 @@ def test_gateway_event(cp: CardPayment, pledge: Pledge, *, paid: bool) -> dict:
 
 
 # ------------------------------------------------------------------------------------------------ events
-HANDLED = (
-    "checkout.session.completed",
-    "checkout.session.async_payment_succeeded",
-    "checkout.session.async_payment_failed",
-    "checkout.session.expired",
-    "charge.refunded",
-)
-
-
 def process_event(session: Session, gateway: str, event: dict) -> str:
     """Apply one (already authenticated) gateway event; returns what happened, for the log. A re-delivered
     event id changes nothing. Safe against concurrent deliveries: the unique event id and the unique
@@ -375,8 +366,6 @@ def _reconcile(session: Session, actor: Actor, cp: CardPayment, received_at: dat
             ],
         )
     elif refunded:
-        from app.pledges.services import refresh_status
-
         refresh_status(session, actor, session.get(Pledge, cp.pledge_id))  # type: ignore[arg-type]
     cp.updated_at = utcnow()
     session.flush()

@@ -1,4 +1,4 @@
-"""Official bank accounts of the Front's committees, which donors transfer to."""
+"""Card payments, webhooks and bank statements (the official accounts they belong to live in app.banking)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
-    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -19,28 +18,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import TimestampMixin, UTCDateTime, str_enum, utcnow
+from app.banking.models import OfficialBankAccount
+from app.core.db import UTCDateTime, str_enum, utcnow
 from app.extensions import db
-from app.units.models import AdminUnit
-
-
-class OfficialBankAccount(TimestampMixin, db.Model):
-    """The account of a unit's Ban vận động Quỹ "Vì người nghèo" (unit None: the central committee)."""
-
-    __tablename__ = "official_bank_accounts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)
-    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), nullable=False)
-    bank_bin: Mapped[str] = mapped_column(String(6), nullable=False)  # NAPAS BIN, e.g. 970436 Vietcombank
-    bank_name: Mapped[str] = mapped_column(String(120), nullable=False)
-    account_number: Mapped[str] = mapped_column(String(30), nullable=False)
-    account_name: Mapped[str] = mapped_column(String(255), nullable=False)
-    branch: Mapped[str] = mapped_column(String(255), default="", nullable=False)
-    is_active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
-
-    unit: Mapped[AdminUnit | None] = relationship()
-
 
 # ---------------------------------------------------------------------------------------------- card payments
 BigId = BigInteger().with_variant(Integer, "sqlite")

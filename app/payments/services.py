@@ -20,6 +20,9 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
+from app.banking import vietqr
+from app.banking.models import OfficialBankAccount
+from app.banking.services import account_for_pledge, account_owner
 from app.campaigns.models import Campaign, CampaignStatus
 from app.contributions.models import Channel, Contribution, ContributionStatus
 from app.contributions.receive import MoneyIn, mask_account, receive
@@ -28,11 +31,9 @@ from app.core.db import utcnow
 from app.core.text import fold, nfc
 from app.core.uploads import store_bytes
 from app.donors.models import Donor
-from app.payments import vietqr
 from app.payments.models import (
     BankStatement,
     LineStatus,
-    OfficialBankAccount,
     StatementLine,
     StatementStatus,
 )
@@ -45,7 +46,7 @@ from app.payments.statements import (
 from app.payments.statements.parsing import _fold, detect_preset, fingerprint_digest, iter_rows, stream_lines
 from app.pledges.models import Pledge, PledgeStatus
 from app.pledges.references import find_references, normalize
-from app.pledges.services import official_accounts_for, outstanding
+from app.pledges.services import outstanding
 from app.units.models import AdminUnit
 
 CHUNK = 5000
@@ -57,13 +58,6 @@ class PaymentError(ValueError):
 
 
 # ------------------------------------------------------------------------------------------------ transfer info
-def account_for_pledge(session: Session, pledge: Pledge) -> OfficialBankAccount | None:
-    """The account the donor pays into: the first one the pledge page lists (official_accounts_for: the earmarked
-    unit's, else up its chain, else the central committee's), so that the QR code and the page never differ."""
-    accounts = official_accounts_for(session, pledge.earmark_unit_id or pledge.receiving_unit_id)
-    return accounts[0] if accounts else None
-
-
 @dataclass
 class TransferDetails:
     account: OfficialBankAccount
@@ -79,15 +73,6 @@ def transfer_details(session: Session, pledge: Pledge) -> TransferDetails | None
     due = int(outstanding(session, pledge)) or None
     payload = vietqr.build_payload(account.bank_bin, account.account_number, due, pledge.reference)
     return TransferDetails(account=account, amount_vnd=due, note=pledge.reference, payload=payload)
-
-
-def accounts_in_scope(session: Session, user) -> list[OfficialBankAccount]:  # type: ignore[no-untyped-def]
-    from app.accounts.access import unit_scope_clause
-
-    q = select(OfficialBankAccount).where(
-        OfficialBankAccount.is_active.is_(True), unit_scope_clause(user, OfficialBankAccount.unit_id)
-    )
-    return list(session.execute(q.order_by(OfficialBankAccount.unit_id, OfficialBankAccount.id)).scalars())
 
 
 def active_campaign_for(session: Session, unit_id: int | None) -> Campaign | None:
@@ -741,12 +726,6 @@ def _line_money(line, owner_unit_id: int | None, key: str, pledge_id: int | None
     )
 
 
-def _account_owner(session: Session, account_id: int) -> int | None:
-    return session.execute(
-        select(OfficialBankAccount.unit_id).where(OfficialBankAccount.id == account_id)
-    ).scalar_one()
-
-
 def record_matched_lines(session: Session, actor: Actor, stmt: BankStatement) -> int:
     """Record the money of the statement's lines matched by reference, all at once, through receive(): each
     line pays its pledge (in line order, so several lines for one pledge fill it up in turn; any excess an
@@ -772,7 +751,7 @@ def record_matched_lines(session: Session, actor: Actor, stmt: BankStatement) ->
     ).all()
     if not lines:
         return 0
-    owner = _account_owner(session, stmt.bank_account_id)
+    owner = account_owner(session, stmt.bank_account_id)
     made = receive(
         session,
         actor,
@@ -821,7 +800,7 @@ def _record_lines_for_pledges(
     items = [
         _line_money(
             line,
-            _account_owner(session, line.bank_account_id),
+            account_owner(session, line.bank_account_id),
             _line_key(session, line.id),
             pledge.id,
         )
@@ -902,7 +881,7 @@ def receipt_lines(
                 "Chưa có cuộc vận động đang diễn ra cho địa bàn này; không ghi biên nhận được."
             )
         name = nfc(names_by_line[line.id] or "") or None
-        item = _line_money(line, _account_owner(session, line.bank_account_id), _line_key(session, line.id))
+        item = _line_money(line, account_owner(session, line.bank_account_id), _line_key(session, line.id))
         item.display_name = name
         item.is_anonymous = name is None
         item.campaign_id = campaign_id
@@ -931,7 +910,7 @@ def ignore_lines(
         .values(status=LineStatus.IGNORED, handled_by_id=actor.user_id, handled_at=utcnow())
     )
     for line in lines:
-        unit_id = session.get(OfficialBankAccount, line.bank_account_id).unit_id  # type: ignore[union-attr]
+        unit_id = account_owner(session, line.bank_account_id)
         record(
             session,
             actor,

@@ -12,12 +12,12 @@ from app.core.actor import Actor
 from app.core.db import utcnow
 from app.extensions import db
 from app.payments.models import BankStatement, CardPayment, CardPaymentStatus, StatementStatus
+from app.payments.services import PaymentError, import_statement
 
 
 @shared_task(name="payments.import_statement")
 def import_statement_task(statement_id: int, user_id: int | None, acknowledge_breaks: bool = False) -> dict:
     """Import a draft statement outside the request (national statements take minutes)."""
-    from app.payments.services import PaymentError, import_statement
 
     stmt = db.session.get(BankStatement, statement_id)
     if stmt is None or stmt.status != StatementStatus.DRAFT:

@@ -13,6 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from app.accounts.access import require_unit, staff_required, unit_scope_clause
+from app.audit.services import record
+from app.banking import vietqr
+from app.banking.models import OfficialBankAccount
+from app.banking.services import accounts_in_scope
+from app.certificates.models import Certificate, CertificateStatus
 from app.core import outbox, qr, transaction
 from app.core.actor import Actor
 from app.core.forms import field_problems
@@ -21,7 +26,7 @@ from app.core.transaction import domain_errors
 from app.core.uploads import UploadError, read_upload
 from app.extensions import csrf, db
 from app.ledger.models import PURPOSE_LABELS
-from app.payments import gateway, vietqr
+from app.payments import gateway
 from app.payments.events import MalformedEvent, parse_event
 from app.payments.forms import ReverseLineForm, StatementUploadForm
 from app.payments.models import (
@@ -29,14 +34,12 @@ from app.payments.models import (
     CardPayment,
     CardPaymentStatus,
     LineStatus,
-    OfficialBankAccount,
     StatementLine,
     StatementStatus,
 )
 from app.payments.services import (
     REVERSIBLE_LINE_STATUSES,
     PaymentError,
-    accounts_in_scope,
     confirm_proposals,
     create_statement,
     ignore_lines,
@@ -53,6 +56,7 @@ from app.payments.services import (
     transfer_details,
 )
 from app.payments.statements import ROLE_LABELS, StatementFormatError
+from app.payments.statements.parsing import _cell_text
 from app.pledges.models import Pledge
 from app.pledges.references import normalize
 
@@ -296,7 +300,6 @@ def statement_detail(statement_id: int):  # type: ignore[no-untyped-def]
                 if lock_statement(db.session, stmt).status != StatementStatus.DRAFT:  # imported meanwhile
                     raise PaymentError("Sao kê này đã được nhập trước đó; không hủy được nữa.")
                 stmt.status = StatementStatus.DISCARDED
-                from app.audit.services import record
 
                 record(
                     db.session, actor, "statement.discard", "bank_statement", stmt.id, unit_id=stmt.unit_id
@@ -451,7 +454,6 @@ def reverse_statement_line(statement_id: int, line_id: int):  # type: ignore[no-
     pledges = {
         p.id: p for p in db.session.execute(select(Pledge).where(Pledge.id.in_(pledge_ids or {-1}))).scalars()
     }
-    from app.certificates.models import Certificate, CertificateStatus
 
     letters = list(
         db.session.execute(
@@ -512,8 +514,6 @@ def statement_mapping(statement_id: int):  # type: ignore[no-untyped-def]
             set_mapping(db.session, Actor.from_request(), stmt, mapping)
             return redirect(url_for("payments.statement_detail", statement_id=stmt.id))
     from openpyxl.utils import get_column_letter
-
-    from app.payments.statements.parsing import _cell_text
 
     sample = [[_cell_text(c) for c in r] + [""] * (width - len(r)) for r in rows[:15]]
     return render_template(

@@ -20,6 +20,8 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.pledges.services import campaign_for
+
 WATCHED_TABLES = frozenset({"campaigns", "admin_units"})
 DEFAULT_TTL = 30.0  # seconds
 _STALE = "pledges.formcache.stale"
@@ -62,8 +64,6 @@ def cached(name: str, key: object, build):  # type: ignore[no-untyped-def]
 
 def campaign_view(session: Session) -> CampaignView | None:
     def build() -> CampaignView | None:
-        from app.pledges.services import campaign_for
-
         found = campaign_for(session)
         return CampaignView(found.id, found.name, found.scope_unit_id) if found is not None else None
 

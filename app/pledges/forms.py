@@ -20,7 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from app.accounts.passwords import MIN_PASSWORD_LENGTH
-from app.core.forms import DATE_FORMATS, BaseForm, VNDateField, field_problems
+from app.core.forms import DATE_FORMATS, BaseForm, VNDateField, _nfc_filter, field_problems
 from app.core.i18n import today_vn
 from app.core.identifiers import IdentifierError, normalize_phone, normalize_tax_code
 from app.core.money import AmountError, format_vnd, parse_vnd
@@ -28,7 +28,14 @@ from app.core.text import nfc
 from app.donors.models import DonorKind
 from app.ledger.models import PURPOSE_LABELS, Purpose
 from app.pledges.models import PaymentMethod, PledgeKind, PledgeSchedule
-from app.pledges.services import MIN_PLEDGE_VND, DonorInput, InstalmentInput, PledgeInput
+from app.pledges.services import (
+    MIN_PLEDGE_VND,
+    DonorInput,
+    InstalmentInput,
+    InstalmentMismatch,
+    PledgeInput,
+    check_instalments,
+)
 from app.units.models import AdminUnit, UnitLevel
 
 
@@ -73,8 +80,6 @@ class InstalmentForm(Form):  # a sub-form: the outer BaseForm carries the CSRF t
 
     class Meta:
         def bind_field(self, form, unbound_field, options):  # type: ignore[no-untyped-def]
-            from app.core.forms import _nfc_filter
-
             if issubclass(unbound_field.field_class, StringField):
                 options["filters"] = (_nfc_filter, *options.get("filters", ()))
             return unbound_field.bind(form=form, **options)
@@ -307,8 +312,6 @@ class PledgeForm(BaseForm):
             if instalments is None:
                 instalments = []
             elif amount is not None:
-                from app.pledges.services import InstalmentMismatch, check_instalments
-
                 try:
                     check_instalments(amount, instalments, start=today_vn())
                 except InstalmentMismatch as exc:

@@ -7,6 +7,7 @@ from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
+from app.banking.services import official_accounts_for
 from app.core.mail import Mail, send_mail
 from app.core.web import public_url
 from app.pledges import services
@@ -32,9 +33,7 @@ def payment_facts(session: Session, pledge: Pledge) -> dict:
         "pledge": pledge,
         "paid": paid,
         "outstanding": max(0, pledge.amount_vnd - paid),
-        "accounts": services.official_accounts_for(
-            session, pledge.earmark_unit_id or pledge.receiving_unit_id
-        ),
+        "accounts": official_accounts_for(session, pledge.earmark_unit_id or pledge.receiving_unit_id),
         "instalments": services.instalment_states(session, pledge, paid=paid),
     }
 

@@ -12,8 +12,12 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from app.accounts.access import unit_scope_clause
+from app.accounts.models import Role, User
 from app.audit.services import entry_values, record, record_rows
-from app.campaigns.models import Campaign
+from app.banking.services import NO_ACCOUNT, official_account_owner
+from app.campaigns.models import Campaign, CampaignStatus
+from app.campaigns.services import active_campaign
 from app.contributions.models import Contribution, ContributionStatus
 from app.core.actor import Actor
 from app.core.db import utcnow
@@ -186,8 +190,6 @@ class PledgeInput:
 def campaign_for(session: Session, unit_id: int | None = None) -> Campaign | None:
     """The campaign a pledge joins: the active one covering the earmarked unit, else the national one,
     else the most recent active campaign (a deployment that runs one province's campaign)."""
-    from app.campaigns.models import CampaignStatus
-    from app.campaigns.services import active_campaign
 
     found = active_campaign(session, unit_id)
     if found is None:
@@ -204,8 +206,6 @@ def campaign_for(session: Session, unit_id: int | None = None) -> Campaign | Non
 
 
 def campaign_is_active(session: Session, campaign_id: int) -> bool:
-    from app.campaigns.models import CampaignStatus
-
     return (
         session.execute(
             select(Campaign.id).where(Campaign.id == campaign_id, Campaign.status == CampaignStatus.ACTIVE)
@@ -331,63 +331,9 @@ def receiving_unit_for(
     if method in OFFLINE_METHODS:
         return earmark_unit_id if earmark_unit_id is not None else campaign.scope_unit_id
     owner = official_account_owner(session, earmark_unit_id or campaign.scope_unit_id)
-    if owner is not _NO_ACCOUNT:
+    if owner is not NO_ACCOUNT:
         return owner  # type: ignore[return-value]
     return earmark_unit_id if earmark_unit_id is not None else campaign.scope_unit_id
-
-
-_NO_ACCOUNT = object()
-
-
-def _unit_chain(session: Session, unit_id: int | None) -> list[int | None]:
-    """The unit, its parents, then None (central)."""
-    chain: list[int | None] = []
-    unit = session.get(AdminUnit, unit_id) if unit_id else None
-    while unit is not None:
-        chain.append(unit.id)
-        unit = unit.parent
-    chain.append(None)
-    return chain
-
-
-def official_account_owner(session: Session, unit_id: int | None) -> int | None | object:
-    """The unit whose active official account official_accounts_for() shows first (None: central), in one query
-    of ids (a pledge records it); _NO_ACCOUNT when no unit up the chain has one."""
-    from app.payments.models import OfficialBankAccount
-
-    chain = _unit_chain(session, unit_id)
-    units = [u for u in chain if u is not None]
-    owners = set(
-        session.execute(
-            select(OfficialBankAccount.unit_id)
-            .distinct()
-            .where(
-                OfficialBankAccount.is_active.is_(True),
-                or_(OfficialBankAccount.unit_id.is_(None), OfficialBankAccount.unit_id.in_(units))
-                if units
-                else OfficialBankAccount.unit_id.is_(None),
-            )
-        ).scalars()
-    )
-    return next((u for u in chain if u in owners), _NO_ACCOUNT)
-
-
-def official_accounts_for(session: Session, unit_id: int | None) -> list:
-    """Active official bank accounts of the unit, else its province, else central (unit None)."""
-    from app.payments.models import OfficialBankAccount
-
-    for uid in _unit_chain(session, unit_id):
-        clause = OfficialBankAccount.unit_id.is_(None) if uid is None else OfficialBankAccount.unit_id == uid
-        found = list(
-            session.execute(
-                select(OfficialBankAccount)
-                .where(clause, OfficialBankAccount.is_active.is_(True))
-                .order_by(OfficialBankAccount.id)
-            ).scalars()
-        )
-        if found:
-            return found
-    return []
 
 
 def _validate_pledge(session: Session, data: PledgeInput, *, start: date) -> None:
@@ -799,8 +745,6 @@ def instalment_reminders(
 def overdue_pledges_for(
     session: Session, user, *, today: date | None = None, limit: int | None = None
 ) -> list[Pledge]:  # type: ignore[no-untyped-def]
-    from app.accounts.access import unit_scope_clause
-
     today = today or today_vn()
     q = (
         select(Pledge)
@@ -820,7 +764,6 @@ def overdue_pledges_for(
 
 def staff_to_notify(session: Session, unit_ids: list[int | None]) -> list:
     """Active commune/province staff covering any of the units (a province's staff cover its communes)."""
-    from app.accounts.models import Role, User
 
     wanted: set[int] = set()
     for uid in unit_ids:

@@ -13,6 +13,7 @@ from app.contributions.models import Contribution, ContributionStatus
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ
 from app.core.money import format_vnd
+from app.core.pdf import FONT, FONT_BOLD, register_fonts
 from app.core.spreadsheet import Formula, append_row
 from app.donors.models import Donor
 from app.ledger.models import PURPOSE_LABELS
@@ -53,8 +54,6 @@ def statement_pdf(donor: Donor, year: int, rows: list[Contribution]) -> bytes:
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-    from app.core.pdf import FONT, FONT_BOLD, register_fonts
 
     register_fonts()
     body = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=12.5)

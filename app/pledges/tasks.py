@@ -7,6 +7,7 @@ from datetime import date
 from celery import shared_task
 from sqlalchemy import select, update
 
+from app.accounts.models import Role, User
 from app.core import transaction
 from app.core.db import utcnow
 from app.extensions import db
@@ -63,7 +64,6 @@ def send_instalment_reminders(days: int = 7, today: str | None = None) -> int:
 @shared_task(name="pledges.send_overdue_digest")
 def send_overdue_digest(today: str | None = None) -> int:
     """Weekly: each commune and province officer gets the overdue pledges of their own area."""
-    from app.accounts.models import Role, User
 
     day = date.fromisoformat(today) if today else services.today_vn()
     staff = (

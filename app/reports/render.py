@@ -7,6 +7,7 @@ import unicodedata
 from datetime import date
 
 from app.core.money import format_vnd
+from app.core.pdf import FONT, FONT_BOLD, register_fonts
 from app.core.spreadsheet import append_row
 
 MONEY_FORMAT = '#,##0 "₫"'
@@ -128,8 +129,6 @@ def to_pdf(f: dict) -> bytes:
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-    from app.core.pdf import FONT, FONT_BOLD, register_fonts
 
     register_fonts()
     body = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=12.5)

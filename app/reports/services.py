@@ -14,9 +14,11 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.audit.services import record
 from app.campaigns.models import Campaign
 from app.contributions.models import CHANNEL_LABELS, Channel, Contribution, ContributionStatus
 from app.core.collation import vi_collate
+from app.core.db import utcnow
 from app.core.transaction import DomainError
 from app.donors.models import DONOR_KIND_LABELS, DonorKind
 from app.ledger.models import (
@@ -27,7 +29,8 @@ from app.ledger.models import (
     LedgerTransaction,
     Purpose,
 )
-from app.reports.models import ReportKind
+from app.reports.models import ReportJob, ReportKind, ReportStatus
+from app.reports.render import to_pdf, to_xlsx
 from app.transparency import overview, units
 from app.units.models import AdminUnit
 
@@ -210,8 +213,6 @@ def create_job(
     half: int = 1,
 ):
     """Queue a report (the caller commits, then sends the task)."""
-    from app.audit.services import record
-    from app.reports.models import ReportJob
 
     period = period_for(kind, year, half)
     job = ReportJob(
@@ -244,9 +245,7 @@ def run_job(session: Session, job_id: int, checkpoint: Callable[[], None] | None
     """Compute, then render. `checkpoint` (the task passes app.core.transaction.checkpoint) is called after each
     step, so the progress bar moves, and after a failure is marked; a service never commits by itself."""
     checkpoint = checkpoint or (lambda: None)
-    from app.core.db import utcnow
-    from app.reports.models import ReportJob, ReportStatus
-    from app.reports.render import to_pdf, to_xlsx
+    from app.reports.models import ReportJob
 
     job = session.get(ReportJob, job_id)
     if job is None:

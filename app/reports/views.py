@@ -19,6 +19,7 @@ from app.extensions import db
 from app.reports import services
 from app.reports.forms import ReportForm
 from app.reports.models import ReportJob, ReportKind, ReportStatus
+from app.reports.render import sections as make_sections
 from app.units.models import AdminUnit
 
 bp = Blueprint("reports", __name__, url_prefix="/can-bo/bao-cao")
@@ -110,8 +111,6 @@ def job(job_id: int):  # type: ignore[no-untyped-def]
     j = _job_or_404(job_id)
     sections = None
     if j.status == ReportStatus.DONE and j.figures:
-        from app.reports.render import sections as make_sections
-
         sections = [_page_section(*s) for s in make_sections(j.figures)]
     return render_template("reports/job.html", job=j, sections=sections)
 

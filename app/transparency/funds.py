@@ -7,7 +7,7 @@ from collections import defaultdict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.campaigns.models import Campaign
+from app.campaigns.models import Campaign, CampaignStatus
 from app.core.collation import unit_key
 from app.ledger.models import PURPOSE_LABELS, AccountKind, LedgerAccount, Purpose
 from app.transparency.overview import percent_of
@@ -103,8 +103,6 @@ def totals_by_unit(session: Session, fund_id: int) -> list[dict]:
 
 
 def public_campaigns(session: Session) -> list[Campaign]:
-    from app.campaigns.models import CampaignStatus
-
     return list(
         session.execute(
             select(Campaign)

@@ -17,7 +17,7 @@ from app.ledger.models import PURPOSE_LABELS, Purpose
 from app.transparency.models import PublishedRoot
 from app.transparency.statement import PUBLIC_COLUMNS, StatementQuery, public_record, statement_filters
 from app.transparency.units import unit_map
-from app.transparency.verify_export import GENESIS, canonical_line, chain, records_hash
+from app.transparency.verify_export import EXPORT_COLUMNS, GENESIS, canonical_line, chain, records_hash
 from app.units.models import AdminUnit
 
 
@@ -25,7 +25,6 @@ def iter_public_records(
     session: Session, query: StatementQuery | None = None, *, chunk: int = 5000
 ) -> Iterator[dict]:
     """Every matching contribution in id order, streamed (server-side cursor), with its published day and root."""
-    from app.transparency.verify_export import EXPORT_COLUMNS
 
     for values in iter_export_rows(session, query, chunk=chunk):
         yield dict(zip(EXPORT_COLUMNS, values, strict=True))

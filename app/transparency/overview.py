@@ -13,9 +13,10 @@ from app.campaigns.models import Campaign, CampaignGoal
 from app.core.collation import unit_key
 from app.core.db import utcnow
 from app.ledger import services as ledger
-from app.ledger.models import AccountKind, LedgerAccount, LedgerTransaction
+from app.ledger.models import AccountKind, LedgerAccount, LedgerPosting, LedgerTransaction
 from app.needs.figures import houses_by_stage
 from app.needs.models import NEED_STATUS_LABELS as STAGE_LABELS
+from app.pledges.models import Pledge, PledgeStatus
 from app.transparency.models import OverviewCache
 from app.transparency.units import scope_unit_ids, unit_map
 from app.units.models import AdminUnit, UnitLevel
@@ -23,14 +24,8 @@ from app.units.models import AdminUnit, UnitLevel
 OVERVIEW_TTL = timedelta(minutes=10)  # houses and goals change without a ledger posting
 
 
-def ledger_version(session: Session) -> int:
-    """Any posting changes this (ledger transactions are append-only with increasing ids)."""
-    return session.execute(select(func.max(LedgerTransaction.id))).scalar() or 0
-
-
 def _version(session: Session, campaign: Campaign) -> str:
     """What the overview depends on, in one round trip: ledger version, pledges, goals."""
-    from app.pledges.models import Pledge, PledgeStatus
 
     pledged = Pledge.campaign_id == campaign.id
     row = session.execute(
@@ -58,8 +53,6 @@ def received_by_unit(session: Session, fund_id: int) -> dict[int | None, int]:
 
 
 def pledged_total(session: Session, campaign: Campaign) -> int:
-    from app.pledges.models import Pledge, PledgeStatus
-
     return int(
         session.execute(
             select(func.coalesce(func.sum(Pledge.amount_vnd), 0)).where(
@@ -93,7 +86,6 @@ def figures_at(
     if until is None:
         t = ledger.totals(session, fund_id, unit_ids)
         return ledger.Totals(**{k: int(v or 0) for k, v in vars(t).items()})  # PostgreSQL sums are Decimal
-    from app.ledger.models import LedgerPosting
 
     q = (
         select(LedgerAccount.kind, func.sum(LedgerPosting.amount_vnd))

@@ -10,15 +10,15 @@ from datetime import date, datetime
 from flask import Blueprint, Response, abort, redirect, render_template, request, stream_with_context, url_for
 from sqlalchemy import select
 
+from app.banking.services import public_accounts
+from app.banking.vietqr import build_payload
 from app.campaigns.models import Campaign, CampaignStatus
 from app.contributions.models import CHANNEL_LABELS
 from app.core import qr
 from app.core.page_cache import public_page
 from app.core.spreadsheet import SafeCSVWriter, SafeDictWriter
-from app.core.web import url_for_if_exists
 from app.extensions import db
-from app.payments.models import OfficialBankAccount
-from app.payments.vietqr import build_payload
+from app.ledger.services import main_fund
 from app.transparency import funds, opendata, units
 from app.transparency import overview as overview_figures
 from app.transparency import statement as public_statement
@@ -54,7 +54,6 @@ def overview():  # type: ignore[no-untyped-def]
         data=data,
         last_update=last_update,
         campaigns=funds.public_campaigns(db.session),
-        houses_url=url_for_if_exists("needs.public_houses"),
     )
 
 
@@ -112,17 +111,7 @@ def contribution(ref: str):  # type: ignore[no-untyped-def]
 @bp.route("/cong-khai/tai-khoan")
 @public_page
 def accounts():  # type: ignore[no-untyped-def]
-    rows = (
-        db.session.execute(
-            select(OfficialBankAccount)
-            .where(OfficialBankAccount.is_active.is_(True))
-            .order_by(
-                OfficialBankAccount.unit_id.is_not(None), OfficialBankAccount.unit_id, OfficialBankAccount.id
-            )
-        )
-        .scalars()
-        .all()
-    )
+    rows = public_accounts(db.session)
     # Account QR only: no amount and no note, so the code identifies the account and nothing else.
     items = [
         (
@@ -156,7 +145,6 @@ def use_of_funds():  # type: ignore[no-untyped-def]
         data=data,
         houses=houses,
         campaigns=funds.public_campaigns(db.session),
-        houses_url=url_for_if_exists("needs.public_houses"),
     )
 
 
@@ -307,8 +295,6 @@ TOTAL_COLUMNS = [
 
 @bp.route("/cong-khai/du-lieu/tong-hop.<fmt>")
 def export_totals(fmt: str):  # type: ignore[no-untyped-def]
-    from app.ledger.services import main_fund
-
     rows = funds.totals_by_unit(db.session, main_fund(db.session).id)
     if fmt == "csv":
         return csv_response(TOTAL_COLUMNS, iter(rows), "tong-hop.csv")

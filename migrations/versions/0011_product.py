@@ -1,13 +1,13 @@
 """product gaps: automatic lapsing of pledges (when lapsed by the task, donor told, last reopened)
 
 Revision ID: 0011_product
-Revises: 0010_payments_speed
+Revises: 0009_task_outbox
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0011_product'
-down_revision = '0010_payments_speed'
+down_revision = '0009_task_outbox'
 branch_labels = None
 depends_on = None
 

@@ -15,7 +15,6 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import pytest
@@ -54,21 +53,6 @@ def query_live(sql: str, **params: object) -> list:
         rows = db.session.execute(text(sql), params).mappings().all()
         db.session.remove()
     return [dict(r) for r in rows]
-
-
-@cache
-def endpoints() -> frozenset[str]:
-    """Endpoints the app has today (journeys of features not merged yet are skipped by name)."""
-    from app import create_app
-
-    return frozenset(
-        r.endpoint for r in create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://").url_map.iter_rules()
-    )
-
-
-def needs(*names: str) -> pytest.MarkDecorator:
-    missing = [n for n in names if n not in endpoints()]
-    return pytest.mark.skipif(bool(missing), reason="endpoint missing: " + ", ".join(missing))
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from tests.e2e.conftest import COMMUNE_STAFF, PROVINCE_STAFF, Journey, login, needs, query_live
+from tests.e2e.conftest import COMMUNE_STAFF, PROVINCE_STAFF, Journey, login, query_live
 
 pytestmark = pytest.mark.browser
 APPROVER = "pheduyet@khanhhoa.chungtay.vn"
@@ -64,7 +64,6 @@ def _approved_household(viewport: str) -> None:
         db.session.remove()
 
 
-@needs("pledges.pledge_form", "payments.card_checkout")
 def test_business_pledges_and_pays_by_card(journey: Journey, viewport: str):
     page = journey.page
     journey.goto("/ung-ho")
@@ -94,7 +93,6 @@ def test_business_pledges_and_pays_by_card(journey: Journey, viewport: str):
     journey.assert_accessible()
 
 
-@needs("pledges.pledge_form", "payments.vietqr_svg")
 def test_household_pledges_and_gets_a_vietqr_code(journey: Journey, viewport: str):
     page = journey.page
     journey.goto("/ung-ho")
@@ -113,7 +111,6 @@ def test_household_pledges_and_gets_a_vietqr_code(journey: Journey, viewport: st
     journey.assert_accessible()
 
 
-@needs("collections.batch_entry")
 def test_commune_staff_enter_and_import_household_contributions(journey: Journey, viewport: str):
     page = journey.page
     login(journey, COMMUNE_STAFF)
@@ -154,7 +151,6 @@ def test_commune_staff_enter_and_import_household_contributions(journey: Journey
     journey.assert_accessible()
 
 
-@needs("matching.proposals")
 def test_province_staff_run_and_approve_a_matching(
     journey: Journey, browser, live_server: str, viewport: str
 ):
@@ -197,7 +193,6 @@ def test_province_staff_run_and_approve_a_matching(
     journey.assert_accessible()
 
 
-@needs("transparency.statement", "certificates.verify_form")
 def test_public_searches_without_diacritics_and_verifies_a_certificate(journey: Journey):
     page = journey.page
     journey.goto("/cong-khai/sao-ke")

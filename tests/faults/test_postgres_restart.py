@@ -53,7 +53,7 @@ app = create_app("testing", SQLALCHEMY_DATABASE_URI=sys.argv[1])
 with app.app_context():
     from bench.bench_payments import statement_bytes
     from app.core.actor import Actor
-    from app.payments.models import OfficialBankAccount
+    from app.banking.models import OfficialBankAccount
     from app.payments.services import create_statement, import_statement
     from app.pledges.models import Pledge
     s = db.session

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from app.banking import vietqr
 from app.contributions.models import Channel
 from app.ledger import services as ledger
 from app.ledger.models import Purpose
-from app.payments import vietqr
 from app.pledges.models import Pledge, PledgeStatus
 from app.pledges.references import find_reference, is_valid_reference, new_reference
 from app.pledges.services import amount_paid, record_pledge_payment

@@ -326,12 +326,12 @@ def section_b_world(app, session):  # type: ignore[no-untyped-def]
     """A certificate, an award batch waiting for approval, a household import batch, a statement draft, one with an
     unknown layout and an imported one, built through the real services (the fixtures of tests/certificates,
     tests/collections and tests/payments)."""
+    from app.banking.models import OfficialBankAccount
     from app.certificates import services as certificates
     from app.certificates.models import CertificateKind, IssuerLevel
     from app.collections import services as collections
     from app.donors.models import DonorKind
     from app.ledger.services import main_fund
-    from app.payments.models import OfficialBankAccount
     from app.payments.services import create_statement, import_statement
     from tests.certificates.conftest import World
     from tests.collections.conftest import xlsx_bytes

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from app.banking.models import OfficialBankAccount
 from app.ledger.models import Purpose
 from app.ledger.services import main_fund
-from app.payments.models import OfficialBankAccount
 from app.pledges.models import Pledge
 from app.pledges.references import new_reference
 from tests.factories import KHANH_SON, make_campaign, make_donor, province, unit

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from app.payments import vietqr
+from app.banking import vietqr
 from app.pledges.services import record_pledge_payment
 from tests.factories import SYSTEM
 from tests.payments.conftest import make_pledge
@@ -65,8 +65,8 @@ def test_unknown_reference_is_404_and_account_qr_has_no_amount(client, session, 
 def test_the_qr_code_names_the_first_account_the_pledge_page_shows(client, session, kh_setup):
     """The page lists the earmarked unit's accounts (else up its chain, else central's); the QR code must pay the
     first of them, even when the pledge's receiving unit (set by staff, outside that chain) has an account."""
+    from app.banking.models import OfficialBankAccount
     from app.ledger.services import main_fund
-    from app.payments.models import OfficialBankAccount
     from tests import factories
 
     hanoi = factories.hanoi(session)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.accounts.models import Role
+from app.banking.models import OfficialBankAccount
 from app.ledger.services import main_fund
-from app.payments.models import OfficialBankAccount
 from tests import factories as f
 
 

@@ -10,10 +10,10 @@ from urllib.parse import urlsplit
 import pytest
 from PIL import Image
 
+from app.banking import vietqr
 from app.certificates import services as certificates
 from app.contributions.models import Channel
 from app.contributions.services import NewContribution, record_contribution
-from app.payments import vietqr
 from app.pledges.services import record_pledge_payment
 from tests.certificates.conftest import World, render_png
 from tests.conftest import login

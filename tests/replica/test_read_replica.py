@@ -12,11 +12,11 @@ import threading
 import pytest
 
 from app.accounts.models import Role
+from app.banking.models import OfficialBankAccount
 from app.campaigns.models import Campaign
 from app.core.replica import LSN_KEY
 from app.extensions import db
 from app.ledger.services import main_fund
-from app.payments.models import OfficialBankAccount
 from tests import factories as f
 from tests.conftest import login, post_form
 from tests.pledges.helpers import business_form

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from app.banking.models import OfficialBankAccount
+from app.banking.vietqr import build_payload, parse
 from app.campaigns.services import set_goal
 from app.ledger import services as ledger
 from app.ledger.models import Purpose
-from app.payments.models import OfficialBankAccount
-from app.payments.vietqr import build_payload, parse
 from app.pledges.models import Pledge, PledgeStatus
 from app.transparency import overview
 from tests import factories as f

@@ -14,8 +14,8 @@ pytestmark = pytest.mark.app_config(PUBLIC_PAGE_CACHE_SECONDS=60)
 
 def _add_account(session, kh, number: str) -> None:  # type: ignore[no-untyped-def]
     """Not a money movement: a cached page may show the old list until it expires."""
+    from app.banking.models import OfficialBankAccount
     from app.ledger import services as ledger
-    from app.payments.models import OfficialBankAccount
 
     session.add(
         OfficialBankAccount(

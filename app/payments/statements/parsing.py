@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.i18n import VN_TZ
-from app.core.money import MAX_AMOUNT_VND, AmountError, parse_vnd
+from app.core.money import MAX_AMOUNT_VND, AmountError, format_vnd, parse_vnd
 from app.core.text import fold, nfc
 from app.core.uploads import MAX_COLUMNS, UploadError, iter_csv_rows, too_many_columns
 
@@ -823,8 +823,6 @@ class BalanceCheck:
             return
         running += line.amount_vnd if line.is_credit else -line.amount_vnd
         if line.balance_vnd is not None and running != line.balance_vnd:
-            from app.core.money import format_vnd
-
             self.breaks.append(
                 f"Dòng {line.file_row}: số dư in trên sao kê là {format_vnd(line.balance_vnd)} nhưng "
                 f"số dư trước + ghi có − ghi nợ là {format_vnd(running)} (lệch "

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from app.accounts.models import Role, User
 from app.accounts.services import AccountError, create_user, normalize_email
+from app.banking.services import official_accounts_for
 from app.core import outbox
 from app.core.actor import Actor
 from app.core.forms import field_problems
@@ -35,6 +36,7 @@ from app.pledges.forms import (
     PledgeForm,
 )
 from app.pledges.models import (
+    OFFLINE_METHODS,
     PaymentMethod,
     Pledge,
     PledgeKind,
@@ -198,7 +200,6 @@ def _queue_pledge_mails(pledge_id: int, method: PaymentMethod) -> None:
     """Mail the donor and, for cash/goods, the staff (for a transfer or card the staff task would do nothing):
     outbox rows committed with the pledge (app.core.outbox), so the broker or SMTP being down never turns a saved
     pledge into an error nor loses its mails."""
-    from app.pledges.models import OFFLINE_METHODS
 
     names = ["pledges.send_confirmation"] + (
         ["pledges.notify_staff_new_pledge"] if method in OFFLINE_METHODS else []
@@ -222,7 +223,7 @@ def confirmation(reference: str):  # type: ignore[no-untyped-def]
         return redirect(url_for("pledges.confirmation", reference=pledge.reference), code=301)
     paid = services.amount_paid(db.session, pledge.id)
     private = is_owner(pledge) or staff_sees(pledge)
-    accounts = services.official_accounts_for(db.session, pledge.earmark_unit_id or pledge.receiving_unit_id)
+    accounts = official_accounts_for(db.session, pledge.earmark_unit_id or pledge.receiving_unit_id)
     resp = Response(
         render_template(
             "pledges/confirmation.html",

@@ -165,6 +165,10 @@ def staff_detail(pledge_id: int):  # type: ignore[no-untyped-def]
         outstanding=max(0, pledge.amount_vnd - paid),
         instalments=services.instalment_states(db.session, pledge, paid=paid),
         contributions=contributions,
+        # a receipt opens only in its receiving unit's area (a commune sees a pledge the province received for)
+        own_receipts={
+            c.id for c in contributions if can_access_unit_id(db.session, current_user, c.receiving_unit_id)
+        },
         status_form=StatusForm(),
         overdue=services.overdue_amount(db.session, pledge),
         allowed=services.ALLOWED_MOVES[pledge.status],

@@ -1,4 +1,4 @@
-"""Landing pages: the public home, the staff desk and the donor's home."""
+"""Landing pages: the public home, the staff desk and the donor's home (blueprint "pages")."""
 
 from __future__ import annotations
 
@@ -98,22 +98,4 @@ def staff_home():  # type: ignore[no-untyped-def]
 def donor_home():  # type: ignore[no-untyped-def]
     if current_user.is_staff:
         return redirect(url_for("pages.staff_home"))
-    dashboard = url_for_dashboard()
-    if dashboard:
-        return redirect(dashboard)
-    contributions = (
-        db.session.execute(
-            select(Contribution)
-            .where(Contribution.donor_id == current_user.donor_id)
-            .order_by(Contribution.received_at.desc())
-        )
-        .scalars()
-        .all()
-    )
-    return render_template("pages/donor_home.html", contributions=contributions)
-
-
-def url_for_dashboard() -> str | None:
-    from app.core.web import url_for_if_exists
-
-    return url_for_if_exists("pledges.dashboard")
+    return redirect(url_for("pledges.dashboard"))
