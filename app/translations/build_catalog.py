@@ -1510,6 +1510,26 @@ EN = {
     "Không": "No",
     "Nộp nhiều đợt": "In instalments",
     "Đã thực hiện thao tác “%(action)s” (#%(id)s)": "Performed “%(action)s” (#%(id)s)",
+    # public ledger: API docs, verifier, signed roots, charts (issue 20)
+    "Tài liệu API": "API documentation",
+    "Tài liệu API dữ liệu mở": "Open data API documentation",
+    "API chỉ đọc, trả về JSON, không cần khóa và không chứa dữ liệu cá nhân. Tài liệu dưới đây được dựng từ "
+    "chính tệp mô tả OpenAPI 3.1 mà máy chủ dùng:": "A read-only JSON API: no key needed, no personal data. The "
+    "documentation below is built from the very OpenAPI 3.1 description the server uses:",
+    "Giới hạn: tối đa %(n)s yêu cầu mỗi phút cho mỗi địa chỉ IP, tính chung mọi đường dẫn /api/v1. Vượt quá sẽ "
+    "nhận mã 429 kèm tiêu đề Retry-After; các tiêu đề X-RateLimit-Limit, X-RateLimit-Remaining cho biết còn bao "
+    "nhiêu.": "Rate limit: at most %(n)s requests per minute per IP address, counted over every /api/v1 path. "
+    "Beyond that the answer is 429 with a Retry-After header; the X-RateLimit-Limit and X-RateLimit-Remaining "
+    "headers tell how many are left.",
+    "CORS: trang web ở bất kỳ tên miền nào cũng gọi được các yêu cầu GET (Access-Control-Allow-Origin: *).": "CORS: "
+    "a web page on any domain may make GET requests (Access-Control-Allow-Origin: *).",
+    "Số tiền là số nguyên đồng; ngày theo dạng yyyy-mm-dd. Cần toàn bộ dữ liệu thì tải tệp ở trang Dữ liệu mở "
+    "thay vì lật từng trang API.": "Amounts are whole đồng; dates are yyyy-mm-dd. For the whole data set, download "
+    "the files on the Open data page instead of paging through the API.",
+    "Trang này cần JavaScript để hiển thị tài liệu tương tác; tệp OpenAPI ở liên kết trên đọc được bằng mọi công "
+    "cụ.": "This page needs JavaScript for the interactive documentation; the OpenAPI file linked above is read by "
+    "any tool.",
+    "tài liệu và thử trực tiếp": "documentation and live trial",
 }
 
 
