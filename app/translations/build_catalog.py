@@ -1530,6 +1530,27 @@ EN = {
     "cụ.": "This page needs JavaScript for the interactive documentation; the OpenAPI file linked above is read by "
     "any tool.",
     "tài liệu và thử trực tiếp": "documentation and live trial",
+    "Khóa công khai của Quỹ": "The Fund's public key",
+    "Quỹ ký chuỗi gốc công bố hằng ngày và giấy chứng nhận bằng chữ ký số Ed25519. Khóa công khai dưới đây dùng "
+    "để kiểm tra chữ ký đó (xem trang Dữ liệu mở).": "The Fund signs the daily published roots and its certificates "
+    "with an Ed25519 digital signature. The public key below checks that signature (see the Open data page).",
+    "Dấu vân tay (SHA-256):": "Fingerprint (SHA-256):",
+    "Tải chương trình kiểm tra:": "Download the checking program:",
+    "Mã SHA-256 của tệp:": "The file's SHA-256:",
+    "Một tệp duy nhất, chỉ dùng thư viện chuẩn của Python 3.10 trở lên, không cần cài gì thêm. Đọc được toàn bộ "
+    "trước khi chạy.": "A single file using only the standard library of Python 3.10 or later, nothing to install. "
+    "You can read all of it before running it.",
+    "Tải các khoản đóng góp (CSV, đầy đủ, không lọc) và chuỗi gốc đã ký:": "Download the contributions (CSV, "
+    "complete, unfiltered) and the signed roots:",
+    "Chạy:": "Run:",
+    "Chuỗi gốc được ký bằng chữ ký số Ed25519 — cùng khóa ký giấy chứng nhận của Quỹ. Hãy giữ một bản tệp đã ký ở "
+    "nơi khác: nếu sau này dữ liệu đã công bố bị sửa, bản giữ lại vẫn chứng minh được điều đã công bố. Đối chiếu "
+    "khóa công khai với khóa in ở trang Tài khoản chính thức; dấu vân tay (SHA-256):": "The roots are signed with "
+    "an Ed25519 digital signature — the key that signs the Fund's certificates. Keep a copy of the signed file "
+    "elsewhere: if published data is changed later, your copy still proves what was published. Compare the public "
+    "key with the one printed on the Official accounts page; fingerprint (SHA-256):",
+    "Tệp gốc không ký (goc-cong-bo.json) cũng dùng được, khi đó chương trình chỉ kiểm tra chuỗi gốc.": "The "
+    "unsigned roots file (goc-cong-bo.json) works too; the program then checks only the chain of roots.",
 }
 
 

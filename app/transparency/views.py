@@ -136,7 +136,14 @@ def accounts():  # type: ignore[no-untyped-def]
         )
         for a in rows
     ]
-    return render_template("transparency/accounts.html", items=items)
+    from app.certificates.signing import public_key_pem as pem
+
+    return render_template(
+        "transparency/accounts.html",
+        items=items,
+        public_key_pem=pem(),
+        key_fingerprint=opendata.public_key_fingerprint(),
+    )
 
 
 @bp.route("/cong-khai/su-dung")
@@ -185,7 +192,39 @@ def root_detail(day: str):  # type: ignore[no-untyped-def]
 @bp.route("/cong-khai/du-lieu")
 @public_page
 def open_data():  # type: ignore[no-untyped-def]
-    return render_template("transparency/open_data.html", columns=EXPORT_COLUMNS)
+    _, verifier_sha256 = opendata.verifier_script()
+    return render_template(
+        "transparency/open_data.html",
+        columns=EXPORT_COLUMNS,
+        verifier_sha256=verifier_sha256,
+        key_fingerprint=opendata.public_key_fingerprint(),
+    )
+
+
+@bp.route("/cong-khai/du-lieu/verify_export.py")
+def verifier_script():  # type: ignore[no-untyped-def]
+    data, digest = opendata.verifier_script()
+    resp = Response(data, mimetype="text/x-python")
+    resp.headers["Content-Disposition"] = 'attachment; filename="verify_export.py"'
+    resp.headers["X-Content-SHA256"] = digest
+    return resp
+
+
+@bp.route("/cong-khai/du-lieu/goc-cong-bo-da-ky.json")
+def export_signed_roots():  # type: ignore[no-untyped-def]
+    payload = opendata.signed_roots_payload(db.session)
+    resp = Response(json.dumps(payload, ensure_ascii=False, indent=1), mimetype="application/json")
+    resp.headers["Content-Disposition"] = 'attachment; filename="goc-cong-bo-da-ky.json"'
+    return resp
+
+
+@bp.route("/cong-khai/khoa-cong-khai.pem")
+def public_key_pem():  # type: ignore[no-untyped-def]
+    from app.certificates.signing import public_key_pem as pem
+
+    resp = Response(pem(), mimetype="application/x-pem-file")
+    resp.headers["Content-Disposition"] = 'attachment; filename="khoa-cong-khai.pem"'
+    return resp
 
 
 # ------------------------------------------------------------------------------- streamed exports
