@@ -1551,6 +1551,30 @@ EN = {
     "key with the one printed on the Official accounts page; fingerprint (SHA-256):",
     "Tệp gốc không ký (goc-cong-bo.json) cũng dùng được, khi đó chương trình chỉ kiểm tra chuỗi gốc.": "The "
     "unsigned roots file (goc-cong-bo.json) works too; the program then checks only the chain of roots.",
+    "Diễn biến theo thời gian": "Over time",
+    "Tiền nhận mỗi ngày, theo kênh": "Money received per day, by channel",
+    "Biểu đồ cột: tiền nhận mỗi ngày, theo kênh. Số liệu ở bảng ngay dưới.": "Bar chart: money received per day, by "
+    "channel. The figures are in the table just below.",
+    "Bảng số liệu": "Data table",
+    "Tiền nhận mỗi ngày, theo kênh (không gồm hiện vật)": "Money received per day, by channel (goods in kind not "
+    "included)",
+    "Chưa có khoản tiền nào.": "No money received yet.",
+    "Tiền nhận theo địa bàn": "Money received by area",
+    "Biểu đồ thanh: tiền nhận theo địa bàn. Số liệu ở bảng ngay dưới.": "Bar chart: money received by area. The "
+    "figures are in the table just below.",
+    "Đã nhận, đã phân bổ, đã giải ngân theo thời gian": "Received, allocated and disbursed over time",
+    "Biểu đồ đường: số tiền lũy kế đã nhận, đã phân bổ, đã giải ngân. Số liệu ở bảng ngay dưới.": "Line chart: "
+    "cumulative money received, allocated and disbursed. The figures are in the table just below.",
+    "Lũy kế đến hết mỗi ngày": "Cumulative to the end of each day",
+    "Chưa có giao dịch.": "No transactions yet.",
+    "Nhà Đại đoàn kết theo giai đoạn": "Great Unity houses by stage",
+    "Biểu đồ cột: số căn nhà theo giai đoạn. Số liệu ở bảng ngay dưới.": "Bar chart: number of houses by stage. The "
+    "figures are in the table just below.",
+    "Số căn nhà theo giai đoạn": "Houses by stage",
+    "Số căn nhà": "Houses",
+    "Đã nhận (lũy kế)": "Received (cumulative)",
+    "Đã phân bổ (lũy kế)": "Allocated (cumulative)",
+    "Đã giải ngân (lũy kế)": "Disbursed (cumulative)",
 }
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.core.page_cache import public_page
 from app.core.web import public_url
 from app.extensions import db, limiter
-from app.transparency import funds, opendata, overview, statement, vendor
+from app.transparency import charts, funds, opendata, overview, statement, vendor
 from app.transparency.views import bp, chosen_campaign
 from app.units.models import AdminUnit, UnitLevel
 
@@ -119,6 +119,19 @@ def api_totals():  # type: ignore[no-untyped-def]
             "units": funds.totals_by_unit(db.session, campaign.fund_id),
         }
     )
+
+
+@bp.route(f"{API}/charts")
+@api_limit
+def api_charts():  # type: ignore[no-untyped-def]
+    from app.transparency.views import chart_context
+
+    campaign = chosen_campaign()
+    if campaign is None:
+        return _api_error("Chưa có cuộc vận động nào được công khai.", 404)
+    data = chart_context(charts.charts(db.session, campaign))
+    db.session.commit()  # keeps the refreshed cache row
+    return jsonify({"campaign": {"id": campaign.id, "name": campaign.name}, **data})
 
 
 @bp.route(f"{API}/units")
@@ -371,6 +384,44 @@ def openapi_document() -> dict:
                     "summary": "Tổng hợp: đã đăng ký, đã nhận, đã phân bổ, đã giải ngân; tiến độ theo địa bàn",
                     "parameters": [{"name": "chien_dich", "in": "query", "schema": {"type": "integer"}}],
                     "responses": _ok({"type": "object"}),
+                }
+            },
+            f"{API}/charts": {
+                "get": {
+                    "summary": "Số liệu các biểu đồ: tiền nhận theo ngày và kênh, theo địa bàn, phân bổ và giải ngân "
+                    "lũy kế theo ngày, nhà theo giai đoạn (tính sẵn, lưu đệm)",
+                    "parameters": [
+                        {"name": "chien_dich", "in": "query", "schema": {"type": "integer"}, "example": 1}
+                    ],
+                    "responses": _ok(
+                        {"type": "object"},
+                        example={
+                            "received_by_day": [
+                                {
+                                    "day": "2026-10-17",
+                                    "by_channel": {
+                                        "bank_transfer": 50000000,
+                                        "card": 0,
+                                        "cash": 2000000,
+                                        "household_collection": 0,
+                                    },
+                                    "total_vnd": 52000000,
+                                }
+                            ],
+                            "by_area": [
+                                {"code": 56, "name": "Khánh Hòa", "received_vnd": 52000000, "goal_vnd": 0}
+                            ],
+                            "flow_by_day": [
+                                {
+                                    "day": "2026-10-17",
+                                    "received_vnd": 52000000,
+                                    "allocated_vnd": 0,
+                                    "disbursed_vnd": 0,
+                                }
+                            ],
+                            "houses": [{"stage": "started", "label": "Đang xây dựng", "count": 3}],
+                        },
+                    ),
                 }
             },
             f"{API}/units": {

@@ -19,7 +19,7 @@ from app.core.web import url_for_if_exists
 from app.extensions import db
 from app.payments.models import OfficialBankAccount
 from app.payments.vietqr import build_payload
-from app.transparency import funds, opendata, units
+from app.transparency import charts, funds, opendata, units, vendor
 from app.transparency import overview as overview_figures
 from app.transparency import statement as public_statement
 from app.transparency.models import PublishedRoot
@@ -47,16 +47,42 @@ def chosen_campaign() -> Campaign | None:
 def overview():  # type: ignore[no-untyped-def]
     campaign = chosen_campaign()
     data = overview_figures.overview(db.session, campaign) if campaign else None
-    db.session.commit()  # keeps the refreshed cache row
+    chart_data = chart_context(charts.charts(db.session, campaign)) if campaign else None
+    db.session.commit()  # keeps the refreshed cache rows
     last_update = datetime.fromisoformat(data["last_update"]) if data and data["last_update"] else None
     return render_template(
         "transparency/overview.html",
         campaign=campaign,
         data=data,
+        charts=chart_data,
         last_update=last_update,
         campaigns=funds.public_campaigns(db.session),
         houses_url=url_for_if_exists("needs.public_houses"),
+        chart_js=vendor.CHART_JS,
+        to_date=date.fromisoformat,
     )
+
+
+def chart_context(data: dict) -> dict:
+    """The cached chart aggregates with their labels in the reader's language (what the page's tables show and
+    what /api/v1/charts returns)."""
+    from flask_babel import gettext as _
+
+    return {
+        **data,
+        "labels": {
+            "channels": {k: _(v) for k, v in charts.CHANNEL_CHART_LABELS.items()},
+            "flow": {
+                "received_vnd": _("Đã nhận (lũy kế)"),
+                "allocated_vnd": _("Đã phân bổ (lũy kế)"),
+                "disbursed_vnd": _("Đã giải ngân (lũy kế)"),
+            },
+            "houses": {h["stage"]: _(h["label"]) for h in data["houses"]},
+            "received": _("Đã nhận"),
+            "goal": _("Chỉ tiêu"),
+            "houses_count": _("Số căn nhà"),
+        },
+    }
 
 
 def _statement_context() -> dict:
