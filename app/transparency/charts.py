@@ -5,7 +5,7 @@ time, houses by stage. Aggregates computed from the ledger and the contributions
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -114,11 +114,3 @@ def charts(session: Session, campaign: Campaign) -> dict:
     )
 
 
-def days_between(first: str, last: str) -> list[str]:
-    """Every day from first to last (ISO dates): the time axis has no gaps on days without money."""
-    d, end = date.fromisoformat(first), date.fromisoformat(last)
-    out = []
-    while d <= end:
-        out.append(d.isoformat())
-        d += timedelta(days=1)
-    return out
