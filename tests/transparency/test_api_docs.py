@@ -58,3 +58,5 @@ def test_the_api_answers_429_past_its_rate_limit(app, client):
     resp = client.get("/api/v1/campaigns")
     assert resp.status_code == 429
     assert "Retry-After" in resp.headers
+    assert resp.get_json()["status"] == 429  # JSON, like every API answer
+    assert resp.headers["Access-Control-Allow-Origin"] == "*"  # so a page elsewhere can read why
