@@ -106,11 +106,12 @@ def compute_charts(session: Session, campaign: Campaign, overview: dict) -> dict
     }
 
 
-def charts(session: Session, campaign: Campaign) -> dict:
-    """The charts from the overview cache (key "charts"), recomputed when the overview's version changes."""
-    figures = overview_figures.overview(session, campaign)
+def charts(session: Session, campaign: Campaign, figures: dict | None = None) -> dict:
+    """The charts from the overview cache (key "charts"), recomputed when the overview's version changes.
+    `figures`: the campaign's overview when the caller already has it (its areas and houses are reused)."""
     return overview_figures.cached(
-        session, campaign, "charts", lambda: compute_charts(session, campaign, figures)
+        session,
+        campaign,
+        "charts",
+        lambda: compute_charts(session, campaign, figures or overview_figures.overview(session, campaign)),
     )
-
-

@@ -47,7 +47,7 @@ def chosen_campaign() -> Campaign | None:
 def overview():  # type: ignore[no-untyped-def]
     campaign = chosen_campaign()
     data = overview_figures.overview(db.session, campaign) if campaign else None
-    chart_data = chart_context(charts.charts(db.session, campaign)) if campaign else None
+    chart_data = chart_context(charts.charts(db.session, campaign, data)) if campaign else None
     db.session.commit()  # keeps the refreshed cache rows
     last_update = datetime.fromisoformat(data["last_update"]) if data and data["last_update"] else None
     return render_template(
