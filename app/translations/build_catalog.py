@@ -689,7 +689,6 @@ EN = {
     "Mỗi ngày, các khoản đóng góp mới được băm (SHA-256) và nối vào một chuỗi:": "Every day, the new contributions are hashed (SHA-256) and appended to a chain:",
     "gốc ngày = SHA-256(gốc hôm trước ‖ SHA-256(các dòng của ngày, xếp theo id))": "day root = SHA-256(previous day's root ‖ SHA-256(the day's rows, ordered by id))",
     "Nếu ai đó sửa lặng lẽ một khoản đã công bố, ngày đó sẽ không còn khớp.": "If anyone quietly changes a published contribution, that day no longer matches.",
-    "Tệp %(file)s chỉ dùng thư viện chuẩn của Python, chạy độc lập không cần cài ứng dụng. Cán bộ có thể dùng %(cmd)s (so với các gốc trong cơ sở dữ liệu).": "The file %(file)s uses only Python's standard library and runs on its own, without installing the application. Staff can use %(cmd)s (compared with the roots in the database).",
     "Gốc công bố": "Published root",
     "Gốc công bố ngày %(day)s": "Published root of %(day)s",
     "Tính lại từ dữ liệu hiện tại: khớp với bản đã công bố.": "Recomputed from today's data: matches what was published.",
