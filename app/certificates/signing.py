@@ -16,6 +16,7 @@ from datetime import date
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import current_app
 
@@ -60,6 +61,15 @@ def private_key() -> Ed25519PrivateKey:
 
 def public_key() -> Ed25519PublicKey:
     return private_key().public_key()
+
+
+def public_key_pem() -> str:
+    """The public key as PEM: printed on the official accounts page, it checks certificates and the signed roots."""
+    return (
+        public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 def _id_bytes(cert_id: int) -> bytes:

@@ -701,7 +701,6 @@ EN = {
     "Mỗi ngày, các khoản đóng góp mới được băm (SHA-256) và nối vào một chuỗi:": "Every day, the new contributions are hashed (SHA-256) and appended to a chain:",
     "gốc ngày = SHA-256(gốc hôm trước ‖ SHA-256(các dòng của ngày, xếp theo id))": "day root = SHA-256(previous day's root ‖ SHA-256(the day's rows, ordered by id))",
     "Nếu ai đó sửa lặng lẽ một khoản đã công bố, ngày đó sẽ không còn khớp.": "If anyone quietly changes a published contribution, that day no longer matches.",
-    "Tệp %(file)s chỉ dùng thư viện chuẩn của Python, chạy độc lập không cần cài ứng dụng. Cán bộ có thể dùng %(cmd)s (so với các gốc trong cơ sở dữ liệu).": "The file %(file)s uses only Python's standard library and runs on its own, without installing the application. Staff can use %(cmd)s (compared with the roots in the database).",
     "Gốc công bố": "Published root",
     "Gốc công bố ngày %(day)s": "Published root of %(day)s",
     "Tính lại từ dữ liệu hiện tại: khớp với bản đã công bố.": "Recomputed from today's data: matches what was published.",
@@ -1553,6 +1552,71 @@ EN = {
     "Bố trí và giải ngân từng hộ": "Allocation and disbursement per household",
     "Phân bổ và giải ngân theo địa bàn": "Allocation and disbursement per area",
     "Số liệu công khai": "Public figures",
+    # public ledger: API docs, verifier, signed roots, charts (issue 20)
+    "Tài liệu API": "API documentation",
+    "Tài liệu API dữ liệu mở": "Open data API documentation",
+    "API chỉ đọc, trả về JSON, không cần khóa và không chứa dữ liệu cá nhân. Tài liệu dưới đây được dựng từ "
+    "chính tệp mô tả OpenAPI 3.1 mà máy chủ dùng:": "A read-only JSON API: no key needed, no personal data. The "
+    "documentation below is built from the very OpenAPI 3.1 description the server uses:",
+    "Giới hạn: tối đa %(n)s yêu cầu mỗi phút cho mỗi địa chỉ IP, tính chung mọi đường dẫn /api/v1. Vượt quá sẽ "
+    "nhận mã 429 kèm tiêu đề Retry-After; các tiêu đề X-RateLimit-Limit, X-RateLimit-Remaining cho biết còn bao "
+    "nhiêu.": "Rate limit: at most %(n)s requests per minute per IP address, counted over every /api/v1 path. "
+    "Beyond that the answer is 429 with a Retry-After header; the X-RateLimit-Limit and X-RateLimit-Remaining "
+    "headers tell how many are left.",
+    "CORS: trang web ở bất kỳ tên miền nào cũng gọi được các yêu cầu GET (Access-Control-Allow-Origin: *).": "CORS: "
+    "a web page on any domain may make GET requests (Access-Control-Allow-Origin: *).",
+    "Số tiền là số nguyên đồng; ngày theo dạng yyyy-mm-dd. Cần toàn bộ dữ liệu thì tải tệp ở trang Dữ liệu mở "
+    "thay vì lật từng trang API.": "Amounts are whole đồng; dates are yyyy-mm-dd. For the whole data set, download "
+    "the files on the Open data page instead of paging through the API.",
+    "Trang này cần JavaScript để hiển thị tài liệu tương tác; tệp OpenAPI ở liên kết trên đọc được bằng mọi công "
+    "cụ.": "This page needs JavaScript for the interactive documentation; the OpenAPI file linked above is read by "
+    "any tool.",
+    "tài liệu và thử trực tiếp": "documentation and live trial",
+    "Khóa công khai của Quỹ": "The Fund's public key",
+    "Quỹ ký chuỗi gốc công bố hằng ngày và giấy chứng nhận bằng chữ ký số Ed25519. Khóa công khai dưới đây dùng "
+    "để kiểm tra chữ ký đó (xem trang Dữ liệu mở).": "The Fund signs the daily published roots and its certificates "
+    "with an Ed25519 digital signature. The public key below checks that signature (see the Open data page).",
+    "Dấu vân tay (SHA-256):": "Fingerprint (SHA-256):",
+    "Tải chương trình kiểm tra:": "Download the checking program:",
+    "Mã SHA-256 của tệp:": "The file's SHA-256:",
+    "Một tệp duy nhất, chỉ dùng thư viện chuẩn của Python 3.10 trở lên, không cần cài gì thêm. Đọc được toàn bộ "
+    "trước khi chạy.": "A single file using only the standard library of Python 3.10 or later, nothing to install. "
+    "You can read all of it before running it.",
+    "Tải các khoản đóng góp (CSV, đầy đủ, không lọc) và chuỗi gốc đã ký:": "Download the contributions (CSV, "
+    "complete, unfiltered) and the signed roots:",
+    "Chạy:": "Run:",
+    "Chuỗi gốc được ký bằng chữ ký số Ed25519 — cùng khóa ký giấy chứng nhận của Quỹ. Hãy giữ một bản tệp đã ký ở "
+    "nơi khác: nếu sau này dữ liệu đã công bố bị sửa, bản giữ lại vẫn chứng minh được điều đã công bố. Đối chiếu "
+    "khóa công khai với khóa in ở trang Tài khoản chính thức; dấu vân tay (SHA-256):": "The roots are signed with "
+    "an Ed25519 digital signature — the key that signs the Fund's certificates. Keep a copy of the signed file "
+    "elsewhere: if published data is changed later, your copy still proves what was published. Compare the public "
+    "key with the one printed on the Official accounts page; fingerprint (SHA-256):",
+    "Tệp gốc không ký (goc-cong-bo.json) cũng dùng được, khi đó chương trình chỉ kiểm tra chuỗi gốc.": "The "
+    "unsigned roots file (goc-cong-bo.json) works too; the program then checks only the chain of roots.",
+    "Diễn biến theo thời gian": "Over time",
+    "Tiền nhận mỗi ngày, theo kênh": "Money received per day, by channel",
+    "Biểu đồ cột: tiền nhận mỗi ngày, theo kênh. Số liệu ở bảng ngay dưới.": "Bar chart: money received per day, by "
+    "channel. The figures are in the table just below.",
+    "Bảng số liệu": "Data table",
+    "Tiền nhận mỗi ngày, theo kênh (không gồm hiện vật)": "Money received per day, by channel (goods in kind not "
+    "included)",
+    "Chưa có khoản tiền nào.": "No money received yet.",
+    "Tiền nhận theo địa bàn": "Money received by area",
+    "Biểu đồ thanh: tiền nhận theo địa bàn. Số liệu ở bảng ngay dưới.": "Bar chart: money received by area. The "
+    "figures are in the table just below.",
+    "Đã nhận, đã phân bổ, đã giải ngân theo thời gian": "Received, allocated and disbursed over time",
+    "Biểu đồ đường: số tiền lũy kế đã nhận, đã phân bổ, đã giải ngân. Số liệu ở bảng ngay dưới.": "Line chart: "
+    "cumulative money received, allocated and disbursed. The figures are in the table just below.",
+    "Lũy kế đến hết mỗi ngày": "Cumulative to the end of each day",
+    "Chưa có giao dịch.": "No transactions yet.",
+    "Nhà Đại đoàn kết theo giai đoạn": "Great Unity houses by stage",
+    "Biểu đồ cột: số căn nhà theo giai đoạn. Số liệu ở bảng ngay dưới.": "Bar chart: number of houses by stage. The "
+    "figures are in the table just below.",
+    "Số căn nhà theo giai đoạn": "Houses by stage",
+    "Số căn nhà": "Houses",
+    "Đã nhận (lũy kế)": "Received (cumulative)",
+    "Đã phân bổ (lũy kế)": "Allocated (cumulative)",
+    "Đã giải ngân (lũy kế)": "Disbursed (cumulative)",
 }
 
 

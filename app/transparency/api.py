@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify, render_template, request
 from sqlalchemy import select
 
+from app.core.page_cache import public_page
 from app.core.web import public_url
-from app.extensions import db
-from app.transparency import funds, opendata, overview, statement
+from app.extensions import db, limiter
+from app.transparency import charts, funds, opendata, overview, statement, vendor
 from app.transparency.views import bp, chosen_campaign
 from app.units.models import AdminUnit, UnitLevel
 
 API = "/api/v1"
+# Per client address, over every /api/v1 route together; stated in the OpenAPI document and on the docs page.
+API_RATE_LIMIT_PER_MINUTE = 300
+api_limit = limiter.shared_limit(
+    f"{API_RATE_LIMIT_PER_MINUTE} per minute",
+    scope="api-v1",
+    error_message="Quá nhiều yêu cầu: tối đa 300 yêu cầu mỗi phút. Vui lòng thử lại sau.",
+)
 PUBLIC_FIELDS = [
     "id",
     "ngay_nhan",
@@ -33,6 +41,25 @@ PUBLIC_FIELDS = [
 ]
 
 
+@bp.after_request
+def _cors(response):  # type: ignore[no-untyped-def]
+    """Anyone's web page may read the public API (GET only): it holds no personal data and no session is used."""
+    if request.path.startswith(f"{API}/") and request.method in ("GET", "HEAD"):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = (
+            "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"
+        )
+        response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
+@bp.route("/cong-khai/api")
+@public_page
+def api_docs():  # type: ignore[no-untyped-def]
+    """The API documentation, rendered in the browser by Swagger UI (vendored) from /api/v1/openapi.json."""
+    return render_template("transparency/api_docs.html", rate_limit=API_RATE_LIMIT_PER_MINUTE, vendor=vendor)
+
+
 def _api_error(message: str, status: int = 400):  # type: ignore[no-untyped-def]
     return jsonify({"error": message, "status": status}), status
 
@@ -44,6 +71,7 @@ def _public(rec: dict) -> dict:
 
 
 @bp.route(f"{API}/contributions")
+@api_limit
 def api_contributions():  # type: ignore[no-untyped-def]
     try:
         query = statement.parse_statement_args(request.args)
@@ -65,6 +93,7 @@ def api_contributions():  # type: ignore[no-untyped-def]
 
 
 @bp.route(f"{API}/contributions/<int:contribution_id>")
+@api_limit
 def api_contribution(contribution_id: int):  # type: ignore[no-untyped-def]
     rec = statement.find_contribution(db.session, str(contribution_id))
     if rec is None:
@@ -73,6 +102,7 @@ def api_contribution(contribution_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route(f"{API}/totals")
+@api_limit
 def api_totals():  # type: ignore[no-untyped-def]
     campaign = chosen_campaign()
     if campaign is None:
@@ -90,7 +120,20 @@ def api_totals():  # type: ignore[no-untyped-def]
     )
 
 
+@bp.route(f"{API}/charts")
+@api_limit
+def api_charts():  # type: ignore[no-untyped-def]
+    from app.transparency.views import chart_context
+
+    campaign = chosen_campaign()
+    if campaign is None:
+        return _api_error("Chưa có cuộc vận động nào được công khai.", 404)
+    data = chart_context(charts.charts(db.session, campaign))  # the boundary commits the refreshed cache row
+    return jsonify({"campaign": {"id": campaign.id, "name": campaign.name}, **data})
+
+
 @bp.route(f"{API}/units")
+@api_limit
 def api_units():  # type: ignore[no-untyped-def]
     code = request.args.get("tinh", "")
     q = select(AdminUnit).order_by(AdminUnit.code)
@@ -122,6 +165,7 @@ def api_units():  # type: ignore[no-untyped-def]
 
 
 @bp.route(f"{API}/campaigns")
+@api_limit
 def api_campaigns():  # type: ignore[no-untyped-def]
     return jsonify(
         {
@@ -144,14 +188,60 @@ def api_campaigns():  # type: ignore[no-untyped-def]
 
 
 @bp.route(f"{API}/roots")
+@api_limit
 def api_roots():  # type: ignore[no-untyped-def]
     return jsonify(opendata.roots_payload(db.session))
 
 
 @bp.route(f"{API}/openapi.json")
+@api_limit
 def api_openapi():  # type: ignore[no-untyped-def]
     return jsonify(openapi_document())
 
+
+CONTRIBUTION_EXAMPLE = {
+    "id": 1024,
+    "ngay_nhan": "2026-10-17",
+    "ten_cong_khai": "Nguyễn Văn An",
+    "so_tien_vnd": 50000000,
+    "kenh": "bank_transfer",
+    "kenh_ten": "Chuyển khoản",
+    "muc_dich": "unrestricted",
+    "muc_dich_ten": "Không chỉ định",
+    "ma_dia_ban_chi_dinh": "",
+    "dia_ban_chi_dinh": "",
+    "ma_dia_ban": "56",
+    "dia_ban": "Tỉnh Khánh Hòa",
+    "ma_dang_ky": "CT-2026-000123",
+    "ma_giao_dich": "FT26290123456",
+    "so_bien_nhan": "BN-2026-000045",
+    "tai_khoan": "****6789",
+    "trang_thai": "da_nhan",
+    "url": "https://chungtay.example.vn/cong-khai/sao-ke/1024",
+}
+ROOT_EXAMPLE = {
+    "day": "2026-10-17",
+    "first_id": 1000,
+    "last_id": 1024,
+    "count": 24,
+    "total_vnd": 312000000,
+    "records_hash": "9f2c" + "0" * 60,
+    "prev_root": "41ab" + "0" * 60,
+    "root": "c07e" + "0" * 60,
+    "created_at": "2026-10-18T00:05:00+00:00",
+}
+# An example value for each filter (Swagger UI pre-fills "Try it out" with them).
+_FILTER_EXAMPLES = {
+    "q": "nguyen van an",
+    "so_tien": "50.000.000",
+    "tu_ngay": "17/10/2026",
+    "den_ngay": "18/11/2026",
+    "tinh": "1",
+    "kenh": "bank_transfer",
+    "sap_xep": "ngay",
+    "thu_tu": "giam",
+    "limit": "50",
+}
 
 _FILTERS = [
     (
@@ -174,8 +264,17 @@ _FILTERS = [
 ]
 
 
-def _ok(schema: dict, description: str = "Thành công") -> dict:
-    return {"200": {"description": description, "content": {"application/json": {"schema": schema}}}}
+def _ok(schema: dict, description: str = "Thành công", example: object = None) -> dict:
+    content: dict = {"schema": schema}
+    if example is not None:
+        content["example"] = example
+    return {
+        "200": {"description": description, "content": {"application/json": content}},
+        "429": {
+            "description": f"Quá {API_RATE_LIMIT_PER_MINUTE} yêu cầu trong một phút từ cùng một địa chỉ "
+            "(xem các tiêu đề X-RateLimit-* và Retry-After)"
+        },
+    }
 
 
 def openapi_document() -> dict:
@@ -188,6 +287,7 @@ def openapi_document() -> dict:
             "trang_thai": {"type": "string", "enum": ["da_nhan", "da_huy"]},
             "url": {"type": "string", "format": "uri"},
         },
+        "example": CONTRIBUTION_EXAMPLE,
     }
     error = {"type": "object", "properties": {"error": {"type": "string"}, "status": {"type": "integer"}}}
     root = {
@@ -196,6 +296,7 @@ def openapi_document() -> dict:
             k: {"type": "string"} for k in ("day", "records_hash", "prev_root", "root", "created_at")
         }
         | {k: {"type": "integer"} for k in ("first_id", "last_id", "count", "total_vnd")},
+        "example": ROOT_EXAMPLE,
     }
     return {
         "openapi": "3.1.0",
@@ -203,8 +304,16 @@ def openapi_document() -> dict:
             "title": "Chung Tay – dữ liệu mở Quỹ “Vì người nghèo”",
             "version": "1.0.0",
             "description": "API chỉ đọc: các khoản đóng góp đã công khai, tổng hợp theo địa bàn, đơn vị hành "
-            "chính, cuộc vận động và chuỗi gốc công bố hằng ngày. Không chứa dữ liệu cá nhân.",
+            "chính, cuộc vận động và chuỗi gốc công bố hằng ngày. Không chứa dữ liệu cá nhân.\n\n"
+            f"**Giới hạn:** tối đa {API_RATE_LIMIT_PER_MINUTE} yêu cầu mỗi phút cho mỗi địa chỉ IP, tính chung "
+            "mọi đường dẫn /api/v1; vượt quá thì nhận mã 429 kèm Retry-After. Các tiêu đề X-RateLimit-Limit, "
+            "X-RateLimit-Remaining, X-RateLimit-Reset cho biết còn bao nhiêu.\n\n"
+            "**CORS:** mọi trang web đều gọi được các yêu cầu GET (Access-Control-Allow-Origin: *). "
+            "Không cần khóa, không dùng cookie.\n\n"
+            "Số tiền là số nguyên đồng (VND); ngày theo ISO 8601 (giờ Việt Nam).",
+            "license": {"name": "Dữ liệu mở"},
         },
+        "x-rate-limit": {"requests": API_RATE_LIMIT_PER_MINUTE, "per": "minute", "key": "client IP"},
         "servers": [{"url": "/"}],
         "components": {"schemas": {"Contribution": contribution, "Error": error, "Root": root}},
         "paths": {
@@ -218,6 +327,7 @@ def openapi_document() -> dict:
                             "required": False,
                             "description": d,
                             "schema": {"type": "string"},
+                            **({"example": _FILTER_EXAMPLES[n]} if n in _FILTER_EXAMPLES else {}),
                         }
                         for n, d in _FILTERS
                     ],
@@ -233,7 +343,12 @@ def openapi_document() -> dict:
                                     "next": {"type": ["string", "null"]},
                                     "prev": {"type": ["string", "null"]},
                                 },
-                            }
+                            },
+                            example={
+                                "data": [CONTRIBUTION_EXAMPLE],
+                                "next": "https://chungtay.example.vn/api/v1/contributions?sau=1024&limit=50",
+                                "prev": None,
+                            },
                         ),
                         "400": {
                             "description": "Bộ lọc không hợp lệ",
@@ -253,6 +368,7 @@ def openapi_document() -> dict:
                             "in": "path",
                             "required": True,
                             "schema": {"type": "integer"},
+                            "example": 1024,
                         }
                     ],
                     "responses": {
@@ -268,6 +384,44 @@ def openapi_document() -> dict:
                     "responses": _ok({"type": "object"}),
                 }
             },
+            f"{API}/charts": {
+                "get": {
+                    "summary": "Số liệu các biểu đồ: tiền nhận theo ngày và kênh, theo địa bàn, phân bổ và giải ngân "
+                    "lũy kế theo ngày, nhà theo giai đoạn (tính sẵn, lưu đệm)",
+                    "parameters": [
+                        {"name": "chien_dich", "in": "query", "schema": {"type": "integer"}, "example": 1}
+                    ],
+                    "responses": _ok(
+                        {"type": "object"},
+                        example={
+                            "received_by_day": [
+                                {
+                                    "day": "2026-10-17",
+                                    "by_channel": {
+                                        "bank_transfer": 50000000,
+                                        "card": 0,
+                                        "cash": 2000000,
+                                        "household_collection": 0,
+                                    },
+                                    "total_vnd": 52000000,
+                                }
+                            ],
+                            "by_area": [
+                                {"code": 56, "name": "Khánh Hòa", "received_vnd": 52000000, "goal_vnd": 0}
+                            ],
+                            "flow_by_day": [
+                                {
+                                    "day": "2026-10-17",
+                                    "received_vnd": 52000000,
+                                    "allocated_vnd": 0,
+                                    "disbursed_vnd": 0,
+                                }
+                            ],
+                            "houses": [{"stage": "started", "label": "Đang xây dựng", "count": 3}],
+                        },
+                    ),
+                }
+            },
             f"{API}/units": {
                 "get": {
                     "summary": "Tỉnh/thành phố, hoặc xã/phường của một tỉnh",
@@ -277,6 +431,7 @@ def openapi_document() -> dict:
                             "in": "query",
                             "description": "Mã tỉnh (ví dụ 56)",
                             "schema": {"type": "integer"},
+                            "example": 56,
                         }
                     ],
                     "responses": _ok({"type": "object"}),
@@ -294,7 +449,8 @@ def openapi_document() -> dict:
                             "properties": {
                                 "roots": {"type": "array", "items": {"$ref": "#/components/schemas/Root"}}
                             },
-                        }
+                        },
+                        example={"genesis": "0" * 64, "roots": [ROOT_EXAMPLE]},
                     ),
                 }
             },

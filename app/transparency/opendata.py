@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import bisect
+import hashlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy import and_, cast, func, literal, select
 from sqlalchemy.orm import Session
@@ -17,7 +21,15 @@ from app.ledger.models import PURPOSE_LABELS, Purpose
 from app.transparency.models import PublishedRoot
 from app.transparency.statement import PUBLIC_COLUMNS, StatementQuery, public_record, statement_filters
 from app.transparency.units import unit_map
-from app.transparency.verify_export import EXPORT_COLUMNS, GENESIS, canonical_line, chain, records_hash
+from app.transparency.verify_export import (
+    EXPORT_COLUMNS,
+    GENESIS,
+    SIGNING_CONTEXT,
+    canonical_line,
+    chain,
+    records_hash,
+    signed_message,
+)
 from app.units.models import AdminUnit
 
 
@@ -192,6 +204,48 @@ def roots_payload(session: Session) -> dict:
         "genesis": GENESIS,
         "roots": [root_dict(r) for r in roots],
     }
+
+
+def signed_roots_payload(session: Session) -> dict:
+    """The roots document signed with Ed25519 by the Fund's signing key — the key that signs certificates
+    (CERTIFICATE_SIGNING_KEY, app.certificates.signing), whose public half is printed on the official accounts
+    page. A copy kept anywhere then proves what was published, even if the site later showed something else.
+    The signed message is verify_export.signed_message(document): the standalone verifier checks it."""
+    from app.certificates import signing
+
+    document = {**roots_payload(session), "signed_at": utcnow().isoformat()}
+    key = signing.private_key()
+    document["signature"] = {
+        "algorithm": "Ed25519",
+        "context": SIGNING_CONTEXT,
+        "public_key": base64.b64encode(public_key_raw()).decode(),
+        "value": base64.b64encode(key.sign(signed_message(document))).decode(),
+    }
+    return document
+
+
+def public_key_raw() -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    from app.certificates import signing
+
+    return signing.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def public_key_fingerprint() -> str:
+    """SHA-256 of the raw 32-byte public key, in groups of four hex digits (read aloud, compared by eye)."""
+    digest = hashlib.sha256(public_key_raw()).hexdigest()
+    return " ".join(digest[i : i + 4] for i in range(0, len(digest), 4))
+
+
+VERIFIER_PATH = Path(__file__).with_name("verify_export.py")
+
+
+@lru_cache(maxsize=1)
+def verifier_script() -> tuple[bytes, str]:
+    """The standalone verifier as people download it, and its SHA-256 (shown on the open data page)."""
+    data = VERIFIER_PATH.read_bytes()
+    return data, hashlib.sha256(data).hexdigest()
 
 
 def root_dict(r: PublishedRoot) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -204,15 +205,20 @@ def compute_overview(session: Session, campaign: Campaign) -> dict:
 
 def overview(session: Session, campaign: Campaign) -> dict:
     """The overview from its cache row, recomputed when money has moved (or pledges/goals changed)."""
+    return cached(session, campaign, "all", lambda: compute_overview(session, campaign))
+
+
+def cached(session: Session, campaign: Campaign, key: str, compute: Callable[[], dict]) -> dict:
+    """A campaign's figures stored under `key` in the overview cache, recomputed when money has moved (or
+    pledges/goals changed) or after OVERVIEW_TTL (houses and goals change without a ledger posting)."""
     version = _version(session, campaign)
-    key = "all"
     row = session.execute(
         select(OverviewCache).where(OverviewCache.campaign_id == campaign.id, OverviewCache.unit_key == key)
     ).scalar_one_or_none()
     now = utcnow()
     if row is not None and row.version == version and row.computed_at > now - OVERVIEW_TTL:
         return {**row.payload, "computed_at": row.computed_at.isoformat(), "cached": True}
-    payload = compute_overview(session, campaign)
+    payload = compute()
     if row is None:
         try:
             with session.begin_nested():  # two first readers at once: the second one's row is a duplicate
@@ -226,7 +232,7 @@ def overview(session: Session, campaign: Campaign) -> dict:
                     )
                 )
         except IntegrityError:
-            pass  # a concurrent request stored the same overview first; this one is served from its own computation
+            pass  # a concurrent request stored the same figures first; this one is served from its own computation
         return {**payload, "computed_at": now.isoformat(), "cached": False}
     else:
         row.version, row.payload, row.computed_at = version, payload, now

@@ -1,21 +1,29 @@
-"""Check a public export of contributions against the published daily roots — standalone, standard library only.
+"""Check a public export of contributions against the published daily roots — one file, standard library only.
 
-Anyone can run it without the application:
+Anyone can run it without the application (Python 3.10 or later, nothing to install):
 
-    python -m app.transparency.verify_export dong-gop.csv goc-cong-bo.json
-    (or simply: python verify_export.py dong-gop.csv goc-cong-bo.json)
+    python3 verify_export.py dong-gop.csv goc-cong-bo.json
+    python3 verify_export.py dong-gop.csv goc-cong-bo-da-ky.json --khoa khoa-cong-khai.pem
 
-Both files come from /cong-khai/du-lieu. Each published root covers the contributions recorded since the
-previous one (ids first_id < id <= last_id). For every root the script rebuilds the canonical line of each
-record in the export, hashes them (SHA-256 over the lines sorted by id, joined by "\\n"), and checks that
-root = SHA-256(previous root ‖ records hash), and that the chain of roots is unbroken from the genesis value.
+All the files come from /cong-khai/du-lieu (this script too, with its SHA-256 shown there); the public key is also
+printed on /cong-khai/tai-khoan, next to the official accounts. Each published root covers the contributions
+recorded since the previous one (ids first_id < id <= last_id). For every root the script rebuilds the canonical
+line of each record in the export, hashes them (SHA-256 over the lines sorted by id, joined by "\\n"), and checks
+that root = SHA-256(previous root ‖ records hash), and that the chain of roots is unbroken from the genesis value.
 A record edited after publication changes its day's hash, so that day is reported as failed.
 The full (unfiltered) export is needed: a filtered file lacks rows, and the day's count then differs.
-Exit status: 0 when every published day in the file verifies, 1 otherwise.
+
+The signed roots file (goc-cong-bo-da-ky.json) carries an Ed25519 signature over the roots: with --khoa, the
+script checks it against the public key, so a copy kept anywhere proves what was published on the day it was
+downloaded; an export changed later fails against that copy.
+Exit status: 0 when every published day in the file verifies (and the signature, when checked), 1 otherwise.
 """
 
 from __future__ import annotations
 
+import argparse
+import base64
+import binascii
 import bisect
 import csv
 import hashlib
@@ -99,10 +107,127 @@ class DayResult:
 
 
 def load_roots(path: str) -> list[dict]:
+    return roots_of(load_roots_file(path))
+
+
+def load_roots_file(path: str) -> dict | list:
     with open(path, encoding="utf-8-sig") as fh:
-        data = json.load(fh)
+        return json.load(fh)
+
+
+def roots_of(data: dict | list) -> list[dict]:
     roots = data["roots"] if isinstance(data, dict) else data
     return sorted(roots, key=lambda r: r["day"])
+
+
+# ------------------------------------------------------------------------------------------- signed roots
+# The signed file is the roots document plus "signature": {"algorithm": "Ed25519", "context": SIGNING_CONTEXT,
+# "public_key": base64 of the 32-byte key, "value": base64 of the 64-byte signature}. The signed message is
+# SIGNING_CONTEXT, a newline, then the document without "signature" as compact JSON with sorted keys (UTF-8).
+SIGNING_CONTEXT = "chungtay-roots-v1"
+_ED25519_SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")  # DER of an Ed25519 SubjectPublicKeyInfo
+
+
+def signed_message(document: Mapping[str, object]) -> bytes:
+    body = {k: v for k, v in document.items() if k != "signature"}
+    text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return (SIGNING_CONTEXT + "\n" + text).encode("utf-8")
+
+
+def read_public_key(text: str) -> bytes:
+    """The 32 raw bytes of an Ed25519 public key given as PEM (-----BEGIN PUBLIC KEY-----) or base64."""
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip() and not ln.startswith("-----")]
+    try:
+        raw = base64.b64decode("".join(lines), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("khóa công khai không đọc được (cần PEM hoặc base64)") from exc
+    if len(raw) == 44 and raw.startswith(_ED25519_SPKI_PREFIX):
+        raw = raw[len(_ED25519_SPKI_PREFIX) :]
+    if len(raw) != 32:
+        raise ValueError("khóa công khai không phải khóa Ed25519")
+    return raw
+
+
+# Ed25519 verification (RFC 8032, section 5.1.7), pure Python: slow but small, and enough for one signature.
+_P = 2**255 - 19
+_L = 2**252 + 27742317777372353535851937790883648493
+_D = -121665 * pow(121666, _P - 2, _P) % _P
+_SQRT_M1 = pow(2, (_P - 1) // 4, _P)
+
+
+def _recover_x(y: int, sign: int) -> int | None:
+    if y >= _P:
+        return None
+    x2 = (y * y - 1) * pow(_D * y * y + 1, _P - 2, _P) % _P
+    if x2 == 0:
+        return None if sign else 0
+    x = pow(x2, (_P + 3) // 8, _P)
+    if (x * x - x2) % _P:
+        x = x * _SQRT_M1 % _P
+    if (x * x - x2) % _P:
+        return None
+    return _P - x if (x & 1) != sign else x
+
+
+_GY = 4 * pow(5, _P - 2, _P) % _P
+_GX = _recover_x(_GY, 0) or 0
+_BASE = (_GX, _GY, 1, _GX * _GY % _P)
+
+
+def _add(p: tuple, q: tuple) -> tuple:
+    a = (p[1] - p[0]) * (q[1] - q[0]) % _P
+    b = (p[1] + p[0]) * (q[1] + q[0]) % _P
+    c = 2 * p[3] * q[3] * _D % _P
+    d = 2 * p[2] * q[2] % _P
+    e, f, g, h = b - a, d - c, d + c, b + a
+    return (e * f % _P, g * h % _P, f * g % _P, e * h % _P)
+
+
+def _mul(s: int, p: tuple) -> tuple:
+    q = (0, 1, 1, 0)
+    while s:
+        if s & 1:
+            q = _add(q, p)
+        p = _add(p, p)
+        s >>= 1
+    return q
+
+
+def _decompress(b: bytes) -> tuple | None:
+    y = int.from_bytes(b, "little")
+    sign, y = y >> 255, y & ((1 << 255) - 1)
+    x = _recover_x(y, sign)
+    return None if x is None else (x, y, 1, x * y % _P)
+
+
+def ed25519_verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    if len(public_key) != 32 or len(signature) != 64:
+        return False
+    a, r = _decompress(public_key), _decompress(signature[:32])
+    s = int.from_bytes(signature[32:], "little")
+    if a is None or r is None or s >= _L:
+        return False
+    h = int.from_bytes(hashlib.sha512(signature[:32] + public_key + message).digest(), "little") % _L
+    left, right = _mul(s, _BASE), _add(r, _mul(h, a))
+    return (left[0] * right[2] - right[0] * left[2]) % _P == 0 and (
+        left[1] * right[2] - right[1] * left[2]
+    ) % _P == 0
+
+
+def check_signature(document: object, public_key: bytes) -> str | None:
+    """None when the roots document is signed by public_key, else what is wrong (in Vietnamese)."""
+    if not isinstance(document, dict) or not isinstance(document.get("signature"), dict):
+        return "tệp gốc công bố không có chữ ký (hãy tải tệp goc-cong-bo-da-ky.json)"
+    sig = document["signature"]
+    if sig.get("algorithm") != "Ed25519" or sig.get("context") != SIGNING_CONTEXT:
+        return "chữ ký không theo định dạng Ed25519 của Chung Tay"
+    try:
+        value = base64.b64decode(str(sig.get("value", "")), validate=True)
+    except (binascii.Error, ValueError):
+        return "chữ ký không đọc được"
+    if not ed25519_verify(public_key, signed_message(document), value):
+        return "chữ ký KHÔNG hợp lệ: tệp đã bị sửa sau khi ký, hoặc không phải khóa công khai của Quỹ"
+    return None
 
 
 # The CSV export protects spreadsheet users (app/core/spreadsheet.py): a cell that begins with optional quotes
@@ -180,15 +305,33 @@ def report(results: list[DayResult], pending: int, out=sys.stdout) -> int:  # ty
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2:
-        print(
-            "Cách dùng: python -m app.transparency.verify_export DONG_GOP.csv GOC_CONG_BO.json",
-            file=sys.stderr,
-        )
-        return 2
-    results, pending = verify(read_export(args[0]), load_roots(args[1]))
-    return report(results, pending)
+    parser = argparse.ArgumentParser(
+        prog="verify_export.py",
+        description="Kiểm tra tệp đóng góp đã tải về với chuỗi gốc công bố hằng ngày của Quỹ “Vì người nghèo”.",
+    )
+    parser.add_argument("dong_gop", metavar="DONG_GOP.csv", help="tệp dong-gop.csv tải từ /cong-khai/du-lieu")
+    parser.add_argument(
+        "goc", metavar="GOC_CONG_BO.json", help="goc-cong-bo.json hoặc goc-cong-bo-da-ky.json (có chữ ký)"
+    )
+    parser.add_argument(
+        "--khoa",
+        metavar="KHOA.pem",
+        help="khóa công khai (khoa-cong-khai.pem, in ở trang Tài khoản chính thức): kiểm tra cả chữ ký",
+    )
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    document = load_roots_file(args.goc)
+    signature_ok = True
+    if args.khoa:
+        with open(args.khoa, encoding="utf-8") as fh:
+            key = read_public_key(fh.read())
+        problem = check_signature(document, key)
+        signature_ok = problem is None
+        print(f"Chữ ký: {'ĐÚNG – tệp gốc đúng như Quỹ đã ký' if signature_ok else 'SAI – ' + str(problem)}")
+    elif isinstance(document, dict) and "signature" in document:
+        print("Chữ ký: chưa kiểm tra (thêm --khoa khoa-cong-khai.pem để kiểm tra).")
+    results, pending = verify(read_export(args.dong_gop), roots_of(document))
+    status = report(results, pending)
+    return status if signature_ok else 1
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from app.core.page_cache import public_page
 from app.core.spreadsheet import SafeCSVWriter, SafeDictWriter
 from app.extensions import db
 from app.ledger.services import main_fund
-from app.transparency import funds, opendata, units
+from app.transparency import charts, funds, opendata, units, vendor
 from app.transparency import overview as overview_figures
 from app.transparency import statement as public_statement
 from app.transparency.models import PublishedRoot
@@ -47,14 +47,40 @@ def chosen_campaign() -> Campaign | None:
 def overview():  # type: ignore[no-untyped-def]
     campaign = chosen_campaign()
     data = overview_figures.overview(db.session, campaign) if campaign else None
+    chart_data = chart_context(charts.charts(db.session, campaign, data)) if campaign else None
     last_update = datetime.fromisoformat(data["last_update"]) if data and data["last_update"] else None
     return render_template(
         "transparency/overview.html",
         campaign=campaign,
         data=data,
+        charts=chart_data,
         last_update=last_update,
         campaigns=funds.public_campaigns(db.session),
+        chart_js=vendor.CHART_JS,
+        to_date=date.fromisoformat,
     )
+
+
+def chart_context(data: dict) -> dict:
+    """The cached chart aggregates with their labels in the reader's language (what the page's tables show and
+    what /api/v1/charts returns)."""
+    from flask_babel import gettext as _
+
+    return {
+        **data,
+        "labels": {
+            "channels": {k: _(v) for k, v in charts.CHANNEL_CHART_LABELS.items()},
+            "flow": {
+                "received_vnd": _("Đã nhận (lũy kế)"),
+                "allocated_vnd": _("Đã phân bổ (lũy kế)"),
+                "disbursed_vnd": _("Đã giải ngân (lũy kế)"),
+            },
+            "houses": {h["stage"]: _(h["label"]) for h in data["houses"]},
+            "received": _("Đã nhận"),
+            "goal": _("Chỉ tiêu"),
+            "houses_count": _("Số căn nhà"),
+        },
+    }
 
 
 def _statement_context() -> dict:
@@ -124,7 +150,14 @@ def accounts():  # type: ignore[no-untyped-def]
         )
         for a in rows
     ]
-    return render_template("transparency/accounts.html", items=items)
+    from app.certificates.signing import public_key_pem as pem
+
+    return render_template(
+        "transparency/accounts.html",
+        items=items,
+        public_key_pem=pem(),
+        key_fingerprint=opendata.public_key_fingerprint(),
+    )
 
 
 @bp.route("/cong-khai/su-dung")
@@ -171,7 +204,39 @@ def root_detail(day: str):  # type: ignore[no-untyped-def]
 @bp.route("/cong-khai/du-lieu")
 @public_page
 def open_data():  # type: ignore[no-untyped-def]
-    return render_template("transparency/open_data.html", columns=EXPORT_COLUMNS)
+    _, verifier_sha256 = opendata.verifier_script()
+    return render_template(
+        "transparency/open_data.html",
+        columns=EXPORT_COLUMNS,
+        verifier_sha256=verifier_sha256,
+        key_fingerprint=opendata.public_key_fingerprint(),
+    )
+
+
+@bp.route("/cong-khai/du-lieu/verify_export.py")
+def verifier_script():  # type: ignore[no-untyped-def]
+    data, digest = opendata.verifier_script()
+    resp = Response(data, mimetype="text/x-python")
+    resp.headers["Content-Disposition"] = 'attachment; filename="verify_export.py"'
+    resp.headers["X-Content-SHA256"] = digest
+    return resp
+
+
+@bp.route("/cong-khai/du-lieu/goc-cong-bo-da-ky.json")
+def export_signed_roots():  # type: ignore[no-untyped-def]
+    payload = opendata.signed_roots_payload(db.session)
+    resp = Response(json.dumps(payload, ensure_ascii=False, indent=1), mimetype="application/json")
+    resp.headers["Content-Disposition"] = 'attachment; filename="goc-cong-bo-da-ky.json"'
+    return resp
+
+
+@bp.route("/cong-khai/khoa-cong-khai.pem")
+def public_key_pem():  # type: ignore[no-untyped-def]
+    from app.certificates.signing import public_key_pem as pem
+
+    resp = Response(pem(), mimetype="application/x-pem-file")
+    resp.headers["Content-Disposition"] = 'attachment; filename="khoa-cong-khai.pem"'
+    return resp
 
 
 # ------------------------------------------------------------------------------- streamed exports

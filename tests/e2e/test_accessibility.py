@@ -20,6 +20,7 @@ PUBLIC = [
     "/cong-khai/nha",
     "/cong-khai/tai-khoan",
     "/cong-khai/du-lieu",
+    "/cong-khai/api",
     "/cong-khai/goc-cong-bo",
     "/cong-khai/tieu-chi-uu-tien",
     "/xac-minh",
