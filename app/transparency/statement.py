@@ -231,16 +231,35 @@ class StatementPage:
 
 # Text search on PostgreSQL: the first rows in page order (from the sort index, which carries the search key)
 # are scanned for the words; a common name fills a page within this window at once. A rarer one is answered from
-# the words-and-pairs index (ct_search_terms) instead, whose few matches are then sorted. A reference or receipt
-# number (one word with a digit) is rare by nature and goes to the index directly.
+# the words-and-pairs index (ct_search_terms) instead, whose few matches are then sorted. Which one is rare is
+# read from the planner's estimate of the index's matches (its statistics on the indexed words, about 1 ms): a
+# query whose matches would not fill a page within the window goes to the index at once, instead of scanning the
+# window in vain first. A reference or receipt number (one word with a digit) is rare by nature.
 SCAN_WINDOW = 20_000
+FEW_MATCHES = (
+    2_000  # this many sorted matches from the index cost less than a window scan, however large the table
+)
 
 
 ORDERED_SORTS = ("ngay", "so_tien", "ten")  # sorts with a (key, id) index that INCLUDEs search_key
 
 
-def _worth_a_window(needle: str) -> bool:
-    return " " in needle or not any(ch.isdigit() for ch in needle)
+def _worth_a_window(session: Session, needle: str, groups: list, wanted: int) -> bool:
+    if " " not in needle and any(ch.isdigit() for ch in needle):
+        return False
+    connection = session.connection()
+    plan = connection.exec_driver_sql(
+        "EXPLAIN (FORMAT JSON) SELECT 1 FROM contributions WHERE ct_search_terms(search_key) @@ %(q)s::tsquery",
+        {"q": search.tsquery(groups)},
+    ).scalar_one()
+    matches = (plan[0] if isinstance(plan, list) else json.loads(plan)[0])["Plan"]["Plan Rows"]
+    rows = connection.exec_driver_sql(
+        "SELECT reltuples FROM pg_class WHERE oid = 'contributions'::regclass"
+    ).scalar_one()
+    if matches <= FEW_MATCHES:
+        return False
+    # the matches expected among the window's rows, when the table's rows are known (never analysed: -1)
+    return rows <= 0 or matches * SCAN_WINDOW / rows >= 2 * wanted
 
 
 def statement_page(session: Session, query: StatementQuery) -> StatementPage:
@@ -261,7 +280,12 @@ def statement_page(session: Session, query: StatementQuery) -> StatementPage:
     needle = search_needle(query)
     match = text_filter(query, dialect)
     result = None
-    if match is not None and postgres and query.sort in ORDERED_SORTS and _worth_a_window(needle):
+    if (
+        match is not None
+        and postgres
+        and query.sort in ORDERED_SORTS
+        and _worth_a_window(session, needle, search.read_query(query.q), query.limit + 1)
+    ):
         result = _page_from_ordered_window(session, key, query, keyset, needle, desc, query.limit + 1)
     if result is None:
         stmt = select(*PUBLIC_COLUMNS, key.label("k")).where(*where)
