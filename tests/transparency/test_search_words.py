@@ -177,3 +177,10 @@ def test_the_words_index_query_finds_what_the_page_finds_on_postgresql(session, 
     assert found("ft26293004455") == ["Cty TNHH Sao Mai"]
     assert found("ao") == []
     assert found("o'brien") == []
+
+
+def test_the_api_searches_the_same_way(client, donors):
+    data = client.get("/api/v1/contributions?q=yen+sao+cty").get_json()["data"]
+    assert [r["ten_cong_khai"] for r in data] == [YEN_SAO]
+    data = client.get("/api/v1/contributions?q=cong+ty&kenh=cash").get_json()["data"]
+    assert [r["ten_cong_khai"] for r in data] == ["Cty TNHH Sao Mai"]
