@@ -29,26 +29,37 @@ from sqlalchemy import func, select, text
 SIZES = {"tiny": 20_000, "small": 100_000, "medium": 400_000, "national": 2_000_000}
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/ct_search"
 SEED = 20261017
-QUERIES = [
-    "nguyen van anh",
-    "tran thi mai",
-    "duong",
-    "hoang minh",
-    "vo thanh tam",
-    "le kim yen",
-    "pham xuan hai",
-    "cong ty tnhh xay dung",
-    "hop tac xa nong san",
-    "dang quang",
-    "bui cong",
-    "ngo thu trang",
-    "ly ngoc",
-    "huynh huu phuc",
-    "do duc dat",
-    "phan thanh",
-    "nha hao tam",
-    "doanh nghiep tu nhan van tai",
-]
+NAME_QUERIES = 24  # queries drawn from the names of the statement, besides references and receipt numbers
+
+
+def query_words(name: str, rng: random.Random) -> str:
+    """A query as people type one: 1 to 4 words of a real name, in shuffled order, an organisation's words often
+    abbreviated ("Công ty TNHH Vận tải Lê Văn An" -> "an cty tnhh van", "htx nong san")."""
+    from app.core.text import search_words
+    from app.transparency.search import ABBREVIATIONS
+
+    words = search_words(name).split()
+    if rng.random() < 0.6:
+        for abbreviation, expansion in sorted(ABBREVIATIONS.items(), key=lambda a: -len(a[1])):
+            e = expansion.split()
+            for i in range(len(words) - len(e) + 1):
+                if words[i : i + len(e)] == e:
+                    words[i : i + len(e)] = [abbreviation]
+                    break
+    chosen = rng.sample(words, rng.randint(1, min(4, len(words))))
+    rng.shuffle(chosen)
+    return " ".join(chosen)
+
+
+def sample_queries(session, seed: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """NAME_QUERIES queries from names of contributions picked at random (the same for the same data and seed)."""
+    rng = random.Random(seed)
+    top = session.execute(text("SELECT max(id) FROM contributions")).scalar() or 0
+    ids = [rng.randint(1, top) for _ in range(NAME_QUERIES * 2)]
+    names = session.execute(
+        text("SELECT public_name FROM contributions WHERE id = ANY(:ids) ORDER BY id"), {"ids": ids}
+    ).scalars()
+    return [query_words(n, rng) for n in names][:NAME_QUERIES]
 
 
 def peak_rss_mb() -> float:
@@ -136,7 +147,9 @@ def bench_search(app, rows: int, size: str) -> None:  # type: ignore[no-untyped-
         receipts = list(
             db.session.execute(text("SELECT receipt_no FROM contributions ORDER BY id LIMIT 2")).scalars()
         )
-    queries = QUERIES + [r.lower() for r in refs] + receipts
+        names = sample_queries(db.session, SEED)
+    queries = names + [r.lower() for r in refs] + receipts
+    print(f"# queries: {queries}", file=sys.stderr)
     for q in queries[:5]:
         timed_get(client, f"/cong-khai/sao-ke?q={quote(q)}")  # warm-up
     samples = [timed_get(client, f"/cong-khai/sao-ke?q={quote(q)}") for _ in range(3) for q in queries]
@@ -146,12 +159,14 @@ def bench_search(app, rows: int, size: str) -> None:  # type: ignore[no-untyped-
             with db.engine.connect() as conn:
                 conn.execute(text("SET enable_indexscan = off; SET enable_bitmapscan = off"))
                 started = time.perf_counter()
+                words = q.split()  # the same question as a scan: every word anywhere in the key
+                where = " AND ".join(f"search_key ILIKE :p{i}" for i in range(len(words)))
                 conn.execute(
                     text(
-                        "SELECT id, received_on, public_name, amount_vnd FROM contributions WHERE search_key ILIKE :p "
+                        f"SELECT id, received_on, public_name, amount_vnd FROM contributions WHERE {where} "
                         "ORDER BY received_on DESC, id DESC LIMIT 50"
                     ),
-                    {"p": f"%{q}%"},
+                    {f"p{i}": f"%{w}%" for i, w in enumerate(words)},
                 ).all()
                 baseline.append(time.perf_counter() - started)
     fig, base = p95(samples), p95(baseline)
@@ -159,7 +174,7 @@ def bench_search(app, rows: int, size: str) -> None:  # type: ignore[no-untyped-
         name="transparency.search_p95",
         figure=fig,
         unit="ms",
-        baseline_name="sequential ILIKE scan p95",
+        baseline_name="sequential ILIKE scan p95 (every word anywhere in the key)",
         baseline=base,
         ratio=round(base / fig, 1),
         target="< 100 ms and ratio >= 20",

@@ -12,10 +12,19 @@ from sqlalchemy.orm import Session
 
 from app.collections import services as svc
 from app.core.actor import Actor
+from app.demo.names import unique_names
 from app.units.models import Hamlet
 
-FAMILY = ["Cao", "Mấu", "Bo Bo", "Nguyễn", "Trần", "Lê", "Pi Năng", "Bùi"]
-GIVEN = ["Văn Minh", "Thị Hoa", "Văn Tâm", "Thị Lan", "Văn Sáu", "Thị Bé", "Văn Hùng", "Thị Nga", "Văn Phúc"]
+FAMILY = [
+    "Cao",
+    "Mấu",
+    "Bo Bo",
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Pi Năng",
+    "Bùi",
+]  # Raglai and Kinh families of Khánh Sơn
 COLLECTORS = [
     "Mấu Văn Tám (Trưởng thôn Tà Lương)",
     "Cao Thị Hiền (Chi hội phụ nữ)",
@@ -33,8 +42,14 @@ def load(session: Session, ctx: dict) -> None:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(svc.HEADERS)
-    for i in range(40):
-        name = f"{rng.choice(FAMILY)} {rng.choice(GIVEN)} {i + 1}"
+    others = {
+        "Pi Năng Thị Xuân",
+        "Bo Bo Văn Dũng",
+        "Cao Văn Lực",
+        "Cao Văn Minh",
+    }  # typed below, the collector
+    others |= {c.split(" (")[0] for c in COLLECTORS}
+    for i, name in enumerate(unique_names(rng, 40, FAMILY, exclude=others)):
         in_kind = "20 kg gạo" if i % 13 == 5 else ""
         writer.writerow(
             [

@@ -3,6 +3,7 @@ staff accounts, sample donors and a few contributions."""
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -81,6 +82,21 @@ DONORS = [
 ]
 
 
+# The four communes the demo walks through; every other commune of the province gets a target between 150 and
+# 350 million (the same on every load), so the commune targets add up to less than the province's 20 billion.
+GOALS = {22714: 600_000_000, 22453: 900_000_000, 22720: 400_000_000, 22609: 500_000_000}
+
+
+def commune_goals(communes, province_id: int) -> dict[int, int]:  # type: ignore[no-untyped-def]
+    """The campaign target of each commune of the province, by commune code."""
+    rng = random.Random(KHANH_HOA)  # noqa: S311 - demo figures, not security
+    return {
+        u.code: GOALS.get(u.code) or rng.randrange(150, 351, 25) * 1_000_000
+        for u in sorted(communes, key=lambda u: u.code)
+        if u.parent_id == province_id
+    }
+
+
 def demo_loaded(session: Session) -> bool:
     return session.execute(select(User.id).where(User.email == DEMO_USERS[0][0])).first() is not None
 
@@ -119,12 +135,7 @@ def load(session: Session, ctx: dict) -> None:
     )
     campaign.plan_reference = "Kế hoạch tháng cao điểm “Vì người nghèo” năm 2026"
     set_status(session, actor, campaign, CampaignStatus.ACTIVE)
-    for code, goal in (
-        (22714, 600_000_000),
-        (22453, 900_000_000),
-        (22720, 400_000_000),
-        (22609, 500_000_000),
-    ):
+    for code, goal in commune_goals(units.values(), province.id).items():
         set_goal(session, actor, campaign, units[code].id, goal)
     session.add_all(
         [

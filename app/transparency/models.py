@@ -54,7 +54,7 @@ Index(
 ).ddl_if(dialect="postgresql")
 Index("ix_contributions_pool_received", Contribution.pool_unit_id, Contribution.received_on, Contribution.id)
 # Text search on PostgreSQL: a GIN index of each contribution's words and pairs of adjacent words (the function
-# ct_search_terms, migration 0012; services.text_filter). SQLite serves demo sizes by scanning.
+# ct_search_terms, migration 0012; statement.text_filter, search.tsquery). SQLite serves demo sizes by scanning.
 Index(
     "ix_contributions_search_terms",
     func.ct_search_terms(Contribution.search_key),

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, cast, func, literal, select, text, tuple_
+from sqlalchemy import and_, cast, func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
@@ -22,6 +21,7 @@ from app.core.collation import vi_collate
 from app.core.money import AmountError, parse_vnd
 from app.core.text import nfc, search_words
 from app.ledger.models import PURPOSE_LABELS, Purpose
+from app.transparency import search
 from app.transparency.units import UnitInfo, scope_unit_ids, unit_map
 from app.units.models import AdminUnit
 
@@ -148,10 +148,6 @@ def parse_statement_args(args) -> StatementQuery:  # type: ignore[no-untyped-def
     return query
 
 
-def _escape_like(text: str) -> str:
-    return re.sub(r"([\\%_])", r"\\\1", text)
-
-
 def _sort_key(session: Session, sort: str):  # type: ignore[no-untyped-def]
     if sort == "so_tien":
         return Contribution.amount_vnd
@@ -165,39 +161,17 @@ def search_needle(query: StatementQuery) -> str:
     return search_words(query.q) if query.q else ""
 
 
-def _word_start_like(column, needle: str):  # type: ignore[no-untyped-def]
-    """The words of the needle, in order, from the start of a word of the key: "nguyen van a" finds "Nguyễn Văn
-    An" and "Hộ ông Nguyễn Văn A", but "uyen" does not find "Nguyễn"."""
-    return (literal(" ") + column).like(f"% {_escape_like(needle)}%", escape="\\")
-
-
-def terms_query(needle: str) -> str:
-    """The tsquery of ct_search_terms (migration 0012) that every key matching the needle satisfies: the pairs of
-    adjacent words it contains, the last word as a prefix ("tran thi mai" -> '~tran_thi' & '~thi_mai':*); a
-    single word is a prefix of a word. Adjacent-word pairs are rare where single words are not, so the index reads
-    short lists."""
-    words = needle.split(" ")
-
-    def lexeme(term: str) -> str:
-        return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
-
-    if len(words) == 1:
-        return lexeme(words[0]) + ":*"
-    pairs = [lexeme(f"~{a}_{b}") for a, b in zip(words, words[1:], strict=False)]
-    pairs[-1] += ":*"
-    return " & ".join(pairs)
-
-
 def text_filter(query: StatementQuery, dialect: str = "sqlite"):  # type: ignore[no-untyped-def]
-    """The search box as a clause on the search key (None when q holds no word). On PostgreSQL the words-and-pairs
-    index narrows the rows first; the LIKE decides."""
-    needle = search_needle(query)
-    if not needle:
+    """The search box as a clause on the search key (None when q holds no word): every word in any order, the last
+    as a prefix, abbreviations both ways (app.transparency.search). On PostgreSQL the words-and-pairs index
+    narrows the rows first; the LIKE decides."""
+    groups = search.read_query(query.q)
+    if not groups:
         return None
-    like = _word_start_like(Contribution.search_key, needle)
+    like = search.sql_clause(groups, Contribution.search_key)
     if dialect != "postgresql":
         return like
-    terms = func.ct_search_terms(Contribution.search_key).bool_op("@@")(cast(terms_query(needle), TSQUERY))
+    terms = func.ct_search_terms(Contribution.search_key).bool_op("@@")(cast(search.tsquery(groups), TSQUERY))
     return and_(terms, like)
 
 
@@ -257,16 +231,35 @@ class StatementPage:
 
 # Text search on PostgreSQL: the first rows in page order (from the sort index, which carries the search key)
 # are scanned for the words; a common name fills a page within this window at once. A rarer one is answered from
-# the words-and-pairs index (ct_search_terms) instead, whose few matches are then sorted. A reference or receipt
-# number (one word with a digit) is rare by nature and goes to the index directly.
+# the words-and-pairs index (ct_search_terms) instead, whose few matches are then sorted. Which one is rare is
+# read from the planner's estimate of the index's matches (its statistics on the indexed words, about 1 ms): a
+# query whose matches would not fill a page within the window goes to the index at once, instead of scanning the
+# window in vain first. A reference or receipt number (one word with a digit) is rare by nature.
 SCAN_WINDOW = 20_000
+FEW_MATCHES = (
+    2_000  # this many sorted matches from the index cost less than a window scan, however large the table
+)
 
 
 ORDERED_SORTS = ("ngay", "so_tien", "ten")  # sorts with a (key, id) index that INCLUDEs search_key
 
 
-def _worth_a_window(needle: str) -> bool:
-    return " " in needle or not any(ch.isdigit() for ch in needle)
+def _worth_a_window(session: Session, needle: str, groups: list, wanted: int) -> bool:
+    if " " not in needle and any(ch.isdigit() for ch in needle):
+        return False
+    connection = session.connection()
+    plan = connection.exec_driver_sql(
+        "EXPLAIN (FORMAT JSON) SELECT 1 FROM contributions WHERE ct_search_terms(search_key) @@ %(q)s::tsquery",
+        {"q": search.tsquery(groups)},
+    ).scalar_one()
+    matches = (plan[0] if isinstance(plan, list) else json.loads(plan)[0])["Plan"]["Plan Rows"]
+    rows = connection.exec_driver_sql(
+        "SELECT reltuples FROM pg_class WHERE oid = 'contributions'::regclass"
+    ).scalar_one()
+    if matches <= FEW_MATCHES:
+        return False
+    # the matches expected among the window's rows, when the table's rows are known (never analysed: -1)
+    return rows <= 0 or matches * SCAN_WINDOW / rows >= 2 * wanted
 
 
 def statement_page(session: Session, query: StatementQuery) -> StatementPage:
@@ -287,7 +280,12 @@ def statement_page(session: Session, query: StatementQuery) -> StatementPage:
     needle = search_needle(query)
     match = text_filter(query, dialect)
     result = None
-    if match is not None and postgres and query.sort in ORDERED_SORTS and _worth_a_window(needle):
+    if (
+        match is not None
+        and postgres
+        and query.sort in ORDERED_SORTS
+        and _worth_a_window(session, needle, search.read_query(query.q), query.limit + 1)
+    ):
         result = _page_from_ordered_window(session, key, query, keyset, needle, desc, query.limit + 1)
     if result is None:
         stmt = select(*PUBLIC_COLUMNS, key.label("k")).where(*where)
@@ -309,6 +307,10 @@ def statement_page(session: Session, query: StatementQuery) -> StatementPage:
         result.reverse()
     units = unit_map(session, {u for r in result for u in (r.earmark_unit_id, r.pool_unit_id) if u})
     rows = [public_record(r, units) for r in result]
+    if query.q and not query.raw.get("sap_xep"):
+        # Ranked by closeness within the page (the exact phrase, then the words in order, then any order); the
+        # page itself, and so its links, stay in the keyset order.
+        rows.sort(key=lambda row: search.closeness(query.q, row["ten_cong_khai"]))
     first = (result[0].k, result[0].id) if result else None
     last = (result[-1].k, result[-1].id) if result else None
     if backwards:
@@ -344,7 +346,7 @@ def _page_from_ordered_window(
         .limit(SCAN_WINDOW)
         .subquery()
     )
-    hits = [_word_start_like(window.c.search_key, needle)]
+    hits = [search.sql_clause(search.read_query(query.q), window.c.search_key)]
     if by_province:
         hits.append(window.c.pool_unit_id.in_(province_units(session, query)))
     order = (window.c.k.desc(), window.c.id.desc()) if desc else (window.c.k.asc(), window.c.id.asc())

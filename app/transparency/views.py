@@ -93,7 +93,7 @@ def _statement_context() -> dict:
         query = public_statement.StatementQuery(
             raw={
                 k: request.args.get(k, "")
-                for k in ("q", "so_tien", "tu_ngay", "den_ngay", "tinh", "xa", "sap_xep", "thu_tu")
+                for k in ("q", "so_tien", "tu_ngay", "den_ngay", "tinh", "xa", "kenh", "sap_xep", "thu_tu")
             }
         )
         page = public_statement.StatementPage([], None, None)

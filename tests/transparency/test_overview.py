@@ -146,3 +146,27 @@ def test_official_accounts_show_account_only_vietqr(client, session, kh):
     assert "style=" not in html
     fields = parse(build_payload("970436", "0061001234567"))
     assert "54" not in fields and "62" not in fields  # the code carries no amount and no note
+
+
+def test_overview_says_why_received_is_larger_than_pledged(client, session, kh):
+    c = kh["campaign"]
+    set_goal(session, f.SYSTEM, c, kh["khanh_son"].id, 400_000_000)
+    session.commit()
+    _pledge(session, c, 10_000_000)
+    give(session, c, 100_000_000, receiving=kh["province"], earmark=kh["khanh_son"])
+    give(session, c, 50_000_000, receiving=kh["province"])
+    t = text_of(client.get("/cong-khai").get_data(as_text=True))
+    assert "Số đã nhận lớn hơn số đã đăng ký vì nhiều người ủng hộ" in t
+    assert "không đăng ký trước" in t
+    assert "Số đã đăng ký lớn hơn" not in t
+    # the communes' lines do not add up to the first one: said so
+    assert "cộng các dòng dưới thường nhỏ hơn dòng đầu" in t
+
+
+def test_overview_says_why_pledged_is_larger_than_received(client, session, kh):
+    c = kh["campaign"]
+    _pledge(session, c, 300_000_000)
+    give(session, c, 20_000_000, receiving=kh["province"])
+    t = text_of(client.get("/cong-khai").get_data(as_text=True))
+    assert "Số đã đăng ký lớn hơn số đã nhận vì một phần số tiền đã hứa ủng hộ chưa được chuyển đến quỹ." in t
+    assert "Số đã nhận lớn hơn" not in t
