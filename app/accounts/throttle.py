@@ -160,8 +160,11 @@ def login_throttle(app: Flask) -> LoginThrottle:
     throttle = app.extensions.get("login_throttle")
     if throttle is None:
         cfg = app.config
+        # With RATELIMIT_ENABLED off (the browser tests) the limiter keeps no storage: the throttle keeps its own,
+        # in memory, so logins still work and are still slowed.
+        storage = limiter.storage if cfg.get("RATELIMIT_ENABLED", True) else MemoryStorage()
         throttle = LoginThrottle(
-            storage=limiter.storage,
+            storage=storage,
             secret=cfg["SECRET_KEY"],
             after_failures=cfg["LOGIN_DELAY_AFTER_FAILURES"],
             cap_seconds=cfg["LOGIN_DELAY_CAP_SECONDS"],
