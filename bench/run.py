@@ -173,6 +173,13 @@ def write_markdown(
         "as each module reports it: mostly figure ÷ baseline for rates and baseline ÷ figure for times; where the "
         "baseline is a lower bound or a different operation (e.g. matching_db ÷ pure engine) read the row's target.",
         "",
+        "Benchmark-driven machinery: each cache, fast path and COPY stays only if a row below shows it is needed to "
+        "meet that row's target; the list, with the row and the figure with and without each one and the verdict, "
+        'is in [docs/CONVENTIONS.md, "Benchmark-driven machinery"]'
+        "(docs/CONVENTIONS.md#benchmark-driven-machinery-and-where-caches-live). Removing machinery may lower a "
+        "ratio down to its target, and that is a good trade; the one-money-path no-regression rule (issue 15) is "
+        "about something else: accidental slowdowns of code meant to stay as fast.",
+        "",
         "| benchmark | figure | baseline | ratio | target | verdict | peak RSS | command |",
         "|---|---|---|---|---|---|---|---|",
     ]

@@ -50,7 +50,9 @@ CHUNK = 5_000
 # from the sequence) instead of INSERT … RETURNING executemany. Measured on ct_money (PostgreSQL, psycopg 3, 2 busy
 # shared cores, medians of 15 runs, contributions rows): 1 row 281 vs 363 rows/s, 5 rows 609 vs 580, 20 rows 1 953
 # vs 3 826, 200 rows 1 599 vs 4 595, 2 000 rows 1 361 vs 8 982 (INSERT vs COPY): equal for a handful of rows,
-# COPY ahead from about 20 on.
+# COPY ahead from about 20 on. Benchmark-driven (docs/CONVENTIONS.md, "Benchmark-driven machinery"): BENCHMARKS.md row
+# collections_import_rows_per_s needs it (target 0.5 of a raw bulk insert; 0.68x nationally with COPY, while INSERT
+# alone writes 2 000 rows at 1 361 rows/s, under 0.2 of that baseline). The INSERT path is what SQLite tests run.
 COPY_MIN_ROWS = 20
 EXCESS_NOTE = "Phần nộp vượt số đăng ký."
 

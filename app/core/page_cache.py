@@ -15,6 +15,12 @@ The same pages are compressed for anonymous readers (Flask-Compress: zstd, brotl
 a 22 KB statement page becomes about 4 KB on a phone's slow connection). Only these: a page compressed next to a
 secret (a form's CSRF token, a signed-in user's menu) and text the reader controls (the search box) would let an
 attacker who can watch response sizes guess the secret (BREACH); an anonymous public page holds no secret.
+
+Benchmark-driven (docs/CONVENTIONS.md, "Benchmark-driven machinery"): no BENCHMARKS.md row justifies this cache yet.
+Every bench module runs with PUBLIC_PAGE_CACHE_SECONDS=0 and the Load section has no run without it; the pages it
+serves meet their rows uncached (transparency.list_page_p95 10.28 ms, target 50 ms). Verdict: remove unless a load
+row with and without it shows it is needed. Tests run the simple path (PUBLIC_PAGE_CACHE_SECONDS=0 in testing);
+tests/transparency/test_page_cache.py and a few others switch it on.
 """
 
 from __future__ import annotations

@@ -637,7 +637,11 @@ def bulk_insert_lines(session: Session, account_id: int, statement_id: int, rows
     """Insert statement lines in bulk, inside the session's transaction: on PostgreSQL one COPY in text format
     written in large blocks (no per-cell adaptation) and sorted by fingerprint, elsewhere executemany in chunks. Each row is
     (fingerprint, occurrence, ParsedLine, status, pledge id, proposed pledge id, proposal reason).
-    Never one ORM object per line (a national statement has a million)."""
+    Never one ORM object per line (a national statement has a million). Benchmark-driven (docs/CONVENTIONS.md,
+    "Benchmark-driven machinery"): BENCHMARKS.md row payments.statement_import (31 139 lines/s, 23.9x the per-row
+    baseline, target 10x and 1 000 000 lines in 180 s). At 20 000 lines it gains only 1.18x over executemany
+    (07/12/2026): to be timed nationally, and removed if the row holds without it. The executemany path is what
+    the SQLite tests run."""
     session.flush()
     conn = session.connection()
     table = StatementLine.__table__

@@ -146,7 +146,6 @@ _TIME = re.compile(r"^(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?$")
 _FAST_DOT = re.compile(r"^[1-9]\d{0,2}(?:\.\d{3})*$")
 _FAST_COMMA = re.compile(r"^[1-9]\d{0,2}(?:,\d{3})*$")
 _EMPTY_AMOUNT = {"", "-", "0", "0,00", "0.00", "0,0", "0.0"}
-_DEC00 = re.compile(r"[,.]00$")
 
 
 @dataclass
@@ -503,17 +502,6 @@ def _lines(
 
     amount_roles = [r for r in ("credit", "debit", "amount") if r in columns]
     last: ParsedLine | None = None
-    # Fast path for the plain rows that make up nearly all of a large export (text cells, a cached date, amounts
-    # in the bank's plain format, no fix, no skip): the same result as the general path below, which takes
-    # every row the fast path does not accept (errors, footers, continuations, spreadsheet cells…).
-    fast_ok = "time" not in columns and all(isinstance(v, int) and v >= 0 for v in columns.values())
-    c_date = columns.get("date", -1)
-    c_memo, c_cp, c_ref, c_no = (columns.get(r, -1) for r in ("memo", "counterparty", "reference", "row_no"))
-    c_credit, c_debit, c_amount, c_bal = (
-        columns.get(r, -1) for r in ("credit", "debit", "amount", "balance")
-    )
-    fast_re = _FAST_DOT if thousands == "." else _FAST_COMMA
-    width = max(columns.values(), default=0) + 1
     feed = balances.feed
 
     def done(line: ParsedLine) -> ParsedLine:
@@ -530,32 +518,6 @@ def _lines(
         if idx < header_row:
             continue
         file_row = idx + 1
-        if (
-            fast_ok
-            and len(row) >= width
-            and not (fixes and str(file_row) in fixes)
-            and file_row not in skipped_set
-        ):
-            fast = _fast_line(
-                row,
-                file_row,
-                c_date,
-                c_memo,
-                c_cp,
-                c_ref,
-                c_no,
-                c_credit,
-                c_debit,
-                c_amount,
-                c_bal,
-                fast_re,
-                thousands,
-            )
-            if fast is not None:
-                if last is not None:
-                    yield done(last)
-                last = fast
-                continue
         if not any(c is not None and (not isinstance(c, str) or c.strip()) for c in row):
             result.ignored_rows += 1
             continue
@@ -690,111 +652,6 @@ def _lines(
         last = line
     if last is not None:
         yield done(last)
-
-
-def _plain_amount(text: str, fast_re: re.Pattern, thousands: str) -> int | None | bool:
-    """parse_amount for a plain text cell: None when empty, the value, or False when the general path must
-    decide (other formats, errors, amounts over the cap)."""
-    if text in _EMPTY_AMOUNT:
-        return None
-    if fast_re.match(text):
-        value = int(text.replace(thousands, ""))
-        if value <= MAX_AMOUNT_VND:
-            return value
-    return False
-
-
-def _ascii_cell(raw: Any) -> str | None:
-    """A plain-text amount cell, stripped; None when the general path must read it (not text, or not ASCII)."""
-    return raw.strip() if type(raw) is str and raw.isascii() else None
-
-
-def _fast_line(
-    row: list,
-    file_row: int,
-    c_date: int,
-    c_memo: int,
-    c_cp: int,
-    c_ref: int,
-    c_no: int,
-    c_credit: int,
-    c_debit: int,
-    c_amount: int,
-    c_bal: int,
-    fast_re: re.Pattern,
-    thousands: str,
-) -> ParsedLine | None:
-    """One plain row parsed as parse_rows would, or None to let the general path handle it."""
-    if c_date < 0:
-        return None
-    raw_date = row[c_date]
-    if type(raw_date) is not str:
-        return None
-    parsed = _DATE_CACHE.get(raw_date.strip()) if raw_date.isascii() else None
-    if parsed is None:
-        return None
-    credit = debit = None
-    for c, is_credit in ((c_credit, True), (c_debit, False)):
-        if c >= 0:
-            text = _ascii_cell(row[c])
-            if text is None:
-                return None
-            value = _plain_amount(text, fast_re, thousands)
-            if value is False:
-                return None
-            if is_credit:
-                credit = value
-            else:
-                debit = value
-    if c_amount >= 0:
-        text = _ascii_cell(row[c_amount])
-        if text is None:
-            return None
-        negative = text.startswith("-")
-        value = _plain_amount(text.lstrip("+-").strip(), fast_re, thousands)
-        if value is False:
-            return None
-        if value is not None:
-            if negative:
-                debit = value
-            else:
-                credit = value
-    if (credit is None) == (debit is None):  # no amount, or both: the general path reports it
-        return None
-    balance = None
-    if c_bal >= 0:
-        text = _ascii_cell(row[c_bal])
-        if text is None:
-            return None
-        if text in ("0", "0,00", "0.00"):
-            balance = 0
-        elif text not in _EMPTY_AMOUNT:
-            plain = _DEC00.sub("", text)
-            if not fast_re.match(plain):
-                return None
-            balance = int(plain.replace(thousands, ""))
-    texts = []
-    for c in (c_memo, c_cp, c_ref, c_no):
-        if c < 0:
-            texts.append("")
-            continue
-        raw = row[c]
-        if type(raw) is not str:
-            return None
-        texts.append(raw.strip() if raw.isascii() else (nfc(raw) or "").strip())
-    memo, counterparty, reference, row_no = texts
-    return ParsedLine(
-        file_row,
-        parsed[0],
-        parsed[1],
-        credit is not None,
-        credit if credit is not None else debit,
-        reference[:80],
-        memo,  # type: ignore[arg-type]
-        counterparty[:255],
-        row_no[:20],
-        balance,
-    )
 
 
 def check_balances(lines: Iterable[ParsedLine], opening_balance_vnd: int | None) -> list[str]:

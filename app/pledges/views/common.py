@@ -1,4 +1,5 @@
-"""The pledges blueprint and what its pages share: the card switch and the unit lists of the forms."""
+"""The pledges blueprint and what its pages share: the card switch and the unit lists of the forms (cached in
+app.pledges.formcache)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,12 @@ from sqlalchemy import select
 
 from app.accounts.access import can_access_unit_id
 from app.accounts.models import Role, User
-from app.core.collation import units_sorted
 from app.extensions import db
-from app.pledges import formcache
+from app.pledges.formcache import unit_lists
 from app.pledges.models import (
     Pledge,
 )
 from app.pledges.references import normalize as normalize_reference
-from app.units.models import AdminUnit, UnitLevel
 
 bp = Blueprint("pledges", __name__)
 
@@ -30,32 +29,6 @@ def card_enabled() -> bool:
     cfg = current_app.config
     mode = cfg.get("PAYMENT_GATEWAY") or ("stripe" if cfg.get("STRIPE_SECRET_KEY") else "disabled")
     return str(mode).lower() in ("stripe", "test")
-
-
-UNIT_LIST_TTL = 600  # seconds: units change by decree, not by the minute
-
-
-def unit_lists() -> tuple[list[tuple[int, str]], dict[int, list[tuple[int, str]]]]:
-    """Current provinces and their communes as (id, name), read once per process and cached for a while
-    (dropped at once when this process commits a unit change; see formcache), so the public form costs no
-    unit queries (it is the page every donor opens)."""
-    import time as _time
-
-    cached = current_app.extensions.get("pledges.units")
-    if cached and cached[3] == formcache.generation() and _time.monotonic() - cached[0] < UNIT_LIST_TTL:
-        return cached[1], cached[2]
-    stamp = formcache.generation()
-    rows = db.session.execute(
-        select(AdminUnit.id, AdminUnit.name, AdminUnit.level, AdminUnit.parent_id).where(
-            AdminUnit.valid_to.is_(None), AdminUnit.level.in_([UnitLevel.PROVINCE, UnitLevel.COMMUNE])
-        )
-    ).all()
-    provs = [(r.id, r.name) for r in units_sorted(r for r in rows if r.level == UnitLevel.PROVINCE)]
-    communes: dict[int, list[tuple[int, str]]] = {}
-    for r in units_sorted(r for r in rows if r.level == UnitLevel.COMMUNE):
-        communes.setdefault(r.parent_id, []).append((r.id, r.name))
-    current_app.extensions["pledges.units"] = (_time.monotonic(), provs, communes, stamp)
-    return provs, communes
 
 
 def communes_for(raw: str | None, fallback_id: int | None) -> list[tuple[int, str]]:

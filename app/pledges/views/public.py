@@ -12,12 +12,9 @@ from flask import (
     request,
     url_for,
 )
-from flask import session as http_session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
-from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
 
 from app.accounts.models import Role, User
 from app.accounts.services import AccountError, create_user, normalize_email
@@ -138,15 +135,11 @@ def _prepare_choices(form: PledgeForm, campaign) -> bool:  # type: ignore[no-unt
     return card
 
 
-CSRF_SLOT, FLASH_SLOT = "\x00csrf\x00", "\x00flashes\x00"  # never in a page (NUL is refused in requests)
-
-
 def _anonymous_form_page() -> str | None:
-    """GET /ung-ho for a visitor without an account: the same page for everyone except its CSRF token, so it
-    is rendered once per campaign, unit list, locale and card setting and kept in memory (formcache says when
-    it is dropped); each request gets the page with its own token and its own flash messages. None when the
-    page must be built afresh: a signed-in user (prefilled details, staff menu), unexpected query arguments,
-    or no campaign running (the page then says so)."""
+    """GET /ung-ho for a visitor without an account, served by app.pledges.formcache.page (rendered once per
+    campaign, unit list, locale and card setting; each request gets its own CSRF token and flash messages).
+    None when the page must be built afresh: a signed-in user (prefilled details, staff menu), unexpected query
+    arguments, or no campaign running (the page then says so)."""
     if current_user.is_authenticated or request.args.keys() - {"lang"}:
         return None
     campaign = formcache.campaign_view(db.session)
@@ -157,23 +150,20 @@ def _anonymous_form_page() -> str | None:
     units_built_at = current_app.extensions["pledges.units"][0]
     key = (formcache.generation(), campaign, card, str(get_locale()), units_built_at)
 
-    def build() -> str:
+    def render(flash_slot: str) -> str:
         form = PledgeForm()
         _fill_defaults(form, campaign)
         _prepare_choices(form, campaign)
-        html = render_template(
+        return render_template(
             "pledges/pledge_form.html",
             form=form,
             campaign=campaign,
             problems=[],
             card_enabled=card,
-            flash_slot=Markup(FLASH_SLOT),  # noqa: S704 - a constant
+            flash_slot=flash_slot,
         )
-        return html.replace(generate_csrf(), CSRF_SLOT)
 
-    page = formcache.cached("pledges.form_page", key, build)
-    flashes = render_template("_flashes.html") if http_session.get("_flashes") else ""
-    return page.replace(CSRF_SLOT, generate_csrf()).replace(FLASH_SLOT, flashes)
+    return formcache.page(key, render)
 
 
 def _prefill_from_donor(form: PledgeForm, donor: Donor | None) -> None:
