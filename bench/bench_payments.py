@@ -191,8 +191,8 @@ def bench_statement(db, campaign, acc, pledges, size: dict, rng: random.Random) 
     from sqlalchemy import func, select
 
     from app.core.actor import Actor
+    from app.payments.importing import create_statement, import_statement
     from app.payments.models import StatementLine
-    from app.payments.services import create_statement, import_statement
     from app.payments.statements import fingerprint, parse_rows, read_rows
     from app.pledges.models import Pledge
 

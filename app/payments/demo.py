@@ -14,7 +14,7 @@ from app.banking.models import OfficialBankAccount
 from app.core.actor import Actor
 from app.core.i18n import VN_TZ
 from app.ledger.models import Purpose
-from app.payments.services import create_statement, import_statement
+from app.payments.importing import create_statement, import_statement
 from app.pledges.models import Pledge
 from app.pledges.references import new_reference
 

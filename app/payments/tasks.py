@@ -11,8 +11,9 @@ from app.core import transaction
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.extensions import db
+from app.payments.errors import PaymentError
+from app.payments.importing import import_statement
 from app.payments.models import BankStatement, CardPayment, CardPaymentStatus, StatementStatus
-from app.payments.services import PaymentError, import_statement
 
 
 @shared_task(name="payments.import_statement")

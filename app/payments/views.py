@@ -27,8 +27,18 @@ from app.core.uploads import UploadError, read_upload
 from app.extensions import csrf, db
 from app.ledger.models import PURPOSE_LABELS
 from app.payments import gateway
+from app.payments.errors import PaymentError
 from app.payments.events import MalformedEvent, parse_event
 from app.payments.forms import ReverseLineForm, StatementUploadForm
+from app.payments.importing import (
+    create_statement,
+    import_statement,
+    lock_statement,
+    parse_statement,
+    set_corrections,
+    set_mapping,
+    statement_head,
+)
 from app.payments.models import (
     BankStatement,
     CardPayment,
@@ -37,26 +47,11 @@ from app.payments.models import (
     StatementLine,
     StatementStatus,
 )
-from app.payments.services import (
-    REVERSIBLE_LINE_STATUSES,
-    PaymentError,
-    confirm_proposals,
-    create_statement,
-    ignore_lines,
-    import_statement,
-    line_contributions,
-    lock_statement,
-    match_to_references,
-    parse_statement,
-    receipt_lines,
-    reverse_line,
-    set_corrections,
-    set_mapping,
-    statement_head,
-    transfer_details,
-)
+from app.payments.recording import confirm_proposals, ignore_lines, match_to_references, receipt_lines
+from app.payments.reversal import REVERSIBLE_LINE_STATUSES, line_contributions, reverse_line
 from app.payments.statements import ROLE_LABELS, StatementFormatError
 from app.payments.statements.parsing import _cell_text
+from app.payments.transfers import transfer_details
 from app.pledges.models import Pledge
 from app.pledges.references import normalize
 

@@ -2,7 +2,7 @@
 import is wholly present or wholly absent, and importing the same file again afterwards completes it once.
 
 Uses a THROWAWAY PostgreSQL cluster (initdb in a temporary directory, port 5118, fsync on), never the shared
-server. A subprocess imports a statement of LINES lines (app.payments.services.import_statement, COPY bulk
+server. A subprocess imports a statement of LINES lines (app.payments.importing.import_statement, COPY bulk
 insert, one transaction); when it has started, `pg_ctl -m immediate restart` crashes and restarts the server.
 """
 
@@ -54,7 +54,7 @@ with app.app_context():
     from bench.bench_payments import statement_bytes
     from app.core.actor import Actor
     from app.banking.models import OfficialBankAccount
-    from app.payments.services import create_statement, import_statement
+    from app.payments.importing import create_statement, import_statement
     from app.pledges.models import Pledge
     s = db.session
     pledges = list(s.execute(select(Pledge.id, Pledge.reference, Pledge.amount_vnd)))

@@ -332,7 +332,7 @@ def section_b_world(app, session):  # type: ignore[no-untyped-def]
     from app.collections import services as collections
     from app.donors.models import DonorKind
     from app.ledger.services import main_fund
-    from app.payments.services import create_statement, import_statement
+    from app.payments.importing import create_statement, import_statement
     from tests.certificates.conftest import World
     from tests.collections.conftest import xlsx_bytes
     from tests.payments.test_statements import D1, day_lines, vcb_csv

@@ -74,7 +74,7 @@ def test_a_posting_shared_by_many_receipts_is_refused_on_the_ledger_page_with_wh
 ):
     from datetime import date, timedelta
 
-    from app.payments.services import import_statement
+    from app.payments.importing import import_statement
     from tests.payments.test_statements import stmt_from, vcb_csv
 
     campaign, kh = kh_setup["campaign"], kh_setup["province"]
@@ -244,8 +244,9 @@ def test_an_allocation_reversed_on_the_ledger_page_withdraws_the_houses_funding(
 def test_a_receipt_matched_by_hand_from_a_statement_line_is_sent_to_the_lines_page(client, session, kh_setup):
     from datetime import date, timedelta
 
+    from app.payments.importing import import_statement
     from app.payments.models import LineStatus, StatementLine
-    from app.payments.services import import_statement, match_to_references
+    from app.payments.recording import match_to_references
     from tests.payments.test_statements import stmt_from, vcb_csv
 
     campaign, kh = kh_setup["campaign"], kh_setup["province"]

@@ -12,7 +12,8 @@ from app.contributions.models import Channel, Contribution
 from app.core.i18n import today_vn
 from app.ledger import services as ledger
 from app.ledger.models import AccountKind, Purpose
-from app.payments.services import create_statement, import_statement, match_to_references
+from app.payments.importing import create_statement, import_statement
+from app.payments.recording import match_to_references
 from app.pledges import services as pledges
 from app.pledges.models import Pledge, PledgeStatus
 from tests.factories import SYSTEM, hanoi
@@ -235,7 +236,7 @@ def test_one_item_or_many_are_recorded_alike_with_receipts_ledger_and_audit(sess
 def test_reversing_the_line_withdraws_its_transfer_proposal(session, kh_setup):  # type: ignore[no-untyped-def]
     from app.contributions.models import FundTransferProposal, TransferStatus
     from app.payments.models import StatementLine
-    from app.payments.services import reverse_line
+    from app.payments.reversal import reverse_line
 
     hn = hanoi(session)
     pledge = make_pledge(session, kh_setup["campaign"], 1_500_000, receiving=hn, earmark=hn)

@@ -15,8 +15,11 @@ from app.audit.models import AuditEntry
 from app.contributions.models import Contribution, ContributionStatus
 from app.ledger import services as ledger
 from app.ledger.models import AccountKind, LedgerAccount, LedgerTransaction, Purpose, TransactionKind
+from app.payments.errors import PaymentError
+from app.payments.importing import import_statement
 from app.payments.models import LineStatus, StatementLine
-from app.payments.services import PaymentError, import_statement, match_to_references, reverse_line
+from app.payments.recording import match_to_references
+from app.payments.reversal import reverse_line
 from app.pledges.models import Pledge, PledgeStatus
 from app.pledges.services import amount_paid
 from app.units.services import import_units
@@ -162,7 +165,7 @@ def test_one_line_is_reversed_alone_and_can_be_matched_again(session, imported):
     # ... and reversed again, then receipted without a pledge: a third key.
     reverse_line(session, SYSTEM, line_p.id, "Vẫn nhầm")
     session.commit()
-    from app.payments.services import receipt_lines
+    from app.payments.recording import receipt_lines
 
     receipt_lines(session, SYSTEM, {line_p.id: None}, accounts)
     session.commit()

@@ -1,4 +1,4 @@
-"""The import streams a statement in chunks (app.payments.services.IMPORT_CHUNK lines at a time, inside a
+"""The import streams a statement in chunks (app.payments.importing.IMPORT_CHUNK lines at a time, inside a
 savepoint): a statement of many chunks is stored whole and in file order, identical lines keep their
 occurrence numbers across chunks, importing it again adds nothing, and a broken row or an unacknowledged
 balance break found after chunks were already stored leaves nothing stored."""
@@ -10,9 +10,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.payments import services
+from app.payments import importing
+from app.payments.errors import PaymentError
+from app.payments.importing import import_statement, parse_statement
 from app.payments.models import BankStatement, LineStatus, StatementLine, StatementStatus
-from app.payments.services import PaymentError, import_statement, parse_statement
 from app.payments.statements import parse_rows, read_rows
 from app.payments.statements.parsing import check_balances, iter_rows, stream_lines
 from tests.factories import SYSTEM
@@ -26,7 +27,7 @@ D0 = date(2024, 9, 1)
 @pytest.fixture
 def small_chunks(monkeypatch):  # type: ignore[no-untyped-def]
     """Chunks of 4 lines, so a statement of a few dozen lines crosses many chunk boundaries."""
-    monkeypatch.setattr(services, "IMPORT_CHUNK", CHUNK)
+    monkeypatch.setattr(importing, "IMPORT_CHUNK", CHUNK)
 
 
 def many_days(n_days: int, pledge_ref: str | None = None) -> list:

@@ -15,8 +15,9 @@ from app.accounts.models import Role
 from app.contributions.models import Contribution
 from app.core.i18n import VN_TZ
 from app.ledger import services as ledger
+from app.payments.errors import PaymentError
+from app.payments.importing import create_statement, import_statement, parse_statement
 from app.payments.models import BankStatement, LineStatus, StatementLine, StatementStatus
-from app.payments.services import PaymentError, create_statement, import_statement, parse_statement
 from app.payments.statements import parse_rows, read_rows
 from app.pledges.services import amount_paid, outstanding
 from tests.conftest import csrf_from, login
@@ -546,7 +547,7 @@ def test_skipping_all_broken_rows_is_an_explicit_choice(client, session, kh_setu
 def test_a_memo_sharing_only_a_first_name_word_with_a_donor_gets_no_proposal(app, session, kh_setup):
     from datetime import UTC, datetime
 
-    from app.payments.services import Proposer
+    from app.payments.proposals import Proposer
 
     make_pledge(
         session, kh_setup["campaign"], 3_000_000, donor_name="Bà Trần Thị Mơ", receiving=kh_setup["province"]
