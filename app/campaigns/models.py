@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import TimestampMixin, str_enum
-from app.extensions import db
+from app.extensions import Model, db
 from app.ledger.models import Fund
 from app.units.models import AdminUnit
 
@@ -77,7 +77,7 @@ class Campaign(TimestampMixin, db.Model):
         return self.scope_unit.name if self.scope_unit else "Toàn quốc"
 
 
-class CampaignGoal(db.Model):
+class CampaignGoal(Model):
     """The amount a campaign aims to raise in one unit."""
 
     __tablename__ = "campaign_goals"

@@ -40,7 +40,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.core.db import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model, db
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ EXIT_WAIT = (
 )
 
 
-class TaskOutbox(db.Model):
+class TaskOutbox(Model):
     """One task to publish to Celery; dispatched_at is set once the broker accepted it."""
 
     __tablename__ = "task_outbox"

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.campaigns.models import Campaign
 from app.core.db import TimestampMixin, UTCDateTime, str_enum
 from app.donors.models import Donor
-from app.extensions import db
+from app.extensions import Model, db
 from app.ledger.models import Purpose
 from app.units.models import AdminUnit
 
@@ -149,7 +149,7 @@ class Pledge(TimestampMixin, db.Model):
         return self.status in (PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID)
 
 
-class PledgeInstalment(db.Model):
+class PledgeInstalment(Model):
     """One dated part of a pledge paid in instalments; the instalments of a pledge sum to its amount."""
 
     __tablename__ = "pledge_instalments"
