@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import TimestampMixin, str_enum
-from app.extensions import Model, db
+from app.extensions import Model
 from app.ledger.models import Fund
 from app.units.models import AdminUnit
 
@@ -37,7 +37,7 @@ CAMPAIGN_STATUS_LABELS = {
 }
 
 
-class Campaign(TimestampMixin, db.Model):
+class Campaign(TimestampMixin, Model):
     __tablename__ = "campaigns"
     __table_args__ = (CheckConstraint("ends_on >= starts_on", name="dates_ordered"),)
 

@@ -289,7 +289,7 @@ def _split_for_pledges(
         excess = item.amount_vnd - on_pledge
         paid[pledge.id] += on_pledge
         common = dict(
-            donor=item.donor or donors.get(pledge.donor_id),  # type: ignore[arg-type]
+            donor=item.donor or donors.get(pledge.donor_id),
             is_anonymous=item.is_anonymous or pledge.is_anonymous,
             pledge_reference=pledge.reference,
             campaign_id=item.campaign_id or pledge.campaign_id,

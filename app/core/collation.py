@@ -46,7 +46,7 @@ def vi_key(text: str | None) -> bytes:
 
 def vi_sorted[T](items: Iterable[T], key: Callable[[T], str | None] | None = None) -> list[T]:
     """The items in Vietnamese order of `key(item)` (the item itself when it is a string)."""
-    pick = key or (lambda item: item)  # type: ignore[assignment,return-value]
+    pick = key or (lambda item: item)  # type: ignore[return-value]
     return sorted(items, key=lambda item: vi_key(pick(item)))  # type: ignore[arg-type]
 
 

@@ -25,14 +25,11 @@ class _RefusedInVietnamese:
 
     def process_formdata(self, valuelist):  # type: ignore[no-untyped-def]
         try:
-            super().process_formdata(valuelist)  # type: ignore[misc]
+            super().process_formdata(valuelist)
         except ValueError as exc:
             raise ValueError(
-                self.invalid_value_message
-                or _(  # type: ignore[attr-defined]
-                    self.parse_error, field=self.label.text
-                )
-            ) from exc  # type: ignore[attr-defined]
+                self.invalid_value_message or _(self.parse_error, field=self.label.text)
+            ) from exc
 
 
 class VNDateField(_RefusedInVietnamese, DateField):

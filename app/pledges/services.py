@@ -81,13 +81,13 @@ def outstanding(session: Session, pledge: Pledge) -> int:
     return max(0, pledge.amount_vnd - amount_paid(session, pledge.id))
 
 
-def record_pledge_payment(
+def record_pledge_payment(  # type: ignore[no-untyped-def]
     session: Session,
     actor: Actor,
     pledge: Pledge,
     *,
     amount_vnd: int,
-    channel,  # type: ignore[no-untyped-def]
+    channel,
     received_at,
     source: str,
     idempotency_key: str | None = None,
@@ -742,9 +742,9 @@ def instalment_reminders(
     return claimed
 
 
-def overdue_pledges_for(
+def overdue_pledges_for(  # type: ignore[no-untyped-def]
     session: Session, user, *, today: date | None = None, limit: int | None = None
-) -> list[Pledge]:  # type: ignore[no-untyped-def]
+) -> list[Pledge]:
     today = today or today_vn()
     q = (
         select(Pledge)

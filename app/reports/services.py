@@ -202,13 +202,13 @@ def build_figures(
     }
 
 
-def create_job(
+def create_job(  # type: ignore[no-untyped-def]
     session: Session,
     actor,
     *,
     campaign: Campaign,
     unit: AdminUnit | None,
-    kind: ReportKind,  # type: ignore[no-untyped-def]
+    kind: ReportKind,
     year: int,
     half: int = 1,
 ):

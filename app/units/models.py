@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import TimestampMixin, str_enum
-from app.extensions import Model, db
+from app.extensions import Model
 
 
 class UnitLevel(enum.StrEnum):
@@ -112,7 +112,7 @@ DESIGNATION_LABELS = {
 }
 
 
-class Hamlet(TimestampMixin, db.Model):
+class Hamlet(TimestampMixin, Model):
     """A thôn, buôn, làng or tổ dân phố of a commune; kept by the commune's staff (no package lists them)."""
 
     __tablename__ = "hamlets"

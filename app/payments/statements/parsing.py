@@ -790,7 +790,7 @@ def _fast_line(
         credit is not None,
         credit if credit is not None else debit,
         reference[:80],
-        memo,  # type: ignore[arg-type]
+        memo,
         counterparty[:255],
         row_no[:20],
         balance,

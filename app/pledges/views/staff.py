@@ -317,7 +317,7 @@ def receipt_new():  # type: ignore[no-untyped-def]
                     note=form.note.data or "",
                 )
                 if pledge is not None:
-                    item = MoneyIn(pledge_id=pledge.id, **common)  # type: ignore[arg-type]
+                    item = MoneyIn(pledge_id=pledge.id, **common)
                     campaign = None
                 else:
                     campaign = services.campaign_for(db.session, unit_id)
@@ -328,7 +328,7 @@ def receipt_new():  # type: ignore[no-untyped-def]
                         is_anonymous=form.anonymous.data == "anonymous",
                         donor_kind=DonorKind.INDIVIDUAL,
                         purpose=Purpose(form.purpose.data),
-                        **common,  # type: ignore[arg-type]
+                        **common,
                     )
                 contribution = db.session.get(
                     Contribution, receive(db.session, actor, [item], campaign=campaign)[0].id
