@@ -39,7 +39,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import UTCDateTime, rowcount, utcnow
 from app.extensions import Model, db
 
 log = logging.getLogger(__name__)
@@ -226,7 +226,7 @@ def prune_dispatched(
         .where(TaskOutbox.dispatched_at.is_not(None), TaskOutbox.dispatched_at < utcnow() - older_than)
         .limit(limit)
     )
-    deleted = session.execute(delete(TaskOutbox).where(TaskOutbox.id.in_(old))).rowcount
+    deleted = rowcount(session.execute(delete(TaskOutbox).where(TaskOutbox.id.in_(old))))
     session.commit()
     return deleted
 

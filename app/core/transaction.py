@@ -121,7 +121,7 @@ def domain_errors(
     category: str = "error",
     quiet: bool = False,
     savepoint: bool = False,
-) -> Iterator[None]:
+) -> Iterator[Outcome]:
     """Run a service call; when it refuses (one of `errors`, by default every ValueError: our services' Vietnamese
     refusals), roll back everything the request did and show the message: under the form field the error names
     (`exc.field`, else `field`) when the form has it, otherwise as a flash; `quiet`: neither (a JSON answer says

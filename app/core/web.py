@@ -99,7 +99,7 @@ def init_app(app: Flask) -> None:
             return {"error": ERROR_TITLES.get(code, exc.name), "status": code}, code
         if code == 413:
             limit = app.config.get("MAX_CONTENT_LENGTH") or 0
-            message = (
+            message: str | None = (
                 f"Dữ liệu gửi lên vượt quá giới hạn {limit // (1024 * 1024)} MB. Vui lòng chọn tệp nhỏ hơn "
                 "(ví dụ: tách bảng tính thành nhiều tệp) rồi thử lại."
             )

@@ -28,8 +28,9 @@ contributions. Problems are listed by check, at most MAX_PER_CHECK per check (th
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any, SupportsInt
 
 from sqlalchemy import and_, case, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -81,11 +82,11 @@ class Report:
         return sum(self.per_check.values())
 
 
-def _int(v: object) -> int:
+def _int(v: SupportsInt | None) -> int:
     return int(v or 0)  # PostgreSQL's SUM of BIGINT is NUMERIC (Decimal); NULL is 0
 
 
-def _vnd(v: object) -> str:
+def _vnd(v: SupportsInt | None) -> str:
     return format_vnd(_int(v))
 
 
@@ -320,7 +321,7 @@ def check_contribution_status(session: Session, names: _Names) -> list[Problem]:
     problems = []
     reversal = aliased(LedgerTransaction)
     # Recorded, but the receipt transaction recording it was reversed as a whole (e.g. from the ledger page).
-    rows = session.execute(
+    rows: Sequence[Any] = session.execute(
         select(
             C.ledger_transaction_id, reversal.id, func.count(), func.min(C.id), func.max(C.receiving_unit_id)
         )
@@ -591,7 +592,7 @@ def check_allocations(session: Session, names: _Names) -> list[Problem]:
         .group_by(*area)
     )
     balances: dict[tuple, dict[str, int]] = {}
-    for f, u, p, k, b in session.execute(
+    for f, u, p, k, balance in session.execute(
         select(
             LedgerAccount.fund_id,
             LedgerAccount.unit_id,
@@ -600,7 +601,7 @@ def check_allocations(session: Session, names: _Names) -> list[Problem]:
             LedgerAccount.balance_vnd,
         ).where(LedgerAccount.kind.in_([AccountKind.ALLOCATED.value, AccountKind.DISBURSED.value]))
     ):
-        balances.setdefault((f, u, str(p)), {})[str(k)] = _int(b)
+        balances.setdefault((f, u, str(p)), {})[str(k)] = _int(balance)
     problems = []
     for key in sorted(set(funded) | set(paid) | set(balances), key=lambda k: (k[0], k[1] or 0, k[2])):
         fund, unit, purpose = key

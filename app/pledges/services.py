@@ -20,7 +20,7 @@ from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.services import active_campaign
 from app.contributions.models import Contribution, ContributionStatus
 from app.core.actor import Actor
-from app.core.db import utcnow
+from app.core.db import rowcount, utcnow
 from app.core.i18n import VN_TZ, today_vn
 from app.core.money import format_vnd
 from app.core.text import fold, nfc
@@ -708,7 +708,7 @@ def _claim_reminder(session: Session, instalment_id: int) -> bool:
         .where(PledgeInstalment.id == instalment_id, PledgeInstalment.reminder_sent_at.is_(None))
         .values(reminder_sent_at=utcnow())
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def instalment_reminders(
@@ -891,6 +891,6 @@ def claim_lapse_notices(session: Session, *, limit: int = 500) -> list[Pledge]:
             .where(Pledge.id == pledge_id, Pledge.lapse_notified_at.is_(None))
             .values(lapse_notified_at=utcnow())
         )
-        if result.rowcount == 1:
+        if rowcount(result) == 1:
             claimed.append(pledge_id)
     return [session.get(Pledge, i) for i in claimed]
