@@ -3,6 +3,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
@@ -111,7 +112,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.route("/dang-xuat", methods=["POST"])
 @login_required
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     end_all_sessions(db.session, Actor.from_request(), current_user._get_current_object())
     sessions.end_browser_session()
     flash(_("Bạn đã đăng xuất."), "info")
@@ -120,13 +121,13 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.route("/tai-khoan/bao-mat")
 @login_required
-def account_security():  # type: ignore[no-untyped-def]
+def account_security() -> ResponseReturnValue:
     return render_template("accounts/security.html", form=LogoutEverywhereForm())
 
 
 @bp.route("/tai-khoan/dang-xuat-moi-thiet-bi", methods=["POST"])
 @login_required
-def logout_everywhere():  # type: ignore[no-untyped-def]
+def logout_everywhere() -> ResponseReturnValue:
     form = LogoutEverywhereForm()
     if not form.validate_on_submit():
         return redirect(url_for("accounts.account_security"))

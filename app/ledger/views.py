@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -117,7 +118,7 @@ def reversed_elsewhere(session, tx: LedgerTransaction) -> tuple[str, str | None]
 
 @bp.route("/")
 @staff_required()
-def books():  # type: ignore[no-untyped-def]
+def books() -> ResponseReturnValue:
     fund = ledger.main_fund(db.session)
     accounts = (
         db.session.execute(
@@ -181,7 +182,7 @@ def books():  # type: ignore[no-untyped-def]
 
 @bp.route("/but-toan/<int:tx_id>/dao", methods=["POST"])
 @staff_required(Role.APPROVER)
-def reverse(tx_id: int):  # type: ignore[no-untyped-def]
+def reverse(tx_id: int) -> ResponseReturnValue:
     tx = db.session.get(LedgerTransaction, tx_id)
     if tx is None:
         abort(404)
@@ -239,7 +240,7 @@ def _ledger_check_alert() -> dict:
 
 @bp.route("/kiem-tra")
 @staff_required()
-def checks():  # type: ignore[no-untyped-def]
+def checks() -> ResponseReturnValue:
     check, problems = _visible_check(current_user)
     return render_template(
         "ledger/checks.html",

@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask import session as http_session
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
@@ -209,7 +210,7 @@ def _queue_pledge_mails(pledge_id: int, method: PaymentMethod) -> None:
 
 
 @bp.route("/ung-ho/ds-xa.json")
-def communes_json():  # type: ignore[no-untyped-def]
+def communes_json() -> ResponseReturnValue:
     raw = request.args.get("tinh", "")
     resp = jsonify([{"id": cid, "name": name} for cid, name in communes_for(raw, None)])
     resp.headers["Cache-Control"] = "public, max-age=86400"
@@ -217,7 +218,7 @@ def communes_json():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/ung-ho/<reference>")
-def confirmation(reference: str):  # type: ignore[no-untyped-def]
+def confirmation(reference: str) -> ResponseReturnValue:
     pledge = pledge_by_reference(reference)
     if pledge.reference != reference:
         return redirect(url_for("pledges.confirmation", reference=pledge.reference), code=301)
@@ -246,7 +247,7 @@ def confirmation(reference: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/ung-ho/<reference>/tao-tai-khoan", methods=["POST"])
 @limiter.limit("5 per hour", methods=["POST"], error_message="Quá nhiều yêu cầu. Vui lòng thử lại sau.")
-def request_account(reference: str):  # type: ignore[no-untyped-def]
+def request_account(reference: str) -> ResponseReturnValue:
     pledge = pledge_by_reference(reference)
     form = ClaimForm()
     if form.validate_on_submit() and claimable(pledge):
@@ -264,7 +265,7 @@ def _login_new_user(user: User) -> None:
 
 
 @bp.route("/tai-khoan/kich-hoat/<token>", methods=["GET", "POST"])
-def claim_account(token: str):  # type: ignore[no-untyped-def]
+def claim_account(token: str) -> ResponseReturnValue:
     data = notify.read_token("pledge-claim", token)
     pledge = db.session.get(Pledge, data.get("pledge", 0)) if data else None
     if (
@@ -315,7 +316,7 @@ def claim_account(token: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/tai-khoan/loi-moi/<token>", methods=["GET", "POST"])
-def accept_invitation(token: str):  # type: ignore[no-untyped-def]
+def accept_invitation(token: str) -> ResponseReturnValue:
     data = notify.read_token("donor-invite", token)
     donor = db.session.get(Donor, data.get("donor", 0)) if data else None
     if donor is None or not data:
