@@ -212,7 +212,7 @@ def undo_row(commune_id: int, contribution_id: int) -> ResponseReturnValue:
         return redirect(url_for("collections.entry", commune_id=commune.id))
     message = _("Đã hoàn tác biên nhận %(no)s (bút toán đảo, không xóa).", no=c.receipt_no)
     if wants_json:
-        campaign = db.session.get(Campaign, c.campaign_id)
+        campaign = db.session.get_one(Campaign, c.campaign_id)
         return jsonify(ok=True, message=message, summary=_summary_json(campaign, commune))
     flash(message, "success")
     return redirect(url_for("collections.entry", commune_id=commune.id))

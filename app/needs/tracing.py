@@ -143,7 +143,7 @@ def funders_of_need(session: Session, need_id: int, limit: int = 50) -> tuple[li
     need = session.get(HouseholdNeed, need_id)
     if need is None:
         return [], 0
-    fund_id = session.get(Campaign, need.campaign_id).fund_id
+    fund_id = session.get_one(Campaign, need.campaign_id).fund_id
     draws: dict[tuple, int] = defaultdict(int)
     for f in active_fundings(session, need_id):
         for d in f.draws or []:

@@ -893,4 +893,4 @@ def claim_lapse_notices(session: Session, *, limit: int = 500) -> list[Pledge]:
         )
         if rowcount(result) == 1:
             claimed.append(pledge_id)
-    return [session.get(Pledge, i) for i in claimed]
+    return [session.get_one(Pledge, i) for i in claimed]

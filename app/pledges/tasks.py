@@ -54,7 +54,7 @@ def send_instalment_reminders(days: int = 7, today: str | None = None) -> int:
     transaction.checkpoint()
     sent = 0
     for pledge_id, inst_id in ids:
-        pledge = db.session.get(Pledge, pledge_id)
+        pledge = db.session.get_one(Pledge, pledge_id)
         state = next(
             s for s in services.instalment_states(db.session, pledge, today=day) if s.instalment.id == inst_id
         )

@@ -266,7 +266,7 @@ def run_job(session: Session, job_id: int, checkpoint: Callable[[], None] | None
         checkpoint()
     except Exception as exc:
         session.rollback()  # the failed step; the mark below is kept
-        job = session.get(ReportJob, job_id)
+        job = session.get_one(ReportJob, job_id)
         job.status, job.error = ReportStatus.FAILED, f"Không lập được báo cáo: {exc}"
         checkpoint()
         raise

@@ -38,7 +38,7 @@ from app.pledges.views.common import bp
 @bp.route("/tai-khoan/tong-quan")
 @donor_required
 def dashboard() -> ResponseReturnValue:
-    donor = db.session.get(Donor, current_user.donor_id)
+    donor = db.session.get_one(Donor, current_user.donor_id)
     pledges = (
         db.session.execute(
             select(Pledge)
@@ -102,7 +102,7 @@ def dashboard() -> ResponseReturnValue:
 @donor_required
 @limiter.limit("20 per hour", methods=["POST"], error_message="Quá nhiều lời mời. Vui lòng thử lại sau.")
 def invite() -> ResponseReturnValue:
-    donor = db.session.get(Donor, current_user.donor_id)
+    donor = db.session.get_one(Donor, current_user.donor_id)
     form = InviteForm()
     if donor.kind not in (DonorKind.BUSINESS, DonorKind.ORGANISATION):
         abort(404)
@@ -140,7 +140,7 @@ def donor_receipt(contribution_id: int) -> ResponseReturnValue:
 def statement(year: int, fmt: str) -> ResponseReturnValue:
     if fmt not in ("pdf", "xlsx") or not 2000 <= year <= 2100:
         abort(404)
-    donor = db.session.get(Donor, current_user.donor_id)
+    donor = db.session.get_one(Donor, current_user.donor_id)
     rows = statements.yearly_contributions(db.session, donor.id, year)
     if fmt == "pdf":
         data, mimetype = statements.statement_pdf(donor, year, rows), "application/pdf"
