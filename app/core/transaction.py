@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, flash
+from flask import Flask, Response, flash
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -80,7 +80,7 @@ def init_app(app: Flask) -> None:
     (Flask runs them in reverse): the replica notes the WAL position of what this commit wrote."""
 
     @app.after_request
-    def commit_request(response):  # type: ignore[no-untyped-def]
+    def commit_request(response: Response) -> Response:
         session = _session()
         if response.status_code >= 400:
             session.rollback()
