@@ -208,7 +208,7 @@ def iter_xlsx_rows(
 
 def iter_csv_rows(
     lines: str | Iterable[str], *, delimiter: str = ",", max_columns: int = MAX_COLUMNS
-) -> Iterator[list[str]]:
+) -> Iterator[list[Any]]:
     """csv.reader over `lines` (text or an iterable of lines), refusing rows wider than max_columns and turning
     the csv module's errors (a field over its size limit, a stray quote in strict mode) into UploadError."""
     reader = csv.reader(io.StringIO(lines) if isinstance(lines, str) else lines, delimiter=delimiter)

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -75,7 +78,7 @@ LINK_LABELS = {
 }
 
 
-def _link(endpoint: str, **values: object) -> str | None:
+def _link(endpoint: str, **values: Any) -> str | None:
     """A link to the page that keeps the record, for staff whose role may open it (else the label alone)."""
     return url_for(endpoint, **values) if may_open(endpoint) else None
 
@@ -130,7 +133,7 @@ def books() -> ResponseReturnValue:
         .all()
     )
     account_ids = [a.id for a in accounts]
-    txs = []
+    txs: Sequence[LedgerTransaction] = []
     if account_ids:
         txs = (
             db.session.execute(

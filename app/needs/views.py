@@ -796,7 +796,7 @@ def public_houses() -> ResponseReturnValue:
             q.order_by(HouseholdNeed.id.desc()).offset((page - 1) * PUBLIC_PAGE_SIZE).limit(PUBLIC_PAGE_SIZE)
         ).scalars()
     )
-    covers = {}
+    covers: dict[int, NeedPhoto] = {}
     if needs:
         for p in db.session.execute(
             select(NeedPhoto)

@@ -143,7 +143,7 @@ def test_gateway(session_id: str) -> ResponseReturnValue:
     ).scalar_one_or_none()
     if cp is None:
         abort(404)
-    pledge = db.session.get(Pledge, cp.pledge_id)
+    pledge = db.session.get_one(Pledge, cp.pledge_id)
     if request.method == "POST":
         if cp.status != CardPaymentStatus.OPEN:
             flash(
