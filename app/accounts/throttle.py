@@ -26,9 +26,10 @@ import secrets
 import time
 from dataclasses import dataclass, field
 
-from flask import Flask, Request, Response
+from flask import Flask, Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits.storage import MemoryStorage, Storage
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.extensions import limiter
 
@@ -139,7 +140,7 @@ class LoginThrottle:
         return Device(data["d"], tuple(accounts))
 
     def remember_device(
-        self, response: Response, device: Device | None, email: str, *, max_age_days: int, secure: bool
+        self, response: BaseResponse, device: Device | None, email: str, *, max_age_days: int, secure: bool
     ) -> None:
         """After a successful sign-in: this browser now knows the account (newest first, at most ten)."""
         account = self.account_key(email)

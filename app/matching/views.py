@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -203,7 +205,7 @@ def detail(proposal_id: int) -> ResponseReturnValue:
     )
 
 
-def _run_service(proposal_id: int, fn, ok: str):  # type: ignore[no-untyped-def]
+def _run_service(proposal_id: int, fn: Callable[..., object], ok: str) -> ResponseReturnValue:
     _proposal_or_404(proposal_id)
     flash_result(fn, ok, errors=services.MatchingError)
     return redirect(

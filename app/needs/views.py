@@ -603,7 +603,7 @@ def toggle_photo(photo_id: int) -> ResponseReturnValue:
     return redirect(url_for("needs.detail", need_id=photo.need_id))
 
 
-def _send_photo(photo: NeedPhoto):  # type: ignore[no-untyped-def]
+def _send_photo(photo: NeedPhoto) -> ResponseReturnValue:
     try:
         path = construction.photo_path(photo)
     except registry_svc.NeedError:
@@ -839,7 +839,7 @@ def public_houses() -> ResponseReturnValue:
 
 
 @bp.route("/cong-khai/nha/<int:id>")
-def public_house(id: int):  # type: ignore[no-untyped-def]  # noqa: A002 - the endpoint's documented parameter
+def public_house(id: int) -> ResponseReturnValue:  # noqa: A002 - the endpoint's documented parameter
     need = db.session.execute(_public_query().where(HouseholdNeed.id == id)).scalar_one_or_none()
     if need is None:
         abort(404)

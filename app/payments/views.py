@@ -379,7 +379,7 @@ def _runs_in_background(stmt: BankStatement) -> bool:
     return not eager and Path(stmt.file_path).stat().st_size > BACKGROUND_BYTES
 
 
-def _imported_view(stmt: BankStatement):  # type: ignore[no-untyped-def]
+def _imported_view(stmt: BankStatement) -> ResponseReturnValue:
     page = max(1, request.args.get("page", 1, type=int))
     status = request.args.get("trang-thai", "")
     q = select(StatementLine).where(StatementLine.statement_id == stmt.id)

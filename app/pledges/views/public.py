@@ -60,7 +60,7 @@ from app.pledges.views.common import (
     methods=["POST"],
     error_message="Quá nhiều lượt gửi đăng ký từ một địa chỉ. Vui lòng thử lại sau ít phút.",
 )
-def pledge_form():  # type: ignore[no-untyped-def]
+def pledge_form() -> ResponseReturnValue:
     if request.method == "GET":
         page = _anonymous_form_page()
         if page is not None:
