@@ -30,10 +30,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, SupportsInt
+from typing import TYPE_CHECKING, Any, SupportsInt
 
 from sqlalchemy import and_, case, func, literal_column, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy.sql import ColumnElement, Executable
 
 from app.core.money import format_vnd
 from app.ledger.models import (
@@ -46,6 +47,10 @@ from app.ledger.models import (
     Purpose,
     TransactionKind,
 )
+
+if TYPE_CHECKING:
+    from app.accounts.models import User
+    from app.ledger.models import LedgerCheck
 
 MAX_PER_CHECK = 200
 MAX_IDS = 20  # ids listed in one problem
@@ -115,7 +120,7 @@ class _Names:
         return self.cache[unit_id]
 
 
-def _nz(column):  # type: ignore[no-untyped-def]
+def _nz(column: ColumnElement[Any] | InstrumentedAttribute[Any]) -> ColumnElement[Any]:
     """A NULL-safe, hashable join key for a nullable unit id (NULL: national)."""
     return func.coalesce(column, literal_column("0"))  # inlined: GROUP BY must repeat the SELECT's expression
 
@@ -186,7 +191,7 @@ def check_account_balances(session: Session, names: _Names) -> list[Problem]:
     return problems
 
 
-def _asset_kind(channel_column):  # type: ignore[no-untyped-def]
+def _asset_kind(channel_column: ColumnElement[Any] | InstrumentedAttribute[Any]) -> ColumnElement[Any]:
     from app.contributions.models import Channel
 
     return case(
@@ -297,7 +302,7 @@ def check_receipt_postings(session: Session, names: _Names) -> list[Problem]:
     return problems
 
 
-def _ids_in(session: Session, C, r, unit: int | None) -> list[int]:  # type: ignore[no-untyped-def]
+def _ids_in(session: Session, C: Any, r: Any, unit: int | None) -> list[int]:
     """The first contribution ids of one (transaction, pool) group, for the message."""
     return list(
         session.execute(
@@ -573,7 +578,7 @@ def check_allocations(session: Session, names: _Names) -> list[Problem]:
     from app.campaigns.models import Campaign
     from app.needs.models import FundingStatus, HouseholdNeed, NeedDisbursement, NeedFunding
 
-    def by_area(stmt) -> dict[tuple, int]:  # type: ignore[no-untyped-def]
+    def by_area(stmt: Executable) -> dict[tuple, int]:
         return {(f, u, str(p)): _int(t) for f, u, p, t in session.execute(stmt)}
 
     area = (Campaign.fund_id, HouseholdNeed.commune_id, HouseholdNeed.purpose)
@@ -794,13 +799,13 @@ def record_check(session: Session, report: Report) -> int:
     return row.id
 
 
-def latest_check(session: Session):  # type: ignore[no-untyped-def]
+def latest_check(session: Session) -> LedgerCheck | None:
     from app.ledger.models import LedgerCheck
 
     return session.execute(select(LedgerCheck).order_by(LedgerCheck.id.desc()).limit(1)).scalar_one_or_none()
 
 
-def visible_problems(session: Session, user, problems: list[dict]) -> list[dict]:  # type: ignore[no-untyped-def]
+def visible_problems(session: Session, user: User, problems: list[dict]) -> list[dict]:
     """The problems a staff member may see: all for central admins, those of their own area for the others (a
     problem of no area, e.g. an unbalanced transaction or a fund's totals, only for central admins)."""
     from app.accounts.access import can_access_unit_id

@@ -10,9 +10,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.accounts.access import can_access_unit_id, may_open, staff_required, unit_scope_clause
-from app.accounts.models import Role
+from app.accounts.models import Role, User
 from app.contributions import reversal
 from app.contributions.models import Contribution
 from app.contributions.services import transfer_proposals_for
@@ -25,6 +26,7 @@ from app.ledger.models import (
     PURPOSE_LABELS,
     AccountKind,
     LedgerAccount,
+    LedgerCheck,
     LedgerPosting,
     LedgerTransaction,
     TransactionKind,
@@ -83,7 +85,7 @@ def _link(endpoint: str, **values: Any) -> str | None:
     return url_for(endpoint, **values) if may_open(endpoint) else None
 
 
-def reversed_elsewhere(session, tx: LedgerTransaction) -> tuple[str, str | None] | None:  # type: ignore[no-untyped-def]
+def reversed_elsewhere(session: Session, tx: LedgerTransaction) -> tuple[str, str | None] | None:
     """(kind, link) when this posting is reversed on another page (the page that keeps the record it mirrors), else
     None. The kind keys REVERSED_ELSEWHERE and LINK_LABELS; the link may be None when the record is gone."""
     source_id = str(tx.source_id or "")
@@ -217,7 +219,7 @@ def reverse(tx_id: int) -> ResponseReturnValue:
     return redirect(url_for("ledger.books"))
 
 
-def _visible_check(user):  # type: ignore[no-untyped-def]
+def _visible_check(user: User) -> tuple[LedgerCheck | None, list[dict]]:
     """The latest verifier run and the problems this staff member may see in it (None before the first run)."""
     check = verify.latest_check(db.session)
     if check is None:
@@ -229,7 +231,7 @@ def _visible_check(user):  # type: ignore[no-untyped-def]
 def _ledger_check_alert() -> dict:
     """`ledger_check_alert()` for the staff home page: the latest run's problem count and time, or None."""
 
-    def alert():  # type: ignore[no-untyped-def]
+    def alert() -> dict[str, Any] | None:
         if not (current_user.is_authenticated and current_user.is_staff):
             return None
         check, problems = _visible_check(current_user)
