@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import ColumnElement
 
 from app.accounts.access import can_access_unit_id, staff_required, unit_scope_clause
 from app.accounts.models import Role, User
@@ -59,7 +60,7 @@ def _staff_pledge(pledge_id: int) -> Pledge:
     return pledge
 
 
-def _scope(user: User):  # type: ignore[no-untyped-def]
+def _scope(user: User) -> ColumnElement[bool]:
     return or_(
         unit_scope_clause(user, Pledge.receiving_unit_id), unit_scope_clause(user, Pledge.earmark_unit_id)
     )
