@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 import json
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -204,7 +204,7 @@ class _Part:
     transfer_to: tuple[int | None, str] | None = None  # (unit id, unit name)
 
 
-def _chunks(values: list, size: int = CHUNK):  # type: ignore[no-untyped-def]
+def _chunks[T](values: list[T], size: int = CHUNK) -> Iterator[list[T]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
