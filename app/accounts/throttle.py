@@ -24,7 +24,9 @@ import logging
 import math
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import Flask, Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -111,7 +113,7 @@ class LoginThrottle:
         exponent = failures - self.after_failures + 1
         return self.cap_seconds if exponent >= 30 else min(self.cap_seconds, 2**exponent)
 
-    def _store(self, action):  # type: ignore[no-untyped-def]
+    def _store(self, action: Callable[[Any], Any]) -> Any:
         # Redis down must not stop every login (nor answer 500): count in this process until it is back, as
         # Flask-Limiter does for the address limit (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED).
         try:
