@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from app.campaigns.models import Campaign
 from app.contributions.models import Channel, Contribution, ContributionStatus
@@ -27,7 +28,7 @@ def _pool_key(fund_id: int, pool_unit_id: int | None, purpose: str) -> tuple[int
     return (fund_id, pool_unit_id, Purpose(purpose).value)
 
 
-def _received_clause():  # type: ignore[no-untyped-def]
+def _received_clause() -> ColumnElement[bool]:
     return (Contribution.status == ContributionStatus.RECORDED) & (Contribution.channel != Channel.IN_KIND)
 
 

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select, true
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import ColumnElement
 
 from app.accounts.access import donor_required, require_unit, staff_required, unit_scope_clause
 from app.accounts.models import Role
@@ -120,7 +121,7 @@ def _communes_in_scope() -> list[AdminUnit]:
     )
 
 
-def _need_scope(communes: list[AdminUnit]):  # type: ignore[no-untyped-def]
+def _need_scope(communes: list[AdminUnit]) -> ColumnElement[bool]:
     """Needs in the user's area, as an IN list of commune ids: unlike unit_scope_clause's OR, PostgreSQL can use
     the (commune, campaign, status) index for it (a province has at most a few hundred communes)."""
     if current_user.role == Role.CENTRAL_ADMIN:
