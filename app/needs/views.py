@@ -667,7 +667,7 @@ def _batch_or_404(batch_id: int) -> tuple[NeedImportBatch, bytes]:
 @staff_required(*ENTRY_ROLES)
 def import_preview(batch_id: int) -> ResponseReturnValue:
     batch, data = _batch_or_404(batch_id)
-    campaign = db.session.get(Campaign, batch.campaign_id)
+    campaign = db.session.get_one(Campaign, batch.campaign_id)
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         if batch.status != ImportStatus.PREVIEW:
