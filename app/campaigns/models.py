@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -62,7 +63,7 @@ class Campaign(TimestampMixin, Model):
     )  # e.g. Kế hoạch 01/KH-MTTW-BVĐ
     description: Mapped[str] = mapped_column(Text, default="", nullable=False)
     # Per-campaign options other packages read: household display mode, acknowledgement trigger …
-    settings: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, nullable=False)
 
     fund: Mapped[Fund] = relationship()
     scope_unit: Mapped[AdminUnit | None] = relationship()

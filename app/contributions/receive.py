@@ -481,8 +481,10 @@ def receive(
     # The columns every contribution's audit entry shares (entry_values'; the values below are plain already).
     audit_base = {**entry_values(actor, "contribution.record", "contribution", ""), "at": now}
     folded: dict[str, str] = {}  # an import repeats public names ("Hộ gia đình – Thôn 3")
-    own_tx: list[tuple[int, _Part, dict]] = []  # contributions posted one by one (no batch, or goods)
-    transfers: list[tuple[int, _Part, dict]] = []
+    own_tx: list[
+        tuple[int, _Part, dict[str, Any]]
+    ] = []  # contributions posted one by one (no batch, or goods)
+    transfers: list[tuple[int, _Part, dict[str, Any]]] = []
     acknowledge: list[int] = []
     done = 0
     for start in range(0, len(parts), CHUNK):
