@@ -2,7 +2,7 @@
 # One entry point for people and CI:
 #   bash dev.sh run    set up .venv, migrate, load the Khánh Hòa demo, serve http://127.0.0.1:5000 (SQLite)
 #   bash dev.sh test   set up .venv and run the whole test suite (SQLite; PostgreSQL/Redis tests skip if absent)
-#   bash dev.sh check  lint, security scan and the models/migrations drift check
+#   bash dev.sh check  lint, type check (mypy), security scan and the models/migrations drift check
 #   bash dev.sh setup  only create/refresh .venv
 #   bash dev.sh replica  like run, on a throwaway PostgreSQL primary and a streaming replica of it (public pages
 #                        read from the replica); Ctrl-C stops and deletes both (bench/pgcluster.py)
@@ -123,6 +123,8 @@ PY
     setup
     .venv/bin/ruff check app tests bench
     .venv/bin/ruff format --check app tests bench config.py wsgi.py
+    # Types: mypy over app/ with pyproject's [tool.mypy] (strictness, per-module exceptions); must stay green.
+    .venv/bin/mypy
     # Our code: bandit fails the check on any high-severity finding (-lll); low/medium ones are listed
     # with `bandit -r app` and judged in review. A `# nosec` must say why on the same line.
     echo "bandit: high-severity findings in app/"

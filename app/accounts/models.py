@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import TimestampMixin, UTCDateTime, str_enum, utcnow
-from app.extensions import db
+from app.extensions import Model
 from app.units.models import AdminUnit
 
 
@@ -33,7 +33,7 @@ ROLE_LABELS = {
 STAFF_ROLES = frozenset({Role.COMMUNE_STAFF, Role.PROVINCE_STAFF, Role.APPROVER, Role.CENTRAL_ADMIN})
 
 
-class User(UserMixin, TimestampMixin, db.Model):
+class User(UserMixin, TimestampMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,7 +69,7 @@ class User(UserMixin, TimestampMixin, db.Model):
         return ROLE_LABELS[self.role]
 
 
-class PasswordResetToken(db.Model):
+class PasswordResetToken(Model):
     """A single-use password reset link. Only the SHA-256 of the token is stored, so a copy of the
     database cannot be used to reset anyone's password."""
 

@@ -15,7 +15,7 @@ from app.accounts.passwords import hash_password, password_problem, verify_again
 from app.accounts.throttle import Device, LoginThrottle
 from app.audit.services import record
 from app.core.actor import Actor
-from app.core.db import utcnow
+from app.core.db import rowcount, utcnow
 from app.core.text import nfc
 from app.core.transaction import DomainError
 from app.units.models import AdminUnit, UnitLevel
@@ -252,11 +252,13 @@ def reset_password(session: Session, token: str, new_password: str, *, ip: str |
     if problem := password_problem(new_password):
         raise AccountError(problem)
     # Mark the token used with a guarded UPDATE so two simultaneous submissions cannot both succeed.
-    claimed = session.execute(
-        update(PasswordResetToken)
-        .where(PasswordResetToken.id == row.id, PasswordResetToken.used_at.is_(None))
-        .values(used_at=utcnow())
-    ).rowcount
+    claimed = rowcount(
+        session.execute(
+            update(PasswordResetToken)
+            .where(PasswordResetToken.id == row.id, PasswordResetToken.used_at.is_(None))
+            .values(used_at=utcnow())
+        )
+    )
     if claimed != 1:
         raise AccountError(INVALID_RESET)
     set_password(session, Actor(user.id, ip, user.email), user, new_password)

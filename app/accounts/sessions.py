@@ -9,7 +9,7 @@ every copy of the cookie.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, Response, current_app, request, session
 from flask_login import logout_user, user_loaded_from_cookie
 
 from app.accounts.models import User
@@ -52,7 +52,7 @@ def mark_remembered(remember: bool) -> None:
         session[REMEMBER_MARK] = True
 
 
-def renew_remember_cookie(response):  # type: ignore[no-untyped-def]
+def renew_remember_cookie(response: Response) -> Response:
     """After each request of a remembered session, ask Flask-Login to write the remember cookie again, so it
     expires REMEMBER_COOKIE_DURATION after the last visit. Runs before Flask-Login's own after_request hook
     (registered later, so called earlier), which does the writing; sessions without the mark are left alone."""

@@ -24,11 +24,14 @@ import logging
 import math
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from flask import Flask, Request, Response
+from flask import Flask, Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits.storage import MemoryStorage, Storage
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.extensions import limiter
 
@@ -110,7 +113,7 @@ class LoginThrottle:
         exponent = failures - self.after_failures + 1
         return self.cap_seconds if exponent >= 30 else min(self.cap_seconds, 2**exponent)
 
-    def _store(self, action):  # type: ignore[no-untyped-def]
+    def _store(self, action: Callable[[Any], Any]) -> Any:
         # Redis down must not stop every login (nor answer 500): count in this process until it is back, as
         # Flask-Limiter does for the address limit (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED).
         try:
@@ -139,7 +142,7 @@ class LoginThrottle:
         return Device(data["d"], tuple(accounts))
 
     def remember_device(
-        self, response: Response, device: Device | None, email: str, *, max_age_days: int, secure: bool
+        self, response: BaseResponse, device: Device | None, email: str, *, max_age_days: int, secure: bool
     ) -> None:
         """After a successful sign-in: this browser now knows the account (newest first, at most ten)."""
         account = self.account_key(email)

@@ -2,9 +2,22 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.accounts import sessions
 from app.accounts.access import may_open
@@ -50,7 +63,7 @@ def home_for(user: User) -> str:
     return url_for("pages.staff_home")
 
 
-def _remember_device(response, user: User) -> None:  # type: ignore[no-untyped-def]
+def _remember_device(response: BaseResponse, user: User) -> None:
     cfg = current_app.config
     throttle = login_throttle(current_app)
     throttle.remember_device(
@@ -62,7 +75,7 @@ def _remember_device(response, user: User) -> None:  # type: ignore[no-untyped-d
     )
 
 
-def _login_failed(response) -> bool:  # type: ignore[no-untyped-def]
+def _login_failed(response: Response) -> bool:
     """Only failed attempts count towards the per-address limit (Flask-Limiter's deduct_when)."""
     return bool(g.get("login_failed"))
 
@@ -74,7 +87,7 @@ def _login_failed(response) -> bool:  # type: ignore[no-untyped-def]
     deduct_when=_login_failed,
     error_message="Quá nhiều lần đăng nhập sai từ địa chỉ này. Vui lòng thử lại sau ít phút.",
 )
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
@@ -111,7 +124,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.route("/dang-xuat", methods=["POST"])
 @login_required
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     end_all_sessions(db.session, Actor.from_request(), current_user._get_current_object())
     sessions.end_browser_session()
     flash(_("Bạn đã đăng xuất."), "info")
@@ -120,13 +133,13 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.route("/tai-khoan/bao-mat")
 @login_required
-def account_security():  # type: ignore[no-untyped-def]
+def account_security() -> ResponseReturnValue:
     return render_template("accounts/security.html", form=LogoutEverywhereForm())
 
 
 @bp.route("/tai-khoan/dang-xuat-moi-thiet-bi", methods=["POST"])
 @login_required
-def logout_everywhere():  # type: ignore[no-untyped-def]
+def logout_everywhere() -> ResponseReturnValue:
     form = LogoutEverywhereForm()
     if not form.validate_on_submit():
         return redirect(url_for("accounts.account_security"))
@@ -145,7 +158,7 @@ RESET_SENT = (
 )
 
 
-def _no_store(response):  # type: ignore[no-untyped-def]
+def _no_store(response: Response) -> Response:
     """Reset pages carry a secret in the URL: never cache them, never send it on as a Referer."""
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -158,7 +171,7 @@ def _no_store(response):  # type: ignore[no-untyped-def]
     methods=["POST"],
     error_message="Quá nhiều yêu cầu đặt lại mật khẩu. Vui lòng thử lại sau ít phút.",
 )
-def forgot_password():  # type: ignore[no-untyped-def]
+def forgot_password() -> ResponseReturnValue:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         issued = issue_reset_token(
@@ -193,7 +206,7 @@ def forgot_password():  # type: ignore[no-untyped-def]
     methods=["POST"],
     error_message="Quá nhiều lần thử. Vui lòng thử lại sau ít phút.",
 )
-def reset_password_view(token: str):  # type: ignore[no-untyped-def]
+def reset_password_view(token: str) -> ResponseReturnValue:
     try:
         valid_reset_token(db.session, token)
     except AccountError as exc:

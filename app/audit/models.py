@@ -8,10 +8,10 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """One audited action. Rows are only ever inserted."""
 
     __tablename__ = "audit_entries"

@@ -232,7 +232,7 @@ _ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 _NOTHING = "—"
 
 
-def _value_labels() -> dict[str, Mapping[str, str]]:
+def _value_labels() -> dict[str, Mapping[Any, str]]:
     """Label maps for coded fields, by field name (status and kind depend on the entity: _entity_labels)."""
 
     return {
@@ -249,7 +249,7 @@ def _value_labels() -> dict[str, Mapping[str, str]]:
     }
 
 
-def _entity_labels() -> dict[tuple[str, str], Mapping[str, str]]:
+def _entity_labels() -> dict[tuple[str, str], Mapping[Any, str]]:
     """(entity type, field) -> label map, for the fields whose codes differ from one entity to another."""
 
     return {

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -15,7 +16,7 @@ PAGE_SIZE = 50
 
 @bp.route("/")
 @staff_required()
-def log():  # type: ignore[no-untyped-def]
+def log() -> ResponseReturnValue:
     page = max(1, request.args.get("page", 1, type=int))
     scope = unit_scope_clause(current_user, AuditEntry.unit_id)
     total = db.session.execute(select(func.count()).select_from(AuditEntry).where(scope)).scalar_one()

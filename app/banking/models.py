@@ -6,11 +6,11 @@ from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import TimestampMixin
-from app.extensions import db
+from app.extensions import Model
 from app.units.models import AdminUnit
 
 
-class OfficialBankAccount(TimestampMixin, db.Model):
+class OfficialBankAccount(TimestampMixin, Model):
     """The account of a unit's Ban vận động Quỹ "Vì người nghèo" (unit None: the central committee)."""
 
     __tablename__ = "official_bank_accounts"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -19,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import TimestampMixin, str_enum
-from app.extensions import db
+from app.extensions import Model
 from app.ledger.models import Fund
 from app.units.models import AdminUnit
 
@@ -37,7 +38,7 @@ CAMPAIGN_STATUS_LABELS = {
 }
 
 
-class Campaign(TimestampMixin, db.Model):
+class Campaign(TimestampMixin, Model):
     __tablename__ = "campaigns"
     __table_args__ = (CheckConstraint("ends_on >= starts_on", name="dates_ordered"),)
 
@@ -62,7 +63,7 @@ class Campaign(TimestampMixin, db.Model):
     )  # e.g. Kế hoạch 01/KH-MTTW-BVĐ
     description: Mapped[str] = mapped_column(Text, default="", nullable=False)
     # Per-campaign options other packages read: household display mode, acknowledgement trigger …
-    settings: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, nullable=False)
 
     fund: Mapped[Fund] = relationship()
     scope_unit: Mapped[AdminUnit | None] = relationship()
@@ -77,7 +78,7 @@ class Campaign(TimestampMixin, db.Model):
         return self.scope_unit.name if self.scope_unit else "Toàn quốc"
 
 
-class CampaignGoal(db.Model):
+class CampaignGoal(Model):
     """The amount a campaign aims to raise in one unit."""
 
     __tablename__ = "campaign_goals"

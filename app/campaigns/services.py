@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,7 +40,7 @@ def create_campaign(
     starts_on: date | None = None,
     ends_on: date | None = None,
     goal_vnd: int = 0,
-    settings: dict | None = None,
+    settings: dict[str, Any] | None = None,
     slug: str | None = None,
     plan_reference: str = "",
     description: str = "",

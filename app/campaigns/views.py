@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -28,7 +29,7 @@ def _visible(c: Campaign) -> bool:
 
 @bp.route("/", methods=["GET", "POST"])
 @staff_required()
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     form = CampaignForm()
     can_create = current_user.role in (Role.CENTRAL_ADMIN, Role.PROVINCE_STAFF)
     if form.validate_on_submit():
@@ -65,7 +66,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:campaign_id>/trang-thai", methods=["POST"])
 @staff_required(Role.PROVINCE_STAFF)
-def change_status(campaign_id: int):  # type: ignore[no-untyped-def]
+def change_status(campaign_id: int) -> ResponseReturnValue:
     from flask import request
 
     c = db.session.get(Campaign, campaign_id)

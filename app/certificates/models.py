@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.campaigns.models import Campaign
 from app.core.db import UTCDateTime, str_enum, utcnow
 from app.donors.models import Donor, DonorKind
-from app.extensions import db
+from app.extensions import Model
 from app.units.models import AdminUnit
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -88,7 +88,7 @@ BATCH_STATUS_LABELS = {
 }
 
 
-class IssuerProfile(db.Model):
+class IssuerProfile(Model):
     """Who signs for an issuing committee, with its optional seal and signature images (PNG)."""
 
     __tablename__ = "certificate_issuer_profiles"
@@ -105,7 +105,7 @@ class IssuerProfile(db.Model):
     )
 
 
-class CommendationRule(db.Model):
+class CommendationRule(Model):
     """Per campaign: donors of `donor_kind` whose total over the campaign reaches `min_total_vnd` are proposed
     for a certificate of `kind` from a committee at `issuer_level`. Thresholds are data: none are official."""
 
@@ -132,7 +132,7 @@ class CommendationRule(db.Model):
     campaign: Mapped[Campaign] = relationship()
 
 
-class CertificateBatch(db.Model):
+class CertificateBatch(Model):
     """A commendation batch: candidates from the rules, approved together, issued in the background."""
 
     __tablename__ = "certificate_batches"
@@ -167,7 +167,7 @@ class CertificateBatch(db.Model):
         return 100 if not self.total else min(100, self.issued_count * 100 // self.total)
 
 
-class CommendationCandidate(db.Model):
+class CommendationCandidate(Model):
     """One donor proposed in a batch, with the rule that matched and the total that met it."""
 
     __tablename__ = "commendation_candidates"
@@ -187,7 +187,7 @@ class CommendationCandidate(db.Model):
     rule: Mapped[CommendationRule] = relationship()
 
 
-class Certificate(db.Model):
+class Certificate(Model):
     """An issued letter or commendation: a snapshot of what was printed, signed by the verification code."""
 
     __tablename__ = "certificates"

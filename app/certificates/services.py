@@ -601,7 +601,7 @@ def propose_batch(
             )
         ).scalars()
     )
-    campaign = session.get(Campaign, campaign_id)
+    campaign = session.get_one(Campaign, campaign_id)
     batch = CertificateBatch(
         campaign_id=campaign_id,
         issuer_unit_id=issuer.unit_id,

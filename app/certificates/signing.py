@@ -14,6 +14,7 @@ import hashlib
 import unicodedata
 from datetime import date
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -23,10 +24,13 @@ from flask import current_app
 from app.core.keys import SigningKeyError as SigningKeyError  # what private_key() raises for a bad setting
 from app.core.keys import read_ed25519_key
 
+if TYPE_CHECKING:
+    from app.certificates.models import Certificate
+
 SIGNATURE_BYTES = 64
 
 
-def canonical_data(cert) -> bytes:  # type: ignore[no-untyped-def]
+def canonical_data(cert: Certificate) -> bytes:
     """What the signature covers: the facts shown on the verification page, in a fixed order."""
     issued: date = cert.issued_on
     fields = [
@@ -79,7 +83,7 @@ def _id_bytes(cert_id: int) -> bytes:
     raise ValueError("certificate id too large")
 
 
-def make_code(cert) -> str:  # type: ignore[no-untyped-def]
+def make_code(cert: Certificate) -> str:
     """The verification code of a certificate whose id and data are final."""
     ident = _id_bytes(int(cert.id))
     signature = private_key().sign(canonical_data(cert))
@@ -105,7 +109,7 @@ def parse_code(code: str) -> tuple[int, bytes] | None:
     return int.from_bytes(raw[1 : 1 + size], "big"), raw[1 + size :]
 
 
-def signature_valid(cert, signature: bytes) -> bool:  # type: ignore[no-untyped-def]
+def signature_valid(cert: Certificate, signature: bytes) -> bool:
     try:
         public_key().verify(signature, canonical_data(cert))
     except InvalidSignature:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -59,7 +61,7 @@ def _can_see_issuer(unit_id: int | None) -> bool:
 
 # ------------------------------------------------------------------------------------ public
 @bp.route("/xac-minh")
-def verify_form():  # type: ignore[no-untyped-def]
+def verify_form() -> ResponseReturnValue:
     form = VerifyForm(request.args)
     raw = (form.code.data or "").strip()
     if raw:
@@ -70,7 +72,7 @@ def verify_form():  # type: ignore[no-untyped-def]
 
 @bp.route("/xac-minh/<path:code>")
 @limiter.limit(VERIFY_RATE_LIMIT)
-def verify(code: str):  # type: ignore[no-untyped-def]
+def verify(code: str) -> ResponseReturnValue:
     result = services.verify_code(db.session, code)
     if not result.valid:
         return render_template("certificates/verify.html", result=result, code=code, form=VerifyForm()), 404
@@ -80,10 +82,10 @@ def verify(code: str):  # type: ignore[no-untyped-def]
 # ------------------------------------------------------------------------------------ donors and downloads
 @bp.route("/tai-khoan/giay-chung-nhan")
 @login_required
-def donor_list():  # type: ignore[no-untyped-def]
+def donor_list() -> ResponseReturnValue:
     if current_user.is_staff:
         return redirect(url_for("certificates.staff_index"))
-    certs = []
+    certs: Sequence[Certificate] = []
     if current_user.donor_id is not None:
         certs = (
             db.session.execute(
@@ -99,7 +101,7 @@ def donor_list():  # type: ignore[no-untyped-def]
 
 @bp.route("/giay-chung-nhan/<int:cert_id>.pdf")
 @login_required
-def download(cert_id: int):  # type: ignore[no-untyped-def]
+def download(cert_id: int) -> ResponseReturnValue:
     cert = db.session.get(Certificate, cert_id)
     if cert is None:
         abort(404)
@@ -141,7 +143,7 @@ def _can_manage() -> bool:
 
 @bp.route("/can-bo/giay-chung-nhan")
 @staff_required()
-def staff_index():  # type: ignore[no-untyped-def]
+def staff_index() -> ResponseReturnValue:
     q = (request.args.get("q") or "").strip()
     page = max(1, request.args.get("page", 1, type=int))
     kind = request.args.get("loai") or ""
@@ -166,7 +168,7 @@ def staff_index():  # type: ignore[no-untyped-def]
     )
     batches = db.session.execute(batch_stmt).scalars().all()
     campaign = _staff_campaign()
-    rules = []
+    rules: Sequence[CommendationRule] = []
     if campaign is not None:
         rules = (
             db.session.execute(
@@ -216,7 +218,7 @@ def staff_index():  # type: ignore[no-untyped-def]
 
 @bp.route("/can-bo/giay-chung-nhan/quy-tac", methods=["POST"])
 @staff_required(Role.PROVINCE_STAFF, Role.APPROVER)
-def add_rule():  # type: ignore[no-untyped-def]
+def add_rule() -> ResponseReturnValue:
     form = RuleForm()
     campaign = _staff_campaign()
     if campaign is None:
@@ -248,7 +250,7 @@ def add_rule():  # type: ignore[no-untyped-def]
 
 @bp.route("/can-bo/giay-chung-nhan/quy-tac/<int:rule_id>/tat", methods=["POST"])
 @staff_required(Role.PROVINCE_STAFF, Role.APPROVER)
-def deactivate_rule(rule_id: int):  # type: ignore[no-untyped-def]
+def deactivate_rule(rule_id: int) -> ResponseReturnValue:
     rule = db.session.get(CommendationRule, rule_id)
     if rule is None or (
         rule.campaign.scope_unit_id is not None and not _can_see_issuer(rule.campaign.scope_unit_id)
@@ -261,7 +263,7 @@ def deactivate_rule(rule_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/can-bo/giay-chung-nhan/dot", methods=["POST"])
 @staff_required()
-def propose():  # type: ignore[no-untyped-def]
+def propose() -> ResponseReturnValue:
     form = ProposeForm()
     campaign = _staff_campaign()
     if not form.validate_on_submit() or campaign is None:
@@ -292,7 +294,7 @@ def _batch_or_404(batch_id: int) -> CertificateBatch:
 
 @bp.route("/can-bo/giay-chung-nhan/dot/<int:batch_id>")
 @staff_required()
-def batch_detail(batch_id: int):  # type: ignore[no-untyped-def]
+def batch_detail(batch_id: int) -> ResponseReturnValue:
     batch = _batch_or_404(batch_id)
     candidates = (
         db.session.execute(
@@ -321,7 +323,7 @@ def batch_detail(batch_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/can-bo/giay-chung-nhan/dot/<int:batch_id>/tien-do")
 @staff_required()
-def batch_progress(batch_id: int):  # type: ignore[no-untyped-def]
+def batch_progress(batch_id: int) -> ResponseReturnValue:
     batch = _batch_or_404(batch_id)
     return jsonify(
         status=batch.status.value,
@@ -335,7 +337,7 @@ def batch_progress(batch_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/can-bo/giay-chung-nhan/dot/<int:batch_id>/duyet", methods=["POST"])
 @staff_required(Role.APPROVER)
-def approve(batch_id: int):  # type: ignore[no-untyped-def]
+def approve(batch_id: int) -> ResponseReturnValue:
     batch = _batch_or_404(batch_id)
     form = ApproveForm()
     if not form.validate_on_submit():
@@ -363,7 +365,7 @@ def approve(batch_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/can-bo/giay-chung-nhan/dot/<int:batch_id>/tu-choi", methods=["POST"])
 @staff_required(Role.APPROVER)
-def reject(batch_id: int):  # type: ignore[no-untyped-def]
+def reject(batch_id: int) -> ResponseReturnValue:
     batch = _batch_or_404(batch_id)
     with domain_errors(errors=services.CertificateError) as outcome:
         services.reject_batch(db.session, Actor.from_request(), batch.id)
@@ -374,7 +376,7 @@ def reject(batch_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/can-bo/giay-chung-nhan/dot/<int:batch_id>/tiep-tuc", methods=["POST"])
 @staff_required()
-def resume(batch_id: int):  # type: ignore[no-untyped-def]
+def resume(batch_id: int) -> ResponseReturnValue:
     batch = _batch_or_404(batch_id)
     if batch.status in (BatchStatus.APPROVED, BatchStatus.ISSUING):
         outbox.enqueue(db.session, "certificates.issue_batch", batch.id)
@@ -384,7 +386,7 @@ def resume(batch_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/can-bo/giay-chung-nhan/dot/<int:batch_id>.pdf")
 @staff_required()
-def batch_pdf(batch_id: int):  # type: ignore[no-untyped-def]
+def batch_pdf(batch_id: int) -> ResponseReturnValue:
     batch = _batch_or_404(batch_id)
     if batch.issued_count == 0:
         abort(404)
@@ -395,7 +397,7 @@ def batch_pdf(batch_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/can-bo/giay-chung-nhan/<int:cert_id>")
 @staff_required()
-def detail(cert_id: int):  # type: ignore[no-untyped-def]
+def detail(cert_id: int) -> ResponseReturnValue:
     cert = db.session.get(Certificate, cert_id)
     if cert is None or not _can_see_issuer(cert.issuer_unit_id):
         abort(404)
@@ -410,7 +412,7 @@ def detail(cert_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/can-bo/giay-chung-nhan/<int:cert_id>/thu-hoi", methods=["POST"])
 @staff_required(Role.APPROVER)
-def revoke(cert_id: int):  # type: ignore[no-untyped-def]
+def revoke(cert_id: int) -> ResponseReturnValue:
     cert = db.session.get(Certificate, cert_id)
     if cert is None or not _can_see_issuer(cert.issuer_unit_id):
         abort(404)
@@ -432,7 +434,7 @@ def revoke(cert_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/can-bo/giay-chung-nhan/nguoi-ky", methods=["POST"])
 @staff_required(Role.APPROVER)
-def signer():  # type: ignore[no-untyped-def]
+def signer() -> ResponseReturnValue:
     form = SignerForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
@@ -443,7 +445,7 @@ def signer():  # type: ignore[no-untyped-def]
     with domain_errors(errors=services.CertificateError) as outcome:
         for name, label in (("seal", "Ảnh con dấu"), ("signature", "Ảnh chữ ký")):
             storage = getattr(form, name).data
-            if storage is not None and getattr(storage, "filename", ""):
+            if storage is not None and getattr(storage, "filename", None):
                 try:
                     _kind, data = read_upload(storage, allowed=("png",), max_bytes=MAX_IMAGE_BYTES)
                 except UploadError as exc:
@@ -466,7 +468,7 @@ def signer():  # type: ignore[no-untyped-def]
 
 @bp.route("/can-bo/giay-chung-nhan/nguoi-ky/<kind>.png")
 @staff_required()
-def signer_image(kind: str):  # type: ignore[no-untyped-def]
+def signer_image(kind: str) -> ResponseReturnValue:
     issuer = services.issuer_for(db.session, _issuer_unit_id())
     profile = db.session.execute(
         select(IssuerProfile).where(IssuerProfile.unit_key == issuer.unit_key)

@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime, str_enum, utcnow
-from app.extensions import db
+from app.extensions import Model
 from app.units.models import AdminUnit, Hamlet
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -36,7 +36,7 @@ DISPLAY_LABELS = {
 }
 
 
-class CollectionSettings(db.Model):
+class CollectionSettings(Model):
     """A commune's choice of how household contributions are shown publicly (overrides the campaign's)."""
 
     __tablename__ = "collection_settings"
@@ -68,7 +68,7 @@ BATCH_STATUS_LABELS = {
 }
 
 
-class ImportBatch(db.Model):
+class ImportBatch(Model):
     """One uploaded spreadsheet of household contributions: the kept file, its checks and its outcome."""
 
     __tablename__ = "collection_import_batches"
@@ -123,7 +123,7 @@ class ImportBatch(db.Model):
         return min(100, round(100 * self.processed_rows / target)) if target else 0
 
 
-class HouseholdRow(db.Model):
+class HouseholdRow(Model):
     """Who gave a recorded household contribution (the head's name stays here even when the public list
     shows only the hamlet), for duplicate checks and the collectors' signature lists."""
 

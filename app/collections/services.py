@@ -358,7 +358,7 @@ def record_row(
             commune_id=commune.id,
             hamlet_id=row.hamlet.id,
             head_name=row.head_name,
-            name_key=row.name_key,  # type: ignore[union-attr]
+            name_key=row.name_key,
             collector_name=row.collector,
         )
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -63,7 +64,7 @@ def _summary_json(campaign: Campaign, commune: AdminUnit) -> dict:
 
 @bp.route("/")
 @staff_required(*STAFF)
-def batch_entry():  # type: ignore[no-untyped-def]
+def batch_entry() -> ResponseReturnValue:
     """Commune staff go straight to their commune; province staff pick one of their province's communes."""
     unit = current_user.unit
     chosen = request.args.get("xa", type=int)
@@ -83,7 +84,7 @@ def batch_entry():  # type: ignore[no-untyped-def]
 
 @bp.route("/xa/<int:commune_id>", methods=["GET", "POST"])
 @staff_required(*STAFF)
-def entry(commune_id: int):  # type: ignore[no-untyped-def]
+def entry(commune_id: int) -> ResponseReturnValue:
     """The batch-entry screen. Without JavaScript the form posts here and the page comes back for the next row."""
     commune = _commune(commune_id)
     campaign = _campaign(commune)
@@ -162,7 +163,7 @@ def entry(commune_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/xa/<int:commune_id>/dong", methods=["POST"])
 @staff_required(*STAFF)
-def save_row(commune_id: int):  # type: ignore[no-untyped-def]
+def save_row(commune_id: int) -> ResponseReturnValue:
     """JSON: one row typed on the batch-entry screen (or sent later from the offline queue)."""
     commune = _commune(commune_id)
     campaign = _campaign(commune)
@@ -196,7 +197,7 @@ def save_row(commune_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/xa/<int:commune_id>/dong/<int:contribution_id>/huy", methods=["POST"])
 @staff_required(*STAFF)
-def undo_row(commune_id: int, contribution_id: int):  # type: ignore[no-untyped-def]
+def undo_row(commune_id: int, contribution_id: int) -> ResponseReturnValue:
     commune = _commune(commune_id)
     try:
         c = svc.entry_contribution(db.session, commune.id, contribution_id)
@@ -211,7 +212,7 @@ def undo_row(commune_id: int, contribution_id: int):  # type: ignore[no-untyped-
         return redirect(url_for("collections.entry", commune_id=commune.id))
     message = _("Đã hoàn tác biên nhận %(no)s (bút toán đảo, không xóa).", no=c.receipt_no)
     if wants_json:
-        campaign = db.session.get(Campaign, c.campaign_id)
+        campaign = db.session.get_one(Campaign, c.campaign_id)
         return jsonify(ok=True, message=message, summary=_summary_json(campaign, commune))
     flash(message, "success")
     return redirect(url_for("collections.entry", commune_id=commune.id))
@@ -219,7 +220,7 @@ def undo_row(commune_id: int, contribution_id: int):  # type: ignore[no-untyped-
 
 @bp.route("/xa/<int:commune_id>/cai-dat", methods=["POST"])
 @staff_required(*STAFF)
-def display_setting(commune_id: int):  # type: ignore[no-untyped-def]
+def display_setting(commune_id: int) -> ResponseReturnValue:
     commune = _commune(commune_id)
     form = DisplayForm()
     if form.validate_on_submit():
@@ -237,7 +238,7 @@ def display_setting(commune_id: int):  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------- imports
 @bp.route("/mau-danh-sach-thu.xlsx")
 @staff_required(*STAFF)
-def template():  # type: ignore[no-untyped-def]
+def template() -> ResponseReturnValue:
     commune_id = request.args.get("xa", type=int)
     names = [h.name for h in svc.commune_hamlets(db.session, _commune(commune_id).id)] if commune_id else None
     return Response(
@@ -249,7 +250,7 @@ def template():  # type: ignore[no-untyped-def]
 
 @bp.route("/xa/<int:commune_id>/nhap-tep", methods=["GET", "POST"])
 @staff_required(*STAFF)
-def upload(commune_id: int):  # type: ignore[no-untyped-def]
+def upload(commune_id: int) -> ResponseReturnValue:
     commune = _commune(commune_id)
     campaign = _campaign(commune)
     # A file over MAX_CONTENT_LENGTH never reaches this view: the 413 page says "Tệp tải lên quá lớn".
@@ -271,7 +272,7 @@ def upload(commune_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/lo/<int:batch_id>")
 @staff_required(*STAFF)
-def batch(batch_id: int):  # type: ignore[no-untyped-def]
+def batch(batch_id: int) -> ResponseReturnValue:
     b = _batch(batch_id)
     return render_template(
         "collections/batch.html",
@@ -285,7 +286,7 @@ def batch(batch_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/lo/<int:batch_id>/tien-do")
 @staff_required(*STAFF)
-def progress(batch_id: int):  # type: ignore[no-untyped-def]
+def progress(batch_id: int) -> ResponseReturnValue:
     db.session.expire_all()
     b = _batch(batch_id)
     return jsonify(
@@ -300,7 +301,7 @@ def progress(batch_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/lo/<int:batch_id>/ghi", methods=["POST"])
 @staff_required(*STAFF)
-def commit(batch_id: int):  # type: ignore[no-untyped-def]
+def commit(batch_id: int) -> ResponseReturnValue:
     b = _batch(batch_id)
     form = CommitForm()
     if not form.validate_on_submit():
@@ -324,7 +325,7 @@ def commit(batch_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/lo/<int:batch_id>/huy", methods=["POST"])
 @staff_required(*STAFF)
-def undo_batch(batch_id: int):  # type: ignore[no-untyped-def]
+def undo_batch(batch_id: int) -> ResponseReturnValue:
     b = _batch(batch_id)
     form = UndoForm()
     if not form.validate_on_submit():
@@ -342,7 +343,7 @@ def undo_batch(batch_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/xa/<int:commune_id>/danh-sach-ky")
 @staff_required(*STAFF)
-def signature_lists(commune_id: int):  # type: ignore[no-untyped-def]
+def signature_lists(commune_id: int) -> ResponseReturnValue:
     """Printable lists per collector with a column for each household's signature."""
     commune = _commune(commune_id)
     campaign = _campaign(commune)
@@ -362,7 +363,7 @@ def signature_lists(commune_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/lo")
 @staff_required(*STAFF)
-def batches():  # type: ignore[no-untyped-def]
+def batches() -> ResponseReturnValue:
     rows = (
         db.session.execute(
             select(ImportBatch)
@@ -378,7 +379,7 @@ def batches():  # type: ignore[no-untyped-def]
 
 @bp.route("/ma-bao-ve")
 @staff_required(*STAFF)
-def csrf_token_json():  # type: ignore[no-untyped-def]
+def csrf_token_json() -> ResponseReturnValue:
     """A fresh CSRF token for the offline queue, when rows waited longer than the token lives."""
     from flask_wtf.csrf import generate_csrf
 

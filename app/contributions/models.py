@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.campaigns.models import Campaign
 from app.core.db import UTCDateTime, str_enum, utcnow
 from app.donors.models import Donor, DonorKind
-from app.extensions import db
+from app.extensions import Model
 from app.ledger.models import Purpose
 from app.units.models import AdminUnit, Hamlet
 
@@ -51,7 +51,7 @@ class ContributionStatus(enum.StrEnum):
     REVERSED = "reversed"
 
 
-class Contribution(db.Model):
+class Contribution(Model):
     __tablename__ = "contributions"
     __table_args__ = (
         CheckConstraint("amount_vnd > 0", name="amount_positive"),
@@ -133,7 +133,7 @@ TRANSFER_STATUS_LABELS = {
 }
 
 
-class FundTransferProposal(db.Model):
+class FundTransferProposal(Model):
     """Money of another area's pledge that arrived in this unit's bank account: booked here (the account's
     owner), with a proposal to pass it on to the pledge's area. Created by app.contributions.receive."""
 

@@ -16,12 +16,13 @@ from __future__ import annotations
 import enum
 import json
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from app.audit.services import entry_values, record
@@ -166,7 +167,7 @@ def _cell(value: object) -> object:
     return value
 
 
-def bulk_insert(session: Session, table, rows: list[dict]) -> list[int]:  # type: ignore[no-untyped-def]
+def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
     """Insert rows of a table with an integer `id` and return their ids in order, inside the session's
     transaction: INSERT … RETURNING executemany, or on PostgreSQL (psycopg 3) from COPY_MIN_ROWS rows on, ids
     reserved from the table's sequence and the rows sent with COPY."""
@@ -184,7 +185,8 @@ def bulk_insert(session: Session, table, rows: list[dict]) -> list[int]:  # type
         ).scalars()
     )
     columns = ["id", *rows[0].keys()]
-    cursor = conn.connection.driver_connection.cursor()
+    # A checked-out connection always has its driver's connection (None only once it is closed).
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     quoted = ", ".join(f'"{c}"' for c in columns)
     with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
         for row_id, row in zip(ids, rows, strict=True):
@@ -204,7 +206,7 @@ class _Part:
     transfer_to: tuple[int | None, str] | None = None  # (unit id, unit name)
 
 
-def _chunks(values: list, size: int = CHUNK):  # type: ignore[no-untyped-def]
+def _chunks[T](values: list[T], size: int = CHUNK) -> Iterator[list[T]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
@@ -269,6 +271,7 @@ def _split_for_pledges(
                 )
                 .group_by(Contribution.pledge_id)
             )
+            if pid is not None  # never (pledge_id IN …): for the type checker
         )
     missing = [pid for pid in pledge_ids if pid not in pledges]
     if missing:
@@ -291,7 +294,7 @@ def _split_for_pledges(
         excess = item.amount_vnd - on_pledge
         paid[pledge.id] += on_pledge
         common = dict(
-            donor=item.donor or donors.get(pledge.donor_id),  # type: ignore[arg-type]
+            donor=item.donor or donors.get(pledge.donor_id),
             is_anonymous=item.is_anonymous or pledge.is_anonymous,
             pledge_reference=pledge.reference,
             campaign_id=item.campaign_id or pledge.campaign_id,
@@ -382,7 +385,7 @@ def receive(
                 wanted_keys.append(f"{item.idempotency_key}:excess")
     earlier: dict[str, Received] = {}
     for keys in _chunks(wanted_keys):
-        for row in session.execute(
+        for prior in session.execute(
             select(
                 Contribution.idempotency_key,
                 Contribution.id,
@@ -391,13 +394,13 @@ def receive(
                 Contribution.pledge_id,
             ).where(Contribution.idempotency_key.in_(keys))
         ):
-            earlier[row.idempotency_key] = Received(
+            earlier[prior.idempotency_key] = Received(
                 -1,
-                row.id,
-                row.receipt_no,
-                row.amount_vnd,
-                row.pledge_id,
-                row.idempotency_key.endswith(":excess"),
+                prior.id,
+                prior.receipt_no,
+                prior.amount_vnd,
+                prior.pledge_id,
+                prior.idempotency_key.endswith(":excess"),
                 True,
             )
     units = _Units(session)
@@ -480,12 +483,14 @@ def receive(
     # The columns every contribution's audit entry shares (entry_values'; the values below are plain already).
     audit_base = {**entry_values(actor, "contribution.record", "contribution", ""), "at": now}
     folded: dict[str, str] = {}  # an import repeats public names ("Hộ gia đình – Thôn 3")
-    own_tx: list[tuple[int, _Part, dict]] = []  # contributions posted one by one (no batch, or goods)
-    transfers: list[tuple[int, _Part, dict]] = []
+    own_tx: list[
+        tuple[int, _Part, dict[str, Any]]
+    ] = []  # contributions posted one by one (no batch, or goods)
+    transfers: list[tuple[int, _Part, dict[str, Any]]] = []
     acknowledge: list[int] = []
     done = 0
     for start in range(0, len(parts), CHUNK):
-        rows = []
+        rows: list[dict[str, Any]] = []
         for pos in range(start, min(start + CHUNK, len(parts))):
             item = parts[pos].item
             c = campaign_of(item)

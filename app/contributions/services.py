@@ -3,8 +3,14 @@ names its callers know); reversing a contribution lives here."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from app.accounts.models import User
+    from app.contributions.models import FundTransferProposal
 
 from app.contributions.receive import (  # noqa: F401 - the names callers import from here
     ContributionError,
@@ -23,7 +29,7 @@ from app.contributions.receive import (  # noqa: F401 - the names callers import
 )
 
 
-def transfer_proposals_for(session: Session, user, limit: int = 100) -> list:  # type: ignore[no-untyped-def]
+def transfer_proposals_for(session: Session, user: User, limit: int = 100) -> list[FundTransferProposal]:
     """Fund transfer proposals the user's area sends or is to receive (another area's pledge paid into one of
     its accounts, or one of its pledges paid into another area's), newest first."""
     from sqlalchemy import or_

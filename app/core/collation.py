@@ -17,10 +17,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import icu
-from sqlalchemy import event
+from sqlalchemy import SQLColumnExpression, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import String
 
@@ -46,7 +45,7 @@ def vi_key(text: str | None) -> bytes:
 
 def vi_sorted[T](items: Iterable[T], key: Callable[[T], str | None] | None = None) -> list[T]:
     """The items in Vietnamese order of `key(item)` (the item itself when it is a string)."""
-    pick = key or (lambda item: item)  # type: ignore[assignment,return-value]
+    pick = key or (lambda item: item)  # type: ignore[return-value]
     return sorted(items, key=lambda item: vi_key(pick(item)))  # type: ignore[arg-type]
 
 
@@ -60,7 +59,7 @@ class vi_collate(FunctionElement[str]):  # noqa: N801 - reads as an SQL construc
     type = String()
     inherit_cache = True
 
-    def __init__(self, column: ColumnElement[Any]) -> None:
+    def __init__(self, column: SQLColumnExpression[Any]) -> None:
         super().__init__(column)
 
 

@@ -34,7 +34,7 @@ GENERATE_SIGNING_KEY = (
 )
 
 
-def _is_repetition(value: str | bytes) -> bool:
+def _is_repetition[S: (str, bytes)](value: S) -> bool:
     """A value made of one shorter piece repeated ("kkkk…", "abcabc…")."""
     return len(value) > 1 and (value + value).find(value, 1) < len(value)
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import DateTime, Dialect, Enum
+from sqlalchemy import CursorResult, DateTime, Dialect, Enum, Result
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 
-def schema_filter(dialect: str):  # type: ignore[no-untyped-def]
+def schema_filter(dialect: str) -> Callable[..., bool]:
     """Alembic's include_object for a database of this dialect: a model object declared for other dialects only
     (info={"dialects": (...)}, e.g. a PostgreSQL expression index) is left out of autogenerate's comparison, and so
     is an index Alembic cannot compare (info={"compare": False}: its reflection drops a COLLATE), on both sides."""
@@ -19,16 +21,25 @@ def schema_filter(dialect: str):  # type: ignore[no-untyped-def]
         from app.extensions import db  # not at the top: app.extensions imports this module (cycle)
 
         return {
-            i.name for t in db.metadata.tables.values() for i in t.indexes if i.info.get("compare") is False
+            i.name
+            for t in db.metadata.tables.values()
+            for i in t.indexes
+            if i.name and i.info.get("compare") is False
         }
 
-    def include(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+    def include(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
         if type_ == "index" and name in uncompared():
             return False
         dialects = None if reflected else getattr(obj, "info", {}).get("dialects")
         return dialects is None or dialect in dialects
 
     return include
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched. Session.execute() types every result as a Result; for those statements
+    it is a CursorResult, which has the count."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def utcnow() -> datetime:

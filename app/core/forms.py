@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
@@ -22,17 +24,16 @@ class _RefusedInVietnamese:
     or with `invalid_value_message` when given."""
 
     parse_error = ""  # a message with %(field)s
+    label: Any  # the WTForms field's (this mixin always precedes a Field)
+    invalid_value_message: str | None
 
-    def process_formdata(self, valuelist):  # type: ignore[no-untyped-def]
+    def process_formdata(self, valuelist: list[Any]) -> None:
         try:
-            super().process_formdata(valuelist)  # type: ignore[misc]
+            super().process_formdata(valuelist)  # type: ignore[misc]  # the Field after this mixin
         except ValueError as exc:
             raise ValueError(
-                self.invalid_value_message
-                or _(  # type: ignore[attr-defined]
-                    self.parse_error, field=self.label.text
-                )
-            ) from exc  # type: ignore[attr-defined]
+                self.invalid_value_message or _(self.parse_error, field=self.label.text)
+            ) from exc
 
 
 class VNDateField(_RefusedInVietnamese, DateField):
@@ -40,7 +41,9 @@ class VNDateField(_RefusedInVietnamese, DateField):
 
     parse_error = "%(field)s: ngày không hợp lệ (ví dụ 31/12/2026)."
 
-    def __init__(self, label=None, validators=None, format=DATE_FORMATS, **kwargs):  # type: ignore[no-untyped-def]  # noqa: A002
+    def __init__(  # noqa: A002 - WTForms' own parameter name
+        self, label: Any = None, validators: Any = None, format: Any = DATE_FORMATS, **kwargs: Any
+    ) -> None:
         super().__init__(label, validators, format=format, **kwargs)
 
 
@@ -52,7 +55,7 @@ class VNIntegerField(_RefusedInVietnamese, IntegerField):
 
 class BaseForm(FlaskForm):
     class Meta:
-        def bind_field(self, form, unbound_field, options):  # type: ignore[no-untyped-def]
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
             if issubclass(unbound_field.field_class, StringField | TextAreaField):
                 options["filters"] = (_nfc_filter, *options.get("filters", ()))
             return unbound_field.bind(form=form, **options)

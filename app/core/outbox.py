@@ -38,9 +38,10 @@ from sqlalchemy import JSON, BigInteger, Integer, String, Text, delete, event, f
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.dml import Insert
 
-from app.core.db import UTCDateTime, utcnow
-from app.extensions import db
+from app.core.db import UTCDateTime, rowcount, utcnow
+from app.extensions import Model, db
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ EXIT_WAIT = (
 )
 
 
-class TaskOutbox(db.Model):
+class TaskOutbox(Model):
     """One task to publish to Celery; dispatched_at is set once the broker accepted it."""
 
     __tablename__ = "task_outbox"
@@ -70,7 +71,7 @@ class TaskOutbox(db.Model):
 
 
 @functools.cache
-def _enqueue_statement(dialect: str):  # type: ignore[no-untyped-def]
+def _enqueue_statement(dialect: str) -> Insert:
     """The outbox INSERT (Core, on the table, built once per dialect): a taken dedupe_key inserts nothing."""
     upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     table = TaskOutbox.__table__
@@ -125,7 +126,7 @@ class FlushResult:
         return {"sent": self.sent, "failed": self.failed, "left": self.left, "broker_down": self.broker_down}
 
 
-def _celery():  # type: ignore[no-untyped-def]
+def _celery() -> Any:  # Celery has no types
     return current_app.extensions["celery"] if has_app_context() else current_celery
 
 
@@ -226,7 +227,7 @@ def prune_dispatched(
         .where(TaskOutbox.dispatched_at.is_not(None), TaskOutbox.dispatched_at < utcnow() - older_than)
         .limit(limit)
     )
-    deleted = session.execute(delete(TaskOutbox).where(TaskOutbox.id.in_(old))).rowcount
+    deleted = rowcount(session.execute(delete(TaskOutbox).where(TaskOutbox.id.in_(old))))
     session.commit()
     return deleted
 

@@ -25,12 +25,14 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
-from flask import Flask, current_app, request, session
+from flask import Flask, Response, current_app, request, session
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql import Select, TextClause
 from sqlalchemy.sql.selectable import CompoundSelect
 
@@ -77,36 +79,38 @@ class RoutingSession(FlaskSession):
     """db.session's class: reads go to the replica engine the request chose (Session.info[READ_FROM]); anything
     else, and everything when no replica was chosen, goes where Flask-SQLAlchemy sends it (the primary)."""
 
-    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):  # type: ignore[no-untyped-def]
+    def get_bind(
+        self, mapper: Any = None, clause: Any = None, bind: Any = None, **kwargs: Any
+    ) -> Engine | Connection:
         replica = self.info.get(READ_FROM)
         if replica is not None and bind is None and not self._flushing and is_plain_read(clause):
             return replica
         return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
 
 
-def _wrote(session: RoutingSession) -> None:
+def _wrote(session: Session) -> None:
     session.info[WROTE] = True
     # Read-your-writes inside the request too: what it just wrote is on the primary only.
     session.info.pop(READ_FROM, None)
 
 
-def _after_flush(session, flush_context) -> None:  # type: ignore[no-untyped-def]
+def _after_flush(session: Session, flush_context: Any) -> None:
     if session.info.get(TRACK):
         _wrote(session)
 
 
-def _on_execute(state) -> None:  # type: ignore[no-untyped-def]
+def _on_execute(state: ORMExecuteState) -> None:
     s = state.session
     if s.info.get(TRACK) and not is_plain_read(state.statement):
         _wrote(s)
 
 
-def _after_commit(session) -> None:  # type: ignore[no-untyped-def]
+def _after_commit(session: Session) -> None:
     if session.info.pop(WROTE, False):
         session.info[COMMITTED] = True
 
 
-def _after_rollback(session) -> None:  # type: ignore[no-untyped-def]
+def _after_rollback(session: Session) -> None:
     session.info.pop(WROTE, None)
 
 
@@ -259,7 +263,7 @@ def _choose() -> None:
         session.pop(LSN_KEY)  # the replica has replayed this browser's writes: no need to remember them
 
 
-def _remember_write(response):  # type: ignore[no-untyped-def]
+def _remember_write(response: Response) -> Response:
     """After a request that committed a write: the primary's WAL position now, in the browser's session. The insert
     position, not the write position: with synchronous_commit off the commit record may still be in WAL buffers."""
     from app.extensions import db  # not at the top: app.extensions imports this module (cycle)

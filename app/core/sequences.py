@@ -10,10 +10,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.core.db import UTCDateTime
-from app.extensions import db
+from app.extensions import Model
 
 
-class NumberSequence(db.Model):
+class NumberSequence(Model):
     """The last number handed out for one scope key, e.g. "receipt:56:2026"."""
 
     __tablename__ = "number_sequences"

@@ -68,7 +68,8 @@ class SafeDictWriter(csv.DictWriter):
 
     def __init__(self, f: Any, fieldnames: list[str], **kwargs: Any) -> None:
         super().__init__(f, fieldnames, **kwargs)
-        self.writer = SafeCSVWriter(
+        # DictWriter writes through self.writer; ours has the same writerow/writerows (not the C writer's type).
+        self.writer = SafeCSVWriter(  # type: ignore[assignment]
             f, **{k: v for k, v in kwargs.items() if k not in ("restval", "extrasaction")}
         )
 

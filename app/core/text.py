@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import overload
 
 _SPACES = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
+@overload
+def nfc(text: str) -> str: ...
+@overload
+def nfc(text: None) -> None: ...
+@overload
+def nfc(text: str | None) -> str | None: ...
 def nfc(text: str | None) -> str | None:
     """Normalise to NFC and trim; None stays None."""
     if text is None:

@@ -15,12 +15,12 @@ A CLI command calls `commit()` when it is done.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, flash
+from flask import Flask, Response, flash
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -80,7 +80,7 @@ def init_app(app: Flask) -> None:
     (Flask runs them in reverse): the replica notes the WAL position of what this commit wrote."""
 
     @app.after_request
-    def commit_request(response):  # type: ignore[no-untyped-def]
+    def commit_request(response: Response) -> Response:
         session = _session()
         if response.status_code >= 400:
             session.rollback()
@@ -121,7 +121,7 @@ def domain_errors(
     category: str = "error",
     quiet: bool = False,
     savepoint: bool = False,
-):  # type: ignore[no-untyped-def]
+) -> Iterator[Outcome]:
     """Run a service call; when it refuses (one of `errors`, by default every ValueError: our services' Vietnamese
     refusals), roll back everything the request did and show the message: under the form field the error names
     (`exc.field`, else `field`) when the form has it, otherwise as a flash; `quiet`: neither (a JSON answer says

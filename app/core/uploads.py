@@ -11,8 +11,10 @@ import uuid
 import warnings
 import zipfile
 import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 
@@ -168,7 +170,9 @@ def too_many_columns(line: int, columns: int, max_columns: int = MAX_COLUMNS) ->
     )
 
 
-def iter_xlsx_rows(data: bytes, *, max_rows: int = MAX_XLSX_ROWS, max_columns: int = MAX_XLSX_COLUMNS):  # type: ignore[no-untyped-def]
+def iter_xlsx_rows(
+    data: bytes, *, max_rows: int = MAX_XLSX_ROWS, max_columns: int = MAX_XLSX_COLUMNS
+) -> Iterator[tuple[Any, ...]]:
     """Rows (tuples of cell values) of the first sheet, read-only, refusing sheets beyond the limits
     even when the file's declared dimension lies.
 
@@ -202,7 +206,9 @@ def iter_xlsx_rows(data: bytes, *, max_rows: int = MAX_XLSX_ROWS, max_columns: i
         wb.close()
 
 
-def iter_csv_rows(lines, *, delimiter: str = ",", max_columns: int = MAX_COLUMNS):  # type: ignore[no-untyped-def]
+def iter_csv_rows(
+    lines: str | Iterable[str], *, delimiter: str = ",", max_columns: int = MAX_COLUMNS
+) -> Iterator[list[Any]]:
     """csv.reader over `lines` (text or an iterable of lines), refusing rows wider than max_columns and turning
     the csv module's errors (a field over its size limit, a stray quote in strict mode) into UploadError."""
     reader = csv.reader(io.StringIO(lines) if isinstance(lines, str) else lines, delimiter=delimiter)
@@ -289,7 +295,9 @@ def safe_filename(name: str | None) -> str:
     return name[:MAX_FILENAME_CHARS] or "tep-tai-len"
 
 
-def read_upload(file_storage, *, allowed: tuple[str, ...], max_bytes: int | None = None) -> tuple[str, bytes]:  # type: ignore[no-untyped-def]
+def read_upload(
+    file_storage: Any, *, allowed: tuple[str, ...], max_bytes: int | None = None
+) -> tuple[str, bytes]:
     """Read a Werkzeug FileStorage, check size and type; returns (kind, bytes)."""
     if file_storage is None or not getattr(file_storage, "filename", ""):
         raise UploadError("Chưa chọn tệp để tải lên.")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, g, render_template, request
+from flask import Flask, Response, abort, current_app, g, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, SecurityError
@@ -44,7 +45,7 @@ def qr_svg(content: str, title: str, scale: int = 4) -> Markup:
 
 def init_app(app: Flask) -> None:
     @app.after_request
-    def security_headers(response):  # type: ignore[no-untyped-def]
+    def security_headers(response: Response) -> Response:
         csp = (
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
             "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self' https://checkout.stripe.com; "
@@ -73,7 +74,7 @@ def init_app(app: Flask) -> None:
         return response
 
     @app.errorhandler(CSRFError)
-    def csrf_error(exc):  # type: ignore[no-untyped-def]
+    def csrf_error(exc: CSRFError) -> ResponseReturnValue:
         return render_template(
             "errors/error.html",
             code=400,
@@ -82,7 +83,7 @@ def init_app(app: Flask) -> None:
         ), 400
 
     @app.errorhandler(SecurityError)
-    def untrusted_host(exc: SecurityError):  # type: ignore[no-untyped-def]
+    def untrusted_host(exc: SecurityError) -> ResponseReturnValue:
         # Raised before routing when the Host header is not in TRUSTED_HOSTS: answered without a template,
         # since building any link for this request would have to start from the untrusted host.
         body = (
@@ -93,13 +94,13 @@ def init_app(app: Flask) -> None:
         return body, 400, {"Content-Type": "text/html; charset=utf-8"}
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def http_error(exc: HTTPException) -> ResponseReturnValue:
         code = exc.code or 500
         if request.path.startswith("/api/"):
             return {"error": ERROR_TITLES.get(code, exc.name), "status": code}, code
         if code == 413:
             limit = app.config.get("MAX_CONTENT_LENGTH") or 0
-            message = (
+            message: str | None = (
                 f"Dữ liệu gửi lên vượt quá giới hạn {limit // (1024 * 1024)} MB. Vui lòng chọn tệp nhỏ hơn "
                 "(ví dụ: tách bảng tính thành nhiều tệp) rồi thử lại."
             )
@@ -110,7 +111,7 @@ def init_app(app: Flask) -> None:
         ), code
 
     @app.errorhandler(Exception)
-    def server_error(exc: Exception):  # type: ignore[no-untyped-def]
+    def server_error(exc: Exception) -> ResponseReturnValue:
         app.logger.exception("Unhandled error")
 
         db.session.rollback()

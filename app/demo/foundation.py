@@ -181,7 +181,7 @@ def load(session: Session, ctx: dict) -> None:
             unit_id=unit_id,
             title=title,
         )
-    donors = []
+    donors: list[Donor] = []
     for kind, name, tax_code, display in DONORS:
         d = Donor(
             kind=kind,

@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import TimestampMixin, str_enum
-from app.extensions import db
+from app.extensions import Model
 from app.units.models import AdminUnit
 
 
@@ -35,7 +35,7 @@ class PublicDisplay(enum.StrEnum):
 ANONYMOUS_NAME = "Nhà hảo tâm"
 
 
-class Donor(TimestampMixin, db.Model):
+class Donor(TimestampMixin, Model):
     __tablename__ = "donors"
 
     id: Mapped[int] = mapped_column(primary_key=True)

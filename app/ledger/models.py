@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime, str_enum, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
@@ -68,7 +68,7 @@ class TransactionKind(enum.StrEnum):
     REVERSAL = "reversal"
 
 
-class Fund(db.Model):
+class Fund(Model):
     """A fund with its own books, e.g. Quỹ "Vì người nghèo" (kept apart from Quỹ Cứu trợ)."""
 
     __tablename__ = "funds"
@@ -79,7 +79,7 @@ class Fund(db.Model):
     legal_basis: Mapped[str] = mapped_column(String(255), default="", nullable=False)
 
 
-class LedgerAccount(db.Model):
+class LedgerAccount(Model):
     """One account: (fund, unit or national, kind, purpose). balance_vnd caches the sum of its postings,
     updated only by the posting service under a row lock; verify_ledger() checks it."""
 
@@ -110,7 +110,7 @@ class LedgerAccount(db.Model):
         return f"{fund_id}:{unit_id or 'national'}:{kind.value}:{purpose.value}"
 
 
-class LedgerTransaction(db.Model):
+class LedgerTransaction(Model):
     """A balanced set of postings. Never updated or deleted; a mistake is undone by a reversal."""
 
     __tablename__ = "ledger_transactions"
@@ -136,7 +136,7 @@ class LedgerTransaction(db.Model):
     __table_args__ = (Index("ix_ledger_transactions_source", "source_type", "source_id"),)
 
 
-class LedgerPosting(db.Model):
+class LedgerPosting(Model):
     __tablename__ = "ledger_postings"
     __table_args__ = (CheckConstraint("amount_vnd <> 0", name="nonzero"),)
 
@@ -151,7 +151,7 @@ class LedgerPosting(db.Model):
     account: Mapped[LedgerAccount] = relationship()
 
 
-class LedgerCheck(db.Model):
+class LedgerCheck(Model):
     """One run of the consistency verifier (app.ledger.verify), kept for the staff home page's alert."""
 
     __tablename__ = "ledger_checks"

@@ -60,7 +60,7 @@ class Leg:
 @event.listens_for(LedgerPosting, "before_delete")
 @event.listens_for(LedgerTransaction, "before_update")
 @event.listens_for(LedgerTransaction, "before_delete")
-def _refuse_change(mapper, connection, target) -> None:  # type: ignore[no-untyped-def]
+def _refuse_change(mapper: object, connection: object, target: object) -> None:
     raise LedgerError("Sổ quỹ chỉ được ghi thêm: không sửa hay xóa bút toán; hãy dùng bút toán đảo.")
 
 

@@ -28,11 +28,13 @@ contributions. Problems are listed by check, at most MAX_PER_CHECK per check (th
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, SupportsInt
 
 from sqlalchemy import and_, case, func, literal_column, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy.sql import ColumnElement, Executable
 
 from app.core.money import format_vnd
 from app.ledger.models import (
@@ -45,6 +47,10 @@ from app.ledger.models import (
     Purpose,
     TransactionKind,
 )
+
+if TYPE_CHECKING:
+    from app.accounts.models import User
+    from app.ledger.models import LedgerCheck
 
 MAX_PER_CHECK = 200
 MAX_IDS = 20  # ids listed in one problem
@@ -81,11 +87,11 @@ class Report:
         return sum(self.per_check.values())
 
 
-def _int(v: object) -> int:
+def _int(v: SupportsInt | None) -> int:
     return int(v or 0)  # PostgreSQL's SUM of BIGINT is NUMERIC (Decimal); NULL is 0
 
 
-def _vnd(v: object) -> str:
+def _vnd(v: SupportsInt | None) -> str:
     return format_vnd(_int(v))
 
 
@@ -114,7 +120,7 @@ class _Names:
         return self.cache[unit_id]
 
 
-def _nz(column):  # type: ignore[no-untyped-def]
+def _nz(column: ColumnElement[Any] | InstrumentedAttribute[Any]) -> ColumnElement[Any]:
     """A NULL-safe, hashable join key for a nullable unit id (NULL: national)."""
     return func.coalesce(column, literal_column("0"))  # inlined: GROUP BY must repeat the SELECT's expression
 
@@ -185,7 +191,7 @@ def check_account_balances(session: Session, names: _Names) -> list[Problem]:
     return problems
 
 
-def _asset_kind(channel_column):  # type: ignore[no-untyped-def]
+def _asset_kind(channel_column: ColumnElement[Any] | InstrumentedAttribute[Any]) -> ColumnElement[Any]:
     from app.contributions.models import Channel
 
     return case(
@@ -296,7 +302,7 @@ def check_receipt_postings(session: Session, names: _Names) -> list[Problem]:
     return problems
 
 
-def _ids_in(session: Session, C, r, unit: int | None) -> list[int]:  # type: ignore[no-untyped-def]
+def _ids_in(session: Session, C: Any, r: Any, unit: int | None) -> list[int]:
     """The first contribution ids of one (transaction, pool) group, for the message."""
     return list(
         session.execute(
@@ -320,7 +326,7 @@ def check_contribution_status(session: Session, names: _Names) -> list[Problem]:
     problems = []
     reversal = aliased(LedgerTransaction)
     # Recorded, but the receipt transaction recording it was reversed as a whole (e.g. from the ledger page).
-    rows = session.execute(
+    rows: Sequence[Any] = session.execute(
         select(
             C.ledger_transaction_id, reversal.id, func.count(), func.min(C.id), func.max(C.receiving_unit_id)
         )
@@ -572,7 +578,7 @@ def check_allocations(session: Session, names: _Names) -> list[Problem]:
     from app.campaigns.models import Campaign
     from app.needs.models import FundingStatus, HouseholdNeed, NeedDisbursement, NeedFunding
 
-    def by_area(stmt) -> dict[tuple, int]:  # type: ignore[no-untyped-def]
+    def by_area(stmt: Executable) -> dict[tuple, int]:
         return {(f, u, str(p)): _int(t) for f, u, p, t in session.execute(stmt)}
 
     area = (Campaign.fund_id, HouseholdNeed.commune_id, HouseholdNeed.purpose)
@@ -591,7 +597,7 @@ def check_allocations(session: Session, names: _Names) -> list[Problem]:
         .group_by(*area)
     )
     balances: dict[tuple, dict[str, int]] = {}
-    for f, u, p, k, b in session.execute(
+    for f, u, p, k, balance in session.execute(
         select(
             LedgerAccount.fund_id,
             LedgerAccount.unit_id,
@@ -600,7 +606,7 @@ def check_allocations(session: Session, names: _Names) -> list[Problem]:
             LedgerAccount.balance_vnd,
         ).where(LedgerAccount.kind.in_([AccountKind.ALLOCATED.value, AccountKind.DISBURSED.value]))
     ):
-        balances.setdefault((f, u, str(p)), {})[str(k)] = _int(b)
+        balances.setdefault((f, u, str(p)), {})[str(k)] = _int(balance)
     problems = []
     for key in sorted(set(funded) | set(paid) | set(balances), key=lambda k: (k[0], k[1] or 0, k[2])):
         fund, unit, purpose = key
@@ -793,13 +799,13 @@ def record_check(session: Session, report: Report) -> int:
     return row.id
 
 
-def latest_check(session: Session):  # type: ignore[no-untyped-def]
+def latest_check(session: Session) -> LedgerCheck | None:
     from app.ledger.models import LedgerCheck
 
     return session.execute(select(LedgerCheck).order_by(LedgerCheck.id.desc()).limit(1)).scalar_one_or_none()
 
 
-def visible_problems(session: Session, user, problems: list[dict]) -> list[dict]:  # type: ignore[no-untyped-def]
+def visible_problems(session: Session, user: User, problems: list[dict]) -> list[dict]:
     """The problems a staff member may see: all for central admins, those of their own area for the others (a
     problem of no area, e.g. an unbalanced transaction or a fund's totals, only for central admins)."""
     from app.accounts.access import can_access_unit_id

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.accounts.access import can_access_unit_id, may_open, staff_required, unit_scope_clause
-from app.accounts.models import Role
+from app.accounts.models import Role, User
 from app.contributions import reversal
 from app.contributions.models import Contribution
 from app.contributions.services import transfer_proposals_for
@@ -21,6 +26,7 @@ from app.ledger.models import (
     PURPOSE_LABELS,
     AccountKind,
     LedgerAccount,
+    LedgerCheck,
     LedgerPosting,
     LedgerTransaction,
     TransactionKind,
@@ -74,12 +80,12 @@ LINK_LABELS = {
 }
 
 
-def _link(endpoint: str, **values: object) -> str | None:
+def _link(endpoint: str, **values: Any) -> str | None:
     """A link to the page that keeps the record, for staff whose role may open it (else the label alone)."""
     return url_for(endpoint, **values) if may_open(endpoint) else None
 
 
-def reversed_elsewhere(session, tx: LedgerTransaction) -> tuple[str, str | None] | None:  # type: ignore[no-untyped-def]
+def reversed_elsewhere(session: Session, tx: LedgerTransaction) -> tuple[str, str | None] | None:
     """(kind, link) when this posting is reversed on another page (the page that keeps the record it mirrors), else
     None. The kind keys REVERSED_ELSEWHERE and LINK_LABELS; the link may be None when the record is gone."""
     source_id = str(tx.source_id or "")
@@ -117,7 +123,7 @@ def reversed_elsewhere(session, tx: LedgerTransaction) -> tuple[str, str | None]
 
 @bp.route("/")
 @staff_required()
-def books():  # type: ignore[no-untyped-def]
+def books() -> ResponseReturnValue:
     fund = ledger.main_fund(db.session)
     accounts = (
         db.session.execute(
@@ -129,7 +135,7 @@ def books():  # type: ignore[no-untyped-def]
         .all()
     )
     account_ids = [a.id for a in accounts]
-    txs = []
+    txs: Sequence[LedgerTransaction] = []
     if account_ids:
         txs = (
             db.session.execute(
@@ -181,7 +187,7 @@ def books():  # type: ignore[no-untyped-def]
 
 @bp.route("/but-toan/<int:tx_id>/dao", methods=["POST"])
 @staff_required(Role.APPROVER)
-def reverse(tx_id: int):  # type: ignore[no-untyped-def]
+def reverse(tx_id: int) -> ResponseReturnValue:
     tx = db.session.get(LedgerTransaction, tx_id)
     if tx is None:
         abort(404)
@@ -213,7 +219,7 @@ def reverse(tx_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("ledger.books"))
 
 
-def _visible_check(user):  # type: ignore[no-untyped-def]
+def _visible_check(user: User) -> tuple[LedgerCheck | None, list[dict]]:
     """The latest verifier run and the problems this staff member may see in it (None before the first run)."""
     check = verify.latest_check(db.session)
     if check is None:
@@ -225,7 +231,7 @@ def _visible_check(user):  # type: ignore[no-untyped-def]
 def _ledger_check_alert() -> dict:
     """`ledger_check_alert()` for the staff home page: the latest run's problem count and time, or None."""
 
-    def alert():  # type: ignore[no-untyped-def]
+    def alert() -> dict[str, Any] | None:
         if not (current_user.is_authenticated and current_user.is_staff):
             return None
         check, problems = _visible_check(current_user)
@@ -239,7 +245,7 @@ def _ledger_check_alert() -> dict:
 
 @bp.route("/kiem-tra")
 @staff_required()
-def checks():  # type: ignore[no-untyped-def]
+def checks() -> ResponseReturnValue:
     check, problems = _visible_check(current_user)
     return render_template(
         "ledger/checks.html",

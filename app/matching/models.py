@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime, str_enum, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 
 class ProposalStatus(enum.StrEnum):
@@ -39,7 +39,7 @@ PROPOSAL_STATUS_LABELS = {
 }
 
 
-class MatchingProposal(db.Model):
+class MatchingProposal(Model):
     """One run of the matching engine over a scope (a province or a commune; None = national)."""
 
     __tablename__ = "matching_proposals"
@@ -79,7 +79,7 @@ class MatchingProposal(db.Model):
         return PROPOSAL_STATUS_LABELS[self.status]
 
 
-class ProposalLine(db.Model):
+class ProposalLine(Model):
     """One need in a proposal: included (funded by the proposal) or not, with its frozen data and explanation."""
 
     __tablename__ = "matching_proposal_lines"

@@ -102,7 +102,7 @@ def scope_pools(session: Session, fund_id: int, scope_unit_id: int | None) -> li
             | {None}
         )
     else:
-        allowed = set(communes) | {scope.id}
+        allowed = {*communes, scope.id}
     accounts = [a for a in ledger.pool_balances(session, fund_id) if a.unit_id in allowed]
     units = {
         u.id: u

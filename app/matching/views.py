@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -72,7 +75,7 @@ def _proposal_or_404(proposal_id: int) -> MatchingProposal:
 
 @bp.route("/")
 @staff_required()
-def proposals():  # type: ignore[no-untyped-def]
+def proposals() -> ResponseReturnValue:
     rows = (
         db.session.execute(
             select(MatchingProposal)
@@ -126,7 +129,7 @@ def proposals():  # type: ignore[no-untyped-def]
 
 @bp.route("/chay", methods=["POST"])
 @staff_required(*services.PREPARER_ROLES)
-def run():  # type: ignore[no-untyped-def]
+def run() -> ResponseReturnValue:
     form = RunForm()
     form.scope.choices = _scope_choices()
     if not form.validate_on_submit():
@@ -158,7 +161,7 @@ def run():  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:proposal_id>")
 @staff_required()
-def detail(proposal_id: int):  # type: ignore[no-untyped-def]
+def detail(proposal_id: int) -> ResponseReturnValue:
     proposal = _proposal_or_404(proposal_id)
     show = request.args.get("show", "included")
     lines = [ln for ln in proposal.lines if ln.included or show == "all"]
@@ -202,7 +205,7 @@ def detail(proposal_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _run_service(proposal_id: int, fn, ok: str):  # type: ignore[no-untyped-def]
+def _run_service(proposal_id: int, fn: Callable[..., object], ok: str) -> ResponseReturnValue:
     _proposal_or_404(proposal_id)
     flash_result(fn, ok, errors=services.MatchingError)
     return redirect(
@@ -212,7 +215,7 @@ def _run_service(proposal_id: int, fn, ok: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:proposal_id>/sua", methods=["POST"])
 @staff_required(*services.PREPARER_ROLES)
-def edit(proposal_id: int):  # type: ignore[no-untyped-def]
+def edit(proposal_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     action = request.form.get("action")
@@ -233,7 +236,7 @@ def edit(proposal_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:proposal_id>/trinh", methods=["POST"])
 @staff_required(*services.PREPARER_ROLES)
-def submit(proposal_id: int):  # type: ignore[no-untyped-def]
+def submit(proposal_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     return _run_service(
@@ -245,7 +248,7 @@ def submit(proposal_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:proposal_id>/duyet", methods=["POST"])
 @staff_required(*services.APPROVER_ROLES)
-def approve(proposal_id: int):  # type: ignore[no-untyped-def]
+def approve(proposal_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     return _run_service(
@@ -257,7 +260,7 @@ def approve(proposal_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:proposal_id>/tu-choi", methods=["POST"])
 @staff_required(*services.APPROVER_ROLES)
-def reject(proposal_id: int):  # type: ignore[no-untyped-def]
+def reject(proposal_id: int) -> ResponseReturnValue:
     form = ReasonForm()
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
@@ -274,7 +277,7 @@ def reject(proposal_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/dong/<int:line_id>/thu-hoi", methods=["POST"])
 @staff_required(*services.APPROVER_ROLES)
-def revoke(line_id: int):  # type: ignore[no-untyped-def]
+def revoke(line_id: int) -> ResponseReturnValue:
     line = db.session.get(ProposalLine, line_id)
     if line is None:
         abort(404)

@@ -74,13 +74,13 @@ def advance_stage(
 PHOTO_SUBDIR = "needs/photos"
 
 
-def add_photo(
+def add_photo(  # type: ignore[no-untyped-def]
     session: Session,
     actor: Actor,
     need: HouseholdNeed,
     file_storage,
     *,
-    stage: NeedStatus,  # type: ignore[no-untyped-def]
+    stage: NeedStatus,
     caption: str = "",
     taken_on: date | None = None,
     publishable: bool = False,

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime, str_enum, utcnow
-from app.extensions import db
+from app.extensions import Model
 from app.ledger.models import Purpose
 from app.units.models import AdminUnit, Hamlet, LegacyUnit
 
@@ -96,7 +96,7 @@ NEED_STATUS_LABELS = {
 MATCHABLE_STATUSES = (NeedStatus.APPROVED,)
 
 
-class HouseholdNeed(db.Model):
+class HouseholdNeed(Model):
     """One household's need in one campaign, from the commune's review of poor/near-poor households."""
 
     __tablename__ = "household_needs"
@@ -240,7 +240,7 @@ SOURCE_KIND_LABELS = {
 }
 
 
-class NeedFundingSource(db.Model):
+class NeedFundingSource(Model):
     """Funding already secured for a need outside the fund: state programme, own money, other sponsors."""
 
     __tablename__ = "need_funding_sources"
@@ -266,7 +266,7 @@ class NeedFundingSource(db.Model):
         return SOURCE_KIND_LABELS[self.kind]
 
 
-class PriorityRule(db.Model):
+class PriorityRule(Model):
     """The weight of one priority criterion in one campaign (published on /cong-khai/tieu-chi-uu-tien)."""
 
     __tablename__ = "priority_rules"
@@ -296,7 +296,7 @@ class FundingStatus(enum.StrEnum):
     REVOKED = "revoked"
 
 
-class NeedFunding(db.Model):
+class NeedFunding(Model):
     """Money of the fund allocated to one need (posted by an approved matching proposal). The one source of
     truth for "how much was allocated to this house" and, through draws, from which pools."""
 
@@ -353,7 +353,7 @@ TRANCHE_LABELS = {
 }
 
 
-class NeedDisbursement(db.Model):
+class NeedDisbursement(Model):
     """One tranche paid out to a household, with its document reference, posted to the ledger."""
 
     __tablename__ = "need_disbursements"
@@ -389,7 +389,7 @@ class NeedDisbursement(db.Model):
         return TRANCHE_LABELS[self.tranche]
 
 
-class NeedPhoto(db.Model):
+class NeedPhoto(Model):
     """A construction photo, stored under UPLOAD_DIR and served to staff by a view; public only if publishable."""
 
     __tablename__ = "need_photos"
@@ -425,7 +425,7 @@ class ImportStatus(enum.StrEnum):
     IMPORTED = "imported"
 
 
-class NeedImportBatch(db.Model):
+class NeedImportBatch(Model):
     """A spreadsheet of needs uploaded by commune staff: previewed first, then imported all or nothing."""
 
     __tablename__ = "need_import_batches"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from app.audit.services import record
 from app.campaigns.models import Campaign
@@ -91,13 +92,13 @@ def is_late(need: HouseholdNeed, late_days: int, today: date | None = None) -> b
     )
 
 
-def _days(n: int):  # type: ignore[no-untyped-def]
+def _days(n: int) -> timedelta:
     from datetime import timedelta
 
     return timedelta(days=n)
 
 
-def late_clause(late_days: int, today: date | None = None):  # type: ignore[no-untyped-def]
+def late_clause(late_days: int, today: date | None = None) -> ColumnElement[bool]:
     cutoff = (today or today_vn()) - _days(late_days)
     return (HouseholdNeed.status == NeedStatus.STARTED) & (HouseholdNeed.started_on < cutoff)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from app.campaigns.models import Campaign
 from app.contributions.models import Channel, Contribution, ContributionStatus
@@ -27,7 +28,7 @@ def _pool_key(fund_id: int, pool_unit_id: int | None, purpose: str) -> tuple[int
     return (fund_id, pool_unit_id, Purpose(purpose).value)
 
 
-def _received_clause():  # type: ignore[no-untyped-def]
+def _received_clause() -> ColumnElement[bool]:
     return (Contribution.status == ContributionStatus.RECORDED) & (Contribution.channel != Channel.IN_KIND)
 
 
@@ -143,7 +144,7 @@ def funders_of_need(session: Session, need_id: int, limit: int = 50) -> tuple[li
     need = session.get(HouseholdNeed, need_id)
     if need is None:
         return [], 0
-    fund_id = session.get(Campaign, need.campaign_id).fund_id
+    fund_id = session.get_one(Campaign, need.campaign_id).fund_id
     draws: dict[tuple, int] = defaultdict(int)
     for f in active_fundings(session, need_id):
         for d in f.draws or []:

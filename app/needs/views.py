@@ -15,10 +15,12 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select, true
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import ColumnElement
 
 from app.accounts.access import donor_required, require_unit, staff_required, unit_scope_clause
 from app.accounts.models import Role
@@ -119,7 +121,7 @@ def _communes_in_scope() -> list[AdminUnit]:
     )
 
 
-def _need_scope(communes: list[AdminUnit]):  # type: ignore[no-untyped-def]
+def _need_scope(communes: list[AdminUnit]) -> ColumnElement[bool]:
     """Needs in the user's area, as an IN list of commune ids: unlike unit_scope_clause's OR, PostgreSQL can use
     the (commune, campaign, status) index for it (a province has at most a few hundred communes)."""
     if current_user.role == Role.CENTRAL_ADMIN:
@@ -138,7 +140,7 @@ def _need_or_404(need_id: int) -> HouseholdNeed:
 # ----------------------------------------------------------------------------------------- registry
 @bp.route("/can-bo/nhu-cau")
 @staff_required()
-def registry():  # type: ignore[no-untyped-def]
+def registry() -> ResponseReturnValue:
     campaign = _campaign()
     page = max(request.args.get("page", 1, type=int), 1)
     status = request.args.get("status", "")
@@ -255,7 +257,7 @@ def _input_from_form(form: NeedForm) -> registry_svc.NeedInput:
 
 @bp.route("/can-bo/nhu-cau/them", methods=["GET", "POST"])
 @staff_required(*ENTRY_ROLES)
-def new_need():  # type: ignore[no-untyped-def]
+def new_need() -> ResponseReturnValue:
     campaign = _campaign()
     if campaign is None:
         flash(_("Chưa có cuộc vận động đang diễn ra cho địa bàn của bạn."), "warning")
@@ -281,7 +283,7 @@ def new_need():  # type: ignore[no-untyped-def]
 
 @bp.route("/can-bo/nhu-cau/<int:need_id>/sua", methods=["GET", "POST"])
 @staff_required(*ENTRY_ROLES)
-def edit_need(need_id: int):  # type: ignore[no-untyped-def]
+def edit_need(need_id: int) -> ResponseReturnValue:
     need = _need_or_404(need_id)
     if need.status not in registry_svc.EDITABLE_STATUSES:
         flash(
@@ -409,14 +411,14 @@ def _detail_context(need: HouseholdNeed) -> dict:
 
 @bp.route("/can-bo/nhu-cau/<int:need_id>")
 @staff_required()
-def detail(need_id: int):  # type: ignore[no-untyped-def]
+def detail(need_id: int) -> ResponseReturnValue:
     need = _need_or_404(need_id)
     return render_template("needs/detail.html", **_detail_context(need))
 
 
 @bp.route("/can-bo/nhu-cau/<int:need_id>/dinh-danh", methods=["POST"])
 @staff_required()
-def reveal(need_id: int):  # type: ignore[no-untyped-def]
+def reveal(need_id: int) -> ResponseReturnValue:
     need = _need_or_404(need_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -437,7 +439,7 @@ def _review_guard(need_id: int) -> HouseholdNeed:
 
 @bp.route("/can-bo/nhu-cau/<int:need_id>/duyet", methods=["POST"])
 @staff_required(*PROVINCE_ROLES)
-def approve(need_id: int):  # type: ignore[no-untyped-def]
+def approve(need_id: int) -> ResponseReturnValue:
     need = _review_guard(need_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -455,7 +457,7 @@ def approve(need_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/can-bo/nhu-cau/<int:need_id>/tu-choi", methods=["POST"])
 @staff_required(*PROVINCE_ROLES)
-def reject(need_id: int):  # type: ignore[no-untyped-def]
+def reject(need_id: int) -> ResponseReturnValue:
     need = _review_guard(need_id)
     form = RejectForm()
     if not form.validate_on_submit():
@@ -472,7 +474,7 @@ def reject(need_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/can-bo/nhu-cau/<int:need_id>/giai-ngan", methods=["POST"])
 @staff_required(Role.COMMUNE_STAFF, Role.PROVINCE_STAFF)
-def disburse(need_id: int):  # type: ignore[no-untyped-def]
+def disburse(need_id: int) -> ResponseReturnValue:
     need = _need_or_404(need_id)
     form = DisburseForm()
     if not form.validate_on_submit():
@@ -497,7 +499,7 @@ def disburse(need_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/can-bo/nhu-cau/giai-ngan/<int:disbursement_id>/dao", methods=["GET", "POST"])
 @staff_required(*funding.REVERSE_DISBURSEMENT_ROLES)
-def reverse_disbursement(disbursement_id: int):  # type: ignore[no-untyped-def]
+def reverse_disbursement(disbursement_id: int) -> ResponseReturnValue:
     """Confirmation page (GET) and action (POST) to undo a tranche recorded by mistake, by ledger reversal."""
     disbursement = db.session.get(NeedDisbursement, disbursement_id)
     if disbursement is None:
@@ -530,7 +532,7 @@ def reverse_disbursement(disbursement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/can-bo/nhu-cau/<int:need_id>/giai-doan/<stage>", methods=["POST"])
 @staff_required(Role.COMMUNE_STAFF, Role.PROVINCE_STAFF)
-def stage(need_id: int, stage: str):  # type: ignore[no-untyped-def]
+def stage(need_id: int, stage: str) -> ResponseReturnValue:
     need = _need_or_404(need_id)
     form = StageForm()
     if stage not in {s.value for s in construction.STAGE_DATE}:
@@ -550,7 +552,7 @@ def stage(need_id: int, stage: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/can-bo/nhu-cau/<int:need_id>/anh", methods=["POST"])
 @staff_required(Role.COMMUNE_STAFF, Role.PROVINCE_STAFF)
-def upload_photo(need_id: int):  # type: ignore[no-untyped-def]
+def upload_photo(need_id: int) -> ResponseReturnValue:
     need = _need_or_404(need_id)
     form = PhotoForm()
     if not form.validate_on_submit():
@@ -584,7 +586,7 @@ def upload_photo(need_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/can-bo/nhu-cau/anh/<int:photo_id>")
 @staff_required()
-def staff_photo(photo_id: int):  # type: ignore[no-untyped-def]
+def staff_photo(photo_id: int) -> ResponseReturnValue:
     photo = db.session.get(NeedPhoto, photo_id) or abort(404)
     _need_or_404(photo.need_id)
     return _send_photo(photo)
@@ -592,7 +594,7 @@ def staff_photo(photo_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/can-bo/nhu-cau/anh/<int:photo_id>/cong-khai", methods=["POST"])
 @staff_required(Role.COMMUNE_STAFF, Role.PROVINCE_STAFF)
-def toggle_photo(photo_id: int):  # type: ignore[no-untyped-def]
+def toggle_photo(photo_id: int) -> ResponseReturnValue:
     photo = db.session.get(NeedPhoto, photo_id) or abort(404)
     _need_or_404(photo.need_id)
     if not ConfirmForm().validate_on_submit():
@@ -602,7 +604,7 @@ def toggle_photo(photo_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("needs.detail", need_id=photo.need_id))
 
 
-def _send_photo(photo: NeedPhoto):  # type: ignore[no-untyped-def]
+def _send_photo(photo: NeedPhoto) -> ResponseReturnValue:
     try:
         path = construction.photo_path(photo)
     except registry_svc.NeedError:
@@ -617,7 +619,7 @@ def _send_photo(photo: NeedPhoto):  # type: ignore[no-untyped-def]
 # ----------------------------------------------------------------------------------------- import
 @bp.route("/can-bo/nhu-cau/nhap", methods=["GET", "POST"])
 @staff_required(*ENTRY_ROLES)
-def import_upload():  # type: ignore[no-untyped-def]
+def import_upload() -> ResponseReturnValue:
     campaign = _campaign()
     if campaign is None:
         flash(_("Chưa có cuộc vận động đang diễn ra cho địa bàn của bạn."), "warning")
@@ -663,9 +665,9 @@ def _batch_or_404(batch_id: int) -> tuple[NeedImportBatch, bytes]:
 
 @bp.route("/can-bo/nhu-cau/nhap/<int:batch_id>", methods=["GET", "POST"])
 @staff_required(*ENTRY_ROLES)
-def import_preview(batch_id: int):  # type: ignore[no-untyped-def]
+def import_preview(batch_id: int) -> ResponseReturnValue:
     batch, data = _batch_or_404(batch_id)
-    campaign = db.session.get(Campaign, batch.campaign_id)
+    campaign = db.session.get_one(Campaign, batch.campaign_id)
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         if batch.status != ImportStatus.PREVIEW:
@@ -696,7 +698,7 @@ def import_preview(batch_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/can-bo/nhu-cau/nhap/mau.<ext>")
 @staff_required()
-def import_template(ext: str):  # type: ignore[no-untyped-def]
+def import_template(ext: str) -> ResponseReturnValue:
     if ext == "csv":
         resp = make_response(importer.template_csv())
         resp.headers["Content-Type"] = "text/csv; charset=utf-8"
@@ -712,7 +714,7 @@ def import_template(ext: str):  # type: ignore[no-untyped-def]
 # ----------------------------------------------------------------------------------------- priority rules
 @bp.route("/can-bo/tieu-chi-uu-tien", methods=["GET", "POST"])
 @staff_required()
-def priorities():  # type: ignore[no-untyped-def]
+def priorities() -> ResponseReturnValue:
     campaign = _campaign()
     if campaign is None:
         flash(_("Chưa có cuộc vận động đang diễn ra cho địa bàn của bạn."), "warning")
@@ -759,7 +761,7 @@ def _public_campaigns() -> list[Campaign]:
 
 
 @bp.route("/cong-khai/tieu-chi-uu-tien")
-def public_priorities():  # type: ignore[no-untyped-def]
+def public_priorities() -> ResponseReturnValue:
     campaigns = _public_campaigns()
     wanted = request.args.get("campaign", type=int)
     campaign = next((c for c in campaigns if c.id == wanted), None) or next(
@@ -780,7 +782,7 @@ def _public_query():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/cong-khai/nha")
-def public_houses():  # type: ignore[no-untyped-def]
+def public_houses() -> ResponseReturnValue:
     page = max(request.args.get("page", 1, type=int), 1)
     commune_id = request.args.get("xa", 0, type=int)
     stage_f = request.args.get("giai-doan", "")
@@ -795,7 +797,7 @@ def public_houses():  # type: ignore[no-untyped-def]
             q.order_by(HouseholdNeed.id.desc()).offset((page - 1) * PUBLIC_PAGE_SIZE).limit(PUBLIC_PAGE_SIZE)
         ).scalars()
     )
-    covers = {}
+    covers: dict[int, NeedPhoto] = {}
     if needs:
         for p in db.session.execute(
             select(NeedPhoto)
@@ -838,7 +840,7 @@ def public_houses():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/cong-khai/nha/<int:id>")
-def public_house(id: int):  # type: ignore[no-untyped-def]  # noqa: A002 - the endpoint's documented parameter
+def public_house(id: int) -> ResponseReturnValue:  # noqa: A002 - the endpoint's documented parameter
     need = db.session.execute(_public_query().where(HouseholdNeed.id == id)).scalar_one_or_none()
     if need is None:
         abort(404)
@@ -861,7 +863,7 @@ def public_house(id: int):  # type: ignore[no-untyped-def]  # noqa: A002 - the e
 
 
 @bp.route("/cong-khai/nha/anh/<int:photo_id>")
-def public_photo(photo_id: int):  # type: ignore[no-untyped-def]
+def public_photo(photo_id: int) -> ResponseReturnValue:
     photo = db.session.execute(
         select(NeedPhoto)
         .join(HouseholdNeed, HouseholdNeed.id == NeedPhoto.need_id)
@@ -879,7 +881,7 @@ def public_photo(photo_id: int):  # type: ignore[no-untyped-def]
 # ----------------------------------------------------------------------------------------- donor
 @bp.route("/tai-khoan/nha-da-ho-tro")
 @donor_required
-def donor_houses():  # type: ignore[no-untyped-def]
+def donor_houses() -> ResponseReturnValue:
     """The houses the signed-in donor's money went to (pro rata through the pools); the donor dashboard links
     here (or calls tracing.houses_funded_by_donor itself)."""
     houses = tracing.houses_funded_by_donor(db.session, current_user.donor_id)

@@ -12,7 +12,7 @@ Event, Checkout Session and Charge objects; events of types we do not handle are
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeGuard
 
 # The latest `created` we accept (year 2100): beyond it datetime.fromtimestamp overflows on some platforms,
 # and no real event is from the next century.
@@ -27,7 +27,7 @@ def _refuse(detail: str) -> MalformedEvent:
     return MalformedEvent(f"Sự kiện Stripe không hợp lệ: {detail}")
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)  # JSON true is not an amount
 
 

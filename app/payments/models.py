@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.banking.models import OfficialBankAccount
 from app.core.db import UTCDateTime, str_enum, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 # ---------------------------------------------------------------------------------------------- card payments
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -45,7 +45,7 @@ CARD_STATUS_LABELS = {
 }
 
 
-class CardPayment(db.Model):
+class CardPayment(Model):
     """One Checkout Session (Stripe or the local test gateway) for a pledge."""
 
     __tablename__ = "card_payments"
@@ -75,7 +75,7 @@ class CardPayment(db.Model):
         return CARD_STATUS_LABELS[self.status]
 
 
-class WebhookEvent(db.Model):
+class WebhookEvent(Model):
     """Every gateway event processed, once: the unique event id makes a re-delivery a no-op."""
 
     __tablename__ = "payment_webhook_events"
@@ -90,7 +90,7 @@ class WebhookEvent(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
-class CardRefund(db.Model):
+class CardRefund(Model):
     """The refunded total Stripe reported for a PaymentIntent (charge.refunded carries the cumulative
     amount_refunded). Kept even when the refund arrives before the payment it refunds, so that the
     late completion never makes refunded money appear."""
@@ -110,7 +110,7 @@ class StatementStatus(enum.StrEnum):
     DISCARDED = "discarded"
 
 
-class BankStatement(db.Model):
+class BankStatement(Model):
     __tablename__ = "bank_statements"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -166,7 +166,7 @@ LINE_STATUS_LABELS = {
 }
 
 
-class StatementLine(db.Model):
+class StatementLine(Model):
     """A line of a bank statement, kept once per bank account whatever the number of imports.
 
     Identity: (bank account, fingerprint of date-time, direction, amount, reference, memo, counterparty,

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.campaigns.models import Campaign
 from app.core.db import TimestampMixin, UTCDateTime, str_enum
 from app.donors.models import Donor
-from app.extensions import db
+from app.extensions import Model
 from app.ledger.models import Purpose
 from app.units.models import AdminUnit
 
@@ -70,7 +70,7 @@ PAYMENT_METHOD_LABELS = {
 OFFLINE_METHODS = frozenset({PaymentMethod.CASH, PaymentMethod.IN_KIND})
 
 
-class Pledge(TimestampMixin, db.Model):
+class Pledge(TimestampMixin, Model):
     __tablename__ = "pledges"
     __table_args__ = (CheckConstraint("amount_vnd > 0", name="amount_positive"),)
 
@@ -149,7 +149,7 @@ class Pledge(TimestampMixin, db.Model):
         return self.status in (PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID)
 
 
-class PledgeInstalment(db.Model):
+class PledgeInstalment(Model):
     """One dated part of a pledge paid in instalments; the instalments of a pledge sum to its amount."""
 
     __tablename__ = "pledge_instalments"

@@ -11,6 +11,8 @@ from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.dml import Insert
 
 from app.accounts.access import unit_scope_clause
 from app.accounts.models import Role, User
@@ -18,9 +20,9 @@ from app.audit.services import entry_values, record, record_rows
 from app.banking.services import NO_ACCOUNT, official_account_owner
 from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.services import active_campaign
-from app.contributions.models import Contribution, ContributionStatus
+from app.contributions.models import Channel, Contribution, ContributionStatus
 from app.core.actor import Actor
-from app.core.db import utcnow
+from app.core.db import rowcount, utcnow
 from app.core.i18n import VN_TZ, today_vn
 from app.core.money import format_vnd
 from app.core.text import fold, nfc
@@ -87,8 +89,8 @@ def record_pledge_payment(
     pledge: Pledge,
     *,
     amount_vnd: int,
-    channel,  # type: ignore[no-untyped-def]
-    received_at,
+    channel: Channel,
+    received_at: datetime | None,
     source: str,
     idempotency_key: str | None = None,
     bank_txn_ref: str | None = None,
@@ -230,7 +232,7 @@ _DONOR_INSERT = insert(Donor.__table__).returning(Donor.__table__.c.id)
 
 
 @functools.cache
-def _pledge_insert(dialect: str):  # type: ignore[no-untyped-def]
+def _pledge_insert(dialect: str) -> Insert:
     """INSERT of one pledge that inserts nothing when its reference is taken (the caller draws another)."""
     upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     table = Pledge.__table__
@@ -665,7 +667,7 @@ def _overdue_terms(today: date):  # type: ignore[no-untyped-def]
     return due_instalments, paid, due
 
 
-def overdue_clause(today: date):  # type: ignore[no-untyped-def]
+def overdue_clause(today: date) -> ColumnElement[bool]:
     """SQL: the pledge is open and what was due before `today` exceeds what was received. Written as
     grouped sums joined once (hash joins), not per-pledge correlated subqueries, so it stays fast on a
     national table. For a list, only_overdue() is cheaper (no IN over every overdue id)."""
@@ -708,7 +710,7 @@ def _claim_reminder(session: Session, instalment_id: int) -> bool:
         .where(PledgeInstalment.id == instalment_id, PledgeInstalment.reminder_sent_at.is_(None))
         .values(reminder_sent_at=utcnow())
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def instalment_reminders(
@@ -743,8 +745,8 @@ def instalment_reminders(
 
 
 def overdue_pledges_for(
-    session: Session, user, *, today: date | None = None, limit: int | None = None
-) -> list[Pledge]:  # type: ignore[no-untyped-def]
+    session: Session, user: User, *, today: date | None = None, limit: int | None = None
+) -> list[Pledge]:
     today = today or today_vn()
     q = (
         select(Pledge)
@@ -891,6 +893,6 @@ def claim_lapse_notices(session: Session, *, limit: int = 500) -> list[Pledge]:
             .where(Pledge.id == pledge_id, Pledge.lapse_notified_at.is_(None))
             .values(lapse_notified_at=utcnow())
         )
-        if result.rowcount == 1:
+        if rowcount(result) == 1:
             claimed.append(pledge_id)
-    return [session.get(Pledge, i) for i in claimed]
+    return [session.get_one(Pledge, i) for i in claimed]

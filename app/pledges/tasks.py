@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from app.accounts.models import Role, User
 from app.core import transaction
-from app.core.db import utcnow
+from app.core.db import rowcount, utcnow
 from app.extensions import db
 from app.pledges import notify, services
 from app.pledges.models import OFFLINE_METHODS, Pledge
@@ -19,9 +19,11 @@ def _claim(pledge_id: int, column) -> Pledge | None:  # type: ignore[no-untyped-
     """Mark the mail as sent and commit before sending it: a task delivered twice (the outbox re-publishing, a
     worker lost before its ack) finds the mark and sends nothing. At most once: a mail server failure after the
     mark is logged, not retried."""
-    claimed = db.session.execute(
-        update(Pledge).where(Pledge.id == pledge_id, column.is_(None)).values({column.key: utcnow()})
-    ).rowcount
+    claimed = rowcount(
+        db.session.execute(
+            update(Pledge).where(Pledge.id == pledge_id, column.is_(None)).values({column.key: utcnow()})
+        )
+    )
     transaction.checkpoint()
     return db.session.get(Pledge, pledge_id) if claimed else None
 
@@ -52,7 +54,7 @@ def send_instalment_reminders(days: int = 7, today: str | None = None) -> int:
     transaction.checkpoint()
     sent = 0
     for pledge_id, inst_id in ids:
-        pledge = db.session.get(Pledge, pledge_id)
+        pledge = db.session.get_one(Pledge, pledge_id)
         state = next(
             s for s in services.instalment_states(db.session, pledge, today=day) if s.instalment.id == inst_id
         )

@@ -13,7 +13,7 @@ YEAR_INVALID = _l("Năm: không hợp lệ (ví dụ 2026).")
 class ChoiceField(SelectField):
     """A select whose refusal names the field in Vietnamese (WTForms' own message is English)."""
 
-    def pre_validate(self, form) -> None:  # type: ignore[no-untyped-def]
+    def pre_validate(self, form: object) -> None:
         if self.data not in {value for value, *_ in (self.choices or [])}:
             raise ValidationError(
                 _("%(field)s: lựa chọn không hợp lệ hoặc ngoài địa bàn của bạn.", field=self.label.text)

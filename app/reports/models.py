@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.campaigns.models import Campaign
 from app.core.db import UTCDateTime, str_enum, utcnow
-from app.extensions import db
+from app.extensions import Model
 from app.units.models import AdminUnit
 
 
@@ -37,7 +37,7 @@ REPORT_STATUS_LABELS = {
 }
 
 
-class ReportJob(db.Model):
+class ReportJob(Model):
     __tablename__ = "report_jobs"
 
     id: Mapped[int] = mapped_column(primary_key=True)

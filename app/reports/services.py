@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.audit.services import record
 from app.campaigns.models import Campaign
 from app.contributions.models import CHANNEL_LABELS, Channel, Contribution, ContributionStatus
+from app.core.actor import Actor
 from app.core.collation import vi_collate
 from app.core.db import utcnow
 from app.core.transaction import DomainError
@@ -204,14 +205,14 @@ def build_figures(
 
 def create_job(
     session: Session,
-    actor,
+    actor: Actor,
     *,
     campaign: Campaign,
     unit: AdminUnit | None,
-    kind: ReportKind,  # type: ignore[no-untyped-def]
+    kind: ReportKind,
     year: int,
     half: int = 1,
-):
+) -> ReportJob:
     """Queue a report (the caller commits, then sends the task)."""
 
     period = period_for(kind, year, half)
@@ -241,7 +242,7 @@ def create_job(
     return job
 
 
-def run_job(session: Session, job_id: int, checkpoint: Callable[[], None] | None = None):  # type: ignore[no-untyped-def]
+def run_job(session: Session, job_id: int, checkpoint: Callable[[], None] | None = None) -> ReportJob:
     """Compute, then render. `checkpoint` (the task passes app.core.transaction.checkpoint) is called after each
     step, so the progress bar moves, and after a failure is marked; a service never commits by itself."""
     checkpoint = checkpoint or (lambda: None)
@@ -266,7 +267,7 @@ def run_job(session: Session, job_id: int, checkpoint: Callable[[], None] | None
         checkpoint()
     except Exception as exc:
         session.rollback()  # the failed step; the mark below is kept
-        job = session.get(ReportJob, job_id)
+        job = session.get_one(ReportJob, job_id)
         job.status, job.error = ReportStatus.FAILED, f"Không lập được báo cáo: {exc}"
         checkpoint()
         raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -51,7 +52,7 @@ def _job_or_404(job_id: int) -> ReportJob:
 
 @bp.route("/", methods=["GET", "POST"])
 @staff_required()
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     form = ReportForm()
     campaigns = (
         db.session.execute(
@@ -76,6 +77,8 @@ def index():  # type: ignore[no-untyped-def]
         ):
             abort(404)
         campaign = db.session.get(Campaign, form.campaign_id.data)
+        if campaign is None:
+            abort(404)
         with domain_errors(form, errors=services.ReportError) as outcome:
             job = services.create_job(
                 db.session,
@@ -107,7 +110,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:job_id>")
 @staff_required()
-def job(job_id: int):  # type: ignore[no-untyped-def]
+def job(job_id: int) -> ResponseReturnValue:
     j = _job_or_404(job_id)
     sections = None
     if j.status == ReportStatus.DONE and j.figures:
@@ -126,14 +129,14 @@ def _page_section(heading: str, columns: list[str], rows: list[list[object]]) ->
 
 @bp.route("/<int:job_id>/trang-thai")
 @staff_required()
-def status(job_id: int):  # type: ignore[no-untyped-def]
+def status(job_id: int) -> ResponseReturnValue:
     j = _job_or_404(job_id)
     return {"status": j.status.value, "progress": j.progress, "label": j.status_label}
 
 
 @bp.route("/<int:job_id>/tai/<fmt>")
 @staff_required()
-def download(job_id: int, fmt: str):  # type: ignore[no-untyped-def]
+def download(job_id: int, fmt: str) -> ResponseReturnValue:
     j = _job_or_404(job_id)
     data = {"xlsx": j.xlsx, "pdf": j.pdf}.get(fmt)
     if data is None:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.contributions.models import Contribution
 from app.core.collation import POSTGRES_COLLATION
 from app.core.db import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
@@ -63,7 +63,7 @@ Index(
 ).ddl_if(dialect="postgresql")
 
 
-class PublishedRoot(db.Model):
+class PublishedRoot(Model):
     """One day's link in the public hash chain.
 
     It covers the contributions recorded since the previous link (ids first_id..last_id): records_hash is
@@ -91,7 +91,7 @@ class PublishedRoot(db.Model):
     checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class OverviewCache(db.Model):
+class OverviewCache(Model):
     """The computed public overview of one campaign, valid while the ledger version it was built from holds."""
 
     __tablename__ = "transparency_overview_cache"

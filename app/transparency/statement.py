@@ -322,11 +322,11 @@ def statement_page(session: Session, query: StatementQuery) -> StatementPage:
     return StatementPage(rows, next_c, prev_c)
 
 
-def _page_from_ordered_window(
+def _page_from_ordered_window(  # type: ignore[no-untyped-def]
     session: Session,
     key,
     query: StatementQuery,
-    keyset: list,  # type: ignore[no-untyped-def]
+    keyset: list,
     needle: str,
     desc: bool,
     wanted: int,

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import TimestampMixin, str_enum
-from app.extensions import db
+from app.extensions import Model
 
 
 class UnitLevel(enum.StrEnum):
@@ -18,7 +18,7 @@ class UnitLevel(enum.StrEnum):
     COMMUNE = "commune"
 
 
-class AdminUnit(db.Model):
+class AdminUnit(Model):
     """A current unit (province, or commune/ward/special zone) keyed by its official code and version."""
 
     __tablename__ = "admin_units"
@@ -55,7 +55,7 @@ class AdminUnit(db.Model):
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
-class LegacyUnit(db.Model):
+class LegacyUnit(Model):
     """A pre-2025 unit (province, district, commune); older lists and designations are keyed to these."""
 
     __tablename__ = "legacy_units"
@@ -72,7 +72,7 @@ class LegacyUnit(db.Model):
     parent: Mapped[LegacyUnit | None] = relationship(remote_side=[id])
 
 
-class UnitLineage(db.Model):
+class UnitLineage(Model):
     """Old commune -> new commune (many-to-many); a new commune can span several old districts."""
 
     __tablename__ = "unit_lineage"
@@ -82,7 +82,7 @@ class UnitLineage(db.Model):
     is_partly_merged: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
 
 
-class AreaDesignation(db.Model):
+class AreaDesignation(Model):
     """A targeting designation (poor district, special-difficulty commune …) with its legal basis and dates."""
 
     __tablename__ = "area_designations"
@@ -112,7 +112,7 @@ DESIGNATION_LABELS = {
 }
 
 
-class Hamlet(TimestampMixin, db.Model):
+class Hamlet(TimestampMixin, Model):
     """A thôn, buôn, làng or tổ dân phố of a commune; kept by the commune's staff (no package lists them)."""
 
     __tablename__ = "hamlets"

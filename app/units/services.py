@@ -165,7 +165,9 @@ def import_units(session: Session, province_codes: list[int] | None = None) -> I
         u.code: u.id
         for u in session.execute(select(LegacyUnit).where(LegacyUnit.level == UnitLevel.COMMUNE)).scalars()
     }
-    have_links = set(session.execute(select(UnitLineage.legacy_unit_id, UnitLineage.admin_unit_id)).all())
+    have_links: set[tuple[int, int]] = set(
+        session.execute(select(UnitLineage.legacy_unit_id, UnitLineage.admin_unit_id)).all()
+    )
     links = []
     for old_code, entry in conversion.OLD_TO_NEW.items():
         old_id = legacy_communes.get(int(old_code))

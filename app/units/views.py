@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -19,7 +20,7 @@ bp = Blueprint("units", __name__, url_prefix="/can-bo/dia-ban")
 
 @bp.route("/")
 @staff_required()
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     communes = units_sorted(
         db.session.execute(
             select(AdminUnit)
@@ -40,7 +41,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/xa/<int:commune_id>", methods=["GET", "POST"])
 @staff_required()
-def commune(commune_id: int):  # type: ignore[no-untyped-def]
+def commune(commune_id: int) -> ResponseReturnValue:
     require_unit(commune_id)
     unit = db.session.get(AdminUnit, commune_id)
     if unit is None or unit.level != UnitLevel.COMMUNE:

@@ -10,6 +10,7 @@ from flask import (
     render_template,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -36,8 +37,8 @@ from app.pledges.views.common import bp
 
 @bp.route("/tai-khoan/tong-quan")
 @donor_required
-def dashboard():  # type: ignore[no-untyped-def]
-    donor = db.session.get(Donor, current_user.donor_id)
+def dashboard() -> ResponseReturnValue:
+    donor = db.session.get_one(Donor, current_user.donor_id)
     pledges = (
         db.session.execute(
             select(Pledge)
@@ -100,8 +101,8 @@ def dashboard():  # type: ignore[no-untyped-def]
 @bp.route("/tai-khoan/moi-dong-nghiep", methods=["POST"])
 @donor_required
 @limiter.limit("20 per hour", methods=["POST"], error_message="Quá nhiều lời mời. Vui lòng thử lại sau.")
-def invite():  # type: ignore[no-untyped-def]
-    donor = db.session.get(Donor, current_user.donor_id)
+def invite() -> ResponseReturnValue:
+    donor = db.session.get_one(Donor, current_user.donor_id)
     form = InviteForm()
     if donor.kind not in (DonorKind.BUSINESS, DonorKind.ORGANISATION):
         abort(404)
@@ -121,7 +122,7 @@ def invite():  # type: ignore[no-untyped-def]
 
 @bp.route("/tai-khoan/bien-nhan/<int:contribution_id>")
 @donor_required
-def donor_receipt(contribution_id: int):  # type: ignore[no-untyped-def]
+def donor_receipt(contribution_id: int) -> ResponseReturnValue:
     c = db.session.get(Contribution, contribution_id)
     if c is None or c.donor_id != current_user.donor_id:
         abort(404)
@@ -136,10 +137,10 @@ def donor_receipt(contribution_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/tai-khoan/sao-ke/<int:year>.<fmt>")
 @donor_required
-def statement(year: int, fmt: str):  # type: ignore[no-untyped-def]
+def statement(year: int, fmt: str) -> ResponseReturnValue:
     if fmt not in ("pdf", "xlsx") or not 2000 <= year <= 2100:
         abort(404)
-    donor = db.session.get(Donor, current_user.donor_id)
+    donor = db.session.get_one(Donor, current_user.donor_id)
     rows = statements.yearly_contributions(db.session, donor.id, year)
     if fmt == "pdf":
         data, mimetype = statements.statement_pdf(donor, year, rows), "application/pdf"

@@ -12,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
@@ -56,7 +57,7 @@ from app.pledges.views.common import (
     methods=["POST"],
     error_message="Quá nhiều lượt gửi đăng ký từ một địa chỉ. Vui lòng thử lại sau ít phút.",
 )
-def pledge_form():  # type: ignore[no-untyped-def]
+def pledge_form() -> ResponseReturnValue:
     if request.method == "GET":
         page = _anonymous_form_page()
         if page is not None:
@@ -199,7 +200,7 @@ def _queue_pledge_mails(pledge_id: int, method: PaymentMethod) -> None:
 
 
 @bp.route("/ung-ho/ds-xa.json")
-def communes_json():  # type: ignore[no-untyped-def]
+def communes_json() -> ResponseReturnValue:
     raw = request.args.get("tinh", "")
     resp = jsonify([{"id": cid, "name": name} for cid, name in communes_for(raw, None)])
     resp.headers["Cache-Control"] = "public, max-age=86400"
@@ -207,7 +208,7 @@ def communes_json():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/ung-ho/<reference>")
-def confirmation(reference: str):  # type: ignore[no-untyped-def]
+def confirmation(reference: str) -> ResponseReturnValue:
     pledge = pledge_by_reference(reference)
     if pledge.reference != reference:
         return redirect(url_for("pledges.confirmation", reference=pledge.reference), code=301)
@@ -236,7 +237,7 @@ def confirmation(reference: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/ung-ho/<reference>/tao-tai-khoan", methods=["POST"])
 @limiter.limit("5 per hour", methods=["POST"], error_message="Quá nhiều yêu cầu. Vui lòng thử lại sau.")
-def request_account(reference: str):  # type: ignore[no-untyped-def]
+def request_account(reference: str) -> ResponseReturnValue:
     pledge = pledge_by_reference(reference)
     form = ClaimForm()
     if form.validate_on_submit() and claimable(pledge):
@@ -254,7 +255,7 @@ def _login_new_user(user: User) -> None:
 
 
 @bp.route("/tai-khoan/kich-hoat/<token>", methods=["GET", "POST"])
-def claim_account(token: str):  # type: ignore[no-untyped-def]
+def claim_account(token: str) -> ResponseReturnValue:
     data = notify.read_token("pledge-claim", token)
     pledge = db.session.get(Pledge, data.get("pledge", 0)) if data else None
     if (
@@ -305,7 +306,7 @@ def claim_account(token: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/tai-khoan/loi-moi/<token>", methods=["GET", "POST"])
-def accept_invitation(token: str):  # type: ignore[no-untyped-def]
+def accept_invitation(token: str) -> ResponseReturnValue:
     data = notify.read_token("donor-invite", token)
     donor = db.session.get(Donor, data.get("donor", 0)) if data else None
     if donor is None or not data:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from typing import Any
 
 from flask import (
     abort,
@@ -12,10 +13,12 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import ColumnElement
 
 from app.accounts.access import can_access_unit_id, staff_required, unit_scope_clause
 from app.accounts.models import Role, User
@@ -57,7 +60,7 @@ def _staff_pledge(pledge_id: int) -> Pledge:
     return pledge
 
 
-def _scope(user: User):  # type: ignore[no-untyped-def]
+def _scope(user: User) -> ColumnElement[bool]:
     return or_(
         unit_scope_clause(user, Pledge.receiving_unit_id), unit_scope_clause(user, Pledge.earmark_unit_id)
     )
@@ -87,7 +90,7 @@ def _page_of(query, page: int) -> tuple[int, list[Pledge]]:  # type: ignore[no-u
 
 @bp.route("/can-bo/dang-ky-ung-ho")
 @staff_required()
-def staff_list():  # type: ignore[no-untyped-def]
+def staff_list() -> ResponseReturnValue:
     status = request.args.get("trang_thai", "")
     overdue = request.args.get("overdue") in ("1", "on", "true")
     q = nfc(request.args.get("q", "").strip()) or ""
@@ -144,7 +147,7 @@ def staff_list():  # type: ignore[no-untyped-def]
 
 @bp.route("/can-bo/dang-ky-ung-ho/<int:pledge_id>")
 @staff_required()
-def staff_detail(pledge_id: int):  # type: ignore[no-untyped-def]
+def staff_detail(pledge_id: int) -> ResponseReturnValue:
     pledge = _staff_pledge(pledge_id)
     paid = services.amount_paid(db.session, pledge.id)
     contributions = (
@@ -178,7 +181,7 @@ def staff_detail(pledge_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/can-bo/dang-ky-ung-ho/<int:pledge_id>/sua", methods=["GET", "POST"])
 @staff_required()
-def staff_edit(pledge_id: int):  # type: ignore[no-untyped-def]
+def staff_edit(pledge_id: int) -> ResponseReturnValue:
     pledge = _staff_pledge(pledge_id)
     form = EditPledgeForm()
     if request.method == "GET":
@@ -223,7 +226,7 @@ def staff_edit(pledge_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/can-bo/dang-ky-ung-ho/<int:pledge_id>/trang-thai", methods=["POST"])
 @staff_required()
-def staff_status(pledge_id: int):  # type: ignore[no-untyped-def]
+def staff_status(pledge_id: int) -> ResponseReturnValue:
     pledge = _staff_pledge(pledge_id)
     form = StatusForm()
     if form.validate_on_submit():
@@ -251,7 +254,7 @@ def _receipt_unit_id(pledge: Pledge | None) -> int | None:
 
 @bp.route("/can-bo/bien-nhan/moi", methods=["GET", "POST"])
 @staff_required(Role.COMMUNE_STAFF, Role.PROVINCE_STAFF)
-def receipt_new():  # type: ignore[no-untyped-def]
+def receipt_new() -> ResponseReturnValue:
     form = ReceiptForm()
     pledge = None
     ref = request.values.get("pledge_reference") or request.args.get("ma", "")
@@ -306,7 +309,7 @@ def receipt_new():  # type: ignore[no-untyped-def]
             unit_id = _receipt_unit_id(pledge)
             key = request.form.get("idempotency_key") or None
             with domain_errors(errors=(ContributionError, services.PledgeError), quiet=True) as outcome:
-                common = dict(
+                common: dict[str, Any] = dict(
                     amount_vnd=amount,
                     channel=channel,
                     received_at=received_at,
@@ -317,7 +320,7 @@ def receipt_new():  # type: ignore[no-untyped-def]
                     note=form.note.data or "",
                 )
                 if pledge is not None:
-                    item = MoneyIn(pledge_id=pledge.id, **common)  # type: ignore[arg-type]
+                    item = MoneyIn(pledge_id=pledge.id, **common)
                     campaign = None
                 else:
                     campaign = services.campaign_for(db.session, unit_id)
@@ -328,9 +331,9 @@ def receipt_new():  # type: ignore[no-untyped-def]
                         is_anonymous=form.anonymous.data == "anonymous",
                         donor_kind=DonorKind.INDIVIDUAL,
                         purpose=Purpose(form.purpose.data),
-                        **common,  # type: ignore[arg-type]
+                        **common,
                     )
-                contribution = db.session.get(
+                contribution = db.session.get_one(
                     Contribution, receive(db.session, actor, [item], campaign=campaign)[0].id
                 )
             if not outcome.ok:
@@ -353,7 +356,7 @@ def receipt_new():  # type: ignore[no-untyped-def]
 
 @bp.route("/can-bo/bien-nhan/<int:contribution_id>")
 @staff_required()
-def receipt(contribution_id: int):  # type: ignore[no-untyped-def]
+def receipt(contribution_id: int) -> ResponseReturnValue:
     c = db.session.get(Contribution, contribution_id)
     if c is None or not can_access_unit_id(db.session, current_user, c.receiving_unit_id):
         abort(404)
