@@ -37,6 +37,7 @@ from app.core.i18n import VN_TZ, today_vn
 from app.core.money import AmountError, parse_vnd
 from app.core.spreadsheet import append_row
 from app.core.text import fold, nfc
+from app.core.transaction import DomainError
 from app.core.uploads import UploadError, iter_csv_rows, iter_xlsx_rows, store_bytes
 from app.donors.models import DonorKind
 from app.ledger import services as ledger
@@ -50,7 +51,7 @@ HOUSEHOLD_PREFIX = "Hộ gia đình"
 KEY_RE = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
 
-class CollectionError(ValueError):
+class CollectionError(DomainError):
     """A refused row, file or action; the message is Vietnamese and names the field or the row."""
 
 

@@ -41,6 +41,7 @@ from app.core.i18n import VN_TZ, today_vn
 from app.core.money import format_vnd
 from app.core.sequences import next_numbers
 from app.core.text import nfc, search_words
+from app.core.transaction import DomainError
 from app.donors.models import ANONYMOUS_NAME, Donor, DonorKind
 from app.ledger import services as ledger
 from app.ledger.models import Purpose
@@ -58,7 +59,7 @@ COPY_MIN_ROWS = 20
 EXCESS_NOTE = "Phần nộp vượt số đăng ký."
 
 
-class ContributionError(ValueError):
+class ContributionError(DomainError):
     """A refused contribution; the message is Vietnamese."""
 
 

@@ -22,6 +22,7 @@ from app.audit.services import record
 from app.core.actor import Actor
 from app.core.money import format_vnd
 from app.core.signals import money_moved
+from app.core.transaction import DomainError
 from app.ledger.models import (
     CREDIT_NORMAL,
     AccountKind,
@@ -37,7 +38,7 @@ MAIN_FUND_CODE = "vi-nguoi-ngheo"
 SHARE_REVERSAL = "receipt_share_reversal"  # source_type of reverse_receipt_share's transactions
 
 
-class LedgerError(ValueError):
+class LedgerError(DomainError):
     """A refused ledger operation; the message is Vietnamese."""
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.core.transaction import DomainError
 
-class PaymentError(ValueError):
+
+class PaymentError(DomainError):
     """A refused payment operation; the message is Vietnamese."""

@@ -26,6 +26,7 @@ from app.core.db import rowcount, utcnow
 from app.core.i18n import VN_TZ, today_vn
 from app.core.money import format_vnd
 from app.core.text import fold, nfc
+from app.core.transaction import DomainError
 from app.donors.models import Donor, DonorKind, PublicDisplay
 from app.ledger.models import Purpose
 from app.pledges.models import (
@@ -136,7 +137,7 @@ MAX_INSTALMENTS = 12
 REFERENCE_ATTEMPTS = 8
 
 
-class PledgeError(ValueError):
+class PledgeError(DomainError):
     """A refused pledge action; the message is Vietnamese and names the field."""
 
 
