@@ -145,8 +145,27 @@ class BankStatement(Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # How the preset was chosen: {"chosen": key, "by": "auto" | "staff", "scores": [PresetScore.as_dict()…]}
+    detection: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+    # The file parsed once at upload (and again after each correction or mapping): counts, totals, errors,
+    # balance breaks, page furniture and the first lines. The draft page reads this, never the file.
+    preview: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
 
     bank_account: Mapped[OfficialBankAccount] = relationship()
+
+
+class StatementImportProgress(Model):
+    """How far a background import has got. Written from the import through a connection of its own (the
+    import's transaction only commits at the end), so no foreign key: the statement's row is locked meanwhile."""
+
+    __tablename__ = "statement_import_progress"
+
+    statement_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    state: Mapped[str] = mapped_column(String(20), default="queued", nullable=False)  # queued/running/failed/done
+    lines_done: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    lines_total: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    message: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
 class LineStatus(enum.StrEnum):

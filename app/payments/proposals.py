@@ -55,11 +55,24 @@ class _Candidate:
     due_vnd: int
     name_key: str
     created_at: datetime
+    same_unit: bool  # received by the unit that owns the statement's account
+
+
+MIN_SCORE = 50
 
 
 class Proposer:
-    """Proposals for credit lines without a reference: same amount (what is due, or the pledge), the donor's
-    name in the memo, and a transfer made after the pledge. Loaded once per statement (no query per line)."""
+    """Proposals for credit lines without a reference, each a suggestion a person can trust (issue 17):
+
+    - the amount is what the pledge still has due (50 points) — never more: a line larger than what is due, or
+      than the pledge once partly paid, is no suggestion (confirming it would publish a stranger's money under
+      the donor's name as an "overpayment");
+    - the donor's name in the memo or the sender's name, compared without diacritics and company words
+      ("Công ty CP", "Hộ ông"): up to 40 points for the share of the name's words found; a transfer less than
+      what is due is proposed on a full name only;
+    - the transfer made after the pledge (10), the pledge received by the account's own unit (5).
+    A tie at the top is no suggestion. The import keeps at most one proposed line per pledge (the best-scored:
+    importing.one_proposal_per_pledge). Loaded once per statement (no query per line)."""
 
     def __init__(self, session: Session, unit_id: int | None):
         scope = [unit_id] if unit_id is not None else None
@@ -68,7 +81,14 @@ class Proposer:
                 session.execute(select(AdminUnit.id).where(AdminUnit.parent_id == unit_id)).scalars()
             )
         q = (
-            select(Pledge.id, Pledge.reference, Pledge.amount_vnd, Pledge.created_at, Donor.name)
+            select(
+                Pledge.id,
+                Pledge.reference,
+                Pledge.amount_vnd,
+                Pledge.created_at,
+                Pledge.receiving_unit_id,
+                Donor.name,
+            )
             .join(Donor, Donor.id == Pledge.donor_id)
             .where(Pledge.status.in_([PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID]))
         )
@@ -89,31 +109,43 @@ class Proposer:
             if rows
             else {}
         )
-        self._by_amount_and_time: dict[tuple[int, datetime], tuple[int | None, str]] = {}
+        self._by_amount_and_time: dict[tuple[int, datetime], tuple[int | None, str, int]] = {}
         self.by_amount: dict[int, list[_Candidate]] = defaultdict(list)
-        self.by_first_word: dict[str, list[_Candidate]] = defaultdict(list)
+        self.by_name_word: dict[str, list[_Candidate]] = defaultdict(list)
+        self.by_id: dict[int, _Candidate] = {}
         for r in rows:
+            due = max(0, r.amount_vnd - int(paid.get(r.id) or 0))
+            if due == 0:
+                continue
             c = _Candidate(
                 r.id,
                 r.reference,
                 r.amount_vnd,
-                max(0, r.amount_vnd - int(paid.get(r.id) or 0)),
+                due,
                 _name_key(r.name),
                 r.created_at,
+                unit_id is not None and r.receiving_unit_id == unit_id,
             )
+            self.by_id[c.pledge_id] = c
             self.by_amount[c.due_vnd].append(c)
-            if c.amount_vnd != c.due_vnd:
-                self.by_amount[c.amount_vnd].append(c)
-            if len(c.name_key.split()) >= 2:
-                self.by_first_word[c.name_key.split()[0]].append(c)
+            words = c.name_key.split()
+            if len(words) >= 2:  # first and last word: "hoa … binh", "tran … mo"
+                for w in {words[0], words[-1]}:
+                    self.by_name_word[w].append(c)
 
     def propose(self, amount_vnd: int, memo: str, counterparty: str, at: datetime) -> tuple[int | None, str]:
+        pid, reason, _score = self.propose_scored(amount_vnd, memo, counterparty, at)
+        return pid, reason
+
+    def propose_scored(
+        self, amount_vnd: int, memo: str, counterparty: str, at: datetime
+    ) -> tuple[int | None, str, int]:
         amount_hits = self.by_amount.get(amount_vnd, ())
-        by_first_word = self.by_first_word
-        words = _WORD.findall(_fold(f"{memo} {counterparty}")) if by_first_word else ()
-        name_hits = [c for w in set(words) for c in by_first_word.get(w, ())]
+        by_name_word = self.by_name_word
+        words = _WORD.findall(_fold(f"{memo} {counterparty}")) if by_name_word else []
+        name_hits = {c.pledge_id: c for w in set(words) for c in by_name_word.get(w, ())}
         if not amount_hits and not name_hits:
-            return None, ""
+            return None, "", 0
         if not name_hits:  # the answer depends on the amount and the time only: computed once for each
             key = (amount_vnd, at)
             cached = self._by_amount_and_time.get(key)
@@ -123,9 +155,29 @@ class Proposer:
                     self._by_amount_and_time.clear()
                 self._by_amount_and_time[key] = cached
             return cached
-        return self._rank(amount_hits, name_hits, words, amount_vnd, at)
+        return self._rank(amount_hits, list(name_hits.values()), words, amount_vnd, at)
 
-    def _rank(self, amount_hits, name_hits, words, amount_vnd: int, at: datetime) -> tuple[int | None, str]:  # type: ignore[no-untyped-def]
+    def score(self, pledge_id: int, amount_vnd: int, memo: str, counterparty: str, at: datetime) -> int:
+        """The points this line earns for this pledge (0 when it would not be proposed for it at all)."""
+        c = self.by_id.get(pledge_id)
+        if c is None:
+            return 0
+        words = _WORD.findall(_fold(f"{memo} {counterparty}"))
+        entry = self._scores([c] if c.due_vnd == amount_vnd else [], [c], words, amount_vnd, at)
+        return entry.get(pledge_id, (0, [], c))[0]
+
+    @staticmethod
+    def _similarity(name_key: str, words: list[str]) -> float:
+        name = name_key.split()
+        if not name:
+            return 0.0
+        present = set(words)
+        found = sum(1 for w in name if w in present)
+        if found == len(name):
+            return 1.0 if f" {name_key} " in " " + " ".join(words) + " " or len(name) == 1 else 0.9
+        return found / len(name) if found >= 2 else 0.0
+
+    def _scores(self, amount_hits, name_hits, words, amount_vnd: int, at: datetime) -> dict[int, list]:  # type: ignore[no-untyped-def]
         scores: dict[int, list] = {}  # pledge id -> [score, reasons, candidate]
 
         def add(c: _Candidate, points: int, why: str) -> None:
@@ -134,27 +186,36 @@ class Proposer:
             entry[1].append(why)
 
         for c in amount_hits:
-            add(
-                c,
-                50 if c.due_vnd == amount_vnd else 40,
-                "đúng số tiền còn phải nộp" if c.due_vnd == amount_vnd else "đúng số tiền đăng ký",
-            )
-        if name_hits:
-            padded = " " + " ".join(words) + " "
-            for c in name_hits:
-                if f" {c.name_key} " in padded:
-                    add(c, 40, "tên người ủng hộ có trong nội dung")
-        if not scores:
-            return None, ""
+            if c.due_vnd == amount_vnd:
+                add(c, 50, "đúng số tiền còn phải nộp")
+        for c in name_hits:
+            if amount_vnd > c.due_vnd:
+                continue  # more than is due: never an "overpayment" from a suggestion
+            sim = self._similarity(c.name_key, words)
+            if sim >= 0.5 and (c.due_vnd == amount_vnd or sim == 1.0):
+                add(
+                    c,
+                    round(40 * sim),
+                    "tên người ủng hộ có trong nội dung"
+                    if sim == 1.0
+                    else f"tên người ủng hộ gần giống nội dung ({round(100 * sim)}%)",
+                )
         for entry in scores.values():
             c = entry[2]
             if c.created_at <= at + timedelta(days=1):
                 entry[0] += 10
                 entry[1].append("chuyển sau ngày đăng ký")
+            if c.same_unit:
+                entry[0] += 5
+                entry[1].append("đăng ký nộp vào đơn vị của tài khoản")
+        return scores
+
+    def _rank(self, amount_hits, name_hits, words, amount_vnd: int, at: datetime) -> tuple[int | None, str, int]:  # type: ignore[no-untyped-def]
+        scores = self._scores(amount_hits, name_hits, words, amount_vnd, at)
+        if not scores:
+            return None, "", 0
         ranked = sorted(scores.items(), key=lambda kv: -kv[1][0])
-        if not ranked:  # name words matched but no candidate's full name did
-            return None, ""
         best_id, (best, reasons, _) = ranked[0]
-        if best < 50 or (len(ranked) > 1 and ranked[1][1][0] == best):
-            return None, ""
-        return best_id, "; ".join(reasons)[:255]
+        if best < MIN_SCORE or (len(ranked) > 1 and ranked[1][1][0] == best):
+            return None, "", 0
+        return best_id, "; ".join(reasons)[:255], best

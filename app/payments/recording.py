@@ -16,12 +16,14 @@ from app.contributions.models import Channel, Contribution, ContributionStatus
 from app.contributions.receive import MoneyIn, mask_account, receive
 from app.core.actor import Actor
 from app.core.db import utcnow
+from app.core.money import format_vnd
 from app.core.text import nfc
 from app.payments.errors import PaymentError
 from app.payments.models import BankStatement, LineStatus, StatementLine
 from app.payments.transfers import active_campaign_for
 from app.pledges.models import Pledge
 from app.pledges.references import normalize
+from app.pledges.services import outstanding
 
 
 def _masked(counterparty: str) -> str | None:
@@ -160,9 +162,24 @@ def confirm_proposals(session: Session, actor: Actor, line_ids: list[int], accou
     missing = [line.file_row for line in lines if line.proposed_pledge_id is None]
     if missing:
         raise PaymentError("Dòng " + ", ".join(map(str, missing)) + " chưa có đề xuất để xác nhận.")
-    _record_lines_for_pledges(
-        session, actor, [(line, session.get(Pledge, line.proposed_pledge_id)) for line in lines]
-    )
+    pairs = [(line, session.get_one(Pledge, line.proposed_pledge_id)) for line in lines]
+    # A proposal is a guess (an amount, a name): never an "overpayment" published under the donor's name. A line
+    # larger than what the pledge still has due (counting the lines confirmed with it) is refused; the line stays
+    # in the queue, to be receipted as the sender's own gift or matched by a reference.
+    due: dict[int, int] = {}
+    for line, pledge in pairs:
+        left = due.get(pledge.id)
+        if left is None:
+            left = outstanding(session, pledge)
+        if line.amount_vnd > left:
+            raise PaymentError(
+                f"Dòng {line.file_row}: số tiền {format_vnd(line.amount_vnd)} lớn hơn số còn phải nộp của "
+                f"đăng ký {pledge.reference} ({format_vnd(left)}). Đề xuất chỉ dựa trên số tiền hoặc tên, "
+                "nên không ghi phần thừa dưới tên người ủng hộ: hãy ghép theo mã đăng ký nếu chắc chắn, hoặc "
+                "ghi biên nhận riêng cho dòng này."
+            )
+        due[pledge.id] = left - line.amount_vnd
+    _record_lines_for_pledges(session, actor, pairs)
     session.flush()
     return len(lines)
 

@@ -12,7 +12,7 @@ from app.core.actor import Actor
 from app.core.db import utcnow
 from app.extensions import db
 from app.payments.errors import PaymentError
-from app.payments.importing import import_statement
+from app.payments.importing import finish_progress, import_statement, progress_writer
 from app.payments.models import BankStatement, CardPayment, CardPaymentStatus, StatementStatus
 
 
@@ -25,11 +25,17 @@ def import_statement_task(statement_id: int, user_id: int | None, acknowledge_br
         return {"ok": False, "error": "Sao kê không ở trạng thái bản nháp."}
     try:
         summary = import_statement(
-            db.session, Actor(user_id=user_id, label="celery"), stmt, acknowledge_breaks=acknowledge_breaks
+            db.session,
+            Actor(user_id=user_id, label="celery"),
+            stmt,
+            acknowledge_breaks=acknowledge_breaks,
+            progress=progress_writer(db.session, statement_id),
         )
     except PaymentError as exc:
         transaction.rollback()  # nothing of the refused import is kept
+        finish_progress(db.session, statement_id, ok=False, done=0, message=str(exc))
         return {"ok": False, "error": str(exc)}
+    finish_progress(db.session, statement_id, ok=True, done=summary.lines_total)
     return {
         "ok": True,
         "new": summary.lines_new,

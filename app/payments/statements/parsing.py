@@ -51,7 +51,7 @@ class Preset:
     bank_bins: tuple[str, ...]
     # role -> folded header fragments; roles are tried in this order and a column is used once
     columns: dict[str, tuple[str, ...]]
-    required: tuple[str, ...]
+    required: tuple[str, ...]  # besides these, a credit or a signed amount column is always required
     thousands: str  # "." or "," — the bank's grouping; the other one is refused (except ",00"/".00" decimals)
 
 
@@ -111,10 +111,12 @@ PRESETS: dict[str, Preset] = {
                 "row_no": ("stt",),
                 "date": ("ngay giao dich", "thoi gian", "ngay gd"),
                 "memo": ("noi dung", "chi tiet"),
+                "credit": ("ghi co", "phat sinh co", "so tien co"),
+                "debit": ("ghi no", "phat sinh no", "so tien no"),
                 "amount": ("so tien", "phat sinh"),
                 "counterparty": ("nguoi chuyen", "doi ung", "ten tai khoan", "tai khoan"),
             },
-            ("date", "memo", "amount"),
+            ("date", "memo"),
             ".",
         ),
         Preset(
@@ -135,12 +137,24 @@ PRESETS: dict[str, Preset] = {
     )
 }
 
-FOOTER = re.compile(
-    r"(page\s*\d+\s*(of|/)|trang\s*\d+\s*(/|tren|of)|www\.|https?://|hotline|ngu?o?i in|ngay in|printed|"
-    r"so du dau ky|so du cuoi ky|opening balance|closing balance|tong cong|tong phat sinh|^cong\b|"
-    r"contact|lien he|tong dai|ket thuc sao ke|end of statement)",
+# Page furniture is told by the page's structure, never by words a memo may hold (a memo continued on a row of its
+# own may start with "Công ty" or hold "tong cong", "lien he", "www."): a row without date and amount whose text
+# stands outside the memo columns, a page number alone on its row, the column header repeated on each page. Only a
+# row that carries amounts without a date is read for a totals label (a transaction always has its date).
+_PAGE_NO = re.compile(
+    r"^(?:(?:page|trang|tr\.?)\s*)?\d{1,6}\s*(?:/|of|tren|trên)\s*\d{1,6}$|^(?:page|trang)\s*\d{1,6}$",
     re.IGNORECASE,
 )
+_TOTALS = re.compile(
+    r"(tong cong|tong phat sinh|cong phat sinh|^cong\b|so du dau ky|so du cuoi ky|opening balance|"
+    r"closing balance|^total\b|tong so)",
+    re.IGNORECASE,
+)
+_DATE_LIKE = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b")
+# Header words that name the direction of an amount column: a credit column is never a debit one and a signed
+# "Số tiền" column is neither (the debit column read as the amount was a real defect).
+_DEBIT_WORDS = ("ghi no", "phat sinh no", "debit", "so tien no", "tien ra", "rut ra", "withdraw")
+_CREDIT_WORDS = ("ghi co", "phat sinh co", "credit", "so tien co", "tien vao", "deposit")
 _DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[\sT]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?$")
 _FAST_DOT = re.compile(r"^[1-9]\d{0,2}(?:\.\d{3})*$")
@@ -178,7 +192,9 @@ class ParseResult:
     lines: list[ParsedLine] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     breaks: list[str] = field(default_factory=list)
-    ignored_rows: int = 0  # footers, contact blocks, empty rows
+    ignored_rows: int = 0  # empty rows, dateless rows with nothing to attach to
+    furniture_rows: int = 0  # page furniture: repeated headers, page numbers, contact/address blocks, totals
+    furniture_examples: list[tuple[int, str]] = field(default_factory=list)  # the first few, for staff to see
     skipped_rows: int = 0  # broken rows staff chose to skip
     # Totals kept while the lines go by (stream_lines does not keep them; parse_rows does, in `lines`).
     line_count: int = 0
@@ -306,32 +322,124 @@ def _fold(text: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ header
+def _direction(text: str) -> str:
+    debit = any(w in text for w in _DEBIT_WORDS)
+    credit = any(w in text for w in _CREDIT_WORDS)
+    return "both" if debit and credit else "debit" if debit else "credit" if credit else ""
+
+
+def _match_columns(folded: list[str], preset: Preset) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    used: set[int] = set()
+    for role, aliases in preset.columns.items():
+        for c, text in enumerate(folded):
+            if c in used or not text:
+                continue
+            if role in ("credit", "debit", "amount"):
+                direction = _direction(text)
+                if role == "credit" and direction == "debit":
+                    continue
+                if role == "debit" and direction == "credit":
+                    continue
+                if role == "amount" and direction:
+                    continue
+            if any(a in text for a in aliases):
+                columns[role] = c
+                used.add(c)
+                break
+    return columns
+
+
+def _fits(preset: Preset, columns: dict[str, int]) -> bool:
+    return all(role in columns for role in preset.required) and bool({"credit", "amount"} & columns.keys())
+
+
 def detect_header(rows: list[list[Any]], preset: Preset, scan: int = 40) -> tuple[int, dict[str, int]] | None:
     """(0-based header row, role -> column) for the first row that carries the preset's required headers."""
     for r, row in enumerate(rows[:scan]):
         folded = [fold(_cell_text(c)) for c in row]
-        if sum(1 for f in folded if f) < len(preset.required):
+        if sum(1 for f in folded if f) < len(preset.required) + 1:
             continue
-        columns: dict[str, int] = {}
-        used: set[int] = set()
-        for role, aliases in preset.columns.items():
-            for c, text in enumerate(folded):
-                if c in used or not text:
-                    continue
-                if any(a in text for a in aliases):
-                    columns[role] = c
-                    used.add(c)
-                    break
-        if all(role in columns for role in preset.required):
+        columns = _match_columns(folded, preset)
+        if _fits(preset, columns):
             return r, columns
     return None
 
 
-def detect_preset(rows: list[list[Any]]) -> str | None:
+@dataclass
+class PresetScore:
+    """How well a preset reads the head of a file: the columns it recognised and a trial parse of the rows."""
+
+    preset: str
+    label: str
+    score: int
+    header_row: int  # 1-based
+    matched: dict[str, str]  # role -> the file's header text
+    lines: int
+    errors: int
+    unread_amount_columns: list[str]  # amount-looking headers the preset leaves unread
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "preset": self.preset,
+            "label": self.label,
+            "score": self.score,
+            "header_row": self.header_row,
+            "matched": self.matched,
+            "lines": self.lines,
+            "errors": self.errors,
+            "unread_amount_columns": self.unread_amount_columns,
+        }
+
+
+def score_presets(rows: list[list[Any]]) -> list[PresetScore]:
+    """Every preset whose headers fit the head of the file, best first. The score: 10 points per recognised
+    column, up to 100 for the share of trial-parsed rows that read as lines (the bank's thousands separator,
+    dates), minus 30 for each amount column left unread (a debit column the preset cannot see). The first
+    preset that fits is no longer taken: an Agribank-style header also fits BIDV, whose separator then turns
+    every row into an error."""
+    head = rows[:200]
+    out: list[PresetScore] = []
     for key, preset in PRESETS.items():
-        if detect_header(rows, preset):
-            return key
-    return None
+        found = detect_header(head, preset)
+        if found is None:
+            continue
+        header_idx, columns = found
+        header = [_cell_text(c) for c in head[header_idx]]
+        folded = [fold(h) for h in header]
+        unread = [
+            header[c]
+            for c, text in enumerate(folded)
+            if c not in columns.values() and _direction(text) and ("so tien" in text or "phat sinh" in text
+                                                                   or "ghi" in text or "amount" in text)
+        ]
+        try:
+            trial = parse_rows(head, preset=key, keep_lines=0)
+            lines, errors = trial.line_count, len({e.file_row for e in trial.errors})
+        except StatementFormatError:
+            lines, errors = 0, 0
+        share = round(100 * lines / (lines + errors)) if lines + errors else 0
+        score = 10 * len(columns) + share - 30 * len(unread)
+        out.append(
+            PresetScore(
+                key,
+                preset.label,
+                score,
+                header_idx + 1,
+                {role: header[c] for role, c in columns.items()},
+                lines,
+                errors,
+                unread,
+            )
+        )
+    out.sort(key=lambda s: -s.score)
+    return out
+
+
+def detect_preset(rows: list[list[Any]]) -> str | None:
+    """The best-scoring preset (score_presets), or None when no preset's headers fit."""
+    scores = score_presets(rows)
+    return scores[0].preset if scores else None
 
 
 # ------------------------------------------------------------------------------------------------ cells
@@ -477,9 +585,32 @@ def stream_lines(
     result = ParseResult(preset=preset, header_row=header_row, columns=columns)
     balances = BalanceCheck(opening_balance_vnd)
     result.breaks = balances.breaks
+    header_cells = head[header_row - 1] if 0 < header_row <= len(head) else []
     return result, _lines(
-        chain(head, it), result, balances, header_row, columns, thousands, fixes, skipped_set
+        chain(head, it),
+        result,
+        balances,
+        header_row,
+        columns,
+        thousands,
+        fixes,
+        skipped_set,
+        _header_key(header_cells),
     )
+
+
+def _header_key(row: list[Any]) -> tuple[str, ...]:
+    return tuple(f for f in (_fold(_cell_text(c)) for c in row) if f)
+
+
+_FURNITURE_EXAMPLES = 10
+
+
+def _furniture(result: ParseResult, file_row: int, row: list[Any]) -> None:
+    result.furniture_rows += 1
+    if len(result.furniture_examples) < _FURNITURE_EXAMPLES:
+        text = " · ".join(t for t in (_cell_text(c) for c in row) if t)
+        result.furniture_examples.append((file_row, text[:120]))
 
 
 def _lines(
@@ -491,6 +622,7 @@ def _lines(
     thousands: str,
     fixes: dict,
     skipped_set: set[int],
+    header_key: tuple[str, ...] = (),
 ) -> Iterator[ParsedLine]:
     def cell(row: list[Any], role: str, file_row: int) -> Any:
         if fixes:
@@ -501,6 +633,8 @@ def _lines(
         return row[c] if c is not None and c < len(row) else None
 
     amount_roles = [r for r in ("credit", "debit", "amount") if r in columns]
+    text_columns = {columns[r] for r in ("memo", "counterparty") if r in columns}
+    data_columns = {c for r, c in columns.items() if r not in ("memo", "counterparty")}
     last: ParsedLine | None = None
     feed = balances.feed
 
@@ -533,10 +667,10 @@ def _lines(
         raw_amounts = {r: cell(row, r, file_row) for r in amount_roles}
         has_amount = any(_cell_text(v).strip() not in _EMPTY_AMOUNT for v in raw_amounts.values())
         parsed_date = parse_date(date_raw) if date_raw else None
-        if parsed_date is None and FOOTER.search(
-            _fold(" ".join(_cell_text(c) for c in row if c is not None))
+        if parsed_date is None and _is_furniture(
+            row, date_raw, has_amount, header_key, text_columns, data_columns, columns.get("date")
         ):
-            result.ignored_rows += 1
+            _furniture(result, file_row, row)
             continue
         if parsed_date is None:
             tm = _TIME.match(date_raw) if date_raw else None
@@ -654,6 +788,36 @@ def _lines(
         yield done(last)
 
 
+def _is_furniture(
+    row: list[Any],
+    date_raw: str,
+    has_amount: bool,
+    header_key: tuple[str, ...],
+    text_columns: set[int],
+    data_columns: set[int],
+    date_column: int | None,
+) -> bool:
+    """A dateless row that is part of the page, not of a transaction (see _PAGE_NO): the column header again,
+    a page number alone, text standing in the data columns (date, reference, amounts) with no amount — the
+    bank's address, Telex/Swift, hotline, printed-by blocks, which a PDF conversion puts in the first column —
+    or a totals row (amounts under a totals label, never a transaction: it has no date). A row whose text
+    stands only in the memo columns is a memo continued, whatever its words."""
+    cells = [(c, _cell_text(v)) for c, v in enumerate(row)]
+    cells = [(c, t) for c, t in cells if t]
+    if not cells:
+        return False
+    if header_key and _header_key(row) == header_key:
+        return True
+    if all(_PAGE_NO.match(t) for _, t in cells):
+        return True
+    if has_amount:
+        label = _fold(" ".join(t for c, t in cells if c not in data_columns or c == date_column))
+        return bool(_TOTALS.search(label))
+    if date_raw and (_DATE_LIKE.match(date_raw) or _TIME.match(date_raw)):
+        return False  # a mistyped date (a broken row) or a time continued on its own row
+    return any(c in data_columns for c, _ in cells) or not any(c in text_columns for c, _ in cells)
+
+
 def check_balances(lines: Iterable[ParsedLine], opening_balance_vnd: int | None) -> list[str]:
     """Opening + credits − debits must equal every printed balance. Without a stated opening balance the
     first printed balance anchors the check (what came before it cannot be checked)."""
@@ -690,7 +854,10 @@ class BalanceCheck:
 
 
 def fingerprint(line: ParsedLine) -> str:
-    """Identity of a line within its bank account (with an occurrence counter for identical lines)."""
+    """Identity of a line within its bank account (with an occurrence counter for identical lines): its time,
+    direction, amount, the bank's transaction reference (Số CT / số bút toán) where the layout has one, and the
+    memo and counterparty without whitespace. The row number (STT) is left out: banks number the rows of each
+    export from 1, so it would make an overlapping export's lines new ones."""
     return fingerprint_digest(line).hex()
 
 
@@ -710,10 +877,18 @@ def fingerprint_digest(line: ParsedLine) -> bytes:
         "C" if line.is_credit else "D",
         str(line.amount_vnd),
         line.reference.strip().upper(),
-        " ".join(memo.lower().split()) if memo.isascii() else fold(memo),
-        " ".join(cp.lower().split()) if cp.isascii() else fold(cp),
+        _squeeze(memo),
+        _squeeze(cp),
     )
     return sha1("\x1f".join(parts).encode(), usedforsecurity=False).digest()
 
 
 _WHEN_CACHE: dict[tuple[datetime, bool], str] = {}
+_NO_SPACE = re.compile(r"\s+")
+
+
+def _squeeze(text: str) -> str:
+    """The memo as its identity: folded (case, diacritics) and without any whitespace, so where a PDF export or
+    a converter wrapped it (between words, inside a word, doubled spaces) does not change which line it is."""
+    folded = text.lower() if text.isascii() else fold(text)
+    return _NO_SPACE.sub("", folded)
