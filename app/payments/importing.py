@@ -529,7 +529,11 @@ def one_proposal_per_pledge(session: Session, stmt: BankStatement) -> int:
     for pid, group in contested.items():
         ranked = sorted(
             group,
-            key=lambda r: (-proposer.score(pid, r.amount_vnd, r.memo, r.counterparty, r.txn_at), r.txn_at, r.id),
+            key=lambda r: (
+                -proposer.score(pid, r.amount_vnd, r.memo, r.counterparty, r.txn_at),
+                r.txn_at,
+                r.id,
+            ),
         )
         cleared += [r.id for r in ranked[1:]]
     for ids in batched(cleared, CHUNK):

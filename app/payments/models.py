@@ -161,7 +161,9 @@ class StatementImportProgress(Model):
     __tablename__ = "statement_import_progress"
 
     statement_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    state: Mapped[str] = mapped_column(String(20), default="queued", nullable=False)  # queued/running/failed/done
+    state: Mapped[str] = mapped_column(
+        String(20), default="queued", nullable=False
+    )  # queued/running/failed/done
     lines_done: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     lines_total: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     message: Mapped[str] = mapped_column(Text, default="", nullable=False)

@@ -210,7 +210,9 @@ class Proposer:
                 entry[1].append("đăng ký nộp vào đơn vị của tài khoản")
         return scores
 
-    def _rank(self, amount_hits, name_hits, words, amount_vnd: int, at: datetime) -> tuple[int | None, str, int]:  # type: ignore[no-untyped-def]
+    def _rank(
+        self, amount_hits, name_hits, words, amount_vnd: int, at: datetime
+    ) -> tuple[int | None, str, int]:  # type: ignore[no-untyped-def]
         scores = self._scores(amount_hits, name_hits, words, amount_vnd, at)
         if not scores:
             return None, "", 0

@@ -114,6 +114,28 @@ def _line_key(session: Session, line_id: int) -> str:
         n += 1
 
 
+def _line_keys(session: Session, line_ids: list[int]) -> dict[int, str]:
+    """_line_key for many lines: one query per chunk for the lines never recorded before (nearly all of a bulk
+    action); a line whose earlier recording was reversed gets its next key from _line_key."""
+    out: dict[int, str] = {}
+    for i in range(0, len(line_ids), 1000):
+        chunk = line_ids[i : i + 1000]
+        wanted = [f"bankline:{x}" for x in chunk] + [f"bankline:{x}:excess" for x in chunk]
+        used = {
+            key.removesuffix(":excess")
+            for key, status in session.execute(
+                select(Contribution.idempotency_key, Contribution.status).where(
+                    Contribution.idempotency_key.in_(wanted)
+                )
+            ).all()
+            if key and status != ContributionStatus.RECORDED
+        }
+        for line_id in chunk:
+            base = f"bankline:{line_id}"
+            out[line_id] = _line_key(session, line_id) if base in used else base
+    return out
+
+
 def _record_lines_for_pledges(
     session: Session, actor: Actor, pairs: list[tuple[StatementLine, Pledge]]
 ) -> None:
@@ -207,17 +229,24 @@ def receipt_lines(
     """Turn lines without a pledge into receipts: named (the name staff typed) or "Nhà hảo tâm"."""
     lines = _open_lines(session, list(names_by_line), account_ids)
     items: list[MoneyIn] = []
+    keys = _line_keys(session, [line.id for line in lines])
+    campaigns: dict[int, int | None] = {}
+    owners: dict[int, int | None] = {}
     for line in lines:
-        stmt = session.get(BankStatement, line.statement_id)
-        campaign_id = stmt.campaign_id or (
-            c.id if (c := active_campaign_for(session, stmt.unit_id)) else None
-        )
+        campaign_id = campaigns.get(line.statement_id)
+        if line.statement_id not in campaigns:
+            stmt = session.get_one(BankStatement, line.statement_id)
+            campaign_id = campaigns[line.statement_id] = stmt.campaign_id or (
+                c.id if (c := active_campaign_for(session, stmt.unit_id)) else None
+            )
         if campaign_id is None:
             raise PaymentError(
                 "Chưa có cuộc vận động đang diễn ra cho địa bàn này; không ghi biên nhận được."
             )
+        if line.bank_account_id not in owners:
+            owners[line.bank_account_id] = account_owner(session, line.bank_account_id)
         name = nfc(names_by_line[line.id] or "") or None
-        item = _line_money(line, account_owner(session, line.bank_account_id), _line_key(session, line.id))
+        item = _line_money(line, owners[line.bank_account_id], keys[line.id])
         item.display_name = name
         item.is_anonymous = name is None
         item.campaign_id = campaign_id

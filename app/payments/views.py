@@ -22,6 +22,7 @@ from app.certificates.models import Certificate, CertificateStatus
 from app.core import outbox, qr, transaction
 from app.core.actor import Actor
 from app.core.forms import field_problems
+from app.core.i18n import format_number_vn
 from app.core.money import AmountError, format_vnd, parse_vnd
 from app.core.transaction import domain_errors
 from app.core.uploads import UploadError, read_upload
@@ -51,6 +52,7 @@ from app.payments.models import (
     StatementLine,
     StatementStatus,
 )
+from app.payments.queue import MAX_BULK, PAGE_SIZES, count_and_sum, parse_filter, queue_query, sender_name
 from app.payments.recording import confirm_proposals, ignore_lines, match_to_references, receipt_lines
 from app.payments.reversal import REVERSIBLE_LINE_STATUSES, line_contributions, reverse_line
 from app.payments.statements import ROLE_LABELS, StatementFormatError
@@ -553,12 +555,30 @@ def statement_mapping(statement_id: int) -> ResponseReturnValue:
 @bp.route("/can-bo/sao-ke/cho-xu-ly", methods=["GET", "POST"])
 @staff_required()
 def queue() -> ResponseReturnValue:
+    """The review queue: filters (amount, date, account, text), a page of 50 to 1 000 lines, bulk actions on the
+    lines ticked or on every line matching the filters (up to MAX_BULK), receipts in one call of receive()."""
     account_ids = _scope_account_ids()
+    filters = parse_filter(request.args.to_dict(), account_ids)
     if request.method == "POST":
         actor = Actor.from_request()
-        selected = [int(x) for x in request.form.getlist("line") if x.isdecimal()]
         action = request.form.get("action", "")
         with domain_errors(errors=PaymentError):
+            if request.form.get("all_matching") == "1":
+                if filters.problems:
+                    raise PaymentError(_("Bộ lọc chưa hợp lệ; sửa bộ lọc trước khi chọn tất cả."))
+                q = queue_query(filters, account_ids).with_only_columns(StatementLine.id)
+                selected = list(
+                    db.session.execute(q.order_by(StatementLine.id).limit(MAX_BULK + 1)).scalars()
+                )
+                if len(selected) > MAX_BULK:
+                    raise PaymentError(
+                        _(
+                            "Hơn %(n)s dòng khớp bộ lọc: thu hẹp bộ lọc (ngày, số tiền) rồi làm tiếp.",
+                            n=format_number_vn(MAX_BULK),
+                        )
+                    )
+            else:
+                selected = [int(x) for x in request.form.getlist("line") if x.isdecimal()]
             if not selected:
                 raise PaymentError(_("Chưa chọn dòng nào."))
             if action == "confirm":
@@ -571,20 +591,40 @@ def queue() -> ResponseReturnValue:
                     raise PaymentError(_("Nhập mã đăng ký cho mọi dòng đã chọn để ghép."))
                 n = match_to_references(db.session, actor, refs, account_ids)
                 msg = _("Đã ghép %(n)s dòng với đăng ký ủng hộ.", n=n)
-            elif action in ("receipt_named", "receipt_anonymous"):
-                names = {
-                    i: (request.form.get(f"name-{i}", "") if action == "receipt_named" else None)
-                    for i in selected
-                }
-                if action == "receipt_named" and any(not (v or "").strip() for v in names.values()):
-                    raise PaymentError(
-                        _(
-                            "Ghi biên nhận có tên: nhập tên công khai cho mọi dòng đã chọn "
-                            "(hoặc chọn “Nhà hảo tâm”)."
-                        )
+            elif action in ("receipt_named", "receipt_anonymous", "receipt_memo"):
+                names: dict[int, str | None]
+                if action == "receipt_anonymous":
+                    names = dict.fromkeys(selected)
+                elif action == "receipt_memo":  # the name typed, else the sender's name the memo gives
+                    memos = dict(
+                        db.session.execute(
+                            select(
+                                StatementLine.id, StatementLine.memo + "\x1f" + StatementLine.counterparty
+                            ).where(StatementLine.id.in_(selected))
+                        ).all()
                     )
+                    names = {}
+                    for i in selected:
+                        typed = request.form.get(f"name-{i}", "").strip()
+                        memo, _sep, cp = (memos.get(i) or "").partition("\x1f")
+                        names[i] = typed or sender_name(memo, cp)
+                else:
+                    names = {i: request.form.get(f"name-{i}", "") for i in selected}
+                    if any(not (v or "").strip() for v in names.values()):
+                        raise PaymentError(
+                            _(
+                                "Ghi biên nhận có tên: nhập tên công khai cho mọi dòng đã chọn "
+                                "(hoặc chọn “Nhà hảo tâm”)."
+                            )
+                        )
                 n = receipt_lines(db.session, actor, names, account_ids)
-                msg = _("Đã ghi %(n)s biên nhận.", n=n)
+                named = sum(1 for v in names.values() if (v or "").strip())
+                msg = _(
+                    "Đã ghi %(n)s biên nhận (%(named)s có tên, %(anonymous)s “Nhà hảo tâm”).",
+                    n=n,
+                    named=named,
+                    anonymous=n - named,
+                )
             elif action == "ignore":
                 n = ignore_lines(db.session, actor, selected, account_ids, request.form.get("reason", ""))
                 msg = _("Đã đánh dấu bỏ qua %(n)s dòng.", n=n)
@@ -593,28 +633,37 @@ def queue() -> ResponseReturnValue:
             flash(msg, "success")
         # the filters stay (url_for types its **values against its own keyword options: a false alarm)
         return redirect(url_for("payments.queue", **request.args))  # type: ignore[arg-type]
+    for problem in filters.problems:
+        flash(problem, "error")
     page = max(1, request.args.get("page", 1, type=int))
-    only = request.args.get("loc", "")
-    q = select(StatementLine).where(
-        StatementLine.bank_account_id.in_(account_ids or {-1}), StatementLine.status == LineStatus.UNMATCHED
-    )
-    if only == "de-xuat":
-        q = q.where(StatementLine.proposed_pledge_id.is_not(None))
-    total = db.session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+    per_page = request.args.get("moi-trang", PAGE, type=int)
+    per_page = per_page if per_page in PAGE_SIZES else PAGE
+    q = queue_query(filters, account_ids)
+    total, total_vnd = count_and_sum(db.session, q)
     lines = list(
         db.session.execute(
             q.order_by(StatementLine.proposed_pledge_id.is_(None), StatementLine.txn_at, StatementLine.id)
-            .offset((page - 1) * PAGE)
-            .limit(PAGE)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
         ).scalars()
     )
+    accounts = [a for a in accounts_in_scope(db.session, current_user) if a.id in account_ids]
     return render_template(
         "payments/queue.html",
         lines=lines,
         pledges=_pledges_for(lines),
+        senders={line.id: sender_name(line.memo, line.counterparty) or "" for line in lines},
         page=page,
-        pages=max(1, math.ceil(total / PAGE)),
+        pages=max(1, math.ceil(total / per_page)),
         total=total,
-        only=only,
+        total_vnd=total_vnd,
+        per_page=per_page,
+        page_sizes=PAGE_SIZES,
+        filters=filters,
+        filter_args=filters.args(),
+        pager_args={**filters.args(), **({"moi-trang": str(per_page)} if per_page != PAGE else {})},
+        accounts=accounts,
+        max_bulk=MAX_BULK,
+        only="de-xuat" if filters.proposals_only else "",
         title="Khoản chuyển khoản chờ xử lý",
     )

@@ -410,8 +410,9 @@ def score_presets(rows: list[list[Any]]) -> list[PresetScore]:
         unread = [
             header[c]
             for c, text in enumerate(folded)
-            if c not in columns.values() and _direction(text) and ("so tien" in text or "phat sinh" in text
-                                                                   or "ghi" in text or "amount" in text)
+            if c not in columns.values()
+            and _direction(text)
+            and ("so tien" in text or "phat sinh" in text or "ghi" in text or "amount" in text)
         ]
         try:
             trial = parse_rows(head, preset=key, keep_lines=0)
