@@ -135,7 +135,7 @@ _NOT_NAME = set(
     giup do dong bao lu lut mien trung bao yagi nop gui cho the qr napas vcb bidv vtb agribank acb tcb
     mb mbbank vpb vpbank tpb stb shb hdb ocb msb vib eib scb seab abb lpb bab kienlongbank
     tai khoan tk so stk fund unit noi dung chi tiet giao dich gd ft trace ref ma don vi
-    uy ban mat tran to quoc viet nam cua va la de tang thu vien phi dich vu ngay thang nam
+    uy ban cua va la de phi dich vu ngay thang
     """.split()
 )
 _TOKEN = re.compile(r"[^\W\d_]+", re.UNICODE)
