@@ -91,7 +91,7 @@ def parse_filter(args: dict[str, str], account_ids: set[int]) -> QueueFilter:
     return f
 
 
-def queue_query(f: QueueFilter, account_ids: set[int]) -> Select:
+def queue_query(f: QueueFilter, account_ids: set[int]) -> Select[StatementLine]:
     """The open credit lines of the staff's accounts that match the filters (no order, no limit)."""
     q = select(StatementLine).where(
         StatementLine.bank_account_id.in_([f.account_id] if f.account_id else (account_ids or {-1})),

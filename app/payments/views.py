@@ -566,9 +566,9 @@ def queue() -> ResponseReturnValue:
             if request.form.get("all_matching") == "1":
                 if filters.problems:
                     raise PaymentError(_("Bộ lọc chưa hợp lệ; sửa bộ lọc trước khi chọn tất cả."))
-                q = queue_query(filters, account_ids).with_only_columns(StatementLine.id)
+                ids_q = queue_query(filters, account_ids).with_only_columns(StatementLine.id)
                 selected = list(
-                    db.session.execute(q.order_by(StatementLine.id).limit(MAX_BULK + 1)).scalars()
+                    db.session.execute(ids_q.order_by(StatementLine.id).limit(MAX_BULK + 1)).scalars()
                 )
                 if len(selected) > MAX_BULK:
                     raise PaymentError(

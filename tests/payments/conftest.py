@@ -225,6 +225,14 @@ def kh_setup(session):  # type: ignore[no-untyped-def]
     return {"province": kh, "khanh_son": ks, "campaign": campaign, "prov_acc": prov_acc, "ks_acc": ks_acc}
 
 
+@pytest.fixture
+def province_staff(session, kh_setup):  # type: ignore[no-untyped-def]
+    from app.accounts.models import Role
+    from tests.factories import make_user
+
+    return make_user(session, Role.PROVINCE_STAFF, kh_setup["province"])
+
+
 def make_pledge(
     session,
     campaign,

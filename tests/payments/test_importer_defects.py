@@ -24,7 +24,7 @@ from app.pledges.services import amount_paid
 from tests.conftest import login
 from tests.factories import PASSWORD, SYSTEM
 from tests.payments.conftest import make_pledge
-from tests.payments.test_statements import act, province_staff, upload  # noqa: F401 - fixture reused
+from tests.payments.test_statements import act, upload
 
 VCB = [
     "Ngày GD/TNX Date",
@@ -152,16 +152,22 @@ def test_line_identity_does_not_depend_on_where_the_memo_wrapped(app, session, k
     b = parse_rows(wrapped_b, preset="vietcombank").lines
     assert [fingerprint(x) for x in a] == [fingerprint(x) for x in b]
     acc = kh_setup["prov_acc"]
-    s1 = create_statement(session, SYSTEM, account=acc, kind="csv", data=csv_bytes(wrapped_a), original_name="a")
+    s1 = create_statement(
+        session, SYSTEM, account=acc, kind="csv", data=csv_bytes(wrapped_a), original_name="a"
+    )
     import_statement(session, SYSTEM, s1)
-    s2 = create_statement(session, SYSTEM, account=acc, kind="csv", data=csv_bytes(wrapped_b), original_name="b")
+    s2 = create_statement(
+        session, SYSTEM, account=acc, kind="csv", data=csv_bytes(wrapped_b), original_name="b"
+    )
     second = import_statement(session, SYSTEM, s2)
     session.commit()
     assert (second.lines_new, second.lines_already) == (0, 2)
 
 
 def test_memo_split_inside_a_word_is_the_same_line():
-    whole = parse_rows([VCB, ["01/09/2024", "1", "", "200.000", "", "NGUYEN VAN AN ung ho"]], preset="vietcombank")
+    whole = parse_rows(
+        [VCB, ["01/09/2024", "1", "", "200.000", "", "NGUYEN VAN AN ung ho"]], preset="vietcombank"
+    )
     split = parse_rows(
         [VCB, ["01/09/2024", "1", "", "200.000", "", "NGUY"], ["", "", "", "", "", "EN VAN AN ung ho"]],
         preset="vietcombank",
@@ -187,7 +193,11 @@ def test_an_agribank_style_header_is_read_as_agribank_not_bidv():
     bidv = next(s for s in scores if s.preset == "bidv")
     assert bidv.score < best.score and bidv.errors == 3
     r = parse_rows(AGRIBANK_STYLE, preset="agribank")
-    assert [(x.amount_vnd, x.is_credit) for x in r.lines] == [(50_000_000, True), (1_500_000, True), (22_000, False)]
+    assert [(x.amount_vnd, x.is_credit) for x in r.lines] == [
+        (50_000_000, True),
+        (1_500_000, True),
+        (22_000, False),
+    ]
 
 
 def test_the_debit_column_is_never_read_as_the_amount():
@@ -200,7 +210,11 @@ def test_the_debit_column_is_never_read_as_the_amount():
     preset = detect_preset(rows)
     assert preset is not None
     r = parse_rows(rows, preset=preset)
-    assert [(x.is_credit, x.amount_vnd) for x in r.lines] == [(True, 300_000), (False, 20_000), (True, 1_000_000)]
+    assert [(x.is_credit, x.amount_vnd) for x in r.lines] == [
+        (True, 300_000),
+        (False, 20_000),
+        (True, 1_000_000),
+    ]
 
 
 def test_the_chosen_preset_and_why_are_shown_to_staff(client, session, kh_setup, province_staff):
@@ -240,9 +254,11 @@ def test_one_open_pledge_gets_one_proposal_the_line_with_its_donors_name(app, se
     )
     import_statement(session, SYSTEM, s)
     session.commit()
-    proposed = session.execute(
-        select(StatementLine).where(StatementLine.proposed_pledge_id == pledge.id)
-    ).scalars().all()
+    proposed = (
+        session.execute(select(StatementLine).where(StatementLine.proposed_pledge_id == pledge.id))
+        .scalars()
+        .all()
+    )
     assert len(proposed) == 1 and "HOA BINH" in proposed[0].memo
 
 

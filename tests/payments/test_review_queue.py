@@ -20,13 +20,15 @@ from app.payments.tasks import import_statement_task
 from tests.conftest import csrf_from, login
 from tests.factories import PASSWORD, SYSTEM
 from tests.payments.test_importer_defects import VCB, csv_bytes
-from tests.payments.test_statements import act, province_staff, upload  # noqa: F401 - fixture reused
+from tests.payments.test_statements import upload
 
 QUEUE = "/can-bo/sao-ke/cho-xu-ly"
 
 
 def import_rows(session, account, rows: list[list[str]]) -> BankStatement:  # type: ignore[no-untyped-def]
-    s = create_statement(session, SYSTEM, account=account, kind="csv", data=csv_bytes(rows), original_name="a")
+    s = create_statement(
+        session, SYSTEM, account=account, kind="csv", data=csv_bytes(rows), original_name="a"
+    )
     import_statement(session, SYSTEM, s)
     session.commit()
     return s
@@ -59,7 +61,11 @@ def test_filters_by_text_amount_date_and_account(client, session, kh_setup, prov
     assert shown(**{"tu-so-tien": "200.000", "den-so-tien": "1.000.000"}) == ["TRAN THI BINH"]
     assert shown(**{"tu-ngay": day(-2)}) == ["TRAN THI BINH", "CONG TY HOA BINH"]
     assert shown(**{"den-ngay": day(-3)}) == ["NGUYEN VAN AN"]
-    assert shown(**{"tai-khoan": str(kh_setup["prov_acc"].id)}) == ["NGUYEN VAN AN", "TRAN THI BINH", "CONG TY HOA BINH"]
+    assert shown(**{"tai-khoan": str(kh_setup["prov_acc"].id)}) == [
+        "NGUYEN VAN AN",
+        "TRAN THI BINH",
+        "CONG TY HOA BINH",
+    ]
     page = client.get(QUEUE, query_string={"tu-ngay": "31/02/2024"}).get_data(as_text=True)
     assert "Từ ngày: “31/02/2024” không đúng dạng dd/mm/yyyy." in page
 
@@ -72,7 +78,9 @@ def test_receipt_every_line_matching_the_filter_as_anonymous_in_one_action(
     import_rows(session, kh_setup["prov_acc"], rows)
     before = ledger.totals(session, kh_setup["campaign"].fund_id).received_vnd
     login(client, province_staff.email, PASSWORD)
-    page = client.get(QUEUE, query_string={"tu-so-tien": "100.000", "den-so-tien": "100.000"}).get_data(as_text=True)
+    page = client.get(QUEUE, query_string={"tu-so-tien": "100.000", "den-so-tien": "100.000"}).get_data(
+        as_text=True
+    )
     assert "130 dòng ghi có chưa ghép khớp bộ lọc" in page and "Áp dụng cho tất cả 130 dòng" in page
     resp = client.post(
         QUEUE + "?tu-so-tien=100.000&den-so-tien=100.000",
@@ -82,7 +90,9 @@ def test_receipt_every_line_matching_the_filter_as_anonymous_in_one_action(
     assert "Đã ghi 130 biên nhận (0 có tên, 130 “Nhà hảo tâm”)." in resp.get_data(as_text=True)
     session.expire_all()
     statuses = dict(
-        session.execute(select(StatementLine.amount_vnd, func.count()).group_by(StatementLine.amount_vnd)).all()
+        session.execute(
+            select(StatementLine.amount_vnd, func.count()).group_by(StatementLine.amount_vnd)
+        ).all()
     )
     assert statuses == {100_000: 130, 7_000_000: 1}
     receipted = session.execute(
@@ -90,9 +100,12 @@ def test_receipt_every_line_matching_the_filter_as_anonymous_in_one_action(
     ).scalar_one()
     assert receipted == 130
     assert ledger.totals(session, kh_setup["campaign"].fund_id).received_vnd - before == 13_000_000
-    assert session.execute(
-        select(StatementLine.status).where(StatementLine.amount_vnd == 7_000_000)
-    ).scalar_one() == LineStatus.UNMATCHED
+    assert (
+        session.execute(
+            select(StatementLine.status).where(StatementLine.amount_vnd == 7_000_000)
+        ).scalar_one()
+        == LineStatus.UNMATCHED
+    )
     assert ledger.verify_ledger(session) == []
 
 
@@ -147,7 +160,9 @@ def test_the_draft_page_is_built_from_the_stored_preview_without_the_file(
     assert "Vietcombank" in page and "điểm" in page
 
 
-def test_a_statement_above_the_general_upload_limit_is_accepted(client, session, kh_setup, province_staff, app):
+def test_a_statement_above_the_general_upload_limit_is_accepted(
+    client, session, kh_setup, province_staff, app
+):
     limit = app.config["MAX_CONTENT_LENGTH"]
     memo = "ung ho " + "x" * 2000
     n = limit // 2000 + 200
@@ -235,5 +250,3 @@ def test_progress_is_visible_to_others_while_the_import_runs(app, session, kh_se
         importing.IMPORT_CHUNK = old
     session.commit()
     assert seen == [("running", 10), ("running", 20), ("running", 30)]
-
-

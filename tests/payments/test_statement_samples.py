@@ -70,9 +70,13 @@ def test_the_pdf_converted_variant_is_the_same_lines(app, session, kh_setup, ban
     assert parse_statement(second).errors == []
     again = import_statement(session, SYSTEM, second)
     session.commit()
-    assert done.lines_new == clean.line_count and (again.lines_new, again.lines_already) == (0, clean.line_count)
+    assert done.lines_new == clean.line_count and (again.lines_new, again.lines_already) == (
+        0,
+        clean.line_count,
+    )
     assert (
-        session.execute(select(func.count(StatementLine.id)).where(StatementLine.bank_account_id == acc.id))
-        .scalar_one()
+        session.execute(
+            select(func.count(StatementLine.id)).where(StatementLine.bank_account_id == acc.id)
+        ).scalar_one()
         == clean.line_count
     )

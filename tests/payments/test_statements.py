@@ -87,11 +87,6 @@ def day_lines(day: date) -> list[tuple[str, int, str]]:
     ]
 
 
-@pytest.fixture
-def province_staff(session, kh_setup):  # type: ignore[no-untyped-def]
-    return make_user(session, Role.PROVINCE_STAFF, kh_setup["province"])
-
-
 def upload(
     client,
     account_id: int,

@@ -37,11 +37,26 @@ def transactions(bank: str) -> list[Txn]:
     d1 = datetime(2024, 9, 13, 8, 5, 0)
     d2 = d1 + timedelta(days=1)
     raw = [
-        (d1, 50_000_000, "IBFT CK 24091300123 CONG TY TNHH THUONG MAI AN PHU UNG HO QUY VI NGUOI NGHEO", "CONG TY TNHH AN PHU"),
-        (d1 + timedelta(minutes=7), 500_000, "MBVCB.5521.NGUYEN VAN AN chuyen tien ung ho nguoi ngheo", "NGUYEN VAN AN"),
+        (
+            d1,
+            50_000_000,
+            "IBFT CK 24091300123 CONG TY TNHH THUONG MAI AN PHU UNG HO QUY VI NGUOI NGHEO",
+            "CONG TY TNHH AN PHU",
+        ),
+        (
+            d1 + timedelta(minutes=7),
+            500_000,
+            "MBVCB.5521.NGUYEN VAN AN chuyen tien ung ho nguoi ngheo",
+            "NGUYEN VAN AN",
+        ),
         (d1 + timedelta(minutes=9), 200_000, "ung ho dong bao", ""),
         (d1 + timedelta(minutes=9), 200_000, "ung ho dong bao", ""),
-        (d1 + timedelta(minutes=31), 10_000_000, "MBVCB.7781.HOI NVTS Cộng đồng người Việt tại Séc ủng hộ đồng bào bị bão lũ", "HOI NGUOI VIET"),
+        (
+            d1 + timedelta(minutes=31),
+            10_000_000,
+            "MBVCB.7781.HOI NVTS Cộng đồng người Việt tại Séc ủng hộ đồng bào bị bão lũ",
+            "HOI NGUOI VIET",
+        ),
         (d1 + timedelta(hours=2), -11_000, "Phi SMS Banking thang 08", ""),
         (d1 + timedelta(hours=3), 1_000_000, "IBFT TRAN THI BINH ung ho lien he 0909000111", "TRAN THI BINH"),
         (d1 + timedelta(hours=5), 3_000_000, "CK ung ho tong cong ty dien luc mien trung", "TONG CONG TY DL"),
@@ -50,7 +65,13 @@ def transactions(bank: str) -> list[Txn]:
         (d2 + timedelta(minutes=40), -300_000, "Hoan tra giao dich chuyen nham", ""),
         (d2 + timedelta(hours=1), 2_000_000, "PHAM THI DUNG ung ho", "PHAM THI DUNG"),
     ]
-    prefix = {"vietcombank": "5390", "vietcombank_stt": "FT24", "bidv": "BID", "vietinbank": "VTB", "agribank": "AG"}
+    prefix = {
+        "vietcombank": "5390",
+        "vietcombank_stt": "FT24",
+        "bidv": "BID",
+        "vietinbank": "VTB",
+        "agribank": "AG",
+    }
     return [
         Txn(at, amount, memo, sender, f"{prefix[bank]}.{1000 + i}")
         for i, (at, amount, memo, sender) in enumerate(raw, start=1)
@@ -193,7 +214,10 @@ def sample_rows(bank: str, *, pdf: bool) -> list[list[str]]:
     layout = LAYOUTS[bank]
     width = len(layout.header)
     pad = [""] * width
-    rows: list[list[str]] = [[layout.title] + pad[1:], ["Số tài khoản: 0071000999888 — QUY VI NGUOI NGHEO"] + pad[1:]]
+    rows: list[list[str]] = [
+        [layout.title] + pad[1:],
+        ["Số tài khoản: 0071000999888 — QUY VI NGUOI NGHEO"] + pad[1:],
+    ]
     rows.append(list(layout.header))
     txns = transactions(bank)
     pages = (len(txns) + PAGE_LINES - 1) // PAGE_LINES
@@ -269,6 +293,7 @@ def write_samples(folder: Path = SAMPLES_DIR) -> dict[str, dict]:
             name = file_name(bank, pdf=pdf)
             (folder / name).write_bytes(render(sample_rows(bank, pdf=pdf), layout.kind))
             entries[name] = {**expected(bank), "pdf_converted": pdf}
-    (folder / "manifest.json").write_text(json.dumps(entries, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (folder / "manifest.json").write_text(
+        json.dumps(entries, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     return entries
-
