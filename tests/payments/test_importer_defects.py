@@ -347,3 +347,40 @@ def test_overpayment_excess_via_proposal_of_two_lines_is_refused(app, session, k
 def test_read_rows_of_a_pdf_converted_csv():
     rows = read_rows("csv", csv_bytes(pdf_converted_rows()))
     assert len(rows) == 13
+
+
+def test_lines_stored_before_the_new_fingerprint_keep_their_identity(app, session, kh_setup):
+    """Migration 0016 recomputes the stored lines' fingerprints: an old statement imported again adds nothing."""
+    import importlib.util
+    from hashlib import sha1
+    from pathlib import Path
+
+    from sqlalchemy import update
+
+    spec = importlib.util.spec_from_file_location(
+        "m0016", Path(__file__).parents[2] / "migrations" / "versions" / "0016_importer.py"
+    )
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    acc = kh_setup["prov_acc"]
+    rows = [
+        VCB,
+        ["01/09/2024", "5390.1", "", "3.000.000", "", "MBVCB.1 CONG TY"],
+        ["", "", "", "", "", "TNHH AN PHU ung ho"],
+        ["01/09/2024", "5390.2", "", "200.000", "", "Cộng đồng người Việt ủng hộ"],
+        ["01/09/2024", "5390.2", "", "200.000", "", "Cộng đồng người Việt ủng hộ"],
+    ]
+    s1 = create_statement(session, SYSTEM, account=acc, kind="csv", data=csv_bytes(rows), original_name="a")
+    import_statement(session, SYSTEM, s1)
+    session.commit()
+    for line in session.execute(select(StatementLine)).scalars():  # as the old importer fingerprinted them
+        old = sha1(f"{line.memo} (old)".encode()).hexdigest()
+        session.execute(update(StatementLine).where(StatementLine.id == line.id).values(fingerprint=old))
+    session.commit()
+    migration.refingerprint(session.connection())
+    session.commit()
+    s2 = create_statement(session, SYSTEM, account=acc, kind="csv", data=csv_bytes(rows), original_name="b")
+    again = import_statement(session, SYSTEM, s2)
+    session.commit()
+    assert (again.lines_new, again.lines_already) == (0, 3)
