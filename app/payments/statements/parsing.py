@@ -807,7 +807,7 @@ def _is_furniture(
     cells = [(c, t) for c, t in cells if t]
     if not cells:
         return False
-    if header_key and _header_key(row) == header_key:
+    if header_key and len(cells) == len(header_key) and _header_key(row) == header_key:
         return True
     if all(_PAGE_NO.match(t) for _, t in cells):
         return True
