@@ -93,7 +93,9 @@ def main() -> None:
     generate_s = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    stmt = create_statement(db.session, actor, account=acc, kind="xlsx", data=data, original_name="bench.xlsx")
+    stmt = create_statement(
+        db.session, actor, account=acc, kind="xlsx", data=data, original_name="bench.xlsx"
+    )
     db.session.commit()
     upload_s = time.perf_counter() - t0
     assert stmt.preview["line_count"] == args.lines, stmt.preview.get("line_count")

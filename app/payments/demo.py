@@ -15,6 +15,7 @@ from app.core.actor import Actor
 from app.core.i18n import VN_TZ
 from app.ledger.models import Purpose
 from app.payments.importing import create_statement, import_statement
+from app.payments.samples import sample_path
 from app.pledges.models import Pledge
 from app.pledges.references import new_reference
 
@@ -114,4 +115,10 @@ def load(session: Session, ctx: dict) -> None:
     )
     import_statement(session, actor, stmt)
     ctx["payments_statement"] = stmt
+    # A PDF statement turned into a spreadsheet, left as a draft: the review page shows the preset chosen and why,
+    # the page furniture left out and the memos joined across rows (app/payments/samples).
+    sample = sample_path("vietcombank", pdf=True)
+    ctx["payments_draft_statement"] = create_statement(
+        session, actor, account=account, kind="csv", data=sample.read_bytes(), original_name=sample.name
+    )
     ctx.setdefault("demo_pledges", []).extend([household, business])

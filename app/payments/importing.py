@@ -50,13 +50,15 @@ def create_statement(
     original_name: str,
     preset: str = "auto",
     opening_balance_vnd: int | None = None,
+    preview: bool = True,
 ) -> BankStatement:
     """Keep the uploaded file (for audit) and a draft statement; nothing is imported yet. The head of the file is
     read first, so a file refused there (StatementFormatError) leaves nothing behind, not even the stored copy.
 
     Every preset is scored on the head of the file and the best fit chosen (score_presets; the scores are kept
     for staff to see); then the whole file is parsed once and its preview stored (refresh_preview): the draft
-    page reads that, never the file again."""
+    page reads that, never the file again. With preview=False (a large file, when a worker is configured) the
+    preview is left empty for the payments.preview_statement task to fill."""
     head = list(islice(iter_rows(kind, data), 200))
     scores = score_presets(head)
     chosen_by = "staff"
@@ -83,7 +85,8 @@ def create_statement(
     )
     session.add(stmt)
     session.flush()
-    refresh_preview(stmt, data)
+    if preview:
+        refresh_preview(stmt, data)
     record(
         session,
         actor,
@@ -237,8 +240,16 @@ def lock_statement(session: Session, stmt: BankStatement) -> BankStatement:
 
 
 def set_corrections(
-    session: Session, actor: Actor, stmt: BankStatement, *, fixes: dict, skipped: list[int]
+    session: Session,
+    actor: Actor,
+    stmt: BankStatement,
+    *,
+    fixes: dict,
+    skipped: list[int],
+    refresh: bool = True,
 ) -> None:
+    """Keep staff's fixes and skipped rows, and parse again for the preview (refresh=False: leave the preview
+    empty for the background task to fill)."""
     if lock_statement(session, stmt).status != StatementStatus.DRAFT:
         raise PaymentError("Sao kê đã được nhập; không sửa được nữa.")
     merged = {**(stmt.fixes or {})}
@@ -248,7 +259,10 @@ def set_corrections(
             merged[str(row)] = clean
     stmt.fixes = merged
     stmt.skipped_rows = sorted({int(x) for x in skipped})
-    refresh_preview(stmt)
+    if refresh:
+        refresh_preview(stmt)
+    else:
+        stmt.preview = {}
     session.flush()
     record(
         session,
@@ -261,13 +275,18 @@ def set_corrections(
     )
 
 
-def set_mapping(session: Session, actor: Actor, stmt: BankStatement, mapping: dict) -> None:
+def set_mapping(
+    session: Session, actor: Actor, stmt: BankStatement, mapping: dict, *, refresh: bool = True
+) -> None:
     if lock_statement(session, stmt).status != StatementStatus.DRAFT:
         raise PaymentError("Sao kê đã được nhập; không đổi cách đọc cột được nữa.")
     stmt.preset = "custom"
     stmt.mapping = mapping
     stmt.detection = {**(stmt.detection or {}), "chosen": "custom", "by": "staff"}
-    refresh_preview(stmt)
+    if refresh:
+        refresh_preview(stmt)
+    else:
+        stmt.preview = {}
     session.flush()
     record(
         session,

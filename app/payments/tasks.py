@@ -12,7 +12,7 @@ from app.core.actor import Actor
 from app.core.db import utcnow
 from app.extensions import db
 from app.payments.errors import PaymentError
-from app.payments.importing import finish_progress, import_statement, progress_writer
+from app.payments.importing import finish_progress, import_statement, progress_writer, refresh_preview
 from app.payments.models import BankStatement, CardPayment, CardPaymentStatus, StatementStatus
 
 
@@ -42,6 +42,16 @@ def import_statement_task(statement_id: int, user_id: int | None, acknowledge_br
         "already": summary.lines_already,
         "matched": summary.lines_matched,
     }
+
+
+@shared_task(name="payments.preview_statement")
+def preview_statement_task(statement_id: int) -> dict:
+    """Parse a large draft statement once and store its preview (the upload or a correction answered at once)."""
+    stmt = db.session.get(BankStatement, statement_id)
+    if stmt is None or stmt.status != StatementStatus.DRAFT:
+        return {"ok": False}
+    refresh_preview(stmt)
+    return {"ok": True, "lines": int((stmt.preview or {}).get("line_count", 0))}
 
 
 @shared_task(name="payments.expire_stale_checkouts")

@@ -278,6 +278,7 @@ def upload_statement() -> ResponseReturnValue:
         kind, data = read_upload(
             request.files.get("file"), allowed=("csv", "xlsx"), max_bytes=STATEMENT_MAX_BYTES
         )
+        later = _background_ready() and len(data) > BACKGROUND_BYTES
         stmt = create_statement(
             db.session,
             Actor.from_request(),
@@ -287,7 +288,10 @@ def upload_statement() -> ResponseReturnValue:
             original_name=request.files["file"].filename or "",
             preset=form.preset.data,
             opening_balance_vnd=opening,
+            preview=not later,
         )
+        if later and stmt.preset != "custom":
+            outbox.enqueue(db.session, "payments.preview_statement", stmt.id)
     if not outcome.ok:
         return redirect(url_for("payments.statements"))
     if stmt.preset == "custom":
@@ -331,7 +335,10 @@ def statement_detail(statement_id: int) -> ResponseReturnValue:
             if request.form.get("skip_all") == "1":  # the broken rows only: page furniture is never an error
                 fixes = {}
                 skipped += stored_preview(stmt).error_rows
-            set_corrections(db.session, actor, stmt, fixes=fixes, skipped=skipped)
+            later = _runs_in_background(stmt)
+            set_corrections(db.session, actor, stmt, fixes=fixes, skipped=skipped, refresh=not later)
+            if later and action != "import":
+                outbox.enqueue(db.session, "payments.preview_statement", stmt.id)
             if action == "import" and _runs_in_background(stmt):
                 queue_import(db.session, stmt)
                 outbox.enqueue(
@@ -372,9 +379,13 @@ def statement_detail(statement_id: int) -> ResponseReturnValue:
     # The page is built from the preview stored at upload (and after each correction): the file is never read
     # again here, so a statement of a million lines answers as fast as one of ten.
     if not stmt.preview:
-        if stmt.preset == "custom":
+        if stmt.preset == "custom" and not stmt.mapping:
             return redirect(url_for("payments.statement_mapping", statement_id=stmt.id))
-        refresh_preview(stmt)  # a draft stored before previews were kept: parsed once, then kept
+        if _runs_in_background(stmt):  # the worker is reading the file: say so, never read it here
+            return render_template("payments/statement_reading.html", stmt=stmt, title="Đang đọc tệp sao kê")
+        refresh_preview(
+            stmt
+        )  # a small draft, or one stored before previews were kept: parsed once, then kept
     result = stored_preview(stmt)
     if result.format_error:
         flash(_(result.format_error), "error")
@@ -392,13 +403,16 @@ def statement_detail(statement_id: int) -> ResponseReturnValue:
     )
 
 
+def _background_ready() -> bool:
+    return not current_app.config.get("CELERY", {}).get("task_always_eager", True)
+
+
 def _runs_in_background(stmt: BankStatement) -> bool:
-    """Statements of more than a few MB (tens of thousands of lines) import in a Celery worker, not in the
-    request, when a worker is configured."""
+    """Statements of more than a few MB (tens of thousands of lines) are parsed for their preview and imported in
+    a Celery worker, not in the request (gunicorn's 30 s), when a worker is configured."""
     from pathlib import Path
 
-    eager = current_app.config.get("CELERY", {}).get("task_always_eager", True)
-    return not eager and Path(stmt.file_path).stat().st_size > BACKGROUND_BYTES
+    return _background_ready() and Path(stmt.file_path).stat().st_size > BACKGROUND_BYTES
 
 
 def _imported_view(stmt: BankStatement) -> ResponseReturnValue:
@@ -534,7 +548,10 @@ def statement_mapping(statement_id: int) -> ResponseReturnValue:
         elif "date" not in mapping or not ({"credit", "amount"} & mapping.keys()):
             flash(_("Cần chọn ít nhất cột Ngày giao dịch và cột Số tiền ghi có (hoặc Số tiền)."), "error")
         else:
-            set_mapping(db.session, Actor.from_request(), stmt, mapping)
+            later = _runs_in_background(stmt)
+            set_mapping(db.session, Actor.from_request(), stmt, mapping, refresh=not later)
+            if later:
+                outbox.enqueue(db.session, "payments.preview_statement", stmt.id)
             return redirect(url_for("payments.statement_detail", statement_id=stmt.id))
     from openpyxl.utils import get_column_letter
 

@@ -250,3 +250,36 @@ def test_progress_is_visible_to_others_while_the_import_runs(app, session, kh_se
         importing.IMPORT_CHUNK = old
     session.commit()
     assert seen == [("running", 10), ("running", 20), ("running", 30)]
+
+
+def test_a_large_upload_is_read_in_the_background_and_its_page_never_reads_the_file(
+    client, session, kh_setup, province_staff, app, monkeypatch
+):
+    from app.core.outbox import TaskOutbox
+    from app.payments import views
+    from app.payments.tasks import preview_statement_task
+
+    monkeypatch.setitem(app.config, "CELERY", {**app.config.get("CELERY", {}), "task_always_eager": False})
+    monkeypatch.setattr(views, "BACKGROUND_BYTES", 1000)  # "large" for this test's file
+    rows = [VCB] + [[day(-1), str(i), "", "100.000", "", f"ung ho {i}"] for i in range(1, 61)]
+    login(client, province_staff.email, PASSWORD)
+    upload(client, kh_setup["prov_acc"].id, csv_bytes(rows))
+    stmt = session.execute(select(BankStatement)).scalar_one()
+    # The request only queued the reading (the test's Celery runs the queued task at once, after the commit).
+    assert (
+        session.execute(
+            select(func.count()).where(TaskOutbox.task_name == "payments.preview_statement")
+        ).scalar_one()
+        == 1
+    )
+    assert stmt.preview["line_count"] == 60
+    stmt.preview = {}  # as while the worker is still reading
+    session.commit()
+    page = client.get(f"/can-bo/sao-ke/{stmt.id}").get_data(as_text=True)
+    assert "Đang đọc tệp sao kê" in page
+    session.expire_all()
+    assert session.get(BankStatement, stmt.id).preview == {}  # the page did not read the file itself
+    assert preview_statement_task(stmt.id)["lines"] == 60
+    session.commit()
+    page = client.get(f"/can-bo/sao-ke/{stmt.id}").get_data(as_text=True)
+    assert "6.000.000 ₫" in page and "Đang đọc tệp sao kê" not in page
