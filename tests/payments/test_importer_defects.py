@@ -384,3 +384,19 @@ def test_lines_stored_before_the_new_fingerprint_keep_their_identity(app, sessio
     again = import_statement(session, SYSTEM, s2)
     session.commit()
     assert (again.lines_new, again.lines_already) == (0, 3)
+
+
+def test_a_totals_row_is_furniture_but_money_without_a_date_is_never_dropped_for_its_words():
+    rows = [
+        VCB,
+        ["01/09/2024", "1", "", "300.000", "", "ung ho"],
+        ["", "2", "", "700.000", "", "ung ho tong cong ty dien luc"],  # money without a date: a broken row
+        ["Tổng cộng", "", "", "1.000.000", "", ""],  # the statement's totals
+        ["Số dư cuối kỳ", "", "", "", "1.000.000", ""],
+    ]
+    r = parse_rows(rows, preset="vietcombank")
+    assert [x.amount_vnd for x in r.lines] == [300_000]
+    assert [(e.file_row, e.message) for e in r.errors] == [
+        (3, "Dòng 3: có số tiền nhưng thiếu ngày giao dịch.")
+    ]
+    assert r.furniture_rows == 2

@@ -146,8 +146,8 @@ _PAGE_NO = re.compile(
     re.IGNORECASE,
 )
 _TOTALS = re.compile(
-    r"(tong cong|tong phat sinh|cong phat sinh|^cong\b|so du dau ky|so du cuoi ky|opening balance|"
-    r"closing balance|^total\b|tong so)",
+    r"(tong cong|tong phat sinh|cong phat sinh|cong\b|so du dau ky|so du cuoi ky|opening balance|"
+    r"closing balance|total\b|tong so)",
     re.IGNORECASE,
 )
 _DATE_LIKE = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b")
@@ -669,7 +669,14 @@ def _lines(
         has_amount = any(_cell_text(v).strip() not in _EMPTY_AMOUNT for v in raw_amounts.values())
         parsed_date = parse_date(date_raw) if date_raw else None
         if parsed_date is None and _is_furniture(
-            row, date_raw, has_amount, header_key, text_columns, data_columns, columns.get("date")
+            row,
+            date_raw,
+            has_amount,
+            header_key,
+            text_columns,
+            data_columns,
+            columns.get("date"),
+            columns.get("reference"),
         ):
             _furniture(result, file_row, row)
             continue
@@ -797,6 +804,7 @@ def _is_furniture(
     text_columns: set[int],
     data_columns: set[int],
     date_column: int | None,
+    reference_column: int | None = None,
 ) -> bool:
     """A dateless row that is part of the page, not of a transaction (see _PAGE_NO): the column header again,
     a page number alone, text standing in the data columns (date, reference, amounts) with no amount — the
@@ -812,8 +820,17 @@ def _is_furniture(
     if all(_PAGE_NO.match(t) for _, t in cells):
         return True
     if has_amount:
+        # A totals row: its label where a date or row number would stand (or in a column no role reads), never
+        # in the memo, and no transaction reference: "ung ho tong cong ty" with money and no date stays a broken
+        # row for staff to fix, never dropped.
+        if reference_column is not None and any(c == reference_column for c, _ in cells):
+            return False
         label = _fold(" ".join(t for c, t in cells if c not in data_columns or c == date_column))
-        return bool(_TOTALS.search(label))
+        return (
+            bool(label)
+            and not any(c in text_columns for c, _ in cells if c not in data_columns)
+            and bool(_TOTALS.match(label))
+        )
     if date_raw and (_DATE_LIKE.match(date_raw) or _TIME.match(date_raw)):
         return False  # a mistyped date (a broken row) or a time continued on its own row
     return any(c in data_columns for c, _ in cells) or not any(c in text_columns for c, _ in cells)
