@@ -219,7 +219,9 @@ class StatementLine(Model):
     counterparty: Mapped[str] = mapped_column(String(255), default="", nullable=False)
     status: Mapped[LineStatus] = mapped_column(str_enum(LineStatus, "statement_line_status"), nullable=False)
     pledge_id: Mapped[int | None] = mapped_column(ForeignKey("pledges.id"), index=True)
-    proposed_pledge_id: Mapped[int | None] = mapped_column(ForeignKey("pledges.id"))
+    proposed_pledge_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pledges.id"), index=True
+    )  # at most one open line per pledge (importing.one_proposal_per_pledge looks them up by it)
     proposal_reason: Mapped[str] = mapped_column(String(255), default="", nullable=False)
     contribution_id: Mapped[int | None] = mapped_column(BigInteger)
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

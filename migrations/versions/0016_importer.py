@@ -45,6 +45,10 @@ def upgrade():
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("statement_id", name=op.f("pk_statement_import_progress")),
     )
+    with op.batch_alter_table("statement_lines", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_statement_lines_proposed_pledge_id"), ["proposed_pledge_id"], unique=False
+        )
 
     refingerprint(op.get_bind())
 
@@ -109,6 +113,8 @@ def refingerprint(conn):
 
 
 def downgrade():
+    with op.batch_alter_table("statement_lines", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_statement_lines_proposed_pledge_id"))
     op.drop_table("statement_import_progress")
     with op.batch_alter_table("bank_statements", schema=None) as batch_op:
         batch_op.drop_column("preview")
