@@ -1366,6 +1366,7 @@ EN = {
     "Đã ghép %(n)s dòng với đăng ký ủng hộ.": "%(n)s lines matched to pledges.",
     "Ghi biên nhận có tên: nhập tên công khai cho mọi dòng đã chọn (hoặc chọn “Nhà hảo tâm”).": "Named receipts: enter a public name for every selected line (or choose “Well-wisher”).",
     "Đã ghi %(n)s biên nhận.": "%(n)s receipts recorded.",
+    "Điểm của từng mẫu sao kê": "Score of each statement layout",
     "Đang đọc tệp sao kê": "Reading the statement file",
     "Tệp “%(name)s” lớn nên được đọc ở chế độ nền (một lần duy nhất). Trang này tự tải lại sau 10 giây; báo cáo kiểm tra sẽ hiện khi đọc xong.": "The file “%(name)s” is large, so it is read in the background (once only). This page reloads itself every 10 seconds; the check report appears once the file is read.",
     "Về danh sách sao kê": "Back to the statements",
