@@ -1393,7 +1393,6 @@ EN = {
     "Điểm: 10 cho mỗi cột nhận ra, tối đa 100 theo tỉ lệ dòng đọc thử được, trừ 30 cho mỗi cột số tiền không đọc.": "Score: 10 per column recognised, up to 100 for the share of rows read on trial, minus 30 per amount column left unread.",
     "Đã bỏ qua %(n)s dòng tiêu đề trang, số trang, chân trang (không phải giao dịch, không phải lỗi).": "%(n)s page header, page number and footer rows left out (not transactions, not errors).",
     "Dòng %(row)s: %(text)s": "Row %(row)s: %(text)s",
-    "Xem trước (%(n)s dòng đầu)": "Preview (first %(n)s lines)",
     "Bộ lọc chưa hợp lệ; sửa bộ lọc trước khi chọn tất cả.": "The filters are not valid; correct them before selecting all.",
     "Hơn %(n)s dòng khớp bộ lọc: thu hẹp bộ lọc (ngày, số tiền) rồi làm tiếp.": "More than %(n)s lines match the filters: narrow them (dates, amounts) and go on.",
     "Đã ghi %(n)s biên nhận (%(named)s có tên, %(anonymous)s “Nhà hảo tâm”).": "%(n)s receipts recorded (%(named)s named, %(anonymous)s “Well-wisher”).",
