@@ -2,6 +2,7 @@
 
 from app.payments.statements.parsing import (  # noqa: F401
     PRESETS,
+    PresetScore,
     ROLE_LABELS,
     ParsedLine,
     ParseResult,
@@ -10,4 +11,5 @@ from app.payments.statements.parsing import (  # noqa: F401
     fingerprint,
     parse_rows,
     read_rows,
+    score_presets,
 )
