@@ -2,10 +2,10 @@
 
 from app.payments.statements.parsing import (  # noqa: F401
     PRESETS,
-    PresetScore,
     ROLE_LABELS,
     ParsedLine,
     ParseResult,
+    PresetScore,
     RowError,
     StatementFormatError,
     fingerprint,
