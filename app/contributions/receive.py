@@ -521,6 +521,7 @@ def receive(
                     pledge_reference=item.pledge_reference,
                     bank_txn_ref=item.bank_txn_ref,
                     masked_account=item.masked_account,
+                    bank_account_id=item.bank_account_id,
                     in_kind_description=nfc(item.in_kind_description),
                     hamlet_id=item.hamlet_id,
                     collector_name=nfc(item.collector_name),
