@@ -7,7 +7,17 @@ import json
 from collections.abc import Iterator
 from datetime import date, datetime
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from sqlalchemy import select
 
 from app.banking.services import public_accounts
@@ -391,6 +401,40 @@ def export_roots(fmt: str):  # type: ignore[no-untyped-def]
     if fmt == "csv":
         return csv_response(ROOT_COLUMNS, iter(payload["roots"]), "goc-cong-bo.csv")
     abort(404)
+
+
+# ------------------------------------------------------------------------------------------------- live
+@bp.route("/cong-khai/truc-tiep.json")
+def live_credits():  # type: ignore[no-untyped-def]
+    """The newest credits and the received total for the statement's filters (app.transparency.live): the same
+    answer for every reader of the same URL until money moves, kept in the cache and revalidated by its ETag."""
+    from app.core.page_cache import cache, money_version
+    from app.transparency import live
+
+    try:
+        query = public_statement.parse_statement_args(request.args)
+    except public_statement.FilterError as exc:
+        return {"error": str(exc)}, 400
+    query.q = ""  # the live list ignores the search box (a reader searching sees the page's results)
+    version = money_version()
+    tag = live.etag(version, request.full_path)
+    if request.if_none_match.contains(tag):
+        resp = Response(status=304)
+    else:
+        use_cache = bool(current_app.config.get("PUBLIC_PAGE_CACHE_SECONDS"))
+        key = f"live:{tag}"
+        body = cache.get(key) if use_cache else None
+        if body is None:
+            body = json.dumps(live.live_document(db.session, query, version), ensure_ascii=False)
+            if use_cache:
+                try:
+                    cache.set(key, body, timeout=current_app.config["PUBLIC_PAGE_CACHE_SECONDS"])
+                except Exception:  # noqa: BLE001 - a cache that is down is bypassed, never an error
+                    current_app.logger.warning("live: could not cache", exc_info=True)
+        resp = Response(body, mimetype="application/json")
+    resp.set_etag(tag)
+    resp.headers["Cache-Control"] = f"public, max-age={live.CACHE_SECONDS}"
+    return resp
 
 
 from app.transparency import api  # noqa: E402,F401  (registers the /api/v1 routes on bp)
