@@ -84,7 +84,9 @@ def received_total(session: Session, query: StatementQuery) -> int | None:
         campaign = session.get(Campaign, query.campaign_id)
         if campaign is None:
             return None
-        return figures_at(session, campaign.fund_id, scope_unit_ids(session, campaign.scope_unit)).received_vnd
+        return figures_at(
+            session, campaign.fund_id, scope_unit_ids(session, campaign.scope_unit)
+        ).received_vnd
     fund_id = session.execute(select(Fund.id).where(Fund.code == ledger.MAIN_FUND_CODE)).scalar_one_or_none()
     if fund_id is None:
         return 0

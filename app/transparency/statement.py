@@ -440,9 +440,7 @@ def add_arrival_details(session: Session, rows: list[dict]) -> list[dict]:
         unit = units.get(r.receiving_unit_id) if r.receiving_unit_id else None
         row["thoi_diem"] = r.received_at.isoformat() if r.received_at else ""
         row["thoi_diem_vn"] = format_datetime_vn(r.received_at)
-        row["tai_khoan_nhan"] = (
-            f"{r.bank_name} {mask_account(r.account_number)}" if r.account_number else ""
-        )
+        row["tai_khoan_nhan"] = f"{r.bank_name} {mask_account(r.account_number)}" if r.account_number else ""
         row["don_vi_nhan"] = unit.name if unit else "Trung ương"
         row["chua_xac_dinh"] = bool(
             row["kenh"] == Channel.BANK_TRANSFER.value

@@ -403,6 +403,69 @@ def export_roots(fmt: str):  # type: ignore[no-untyped-def]
     abort(404)
 
 
+# ------------------------------------------------------------------------------------------- public ledger
+def _ledger_context() -> dict:
+    from app.transparency import public_ledger
+
+    error = None
+    try:
+        query = public_ledger.parse_ledger_args(request.args)
+        page = public_ledger.ledger_page(db.session, query)
+        totals = public_ledger.page_totals(db.session, query)
+    except public_statement.FilterError as exc:
+        error = str(exc)
+        query = public_ledger.LedgerQuery(
+            raw={k: request.args.get(k, "") for k in ("loai", "tu_ngay", "den_ngay", "so_tien", "tinh", "xa")}
+        )
+        page = public_ledger.LedgerPage([], None, None)
+        totals = None
+    provinces = units.provinces(db.session)
+    communes = units.communes_of(db.session, query.province_id) if query.province_id else []
+    return dict(
+        query=query,
+        page=page,
+        totals=totals,
+        error=error,
+        provinces=provinces,
+        communes=communes,
+        kinds=public_ledger.KIND_LABELS,
+        campaigns=funds.public_campaigns(db.session),
+    )
+
+
+@bp.route("/cong-khai/so-quy")
+@public_page
+def ledger():  # type: ignore[no-untyped-def]
+    ctx = _ledger_context()
+    return render_template("transparency/ledger.html", **ctx), 400 if ctx["error"] else 200
+
+
+@bp.route("/cong-khai/so-quy/<int:transaction_id>")
+@public_page
+def ledger_line(transaction_id: int):  # type: ignore[no-untyped-def]
+    from app.transparency import public_ledger
+
+    line = public_ledger.find_line(db.session, transaction_id)
+    if line is None:
+        abort(404)
+    return render_template("transparency/ledger_line.html", line=line, kinds=public_ledger.KIND_LABELS)
+
+
+@bp.route("/cong-khai/du-lieu/so-quy.csv")
+def export_ledger():  # type: ignore[no-untyped-def]
+    from app.core.web import public_url
+    from app.transparency import public_ledger
+
+    try:
+        query = public_ledger.parse_ledger_args(request.args)
+    except public_statement.FilterError as exc:
+        abort(400, description=str(exc))
+    rows = public_ledger.iter_export_lines(
+        db.session, query, lambda i: public_url("transparency.ledger_line", transaction_id=i)
+    )
+    return csv_response(public_ledger.EXPORT_COLUMNS, rows, "so-quy.csv")
+
+
 # ------------------------------------------------------------------------------------------------- live
 @bp.route("/cong-khai/truc-tiep.json")
 def live_credits():  # type: ignore[no-untyped-def]
