@@ -480,11 +480,12 @@ def live_credits():  # type: ignore[no-untyped-def]
         return {"error": str(exc)}, 400
     query.q = ""  # the live list ignores the search box (a reader searching sees the page's results)
     version = money_version()
+    known = version != "None"  # "None": the cache is down, so no version can be trusted — answer fully each time
     tag = live.etag(version, request.full_path)
-    if request.if_none_match.contains(tag):
+    if known and request.if_none_match.contains(tag):
         resp = Response(status=304)
     else:
-        use_cache = bool(current_app.config.get("PUBLIC_PAGE_CACHE_SECONDS"))
+        use_cache = known and bool(current_app.config.get("PUBLIC_PAGE_CACHE_SECONDS"))
         key = f"live:{tag}"
         body = cache.get(key) if use_cache else None
         if body is None:
@@ -495,8 +496,11 @@ def live_credits():  # type: ignore[no-untyped-def]
                 except Exception:  # noqa: BLE001 - a cache that is down is bypassed, never an error
                     current_app.logger.warning("live: could not cache", exc_info=True)
         resp = Response(body, mimetype="application/json")
-    resp.set_etag(tag)
-    resp.headers["Cache-Control"] = f"public, max-age={live.CACHE_SECONDS}"
+    if known:
+        resp.set_etag(tag)
+        resp.headers["Cache-Control"] = f"public, max-age={live.CACHE_SECONDS}"
+    else:
+        resp.headers["Cache-Control"] = "no-cache"
     return resp
 
 
