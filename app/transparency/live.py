@@ -43,7 +43,6 @@ LIVE_FIELDS = (
     "thoi_diem",
     "thoi_diem_vn",
     "ten_hien_thi",
-    "ten_cong_khai",
     "so_tien_vnd",
     "kenh",
     "kenh_ten",

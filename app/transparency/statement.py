@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -394,13 +393,6 @@ def public_record(r, units: dict[int, UnitInfo]) -> dict:  # type: ignore[no-unt
 
 
 UNATTRIBUTED = "chưa xác định"
-LONG_DIGITS = re.compile(r"\d[\d .-]{7,}\d")
-
-
-def scrub_digits(text_value: str) -> str:
-    """A published name never carries a phone or account number (a sender name taken from a bank memo may):
-    runs of 9 or more digits are masked but for their last 3."""
-    return LONG_DIGITS.sub(lambda m: "*" * (len(m.group(0)) - 3) + m.group(0)[-3:], text_value)
 
 
 def add_arrival_details(session: Session, rows: list[dict]) -> list[dict]:
@@ -409,7 +401,7 @@ def add_arrival_details(session: Session, rows: list[dict]) -> list[dict]:
     that came in by transfer and was recorded automatically, with no donor record and no pledge, e.g. a bank feed
     credit staff have not attributed yet). One query for the page's rows; never the raw memo or a full number."""
     from app.banking.models import OfficialBankAccount
-    from app.contributions.receive import mask_account
+    from app.contributions.receive import mask_account, mask_long_numbers
     from app.core.i18n import format_datetime_vn
 
     ids = [r["id"] for r in rows]
@@ -448,7 +440,9 @@ def add_arrival_details(session: Session, rows: list[dict]) -> list[dict]:
             and r.pledge_id is None
             and r.created_by_id is None
         )
-        row["ten_hien_thi"] = scrub_digits(row["ten_cong_khai"])
+        row["ten_hien_thi"] = mask_long_numbers(
+            row["ten_cong_khai"]
+        )  # names recorded before receive() masked
     return rows
 
 

@@ -480,7 +480,9 @@ def live_credits():  # type: ignore[no-untyped-def]
         return {"error": str(exc)}, 400
     query.q = ""  # the live list ignores the search box (a reader searching sees the page's results)
     version = money_version()
-    known = version != "None"  # "None": the cache is down, so no version can be trusted — answer fully each time
+    known = (
+        version != "None"
+    )  # "None": the cache is down, so no version can be trusted — answer fully each time
     tag = live.etag(version, request.full_path)
     if known and request.if_none_match.contains(tag):
         resp = Response(status=304)
