@@ -1661,6 +1661,7 @@ EN = {
     "Tiếp nhận hiện vật (giá trị ước tính)": "Goods received (estimated value)",
     "Phân bổ kinh phí cho địa bàn": "Money allocated to the area",
     "Điều chuyển quỹ chưa phân bổ giữa các cấp": "Unallocated money transferred between levels",
+    "Tải lại trang để xem chi tiết.": "Reload the page to see the details.",
 }
 
 

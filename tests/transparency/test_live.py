@@ -190,3 +190,38 @@ def test_statement_csv_of_an_unattributed_credit_is_neutralised(client, session,
     feed_credit(session, kh, account, 1_000_000, '=HYPERLINK("http://evil")', "FT26290000005")
     rows = list(csv.reader(io.StringIO(client.get("/cong-khai/du-lieu/dong-gop.csv").get_data(as_text=True))))
     assert all(not cell.startswith("=") for row in rows[1:] for cell in row)
+
+
+def test_donor_account_page_learns_of_a_payment(app, client, session, kh, account):
+    from app.accounts.models import Role
+    from tests.conftest import login
+
+    donor = f.make_donor(session, "Công ty TNHH Bình Minh")
+    user = f.make_user(session, Role.DONOR, donor=donor)
+    login(client, user.email)
+    assert client.get("/tai-khoan/trang-thai.json").get_json() == {"last_id": 0, "last_payment": ""}
+    page = client.get("/tai-khoan/tong-quan").get_data(as_text=True)
+    assert 'data-live-donor="/tai-khoan/trang-thai.json"' in page and 'aria-live="polite"' in page
+    made = receive(
+        session,
+        f.SYSTEM,
+        [
+            MoneyIn(
+                amount_vnd=10_000_000,
+                channel=Channel.BANK_TRANSFER,
+                received_at=datetime(2026, 10, 17, 7, 2, tzinfo=UTC),
+                donor=donor,
+                bank_account_id=account.id,
+                receiving_unit_id=kh["province"].id,
+            )
+        ],
+        campaign=kh["campaign"],
+    )
+    session.commit()
+    data = client.get("/tai-khoan/trang-thai.json").get_json()
+    assert data == {"last_id": made[0].id, "last_payment": "Đã nhận 10.000.000 ₫ lúc 14:02 ngày 17/10/2026"}
+    assert app.test_client().get("/tai-khoan/trang-thai.json").status_code in (
+        302,
+        401,
+        403,
+    )  # signed in only
