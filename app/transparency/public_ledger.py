@@ -231,38 +231,84 @@ def ledger_page(session: Session, q: LedgerQuery) -> LedgerPage:
     return LedgerPage(lines, next_c, prev_c)
 
 
-def _page_rows(session: Session, q: LedgerQuery, scope: Scope, limit: int) -> list[Any]:
+# An area's lines: when its accounts have few postings (a commune, a quiet province), their transactions are read
+# from the postings' account index and only those are sorted — bounded work however large the ledger; a busy area
+# instead is an EXISTS checked while the day index is walked, which finds a page of its lines within a short walk.
+FEW_POSTINGS = 20_000
+
+
+def _in_area(session: Session, scope: Scope, unit: Any) -> Any:
     T, P = LedgerTransaction, LedgerPosting
-    debit, credit = _amounts()
+    accounts = list(
+        session.execute(
+            select(LedgerAccount.id).where(LedgerAccount.fund_id == scope.fund_id, unit)
+        ).scalars()
+    )
+    if not accounts:
+        return T.id.is_(None)
+    found = list(
+        session.execute(
+            select(P.transaction_id).where(P.account_id.in_(accounts)).limit(FEW_POSTINGS + 1)
+        ).scalars()
+    )
+    if len(found) <= FEW_POSTINGS:
+        return T.id.in_(sorted(set(found)))
+    return select(P.id).where(P.transaction_id == T.id, P.account_id.in_(accounts)).exists()
+
+
+@dataclass
+class _Row:
+    id: int
+    kind: Any
+    occurred_on: date
+    reverses_id: int | None
+    source_type: str
+    source_id: str
+    debit: int = 0
+    credit: int = 0
+
+
+def _page_rows(session: Session, q: LedgerQuery, scope: Scope, limit: int) -> list[Any]:
+    """The page's transactions in (day, number) order, straight from ix_ledger_transactions_day_id (an area or an
+    amount is an EXISTS on the transaction's postings, checked row by row as the index is walked, so a page never
+    sorts or groups the whole ledger), then their amounts in the area for those rows only."""
+    T, P = LedgerTransaction, LedgerPosting
     where = _transaction_filters(q, scope)
     desc = q.before is None
     cursor = q.after or q.before
     if cursor is not None:
         pair, bound = tuple_(T.occurred_on, T.id), tuple_(*cursor)
         where.append(pair < bound if desc else pair > bound)
-    stmt = (
-        select(
-            T.id,
-            T.kind,
-            T.occurred_on,
-            T.created_at,
-            T.reverses_id,
-            T.source_type,
-            T.source_id,
-            debit.label("debit"),
-            credit.label("credit"),
-        )
-        .join(P, P.transaction_id == T.id)
-        .join(LedgerAccount, LedgerAccount.id == P.account_id)
-        .where(*where)
-        .group_by(T.id, T.kind, T.occurred_on, T.created_at, T.reverses_id, T.source_type, T.source_id)
-    )
-    if (unit := _unit_clause(scope.unit_ids)) is not None:
-        stmt = stmt.where(unit)
+    unit = _unit_clause(scope.unit_ids)
+    if unit is not None:
+        where.append(_in_area(session, scope, unit))
     if q.amount_vnd is not None:
-        stmt = stmt.having(case((debit > credit, debit), else_=credit) == q.amount_vnd)
+        # A line of this amount: one of its postings in the area moves exactly that much (a two-legged line's
+        # amount; for a receipt of many pools, the share of one pool).
+        legs = select(P.id).where(P.transaction_id == T.id, P.amount_vnd == q.amount_vnd)
+        if unit is not None:
+            legs = legs.join(LedgerAccount, LedgerAccount.id == P.account_id).where(unit)
+        where.append(legs.exists())
     order = (T.occurred_on.desc(), T.id.desc()) if desc else (T.occurred_on.asc(), T.id.asc())
-    return list(session.execute(stmt.order_by(*order).limit(limit)).all())
+    rows = [
+        _Row(r.id, r.kind, r.occurred_on, r.reverses_id, r.source_type, r.source_id)
+        for r in session.execute(
+            select(T.id, T.kind, T.occurred_on, T.reverses_id, T.source_type, T.source_id)
+            .where(*where)
+            .order_by(*order)
+            .limit(limit)
+        )
+    ]
+    if not rows:
+        return rows
+    debit, credit = _amounts()
+    sums = select(P.transaction_id, debit, credit).where(P.transaction_id.in_([r.id for r in rows]))
+    if unit is not None:
+        sums = sums.join(LedgerAccount, LedgerAccount.id == P.account_id).where(unit)
+    amounts = {t: (int(d or 0), int(c or 0)) for t, d, c in session.execute(sums.group_by(P.transaction_id))}
+    for r in rows:
+        r.debit, r.credit = amounts.get(r.id, (0, 0))
+    return rows
 
 
 def find_line(session: Session, transaction_id: int) -> dict[str, Any] | None:
