@@ -34,6 +34,7 @@ from app.core.money import AmountError, parse_vnd
 from app.core.text import nfc
 from app.ledger.models import AccountKind, LedgerAccount, LedgerPosting, LedgerTransaction
 from app.ledger.services import MAIN_FUND_CODE, SHARE_REVERSAL, Totals
+from app.ledger.services import totals as ledger_totals
 from app.transparency.statement import FilterError, _int, parse_day
 from app.transparency.units import UnitInfo, scope_unit_ids, unit_map
 
@@ -580,6 +581,12 @@ def page_totals(session: Session, q: LedgerQuery) -> Totals:
     shape of the overview's figures (received, in kind, unallocated, allocated incl. disbursed, disbursed).
     Without kind or date filters these are the area's ledger balances (the amount filter narrows the lines only)."""
     scope = resolve_scope(session, q)
+    if not (q.kind or q.date_from or q.date_to):
+        # Unfiltered, the lines add up to the area's balances: read those (kept by the posting service) instead of
+        # summing every posting of the area on each page view; `flask ledger verify` (public_ledger) checks that
+        # the lines' sums and the balances agree, unit by unit.
+        t = ledger_totals(session, scope.fund_id, scope.unit_ids)
+        return Totals(**{k: int(v or 0) for k, v in vars(t).items()})
     sums: dict[str, int] = defaultdict(int)
     for _unit, kind, total in _posting_sums(session, _transaction_filters(q, scope), scope.unit_ids):
         sums[_kind_value(kind)] += int(total or 0)

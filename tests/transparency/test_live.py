@@ -225,3 +225,17 @@ def test_donor_account_page_learns_of_a_payment(app, client, session, kh, accoun
         401,
         403,
     )  # signed in only
+
+
+def test_overview_polls_the_campaigns_received_figure(client, session, kh, account):
+    c = kh["campaign"]
+    give(session, c, 2_000_000, name="Lê Văn Cường", receiving=kh["province"])
+    page = client.get(f"/cong-khai?chien_dich={c.id}").get_data(as_text=True)
+    assert f'data-live-totals="/cong-khai/truc-tiep.json?chien_dich={c.id}"' in page
+    assert "<strong data-live-received>2.000.000 ₫</strong>" in page and 'aria-live="polite"' in page
+    feed_credit(session, kh, account, 10_000_000, "NGUYEN VAN BINH", "FT26290000009")
+    live = client.get(f"/cong-khai/truc-tiep.json?chien_dich={c.id}").get_json()
+    assert live["received"] == "12.000.000 ₫"
+    assert "<strong data-live-received>12.000.000 ₫</strong>" in client.get(
+        f"/cong-khai?chien_dich={c.id}"
+    ).get_data(as_text=True)
