@@ -133,3 +133,17 @@ def test_a_new_credit_appears_on_the_public_statement_without_reload(journey: Jo
     assert page.evaluate("() => window.__notReloaded === true")  # type: ignore[attr-defined]
     journey.check("statement-live")
     journey.assert_accessible()
+
+
+def test_the_public_ledger_and_a_line_permalink_are_accessible(journey: Journey):
+    from playwright.sync_api import expect
+
+    journey.goto("/cong-khai/so-quy")
+    page = journey.page
+    first = page.locator("table.tp-ledger tbody tr").first  # type: ignore[attr-defined]
+    expect(first).to_be_visible()
+    first.locator("a").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Bút toán #")  # type: ignore[attr-defined]
+    journey.check("ledger-line")
+    journey.goto("/cong-khai/so-quy?loai=giai_ngan")
+    journey.assert_accessible()
