@@ -84,7 +84,10 @@ class Contribution(Model):
     receipt_no: Mapped[str] = mapped_column(String(40), nullable=False)
     pledge_reference: Mapped[str | None] = mapped_column(String(19), index=True)
     bank_txn_ref: Mapped[str | None] = mapped_column(String(80), index=True)
-    masked_account: Mapped[str | None] = mapped_column(String(40))
+    masked_account: Mapped[str | None] = mapped_column(String(40))  # the sender's account, masked
+    bank_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("official_bank_accounts.id")
+    )  # the official account the money arrived in (published masked, with its bank and unit)
     in_kind_description: Mapped[str | None] = mapped_column(Text)
     hamlet_id: Mapped[int | None] = mapped_column(ForeignKey("hamlets.id"), index=True)
     collector_name: Mapped[str | None] = mapped_column(String(255))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -130,12 +131,21 @@ def pool_unit_for(receiving_unit_id: int | None, earmark_unit_id: int | None) ->
     return earmark_unit_id if earmark_unit_id is not None else receiving_unit_id
 
 
+LONG_NUMBER = re.compile(r"\d[\d .-]{7,}\d")
+
+
+def mask_long_numbers(text_value: str) -> str:
+    """A published name never carries a phone or account number (a sender name a bank feed or a memo gives may):
+    runs of 9 or more digits (spaces, dots and dashes inside allowed) are masked but for their last 3."""
+    return LONG_NUMBER.sub(lambda m: "*" * (len(m.group(0)) - 3) + m.group(0)[-3:], text_value)
+
+
 def _public_name(item: MoneyIn) -> tuple[str, bool]:
     anonymous = item.is_anonymous or (item.donor is not None and item.donor.public_name == ANONYMOUS_NAME)
     if anonymous:
         return ANONYMOUS_NAME, True
     name = nfc(item.display_name) or (item.donor.name if item.donor else None)
-    return (name or ANONYMOUS_NAME), not name
+    return (mask_long_numbers(name) if name else ANONYMOUS_NAME), not name
 
 
 def _validate_fields(item: MoneyIn) -> None:
@@ -521,6 +531,7 @@ def receive(
                     pledge_reference=item.pledge_reference,
                     bank_txn_ref=item.bank_txn_ref,
                     masked_account=item.masked_account,
+                    bank_account_id=item.bank_account_id,
                     in_kind_description=nfc(item.in_kind_description),
                     hamlet_id=item.hamlet_id,
                     collector_name=nfc(item.collector_name),

@@ -133,7 +133,10 @@ class LedgerTransaction(Model):
         back_populates="transaction", order_by="LedgerPosting.id"
     )
 
-    __table_args__ = (Index("ix_ledger_transactions_source", "source_type", "source_id"),)
+    __table_args__ = (
+        Index("ix_ledger_transactions_source", "source_type", "source_id"),
+        Index("ix_ledger_transactions_day_id", "occurred_on", "id"),  # the public ledger's keyset pages
+    )
 
 
 class LedgerPosting(Model):

@@ -19,7 +19,9 @@ What must agree:
   them; per fund, no more allocated than received (per area the invariant is that no pool is overdrawn —
   `account_balance` — since an allocation to a commune may draw on the province's or the national pool);
 - `public_totals`: for every public campaign, the received money the public statement lists for its area equals
-  the overview's figure, and a current cached overview shows the ledger's figures.
+  the overview's figure, and a current cached overview shows the ledger's figures;
+- `public_ledger`: per fund and unit, the public ledger's totals (the sum of the lines it lists) equal the ledger's
+  balances.
 
 Every query is set-based (GROUP BY, joins on aggregated subqueries): a few scans, also on millions of
 contributions. Problems are listed by check, at most MAX_PER_CHECK per check (the count says how many more).
@@ -734,6 +736,46 @@ def check_public_totals(session: Session, names: _Names) -> list[Problem]:
     return problems
 
 
+def check_public_ledger(session: Session, names: _Names) -> list[Problem]:
+    """The public ledger's figures (app.transparency.public_ledger: the totals above its lines, summed from the
+    postings of the lines it lists) equal the ledger's balances, for every unit's own books and every fund."""
+    from app.ledger.models import Fund
+    from app.ledger.services import totals as ledger_totals
+    from app.transparency.public_ledger import totals_by_unit
+
+    problems = []
+    labels = {
+        "received_vnd": "đã nhận",
+        "in_kind_vnd": "hiện vật",
+        "unallocated_vnd": "chưa phân bổ",
+        "allocated_vnd": "đã phân bổ",
+        "disbursed_vnd": "đã giải ngân",
+    }
+    for fund_id in session.execute(select(Fund.id).order_by(Fund.id)).scalars():
+        shown = totals_by_unit(session, fund_id)
+        units = set(shown) | set(
+            session.execute(
+                select(LedgerAccount.unit_id).where(LedgerAccount.fund_id == fund_id).distinct()
+            ).scalars()
+        )
+        for unit_id in sorted(units, key=lambda u: (u is not None, u or 0)):
+            books = ledger_totals(session, fund_id, [unit_id])
+            page = shown.get(unit_id)
+            for key, label in labels.items():
+                mine, theirs = _int(getattr(page, key, 0) if page else 0), _int(getattr(books, key))
+                if mine != theirs:
+                    problems.append(
+                        Problem(
+                            "public_ledger",
+                            f"{names(unit_id)}, quỹ #{fund_id}: sổ quỹ công khai cộng được {label} {_vnd(mine)} "
+                            f"nhưng số dư sổ quỹ là {_vnd(theirs)}.",
+                            {},
+                            unit_id,
+                        )
+                    )
+    return problems
+
+
 CHECKS: list[tuple[str, str, Callable[[Session, _Names], list[Problem]]]] = [
     ("balanced", "Bút toán cân Nợ – Có", check_balanced),
     ("account_balance", "Số dư tài khoản = tổng bút toán", check_account_balances),
@@ -744,6 +786,7 @@ CHECKS: list[tuple[str, str, Callable[[Session, _Names], list[Problem]]]] = [
     ("need_funding", "Bố trí và giải ngân từng hộ", check_need_funding),
     ("allocation", "Phân bổ và giải ngân theo địa bàn", check_allocations),
     ("public_totals", "Số liệu công khai", check_public_totals),
+    ("public_ledger", "Sổ quỹ công khai = số dư sổ quỹ", check_public_ledger),
 ]
 CHECK_NAMES = {name: label for name, label, _ in CHECKS}
 

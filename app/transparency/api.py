@@ -38,6 +38,10 @@ PUBLIC_FIELDS = [
     "so_bien_nhan",
     "tai_khoan",
     "trang_thai",
+    "thoi_diem",
+    "tai_khoan_nhan",
+    "don_vi_nhan",
+    "chua_xac_dinh",
 ]
 
 
@@ -99,6 +103,56 @@ def api_contribution(contribution_id: int):  # type: ignore[no-untyped-def]
     if rec is None:
         return _api_error("Không tìm thấy khoản đóng góp.", 404)
     return jsonify(_public(rec))
+
+
+@bp.route(f"{API}/ledger")
+@api_limit
+def api_ledger():  # type: ignore[no-untyped-def]
+    """The public ledger (app.transparency.public_ledger): lines in and out, newest first, keyset pages."""
+    from app.transparency import public_ledger
+
+    try:
+        query = public_ledger.parse_ledger_args(request.args)
+        page = public_ledger.ledger_page(db.session, query)
+        totals = public_ledger.page_totals(db.session, query)
+    except statement.FilterError as exc:
+        return _api_error(str(exc))
+    args = query.link_args()
+    return jsonify(
+        {
+            "totals": vars(totals),
+            "data": [
+                {
+                    **public_ledger.api_line(line),
+                    "url": public_url("transparency.ledger_line", transaction_id=line["id"]),
+                }
+                for line in page.lines
+            ],
+            "next": public_url("transparency.api_ledger", sau=page.next_cursor, **args)
+            if page.next_cursor
+            else None,
+            "prev": public_url("transparency.api_ledger", truoc=page.prev_cursor, **args)
+            if page.prev_cursor
+            else None,
+        }
+    )
+
+
+@bp.route(f"{API}/ledger/<int:transaction_id>")
+@api_limit
+def api_ledger_line(transaction_id: int):  # type: ignore[no-untyped-def]
+    from app.transparency import public_ledger
+
+    line = public_ledger.find_line(db.session, transaction_id)
+    if line is None:
+        return _api_error("Không tìm thấy bút toán.", 404)
+    return jsonify(
+        {
+            **public_ledger.api_line(line),
+            "dong_gop": [_public(c) for c in line.get("dong_gop", [])],
+            "url": public_url("transparency.ledger_line", transaction_id=transaction_id),
+        }
+    )
 
 
 @bp.route(f"{API}/totals")
@@ -264,6 +318,58 @@ _FILTERS = [
 ]
 
 
+LEDGER_LINE_EXAMPLE = {
+    "id": 2048,
+    "ngay": "2026-11-02",
+    "loai": "giai_ngan",
+    "loai_ten": "Giải ngân (chi trả)",
+    "so_tien_vnd": 20000000,
+    "dia_ban": "Xã Khánh Sơn",
+    "mo_ta": "Giải ngân cho hộ N.V.A. (Xã Khánh Sơn)",
+    "but_toan": [
+        {
+            "dia_ban": "Xã Khánh Sơn",
+            "tai_khoan": "Đã giải ngân",
+            "muc_dich": "housing",
+            "so_tien_vnd": 20000000,
+            "trong_pham_vi": True,
+        },
+        {
+            "dia_ban": "Xã Khánh Sơn",
+            "tai_khoan": "Đã phân bổ, chưa chi",
+            "muc_dich": "housing",
+            "so_tien_vnd": -20000000,
+            "trong_pham_vi": True,
+        },
+    ],
+    "dao_cho": None,
+    "bi_dao_boi": None,
+    "dao_mot_phan_boi": [],
+    "so_khoan_dong_gop": 0,
+    "khoan_dong_gop": None,
+    "khoan_bi_huy": [],
+    "nha": [
+        {"nha": 17, "ho": "N.V.A.", "xa": "Xã Khánh Sơn", "giai_doan": "Đang xây dựng", "dot": "advance"}
+    ],
+    "url": "https://chungtay.example.vn/cong-khai/so-quy/2048",
+}
+_LEDGER_FILTERS = [
+    (
+        "loai",
+        "tien_vao | hien_vat_nhan | phan_bo | giai_ngan | dieu_chuyen | trao_hien_vat | dao | khac",
+    ),
+    ("tu_ngay", "Từ ngày (dd/mm/yyyy hoặc yyyy-mm-dd)."),
+    ("den_ngay", "Đến ngày (dd/mm/yyyy hoặc yyyy-mm-dd)."),
+    ("so_tien", "Số tiền chính xác của dòng, ví dụ 50.000.000."),
+    ("tinh", "Id tỉnh/thành phố (gồm các xã/phường của tỉnh)."),
+    ("xa", "Id xã/phường."),
+    ("chien_dich", "Id cuộc vận động (quỹ và phạm vi của nó)."),
+    ("sau", "Con trỏ trang sau (lấy từ trường next)."),
+    ("truoc", "Con trỏ trang trước (lấy từ trường prev)."),
+    ("limit", "Số dòng mỗi trang, 1–200 (mặc định 50)."),
+]
+
+
 def _ok(schema: dict, description: str = "Thành công", example: object = None) -> dict:
     content: dict = {"schema": schema}
     if example is not None:
@@ -285,6 +391,13 @@ def openapi_document() -> dict:
             "id": {"type": "integer"},
             "so_tien_vnd": {"type": "integer", "description": "đồng"},
             "trang_thai": {"type": "string", "enum": ["da_nhan", "da_huy"]},
+            "thoi_diem": {"type": "string", "format": "date-time", "description": "thời điểm tiền về"},
+            "tai_khoan_nhan": {"type": "string", "description": "tài khoản chính thức nhận tiền (che số)"},
+            "don_vi_nhan": {"type": "string", "description": "đơn vị sở hữu tài khoản nhận"},
+            "chua_xac_dinh": {
+                "type": "boolean",
+                "description": "tiền chuyển khoản tự ghi nhận, chưa gắn với nhà tài trợ hay đăng ký nào",
+            },
             "url": {"type": "string", "format": "uri"},
         },
         "example": CONTRIBUTION_EXAMPLE,
@@ -315,7 +428,14 @@ def openapi_document() -> dict:
         },
         "x-rate-limit": {"requests": API_RATE_LIMIT_PER_MINUTE, "per": "minute", "key": "client IP"},
         "servers": [{"url": "/"}],
-        "components": {"schemas": {"Contribution": contribution, "Error": error, "Root": root}},
+        "components": {
+            "schemas": {
+                "Contribution": contribution,
+                "Error": error,
+                "Root": root,
+                "LedgerLine": {"type": "object", "example": LEDGER_LINE_EXAMPLE},
+            }
+        },
         "paths": {
             f"{API}/contributions": {
                 "get": {
@@ -373,6 +493,74 @@ def openapi_document() -> dict:
                     ],
                     "responses": {
                         **_ok({"$ref": "#/components/schemas/Contribution"}),
+                        "404": {"description": "Không tìm thấy"},
+                    },
+                }
+            },
+            f"{API}/ledger": {
+                "get": {
+                    "summary": "Sổ quỹ công khai: mọi bút toán vào và ra (tiền vào, phân bổ, giải ngân, điều chuyển, "
+                    "hiện vật, đảo), mới nhất trước, phân trang bằng con trỏ; kèm tổng theo bộ lọc",
+                    "parameters": [
+                        {
+                            "name": n,
+                            "in": "query",
+                            "required": False,
+                            "description": d,
+                            "schema": {"type": "string"},
+                        }
+                        for n, d in _LEDGER_FILTERS
+                    ],
+                    "responses": {
+                        **_ok(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "totals": {"type": "object"},
+                                    "data": {
+                                        "type": "array",
+                                        "items": {"$ref": "#/components/schemas/LedgerLine"},
+                                    },
+                                    "next": {"type": ["string", "null"]},
+                                    "prev": {"type": ["string", "null"]},
+                                },
+                            },
+                            example={
+                                "totals": {
+                                    "received_vnd": 52000000,
+                                    "in_kind_vnd": 0,
+                                    "unallocated_vnd": 12000000,
+                                    "allocated_vnd": 40000000,
+                                    "disbursed_vnd": 20000000,
+                                },
+                                "data": [LEDGER_LINE_EXAMPLE],
+                                "next": None,
+                                "prev": None,
+                            },
+                        ),
+                        "400": {
+                            "description": "Bộ lọc không hợp lệ",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                            },
+                        },
+                    },
+                }
+            },
+            f"{API}/ledger/{{transaction_id}}": {
+                "get": {
+                    "summary": "Một bút toán của sổ quỹ công khai, kèm các khoản đóng góp của nó",
+                    "parameters": [
+                        {
+                            "name": "transaction_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                            "example": 2048,
+                        }
+                    ],
+                    "responses": {
+                        **_ok({"$ref": "#/components/schemas/LedgerLine"}),
                         "404": {"description": "Không tìm thấy"},
                     },
                 }

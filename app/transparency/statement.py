@@ -306,7 +306,7 @@ def statement_page(session: Session, query: StatementQuery) -> StatementPage:
     if backwards:
         result.reverse()
     units = unit_map(session, {u for r in result for u in (r.earmark_unit_id, r.pool_unit_id) if u})
-    rows = [public_record(r, units) for r in result]
+    rows = add_arrival_details(session, [public_record(r, units) for r in result])
     if query.q and not query.raw.get("sap_xep"):
         # Ranked by closeness within the page (the exact phrase, then the words in order, then any order); the
         # page itself, and so its links, stay in the keyset order.
@@ -392,6 +392,60 @@ def public_record(r, units: dict[int, UnitInfo]) -> dict:  # type: ignore[no-unt
     }
 
 
+UNATTRIBUTED = "chưa xác định"
+
+
+def add_arrival_details(session: Session, rows: list[dict]) -> list[dict]:
+    """How each credit arrived, for the statement's rows (issue 17.2): the time, the official account it arrived in
+    (masked, with its bank) and the unit owning it, and whether it is still unattributed ("chưa xác định": money
+    that came in by transfer and was recorded automatically, with no donor record and no pledge, e.g. a bank feed
+    credit staff have not attributed yet). One query for the page's rows; never the raw memo or a full number."""
+    from app.banking.models import OfficialBankAccount
+    from app.contributions.receive import mask_account, mask_long_numbers
+    from app.core.i18n import format_datetime_vn
+
+    ids = [r["id"] for r in rows]
+    if not ids:
+        return rows
+    found = {
+        r.id: r
+        for r in session.execute(
+            select(
+                Contribution.id,
+                Contribution.received_at,
+                Contribution.receiving_unit_id,
+                Contribution.donor_id,
+                Contribution.pledge_id,
+                Contribution.created_by_id,
+                OfficialBankAccount.bank_name,
+                OfficialBankAccount.account_number,
+            )
+            .outerjoin(OfficialBankAccount, OfficialBankAccount.id == Contribution.bank_account_id)
+            .where(Contribution.id.in_(ids))
+        )
+    }
+    units = unit_map(session, {r.receiving_unit_id for r in found.values() if r.receiving_unit_id})
+    for row in rows:
+        r = found.get(row["id"])
+        if r is None:
+            continue
+        unit = units.get(r.receiving_unit_id) if r.receiving_unit_id else None
+        row["thoi_diem"] = r.received_at.isoformat() if r.received_at else ""
+        row["thoi_diem_vn"] = format_datetime_vn(r.received_at)
+        row["tai_khoan_nhan"] = f"{r.bank_name} {mask_account(r.account_number)}" if r.account_number else ""
+        row["don_vi_nhan"] = unit.name if unit else "Trung ương"
+        row["chua_xac_dinh"] = bool(
+            row["kenh"] == Channel.BANK_TRANSFER.value
+            and r.donor_id is None
+            and r.pledge_id is None
+            and r.created_by_id is None
+        )
+        row["ten_hien_thi"] = mask_long_numbers(
+            row["ten_cong_khai"]
+        )  # names recorded before receive() masked
+    return rows
+
+
 def find_contribution(session: Session, ref: str):  # type: ignore[no-untyped-def]
     """A contribution by id or, when unambiguous, by receipt number."""
     ref = (ref or "").strip()
@@ -403,7 +457,8 @@ def find_contribution(session: Session, ref: str):  # type: ignore[no-untyped-de
         row = found[0] if len(found) == 1 else None
     if row is None:
         return None
-    return public_record(row, unit_map(session, {u for u in (row.earmark_unit_id, row.pool_unit_id) if u}))
+    record = public_record(row, unit_map(session, {u for u in (row.earmark_unit_id, row.pool_unit_id) if u}))
+    return add_arrival_details(session, [record])[0]
 
 
 def receipt_is_ambiguous(session: Session, receipt_no: str) -> bool:

@@ -7,7 +7,17 @@ import json
 from collections.abc import Iterator
 from datetime import date, datetime
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from sqlalchemy import select
 
 from app.banking.services import public_accounts
@@ -391,6 +401,109 @@ def export_roots(fmt: str):  # type: ignore[no-untyped-def]
     if fmt == "csv":
         return csv_response(ROOT_COLUMNS, iter(payload["roots"]), "goc-cong-bo.csv")
     abort(404)
+
+
+# ------------------------------------------------------------------------------------------- public ledger
+def _ledger_context() -> dict:
+    from app.transparency import public_ledger
+
+    error = None
+    try:
+        query = public_ledger.parse_ledger_args(request.args)
+        page = public_ledger.ledger_page(db.session, query)
+        totals = public_ledger.page_totals(db.session, query)
+    except public_statement.FilterError as exc:
+        error = str(exc)
+        query = public_ledger.LedgerQuery(
+            raw={k: request.args.get(k, "") for k in ("loai", "tu_ngay", "den_ngay", "so_tien", "tinh", "xa")}
+        )
+        page = public_ledger.LedgerPage([], None, None)
+        totals = None
+    provinces = units.provinces(db.session)
+    communes = units.communes_of(db.session, query.province_id) if query.province_id else []
+    return dict(
+        query=query,
+        page=page,
+        totals=totals,
+        error=error,
+        provinces=provinces,
+        communes=communes,
+        kinds=public_ledger.KIND_LABELS,
+        campaigns=funds.public_campaigns(db.session),
+    )
+
+
+@bp.route("/cong-khai/so-quy")
+@public_page
+def ledger():  # type: ignore[no-untyped-def]
+    ctx = _ledger_context()
+    return render_template("transparency/ledger.html", **ctx), 400 if ctx["error"] else 200
+
+
+@bp.route("/cong-khai/so-quy/<int:transaction_id>")
+@public_page
+def ledger_line(transaction_id: int):  # type: ignore[no-untyped-def]
+    from app.transparency import public_ledger
+
+    line = public_ledger.find_line(db.session, transaction_id)
+    if line is None:
+        abort(404)
+    return render_template("transparency/ledger_line.html", line=line, kinds=public_ledger.KIND_LABELS)
+
+
+@bp.route("/cong-khai/du-lieu/so-quy.csv")
+def export_ledger():  # type: ignore[no-untyped-def]
+    from app.core.web import public_url
+    from app.transparency import public_ledger
+
+    try:
+        query = public_ledger.parse_ledger_args(request.args)
+    except public_statement.FilterError as exc:
+        abort(400, description=str(exc))
+    rows = public_ledger.iter_export_lines(
+        db.session, query, lambda i: public_url("transparency.ledger_line", transaction_id=i)
+    )
+    return csv_response(public_ledger.EXPORT_COLUMNS, rows, "so-quy.csv")
+
+
+# ------------------------------------------------------------------------------------------------- live
+@bp.route("/cong-khai/truc-tiep.json")
+def live_credits():  # type: ignore[no-untyped-def]
+    """The newest credits and the received total for the statement's filters (app.transparency.live): the same
+    answer for every reader of the same URL until money moves, kept in the cache and revalidated by its ETag."""
+    from app.core.page_cache import cache, money_version
+    from app.transparency import live
+
+    try:
+        query = public_statement.parse_statement_args(request.args)
+    except public_statement.FilterError as exc:
+        return {"error": str(exc)}, 400
+    query.q = ""  # the live list ignores the search box (a reader searching sees the page's results)
+    version = money_version()
+    known = (
+        version != "None"
+    )  # "None": the cache is down, so no version can be trusted — answer fully each time
+    tag = live.etag(version, request.full_path)
+    if known and request.if_none_match.contains(tag):
+        resp = Response(status=304)
+    else:
+        use_cache = known and bool(current_app.config.get("PUBLIC_PAGE_CACHE_SECONDS"))
+        key = f"live:{tag}"
+        body = cache.get(key) if use_cache else None
+        if body is None:
+            body = json.dumps(live.live_document(db.session, query, version), ensure_ascii=False)
+            if use_cache:
+                try:
+                    cache.set(key, body, timeout=current_app.config["PUBLIC_PAGE_CACHE_SECONDS"])
+                except Exception:  # noqa: BLE001 - a cache that is down is bypassed, never an error
+                    current_app.logger.warning("live: could not cache", exc_info=True)
+        resp = Response(body, mimetype="application/json")
+    if known:
+        resp.set_etag(tag)
+        resp.headers["Cache-Control"] = f"public, max-age={live.CACHE_SECONDS}"
+    else:
+        resp.headers["Cache-Control"] = "no-cache"
+    return resp
 
 
 from app.transparency import api  # noqa: E402,F401  (registers the /api/v1 routes on bp)

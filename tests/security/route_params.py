@@ -215,6 +215,7 @@ FACTORIES: dict[str, Callable[[ParamContext, Rule, str], object]] = {
     "campaign_id": lambda ctx, rule, arg: _campaign(ctx).id,
     "contribution_id": lambda ctx, rule, arg: _contribution(ctx).id,
     "tx_id": lambda ctx, rule, arg: _contribution(ctx).ledger_transaction_id,
+    "transaction_id": lambda ctx, rule, arg: _contribution(ctx).ledger_transaction_id,
     "disbursement_id": lambda ctx, rule, arg: _need_disbursement(ctx),
     "job_id": lambda ctx, rule, arg: _report_job(ctx).id,
     "batch_id": lambda ctx, rule, arg: (

@@ -98,6 +98,29 @@ def dashboard() -> ResponseReturnValue:
     )
 
 
+@bp.route("/tai-khoan/trang-thai.json")
+@donor_required
+def donor_live_status() -> ResponseReturnValue:
+    """The donor's last payment, for the dashboard's live note (app/static/js/live.js)."""
+    from flask import jsonify
+
+    from app.pledges.live import payment_sentence
+
+    last = db.session.execute(
+        select(Contribution)
+        .where(
+            Contribution.donor_id == current_user.donor_id, Contribution.status == ContributionStatus.RECORDED
+        )
+        .order_by(Contribution.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    resp = jsonify(
+        {"last_id": last.id if last else 0, "last_payment": payment_sentence(last) if last else ""}
+    )
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
 @bp.route("/tai-khoan/moi-dong-nghiep", methods=["POST"])
 @donor_required
 @limiter.limit("20 per hour", methods=["POST"], error_message="Quá nhiều lời mời. Vui lòng thử lại sau.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import (
     Response,
     current_app,
@@ -231,6 +233,26 @@ def confirmation(reference: str) -> ResponseReturnValue:
         )
     )
     resp.headers["Cache-Control"] = "no-store"  # money received must show at once, never a cached "pending"
+    resp.headers["X-Robots-Tag"] = "noindex"
+    return resp
+
+
+@bp.route("/ung-ho/<reference>/trang-thai.json")
+def live_status(reference: str) -> ResponseReturnValue:
+    """The pledge page's figures for its live script (app.pledges.live): revalidated by an ETag on the money
+    version, so a poll between two money movements costs no query."""
+    from app.core.page_cache import money_version
+    from app.pledges.live import pledge_status
+
+    version = money_version()
+    tag = hashlib.sha256(f"{version}:{reference}:{get_locale()}".encode()).hexdigest()[:32]
+    if version != "None" and request.if_none_match.contains(tag):  # "None": cache down, no version to trust
+        resp = Response(status=304)
+    else:
+        pledge = pledge_by_reference(reference)
+        resp = jsonify(pledge_status(db.session, pledge))
+    resp.set_etag(tag)
+    resp.headers["Cache-Control"] = "private, no-cache"  # kept by the browser, asked again each time
     resp.headers["X-Robots-Tag"] = "noindex"
     return resp
 
