@@ -32,7 +32,7 @@ from app.core.collation import unit_key, units_sorted, vi_collate, vi_key
 from app.core.money import format_vnd
 from app.core.text import fold
 from app.core.transaction import domain_errors, flash_result
-from app.core.uploads import UploadError, read_upload
+from app.core.uploads import UploadError, image_has_metadata, read_upload, strip_image_metadata
 from app.extensions import db
 from app.ledger.models import PURPOSE_LABELS
 from app.needs import construction, funding, importer, scoring, tracing
@@ -875,7 +875,26 @@ def public_photo(photo_id: int) -> ResponseReturnValue:
     ).scalar_one_or_none()
     if photo is None:
         abort(404)
-    return _send_photo(photo)
+    return _send_public_photo(photo)
+
+
+def _send_public_photo(photo: NeedPhoto) -> ResponseReturnValue:
+    """A publishable photo as the public may see it: without metadata. Photos uploaded since issue 18.3 are stored
+    stripped; one stored before (with its EXIF GPS position) is stripped on the way out."""
+    try:
+        path = construction.photo_path(photo)
+    except registry_svc.NeedError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    data = path.read_bytes()
+    if image_has_metadata(data):
+        data = strip_image_metadata(data, photo.kind)
+    resp = make_response(data)
+    resp.headers["Content-Type"] = "image/png" if photo.kind == "png" else "image/jpeg"
+    resp.headers["Content-Disposition"] = "inline"
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
 
 
 # ----------------------------------------------------------------------------------------- donor
