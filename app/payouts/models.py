@@ -32,7 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime, str_enum, utcnow
 from app.extensions import Model
-from app.needs.models import HouseholdNeed, NeedStatus, TrancheKind
+from app.needs.models import TRANCHE_LABELS, HouseholdNeed, NeedStatus, TrancheKind
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
@@ -188,6 +188,10 @@ class PayoutOrder(Model):
     @property
     def method_label(self) -> str:
         return PAY_METHOD_LABELS[self.method]
+
+    @property
+    def tranche_label(self) -> str:
+        return TRANCHE_LABELS[self.tranche]
 
 
 def reference_code(order_id: int) -> str:

@@ -885,5 +885,3 @@ def proofs_of_need(session: Session, need_id: int) -> list[PayoutProof]:
             select(PayoutProof).where(PayoutProof.need_id == need_id).order_by(PayoutProof.id)
         ).scalars()
     )
-
-

@@ -140,7 +140,7 @@ def test_a_proof_that_is_neither_image_nor_pdf_is_refused(session, world):
         )
 
 
-def test_proofs_are_never_served_to_the_public(client, session, world):
+def test_proofs_are_never_served_to_the_public(app, client, session, world):
     need = funded_need(session, world)
     proof = payouts.upload_proof(
         session,
@@ -154,5 +154,6 @@ def test_proofs_are_never_served_to_the_public(client, session, world):
     assert client.get(f"/can-bo/chi-tra/chung-tu/{proof.id}").status_code in (302, 401, 403)
     login(client, world.other_province_staff.email)
     assert client.get(f"/can-bo/chi-tra/chung-tu/{proof.id}").status_code == 404
+    client = app.test_client()
     login(client, world.ks_staff.email)
     assert client.get(f"/can-bo/chi-tra/chung-tu/{proof.id}").data == pdf_bytes()
