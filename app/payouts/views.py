@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
 
 from app.accounts.access import require_unit, staff_required, unit_scope_clause
 from app.accounts.models import Role, User
@@ -61,7 +62,7 @@ def _actor() -> Actor:
 
 
 def _user() -> User:
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    user: User = current_user._get_current_object()
     return user
 
 
@@ -81,7 +82,7 @@ def _order_or_404(order_id: int) -> PayoutOrder:
     return order
 
 
-def _no_store(resp: ResponseReturnValue) -> ResponseReturnValue:
+def _no_store(resp: str) -> Response:
     r = make_response(resp)
     r.headers["Cache-Control"] = "no-store"
     return r
@@ -182,32 +183,41 @@ def batch_file(batch_id: int) -> ResponseReturnValue:
 
 
 # ----------------------------------------------------------------------------------------- a household
-def _need_page(need: HouseholdNeed, **extra: object) -> ResponseReturnValue:
+def _need_page(
+    need: HouseholdNeed,
+    *,
+    details_form: DetailsForm | None = None,
+    reveal_form: RevealForm | None = None,
+    order_form: OrderForm | None = None,
+    proof_form: ProofForm | None = None,
+    revealed: services.Revealed | None = None,
+) -> Response:
+    """The household's payout page (never cached: it may show revealed details)."""
     details = services.details_of(db.session, need.id)
     orders = services.orders_of_need(db.session, need.id)
     proofs = services.proofs_of_need(db.session, need.id)
-    details_form = extra.pop("details_form", None) or DetailsForm(formdata=None)
-    if details is not None and details_form.method.data is None:
-        details_form.method.data = details.method.value
-        details_form.bank_name.data = details.bank_name
-    order_form = extra.pop("order_form", None) or OrderForm(formdata=None)
-    proof_form = extra.pop("proof_form", None) or _proof_form(need, orders, formdata=None)
-    resp = render_template(
-        "payouts/need.html",
-        need=need,
-        details=details,
-        masked=services.masked(details) if details else None,
-        orders=orders,
-        proofs=proofs,
-        details_form=details_form,
-        reveal_form=extra.pop("reveal_form", None) or RevealForm(formdata=None),
-        order_form=order_form,
-        proof_form=proof_form,
-        available_vnd=need.funded_vnd - need.disbursed_vnd,
-        can_enter=current_user.role in services.ENTRY_ROLES,
-        **extra,
+    if details_form is None:
+        details_form = DetailsForm(formdata=None)
+        if details is not None:
+            details_form.method.data = details.method.value
+            details_form.bank_name.data = details.bank_name
+    return _no_store(
+        render_template(
+            "payouts/need.html",
+            need=need,
+            details=details,
+            masked=services.masked(details) if details else None,
+            revealed=revealed,
+            orders=orders,
+            proofs=proofs,
+            details_form=details_form,
+            reveal_form=reveal_form or RevealForm(formdata=None),
+            order_form=order_form or OrderForm(formdata=None),
+            proof_form=proof_form or _proof_form(need, orders, formdata=None),
+            available_vnd=need.funded_vnd - need.disbursed_vnd,
+            can_enter=current_user.role in services.ENTRY_ROLES,
+        )
     )
-    return _no_store(resp)
 
 
 def _proof_form(need: HouseholdNeed, orders: list[PayoutOrder], formdata: object = True) -> ProofForm:
@@ -344,10 +354,11 @@ def proof_file(proof_id: int) -> ResponseReturnValue:
 
 
 # ----------------------------------------------------------------------------------------- an order
-def _order_page(order: PayoutOrder, **extra: object) -> ResponseReturnValue:
+def _order_page(
+    order: PayoutOrder, *, edit_form: OrderForm | None = None, cancel_form: CancelForm | None = None
+) -> str:
     need = db.session.get_one(HouseholdNeed, order.need_id)
     details = services.details_of(db.session, need.id)
-    edit_form = extra.pop("edit_form", None)
     if edit_form is None:
         edit_form = OrderForm(formdata=None)
         edit_form.tranche.data = order.tranche.value
@@ -374,7 +385,7 @@ def _order_page(order: PayoutOrder, **extra: object) -> ResponseReturnValue:
         details=details,
         masked=services.masked(details) if details else None,
         edit_form=edit_form,
-        cancel_form=extra.pop("cancel_form", None) or CancelForm(formdata=None),
+        cancel_form=cancel_form or CancelForm(formdata=None),
         confirm_form=ConfirmForm(formdata=None),
         cash_form=cash_form,
         proof_form=proof_form,
@@ -384,7 +395,6 @@ def _order_page(order: PayoutOrder, **extra: object) -> ResponseReturnValue:
         can_enter=current_user.role in services.ENTRY_ROLES,
         can_approve=current_user.role in services.APPROVE_ROLES,
         proof_kinds=PROOF_KIND_LABELS,
-        **extra,
     )
 
 

@@ -53,7 +53,7 @@ def prepared(session, w: World, need: HouseholdNeed, amount: int = 20_000_000, b
 
 
 @pytest.fixture
-def paying_account(session, world) -> OfficialBankAccount:  # type: ignore[no-untyped-def]
+def paying_account(session, world) -> OfficialBankAccount:  # type: ignore[no-untyped-def]  # noqa: F811
     acc = OfficialBankAccount(
         unit_id=world.khanh_hoa.id,
         fund_id=world.campaign.fund_id,
