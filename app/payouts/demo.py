@@ -3,14 +3,20 @@ approver, awaiting the bank's debit) and one paid in cash awaiting approval."""
 
 from __future__ import annotations
 
+import io
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import FileStorage
 
+from app.banking.models import OfficialBankAccount
 from app.core.actor import Actor
 from app.needs.funding import DISBURSABLE_STATUSES
 from app.needs.models import HouseholdNeed, TrancheKind
 from app.payouts import services
-from app.payouts.models import PayMethod
+from app.payouts.models import PayMethod, ProofKind
+
+DEMO_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def load(session: Session, ctx: dict) -> None:
@@ -52,4 +58,22 @@ def load(session: Session, ctx: dict) -> None:
         order = services.prepare_order(session, maker, commune_user, need.id, amount, TrancheKind.PROGRESS)
         if i == 0:
             services.approve_order(session, checker, approver, order.id)
+            services.upload_proof(
+                session,
+                maker,
+                commune_user,
+                need.id,
+                FileStorage(io.BytesIO(DEMO_PDF), filename="de-nghi-chi.pdf"),
+                ProofKind.OTHER,
+                order_id=order.id,
+                document_ref="Giấy đề nghị chi (thử nghiệm)",
+            )
+            account = session.execute(
+                select(OfficialBankAccount)
+                .where(OfficialBankAccount.unit_id == ctx["province"].id, OfficialBankAccount.is_active)
+                .order_by(OfficialBankAccount.id)
+                .limit(1)
+            ).scalar_one_or_none()
+            if account is not None:
+                services.export_batch(session, checker, approver, [order.id], account.id)
     session.flush()
