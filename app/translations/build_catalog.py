@@ -1706,6 +1706,7 @@ EN = {
     "Biên bản bàn giao nhà": "House handover record",
     "Ảnh chứng từ giai đoạn": "Stage evidence photo",
     "Chứng từ khác": "Other document",
+    "Mỗi đợt chi qua một lệnh chi do một người lập, một người khác duyệt.": "Each tranche is paid through a payout order prepared by one person and approved by another.",
 }
 
 
