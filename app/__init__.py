@@ -29,6 +29,7 @@ DOMAIN_PACKAGES = (
     "collections",
     "needs",
     "matching",
+    "payouts",
     "certificates",
     "transparency",
     "reports",
@@ -115,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     from app.matching.views import bp as matching
     from app.needs.views import bp as needs
     from app.payments.views import bp as payments
+    from app.payouts.views import bp as payouts
     from app.pledges.views import bp as pledges
     from app.reports.views import bp as reports
     from app.transparency.views import bp as transparency
@@ -131,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
         payments,
         collections,
         needs,
+        payouts,
         matching,
         certificates,
         transparency,

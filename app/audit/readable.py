@@ -34,6 +34,7 @@ from app.ledger.models import PURPOSE_LABELS
 from app.matching.models import PROPOSAL_STATUS_LABELS
 from app.needs.models import NEED_KIND_LABELS, NEED_STATUS_LABELS, TRANCHE_LABELS
 from app.payments.models import CARD_STATUS_LABELS, LINE_STATUS_LABELS
+from app.payouts.models import ORDER_STATUS_LABELS, PAY_METHOD_LABELS, PROOF_KIND_LABELS
 from app.pledges.models import PLEDGE_STATUS_LABELS
 from app.reports.models import REPORT_KIND_LABELS
 from app.units.models import AdminUnit
@@ -92,6 +93,17 @@ ACTIONS = {
     "need.photo_add": _l("Đã thêm ảnh cho hộ #%(id)s"),
     "need.photo_publish": _l("Đã đổi chế độ công khai ảnh của hộ #%(id)s"),
     "need.import": _l("Đã nhập danh sách hộ (lô #%(id)s)"),
+    "payout.details_set": _l("Đã nhập thông tin nhận tiền của hộ #%(id)s"),
+    "payout.details_reveal": _l("Đã xem thông tin nhận tiền của hộ #%(id)s"),
+    "payout.prepare": _l("Đã lập lệnh chi #%(id)s"),
+    "payout.edit": _l("Đã sửa lệnh chi #%(id)s"),
+    "payout.approve": _l("Đã duyệt lệnh chi #%(id)s"),
+    "payout.back_to_pending": _l("Lệnh chi #%(id)s về chờ duyệt lại"),
+    "payout.cancel": _l("Đã hủy lệnh chi #%(id)s"),
+    "payout.paid": _l("Lệnh chi #%(id)s đã được chi"),
+    "payout.batch_export": _l("Đã lập tệp chi ngân hàng #%(id)s"),
+    "payout.batch_download": _l("Đã tải tệp chi ngân hàng #%(id)s"),
+    "payout.proof_add": _l("Đã tải chứng từ chi trả cho hộ #%(id)s"),
     "card.checkout": _l("Đã mở thanh toán thẻ #%(id)s"),
     "card.status": _l("Đã cập nhật trạng thái thanh toán thẻ #%(id)s"),
     "card.paid": _l("Đã nhận thanh toán thẻ #%(id)s"),
@@ -221,6 +233,19 @@ FIELDS = {
     "statement_id": _l("Bản sao kê ngân hàng"),
     "receipts": _l("Biên nhận"),
     "period": _l("Kỳ báo cáo"),
+    "masked": _l("Thông tin nhận tiền (che bớt)"),
+    "approved_by_id": _l("Người duyệt"),
+    "why": _l("Nguyên nhân"),
+    "details_version": _l("Phiên bản thông tin nhận tiền"),
+    "details": _l("Thông tin nhận tiền (che bớt)"),
+    "orders": _l("Lệnh chi"),
+    "paying_account_id": _l("Tài khoản chi"),
+    "note": _l("Ghi chú"),
+    "paid_on": _l("Ngày chi"),
+    "paid_by_id": _l("Người xác nhận chi"),
+    "file_kind": _l("Loại tệp"),
+    "order_id": _l("Lệnh chi"),
+    "proof_id": _l("Chứng từ"),
 }
 
 # Fields that hold the id of an administrative unit: shown by the unit's name.
@@ -268,6 +293,10 @@ def _entity_labels() -> dict[tuple[str, str], Mapping[Any, str]]:
         ("matching_proposal", "status"): PROPOSAL_STATUS_LABELS,
         ("donor", "kind"): DONOR_KIND_LABELS,
         ("report_job", "kind"): REPORT_KIND_LABELS,
+        ("payout_order", "status"): ORDER_STATUS_LABELS,
+        ("payout_order", "method"): PAY_METHOD_LABELS,
+        ("household_need", "method"): PAY_METHOD_LABELS,
+        ("household_need", "kind"): PROOF_KIND_LABELS,
     }
 
 

@@ -20,6 +20,7 @@ from flask import current_app
 
 MAX_SPREADSHEET_BYTES = 20 * 1024 * 1024
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
+MAX_PDF_BYTES = 15 * 1024 * 1024  # a scanned phiếu chi or biên bản of a few pages
 MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024  # all members together
 MAX_XLSX_RATIO = 100  # uncompressed/compressed: beyond this it is a zip bomb, not a spreadsheet
 MAX_XLSX_MEMBERS = 2000  # a real workbook has a few dozen parts
@@ -323,7 +324,7 @@ def read_upload(
 def store_bytes(data: bytes, kind: str, original_name: str, subdir: str) -> StoredUpload:
     """Keep an upload for audit under UPLOAD_DIR with a random name; the user's filename is only metadata."""
     # subdir and kind come from our code, never from the user; refuse anything that could leave UPLOAD_DIR.
-    if kind not in ("csv", "xlsx", "png", "jpeg") or not all(
+    if kind not in ("csv", "xlsx", "png", "jpeg", "pdf") or not all(
         re.fullmatch(r"[a-z0-9_-]+", p) for p in subdir.split("/")
     ):
         raise ValueError(f"store_bytes: unexpected kind {kind!r} or subdir {subdir!r}")
@@ -338,3 +339,72 @@ def store_bytes(data: bytes, kind: str, original_name: str, subdir: str) -> Stor
         size=len(data),
         original_name=safe_filename(original_name),
     )
+
+
+# Metadata Pillow reads into Image.info that can locate or identify a photo's author: EXIF (GPS, camera make and
+# model, serial numbers, time), XMP, the ICC profile (its description can name a device), comments and PNG text.
+_METADATA_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "icc_profile", "comment", "photoshop")
+
+
+def image_has_metadata(data: bytes) -> bool:
+    """Whether a stored PNG/JPEG carries any metadata (EXIF, XMP, ICC, comments, text chunks): reads the header only."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as img:
+        if any(k in img.info for k in _METADATA_KEYS):
+            return True
+        if len(img.getexif()):
+            return True
+        return bool(getattr(img, "text", None))
+
+
+def strip_image_metadata(data: bytes, kind: str) -> bytes:
+    """Re-encode a PNG/JPEG with every metadata block dropped: the EXIF orientation is applied to the pixels
+    first (so the photo stays upright), then only the pixels are copied into a new image (no EXIF with its GPS
+    position and camera tags, no XMP, ICC profile, comments or PNG text) and saved in the same format."""
+    from PIL import Image, ImageOps
+
+    if kind not in ("png", "jpeg"):
+        raise ValueError(f"strip_image_metadata: not an image kind {kind!r}")
+    with Image.open(io.BytesIO(data)) as img:
+        img.load()
+        upright = ImageOps.exif_transpose(img) or img
+        if kind == "jpeg":
+            wanted = "L" if upright.mode in ("L", "1") else "RGB"
+        else:
+            has_alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
+            wanted = "RGBA" if has_alpha else ("L" if upright.mode in ("L", "1") else "RGB")
+        pixels = upright.convert(wanted) if upright.mode != wanted else upright
+        clean = Image.frombytes(wanted, pixels.size, pixels.tobytes())
+    out = io.BytesIO()
+    if kind == "jpeg":
+        clean.save(out, format="JPEG", quality=88, optimize=True)
+    else:
+        clean.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def read_proof_upload(file_storage: Any) -> tuple[str, bytes]:
+    """A proof document: a PNG/JPEG (checked, then re-encoded without metadata) or a PDF (kept byte for byte:
+    it is never public). The type is told by the content, never by the filename."""
+    if file_storage is None or not getattr(file_storage, "filename", ""):
+        raise UploadError("Chưa chọn tệp để tải lên.")
+    data = file_storage.stream.read(MAX_PDF_BYTES + 1)
+    if data.startswith(b"%PDF-"):
+        if len(data) > MAX_PDF_BYTES:
+            raise UploadError(f"Tệp PDF quá lớn (tối đa {MAX_PDF_BYTES // (1024 * 1024)} MB).")
+        if b"%%EOF" not in data[-2048:]:
+            raise UploadError("Tệp PDF bị hỏng hoặc chưa tải lên hết.")
+        return "pdf", data
+    if len(data) > MAX_IMAGE_BYTES:
+        raise UploadError(f"Tệp quá lớn (tối đa {MAX_IMAGE_BYTES // (1024 * 1024)} MB).")
+    if not data.strip():
+        raise UploadError("Tệp rỗng.")
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        kind = "png"
+    elif data.startswith(b"\xff\xd8\xff"):
+        kind = "jpeg"
+    else:
+        raise UploadError("Loại tệp không được chấp nhận; chỉ nhận: ảnh PNG, ảnh JPEG, PDF.")
+    check_image_safe(data, kind)
+    return kind, strip_image_metadata(data, kind)

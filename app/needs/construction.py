@@ -14,7 +14,7 @@ from app.audit.services import record
 from app.core.actor import Actor
 from app.core.i18n import today_vn
 from app.core.text import nfc
-from app.core.uploads import read_upload, store_bytes
+from app.core.uploads import read_upload, store_bytes, strip_image_metadata
 from app.needs.models import (
     HouseholdNeed,
     NeedPhoto,
@@ -85,8 +85,11 @@ def add_photo(  # type: ignore[no-untyped-def]
     taken_on: date | None = None,
     publishable: bool = False,
 ) -> NeedPhoto:
-    """Store a PNG/JPEG (type sniffed, size limited) under UPLOAD_DIR; never under static."""
+    """Store a PNG/JPEG (type sniffed, size limited) under UPLOAD_DIR, never under static, re-encoded with every
+    metadata block dropped (EXIF GPS position and camera tags, XMP, ICC, comments): a house photo must not locate
+    the household whose address we encrypt (issue 18.3)."""
     kind, data = read_upload(file_storage, allowed=("png", "jpeg"))
+    data = strip_image_metadata(data, kind)
     stored = store_bytes(data, kind, getattr(file_storage, "filename", ""), PHOTO_SUBDIR)
     rel = stored.path.relative_to(Path(current_app.config["UPLOAD_DIR"])).as_posix()
     photo = NeedPhoto(

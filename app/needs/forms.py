@@ -19,7 +19,6 @@ from app.needs.models import (
     NEED_KIND_LABELS,
     POVERTY_LABELS,
     SOURCE_KIND_LABELS,
-    TRANCHE_LABELS,
     NeedKind,
     PovertyStatus,
     SourceKind,
@@ -154,18 +153,6 @@ class RejectForm(BaseForm):
     )
 
 
-class DisburseForm(BaseForm):
-    tranche = SelectField(_l("Đợt"), choices=[(k.value, _l(v)) for k, v in TRANCHE_LABELS.items()])
-    amount = StringField(_l("Số tiền giải ngân (đồng)"), validators=[_money(_l("Số tiền giải ngân"))])
-    document_ref = StringField(
-        _l("Số chứng từ"),
-        validators=[DataRequired(REQUIRED), Length(max=120, message=_l("Số chứng từ: tối đa 120 ký tự."))],
-        description=_l("Ví dụ: Phiếu chi số 15/PC-MTTQ"),
-    )
-    occurred_on = VNDateField(_l("Ngày chi"), validators=[InputRequired(_l("Ngày chi: chưa nhập."))])
-    note = StringField(_l("Ghi chú"), validators=[Length(max=500, message=_l("Ghi chú: tối đa 500 ký tự."))])
-
-
 class ReverseDisbursementForm(BaseForm):
     """The confirmation step before a tranche is reversed: a reason and an explicit tick."""
 
@@ -236,7 +223,6 @@ def priority_form_class(criteria: dict[str, tuple[int, str]]) -> type[BaseForm]:
 __all__ = [
     "NeedForm",
     "RejectForm",
-    "DisburseForm",
     "StageForm",
     "PhotoForm",
     "ImportForm",

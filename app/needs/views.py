@@ -32,7 +32,7 @@ from app.core.collation import unit_key, units_sorted, vi_collate, vi_key
 from app.core.money import format_vnd
 from app.core.text import fold
 from app.core.transaction import domain_errors, flash_result
-from app.core.uploads import UploadError, read_upload
+from app.core.uploads import UploadError, image_has_metadata, read_upload, strip_image_metadata
 from app.extensions import db
 from app.ledger.models import PURPOSE_LABELS
 from app.needs import construction, funding, importer, scoring, tracing
@@ -40,7 +40,6 @@ from app.needs import registry as registry_svc
 from app.needs.forms import (
     SOURCE_ROWS,
     ConfirmForm,
-    DisburseForm,
     ImportForm,
     NeedForm,
     PhotoForm,
@@ -61,7 +60,6 @@ from app.needs.models import (
     NeedStatus,
     PovertyStatus,
     SourceKind,
-    TrancheKind,
 )
 from app.needs.priority import CRITERIA, compile_rules, rules_for_campaign, score_need
 from app.units.models import AdminUnit, Hamlet, UnitLevel
@@ -358,8 +356,6 @@ def _detail_context(need: HouseholdNeed) -> dict:
     )
     funders, more = tracing.funders_of_need(db.session, need.id, limit=20)
     next_stage = construction.STAGE_ORDER.get(need.status)
-    disburse_form = DisburseForm(formdata=None)
-    disburse_form.occurred_on.data = i18n.today_vn()
     stage_form = StageForm(formdata=None)
     stage_form.on.data = i18n.today_vn()
     photo_form = PhotoForm(formdata=None)
@@ -392,7 +388,6 @@ def _detail_context(need: HouseholdNeed) -> dict:
         purpose_labels=PURPOSE_LABELS,
         next_stage=next_stage,
         stage_labels=NEED_STATUS_LABELS,
-        disburse_form=disburse_form,
         stage_form=stage_form,
         photo_form=photo_form,
         reject_form=RejectForm(formdata=None),
@@ -468,31 +463,6 @@ def reject(need_id: int) -> ResponseReturnValue:
         lambda: registry_svc.reject_need(db.session, _actor(), current_user, need.id, form.reason.data),
         _("Đã ghi nhận không duyệt hộ #%(id)s.", id=need.id),
         errors=registry_svc.NeedError,
-    )
-    return redirect(url_for("needs.detail", need_id=need.id))
-
-
-@bp.route("/can-bo/nhu-cau/<int:need_id>/giai-ngan", methods=["POST"])
-@staff_required(Role.COMMUNE_STAFF, Role.PROVINCE_STAFF)
-def disburse(need_id: int) -> ResponseReturnValue:
-    need = _need_or_404(need_id)
-    form = DisburseForm()
-    if not form.validate_on_submit():
-        flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
-        return redirect(url_for("needs.detail", need_id=need.id))
-    flash_result(  # refused by NeedError or the ledger (both ValueError)
-        lambda: funding.disburse_need(
-            db.session,
-            _actor(),
-            need.id,
-            form.amount.amount,
-            form.document_ref.data,
-            tranche=TrancheKind(form.tranche.data),
-            occurred_on=form.occurred_on.data,
-            note=form.note.data or "",
-            user=current_user,
-        ),
-        _("Đã ghi nhận giải ngân."),
     )
     return redirect(url_for("needs.detail", need_id=need.id))
 
@@ -875,7 +845,26 @@ def public_photo(photo_id: int) -> ResponseReturnValue:
     ).scalar_one_or_none()
     if photo is None:
         abort(404)
-    return _send_photo(photo)
+    return _send_public_photo(photo)
+
+
+def _send_public_photo(photo: NeedPhoto) -> ResponseReturnValue:
+    """A publishable photo as the public may see it: without metadata. Photos uploaded since issue 18.3 are stored
+    stripped; one stored before (with its EXIF GPS position) is stripped on the way out."""
+    try:
+        path = construction.photo_path(photo)
+    except registry_svc.NeedError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    data = path.read_bytes()
+    if image_has_metadata(data):
+        data = strip_image_metadata(data, photo.kind)
+    resp = make_response(data)
+    resp.headers["Content-Type"] = "image/png" if photo.kind == "png" else "image/jpeg"
+    resp.headers["Content-Disposition"] = "inline"
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
 
 
 # ----------------------------------------------------------------------------------------- donor

@@ -102,36 +102,55 @@ def test_the_proposer_cannot_approve_their_own_need(client, session, world):
     assert session.get(HouseholdNeed, need.id).status == NeedStatus.PROPOSED
 
 
-# (who, expected status of POST disburse)
+# (who, expected status of POST prepare a payout order): a tranche is paid through a payout order prepared by one
+# person and approved by another (issue 18.2); the one-person form on the need page is gone.
 DISBURSE = [
     ("ks_staff", 302),
     ("cl_staff", 404),
     ("province_staff", 302),
-    ("approver", 403),  # approvers approve; paying out is the staff's job
+    ("approver", 403),  # approvers approve; preparing the payout is the staff's job
     ("other_province_staff", 404),
 ]
 
 
 @pytest.mark.parametrize("who,status", DISBURSE)
 def test_disburse_by_role_and_area(client, session, world, who, status):
+    from app.payouts import services as payouts
+    from app.payouts.models import PayMethod, PayoutOrder
+    from tests.needs.conftest import actor_of
+
     need = fund(session, world, approve(session, world, add_need(session, world)))
+    payouts.set_payment_details(
+        session,
+        actor_of(world.ks_staff),
+        world.ks_staff,
+        need.id,
+        payouts.DetailsInput(PayMethod.CASH, recipient_name="Mấu Văn Thử", witness_name="Trưởng thôn"),
+    )
+    session.commit()
     login(client, getattr(world, who).email)
-    resp = client.post(
+    # the old one-person route no longer pays anything
+    old = client.post(
         f"/can-bo/nhu-cau/{need.id}/giai-ngan",
         data={
             "csrf_token": _token(client),
             "tranche": "advance",
             "amount": "30.000.000",
-            "document_ref": "PC-15/2026",
-            "occurred_on": "2026-01-05",
-            "note": "",
+            "document_ref": "PC-1",
         },
     )
+    assert old.status_code in (404, 405)
+    resp = client.post(
+        f"/can-bo/chi-tra/ho/{need.id}/lap-lenh",
+        data={"csrf_token": _token(client), "tranche": "advance", "amount": "30.000.000", "note": ""},
+    )
     assert resp.status_code == status
+    orders = session.execute(select(PayoutOrder).where(PayoutOrder.need_id == need.id)).scalars().all()
+    assert len(orders) == (1 if status == 302 else 0)
     paid = (
         session.execute(select(NeedDisbursement).where(NeedDisbursement.need_id == need.id)).scalars().all()
     )
-    assert len(paid) == (1 if status == 302 else 0)
+    assert paid == []  # prepared, not paid: a second person approves it first
 
 
 def test_commune_staff_cannot_add_a_need_in_another_commune(client, session, world):

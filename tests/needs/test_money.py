@@ -78,28 +78,31 @@ def test_disbursement_in_tranches_moves_the_ledger_and_stops_at_the_needs_fundin
 
 
 def test_disbursement_form_refuses_over_funding_with_a_message(client, session, world):
+    """A tranche is now prepared as a payout order (issue 18.2): the form refuses more than was allocated."""
+    from app.payouts import services as payouts
+    from app.payouts.models import PayMethod, PayoutOrder
+    from tests.needs.conftest import actor_of
+
     need = fund(session, world, approve(session, world, add_need(session, world)))
-    login(client, world.ks_staff.email)
-    resp = post_form(
-        client,
-        f"/can-bo/nhu-cau/{need.id}/giai-ngan",
-        {"tranche": "advance", "amount": "70.000.000", "document_ref": "PC-9", "occurred_on": "2026-01-02"},
-        page=f"/can-bo/nhu-cau/{need.id}",
-        follow_redirects=True,
+    payouts.set_payment_details(
+        session,
+        actor_of(world.ks_staff),
+        world.ks_staff,
+        need.id,
+        payouts.DetailsInput(PayMethod.CASH, recipient_name="Mấu Văn Thử", witness_name="Trưởng thôn"),
     )
-    assert "Số tiền giải ngân: vượt số đã bố trí cho hộ này còn lại (60.000.000 ₫)" in resp.get_data(
+    session.commit()
+    login(client, world.ks_staff.email)
+    page = f"/can-bo/chi-tra/ho/{need.id}"
+    resp = post_form(client, f"{page}/lap-lenh", {"tranche": "advance", "amount": "70.000.000"}, page=page)
+    assert "Số tiền: vượt số đã bố trí cho hộ còn chưa chi hay chưa lập lệnh (60.000.000 ₫)" in resp.get_data(
         as_text=True
     )
-    resp = post_form(
-        client,
-        f"/can-bo/nhu-cau/{need.id}/giai-ngan",
-        {"tranche": "advance", "amount": "30.000.000", "document_ref": "", "occurred_on": "2026-01-02"},
-        page=f"/can-bo/nhu-cau/{need.id}",
-        follow_redirects=True,
-    )
-    assert "Số chứng từ" in resp.get_data(as_text=True)
+    resp = post_form(client, f"{page}/lap-lenh", {"tranche": "advance", "amount": ""}, page=page)
+    assert "Số tiền: chưa nhập." in resp.get_data(as_text=True)
     session.expire_all()
     assert need.disbursed_vnd == 0
+    assert session.execute(select(PayoutOrder)).first() is None
 
 
 def test_an_unfunded_need_cannot_be_paid(session, world):
@@ -167,6 +170,13 @@ def test_stages_in_order_with_dates_and_late_houses_flagged(client, session, wor
     assert "Bo Bo Văn Kịp" in client.get("/can-bo/nhu-cau?late=1").get_data(as_text=True)
 
 
+def _pixels(data: bytes) -> bytes:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as img:
+        return img.convert("RGBA").tobytes()
+
+
 def test_photos_checked_stored_outside_static_and_public_only_when_publishable(app, client, session, world):
     need = fund(session, world, approve(session, world, add_need(session, world)))
     login(client, world.ks_staff.email)
@@ -192,12 +202,13 @@ def test_photos_checked_stored_outside_static_and_public_only_when_publishable(a
     photo = session.execute(select(NeedPhoto).where(NeedPhoto.need_id == need.id)).scalar_one()
     assert photo.kind == "png" and not photo.publishable
     assert "static" not in photo.path and (construction.photo_path(photo)).is_file()
-    assert client.get(f"/can-bo/nhu-cau/anh/{photo.id}").data == PNG
+    # stored re-encoded without metadata (issue 18.3): the same picture, not the same bytes
+    assert _pixels(client.get(f"/can-bo/nhu-cau/anh/{photo.id}").data) == _pixels(PNG)
     public = app.test_client()
     assert public.get(f"/cong-khai/nha/anh/{photo.id}").status_code == 404
     assert public.get(f"/can-bo/nhu-cau/anh/{photo.id}").status_code == 302  # to the login page
     post_form(client, f"/can-bo/nhu-cau/anh/{photo.id}/cong-khai", {}, page=page)
-    assert public.get(f"/cong-khai/nha/anh/{photo.id}").data == PNG
+    assert _pixels(public.get(f"/cong-khai/nha/anh/{photo.id}").data) == _pixels(PNG)
     assert f"/cong-khai/nha/anh/{photo.id}" in public.get(f"/cong-khai/nha/{need.id}").get_data(as_text=True)
 
 
