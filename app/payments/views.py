@@ -101,7 +101,7 @@ def vietqr_svg(reference: str) -> ResponseReturnValue:
 @bp.get("/tai-khoan-quy/<int:account_id>/vietqr.svg")
 def account_qr_svg(account_id: int) -> ResponseReturnValue:
     acc = db.session.get(OfficialBankAccount, account_id)
-    if acc is None or not acc.is_active:
+    if acc is None or not acc.usable:
         abort(404)
     payload = vietqr.build_payload(acc.bank_bin, acc.account_number)
     return _svg(qr.svg(payload, title=f"Mã VietQR tài khoản {acc.bank_name} {acc.account_number}"))
