@@ -67,6 +67,14 @@ class OfficialBankAccount(TimestampMixin, Model):
     def usable(self) -> bool:
         return self.approved and self.is_active
 
+    @property
+    def bank_full_name(self) -> str:
+        """The bank's full name (for a transfer from abroad), else the short name stored."""
+        from app.banking.banks import bank_for
+
+        bank = bank_for(self.bank_bin)
+        return bank.name if bank is not None else self.bank_name
+
 
 class ChangeKind(enum.StrEnum):
     CREATE = "create"

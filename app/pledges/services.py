@@ -634,6 +634,44 @@ def instalment_states(
     return states
 
 
+@dataclass(frozen=True)
+class AmountDue:
+    """What a transfer for the pledge asks for (issue 19.4): on an instalment plan, the instalment due (every
+    overdue instalment's unpaid part, else the next instalment's), with the whole remainder as the other choice."""
+
+    amount_vnd: int  # the default: the instalment(s) due; the remainder for a one-off pledge
+    remainder_vnd: int  # everything still outstanding
+    first_seq: int | None = None  # the instalments the default settles (None: not an instalment plan)
+    last_seq: int | None = None
+    due_on: date | None = None  # the last of them's due date
+
+    @property
+    def is_instalment(self) -> bool:
+        return self.first_seq is not None and self.amount_vnd < self.remainder_vnd
+
+
+def amount_due(
+    session: Session, pledge: Pledge, *, paid: int | None = None, today: date | None = None
+) -> AmountDue:
+    paid = amount_paid(session, pledge.id) if paid is None else paid
+    remainder = max(0, pledge.amount_vnd - paid)
+    if pledge.schedule != PledgeSchedule.INSTALMENTS or not pledge.instalments or remainder == 0:
+        return AmountDue(remainder, remainder)
+    unpaid = [s for s in instalment_states(session, pledge, paid=paid, today=today) if s.outstanding_vnd > 0]
+    if not unpaid:  # pragma: no cover - instalments add up to the pledge (check_instalments)
+        return AmountDue(remainder, remainder)
+    overdue = [s for s in unpaid if s.overdue]
+    chosen = overdue or unpaid[:1]
+    amount = min(remainder, sum(s.outstanding_vnd for s in chosen))
+    return AmountDue(
+        amount,
+        remainder,
+        chosen[0].instalment.seq,
+        chosen[-1].instalment.seq,
+        chosen[-1].instalment.due_on,
+    )
+
+
 def overdue_amount(session: Session, pledge: Pledge, *, today: date | None = None) -> int:
     if not pledge.is_open:
         return 0

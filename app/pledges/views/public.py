@@ -215,6 +215,10 @@ def confirmation(reference: str) -> ResponseReturnValue:
     paid = services.amount_paid(db.session, pledge.id)
     private = is_owner(pledge) or staff_sees(pledge)
     accounts = official_accounts_for(db.session, pledge.earmark_unit_id or pledge.receiving_unit_id)
+    due = services.amount_due(db.session, pledge, paid=paid)
+    whole = (
+        request.args.get("muc") == "con-lai"
+    )  # the donor chose the whole remainder over the instalment due
     resp = Response(
         render_template(
             "pledges/confirmation.html",
@@ -223,6 +227,9 @@ def confirmation(reference: str) -> ResponseReturnValue:
             outstanding=max(0, pledge.amount_vnd - paid),
             instalments=services.instalment_states(db.session, pledge, paid=paid),
             accounts=accounts,
+            due=due,
+            whole=whole,
+            asked=due.remainder_vnd if whole else due.amount_vnd,
             private=private,
             card_enabled=card_enabled() and pledge.kind == PledgeKind.MONEY,
             claimable=not current_user.is_authenticated and claimable(pledge),
