@@ -69,4 +69,6 @@ def normalize_phone(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-_PHONE_MESSAGE = "Số điện thoại không hợp lệ (ví dụ: 0905 123 456; số nước ngoài ghi mã nước: +1 415 555 2671)."
+_PHONE_MESSAGE = (
+    "Số điện thoại không hợp lệ (ví dụ: 0905 123 456; số nước ngoài ghi mã nước: +1 415 555 2671)."
+)

@@ -114,7 +114,9 @@ def unit_lists() -> tuple[list[tuple[int, str]], dict[int, list[tuple[int, str]]
 
 
 CSRF_SLOT, FLASH_SLOT = "\x00csrf\x00", "\x00flashes\x00"  # never in a page (NUL is refused in requests)
-KEY_SLOT = "\x00submission-key\x00"  # the form's idempotency key, fresh for each view of the page (issue 19.4)
+KEY_SLOT = (
+    "\x00submission-key\x00"  # the form's idempotency key, fresh for each view of the page (issue 19.4)
+)
 
 
 def page(key: object, render) -> str:  # type: ignore[no-untyped-def]

@@ -46,7 +46,6 @@ from app.pledges.services import (
 )
 from app.units.models import AdminUnit, UnitLevel
 
-
 SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
@@ -60,7 +59,11 @@ def country_choices(locale: str) -> tuple[tuple[str, str], ...]:
     """Every country a phone number can belong to (phonenumbers' regions), named in the page's language (Babel's
     CLDR names) and in the Vietnamese order; Việt Nam first."""
     names = Locale.parse(locale).territories
-    rows = [(code, names[code]) for code in phonenumbers.SUPPORTED_REGIONS if len(code) == 2 and code in names and code != "VN"]
+    rows = [
+        (code, names[code])
+        for code in phonenumbers.SUPPORTED_REGIONS
+        if len(code) == 2 and code in names and code != "VN"
+    ]
     ordered = vi_sorted(rows, key=lambda r: r[1])
     return (("VN", names.get("VN", "Việt Nam")), *ordered)
 
@@ -168,7 +171,10 @@ class PledgeForm(BaseForm):
     )
     commune_id = SelectField(_l("Xã/phường"), validate_choice=False, render_kw={"data-commune-of": "donor"})
     country = SelectField(
-        _l("Quốc gia nơi quý vị sống"), default="VN", validate_choice=False, render_kw={"data-country": "donor"}
+        _l("Quốc gia nơi quý vị sống"),
+        default="VN",
+        validate_choice=False,
+        render_kw={"data-country": "donor"},
     )
     submission_key = HiddenField()
 

@@ -309,7 +309,9 @@ def pledge_for_submission(session: Session, key: str) -> PledgeRef | None:
     identical submissions arriving together are recorded one after the other: the first records the pledge,
     the others find it here (issue 19.4: four identical submissions make one pledge and one e-mail)."""
     if session.get_bind().dialect.name == "postgresql":
-        lock_id = int.from_bytes(hashlib.sha256(f"pledge-submission:{key}".encode()).digest()[:8], "big", signed=True)
+        lock_id = int.from_bytes(
+            hashlib.sha256(f"pledge-submission:{key}".encode()).digest()[:8], "big", signed=True
+        )
         session.execute(select(func.pg_advisory_xact_lock(lock_id)))
     row = session.execute(
         select(Pledge.id, Pledge.reference, Pledge.payment_method, Pledge.receiving_unit_id).where(

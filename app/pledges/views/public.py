@@ -78,7 +78,9 @@ def pledge_form() -> ResponseReturnValue:
         parsed = form.parse(db.session, card_enabled=card)
         key = form.submission_key_value()
         earlier = services.pledge_for_submission(db.session, key) if parsed is not None and key else None
-        if earlier is not None:  # the same page sent again (double click, retry, back button): same pledge, no mail
+        if (
+            earlier is not None
+        ):  # the same page sent again (double click, retry, back button): same pledge, no mail
             flash(_("Cảm ơn quý vị! Đăng ký ủng hộ đã được ghi nhận."), "success")
             return redirect(url_for("pledges.confirmation", reference=earlier.reference))
         if parsed is not None:
