@@ -201,3 +201,14 @@ def test_card_option_hidden_when_the_gateway_is_off_and_checkout_never_404s(clie
 @pytest.mark.app_config(PAYMENT_GATEWAY="stripe", STRIPE_SECRET_KEY=None)
 def test_stripe_without_its_key_offers_no_card(client, session, world):  # type: ignore[no-untyped-def]
     assert 'value="card"' not in client.get("/ung-ho").get_data(as_text=True)
+
+
+def test_confirmation_mail_asks_for_the_instalment_too(app, session, world):  # type: ignore[no-untyped-def]
+    from app.pledges import notify
+
+    pledge = _plan(session, world)
+    mail.OUTBOX.clear()
+    assert notify.send_confirmation(session, pledge)
+    body = mail.OUTBOX[-1].get_content()
+    assert "Số tiền chuyển lần này: 3.000.000 ₫ (đợt 1" in body
+    assert "toàn bộ số còn lại 9.000.000 ₫" in body
