@@ -113,6 +113,7 @@ def downgrade():
         batch_op.drop_constraint(
             batch_op.f("fk_official_bank_accounts_approved_by_id_users"), type_="foreignkey"
         )
+        batch_op.drop_constraint(batch_op.f("ck_official_bank_accounts_feed_provider"), type_="check")
         batch_op.drop_column("approved_by_id")
         batch_op.drop_column("approved_at")
         batch_op.drop_column("approved")
