@@ -26,7 +26,7 @@ from app.core.cards import card_available, gateway_mode, mark_unreachable
 from app.core.db import utcnow
 from app.payments.models import CardPayment, CardPaymentStatus, CardRefund, WebhookEvent
 from app.pledges.models import Pledge
-from app.pledges.services import outstanding, refresh_status
+from app.pledges.services import amount_due, refresh_status
 
 CURRENCY = "vnd"  # zero-decimal: Stripe amounts in VND are whole đồng
 REUSE_WINDOW = timedelta(hours=23)  # Stripe keeps idempotency keys and open sessions about a day
@@ -52,14 +52,17 @@ def start_checkout(
     success_url: str,
     cancel_url: str,
     test_gateway_url: str | None = None,
+    whole: bool = False,
 ) -> CardPayment:
-    """A Checkout Session for what the pledge still expects. A second click within a day returns the same
+    """A Checkout Session for the instalment due (the whole remainder with `whole`, as the donor chose on the
+    pledge page; pledges.services.amount_due). A second click within a day returns the same
     open session instead of charging twice; the Stripe call carries an idempotency key, so the library's
     retries after a network error create nothing twice."""
     mode = gateway_mode()
     if not card_available():
         raise GatewayError("Thanh toán bằng thẻ hiện không khả dụng; vui lòng chuyển khoản.")
-    due = int(outstanding(session, pledge))
+    asked = amount_due(session, pledge)  # the instalment due, as the pledge page asks (issue 19.4)
+    due = int(asked.remainder_vnd if whole else asked.amount_vnd)
     if due <= 0:
         raise GatewayError("Đăng ký này đã được nộp đủ; không cần thanh toán thêm.")
     reusable = (

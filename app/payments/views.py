@@ -153,6 +153,7 @@ def card_checkout(reference: str) -> ResponseReturnValue:
             success_url=f"{base}{page}?the=thanh-cong",
             cancel_url=f"{base}{page}?the=huy",
             test_gateway_url=url_for("payments.test_gateway", session_id="__SESSION__"),
+            whole=request.form.get("muc") == "con-lai",  # the donor chose the whole remainder on the page
         )
     if not outcome.ok:
         return redirect(page, 303)

@@ -212,3 +212,18 @@ def test_confirmation_mail_asks_for_the_instalment_too(app, session, world):  # 
     body = mail.OUTBOX[-1].get_content()
     assert "Số tiền chuyển lần này: 3.000.000 ₫ (đợt 1" in body
     assert "toàn bộ số còn lại 9.000.000 ₫" in body
+
+
+def test_card_checkout_charges_the_instalment_or_the_chosen_remainder(client, session, world):  # type: ignore[no-untyped-def]
+    from app.payments.models import CardPayment
+
+    pledge = _plan(session, world)
+    token = csrf_from(client.get(f"/ung-ho/{pledge.reference}").get_data(as_text=True))
+    resp = client.post(f"/ung-ho/{pledge.reference}/thanh-toan-the", data={"csrf_token": token})
+    assert resp.status_code == 303
+    page = client.get(f"/ung-ho/{pledge.reference}?muc=con-lai").get_data(as_text=True)
+    assert 'name="muc" value="con-lai"' in page
+    client.post(f"/ung-ho/{pledge.reference}/thanh-toan-the", data={"csrf_token": token, "muc": "con-lai"})
+    session.expire_all()
+    amounts = sorted(session.execute(select(CardPayment.amount_vnd)).scalars())
+    assert amounts == [3_000_000, 9_000_000]
