@@ -108,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     fails the start, never a link."""
     from app.accounts.views import bp as accounts
     from app.audit.views import bp as audit
+    from app.banking.views import bp as banking
     from app.campaigns.views import bp as campaigns
     from app.certificates.views import bp as certificates
     from app.collections.views import bp as collections
@@ -131,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
         ledger,
         pledges,
         payments,
+        banking,
         collections,
         needs,
         payouts,

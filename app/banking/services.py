@@ -11,6 +11,10 @@ from app.accounts.access import unit_scope_clause
 from app.banking.models import OfficialBankAccount
 from app.units.models import AdminUnit
 
+# What makes an account one donors are shown and money is booked to: approved by a second central admin
+# (app.banking.changes) and not deactivated.
+USABLE = (OfficialBankAccount.is_active.is_(True), OfficialBankAccount.approved.is_(True))
+
 NO_ACCOUNT = (
     object()
 )  # official_account_owner: no unit up the chain, nor the central committee, has an account
@@ -45,7 +49,7 @@ def official_account_owner(session: Session, unit_id: int | None) -> int | None 
             select(OfficialBankAccount.unit_id)
             .distinct()
             .where(
-                OfficialBankAccount.is_active.is_(True),
+                *USABLE,
                 or_(OfficialBankAccount.unit_id.is_(None), OfficialBankAccount.unit_id.in_(units))
                 if units
                 else OfficialBankAccount.unit_id.is_(None),
@@ -61,9 +65,7 @@ def official_accounts_for(session: Session, unit_id: int | None) -> list[Officia
         clause = OfficialBankAccount.unit_id.is_(None) if uid is None else OfficialBankAccount.unit_id == uid
         found = list(
             session.execute(
-                select(OfficialBankAccount)
-                .where(clause, OfficialBankAccount.is_active.is_(True))
-                .order_by(OfficialBankAccount.id)
+                select(OfficialBankAccount).where(clause, *USABLE).order_by(OfficialBankAccount.id)
             ).scalars()
         )
         if found:
@@ -81,9 +83,7 @@ def account_for_pledge(session: Session, pledge: Any) -> OfficialBankAccount | N
 
 def accounts_in_scope(session: Session, user: Any) -> list[OfficialBankAccount]:
     """The active accounts of the staff member's area (their statements are theirs to reconcile)."""
-    q = select(OfficialBankAccount).where(
-        OfficialBankAccount.is_active.is_(True), unit_scope_clause(user, OfficialBankAccount.unit_id)
-    )
+    q = select(OfficialBankAccount).where(*USABLE, unit_scope_clause(user, OfficialBankAccount.unit_id))
     return list(session.execute(q.order_by(OfficialBankAccount.unit_id, OfficialBankAccount.id)).scalars())
 
 
@@ -92,7 +92,7 @@ def public_accounts(session: Session) -> list[OfficialBankAccount]:
     return list(
         session.execute(
             select(OfficialBankAccount)
-            .where(OfficialBankAccount.is_active.is_(True))
+            .where(*USABLE)
             .order_by(
                 OfficialBankAccount.unit_id.is_not(None), OfficialBankAccount.unit_id, OfficialBankAccount.id
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import phonenumbers
 from stdnum.vn import mst as stdnum_mst
 
 _MST_10 = re.compile(r"^\d{10}$", re.ASCII)
@@ -45,19 +46,29 @@ def normalize_tax_code(value: str) -> str:
     return base
 
 
-# Vietnamese mobile/landline: 0 + 9 digits (mobiles 03, 05, 07, 08, 09; landlines 02x), or +84 / 84 prefix.
-_PHONE = re.compile(r"^0(2\d{9}|[35789]\d{8})$", re.ASCII)
+_PHONE_CHARS = re.compile(r"\+?\d{6,17}", re.ASCII)
 
 
 def normalize_phone(value: str) -> str:
-    """Return the phone as 0XXXXXXXXX or raise IdentifierError."""
-    v = re.sub(r"[\s.\-()]", "", value or "")
-    if v.startswith("+84"):
-        v = "0" + v[3:]
-    elif v.startswith("84") and len(v) == 11:
-        v = "0" + v[2:]
-    elif len(v) == 9 and v[0] in "35789":
-        v = "0" + v
-    if not _PHONE.match(v):
-        raise IdentifierError("Số điện thoại không hợp lệ (ví dụ: 0905 123 456).")
-    return v
+    """Return a Vietnamese number as 0XXXXXXXXX (mobiles 03/05/07/08/09, landlines 02x; +84, 84 or no leading 0
+    accepted) and a number abroad in E.164 (+14155552671; written +1…, or 001…), or raise IdentifierError.
+    Validity is the phonenumbers library's (Google's libphonenumber metadata), issue 19.4: donors abroad."""
+    v = re.sub(r"[\s.\-()/]", "", unicodedata.normalize("NFKC", value or ""))
+    if v.startswith("00"):
+        v = "+" + v[2:]
+    if not _PHONE_CHARS.fullmatch(v):
+        raise IdentifierError(_PHONE_MESSAGE)
+    try:
+        number = phonenumbers.parse(v, "VN")
+    except phonenumbers.NumberParseException:
+        raise IdentifierError(_PHONE_MESSAGE) from None
+    if not phonenumbers.is_valid_number(number):
+        raise IdentifierError(_PHONE_MESSAGE)
+    if number.country_code == 84:
+        return f"0{number.national_number}"
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_PHONE_MESSAGE = (
+    "Số điện thoại không hợp lệ (ví dụ: 0905 123 456; số nước ngoài ghi mã nước: +1 415 555 2671)."
+)

@@ -146,6 +146,7 @@ def load(session: Session, ctx: dict) -> None:
                 bank_name="Vietcombank",
                 account_number="0061001234567",
                 branch="Chi nhánh Khánh Hòa",
+                swift_code="BFTVVNVX",  # donors abroad: the international transfer details (issue 19.4)
                 account_name="UY BAN MTTQ VIET NAM TINH KHANH HOA - QUY VI NGUOI NGHEO",
             ),
             OfficialBankAccount(

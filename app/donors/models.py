@@ -48,6 +48,8 @@ class Donor(TimestampMixin, Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     province_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"))
     commune_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"))
+    # ISO 3166-1 alpha-2; a donor abroad gives a country instead of a province and commune (issue 19.4)
+    country: Mapped[str] = mapped_column(String(2), default="VN", server_default="VN", nullable=False)
     public_display: Mapped[PublicDisplay] = mapped_column(
         str_enum(PublicDisplay, "donor_public_display"), default=PublicDisplay.FULL_NAME, nullable=False
     )

@@ -22,10 +22,11 @@ from app.contributions.models import Channel, Contribution, ContributionStatus
 from app.contributions.receive import MoneyIn, receive
 from app.contributions.reversal import reverse_contributions
 from app.core.actor import Actor
+from app.core.cards import card_available, gateway_mode, mark_unreachable
 from app.core.db import utcnow
 from app.payments.models import CardPayment, CardPaymentStatus, CardRefund, WebhookEvent
 from app.pledges.models import Pledge
-from app.pledges.services import outstanding, refresh_status
+from app.pledges.services import amount_due, refresh_status
 
 CURRENCY = "vnd"  # zero-decimal: Stripe amounts in VND are whole đồng
 REUSE_WINDOW = timedelta(hours=23)  # Stripe keeps idempotency keys and open sessions about a day
@@ -33,20 +34,6 @@ REUSE_WINDOW = timedelta(hours=23)  # Stripe keeps idempotency keys and open ses
 
 class GatewayError(ValueError):
     """A card payment that cannot start; the message is Vietnamese."""
-
-
-def gateway_mode() -> str:
-    """ "stripe", "test" or "disabled". The test gateway records money without a card, so a production
-    configuration (secure cookies) never runs it, whatever PAYMENT_GATEWAY says."""
-    mode = (current_app.config.get("PAYMENT_GATEWAY") or "disabled").lower()
-    if (
-        mode == "test"
-        and current_app.config.get("SESSION_COOKIE_SECURE")
-        and not current_app.config.get("TESTING")
-    ):
-        current_app.logger.warning("PAYMENT_GATEWAY=test refused in production; card payments are disabled")
-        return "disabled"
-    return mode if mode in ("stripe", "test") else "disabled"
 
 
 def stripe_client() -> stripe.StripeClient:
@@ -65,14 +52,17 @@ def start_checkout(
     success_url: str,
     cancel_url: str,
     test_gateway_url: str | None = None,
+    whole: bool = False,
 ) -> CardPayment:
-    """A Checkout Session for what the pledge still expects. A second click within a day returns the same
+    """A Checkout Session for the instalment due (the whole remainder with `whole`, as the donor chose on the
+    pledge page; pledges.services.amount_due). A second click within a day returns the same
     open session instead of charging twice; the Stripe call carries an idempotency key, so the library's
     retries after a network error create nothing twice."""
     mode = gateway_mode()
-    if mode == "disabled":
-        raise GatewayError("Thanh toán bằng thẻ không được bật trên hệ thống này; vui lòng chuyển khoản.")
-    due = int(outstanding(session, pledge))
+    if not card_available():
+        raise GatewayError("Thanh toán bằng thẻ hiện không khả dụng; vui lòng chuyển khoản.")
+    asked = amount_due(session, pledge)  # the instalment due, as the pledge page asks (issue 19.4)
+    due = int(asked.remainder_vnd if whole else asked.amount_vnd)
     if due <= 0:
         raise GatewayError("Đăng ký này đã được nộp đủ; không cần thanh toán thêm.")
     reusable = (
@@ -128,6 +118,8 @@ def start_checkout(
             )
         except stripe.StripeError as exc:
             current_app.logger.warning("Stripe checkout failed for %s: %s", pledge.reference, exc)
+            if isinstance(exc, stripe.APIConnectionError):
+                mark_unreachable()
             raise GatewayError(
                 "Không kết nối được cổng thanh toán thẻ. Vui lòng thử lại sau hoặc chuyển khoản."
             ) from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import stripe
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -57,7 +58,7 @@ from app.payments.recording import confirm_proposals, ignore_lines, match_to_ref
 from app.payments.reversal import REVERSIBLE_LINE_STATUSES, line_contributions, reverse_line
 from app.payments.statements import ROLE_LABELS, StatementFormatError
 from app.payments.statements.parsing import _cell_text
-from app.payments.transfers import transfer_details
+from app.payments.transfers import TransferDetails, transfer_details
 from app.pledges.models import Pledge
 from app.pledges.references import normalize
 
@@ -91,22 +92,47 @@ def _pledge_page(reference: str) -> str:
 def payment_options(pledge: Pledge) -> dict:
     """What the pledge pages show to pay: the bank transfer details and whether card payment is on."""
     details = transfer_details(db.session, pledge)
-    return {"transfer": details, "card": gateway.gateway_mode() != "disabled"}
+    return {"transfer": details, "card": gateway.card_available()}
 
 
 # ------------------------------------------------------------------------------------------------ VietQR
-@bp.get("/ung-ho/<reference>/vietqr.svg")
-def vietqr_svg(reference: str) -> ResponseReturnValue:
-    details = transfer_details(db.session, _pledge_or_404(reference))
+def _pledge_transfer(reference: str) -> TransferDetails:
+    """The transfer a pledge's QR shows: ?tk=<account id> (default: the first account listed), ?muc=con-lai for
+    the whole remainder instead of the instalment due."""
+    account_id = request.args.get("tk", type=int)
+    whole = request.args.get("muc") == "con-lai"
+    details = transfer_details(db.session, _pledge_or_404(reference), account_id=account_id, whole=whole)
     if details is None:
         abort(404)
-    return _svg(qr.svg(details.payload, title=f"Mã VietQR chuyển khoản cho đăng ký {details.note}"))
+    return details
+
+
+def _download(resp: Response, details: TransferDetails, ext: str) -> Response:
+    if request.args.get("tai"):  # the download button: a file named after the pledge and the bank
+        bank = re.sub(r"[^0-9A-Za-z]+", "", details.account.bank_name) or details.account.bank_bin
+        resp.headers["Content-Disposition"] = f'attachment; filename="VietQR-{details.note}-{bank}.{ext}"'
+    return resp
+
+
+@bp.get("/ung-ho/<reference>/vietqr.svg")
+def vietqr_svg(reference: str) -> ResponseReturnValue:
+    details = _pledge_transfer(reference)
+    title = f"Mã VietQR chuyển khoản cho đăng ký {details.note} – {details.account.bank_name}"
+    return _download(_svg(qr.svg(details.payload, title=title)), details, "svg")
+
+
+@bp.get("/ung-ho/<reference>/vietqr.png")
+def vietqr_png(reference: str) -> ResponseReturnValue:
+    details = _pledge_transfer(reference)
+    resp = Response(qr.png(details.payload, scale=8), mimetype="image/png")
+    resp.headers["Cache-Control"] = "no-cache"
+    return _download(resp, details, "png")
 
 
 @bp.get("/tai-khoan-quy/<int:account_id>/vietqr.svg")
 def account_qr_svg(account_id: int) -> ResponseReturnValue:
     acc = db.session.get(OfficialBankAccount, account_id)
-    if acc is None or not acc.is_active:
+    if acc is None or not acc.usable:
         abort(404)
     payload = vietqr.build_payload(acc.bank_bin, acc.account_number)
     return _svg(qr.svg(payload, title=f"Mã VietQR tài khoản {acc.bank_name} {acc.account_number}"))
@@ -116,8 +142,12 @@ def account_qr_svg(account_id: int) -> ResponseReturnValue:
 @bp.post("/ung-ho/<reference>/thanh-toan-the")
 def card_checkout(reference: str) -> ResponseReturnValue:
     pledge = _pledge_or_404(reference)
-    if gateway.gateway_mode() == "disabled":
-        abort(404)
+    if not gateway.card_available():  # an old page or a second tab: say so and show the transfer, never a 404
+        flash(
+            _("Thanh toán bằng thẻ hiện không khả dụng; xin quý vị chuyển khoản theo hướng dẫn dưới đây."),
+            "warning",
+        )
+        return redirect(_pledge_page(pledge.reference), 303)
     base = request.host_url.rstrip("/")
     page = _pledge_page(pledge.reference)
     with domain_errors(errors=gateway.GatewayError) as outcome:
@@ -128,6 +158,7 @@ def card_checkout(reference: str) -> ResponseReturnValue:
             success_url=f"{base}{page}?the=thanh-cong",
             cancel_url=f"{base}{page}?the=huy",
             test_gateway_url=url_for("payments.test_gateway", session_id="__SESSION__"),
+            whole=request.form.get("muc") == "con-lai",  # the donor chose the whole remainder on the page
         )
     if not outcome.ok:
         return redirect(page, 303)

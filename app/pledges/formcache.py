@@ -22,6 +22,7 @@ the template directly.
 from __future__ import annotations
 
 import itertools
+import secrets
 import time
 from dataclasses import dataclass
 
@@ -113,12 +114,15 @@ def unit_lists() -> tuple[list[tuple[int, str]], dict[int, list[tuple[int, str]]
 
 
 CSRF_SLOT, FLASH_SLOT = "\x00csrf\x00", "\x00flashes\x00"  # never in a page (NUL is refused in requests)
+KEY_SLOT = (
+    "\x00submission-key\x00"  # the form's idempotency key, fresh for each view of the page (issue 19.4)
+)
 
 
 def page(key: object, render) -> str:  # type: ignore[no-untyped-def]
     """The anonymous pledge form: `render(flash_slot)` returns the page's HTML, called once per `key` (and TTL);
-    the CSRF token in it is swapped for a slot, and each request gets the page with its own token and its
-    own flash messages."""
+    the CSRF token in it is swapped for a slot, and each request gets the page with its own token, its own
+    idempotency key (the page renders KEY_SLOT where the key goes) and its own flash messages."""
 
     def build() -> str:
         html = render(Markup(FLASH_SLOT))  # noqa: S704 - a constant
@@ -126,7 +130,8 @@ def page(key: object, render) -> str:  # type: ignore[no-untyped-def]
 
     html = cached("pledges.form_page", key, build)
     flashes = render_template("_flashes.html") if http_session.get("_flashes") else ""
-    return html.replace(CSRF_SLOT, generate_csrf()).replace(FLASH_SLOT, flashes)
+    key_value = secrets.token_urlsafe(18)
+    return html.replace(CSRF_SLOT, generate_csrf()).replace(FLASH_SLOT, flashes).replace(KEY_SLOT, key_value)
 
 
 def _watched_entity(obj: object) -> bool:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import re
+import secrets
+
+import phonenumbers
+from babel import Locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Row, bindparam, select
@@ -10,6 +16,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     PasswordField,
     RadioField,
     SelectField,
@@ -20,6 +27,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from app.accounts.passwords import MIN_PASSWORD_LENGTH
+from app.core.collation import vi_sorted
 from app.core.forms import DATE_FORMATS, BaseForm, VNDateField, _nfc_filter, field_problems
 from app.core.i18n import today_vn
 from app.core.identifiers import IdentifierError, normalize_phone, normalize_tax_code
@@ -37,6 +45,30 @@ from app.pledges.services import (
     check_instalments,
 )
 from app.units.models import AdminUnit, UnitLevel
+
+SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def new_submission_key() -> str:
+    """A fresh idempotency key for one view of the public form (issue 19.4)."""
+    return secrets.token_urlsafe(18)
+
+
+@functools.cache
+def country_choices(locale: str) -> tuple[tuple[str, str], ...]:
+    """Every country a phone number can belong to (phonenumbers' regions), named in the page's language (Babel's
+    CLDR names) and in the Vietnamese order; Việt Nam first."""
+    names = Locale.parse(locale).territories
+    rows = [
+        (code, names[code])
+        for code in phonenumbers.SUPPORTED_REGIONS
+        if len(code) == 2 and code in names and code != "VN"
+    ]
+    ordered = vi_sorted(rows, key=lambda r: r[1])
+    return (("VN", names.get("VN", "Việt Nam")), *ordered)
+
+
+COUNTRY_CODES = frozenset(code for code, _name in country_choices("vi"))
 
 
 def ch(pairs) -> list[SelectChoice]:  # type: ignore[no-untyped-def]
@@ -138,6 +170,13 @@ class PledgeForm(BaseForm):
         _l("Tỉnh/thành phố"), validate_choice=False, render_kw={"data-province": "donor"}
     )
     commune_id = SelectField(_l("Xã/phường"), validate_choice=False, render_kw={"data-commune-of": "donor"})
+    country = SelectField(
+        _l("Quốc gia nơi quý vị sống"),
+        default="VN",
+        validate_choice=False,
+        render_kw={"data-country": "donor"},
+    )
+    submission_key = HiddenField()
 
     kind = RadioField(
         _l("Hình thức ủng hộ"),
@@ -217,6 +256,9 @@ class PledgeForm(BaseForm):
         validators=[Optional(), Length(max=1000, message=_l("Lời nhắn: tối đa 1000 ký tự."))],
     )
 
+    def set_country_choices(self, locale: str) -> None:
+        self.country.choices = ch(country_choices(locale))
+
     def set_unit_choices(
         self, provinces: list[tuple[int, str]], communes_by_field: dict[str, list[tuple[int, str]]]
     ) -> None:
@@ -262,12 +304,17 @@ class PledgeForm(BaseForm):
                     f"Số điện thoại: {exc}" if not str(exc).startswith("Số điện thoại") else str(exc)
                 )
 
+        country = "VN" if is_business else (self.country.data or "VN").strip().upper()
+        if country not in COUNTRY_CODES:
+            self.country.errors.append(_("Quốc gia: không hợp lệ."))
+            country = "VN"
+        abroad = country != "VN"  # a donor abroad gives a country instead of a province and commune
         province = commune = None
-        wanted = [] if is_business else [self.province_id.data, self.commune_id.data]
+        wanted = [] if is_business or abroad else [self.province_id.data, self.commune_id.data]
         if self.earmark.data in ("province", "commune"):
             wanted += [self.earmark_province_id.data, self.earmark_commune_id.data]
         units = _load_units(session, wanted)
-        if not is_business:
+        if not is_business and not abroad:
             province = _unit(units, self.province_id.data, UnitLevel.PROVINCE)
             commune = _unit(units, self.commune_id.data, UnitLevel.COMMUNE)
             if province is None:
@@ -335,6 +382,7 @@ class PledgeForm(BaseForm):
             province_id=province.id if province else None,
             commune_id=commune.id if commune else None,
             anonymous=self.display.data == "anonymous",
+            country=country,
         )
         pledge = PledgeInput(
             amount_vnd=amount,
@@ -349,8 +397,14 @@ class PledgeForm(BaseForm):
             is_anonymous=self.display.data == "anonymous",
             contact_email=email,
             note=self.note.data or "",
+            submission_key=self.submission_key_value(),
         )
         return donor, pledge
+
+    def submission_key_value(self) -> str | None:
+        """The idempotency key the page carried, when it has the expected shape (else none: not deduplicated)."""
+        raw = (self.submission_key.data or "").strip()
+        return raw if SUBMISSION_KEY.fullmatch(raw) else None
 
 
 def parse_instalments(rows: FieldList) -> list[InstalmentInput] | None:

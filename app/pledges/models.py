@@ -76,6 +76,9 @@ class Pledge(TimestampMixin, Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(19), unique=True, nullable=False)  # the bank transfer note
+    # The public form's idempotency key (a hidden field drawn per page view): a repeated submission of the same
+    # page returns this pledge instead of recording another (issue 19.4)
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), nullable=False, index=True)
     donor_id: Mapped[int] = mapped_column(ForeignKey("donors.id"), nullable=False, index=True)
     amount_vnd: Mapped[int] = mapped_column(BigInteger, nullable=False)

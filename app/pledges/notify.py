@@ -35,6 +35,7 @@ def payment_facts(session: Session, pledge: Pledge) -> dict:
         "outstanding": max(0, pledge.amount_vnd - paid),
         "accounts": official_accounts_for(session, pledge.earmark_unit_id or pledge.receiving_unit_id),
         "instalments": services.instalment_states(session, pledge, paid=paid),
+        "due": services.amount_due(session, pledge, paid=paid),
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -165,6 +166,7 @@ class DonorInput:
     province_id: int | None = None
     commune_id: int | None = None
     anonymous: bool = False
+    country: str = "VN"  # ISO 3166-1 alpha-2; abroad: no province or commune
 
 
 @dataclass
@@ -188,6 +190,7 @@ class PledgeInput:
     is_anonymous: bool = False
     contact_email: str | None = None
     note: str = ""
+    submission_key: str | None = None  # the public form's idempotency key (pledge_for_submission)
 
 
 def campaign_for(session: Session, unit_id: int | None = None) -> Campaign | None:
@@ -278,6 +281,7 @@ def insert_donor(session: Session, actor: Actor, data: DonorInput) -> DonorRef:
             phone=data.phone,
             province_id=data.province_id,
             commune_id=data.commune_id,
+            country=data.country,
             public_display=display,
             search_key=" ".join(filter(None, [fold(name), data.tax_code or ""])),
             created_at=utcnow(),
@@ -296,6 +300,25 @@ def insert_donor(session: Session, actor: Actor, data: DonorInput) -> DonorRef:
         ],
     )
     return DonorRef(ident, display, data.email)
+
+
+def pledge_for_submission(session: Session, key: str) -> PledgeRef | None:
+    """The pledge an earlier submission of the same form page recorded (its idempotency key), else None.
+
+    On PostgreSQL a transaction-scoped advisory lock on the key is taken first and held until the commit, so
+    identical submissions arriving together are recorded one after the other: the first records the pledge,
+    the others find it here (issue 19.4: four identical submissions make one pledge and one e-mail)."""
+    if session.get_bind().dialect.name == "postgresql":
+        lock_id = int.from_bytes(
+            hashlib.sha256(f"pledge-submission:{key}".encode()).digest()[:8], "big", signed=True
+        )
+        session.execute(select(func.pg_advisory_xact_lock(lock_id)))
+    row = session.execute(
+        select(Pledge.id, Pledge.reference, Pledge.payment_method, Pledge.receiving_unit_id).where(
+            Pledge.submission_key == key
+        )
+    ).first()
+    return PledgeRef(row.id, row.reference, row.payment_method, row.receiving_unit_id) if row else None
 
 
 def find_or_create_donor(session: Session, actor: Actor, data: DonorInput) -> Donor:
@@ -405,6 +428,7 @@ def insert_pledge(
         is_anonymous=data.is_anonymous or donor.public_display == PublicDisplay.ANONYMOUS,
         contact_email=(data.contact_email or donor.email or None),
         note=nfc(data.note) or "",
+        submission_key=data.submission_key,
         status=PledgeStatus.PLEDGED,
         created_at=utcnow(),
     )
@@ -632,6 +656,44 @@ def instalment_states(
         due = inst.amount_vnd - covered
         states.append(InstalmentState(inst, covered, due, due > 0 and inst.due_on < today and pledge.is_open))
     return states
+
+
+@dataclass(frozen=True)
+class AmountDue:
+    """What a transfer for the pledge asks for (issue 19.4): on an instalment plan, the instalment due (every
+    overdue instalment's unpaid part, else the next instalment's), with the whole remainder as the other choice."""
+
+    amount_vnd: int  # the default: the instalment(s) due; the remainder for a one-off pledge
+    remainder_vnd: int  # everything still outstanding
+    first_seq: int | None = None  # the instalments the default settles (None: not an instalment plan)
+    last_seq: int | None = None
+    due_on: date | None = None  # the last of them's due date
+
+    @property
+    def is_instalment(self) -> bool:
+        return self.first_seq is not None and self.amount_vnd < self.remainder_vnd
+
+
+def amount_due(
+    session: Session, pledge: Pledge, *, paid: int | None = None, today: date | None = None
+) -> AmountDue:
+    paid = amount_paid(session, pledge.id) if paid is None else paid
+    remainder = max(0, pledge.amount_vnd - paid)
+    if pledge.schedule != PledgeSchedule.INSTALMENTS or not pledge.instalments or remainder == 0:
+        return AmountDue(remainder, remainder)
+    unpaid = [s for s in instalment_states(session, pledge, paid=paid, today=today) if s.outstanding_vnd > 0]
+    if not unpaid:  # pragma: no cover - instalments add up to the pledge (check_instalments)
+        return AmountDue(remainder, remainder)
+    overdue = [s for s in unpaid if s.overdue]
+    chosen = overdue or unpaid[:1]
+    amount = min(remainder, sum(s.outstanding_vnd for s in chosen))
+    return AmountDue(
+        amount,
+        remainder,
+        chosen[0].instalment.seq,
+        chosen[-1].instalment.seq,
+        chosen[-1].instalment.due_on,
+    )
 
 
 def overdue_amount(session: Session, pledge: Pledge, *, today: date | None = None) -> int:

@@ -77,13 +77,17 @@ def test_wrong_tax_codes_are_refused_in_vietnamese(code, reason):
         ("+84905123456", "0905123456"),
         ("905123456", "0905123456"),
         ("0258.3822.123", "02583822123"),
+        # donors abroad (issue 19.4): E.164, written with + or 00
+        ("+1 415 555 2671", "+14155552671"),
+        ("001 (415) 555-2671", "+14155552671"),
+        ("+33 6 12 34 56 78", "+33612345678"),
     ],
 )
 def test_phone_numbers_are_normalised(raw, expected):
     assert normalize_phone(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["12345", "0105123456", "abc"])
+@pytest.mark.parametrize("raw", ["12345", "0105123456", "abc", "+1 555 0100", "+999 1234567"])
 def test_bad_phone_numbers_are_refused(raw):
     with pytest.raises(IdentifierError, match="Số điện thoại"):
         normalize_phone(raw)

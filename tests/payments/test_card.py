@@ -282,11 +282,14 @@ def test_disabled_gateway_hides_the_card_option(app, client, session, kh_setup):
     with app.test_request_context():
         opts = payment_options(pledge)
     assert opts["card"] is False and opts["transfer"].note == pledge.reference
-    assert checkout(client, pledge).status_code == 404
+    resp = checkout(client, pledge)  # an old page's card button: told to transfer, never a 404 (issue 19.4)
+    assert resp.status_code == 303 and resp.headers["Location"] == f"/ung-ho/{pledge.reference}"
+    assert "không khả dụng" in client.get(resp.headers["Location"]).get_data(as_text=True)
 
 
 @pytest.mark.app_config(PAYMENT_GATEWAY="test", SESSION_COOKIE_SECURE=True, TESTING=False)
 def test_the_test_gateway_never_runs_with_a_production_configuration(client, session, kh_setup):
     pledge = make_pledge(session, kh_setup["campaign"], 1_000_000, receiving=kh_setup["province"])
-    assert checkout(client, pledge).status_code == 404
+    assert checkout(client, pledge).status_code == 303  # back to the pledge page, nothing started
+    assert session.execute(select(CardPayment)).first() is None
     assert client.get("/thanh-toan-thu-nghiem/cs_localtest_x").status_code == 404

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from app.accounts.models import Role
@@ -15,13 +17,23 @@ from tests.conftest import csrf_from, login, post_form
 from tests.pledges.helpers import SYSTEM, household_form
 
 
+def submission_key(page: str) -> str:
+    m = re.search(r'name="submission_key" value="([^"]+)"', page)
+    assert m, "the form carries no idempotency key"
+    return m.group(1)
+
+
 def test_each_visitor_gets_their_own_token_and_both_can_pledge(app, session, world):  # type: ignore[no-untyped-def]
     first, second = app.test_client(), app.test_client()
     page_one = first.get("/ung-ho").get_data(as_text=True)
     page_two = second.get("/ung-ho").get_data(as_text=True)
     token_one, token_two = csrf_from(page_one), csrf_from(page_two)
     assert token_one != token_two
-    assert page_one.replace(token_one, "") == page_two.replace(token_two, "")
+    key_one, key_two = submission_key(page_one), submission_key(page_two)
+    assert key_one != key_two  # each view of the page its own idempotency key (issue 19.4)
+    assert page_one.replace(token_one, "").replace(key_one, "") == page_two.replace(token_two, "").replace(
+        key_two, ""
+    )
     assert world["campaign"].name in page_one and "Xã Khánh Sơn" in page_one
 
     # A token only works in the session it was given to.

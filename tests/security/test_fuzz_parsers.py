@@ -62,7 +62,9 @@ def test_phones_are_canonical_or_refused_with_a_message(text):
     except IdentifierError as exc:
         assert "Số điện thoại" in str(exc)
     else:
-        assert len(phone) == 10 and phone.startswith("0") and phone.isascii() and phone.isdigit()
+        national = len(phone) in (10, 11) and phone.startswith("0") and phone.isdigit()
+        abroad = phone.startswith("+") and phone[1:].isdigit() and not phone.startswith("+84")  # E.164
+        assert phone.isascii() and (national or abroad)
         assert normalize_phone(phone) == phone
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
 )
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.accounts.access import can_access_unit_id
 from app.accounts.models import Role, User
+from app.core.cards import card_available
 from app.extensions import db
 from app.pledges.formcache import unit_lists
 from app.pledges.models import (
@@ -24,11 +24,8 @@ bp = Blueprint("pledges", __name__)
 
 
 def card_enabled() -> bool:
-    """Card payment is optional per deployment: its gateway must be switched on (PAYMENT_GATEWAY "stripe" or
-    "test"; without that setting, a Stripe key)."""
-    cfg = current_app.config
-    mode = cfg.get("PAYMENT_GATEWAY") or ("stripe" if cfg.get("STRIPE_SECRET_KEY") else "disabled")
-    return str(mode).lower() in ("stripe", "test")
+    """Card payment is offered only when it really works (app.core.cards: the gateway on, configured, reachable)."""
+    return card_available()
 
 
 def communes_for(raw: str | None, fallback_id: int | None) -> list[tuple[int, str]]:

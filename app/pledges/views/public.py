@@ -18,6 +18,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
+from markupsafe import Markup
 
 from app.accounts.models import Role, User
 from app.accounts.services import AccountError, create_user, normalize_email
@@ -34,6 +35,7 @@ from app.pledges.forms import (
     AccountForm,
     ClaimForm,
     PledgeForm,
+    new_submission_key,
 )
 from app.pledges.models import (
     OFFLINE_METHODS,
@@ -76,6 +78,13 @@ def pledge_form() -> ResponseReturnValue:
         flash(_("Hiện chưa có cuộc vận động nào đang diễn ra."), "warning")
     elif form.validate_on_submit():
         parsed = form.parse(db.session, card_enabled=card)
+        key = form.submission_key_value()
+        earlier = services.pledge_for_submission(db.session, key) if parsed is not None and key else None
+        if (
+            earlier is not None
+        ):  # the same page sent again (double click, retry, back button): same pledge, no mail
+            flash(_("Cảm ơn quý vị! Đăng ký ủng hộ đã được ghi nhận."), "success")
+            return redirect(url_for("pledges.confirmation", reference=earlier.reference))
         if parsed is not None:
             donor_input, pledge_input = parsed
             actor = Actor.from_request()
@@ -101,7 +110,12 @@ def pledge_form() -> ResponseReturnValue:
     if request.method == "POST":
         problems = problems or field_problems(form) or [_("Vui lòng kiểm tra lại các ô được đánh dấu.")]
     return render_template(
-        "pledges/pledge_form.html", form=form, campaign=campaign, problems=problems, card_enabled=card
+        "pledges/pledge_form.html",
+        form=form,
+        campaign=campaign,
+        problems=problems,
+        card_enabled=card,
+        submission_key=form.submission_key_value() or new_submission_key(),
     ), (422 if problems else 200)
 
 
@@ -128,6 +142,7 @@ def _prepare_choices(form: PledgeForm, campaign) -> bool:  # type: ignore[no-unt
         form.payment_method.choices = [
             c for c in form.payment_method.choices if c.value != PaymentMethod.CARD.value
         ]
+    form.set_country_choices(str(get_locale() or "vi"))
     form.set_unit_choices(
         unit_lists()[0],
         {
@@ -164,6 +179,7 @@ def _anonymous_form_page() -> str | None:
             problems=[],
             card_enabled=card,
             flash_slot=flash_slot,
+            submission_key=Markup(formcache.KEY_SLOT),  # noqa: S704 - a constant, swapped per request
         )
 
     return formcache.page(key, render)
@@ -187,6 +203,7 @@ def _prefill_from_donor(form: PledgeForm, donor: Donor | None) -> None:
         form.province_id.data = str(donor.province_id)
     if donor.commune_id:
         form.commune_id.data = str(donor.commune_id)
+    form.country.data = donor.country
 
 
 def _queue_pledge_mails(pledge_id: int, method: PaymentMethod) -> None:
@@ -217,6 +234,10 @@ def confirmation(reference: str) -> ResponseReturnValue:
     paid = services.amount_paid(db.session, pledge.id)
     private = is_owner(pledge) or staff_sees(pledge)
     accounts = official_accounts_for(db.session, pledge.earmark_unit_id or pledge.receiving_unit_id)
+    due = services.amount_due(db.session, pledge, paid=paid)
+    whole = (
+        request.args.get("muc") == "con-lai"
+    )  # the donor chose the whole remainder over the instalment due
     resp = Response(
         render_template(
             "pledges/confirmation.html",
@@ -225,6 +246,9 @@ def confirmation(reference: str) -> ResponseReturnValue:
             outstanding=max(0, pledge.amount_vnd - paid),
             instalments=services.instalment_states(db.session, pledge, paid=paid),
             accounts=accounts,
+            due=due,
+            whole=whole,
+            asked=due.remainder_vnd if whole else due.amount_vnd,
             private=private,
             card_enabled=card_enabled() and pledge.kind == PledgeKind.MONEY,
             claimable=not current_user.is_authenticated and claimable(pledge),

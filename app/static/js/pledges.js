@@ -22,6 +22,10 @@
       toggle(".for-business", kind === "business");
       toggle(".for-household", kind !== "business");
     }
+    var country = document.querySelector('select[name="country"]');
+    if (country) {
+      toggle(".for-vietnam", country.value === "VN");  // a donor abroad gives a country, not a commune
+    }
     var what = checked("kind");
     if (what) {
       toggle(".for-money", what === "money");
@@ -73,6 +77,7 @@
     document.querySelectorAll('input[name="amount"], input[name$="-amount"]').forEach(function (el) {
       el.addEventListener("input", refresh);
     });
+    document.querySelectorAll("select[data-country]").forEach(function (el) { el.addEventListener("change", refresh); });
     document.querySelectorAll("select[data-province]").forEach(function (el) {
       el.addEventListener("change", function () { loadCommunes(el); });
     });
