@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, LargeBinary, Text
+from sqlalchemy import JSON, Date, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.campaigns.models import Campaign
@@ -57,6 +57,12 @@ class ReportJob(Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The document as the Front files it: number, place, date, recipients (nơi nhận), signer (app.reports.render).
+    details: Mapped[dict | None] = mapped_column(JSON)
+    # A tổng kết published on the public annual report page: SHA-256 of its canonical figures, Ed25519-signed.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    signature: Mapped[str | None] = mapped_column(Text)
 
     campaign: Mapped[Campaign] = relationship()
     unit: Mapped[AdminUnit | None] = relationship()
