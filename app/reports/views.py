@@ -88,6 +88,16 @@ def index() -> ResponseReturnValue:
                 kind=ReportKind(form.kind.data),
                 year=form.year.data,
                 half=form.half.data,
+                details={
+                    "number": (form.number.data or "").strip(),
+                    "place": (form.place.data or "").strip(),
+                    "issued_on": form.issued_on.data.isoformat() if form.issued_on.data else "",
+                    "recipients": [
+                        line.strip() for line in (form.recipients.data or "").splitlines() if line.strip()
+                    ],
+                    "signer_title": (form.signer_title.data or "").strip(),
+                    "signer_name": (form.signer_name.data or "").strip(),
+                },
             )
         if outcome.ok:
             outbox.enqueue(
