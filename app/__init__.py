@@ -117,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
     from app.payments.views import bp as payments
     from app.pledges.views import bp as pledges
     from app.reports.views import bp as reports
+    from app.reports.views import public_bp as annual_reports
     from app.transparency.views import bp as transparency
     from app.units.views import bp as units
 
@@ -135,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
         certificates,
         transparency,
         reports,
+        annual_reports,
     ):
         app.register_blueprint(blueprint)
 

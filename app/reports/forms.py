@@ -56,3 +56,7 @@ class ReportForm(BaseForm):
         _l("Họ tên người ký"),
         validators=[Optional(), Length(max=120, message=_l("Họ tên người ký: tối đa 120 ký tự."))],
     )
+
+
+class PublishForm(BaseForm):
+    """Publishing a tổng kết (a button: the CSRF token only)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -18,8 +20,9 @@ from app.core.i18n import today_vn
 from app.core.transaction import domain_errors
 from app.extensions import db
 from app.reports import services
-from app.reports.forms import ReportForm
+from app.reports.forms import PublishForm, ReportForm
 from app.reports.models import ReportJob, ReportKind, ReportStatus
+from app.reports.render import COUNT_COLUMNS
 from app.reports.render import sections as make_sections
 from app.units.models import AdminUnit
 
@@ -125,7 +128,9 @@ def job(job_id: int) -> ResponseReturnValue:
     sections = None
     if j.status == ReportStatus.DONE and j.figures:
         sections = [_page_section(*s) for s in make_sections(j.figures)]
-    return render_template("reports/job.html", job=j, sections=sections)
+    return render_template(
+        "reports/job.html", job=j, sections=sections, publish_form=PublishForm(), count_columns=COUNT_COLUMNS
+    )
 
 
 def _page_section(heading: str, columns: list[str], rows: list[list[object]]) -> tuple:
@@ -159,3 +164,83 @@ def download(job_id: int, fmt: str) -> ResponseReturnValue:
     return Response(
         data, mimetype=mime[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
+
+
+@bp.route("/<int:job_id>/cong-bo", methods=["POST"])
+@staff_required(Role.PROVINCE_STAFF)
+def publish(job_id: int) -> ResponseReturnValue:
+    """Publish a tổng kết on the public annual report page, hashed and signed (app.reports.publish)."""
+    from app.reports import publish as publishing
+
+    j = _job_or_404(job_id)
+    form = PublishForm()
+    if not form.validate_on_submit():
+        abort(400)
+    with domain_errors(errors=publishing.PublishError) as outcome:
+        fresh = publishing.publish(db.session, Actor.from_request(), j)
+    if outcome.ok:
+        if fresh:
+            flash(_("Đã công bố báo cáo năm trên trang công khai, kèm mã băm và chữ ký số."), "success")
+        else:
+            flash(_("Báo cáo này đã được công bố trước đó."), "info")
+    return redirect(url_for("reports.job", job_id=j.id))
+
+
+public_bp = Blueprint("annual", __name__, url_prefix="/cong-khai/bao-cao-nam")
+
+
+@public_bp.route("/")
+def public_list() -> ResponseReturnValue:
+    jobs = (
+        db.session.execute(
+            select(ReportJob)
+            .where(ReportJob.published_at.is_not(None))
+            .order_by(ReportJob.period_start.desc(), ReportJob.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+    return render_template("reports/public_list.html", jobs=jobs)
+
+
+def _published_or_404(job_id: int) -> ReportJob:
+    j = db.session.get(ReportJob, job_id)
+    if j is None or j.published_at is None:
+        abort(404)
+    return j
+
+
+@public_bp.route("/<int:job_id>")
+def public_report(job_id: int) -> ResponseReturnValue:
+    from app.reports import publish as publishing
+
+    j = _published_or_404(job_id)
+    sections = [_page_section(*s) for s in make_sections(publishing.public_figures(j.figures or {}))]
+    return render_template(
+        "reports/public_report.html",
+        job=j,
+        sections=sections,
+        document=(j.figures or {}).get("document") or {},
+        issued=_issued_on(j),
+        matches=publishing.still_matches(j),
+        count_columns=COUNT_COLUMNS,
+    )
+
+
+def _issued_on(job: ReportJob) -> date | None:
+    iso = ((job.figures or {}).get("document") or {}).get("issued_on")
+    return date.fromisoformat(iso) if iso else None
+
+
+@public_bp.route("/<int:job_id>.json")
+def public_report_json(job_id: int) -> ResponseReturnValue:
+    import json
+
+    from app.reports import publish as publishing
+
+    j = _published_or_404(job_id)
+    resp = Response(
+        json.dumps(publishing.signed_document(j), ensure_ascii=False, indent=1), mimetype="application/json"
+    )
+    resp.headers["Content-Disposition"] = f'attachment; filename="bao-cao-nam-{j.id}.json"'
+    return resp

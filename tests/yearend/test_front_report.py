@@ -16,7 +16,7 @@ from app.ledger.models import AccountKind, LedgerAccount, LedgerPosting, LedgerT
 from app.needs import funding
 from app.needs.models import NeedKind, PovertyStatus
 from app.reports.models import ReportJob
-from app.transparency import units
+from app.transparency import units, verify_export
 from tests.conftest import login, post_form
 from tests.factories import SYSTEM, make_campaign
 from tests.needs.conftest import actor_of, add_need, approve, fund, world  # noqa: F401 - fixtures
@@ -60,7 +60,7 @@ def _request(client, campaign, unit_id):  # type: ignore[no-untyped-def]
     return int(resp.headers["Location"].rstrip("/").split("/")[-1])
 
 
-def test_the_tong_ket_reports_the_ledgers_figures_as_the_front_files_them(client, session, world):  # noqa: F811
+def test_the_tong_ket_reports_the_ledgers_figures_as_the_front_files_them(client, session, world, tmp_path):  # noqa: F811
     w = world
     fund_id = w.campaign.fund_id
     w.campaign.goal_vnd = 500_000_000
@@ -182,3 +182,39 @@ def test_the_tong_ket_reports_the_ledgers_figures_as_the_front_files_them(client
     assert "Số: 15/BC-BVĐ" in cells
     page = client.get(f"/can-bo/bao-cao/{job.id}").get_data(as_text=True)
     assert "X. Theo địa bàn" in page and "Cấp tỉnh (Tỉnh Khánh Hòa)" in page
+
+    # Published: the public annual report page shows the same figures, hashed and signed; the verifier checks them.
+    assert client.get(f"/cong-khai/bao-cao-nam/{job.id}").status_code == 404
+    resp = post_form(client, f"/can-bo/bao-cao/{job.id}/cong-bo", {}, page=f"/can-bo/bao-cao/{job.id}")
+    assert resp.status_code == 302
+    session.refresh(job)
+    public = client.get(f"/cong-khai/bao-cao-nam/{job.id}").get_data(as_text=True)
+    assert job.content_hash in public and "khớp với mã băm và chữ ký số đã công bố" in public
+    assert "40.000.000 ₫" in public and "Mấu Văn Thử" not in public  # figures yes, households never
+    assert f"/cong-khai/bao-cao-nam/{job.id}" in client.get("/cong-khai/bao-cao-nam/").get_data(as_text=True)
+    signed = client.get(f"/cong-khai/bao-cao-nam/{job.id}.json").get_json()
+    assert signed["so_lieu"]["disbursed_vnd"] == disbursed and signed["so_van_ban"] == "15/BC-BVĐ"
+    assert signed["sha256"] == job.content_hash
+    key = client.get("/cong-khai/khoa-cong-khai.pem").get_data(as_text=True)
+    assert _verify(tmp_path, signed, key) == (0, "Báo cáo năm: ĐÚNG – mã băm và chữ ký đúng")
+    signed["so_lieu"]["disbursed_vnd"] += 1_000_000
+    assert _verify(tmp_path, signed, key)[0] == 1
+    signed["sha256"] = verify_export.annual_digest(
+        signed
+    )  # re-hashed by whoever changed it: the signature fails
+    code, line = _verify(tmp_path, signed, key)
+    assert code == 1 and "chữ ký KHÔNG hợp lệ" in line
+
+
+def _verify(tmp_path, document, key):  # type: ignore[no-untyped-def]
+    """The public verifier, as a reader runs it on the downloaded files."""
+    import contextlib
+    import json
+
+    report, pem = tmp_path / "bao-cao.json", tmp_path / "khoa.pem"
+    report.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    pem.write_text(key, encoding="utf-8")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = verify_export.main(["--bao-cao", str(report), "--khoa", str(pem)])
+    return code, out.getvalue().strip().split(";")[0]
