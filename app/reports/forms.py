@@ -60,3 +60,44 @@ class ReportForm(BaseForm):
 
 class PublishForm(BaseForm):
     """Publishing a tổng kết (a button: the CSRF token only)."""
+
+
+class ReviewForm(BaseForm):
+    """One helped household's poverty review result for a year."""
+
+    need_id = VNIntegerField(_l("Hộ"), validators=[InputRequired(_l("Hộ: chưa chọn."))])
+    year = VNIntegerField(
+        _l("Năm rà soát"),
+        invalid_value_message=YEAR_INVALID,
+        validators=[InputRequired(_l("Năm: chưa nhập.")), NumberRange(2000, 2100, YEAR_INVALID)],
+    )
+    result = ChoiceField(
+        _l("Kết quả rà soát"),
+        choices=[
+            ("still_poor", _l("Vẫn là hộ nghèo")),
+            ("near_poor", _l("Hộ cận nghèo")),
+            ("out_of_poverty", _l("Thoát nghèo")),
+        ],
+    )
+
+
+class TargetForm(BaseForm):
+    """A unit's own target for a year: households helped that should leave the poor list."""
+
+    unit_id = ChoiceField(_l("Đơn vị"), coerce=int)
+    year = VNIntegerField(
+        _l("Năm"),
+        invalid_value_message=YEAR_INVALID,
+        validators=[InputRequired(_l("Năm: chưa nhập.")), NumberRange(2000, 2100, YEAR_INVALID)],
+    )
+    exits_target = VNIntegerField(
+        _l("Số hộ ra khỏi danh sách hộ nghèo (chỉ tiêu)"),
+        validators=[
+            InputRequired(_l("Chỉ tiêu: chưa nhập.")),
+            NumberRange(0, 10_000_000, _l("Chỉ tiêu: không hợp lệ.")),
+        ],
+    )
+    legal_basis = StringField(
+        _l("Căn cứ (nghị quyết, kế hoạch)"),
+        validators=[Optional(), Length(max=255, message=_l("Căn cứ: tối đa 255 ký tự."))],
+    )

@@ -82,7 +82,18 @@ def sections(f: dict) -> list[tuple[str, list[str], list[list[object]]]]:
     return out
 
 
-COUNT_COLUMNS = ("Số khoản", "Số căn", "Số hộ", "Số hộ, căn, suất", "Kỳ này (số)", "Kỳ trước (số)")
+COUNT_COLUMNS = (
+    "Số khoản",
+    "Số căn",
+    "Số hộ",
+    "Số hộ, căn, suất",
+    "Hộ được hỗ trợ",
+    "Đã rà soát",
+    "Thoát nghèo",
+    "Sang cận nghèo",
+    "Vẫn nghèo",
+    "Ra khỏi danh sách hộ nghèo",
+)
 DIRECTION_LABELS = {"in": "Nhận về", "out": "Chuyển đi", "within": "Trong địa bàn"}
 
 
@@ -154,6 +165,62 @@ def extra_sections(f: dict) -> list[tuple[str, list[str], list[list[object]]]]:
             ],
         )
     )
+    o = f.get("outcomes")
+    if o:
+        t = o["total"]
+        out.append(
+            (
+                "XIII. Kết quả giảm nghèo của hộ được hỗ trợ (rà soát trong năm)",
+                [
+                    "Địa bàn",
+                    "Hộ được hỗ trợ",
+                    "Đã rà soát",
+                    "Thoát nghèo",
+                    "Sang cận nghèo",
+                    "Vẫn nghèo",
+                    "Ra khỏi danh sách hộ nghèo",
+                ],
+                [
+                    [
+                        r["name"],
+                        r["helped"],
+                        r["reviewed"],
+                        r["out_of_poverty"],
+                        r["near_poor"],
+                        r["still_poor"],
+                        r["left_poor_list"],
+                    ]
+                    for r in o["by_area"]
+                ]
+                + [
+                    [
+                        "Cộng",
+                        t["helped"],
+                        t["reviewed"],
+                        t["out_of_poverty"],
+                        t["near_poor"],
+                        t["still_poor"],
+                        t["left_poor_list"],
+                    ]
+                ]
+                + (
+                    [
+                        [
+                            f"Chỉ tiêu ra khỏi danh sách hộ nghèo ({o['target_basis'] or 'chỉ tiêu của đơn vị'})",
+                            "",
+                            "",
+                            "",
+                            "",
+                            "",
+                            o["target"],
+                        ],
+                        ["Tỷ lệ đạt so với chỉ tiêu", "", "", "", "", "", f"{o['percent']}%"],
+                    ]
+                    if o["target"] is not None
+                    else []
+                ),
+            )
+        )
     return out
 
 

@@ -33,6 +33,7 @@ from app.ledger.models import (
 )
 from app.ledger.services import Totals
 from app.reports import figures as extra
+from app.reports import outcomes
 from app.reports.models import ReportJob, ReportKind, ReportStatus
 from app.reports.render import to_pdf, to_xlsx
 from app.transparency import overview, units
@@ -274,6 +275,7 @@ def build_figures(
             "percent": overview.percent_of(receipts, target) if target else None,
         },
         "comparison": {"current": current, "previous": previous},
+        "outcomes": outcomes.figures(session, unit, ids, period.end.year),
     }
 
 

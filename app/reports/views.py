@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,6 +16,7 @@ from app.campaigns.models import Campaign, CampaignStatus
 from app.core import outbox
 from app.core.actor import Actor
 from app.core.collation import units_sorted
+from app.core.forms import field_problems
 from app.core.i18n import today_vn
 from app.core.transaction import domain_errors
 from app.extensions import db
@@ -244,3 +245,105 @@ def public_report_json(job_id: int) -> ResponseReturnValue:
     )
     resp.headers["Content-Disposition"] = f'attachment; filename="bao-cao-nam-{j.id}.json"'
     return resp
+
+
+@bp.route("/ra-soat", methods=["GET", "POST"])
+@staff_required()
+def reviews() -> ResponseReturnValue:
+    """The households the fund helped in the user's area, with each year's poverty review result (issue 18.10)."""
+    from app.needs.models import POVERTY_LABELS, HouseholdNeed
+    from app.reports import outcomes
+    from app.reports.forms import ReviewForm, TargetForm
+    from app.reports.models import REVIEW_RESULT_LABELS, PovertyReview, PovertyTarget, ReviewResult
+
+    form = ReviewForm()
+    if form.validate_on_submit():
+        with domain_errors(form, errors=outcomes.OutcomeError) as outcome:
+            outcomes.record_review(
+                db.session,
+                Actor.from_request(),
+                current_user,
+                need_id=form.need_id.data,
+                year=form.year.data,
+                result=ReviewResult(form.result.data),
+            )
+        if outcome.ok:
+            flash(_("Đã ghi kết quả rà soát."), "success")
+            return redirect(url_for("reports.reviews", nam=form.year.data))
+    try:
+        year = int(request.args.get("nam", "") or form.year.data or today_vn().year)
+    except ValueError:
+        year = today_vn().year
+    year = min(max(year, 2000), 2100)
+    helped = outcomes.helped_ids(db.session, year)
+    needs = (
+        db.session.execute(
+            select(HouseholdNeed)
+            .where(HouseholdNeed.id.in_(helped), unit_scope_clause(current_user, HouseholdNeed.commune_id))
+            .order_by(HouseholdNeed.commune_id, HouseholdNeed.id)
+            .limit(500)
+        )
+        .scalars()
+        .all()
+        if helped
+        else []
+    )
+    results = dict(
+        db.session.execute(
+            select(PovertyReview.need_id, PovertyReview.result).where(
+                PovertyReview.year == year, PovertyReview.need_id.in_([n.id for n in needs])
+            )
+        ).all()
+    )
+    target_form = TargetForm(year=year)
+    target_form.unit_id.choices = _units_for_user()
+    targets = (
+        db.session.execute(
+            select(PovertyTarget)
+            .where(PovertyTarget.year == year, unit_scope_clause(current_user, PovertyTarget.unit_id))
+            .order_by(PovertyTarget.unit_id)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "reports/reviews.html",
+        year=year,
+        needs=needs,
+        results=results,
+        result_labels=REVIEW_RESULT_LABELS,
+        poverty_labels=POVERTY_LABELS,
+        form=form,
+        target_form=target_form,
+        targets=targets,
+    )
+
+
+@bp.route("/ra-soat/chi-tieu", methods=["POST"])
+@staff_required(Role.PROVINCE_STAFF)
+def set_target() -> ResponseReturnValue:
+    from app.reports import outcomes
+    from app.reports.forms import TargetForm
+
+    form = TargetForm()
+    form.unit_id.choices = [c for c in _units_for_user() if c[0]]
+    if form.validate_on_submit():
+        unit = db.session.get(AdminUnit, form.unit_id.data)
+        if unit is None:
+            abort(404)
+        with domain_errors(form, errors=outcomes.OutcomeError) as outcome:
+            outcomes.set_target(
+                db.session,
+                Actor.from_request(),
+                current_user,
+                unit=unit,
+                year=form.year.data,
+                exits_target=form.exits_target.data,
+                legal_basis=form.legal_basis.data or "",
+            )
+        if outcome.ok:
+            flash(_("Đã lưu chỉ tiêu giảm nghèo."), "success")
+    else:
+        for problem in field_problems(form):
+            flash(problem, "error")
+    return redirect(url_for("reports.reviews", nam=form.year.data or ""))

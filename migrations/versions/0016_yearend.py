@@ -1,6 +1,8 @@
 """yearend: closing a fund's year (ledger_year_closes, the balances it carries into the next year in
 ledger_opening_balances, append-only like the ledger) and the report document fields (number, place, date,
-recipients, signer; the public annual report's hash and signature) on report_jobs.
+recipients, signer; the public annual report's hash and signature) on report_jobs; the outcomes of the
+households helped (poverty_reviews, one result per household need and year) and the units' own targets
+(poverty_targets).
 
 Revision ID: 0016_yearend
 Revises: 0015_verify
@@ -102,6 +104,63 @@ def upgrade():
         batch_op.add_column(sa.Column("content_hash", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("signature", sa.Text(), nullable=True))
 
+    op.create_table(
+        "poverty_reviews",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("need_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("commune_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column(
+            "result",
+            sa.Enum(
+                "still_poor",
+                "near_poor",
+                "out_of_poverty",
+                name="poverty_review_result",
+                native_enum=False,
+                create_constraint=True,
+            ),
+            nullable=False,
+        ),
+        sa.Column("recorded_by_id", sa.Integer(), nullable=True),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["need_id"], ["household_needs.id"], name=op.f("fk_poverty_reviews_need_id_household_needs")
+        ),
+        sa.ForeignKeyConstraint(
+            ["commune_id"], ["admin_units.id"], name=op.f("fk_poverty_reviews_commune_id_admin_units")
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by_id"], ["users.id"], name=op.f("fk_poverty_reviews_recorded_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_poverty_reviews")),
+        sa.UniqueConstraint("need_id", "year", name=op.f("uq_poverty_reviews_need_id_year")),
+    )
+    with op.batch_alter_table("poverty_reviews", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_poverty_reviews_need_id"), ["need_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_poverty_reviews_commune_id"), ["commune_id"], unique=False)
+    op.create_table(
+        "poverty_targets",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("exits_target", sa.Integer(), nullable=False),
+        sa.Column("legal_basis", sa.String(length=255), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["unit_id"], ["admin_units.id"], name=op.f("fk_poverty_targets_unit_id_admin_units")
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_poverty_targets_created_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_poverty_targets")),
+        sa.UniqueConstraint("unit_id", "year", name=op.f("uq_poverty_targets_unit_id_year")),
+    )
+    with op.batch_alter_table("poverty_targets", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_poverty_targets_unit_id"), ["unit_id"], unique=False)
+
     _append_only_triggers()
 
 
@@ -130,6 +189,13 @@ def downgrade():
         else:
             for op_name in ("update", "delete"):
                 op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{op_name}")
+    with op.batch_alter_table("poverty_targets", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_poverty_targets_unit_id"))
+    op.drop_table("poverty_targets")
+    with op.batch_alter_table("poverty_reviews", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_poverty_reviews_commune_id"))
+        batch_op.drop_index(batch_op.f("ix_poverty_reviews_need_id"))
+    op.drop_table("poverty_reviews")
     with op.batch_alter_table("report_jobs", schema=None) as batch_op:
         batch_op.drop_column("signature")
         batch_op.drop_column("content_hash")
