@@ -79,11 +79,21 @@ def previous_period(kind: ReportKind, period: Period) -> Period:
     return period_for(kind, period.start.year - 1, 2)
 
 
-def _core(session: Session, fund_id: int, ids: list[int | None] | None, period: Period) -> dict:
-    """The figures compared between periods: received, paid out, households helped, houses built and repaired."""
-    before = overview.figures_at(session, fund_id, ids, period.start - timedelta(days=1))
-    after = overview.figures_at(session, fund_id, ids, period.end)
-    paid = extra.disbursements(session, ids, period.start, period.end)
+def _core(
+    session: Session,
+    fund_id: int,
+    ids: list[int | None] | None,
+    period: Period,
+    *,
+    after: Totals | None = None,
+    before: Totals | None = None,
+    paid: list | None = None,
+) -> dict:
+    """The figures compared between periods: received, paid out, households helped, houses built and repaired
+    (what the caller has already computed for the period is passed in, not queried again)."""
+    before = before or overview.figures_at(session, fund_id, ids, period.start - timedelta(days=1))
+    after = after or overview.figures_at(session, fund_id, ids, period.end)
+    paid = paid if paid is not None else extra.disbursements(session, ids, period.start, period.end)
     helped = [p for p in paid if p[5] > 0]
     return {
         "label": period.label,
@@ -204,8 +214,8 @@ def build_figures(
     carried = (
         yearend.opening_balances(session, fund, period.start.year, ids) if period.start.month == 1 else {}
     )
-    current = _core(session, fund, ids, period)
-    previous = _core(session, fund, ids, previous_period(kind, period))
+    current = _core(session, fund, ids, period, before=before, after=after, paid=paid)
+    previous = _core(session, fund, ids, previous_period(kind, period), after=before)
     return {
         "title": period.label,
         "kind": kind.value,

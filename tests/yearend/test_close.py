@@ -129,6 +129,16 @@ def test_closing_a_year_carries_each_balance_and_freezes_the_year(app, client, s
     # The annual report was produced with the close.
     job = session.get(ReportJob, close.report_job_id)
     assert job.status == ReportStatus.DONE and job.figures["closing_balance_vnd"] == 360_000_000
+    # Next year's report opens with what was carried over.
+    from app.reports import services as reports
+    from app.reports.models import ReportKind
+
+    next_year = reports.create_job(
+        session, SYSTEM, campaign=books["campaign"], unit=province, kind=ReportKind.YEAR, year=2026
+    )
+    reports.run_job(session, next_year.id)
+    assert next_year.figures["opening_carried_vnd"] == next_year.figures["opening_balance_vnd"] == 360_000_000
+    session.commit()
 
     # The year is frozen: a posting dated in it is refused in Vietnamese; 2026 is open.
     with pytest.raises(ledger.ClosedPeriod, match="Sổ quỹ đã khóa đến hết ngày 31/12/2025"):
