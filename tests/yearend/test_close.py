@@ -255,3 +255,33 @@ def test_a_close_of_one_province_leaves_the_others_open(session, books):
             on=date(2025, 12, 1),
             receiving=books["province"],
         )
+
+
+def test_a_whole_fund_close_after_a_province_close_carries_the_rest_once(app, session, books):
+    from app.ledger import yearend
+    from app.ledger.verify import run_checks
+
+    hanoi = f.hanoi(session)
+    campaign = f.make_campaign(session, hanoi, year=2025)
+    give(session, campaign, 9_000_000, name="Ông D", on=date(2025, 5, 1), receiving=hanoi)
+    fund_id = books["fund"].id
+    province_close, _ = yearend.close_year(
+        session, SYSTEM, fund_id=fund_id, year=2025, unit=books["province"], confirm_year=2025
+    )
+    whole, created = yearend.close_year(
+        session, SYSTEM, fund_id=fund_id, year=2025, unit=None, confirm_year=2025
+    )
+    session.commit()
+    assert created and whole.on_hand_vnd == 9_000_000  # Hà Nội only: Khánh Hòa was carried by its own close
+    assert session.query(OpeningBalance).count() == province_close.account_count + whole.account_count
+    again, created = yearend.close_year(
+        session, SYSTEM, fund_id=fund_id, year=2025, unit=hanoi, confirm_year=2025
+    )
+    assert not created and again.id == whole.id  # the whole fund's close already covers Hà Nội
+    with pytest.raises(ledger.ClosedPeriod):
+        give(session, campaign, 1_000_000, name="Ông E", on=date(2025, 12, 1), receiving=hanoi)
+    session.rollback()
+    with pytest.raises(yearend.YearEndError, match="Sổ quỹ đã khóa đến năm 2025"):
+        yearend.close_year(session, SYSTEM, fund_id=fund_id, year=2024, unit=None, confirm_year=2024)
+    report = run_checks(session, ["year_close"])
+    assert report.ok, [p.line() for p in report.problems]
