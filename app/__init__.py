@@ -120,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     from app.payouts.views import bp as payouts
     from app.pledges.views import bp as pledges
     from app.reports.views import bp as reports
+    from app.reports.views import public_bp as annual_reports
     from app.transparency.views import bp as transparency
     from app.units.views import bp as units
 
@@ -140,6 +141,7 @@ def register_blueprints(app: Flask) -> None:
         certificates,
         transparency,
         reports,
+        annual_reports,
     ):
         app.register_blueprint(blueprint)
 

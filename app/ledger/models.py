@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -166,3 +167,41 @@ class LedgerCheck(Model):
     problems: Mapped[list] = mapped_column(JSON, default=list, nullable=False)  # [Problem.as_dict(), …]
     counts: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)  # rows checked, per kind
     seconds: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)
+
+
+class YearClose(Model):
+    """A closed year of a fund's books (app.ledger.yearend): for a province (with its communes) or, unit_id None,
+    the whole fund. No posting dated on or before 31/12 of `year` may touch the accounts it covers afterwards;
+    each account's balance at that date is carried into the next year as its opening balance (OpeningBalance)."""
+
+    __tablename__ = "ledger_year_closes"
+    __table_args__ = (UniqueConstraint("fund_id", "scope_key", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), nullable=False, index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)  # None: whole fund
+    scope_key: Mapped[str] = mapped_column(String(20), nullable=False)  # "all" or the province's id
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    account_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    on_hand_vnd: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)  # unallocated + allocated
+    in_kind_vnd: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
+    report_job_id: Mapped[int | None] = mapped_column(ForeignKey("report_jobs.id"))
+
+
+class OpeningBalance(Model):
+    """One account's balance carried from a closed year into the next (year = the year it opens). Append-only."""
+
+    __tablename__ = "ledger_opening_balances"
+    __table_args__ = (UniqueConstraint("account_id", "year"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    close_id: Mapped[int] = mapped_column(ForeignKey("ledger_year_closes.id"), nullable=False, index=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), nullable=False)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), nullable=False)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)
+    kind: Mapped[AccountKind] = mapped_column(str_enum(AccountKind, "ledger_account_kind"), nullable=False)
+    purpose: Mapped[Purpose] = mapped_column(str_enum(Purpose, "ledger_purpose"), nullable=False)
+    amount_vnd: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -23,6 +23,7 @@ from app.core.actor import Actor
 from app.core.money import format_vnd
 from app.core.signals import money_moved
 from app.core.transaction import DomainError
+from app.ledger import yearend
 from app.ledger.models import (
     CREDIT_NORMAL,
     AccountKind,
@@ -48,6 +49,10 @@ class InsufficientFunds(LedgerError):
 
 class AlreadyReversed(LedgerError):
     pass
+
+
+class ClosedPeriod(LedgerError):
+    """A posting dated in a closed year (app.ledger.yearend)."""
 
 
 @dataclass(frozen=True)
@@ -178,6 +183,10 @@ def post(
         raise LedgerError("Bút toán không có số tiền nào.")
     if sum(by_account.values()) != 0:
         raise LedgerError("Bút toán không cân (tổng Nợ khác tổng Có).")
+    # A closed year (app.ledger.yearend) takes no more postings; checked before the accounts are locked.
+    closed = yearend.closed_year_for(session, fund_id, occurred_on, {a.unit_id for a in accounts.values()})
+    if closed is not None:
+        raise ClosedPeriod(yearend.closed_message(closed, occurred_on))
 
     locked = {
         a.id: a
@@ -465,6 +474,9 @@ def reverse(
             "Hãy đảo từng biên nhận còn lại tại trang sao kê."
         )
     legs = [Leg(p.account, -p.amount_vnd) for p in original.postings]
+    occurred_on = _in_open_year(
+        session, original.fund_id, occurred_on, {p.account.unit_id for p in original.postings}
+    )
     return post(
         session,
         actor,
@@ -516,6 +528,7 @@ def reverse_receipt_share(
     pool = account(session, original.fund_id, pool_unit_id, AccountKind.UNALLOCATED, purpose)
     income = account(session, original.fund_id, pool_unit_id, AccountKind.DONATIONS, purpose)
     received = sum(p.amount_vnd for p in original.postings if p.account_id == pool.id)
+    occurred_on = _in_open_year(session, original.fund_id, occurred_on, {pool_unit_id})
     if received < amount_vnd:
         raise LedgerError(
             f"Bút toán #{original.id} chỉ ghi nhận {format_vnd(received)} vào quỹ này, "
@@ -533,6 +546,12 @@ def reverse_receipt_share(
         source_id=original.id,
         audit_unit_id=pool_unit_id,
     )
+
+
+def _in_open_year(session: Session, fund_id: int, occurred_on: date, unit_ids: set[int | None]) -> date:
+    """A reversal is dated in the open year: a date inside a closed year moves to the first day after it."""
+    opens = yearend.first_open_day(session, fund_id, unit_ids)
+    return max(occurred_on, opens) if opens is not None else occurred_on
 
 
 def has_share_reversals(session: Session, transaction_id: int) -> bool:

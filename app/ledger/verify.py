@@ -22,6 +22,8 @@ What must agree:
   the overview's figure, and a current cached overview shows the ledger's figures;
 - `public_ledger`: per fund and unit, the public ledger's totals (the sum of the lines it lists) equal the ledger's
   balances.
+- `year_close`: each closed year's carried (opening) balances equal the postings dated up to its 31/12, account by
+  account (app.ledger.yearend).
 
 Every query is set-based (GROUP BY, joins on aggregated subqueries): a few scans, also on millions of
 contributions. Problems are listed by check, at most MAX_PER_CHECK per check (the count says how many more).
@@ -776,6 +778,51 @@ def check_public_ledger(session: Session, names: _Names) -> list[Problem]:
     return problems
 
 
+def check_year_closes(session: Session, names: _Names) -> list[Problem]:
+    """Each closed year's carried balances (app.ledger.yearend) equal the postings dated up to its 31/12: opening
+    balance of the next year = closing balance, account by account. A posting slipped into a closed year, or a
+    carried balance changed, shows here."""
+    from app.ledger.models import OpeningBalance, YearClose
+    from app.ledger.yearend import balances_at, year_end
+    from app.units.models import AdminUnit
+
+    problems: list[Problem] = []
+    for close in session.execute(select(YearClose).order_by(YearClose.id)).scalars():
+        unit = session.get(AdminUnit, close.unit_id) if close.unit_id is not None else None
+        expected = {
+            a: b for a, _u, _k, _p, b in balances_at(session, close.fund_id, year_end(close.year), unit)
+        }
+        others = set(
+            session.execute(
+                select(OpeningBalance.account_id).where(
+                    OpeningBalance.year == close.year + 1, OpeningBalance.close_id != close.id
+                )
+            ).scalars()
+        )
+        carried = {
+            a: int(v)
+            for a, v in session.execute(
+                select(OpeningBalance.account_id, OpeningBalance.amount_vnd).where(
+                    OpeningBalance.close_id == close.id
+                )
+            )
+        }
+        where = f"Khóa sổ năm {close.year} ({names(close.unit_id) if unit else 'toàn Quỹ'})"
+        for acc_id in sorted((set(expected) - others) | set(carried)):
+            want, got = expected.get(acc_id, 0), carried.get(acc_id, 0)
+            if want != got:
+                problems.append(
+                    Problem(
+                        "year_close",
+                        f"{where}: tài khoản #{acc_id} có số dư cuối năm {_vnd(want)} theo bút toán, "
+                        f"nhưng số dư đầu năm {close.year + 1} đã chuyển là {_vnd(got)}.",
+                        {"ledger_year_close": [close.id], "ledger_account": [acc_id]},
+                        close.unit_id,
+                    )
+                )
+    return problems
+
+
 CHECKS: list[tuple[str, str, Callable[[Session, _Names], list[Problem]]]] = [
     ("balanced", "Bút toán cân Nợ – Có", check_balanced),
     ("account_balance", "Số dư tài khoản = tổng bút toán", check_account_balances),
@@ -787,6 +834,7 @@ CHECKS: list[tuple[str, str, Callable[[Session, _Names], list[Problem]]]] = [
     ("allocation", "Phân bổ và giải ngân theo địa bàn", check_allocations),
     ("public_totals", "Số liệu công khai", check_public_totals),
     ("public_ledger", "Sổ quỹ công khai = số dư sổ quỹ", check_public_ledger),
+    ("year_close", "Số dư đầu năm = số dư cuối năm đã khóa sổ", check_year_closes),
 ]
 CHECK_NAMES = {name: label for name, label, _ in CHECKS}
 

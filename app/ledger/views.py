@@ -253,3 +253,95 @@ def checks() -> ResponseReturnValue:
         problems=problems,
         check_labels=verify.CHECK_NAMES,
     )
+
+
+def _close_scopes() -> list[tuple[int, str]]:
+    """What this user may close: central admins the whole fund (0) or any province; province staff their province."""
+    from app.core.collation import units_sorted
+    from app.units.models import UnitLevel
+
+    if current_user.role == Role.CENTRAL_ADMIN:
+        provinces = units_sorted(
+            db.session.execute(select(AdminUnit).where(AdminUnit.parent_id.is_(None))).scalars()
+        )
+        return [(0, _("Toàn Quỹ (mọi địa bàn)")), *((u.id, u.name) for u in provinces)]
+    own = current_user.unit
+    if own is None or own.level != UnitLevel.PROVINCE:
+        return []
+    return [(own.id, own.name)]
+
+
+@bp.route("/khoa-so", methods=["GET", "POST"])
+@staff_required(Role.PROVINCE_STAFF)
+def year_close() -> ResponseReturnValue:
+    """Close a year of the books (app.ledger.yearend): freeze it, carry each balance over, produce the annual report."""
+    from app.campaigns.models import Campaign, CampaignStatus
+    from app.core.i18n import today_vn
+    from app.ledger import yearend
+    from app.ledger.forms import YearCloseForm
+    from app.ledger.models import YearClose
+
+    fund = ledger.main_fund(db.session)
+    form = YearCloseForm()
+    form.unit_id.choices = _close_scopes()
+    if not form.unit_id.choices:
+        abort(404)
+    campaigns = (
+        db.session.execute(
+            select(Campaign)
+            .where(Campaign.fund_id == fund.id, Campaign.status != CampaignStatus.DRAFT)
+            .order_by(Campaign.year.desc(), Campaign.id)
+        )
+        .scalars()
+        .all()
+    )
+    form.campaign_id.choices = [(c.id, c.name) for c in campaigns]
+    if not form.is_submitted():
+        form.year.data = today_vn().year - 1
+    if form.validate_on_submit():
+        unit = db.session.get(AdminUnit, form.unit_id.data) if form.unit_id.data else None
+        with domain_errors(form, errors=(yearend.YearEndError, ledger.LedgerError)) as outcome:
+            close, created = yearend.close_year(
+                db.session,
+                Actor.from_request(),
+                fund_id=fund.id,
+                year=form.year.data,
+                unit=unit,
+                confirm_year=form.confirm_year.data,
+                campaign_id=form.campaign_id.data,
+            )
+        if outcome.ok:
+            if created:
+                flash(
+                    _(
+                        "Đã khóa sổ năm %(year)s: %(count)s tài khoản chuyển số dư sang năm sau; "
+                        "báo cáo tổng kết năm đang được lập.",
+                        year=close.year,
+                        count=close.account_count,
+                    ),
+                    "success",
+                )
+            else:
+                flash(
+                    _("Năm %(year)s đã được khóa sổ trước đó; không có gì thay đổi.", year=close.year), "info"
+                )
+            return redirect(url_for("ledger.year_close"))
+    closes = (
+        db.session.execute(
+            select(YearClose)
+            .where(
+                YearClose.fund_id == fund.id,
+                unit_scope_clause(current_user, YearClose.unit_id)
+                if current_user.role != Role.CENTRAL_ADMIN
+                else YearClose.id.is_not(None),
+            )
+            .order_by(YearClose.year.desc(), YearClose.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+    names = {
+        u.id: u.name
+        for u in db.session.execute(select(AdminUnit).where(AdminUnit.parent_id.is_(None))).scalars()
+    }
+    return render_template("ledger/year_close.html", form=form, closes=closes, names=names)

@@ -63,6 +63,7 @@ def sections(f: dict) -> list[tuple[str, list[str], list[list[object]]]]:
             ],
         ),
     ]
+    out += extra_sections(f)
     houses = f.get("houses")
     out.append(
         (
@@ -81,12 +82,163 @@ def sections(f: dict) -> list[tuple[str, list[str], list[list[object]]]]:
     return out
 
 
+COUNT_COLUMNS = (
+    "Số khoản",
+    "Số căn",
+    "Số hộ",
+    "Số hộ, căn, suất",
+    "Hộ được hỗ trợ",
+    "Đã rà soát",
+    "Thoát nghèo",
+    "Sang cận nghèo",
+    "Vẫn nghèo",
+    "Ra khỏi danh sách hộ nghèo",
+)
+DIRECTION_LABELS = {"in": "Nhận về", "out": "Chuyển đi", "within": "Trong địa bàn"}
+
+
+def extra_sections(f: dict) -> list[tuple[str, list[str], list[list[object]]]]:
+    """The Front's report lines (issue 18.9): programmes, households by category, areas, transfers between levels,
+    the comparison with the target and the previous period. Reports made before these figures existed skip them."""
+    if "programmes" not in f:
+        return []
+    out: list[tuple[str, list[str], list[list[object]]]] = [
+        (
+            "VIII. Kết quả hỗ trợ theo chương trình",
+            ["Chương trình", "Số hộ, căn, suất", "Số tiền"],
+            [[r["label"], "" if r["count"] is None else r["count"], r["amount_vnd"]] for r in f["programmes"]]
+            + [["Cộng giải ngân", "", f["disbursed_vnd"]]],
+        ),
+        (
+            "IX. Hộ được hỗ trợ theo đối tượng",
+            ["Đối tượng", "Số hộ"],
+            [[r["label"], r["count"]] for r in f["households"]],
+        ),
+        (
+            "X. Theo địa bàn",
+            ["Địa bàn", "Tiếp nhận", "Giải ngân", "Số hộ", "Chỉ tiêu vận động", "Tồn cuối kỳ"],
+            [
+                [
+                    r["name"],
+                    r["received_vnd"],
+                    r["disbursed_vnd"],
+                    r["households"],
+                    r["goal_vnd"],
+                    r["closing_vnd"],
+                ]
+                for r in f["by_area"]
+            ],
+        ),
+        (
+            "XI. Điều chuyển giữa các cấp",
+            ["Ngày", "Từ", "Đến", "Số tiền"],
+            [[_d(t["date"]), t["from"], t["to"], t["amount_vnd"]] for t in f["transfers"]]
+            + [
+                ["Nhận về từ địa bàn khác", "", "", f["transfers_in_vnd"]],
+                ["Chuyển đi địa bàn khác", "", "", f["transfers_out_vnd"]],
+                ["Chuyển trong địa bàn (cấp trên – cấp dưới)", "", "", f["transfers_within_vnd"]],
+            ],
+        ),
+    ]
+    now, before = f["comparison"]["current"], f["comparison"]["previous"]
+    target = f["target"]
+    out.append(
+        (
+            "XII. So sánh với chỉ tiêu và kỳ trước",
+            ["Chỉ tiêu", "Kỳ này", "Kỳ trước"],
+            [
+                ["Tiếp nhận", now["receipts_vnd"], before["receipts_vnd"]],
+                ["Giải ngân", now["disbursed_vnd"], before["disbursed_vnd"]],
+                [
+                    "Số hộ được hỗ trợ",
+                    f"{now['households']:,}".replace(",", "."),
+                    f"{before['households']:,}".replace(",", "."),
+                ],
+                ["Nhà xây mới (căn)", str(now["houses_built"]), str(before["houses_built"])],
+                ["Nhà sửa chữa (căn)", str(now["houses_repaired"]), str(before["houses_repaired"])],
+                ["Chỉ tiêu vận động", target["goal_vnd"], ""],
+                [
+                    "Tỷ lệ đạt so với chỉ tiêu",
+                    f"{target['percent']}%" if target["percent"] is not None else "Chưa giao chỉ tiêu",
+                    "",
+                ],
+            ],
+        )
+    )
+    o = f.get("outcomes")
+    if o:
+        t = o["total"]
+        out.append(
+            (
+                "XIII. Kết quả giảm nghèo của hộ được hỗ trợ (rà soát trong năm)",
+                [
+                    "Địa bàn",
+                    "Hộ được hỗ trợ",
+                    "Đã rà soát",
+                    "Thoát nghèo",
+                    "Sang cận nghèo",
+                    "Vẫn nghèo",
+                    "Ra khỏi danh sách hộ nghèo",
+                ],
+                [
+                    [
+                        r["name"],
+                        r["helped"],
+                        r["reviewed"],
+                        r["out_of_poverty"],
+                        r["near_poor"],
+                        r["still_poor"],
+                        r["left_poor_list"],
+                    ]
+                    for r in o["by_area"]
+                ]
+                + [
+                    [
+                        "Cộng",
+                        t["helped"],
+                        t["reviewed"],
+                        t["out_of_poverty"],
+                        t["near_poor"],
+                        t["still_poor"],
+                        t["left_poor_list"],
+                    ]
+                ]
+                + (
+                    [
+                        [
+                            f"Chỉ tiêu ra khỏi danh sách hộ nghèo ({o['target_basis'] or 'chỉ tiêu của đơn vị'})",
+                            "",
+                            "",
+                            "",
+                            "",
+                            "",
+                            o["target"],
+                        ],
+                        ["Tỷ lệ đạt so với chỉ tiêu", "", "", "", "", "", f"{o['percent']}%"],
+                    ]
+                    if o["target"] is not None
+                    else []
+                ),
+            )
+        )
+    return out
+
+
+def document_of(f: dict) -> dict | None:
+    return f.get("document")
+
+
 def header_lines(f: dict) -> list[str]:
     return [
         f"{f['title']} – {f['unit']}",
         f"Cuộc vận động: {f['campaign']}",
         f"Kỳ báo cáo: {_d(f['period_start'])} – {_d(f['period_end'])}",
     ]
+
+
+def _date_line(doc: dict) -> str:
+    d = date.fromisoformat(doc["issued_on"])
+    return f"{doc['place']}, ngày {d.day:02d} tháng {d.month:02d} năm {d.year}"
 
 
 def to_xlsx(f: dict) -> bytes:
@@ -96,9 +248,19 @@ def to_xlsx(f: dict) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Báo cáo"
+    doc = document_of(f)
+    if doc:
+        append_row(ws, [_t(doc["body"][0]), "", _t(doc["motto"])])
+        for line in doc["body"][1:]:
+            append_row(ws, [_t(line)])
+        append_row(ws, [_t(f"Số: {doc['number']}"), "", _t(_date_line(doc))])
+        append_row(ws, [_t(doc["title"])])
+        ws.cell(ws.max_row, 1).font = Font(bold=True, size=13)
+        append_row(ws, [_t(doc["subtitle"])])
     for line in header_lines(f):
         append_row(ws, [_t(line)])
-    ws["A1"].font = Font(bold=True, size=13)
+    if not doc:
+        ws["A1"].font = Font(bold=True, size=13)
     for heading, columns, rows in sections(f):
         append_row(ws, [])
         append_row(ws, [_t(heading)])
@@ -107,14 +269,16 @@ def to_xlsx(f: dict) -> bytes:
         for row in rows:
             append_row(ws, [v if isinstance(v, int) else _t(v) for v in row])
             for cell in ws[ws.max_row][1:]:
-                if (
-                    isinstance(cell.value, int)
-                    and columns[cell.column - 1] != "Số khoản"
-                    and columns[cell.column - 1] != "Số căn"
-                ):
+                if isinstance(cell.value, int) and columns[cell.column - 1] not in COUNT_COLUMNS:
                     cell.number_format = MONEY_FORMAT
+    if doc:
+        append_row(ws, [])
+        append_row(ws, [_t("Nơi nhận:"), "", _t(doc["signer_title"].replace("\n", " – "))])
+        for line in doc["recipients"]:
+            append_row(ws, [_t(f"- {line}")])
+        append_row(ws, ["", "", _t(doc["signer_name"])])
     ws.column_dimensions["A"].width = 48
-    for col in "BC":
+    for col in "BCDEF":
         ws.column_dimensions[col].width = 22
     out = io.BytesIO()
     wb.save(out)
@@ -135,11 +299,33 @@ def to_pdf(f: dict) -> bytes:
     title = ParagraphStyle("title", parent=body, fontName=FONT_BOLD, fontSize=14, leading=18)
     h2 = ParagraphStyle("h2", parent=body, fontName=FONT_BOLD, fontSize=11, leading=15, spaceBefore=8)
     right = ParagraphStyle("right", parent=body, alignment=2)
-    story = [
-        Paragraph(escape(_t("ỦY BAN MẶT TRẬN TỔ QUỐC VIỆT NAM – BAN VẬN ĐỘNG QUỸ “VÌ NGƯỜI NGHÈO”")), body),
-        Spacer(1, 4 * mm),
-    ]
+    center = ParagraphStyle("center", parent=body, alignment=1)
+    center_bold = ParagraphStyle("center_bold", parent=center, fontName=FONT_BOLD)
+    doc_info = document_of(f)
     lines = header_lines(f)
+    story: list = []
+    if doc_info:
+        left = [Paragraph(escape(_t(doc_info["body"][0])), center)] + [
+            Paragraph(escape(_t(x)), center_bold) for x in doc_info["body"][1:]
+        ]
+        left.append(Paragraph(escape(_t(f"Số: {doc_info['number']}")), center))
+        motto = [
+            Paragraph(escape(_t(doc_info["motto"])), center_bold),
+            Paragraph("<i>" + escape(_t(_date_line(doc_info))) + "</i>", center),
+        ]
+        head = Table([[left, motto]], colWidths=[85 * mm, 95 * mm])
+        head.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        story += [head, Spacer(1, 6 * mm)]
+        story.append(Paragraph(escape(_t(doc_info["title"])), ParagraphStyle("t", parent=title, alignment=1)))
+        story.append(Paragraph(escape(_t(doc_info["subtitle"])), center_bold))
+        story.append(Spacer(1, 3 * mm))
+    else:
+        story += [
+            Paragraph(
+                escape(_t("ỦY BAN MẶT TRẬN TỔ QUỐC VIỆT NAM – BAN VẬN ĐỘNG QUỸ “VÌ NGƯỜI NGHÈO”")), body
+            ),
+            Spacer(1, 4 * mm),
+        ]
     story.append(Paragraph(escape(_t(lines[0])), title))
     story += [Paragraph(escape(_t(line)), body) for line in lines[1:]]
     for heading, columns, rows in sections(f):
@@ -149,16 +335,13 @@ def to_pdf(f: dict) -> bytes:
             cells = []
             for i, v in enumerate(row):
                 if isinstance(v, int) and i > 0:
-                    text = (
-                        format_vnd(v)
-                        if columns[i] not in ("Số khoản", "Số căn")
-                        else f"{v:,}".replace(",", ".")
-                    )
+                    text = format_vnd(v) if columns[i] not in COUNT_COLUMNS else f"{v:,}".replace(",", ".")
                     cells.append(Paragraph(escape(_t(text)), right))
                 else:
                     cells.append(Paragraph(escape(_t(v)), body))
             data.append(cells)
-        widths = [95 * mm] + [(180 - 95) * mm / (len(columns) - 1)] * (len(columns) - 1)
+        first = 95 if len(columns) <= 3 else 45
+        widths = [first * mm] + [(180 - first) * mm / (len(columns) - 1)] * (len(columns) - 1)
         table = Table(data, colWidths=widths, repeatRows=1)
         table.setStyle(
             TableStyle(
@@ -170,6 +353,16 @@ def to_pdf(f: dict) -> bytes:
             )
         )
         story.append(table)
+    if doc_info:
+        small = ParagraphStyle("small", parent=body, fontSize=8.5, leading=11)
+        received = [Paragraph("<b><i>" + escape(_t("Nơi nhận:")) + "</i></b>", body)] + [
+            Paragraph(escape(_t(f"- {line}")), small) for line in doc_info["recipients"]
+        ]
+        signer = [Paragraph(escape(_t(x)), center_bold) for x in doc_info["signer_title"].split("\n")]
+        signer += [Spacer(1, 18 * mm), Paragraph(escape(_t(doc_info["signer_name"])), center_bold)]
+        foot = Table([[received, signer]], colWidths=[95 * mm, 85 * mm])
+        foot.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        story += [Spacer(1, 8 * mm), foot]
     out = io.BytesIO()
     doc = SimpleDocTemplate(
         out,

@@ -15,13 +15,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
-from app.campaigns.models import Campaign
+from app.campaigns.models import Campaign, CampaignGoal
 from app.contributions.models import CHANNEL_LABELS, Channel, Contribution, ContributionStatus
 from app.core.actor import Actor
 from app.core.collation import vi_collate
 from app.core.db import utcnow
 from app.core.transaction import DomainError
 from app.donors.models import DONOR_KIND_LABELS, DonorKind
+from app.ledger import yearend
 from app.ledger.models import (
     PURPOSE_LABELS,
     AccountKind,
@@ -30,6 +31,9 @@ from app.ledger.models import (
     LedgerTransaction,
     Purpose,
 )
+from app.ledger.services import Totals
+from app.reports import figures as extra
+from app.reports import outcomes
 from app.reports.models import ReportJob, ReportKind, ReportStatus
 from app.reports.render import to_pdf, to_xlsx
 from app.transparency import overview, units
@@ -61,9 +65,57 @@ def period_for(kind: ReportKind, year: int, half: int = 1) -> Period:
     return Period(date(year, 7, 1), date(year, 12, 31), f"Sơ kết 6 tháng cuối năm {year}")
 
 
-def _on_hand(t) -> int:  # type: ignore[no-untyped-def]
-    """Money in the fund not yet paid out: unallocated plus allocated-but-not-disbursed."""
-    return t.received_vnd - t.disbursed_vnd
+def _on_hand(t: Totals) -> int:
+    """Money the area holds, not yet paid out: unallocated plus allocated-but-not-disbursed (money passed to it by
+    another area counts where it is, so the difference shows as the transfers line)."""
+    return t.unallocated_vnd + t.allocated_vnd - t.disbursed_vnd
+
+
+def previous_period(kind: ReportKind, period: Period) -> Period:
+    if kind == ReportKind.YEAR:
+        return period_for(kind, period.start.year - 1)
+    if period.start.month == 7:
+        return period_for(kind, period.start.year, 1)
+    return period_for(kind, period.start.year - 1, 2)
+
+
+def _core(
+    session: Session,
+    fund_id: int,
+    ids: list[int | None] | None,
+    period: Period,
+    *,
+    after: Totals | None = None,
+    before: Totals | None = None,
+    paid: list | None = None,
+) -> dict:
+    """The figures compared between periods: received, paid out, households helped, houses built and repaired
+    (what the caller has already computed for the period is passed in, not queried again)."""
+    before = before or overview.figures_at(session, fund_id, ids, period.start - timedelta(days=1))
+    after = after or overview.figures_at(session, fund_id, ids, period.end)
+    paid = paid if paid is not None else extra.disbursements(session, ids, period.start, period.end)
+    helped = [p for p in paid if p[5] > 0]
+    return {
+        "label": period.label,
+        "receipts_vnd": after.received_vnd - before.received_vnd,
+        "disbursed_vnd": after.disbursed_vnd - before.disbursed_vnd,
+        "households": len(helped),
+        "houses_built": sum(1 for p in helped if p[2] == "new_house"),
+        "houses_repaired": sum(1 for p in helped if p[2] == "repair"),
+    }
+
+
+def _target(session: Session, campaign: Campaign, unit: AdminUnit | None) -> int:
+    """The area's target for the campaign: its goal (CampaignGoal), or the campaign's own goal for its scope."""
+    if unit is not None:
+        goal = session.execute(
+            select(CampaignGoal.goal_vnd).where(
+                CampaignGoal.campaign_id == campaign.id, CampaignGoal.unit_id == unit.id
+            )
+        ).scalar_one_or_none()
+        if goal is not None:
+            return int(goal)
+    return int(campaign.goal_vnd or 0) if campaign.scope_unit_id == (unit.id if unit else None) else 0
 
 
 def _postings_by_purpose(
@@ -150,6 +202,20 @@ def build_figures(
         .limit(TOP_DONORS)
     ).all()
     overall = overview.figures_at(session, fund, ids)
+    paid = extra.disbursements(session, ids, period.start, period.end)
+    goals = {
+        g.unit_id: int(g.goal_vnd)
+        for g in session.execute(
+            select(CampaignGoal).where(CampaignGoal.campaign_id == campaign.id)
+        ).scalars()
+    }
+    moves = extra.transfers(session, fund, ids, period.start, period.end)
+    target = _target(session, campaign, unit)
+    carried = (
+        yearend.opening_balances(session, fund, period.start.year, ids) if period.start.month == 1 else {}
+    )
+    current = _core(session, fund, ids, period, before=before, after=after, paid=paid)
+    previous = _core(session, fund, ids, previous_period(kind, period), after=before)
     return {
         "title": period.label,
         "kind": kind.value,
@@ -200,6 +266,70 @@ def build_figures(
         },
         "houses": overview.houses(session, ids, campaign.id),
         "top_donors": [{"name": name, "count": n, "amount_vnd": int(total)} for name, n, total in top],
+        "by_area": extra.by_area(session, fund, unit, ids, period.start, period.end, paid, goals),
+        "programmes": extra.programmes(paid, disbursed_total),
+        "households": extra.households(paid),
+        "transfers": moves,
+        "transfers_in_vnd": sum(t["amount_vnd"] for t in moves if t["direction"] == "in"),
+        "transfers_out_vnd": sum(t["amount_vnd"] for t in moves if t["direction"] == "out"),
+        "transfers_within_vnd": sum(t["amount_vnd"] for t in moves if t["direction"] == "within"),
+        # The balance carried into this year when the previous year was closed (app.ledger.yearend), else None.
+        "opening_carried_vnd": (
+            carried.get(AccountKind.UNALLOCATED.value, 0) + carried.get(AccountKind.ALLOCATED.value, 0)
+            if carried
+            else None
+        ),
+        "target": {
+            "goal_vnd": target,
+            "receipts_vnd": receipts,
+            "percent": overview.percent_of(receipts, target) if target else None,
+        },
+        "comparison": {"current": current, "previous": previous},
+        "outcomes": outcomes.figures(session, unit, ids, period.end.year),
+    }
+
+
+def document(details: dict, unit: AdminUnit | None, kind: ReportKind, period: Period) -> dict:
+    """The document's heading and closing as the Front files its reports (the administrative layout: issuing body
+    and number on the left, motto and place and date on the right; recipients bottom left, signer bottom right)."""
+    from app.core.i18n import today_vn
+
+    issued = details.get("issued_on") or today_vn().isoformat()
+    if unit is None:
+        body = ["ỦY BAN TRUNG ƯƠNG", "MẶT TRẬN TỔ QUỐC VIỆT NAM"]
+        place = "Hà Nội"
+        above = ["Đoàn Chủ tịch UBTW MTTQ Việt Nam (để báo cáo);"]
+    else:
+        province = unit if unit.parent is None else unit.parent
+        body = ["ỦY BAN MTTQ VIỆT NAM", unit.name.upper()]
+        place = province.name.removeprefix("Tỉnh ").removeprefix("Thành phố ")
+        above = (
+            [
+                "Ban Thường trực UBTW MTTQ Việt Nam (để báo cáo);",
+                "Thường trực Tỉnh ủy, HĐND, UBND tỉnh (để báo cáo);",
+            ]
+            if unit.parent is None
+            else [
+                "Ban Thường trực UBMTTQ Việt Nam tỉnh (để báo cáo);",
+                "Đảng ủy, HĐND, UBND xã (để báo cáo);",
+            ]
+        )
+    recipients = details.get("recipients") or [*above, "Các thành viên Ban Vận động;", "Lưu: VT."]
+    return {
+        "body": [*body, "BAN VẬN ĐỘNG QUỸ “VÌ NGƯỜI NGHÈO”"],
+        "motto": "MẶT TRẬN TỔ QUỐC VIỆT NAM",
+        "number": details.get("number") or "…/BC-BVĐ",
+        "place": details.get("place") or place,
+        "issued_on": issued,
+        "title": "BÁO CÁO",
+        "subtitle": (
+            f"Kết quả vận động, quản lý và sử dụng Quỹ “Vì người nghèo” – {period.label.lower()}"
+            if kind == ReportKind.YEAR
+            else f"Sơ kết công tác vận động, quản lý và sử dụng Quỹ “Vì người nghèo” – {period.label[8:]}"
+        ),
+        "recipients": recipients,
+        "signer_title": details.get("signer_title") or "TM. BAN VẬN ĐỘNG\nTRƯỞNG BAN",
+        "signer_name": details.get("signer_name") or "",
     }
 
 
@@ -212,8 +342,10 @@ def create_job(
     kind: ReportKind,
     year: int,
     half: int = 1,
+    details: dict | None = None,
 ) -> ReportJob:
-    """Queue a report (the caller commits, then sends the task)."""
+    """Queue a report (the caller commits, then sends the task). `details`: the document's number, place, date
+    (ISO), recipients (a list of lines), signer's title and name — what is left out is filled in by document()."""
 
     period = period_for(kind, year, half)
     job = ReportJob(
@@ -223,6 +355,7 @@ def create_job(
         period_start=period.start,
         period_end=period.end,
         created_by_id=actor.user_id,
+        details={k: v for k, v in (details or {}).items() if v},
     )
     session.add(job)
     session.flush()
@@ -257,6 +390,7 @@ def run_job(session: Session, job_id: int, checkpoint: Callable[[], None] | None
         half = 1 if job.period_start.month == 1 else 2
         period = period_for(job.kind, job.period_start.year, half)
         job.figures = build_figures(session, job.campaign, job.unit, job.kind, period)
+        job.figures["document"] = document(job.details or {}, job.unit, job.kind, period)
         job.progress = 40
         checkpoint()
         job.xlsx = to_xlsx(job.figures)

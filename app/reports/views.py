@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,12 +16,14 @@ from app.campaigns.models import Campaign, CampaignStatus
 from app.core import outbox
 from app.core.actor import Actor
 from app.core.collation import units_sorted
+from app.core.forms import field_problems
 from app.core.i18n import today_vn
 from app.core.transaction import domain_errors
 from app.extensions import db
 from app.reports import services
-from app.reports.forms import ReportForm
+from app.reports.forms import PublishForm, ReportForm
 from app.reports.models import ReportJob, ReportKind, ReportStatus
+from app.reports.render import COUNT_COLUMNS
 from app.reports.render import sections as make_sections
 from app.units.models import AdminUnit
 
@@ -88,6 +92,16 @@ def index() -> ResponseReturnValue:
                 kind=ReportKind(form.kind.data),
                 year=form.year.data,
                 half=form.half.data,
+                details={
+                    "number": (form.number.data or "").strip(),
+                    "place": (form.place.data or "").strip(),
+                    "issued_on": form.issued_on.data.isoformat() if form.issued_on.data else "",
+                    "recipients": [
+                        line.strip() for line in (form.recipients.data or "").splitlines() if line.strip()
+                    ],
+                    "signer_title": (form.signer_title.data or "").strip(),
+                    "signer_name": (form.signer_name.data or "").strip(),
+                },
             )
         if outcome.ok:
             outbox.enqueue(
@@ -115,7 +129,9 @@ def job(job_id: int) -> ResponseReturnValue:
     sections = None
     if j.status == ReportStatus.DONE and j.figures:
         sections = [_page_section(*s) for s in make_sections(j.figures)]
-    return render_template("reports/job.html", job=j, sections=sections)
+    return render_template(
+        "reports/job.html", job=j, sections=sections, publish_form=PublishForm(), count_columns=COUNT_COLUMNS
+    )
 
 
 def _page_section(heading: str, columns: list[str], rows: list[list[object]]) -> tuple:
@@ -149,3 +165,185 @@ def download(job_id: int, fmt: str) -> ResponseReturnValue:
     return Response(
         data, mimetype=mime[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
+
+
+@bp.route("/<int:job_id>/cong-bo", methods=["POST"])
+@staff_required(Role.PROVINCE_STAFF)
+def publish(job_id: int) -> ResponseReturnValue:
+    """Publish a tổng kết on the public annual report page, hashed and signed (app.reports.publish)."""
+    from app.reports import publish as publishing
+
+    j = _job_or_404(job_id)
+    form = PublishForm()
+    if not form.validate_on_submit():
+        abort(400)
+    with domain_errors(errors=publishing.PublishError) as outcome:
+        fresh = publishing.publish(db.session, Actor.from_request(), j)
+    if outcome.ok:
+        if fresh:
+            flash(_("Đã công bố báo cáo năm trên trang công khai, kèm mã băm và chữ ký số."), "success")
+        else:
+            flash(_("Báo cáo này đã được công bố trước đó."), "info")
+    return redirect(url_for("reports.job", job_id=j.id))
+
+
+public_bp = Blueprint("annual", __name__, url_prefix="/cong-khai/bao-cao-nam")
+
+
+@public_bp.route("/")
+def public_list() -> ResponseReturnValue:
+    jobs = (
+        db.session.execute(
+            select(ReportJob)
+            .where(ReportJob.published_at.is_not(None))
+            .order_by(ReportJob.period_start.desc(), ReportJob.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+    return render_template("reports/public_list.html", jobs=jobs)
+
+
+def _published_or_404(job_id: int) -> ReportJob:
+    j = db.session.get(ReportJob, job_id)
+    if j is None or j.published_at is None:
+        abort(404)
+    return j
+
+
+@public_bp.route("/<int:job_id>")
+def public_report(job_id: int) -> ResponseReturnValue:
+    from app.reports import publish as publishing
+
+    j = _published_or_404(job_id)
+    sections = [_page_section(*s) for s in make_sections(publishing.public_figures(j.figures or {}))]
+    return render_template(
+        "reports/public_report.html",
+        job=j,
+        sections=sections,
+        document=(j.figures or {}).get("document") or {},
+        issued=_issued_on(j),
+        matches=publishing.still_matches(j),
+        count_columns=COUNT_COLUMNS,
+    )
+
+
+def _issued_on(job: ReportJob) -> date | None:
+    iso = ((job.figures or {}).get("document") or {}).get("issued_on")
+    return date.fromisoformat(iso) if iso else None
+
+
+@public_bp.route("/<int:job_id>.json")
+def public_report_json(job_id: int) -> ResponseReturnValue:
+    import json
+
+    from app.reports import publish as publishing
+
+    j = _published_or_404(job_id)
+    resp = Response(
+        json.dumps(publishing.signed_document(j), ensure_ascii=False, indent=1), mimetype="application/json"
+    )
+    resp.headers["Content-Disposition"] = f'attachment; filename="bao-cao-nam-{j.id}.json"'
+    return resp
+
+
+@bp.route("/ra-soat", methods=["GET", "POST"])
+@staff_required()
+def reviews() -> ResponseReturnValue:
+    """The households the fund helped in the user's area, with each year's poverty review result (issue 18.10)."""
+    from app.needs.models import POVERTY_LABELS, HouseholdNeed
+    from app.reports import outcomes
+    from app.reports.forms import ReviewForm, TargetForm
+    from app.reports.models import REVIEW_RESULT_LABELS, PovertyReview, PovertyTarget, ReviewResult
+
+    form = ReviewForm()
+    if form.validate_on_submit():
+        with domain_errors(form, errors=outcomes.OutcomeError) as outcome:
+            outcomes.record_review(
+                db.session,
+                Actor.from_request(),
+                current_user,
+                need_id=form.need_id.data,
+                year=form.year.data,
+                result=ReviewResult(form.result.data),
+            )
+        if outcome.ok:
+            flash(_("Đã ghi kết quả rà soát."), "success")
+            return redirect(url_for("reports.reviews", nam=form.year.data))
+    try:
+        year = int(request.args.get("nam", "") or form.year.data or today_vn().year)
+    except ValueError:
+        year = today_vn().year
+    year = min(max(year, 2000), 2100)
+    helped = outcomes.helped_ids(db.session, year)
+    needs = (
+        db.session.execute(
+            select(HouseholdNeed)
+            .where(HouseholdNeed.id.in_(helped), unit_scope_clause(current_user, HouseholdNeed.commune_id))
+            .order_by(HouseholdNeed.commune_id, HouseholdNeed.id)
+            .limit(500)
+        )
+        .scalars()
+        .all()
+        if helped
+        else []
+    )
+    results = dict(
+        db.session.execute(
+            select(PovertyReview.need_id, PovertyReview.result).where(
+                PovertyReview.year == year, PovertyReview.need_id.in_([n.id for n in needs])
+            )
+        ).all()
+    )
+    target_form = TargetForm(year=year)
+    target_form.unit_id.choices = _units_for_user()
+    targets = (
+        db.session.execute(
+            select(PovertyTarget)
+            .where(PovertyTarget.year == year, unit_scope_clause(current_user, PovertyTarget.unit_id))
+            .order_by(PovertyTarget.unit_id)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "reports/reviews.html",
+        year=year,
+        needs=needs,
+        results=results,
+        result_labels=REVIEW_RESULT_LABELS,
+        poverty_labels=POVERTY_LABELS,
+        form=form,
+        target_form=target_form,
+        targets=targets,
+    )
+
+
+@bp.route("/ra-soat/chi-tieu", methods=["POST"])
+@staff_required(Role.PROVINCE_STAFF)
+def set_target() -> ResponseReturnValue:
+    from app.reports import outcomes
+    from app.reports.forms import TargetForm
+
+    form = TargetForm()
+    form.unit_id.choices = [c for c in _units_for_user() if c[0]]
+    if form.validate_on_submit():
+        unit = db.session.get(AdminUnit, form.unit_id.data)
+        if unit is None:
+            abort(404)
+        with domain_errors(form, errors=outcomes.OutcomeError) as outcome:
+            outcomes.set_target(
+                db.session,
+                Actor.from_request(),
+                current_user,
+                unit=unit,
+                year=form.year.data,
+                exits_target=form.exits_target.data,
+                legal_basis=form.legal_basis.data or "",
+            )
+        if outcome.ok:
+            flash(_("Đã lưu chỉ tiêu giảm nghèo."), "success")
+    else:
+        for problem in field_problems(form):
+            flash(problem, "error")
+    return redirect(url_for("reports.reviews", nam=form.year.data or ""))

@@ -4,6 +4,7 @@ Anyone can run it without the application (Python 3.10 or later, nothing to inst
 
     python3 verify_export.py dong-gop.csv goc-cong-bo.json
     python3 verify_export.py dong-gop.csv goc-cong-bo-da-ky.json --khoa khoa-cong-khai.pem
+    python3 verify_export.py --bao-cao bao-cao-nam-12.json --khoa khoa-cong-khai.pem   (a published annual report)
 
 All the files come from /cong-khai/du-lieu (this script too, with its SHA-256 shown there); the public key is also
 printed on /cong-khai/tai-khoan, next to the official accounts. Each published root covers the contributions
@@ -128,10 +129,10 @@ SIGNING_CONTEXT = "chungtay-roots-v1"
 _ED25519_SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")  # DER of an Ed25519 SubjectPublicKeyInfo
 
 
-def signed_message(document: Mapping[str, object]) -> bytes:
+def signed_message(document: Mapping[str, object], context: str = SIGNING_CONTEXT) -> bytes:
     body = {k: v for k, v in document.items() if k != "signature"}
     text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return (SIGNING_CONTEXT + "\n" + text).encode("utf-8")
+    return (context + "\n" + text).encode("utf-8")
 
 
 def read_public_key(text: str) -> bytes:
@@ -214,20 +215,47 @@ def ed25519_verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
     ) % _P == 0
 
 
-def check_signature(document: object, public_key: bytes) -> str | None:
-    """None when the roots document is signed by public_key, else what is wrong (in Vietnamese)."""
+def check_signature(document: object, public_key: bytes, context: str = SIGNING_CONTEXT) -> str | None:
+    """None when the roots document (or, with ANNUAL_CONTEXT, an annual report) is signed by public_key, else what
+    is wrong (in Vietnamese)."""
     if not isinstance(document, dict) or not isinstance(document.get("signature"), dict):
         return "tệp gốc công bố không có chữ ký (hãy tải tệp goc-cong-bo-da-ky.json)"
     sig = document["signature"]
-    if sig.get("algorithm") != "Ed25519" or sig.get("context") != SIGNING_CONTEXT:
+    if sig.get("algorithm") != "Ed25519" or sig.get("context") != context:
         return "chữ ký không theo định dạng Ed25519 của Chung Tay"
     try:
         value = base64.b64decode(str(sig.get("value", "")), validate=True)
     except (binascii.Error, ValueError):
         return "chữ ký không đọc được"
-    if not ed25519_verify(public_key, signed_message(document), value):
+    if not ed25519_verify(public_key, signed_message(document, context), value):
         return "chữ ký KHÔNG hợp lệ: tệp đã bị sửa sau khi ký, hoặc không phải khóa công khai của Quỹ"
     return None
+
+
+# ------------------------------------------------------------------------------------------- annual reports
+# A published tổng kết (/cong-khai/bao-cao-nam/<id>.json): its figures and document fields, "sha256" = SHA-256 of
+# that body (without "sha256" and "signature") as compact JSON with sorted keys (UTF-8), and "signature" as for the
+# roots, with the context ANNUAL_CONTEXT over the body with its sha256.
+ANNUAL_CONTEXT = "chungtay-annual-report-v1"
+
+
+def annual_digest(document: Mapping[str, object]) -> str:
+    body = {k: v for k, v in document.items() if k not in ("signature", "sha256")}
+    text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def check_annual_report(document: object, public_key: bytes | None) -> str | None:
+    """None when the annual report's figures hash to its sha256 (and, with a key, the signature holds)."""
+    if not isinstance(document, dict) or "sha256" not in document:
+        return "tệp không phải báo cáo năm đã công bố (thiếu sha256)"
+    if annual_digest(document) != document["sha256"]:
+        return "số liệu trong tệp khác với mã băm đã công bố (tệp đã bị sửa)"
+    if public_key is None:
+        return None
+    if not isinstance(document.get("signature"), dict):
+        return "báo cáo năm không có chữ ký"
+    return check_signature(document, public_key, ANNUAL_CONTEXT)
 
 
 # The CSV export protects spreadsheet users (app/core/spreadsheet.py): a cell that begins with optional quotes
@@ -309,9 +337,19 @@ def main(argv: list[str] | None = None) -> int:
         prog="verify_export.py",
         description="Kiểm tra tệp đóng góp đã tải về với chuỗi gốc công bố hằng ngày của Quỹ “Vì người nghèo”.",
     )
-    parser.add_argument("dong_gop", metavar="DONG_GOP.csv", help="tệp dong-gop.csv tải từ /cong-khai/du-lieu")
     parser.add_argument(
-        "goc", metavar="GOC_CONG_BO.json", help="goc-cong-bo.json hoặc goc-cong-bo-da-ky.json (có chữ ký)"
+        "dong_gop", metavar="DONG_GOP.csv", nargs="?", help="tệp dong-gop.csv tải từ /cong-khai/du-lieu"
+    )
+    parser.add_argument(
+        "goc",
+        metavar="GOC_CONG_BO.json",
+        nargs="?",
+        help="goc-cong-bo.json hoặc goc-cong-bo-da-ky.json (có chữ ký)",
+    )
+    parser.add_argument(
+        "--bao-cao",
+        metavar="BAO_CAO_NAM.json",
+        help="kiểm tra một báo cáo năm đã công bố (/cong-khai/bao-cao-nam): mã băm số liệu, và chữ ký với --khoa",
     )
     parser.add_argument(
         "--khoa",
@@ -319,6 +357,10 @@ def main(argv: list[str] | None = None) -> int:
         help="khóa công khai (khoa-cong-khai.pem, in ở trang Tài khoản chính thức): kiểm tra cả chữ ký",
     )
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.bao_cao:
+        return _main_annual(args.bao_cao, args.khoa)
+    if not args.dong_gop or not args.goc:
+        parser.error("cần DONG_GOP.csv và GOC_CONG_BO.json (hoặc --bao-cao BAO_CAO_NAM.json)")
     document = load_roots_file(args.goc)
     signature_ok = True
     if args.khoa:
@@ -332,6 +374,21 @@ def main(argv: list[str] | None = None) -> int:
     results, pending = verify(read_export(args.dong_gop), roots_of(document))
     status = report(results, pending)
     return status if signature_ok else 1
+
+
+def _main_annual(path: str, key_path: str | None) -> int:
+    document = load_roots_file(path)
+    key = None
+    if key_path:
+        with open(key_path, encoding="utf-8") as fh:
+            key = read_public_key(fh.read())
+    problem = check_annual_report(document, key)
+    if problem or not isinstance(document, dict):
+        print(f"Báo cáo năm: SAI – {problem}")
+        return 1
+    signed = "mã băm và chữ ký đúng" if key else "mã băm đúng (thêm --khoa để kiểm tra chữ ký)"
+    print(f"Báo cáo năm: ĐÚNG – {signed}; sha256 {document['sha256']}")
+    return 0
 
 
 if __name__ == "__main__":
