@@ -232,6 +232,9 @@ def import_statement(
         time.perf_counter() - started,
     )
 
+    from app.bankfeed.reconcile import reconcile_statement  # lines the bank feed already delivered: not again
+
+    reconcile_statement(session, stmt)
     matched = record_matched_lines(session, actor, stmt)
 
     stmt.status = StatementStatus.IMPORTED
