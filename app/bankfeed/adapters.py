@@ -29,7 +29,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from werkzeug.datastructures import Headers
+
 from app.core.i18n import VN_TZ
+
+HeaderMap = Headers | Mapping[str, str]  # a request's headers (case-insensitive) or a plain mapping
 
 MAX_AMOUNT = 10**15  # a đồng figure beyond any real transfer (and within BigInteger)
 
@@ -100,7 +104,7 @@ def _int(obj: Mapping[str, Any], key: str, *, required: bool = True) -> int | No
 
 
 def _local_time(obj: Mapping[str, Any], key: str) -> datetime:
-    """"YYYY-MM-DD HH:MM:SS" in Vietnam time (SePay's and Casso's format) as aware UTC."""
+    """ "YYYY-MM-DD HH:MM:SS" in Vietnam time (SePay's and Casso's format) as aware UTC."""
     text = _text(obj, key, required=True, limit=40)
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"):
         try:
@@ -121,7 +125,7 @@ def _positive(amount: int | None, key: str) -> int:
 
 
 # ------------------------------------------------------------------------------------------------ SePay
-def verify_sepay(headers: Mapping[str, str], body: bytes, secret: str) -> None:
+def verify_sepay(headers: HeaderMap, body: bytes, secret: str) -> None:
     given = headers.get("Authorization", "")
     if not hmac.compare_digest(given.encode(), f"Apikey {secret}".encode()):
         raise FeedRefused("Khóa API (Authorization: Apikey …) không đúng.", 401)
@@ -168,7 +172,7 @@ def _fresh(timestamp: str, tolerance: int, now: float | None) -> None:
 
 
 def verify_casso(
-    headers: Mapping[str, str], body: bytes, secret: str, tolerance: int, now: float | None = None
+    headers: HeaderMap, body: bytes, secret: str, tolerance: int, now: float | None = None
 ) -> None:
     parts = dict(
         p.split("=", 1) for p in headers.get("X-Casso-Signature", "").replace(" ", "").split(",") if "=" in p
@@ -221,7 +225,7 @@ def sign_direct(body: bytes, secret: str, timestamp: int | None = None) -> dict[
 
 
 def verify_direct(
-    headers: Mapping[str, str], body: bytes, secret: str, tolerance: int, now: float | None = None
+    headers: HeaderMap, body: bytes, secret: str, tolerance: int, now: float | None = None
 ) -> None:
     ts, given = headers.get(TIMESTAMP_HEADER, ""), headers.get(SIGNATURE_HEADER, "")
     if not ts or not given:
@@ -265,7 +269,7 @@ def parse_direct(body: bytes) -> FeedNotification:
 class Provider:
     name: str
     config_key: str
-    verify: Callable[[Mapping[str, str], bytes, str, int], None]
+    verify: Callable[[HeaderMap, bytes, str, int], None]
     parse: Callable[[bytes], FeedNotification]
     ok: dict[str, Any]
 

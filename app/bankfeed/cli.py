@@ -27,7 +27,9 @@ from sqlalchemy import select
 from app.bankfeed.adapters import sign_direct
 from app.core.i18n import VN_TZ, today_vn
 
-bankfeed_cli = AppGroup("bankfeed", help="Giao dịch ngân hàng trực tuyến: tạo và phát lại một ngày thông báo.")
+bankfeed_cli = AppGroup(
+    "bankfeed", help="Giao dịch ngân hàng trực tuyến: tạo và phát lại một ngày thông báo."
+)
 
 MEMOS = ["UNG HO QUY VI NGUOI NGHEO", "ung ho nguoi ngheo", "CHUYEN TIEN UNG HO", "MTTQ UNG HO", "Ung ho"]
 NAMES = ["NGUYEN VAN AN", "TRAN THI BINH", "LE VAN CUONG", "PHAM THI DUNG", "HOANG VAN EM", ""]
@@ -64,7 +66,7 @@ def generate_day(
     seed: int = 17,
     duplicates: float = 0.05,
 ) -> list[dict[str, Any]]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - demo data, not a secret
     day = today_vn()
     start = datetime(day.year, day.month, day.day, 0, 0, tzinfo=VN_TZ)
     balance = 1_000_000_000
@@ -109,7 +111,9 @@ def generate_day(
 @bankfeed_cli.command("generate")
 @click.option("--count", default=1000, show_default=True, help="Số giao dịch (chưa kể bản trùng).")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "provider", type=click.Choice(["direct", "sepay"]), default="direct", show_default=True)
+@click.option(
+    "--format", "provider", type=click.Choice(["direct", "sepay"]), default="direct", show_default=True
+)
 @click.option("--account", default=None, help="Số tài khoản nhận (mặc định: tài khoản chính thức đầu tiên).")
 @click.option("--seed", default=17, show_default=True)
 def generate(count: int, out: Path, provider: str, account: str | None, seed: int) -> None:
@@ -162,7 +166,9 @@ def replay_file(
             http.s = requests.Session()
         began = time.perf_counter()
         try:
-            resp = http.s.post(f"{url.rstrip('/')}/api/bankfeed/{provider}", data=body, headers=headers, timeout=30)
+            resp = http.s.post(
+                f"{url.rstrip('/')}/api/bankfeed/{provider}", data=body, headers=headers, timeout=30
+            )
             key = str(resp.status_code)
             if resp.ok and resp.json().get("duplicate"):
                 key = f"{resp.status_code} trùng"

@@ -83,15 +83,15 @@ def reconcile_statement(session: Session, stmt: BankStatement) -> int:
         return 0
     by_ref: dict[tuple[bool, str], BankFeedTransaction] = {}
     by_content: dict[tuple[bool, int, date, str], list[BankFeedTransaction]] = defaultdict(list)
-    for feed in feeds:
-        if feed.bank_reference:
-            by_ref.setdefault((feed.is_credit, normalize(feed.bank_reference)), feed)
-        by_content[(feed.is_credit, feed.amount_vnd, vn_day(feed.txn_at), memo_key(feed.memo))].append(feed)
+    for f in feeds:
+        if f.bank_reference:
+            by_ref.setdefault((f.is_credit, normalize(f.bank_reference)), f)
+        by_content[(f.is_credit, f.amount_vnd, vn_day(f.txn_at), memo_key(f.memo))].append(f)
     taken: set[int] = set()
     links: list[dict[str, Any]] = []
     recorded: list[dict[str, Any]] = []
     for line in lines:
-        feed = None
+        feed: BankFeedTransaction | None = None
         ref = normalize(line.reference) if line.reference else ""
         if ref and (line.is_credit, ref) in by_ref and by_ref[(line.is_credit, ref)].id not in taken:
             feed = by_ref[(line.is_credit, ref)]

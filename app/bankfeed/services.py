@@ -58,7 +58,8 @@ def money_key(txn: BankFeedTransaction) -> str:
 
 def find_existing(session: Session, n: FeedNotification) -> BankFeedTransaction | None:
     clauses = [
-        (BankFeedTransaction.provider == n.provider) & (BankFeedTransaction.provider_txn_id == n.provider_txn_id)
+        (BankFeedTransaction.provider == n.provider)
+        & (BankFeedTransaction.provider_txn_id == n.provider_txn_id)
     ]
     if n.bank_reference:
         clauses.append(
@@ -82,7 +83,9 @@ def _pledge_for(session: Session, memo: str) -> Pledge | None:
     refs = find_references(memo)
     if not refs:
         return None
-    found = {p.reference: p for p in session.execute(select(Pledge).where(Pledge.reference.in_(refs))).scalars()}
+    found = {
+        p.reference: p for p in session.execute(select(Pledge).where(Pledge.reference.in_(refs))).scalars()
+    }
     return next((found[r] for r in refs if r in found), None)
 
 
@@ -193,7 +196,9 @@ def attribute(
         raise FeedError("Chỉ gán được khoản tiền vào chưa gắn với đăng ký nào.")
     if not (reason or "").strip():
         raise FeedError("Cần ghi lý do gán khoản tiền.", field="reason")
-    pledge = session.execute(select(Pledge).where(Pledge.reference == normalize(reference))).scalar_one_or_none()
+    pledge = session.execute(
+        select(Pledge).where(Pledge.reference == normalize(reference))
+    ).scalar_one_or_none()
     if pledge is None:
         raise FeedError(f"Không có đăng ký ủng hộ mã “{reference}”.", field="reference")
     account = session.get(OfficialBankAccount, txn.bank_account_id)
@@ -222,7 +227,11 @@ def attribute(
         "bankfeed.attribute",
         "bank_feed_transaction",
         txn.id,
-        new={"pledge": pledge.reference, "contribution_id": txn.contribution_id, "reason": nfc(reason.strip())},
+        new={
+            "pledge": pledge.reference,
+            "contribution_id": txn.contribution_id,
+            "reason": nfc(reason.strip()),
+        },
         unit_id=account.unit_id,
     )
     session.flush()

@@ -192,7 +192,12 @@ def explain(account_id: int, day: str) -> ResponseReturnValue:
     else:
         with domain_errors():
             reconcile.explain(
-                db.session, Actor.from_request(), account, the_day, form.key.data or "", form.reason.data or ""
+                db.session,
+                Actor.from_request(),
+                account,
+                the_day,
+                form.key.data or "",
+                form.reason.data or "",
             )
             flash(_("Đã ghi giải thích."), "success")
     return redirect(url_for("bankfeed.reconciliation", account_id=account_id, day=day))

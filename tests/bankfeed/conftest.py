@@ -133,7 +133,9 @@ def direct_body(
     }
 
 
-def post_direct(client, body: dict, *, secret: str = DIRECT_SECRET, timestamp: int | None = None, raw: bytes | None = None):  # type: ignore[no-untyped-def]
+def post_direct(
+    client, body: dict, *, secret: str = DIRECT_SECRET, timestamp: int | None = None, raw: bytes | None = None
+):  # type: ignore[no-untyped-def]
     data = raw if raw is not None else json.dumps(body).encode()
     return client.post(
         "/api/bankfeed/direct",

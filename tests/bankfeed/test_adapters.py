@@ -132,7 +132,9 @@ def test_casso_signature_valid_forged_stale(feed_app, client, session, kh_setup)
     forged = casso_signature(body, key="wrong-key")
     assert post_casso(client, body, forged).status_code == 401
     tampered = casso_body(200_000_000, "ung ho", txn_id=body["data"]["id"])
-    assert post_casso(client, tampered, casso_signature(body)).status_code == 401  # body changed after signing
+    assert (
+        post_casso(client, tampered, casso_signature(body)).status_code == 401
+    )  # body changed after signing
     stale = casso_signature(body, timestamp=int((time.time() - 3600) * 1000))
     assert post_casso(client, body, stale).status_code == 401
     assert feed_rows(session) == 0

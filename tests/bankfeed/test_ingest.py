@@ -4,7 +4,7 @@ Retries and duplicates never double a đồng; debits and unknown accounts post 
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.bankfeed.models import BankFeedTransaction, FeedStatus
 from app.contributions.models import Channel, Contribution, ContributionStatus
@@ -57,7 +57,9 @@ def test_credit_with_pledge_reference_pays_the_pledge(feed_app, client, session,
     assert c.receipt_no in text
 
 
-def test_credit_without_reference_is_a_public_gift_from_an_unknown_sender(feed_app, client, session, kh_setup):
+def test_credit_without_reference_is_a_public_gift_from_an_unknown_sender(
+    feed_app, client, session, kh_setup
+):
     resp = post_direct(client, direct_body(777_000, "CHUYEN KHOAN UNG HO QUY"))
     assert resp.status_code == 200
     (c,) = all_contributions(session)
@@ -100,9 +102,9 @@ def test_debit_is_stored_and_posts_nothing(feed_app, client, session, kh_setup):
 
 
 def test_unknown_account_is_stored_refused_and_listed_for_staff(feed_app, client, session, kh_setup):
+    from app.accounts.models import Role
     from tests.conftest import login
     from tests.factories import make_user
-    from app.accounts.models import Role
 
     resp = post_sepay(client, sepay_body(900_000, "ung ho", account="9999999999"))
     assert resp.status_code == 200

@@ -60,7 +60,9 @@ def test_statement_reconciles_with_the_feed_one_missing_one_extra(feed_app, clie
     assert session.execute(select(func.sum(Contribution.amount_vnd))).scalar_one() == 2_800_000
     lines = {
         line.reference: line
-        for line in session.execute(select(StatementLine).where(StatementLine.statement_id == stmt.id)).scalars()
+        for line in session.execute(
+            select(StatementLine).where(StatementLine.statement_id == stmt.id)
+        ).scalars()
     }
     feeds = {f.bank_reference: f for f in session.execute(select(BankFeedTransaction)).scalars()}
     assert lines["5390.2001"].contribution_id == feeds["5390.2001"].contribution_id
@@ -86,7 +88,9 @@ def test_statement_reconciles_with_the_feed_one_missing_one_extra(feed_app, clie
     assert session.execute(select(ReconciliationDay.closed_at)).scalar() is None
 
     keys = [f"line:{lines['5390.2003'].id}", f"feed:{feeds['FT24245ABC'].id}"]
-    for key, reason in zip(keys, ["Ghi nhận từ hàng chờ sao kê", "Giao dịch ngày hôm sau theo ngân hàng"]):
+    for key, reason in zip(
+        keys, ["Ghi nhận từ hàng chờ sao kê", "Giao dịch ngày hôm sau theo ngân hàng"], strict=True
+    ):
         token = csrf_from(client.get(url).get_data(as_text=True))
         resp = client.post(f"{url}/giai-thich", data={"csrf_token": token, "key": key, "reason": reason})
         assert resp.status_code == 302
@@ -96,9 +100,11 @@ def test_statement_reconciles_with_the_feed_one_missing_one_extra(feed_app, clie
     assert "Đã chốt đối soát ngày 01/09/2024" in resp.get_data(as_text=True)
     session.expire_all()
     assert session.execute(select(ReconciliationDay.closed_at)).scalar() is not None
-    actions = session.execute(
-        select(AuditEntry.action).where(AuditEntry.action.like("reconciliation.%"))
-    ).scalars().all()
+    actions = (
+        session.execute(select(AuditEntry.action).where(AuditEntry.action.like("reconciliation.%")))
+        .scalars()
+        .all()
+    )
     assert sorted(actions) == ["reconciliation.close", "reconciliation.explain", "reconciliation.explain"]
 
 

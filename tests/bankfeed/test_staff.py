@@ -29,7 +29,11 @@ def test_staff_attribute_an_unattributed_credit_to_a_pledge(feed_app, client, se
     txn = session.execute(select(BankFeedTransaction)).scalar_one()
     resp = client.post(
         f"/can-bo/giao-dich-truc-tuyen/{txn.id}/gan",
-        data={"csrf_token": csrf_from(page), "reference": pledge.reference.lower(), "reason": "Công ty gọi xác nhận"},
+        data={
+            "csrf_token": csrf_from(page),
+            "reference": pledge.reference.lower(),
+            "reason": "Công ty gọi xác nhận",
+        },
         follow_redirects=True,
     )
     assert f"Đã gán khoản tiền cho đăng ký {pledge.reference.lower()}" in resp.get_data(as_text=True)
@@ -42,15 +46,20 @@ def test_staff_attribute_an_unattributed_credit_to_a_pledge(feed_app, client, se
     assert session.get(Pledge, pledge.id).status == PledgeStatus.FULFILLED
     txn = session.get(BankFeedTransaction, txn.id)
     assert txn.pledge_id == pledge.id and txn.contribution_id == rows[1].id
-    assert session.execute(
-        select(AuditEntry).where(AuditEntry.action == "bankfeed.attribute")
-    ).scalar_one().user_id == staff.id
+    assert (
+        session.execute(select(AuditEntry).where(AuditEntry.action == "bankfeed.attribute"))
+        .scalar_one()
+        .user_id
+        == staff.id
+    )
     # a provider's late retry of the same notification changes nothing
     assert post_direct(client, {**txn.raw_payload}).get_json()["duplicate"] is True
     assert len(session.execute(select(Contribution)).scalars().all()) == 2
 
 
-def test_attribution_refused_for_an_unknown_reference_and_without_a_reason(feed_app, client, session, kh_setup):
+def test_attribution_refused_for_an_unknown_reference_and_without_a_reason(
+    feed_app, client, session, kh_setup
+):
     assert post_direct(client, direct_body(50_000, "ung ho")).status_code == 200
     staff = make_user(session, Role.PROVINCE_STAFF, kh_setup["province"])
     login(client, staff.email)
@@ -63,4 +72,6 @@ def test_attribution_refused_for_an_unknown_reference_and_without_a_reason(feed_
     )
     assert "Không có đăng ký ủng hộ mã" in resp.get_data(as_text=True)
     session.expire_all()
-    assert [c.status for c in session.execute(select(Contribution)).scalars()] == [ContributionStatus.RECORDED]
+    assert [c.status for c in session.execute(select(Contribution)).scalars()] == [
+        ContributionStatus.RECORDED
+    ]
