@@ -19,7 +19,6 @@ from app.bankfeed.forms import ActionForm, AttributeForm, ExplainForm
 from app.bankfeed.models import BankFeedTransaction, FeedStatus
 from app.banking.models import OfficialBankAccount
 from app.banking.services import accounts_in_scope
-from app.core import transaction
 from app.core.actor import Actor
 from app.core.i18n import today_vn
 from app.core.transaction import domain_errors
@@ -49,12 +48,12 @@ def webhook(provider: str) -> ResponseReturnValue:
         current_app.logger.warning("bank feed %s refused: %s", provider, exc)
         return {"success": False, "error": str(exc)}, exc.status
     try:
-        outcome = services.ingest(db.session, notification)
+        # In a savepoint: a concurrent twin that got there first shows as an IntegrityError on the feed row's
+        # unique constraints (or the money's idempotency key), answered as a duplicate; the boundary commits.
+        with db.session.begin_nested():
+            outcome = services.ingest(db.session, notification)
         duplicate, message = outcome.duplicate, outcome.message
-        # Committed here: a concurrent twin that won shows as an IntegrityError, answered as a duplicate.
-        transaction.commit()
     except IntegrityError:
-        transaction.rollback()
         duplicate, message = True, "trùng: đang được xử lý song song"
     return {**spec.ok, "duplicate": duplicate, "outcome": message}, 200
 
