@@ -79,9 +79,9 @@ def generate_day(
         if credit and references and rng.random() < 0.4:
             memo = f"{memo} {rng.choice(references)}"
         n = {
-            "id": f"{i + 1:09d}" if provider == "direct" else i + 1,
+            "id": f"{seed}-{i + 1:08d}" if provider == "direct" else seed * 10**8 + i + 1,
             "account_number": account_number,
-            "reference": f"FT{day:%y%m%d}{i + 1:08d}",
+            "reference": f"FT{day:%y%m%d}S{seed}N{i + 1:08d}",  # one day's references, distinct per seed
             "direction": "credit" if credit else "debit",
             "amount": amount,
             "time": (start + timedelta(seconds=int(86_399 * i / max(count, 1)))).isoformat(),
@@ -98,7 +98,7 @@ def generate_day(
         copy = json.loads(json.dumps(original))
         if rng.random() < 0.5:
             copy["body"]["id"] = (
-                f"dup{copy['body']['id']}" if provider == "direct" else int(copy["body"]["id"]) + 10**8
+                f"dup{copy['body']['id']}" if provider == "direct" else -int(copy["body"]["id"])
             )
         items.insert(rng.randrange(len(items) + 1), copy)
     # reordered deliveries: neighbours swapped
