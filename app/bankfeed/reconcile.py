@@ -27,7 +27,7 @@ from app.core.i18n import VN_TZ
 from app.core.text import fold, nfc
 from app.core.transaction import DomainError
 from app.payments.models import BankStatement, LineStatus, StatementLine
-from app.pledges.references import normalize
+from app.pledges.references import find_reference, normalize
 
 
 class ReconciliationError(DomainError):
@@ -46,6 +46,11 @@ def vn_day(moment: datetime) -> date:
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time(0), tzinfo=VN_TZ).astimezone(UTC)
     return start, start + timedelta(days=1)
+
+
+def _holds(a: str, b: str) -> bool:
+    """One memo holds the other (at least 8 letters and digits each: "ung ho" alone proves nothing)."""
+    return len(a) >= 8 and len(b) >= 8 and (a in b or b in a)
 
 
 # ------------------------------------------------------------------------------------------------ the import hook
@@ -83,10 +88,12 @@ def reconcile_statement(session: Session, stmt: BankStatement) -> int:
         return 0
     by_ref: dict[tuple[bool, str], BankFeedTransaction] = {}
     by_content: dict[tuple[bool, int, date, str], list[BankFeedTransaction]] = defaultdict(list)
+    by_amount: dict[tuple[bool, int, date], list[BankFeedTransaction]] = defaultdict(list)
     for f in feeds:
         if f.bank_reference:
             by_ref.setdefault((f.is_credit, normalize(f.bank_reference)), f)
         by_content[(f.is_credit, f.amount_vnd, vn_day(f.txn_at), memo_key(f.memo))].append(f)
+        by_amount[(f.is_credit, f.amount_vnd, vn_day(f.txn_at))].append(f)
     taken: set[int] = set()
     links: list[dict[str, Any]] = []
     recorded: list[dict[str, Any]] = []
@@ -96,10 +103,25 @@ def reconcile_statement(session: Session, stmt: BankStatement) -> int:
         if ref and (line.is_credit, ref) in by_ref and by_ref[(line.is_credit, ref)].id not in taken:
             feed = by_ref[(line.is_credit, ref)]
         else:
-            candidates = by_content.get(
-                (line.is_credit, line.amount_vnd, vn_day(line.txn_at), memo_key(line.memo)), []
-            )
-            feed = next((f for f in candidates if f.id not in taken), None)
+            key = memo_key(line.memo)
+            day_key = (line.is_credit, line.amount_vnd, vn_day(line.txn_at))
+            feed = next((f for f in by_content.get((*day_key, key), []) if f.id not in taken), None)
+            if feed is None:
+                # The bank's export may wrap, prefix or cut the memo the feed carried: the same amount and day
+                # with the same pledge reference, or one memo holding the other, is the same transfer.
+                pledge_ref = find_reference(line.memo)
+                feed = next(
+                    (
+                        f
+                        for f in by_amount.get(day_key, [])
+                        if f.id not in taken
+                        and (
+                            (pledge_ref is not None and find_reference(f.memo) == pledge_ref)
+                            or _holds(key, memo_key(f.memo))
+                        )
+                    ),
+                    None,
+                )
         if feed is None:
             continue
         taken.add(feed.id)

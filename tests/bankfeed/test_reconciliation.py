@@ -117,3 +117,19 @@ def test_other_areas_account_is_not_reachable(feed_app, client, session, kh_setu
     assert client.get(f"/can-bo/doi-soat/{kh_setup['ks_acc'].id}/2024-09-01").status_code == 200
     assert client.get(f"/can-bo/giao-dich-truc-tuyen?account={kh_setup['prov_acc'].id}").status_code == 404
     del unit
+
+
+def test_a_memo_the_bank_prefixed_still_matches_and_is_not_paid_twice(feed_app, client, session, kh_setup):
+    """The export prefixes the memo the feed carried and numbers the line its own way: the same amount, day and
+    pledge reference is the same transfer, so the pledge is not paid a second time."""
+    pledge = make_pledge(session, kh_setup["campaign"], 5_000_000, receiving=kh_setup["province"])
+    feed_memo = f"{pledge.reference} ung ho"
+    body = direct_body(5_000_000, feed_memo, reference="FT24245QQQ", when="2024-09-01T11:00:00+07:00")
+    assert post_direct(client, body).status_code == 200
+    data = vcb_csv([(DAY, [("5390.9001", 5_000_000, f"MBVCB.777.888 CT TU 0123 {feed_memo} TAI VCB")])], 0)
+    stmt = stmt_from(session, kh_setup["prov_acc"], data)
+    import_statement(session, SYSTEM, stmt)
+    session.commit()
+    assert session.execute(select(func.sum(Contribution.amount_vnd))).scalar_one() == 5_000_000
+    line = session.execute(select(StatementLine)).scalar_one()
+    assert line.status == LineStatus.MATCHED and line.contribution_id is not None
