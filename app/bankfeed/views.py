@@ -39,7 +39,7 @@ def webhook(provider: str) -> ResponseReturnValue:
         abort(404)
     secret = current_app.config.get(spec.config_key)
     if not secret:
-        return {"success": False, "error": "Kênh nhận giao dịch này chưa được cấu hình."}, 503
+        return {"success": False, "error": "Kênh nhận giao dịch này chưa được cấu hình."}, 404
     body = request.get_data()
     try:
         spec.verify(request.headers, body, secret, current_app.config["BANKFEED_TOLERANCE_SECONDS"])

@@ -123,7 +123,7 @@ def test_sepay_api_key_valid_and_wrong(feed_app, client, session, kh_setup):
 
 
 def test_unconfigured_provider_refuses(app, client, kh_setup):
-    assert post_sepay(client, sepay_body(100_000, "x")).status_code == 503
+    assert post_sepay(client, sepay_body(100_000, "x")).status_code == 404
     assert client.post("/api/bankfeed/nobody", data=b"{}").status_code == 404
 
 
@@ -163,3 +163,31 @@ def test_direct_signature_valid_forged_stale_replayed(feed_app, client, session,
     assert first.status_code == replayed.status_code == 200
     assert first.get_json()["duplicate"] is False and replayed.get_json()["duplicate"] is True
     assert feed_rows(session) == 1 and contributions(session) == 1
+
+
+def test_random_payloads_correctly_authenticated_never_answer_5xx(feed_app, client, session, kh_setup):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    keys = ["id", "amount", "transferAmount", "transferType", "direction", "time", "transactionDate",
+            "transactionDateTime", "accountNumber", "account_number", "reference", "referenceCode", "memo",
+            "content", "data", "error", "description", "counterAccountName", "accumulated", "code"]  # fmt: skip
+    scalar = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=300)
+    value = st.recursive(
+        scalar,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(keys), inner, max_size=8),
+        max_leaves=15,
+    )
+
+    @settings(max_examples=60, deadline=None, derandomize=True, database=None)
+    @given(value, st.sampled_from(["sepay", "casso", "direct"]))
+    def post(body, provider):  # type: ignore[no-untyped-def]
+        if provider == "sepay":
+            resp = post_sepay(client, body)
+        elif provider == "casso":
+            resp = post_casso(client, body) if isinstance(body, dict) else post_direct(client, body)
+        else:
+            resp = post_direct(client, body)
+        assert resp.status_code < 500, (provider, body, resp.status_code)
+
+    post()
