@@ -33,7 +33,8 @@ LIST_LIMIT = 200
 @csrf.exempt
 def webhook(provider: str) -> ResponseReturnValue:
     """One notification per bank transaction. Answers 2xx for a new or an already received notification (the
-    provider stops retrying), 401 for a bad signature or key, 400 for a payload we cannot read."""
+    provider stops retrying), 401 for a bad signature or key, 400 for a payload we cannot read, 404 for a
+    provider whose secret is not configured."""
     spec = PROVIDERS.get(provider)
     if spec is None:
         abort(404)
