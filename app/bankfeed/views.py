@@ -33,14 +33,14 @@ LIST_LIMIT = 200
 @csrf.exempt
 def webhook(provider: str) -> ResponseReturnValue:
     """One notification per bank transaction. Answers 2xx for a new or an already received notification (the
-    provider stops retrying), 401 for a bad signature or key, 400 for a payload we cannot read, 404 for a
-    provider whose secret is not configured."""
+    provider stops retrying), 401 for a bad signature or key, 400 for a payload we cannot read and (as the
+    Stripe webhook) for a provider whose secret is not configured."""
     spec = PROVIDERS.get(provider)
     if spec is None:
         abort(404)
     secret = current_app.config.get(spec.config_key)
     if not secret:
-        return {"success": False, "error": "Kênh nhận giao dịch này chưa được cấu hình."}, 404
+        return {"success": False, "error": "Kênh nhận giao dịch này chưa được cấu hình."}, 400
     body = request.get_data()
     try:
         spec.verify(request.headers, body, secret, current_app.config["BANKFEED_TOLERANCE_SECONDS"])
@@ -107,9 +107,19 @@ def transactions() -> ResponseReturnValue:
     )
 
 
+def _own_txn_or_404(txn_id: int) -> None:
+    """Another area's feed transaction (or none) is never revealed."""
+    account_id = db.session.execute(
+        select(BankFeedTransaction.bank_account_id).where(BankFeedTransaction.id == txn_id)
+    ).scalar()
+    if account_id is None or account_id not in _scope():
+        abort(404)
+
+
 @bp.post("/can-bo/giao-dich-truc-tuyen/<int:txn_id>/gan")
 @staff_required()
 def attribute(txn_id: int) -> ResponseReturnValue:
+    _own_txn_or_404(txn_id)
     form = AttributeForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
@@ -135,6 +145,7 @@ def attribute(txn_id: int) -> ResponseReturnValue:
 @bp.post("/can-bo/giao-dich-truc-tuyen/<int:txn_id>/ghi-nhan")
 @staff_required()
 def retry(txn_id: int) -> ResponseReturnValue:
+    _own_txn_or_404(txn_id)
     if ActionForm().validate_on_submit():
         with domain_errors():
             services.retry_pending(db.session, Actor.from_request(), txn_id, set(_scope()))

@@ -123,7 +123,7 @@ def test_sepay_api_key_valid_and_wrong(feed_app, client, session, kh_setup):
 
 
 def test_unconfigured_provider_refuses(app, client, kh_setup):
-    assert post_sepay(client, sepay_body(100_000, "x")).status_code == 404
+    assert post_sepay(client, sepay_body(100_000, "x")).status_code == 400
     assert client.post("/api/bankfeed/nobody", data=b"{}").status_code == 404
 
 
