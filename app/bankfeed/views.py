@@ -19,6 +19,7 @@ from app.bankfeed.forms import ActionForm, AttributeForm, ExplainForm
 from app.bankfeed.models import BankFeedTransaction, FeedStatus
 from app.banking.models import OfficialBankAccount
 from app.banking.services import accounts_in_scope
+from app.core import transaction
 from app.core.actor import Actor
 from app.core.i18n import today_vn
 from app.core.transaction import domain_errors
@@ -49,12 +50,12 @@ def webhook(provider: str) -> ResponseReturnValue:
         current_app.logger.warning("bank feed %s refused: %s", provider, exc)
         return {"success": False, "error": str(exc)}, exc.status
     try:
-        # In a savepoint: a concurrent twin that got there first shows as an IntegrityError on the feed row's
-        # unique constraints (or the money's idempotency key), answered as a duplicate; the boundary commits.
-        with db.session.begin_nested():
-            outcome = services.ingest(db.session, notification)
+        outcome = services.ingest(db.session, notification)
         duplicate, message = outcome.duplicate, outcome.message
     except IntegrityError:
+        # A concurrent twin got there first: its feed row's unique constraints (or the money's idempotency key)
+        # refused this one when it was flushed. Nothing of this delivery is kept; answered as a duplicate.
+        transaction.rollback()
         duplicate, message = True, "trùng: đang được xử lý song song"
     return {**spec.ok, "duplicate": duplicate, "outcome": message}, 200
 
