@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
@@ -57,16 +57,22 @@ def money_key(txn: BankFeedTransaction) -> str:
 
 
 def find_existing(session: Session, n: FeedNotification) -> BankFeedTransaction | None:
-    clauses = [
-        (BankFeedTransaction.provider == n.provider)
-        & (BankFeedTransaction.provider_txn_id == n.provider_txn_id)
-    ]
-    if n.bank_reference:
-        clauses.append(
-            (BankFeedTransaction.account_number == n.account_number)
-            & (BankFeedTransaction.bank_reference == n.bank_reference)
+    """The row of an earlier delivery: the same provider id, else the same bank reference on the account (each
+    lookup on its unique index)."""
+    found = session.execute(
+        select(BankFeedTransaction).where(
+            BankFeedTransaction.provider == n.provider,
+            BankFeedTransaction.provider_txn_id == n.provider_txn_id,
         )
-    return session.execute(select(BankFeedTransaction).where(or_(*clauses)).limit(1)).scalar_one_or_none()
+    ).scalar_one_or_none()
+    if found is None and n.bank_reference:
+        found = session.execute(
+            select(BankFeedTransaction).where(
+                BankFeedTransaction.account_number == n.account_number,
+                BankFeedTransaction.bank_reference == n.bank_reference,
+            )
+        ).scalar_one_or_none()
+    return found
 
 
 def _account(session: Session, number: str) -> OfficialBankAccount | None:
