@@ -157,6 +157,14 @@ class Config:
     STRIPE_API_BASE = _env("STRIPE_API_BASE")  # tests point the real stripe library at a local fake
     PAYMENT_GATEWAY = _env("PAYMENT_GATEWAY", "test")  # test | stripe | disabled
 
+    # Bank feeds (app/bankfeed): a provider's endpoint answers only once its secret is set. SePay: the API key it
+    # sends as "Authorization: Apikey …"; Casso: the webhook's secure key (X-Casso-Signature, HMAC-SHA512); a
+    # bank's direct API: the shared secret of our signed JSON (HMAC-SHA256 over "timestamp.body").
+    BANKFEED_SEPAY_API_KEY = _env("BANKFEED_SEPAY_API_KEY")
+    BANKFEED_CASSO_KEY = _env("BANKFEED_CASSO_KEY")
+    BANKFEED_DIRECT_SECRET = _env("BANKFEED_DIRECT_SECRET")
+    BANKFEED_TOLERANCE_SECONDS = int(_env("BANKFEED_TOLERANCE_SECONDS", "300") or 300)
+
     # Key material for encrypting beneficiaries' identifiers and signing certificates.
     DATA_ENCRYPTION_KEY = _env("DATA_ENCRYPTION_KEY")
     CERTIFICATE_SIGNING_KEY = _env("CERTIFICATE_SIGNING_KEY")

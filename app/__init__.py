@@ -26,6 +26,7 @@ DOMAIN_PACKAGES = (
     "contributions",
     "pledges",
     "payments",
+    "bankfeed",
     "collections",
     "needs",
     "matching",
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     fails the start, never a link."""
     from app.accounts.views import bp as accounts
     from app.audit.views import bp as audit
+    from app.bankfeed.views import bp as bankfeed
     from app.banking.views import bp as banking
     from app.campaigns.views import bp as campaigns
     from app.certificates.views import bp as certificates
@@ -134,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
         pledges,
         payments,
         banking,
+        bankfeed,
         collections,
         needs,
         payouts,
@@ -149,18 +152,20 @@ def register_blueprints(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """The `flask` commands: tasks, units, users, ledger, transparency, demo."""
     from app.accounts import cli as accounts_cli
+    from app.bankfeed import cli as bankfeed_cli
     from app.core import cli as core_cli
     from app.demo import cli as demo_cli
     from app.ledger import cli as ledger_cli
     from app.transparency import cli as transparency_cli
     from app.units import cli as units_cli
 
-    for module in (core_cli, units_cli, accounts_cli, ledger_cli, transparency_cli, demo_cli):
+    for module in (core_cli, units_cli, accounts_cli, ledger_cli, transparency_cli, demo_cli, bankfeed_cli):
         module.register(app)
 
 
 def import_tasks() -> None:
     """Import the modules that define Celery tasks (@shared_task registers each task on import)."""
+    import app.bankfeed.tasks
     import app.certificates.tasks
     import app.collections.tasks
     import app.core.tasks

@@ -365,6 +365,9 @@ def import_statement(
         time.perf_counter() - started,
     )
 
+    from app.bankfeed.reconcile import reconcile_statement  # lines the bank feed already delivered: not again
+
+    reconcile_statement(session, stmt)
     proposed -= one_proposal_per_pledge(session, stmt)
     matched = record_matched_lines(session, actor, stmt)
 

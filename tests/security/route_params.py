@@ -204,6 +204,38 @@ def _statement_line(ctx: ParamContext, rule: Rule, arg: str) -> int:
     return ctx.once("statement_line", pick)  # type: ignore[return-value]
 
 
+def _feed_transaction(ctx: ParamContext, rule: Rule, arg: str) -> int:
+    """A bank feed transaction (a debit: nothing to attribute or record again) on the account <account_id> names."""
+    from datetime import UTC, datetime
+
+    from app.bankfeed.models import BankFeedTransaction, FeedStatus
+    from app.banking.models import OfficialBankAccount
+
+    account_id = pick_row(ctx, "official_bank_accounts", "account_id", rule)
+
+    def make() -> int:
+        account = ctx.session.get(OfficialBankAccount, account_id)
+        assert account is not None
+        txn = BankFeedTransaction(
+            provider="direct",
+            provider_txn_id="route-params-1",
+            bank_reference="FT-ROUTE-PARAMS-1",
+            account_number=account.account_number,
+            bank_account_id=account.id,
+            is_credit=False,
+            amount_vnd=22_000,
+            txn_at=datetime(2026, 1, 5, 3, 0, tzinfo=UTC),
+            memo="Phi quan ly tai khoan",
+            raw_payload={},
+            status=FeedStatus.DEBIT,
+        )
+        ctx.session.add(txn)
+        ctx.session.commit()
+        return txn.id
+
+    return ctx.once("feed_transaction", make)  # type: ignore[return-value]
+
+
 def _placeholder(value: object) -> Callable[[ParamContext, Rule, str], object]:
     def make(ctx: ParamContext, rule: Rule, arg: str) -> object:
         ctx.placeholders.add(arg)
@@ -231,6 +263,7 @@ FACTORIES: dict[str, Callable[[ParamContext, Rule, str], object]] = {
         if rule.endpoint.startswith("payments.")
         else pick_row(ctx, "matching_proposal_lines", arg, rule)
     ),
+    "txn_id": _feed_transaction,
     "year": lambda ctx, rule, arg: date.today().year,
     "day": lambda ctx, rule, arg: date.today().isoformat(),
     # Formats and kinds: the first one each route offers is fine; placeholders may 404, which is allowed.
@@ -245,6 +278,7 @@ FACTORIES: dict[str, Callable[[ParamContext, Rule, str], object]] = {
     "reference": _placeholder("PL-KHONG-CO"),
     "ref": _placeholder("KHONG-CO"),
     "code": _placeholder("KHONG-CO-MA"),
+    "provider": _placeholder("direct"),  # a bank feed: refused (400) until its secret is configured
 }
 
 
