@@ -26,6 +26,7 @@ from app.core.actor import Actor
 from app.core.text import nfc
 from app.core.transaction import DomainError
 from app.payments.transfers import active_campaign_for
+from app.payouts.services import match_debit
 from app.pledges.models import Pledge
 from app.pledges.references import find_references, normalize
 
@@ -124,6 +125,16 @@ def ingest(session: Session, n: FeedNotification) -> Outcome:
         txn.note = "Số tài khoản không thuộc danh sách tài khoản chính thức: không ghi nhận tiền."
         return Outcome(txn, message="tài khoản không thuộc danh sách chính thức")
     if not n.is_credit:
+        # A debit carrying a payout order's code (CT-PO-000123) is that order paid (app.payouts, one path).
+        order = match_debit(
+            session,
+            account_number=n.account_number,
+            amount_vnd=n.amount_vnd,
+            reference_text=n.memo,
+            booked_at=n.txn_at,
+        )
+        if order is not None:
+            txn.note = f"Khớp lệnh chi {order.reference}"[:255]
         return Outcome(txn, message="ghi nợ: đã lưu")
     _receive_credit(session, Actor.system(f"bankfeed-{n.provider}"), txn, account)
     return Outcome(txn, message="đã ghi nhận" if txn.status == FeedStatus.RECEIVED else txn.note)

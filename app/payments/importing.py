@@ -34,6 +34,7 @@ from app.payments.recording import record_matched_lines
 from app.payments.statements import ParsedLine, ParseResult, RowError, StatementFormatError, parse_rows
 from app.payments.statements.parsing import fingerprint_digest, iter_rows, score_presets, stream_lines
 from app.payments.transfers import active_campaign_for
+from app.payouts.services import match_statement_debits
 from app.pledges.models import Pledge
 from app.pledges.references import find_references
 
@@ -370,6 +371,7 @@ def import_statement(
     reconcile_statement(session, stmt)
     proposed -= one_proposal_per_pledge(session, stmt)
     matched = record_matched_lines(session, actor, stmt)
+    match_statement_debits(session, stmt.id)  # debits naming a payout order (CT-PO-…) pay that order
 
     stmt.status = StatementStatus.IMPORTED
     stmt.imported_at = utcnow()

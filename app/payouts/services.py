@@ -885,3 +885,37 @@ def proofs_of_need(session: Session, need_id: int) -> list[PayoutProof]:
             select(PayoutProof).where(PayoutProof.need_id == need_id).order_by(PayoutProof.id)
         ).scalars()
     )
+
+
+def match_statement_debits(session: Session, statement_id: int) -> list[PayoutOrder]:
+    """match_debit for every debit line of an imported statement whose description names an order (CT-PO-…): the
+    statement file pays what the bank feed did not already report (an order already paid is left alone)."""
+    from app.payments.models import LineStatus, StatementLine  # payments imports this module
+
+    paid: list[PayoutOrder] = []
+    rows = session.execute(
+        select(
+            StatementLine.txn_at,
+            StatementLine.amount_vnd,
+            StatementLine.memo,
+            OfficialBankAccount.account_number,
+        )
+        .join(OfficialBankAccount, OfficialBankAccount.id == StatementLine.bank_account_id)
+        .where(
+            StatementLine.statement_id == statement_id,
+            StatementLine.status == LineStatus.DEBIT,
+            func.upper(StatementLine.memo).like("%PO%"),
+        )
+        .order_by(StatementLine.id)
+    ).all()
+    for txn_at, amount_vnd, memo, account_number in rows:
+        order = match_debit(
+            session,
+            account_number=account_number,
+            amount_vnd=amount_vnd,
+            reference_text=memo,
+            booked_at=txn_at,
+        )
+        if order is not None:
+            paid.append(order)
+    return paid
