@@ -31,7 +31,7 @@ from app.ledger.models import AccountKind, LedgerAccount, Purpose
 from app.matching import engine
 from app.matching.models import MatchingProposal, ProposalLine, ProposalStatus
 from app.needs import funding as needs_funding
-from app.needs import registry, scoring
+from app.needs import registry, review, scoring
 from app.needs.models import MATCHABLE_STATUSES, HouseholdNeed
 from app.needs.priority import rules_for_campaign, score_need
 from app.units.models import AdminUnit, UnitLevel
@@ -358,6 +358,7 @@ def run_proposal(
     _fill_lines(proposal, snapshots, result, pools)
     session.add(proposal)
     session.flush()
+    review.log(session, review.PROPOSAL, proposal.id, "create", user.id)
     record(
         session,
         actor,
@@ -380,10 +381,12 @@ def set_included(
     session: Session, actor: Actor, user: User, proposal_id: int, line_ids: set[int], included: bool
 ) -> MatchingProposal:
     """Staff edit: include or exclude lines; the engine recomputes which pools pay for the edited set and
-    refuses a set the eligible pools cannot pay."""
+    refuses a set the eligible pools cannot pay. Editing a submitted proposal sends it back to draft (to be
+    submitted again); the edit is recorded with its author and the change (app.needs.review)."""
     proposal = get_proposal(session, user, proposal_id, lock=True)
-    if proposal.status != ProposalStatus.DRAFT:
-        raise MatchingError("Chỉ sửa được đề xuất ở trạng thái bản nháp.")
+    if proposal.status not in OPEN:
+        raise MatchingError("Chỉ sửa được đề xuất ở trạng thái bản nháp hoặc chờ phê duyệt.")
+    old_total = proposal.total_vnd
     if proposal.prepared_by_id != user.id and user.role != Role.CENTRAL_ADMIN:
         raise MatchingError("Chỉ người lập đề xuất được sửa đề xuất.")
     lines = {ln.id: ln for ln in proposal.lines}
@@ -423,6 +426,22 @@ def set_included(
         ln.explanation = exp
     proposal.total_vnd = sum(ln.amount_vnd for ln in proposal.lines)
     proposal.total_priority = float(sum(ln.weight for ln in proposal.lines if ln.included))
+    if proposal.status == ProposalStatus.SUBMITTED:
+        proposal.status = ProposalStatus.DRAFT
+        proposal.submitted_at = None
+    what = "đưa vào đề xuất" if included else "loại khỏi đề xuất"
+    changes: dict = {
+        "lines": [
+            [],
+            [
+                f"#{lines[i].need_id} {lines[i].snapshot.get('head_initials', '')}: {what}"
+                for i in sorted(line_ids)
+            ],
+        ]
+    }
+    if old_total != proposal.total_vnd:
+        changes["total_vnd"] = [format_vnd(old_total), format_vnd(proposal.total_vnd)]
+    review.log(session, review.PROPOSAL, proposal.id, "include" if included else "exclude", user.id, changes)
     session.flush()
     record(
         session,
@@ -446,6 +465,7 @@ def submit(session: Session, actor: Actor, user: User, proposal_id: int) -> Matc
         raise MatchingError("Đề xuất chưa có hộ nào được bố trí kinh phí.")
     proposal.status = ProposalStatus.SUBMITTED
     proposal.submitted_at = utcnow()
+    review.log(session, review.PROPOSAL, proposal.id, "submit", user.id)
     session.flush()
     record(
         session,
@@ -459,11 +479,15 @@ def submit(session: Session, actor: Actor, user: User, proposal_id: int) -> Matc
     return proposal
 
 
-def _check_approver(user: User, proposal: MatchingProposal) -> None:
+def _check_approver(session: Session, user: User, proposal: MatchingProposal) -> None:
     if proposal.prepared_by_id == user.id:
         raise MatchingError("Người lập đề xuất không được tự phê duyệt: cần một người khác phê duyệt.")
     if user.role not in APPROVER_ROLES:
         raise MatchingError("Chỉ người có quyền phê duyệt mới phê duyệt được đề xuất.")
+    if review.is_author(session, review.PROPOSAL, proposal.id, user.id):
+        raise MatchingError(
+            "Bạn đã sửa hoặc trình đề xuất này nên không được tự phê duyệt: cần một người khác phê duyệt."
+        )
 
 
 def stale_reasons(session: Session, proposal: MatchingProposal, *, lock: bool = False) -> list[str]:
@@ -516,7 +540,7 @@ def approve(session: Session, actor: Actor, user: User, proposal_id: int) -> Mat
     the caller's transaction. Refused for the preparer, for a proposal computed against data that has since
     changed, and when a pool no longer holds the money (a concurrent approval won the race)."""
     proposal = get_proposal(session, user, proposal_id, lock=True)
-    _check_approver(user, proposal)
+    _check_approver(session, user, proposal)
     if proposal.status != ProposalStatus.SUBMITTED:
         raise MatchingError(f"Không phê duyệt được: đề xuất đang ở trạng thái “{proposal.status_label}”.")
     problems = stale_reasons(session, proposal, lock=True)
@@ -560,6 +584,7 @@ def approve(session: Session, actor: Actor, user: User, proposal_id: int) -> Mat
     proposal.status = ProposalStatus.APPROVED
     proposal.approved_by_id = user.id
     proposal.decided_at = utcnow()
+    review.log(session, review.PROPOSAL, proposal.id, "approve", user.id)
     session.flush()
     record(
         session,
@@ -575,7 +600,7 @@ def approve(session: Session, actor: Actor, user: User, proposal_id: int) -> Mat
 
 def reject(session: Session, actor: Actor, user: User, proposal_id: int, reason: str) -> MatchingProposal:
     proposal = get_proposal(session, user, proposal_id, lock=True)
-    _check_approver(user, proposal)
+    _check_approver(session, user, proposal)
     reason = nfc(reason or "").strip()
     if not reason:
         raise MatchingError("Lý do từ chối: chưa nhập.")

@@ -458,3 +458,29 @@ class NeedImportBatch(Model):
     """When it was uploaded."""
     imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     """When it was imported."""
+
+
+class ReviewChange(Model):
+    """One change to an item that needs a second person's approval (a household need, a matching proposal):
+    who made it, what it did and, per field, the value before and after (display strings, no identifiers).
+    The approver must differ from every author of the item's changes (app.needs.review)."""
+
+    __tablename__ = "review_changes"
+    __table_args__ = (Index("ix_review_changes_item", "item_type", "item_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    """Primary key."""
+    item_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    """household_need / matching_proposal."""
+    item_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    """Id of the need or proposal."""
+    action: Mapped[str] = mapped_column(String(40), nullable=False)
+    """create / edit / submit / approve / reject."""
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    """Who made the change (None: the system, e.g. an import job without a user)."""
+    changes: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+    """{field: [old, new]} as shown to the approver (amounts formatted, flags Có/Không, identifiers masked)."""
+    note: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    """Free note (an override's reason, a rejection's reason)."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    """When the change was made."""

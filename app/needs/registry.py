@@ -24,7 +24,7 @@ from app.core.identifiers import IdentifierError, normalize_phone
 from app.core.money import format_vnd
 from app.core.text import fold, initials, nfc
 from app.core.transaction import DomainError
-from app.needs import crypto
+from app.needs import crypto, review
 from app.needs.models import (
     KIND_PURPOSE,
     HouseholdNeed,
@@ -202,6 +202,7 @@ def create_need(
     _apply(need, data)
     session.add(need)
     session.flush()
+    review.log(session, review.NEED, need.id, "create", actor.user_id)
     record(
         session,
         actor,
@@ -250,8 +251,10 @@ def lock_need(session: Session, need_id: int) -> HouseholdNeed:
 
 
 def update_need(session: Session, actor: Actor, user: User, need_id: int, data: NeedInput) -> HouseholdNeed:
-    """Edit a need. Commune staff may edit while it is proposed, approved or rejected; their edit sends it
-    back to the province (status proposed). Province staff keep its status. The version is bumped."""
+    """Edit a need while it is proposed, approved or rejected. An edit that changes anything is recorded with
+    its author and, per field, the values before and after (app.needs.review); an approved or rejected need
+    goes back to the province (status proposed), whoever edited it, and its approver must be someone who
+    neither entered nor changed it. The version is bumped."""
     need = lock_need(session, need_id)
     if need.status not in EDITABLE_STATUSES:
         raise NeedError(
@@ -265,13 +268,22 @@ def update_need(session: Session, actor: Actor, user: User, need_id: int, data: 
     if errors:
         raise NeedError(" ".join(errors))
     old = _public_fields(need)
+    before = review.need_view(session, need)
     _apply(need, data)
-    if user.role == Role.COMMUNE_STAFF and need.status != NeedStatus.PROPOSED:
-        need.status = NeedStatus.PROPOSED
-        need.reviewed_by_id = None
-        need.reviewed_at = None
-        need.approved_on = None
-        need.proposed_by_id = actor.user_id
+    session.flush()
+    changes = review.diff(
+        before, review.need_view(session, need, (data.citizen_id, data.phone, data.address))
+    )
+    if changes:
+        review.log(session, review.NEED, need.id, "edit", actor.user_id, changes)
+        if need.status != NeedStatus.PROPOSED:
+            need.status = NeedStatus.PROPOSED
+            need.reviewed_by_id = None
+            need.reviewed_at = None
+            need.approved_on = None
+            need.rejection_reason = ""
+            if user.role == Role.COMMUNE_STAFF:
+                need.proposed_by_id = actor.user_id
     need.version += 1
     session.flush()
     record(
@@ -292,7 +304,7 @@ def approve_need(
 ) -> HouseholdNeed:
     """The province approves a proposed need (a different person, in a province role, from the proposer)."""
     need = lock_need(session, need_id)
-    _check_reviewer(user, need)
+    _check_reviewer(session, user, need)
     if need.status != NeedStatus.PROPOSED:
         raise NeedError(f"Chỉ duyệt được hộ do xã đề xuất; hộ này đang “{need.status_label}”.")
     need.status = NeedStatus.APPROVED
@@ -302,6 +314,7 @@ def approve_need(
     need.rejection_reason = ""
     need.version += 1
     session.flush()
+    review.log(session, review.NEED, need.id, "approve", actor.user_id)
     record(
         session,
         actor,
@@ -317,7 +330,7 @@ def approve_need(
 
 def reject_need(session: Session, actor: Actor, user: User, need_id: int, reason: str) -> HouseholdNeed:
     need = lock_need(session, need_id)
-    _check_reviewer(user, need)
+    _check_reviewer(session, user, need)
     reason = nfc(reason) or ""
     if not reason:
         raise NeedError("Lý do không duyệt: chưa nhập.")
@@ -331,6 +344,7 @@ def reject_need(session: Session, actor: Actor, user: User, need_id: int, reason
     need.approved_on = None
     need.version += 1
     session.flush()
+    review.log(session, review.NEED, need.id, "reject", actor.user_id, note=reason)
     record(
         session,
         actor,
@@ -344,13 +358,15 @@ def reject_need(session: Session, actor: Actor, user: User, need_id: int, reason
     return need
 
 
-def _check_reviewer(user: User, need: HouseholdNeed) -> None:
+def _check_reviewer(session: Session, user: User, need: HouseholdNeed) -> None:
     if user.role not in PROVINCE_ROLES:
         raise NeedError("Chỉ cán bộ cấp tỉnh được duyệt danh sách hộ do xã đề xuất.")
     if not can_access_unit(user, need.commune):
         raise NeedError("Hộ này không thuộc địa bàn của bạn.")
     if need.proposed_by_id is not None and need.proposed_by_id == user.id:
         raise NeedError("Người đề xuất không được tự duyệt hộ mình đề xuất.")
+    if review.is_author(session, review.NEED, need.id, user.id):
+        raise NeedError("Bạn đã sửa hồ sơ hộ này nên không được tự duyệt: cần một người khác duyệt.")
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from app.core.transaction import domain_errors, flash_result
 from app.core.uploads import UploadError, read_upload
 from app.extensions import db
 from app.ledger.models import PURPOSE_LABELS
-from app.needs import construction, funding, importer, scoring, tracing
+from app.needs import construction, funding, importer, review, scoring, tracing
 from app.needs import registry as registry_svc
 from app.needs.forms import (
     SOURCE_ROWS,
@@ -381,6 +381,10 @@ def _detail_context(need: HouseholdNeed) -> dict:
     return dict(
         need=need,
         campaign=campaign,
+        review_diff=review.pending_diff(db.session, review.NEED, need.id),
+        review_rows=review.change_rows(db.session, review.NEED, need.id),
+        review_labels=review.FIELD_LABELS,
+        was_approved=review.was_decided(db.session, review.NEED, need.id),
         score=score,
         reasons=reasons,
         disbursements=disbursements,
