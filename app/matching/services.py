@@ -31,7 +31,7 @@ from app.ledger.models import AccountKind, LedgerAccount, Purpose
 from app.matching import engine
 from app.matching.models import MatchingProposal, ProposalLine, ProposalStatus
 from app.needs import funding as needs_funding
-from app.needs import registry, review, scoring
+from app.needs import limits, registry, review, scoring
 from app.needs.models import MATCHABLE_STATUSES, HouseholdNeed
 from app.needs.priority import rules_for_campaign, score_need
 from app.units.models import AdminUnit, UnitLevel
@@ -129,8 +129,15 @@ def scope_pools(session: Session, fund_id: int, scope_unit_id: int | None) -> li
 
 
 def need_snapshot(
-    need: HouseholdNeed, score: int, reasons: list[tuple[str, str, int]], province_id: int, commune_name: str
+    need: HouseholdNeed,
+    score: int,
+    reasons: list[tuple[str, str, int]],
+    province_id: int,
+    commune_name: str,
+    limit: limits.Limit | None = None,
 ) -> dict:
+    """The need as the proposal freezes it; what remains to fund is held to the program's support limit unless
+    the need carries an override reason (app.needs.limits)."""
     return {
         "id": need.id,
         "version": need.version,
@@ -149,7 +156,9 @@ def need_snapshot(
         "secured_vnd": need.secured_vnd,
         "requested_vnd": need.requested_vnd,
         "funded_vnd": need.funded_vnd,
-        "remaining_vnd": need.remaining_vnd,
+        "remaining_vnd": max(limits.cap(need, limit) - need.funded_vnd, 0),
+        "limit_vnd": limit.max_vnd if limit else None,
+        "limit_override_reason": need.limit_override_reason,
         "score": score,
         "criteria": [[code, label, weight] for code, label, weight in reasons],
         "poor_district": any(code == "poor_district" for code, _, _ in reasons),
@@ -180,11 +189,15 @@ def scope_needs(session: Session, campaign: Campaign, scope_unit_id: int | None)
     units = {u.id: u for u in session.execute(select(AdminUnit).where(AdminUnit.id.in_(ids))).scalars()}
     designations = scoring.designations_by_commune(session, ids)
     rules = rules_for_campaign(session, campaign.id)
+    cache: dict = {}
     out = []
     for n in rows:
         score, reasons = score_need(n, designations.get(n.commune_id, []), rules)
         unit = units[n.commune_id]
-        out.append(need_snapshot(n, score, reasons, unit.parent_id or 0, unit.name))
+        limit = limits.limit_for(session, n.need_kind, unit.parent_id, campaign.starts_on, cache=cache)
+        snap = need_snapshot(n, score, reasons, unit.parent_id or 0, unit.name, limit)
+        if snap["remaining_vnd"] > 0:  # at its support limit already
+            out.append(snap)
     return out
 
 
@@ -535,6 +548,30 @@ def stale_reasons(session: Session, proposal: MatchingProposal, *, lock: bool = 
     return problems
 
 
+def _over_limit(session: Session, proposal: MatchingProposal) -> list[str]:
+    """Lines that would take a need above the program's support limit in force (without an override reason)."""
+    campaign = session.get(Campaign, proposal.campaign_id)
+    if campaign is None:
+        return []
+    cache: dict = {}
+    problems = []
+    for ln in proposal.lines:
+        if not ln.included:
+            continue
+        need = session.get(HouseholdNeed, ln.need_id)
+        if need is None or need.limit_override_reason:
+            continue
+        limit = limits.limit_for(
+            session, need.need_kind, ln.snapshot.get("province_id") or None, campaign.starts_on, cache=cache
+        )
+        if limit is not None and need.funded_vnd + ln.amount_vnd > limit.max_vnd:
+            problems.append(
+                f"Hộ #{need.id} sẽ được bố trí {format_vnd(need.funded_vnd + ln.amount_vnd)}, vượt mức hỗ trợ "
+                f"tối đa {format_vnd(limit.max_vnd)} ({limit.program_name})."
+            )
+    return problems
+
+
 def approve(session: Session, actor: Actor, user: User, proposal_id: int) -> MatchingProposal:
     """Accept a submitted proposal: post every included allocation to the ledger and record the fundings, in
     the caller's transaction. Refused for the preparer, for a proposal computed against data that has since
@@ -551,6 +588,9 @@ def approve(session: Session, actor: Actor, user: User, proposal_id: int) -> Mat
             + (f" (và {len(problems) - 5} thay đổi khác)." if len(problems) > 5 else "")
             + " Vui lòng chạy lại đề xuất."
         )
+    over = _over_limit(session, proposal)
+    if over:
+        raise MatchingError("Không phê duyệt được: " + " ".join(over[:5]) + " Vui lòng chạy lại đề xuất.")
     today = _today()
     try:
         for ln in proposal.lines:

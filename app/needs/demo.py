@@ -14,7 +14,7 @@ from app.core import i18n
 from app.core.actor import Actor
 from app.ledger import services as ledger
 from app.ledger.models import Purpose
-from app.needs import construction, funding, registry
+from app.needs import construction, funding, limits, registry
 from app.needs.models import NeedKind, NeedStatus, PovertyStatus, SourceKind, TrancheKind
 from app.units.services import find_hamlet
 
@@ -349,6 +349,7 @@ def load(session: Session, ctx: dict) -> None:
         22453: users["camlam@khanhhoa.chungtay.vn"],
     }
     reviewer = users["tinh@khanhhoa.chungtay.vn"]
+    limits.seed_demo(session, province.id)  # 60 M build, 30 M repair; poverty standards 2022–2025, 2026–2030
     today = i18n.today_vn()
     approved_day = today - timedelta(days=160)
     needs = []
@@ -379,8 +380,10 @@ def load(session: Session, ctx: dict) -> None:
             phone=phone(i),
             address=address(i, hamlet_name),
             household_size=2 + i % 5,
+            poverty_list_year=2025,
             situation=SITUATIONS[kind],
             sources=sources,
+            limit_override_reason="",
             **{FLAG_NAMES[f]: True for f in flags},
         )
         need = registry.create_need(session, actor, campaign, data)

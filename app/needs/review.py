@@ -51,7 +51,8 @@ FIELD_LABELS = {
     "estimated_cost_vnd": _l("Dự toán kinh phí"),
     "secured_vnd": _l("Nguồn đã có"),
     "requested_vnd": _l("Đề nghị Quỹ hỗ trợ"),
-    "limit_override": _l("Vượt mức hỗ trợ"),
+    "limit_override": _l("Lý do vượt mức hỗ trợ"),
+    "poverty_list_year": _l("Năm danh sách hộ nghèo"),
     "total_vnd": _l("Tổng kinh phí đề xuất"),
     "lines": _l("Hộ được bố trí"),
 }
@@ -94,6 +95,8 @@ def need_view(
         "estimated_cost_vnd": format_vnd(need.estimated_cost_vnd),
         "secured_vnd": format_vnd(need.secured_vnd),
         "requested_vnd": format_vnd(need.requested_vnd),
+        "limit_override": need.limit_override_reason or "—",
+        "poverty_list_year": str(need.poverty_list_year) if need.poverty_list_year else "—",
     }
     for flag in FLAGS:
         view[flag] = _yes_no(bool(getattr(need, flag)))

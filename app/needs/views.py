@@ -35,7 +35,7 @@ from app.core.transaction import domain_errors, flash_result
 from app.core.uploads import UploadError, read_upload
 from app.extensions import db
 from app.ledger.models import PURPOSE_LABELS
-from app.needs import construction, funding, importer, review, scoring, tracing
+from app.needs import construction, funding, importer, limits, review, scoring, tracing
 from app.needs import registry as registry_svc
 from app.needs.forms import (
     SOURCE_ROWS,
@@ -76,6 +76,26 @@ PROVINCE_ROLES = (Role.PROVINCE_STAFF, Role.APPROVER)
 
 def _actor() -> Actor:
     return Actor.from_request()
+
+
+def _support_limits(
+    campaign: Campaign | None, commune_id: int | None = None
+) -> list[tuple[str, limits.Limit]]:
+    """The program limits the entry form shows: for the staff member's province (or the need's), on the
+    campaign's start date."""
+    if campaign is None:
+        return []
+    unit_id = commune_id or current_user.unit_id
+    unit = db.session.get(AdminUnit, unit_id) if unit_id else None
+    province_id = None
+    if unit is not None:
+        province_id = unit.id if unit.level == UnitLevel.PROVINCE else unit.parent_id
+    out = []
+    for kind in limits.LIMITED_KINDS:
+        found = limits.limit_for(db.session, kind, province_id, campaign.starts_on)
+        if found is not None:
+            out.append((NEED_KIND_LABELS[kind], found))
+    return out
 
 
 def _campaign() -> Campaign | None:
@@ -252,6 +272,8 @@ def _input_from_form(form: NeedForm) -> registry_svc.NeedInput:
         single_parent=form.single_parent.data,
         situation=form.situation.data or "",
         sources=sources,
+        limit_override_reason=form.limit_override_reason.data or "",
+        poverty_list_year=form.poverty_list_year.data or None,
     )
 
 
@@ -277,7 +299,12 @@ def new_need() -> ResponseReturnValue:
             )
             return redirect(url_for("needs.detail", need_id=need.id))
     return render_template(
-        "needs/form.html", form=form, campaign=campaign, need=None, source_rows=SOURCE_ROWS
+        "needs/form.html",
+        form=form,
+        campaign=campaign,
+        need=None,
+        source_rows=SOURCE_ROWS,
+        support_limits=_support_limits(campaign),
     )
 
 
@@ -309,6 +336,8 @@ def edit_need(need_id: int) -> ResponseReturnValue:
             "disability",
             "single_parent",
             "situation",
+            "limit_override_reason",
+            "poverty_list_year",
         ):
             getattr(form, name).data = getattr(data, name)
         form.hamlet_id.data = data.hamlet_id or 0
@@ -338,6 +367,7 @@ def edit_need(need_id: int) -> ResponseReturnValue:
         "needs/form.html",
         form=form,
         campaign=db.session.get(Campaign, need.campaign_id),
+        support_limits=_support_limits(db.session.get(Campaign, need.campaign_id), need.commune_id),
         need=need,
         source_rows=SOURCE_ROWS,
     )
