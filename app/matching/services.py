@@ -187,12 +187,12 @@ def scope_needs(session: Session, campaign: Campaign, scope_unit_id: int | None)
         return []
     ids = {n.commune_id for n in rows}
     units = {u.id: u for u in session.execute(select(AdminUnit).where(AdminUnit.id.in_(ids))).scalars()}
-    designations = scoring.designations_by_commune(session, ids)
+    designations = scoring.designations_by_area(session, {(n.commune_id, n.legacy_commune_id) for n in rows})
     rules = rules_for_campaign(session, campaign.id)
     cache: dict = {}
     out = []
     for n in rows:
-        score, reasons = score_need(n, designations.get(n.commune_id, []), rules)
+        score, reasons = score_need(n, designations.get((n.commune_id, n.legacy_commune_id), []), rules)
         unit = units[n.commune_id]
         limit = limits.limit_for(session, n.need_kind, unit.parent_id, campaign.starts_on, cache=cache)
         snap = need_snapshot(n, score, reasons, unit.parent_id or 0, unit.name, limit)

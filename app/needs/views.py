@@ -202,9 +202,16 @@ def registry() -> ResponseReturnValue:
         )
     rules = compile_rules(rules_for_campaign(db.session, campaign.id) if campaign else [])
     today = i18n.today_vn()
-    kinds = scoring.designations_by_commune(db.session, {n.commune_id for n in rows}, on=today)
+    kinds = scoring.designations_by_area(
+        db.session, {(n.commune_id, n.legacy_commune_id) for n in rows}, on=today
+    )
     scored = [
-        (n, score_need(n, kinds[n.commune_id], rules)[0], scoring.is_late(n, late_days, today)) for n in rows
+        (
+            n,
+            score_need(n, kinds[(n.commune_id, n.legacy_commune_id)], rules)[0],
+            scoring.is_late(n, late_days, today),
+        )
+        for n in rows
     ]
     late_count = 0
     if campaign is not None:

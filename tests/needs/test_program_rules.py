@@ -141,3 +141,46 @@ def test_the_entry_form_shows_the_limits_in_force(session, world, client) -> Non
     html = client.get("/can-bo/nhu-cau/them").get_data(as_text=True)
     assert "Mức hỗ trợ tối đa từ Quỹ:" in html and "60.000.000 ₫" in html and "30.000.000 ₫" in html
     assert "Văn bản thử nghiệm" in html
+
+
+def test_designations_resolve_through_the_legacy_commune_stored_on_the_need(session, world) -> None:  # type: ignore[no-untyped-def]
+    """Xã Vạn Thạnh (a special-difficulty coastal commune until 2024) merged into xã Đại Lãnh: its designation
+    counts for a household assessed in Vạn Thạnh, not for one assessed in another old commune of Đại Lãnh."""
+    from sqlalchemy import select
+
+    from app.needs import scoring
+    from app.units.models import AdminUnit, LegacyUnit, UnitLevel, UnitLineage
+
+    w = world
+    van_thanh = session.execute(
+        select(LegacyUnit).where(LegacyUnit.level == UnitLevel.COMMUNE, LegacyUnit.code == 22519)
+    ).scalar_one()
+    dai_lanh_id = session.execute(
+        select(UnitLineage.admin_unit_id).where(UnitLineage.legacy_unit_id == van_thanh.id)
+    ).scalar_one()
+    other_old = (
+        session.execute(
+            select(UnitLineage.legacy_unit_id).where(
+                UnitLineage.admin_unit_id == dai_lanh_id, UnitLineage.legacy_unit_id != van_thanh.id
+            )
+        )
+        .scalars()
+        .first()
+    )
+    assert other_old is not None
+    dai_lanh = session.get(AdminUnit, dai_lanh_id)
+    on = date(2023, 6, 1)
+    kinds = scoring.designations_by_area(
+        session, [(dai_lanh.id, van_thanh.id), (dai_lanh.id, other_old), (dai_lanh.id, None)], on=on
+    )
+    assert "xa_dbkk_bai_ngang" in kinds[(dai_lanh.id, van_thanh.id)]
+    assert "xa_dbkk_bai_ngang" not in kinds[(dai_lanh.id, other_old)]
+    assert (
+        "xa_dbkk_bai_ngang" in kinds[(dai_lanh.id, None)]
+    )  # unknown old commune: the whole lineage, as before
+    assessed = add_need(session, w, dai_lanh, legacy_commune_id=van_thanh.id)
+    elsewhere = add_need(session, w, dai_lanh, legacy_commune_id=other_old, citizen_id="056085731903")
+    _, with_it = scoring.explain_need(session, assessed, on=on)
+    _, without = scoring.explain_need(session, elsewhere, on=on)
+    codes = {code for code, _, _ in with_it} - {code for code, _, _ in without}
+    assert codes, (with_it, without)
