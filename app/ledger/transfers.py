@@ -1,8 +1,8 @@
 """Funds between levels: a transfer of unallocated money from one area's pool to another's, approved by both sides.
 
 One service for both kinds of FundTransferProposal: those app.contributions.receive creates (another area's pledge
-paid into this unit's account) and those staff propose (province → commune, commune/province → central,
-province → province). Rules:
+paid into this unit's account) and those staff propose (province → commune and back, commune/province →
+central, province → province). Rules:
 
 - the preparer belongs to the sending side; an approver of the sending side and one of the receiving side approve,
   both different from the preparer and from each other (maker–checker on both sides);
@@ -54,13 +54,15 @@ def _unit(session: Session, unit_id: int | None) -> AdminUnit | None:
 
 
 def direction_allowed(source: AdminUnit | None, target: AdminUnit | None) -> bool:
-    """Province → one of its communes, commune or province → central, province → another province."""
+    """Province → one of its communes (and back), commune or province → central, province → another province."""
     if source is None:
         return False
     if target is None:
         return source.level in (UnitLevel.PROVINCE, UnitLevel.COMMUNE)
     if source.level == UnitLevel.PROVINCE and target.level == UnitLevel.COMMUNE:
         return target.parent_id == source.id
+    if source.level == UnitLevel.COMMUNE and target.level == UnitLevel.PROVINCE:
+        return source.parent_id == target.id
     return source.level == target.level == UnitLevel.PROVINCE and source.id != target.id
 
 
@@ -102,7 +104,7 @@ def propose(
         raise TransferError("Chỉ cán bộ của bên chuyển được lập đề xuất điều chuyển.")
     if not direction_allowed(source, target):
         raise TransferError(
-            "Nơi nhận: chỉ điều chuyển từ tỉnh xuống xã của tỉnh, từ xã hoặc tỉnh lên Trung ương, "
+            "Nơi nhận: chỉ điều chuyển từ tỉnh xuống xã của tỉnh (và ngược lại), từ xã hoặc tỉnh lên Trung ương, "
             "hoặc giữa hai tỉnh."
         )
     if not isinstance(amount_vnd, int) or amount_vnd <= 0:

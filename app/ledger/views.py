@@ -72,6 +72,10 @@ REVERSED_ELSEWHERE = {
         "khớp với sổ quỹ."
     ),
     "batch": _l("Bút toán này ghi nhận nhiều biên nhận cùng lúc; không đảo tại sổ quỹ được."),
+    "fund_transfer": _l(
+        "Bút toán điều chuyển giữa các cấp đã được hai bên phê duyệt: muốn chuyển lại, hãy lập đề xuất điều chuyển "
+        "theo chiều ngược lại để cả hai bên cùng phê duyệt."
+    ),
 }
 LINK_LABELS = {
     "need_disbursement": _l("Đảo tại trang của hộ"),
@@ -80,6 +84,7 @@ LINK_LABELS = {
     "statement_line": _l("Đảo tại dòng sao kê"),
     "collections": _l("Hủy tại trang lô nhập"),
     "batch": _l("Không đảo tại đây"),
+    "fund_transfer": _l("Chuyển lại bằng đề xuất ngược chiều"),
 }
 
 
@@ -92,6 +97,8 @@ def reversed_elsewhere(session: Session, tx: LedgerTransaction) -> tuple[str, st
     """(kind, link) when this posting is reversed on another page (the page that keeps the record it mirrors), else
     None. The kind keys REVERSED_ELSEWHERE and LINK_LABELS; the link may be None when the record is gone."""
     source_id = str(tx.source_id or "")
+    if tx.source_type == "fund_transfer":
+        return "fund_transfer", None
     if tx.source_type == "need_disbursement":
         return "need_disbursement", _link(
             "needs.detail", need_id=int(source_id)
@@ -285,7 +292,7 @@ CENTRAL_CHOICE = "central"
 
 def _transfer_targets(user: User) -> list[tuple[str, str]]:
     """Where the user's own unit may send money: a province to its communes, the other provinces and the central
-    level; a commune to the central level."""
+    level; a commune to its province and the central level."""
     source = user.unit
     if source is None:
         return []
@@ -297,6 +304,8 @@ def _transfer_targets(user: User) -> list[tuple[str, str]]:
         ).scalars()
         choices += [(str(u.id), u.name) for u in units_sorted(list(communes))]
         choices += [(str(u.id), u.name) for u in units_sorted(list(provinces))]
+    elif source.parent is not None:
+        choices.append((str(source.parent.id), source.parent.name))
     return choices
 
 

@@ -1623,6 +1623,9 @@ EN = {
     "Đã phân bổ (lũy kế)": "Allocated (cumulative)",
     "Đã giải ngân (lũy kế)": "Disbursed (cumulative)",
     # issue 18.4–18.6: review integrity, program limits, transfers between levels
+    "Bút toán điều chuyển giữa các cấp đã được hai bên phê duyệt: muốn chuyển lại, hãy lập đề xuất điều chuyển theo chiều ngược lại để cả hai bên cùng phê duyệt.": "A transfer between levels approved by both sides: to send it back, propose a transfer the other way, for both sides to approve.",
+    "Chuyển lại bằng đề xuất ngược chiều": "Send back with a transfer the other way",
+    "Sửa đề xuất đang chờ phê duyệt sẽ đưa đề xuất về bản nháp để trình lại.": "Editing a proposal awaiting approval sends it back to draft, to be submitted again.",
     "Điều chuyển giữa các cấp": "Transfers between levels",
     "Tiền chưa phân bổ chuyển từ tỉnh xuống xã, từ xã hoặc tỉnh lên Trung ương, hoặc giữa hai tỉnh; tiền của đăng ký thuộc địa bàn khác nộp vào tài khoản của đơn vị cũng được chuyển theo cách này. Chỉ ghi sổ khi một người của bên chuyển và một người của bên nhận (không phải người lập) cùng phê duyệt.": "Unallocated money passed from a province to a commune, from a commune or province to the central level, or between two provinces; money of another area's pledge paid into this unit's account is passed on the same way. It is booked only when one person of the sending side and one of the receiving side (neither the preparer) have both approved.",
     "Lập:": "Prepared by:",

@@ -111,9 +111,14 @@ def test_the_receiving_side_alone_cannot_carry_it_out_and_outsiders_cannot_appro
 
 
 def test_directions_outside_the_levels_are_refused(session, world) -> None:  # type: ignore[no-untyped-def]
+    from app.units.models import AdminUnit
+
     w = world
+    hanoi_commune = (
+        session.execute(select(AdminUnit).where(AdminUnit.parent_id == w.hanoi.id)).scalars().first()
+    )
     with pytest.raises(transfers.TransferError, match="Nơi nhận"):
-        _propose(session, w, by=w.ks_staff, source=w.khanh_son, to=w.khanh_hoa)  # commune → its province
+        _propose(session, w, by=w.kh_staff, to=hanoi_commune)  # province → another province's commune
     session.rollback()
     with pytest.raises(transfers.TransferError, match="chỉ còn"):
         _propose(session, w, amount=3_000_000_000)
@@ -245,3 +250,18 @@ def test_staff_propose_and_approve_on_the_books_pages_of_both_sides(app, session
     assert p.status == TransferStatus.DONE
     page = client.get("/can-bo/so-quy/").get_data(as_text=True)  # Hà Nội's books
     assert f"Điều chuyển #{p.id}: Tỉnh Khánh Hòa → Thành phố Hà Nội" in page
+
+
+def test_a_commune_sends_money_back_to_its_province(session, world) -> None:  # type: ignore[no-untyped-def]
+    w = world
+    down = _propose(session, w, to=w.khanh_son, amount=50_000_000)
+    transfers.approve(session, actor_of(w.kh_approver), w.kh_approver, down.id)
+    transfers.approve(session, actor_of(w.ks_staff), w.ks_staff, down.id)
+    session.commit()
+    back = _propose(session, w, by=w.ks_staff, source=w.khanh_son, to=w.khanh_hoa, amount=20_000_000)
+    transfers.approve(session, actor_of(w.ks_staff2), w.ks_staff2, back.id)  # the commune's side
+    transfers.approve(session, actor_of(w.kh_approver), w.kh_approver, back.id)  # the province's side
+    session.commit()
+    assert back.status == TransferStatus.DONE
+    assert pool(session, w.campaign.fund_id, w.khanh_son.id) == 30_000_000
+    assert ledger.verify_ledger(session, full=True) == []
