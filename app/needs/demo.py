@@ -7,6 +7,7 @@ DEMO_IDENTIFIERS and DEMO_HEAD_NAMES are what the privacy tests look for on publ
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -462,6 +463,34 @@ def load(session: Session, ctx: dict) -> None:
     _demo_photos(session, [(n, t) for n, t, _, _ in needs])
     session.flush()
     ctx["needs"] = [n for n, _, _, _ in needs]
+    _demo_transfer(session, campaign, province, communes[22714], users)
+
+
+def _demo_transfer(session: Session, campaign: Any, province: Any, commune: Any, users: dict) -> None:
+    """The province passes part of its housing pool down to Khánh Sơn: prepared by the province officer, approved
+    by the province's approver and Khánh Sơn's officer (app.ledger.transfers), so the books and the reports'
+    "Điều chuyển" line show a transfer between levels."""
+    from app.ledger import transfers
+
+    available = transfers.pool_balance(session, campaign.fund_id, province.id, Purpose.HOUSING)
+    amount = min(30_000_000, available)
+    if amount <= 0:
+        return
+    preparer = users["tinh@khanhhoa.chungtay.vn"]
+    proposal = transfers.propose(
+        session,
+        Actor(user_id=preparer.id, label=preparer.email),
+        preparer,
+        fund_id=campaign.fund_id,
+        from_unit_id=province.id,
+        to_unit_id=commune.id,
+        purpose=Purpose.HOUSING,
+        amount_vnd=amount,
+        note="Hỗ trợ xã Khánh Sơn xây nhà Đại đoàn kết cho hộ khó khăn (dữ liệu mẫu)",
+    )
+    for email in ("pheduyet@khanhhoa.chungtay.vn", "khanhson@khanhhoa.chungtay.vn"):
+        user = users[email]
+        transfers.approve(session, Actor(user_id=user.id, label=user.email), user, proposal.id)
 
 
 class _Upload:
