@@ -225,7 +225,7 @@ def approve(session: Session, actor: Actor, user: User, proposal_id: int) -> Fun
     record(
         session,
         actor,
-        f"fund_transfer.approve_{side}",
+        "fund_transfer.approve_from" if side == "from" else "fund_transfer.approve_to",
         "fund_transfer_proposal",
         proposal.id,
         new={"side": side, "amount_vnd": proposal.amount_vnd},

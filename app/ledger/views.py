@@ -347,9 +347,22 @@ def propose_transfer() -> ResponseReturnValue:
     return redirect(url_for("ledger.books", _anchor="dieu-chuyen"))
 
 
+def _require_transfer(transfer_id: int) -> None:
+    """404 unless the transfer exists and one of its two sides is in the staff member's area."""
+    from app.contributions.models import FundTransferProposal
+
+    p = db.session.get(FundTransferProposal, transfer_id)
+    if p is None or not (
+        can_access_unit_id(db.session, current_user, p.from_unit_id)
+        or can_access_unit_id(db.session, current_user, p.to_unit_id)
+    ):
+        abort(404)
+
+
 @bp.route("/dieu-chuyen/<int:transfer_id>/duyet", methods=["POST"])
 @staff_required(Role.COMMUNE_STAFF, Role.APPROVER)
 def approve_transfer(transfer_id: int) -> ResponseReturnValue:
+    _require_transfer(transfer_id)
     if not ConfirmTransferForm().validate_on_submit():
         abort(400)
     with domain_errors() as outcome:
@@ -365,6 +378,7 @@ def approve_transfer(transfer_id: int) -> ResponseReturnValue:
 @bp.route("/dieu-chuyen/<int:transfer_id>/tu-choi", methods=["POST"])
 @staff_required(Role.COMMUNE_STAFF, Role.APPROVER)
 def reject_transfer(transfer_id: int) -> ResponseReturnValue:
+    _require_transfer(transfer_id)
     form = TransferReasonForm()
     if not form.validate_on_submit():
         for errs in form.errors.values():

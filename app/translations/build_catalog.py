@@ -1623,6 +1623,10 @@ EN = {
     "Đã phân bổ (lũy kế)": "Allocated (cumulative)",
     "Đã giải ngân (lũy kế)": "Disbursed (cumulative)",
     # issue 18.4–18.6: review integrity, program limits, transfers between levels
+    "Đã phê duyệt bên chuyển của điều chuyển #%(id)s": "Approved the sending side of transfer #%(id)s",
+    "Đã phê duyệt bên nhận của điều chuyển #%(id)s": "Approved the receiving side of transfer #%(id)s",
+    "Đã ghi sổ điều chuyển #%(id)s cho cả hai bên": "Booked transfer #%(id)s on both sides",
+    "Đã không chấp thuận điều chuyển #%(id)s": "Refused transfer #%(id)s",
     "Bút toán điều chuyển giữa các cấp đã được hai bên phê duyệt: muốn chuyển lại, hãy lập đề xuất điều chuyển theo chiều ngược lại để cả hai bên cùng phê duyệt.": "A transfer between levels approved by both sides: to send it back, propose a transfer the other way, for both sides to approve.",
     "Chuyển lại bằng đề xuất ngược chiều": "Send back with a transfer the other way",
     "Sửa đề xuất đang chờ phê duyệt sẽ đưa đề xuất về bản nháp để trình lại.": "Editing a proposal awaiting approval sends it back to draft, to be submitted again.",
