@@ -137,15 +137,37 @@ TRANSFER_STATUS_LABELS = {
 
 
 class FundTransferProposal(Model):
-    """Money of another area's pledge that arrived in this unit's bank account: booked here (the account's
-    owner), with a proposal to pass it on to the pledge's area. Created by app.contributions.receive."""
+    """Money passed between two areas' pools of a fund, approved by both sides (app.ledger.transfers).
+
+    Two origins: app.contributions.receive creates one when another area's pledge is paid into this unit's bank
+    account (booked here, to be passed on to the pledge's area; contribution_id set); staff propose one to move
+    money between levels (province → commune, commune/province → central, province → province). Either way it is
+    carried out only when an approver of the sending side and one of the receiving side, both different from the
+    preparer and from each other, have approved: then one ledger TRANSFER posts both sides together."""
 
     __tablename__ = "fund_transfer_proposals"
-    __table_args__ = (CheckConstraint("amount_vnd > 0", name="amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount_vnd > 0", name="amount_positive"),
+        CheckConstraint(
+            "from_approved_by_id IS NULL OR created_by_id IS NULL OR from_approved_by_id <> created_by_id",
+            name="from_approver_not_preparer",
+        ),
+        CheckConstraint(
+            "to_approved_by_id IS NULL OR created_by_id IS NULL OR to_approved_by_id <> created_by_id",
+            name="to_approver_not_preparer",
+        ),
+        CheckConstraint(
+            "to_approved_by_id IS NULL OR from_approved_by_id IS NULL OR to_approved_by_id <> from_approved_by_id",
+            name="two_approvers",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id"), nullable=False, index=True)
+    contribution_id: Mapped[int | None] = mapped_column(ForeignKey("contributions.id"), index=True)
+    """The receipt whose money is to be passed on (None: a transfer staff proposed)."""
     pledge_id: Mapped[int | None] = mapped_column(ForeignKey("pledges.id"))
+    fund_id: Mapped[int | None] = mapped_column(ForeignKey("funds.id"))
+    """The fund whose pools it moves (None on older rows: the contribution's campaign's fund)."""
     from_unit_id: Mapped[int | None] = mapped_column(
         ForeignKey("admin_units.id"), index=True
     )  # None: central
@@ -157,9 +179,23 @@ class FundTransferProposal(Model):
     )
     note: Mapped[str] = mapped_column(Text, default="", nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    """Who prepared it (neither side's approver may be this person)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    from_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    """Approver of the sending side."""
+    from_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    to_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    """Approver of the receiving side."""
+    to_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ledger_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"))
+    """The ledger TRANSFER that carried it out (both sides' pools in one transaction)."""
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    """Who carried it out (the second approver) or rejected it."""
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_reason: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    """Why it was rejected."""
 
-    contribution: Mapped[Contribution] = relationship()
+    contribution: Mapped[Contribution | None] = relationship()
     from_unit: Mapped[AdminUnit | None] = relationship(foreign_keys=[from_unit_id])
     to_unit: Mapped[AdminUnit | None] = relationship(foreign_keys=[to_unit_id])
 

@@ -418,8 +418,11 @@ def transfer(
     memo: str = "",
     source_type: str = "",
     source_id: object = "",
+    idempotency_key: str | None = None,
 ) -> LedgerTransaction:
-    """Pass unallocated money between pools (e.g. a province passing money down to a commune)."""
+    """Pass unallocated money between pools (e.g. a province passing money down to a commune): both sides in one
+    transaction. Refused (InsufficientFunds) when the sending pool no longer holds the amount, so a transfer never
+    takes money already allocated. Callers: app.ledger.transfers."""
     if amount_vnd <= 0:
         raise LedgerError("Số tiền chuyển phải lớn hơn 0.")
     legs = [
@@ -436,6 +439,7 @@ def transfer(
         memo=memo,
         source_type=source_type,
         source_id=source_id,
+        idempotency_key=idempotency_key,
         audit_unit_id=from_unit_id,
     )
 

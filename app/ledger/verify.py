@@ -823,6 +823,60 @@ def check_year_closes(session: Session, names: _Names) -> list[Problem]:
     return problems
 
 
+def check_transfers(session: Session, names: _Names) -> list[Problem]:
+    """Transfers between levels: each one carried out has exactly its ledger TRANSFER (the amount out of the sending
+    pool and into the receiving pool, one transaction), and no TRANSFER of a transfer proposal exists without it."""
+    from app.contributions.models import FundTransferProposal, TransferStatus
+
+    problems: list[Problem] = []
+    done = {
+        p.id: p
+        for p in session.execute(
+            select(FundTransferProposal).where(FundTransferProposal.status == TransferStatus.DONE.value)
+        ).scalars()
+    }
+    posted: dict[int, list[tuple[int | None, int]]] = {}
+    tx_of: dict[int, int] = {}
+    for tx_id, source_id, unit_id, amount in session.execute(
+        select(
+            LedgerTransaction.id, LedgerTransaction.source_id, LedgerAccount.unit_id, LedgerPosting.amount_vnd
+        )
+        .join(LedgerPosting, LedgerPosting.transaction_id == LedgerTransaction.id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .where(
+            LedgerTransaction.kind == TransactionKind.TRANSFER.value,
+            LedgerTransaction.source_type == "fund_transfer",
+        )
+    ):
+        pid = int(source_id) if str(source_id).isdigit() else 0
+        posted.setdefault(pid, []).append((unit_id, _int(amount)))
+        tx_of[pid] = tx_id
+    for pid in sorted(set(done) | set(posted)):
+        p = done.get(pid)
+        if p is None:
+            problems.append(
+                Problem(
+                    "transfers",
+                    f"Bút toán điều chuyển #{tx_of[pid]} không ứng với đề xuất điều chuyển đã thực hiện nào.",
+                    {"ledger_transaction": [tx_of[pid]]},
+                )
+            )
+            continue
+        want = sorted([(p.from_unit_id or 0, -p.amount_vnd), (p.to_unit_id or 0, p.amount_vnd)])
+        got = sorted((u or 0, a) for u, a in posted.get(pid, []))
+        if got != want or p.ledger_transaction_id != tx_of.get(pid):
+            problems.append(
+                Problem(
+                    "transfers",
+                    f"Điều chuyển #{pid} ({names(p.from_unit_id)} → {names(p.to_unit_id)}, "
+                    f"{_vnd(p.amount_vnd)}): sổ quỹ không ghi đúng một bút toán chuyển giữa hai bên.",
+                    {"fund_transfer_proposal": [pid]},
+                    p.from_unit_id,
+                )
+            )
+    return problems
+
+
 CHECKS: list[tuple[str, str, Callable[[Session, _Names], list[Problem]]]] = [
     ("balanced", "Bút toán cân Nợ – Có", check_balanced),
     ("account_balance", "Số dư tài khoản = tổng bút toán", check_account_balances),
@@ -835,6 +889,7 @@ CHECKS: list[tuple[str, str, Callable[[Session, _Names], list[Problem]]]] = [
     ("public_totals", "Số liệu công khai", check_public_totals),
     ("public_ledger", "Sổ quỹ công khai = số dư sổ quỹ", check_public_ledger),
     ("year_close", "Số dư đầu năm = số dư cuối năm đã khóa sổ", check_year_closes),
+    ("transfers", "Điều chuyển giữa các cấp", check_transfers),
 ]
 CHECK_NAMES = {name: label for name, label, _ in CHECKS}
 

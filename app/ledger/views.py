@@ -15,13 +15,15 @@ from sqlalchemy.orm import Session
 from app.accounts.access import can_access_unit_id, may_open, staff_required, unit_scope_clause
 from app.accounts.models import Role, User
 from app.contributions import reversal
-from app.contributions.models import Contribution
+from app.contributions.models import Contribution, TransferStatus
 from app.contributions.services import transfer_proposals_for
 from app.core.actor import Actor
+from app.core.collation import units_sorted
 from app.core.transaction import domain_errors
 from app.extensions import db
 from app.ledger import services as ledger
-from app.ledger import verify
+from app.ledger import transfers, verify
+from app.ledger.forms import ConfirmTransferForm, TransferForm, TransferReasonForm
 from app.ledger.models import (
     PURPOSE_LABELS,
     AccountKind,
@@ -29,9 +31,10 @@ from app.ledger.models import (
     LedgerCheck,
     LedgerPosting,
     LedgerTransaction,
+    Purpose,
     TransactionKind,
 )
-from app.units.models import AdminUnit
+from app.units.models import AdminUnit, UnitLevel
 
 bp = Blueprint("ledger", __name__, url_prefix="/can-bo/so-quy")
 
@@ -69,6 +72,10 @@ REVERSED_ELSEWHERE = {
         "khớp với sổ quỹ."
     ),
     "batch": _l("Bút toán này ghi nhận nhiều biên nhận cùng lúc; không đảo tại sổ quỹ được."),
+    "fund_transfer": _l(
+        "Bút toán điều chuyển giữa các cấp đã được hai bên phê duyệt: muốn chuyển lại, hãy lập đề xuất điều chuyển "
+        "theo chiều ngược lại để cả hai bên cùng phê duyệt."
+    ),
 }
 LINK_LABELS = {
     "need_disbursement": _l("Đảo tại trang của hộ"),
@@ -77,6 +84,7 @@ LINK_LABELS = {
     "statement_line": _l("Đảo tại dòng sao kê"),
     "collections": _l("Hủy tại trang lô nhập"),
     "batch": _l("Không đảo tại đây"),
+    "fund_transfer": _l("Chuyển lại bằng đề xuất ngược chiều"),
 }
 
 
@@ -89,6 +97,8 @@ def reversed_elsewhere(session: Session, tx: LedgerTransaction) -> tuple[str, st
     """(kind, link) when this posting is reversed on another page (the page that keeps the record it mirrors), else
     None. The kind keys REVERSED_ELSEWHERE and LINK_LABELS; the link may be None when the record is gone."""
     source_id = str(tx.source_id or "")
+    if tx.source_type == "fund_transfer":
+        return "fund_transfer", None
     if tx.source_type == "need_disbursement":
         return "need_disbursement", _link(
             "needs.detail", need_id=int(source_id)
@@ -170,9 +180,30 @@ def books() -> ResponseReturnValue:
         for t in txs
         if t.kind != TransactionKind.REVERSAL and (where := reversed_elsewhere(db.session, t)) is not None
     }
+    proposals = transfer_proposals_for(db.session, current_user)
+    approvers = {
+        u.id: u
+        for u in db.session.execute(
+            select(User).where(
+                User.id.in_(
+                    {
+                        i
+                        for t in proposals
+                        for i in (t.created_by_id, t.from_approved_by_id, t.to_approved_by_id)
+                        if i
+                    }
+                )
+            )
+        ).scalars()
+    }
     return render_template(
         "ledger/books.html",
-        transfers=transfer_proposals_for(db.session, current_user),
+        transfers=proposals,
+        transfer_users=approvers,
+        transfer_sides={t.id: transfers.sides_for(db.session, current_user, t) for t in proposals},
+        transfer_form=transfer_form_for(current_user),
+        confirm_transfer_form=ConfirmTransferForm(formdata=None),
+        transfer_reason_form=TransferReasonForm(formdata=None),
         accounts=accounts,
         txs=txs,
         units=units,
@@ -345,3 +376,109 @@ def year_close() -> ResponseReturnValue:
         for u in db.session.execute(select(AdminUnit).where(AdminUnit.parent_id.is_(None))).scalars()
     }
     return render_template("ledger/year_close.html", form=form, closes=closes, names=names)
+
+
+# ------------------------------------------------------------------------------ transfers between levels
+CENTRAL_CHOICE = "central"
+
+
+def _transfer_targets(user: User) -> list[tuple[str, str]]:
+    """Where the user's own unit may send money: a province to its communes, the other provinces and the central
+    level; a commune to its province and the central level."""
+    source = user.unit
+    if source is None:
+        return []
+    choices: list[tuple[str, str]] = [(CENTRAL_CHOICE, str(_("Trung ương")))]
+    if source.level == UnitLevel.PROVINCE:
+        communes = db.session.execute(select(AdminUnit).where(AdminUnit.parent_id == source.id)).scalars()
+        provinces = db.session.execute(
+            select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE, AdminUnit.id != source.id)
+        ).scalars()
+        choices += [(str(u.id), u.name) for u in units_sorted(list(communes))]
+        choices += [(str(u.id), u.name) for u in units_sorted(list(provinces))]
+    elif source.parent is not None:
+        choices.append((str(source.parent.id), source.parent.name))
+    return choices
+
+
+def transfer_form_for(user: User) -> TransferForm | None:
+    """The proposal form for staff whose own unit may send money (None otherwise)."""
+    if user.role not in transfers.PREPARER_ROLES or user.unit is None:
+        return None
+    form = TransferForm()
+    form.to_unit.choices = _transfer_targets(user)
+    return form
+
+
+@bp.route("/dieu-chuyen", methods=["POST"])
+@staff_required(Role.COMMUNE_STAFF, Role.PROVINCE_STAFF, Role.APPROVER)
+def propose_transfer() -> ResponseReturnValue:
+    form = transfer_form_for(current_user)
+    if form is None:
+        abort(404)
+    if not form.validate_on_submit():
+        for errs in form.errors.values():
+            for e in errs:
+                flash(str(e), "error")
+        return redirect(url_for("ledger.books", _anchor="dieu-chuyen"))
+    to_unit = None if form.to_unit.data == CENTRAL_CHOICE else int(form.to_unit.data)
+    with domain_errors() as outcome:
+        p = transfers.propose(
+            db.session,
+            Actor.from_request(),
+            current_user,
+            fund_id=ledger.main_fund(db.session).id,
+            from_unit_id=current_user.unit_id,
+            to_unit_id=to_unit,
+            purpose=Purpose(form.purpose.data),
+            amount_vnd=form.amount_vnd,
+            note=form.note.data,
+        )
+    if outcome.ok:
+        flash(_("Đã lập đề xuất điều chuyển #%(id)s: chờ phê duyệt của hai bên.", id=p.id), "success")
+    return redirect(url_for("ledger.books", _anchor="dieu-chuyen"))
+
+
+def _require_transfer(transfer_id: int) -> None:
+    """404 unless the transfer exists and one of its two sides is in the staff member's area."""
+    from app.contributions.models import FundTransferProposal
+
+    p = db.session.get(FundTransferProposal, transfer_id)
+    if p is None or not (
+        can_access_unit_id(db.session, current_user, p.from_unit_id)
+        or can_access_unit_id(db.session, current_user, p.to_unit_id)
+    ):
+        abort(404)
+
+
+@bp.route("/dieu-chuyen/<int:transfer_id>/duyet", methods=["POST"])
+@staff_required(Role.COMMUNE_STAFF, Role.APPROVER)
+def approve_transfer(transfer_id: int) -> ResponseReturnValue:
+    _require_transfer(transfer_id)
+    if not ConfirmTransferForm().validate_on_submit():
+        abort(400)
+    with domain_errors() as outcome:
+        p = transfers.approve(db.session, Actor.from_request(), current_user, transfer_id)
+    if outcome.ok:
+        if p.status == TransferStatus.DONE:
+            flash(_("Đã phê duyệt và ghi sổ điều chuyển #%(id)s cho cả hai bên.", id=p.id), "success")
+        else:
+            flash(_("Đã phê duyệt điều chuyển #%(id)s; chờ bên còn lại phê duyệt.", id=p.id), "success")
+    return redirect(url_for("ledger.books", _anchor="dieu-chuyen"))
+
+
+@bp.route("/dieu-chuyen/<int:transfer_id>/tu-choi", methods=["POST"])
+@staff_required(Role.COMMUNE_STAFF, Role.APPROVER)
+def reject_transfer(transfer_id: int) -> ResponseReturnValue:
+    _require_transfer(transfer_id)
+    form = TransferReasonForm()
+    if not form.validate_on_submit():
+        for errs in form.errors.values():
+            for e in errs:
+                flash(str(e), "error")
+        return redirect(url_for("ledger.books", _anchor="dieu-chuyen"))
+    with domain_errors() as outcome:
+        p = transfers.reject(db.session, Actor.from_request(), current_user, transfer_id, form.reason.data)
+    if outcome.ok:
+        flash(_("Đã ghi nhận không chuyển #%(id)s.", id=p.id), "success")
+    return redirect(url_for("ledger.books", _anchor="dieu-chuyen"))

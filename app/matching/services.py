@@ -31,7 +31,7 @@ from app.ledger.models import AccountKind, LedgerAccount, Purpose
 from app.matching import engine
 from app.matching.models import MatchingProposal, ProposalLine, ProposalStatus
 from app.needs import funding as needs_funding
-from app.needs import registry, scoring
+from app.needs import limits, registry, review, scoring
 from app.needs.models import MATCHABLE_STATUSES, HouseholdNeed
 from app.needs.priority import rules_for_campaign, score_need
 from app.units.models import AdminUnit, UnitLevel
@@ -129,8 +129,15 @@ def scope_pools(session: Session, fund_id: int, scope_unit_id: int | None) -> li
 
 
 def need_snapshot(
-    need: HouseholdNeed, score: int, reasons: list[tuple[str, str, int]], province_id: int, commune_name: str
+    need: HouseholdNeed,
+    score: int,
+    reasons: list[tuple[str, str, int]],
+    province_id: int,
+    commune_name: str,
+    limit: limits.Limit | None = None,
 ) -> dict:
+    """The need as the proposal freezes it; what remains to fund is held to the program's support limit unless
+    the need carries an override reason (app.needs.limits)."""
     return {
         "id": need.id,
         "version": need.version,
@@ -149,7 +156,9 @@ def need_snapshot(
         "secured_vnd": need.secured_vnd,
         "requested_vnd": need.requested_vnd,
         "funded_vnd": need.funded_vnd,
-        "remaining_vnd": need.remaining_vnd,
+        "remaining_vnd": max(limits.cap(need, limit) - need.funded_vnd, 0),
+        "limit_vnd": limit.max_vnd if limit else None,
+        "limit_override_reason": need.limit_override_reason,
         "score": score,
         "criteria": [[code, label, weight] for code, label, weight in reasons],
         "poor_district": any(code == "poor_district" for code, _, _ in reasons),
@@ -178,13 +187,17 @@ def scope_needs(session: Session, campaign: Campaign, scope_unit_id: int | None)
         return []
     ids = {n.commune_id for n in rows}
     units = {u.id: u for u in session.execute(select(AdminUnit).where(AdminUnit.id.in_(ids))).scalars()}
-    designations = scoring.designations_by_commune(session, ids)
+    designations = scoring.designations_by_area(session, {(n.commune_id, n.legacy_commune_id) for n in rows})
     rules = rules_for_campaign(session, campaign.id)
+    cache: dict = {}
     out = []
     for n in rows:
-        score, reasons = score_need(n, designations.get(n.commune_id, []), rules)
+        score, reasons = score_need(n, designations.get((n.commune_id, n.legacy_commune_id), []), rules)
         unit = units[n.commune_id]
-        out.append(need_snapshot(n, score, reasons, unit.parent_id or 0, unit.name))
+        limit = limits.limit_for(session, n.need_kind, unit.parent_id, campaign.starts_on, cache=cache)
+        snap = need_snapshot(n, score, reasons, unit.parent_id or 0, unit.name, limit)
+        if snap["remaining_vnd"] > 0:  # at its support limit already
+            out.append(snap)
     return out
 
 
@@ -358,6 +371,7 @@ def run_proposal(
     _fill_lines(proposal, snapshots, result, pools)
     session.add(proposal)
     session.flush()
+    review.log(session, review.PROPOSAL, proposal.id, "create", user.id)
     record(
         session,
         actor,
@@ -380,10 +394,12 @@ def set_included(
     session: Session, actor: Actor, user: User, proposal_id: int, line_ids: set[int], included: bool
 ) -> MatchingProposal:
     """Staff edit: include or exclude lines; the engine recomputes which pools pay for the edited set and
-    refuses a set the eligible pools cannot pay."""
+    refuses a set the eligible pools cannot pay. Editing a submitted proposal sends it back to draft (to be
+    submitted again); the edit is recorded with its author and the change (app.needs.review)."""
     proposal = get_proposal(session, user, proposal_id, lock=True)
-    if proposal.status != ProposalStatus.DRAFT:
-        raise MatchingError("Chỉ sửa được đề xuất ở trạng thái bản nháp.")
+    if proposal.status not in OPEN:
+        raise MatchingError("Chỉ sửa được đề xuất ở trạng thái bản nháp hoặc chờ phê duyệt.")
+    old_total = proposal.total_vnd
     if proposal.prepared_by_id != user.id and user.role != Role.CENTRAL_ADMIN:
         raise MatchingError("Chỉ người lập đề xuất được sửa đề xuất.")
     lines = {ln.id: ln for ln in proposal.lines}
@@ -423,6 +439,22 @@ def set_included(
         ln.explanation = exp
     proposal.total_vnd = sum(ln.amount_vnd for ln in proposal.lines)
     proposal.total_priority = float(sum(ln.weight for ln in proposal.lines if ln.included))
+    if proposal.status == ProposalStatus.SUBMITTED:
+        proposal.status = ProposalStatus.DRAFT
+        proposal.submitted_at = None
+    what = "đưa vào đề xuất" if included else "loại khỏi đề xuất"
+    changes: dict = {
+        "lines": [
+            [],
+            [
+                f"#{lines[i].need_id} {lines[i].snapshot.get('head_initials', '')}: {what}"
+                for i in sorted(line_ids)
+            ],
+        ]
+    }
+    if old_total != proposal.total_vnd:
+        changes["total_vnd"] = [format_vnd(old_total), format_vnd(proposal.total_vnd)]
+    review.log(session, review.PROPOSAL, proposal.id, "include" if included else "exclude", user.id, changes)
     session.flush()
     record(
         session,
@@ -446,6 +478,7 @@ def submit(session: Session, actor: Actor, user: User, proposal_id: int) -> Matc
         raise MatchingError("Đề xuất chưa có hộ nào được bố trí kinh phí.")
     proposal.status = ProposalStatus.SUBMITTED
     proposal.submitted_at = utcnow()
+    review.log(session, review.PROPOSAL, proposal.id, "submit", user.id)
     session.flush()
     record(
         session,
@@ -459,11 +492,15 @@ def submit(session: Session, actor: Actor, user: User, proposal_id: int) -> Matc
     return proposal
 
 
-def _check_approver(user: User, proposal: MatchingProposal) -> None:
+def _check_approver(session: Session, user: User, proposal: MatchingProposal) -> None:
     if proposal.prepared_by_id == user.id:
         raise MatchingError("Người lập đề xuất không được tự phê duyệt: cần một người khác phê duyệt.")
     if user.role not in APPROVER_ROLES:
         raise MatchingError("Chỉ người có quyền phê duyệt mới phê duyệt được đề xuất.")
+    if review.is_author(session, review.PROPOSAL, proposal.id, user.id):
+        raise MatchingError(
+            "Bạn đã sửa hoặc trình đề xuất này nên không được tự phê duyệt: cần một người khác phê duyệt."
+        )
 
 
 def stale_reasons(session: Session, proposal: MatchingProposal, *, lock: bool = False) -> list[str]:
@@ -511,12 +548,36 @@ def stale_reasons(session: Session, proposal: MatchingProposal, *, lock: bool = 
     return problems
 
 
+def _over_limit(session: Session, proposal: MatchingProposal) -> list[str]:
+    """Lines that would take a need above the program's support limit in force (without an override reason)."""
+    campaign = session.get(Campaign, proposal.campaign_id)
+    if campaign is None:
+        return []
+    cache: dict = {}
+    problems = []
+    for ln in proposal.lines:
+        if not ln.included:
+            continue
+        need = session.get(HouseholdNeed, ln.need_id)
+        if need is None or need.limit_override_reason:
+            continue
+        limit = limits.limit_for(
+            session, need.need_kind, ln.snapshot.get("province_id") or None, campaign.starts_on, cache=cache
+        )
+        if limit is not None and need.funded_vnd + ln.amount_vnd > limit.max_vnd:
+            problems.append(
+                f"Hộ #{need.id} sẽ được bố trí {format_vnd(need.funded_vnd + ln.amount_vnd)}, vượt mức hỗ trợ "
+                f"tối đa {format_vnd(limit.max_vnd)} ({limit.program_name})."
+            )
+    return problems
+
+
 def approve(session: Session, actor: Actor, user: User, proposal_id: int) -> MatchingProposal:
     """Accept a submitted proposal: post every included allocation to the ledger and record the fundings, in
     the caller's transaction. Refused for the preparer, for a proposal computed against data that has since
     changed, and when a pool no longer holds the money (a concurrent approval won the race)."""
     proposal = get_proposal(session, user, proposal_id, lock=True)
-    _check_approver(user, proposal)
+    _check_approver(session, user, proposal)
     if proposal.status != ProposalStatus.SUBMITTED:
         raise MatchingError(f"Không phê duyệt được: đề xuất đang ở trạng thái “{proposal.status_label}”.")
     problems = stale_reasons(session, proposal, lock=True)
@@ -527,6 +588,9 @@ def approve(session: Session, actor: Actor, user: User, proposal_id: int) -> Mat
             + (f" (và {len(problems) - 5} thay đổi khác)." if len(problems) > 5 else "")
             + " Vui lòng chạy lại đề xuất."
         )
+    over = _over_limit(session, proposal)
+    if over:
+        raise MatchingError("Không phê duyệt được: " + " ".join(over[:5]) + " Vui lòng chạy lại đề xuất.")
     today = _today()
     try:
         for ln in proposal.lines:
@@ -560,6 +624,7 @@ def approve(session: Session, actor: Actor, user: User, proposal_id: int) -> Mat
     proposal.status = ProposalStatus.APPROVED
     proposal.approved_by_id = user.id
     proposal.decided_at = utcnow()
+    review.log(session, review.PROPOSAL, proposal.id, "approve", user.id)
     session.flush()
     record(
         session,
@@ -575,7 +640,7 @@ def approve(session: Session, actor: Actor, user: User, proposal_id: int) -> Mat
 
 def reject(session: Session, actor: Actor, user: User, proposal_id: int, reason: str) -> MatchingProposal:
     proposal = get_proposal(session, user, proposal_id, lock=True)
-    _check_approver(user, proposal)
+    _check_approver(session, user, proposal)
     reason = nfc(reason or "").strip()
     if not reason:
         raise MatchingError("Lý do từ chối: chưa nhập.")

@@ -22,6 +22,7 @@ from app.extensions import db
 from app.matching import services
 from app.matching.forms import ActionForm, ReasonForm, RunForm
 from app.matching.models import PROPOSAL_STATUS_LABELS, MatchingProposal, ProposalLine, ProposalStatus
+from app.needs import review
 from app.units.models import AdminUnit, UnitLevel
 
 bp = Blueprint("matching", __name__, url_prefix="/can-bo/phan-bo")
@@ -175,10 +176,9 @@ def detail(proposal_id: int) -> ResponseReturnValue:
         ).scalars()
     }
     scope = db.session.get(AdminUnit, proposal.scope_unit_id) if proposal.scope_unit_id else None
-    is_preparer = proposal.prepared_by_id == current_user.id
-    can_edit = proposal.status == ProposalStatus.DRAFT and (
-        is_preparer or current_user.role == Role.CENTRAL_ADMIN
-    )
+    is_author = review.is_author(db.session, review.PROPOSAL, proposal.id, current_user.id)
+    is_preparer = proposal.prepared_by_id == current_user.id or is_author
+    can_edit = proposal.status in services.OPEN and (is_preparer or current_user.role == Role.CENTRAL_ADMIN)
     can_decide = (
         proposal.status == ProposalStatus.SUBMITTED
         and not is_preparer
@@ -202,6 +202,10 @@ def detail(proposal_id: int) -> ResponseReturnValue:
         can_revoke=can_revoke,
         is_preparer=is_preparer,
         reason_form=ReasonForm(),
+        review_diff=review.pending_diff(db.session, review.PROPOSAL, proposal.id),
+        review_rows=review.change_rows(db.session, review.PROPOSAL, proposal.id),
+        review_labels=review.FIELD_LABELS,
+        was_approved=False,
     )
 
 

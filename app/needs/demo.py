@@ -7,6 +7,7 @@ DEMO_IDENTIFIERS and DEMO_HEAD_NAMES are what the privacy tests look for on publ
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -14,7 +15,7 @@ from app.core import i18n
 from app.core.actor import Actor
 from app.ledger import services as ledger
 from app.ledger.models import Purpose
-from app.needs import construction, funding, registry
+from app.needs import construction, funding, limits, registry
 from app.needs.models import NeedKind, NeedStatus, PovertyStatus, SourceKind, TrancheKind
 from app.units.services import find_hamlet
 
@@ -349,6 +350,7 @@ def load(session: Session, ctx: dict) -> None:
         22453: users["camlam@khanhhoa.chungtay.vn"],
     }
     reviewer = users["tinh@khanhhoa.chungtay.vn"]
+    limits.seed_demo(session, province.id)  # 60 M build, 30 M repair; poverty standards 2022–2025, 2026–2030
     today = i18n.today_vn()
     approved_day = today - timedelta(days=160)
     needs = []
@@ -379,8 +381,10 @@ def load(session: Session, ctx: dict) -> None:
             phone=phone(i),
             address=address(i, hamlet_name),
             household_size=2 + i % 5,
+            poverty_list_year=2025,
             situation=SITUATIONS[kind],
             sources=sources,
+            limit_override_reason="",
             **{FLAG_NAMES[f]: True for f in flags},
         )
         need = registry.create_need(session, actor, campaign, data)
@@ -459,6 +463,34 @@ def load(session: Session, ctx: dict) -> None:
     _demo_photos(session, [(n, t) for n, t, _, _ in needs])
     session.flush()
     ctx["needs"] = [n for n, _, _, _ in needs]
+    _demo_transfer(session, campaign, province, communes[22714], users)
+
+
+def _demo_transfer(session: Session, campaign: Any, province: Any, commune: Any, users: dict) -> None:
+    """The province passes part of its housing pool down to Khánh Sơn: prepared by the province officer, approved
+    by the province's approver and Khánh Sơn's officer (app.ledger.transfers), so the books and the reports'
+    "Điều chuyển" line show a transfer between levels."""
+    from app.ledger import transfers
+
+    available = transfers.pool_balance(session, campaign.fund_id, province.id, Purpose.HOUSING)
+    amount = min(30_000_000, available)
+    if amount <= 0:
+        return
+    preparer = users["tinh@khanhhoa.chungtay.vn"]
+    proposal = transfers.propose(
+        session,
+        Actor(user_id=preparer.id, label=preparer.email),
+        preparer,
+        fund_id=campaign.fund_id,
+        from_unit_id=province.id,
+        to_unit_id=commune.id,
+        purpose=Purpose.HOUSING,
+        amount_vnd=amount,
+        note="Hỗ trợ xã Khánh Sơn xây nhà Đại đoàn kết cho hộ khó khăn (dữ liệu mẫu)",
+    )
+    for email in ("pheduyet@khanhhoa.chungtay.vn", "khanhson@khanhhoa.chungtay.vn"):
+        user = users[email]
+        transfers.approve(session, Actor(user_id=user.id, label=user.email), user, proposal.id)
 
 
 class _Upload:

@@ -98,6 +98,18 @@ class NeedForm(BaseForm):
         validators=[_money(_l("Đề nghị Quỹ hỗ trợ"))],
         description=_l("Thường 60.000.000 ₫ xây mới, 30.000.000 ₫ sửa chữa."),
     )
+    limit_override_reason = TextAreaField(
+        _l("Lý do vượt mức hỗ trợ"),
+        validators=[Length(max=1000, message=_l("Lý do vượt mức hỗ trợ: tối đa 1000 ký tự."))],
+        description=_l(
+            "Chỉ ghi khi đề nghị cao hơn mức hỗ trợ tối đa của chương trình; cấp tỉnh xem khi duyệt."
+        ),
+    )
+    poverty_list_year = VNIntegerField(
+        _l("Năm danh sách hộ nghèo, cận nghèo"),
+        validators=[Optional(), NumberRange(2000, 2100, _l("Năm danh sách hộ nghèo: không hợp lệ."))],
+        description=_l("Năm rà soát đưa hộ vào danh sách; chuẩn nghèo tương ứng được ghi theo năm này."),
+    )
 
     def source_rows(self) -> list[tuple]:
         return [

@@ -245,6 +245,8 @@ def check_rows(
             household_size=size,
             situation=values.get("situation", ""),
             sources=sources,
+            limit_override_reason="",  # a request above the program's limit is entered on the form, with its reason
+            poverty_list_year=None,
             **flags,
         )
         cleaned, more = clean_input(session, data_in, campaign_id=campaign.id)

@@ -191,6 +191,15 @@ class HouseholdNeed(Model):
     """Stage date: house handed over."""
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("need_import_batches.id"), index=True)
     """The spreadsheet import that created it, if any."""
+    support_limit_vnd: Mapped[int | None] = mapped_column(BigInteger)
+    """The program's support limit for this kind of need in the province when the need was last entered or edited
+    (support_limits); None when no limit applies."""
+    limit_override_reason: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    """Why the support asked exceeds the limit (required then; the approver sees it); empty otherwise."""
+    poverty_standard_id: Mapped[int | None] = mapped_column(ForeignKey("poverty_standards.id"))
+    """The poverty standard (2022–2025, 2026–2030) under which the household was listed (poverty_standards)."""
+    poverty_list_year: Mapped[int | None] = mapped_column(Integer)
+    """Year of the poor/near-poor list (rà soát) that made the household eligible."""
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     """Bumped on every edit of the need (data or status); matching freezes a snapshot and compares it."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
@@ -203,6 +212,7 @@ class HouseholdNeed(Model):
     commune: Mapped[AdminUnit] = relationship(foreign_keys=[commune_id])
     hamlet: Mapped[Hamlet | None] = relationship()
     legacy_commune: Mapped[LegacyUnit | None] = relationship()
+    poverty_standard: Mapped[PovertyStandard | None] = relationship()
     sources: Mapped[list[NeedFundingSource]] = relationship(
         back_populates="need", cascade="all, delete-orphan", order_by="NeedFundingSource.id"
     )
@@ -458,3 +468,80 @@ class NeedImportBatch(Model):
     """When it was uploaded."""
     imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     """When it was imported."""
+
+
+class ReviewChange(Model):
+    """One change to an item that needs a second person's approval (a household need, a matching proposal):
+    who made it, what it did and, per field, the value before and after (display strings, no identifiers).
+    The approver must differ from every author of the item's changes (app.needs.review)."""
+
+    __tablename__ = "review_changes"
+    __table_args__ = (Index("ix_review_changes_item", "item_type", "item_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    """Primary key."""
+    item_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    """household_need / matching_proposal."""
+    item_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    """Id of the need or proposal."""
+    action: Mapped[str] = mapped_column(String(40), nullable=False)
+    """create / edit / submit / approve / reject."""
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    """Who made the change (None: the system, e.g. an import job without a user)."""
+    changes: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+    """{field: [old, new]} as shown to the approver (amounts formatted, flags Có/Không, identifiers masked)."""
+    note: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    """Free note (an override's reason, a rejection's reason)."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    """When the change was made."""
+
+
+class PovertyStandard(Model):
+    """A national multidimensional poverty standard and the years it governs (versioned data, not code)."""
+
+    __tablename__ = "poverty_standards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    """Primary key."""
+    code: Mapped[str] = mapped_column(String(20), unique=True, nullable=False)
+    """E.g. "2022-2025", "2026-2030"."""
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    """E.g. "Chuẩn nghèo đa chiều giai đoạn 2022–2025"."""
+    legal_basis: Mapped[str] = mapped_column(String(255), default="", nullable=False)
+    """The instrument, e.g. "Nghị định 07/2021/NĐ-CP ngày 27/01/2021"."""
+    lists_from: Mapped[int] = mapped_column(Integer, nullable=False)
+    """First list year (rà soát) made under it."""
+    lists_to: Mapped[int | None] = mapped_column(Integer)
+    """Last list year made under it (None: still in force)."""
+
+
+class SupportLimit(Model):
+    """The most a program supports one household for one purpose (build / repair) in one province or nationally,
+    with its legal basis and the days it is in force. Applied when a need is entered and when matching allocates;
+    a need above it carries a reason (limit_override_reason) that its approver sees."""
+
+    __tablename__ = "support_limits"
+    __table_args__ = (
+        CheckConstraint("max_vnd > 0", name="max_positive"),
+        CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="valid_range"),
+        Index("ix_support_limits_lookup", "need_kind", "province_id", "valid_from"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    """Primary key."""
+    program_code: Mapped[str] = mapped_column(String(40), nullable=False)
+    """Short code of the program, e.g. "xoa-nha-tam-2024-2025"."""
+    program_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    """Vietnamese name shown to staff, e.g. "Chương trình xóa nhà tạm, nhà dột nát 2024–2025"."""
+    need_kind: Mapped[NeedKind] = mapped_column(str_enum(NeedKind, "support_limit_need_kind"), nullable=False)
+    """new_house (build) / repair."""
+    province_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)
+    """The province that set it (None: the national level; a province's own limit takes precedence)."""
+    max_vnd: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    """Most support from the fund per household, whole đồng."""
+    legal_basis: Mapped[str] = mapped_column(String(255), default="", nullable=False)
+    """The instrument setting the level (number, date), or a note that it is still to be confirmed."""
+    valid_from: Mapped[date] = mapped_column(Date, nullable=False)
+    """First day in force."""
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    """Last day in force (None: open-ended)."""

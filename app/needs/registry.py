@@ -24,7 +24,7 @@ from app.core.identifiers import IdentifierError, normalize_phone
 from app.core.money import format_vnd
 from app.core.text import fold, initials, nfc
 from app.core.transaction import DomainError
-from app.needs import crypto
+from app.needs import crypto, limits, review
 from app.needs.models import (
     KIND_PURPOSE,
     HouseholdNeed,
@@ -76,6 +76,14 @@ class NeedInput:
     single_parent: bool = False
     situation: str = ""
     sources: list[SourceInput] = field(default_factory=list)
+    limit_override_reason: str = ""
+    """Why the support asked exceeds the program's limit (required then)."""
+    poverty_list_year: int | None = None
+    """Year of the poor/near-poor list that made the household eligible; its standard is looked up (data)."""
+    support_limit_vnd: int | None = field(default=None, init=False)
+    """Set by clean_input: the limit in force for the need (None: none)."""
+    poverty_standard_id: int | None = field(default=None, init=False)
+    """Set by clean_input from poverty_list_year."""
 
 
 def clean_input(
@@ -137,7 +145,39 @@ def clean_input(
             f"Đề nghị Quỹ hỗ trợ: không được vượt quá dự toán trừ nguồn đã có "
             f"({format_vnd(max(data.estimated_cost_vnd - secured, 0))})."
         )
+    errors += _program_rules(session, data, campaign_id, commune_ok=commune is not None)
     return data, errors
+
+
+def _program_rules(session: Session, data: NeedInput, campaign_id: int, *, commune_ok: bool) -> list[str]:
+    """The program's support limit (an override needs a reason) and the poverty list's year and standard."""
+    errors: list[str] = []
+    data.limit_override_reason = nfc(data.limit_override_reason or "").strip()
+    campaign = session.get(Campaign, campaign_id)
+    limit = (
+        limits.limit_for_need(session, campaign, data.commune_id, data.need_kind)
+        if campaign is not None and commune_ok
+        else None
+    )
+    data.support_limit_vnd = limit.max_vnd if limit else None
+    if limit is None or data.requested_vnd <= limit.max_vnd:
+        data.limit_override_reason = ""
+    elif not data.limit_override_reason:
+        basis = f" – {limit.legal_basis}" if limit.legal_basis else ""
+        errors.append(
+            f"Đề nghị Quỹ hỗ trợ: vượt mức hỗ trợ tối đa {format_vnd(limit.max_vnd)} của "
+            f"{limit.program_name}{basis}. Nếu cần hỗ trợ cao hơn, ghi lý do vượt mức để cấp tỉnh xem xét."
+        )
+    elif len(data.limit_override_reason) > 1000:
+        errors.append("Lý do vượt mức hỗ trợ: tối đa 1000 ký tự.")
+    data.poverty_standard_id = None
+    if data.poverty_list_year is not None:
+        if not 2000 <= data.poverty_list_year <= 2100:
+            errors.append("Năm danh sách hộ nghèo: không hợp lệ.")
+        else:
+            standard = limits.standard_for_year(session, data.poverty_list_year)
+            data.poverty_standard_id = standard.id if standard else None
+    return errors
 
 
 def _apply(need: HouseholdNeed, data: NeedInput) -> None:
@@ -167,6 +207,10 @@ def _apply(need: HouseholdNeed, data: NeedInput) -> None:
         NeedFundingSource(kind=s.kind, name=s.name, amount_vnd=s.amount_vnd) for s in data.sources
     ]
     need.secured_vnd = sum(s.amount_vnd for s in data.sources)
+    need.support_limit_vnd = data.support_limit_vnd
+    need.limit_override_reason = data.limit_override_reason
+    need.poverty_list_year = data.poverty_list_year
+    need.poverty_standard_id = data.poverty_standard_id
 
 
 def _public_fields(need: HouseholdNeed) -> dict:
@@ -202,6 +246,7 @@ def create_need(
     _apply(need, data)
     session.add(need)
     session.flush()
+    review.log(session, review.NEED, need.id, "create", actor.user_id, note=need.limit_override_reason)
     record(
         session,
         actor,
@@ -236,6 +281,8 @@ def need_input_from(need: HouseholdNeed) -> NeedInput:
         single_parent=need.single_parent,
         situation=need.situation,
         sources=[SourceInput(s.kind, s.name, s.amount_vnd) for s in need.sources],
+        limit_override_reason=need.limit_override_reason,
+        poverty_list_year=need.poverty_list_year,
     )
 
 
@@ -250,8 +297,10 @@ def lock_need(session: Session, need_id: int) -> HouseholdNeed:
 
 
 def update_need(session: Session, actor: Actor, user: User, need_id: int, data: NeedInput) -> HouseholdNeed:
-    """Edit a need. Commune staff may edit while it is proposed, approved or rejected; their edit sends it
-    back to the province (status proposed). Province staff keep its status. The version is bumped."""
+    """Edit a need while it is proposed, approved or rejected. An edit that changes anything is recorded with
+    its author and, per field, the values before and after (app.needs.review); an approved or rejected need
+    goes back to the province (status proposed), whoever edited it, and its approver must be someone who
+    neither entered nor changed it. The version is bumped."""
     need = lock_need(session, need_id)
     if need.status not in EDITABLE_STATUSES:
         raise NeedError(
@@ -265,13 +314,22 @@ def update_need(session: Session, actor: Actor, user: User, need_id: int, data: 
     if errors:
         raise NeedError(" ".join(errors))
     old = _public_fields(need)
+    before = review.need_view(session, need)
     _apply(need, data)
-    if user.role == Role.COMMUNE_STAFF and need.status != NeedStatus.PROPOSED:
-        need.status = NeedStatus.PROPOSED
-        need.reviewed_by_id = None
-        need.reviewed_at = None
-        need.approved_on = None
-        need.proposed_by_id = actor.user_id
+    session.flush()
+    changes = review.diff(
+        before, review.need_view(session, need, (data.citizen_id, data.phone, data.address))
+    )
+    if changes:
+        review.log(session, review.NEED, need.id, "edit", actor.user_id, changes)
+        if need.status != NeedStatus.PROPOSED:
+            need.status = NeedStatus.PROPOSED
+            need.reviewed_by_id = None
+            need.reviewed_at = None
+            need.approved_on = None
+            need.rejection_reason = ""
+            if user.role == Role.COMMUNE_STAFF:
+                need.proposed_by_id = actor.user_id
     need.version += 1
     session.flush()
     record(
@@ -292,7 +350,7 @@ def approve_need(
 ) -> HouseholdNeed:
     """The province approves a proposed need (a different person, in a province role, from the proposer)."""
     need = lock_need(session, need_id)
-    _check_reviewer(user, need)
+    _check_reviewer(session, user, need)
     if need.status != NeedStatus.PROPOSED:
         raise NeedError(f"Chỉ duyệt được hộ do xã đề xuất; hộ này đang “{need.status_label}”.")
     need.status = NeedStatus.APPROVED
@@ -302,6 +360,7 @@ def approve_need(
     need.rejection_reason = ""
     need.version += 1
     session.flush()
+    review.log(session, review.NEED, need.id, "approve", actor.user_id)
     record(
         session,
         actor,
@@ -317,7 +376,7 @@ def approve_need(
 
 def reject_need(session: Session, actor: Actor, user: User, need_id: int, reason: str) -> HouseholdNeed:
     need = lock_need(session, need_id)
-    _check_reviewer(user, need)
+    _check_reviewer(session, user, need)
     reason = nfc(reason) or ""
     if not reason:
         raise NeedError("Lý do không duyệt: chưa nhập.")
@@ -331,6 +390,7 @@ def reject_need(session: Session, actor: Actor, user: User, need_id: int, reason
     need.approved_on = None
     need.version += 1
     session.flush()
+    review.log(session, review.NEED, need.id, "reject", actor.user_id, note=reason)
     record(
         session,
         actor,
@@ -344,13 +404,15 @@ def reject_need(session: Session, actor: Actor, user: User, need_id: int, reason
     return need
 
 
-def _check_reviewer(user: User, need: HouseholdNeed) -> None:
+def _check_reviewer(session: Session, user: User, need: HouseholdNeed) -> None:
     if user.role not in PROVINCE_ROLES:
         raise NeedError("Chỉ cán bộ cấp tỉnh được duyệt danh sách hộ do xã đề xuất.")
     if not can_access_unit(user, need.commune):
         raise NeedError("Hộ này không thuộc địa bàn của bạn.")
     if need.proposed_by_id is not None and need.proposed_by_id == user.id:
         raise NeedError("Người đề xuất không được tự duyệt hộ mình đề xuất.")
+    if review.is_author(session, review.NEED, need.id, user.id):
+        raise NeedError("Bạn đã sửa hồ sơ hộ này nên không được tự duyệt: cần một người khác duyệt.")
 
 
 @dataclass(frozen=True)

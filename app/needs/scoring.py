@@ -103,18 +103,11 @@ def late_clause(late_days: int, today: date | None = None) -> ColumnElement[bool
     return (HouseholdNeed.status == NeedStatus.STARTED) & (HouseholdNeed.started_on < cutoff)
 
 
-def designations_by_commune(
-    session: Session, commune_ids: Iterable[int], on: date | None = None
-) -> dict[int, list[str]]:
-    """Designation kinds in force for many communes at once (what designations_for_commune gives one by one,
-    in three queries instead of several per commune): for scoring a whole registry."""
-
-    ids = list(set(commune_ids))
-    day = on or today_vn()
+def _designation_index(
+    session: Session, day: date
+) -> tuple[dict[int, set[str]], dict[int, set[str]], dict[int, int | None]]:
+    """Designations in force on `day`: by current unit, by legacy unit, and the legacy units' parents."""
     designations = [d for d in session.execute(select(AreaDesignation)).scalars() if d.valid_on(day)]
-    out: dict[int, list[str]] = {cid: [] for cid in ids}
-    if not designations or not ids:
-        return out
     by_admin: dict[int, set[str]] = defaultdict(set)
     by_legacy: dict[int, set[str]] = defaultdict(set)
     for d in designations:
@@ -122,6 +115,23 @@ def designations_by_commune(
             by_admin[d.admin_unit_id].add(d.kind)
         if d.legacy_unit_id is not None:
             by_legacy[d.legacy_unit_id].add(d.kind)
+    parent = dict(session.execute(select(LegacyUnit.id, LegacyUnit.parent_id)).all()) if by_legacy else {}
+    return by_admin, by_legacy, parent
+
+
+def _legacy_kinds(
+    legacy_id: int | None, by_legacy: dict[int, set[str]], parent: dict[int, int | None]
+) -> set[str]:
+    """Designations of a legacy unit and the legacy district/province above it."""
+    kinds: set[str] = set()
+    seen = 0
+    while legacy_id is not None and seen < 5:
+        kinds |= by_legacy.get(legacy_id, set())
+        legacy_id, seen = parent.get(legacy_id), seen + 1
+    return kinds
+
+
+def _lineage(session: Session, ids: list[int]) -> dict[int, set[int]]:
     lineage: dict[int, set[int]] = defaultdict(set)
     for i in range(0, len(ids), 5000):
         for legacy_id, admin_id in session.execute(
@@ -130,15 +140,48 @@ def designations_by_commune(
             )
         ):
             lineage[admin_id].add(legacy_id)
-    parent = dict(session.execute(select(LegacyUnit.id, LegacyUnit.parent_id)).all()) if by_legacy else {}
+    return lineage
+
+
+def designations_by_commune(
+    session: Session, commune_ids: Iterable[int], on: date | None = None
+) -> dict[int, list[str]]:
+    """Designation kinds in force for many communes at once (what designations_for_commune gives one by one,
+    in three queries instead of several per commune): for scoring a whole registry."""
+
+    ids = list(set(commune_ids))
+    out: dict[int, list[str]] = {cid: [] for cid in ids}
+    by_admin, by_legacy, parent = _designation_index(session, on or today_vn())
+    if not (by_admin or by_legacy) or not ids:
+        return out
+    lineage = _lineage(session, ids)
     for cid in ids:
         kinds = set(by_admin.get(cid, ()))
         for legacy_id in lineage.get(cid, ()):
-            seen = 0
-            while legacy_id is not None and seen < 5:
-                kinds |= by_legacy.get(legacy_id, set())
-                legacy_id, seen = parent.get(legacy_id), seen + 1
+            kinds |= _legacy_kinds(legacy_id, by_legacy, parent)
         out[cid] = sorted(kinds)
+    return out
+
+
+AreaKey = tuple[int, int | None]
+
+
+def designations_by_area(
+    session: Session, keys: Iterable[AreaKey], on: date | None = None
+) -> dict[AreaKey, list[str]]:
+    """Designation kinds for (current commune, pre-2025 commune) pairs: when the need stores the legacy commune
+    where the household was assessed, only that commune's designations (and its old district's and province's)
+    count, with those on the current commune itself; a designation on another old commune merged into the same
+    new one no longer spills over. Without a legacy commune: every old unit the commune descends from (as
+    designations_by_commune)."""
+    keys = set(keys)
+    whole = designations_by_commune(session, {c for c, legacy in keys if legacy is None}, on=on)
+    out: dict[AreaKey, list[str]] = {(c, None): whole[c] for c, legacy in keys if legacy is None}
+    assessed = [(c, legacy) for c, legacy in keys if legacy is not None]
+    if assessed:
+        by_admin, by_legacy, parent = _designation_index(session, on or today_vn())
+        for c, legacy in assessed:
+            out[(c, legacy)] = sorted(set(by_admin.get(c, ())) | _legacy_kinds(legacy, by_legacy, parent))
     return out
 
 
@@ -181,20 +224,28 @@ def score_needs(
     """(need id, commune id, score) for every need of a campaign in `statuses` (None: all), computed in SQL
     plus one designation lookup per commune: the same numbers as score_need, for a whole registry at once."""
     rules = compile_rules(rules_for_campaign(session, campaign_id))
-    q = select(HouseholdNeed.id, HouseholdNeed.commune_id, household_score_expr(rules)).where(
-        HouseholdNeed.campaign_id == campaign_id
-    )
+    q = select(
+        HouseholdNeed.id,
+        HouseholdNeed.commune_id,
+        HouseholdNeed.legacy_commune_id,
+        household_score_expr(rules),
+    ).where(HouseholdNeed.campaign_id == campaign_id)
     if statuses is not None:
         q = q.where(HouseholdNeed.status.in_(list(statuses)))
     rows = session.execute(q).all()
-    kinds = designations_by_commune(session, {r[1] for r in rows}, on=on)
-    area = {cid: area_score(k, rules) for cid, k in kinds.items()}
-    return [(nid, cid, int(hs) + area[cid]) for nid, cid, hs in rows]
+    kinds = designations_by_area(session, {(r[1], r[2]) for r in rows}, on=on)
+    area = {key: area_score(k, rules) for key, k in kinds.items()}
+    return [(nid, cid, int(hs) + area[(cid, legacy)]) for nid, cid, legacy, hs in rows]
 
 
 def explain_need(
     session: Session, need: HouseholdNeed, on: date | None = None
 ) -> tuple[int, list[tuple[str, str, int]]]:
-    """The need's score under its campaign's rules, with area designations computed now."""
-    designations = designations_for_commune(session, need.commune_id, on=on or today_vn())
+    """The need's score under its campaign's rules, with area designations computed now (through the pre-2025
+    commune where the household was assessed, when the need stores it)."""
+    if need.legacy_commune_id is None:
+        designations: list = designations_for_commune(session, need.commune_id, on=on or today_vn())
+    else:
+        key = (need.commune_id, need.legacy_commune_id)
+        designations = designations_by_area(session, [key], on=on)[key]
     return score_need(need, designations, rules_for_campaign(session, need.campaign_id))

@@ -35,7 +35,7 @@ from app.core.transaction import domain_errors, flash_result
 from app.core.uploads import UploadError, image_has_metadata, read_upload, strip_image_metadata
 from app.extensions import db
 from app.ledger.models import PURPOSE_LABELS
-from app.needs import construction, funding, importer, scoring, tracing
+from app.needs import construction, funding, importer, limits, review, scoring, tracing
 from app.needs import registry as registry_svc
 from app.needs.forms import (
     SOURCE_ROWS,
@@ -74,6 +74,26 @@ PROVINCE_ROLES = (Role.PROVINCE_STAFF, Role.APPROVER)
 
 def _actor() -> Actor:
     return Actor.from_request()
+
+
+def _support_limits(
+    campaign: Campaign | None, commune_id: int | None = None
+) -> list[tuple[str, limits.Limit]]:
+    """The program limits the entry form shows: for the staff member's province (or the need's), on the
+    campaign's start date."""
+    if campaign is None:
+        return []
+    unit_id = commune_id or current_user.unit_id
+    unit = db.session.get(AdminUnit, unit_id) if unit_id else None
+    province_id = None
+    if unit is not None:
+        province_id = unit.id if unit.level == UnitLevel.PROVINCE else unit.parent_id
+    out = []
+    for kind in limits.LIMITED_KINDS:
+        found = limits.limit_for(db.session, kind, province_id, campaign.starts_on)
+        if found is not None:
+            out.append((NEED_KIND_LABELS[kind], found))
+    return out
 
 
 def _campaign() -> Campaign | None:
@@ -180,9 +200,16 @@ def registry() -> ResponseReturnValue:
         )
     rules = compile_rules(rules_for_campaign(db.session, campaign.id) if campaign else [])
     today = i18n.today_vn()
-    kinds = scoring.designations_by_commune(db.session, {n.commune_id for n in rows}, on=today)
+    kinds = scoring.designations_by_area(
+        db.session, {(n.commune_id, n.legacy_commune_id) for n in rows}, on=today
+    )
     scored = [
-        (n, score_need(n, kinds[n.commune_id], rules)[0], scoring.is_late(n, late_days, today)) for n in rows
+        (
+            n,
+            score_need(n, kinds[(n.commune_id, n.legacy_commune_id)], rules)[0],
+            scoring.is_late(n, late_days, today),
+        )
+        for n in rows
     ]
     late_count = 0
     if campaign is not None:
@@ -250,6 +277,8 @@ def _input_from_form(form: NeedForm) -> registry_svc.NeedInput:
         single_parent=form.single_parent.data,
         situation=form.situation.data or "",
         sources=sources,
+        limit_override_reason=form.limit_override_reason.data or "",
+        poverty_list_year=form.poverty_list_year.data or None,
     )
 
 
@@ -275,7 +304,12 @@ def new_need() -> ResponseReturnValue:
             )
             return redirect(url_for("needs.detail", need_id=need.id))
     return render_template(
-        "needs/form.html", form=form, campaign=campaign, need=None, source_rows=SOURCE_ROWS
+        "needs/form.html",
+        form=form,
+        campaign=campaign,
+        need=None,
+        source_rows=SOURCE_ROWS,
+        support_limits=_support_limits(campaign),
     )
 
 
@@ -307,6 +341,8 @@ def edit_need(need_id: int) -> ResponseReturnValue:
             "disability",
             "single_parent",
             "situation",
+            "limit_override_reason",
+            "poverty_list_year",
         ):
             getattr(form, name).data = getattr(data, name)
         form.hamlet_id.data = data.hamlet_id or 0
@@ -336,6 +372,7 @@ def edit_need(need_id: int) -> ResponseReturnValue:
         "needs/form.html",
         form=form,
         campaign=db.session.get(Campaign, need.campaign_id),
+        support_limits=_support_limits(db.session.get(Campaign, need.campaign_id), need.commune_id),
         need=need,
         source_rows=SOURCE_ROWS,
     )
@@ -377,6 +414,10 @@ def _detail_context(need: HouseholdNeed) -> dict:
     return dict(
         need=need,
         campaign=campaign,
+        review_diff=review.pending_diff(db.session, review.NEED, need.id),
+        review_rows=review.change_rows(db.session, review.NEED, need.id),
+        review_labels=review.FIELD_LABELS,
+        was_approved=review.was_decided(db.session, review.NEED, need.id),
         score=score,
         reasons=reasons,
         disbursements=disbursements,

@@ -30,6 +30,7 @@ from app.ledger.models import (
     LedgerPosting,
     LedgerTransaction,
     Purpose,
+    TransactionKind,
 )
 from app.ledger.services import Totals
 from app.reports import figures as extra
@@ -142,6 +143,34 @@ def _postings_by_purpose(
     return {str(p): int(v or 0) for p, v in session.execute(q.group_by(LedgerAccount.purpose))}
 
 
+def transfers_net(
+    session: Session, fund_id: int, ids: list[int | None] | None, until: date, since: date | None = None
+) -> int:
+    """Money moved into the area by transfers between levels, less money moved out (and their reversals), on
+    days up to `until` (from `since`): the report's "Điều chuyển" line, from the ledger's TRANSFER postings.
+    A national scope nets to zero."""
+    transfer_ids = select(LedgerTransaction.id).where(LedgerTransaction.kind == TransactionKind.TRANSFER)
+    q = (
+        select(func.sum(LedgerPosting.amount_vnd))
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerPosting.transaction_id)
+        .where(
+            LedgerAccount.fund_id == fund_id,
+            LedgerAccount.kind == AccountKind.UNALLOCATED,
+            (LedgerTransaction.kind == TransactionKind.TRANSFER)
+            | LedgerTransaction.reverses_id.in_(transfer_ids),
+            LedgerTransaction.occurred_on <= until,
+        )
+    )
+    if since is not None:
+        q = q.where(LedgerTransaction.occurred_on >= since)
+    if ids is not None:
+        clean = [i for i in ids if i is not None]
+        clause = LedgerAccount.unit_id.in_(clean)
+        q = q.where(clause | LedgerAccount.unit_id.is_(None) if None in ids else clause)
+    return int(session.execute(q).scalar() or 0)
+
+
 def build_figures(
     session: Session, campaign: Campaign, unit: AdminUnit | None, kind: ReportKind, period: Period
 ) -> dict:
@@ -166,7 +195,11 @@ def build_figures(
         for p in Purpose
         if allocated.get(p.value) or disbursed.get(p.value)
     ]
-    opening, closing = _on_hand(before), _on_hand(after)
+    # money on hand counts what transfers between levels brought in or took out, so the report balances:
+    # opening + receipts − disbursed + transfers = closing
+    transfers = transfers_net(session, fund, ids, period.end, period.start)
+    opening = _on_hand(before) + transfers_net(session, fund, ids, period.start - timedelta(days=1))
+    closing = _on_hand(after) + transfers_net(session, fund, ids, period.end)
     disbursed_total = sum(disbursed.values())
 
     base = [
@@ -250,7 +283,7 @@ def build_figures(
         "allocated_vnd": sum(allocated.values()),
         "disbursed_vnd": disbursed_total,
         # Money moved between areas (e.g. a province passing money to a commune) balances the books of one area.
-        "transfers_net_vnd": closing - opening - receipts + disbursed_total,
+        "transfers_net_vnd": transfers,
         "closing_balance_vnd": closing,
         "cumulative": {
             "received_vnd": after.received_vnd,

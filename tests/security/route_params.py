@@ -30,6 +30,8 @@ UNIT_COLUMNS = (
     "earmark_unit_id",
     "scope_unit_id",
     "province_id",
+    "to_unit_id",
+    "from_unit_id",
 )
 
 # argument -> table, or {blueprint: table}
@@ -57,6 +59,7 @@ TABLE_HINTS: dict[str, str | dict[str, str]] = {
     "hamlet_id": "hamlets",
     "donor_id": "donors",
     "user_id": "users",
+    "transfer_id": "fund_transfer_proposals",
 }
 
 
