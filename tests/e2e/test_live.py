@@ -147,3 +147,61 @@ def test_the_public_ledger_and_a_line_permalink_are_accessible(journey: Journey)
     journey.check("ledger-line")
     journey.goto("/cong-khai/so-quy?loai=giai_ngan")
     journey.assert_accessible()
+
+
+def test_a_qr_transfer_reported_by_the_bank_feed_updates_the_open_pledge_page(
+    journey: Journey, live_server: str
+):
+    """Issue 17's journey: the donor pays the QR's transfer (account, amount and note as the page shows them); the
+    bank's feed provider (SePay) posts its webhook to the running server; the open page shows the money, no reload."""
+    import json
+    import urllib.request
+
+    from playwright.sync_api import expect
+    from sqlalchemy import select
+
+    from app.payments.transfers import transfer_details
+    from app.pledges.models import Pledge
+
+    key = "sepay-e2e-key"
+    LIVE["app"].config["BANKFEED_SEPAY_API_KEY"] = key
+    reference = _in_live_app(_make_pledge)
+
+    def qr_transfer(session):  # type: ignore[no-untyped-def]
+        pledge = session.execute(select(Pledge).where(Pledge.reference == reference)).scalar_one()
+        t = transfer_details(session, pledge)
+        assert t is not None
+        return t.account.account_number, t.amount_vnd, t.note
+
+    account_number, amount, note = _in_live_app(qr_transfer)
+    journey.goto(f"/ung-ho/{reference}")
+    page = journey.page
+    page.evaluate("() => { window.__notReloaded = true; }")  # type: ignore[attr-defined]
+    body = {  # SePay's documented webhook payload
+        "id": 92704551,
+        "gateway": "Vietcombank",
+        "transactionDate": "2026-12-07 14:02:37",
+        "accountNumber": account_number,
+        "code": None,
+        "content": f"LUU THI HANH chuyen tien {note}",
+        "transferType": "in",
+        "transferAmount": amount,
+        "accumulated": 19_077_000,
+        "subAccount": None,
+        "referenceCode": "MBVCB.3278907687",
+        "description": f"BankAPINotify LUU THI HANH chuyen tien {note}",
+    }
+    request = urllib.request.Request(
+        f"{live_server}/api/bankfeed/sepay",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Apikey {key}"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - the test's own local server
+        assert answer.status in (200, 201)
+    expected = f"{amount:,}".replace(",", ".") + " ₫"
+    note_el = page.locator("[data-live-note]")  # type: ignore[attr-defined]
+    expect(note_el).to_contain_text(f"Đã nhận {expected}", timeout=WAIT_MS)
+    expect(page.locator(".amount.paid")).to_have_text(expected)  # type: ignore[attr-defined]
+    assert page.evaluate("() => window.__notReloaded === true")  # type: ignore[attr-defined]
+    journey.check("pledge-paid-by-feed")
