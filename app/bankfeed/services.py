@@ -8,14 +8,17 @@ transaction rolls back)."""
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
-from app.bankfeed.adapters import FeedNotification
+from app.bankfeed.adapters import FeedNotification, FeedRefused, Provider
 from app.bankfeed.models import BankFeedTransaction, FeedStatus
 from app.banking.models import OfficialBankAccount
 from app.banking.services import account_owner
@@ -74,6 +77,22 @@ def find_existing(session: Session, n: FeedNotification) -> BankFeedTransaction 
             )
         ).scalar_one_or_none()
     return found
+
+
+def feed_secret(session: Session, provider: Provider, body: bytes, config: Mapping[str, Any]) -> str | None:
+    """The secret a notification must be signed with: the official account's own when the account declares this
+    provider and names the environment variable that holds its secret (app.banking: feed_provider,
+    feed_secret_env; the secret itself is never stored), else the provider's shared secret from the configuration.
+    The payload is read before it is authenticated only to choose the key: a notification for an account signed
+    with another account's key, or with the shared key, fails the check."""
+    try:
+        number = provider.parse(body).account_number
+    except FeedRefused:
+        number = ""
+    account = _account(session, number) if number else None
+    if account is not None and account.feed_provider == provider.name and account.feed_secret_env:
+        return os.environ.get(account.feed_secret_env) or None
+    return config.get(provider.config_key) or None
 
 
 def _account(session: Session, number: str) -> OfficialBankAccount | None:

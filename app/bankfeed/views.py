@@ -39,10 +39,10 @@ def webhook(provider: str) -> ResponseReturnValue:
     spec = PROVIDERS.get(provider)
     if spec is None:
         abort(404)
-    secret = current_app.config.get(spec.config_key)
+    body = request.get_data()
+    secret = services.feed_secret(db.session, spec, body, current_app.config)
     if not secret:
         return {"success": False, "error": "Kênh nhận giao dịch này chưa được cấu hình."}, 400
-    body = request.get_data()
     try:
         spec.verify(request.headers, body, secret, current_app.config["BANKFEED_TOLERANCE_SECONDS"])
         notification = spec.parse(body)
