@@ -195,11 +195,10 @@ def build_figures(
         for p in Purpose
         if allocated.get(p.value) or disbursed.get(p.value)
     ]
-    # money on hand counts what transfers between levels brought in or took out, so the report balances:
-    # opening + receipts − disbursed + transfers = closing
+    # money on hand is read from the area's own accounts, so it already holds what transfers between levels brought
+    # in or took out; the report balances: opening + receipts − disbursed + transfers = closing
     transfers = transfers_net(session, fund, ids, period.end, period.start)
-    opening = _on_hand(before) + transfers_net(session, fund, ids, period.start - timedelta(days=1))
-    closing = _on_hand(after) + transfers_net(session, fund, ids, period.end)
+    opening, closing = _on_hand(before), _on_hand(after)
     disbursed_total = sum(disbursed.values())
 
     base = [
