@@ -7,6 +7,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    session,
 )
 from flask_login import current_user
 from sqlalchemy import select
@@ -71,3 +72,18 @@ def claimable(pledge: Pledge) -> bool:
         return False
     donor_email = (pledge.donor.email or "").lower()
     return not donor_email or donor_email == pledge.contact_email.lower()
+
+
+OWN_PLEDGES = "own_pledges"
+OWN_PLEDGES_KEPT = 20
+
+
+def remember_own(pledge_id: int) -> None:
+    """This browser typed the pledge (or opened the signed link of its e-mail): it sees it as its donor."""
+    own = [i for i in session.get(OWN_PLEDGES, []) if isinstance(i, int) and i != pledge_id]
+    session[OWN_PLEDGES] = [*own[-(OWN_PLEDGES_KEPT - 1) :], pledge_id]
+
+
+def holds_pledge(pledge: Pledge) -> bool:
+    """The donor of this pledge: its browser, its signed link (remember_own) or a signed-in user of its donor."""
+    return is_owner(pledge) or pledge.id in session.get(OWN_PLEDGES, [])
