@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import TimestampMixin, UTCDateTime, str_enum, utcnow
@@ -39,6 +39,8 @@ ANONYMOUS_NAME = "Nhà hảo tâm"
 
 class Donor(TimestampMixin, Model):
     __tablename__ = "donors"
+    # Duplicate candidates by folded name within a commune (app.donors.merge).
+    __table_args__ = (Index("ix_donors_name_commune", "search_key", "commune_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[DonorKind] = mapped_column(str_enum(DonorKind, "donor_kind"), nullable=False)
@@ -47,7 +49,7 @@ class Donor(TimestampMixin, Model):
     address: Mapped[str] = mapped_column(String(500), default="", nullable=False)
     contact_person: Mapped[str] = mapped_column(String(255), default="", nullable=False)
     email: Mapped[str | None] = mapped_column(String(255), index=True)
-    phone: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
     province_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"))
     commune_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"))
     public_display: Mapped[PublicDisplay] = mapped_column(

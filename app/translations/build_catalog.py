@@ -1632,6 +1632,7 @@ MENU = {
     "Nhập đóng góp hộ": "Household entries",
     "Sao kê ngân hàng": "Bank statements",
     "Đăng ký ủng hộ": "Pledges",
+    "Nhà tài trợ trùng": "Duplicate donors",
     "Hộ cần hỗ trợ": "Households in need",
     "Phân bổ": "Allocation",
     "Giấy chứng nhận": "Certificates",

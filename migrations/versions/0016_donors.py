@@ -21,6 +21,8 @@ def upgrade():
         batch_op.add_column(sa.Column("merged_into_id", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_donors_national_id_hash"), ["national_id_hash"], unique=False)
         batch_op.create_index(batch_op.f("ix_donors_merged_into_id"), ["merged_into_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_donors_phone"), ["phone"], unique=False)
+        batch_op.create_index("ix_donors_name_commune", ["search_key", "commune_id"], unique=False)
         batch_op.create_foreign_key(
             batch_op.f("fk_donors_merged_into_id_donors"), "donors", ["merged_into_id"], ["id"]
         )
@@ -85,6 +87,8 @@ def downgrade():
 
     with op.batch_alter_table("donors", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_donors_merged_into_id_donors"), type_="foreignkey")
+        batch_op.drop_index("ix_donors_name_commune")
+        batch_op.drop_index(batch_op.f("ix_donors_phone"))
         batch_op.drop_index(batch_op.f("ix_donors_merged_into_id"))
         batch_op.drop_index(batch_op.f("ix_donors_national_id_hash"))
         batch_op.drop_column("merged_into_id")
