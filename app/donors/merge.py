@@ -120,11 +120,11 @@ class Pair:
 
 def _keys() -> dict[str, tuple[ColumnElement[Any], ...]]:
     return {
-        "tax_code": (Donor.tax_code,),
-        "national_id": (Donor.national_id_hash,),
-        "phone": (Donor.phone,),
+        "tax_code": (Donor.tax_code.expression,),
+        "national_id": (Donor.national_id_hash.expression,),
+        "phone": (Donor.phone.expression,),
         "email": (func.lower(Donor.email),),
-        "name_commune": (Donor.search_key, Donor.commune_id),
+        "name_commune": (Donor.search_key.expression, Donor.commune_id.expression),
     }
 
 
@@ -335,8 +335,10 @@ def undo(session: Session, actor: Actor, row: DonorMerge, *, reason: str) -> Non
         p.donor_id = merged.id
     for p in session.execute(select(Pledge).where(Pledge.id.in_(moved.get("claims", [])))).scalars():
         p.claimed_donor_id = merged.id
-    for c in session.execute(select(Certificate).where(Certificate.id.in_(moved.get("certificates", [])))).scalars():
-        c.donor_id = merged.id
+    for cert in session.execute(
+        select(Certificate).where(Certificate.id.in_(moved.get("certificates", [])))
+    ).scalars():
+        cert.donor_id = merged.id
     for cand in session.execute(
         select(CommendationCandidate).where(CommendationCandidate.id.in_(moved.get("candidates", [])))
     ).scalars():
