@@ -26,7 +26,22 @@ DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/chungtay_bench"
 SEED = 20261207
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ"]
 MIDDLE = ["Văn", "Thị", "Hữu", "Minh", "Ngọc", "Đức", "Thanh", "Quốc", "Kim", "Xuân"]
-GIVEN = ["An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hùng", "Lan", "Long", "Mai", "Nam", "Tám"]
+GIVEN = [
+    "An",
+    "Bình",
+    "Châu",
+    "Dũng",
+    "Giang",
+    "Hà",
+    "Hải",
+    "Hạnh",
+    "Hùng",
+    "Lan",
+    "Long",
+    "Mai",
+    "Nam",
+    "Tám",
+]
 
 
 def p95(values: list[float]) -> float:
@@ -41,7 +56,9 @@ def generate(session, count: int, rng: random.Random) -> list[int]:  # type: ign
     from app.donors.models import Donor, DonorKind, PublicDisplay
     from app.units.models import AdminUnit, UnitLevel
 
-    communes = list(session.execute(select(AdminUnit.id).where(AdminUnit.level == UnitLevel.COMMUNE)).scalars())
+    communes = list(
+        session.execute(select(AdminUnit.id).where(AdminUnit.level == UnitLevel.COMMUNE)).scalars()
+    )
     province = session.execute(select(AdminUnit.id).where(AdminUnit.level == UnitLevel.PROVINCE)).scalar_one()
     rows: list[dict] = []
     now = utcnow()

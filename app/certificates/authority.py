@@ -84,7 +84,4 @@ def refusal(level: IssuerLevel, kind: CertificateKind | str) -> str | None:
     if may_award(level, kind):
         return None
     form = award_form(kind)
-    return (
-        f"{LEVEL_NAMES[IssuerLevel(level)]} không có thẩm quyền tặng {form.label} "
-        f"(căn cứ {form.basis})."
-    )
+    return f"{LEVEL_NAMES[IssuerLevel(level)]} không có thẩm quyền tặng {form.label} (căn cứ {form.basis})."

@@ -536,7 +536,9 @@ def add_rule(
             )
         own = session.get(AdminUnit, unit_id) if unit_id is not None else None
         own_level = (
-            IssuerLevel.PROVINCE if own is not None and own.level == UnitLevel.PROVINCE else IssuerLevel.COMMUNE
+            IssuerLevel.PROVINCE
+            if own is not None and own.level == UnitLevel.PROVINCE
+            else IssuerLevel.COMMUNE
         )
         if issuer_level == IssuerLevel.CENTRAL or (
             own_level == IssuerLevel.COMMUNE and issuer_level != IssuerLevel.COMMUNE

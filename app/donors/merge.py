@@ -90,7 +90,9 @@ def donor_scope_clause(user: User) -> ColumnElement[bool]:
     if user.role == Role.CENTRAL_ADMIN:
         return true()
     pledged_here = select(Pledge.donor_id).where(
-        or_(unit_scope_clause(user, Pledge.receiving_unit_id), unit_scope_clause(user, Pledge.earmark_unit_id))
+        or_(
+            unit_scope_clause(user, Pledge.receiving_unit_id), unit_scope_clause(user, Pledge.earmark_unit_id)
+        )
     )
     return or_(
         unit_scope_clause(user, Donor.commune_id),
@@ -235,7 +237,9 @@ def merge(
     before["verified_at"] = survivor.verified_at.isoformat() if survivor.verified_at else None
     chosen: dict[str, Any] = {}
     for f in MERGE_FIELDS:
-        side = choose.get(f) or ("merged" if before[f] in (None, "") and _value(merged, f) not in (None, "") else "survivor")
+        side = choose.get(f) or (
+            "merged" if before[f] in (None, "") and _value(merged, f) not in (None, "") else "survivor"
+        )
         if side == "merged":
             chosen[f] = _value(merged, f)
             _set(survivor, f, chosen[f])
@@ -255,7 +259,9 @@ def merge(
     moved["claims"] = [p.id for p in claims]
     contributions = list(
         session.execute(
-            select(Contribution).where(Contribution.donor_id.in_([merged.id, survivor.id])).order_by(Contribution.id)
+            select(Contribution)
+            .where(Contribution.donor_id.in_([merged.id, survivor.id]))
+            .order_by(Contribution.id)
         ).scalars()
     )
     moved["contributions"] = _snapshot(contributions)
@@ -263,11 +269,14 @@ def merge(
     for c in certs:
         c.donor_id = survivor.id
     moved["certificates"] = [c.id for c in certs]
-    survivor_batches = select(CommendationCandidate.batch_id).where(CommendationCandidate.donor_id == survivor.id)
+    survivor_batches = select(CommendationCandidate.batch_id).where(
+        CommendationCandidate.donor_id == survivor.id
+    )
     candidates = list(
         session.execute(
             select(CommendationCandidate).where(
-                CommendationCandidate.donor_id == merged.id, CommendationCandidate.batch_id.not_in(survivor_batches)
+                CommendationCandidate.donor_id == merged.id,
+                CommendationCandidate.batch_id.not_in(survivor_batches),
             )
         ).scalars()
     )
@@ -350,7 +359,12 @@ def undo(session: Session, actor: Actor, row: DonorMerge, *, reason: str) -> Non
     snapshot = {int(r[0]): r for r in moved.get("contributions", [])}
     for c in session.execute(select(Contribution).where(Contribution.id.in_(list(snapshot)))).scalars():
         _id, donor_id, public_name, search_key, kind = snapshot[c.id]
-        c.donor_id, c.public_name, c.search_key, c.donor_kind = donor_id, public_name, search_key, DonorKind(kind)
+        c.donor_id, c.public_name, c.search_key, c.donor_kind = (
+            donor_id,
+            public_name,
+            search_key,
+            DonorKind(kind),
+        )
     since = list(
         session.execute(
             select(Contribution).where(

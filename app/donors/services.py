@@ -99,7 +99,12 @@ def attach_pledge(session: Session, actor: Actor, pledge: Pledge, *, how: str, r
         "pledge",
         pledge.id,
         old={"donor_id": old_donor},
-        new={"donor_id": business.id, "how": how, "reason": reason, "contributions": [c.id for c in contributions]},
+        new={
+            "donor_id": business.id,
+            "how": how,
+            "reason": reason,
+            "contributions": [c.id for c in contributions],
+        },
         unit_id=pledge.receiving_unit_id,
     )
 
@@ -154,7 +159,12 @@ def update_business(
     new_name = (nfc(name) or "").strip()
     if not new_name:
         raise DonorError("Tên nhà tài trợ: chưa nhập.")
-    old = {"name": donor.name, "contact_person": donor.contact_person, "phone": donor.phone, "address": donor.address}
+    old = {
+        "name": donor.name,
+        "contact_person": donor.contact_person,
+        "phone": donor.phone,
+        "address": donor.address,
+    }
     donor.name = new_name[:255]
     donor.contact_person = (nfc(contact_person) or "").strip()[:255]
     donor.phone = (phone or "").strip()[:20] or None
@@ -174,6 +184,11 @@ def update_business(
         "donor",
         donor.id,
         old=old,
-        new={"name": donor.name, "contact_person": donor.contact_person, "phone": donor.phone, "address": donor.address},
+        new={
+            "name": donor.name,
+            "contact_person": donor.contact_person,
+            "phone": donor.phone,
+            "address": donor.address,
+        },
     )
     return donor

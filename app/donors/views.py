@@ -82,7 +82,12 @@ def compare(first: int, second: int) -> ResponseReturnValue:
                 choose[f] = "survivor" if picked == str(survivor.id) else "merged"
         with domain_errors(form, errors=DonorError, field="reason") as outcome:
             row = merging.merge(
-                db.session, Actor.from_request(), survivor, merged, choose=choose, reason=form.reason.data or ""
+                db.session,
+                Actor.from_request(),
+                survivor,
+                merged,
+                choose=choose,
+                reason=form.reason.data or "",
             )
         if outcome.ok:
             flash(_("Đã gộp hồ sơ. Có thể hoàn tác tại danh sách các lần gộp."), "success")

@@ -537,7 +537,8 @@ class BusinessForm(BaseForm):
         ],
     )
     contact_person = StringField(
-        _l("Người liên hệ"), validators=[Optional(), Length(max=255, message=_l("Người liên hệ: tối đa 255 ký tự."))]
+        _l("Người liên hệ"),
+        validators=[Optional(), Length(max=255, message=_l("Người liên hệ: tối đa 255 ký tự."))],
     )
     phone = StringField(
         _l("Điện thoại"), validators=[Optional(), Length(max=20, message=_l("Điện thoại: tối đa 20 ký tự."))]

@@ -1702,7 +1702,6 @@ MENU = {
     "Sao kê ngân hàng": "Bank statements",
     "Đăng ký ủng hộ": "Pledges",
     "Nhà tài trợ trùng": "Duplicate donors",
-    "Nhà tài trợ trùng": "Duplicate donors",
     "Hộ cần hỗ trợ": "Households in need",
     "Phân bổ": "Allocation",
     "Giấy chứng nhận": "Certificates",

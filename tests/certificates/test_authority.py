@@ -40,7 +40,12 @@ def test_the_table_gives_each_form_its_levels_and_legal_basis():
     assert authority.may_award(IssuerLevel.COMMUNE, CertificateKind.GIAY_KHEN)
     for form in authority.AWARD_FORMS:
         assert form.basis
-    assert {f.label for f in authority.AWARD_FORMS} == {"Bằng khen", "Giấy khen", "Giấy chứng nhận", "Thư cảm ơn"}
+    assert {f.label for f in authority.AWARD_FORMS} == {
+        "Bằng khen",
+        "Giấy khen",
+        "Giấy chứng nhận",
+        "Thư cảm ơn",
+    }
     assert "Điều 80" in authority.award_form(CertificateKind.GIAY_KHEN).basis
 
 
@@ -49,7 +54,11 @@ def test_a_commune_bang_khen_is_refused_with_a_vietnamese_message(world, session
         _rule(world, session, world.actor(world.province_staff), world.campaign, level=IssuerLevel.COMMUNE)
     assert session.query(CommendationRule).count() == 0
     rule = _rule(
-        world, session, world.actor(world.province_staff), world.campaign, CertificateKind.GIAY_KHEN,
+        world,
+        session,
+        world.actor(world.province_staff),
+        world.campaign,
+        CertificateKind.GIAY_KHEN,
         IssuerLevel.COMMUNE,
     )
     assert rule.unit_id == world.kh.id
@@ -82,7 +91,12 @@ def test_province_staff_cannot_add_a_rule_to_the_national_campaign(world, sessio
     post_form(
         client,
         f"/can-bo/giay-chung-nhan/quy-tac?campaign_id={national.id}",
-        {"donor_kind": "business", "min_total": "100.000.000", "kind": "giay_khen", "issuer_level": "province"},
+        {
+            "donor_kind": "business",
+            "min_total": "100.000.000",
+            "kind": "giay_khen",
+            "issuer_level": "province",
+        },
         page=f"/can-bo/giay-chung-nhan?campaign_id={national.id}",
     )
     assert session.query(CommendationRule).filter_by(campaign_id=national.id).count() == 0
@@ -111,7 +125,9 @@ def test_province_staff_cannot_disable_another_provinces_rule(world, session, cl
 
     own = app.test_client()
     login(own, world.province_staff.email)
-    resp = post_form(own, f"/can-bo/giay-chung-nhan/quy-tac/{ours.id}/tat", {}, page="/can-bo/giay-chung-nhan")
+    resp = post_form(
+        own, f"/can-bo/giay-chung-nhan/quy-tac/{ours.id}/tat", {}, page="/can-bo/giay-chung-nhan"
+    )
     assert resp.status_code == 302
     session.expire_all()
     assert not ours.active

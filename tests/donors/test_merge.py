@@ -23,7 +23,9 @@ from tests.pledges.helpers import SYSTEM, make_pledge
 
 
 def _household(session, world, name: str, *, phone: str | None = None, email: str | None = None):  # type: ignore[no-untyped-def]
-    pledge = make_pledge(session, world, name=name, email=email or "", amount=3_000_000, earmark=world["cam_lam"])
+    pledge = make_pledge(
+        session, world, name=name, email=email or "", amount=3_000_000, earmark=world["cam_lam"]
+    )
     donor = pledge.donor
     donor.commune_id = world["cam_lam"].id
     donor.province_id = world["province"].id
@@ -72,7 +74,9 @@ def test_candidates_by_folded_name_and_commune_phone_email_and_tax_code(session,
     assert [p.second for p in merging.candidates_for(session, a)] == [b.id]
     # Staff of another commune see none of Cam Lâm's households.
     khanh_son_staff = world["khanh_son_staff"]
-    assert (a.id, b.id) not in {(p.first, p.second) for p in merging.duplicate_pairs(session, khanh_son_staff)}
+    assert (a.id, b.id) not in {
+        (p.first, p.second) for p in merging.duplicate_pairs(session, khanh_son_staff)
+    }
 
 
 def test_merge_is_carried_through_and_undone(session, world, app):  # type: ignore[no-untyped-def]

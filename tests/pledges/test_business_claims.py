@@ -68,7 +68,11 @@ def test_an_impostor_typing_a_business_tax_code_is_not_that_business(client, ses
         client,
         "/ung-ho",
         business_form(
-            world, tax_code=TAX, name="Công ty Giả Danh", contact_person="Kẻ Gian", email="ke.gian@example.com"
+            world,
+            tax_code=TAX,
+            name="Công ty Giả Danh",
+            contact_person="Kẻ Gian",
+            email="ke.gian@example.com",
         ),
     )
     assert resp.status_code == 302
@@ -115,7 +119,9 @@ def test_the_business_confirms_with_one_click_and_the_gift_follows(client, sessi
     business, accountant = _real_business(session, world)
     mail.OUTBOX.clear()
     resp = post_form(
-        client, "/ung-ho", business_form(world, tax_code=TAX, name="Thép Miền Trung", email="nv@thep.example.vn")
+        client,
+        "/ung-ho",
+        business_form(world, tax_code=TAX, name="Thép Miền Trung", email="nv@thep.example.vn"),
     )
     ref = resp.headers["Location"].rsplit("/", 1)[1]
     pledge = session.execute(select(Pledge).where(Pledge.reference == ref)).scalar_one()
@@ -140,13 +146,20 @@ def test_the_first_registrant_does_not_name_the_real_company_for_ever(client, se
     """An impostor registered the tax code first (an unverified record): the real company's later pledge is
     published under the name it typed, and the impostor hears nothing of it."""
     make_pledge(
-        session, world, name="Công ty Mạo Danh", tax_code=TAX, email="mao.danh@example.com", kind=DonorKind.BUSINESS
+        session,
+        world,
+        name="Công ty Mạo Danh",
+        tax_code=TAX,
+        email="mao.danh@example.com",
+        kind=DonorKind.BUSINESS,
     )
     mail.OUTBOX.clear()
     resp = post_form(
         client,
         "/ung-ho",
-        business_form(world, tax_code=TAX, name="Công ty TNHH Thép Miền Trung", email="ketoan@thep.example.vn"),
+        business_form(
+            world, tax_code=TAX, name="Công ty TNHH Thép Miền Trung", email="ketoan@thep.example.vn"
+        ),
     )
     ref = resp.headers["Location"].rsplit("/", 1)[1]
     pledge = session.execute(select(Pledge).where(Pledge.reference == ref)).scalar_one()
@@ -169,14 +182,21 @@ def test_staff_verify_with_a_reason_audited(client, session, world, app):  # typ
     post_form(staff, f"{page}/doanh-nghiep", {"action": "attach", "reason": ""}, page=page)
     session.expire_all()
     assert pledge.claimed_donor_id == business.id  # no reason, nothing done
-    post_form(staff, f"{page}/doanh-nghiep", {"action": "attach", "reason": "Đã gọi số công bố của công ty"}, page=page)
+    post_form(
+        staff,
+        f"{page}/doanh-nghiep",
+        {"action": "attach", "reason": "Đã gọi số công bố của công ty"},
+        page=page,
+    )
     session.expire_all()
     assert pledge.donor_id == business.id
     entry = session.execute(select(AuditEntry).where(AuditEntry.action == "pledge.attach")).scalar_one()
     assert "Đã gọi số công bố" in str(entry.new_values)
 
 
-def test_the_pledge_page_by_reference_shows_a_stranger_only_what_the_statement_shows(client, session, world, app):  # type: ignore[no-untyped-def]
+def test_the_pledge_page_by_reference_shows_a_stranger_only_what_the_statement_shows(
+    client, session, world, app
+):  # type: ignore[no-untyped-def]
     today = date.today()
     form = household_form(
         world,
@@ -200,7 +220,14 @@ def test_the_pledge_page_by_reference_shows_a_stranger_only_what_the_statement_s
     stranger = app.test_client()
     html = stranger.get(url).get_data(as_text=True)
     assert ref in html
-    for secret in ("Lịch nộp", "6.000.000 ₫", "4.000.000 ₫", "Cách nộp", "Tạo tài khoản để theo dõi", "ho.tam@"):
+    for secret in (
+        "Lịch nộp",
+        "6.000.000 ₫",
+        "4.000.000 ₫",
+        "Cách nộp",
+        "Tạo tài khoản để theo dõi",
+        "ho.tam@",
+    ):
         assert secret not in html, secret
     # A stranger cannot trigger the account e-mail.
     mail.OUTBOX.clear()
@@ -241,12 +268,19 @@ def test_the_confirmation_mail_links_with_a_signed_key(client, session, world, a
 
 def test_a_verified_business_user_manages_its_name(client, session, world, app):  # type: ignore[no-untyped-def]
     business, accountant = _real_business(session, world)
-    c = _pay(session, session.execute(select(Pledge).where(Pledge.donor_id == business.id)).scalar_one(), 1_000_000)
+    c = _pay(
+        session, session.execute(select(Pledge).where(Pledge.donor_id == business.id)).scalar_one(), 1_000_000
+    )
     login(client, accountant.email)
     resp = post_form(
         client,
         "/tai-khoan/doanh-nghiep",
-        {"name": "Công ty CP Thép Miền Trung", "contact_person": "Chị Hoa", "phone": "0258 3822 111", "address": ""},
+        {
+            "name": "Công ty CP Thép Miền Trung",
+            "contact_person": "Chị Hoa",
+            "phone": "0258 3822 111",
+            "address": "",
+        },
         page="/tai-khoan/tong-quan",
     )
     assert resp.status_code == 302

@@ -213,7 +213,10 @@ def _donor_pair(ctx: ParamContext, rule: Rule, arg: str) -> int:
         ):
             ids = list(
                 ctx.session.execute(
-                    select(Donor.id).where(col == wanted, Donor.merged_into_id.is_(None)).order_by(Donor.id).limit(2)
+                    select(Donor.id)
+                    .where(col == wanted, Donor.merged_into_id.is_(None))
+                    .order_by(Donor.id)
+                    .limit(2)
                 ).scalars()
             )
             if len(ids) == 2:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import (
     Response,
     current_app,
@@ -12,8 +14,6 @@ from flask import (
     request,
     url_for,
 )
-from datetime import timedelta
-
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -25,8 +25,8 @@ from app.accounts.services import AccountError, create_user, normalize_email
 from app.banking.services import official_accounts_for
 from app.core import outbox
 from app.core.actor import Actor
-from app.core.forms import field_problems
 from app.core.db import rowcount, utcnow
+from app.core.forms import field_problems
 from app.core.transaction import domain_errors, on_commit
 from app.donors import services as donor_services
 from app.donors.models import Donor, DonorKind
@@ -46,13 +46,13 @@ from app.pledges.models import (
 )
 from app.pledges.views.common import (
     bp,
-    holds_pledge,
-    remember_own,
     card_enabled,
     claimable,
     communes_for,
+    holds_pledge,
     is_owner,
     pledge_by_reference,
+    remember_own,
     staff_sees,
     unit_lists,
 )
@@ -97,7 +97,9 @@ def pledge_form() -> ResponseReturnValue:
                 if pledge_input.earmark_unit_id is not None:  # else the campaign found above
                     campaign = services.campaign_for(db.session, pledge_input.earmark_unit_id) or campaign
                 pledge = services.insert_pledge(db.session, actor, campaign, donor, pledge_input)
-                _queue_pledge_mails(pledge.id, pledge.payment_method, asks_business=getattr(donor, "claims", None))
+                _queue_pledge_mails(
+                    pledge.id, pledge.payment_method, asks_business=getattr(donor, "claims", None)
+                )
             if not outcome.ok:
                 problems.append(outcome.message)
             else:
@@ -200,9 +202,11 @@ def _queue_pledge_mails(pledge_id: int, method: PaymentMethod, *, asks_business:
     outbox rows committed with the pledge (app.core.outbox), so the broker or SMTP being down never turns a saved
     pledge into an error nor loses its mails."""
 
-    names = ["pledges.send_confirmation"] + (
-        ["pledges.notify_staff_new_pledge"] if method in OFFLINE_METHODS else []
-    ) + (["pledges.ask_business"] if asks_business is not None else [])
+    names = (
+        ["pledges.send_confirmation"]
+        + (["pledges.notify_staff_new_pledge"] if method in OFFLINE_METHODS else [])
+        + (["pledges.ask_business"] if asks_business is not None else [])
+    )
     for name in names:
         outbox.enqueue(db.session, name, pledge_id, dedupe_key=f"{name}:{pledge_id}")
 
@@ -232,7 +236,9 @@ def confirmation(reference: str) -> ResponseReturnValue:
     donor_view = is_owner(pledge) or holds_pledge(pledge)
     private = donor_view or staff_sees(pledge)
     accounts = (
-        official_accounts_for(db.session, pledge.earmark_unit_id or pledge.receiving_unit_id) if private else []
+        official_accounts_for(db.session, pledge.earmark_unit_id or pledge.receiving_unit_id)
+        if private
+        else []
     )
     resp = Response(
         render_template(
@@ -306,7 +312,9 @@ def business_confirm(token: str) -> ResponseReturnValue:
             donor_services.attach_pledge(db.session, actor, pledge, how="business")
             flash(_("Đã xác nhận đăng ký %(ref)s thuộc quý đơn vị.", ref=pledge.reference), "success")
         return redirect(url_for("pledges.business_confirmed"))
-    return render_template("pledges/business_confirm.html", pledge=pledge, business=pledge.claimed_donor, form=form)
+    return render_template(
+        "pledges/business_confirm.html", pledge=pledge, business=pledge.claimed_donor, form=form
+    )
 
 
 @bp.route("/ung-ho/xac-nhan-doanh-nghiep")

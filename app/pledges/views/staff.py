@@ -392,11 +392,17 @@ def staff_claim(pledge_id: int) -> ResponseReturnValue:
         actor = Actor.from_request()
         with domain_errors(errors=donor_services.DonorError, quiet=True) as outcome:
             if action == "attach":
-                donor_services.attach_pledge(db.session, actor, pledge, how="staff", reason=form.reason.data or "")
+                donor_services.attach_pledge(
+                    db.session, actor, pledge, how="staff", reason=form.reason.data or ""
+                )
             elif action == "reject":
-                donor_services.reject_claim(db.session, actor, pledge, how="staff", reason=form.reason.data or "")
+                donor_services.reject_claim(
+                    db.session, actor, pledge, how="staff", reason=form.reason.data or ""
+                )
             else:
-                donor_services.verify_business(db.session, actor, pledge.claimed_donor, form.reason.data or "")
+                donor_services.verify_business(
+                    db.session, actor, pledge.claimed_donor, form.reason.data or ""
+                )
         if outcome.ok:
             flash(_("Đã lưu."), "success")
         else:
