@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.accounts.access import can_access_unit_id
 from app.accounts.models import Role, User
+from app.contributions.models import Contribution
 from app.extensions import db
 from app.pledges.formcache import unit_lists
 from app.pledges.models import (
@@ -87,3 +88,17 @@ def remember_own(pledge_id: int) -> None:
 def holds_pledge(pledge: Pledge) -> bool:
     """The donor of this pledge: its browser, its signed link (remember_own) or a signed-in user of its donor."""
     return is_owner(pledge) or pledge.id in session.get(OWN_PLEDGES, [])
+
+
+def receipt_facts(contribution: Contribution) -> dict[str, object]:
+    """What the printed receipt says besides the row (issue 19.3): the amount in words, the place (the issuing
+    committee's province or commune, as on its certificates) and the date in the Vietnamese form."""
+    from app.certificates.services import issuer_for
+    from app.certificates.words import amount_in_words
+
+    day = contribution.received_on
+    return {
+        "amount_words": amount_in_words(contribution.amount_vnd),
+        "place_date": f"{issuer_for(db.session, contribution.receiving_unit_id).place}, "
+        f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}",
+    }

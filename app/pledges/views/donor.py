@@ -37,7 +37,7 @@ from app.pledges.models import (
     Pledge,
     PledgeSchedule,
 )
-from app.pledges.views.common import bp
+from app.pledges.views.common import bp, receipt_facts
 
 
 @bp.route("/tai-khoan/tong-quan")
@@ -142,6 +142,7 @@ def donor_receipt(contribution_id: int) -> ResponseReturnValue:
         unit=c.receiving_unit,
         back=url_for("pledges.dashboard"),
         purpose_label=PURPOSE_LABELS[c.purpose],
+        **receipt_facts(c),
     )
 
 

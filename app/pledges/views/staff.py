@@ -50,7 +50,7 @@ from app.pledges.models import (
     PledgeStatus,
 )
 from app.pledges.references import normalize as normalize_reference
-from app.pledges.views.common import bp, staff_sees
+from app.pledges.views.common import bp, receipt_facts, staff_sees
 
 PER_PAGE = 50
 
@@ -105,7 +105,9 @@ def staff_list() -> ResponseReturnValue:
         query = services.only_overdue(query, today)
     if q:  # the donor is joined only when searching by name (plans stay simple on a national table)
         ref = normalize_reference(q)
-        query = query.join(Donor).where(or_(Donor.search_key.contains(fold(q)), Pledge.reference == ref))
+        query = query.join(Donor, Donor.id == Pledge.donor_id).where(
+            or_(Donor.search_key.contains(fold(q)), Pledge.reference == ref)
+        )
     total, pledges = _page_of(query, page)
     ids = [p.id for p in pledges]
     paid_by = (
@@ -375,6 +377,7 @@ def receipt(contribution_id: int) -> ResponseReturnValue:
         back=back,
         staff=True,
         purpose_label=PURPOSE_LABELS[c.purpose],
+        **receipt_facts(c),
     )
 
 
