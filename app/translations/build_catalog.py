@@ -1691,6 +1691,13 @@ EN = {
     "Ủy ban MTTQ cấp xã": "Commune Front committee",
     "Ủy ban MTTQ cấp tỉnh": "Provincial Front committee",
     "Email": "E-mail",
+    # issue 19 items 1, 2, 7 (donors)
+    "Đã xác minh doanh nghiệp #%(id)s": "Verified business #%(id)s",
+    "Đã sửa thông tin nhà tài trợ #%(id)s": "Edited donor #%(id)s",
+    "Đã gộp một hồ sơ vào nhà tài trợ #%(id)s": "Merged a record into donor #%(id)s",
+    "Đã hoàn tác lần gộp vào nhà tài trợ #%(id)s": "Undid a merge into donor #%(id)s",
+    "Đã xác nhận đăng ký ủng hộ #%(id)s thuộc doanh nghiệp": "Confirmed pledge #%(id)s as the business's",
+    "Đã ghi nhận đăng ký ủng hộ #%(id)s không thuộc doanh nghiệp": "Recorded pledge #%(id)s as not the business's",
 }
 
 
