@@ -114,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
     from app.campaigns.views import bp as campaigns
     from app.certificates.views import bp as certificates
     from app.collections.views import bp as collections
+    from app.donors.views import bp as donors
     from app.home.views import bp as home
     from app.ledger.views import bp as ledger
     from app.matching.views import bp as matching
@@ -134,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
         campaigns,
         ledger,
         pledges,
+        donors,
         payments,
         banking,
         bankfeed,

@@ -121,6 +121,7 @@ TARGETS: dict[str, tuple[str, object]] = {
     "matching_quality": ("≥ 0.99 of the LP bound", lambda r: _ratio(r) >= 0.99),
     "matching_proposal": ("< 10 s", lambda r: r["figure"] < 10),
     "needs_funders": ("< 1 000 ms", lambda r: r["figure"] < 1000),
+    "donors.duplicate_candidates_p95": ("p95 < 200 ms", lambda r: r["figure"] < 200),
     "restore_drill.check": (
         "every write acknowledged before the point exactly once, none after; ledger verifies",
         lambda r: r.get("ok") is True,

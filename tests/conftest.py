@@ -246,6 +246,16 @@ def login(client: FlaskClient, email: str, password: str = "Matkhau-2026"):  # t
     return resp
 
 
+def open_as_donor(client: FlaskClient, pledge) -> None:  # type: ignore[no-untyped-def]
+    """Open the signed link of the pledge's e-mails in this browser: it then sees the pledge page as its donor
+    does (amount, schedule, how to pay), not the public view a reference alone gives (issue 19.1)."""
+    from app.pledges import notify
+
+    with client.application.test_request_context():
+        link = notify.donor_link(pledge)
+    assert client.get("/" + link.split("://", 1)[1].split("/", 1)[1]).status_code == 302
+
+
 def race(
     app: Flask,
     workers: int,

@@ -132,6 +132,12 @@ ACTIONS = {
     "pledge.status": _l("Đã đổi trạng thái đăng ký ủng hộ #%(id)s"),
     "donor.create": _l("Đã thêm nhà tài trợ #%(id)s"),
     "donor.invite": _l("Đã mời đồng nghiệp vào tài khoản nhà tài trợ #%(id)s"),
+    "donor.verify": _l("Đã xác minh doanh nghiệp #%(id)s"),
+    "donor.update": _l("Đã sửa thông tin nhà tài trợ #%(id)s"),
+    "donor.merge": _l("Đã gộp một hồ sơ vào nhà tài trợ #%(id)s"),
+    "donor.merge_undo": _l("Đã hoàn tác lần gộp vào nhà tài trợ #%(id)s"),
+    "pledge.attach": _l("Đã xác nhận đăng ký ủng hộ #%(id)s thuộc doanh nghiệp"),
+    "pledge.claim_rejected": _l("Đã ghi nhận đăng ký ủng hộ #%(id)s không thuộc doanh nghiệp"),
     "report.create": _l("Đã yêu cầu lập báo cáo #%(id)s"),
     "hamlet.create": _l("Đã thêm thôn/tổ dân phố #%(id)s"),
 }

@@ -126,10 +126,14 @@ class CommendationRule(Model):
     )
     achievement: Mapped[str] = mapped_column(Text, default="", nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    # The committee whose rule it is (the creator's unit; None: the Central Committee's): only its staff (and
+    # central admins) disable it, and it applies to that unit's area only (issue 19.7).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
     campaign: Mapped[Campaign] = relationship()
+    unit: Mapped[AdminUnit | None] = relationship()
 
 
 class CertificateBatch(Model):

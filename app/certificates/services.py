@@ -8,14 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.accounts.access import can_access_unit_id
 from app.accounts.models import Role, User
 from app.audit.services import record
 from app.campaigns.models import Campaign
-from app.certificates import signing
+from app.certificates import authority, signing
 from app.certificates.models import (
     KIND_RANK,
     SERIAL_PREFIX,
@@ -432,6 +433,16 @@ class Verification:
     revoked: bool
 
 
+def by_serial(session: Session, typed: str) -> Certificate | None:
+    """The certificate with the printed number typed in (spaces and case forgiven, the number's leading zeros
+    optional): BK-56-2026-000001."""
+    parts = [p.strip() for p in typed.strip().upper().split("-")]
+    if len(parts) != 4 or not parts[3].isdigit():
+        return None
+    serial = f"{parts[0]}-{parts[1]}-{parts[2]}-{int(parts[3]):06d}"
+    return session.execute(select(Certificate).where(Certificate.serial == serial)).scalar_one_or_none()
+
+
 def verify_code(session: Session, code: str) -> Verification:
     parsed = signing.parse_code(code)
     if parsed is None:
@@ -480,6 +491,17 @@ def revoke(session: Session, actor: Actor, certificate_id: int, reason: str) -> 
 
 
 # ----------------------------------------------------------------------------------------- commendations
+def _rule_owner(session: Session, actor: Actor, campaign: Campaign) -> tuple[User | None, int | None]:
+    """(user, unit) a new rule belongs to: the creator's unit (a central admin's rules are the Central
+    Committee's: None). A system actor (demo, CLI) makes the campaign's own committee's rule."""
+    user = session.get(User, actor.user_id) if actor.user_id else None
+    if user is None:
+        return None, campaign.scope_unit_id
+    if user.role == Role.CENTRAL_ADMIN:
+        return user, None
+    return user, user.unit_id
+
+
 def add_rule(
     session: Session,
     actor: Actor,
@@ -491,12 +513,37 @@ def add_rule(
     issuer_level: IssuerLevel,
     achievement: str = "",
 ) -> CommendationRule:
+    """A commendation rule of the creator's committee (issue 19.7): the form must be one the issuing level may
+    award (app.certificates.authority, Law 06/2022/QH15 Art. 72, 74, 79, 80), the campaign must be the
+    creator's own area's (province staff cannot add a rule to the national campaign) and the issuing level
+    no higher than the creator's committee."""
     if kind == CertificateKind.ACKNOWLEDGEMENT:
         raise CertificateError("Loại khen thưởng: chỉ chọn Giấy khen hoặc Bằng khen.")
     if not isinstance(min_total_vnd, int) or min_total_vnd <= 0:
         raise CertificateError("Mức tối thiểu: phải là số tiền lớn hơn 0.")
-    if session.get(Campaign, campaign_id) is None:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
         raise CertificateError("Cuộc vận động: không tồn tại.")
+    refused = authority.refusal(issuer_level, kind)
+    if refused is not None:
+        raise CertificateError(refused)
+    user, unit_id = _rule_owner(session, actor, campaign)
+    if user is not None and user.role != Role.CENTRAL_ADMIN:
+        if campaign.scope_unit_id is None or not can_access_unit_id(session, user, campaign.scope_unit_id):
+            raise CertificateError(
+                "Cuộc vận động: chỉ Ủy ban Trung ương đặt quy tắc khen thưởng cho cuộc vận động toàn quốc; "
+                "quý vị chỉ đặt quy tắc cho cuộc vận động của địa bàn mình."
+            )
+        own = session.get(AdminUnit, unit_id) if unit_id is not None else None
+        own_level = (
+            IssuerLevel.PROVINCE
+            if own is not None and own.level == UnitLevel.PROVINCE
+            else IssuerLevel.COMMUNE
+        )
+        if issuer_level == IssuerLevel.CENTRAL or (
+            own_level == IssuerLevel.COMMUNE and issuer_level != IssuerLevel.COMMUNE
+        ):
+            raise CertificateError("Cấp khen thưởng: cao hơn cấp của Ủy ban quý vị.")
     rule = CommendationRule(
         campaign_id=campaign_id,
         donor_kind=donor_kind,
@@ -504,6 +551,7 @@ def add_rule(
         kind=kind,
         issuer_level=issuer_level,
         achievement=(nfc(achievement) or "")[:2000],
+        unit_id=unit_id,
         created_by_id=actor.user_id,
     )
     session.add(rule)
@@ -520,19 +568,47 @@ def add_rule(
             "min_total_vnd": min_total_vnd,
             "kind": kind,
             "issuer_level": issuer_level,
+            "unit_id": unit_id,
         },
+        unit_id=unit_id,
     )
     return rule
+
+
+def may_change_rule(session: Session, user: User, rule: CommendationRule) -> bool:
+    """Only the committee whose rule it is (and the province over a commune's rule, central admins over all)."""
+    return can_access_unit_id(session, user, rule.unit_id)
 
 
 def deactivate_rule(session: Session, actor: Actor, rule_id: int) -> CommendationRule:
     rule = session.get(CommendationRule, rule_id)
     if rule is None:
         raise CertificateError("Không tìm thấy quy tắc.")
+    user = session.get(User, actor.user_id) if actor.user_id else None
+    if user is not None and not may_change_rule(session, user, rule):
+        raise CertificateError("Quy tắc này do Ủy ban khác đặt: quý vị không tắt được.")
     rule.active = False
     session.flush()
-    record(session, actor, "certificate.rule_off", "commendation_rule", rule.id, new={"active": False})
+    record(
+        session,
+        actor,
+        "certificate.rule_off",
+        "commendation_rule",
+        rule.id,
+        new={"active": False},
+        unit_id=rule.unit_id,
+    )
     return rule
+
+
+def _rule_applies(session: Session, issuer: Issuer) -> ColumnElement[bool]:
+    """Rules that reach an issuer: the Central Committee's, its own committee's and its province's."""
+    owners: list[int] = []
+    unit = session.get(AdminUnit, issuer.unit_id) if issuer.unit_id is not None else None
+    while unit is not None:
+        owners.append(unit.id)
+        unit = unit.parent
+    return or_(CommendationRule.unit_id.is_(None), CommendationRule.unit_id.in_(owners))
 
 
 def _area_unit_ids(session: Session, issuer: Issuer) -> list[int] | None:
@@ -558,6 +634,7 @@ def propose_batch(
                 CommendationRule.campaign_id == campaign_id,
                 CommendationRule.active.is_(True),
                 CommendationRule.issuer_level == issuer.level,
+                _rule_applies(session, issuer),
             )
         )
         .scalars()

@@ -15,7 +15,7 @@ from app.accounts.access import can_access_unit_id, require_unit, staff_required
 from app.accounts.models import Role
 from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.services import active_campaign
-from app.certificates import services
+from app.certificates import authority, services
 from app.certificates.forms import ApproveForm, ProposeForm, RevokeForm, RuleForm, SignerForm, VerifyForm
 from app.certificates.models import (
     ISSUER_LEVEL_LABELS,
@@ -44,6 +44,7 @@ MAX_IMAGE_BYTES = 1024 * 1024
 VERIFY_RATE_LIMIT = (
     "120 per minute"  # a public page that reads the database: enough for people, not for scrapers
 )
+SERIAL_TYPED = re.compile(r"^\s*(TCT|GK|BK)\s*-\s*[A-Za-z0-9]{1,12}\s*-\s*\d{4}\s*-\s*\d{1,6}\s*$", re.I)
 CODE_IN_TEXT = re.compile(r"(?:/xac-minh/)?([A-Za-z0-9_-]{40,120})\s*$")
 # Service errors are flashed as _(str(exc)): the fixed ones have English entries; those naming a value (an image
 # label, an amount) stay Vietnamese.
@@ -61,9 +62,22 @@ def _can_see_issuer(unit_id: int | None) -> bool:
 
 # ------------------------------------------------------------------------------------ public
 @bp.route("/xac-minh")
+@limiter.limit(VERIFY_RATE_LIMIT)
 def verify_form() -> ResponseReturnValue:
     form = VerifyForm(request.args)
     raw = (form.code.data or "").strip()
+    if raw and SERIAL_TYPED.match(raw):
+        # The printed number (BK-56-2026-000001) typed in: the certificate with that number, verified by its
+        # code (issue 19.7). Unknown numbers get the same "not valid" page as a wrong code.
+        cert = services.by_serial(db.session, raw)
+        if cert is None:
+            return render_template(
+                "certificates/verify.html",
+                result=services.Verification(None, False, False),
+                code=raw[:40],
+                form=VerifyForm(),
+            ), 404
+        return redirect(url_for("certificates.verify", code=cert.code))
     if raw:
         m = CODE_IN_TEXT.search(raw)
         return redirect(url_for("certificates.verify", code=m.group(1) if m else raw[:120]))
@@ -212,6 +226,9 @@ def staff_index() -> ResponseReturnValue:
         kind_labels=DONOR_KIND_LABELS,
         can_manage=_can_manage(),
         can_rules=current_user.role in (Role.PROVINCE_STAFF, Role.APPROVER, Role.CENTRAL_ADMIN),
+        changeable={r.id for r in rules if services.may_change_rule(db.session, current_user, r)},
+        award_forms=authority.AWARD_FORMS,
+        authority_levels=list(authority.LEVEL_NAMES.items()),
         can_sign=current_user.role in (Role.APPROVER, Role.CENTRAL_ADMIN),
     )
 
@@ -252,10 +269,8 @@ def add_rule() -> ResponseReturnValue:
 @staff_required(Role.PROVINCE_STAFF, Role.APPROVER)
 def deactivate_rule(rule_id: int) -> ResponseReturnValue:
     rule = db.session.get(CommendationRule, rule_id)
-    if rule is None or (
-        rule.campaign.scope_unit_id is not None and not _can_see_issuer(rule.campaign.scope_unit_id)
-    ):
-        abort(404)
+    if rule is None or not services.may_change_rule(db.session, current_user, rule):
+        abort(404)  # another committee's rule: not ours to disable (issue 19.7)
     services.deactivate_rule(db.session, Actor.from_request(), rule_id)
     flash(_("Đã ngừng áp dụng quy tắc."), "success")
     return redirect(url_for("certificates.staff_index", campaign_id=rule.campaign_id))

@@ -46,7 +46,7 @@ def load(session: Session, ctx: dict) -> None:
         "Pi Năng Thị Xuân",
         "Bo Bo Văn Dũng",
         "Cao Văn Lực",
-        "Cao Văn Minh",
+        "Lê Văn Thử",
     }  # typed below, the collector
     others |= {c.split(" (")[0] for c in COLLECTORS}
     for i, name in enumerate(unique_names(rng, 40, FAMILY, exclude=others)):
@@ -82,7 +82,7 @@ def load(session: Session, ctx: dict) -> None:
             actor,
             campaign,
             commune,
-            svc.RowInput(name, hamlet, amount, in_kind, "22/10/2026", "Cao Văn Minh"),
+            svc.RowInput(name, hamlet, amount, in_kind, "22/10/2026", "Lê Văn Thử"),
             str(uuid.uuid4()),
         )
     ctx["collections_batch"] = batch

@@ -228,16 +228,24 @@ class _Units:
     def __init__(self, session: Session):
         self.session = session
         self.rows: dict[int, tuple[int | None, str]] = {}
+        self.codes: dict[int, str] = {}
 
     def _row(self, unit_id: int) -> tuple[int | None, str] | None:
         if unit_id not in self.rows:
             row = self.session.execute(
-                select(AdminUnit.parent_id, AdminUnit.name).where(AdminUnit.id == unit_id)
+                select(AdminUnit.parent_id, AdminUnit.name, AdminUnit.code).where(AdminUnit.id == unit_id)
             ).first()
             if row is None:
                 return None
             self.rows[unit_id] = (row.parent_id, row.name)
+            self.codes[unit_id] = str(row.code)
         return self.rows[unit_id]
+
+    def code(self, unit_id: int | None) -> str:
+        """The unit's official code (the one in certificate serials), "TW" for the central level."""
+        if unit_id is None or self._row(unit_id) is None:
+            return "TW"
+        return self.codes[unit_id]
 
     def exists(self, unit_id: int) -> bool:
         return self._row(unit_id) is not None
@@ -457,10 +465,13 @@ def receive(
         received_at = part.item.received_at or now
         by_unit[(unit_key(part.item.receiving_unit_id), received_at.astimezone(VN_TZ).year)].append(pos)
     for (ukey, year), positions in by_unit.items():
+        code = units.code(parts[positions[0]].item.receiving_unit_id)
         for pos, n in zip(
             positions, next_numbers(session, f"receipt:{ukey}:{year}", len(positions)), strict=True
         ):
-            numbers[pos] = f"{year}-{n:06d}"
+            # The issuing unit's official code in the number (issue 19.3): numbers are unique across units,
+            # so the public list never shows one number for two gifts ("56-2026-000006", "TW-2026-000001").
+            numbers[pos] = f"{code}-{year}-{n:06d}"
 
     # One ledger transaction per campaign for a batch's money, posted first (rows then carry its id).
     batch_tx: dict[int, int] = {}

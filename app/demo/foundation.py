@@ -40,14 +40,14 @@ DEMO_USERS = [
     ),
     (
         "pheduyet@khanhhoa.chungtay.vn",
-        "Nguyễn Khắc Hà",
+        "Nguyễn Văn Mẫu",
         Role.APPROVER,
         "province",
         "Chủ tịch Ủy ban MTTQ Việt Nam tỉnh",
     ),
     (
         "khanhson@khanhhoa.chungtay.vn",
-        "Cao Văn Minh",
+        "Lê Văn Thử",
         Role.COMMUNE_STAFF,
         22714,
         "Chủ tịch Ủy ban MTTQ xã Khánh Sơn",

@@ -578,3 +578,35 @@ class InviteForm(BaseForm):
 
 class ClaimForm(BaseForm):
     """Just a button: the link goes to the e-mail given with the pledge, never to one typed here."""
+
+
+class BusinessForm(BaseForm):
+    """A verified business's users keep its name and contacts (issue 19.1)."""
+
+    name = StringField(
+        _l("Tên doanh nghiệp"),
+        validators=[
+            DataRequired(_l("Tên doanh nghiệp: chưa nhập.")),
+            Length(max=255, message=_l("Tên doanh nghiệp: tối đa 255 ký tự.")),
+        ],
+    )
+    contact_person = StringField(
+        _l("Người liên hệ"),
+        validators=[Optional(), Length(max=255, message=_l("Người liên hệ: tối đa 255 ký tự."))],
+    )
+    phone = StringField(
+        _l("Điện thoại"), validators=[Optional(), Length(max=20, message=_l("Điện thoại: tối đa 20 ký tự."))]
+    )
+    address = StringField(
+        _l("Địa chỉ"), validators=[Optional(), Length(max=500, message=_l("Địa chỉ: tối đa 500 ký tự."))]
+    )
+
+
+class StaffClaimForm(BaseForm):
+    reason = TextAreaField(
+        _l("Lý do (bắt buộc, ghi vào nhật ký)"),
+        validators=[
+            DataRequired(_l("Lý do: chưa nhập.")),
+            Length(max=2000, message=_l("Lý do: tối đa 2000 ký tự.")),
+        ],
+    )

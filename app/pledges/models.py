@@ -126,9 +126,18 @@ class Pledge(TimestampMixin, Model):
     # Set (and committed) just before the mail goes, so a task delivered twice never mails twice.
     confirmation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     staff_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Who speaks for a business (issue 19.1): a pledge typed under a tax code already on file is recorded with
+    # a donor record of what was typed and names the business on file here until the business (its verified
+    # users, by a signed one-click link) or staff (with a reason) confirm it; then donor_id becomes that
+    # business and this is cleared. registered_by: "đăng ký bởi" (the person and contact who typed it).
+    claimed_donor_id: Mapped[int | None] = mapped_column(ForeignKey("donors.id"), index=True)
+    registered_by: Mapped[str] = mapped_column(String(255), default="", nullable=False, server_default="")
+    # The last account-link e-mail sent for this pledge: one per hour, whoever asks (issue 19.1).
+    claim_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     campaign: Mapped[Campaign] = relationship()
-    donor: Mapped[Donor] = relationship()
+    donor: Mapped[Donor] = relationship(foreign_keys=[donor_id])
+    claimed_donor: Mapped[Donor | None] = relationship(foreign_keys=[claimed_donor_id])
     receiving_unit: Mapped[AdminUnit | None] = relationship(foreign_keys=[receiving_unit_id])
     earmark_unit: Mapped[AdminUnit | None] = relationship(foreign_keys=[earmark_unit_id])
     instalments: Mapped[list[PledgeInstalment]] = relationship(

@@ -39,12 +39,18 @@ def payment_facts(session: Session, pledge: Pledge) -> dict:
     }
 
 
+def donor_link(pledge: Pledge) -> str:
+    """The pledge page with a signed key: whoever got the e-mail sees it as the donor does (issue 19.1)."""
+    return external_url("pledges.confirmation", reference=pledge.reference, k=view_token(pledge))
+
+
 def send_confirmation(session: Session, pledge: Pledge) -> bool:
+    """To the contact typed with the pledge (never to a business on file that the pledge names)."""
     if not pledge.contact_email:
         return False
     body = render_mail(
         "confirmation.txt",
-        link=external_url("pledges.confirmation", reference=pledge.reference),
+        link=donor_link(pledge),
         **payment_facts(session, pledge),
     )
     send_mail(
@@ -75,7 +81,7 @@ def send_reminder(session: Session, pledge: Pledge, state: services.InstalmentSt
     body = render_mail(
         "reminder.txt",
         state=state,
-        link=external_url("pledges.confirmation", reference=pledge.reference),
+        link=donor_link(pledge),
         **payment_facts(session, pledge),
     )
     send_mail(
@@ -96,7 +102,7 @@ def send_lapsed(session: Session, pledge: Pledge, *, after_days: int) -> bool:
         "lapsed.txt",
         after_days=after_days,
         last_due=services.last_due_on(pledge),
-        link=external_url("pledges.confirmation", reference=pledge.reference),
+        link=donor_link(pledge),
         **payment_facts(session, pledge),
     )
     send_mail(Mail(to=[to], subject=f"Đăng ký ủng hộ {pledge.reference} đã quá hạn", body=body))
@@ -124,9 +130,9 @@ def make_token(salt: str, payload: dict) -> str:
     return _serializer(salt).dumps(payload)
 
 
-def read_token(salt: str, token: str) -> dict | None:
+def read_token(salt: str, token: str, max_age: int = TOKEN_MAX_AGE) -> dict | None:
     try:
-        data = _serializer(salt).loads(token, max_age=TOKEN_MAX_AGE)
+        data = _serializer(salt).loads(token, max_age=max_age)
     except (SignatureExpired, BadSignature):
         return None
     return data if isinstance(data, dict) else None
@@ -159,3 +165,46 @@ def send_invitation(donor, inviter, email: str) -> None:  # type: ignore[no-unty
         link=external_url("pledges.accept_invitation", token=token),
     )
     send_mail(Mail(to=[email], subject=f"Lời mời tham gia tài khoản {donor.name} – Chung Tay", body=body))
+
+
+# Who speaks for a business (issue 19.1).
+VIEW_MAX_AGE = 400 * 24 * 3600  # a pledge's e-mails are read for a campaign year and more
+
+
+def view_token(pledge: Pledge) -> str:
+    return make_token("pledge-view", {"p": pledge.id})
+
+
+def viewer_pledge_id(token: str) -> int | None:
+    data = read_token("pledge-view", token, max_age=VIEW_MAX_AGE)
+    value = data.get("p") if data else None
+    return value if isinstance(value, int) else None
+
+
+def ask_business(session: Session, pledge: Pledge) -> int:
+    """Ask a business on file to confirm a pledge made in its name: a one-click link to its verified users only
+    (never to the address typed with the pledge). A business not yet verified hears nothing: staff decide."""
+    from app.donors.services import verified_contacts
+
+    if pledge.claimed_donor_id is None:
+        return 0
+    business = pledge.claimed_donor
+    assert business is not None  # noqa: S101 - claimed_donor_id is a foreign key
+    to = verified_contacts(session, business)
+    if not to:
+        return 0
+    token = make_token("pledge-attach", {"pledge": pledge.id, "donor": business.id})
+    body = render_mail(
+        "ask_business.txt",
+        pledge=pledge,
+        business=business,
+        link=external_url("pledges.business_confirm", token=token),
+    )
+    send_mail(
+        Mail(
+            to=to,
+            subject=f"Xác nhận đăng ký ủng hộ {pledge.reference} nhân danh {business.name}",
+            body=body,
+        )
+    )
+    return len(to)

@@ -222,11 +222,15 @@ def campaign_is_active(session: Session, campaign_id: int) -> bool:
 
 @dataclass(frozen=True)
 class DonorRef:
-    """What a new pledge needs of its donor (app.pledges.services.insert_pledge)."""
+    """What a new pledge needs of its donor (app.pledges.services.insert_pledge). claims: the business on file
+    under the tax code typed, which the pledge names until that business confirms it (issue 19.1);
+    registered_by: who typed it ("đăng ký bởi")."""
 
     id: int
     public_display: PublicDisplay
     email: str | None
+    claims: int | None = None
+    registered_by: str = ""
 
 
 # Core statements on the tables, built once: the public form's hot path skips the ORM's bulk-insert layer, and
@@ -243,31 +247,33 @@ def _pledge_insert(dialect: str) -> Insert:
     return upsert(table).on_conflict_do_nothing(index_elements=["reference"]).returning(table.c.id)
 
 
+def business_on_file(session: Session, tax_code: str) -> int | None:
+    """The record a tax code names: a verified one first, else the oldest; never a merged-away record."""
+    return session.execute(
+        select(Donor.id)
+        .where(Donor.tax_code == tax_code, Donor.merged_into_id.is_(None))
+        .order_by(Donor.verified_at.is_(None), Donor.id)
+        .limit(1)
+    ).scalar()
+
+
+def registrant(data: DonorInput) -> str:
+    """“đăng ký bởi”: the person who typed the pledge and how to reach them."""
+    who = (nfc(data.contact_person) or "").strip() or (nfc(data.name) or "").strip()
+    return " – ".join(filter(None, [who, data.email or data.phone or ""]))[:255]
+
+
 def insert_donor(session: Session, actor: Actor, data: DonorInput) -> DonorRef:
-    """A business is known by its tax code (details already on file are never overwritten from a public
-    form); households and individuals get a record of their own per pledge. Rows are inserted directly (the
-    public form's hot path): the donor and its audit entry in two statements."""
+    """A donor record of what was typed. A tax code is an identifier, not a login (issue 19.1): when a business
+    is already on file under the tax code, the pledge gets a record of its own with the name and contact typed
+    (published under that name) and names the business on file (DonorRef.claims) until the business or staff
+    confirm it; the business's record is never changed from a public form. Households and individuals get a
+    record of their own per pledge (duplicates are found and merged by staff: app.donors.merge). Rows are
+    inserted directly (the public form's hot path): the donor and its audit entry in two statements."""
     name = (nfc(data.name) or "").strip()
     if not name:
         raise PledgeError("Tên nhà tài trợ: chưa nhập.")
-    if data.tax_code:
-        existing = session.execute(
-            select(Donor.id, Donor.public_display, Donor.email)
-            .where(Donor.tax_code == data.tax_code)
-            .order_by(Donor.id)
-            .limit(1)
-        ).first()
-        if existing is not None:
-            email = existing.email
-            if email is None and data.email:
-                email = data.email
-                session.execute(
-                    update(Donor)
-                    .where(Donor.id == existing.id, Donor.email.is_(None))
-                    .values(email=email)
-                    .execution_options(synchronize_session=False)
-                )
-            return DonorRef(existing.id, existing.public_display, email)
+    claims = business_on_file(session, data.tax_code) if data.tax_code else None
     display = PublicDisplay.ANONYMOUS if data.anonymous else PublicDisplay.FULL_NAME
     ident = session.execute(
         _DONOR_INSERT,
@@ -295,11 +301,11 @@ def insert_donor(session: Session, actor: Actor, data: DonorInput) -> DonorRef:
                 "donor.create",
                 "donor",
                 ident,
-                new={"kind": data.kind, "name": name, "tax_code": data.tax_code},
+                new={"kind": data.kind, "name": name, "tax_code": data.tax_code, "claims": claims},
             )
         ],
     )
-    return DonorRef(ident, display, data.email)
+    return DonorRef(ident, display, data.email, claims, registrant(data))
 
 
 def pledge_for_submission(session: Session, key: str) -> PledgeRef | None:
@@ -427,6 +433,8 @@ def insert_pledge(
         in_kind_quantity=nfc(data.in_kind_quantity),
         is_anonymous=data.is_anonymous or donor.public_display == PublicDisplay.ANONYMOUS,
         contact_email=(data.contact_email or donor.email or None),
+        claimed_donor_id=getattr(donor, "claims", None),
+        registered_by=getattr(donor, "registered_by", ""),
         note=nfc(data.note) or "",
         submission_key=data.submission_key,
         status=PledgeStatus.PLEDGED,
@@ -463,6 +471,7 @@ def insert_pledge(
                     "purpose": data.purpose,
                     "earmark_unit_id": data.earmark_unit_id,
                     "instalments": [[i["due_on"], i["amount_vnd"]] for i in instalments],
+                    "claimed_donor_id": getattr(donor, "claims", None),
                 },
                 unit_id=receiving,
             )

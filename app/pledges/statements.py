@@ -96,7 +96,8 @@ def statement_pdf(donor: Donor, year: int, rows: list[Contribution]) -> bytes:
         data.append([p(v) for v in _row(c)] + [p(format_vnd(c.amount_vnd), right)])
         total += c.amount_vnd
     data.append([p("Tổng cộng", body), "", "", "", "", p(format_vnd(total), right)])
-    table = Table(data, colWidths=[22 * mm, 27 * mm, 31 * mm, 27 * mm, 41 * mm, 30 * mm], repeatRows=1)
+    # the receipt number carries its unit code ("22714-2026-000001"): wide enough for one line
+    table = Table(data, colWidths=[22 * mm, 35 * mm, 29 * mm, 25 * mm, 37 * mm, 30 * mm], repeatRows=1)
     table.setStyle(
         TableStyle(
             [

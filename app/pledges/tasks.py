@@ -34,6 +34,13 @@ def send_confirmation(pledge_id: int) -> bool:
     return bool(pledge and notify.send_confirmation(db.session, pledge))
 
 
+@shared_task(name="pledges.ask_business", acks_late=True, reject_on_worker_lost=True)
+def ask_business(pledge_id: int) -> int:
+    """A pledge names a business on file by its tax code: its verified users are asked to confirm (19.1)."""
+    pledge = db.session.get(Pledge, pledge_id)
+    return notify.ask_business(db.session, pledge) if pledge is not None else 0
+
+
 @shared_task(name="pledges.notify_staff_new_pledge", acks_late=True, reject_on_worker_lost=True)
 def notify_staff_new_pledge(pledge_id: int) -> int:
     """Staff hear of pledges that will be paid offline (cash at the office, goods)."""

@@ -34,7 +34,7 @@ class World:
         self.campaign = make_campaign(session, self.kh)
         self.approver = make_user(session, Role.APPROVER, self.kh)
         self.approver.full_name, self.approver.title = (
-            "Nguyễn Khắc Hà",
+            "Nguyễn Văn Mẫu",
             "Chủ tịch Ủy ban MTTQ Việt Nam tỉnh Khánh Hòa",
         )
         self.approver2 = make_user(session, Role.APPROVER, self.kh)

@@ -28,7 +28,7 @@ def test_a_gift_without_pledge_gets_a_letter_with_everything_printed(world, sess
     assert cert.serial == "TCT-56-2026-000001"
     assert (cert.issuer_name, cert.place, cert.issued_on) == (KH_ISSUER, "Khánh Hòa", date(2026, 10, 20))
     assert (cert.signer_name, cert.signer_title) == (
-        "Nguyễn Khắc Hà",
+        "Nguyễn Văn Mẫu",
         "Chủ tịch Ủy ban MTTQ Việt Nam tỉnh Khánh Hòa",
     )
     text = pdf_text(services.certificate_pdf(session, cert))

@@ -45,13 +45,13 @@ PAGE = "/can-bo/giay-chung-nhan"
         ),
         (
             "nguoi-ky",
-            {"signer_name": "Nguyễn Khắc Hà " * 20, "signer_title": "Chủ tịch"},
+            {"signer_name": "Nguyễn Văn Mẫu " * 20, "signer_title": "Chủ tịch"},
             "Họ tên người ký: tối đa 255 ký tự.",
             IssuerProfile,
         ),
         (
             "nguoi-ky",
-            {"signer_name": "Nguyễn Khắc Hà", "signer_title": "Chủ tịch Ủy ban MTTQ Việt Nam " * 10},
+            {"signer_name": "Nguyễn Văn Mẫu", "signer_title": "Chủ tịch Ủy ban MTTQ Việt Nam " * 10},
             "Chức vụ người ký: tối đa 255 ký tự.",
             IssuerProfile,
         ),

@@ -24,7 +24,7 @@ LETTER = PrintData(
     verify_url=URL,
     purpose_text="Nhà ở (nhà Đại đoàn kết)",
     campaign_name="Ngày vì người nghèo năm 2026 – tỉnh Khánh Hòa",
-    signer_name="Nguyễn Khắc Hà",
+    signer_name="Nguyễn Văn Mẫu",
     signer_title="Chủ tịch Ủy ban MTTQ Việt Nam tỉnh Khánh Hòa",
 )
 
@@ -42,7 +42,7 @@ def test_letter_text_is_extractable_with_exact_vietnamese_strings():
         "Nhà ở (nhà Đại đoàn kết)",
         "Khánh Hòa, ngày 20 tháng 10 năm 2026",
         "TCT-56-2026-000123",
-        "Nguyễn Khắc Hà",
+        "Nguyễn Văn Mẫu",
         "CHỦ TỊCH ỦY BAN MTTQ VIỆT NAM TỈNH KHÁNH HÒA",
     ):
         assert expected in text, expected

@@ -219,7 +219,7 @@ def test_signer_with_seal_and_signature_png(world, session, client):
         client,
         f"{page}/nguoi-ky",
         {
-            "signer_name": "Nguyễn Khắc Hà",
+            "signer_name": "Nguyễn Văn Mẫu",
             "signer_title": "Chủ tịch",
             "seal": (__import__("io").BytesIO(b"GIF89a not a png"), "dau.png"),
         },
@@ -234,7 +234,7 @@ def test_signer_with_seal_and_signature_png(world, session, client):
         client,
         f"{page}/nguoi-ky",
         {
-            "signer_name": "Nguyễn Khắc Hà",
+            "signer_name": "Nguyễn Văn Mẫu",
             "signer_title": "Chủ tịch Ủy ban MTTQ Việt Nam tỉnh Khánh Hòa",
             "seal": (io.BytesIO(png_bytes()), "dau.png"),
             "signature": (io.BytesIO(png_bytes((300, 120))), "chuky.png"),

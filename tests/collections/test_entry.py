@@ -81,7 +81,7 @@ def test_thirty_households_typed_with_running_totals_and_roll_up(client, session
         assert body["summary"]["households"] == i + 1
         assert body["summary"]["total_vnd"] == expected
     assert len(set(receipts)) == 30
-    numbers = [int(r.split("-")[1]) for r in receipts]
+    numbers = [int(r.rsplit("-", 1)[1]) for r in receipts]  # "22714-2026-000042": unit, year, number
     assert numbers == list(range(numbers[0], numbers[0] + 30))  # gap-free, in the order typed
     assert body["summary"]["total_text"] == f"{expected:,} ₫".replace(",", ".")
     assert totals(session, fund, [world.commune.id]).received_vnd == expected

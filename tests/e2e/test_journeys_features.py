@@ -136,8 +136,8 @@ def test_commune_staff_enter_and_import_household_contributions(journey: Journey
     journey.check("upload")
     csv = (
         "Họ tên chủ hộ,Thôn/Tổ dân phố,Số tiền,Hiện vật,Ngày,Người thu\n"
-        f"Lê Thị Tệp {viewport},Thôn Tô Hạp,100.000,,20/10/2026,Cao Văn Minh\n"
-        f"Phạm Văn Tệp {viewport},Thôn Dốc Gạo,150.000,,20/10/2026,Cao Văn Minh\n"
+        f"Lê Thị Tệp {viewport},Thôn Tô Hạp,100.000,,20/10/2026,Lê Văn Thử\n"
+        f"Phạm Văn Tệp {viewport},Thôn Dốc Gạo,150.000,,20/10/2026,Lê Văn Thử\n"
     ).encode()
     page.get_by_label("Tệp danh sách (.xlsx hoặc .csv)", exact=True).set_input_files(
         files=[{"name": "danh-sach.csv", "mimeType": "text/csv", "buffer": io.BytesIO(csv).getvalue()}]

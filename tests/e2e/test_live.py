@@ -98,11 +98,26 @@ def _credit(session, *, amount: int, name: str | None = None, pledge_reference: 
     return made[0].id
 
 
+def _donor_path(reference: str) -> str:
+    """The signed link of the pledge's e-mails (issue 19.1: a reference alone shows only the public view)."""
+    from sqlalchemy import select
+
+    from app.pledges import notify
+    from app.pledges.models import Pledge
+
+    def link(session):  # type: ignore[no-untyped-def]
+        pledge = session.execute(select(Pledge).where(Pledge.reference == reference)).scalar_one()
+        with LIVE["app"].test_request_context():
+            return notify.donor_link(pledge)
+
+    return "/" + _in_live_app(link).split("://", 1)[1].split("/", 1)[1]
+
+
 def test_the_pledge_page_shows_a_payment_without_reload(journey: Journey):
     from playwright.sync_api import expect
 
     reference = _in_live_app(_make_pledge)
-    journey.goto(f"/ung-ho/{reference}")
+    journey.goto(_donor_path(reference))
     page = journey.page
     page.evaluate("() => { window.__notReloaded = true; }")  # type: ignore[attr-defined]
     expect(page.locator(".amount.paid")).to_have_text("0 ₫")  # type: ignore[attr-defined]
@@ -174,7 +189,7 @@ def test_a_qr_transfer_reported_by_the_bank_feed_updates_the_open_pledge_page(
         return t.account.account_number, t.amount_vnd, t.note
 
     account_number, amount, note = _in_live_app(qr_transfer)
-    journey.goto(f"/ung-ho/{reference}")
+    journey.goto(_donor_path(reference))
     page = journey.page
     page.evaluate("() => { window.__notReloaded = true; }")  # type: ignore[attr-defined]
     body = {  # SePay's documented webhook payload

@@ -108,7 +108,7 @@ def test_concurrent_receipt_numbers_are_unique_and_gap_free(app, session):
     from app.contributions.models import Contribution
 
     numbers = sorted(
-        int(n.split("-")[1]) for n in db.session.execute(select(Contribution.receipt_no)).scalars()
+        int(n.rsplit("-", 1)[1]) for n in db.session.execute(select(Contribution.receipt_no)).scalars()
     )
     assert numbers == list(range(1, 11))
 

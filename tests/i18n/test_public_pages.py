@@ -15,7 +15,7 @@ from app.contributions.models import Contribution
 from app.core.money import format_vnd
 from app.needs.models import HouseholdNeed, NeedStatus
 from app.pledges.models import Pledge
-from tests.conftest import login
+from tests.conftest import login, open_as_donor
 from tests.transparency.conftest import load_full_demo
 
 DEMO_DONOR = "ketoan@yensao.example.vn"
@@ -102,6 +102,8 @@ def test_public_pages_read_in_english_and_stay_vietnamese_by_default(app, demo):
     pledge = (
         session.execute(select(Pledge).where(Pledge.kind == "money").order_by(Pledge.id)).scalars().first()
     )
+    open_as_donor(vi_client, pledge)  # the full page (amount, how to pay) is the donor's (issue 19.1)
+    open_as_donor(en_client, pledge)
     vi_html, en_html = check_page(
         vi_client,
         en_client,

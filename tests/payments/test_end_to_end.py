@@ -13,7 +13,7 @@ from app.contributions.models import Channel, Contribution
 from app.donors.models import DonorKind
 from app.ledger import services as ledger
 from app.ledger.models import LedgerTransaction
-from tests.conftest import csrf_from, login
+from tests.conftest import csrf_from, login, open_as_donor
 from tests.factories import PASSWORD, make_user
 from tests.payments.conftest import make_pledge
 
@@ -39,6 +39,7 @@ def test_card_and_transfer_payments_show_on_the_pledge_pages_and_post_to_the_led
     tx_before = session.execute(select(func.count(LedgerTransaction.id))).scalar_one()
 
     # Business: card, through the test gateway.
+    open_as_donor(client, business)
     page = client.get(f"/ung-ho/{business.reference}").get_data(as_text=True)
     assert f"/ung-ho/{business.reference}/vietqr.svg" in page
     assert f"/ung-ho/{business.reference}/thanh-toan-the" in page

@@ -6,6 +6,7 @@ import re
 
 from app.banking import vietqr
 from app.pledges.services import record_pledge_payment
+from tests.conftest import open_as_donor
 from tests.factories import SYSTEM
 from tests.payments.conftest import make_pledge
 from tests.qr.reading import read_svg
@@ -83,6 +84,7 @@ def test_the_qr_code_names_the_first_account_the_pledge_page_shows(client, sessi
     pledge = make_pledge(
         session, kh_setup["campaign"], 5_000_000, receiving=kh_setup["khanh_son"], earmark=hanoi
     )
+    open_as_donor(client, pledge)
     page = client.get(f"/ung-ho/{pledge.reference}").get_data(as_text=True)
     shown = re.findall(r'class="account-number">([^<]+)<', page)
     assert shown == ["1122334455"]  # Hà Nội has no account of its own: the central committee's

@@ -97,12 +97,13 @@ def test_cash_receipt_against_a_pledge(client, session, world):  # type: ignore[
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
     c = session.execute(select(Contribution)).scalar_one()
     year = services.today_vn().year
-    assert c.receipt_no == f"{year}-000001" and c.channel == Channel.CASH and c.pledge_id == pledge.id
+    assert c.receipt_no == f"22714-{year}-000001" and c.channel == Channel.CASH and c.pledge_id == pledge.id
     assert c.receiving_unit_id == world["khanh_son"].id
     session.expire_all()
     assert pledge.status == PledgeStatus.FULFILLED
     receipt = client.get(resp.headers["Location"]).get_data(as_text=True)
-    assert "BIÊN NHẬN" in receipt and f"{year}-000001" in receipt and "3.000.000 ₫" in receipt
+    assert "BIÊN NHẬN" in receipt and f"22714-{year}-000001" in receipt and "3.000.000 ₫" in receipt
+    assert "Ba triệu đồng" in receipt  # the amount in words (issue 19.3)
     # The ledger has it exactly once, in Khánh Sơn's pool.
     fund = ledger.main_fund(session)
     assert ledger.totals(session, fund.id, [world["khanh_son"].id]).unallocated_vnd == 3_000_000
@@ -145,7 +146,7 @@ def test_in_kind_and_walk_in_receipts_numbered_per_unit(client, session, world):
     assert r2.status_code == 302
     rows = session.execute(select(Contribution).order_by(Contribution.id)).scalars().all()
     year = services.today_vn().year
-    assert [c.receipt_no for c in rows] == [f"{year}-000001", f"{year}-000002"]
+    assert [c.receipt_no for c in rows] == [f"22453-{year}-000001", f"22453-{year}-000002"]
     assert rows[0].in_kind_description == "20 thùng mì" and rows[1].public_name == "Nhà hảo tâm"
     # In kind without a description is refused, naming the field; nothing saved.
     r3 = post_form(

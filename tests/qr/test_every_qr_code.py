@@ -16,7 +16,7 @@ from app.contributions.models import Channel
 from app.contributions.services import NewContribution, record_contribution
 from app.pledges.services import record_pledge_payment
 from tests.certificates.conftest import World, render_png
-from tests.conftest import login
+from tests.conftest import login, open_as_donor
 from tests.factories import SYSTEM
 from tests.payments.conftest import make_pledge
 from tests.qr.reading import inline_svgs, read_qr, read_svg
@@ -46,6 +46,7 @@ def test_pledge_page_vietqr_pays_what_is_due_to_the_earmarked_account_with_the_r
         idempotency_key="part",
     )
     session.commit()
+    open_as_donor(client, pledge)
     page = client.get(f"/ung-ho/{pledge.reference}").get_data(as_text=True)
     src = re.search(r'<img[^>]+src="([^"]+/vietqr\.svg)"', page).group(1)  # the image the page shows
     resp = client.get(src)

@@ -239,6 +239,32 @@ def _feed_transaction(ctx: ParamContext, rule: Rule, arg: str) -> int:
     return ctx.once("feed_transaction", make)  # type: ignore[return-value]
 
 
+def _donor_pair(ctx: ParamContext, rule: Rule, arg: str) -> int:
+    """Two donor records of Khánh Sơn (else of its province) for the side-by-side merge page."""
+
+    def pick() -> tuple[int, int]:
+        from app.donors.models import Donor
+
+        for col, wanted in (
+            (Donor.commune_id, _khanh_son(ctx).id),
+            (Donor.province_id, ctx.places["khanh_hoa"].id),
+        ):
+            ids = list(
+                ctx.session.execute(
+                    select(Donor.id)
+                    .where(col == wanted, Donor.merged_into_id.is_(None))
+                    .order_by(Donor.id)
+                    .limit(2)
+                ).scalars()
+            )
+            if len(ids) == 2:
+                return ids[0], ids[1]
+        pytest.fail(f"add a factory for <{arg}> in tests/security/route_params.py (route {rule.rule})")
+
+    first, second = ctx.once("donor_pair", pick)  # type: ignore[misc]
+    return first if arg == "first" else second
+
+
 def _placeholder(value: object) -> Callable[[ParamContext, Rule, str], object]:
     def make(ctx: ParamContext, rule: Rule, arg: str) -> object:
         ctx.placeholders.add(arg)
@@ -267,6 +293,8 @@ FACTORIES: dict[str, Callable[[ParamContext, Rule, str], object]] = {
         else pick_row(ctx, "matching_proposal_lines", arg, rule)
     ),
     "txn_id": _feed_transaction,
+    "first": _donor_pair,
+    "second": _donor_pair,
     "year": lambda ctx, rule, arg: date.today().year,
     "day": lambda ctx, rule, arg: date.today().isoformat(),
     # Formats and kinds: the first one each route offers is fine; placeholders may 404, which is allowed.
@@ -282,6 +310,7 @@ FACTORIES: dict[str, Callable[[ParamContext, Rule, str], object]] = {
     "ref": _placeholder("KHONG-CO"),
     "code": _placeholder("KHONG-CO-MA"),
     "provider": _placeholder("direct"),  # a bank feed: refused (400) until its secret is configured
+    "merge_id": _placeholder(999_999),  # no merge in the demo: the undo of an unknown merge answers 404
 }
 
 

@@ -153,10 +153,12 @@ def test_permalink_by_id_and_receipt_shows_only_public_fields(client, people):
     duong = people["duong"]
     by_receipt = client.get(f"/cong-khai/sao-ke/{duong.receipt_no}")
     assert by_receipt.status_code == 200 and "Đường Biên Hòa" in by_receipt.get_data(as_text=True)
-    # Receipt numbers restart per receiving unit: an ambiguous one lists every match.
-    assert people["anh"].receipt_no == c.receipt_no
+    # Receipt numbers restart per receiving unit but carry its code (issue 19.3): never one number for two gifts.
+    assert people["anh"].receipt_no != c.receipt_no
+    assert people["anh"].receipt_no.rsplit("-", 1)[1] == c.receipt_no.rsplit("-", 1)[1]
     resp = client.get(f"/cong-khai/sao-ke/{c.receipt_no}", follow_redirects=True)
-    assert sorted(names_on(resp.get_data(as_text=True))) == ["Hộ ông Đặng Văn Ánh", "Nguyễn Văn A"]
+    shown = resp.get_data(as_text=True)
+    assert "Nguyễn Văn A" in shown and "Đặng Văn Ánh" not in shown
     assert client.get("/cong-khai/sao-ke/999999").status_code == 404
     note_page = client.get(f"/cong-khai/sao-ke/{people['anh'].id}").get_data(as_text=True)
     assert "Hộ ông Đặng Văn Ánh" in note_page

@@ -6,12 +6,14 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
+    session,
 )
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.accounts.access import can_access_unit_id
 from app.accounts.models import Role, User
+from app.contributions.models import Contribution
 from app.core.cards import card_available
 from app.extensions import db
 from app.pledges.formcache import unit_lists
@@ -68,3 +70,32 @@ def claimable(pledge: Pledge) -> bool:
         return False
     donor_email = (pledge.donor.email or "").lower()
     return not donor_email or donor_email == pledge.contact_email.lower()
+
+
+OWN_PLEDGES = "own_pledges"
+OWN_PLEDGES_KEPT = 20
+
+
+def remember_own(pledge_id: int) -> None:
+    """This browser typed the pledge (or opened the signed link of its e-mail): it sees it as its donor."""
+    own = [i for i in session.get(OWN_PLEDGES, []) if isinstance(i, int) and i != pledge_id]
+    session[OWN_PLEDGES] = [*own[-(OWN_PLEDGES_KEPT - 1) :], pledge_id]
+
+
+def holds_pledge(pledge: Pledge) -> bool:
+    """The donor of this pledge: its browser, its signed link (remember_own) or a signed-in user of its donor."""
+    return is_owner(pledge) or pledge.id in session.get(OWN_PLEDGES, [])
+
+
+def receipt_facts(contribution: Contribution) -> dict[str, object]:
+    """What the printed receipt says besides the row (issue 19.3): the amount in words, the place (the issuing
+    committee's province or commune, as on its certificates) and the date in the Vietnamese form."""
+    from app.certificates.services import issuer_for
+    from app.certificates.words import amount_in_words
+
+    day = contribution.received_on
+    return {
+        "amount_words": amount_in_words(contribution.amount_vnd),
+        "place_date": f"{issuer_for(db.session, contribution.receiving_unit_id).place}, "
+        f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}",
+    }

@@ -8,6 +8,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -21,18 +22,22 @@ from app.accounts.services import normalize_email
 from app.contributions.models import Contribution, ContributionStatus
 from app.core.actor import Actor
 from app.core.forms import field_problems
+from app.core.transaction import domain_errors
+from app.donors import services as donor_services
 from app.donors.models import Donor, DonorKind
 from app.extensions import db, limiter
 from app.ledger.models import PURPOSE_LABELS
 from app.pledges import notify, services, statements
 from app.pledges.forms import (
+    BusinessForm,
+    ClaimForm,
     InviteForm,
 )
 from app.pledges.models import (
     Pledge,
     PledgeSchedule,
 )
-from app.pledges.views.common import bp
+from app.pledges.views.common import bp, receipt_facts
 
 
 @bp.route("/tai-khoan/tong-quan")
@@ -84,9 +89,14 @@ def dashboard() -> ResponseReturnValue:
     colleagues = (
         db.session.execute(select(User).where(User.donor_id == donor.id).order_by(User.id)).scalars().all()
     )
+    verified_user = donor_services.speaks_for(db.session, current_user, donor.id)
     return render_template(
         "pledges/dashboard.html",
         donor=donor,
+        verified_user=verified_user,
+        claims=donor_services.pending_claims(db.session, donor.id) if verified_user else [],
+        claim_form=ClaimForm(),
+        business_form=BusinessForm(obj=donor) if verified_user else None,
         pledges=pledges,
         paid_by=paid_by,
         contributions=contributions,
@@ -155,6 +165,7 @@ def donor_receipt(contribution_id: int) -> ResponseReturnValue:
         unit=c.receiving_unit,
         back=url_for("pledges.dashboard"),
         purpose_label=PURPOSE_LABELS[c.purpose],
+        **receipt_facts(c),
     )
 
 
@@ -173,3 +184,50 @@ def statement(year: int, fmt: str) -> ResponseReturnValue:
     resp = Response(data, mimetype=mimetype)
     resp.headers["Content-Disposition"] = f'attachment; filename="sao-ke-dong-gop-{year}.{fmt}"'
     return resp
+
+
+@bp.route("/tai-khoan/xac-nhan/<int:pledge_id>", methods=["POST"])
+@donor_required
+def confirm_claim(pledge_id: int) -> ResponseReturnValue:
+    """A verified business's user confirms (or disowns) a pledge made in its name (issue 19.1)."""
+    pledge = db.session.get(Pledge, pledge_id)
+    if (
+        pledge is None
+        or pledge.claimed_donor_id != current_user.donor_id
+        or not donor_services.speaks_for(db.session, current_user, current_user.donor_id)
+    ):
+        abort(404)
+    if ClaimForm().validate_on_submit():
+        actor = Actor.from_request()
+        if request.form.get("action") == "reject":
+            donor_services.reject_claim(db.session, actor, pledge, how="business")
+            flash(_("Đã ghi nhận: đăng ký %(ref)s không phải của quý đơn vị.", ref=pledge.reference), "info")
+        else:
+            donor_services.attach_pledge(db.session, actor, pledge, how="business")
+            flash(_("Đã xác nhận đăng ký %(ref)s thuộc quý đơn vị.", ref=pledge.reference), "success")
+    return redirect(url_for("pledges.dashboard") + "#xac-nhan")
+
+
+@bp.route("/tai-khoan/doanh-nghiep", methods=["POST"])
+@donor_required
+def business_details() -> ResponseReturnValue:
+    """A verified business's users manage its name and contacts (issue 19.1)."""
+    if not donor_services.speaks_for(db.session, current_user, current_user.donor_id):
+        abort(404)
+    form = BusinessForm()
+    if form.validate_on_submit():
+        with domain_errors(form, errors=donor_services.DonorError) as outcome:
+            donor_services.update_business(
+                db.session,
+                Actor.from_request(),
+                current_user._get_current_object(),
+                name=form.name.data or "",
+                contact_person=form.contact_person.data or "",
+                phone=form.phone.data or "",
+                address=form.address.data or "",
+            )
+        if outcome.ok:
+            flash(_("Đã lưu thông tin doanh nghiệp."), "success")
+    else:
+        flash(" ".join(field_problems(form)) or _("Vui lòng kiểm tra lại các ô được đánh dấu."), "error")
+    return redirect(url_for("pledges.dashboard") + "#doanh-nghiep")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 from flask import (
     Response,
+    abort,
     current_app,
     flash,
     jsonify,
@@ -19,14 +21,17 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from markupsafe import Markup
+from sqlalchemy import or_, update
 
 from app.accounts.models import Role, User
 from app.accounts.services import AccountError, create_user, normalize_email
 from app.banking.services import official_accounts_for
 from app.core import outbox
 from app.core.actor import Actor
+from app.core.db import rowcount, utcnow
 from app.core.forms import field_problems
-from app.core.transaction import domain_errors
+from app.core.transaction import domain_errors, on_commit
+from app.donors import services as donor_services
 from app.donors.models import Donor, DonorKind
 from app.extensions import db, limiter
 from app.ledger.models import PURPOSE_LABELS
@@ -48,8 +53,10 @@ from app.pledges.views.common import (
     card_enabled,
     claimable,
     communes_for,
+    holds_pledge,
     is_owner,
     pledge_by_reference,
+    remember_own,
     staff_sees,
     unit_lists,
 )
@@ -101,10 +108,13 @@ def pledge_form() -> ResponseReturnValue:
                 if pledge_input.earmark_unit_id is not None:  # else the campaign found above
                     campaign = services.campaign_for(db.session, pledge_input.earmark_unit_id) or campaign
                 pledge = services.insert_pledge(db.session, actor, campaign, donor, pledge_input)
-                _queue_pledge_mails(pledge.id, pledge.payment_method)
+                _queue_pledge_mails(
+                    pledge.id, pledge.payment_method, asks_business=getattr(donor, "claims", None)
+                )
             if not outcome.ok:
                 problems.append(outcome.message)
             else:
+                remember_own(pledge.id)  # this browser typed it: it sees the pledge as its donor (19.1)
                 flash(_("Cảm ơn quý vị! Đăng ký ủng hộ đã được ghi nhận."), "success")
                 return redirect(url_for("pledges.confirmation", reference=pledge.reference))
     if request.method == "POST":
@@ -206,13 +216,15 @@ def _prefill_from_donor(form: PledgeForm, donor: Donor | None) -> None:
     form.country.data = donor.country
 
 
-def _queue_pledge_mails(pledge_id: int, method: PaymentMethod) -> None:
+def _queue_pledge_mails(pledge_id: int, method: PaymentMethod, *, asks_business: int | None = None) -> None:
     """Mail the donor and, for cash/goods, the staff (for a transfer or card the staff task would do nothing):
     outbox rows committed with the pledge (app.core.outbox), so the broker or SMTP being down never turns a saved
     pledge into an error nor loses its mails."""
 
-    names = ["pledges.send_confirmation"] + (
-        ["pledges.notify_staff_new_pledge"] if method in OFFLINE_METHODS else []
+    names = (
+        ["pledges.send_confirmation"]
+        + (["pledges.notify_staff_new_pledge"] if method in OFFLINE_METHODS else [])
+        + (["pledges.ask_business"] if asks_business is not None else [])
     )
     for name in names:
         outbox.enqueue(db.session, name, pledge_id, dedupe_key=f"{name}:{pledge_id}")
@@ -228,12 +240,25 @@ def communes_json() -> ResponseReturnValue:
 
 @bp.route("/ung-ho/<reference>")
 def confirmation(reference: str) -> ResponseReturnValue:
+    """The pledge page. Its reference is on the public statement, so a visitor who only knows it sees what the
+    statement shows (name published, campaign, area, status, money received); the donor (the browser that typed
+    it, a signed-in user of its donor, a signed link from its e-mails) and the staff in charge see everything:
+    amount, schedule, goods, how to pay, contact details (issue 19.1)."""
     pledge = pledge_by_reference(reference)
     if pledge.reference != reference:
         return redirect(url_for("pledges.confirmation", reference=pledge.reference), code=301)
+    key = request.args.get("k")
+    if key and notify.viewer_pledge_id(key) == pledge.id:
+        remember_own(pledge.id)
+        return redirect(url_for("pledges.confirmation", reference=pledge.reference))  # no key left in the URL
     paid = services.amount_paid(db.session, pledge.id)
-    private = is_owner(pledge) or staff_sees(pledge)
-    accounts = official_accounts_for(db.session, pledge.earmark_unit_id or pledge.receiving_unit_id)
+    donor_view = is_owner(pledge) or holds_pledge(pledge)
+    private = donor_view or staff_sees(pledge)
+    accounts = (
+        official_accounts_for(db.session, pledge.earmark_unit_id or pledge.receiving_unit_id)
+        if private
+        else []
+    )
     due = services.amount_due(db.session, pledge, paid=paid)
     whole = (
         request.args.get("muc") == "con-lai"
@@ -244,14 +269,14 @@ def confirmation(reference: str) -> ResponseReturnValue:
             pledge=pledge,
             paid=paid,
             outstanding=max(0, pledge.amount_vnd - paid),
-            instalments=services.instalment_states(db.session, pledge, paid=paid),
+            instalments=services.instalment_states(db.session, pledge, paid=paid) if private else [],
             accounts=accounts,
             due=due,
             whole=whole,
             asked=due.remainder_vnd if whole else due.amount_vnd,
             private=private,
             card_enabled=card_enabled() and pledge.kind == PledgeKind.MONEY,
-            claimable=not current_user.is_authenticated and claimable(pledge),
+            claimable=donor_view and not current_user.is_authenticated and claimable(pledge),
             claim_form=ClaimForm(),
             purpose_label=PURPOSE_LABELS[pledge.purpose],
         )
@@ -268,12 +293,16 @@ def live_status(reference: str) -> ResponseReturnValue:
     from app.core.page_cache import money_version
     from app.pledges.live import pledge_status
 
+    pledge = pledge_by_reference(reference)
+    if not (holds_pledge(pledge) or staff_sees(pledge)):
+        abort(
+            404
+        )  # the figures are the donor's: a reference alone shows only what the public statement shows
     version = money_version()
     tag = hashlib.sha256(f"{version}:{reference}:{get_locale()}".encode()).hexdigest()[:32]
     if version != "None" and request.if_none_match.contains(tag):  # "None": cache down, no version to trust
         resp = Response(status=304)
     else:
-        pledge = pledge_by_reference(reference)
         resp = jsonify(pledge_status(db.session, pledge))
     resp.set_etag(tag)
     resp.headers["Cache-Control"] = "private, no-cache"  # kept by the browser, asked again each time
@@ -281,16 +310,66 @@ def live_status(reference: str) -> ResponseReturnValue:
     return resp
 
 
+CLAIM_MAIL_EVERY = timedelta(hours=1)
+
+
 @bp.route("/ung-ho/<reference>/tao-tai-khoan", methods=["POST"])
 @limiter.limit("5 per hour", methods=["POST"], error_message="Quá nhiều yêu cầu. Vui lòng thử lại sau.")
 def request_account(reference: str) -> ResponseReturnValue:
+    """Send the account link to the pledge's own contact: only the donor may ask, and one mail an hour per
+    pledge whoever asks (a stranger who knows the reference cannot flood the donor's inbox)."""
     pledge = pledge_by_reference(reference)
     form = ClaimForm()
-    if form.validate_on_submit() and claimable(pledge):
-        notify.send_claim_link(pledge)
+    if form.validate_on_submit() and holds_pledge(pledge) and claimable(pledge):
+        now = utcnow()
+        claimed = rowcount(
+            db.session.execute(
+                update(Pledge)
+                .where(
+                    Pledge.id == pledge.id,
+                    or_(Pledge.claim_sent_at.is_(None), Pledge.claim_sent_at < now - CLAIM_MAIL_EVERY),
+                )
+                .values(claim_sent_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        if claimed:
+            on_commit(lambda: notify.send_claim_link(pledge), db.session)
     # The same answer whether or not a link went out: the page must not reveal the e-mail or the donor's users.
     flash(_("Nếu đăng ký có email liên hệ, chúng tôi đã gửi liên kết tạo tài khoản tới email đó."), "info")
     return redirect(url_for("pledges.confirmation", reference=pledge.reference))
+
+
+@bp.route("/ung-ho/xac-nhan-doanh-nghiep/<token>", methods=["GET", "POST"])
+def business_confirm(token: str) -> ResponseReturnValue:
+    """The one-click link mailed to a verified business's users: this pledge made in your name — yours or not?"""
+    data = notify.read_token("pledge-attach", token)
+    pledge = db.session.get(Pledge, data.get("pledge", 0)) if data else None
+    if pledge is None or not data or pledge.claimed_donor_id != data.get("donor"):
+        return render_template(
+            "errors/error.html",
+            code=400,
+            title=_("Liên kết không hợp lệ"),
+            message=_("Liên kết đã hết hạn, không đúng, hoặc đăng ký đã được xác nhận."),
+        ), 400
+    form = ClaimForm()
+    if request.method == "POST" and form.validate_on_submit():
+        actor = Actor.from_request()
+        if request.form.get("action") == "reject":
+            donor_services.reject_claim(db.session, actor, pledge, how="business")
+            flash(_("Đã ghi nhận: đăng ký %(ref)s không phải của quý đơn vị.", ref=pledge.reference), "info")
+        else:
+            donor_services.attach_pledge(db.session, actor, pledge, how="business")
+            flash(_("Đã xác nhận đăng ký %(ref)s thuộc quý đơn vị.", ref=pledge.reference), "success")
+        return redirect(url_for("pledges.business_confirmed"))
+    return render_template(
+        "pledges/business_confirm.html", pledge=pledge, business=pledge.claimed_donor, form=form
+    )
+
+
+@bp.route("/ung-ho/xac-nhan-doanh-nghiep")
+def business_confirmed() -> ResponseReturnValue:
+    return render_template("pledges/business_confirm.html", pledge=None, business=None, form=None)
 
 
 def _login_new_user(user: User) -> None:

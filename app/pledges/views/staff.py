@@ -30,6 +30,7 @@ from app.core.i18n import VN_TZ
 from app.core.money import AmountError, parse_vnd
 from app.core.text import fold, nfc
 from app.core.transaction import domain_errors
+from app.donors import services as donor_services
 from app.donors.models import Donor, DonorKind
 from app.extensions import db
 from app.ledger.models import PURPOSE_LABELS, Purpose
@@ -37,6 +38,7 @@ from app.pledges import services
 from app.pledges.forms import (
     EditPledgeForm,
     ReceiptForm,
+    StaffClaimForm,
     StatusForm,
     parse_instalments,
 )
@@ -48,7 +50,7 @@ from app.pledges.models import (
     PledgeStatus,
 )
 from app.pledges.references import normalize as normalize_reference
-from app.pledges.views.common import bp, staff_sees
+from app.pledges.views.common import bp, receipt_facts, staff_sees
 
 PER_PAGE = 50
 
@@ -103,7 +105,9 @@ def staff_list() -> ResponseReturnValue:
         query = services.only_overdue(query, today)
     if q:  # the donor is joined only when searching by name (plans stay simple on a national table)
         ref = normalize_reference(q)
-        query = query.join(Donor).where(or_(Donor.search_key.contains(fold(q)), Pledge.reference == ref))
+        query = query.join(Donor, Donor.id == Pledge.donor_id).where(
+            or_(Donor.search_key.contains(fold(q)), Pledge.reference == ref)
+        )
     total, pledges = _page_of(query, page)
     ids = [p.id for p in pledges]
     paid_by = (
@@ -173,6 +177,7 @@ def staff_detail(pledge_id: int) -> ResponseReturnValue:
             c.id for c in contributions if can_access_unit_id(db.session, current_user, c.receiving_unit_id)
         },
         status_form=StatusForm(),
+        claim_form=StaffClaimForm(),
         overdue=services.overdue_amount(db.session, pledge),
         allowed=services.ALLOWED_MOVES[pledge.status],
         purpose_label=PURPOSE_LABELS[pledge.purpose],
@@ -372,4 +377,39 @@ def receipt(contribution_id: int) -> ResponseReturnValue:
         back=back,
         staff=True,
         purpose_label=PURPOSE_LABELS[c.purpose],
+        **receipt_facts(c),
     )
+
+
+@bp.route("/can-bo/dang-ky-ung-ho/<int:pledge_id>/doanh-nghiep", methods=["POST"])
+@staff_required()
+def staff_claim(pledge_id: int) -> ResponseReturnValue:
+    """Staff decide a pledge that names a business on file (issue 19.1): it is the business's (attach), it is
+    not (reject), or the business record itself is verified so its users can confirm. Always with a reason."""
+    pledge = _staff_pledge(pledge_id)
+    if pledge.claimed_donor is None:
+        abort(404)
+    form = StaffClaimForm()
+    action = request.form.get("action")
+    if form.validate_on_submit():
+        actor = Actor.from_request()
+        with domain_errors(errors=donor_services.DonorError, quiet=True) as outcome:
+            if action == "attach":
+                donor_services.attach_pledge(
+                    db.session, actor, pledge, how="staff", reason=form.reason.data or ""
+                )
+            elif action == "reject":
+                donor_services.reject_claim(
+                    db.session, actor, pledge, how="staff", reason=form.reason.data or ""
+                )
+            else:
+                donor_services.verify_business(
+                    db.session, actor, pledge.claimed_donor, form.reason.data or ""
+                )
+        if outcome.ok:
+            flash(_("Đã lưu."), "success")
+        else:
+            flash(outcome.message, "error")
+    else:
+        flash(" ".join(field_problems(form)) or _("Lý do: chưa nhập."), "error")
+    return redirect(url_for("pledges.staff_detail", pledge_id=pledge.id))
