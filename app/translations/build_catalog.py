@@ -2138,6 +2138,13 @@ EN = {
     "Đã hoàn tác lần gộp vào nhà tài trợ #%(id)s": "Undid a merge into donor #%(id)s",
     "Đã xác nhận đăng ký ủng hộ #%(id)s thuộc doanh nghiệp": "Confirmed pledge #%(id)s as the business's",
     "Đã ghi nhận đăng ký ủng hộ #%(id)s không thuộc doanh nghiệp": "Recorded pledge #%(id)s as not the business's",
+    "Đã gắn giao dịch ngân hàng #%(id)s với một đăng ký ủng hộ": "Linked bank transaction #%(id)s to a pledge",
+    "Đã giải trình một chênh lệch đối soát (ngày đối soát #%(id)s)": "Explained a reconciliation difference (reconciliation day #%(id)s)",
+    "Đã chốt ngày đối soát #%(id)s": "Closed reconciliation day #%(id)s",
+    "Đã khóa sổ năm (lần khóa sổ #%(id)s)": "Closed a year of the books (close #%(id)s)",
+    "Đã công bố báo cáo năm #%(id)s": "Published annual report #%(id)s",
+    "Đã ghi kết quả rà soát hộ nghèo của hộ #%(id)s": "Recorded the poverty review result of household #%(id)s",
+    "Đã đặt chỉ tiêu giảm nghèo #%(id)s": "Set poverty reduction target #%(id)s",
 }
 
 

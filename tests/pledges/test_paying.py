@@ -21,7 +21,7 @@ from app.core.i18n import today_vn
 from app.donors.models import Donor
 from app.pledges.models import Pledge
 from app.pledges.services import record_pledge_payment
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, open_as_donor
 from tests.pledges.helpers import SYSTEM, household_form, make_pledge
 from tests.qr.reading import read_qr, read_svg
 
@@ -55,6 +55,7 @@ def _plan(session, world):  # type: ignore[no-untyped-def]
 
 def test_instalment_plan_qr_asks_for_the_instalment_due_and_offers_the_remainder(client, session, world):  # type: ignore[no-untyped-def]
     pledge = _plan(session, world)
+    open_as_donor(client, pledge)  # the donor's view (issue 19.1)
     html = client.get(f"/ung-ho/{pledge.reference}").get_data(as_text=True)
     assert "3.000.000 ₫" in html and "Toàn bộ số còn lại: 9.000.000 ₫" in html
     urls = _qr_urls(html)
@@ -72,6 +73,7 @@ def test_instalment_plan_qr_asks_for_the_instalment_due_and_offers_the_remainder
         source="test", idempotency_key="first",
     )  # fmt: skip
     session.commit()
+    open_as_donor(client, pledge)  # the donor's view (issue 19.1)
     html = client.get(f"/ung-ho/{pledge.reference}").get_data(as_text=True)
     assert "Đợt 2" in html
     assert _scan(client, _qr_urls(html)[0])["54"] == "3000000"
@@ -87,6 +89,7 @@ def test_overdue_instalments_are_asked_together(client, session, world):  # type
         earmark=world["province"],
         days_ago=40,  # the first two are past due
     )
+    open_as_donor(client, pledge)  # the donor's view (issue 19.1)
     html = client.get(f"/ung-ho/{pledge.reference}").get_data(as_text=True)
     assert _scan(client, _qr_urls(html)[0])["54"] == "6000000"
     assert "Các đợt 1–2 đã đến hạn: 6.000.000 ₫" in html
@@ -108,6 +111,7 @@ def test_one_qr_per_account_with_copy_buttons_and_downloads(client, session, wor
     session.add(second)
     session.commit()
     pledge = make_pledge(session, world, amount=5_000_000, earmark=world["province"])
+    open_as_donor(client, pledge)  # the donor's view (issue 19.1)
     html = client.get(f"/ung-ho/{pledge.reference}").get_data(as_text=True)
     urls = _qr_urls(html)
     assert len(urls) == 2
@@ -191,6 +195,7 @@ def test_card_option_hidden_when_the_gateway_is_off_and_checkout_never_404s(clie
     form = client.get("/ung-ho").get_data(as_text=True)
     assert 'value="card"' not in form
     pledge = make_pledge(session, world, amount=5_000_000, earmark=world["province"])
+    open_as_donor(client, pledge)  # the donor's view (issue 19.1)
     page = client.get(f"/ung-ho/{pledge.reference}").get_data(as_text=True)
     assert "thanh-toan-the" not in page
     token = csrf_from(form)
@@ -218,6 +223,7 @@ def test_card_checkout_charges_the_instalment_or_the_chosen_remainder(client, se
     from app.payments.models import CardPayment
 
     pledge = _plan(session, world)
+    open_as_donor(client, pledge)  # the donor's view (issue 19.1)
     token = csrf_from(client.get(f"/ung-ho/{pledge.reference}").get_data(as_text=True))
     resp = client.post(f"/ung-ho/{pledge.reference}/thanh-toan-the", data={"csrf_token": token})
     assert resp.status_code == 303

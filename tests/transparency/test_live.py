@@ -16,6 +16,7 @@ from app.contributions.models import Channel
 from app.contributions.receive import MoneyIn, mask_account, receive
 from app.ledger import services as ledger
 from tests import factories as f
+from tests.conftest import open_as_donor
 from tests.transparency.conftest import give
 
 OFFICIAL = "0061001234567"
@@ -157,6 +158,7 @@ def test_pledge_status_follows_a_payment_without_reload(client, session, kh, acc
 
     pledge = make_pledge(session, kh, amount=30_000_000)
     session.commit()
+    open_as_donor(client, pledge)  # the donor's view (issue 19.1)
     url = f"/ung-ho/{pledge.reference}/trang-thai.json"
     first = client.get(url)
     assert first.get_json()["paid_vnd"] == 0 and first.get_json()["last_payment"] == ""
@@ -182,6 +184,7 @@ def test_pledge_status_follows_a_payment_without_reload(client, session, kh, acc
     data = now.get_json()
     assert data["paid"] == "10.000.000 ₫" and data["outstanding"] == "20.000.000 ₫"
     assert data["last_payment"] == "Đã nhận 10.000.000 ₫ lúc 14:02 ngày 17/10/2026"
+    open_as_donor(client, pledge)  # the donor's view (issue 19.1)
     page = client.get(f"/ung-ho/{pledge.reference}").get_data(as_text=True)
     assert f'data-live-pledge="{url}"' in page and 'aria-live="polite"' in page
 
@@ -239,3 +242,15 @@ def test_overview_polls_the_campaigns_received_figure(client, session, kh, accou
     assert "<strong data-live-received>12.000.000 ₫</strong>" in client.get(
         f"/cong-khai?chien_dich={c.id}"
     ).get_data(as_text=True)
+
+
+def test_a_stranger_with_the_reference_gets_no_live_figures_of_the_pledge(app, session, kh, account):
+    """The reference is on the public statement: it must not open the donor's figures (issue 19.1 with 17.2)."""
+    from tests.pledges.helpers import make_pledge
+
+    pledge = make_pledge(session, kh, amount=30_000_000)
+    session.commit()
+    stranger = app.test_client()
+    assert stranger.get(f"/ung-ho/{pledge.reference}/trang-thai.json").status_code == 404
+    page = stranger.get(f"/ung-ho/{pledge.reference}").get_data(as_text=True)
+    assert "data-live-pledge" not in page and "30.000.000" not in page
