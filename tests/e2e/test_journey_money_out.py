@@ -64,7 +64,9 @@ def _vnd(amount: int) -> str:
     return f"{amount:,}".replace(",", ".") + " ₫"
 
 
-def test_money_out_from_proposal_to_public_house_card(journey: Journey, browser, live_server: str, viewport: str):
+def test_money_out_from_proposal_to_public_house_card(
+    journey: Journey, browser, live_server: str, viewport: str
+):
     from playwright.sync_api import expect
 
     page = journey.page
@@ -77,7 +79,11 @@ def test_money_out_from_proposal_to_public_house_card(journey: Journey, browser,
     page.get_by_label("Số nhân khẩu", exact=True).fill("4")  # type: ignore[attr-defined]
     page.get_by_label("Diện hộ", exact=True).select_option("poor")  # type: ignore[attr-defined]
     page.get_by_label("Nội dung hỗ trợ", exact=True).select_option("repair")  # type: ignore[attr-defined]
-    for flag in ("Hộ đồng bào dân tộc thiểu số", "Người cao tuổi sống một mình", "Có thành viên là người khuyết tật"):
+    for flag in (
+        "Hộ đồng bào dân tộc thiểu số",
+        "Người cao tuổi sống một mình",
+        "Có thành viên là người khuyết tật",
+    ):
         page.get_by_label(flag, exact=True).check()  # type: ignore[attr-defined]
     page.get_by_label("Dự toán kinh phí (đồng)", exact=True).fill("45.000.000")  # type: ignore[attr-defined]
     page.get_by_label("Đề nghị Quỹ hỗ trợ (đồng)", exact=True).fill("30.000.000")  # type: ignore[attr-defined]
@@ -92,7 +98,10 @@ def test_money_out_from_proposal_to_public_house_card(journey: Journey, browser,
         province.goto(need_path)
         province.page.get_by_role("button", name="Duyệt", exact=True).click()  # type: ignore[attr-defined]
         province.check("need-approved")
-        assert query_live("SELECT status FROM household_needs WHERE id = :i", i=need_id)[0]["status"] == "approved"
+        assert (
+            query_live("SELECT status FROM household_needs WHERE id = :i", i=need_id)[0]["status"]
+            == "approved"
+        )
 
         # 3. Matching: the province officer runs a proposal for the province and submits it ...
         province.goto("/can-bo/phan-bo/")
@@ -176,7 +185,7 @@ def test_money_out_from_proposal_to_public_house_card(journey: Journey, browser,
         assert answer.status in (200, 201)
     journey.goto(order_path)
     assert query_live("SELECT status FROM payout_orders WHERE id = :i", i=order["id"])[0]["status"] == "paid"
-    expect(page.get_by_text("Đã chi", exact=False).first).to_be_visible()  # type: ignore[attr-defined]
+    expect(page.get_by_text("Đã chi", exact=True).first).to_be_visible()  # type: ignore[attr-defined]
 
     # 7. The stage photos go up: construction starts, a photo of the site marked publishable.
     journey.goto(need_path)
@@ -196,10 +205,23 @@ def test_money_out_from_proposal_to_public_house_card(journey: Journey, browser,
     # 8. The public house card (anyone, no login) shows the stage and the photo, with no EXIF left.
     public = browser.new_context(viewport=page.viewport_size)  # type: ignore[attr-defined]
     try:
-        visitor = Journey(page=public.new_page(), base=live_server, name=f"{journey.name}-public", viewport=viewport)
+        visitor = Journey(
+            page=public.new_page(), base=live_server, name=f"{journey.name}-public", viewport=viewport
+        )
         visitor.goto(f"/cong-khai/nha/{need_id}")
         card = visitor.page.content()  # type: ignore[attr-defined]
-        assert "Khởi công" in card
+        started = date.fromisoformat(
+            str(
+                query_live("SELECT started_on FROM household_needs WHERE id = :i", i=need_id)[0]["started_on"]
+            )
+        )
+        facts = visitor.page.locator("dl.facts")  # type: ignore[attr-defined]
+        expect(facts).to_contain_text("Đang xây dựng")
+        expect(facts).to_contain_text(f"Khởi công{started:%d/%m/%Y}")
+        expect(facts).to_contain_text(f"Đã giải ngân{_vnd(30_000_000)}")  # the paid order's tranche
+        expect(visitor.page.locator(".photo-grid li").first).to_have_text(  # type: ignore[attr-defined]
+            "Đang xây dựng · Khởi công sửa nhà"
+        )
         assert head not in card  # the household's name is never public
         img = visitor.page.locator("img[src*='/cong-khai/nha/anh/']").first  # type: ignore[attr-defined]
         expect(img).to_be_visible()
