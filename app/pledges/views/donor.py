@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from app.accounts.access import donor_required
 from app.accounts.models import User
 from app.accounts.services import normalize_email
+from app.certificates.models import Certificate
 from app.contributions.models import Contribution, ContributionStatus
 from app.core.actor import Actor
 from app.core.forms import field_problems
@@ -27,6 +28,8 @@ from app.donors import services as donor_services
 from app.donors.models import Donor, DonorKind
 from app.extensions import db, limiter
 from app.ledger.models import PURPOSE_LABELS
+from app.needs import tracing
+from app.needs.funding import PUBLIC_STATUSES
 from app.pledges import notify, services, statements
 from app.pledges.forms import (
     BusinessForm,
@@ -38,6 +41,8 @@ from app.pledges.models import (
     PledgeSchedule,
 )
 from app.pledges.views.common import bp, receipt_facts
+
+DASHBOARD_LIMIT = 20  # certificates and houses shown on the dashboard; their own pages list them all
 
 
 @bp.route("/tai-khoan/tong-quan")
@@ -90,6 +95,18 @@ def dashboard() -> ResponseReturnValue:
         db.session.execute(select(User).where(User.donor_id == donor.id).order_by(User.id)).scalars().all()
     )
     verified_user = donor_services.speaks_for(db.session, current_user, donor.id)
+    # Issue 19.8: the donor's own certificates and houses on the dashboard itself, each linking to its page.
+    certificates = (
+        db.session.execute(
+            select(Certificate)
+            .where(Certificate.donor_id == donor.id)
+            .order_by(Certificate.issued_on.desc(), Certificate.id.desc())
+            .limit(DASHBOARD_LIMIT)
+        )
+        .scalars()
+        .all()
+    )
+    houses = tracing.houses_funded_by_donor(db.session, donor.id)
     return render_template(
         "pledges/dashboard.html",
         donor=donor,
@@ -102,6 +119,11 @@ def dashboard() -> ResponseReturnValue:
         contributions=contributions,
         due=due,
         years=years,
+        certificates=certificates,
+        houses=houses[:DASHBOARD_LIMIT],
+        houses_count=len(houses),
+        public_house_statuses=PUBLIC_STATUSES,
+        limit=DASHBOARD_LIMIT,
         colleagues=colleagues,
         invite_form=InviteForm(),
         today=services.today_vn(),
