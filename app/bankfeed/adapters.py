@@ -155,9 +155,15 @@ def parse_sepay(body: bytes) -> FeedNotification:
 
 
 # ------------------------------------------------------------------------------------------------ Casso
-def casso_message(timestamp: str, data: Any) -> bytes:
-    """What Casso signs: the timestamp, a dot and the body's JSON with keys sorted (at every level), compact."""
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def casso_message(timestamp: str, data: Any, ascii_only: bool = False) -> bytes:
+    """What Casso signs: the timestamp, a dot and the body's JSON with keys sorted (at every level), compact.
+
+    As Casso's own samples give it (github.com/CassoHQ/casso-webhook-v2-verify-signature, README and python.py;
+    tests/bankfeed/test_casso_vector.py checks its published Python vector). Their JavaScript sample serialises
+    non-ASCII text as is and their Python sample escapes it (json.dumps' default), so a memo with Vietnamese letters
+    is checked both ways (`ascii_only`); either must still match the HMAC exactly.
+    """
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=ascii_only)
     return f"{timestamp}.{canonical}".encode()
 
 
@@ -180,8 +186,17 @@ def verify_casso(
     ts, given = parts.get("t", ""), parts.get("v1", "")
     if not ts or not given:
         raise FeedRefused("Thiếu chữ ký X-Casso-Signature.", 401)
-    expected = hmac.new(secret.encode(), casso_message(ts, _obj(body)), hashlib.sha512).hexdigest()
-    if not hmac.compare_digest(expected.encode(), given.lower().encode()):
+    data = _obj(body)
+    matches = [
+        hmac.compare_digest(
+            hmac.new(secret.encode(), casso_message(ts, data, ascii_only), hashlib.sha512)
+            .hexdigest()
+            .encode(),
+            given.lower().encode(),
+        )
+        for ascii_only in (False, True)
+    ]
+    if not any(matches):
         raise FeedRefused("Chữ ký X-Casso-Signature không hợp lệ.", 401)
     _fresh(ts, tolerance, now)
 
