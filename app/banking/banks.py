@@ -3,7 +3,12 @@ beneficiary's bank), the short name people know, the full name and the SWIFT/BIC
 
 Data, not logic: the BINs are those of the NAPAS 247 / VietQR bank list (api.vietqr.io/v2/banks publishes the
 same list); a bank that merges or renames keeps its BIN, so an entry is added here, rarely changed. The staff
-form offers this list; an account whose BIN is not in it cannot be registered."""
+form offers this list; an account whose BIN is not in it cannot be registered.
+
+Checked on 07/12/2026: every BIN below equals the one in two public copies of that list found with the search
+tool (a VietQR `/v2/banks` snapshot, which also gives VBSP = 999888, and the bank table of a MoMo web client).
+The SWIFT/BIC codes were not in either copy and are from memory: a SWIFT code is only shown to donors abroad next
+to the official account, so check it against the bank's own letter when an account is registered."""
 
 from __future__ import annotations
 
