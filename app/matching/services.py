@@ -187,7 +187,9 @@ def scope_needs(session: Session, campaign: Campaign, scope_unit_id: int | None)
         return []
     ids = {n.commune_id for n in rows}
     units = {u.id: u for u in session.execute(select(AdminUnit).where(AdminUnit.id.in_(ids))).scalars()}
-    designations = scoring.designations_by_area(session, {(n.commune_id, n.legacy_commune_id) for n in rows})
+    designations = scoring.designations_by_area(
+        session, {(n.commune_id, n.legacy_commune_id) for n in rows}, on=scoring.scoring_date(campaign)
+    )
     rules = rules_for_campaign(session, campaign.id)
     cache: dict = {}
     out = []

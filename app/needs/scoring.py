@@ -33,6 +33,14 @@ DEFAULT_LATE_DAYS = 90
 LATE_DAYS_SETTING = "needs_late_days"
 
 
+def scoring_date(campaign: Campaign) -> date:
+    """The day whose area designations and poverty standards score a campaign's needs: the campaign's first day
+    (issue 18.5). The same date the matching engine uses for support limits, so a designation that ends mid-way
+    or a standard that changes on 1 January does not reorder a campaign's ranking from one day to the next, and
+    a ranking rerun later gives the same order. Lateness (`is_late`) still counts from today: it is about now."""
+    return campaign.starts_on
+
+
 def save_priority_rules(
     session: Session, actor: Actor, campaign: Campaign, weights: dict[str, int], late_days: int | None = None
 ) -> None:
@@ -224,6 +232,9 @@ def score_needs(
     """(need id, commune id, score) for every need of a campaign in `statuses` (None: all), computed in SQL
     plus one designation lookup per commune: the same numbers as score_need, for a whole registry at once."""
     rules = compile_rules(rules_for_campaign(session, campaign_id))
+    if on is None:
+        campaign = session.get(Campaign, campaign_id)
+        on = scoring_date(campaign) if campaign is not None else today_vn()
     q = select(
         HouseholdNeed.id,
         HouseholdNeed.commune_id,
@@ -241,8 +252,11 @@ def score_needs(
 def explain_need(
     session: Session, need: HouseholdNeed, on: date | None = None
 ) -> tuple[int, list[tuple[str, str, int]]]:
-    """The need's score under its campaign's rules, with area designations computed now (through the pre-2025
-    commune where the household was assessed, when the need stores it)."""
+    """The need's score under its campaign's rules, with the area designations in force on the campaign's date
+    (scoring_date; through the pre-2025 commune where the household was assessed, when the need stores it)."""
+    if on is None:
+        campaign = session.get(Campaign, need.campaign_id)
+        on = scoring_date(campaign) if campaign is not None else today_vn()
     if need.legacy_commune_id is None:
         designations: list = designations_for_commune(session, need.commune_id, on=on or today_vn())
     else:

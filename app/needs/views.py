@@ -201,7 +201,9 @@ def registry() -> ResponseReturnValue:
     rules = compile_rules(rules_for_campaign(db.session, campaign.id) if campaign else [])
     today = i18n.today_vn()
     kinds = scoring.designations_by_area(
-        db.session, {(n.commune_id, n.legacy_commune_id) for n in rows}, on=today
+        db.session,
+        {(n.commune_id, n.legacy_commune_id) for n in rows},
+        on=scoring.scoring_date(campaign) if campaign else today,
     )
     scored = [
         (

@@ -321,3 +321,28 @@ def test_edit_form_never_shows_identifiers_and_keeps_them(client, session, world
         ADDRESS,
         5,
     )
+
+
+def test_scoring_reads_designations_in_force_on_the_campaigns_date_not_today(session, world):
+    """Issue 18.5: Khánh Sơn's poor-district designation ended before today; a campaign that started while it was
+    in force scores its households with it, in the registry (SQL), on the need's page and in matching alike."""
+    from datetime import date
+
+    from app.needs.priority import rules_for_campaign
+
+    scoring.save_priority_rules(
+        session, actor_of(world.province_staff), world.campaign, {"poor_district": 21}
+    )
+    need = add_need(session, world, world.khanh_son, citizen_id="056085731999")
+    rules = rules_for_campaign(session, world.campaign.id)
+    today_kinds = scoring.designations_by_commune(session, [world.khanh_son.id])[world.khanh_son.id]
+    assert "huyen_ngheo" not in today_kinds  # not a poor district any more
+    without, _ = score_need(need, today_kinds, rules)
+
+    world.campaign.starts_on = date(2023, 6, 1)  # Khánh Sơn was a poor district then
+    session.flush()
+    assert scoring.scoring_date(world.campaign) == date(2023, 6, 1)
+    ((_, _, in_sql),) = scoring.score_needs(session, world.campaign.id, statuses=None)
+    on_page, reasons = scoring.explain_need(session, need)
+    assert in_sql == on_page == without + 21
+    assert any(points == 21 for _, _, points in reasons)
