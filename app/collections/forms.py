@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, RadioField, StringField
-from wtforms.validators import Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from app.collections.models import DISPLAY_LABELS, HouseholdDisplay
 from app.core.forms import BaseForm
@@ -46,6 +46,19 @@ class CommitForm(BaseForm):
 class UndoForm(BaseForm):
     reason = StringField(
         _l("Lý do hủy"), validators=[Optional(), Length(max=300, message=_l("Lý do hủy: tối đa 300 ký tự."))]
+    )
+
+
+class BatchUndoForm(BaseForm):
+    """Undoing a whole committed batch reverses every household's receipt: the reason goes into each reversal
+    and the audit log, so it cannot be left empty."""
+
+    reason = StringField(
+        _l("Lý do hủy cả lô"),
+        validators=[
+            DataRequired(message=_l("Lý do hủy cả lô: hãy ghi lý do (ví dụ: nhập nhầm tệp của thôn khác).")),
+            Length(min=5, max=300, message=_l("Lý do hủy cả lô: từ 5 đến 300 ký tự.")),
+        ],
     )
 
 

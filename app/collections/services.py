@@ -869,6 +869,19 @@ def collectors(session: Session, campaign_id: int, commune_id: int) -> list[str]
     )
 
 
+def batch_rows(session: Session, batch_id: int, limit: int) -> list[tuple]:
+    """The households a committed batch recorded, in file order, with their receipts (reversed ones included)."""
+    return list(
+        session.execute(
+            select(HouseholdRow, Contribution)
+            .join(Contribution, Contribution.id == HouseholdRow.contribution_id)
+            .where(HouseholdRow.import_batch_id == batch_id)
+            .order_by(HouseholdRow.id)
+            .limit(limit)
+        ).all()
+    )
+
+
 def recent_rows(session: Session, campaign_id: int, commune_id: int, limit: int = 15) -> list[tuple]:
     return list(
         session.execute(

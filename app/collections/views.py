@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,7 +26,7 @@ from app.accounts.models import Role
 from app.campaigns.models import Campaign
 from app.campaigns.services import active_campaign
 from app.collections import services as svc
-from app.collections.forms import CommitForm, DisplayForm, ImportForm, RowForm, UndoForm
+from app.collections.forms import BatchUndoForm, CommitForm, DisplayForm, ImportForm, RowForm, UndoForm
 from app.collections.models import BatchStatus, HouseholdDisplay, ImportBatch
 from app.core import outbox
 from app.core.actor import Actor
@@ -27,6 +38,9 @@ from app.units.models import AdminUnit, UnitLevel
 from app.units.services import communes_of
 
 bp = Blueprint("collections", __name__, url_prefix="/can-bo/thu-ho")
+BATCH_ROWS_SHOWN = (
+    500  # a committed batch page lists its households; a whole-commune file stays readable on a phone
+)
 
 STAFF = (Role.COMMUNE_STAFF, Role.PROVINCE_STAFF)
 
@@ -239,7 +253,11 @@ def display_setting(commune_id: int) -> ResponseReturnValue:
 @bp.route("/mau-danh-sach-thu.xlsx")
 @staff_required(*STAFF)
 def template() -> ResponseReturnValue:
+    # The example row names a hamlet of the chosen commune, else of the officer's own commune: an example naming
+    # a hamlet that does not exist there would be refused when the filled-in file comes back.
     commune_id = request.args.get("xa", type=int)
+    if commune_id is None and current_user.unit is not None and current_user.unit.level == UnitLevel.COMMUNE:
+        commune_id = current_user.unit.id
     names = [h.name for h in svc.commune_hamlets(db.session, _commune(commune_id).id)] if commune_id else None
     return Response(
         svc.template_xlsx(names),
@@ -274,12 +292,15 @@ def upload(commune_id: int) -> ResponseReturnValue:
 @staff_required(*STAFF)
 def batch(batch_id: int) -> ResponseReturnValue:
     b = _batch(batch_id)
+    rows = svc.batch_rows(db.session, b.id, limit=BATCH_ROWS_SHOWN + 1)
     return render_template(
         "collections/batch.html",
         batch=b,
         commune=b.commune,
         commit_form=CommitForm(),
-        undo_form=UndoForm(),
+        undo_form=BatchUndoForm(),
+        rows=rows[:BATCH_ROWS_SHOWN],
+        more_rows=len(rows) > BATCH_ROWS_SHOWN,
         BatchStatus=BatchStatus,
     )
 
@@ -327,7 +348,7 @@ def commit(batch_id: int) -> ResponseReturnValue:
 @staff_required(*STAFF)
 def undo_batch(batch_id: int) -> ResponseReturnValue:
     b = _batch(batch_id)
-    form = UndoForm()
+    form = BatchUndoForm()
     if not form.validate_on_submit():
         if not form.reason.errors:  # the CSRF token
             abort(400)
@@ -375,6 +396,44 @@ def batches() -> ResponseReturnValue:
         .all()
     )
     return render_template("collections/batches.html", batches=rows)
+
+
+@bp.route("/sw.js")
+@staff_required(*STAFF)
+def service_worker() -> ResponseReturnValue:
+    """The entry screen's service worker, served from this blueprint's path so that its scope is /can-bo/thu-ho/
+    (a worker under /static/ could not control the entry pages). Staff only like every /can-bo page; the browser
+    sends the session cookie when it registers or updates the worker."""
+    response = current_app.send_static_file("js/collections-sw.js")
+    response.headers["Cache-Control"] = (
+        "no-cache"  # a new version reaches officers at their next visit online
+    )
+    response.headers["Service-Worker-Allowed"] = "/can-bo/thu-ho/"
+    return response
+
+
+@bp.route("/manifest.webmanifest")
+@staff_required(*STAFF)
+def manifest() -> ResponseReturnValue:
+    """Installable entry screen: "Add to home screen" opens the officer's own commune, also with no signal."""
+    body = {
+        "name": _("Chung Tay – Nhập đóng góp hộ gia đình"),
+        "short_name": _("Thu hộ"),
+        "lang": "vi",
+        "start_url": url_for("collections.batch_entry"),
+        "scope": url_for("collections.batch_entry"),
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#b71c1c",
+        "icons": [
+            {"src": url_for("static", filename="img/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": url_for("static", filename="img/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {"src": url_for("static", filename="img/logo.svg"), "sizes": "any", "type": "image/svg+xml"},
+        ],
+    }
+    response = jsonify(body)
+    response.mimetype = "application/manifest+json"
+    return response
 
 
 @bp.route("/ma-bao-ve")

@@ -2148,6 +2148,15 @@ EN = {
     "Đã công bố báo cáo năm #%(id)s": "Published annual report #%(id)s",
     "Đã ghi kết quả rà soát hộ nghèo của hộ #%(id)s": "Recorded the poverty review result of household #%(id)s",
     "Đã đặt chỉ tiêu giảm nghèo #%(id)s": "Set poverty reduction target #%(id)s",
+    "Menu nghiệp vụ": "Staff menu",
+    "Các hộ trong lô": "Households in this batch",
+    "Trang này hiện %(n)s hộ đầu tiên của lô; các hộ còn lại có trong sao kê công khai và báo cáo.": "This page shows the batch's first %(n)s households; the others are in the public statement and the reports.",
+    "Trang này đã lưu trên máy: mở được cả khi mất mạng.": "This page is saved on this device: it opens even with no network.",
+    "Lý do hủy cả lô": "Reason for undoing the whole batch",
+    "Lý do hủy cả lô: hãy ghi lý do (ví dụ: nhập nhầm tệp của thôn khác).": "Reason for undoing the whole batch: please give one (for example: the file of another hamlet was imported by mistake).",
+    "Lý do hủy cả lô: từ 5 đến 300 ký tự.": "Reason for undoing the whole batch: 5 to 300 characters.",
+    "Chung Tay – Nhập đóng góp hộ gia đình": "Chung Tay – Household contributions entry",
+    "Thu hộ": "Collections",
 }
 
 

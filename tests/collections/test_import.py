@@ -159,7 +159,7 @@ def test_five_thousand_rows_preview_commit_undo(client, session, world, app):
     # A second undo is refused; re-importing the same file now finds no duplicates (the rows were reversed).
     resp = client.post(
         f"/can-bo/thu-ho/lo/{batch.id}/huy",
-        data={"csrf_token": batch_token(client, batch.id)},
+        data={"csrf_token": batch_token(client, batch.id), "reason": "Bấm hủy lần hai"},
         follow_redirects=True,
     )
     assert "Chỉ hủy được lô đã ghi nhận" in resp.get_data(as_text=True)
@@ -195,7 +195,10 @@ def test_small_csv_commits_at_once_and_later_file_flags_recorded_households(clie
     assert second.error_rows == 2
     assert "đã được ghi nhận trong cuộc vận động (biên nhận" in second.errors[0]["messages"][0]
     # Undo of the first batch reverses the money transaction and the in-kind row.
-    client.post(f"/can-bo/thu-ho/lo/{batch.id}/huy", data={"csrf_token": batch_token(client, batch.id)})
+    client.post(
+        f"/can-bo/thu-ho/lo/{batch.id}/huy",
+        data={"csrf_token": batch_token(client, batch.id), "reason": "Nhập nhầm tệp"},
+    )
     t = totals(session, fund, [world.commune.id])
     assert t.received_vnd == 0 and t.in_kind_vnd == 0
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 import io
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.e2e.conftest import COMMUNE_STAFF, PROVINCE_STAFF, Journey, login, query_live
+from tests.e2e.conftest import COMMUNE_STAFF, PROVINCE_STAFF, Journey, login, query_live, staff_link
 
 pytestmark = pytest.mark.browser
 APPROVER = "pheduyet@khanhhoa.chungtay.vn"
@@ -114,9 +115,7 @@ def test_household_pledges_and_gets_a_vietqr_code(journey: Journey, viewport: st
 def test_commune_staff_enter_and_import_household_contributions(journey: Journey, viewport: str):
     page = journey.page
     login(journey, COMMUNE_STAFF)
-    page.get_by_role("navigation", name="Nghiệp vụ cán bộ").get_by_role(
-        "link", name="Nhập đóng góp hộ"
-    ).click()
+    staff_link(page, "Nhập đóng góp hộ").click()
     journey.check("entry")
     assert "Nhập đóng góp hộ gia đình" in page.get_by_role("heading", level=1).inner_text()
     # One row typed, saved with Enter (the commune officer's fast path).
@@ -127,7 +126,7 @@ def test_commune_staff_enter_and_import_household_contributions(journey: Journey
     amount.press("Enter")
     # The row is queued on the phone, then sent: wait until the server gave it a receipt number.
     saved = page.locator("#rows-body tr", has_text=f"Nguyễn Văn Nhập {viewport}").first
-    saved.get_by_role("cell", name="Đã lưu", exact=True).wait_for()
+    expect(saved.locator("td").nth(6)).to_have_text("Đã lưu")  # the status cell (stacked card on a phone)
     journey.check("entry-saved")
     assert "200.000" in saved.inner_text()
     # A file import: a CSV with the template's columns.
@@ -157,9 +156,7 @@ def test_province_staff_run_and_approve_a_matching(
     _approved_household(viewport)
     page = journey.page
     login(journey, PROVINCE_STAFF)
-    page.get_by_role("navigation", name="Nghiệp vụ cán bộ").get_by_role(
-        "link", name="Phân bổ", exact=True
-    ).click()
+    staff_link(page, "Phân bổ", exact=True).click()
     journey.check("proposals")
     page.get_by_role("button", name="Lập đề xuất", exact=True).click()
     journey.check("proposal-draft")

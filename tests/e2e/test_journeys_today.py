@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import PROVINCE_STAFF, Journey, login
+from tests.e2e.conftest import PROVINCE_STAFF, Journey, login, staff_link
 
 pytestmark = pytest.mark.browser
 
@@ -32,11 +32,11 @@ def test_staff_desk_books_commune_and_a_hamlet_added_with_the_keyboard(journey: 
     journey.check("desk")
     assert "Bàn làm việc" in page.content()
 
-    page.get_by_role("navigation", name="Nghiệp vụ cán bộ").get_by_role("link", name="Sổ quỹ").click()
+    staff_link(page, "Sổ quỹ").click()
     journey.check("books")
     assert page.get_by_role("heading", level=1).inner_text().strip() != ""
 
-    page.get_by_role("navigation", name="Nghiệp vụ cán bộ").get_by_role("link", name="Địa bàn").click()
+    staff_link(page, "Địa bàn").click()
     journey.check("units")
     page.get_by_role("link", name="Khánh Sơn").first.click()
     journey.check("commune-khanh-son")

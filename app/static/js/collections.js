@@ -58,9 +58,11 @@
       tr.className = "pending";
       var cells = ["…", item.data.head_name, item.data.hamlet, item.data.amount, item.data.in_kind,
                    item.data.collector, "Đang chờ gửi", ""];
+      var heads = document.querySelectorAll("#rows-table thead th");
       cells.forEach(function (text, i) {
         var td = document.createElement("td");
         td.textContent = text;
+        if (heads[i] && heads[i].textContent) td.dataset.label = heads[i].textContent;
         if (i === 3) td.className = "num";
         tr.appendChild(td);
       });
@@ -231,12 +233,30 @@
       }
     });
 
+    registerOffline(form);
     window.addEventListener("online", flush);
     window.addEventListener("offline", showQueue);
     window.setInterval(flush, 15000);
     loadQueue().forEach(rowFor);
     flush();
     showQueue();
+  }
+
+  // Keep this page and the files it uses on the phone (collections-sw.js), so that it opens with no signal.
+  function registerOffline(form) {
+    var ready = document.getElementById("offline-ready");
+    if (!("serviceWorker" in navigator) || !form.dataset.swUrl) return;
+    navigator.serviceWorker.addEventListener("message", function (e) {
+      if (e.data && e.data.type === "cached" && ready) ready.hidden = false;
+    });
+    navigator.serviceWorker.register(form.dataset.swUrl, { scope: form.dataset.swScope }).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (reg) {
+      var urls = [window.location.pathname];
+      document.querySelectorAll('link[rel="stylesheet"], link[rel="icon"], link[rel="manifest"], script[src], img[src]')
+        .forEach(function (el) { urls.push(el.getAttribute("href") || el.getAttribute("src")); });
+      if (reg.active) reg.active.postMessage({ type: "cache", urls: urls });
+    }).catch(function () { /* no offline copy: the page still works online */ });
   }
 
   function progressBar(card) {
