@@ -97,6 +97,8 @@ ACTIONS = {
     "need.reject": _l("Đã trả lại hồ sơ hộ #%(id)s"),
     "need.reveal_identifiers": _l("Đã xem giấy tờ tùy thân của hộ #%(id)s"),
     "needs.priority_rules": _l("Đã đổi tiêu chí ưu tiên của cuộc vận động #%(id)s"),
+    "needs.limit_add": _l("Đã thêm mức hỗ trợ #%(id)s"),
+    "needs.limit_end": _l("Đã đặt ngày kết thúc cho mức hỗ trợ #%(id)s"),
     "need.fund": _l("Đã bố trí kinh phí cho hộ #%(id)s"),
     "need.revoke_funding": _l("Đã thu hồi kinh phí đã bố trí cho hộ #%(id)s"),
     "need.disburse": _l("Đã giải ngân cho hộ #%(id)s"),

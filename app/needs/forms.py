@@ -245,3 +245,36 @@ __all__ = [
     "SourceKind",
     "TrancheKind",
 ]
+
+
+class SupportLimitForm(BaseForm):
+    """A new program support limit (issue 18.5); `scope` choices are set by the view from what the user may set."""
+
+    scope = SelectField(_l("Phạm vi"), validators=[InputRequired(REQUIRED)])
+    program_code = StringField(
+        _l("Mã chương trình"),
+        validators=[DataRequired(REQUIRED), Length(max=40, message=_l("Mã chương trình: tối đa 40 ký tự."))],
+    )
+    program_name = StringField(
+        _l("Tên chương trình"),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=255, message=_l("Tên chương trình: tối đa 255 ký tự.")),
+        ],
+    )
+    need_kind = SelectField(
+        _l("Mục đích"),
+        choices=[(k.value, _l(NEED_KIND_LABELS[k])) for k in (NeedKind.NEW_HOUSE, NeedKind.REPAIR)],
+        validators=[InputRequired(REQUIRED)],
+    )
+    max_vnd = StringField(_l("Mức hỗ trợ tối đa mỗi hộ (đồng)"), validators=[_money(_l("Mức hỗ trợ tối đa"))])
+    legal_basis = StringField(
+        _l("Căn cứ pháp lý (số, ngày văn bản)"),
+        validators=[DataRequired(REQUIRED), Length(max=255, message=_l("Căn cứ pháp lý: tối đa 255 ký tự."))],
+    )
+    valid_from = VNDateField(_l("Hiệu lực từ"), validators=[InputRequired(REQUIRED)])
+    valid_to = VNDateField(_l("Hiệu lực đến (để trống: chưa hết hạn)"), validators=[Optional()])
+
+
+class EndLimitForm(BaseForm):
+    last_day = VNDateField(_l("Ngày cuối cùng áp dụng"), validators=[InputRequired(REQUIRED)])

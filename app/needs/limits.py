@@ -13,9 +13,15 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app.accounts.models import Role, User
+from app.audit.services import record
 from app.campaigns.models import Campaign
+from app.core.actor import Actor
+from app.core.i18n import format_date_vn
+from app.core.money import format_vnd
+from app.core.transaction import DomainError
 from app.needs.models import HouseholdNeed, NeedKind, PovertyStandard, SupportLimit
-from app.units.models import AdminUnit
+from app.units.models import AdminUnit, UnitLevel
 
 LIMITED_KINDS = (NeedKind.NEW_HOUSE, NeedKind.REPAIR)
 
@@ -27,22 +33,7 @@ DEMO_BASIS = (
     "văn bản quy định mức hỗ trợ: cần cập nhật số, ngày"
 )
 DEMO_LIMITS = {NeedKind.NEW_HOUSE: 60_000_000, NeedKind.REPAIR: 30_000_000}
-DEMO_STANDARDS = [
-    (
-        "2022-2025",
-        "Chuẩn nghèo đa chiều giai đoạn 2022–2025",
-        "Nghị định 07/2021/NĐ-CP ngày 27/01/2021",
-        2021,
-        2026,
-    ),
-    (
-        "2026-2030",
-        "Chuẩn nghèo đa chiều giai đoạn 2026–2030",
-        "Nghị định 351/2025/NĐ-CP ngày 30/12/2025",
-        2027,
-        None,
-    ),
-]
+# The poverty standards are national reference data, inserted by migration 0017_reference.
 
 
 @dataclass(frozen=True)
@@ -114,9 +105,160 @@ def standard_for_year(session: Session, year: int) -> PovertyStandard | None:
     ).scalar()
 
 
+class LimitError(DomainError):
+    """A refused change to the support limits; the message is Vietnamese and names the field. Its values are
+    `params` of the message (filled in by `message_for` after translation), never formatted into it."""
+
+    def __init__(self, message: str, *, field: str | None = None, **params: object) -> None:
+        super().__init__(message % params if params else message, field=field)
+        self.msgid = message
+        self.params = params
+
+    def __str__(self) -> str:
+        return self.msgid
+
+
+def may_set_limits(user: User, province_id: int | None) -> bool:
+    """Central administrators set national limits and any province's; province staff and approvers set their own
+    province's (a province decides its own levels, issue 18.5). Nobody else."""
+    if user.role == Role.CENTRAL_ADMIN:
+        return True
+    return (
+        province_id is not None
+        and user.role in (Role.PROVINCE_STAFF, Role.APPROVER)
+        and user.unit is not None
+        and user.unit.level == UnitLevel.PROVINCE
+        and user.unit_id == province_id
+    )
+
+
+def visible_limits(session: Session, user: User) -> list[SupportLimit]:
+    """National limits and, for province staff, their province's own; every province's for central staff."""
+    q = select(SupportLimit)
+    if user.role != Role.CENTRAL_ADMIN:
+        province = user.unit if user.unit is not None and user.unit.level == UnitLevel.PROVINCE else None
+        if province is None and user.unit is not None:
+            province = user.unit.parent
+        q = q.where(
+            or_(
+                SupportLimit.province_id.is_(None),
+                SupportLimit.province_id == (province.id if province else -1),
+            )
+        )
+    rows = list(session.execute(q).scalars())
+    rows.sort(key=lambda r: (r.province_id is not None, r.need_kind.value, r.valid_from), reverse=False)
+    return rows
+
+
+def add_limit(
+    session: Session,
+    actor: Actor,
+    user: User,
+    *,
+    program_code: str,
+    program_name: str,
+    kind: NeedKind,
+    province_id: int | None,
+    max_vnd: int,
+    legal_basis: str,
+    valid_from: date,
+    valid_to: date | None,
+) -> SupportLimit:
+    """A new support limit. A limit in force is never edited (needs were entered and matched under it): to change
+    a level, end the old one (end_limit) and add the new one from the next day; two limits of the same program,
+    purpose and province may not overlap in time."""
+    if kind not in LIMITED_KINDS:
+        raise LimitError("Mục đích: chỉ đặt mức hỗ trợ cho xây mới hoặc sửa chữa nhà.")
+    if not may_set_limits(user, province_id):
+        raise LimitError(
+            "Phạm vi: bạn chỉ đặt được mức hỗ trợ của tỉnh mình (mức toàn quốc do Trung ương đặt)."
+        )
+    if max_vnd <= 0:
+        raise LimitError("Mức hỗ trợ tối đa: phải lớn hơn 0 ₫.", field="max_vnd")
+    if not legal_basis.strip():
+        raise LimitError("Căn cứ pháp lý: ghi số, ngày văn bản quy định mức hỗ trợ.", field="legal_basis")
+    if valid_to is not None and valid_to < valid_from:
+        raise LimitError("Hiệu lực đến: phải từ ngày bắt đầu hiệu lực trở đi.", field="valid_to")
+    for other in session.execute(
+        select(SupportLimit)
+        .where(
+            SupportLimit.program_code == program_code,
+            SupportLimit.need_kind == kind,
+            SupportLimit.province_id.is_(None)
+            if province_id is None
+            else SupportLimit.province_id == province_id,
+        )
+        .with_for_update()
+    ).scalars():
+        if other.valid_from <= (valid_to or date.max) and valid_from <= (other.valid_to or date.max):
+            raise LimitError(
+                "Hiệu lực từ: trùng thời gian với mức %(amount)s đang có từ %(start)s; hãy kết thúc mức cũ trước.",
+                field="valid_from",
+                amount=format_vnd(other.max_vnd),
+                start=format_date_vn(other.valid_from),
+            )
+    limit = SupportLimit(
+        program_code=program_code,
+        program_name=program_name,
+        need_kind=kind,
+        province_id=province_id,
+        max_vnd=max_vnd,
+        legal_basis=legal_basis.strip(),
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
+    session.add(limit)
+    session.flush()
+    record(
+        session,
+        actor,
+        "needs.limit_add",
+        "support_limit",
+        limit.id,
+        new={
+            "program_name": program_name,
+            "need_kind": kind.value,
+            "max_vnd": max_vnd,
+            "legal_basis": limit.legal_basis,
+            "valid_from": valid_from.isoformat(),
+            "valid_to": valid_to.isoformat() if valid_to else None,
+        },
+        unit_id=province_id,
+    )
+    return limit
+
+
+def end_limit(session: Session, actor: Actor, user: User, limit_id: int, last_day: date) -> SupportLimit:
+    """Ends a limit on `last_day` (its replacement starts the day after)."""
+    limit = session.get(SupportLimit, limit_id, with_for_update=True)
+    if limit is None or not may_set_limits(user, limit.province_id):
+        raise LimitError("Không tìm thấy mức hỗ trợ này trong phạm vi của bạn.")
+    if last_day < limit.valid_from:
+        raise LimitError("Ngày kết thúc: phải từ ngày bắt đầu hiệu lực trở đi.")
+    if limit.valid_to is not None and limit.valid_to <= last_day:
+        raise LimitError("Ngày kết thúc: mức này đã hết hiệu lực trước ngày đó.")
+    old = limit.valid_to
+    limit.valid_to = last_day
+    record(
+        session,
+        actor,
+        "needs.limit_end",
+        "support_limit",
+        limit.id,
+        old={"valid_to": old.isoformat() if old else None},
+        new={"valid_to": last_day.isoformat()},
+        unit_id=limit.province_id,
+    )
+    return limit
+
+
+def poverty_standards(session: Session) -> list[PovertyStandard]:
+    return list(session.execute(select(PovertyStandard).order_by(PovertyStandard.lists_from)).scalars())
+
+
 def seed_demo(session: Session, province_id: int | None = None) -> None:
-    """The demo's rules: the national 2024–2025 limits, the same levels as the province's own from 2026 (a
-    province sets its own: replace with its instrument), and the two poverty standards."""
+    """The demo's rules: the national 2024–2025 limits and the same levels as the province's own from 2026 (a
+    province sets its own on /can-bo/muc-ho-tro: replace with its instrument)."""
     if session.execute(select(SupportLimit.id)).first() is None:
         for kind, amount in DEMO_LIMITS.items():
             session.add(
@@ -144,11 +286,4 @@ def seed_demo(session: Session, province_id: int | None = None) -> None:
                         valid_to=None,
                     )
                 )
-    if session.execute(select(PovertyStandard.id)).first() is None:
-        for code, name, basis, lists_from, lists_to in DEMO_STANDARDS:
-            session.add(
-                PovertyStandard(
-                    code=code, name=name, legal_basis=basis, lists_from=lists_from, lists_to=lists_to
-                )
-            )
     session.flush()

@@ -40,12 +40,14 @@ from app.needs import registry as registry_svc
 from app.needs.forms import (
     SOURCE_ROWS,
     ConfirmForm,
+    EndLimitForm,
     ImportForm,
     NeedForm,
     PhotoForm,
     RejectForm,
     ReverseDisbursementForm,
     StageForm,
+    SupportLimitForm,
     priority_form_class,
 )
 from app.needs.models import (
@@ -760,6 +762,86 @@ def priorities() -> ResponseReturnValue:
         can_edit=can_edit,
         criteria=CRITERIA,
     )
+
+
+LIMIT_ROLES = (Role.PROVINCE_STAFF, Role.APPROVER, Role.CENTRAL_ADMIN)
+NATIONAL_SCOPE = "toan-quoc"
+
+
+def _limit_scopes() -> list[tuple[str, str]]:
+    """What the user may set: national and every province (central), else their own province only."""
+    if current_user.role == Role.CENTRAL_ADMIN:
+        provinces = units_sorted(
+            db.session.execute(select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE)).scalars()
+        )
+        return [(NATIONAL_SCOPE, _("Toàn quốc")), *((str(p.id), p.name) for p in provinces)]
+    unit = current_user.unit
+    if unit is not None and unit.level == UnitLevel.PROVINCE:
+        return [(str(unit.id), unit.name)]
+    return []
+
+
+@bp.route("/can-bo/muc-ho-tro", methods=["GET", "POST"])
+@staff_required(*LIMIT_ROLES)
+def support_limits() -> ResponseReturnValue:
+    """Program support limits (build / repair) with their legal basis and dates, and the poverty standards: the
+    data the need entry form and matching apply (issue 18.5)."""
+    form = SupportLimitForm()
+    form.scope.choices = _limit_scopes()
+    if request.method == "POST" and not form.scope.choices:
+        abort(403)
+    if form.validate_on_submit():
+        with domain_errors(form, errors=limits.LimitError) as outcome:
+            limits.add_limit(
+                db.session,
+                _actor(),
+                current_user,
+                program_code=form.program_code.data.strip(),
+                program_name=form.program_name.data.strip(),
+                kind=NeedKind(form.need_kind.data),
+                province_id=None if form.scope.data == NATIONAL_SCOPE else int(form.scope.data),
+                max_vnd=form.max_vnd.amount,
+                legal_basis=form.legal_basis.data,
+                valid_from=form.valid_from.data,
+                valid_to=form.valid_to.data,
+            )
+        if outcome.ok:
+            flash(_("Đã thêm mức hỗ trợ; phiếu nhập nhu cầu và phân bổ áp dụng từ ngày hiệu lực."), "success")
+            return redirect(url_for("needs.support_limits"))
+    rows = limits.visible_limits(db.session, current_user)
+    return render_template(
+        "needs/support_limits.html",
+        form=form,
+        end_form=EndLimitForm(),
+        rows=rows,
+        editable={r.id for r in rows if limits.may_set_limits(current_user, r.province_id)},
+        provinces={
+            u.id: u.name
+            for u in db.session.execute(
+                select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE)
+            ).scalars()
+        },
+        standards=limits.poverty_standards(db.session),
+        kind_labels=NEED_KIND_LABELS,
+        today=i18n.today_vn(),
+    )
+
+
+@bp.route("/can-bo/muc-ho-tro/<int:limit_id>/ket-thuc", methods=["POST"])
+@staff_required(*LIMIT_ROLES)
+def end_support_limit(limit_id: int) -> ResponseReturnValue:
+    form = EndLimitForm()
+    if not form.validate_on_submit():
+        for problem in form.last_day.errors:
+            flash(str(problem), "error")
+        if not form.last_day.errors:
+            abort(400)
+        return redirect(url_for("needs.support_limits"))
+    with domain_errors(errors=limits.LimitError) as outcome:
+        limits.end_limit(db.session, _actor(), current_user, limit_id, form.last_day.data)
+    if outcome.ok:
+        flash(_("Đã đặt ngày kết thúc cho mức hỗ trợ."), "success")
+    return redirect(url_for("needs.support_limits"))
 
 
 # ----------------------------------------------------------------------------------------- public pages

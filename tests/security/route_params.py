@@ -293,6 +293,7 @@ FACTORIES: dict[str, Callable[[ParamContext, Rule, str], object]] = {
         else pick_row(ctx, "matching_proposal_lines", arg, rule)
     ),
     "txn_id": _feed_transaction,
+    "limit_id": lambda ctx, rule, arg: pick_row(ctx, "support_limits", arg, rule),
     "first": _donor_pair,
     "second": _donor_pair,
     "year": lambda ctx, rule, arg: date.today().year,
