@@ -42,7 +42,9 @@ class SponsorshipRecord(Model):
     donor_representative: Mapped[str] = mapped_column(String(255), default="", nullable=False)
     amount_vnd: Mapped[int] = mapped_column(BigInteger, nullable=False)
     purpose_text: Mapped[str] = mapped_column(Text, default="", nullable=False)
-    form_text: Mapped[str] = mapped_column(String(255), default="", nullable=False)  # "Bằng tiền (chuyển khoản)"
+    form_text: Mapped[str] = mapped_column(
+        String(255), default="", nullable=False
+    )  # "Bằng tiền (chuyển khoản)"
     # [{"id", "receipt_no", "received_on", "channel", "bank_ref", "amount_vnd"}…] in date order
     payments: Mapped[list[dict[str, object]]] = mapped_column(JSON, nullable=False)
     rule_key: Mapped[str] = mapped_column(String(40), nullable=False)  # app.papers.rules

@@ -24,7 +24,7 @@ from app.core.pdf import FONT, FONT_BOLD, FONT_ITALIC
 from app.core.pdf import text as t
 
 PORTRAIT = A4  # 595.3 x 841.9 pt
-LEFT, RIGHT_MARGIN, BOTTOM = 62.0, 48.0, 60.0
+LEFT, RIGHT_MARGIN, BOTTOM = 62.0, 48.0, 40.0
 
 
 @dataclass(frozen=True)
@@ -99,9 +99,15 @@ class _Writer:
             self.y = self.h - 56
 
     def para(
-        self, text: str, font: str = FONT, size: float = 11, indent: float = 0, gap: float = 3, lead: float = 0
+        self,
+        text: str,
+        font: str = FONT,
+        size: float = 10.5,
+        indent: float = 0,
+        gap: float = 3,
+        lead: float = 0,
     ) -> None:
-        leading = lead or size * 1.35
+        leading = lead or size * 1.3
         lines = simpleSplit(t(text), font, size, self.width - indent)
         for line in lines:
             self.room(leading)
@@ -111,20 +117,23 @@ class _Writer:
             self.y -= leading
         self.y -= gap
 
-    def label(self, label: str, value: str, size: float = 11) -> None:
+    def label(self, label: str, value: str, size: float = 10.5) -> None:
         """ "Label: value", the label bold, the value wrapped under itself."""
         label_t = t(label) + " "
         lw = pdfmetrics.stringWidth(label_t, FONT_BOLD, size)
         lines = simpleSplit(t(value), FONT, size, self.width - lw) or [""]
-        leading = size * 1.35
+        leading = size * 1.3
         for i, line in enumerate(lines):
             self.room(leading)
             self.c.setFillColor(INK)
+            # one text object per line, so the label and its value extract as one line ("Mã số thuế: 42…")
+            tx = self.c.beginText(LEFT + (0 if i == 0 else lw), self.y - size)
             if i == 0:
-                self.c.setFont(FONT_BOLD, size)
-                self.c.drawString(LEFT, self.y - size, label_t)
-            self.c.setFont(FONT, size)
-            self.c.drawString(LEFT + lw, self.y - size, line)
+                tx.setFont(FONT_BOLD, size)
+                tx.textOut(label_t)
+            tx.setFont(FONT, size)
+            tx.textOut(line)
+            self.c.drawText(tx)
             self.y -= leading
         self.y -= 2
 
@@ -182,18 +191,18 @@ def draw_record(c: Canvas, d: RecordPrint) -> None:
         f"tại {d.place}, chúng tôi gồm:",
         gap=4,
     )
-    writer.para("BÊN TÀI TRỢ (Bên A):", FONT_BOLD, 11, gap=1)
+    writer.para("BÊN TÀI TRỢ (Bên A):", FONT_BOLD, gap=1)
     writer.label("Tên đơn vị:", d.donor_name)
     writer.label("Mã số thuế:", d.tax_code or "…………………")
     writer.label("Địa chỉ:", d.donor_address or "…………………………………………")
     writer.label("Đại diện:", d.donor_representative or "…………………………………  Chức vụ: ………………")
     writer.y -= 3
-    writer.para("BÊN NHẬN TÀI TRỢ (Bên B):", FONT_BOLD, 11, gap=1)
+    writer.para("BÊN NHẬN TÀI TRỢ (Bên B):", FONT_BOLD, gap=1)
     writer.label("Tên đơn vị:", f"{d.issuer_name} – Ban Vận động Quỹ “Vì người nghèo”")
     rep = d.signer_name + (f" – {d.signer_title}" if d.signer_title else "")
     writer.label("Đại diện:", rep or "…………………………………")
     writer.y -= 3
-    writer.para("Hai bên cùng xác nhận khoản tài trợ sau:", FONT_BOLD, 11, gap=2)
+    writer.para("Hai bên cùng xác nhận khoản tài trợ sau:", FONT_BOLD, gap=2)
     writer.label("1. Số tiền tài trợ:", format_vnd(d.amount_vnd))
     writer.label("    Bằng chữ:", amount_in_words(d.amount_vnd) + ".")
     writer.label("2. Hình thức tài trợ:", d.form_text)
@@ -217,7 +226,7 @@ def draw_record(c: Canvas, d: RecordPrint) -> None:
         gap=6,
     )
     # Signatures (both sides), seal and signature of the receiving committee, then the verification QR.
-    writer.room(215)
+    writer.room(228)
     top = writer.y
     lx, rx = LEFT + 110, w - RIGHT_MARGIN - 125
     _centred(c, date_line(d.place, d.issued_on), rx, top - 10, FONT_ITALIC, 10.5, width=240)
@@ -232,7 +241,7 @@ def draw_record(c: Canvas, d: RecordPrint) -> None:
     if d.signature_png:
         _draw_png(c, d.signature_png, rx - 40, top - 120, 85, 42)
     _centred(c, d.signer_name, rx, top - 148, FONT_BOLD, 11, width=230)
-    _qr_block(c, d.verify_url, max(BOTTOM - 20, top - 215))
+    _qr_block(c, d.verify_url, top - 228)
 
 
 def render_record(d: RecordPrint) -> bytes:
@@ -282,7 +291,7 @@ def draw_receipt(c: Canvas, d: ReceiptPrint) -> None:
     _centred(c, "(Ký, ghi rõ họ tên)", lx, top - 41, FONT_ITALIC, 9)
     _centred(c, "NGƯỜI NHẬN", rx, top - 28, FONT_BOLD, 10.5)
     _centred(c, "(Ký, ghi rõ họ tên)", rx, top - 41, FONT_ITALIC, 9)
-    _qr_block(c, d.verify_url, max(BOTTOM - 20, top - 160))
+    _qr_block(c, d.verify_url, top - 160)
 
 
 def render_receipt(d: ReceiptPrint) -> bytes:

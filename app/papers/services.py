@@ -139,7 +139,7 @@ def _purpose_text(gifts: list[Contribution]) -> str:
     labels = list(dict.fromkeys(PURPOSE_LABELS[g.purpose] for g in gifts))
     return (
         "Ủng hộ Quỹ “Vì người nghèo” để hỗ trợ hộ nghèo, làm nhà cho người nghèo và nhà Đại đoàn kết "
-        f"({'; '.join(labels)})"
+        f"– hạng mục: {'; '.join(labels)}"
     )
 
 
@@ -431,7 +431,10 @@ def check_paper(session: Session, kind: int, ident: int, signature: bytes) -> Pa
         c = session.get(Contribution, ident)
         if c is None or not signing.signed(receipt_data(c), signature):
             return PaperCheck(False)
-        facts: list[tuple[str, str]] = [("Số", c.receipt_no), ("Đơn vị nhận", issuer_for(session, c.receiving_unit_id).name)]
+        facts: list[tuple[str, str]] = [
+            ("Số", c.receipt_no),
+            ("Đơn vị nhận", issuer_for(session, c.receiving_unit_id).name),
+        ]
         if c.donor is not None and c.donor.kind in BUSINESS_KINDS and not c.is_anonymous:
             facts += [("Người nộp", c.donor.name), ("Mã số thuế", c.donor.tax_code or "—")]
         facts += [
@@ -439,7 +442,9 @@ def check_paper(session: Session, kind: int, ident: int, signature: bytes) -> Pa
             ("Hình thức", c.channel_label),
             ("Ngày nhận", f"{c.received_on:%d/%m/%Y}"),
         ]
-        void = "Khoản này đã bị hủy (hoàn trả hoặc ghi nhầm)." if c.status == ContributionStatus.REVERSED else ""
+        void = (
+            "Khoản này đã bị hủy (hoàn trả hoặc ghi nhầm)." if c.status == ContributionStatus.REVERSED else ""
+        )
         return PaperCheck(True, "Biên nhận", c.receipt_no, void, tuple(facts))
     if kind == signing.KIND_SPONSORSHIP:
         rec = session.get(SponsorshipRecord, ident)
