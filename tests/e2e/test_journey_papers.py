@@ -80,13 +80,16 @@ def test_a_business_pays_an_instalment_and_downloads_its_receipt_and_sponsorship
     page.get_by_label("Doanh nghiệp, tổ chức", exact=True).check()  # type: ignore[attr-defined]
     page.get_by_label("Tên doanh nghiệp / họ và tên", exact=True).fill(BUSINESS)  # type: ignore[attr-defined]
     page.get_by_label("Mã số thuế", exact=True).fill(TAX_CODE)  # type: ignore[attr-defined]
-    page.get_by_label("Địa chỉ trụ sở", exact=True).fill("Số 12 đường Hùng Vương, phường Cam Ranh, tỉnh Khánh Hòa")  # type: ignore[attr-defined]
+    page.get_by_label("Địa chỉ trụ sở", exact=True).fill(
+        "Số 12 đường Hùng Vương, phường Cam Ranh, tỉnh Khánh Hòa"
+    )  # type: ignore[attr-defined]
+    page.get_by_label("Người liên hệ", exact=True).fill("Võ Thị Lan")  # type: ignore[attr-defined]
     page.get_by_label("Email", exact=True).fill(EMAIL)  # type: ignore[attr-defined]
     page.get_by_label("Số điện thoại", exact=True).fill("0905123456")  # type: ignore[attr-defined]
     page.get_by_label("Số tiền (đồng)", exact=True).fill("20.000.000")  # type: ignore[attr-defined]
     page.get_by_label("Chia thành nhiều đợt", exact=True).check()  # type: ignore[attr-defined]
     today = today_vn()
-    for n, days in enumerate((0, 60)):
+    for n, days in enumerate((5, 60)):
         page.locator(f'input[name="instalments-{n}-due_on"]').fill((today + timedelta(days=days)).isoformat())  # type: ignore[attr-defined]
         page.locator(f'input[name="instalments-{n}-amount"]').fill("10.000.000")  # type: ignore[attr-defined]
     page.get_by_label("Chuyển khoản ngân hàng (quét mã VietQR)", exact=True).check()  # type: ignore[attr-defined]
@@ -146,7 +149,7 @@ def test_a_business_pays_an_instalment_and_downloads_its_receipt_and_sponsorship
     assert record.startswith(b"%PDF-")
     text = _pdf_text(record)
     assert "BIÊN BẢN XÁC NHẬN TÀI TRỢ" in text and BUSINESS in text and f"Mã số thuế: {TAX_CODE}" in text
-    assert "Mười triệu đồng." in text
+    assert "Mười triệu đồng." in text and "Võ Thị Lan" in text
     yearly = _download(page, papers.get_by_role("link", name="Biên bản năm (PDF)").first)
     assert BUSINESS in _pdf_text(yearly)
     journey.check("papers-dashboard")
