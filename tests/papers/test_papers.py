@@ -229,13 +229,38 @@ def test_a_tampered_code_is_refused(app, world, session):
 
 
 def test_another_donor_cannot_download_a_receipt_or_record(app, world, session):
+    from app.accounts.models import Role
+    from tests.factories import make_donor, make_user
+
     c = world.receive(50_000_000)
+    rival = make_donor(session, "Công ty TNHH Đường Biên Hòa – Ninh Hòa", tax_code="4200238014")
+    rival_user = make_user(session, Role.DONOR, donor=rival)
+    session.commit()
+    for email in (world.other_donor_user.email, rival_user.email):
+        client = app.test_client()
+        login(client, email)
+        assert client.get(f"/tai-khoan/bien-nhan/{c.id}.pdf").status_code == 404
+        assert client.get(f"/tai-khoan/bien-ban-tai-tro/khoan/{c.id}.pdf").status_code == 404
+        resp = client.get(f"/tai-khoan/bien-ban-tai-tro/nam/2026.pdf?don-vi={world.kh.id}")
+        assert resp.status_code in (302, 404)  # the rival business has no gift that year: nothing to confirm
+        assert YEN_SAO not in resp.get_data(as_text=True)
+        resp = post_form(
+            client,
+            "/tai-khoan/bien-ban-tai-tro/gui",
+            {"contribution_id": str(c.id)},
+            page="/tai-khoan/tong-quan",
+        )
+        assert resp.status_code == 404
+    assert session.execute(select(SponsorshipRecord)).first() is None
+
+
+def test_papers_section_only_for_businesses(app, world, session):
+    world.receive(300_000, donor=world.other_donor)
     client = app.test_client()
     login(client, world.other_donor_user.email)
-    assert client.get(f"/tai-khoan/bien-nhan/{c.id}.pdf").status_code == 404
-    assert client.get(f"/tai-khoan/bien-ban-tai-tro/khoan/{c.id}.pdf").status_code == 404
-    assert client.get(f"/tai-khoan/bien-ban-tai-tro/nam/2026.pdf?don-vi={world.kh.id}").status_code == 404
-    assert session.execute(select(SponsorshipRecord)).first() is None
+    html = client.get("/tai-khoan/tong-quan").get_data(as_text=True)
+    assert 'id="giay-to"' not in html
+    assert 'id="khoan-nop"' in html  # the household still has its receipts
 
 
 def test_send_by_email_attaches_the_record_pdf(app, world, session):
