@@ -32,6 +32,7 @@ DOMAIN_PACKAGES = (
     "matching",
     "payouts",
     "certificates",
+    "papers",
     "transparency",
     "reports",
     "demo",
@@ -119,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     from app.ledger.views import bp as ledger
     from app.matching.views import bp as matching
     from app.needs.views import bp as needs
+    from app.papers.views import bp as papers
     from app.payments.views import bp as payments
     from app.payouts.views import bp as payouts
     from app.pledges.views import bp as pledges
@@ -144,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
         payouts,
         matching,
         certificates,
+        papers,
         transparency,
         reports,
         annual_reports,
@@ -173,6 +176,7 @@ def import_tasks() -> None:
     import app.core.tasks
     import app.ledger.tasks
     import app.matching.tasks
+    import app.papers.tasks
     import app.payments.tasks
     import app.pledges.tasks
     import app.reports.tasks

@@ -62,6 +62,8 @@ ACTIONS = {
     "certificate.revoke": _l("Đã thu hồi giấy chứng nhận #%(id)s"),
     "certificate.rule": _l("Đã thêm tiêu chí khen thưởng #%(id)s"),
     "certificate.rule_off": _l("Đã ngừng áp dụng tiêu chí khen thưởng #%(id)s"),
+    "papers.record_issue": _l("Đã lập biên bản xác nhận tài trợ #%(id)s"),
+    "papers.record_mail": _l("Đã gửi biên bản xác nhận tài trợ #%(id)s qua e-mail"),
     "certificate.batch_propose": _l("Đã đề xuất đợt khen thưởng #%(id)s"),
     "certificate.batch_approve": _l("Đã phê duyệt đợt khen thưởng #%(id)s"),
     "certificate.batch_reject": _l("Đã trả lại đợt khen thưởng #%(id)s"),

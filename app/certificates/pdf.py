@@ -183,7 +183,7 @@ def _emblem(c: Canvas, cx: float, cy: float, r: float) -> None:
 
 
 def draw_certificate(c: Canvas, d: PrintData) -> None:
-    """Draw one certificate on the current page of `c` (whose fonts _canvas registered)."""
+    """Draw one certificate on the current page of `c` (whose fonts new_canvas registered)."""
     w, h = PAGE
     cx = w / 2
     _frame(c)
@@ -295,9 +295,11 @@ def draw_certificate(c: Canvas, d: PrintData) -> None:
     _centred(c, d.signer_name, rx, 52, FONT_BOLD, 13.5, width=300)
 
 
-def _canvas(buf: io.BytesIO, title: str) -> Canvas:
+def new_canvas(buf: io.BytesIO, title: str, pagesize: tuple[float, float] = PAGE) -> Canvas:
+    """A canvas with the fonts registered and the document's metadata set (every signed paper: certificates,
+    receipts and sponsorship records, app.papers.pdf)."""
     register_fonts()
-    c = Canvas(buf, pagesize=PAGE, pageCompression=1, invariant=1)
+    c = Canvas(buf, pagesize=pagesize, pageCompression=1, invariant=1)
     c.setTitle(t(title))
     c.setAuthor(t("Ủy ban Mặt trận Tổ quốc Việt Nam"))
     c.setCreator("Chung Tay")
@@ -307,7 +309,7 @@ def _canvas(buf: io.BytesIO, title: str) -> Canvas:
 def render_pdf(d: PrintData) -> bytes:
     """One certificate, one page."""
     buf = io.BytesIO()
-    c = _canvas(buf, f"{d.serial} – {d.recipient_name}")
+    c = new_canvas(buf, f"{d.serial} – {d.recipient_name}")
     draw_certificate(c, d)
     c.showPage()
     c.save()
@@ -317,7 +319,7 @@ def render_pdf(d: PrintData) -> bytes:
 def render_many(items: Iterable[PrintData], title: str) -> bytes:
     """Every certificate of a batch in one PDF, one per page (for the ceremony)."""
     buf = io.BytesIO()
-    c = _canvas(buf, title)
+    c = new_canvas(buf, title)
     any_page = False
     for d in items:
         draw_certificate(c, d)
@@ -329,10 +331,10 @@ def render_many(items: Iterable[PrintData], title: str) -> bytes:
     return buf.getvalue()
 
 
-def render_blank(text: str = "Trang trắng") -> bytes:
-    """The benchmark floor: an A4 landscape page with one line in the same embedded font."""
+def render_blank(text: str = "Trang trắng", pagesize: tuple[float, float] = PAGE) -> bytes:
+    """The benchmark floor: an A4 page (landscape unless told) with one line in the same embedded font."""
     buf = io.BytesIO()
-    c = _canvas(buf, "blank")
+    c = new_canvas(buf, "blank", pagesize)
     c.setFont(FONT, 12)
     c.drawString(72, 500, t(text))
     c.showPage()

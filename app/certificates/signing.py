@@ -4,6 +4,10 @@ The code is base64url (no padding) of: one byte giving the id's length in bytes,
 64-byte signature. The id takes 1, 4 or 7 bytes so the payload is a multiple of 3 bytes: every character
 of the code carries six bits of it, and changing any one character changes the payload (no slack bits).
 A 1-byte id gives 88 characters, a 4-byte id 92: the verification address fits a small QR code.
+
+The first byte's high nibble names the kind of paper (issue 19.3): 0 a certificate (every code issued before
+keeps its meaning), 1 a receipt (the contribution's id), 2 a sponsorship confirmation record (app.papers).
+One key, one format, one page (/xac-minh/<code>) for every signed paper.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ if TYPE_CHECKING:
     from app.certificates.models import Certificate
 
 SIGNATURE_BYTES = 64
+KIND_CERTIFICATE, KIND_RECEIPT, KIND_SPONSORSHIP = 0, 1, 2
+KINDS = (KIND_CERTIFICATE, KIND_RECEIPT, KIND_SPONSORSHIP)
 
 
 def canonical_data(cert: Certificate) -> bytes:
@@ -85,13 +91,35 @@ def _id_bytes(cert_id: int) -> bytes:
 
 def make_code(cert: Certificate) -> str:
     """The verification code of a certificate whose id and data are final."""
-    ident = _id_bytes(int(cert.id))
-    signature = private_key().sign(canonical_data(cert))
-    return base64.urlsafe_b64encode(bytes([len(ident)]) + ident + signature).decode().rstrip("=")
+    return sign_paper(KIND_CERTIFICATE, int(cert.id), canonical_data(cert))
+
+
+def sign_paper(kind: int, ident: int, data: bytes) -> str:
+    """The verification code of paper `ident` of `kind` whose canonical data is `data`."""
+    raw = _id_bytes(ident)
+    signature = private_key().sign(data)
+    return base64.urlsafe_b64encode(bytes([kind << 4 | len(raw)]) + raw + signature).decode().rstrip("=")
+
+
+def signed(data: bytes, signature: bytes) -> bool:
+    """Whether `signature` is ours over `data`."""
+    try:
+        public_key().verify(signature, data)
+    except InvalidSignature:
+        return False
+    return True
 
 
 def parse_code(code: str) -> tuple[int, bytes] | None:
-    """(certificate id, signature) from a code, or None when it is not even well-formed."""
+    """(certificate id, signature) from a certificate's code, or None when it is not one."""
+    parsed = parse_paper(code)
+    if parsed is None or parsed[0] != KIND_CERTIFICATE:
+        return None
+    return parsed[1], parsed[2]
+
+
+def parse_paper(code: str) -> tuple[int, int, bytes] | None:
+    """(kind, id, signature) from any paper's code, or None when it is not even well-formed."""
     code = (code or "").strip()
     if not code or len(code) > 120 or len(code) % 4:
         return None
@@ -103,15 +131,11 @@ def parse_code(code: str) -> tuple[int, bytes] | None:
         return None
     if len(raw) < 2:
         return None
-    size = raw[0]
-    if size not in (1, 4, 7) or len(raw) != 1 + size + SIGNATURE_BYTES:
+    kind, size = raw[0] >> 4, raw[0] & 0x0F
+    if kind not in KINDS or size not in (1, 4, 7) or len(raw) != 1 + size + SIGNATURE_BYTES:
         return None
-    return int.from_bytes(raw[1 : 1 + size], "big"), raw[1 + size :]
+    return kind, int.from_bytes(raw[1 : 1 + size], "big"), raw[1 + size :]
 
 
 def signature_valid(cert: Certificate, signature: bytes) -> bool:
-    try:
-        public_key().verify(signature, canonical_data(cert))
-    except InvalidSignature:
-        return False
-    return True
+    return signed(canonical_data(cert), signature)

@@ -15,7 +15,7 @@ from app.accounts.access import can_access_unit_id, require_unit, staff_required
 from app.accounts.models import Role
 from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.services import active_campaign
-from app.certificates import authority, services
+from app.certificates import authority, services, signing
 from app.certificates.forms import ApproveForm, ProposeForm, RevokeForm, RuleForm, SignerForm, VerifyForm
 from app.certificates.models import (
     ISSUER_LEVEL_LABELS,
@@ -87,6 +87,12 @@ def verify_form() -> ResponseReturnValue:
 @bp.route("/xac-minh/<path:code>")
 @limiter.limit(VERIFY_RATE_LIMIT)
 def verify(code: str) -> ResponseReturnValue:
+    parsed = signing.parse_paper(code)
+    if parsed is not None and parsed[0] != signing.KIND_CERTIFICATE:
+        # A receipt or a sponsorship record (issue 19.3): the same page address, their own facts.
+        from app.papers.views import verify_paper
+
+        return verify_paper(*parsed, code=code)
     result = services.verify_code(db.session, code)
     if not result.valid:
         return render_template("certificates/verify.html", result=result, code=code, form=VerifyForm()), 404

@@ -58,4 +58,9 @@ def test_receipt_numbers_carry_the_unit_code_and_the_receipt_its_facts(client, s
     assert "0100047516" in html and "12 Trần Phú, Nha Trang" in html
     assert "FT26293001234" in html
     assert "Khánh Hòa, ngày 20 tháng 10 năm 2026" in html
-    assert f"/cong-khai/sao-ke/{paid.id}" in html  # the QR's address, on the public statement
+    # The QR's address is the receipt's signed verification page (issue 19.3; it was the public statement entry).
+    import re
+
+    [path] = set(re.findall(r"/xac-minh/[A-Za-z0-9_-]+", html))
+    page = client.get(path).get_data(as_text=True)
+    assert "Giấy hợp lệ" in page and "56-2026-000001" in page

@@ -89,13 +89,14 @@ def holds_pledge(pledge: Pledge) -> bool:
 
 def receipt_facts(contribution: Contribution) -> dict[str, object]:
     """What the printed receipt says besides the row (issue 19.3): the amount in words, the place (the issuing
-    committee's province or commune, as on its certificates) and the date in the Vietnamese form."""
-    from app.certificates.services import issuer_for
+    committee's province or commune, as on its certificates), the date in the Vietnamese form and the signed
+    verification address of its QR code."""
     from app.certificates.words import amount_in_words
+    from app.papers.services import place_date, receipt_verify_url
 
-    day = contribution.received_on
     return {
         "amount_words": amount_in_words(contribution.amount_vnd),
-        "place_date": f"{issuer_for(db.session, contribution.receiving_unit_id).place}, "
-        f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}",
+        "place_date": place_date(db.session, contribution),
+        # the signed verification address (app.papers): printed receipts before it linked to the statement entry
+        "verify_url": receipt_verify_url(contribution),
     }

@@ -107,6 +107,11 @@ def dashboard() -> ResponseReturnValue:
         .all()
     )
     houses = tracing.houses_funded_by_donor(db.session, donor.id)
+    # Issue 19.3: the papers a business files (sponsorship records per gift and per year, receipts).
+    from app.papers import services as papers
+    from app.papers.forms import MailForm
+
+    files_papers = donor.kind in papers.BUSINESS_KINDS
     return render_template(
         "pledges/dashboard.html",
         donor=donor,
@@ -127,6 +132,9 @@ def dashboard() -> ResponseReturnValue:
         colleagues=colleagues,
         invite_form=InviteForm(),
         today=services.today_vn(),
+        files_papers=files_papers,
+        paper_years=papers.year_groups(db.session, donor.id) if files_papers else [],
+        mail_form=MailForm(),
     )
 
 
