@@ -82,4 +82,11 @@ def test_entry_page_offline_three_households_reload_then_online_each_recorded_on
         assert page.locator("#rows-body tr", has_text=name).count() == 1
         assert _receipts(name) and len(_receipts(name)) == 1
     journey.check("entry-synced")
+    # Logging out removes the offline copy from the phone: the next person cannot open it with no network.
+    assert page.evaluate("async () => (await caches.keys()).filter(k => k.startsWith('ct-collections-')).length") == 1
+    with page.expect_navigation():
+        page.get_by_role("button", name="Đăng xuất").click()
+    page.wait_for_function(
+        "async () => (await caches.keys()).filter(k => k.startsWith('ct-collections-')).length === 0"
+    )
     journey.assert_accessible()

@@ -20,3 +20,15 @@ document.addEventListener("DOMContentLoaded", () => {
     toggle.setAttribute("aria-expanded", open ? "true" : "false");
   });
 });
+
+// Logging out removes the entry screen's offline copy (collections-sw.js) from this device: the next person to
+// use the phone cannot open it with no network. Rows typed offline and not yet sent stay in localStorage and go
+// out when the officer signs in again on this device.
+document.addEventListener("DOMContentLoaded", () => {
+  if (!("caches" in window)) return;
+  document.querySelectorAll('form[action$="/dang-xuat"]').forEach((form) => {
+    form.addEventListener("submit", () => {
+      caches.keys().then((keys) => keys.filter((k) => k.indexOf("ct-collections-") === 0).forEach((k) => caches.delete(k)));
+    });
+  });
+});
