@@ -27,7 +27,16 @@ from app.extensions import db
 os.environ.setdefault("CHUNGTAY_ENV", "testing")
 
 KHANH_HOA = 56
-REFERENCE_TABLES = {"admin_units", "legacy_units", "unit_lineage", "area_designations", "alembic_version"}
+REFERENCE_TABLES = {
+    "admin_units",
+    "legacy_units",
+    "unit_lineage",
+    "area_designations",
+    "alembic_version",
+    # seeded by migration 0017_privacy: the privacy notice and the retention periods
+    "privacy_notices",
+    "privacy_retention_rules",
+}
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DESIGNATIONS_CSV = (
     Path(__file__).resolve().parent.parent / "app" / "demo" / "data" / "khanh-hoa-designations.csv"
