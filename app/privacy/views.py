@@ -152,7 +152,10 @@ def publish_name() -> ResponseReturnValue:
         if publish:
             flash(_("Từ nay tên của quý vị được ghi trên sao kê công khai."), "success")
         else:
-            flash(_("Đã rút lại sự đồng ý: sao kê công khai ghi “Nhà hảo tâm” thay cho tên của quý vị."), "success")
+            flash(
+                _("Đã rút lại sự đồng ý: sao kê công khai ghi “Nhà hảo tâm” thay cho tên của quý vị."),
+                "success",
+            )
     return redirect(url_for("privacy.my_data") + "#dong-y")
 
 
