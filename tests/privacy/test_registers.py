@@ -49,7 +49,9 @@ def test_central_admin_records_an_incident_and_others_only_read(app, session, wo
     assert page.status_code == 200 and "bị gửi nhầm email" in page.get_data(as_text=True)
     assert 'name="description"' not in page.get_data(as_text=True)
     html = staff.get("/can-bo/du-lieu-ca-nhan/hoat-dong-xu-ly").get_data(as_text=True)
-    assert "Liên hệ của đăng ký ủng hộ chưa nộp tiền" in html  # the retention periods, seeded by the migration
+    assert (
+        "Liên hệ của đăng ký ủng hộ chưa nộp tiền" in html
+    )  # the retention periods, seeded by the migration
     csrf = (
         html.split('name="csrf_token" value="')[1].split('"')[0]
         if 'name="csrf_token" value="' in html
