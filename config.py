@@ -136,6 +136,8 @@ class Config:
                 "task": "transparency.publish_daily_root",
                 "schedule": crontab(hour=0, minute=30),
             },
+            # 03:00 Vietnam time: retention periods (app/privacy/retention.py) applied; idempotent.
+            "privacy-apply-retention": {"task": "privacy.apply_retention", "schedule": crontab(hour=3, minute=0)},
         },
     }
 

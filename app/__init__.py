@@ -35,6 +35,7 @@ DOMAIN_PACKAGES = (
     "papers",
     "transparency",
     "reports",
+    "privacy",
     "demo",
 )
 
@@ -124,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
     from app.payments.views import bp as payments
     from app.payouts.views import bp as payouts
     from app.pledges.views import bp as pledges
+    from app.privacy.views import bp as privacy
     from app.reports.views import bp as reports
     from app.reports.views import public_bp as annual_reports
     from app.transparency.views import bp as transparency
@@ -150,6 +152,7 @@ def register_blueprints(app: Flask) -> None:
         transparency,
         reports,
         annual_reports,
+        privacy,
     ):
         app.register_blueprint(blueprint)
 
@@ -179,5 +182,6 @@ def import_tasks() -> None:
     import app.papers.tasks
     import app.payments.tasks
     import app.pledges.tasks
+    import app.privacy.tasks
     import app.reports.tasks
     import app.transparency.tasks  # noqa: F401

@@ -34,6 +34,9 @@ REFERENCE_TABLES = {
     "area_designations",
     "alembic_version",
     "poverty_standards",  # national reference data inserted by migration 0017_reference
+    # seeded by migration 0017_privacy: the privacy notice and the retention periods
+    "privacy_notices",
+    "privacy_retention_rules",
 }
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DESIGNATIONS_CSV = (

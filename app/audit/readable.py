@@ -151,6 +151,16 @@ ACTIONS = {
     "pledge.claim_rejected": _l("Đã ghi nhận đăng ký ủng hộ #%(id)s không thuộc doanh nghiệp"),
     "report.create": _l("Đã yêu cầu lập báo cáo #%(id)s"),
     "hamlet.create": _l("Đã thêm thôn/tổ dân phố #%(id)s"),
+    "privacy.consent": _l("Đã ghi nhận quyết định đồng ý xử lý dữ liệu của chủ thể #%(id)s"),
+    "privacy.publish_name": _l("Nhà tài trợ #%(id)s đã đổi sự đồng ý công khai tên"),
+    "privacy.export": _l("Nhà tài trợ #%(id)s đã tải về dữ liệu cá nhân"),
+    "privacy.erasure_requested": _l("Nhà tài trợ #%(id)s đã yêu cầu xóa dữ liệu cá nhân"),
+    "privacy.erasure_refused": _l("Đã từ chối yêu cầu xóa dữ liệu của nhà tài trợ #%(id)s"),
+    "privacy.erasure_done": _l("Đã thực hiện yêu cầu xóa dữ liệu của nhà tài trợ #%(id)s"),
+    "privacy.pseudonymise": _l("Đã thay dữ liệu cá nhân của nhà tài trợ #%(id)s bằng bí danh"),
+    "privacy.retention": _l("Đã áp dụng thời hạn lưu trữ dữ liệu cá nhân"),
+    "privacy.activity_saved": _l("Đã lưu hoạt động xử lý dữ liệu #%(id)s"),
+    "privacy.incident_saved": _l("Đã lưu sự cố dữ liệu cá nhân #%(id)s"),
 }
 
 FIELDS = {

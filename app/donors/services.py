@@ -156,6 +156,17 @@ def update_business(
     if not speaks_for(session, user, user.donor_id):
         raise DonorError("Chỉ người dùng của doanh nghiệp đã xác minh mới sửa được thông tin.")
     donor = session.get_one(Donor, user.donor_id)
+    return correct_details(
+        session, actor, donor, name=name, contact_person=contact_person, phone=phone, address=address
+    )
+
+
+def correct_details(
+    session: Session, actor: Actor, donor: Donor, *, name: str, contact_person: str, phone: str, address: str
+) -> Donor:
+    """The donor's name and contacts corrected (a verified business's users, or a donor exercising the right to
+    correct their data, app.privacy): the public list follows the name. Audited as donor.update. The caller
+    checks who may do it."""
     new_name = (nfc(name) or "").strip()
     if not new_name:
         raise DonorError("Tên nhà tài trợ: chưa nhập.")

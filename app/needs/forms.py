@@ -46,8 +46,20 @@ def _money(field_label, *, required: bool = True):  # type: ignore[no-untyped-de
     return check
 
 
+# How the household agreed to its data being in the registry (recorded by app.privacy as the consent's source;
+# Decree 13/2023/NĐ-CP Art. 11, Law 91/2025/QH15 Art. 9).
+CONSENT_SOURCES = [
+    ("don_ky", _l("Đơn đề nghị có chữ ký của chủ hộ")),
+    ("bien_ban", _l("Biên bản bình xét của thôn, chủ hộ ký")),
+    ("truc_tiep", _l("Chủ hộ đồng ý trực tiếp với cán bộ (cán bộ ghi nhận)")),
+]
+
+
 class NeedForm(BaseForm):
     commune_id = SelectField(_l("Xã/phường"), coerce=int, validators=[InputRequired(REQUIRED)])
+    consent_source = SelectField(
+        _l("Hộ đồng ý đưa dữ liệu vào danh sách qua"), choices=CONSENT_SOURCES, default="don_ky"
+    )
     hamlet_id = SelectField(_l("Thôn/tổ dân phố"), coerce=int, validators=[Optional()])
     head_name = StringField(
         _l("Họ tên chủ hộ"),

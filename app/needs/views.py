@@ -64,6 +64,9 @@ from app.needs.models import (
     SourceKind,
 )
 from app.needs.priority import CRITERIA, compile_rules, rules_for_campaign, score_need
+from app.privacy import services as privacy
+from app.privacy.models import Purpose as DataPurpose
+from app.privacy.models import SubjectType
 from app.units.models import AdminUnit, Hamlet, UnitLevel
 
 bp = Blueprint("needs", __name__)
@@ -301,6 +304,15 @@ def new_need() -> ResponseReturnValue:
         require_unit(form.commune_id.data)
         with domain_errors(errors=registry_svc.NeedError) as outcome:
             need = registry_svc.create_need(db.session, _actor(), campaign, _input_from_form(form))
+            privacy.record_consent(
+                db.session,
+                _actor(),
+                subject_type=SubjectType.HOUSEHOLD,
+                subject_id=need.id,
+                purpose=DataPurpose.REGISTRY_DATA,
+                given=True,
+                source=f"needs.create:{form.consent_source.data}",
+            )
         if outcome.ok:
             flash(
                 _("Đã thêm hộ %(name)s (#%(id)s); chờ cấp tỉnh duyệt.", name=need.head_name, id=need.id),

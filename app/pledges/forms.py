@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 from wtforms import (
+    BooleanField,
     FieldList,
     Form,
     FormField,
@@ -250,6 +251,12 @@ class PledgeForm(BaseForm):
         _l("Tên hiển thị công khai"),
         default="full_name",
         choices=ch([("full_name", _l("Ghi đầy đủ tên")), ("anonymous", _l("Ghi “Nhà hảo tâm” (ẩn danh)"))]),
+    )
+    # Consent to be contacted (Decree 13/2023/NĐ-CP Art. 11; Law 91/2025/QH15 Art. 9): recorded with the notice
+    # version by app.privacy.services.record_pledge_consents; the "display" choice above is the consent to publish.
+    consent_contact = BooleanField(
+        _l("Tôi đồng ý để Mặt trận liên hệ qua email/điện thoại đã nhập (xác nhận, nhắc hạn, thư cảm ơn)."),
+        default=True,
     )
     note = TextAreaField(
         _l("Lời nhắn (không công khai)"),

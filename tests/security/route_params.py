@@ -312,6 +312,7 @@ FACTORIES: dict[str, Callable[[ParamContext, Rule, str], object]] = {
     "code": _placeholder("KHONG-CO-MA"),
     "provider": _placeholder("direct"),  # a bank feed: refused (400) until its secret is configured
     "merge_id": _placeholder(999_999),  # no merge in the demo: the undo of an unknown merge answers 404
+    "request_id": _placeholder(999_999),  # no erasure request in the demo: an unknown one answers 404
     "change_id": _placeholder(
         999_999
     ),  # no pending bank account change in the demo: an unknown one answers 404

@@ -60,6 +60,7 @@ from app.pledges.views.common import (
     staff_sees,
     unit_lists,
 )
+from app.privacy import services as privacy
 
 
 @bp.route("/ung-ho", methods=["GET", "POST"])
@@ -108,6 +109,13 @@ def pledge_form() -> ResponseReturnValue:
                 if pledge_input.earmark_unit_id is not None:  # else the campaign found above
                     campaign = services.campaign_for(db.session, pledge_input.earmark_unit_id) or campaign
                 pledge = services.insert_pledge(db.session, actor, campaign, donor, pledge_input)
+                privacy.record_pledge_consents(
+                    db.session,
+                    actor,
+                    donor.id,
+                    publish_name=not pledge_input.is_anonymous,
+                    contact=bool(form.consent_contact.data),
+                )
                 _queue_pledge_mails(
                     pledge.id, pledge.payment_method, asks_business=getattr(donor, "claims", None)
                 )
