@@ -83,7 +83,10 @@ def test_entry_page_offline_three_households_reload_then_online_each_recorded_on
         assert _receipts(name) and len(_receipts(name)) == 1
     journey.check("entry-synced")
     # Logging out removes the offline copy from the phone: the next person cannot open it with no network.
-    assert page.evaluate("async () => (await caches.keys()).filter(k => k.startsWith('ct-collections-')).length") == 1
+    assert (
+        page.evaluate("async () => (await caches.keys()).filter(k => k.startsWith('ct-collections-')).length")
+        == 1
+    )
     with page.expect_navigation():
         page.get_by_role("button", name="Đăng xuất").click()
     page.wait_for_function(
