@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
-from app.bankfeed.models import BankFeedTransaction, ReconciliationDay
+from app.bankfeed.models import BankFeedTransaction, FeedStatus, ReconciliationDay
 from app.banking.models import OfficialBankAccount
 from app.core.actor import Actor
 from app.core.db import utcnow
@@ -53,10 +54,79 @@ def _holds(a: str, b: str) -> bool:
     return len(a) >= 8 and len(b) >= 8 and (a in b or b in a)
 
 
+# ------------------------------------------------------------------------------------------------ same transaction
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """A bank transaction as one side saw it (a feed notification or a statement line): what "the same transaction"
+    compares."""
+
+    id: int
+    is_credit: bool
+    amount_vnd: int
+    at: datetime
+    reference: str | None
+    memo: str
+
+
+class SameTransaction:
+    """The one rule of "the same bank transaction", used both ways: a statement imported after the feed
+    (reconcile_statement) and a feed notification arriving after the statement (take_statement_lines).
+
+    Built over one side's transactions (in time order), asked with the other side's: the same direction and bank
+    reference; else the same direction, amount, Vietnam day and memo (memo_key: statements wrap and re-case
+    memos); else the same direction, amount and day with the same pledge reference in both memos, or one memo
+    holding the other (the bank's export prefixes or cuts what the feed carried). Each candidate is taken once."""
+
+    def __init__(self, candidates: Iterable[Seen]) -> None:
+        self.by_ref: dict[tuple[bool, str], Seen] = {}
+        self.by_content: dict[tuple[bool, int, date, str], list[Seen]] = defaultdict(list)
+        self.by_amount: dict[tuple[bool, int, date], list[Seen]] = defaultdict(list)
+        self.taken: set[int] = set()
+        for c in candidates:
+            if c.reference and (ref := normalize(c.reference)):
+                self.by_ref.setdefault((c.is_credit, ref), c)
+            day_key = (c.is_credit, c.amount_vnd, vn_day(c.at))
+            self.by_content[(*day_key, memo_key(c.memo))].append(c)
+            self.by_amount[day_key].append(c)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_amount)
+
+    def take(self, t: Seen) -> Seen | None:
+        """The candidate that is the same transaction as `t` (marked taken), or None."""
+        found = self._find(t)
+        if found is not None:
+            self.taken.add(found.id)
+        return found
+
+    def _find(self, t: Seen) -> Seen | None:
+        ref = normalize(t.reference) if t.reference else ""
+        if ref and (hit := self.by_ref.get((t.is_credit, ref))) is not None and hit.id not in self.taken:
+            return hit
+        key = memo_key(t.memo)
+        day_key = (t.is_credit, t.amount_vnd, vn_day(t.at))
+        for c in self.by_content.get((*day_key, key), ()):
+            if c.id not in self.taken:
+                return c
+        same_amount = [c for c in self.by_amount.get(day_key, ()) if c.id not in self.taken]
+        if not same_amount:
+            return None
+        pledge_ref = find_reference(t.memo)
+        for c in same_amount:
+            if (pledge_ref is not None and find_reference(c.memo) == pledge_ref) or _holds(
+                key, memo_key(c.memo)
+            ):
+                return c
+        return None
+
+
 # ------------------------------------------------------------------------------------------------ the import hook
 def reconcile_statement(session: Session, stmt: BankStatement) -> int:
     """Link the statement's new lines to the feed transactions they repeat; returns how many were linked. Called
-    once per import by app.payments.importing.import_statement, before record_matched_lines."""
+    once per import by app.payments.importing.import_statement, before record_matched_lines.
+
+    Set-based: one query for the lines, one for the day's unlinked feed rows, bulk updates (a national day is
+    400 000 lines: bench/bench_reconcile.py)."""
     session.flush()
     lines = session.execute(
         select(
@@ -72,69 +142,64 @@ def reconcile_statement(session: Session, stmt: BankStatement) -> int:
         return 0
     start, _ = day_bounds(vn_day(min(line.txn_at for line in lines)))
     _, end = day_bounds(vn_day(max(line.txn_at for line in lines)))
-    feeds = list(
-        session.execute(
-            select(BankFeedTransaction)
-            .where(
-                BankFeedTransaction.bank_account_id == stmt.bank_account_id,
-                BankFeedTransaction.statement_line_id.is_(None),
-                BankFeedTransaction.txn_at >= start,
-                BankFeedTransaction.txn_at < end,
-            )
-            .order_by(BankFeedTransaction.txn_at, BankFeedTransaction.id)
-        ).scalars()
-    )
-    if not feeds:
+    ft = BankFeedTransaction.__table__
+    feed_rows = session.execute(
+        select(
+            ft.c.id,
+            ft.c.is_credit,
+            ft.c.amount_vnd,
+            ft.c.txn_at,
+            ft.c.bank_reference,
+            ft.c.memo,
+            ft.c.contribution_id,
+            ft.c.pledge_id,
+        )
+        .where(
+            ft.c.bank_account_id == stmt.bank_account_id,
+            ft.c.statement_line_id.is_(None),
+            ft.c.txn_at >= start,
+            ft.c.txn_at < end,
+        )
+        .order_by(ft.c.txn_at, ft.c.id)
+    ).all()
+    if not feed_rows:
         return 0
-    by_ref: dict[tuple[bool, str], BankFeedTransaction] = {}
-    by_content: dict[tuple[bool, int, date, str], list[BankFeedTransaction]] = defaultdict(list)
-    by_amount: dict[tuple[bool, int, date], list[BankFeedTransaction]] = defaultdict(list)
-    for f in feeds:
-        if f.bank_reference:
-            by_ref.setdefault((f.is_credit, normalize(f.bank_reference)), f)
-        by_content[(f.is_credit, f.amount_vnd, vn_day(f.txn_at), memo_key(f.memo))].append(f)
-        by_amount[(f.is_credit, f.amount_vnd, vn_day(f.txn_at))].append(f)
-    taken: set[int] = set()
+    recording = {f.id: (f.contribution_id, f.pledge_id) for f in feed_rows}
+    same = SameTransaction(
+        Seen(f.id, f.is_credit, f.amount_vnd, _aware(f.txn_at), f.bank_reference, f.memo) for f in feed_rows
+    )
+    del feed_rows
     links: list[dict[str, Any]] = []
     recorded: list[dict[str, Any]] = []
     for line in lines:
-        feed: BankFeedTransaction | None = None
-        ref = normalize(line.reference) if line.reference else ""
-        if ref and (line.is_credit, ref) in by_ref and by_ref[(line.is_credit, ref)].id not in taken:
-            feed = by_ref[(line.is_credit, ref)]
-        else:
-            key = memo_key(line.memo)
-            day_key = (line.is_credit, line.amount_vnd, vn_day(line.txn_at))
-            feed = next((f for f in by_content.get((*day_key, key), []) if f.id not in taken), None)
-            if feed is None:
-                # The bank's export may wrap, prefix or cut the memo the feed carried: the same amount and day
-                # with the same pledge reference, or one memo holding the other, is the same transfer.
-                pledge_ref = find_reference(line.memo)
-                feed = next(
-                    (
-                        f
-                        for f in by_amount.get(day_key, [])
-                        if f.id not in taken
-                        and (
-                            (pledge_ref is not None and find_reference(f.memo) == pledge_ref)
-                            or _holds(key, memo_key(f.memo))
-                        )
-                    ),
-                    None,
-                )
+        feed = same.take(
+            Seen(line.id, line.is_credit, line.amount_vnd, line.txn_at, line.reference, line.memo)
+        )
         if feed is None:
             continue
-        taken.add(feed.id)
         links.append({"fid": feed.id, "lid": line.id})
-        if line.is_credit and feed.contribution_id is not None:
+        cid, pid = recording[feed.id]
+        if line.is_credit and cid is not None:
             recorded.append(
                 {
                     "lid": line.id,
-                    "cid": feed.contribution_id,
-                    "pid": feed.pledge_id,
-                    "st": LineStatus.MATCHED if feed.pledge_id else LineStatus.RECEIPTED,
+                    "cid": cid,
+                    "pid": pid,
+                    "st": LineStatus.MATCHED if pid else LineStatus.RECEIPTED,
                 }
             )
+    _bulk_link(session, links, recorded)
+    session.expire_all()
+    return len(links)
+
+
+def _aware(moment: datetime) -> datetime:
+    """A timestamp read by a Core select (UTCDateTime gives it back aware; kept for safety with raw rows)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _bulk_link(session: Session, links: list[dict[str, Any]], recorded: list[dict[str, Any]]) -> None:
+    """Feed rows linked to their statement lines, and the lines given the feed's recording, in bulk."""
     conn = session.connection()
     if links:
         ft = BankFeedTransaction.__table__
@@ -154,8 +219,115 @@ def reconcile_statement(session: Session, stmt: BankStatement) -> int:
             ),
             recorded,
         )
-    session.expire_all()
-    return len(links)
+
+
+# ------------------------------------------------------------------------------------------------ the feed's hook
+LATE_NOTE = "Trùng dòng sao kê đã nhập trước đó"
+
+
+def take_statement_lines(session: Session, txns: Sequence[BankFeedTransaction]) -> set[int]:
+    """Feed notifications arriving after the statement line of the same transaction was imported (the statement
+    of the day came first, or the feed was late): each is linked to its line (SameTransaction, the rule
+    reconcile_statement uses the other way), so the reconciliation page shows no difference. Returns the ids of the
+    credits that must NOT be received: their line is already recorded (the feed row takes its contribution and
+    pledge) or was set aside by staff (ignored: the feed row waits for staff). A credit whose line waits
+    unrecorded in the review queue is linked and left to be received; share_recording then gives the line its
+    contribution. Debits are only linked (match_debit pays an order once, whichever side reports it first).
+
+    Called at the top of the per-credit step of app.bankfeed.services (a list, so a batch of notifications is one
+    query per account and day)."""
+    todo = [t for t in txns if t.bank_account_id is not None and t.statement_line_id is None]
+    if not todo:
+        return set()
+    session.flush()
+    lt = StatementLine.__table__
+    ft = BankFeedTransaction.__table__
+    handled: set[int] = set()
+    groups: dict[tuple[int, date], list[BankFeedTransaction]] = defaultdict(list)
+    for t in todo:
+        groups[(t.bank_account_id or 0, vn_day(t.txn_at))].append(t)
+    for (account_id, day), group in groups.items():
+        start, end = day_bounds(day)
+        refs = {r for t in group if t.bank_reference for r in (t.bank_reference, normalize(t.bank_reference))}
+        wanted = lt.c.amount_vnd.in_({t.amount_vnd for t in group})
+        if refs:
+            wanted = or_(wanted, lt.c.reference.in_(refs))
+        rows = session.execute(
+            select(
+                lt.c.id,
+                lt.c.is_credit,
+                lt.c.amount_vnd,
+                lt.c.txn_at,
+                lt.c.reference,
+                lt.c.memo,
+                lt.c.status,
+                lt.c.contribution_id,
+                lt.c.pledge_id,
+            )
+            .where(
+                lt.c.bank_account_id == account_id,
+                lt.c.txn_at >= start,
+                lt.c.txn_at < end,
+                wanted,
+                ~select(ft.c.id).where(ft.c.statement_line_id == lt.c.id).exists(),
+            )
+            .order_by(lt.c.txn_at, lt.c.id)
+        ).all()
+        if not rows:
+            continue
+        by_id = {r.id: r for r in rows}
+        same = SameTransaction(
+            Seen(r.id, r.is_credit, r.amount_vnd, _aware(r.txn_at), r.reference, r.memo) for r in rows
+        )
+        for t in group:
+            seen = same.take(Seen(t.id, t.is_credit, t.amount_vnd, t.txn_at, t.bank_reference, t.memo))
+            if seen is None:
+                continue
+            line = by_id[seen.id]
+            t.statement_line_id = line.id
+            if not t.is_credit:
+                continue
+            if line.contribution_id is not None:
+                t.contribution_id = line.contribution_id
+                t.pledge_id = line.pledge_id
+                t.status = FeedStatus.RECEIVED
+                t.note = LATE_NOTE
+                handled.add(t.id)
+            elif line.status == LineStatus.IGNORED:
+                t.status = FeedStatus.PENDING
+                t.note = "Trùng dòng sao kê cán bộ đã bỏ qua (không phải tiền ủng hộ): không ghi nhận."
+                handled.add(t.id)
+    session.flush()
+    return handled
+
+
+def share_recording(session: Session, txns: Sequence[BankFeedTransaction]) -> None:
+    """A credit just received by the feed whose statement line (linked by take_statement_lines) waited
+    unrecorded: the line takes the feed's contribution and leaves the review queue (as reconcile_statement does
+    for a line imported after its feed)."""
+    recorded = [
+        {
+            "lid": t.statement_line_id,
+            "cid": t.contribution_id,
+            "pid": t.pledge_id,
+            "st": LineStatus.MATCHED if t.pledge_id else LineStatus.RECEIPTED,
+        }
+        for t in txns
+        if t.statement_line_id is not None and t.contribution_id is not None and t.is_credit
+    ]
+    if not recorded:
+        return
+    lt = StatementLine.__table__
+    open_lines = set(
+        session.execute(
+            select(lt.c.id).where(
+                lt.c.id.in_([r["lid"] for r in recorded]),
+                lt.c.contribution_id.is_(None),
+                lt.c.status == LineStatus.UNMATCHED,
+            )
+        ).scalars()
+    )
+    _bulk_link(session, [], [r for r in recorded if r["lid"] in open_lines])
 
 
 # ------------------------------------------------------------------------------------------------ the day's page

@@ -30,7 +30,9 @@ def _import(session, acc, lines):  # type: ignore[no-untyped-def]
     session.commit()
     return {
         line.reference: line
-        for line in session.execute(select(StatementLine).where(StatementLine.statement_id == stmt.id)).scalars()
+        for line in session.execute(
+            select(StatementLine).where(StatementLine.statement_id == stmt.id)
+        ).scalars()
     }
 
 
@@ -80,7 +82,9 @@ def test_a_late_notification_under_another_reference_matches_by_amount_day_and_m
     statement wrapped it onto a second row) is the same transfer. The line was recorded by its pledge reference."""
     pledge = make_pledge(session, kh_setup["campaign"], 1_500_000, receiving=kh_setup["province"])
     lines = _import(
-        session, kh_setup["prov_acc"], [("5390.3001", 1_500_000, f"TRAN THI BINH {pledge.reference}|ung ho dong bao")]
+        session,
+        kh_setup["prov_acc"],
+        [("5390.3001", 1_500_000, f"TRAN THI BINH {pledge.reference}|ung ho dong bao")],
     )
     line = lines["5390.3001"]
     assert line.contribution_id is not None
