@@ -499,10 +499,21 @@ def explain(
     session.flush()
 
 
-def close_day(session: Session, actor: Actor, account: OfficialBankAccount, day: date) -> ReconciliationDay:
+def close_day(
+    session: Session, actor: Actor, account: OfficialBankAccount, day: date
+) -> tuple[ReconciliationDay, bool]:
+    """Close the account's day once every difference is explained (audited). Idempotent: a second click (a double
+    submit, a second tab) finds the day closed and changes nothing, records nothing; returns (the day, whether this
+    call closed it). The day's row is locked first, so two clicks at once are served one after the other."""
+    locked = session.execute(
+        select(ReconciliationDay)
+        .where(ReconciliationDay.bank_account_id == account.id, ReconciliationDay.day == day)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if locked is not None and locked.closed_at is not None:
+        return locked, False
     report = day_report(session, account, day)
-    if report.closed_at is not None:
-        raise ReconciliationError("Ngày này đã được chốt đối soát.")
     if report.unexplained:
         raise ReconciliationError(
             f"Còn {report.unexplained} chênh lệch chưa giải thích: chưa chốt được ngày {day:%d/%m/%Y}."
@@ -526,4 +537,4 @@ def close_day(session: Session, actor: Actor, account: OfficialBankAccount, day:
         unit_id=account.unit_id,
     )
     session.flush()
-    return row
+    return row, True
