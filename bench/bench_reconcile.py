@@ -21,9 +21,11 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import os
 import random
 import time
-from datetime import UTC, date, datetime, time as dtime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 
 from bench.bench_payments import emit, make_world, peak_rss_mb, setup
 
@@ -48,7 +50,9 @@ def dots(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
-def day_data(n: int, rng: random.Random) -> tuple[list[dict], list[tuple[str, int, str, str]], dict[str, set]]:
+def day_data(
+    n: int, rng: random.Random
+) -> tuple[list[dict], list[tuple[str, int, str, str]], dict[str, set]]:
     """The feed's transactions and the statement's lines (reference, amount, first memo row, continuation)."""
     from app.core.i18n import VN_TZ
 
@@ -96,7 +100,9 @@ def statement_csv(lines: list[tuple[str, int, str, str]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def record_feed(db, acc_id: int, account_number: str, unit_id: int, campaign_id: int, feeds: list[dict]) -> None:  # type: ignore[no-untyped-def]
+def record_feed(
+    db, acc_id: int, account_number: str, unit_id: int, campaign_id: int, feeds: list[dict]
+) -> None:  # type: ignore[no-untyped-def]
     """The feed's day recorded as app.bankfeed.services records a credit (receive(), one call per chunk)."""
     from sqlalchemy import insert, select
 
@@ -200,7 +206,9 @@ def main() -> None:
 
     actor = Actor.system("bench")
     acc = s.get_one(OfficialBankAccount, acc_id)
-    stmt = create_statement(s, actor, account=acc, kind="csv", data=data, original_name="sao-ke.csv", preview=False)
+    stmt = create_statement(
+        s, actor, account=acc, kind="csv", data=data, original_name="sao-ke.csv", preview=False
+    )
     s.commit()
     del data
 
@@ -211,7 +219,14 @@ def main() -> None:
     assert parsed == len(lines), (parsed, len(lines))
 
     t0 = time.perf_counter()
-    summary = import_statement(s, actor, stmt)
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+
+        prof = cProfile.Profile()
+        summary = prof.runcall(import_statement, s, actor, stmt)
+        prof.dump_stats(os.environ["BENCH_PROFILE"])
+    else:
+        summary = import_statement(s, actor, stmt)
     s.commit()
     import_s = time.perf_counter() - t0
     account = s.get_one(OfficialBankAccount, acc_id)

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, text, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from app.audit.services import record
 from app.bankfeed.models import BankFeedTransaction, FeedStatus, ReconciliationDay
@@ -35,9 +36,14 @@ class ReconciliationError(DomainError):
     """A reconciliation step refused; the message is Vietnamese."""
 
 
+_NOT_KEY = re.compile(r"[^0-9a-z]")
+
+
 def memo_key(memo: str) -> str:
-    """A memo as both sides write it: no diacritics, case, punctuation or spacing (statements wrap memos)."""
-    return re.sub(r"[^0-9a-z]", "", fold(memo))
+    """A memo as both sides write it: no diacritics, case, punctuation or spacing (statements wrap memos). An
+    ASCII memo (nearly all: banks strip accents) needs only lower(): fold() of ASCII is lower() with its spaces
+    collapsed, and every space goes anyway."""
+    return _NOT_KEY.sub("", memo.lower() if memo.isascii() else fold(memo))
 
 
 def vn_day(moment: datetime) -> date:
@@ -199,15 +205,43 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _bulk_link(session: Session, links: list[dict[str, Any]], recorded: list[dict[str, Any]]) -> None:
-    """Feed rows linked to their statement lines, and the lines given the feed's recording, in bulk."""
+    """Feed rows linked to their statement lines, and the lines given the feed's recording, in bulk: on PostgreSQL
+    one UPDATE … FROM unnest(arrays) per table (bench_reconcile, 20 000 lines: 7.4 s as executemany, see the
+    BENCHMARKS.md row), elsewhere executemany."""
     conn = session.connection()
+    ft = BankFeedTransaction.__table__
+    lt = StatementLine.__table__
+    if conn.dialect.name == "postgresql":
+        if links:
+            conn.execute(
+                text(
+                    "UPDATE bank_feed_transactions AS f SET statement_line_id = v.lid "
+                    "FROM unnest(CAST(:fids AS bigint[]), CAST(:lids AS bigint[])) AS v(fid, lid) "
+                    "WHERE f.id = v.fid"
+                ),
+                {"fids": [x["fid"] for x in links], "lids": [x["lid"] for x in links]},
+            )
+        if recorded:
+            conn.execute(
+                text(
+                    "UPDATE statement_lines AS l SET contribution_id = v.cid, pledge_id = v.pid, status = v.st, "
+                    "handled_at = :now FROM unnest(CAST(:lids AS bigint[]), CAST(:cids AS bigint[]), "
+                    "CAST(:pids AS bigint[]), CAST(:sts AS text[])) AS v(lid, cid, pid, st) WHERE l.id = v.lid"
+                ),
+                {
+                    "lids": [x["lid"] for x in recorded],
+                    "cids": [x["cid"] for x in recorded],
+                    "pids": [x["pid"] for x in recorded],
+                    "sts": [str(x["st"]) for x in recorded],
+                    "now": utcnow(),
+                },
+            )
+        return
     if links:
-        ft = BankFeedTransaction.__table__
         conn.execute(
             update(ft).where(ft.c.id == bindparam("fid")).values(statement_line_id=bindparam("lid")), links
         )
     if recorded:
-        lt = StatementLine.__table__
         conn.execute(
             update(lt)
             .where(lt.c.id == bindparam("lid"))
@@ -249,7 +283,7 @@ def take_statement_lines(session: Session, txns: Sequence[BankFeedTransaction]) 
     for (account_id, day), group in groups.items():
         start, end = day_bounds(day)
         refs = {r for t in group if t.bank_reference for r in (t.bank_reference, normalize(t.bank_reference))}
-        wanted = lt.c.amount_vnd.in_({t.amount_vnd for t in group})
+        wanted: ColumnElement[bool] = lt.c.amount_vnd.in_({t.amount_vnd for t in group})
         if refs:
             wanted = or_(wanted, lt.c.reference.in_(refs))
         rows = session.execute(
