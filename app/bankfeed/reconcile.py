@@ -1,11 +1,17 @@
-"""Statement files as the reconciliation of the feed.
+"""Statement files as the reconciliation of the feed, both ways.
 
-The statement importer calls reconcile_statement(session, stmt) once, after storing a statement's new lines and
-before recording the lines matched by reference: each new line the feed already delivered (same bank reference;
-else same direction, amount, Vietnam day and normalised memo) is linked to that feed transaction and takes its
-recording (contribution, pledge), so it is not received a second time; lines the feed missed are imported as
-before. differences() lists, per account and day, what is in the file and not in the feed, in the feed and not in
-the file, and amounts that differ; a day is closed when there is none or each one is explained (audited)."""
+One rule says which feed notification and which statement line are the same bank transaction (SameTransaction:
+same bank reference; else same direction, amount, Vietnam day and normalised memo; else same amount and day with
+the same pledge reference, or one memo holding the other). It is used both ways:
+- the statement importer calls reconcile_statement(session, stmt) once, after storing a statement's new lines and
+  before recording the lines matched by reference: each new line the feed already delivered is linked to that feed
+  transaction and takes its recording (contribution, pledge), so it is not received a second time;
+- the feed's per-credit step (app.bankfeed.services._receive_credit) calls take_statement_lines first: a
+  notification arriving after its statement line was imported takes the line's recording (no second receive());
+  a line still waiting in the review queue takes the feed's recording instead (share_recording). A debit is
+  linked too (match_debit pays an order once whichever side reports the debit first).
+day_report() lists, per account and day, what is in the file and not in the feed, in the feed and not in the file,
+and amounts that differ; a day is closed (once) when there is none or each one is explained (audited)."""
 
 from __future__ import annotations
 
