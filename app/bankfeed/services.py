@@ -216,9 +216,8 @@ def _receive_credit(
     txn.note = ""
     txn.contribution_id = made[0].id
     txn.pledge_id = pledge.id if pledge else None
-    reconcile.share_recording(
-        session, [txn]
-    )  # a linked line waiting in the review queue takes this recording
+    # A statement line linked above that waits unrecorded in the review queue takes this recording.
+    reconcile.share_recording(session, [txn])
     if pledge is not None and not made[0].earlier:
         outbox.enqueue(session, PAYMENT_MAIL_TASK, made[0].id, dedupe_key=f"bankfeed-mail:{made[0].id}")
 
