@@ -116,6 +116,10 @@ TARGETS: dict[str, tuple[str, object]] = {
         lambda r: _ratio(r) >= 10 and r.get("seconds", 1e9) <= 180 and r.get("rows", 0) >= 1_000_000,
     ),
     "payments.webhook_storm": ("ledger exactly as expected", lambda r: r.get("ok") is True),
+    "bankfeed.reconcile_day": (
+        "≤ 60 s at 400 000 transactions, differences exactly the planted ones",
+        lambda r: r["figure"] <= 60 and r.get("ok") is True and r.get("rows", 0) >= 400_000,
+    ),
     "certificates.single_pdf_per_core": ("≥ 0.5× the blank page", lambda r: _ratio(r) >= 0.5),
     "collections_import_rows_per_s": ("≥ 0.5× raw bulk insert", lambda r: _ratio(r) >= 0.5),
     "matching_quality": ("≥ 0.99 of the LP bound", lambda r: _ratio(r) >= 0.99),

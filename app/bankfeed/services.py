@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
+from app.bankfeed import reconcile
 from app.bankfeed.adapters import FeedNotification, FeedRefused, Provider
 from app.bankfeed.models import BankFeedTransaction, FeedStatus
 from app.banking.models import OfficialBankAccount
@@ -144,6 +145,8 @@ def ingest(session: Session, n: FeedNotification) -> Outcome:
         txn.note = "Số tài khoản không thuộc danh sách tài khoản chính thức: không ghi nhận tiền."
         return Outcome(txn, message="tài khoản không thuộc danh sách chính thức")
     if not n.is_credit:
+        # The statement's line of this debit, when the file came first: linked, so the day shows no difference.
+        reconcile.take_statement_lines(session, [txn])
         # A debit carrying a payout order's code (CT-PO-000123) is that order paid (app.payouts, one path).
         order = match_debit(
             session,
@@ -154,6 +157,8 @@ def ingest(session: Session, n: FeedNotification) -> Outcome:
         )
         if order is not None:
             txn.note = f"Khớp lệnh chi {order.reference}"[:255]
+        elif txn.statement_line_id is not None:
+            txn.note = reconcile.LATE_NOTE
         return Outcome(txn, message="ghi nợ: đã lưu")
     _receive_credit(session, Actor.system(f"bankfeed-{n.provider}"), txn, account)
     return Outcome(txn, message="đã ghi nhận" if txn.status == FeedStatus.RECEIVED else txn.note)
@@ -168,6 +173,9 @@ def _receive_credit(
     key: str | None = None,
     display_name: str | None = None,
 ) -> None:
+    """The per-credit step: receive one feed credit through receive() (or take its statement line's recording)."""
+    if txn.id in reconcile.take_statement_lines(session, [txn]):  # its statement line came first: not again
+        return
     owner = account_owner(session, account.id)
     pledge = pledge or _pledge_for(session, txn.memo)
     campaign_id = pledge.campaign_id if pledge else None
@@ -208,6 +216,8 @@ def _receive_credit(
     txn.note = ""
     txn.contribution_id = made[0].id
     txn.pledge_id = pledge.id if pledge else None
+    # A statement line linked above that waits unrecorded in the review queue takes this recording.
+    reconcile.share_recording(session, [txn])
     if pledge is not None and not made[0].earlier:
         outbox.enqueue(session, PAYMENT_MAIL_TASK, made[0].id, dedupe_key=f"bankfeed-mail:{made[0].id}")
 

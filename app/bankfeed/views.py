@@ -221,6 +221,12 @@ def close(account_id: int, day: str) -> ResponseReturnValue:
     account, the_day = _account_day(account_id, day)
     if ActionForm().validate_on_submit():
         with domain_errors():
-            reconcile.close_day(db.session, Actor.from_request(), account, the_day)
-            flash(_("Đã chốt đối soát ngày %(day)s.", day=the_day.strftime("%d/%m/%Y")), "success")
+            _row, closed_now = reconcile.close_day(db.session, Actor.from_request(), account, the_day)
+            if closed_now:
+                flash(_("Đã chốt đối soát ngày %(day)s.", day=the_day.strftime("%d/%m/%Y")), "success")
+            else:
+                flash(
+                    _("Ngày %(day)s đã được chốt đối soát trước đó.", day=the_day.strftime("%d/%m/%Y")),
+                    "info",
+                )
     return redirect(url_for("bankfeed.reconciliation", account_id=account_id, day=day))

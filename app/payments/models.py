@@ -199,6 +199,9 @@ class StatementLine(Model):
         UniqueConstraint("bank_account_id", "fingerprint", "occurrence"),
         CheckConstraint("amount_vnd > 0", name="amount_positive"),
         Index("ix_statement_lines_queue", "bank_account_id", "status"),
+        Index(
+            "ix_statement_lines_account_time", "bank_account_id", "txn_at"
+        ),  # an account's day (0017_recon)
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

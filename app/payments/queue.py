@@ -12,7 +12,7 @@ from sqlalchemy import Select, func, or_, select
 
 from app.core.i18n import VN_TZ
 from app.core.money import AmountError, parse_vnd
-from app.core.text import fold
+from app.core.text import fold, sql_fold
 from app.payments.models import LineStatus, StatementLine
 
 PAGE_SIZES = (50, 200, 1000)
@@ -110,11 +110,11 @@ def queue_query(f: QueueFilter, account_ids: set[int]) -> Select[StatementLine]:
             StatementLine.txn_at < datetime.combine(f.date_to + timedelta(days=1), time(0), tzinfo=VN_TZ)
         )
     if f.text:
-        # Memos are mostly unaccented ASCII: match the words as typed and without their diacritics.
-        conds = []
-        for needle in {f.text, fold(f.text)}:
-            like = f"%{needle.replace('%', '').replace('_', '')}%"
-            conds += [StatementLine.memo.ilike(like), StatementLine.counterparty.ilike(like)]
+        # Diacritics and case ignored on both sides (app.core.text.sql_fold): "nguyen van an" finds the memo
+        # "Nguyễn Văn Ân ủng hộ" and "Nguyễn" finds "NGUYEN VAN AN".
+        needle = fold(f.text).replace("%", "").replace("_", "")
+        like = f"%{needle}%"
+        conds = [sql_fold(StatementLine.memo).like(like), sql_fold(StatementLine.counterparty).like(like)]
         if f.text.replace(".", "").replace(" ", "").isdecimal():
             conds.append(StatementLine.reference.ilike(f"%{f.text}%"))
         q = q.where(or_(*conds))

@@ -2015,6 +2015,7 @@ EN = {
     "Đã ghi nhận khoản tiền.": "The money was recorded.",
     "Đã ghi giải thích.": "Explanation saved.",
     "Đã chốt đối soát ngày %(day)s.": "Reconciliation of %(day)s closed.",
+    "Ngày %(day)s đã được chốt đối soát trước đó.": "Reconciliation of %(day)s was already closed.",
     # issue 18.4–18.6: review integrity, program limits, transfers between levels
     "Đã phê duyệt bên chuyển của điều chuyển #%(id)s": "Approved the sending side of transfer #%(id)s",
     "Đã phê duyệt bên nhận của điều chuyển #%(id)s": "Approved the receiving side of transfer #%(id)s",

@@ -133,3 +133,33 @@ def test_a_memo_the_bank_prefixed_still_matches_and_is_not_paid_twice(feed_app, 
     assert session.execute(select(func.sum(Contribution.amount_vnd))).scalar_one() == 5_000_000
     line = session.execute(select(StatementLine)).scalar_one()
     assert line.status == LineStatus.MATCHED and line.contribution_id is not None
+
+
+def test_closing_a_day_twice_changes_nothing_the_second_time(feed_app, client, session, kh_setup):
+    """A double click (or a second tab) on "Chốt đối soát": the day is closed once, audited once, and the second
+    click says so instead of an error."""
+    body = direct_body(400_000, "ung ho quy", reference="FT24245DBL", when="2024-09-01T10:00:00+07:00")
+    assert post_direct(client, body).status_code == 200
+    data = vcb_csv([(DAY, [("5390.7001", 400_000, "ung ho quy")])], 0)
+    import_statement(session, SYSTEM, stmt_from(session, kh_setup["prov_acc"], data))
+    session.commit()
+    staff = make_user(session, Role.PROVINCE_STAFF, kh_setup["province"])
+    login(client, staff.email)
+    url = f"/can-bo/doi-soat/{kh_setup['prov_acc'].id}/{DAY.isoformat()}"
+    page = client.get(url).get_data(as_text=True)
+    assert 'class="difference"' not in page
+    token = csrf_from(page)
+    first = client.post(f"{url}/chot", data={"csrf_token": token}, follow_redirects=True)
+    assert "Đã chốt đối soát ngày 01/09/2024" in first.get_data(as_text=True)
+    session.expire_all()
+    closed_at = session.execute(select(ReconciliationDay.closed_at)).scalar_one()
+    second = client.post(f"{url}/chot", data={"csrf_token": token}, follow_redirects=True)
+    text = second.get_data(as_text=True)
+    assert second.status_code == 200
+    assert "đã được chốt đối soát trước đó" in text and "chưa chốt được" not in text
+    session.expire_all()
+    assert session.execute(select(ReconciliationDay.closed_at)).scalar_one() == closed_at
+    closes = session.execute(
+        select(func.count(AuditEntry.id)).where(AuditEntry.action == "reconciliation.close")
+    ).scalar_one()
+    assert closes == 1

@@ -70,6 +70,34 @@ def test_filters_by_text_amount_date_and_account(client, session, kh_setup, prov
     assert "Từ ngày: “31/02/2024” không đúng dạng dd/mm/yyyy." in page
 
 
+def test_text_filter_ignores_diacritics_and_case_both_ways(client, session, kh_setup, province_staff):
+    """A memo written with its accents is found when typed without them, and a plain memo when typed with them
+    (either case: SQLite and PostgreSQL lower only ASCII by themselves)."""
+    import_rows(
+        session,
+        kh_setup["prov_acc"],
+        [
+            VCB,
+            [day(-2), "1", "", "300.000", "", "ĐẶNG THỊ ÁNH ủng hộ người nghèo"],
+            [day(-2), "2", "", "400.000", "", "Nguyễn Văn Ân chuyển tiền"],
+            [day(-1), "3", "", "500.000", "", "DANG VAN TUNG ung ho"],
+        ],
+    )
+    login(client, province_staff.email, PASSWORD)
+
+    def shown(q: str) -> list[str]:
+        page = client.get(QUEUE, query_string={"q": q}).get_data(as_text=True)
+        return [m for m in ("ĐẶNG THỊ ÁNH", "Nguyễn Văn Ân", "DANG VAN TUNG") if m in page]
+
+    assert shown("dang thi anh") == ["ĐẶNG THỊ ÁNH"]  # typed plain, memo accented (upper case)
+    assert shown("nguyen van an") == ["Nguyễn Văn Ân"]  # typed plain, memo accented
+    assert shown("NGUYỄN VĂN ÂN") == ["Nguyễn Văn Ân"]  # typed accented in capitals
+    assert shown("Đặng Văn Tùng") == ["DANG VAN TUNG"]  # typed accented, memo plain
+    assert shown("đặng") == ["ĐẶNG THỊ ÁNH", "DANG VAN TUNG"]
+    assert shown("ung ho") == ["ĐẶNG THỊ ÁNH", "DANG VAN TUNG"]
+    assert shown("100%") == []
+
+
 def test_receipt_every_line_matching_the_filter_as_anonymous_in_one_action(
     client, session, kh_setup, province_staff
 ):

@@ -80,3 +80,36 @@ def test_a_statement_debit_line_naming_the_order_marks_it_paid_and_the_feed_twin
     assert post_sepay(client, body).status_code in (200, 201)
     session.expire_all()
     assert _tranches(session, order.need_id) == 1
+
+
+def test_a_late_feed_debit_without_a_bank_reference_pays_nothing_more_and_reconciles(
+    app, client, session, world, paying_account
+):
+    """The statement's debit line paid the order; the feed's notification of the same debit arrives afterwards
+    without the bank's reference (SePay's referenceCode empty): the order stays paid once, and the feed row is the
+    statement line's twin, so the day has no difference to explain."""
+    from app.bankfeed.models import BankFeedTransaction
+    from app.bankfeed.reconcile import day_report
+
+    order = _approved_order(session, world, paying_account)
+    day = date(2026, 12, 7)
+    memo = f"CHI TRA {order.reference} HO TRO XAY NHA"
+    data = vcb_csv([(day, [("5211", -order.approved_amount_vnd, memo)])], 500_000_000)
+    stmt = create_statement(
+        session, SYSTEM, account=paying_account, kind="csv", data=data, original_name="sao-ke.csv"
+    )
+    session.commit()
+    import_statement(session, SYSTEM, stmt, acknowledge_breaks=True)
+    session.commit()
+    app.config.update(BANKFEED_SEPAY_API_KEY=SEPAY_KEY)
+    body = sepay_body(order.approved_amount_vnd, memo, account=paying_account.account_number, direction="out")
+    body["referenceCode"] = None
+    assert post_sepay(client, body).status_code == 200
+    session.expire_all()
+    assert _tranches(session, order.need_id) == 1
+    paid = session.get(PayoutOrder, order.id)
+    assert paid is not None and paid.status == OrderStatus.PAID
+    feed = session.execute(select(BankFeedTransaction)).scalar_one()
+    assert feed.bank_reference is None and feed.statement_line_id is not None
+    account = session.get(type(paying_account), paying_account.id)
+    assert day_report(session, account, day).differences == []
