@@ -302,7 +302,7 @@ def record_credits(
         return
     try:
         with session.begin_nested():
-            made = receive(session, actor, [item for _, item in work])
+            made = receive(session, actor, [item for _, item in work], batch_source=batch_label(work[0][0]))
     except ValueError as exc:
         if len(work) == 1:
             work[0][0].status, work[0][0].note = FeedStatus.PENDING, str(exc)[:255]
@@ -311,6 +311,14 @@ def record_credits(
             record_credits(session, actor, [txn], pledge=pledge, key=key)
         return
     _mark_received(session, [txn for txn, _ in work], made)
+
+
+def batch_label(first: BankFeedTransaction) -> str:
+    """The ledger transaction of a batch of feed credits (receive()'s batch_source, as a statement's lines): one
+    posting per campaign for the whole batch, each receipt still reversible on its own. Per-credit postings made a
+    batch of 300 cost 7.8 s (1 803 statements, 6 per credit in app.ledger.post) instead of 0.98 s (48 statements)
+    on the shared bench machine (PostgreSQL, 07/12/2026)."""
+    return f"bankfeed:{first.id}"
 
 
 def _mark_received(session: Session, txns: list[BankFeedTransaction], made: list[Received]) -> None:
