@@ -64,7 +64,9 @@ def baseline(base: str, n: int, users: int) -> float:
     return n / (time.perf_counter() - began)
 
 
-def write_day(work: Path, name: str, count: int, account: Any, refs: list[str], seed: int) -> tuple[Path, dict]:
+def write_day(
+    work: Path, name: str, count: int, account: Any, refs: list[str], seed: int
+) -> tuple[Path, dict]:
     from app.bankfeed.cli import generate_day
 
     items = generate_day(count, account.account_number, account.bank_name, "direct", refs, seed=seed)
@@ -78,7 +80,9 @@ def write_day(work: Path, name: str, count: int, account: Any, refs: list[str], 
 
 def queued(engine: Engine) -> int:
     with engine.connect() as conn:
-        return conn.execute(text("SELECT count(*) FROM bank_feed_transactions WHERE status = 'queued'")).scalar_one()
+        return conn.execute(
+            text("SELECT count(*) FROM bank_feed_transactions WHERE status = 'queued'")
+        ).scalar_one()
 
 
 def wait_recorded(engine: Engine, timeout: float) -> float:
@@ -170,8 +174,12 @@ def pct(values: list[float], q: float) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--count", type=int, default=400, help="transactions in the ingestion day")
-    ap.add_argument("--latency-count", type=int, default=0, help="transactions in the visibility run (0: none)")
-    ap.add_argument("--rate", type=float, default=50.0, help="deliveries per second offered in the visibility run")
+    ap.add_argument(
+        "--latency-count", type=int, default=0, help="transactions in the visibility run (0: none)"
+    )
+    ap.add_argument(
+        "--rate", type=float, default=50.0, help="deliveries per second offered in the visibility run"
+    )
     ap.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
     ap.add_argument("--port", type=int, default=5117)
     ap.add_argument("--users", type=int, default=8)
@@ -259,7 +267,9 @@ def main() -> None:
             stdout=(work / "worker.out").open("w"),
             stderr=subprocess.STDOUT,
         )
-        ping_after = baseline(base, min(2000, args.count), args.users)  # the same route while the task records
+        ping_after = baseline(
+            base, min(2000, args.count), args.users
+        )  # the same route while the task records
         done = wait_recorded(engine, timeout=900)
         out["ingest"] = (report, ping, ping_after, t0, done)
         if args.latency_count:
@@ -268,7 +278,12 @@ def main() -> None:
             poller.start()
             answered: dict[str, float] = {}
             lat_report = replay_file(
-                lat_day, base, rate=args.rate, secrets={"direct": SECRET}, workers=args.users, answered=answered
+                lat_day,
+                base,
+                rate=args.rate,
+                secrets={"direct": SECRET},
+                workers=args.users,
+                answered=answered,
             )
             wait_recorded(engine, timeout=600)
             poller.join(60)

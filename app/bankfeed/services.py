@@ -162,7 +162,9 @@ def ingest(session: Session, n: FeedNotification, account: NotifiedAccount | Non
         "running_balance_vnd": n.running_balance_vnd,
         "raw_payload": n.raw,
         "status": FeedStatus.QUEUED if account else FeedStatus.UNKNOWN_ACCOUNT,
-        "note": "" if account else "Số tài khoản không thuộc danh sách tài khoản chính thức: không ghi nhận tiền.",
+        "note": ""
+        if account
+        else "Số tài khoản không thuộc danh sách tài khoản chính thức: không ghi nhận tiền.",
         "received_at": utcnow(),
     }
     # On PostgreSQL a twin still in flight in another transaction is waited for, then counted as the duplicate.
@@ -176,8 +178,12 @@ def ingest(session: Session, n: FeedNotification, account: NotifiedAccount | Non
 
 
 # ------------------------------------------------------------------------------------------------ the kick
-_kick_lock = threading.Lock()
-_next_kick = 0.0  # time.monotonic() before which this process does not publish the task again
+@dataclass
+class _KickClock:
+    """When this process (this app) may publish the recording task again (time.monotonic())."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    next_at: float = 0.0
 
 
 def kick_recording() -> None:
@@ -189,7 +195,6 @@ def kick_recording() -> None:
     400 000 credits a day a few messages a second, not one per notification). Not through app.core.outbox: the
     queued rows themselves are the durable queue, and the beat sweep (every minute) records whatever a failed
     publication, a lost worker or a crash left queued. Never raises: the webhook has answered."""
-    global _next_kick  # noqa: PLW0603 - one small clock per process, under its lock
     try:
         celery = current_app.extensions["celery"]
         task = celery.tasks[RECORD_TASK]
@@ -197,16 +202,17 @@ def kick_recording() -> None:
             task.apply_async()
             return
         delay = float(current_app.config.get("BANKFEED_RECORD_DELAY", 1.0))
+        clock = current_app.extensions.setdefault("bankfeed.kick", _KickClock())
         now = time.monotonic()
-        with _kick_lock:
-            if now < _next_kick:
+        with clock.lock:
+            if now < clock.next_at:
                 return
-            _next_kick = now + delay
+            clock.next_at = now + delay
         try:
             task.apply_async(countdown=delay)
         except Exception:
-            with _kick_lock:
-                _next_kick = 0.0  # the next commit tries again
+            with clock.lock:
+                clock.next_at = 0.0  # the next commit tries again
             raise
     except Exception:  # noqa: BLE001 - the rows stay queued; the beat sweep records them
         log.exception("bank feed: recording task not started; the sweep will record the queued rows")
@@ -350,7 +356,7 @@ def _mark_received(session: Session, txns: list[BankFeedTransaction], made: list
     first: dict[int, Received] = {}
     for r in made:
         first.setdefault(r.index, r)  # a pledge payment with an excess: the pledge's part comes first
-    mails = []
+    mails: list[tuple[tuple[int], dict[str, Any], str]] = []
     for index, txn in enumerate(txns):
         got = first[index]
         txn.status, txn.note = FeedStatus.RECEIVED, ""
