@@ -50,6 +50,19 @@ SECRET = "bench-direct-secret"  # noqa: S105 - the bench's own server
 BROKER = "redis://127.0.0.1:6379/2"
 
 
+def cpu_seconds(master: int) -> float:
+    """CPU time (user + system) used so far by gunicorn's workers (the children of `master`), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for child in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
 def baseline(base: str, n: int, users: int) -> float:
     local = threading.local()
 
@@ -226,7 +239,7 @@ def main() -> None:
         # load drifts; each rate is the requests over the time of its own phases).
         lines = day.read_text(encoding="utf-8").splitlines(keepends=True)
         step = -(-len(lines) // args.slices)
-        ping_n = ping_s = feed_n = feed_s = 0.0
+        ping_n = ping_s = feed_n = feed_s = ping_cpu = feed_cpu = 0.0
         statuses: Counter[str] = Counter()
         p95s: list[float] = []
         for k in range(args.slices):
@@ -235,8 +248,12 @@ def main() -> None:
             n = len(lines[k * step : (k + 1) * step])
             if not n:
                 continue
+            c0 = cpu_seconds(proc.pid)
             ping_n, ping_s = ping_n + n, ping_s + n / baseline(base, n, args.users)
+            c1 = cpu_seconds(proc.pid)
             got = replay_file(part, base, rate=0, secrets={"direct": SECRET}, workers=args.users)
+            c2 = cpu_seconds(proc.pid)
+            ping_cpu, feed_cpu = ping_cpu + c1 - c0, feed_cpu + c2 - c1
             feed_n, feed_s = feed_n + got["sent"], feed_s + got["seconds"]
             statuses.update(got["statuses"])
             p95s.append(got["p95_ms"] or 0.0)
@@ -246,6 +263,7 @@ def main() -> None:
             "sent": int(feed_n),
             "statuses": dict(statuses),
             "p95_ms": max(p95s),
+            "cpu_ms": (round(1000 * ping_cpu / ping_n, 2), round(1000 * feed_cpu / feed_n, 2)),
         }
         # The worker starts now: the acceptance phases measured the webhook alone (on the 2 shared cores the
         # worker's recording would otherwise take CPU from the route under test but not from its baseline); the
@@ -313,7 +331,10 @@ def main() -> None:
                 "target": ">= 0.5x the one-query route",
                 "ledger_exact": check["exact"],
                 "statuses": report["statuses"],
-                "note": note + f"; /bench/ping while the task recorded: {ping_after:.1f} req/s",
+                "cpu_ms_per_request": {"ping": report["cpu_ms"][0], "webhook": report["cpu_ms"][1]},
+                "note": note
+                + f"; /bench/ping while the task recorded: {ping_after:.1f} req/s; gunicorn CPU per "
+                f"request: ping {report['cpu_ms'][0]} ms, webhook {report['cpu_ms'][1]} ms",
             },
             ensure_ascii=False,
         ),
