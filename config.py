@@ -114,6 +114,9 @@ class Config:
         "timezone": "Asia/Ho_Chi_Minh",
         "beat_schedule": {
             "core-flush-outbox": {"task": "core.flush_outbox", "schedule": 60},
+            # Bank feed rows stored by the webhooks and not yet recorded (a kick lost with its worker, a broker
+            # down when the webhook committed): the safety net of app.bankfeed.services.kick_recording.
+            "bankfeed-record-pending": {"task": "bankfeed.record_pending", "schedule": 60},
             # 02:00 Vietnam time: the consistency verifier (app.ledger.verify); the staff home page shows its result.
             "ledger-verify-nightly": {"task": "ledger.verify", "schedule": crontab(hour=2, minute=0)},
             "pledges-instalment-reminders": {
@@ -166,6 +169,10 @@ class Config:
     BANKFEED_CASSO_KEY = _env("BANKFEED_CASSO_KEY")
     BANKFEED_DIRECT_SECRET = _env("BANKFEED_DIRECT_SECRET")
     BANKFEED_TOLERANCE_SECONDS = int(_env("BANKFEED_TOLERANCE_SECONDS", "300") or 300)
+    # The webhook stores a notification and answers; the task bankfeed.record_pending records the money. A process
+    # publishes that task at most once per this many seconds, with this countdown (app.bankfeed.services
+    # kick_recording): the credits of the interval are recorded by one run, in batches.
+    BANKFEED_RECORD_DELAY = float(_env("BANKFEED_RECORD_DELAY", "1.0") or 1.0)
 
     # Key material for encrypting beneficiaries' identifiers and signing certificates.
     DATA_ENCRYPTION_KEY = _env("DATA_ENCRYPTION_KEY")

@@ -67,6 +67,40 @@ def phase(
     return float(r["Requests/s"]), float(r["95%"])
 
 
+def start_gunicorn(
+    port: int, env: dict, work: Path, workers: int = 4, threads: int = 4, extra: tuple[str, ...] = ()
+) -> subprocess.Popen:
+    """gunicorn serving bench.load_wsgi:app on 127.0.0.1:`port` (gthread), its output in work/gunicorn.out; the
+    caller waits for it (bench.load.wait_up) and stops it (`stop_gunicorn`)."""
+    return subprocess.Popen(
+        [
+            str(VENV_BIN / "gunicorn"),
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+            "-k",
+            "gthread",
+            "--threads",
+            str(threads),
+            *extra,
+            "bench.load_wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=(work / "gunicorn.out").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def stop_gunicorn(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", choices=SIZES, default="small")
@@ -87,24 +121,7 @@ def main() -> None:
         "PYTHONPATH": str(ROOT),
         "CHUNGTAY_INSTANCE_DIR": str(work / "instance"),
     }
-    proc = subprocess.Popen(
-        [
-            str(VENV_BIN / "gunicorn"),
-            "-b",
-            f"127.0.0.1:{args.port}",
-            "-w",
-            "4",
-            "-k",
-            "gthread",
-            "--threads",
-            "4",
-            "bench.load_wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=(work / "gunicorn.out").open("w"),
-        stderr=subprocess.STDOUT,
-    )
+    proc = start_gunicorn(args.port, env, work)
     try:
         wait_up(base, proc)
         ping, ping_p95 = phase("ping", spec["seconds"], base, env, units, work, args.users)
@@ -112,8 +129,7 @@ def main() -> None:
         floor, floor_p95 = phase("floor", spec["seconds"], base, env, units, work, args.users)
         submit, submit_p95 = phase("submit", spec["seconds"], base, env, units, work, args.users)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(30)
+        stop_gunicorn(proc)
     rss = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     common = {
         "baseline_name": "one-query route /bench/ping on the same gunicorn (req/s)",

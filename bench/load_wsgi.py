@@ -63,3 +63,7 @@ def floor():  # type: ignore[no-untyped-def]
 @app.route("/bench/hello")
 def hello():  # type: ignore[no-untyped-def]
     return "ok"
+
+
+# The Celery app of this configuration, for a worker: celery -A bench.load_wsgi:celery worker
+celery = app.extensions["celery"]

@@ -144,10 +144,16 @@ def _read(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def replay_file(
-    path: Path, url: str, rate: float, secrets: dict[str, str], workers: int = 8
+    path: Path,
+    url: str,
+    rate: float,
+    secrets: dict[str, str],
+    workers: int = 8,
+    answered: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """POST every notification of `path` to `url` at about `rate` per second (0: as fast as possible), each signed
-    at send time. Returns the answers' status counts and latencies."""
+    at send time. Returns the answers' status counts and latencies; `answered` (when given) receives, per bank
+    reference, the wall-clock time (time.time()) of its first 2xx answer (the benchmark's visibility latency)."""
     items = list(_read(path))
     statuses: Counter[str] = Counter()
     latencies: list[float] = []
@@ -174,9 +180,13 @@ def replay_file(
                 key = f"{resp.status_code} trùng"
         except requests.RequestException as exc:
             key = type(exc).__name__
+        done = time.time()
+        reference = item["body"].get("reference") or item["body"].get("referenceCode")
         with lock:
             statuses[key] += 1
             latencies.append(time.perf_counter() - began)
+            if answered is not None and key.startswith("2") and reference:
+                answered[reference] = min(done, answered.get(reference, done))
 
     began = time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers) as pool:

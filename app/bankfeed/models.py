@@ -6,7 +6,18 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import UTCDateTime, str_enum, utcnow
@@ -16,13 +27,15 @@ BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
 class FeedStatus(enum.StrEnum):
+    QUEUED = "queued"  # stored by the webhook; the task bankfeed.record_pending records it (services.record_pending)
     RECEIVED = "received"  # a credit recorded through receive()
     DEBIT = "debit"  # money out: stored for payouts and reconciliation, posts nothing
     UNKNOWN_ACCOUNT = "unknown_account"  # the account number is no official account: refused from money-in
-    PENDING = "pending"  # a credit that could not be recorded yet (no active campaign): listed for staff
+    PENDING = "pending"  # the task could not record it (no active campaign, a refusal): its note says why, for staff
 
 
 FEED_STATUS_LABELS = {
+    FeedStatus.QUEUED: "Đang chờ ghi nhận",
     FeedStatus.RECEIVED: "Đã ghi nhận",
     FeedStatus.DEBIT: "Ghi nợ (tiền ra)",
     FeedStatus.UNKNOWN_ACCOUNT: "Tài khoản không thuộc danh sách chính thức",
@@ -42,6 +55,13 @@ class BankFeedTransaction(Model):
         UniqueConstraint("provider", "provider_txn_id"),
         UniqueConstraint("account_number", "bank_reference"),
         Index("ix_bank_feed_transactions_account_time", "bank_account_id", "txn_at"),
+        # The recording task's queue: only the rows still queued (a handful), read in id order.
+        Index(
+            "ix_bank_feed_transactions_queued",
+            "id",
+            postgresql_where=text("status = 'queued'"),
+            sqlite_where=text("status = 'queued'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -9,7 +9,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.accounts.access import staff_required
 from app.accounts.models import Role
@@ -19,7 +18,6 @@ from app.bankfeed.forms import ActionForm, AttributeForm, ExplainForm
 from app.bankfeed.models import BankFeedTransaction, FeedStatus
 from app.banking.models import OfficialBankAccount
 from app.banking.services import accounts_in_scope
-from app.core import transaction
 from app.core.actor import Actor
 from app.core.i18n import today_vn
 from app.core.transaction import domain_errors
@@ -35,29 +33,28 @@ LIST_LIMIT = 200
 def webhook(provider: str) -> ResponseReturnValue:
     """One notification per bank transaction. Answers 2xx for a new or an already received notification (the
     provider stops retrying), 401 for a bad signature or key, 400 for a payload we cannot read and (as the
-    Stripe webhook) for a provider whose secret is not configured."""
+    Stripe webhook) for a provider whose secret is not configured. The answer does not wait for the money to be
+    recorded: a 200 means stored (or already stored)."""
     spec = PROVIDERS.get(provider)
     if spec is None:
         abort(404)
     body = request.get_data()
-    secret = services.feed_secret(db.session, spec, body, current_app.config)
+    notification, unreadable, account = services.read_notification(db.session, spec, body)
+    secret = services.feed_secret(db.session, spec, account, current_app.config)
     if not secret:
         return {"success": False, "error": "Kênh nhận giao dịch này chưa được cấu hình."}, 400
     try:
         spec.verify(request.headers, body, secret, current_app.config["BANKFEED_TOLERANCE_SECONDS"])
-        notification = spec.parse(body)
+        if unreadable is not None:
+            raise unreadable
     except FeedRefused as exc:
         current_app.logger.warning("bank feed %s refused: %s", provider, exc)
         return {"success": False, "error": str(exc)}, exc.status
-    try:
-        outcome = services.ingest(db.session, notification)
-        duplicate, message = outcome.duplicate, outcome.message
-    except IntegrityError:
-        # A concurrent twin got there first: its feed row's unique constraints (or the money's idempotency key)
-        # refused this one when it was flushed. Nothing of this delivery is kept; answered as a duplicate.
-        transaction.rollback()
-        duplicate, message = True, "trùng: đang được xử lý song song"
-    return {**spec.ok, "duplicate": duplicate, "outcome": message}, 200
+    assert notification is not None  # noqa: S101 - read, or `unreadable` was raised
+    # Stored (once, whatever the number of deliveries) and answered now; the money is recorded by the task
+    # bankfeed.record_pending moments after the commit (app/bankfeed/services.py).
+    outcome = services.ingest(db.session, notification, account)
+    return {**spec.ok, "duplicate": outcome.duplicate, "outcome": outcome.message}, 200
 
 
 # ------------------------------------------------------------------------------------------------ staff pages

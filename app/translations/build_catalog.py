@@ -1982,7 +1982,8 @@ EN = {
     "Ra khỏi danh sách hộ nghèo": "Left the poor list",
     # Bank feeds (app/bankfeed)
     "Giao dịch ngân hàng trực tuyến": "Online bank transactions",
-    "Mỗi giao dịch ngân hàng do kênh trực tuyến (SePay, Casso, API ngân hàng) báo về được lưu một lần; khoản tiền vào được ghi nhận ngay. Nội dung chuyển khoản chỉ cán bộ xem, không công khai.": "Each bank transaction an online feed (SePay, Casso, a bank's API) reports is stored once; money in is recorded at once. Transfer descriptions are for staff only, never published.",
+    "Mỗi giao dịch ngân hàng do kênh trực tuyến (SePay, Casso, API ngân hàng) báo về được lưu một lần; khoản tiền vào được ghi nhận sau vài giây, theo lô. Khoản chưa ghi nhận được ở trạng thái “Chờ xử lý” kèm lý do và có thể ghi nhận lại. Nội dung chuyển khoản chỉ cán bộ xem, không công khai.": "Each bank transaction an online feed (SePay, Casso, a bank's API) reports is stored once; money in is recorded a few seconds later, in batches. Money that could not be recorded is “Waiting”, with the reason, and can be recorded again. Transfer descriptions are for staff only, never published.",
+    "Đang chờ ghi nhận": "Waiting to be recorded",
     "Tất cả tài khoản của địa bàn": "All accounts of the area",
     "Hiển thị": "Show",
     "Tiền vào chưa gắn đăng ký": "Money in not linked to a pledge",

@@ -44,3 +44,35 @@ def test_concurrent_duplicate_deliveries_record_once(feed_app, session, kh_setup
     assert session.execute(select(func.count(BankFeedTransaction.id))).scalar_one() == 1
     amounts = session.execute(select(Contribution.amount_vnd)).scalars().all()
     assert amounts == [3_000_000]
+
+
+@pytest.mark.postgres
+def test_concurrent_recording_runs_share_the_queue_and_record_each_credit_once(
+    feed_app, client, session, kh_setup
+):
+    """Two workers running bankfeed.record_pending at once (a kick and the minute's sweep): FOR UPDATE SKIP LOCKED
+    gives each batch to one of them; every credit is recorded exactly once."""
+    from app.bankfeed import services
+    from app.bankfeed.models import FeedStatus
+    from app.extensions import db
+
+    celery = feed_app.extensions["celery"]
+    celery.conf.task_always_eager = False
+    feed_app.config["BANKFEED_RECORD_DELAY"] = 3600.0
+    try:
+        for i in range(40):
+            assert post_direct(client, direct_body(10_000 + i, f"ung ho {i}")).status_code == 200
+    finally:
+        celery.conf.task_always_eager = True
+
+    def drain(_: int) -> None:
+        while services.record_pending(db.session, limit=5):
+            db.session.commit()
+
+    ok, _refused, errors = race(feed_app, 2, drain)
+    assert errors == [] and ok == 2
+    session.expire_all()
+    statuses = session.execute(select(BankFeedTransaction.status)).scalars().all()
+    assert statuses == [FeedStatus.RECEIVED] * 40
+    amounts = sorted(session.execute(select(Contribution.amount_vnd)).scalars())
+    assert amounts == [10_000 + i for i in range(40)]
