@@ -25,6 +25,7 @@ DOMAIN_PACKAGES = (
     "donors",
     "contributions",
     "pledges",
+    "agencies",
     "payments",
     "bankfeed",
     "collections",
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     """Every page the application serves, one blueprint per package; a view module that cannot be imported
     fails the start, never a link."""
     from app.accounts.views import bp as accounts
+    from app.agencies.views import bp as agencies
     from app.audit.views import bp as audit
     from app.bankfeed.views import bp as bankfeed
     from app.banking.views import bp as banking
@@ -135,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
         campaigns,
         ledger,
         pledges,
+        agencies,
         donors,
         payments,
         banking,
