@@ -26,6 +26,7 @@ DOMAIN_PACKAGES = (
     "contributions",
     "pledges",
     "agencies",
+    "adoptions",
     "payments",
     "bankfeed",
     "collections",
@@ -109,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     """Every page the application serves, one blueprint per package; a view module that cannot be imported
     fails the start, never a link."""
     from app.accounts.views import bp as accounts
+    from app.adoptions.views import bp as adoptions
     from app.agencies.views import bp as agencies
     from app.audit.views import bp as audit
     from app.bankfeed.views import bp as bankfeed
@@ -138,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
         ledger,
         pledges,
         agencies,
+        adoptions,
         donors,
         payments,
         banking,

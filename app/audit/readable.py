@@ -43,6 +43,7 @@ ACTIONS = {
     "agency.register": _l("Cơ quan, đơn vị đã đăng ký đợt thu theo danh sách #%(id)s"),
     "agency.verify": _l("Đã xác nhận e-mail của đợt thu theo danh sách #%(id)s"),
     "agency.list.upload": _l("Đã tải lên danh sách cán bộ của đợt thu #%(id)s (chờ chốt)"),
+    "adoption.create": _l("Doanh nghiệp đã nhận đỡ đầu xã (cam kết #%(id)s)"),
     "agency.confirm": _l("Đã chốt danh sách và cấp mã tra cứu của đợt thu #%(id)s"),
     "user.create": _l("Đã tạo tài khoản #%(id)s"),
     "user.locked": _l("Đã tạm khóa tài khoản #%(id)s sau nhiều lần đăng nhập sai"),

@@ -1,4 +1,5 @@
-"""patterns: agency collections (a staff list paid by one transfer, a lookup code per line), issue 19 item 5.
+"""patterns (issue 19 item 5): agency collections (a staff list paid by one transfer, a lookup code per line),
+communes adopted by businesses (đỡ đầu).
 
 Revision ID: 0017_patterns
 Revises: 0016_donors
@@ -66,9 +67,37 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_contributions_agency_line_id'), ['agency_line_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_contributions_agency_line_id_agency_lines'), 'agency_lines', ['agency_line_id'], ['id'])
 
+    op.create_table('commune_adoptions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('donor_id', sa.Integer(), nullable=False),
+    sa.Column('commune_id', sa.Integer(), nullable=False),
+    sa.Column('pledge_id', sa.Integer(), nullable=False),
+    sa.Column('start_year', sa.Integer(), nullable=False),
+    sa.Column('years', sa.Integer(), nullable=False),
+    sa.Column('yearly_vnd', sa.BigInteger(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('yearly_vnd > 0', name=op.f('ck_commune_adoptions_yearly_positive')),
+    sa.CheckConstraint('years BETWEEN 1 AND 10', name=op.f('ck_commune_adoptions_years_range')),
+    sa.ForeignKeyConstraint(['commune_id'], ['admin_units.id'], name=op.f('fk_commune_adoptions_commune_id_admin_units')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_commune_adoptions_created_by_id_users')),
+    sa.ForeignKeyConstraint(['donor_id'], ['donors.id'], name=op.f('fk_commune_adoptions_donor_id_donors')),
+    sa.ForeignKeyConstraint(['pledge_id'], ['pledges.id'], name=op.f('fk_commune_adoptions_pledge_id_pledges')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_commune_adoptions')),
+    sa.UniqueConstraint('pledge_id', name=op.f('uq_commune_adoptions_pledge_id'))
+    )
+    with op.batch_alter_table('commune_adoptions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_commune_adoptions_commune_id'), ['commune_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_commune_adoptions_donor_id'), ['donor_id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('commune_adoptions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_commune_adoptions_donor_id'))
+        batch_op.drop_index(batch_op.f('ix_commune_adoptions_commune_id'))
+
+    op.drop_table('commune_adoptions')
+
     with op.batch_alter_table('contributions', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_contributions_agency_line_id_agency_lines'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_contributions_agency_line_id'))
