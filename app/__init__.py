@@ -27,6 +27,7 @@ DOMAIN_PACKAGES = (
     "pledges",
     "agencies",
     "adoptions",
+    "recurring",
     "payments",
     "bankfeed",
     "collections",
@@ -126,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     from app.payments.views import bp as payments
     from app.payouts.views import bp as payouts
     from app.pledges.views import bp as pledges
+    from app.recurring.views import bp as recurring
     from app.reports.views import bp as reports
     from app.reports.views import public_bp as annual_reports
     from app.transparency.views import bp as transparency
@@ -141,6 +143,7 @@ def register_blueprints(app: Flask) -> None:
         pledges,
         agencies,
         adoptions,
+        recurring,
         donors,
         payments,
         banking,

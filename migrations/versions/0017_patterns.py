@@ -1,5 +1,6 @@
 """patterns (issue 19 item 5): agency collections (a staff list paid by one transfer, a lookup code per line),
-communes adopted by businesses (đỡ đầu).
+communes adopted by businesses (đỡ đầu), monthly gifts (a pledge of twelve monthly instalments; pausing
+suspends its reminders and lapsing: pledges.reminders_paused_at).
 
 Revision ID: 0017_patterns
 Revises: 0016_donors
@@ -90,8 +91,38 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_commune_adoptions_commune_id'), ['commune_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_commune_adoptions_donor_id'), ['donor_id'], unique=False)
 
+    op.create_table('monthly_gifts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('donor_id', sa.Integer(), nullable=False),
+    sa.Column('pledge_id', sa.Integer(), nullable=False),
+    sa.Column('monthly_vnd', sa.BigInteger(), nullable=False),
+    sa.Column('day_of_month', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('day_of_month BETWEEN 1 AND 28', name=op.f('ck_monthly_gifts_day_range')),
+    sa.CheckConstraint('monthly_vnd > 0', name=op.f('ck_monthly_gifts_monthly_positive')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_monthly_gifts_created_by_id_users')),
+    sa.ForeignKeyConstraint(['donor_id'], ['donors.id'], name=op.f('fk_monthly_gifts_donor_id_donors')),
+    sa.ForeignKeyConstraint(['pledge_id'], ['pledges.id'], name=op.f('fk_monthly_gifts_pledge_id_pledges')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_monthly_gifts')),
+    sa.UniqueConstraint('pledge_id', name=op.f('uq_monthly_gifts_pledge_id'))
+    )
+    with op.batch_alter_table('monthly_gifts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_monthly_gifts_donor_id'), ['donor_id'], unique=False)
+
+    with op.batch_alter_table('pledges', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reminders_paused_at', sa.DateTime(timezone=True), nullable=True))
+
 
 def downgrade():
+    with op.batch_alter_table('pledges', schema=None) as batch_op:
+        batch_op.drop_column('reminders_paused_at')
+
+    with op.batch_alter_table('monthly_gifts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_monthly_gifts_donor_id'))
+
+    op.drop_table('monthly_gifts')
+
     with op.batch_alter_table('commune_adoptions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_commune_adoptions_donor_id'))
         batch_op.drop_index(batch_op.f('ix_commune_adoptions_commune_id'))
