@@ -19,6 +19,8 @@ from app.agencies.models import AgencyCollection, AgencyLine
 from app.contributions.models import Contribution, ContributionStatus
 from app.core.text import initials
 
+CHUNK = 5_000
+
 if TYPE_CHECKING:
     from app.contributions.receive import MoneyIn
 
@@ -78,11 +80,18 @@ def lines_due(session: Session, pledge_ids: Sequence[int]) -> dict[int, LineQueu
     """{pledge id: its staff lines and what each still expects} for the pledges that are agency collections."""
     if not pledge_ids:
         return {}
-    collections = session.execute(
-        select(AgencyCollection.id, AgencyCollection.pledge_id, AgencyCollection.name).where(
-            AgencyCollection.pledge_id.in_(list(pledge_ids))
-        )
-    ).all()
+    ids = list(pledge_ids)
+    collections = [
+        row
+        for start in range(
+            0, len(ids), CHUNK
+        )  # a statement of many pledges: bounded IN lists, as receive() reads
+        for row in session.execute(
+            select(AgencyCollection.id, AgencyCollection.pledge_id, AgencyCollection.name).where(
+                AgencyCollection.pledge_id.in_(ids[start : start + CHUNK])
+            )
+        ).all()
+    ]
     if not collections:
         return {}
     by_collection = {c.id: c for c in collections}
