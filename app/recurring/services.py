@@ -4,6 +4,7 @@ pledge goes through app.pledges.services (insert_pledge, edit_pledge, transition
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -94,17 +95,13 @@ def start(session: Session, actor: Actor, donor: Donor, *, monthly_vnd: int, day
     return gift
 
 
-def _audit(session: Session, actor: Actor, gift: MonthlyGift, action: str, old: GiftState) -> None:
-    record(
-        session,
-        actor,
-        action,
-        "monthly_gift",
-        gift.id,
-        old={"state": old},
-        new={"state": gift.state, "reference": gift.pledge.reference},
-        unit_id=gift.pledge.receiving_unit_id,
-    )
+def _change(gift: MonthlyGift, old: GiftState) -> dict[str, Any]:
+    """The audit entry's values for a state change (the action is written at each call, for tests/audit)."""
+    return {
+        "old": {"state": old},
+        "new": {"state": gift.state, "reference": gift.pledge.reference},
+        "unit_id": gift.pledge.receiving_unit_id,
+    }
 
 
 def pause(session: Session, actor: Actor, gift: MonthlyGift) -> None:
@@ -113,7 +110,7 @@ def pause(session: Session, actor: Actor, gift: MonthlyGift) -> None:
         raise GiftError(f"Ủng hộ hằng tháng đang “{gift.state_label}”: không tạm dừng được.")
     gift.pledge.reminders_paused_at = utcnow()
     session.flush()
-    _audit(session, actor, gift, "monthly_gift.pause", GiftState.ACTIVE)
+    record(session, actor, "monthly_gift.pause", "monthly_gift", gift.id, **_change(gift, GiftState.ACTIVE))
 
 
 def resume(session: Session, actor: Actor, gift: MonthlyGift) -> None:
@@ -139,7 +136,7 @@ def resume(session: Session, actor: Actor, gift: MonthlyGift) -> None:
         schedule=pledge.schedule,
         instalments=instalments,
     )
-    _audit(session, actor, gift, "monthly_gift.resume", GiftState.PAUSED)
+    record(session, actor, "monthly_gift.resume", "monthly_gift", gift.id, **_change(gift, GiftState.PAUSED))
 
 
 def stop(session: Session, actor: Actor, gift: MonthlyGift) -> None:
@@ -149,7 +146,7 @@ def stop(session: Session, actor: Actor, gift: MonthlyGift) -> None:
         raise GiftError(f"Ủng hộ hằng tháng đang “{gift.state_label}”: không dừng được.")
     gift.pledge.reminders_paused_at = None
     transition(session, actor, gift.pledge, PledgeStatus.CANCELLED, reason=STOP_REASON)
-    _audit(session, actor, gift, "monthly_gift.stop", old)
+    record(session, actor, "monthly_gift.stop", "monthly_gift", gift.id, **_change(gift, old))
 
 
 def of_donor(session: Session, donor_id: int) -> list[MonthlyGift]:
