@@ -25,6 +25,9 @@ DOMAIN_PACKAGES = (
     "donors",
     "contributions",
     "pledges",
+    "agencies",
+    "adoptions",
+    "recurring",
     "payments",
     "bankfeed",
     "collections",
@@ -110,6 +113,8 @@ def register_blueprints(app: Flask) -> None:
     """Every page the application serves, one blueprint per package; a view module that cannot be imported
     fails the start, never a link."""
     from app.accounts.views import bp as accounts
+    from app.adoptions.views import bp as adoptions
+    from app.agencies.views import bp as agencies
     from app.audit.views import bp as audit
     from app.bankfeed.views import bp as bankfeed
     from app.banking.views import bp as banking
@@ -126,6 +131,7 @@ def register_blueprints(app: Flask) -> None:
     from app.payouts.views import bp as payouts
     from app.pledges.views import bp as pledges
     from app.privacy.views import bp as privacy
+    from app.recurring.views import bp as recurring
     from app.reports.views import bp as reports
     from app.reports.views import public_bp as annual_reports
     from app.transparency.views import bp as transparency
@@ -139,6 +145,9 @@ def register_blueprints(app: Flask) -> None:
         campaigns,
         ledger,
         pledges,
+        agencies,
+        adoptions,
+        recurring,
         donors,
         payments,
         banking,

@@ -40,6 +40,15 @@ from app.reports.models import REPORT_KIND_LABELS
 from app.units.models import AdminUnit
 
 ACTIONS = {
+    "agency.register": _l("Cơ quan, đơn vị đã đăng ký đợt thu theo danh sách #%(id)s"),
+    "agency.verify": _l("Đã xác nhận e-mail của đợt thu theo danh sách #%(id)s"),
+    "agency.list.upload": _l("Đã tải lên danh sách cán bộ của đợt thu #%(id)s (chờ chốt)"),
+    "adoption.create": _l("Doanh nghiệp đã nhận đỡ đầu xã (cam kết #%(id)s)"),
+    "monthly_gift.start": _l("Đã bắt đầu ủng hộ hằng tháng #%(id)s"),
+    "monthly_gift.pause": _l("Đã tạm dừng ủng hộ hằng tháng #%(id)s"),
+    "monthly_gift.resume": _l("Đã tiếp tục ủng hộ hằng tháng #%(id)s"),
+    "monthly_gift.stop": _l("Đã dừng ủng hộ hằng tháng #%(id)s"),
+    "agency.confirm": _l("Đã chốt danh sách và cấp mã tra cứu của đợt thu #%(id)s"),
     "user.create": _l("Đã tạo tài khoản #%(id)s"),
     "user.locked": _l("Đã tạm khóa tài khoản #%(id)s sau nhiều lần đăng nhập sai"),
     "user.password_change": _l("Đã đổi mật khẩu tài khoản #%(id)s"),

@@ -423,21 +423,27 @@ def summary(session: Session, campaign: Campaign, commune: AdminUnit) -> Summary
 
 
 # ---------------------------------------------------------------- spreadsheets
-def _header_map(cells: list[object]) -> dict[str, int]:
-    """Column index of each expected header (matched ignoring case and diacritics); wrong headers refused."""
-    wanted = {fold(h): f for h, f in zip(HEADERS, FIELDS, strict=True)}
+def _header_map(
+    cells: list[object],
+    headers: tuple[str, ...] = HEADERS,
+    fields: tuple[str, ...] = FIELDS,
+    optional: frozenset[str] = frozenset(),
+) -> dict[str, int]:
+    """Column index of each expected header (matched ignoring case and diacritics); wrong headers refused.
+    Fields in `optional` may be missing (their column is then simply not read)."""
+    wanted = {fold(h): f for h, f in zip(headers, fields, strict=True)}
     found: dict[str, int] = {}
     for idx, cell in enumerate(cells):
         key = fold(_text(cell))
         if key in wanted and wanted[key] not in found:
             found[wanted[key]] = idx
-    missing = [h for h, f in zip(HEADERS, FIELDS, strict=True) if f not in found]
+    missing = [h for h, f in zip(headers, fields, strict=True) if f not in found and f not in optional]
     if missing:
         raise CollectionError(
             "Tiêu đề cột không đúng mẫu: thiếu cột "
             + ", ".join(f"“{m}”" for m in missing)
             + ". Dòng đầu tiên phải là: "
-            + ", ".join(f"“{h}”" for h in HEADERS)
+            + ", ".join(f"“{h}”" for h in headers)
             + ". Hãy tải tệp mẫu và dán dữ liệu vào."
         )
     return found
@@ -460,20 +466,33 @@ def _rows_xlsx(data: bytes) -> Iterator[list[object]]:
         yield list(values)
 
 
-def read_rows(kind: str, data: bytes) -> Iterator[tuple[int, RowInput]]:
-    """(spreadsheet row number, row) for every non-blank data row; raises on empty files and wrong headers."""
+def read_table(
+    kind: str,
+    data: bytes,
+    headers: tuple[str, ...],
+    fields: tuple[str, ...],
+    optional: frozenset[str] = frozenset(),
+) -> Iterator[tuple[int, dict[str, object]]]:
+    """(spreadsheet row number, {field: cell}) for every non-blank data row of a CSV or XLSX whose first non-blank
+    row holds the headers (any order, case and diacritics ignored); raises on empty files and wrong headers. The
+    shared reader of every list people upload (household collections, agency staff lists)."""
     rows = _rows_xlsx(data) if kind == "xlsx" else _rows_csv(data)
     header: dict[str, int] | None = None
     for line_no, cells in enumerate(rows, start=1):
         if not any(_text(c) for c in cells):
             continue
         if header is None:
-            header = _header_map(cells)
+            header = _header_map(cells, headers, fields, optional)
             continue
-        values = {f: (cells[i] if i < len(cells) else None) for f, i in header.items()}
-        yield line_no, RowInput(**values)
+        yield line_no, {f: (cells[i] if i < len(cells) else None) for f, i in header.items()}
     if header is None:
         raise CollectionError("Tệp không có dữ liệu: không thấy dòng tiêu đề nào.")
+
+
+def read_rows(kind: str, data: bytes) -> Iterator[tuple[int, RowInput]]:
+    """(spreadsheet row number, row) for every non-blank data row; raises on empty files and wrong headers."""
+    for line_no, values in read_table(kind, data, HEADERS, FIELDS):
+        yield line_no, RowInput(**values)
 
 
 @dataclass

@@ -92,6 +92,8 @@ class Contribution(Model):
     hamlet_id: Mapped[int | None] = mapped_column(ForeignKey("hamlets.id"), index=True)
     collector_name: Mapped[str | None] = mapped_column(String(255))
     import_batch_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    # The staff line of an agency collection this money pays (app.agencies; set by receive() only).
+    agency_line_id: Mapped[int | None] = mapped_column(ForeignKey("agency_lines.id"), index=True)
     source: Mapped[str] = mapped_column(
         String(80), default="", nullable=False
     )  # e.g. "stripe:cs_…", "statement:12:345"

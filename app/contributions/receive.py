@@ -95,6 +95,7 @@ class MoneyIn:
     note: str = ""
     campaign_id: int | None = None
     bank_account_id: int | None = None
+    agency_line_id: int | None = None  # set by receive() itself when it splits an agency's transfer
 
 
 NewContribution = MoneyIn  # the earlier name, kept for the many callers that build items
@@ -301,6 +302,10 @@ def _split_for_pledges(
         for ids in _chunks(donor_ids)
         for d in session.execute(select(Donor).where(Donor.id.in_(ids))).scalars()
     }
+    # An agency collection's pledge (app.agencies): its money is split into one contribution per staff line.
+    from app.agencies.split import lines_due
+
+    agency_lines = lines_due(session, [pid for pid in pledge_ids if pid in pledges])
     out: list[_Part] = []
     for part in parts:
         item = part.item
@@ -341,20 +346,21 @@ def _split_for_pledges(
                         ],
                     )
                 )
-            out.append(
-                _Part(
-                    part.index,
-                    replace(
-                        item,
-                        amount_vnd=on_pledge,
-                        earmark_unit_id=earmark,
-                        purpose=pledge.purpose,
-                        note=note,
-                        **common,  # type: ignore[arg-type]
-                    ),
-                    transfer_to=transfer_to,
-                )
+            on_part = replace(
+                item,
+                amount_vnd=on_pledge,
+                earmark_unit_id=earmark,
+                purpose=pledge.purpose,
+                note=note,
+                **common,  # type: ignore[arg-type]
             )
+            if pledge.id in agency_lines:
+                out.extend(
+                    _Part(part.index, piece, transfer_to=transfer_to)
+                    for piece in agency_lines[pledge.id].split(on_part)
+                )
+            else:
+                out.append(_Part(part.index, on_part, transfer_to=transfer_to))
         if excess > 0:
             out.append(
                 _Part(
@@ -547,6 +553,7 @@ def receive(
                     hamlet_id=item.hamlet_id,
                     collector_name=nfc(item.collector_name),
                     import_batch_id=item.import_batch_id,
+                    agency_line_id=item.agency_line_id,
                     source=item.source,
                     idempotency_key=item.idempotency_key,
                     status=ContributionStatus.RECORDED,

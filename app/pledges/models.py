@@ -134,6 +134,9 @@ class Pledge(TimestampMixin, Model):
     registered_by: Mapped[str] = mapped_column(String(255), default="", nullable=False, server_default="")
     # The last account-link e-mail sent for this pledge: one per hour, whoever asks (issue 19.1).
     claim_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The donor paused a monthly gift (app.recurring): its instalments are neither reminded nor lapsed meanwhile;
+    # resuming re-dates the unpaid ones from the next month (issue 19.5).
+    reminders_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     campaign: Mapped[Campaign] = relationship()
     donor: Mapped[Donor] = relationship(foreign_keys=[donor_id])

@@ -799,6 +799,7 @@ def instalment_reminders(
                 PledgeInstalment.due_on <= today + timedelta(days=days),
                 PledgeInstalment.reminder_sent_at.is_(None),
                 Pledge.status.in_([PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID]),
+                Pledge.reminders_paused_at.is_(None),  # a paused monthly gift (app.recurring) is not reminded
             )
             .order_by(PledgeInstalment.due_on, PledgeInstalment.id)
         )
@@ -892,7 +893,11 @@ def lapse_candidates(session: Session, *, after_days: int, today: date | None = 
         session.execute(
             select(Pledge.id)
             .outerjoin(last_instalment, last_instalment.c.pledge_id == Pledge.id)
-            .where(Pledge.status.in_([PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID]), last_due < cutoff)
+            .where(
+                Pledge.status.in_([PledgeStatus.PLEDGED, PledgeStatus.PARTLY_PAID]),
+                Pledge.reminders_paused_at.is_(None),  # a paused monthly gift does not lapse while paused
+                last_due < cutoff,
+            )
             .order_by(Pledge.id)
         ).scalars()
     )

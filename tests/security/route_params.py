@@ -305,6 +305,9 @@ FACTORIES: dict[str, Callable[[ParamContext, Rule, str], object]] = {
     "stage": _placeholder("khoi-cong"),
     "filename": _placeholder("app.css"),
     # Secrets and public references: an unknown value must be refused, never explained.
+    "gift_id": _placeholder(
+        987654
+    ),  # a monthly gift (app.recurring): the demo has none; its routes are POST-only
     "token": _placeholder("khong-phai-ma-that-0123456789"),
     "session_id": _placeholder("cs_test_khong_co"),
     "reference": _placeholder("PL-KHONG-CO"),
