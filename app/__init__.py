@@ -34,6 +34,7 @@ DOMAIN_PACKAGES = (
     "certificates",
     "transparency",
     "reports",
+    "notifications",
     "demo",
 )
 
@@ -119,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     from app.ledger.views import bp as ledger
     from app.matching.views import bp as matching
     from app.needs.views import bp as needs
+    from app.notifications.views import bp as notifications
     from app.payments.views import bp as payments
     from app.payouts.views import bp as payouts
     from app.pledges.views import bp as pledges
@@ -147,6 +149,7 @@ def register_blueprints(app: Flask) -> None:
         transparency,
         reports,
         annual_reports,
+        notifications,
     ):
         app.register_blueprint(blueprint)
 
@@ -173,6 +176,8 @@ def import_tasks() -> None:
     import app.core.tasks
     import app.ledger.tasks
     import app.matching.tasks
+    import app.needs.tasks
+    import app.notifications.tasks
     import app.payments.tasks
     import app.pledges.tasks
     import app.reports.tasks
