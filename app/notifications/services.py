@@ -267,8 +267,13 @@ def deliver(session: Session, notification_id: int) -> Status | None:
             if not send_email(session, n, opt_out_link(n)):
                 n.status, n.last_error = Status.SKIPPED, "Không còn gì để gửi."
                 return n.status
-    except (sms.SmsError, smtplib.SMTPException, OSError) as exc:
-        permanent = isinstance(exc, sms.SmsError) and exc.permanent
+    except Exception as exc:  # noqa: BLE001 - every failure is kept on the row and shown to staff
+        # Retried: the provider or the mail server down or refusing for now. Final: a refusal eSMS says cannot
+        # change, or a message that cannot even be built (an address with a line break: ValueError).
+        retry = isinstance(exc, smtplib.SMTPException | OSError) or (
+            isinstance(exc, sms.SmsError) and not exc.permanent
+        )
+        permanent = not retry
         n.last_error = str(exc)[:1000] or type(exc).__name__
         if permanent or n.attempts >= MAX_ATTEMPTS:
             n.status = Status.FAILED
