@@ -2181,6 +2181,11 @@ EN = {
     "Đã gửi": "Sent",
     "Gửi không được": "Could not be sent",
     "Không gửi": "Not sent",
+    "Nhận thông báo qua": "Notify me by",
+    "Thư điện tử nếu có, nếu không thì tin nhắn SMS": "E-mail if given, otherwise text message",
+    "Cả thư điện tử và tin nhắn SMS": "Both e-mail and text message",
+    "Không nhận thông báo": "No notifications",
+    "Mỗi thư, mỗi tin nhắn đều có đường dẫn để ngừng nhận.": "Every e-mail and text message has a link to stop them.",
 }
 
 

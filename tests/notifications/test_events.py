@@ -218,3 +218,37 @@ def test_production_refuses_the_console_sms_backend():  # type: ignore[no-untype
 
 def test_actor_is_unused_placeholder() -> None:
     assert Actor.system().user_id is None and date.today()
+
+
+def test_the_channels_chosen_on_the_pledge_form_are_the_ones_used(client, session, world, fake_esms):  # type: ignore[no-untyped-def]
+    OUTBOX.clear()
+    post_form(client, "/ung-ho", household_form(world, email="ho.tam@example.vn", notify_by="both"))
+    assert len(OUTBOX) == 1 and len(fake_esms.accepted) == 1
+    OUTBOX.clear()
+    post_form(client, "/ung-ho", household_form(world, email="ho.tam2@example.vn", notify_by="sms"))
+    assert not OUTBOX and len(fake_esms.accepted) == 2
+    post_form(client, "/ung-ho", household_form(world, email="ho.tam3@example.vn", notify_by="none"))
+    assert not OUTBOX and len(fake_esms.accepted) == 2
+    entries = session.execute(select(AuditEntry).where(AuditEntry.action == "notification.channels")).scalars()
+    assert [e.new_values for e in entries] == [
+        {"email": True, "sms": True},
+        {"email": False, "sms": True},
+        {"email": False, "sms": False},
+    ]
+
+
+def test_the_donor_chooses_channels_in_the_account(client, session, world, fake_esms):  # type: ignore[no-untyped-def]
+    from app.accounts.models import Role
+    from tests.conftest import login
+    from tests.factories import make_user
+
+    pledge = make_pledge(session, world, email="ho.tam@example.vn")
+    pledge.donor.email, pledge.donor.phone = "ho.tam@example.vn", "0912345678"
+    user = make_user(session, Role.DONOR, email="ho.tam@example.vn", donor=pledge.donor)
+    session.commit()
+    login(client, user.email)
+    page = client.get("/tai-khoan/thong-bao").get_data(as_text=True)
+    assert "0912345678" in page and "ho.tam@example.vn" in page
+    resp = post_form(client, "/tai-khoan/thong-bao", {"sms": "y"})
+    assert resp.status_code == 302
+    assert services.chosen_channels(session, pledge.donor) == {Channel.SMS}
