@@ -37,7 +37,9 @@ def test_a_household_with_only_a_phone_gets_an_sms_in_vietnamese(client, session
     assert (n.channel, n.status, n.segments) == (Channel.SMS, Status.SENT, 2)
 
 
-def test_a_donor_with_an_e_mail_gets_the_e_mail_with_a_one_click_unsubscribe(client, session, world, fake_esms):  # type: ignore[no-untyped-def]
+def test_a_donor_with_an_e_mail_gets_the_e_mail_with_a_one_click_unsubscribe(
+    client, session, world, fake_esms
+):  # type: ignore[no-untyped-def]
     OUTBOX.clear()
     post_form(client, "/ung-ho", business_form(world))
     pledge = _pledge(session)
@@ -54,7 +56,9 @@ def test_a_donor_with_an_e_mail_gets_the_e_mail_with_a_one_click_unsubscribe(cli
     assert resp.status_code == 200 and "sẽ không nhận thêm thông báo" in resp.get_data(as_text=True)
     [out] = session.execute(select(OptOut)).scalars().all()
     assert (out.channel, out.address, out.source) == (Channel.EMAIL, "lan.nguyen@vinamilk.example.vn", "link")
-    entry = session.execute(select(AuditEntry).where(AuditEntry.action == "notification.opt_out")).scalar_one()
+    entry = session.execute(
+        select(AuditEntry).where(AuditEntry.action == "notification.opt_out")
+    ).scalar_one()
     assert entry.new_values["channel"] == "email" and entry.new_values["at"]
 
     # The next pledge from the same address: nothing is mailed.
@@ -131,9 +135,9 @@ def test_the_beat_reminds_each_instalment_once_three_days_ahead(app, session, wo
 def test_a_failed_sms_is_retried_with_backoff_and_shown_to_staff_until_it_goes(  # type: ignore[no-untyped-def]
     client, session, world, fake_esms
 ):
+    from app.accounts.models import Role
     from tests.conftest import login
     from tests.factories import make_user
-    from app.accounts.models import Role
 
     fake_esms.answers.append((200, {"CodeResult": "103", "ErrorMessage": "Tài khoản không đủ tiền"}))
     post_form(client, "/ung-ho", household_form(world, email=""))
@@ -165,7 +169,12 @@ def test_a_provider_that_keeps_refusing_gives_up_after_five_tries(app, session, 
     with app.app_context():
         from app.notifications.services import Context, notify
 
-        notify(session, pledge.donor, Event.PLEDGE_RECORDED, Context("pledge", pledge.id, {"reference": "X", "amount": "1 ₫"}))
+        notify(
+            session,
+            pledge.donor,
+            Event.PLEDGE_RECORDED,
+            Context("pledge", pledge.id, {"reference": "X", "amount": "1 ₫"}),
+        )
         session.commit()
     n = session.execute(select(Notification)).scalar_one()
     sweep = app.extensions["celery"].tasks["notifications.retry_due"]
@@ -229,7 +238,9 @@ def test_the_channels_chosen_on_the_pledge_form_are_the_ones_used(client, sessio
     assert not OUTBOX and len(fake_esms.accepted) == 2
     post_form(client, "/ung-ho", household_form(world, email="ho.tam3@example.vn", notify_by="none"))
     assert not OUTBOX and len(fake_esms.accepted) == 2
-    entries = session.execute(select(AuditEntry).where(AuditEntry.action == "notification.channels")).scalars()
+    entries = session.execute(
+        select(AuditEntry).where(AuditEntry.action == "notification.channels")
+    ).scalars()
     assert [e.new_values for e in entries] == [
         {"email": True, "sms": True},
         {"email": False, "sms": True},
