@@ -70,7 +70,9 @@ def advance_stage(
         unit_id=need.commune_id,
     )
     if stage == NeedStatus.HANDED_OVER:  # its funders are told after the commit (app.needs.tasks)
-        outbox.enqueue(session, "needs.notify_handed_over", need.id, dedupe_key=f"needs.handed-over:{need.id}")
+        outbox.enqueue(
+            session, "needs.notify_handed_over", need.id, dedupe_key=f"needs.handed-over:{need.id}"
+        )
     return need
 
 

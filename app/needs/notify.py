@@ -11,6 +11,7 @@ from app.donors.models import Donor
 from app.needs.models import HouseholdNeed, NeedStatus
 from app.needs.tracing import funder_donor_ids
 
+
 def handed_over_mail(session: Session, need_id: int, to: str) -> Mail | None:
     need = session.get(HouseholdNeed, need_id)
     if need is None or need.handed_over_on is None:

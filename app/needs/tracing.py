@@ -196,7 +196,7 @@ def funder_donor_ids(session: Session, need_id: int) -> list[int]:
             Contribution.pool_unit_id.is_(None) if unit_id is None else Contribution.pool_unit_id == unit_id
         )
         weights = sorted(
-            (int(donor_id), int(amount))
+            (donor_id, int(amount))
             for donor_id, amount in session.execute(
                 select(Contribution.donor_id, func.sum(Contribution.amount_vnd))
                 .where(
@@ -208,6 +208,7 @@ def funder_donor_ids(session: Session, need_id: int) -> list[int]:
                 )
                 .group_by(Contribution.donor_id)
             ).all()
+            if donor_id is not None
         )
         if not sum(w for _, w in weights):
             continue

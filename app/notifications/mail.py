@@ -31,7 +31,9 @@ def build(session: Session, n: Notification) -> Mail | None:
         inst = session.get(PledgeInstalment, n.subject_id)
         if inst is None:
             return None
-        state = next(s for s in services.instalment_states(session, inst.pledge) if s.instalment.id == inst.id)
+        state = next(
+            s for s in services.instalment_states(session, inst.pledge) if s.instalment.id == inst.id
+        )
         return reminder_mail(session, inst.pledge, state, to)
     if n.event == Event.CERTIFICATE_ISSUED:
         from app.certificates.models import Certificate

@@ -63,7 +63,9 @@ class Notification(Model):
     donor_id: Mapped[int | None] = mapped_column(ForeignKey("donors.id"), index=True)
     event: Mapped[Event] = mapped_column(str_enum(Event, "notification_event"), nullable=False)
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, "notification_channel"), nullable=False)
-    address: Mapped[str] = mapped_column(String(255), nullable=False)  # an e-mail, or a phone number (0… / +…)
+    address: Mapped[str] = mapped_column(
+        String(255), nullable=False
+    )  # an e-mail, or a phone number (0… / +…)
     # What the message is about (a pledge, a contribution, an instalment, a certificate, a need): the e-mail is
     # built from the record at delivery; an SMS's text is written here at once (body).
     subject_type: Mapped[str] = mapped_column(String(40), nullable=False)

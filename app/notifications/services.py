@@ -35,7 +35,9 @@ DELIVER_TASK = "notifications.deliver"
 MAX_ATTEMPTS = 5
 # Wait before attempt 2, 3, 4, 5 (the provider or the mail server was down, a balance ran out, keys were wrong).
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
-LEASE = timedelta(minutes=10)  # an attempt claims the row this long: a worker lost mid-send is retried after it
+LEASE = timedelta(
+    minutes=10
+)  # an attempt claims the row this long: a worker lost mid-send is retried after it
 
 
 # ---------------------------------------------------------------------------------------------------- the texts
@@ -193,7 +195,11 @@ def opt_out(
     session.add(row)
     session.execute(
         update(Notification)
-        .where(Notification.channel == channel, Notification.address == key, Notification.status == Status.PENDING)
+        .where(
+            Notification.channel == channel,
+            Notification.address == key,
+            Notification.status == Status.PENDING,
+        )
         .values(status=Status.SKIPPED, last_error="Người nhận đã từ chối nhận tin.")
     )
     session.flush()
@@ -203,7 +209,12 @@ def opt_out(
         "notification.opt_out",
         "notification_optout",
         row.id,
-        new={"channel": channel.value, "source": source, "donor_id": donor_id, "at": row.created_at.isoformat()},
+        new={
+            "channel": channel.value,
+            "source": source,
+            "donor_id": donor_id,
+            "at": row.created_at.isoformat(),
+        },
     )
     return True
 
@@ -224,7 +235,13 @@ def set_channels(session: Session, actor: Actor, donor: Donor, *, email: bool, s
             )
     session.flush()
     record(
-        session, actor, "notification.channels", "donor", donor.id, old=old, new={"email": email, "sms": sms_on}
+        session,
+        actor,
+        "notification.channels",
+        "donor",
+        donor.id,
+        old=old,
+        new={"email": email, "sms": sms_on},
     )
     return choice
 

@@ -73,4 +73,6 @@ def channels() -> ResponseReturnValue:
 @staff_required(Role.CENTRAL_ADMIN)
 def problems() -> ResponseReturnValue:
     """Messages that failed or wait for a retry after an error (addresses masked)."""
-    return render_template("notifications/problems.html", rows=services.problems(db.session), mask=services.mask)
+    return render_template(
+        "notifications/problems.html", rows=services.problems(db.session), mask=services.mask
+    )

@@ -6,6 +6,7 @@ from datetime import date
 
 from celery import shared_task
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
 from app.core import transaction
@@ -15,7 +16,7 @@ from app.pledges import notify, services
 from app.pledges.models import OFFLINE_METHODS, Pledge
 
 
-def pledge_recorded(session, pledge: Pledge) -> bool:  # type: ignore[no-untyped-def]
+def pledge_recorded(session: Session, pledge: Pledge) -> bool:
     from app.core.money import format_vnd
     from app.notifications.models import Event
     from app.notifications.services import Context
@@ -26,7 +27,7 @@ def pledge_recorded(session, pledge: Pledge) -> bool:  # type: ignore[no-untyped
     return bool(notify_donor(session, pledge.donor, Event.PLEDGE_RECORDED, ctx))
 
 
-def instalment_due(session, pledge: Pledge, state: services.InstalmentState) -> bool:  # type: ignore[no-untyped-def]
+def instalment_due(session: Session, pledge: Pledge, state: services.InstalmentState) -> bool:
     from app.core.i18n import format_date_vn
     from app.core.money import format_vnd
     from app.notifications.models import Event
