@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.audit.models import AuditEntry
 from app.contributions.models import Channel as ContributionChannel
-from app.core.actor import Actor
 from app.core.i18n import today_vn
 from app.core.mail import OUTBOX
 from app.notifications import services
@@ -223,10 +222,6 @@ def test_production_refuses_the_console_sms_backend():  # type: ignore[no-untype
     problems = production_config_problems({"SMS_BACKEND": "esms"}, dev_secret_key="x")
     assert any("ESMS_API_KEY" in p for p in problems)
     assert not any("SMS" in p for p in production_config_problems({}, dev_secret_key="x"))
-
-
-def test_actor_is_unused_placeholder() -> None:
-    assert Actor.system().user_id is None and date.today()
 
 
 def test_the_channels_chosen_on_the_pledge_form_are_the_ones_used(client, session, world, fake_esms):  # type: ignore[no-untyped-def]
