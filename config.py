@@ -119,10 +119,12 @@ class Config:
             "bankfeed-record-pending": {"task": "bankfeed.record_pending", "schedule": 60},
             # 02:00 Vietnam time: the consistency verifier (app.ledger.verify); the staff home page shows its result.
             "ledger-verify-nightly": {"task": "ledger.verify", "schedule": crontab(hour=2, minute=0)},
+            # Instalments due within REMINDER_DAYS (3) days: each reminded once, on the donor's channels.
             "pledges-instalment-reminders": {
                 "task": "pledges.send_instalment_reminders",
                 "schedule": 24 * 3600,
             },
+            "notifications-retry-due": {"task": "notifications.retry_due", "schedule": 60},
             "pledges-overdue-digest": {"task": "pledges.send_overdue_digest", "schedule": 7 * 24 * 3600},
             # 01:00 Vietnam time: pledges overdue beyond PLEDGE_LAPSE_AFTER_DAYS become lapsed (donor told once).
             "pledges-lapse-overdue": {
@@ -155,6 +157,17 @@ class Config:
     MAIL_PASSWORD = _env("MAIL_PASSWORD")
     MAIL_USE_TLS = _env("MAIL_USE_TLS", "0") == "1"
     MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "Chung Tay <khong-tra-loi@chungtay.local>")
+
+    # SMS (app/notifications, docs/NOTIFICATIONS.md): console (development: printed), esms (eSMS.vn over HTTP),
+    # disabled (no SMS channel offered; production's default), memory (tests). Production refuses "console".
+    SMS_BACKEND = _env("SMS_BACKEND", "console")
+    SMS_UNICODE = _env("SMS_UNICODE", "1") != "0"  # 0: diacritics dropped (GSM-7, 160 characters a part)
+    ESMS_URL = _env("ESMS_URL", "https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/")
+    ESMS_API_KEY = _env("ESMS_API_KEY")
+    ESMS_SECRET_KEY = _env("ESMS_SECRET_KEY")
+    ESMS_BRANDNAME = _env("ESMS_BRANDNAME")
+    ESMS_SMS_TYPE = _env("ESMS_SMS_TYPE", "2")  # 2: customer care (Brandname)
+    ESMS_SANDBOX = _env("ESMS_SANDBOX", "0") == "1"
 
     # Payments: Stripe is optional per deployment (it may not serve organisations registered in Vietnam).
     STRIPE_SECRET_KEY = _env("STRIPE_SECRET_KEY")
@@ -202,6 +215,7 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_BACKEND = "memory"
+    SMS_BACKEND = "memory"
     PAYMENT_GATEWAY = "test"
     PASSWORD_HASH_FAST = True  # argon2 with small cost parameters, so the suite stays quick
     CERTIFICATES_AUTO_ACKNOWLEDGE = False  # tests that want it turn it on with @pytest.mark.app_config
@@ -216,6 +230,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     SECURITY_HSTS = True
     MAIL_BACKEND = _env("MAIL_BACKEND", "smtp")
+    SMS_BACKEND = _env("SMS_BACKEND", "disabled")
     OUTBOX_PUBLISHER = _env("OUTBOX_PUBLISHER", "thread")
     PAYMENT_GATEWAY = _env("PAYMENT_GATEWAY", "disabled")  # "stripe" with keys; never the test gateway
     CELERY = {

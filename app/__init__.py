@@ -39,6 +39,7 @@ DOMAIN_PACKAGES = (
     "transparency",
     "reports",
     "privacy",
+    "notifications",
     "demo",
 )
 
@@ -126,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     from app.ledger.views import bp as ledger
     from app.matching.views import bp as matching
     from app.needs.views import bp as needs
+    from app.notifications.views import bp as notifications
     from app.papers.views import bp as papers
     from app.payments.views import bp as payments
     from app.payouts.views import bp as payouts
@@ -162,6 +164,7 @@ def register_blueprints(app: Flask) -> None:
         reports,
         annual_reports,
         privacy,
+        notifications,
     ):
         app.register_blueprint(blueprint)
 
@@ -188,6 +191,8 @@ def import_tasks() -> None:
     import app.core.tasks
     import app.ledger.tasks
     import app.matching.tasks
+    import app.needs.tasks
+    import app.notifications.tasks
     import app.papers.tasks
     import app.payments.tasks
     import app.pledges.tasks

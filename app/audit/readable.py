@@ -152,6 +152,8 @@ ACTIONS = {
     "pledge.status": _l("Đã đổi trạng thái đăng ký ủng hộ #%(id)s"),
     "donor.create": _l("Đã thêm nhà tài trợ #%(id)s"),
     "donor.invite": _l("Đã mời đồng nghiệp vào tài khoản nhà tài trợ #%(id)s"),
+    "notification.opt_out": _l("Người nhận đã từ chối nhận thông báo (lần từ chối #%(id)s)"),
+    "notification.channels": _l("Nhà tài trợ #%(id)s đã chọn cách nhận thông báo"),
     "donor.verify": _l("Đã xác minh doanh nghiệp #%(id)s"),
     "donor.update": _l("Đã sửa thông tin nhà tài trợ #%(id)s"),
     "donor.merge": _l("Đã gộp một hồ sơ vào nhà tài trợ #%(id)s"),

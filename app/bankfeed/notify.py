@@ -7,22 +7,20 @@ from flask import current_app, render_template
 from sqlalchemy.orm import Session
 
 from app.contributions.models import Contribution
-from app.core.mail import Mail, send_mail
+from app.core.mail import Mail
 from app.core.money import format_vnd
 from app.pledges.models import Pledge
 from app.pledges.notify import external_url, payment_facts
 
 
-def send_payment_received(session: Session, contribution_id: int) -> bool:
+def payment_received_mail(session: Session, contribution_id: int, to: str) -> Mail | None:
+    """The e-mail of a credit that paid a pledge (app.notifications sends it, event "money_received")."""
     contribution = session.get(Contribution, contribution_id)
     if contribution is None or contribution.pledge_id is None:
-        return False
+        return None
     pledge = session.get(Pledge, contribution.pledge_id)
     if pledge is None:
-        return False
-    to = pledge.contact_email or (pledge.donor.email if pledge.donor else None)
-    if not to:
-        return False
+        return None
     with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
         body = render_template(
             "bankfeed/mail/payment_received.txt",
@@ -30,11 +28,8 @@ def send_payment_received(session: Session, contribution_id: int) -> bool:
             link=external_url("pledges.confirmation", reference=pledge.reference),
             **payment_facts(session, pledge),
         )
-    send_mail(
-        Mail(
-            to=[to],
-            subject=f"Đã nhận {format_vnd(contribution.amount_vnd)} cho đăng ký ủng hộ {pledge.reference}",
-            body=body,
-        )
+    return Mail(
+        to=[to],
+        subject=f"Đã nhận {format_vnd(contribution.amount_vnd)} cho đăng ký ủng hộ {pledge.reference}",
+        body=body,
     )
-    return True

@@ -7,7 +7,6 @@ import time
 from celery import shared_task
 
 from app.bankfeed import services
-from app.bankfeed.notify import send_payment_received
 from app.core import transaction
 from app.extensions import db
 
@@ -19,8 +18,20 @@ RECORD_RUN_SECONDS = 50.0
 @shared_task(name="bankfeed.payment_received", acks_late=True, reject_on_worker_lost=True)
 def payment_received(contribution_id: int) -> bool:
     """The donor's confirmation that a transfer paying their pledge arrived (queued with the money, through the
-    outbox, once per contribution)."""
-    return send_payment_received(db.session, contribution_id)
+    outbox, once per contribution), on the channels the donor chose (app.notifications)."""
+    from app.contributions.models import Contribution
+    from app.core.money import format_vnd
+    from app.notifications.models import Event
+    from app.notifications.services import Context, notify
+    from app.pledges.models import Pledge
+
+    contribution = db.session.get(Contribution, contribution_id)
+    if contribution is None or contribution.pledge_id is None:
+        return False
+    pledge = db.session.get_one(Pledge, contribution.pledge_id)
+    values = {"amount": format_vnd(contribution.amount_vnd), "reference": pledge.reference}
+    ctx = Context("contribution", contribution.id, values, email=pledge.contact_email)
+    return bool(notify(db.session, pledge.donor, Event.MONEY_RECEIVED, ctx))
 
 
 @shared_task(name=services.RECORD_TASK, acks_late=True, reject_on_worker_lost=True)

@@ -35,7 +35,7 @@ from app.contributions.models import Contribution, ContributionStatus
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import today_vn
-from app.core.mail import Attachment, Mail, send_mail
+from app.core.mail import Attachment, Mail
 from app.core.money import format_vnd
 from app.core.sequences import next_numbers
 from app.core.text import fold, nfc
@@ -947,30 +947,46 @@ KIND_SUBJECT = {
 }
 
 
-def mail_certificate(
-    session: Session, cert: Certificate, images: tuple[bytes | None, bytes | None] | None = None
-) -> bool:
-    """E-mail the PDF to the donor (if the donor has an address and it was not sent before); marks emailed_at.
-    The caller commits right after, so a retried task does not send it again."""
-
-    if cert.emailed_at is not None or cert.donor is None or not cert.donor.email:
-        return False
+def certificate_mail(session: Session, cert: Certificate, to: str) -> Mail:
+    """The certificate's e-mail with its PDF (app.notifications sends it, event "certificate_issued")."""
     what = KIND_SUBJECT[cert.kind]
+    name = cert.donor.name if cert.donor is not None else cert.recipient_name
     body = (
-        f"Kính gửi {cert.donor.name},\n\n{cert.issuer_name} trân trọng gửi Quý vị {what.lower()} số {cert.serial}"
+        f"Kính gửi {name},\n\n{cert.issuer_name} trân trọng gửi Quý vị {what.lower()} số {cert.serial}"
         f"{' ghi nhận số tiền ' + format_vnd(cert.amount_vnd) if cert.amount_vnd else ''}"
         f" trong Cuộc vận động “{cert.campaign_name}”.\n\n"
         f"Bản PDF được đính kèm. Mọi người có thể xác minh giấy này tại:\n{verification_url(cert)}\n\n"
         "Trân trọng cảm ơn tấm lòng của Quý vị đối với người nghèo.\n"
     )
-    send_mail(
-        Mail(
-            to=[cert.donor.email],
-            subject=f"{what} – {cert.issuer_name}",
-            body=body,
-            attachments=[Attachment(filename_for(cert), certificate_pdf(session, cert, images))],
-        )
+    return Mail(
+        to=[to],
+        subject=f"{what} – {cert.issuer_name}",
+        body=body,
+        attachments=[Attachment(filename_for(cert), certificate_pdf(session, cert))],
+    )
+
+
+def mail_certificate(
+    session: Session, cert: Certificate, images: tuple[bytes | None, bytes | None] | None = None
+) -> bool:
+    """Tell the donor (once: marks emailed_at) on the channels the donor chose (app.notifications): the e-mail
+    carries the PDF, an SMS the verification link. The caller commits right after, so a retried task does not
+    tell them twice. `images` is no longer used here: the PDF is drawn when the e-mail is delivered."""
+    from app.notifications.models import Event
+    from app.notifications.services import Context, notify
+
+    if cert.emailed_at is not None or cert.donor is None:
+        return False
+    made = notify(
+        session,
+        cert.donor,
+        Event.CERTIFICATE_ISSUED,
+        Context(
+            "certificate",
+            cert.id,
+            {"what": KIND_SUBJECT[cert.kind].lower(), "serial": cert.serial, "link": verification_url(cert)},
+        ),
     )
     cert.emailed_at = utcnow()
     session.flush()
-    return True
+    return bool(made)

@@ -194,6 +194,20 @@ def _broker_problem(env: Mapping[str, str]) -> str | None:
     return "CELERY_BROKER_URL (hoặc REDIS_URL) chưa được đặt; ví dụ REDIS_URL=redis://redis-host:6379/0"
 
 
+def _sms_problem(env: Mapping[str, str]) -> str | None:
+    """SMS in production is eSMS with its keys, or off: the console backend would print donors' messages to a
+    log and send nothing, and the donor would hear nothing while the page says "sent" (app/notifications)."""
+    backend = env.get("SMS_BACKEND", "disabled")
+    if backend == "disabled":
+        return None
+    if backend != "esms":
+        return f"SMS_BACKEND={backend}: production chỉ nhận “esms” (eSMS.vn) hoặc “disabled” (không gửi SMS)."
+    missing = [k for k in ("ESMS_API_KEY", "ESMS_SECRET_KEY", "ESMS_BRANDNAME") if not env.get(k)]
+    if missing:
+        return f"SMS_BACKEND=esms nhưng chưa đặt {', '.join(missing)} (lấy trong tài khoản eSMS, mục API)."
+    return None
+
+
 def production_config_problems(env: Mapping[str, str], *, dev_secret_key: str) -> list[str]:
     """Every weak or missing production setting in `env` (the process environment), one message each."""
     checks = (
@@ -204,6 +218,7 @@ def production_config_problems(env: Mapping[str, str], *, dev_secret_key: str) -
         _signing_key_problem(env),
         _public_base_url_problem(env),
         _payment_gateway_problem(env),
+        _sms_problem(env),
     )
     return [problem for problem in checks if problem]
 

@@ -25,6 +25,7 @@ class Mail:
     subject: str
     body: str
     attachments: list[Attachment] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. List-Unsubscribe (app.notifications)
 
 
 def build_message(mail: Mail) -> EmailMessage:
@@ -32,6 +33,8 @@ def build_message(mail: Mail) -> EmailMessage:
     msg["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     msg["To"] = ", ".join(mail.to)
     msg["Subject"] = mail.subject
+    for name, value in mail.headers.items():
+        msg[name] = value
     msg.set_content(mail.body)
     for att in mail.attachments:
         maintype, subtype = att.mimetype.split("/", 1)

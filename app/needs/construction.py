@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.accounts.access import can_access_unit
 from app.accounts.models import User
 from app.audit.services import record
+from app.core import outbox
 from app.core.actor import Actor
 from app.core.i18n import today_vn
 from app.core.text import nfc
@@ -68,6 +69,10 @@ def advance_stage(
         new={"status": stage, "on": on},
         unit_id=need.commune_id,
     )
+    if stage == NeedStatus.HANDED_OVER:  # its funders are told after the commit (app.needs.tasks)
+        outbox.enqueue(
+            session, "needs.notify_handed_over", need.id, dedupe_key=f"needs.handed-over:{need.id}"
+        )
     return need
 
 

@@ -176,3 +176,42 @@ def funders_of_need(session: Session, need_id: int, limit: int = 50) -> tuple[li
             totals[name] += part
     ranked = sorted(((n, a) for n, a in totals.items() if a > 0), key=lambda kv: (-kv[1], kv[0]))
     return [Funder(n, a) for n, a in ranked[:limit]], max(len(ranked) - limit, 0)
+
+
+def funder_donor_ids(session: Session, need_id: int) -> list[int]:
+    """The donors whose money reached this house: the same pro-rata reading as `funders_of_need` (each pool's draw
+    over the donors who gave to that pool, largest remainder), by donor instead of public name; donors whose share
+    rounds to nothing are left out. For "the house you helped was handed over" (app.notifications)."""
+    need = session.get(HouseholdNeed, need_id)
+    if need is None:
+        return []
+    fund_id = session.get_one(Campaign, need.campaign_id).fund_id
+    draws: dict[tuple, int] = defaultdict(int)
+    for f in active_fundings(session, need_id):
+        for d in f.draws or []:
+            draws[_pool_key(fund_id, d.get("pool_unit_id"), d["purpose"])] += int(d["amount_vnd"])
+    donors: set[int] = set()
+    for (_, unit_id, purpose), drawn in draws.items():
+        unit_cond = (
+            Contribution.pool_unit_id.is_(None) if unit_id is None else Contribution.pool_unit_id == unit_id
+        )
+        weights = sorted(
+            (donor_id, int(amount))
+            for donor_id, amount in session.execute(
+                select(Contribution.donor_id, func.sum(Contribution.amount_vnd))
+                .where(
+                    _received_clause(),
+                    Contribution.donor_id.is_not(None),
+                    Contribution.fund_id == fund_id,
+                    unit_cond,
+                    Contribution.purpose == purpose,
+                )
+                .group_by(Contribution.donor_id)
+            ).all()
+            if donor_id is not None
+        )
+        if not sum(w for _, w in weights):
+            continue
+        parts = apportion(drawn, [w for _, w in weights])
+        donors.update(donor_id for (donor_id, _), part in zip(weights, parts, strict=True) if part > 0)
+    return sorted(donors)

@@ -247,6 +247,20 @@ class PledgeForm(BaseForm):
             ]
         ),
     )
+    # How the donor hears of the pledge, its money, its instalments, its letter and its house (issue 19.6).
+    notify_by = RadioField(
+        _l("Nhận thông báo qua"),
+        default="auto",
+        choices=ch(
+            [
+                ("auto", _l("Thư điện tử nếu có, nếu không thì tin nhắn SMS")),
+                ("email", _l("Thư điện tử")),
+                ("sms", _l("Tin nhắn SMS")),
+                ("both", _l("Cả thư điện tử và tin nhắn SMS")),
+                ("none", _l("Không nhận thông báo")),
+            ]
+        ),
+    )
     display = RadioField(
         _l("Tên hiển thị công khai"),
         default="full_name",

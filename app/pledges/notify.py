@@ -44,18 +44,21 @@ def donor_link(pledge: Pledge) -> str:
     return external_url("pledges.confirmation", reference=pledge.reference, k=view_token(pledge))
 
 
-def send_confirmation(session: Session, pledge: Pledge) -> bool:
-    """To the contact typed with the pledge (never to a business on file that the pledge names)."""
-    if not pledge.contact_email:
-        return False
+def confirmation_mail(session: Session, pledge: Pledge, to: str) -> Mail:
+    """The pledge's confirmation (app.notifications sends it, event "pledge_recorded")."""
     body = render_mail(
         "confirmation.txt",
         link=donor_link(pledge),
         **payment_facts(session, pledge),
     )
-    send_mail(
-        Mail(to=[pledge.contact_email], subject=f"Xác nhận đăng ký ủng hộ số {pledge.reference}", body=body)
-    )
+    return Mail(to=[to], subject=f"Xác nhận đăng ký ủng hộ số {pledge.reference}", body=body)
+
+
+def send_confirmation(session: Session, pledge: Pledge) -> bool:
+    """To the contact typed with the pledge (never to a business on file that the pledge names)."""
+    if not pledge.contact_email:
+        return False
+    send_mail(confirmation_mail(session, pledge, pledge.contact_email))
     return True
 
 
@@ -77,19 +80,18 @@ def notify_staff_offline(session: Session, pledge: Pledge) -> int:
     return len(staff)
 
 
-def send_reminder(session: Session, pledge: Pledge, state: services.InstalmentState) -> None:
+def reminder_mail(session: Session, pledge: Pledge, state: services.InstalmentState, to: str) -> Mail:
+    """An instalment due soon (app.notifications sends it, event "instalment_due")."""
     body = render_mail(
         "reminder.txt",
         state=state,
         link=donor_link(pledge),
         **payment_facts(session, pledge),
     )
-    send_mail(
-        Mail(
-            to=[pledge.contact_email],
-            subject=(f"Nhắc lịch nộp đợt {state.instalment.seq} – đăng ký ủng hộ {pledge.reference}"),
-            body=body,
-        )
+    return Mail(
+        to=[to],
+        subject=(f"Nhắc lịch nộp đợt {state.instalment.seq} – đăng ký ủng hộ {pledge.reference}"),
+        body=body,
     )
 
 

@@ -785,8 +785,11 @@ def _claim_reminder(session: Session, instalment_id: int) -> bool:
     return rowcount(result) == 1
 
 
+REMINDER_DAYS = 3  # an instalment is reminded this many days before it is due (issue 19.6)
+
+
 def instalment_reminders(
-    session: Session, *, days: int = 7, today: date | None = None
+    session: Session, *, days: int = REMINDER_DAYS, today: date | None = None
 ) -> list[tuple[Pledge, InstalmentState]]:
     """Claim (once and for all) the instalments due within `days` that still expect money."""
     today = today or today_vn()
@@ -810,7 +813,7 @@ def instalment_reminders(
     for inst in rows:
         pledge = inst.pledge
         state = next(s for s in instalment_states(session, pledge, today=today) if s.instalment.id == inst.id)
-        if state.outstanding_vnd <= 0 or not pledge.contact_email:
+        if state.outstanding_vnd <= 0 or not (pledge.contact_email or pledge.donor.phone):
             continue
         if _claim_reminder(session, inst.id):
             claimed.append((pledge, state))

@@ -6,6 +6,7 @@ from datetime import date
 
 from celery import shared_task
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
 from app.core import transaction
@@ -13,6 +14,35 @@ from app.core.db import rowcount, utcnow
 from app.extensions import db
 from app.pledges import notify, services
 from app.pledges.models import OFFLINE_METHODS, Pledge
+
+
+def pledge_recorded(session: Session, pledge: Pledge) -> bool:
+    from app.core.money import format_vnd
+    from app.notifications.models import Event
+    from app.notifications.services import Context
+    from app.notifications.services import notify as notify_donor
+
+    values = {"reference": pledge.reference, "amount": format_vnd(pledge.amount_vnd)}
+    ctx = Context("pledge", pledge.id, values, email=pledge.contact_email)
+    return bool(notify_donor(session, pledge.donor, Event.PLEDGE_RECORDED, ctx))
+
+
+def instalment_due(session: Session, pledge: Pledge, state: services.InstalmentState) -> bool:
+    from app.core.i18n import format_date_vn
+    from app.core.money import format_vnd
+    from app.notifications.models import Event
+    from app.notifications.services import Context
+    from app.notifications.services import notify as notify_donor
+
+    inst = state.instalment
+    values = {
+        "seq": inst.seq,
+        "reference": pledge.reference,
+        "amount": format_vnd(state.outstanding_vnd),
+        "due": format_date_vn(inst.due_on),
+    }
+    ctx = Context("instalment", inst.id, values, email=pledge.contact_email)
+    return bool(notify_donor(session, pledge.donor, Event.INSTALMENT_DUE, ctx))
 
 
 def _claim(pledge_id: int, column) -> Pledge | None:  # type: ignore[no-untyped-def]
@@ -30,8 +60,10 @@ def _claim(pledge_id: int, column) -> Pledge | None:  # type: ignore[no-untyped-
 
 @shared_task(name="pledges.send_confirmation", acks_late=True, reject_on_worker_lost=True)
 def send_confirmation(pledge_id: int) -> bool:
+    """The donor hears that the pledge was recorded, on the channels they chose (app.notifications): the
+    confirmation e-mail to the contact typed with the pledge, an SMS to the donor's phone."""
     pledge = _claim(pledge_id, Pledge.confirmation_sent_at)
-    return bool(pledge and notify.send_confirmation(db.session, pledge))
+    return bool(pledge and pledge_recorded(db.session, pledge))
 
 
 @shared_task(name="pledges.ask_business", acks_late=True, reject_on_worker_lost=True)
@@ -52,22 +84,15 @@ def notify_staff_new_pledge(pledge_id: int) -> int:
 
 
 @shared_task(name="pledges.send_instalment_reminders")
-def send_instalment_reminders(days: int = 7, today: str | None = None) -> int:
-    """Remind donors of instalments due in the next `days` days; each instalment is reminded once (the mark
-    is committed before the mail goes, so a retried or concurrent run never sends it twice)."""
+def send_instalment_reminders(days: int = services.REMINDER_DAYS, today: str | None = None) -> int:
+    """Remind donors of instalments due in the next `days` days on their channels (app.notifications); each
+    instalment is reminded once (the mark is committed with the messages, so a retried or concurrent run never
+    reminds it twice)."""
     day = date.fromisoformat(today) if today else None
     claimed = services.instalment_reminders(db.session, days=days, today=day)
-    ids = [(p.id, s.instalment.id) for p, s in claimed]
-    transaction.checkpoint()
-    sent = 0
-    for pledge_id, inst_id in ids:
-        pledge = db.session.get_one(Pledge, pledge_id)
-        state = next(
-            s for s in services.instalment_states(db.session, pledge, today=day) if s.instalment.id == inst_id
-        )
-        notify.send_reminder(db.session, pledge, state)
-        sent += 1
-    return sent
+    for pledge, state in claimed:
+        instalment_due(db.session, pledge, state)
+    return len(claimed)
 
 
 @shared_task(name="pledges.send_overdue_digest")

@@ -14,6 +14,9 @@ STAFF_PREFIX = "/can-bo"
 CSRF_EXEMPT_REASONS = {
     "webhook": "payment gateway callbacks are authenticated by the gateway's signature (Stripe-Signature), "
     "not by a browser session; they must answer 400 to an unsigned request",
+    "notifications.opt_out": "the unsubscribe link of an e-mail or SMS (RFC 8058 one-click POST from a mail "
+    "client, which carries no token) is authenticated by the HMAC in its code; a code that is not signed must "
+    "answer 404 and change nothing",
 }
 
 

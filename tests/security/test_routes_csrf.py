@@ -43,6 +43,14 @@ def csrf_violations(world: World, routes: list[Route]) -> list[str]:
             if row_counts() != before:
                 problems.append(f"{route}: an unsigned webhook changed the database")
             continue
+        if route.endpoint in exempt and route.endpoint in CSRF_EXEMPT_REASONS:  # a signed link
+            before = row_counts()
+            resp = anonymous.client.post(url, data={"List-Unsubscribe": "One-Click"})
+            if resp.status_code != 404:
+                problems.append(f"{route}: an unsigned link got {resp.status_code}, expected 404")
+            if row_counts() != before:
+                problems.append(f"{route}: an unsigned link changed the database")
+            continue
         if route.endpoint in exempt:
             problems.append(f"{route}: exempt from CSRF without a reason in CSRF_EXEMPT_REASONS")
         for visitor in (admin, anonymous):
@@ -70,7 +78,7 @@ def test_every_state_changing_route_requires_a_csrf_token(world):
     report("CSRF: state-changing routes", routes)
     assert len(routes) > 0
     assert all(r.kind in {"staff", "login", "public", "webhook"} for r in routes)
-    assert set(CSRF_EXEMPT_REASONS) == {"webhook"}
+    assert set(CSRF_EXEMPT_REASONS) == {"webhook", "notifications.opt_out"}
     assert csrf_violations(world, routes) == []
     check_finds_an_unprotected_route(world)
 

@@ -116,6 +116,7 @@ def pledge_form() -> ResponseReturnValue:
                     publish_name=not pledge_input.is_anonymous,
                     contact=bool(form.consent_contact.data),
                 )
+                _choose_channels(actor, donor.id, form.notify_by.data)
                 _queue_pledge_mails(
                     pledge.id, pledge.payment_method, asks_business=getattr(donor, "claims", None)
                 )
@@ -222,6 +223,18 @@ def _prefill_from_donor(form: PledgeForm, donor: Donor | None) -> None:
     if donor.commune_id:
         form.commune_id.data = str(donor.commune_id)
     form.country.data = donor.country
+
+
+def _choose_channels(actor: Actor, donor_id: int, choice: str | None) -> None:
+    """The channels chosen on the form, for the donor record this pledge made (or the signed-in donor's own):
+    "auto" leaves the default (e-mail when given, else SMS: app.notifications.services.default_channels)."""
+    from app.notifications.services import set_channels
+
+    if choice in ("email", "sms", "both", "none"):
+        donor = db.session.get_one(Donor, donor_id)
+        set_channels(
+            db.session, actor, donor, email=choice in ("email", "both"), sms_on=choice in ("sms", "both")
+        )
 
 
 def _queue_pledge_mails(pledge_id: int, method: PaymentMethod, *, asks_business: int | None = None) -> None:

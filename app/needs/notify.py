@@ -1,0 +1,42 @@
+"""A house handed over: its funders are told (issue 19.6), by e-mail or SMS as each chose (app.notifications)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app.core.i18n import format_date_vn
+from app.core.mail import Mail
+from app.core.web import public_url
+from app.donors.models import Donor
+from app.needs.models import HouseholdNeed, NeedStatus
+from app.needs.tracing import funder_donor_ids
+
+
+def handed_over_mail(session: Session, need_id: int, to: str) -> Mail | None:
+    need = session.get(HouseholdNeed, need_id)
+    if need is None or need.handed_over_on is None:
+        return None
+    body = (
+        "Kính gửi Quý vị,\n\n"
+        f"Ngôi nhà Quý vị đã góp sức xây dựng cho hộ {need.head_initials} ở {need.commune.name} "
+        f"đã được bàn giao ngày {format_date_vn(need.handed_over_on)}.\n\n"
+        f"Ảnh và các giai đoạn của ngôi nhà:\n{public_url('needs.public_house', id=need.id)}\n\n"
+        "Trân trọng cảm ơn tấm lòng của Quý vị đối với người nghèo.\n"
+    )
+    return Mail(to=[to], subject=f"Ngôi nhà ở {need.commune.name} đã được bàn giao – Chung Tay", body=body)
+
+
+def tell_funders(session: Session, need_id: int) -> int:
+    """Write the message of every funder of a handed-over house (each once: notify() keeps one per address)."""
+    from app.notifications.models import Event
+    from app.notifications.services import Context, notify
+
+    need = session.get(HouseholdNeed, need_id)
+    if need is None or need.status != NeedStatus.HANDED_OVER or need.handed_over_on is None:
+        return 0
+    values = {"commune": need.commune.name, "on": format_date_vn(need.handed_over_on)}
+    told = 0
+    for donor_id in funder_donor_ids(session, need_id):
+        donor = session.get(Donor, donor_id)
+        told += len(notify(session, donor, Event.HOUSE_HANDED_OVER, Context("need", need.id, values)))
+    return told
