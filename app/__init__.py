@@ -31,6 +31,7 @@ DOMAIN_PACKAGES = (
     "needs",
     "matching",
     "payouts",
+    "goods",
     "certificates",
     "transparency",
     "reports",
@@ -120,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     from app.matching.views import bp as matching
     from app.needs.views import bp as needs
     from app.payments.views import bp as payments
+    from app.goods.views import bp as goods
     from app.payouts.views import bp as payouts
     from app.pledges.views import bp as pledges
     from app.reports.views import bp as reports
@@ -142,6 +144,7 @@ def register_blueprints(app: Flask) -> None:
         collections,
         needs,
         payouts,
+        goods,
         matching,
         certificates,
         transparency,
