@@ -192,7 +192,9 @@ class GoodsHandout(Model):
     """Who confirmed the signed list (not its uploader)."""
     handed_out_on: Mapped[date | None] = mapped_column(Date)
     """Day handed out."""
-    ledger_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"), unique=True)
+    ledger_transaction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ledger_transactions.id"), unique=True
+    )
     """The IN_KIND_HANDOUT transaction posted on completion."""
     reversal_transaction_id: Mapped[int | None] = mapped_column(
         ForeignKey("ledger_transactions.id"), unique=True
@@ -204,7 +206,9 @@ class GoodsHandout(Model):
     """Bumped on every change."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     """When prepared."""
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False
+    )
     """When last changed."""
 
     unit: Mapped[AdminUnit] = relationship(foreign_keys=[unit_id])

@@ -122,7 +122,9 @@ def _lock_handout(session: Session, handout_id: int) -> GoodsHandout:
     return handout
 
 
-def held_by_open_handouts(session: Session, stock_ids: Iterable[int], *, excluding: int | None = None) -> dict[int, int]:
+def held_by_open_handouts(
+    session: Session, stock_ids: Iterable[int], *, excluding: int | None = None
+) -> dict[int, int]:
     """Quantities that open handouts (pending, approved) hold, per stock row."""
     q = (
         select(GoodsHandoutLine.stock_id, func.coalesce(func.sum(GoodsHandoutLine.quantity), 0))
@@ -148,7 +150,9 @@ def _mark_editor(session: Session, handout: GoodsHandout, user_id: int | None, a
     if user_id is None:
         return
     exists = session.execute(
-        select(HandoutEditor.id).where(HandoutEditor.handout_id == handout.id, HandoutEditor.user_id == user_id)
+        select(HandoutEditor.id).where(
+            HandoutEditor.handout_id == handout.id, HandoutEditor.user_id == user_id
+        )
     ).first()
     if exists is None:
         session.add(HandoutEditor(handout_id=handout.id, user_id=user_id, first_action=action))
@@ -289,7 +293,9 @@ def receive_goods(
     return receipt
 
 
-def contributions_to_receive(session: Session, user: User, limit: int = 100) -> list[tuple[Contribution, int]]:
+def contributions_to_receive(
+    session: Session, user: User, limit: int = 100
+) -> list[tuple[Contribution, int]]:
     """Recorded in-kind contributions of the user's area whose value is not all in a store yet, with what is left."""
     from app.accounts.access import unit_scope_clause
 
@@ -375,7 +381,11 @@ def _set_lines(handout: GoodsHandout, stocks: dict[int, GoodsStock], lines: list
 
 
 def _recipient(
-    session: Session, unit: AdminUnit, recipient_kind: RecipientKind | str, project_name: str, commune_id: int | None
+    session: Session,
+    unit: AdminUnit,
+    recipient_kind: RecipientKind | str,
+    project_name: str,
+    commune_id: int | None,
 ) -> tuple[RecipientKind, str, int | None]:
     try:
         kind = RecipientKind(recipient_kind)
@@ -547,7 +557,12 @@ def approve_handout(session: Session, actor: Actor, user: User, handout_id: int)
 
 
 def upload_signed_list(
-    session: Session, actor: Actor, user: User | None, handout_id: int, file_storage: Any, document_ref: str = ""
+    session: Session,
+    actor: Actor,
+    user: User | None,
+    handout_id: int,
+    file_storage: Any,
+    document_ref: str = "",
 ) -> GoodsHandout:
     """The list signed by the recipients (PDF or photo: an image is re-encoded without its metadata). Never
     public: served to staff of the area only."""
@@ -555,7 +570,9 @@ def upload_signed_list(
     _check_area(user, _unit(session, handout.unit_id))
     _check_role(user, (*ENTRY_ROLES, Role.APPROVER), "Bạn không tải danh sách ký nhận lên được.")
     if handout.status != HandoutStatus.APPROVED:
-        raise GoodsError(f"Phiếu {handout.reference} đang “{handout.status_label}”: chỉ tải danh sách khi đã duyệt.")
+        raise GoodsError(
+            f"Phiếu {handout.reference} đang “{handout.status_label}”: chỉ tải danh sách khi đã duyệt."
+        )
     document_ref = (nfc(document_ref) or "").strip()
     if len(document_ref) > 120:
         raise GoodsError("Số chứng từ: quá dài.", field="document_ref")
@@ -657,7 +674,9 @@ def confirm_handout(
     return handout
 
 
-def cancel_handout(session: Session, actor: Actor, user: User | None, handout_id: int, reason: str) -> GoodsHandout:
+def cancel_handout(
+    session: Session, actor: Actor, user: User | None, handout_id: int, reason: str
+) -> GoodsHandout:
     handout = _lock_handout(session, handout_id)
     _check_area(user, _unit(session, handout.unit_id))
     _check_role(user, (*ENTRY_ROLES, Role.APPROVER), "Bạn không hủy được phiếu xuất kho.")
@@ -684,7 +703,9 @@ def cancel_handout(session: Session, actor: Actor, user: User | None, handout_id
     return handout
 
 
-def reverse_handout(session: Session, actor: Actor, user: User | None, handout_id: int, reason: str) -> GoodsHandout:
+def reverse_handout(
+    session: Session, actor: Actor, user: User | None, handout_id: int, reason: str
+) -> GoodsHandout:
     """Undo a completed handout recorded by mistake: the ledger's mirror transaction (ledger.reverse), the goods
     back in stock at the value they left with, the handout marked reversed. The one way to undo a handout (the
     ledger page's reversal of its transaction comes here: app.contributions.reversal.reverse_from_books)."""
@@ -748,7 +769,9 @@ def stocks_of(session: Session, unit_id: int) -> list[GoodsStock]:
 
     return list(
         session.execute(
-            select(GoodsStock).where(GoodsStock.unit_id == unit_id).order_by(vi_collate(GoodsStock.item), GoodsStock.id)
+            select(GoodsStock)
+            .where(GoodsStock.unit_id == unit_id)
+            .order_by(vi_collate(GoodsStock.item), GoodsStock.id)
         ).scalars()
     )
 
@@ -793,7 +816,9 @@ class ItemSummary:
 def store_summary(session: Session, unit_id: int) -> list[ItemSummary]:
     """Per item of the unit's store: received, handed out (completed handouts), in stock — public figures."""
     items = {
-        s.id: ItemSummary(s.id, s.item, MEASURE_LABELS[s.measure], stock_qty=s.quantity, stock_vnd=s.value_vnd)
+        s.id: ItemSummary(
+            s.id, s.item, MEASURE_LABELS[s.measure], stock_qty=s.quantity, stock_vnd=s.value_vnd
+        )
         for s in stocks_of(session, unit_id)
     }
     if not items:
@@ -805,7 +830,11 @@ def store_summary(session: Session, unit_id: int) -> list[ItemSummary]:
     ):
         items[sid].received_qty, items[sid].received_vnd = int(qty), int(vnd)
     for sid, qty, vnd in session.execute(
-        select(GoodsHandoutLine.stock_id, func.sum(GoodsHandoutLine.quantity), func.sum(GoodsHandoutLine.value_vnd))
+        select(
+            GoodsHandoutLine.stock_id,
+            func.sum(GoodsHandoutLine.quantity),
+            func.sum(GoodsHandoutLine.value_vnd),
+        )
         .join(GoodsHandout, GoodsHandout.id == GoodsHandoutLine.handout_id)
         .where(GoodsHandoutLine.stock_id.in_(list(items)), GoodsHandout.status == HandoutStatus.DONE)
         .group_by(GoodsHandoutLine.stock_id)
@@ -830,7 +859,9 @@ def public_destinations(session: Session, unit_id: int, limit: int = 200) -> lis
     return [describe_handout(session, h, PUBLIC_STATUSES) for h in handouts]
 
 
-def describe_handout(session: Session, handout: GoodsHandout, public_statuses: Iterable[object]) -> dict[str, Any]:
+def describe_handout(
+    session: Session, handout: GoodsHandout, public_statuses: Iterable[object]
+) -> dict[str, Any]:
     """The public view of one completed handout (see public_destinations)."""
     public = {getattr(s, "value", s) for s in public_statuses}
     items: dict[int, dict[str, Any]] = {}
@@ -839,7 +870,8 @@ def describe_handout(session: Session, handout: GoodsHandout, public_statuses: I
     for ln in handout.lines:
         stock = ln.stock
         it = items.setdefault(
-            stock.id, {"item": stock.item, "measure": MEASURE_LABELS[stock.measure], "quantity": 0, "value_vnd": 0}
+            stock.id,
+            {"item": stock.item, "measure": MEASURE_LABELS[stock.measure], "quantity": 0, "value_vnd": 0},
         )
         it["quantity"] += ln.quantity
         it["value_vnd"] += ln.value_vnd

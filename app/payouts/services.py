@@ -617,6 +617,34 @@ def _pay(
     return order
 
 
+def tranche_reversed(session: Session, actor: Actor, disbursement_id: int) -> PayoutOrder | None:
+    """The tranche a paid order paid was reversed (app.needs.funding.reverse_disbursement, the one path): the order
+    moves from paid to reversed ("Đã hoàn chi"), so it no longer reads as money that reached the household. A new
+    order is prepared (and approved by a second person) if the household is to be paid again."""
+    order = session.execute(
+        select(PayoutOrder)
+        .where(PayoutOrder.disbursement_id == disbursement_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if order is None or order.status != OrderStatus.PAID:
+        return None
+    order.status = OrderStatus.REVERSED
+    order.version += 1
+    session.flush()
+    record(
+        session,
+        actor,
+        "payout.reversed",
+        "payout_order",
+        order.id,
+        old={"status": OrderStatus.PAID},
+        new={"status": order.status, "disbursement_id": disbursement_id},
+        unit_id=order.commune_id,
+    )
+    return order
+
+
 # ----------------------------------------------------------------------------------------- bank
 _REFERENCE = re.compile(r"CT[\s._\-]*PO[\s._\-]*(\d{1,12})", re.IGNORECASE)
 
