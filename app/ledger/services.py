@@ -620,7 +620,8 @@ def is_reversed(session: Session, transaction_id: int) -> bool:
 @dataclass
 class Totals:
     received_vnd: int = 0  # money received (net of reversals)
-    in_kind_vnd: int = 0
+    in_kind_vnd: int = 0  # goods received, at estimated value: still in a store (IN_KIND) + handed out (IN_KIND_OUT)
+    in_kind_out_vnd: int = 0  # goods handed out from the stores (app.goods)
     unallocated_vnd: int = 0
     allocated_vnd: int = 0  # ever allocated, still allocated + already disbursed
     disbursed_vnd: int = 0
@@ -643,7 +644,8 @@ def totals(session: Session, fund_id: int, unit_ids: Iterable[int | None] | None
     sums = {kind: int(total or 0) for kind, total in session.execute(q.group_by(LedgerAccount.kind)).all()}
     t = Totals(
         received_vnd=-(sums.get(AccountKind.DONATIONS) or 0),
-        in_kind_vnd=sums.get(AccountKind.IN_KIND) or 0,
+        in_kind_vnd=(sums.get(AccountKind.IN_KIND) or 0) + (sums.get(AccountKind.IN_KIND_OUT) or 0),
+        in_kind_out_vnd=sums.get(AccountKind.IN_KIND_OUT) or 0,
         unallocated_vnd=sums.get(AccountKind.UNALLOCATED) or 0,
         disbursed_vnd=sums.get(AccountKind.DISBURSED) or 0,
     )

@@ -755,6 +755,7 @@ def check_public_ledger(session: Session, names: _Names) -> list[Problem]:
     labels = {
         "received_vnd": "đã nhận",
         "in_kind_vnd": "hiện vật",
+        "in_kind_out_vnd": "hàng hóa đã cấp phát",
         "unallocated_vnd": "chưa phân bổ",
         "allocated_vnd": "đã phân bổ",
         "disbursed_vnd": "đã giải ngân",

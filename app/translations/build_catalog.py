@@ -1685,7 +1685,7 @@ EN = {
     "Nhận hiện vật": "Goods received",
     "Giải ngân (chi trả)": "Disbursement (payout)",
     "Điều chuyển giữa các cấp": "Transfer between levels",
-    "Trao hiện vật": "Goods handed out",
+    "Hàng hóa đã cấp phát": "Goods handed out",
     "Khác": "Other",
     "Tiền ủng hộ": "Donations",
     "Quỹ chưa phân bổ": "Unallocated fund",

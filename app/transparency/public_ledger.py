@@ -60,7 +60,7 @@ KIND_LABELS = {
     "phan_bo": "Phân bổ",
     "giai_ngan": "Giải ngân (chi trả)",
     "dieu_chuyen": "Điều chuyển giữa các cấp",
-    "trao_hien_vat": "Trao hiện vật",
+    "trao_hien_vat": "Hàng hóa đã cấp phát",
     "dao": "Bút toán đảo",
     "khac": "Khác",
 }
@@ -71,6 +71,7 @@ ACCOUNT_LABELS = {
     AccountKind.DISBURSED.value: "Đã giải ngân",
     AccountKind.IN_KIND.value: "Hiện vật",
     AccountKind.IN_KIND_DONATIONS.value: "Hiện vật ủng hộ",
+    AccountKind.IN_KIND_OUT.value: "Hàng hóa đã cấp phát",
 }
 
 
@@ -596,7 +597,8 @@ def page_totals(session: Session, q: LedgerQuery) -> Totals:
 def _as_totals(sums: Mapping[str, int]) -> Totals:
     t = Totals(
         received_vnd=-sums.get(AccountKind.DONATIONS.value, 0),
-        in_kind_vnd=sums.get(AccountKind.IN_KIND.value, 0),
+        in_kind_vnd=sums.get(AccountKind.IN_KIND.value, 0) + sums.get(AccountKind.IN_KIND_OUT.value, 0),  # received
+        in_kind_out_vnd=sums.get(AccountKind.IN_KIND_OUT.value, 0),
         unallocated_vnd=sums.get(AccountKind.UNALLOCATED.value, 0),
         disbursed_vnd=sums.get(AccountKind.DISBURSED.value, 0),
     )
