@@ -56,7 +56,9 @@ def cement(session, w: World, bags: int = 20, value: int = CEMENT_VALUE) -> Good
     return r.stock
 
 
-def household_handout(session, w: World, stock: GoodsStock, bags: int, need_id: int, by: User | None = None) -> GoodsHandout:  # type: ignore[no-untyped-def]
+def household_handout(
+    session, w: World, stock: GoodsStock, bags: int, need_id: int, by: User | None = None
+) -> GoodsHandout:  # type: ignore[no-untyped-def]
     user = by or w.ks_staff
     h = goods.prepare_handout(
         session,
@@ -71,7 +73,9 @@ def household_handout(session, w: World, stock: GoodsStock, bags: int, need_id: 
 
 
 def pdf_list() -> FileStorage:
-    return FileStorage(io.BytesIO(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"), filename="danh-sach.pdf")
+    return FileStorage(
+        io.BytesIO(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"), filename="danh-sach.pdf"
+    )
 
 
 def complete(session, w: World, h: GoodsHandout) -> GoodsHandout:  # type: ignore[no-untyped-def]

@@ -46,8 +46,14 @@ def test_goods_of_an_in_kind_gift_go_into_the_commune_store_without_a_second_rec
     # the same item written otherwise ("xi mang pcb40") is the same stock row
     c = in_kind(session, world, 500_000)
     goods.receive_goods(
-        session, actor_of(world.ks_staff), world.ks_staff, c.id,
-        item="xi mang pcb40", measure=Measure.BAO, quantity=5, value_vnd=500_000,
+        session,
+        actor_of(world.ks_staff),
+        world.ks_staff,
+        c.id,
+        item="xi mang pcb40",
+        measure=Measure.BAO,
+        quantity=5,
+        value_vnd=500_000,
     )
     session.commit()
     assert (stock.quantity, stock.value_vnd) == (25, 2_500_000)
@@ -57,15 +63,27 @@ def test_a_gift_cannot_fill_the_store_beyond_its_estimated_value(session, world)
     c = in_kind(session, world, 1_000_000)
     with pytest.raises(GoodsError, match="vượt giá trị ước tính"):
         goods.receive_goods(
-            session, actor_of(world.ks_staff), world.ks_staff, c.id,
-            item="Gạo", measure=Measure.KG, quantity=100, value_vnd=1_000_001,
+            session,
+            actor_of(world.ks_staff),
+            world.ks_staff,
+            c.id,
+            item="Gạo",
+            measure=Measure.KG,
+            quantity=100,
+            value_vnd=1_000_001,
         )
     session.rollback()
     outsider = world.cl_staff  # Cam Lâm's staff: not their store
     with pytest.raises(GoodsError, match="không thuộc địa bàn"):
         goods.receive_goods(
-            session, actor_of(outsider), outsider, c.id,
-            item="Gạo", measure=Measure.KG, quantity=100, value_vnd=1_000_000,
+            session,
+            actor_of(outsider),
+            outsider,
+            c.id,
+            item="Gạo",
+            measure=Measure.KG,
+            quantity=100,
+            value_vnd=1_000_000,
         )
     session.rollback()
 
@@ -73,10 +91,17 @@ def test_a_gift_cannot_fill_the_store_beyond_its_estimated_value(session, world)
 # ----------------------------------------------------------------------------------------- handouts
 def test_handing_out_more_than_in_stock_is_refused_naming_the_line(session, world, need):
     stock = cement(session, world)
-    other = approve(session, world, add_need(session, world, head_name="Hồ Thị Hai", citizen_id="056085731902", phone="0935731902"))
+    other = approve(
+        session,
+        world,
+        add_need(session, world, head_name="Hồ Thị Hai", citizen_id="056085731902", phone="0935731902"),
+    )
     with pytest.raises(GoodsError) as exc:
         goods.prepare_handout(
-            session, actor_of(world.ks_staff), world.ks_staff, world.khanh_son.id,
+            session,
+            actor_of(world.ks_staff),
+            world.ks_staff,
+            world.khanh_son.id,
             recipient_kind=RecipientKind.HOUSEHOLDS,
             lines=[LineInput(stock.id, 12, need.id), LineInput(stock.id, 9, other.id)],
         )
@@ -97,8 +122,13 @@ def test_the_maker_the_editor_and_the_uploader_cannot_sign_their_own_work(sessio
         goods.approve_handout(session, actor_of(maker), maker, h.id)
     session.rollback()
 
-    goods.edit_handout(session, actor_of(world.province_staff), world.province_staff, h.id,
-                       lines=[LineInput(stock.id, 8, need.id)])
+    goods.edit_handout(
+        session,
+        actor_of(world.province_staff),
+        world.province_staff,
+        h.id,
+        lines=[LineInput(stock.id, 8, need.id)],
+    )
     session.commit()
     with pytest.raises(GoodsError, match="Người lập hoặc đã sửa phiếu xuất kho"):
         goods.approve_handout(session, actor_of(world.province_staff), world.province_staff, h.id)
@@ -123,7 +153,9 @@ def test_an_edit_after_approval_sends_the_handout_back(session, world, need):
     h = household_handout(session, world, stock, 10, need.id)
     goods.approve_handout(session, actor_of(world.approver), world.approver, h.id)
     session.commit()
-    goods.edit_handout(session, actor_of(world.ks_staff), world.ks_staff, h.id, lines=[LineInput(stock.id, 11, need.id)])
+    goods.edit_handout(
+        session, actor_of(world.ks_staff), world.ks_staff, h.id, lines=[LineInput(stock.id, 11, need.id)]
+    )
     session.commit()
     assert h.status == HandoutStatus.PENDING and h.approved_by_id is None
 
@@ -166,7 +198,10 @@ def test_a_photo_of_the_signed_list_is_kept_without_its_gps_position(session, wo
     h = household_handout(session, world, stock, 5, need.id)
     goods.approve_handout(session, actor_of(world.approver), world.approver, h.id)
     goods.upload_signed_list(
-        session, actor_of(world.ks_staff), world.ks_staff, h.id,
+        session,
+        actor_of(world.ks_staff),
+        world.ks_staff,
+        h.id,
         FileStorage(io.BytesIO(gps_jpeg()), filename="danh-sach.jpg"),
     )
     session.commit()
@@ -178,13 +213,21 @@ def test_a_project_handout_names_the_project_and_no_household(session, world, ne
     stock = cement(session, world)
     with pytest.raises(GoodsError, match="Tên công trình: chưa nhập"):
         goods.prepare_handout(
-            session, actor_of(world.ks_staff), world.ks_staff, world.khanh_son.id,
-            recipient_kind=RecipientKind.PROJECT, lines=[LineInput(stock.id, 5)],
+            session,
+            actor_of(world.ks_staff),
+            world.ks_staff,
+            world.khanh_son.id,
+            recipient_kind=RecipientKind.PROJECT,
+            lines=[LineInput(stock.id, 5)],
         )
     session.rollback()
     h = goods.prepare_handout(
-        session, actor_of(world.ks_staff), world.ks_staff, world.khanh_son.id,
-        recipient_kind=RecipientKind.PROJECT, project_name="Cầu dân sinh thôn Tà Lương",
+        session,
+        actor_of(world.ks_staff),
+        world.ks_staff,
+        world.khanh_son.id,
+        recipient_kind=RecipientKind.PROJECT,
+        project_name="Cầu dân sinh thôn Tà Lương",
         lines=[LineInput(stock.id, 5)],
     )
     session.commit()
@@ -219,7 +262,11 @@ def test_two_handouts_racing_for_the_last_ten_bags_one_succeeds(app, session, wo
     from tests.conftest import race
 
     stock = cement(session, world, bags=10, value=1_000_000)
-    other = approve(session, world, add_need(session, world, head_name="Hồ Thị Hai", citizen_id="056085731902", phone="0935731902"))
+    other = approve(
+        session,
+        world,
+        add_need(session, world, head_name="Hồ Thị Hai", citizen_id="056085731902", phone="0935731902"),
+    )
     needs = [need.id, other.id]
 
     def prepare(i: int) -> None:
@@ -228,12 +275,20 @@ def test_two_handouts_racing_for_the_last_ten_bags_one_succeeds(app, session, wo
 
         user = db.session.get(User, world.ks_staff.id)
         goods.prepare_handout(
-            db.session, actor_of(user), user, world.khanh_son.id,
-            recipient_kind=RecipientKind.HOUSEHOLDS, lines=[LineInput(stock.id, 10, needs[i])],
+            db.session,
+            actor_of(user),
+            user,
+            world.khanh_son.id,
+            recipient_kind=RecipientKind.HOUSEHOLDS,
+            lines=[LineInput(stock.id, 10, needs[i])],
         )
 
     ok, refused, errors = race(app, 2, prepare, refused=(GoodsError,))
     assert errors == [] and (ok, refused) == (1, 1)
     session.expire_all()
-    open_ = session.execute(select(GoodsHandout).where(GoodsHandout.status == HandoutStatus.PENDING)).scalars().all()
+    open_ = (
+        session.execute(select(GoodsHandout).where(GoodsHandout.status == HandoutStatus.PENDING))
+        .scalars()
+        .all()
+    )
     assert len(open_) == 1 and open_[0].lines[0].quantity == 10
