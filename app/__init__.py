@@ -116,12 +116,12 @@ def register_blueprints(app: Flask) -> None:
     from app.certificates.views import bp as certificates
     from app.collections.views import bp as collections
     from app.donors.views import bp as donors
+    from app.goods.views import bp as goods
     from app.home.views import bp as home
     from app.ledger.views import bp as ledger
     from app.matching.views import bp as matching
     from app.needs.views import bp as needs
     from app.payments.views import bp as payments
-    from app.goods.views import bp as goods
     from app.payouts.views import bp as payouts
     from app.pledges.views import bp as pledges
     from app.reports.views import bp as reports

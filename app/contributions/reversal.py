@@ -273,6 +273,12 @@ def reverse_from_books(
     ).scalar()
     if funding_id is not None:
         return withdraw_allocation(session, actor, transaction_id, funding_id, reason), []
+    from app.goods.services import handout_of_transaction, reverse_handout
+
+    handout = handout_of_transaction(session, transaction_id)
+    if handout is not None:  # goods handed out: the goods go back into the store with the reversal
+        done = reverse_handout(session, actor, None, handout.id, reason)
+        return session.get(LedgerTransaction, done.reversal_transaction_id), []
     return ledger.reverse(session, actor, transaction_id, reason=_reason(reason), occurred_on=today_vn()), []
 
 

@@ -905,8 +905,12 @@ def describe_handout(
     }
 
 
-def stores_with_goods(session: Session) -> list[AdminUnit]:
+def stores_with_goods(session: Session, where: Any = None) -> list[AdminUnit]:
+    """Units whose store holds or held goods (limited by a WHERE clause on GoodsStock.unit_id, e.g. a staff area)."""
     from app.core.collation import units_sorted
 
-    ids = session.execute(select(GoodsStock.unit_id).distinct()).scalars().all()
+    q = select(GoodsStock.unit_id).distinct()
+    if where is not None:
+        q = q.where(where)
+    ids = session.execute(q).scalars().all()
     return units_sorted(session.execute(select(AdminUnit).where(AdminUnit.id.in_(list(ids)))).scalars().all())

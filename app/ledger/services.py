@@ -620,7 +620,9 @@ def is_reversed(session: Session, transaction_id: int) -> bool:
 @dataclass
 class Totals:
     received_vnd: int = 0  # money received (net of reversals)
-    in_kind_vnd: int = 0  # goods received, at estimated value: still in a store (IN_KIND) + handed out (IN_KIND_OUT)
+    in_kind_vnd: int = (
+        0  # goods received, at estimated value: still in a store (IN_KIND) + handed out (IN_KIND_OUT)
+    )
     in_kind_out_vnd: int = 0  # goods handed out from the stores (app.goods)
     unallocated_vnd: int = 0
     allocated_vnd: int = 0  # ever allocated, still allocated + already disbursed

@@ -46,6 +46,7 @@ TABLE_HINTS: dict[str, str | dict[str, str]] = {
         "payouts": "payout_batches",
     },
     "order_id": "payout_orders",
+    "handout_id": "goods_handouts",
     "proof_id": "payout_proofs",
     "need_id": "household_needs",
     "id": {"needs": "household_needs"},
