@@ -277,8 +277,8 @@ def reverse_from_books(
 
     handout = handout_of_transaction(session, transaction_id)
     if handout is not None:  # goods handed out: the goods go back into the store with the reversal
-        done = reverse_handout(session, actor, None, handout.id, reason)
-        return session.get(LedgerTransaction, done.reversal_transaction_id), []
+        undone = reverse_handout(session, actor, None, handout.id, reason)
+        return session.get(LedgerTransaction, undone.reversal_transaction_id or 0), []
     return ledger.reverse(session, actor, transaction_id, reason=_reason(reason), occurred_on=today_vn()), []
 
 

@@ -90,8 +90,8 @@ def receive(contribution_id: int) -> ResponseReturnValue:
                 gift.id,
                 item=form.item.data or "",
                 measure=Measure(form.measure.data),
-                quantity=form.quantity.number,  # type: ignore[attr-defined]
-                value_vnd=form.value.amount,  # type: ignore[attr-defined]
+                quantity=form.quantity.number,
+                value_vnd=form.value.amount,
                 note=form.note.data or "",
             )
             flash(_("Đã nhập kho."), "success")

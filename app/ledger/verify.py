@@ -951,7 +951,7 @@ def check_goods(session: Session, names: _Names) -> list[Problem]:
                 st.unit_id,
             )
         )
-    handed = {
+    handed: dict[tuple[int, int | None, str], int] = {
         (fund, unit, str(purpose)): _int(v)
         for fund, unit, purpose, v in session.execute(
             select(
@@ -1071,7 +1071,9 @@ def check_payouts(session: Session, names: _Names) -> list[Problem]:
     ):
         problems.append(
             Problem(
-                "payouts", f"Khoản giải ngân #{d_id} gắn với {n} lệnh chi.", {"need_disbursement": [d_id]}
+                "payouts",
+                f"Khoản giải ngân #{d_id} gắn với {n} lệnh chi.",
+                {"need_disbursement": [_int(d_id)]},
             )
         )
     return problems
