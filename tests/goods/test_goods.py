@@ -292,3 +292,16 @@ def test_two_handouts_racing_for_the_last_ten_bags_one_succeeds(app, session, wo
         .all()
     )
     assert len(open_) == 1 and open_[0].lines[0].quantity == 10
+
+
+def test_a_gift_whose_goods_are_in_the_store_cannot_be_reversed_behind_the_stores_back(session, world):
+    from app.contributions.receive import ContributionError
+    from app.contributions.reversal import reverse_contribution
+    from app.goods.models import GoodsReceipt
+
+    stock = cement(session, world)
+    receipt = session.execute(select(GoodsReceipt).where(GoodsReceipt.stock_id == stock.id)).scalar_one()
+    with pytest.raises(ContributionError, match="hiện vật đã được nhập kho"):
+        reverse_contribution(session, actor_of(world.approver), receipt.contribution_id, "nhập nhầm")
+    session.rollback()
+    assert ledger.verify_ledger(session, full=True) == []
