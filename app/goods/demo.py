@@ -1,7 +1,7 @@
 """Demo goods: Khánh Sơn's store receives cement, rice and roofing sheets given in kind (through the one money-in
 path, receive()), and hands some out to households and to a project (prepared by the commune, approved by the
 province's approver, signed list uploaded by the commune and confirmed by the province), so the public store page
-says where the cement went."""
+says where the cement went; a project handout awaits its confirmation and a fourth gift awaits the store."""
 
 from __future__ import annotations
 
@@ -138,4 +138,28 @@ def load(session: Session, ctx: dict) -> None:
         lines=[services.LineInput(cement.id, 50)],
     )
     services.approve_handout(session, checker, approver, project.id)
+    services.upload_signed_list(  # awaiting a second person's confirmation
+        session,
+        maker,
+        commune_user,
+        project.id,
+        FileStorage(io.BytesIO(DEMO_PDF), filename="bien-ban-nha-van-hoa.pdf"),
+        "DS-02/2026",
+    )
+    # a gift in kind still awaiting the store
+    record_contribution(
+        session,
+        Actor.system("demo"),
+        campaign,
+        MoneyIn(
+            amount_vnd=5_000_000,
+            channel=Channel.IN_KIND,
+            display_name="Nhóm thiện nguyện Thử nghiệm",
+            received_at=datetime.now(UTC) - timedelta(days=2),
+            receiving_unit_id=unit_id,
+            earmark_unit_id=unit_id,
+            purpose=Purpose.UNRESTRICTED,
+            in_kind_description="50 thùng mì tôm",
+        ),
+    )
     session.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import gettext as _
@@ -24,7 +25,7 @@ def _whole(form: Any, field: Any) -> None:
     if not text:
         field.number = None
         return
-    if not text.isdigit() or int(text) <= 0:
+    if not re.fullmatch(r"[0-9]{1,12}", text) or int(text) <= 0:  # ASCII digits only ("²".isdigit() is True)
         raise ValidationError(_("%(field)s: phải là số nguyên lớn hơn 0.", field=_("Số lượng")))
     field.number = int(text)
 
