@@ -54,8 +54,8 @@ def test_the_demo_verifies_clean(app, demo):  # type: ignore[no-untyped-def]
     assert result.exit_code == 0, result.output
     assert result.output.startswith("OK")
     assert (
-        "54 contributions" in result.output
-    )  # 51, and the 3 gifts in kind of the goods demo (app.goods.demo)
+        "55 contributions" in result.output
+    )  # 51, and the 4 gifts in kind of the goods demo (app.goods.demo)
 
     data = json.loads(verify(app, "--json").output)
     assert data["ok"] is True and data["problems"] == []
