@@ -34,6 +34,7 @@ DOMAIN_PACKAGES = (
     "needs",
     "matching",
     "payouts",
+    "goods",
     "certificates",
     "papers",
     "transparency",
@@ -123,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     from app.certificates.views import bp as certificates
     from app.collections.views import bp as collections
     from app.donors.views import bp as donors
+    from app.goods.views import bp as goods
     from app.home.views import bp as home
     from app.ledger.views import bp as ledger
     from app.matching.views import bp as matching
@@ -157,6 +159,7 @@ def register_blueprints(app: Flask) -> None:
         collections,
         needs,
         payouts,
+        goods,
         matching,
         certificates,
         papers,

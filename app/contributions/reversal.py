@@ -59,6 +59,25 @@ def _refresh_pledges(session: Session, actor: Actor, pledge_ids: Iterable[int | 
             refresh_status(session, actor, pledge)
 
 
+def _refuse_goods_in_a_store(session: Session, gifts: list[Contribution]) -> None:
+    """A gift in kind already taken into a store (app.goods) is not reversed behind the store's back: its goods
+    would stay in stock with no gift behind them (refused; the `goods` check of app.ledger.verify would flag it)."""
+    if not gifts:
+        return
+    from app.goods.models import GoodsReceipt
+
+    taken = session.execute(
+        select(GoodsReceipt.contribution_id)
+        .where(GoodsReceipt.contribution_id.in_([c.id for c in gifts]))
+        .limit(1)
+    ).scalar()
+    if taken is not None:
+        receipt_no = next(c.receipt_no for c in gifts if c.id == taken)
+        raise ContributionError(
+            f"Biên nhận {receipt_no}: hiện vật đã được nhập kho, không hủy được khoản đóng góp này."
+        )
+
+
 def reverse_contributions(
     session: Session,
     actor: Actor,
@@ -95,6 +114,7 @@ def reverse_contributions(
         if c.ledger_transaction_id is None:
             raise ContributionError(f"Biên nhận {c.receipt_no}: chưa được ghi sổ.")
         by_tx.setdefault(c.ledger_transaction_id, []).append(c)
+    _refuse_goods_in_a_store(session, [c for c in found if c.channel == Channel.IN_KIND])
     for tx_id in sorted(by_tx):
         group = by_tx[tx_id]
         posted = set(
@@ -273,6 +293,12 @@ def reverse_from_books(
     ).scalar()
     if funding_id is not None:
         return withdraw_allocation(session, actor, transaction_id, funding_id, reason), []
+    from app.goods.services import handout_of_transaction, reverse_handout
+
+    handout = handout_of_transaction(session, transaction_id)
+    if handout is not None:  # goods handed out: the goods go back into the store with the reversal
+        undone = reverse_handout(session, actor, None, handout.id, reason)
+        return session.get(LedgerTransaction, undone.reversal_transaction_id or 0), []
     return ledger.reverse(session, actor, transaction_id, reason=_reason(reason), occurred_on=today_vn()), []
 
 

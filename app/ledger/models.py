@@ -55,6 +55,9 @@ class AccountKind(enum.StrEnum):
     DISBURSED = "disbursed"  # paid out to beneficiaries
     IN_KIND = "in_kind"  # goods received, at estimated value; never allocatable as money
     IN_KIND_DONATIONS = "in_kind_donations"  # credit-normal counterpart of IN_KIND
+    IN_KIND_OUT = (
+        "in_kind_out"  # goods handed out from a store (app.goods), at the value they left the store with
+    )
 
 
 CREDIT_NORMAL = frozenset({AccountKind.DONATIONS, AccountKind.IN_KIND_DONATIONS})
@@ -63,6 +66,9 @@ CREDIT_NORMAL = frozenset({AccountKind.DONATIONS, AccountKind.IN_KIND_DONATIONS}
 class TransactionKind(enum.StrEnum):
     RECEIPT = "receipt"
     IN_KIND_RECEIPT = "in_kind_receipt"
+    IN_KIND_HANDOUT = (
+        "in_kind_handout"  # goods handed out from a store: IN_KIND_OUT debited, IN_KIND credited
+    )
     ALLOCATION = "allocation"
     DISBURSEMENT = "disbursement"
     TRANSFER = "transfer"

@@ -261,6 +261,7 @@ def _shortfall_message(acc: LedgerAccount, balance: int, wanted: int) -> str:
         AccountKind.ALLOCATED: "Số đã phân bổ",
         AccountKind.DISBURSED: "Số đã giải ngân",
         AccountKind.IN_KIND: "Hiện vật",
+        AccountKind.IN_KIND_OUT: "Hiện vật đã cấp phát",
     }.get(acc.kind, "Tài khoản")
     return (
         f"{what} ({acc.purpose.value}) chỉ còn {format_vnd(balance)}, không đủ {format_vnd(wanted)}. "
@@ -394,6 +395,43 @@ def disburse(
         actor,
         fund_id=fund_id,
         kind=TransactionKind.DISBURSEMENT,
+        legs=legs,
+        occurred_on=occurred_on,
+        memo=memo,
+        source_type=source_type,
+        source_id=source_id,
+        idempotency_key=idempotency_key,
+        audit_unit_id=unit_id,
+    )
+
+
+def hand_out_goods(
+    session: Session,
+    actor: Actor,
+    *,
+    fund_id: int,
+    unit_id: int,
+    values: dict[Purpose, int],
+    occurred_on: date,
+    memo: str = "",
+    source_type: str = "",
+    source_id: object = "",
+    idempotency_key: str | None = None,
+) -> LedgerTransaction:
+    """Goods leave a unit's store (app.goods): their value moves, per purpose, from the unit's IN_KIND account (what
+    record_receipts(in_kind=True) debited when they were given) to its IN_KIND_OUT account. Refused (InsufficientFunds)
+    beyond the goods' value held."""
+    if not values or any(v <= 0 for v in values.values()):
+        raise LedgerError("Giá trị hàng cấp phát phải lớn hơn 0.")
+    legs: list[Leg] = []
+    for purpose, amount in values.items():
+        legs.append(Leg(account(session, fund_id, unit_id, AccountKind.IN_KIND_OUT, purpose), amount))
+        legs.append(Leg(account(session, fund_id, unit_id, AccountKind.IN_KIND, purpose), -amount))
+    return post(
+        session,
+        actor,
+        fund_id=fund_id,
+        kind=TransactionKind.IN_KIND_HANDOUT,
         legs=legs,
         occurred_on=occurred_on,
         memo=memo,
@@ -582,7 +620,10 @@ def is_reversed(session: Session, transaction_id: int) -> bool:
 @dataclass
 class Totals:
     received_vnd: int = 0  # money received (net of reversals)
-    in_kind_vnd: int = 0
+    in_kind_vnd: int = (
+        0  # goods received, at estimated value: still in a store (IN_KIND) + handed out (IN_KIND_OUT)
+    )
+    in_kind_out_vnd: int = 0  # goods handed out from the stores (app.goods)
     unallocated_vnd: int = 0
     allocated_vnd: int = 0  # ever allocated, still allocated + already disbursed
     disbursed_vnd: int = 0
@@ -605,7 +646,8 @@ def totals(session: Session, fund_id: int, unit_ids: Iterable[int | None] | None
     sums = {kind: int(total or 0) for kind, total in session.execute(q.group_by(LedgerAccount.kind)).all()}
     t = Totals(
         received_vnd=-(sums.get(AccountKind.DONATIONS) or 0),
-        in_kind_vnd=sums.get(AccountKind.IN_KIND) or 0,
+        in_kind_vnd=(sums.get(AccountKind.IN_KIND) or 0) + (sums.get(AccountKind.IN_KIND_OUT) or 0),
+        in_kind_out_vnd=sums.get(AccountKind.IN_KIND_OUT) or 0,
         unallocated_vnd=sums.get(AccountKind.UNALLOCATED) or 0,
         disbursed_vnd=sums.get(AccountKind.DISBURSED) or 0,
     )

@@ -24,6 +24,12 @@ What must agree:
   balances.
 - `year_close`: each closed year's carried (opening) balances equal the postings dated up to its 31/12, account by
   account (app.ledger.yearend).
+- `transfers`: each transfer between levels carried out has exactly its ledger TRANSFER.
+- `goods`: each store item's quantity and value on hand = received − handed out, never negative; per fund, unit and
+  purpose the ledger's goods handed out (IN_KIND_OUT) = the completed handouts; a contribution's goods in the stores
+  are worth no more than it (app.goods).
+- `payouts`: every paid payout order has exactly its tranche (its need, its amount, not reversed); an order whose
+  tranche was reversed reads "reversed"; no tranche on an order neither paid nor reversed (app.payouts).
 
 Every query is set-based (GROUP BY, joins on aggregated subqueries): a few scans, also on millions of
 contributions. Problems are listed by check, at most MAX_PER_CHECK per check (the count says how many more).
@@ -749,6 +755,7 @@ def check_public_ledger(session: Session, names: _Names) -> list[Problem]:
     labels = {
         "received_vnd": "đã nhận",
         "in_kind_vnd": "hiện vật",
+        "in_kind_out_vnd": "hàng hóa đã cấp phát",
         "unallocated_vnd": "chưa phân bổ",
         "allocated_vnd": "đã phân bổ",
         "disbursed_vnd": "đã giải ngân",
@@ -877,6 +884,201 @@ def check_transfers(session: Session, names: _Names) -> list[Problem]:
     return problems
 
 
+def check_goods(session: Session, names: _Names) -> list[Problem]:
+    """Goods in the stores (app.goods): each store item's quantity and value on hand = received − handed out
+    (completed handouts), never negative; per fund, unit and purpose the ledger's goods handed out (IN_KIND_OUT) =
+    the completed handouts' value; the goods received from a contribution are worth no more than it, and only a
+    recorded in-kind contribution feeds a store."""
+    from app.contributions.models import Channel, Contribution, ContributionStatus
+    from app.goods.models import GoodsHandout, GoodsHandoutLine, GoodsReceipt, GoodsStock, HandoutStatus
+
+    problems: list[Problem] = []
+    rec = (
+        select(
+            GoodsReceipt.stock_id.label("sid"),
+            func.sum(GoodsReceipt.quantity).label("q"),
+            func.sum(GoodsReceipt.value_vnd).label("v"),
+        )
+        .group_by(GoodsReceipt.stock_id)
+        .subquery()
+    )
+    out = (
+        select(
+            GoodsHandoutLine.stock_id.label("sid"),
+            func.sum(GoodsHandoutLine.quantity).label("q"),
+            func.sum(GoodsHandoutLine.value_vnd).label("v"),
+        )
+        .join(GoodsHandout, GoodsHandout.id == GoodsHandoutLine.handout_id)
+        .where(GoodsHandout.status == HandoutStatus.DONE.value)
+        .group_by(GoodsHandoutLine.stock_id)
+        .subquery()
+    )
+    rq, rv = func.coalesce(rec.c.q, 0), func.coalesce(rec.c.v, 0)
+    oq, ov = func.coalesce(out.c.q, 0), func.coalesce(out.c.v, 0)
+    for st in session.execute(
+        select(
+            GoodsStock.id,
+            GoodsStock.unit_id,
+            GoodsStock.item,
+            GoodsStock.quantity,
+            GoodsStock.value_vnd,
+            rq.label("rq"),
+            rv.label("rv"),
+            oq.label("oq"),
+            ov.label("ov"),
+        )
+        .outerjoin(rec, rec.c.sid == GoodsStock.id)
+        .outerjoin(out, out.c.sid == GoodsStock.id)
+        .where(
+            or_(
+                GoodsStock.quantity != rq - oq,
+                GoodsStock.value_vnd != rv - ov,
+                GoodsStock.quantity < 0,
+                GoodsStock.value_vnd < 0,
+            )
+        )
+        .order_by(GoodsStock.id)
+        .limit(MAX_PER_CHECK + 1)
+    ):
+        got_q, got_v = _int(st.rq) - _int(st.oq), _int(st.rv) - _int(st.ov)
+        problems.append(
+            Problem(
+                "goods",
+                f"Kho {names(st.unit_id)}, “{st.item}”: tồn kho ghi {st.quantity} ({_vnd(st.value_vnd)}) nhưng "
+                f"đã nhập {_int(st.rq)} ({_vnd(st.rv)}) − đã cấp phát {_int(st.oq)} ({_vnd(st.ov)}) = {got_q} "
+                f"({_vnd(got_v)}).",
+                {"goods_stock": [st.id]},
+                st.unit_id,
+            )
+        )
+    handed: dict[tuple[int, int | None, str], int] = {
+        (fund, unit, str(purpose)): _int(v)
+        for fund, unit, purpose, v in session.execute(
+            select(
+                GoodsStock.fund_id,
+                GoodsStock.unit_id,
+                GoodsStock.purpose,
+                func.sum(GoodsHandoutLine.value_vnd),
+            )
+            .join(GoodsHandoutLine, GoodsHandoutLine.stock_id == GoodsStock.id)
+            .join(GoodsHandout, GoodsHandout.id == GoodsHandoutLine.handout_id)
+            .where(GoodsHandout.status == HandoutStatus.DONE.value)
+            .group_by(GoodsStock.fund_id, GoodsStock.unit_id, GoodsStock.purpose)
+        )
+    }
+    booked = {
+        (fund, unit, str(purpose)): _int(balance)
+        for fund, unit, purpose, balance in session.execute(
+            select(
+                LedgerAccount.fund_id, LedgerAccount.unit_id, LedgerAccount.purpose, LedgerAccount.balance_vnd
+            ).where(LedgerAccount.kind == AccountKind.IN_KIND_OUT.value)
+        )
+    }
+    for key in sorted(set(handed) | set(booked), key=lambda k: (k[0], k[1] or 0, k[2])):
+        fund, unit, purpose = key
+        if handed.get(key, 0) != booked.get(key, 0):
+            problems.append(
+                Problem(
+                    "goods",
+                    f"Quỹ #{fund}, {names(unit)}, {_purpose(purpose)}: sổ quỹ ghi hàng hóa đã cấp phát "
+                    f"{_vnd(booked.get(key, 0))} nhưng các phiếu xuất kho đã cấp phát cộng lại {_vnd(handed.get(key, 0))}.",
+                    {"fund": [fund], **({"unit": [unit]} if unit else {})},
+                    unit,
+                )
+            )
+    for cid, amount, _channel, _status, taken in session.execute(
+        select(
+            Contribution.id,
+            Contribution.amount_vnd,
+            Contribution.channel,
+            Contribution.status,
+            func.sum(GoodsReceipt.value_vnd),
+        )
+        .join(GoodsReceipt, GoodsReceipt.contribution_id == Contribution.id)
+        .group_by(Contribution.id, Contribution.amount_vnd, Contribution.channel, Contribution.status)
+        .having(
+            or_(
+                func.sum(GoodsReceipt.value_vnd) > Contribution.amount_vnd,
+                Contribution.channel != Channel.IN_KIND.value,
+                Contribution.status != ContributionStatus.RECORDED.value,
+            )
+        )
+        .limit(MAX_PER_CHECK + 1)
+    ):
+        problems.append(
+            Problem(
+                "goods",
+                f"Khoản đóng góp #{cid} ({_vnd(amount)}) đã nhập kho hàng trị giá {_vnd(taken)}: "
+                "vượt giá trị ước tính, hoặc khoản đó không phải hiện vật còn hiệu lực.",
+                {"contribution": [cid]},
+            )
+        )
+    return problems
+
+
+def check_payouts(session: Session, names: _Names) -> list[Problem]:
+    """Payout orders (app.payouts): every paid order has exactly its tranche (a disbursement of its need and amount,
+    not reversed); an order whose tranche was reversed reads "reversed"; no tranche hangs on an order that is
+    neither paid nor reversed, and no two orders share one."""
+    from app.needs.models import NeedDisbursement as D
+    from app.payouts.models import OrderStatus
+    from app.payouts.models import PayoutOrder as O
+
+    problems: list[Problem] = []
+    rows = session.execute(
+        select(
+            O.id,
+            O.status,
+            O.need_id,
+            O.amount_vnd,
+            O.commune_id,
+            O.disbursement_id,
+            D.id.label("d_id"),
+            D.need_id.label("d_need"),
+            D.amount_vnd.label("d_amount"),
+            D.reversal_transaction_id.label("d_reversed"),
+        )
+        .outerjoin(D, D.id == O.disbursement_id)
+        .where(
+            or_(
+                O.disbursement_id.is_not(None),
+                O.status.in_([OrderStatus.PAID.value, OrderStatus.REVERSED.value]),
+            )
+        )
+        .order_by(O.id)
+    ).all()
+    for r in rows:
+        status = OrderStatus(str(getattr(r.status, "value", r.status)))
+        ref = f"Lệnh chi CT-PO-{r.id:06d}"
+        why = ""
+        if status in (OrderStatus.PAID, OrderStatus.REVERSED) and r.d_id is None:
+            why = "không có khoản giải ngân nào"
+        elif r.d_id is not None and (r.d_need != r.need_id or r.d_amount != r.amount_vnd):
+            why = f"khoản giải ngân #{r.d_id} không đúng hộ hoặc số tiền ({_vnd(r.d_amount)} so với {_vnd(r.amount_vnd)})"
+        elif status == OrderStatus.PAID and r.d_reversed is not None:
+            why = f"khoản giải ngân #{r.d_id} đã bị đảo nhưng lệnh vẫn ghi “đã chi”"
+        elif status == OrderStatus.REVERSED and r.d_reversed is None:
+            why = f"lệnh ghi “đã hoàn chi” nhưng khoản giải ngân #{r.d_id} chưa bị đảo"
+        elif status not in (OrderStatus.PAID, OrderStatus.REVERSED):
+            why = f"lệnh chưa chi mà đã gắn khoản giải ngân #{r.d_id}"
+        if why:
+            problems.append(Problem("payouts", f"{ref}: {why}.", {"payout_order": [r.id]}, r.commune_id))
+    for d_id, n in session.execute(
+        select(O.disbursement_id, func.count())
+        .where(O.disbursement_id.is_not(None))
+        .group_by(O.disbursement_id)
+        .having(func.count() > 1)
+    ):
+        problems.append(
+            Problem(
+                "payouts",
+                f"Khoản giải ngân #{d_id} gắn với {n} lệnh chi.",
+                {"need_disbursement": [_int(d_id)]},
+            )
+        )
+    return problems
+
+
 CHECKS: list[tuple[str, str, Callable[[Session, _Names], list[Problem]]]] = [
     ("balanced", "Bút toán cân Nợ – Có", check_balanced),
     ("account_balance", "Số dư tài khoản = tổng bút toán", check_account_balances),
@@ -890,6 +1092,8 @@ CHECKS: list[tuple[str, str, Callable[[Session, _Names], list[Problem]]]] = [
     ("public_ledger", "Sổ quỹ công khai = số dư sổ quỹ", check_public_ledger),
     ("year_close", "Số dư đầu năm = số dư cuối năm đã khóa sổ", check_year_closes),
     ("transfers", "Điều chuyển giữa các cấp", check_transfers),
+    ("goods", "Hàng hóa: tồn kho = nhập − cấp phát", check_goods),
+    ("payouts", "Lệnh chi = khoản giải ngân", check_payouts),
 ]
 CHECK_NAMES = {name: label for name, label, _ in CHECKS}
 

@@ -52,6 +52,10 @@ KIND_LABELS = {
 # would leave the record stale. A receipt of one contribution (a card payment, a gift entered by staff) has no other
 # page: it is reversed here, through app.contributions.reversal, with its contribution and pledge.
 REVERSED_ELSEWHERE = {
+    "goods_handout": _l(
+        "Hàng hóa cấp phát theo phiếu xuất kho: hãy đảo tại trang phiếu xuất kho để hàng trở lại kho và tồn kho "
+        "khớp với sổ quỹ."
+    ),
     "need_disbursement": _l(
         "Khoản giải ngân cho hộ: hãy đảo tại trang của hộ (mục “Giải ngân theo đợt”) để số đã giải ngân của hộ "
         "khớp với sổ quỹ."
@@ -78,6 +82,7 @@ REVERSED_ELSEWHERE = {
     ),
 }
 LINK_LABELS = {
+    "goods_handout": _l("Đảo tại phiếu xuất kho"),
     "need_disbursement": _l("Đảo tại trang của hộ"),
     "matching_line": _l("Thu hồi tại đề xuất phân bổ"),
     "statement": _l("Đảo tại trang sao kê"),
@@ -99,6 +104,10 @@ def reversed_elsewhere(session: Session, tx: LedgerTransaction) -> tuple[str, st
     source_id = str(tx.source_id or "")
     if tx.source_type == "fund_transfer":
         return "fund_transfer", None
+    if tx.source_type == "goods_handout":
+        return "goods_handout", _link(
+            "goods.handout_page", handout_id=int(source_id)
+        ) if source_id.isdigit() else None
     if tx.source_type == "need_disbursement":
         return "need_disbursement", _link(
             "needs.detail", need_id=int(source_id)

@@ -300,6 +300,10 @@ def reverse_disbursement(
     old_disbursed = need.disbursed_vnd
     need.disbursed_vnd -= d.amount_vnd
     session.flush()
+    # A payout order that paid this tranche no longer stands as paid (app.payouts imports this module).
+    from app.payouts.services import tranche_reversed
+
+    tranche_reversed(session, actor, d.id)
     record(
         session,
         actor,

@@ -100,6 +100,7 @@ class OrderStatus(enum.StrEnum):
     EXPORTED = "exported"  # in a bank payment file, awaiting the bank's debit
     PAID = "paid"  # paid: the tranche is disbursed on the ledger
     CANCELLED = "cancelled"
+    REVERSED = "reversed"  # paid, then its tranche reversed (app.needs.funding.reverse_disbursement)
 
 
 ORDER_STATUS_LABELS = {
@@ -108,6 +109,7 @@ ORDER_STATUS_LABELS = {
     OrderStatus.EXPORTED: "Đã xuất tệp ngân hàng",
     OrderStatus.PAID: "Đã chi",
     OrderStatus.CANCELLED: "Đã hủy",
+    OrderStatus.REVERSED: "Đã hoàn chi (khoản chi bị đảo)",
 }
 
 OPEN_STATUSES = (OrderStatus.PENDING, OrderStatus.APPROVED, OrderStatus.EXPORTED)

@@ -39,6 +39,7 @@ from app.banking.models import OfficialBankAccount
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ, today_vn
+from app.core.makerchecker import refuse_own_work
 from app.core.money import format_vnd
 from app.core.spreadsheet import SafeCSVWriter
 from app.core.text import initials, nfc
@@ -480,14 +481,24 @@ def approve_order(session: Session, actor: Actor, user: User, order_id: int) -> 
     _check_role(user, APPROVE_ROLES, "Chỉ cán bộ cấp tỉnh hoặc người phê duyệt được duyệt lệnh chi.")
     if order.status != OrderStatus.PENDING:
         raise PayoutError(f"Lệnh chi {order.reference} đang “{order.status_label}”, không duyệt lại được.")
-    if user.id in order_editors(session, order.id) or user.id == order.prepared_by_id:
-        raise PayoutError("Người lập hoặc đã sửa lệnh chi không được tự duyệt lệnh đó.")
-    if user.id in details_editors(session, need.id):
-        raise PayoutError(
-            "Người đã nhập hoặc sửa thông tin nhận tiền của hộ không được duyệt lệnh chi của hộ."
-        )
-    if user.id in need_editors(session, need):
-        raise PayoutError("Người đã đề xuất hoặc sửa hồ sơ của hộ không được duyệt lệnh chi của hộ.")
+    refuse_own_work(
+        user.id,
+        [
+            (
+                {*order_editors(session, order.id), order.prepared_by_id},
+                "Người lập hoặc đã sửa lệnh chi không được tự duyệt lệnh đó.",
+            ),
+            (
+                details_editors(session, need.id),
+                "Người đã nhập hoặc sửa thông tin nhận tiền của hộ không được duyệt lệnh chi của hộ.",
+            ),
+            (
+                need_editors(session, need),
+                "Người đã đề xuất hoặc sửa hồ sơ của hộ không được duyệt lệnh chi của hộ.",
+            ),
+        ],
+        PayoutError,
+    )
     details = details_of(session, need.id)
     if details is None:
         raise PayoutError("Chưa có thông tin nhận tiền của hộ.")
@@ -601,6 +612,34 @@ def _pay(
             "paid_on": order.paid_on,
             "paid_by_id": order.paid_by_id,
         },
+        unit_id=order.commune_id,
+    )
+    return order
+
+
+def tranche_reversed(session: Session, actor: Actor, disbursement_id: int) -> PayoutOrder | None:
+    """The tranche a paid order paid was reversed (app.needs.funding.reverse_disbursement, the one path): the order
+    moves from paid to reversed ("Đã hoàn chi"), so it no longer reads as money that reached the household. A new
+    order is prepared (and approved by a second person) if the household is to be paid again."""
+    order = session.execute(
+        select(PayoutOrder)
+        .where(PayoutOrder.disbursement_id == disbursement_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if order is None or order.status != OrderStatus.PAID:
+        return None
+    order.status = OrderStatus.REVERSED
+    order.version += 1
+    session.flush()
+    record(
+        session,
+        actor,
+        "payout.reversed",
+        "payout_order",
+        order.id,
+        old={"status": OrderStatus.PAID},
+        new={"status": order.status, "disbursement_id": disbursement_id},
         unit_id=order.commune_id,
     )
     return order

@@ -101,7 +101,8 @@ def figures_at(
     sums = {AccountKind(k): int(v or 0) for k, v in session.execute(q.group_by(LedgerAccount.kind))}
     t = ledger.Totals(
         received_vnd=-sums.get(AccountKind.DONATIONS, 0),
-        in_kind_vnd=sums.get(AccountKind.IN_KIND, 0),
+        in_kind_vnd=sums.get(AccountKind.IN_KIND, 0) + sums.get(AccountKind.IN_KIND_OUT, 0),  # received
+        in_kind_out_vnd=sums.get(AccountKind.IN_KIND_OUT, 0),
         unallocated_vnd=sums.get(AccountKind.UNALLOCATED, 0),
         disbursed_vnd=sums.get(AccountKind.DISBURSED, 0),
     )

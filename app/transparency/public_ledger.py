@@ -60,7 +60,7 @@ KIND_LABELS = {
     "phan_bo": "Phân bổ",
     "giai_ngan": "Giải ngân (chi trả)",
     "dieu_chuyen": "Điều chuyển giữa các cấp",
-    "trao_hien_vat": "Trao hiện vật",
+    "trao_hien_vat": "Hàng hóa đã cấp phát",
     "dao": "Bút toán đảo",
     "khac": "Khác",
 }
@@ -71,6 +71,7 @@ ACCOUNT_LABELS = {
     AccountKind.DISBURSED.value: "Đã giải ngân",
     AccountKind.IN_KIND.value: "Hiện vật",
     AccountKind.IN_KIND_DONATIONS.value: "Hiện vật ủng hộ",
+    AccountKind.IN_KIND_OUT.value: "Hàng hóa đã cấp phát",
 }
 
 
@@ -405,6 +406,7 @@ def describe(
         if reversal_id is not None:
             reversed_contributions[reversal_id].append(cid)
     houses = _houses(session, ids)
+    goods = _goods(session, ids)
     unit_ids = {u for ps in postings.values() for u, *_ in ps if u}
     units = unit_map(session, unit_ids)
     in_scope = None if scope.unit_ids is None else set(scope.unit_ids)
@@ -447,7 +449,8 @@ def describe(
             "so_khoan_dong_gop": int(counts.get(r.id, 0)),
             "khoan_dong_gop": single.get(r.id) if counts.get(r.id) == 1 else None,
             "khoan_bi_huy": reversed_contributions.get(r.id, []),
-            "nha": houses.get(r.id, []),
+            "nha": houses.get(r.id, []) or goods_houses(goods.get(r.id)),
+            "hang_hoa": goods.get(r.id),
         }
         line["mo_ta"] = _description(line)
         out.append(line)
@@ -520,6 +523,45 @@ def _houses(session: Session, ids: list[int]) -> dict[int, list[dict[str, Any]]]
     return found
 
 
+def _goods(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Goods handed out by a line (app.goods): items with quantity and value, the communes, the households counted
+    (their public house cards linked when public, never named) or the project's public name."""
+    from app.goods.models import GoodsHandout
+    from app.goods.services import describe_handout
+    from app.needs.funding import PUBLIC_STATUSES
+
+    found: dict[int, dict[str, Any]] = {}
+    for h in session.execute(
+        select(GoodsHandout).where(GoodsHandout.ledger_transaction_id.in_(ids))
+    ).scalars():
+        d = describe_handout(session, h, PUBLIC_STATUSES)
+        found[h.ledger_transaction_id or 0] = {
+            "phieu": d["reference"],
+            "mat_hang": [
+                {
+                    "ten": it["item"],
+                    "don_vi": it["measure"],
+                    "so_luong": it["quantity"],
+                    "gia_tri_vnd": it["value_vnd"],
+                }
+                for it in d["items"]
+            ],
+            "so_ho": d["households"],
+            "cong_trinh": d["project"],
+            "xa": d["communes"],
+            "nha": [{"nha": h_["need_id"], "ho": h_["initials"]} for h_ in d["houses"]],
+        }
+    return found
+
+
+def goods_houses(goods: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """A goods line's public house cards, in the shape of the houses a payout line links to."""
+    if not goods:
+        return []
+    xa = ", ".join(goods["xa"])
+    return [{"nha": h["nha"], "ho": h["ho"], "xa": xa, "giai_doan": "", "dot": ""} for h in goods["nha"]]
+
+
 def _description(line: dict[str, Any]) -> str:
     """A sentence about the line, made from its facts (never the staff memo)."""
     kind = line["loai"]
@@ -536,6 +578,14 @@ def _description(line: dict[str, Any]) -> str:
         if houses:
             return f"Giải ngân cho hộ {houses[0]['ho']} ({houses[0]['xa']})"
         return "Giải ngân (chi trả)"
+    if kind == "trao_hien_vat" and line.get("hang_hoa"):
+        g = line["hang_hoa"]
+        items = ", ".join(
+            f"{m['so_luong']:,} {m['don_vi']} {m['ten']}".replace(",", ".") for m in g["mat_hang"]
+        )
+        who = f"công trình “{g['cong_trinh']}”" if g["cong_trinh"] else f"{g['so_ho']} hộ"
+        where = f" ({', '.join(g['xa'])})" if g["xa"] else ""
+        return f"Cấp phát {items} cho {who}{where}"
     if kind == "dieu_chuyen":
         return "Điều chuyển quỹ chưa phân bổ giữa các cấp"
     if kind == "dao":
@@ -596,7 +646,9 @@ def page_totals(session: Session, q: LedgerQuery) -> Totals:
 def _as_totals(sums: Mapping[str, int]) -> Totals:
     t = Totals(
         received_vnd=-sums.get(AccountKind.DONATIONS.value, 0),
-        in_kind_vnd=sums.get(AccountKind.IN_KIND.value, 0),
+        in_kind_vnd=sums.get(AccountKind.IN_KIND.value, 0)
+        + sums.get(AccountKind.IN_KIND_OUT.value, 0),  # received
+        in_kind_out_vnd=sums.get(AccountKind.IN_KIND_OUT.value, 0),
         unallocated_vnd=sums.get(AccountKind.UNALLOCATED.value, 0),
         disbursed_vnd=sums.get(AccountKind.DISBURSED.value, 0),
     )
@@ -681,5 +733,6 @@ def api_line(line: Mapping[str, Any]) -> dict[str, Any]:
         "khoan_dong_gop",
         "khoan_bi_huy",
         "nha",
+        "hang_hoa",
     )
     return {k: line[k] for k in keep}

@@ -46,6 +46,7 @@ TABLE_HINTS: dict[str, str | dict[str, str]] = {
         "payouts": "payout_batches",
     },
     "order_id": "payout_orders",
+    "handout_id": "goods_handouts",
     "proof_id": "payout_proofs",
     "need_id": "household_needs",
     "id": {"needs": "household_needs"},
@@ -100,6 +101,24 @@ def _contribution(ctx: ParamContext):  # type: ignore[no-untyped-def]
         return receive(ctx.session, campaign, 4_321_000, receiving=_khanh_son(ctx), purpose=Purpose.HOUSING)
 
     return ctx.once("contribution", make)
+
+
+def _in_kind_gift(ctx: ParamContext) -> int:
+    """A gift in kind received in Khánh Sơn (the goods demo leaves one awaiting the store)."""
+    from app.contributions.models import Channel, Contribution
+
+    def pick() -> int:
+        found = ctx.session.execute(
+            select(Contribution.id)
+            .where(Contribution.channel == Channel.IN_KIND, Contribution.pool_unit_id == _khanh_son(ctx).id)
+            .order_by(Contribution.id.desc())
+            .limit(1)
+        ).scalar()
+        if found is None:
+            pytest.fail("no gift in kind in Khánh Sơn after loading the demo (app/goods/demo.py)")
+        return int(found)
+
+    return int(ctx.once("in_kind_gift", pick))  # type: ignore[call-overload]
 
 
 def _report_job(ctx: ParamContext):  # type: ignore[no-untyped-def]
@@ -277,7 +296,9 @@ FACTORIES: dict[str, Callable[[ParamContext, Rule, str], object]] = {
     "commune_id": lambda ctx, rule, arg: _khanh_son(ctx).id,
     "unit_id": lambda ctx, rule, arg: _khanh_son(ctx).id,
     "campaign_id": lambda ctx, rule, arg: _campaign(ctx).id,
-    "contribution_id": lambda ctx, rule, arg: _contribution(ctx).id,
+    "contribution_id": lambda ctx, rule, arg: (
+        _in_kind_gift(ctx) if rule.endpoint == "goods.receive" else _contribution(ctx).id
+    ),
     "tx_id": lambda ctx, rule, arg: _contribution(ctx).ledger_transaction_id,
     "transaction_id": lambda ctx, rule, arg: _contribution(ctx).ledger_transaction_id,
     "disbursement_id": lambda ctx, rule, arg: _need_disbursement(ctx),
