@@ -2528,7 +2528,6 @@ EN = {
     "Lập phiếu xuất kho": "Prepare a goods issue note",
     "Người lập phiếu không được duyệt phiếu. Mỗi dòng: mặt hàng, số lượng và hộ nhận (bỏ trống hộ khi cấp cho công trình).": "Whoever prepares the note may not approve it. Each line: item, quantity and receiving household (leave the household empty for a project).",
     "Các dòng hàng": "Lines",
-    "Dòng %(n)s": "Line %(n)s",
     "Lập phiếu, chờ duyệt": "Prepare, for approval",
     "Hàng hóa ủng hộ đi đâu": "Where the donated goods went",
     "Hiện vật ủng hộ (xi măng, gạo, tôn…) được nhập kho của từng địa phương và cấp phát cho hộ hoặc công trình theo danh sách có chữ ký người nhận.": "Donated goods (cement, rice, roofing sheets…) are taken into each area's store and handed out to households or projects against a list signed by the recipients.",

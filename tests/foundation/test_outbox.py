@@ -315,7 +315,9 @@ def test_in_thread_mode_a_pledge_made_while_the_broker_is_down_waits_and_the_swe
         "left": 0,
         "broker_down": False,
     }
-    assert outbox.publisher(app).wait_idle()  # the confirmation's e-mail (app.notifications) goes from the thread
+    assert outbox.publisher(
+        app
+    ).wait_idle()  # the confirmation's e-mail (app.notifications) goes from the thread
     assert _confirmations(pledge) == 1
     assert _pending(session) == []
     assert outbox.flush_pending(session, older_than=None).sent == 0
