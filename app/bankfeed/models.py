@@ -10,6 +10,7 @@ from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, Strin
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import UTCDateTime, str_enum, utcnow
+from app.core.messages import N_
 from app.extensions import Model
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -24,7 +25,7 @@ class FeedStatus(enum.StrEnum):
 
 FEED_STATUS_LABELS = {
     FeedStatus.RECEIVED: "Đã ghi nhận",
-    FeedStatus.DEBIT: "Ghi nợ (tiền ra)",
+    FeedStatus.DEBIT: N_("Ghi nợ (tiền ra)"),
     FeedStatus.UNKNOWN_ACCOUNT: "Tài khoản không thuộc danh sách chính thức",
     FeedStatus.PENDING: "Chờ xử lý",
 }

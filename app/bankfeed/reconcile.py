@@ -24,6 +24,7 @@ from app.banking.models import OfficialBankAccount
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ
+from app.core.messages import N_
 from app.core.text import fold, nfc
 from app.core.transaction import DomainError
 from app.payments.models import BankStatement, LineStatus, StatementLine
@@ -174,9 +175,9 @@ class Difference:
     @property
     def label(self) -> str:
         return {
-            "file_only": "Có trong sao kê, không có trong dữ liệu trực tuyến",
-            "feed_only": "Có trong dữ liệu trực tuyến, không có trong sao kê",
-            "amount": "Số tiền khác nhau",
+            "file_only": N_("Có trong sao kê, không có trong dữ liệu trực tuyến"),
+            "feed_only": N_("Có trong dữ liệu trực tuyến, không có trong sao kê"),
+            "amount": N_("Số tiền khác nhau"),
         }[self.kind]
 
 
@@ -333,7 +334,11 @@ def close_day(session: Session, actor: Actor, account: OfficialBankAccount, day:
         raise ReconciliationError("Ngày này đã được chốt đối soát.")
     if report.unexplained:
         raise ReconciliationError(
-            f"Còn {report.unexplained} chênh lệch chưa giải thích: chưa chốt được ngày {day:%d/%m/%Y}."
+            N_(
+                "Còn %(n)s chênh lệch chưa giải thích: chưa chốt được ngày %(day)s.",
+                n=report.unexplained,
+                day=day.strftime("%d/%m/%Y"),
+            )
         )
     row = _row_for_update(session, account.id, day)
     row.closed_at = utcnow()

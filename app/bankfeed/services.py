@@ -26,6 +26,7 @@ from app.contributions.models import Channel, Contribution, ContributionStatus
 from app.contributions.receive import ContributionError, MoneyIn, mask_account, receive
 from app.core import outbox
 from app.core.actor import Actor
+from app.core.messages import N_
 from app.core.text import nfc
 from app.core.transaction import DomainError
 from app.payments.transfers import active_campaign_for
@@ -236,7 +237,7 @@ def attribute(
         select(Pledge).where(Pledge.reference == normalize(reference))
     ).scalar_one_or_none()
     if pledge is None:
-        raise FeedError(f"Không có đăng ký ủng hộ mã “{reference}”.", field="reference")
+        raise FeedError(N_("Không có đăng ký ủng hộ mã “%(ref)s”.", ref=reference), field="reference")
     account = session.get(OfficialBankAccount, txn.bank_account_id)
     assert account is not None  # noqa: S101 - _own_txn checked the account
     if txn.contribution_id is not None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import binascii
 import re
 
+from app.core.messages import N_
+
 GUID = "A000000727"
 SERVICE_TO_ACCOUNT = "QRIBFTTA"
 MAX_NOTE = 19  # banks cut or mangle longer transfer notes
@@ -19,7 +21,7 @@ def _tlv(tag: str, value: str) -> str:
     if not value.isascii():
         raise VietQRError("VietQR chỉ nhận ký tự ASCII (không dấu).")
     if len(value) > 99:
-        raise VietQRError(f"Trường {tag} quá dài cho VietQR.")
+        raise VietQRError(N_("Trường %(tag)s quá dài cho VietQR.", tag=tag))
     return f"{tag}{len(value):02d}{value}"
 
 
@@ -38,7 +40,9 @@ def build_payload(
     if amount_vnd is not None and (not isinstance(amount_vnd, int) or amount_vnd <= 0 or amount_vnd > 10**13):
         raise VietQRError("Số tiền không hợp lệ.")
     if note is not None and (len(note) > MAX_NOTE or not re.fullmatch(r"[0-9A-Za-z ]*", note)):
-        raise VietQRError(f"Nội dung chuyển khoản tối đa {MAX_NOTE} ký tự, chỉ chữ không dấu và số.")
+        raise VietQRError(
+            N_("Nội dung chuyển khoản tối đa %(n)s ký tự, chỉ chữ không dấu và số.", n=MAX_NOTE)
+        )
     beneficiary = _tlv("00", bank_bin) + _tlv("01", account_number)
     merchant = _tlv("00", GUID) + _tlv("01", beneficiary) + _tlv("02", SERVICE_TO_ACCOUNT)
     payload = (

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.audit.services import record
 from app.campaigns.models import Campaign, CampaignGoal, CampaignStatus
 from app.core.actor import Actor
+from app.core.messages import N_
 from app.core.text import fold, nfc
 from app.core.transaction import DomainError
 from app.units.models import AdminUnit
@@ -94,14 +95,19 @@ def set_status(session: Session, actor: Actor, campaign: Campaign, status: Campa
     }
     if status not in allowed[campaign.status]:
         raise CampaignError(
-            f"Không thể chuyển cuộc vận động từ “{campaign.status_label}” sang trạng thái này."
+            N_(
+                "Không thể chuyển cuộc vận động từ “%(status)s” sang trạng thái này.",
+                status=campaign.status_label,
+            )
         )
     if status == CampaignStatus.ACTIVE:
         other = session.execute(
             select(Campaign).where(Campaign.active_scope_key == scope_key(campaign.scope_unit_id))
         ).scalar_one_or_none()
         if other is not None:
-            raise CampaignError(f"Địa bàn này đang có cuộc vận động “{other.name}”; hãy kết thúc nó trước.")
+            raise CampaignError(
+                N_("Địa bàn này đang có cuộc vận động “%(name)s”; hãy kết thúc nó trước.", name=other.name)
+            )
     old = campaign.status
     campaign.status = status
     campaign.active_scope_key = scope_key(campaign.scope_unit_id) if status == CampaignStatus.ACTIVE else None

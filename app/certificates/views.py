@@ -30,6 +30,7 @@ from app.certificates.models import (
 )
 from app.core import outbox
 from app.core.actor import Actor
+from app.core.messages import N_
 from app.core.money import AmountError, parse_vnd
 from app.core.text import fold
 from app.core.transaction import domain_errors
@@ -464,7 +465,9 @@ def signer() -> ResponseReturnValue:
                 try:
                     _kind, data = read_upload(storage, allowed=("png",), max_bytes=MAX_IMAGE_BYTES)
                 except UploadError as exc:
-                    raise services.CertificateError(f"{label}: {exc}") from exc
+                    raise services.CertificateError(
+                        N_("%(label)s: %(error)s", label=label, error=exc)
+                    ) from exc
                 images[name] = data
         services.save_profile(
             db.session,

@@ -39,6 +39,7 @@ from app.core import outbox
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ, today_vn
+from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.sequences import next_numbers
 from app.core.text import nfc, search_words
@@ -436,7 +437,7 @@ def receive(
             (item.earmark_unit_id, "Địa bàn chỉ định"),
         ):
             if uid is not None and not units.exists(uid):
-                raise ContributionError(f"{what}: không tồn tại.")
+                raise ContributionError(N_("%(what)s: không tồn tại.", what=what))
         parts.append(_Part(idx, item))
     pledges, paid = _split_for_pledges(session, parts, units)
 

@@ -33,6 +33,7 @@ from app.contributions.models import (
 from app.contributions.receive import ContributionError, withdraw_transfer_proposals
 from app.core.actor import Actor
 from app.core.i18n import today_vn
+from app.core.messages import N_
 from app.core.text import nfc
 from app.ledger import services as ledger
 from app.ledger.models import LedgerTransaction
@@ -91,9 +92,9 @@ def reverse_contributions(
     by_tx: dict[int, list[Contribution]] = {}
     for c in found:
         if c.status == ContributionStatus.REVERSED:
-            raise ContributionError(f"Biên nhận {c.receipt_no} đã được hủy trước đó.")
+            raise ContributionError(N_("Biên nhận %(no)s đã được hủy trước đó.", no=c.receipt_no))
         if c.ledger_transaction_id is None:
-            raise ContributionError(f"Biên nhận {c.receipt_no}: chưa được ghi sổ.")
+            raise ContributionError(N_("Biên nhận %(no)s: chưa được ghi sổ.", no=c.receipt_no))
         by_tx.setdefault(c.ledger_transaction_id, []).append(c)
     for tx_id in sorted(by_tx):
         group = by_tx[tx_id]

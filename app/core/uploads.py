@@ -18,6 +18,8 @@ from typing import Any
 
 from flask import current_app
 
+from app.core.messages import N_
+
 MAX_SPREADSHEET_BYTES = 20 * 1024 * 1024
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
 MAX_PDF_BYTES = 15 * 1024 * 1024  # a scanned phiếu chi or biên bản of a few pages
@@ -196,10 +198,14 @@ def iter_xlsx_rows(
             except StopIteration:
                 break
             except Exception as exc:  # noqa: BLE001 - XML, defusedxml and value errors of a damaged sheet
-                raise UploadError(f"{DAMAGED_XLSX} (lỗi ở sau dòng {n})") from exc
+                raise UploadError(
+                    N_("%(problem)s (lỗi ở sau dòng %(n)s)", problem=DAMAGED_XLSX, n=n)
+                ) from exc
             n += 1
             if n > max_rows:
-                raise UploadError(f"Bảng tính có hơn {_dots(max_rows)} dòng; vui lòng tách thành nhiều tệp.")
+                raise UploadError(
+                    N_("Bảng tính có hơn %(n)s dòng; vui lòng tách thành nhiều tệp.", n=_dots(max_rows))
+                )
             if len(row) > max_columns:
                 raise UploadError(too_many_columns(n, len(row), max_columns))
             yield row
@@ -220,7 +226,10 @@ def iter_csv_rows(
             return
         except csv.Error as exc:
             raise UploadError(
-                f"Tệp CSV không đọc được ở dòng {reader.line_num}: một ô quá dài hoặc sai dấu ngoặc kép."
+                N_(
+                    "Tệp CSV không đọc được ở dòng %(n)s: một ô quá dài hoặc sai dấu ngoặc kép.",
+                    n=reader.line_num,
+                )
             ) from exc
         if len(row) > max_columns:
             raise UploadError(too_many_columns(reader.line_num, len(row), max_columns))
@@ -278,8 +287,12 @@ def check_image_safe(data: bytes, kind: str) -> tuple[int, int]:
         raise UploadError("Tệp ảnh bị hỏng hoặc không phải ảnh PNG/JPEG thật.")
     if width < 1 or height < 1 or width * height > MAX_IMAGE_PIXELS:
         raise UploadError(
-            f"Ảnh có kích thước bất thường ({width}×{height} điểm ảnh); tối đa "
-            f"{MAX_IMAGE_PIXELS // 1_000_000} triệu điểm ảnh."
+            N_(
+                "Ảnh có kích thước bất thường (%(width)s×%(height)s điểm ảnh); tối đa %(max)s triệu điểm ảnh.",
+                width=width,
+                height=height,
+                max=MAX_IMAGE_PIXELS // 1_000_000,
+            )
         )
     return width, height
 
@@ -305,14 +318,17 @@ def read_upload(
     limit = max_bytes or (MAX_IMAGE_BYTES if set(allowed) <= {"png", "jpeg"} else MAX_SPREADSHEET_BYTES)
     data = file_storage.stream.read(limit + 1)
     if len(data) > limit:
-        raise UploadError(f"Tệp quá lớn (tối đa {limit // (1024 * 1024)} MB).")
+        raise UploadError(N_("Tệp quá lớn (tối đa %(mb)s MB).", mb=limit // (1024 * 1024)))
     if not data.strip():
         raise UploadError("Tệp rỗng.")
     kind = sniff_kind(data)
     if kind not in allowed:
         names = {"csv": "CSV", "xlsx": "Excel .xlsx", "png": "ảnh PNG", "jpeg": "ảnh JPEG"}
         raise UploadError(
-            "Loại tệp không được chấp nhận; chỉ nhận: " + ", ".join(names[a] for a in allowed) + "."
+            N_(
+                "Loại tệp không được chấp nhận; chỉ nhận: %(kinds)s.",
+                kinds=", ".join(names[a] for a in allowed),
+            )
         )
     if kind == "xlsx":
         check_xlsx_safe(data)
@@ -392,12 +408,12 @@ def read_proof_upload(file_storage: Any) -> tuple[str, bytes]:
     data = file_storage.stream.read(MAX_PDF_BYTES + 1)
     if data.startswith(b"%PDF-"):
         if len(data) > MAX_PDF_BYTES:
-            raise UploadError(f"Tệp PDF quá lớn (tối đa {MAX_PDF_BYTES // (1024 * 1024)} MB).")
+            raise UploadError(N_("Tệp PDF quá lớn (tối đa %(mb)s MB).", mb=MAX_PDF_BYTES // (1024 * 1024)))
         if b"%%EOF" not in data[-2048:]:
             raise UploadError("Tệp PDF bị hỏng hoặc chưa tải lên hết.")
         return "pdf", data
     if len(data) > MAX_IMAGE_BYTES:
-        raise UploadError(f"Tệp quá lớn (tối đa {MAX_IMAGE_BYTES // (1024 * 1024)} MB).")
+        raise UploadError(N_("Tệp quá lớn (tối đa %(mb)s MB).", mb=MAX_IMAGE_BYTES // (1024 * 1024)))
     if not data.strip():
         raise UploadError("Tệp rỗng.")
     if data.startswith(b"\x89PNG\r\n\x1a\n"):

@@ -30,6 +30,7 @@ from app.certificates.models import Certificate, CommendationCandidate
 from app.contributions.models import Contribution
 from app.core.actor import Actor
 from app.core.db import utcnow
+from app.core.messages import N_
 from app.core.text import fold, nfc
 from app.donors.models import Donor, DonorKind, DonorMerge, PublicDisplay
 from app.donors.services import DonorError, republish
@@ -54,19 +55,19 @@ FIELD_LABELS = {
     "tax_code": "Mã số thuế",
     "address": "Địa chỉ",
     "contact_person": "Người liên hệ",
-    "email": "Email",
+    "email": N_("Email"),
     "phone": "Điện thoại",
     "province_id": "Tỉnh/thành phố",
     "commune_id": "Xã/phường",
-    "public_display": "Hiển thị công khai",
-    "national_id_hash": "Số định danh (mã băm)",
+    "public_display": N_("Hiển thị công khai"),
+    "national_id_hash": N_("Số định danh (mã băm)"),
 }
 REASON_LABELS = {
-    "tax_code": "cùng mã số thuế",
-    "national_id": "cùng số định danh",
-    "phone": "cùng số điện thoại",
-    "email": "cùng email",
-    "name_commune": "cùng tên (không dấu) và xã",
+    "tax_code": N_("cùng mã số thuế"),
+    "national_id": N_("cùng số định danh"),
+    "phone": N_("cùng số điện thoại"),
+    "email": N_("cùng email"),
+    "name_commune": N_("cùng tên (không dấu) và xã"),
 }
 MIN_REASON = 5
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.services import record
 from app.core.actor import Actor
+from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.signals import money_moved
 from app.core.transaction import DomainError
@@ -257,7 +258,7 @@ def post(
 
 def _shortfall_message(acc: LedgerAccount, balance: int, wanted: int) -> str:
     what = {
-        AccountKind.UNALLOCATED: "Quỹ chưa phân bổ",
+        AccountKind.UNALLOCATED: N_("Quỹ chưa phân bổ"),
         AccountKind.ALLOCATED: "Số đã phân bổ",
         AccountKind.DISBURSED: "Số đã giải ngân",
         AccountKind.IN_KIND: "Hiện vật",
@@ -535,8 +536,12 @@ def reverse_receipt_share(
     occurred_on = _in_open_year(session, original.fund_id, occurred_on, {pool_unit_id})
     if received < amount_vnd:
         raise LedgerError(
-            f"Bút toán #{original.id} chỉ ghi nhận {format_vnd(received)} vào quỹ này, "
-            f"không đảo được {format_vnd(amount_vnd)}."
+            N_(
+                "Bút toán #%(id)s chỉ ghi nhận %(received)s vào quỹ này, không đảo được %(amount)s.",
+                id=original.id,
+                received=format_vnd(received),
+                amount=format_vnd(amount_vnd),
+            )
         )
     return post(
         session,

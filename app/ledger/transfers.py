@@ -26,6 +26,7 @@ from app.contributions.models import Contribution, FundTransferProposal, Transfe
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import today_vn
+from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.text import nfc
 from app.core.transaction import DomainError
@@ -112,7 +113,11 @@ def propose(
     available = pool_balance(session, fund_id, from_unit_id, purpose)
     if amount_vnd > available:
         raise TransferError(
-            f"Số tiền: quỹ chưa phân bổ của {unit_label(source)} chỉ còn {format_vnd(available)}."
+            N_(
+                "Số tiền: quỹ chưa phân bổ của %(unit)s chỉ còn %(available)s.",
+                unit=unit_label(source),
+                available=format_vnd(available),
+            )
         )
     note = nfc(note or "").strip()
     if not note:
@@ -203,7 +208,9 @@ def approve(session: Session, actor: Actor, user: User, proposal_id: int) -> Fun
     ):
         raise TransferError("Không tìm thấy đề xuất điều chuyển.")
     if proposal.status != TransferStatus.PROPOSED:
-        raise TransferError(f"Đề xuất điều chuyển này đã ở trạng thái “{proposal.status_label}”.")
+        raise TransferError(
+            N_("Đề xuất điều chuyển này đã ở trạng thái “%(status)s”.", status=proposal.status_label)
+        )
     if user.id == proposal.created_by_id:
         raise TransferError(
             "Người lập đề xuất điều chuyển không được tự phê duyệt: cần người khác của mỗi bên."
@@ -256,8 +263,13 @@ def _carry_out(session: Session, actor: Actor, user: User, proposal: FundTransfe
         )
     except ledger.InsufficientFunds as exc:
         raise TransferError(
-            f"Không điều chuyển được: quỹ chưa phân bổ của {unit_label(source)} không còn đủ "
-            f"{format_vnd(proposal.amount_vnd)} (tiền đã phân bổ cho hộ không được điều chuyển). {exc}"
+            N_(
+                "Không điều chuyển được: quỹ chưa phân bổ của %(unit)s không còn đủ %(amount)s "
+                "(tiền đã phân bổ cho hộ không được điều chuyển). %(error)s",
+                unit=unit_label(source),
+                amount=format_vnd(proposal.amount_vnd),
+                error=exc,
+            )
         ) from exc
     proposal.status = TransferStatus.DONE
     proposal.ledger_transaction_id = tx.id
@@ -285,7 +297,9 @@ def reject(session: Session, actor: Actor, user: User, proposal_id: int, reason:
     ):
         raise TransferError("Bạn không có quyền quyết định đề xuất điều chuyển này.")
     if proposal.status != TransferStatus.PROPOSED:
-        raise TransferError(f"Đề xuất điều chuyển này đã ở trạng thái “{proposal.status_label}”.")
+        raise TransferError(
+            N_("Đề xuất điều chuyển này đã ở trạng thái “%(status)s”.", status=proposal.status_label)
+        )
     if user.id == proposal.created_by_id:
         raise TransferError("Người lập đề xuất không tự quyết định đề xuất của mình.")
     reason = nfc(reason or "").strip()

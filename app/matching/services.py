@@ -23,6 +23,7 @@ from app.contributions.services import ContributionError
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ
+from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.text import nfc
 from app.core.transaction import DomainError
@@ -415,8 +416,11 @@ def set_included(
     if draws is None:
         names = ", ".join(f"#{lines[i].need_id}" for i in sorted(line_ids))
         raise MatchingError(
-            f"Không thể đưa hộ {names} vào đề xuất: các quỹ được phép chi không còn đủ tiền. "
-            "Hãy loại bớt hộ khác trước."
+            N_(
+                "Không thể đưa hộ %(names)s vào đề xuất: các quỹ được phép chi không còn đủ tiền. "
+                "Hãy loại bớt hộ khác trước.",
+                names=names,
+            )
         )
     by_key = {p.key: p for p in pools}
     remaining = {p.key: p.balance_vnd for p in pools}
@@ -579,18 +583,25 @@ def approve(session: Session, actor: Actor, user: User, proposal_id: int) -> Mat
     proposal = get_proposal(session, user, proposal_id, lock=True)
     _check_approver(session, user, proposal)
     if proposal.status != ProposalStatus.SUBMITTED:
-        raise MatchingError(f"Không phê duyệt được: đề xuất đang ở trạng thái “{proposal.status_label}”.")
+        raise MatchingError(
+            N_("Không phê duyệt được: đề xuất đang ở trạng thái “%(status)s”.", status=proposal.status_label)
+        )
     problems = stale_reasons(session, proposal, lock=True)
     if problems:
+        listed = " ".join(problems[:5])
+        if len(problems) > 5:
+            listed = N_("%(problems)s (và %(n)s thay đổi khác).", problems=listed, n=len(problems) - 5)
         raise MatchingError(
-            "Đề xuất đã cũ, không phê duyệt được: "
-            + " ".join(problems[:5])
-            + (f" (và {len(problems) - 5} thay đổi khác)." if len(problems) > 5 else "")
-            + " Vui lòng chạy lại đề xuất."
+            N_(
+                "Đề xuất đã cũ, không phê duyệt được: %(problems)s Vui lòng chạy lại đề xuất.",
+                problems=listed,
+            )
         )
     over = _over_limit(session, proposal)
     if over:
-        raise MatchingError("Không phê duyệt được: " + " ".join(over[:5]) + " Vui lòng chạy lại đề xuất.")
+        raise MatchingError(
+            N_("Không phê duyệt được: %(problems)s Vui lòng chạy lại đề xuất.", problems=" ".join(over[:5]))
+        )
     today = _today()
     try:
         for ln in proposal.lines:
@@ -620,7 +631,7 @@ def approve(session: Session, actor: Actor, user: User, proposal_id: int) -> Mat
             ln.ledger_transaction_id = tx.id
             ln.funding_id = funding.id
     except (ledger.LedgerError, registry.NeedError) as exc:
-        raise MatchingError(f"Không phê duyệt được: {exc}") from exc
+        raise MatchingError(N_("Không phê duyệt được: %(error)s", error=exc)) from exc
     proposal.status = ProposalStatus.APPROVED
     proposal.approved_by_id = user.id
     proposal.decided_at = utcnow()
@@ -693,7 +704,7 @@ def revoke_line(session: Session, actor: Actor, user: User, line_id: int, reason
             source_id=line.id,
         )
     except (ledger.LedgerError, registry.NeedError, ContributionError) as exc:
-        raise MatchingError(f"Không thu hồi được: {exc}") from exc
+        raise MatchingError(N_("Không thu hồi được: %(error)s", error=exc)) from exc
     line.revoked_at = utcnow()
     line.revoke_reason = reason
     session.flush()

@@ -13,6 +13,7 @@ from app.accounts.models import User
 from app.audit.services import record
 from app.core.actor import Actor
 from app.core.i18n import today_vn
+from app.core.messages import N_
 from app.core.text import nfc
 from app.core.uploads import read_upload, store_bytes, strip_image_metadata
 from app.needs.models import (
@@ -45,7 +46,9 @@ def advance_stage(
         raise NeedError("Hộ này không thuộc địa bàn của bạn.")
     expected = STAGE_ORDER.get(need.status)
     if expected is None or stage != expected:
-        raise NeedError(f"Giai đoạn: hộ đang “{need.status_label}”, không chuyển sang bước này được.")
+        raise NeedError(
+            N_("Giai đoạn: hộ đang “%(status)s”, không chuyển sang bước này được.", status=need.status_label)
+        )
     if on > today_vn():
         raise NeedError("Ngày: không được sau hôm nay.")
     previous = need.started_on if stage != NeedStatus.STARTED else need.approved_on

@@ -15,6 +15,7 @@ from app.campaigns.models import Campaign
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import today_vn
+from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.text import nfc
 from app.ledger import services as ledger
@@ -63,19 +64,31 @@ def record_need_funding(
     account disburse_need() later pays out from); draws may come from pools of need.purpose or UNRESTRICTED."""
     need = lock_need(session, need if isinstance(need, int) else need.id)
     if need.status not in MATCHABLE_STATUSES:
-        raise NeedError(f"Hộ #{need.id} không ở trạng thái chờ bố trí kinh phí (đang “{need.status_label}”).")
+        raise NeedError(
+            N_(
+                "Hộ #%(id)s không ở trạng thái chờ bố trí kinh phí (đang “%(status)s”).",
+                id=need.id,
+                status=need.status_label,
+            )
+        )
     if amount_vnd <= 0:
         raise NeedError("Số tiền bố trí phải lớn hơn 0.")
     if sum(d.amount_vnd for d in draws) != amount_vnd or any(d.amount_vnd <= 0 for d in draws):
         raise NeedError("Các khoản lấy từ quỹ không cộng đúng số tiền bố trí.")
     if amount_vnd > need.remaining_vnd:
         raise NeedError(
-            f"Hộ #{need.id}: bố trí {format_vnd(amount_vnd)} vượt số còn thiếu "
-            f"({format_vnd(need.remaining_vnd)})."
+            N_(
+                "Hộ #%(id)s: bố trí %(amount)s vượt số còn thiếu (%(remaining)s).",
+                id=need.id,
+                amount=format_vnd(amount_vnd),
+                remaining=format_vnd(need.remaining_vnd),
+            )
         )
     wrong = [d for d in draws if Purpose(d.purpose) not in (need.purpose, Purpose.UNRESTRICTED)]
     if wrong:
-        raise NeedError(f"Hộ #{need.id}: tiền chỉ định mục đích khác không được dùng cho nhu cầu này.")
+        raise NeedError(
+            N_("Hộ #%(id)s: tiền chỉ định mục đích khác không được dùng cho nhu cầu này.", id=need.id)
+        )
     funding = NeedFunding(
         need_id=need.id,
         amount_vnd=amount_vnd,
@@ -132,10 +145,16 @@ def revoke_need_funding(
         raise NeedError("Khoản bố trí này đã bị thu hồi trước đó.")
     need = lock_need(session, funding.need_id)
     if need.status not in (NeedStatus.APPROVED, NeedStatus.FUNDED):
-        raise NeedError(f"Không thu hồi được: hộ #{need.id} đã “{need.status_label}”.")
+        raise NeedError(
+            N_("Không thu hồi được: hộ #%(id)s đã “%(status)s”.", id=need.id, status=need.status_label)
+        )
     if need.funded_vnd - funding.amount_vnd < need.disbursed_vnd:
         raise NeedError(
-            f"Không thu hồi được: hộ #{need.id} đã được giải ngân {format_vnd(need.disbursed_vnd)}."
+            N_(
+                "Không thu hồi được: hộ #%(id)s đã được giải ngân %(amount)s.",
+                id=need.id,
+                amount=format_vnd(need.disbursed_vnd),
+            )
         )
     funding.status = FundingStatus.REVOKED
     funding.revoked_at = utcnow()
@@ -199,10 +218,20 @@ def disburse_need(
     if amount_vnd <= 0:
         raise NeedError("Số tiền giải ngân: phải lớn hơn 0.")
     if need.status not in DISBURSABLE_STATUSES:
-        raise NeedError(f"Chưa giải ngân được: hộ đang “{need.status_label}” (cần được bố trí đủ kinh phí).")
+        raise NeedError(
+            N_(
+                "Chưa giải ngân được: hộ đang “%(status)s” (cần được bố trí đủ kinh phí).",
+                status=need.status_label,
+            )
+        )
     available = need.funded_vnd - need.disbursed_vnd
     if amount_vnd > available:
-        raise NeedError(f"Số tiền giải ngân: vượt số đã bố trí cho hộ này còn lại ({format_vnd(available)}).")
+        raise NeedError(
+            N_(
+                "Số tiền giải ngân: vượt số đã bố trí cho hộ này còn lại (%(available)s).",
+                available=format_vnd(available),
+            )
+        )
     day = occurred_on or today_vn()
     if day > today_vn():
         raise NeedError("Ngày chi: không được sau hôm nay.")
@@ -295,7 +324,7 @@ def reverse_disbursement(
             source_id=d.id,
         )
     except ledger.LedgerError as exc:
-        raise NeedError(f"Không đảo được khoản giải ngân: {exc}") from exc
+        raise NeedError(N_("Không đảo được khoản giải ngân: %(error)s", error=exc)) from exc
     d.reversal_transaction_id = tx.id
     old_disbursed = need.disbursed_vnd
     need.disbursed_vnd -= d.amount_vnd

@@ -21,6 +21,7 @@ from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import today_vn
 from app.core.identifiers import IdentifierError, normalize_phone
+from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.text import fold, initials, nfc
 from app.core.transaction import DomainError
@@ -304,7 +305,10 @@ def update_need(session: Session, actor: Actor, user: User, need_id: int, data: 
     need = lock_need(session, need_id)
     if need.status not in EDITABLE_STATUSES:
         raise NeedError(
-            f"Không sửa được: hộ đang ở trạng thái “{need.status_label}” (đã được bố trí kinh phí)."
+            N_(
+                "Không sửa được: hộ đang ở trạng thái “%(status)s” (đã được bố trí kinh phí).",
+                status=need.status_label,
+            )
         )
     if data.commune_id != need.commune_id and user.role == Role.COMMUNE_STAFF:
         raise NeedError("Xã/phường: cán bộ xã không chuyển hộ sang xã khác.")
@@ -352,7 +356,9 @@ def approve_need(
     need = lock_need(session, need_id)
     _check_reviewer(session, user, need)
     if need.status != NeedStatus.PROPOSED:
-        raise NeedError(f"Chỉ duyệt được hộ do xã đề xuất; hộ này đang “{need.status_label}”.")
+        raise NeedError(
+            N_("Chỉ duyệt được hộ do xã đề xuất; hộ này đang “%(status)s”.", status=need.status_label)
+        )
     need.status = NeedStatus.APPROVED
     need.reviewed_by_id = user.id
     need.reviewed_at = utcnow()
@@ -381,7 +387,7 @@ def reject_need(session: Session, actor: Actor, user: User, need_id: int, reason
     if not reason:
         raise NeedError("Lý do không duyệt: chưa nhập.")
     if need.status not in (NeedStatus.PROPOSED, NeedStatus.APPROVED) or need.funded_vnd:
-        raise NeedError(f"Không thể từ chối hộ đang “{need.status_label}”.")
+        raise NeedError(N_("Không thể từ chối hộ đang “%(status)s”.", status=need.status_label))
     old_status = need.status
     need.status = NeedStatus.REJECTED
     need.rejection_reason = reason

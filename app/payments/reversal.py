@@ -9,6 +9,7 @@ from app.audit.services import record
 from app.contributions.models import Contribution, ContributionStatus
 from app.contributions.reversal import reverse_contributions
 from app.core.actor import Actor
+from app.core.messages import N_
 from app.core.text import nfc
 from app.ledger.services import LedgerError
 from app.payments.errors import PaymentError
@@ -66,16 +67,21 @@ def reverse_line(
         raise PaymentError("Không tìm thấy dòng sao kê, hoặc dòng không thuộc địa bàn của bạn.")
     if line.status not in REVERSIBLE_LINE_STATUSES or line.contribution_id is None:
         raise PaymentError(
-            f"Dòng {line.file_row} chưa được ghi nhận hoặc đã được đảo trước đó; không có khoản nào để đảo."
+            N_(
+                "Dòng %(row)s chưa được ghi nhận hoặc đã được đảo trước đó; không có khoản nào để đảo.",
+                row=line.file_row,
+            )
         )
     contributions = line_contributions(session, line, lock=True)
     recorded = [c for c in contributions if c.status == ContributionStatus.RECORDED]
     if not recorded:
-        raise PaymentError(f"Biên nhận của dòng {line.file_row} đã được hủy trước đó.")
+        raise PaymentError(N_("Biên nhận của dòng %(row)s đã được hủy trước đó.", row=line.file_row))
     try:
         reverse_contributions(session, actor, [c.id for c in recorded], reason)
     except LedgerError as exc:
-        raise PaymentError(f"Không đảo được dòng {line.file_row}: {exc}") from exc
+        raise PaymentError(
+            N_("Không đảo được dòng %(row)s: %(error)s", row=line.file_row, error=exc)
+        ) from exc
     except ValueError as exc:  # ContributionError
         raise PaymentError(str(exc)) from exc
     old = {"status": line.status, "pledge_id": line.pledge_id, "contribution_id": line.contribution_id}

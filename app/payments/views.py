@@ -498,7 +498,10 @@ def reverse_statement_line(statement_id: int, line_id: int) -> ResponseReturnVal
     back = url_for("payments.statement_detail", statement_id=stmt.id)
     if line.status not in REVERSIBLE_LINE_STATUSES or line.contribution_id is None:
         flash(
-            f"Dòng {line.file_row} chưa được ghi nhận hoặc đã được đảo trước đó; không có khoản nào để đảo.",
+            _(
+                "Dòng %(row)s chưa được ghi nhận hoặc đã được đảo trước đó; không có khoản nào để đảo.",
+                row=line.file_row,
+            ),
             "error",
         )
         return redirect(back)
@@ -510,8 +513,12 @@ def reverse_statement_line(statement_id: int, line_id: int) -> ResponseReturnVal
         if not outcome.ok:
             return redirect(url_for("payments.reverse_statement_line", statement_id=stmt.id, line_id=line_id))
         flash(
-            f"Đã đảo biên nhận của dòng {row} ({format_vnd(amount)}); dòng đã trở về danh sách chờ xử lý để "
-            "ghép lại đúng đăng ký.",
+            _(
+                "Đã đảo biên nhận của dòng %(row)s (%(amount)s); dòng đã trở về danh sách chờ xử lý để "
+                "ghép lại đúng đăng ký.",
+                row=row,
+                amount=format_vnd(amount),
+            ),
             "success",
         )
         return redirect(back)

@@ -39,6 +39,7 @@ from app.banking.models import OfficialBankAccount
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ, today_vn
+from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.spreadsheet import SafeCSVWriter
 from app.core.text import initials, nfc
@@ -183,12 +184,18 @@ def _check_amount(
         raise PayoutError("Số tiền: phải lớn hơn 0.", field="amount")
     if need.status not in DISBURSABLE_STATUSES:
         raise PayoutError(
-            f"Chưa lập lệnh chi được: hộ đang “{need.status_label}” (cần được bố trí đủ kinh phí)."
+            N_(
+                "Chưa lập lệnh chi được: hộ đang “%(status)s” (cần được bố trí đủ kinh phí).",
+                status=need.status_label,
+            )
         )
     available = need.funded_vnd - need.disbursed_vnd - _committed_vnd(session, need.id, excluding=excluding)
     if amount_vnd > available:
         raise PayoutError(
-            f"Số tiền: vượt số đã bố trí cho hộ còn chưa chi hay chưa lập lệnh ({format_vnd(max(available, 0))}).",
+            N_(
+                "Số tiền: vượt số đã bố trí cho hộ còn chưa chi hay chưa lập lệnh (%(available)s).",
+                available=format_vnd(max(available, 0)),
+            ),
             field="amount",
         )
 
@@ -355,7 +362,10 @@ def reveal_payment_details(session: Session, actor: Actor, user: User, need_id: 
     reason = (nfc(reason) or "").strip()
     if len(reason) < MIN_REASON_CHARS:
         raise PayoutError(
-            f"Lý do xem: cần ghi rõ (ít nhất {MIN_REASON_CHARS} ký tự), ví dụ “đối chiếu ủy nhiệm chi số …”.",
+            N_(
+                "Lý do xem: cần ghi rõ (ít nhất %(n)s ký tự), ví dụ “đối chiếu ủy nhiệm chi số …”.",
+                n=MIN_REASON_CHARS,
+            ),
             field="reason",
         )
     if len(reason) > 500:
@@ -442,7 +452,7 @@ def edit_order(
     _check_area(user, need)
     _check_role(user, ENTRY_ROLES, "Chỉ cán bộ xã, tỉnh sửa được lệnh chi.")
     if order.status not in (OrderStatus.PENDING, OrderStatus.APPROVED):
-        raise PayoutError(f"Không sửa được lệnh chi đang “{order.status_label}”.")
+        raise PayoutError(N_("Không sửa được lệnh chi đang “%(status)s”.", status=order.status_label))
     _check_amount(session, need, amount_vnd, excluding=order.id)
     old = {
         "amount_vnd": order.amount_vnd,
@@ -479,7 +489,13 @@ def approve_order(session: Session, actor: Actor, user: User, order_id: int) -> 
     _check_area(user, need)
     _check_role(user, APPROVE_ROLES, "Chỉ cán bộ cấp tỉnh hoặc người phê duyệt được duyệt lệnh chi.")
     if order.status != OrderStatus.PENDING:
-        raise PayoutError(f"Lệnh chi {order.reference} đang “{order.status_label}”, không duyệt lại được.")
+        raise PayoutError(
+            N_(
+                "Lệnh chi %(ref)s đang “%(status)s”, không duyệt lại được.",
+                ref=order.reference,
+                status=order.status_label,
+            )
+        )
     if user.id in order_editors(session, order.id) or user.id == order.prepared_by_id:
         raise PayoutError("Người lập hoặc đã sửa lệnh chi không được tự duyệt lệnh đó.")
     if user.id in details_editors(session, need.id):
@@ -528,7 +544,7 @@ def cancel_order(
     if not reason:
         raise PayoutError("Lý do hủy: chưa nhập.", field="reason")
     if order.status not in (OrderStatus.PENDING, OrderStatus.APPROVED):
-        raise PayoutError(f"Không hủy được lệnh chi đang “{order.status_label}”.")
+        raise PayoutError(N_("Không hủy được lệnh chi đang “%(status)s”.", status=order.status_label))
     old = order.status
     order.status = OrderStatus.CANCELLED
     order.cancel_reason = reason[:1000]
@@ -560,14 +576,22 @@ def _pay(
     """Pay a locked, approved order through the one tranche path (disburse_need), after checking that what is
     paid is what was approved."""
     if order.status not in (OrderStatus.APPROVED, OrderStatus.EXPORTED):
-        raise PayoutError(f"Lệnh chi {order.reference} đang “{order.status_label}”, không chi được.")
+        raise PayoutError(
+            N_(
+                "Lệnh chi %(ref)s đang “%(status)s”, không chi được.",
+                ref=order.reference,
+                status=order.status_label,
+            )
+        )
     details = details_of(session, need.id)
     if (
         order.approved_amount_vnd != order.amount_vnd
         or details is None
         or order.approved_details_version != details.version
     ):
-        raise PayoutError(f"Lệnh chi {order.reference} đã thay đổi sau khi duyệt: cần duyệt lại.")
+        raise PayoutError(
+            N_("Lệnh chi %(ref)s đã thay đổi sau khi duyệt: cần duyệt lại.", ref=order.reference)
+        )
     try:
         disbursement = disburse_need(
             session,
@@ -703,9 +727,13 @@ def export_batch(
         need, order = _lock_order(session, oid)
         _check_area(user, need)
         if order.status != OrderStatus.APPROVED or order.method != PayMethod.BANK:
-            raise PayoutError(f"Lệnh chi {order.reference}: chỉ xuất được lệnh chuyển khoản đã duyệt.")
+            raise PayoutError(
+                N_("Lệnh chi %(ref)s: chỉ xuất được lệnh chuyển khoản đã duyệt.", ref=order.reference)
+            )
         if not _account_may_pay(session, account, order):
-            raise PayoutError(f"Lệnh chi {order.reference}: tài khoản chi không thuộc cấp chi cho hộ này.")
+            raise PayoutError(
+                N_("Lệnh chi %(ref)s: tài khoản chi không thuộc cấp chi cho hộ này.", ref=order.reference)
+            )
         orders.append(order)
     batch = PayoutBatch(
         paying_account_id=account.id,

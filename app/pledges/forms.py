@@ -31,6 +31,7 @@ from app.core.collation import vi_sorted
 from app.core.forms import DATE_FORMATS, BaseForm, VNDateField, _nfc_filter, field_problems
 from app.core.i18n import today_vn
 from app.core.identifiers import IdentifierError, normalize_phone, normalize_tax_code
+from app.core.messages import N_
 from app.core.money import AmountError, format_vnd, parse_vnd
 from app.core.text import nfc
 from app.donors.models import DonorKind
@@ -153,7 +154,7 @@ class PledgeForm(BaseForm):
         validators=[Optional(), Length(max=255, message=_l("Người liên hệ: tối đa 255 ký tự."))],
     )
     email = StringField(
-        "Email",
+        N_("Email"),
         validators=[
             Optional(),
             Email(_l("Email: không hợp lệ.")),

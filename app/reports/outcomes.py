@@ -17,6 +17,7 @@ from app.accounts.access import can_access_unit
 from app.accounts.models import User
 from app.audit.services import record
 from app.core.actor import Actor
+from app.core.messages import N_
 from app.core.transaction import DomainError
 from app.reports.models import REVIEW_RESULT_LABELS, PovertyReview, PovertyTarget, ReviewResult
 from app.units.models import AdminUnit, UnitLevel
@@ -57,7 +58,9 @@ def record_review(
     if not 2000 <= year <= 2100:
         raise OutcomeError("Năm rà soát: không hợp lệ.", field="year")
     if need_id not in helped_ids(session, year, [need.commune_id]):
-        raise OutcomeError(f"Hộ này chưa được Quỹ hỗ trợ (chưa giải ngân) đến hết năm {year}.")
+        raise OutcomeError(
+            N_("Hộ này chưa được Quỹ hỗ trợ (chưa giải ngân) đến hết năm %(year)s.", year=year)
+        )
     row = session.execute(
         select(PovertyReview).where(PovertyReview.need_id == need_id, PovertyReview.year == year)
     ).scalar_one_or_none()

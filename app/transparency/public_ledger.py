@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import case, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from app.core.messages import N_
 from app.core.money import AmountError, parse_vnd
 from app.core.text import nfc
 from app.ledger.models import AccountKind, LedgerAccount, LedgerPosting, LedgerTransaction
@@ -56,21 +57,21 @@ KIND_OF = {
 }
 KIND_LABELS = {
     "tien_vao": "Tiền vào",
-    "hien_vat_nhan": "Nhận hiện vật",
-    "phan_bo": "Phân bổ",
-    "giai_ngan": "Giải ngân (chi trả)",
+    "hien_vat_nhan": N_("Nhận hiện vật"),
+    "phan_bo": N_("Phân bổ"),
+    "giai_ngan": N_("Giải ngân (chi trả)"),
     "dieu_chuyen": "Điều chuyển giữa các cấp",
-    "trao_hien_vat": "Trao hiện vật",
+    "trao_hien_vat": N_("Trao hiện vật"),
     "dao": "Bút toán đảo",
-    "khac": "Khác",
+    "khac": N_("Khác"),
 }
 ACCOUNT_LABELS = {
-    AccountKind.DONATIONS.value: "Tiền ủng hộ",
-    AccountKind.UNALLOCATED.value: "Quỹ chưa phân bổ",
-    AccountKind.ALLOCATED.value: "Đã phân bổ, chưa chi",
+    AccountKind.DONATIONS.value: N_("Tiền ủng hộ"),
+    AccountKind.UNALLOCATED.value: N_("Quỹ chưa phân bổ"),
+    AccountKind.ALLOCATED.value: N_("Đã phân bổ, chưa chi"),
     AccountKind.DISBURSED.value: "Đã giải ngân",
     AccountKind.IN_KIND.value: "Hiện vật",
-    AccountKind.IN_KIND_DONATIONS.value: "Hiện vật ủng hộ",
+    AccountKind.IN_KIND_DONATIONS.value: N_("Hiện vật ủng hộ"),
 }
 
 
@@ -527,17 +528,17 @@ def _description(line: dict[str, Any]) -> str:
         n = line["so_khoan_dong_gop"]
         return f"Tiếp nhận {n} khoản đóng góp" if n != 1 else "Tiếp nhận 1 khoản đóng góp"
     if kind == "hien_vat_nhan":
-        return "Tiếp nhận hiện vật (giá trị ước tính)"
+        return N_("Tiếp nhận hiện vật (giá trị ước tính)")
     if kind == "phan_bo":
         houses = line["nha"]
-        return f"Phân bổ cho {len(houses)} hộ" if houses else "Phân bổ kinh phí cho địa bàn"
+        return f"Phân bổ cho {len(houses)} hộ" if houses else N_("Phân bổ kinh phí cho địa bàn")
     if kind == "giai_ngan":
         houses = [h for h in line["nha"] if h["ho"]]
         if houses:
             return f"Giải ngân cho hộ {houses[0]['ho']} ({houses[0]['xa']})"
-        return "Giải ngân (chi trả)"
+        return N_("Giải ngân (chi trả)")
     if kind == "dieu_chuyen":
-        return "Điều chuyển quỹ chưa phân bổ giữa các cấp"
+        return N_("Điều chuyển quỹ chưa phân bổ giữa các cấp")
     if kind == "dao":
         return f"Đảo bút toán #{line['dao_cho']}" if line["dao_cho"] else "Bút toán đảo"
     return KIND_LABELS[kind]

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.contributions.models import CHANNEL_LABELS, Channel, Contribution, ContributionStatus
 from app.core.collation import vi_collate
+from app.core.messages import N_
 from app.core.money import AmountError, parse_vnd
 from app.core.text import nfc, search_words
 from app.ledger.models import PURPOSE_LABELS, Purpose
@@ -68,7 +69,9 @@ def parse_day(value: str, field_name: str) -> date | None:
             return datetime.strptime(value, fmt).date()
         except ValueError:
             continue
-    raise FilterError(f"{field_name}: “{value}” không phải ngày hợp lệ (dd/mm/yyyy).")
+    raise FilterError(
+        N_("%(field)s: “%(value)s” không phải ngày hợp lệ (dd/mm/yyyy).", field=field_name, value=value)
+    )
 
 
 def _int(value: str, field_name: str) -> int | None:
@@ -76,7 +79,7 @@ def _int(value: str, field_name: str) -> int | None:
     if not value:
         return None
     if not value.isdecimal():
-        raise FilterError(f"{field_name}: giá trị không hợp lệ.")
+        raise FilterError(N_("%(field)s: giá trị không hợp lệ.", field=field_name))
     return int(value)
 
 

@@ -244,7 +244,10 @@ def staff_status(pledge_id: int) -> ResponseReturnValue:
                 reason=form.reason.data or "",
             )
         if outcome.ok:
-            flash(f"Đăng ký {pledge.reference}: {pledge.status_label}.", "success")
+            flash(
+                _("Đăng ký %(ref)s: %(status)s.", ref=pledge.reference, status=_(pledge.status_label)),
+                "success",
+            )
     else:
         flash(" ".join(field_problems(form)) or "Yêu cầu không hợp lệ.", "error")
     return redirect(url_for("pledges.staff_detail", pledge_id=pledge.id))
@@ -344,7 +347,7 @@ def receipt_new() -> ResponseReturnValue:
             if not outcome.ok:
                 problems.append(outcome.message)
             else:
-                flash(f"Đã ghi biên nhận số {contribution.receipt_no}.", "success")
+                flash(_("Đã ghi biên nhận số %(no)s.", no=contribution.receipt_no), "success")
                 return redirect(url_for("pledges.receipt", contribution_id=contribution.id))
     if request.method == "POST":
         problems = problems or field_problems(form) or [_("Vui lòng kiểm tra lại các ô được đánh dấu.")]
