@@ -34,6 +34,7 @@ from app.core.identifiers import IdentifierError, normalize_phone, normalize_tax
 from app.core.messages import N_
 from app.core.money import AmountError, format_vnd, parse_vnd
 from app.core.text import nfc
+from app.core.transaction import message_for
 from app.donors.models import DonorKind
 from app.ledger.models import PURPOSE_LABELS, Purpose
 from app.pledges.models import PaymentMethod, PledgeKind, PledgeSchedule
@@ -83,7 +84,7 @@ def _amount(raw: str | None, label: str, errors: list) -> int | None:
     try:
         value = parse_vnd(raw or "", field=label)
     except AmountError as exc:
-        errors.append(str(exc))
+        errors.append(message_for(exc))
         return None
     if value < MIN_PLEDGE_VND:
         errors.append(_("%(field)s: tối thiểu %(amount)s.", field=label, amount=format_vnd(MIN_PLEDGE_VND)))
@@ -286,7 +287,7 @@ class PledgeForm(BaseForm):
                 try:
                     tax_code = normalize_tax_code(self.tax_code.data)
                 except IdentifierError as exc:
-                    self.tax_code.errors.append(str(exc))
+                    self.tax_code.errors.append(message_for(exc))
             if not (self.address.data or "").strip():
                 self.address.errors.append(_("Địa chỉ trụ sở: chưa nhập."))
             if not (self.contact_person.data or "").strip():
@@ -302,7 +303,9 @@ class PledgeForm(BaseForm):
                 phone = normalize_phone(self.phone.data)
             except IdentifierError as exc:
                 self.phone.errors.append(
-                    f"Số điện thoại: {exc}" if not str(exc).startswith("Số điện thoại") else str(exc)
+                    _("Số điện thoại: %(error)s", error=message_for(exc))
+                    if not str(exc).startswith("Số điện thoại")
+                    else message_for(exc)
                 )
 
         country = "VN" if is_business else (self.country.data or "VN").strip().upper()
@@ -363,7 +366,7 @@ class PledgeForm(BaseForm):
                 try:
                     check_instalments(amount, instalments, start=today_vn())
                 except InstalmentMismatch as exc:
-                    self.instalments.errors.append(str(exc))
+                    self.instalments.errors.append(message_for(exc))
 
         method = PaymentMethod(self.payment_method.data or PaymentMethod.BANK_TRANSFER.value)
         if method == PaymentMethod.CARD and not card_enabled:
@@ -431,7 +434,7 @@ def parse_instalments(rows: FieldList) -> list[InstalmentInput] | None:
         try:
             value = parse_vnd(raw_amount, field=_("Đợt %(n)s – số tiền", n=n))
         except AmountError as exc:
-            f.amount.errors = [str(exc)]
+            f.amount.errors = [message_for(exc)]
             ok = False
             continue
         items.append(InstalmentInput(due_on=due, amount_vnd=value))

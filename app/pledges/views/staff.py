@@ -29,7 +29,7 @@ from app.core.forms import field_problems
 from app.core.i18n import VN_TZ
 from app.core.money import AmountError, parse_vnd
 from app.core.text import fold, nfc
-from app.core.transaction import domain_errors
+from app.core.transaction import domain_errors, message_for
 from app.donors import services as donor_services
 from app.donors.models import Donor, DonorKind
 from app.extensions import db
@@ -201,7 +201,7 @@ def staff_edit(pledge_id: int) -> ResponseReturnValue:
         try:
             amount = parse_vnd(form.amount.data, field="Số tiền đăng ký")
         except AmountError as exc:
-            form.amount.errors.append(str(exc))
+            form.amount.errors.append(message_for(exc))
             amount = None
         schedule = PledgeSchedule(form.schedule.data or pledge.schedule.value)
         items = parse_instalments(form.instalments) if schedule == PledgeSchedule.INSTALMENTS else []
@@ -295,7 +295,7 @@ def receipt_new() -> ResponseReturnValue:
         try:
             amount = parse_vnd(form.amount.data, field="Số tiền")
         except AmountError as exc:
-            form.amount.errors.append(str(exc))
+            form.amount.errors.append(message_for(exc))
             amount = None
         channel = Channel.IN_KIND if form.channel.data == "in_kind" else Channel.CASH
         description = (form.in_kind_description.data or "").strip() or None
