@@ -39,7 +39,10 @@ def test_an_english_staff_page_shows_no_vietnamese_but_data(app, session):
     campaign = f.make_campaign(session, province)
     staff = f.make_user(session, Role.COMMUNE_STAFF, commune)
     registry.create_need(
-        session, Actor(user_id=staff.id, label=staff.email), campaign, need_input(commune, head_name="Mấu Văn Thử")
+        session,
+        Actor(user_id=staff.id, label=staff.email),
+        campaign,
+        need_input(commune, head_name="Mấu Văn Thử"),
     )
     session.commit()
     en = app.test_client()
