@@ -51,20 +51,20 @@ def create_user(
 ) -> User:
     email = normalize_email(email)
     if "@" not in email or len(email) > 255:
-        raise AccountError("Email không hợp lệ.")
+        raise AccountError(N_("Email không hợp lệ."))
     if session.execute(select(User.id).where(func.lower(User.email) == email)).first():
-        raise AccountError("Email này đã có tài khoản.")
+        raise AccountError(N_("Email này đã có tài khoản."))
     if check_password and (problem := password_problem(password)):
         raise AccountError(problem)
     if role in (Role.COMMUNE_STAFF, Role.PROVINCE_STAFF, Role.APPROVER):
         unit = session.get(AdminUnit, unit_id) if unit_id else None
         if unit is None:
-            raise AccountError("Cán bộ phải gắn với một đơn vị (xã/phường hoặc tỉnh).")
+            raise AccountError(N_("Cán bộ phải gắn với một đơn vị (xã/phường hoặc tỉnh)."))
         wanted = ROLE_UNIT_LEVEL.get(role)
         if wanted and unit.level != wanted:
-            raise AccountError("Đơn vị không đúng cấp với vai trò.")
+            raise AccountError(N_("Đơn vị không đúng cấp với vai trò."))
     if role == Role.DONOR and donor_id is None:
-        raise AccountError("Tài khoản nhà tài trợ phải gắn với một nhà tài trợ.")
+        raise AccountError(N_("Tài khoản nhà tài trợ phải gắn với một nhà tài trợ."))
     user = User(
         email=email,
         full_name=nfc(full_name) or email,

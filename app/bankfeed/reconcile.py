@@ -308,10 +308,10 @@ def explain(
 ) -> None:
     reason = nfc((reason or "").strip())
     if not reason:
-        raise ReconciliationError("Cần ghi lý do giải thích chênh lệch.", field="reason")
+        raise ReconciliationError(N_("Cần ghi lý do giải thích chênh lệch."), field="reason")
     report = day_report(session, account, day)
     if key not in {d.key for d in report.differences}:
-        raise ReconciliationError("Không có chênh lệch này trong ngày; hãy tải lại trang.")
+        raise ReconciliationError(N_("Không có chênh lệch này trong ngày; hãy tải lại trang."))
     row = _row_for_update(session, account.id, day)
     old = row.explanations.get(key)
     row.explanations = {**row.explanations, key: reason}
@@ -331,7 +331,7 @@ def explain(
 def close_day(session: Session, actor: Actor, account: OfficialBankAccount, day: date) -> ReconciliationDay:
     report = day_report(session, account, day)
     if report.closed_at is not None:
-        raise ReconciliationError("Ngày này đã được chốt đối soát.")
+        raise ReconciliationError(N_("Ngày này đã được chốt đối soát."))
     if report.unexplained:
         raise ReconciliationError(
             N_(

@@ -217,7 +217,7 @@ def _receive_credit(
 def _own_txn(session: Session, txn_id: int, account_ids: set[int]) -> BankFeedTransaction:
     txn = session.get(BankFeedTransaction, txn_id)
     if txn is None or txn.bank_account_id not in account_ids:
-        raise FeedError("Giao dịch không tồn tại hoặc không thuộc địa bàn của bạn.")
+        raise FeedError(N_("Giao dịch không tồn tại hoặc không thuộc địa bàn của bạn."))
     return txn
 
 
@@ -230,9 +230,9 @@ def attribute(
 
     txn = _own_txn(session, txn_id, account_ids)
     if not txn.is_credit or txn.pledge_id is not None:
-        raise FeedError("Chỉ gán được khoản tiền vào chưa gắn với đăng ký nào.")
+        raise FeedError(N_("Chỉ gán được khoản tiền vào chưa gắn với đăng ký nào."))
     if not (reason or "").strip():
-        raise FeedError("Cần ghi lý do gán khoản tiền.", field="reason")
+        raise FeedError(N_("Cần ghi lý do gán khoản tiền."), field="reason")
     pledge = session.execute(
         select(Pledge).where(Pledge.reference == normalize(reference))
     ).scalar_one_or_none()
@@ -279,7 +279,7 @@ def retry_pending(session: Session, actor: Actor, txn_id: int, account_ids: set[
     """Receive a pending credit again (an active campaign now exists for its account's area)."""
     txn = _own_txn(session, txn_id, account_ids)
     if txn.status != FeedStatus.PENDING or txn.statement_line_id is not None:
-        raise FeedError("Giao dịch này không ở trạng thái chờ xử lý.")
+        raise FeedError(N_("Giao dịch này không ở trạng thái chờ xử lý."))
     account = session.get(OfficialBankAccount, txn.bank_account_id)
     assert account is not None  # noqa: S101
     _receive_credit(session, actor, txn, account)

@@ -81,7 +81,7 @@ def change_status(campaign_id: int) -> ResponseReturnValue:
     try:
         status = CampaignStatus(request.form.get("status", ""))
     except ValueError:
-        flash("Trạng thái không hợp lệ.", "error")
+        flash(_("Trạng thái không hợp lệ."), "error")
     else:
         flash_result(
             lambda: set_status(db.session, Actor.from_request(), c, status),

@@ -534,8 +534,10 @@ def add_rule(
     if user is not None and user.role != Role.CENTRAL_ADMIN:
         if campaign.scope_unit_id is None or not can_access_unit_id(session, user, campaign.scope_unit_id):
             raise CertificateError(
-                "Cuộc vận động: chỉ Ủy ban Trung ương đặt quy tắc khen thưởng cho cuộc vận động toàn quốc; "
-                "quý vị chỉ đặt quy tắc cho cuộc vận động của địa bàn mình."
+                N_(
+                    "Cuộc vận động: chỉ Ủy ban Trung ương đặt quy tắc khen thưởng cho cuộc vận động toàn quốc; "
+                    "quý vị chỉ đặt quy tắc cho cuộc vận động của địa bàn mình."
+                )
             )
         own = session.get(AdminUnit, unit_id) if unit_id is not None else None
         own_level = (
@@ -546,7 +548,7 @@ def add_rule(
         if issuer_level == IssuerLevel.CENTRAL or (
             own_level == IssuerLevel.COMMUNE and issuer_level != IssuerLevel.COMMUNE
         ):
-            raise CertificateError("Cấp khen thưởng: cao hơn cấp của Ủy ban quý vị.")
+            raise CertificateError(N_("Cấp khen thưởng: cao hơn cấp của Ủy ban quý vị."))
     rule = CommendationRule(
         campaign_id=campaign_id,
         donor_kind=donor_kind,
@@ -589,7 +591,7 @@ def deactivate_rule(session: Session, actor: Actor, rule_id: int) -> Commendatio
         raise CertificateError(N_("Không tìm thấy quy tắc."))
     user = session.get(User, actor.user_id) if actor.user_id else None
     if user is not None and not may_change_rule(session, user, rule):
-        raise CertificateError("Quy tắc này do Ủy ban khác đặt: quý vị không tắt được.")
+        raise CertificateError(N_("Quy tắc này do Ủy ban khác đặt: quý vị không tắt được."))
     rule.active = False
     session.flush()
     record(

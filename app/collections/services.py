@@ -205,7 +205,7 @@ def parse_date_vn(value: object, *, field_name: str = "Ngày") -> date:
 
 def _amount(value: object) -> int:
     if isinstance(value, bool):
-        raise AmountError("Số tiền: không hợp lệ.")
+        raise AmountError(N_("Số tiền: không hợp lệ."))
     if isinstance(value, float):
         if not value.is_integer():
             raise AmountError(N_("Số tiền: “%(value)s” không phải số đồng nguyên.", value=value))
@@ -556,7 +556,7 @@ def create_import(
     """Check an uploaded file and keep it for audit; nothing is recorded until commit_import."""
 
     if kind not in ("csv", "xlsx"):
-        raise UploadError("Loại tệp không được chấp nhận; chỉ nhận: CSV, Excel .xlsx.")
+        raise UploadError(N_("Loại tệp không được chấp nhận; chỉ nhận: CSV, Excel .xlsx."))
     result = check_file(session, campaign, commune, kind, data)  # raises before anything is kept
     stored = store_bytes(data, kind, original_name, "collections")
     batch = ImportBatch(

@@ -151,9 +151,9 @@ def _public_name(item: MoneyIn) -> tuple[str, bool]:
 
 def _validate_fields(item: MoneyIn) -> None:
     if not isinstance(item.amount_vnd, int) or isinstance(item.amount_vnd, bool) or item.amount_vnd <= 0:
-        raise ContributionError("Số tiền phải là số nguyên đồng lớn hơn 0.")
+        raise ContributionError(N_("Số tiền phải là số nguyên đồng lớn hơn 0."))
     if item.channel == Channel.IN_KIND and not (item.in_kind_description or "").strip():
-        raise ContributionError("Hiện vật: cần mô tả hiện vật.")
+        raise ContributionError(N_("Hiện vật: cần mô tả hiện vật."))
 
 
 def queue_acknowledgements(session: Session, contribution_ids: list[int]) -> None:
@@ -295,7 +295,7 @@ def _split_for_pledges(
         )
     missing = [pid for pid in pledge_ids if pid not in pledges]
     if missing:
-        raise ContributionError("Không tìm thấy đăng ký ủng hộ được nộp tiền.")
+        raise ContributionError(N_("Không tìm thấy đăng ký ủng hộ được nộp tiền."))
     donor_ids = sorted({p.donor_id for p in pledges.values() if p.donor_id is not None})
     donors = {
         d.id: d
@@ -455,7 +455,7 @@ def receive(
     def campaign_of(item: MoneyIn) -> Campaign:
         cid = item.campaign_id if item.campaign_id is not None else (campaign.id if campaign else None)
         if cid is None or cid not in campaigns:
-            raise ContributionError("Chưa có cuộc vận động để ghi nhận khoản này.")
+            raise ContributionError(N_("Chưa có cuộc vận động để ghi nhận khoản này."))
         return campaigns[cid]
 
     now = utcnow()

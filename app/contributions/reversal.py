@@ -42,9 +42,9 @@ from app.ledger.models import LedgerTransaction
 def _reason(reason: str | None) -> str:
     text = (nfc(reason) or "").strip()
     if not text:
-        raise ContributionError("Lý do đảo: chưa nhập.")
+        raise ContributionError(N_("Lý do đảo: chưa nhập."))
     if len(text) > 1000:
-        raise ContributionError("Lý do đảo: quá dài (tối đa 1000 ký tự).")
+        raise ContributionError(N_("Lý do đảo: quá dài (tối đa 1000 ký tự)."))
     return text
 
 
@@ -88,7 +88,7 @@ def reverse_contributions(
         ).scalars()
     )
     if len(found) != len(ids):
-        raise ContributionError("Không tìm thấy khoản đóng góp.")
+        raise ContributionError(N_("Không tìm thấy khoản đóng góp."))
     by_tx: dict[int, list[Contribution]] = {}
     for c in found:
         if c.status == ContributionStatus.REVERSED:
@@ -118,7 +118,7 @@ def reverse_contributions(
             continue
         for c in group:
             if c.channel == Channel.IN_KIND:  # in-kind items always have their own transaction; never here
-                raise ContributionError("Hiện vật không đảo theo cách này.")
+                raise ContributionError(N_("Hiện vật không đảo theo cách này."))
             c.reversal_transaction_id = ledger.reverse_receipt_share(
                 session,
                 actor,

@@ -188,7 +188,7 @@ def close_year(
     """Close `year` for a province (with its communes) or, unit None, the whole fund. Returns (close, created);
     closing again returns the existing close. The caller commits; the annual report is queued on commit."""
     if unit is not None and unit.level != UnitLevel.PROVINCE:
-        raise YearEndError("Chỉ khóa sổ theo tỉnh/thành phố hoặc toàn Quỹ.", field="unit_id")
+        raise YearEndError(N_("Chỉ khóa sổ theo tỉnh/thành phố hoặc toàn Quỹ."), field="unit_id")
     if confirm_year != year:
         raise YearEndError(
             N_("Xác nhận: hãy nhập lại đúng năm %(year)s để khóa sổ (không mở lại được).", year=year),
@@ -309,4 +309,4 @@ def describe(close: YearClose) -> str:
 @event.listens_for(OpeningBalance, "before_update")
 @event.listens_for(OpeningBalance, "before_delete")
 def _refuse_change(mapper: object, connection: object, target: object) -> None:
-    raise YearEndError("Năm đã khóa sổ không sửa hay xóa được.")
+    raise YearEndError(N_("Năm đã khóa sổ không sửa hay xóa được."))

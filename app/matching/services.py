@@ -68,14 +68,14 @@ def scope_units(session: Session, scope_unit_id: int | None) -> tuple[AdminUnit 
         )
     unit = session.get(AdminUnit, scope_unit_id)
     if unit is None:
-        raise MatchingError("Không tìm thấy địa bàn.")
+        raise MatchingError(N_("Không tìm thấy địa bàn."))
     if unit.level == UnitLevel.PROVINCE:
         return unit, list(
             session.execute(select(AdminUnit.id).where(AdminUnit.parent_id == unit.id)).scalars()
         )
     if unit.level == UnitLevel.COMMUNE:
         return unit, [unit.id]
-    raise MatchingError("Chỉ lập đề xuất cho một tỉnh hoặc một xã.")
+    raise MatchingError(N_("Chỉ lập đề xuất cho một tỉnh hoặc một xã."))
 
 
 def _pool_label(unit: AdminUnit | None, purpose: str) -> str:
@@ -302,7 +302,7 @@ def _fill_lines(
 # ------------------------------------------------------------------------------------------ access
 def _check_area(session: Session, user: User, proposal: MatchingProposal) -> None:
     if not can_access_unit_id(session, user, proposal.scope_unit_id):
-        raise MatchingError("Không tìm thấy đề xuất.")
+        raise MatchingError(N_("Không tìm thấy đề xuất."))
 
 
 def get_proposal(session: Session, user: User, proposal_id: int, *, lock: bool = False) -> MatchingProposal:
@@ -311,7 +311,7 @@ def get_proposal(session: Session, user: User, proposal_id: int, *, lock: bool =
         q = q.with_for_update().execution_options(populate_existing=True)
     p = session.execute(q).scalar_one_or_none()
     if p is None:
-        raise MatchingError("Không tìm thấy đề xuất.")
+        raise MatchingError(N_("Không tìm thấy đề xuất."))
     _check_area(session, user, p)
     return p
 
@@ -327,13 +327,13 @@ def run_proposal(
 ) -> MatchingProposal:
     """Compute a draft proposal for the scope; older open proposals of the same scope are superseded."""
     if user.role not in PREPARER_ROLES:
-        raise MatchingError("Bạn không có quyền lập đề xuất phân bổ.")
+        raise MatchingError(N_("Bạn không có quyền lập đề xuất phân bổ."))
     if not can_access_unit_id(session, user, scope_unit_id):
-        raise MatchingError("Không tìm thấy địa bàn.")
+        raise MatchingError(N_("Không tìm thấy địa bàn."))
     if user.role == Role.COMMUNE_STAFF:
         scope = session.get(AdminUnit, scope_unit_id) if scope_unit_id else None
         if scope is None or scope.level != UnitLevel.COMMUNE:
-            raise MatchingError("Cán bộ xã chỉ lập đề xuất cho quỹ của xã mình.")
+            raise MatchingError(N_("Cán bộ xã chỉ lập đề xuất cho quỹ của xã mình."))
     config = config or engine.Config()
     pools = scope_pools(session, campaign.fund_id, scope_unit_id)
     snapshots = scope_needs(session, campaign, scope_unit_id)
@@ -399,14 +399,14 @@ def set_included(
     submitted again); the edit is recorded with its author and the change (app.needs.review)."""
     proposal = get_proposal(session, user, proposal_id, lock=True)
     if proposal.status not in OPEN:
-        raise MatchingError("Chỉ sửa được đề xuất ở trạng thái bản nháp hoặc chờ phê duyệt.")
+        raise MatchingError(N_("Chỉ sửa được đề xuất ở trạng thái bản nháp hoặc chờ phê duyệt."))
     old_total = proposal.total_vnd
     if proposal.prepared_by_id != user.id and user.role != Role.CENTRAL_ADMIN:
-        raise MatchingError("Chỉ người lập đề xuất được sửa đề xuất.")
+        raise MatchingError(N_("Chỉ người lập đề xuất được sửa đề xuất."))
     lines = {ln.id: ln for ln in proposal.lines}
     unknown = line_ids - set(lines)
     if unknown or not line_ids:
-        raise MatchingError("Dòng đề xuất không hợp lệ.")
+        raise MatchingError(N_("Dòng đề xuất không hợp lệ."))
     wanted = {ln.need_id for ln in proposal.lines if ln.included}
     changed = {lines[i].need_id for i in line_ids}
     wanted = wanted | changed if included else wanted - changed
@@ -475,11 +475,11 @@ def set_included(
 def submit(session: Session, actor: Actor, user: User, proposal_id: int) -> MatchingProposal:
     proposal = get_proposal(session, user, proposal_id, lock=True)
     if proposal.status != ProposalStatus.DRAFT:
-        raise MatchingError("Đề xuất này không ở trạng thái bản nháp.")
+        raise MatchingError(N_("Đề xuất này không ở trạng thái bản nháp."))
     if proposal.prepared_by_id != user.id and user.role != Role.CENTRAL_ADMIN:
-        raise MatchingError("Chỉ người lập đề xuất được trình duyệt.")
+        raise MatchingError(N_("Chỉ người lập đề xuất được trình duyệt."))
     if not any(ln.included for ln in proposal.lines):
-        raise MatchingError("Đề xuất chưa có hộ nào được bố trí kinh phí.")
+        raise MatchingError(N_("Đề xuất chưa có hộ nào được bố trí kinh phí."))
     proposal.status = ProposalStatus.SUBMITTED
     proposal.submitted_at = utcnow()
     review.log(session, review.PROPOSAL, proposal.id, "submit", user.id)
@@ -498,12 +498,12 @@ def submit(session: Session, actor: Actor, user: User, proposal_id: int) -> Matc
 
 def _check_approver(session: Session, user: User, proposal: MatchingProposal) -> None:
     if proposal.prepared_by_id == user.id:
-        raise MatchingError("Người lập đề xuất không được tự phê duyệt: cần một người khác phê duyệt.")
+        raise MatchingError(N_("Người lập đề xuất không được tự phê duyệt: cần một người khác phê duyệt."))
     if user.role not in APPROVER_ROLES:
-        raise MatchingError("Chỉ người có quyền phê duyệt mới phê duyệt được đề xuất.")
+        raise MatchingError(N_("Chỉ người có quyền phê duyệt mới phê duyệt được đề xuất."))
     if review.is_author(session, review.PROPOSAL, proposal.id, user.id):
         raise MatchingError(
-            "Bạn đã sửa hoặc trình đề xuất này nên không được tự phê duyệt: cần một người khác phê duyệt."
+            N_("Bạn đã sửa hoặc trình đề xuất này nên không được tự phê duyệt: cần một người khác phê duyệt.")
         )
 
 
@@ -654,9 +654,9 @@ def reject(session: Session, actor: Actor, user: User, proposal_id: int, reason:
     _check_approver(session, user, proposal)
     reason = nfc(reason or "").strip()
     if not reason:
-        raise MatchingError("Lý do từ chối: chưa nhập.")
+        raise MatchingError(N_("Lý do từ chối: chưa nhập."))
     if proposal.status != ProposalStatus.SUBMITTED:
-        raise MatchingError("Chỉ từ chối được đề xuất đang chờ phê duyệt.")
+        raise MatchingError(N_("Chỉ từ chối được đề xuất đang chờ phê duyệt."))
     proposal.status = ProposalStatus.REJECTED
     proposal.decision_reason = reason
     proposal.decided_at = utcnow()
@@ -682,17 +682,17 @@ def revoke_line(session: Session, actor: Actor, user: User, line_id: int, reason
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if line is None:
-        raise MatchingError("Không tìm thấy dòng đề xuất.")
+        raise MatchingError(N_("Không tìm thấy dòng đề xuất."))
     proposal = get_proposal(session, user, line.proposal_id)
     if user.role not in APPROVER_ROLES:
-        raise MatchingError("Chỉ người có quyền phê duyệt mới thu hồi được khoản phân bổ.")
+        raise MatchingError(N_("Chỉ người có quyền phê duyệt mới thu hồi được khoản phân bổ."))
     reason = nfc(reason or "").strip()
     if not reason:
-        raise MatchingError("Lý do thu hồi: chưa nhập.")
+        raise MatchingError(N_("Lý do thu hồi: chưa nhập."))
     if proposal.status != ProposalStatus.APPROVED or not line.included or line.ledger_transaction_id is None:
-        raise MatchingError("Dòng này chưa được phân bổ nên không có gì để thu hồi.")
+        raise MatchingError(N_("Dòng này chưa được phân bổ nên không có gì để thu hồi."))
     if line.revoked_at is not None:
-        raise MatchingError("Khoản phân bổ này đã được thu hồi trước đó.")
+        raise MatchingError(N_("Khoản phân bổ này đã được thu hồi trước đó."))
     try:
         tx = withdraw_allocation(
             session,

@@ -72,9 +72,9 @@ def record_need_funding(
             )
         )
     if amount_vnd <= 0:
-        raise NeedError("Số tiền bố trí phải lớn hơn 0.")
+        raise NeedError(N_("Số tiền bố trí phải lớn hơn 0."))
     if sum(d.amount_vnd for d in draws) != amount_vnd or any(d.amount_vnd <= 0 for d in draws):
-        raise NeedError("Các khoản lấy từ quỹ không cộng đúng số tiền bố trí.")
+        raise NeedError(N_("Các khoản lấy từ quỹ không cộng đúng số tiền bố trí."))
     if amount_vnd > need.remaining_vnd:
         raise NeedError(
             N_(
@@ -135,14 +135,14 @@ def revoke_need_funding(
     Refused once construction has started or when part of it was already paid out."""
     reason = nfc(reason) or ""
     if not reason:
-        raise NeedError("Lý do thu hồi: chưa nhập.")
+        raise NeedError(N_("Lý do thu hồi: chưa nhập."))
     funding = session.execute(
         select(NeedFunding).where(NeedFunding.id == funding_id).with_for_update()
     ).scalar_one_or_none()
     if funding is None:
-        raise NeedError("Không tìm thấy khoản bố trí.")
+        raise NeedError(N_("Không tìm thấy khoản bố trí."))
     if funding.status != FundingStatus.ACTIVE:
-        raise NeedError("Khoản bố trí này đã bị thu hồi trước đó.")
+        raise NeedError(N_("Khoản bố trí này đã bị thu hồi trước đó."))
     need = lock_need(session, funding.need_id)
     if need.status not in (NeedStatus.APPROVED, NeedStatus.FUNDED):
         raise NeedError(
@@ -209,14 +209,14 @@ def disburse_need(
     it. Refused beyond what was allocated to THIS need (funded − already disbursed)."""
     need = lock_need(session, need_id)
     if user is not None and not can_access_unit(user, need.commune):
-        raise NeedError("Hộ này không thuộc địa bàn của bạn.")
+        raise NeedError(N_("Hộ này không thuộc địa bàn của bạn."))
     document_ref = nfc(document_ref) or ""
     if not document_ref:
-        raise NeedError("Số chứng từ: chưa nhập (phiếu chi, biên bản giao nhận…).")
+        raise NeedError(N_("Số chứng từ: chưa nhập (phiếu chi, biên bản giao nhận…)."))
     if len(document_ref) > 120:
-        raise NeedError("Số chứng từ: quá dài.")
+        raise NeedError(N_("Số chứng từ: quá dài."))
     if amount_vnd <= 0:
-        raise NeedError("Số tiền giải ngân: phải lớn hơn 0.")
+        raise NeedError(N_("Số tiền giải ngân: phải lớn hơn 0."))
     if need.status not in DISBURSABLE_STATUSES:
         raise NeedError(
             N_(
@@ -234,7 +234,7 @@ def disburse_need(
         )
     day = occurred_on or today_vn()
     if day > today_vn():
-        raise NeedError("Ngày chi: không được sau hôm nay.")
+        raise NeedError(N_("Ngày chi: không được sau hôm nay."))
     campaign = session.get(Campaign, need.campaign_id)
     txn = ledger.disburse(
         session,
@@ -294,7 +294,7 @@ def reverse_disbursement(
     keeps its funding and status; a correct tranche is then recorded anew."""
     found = session.get(NeedDisbursement, disbursement_id)
     if found is None:
-        raise NeedError("Không tìm thấy khoản giải ngân.")
+        raise NeedError(N_("Không tìm thấy khoản giải ngân."))
     need = lock_need(session, found.need_id)  # serialises reversals and new tranches of the house
     d = session.execute(
         select(NeedDisbursement)
@@ -303,16 +303,16 @@ def reverse_disbursement(
     ).scalar_one()
     if user is not None:
         if not can_access_unit(user, need.commune):
-            raise NeedError("Hộ này không thuộc địa bàn của bạn.")
+            raise NeedError(N_("Hộ này không thuộc địa bàn của bạn."))
         if user.role not in REVERSE_DISBURSEMENT_ROLES:
-            raise NeedError("Chỉ người có quyền phê duyệt mới đảo được khoản giải ngân.")
+            raise NeedError(N_("Chỉ người có quyền phê duyệt mới đảo được khoản giải ngân."))
     reason = (nfc(reason) or "").strip()
     if not reason:
-        raise NeedError("Lý do đảo giải ngân: chưa nhập.")
+        raise NeedError(N_("Lý do đảo giải ngân: chưa nhập."))
     if len(reason) > 1000:
-        raise NeedError("Lý do đảo giải ngân: quá dài (tối đa 1000 ký tự).")
+        raise NeedError(N_("Lý do đảo giải ngân: quá dài (tối đa 1000 ký tự)."))
     if d.reversal_transaction_id is not None:
-        raise NeedError("Khoản giải ngân này đã được đảo trước đó.")
+        raise NeedError(N_("Khoản giải ngân này đã được đảo trước đó."))
     try:
         tx = ledger.reverse(
             session,

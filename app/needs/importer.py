@@ -145,7 +145,7 @@ def read_rows(kind: str, data: bytes) -> list[tuple[int, dict]]:
     while rows and not any(_cell(c) for c in rows[0]):
         rows.pop(0)
     if not rows:
-        raise ImportFileError("Tệp không có dòng tiêu đề.")
+        raise ImportFileError(N_("Tệp không có dòng tiêu đề."))
     header = [HEADER_KEYS.get(fold(_cell(c))) for c in rows[0]]
     unknown = [_cell(c) for c, k in zip(rows[0], header, strict=True) if k is None and _cell(c)]
     missing = [h for key, h, _ in COLUMNS if key in REQUIRED_COLUMNS and key not in header]
@@ -166,7 +166,7 @@ def read_rows(kind: str, data: bytes) -> list[tuple[int, dict]]:
             N_("Tệp có %(n)s dòng; tối đa %(max)s dòng mỗi lần nhập.", n=len(out), max=MAX_ROWS)
         )
     if not out:
-        raise ImportFileError("Tệp không có dòng dữ liệu nào.")
+        raise ImportFileError(N_("Tệp không có dòng dữ liệu nào."))
     return out
 
 

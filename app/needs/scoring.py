@@ -60,7 +60,7 @@ def save_priority_rules(
     new_settings = dict(campaign.settings or {})
     if late_days is not None:
         if not 7 <= late_days <= 730:
-            raise NeedError("Số ngày coi là chậm tiến độ: phải từ 7 đến 730.")
+            raise NeedError(N_("Số ngày coi là chậm tiến độ: phải từ 7 đến 730."))
         new_settings[LATE_DAYS_SETTING] = late_days
         campaign.settings = new_settings
     session.flush()

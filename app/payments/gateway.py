@@ -61,7 +61,7 @@ def start_checkout(
     retries after a network error create nothing twice."""
     mode = gateway_mode()
     if not card_available():
-        raise GatewayError("Thanh toán bằng thẻ hiện không khả dụng; vui lòng chuyển khoản.")
+        raise GatewayError(N_("Thanh toán bằng thẻ hiện không khả dụng; vui lòng chuyển khoản."))
     asked = amount_due(session, pledge)  # the instalment due, as the pledge page asks (issue 19.4)
     due = int(asked.remainder_vnd if whole else asked.amount_vnd)
     if due <= 0:

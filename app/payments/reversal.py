@@ -54,9 +54,9 @@ def reverse_line(
     `account_ids` (the bank accounts of the caller's area) limits which lines may be reversed."""
     reason = (nfc(reason) or "").strip()
     if not reason:
-        raise PaymentError("Lý do đảo: chưa nhập.")
+        raise PaymentError(N_("Lý do đảo: chưa nhập."))
     if len(reason) > 1000:
-        raise PaymentError("Lý do đảo: quá dài (tối đa 1000 ký tự).")
+        raise PaymentError(N_("Lý do đảo: quá dài (tối đa 1000 ký tự)."))
     line = session.execute(
         select(StatementLine)
         .where(StatementLine.id == line_id)
@@ -64,7 +64,7 @@ def reverse_line(
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if line is None or (account_ids is not None and line.bank_account_id not in account_ids):
-        raise PaymentError("Không tìm thấy dòng sao kê, hoặc dòng không thuộc địa bàn của bạn.")
+        raise PaymentError(N_("Không tìm thấy dòng sao kê, hoặc dòng không thuộc địa bàn của bạn."))
     if line.status not in REVERSIBLE_LINE_STATUSES or line.contribution_id is None:
         raise PaymentError(
             N_(

@@ -24,6 +24,7 @@ from app.core import outbox, qr, transaction
 from app.core.actor import Actor
 from app.core.forms import field_problems
 from app.core.i18n import format_number_vn
+from app.core.messages import N_
 from app.core.money import AmountError, format_vnd, parse_vnd
 from app.core.transaction import domain_errors
 from app.core.uploads import UploadError, read_upload
@@ -348,7 +349,7 @@ def statement_detail(statement_id: int) -> ResponseReturnValue:
         with domain_errors(errors=(PaymentError, StatementFormatError, ValueError)):
             if action == "discard":
                 if lock_statement(db.session, stmt).status != StatementStatus.DRAFT:  # imported meanwhile
-                    raise PaymentError("Sao kê này đã được nhập trước đó; không hủy được nữa.")
+                    raise PaymentError(N_("Sao kê này đã được nhập trước đó; không hủy được nữa."))
                 stmt.status = StatementStatus.DISCARDED
 
                 record(

@@ -273,7 +273,7 @@ def insert_donor(session: Session, actor: Actor, data: DonorInput) -> DonorRef:
     inserted directly (the public form's hot path): the donor and its audit entry in two statements."""
     name = (nfc(data.name) or "").strip()
     if not name:
-        raise PledgeError("Tên nhà tài trợ: chưa nhập.")
+        raise PledgeError(N_("Tên nhà tài trợ: chưa nhập."))
     claims = business_on_file(session, data.tax_code) if data.tax_code else None
     display = PublicDisplay.ANONYMOUS if data.anonymous else PublicDisplay.FULL_NAME
     ident = session.execute(
@@ -337,7 +337,7 @@ def find_or_create_donor(session: Session, actor: Actor, data: DonorInput) -> Do
 
 def check_instalments(amount_vnd: int, items: list[InstalmentInput], *, start: date | None = None) -> None:
     if len(items) < 2:
-        raise InstalmentMismatch("Các đợt nộp: cần ít nhất 2 đợt (hoặc chọn “Nộp một lần”).")
+        raise InstalmentMismatch(N_("Các đợt nộp: cần ít nhất 2 đợt (hoặc chọn “Nộp một lần”)."))
     if len(items) > MAX_INSTALMENTS:
         raise InstalmentMismatch(N_("Các đợt nộp: tối đa %(n)s đợt.", n=MAX_INSTALMENTS))
     dates = [i.due_on for i in items]
@@ -349,7 +349,7 @@ def check_instalments(amount_vnd: int, items: list[InstalmentInput], *, start: d
                 N_("Đợt %(n)s: ngày nộp %(day)s đã qua.", n=n, day=item.due_on.strftime("%d/%m/%Y"))
             )
     if len(set(dates)) != len(dates):
-        raise InstalmentMismatch("Các đợt nộp: hai đợt trùng ngày.")
+        raise InstalmentMismatch(N_("Các đợt nộp: hai đợt trùng ngày."))
     total = sum(i.amount_vnd for i in items)
     if total != amount_vnd:
         raise InstalmentMismatch(
@@ -382,12 +382,12 @@ def _validate_pledge(session: Session, data: PledgeInput, *, start: date) -> Non
             N_("%(field)s: tối thiểu %(amount)s.", field=field_name, amount=format_vnd(MIN_PLEDGE_VND))
         )
     if data.earmark_unit_id is not None and session.get(AdminUnit, data.earmark_unit_id) is None:
-        raise PledgeError("Địa bàn chỉ định: không tồn tại.")
+        raise PledgeError(N_("Địa bàn chỉ định: không tồn tại."))
     if data.kind == PledgeKind.IN_KIND:
         if not (data.in_kind_description or "").strip():
-            raise PledgeError("Mô tả hiện vật: chưa nhập.")
+            raise PledgeError(N_("Mô tả hiện vật: chưa nhập."))
         if data.schedule != PledgeSchedule.NOW:
-            raise PledgeError("Hiện vật: không chia đợt.")
+            raise PledgeError(N_("Hiện vật: không chia đợt."))
     if data.schedule == PledgeSchedule.INSTALMENTS:
         check_instalments(data.amount_vnd, data.instalments, start=start)
 
@@ -456,7 +456,7 @@ def insert_pledge(
         if ident is not None:
             break
     else:  # pragma: no cover - 25^7 references; only a broken random source gets here
-        raise PledgeError("Không tạo được mã chuyển khoản. Vui lòng thử lại.")
+        raise PledgeError(N_("Không tạo được mã chuyển khoản. Vui lòng thử lại."))
     instalments = []
     if data.schedule == PledgeSchedule.INSTALMENTS:
         instalments = [
@@ -568,7 +568,7 @@ def transition(
             )
         )
     if target in (PledgeStatus.CANCELLED, PledgeStatus.LAPSED) and not (reason or "").strip():
-        raise PledgeError("Lý do: chưa nhập.")
+        raise PledgeError(N_("Lý do: chưa nhập."))
     if target == PledgeStatus.PLEDGED:  # reopened: the money received decides between pledged and partly paid
         received = amount_paid(session, pledge.id)
         target = (
@@ -625,7 +625,7 @@ def edit_pledge(
     instalments = list(instalments or [])
     if schedule == PledgeSchedule.INSTALMENTS:
         if pledge.kind == PledgeKind.IN_KIND:
-            raise PledgeError("Hiện vật: không chia đợt.")
+            raise PledgeError(N_("Hiện vật: không chia đợt."))
         check_instalments(amount_vnd, instalments)
     old = {
         "amount_vnd": pledge.amount_vnd,

@@ -113,7 +113,7 @@ def decode_cursor(value: str) -> tuple[date, int]:
         day, ident = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode())
         return date.fromisoformat(day), int(ident)
     except (ValueError, TypeError, UnicodeDecodeError):
-        raise FilterError("Liên kết trang không hợp lệ; hãy quay lại trang đầu.") from None
+        raise FilterError(N_("Liên kết trang không hợp lệ; hãy quay lại trang đầu.")) from None
 
 
 def parse_ledger_args(args: Mapping[str, str]) -> LedgerQuery:
@@ -123,12 +123,12 @@ def parse_ledger_args(args: Mapping[str, str]) -> LedgerQuery:
     q = LedgerQuery(raw=raw)
     if raw["loai"]:
         if raw["loai"] not in KIND_LABELS:
-            raise FilterError("Loại bút toán: giá trị không hợp lệ.")
+            raise FilterError(N_("Loại bút toán: giá trị không hợp lệ."))
         q.kind = raw["loai"]
     q.date_from = parse_day(raw["tu_ngay"], "Từ ngày")
     q.date_to = parse_day(raw["den_ngay"], "Đến ngày")
     if q.date_from and q.date_to and q.date_from > q.date_to:
-        raise FilterError("Từ ngày phải trước hoặc bằng Đến ngày.")
+        raise FilterError(N_("Từ ngày phải trước hoặc bằng Đến ngày."))
     if raw["so_tien"]:
         try:
             q.amount_vnd = parse_vnd(raw["so_tien"], field="Số tiền")
@@ -164,7 +164,7 @@ def resolve_scope(session: Session, q: LedgerQuery) -> Scope:
     if q.campaign_id:
         campaign = session.get(Campaign, q.campaign_id)
         if campaign is None:
-            raise FilterError("Cuộc vận động: không tìm thấy.")
+            raise FilterError(N_("Cuộc vận động: không tìm thấy."))
         fund_id = campaign.fund_id
         units = scope_unit_ids(session, campaign.scope_unit)
     if fund_id is None:

@@ -99,7 +99,7 @@ def decode_cursor(value: str, sort: str) -> tuple:
             raise ValueError
         return key, int(ident)
     except (ValueError, TypeError, UnicodeDecodeError):
-        raise FilterError("Liên kết trang không hợp lệ; hãy quay lại trang đầu.") from None
+        raise FilterError(N_("Liên kết trang không hợp lệ; hãy quay lại trang đầu.")) from None
 
 
 def parse_statement_args(args) -> StatementQuery:  # type: ignore[no-untyped-def]
@@ -128,7 +128,7 @@ def parse_statement_args(args) -> StatementQuery:  # type: ignore[no-untyped-def
     query.date_from = parse_day(raw["tu_ngay"], "Từ ngày")
     query.date_to = parse_day(raw["den_ngay"], "Đến ngày")
     if query.date_from and query.date_to and query.date_from > query.date_to:
-        raise FilterError("Từ ngày phải trước hoặc bằng Đến ngày.")
+        raise FilterError(N_("Từ ngày phải trước hoặc bằng Đến ngày."))
     query.province_id = _int(raw["tinh"], "Tỉnh/thành phố")
     query.commune_id = _int(raw["xa"], "Xã/phường")
     query.campaign_id = _int(raw["chien_dich"], "Cuộc vận động")
@@ -136,9 +136,9 @@ def parse_statement_args(args) -> StatementQuery:  # type: ignore[no-untyped-def
         try:
             query.channel = Channel(raw["kenh"])
         except ValueError:
-            raise FilterError("Kênh đóng góp: giá trị không hợp lệ.") from None
+            raise FilterError(N_("Kênh đóng góp: giá trị không hợp lệ.")) from None
     if raw["sap_xep"] and raw["sap_xep"] not in SORTS:
-        raise FilterError("Sắp xếp: giá trị không hợp lệ.")
+        raise FilterError(N_("Sắp xếp: giá trị không hợp lệ."))
     query.sort = raw["sap_xep"] or "ngay"
     query.descending = raw["thu_tu"] != "tang"
     if args.get("sau"):

@@ -571,7 +571,7 @@ def stream_lines(
     if preset == "custom":
         if not mapping or "date" not in mapping or not ({"credit", "amount"} & mapping.keys()):
             raise StatementFormatError(
-                "Cần chọn ít nhất cột Ngày giao dịch và cột Số tiền ghi có (hoặc Số tiền)."
+                N_("Cần chọn ít nhất cột Ngày giao dịch và cột Số tiền ghi có (hoặc Số tiền).")
             )
         header_row = int(mapping.get("header_row", 0))
         columns = {k: int(v) for k, v in mapping.items() if k in ROLE_LABELS and v not in (None, "")}

@@ -27,6 +27,7 @@ from app.contributions.receive import ContributionError, MoneyIn, receive
 from app.core.actor import Actor
 from app.core.forms import field_problems
 from app.core.i18n import VN_TZ
+from app.core.messages import N_
 from app.core.money import AmountError, parse_vnd
 from app.core.text import fold, nfc
 from app.core.transaction import domain_errors, message_for
@@ -219,7 +220,7 @@ def staff_edit(pledge_id: int) -> ResponseReturnValue:
             if not outcome.ok:
                 problems.append(outcome.message)
             else:
-                flash("Đã cập nhật đăng ký.", "success")
+                flash(_("Đã cập nhật đăng ký."), "success")
                 return redirect(url_for("pledges.staff_detail", pledge_id=pledge.id))
     if request.method == "POST":
         problems = problems or field_problems(form) or [_("Vui lòng kiểm tra lại các ô được đánh dấu.")]
@@ -333,7 +334,7 @@ def receipt_new() -> ResponseReturnValue:
                 else:
                     campaign = services.campaign_for(db.session, unit_id)
                     if campaign is None:
-                        raise ContributionError("Chưa có cuộc vận động đang diễn ra cho địa bàn này.")
+                        raise ContributionError(N_("Chưa có cuộc vận động đang diễn ra cho địa bàn này."))
                     item = MoneyIn(
                         display_name=form.donor_name.data,
                         is_anonymous=form.anonymous.data == "anonymous",
