@@ -397,7 +397,7 @@ def undo_row(session: Session, actor: Actor, contribution: Contribution) -> None
     try:
         reverse_contribution(session, actor, contribution.id, "Hoàn tác dòng vừa nhập (thu tại hộ gia đình)")
     except (ContributionError, ledger.LedgerError) as exc:
-        raise CollectionError(str(exc)) from exc
+        raise CollectionError(*exc.args) from exc
 
 
 # ---------------------------------------------------------------- totals

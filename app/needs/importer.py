@@ -129,7 +129,7 @@ def _rows(kind: str, data: bytes) -> list[list]:
         delimiter = ";" if sample.count(";") > sample.count(",") else ","
         return list(iter_csv_rows(text, delimiter=delimiter))
     except UploadError as exc:
-        raise ImportFileError(str(exc)) from exc
+        raise ImportFileError(*exc.args) from exc
 
 
 def _cell(v: object) -> str:

@@ -339,7 +339,7 @@ def import_statement(
         else:
             lines = iter(result.lines)
     except StatementFormatError as exc:
-        raise PaymentError(str(exc)) from exc
+        raise PaymentError(*exc.args) from exc
     if refusal := _refusal(result, acknowledge_breaks):
         raise PaymentError(refusal)
     started = time.perf_counter()
@@ -350,7 +350,7 @@ def import_statement(
             raise PaymentError(refusal)
     except StatementFormatError as exc:  # the file became unreadable half-way (a corrupt spreadsheet)
         savepoint.rollback()
-        raise PaymentError(str(exc)) from exc
+        raise PaymentError(*exc.args) from exc
     except PaymentError:
         savepoint.rollback()
         raise

@@ -83,7 +83,7 @@ def reverse_line(
             N_("Không đảo được dòng %(row)s: %(error)s", row=line.file_row, error=exc)
         ) from exc
     except ValueError as exc:  # ContributionError
-        raise PaymentError(str(exc)) from exc
+        raise PaymentError(*exc.args) from exc
     old = {"status": line.status, "pledge_id": line.pledge_id, "contribution_id": line.contribution_id}
     pledge_ids = sorted(
         {c.pledge_id for c in recorded if c.pledge_id is not None}

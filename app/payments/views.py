@@ -26,7 +26,7 @@ from app.core.forms import field_problems
 from app.core.i18n import format_number_vn
 from app.core.messages import N_
 from app.core.money import AmountError, format_vnd, parse_vnd
-from app.core.transaction import domain_errors
+from app.core.transaction import domain_errors, message_for
 from app.core.uploads import UploadError, read_upload
 from app.extensions import csrf, db
 from app.ledger.models import PURPOSE_LABELS
@@ -214,7 +214,7 @@ def stripe_webhook() -> ResponseReturnValue:
         event = parse_event(payload)  # signed is not the same as well formed
     except MalformedEvent as exc:
         current_app.logger.warning("Stripe webhook refused: %s", exc)
-        return {"error": str(exc)}, 400
+        return {"error": message_for(exc)}, 400
     try:
         outcome = gateway.process_event(db.session, "stripe", event)
         # Committed here, not after the response: a concurrent delivery of the same event or payment that won
@@ -566,7 +566,7 @@ def statement_mapping(statement_id: int) -> ResponseReturnValue:
     try:
         rows, row_count = statement_head(stmt, 40)
     except StatementFormatError as exc:  # a draft stored before the reader refused such files
-        flash(_(str(exc)), "error")
+        flash(message_for(exc), "error")
         return redirect(url_for("payments.statements"))
     width = max((len(r) for r in rows), default=0)
     if request.method == "POST":

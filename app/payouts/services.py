@@ -89,7 +89,7 @@ def _lock_need(session: Session, need_id: int) -> HouseholdNeed:
     try:
         return lock_need(session, need_id)
     except NeedError as exc:
-        raise PayoutError(str(exc)) from exc
+        raise PayoutError(*exc.args) from exc
 
 
 def _lock_order(session: Session, order_id: int) -> tuple[HouseholdNeed, PayoutOrder]:
@@ -606,7 +606,7 @@ def _pay(
             note=note,
         )
     except NeedError as exc:
-        raise PayoutError(str(exc)) from exc
+        raise PayoutError(*exc.args) from exc
     old = order.status
     order.status = OrderStatus.PAID
     order.paid_on = disbursement.occurred_on

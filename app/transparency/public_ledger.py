@@ -133,7 +133,7 @@ def parse_ledger_args(args: Mapping[str, str]) -> LedgerQuery:
         try:
             q.amount_vnd = parse_vnd(raw["so_tien"], field="Số tiền")
         except AmountError as exc:
-            raise FilterError(str(exc)) from None
+            raise FilterError(*exc.args) from None
     q.province_id = _int(raw["tinh"], "Tỉnh/thành phố")
     q.commune_id = _int(raw["xa"], "Xã/phường")
     q.campaign_id = _int(raw["chien_dich"], "Cuộc vận động")

@@ -124,7 +124,7 @@ def parse_statement_args(args) -> StatementQuery:  # type: ignore[no-untyped-def
         try:
             query.amount_vnd = parse_vnd(raw["so_tien"], field="Số tiền")
         except AmountError as exc:
-            raise FilterError(str(exc)) from None
+            raise FilterError(*exc.args) from None
     query.date_from = parse_day(raw["tu_ngay"], "Từ ngày")
     query.date_to = parse_day(raw["den_ngay"], "Đến ngày")
     if query.date_from and query.date_to and query.date_from > query.date_to:

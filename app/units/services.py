@@ -410,7 +410,7 @@ def create_hamlet(session: Session, actor: Actor, commune_id: int, name: str, ki
     try:
         hamlet = add_hamlet(session, commune_id, clean, kind)
     except ValueError as exc:
-        raise HamletError(str(exc), field="name") from exc
+        raise HamletError(*exc.args, field="name") from exc
     record(
         session,
         actor,

@@ -238,7 +238,7 @@ def _iter_csv(text: io.TextIOWrapper, delimiter: str) -> Iterator[list[Any]]:
         try:
             yield from iter_csv_rows(text, delimiter=delimiter)
         except UploadError as exc:
-            raise StatementFormatError(str(exc)) from exc
+            raise StatementFormatError(*exc.args) from exc
 
 
 def _csv_encoding(opener) -> str:  # type: ignore[no-untyped-def]
