@@ -47,8 +47,7 @@ VERIFY_RATE_LIMIT = (
 )
 SERIAL_TYPED = re.compile(r"^\s*(TCT|GK|BK)\s*-\s*[A-Za-z0-9]{1,12}\s*-\s*\d{4}\s*-\s*\d{1,6}\s*$", re.I)
 CODE_IN_TEXT = re.compile(r"(?:/xac-minh/)?([A-Za-z0-9_-]{40,120})\s*$")
-# Service errors are flashed as _(str(exc)): the fixed ones have English entries; those naming a value (an image
-# label, an amount) stay Vietnamese.
+# Service errors are shown through domain_errors (message_for): in the reader's language, values included.
 
 
 def _pdf_response(data: bytes, filename: str, inline: bool = True) -> Response:
