@@ -121,7 +121,8 @@ def translate(value: object) -> str:
             value.msgid,
             **{k: translate(v) if isinstance(v, str | BaseException) else v for k, v in value.params.items()},
         )
-    return gettext(str(value))
+    text = str(value)
+    return gettext(text) if text.strip() else text  # gettext("") would be the catalogue's header
 
 
 @contextmanager

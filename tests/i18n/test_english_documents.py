@@ -130,3 +130,32 @@ def test_the_donor_statement_pdf_is_in_the_donors_language(app, session):
     data = [donor.name, province.full_name, province.name]
     left = [line for line in text.splitlines() if VIETNAMESE_LETTERS.search(without(line, data))]
     assert left == []
+
+
+def test_a_refusal_raised_outside_a_request_is_vietnamese_until_shown(app):
+    """N_() with values: str(exc) is the Vietnamese sentence (logs, a task, a CLI), message_for() translates it and
+    the status label inside it for the reader; the message survives pickling (Celery) and re-raising."""
+    import pickle
+
+    from flask_babel import refresh
+
+    from app.core.messages import N_, Message
+    from app.core.transaction import message_for
+    from app.needs.models import NEED_STATUS_LABELS, NeedStatus
+    from app.needs.registry import NeedError
+
+    exc = NeedError(
+        N_("Không thể từ chối hộ đang “%(status)s”.", status=NEED_STATUS_LABELS[NeedStatus.APPROVED])
+    )
+    assert str(exc) == "Không thể từ chối hộ đang “Tỉnh đã duyệt”."
+    again = NeedError(*pickle.loads(pickle.dumps(exc)).args)
+    assert isinstance(again.args[0], Message)
+    with app.test_request_context("/?lang=en"):
+        refresh()  # the test's app context outlives each request context: forget the locale chosen before
+        assert message_for(again) == "A household that is “Approved by the province” cannot be refused."
+    with app.test_request_context("/"):
+        refresh()
+        assert message_for(again) == "Không thể từ chối hộ đang “Tỉnh đã duyệt”."
+    with app.app_context():  # a task: no reader, Vietnamese
+        refresh()
+        assert message_for(again) == str(exc)
