@@ -7,6 +7,8 @@
 #   bash dev.sh replica  like run, on a throwaway PostgreSQL primary and a streaming replica of it (public pages
 #                        read from the replica); Ctrl-C stops and deletes both (bench/pgcluster.py)
 #   bash dev.sh lock   rewrite requirements.lock and requirements-dev.lock from pyproject.toml (see README)
+#   bash dev.sh i18n   extract the marked strings into app/translations/messages.pot, merge them into each language's
+#                      messages.po (the catalogue people edit), compile, and list the entries still to translate
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -66,6 +68,15 @@ setup() {
     rm -f .venv/.installed-*; touch "$stamp"
   fi
   .venv/bin/pybabel compile -d app/translations >/dev/null
+}
+
+# Every marked string of app/ and templates/ (babel.cfg), with our keywords besides babel's defaults (_, gettext,
+# ngettext, pgettext, N_…): _l/lazy_gettext and lazy_pgettext (forms, labels), NP_ (app/core/messages.py). Sorted and
+# with file-only locations, so that a string added on one branch changes one entry of the .pot and merges cleanly.
+extract_pot() {
+  .venv/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k NP_:1c,2 \
+    --ignore-dirs='.*' --sort-output --no-wrap --add-location=file --project="Chung Tay" --copyright-holder="Chung Tay" \
+    -o "$1" app templates
 }
 
 cmd=${1:-run}
@@ -172,5 +183,38 @@ PY
     CHUNGTAY_INSTANCE_DIR="$tmp" .venv/bin/flask db check
     rm -rf "$tmp"
     ;;
-  *) echo "usage: bash dev.sh [run|test|check|setup|lock|replica]" >&2; exit 2 ;;
+  i18n)
+    # Non-interactive: new strings arrive with an empty msgstr, changed ones as fuzzy (babel's guess from the old
+    # entry); both are listed and the command exits 1 until each has its English in messages.po (then run it again).
+    extract_pot app/translations/messages.pot
+    .venv/bin/pybabel -q update -i app/translations/messages.pot -d app/translations --no-wrap --ignore-obsolete
+    .venv/bin/python - <<'PY'
+import sys
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+todo = 0
+for po in sorted(Path("app/translations").glob("*/LC_MESSAGES/messages.po")):
+    with po.open("rb") as fh:
+        catalog = read_po(fh)
+    for m in catalog:
+        if not m.id:
+            continue
+        strings = m.string if isinstance(m.string, (list, tuple)) else [m.string]
+        state = "fuzzy" if m.fuzzy else "untranslated" if not all(strings) else ""
+        if state:
+            todo += 1
+            where = ", ".join(sorted({loc for loc, _line in m.locations}))
+            context = f" (context {m.context})" if m.context else ""
+            print(f"{po}: {state}{context}: {m.id!r}  [{where}]")
+print(f"bash dev.sh i18n: {todo} entries to translate" if todo else "bash dev.sh i18n: every entry is translated")
+sys.exit(1 if todo else 0)
+PY
+    .venv/bin/pybabel -q compile -d app/translations  # only once every entry is translated (fuzzy ones would not compile)
+    ;;
+  pot)  # the .pot as extracted now, written to $2 (tests/i18n compares it with the committed one)
+    extract_pot "$2"
+    ;;
+  *) echo "usage: bash dev.sh [run|test|check|setup|lock|replica|i18n]" >&2; exit 2 ;;
 esac

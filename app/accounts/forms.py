@@ -5,11 +5,12 @@ from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from app.core.forms import BaseForm
+from app.core.messages import N_
 
 
 class LoginForm(BaseForm):
     email = StringField(
-        "Email",
+        N_("Email"),
         validators=[
             DataRequired(_l("Vui lòng nhập email.")),
             Email(_l("Email không hợp lệ.")),
@@ -28,7 +29,7 @@ class LoginForm(BaseForm):
 
 class ForgotPasswordForm(BaseForm):
     email = StringField(
-        "Email",
+        N_("Email"),
         validators=[
             DataRequired(_l("Vui lòng nhập email.")),
             Email(_l("Email không hợp lệ.")),

@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import TimestampMixin, UTCDateTime, str_enum, utcnow
+from app.core.messages import N_
 from app.extensions import Model
 from app.units.models import AdminUnit
 
@@ -23,11 +24,11 @@ class Role(enum.StrEnum):
 
 
 ROLE_LABELS = {
-    Role.DONOR: "Nhà tài trợ",
-    Role.COMMUNE_STAFF: "Cán bộ MTTQ xã/phường",
-    Role.PROVINCE_STAFF: "Cán bộ MTTQ tỉnh",
-    Role.APPROVER: "Người phê duyệt",
-    Role.CENTRAL_ADMIN: "Quản trị Trung ương",
+    Role.DONOR: N_("Nhà tài trợ"),
+    Role.COMMUNE_STAFF: N_("Cán bộ MTTQ xã/phường"),
+    Role.PROVINCE_STAFF: N_("Cán bộ MTTQ tỉnh"),
+    Role.APPROVER: N_("Người phê duyệt"),
+    Role.CENTRAL_ADMIN: N_("Quản trị Trung ương"),
 }
 
 STAFF_ROLES = frozenset({Role.COMMUNE_STAFF, Role.PROVINCE_STAFF, Role.APPROVER, Role.CENTRAL_ADMIN})

@@ -16,6 +16,7 @@ from app.accounts.throttle import Device, LoginThrottle
 from app.audit.services import record
 from app.core.actor import Actor
 from app.core.db import rowcount, utcnow
+from app.core.messages import N_
 from app.core.text import nfc
 from app.core.transaction import DomainError
 from app.units.models import AdminUnit, UnitLevel
@@ -50,20 +51,20 @@ def create_user(
 ) -> User:
     email = normalize_email(email)
     if "@" not in email or len(email) > 255:
-        raise AccountError("Email không hợp lệ.")
+        raise AccountError(N_("Email không hợp lệ."))
     if session.execute(select(User.id).where(func.lower(User.email) == email)).first():
-        raise AccountError("Email này đã có tài khoản.")
+        raise AccountError(N_("Email này đã có tài khoản."))
     if check_password and (problem := password_problem(password)):
         raise AccountError(problem)
     if role in (Role.COMMUNE_STAFF, Role.PROVINCE_STAFF, Role.APPROVER):
         unit = session.get(AdminUnit, unit_id) if unit_id else None
         if unit is None:
-            raise AccountError("Cán bộ phải gắn với một đơn vị (xã/phường hoặc tỉnh).")
+            raise AccountError(N_("Cán bộ phải gắn với một đơn vị (xã/phường hoặc tỉnh)."))
         wanted = ROLE_UNIT_LEVEL.get(role)
         if wanted and unit.level != wanted:
-            raise AccountError("Đơn vị không đúng cấp với vai trò.")
+            raise AccountError(N_("Đơn vị không đúng cấp với vai trò."))
     if role == Role.DONOR and donor_id is None:
-        raise AccountError("Tài khoản nhà tài trợ phải gắn với một nhà tài trợ.")
+        raise AccountError(N_("Tài khoản nhà tài trợ phải gắn với một nhà tài trợ."))
     user = User(
         email=email,
         full_name=nfc(full_name) or email,
@@ -97,11 +98,11 @@ class LoginDelayed(AccountError):
         self.wrong = wrong
 
 
-WRONG_CREDENTIALS = "Email hoặc mật khẩu không đúng."
-LOGIN_DELAYED_WRONG = (
+WRONG_CREDENTIALS = N_("Email hoặc mật khẩu không đúng.")
+LOGIN_DELAYED_WRONG = N_(
     "Email hoặc mật khẩu không đúng. Bạn đã nhập sai nhiều lần: vui lòng chờ %(seconds)s giây rồi thử lại."
 )
-LOGIN_DELAYED = "Bạn đã nhập sai nhiều lần. Vui lòng chờ %(seconds)s giây rồi thử lại."
+LOGIN_DELAYED = N_("Bạn đã nhập sai nhiều lần. Vui lòng chờ %(seconds)s giây rồi thử lại.")
 
 
 def authenticate(
@@ -140,7 +141,7 @@ def authenticate(
             raise LoginDelayed(attempt.delay, wrong=True)
         raise AccountError(WRONG_CREDENTIALS)
     if not user.is_active_account:
-        raise AccountError("Tài khoản đã bị vô hiệu hóa.")
+        raise AccountError(N_("Tài khoản đã bị vô hiệu hóa."))
     throttle.succeeded(bucket)
     user.last_login_at = utcnow()
     return user
@@ -175,7 +176,7 @@ def end_all_sessions(session: Session, actor: Actor, user: User, *, everywhere: 
 
 # ---------------------------------------------------------------- password reset by single-use link
 RESET_TOKEN_HOURS = 1
-INVALID_RESET = (
+INVALID_RESET = N_(
     "Liên kết đặt lại mật khẩu không hợp lệ, đã dùng hoặc đã hết hạn. Vui lòng yêu cầu liên kết mới."
 )
 

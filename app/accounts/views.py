@@ -36,6 +36,7 @@ from app.accounts.throttle import login_throttle
 from app.core import transaction
 from app.core.actor import Actor
 from app.core.mail import Mail, send_mail
+from app.core.messages import N_
 from app.core.transaction import domain_errors
 from app.extensions import db, limiter, login_manager
 
@@ -152,7 +153,7 @@ def logout_everywhere() -> ResponseReturnValue:
     return redirect(url_for("accounts.login"))
 
 
-RESET_SENT = (
+RESET_SENT = N_(
     "Nếu email này có tài khoản, chúng tôi đã gửi một liên kết đặt lại mật khẩu. Liên kết chỉ dùng được "
     "một lần và hết hạn sau 1 giờ. Vui lòng kiểm tra hộp thư (cả thư rác)."
 )

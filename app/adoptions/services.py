@@ -13,6 +13,7 @@ from app.adoptions.models import CommuneAdoption
 from app.audit.services import record
 from app.core.actor import Actor
 from app.core.i18n import today_vn
+from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.transaction import DomainError
 from app.donors.models import Donor, DonorKind
@@ -51,17 +52,20 @@ def adopt(
     for housing with one instalment a year (reminders, statuses and QR are the pledge's), and the adoption record
     the commune's public page and the business's dashboard show."""
     if donor.kind not in (DonorKind.BUSINESS, DonorKind.ORGANISATION):
-        raise AdoptionError("Chỉ doanh nghiệp, tổ chức nhận đỡ đầu xã.")
+        raise AdoptionError(N_("Chỉ doanh nghiệp, tổ chức nhận đỡ đầu xã."))
     commune = session.get(AdminUnit, commune_id)
     if commune is None or commune.level != UnitLevel.COMMUNE:
-        raise AdoptionError("Xã/phường đỡ đầu: chưa chọn hoặc không tồn tại.", field="commune_id")
+        raise AdoptionError(N_("Xã/phường đỡ đầu: chưa chọn hoặc không tồn tại."), field="commune_id")
     if not 1 <= years <= MAX_YEARS:
-        raise AdoptionError(f"Số năm: từ 1 đến {MAX_YEARS}.", field="years")
+        raise AdoptionError(N_("Số năm: từ 1 đến %(MAX_YEARS)s.", MAX_YEARS=MAX_YEARS), field="years")
     if yearly_vnd < MIN_PLEDGE_VND:
-        raise AdoptionError(f"Số tiền mỗi năm: tối thiểu {format_vnd(MIN_PLEDGE_VND)}.", field="yearly_vnd")
+        raise AdoptionError(
+            N_("Số tiền mỗi năm: tối thiểu %(format_vnd)s.", format_vnd=format_vnd(MIN_PLEDGE_VND)),
+            field="yearly_vnd",
+        )
     campaign = campaign_for(session, commune.id)
     if campaign is None:
-        raise AdoptionError("Hiện chưa có cuộc vận động nào đang diễn ra.")
+        raise AdoptionError(N_("Hiện chưa có cuộc vận động nào đang diễn ra."))
     first = today_vn() + timedelta(days=FIRST_DUE_DAYS)
     dates = yearly_dates(first, years)
     data = PledgeInput(

@@ -25,6 +25,7 @@ from app.contributions.models import Contribution, ContributionStatus
 from app.core import outbox
 from app.core.actor import Actor
 from app.core.db import utcnow
+from app.core.messages import N_
 from app.core.money import AmountError, format_vnd
 from app.core.spreadsheet import SafeCSVWriter
 from app.core.text import fold
@@ -91,9 +92,9 @@ def register(session: Session, actor: Actor, campaign: Campaign, data: AgencyInp
     """A new collection waiting for its e-mail to be confirmed (app.agencies.notify sends the link on commit)."""
     name = (data.name or "").strip()
     if not name:
-        raise AgencyError("Tên cơ quan, đơn vị: chưa nhập.", field="name")
+        raise AgencyError(N_("Tên cơ quan, đơn vị: chưa nhập."), field="name")
     if not data.email:
-        raise AgencyError("E-mail: chưa nhập.", field="email")
+        raise AgencyError(N_("E-mail: chưa nhập."), field="email")
     collection = AgencyCollection(
         campaign_id=campaign.id,
         name=name,
@@ -199,10 +200,12 @@ def check_list(kind: str, data: bytes) -> ListCheck:
     lines: list[CheckedLine] = []
     for n, (row_no, values) in enumerate(read_table(kind, data, HEADERS, FIELDS, OPTIONAL), start=1):
         if n > MAX_LINES:
-            raise AgencyError(f"Danh sách có quá {MAX_LINES} dòng; hãy chia thành nhiều đợt thu.")
+            raise AgencyError(
+                N_("Danh sách có quá %(MAX_LINES)s dòng; hãy chia thành nhiều đợt thu.", MAX_LINES=MAX_LINES)
+            )
         lines.append(check_line(row_no, values))
     if not lines:
-        raise AgencyError("Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào.")
+        raise AgencyError(N_("Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào."))
     return ListCheck(lines)
 
 
@@ -212,9 +215,14 @@ def upload_list(
     """Check the file; when every row is right keep it as the collection's list to preview (replacing an earlier
     one not yet confirmed). A file with any wrong row keeps nothing: the check is returned with its errors."""
     if collection.status not in (AgencyStatus.VERIFIED, AgencyStatus.PREVIEW):
-        raise AgencyError(f"Đợt thu đang ở trạng thái “{collection.status_label}”: không tải danh sách được.")
+        raise AgencyError(
+            N_(
+                N_("Đợt thu đang ở trạng thái “%(status_label)s”: không tải danh sách được."),
+                status_label=collection.status_label,
+            )
+        )
     if kind not in ("csv", "xlsx"):
-        raise UploadError("Loại tệp không được chấp nhận; chỉ nhận: CSV, Excel .xlsx.")
+        raise UploadError(N_("Loại tệp không được chấp nhận; chỉ nhận: CSV, Excel .xlsx."))
     try:
         result = check_list(kind, data)
     except CollectionError as exc:  # wrong headers, an empty file: the shared reader's messages
@@ -223,7 +231,11 @@ def upload_list(
         return result
     if result.total_vnd < MIN_PLEDGE_VND:
         raise AgencyError(
-            f"Tổng danh sách {format_vnd(result.total_vnd)}: tối thiểu {format_vnd(MIN_PLEDGE_VND)}."
+            N_(
+                "Tổng danh sách %(total)s: tối thiểu %(minimum)s.",
+                total=format_vnd(result.total_vnd),
+                minimum=format_vnd(MIN_PLEDGE_VND),
+            )
         )
     stored = store_bytes(data, kind, original_name, "agencies")
     collection.lines.clear()
@@ -267,7 +279,12 @@ def confirm(session: Session, actor: Actor, collection: AgencyCollection) -> Ple
     """Fix the list: the agency's donor record and ONE pledge for the total (its reference and QR are what the
     agency pays with), a lookup code per line, the pledge's confirmation mail queued."""
     if collection.status != AgencyStatus.PREVIEW or not collection.lines:
-        raise AgencyError(f"Đợt thu đang ở trạng thái “{collection.status_label}”: không chốt được.")
+        raise AgencyError(
+            N_(
+                "Đợt thu đang ở trạng thái “%(status_label)s”: không chốt được.",
+                status_label=collection.status_label,
+            )
+        )
     donor = insert_donor(
         session,
         actor,

@@ -28,6 +28,7 @@ from app.collections.models import BATCH_STATUS_LABELS as IMPORT_STATUS_LABELS
 from app.collections.models import DISPLAY_LABELS
 from app.contributions.models import CHANNEL_LABELS
 from app.core.i18n import format_date_vn, format_datetime_vn
+from app.core.messages import N_
 from app.core.money import format_vnd
 from app.donors.models import DONOR_KIND_LABELS
 from app.ledger.models import PURPOSE_LABELS
@@ -331,7 +332,7 @@ def _value_labels() -> dict[str, Mapping[Any, str]]:
         "tranche": TRANCHE_LABELS,
         "stage": NEED_STATUS_LABELS,
         "household_display": DISPLAY_LABELS,
-        "schedule": {"now": "Nộp một lần", "instalments": "Nộp nhiều đợt"},
+        "schedule": {"now": "Nộp một lần", "instalments": N_("Nộp nhiều đợt")},
     }
 
 

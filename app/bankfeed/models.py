@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import UTCDateTime, str_enum, utcnow
+from app.core.messages import N_
 from app.extensions import Model
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -37,7 +38,7 @@ class FeedStatus(enum.StrEnum):
 FEED_STATUS_LABELS = {
     FeedStatus.QUEUED: "Đang chờ ghi nhận",
     FeedStatus.RECEIVED: "Đã ghi nhận",
-    FeedStatus.DEBIT: "Ghi nợ (tiền ra)",
+    FeedStatus.DEBIT: N_("Ghi nợ (tiền ra)"),
     FeedStatus.UNKNOWN_ACCOUNT: "Tài khoản không thuộc danh sách chính thức",
     FeedStatus.PENDING: "Chờ xử lý",
 }

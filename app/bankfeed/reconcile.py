@@ -32,6 +32,7 @@ from app.banking.models import OfficialBankAccount
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ
+from app.core.messages import N_
 from app.core.text import fold, nfc
 from app.core.transaction import DomainError
 from app.payments.models import BankStatement, LineStatus, StatementLine
@@ -386,9 +387,9 @@ class Difference:
     @property
     def label(self) -> str:
         return {
-            "file_only": "Có trong sao kê, không có trong dữ liệu trực tuyến",
-            "feed_only": "Có trong dữ liệu trực tuyến, không có trong sao kê",
-            "amount": "Số tiền khác nhau",
+            "file_only": N_("Có trong sao kê, không có trong dữ liệu trực tuyến"),
+            "feed_only": N_("Có trong dữ liệu trực tuyến, không có trong sao kê"),
+            "amount": N_("Số tiền khác nhau"),
         }[self.kind]
 
 
@@ -505,10 +506,10 @@ def explain(
 ) -> None:
     reason = nfc((reason or "").strip())
     if not reason:
-        raise ReconciliationError("Cần ghi lý do giải thích chênh lệch.", field="reason")
+        raise ReconciliationError(N_("Cần ghi lý do giải thích chênh lệch."), field="reason")
     report = day_report(session, account, day)
     if key not in {d.key for d in report.differences}:
-        raise ReconciliationError("Không có chênh lệch này trong ngày; hãy tải lại trang.")
+        raise ReconciliationError(N_("Không có chênh lệch này trong ngày; hãy tải lại trang."))
     row = _row_for_update(session, account.id, day)
     old = row.explanations.get(key)
     row.explanations = {**row.explanations, key: reason}
@@ -542,7 +543,11 @@ def close_day(
     report = day_report(session, account, day)
     if report.unexplained:
         raise ReconciliationError(
-            f"Còn {report.unexplained} chênh lệch chưa giải thích: chưa chốt được ngày {day:%d/%m/%Y}."
+            N_(
+                "Còn %(n)s chênh lệch chưa giải thích: chưa chốt được ngày %(day)s.",
+                n=report.unexplained,
+                day=day.strftime("%d/%m/%Y"),
+            )
         )
     row = _row_for_update(session, account.id, day)
     row.closed_at = utcnow()

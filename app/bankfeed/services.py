@@ -45,6 +45,7 @@ from app.contributions.receive import MoneyIn, Received, mask_account, receive
 from app.core import outbox, transaction
 from app.core.actor import Actor
 from app.core.db import utcnow
+from app.core.messages import N_
 from app.core.text import nfc
 from app.core.transaction import DomainError
 from app.payments.transfers import active_campaign_for
@@ -413,7 +414,7 @@ def record_pending(session: Session, limit: int = RECORD_BATCH) -> int:
 def _own_txn(session: Session, txn_id: int, account_ids: set[int]) -> BankFeedTransaction:
     txn = session.get(BankFeedTransaction, txn_id)
     if txn is None or txn.bank_account_id not in account_ids:
-        raise FeedError("Giao dịch không tồn tại hoặc không thuộc địa bàn của bạn.")
+        raise FeedError(N_("Giao dịch không tồn tại hoặc không thuộc địa bàn của bạn."))
     return txn
 
 
@@ -426,14 +427,14 @@ def attribute(
 
     txn = _own_txn(session, txn_id, account_ids)
     if not txn.is_credit or txn.pledge_id is not None:
-        raise FeedError("Chỉ gán được khoản tiền vào chưa gắn với đăng ký nào.")
+        raise FeedError(N_("Chỉ gán được khoản tiền vào chưa gắn với đăng ký nào."))
     if not (reason or "").strip():
-        raise FeedError("Cần ghi lý do gán khoản tiền.", field="reason")
+        raise FeedError(N_("Cần ghi lý do gán khoản tiền."), field="reason")
     pledge = session.execute(
         select(Pledge).where(Pledge.reference == normalize(reference))
     ).scalar_one_or_none()
     if pledge is None:
-        raise FeedError(f"Không có đăng ký ủng hộ mã “{reference}”.", field="reference")
+        raise FeedError(N_("Không có đăng ký ủng hộ mã “%(ref)s”.", ref=reference), field="reference")
     account = session.get(OfficialBankAccount, txn.bank_account_id)
     assert account is not None  # noqa: S101 - _own_txn checked the account
     if txn.contribution_id is not None:
@@ -477,9 +478,9 @@ def retry_pending(session: Session, actor: Actor, txn_id: int, account_ids: set[
     txn = _own_txn(session, txn_id, account_ids)
     session.refresh(txn, with_for_update=True)
     if txn.status not in (FeedStatus.PENDING, FeedStatus.QUEUED) or txn.statement_line_id is not None:
-        raise FeedError("Giao dịch này không ở trạng thái chờ xử lý.")
+        raise FeedError(N_("Giao dịch này không ở trạng thái chờ xử lý."))
     if not txn.is_credit:
-        raise FeedError("Chỉ ghi nhận lại được khoản tiền vào.")
+        raise FeedError(N_("Chỉ ghi nhận lại được khoản tiền vào."))
     record_credits(session, actor, [txn])
     if txn.status != FeedStatus.RECEIVED:
         raise FeedError(txn.note)

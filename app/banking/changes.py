@@ -31,6 +31,7 @@ from app.banking.models import (
 )
 from app.core.actor import Actor
 from app.core.db import utcnow
+from app.core.messages import N_
 from app.core.transaction import DomainError
 from app.units.models import AdminUnit, UnitLevel
 
@@ -61,29 +62,32 @@ def _clean(session: Session, data: AccountInput) -> dict[str, Any]:
     """The values to store, checked; BankingError names the field."""
     bank = bank_for((data.bank_bin or "").strip())
     if bank is None:
-        raise BankingError("Ngân hàng: chưa chọn hoặc mã BIN không có trong danh sách.", field="bank_bin")
+        raise BankingError(N_("Ngân hàng: chưa chọn hoặc mã BIN không có trong danh sách."), field="bank_bin")
     number = re.sub(r"[\s.\-]", "", data.account_number or "")
     if not _ACCOUNT_NUMBER.fullmatch(number):
         raise BankingError(
-            "Số tài khoản: chỉ gồm chữ số (hoặc chữ cái không dấu), tối đa 19 ký tự.", field="account_number"
+            N_("Số tài khoản: chỉ gồm chữ số (hoặc chữ cái không dấu), tối đa 19 ký tự."),
+            field="account_number",
         )
     holder = " ".join((data.account_name or "").split())
     if not holder:
-        raise BankingError("Chủ tài khoản: chưa nhập.", field="account_name")
+        raise BankingError(N_("Chủ tài khoản: chưa nhập."), field="account_name")
     if len(holder) > 255:
-        raise BankingError("Chủ tài khoản: tối đa 255 ký tự.", field="account_name")
+        raise BankingError(N_("Chủ tài khoản: tối đa 255 ký tự."), field="account_name")
     swift = (data.swift_code or "").strip().upper()
     if swift and not _SWIFT.fullmatch(swift):
-        raise BankingError("Mã SWIFT/BIC: 8 hoặc 11 ký tự (ví dụ BFTVVNVX).", field="swift_code")
+        raise BankingError(N_("Mã SWIFT/BIC: 8 hoặc 11 ký tự (ví dụ BFTVVNVX)."), field="swift_code")
     try:
         provider = FeedProvider(data.feed_provider or "")
     except ValueError:
-        raise BankingError("Nguồn dữ liệu giao dịch: không hợp lệ.", field="feed_provider") from None
+        raise BankingError(N_("Nguồn dữ liệu giao dịch: không hợp lệ."), field="feed_provider") from None
     env = (data.feed_secret_env or "").strip()
     if provider != FeedProvider.NONE and not _ENV_NAME.fullmatch(env):
         raise BankingError(
-            "Tên biến môi trường chứa khóa bí mật: chữ in hoa, số và dấu _ (ví dụ BANKFEED_SEPAY_SECRET). "
-            "Không nhập chính khóa bí mật.",
+            N_(
+                "Tên biến môi trường chứa khóa bí mật: chữ in hoa, số và dấu _ (ví dụ BANKFEED_SEPAY_SECRET). "
+                "Không nhập chính khóa bí mật."
+            ),
             field="feed_secret_env",
         )
     if data.unit_id is not None:
@@ -93,7 +97,7 @@ def _clean(session: Session, data: AccountInput) -> dict[str, Any]:
             or unit.valid_to is not None
             or unit.level not in (UnitLevel.PROVINCE, UnitLevel.COMMUNE)
         ):
-            raise BankingError("Đơn vị sở hữu: không hợp lệ.", field="unit_id")
+            raise BankingError(N_("Đơn vị sở hữu: không hợp lệ."), field="unit_id")
     return {
         "unit_id": data.unit_id,
         "bank_bin": bank.bin,
@@ -109,7 +113,7 @@ def _clean(session: Session, data: AccountInput) -> dict[str, Any]:
 
 def _user(actor: Actor) -> int:
     if actor.user_id is None:
-        raise BankingError("Chỉ cán bộ đã đăng nhập mới thay đổi được tài khoản chính thức.")
+        raise BankingError(N_("Chỉ cán bộ đã đăng nhập mới thay đổi được tài khoản chính thức."))
     return actor.user_id
 
 
@@ -127,7 +131,7 @@ def _check_duplicate(session: Session, values: dict[str, Any], account_id: int |
         q = q.where(OfficialBankAccount.id != account_id)
     if session.execute(q.limit(1)).first() is not None:
         raise BankingError(
-            "Tài khoản này (cùng ngân hàng và số tài khoản) đã được đăng ký.", field="account_number"
+            N_("Tài khoản này (cùng ngân hàng và số tài khoản) đã được đăng ký."), field="account_number"
         )
 
 
@@ -232,10 +236,12 @@ def approve_change(session: Session, actor: Actor, change: BankAccountChange) ->
     """The second central admin's approval: the account (or its new details) becomes what donors see."""
     user_id = _user(actor)
     if change.status != ChangeStatus.PENDING:
-        raise BankingError("Thay đổi này đã được xử lý.")
+        raise BankingError(N_("Thay đổi này đã được xử lý."))
     if user_id in change.participant_ids:
         raise BankingError(
-            "Người chuẩn bị hoặc sửa thay đổi không được tự phê duyệt; cần một quản trị viên Trung ương khác."
+            N_(
+                "Người chuẩn bị hoặc sửa thay đổi không được tự phê duyệt; cần một quản trị viên Trung ương khác."
+            )
         )
     account = change.account
     values = dict(change.proposed)
@@ -264,10 +270,10 @@ def reject_change(session: Session, actor: Actor, change: BankAccountChange, rea
     """Refuse (or, by its author, withdraw) a pending change; a refused new account is closed."""
     user_id = _user(actor)
     if change.status != ChangeStatus.PENDING:
-        raise BankingError("Thay đổi này đã được xử lý.")
+        raise BankingError(N_("Thay đổi này đã được xử lý."))
     reason = " ".join((reason or "").split())
     if not reason:
-        raise BankingError("Lý do: chưa nhập.", field="reason")
+        raise BankingError(N_("Lý do: chưa nhập."), field="reason")
     change.status = ChangeStatus.REJECTED
     change.decided_by_id = user_id
     change.decided_at = utcnow()
@@ -287,9 +293,9 @@ def deactivate(session: Session, actor: Actor, account: OfficialBankAccount, rea
     _user(actor)
     reason = " ".join((reason or "").split())
     if not reason:
-        raise BankingError("Lý do ngừng sử dụng: chưa nhập.", field="reason")
+        raise BankingError(N_("Lý do ngừng sử dụng: chưa nhập."), field="reason")
     if not account.is_active:
-        raise BankingError("Tài khoản đã ngừng sử dụng.")
+        raise BankingError(N_("Tài khoản đã ngừng sử dụng."))
     account.is_active = False
     change = pending_change(session, account.id)
     if change is not None and change.kind == ChangeKind.CREATE:
@@ -308,9 +314,9 @@ def request_reactivation(session: Session, actor: Actor, account: OfficialBankAc
     """Reopening a closed account is a pending change like a new one."""
     user_id = _user(actor)
     if account.is_active:
-        raise BankingError("Tài khoản đang được sử dụng.")
+        raise BankingError(N_("Tài khoản đang được sử dụng."))
     if pending_change(session, account.id) is not None:
-        raise BankingError("Tài khoản đã có một thay đổi đang chờ phê duyệt.")
+        raise BankingError(N_("Tài khoản đã có một thay đổi đang chờ phê duyệt."))
     current = _values(account, SENSITIVE)
     _check_duplicate(session, current, account.id)
     change = BankAccountChange(

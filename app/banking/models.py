@@ -11,6 +11,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import TimestampMixin, UTCDateTime, str_enum
+from app.core.messages import N_
 from app.extensions import Model
 from app.units.models import AdminUnit
 
@@ -23,10 +24,10 @@ class FeedProvider(enum.StrEnum):
 
 
 FEED_PROVIDER_LABELS = {
-    FeedProvider.NONE: "Không (chỉ nhập sao kê)",
+    FeedProvider.NONE: N_("Không (chỉ nhập sao kê)"),
     FeedProvider.SEPAY: "SePay",
     FeedProvider.CASSO: "Casso",
-    FeedProvider.DIRECT: "API trực tiếp của ngân hàng (JSON có chữ ký)",
+    FeedProvider.DIRECT: N_("API trực tiếp của ngân hàng (JSON có chữ ký)"),
 }
 
 
@@ -84,8 +85,8 @@ class ChangeKind(enum.StrEnum):
 
 CHANGE_KIND_LABELS = {
     ChangeKind.CREATE: "Đăng ký tài khoản mới",
-    ChangeKind.UPDATE: "Thay đổi thông tin tài khoản",
-    ChangeKind.REACTIVATE: "Mở lại tài khoản",
+    ChangeKind.UPDATE: N_("Thay đổi thông tin tài khoản"),
+    ChangeKind.REACTIVATE: N_("Mở lại tài khoản"),
 }
 
 
@@ -96,9 +97,9 @@ class ChangeStatus(enum.StrEnum):
 
 
 CHANGE_STATUS_LABELS = {
-    ChangeStatus.PENDING: "Chờ phê duyệt",
-    ChangeStatus.APPROVED: "Đã phê duyệt",
-    ChangeStatus.REJECTED: "Đã từ chối",
+    ChangeStatus.PENDING: N_("Chờ phê duyệt"),
+    ChangeStatus.APPROVED: N_("Đã phê duyệt"),
+    ChangeStatus.REJECTED: N_("Đã từ chối"),
 }
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import binascii
 import re
 
+from app.core.messages import N_
+
 GUID = "A000000727"
 SERVICE_TO_ACCOUNT = "QRIBFTTA"
 MAX_NOTE = 19  # banks cut or mangle longer transfer notes
@@ -17,9 +19,9 @@ class VietQRError(ValueError):
 
 def _tlv(tag: str, value: str) -> str:
     if not value.isascii():
-        raise VietQRError("VietQR chỉ nhận ký tự ASCII (không dấu).")
+        raise VietQRError(N_("VietQR chỉ nhận ký tự ASCII (không dấu)."))
     if len(value) > 99:
-        raise VietQRError(f"Trường {tag} quá dài cho VietQR.")
+        raise VietQRError(N_("Trường %(tag)s quá dài cho VietQR.", tag=tag))
     return f"{tag}{len(value):02d}{value}"
 
 
@@ -32,13 +34,15 @@ def build_payload(
     bank_bin: str, account_number: str, amount_vnd: int | None = None, note: str | None = None
 ) -> str:
     if not re.fullmatch(r"\d{6}", bank_bin or ""):
-        raise VietQRError("Mã BIN ngân hàng phải gồm 6 chữ số.")
+        raise VietQRError(N_("Mã BIN ngân hàng phải gồm 6 chữ số."))
     if not re.fullmatch(r"[0-9A-Za-z]{1,19}", account_number or ""):
-        raise VietQRError("Số tài khoản không hợp lệ.")
+        raise VietQRError(N_("Số tài khoản không hợp lệ."))
     if amount_vnd is not None and (not isinstance(amount_vnd, int) or amount_vnd <= 0 or amount_vnd > 10**13):
-        raise VietQRError("Số tiền không hợp lệ.")
+        raise VietQRError(N_("Số tiền không hợp lệ."))
     if note is not None and (len(note) > MAX_NOTE or not re.fullmatch(r"[0-9A-Za-z ]*", note)):
-        raise VietQRError(f"Nội dung chuyển khoản tối đa {MAX_NOTE} ký tự, chỉ chữ không dấu và số.")
+        raise VietQRError(
+            N_("Nội dung chuyển khoản tối đa %(n)s ký tự, chỉ chữ không dấu và số.", n=MAX_NOTE)
+        )
     beneficiary = _tlv("00", bank_bin) + _tlv("01", account_number)
     merchant = _tlv("00", GUID) + _tlv("01", beneficiary) + _tlv("02", SERVICE_TO_ACCOUNT)
     payload = (
@@ -56,7 +60,7 @@ def build_payload(
 def parse(payload: str) -> dict[str, str]:
     """Top-level TLV fields of a payload, after checking its CRC (used by tests and by staff tools)."""
     if len(payload) < 8 or payload[-8:-4] != "6304" or crc16(payload[:-4]) != payload[-4:]:
-        raise VietQRError("Mã VietQR sai CRC.")
+        raise VietQRError(N_("Mã VietQR sai CRC."))
     fields: dict[str, str] = {}
     i = 0
     while i < len(payload):

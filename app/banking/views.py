@@ -24,6 +24,7 @@ from app.banking.models import (
 )
 from app.core.actor import Actor
 from app.core.collation import units_sorted
+from app.core.messages import N_
 from app.core.transaction import domain_errors
 from app.extensions import db
 from app.units.models import AdminUnit, UnitLevel
@@ -32,7 +33,7 @@ bp = Blueprint("banking", __name__, url_prefix="/can-bo/tai-khoan-ngan-hang")
 
 FIELD_LABELS = {
     "unit_id": "Đơn vị sở hữu",
-    "bank_bin": "Mã BIN",
+    "bank_bin": N_("Mã BIN"),
     "bank_name": "Ngân hàng",
     "account_number": "Số tài khoản",
     "account_name": "Chủ tài khoản",

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import TimestampMixin, str_enum
+from app.core.messages import N_
 from app.extensions import Model
 from app.ledger.models import Fund
 from app.units.models import AdminUnit
@@ -32,9 +33,9 @@ class CampaignStatus(enum.StrEnum):
 
 
 CAMPAIGN_STATUS_LABELS = {
-    CampaignStatus.DRAFT: "Dự thảo",
-    CampaignStatus.ACTIVE: "Đang vận động",
-    CampaignStatus.CLOSED: "Đã kết thúc",
+    CampaignStatus.DRAFT: N_("Dự thảo"),
+    CampaignStatus.ACTIVE: N_("Đang vận động"),
+    CampaignStatus.CLOSED: N_("Đã kết thúc"),
 }
 
 

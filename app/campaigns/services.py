@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.audit.services import record
 from app.campaigns.models import Campaign, CampaignGoal, CampaignStatus
 from app.core.actor import Actor
+from app.core.messages import N_
 from app.core.text import fold, nfc
 from app.core.transaction import DomainError
 from app.units.models import AdminUnit
@@ -49,15 +50,15 @@ def create_campaign(
     starts_on = starts_on or d_start
     ends_on = ends_on or d_end
     if ends_on < starts_on:
-        raise CampaignError("Ngày kết thúc phải sau ngày bắt đầu.", field="ends_on")
+        raise CampaignError(N_("Ngày kết thúc phải sau ngày bắt đầu."), field="ends_on")
     if goal_vnd < 0:
-        raise CampaignError("Mục tiêu không được âm.", field="goal")
+        raise CampaignError(N_("Mục tiêu không được âm."), field="goal")
     clean_name = nfc(name) or ""
     if not clean_name:
-        raise CampaignError("Tên cuộc vận động: chưa nhập.", field="name")
+        raise CampaignError(N_("Tên cuộc vận động: chưa nhập."), field="name")
     slug = slug or f"{year}-" + "-".join(fold(clean_name).split())[:60]
     if session.execute(select(Campaign.id).where(Campaign.slug == slug)).first():
-        raise CampaignError("Đã có cuộc vận động với tên này trong năm.", field="name")
+        raise CampaignError(N_("Đã có cuộc vận động với tên này trong năm."), field="name")
     campaign = Campaign(
         year=year,
         name=clean_name,
@@ -94,14 +95,19 @@ def set_status(session: Session, actor: Actor, campaign: Campaign, status: Campa
     }
     if status not in allowed[campaign.status]:
         raise CampaignError(
-            f"Không thể chuyển cuộc vận động từ “{campaign.status_label}” sang trạng thái này."
+            N_(
+                "Không thể chuyển cuộc vận động từ “%(status)s” sang trạng thái này.",
+                status=campaign.status_label,
+            )
         )
     if status == CampaignStatus.ACTIVE:
         other = session.execute(
             select(Campaign).where(Campaign.active_scope_key == scope_key(campaign.scope_unit_id))
         ).scalar_one_or_none()
         if other is not None:
-            raise CampaignError(f"Địa bàn này đang có cuộc vận động “{other.name}”; hãy kết thúc nó trước.")
+            raise CampaignError(
+                N_("Địa bàn này đang có cuộc vận động “%(name)s”; hãy kết thúc nó trước.", name=other.name)
+            )
     old = campaign.status
     campaign.status = status
     campaign.active_scope_key = scope_key(campaign.scope_unit_id) if status == CampaignStatus.ACTIVE else None
@@ -120,7 +126,7 @@ def set_status(session: Session, actor: Actor, campaign: Campaign, status: Campa
 
 def set_goal(session: Session, actor: Actor, campaign: Campaign, unit_id: int, goal_vnd: int) -> CampaignGoal:
     if goal_vnd < 0:
-        raise CampaignError("Mục tiêu không được âm.", field="goal")
+        raise CampaignError(N_("Mục tiêu không được âm."), field="goal")
     goal = session.execute(
         select(CampaignGoal).where(CampaignGoal.campaign_id == campaign.id, CampaignGoal.unit_id == unit_id)
     ).scalar_one_or_none()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -52,7 +53,7 @@ def index() -> ResponseReturnValue:
                 description=form.description.data or "",
             )
         if outcome.ok:
-            flash(f"Đã tạo cuộc vận động “{c.name}”.", "success")
+            flash(_("Đã tạo cuộc vận động “%(name)s”.", name=c.name), "success")
             return redirect(url_for("campaigns.index"))
     campaigns = [
         c
@@ -80,7 +81,7 @@ def change_status(campaign_id: int) -> ResponseReturnValue:
     try:
         status = CampaignStatus(request.form.get("status", ""))
     except ValueError:
-        flash("Trạng thái không hợp lệ.", "error")
+        flash(_("Trạng thái không hợp lệ."), "error")
     else:
         flash_result(
             lambda: set_status(db.session, Actor.from_request(), c, status),

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.certificates.models import CertificateKind, IssuerLevel
+from app.core.messages import N_
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,8 @@ AWARD_FORMS: tuple[AwardForm, ...] = (
 _BY_KEY = {f.key: f for f in AWARD_FORMS}
 
 LEVEL_NAMES = {
-    IssuerLevel.COMMUNE: "Ủy ban MTTQ cấp xã",
-    IssuerLevel.PROVINCE: "Ủy ban MTTQ cấp tỉnh",
+    IssuerLevel.COMMUNE: N_("Ủy ban MTTQ cấp xã"),
+    IssuerLevel.PROVINCE: N_("Ủy ban MTTQ cấp tỉnh"),
     IssuerLevel.CENTRAL: "Ủy ban Trung ương MTTQ Việt Nam",
 }
 

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.certificates.models import CertificateKind, IssuerLevel
 from app.core.forms import BaseForm, VNDateField
+from app.core.messages import N_
 from app.donors.models import DONOR_KIND_LABELS
 
 try:  # WTForms ≥ 3.3 deprecates (value, label) tuples
@@ -46,7 +47,7 @@ class VerifyForm(BaseForm):
 class RuleForm(BaseForm):
     # "Đối tượng" is a donor type here ("Record" in the audit log): translated with the "award" context
     donor_kind = SelectField(
-        lazy_pgettext("award", "Đối tượng"),
+        lazy_pgettext("award", N_("Đối tượng")),
         choices=_choices([(k.value, _l(v)) for k, v in DONOR_KIND_LABELS.items()]),
     )
     min_total = StringField(

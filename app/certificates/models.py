@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.campaigns.models import Campaign
 from app.core.db import UTCDateTime, str_enum, utcnow
+from app.core.messages import N_
 from app.donors.models import Donor, DonorKind
 from app.extensions import Model
 from app.units.models import AdminUnit
@@ -80,10 +81,10 @@ class BatchStatus(enum.StrEnum):
 
 
 BATCH_STATUS_LABELS = {
-    BatchStatus.PROPOSED: "Chờ phê duyệt",
-    BatchStatus.APPROVED: "Đã duyệt, chờ cấp",
-    BatchStatus.ISSUING: "Đang cấp",
-    BatchStatus.ISSUED: "Đã cấp",
+    BatchStatus.PROPOSED: N_("Chờ phê duyệt"),
+    BatchStatus.APPROVED: N_("Đã duyệt, chờ cấp"),
+    BatchStatus.ISSUING: N_("Đang cấp"),
+    BatchStatus.ISSUED: N_("Đã cấp"),
     BatchStatus.REJECTED: "Không duyệt",
 }
 

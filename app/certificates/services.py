@@ -36,6 +36,7 @@ from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import today_vn
 from app.core.mail import Attachment, Mail
+from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.sequences import next_numbers
 from app.core.text import fold, nfc
@@ -122,11 +123,13 @@ def _check_png(data: bytes | None, label: str) -> None:
             width, height = img.size
             fmt = img.format
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise CertificateError(f"{label}: tệp PNG bị hỏng, không đọc được.") from exc
+        raise CertificateError(N_("%(label)s: tệp PNG bị hỏng, không đọc được.", label=label)) from exc
     if fmt != "PNG":
-        raise CertificateError(f"{label}: chỉ nhận ảnh PNG.")
+        raise CertificateError(N_("%(label)s: chỉ nhận ảnh PNG.", label=label))
     if not (32 <= width <= 3000 and 32 <= height <= 3000):
-        raise CertificateError(f"{label}: kích thước ảnh phải từ 32 đến 3000 điểm ảnh mỗi chiều.")
+        raise CertificateError(
+            N_("%(label)s: kích thước ảnh phải từ 32 đến 3000 điểm ảnh mỗi chiều.", label=label)
+        )
 
 
 def save_profile(
@@ -150,7 +153,7 @@ def save_profile(
         session.add(profile)
     name, title = nfc(signer_name) or "", nfc(signer_title) or ""
     if not name or not title:
-        raise CertificateError("Người ký: cần nhập họ tên và chức vụ.")
+        raise CertificateError(N_("Người ký: cần nhập họ tên và chức vụ."))
     _check_png(seal_png, "Ảnh con dấu")
     _check_png(signature_png, "Ảnh chữ ký")
     profile.signer_name, profile.signer_title = name[:255], title[:255]
@@ -464,7 +467,7 @@ def verify_code(session: Session, code: str) -> Verification:
 def _require_role(session: Session, actor: Actor, *roles: Role) -> User:
     user = session.get(User, actor.user_id) if actor.user_id else None
     if user is None or (user.role not in roles and user.role != Role.CENTRAL_ADMIN):
-        raise CertificateError("Chỉ người phê duyệt mới được thực hiện thao tác này.")
+        raise CertificateError(N_("Chỉ người phê duyệt mới được thực hiện thao tác này."))
     return user
 
 
@@ -473,12 +476,12 @@ def revoke(session: Session, actor: Actor, certificate_id: int, reason: str) -> 
     _require_role(session, actor, Role.APPROVER)
     cert = session.get(Certificate, certificate_id)
     if cert is None:
-        raise CertificateError("Không tìm thấy giấy chứng nhận.")
+        raise CertificateError(N_("Không tìm thấy giấy chứng nhận."))
     reason = nfc(reason) or ""
     if len(reason) < 5:
-        raise CertificateError("Lý do thu hồi: cần nhập lý do (ít nhất 5 ký tự).")
+        raise CertificateError(N_("Lý do thu hồi: cần nhập lý do (ít nhất 5 ký tự)."))
     if cert.status == CertificateStatus.REVOKED:
-        raise CertificateError("Giấy chứng nhận này đã bị thu hồi trước đó.")
+        raise CertificateError(N_("Giấy chứng nhận này đã bị thu hồi trước đó."))
     cert.status = CertificateStatus.REVOKED
     cert.revoked_at = utcnow()
     cert.revoked_by_id = actor.user_id
@@ -525,12 +528,12 @@ def add_rule(
     creator's own area's (province staff cannot add a rule to the national campaign) and the issuing level
     no higher than the creator's committee."""
     if kind == CertificateKind.ACKNOWLEDGEMENT:
-        raise CertificateError("Loại khen thưởng: chỉ chọn Giấy khen hoặc Bằng khen.")
+        raise CertificateError(N_("Loại khen thưởng: chỉ chọn Giấy khen hoặc Bằng khen."))
     if not isinstance(min_total_vnd, int) or min_total_vnd <= 0:
-        raise CertificateError("Mức tối thiểu: phải là số tiền lớn hơn 0.")
+        raise CertificateError(N_("Mức tối thiểu: phải là số tiền lớn hơn 0."))
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
-        raise CertificateError("Cuộc vận động: không tồn tại.")
+        raise CertificateError(N_("Cuộc vận động: không tồn tại."))
     refused = authority.refusal(issuer_level, kind)
     if refused is not None:
         raise CertificateError(refused)
@@ -538,8 +541,10 @@ def add_rule(
     if user is not None and user.role != Role.CENTRAL_ADMIN:
         if campaign.scope_unit_id is None or not can_access_unit_id(session, user, campaign.scope_unit_id):
             raise CertificateError(
-                "Cuộc vận động: chỉ Ủy ban Trung ương đặt quy tắc khen thưởng cho cuộc vận động toàn quốc; "
-                "quý vị chỉ đặt quy tắc cho cuộc vận động của địa bàn mình."
+                N_(
+                    "Cuộc vận động: chỉ Ủy ban Trung ương đặt quy tắc khen thưởng cho cuộc vận động toàn quốc; "
+                    "quý vị chỉ đặt quy tắc cho cuộc vận động của địa bàn mình."
+                )
             )
         own = session.get(AdminUnit, unit_id) if unit_id is not None else None
         own_level = (
@@ -550,7 +555,7 @@ def add_rule(
         if issuer_level == IssuerLevel.CENTRAL or (
             own_level == IssuerLevel.COMMUNE and issuer_level != IssuerLevel.COMMUNE
         ):
-            raise CertificateError("Cấp khen thưởng: cao hơn cấp của Ủy ban quý vị.")
+            raise CertificateError(N_("Cấp khen thưởng: cao hơn cấp của Ủy ban quý vị."))
     rule = CommendationRule(
         campaign_id=campaign_id,
         donor_kind=donor_kind,
@@ -590,10 +595,10 @@ def may_change_rule(session: Session, user: User, rule: CommendationRule) -> boo
 def deactivate_rule(session: Session, actor: Actor, rule_id: int) -> CommendationRule:
     rule = session.get(CommendationRule, rule_id)
     if rule is None:
-        raise CertificateError("Không tìm thấy quy tắc.")
+        raise CertificateError(N_("Không tìm thấy quy tắc."))
     user = session.get(User, actor.user_id) if actor.user_id else None
     if user is not None and not may_change_rule(session, user, rule):
-        raise CertificateError("Quy tắc này do Ủy ban khác đặt: quý vị không tắt được.")
+        raise CertificateError(N_("Quy tắc này do Ủy ban khác đặt: quý vị không tắt được."))
     rule.active = False
     session.flush()
     record(
@@ -648,7 +653,7 @@ def propose_batch(
         .all()
     )
     if not rules:
-        raise CertificateError("Cuộc vận động chưa có quy tắc khen thưởng nào cho cấp này.")
+        raise CertificateError(N_("Cuộc vận động chưa có quy tắc khen thưởng nào cho cấp này."))
     area = _area_unit_ids(session, issuer)
     totals_q = (
         select(Contribution.donor_id, Donor.kind, func.sum(Contribution.amount_vnd))
@@ -750,16 +755,18 @@ def approve_batch(
     user = _require_role(session, actor, Role.APPROVER)
     batch = session.get(CertificateBatch, batch_id, with_for_update=True)
     if batch is None:
-        raise CertificateError("Không tìm thấy đợt khen thưởng.")
+        raise CertificateError(N_("Không tìm thấy đợt khen thưởng."))
     if batch.status != BatchStatus.PROPOSED:
-        raise CertificateError("Đợt này không còn chờ phê duyệt.")
+        raise CertificateError(N_("Đợt này không còn chờ phê duyệt."))
     if batch.created_by_id is not None and batch.created_by_id == user.id:
-        raise CertificateError("Người lập danh sách không được tự phê duyệt; cần một người phê duyệt khác.")
+        raise CertificateError(
+            N_("Người lập danh sách không được tự phê duyệt; cần một người phê duyệt khác.")
+        )
     decision_no = nfc(decision_no) or ""
     if not decision_no:
-        raise CertificateError("Số quyết định: cần nhập số quyết định khen thưởng.")
+        raise CertificateError(N_("Số quyết định: cần nhập số quyết định khen thưởng."))
     if decision_date is None:
-        raise CertificateError("Ngày quyết định: cần nhập ngày.")
+        raise CertificateError(N_("Ngày quyết định: cần nhập ngày."))
     excluded = set(excluded_candidate_ids or [])
     if excluded:
         for cand in session.execute(
@@ -774,7 +781,7 @@ def approve_batch(
         .where(CommendationCandidate.batch_id == batch.id, CommendationCandidate.included.is_(True))
     ).scalar_one()
     if batch.total == 0:
-        raise CertificateError("Danh sách trống: không có ai để khen thưởng.")
+        raise CertificateError(N_("Danh sách trống: không có ai để khen thưởng."))
     batch.decision_no, batch.decision_date = decision_no[:80], decision_date
     batch.status = BatchStatus.APPROVED
     batch.approved_by_id, batch.approved_at = user.id, utcnow()
@@ -801,7 +808,7 @@ def reject_batch(session: Session, actor: Actor, batch_id: int) -> CertificateBa
     _require_role(session, actor, Role.APPROVER)
     batch = session.get(CertificateBatch, batch_id)
     if batch is None or batch.status != BatchStatus.PROPOSED:
-        raise CertificateError("Đợt này không còn chờ phê duyệt.")
+        raise CertificateError(N_("Đợt này không còn chờ phê duyệt."))
     batch.status = BatchStatus.REJECTED
     session.flush()
     record(

@@ -30,6 +30,7 @@ from app.certificates.models import (
 )
 from app.core import outbox
 from app.core.actor import Actor
+from app.core.messages import N_
 from app.core.money import AmountError, parse_vnd
 from app.core.text import fold
 from app.core.transaction import domain_errors
@@ -46,8 +47,7 @@ VERIFY_RATE_LIMIT = (
 )
 SERIAL_TYPED = re.compile(r"^\s*(TCT|GK|BK)\s*-\s*[A-Za-z0-9]{1,12}\s*-\s*\d{4}\s*-\s*\d{1,6}\s*$", re.I)
 CODE_IN_TEXT = re.compile(r"(?:/xac-minh/)?([A-Za-z0-9_-]{40,120})\s*$")
-# Service errors are flashed as _(str(exc)): the fixed ones have English entries; those naming a value (an image
-# label, an amount) stay Vietnamese.
+# Service errors are shown through domain_errors (message_for): in the reader's language, values included.
 
 
 def _pdf_response(data: bytes, filename: str, inline: bool = True) -> Response:
@@ -470,7 +470,9 @@ def signer() -> ResponseReturnValue:
                 try:
                     _kind, data = read_upload(storage, allowed=("png",), max_bytes=MAX_IMAGE_BYTES)
                 except UploadError as exc:
-                    raise services.CertificateError(f"{label}: {exc}") from exc
+                    raise services.CertificateError(
+                        N_("%(label)s: %(error)s", label=label, error=exc)
+                    ) from exc
                 images[name] = data
         services.save_profile(
             db.session,

@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime, str_enum, utcnow
+from app.core.messages import N_
 from app.extensions import Model
 from app.units.models import AdminUnit, Hamlet
 
@@ -31,8 +32,8 @@ class HouseholdDisplay(enum.StrEnum):
 
 
 DISPLAY_LABELS = {
-    HouseholdDisplay.NAME: "Tên chủ hộ",
-    HouseholdDisplay.HAMLET: "“Hộ gia đình” kèm tên thôn/tổ dân phố",
+    HouseholdDisplay.NAME: N_("Tên chủ hộ"),
+    HouseholdDisplay.HAMLET: N_("“Hộ gia đình” kèm tên thôn/tổ dân phố"),
 }
 
 
@@ -59,12 +60,12 @@ class BatchStatus(enum.StrEnum):
 
 
 BATCH_STATUS_LABELS = {
-    BatchStatus.PREVIEWED: "Chờ xác nhận",
-    BatchStatus.QUEUED: "Đang ghi",
+    BatchStatus.PREVIEWED: N_("Chờ xác nhận"),
+    BatchStatus.QUEUED: N_("Đang ghi"),
     BatchStatus.COMMITTED: "Đã ghi nhận",
-    BatchStatus.REVERSED: "Đã hủy cả lô",
-    BatchStatus.FAILED: "Lỗi khi ghi",
-    BatchStatus.CANCELLED: "Đã bỏ",
+    BatchStatus.REVERSED: N_("Đã hủy cả lô"),
+    BatchStatus.FAILED: N_("Lỗi khi ghi"),
+    BatchStatus.CANCELLED: N_("Đã bỏ"),
 }
 
 

@@ -34,6 +34,7 @@ from app.core.actor import Actor
 from app.core.collation import vi_collate
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ, today_vn
+from app.core.messages import N_
 from app.core.money import AmountError, parse_vnd
 from app.core.spreadsheet import append_row
 from app.core.text import fold, nfc
@@ -176,7 +177,11 @@ def parse_date_vn(value: object, *, field_name: str = "Ngày") -> date:
         m = _DATE_RE.match(text) or re.match(r"^(\d{4})-(\d{2})-(\d{2})$", text)
         if not m:
             raise CollectionError(
-                f"{field_name}: “{text}” không đúng dạng ngày/tháng/năm (ví dụ 15/10/2026)."
+                N_(
+                    "%(field)s: “%(text)s” không đúng dạng ngày/tháng/năm (ví dụ 15/10/2026).",
+                    field=field_name,
+                    text=text,
+                )
             )
         try:
             if len(m.group(1)) == 4:
@@ -184,20 +189,26 @@ def parse_date_vn(value: object, *, field_name: str = "Ngày") -> date:
             else:
                 day = date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
         except ValueError as exc:
-            raise CollectionError(f"{field_name}: “{text}” không phải ngày có thật.") from exc
+            raise CollectionError(
+                N_("%(field)s: “%(text)s” không phải ngày có thật.", field=field_name, text=text)
+            ) from exc
     if day > today_vn():
-        raise CollectionError(f"{field_name}: {day:%d/%m/%Y} là ngày trong tương lai.")
+        raise CollectionError(
+            N_("%(field)s: %(day)s là ngày trong tương lai.", field=field_name, day=day.strftime("%d/%m/%Y"))
+        )
     if day.year < 2000:
-        raise CollectionError(f"{field_name}: {day:%d/%m/%Y} không hợp lệ.")
+        raise CollectionError(
+            N_("%(field)s: %(day)s không hợp lệ.", field=field_name, day=day.strftime("%d/%m/%Y"))
+        )
     return day
 
 
 def _amount(value: object) -> int:
     if isinstance(value, bool):
-        raise AmountError("Số tiền: không hợp lệ.")
+        raise AmountError(N_("Số tiền: không hợp lệ."))
     if isinstance(value, float):
         if not value.is_integer():
-            raise AmountError(f"Số tiền: “{value}” không phải số đồng nguyên.")
+            raise AmountError(N_("Số tiền: “%(value)s” không phải số đồng nguyên.", value=value))
         value = int(value)
     if isinstance(value, int):
         return parse_vnd(value)
@@ -331,7 +342,7 @@ def record_row(
     """Record one typed household row. A key seen before returns the earlier row (sent twice = recorded once).
     A likely duplicate (same head name and hamlet in the campaign) is recorded and flagged, so staff can undo."""
     if not KEY_RE.match(idempotency_key or ""):
-        raise CollectionError("Mã dòng (idempotency key) không hợp lệ.")
+        raise CollectionError(N_("Mã dòng (idempotency key) không hợp lệ."))
     key = f"collect:{commune.id}:{idempotency_key}"
     earlier = session.execute(
         select(Contribution).where(Contribution.idempotency_key == key)
@@ -382,11 +393,11 @@ def entry_contribution(session: Session, commune_id: int, contribution_id: int) 
 def undo_row(session: Session, actor: Actor, contribution: Contribution) -> None:
     """Undo one typed row with a ledger reversal (the row stays, marked reversed)."""
     if contribution.import_batch_id is not None:
-        raise CollectionError("Dòng này thuộc một lô nhập từ tệp; hãy hủy cả lô.")
+        raise CollectionError(N_("Dòng này thuộc một lô nhập từ tệp; hãy hủy cả lô."))
     try:
         reverse_contribution(session, actor, contribution.id, "Hoàn tác dòng vừa nhập (thu tại hộ gia đình)")
     except (ContributionError, ledger.LedgerError) as exc:
-        raise CollectionError(str(exc)) from exc
+        raise CollectionError(*exc.args) from exc
 
 
 # ---------------------------------------------------------------- totals
@@ -440,11 +451,12 @@ def _header_map(
     missing = [h for h, f in zip(headers, fields, strict=True) if f not in found and f not in optional]
     if missing:
         raise CollectionError(
-            "Tiêu đề cột không đúng mẫu: thiếu cột "
-            + ", ".join(f"“{m}”" for m in missing)
-            + ". Dòng đầu tiên phải là: "
-            + ", ".join(f"“{h}”" for h in headers)
-            + ". Hãy tải tệp mẫu và dán dữ liệu vào."
+            N_(
+                "Tiêu đề cột không đúng mẫu: thiếu cột %(missing)s. Dòng đầu tiên phải là: %(headers)s. "
+                "Hãy tải tệp mẫu và dán dữ liệu vào.",
+                missing=", ".join(f"“{m}”" for m in missing),
+                headers=", ".join(f"“{h}”" for h in headers),
+            )
         )
     return found
 
@@ -486,7 +498,7 @@ def read_table(
             continue
         yield line_no, {f: (cells[i] if i < len(cells) else None) for f, i in header.items()}
     if header is None:
-        raise CollectionError("Tệp không có dữ liệu: không thấy dòng tiêu đề nào.")
+        raise CollectionError(N_("Tệp không có dữ liệu: không thấy dòng tiêu đề nào."))
 
 
 def read_rows(kind: str, data: bytes) -> Iterator[tuple[int, RowInput]]:
@@ -529,7 +541,7 @@ def check_file(
         if on_progress is not None and n % 10_000 == 0:
             on_progress(0)
     if not checked:
-        raise CollectionError("Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào.")
+        raise CollectionError(N_("Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào."))
     recorded = recorded_households(
         session, campaign.id, commune.id, [r.dup_key for r in checked if r.dup_key]
     )
@@ -563,7 +575,7 @@ def create_import(
     """Check an uploaded file and keep it for audit; nothing is recorded until commit_import."""
 
     if kind not in ("csv", "xlsx"):
-        raise UploadError("Loại tệp không được chấp nhận; chỉ nhận: CSV, Excel .xlsx.")
+        raise UploadError(N_("Loại tệp không được chấp nhận; chỉ nhận: CSV, Excel .xlsx."))
     result = check_file(session, campaign, commune, kind, data)  # raises before anything is kept
     stored = store_bytes(data, kind, original_name, "collections")
     batch = ImportBatch(
@@ -614,14 +626,19 @@ def request_commit(session: Session, actor: Actor, batch: ImportBatch, *, skip_e
     then queues the task); small batches are committed here at once."""
     _lock(session, batch)
     if batch.status not in (BatchStatus.PREVIEWED, BatchStatus.FAILED):
-        raise CollectionError(f"Lô này đang ở trạng thái “{batch.status_label}”; không thể ghi nhận lại.")
+        raise CollectionError(
+            N_("Lô này đang ở trạng thái “%(status)s”; không thể ghi nhận lại.", status=batch.status_label)
+        )
     if batch.error_rows and not skip_errors:
         raise CollectionError(
-            f"Tệp có {batch.error_rows} dòng lỗi. Hãy sửa tệp và tải lên lại, hoặc chọn "
-            "“Bỏ qua các dòng lỗi” để chỉ ghi nhận các dòng hợp lệ."
+            N_(
+                "Tệp có %(n)s dòng lỗi. Hãy sửa tệp và tải lên lại, hoặc chọn "
+                "“Bỏ qua các dòng lỗi” để chỉ ghi nhận các dòng hợp lệ.",
+                n=batch.error_rows,
+            )
         )
     if batch.valid_rows == 0:
-        raise CollectionError("Không có dòng hợp lệ nào để ghi nhận.")
+        raise CollectionError(N_("Không có dòng hợp lệ nào để ghi nhận."))
     batch.skip_errors = skip_errors
     batch.failure = ""
     batch.processed_rows = 0
@@ -667,10 +684,10 @@ def commit_import(
     data = Path(batch.stored_path).read_bytes()
     result = check_file(session, campaign, commune, batch.file_kind, data)
     if result.errors and not batch.skip_errors:
-        raise CollectionError(f"Tệp có {len(result.errors)} dòng lỗi; không ghi nhận dòng nào.")
+        raise CollectionError(N_("Tệp có %(n)s dòng lỗi; không ghi nhận dòng nào.", n=len(result.errors)))
     valid = result.valid
     if not valid:
-        raise CollectionError("Không có dòng hợp lệ nào để ghi nhận.")
+        raise CollectionError(N_("Không có dòng hợp lệ nào để ghi nhận."))
     mode = display_mode(session, campaign, commune.id)
     items = [
         _new_contribution(
@@ -753,7 +770,9 @@ def undo_import(session: Session, actor: Actor, batch: ImportBatch, reason: str)
     the contributions stay, marked reversed."""
     _lock(session, batch)
     if batch.status != BatchStatus.COMMITTED:
-        raise CollectionError(f"Chỉ hủy được lô đã ghi nhận (lô này: “{batch.status_label}”).")
+        raise CollectionError(
+            N_("Chỉ hủy được lô đã ghi nhận (lô này: “%(status)s”).", status=batch.status_label)
+        )
     reason = (nfc(reason) or "").strip() or "Hủy cả lô nhập từ tệp"
     rev_id = None
     try:
@@ -775,7 +794,7 @@ def undo_import(session: Session, actor: Actor, batch: ImportBatch, reason: str)
         ).scalars()
         reverse_contributions(session, actor, list(in_kind), reason)
     except (ledger.LedgerError, ContributionError) as exc:
-        raise CollectionError(f"Không hủy được lô: {exc}") from exc
+        raise CollectionError(N_("Không hủy được lô: %(error)s", error=exc)) from exc
     batch.status = BatchStatus.REVERSED
     batch.reversal_transaction_id = rev_id
     batch.reversed_at = utcnow()

@@ -280,7 +280,7 @@ def upload(commune_id: int) -> ResponseReturnValue:
                 db.session, Actor.from_request(), campaign, commune, kind, data, form.file.data.filename
             )
         if not outcome.ok:
-            flash(f"{outcome.message} {_('Không có gì được lưu.')}", "error")
+            flash(_("%(problem)s Không có gì được lưu.", problem=outcome.message), "error")
         else:
             return redirect(url_for("collections.batch", batch_id=batch.id))
     return render_template("collections/upload.html", commune=commune, campaign=campaign, form=form), (

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.campaigns.models import Campaign
 from app.core.db import UTCDateTime, str_enum, utcnow
+from app.core.messages import N_
 from app.donors.models import Donor, DonorKind
 from app.extensions import Model
 from app.ledger.models import Purpose
@@ -38,10 +39,10 @@ class Channel(enum.StrEnum):
 
 
 CHANNEL_LABELS = {
-    Channel.BANK_TRANSFER: "Chuyển khoản",
-    Channel.CARD: "Thẻ",
+    Channel.BANK_TRANSFER: N_("Chuyển khoản"),
+    Channel.CARD: N_("Thẻ"),
     Channel.CASH: "Tiền mặt",
-    Channel.HOUSEHOLD_COLLECTION: "Thu tại hộ gia đình",
+    Channel.HOUSEHOLD_COLLECTION: N_("Thu tại hộ gia đình"),
     Channel.IN_KIND: "Hiện vật",
 }
 
@@ -132,9 +133,9 @@ class TransferStatus(enum.StrEnum):
 
 TRANSFER_STATUS_LABELS = {
     TransferStatus.PROPOSED: "Đề xuất",
-    TransferStatus.DONE: "Đã chuyển",
+    TransferStatus.DONE: N_("Đã chuyển"),
     TransferStatus.REJECTED: "Không chuyển",
-    TransferStatus.WITHDRAWN: "Đã rút (biên nhận đã hủy)",
+    TransferStatus.WITHDRAWN: N_("Đã rút (biên nhận đã hủy)"),
 }
 
 

@@ -39,6 +39,7 @@ from app.core import outbox
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ, today_vn
+from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.sequences import next_numbers
 from app.core.text import nfc, search_words
@@ -151,9 +152,9 @@ def _public_name(item: MoneyIn) -> tuple[str, bool]:
 
 def _validate_fields(item: MoneyIn) -> None:
     if not isinstance(item.amount_vnd, int) or isinstance(item.amount_vnd, bool) or item.amount_vnd <= 0:
-        raise ContributionError("Số tiền phải là số nguyên đồng lớn hơn 0.")
+        raise ContributionError(N_("Số tiền phải là số nguyên đồng lớn hơn 0."))
     if item.channel == Channel.IN_KIND and not (item.in_kind_description or "").strip():
-        raise ContributionError("Hiện vật: cần mô tả hiện vật.")
+        raise ContributionError(N_("Hiện vật: cần mô tả hiện vật."))
 
 
 def queue_acknowledgements(session: Session, contribution_ids: list[int]) -> None:
@@ -295,7 +296,7 @@ def _split_for_pledges(
         )
     missing = [pid for pid in pledge_ids if pid not in pledges]
     if missing:
-        raise ContributionError("Không tìm thấy đăng ký ủng hộ được nộp tiền.")
+        raise ContributionError(N_("Không tìm thấy đăng ký ủng hộ được nộp tiền."))
     donor_ids = sorted({p.donor_id for p in pledges.values() if p.donor_id is not None})
     donors = {
         d.id: d
@@ -442,7 +443,7 @@ def receive(
             (item.earmark_unit_id, "Địa bàn chỉ định"),
         ):
             if uid is not None and not units.exists(uid):
-                raise ContributionError(f"{what}: không tồn tại.")
+                raise ContributionError(N_("%(what)s: không tồn tại.", what=what))
         parts.append(_Part(idx, item))
     pledges, paid = _split_for_pledges(session, parts, units)
 
@@ -460,7 +461,7 @@ def receive(
     def campaign_of(item: MoneyIn) -> Campaign:
         cid = item.campaign_id if item.campaign_id is not None else (campaign.id if campaign else None)
         if cid is None or cid not in campaigns:
-            raise ContributionError("Chưa có cuộc vận động để ghi nhận khoản này.")
+            raise ContributionError(N_("Chưa có cuộc vận động để ghi nhận khoản này."))
         return campaigns[cid]
 
     now = utcnow()

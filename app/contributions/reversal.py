@@ -33,6 +33,7 @@ from app.contributions.models import (
 from app.contributions.receive import ContributionError, withdraw_transfer_proposals
 from app.core.actor import Actor
 from app.core.i18n import today_vn
+from app.core.messages import N_
 from app.core.text import nfc
 from app.ledger import services as ledger
 from app.ledger.models import LedgerTransaction
@@ -41,9 +42,9 @@ from app.ledger.models import LedgerTransaction
 def _reason(reason: str | None) -> str:
     text = (nfc(reason) or "").strip()
     if not text:
-        raise ContributionError("Lý do đảo: chưa nhập.")
+        raise ContributionError(N_("Lý do đảo: chưa nhập."))
     if len(text) > 1000:
-        raise ContributionError("Lý do đảo: quá dài (tối đa 1000 ký tự).")
+        raise ContributionError(N_("Lý do đảo: quá dài (tối đa 1000 ký tự)."))
     return text
 
 
@@ -74,7 +75,10 @@ def _refuse_goods_in_a_store(session: Session, gifts: list[Contribution]) -> Non
     if taken is not None:
         receipt_no = next(c.receipt_no for c in gifts if c.id == taken)
         raise ContributionError(
-            f"Biên nhận {receipt_no}: hiện vật đã được nhập kho, không hủy được khoản đóng góp này."
+            N_(
+                "Biên nhận %(receipt_no)s: hiện vật đã được nhập kho, không hủy được khoản đóng góp này.",
+                receipt_no=receipt_no,
+            )
         )
 
 
@@ -106,13 +110,13 @@ def reverse_contributions(
         ).scalars()
     )
     if len(found) != len(ids):
-        raise ContributionError("Không tìm thấy khoản đóng góp.")
+        raise ContributionError(N_("Không tìm thấy khoản đóng góp."))
     by_tx: dict[int, list[Contribution]] = {}
     for c in found:
         if c.status == ContributionStatus.REVERSED:
-            raise ContributionError(f"Biên nhận {c.receipt_no} đã được hủy trước đó.")
+            raise ContributionError(N_("Biên nhận %(no)s đã được hủy trước đó.", no=c.receipt_no))
         if c.ledger_transaction_id is None:
-            raise ContributionError(f"Biên nhận {c.receipt_no}: chưa được ghi sổ.")
+            raise ContributionError(N_("Biên nhận %(no)s: chưa được ghi sổ.", no=c.receipt_no))
         by_tx.setdefault(c.ledger_transaction_id, []).append(c)
     _refuse_goods_in_a_store(session, [c for c in found if c.channel == Channel.IN_KIND])
     for tx_id in sorted(by_tx):
@@ -137,7 +141,7 @@ def reverse_contributions(
             continue
         for c in group:
             if c.channel == Channel.IN_KIND:  # in-kind items always have their own transaction; never here
-                raise ContributionError("Hiện vật không đảo theo cách này.")
+                raise ContributionError(N_("Hiện vật không đảo theo cách này."))
             c.reversal_transaction_id = ledger.reverse_receipt_share(
                 session,
                 actor,

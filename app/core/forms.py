@@ -9,6 +9,7 @@ from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import DateField, FieldList, Form, FormField, IntegerField, StringField, TextAreaField
 
+from app.core.messages import N_
 from app.core.text import nfc
 
 
@@ -39,7 +40,7 @@ class _RefusedInVietnamese:
 class VNDateField(_RefusedInVietnamese, DateField):
     """A date typed as dd/mm/yyyy or picked (yyyy-mm-dd)."""
 
-    parse_error = "%(field)s: ngày không hợp lệ (ví dụ 31/12/2026)."
+    parse_error = N_("%(field)s: ngày không hợp lệ (ví dụ 31/12/2026).")
 
     def __init__(  # noqa: A002 - WTForms' own parameter name
         self, label: Any = None, validators: Any = None, format: Any = DATE_FORMATS, **kwargs: Any
@@ -50,7 +51,7 @@ class VNDateField(_RefusedInVietnamese, DateField):
 class VNIntegerField(_RefusedInVietnamese, IntegerField):
     """A whole number (e.g. with invalid_value_message "Năm: không hợp lệ (ví dụ 2026).")."""
 
-    parse_error = "%(field)s: phải là một số nguyên."
+    parse_error = N_("%(field)s: phải là một số nguyên.")
 
 
 class BaseForm(FlaskForm):

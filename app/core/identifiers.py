@@ -8,6 +8,8 @@ import unicodedata
 import phonenumbers
 from stdnum.vn import mst as stdnum_mst
 
+from app.core.messages import N_
+
 _MST_10 = re.compile(r"^\d{10}$", re.ASCII)
 _MST_BRANCH = re.compile(r"^(\d{10})-(\d{3})$", re.ASCII)
 _PERSONAL_ID = re.compile(r"^\d{12}$", re.ASCII)
@@ -28,20 +30,22 @@ def normalize_tax_code(value: str) -> str:
     """
     v = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value or "").translate(_DASHES))
     if not v:
-        raise IdentifierError("Mã số thuế: chưa nhập.")
+        raise IdentifierError(N_("Mã số thuế: chưa nhập."))
     if _PERSONAL_ID.match(v):
         return v
     m = _MST_BRANCH.match(v)
     base = m.group(1) if m else v
     if not _MST_10.match(base):
         raise IdentifierError(
-            "Mã số thuế phải gồm 10 chữ số, 13 chữ số dạng 0123456789-001 (chi nhánh) hoặc 12 chữ số (số định danh cá nhân)."
+            N_(
+                "Mã số thuế phải gồm 10 chữ số, 13 chữ số dạng 0123456789-001 (chi nhánh) hoặc 12 chữ số (số định danh cá nhân)."
+            )
         )
     if not stdnum_mst.is_valid(base):
-        raise IdentifierError("Mã số thuế không đúng (sai chữ số kiểm tra). Vui lòng kiểm tra lại.")
+        raise IdentifierError(N_("Mã số thuế không đúng (sai chữ số kiểm tra). Vui lòng kiểm tra lại."))
     if m:
         if m.group(2) == "000":
-            raise IdentifierError("Mã số thuế chi nhánh: ba số cuối không được là 000.")
+            raise IdentifierError(N_("Mã số thuế chi nhánh: ba số cuối không được là 000."))
         return f"{base}-{m.group(2)}"
     return base
 

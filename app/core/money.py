@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from babel import Locale
 from babel.numbers import parse_pattern
 
+from app.core.messages import N_
+
 MAX_AMOUNT_VND = 1_000_000_000_000  # 1 000 tỷ: larger than any single gift; anything above is a typo
 
 
@@ -27,15 +29,15 @@ def parse_vnd(text: str | int | None, *, field: str = "Số tiền", allow_zero:
     Mixed or ambiguous grouping ("1.000,000", "1,5") is refused rather than guessed.
     """
     if isinstance(text, bool):
-        raise AmountError(f"{field}: không hợp lệ.")
+        raise AmountError(N_("%(field)s: không hợp lệ.", field=field))
     if isinstance(text, int):
         value = text
     else:
         raw = (text or "").replace("\u00a0", " ").replace("\u202f", " ").strip()
         if not raw:
-            raise AmountError(f"{field}: chưa nhập số tiền.")
+            raise AmountError(N_("%(field)s: chưa nhập số tiền.", field=field))
         if raw.startswith("-"):
-            raise AmountError(f"{field}: số tiền phải lớn hơn 0.")
+            raise AmountError(N_("%(field)s: số tiền phải lớn hơn 0.", field=field))
         s = _SUFFIX.sub("", raw).strip()
         # Bank exports write "400.000,00" or "400,000.00": whole đồng with zero decimals.
         m = re.match(r"^(.*?)([.,])00$", s)
@@ -49,12 +51,20 @@ def parse_vnd(text: str | int | None, *, field: str = "Số tiền", allow_zero:
         elif _GROUPED_DOT.match(s) or _GROUPED_COMMA.match(s) or _GROUPED_SPACE.match(s):
             digits = re.sub(r"[., ]", "", s)
         else:
-            raise AmountError(f"{field}: “{raw}” không phải số tiền hợp lệ (ví dụ: 50.000.000).")
+            raise AmountError(
+                N_(
+                    "%(field)s: “%(raw)s” không phải số tiền hợp lệ (ví dụ: 50.000.000).",
+                    field=field,
+                    raw=raw,
+                )
+            )
         value = int(digits)
     if value < 0 or (value == 0 and not allow_zero):
-        raise AmountError(f"{field}: số tiền phải lớn hơn 0.")
+        raise AmountError(N_("%(field)s: số tiền phải lớn hơn 0.", field=field))
     if value > MAX_AMOUNT_VND:
-        raise AmountError(f"{field}: số tiền quá lớn (tối đa {format_vnd(MAX_AMOUNT_VND)}).")
+        raise AmountError(
+            N_("%(field)s: số tiền quá lớn (tối đa %(max)s).", field=field, max=format_vnd(MAX_AMOUNT_VND))
+        )
     return value
 
 

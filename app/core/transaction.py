@@ -102,13 +102,27 @@ class Outcome:
 
 
 def message_for(exc: Exception, prefix: str = "") -> str:
-    """The Vietnamese message of a domain error (translated when the catalog has it), after `prefix`."""
+    """The message of a domain error in the reader's language (Vietnamese, or its catalogue entry), after `prefix`."""
+    return f"{prefix}{translate(exc.args[0] if len(exc.args) == 1 else str(exc))}"
+
+
+def translate(value: object) -> str:
+    """A message raised or kept as Vietnamese, in the reader's language: a `N_(msgid, **values)` message through its
+    msgid with its values translated too (a field's label, a status label, a nested error's message; data such as
+    a name or an amount has no entry and stays as it is), any other text looked up as it is (app.core.messages)."""
     from flask_babel import gettext
 
-    text = str(exc)
-    params = getattr(exc, "params", None)
-    translated = gettext(text, **params) if params else gettext(text)
-    return f"{prefix}{translated}"
+    from app.core.messages import Message
+
+    if isinstance(value, BaseException):
+        return translate(value.args[0] if len(value.args) == 1 else str(value))
+    if isinstance(value, Message):
+        return gettext(
+            value.msgid,
+            **{k: translate(v) if isinstance(v, str | BaseException) else v for k, v in value.params.items()},
+        )
+    text = str(value)
+    return gettext(text) if text.strip() else text  # gettext("") would be the catalogue's header
 
 
 @contextmanager

@@ -18,6 +18,8 @@ from typing import Any
 
 from flask import current_app
 
+from app.core.messages import N_
+
 MAX_SPREADSHEET_BYTES = 20 * 1024 * 1024
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
 MAX_PDF_BYTES = 15 * 1024 * 1024  # a scanned phiếu chi or biên bản of a few pages
@@ -57,19 +59,19 @@ def sniff_kind(data: bytes) -> str:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 names = set(zf.namelist())
         except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError) as exc:
-            raise UploadError("Tệp bị hỏng: không đọc được nội dung nén.") from exc
+            raise UploadError(N_("Tệp bị hỏng: không đọc được nội dung nén.")) from exc
         if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
             return "xlsx"
-        raise UploadError("Tệp nén này không phải bảng tính Excel (.xlsx).")
+        raise UploadError(N_("Tệp nén này không phải bảng tính Excel (.xlsx)."))
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise UploadError(
-            "Tệp Excel đời cũ (.xls) chưa được hỗ trợ: vui lòng lưu lại dưới dạng .xlsx hoặc .csv."
+            N_("Tệp Excel đời cũ (.xls) chưa được hỗ trợ: vui lòng lưu lại dưới dạng .xlsx hoặc .csv.")
         )
     if data.startswith(b"%PDF"):
-        raise UploadError("Tệp PDF không phải bảng tính: vui lòng tải lên tệp .xlsx hoặc .csv.")
+        raise UploadError(N_("Tệp PDF không phải bảng tính: vui lòng tải lên tệp .xlsx hoặc .csv."))
     head = data[:65536]
     if b"\x00" in head:
-        raise UploadError("Tệp không phải bảng tính hay văn bản (có dữ liệu nhị phân).")
+        raise UploadError(N_("Tệp không phải bảng tính hay văn bản (có dữ liệu nhị phân)."))
     for encoding in ("utf-8-sig", "cp1258"):
         try:
             head.decode(encoding)
@@ -78,7 +80,7 @@ def sniff_kind(data: bytes) -> str:
             # A multi-byte character cut at the 64 KiB boundary is fine.
             if encoding == "utf-8-sig" and exc.start >= len(head) - 4:
                 return "csv"
-    raise UploadError("Tệp không đọc được dưới dạng văn bản UTF-8.")
+    raise UploadError(N_("Tệp không đọc được dưới dạng văn bản UTF-8."))
 
 
 def check_xlsx_safe(data: bytes) -> None:
@@ -92,9 +94,11 @@ def check_xlsx_safe(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, ValueError) as exc:
-        raise UploadError("Tệp Excel bị hỏng: không đọc được nội dung nén.") from exc
+        raise UploadError(N_("Tệp Excel bị hỏng: không đọc được nội dung nén.")) from exc
     if len(infos) > MAX_XLSX_MEMBERS:
-        raise UploadError("Tệp Excel có quá nhiều thành phần bên trong (nghi là tệp độc hại); không xử lý.")
+        raise UploadError(
+            N_("Tệp Excel có quá nhiều thành phần bên trong (nghi là tệp độc hại); không xử lý.")
+        )
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
     if total > MAX_XLSX_UNCOMPRESSED or total / packed > MAX_XLSX_RATIO:
@@ -103,7 +107,7 @@ def check_xlsx_safe(data: bytes) -> None:
         if info.file_size > 1024 * 1024 and info.file_size / max(info.compress_size, 1) > MAX_XLSX_RATIO:
             raise UploadError(bomb)
         if info.flag_bits & 0x1:
-            raise UploadError("Tệp Excel được đặt mật khẩu: vui lòng bỏ mật khẩu rồi tải lên lại.")
+            raise UploadError(N_("Tệp Excel được đặt mật khẩu: vui lòng bỏ mật khẩu rồi tải lên lại."))
     _check_xlsx_dimensions(data)
 
 
@@ -134,8 +138,10 @@ def _check_xlsx_dimensions(data: bytes) -> None:
                         head = fh.read(4096)
                     if _DTD.search(head):
                         raise UploadError(
-                            "Tệp Excel có khai báo DOCTYPE/ENTITY (dấu hiệu tệp độc hại, ví dụ tấn công XXE); "
-                            "không xử lý. Hãy mở tệp bằng Excel, lưu lại dưới dạng .xlsx rồi tải lên."
+                            N_(
+                                "Tệp Excel có khai báo DOCTYPE/ENTITY (dấu hiệu tệp độc hại, ví dụ tấn công XXE); "
+                                "không xử lý. Hãy mở tệp bằng Excel, lưu lại dưới dạng .xlsx rồi tải lên."
+                            )
                         )
                     if info.filename.startswith("xl/worksheets/"):
                         heads.append(head)
@@ -143,7 +149,7 @@ def _check_xlsx_dimensions(data: bytes) -> None:
         if isinstance(exc, UploadError):
             raise
         # includes zipfile's own "Overlapped entries (possible zip bomb)" detection
-        raise UploadError("Tệp Excel bị hỏng hoặc có cấu trúc nén bất thường; không xử lý.") from exc
+        raise UploadError(N_("Tệp Excel bị hỏng hoặc có cấu trúc nén bất thường; không xử lý.")) from exc
     for head in heads:
         m = _DIMENSION.search(head)
         if not m or not m.group(3):
@@ -196,10 +202,14 @@ def iter_xlsx_rows(
             except StopIteration:
                 break
             except Exception as exc:  # noqa: BLE001 - XML, defusedxml and value errors of a damaged sheet
-                raise UploadError(f"{DAMAGED_XLSX} (lỗi ở sau dòng {n})") from exc
+                raise UploadError(
+                    N_("%(problem)s (lỗi ở sau dòng %(n)s)", problem=DAMAGED_XLSX, n=n)
+                ) from exc
             n += 1
             if n > max_rows:
-                raise UploadError(f"Bảng tính có hơn {_dots(max_rows)} dòng; vui lòng tách thành nhiều tệp.")
+                raise UploadError(
+                    N_("Bảng tính có hơn %(n)s dòng; vui lòng tách thành nhiều tệp.", n=_dots(max_rows))
+                )
             if len(row) > max_columns:
                 raise UploadError(too_many_columns(n, len(row), max_columns))
             yield row
@@ -220,7 +230,10 @@ def iter_csv_rows(
             return
         except csv.Error as exc:
             raise UploadError(
-                f"Tệp CSV không đọc được ở dòng {reader.line_num}: một ô quá dài hoặc sai dấu ngoặc kép."
+                N_(
+                    "Tệp CSV không đọc được ở dòng %(n)s: một ô quá dài hoặc sai dấu ngoặc kép.",
+                    n=reader.line_num,
+                )
             ) from exc
         if len(row) > max_columns:
             raise UploadError(too_many_columns(reader.line_num, len(row), max_columns))
@@ -236,9 +249,9 @@ def decode_csv(data: bytes, *, max_line_chars: int = MAX_CSV_LINE_CHARS, max_row
         try:
             text = data.decode("cp1258")
         except UnicodeDecodeError as exc:
-            raise UploadError("Tệp CSV không đọc được: hãy lưu dưới dạng “CSV UTF-8”.") from exc
+            raise UploadError(N_("Tệp CSV không đọc được: hãy lưu dưới dạng “CSV UTF-8”.")) from exc
     if "\x00" in text:
-        raise UploadError("Tệp CSV có ký tự không hợp lệ (dữ liệu nhị phân).")
+        raise UploadError(N_("Tệp CSV có ký tự không hợp lệ (dữ liệu nhị phân)."))
     rows = 0
     for n, line in enumerate(text.splitlines(), start=1):
         if len(line) > max_line_chars:
@@ -273,13 +286,17 @@ def check_image_safe(data: bytes, kind: str) -> tuple[int, int]:
         SyntaxError,
         ValueError,
     ) as exc:
-        raise UploadError("Tệp ảnh bị hỏng hoặc không phải ảnh PNG/JPEG thật.") from exc
+        raise UploadError(N_("Tệp ảnh bị hỏng hoặc không phải ảnh PNG/JPEG thật.")) from exc
     if (fmt or "").lower() != kind:
-        raise UploadError("Tệp ảnh bị hỏng hoặc không phải ảnh PNG/JPEG thật.")
+        raise UploadError(N_("Tệp ảnh bị hỏng hoặc không phải ảnh PNG/JPEG thật."))
     if width < 1 or height < 1 or width * height > MAX_IMAGE_PIXELS:
         raise UploadError(
-            f"Ảnh có kích thước bất thường ({width}×{height} điểm ảnh); tối đa "
-            f"{MAX_IMAGE_PIXELS // 1_000_000} triệu điểm ảnh."
+            N_(
+                "Ảnh có kích thước bất thường (%(width)s×%(height)s điểm ảnh); tối đa %(max)s triệu điểm ảnh.",
+                width=width,
+                height=height,
+                max=MAX_IMAGE_PIXELS // 1_000_000,
+            )
         )
     return width, height
 
@@ -301,18 +318,21 @@ def read_upload(
 ) -> tuple[str, bytes]:
     """Read a Werkzeug FileStorage, check size and type; returns (kind, bytes)."""
     if file_storage is None or not getattr(file_storage, "filename", ""):
-        raise UploadError("Chưa chọn tệp để tải lên.")
+        raise UploadError(N_("Chưa chọn tệp để tải lên."))
     limit = max_bytes or (MAX_IMAGE_BYTES if set(allowed) <= {"png", "jpeg"} else MAX_SPREADSHEET_BYTES)
     data = file_storage.stream.read(limit + 1)
     if len(data) > limit:
-        raise UploadError(f"Tệp quá lớn (tối đa {limit // (1024 * 1024)} MB).")
+        raise UploadError(N_("Tệp quá lớn (tối đa %(mb)s MB).", mb=limit // (1024 * 1024)))
     if not data.strip():
-        raise UploadError("Tệp rỗng.")
+        raise UploadError(N_("Tệp rỗng."))
     kind = sniff_kind(data)
     if kind not in allowed:
         names = {"csv": "CSV", "xlsx": "Excel .xlsx", "png": "ảnh PNG", "jpeg": "ảnh JPEG"}
         raise UploadError(
-            "Loại tệp không được chấp nhận; chỉ nhận: " + ", ".join(names[a] for a in allowed) + "."
+            N_(
+                "Loại tệp không được chấp nhận; chỉ nhận: %(kinds)s.",
+                kinds=", ".join(names[a] for a in allowed),
+            )
         )
     if kind == "xlsx":
         check_xlsx_safe(data)
@@ -388,23 +408,23 @@ def read_proof_upload(file_storage: Any) -> tuple[str, bytes]:
     """A proof document: a PNG/JPEG (checked, then re-encoded without metadata) or a PDF (kept byte for byte:
     it is never public). The type is told by the content, never by the filename."""
     if file_storage is None or not getattr(file_storage, "filename", ""):
-        raise UploadError("Chưa chọn tệp để tải lên.")
+        raise UploadError(N_("Chưa chọn tệp để tải lên."))
     data = file_storage.stream.read(MAX_PDF_BYTES + 1)
     if data.startswith(b"%PDF-"):
         if len(data) > MAX_PDF_BYTES:
-            raise UploadError(f"Tệp PDF quá lớn (tối đa {MAX_PDF_BYTES // (1024 * 1024)} MB).")
+            raise UploadError(N_("Tệp PDF quá lớn (tối đa %(mb)s MB).", mb=MAX_PDF_BYTES // (1024 * 1024)))
         if b"%%EOF" not in data[-2048:]:
-            raise UploadError("Tệp PDF bị hỏng hoặc chưa tải lên hết.")
+            raise UploadError(N_("Tệp PDF bị hỏng hoặc chưa tải lên hết."))
         return "pdf", data
     if len(data) > MAX_IMAGE_BYTES:
-        raise UploadError(f"Tệp quá lớn (tối đa {MAX_IMAGE_BYTES // (1024 * 1024)} MB).")
+        raise UploadError(N_("Tệp quá lớn (tối đa %(mb)s MB).", mb=MAX_IMAGE_BYTES // (1024 * 1024)))
     if not data.strip():
-        raise UploadError("Tệp rỗng.")
+        raise UploadError(N_("Tệp rỗng."))
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         kind = "png"
     elif data.startswith(b"\xff\xd8\xff"):
         kind = "jpeg"
     else:
-        raise UploadError("Loại tệp không được chấp nhận; chỉ nhận: ảnh PNG, ảnh JPEG, PDF.")
+        raise UploadError(N_("Loại tệp không được chấp nhận; chỉ nhận: ảnh PNG, ảnh JPEG, PDF."))
     check_image_safe(data, kind)
     return kind, strip_image_metadata(data, kind)

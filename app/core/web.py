@@ -12,16 +12,17 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from app.core import qr
+from app.core.messages import N_
 from app.extensions import db
 
 ERROR_TITLES = {
-    400: "Yêu cầu không hợp lệ",
-    403: "Bạn không có quyền truy cập trang này",
-    404: "Không tìm thấy trang",
-    405: "Phương thức không được phép",
-    413: "Tệp tải lên quá lớn",
-    429: "Quá nhiều yêu cầu",
-    500: "Lỗi hệ thống",
+    400: N_("Yêu cầu không hợp lệ"),
+    403: N_("Bạn không có quyền truy cập trang này"),
+    404: N_("Không tìm thấy trang"),
+    405: N_("Phương thức không được phép"),
+    413: N_("Tệp tải lên quá lớn"),
+    429: N_("Quá nhiều yêu cầu"),
+    500: N_("Lỗi hệ thống"),
 }
 
 
@@ -78,8 +79,8 @@ def init_app(app: Flask) -> None:
         return render_template(
             "errors/error.html",
             code=400,
-            title="Phiên làm việc đã hết hạn",
-            message="Biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ (CSRF). Vui lòng tải lại trang và thử lại.",
+            title=N_("Phiên làm việc đã hết hạn"),
+            message=N_("Biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ (CSRF). Vui lòng tải lại trang và thử lại."),
         ), 400
 
     @app.errorhandler(SecurityError)
@@ -121,7 +122,7 @@ def init_app(app: Flask) -> None:
             "errors/error.html",
             code=500,
             title=ERROR_TITLES[500],
-            message="Đã có lỗi xảy ra. Thao tác chưa được lưu. Vui lòng thử lại sau.",
+            message=N_("Đã có lỗi xảy ra. Thao tác chưa được lưu. Vui lòng thử lại sau."),
         ), 500
 
     @app.before_request

@@ -30,6 +30,7 @@ from app.certificates.models import Certificate, CommendationCandidate
 from app.contributions.models import Contribution
 from app.core.actor import Actor
 from app.core.db import utcnow
+from app.core.messages import N_
 from app.core.text import fold, nfc
 from app.donors.models import Donor, DonorKind, DonorMerge, PublicDisplay
 from app.donors.services import DonorError, republish
@@ -54,19 +55,19 @@ FIELD_LABELS = {
     "tax_code": "Mã số thuế",
     "address": "Địa chỉ",
     "contact_person": "Người liên hệ",
-    "email": "Email",
+    "email": N_("Email"),
     "phone": "Điện thoại",
     "province_id": "Tỉnh/thành phố",
     "commune_id": "Xã/phường",
-    "public_display": "Hiển thị công khai",
-    "national_id_hash": "Số định danh (mã băm)",
+    "public_display": N_("Hiển thị công khai"),
+    "national_id_hash": N_("Số định danh (mã băm)"),
 }
 REASON_LABELS = {
-    "tax_code": "cùng mã số thuế",
-    "national_id": "cùng số định danh",
-    "phone": "cùng số điện thoại",
-    "email": "cùng email",
-    "name_commune": "cùng tên (không dấu) và xã",
+    "tax_code": N_("cùng mã số thuế"),
+    "national_id": N_("cùng số định danh"),
+    "phone": N_("cùng số điện thoại"),
+    "email": N_("cùng email"),
+    "name_commune": N_("cùng tên (không dấu) và xã"),
 }
 MIN_REASON = 5
 
@@ -209,7 +210,7 @@ def _snapshot(contributions: Sequence[Contribution]) -> list[list[Any]]:
 def _reason(reason: str) -> str:
     text = (nfc(reason) or "").strip()
     if len(text) < MIN_REASON:
-        raise DonorError("Lý do gộp: cần nhập lý do (ít nhất 5 ký tự).")
+        raise DonorError(N_("Lý do gộp: cần nhập lý do (ít nhất 5 ký tự)."))
     return text[:2000]
 
 
@@ -226,13 +227,13 @@ def merge(
     keeps; unnamed fields keep the survivor's, or the merged record's where the survivor's is empty)."""
     text = _reason(reason)
     if survivor.id == merged.id:
-        raise DonorError("Không thể gộp một nhà tài trợ với chính nó.")
+        raise DonorError(N_("Không thể gộp một nhà tài trợ với chính nó."))
     if survivor.merged_into_id is not None or merged.merged_into_id is not None:
-        raise DonorError("Một trong hai hồ sơ đã được gộp trước đó.")
+        raise DonorError(N_("Một trong hai hồ sơ đã được gộp trước đó."))
     choose = choose or {}
     unknown = set(choose) - set(MERGE_FIELDS)
     if unknown or any(v not in ("survivor", "merged") for v in choose.values()):
-        raise DonorError("Lựa chọn trường không hợp lệ.")
+        raise DonorError(N_("Lựa chọn trường không hợp lệ."))
     before = {f: _value(survivor, f) for f in MERGE_FIELDS}
     before["verified_at"] = survivor.verified_at.isoformat() if survivor.verified_at else None
     chosen: dict[str, Any] = {}
@@ -319,7 +320,7 @@ def undo(session: Session, actor: Actor, row: DonorMerge, *, reason: str) -> Non
     came in since for a pledge moved back go back with it). Later merges of either record are undone first."""
     text = _reason(reason)
     if row.undone_at is not None:
-        raise DonorError("Lần gộp này đã được hoàn tác.")
+        raise DonorError(N_("Lần gộp này đã được hoàn tác."))
     ids = (row.survivor_id, row.merged_id)
     later = session.execute(
         select(DonorMerge.id).where(
@@ -329,7 +330,7 @@ def undo(session: Session, actor: Actor, row: DonorMerge, *, reason: str) -> Non
         )
     ).first()
     if later is not None:
-        raise DonorError("Cần hoàn tác các lần gộp sau trước (hồ sơ đã được gộp tiếp).")
+        raise DonorError(N_("Cần hoàn tác các lần gộp sau trước (hồ sơ đã được gộp tiếp)."))
     survivor = session.get_one(Donor, row.survivor_id)
     merged = session.get_one(Donor, row.merged_id)
     moved = row.moved

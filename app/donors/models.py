@@ -10,6 +10,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import TimestampMixin, UTCDateTime, str_enum, utcnow
+from app.core.messages import N_
 from app.extensions import Model
 from app.units.models import AdminUnit
 
@@ -22,10 +23,10 @@ class DonorKind(enum.StrEnum):
 
 
 DONOR_KIND_LABELS = {
-    DonorKind.BUSINESS: "Doanh nghiệp",
+    DonorKind.BUSINESS: N_("Doanh nghiệp"),
     DonorKind.HOUSEHOLD: "Hộ gia đình",
     DonorKind.INDIVIDUAL: "Cá nhân",
-    DonorKind.ORGANISATION: "Cơ quan, tổ chức",
+    DonorKind.ORGANISATION: N_("Cơ quan, tổ chức"),
 }
 
 

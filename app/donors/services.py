@@ -11,6 +11,7 @@ from app.audit.services import record
 from app.contributions.models import Contribution
 from app.core.actor import Actor
 from app.core.db import utcnow
+from app.core.messages import N_
 from app.core.text import fold, nfc, search_words
 from app.core.transaction import DomainError
 from app.donors.models import ANONYMOUS_NAME, Donor, PublicDisplay
@@ -71,7 +72,7 @@ def speaks_for(session: Session, user: User, donor_id: int | None) -> bool:
 def _reason(reason: str) -> str:
     text = (nfc(reason) or "").strip()
     if len(text) < MIN_REASON:
-        raise DonorError("Lý do: cần nhập lý do (ít nhất 5 ký tự).")
+        raise DonorError(N_("Lý do: cần nhập lý do (ít nhất 5 ký tự)."))
     return text[:2000]
 
 
@@ -80,7 +81,7 @@ def attach_pledge(session: Session, actor: Actor, pledge: Pledge, *, how: str, r
     or staff verified (how="staff", with a reason) that a pledge naming it is its own: the pledge and the money
     received for it move to the business's record and are published under its name from now on. Audited."""
     if pledge.claimed_donor_id is None:
-        raise DonorError("Đăng ký này không chờ doanh nghiệp xác nhận.")
+        raise DonorError(N_("Đăng ký này không chờ doanh nghiệp xác nhận."))
     if how == "staff":
         reason = _reason(reason)
     business = session.get_one(Donor, pledge.claimed_donor_id)
@@ -112,7 +113,7 @@ def attach_pledge(session: Session, actor: Actor, pledge: Pledge, *, how: str, r
 def reject_claim(session: Session, actor: Actor, pledge: Pledge, *, how: str, reason: str = "") -> None:
     """The business (or staff) says the pledge is not its own: it stays under the name typed, for good."""
     if pledge.claimed_donor_id is None:
-        raise DonorError("Đăng ký này không chờ doanh nghiệp xác nhận.")
+        raise DonorError(N_("Đăng ký này không chờ doanh nghiệp xác nhận."))
     if how == "staff":
         reason = _reason(reason)
     old = pledge.claimed_donor_id
@@ -135,7 +136,7 @@ def verify_business(session: Session, actor: Actor, donor: Donor, reason: str) -
     confirm pledges made in its name. With a reason, audited."""
     text = _reason(reason)
     if donor.verified_at is not None:
-        raise DonorError("Nhà tài trợ này đã được xác minh.")
+        raise DonorError(N_("Nhà tài trợ này đã được xác minh."))
     donor.verified_at = utcnow()
     session.flush()
     record(session, actor, "donor.verify", "donor", donor.id, new={"reason": text})
@@ -154,7 +155,7 @@ def update_business(
 ) -> Donor:
     """A verified business's users manage its name and contacts (issue 19.1). Audited."""
     if not speaks_for(session, user, user.donor_id):
-        raise DonorError("Chỉ người dùng của doanh nghiệp đã xác minh mới sửa được thông tin.")
+        raise DonorError(N_("Chỉ người dùng của doanh nghiệp đã xác minh mới sửa được thông tin."))
     donor = session.get_one(Donor, user.donor_id)
     return correct_details(
         session, actor, donor, name=name, contact_person=contact_person, phone=phone, address=address
@@ -169,7 +170,7 @@ def correct_details(
     checks who may do it."""
     new_name = (nfc(name) or "").strip()
     if not new_name:
-        raise DonorError("Tên nhà tài trợ: chưa nhập.")
+        raise DonorError(N_("Tên nhà tài trợ: chưa nhập."))
     old = {
         "name": donor.name,
         "contact_person": donor.contact_person,

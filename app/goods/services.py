@@ -38,6 +38,7 @@ from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import today_vn
 from app.core.makerchecker import refuse_own_work
+from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.text import fold, nfc
 from app.core.transaction import DomainError
@@ -74,13 +75,13 @@ class GoodsError(DomainError):
 def _unit(session: Session, unit_id: int | None) -> AdminUnit:
     unit = session.get(AdminUnit, unit_id) if unit_id is not None else None
     if unit is None:
-        raise GoodsError("Không tìm thấy địa bàn của kho.")
+        raise GoodsError(N_("Không tìm thấy địa bàn của kho."))
     return unit
 
 
 def _check_area(user: User | None, unit: AdminUnit | None) -> None:
     if user is not None and not can_access_unit(user, unit):
-        raise GoodsError("Kho này không thuộc địa bàn của bạn.")
+        raise GoodsError(N_("Kho này không thuộc địa bàn của bạn."))
 
 
 def _check_role(user: User | None, roles: Iterable[Role], message: str) -> None:
@@ -117,7 +118,7 @@ def _lock_handout(session: Session, handout_id: int) -> GoodsHandout:
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if handout is None:
-        raise GoodsError("Không tìm thấy phiếu xuất kho.")
+        raise GoodsError(N_("Không tìm thấy phiếu xuất kho."))
     session.refresh(handout, ["lines"])
     return handout
 
@@ -228,38 +229,41 @@ def receive_goods(
         select(Contribution).where(Contribution.id == contribution_id).with_for_update()
     ).scalar_one_or_none()
     if contribution is None:
-        raise GoodsError("Không tìm thấy khoản đóng góp.")
+        raise GoodsError(N_("Không tìm thấy khoản đóng góp."))
     if contribution.channel != Channel.IN_KIND:
-        raise GoodsError("Chỉ nhập kho được khoản đóng góp bằng hiện vật.")
+        raise GoodsError(N_("Chỉ nhập kho được khoản đóng góp bằng hiện vật."))
     if contribution.status != ContributionStatus.RECORDED:
-        raise GoodsError("Khoản đóng góp này đã bị hủy, không nhập kho được.")
+        raise GoodsError(N_("Khoản đóng góp này đã bị hủy, không nhập kho được."))
     if contribution.pool_unit_id is None:
-        raise GoodsError("Hiện vật tiếp nhận ở cấp trung ương: chưa có kho để nhập.")
+        raise GoodsError(N_("Hiện vật tiếp nhận ở cấp trung ương: chưa có kho để nhập."))
     unit = _unit(session, contribution.pool_unit_id)
     _check_area(user, unit)
     _check_role(user, ENTRY_ROLES, "Chỉ cán bộ xã, tỉnh nhập kho được.")
     item = (nfc(item) or "").strip()
     if not item:
-        raise GoodsError("Tên hàng: chưa nhập.", field="item")
+        raise GoodsError(N_("Tên hàng: chưa nhập."), field="item")
     if len(item) > 120:
-        raise GoodsError("Tên hàng: quá dài (tối đa 120 ký tự).", field="item")
+        raise GoodsError(N_("Tên hàng: quá dài (tối đa 120 ký tự)."), field="item")
     try:
         measure = Measure(measure)
     except ValueError as exc:
-        raise GoodsError("Đơn vị tính: không hợp lệ.", field="measure") from exc
+        raise GoodsError(N_("Đơn vị tính: không hợp lệ."), field="measure") from exc
     if not isinstance(quantity, int) or quantity <= 0:
-        raise GoodsError("Số lượng: phải là số nguyên lớn hơn 0.", field="quantity")
+        raise GoodsError(N_("Số lượng: phải là số nguyên lớn hơn 0."), field="quantity")
     if not isinstance(value_vnd, int) or value_vnd <= 0:
-        raise GoodsError("Giá trị: phải lớn hơn 0.", field="value")
+        raise GoodsError(N_("Giá trị: phải lớn hơn 0."), field="value")
     left = contribution.amount_vnd - received_value(session, contribution.id)
     if value_vnd > left:
         raise GoodsError(
-            f"Giá trị: vượt giá trị ước tính còn chưa nhập kho của khoản đóng góp ({format_vnd(max(left, 0))}).",
+            N_(
+                "Giá trị: vượt giá trị ước tính còn chưa nhập kho của khoản đóng góp (%(format_vnd)s).",
+                format_vnd=format_vnd(max(left, 0)),
+            ),
             field="value",
         )
     day = received_on or today_vn()
     if day > today_vn():
-        raise GoodsError("Ngày nhập kho: không được sau hôm nay.", field="received_on")
+        raise GoodsError(N_("Ngày nhập kho: không được sau hôm nay."), field="received_on")
     stock = _stock_row(session, contribution.fund_id, unit.id, contribution.purpose, item, measure)
     stock.quantity += quantity
     stock.value_vnd += value_vnd
@@ -338,32 +342,52 @@ def _check_lines(
 ) -> dict[int, GoodsStock]:
     """Lock the stock rows the lines take from and check each line; refusals name the line (Dòng n)."""
     if not lines:
-        raise GoodsError("Phiếu xuất kho phải có ít nhất một dòng hàng.")
+        raise GoodsError(N_("Phiếu xuất kho phải có ít nhất một dòng hàng."))
     if len(lines) > MAX_LINES:
-        raise GoodsError(f"Phiếu xuất kho có tối đa {MAX_LINES} dòng.")
+        raise GoodsError(N_("Phiếu xuất kho có tối đa %(MAX_LINES)s dòng.", MAX_LINES=MAX_LINES))
     stocks = _lock_stocks(session, [ln.stock_id for ln in lines])
     held = held_by_open_handouts(session, stocks, excluding=excluding)
     wanted: dict[int, int] = defaultdict(int)
     for n, ln in enumerate(lines, start=1):
         stock = stocks.get(ln.stock_id)
         if stock is None or stock.unit_id != unit.id:
-            raise GoodsError(f"Dòng {n}: mặt hàng không có trong kho này.")
+            raise GoodsError(N_("Dòng %(n)s: mặt hàng không có trong kho này.", n=n))
         if not isinstance(ln.quantity, int) or ln.quantity <= 0:
-            raise GoodsError(f"Dòng {n} ({_label(stock)}): số lượng phải là số nguyên lớn hơn 0.")
+            raise GoodsError(
+                N_("Dòng %(n)s (%(label)s): số lượng phải là số nguyên lớn hơn 0.", n=n, label=_label(stock))
+            )
         if recipient_kind == RecipientKind.HOUSEHOLDS:
             need = session.get(HouseholdNeed, ln.need_id) if ln.need_id else None
             if need is None:
-                raise GoodsError(f"Dòng {n} ({_label(stock)}): chưa chọn hộ nhận.")
+                raise GoodsError(N_("Dòng %(n)s (%(label)s): chưa chọn hộ nhận.", n=n, label=_label(stock)))
             if need.commune_id != unit.id and need.commune.parent_id != unit.id:
-                raise GoodsError(f"Dòng {n} ({_label(stock)}): hộ #{need.id} không thuộc địa bàn của kho.")
+                raise GoodsError(
+                    N_(
+                        "Dòng %(n)s (%(label)s): hộ #%(id)s không thuộc địa bàn của kho.",
+                        n=n,
+                        label=_label(stock),
+                        id=need.id,
+                    )
+                )
         elif ln.need_id is not None:
-            raise GoodsError(f"Dòng {n} ({_label(stock)}): phiếu cấp cho công trình không ghi hộ nhận.")
+            raise GoodsError(
+                N_(
+                    "Dòng %(n)s (%(label)s): phiếu cấp cho công trình không ghi hộ nhận.",
+                    n=n,
+                    label=_label(stock),
+                )
+            )
         wanted[stock.id] += ln.quantity
         available = stock.quantity - held.get(stock.id, 0)
         if wanted[stock.id] > available:
             raise GoodsError(
-                f"Dòng {n} ({_label(stock)}): kho chỉ còn {_qty(max(available, 0), stock)} chưa cấp phát, "
-                f"không đủ {_qty(wanted[stock.id], stock)}."
+                N_(
+                    "Dòng %(n)s (%(item)s): kho chỉ còn %(left)s chưa cấp phát, không đủ %(wanted)s.",
+                    n=n,
+                    item=_label(stock),
+                    left=_qty(max(available, 0), stock),
+                    wanted=_qty(wanted[stock.id], stock),
+                )
             )
     return stocks
 
@@ -390,16 +414,16 @@ def _recipient(
     try:
         kind = RecipientKind(recipient_kind)
     except ValueError as exc:
-        raise GoodsError("Nơi nhận: không hợp lệ.", field="recipient_kind") from exc
+        raise GoodsError(N_("Nơi nhận: không hợp lệ."), field="recipient_kind") from exc
     project_name = (nfc(project_name) or "").strip()
     if kind == RecipientKind.PROJECT:
         if not project_name:
-            raise GoodsError("Tên công trình: chưa nhập.", field="project_name")
+            raise GoodsError(N_("Tên công trình: chưa nhập."), field="project_name")
         if len(project_name) > 255:
-            raise GoodsError("Tên công trình: quá dài.", field="project_name")
+            raise GoodsError(N_("Tên công trình: quá dài."), field="project_name")
         commune = session.get(AdminUnit, commune_id) if commune_id else unit
         if commune is None or (commune.id != unit.id and commune.parent_id != unit.id):
-            raise GoodsError("Xã của công trình: không thuộc địa bàn của kho.", field="commune_id")
+            raise GoodsError(N_("Xã của công trình: không thuộc địa bàn của kho."), field="commune_id")
         return kind, project_name, commune.id
     return kind, "", None
 
@@ -431,7 +455,7 @@ def prepare_handout(
     stocks = _check_lines(session, unit, kind, lines)
     fund_ids = {s.fund_id for s in stocks.values()}
     if len(fund_ids) != 1:
-        raise GoodsError("Một phiếu xuất kho chỉ lấy hàng của một quỹ.")
+        raise GoodsError(N_("Một phiếu xuất kho chỉ lấy hàng của một quỹ."))
     handout = GoodsHandout(
         unit_id=unit.id,
         fund_id=fund_ids.pop(),
@@ -477,7 +501,9 @@ def edit_handout(
     _check_area(user, unit)
     _check_role(user, ENTRY_ROLES, "Chỉ cán bộ xã, tỉnh sửa được phiếu xuất kho.")
     if handout.status not in OPEN_HANDOUTS:
-        raise GoodsError(f"Không sửa được phiếu xuất kho đang “{handout.status_label}”.")
+        raise GoodsError(
+            N_("Không sửa được phiếu xuất kho đang “%(status_label)s”.", status_label=handout.status_label)
+        )
     stocks = _check_lines(session, unit, handout.recipient_kind, lines, excluding=handout.id)
     old = {"lines": _lines_json(handout), "status": handout.status, "project_name": handout.project_name}
     if project_name is not None and handout.recipient_kind == RecipientKind.PROJECT:
@@ -525,7 +551,13 @@ def approve_handout(session: Session, actor: Actor, user: User, handout_id: int)
     _check_area(user, unit)
     _check_role(user, APPROVE_ROLES, "Chỉ cán bộ cấp tỉnh hoặc người phê duyệt được duyệt phiếu xuất kho.")
     if handout.status != HandoutStatus.PENDING:
-        raise GoodsError(f"Phiếu {handout.reference} đang “{handout.status_label}”, không duyệt lại được.")
+        raise GoodsError(
+            N_(
+                "Phiếu %(reference)s đang “%(status_label)s”, không duyệt lại được.",
+                reference=handout.reference,
+                status_label=handout.status_label,
+            )
+        )
     refuse_own_work(
         user.id,
         [
@@ -571,11 +603,15 @@ def upload_signed_list(
     _check_role(user, (*ENTRY_ROLES, Role.APPROVER), "Bạn không tải danh sách ký nhận lên được.")
     if handout.status != HandoutStatus.APPROVED:
         raise GoodsError(
-            f"Phiếu {handout.reference} đang “{handout.status_label}”: chỉ tải danh sách khi đã duyệt."
+            N_(
+                "Phiếu %(reference)s đang “%(status)s”: chỉ tải danh sách khi đã duyệt.",
+                reference=handout.reference,
+                status=handout.status_label,
+            )
         )
     document_ref = (nfc(document_ref) or "").strip()
     if len(document_ref) > 120:
-        raise GoodsError("Số chứng từ: quá dài.", field="document_ref")
+        raise GoodsError(N_("Số chứng từ: quá dài."), field="document_ref")
     file_kind, data = read_proof_upload(file_storage)
     stored = store_bytes(data, file_kind, getattr(file_storage, "filename", ""), LIST_SUBDIR)
     handout.list_path = stored.path.relative_to(Path(current_app.config["UPLOAD_DIR"])).as_posix()
@@ -602,7 +638,7 @@ def list_path(handout: GoodsHandout) -> Path:
     root = Path(current_app.config["UPLOAD_DIR"]).resolve()
     path = (root / (handout.list_path or "")).resolve()
     if not handout.list_path or root not in path.parents:
-        raise GoodsError("Đường dẫn danh sách ký nhận không hợp lệ.")
+        raise GoodsError(N_("Đường dẫn danh sách ký nhận không hợp lệ."))
     return path
 
 
@@ -616,14 +652,20 @@ def confirm_handout(
     _check_area(user, unit)
     _check_role(user, (*APPROVE_ROLES, Role.COMMUNE_STAFF), "Bạn không xác nhận được phiếu xuất kho.")
     if handout.status != HandoutStatus.APPROVED:
-        raise GoodsError(f"Phiếu {handout.reference} đang “{handout.status_label}”, không xác nhận được.")
+        raise GoodsError(
+            N_(
+                "Phiếu %(reference)s đang “%(status_label)s”, không xác nhận được.",
+                reference=handout.reference,
+                status_label=handout.status_label,
+            )
+        )
     if not handout.list_path:
-        raise GoodsError("Chưa có danh sách ký nhận: hãy tải lên trước khi xác nhận.")
+        raise GoodsError(N_("Chưa có danh sách ký nhận: hãy tải lên trước khi xác nhận."))
     if actor.user_id is not None and actor.user_id == handout.list_uploaded_by_id:
-        raise GoodsError("Người tải danh sách ký nhận lên không tự xác nhận được: cần người thứ hai.")
+        raise GoodsError(N_("Người tải danh sách ký nhận lên không tự xác nhận được: cần người thứ hai."))
     day = handed_out_on or today_vn()
     if day > today_vn():
-        raise GoodsError("Ngày cấp phát: không được sau hôm nay.")
+        raise GoodsError(N_("Ngày cấp phát: không được sau hôm nay."))
     lines = [LineInput(ln.stock_id, ln.quantity, ln.need_id) for ln in handout.lines]
     stocks = _check_lines(session, unit, handout.recipient_kind, lines, excluding=handout.id)
     values: dict[Purpose, int] = defaultdict(int)
@@ -648,7 +690,7 @@ def confirm_handout(
                 source_id=handout.id,
             )
         except ledger.LedgerError as exc:
-            raise GoodsError(f"Không ghi được sổ quỹ: {exc}") from exc
+            raise GoodsError(N_("Không ghi được sổ quỹ: %(exc)s", exc=exc)) from exc
         handout.ledger_transaction_id = tx.id
     handout.status = HandoutStatus.DONE
     handout.confirmed_by_id = actor.user_id
@@ -682,9 +724,14 @@ def cancel_handout(
     _check_role(user, (*ENTRY_ROLES, Role.APPROVER), "Bạn không hủy được phiếu xuất kho.")
     reason = (nfc(reason) or "").strip()
     if not reason:
-        raise GoodsError("Lý do hủy: chưa nhập.", field="reason")
+        raise GoodsError(N_("Lý do hủy: chưa nhập."), field="reason")
     if handout.status not in OPEN_HANDOUTS:
-        raise GoodsError(f"Không hủy được phiếu xuất kho đang “{handout.status_label}”.")
+        raise GoodsError(
+            N_(
+                N_("Không hủy được phiếu xuất kho đang “%(status_label)s”."),
+                status_label=handout.status_label,
+            )
+        )
     old = handout.status
     handout.status = HandoutStatus.CANCELLED
     handout.cancel_reason = reason[:1000]
@@ -712,12 +759,18 @@ def reverse_handout(
     handout = _lock_handout(session, handout_id)
     _check_area(user, _unit(session, handout.unit_id))
     if user is not None and user.role not in REVERSE_DISBURSEMENT_ROLES:
-        raise GoodsError("Chỉ người có quyền phê duyệt mới đảo được phiếu xuất kho.")
+        raise GoodsError(N_("Chỉ người có quyền phê duyệt mới đảo được phiếu xuất kho."))
     reason = (nfc(reason) or "").strip()
     if not reason:
-        raise GoodsError("Lý do đảo: chưa nhập.", field="reason")
+        raise GoodsError(N_("Lý do đảo: chưa nhập."), field="reason")
     if handout.status != HandoutStatus.DONE:
-        raise GoodsError(f"Phiếu {handout.reference} đang “{handout.status_label}”, không đảo được.")
+        raise GoodsError(
+            N_(
+                "Phiếu %(reference)s đang “%(status_label)s”, không đảo được.",
+                reference=handout.reference,
+                status_label=handout.status_label,
+            )
+        )
     stocks = _lock_stocks(session, [ln.stock_id for ln in handout.lines])
     if handout.ledger_transaction_id is not None:
         try:
@@ -731,7 +784,7 @@ def reverse_handout(
                 source_id=handout.id,
             )
         except ledger.LedgerError as exc:
-            raise GoodsError(f"Không đảo được phiếu xuất kho: {exc}") from exc
+            raise GoodsError(N_("Không đảo được phiếu xuất kho: %(exc)s", exc=exc)) from exc
         handout.reversal_transaction_id = tx.id
     for ln in handout.lines:
         stocks[ln.stock_id].quantity += ln.quantity

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.core.forms import BaseForm, VNIntegerField
 from app.core.money import AmountError, parse_vnd
+from app.core.transaction import message_for
 from app.ledger.models import PURPOSE_LABELS
 from app.reports.forms import YEAR_INVALID, ChoiceField
 
@@ -35,7 +36,7 @@ class TransferForm(BaseForm):
         try:
             self.amount_vnd = parse_vnd(field.data, field="Số tiền")
         except AmountError as exc:
-            raise ValidationError(str(exc)) from exc
+            raise ValidationError(message_for(exc)) from exc
 
 
 class TransferReasonForm(BaseForm):

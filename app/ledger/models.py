@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime, str_enum, utcnow
+from app.core.messages import N_
 from app.extensions import Model
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -40,11 +41,11 @@ class Purpose(enum.StrEnum):
 
 
 PURPOSE_LABELS = {
-    Purpose.HOUSING: "Nhà ở (nhà Đại đoàn kết)",
-    Purpose.LIVELIHOOD: "Sinh kế",
-    Purpose.EDUCATION: "Học tập",
-    Purpose.HEALTH: "Y tế",
-    Purpose.UNRESTRICTED: "Không chỉ định",
+    Purpose.HOUSING: N_("Nhà ở (nhà Đại đoàn kết)"),
+    Purpose.LIVELIHOOD: N_("Sinh kế"),
+    Purpose.EDUCATION: N_("Học tập"),
+    Purpose.HEALTH: N_("Y tế"),
+    Purpose.UNRESTRICTED: N_("Không chỉ định"),
 }
 
 

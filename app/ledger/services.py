@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.services import record
 from app.core.actor import Actor
+from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.signals import money_moved
 from app.core.transaction import DomainError
@@ -67,7 +68,7 @@ class Leg:
 @event.listens_for(LedgerTransaction, "before_update")
 @event.listens_for(LedgerTransaction, "before_delete")
 def _refuse_change(mapper: object, connection: object, target: object) -> None:
-    raise LedgerError("Sổ quỹ chỉ được ghi thêm: không sửa hay xóa bút toán; hãy dùng bút toán đảo.")
+    raise LedgerError(N_("Sổ quỹ chỉ được ghi thêm: không sửa hay xóa bút toán; hãy dùng bút toán đảo."))
 
 
 def main_fund(session: Session) -> Fund:
@@ -175,14 +176,14 @@ def post(
         if leg.amount_vnd == 0:
             continue
         if not isinstance(leg.amount_vnd, int) or isinstance(leg.amount_vnd, bool):
-            raise LedgerError("Số tiền phải là số nguyên đồng.")
+            raise LedgerError(N_("Số tiền phải là số nguyên đồng."))
         by_account[leg.account.id] += leg.amount_vnd
         accounts[leg.account.id] = leg.account
     by_account = {k: v for k, v in by_account.items() if v != 0}
     if not by_account:
-        raise LedgerError("Bút toán không có số tiền nào.")
+        raise LedgerError(N_("Bút toán không có số tiền nào."))
     if sum(by_account.values()) != 0:
-        raise LedgerError("Bút toán không cân (tổng Nợ khác tổng Có).")
+        raise LedgerError(N_("Bút toán không cân (tổng Nợ khác tổng Có)."))
     # A closed year (app.ledger.yearend) takes no more postings; checked before the accounts are locked.
     closed = yearend.closed_year_for(session, fund_id, occurred_on, {a.unit_id for a in accounts.values()})
     if closed is not None:
@@ -203,7 +204,7 @@ def post(
         new_balance = acc.balance_vnd + delta
         if acc.kind in CREDIT_NORMAL:
             if new_balance > 0:
-                raise LedgerError("Không thể ghi giảm khoản tiếp nhận quá số đã nhận.")
+                raise LedgerError(N_("Không thể ghi giảm khoản tiếp nhận quá số đã nhận."))
         elif new_balance < 0:
             raise InsufficientFunds(_shortfall_message(acc, acc.balance_vnd, -delta))
 
@@ -257,7 +258,7 @@ def post(
 
 def _shortfall_message(acc: LedgerAccount, balance: int, wanted: int) -> str:
     what = {
-        AccountKind.UNALLOCATED: "Quỹ chưa phân bổ",
+        AccountKind.UNALLOCATED: N_("Quỹ chưa phân bổ"),
         AccountKind.ALLOCATED: "Số đã phân bổ",
         AccountKind.DISBURSED: "Số đã giải ngân",
         AccountKind.IN_KIND: "Hiện vật",
@@ -288,10 +289,10 @@ def record_receipts(
     totals: dict[tuple[int | None, Purpose], int] = defaultdict(int)
     for unit_id, purpose, amount in items:
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-            raise LedgerError("Số tiền nhận phải lớn hơn 0.")
+            raise LedgerError(N_("Số tiền nhận phải lớn hơn 0."))
         totals[(unit_id, purpose)] += amount
     if not totals:
-        raise LedgerError("Số tiền nhận phải lớn hơn 0.")
+        raise LedgerError(N_("Số tiền nhận phải lớn hơn 0."))
     if in_kind:
         asset, income, kind = (
             AccountKind.IN_KIND,
@@ -347,7 +348,7 @@ def allocate(
     """Move received money from one or more pools to the allocated account of a unit."""
     draws = list(draws)
     if not draws or any(d.amount_vnd <= 0 for d in draws):
-        raise LedgerError("Số tiền phân bổ phải lớn hơn 0.")
+        raise LedgerError(N_("Số tiền phân bổ phải lớn hơn 0."))
     total = sum(d.amount_vnd for d in draws)
     legs = [Leg(account(session, fund_id, target_unit_id, AccountKind.ALLOCATED, target_purpose), total)]
     legs += [
@@ -385,7 +386,7 @@ def disburse(
 ) -> LedgerTransaction:
     """Pay out allocated money in a unit."""
     if amount_vnd <= 0:
-        raise LedgerError("Số tiền giải ngân phải lớn hơn 0.")
+        raise LedgerError(N_("Số tiền giải ngân phải lớn hơn 0."))
     legs = [
         Leg(account(session, fund_id, unit_id, AccountKind.DISBURSED, purpose), amount_vnd),
         Leg(account(session, fund_id, unit_id, AccountKind.ALLOCATED, purpose), -amount_vnd),
@@ -422,7 +423,7 @@ def hand_out_goods(
     record_receipts(in_kind=True) debited when they were given) to its IN_KIND_OUT account. Refused (InsufficientFunds)
     beyond the goods' value held."""
     if not values or any(v <= 0 for v in values.values()):
-        raise LedgerError("Giá trị hàng cấp phát phải lớn hơn 0.")
+        raise LedgerError(N_("Giá trị hàng cấp phát phải lớn hơn 0."))
     legs: list[Leg] = []
     for purpose, amount in values.items():
         legs.append(Leg(account(session, fund_id, unit_id, AccountKind.IN_KIND_OUT, purpose), amount))
@@ -462,7 +463,7 @@ def transfer(
     transaction. Refused (InsufficientFunds) when the sending pool no longer holds the amount, so a transfer never
     takes money already allocated. Callers: app.ledger.transfers."""
     if amount_vnd <= 0:
-        raise LedgerError("Số tiền chuyển phải lớn hơn 0.")
+        raise LedgerError(N_("Số tiền chuyển phải lớn hơn 0."))
     legs = [
         Leg(account(session, fund_id, to_unit_id, AccountKind.UNALLOCATED, to_purpose), amount_vnd),
         Leg(account(session, fund_id, from_unit_id, AccountKind.UNALLOCATED, from_purpose), -amount_vnd),
@@ -496,24 +497,26 @@ def reverse(
     has moved on (e.g. a receipt whose money is already allocated)."""
     reason = (reason or "").strip()
     if not reason:
-        raise LedgerError("Phải ghi lý do khi đảo bút toán.")
+        raise LedgerError(N_("Phải ghi lý do khi đảo bút toán."))
     # Lock the original first: two concurrent reversals of it are serialised here, and the second then
     # sees the first's reversal (a plain existence check before locking would let both through).
     original = session.execute(
         select(LedgerTransaction).where(LedgerTransaction.id == transaction_id).with_for_update()
     ).scalar_one_or_none()
     if original is None:
-        raise LedgerError("Không tìm thấy bút toán.")
+        raise LedgerError(N_("Không tìm thấy bút toán."))
     if original.kind == TransactionKind.REVERSAL:
-        raise LedgerError("Không đảo một bút toán đảo; hãy ghi bút toán mới.")
+        raise LedgerError(N_("Không đảo một bút toán đảo; hãy ghi bút toán mới."))
     if session.execute(
         select(LedgerTransaction.id).where(LedgerTransaction.reverses_id == transaction_id)
     ).first():
-        raise AlreadyReversed("Bút toán này đã được đảo trước đó.")
+        raise AlreadyReversed(N_("Bút toán này đã được đảo trước đó."))
     if has_share_reversals(session, transaction_id):
         raise AlreadyReversed(
-            "Một phần bút toán này (từng biên nhận) đã được đảo; không đảo toàn bộ được nữa. "
-            "Hãy đảo từng biên nhận còn lại tại trang sao kê."
+            N_(
+                "Một phần bút toán này (từng biên nhận) đã được đảo; không đảo toàn bộ được nữa. "
+                "Hãy đảo từng biên nhận còn lại tại trang sao kê."
+            )
         )
     legs = [Leg(p.account, -p.amount_vnd) for p in original.postings]
     occurred_on = _in_open_year(
@@ -555,26 +558,30 @@ def reverse_receipt_share(
     (SHARE_REVERSAL, original id), and reverse() then refuses to reverse the original as a whole."""
     reason = (reason or "").strip()
     if not reason:
-        raise LedgerError("Phải ghi lý do khi đảo bút toán.")
+        raise LedgerError(N_("Phải ghi lý do khi đảo bút toán."))
     if not isinstance(amount_vnd, int) or isinstance(amount_vnd, bool) or amount_vnd <= 0:
-        raise LedgerError("Số tiền đảo phải là số nguyên đồng lớn hơn 0.")
+        raise LedgerError(N_("Số tiền đảo phải là số nguyên đồng lớn hơn 0."))
     original = session.execute(
         select(LedgerTransaction).where(LedgerTransaction.id == transaction_id).with_for_update()
     ).scalar_one_or_none()
     if original is None:
-        raise LedgerError("Không tìm thấy bút toán.")
+        raise LedgerError(N_("Không tìm thấy bút toán."))
     if original.kind != TransactionKind.RECEIPT:
-        raise LedgerError("Chỉ đảo được một phần của bút toán tiếp nhận tiền.")
+        raise LedgerError(N_("Chỉ đảo được một phần của bút toán tiếp nhận tiền."))
     if is_reversed(session, original.id):
-        raise AlreadyReversed("Bút toán này đã được đảo toàn bộ trước đó.")
+        raise AlreadyReversed(N_("Bút toán này đã được đảo toàn bộ trước đó."))
     pool = account(session, original.fund_id, pool_unit_id, AccountKind.UNALLOCATED, purpose)
     income = account(session, original.fund_id, pool_unit_id, AccountKind.DONATIONS, purpose)
     received = sum(p.amount_vnd for p in original.postings if p.account_id == pool.id)
     occurred_on = _in_open_year(session, original.fund_id, occurred_on, {pool_unit_id})
     if received < amount_vnd:
         raise LedgerError(
-            f"Bút toán #{original.id} chỉ ghi nhận {format_vnd(received)} vào quỹ này, "
-            f"không đảo được {format_vnd(amount_vnd)}."
+            N_(
+                "Bút toán #%(id)s chỉ ghi nhận %(received)s vào quỹ này, không đảo được %(amount)s.",
+                id=original.id,
+                received=format_vnd(received),
+                amount=format_vnd(amount_vnd),
+            )
         )
     return post(
         session,

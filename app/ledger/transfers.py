@@ -26,6 +26,7 @@ from app.contributions.models import Contribution, FundTransferProposal, Transfe
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import today_vn
+from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.text import nfc
 from app.core.transaction import DomainError
@@ -49,7 +50,7 @@ def _unit(session: Session, unit_id: int | None) -> AdminUnit | None:
         return None
     unit = session.get(AdminUnit, unit_id)
     if unit is None:
-        raise TransferError("Địa bàn không hợp lệ.")
+        raise TransferError(N_("Địa bàn không hợp lệ."))
     return unit
 
 
@@ -98,25 +99,31 @@ def propose(
 ) -> FundTransferProposal:
     """Staff of the sending side propose moving unallocated money of one purpose to another area."""
     if user.role not in PREPARER_ROLES:
-        raise TransferError("Bạn không có quyền lập đề xuất điều chuyển.")
+        raise TransferError(N_("Bạn không có quyền lập đề xuất điều chuyển."))
     source, target = _unit(session, from_unit_id), _unit(session, to_unit_id)
     if not can_access_unit_id(session, user, from_unit_id):
-        raise TransferError("Chỉ cán bộ của bên chuyển được lập đề xuất điều chuyển.")
+        raise TransferError(N_("Chỉ cán bộ của bên chuyển được lập đề xuất điều chuyển."))
     if not direction_allowed(source, target):
         raise TransferError(
-            "Nơi nhận: chỉ điều chuyển từ tỉnh xuống xã của tỉnh (và ngược lại), từ xã hoặc tỉnh lên Trung ương, "
-            "hoặc giữa hai tỉnh."
+            N_(
+                "Nơi nhận: chỉ điều chuyển từ tỉnh xuống xã của tỉnh (và ngược lại), từ xã hoặc tỉnh lên Trung ương, "
+                "hoặc giữa hai tỉnh."
+            )
         )
     if not isinstance(amount_vnd, int) or amount_vnd <= 0:
-        raise TransferError("Số tiền: phải lớn hơn 0.")
+        raise TransferError(N_("Số tiền: phải lớn hơn 0."))
     available = pool_balance(session, fund_id, from_unit_id, purpose)
     if amount_vnd > available:
         raise TransferError(
-            f"Số tiền: quỹ chưa phân bổ của {unit_label(source)} chỉ còn {format_vnd(available)}."
+            N_(
+                "Số tiền: quỹ chưa phân bổ của %(unit)s chỉ còn %(available)s.",
+                unit=unit_label(source),
+                available=format_vnd(available),
+            )
         )
     note = nfc(note or "").strip()
     if not note:
-        raise TransferError("Lý do điều chuyển: chưa nhập.")
+        raise TransferError(N_("Lý do điều chuyển: chưa nhập."))
     proposal = FundTransferProposal(
         fund_id=fund_id,
         from_unit_id=from_unit_id,
@@ -189,7 +196,7 @@ def _lock(session: Session, proposal_id: int) -> FundTransferProposal:
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if proposal is None:
-        raise TransferError("Không tìm thấy đề xuất điều chuyển.")
+        raise TransferError(N_("Không tìm thấy đề xuất điều chuyển."))
     return proposal
 
 
@@ -201,18 +208,20 @@ def approve(session: Session, actor: Actor, user: User, proposal_id: int) -> Fun
         can_access_unit_id(session, user, proposal.from_unit_id)
         or can_access_unit_id(session, user, proposal.to_unit_id)
     ):
-        raise TransferError("Không tìm thấy đề xuất điều chuyển.")
+        raise TransferError(N_("Không tìm thấy đề xuất điều chuyển."))
     if proposal.status != TransferStatus.PROPOSED:
-        raise TransferError(f"Đề xuất điều chuyển này đã ở trạng thái “{proposal.status_label}”.")
+        raise TransferError(
+            N_("Đề xuất điều chuyển này đã ở trạng thái “%(status)s”.", status=proposal.status_label)
+        )
     if user.id == proposal.created_by_id:
         raise TransferError(
-            "Người lập đề xuất điều chuyển không được tự phê duyệt: cần người khác của mỗi bên."
+            N_("Người lập đề xuất điều chuyển không được tự phê duyệt: cần người khác của mỗi bên.")
         )
     sides = sides_for(session, user, proposal)
     if not sides:
         if user.id in (proposal.from_approved_by_id, proposal.to_approved_by_id):
-            raise TransferError("Bạn đã phê duyệt một bên; bên còn lại phải do người khác phê duyệt.")
-        raise TransferError("Bạn không có quyền phê duyệt đề xuất điều chuyển này.")
+            raise TransferError(N_("Bạn đã phê duyệt một bên; bên còn lại phải do người khác phê duyệt."))
+        raise TransferError(N_("Bạn không có quyền phê duyệt đề xuất điều chuyển này."))
     side = sides[0]
     now = utcnow()
     if side == "from":
@@ -256,8 +265,13 @@ def _carry_out(session: Session, actor: Actor, user: User, proposal: FundTransfe
         )
     except ledger.InsufficientFunds as exc:
         raise TransferError(
-            f"Không điều chuyển được: quỹ chưa phân bổ của {unit_label(source)} không còn đủ "
-            f"{format_vnd(proposal.amount_vnd)} (tiền đã phân bổ cho hộ không được điều chuyển). {exc}"
+            N_(
+                "Không điều chuyển được: quỹ chưa phân bổ của %(unit)s không còn đủ %(amount)s "
+                "(tiền đã phân bổ cho hộ không được điều chuyển). %(error)s",
+                unit=unit_label(source),
+                amount=format_vnd(proposal.amount_vnd),
+                error=exc,
+            )
         ) from exc
     proposal.status = TransferStatus.DONE
     proposal.ledger_transaction_id = tx.id
@@ -283,14 +297,16 @@ def reject(session: Session, actor: Actor, user: User, proposal_id: int, reason:
         may_approve_side(session, user, proposal.from_unit_id)
         or may_approve_side(session, user, proposal.to_unit_id)
     ):
-        raise TransferError("Bạn không có quyền quyết định đề xuất điều chuyển này.")
+        raise TransferError(N_("Bạn không có quyền quyết định đề xuất điều chuyển này."))
     if proposal.status != TransferStatus.PROPOSED:
-        raise TransferError(f"Đề xuất điều chuyển này đã ở trạng thái “{proposal.status_label}”.")
+        raise TransferError(
+            N_("Đề xuất điều chuyển này đã ở trạng thái “%(status)s”.", status=proposal.status_label)
+        )
     if user.id == proposal.created_by_id:
-        raise TransferError("Người lập đề xuất không tự quyết định đề xuất của mình.")
+        raise TransferError(N_("Người lập đề xuất không tự quyết định đề xuất của mình."))
     reason = nfc(reason or "").strip()
     if not reason:
-        raise TransferError("Lý do không chuyển: chưa nhập.")
+        raise TransferError(N_("Lý do không chuyển: chưa nhập."))
     proposal.status = TransferStatus.REJECTED
     proposal.decision_reason = reason
     proposal.decided_by_id = user.id

@@ -46,6 +46,7 @@ from sqlalchemy import and_, case, func, literal_column, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql import ColumnElement, Executable
 
+from app.core.messages import N_
 from app.core.money import format_vnd
 from app.ledger.models import (
     CREDIT_NORMAL,
@@ -1080,15 +1081,15 @@ def check_payouts(session: Session, names: _Names) -> list[Problem]:
 
 
 CHECKS: list[tuple[str, str, Callable[[Session, _Names], list[Problem]]]] = [
-    ("balanced", "Bút toán cân Nợ – Có", check_balanced),
-    ("account_balance", "Số dư tài khoản = tổng bút toán", check_account_balances),
-    ("receipt_posting", "Khoản đóng góp = bút toán tiếp nhận", check_receipt_postings),
-    ("contribution_status", "Trạng thái khoản đóng góp", check_contribution_status),
-    ("fund_receipts", "Đã nhận theo quỹ và địa bàn", check_fund_receipts),
-    ("pledge_status", "Trạng thái đăng ký ủng hộ", check_pledges),
-    ("need_funding", "Bố trí và giải ngân từng hộ", check_need_funding),
-    ("allocation", "Phân bổ và giải ngân theo địa bàn", check_allocations),
-    ("public_totals", "Số liệu công khai", check_public_totals),
+    ("balanced", N_("Bút toán cân Nợ – Có"), check_balanced),
+    ("account_balance", N_("Số dư tài khoản = tổng bút toán"), check_account_balances),
+    ("receipt_posting", N_("Khoản đóng góp = bút toán tiếp nhận"), check_receipt_postings),
+    ("contribution_status", N_("Trạng thái khoản đóng góp"), check_contribution_status),
+    ("fund_receipts", N_("Đã nhận theo quỹ và địa bàn"), check_fund_receipts),
+    ("pledge_status", N_("Trạng thái đăng ký ủng hộ"), check_pledges),
+    ("need_funding", N_("Bố trí và giải ngân từng hộ"), check_need_funding),
+    ("allocation", N_("Phân bổ và giải ngân theo địa bàn"), check_allocations),
+    ("public_totals", N_("Số liệu công khai"), check_public_totals),
     ("public_ledger", "Sổ quỹ công khai = số dư sổ quỹ", check_public_ledger),
     ("year_close", "Số dư đầu năm = số dư cuối năm đã khóa sổ", check_year_closes),
     ("transfers", "Điều chuyển giữa các cấp", check_transfers),

@@ -19,6 +19,7 @@ from app.contributions.models import Contribution, TransferStatus
 from app.contributions.services import transfer_proposals_for
 from app.core.actor import Actor
 from app.core.collation import units_sorted
+from app.core.messages import N_
 from app.core.transaction import domain_errors
 from app.extensions import db
 from app.ledger import services as ledger
@@ -39,12 +40,12 @@ from app.units.models import AdminUnit, UnitLevel
 bp = Blueprint("ledger", __name__, url_prefix="/can-bo/so-quy")
 
 KIND_LABELS = {
-    AccountKind.DONATIONS: "Tiếp nhận",
+    AccountKind.DONATIONS: N_("Tiếp nhận"),
     AccountKind.UNALLOCATED: "Chưa phân bổ",
-    AccountKind.ALLOCATED: "Đã phân bổ (chưa chi)",
+    AccountKind.ALLOCATED: N_("Đã phân bổ (chưa chi)"),
     AccountKind.DISBURSED: "Đã giải ngân",
     AccountKind.IN_KIND: "Hiện vật",
-    AccountKind.IN_KIND_DONATIONS: "Tiếp nhận hiện vật",
+    AccountKind.IN_KIND_DONATIONS: N_("Tiếp nhận hiện vật"),
 }
 
 # Postings that a domain record mirrors are undone on that record's page, so the record and the books agree

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from app.audit.services import record
 from app.core.actor import Actor
 from app.core.i18n import today_vn
+from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.transaction import DomainError
 from app.ledger.models import (
@@ -187,13 +188,16 @@ def close_year(
     """Close `year` for a province (with its communes) or, unit None, the whole fund. Returns (close, created);
     closing again returns the existing close. The caller commits; the annual report is queued on commit."""
     if unit is not None and unit.level != UnitLevel.PROVINCE:
-        raise YearEndError("Chỉ khóa sổ theo tỉnh/thành phố hoặc toàn Quỹ.", field="unit_id")
+        raise YearEndError(N_("Chỉ khóa sổ theo tỉnh/thành phố hoặc toàn Quỹ."), field="unit_id")
     if confirm_year != year:
         raise YearEndError(
-            f"Xác nhận: hãy nhập lại đúng năm {year} để khóa sổ (không mở lại được).", field="confirm_year"
+            N_("Xác nhận: hãy nhập lại đúng năm %(year)s để khóa sổ (không mở lại được).", year=year),
+            field="confirm_year",
         )
     if year >= today_vn().year:
-        raise YearEndError(f"Năm {year} chưa kết thúc: chỉ khóa sổ được năm đã qua.", field="year")
+        raise YearEndError(
+            N_("Năm %(year)s chưa kết thúc: chỉ khóa sổ được năm đã qua.", year=year), field="year"
+        )
     session.execute(select(Fund.id).where(Fund.id == fund_id).with_for_update()).all()
     found = existing_close(session, fund_id, year, unit)
     if found is not None:
@@ -204,7 +208,10 @@ def close_year(
             select(func.max(YearClose.year)).where(YearClose.fund_id == fund_id, YearClose.scope_key == ALL)
         ).scalar()
     if later is not None and later > year:
-        raise YearEndError(f"Sổ quỹ đã khóa đến năm {later}; không khóa lại năm {year}.", field="year")
+        raise YearEndError(
+            N_("Sổ quỹ đã khóa đến năm %(later)s; không khóa lại năm %(year)s.", later=later, year=year),
+            field="year",
+        )
 
     rows = balances_at(
         session, fund_id, year_end(year), unit, exclude_closed_year=year if unit is None else None
@@ -302,4 +309,4 @@ def describe(close: YearClose) -> str:
 @event.listens_for(OpeningBalance, "before_update")
 @event.listens_for(OpeningBalance, "before_delete")
 def _refuse_change(mapper: object, connection: object, target: object) -> None:
-    raise YearEndError("Năm đã khóa sổ không sửa hay xóa được.")
+    raise YearEndError(N_("Năm đã khóa sổ không sửa hay xóa được."))

@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime, str_enum, utcnow
+from app.core.messages import N_
 from app.extensions import Model
 
 
@@ -31,11 +32,11 @@ class ProposalStatus(enum.StrEnum):
 
 
 PROPOSAL_STATUS_LABELS = {
-    ProposalStatus.DRAFT: "Bản nháp",
-    ProposalStatus.SUBMITTED: "Chờ phê duyệt",
-    ProposalStatus.APPROVED: "Đã phê duyệt",
-    ProposalStatus.REJECTED: "Bị từ chối",
-    ProposalStatus.SUPERSEDED: "Đã thay thế",
+    ProposalStatus.DRAFT: N_("Bản nháp"),
+    ProposalStatus.SUBMITTED: N_("Chờ phê duyệt"),
+    ProposalStatus.APPROVED: N_("Đã phê duyệt"),
+    ProposalStatus.REJECTED: N_("Bị từ chối"),
+    ProposalStatus.SUPERSEDED: N_("Đã thay thế"),
 }
 
 

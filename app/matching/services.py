@@ -23,6 +23,7 @@ from app.contributions.services import ContributionError
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ
+from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.text import nfc
 from app.core.transaction import DomainError
@@ -67,14 +68,14 @@ def scope_units(session: Session, scope_unit_id: int | None) -> tuple[AdminUnit 
         )
     unit = session.get(AdminUnit, scope_unit_id)
     if unit is None:
-        raise MatchingError("Không tìm thấy địa bàn.")
+        raise MatchingError(N_("Không tìm thấy địa bàn."))
     if unit.level == UnitLevel.PROVINCE:
         return unit, list(
             session.execute(select(AdminUnit.id).where(AdminUnit.parent_id == unit.id)).scalars()
         )
     if unit.level == UnitLevel.COMMUNE:
         return unit, [unit.id]
-    raise MatchingError("Chỉ lập đề xuất cho một tỉnh hoặc một xã.")
+    raise MatchingError(N_("Chỉ lập đề xuất cho một tỉnh hoặc một xã."))
 
 
 def _pool_label(unit: AdminUnit | None, purpose: str) -> str:
@@ -303,7 +304,7 @@ def _fill_lines(
 # ------------------------------------------------------------------------------------------ access
 def _check_area(session: Session, user: User, proposal: MatchingProposal) -> None:
     if not can_access_unit_id(session, user, proposal.scope_unit_id):
-        raise MatchingError("Không tìm thấy đề xuất.")
+        raise MatchingError(N_("Không tìm thấy đề xuất."))
 
 
 def get_proposal(session: Session, user: User, proposal_id: int, *, lock: bool = False) -> MatchingProposal:
@@ -312,7 +313,7 @@ def get_proposal(session: Session, user: User, proposal_id: int, *, lock: bool =
         q = q.with_for_update().execution_options(populate_existing=True)
     p = session.execute(q).scalar_one_or_none()
     if p is None:
-        raise MatchingError("Không tìm thấy đề xuất.")
+        raise MatchingError(N_("Không tìm thấy đề xuất."))
     _check_area(session, user, p)
     return p
 
@@ -328,13 +329,13 @@ def run_proposal(
 ) -> MatchingProposal:
     """Compute a draft proposal for the scope; older open proposals of the same scope are superseded."""
     if user.role not in PREPARER_ROLES:
-        raise MatchingError("Bạn không có quyền lập đề xuất phân bổ.")
+        raise MatchingError(N_("Bạn không có quyền lập đề xuất phân bổ."))
     if not can_access_unit_id(session, user, scope_unit_id):
-        raise MatchingError("Không tìm thấy địa bàn.")
+        raise MatchingError(N_("Không tìm thấy địa bàn."))
     if user.role == Role.COMMUNE_STAFF:
         scope = session.get(AdminUnit, scope_unit_id) if scope_unit_id else None
         if scope is None or scope.level != UnitLevel.COMMUNE:
-            raise MatchingError("Cán bộ xã chỉ lập đề xuất cho quỹ của xã mình.")
+            raise MatchingError(N_("Cán bộ xã chỉ lập đề xuất cho quỹ của xã mình."))
     config = config or engine.Config()
     pools = scope_pools(session, campaign.fund_id, scope_unit_id)
     snapshots = scope_needs(session, campaign, scope_unit_id)
@@ -400,14 +401,14 @@ def set_included(
     submitted again); the edit is recorded with its author and the change (app.needs.review)."""
     proposal = get_proposal(session, user, proposal_id, lock=True)
     if proposal.status not in OPEN:
-        raise MatchingError("Chỉ sửa được đề xuất ở trạng thái bản nháp hoặc chờ phê duyệt.")
+        raise MatchingError(N_("Chỉ sửa được đề xuất ở trạng thái bản nháp hoặc chờ phê duyệt."))
     old_total = proposal.total_vnd
     if proposal.prepared_by_id != user.id and user.role != Role.CENTRAL_ADMIN:
-        raise MatchingError("Chỉ người lập đề xuất được sửa đề xuất.")
+        raise MatchingError(N_("Chỉ người lập đề xuất được sửa đề xuất."))
     lines = {ln.id: ln for ln in proposal.lines}
     unknown = line_ids - set(lines)
     if unknown or not line_ids:
-        raise MatchingError("Dòng đề xuất không hợp lệ.")
+        raise MatchingError(N_("Dòng đề xuất không hợp lệ."))
     wanted = {ln.need_id for ln in proposal.lines if ln.included}
     changed = {lines[i].need_id for i in line_ids}
     wanted = wanted | changed if included else wanted - changed
@@ -417,8 +418,11 @@ def set_included(
     if draws is None:
         names = ", ".join(f"#{lines[i].need_id}" for i in sorted(line_ids))
         raise MatchingError(
-            f"Không thể đưa hộ {names} vào đề xuất: các quỹ được phép chi không còn đủ tiền. "
-            "Hãy loại bớt hộ khác trước."
+            N_(
+                "Không thể đưa hộ %(names)s vào đề xuất: các quỹ được phép chi không còn đủ tiền. "
+                "Hãy loại bớt hộ khác trước.",
+                names=names,
+            )
         )
     by_key = {p.key: p for p in pools}
     remaining = {p.key: p.balance_vnd for p in pools}
@@ -473,11 +477,11 @@ def set_included(
 def submit(session: Session, actor: Actor, user: User, proposal_id: int) -> MatchingProposal:
     proposal = get_proposal(session, user, proposal_id, lock=True)
     if proposal.status != ProposalStatus.DRAFT:
-        raise MatchingError("Đề xuất này không ở trạng thái bản nháp.")
+        raise MatchingError(N_("Đề xuất này không ở trạng thái bản nháp."))
     if proposal.prepared_by_id != user.id and user.role != Role.CENTRAL_ADMIN:
-        raise MatchingError("Chỉ người lập đề xuất được trình duyệt.")
+        raise MatchingError(N_("Chỉ người lập đề xuất được trình duyệt."))
     if not any(ln.included for ln in proposal.lines):
-        raise MatchingError("Đề xuất chưa có hộ nào được bố trí kinh phí.")
+        raise MatchingError(N_("Đề xuất chưa có hộ nào được bố trí kinh phí."))
     proposal.status = ProposalStatus.SUBMITTED
     proposal.submitted_at = utcnow()
     review.log(session, review.PROPOSAL, proposal.id, "submit", user.id)
@@ -496,12 +500,12 @@ def submit(session: Session, actor: Actor, user: User, proposal_id: int) -> Matc
 
 def _check_approver(session: Session, user: User, proposal: MatchingProposal) -> None:
     if proposal.prepared_by_id == user.id:
-        raise MatchingError("Người lập đề xuất không được tự phê duyệt: cần một người khác phê duyệt.")
+        raise MatchingError(N_("Người lập đề xuất không được tự phê duyệt: cần một người khác phê duyệt."))
     if user.role not in APPROVER_ROLES:
-        raise MatchingError("Chỉ người có quyền phê duyệt mới phê duyệt được đề xuất.")
+        raise MatchingError(N_("Chỉ người có quyền phê duyệt mới phê duyệt được đề xuất."))
     if review.is_author(session, review.PROPOSAL, proposal.id, user.id):
         raise MatchingError(
-            "Bạn đã sửa hoặc trình đề xuất này nên không được tự phê duyệt: cần một người khác phê duyệt."
+            N_("Bạn đã sửa hoặc trình đề xuất này nên không được tự phê duyệt: cần một người khác phê duyệt.")
         )
 
 
@@ -581,18 +585,25 @@ def approve(session: Session, actor: Actor, user: User, proposal_id: int) -> Mat
     proposal = get_proposal(session, user, proposal_id, lock=True)
     _check_approver(session, user, proposal)
     if proposal.status != ProposalStatus.SUBMITTED:
-        raise MatchingError(f"Không phê duyệt được: đề xuất đang ở trạng thái “{proposal.status_label}”.")
+        raise MatchingError(
+            N_("Không phê duyệt được: đề xuất đang ở trạng thái “%(status)s”.", status=proposal.status_label)
+        )
     problems = stale_reasons(session, proposal, lock=True)
     if problems:
+        listed = " ".join(problems[:5])
+        if len(problems) > 5:
+            listed = N_("%(problems)s (và %(n)s thay đổi khác).", problems=listed, n=len(problems) - 5)
         raise MatchingError(
-            "Đề xuất đã cũ, không phê duyệt được: "
-            + " ".join(problems[:5])
-            + (f" (và {len(problems) - 5} thay đổi khác)." if len(problems) > 5 else "")
-            + " Vui lòng chạy lại đề xuất."
+            N_(
+                "Đề xuất đã cũ, không phê duyệt được: %(problems)s Vui lòng chạy lại đề xuất.",
+                problems=listed,
+            )
         )
     over = _over_limit(session, proposal)
     if over:
-        raise MatchingError("Không phê duyệt được: " + " ".join(over[:5]) + " Vui lòng chạy lại đề xuất.")
+        raise MatchingError(
+            N_("Không phê duyệt được: %(problems)s Vui lòng chạy lại đề xuất.", problems=" ".join(over[:5]))
+        )
     today = _today()
     try:
         for ln in proposal.lines:
@@ -622,7 +633,7 @@ def approve(session: Session, actor: Actor, user: User, proposal_id: int) -> Mat
             ln.ledger_transaction_id = tx.id
             ln.funding_id = funding.id
     except (ledger.LedgerError, registry.NeedError) as exc:
-        raise MatchingError(f"Không phê duyệt được: {exc}") from exc
+        raise MatchingError(N_("Không phê duyệt được: %(error)s", error=exc)) from exc
     proposal.status = ProposalStatus.APPROVED
     proposal.approved_by_id = user.id
     proposal.decided_at = utcnow()
@@ -645,9 +656,9 @@ def reject(session: Session, actor: Actor, user: User, proposal_id: int, reason:
     _check_approver(session, user, proposal)
     reason = nfc(reason or "").strip()
     if not reason:
-        raise MatchingError("Lý do từ chối: chưa nhập.")
+        raise MatchingError(N_("Lý do từ chối: chưa nhập."))
     if proposal.status != ProposalStatus.SUBMITTED:
-        raise MatchingError("Chỉ từ chối được đề xuất đang chờ phê duyệt.")
+        raise MatchingError(N_("Chỉ từ chối được đề xuất đang chờ phê duyệt."))
     proposal.status = ProposalStatus.REJECTED
     proposal.decision_reason = reason
     proposal.decided_at = utcnow()
@@ -673,17 +684,17 @@ def revoke_line(session: Session, actor: Actor, user: User, line_id: int, reason
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if line is None:
-        raise MatchingError("Không tìm thấy dòng đề xuất.")
+        raise MatchingError(N_("Không tìm thấy dòng đề xuất."))
     proposal = get_proposal(session, user, line.proposal_id)
     if user.role not in APPROVER_ROLES:
-        raise MatchingError("Chỉ người có quyền phê duyệt mới thu hồi được khoản phân bổ.")
+        raise MatchingError(N_("Chỉ người có quyền phê duyệt mới thu hồi được khoản phân bổ."))
     reason = nfc(reason or "").strip()
     if not reason:
-        raise MatchingError("Lý do thu hồi: chưa nhập.")
+        raise MatchingError(N_("Lý do thu hồi: chưa nhập."))
     if proposal.status != ProposalStatus.APPROVED or not line.included or line.ledger_transaction_id is None:
-        raise MatchingError("Dòng này chưa được phân bổ nên không có gì để thu hồi.")
+        raise MatchingError(N_("Dòng này chưa được phân bổ nên không có gì để thu hồi."))
     if line.revoked_at is not None:
-        raise MatchingError("Khoản phân bổ này đã được thu hồi trước đó.")
+        raise MatchingError(N_("Khoản phân bổ này đã được thu hồi trước đó."))
     try:
         tx = withdraw_allocation(
             session,
@@ -695,7 +706,7 @@ def revoke_line(session: Session, actor: Actor, user: User, line_id: int, reason
             source_id=line.id,
         )
     except (ledger.LedgerError, registry.NeedError, ContributionError) as exc:
-        raise MatchingError(f"Không thu hồi được: {exc}") from exc
+        raise MatchingError(N_("Không thu hồi được: %(error)s", error=exc)) from exc
     line.revoked_at = utcnow()
     line.revoke_reason = reason
     session.flush()

@@ -14,6 +14,7 @@ from app.audit.services import record
 from app.core import outbox
 from app.core.actor import Actor
 from app.core.i18n import today_vn
+from app.core.messages import N_
 from app.core.text import nfc
 from app.core.uploads import read_upload, store_bytes, strip_image_metadata
 from app.needs.models import (
@@ -43,17 +44,19 @@ def advance_stage(
     """Move a funded need through construction: started → completed → handed over, with its date."""
     need = lock_need(session, need_id)
     if user is not None and not can_access_unit(user, need.commune):
-        raise NeedError("Hộ này không thuộc địa bàn của bạn.")
+        raise NeedError(N_("Hộ này không thuộc địa bàn của bạn."))
     expected = STAGE_ORDER.get(need.status)
     if expected is None or stage != expected:
-        raise NeedError(f"Giai đoạn: hộ đang “{need.status_label}”, không chuyển sang bước này được.")
+        raise NeedError(
+            N_("Giai đoạn: hộ đang “%(status)s”, không chuyển sang bước này được.", status=need.status_label)
+        )
     if on > today_vn():
-        raise NeedError("Ngày: không được sau hôm nay.")
+        raise NeedError(N_("Ngày: không được sau hôm nay."))
     previous = need.started_on if stage != NeedStatus.STARTED else need.approved_on
     if stage == NeedStatus.HANDED_OVER:
         previous = need.completed_on
     if previous is not None and on < previous:
-        raise NeedError("Ngày: không được trước ngày của giai đoạn trước.")
+        raise NeedError(N_("Ngày: không được trước ngày của giai đoạn trước."))
     old = need.status
     need.status = stage
     setattr(need, STAGE_DATE[stage], on)
@@ -142,5 +145,5 @@ def photo_path(photo: NeedPhoto) -> Path:
     root = Path(current_app.config["UPLOAD_DIR"]).resolve()
     path = (root / photo.path).resolve()
     if root not in path.parents:
-        raise NeedError("Đường dẫn ảnh không hợp lệ.")
+        raise NeedError(N_("Đường dẫn ảnh không hợp lệ."))
     return path

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.core.forms import BaseForm, VNDateField, VNIntegerField
 from app.core.money import AmountError, parse_vnd
+from app.core.transaction import message_for
 from app.needs.models import (
     NEED_KIND_LABELS,
     POVERTY_LABELS,
@@ -41,7 +42,7 @@ def _money(field_label, *, required: bool = True):  # type: ignore[no-untyped-de
         try:
             field.amount = parse_vnd(field.data, field=str(field_label))
         except AmountError as exc:
-            raise ValidationError(str(exc)) from exc
+            raise ValidationError(message_for(exc)) from exc
 
     return check
 

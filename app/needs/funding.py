@@ -15,6 +15,7 @@ from app.campaigns.models import Campaign
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import today_vn
+from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.text import nfc
 from app.ledger import services as ledger
@@ -63,19 +64,31 @@ def record_need_funding(
     account disburse_need() later pays out from); draws may come from pools of need.purpose or UNRESTRICTED."""
     need = lock_need(session, need if isinstance(need, int) else need.id)
     if need.status not in MATCHABLE_STATUSES:
-        raise NeedError(f"Hộ #{need.id} không ở trạng thái chờ bố trí kinh phí (đang “{need.status_label}”).")
+        raise NeedError(
+            N_(
+                "Hộ #%(id)s không ở trạng thái chờ bố trí kinh phí (đang “%(status)s”).",
+                id=need.id,
+                status=need.status_label,
+            )
+        )
     if amount_vnd <= 0:
-        raise NeedError("Số tiền bố trí phải lớn hơn 0.")
+        raise NeedError(N_("Số tiền bố trí phải lớn hơn 0."))
     if sum(d.amount_vnd for d in draws) != amount_vnd or any(d.amount_vnd <= 0 for d in draws):
-        raise NeedError("Các khoản lấy từ quỹ không cộng đúng số tiền bố trí.")
+        raise NeedError(N_("Các khoản lấy từ quỹ không cộng đúng số tiền bố trí."))
     if amount_vnd > need.remaining_vnd:
         raise NeedError(
-            f"Hộ #{need.id}: bố trí {format_vnd(amount_vnd)} vượt số còn thiếu "
-            f"({format_vnd(need.remaining_vnd)})."
+            N_(
+                "Hộ #%(id)s: bố trí %(amount)s vượt số còn thiếu (%(remaining)s).",
+                id=need.id,
+                amount=format_vnd(amount_vnd),
+                remaining=format_vnd(need.remaining_vnd),
+            )
         )
     wrong = [d for d in draws if Purpose(d.purpose) not in (need.purpose, Purpose.UNRESTRICTED)]
     if wrong:
-        raise NeedError(f"Hộ #{need.id}: tiền chỉ định mục đích khác không được dùng cho nhu cầu này.")
+        raise NeedError(
+            N_("Hộ #%(id)s: tiền chỉ định mục đích khác không được dùng cho nhu cầu này.", id=need.id)
+        )
     funding = NeedFunding(
         need_id=need.id,
         amount_vnd=amount_vnd,
@@ -122,20 +135,26 @@ def revoke_need_funding(
     Refused once construction has started or when part of it was already paid out."""
     reason = nfc(reason) or ""
     if not reason:
-        raise NeedError("Lý do thu hồi: chưa nhập.")
+        raise NeedError(N_("Lý do thu hồi: chưa nhập."))
     funding = session.execute(
         select(NeedFunding).where(NeedFunding.id == funding_id).with_for_update()
     ).scalar_one_or_none()
     if funding is None:
-        raise NeedError("Không tìm thấy khoản bố trí.")
+        raise NeedError(N_("Không tìm thấy khoản bố trí."))
     if funding.status != FundingStatus.ACTIVE:
-        raise NeedError("Khoản bố trí này đã bị thu hồi trước đó.")
+        raise NeedError(N_("Khoản bố trí này đã bị thu hồi trước đó."))
     need = lock_need(session, funding.need_id)
     if need.status not in (NeedStatus.APPROVED, NeedStatus.FUNDED):
-        raise NeedError(f"Không thu hồi được: hộ #{need.id} đã “{need.status_label}”.")
+        raise NeedError(
+            N_("Không thu hồi được: hộ #%(id)s đã “%(status)s”.", id=need.id, status=need.status_label)
+        )
     if need.funded_vnd - funding.amount_vnd < need.disbursed_vnd:
         raise NeedError(
-            f"Không thu hồi được: hộ #{need.id} đã được giải ngân {format_vnd(need.disbursed_vnd)}."
+            N_(
+                "Không thu hồi được: hộ #%(id)s đã được giải ngân %(amount)s.",
+                id=need.id,
+                amount=format_vnd(need.disbursed_vnd),
+            )
         )
     funding.status = FundingStatus.REVOKED
     funding.revoked_at = utcnow()
@@ -190,22 +209,32 @@ def disburse_need(
     it. Refused beyond what was allocated to THIS need (funded − already disbursed)."""
     need = lock_need(session, need_id)
     if user is not None and not can_access_unit(user, need.commune):
-        raise NeedError("Hộ này không thuộc địa bàn của bạn.")
+        raise NeedError(N_("Hộ này không thuộc địa bàn của bạn."))
     document_ref = nfc(document_ref) or ""
     if not document_ref:
-        raise NeedError("Số chứng từ: chưa nhập (phiếu chi, biên bản giao nhận…).")
+        raise NeedError(N_("Số chứng từ: chưa nhập (phiếu chi, biên bản giao nhận…)."))
     if len(document_ref) > 120:
-        raise NeedError("Số chứng từ: quá dài.")
+        raise NeedError(N_("Số chứng từ: quá dài."))
     if amount_vnd <= 0:
-        raise NeedError("Số tiền giải ngân: phải lớn hơn 0.")
+        raise NeedError(N_("Số tiền giải ngân: phải lớn hơn 0."))
     if need.status not in DISBURSABLE_STATUSES:
-        raise NeedError(f"Chưa giải ngân được: hộ đang “{need.status_label}” (cần được bố trí đủ kinh phí).")
+        raise NeedError(
+            N_(
+                "Chưa giải ngân được: hộ đang “%(status)s” (cần được bố trí đủ kinh phí).",
+                status=need.status_label,
+            )
+        )
     available = need.funded_vnd - need.disbursed_vnd
     if amount_vnd > available:
-        raise NeedError(f"Số tiền giải ngân: vượt số đã bố trí cho hộ này còn lại ({format_vnd(available)}).")
+        raise NeedError(
+            N_(
+                "Số tiền giải ngân: vượt số đã bố trí cho hộ này còn lại (%(available)s).",
+                available=format_vnd(available),
+            )
+        )
     day = occurred_on or today_vn()
     if day > today_vn():
-        raise NeedError("Ngày chi: không được sau hôm nay.")
+        raise NeedError(N_("Ngày chi: không được sau hôm nay."))
     campaign = session.get(Campaign, need.campaign_id)
     txn = ledger.disburse(
         session,
@@ -265,7 +294,7 @@ def reverse_disbursement(
     keeps its funding and status; a correct tranche is then recorded anew."""
     found = session.get(NeedDisbursement, disbursement_id)
     if found is None:
-        raise NeedError("Không tìm thấy khoản giải ngân.")
+        raise NeedError(N_("Không tìm thấy khoản giải ngân."))
     need = lock_need(session, found.need_id)  # serialises reversals and new tranches of the house
     d = session.execute(
         select(NeedDisbursement)
@@ -274,16 +303,16 @@ def reverse_disbursement(
     ).scalar_one()
     if user is not None:
         if not can_access_unit(user, need.commune):
-            raise NeedError("Hộ này không thuộc địa bàn của bạn.")
+            raise NeedError(N_("Hộ này không thuộc địa bàn của bạn."))
         if user.role not in REVERSE_DISBURSEMENT_ROLES:
-            raise NeedError("Chỉ người có quyền phê duyệt mới đảo được khoản giải ngân.")
+            raise NeedError(N_("Chỉ người có quyền phê duyệt mới đảo được khoản giải ngân."))
     reason = (nfc(reason) or "").strip()
     if not reason:
-        raise NeedError("Lý do đảo giải ngân: chưa nhập.")
+        raise NeedError(N_("Lý do đảo giải ngân: chưa nhập."))
     if len(reason) > 1000:
-        raise NeedError("Lý do đảo giải ngân: quá dài (tối đa 1000 ký tự).")
+        raise NeedError(N_("Lý do đảo giải ngân: quá dài (tối đa 1000 ký tự)."))
     if d.reversal_transaction_id is not None:
-        raise NeedError("Khoản giải ngân này đã được đảo trước đó.")
+        raise NeedError(N_("Khoản giải ngân này đã được đảo trước đó."))
     try:
         tx = ledger.reverse(
             session,
@@ -295,7 +324,7 @@ def reverse_disbursement(
             source_id=d.id,
         )
     except ledger.LedgerError as exc:
-        raise NeedError(f"Không đảo được khoản giải ngân: {exc}") from exc
+        raise NeedError(N_("Không đảo được khoản giải ngân: %(error)s", error=exc)) from exc
     d.reversal_transaction_id = tx.id
     old_disbursed = need.disbursed_vnd
     need.disbursed_vnd -= d.amount_vnd

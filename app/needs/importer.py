@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.campaigns.models import Campaign
 from app.core.actor import Actor
+from app.core.messages import N_
 from app.core.money import AmountError, parse_vnd
 from app.core.spreadsheet import SafeCSVWriter, append_row
 from app.core.text import fold, nfc
@@ -128,7 +129,7 @@ def _rows(kind: str, data: bytes) -> list[list]:
         delimiter = ";" if sample.count(";") > sample.count(",") else ","
         return list(iter_csv_rows(text, delimiter=delimiter))
     except UploadError as exc:
-        raise ImportFileError(str(exc)) from exc
+        raise ImportFileError(*exc.args) from exc
 
 
 def _cell(v: object) -> str:
@@ -144,14 +145,16 @@ def read_rows(kind: str, data: bytes) -> list[tuple[int, dict]]:
     while rows and not any(_cell(c) for c in rows[0]):
         rows.pop(0)
     if not rows:
-        raise ImportFileError("Tệp không có dòng tiêu đề.")
+        raise ImportFileError(N_("Tệp không có dòng tiêu đề."))
     header = [HEADER_KEYS.get(fold(_cell(c))) for c in rows[0]]
     unknown = [_cell(c) for c, k in zip(rows[0], header, strict=True) if k is None and _cell(c)]
     missing = [h for key, h, _ in COLUMNS if key in REQUIRED_COLUMNS and key not in header]
     if missing:
-        raise ImportFileError("Thiếu cột: " + ", ".join(missing) + ". Hãy dùng tệp mẫu.")
+        raise ImportFileError(N_("Thiếu cột: %(columns)s. Hãy dùng tệp mẫu.", columns=", ".join(missing)))
     if unknown:
-        raise ImportFileError("Cột không nhận ra: " + ", ".join(unknown) + ". Hãy dùng tệp mẫu.")
+        raise ImportFileError(
+            N_("Cột không nhận ra: %(columns)s. Hãy dùng tệp mẫu.", columns=", ".join(unknown))
+        )
     out = []
     for offset, row in enumerate(rows[1:], start=2):
         values = {k: _cell(v) for k, v in zip(header, row, strict=False) if k}
@@ -159,9 +162,11 @@ def read_rows(kind: str, data: bytes) -> list[tuple[int, dict]]:
             continue
         out.append((offset, values))
     if len(out) > MAX_ROWS:
-        raise ImportFileError(f"Tệp có {len(out)} dòng; tối đa {MAX_ROWS} dòng mỗi lần nhập.")
+        raise ImportFileError(
+            N_("Tệp có %(n)s dòng; tối đa %(max)s dòng mỗi lần nhập.", n=len(out), max=MAX_ROWS)
+        )
     if not out:
-        raise ImportFileError("Tệp không có dòng dữ liệu nào.")
+        raise ImportFileError(N_("Tệp không có dòng dữ liệu nào."))
     return out
 
 
@@ -270,7 +275,12 @@ def import_rows(
     if bad:
         first = bad[0]
         raise NeedError(
-            f"Tệp còn {len(bad)} dòng lỗi, chưa nhập dòng nào. Dòng {first.line}: {first.errors[0]}"
+            N_(
+                "Tệp còn %(n)s dòng lỗi, chưa nhập dòng nào. Dòng %(line)s: %(error)s",
+                n=len(bad),
+                line=first.line,
+                error=first.errors[0],
+            )
         )
     for r in results:
         assert r.data is not None

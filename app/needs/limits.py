@@ -18,6 +18,7 @@ from app.audit.services import record
 from app.campaigns.models import Campaign
 from app.core.actor import Actor
 from app.core.i18n import format_date_vn
+from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.transaction import DomainError
 from app.needs.models import HouseholdNeed, NeedKind, PovertyStandard, SupportLimit
@@ -106,16 +107,8 @@ def standard_for_year(session: Session, year: int) -> PovertyStandard | None:
 
 
 class LimitError(DomainError):
-    """A refused change to the support limits; the message is Vietnamese and names the field. Its values are
-    `params` of the message (filled in by `message_for` after translation), never formatted into it."""
-
-    def __init__(self, message: str, *, field: str | None = None, **params: object) -> None:
-        super().__init__(message % params if params else message, field=field)
-        self.msgid = message
-        self.params = params
-
-    def __str__(self) -> str:
-        return self.msgid
+    """A refused change to the support limits; the message (app.core.messages.N_) is Vietnamese and names the
+    field."""
 
 
 def may_set_limits(user: User, province_id: int | None) -> bool:
@@ -168,17 +161,17 @@ def add_limit(
     a level, end the old one (end_limit) and add the new one from the next day; two limits of the same program,
     purpose and province may not overlap in time."""
     if kind not in LIMITED_KINDS:
-        raise LimitError("Mục đích: chỉ đặt mức hỗ trợ cho xây mới hoặc sửa chữa nhà.")
+        raise LimitError(N_("Mục đích: chỉ đặt mức hỗ trợ cho xây mới hoặc sửa chữa nhà."))
     if not may_set_limits(user, province_id):
         raise LimitError(
-            "Phạm vi: bạn chỉ đặt được mức hỗ trợ của tỉnh mình (mức toàn quốc do Trung ương đặt)."
+            N_("Phạm vi: bạn chỉ đặt được mức hỗ trợ của tỉnh mình (mức toàn quốc do Trung ương đặt).")
         )
     if max_vnd <= 0:
-        raise LimitError("Mức hỗ trợ tối đa: phải lớn hơn 0 ₫.", field="max_vnd")
+        raise LimitError(N_("Mức hỗ trợ tối đa: phải lớn hơn 0 ₫."), field="max_vnd")
     if not legal_basis.strip():
-        raise LimitError("Căn cứ pháp lý: ghi số, ngày văn bản quy định mức hỗ trợ.", field="legal_basis")
+        raise LimitError(N_("Căn cứ pháp lý: ghi số, ngày văn bản quy định mức hỗ trợ."), field="legal_basis")
     if valid_to is not None and valid_to < valid_from:
-        raise LimitError("Hiệu lực đến: phải từ ngày bắt đầu hiệu lực trở đi.", field="valid_to")
+        raise LimitError(N_("Hiệu lực đến: phải từ ngày bắt đầu hiệu lực trở đi."), field="valid_to")
     for other in session.execute(
         select(SupportLimit)
         .where(
@@ -192,10 +185,12 @@ def add_limit(
     ).scalars():
         if other.valid_from <= (valid_to or date.max) and valid_from <= (other.valid_to or date.max):
             raise LimitError(
-                "Hiệu lực từ: trùng thời gian với mức %(amount)s đang có từ %(start)s; hãy kết thúc mức cũ trước.",
+                N_(
+                    "Hiệu lực từ: trùng thời gian với mức %(amount)s đang có từ %(start)s; hãy kết thúc mức cũ trước.",
+                    amount=format_vnd(other.max_vnd),
+                    start=format_date_vn(other.valid_from),
+                ),
                 field="valid_from",
-                amount=format_vnd(other.max_vnd),
-                start=format_date_vn(other.valid_from),
             )
     limit = SupportLimit(
         program_code=program_code,
@@ -232,11 +227,11 @@ def end_limit(session: Session, actor: Actor, user: User, limit_id: int, last_da
     """Ends a limit on `last_day` (its replacement starts the day after)."""
     limit = session.get(SupportLimit, limit_id, with_for_update=True)
     if limit is None or not may_set_limits(user, limit.province_id):
-        raise LimitError("Không tìm thấy mức hỗ trợ này trong phạm vi của bạn.")
+        raise LimitError(N_("Không tìm thấy mức hỗ trợ này trong phạm vi của bạn."))
     if last_day < limit.valid_from:
-        raise LimitError("Ngày kết thúc: phải từ ngày bắt đầu hiệu lực trở đi.")
+        raise LimitError(N_("Ngày kết thúc: phải từ ngày bắt đầu hiệu lực trở đi."))
     if limit.valid_to is not None and limit.valid_to <= last_day:
-        raise LimitError("Ngày kết thúc: mức này đã hết hiệu lực trước ngày đó.")
+        raise LimitError(N_("Ngày kết thúc: mức này đã hết hiệu lực trước ngày đó."))
     old = limit.valid_to
     limit.valid_to = last_day
     record(

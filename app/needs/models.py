@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime, str_enum, utcnow
+from app.core.messages import N_
 from app.extensions import Model
 from app.ledger.models import Purpose
 from app.units.models import AdminUnit, Hamlet, LegacyUnit
@@ -40,9 +41,9 @@ class PovertyStatus(enum.StrEnum):
 
 
 POVERTY_LABELS = {
-    PovertyStatus.POOR: "Hộ nghèo",
+    PovertyStatus.POOR: N_("Hộ nghèo"),
     PovertyStatus.NEAR_POOR: "Hộ cận nghèo",
-    PovertyStatus.SPECIAL_HARDSHIP: "Hoàn cảnh đặc biệt khó khăn",
+    PovertyStatus.SPECIAL_HARDSHIP: N_("Hoàn cảnh đặc biệt khó khăn"),
 }
 
 
@@ -55,11 +56,11 @@ class NeedKind(enum.StrEnum):
 
 
 NEED_KIND_LABELS = {
-    NeedKind.NEW_HOUSE: "Xây mới nhà ở",
-    NeedKind.REPAIR: "Sửa chữa nhà ở",
-    NeedKind.LIVELIHOOD: "Hỗ trợ sinh kế",
-    NeedKind.EDUCATION: "Hỗ trợ học tập",
-    NeedKind.HEALTH: "Hỗ trợ y tế",
+    NeedKind.NEW_HOUSE: N_("Xây mới nhà ở"),
+    NeedKind.REPAIR: N_("Sửa chữa nhà ở"),
+    NeedKind.LIVELIHOOD: N_("Hỗ trợ sinh kế"),
+    NeedKind.EDUCATION: N_("Hỗ trợ học tập"),
+    NeedKind.HEALTH: N_("Hỗ trợ y tế"),
 }
 
 # The ledger purpose each kind of need is paid from.
@@ -83,13 +84,13 @@ class NeedStatus(enum.StrEnum):
 
 
 NEED_STATUS_LABELS = {
-    NeedStatus.PROPOSED: "Xã đề xuất",
-    NeedStatus.APPROVED: "Tỉnh đã duyệt",
-    NeedStatus.FUNDED: "Đã bố trí kinh phí",
-    NeedStatus.STARTED: "Đang xây dựng",
-    NeedStatus.COMPLETED: "Đã hoàn thành",
-    NeedStatus.HANDED_OVER: "Đã bàn giao",
-    NeedStatus.REJECTED: "Không được duyệt",
+    NeedStatus.PROPOSED: N_("Xã đề xuất"),
+    NeedStatus.APPROVED: N_("Tỉnh đã duyệt"),
+    NeedStatus.FUNDED: N_("Đã bố trí kinh phí"),
+    NeedStatus.STARTED: N_("Đang xây dựng"),
+    NeedStatus.COMPLETED: N_("Đã hoàn thành"),
+    NeedStatus.HANDED_OVER: N_("Đã bàn giao"),
+    NeedStatus.REJECTED: N_("Không được duyệt"),
 }
 
 # Statuses in which the need is eligible for new funding by the matching engine.
@@ -243,10 +244,10 @@ class SourceKind(enum.StrEnum):
 
 
 SOURCE_KIND_LABELS = {
-    SourceKind.STATE: "Ngân sách/chương trình Nhà nước",
-    SourceKind.OWN: "Hộ gia đình tự có",
-    SourceKind.SPONSOR: "Nhà tài trợ khác",
-    SourceKind.OTHER: "Nguồn khác",
+    SourceKind.STATE: N_("Ngân sách/chương trình Nhà nước"),
+    SourceKind.OWN: N_("Hộ gia đình tự có"),
+    SourceKind.SPONSOR: N_("Nhà tài trợ khác"),
+    SourceKind.OTHER: N_("Nguồn khác"),
 }
 
 
@@ -357,9 +358,9 @@ class TrancheKind(enum.StrEnum):
 
 
 TRANCHE_LABELS = {
-    TrancheKind.ADVANCE: "Tạm ứng khi khởi công",
-    TrancheKind.PROGRESS: "Theo tiến độ",
-    TrancheKind.FINAL: "Thanh toán khi hoàn thành",
+    TrancheKind.ADVANCE: N_("Tạm ứng khi khởi công"),
+    TrancheKind.PROGRESS: N_("Theo tiến độ"),
+    TrancheKind.FINAL: N_("Thanh toán khi hoàn thành"),
 }
 
 

@@ -10,21 +10,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.core.messages import N_
 from app.needs.models import PriorityRule
 
 # code -> (default weight, Vietnamese label). Order is the order shown to staff and the public.
 CRITERIA: dict[str, tuple[int, str]] = {
-    "poor": (40, "Hộ nghèo"),
+    "poor": (40, N_("Hộ nghèo")),
     "near_poor": (20, "Hộ cận nghèo"),
-    "special_hardship": (10, "Hộ có hoàn cảnh đặc biệt khó khăn"),
+    "special_hardship": (10, N_("Hộ có hoàn cảnh đặc biệt khó khăn")),
     "merit_family": (25, "Gia đình có công với cách mạng"),
     "ethnic_minority": (15, "Hộ đồng bào dân tộc thiểu số"),
     "elderly_alone": (15, "Người cao tuổi sống một mình"),
     "disability": (15, "Có thành viên là người khuyết tật"),
     "single_parent": (10, "Cha hoặc mẹ đơn thân nuôi con"),
-    "poor_district": (20, "Thuộc huyện nghèo (địa bàn cũ)"),
-    "special_difficulty_commune": (15, "Thuộc xã đặc biệt khó khăn"),
-    "ethnic_minority_area": (10, "Thuộc vùng đồng bào dân tộc thiểu số và miền núi"),
+    "poor_district": (20, N_("Thuộc huyện nghèo (địa bàn cũ)")),
+    "special_difficulty_commune": (15, N_("Thuộc xã đặc biệt khó khăn")),
+    "ethnic_minority_area": (10, N_("Thuộc vùng đồng bào dân tộc thiểu số và miền núi")),
 }
 
 HOUSEHOLD_FLAGS = ("merit_family", "ethnic_minority", "elderly_alone", "disability", "single_parent")

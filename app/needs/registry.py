@@ -21,6 +21,7 @@ from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import today_vn
 from app.core.identifiers import IdentifierError, normalize_phone
+from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.text import fold, initials, nfc
 from app.core.transaction import DomainError
@@ -291,7 +292,7 @@ def lock_need(session: Session, need_id: int) -> HouseholdNeed:
         select(HouseholdNeed).where(HouseholdNeed.id == need_id).with_for_update()
     ).scalar_one_or_none()
     if need is None:
-        raise NeedError("Không tìm thấy hộ cần hỗ trợ.")
+        raise NeedError(N_("Không tìm thấy hộ cần hỗ trợ."))
     session.refresh(need)
     return need
 
@@ -304,10 +305,13 @@ def update_need(session: Session, actor: Actor, user: User, need_id: int, data: 
     need = lock_need(session, need_id)
     if need.status not in EDITABLE_STATUSES:
         raise NeedError(
-            f"Không sửa được: hộ đang ở trạng thái “{need.status_label}” (đã được bố trí kinh phí)."
+            N_(
+                "Không sửa được: hộ đang ở trạng thái “%(status)s” (đã được bố trí kinh phí).",
+                status=need.status_label,
+            )
         )
     if data.commune_id != need.commune_id and user.role == Role.COMMUNE_STAFF:
-        raise NeedError("Xã/phường: cán bộ xã không chuyển hộ sang xã khác.")
+        raise NeedError(N_("Xã/phường: cán bộ xã không chuyển hộ sang xã khác."))
     data, errors = clean_input(session, data, campaign_id=need.campaign_id, need_id=need.id)
     if not errors and data.requested_vnd < need.funded_vnd:
         errors.append(f"Đề nghị Quỹ hỗ trợ: không thấp hơn số đã bố trí ({format_vnd(need.funded_vnd)}).")
@@ -352,7 +356,9 @@ def approve_need(
     need = lock_need(session, need_id)
     _check_reviewer(session, user, need)
     if need.status != NeedStatus.PROPOSED:
-        raise NeedError(f"Chỉ duyệt được hộ do xã đề xuất; hộ này đang “{need.status_label}”.")
+        raise NeedError(
+            N_("Chỉ duyệt được hộ do xã đề xuất; hộ này đang “%(status)s”.", status=need.status_label)
+        )
     need.status = NeedStatus.APPROVED
     need.reviewed_by_id = user.id
     need.reviewed_at = utcnow()
@@ -379,9 +385,9 @@ def reject_need(session: Session, actor: Actor, user: User, need_id: int, reason
     _check_reviewer(session, user, need)
     reason = nfc(reason) or ""
     if not reason:
-        raise NeedError("Lý do không duyệt: chưa nhập.")
+        raise NeedError(N_("Lý do không duyệt: chưa nhập."))
     if need.status not in (NeedStatus.PROPOSED, NeedStatus.APPROVED) or need.funded_vnd:
-        raise NeedError(f"Không thể từ chối hộ đang “{need.status_label}”.")
+        raise NeedError(N_("Không thể từ chối hộ đang “%(status)s”.", status=need.status_label))
     old_status = need.status
     need.status = NeedStatus.REJECTED
     need.rejection_reason = reason
@@ -406,13 +412,13 @@ def reject_need(session: Session, actor: Actor, user: User, need_id: int, reason
 
 def _check_reviewer(session: Session, user: User, need: HouseholdNeed) -> None:
     if user.role not in PROVINCE_ROLES:
-        raise NeedError("Chỉ cán bộ cấp tỉnh được duyệt danh sách hộ do xã đề xuất.")
+        raise NeedError(N_("Chỉ cán bộ cấp tỉnh được duyệt danh sách hộ do xã đề xuất."))
     if not can_access_unit(user, need.commune):
-        raise NeedError("Hộ này không thuộc địa bàn của bạn.")
+        raise NeedError(N_("Hộ này không thuộc địa bàn của bạn."))
     if need.proposed_by_id is not None and need.proposed_by_id == user.id:
-        raise NeedError("Người đề xuất không được tự duyệt hộ mình đề xuất.")
+        raise NeedError(N_("Người đề xuất không được tự duyệt hộ mình đề xuất."))
     if review.is_author(session, review.NEED, need.id, user.id):
-        raise NeedError("Bạn đã sửa hồ sơ hộ này nên không được tự duyệt: cần một người khác duyệt.")
+        raise NeedError(N_("Bạn đã sửa hồ sơ hộ này nên không được tự duyệt: cần một người khác duyệt."))
 
 
 @dataclass(frozen=True)
@@ -425,7 +431,7 @@ class Identifiers:
 def reveal_identifiers(session: Session, actor: Actor, user: User, need: HouseholdNeed) -> Identifiers:
     """Decrypt a household's identifiers for staff of its area; every read is audited."""
     if not user.is_staff or not can_access_unit(user, need.commune):
-        raise NeedError("Bạn không có quyền xem thông tin định danh của hộ này.")
+        raise NeedError(N_("Bạn không có quyền xem thông tin định danh của hộ này."))
     ids = Identifiers(
         crypto.decrypt(need.citizen_id_enc), crypto.decrypt(need.phone_enc), crypto.decrypt(need.address_enc)
     )

@@ -15,6 +15,7 @@ from app.audit.services import record
 from app.campaigns.models import Campaign
 from app.core.actor import Actor
 from app.core.i18n import today_vn
+from app.core.messages import N_
 from app.needs.models import (
     MATCHABLE_STATUSES,
     HouseholdNeed,
@@ -54,9 +55,9 @@ def save_priority_rules(
     }
     for code, weight in weights.items():
         if code not in CRITERIA:
-            raise NeedError(f"Tiêu chí không tồn tại: {code}.")
+            raise NeedError(N_("Tiêu chí không tồn tại: %(code)s.", code=code))
         if not 0 <= weight <= 1000:
-            raise NeedError(f"Điểm “{CRITERIA[code][1]}”: phải từ 0 đến 1000.")
+            raise NeedError(N_("Điểm “%(criterion)s”: phải từ 0 đến 1000.", criterion=CRITERIA[code][1]))
         rule = existing.get(code)
         if rule is None:
             session.add(
@@ -67,7 +68,7 @@ def save_priority_rules(
     new_settings = dict(campaign.settings or {})
     if late_days is not None:
         if not 7 <= late_days <= 730:
-            raise NeedError("Số ngày coi là chậm tiến độ: phải từ 7 đến 730.")
+            raise NeedError(N_("Số ngày coi là chậm tiến độ: phải từ 7 đến 730."))
         new_settings[LATE_DAYS_SETTING] = late_days
         campaign.settings = new_settings
     session.flush()

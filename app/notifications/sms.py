@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import requests
 from flask import current_app
 
+from app.core.messages import N_
+
 ESMS_URL = "https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/"
 TIMEOUT = (5, 20)  # connect, read (seconds)
 
@@ -97,7 +99,7 @@ def send(phone: str, text: str, request_id: str) -> str:
     if backend == "console":
         print(f"----- SMS -----\nTo: {phone}\n\n{text}\n---------------", file=sys.stderr)
         return "console"
-    raise SmsError(f"SMS_BACKEND “{backend}”: không gửi được tin nhắn.", permanent=True)
+    raise SmsError(N_("SMS_BACKEND “%(backend)s”: không gửi được tin nhắn.", backend=backend), permanent=True)
 
 
 def _send_esms(phone: str, text: str, request_id: str) -> str:
@@ -116,13 +118,15 @@ def _send_esms(phone: str, text: str, request_id: str) -> str:
     try:
         resp = requests.post(cfg.get("ESMS_URL") or ESMS_URL, json=payload, timeout=TIMEOUT)
     except requests.RequestException as exc:
-        raise SmsError(f"eSMS: không kết nối được ({type(exc).__name__}).") from exc
+        raise SmsError(N_("eSMS: không kết nối được (%(name__)s).", name__=type(exc).__name__)) from exc
     if resp.status_code >= 500 or resp.status_code == 429:
-        raise SmsError(f"eSMS: HTTP {resp.status_code}.")
+        raise SmsError(N_("eSMS: HTTP %(status_code)s.", status_code=resp.status_code))
     try:
         answer = resp.json()
     except ValueError as exc:
-        raise SmsError(f"eSMS: câu trả lời không phải JSON (HTTP {resp.status_code}).") from exc
+        raise SmsError(
+            N_("eSMS: câu trả lời không phải JSON (HTTP %(status_code)s).", status_code=resp.status_code)
+        ) from exc
     code = str(answer.get("CodeResult", ""))
     if code in (ACCEPTED, ALREADY_ACCEPTED):
         return str(answer.get("SMSID") or request_id)

@@ -26,6 +26,7 @@ from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import today_vn
 from app.core.mail import Attachment, Mail, send_mail
+from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.sequences import next_numbers
 from app.core.transaction import DomainError
@@ -175,9 +176,9 @@ def _current(session: Session, donor_id: int, contribution_id: int | None, year:
 def _issue(session: Session, actor: Actor, donor: Donor, gifts: list[Contribution], *,
            contribution_id: int | None, year: int | None) -> SponsorshipRecord:  # fmt: skip
     if donor.kind not in BUSINESS_KINDS:
-        raise PaperError("Biên bản xác nhận tài trợ chỉ lập cho doanh nghiệp, cơ quan, tổ chức.")
+        raise PaperError(N_("Biên bản xác nhận tài trợ chỉ lập cho doanh nghiệp, cơ quan, tổ chức."))
     if not gifts:
-        raise PaperError("Không có khoản ủng hộ nào đã ghi nhận để lập biên bản.")
+        raise PaperError(N_("Không có khoản ủng hộ nào đã ghi nhận để lập biên bản."))
     unit_key = gifts[0].receiving_unit_key
     issuer = issuer_for(session, gifts[0].receiving_unit_id)
     payments = _payments(gifts)
@@ -370,7 +371,7 @@ def request_mail(session: Session, actor: Actor, rec: SponsorshipRecord, to: str
     from app.core import outbox
 
     if not to:
-        raise PaperError("Doanh nghiệp chưa có địa chỉ e-mail để gửi biên bản.")
+        raise PaperError(N_("Doanh nghiệp chưa có địa chỉ e-mail để gửi biên bản."))
     rec.mail_to = to
     rec.mail_requested_at = utcnow()
     audit(

@@ -24,6 +24,7 @@ from app.contributions.reversal import reverse_contributions
 from app.core.actor import Actor
 from app.core.cards import card_available, gateway_mode, mark_unreachable
 from app.core.db import utcnow
+from app.core.messages import N_
 from app.payments.models import CardPayment, CardPaymentStatus, CardRefund, WebhookEvent
 from app.pledges.models import Pledge
 from app.pledges.services import amount_due, refresh_status
@@ -39,7 +40,7 @@ class GatewayError(ValueError):
 def stripe_client() -> stripe.StripeClient:
     key = current_app.config.get("STRIPE_SECRET_KEY")
     if not key:
-        raise GatewayError("Cổng thanh toán thẻ chưa được cấu hình (thiếu khóa Stripe).")
+        raise GatewayError(N_("Cổng thanh toán thẻ chưa được cấu hình (thiếu khóa Stripe)."))
     base = current_app.config.get("STRIPE_API_BASE")
     return stripe.StripeClient(key, base_addresses={"api": base} if base else None, max_network_retries=2)
 
@@ -60,11 +61,11 @@ def start_checkout(
     retries after a network error create nothing twice."""
     mode = gateway_mode()
     if not card_available():
-        raise GatewayError("Thanh toán bằng thẻ hiện không khả dụng; vui lòng chuyển khoản.")
+        raise GatewayError(N_("Thanh toán bằng thẻ hiện không khả dụng; vui lòng chuyển khoản."))
     asked = amount_due(session, pledge)  # the instalment due, as the pledge page asks (issue 19.4)
     due = int(asked.remainder_vnd if whole else asked.amount_vnd)
     if due <= 0:
-        raise GatewayError("Đăng ký này đã được nộp đủ; không cần thanh toán thêm.")
+        raise GatewayError(N_("Đăng ký này đã được nộp đủ; không cần thanh toán thêm."))
     reusable = (
         session.execute(
             select(CardPayment)
@@ -121,7 +122,7 @@ def start_checkout(
             if isinstance(exc, stripe.APIConnectionError):
                 mark_unreachable()
             raise GatewayError(
-                "Không kết nối được cổng thanh toán thẻ. Vui lòng thử lại sau hoặc chuyển khoản."
+                N_("Không kết nối được cổng thanh toán thẻ. Vui lòng thử lại sau hoặc chuyển khoản.")
             ) from exc
         cp.session_id = cs.id
         cp.checkout_url = cs.url or ""

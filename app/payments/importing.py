@@ -18,6 +18,7 @@ from app.audit.services import record
 from app.banking.models import OfficialBankAccount
 from app.core.actor import Actor
 from app.core.db import utcnow
+from app.core.messages import N_
 from app.core.text import nfc
 from app.core.uploads import store_bytes
 from app.payments.bulk import CHUNK, bulk_insert_lines
@@ -252,7 +253,7 @@ def set_corrections(
     """Keep staff's fixes and skipped rows, and parse again for the preview (refresh=False: leave the preview
     empty for the background task to fill)."""
     if lock_statement(session, stmt).status != StatementStatus.DRAFT:
-        raise PaymentError("Sao kê đã được nhập; không sửa được nữa.")
+        raise PaymentError(N_("Sao kê đã được nhập; không sửa được nữa."))
     merged = {**(stmt.fixes or {})}
     for row, values in fixes.items():
         clean = {k: nfc(str(v)) for k, v in values.items() if v is not None and str(v).strip()}
@@ -280,7 +281,7 @@ def set_mapping(
     session: Session, actor: Actor, stmt: BankStatement, mapping: dict, *, refresh: bool = True
 ) -> None:
     if lock_statement(session, stmt).status != StatementStatus.DRAFT:
-        raise PaymentError("Sao kê đã được nhập; không đổi cách đọc cột được nữa.")
+        raise PaymentError(N_("Sao kê đã được nhập; không đổi cách đọc cột được nữa."))
     stmt.preset = "custom"
     stmt.mapping = mapping
     stmt.detection = {**(stmt.detection or {}), "chosen": "custom", "by": "staff"}
@@ -331,14 +332,14 @@ def import_statement(
 
     A statement of which no line could be read is refused (NO_LINES), never imported as "0 lines"."""
     if lock_statement(session, stmt).status != StatementStatus.DRAFT:
-        raise PaymentError("Sao kê này đã được nhập hoặc đã hủy.")
+        raise PaymentError(N_("Sao kê này đã được nhập hoặc đã hủy."))
     try:
         if result is None:
             result, lines = stream_statement(stmt)
         else:
             lines = iter(result.lines)
     except StatementFormatError as exc:
-        raise PaymentError(str(exc)) from exc
+        raise PaymentError(*exc.args) from exc
     if refusal := _refusal(result, acknowledge_breaks):
         raise PaymentError(refusal)
     started = time.perf_counter()
@@ -349,7 +350,7 @@ def import_statement(
             raise PaymentError(refusal)
     except StatementFormatError as exc:  # the file became unreadable half-way (a corrupt spreadsheet)
         savepoint.rollback()
-        raise PaymentError(str(exc)) from exc
+        raise PaymentError(*exc.args) from exc
     except PaymentError:
         savepoint.rollback()
         raise
@@ -424,7 +425,7 @@ def _refusal(result: ParseResult, acknowledge_breaks: bool) -> str | None:
             "Chưa có dòng nào được nhập."
         )
     if result.breaks and not acknowledge_breaks:
-        return (
+        return N_(
             "Số dư trên sao kê không khớp (có thể thiếu dòng). Kiểm tra báo cáo số dư, "
             "rồi xác nhận nếu vẫn muốn nhập."
         )

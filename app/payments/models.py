@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.banking.models import OfficialBankAccount
 from app.core.db import UTCDateTime, str_enum, utcnow
+from app.core.messages import N_, NP_
 from app.extensions import Model
 
 # ---------------------------------------------------------------------------------------------- card payments
@@ -36,12 +37,12 @@ class CardPaymentStatus(enum.StrEnum):
 
 
 CARD_STATUS_LABELS = {
-    CardPaymentStatus.OPEN: "Đang chờ thanh toán",
-    CardPaymentStatus.PROCESSING: "Đang xử lý",
-    CardPaymentStatus.PAID: "Đã thanh toán",
-    CardPaymentStatus.FAILED: "Thanh toán thất bại",
-    CardPaymentStatus.EXPIRED: "Phiên thanh toán đã hết hạn",
-    CardPaymentStatus.REFUNDED: "Đã hoàn tiền",
+    CardPaymentStatus.OPEN: N_("Đang chờ thanh toán"),
+    CardPaymentStatus.PROCESSING: N_("Đang xử lý"),
+    CardPaymentStatus.PAID: N_("Đã thanh toán"),
+    CardPaymentStatus.FAILED: N_("Thanh toán thất bại"),
+    CardPaymentStatus.EXPIRED: N_("Phiên thanh toán đã hết hạn"),
+    CardPaymentStatus.REFUNDED: N_("Đã hoàn tiền"),
 }
 
 
@@ -180,8 +181,8 @@ class LineStatus(enum.StrEnum):
 
 LINE_STATUS_LABELS = {
     LineStatus.UNMATCHED: "Chờ xử lý",
-    LineStatus.MATCHED: "Đã ghép đăng ký",
-    LineStatus.RECEIPTED: "Đã ghi biên nhận",
+    LineStatus.MATCHED: NP_("line", "Đã ghép đăng ký"),
+    LineStatus.RECEIPTED: NP_("line", "Đã ghi biên nhận"),
     LineStatus.IGNORED: "Bỏ qua",
     LineStatus.DEBIT: "Ghi nợ",
 }

@@ -16,6 +16,7 @@ from app.contributions.models import Channel, Contribution, ContributionStatus
 from app.contributions.receive import MoneyIn, mask_account, receive
 from app.core.actor import Actor
 from app.core.db import utcnow
+from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.text import nfc
 from app.payments.errors import PaymentError
@@ -170,11 +171,11 @@ def _open_lines(session: Session, line_ids: list[int], account_ids: set[int]) ->
         ).scalars()
     )
     if any(line.bank_account_id not in account_ids for line in lines) or len(lines) != len(set(line_ids)):
-        raise PaymentError("Có dòng sao kê không tồn tại hoặc không thuộc địa bàn của bạn.")
+        raise PaymentError(N_("Có dòng sao kê không tồn tại hoặc không thuộc địa bàn của bạn."))
     done = [line for line in lines if line.status != LineStatus.UNMATCHED]
     if done:
         raise PaymentError(
-            f"{len(done)} dòng đã được xử lý trước đó (hoặc là dòng ghi nợ); hãy tải lại trang."
+            N_("%(n)s dòng đã được xử lý trước đó (hoặc là dòng ghi nợ); hãy tải lại trang.", n=len(done))
         )
     return lines
 
@@ -183,7 +184,9 @@ def confirm_proposals(session: Session, actor: Actor, line_ids: list[int], accou
     lines = _open_lines(session, line_ids, account_ids)
     missing = [line.file_row for line in lines if line.proposed_pledge_id is None]
     if missing:
-        raise PaymentError("Dòng " + ", ".join(map(str, missing)) + " chưa có đề xuất để xác nhận.")
+        raise PaymentError(
+            N_("Dòng %(rows)s chưa có đề xuất để xác nhận.", rows=", ".join(map(str, missing)))
+        )
     pairs = [(line, session.get_one(Pledge, line.proposed_pledge_id)) for line in lines]
     # A proposal is a guess (an amount, a name): never an "overpayment" published under the donor's name. A line
     # larger than what the pledge still has due (counting the lines confirmed with it) is refused; the line stays
@@ -195,10 +198,15 @@ def confirm_proposals(session: Session, actor: Actor, line_ids: list[int], accou
             left = outstanding(session, pledge)
         if line.amount_vnd > left:
             raise PaymentError(
-                f"Dòng {line.file_row}: số tiền {format_vnd(line.amount_vnd)} lớn hơn số còn phải nộp của "
-                f"đăng ký {pledge.reference} ({format_vnd(left)}). Đề xuất chỉ dựa trên số tiền hoặc tên, "
-                "nên không ghi phần thừa dưới tên người ủng hộ: hãy ghép theo mã đăng ký nếu chắc chắn, hoặc "
-                "ghi biên nhận riêng cho dòng này."
+                N_(
+                    "Dòng %(row)s: số tiền %(amount)s lớn hơn số còn phải nộp của đăng ký %(ref)s (%(left)s). "
+                    "Đề xuất chỉ dựa trên số tiền hoặc tên, nên không ghi phần thừa dưới tên người ủng hộ: hãy ghép "
+                    "theo mã đăng ký nếu chắc chắn, hoặc ghi biên nhận riêng cho dòng này.",
+                    row=line.file_row,
+                    amount=format_vnd(line.amount_vnd),
+                    ref=pledge.reference,
+                    left=format_vnd(left),
+                )
             )
         due[pledge.id] = left - line.amount_vnd
     _record_lines_for_pledges(session, actor, pairs)
@@ -216,7 +224,13 @@ def match_to_references(
         ref = normalize(refs_by_line[line.id])
         pledge = session.execute(select(Pledge).where(Pledge.reference == ref)).scalar_one_or_none()
         if pledge is None:
-            raise PaymentError(f"Dòng {line.file_row}: không có đăng ký ủng hộ mã “{refs_by_line[line.id]}”.")
+            raise PaymentError(
+                N_(
+                    "Dòng %(row)s: không có đăng ký ủng hộ mã “%(ref)s”.",
+                    row=line.file_row,
+                    ref=refs_by_line[line.id],
+                )
+            )
         found[line.id] = pledge
     _record_lines_for_pledges(session, actor, [(line, found[line.id]) for line in lines])
     session.flush()
@@ -241,7 +255,7 @@ def receipt_lines(
             )
         if campaign_id is None:
             raise PaymentError(
-                "Chưa có cuộc vận động đang diễn ra cho địa bàn này; không ghi biên nhận được."
+                N_("Chưa có cuộc vận động đang diễn ra cho địa bàn này; không ghi biên nhận được.")
             )
         if line.bank_account_id not in owners:
             owners[line.bank_account_id] = account_owner(session, line.bank_account_id)
@@ -268,7 +282,7 @@ def ignore_lines(
 ) -> int:
     lines = _open_lines(session, line_ids, account_ids)
     if not (reason or "").strip():
-        raise PaymentError("Lý do bỏ qua: cần ghi lý do (ví dụ: hoàn trả, chuyển nhầm).")
+        raise PaymentError(N_("Lý do bỏ qua: cần ghi lý do (ví dụ: hoàn trả, chuyển nhầm)."))
     session.execute(
         update(StatementLine)
         .where(StatementLine.id.in_([x.id for x in lines]))

@@ -9,6 +9,7 @@ from app.audit.services import record
 from app.contributions.models import Contribution, ContributionStatus
 from app.contributions.reversal import reverse_contributions
 from app.core.actor import Actor
+from app.core.messages import N_
 from app.core.text import nfc
 from app.ledger.services import LedgerError
 from app.payments.errors import PaymentError
@@ -53,9 +54,9 @@ def reverse_line(
     `account_ids` (the bank accounts of the caller's area) limits which lines may be reversed."""
     reason = (nfc(reason) or "").strip()
     if not reason:
-        raise PaymentError("Lý do đảo: chưa nhập.")
+        raise PaymentError(N_("Lý do đảo: chưa nhập."))
     if len(reason) > 1000:
-        raise PaymentError("Lý do đảo: quá dài (tối đa 1000 ký tự).")
+        raise PaymentError(N_("Lý do đảo: quá dài (tối đa 1000 ký tự)."))
     line = session.execute(
         select(StatementLine)
         .where(StatementLine.id == line_id)
@@ -63,21 +64,26 @@ def reverse_line(
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if line is None or (account_ids is not None and line.bank_account_id not in account_ids):
-        raise PaymentError("Không tìm thấy dòng sao kê, hoặc dòng không thuộc địa bàn của bạn.")
+        raise PaymentError(N_("Không tìm thấy dòng sao kê, hoặc dòng không thuộc địa bàn của bạn."))
     if line.status not in REVERSIBLE_LINE_STATUSES or line.contribution_id is None:
         raise PaymentError(
-            f"Dòng {line.file_row} chưa được ghi nhận hoặc đã được đảo trước đó; không có khoản nào để đảo."
+            N_(
+                "Dòng %(row)s chưa được ghi nhận hoặc đã được đảo trước đó; không có khoản nào để đảo.",
+                row=line.file_row,
+            )
         )
     contributions = line_contributions(session, line, lock=True)
     recorded = [c for c in contributions if c.status == ContributionStatus.RECORDED]
     if not recorded:
-        raise PaymentError(f"Biên nhận của dòng {line.file_row} đã được hủy trước đó.")
+        raise PaymentError(N_("Biên nhận của dòng %(row)s đã được hủy trước đó.", row=line.file_row))
     try:
         reverse_contributions(session, actor, [c.id for c in recorded], reason)
     except LedgerError as exc:
-        raise PaymentError(f"Không đảo được dòng {line.file_row}: {exc}") from exc
+        raise PaymentError(
+            N_("Không đảo được dòng %(row)s: %(error)s", row=line.file_row, error=exc)
+        ) from exc
     except ValueError as exc:  # ContributionError
-        raise PaymentError(str(exc)) from exc
+        raise PaymentError(*exc.args) from exc
     old = {"status": line.status, "pledge_id": line.pledge_id, "contribution_id": line.contribution_id}
     pledge_ids = sorted(
         {c.pledge_id for c in recorded if c.pledge_id is not None}

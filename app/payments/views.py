@@ -24,8 +24,9 @@ from app.core import outbox, qr, transaction
 from app.core.actor import Actor
 from app.core.forms import field_problems
 from app.core.i18n import format_number_vn
+from app.core.messages import N_
 from app.core.money import AmountError, format_vnd, parse_vnd
-from app.core.transaction import domain_errors
+from app.core.transaction import domain_errors, message_for
 from app.core.uploads import UploadError, read_upload
 from app.extensions import csrf, db
 from app.ledger.models import PURPOSE_LABELS
@@ -213,7 +214,7 @@ def stripe_webhook() -> ResponseReturnValue:
         event = parse_event(payload)  # signed is not the same as well formed
     except MalformedEvent as exc:
         current_app.logger.warning("Stripe webhook refused: %s", exc)
-        return {"error": str(exc)}, 400
+        return {"error": message_for(exc)}, 400
     try:
         outcome = gateway.process_event(db.session, "stripe", event)
         # Committed here, not after the response: a concurrent delivery of the same event or payment that won
@@ -348,7 +349,7 @@ def statement_detail(statement_id: int) -> ResponseReturnValue:
         with domain_errors(errors=(PaymentError, StatementFormatError, ValueError)):
             if action == "discard":
                 if lock_statement(db.session, stmt).status != StatementStatus.DRAFT:  # imported meanwhile
-                    raise PaymentError("Sao kê này đã được nhập trước đó; không hủy được nữa.")
+                    raise PaymentError(N_("Sao kê này đã được nhập trước đó; không hủy được nữa."))
                 stmt.status = StatementStatus.DISCARDED
 
                 record(
@@ -498,7 +499,10 @@ def reverse_statement_line(statement_id: int, line_id: int) -> ResponseReturnVal
     back = url_for("payments.statement_detail", statement_id=stmt.id)
     if line.status not in REVERSIBLE_LINE_STATUSES or line.contribution_id is None:
         flash(
-            f"Dòng {line.file_row} chưa được ghi nhận hoặc đã được đảo trước đó; không có khoản nào để đảo.",
+            _(
+                "Dòng %(row)s chưa được ghi nhận hoặc đã được đảo trước đó; không có khoản nào để đảo.",
+                row=line.file_row,
+            ),
             "error",
         )
         return redirect(back)
@@ -510,8 +514,12 @@ def reverse_statement_line(statement_id: int, line_id: int) -> ResponseReturnVal
         if not outcome.ok:
             return redirect(url_for("payments.reverse_statement_line", statement_id=stmt.id, line_id=line_id))
         flash(
-            f"Đã đảo biên nhận của dòng {row} ({format_vnd(amount)}); dòng đã trở về danh sách chờ xử lý để "
-            "ghép lại đúng đăng ký.",
+            _(
+                "Đã đảo biên nhận của dòng %(row)s (%(amount)s); dòng đã trở về danh sách chờ xử lý để "
+                "ghép lại đúng đăng ký.",
+                row=row,
+                amount=format_vnd(amount),
+            ),
             "success",
         )
         return redirect(back)
@@ -558,7 +566,7 @@ def statement_mapping(statement_id: int) -> ResponseReturnValue:
     try:
         rows, row_count = statement_head(stmt, 40)
     except StatementFormatError as exc:  # a draft stored before the reader refused such files
-        flash(_(str(exc)), "error")
+        flash(message_for(exc), "error")
         return redirect(url_for("payments.statements"))
     width = max((len(r) for r in rows), default=0)
     if request.method == "POST":

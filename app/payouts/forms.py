@@ -13,6 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.core.forms import BaseForm
 from app.core.money import AmountError, parse_vnd
+from app.core.transaction import message_for
 from app.needs.models import TRANCHE_LABELS
 from app.payouts.models import PAY_METHOD_LABELS, PROOF_KIND_LABELS
 
@@ -25,7 +26,7 @@ def _amount(form: Any, field: Any) -> None:
     try:
         field.amount = parse_vnd(field.data, field=_("Số tiền"))
     except AmountError as exc:
-        raise ValidationError(str(exc)) from exc
+        raise ValidationError(message_for(exc)) from exc
 
 
 class DetailsForm(BaseForm):

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime, str_enum, utcnow
+from app.core.messages import N_
 from app.extensions import Model
 from app.needs.models import TRANCHE_LABELS, HouseholdNeed, NeedStatus, TrancheKind
 
@@ -42,7 +43,7 @@ class PayMethod(enum.StrEnum):
     CASH = "cash"  # giao tiền mặt cho người nhận, có người làm chứng
 
 
-PAY_METHOD_LABELS = {PayMethod.BANK: "Chuyển khoản", PayMethod.CASH: "Tiền mặt (giao tận tay)"}
+PAY_METHOD_LABELS = {PayMethod.BANK: N_("Chuyển khoản"), PayMethod.CASH: N_("Tiền mặt (giao tận tay)")}
 
 
 class PaymentDetails(Model):
@@ -104,10 +105,10 @@ class OrderStatus(enum.StrEnum):
 
 
 ORDER_STATUS_LABELS = {
-    OrderStatus.PENDING: "Chờ phê duyệt",
-    OrderStatus.APPROVED: "Đã phê duyệt",
-    OrderStatus.EXPORTED: "Đã xuất tệp ngân hàng",
-    OrderStatus.PAID: "Đã chi",
+    OrderStatus.PENDING: N_("Chờ phê duyệt"),
+    OrderStatus.APPROVED: N_("Đã phê duyệt"),
+    OrderStatus.EXPORTED: N_("Đã xuất tệp ngân hàng"),
+    OrderStatus.PAID: N_("Đã chi"),
     OrderStatus.CANCELLED: "Đã hủy",
     OrderStatus.REVERSED: "Đã hoàn chi (khoản chi bị đảo)",
 }
@@ -264,11 +265,11 @@ class ProofKind(enum.StrEnum):
 
 
 PROOF_KIND_LABELS = {
-    ProofKind.RECEIPT: "Phiếu chi (có chữ ký người nhận)",
-    ProofKind.CASH_RECORD: "Biên bản giao nhận tiền mặt",
-    ProofKind.HANDOVER: "Biên bản bàn giao nhà",
-    ProofKind.STAGE_PHOTO: "Ảnh chứng từ giai đoạn",
-    ProofKind.OTHER: "Chứng từ khác",
+    ProofKind.RECEIPT: N_("Phiếu chi (có chữ ký người nhận)"),
+    ProofKind.CASH_RECORD: N_("Biên bản giao nhận tiền mặt"),
+    ProofKind.HANDOVER: N_("Biên bản bàn giao nhà"),
+    ProofKind.STAGE_PHOTO: N_("Ảnh chứng từ giai đoạn"),
+    ProofKind.OTHER: N_("Chứng từ khác"),
 }
 
 SIGNED_PROOFS = (ProofKind.RECEIPT, ProofKind.CASH_RECORD)

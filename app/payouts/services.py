@@ -40,6 +40,7 @@ from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ, today_vn
 from app.core.makerchecker import refuse_own_work
+from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.spreadsheet import SafeCSVWriter
 from app.core.text import initials, nfc
@@ -77,7 +78,7 @@ class PayoutError(DomainError):
 # ----------------------------------------------------------------------------------------- helpers
 def _check_area(user: User | None, need: HouseholdNeed) -> None:
     if user is not None and not can_access_unit(user, need.commune):
-        raise PayoutError("Hộ này không thuộc địa bàn của bạn.")
+        raise PayoutError(N_("Hộ này không thuộc địa bàn của bạn."))
 
 
 def _check_role(user: User | None, roles: tuple[Role, ...], message: str) -> None:
@@ -89,7 +90,7 @@ def _lock_need(session: Session, need_id: int) -> HouseholdNeed:
     try:
         return lock_need(session, need_id)
     except NeedError as exc:
-        raise PayoutError(str(exc)) from exc
+        raise PayoutError(*exc.args) from exc
 
 
 def _lock_order(session: Session, order_id: int) -> tuple[HouseholdNeed, PayoutOrder]:
@@ -98,7 +99,7 @@ def _lock_order(session: Session, order_id: int) -> tuple[HouseholdNeed, PayoutO
         select(PayoutOrder.need_id).where(PayoutOrder.id == order_id)
     ).scalar_one_or_none()
     if need_id is None:
-        raise PayoutError("Không tìm thấy lệnh chi.")
+        raise PayoutError(N_("Không tìm thấy lệnh chi."))
     need = _lock_need(session, need_id)
     order = session.execute(
         select(PayoutOrder)
@@ -181,15 +182,21 @@ def _check_amount(
     session: Session, need: HouseholdNeed, amount_vnd: int, *, excluding: int | None = None
 ) -> None:
     if amount_vnd <= 0:
-        raise PayoutError("Số tiền: phải lớn hơn 0.", field="amount")
+        raise PayoutError(N_("Số tiền: phải lớn hơn 0."), field="amount")
     if need.status not in DISBURSABLE_STATUSES:
         raise PayoutError(
-            f"Chưa lập lệnh chi được: hộ đang “{need.status_label}” (cần được bố trí đủ kinh phí)."
+            N_(
+                "Chưa lập lệnh chi được: hộ đang “%(status)s” (cần được bố trí đủ kinh phí).",
+                status=need.status_label,
+            )
         )
     available = need.funded_vnd - need.disbursed_vnd - _committed_vnd(session, need.id, excluding=excluding)
     if amount_vnd > available:
         raise PayoutError(
-            f"Số tiền: vượt số đã bố trí cho hộ còn chưa chi hay chưa lập lệnh ({format_vnd(max(available, 0))}).",
+            N_(
+                "Số tiền: vượt số đã bố trí cho hộ còn chưa chi hay chưa lập lệnh (%(available)s).",
+                available=format_vnd(max(available, 0)),
+            ),
             field="amount",
         )
 
@@ -277,28 +284,30 @@ def set_payment_details(
     witness = (nfc(data.witness_name) or "").strip()
     if method == PayMethod.BANK:
         if not bank_name:
-            raise PayoutError("Ngân hàng: chưa nhập.", field="bank_name")
+            raise PayoutError(N_("Ngân hàng: chưa nhập."), field="bank_name")
         if not re.fullmatch(r"\d{6,19}", account):
-            raise PayoutError("Số tài khoản: gồm 6 đến 19 chữ số.", field="account_number")
+            raise PayoutError(N_("Số tài khoản: gồm 6 đến 19 chữ số."), field="account_number")
         if not holder:
-            raise PayoutError("Chủ tài khoản: chưa nhập.", field="holder_name")
+            raise PayoutError(N_("Chủ tài khoản: chưa nhập."), field="holder_name")
         recipient = witness = ""
     else:
         if not recipient:
-            raise PayoutError("Người nhận tiền mặt: chưa nhập.", field="recipient_name")
+            raise PayoutError(N_("Người nhận tiền mặt: chưa nhập."), field="recipient_name")
         if not witness:
-            raise PayoutError("Người làm chứng: chưa nhập.", field="witness_name")
+            raise PayoutError(N_("Người làm chứng: chưa nhập."), field="witness_name")
         if witness.casefold() == recipient.casefold():
-            raise PayoutError("Người làm chứng phải khác người nhận.", field="witness_name")
+            raise PayoutError(N_("Người làm chứng phải khác người nhận."), field="witness_name")
         bank_name = account = holder = ""
     if len(bank_name) > 120 or max(len(holder), len(recipient), len(witness)) > 255:
-        raise PayoutError("Thông tin nhận tiền: quá dài.")
+        raise PayoutError(N_("Thông tin nhận tiền: quá dài."))
     exported = session.execute(
         select(func.count()).where(PayoutOrder.need_id == need.id, PayoutOrder.status == OrderStatus.EXPORTED)
     ).scalar_one()
     if exported:
         raise PayoutError(
-            "Không đổi được thông tin nhận tiền: có lệnh chi đã xuất tệp ngân hàng đang chờ ngân hàng báo nợ."
+            N_(
+                "Không đổi được thông tin nhận tiền: có lệnh chi đã xuất tệp ngân hàng đang chờ ngân hàng báo nợ."
+            )
         )
     details = details_of(session, need.id)
     old: dict[str, Any] | None = None
@@ -350,20 +359,23 @@ def reveal_payment_details(session: Session, actor: Actor, user: User, need_id: 
     """Decrypt a household's payment details for staff of its area, with a typed reason kept in the audit log."""
     need = session.get(HouseholdNeed, need_id)
     if need is None:
-        raise PayoutError("Không tìm thấy hộ cần hỗ trợ.")
+        raise PayoutError(N_("Không tìm thấy hộ cần hỗ trợ."))
     if not user.is_staff or not can_access_unit(user, need.commune):
-        raise PayoutError("Bạn không có quyền xem thông tin nhận tiền của hộ này.")
+        raise PayoutError(N_("Bạn không có quyền xem thông tin nhận tiền của hộ này."))
     reason = (nfc(reason) or "").strip()
     if len(reason) < MIN_REASON_CHARS:
         raise PayoutError(
-            f"Lý do xem: cần ghi rõ (ít nhất {MIN_REASON_CHARS} ký tự), ví dụ “đối chiếu ủy nhiệm chi số …”.",
+            N_(
+                "Lý do xem: cần ghi rõ (ít nhất %(n)s ký tự), ví dụ “đối chiếu ủy nhiệm chi số …”.",
+                n=MIN_REASON_CHARS,
+            ),
             field="reason",
         )
     if len(reason) > 500:
-        raise PayoutError("Lý do xem: quá dài (tối đa 500 ký tự).", field="reason")
+        raise PayoutError(N_("Lý do xem: quá dài (tối đa 500 ký tự)."), field="reason")
     details = details_of(session, need.id)
     if details is None:
-        raise PayoutError("Hộ này chưa có thông tin nhận tiền.")
+        raise PayoutError(N_("Hộ này chưa có thông tin nhận tiền."))
     record(
         session,
         actor,
@@ -399,7 +411,7 @@ def prepare_order(
     _check_role(user, ENTRY_ROLES, "Chỉ cán bộ xã, tỉnh lập được lệnh chi.")
     details = details_of(session, need.id)
     if details is None:
-        raise PayoutError("Chưa có thông tin nhận tiền của hộ (tài khoản hoặc giao tiền mặt).")
+        raise PayoutError(N_("Chưa có thông tin nhận tiền của hộ (tài khoản hoặc giao tiền mặt)."))
     _check_amount(session, need, amount_vnd)
     order = PayoutOrder(
         need_id=need.id,
@@ -443,7 +455,7 @@ def edit_order(
     _check_area(user, need)
     _check_role(user, ENTRY_ROLES, "Chỉ cán bộ xã, tỉnh sửa được lệnh chi.")
     if order.status not in (OrderStatus.PENDING, OrderStatus.APPROVED):
-        raise PayoutError(f"Không sửa được lệnh chi đang “{order.status_label}”.")
+        raise PayoutError(N_("Không sửa được lệnh chi đang “%(status)s”.", status=order.status_label))
     _check_amount(session, need, amount_vnd, excluding=order.id)
     old = {
         "amount_vnd": order.amount_vnd,
@@ -480,28 +492,34 @@ def approve_order(session: Session, actor: Actor, user: User, order_id: int) -> 
     _check_area(user, need)
     _check_role(user, APPROVE_ROLES, "Chỉ cán bộ cấp tỉnh hoặc người phê duyệt được duyệt lệnh chi.")
     if order.status != OrderStatus.PENDING:
-        raise PayoutError(f"Lệnh chi {order.reference} đang “{order.status_label}”, không duyệt lại được.")
+        raise PayoutError(
+            N_(
+                "Lệnh chi %(ref)s đang “%(status)s”, không duyệt lại được.",
+                ref=order.reference,
+                status=order.status_label,
+            )
+        )
     refuse_own_work(
         user.id,
         [
             (
                 {*order_editors(session, order.id), order.prepared_by_id},
-                "Người lập hoặc đã sửa lệnh chi không được tự duyệt lệnh đó.",
+                N_("Người lập hoặc đã sửa lệnh chi không được tự duyệt lệnh đó."),
             ),
             (
                 details_editors(session, need.id),
-                "Người đã nhập hoặc sửa thông tin nhận tiền của hộ không được duyệt lệnh chi của hộ.",
+                N_("Người đã nhập hoặc sửa thông tin nhận tiền của hộ không được duyệt lệnh chi của hộ."),
             ),
             (
                 need_editors(session, need),
-                "Người đã đề xuất hoặc sửa hồ sơ của hộ không được duyệt lệnh chi của hộ.",
+                N_("Người đã đề xuất hoặc sửa hồ sơ của hộ không được duyệt lệnh chi của hộ."),
             ),
         ],
         PayoutError,
     )
     details = details_of(session, need.id)
     if details is None:
-        raise PayoutError("Chưa có thông tin nhận tiền của hộ.")
+        raise PayoutError(N_("Chưa có thông tin nhận tiền của hộ."))
     _check_amount(session, need, order.amount_vnd, excluding=order.id)
     order.status = OrderStatus.APPROVED
     order.approved_by_id = user.id
@@ -537,9 +555,9 @@ def cancel_order(
     _check_role(user, (*ENTRY_ROLES, Role.APPROVER), "Bạn không hủy được lệnh chi.")
     reason = (nfc(reason) or "").strip()
     if not reason:
-        raise PayoutError("Lý do hủy: chưa nhập.", field="reason")
+        raise PayoutError(N_("Lý do hủy: chưa nhập."), field="reason")
     if order.status not in (OrderStatus.PENDING, OrderStatus.APPROVED):
-        raise PayoutError(f"Không hủy được lệnh chi đang “{order.status_label}”.")
+        raise PayoutError(N_("Không hủy được lệnh chi đang “%(status)s”.", status=order.status_label))
     old = order.status
     order.status = OrderStatus.CANCELLED
     order.cancel_reason = reason[:1000]
@@ -571,14 +589,22 @@ def _pay(
     """Pay a locked, approved order through the one tranche path (disburse_need), after checking that what is
     paid is what was approved."""
     if order.status not in (OrderStatus.APPROVED, OrderStatus.EXPORTED):
-        raise PayoutError(f"Lệnh chi {order.reference} đang “{order.status_label}”, không chi được.")
+        raise PayoutError(
+            N_(
+                "Lệnh chi %(ref)s đang “%(status)s”, không chi được.",
+                ref=order.reference,
+                status=order.status_label,
+            )
+        )
     details = details_of(session, need.id)
     if (
         order.approved_amount_vnd != order.amount_vnd
         or details is None
         or order.approved_details_version != details.version
     ):
-        raise PayoutError(f"Lệnh chi {order.reference} đã thay đổi sau khi duyệt: cần duyệt lại.")
+        raise PayoutError(
+            N_("Lệnh chi %(ref)s đã thay đổi sau khi duyệt: cần duyệt lại.", ref=order.reference)
+        )
     try:
         disbursement = disburse_need(
             session,
@@ -591,7 +617,7 @@ def _pay(
             note=note,
         )
     except NeedError as exc:
-        raise PayoutError(str(exc)) from exc
+        raise PayoutError(*exc.args) from exc
     old = order.status
     order.status = OrderStatus.PAID
     order.paid_on = disbursement.occurred_on
@@ -730,21 +756,25 @@ def export_batch(
     _check_role(user, APPROVE_ROLES + (Role.COMMUNE_STAFF,), "Bạn không xuất được tệp chi.")
     account = session.get(OfficialBankAccount, paying_account_id)
     if account is None or not account.is_active:
-        raise PayoutError("Tài khoản chi: không tìm thấy.", field="paying_account_id")
+        raise PayoutError(N_("Tài khoản chi: không tìm thấy."), field="paying_account_id")
     if account.unit_id is None and user.role != Role.CENTRAL_ADMIN:
-        raise PayoutError("Tài khoản chi: không thuộc địa bàn của bạn.", field="paying_account_id")
+        raise PayoutError(N_("Tài khoản chi: không thuộc địa bàn của bạn."), field="paying_account_id")
     if account.unit_id is not None and not can_access_unit(user, account.unit):
-        raise PayoutError("Tài khoản chi: không thuộc địa bàn của bạn.", field="paying_account_id")
+        raise PayoutError(N_("Tài khoản chi: không thuộc địa bàn của bạn."), field="paying_account_id")
     if not order_ids:
-        raise PayoutError("Chưa chọn lệnh chi nào.")
+        raise PayoutError(N_("Chưa chọn lệnh chi nào."))
     orders: list[PayoutOrder] = []
     for oid in sorted(set(order_ids)):
         need, order = _lock_order(session, oid)
         _check_area(user, need)
         if order.status != OrderStatus.APPROVED or order.method != PayMethod.BANK:
-            raise PayoutError(f"Lệnh chi {order.reference}: chỉ xuất được lệnh chuyển khoản đã duyệt.")
+            raise PayoutError(
+                N_("Lệnh chi %(ref)s: chỉ xuất được lệnh chuyển khoản đã duyệt.", ref=order.reference)
+            )
         if not _account_may_pay(session, account, order):
-            raise PayoutError(f"Lệnh chi {order.reference}: tài khoản chi không thuộc cấp chi cho hộ này.")
+            raise PayoutError(
+                N_("Lệnh chi %(ref)s: tài khoản chi không thuộc cấp chi cho hộ này.", ref=order.reference)
+            )
         orders.append(order)
     batch = PayoutBatch(
         paying_account_id=account.id,
@@ -776,10 +806,10 @@ def batch_file(session: Session, actor: Actor, user: User, batch_id: int) -> byt
     account numbers, so every download is audited; it is never offered anywhere but to staff of the area."""
     batch = session.get(PayoutBatch, batch_id)
     if batch is None:
-        raise PayoutError("Không tìm thấy tệp chi.")
+        raise PayoutError(N_("Không tìm thấy tệp chi."))
     account = session.get_one(OfficialBankAccount, batch.paying_account_id)
     if user.role != Role.CENTRAL_ADMIN and (account.unit is None or not can_access_unit(user, account.unit)):
-        raise PayoutError("Tệp chi này không thuộc địa bàn của bạn.")
+        raise PayoutError(N_("Tệp chi này không thuộc địa bàn của bạn."))
     _check_role(user, APPROVE_ROLES + (Role.COMMUNE_STAFF,), "Bạn không tải được tệp chi.")
     orders = list(
         session.execute(
@@ -836,10 +866,10 @@ def upload_proof(
     if order_id is not None:
         order = session.get(PayoutOrder, order_id)
         if order is None or order.need_id != need.id:
-            raise PayoutError("Lệnh chi không thuộc hộ này.")
+            raise PayoutError(N_("Lệnh chi không thuộc hộ này."))
     document_ref = (nfc(document_ref) or "").strip()
     if len(document_ref) > 120:
-        raise PayoutError("Số chứng từ: quá dài.", field="document_ref")
+        raise PayoutError(N_("Số chứng từ: quá dài."), field="document_ref")
     file_kind, data = read_proof_upload(file_storage)
     stored = store_bytes(data, file_kind, getattr(file_storage, "filename", ""), PROOF_SUBDIR)
     rel = stored.path.relative_to(Path(current_app.config["UPLOAD_DIR"])).as_posix()
@@ -874,7 +904,7 @@ def proof_path(proof: PayoutProof) -> Path:
     root = Path(current_app.config["UPLOAD_DIR"]).resolve()
     path = (root / proof.path).resolve()
     if root not in path.parents:
-        raise PayoutError("Đường dẫn chứng từ không hợp lệ.")
+        raise PayoutError(N_("Đường dẫn chứng từ không hợp lệ."))
     return path
 
 
@@ -887,15 +917,17 @@ def confirm_cash_paid(
     _check_area(user, need)
     _check_role(user, (*APPROVE_ROLES, Role.COMMUNE_STAFF), "Bạn không xác nhận được khoản chi.")
     if order.method != PayMethod.CASH:
-        raise PayoutError("Lệnh chuyển khoản được đánh dấu đã chi khi ngân hàng báo nợ, không xác nhận tay.")
+        raise PayoutError(
+            N_("Lệnh chuyển khoản được đánh dấu đã chi khi ngân hàng báo nợ, không xác nhận tay.")
+        )
     proof = session.get(PayoutProof, proof_id)
     if proof is None or proof.order_id != order.id or proof.kind not in SIGNED_PROOFS:
-        raise PayoutError("Cần phiếu chi hoặc biên bản giao nhận có chữ ký của lệnh chi này.")
+        raise PayoutError(N_("Cần phiếu chi hoặc biên bản giao nhận có chữ ký của lệnh chi này."))
     if proof.uploaded_by_id == user.id:
-        raise PayoutError("Người tải chứng từ lên không tự xác nhận được: cần người thứ hai.")
+        raise PayoutError(N_("Người tải chứng từ lên không tự xác nhận được: cần người thứ hai."))
     day = paid_on or today_vn()
     if day > today_vn():
-        raise PayoutError("Ngày chi: không được sau hôm nay.")
+        raise PayoutError(N_("Ngày chi: không được sau hôm nay."))
     order.cash_proof_id = proof.id
     order.paid_by_id = user.id
     ref = proof.document_ref or order.reference

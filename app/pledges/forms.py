@@ -32,8 +32,10 @@ from app.core.collation import vi_sorted
 from app.core.forms import DATE_FORMATS, BaseForm, VNDateField, _nfc_filter, field_problems
 from app.core.i18n import today_vn
 from app.core.identifiers import IdentifierError, normalize_phone, normalize_tax_code
+from app.core.messages import N_
 from app.core.money import AmountError, format_vnd, parse_vnd
 from app.core.text import nfc
+from app.core.transaction import message_for
 from app.donors.models import DonorKind
 from app.ledger.models import PURPOSE_LABELS, Purpose
 from app.pledges.models import PaymentMethod, PledgeKind, PledgeSchedule
@@ -83,7 +85,7 @@ def _amount(raw: str | None, label: str, errors: list) -> int | None:
     try:
         value = parse_vnd(raw or "", field=label)
     except AmountError as exc:
-        errors.append(str(exc))
+        errors.append(message_for(exc))
         return None
     if value < MIN_PLEDGE_VND:
         errors.append(_("%(field)s: tối thiểu %(amount)s.", field=label, amount=format_vnd(MIN_PLEDGE_VND)))
@@ -154,7 +156,7 @@ class PledgeForm(BaseForm):
         validators=[Optional(), Length(max=255, message=_l("Người liên hệ: tối đa 255 ký tự."))],
     )
     email = StringField(
-        "Email",
+        N_("Email"),
         validators=[
             Optional(),
             Email(_l("Email: không hợp lệ.")),
@@ -306,7 +308,7 @@ class PledgeForm(BaseForm):
                 try:
                     tax_code = normalize_tax_code(self.tax_code.data)
                 except IdentifierError as exc:
-                    self.tax_code.errors.append(str(exc))
+                    self.tax_code.errors.append(message_for(exc))
             if not (self.address.data or "").strip():
                 self.address.errors.append(_("Địa chỉ trụ sở: chưa nhập."))
             if not (self.contact_person.data or "").strip():
@@ -322,7 +324,9 @@ class PledgeForm(BaseForm):
                 phone = normalize_phone(self.phone.data)
             except IdentifierError as exc:
                 self.phone.errors.append(
-                    f"Số điện thoại: {exc}" if not str(exc).startswith("Số điện thoại") else str(exc)
+                    _("Số điện thoại: %(error)s", error=message_for(exc))
+                    if not str(exc).startswith("Số điện thoại")
+                    else message_for(exc)
                 )
 
         country = "VN" if is_business else (self.country.data or "VN").strip().upper()
@@ -383,7 +387,7 @@ class PledgeForm(BaseForm):
                 try:
                     check_instalments(amount, instalments, start=today_vn())
                 except InstalmentMismatch as exc:
-                    self.instalments.errors.append(str(exc))
+                    self.instalments.errors.append(message_for(exc))
 
         method = PaymentMethod(self.payment_method.data or PaymentMethod.BANK_TRANSFER.value)
         if method == PaymentMethod.CARD and not card_enabled:
@@ -451,7 +455,7 @@ def parse_instalments(rows: FieldList) -> list[InstalmentInput] | None:
         try:
             value = parse_vnd(raw_amount, field=_("Đợt %(n)s – số tiền", n=n))
         except AmountError as exc:
-            f.amount.errors = [str(exc)]
+            f.amount.errors = [message_for(exc)]
             ok = False
             continue
         items.append(InstalmentInput(due_on=due, amount_vnd=value))

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.campaigns.models import Campaign
 from app.core.db import TimestampMixin, UTCDateTime, str_enum
+from app.core.messages import N_
 from app.donors.models import Donor
 from app.extensions import Model
 from app.ledger.models import Purpose
@@ -34,9 +35,9 @@ class PledgeStatus(enum.StrEnum):
 
 
 PLEDGE_STATUS_LABELS = {
-    PledgeStatus.PLEDGED: "Đã đăng ký",
-    PledgeStatus.PARTLY_PAID: "Đã nộp một phần",
-    PledgeStatus.FULFILLED: "Đã hoàn thành",
+    PledgeStatus.PLEDGED: N_("Đã đăng ký"),
+    PledgeStatus.PARTLY_PAID: N_("Đã nộp một phần"),
+    PledgeStatus.FULFILLED: N_("Đã hoàn thành"),
     PledgeStatus.CANCELLED: "Đã hủy",
     PledgeStatus.LAPSED: "Quá hạn, không thực hiện",
 }

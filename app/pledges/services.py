@@ -25,6 +25,7 @@ from app.contributions.models import Channel, Contribution, ContributionStatus
 from app.core.actor import Actor
 from app.core.db import rowcount, utcnow
 from app.core.i18n import VN_TZ, today_vn
+from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.text import fold, nfc
 from app.core.transaction import DomainError
@@ -272,7 +273,7 @@ def insert_donor(session: Session, actor: Actor, data: DonorInput) -> DonorRef:
     inserted directly (the public form's hot path): the donor and its audit entry in two statements."""
     name = (nfc(data.name) or "").strip()
     if not name:
-        raise PledgeError("Tên nhà tài trợ: chưa nhập.")
+        raise PledgeError(N_("Tên nhà tài trợ: chưa nhập."))
     claims = business_on_file(session, data.tax_code) if data.tax_code else None
     display = PublicDisplay.ANONYMOUS if data.anonymous else PublicDisplay.FULL_NAME
     ident = session.execute(
@@ -336,22 +337,28 @@ def find_or_create_donor(session: Session, actor: Actor, data: DonorInput) -> Do
 
 def check_instalments(amount_vnd: int, items: list[InstalmentInput], *, start: date | None = None) -> None:
     if len(items) < 2:
-        raise InstalmentMismatch("Các đợt nộp: cần ít nhất 2 đợt (hoặc chọn “Nộp một lần”).")
+        raise InstalmentMismatch(N_("Các đợt nộp: cần ít nhất 2 đợt (hoặc chọn “Nộp một lần”)."))
     if len(items) > MAX_INSTALMENTS:
-        raise InstalmentMismatch(f"Các đợt nộp: tối đa {MAX_INSTALMENTS} đợt.")
+        raise InstalmentMismatch(N_("Các đợt nộp: tối đa %(n)s đợt.", n=MAX_INSTALMENTS))
     dates = [i.due_on for i in items]
     for n, item in enumerate(items, start=1):
         if item.amount_vnd <= 0:
-            raise InstalmentMismatch(f"Đợt {n}: số tiền phải lớn hơn 0.")
+            raise InstalmentMismatch(N_("Đợt %(n)s: số tiền phải lớn hơn 0.", n=n))
         if start and item.due_on < start:
-            raise InstalmentMismatch(f"Đợt {n}: ngày nộp {item.due_on:%d/%m/%Y} đã qua.")
+            raise InstalmentMismatch(
+                N_("Đợt %(n)s: ngày nộp %(day)s đã qua.", n=n, day=item.due_on.strftime("%d/%m/%Y"))
+            )
     if len(set(dates)) != len(dates):
-        raise InstalmentMismatch("Các đợt nộp: hai đợt trùng ngày.")
+        raise InstalmentMismatch(N_("Các đợt nộp: hai đợt trùng ngày."))
     total = sum(i.amount_vnd for i in items)
     if total != amount_vnd:
         raise InstalmentMismatch(
-            f"Các đợt nộp: tổng {format_vnd(total)} chưa bằng số tiền đăng ký {format_vnd(amount_vnd)} "
-            f"(chênh {format_vnd(abs(total - amount_vnd))})."
+            N_(
+                "Các đợt nộp: tổng %(total)s chưa bằng số tiền đăng ký %(amount)s (chênh %(diff)s).",
+                total=format_vnd(total),
+                amount=format_vnd(amount_vnd),
+                diff=format_vnd(abs(total - amount_vnd)),
+            )
         )
 
 
@@ -371,14 +378,16 @@ def receiving_unit_for(
 def _validate_pledge(session: Session, data: PledgeInput, *, start: date) -> None:
     if not isinstance(data.amount_vnd, int) or data.amount_vnd < MIN_PLEDGE_VND:
         field_name = "Giá trị ước tính" if data.kind == PledgeKind.IN_KIND else "Số tiền"
-        raise PledgeError(f"{field_name}: tối thiểu {format_vnd(MIN_PLEDGE_VND)}.")
+        raise PledgeError(
+            N_("%(field)s: tối thiểu %(amount)s.", field=field_name, amount=format_vnd(MIN_PLEDGE_VND))
+        )
     if data.earmark_unit_id is not None and session.get(AdminUnit, data.earmark_unit_id) is None:
-        raise PledgeError("Địa bàn chỉ định: không tồn tại.")
+        raise PledgeError(N_("Địa bàn chỉ định: không tồn tại."))
     if data.kind == PledgeKind.IN_KIND:
         if not (data.in_kind_description or "").strip():
-            raise PledgeError("Mô tả hiện vật: chưa nhập.")
+            raise PledgeError(N_("Mô tả hiện vật: chưa nhập."))
         if data.schedule != PledgeSchedule.NOW:
-            raise PledgeError("Hiện vật: không chia đợt.")
+            raise PledgeError(N_("Hiện vật: không chia đợt."))
     if data.schedule == PledgeSchedule.INSTALMENTS:
         check_instalments(data.amount_vnd, data.instalments, start=start)
 
@@ -447,7 +456,7 @@ def insert_pledge(
         if ident is not None:
             break
     else:  # pragma: no cover - 25^7 references; only a broken random source gets here
-        raise PledgeError("Không tạo được mã chuyển khoản. Vui lòng thử lại.")
+        raise PledgeError(N_("Không tạo được mã chuyển khoản. Vui lòng thử lại."))
     instalments = []
     if data.schedule == PledgeSchedule.INSTALMENTS:
         instalments = [
@@ -528,8 +537,12 @@ def transition(
     if paid is not None:
         if target not in MONEY_MOVES[old]:
             raise IllegalTransition(
-                f"Không thể chuyển đăng ký {pledge.reference} từ “{PLEDGE_STATUS_LABELS[old]}” sang "
-                f"“{PLEDGE_STATUS_LABELS[target]}”."
+                N_(
+                    "Không thể chuyển đăng ký %(ref)s từ “%(old)s” sang “%(new)s”.",
+                    ref=pledge.reference,
+                    old=PLEDGE_STATUS_LABELS[old],
+                    new=PLEDGE_STATUS_LABELS[target],
+                )
             )
         if old in (PledgeStatus.CANCELLED, PledgeStatus.LAPSED):  # revived by money: a fresh grace period
             pledge.reopened_at = utcnow()
@@ -547,11 +560,15 @@ def transition(
         return
     if target not in ALLOWED_MOVES[old]:
         raise IllegalTransition(
-            f"Không thể chuyển đăng ký {pledge.reference} từ “{PLEDGE_STATUS_LABELS[old]}” sang "
-            f"“{PLEDGE_STATUS_LABELS[target]}”."
+            N_(
+                "Không thể chuyển đăng ký %(ref)s từ “%(old)s” sang “%(new)s”.",
+                ref=pledge.reference,
+                old=PLEDGE_STATUS_LABELS[old],
+                new=PLEDGE_STATUS_LABELS[target],
+            )
         )
     if target in (PledgeStatus.CANCELLED, PledgeStatus.LAPSED) and not (reason or "").strip():
-        raise PledgeError("Lý do: chưa nhập.")
+        raise PledgeError(N_("Lý do: chưa nhập."))
     if target == PledgeStatus.PLEDGED:  # reopened: the money received decides between pledged and partly paid
         received = amount_paid(session, pledge.id)
         target = (
@@ -591,18 +608,24 @@ def edit_pledge(
     """Staff change the amount or the schedule. Never below what was received; instalments keep summing
     to the amount; instalments already reminded keep that mark; old and new values are audited."""
     if not pledge.is_open:
-        raise PledgeError(f"Đăng ký đang ở trạng thái “{pledge.status_label}”: không sửa được.")
+        raise PledgeError(
+            N_("Đăng ký đang ở trạng thái “%(status)s”: không sửa được.", status=pledge.status_label)
+        )
     paid = amount_paid(session, pledge.id)
     if amount_vnd < paid:
         raise BelowPaidError(
-            f"Số tiền: không thể giảm xuống {format_vnd(amount_vnd)}, thấp hơn số đã nhận {format_vnd(paid)}."
+            N_(
+                "Số tiền: không thể giảm xuống %(amount)s, thấp hơn số đã nhận %(paid)s.",
+                amount=format_vnd(amount_vnd),
+                paid=format_vnd(paid),
+            )
         )
     if amount_vnd < MIN_PLEDGE_VND:
-        raise PledgeError(f"Số tiền: tối thiểu {format_vnd(MIN_PLEDGE_VND)}.")
+        raise PledgeError(N_("Số tiền: tối thiểu %(amount)s.", amount=format_vnd(MIN_PLEDGE_VND)))
     instalments = list(instalments or [])
     if schedule == PledgeSchedule.INSTALMENTS:
         if pledge.kind == PledgeKind.IN_KIND:
-            raise PledgeError("Hiện vật: không chia đợt.")
+            raise PledgeError(N_("Hiện vật: không chia đợt."))
         check_instalments(amount_vnd, instalments)
     old = {
         "amount_vnd": pledge.amount_vnd,

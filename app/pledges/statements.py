@@ -1,4 +1,10 @@
-"""A donor's yearly statement of contributions (for a business's accounts): PDF and XLSX."""
+"""A donor's yearly statement of contributions (for a business's accounts): PDF and XLSX.
+
+The fixed text is in the reader's language (gettext inside the download's request: English for a donor who picked
+English, Vietnamese otherwise and outside a request); names, receipt numbers, amounts and dates are data and stay as
+they are ("50.000.000 ₫", dd/mm/yyyy, as on the receipts). The statement is an account of receipts already issued,
+not a legal document: certificates (Law on Emulation and Commendation No. 06/2022/QH15) and the Front's reports stay
+Vietnamese by design (docs/CONVENTIONS.md, "Translations")."""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import io
 import unicodedata
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -40,9 +47,15 @@ def yearly_contributions(session: Session, donor_id: int, year: int) -> list[Con
 
 
 def _row(c: Contribution) -> list[str]:
-    unit = c.receiving_unit.full_name if c.receiving_unit else "Ủy ban Trung ương MTTQ Việt Nam"
-    what = c.channel_label + (f": {c.in_kind_description}" if c.in_kind_description else "")
-    return [c.received_on.strftime("%d/%m/%Y"), c.receipt_no, what, PURPOSE_LABELS[c.purpose], unit]
+    unit = c.receiving_unit.full_name if c.receiving_unit else _("Ủy ban Trung ương MTTQ Việt Nam")
+    what = _(c.channel_label)
+    if c.in_kind_description:
+        what = _("%(channel)s: %(goods)s", channel=what, goods=c.in_kind_description)
+    return [c.received_on.strftime("%d/%m/%Y"), c.receipt_no, what, _(PURPOSE_LABELS[c.purpose]), unit]
+
+
+def _headers() -> tuple[str, ...]:
+    return (_("Ngày"), _("Số biên nhận"), _("Hình thức"), _("Mục đích"), _("Đơn vị tiếp nhận"), _("Số tiền"))
 
 
 def statement_pdf(donor: Donor, year: int, rows: list[Contribution]) -> bytes:
@@ -72,30 +85,29 @@ def statement_pdf(donor: Donor, year: int, rows: list[Contribution]) -> bytes:
         rightMargin=16 * mm,
         topMargin=16 * mm,
         bottomMargin=16 * mm,
-        title=nfc(f"Sao kê đóng góp năm {year} – {donor.name}"),
+        title=nfc(_("Sao kê đóng góp năm %(year)s – %(name)s", year=year, name=donor.name)),
         author="Chung Tay – Quỹ Vì người nghèo",
     )
     story = [
-        p("ỦY BAN MẶT TRẬN TỔ QUỐC VIỆT NAM · QUỸ “VÌ NGƯỜI NGHÈO”", body),
+        p(_("ỦY BAN MẶT TRẬN TỔ QUỐC VIỆT NAM · QUỸ “VÌ NGƯỜI NGHÈO”"), body),
         Spacer(1, 4 * mm),
-        p(f"SAO KÊ CÁC KHOẢN ĐÓNG GÓP NĂM {year}", title),
-        p(f"Nhà tài trợ: {donor.name}", body),
+        p(_("SAO KÊ CÁC KHOẢN ĐÓNG GÓP NĂM %(year)s", year=year), title),
+        p(_("Nhà tài trợ: %(name)s", name=donor.name), body),
     ]
     if donor.tax_code:
-        story.append(p(f"Mã số thuế: {donor.tax_code}", body))
+        story.append(p(_("Mã số thuế: %(tax_code)s", tax_code=donor.tax_code), body))
     if donor.address:
-        story.append(p(f"Địa chỉ: {donor.address}", body))
-    story.append(p(f"Ngày lập: {utcnow().astimezone(VN_TZ):%d/%m/%Y}", body))
+        story.append(p(_("Địa chỉ: %(address)s", address=donor.address), body))
+    story.append(p(_("Ngày lập: %(day)s", day=utcnow().astimezone(VN_TZ).strftime("%d/%m/%Y")), body))
     story.append(Spacer(1, 5 * mm))
-    header = [p(h) for h in ("Ngày", "Số biên nhận", "Hình thức", "Mục đích", "Đơn vị tiếp nhận")] + [
-        p("Số tiền", right)
-    ]
+    *columns, amount = _headers()
+    header = [p(h) for h in columns] + [p(amount, right)]
     data = [header]
     total = 0
     for c in rows:
         data.append([p(v) for v in _row(c)] + [p(format_vnd(c.amount_vnd), right)])
         total += c.amount_vnd
-    data.append([p("Tổng cộng", body), "", "", "", "", p(format_vnd(total), right)])
+    data.append([p(_("Tổng cộng"), body), "", "", "", "", p(format_vnd(total), right)])
     # the receipt number carries its unit code ("22714-2026-000001"): wide enough for one line
     table = Table(data, colWidths=[22 * mm, 35 * mm, 29 * mm, 25 * mm, 37 * mm, 30 * mm], repeatRows=1)
     table.setStyle(
@@ -114,8 +126,10 @@ def statement_pdf(donor: Donor, year: int, rows: list[Contribution]) -> bytes:
         table,
         Spacer(1, 6 * mm),
         p(
-            "Sao kê lập từ sổ quỹ của hệ thống Chung Tay. Mỗi khoản có biên nhận số theo đơn vị tiếp nhận và năm; "
-            "hiện vật ghi theo giá trị ước tính.",
+            _(
+                "Sao kê lập từ sổ quỹ của hệ thống Chung Tay. Mỗi khoản có biên nhận số theo đơn vị tiếp nhận và "
+                "năm; hiện vật ghi theo giá trị ước tính."
+            ),
             small,
         ),
     ]
@@ -129,14 +143,12 @@ def statement_xlsx(donor: Donor, year: int, rows: list[Contribution]) -> bytes:
 
     wb = Workbook()
     ws = wb.active
-    ws.title = nfc(f"Năm {year}")
-    append_row(ws, [nfc(f"Sao kê các khoản đóng góp năm {year} – {donor.name}")])
+    ws.title = nfc(_("Năm %(year)s", year=year))
+    append_row(ws, [nfc(_("Sao kê các khoản đóng góp năm %(year)s – %(name)s", year=year, name=donor.name))])
     ws["A1"].font = Font(bold=True, size=13)
-    append_row(ws, [nfc(f"Mã số thuế: {donor.tax_code or ''}")])
+    append_row(ws, [nfc(_("Mã số thuế: %(tax_code)s", tax_code=donor.tax_code or ""))])
     append_row(ws, [])
-    append_row(
-        ws, [nfc(h) for h in ("Ngày", "Số biên nhận", "Hình thức", "Mục đích", "Đơn vị tiếp nhận", "Số tiền")]
-    )
+    append_row(ws, [nfc(h) for h in _headers()])
     for cell in ws[4]:
         cell.font = Font(bold=True)
     fmt = '#,##0 "₫"'
@@ -147,7 +159,7 @@ def statement_xlsx(donor: Donor, year: int, rows: list[Contribution]) -> bytes:
         ws.cell(row=ws.max_row, column=6).number_format = fmt
     first, last = 5, ws.max_row
     total = Formula(f"=SUM(F{first}:F{last})") if rows else 0  # our own formula: the only one written
-    append_row(ws, [nfc("Tổng cộng"), None, None, None, None, total])
+    append_row(ws, [nfc(_("Tổng cộng")), None, None, None, None, total])
     ws.cell(row=ws.max_row, column=6).number_format = fmt
     ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
     for col, width in zip("ABCDEF", (12, 16, 30, 24, 36, 18), strict=True):

@@ -33,6 +33,7 @@ from app.certificates.models import Certificate
 from app.contributions.models import Contribution
 from app.core.actor import Actor
 from app.core.db import utcnow
+from app.core.messages import N_
 from app.core.sequences import next_numbers
 from app.core.text import fold
 from app.donors import services as donor_services
@@ -137,7 +138,7 @@ def execute_erasure(session: Session, actor: Actor, req: ErasureRequest) -> Eras
     """Staff carry out a donor's erasure request (the deletion right: Decree 13/2023/NĐ-CP Art. 16; Law
     91/2025/QH15 Art. 4 and 14): pseudonymisation, the request closed. Audited."""
     if req.status != ErasureStatus.PENDING:
-        raise PrivacyError("Yêu cầu này đã được xử lý.")
+        raise PrivacyError(N_("Yêu cầu này đã được xử lý."))
     donor = session.get_one(Donor, req.donor_id)
     req.pseudonym = pseudonymise_donor(session, actor, donor)
     req.status = ErasureStatus.DONE

@@ -21,6 +21,7 @@ from app.contributions.models import Contribution
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import today_vn
+from app.core.messages import N_
 from app.core.signals import money_moved
 from app.core.spreadsheet import SafeCSVWriter
 from app.core.text import nfc
@@ -161,12 +162,12 @@ def record_pledge_consents(
 def own_donor(session: Session, user: User) -> Donor:
     """The donor record a signed-in donor speaks for; a business's record only by its verified users."""
     if user.role != Role.DONOR or user.donor_id is None:
-        raise PrivacyError("Chỉ nhà tài trợ có tài khoản mới dùng được chức năng này.")
+        raise PrivacyError(N_("Chỉ nhà tài trợ có tài khoản mới dùng được chức năng này."))
     donor = session.get_one(Donor, user.donor_id)
     if donor.kind in (DonorKind.BUSINESS, DonorKind.ORGANISATION) and not donor_services.speaks_for(
         session, user, donor.id
     ):
-        raise PrivacyError("Chỉ người dùng của doanh nghiệp đã xác minh mới thực hiện được yêu cầu này.")
+        raise PrivacyError(N_("Chỉ người dùng của doanh nghiệp đã xác minh mới thực hiện được yêu cầu này."))
     return donor
 
 
@@ -327,7 +328,7 @@ def request_erasure(session: Session, actor: Actor, user: User, reason: str = ""
     (ERASURE_DEADLINE). Audited."""
     donor = own_donor(session, user)
     if pending_request(session, donor.id) is not None:
-        raise PrivacyError("Yêu cầu xóa dữ liệu của quý vị đang chờ xử lý.")
+        raise PrivacyError(N_("Yêu cầu xóa dữ liệu của quý vị đang chờ xử lý."))
     now = utcnow()
     req = ErasureRequest(
         donor_id=donor.id,
@@ -354,9 +355,9 @@ def refuse_erasure(session: Session, actor: Actor, req: ErasureRequest, reason: 
     carried out where the law requires the data be kept)."""
     text = (nfc(reason) or "").strip()
     if len(text) < 5:
-        raise PrivacyError("Lý do: cần nhập lý do (ít nhất 5 ký tự).", field="reason")
+        raise PrivacyError(N_("Lý do: cần nhập lý do (ít nhất 5 ký tự)."), field="reason")
     if req.status != ErasureStatus.PENDING:
-        raise PrivacyError("Yêu cầu này đã được xử lý.")
+        raise PrivacyError(N_("Yêu cầu này đã được xử lý."))
     req.status = ErasureStatus.REFUSED
     req.decided_by_id = actor.user_id
     req.decided_at = utcnow()
@@ -393,11 +394,11 @@ def save_activity(
     """A line of the register of processing added or edited (central admins). Audited."""
     clean = {f: (nfc(values.get(f, "")) or "").strip() for f in ACTIVITY_FIELDS}
     if not clean["name"]:
-        raise PrivacyError("Tên hoạt động xử lý: chưa nhập.", field="name")
+        raise PrivacyError(N_("Tên hoạt động xử lý: chưa nhập."), field="name")
     if not clean["purpose"]:
-        raise PrivacyError("Mục đích: chưa nhập.", field="purpose")
+        raise PrivacyError(N_("Mục đích: chưa nhập."), field="purpose")
     if not clean["data_categories"]:
-        raise PrivacyError("Loại dữ liệu: chưa nhập.", field="data_categories")
+        raise PrivacyError(N_("Loại dữ liệu: chưa nhập."), field="data_categories")
     old = {f: getattr(activity, f) for f in ACTIVITY_FIELDS} if activity else None
     if activity is None:
         activity = ProcessingActivity(**clean)
@@ -428,11 +429,11 @@ def save_incident(
     (Incident.notify_by). Audited."""
     text = (nfc(description) or "").strip()
     if not text:
-        raise PrivacyError("Mô tả sự cố: chưa nhập.", field="description")
+        raise PrivacyError(N_("Mô tả sự cố: chưa nhập."), field="description")
     if detected_at < occurred_at:
-        raise PrivacyError("Thời điểm phát hiện: không được trước thời điểm xảy ra.", field="detected_at")
+        raise PrivacyError(N_("Thời điểm phát hiện: không được trước thời điểm xảy ra."), field="detected_at")
     if subjects_affected < 0:
-        raise PrivacyError("Số chủ thể bị ảnh hưởng: không được âm.", field="subjects_affected")
+        raise PrivacyError(N_("Số chủ thể bị ảnh hưởng: không được âm."), field="subjects_affected")
     values = {
         "occurred_at": occurred_at,
         "detected_at": detected_at,

@@ -13,6 +13,7 @@ from app.audit.services import record
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import today_vn
+from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.transaction import DomainError
 from app.donors.models import Donor
@@ -54,12 +55,15 @@ def monthly_dates(day: int, count: int, *, after: date) -> list[date]:
 
 def start(session: Session, actor: Actor, donor: Donor, *, monthly_vnd: int, day: int) -> MonthlyGift:
     if monthly_vnd < MIN_PLEDGE_VND:
-        raise GiftError(f"Số tiền mỗi tháng: tối thiểu {format_vnd(MIN_PLEDGE_VND)}.", field="monthly")
+        raise GiftError(
+            N_("Số tiền mỗi tháng: tối thiểu %(format_vnd)s.", format_vnd=format_vnd(MIN_PLEDGE_VND)),
+            field="monthly",
+        )
     if not 1 <= day <= 28:
-        raise GiftError("Ngày chuyển hằng tháng: từ 1 đến 28.", field="day")
+        raise GiftError(N_("Ngày chuyển hằng tháng: từ 1 đến 28."), field="day")
     campaign = campaign_for(session)
     if campaign is None:
-        raise GiftError("Hiện chưa có cuộc vận động nào đang diễn ra.")
+        raise GiftError(N_("Hiện chưa có cuộc vận động nào đang diễn ra."))
     dates = monthly_dates(day, MONTHS, after=today_vn())
     ref = insert_pledge(
         session,
@@ -107,7 +111,9 @@ def _change(gift: MonthlyGift, old: GiftState) -> dict[str, Any]:
 def pause(session: Session, actor: Actor, gift: MonthlyGift) -> None:
     """No reminder and no lapse while paused; money that still arrives with the reference is received as ever."""
     if gift.state != GiftState.ACTIVE:
-        raise GiftError(f"Ủng hộ hằng tháng đang “{gift.state_label}”: không tạm dừng được.")
+        raise GiftError(
+            N_("Ủng hộ hằng tháng đang “%(state_label)s”: không tạm dừng được.", state_label=gift.state_label)
+        )
     gift.pledge.reminders_paused_at = utcnow()
     session.flush()
     record(session, actor, "monthly_gift.pause", "monthly_gift", gift.id, **_change(gift, GiftState.ACTIVE))
@@ -117,7 +123,9 @@ def resume(session: Session, actor: Actor, gift: MonthlyGift) -> None:
     """The months still unpaid are asked again from the next `day` on (the skipped months are not asked late):
     the pledge's instalments re-dated through edit_pledge (audited, amount unchanged)."""
     if gift.state != GiftState.PAUSED:
-        raise GiftError(f"Ủng hộ hằng tháng đang “{gift.state_label}”: không tiếp tục được.")
+        raise GiftError(
+            N_("Ủng hộ hằng tháng đang “%(state_label)s”: không tiếp tục được.", state_label=gift.state_label)
+        )
     pledge = gift.pledge
     states = instalment_states(session, pledge)
     settled = [s for s in states if s.outstanding_vnd == 0]
@@ -143,7 +151,9 @@ def stop(session: Session, actor: Actor, gift: MonthlyGift) -> None:
     """The pledge is cancelled (the pledge state machine): no more reminders; what was received stays received."""
     old = gift.state
     if old not in (GiftState.ACTIVE, GiftState.PAUSED):
-        raise GiftError(f"Ủng hộ hằng tháng đang “{gift.state_label}”: không dừng được.")
+        raise GiftError(
+            N_("Ủng hộ hằng tháng đang “%(state_label)s”: không dừng được.", state_label=gift.state_label)
+        )
     gift.pledge.reminders_paused_at = None
     transition(session, actor, gift.pledge, PledgeStatus.CANCELLED, reason=STOP_REASON)
     record(session, actor, "monthly_gift.stop", "monthly_gift", gift.id, **_change(gift, old))

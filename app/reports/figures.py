@@ -17,28 +17,29 @@ from datetime import date
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from app.core.messages import N_
 from app.ledger.models import AccountKind, LedgerAccount, LedgerPosting, LedgerTransaction, TransactionKind
 from app.units.models import AdminUnit, UnitLevel
 
 PROGRAMMES = [
-    ("new_house", "Xây mới nhà Đại đoàn kết (căn)"),
-    ("repair", "Sửa chữa nhà ở (căn)"),
-    ("livelihood", "Hỗ trợ sinh kế (hộ)"),
-    ("education", "Học bổng, hỗ trợ học tập (suất)"),
-    ("health", "Hỗ trợ y tế, thẻ bảo hiểm y tế (suất)"),
+    ("new_house", N_("Xây mới nhà Đại đoàn kết (căn)")),
+    ("repair", N_("Sửa chữa nhà ở (căn)")),
+    ("livelihood", N_("Hỗ trợ sinh kế (hộ)")),
+    ("education", N_("Học bổng, hỗ trợ học tập (suất)")),
+    ("health", N_("Hỗ trợ y tế, thẻ bảo hiểm y tế (suất)")),
 ]
-OTHER_LABEL = "Chi khác (quà Tết, cứu trợ đột xuất…), không qua hồ sơ hộ"
+OTHER_LABEL = N_("Chi khác (quà Tết, cứu trợ đột xuất…), không qua hồ sơ hộ")
 CATEGORIES = [
-    ("poor", "Hộ nghèo"),
+    ("poor", N_("Hộ nghèo")),
     ("near_poor", "Hộ cận nghèo"),
-    ("special_hardship", "Hoàn cảnh đặc biệt khó khăn"),
+    ("special_hardship", N_("Hoàn cảnh đặc biệt khó khăn")),
 ]
 FLAGS = [
-    ("merit_family", "trong đó: gia đình có công với cách mạng"),
-    ("ethnic_minority", "trong đó: hộ đồng bào dân tộc thiểu số"),
-    ("elderly_alone", "trong đó: người cao tuổi neo đơn"),
-    ("disability", "trong đó: có người khuyết tật"),
-    ("single_parent", "trong đó: cha/mẹ đơn thân"),
+    ("merit_family", N_("trong đó: gia đình có công với cách mạng")),
+    ("ethnic_minority", N_("trong đó: hộ đồng bào dân tộc thiểu số")),
+    ("elderly_alone", N_("trong đó: người cao tuổi neo đơn")),
+    ("disability", N_("trong đó: có người khuyết tật")),
+    ("single_parent", N_("trong đó: cha/mẹ đơn thân")),
 ]
 
 
@@ -192,7 +193,7 @@ def households(paid: list) -> list[dict]:
         {"category": key, "label": label, "count": sum(1 for p in helped if p[3] == key)}
         for key, label in CATEGORIES
     ]
-    rows.append({"category": "total", "label": "Cộng số hộ được hỗ trợ", "count": len(helped)})
+    rows.append({"category": "total", "label": N_("Cộng số hộ được hỗ trợ"), "count": len(helped)})
     rows += [
         {"category": key, "label": label, "count": sum(1 for p in helped if p[4][key])}
         for key, label in FLAGS

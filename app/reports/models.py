@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.campaigns.models import Campaign
 from app.core.db import UTCDateTime, str_enum, utcnow
+from app.core.messages import N_
 from app.extensions import Model
 from app.units.models import AdminUnit
 
@@ -30,9 +31,9 @@ class ReportStatus(enum.StrEnum):
 
 
 REPORT_STATUS_LABELS = {
-    ReportStatus.QUEUED: "Đang chờ",
-    ReportStatus.RUNNING: "Đang lập",
-    ReportStatus.DONE: "Đã xong",
+    ReportStatus.QUEUED: N_("Đang chờ"),
+    ReportStatus.RUNNING: N_("Đang lập"),
+    ReportStatus.DONE: N_("Đã xong"),
     ReportStatus.FAILED: "Lỗi",
 }
 

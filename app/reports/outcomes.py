@@ -17,6 +17,7 @@ from app.accounts.access import can_access_unit
 from app.accounts.models import User
 from app.audit.services import record
 from app.core.actor import Actor
+from app.core.messages import N_
 from app.core.transaction import DomainError
 from app.reports.models import REVIEW_RESULT_LABELS, PovertyReview, PovertyTarget, ReviewResult
 from app.units.models import AdminUnit, UnitLevel
@@ -53,11 +54,13 @@ def record_review(
 
     need = session.get(HouseholdNeed, need_id)
     if need is None or not can_access_unit(user, session.get(AdminUnit, need.commune_id)):
-        raise OutcomeError("Không tìm thấy hộ trong địa bàn của bạn.")
+        raise OutcomeError(N_("Không tìm thấy hộ trong địa bàn của bạn."))
     if not 2000 <= year <= 2100:
-        raise OutcomeError("Năm rà soát: không hợp lệ.", field="year")
+        raise OutcomeError(N_("Năm rà soát: không hợp lệ."), field="year")
     if need_id not in helped_ids(session, year, [need.commune_id]):
-        raise OutcomeError(f"Hộ này chưa được Quỹ hỗ trợ (chưa giải ngân) đến hết năm {year}.")
+        raise OutcomeError(
+            N_("Hộ này chưa được Quỹ hỗ trợ (chưa giải ngân) đến hết năm %(year)s.", year=year)
+        )
     row = session.execute(
         select(PovertyReview).where(PovertyReview.need_id == need_id, PovertyReview.year == year)
     ).scalar_one_or_none()
@@ -92,9 +95,9 @@ def set_target(
 ) -> PovertyTarget:
     """A province's (or commune's) own target for a year: households helped that should leave the poor list."""
     if not can_access_unit(user, unit):
-        raise OutcomeError("Đơn vị ngoài địa bàn của bạn.", field="unit_id")
+        raise OutcomeError(N_("Đơn vị ngoài địa bàn của bạn."), field="unit_id")
     if exits_target < 0:
-        raise OutcomeError("Chỉ tiêu: không được âm.", field="exits_target")
+        raise OutcomeError(N_("Chỉ tiêu: không được âm."), field="exits_target")
     row = session.execute(
         select(PovertyTarget).where(PovertyTarget.unit_id == unit.id, PovertyTarget.year == year)
     ).scalar_one_or_none()

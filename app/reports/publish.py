@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.audit.services import record
 from app.core.actor import Actor
 from app.core.db import utcnow
+from app.core.messages import N_
 from app.core.transaction import DomainError
 from app.reports.models import ReportJob, ReportKind, ReportStatus
 from app.transparency.verify_export import ANNUAL_CONTEXT, annual_digest, check_annual_report, signed_message
@@ -54,7 +55,7 @@ def body(job: ReportJob) -> dict:
 def publish(session: Session, actor: Actor, job: ReportJob) -> bool:
     """Publish a finished tổng kết; False when it already was (the published copy stays as it was signed)."""
     if job.kind != ReportKind.YEAR or job.status != ReportStatus.DONE or not job.figures:
-        raise PublishError("Chỉ công bố được báo cáo tổng kết năm đã lập xong.")
+        raise PublishError(N_("Chỉ công bố được báo cáo tổng kết năm đã lập xong."))
     if job.published_at is not None:
         return False
     from app.certificates import signing

@@ -6,6 +6,7 @@ import io
 import unicodedata
 from datetime import date
 
+from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.pdf import FONT, FONT_BOLD, register_fonts
 from app.core.spreadsheet import append_row
@@ -25,35 +26,35 @@ def sections(f: dict) -> list[tuple[str, list[str], list[list[object]]]]:
     """(heading, column headers, rows) in reading order; amounts stay int for the spreadsheet."""
     out: list[tuple[str, list[str], list[list[object]]]] = [
         (
-            "I. Cân đối quỹ trong kỳ",
+            N_("I. Cân đối quỹ trong kỳ"),
             ["Chỉ tiêu", "Số tiền"],
             [
-                ["Số dư đầu kỳ (chưa chi)", f["opening_balance_vnd"]],
-                ["Tiếp nhận trong kỳ", f["receipts_vnd"]],
-                ["Giải ngân trong kỳ", f["disbursed_vnd"]],
-                ["Điều chuyển giữa các địa bàn (ròng)", f["transfers_net_vnd"]],
-                ["Số dư cuối kỳ (chưa chi)", f["closing_balance_vnd"]],
-                ["Hiện vật tiếp nhận trong kỳ (giá trị ước tính)", f["in_kind_vnd"]],
+                [N_("Số dư đầu kỳ (chưa chi)"), f["opening_balance_vnd"]],
+                [N_("Tiếp nhận trong kỳ"), f["receipts_vnd"]],
+                [N_("Giải ngân trong kỳ"), f["disbursed_vnd"]],
+                [N_("Điều chuyển giữa các địa bàn (ròng)"), f["transfers_net_vnd"]],
+                [N_("Số dư cuối kỳ (chưa chi)"), f["closing_balance_vnd"]],
+                [N_("Hiện vật tiếp nhận trong kỳ (giá trị ước tính)"), f["in_kind_vnd"]],
             ],
         ),
         (
-            "II. Tiếp nhận theo kênh",
+            N_("II. Tiếp nhận theo kênh"),
             ["Kênh", "Số khoản", "Số tiền"],
             [[r["label"], r["count"], r["amount_vnd"]] for r in f["receipts_by_channel"]],
         ),
         (
-            "III. Tiếp nhận theo loại nhà hảo tâm",
+            N_("III. Tiếp nhận theo loại nhà hảo tâm"),
             ["Loại", "Số khoản", "Số tiền"],
             [[r["label"], r["count"], r["amount_vnd"]] for r in f["receipts_by_donor_kind"]],
         ),
         (
-            "IV. Phân bổ và giải ngân theo mục đích",
-            ["Mục đích", "Phân bổ", "Giải ngân"],
+            N_("IV. Phân bổ và giải ngân theo mục đích"),
+            ["Mục đích", N_("Phân bổ"), N_("Giải ngân")],
             [[r["label"], r["allocated_vnd"], r["disbursed_vnd"]] for r in f["allocations_by_purpose"]]
             + [["Cộng", f["allocated_vnd"], f["disbursed_vnd"]]],
         ),
         (
-            "V. Lũy kế đến cuối kỳ",
+            N_("V. Lũy kế đến cuối kỳ"),
             ["Chỉ tiêu", "Số tiền"],
             [
                 ["Đã nhận", f["cumulative"]["received_vnd"]],
@@ -67,14 +68,16 @@ def sections(f: dict) -> list[tuple[str, list[str], list[list[object]]]]:
     houses = f.get("houses")
     out.append(
         (
-            "VI. Nhà Đại đoàn kết theo giai đoạn",
-            ["Giai đoạn", "Số căn"],
-            [[h["label"], h["count"]] for h in houses] if houses is not None else [["Chưa có dữ liệu", ""]],
+            N_("VI. Nhà Đại đoàn kết theo giai đoạn"),
+            ["Giai đoạn", N_("Số căn")],
+            [[h["label"], h["count"]] for h in houses]
+            if houses is not None
+            else [[N_("Chưa có dữ liệu"), ""]],
         )
     )
     out.append(
         (
-            "VII. Nhà hảo tâm tiêu biểu (tên công khai)",
+            N_("VII. Nhà hảo tâm tiêu biểu (tên công khai)"),
             ["Tên", "Số khoản", "Số tiền"],
             [[r["name"], r["count"], r["amount_vnd"]] for r in f["top_donors"]],
         )
@@ -84,15 +87,15 @@ def sections(f: dict) -> list[tuple[str, list[str], list[list[object]]]]:
 
 COUNT_COLUMNS = (
     "Số khoản",
-    "Số căn",
+    N_("Số căn"),
     "Số hộ",
-    "Số hộ, căn, suất",
-    "Hộ được hỗ trợ",
-    "Đã rà soát",
+    N_("Số hộ, căn, suất"),
+    N_("Hộ được hỗ trợ"),
+    N_("Đã rà soát"),
     "Thoát nghèo",
-    "Sang cận nghèo",
-    "Vẫn nghèo",
-    "Ra khỏi danh sách hộ nghèo",
+    N_("Sang cận nghèo"),
+    N_("Vẫn nghèo"),
+    N_("Ra khỏi danh sách hộ nghèo"),
 )
 DIRECTION_LABELS = {"in": "Nhận về", "out": "Chuyển đi", "within": "Trong địa bàn"}
 
@@ -104,19 +107,19 @@ def extra_sections(f: dict) -> list[tuple[str, list[str], list[list[object]]]]:
         return []
     out: list[tuple[str, list[str], list[list[object]]]] = [
         (
-            "VIII. Kết quả hỗ trợ theo chương trình",
-            ["Chương trình", "Số hộ, căn, suất", "Số tiền"],
+            N_("VIII. Kết quả hỗ trợ theo chương trình"),
+            [N_("Chương trình"), N_("Số hộ, căn, suất"), "Số tiền"],
             [[r["label"], "" if r["count"] is None else r["count"], r["amount_vnd"]] for r in f["programmes"]]
-            + [["Cộng giải ngân", "", f["disbursed_vnd"]]],
+            + [[N_("Cộng giải ngân"), "", f["disbursed_vnd"]]],
         ),
         (
-            "IX. Hộ được hỗ trợ theo đối tượng",
-            ["Đối tượng", "Số hộ"],
+            N_("IX. Hộ được hỗ trợ theo đối tượng"),
+            [N_("Đối tượng"), "Số hộ"],
             [[r["label"], r["count"]] for r in f["households"]],
         ),
         (
-            "X. Theo địa bàn",
-            ["Địa bàn", "Tiếp nhận", "Giải ngân", "Số hộ", "Chỉ tiêu vận động", "Tồn cuối kỳ"],
+            N_("X. Theo địa bàn"),
+            ["Địa bàn", N_("Tiếp nhận"), N_("Giải ngân"), "Số hộ", "Chỉ tiêu vận động", N_("Tồn cuối kỳ")],
             [
                 [
                     r["name"],
@@ -130,13 +133,13 @@ def extra_sections(f: dict) -> list[tuple[str, list[str], list[list[object]]]]:
             ],
         ),
         (
-            "XI. Điều chuyển giữa các cấp",
+            N_("XI. Điều chuyển giữa các cấp"),
             ["Ngày", "Từ", "Đến", "Số tiền"],
             [[_d(t["date"]), t["from"], t["to"], t["amount_vnd"]] for t in f["transfers"]]
             + [
-                ["Nhận về từ địa bàn khác", "", "", f["transfers_in_vnd"]],
-                ["Chuyển đi địa bàn khác", "", "", f["transfers_out_vnd"]],
-                ["Chuyển trong địa bàn (cấp trên – cấp dưới)", "", "", f["transfers_within_vnd"]],
+                [N_("Nhận về từ địa bàn khác"), "", "", f["transfers_in_vnd"]],
+                [N_("Chuyển đi địa bàn khác"), "", "", f["transfers_out_vnd"]],
+                [N_("Chuyển trong địa bàn (cấp trên – cấp dưới)"), "", "", f["transfers_within_vnd"]],
             ],
         ),
     ]
@@ -144,21 +147,21 @@ def extra_sections(f: dict) -> list[tuple[str, list[str], list[list[object]]]]:
     target = f["target"]
     out.append(
         (
-            "XII. So sánh với chỉ tiêu và kỳ trước",
-            ["Chỉ tiêu", "Kỳ này", "Kỳ trước"],
+            N_("XII. So sánh với chỉ tiêu và kỳ trước"),
+            ["Chỉ tiêu", N_("Kỳ này"), N_("Kỳ trước")],
             [
-                ["Tiếp nhận", now["receipts_vnd"], before["receipts_vnd"]],
-                ["Giải ngân", now["disbursed_vnd"], before["disbursed_vnd"]],
+                [N_("Tiếp nhận"), now["receipts_vnd"], before["receipts_vnd"]],
+                [N_("Giải ngân"), now["disbursed_vnd"], before["disbursed_vnd"]],
                 [
-                    "Số hộ được hỗ trợ",
+                    N_("Số hộ được hỗ trợ"),
                     f"{now['households']:,}".replace(",", "."),
                     f"{before['households']:,}".replace(",", "."),
                 ],
-                ["Nhà xây mới (căn)", str(now["houses_built"]), str(before["houses_built"])],
-                ["Nhà sửa chữa (căn)", str(now["houses_repaired"]), str(before["houses_repaired"])],
+                [N_("Nhà xây mới (căn)"), str(now["houses_built"]), str(before["houses_built"])],
+                [N_("Nhà sửa chữa (căn)"), str(now["houses_repaired"]), str(before["houses_repaired"])],
                 ["Chỉ tiêu vận động", target["goal_vnd"], ""],
                 [
-                    "Tỷ lệ đạt so với chỉ tiêu",
+                    N_("Tỷ lệ đạt so với chỉ tiêu"),
                     f"{target['percent']}%" if target["percent"] is not None else "Chưa giao chỉ tiêu",
                     "",
                 ],
@@ -170,15 +173,15 @@ def extra_sections(f: dict) -> list[tuple[str, list[str], list[list[object]]]]:
         t = o["total"]
         out.append(
             (
-                "XIII. Kết quả giảm nghèo của hộ được hỗ trợ (rà soát trong năm)",
+                N_("XIII. Kết quả giảm nghèo của hộ được hỗ trợ (rà soát trong năm)"),
                 [
                     "Địa bàn",
-                    "Hộ được hỗ trợ",
-                    "Đã rà soát",
+                    N_("Hộ được hỗ trợ"),
+                    N_("Đã rà soát"),
                     "Thoát nghèo",
-                    "Sang cận nghèo",
-                    "Vẫn nghèo",
-                    "Ra khỏi danh sách hộ nghèo",
+                    N_("Sang cận nghèo"),
+                    N_("Vẫn nghèo"),
+                    N_("Ra khỏi danh sách hộ nghèo"),
                 ],
                 [
                     [
@@ -214,7 +217,7 @@ def extra_sections(f: dict) -> list[tuple[str, list[str], list[list[object]]]]:
                             "",
                             o["target"],
                         ],
-                        ["Tỷ lệ đạt so với chỉ tiêu", "", "", "", "", "", f"{o['percent']}%"],
+                        [N_("Tỷ lệ đạt so với chỉ tiêu"), "", "", "", "", "", f"{o['percent']}%"],
                     ]
                     if o["target"] is not None
                     else []

@@ -20,6 +20,7 @@ from app.contributions.models import CHANNEL_LABELS, Channel, Contribution, Cont
 from app.core.actor import Actor
 from app.core.collation import vi_collate
 from app.core.db import utcnow
+from app.core.messages import N_
 from app.core.transaction import DomainError
 from app.donors.models import DONOR_KIND_LABELS, DonorKind
 from app.ledger import yearend
@@ -56,11 +57,11 @@ class Period:
 
 def period_for(kind: ReportKind, year: int, half: int = 1) -> Period:
     if not 2000 <= year <= 2100:
-        raise ReportError("Năm: không hợp lệ.")
+        raise ReportError(N_("Năm: không hợp lệ."))
     if kind == ReportKind.YEAR:
         return Period(date(year, 1, 1), date(year, 12, 31), f"Tổng kết năm {year}")
     if half not in (1, 2):
-        raise ReportError("Kỳ sơ kết: chọn 6 tháng đầu năm hoặc 6 tháng cuối năm.")
+        raise ReportError(N_("Kỳ sơ kết: chọn 6 tháng đầu năm hoặc 6 tháng cuối năm."))
     if half == 1:
         return Period(date(year, 1, 1), date(year, 6, 30), f"Sơ kết 6 tháng đầu năm {year}")
     return Period(date(year, 7, 1), date(year, 12, 31), f"Sơ kết 6 tháng cuối năm {year}")
@@ -415,7 +416,7 @@ def run_job(session: Session, job_id: int, checkpoint: Callable[[], None] | None
 
     job = session.get(ReportJob, job_id)
     if job is None:
-        raise ReportError("Không tìm thấy báo cáo.")
+        raise ReportError(N_("Không tìm thấy báo cáo."))
     try:
         job.status, job.progress = ReportStatus.RUNNING, 5
         checkpoint()

@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import case, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from app.core.messages import N_
 from app.core.money import AmountError, parse_vnd
 from app.core.text import nfc
 from app.ledger.models import AccountKind, LedgerAccount, LedgerPosting, LedgerTransaction
@@ -56,22 +57,22 @@ KIND_OF = {
 }
 KIND_LABELS = {
     "tien_vao": "Tiền vào",
-    "hien_vat_nhan": "Nhận hiện vật",
-    "phan_bo": "Phân bổ",
-    "giai_ngan": "Giải ngân (chi trả)",
+    "hien_vat_nhan": N_("Nhận hiện vật"),
+    "phan_bo": N_("Phân bổ"),
+    "giai_ngan": N_("Giải ngân (chi trả)"),
     "dieu_chuyen": "Điều chuyển giữa các cấp",
-    "trao_hien_vat": "Hàng hóa đã cấp phát",
+    "trao_hien_vat": N_("Hàng hóa đã cấp phát"),
     "dao": "Bút toán đảo",
-    "khac": "Khác",
+    "khac": N_("Khác"),
 }
 ACCOUNT_LABELS = {
-    AccountKind.DONATIONS.value: "Tiền ủng hộ",
-    AccountKind.UNALLOCATED.value: "Quỹ chưa phân bổ",
-    AccountKind.ALLOCATED.value: "Đã phân bổ, chưa chi",
+    AccountKind.DONATIONS.value: N_("Tiền ủng hộ"),
+    AccountKind.UNALLOCATED.value: N_("Quỹ chưa phân bổ"),
+    AccountKind.ALLOCATED.value: N_("Đã phân bổ, chưa chi"),
     AccountKind.DISBURSED.value: "Đã giải ngân",
     AccountKind.IN_KIND.value: "Hiện vật",
-    AccountKind.IN_KIND_DONATIONS.value: "Hiện vật ủng hộ",
-    AccountKind.IN_KIND_OUT.value: "Hàng hóa đã cấp phát",
+    AccountKind.IN_KIND_DONATIONS.value: N_("Hiện vật ủng hộ"),
+    AccountKind.IN_KIND_OUT.value: N_("Hàng hóa đã cấp phát"),
 }
 
 
@@ -113,7 +114,7 @@ def decode_cursor(value: str) -> tuple[date, int]:
         day, ident = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode())
         return date.fromisoformat(day), int(ident)
     except (ValueError, TypeError, UnicodeDecodeError):
-        raise FilterError("Liên kết trang không hợp lệ; hãy quay lại trang đầu.") from None
+        raise FilterError(N_("Liên kết trang không hợp lệ; hãy quay lại trang đầu.")) from None
 
 
 def parse_ledger_args(args: Mapping[str, str]) -> LedgerQuery:
@@ -123,17 +124,17 @@ def parse_ledger_args(args: Mapping[str, str]) -> LedgerQuery:
     q = LedgerQuery(raw=raw)
     if raw["loai"]:
         if raw["loai"] not in KIND_LABELS:
-            raise FilterError("Loại bút toán: giá trị không hợp lệ.")
+            raise FilterError(N_("Loại bút toán: giá trị không hợp lệ."))
         q.kind = raw["loai"]
     q.date_from = parse_day(raw["tu_ngay"], "Từ ngày")
     q.date_to = parse_day(raw["den_ngay"], "Đến ngày")
     if q.date_from and q.date_to and q.date_from > q.date_to:
-        raise FilterError("Từ ngày phải trước hoặc bằng Đến ngày.")
+        raise FilterError(N_("Từ ngày phải trước hoặc bằng Đến ngày."))
     if raw["so_tien"]:
         try:
             q.amount_vnd = parse_vnd(raw["so_tien"], field="Số tiền")
         except AmountError as exc:
-            raise FilterError(str(exc)) from None
+            raise FilterError(*exc.args) from None
     q.province_id = _int(raw["tinh"], "Tỉnh/thành phố")
     q.commune_id = _int(raw["xa"], "Xã/phường")
     q.campaign_id = _int(raw["chien_dich"], "Cuộc vận động")
@@ -164,7 +165,7 @@ def resolve_scope(session: Session, q: LedgerQuery) -> Scope:
     if q.campaign_id:
         campaign = session.get(Campaign, q.campaign_id)
         if campaign is None:
-            raise FilterError("Cuộc vận động: không tìm thấy.")
+            raise FilterError(N_("Cuộc vận động: không tìm thấy."))
         fund_id = campaign.fund_id
         units = scope_unit_ids(session, campaign.scope_unit)
     if fund_id is None:
@@ -569,25 +570,31 @@ def _description(line: dict[str, Any]) -> str:
         n = line["so_khoan_dong_gop"]
         return f"Tiếp nhận {n} khoản đóng góp" if n != 1 else "Tiếp nhận 1 khoản đóng góp"
     if kind == "hien_vat_nhan":
-        return "Tiếp nhận hiện vật (giá trị ước tính)"
+        return N_("Tiếp nhận hiện vật (giá trị ước tính)")
     if kind == "phan_bo":
         houses = line["nha"]
-        return f"Phân bổ cho {len(houses)} hộ" if houses else "Phân bổ kinh phí cho địa bàn"
+        return f"Phân bổ cho {len(houses)} hộ" if houses else N_("Phân bổ kinh phí cho địa bàn")
     if kind == "giai_ngan":
         houses = [h for h in line["nha"] if h["ho"]]
         if houses:
             return f"Giải ngân cho hộ {houses[0]['ho']} ({houses[0]['xa']})"
-        return "Giải ngân (chi trả)"
+        return N_("Giải ngân (chi trả)")
     if kind == "trao_hien_vat" and line.get("hang_hoa"):
         g = line["hang_hoa"]
         items = ", ".join(
             f"{m['so_luong']:,} {m['don_vi']} {m['ten']}".replace(",", ".") for m in g["mat_hang"]
-        )
-        who = f"công trình “{g['cong_trinh']}”" if g["cong_trinh"] else f"{g['so_ho']} hộ"
-        where = f" ({', '.join(g['xa'])})" if g["xa"] else ""
-        return f"Cấp phát {items} cho {who}{where}"
+        )  # data: quantities, units and item names as recorded
+        if g["cong_trinh"]:
+            who = N_("công trình “%(name)s”", name=g["cong_trinh"])
+        else:
+            who = N_("%(n)s hộ", n=g["so_ho"])
+        if g["xa"]:
+            return N_(
+                "Cấp phát %(items)s cho %(who)s (%(where)s)", items=items, who=who, where=", ".join(g["xa"])
+            )
+        return N_("Cấp phát %(items)s cho %(who)s", items=items, who=who)
     if kind == "dieu_chuyen":
-        return "Điều chuyển quỹ chưa phân bổ giữa các cấp"
+        return N_("Điều chuyển quỹ chưa phân bổ giữa các cấp")
     if kind == "dao":
         return f"Đảo bút toán #{line['dao_cho']}" if line["dao_cho"] else "Bút toán đảo"
     return KIND_LABELS[kind]

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.contributions.models import CHANNEL_LABELS, Channel, Contribution, ContributionStatus
 from app.core.collation import vi_collate
+from app.core.messages import N_
 from app.core.money import AmountError, parse_vnd
 from app.core.text import nfc, search_words
 from app.ledger.models import PURPOSE_LABELS, Purpose
@@ -68,7 +69,9 @@ def parse_day(value: str, field_name: str) -> date | None:
             return datetime.strptime(value, fmt).date()
         except ValueError:
             continue
-    raise FilterError(f"{field_name}: “{value}” không phải ngày hợp lệ (dd/mm/yyyy).")
+    raise FilterError(
+        N_("%(field)s: “%(value)s” không phải ngày hợp lệ (dd/mm/yyyy).", field=field_name, value=value)
+    )
 
 
 def _int(value: str, field_name: str) -> int | None:
@@ -76,7 +79,7 @@ def _int(value: str, field_name: str) -> int | None:
     if not value:
         return None
     if not value.isdecimal():
-        raise FilterError(f"{field_name}: giá trị không hợp lệ.")
+        raise FilterError(N_("%(field)s: giá trị không hợp lệ.", field=field_name))
     return int(value)
 
 
@@ -96,7 +99,7 @@ def decode_cursor(value: str, sort: str) -> tuple:
             raise ValueError
         return key, int(ident)
     except (ValueError, TypeError, UnicodeDecodeError):
-        raise FilterError("Liên kết trang không hợp lệ; hãy quay lại trang đầu.") from None
+        raise FilterError(N_("Liên kết trang không hợp lệ; hãy quay lại trang đầu.")) from None
 
 
 def parse_statement_args(args) -> StatementQuery:  # type: ignore[no-untyped-def]
@@ -121,11 +124,11 @@ def parse_statement_args(args) -> StatementQuery:  # type: ignore[no-untyped-def
         try:
             query.amount_vnd = parse_vnd(raw["so_tien"], field="Số tiền")
         except AmountError as exc:
-            raise FilterError(str(exc)) from None
+            raise FilterError(*exc.args) from None
     query.date_from = parse_day(raw["tu_ngay"], "Từ ngày")
     query.date_to = parse_day(raw["den_ngay"], "Đến ngày")
     if query.date_from and query.date_to and query.date_from > query.date_to:
-        raise FilterError("Từ ngày phải trước hoặc bằng Đến ngày.")
+        raise FilterError(N_("Từ ngày phải trước hoặc bằng Đến ngày."))
     query.province_id = _int(raw["tinh"], "Tỉnh/thành phố")
     query.commune_id = _int(raw["xa"], "Xã/phường")
     query.campaign_id = _int(raw["chien_dich"], "Cuộc vận động")
@@ -133,9 +136,9 @@ def parse_statement_args(args) -> StatementQuery:  # type: ignore[no-untyped-def
         try:
             query.channel = Channel(raw["kenh"])
         except ValueError:
-            raise FilterError("Kênh đóng góp: giá trị không hợp lệ.") from None
+            raise FilterError(N_("Kênh đóng góp: giá trị không hợp lệ.")) from None
     if raw["sap_xep"] and raw["sap_xep"] not in SORTS:
-        raise FilterError("Sắp xếp: giá trị không hợp lệ.")
+        raise FilterError(N_("Sắp xếp: giá trị không hợp lệ."))
     query.sort = raw["sap_xep"] or "ngay"
     query.descending = raw["thu_tu"] != "tang"
     if args.get("sau"):

@@ -27,6 +27,7 @@ from app.contributions.models import CHANNEL_LABELS
 from app.core import qr
 from app.core.page_cache import public_page
 from app.core.spreadsheet import SafeCSVWriter, SafeDictWriter
+from app.core.transaction import message_for
 from app.extensions import db
 from app.ledger.services import main_fund
 from app.transparency import charts, funds, opendata, units, vendor
@@ -99,7 +100,7 @@ def _statement_context() -> dict:
         query = public_statement.parse_statement_args(request.args)
         page = public_statement.statement_page(db.session, query)
     except public_statement.FilterError as exc:
-        error = str(exc)
+        error = message_for(exc)
         query = public_statement.StatementQuery(
             raw={
                 k: request.args.get(k, "")
@@ -341,7 +342,7 @@ def export_contributions(fmt: str):  # type: ignore[no-untyped-def]
     try:
         query = public_statement.parse_statement_args(request.args)
     except public_statement.FilterError as exc:
-        abort(400, description=str(exc))
+        abort(400, description=message_for(exc))
     if fmt == "csv":
         if db.session.get_bind().dialect.name == "postgresql":  # formatted by the database, streamed by COPY
             return csv_blocks_response(
@@ -413,7 +414,7 @@ def _ledger_context() -> dict:
         page = public_ledger.ledger_page(db.session, query)
         totals = public_ledger.page_totals(db.session, query)
     except public_statement.FilterError as exc:
-        error = str(exc)
+        error = message_for(exc)
         query = public_ledger.LedgerQuery(
             raw={k: request.args.get(k, "") for k in ("loai", "tu_ngay", "den_ngay", "so_tien", "tinh", "xa")}
         )
@@ -459,7 +460,7 @@ def export_ledger():  # type: ignore[no-untyped-def]
     try:
         query = public_ledger.parse_ledger_args(request.args)
     except public_statement.FilterError as exc:
-        abort(400, description=str(exc))
+        abort(400, description=message_for(exc))
     rows = public_ledger.iter_export_lines(
         db.session, query, lambda i: public_url("transparency.ledger_line", transaction_id=i)
     )
@@ -477,7 +478,7 @@ def live_credits():  # type: ignore[no-untyped-def]
     try:
         query = public_statement.parse_statement_args(request.args)
     except public_statement.FilterError as exc:
-        return {"error": str(exc)}, 400
+        return {"error": message_for(exc)}, 400
     query.q = ""  # the live list ignores the search box (a reader searching sees the page's results)
     version = money_version()
     known = (

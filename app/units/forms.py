@@ -5,15 +5,16 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.core.forms import BaseForm
+from app.core.messages import N_
 
 # (stored value, label); the value is also shown in the list of hamlets (translated there with _()).
 HAMLET_KINDS = [
-    ("thôn", _l("Thôn")),
-    ("tổ dân phố", _l("Tổ dân phố")),
-    ("buôn", _l("Buôn")),
-    ("làng", _l("Làng")),
-    ("khu phố", _l("Khu phố")),
-    ("ấp", _l("Ấp")),
+    (N_("thôn"), _l("Thôn")),
+    (N_("tổ dân phố"), _l("Tổ dân phố")),
+    (N_("buôn"), _l("Buôn")),
+    (N_("làng"), _l("Làng")),
+    (N_("khu phố"), _l("Khu phố")),
+    (N_("ấp"), _l("Ấp")),
 ]
 
 

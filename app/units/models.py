@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import TimestampMixin, str_enum
+from app.core.messages import N_
 from app.extensions import Model
 
 
@@ -105,10 +106,10 @@ class AreaDesignation(Model):
 
 
 DESIGNATION_LABELS = {
-    "huyen_ngheo": "Huyện nghèo",
-    "xa_dbkk": "Xã đặc biệt khó khăn",
-    "xa_dbkk_bai_ngang": "Xã đặc biệt khó khăn vùng bãi ngang ven biển",
-    "vung_dtts": "Vùng đồng bào dân tộc thiểu số và miền núi",
+    "huyen_ngheo": N_("Huyện nghèo"),
+    "xa_dbkk": N_("Xã đặc biệt khó khăn"),
+    "xa_dbkk_bai_ngang": N_("Xã đặc biệt khó khăn vùng bãi ngang ven biển"),
+    "vung_dtts": N_("Vùng đồng bào dân tộc thiểu số và miền núi"),
 }
 
 
@@ -121,7 +122,7 @@ class Hamlet(TimestampMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     commune_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id"), nullable=False, index=True)
     name: Mapped[str] = mapped_column(String(120), nullable=False)
-    kind: Mapped[str] = mapped_column(String(40), nullable=False, default="thôn")
+    kind: Mapped[str] = mapped_column(String(40), nullable=False, default=N_("thôn"))
     search_key: Mapped[str] = mapped_column(String(120), nullable=False, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.core.actor import Actor
 from app.core.collation import units_sorted
+from app.core.messages import N_
 from app.core.text import fold, nfc
 from app.core.transaction import DomainError
 from app.units.models import AdminUnit, AreaDesignation, Hamlet, LegacyUnit, UnitLevel, UnitLineage
@@ -405,11 +406,11 @@ def create_hamlet(session: Session, actor: Actor, commune_id: int, name: str, ki
         select(Hamlet.id).where(Hamlet.commune_id == commune_id, Hamlet.name == clean)
     ).first()
     if taken:
-        raise HamletError("Thôn/tổ dân phố này đã có trong danh sách.", field="name")
+        raise HamletError(N_("Thôn/tổ dân phố này đã có trong danh sách."), field="name")
     try:
         hamlet = add_hamlet(session, commune_id, clean, kind)
     except ValueError as exc:
-        raise HamletError(str(exc), field="name") from exc
+        raise HamletError(*exc.args, field="name") from exc
     record(
         session,
         actor,

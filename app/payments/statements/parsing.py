@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.i18n import VN_TZ
+from app.core.messages import N_
 from app.core.money import MAX_AMOUNT_VND, AmountError, format_vnd, parse_vnd
 from app.core.text import fold, nfc
 from app.core.uploads import MAX_COLUMNS, UploadError, iter_csv_rows, too_many_columns
@@ -31,16 +32,16 @@ class StatementFormatError(ValueError):
 
 
 ROLE_LABELS = {
-    "date": "Ngày giao dịch",
-    "time": "Giờ giao dịch",
-    "row_no": "Số thứ tự (STT)",
-    "reference": "Số chứng từ / tham chiếu",
-    "credit": "Số tiền ghi có",
-    "debit": "Số tiền ghi nợ",
-    "amount": "Số tiền (dấu − là ghi nợ)",
+    "date": N_("Ngày giao dịch"),
+    "time": N_("Giờ giao dịch"),
+    "row_no": N_("Số thứ tự (STT)"),
+    "reference": N_("Số chứng từ / tham chiếu"),
+    "credit": N_("Số tiền ghi có"),
+    "debit": N_("Số tiền ghi nợ"),
+    "amount": N_("Số tiền (dấu − là ghi nợ)"),
     "balance": "Số dư",
-    "memo": "Nội dung / diễn giải",
-    "counterparty": "Người chuyển / tài khoản",
+    "memo": N_("Nội dung / diễn giải"),
+    "counterparty": N_("Người chuyển / tài khoản"),
 }
 
 
@@ -237,7 +238,7 @@ def _iter_csv(text: io.TextIOWrapper, delimiter: str) -> Iterator[list[Any]]:
         try:
             yield from iter_csv_rows(text, delimiter=delimiter)
         except UploadError as exc:
-            raise StatementFormatError(str(exc)) from exc
+            raise StatementFormatError(*exc.args) from exc
 
 
 def _csv_encoding(opener) -> str:  # type: ignore[no-untyped-def]
@@ -258,7 +259,7 @@ def _csv_encoding(opener) -> str:  # type: ignore[no-untyped-def]
                 decoder.decode(block)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as exc:
-            raise StatementFormatError("Tệp CSV không đọc được (không phải UTF-8).") from exc
+            raise StatementFormatError(N_("Tệp CSV không đọc được (không phải UTF-8).")) from exc
     return "cp1258"
 
 
@@ -270,7 +271,7 @@ def _iter_xlsx(source: bytes | str | Path) -> Iterator[list[Any]]:
             io.BytesIO(source) if isinstance(source, bytes) else source, read_only=True, data_only=True
         )
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a corrupt file
-        raise StatementFormatError("Không đọc được tệp Excel (tệp hỏng hoặc không phải .xlsx).") from exc
+        raise StatementFormatError(N_("Không đọc được tệp Excel (tệp hỏng hoặc không phải .xlsx).")) from exc
 
     def rows() -> Iterator[list[Any]]:
         # Read-only sheets are parsed as they are read: damaged XML (or a DTD defusedxml refuses) can fail
@@ -285,7 +286,7 @@ def _iter_xlsx(source: bytes | str | Path) -> Iterator[list[Any]]:
                     return
                 except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a corrupt file
                     raise StatementFormatError(
-                        f"Không đọc được tệp Excel sau dòng {n} (tệp hỏng hoặc không phải .xlsx)."
+                        N_("Không đọc được tệp Excel sau dòng %(n)s (tệp hỏng hoặc không phải .xlsx).", n=n)
                     ) from exc
                 n += 1
                 if len(r) > MAX_COLUMNS:
@@ -473,12 +474,12 @@ def _parse_date(raw: str) -> tuple[datetime, bool] | None:
 def parse_amount(raw: Any, thousands: str, field_name: str, *, capped: bool = True) -> int | None:
     """None for an empty cell; an int of đồng; AmountError when it does not parse for this bank's format."""
     if isinstance(raw, bool):
-        raise AmountError(f"{field_name}: không hợp lệ.")
+        raise AmountError(N_("%(field)s: không hợp lệ.", field=field_name))
     if isinstance(raw, int):
         return raw or None
     if isinstance(raw, float):
         if not raw.is_integer():
-            raise AmountError(f"{field_name}: “{raw}” có phần lẻ dưới một đồng.")
+            raise AmountError(N_("%(field)s: “%(raw)s” có phần lẻ dưới một đồng.", field=field_name, raw=raw))
         return int(raw) or None
     text = (_cell_text(raw)).replace("\u00a0", " ").strip()
     if text in _EMPTY_AMOUNT:
@@ -493,8 +494,13 @@ def parse_amount(raw: Any, thousands: str, field_name: str, *, capped: bool = Tr
     other = "," if thousands == "." else "."
     if other in body:
         raise AmountError(
-            f"{field_name}: “{text}” không đúng định dạng số tiền của ngân hàng này "
-            f"(phân cách hàng nghìn bằng dấu “{thousands}”)."
+            N_(
+                "%(field)s: “%(text)s” không đúng định dạng số tiền của ngân hàng này "
+                "(phân cách hàng nghìn bằng dấu “%(sep)s”).",
+                field=field_name,
+                text=text,
+                sep=thousands,
+            )
         )
     return parse_vnd(text, field=field_name)
 
@@ -565,7 +571,7 @@ def stream_lines(
     if preset == "custom":
         if not mapping or "date" not in mapping or not ({"credit", "amount"} & mapping.keys()):
             raise StatementFormatError(
-                "Cần chọn ít nhất cột Ngày giao dịch và cột Số tiền ghi có (hoặc Số tiền)."
+                N_("Cần chọn ít nhất cột Ngày giao dịch và cột Số tiền ghi có (hoặc Số tiền).")
             )
         header_row = int(mapping.get("header_row", 0))
         columns = {k: int(v) for k, v in mapping.items() if k in ROLE_LABELS and v not in (None, "")}
@@ -573,11 +579,14 @@ def stream_lines(
     else:
         p = PRESETS.get(preset)
         if p is None:
-            raise StatementFormatError("Mẫu sao kê không hợp lệ.")
+            raise StatementFormatError(N_("Mẫu sao kê không hợp lệ."))
         found = detect_header(head, p)
         if not found:
             raise StatementFormatError(
-                f"Không tìm thấy dòng tiêu đề của mẫu {p.label} trong tệp. Hãy chọn mẫu khác hoặc tự ghép cột."
+                N_(
+                    "Không tìm thấy dòng tiêu đề của mẫu %(layout)s trong tệp. Hãy chọn mẫu khác hoặc tự ghép cột.",
+                    layout=p.label,
+                )
             )
         header_row, columns = found
         header_row += 1  # mapping rows are 1-based

@@ -27,9 +27,10 @@ from app.contributions.receive import ContributionError, MoneyIn, receive
 from app.core.actor import Actor
 from app.core.forms import field_problems
 from app.core.i18n import VN_TZ
+from app.core.messages import N_
 from app.core.money import AmountError, parse_vnd
 from app.core.text import fold, nfc
-from app.core.transaction import domain_errors
+from app.core.transaction import domain_errors, message_for
 from app.donors import services as donor_services
 from app.donors.models import Donor, DonorKind
 from app.extensions import db
@@ -201,7 +202,7 @@ def staff_edit(pledge_id: int) -> ResponseReturnValue:
         try:
             amount = parse_vnd(form.amount.data, field="Số tiền đăng ký")
         except AmountError as exc:
-            form.amount.errors.append(str(exc))
+            form.amount.errors.append(message_for(exc))
             amount = None
         schedule = PledgeSchedule(form.schedule.data or pledge.schedule.value)
         items = parse_instalments(form.instalments) if schedule == PledgeSchedule.INSTALMENTS else []
@@ -219,7 +220,7 @@ def staff_edit(pledge_id: int) -> ResponseReturnValue:
             if not outcome.ok:
                 problems.append(outcome.message)
             else:
-                flash("Đã cập nhật đăng ký.", "success")
+                flash(_("Đã cập nhật đăng ký."), "success")
                 return redirect(url_for("pledges.staff_detail", pledge_id=pledge.id))
     if request.method == "POST":
         problems = problems or field_problems(form) or [_("Vui lòng kiểm tra lại các ô được đánh dấu.")]
@@ -244,7 +245,10 @@ def staff_status(pledge_id: int) -> ResponseReturnValue:
                 reason=form.reason.data or "",
             )
         if outcome.ok:
-            flash(f"Đăng ký {pledge.reference}: {pledge.status_label}.", "success")
+            flash(
+                _("Đăng ký %(ref)s: %(status)s.", ref=pledge.reference, status=_(pledge.status_label)),
+                "success",
+            )
     else:
         flash(" ".join(field_problems(form)) or "Yêu cầu không hợp lệ.", "error")
     return redirect(url_for("pledges.staff_detail", pledge_id=pledge.id))
@@ -292,7 +296,7 @@ def receipt_new() -> ResponseReturnValue:
         try:
             amount = parse_vnd(form.amount.data, field="Số tiền")
         except AmountError as exc:
-            form.amount.errors.append(str(exc))
+            form.amount.errors.append(message_for(exc))
             amount = None
         channel = Channel.IN_KIND if form.channel.data == "in_kind" else Channel.CASH
         description = (form.in_kind_description.data or "").strip() or None
@@ -330,7 +334,7 @@ def receipt_new() -> ResponseReturnValue:
                 else:
                     campaign = services.campaign_for(db.session, unit_id)
                     if campaign is None:
-                        raise ContributionError("Chưa có cuộc vận động đang diễn ra cho địa bàn này.")
+                        raise ContributionError(N_("Chưa có cuộc vận động đang diễn ra cho địa bàn này."))
                     item = MoneyIn(
                         display_name=form.donor_name.data,
                         is_anonymous=form.anonymous.data == "anonymous",
@@ -344,7 +348,7 @@ def receipt_new() -> ResponseReturnValue:
             if not outcome.ok:
                 problems.append(outcome.message)
             else:
-                flash(f"Đã ghi biên nhận số {contribution.receipt_no}.", "success")
+                flash(_("Đã ghi biên nhận số %(no)s.", no=contribution.receipt_no), "success")
                 return redirect(url_for("pledges.receipt", contribution_id=contribution.id))
     if request.method == "POST":
         problems = problems or field_problems(form) or [_("Vui lòng kiểm tra lại các ô được đánh dấu.")]

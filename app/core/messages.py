@@ -1,0 +1,45 @@
+"""Messages marked for translation where they are written and translated where they are shown (issue 16, item 3).
+
+Vietnamese strings are the msgids; `pybabel extract` (bash dev.sh i18n) finds them by their keyword:
+
+- `N_("…")` — gettext's "noop" marker (babel's default keyword list has `N_`): a label or a refusal kept in a
+  constant or raised by a service (a model's status labels, a report's row names, a `DomainError`). The value is
+  the Vietnamese text, unchanged; it is translated where it is shown (`{{ _(label) }}` in a template,
+  `app.core.transaction.message_for(exc)` for an error).
+- `N_("Đợt %(n)s: số tiền phải lớn hơn 0.", n=n)` — a message with named values, raised outside a request (a
+  service, a task) or inside one: a `Message`, a `str` holding the Vietnamese text with the values put in (logs,
+  `str(exc)`, CLI output and the Vietnamese pages read it as before), which keeps its msgid and values so that
+  `message_for` can translate it for an English reader. Never build such a message with an f-string, `%` or
+  `.format()`: the catalogue cannot know the result (tests/i18n/test_catalogue.py fails on it).
+- `NP_("line", "Chờ xử lý")` — the same with a context (pgettext), for a word whose English depends on where it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class Message(str):
+    """The Vietnamese text of `msgid % params`, remembering `msgid` and `params` to be translated when shown."""
+
+    msgid: str
+    params: Mapping[str, object]
+
+    def __new__(cls, msgid: str, params: Mapping[str, object]) -> Message:
+        self = super().__new__(cls, msgid % dict(params))
+        self.msgid = msgid
+        self.params = dict(params)
+        return self
+
+    def __reduce__(self) -> tuple[object, ...]:  # picklable (Celery results, multiprocessing)
+        return (Message, (self.msgid, dict(self.params)))
+
+
+def N_(msgid: str, **params: object) -> str:  # noqa: N802 - gettext's conventional name
+    """Mark `msgid` for the catalogue; with values, a `Message` (translated later, Vietnamese until then)."""
+    return Message(msgid, params) if params else msgid
+
+
+def NP_(context: str, msgid: str) -> str:  # noqa: N802 - gettext's conventional name
+    """Mark `msgid` in `context` for the catalogue (shown with pgettext(context, value))."""
+    return msgid

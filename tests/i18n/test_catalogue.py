@@ -1,0 +1,186 @@
+"""The catalogue the standard way (issue 16, item 3): `pybabel extract` over app/ and templates/ gives the committed
+app/translations/messages.pot, the English messages.po (the file people edit) translates every entry of it, and no
+user-facing message is built in a way the catalogue cannot know (an f-string, `%`, `.format()` or `+`).
+
+To add or change a string: mark it, run `bash dev.sh i18n`, write the English msgstr it lists in
+app/translations/en/LC_MESSAGES/messages.po, run `bash dev.sh i18n` again (docs/CONVENTIONS.md, "Translations")."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[2]
+POT = ROOT / "app" / "translations" / "messages.pot"
+PO = ROOT / "app" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%%")
+
+
+def read(path: Path) -> Catalog:
+    with path.open("rb") as fh:
+        return read_po(fh)
+
+
+def entries(catalog: Catalog) -> set[tuple[str | None, str]]:
+    return {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in catalog if m.id}
+
+
+def test_the_committed_pot_is_what_pybabel_extract_finds_now(tmp_path):
+    fresh = tmp_path / "messages.pot"
+    subprocess.run(["bash", str(ROOT / "dev.sh"), "pot", str(fresh)], check=True, cwd=ROOT)  # noqa: S603, S607
+    found, committed = entries(read(fresh)), entries(read(POT))
+    assert found == committed, (
+        "app/translations/messages.pot is stale: run bash dev.sh i18n "
+        f"(new: {sorted(found - committed, key=str)[:10]}, gone: {sorted(committed - found, key=str)[:10]})"
+    )
+
+
+def test_every_entry_has_its_english_with_the_same_placeholders():
+    catalog = read(PO)
+    assert entries(catalog) == entries(read(POT)), (
+        "messages.po does not follow messages.pot: run bash dev.sh i18n"
+    )
+    problems = []
+    for m in catalog:
+        if not m.id:
+            continue
+        ids = [m.id] if isinstance(m.id, str) else list(m.id)
+        strings = [m.string] if isinstance(m.string, str) else list(m.string)
+        if m.fuzzy:
+            problems.append(f"fuzzy: {ids[0]!r}")
+        elif not all(s.strip() for s in strings):
+            problems.append(f"untranslated: {ids[0]!r}")
+        elif any(sorted(PLACEHOLDER.findall(s)) != sorted(PLACEHOLDER.findall(ids[0])) for s in strings):
+            problems.append(f"placeholders differ: {ids[0]!r} -> {strings!r}")
+    problems += [f"{m.id!r}: {error}" for m, errors in catalog.check() for error in errors]
+    assert problems == [], "write the English in messages.po (bash dev.sh i18n lists them)"
+
+
+# --- messages built where the catalogue cannot see them ---------------------------------------------------------
+GETTEXT = {"_", "_l", "gettext", "lazy_gettext", "ngettext", "N_"}
+GETTEXT_WITH_CONTEXT = {"pgettext", "lazy_pgettext", "NP_"}  # the message is the second argument
+SHOWN = {"flash", "ValidationError"}  # the first argument is shown to a person as it is
+
+# Error types whose messages no page shows (they answer a machine, or an operator reads them), with the reason;
+# every other error type defined in app/ is a refusal a person reads (through domain_errors / message_for).
+NOT_SHOWN = {
+    "FeedRefused": "answers a bank's feed (JSON back to its system); operators read it in the logs",
+    "MalformedEvent": "answers Stripe's webhook with a 400; operators read it in Stripe's dashboard",
+    "SigningKeyError": "a deployment problem (the certificate signing key): the operator's message at start-up",
+    "CryptoError": "a key or ciphertext problem of the households' encrypted fields: an operator's message",
+    "EngineError": "the matching engine's invariants: a bug logged with the proposal, never a user's mistake",
+    "UnitImportError": "`flask units import-designations`: CLI output for operators",
+}
+
+
+def our_error_classes(trees: dict[str, ast.Module]) -> set[str]:
+    """Exception classes defined in app/ (a ValueError, a DomainError, their subclasses), by name."""
+    bases: dict[str, set[str]] = {}
+    for tree in trees.values():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                bases.setdefault(node.name, set()).update(
+                    b.id if isinstance(b, ast.Name) else b.attr
+                    for b in node.bases
+                    if isinstance(b, ast.Name | ast.Attribute)
+                )
+    ours = {"DomainError"}
+    roots = {"ValueError", "Exception", "RuntimeError", "DomainError"}
+    changed = True
+    while changed:
+        changed = False
+        for name, parents in bases.items():
+            if (
+                name not in ours
+                and parents & (ours | roots)
+                and name.endswith(
+                    (
+                        "Error",
+                        "Refused",
+                        "Mismatch",
+                        "Transition",
+                        "Funds",
+                        "Reversed",
+                        "Period",
+                        "Delayed",
+                        "Event",
+                    )
+                )
+            ):
+                ours.add(name)
+                changed = True
+    return ours
+
+
+def built(node: ast.expr) -> bool:
+    """A message put together at run time: f-string, `%`, `.format()`, or text joined with `+`."""
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod | ast.Add):
+        return True
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format"
+
+
+def name_of(func: ast.expr) -> str:
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+
+
+def messages_shown() -> list[tuple[str, str, ast.expr, str]]:
+    """(file, callee, message node, its source) for every message given to gettext, flash(), a ValidationError or
+    one of our error types that a person reads."""
+    trees = {
+        str(p.relative_to(ROOT)): ast.parse(p.read_text(encoding="utf-8"))
+        for p in sorted((ROOT / "app").rglob("*.py"))
+    }
+    errors = our_error_classes(trees) - set(NOT_SHOWN)
+    out = []
+    for path, tree in trees.items():
+        source = (ROOT / path).read_text(encoding="utf-8")
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = name_of(node.func)
+            if name in GETTEXT_WITH_CONTEXT:
+                message = node.args[1] if len(node.args) > 1 else None
+            elif name in GETTEXT or name in SHOWN or name in errors:
+                message = node.args[0] if node.args else None
+            else:
+                continue
+            if message is not None:
+                out.append((path, name, message, ast.get_source_segment(source, message) or ""))
+    return out
+
+
+def test_no_message_is_built_with_an_f_string_or_percent():
+    found = [
+        f"{path}:{message.lineno}: {name}({text[:80]})"
+        for path, name, message, text in messages_shown()
+        if built(message)
+    ]
+    assert found == [], (
+        "a message built at run time cannot be translated: write N_('… %(name)s …', name=value) "
+        "(or _()/_l() with named values) instead:\n" + "\n".join(found)
+    )
+
+
+def test_refusals_and_flashes_are_marked_for_the_catalogue():
+    """A literal refusal or flash must be marked (N_ where it is raised, _ in a view), or pybabel never sees it."""
+    found = [
+        f"{path}:{message.lineno}: {name}({text[:80]})"
+        for path, name, message, text in messages_shown()
+        if (name in SHOWN or name not in GETTEXT | GETTEXT_WITH_CONTEXT)
+        and isinstance(message, ast.Constant)
+        and isinstance(message.value, str)
+        and message.value.strip()
+    ]
+    assert found == [], "mark these: raise XError(N_('…')), flash(_('…'))\n" + "\n".join(found)
+
+
+def test_the_error_types_not_shown_exist():
+    trees = {str(p): ast.parse(p.read_text(encoding="utf-8")) for p in (ROOT / "app").rglob("*.py")}
+    assert set(NOT_SHOWN) <= our_error_classes(trees)
