@@ -62,6 +62,7 @@ from app.needs.models import (
     NeedStatus,
     PovertyStatus,
     SourceKind,
+    SupportLimit,
 )
 from app.needs.priority import CRITERIA, compile_rules, rules_for_campaign, score_need
 from app.privacy import services as privacy
@@ -842,6 +843,9 @@ def support_limits() -> ResponseReturnValue:
 @bp.route("/can-bo/muc-ho-tro/<int:limit_id>/ket-thuc", methods=["POST"])
 @staff_required(*LIMIT_ROLES)
 def end_support_limit(limit_id: int) -> ResponseReturnValue:
+    limit = db.session.get(SupportLimit, limit_id)
+    if limit is None or not limits.may_set_limits(current_user, limit.province_id):
+        abort(404)  # another province's limit, or a national one for province staff: not theirs to see or end
     form = EndLimitForm()
     if not form.validate_on_submit():
         for problem in form.last_day.errors:

@@ -89,7 +89,9 @@ def test_certificate_pdf_qr_is_its_verification_address_on_the_public_server(cli
 
 
 @pytest.mark.parametrize("who", ["donor", "staff"])
-def test_printed_receipt_qr_opens_its_entry_in_the_public_statement(app, client, session, who):
+def test_printed_receipt_qr_opens_its_signed_verification_page(app, client, session, who):
+    """The receipt's QR is its signed verification code (issue 19.3, app.certificates.signing.sign_paper): a
+    passer-by who scans it sees the receipt's number and amount, and a changed code is refused."""
     world = World(session)
     contribution = record_contribution(
         session,
@@ -108,7 +110,10 @@ def test_printed_receipt_qr_opens_its_entry_in_the_public_statement(app, client,
         html = client.get(f"/can-bo/bien-nhan/{contribution.id}").get_data(as_text=True)
     [svg] = inline_svgs(html)
     [url] = read_svg(svg)
-    assert url == f"{BASE}/cong-khai/sao-ke/{contribution.id}"
+    assert url.startswith(f"{BASE}/xac-minh/")
     assert url in html  # the same address printed beside the code, for who cannot scan
     page = app.test_client().get(urlsplit(url).path).get_data(as_text=True)  # a passer-by, not signed in
     assert contribution.receipt_no in page and "2.500.000 ₫" in page
+    code = urlsplit(url).path.rsplit("/", 1)[1]
+    forged = code[:-2] + ("AA" if not code.endswith("AA") else "BB")
+    assert contribution.receipt_no not in app.test_client().get(f"/xac-minh/{forged}").get_data(as_text=True)
