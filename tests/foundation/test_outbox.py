@@ -296,8 +296,10 @@ def test_in_thread_mode_the_confirmation_goes_once_from_the_publishing_thread(ap
 
 @THREAD_MODE
 def test_in_thread_mode_a_pledge_made_while_the_broker_is_down_waits_and_the_sweep_sends_its_mail_once(
-    app, client, session, broker
+    app, client, session, broker, celery_join_flag_restored
 ):
+    # The sweep runs the confirmation eagerly here while the publisher thread runs the e-mail it queued
+    # (app.notifications): two threads in eager tasks at once (see celery_join_flag_restored).
     broker.down()
     pledge = _pledge(client, session)  # the request answers with its redirect: it never waits on the broker
     assert outbox.publisher(app).wait_idle(30)
