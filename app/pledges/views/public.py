@@ -115,6 +115,7 @@ def pledge_form() -> ResponseReturnValue:
                     donor.id,
                     publish_name=not pledge_input.is_anonymous,
                     contact=bool(form.consent_contact.data),
+                    new_donor=isinstance(donor, services.DonorRef),  # made above: nothing to withdraw
                 )
                 _choose_channels(actor, donor.id, form.notify_by.data)
                 _queue_pledge_mails(
