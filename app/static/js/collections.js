@@ -103,6 +103,9 @@
       if (sending) return;
       var queue = loadQueue();
       if (!queue.length) { showQueue(); return; }
+      // The browser knows it has no network: keep the rows and wait for its "online" event instead of trying (a
+      // request that falls through the offline page's service worker must not be the one that decides).
+      if (navigator.onLine === false) { showQueue(); return; }
       sending = true;
       var item = queue[0];
       var payload = Object.assign({ key: item.key }, item.data);
