@@ -142,7 +142,10 @@ class Config:
                 "schedule": crontab(hour=0, minute=30),
             },
             # 03:00 Vietnam time: retention periods (app/privacy/retention.py) applied; idempotent.
-            "privacy-apply-retention": {"task": "privacy.apply_retention", "schedule": crontab(hour=3, minute=0)},
+            "privacy-apply-retention": {
+                "task": "privacy.apply_retention",
+                "schedule": crontab(hour=3, minute=0),
+            },
         },
     }
 
