@@ -28,7 +28,7 @@ from app.certificates.models import (
     IssuerLevel,
     IssuerProfile,
 )
-from app.core import outbox
+from app.core import outbox, web
 from app.core.actor import Actor
 from app.core.messages import N_
 from app.core.money import AmountError, parse_vnd
@@ -51,9 +51,8 @@ CODE_IN_TEXT = re.compile(r"(?:/xac-minh/)?([A-Za-z0-9_-]{40,120})\s*$")
 
 
 def _pdf_response(data: bytes, filename: str, inline: bool = True) -> Response:
-    resp = Response(data, mimetype="application/pdf")
-    resp.headers["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
-    return resp
+    # Certificates are private to their donor and the issuing staff: never kept by a shared cache.
+    return web.download(data, filename, "application/pdf", inline=inline)
 
 
 def _can_see_issuer(unit_id: int | None) -> bool:

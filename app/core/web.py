@@ -44,6 +44,19 @@ def qr_svg(content: str, title: str, scale: int = 4) -> Markup:
     return Markup(qr.svg(content, title=title, scale=scale))  # noqa: S704
 
 
+def download(
+    data: bytes | str, filename: str, mimetype: str, *, inline: bool = False, private: bool = True
+) -> Response:
+    """The one way a view hands a file to the browser: `filename` (ASCII, our own naming) as an attachment, or
+    shown in the browser with `inline`. `private` (the default: a donor's papers, a staff file with bank details)
+    keeps it out of every cache on the way (Cache-Control: private, no-store)."""
+    resp = Response(data, mimetype=mimetype)
+    resp.headers["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
+    if private:
+        resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
 def init_app(app: Flask) -> None:
     @app.after_request
     def security_headers(response: Response) -> Response:

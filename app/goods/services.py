@@ -37,7 +37,7 @@ from app.contributions.models import Channel, Contribution, ContributionStatus
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import today_vn
-from app.core.makerchecker import refuse_own_work
+from app.core.makerchecker import close_with_reason, refuse_own_work, require_status, required_reason
 from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.text import fold, nfc
@@ -601,14 +601,14 @@ def upload_signed_list(
     handout = _lock_handout(session, handout_id)
     _check_area(user, _unit(session, handout.unit_id))
     _check_role(user, (*ENTRY_ROLES, Role.APPROVER), "Bạn không tải danh sách ký nhận lên được.")
-    if handout.status != HandoutStatus.APPROVED:
-        raise GoodsError(
-            N_(
-                "Phiếu %(reference)s đang “%(status)s”: chỉ tải danh sách khi đã duyệt.",
-                reference=handout.reference,
-                status=handout.status_label,
-            )
-        )
+    require_status(
+        handout.status,
+        {HandoutStatus.APPROVED},
+        N_("Phiếu %(reference)s đang “%(status)s”: chỉ tải danh sách khi đã duyệt."),
+        GoodsError,
+        reference=handout.reference,
+        status=handout.status_label,
+    )
     document_ref = (nfc(document_ref) or "").strip()
     if len(document_ref) > 120:
         raise GoodsError(N_("Số chứng từ: quá dài."), field="document_ref")
@@ -651,14 +651,14 @@ def confirm_handout(
     unit = _unit(session, handout.unit_id)
     _check_area(user, unit)
     _check_role(user, (*APPROVE_ROLES, Role.COMMUNE_STAFF), "Bạn không xác nhận được phiếu xuất kho.")
-    if handout.status != HandoutStatus.APPROVED:
-        raise GoodsError(
-            N_(
-                "Phiếu %(reference)s đang “%(status_label)s”, không xác nhận được.",
-                reference=handout.reference,
-                status_label=handout.status_label,
-            )
-        )
+    require_status(
+        handout.status,
+        {HandoutStatus.APPROVED},
+        N_("Phiếu %(reference)s đang “%(status_label)s”, không xác nhận được."),
+        GoodsError,
+        reference=handout.reference,
+        status_label=handout.status_label,
+    )
     if not handout.list_path:
         raise GoodsError(N_("Chưa có danh sách ký nhận: hãy tải lên trước khi xác nhận."))
     if actor.user_id is not None and actor.user_id == handout.list_uploaded_by_id:
@@ -722,29 +722,22 @@ def cancel_handout(
     handout = _lock_handout(session, handout_id)
     _check_area(user, _unit(session, handout.unit_id))
     _check_role(user, (*ENTRY_ROLES, Role.APPROVER), "Bạn không hủy được phiếu xuất kho.")
-    reason = (nfc(reason) or "").strip()
-    if not reason:
-        raise GoodsError(N_("Lý do hủy: chưa nhập."), field="reason")
-    if handout.status not in OPEN_HANDOUTS:
-        raise GoodsError(
-            N_(
-                N_("Không hủy được phiếu xuất kho đang “%(status_label)s”."),
-                status_label=handout.status_label,
-            )
-        )
-    old = handout.status
-    handout.status = HandoutStatus.CANCELLED
-    handout.cancel_reason = reason[:1000]
-    handout.version += 1
-    session.flush()
-    record(
+    reason = required_reason(reason, N_("Lý do hủy: chưa nhập."), GoodsError)
+    require_status(
+        handout.status,
+        OPEN_HANDOUTS,
+        N_("Không hủy được phiếu xuất kho đang “%(status_label)s”."),
+        GoodsError,
+        status_label=handout.status_label,
+    )
+    close_with_reason(
         session,
         actor,
-        "goods.cancel",
-        "goods_handout",
-        handout.id,
-        old={"status": old},
-        new={"status": handout.status, "reason": handout.cancel_reason},
+        handout,
+        status=HandoutStatus.CANCELLED,
+        reason=reason,
+        action="goods.cancel",
+        entity_type="goods_handout",
         unit_id=handout.unit_id,
     )
     return handout
@@ -760,17 +753,15 @@ def reverse_handout(
     _check_area(user, _unit(session, handout.unit_id))
     if user is not None and user.role not in REVERSE_DISBURSEMENT_ROLES:
         raise GoodsError(N_("Chỉ người có quyền phê duyệt mới đảo được phiếu xuất kho."))
-    reason = (nfc(reason) or "").strip()
-    if not reason:
-        raise GoodsError(N_("Lý do đảo: chưa nhập."), field="reason")
-    if handout.status != HandoutStatus.DONE:
-        raise GoodsError(
-            N_(
-                "Phiếu %(reference)s đang “%(status_label)s”, không đảo được.",
-                reference=handout.reference,
-                status_label=handout.status_label,
-            )
-        )
+    reason = required_reason(reason, N_("Lý do đảo: chưa nhập."), GoodsError)
+    require_status(
+        handout.status,
+        {HandoutStatus.DONE},
+        N_("Phiếu %(reference)s đang “%(status_label)s”, không đảo được."),
+        GoodsError,
+        reference=handout.reference,
+        status_label=handout.status_label,
+    )
     stocks = _lock_stocks(session, [ln.stock_id for ln in handout.lines])
     if handout.ledger_transaction_id is not None:
         try:
@@ -789,23 +780,16 @@ def reverse_handout(
     for ln in handout.lines:
         stocks[ln.stock_id].quantity += ln.quantity
         stocks[ln.stock_id].value_vnd += ln.value_vnd
-    handout.status = HandoutStatus.REVERSED
-    handout.cancel_reason = reason[:1000]
-    handout.version += 1
-    session.flush()
-    record(
+    close_with_reason(
         session,
         actor,
-        "goods.reverse",
-        "goods_handout",
-        handout.id,
-        old={"status": HandoutStatus.DONE},
-        new={
-            "status": handout.status,
-            "reason": reason,
-            "reversal_transaction_id": handout.reversal_transaction_id,
-        },
+        handout,
+        status=HandoutStatus.REVERSED,
+        reason=reason,
+        action="goods.reverse",
+        entity_type="goods_handout",
         unit_id=handout.unit_id,
+        audit_new={"reversal_transaction_id": handout.reversal_transaction_id},
     )
     return handout
 

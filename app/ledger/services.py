@@ -387,15 +387,50 @@ def disburse(
     """Pay out allocated money in a unit."""
     if amount_vnd <= 0:
         raise LedgerError(N_("Số tiền giải ngân phải lớn hơn 0."))
-    legs = [
-        Leg(account(session, fund_id, unit_id, AccountKind.DISBURSED, purpose), amount_vnd),
-        Leg(account(session, fund_id, unit_id, AccountKind.ALLOCATED, purpose), -amount_vnd),
-    ]
+    return _move_within_unit(
+        session,
+        actor,
+        fund_id=fund_id,
+        unit_id=unit_id,
+        values={purpose: amount_vnd},
+        to_kind=AccountKind.DISBURSED,
+        from_kind=AccountKind.ALLOCATED,
+        kind=TransactionKind.DISBURSEMENT,
+        occurred_on=occurred_on,
+        memo=memo,
+        source_type=source_type,
+        source_id=source_id,
+        idempotency_key=idempotency_key,
+    )
+
+
+def _move_within_unit(
+    session: Session,
+    actor: Actor,
+    *,
+    fund_id: int,
+    unit_id: int,
+    values: dict[Purpose, int],
+    to_kind: AccountKind,
+    from_kind: AccountKind,
+    kind: TransactionKind,
+    occurred_on: date,
+    memo: str,
+    source_type: str,
+    source_id: object,
+    idempotency_key: str | None,
+) -> LedgerTransaction:
+    """One transaction moving, per purpose, value from one account kind of a unit to another (money paid out,
+    goods handed out): the legs both callers build the same way."""
+    legs: list[Leg] = []
+    for purpose, amount in values.items():
+        legs.append(Leg(account(session, fund_id, unit_id, to_kind, purpose), amount))
+        legs.append(Leg(account(session, fund_id, unit_id, from_kind, purpose), -amount))
     return post(
         session,
         actor,
         fund_id=fund_id,
-        kind=TransactionKind.DISBURSEMENT,
+        kind=kind,
         legs=legs,
         occurred_on=occurred_on,
         memo=memo,
@@ -424,22 +459,20 @@ def hand_out_goods(
     beyond the goods' value held."""
     if not values or any(v <= 0 for v in values.values()):
         raise LedgerError(N_("Giá trị hàng cấp phát phải lớn hơn 0."))
-    legs: list[Leg] = []
-    for purpose, amount in values.items():
-        legs.append(Leg(account(session, fund_id, unit_id, AccountKind.IN_KIND_OUT, purpose), amount))
-        legs.append(Leg(account(session, fund_id, unit_id, AccountKind.IN_KIND, purpose), -amount))
-    return post(
+    return _move_within_unit(
         session,
         actor,
         fund_id=fund_id,
+        unit_id=unit_id,
+        values=values,
+        to_kind=AccountKind.IN_KIND_OUT,
+        from_kind=AccountKind.IN_KIND,
         kind=TransactionKind.IN_KIND_HANDOUT,
-        legs=legs,
         occurred_on=occurred_on,
         memo=memo,
         source_type=source_type,
         source_id=source_id,
         idempotency_key=idempotency_key,
-        audit_unit_id=unit_id,
     )
 
 

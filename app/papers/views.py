@@ -13,6 +13,7 @@ from app.accounts.access import donor_required
 from app.contributions.models import Contribution
 from app.core.actor import Actor
 from app.core.transaction import domain_errors
+from app.core.web import download
 from app.donors.models import Donor
 from app.extensions import db
 from app.papers import services
@@ -24,10 +25,7 @@ DASHBOARD_SECTION = "#giay-to"
 
 
 def _pdf(data: bytes, filename: str) -> Response:
-    resp = Response(data, mimetype="application/pdf")
-    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
+    return download(data, filename, "application/pdf")
 
 
 def _own_contribution(contribution_id: int) -> Contribution:

@@ -39,7 +39,7 @@ from app.banking.models import OfficialBankAccount
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ, today_vn
-from app.core.makerchecker import refuse_own_work
+from app.core.makerchecker import close_with_reason, refuse_own_work, require_status, required_reason
 from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.spreadsheet import SafeCSVWriter
@@ -553,24 +553,22 @@ def cancel_order(
     need, order = _lock_order(session, order_id)
     _check_area(user, need)
     _check_role(user, (*ENTRY_ROLES, Role.APPROVER), "Bạn không hủy được lệnh chi.")
-    reason = (nfc(reason) or "").strip()
-    if not reason:
-        raise PayoutError(N_("Lý do hủy: chưa nhập."), field="reason")
-    if order.status not in (OrderStatus.PENDING, OrderStatus.APPROVED):
-        raise PayoutError(N_("Không hủy được lệnh chi đang “%(status)s”.", status=order.status_label))
-    old = order.status
-    order.status = OrderStatus.CANCELLED
-    order.cancel_reason = reason[:1000]
-    order.version += 1
-    session.flush()
-    record(
+    reason = required_reason(reason, N_("Lý do hủy: chưa nhập."), PayoutError)
+    require_status(
+        order.status,
+        {OrderStatus.PENDING, OrderStatus.APPROVED},
+        N_("Không hủy được lệnh chi đang “%(status)s”."),
+        PayoutError,
+        status=order.status_label,
+    )
+    close_with_reason(
         session,
         actor,
-        "payout.cancel",
-        "payout_order",
-        order.id,
-        old={"status": old},
-        new={"status": order.status, "reason": order.cancel_reason},
+        order,
+        status=OrderStatus.CANCELLED,
+        reason=reason,
+        action="payout.cancel",
+        entity_type="payout_order",
         unit_id=order.commune_id,
     )
     return order

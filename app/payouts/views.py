@@ -26,6 +26,7 @@ from app.banking.models import OfficialBankAccount
 from app.core.actor import Actor
 from app.core.transaction import domain_errors, flash_result
 from app.core.uploads import UploadError
+from app.core.web import download
 from app.extensions import db
 from app.needs.models import NEED_STATUS_LABELS, HouseholdNeed, NeedStatus, TrancheKind
 from app.payouts import services
@@ -175,11 +176,7 @@ def batch_file(batch_id: int) -> ResponseReturnValue:
         data = services.batch_file(db.session, _actor(), _user(), batch_id)
     except services.PayoutError:
         abort(404)
-    resp = make_response(data)
-    resp.headers["Content-Type"] = "text/csv; charset=utf-8"
-    resp.headers["Content-Disposition"] = f'attachment; filename="chi-tra-{batch_id}.csv"'
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
+    return download(data, f"chi-tra-{batch_id}.csv", "text/csv; charset=utf-8")
 
 
 # ----------------------------------------------------------------------------------------- a household

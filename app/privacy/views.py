@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -19,6 +19,7 @@ from app.accounts.models import Role
 from app.core.actor import Actor
 from app.core.forms import field_problems
 from app.core.transaction import domain_errors
+from app.core.web import download
 from app.donors import merge as donor_scope
 from app.donors.models import Donor
 from app.extensions import db
@@ -111,10 +112,7 @@ def export() -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     data = services.export_zip(db.session, Actor.from_request(), current_user._get_current_object())
-    resp = Response(data, mimetype="application/zip")
-    resp.headers["Content-Disposition"] = 'attachment; filename="du-lieu-ca-nhan.zip"'
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
+    return download(data, "du-lieu-ca-nhan.zip", "application/zip")
 
 
 @bp.route("/tai-khoan/du-lieu-ca-nhan/sua", methods=["POST"])

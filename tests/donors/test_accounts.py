@@ -139,6 +139,8 @@ def test_another_donors_data_is_not_visible(client, session, world):  # type: ig
         and "Công ty B" not in _pdf_text(pdf.data)
         and their_receipt.receipt_no not in _pdf_text(pdf.data)
     )
+    # A donor's statement is personal data: no shared cache on the way may keep it.
+    assert pdf.headers["Cache-Control"] == "private, no-store"
     # B's confirmation page shows A nothing private.
     html = client.get(f"/ung-ho/{theirs.reference}").get_data(as_text=True)
     assert "b@b.vn" not in html

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import (
-    Response,
     abort,
     flash,
     redirect,
@@ -24,6 +23,7 @@ from app.contributions.models import Contribution, ContributionStatus
 from app.core.actor import Actor
 from app.core.forms import field_problems
 from app.core.transaction import domain_errors
+from app.core.web import download
 from app.donors import services as donor_services
 from app.donors.models import Donor, DonorKind
 from app.extensions import db, limiter
@@ -211,9 +211,7 @@ def statement(year: int, fmt: str) -> ResponseReturnValue:
     else:
         data = statements.statement_xlsx(donor, year, rows)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    resp = Response(data, mimetype=mimetype)
-    resp.headers["Content-Disposition"] = f'attachment; filename="sao-ke-dong-gop-{year}.{fmt}"'
-    return resp
+    return download(data, f"sao-ke-dong-gop-{year}.{fmt}", mimetype)
 
 
 @bp.route("/tai-khoan/xac-nhan/<int:pledge_id>", methods=["POST"])
