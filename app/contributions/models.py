@@ -81,6 +81,11 @@ class Contribution(Model):
     purpose: Mapped[Purpose] = mapped_column(str_enum(Purpose, "contribution_purpose"), nullable=False)
     pool_unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)
     public_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    # Set when the contribution's day is published (app.transparency.opendata, root format 2): the day's hash
+    # holds SHA-256(salt, name), not the name. A name changed after publication (app.donors.services.republish)
+    # loses its salt and keeps the commitment, so the day still verifies and the old name cannot be guessed back.
+    name_salt: Mapped[str | None] = mapped_column(String(32))
+    name_commitment: Mapped[str | None] = mapped_column(String(64))
     is_anonymous: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     receipt_no: Mapped[str] = mapped_column(String(40), nullable=False)
     pledge_reference: Mapped[str | None] = mapped_column(String(19), index=True)

@@ -33,7 +33,7 @@ from app.core.db import utcnow
 from app.core.messages import N_
 from app.core.text import fold, nfc
 from app.donors.models import Donor, DonorKind, DonorMerge, PublicDisplay
-from app.donors.services import DonorError, republish
+from app.donors.services import DonorError, rename_published, republish
 from app.pledges.models import Pledge
 
 MERGE_FIELDS: tuple[str, ...] = (
@@ -360,12 +360,8 @@ def undo(session: Session, actor: Actor, row: DonorMerge, *, reason: str) -> Non
     snapshot = {int(r[0]): r for r in moved.get("contributions", [])}
     for c in session.execute(select(Contribution).where(Contribution.id.in_(list(snapshot)))).scalars():
         _id, donor_id, public_name, search_key, kind = snapshot[c.id]
-        c.donor_id, c.public_name, c.search_key, c.donor_kind = (
-            donor_id,
-            public_name,
-            search_key,
-            DonorKind(kind),
-        )
+        rename_published(c, public_name)
+        c.donor_id, c.search_key, c.donor_kind = donor_id, search_key, DonorKind(kind)
     since = list(
         session.execute(
             select(Contribution).where(

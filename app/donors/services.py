@@ -31,6 +31,15 @@ def published_name(donor: Donor, contribution: Contribution) -> str:
     return donor.name
 
 
+def rename_published(c: Contribution, name: str) -> None:
+    """The one way a contribution's public name changes after it is recorded. Once its day is published (it has
+    a salt), the salt is dropped and the commitment kept (verify_export.ROOT_FORMAT): the day still verifies and
+    the old name cannot be tested against the commitment."""
+    if name != c.public_name and c.name_salt is not None:
+        c.name_salt = None
+    c.public_name = name
+
+
 def republish(session: Session, contributions: list[Contribution], donor: Donor) -> None:
     """Contributions now belonging to `donor`: its id, kind and the name they are published under (with the
     statement's search words). The ledger is not touched: its entries carry amounts and accounts, not donors."""
@@ -38,7 +47,7 @@ def republish(session: Session, contributions: list[Contribution], donor: Donor)
         c.donor_id = donor.id
         c.donor_kind = donor.kind
         if not c.is_anonymous:
-            c.public_name = published_name(donor, c)
+            rename_published(c, published_name(donor, c))
         c.search_key = " ".join(
             filter(
                 None,

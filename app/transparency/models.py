@@ -15,6 +15,7 @@ from sqlalchemy import (
     Date,
     Index,
     Integer,
+    SmallInteger,
     String,
     UniqueConstraint,
     func,
@@ -85,6 +86,8 @@ class PublishedRoot(Model):
     records_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     prev_root: Mapped[str] = mapped_column(String(64), nullable=False)
     root: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    # 1: the canonical line holds the public name; 2: its salted commitment (verify_export.ROOT_FORMAT).
+    format: Mapped[int] = mapped_column(SmallInteger, nullable=False, default=2, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     # Result of the latest re-check against the live records (None: not checked yet).
     check_ok: Mapped[bool | None] = mapped_column(Boolean)

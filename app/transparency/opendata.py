@@ -5,12 +5,13 @@ from __future__ import annotations
 import base64
 import bisect
 import hashlib
+import secrets
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import and_, cast, func, literal, select
+from sqlalchemy import and_, cast, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from app.contributions.models import CHANNEL_LABELS, Channel, Contribution, ContributionStatus
@@ -24,9 +25,11 @@ from app.transparency.units import unit_map
 from app.transparency.verify_export import (
     EXPORT_COLUMNS,
     GENESIS,
+    ROOT_FORMAT,
     SIGNING_CONTEXT,
     canonical_line,
     chain,
+    name_commitment,
     records_hash,
     signed_message,
 )
@@ -58,7 +61,7 @@ def iter_export_rows(
     place = {u.id: (str(u.code), u.name) for u in units.values()}
     nowhere, central = ("", ""), ("", "Trung ương")
     reversed_value = ContributionStatus.REVERSED.value
-    stmt = select(*PUBLIC_COLUMNS)
+    stmt = select(*PUBLIC_COLUMNS, Contribution.name_salt, Contribution.name_commitment)
     if query is not None:
         stmt = stmt.where(*statement_filters(session, query))
     stmt = stmt.order_by(Contribution.id).execution_options(yield_per=chunk)
@@ -79,6 +82,8 @@ def iter_export_rows(
         status,
         _campaign,
         _anon,
+        salt,
+        commitment,
     ) in session.execute(stmt):
         channel, purpose, status = str(channel), str(purpose), str(status)
         earmark = place.get(earmark_id, nowhere) if earmark_id else nowhere
@@ -109,6 +114,8 @@ def iter_export_rows(
             "da_huy" if status == reversed_value else "da_nhan",
             day,
             root,
+            salt or "",
+            commitment or "",
         ]
 
 
@@ -170,6 +177,8 @@ def copy_export_csv(session: Session, query: StatementQuery | None = None) -> It
             case((status == ContributionStatus.REVERSED.value, "da_huy"), else_="da_nhan"),
             day,
             root,
+            Contribution.name_salt,
+            Contribution.name_commitment,
         )
         .select_from(Contribution)
         .outerjoin(earmark, earmark.id == Contribution.earmark_unit_id)
@@ -258,27 +267,52 @@ def root_dict(r: PublishedRoot) -> dict:
         "records_hash": r.records_hash,
         "prev_root": r.prev_root,
         "root": r.root,
+        "format": r.format,
         "created_at": r.created_at.isoformat(),
     }
 
 
-def _canonical_lines(session: Session, first_id: int, last_id: int) -> Iterator[tuple[int, str, int]]:
+def _canonical_lines(
+    session: Session, first_id: int, last_id: int, root_format: int
+) -> Iterator[tuple[int, str, int]]:
     units = unit_map(session)
     stmt = (
-        select(*PUBLIC_COLUMNS)
+        select(*PUBLIC_COLUMNS, Contribution.name_salt, Contribution.name_commitment)
         .where(Contribution.id > first_id, Contribution.id <= last_id)
         .order_by(Contribution.id)
         .execution_options(yield_per=5000)
     )
     for row in session.execute(stmt):
-        yield row.id, canonical_line(public_record(row, units)), row.amount_vnd
+        record = public_record(row, units)
+        record["muoi_ten"], record["cam_ket_ten"] = row.name_salt or "", row.name_commitment or ""
+        yield row.id, canonical_line(record, root_format), row.amount_vnd
 
 
-def hash_range(session: Session, first_id: int, last_id: int) -> tuple[str, int, int]:
+def seal_names(session: Session, first_id: int, last_id: int) -> int:
+    """Give each contribution about to be published (first_id < id <= last_id) that has none yet a random salt and
+    the commitment of its public name as published now (root format 2). Returns how many were sealed."""
+    rows = session.execute(
+        select(Contribution.id, Contribution.public_name).where(
+            Contribution.id > first_id,
+            Contribution.id <= last_id,
+            Contribution.name_salt.is_(None),
+            Contribution.name_commitment.is_(None),
+        )
+    ).all()
+    values = []
+    for ident, name in rows:
+        salt = secrets.token_hex(16)
+        values.append({"id": ident, "name_salt": salt, "name_commitment": name_commitment(salt, name)})
+    for start in range(0, len(values), 5000):
+        session.execute(update(Contribution), values[start : start + 5000])
+    return len(values)
+
+
+def hash_range(session: Session, first_id: int, last_id: int, root_format: int = 1) -> tuple[str, int, int]:
     """(records hash, count, total) of the contributions with first_id < id <= last_id as they are now."""
     total = 0
     lines = []
-    for ident, line, amount in _canonical_lines(session, first_id, last_id):
+    for ident, line, amount in _canonical_lines(session, first_id, last_id, root_format):
         lines.append((ident, line))
         total += amount
     digest, count = records_hash(lines)
@@ -303,7 +337,8 @@ def publish_daily_root(session: Session, day: date | None = None) -> PublishedRo
     )
     first_id = last.last_id if last else 0
     last_id = max(last_id, first_id)
-    digest, count, total = hash_range(session, first_id, last_id)
+    seal_names(session, first_id, last_id)
+    digest, count, total = hash_range(session, first_id, last_id, ROOT_FORMAT)
     prev = last.root if last else GENESIS
     root = PublishedRoot(
         day=day,
@@ -314,6 +349,7 @@ def publish_daily_root(session: Session, day: date | None = None) -> PublishedRo
         records_hash=digest,
         prev_root=prev,
         root=chain(prev, digest),
+        format=ROOT_FORMAT,
         check_ok=True,
         checked_at=utcnow(),
     )
@@ -324,7 +360,7 @@ def publish_daily_root(session: Session, day: date | None = None) -> PublishedRo
 
 def check_root(session: Session, root: PublishedRoot) -> bool:
     """Recompute one published day from the live records; remember and return whether it still matches."""
-    digest, count, _ = hash_range(session, root.first_id, root.last_id)
+    digest, count, _ = hash_range(session, root.first_id, root.last_id, root.format)
     root.check_ok = digest == root.records_hash and count == root.count
     root.checked_at = utcnow()
     return root.check_ok

@@ -59,6 +59,8 @@ EXPORT_COLUMNS = [
     "trang_thai",
     "ngay_cong_bo",
     "goc_ngay",
+    "muoi_ten",
+    "cam_ket_ten",
 ]
 CANONICAL_FIELDS = [
     "id",
@@ -75,12 +77,37 @@ CANONICAL_FIELDS = [
 ]
 
 
-def canonical_line(record: Mapping[str, object]) -> str:
-    """One record as a JSON array of strings in CANONICAL_FIELDS order (NFC, no spaces)."""
+# Root formats. 1: the canonical line holds the public name itself. 2 (days published from 08/12/2026): it holds
+# the name's commitment, SHA-256 of "salt\nname" (name_commitment), and the export gives the salt ("muoi_ten") and
+# the commitment ("cam_ket_ten"). A name changed after its day was published (the donor erased their data, withdrew
+# the publishing of their name, or two donor records were merged) loses its salt: the row keeps the commitment, so
+# its day still verifies, and nobody can test a guess of the old name against it.
+ROOT_FORMAT = 2
+
+
+def name_commitment(salt: str, name: object) -> str:
+    text = unicodedata.normalize("NFC", "" if name is None else str(name))
+    return hashlib.sha256((salt + "\n" + text).encode("utf-8")).hexdigest()
+
+
+def committed_name(record: Mapping[str, object]) -> str:
+    """The commitment a format-2 line holds: computed from the salt and the name as published now, or, when the
+    name was changed after publication (no salt any more), the commitment kept from the day it was published."""
+    salt = str(record.get("muoi_ten") or "")
+    return (
+        name_commitment(salt, record.get("ten_cong_khai")) if salt else str(record.get("cam_ket_ten") or "")
+    )
+
+
+def canonical_line(record: Mapping[str, object], root_format: int = 1) -> str:
+    """One record as a JSON array of strings in CANONICAL_FIELDS order (NFC, no spaces); in format 2 the public
+    name's place holds its commitment."""
     values = [
         "" if record.get(k) is None else unicodedata.normalize("NFC", str(record[k]))
         for k in CANONICAL_FIELDS
     ]
+    if root_format >= 2:
+        values[CANONICAL_FIELDS.index("ten_cong_khai")] = committed_name(record)
     return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -286,12 +313,16 @@ def verify(rows: Iterable[Mapping[str, str]], roots: list[dict]) -> tuple[list[D
         prev = r["root"]
     lasts = [int(r["last_id"]) for r in roots]
     grouped: dict[str, list[tuple[int, str]]] = {r["day"]: [] for r in roots}
+    renamed: dict[str, int] = {r["day"]: 0 for r in roots}
     pending = 0
     for row in rows:
         rid = int(row["id"])
         i = bisect.bisect_left(lasts, rid)
         if i < len(roots) and int(roots[i]["first_id"]) < rid:
-            grouped[roots[i]["day"]].append((rid, canonical_line(row)))
+            root_format = int(roots[i].get("format", 1))
+            grouped[roots[i]["day"]].append((rid, canonical_line(row, root_format)))
+            if root_format >= 2 and not row.get("muoi_ten"):
+                renamed[roots[i]["day"]] += 1
         else:
             pending += 1
     failed_days = {res.day for res in results}
@@ -312,6 +343,16 @@ def verify(rows: Iterable[Mapping[str, str]], roots: list[dict]) -> tuple[list[D
             )
         elif digest != r["records_hash"]:
             results.append(DayResult(r["day"], False, "dữ liệu khác với bản đã công bố (có dòng bị sửa)"))
+        elif renamed[r["day"]]:
+            results.append(
+                DayResult(
+                    r["day"],
+                    True,
+                    f"khớp {count} dòng; {renamed[r['day']]} dòng đã đổi tên công khai sau ngày công bố "
+                    "(nhà hảo tâm xóa dữ liệu, rút lại đồng ý công bố tên hoặc hồ sơ được gộp): "
+                    "số tiền và các trường khác vẫn khớp",
+                )
+            )
         else:
             results.append(DayResult(r["day"], True, f"khớp {count} dòng"))
     results.sort(key=lambda d: d.day)

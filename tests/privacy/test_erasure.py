@@ -8,15 +8,18 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import datetime
 
 from app.accounts.models import Role
 from app.certificates import services as certificates
 from app.certificates.models import Certificate
 from app.contributions.models import Contribution
 from app.core.db import utcnow
+from app.core.i18n import VN_TZ
 from app.donors.models import Donor
 from app.ledger.verify import run_checks
 from app.privacy.models import ErasureRequest, ErasureStatus
+from app.transparency import opendata
 from tests.conftest import login, post_form
 from tests.factories import PASSWORD, SYSTEM, make_user
 
@@ -52,6 +55,9 @@ def test_a_donor_asks_for_deletion_and_staff_carry_it_out(app, session, client, 
     assert NAME in client.get("/cong-khai/sao-ke?q=yen+sao").get_data(as_text=True)
     before = _public_figures(client)
     assert before["statement_sum"] == 55_000_000
+    # The day is published (its hash chain): the erasure below must not break it (root format 2).
+    opendata.publish_daily_root(session, datetime.now(VN_TZ).date())
+    session.commit()
 
     # The donor asks, from their account.
     login(client, world.donor_user.email, PASSWORD)
@@ -123,6 +129,8 @@ def test_a_donor_asks_for_deletion_and_staff_carry_it_out(app, session, client, 
     assert [session.get(Contribution, c.id).amount_vnd for c in gifts] == [30_000_000, 20_000_000]
     report = run_checks(session)
     assert report.ok, [p.message for p in report.problems]
+    # The published day still verifies, though the name it was published with is gone.
+    assert opendata.check_roots(session) == []
 
     # The account is closed: the old e-mail and password no longer open it.
     again = app.test_client()
