@@ -36,7 +36,7 @@ from app.matching.models import PROPOSAL_STATUS_LABELS
 from app.needs.models import NEED_KIND_LABELS, NEED_STATUS_LABELS, TRANCHE_LABELS
 from app.payments.models import CARD_STATUS_LABELS, LINE_STATUS_LABELS
 from app.payouts.models import ORDER_STATUS_LABELS, PAY_METHOD_LABELS, PROOF_KIND_LABELS
-from app.pledges.models import PLEDGE_STATUS_LABELS
+from app.pledges.models import PAYMENT_METHOD_LABELS, PLEDGE_STATUS_LABELS
 from app.reports.models import REPORT_KIND_LABELS
 from app.units.models import AdminUnit
 
@@ -333,6 +333,8 @@ def _value_labels() -> dict[str, Mapping[Any, str]]:
         "stage": NEED_STATUS_LABELS,
         "household_display": DISPLAY_LABELS,
         "schedule": {"now": "Nộp một lần", "instalments": N_("Nộp nhiều đợt")},
+        "payment_method": PAYMENT_METHOD_LABELS,
+        "public_display": {"full_name": N_("Công khai tên"), "anonymous": N_("Ẩn danh (“Nhà hảo tâm”)")},
     }
 
 
@@ -436,6 +438,12 @@ class _Formatter:
     def label(field: str) -> str:
         known = FIELDS.get(field)
         return str(known) if known is not None else field
+
+
+def readable_value(entity_type: str, field: str, value: Any) -> str:
+    """One stored value as a person reads it (labels, 50.000.000 ₫, dd/mm/yyyy, Có/Không): the audit log's rule,
+    also used where a person sees their own stored data (app.privacy's data page)."""
+    return _Formatter(entity_type, {}).value(field, value)
 
 
 def _unit_names(session: Session, entries: Iterable[AuditEntry]) -> dict[int, str]:

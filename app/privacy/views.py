@@ -4,6 +4,7 @@ pages (erasure queue, register of processing, incident register, retention perio
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -16,6 +17,7 @@ from sqlalchemy import select
 
 from app.accounts.access import donor_required, staff_required
 from app.accounts.models import Role
+from app.audit.readable import readable_value
 from app.core.actor import Actor
 from app.core.forms import field_problems
 from app.core.transaction import domain_errors
@@ -68,6 +70,23 @@ FIELD_LABELS = {
     "issued_on": _l("Ngày cấp"),
 }
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
+SECTION_ENTITIES = {
+    "donor": "donor",
+    "pledges": "pledge",
+    "contributions": "contribution",
+    "certificates": "certificate",
+}
+
+
+def _readable(data: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, str]]]:
+    """The data page shows values as a person reads them (the export keeps the stored values)."""
+    return {
+        section: [
+            {k: readable_value(SECTION_ENTITIES.get(section, section), k, v) for k, v in row.items()}
+            for row in rows
+        ]
+        for section, rows in data.items()
+    }
 
 
 # ------------------------------------------------------------------------------------------------ public
@@ -95,7 +114,7 @@ def my_data() -> ResponseReturnValue:
     return render_template(
         "privacy/my_data.html",
         donor=donor,
-        data=services.data_held(db.session, donor),
+        data=_readable(services.data_held(db.session, donor)),
         consents=services.consents_of(db.session, SubjectType.DONOR, donor.id),
         pending=services.pending_request(db.session, donor.id),
         details_form=DetailsForm(obj=donor),
