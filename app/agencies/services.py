@@ -201,7 +201,7 @@ def check_list(kind: str, data: bytes) -> ListCheck:
     for n, (row_no, values) in enumerate(read_table(kind, data, HEADERS, FIELDS, OPTIONAL), start=1):
         if n > MAX_LINES:
             raise AgencyError(
-                N_("Danh sách có quá %(MAX_LINES)s dòng; hãy chia thành nhiều đợt thu.", MAX_LINES=MAX_LINES)
+                N_("Danh sách có quá %(max_lines)s dòng; hãy chia thành nhiều đợt thu.", max_lines=MAX_LINES)
             )
         lines.append(check_line(row_no, values))
     if not lines:

@@ -256,8 +256,8 @@ def receive_goods(
     if value_vnd > left:
         raise GoodsError(
             N_(
-                "Giá trị: vượt giá trị ước tính còn chưa nhập kho của khoản đóng góp (%(format_vnd)s).",
-                format_vnd=format_vnd(max(left, 0)),
+                "Giá trị: vượt giá trị ước tính còn chưa nhập kho của khoản đóng góp (%(amount)s).",
+                amount=format_vnd(max(left, 0)),
             ),
             field="value",
         )
@@ -344,7 +344,7 @@ def _check_lines(
     if not lines:
         raise GoodsError(N_("Phiếu xuất kho phải có ít nhất một dòng hàng."))
     if len(lines) > MAX_LINES:
-        raise GoodsError(N_("Phiếu xuất kho có tối đa %(MAX_LINES)s dòng.", MAX_LINES=MAX_LINES))
+        raise GoodsError(N_("Phiếu xuất kho có tối đa %(max_lines)s dòng.", max_lines=MAX_LINES))
     stocks = _lock_stocks(session, [ln.stock_id for ln in lines])
     held = held_by_open_handouts(session, stocks, excluding=excluding)
     wanted: dict[int, int] = defaultdict(int)
@@ -690,7 +690,7 @@ def confirm_handout(
                 source_id=handout.id,
             )
         except ledger.LedgerError as exc:
-            raise GoodsError(N_("Không ghi được sổ quỹ: %(exc)s", exc=exc)) from exc
+            raise GoodsError(N_("Không ghi được sổ quỹ: %(error)s", error=exc)) from exc
         handout.ledger_transaction_id = tx.id
     handout.status = HandoutStatus.DONE
     handout.confirmed_by_id = actor.user_id
@@ -784,7 +784,7 @@ def reverse_handout(
                 source_id=handout.id,
             )
         except ledger.LedgerError as exc:
-            raise GoodsError(N_("Không đảo được phiếu xuất kho: %(exc)s", exc=exc)) from exc
+            raise GoodsError(N_("Không đảo được phiếu xuất kho: %(error)s", error=exc)) from exc
         handout.reversal_transaction_id = tx.id
     for ln in handout.lines:
         stocks[ln.stock_id].quantity += ln.quantity

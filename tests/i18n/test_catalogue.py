@@ -184,3 +184,28 @@ def test_refusals_and_flashes_are_marked_for_the_catalogue():
 def test_the_error_types_not_shown_exist():
     trees = {str(p): ast.parse(p.read_text(encoding="utf-8")) for p in (ROOT / "app").rglob("*.py")}
     assert set(NOT_SHOWN) <= our_error_classes(trees)
+
+
+# --- placeholders and contexts ----------------------------------------------------------------------------------
+READABLE_NAME = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
+
+
+def test_placeholder_names_are_readable_words():
+    """A translator reads `%(max_lines)s` or `%(amount)s`, not a converter's `%(MAX_LINES)s` or `%(name__)s`."""
+    bad = sorted(
+        {
+            f"%({name})s in {m.id!r}"
+            for m in read(POT)
+            if m.id
+            for name in re.findall(r"%\((\w+)\)", m.id if isinstance(m.id, str) else m.id[0])
+            if not READABLE_NAME.fullmatch(name)
+        }
+    )
+    assert bad == [], "rename these placeholders (code and messages.po):\n" + "\n".join(bad)
+
+
+def test_a_word_used_in_two_senses_has_a_context_for_each():
+    """“Người phê duyệt” is a role (Approver) and a column saying who approved (Approved by)."""
+    english = {(m.context, m.id): m.string for m in read(PO) if m.id}
+    assert english[(None, "Người phê duyệt")] == "Approver"
+    assert english[("approved by", "Người phê duyệt")] == "Approved by"

@@ -71,7 +71,9 @@ def test_a_donor_whose_language_is_english_is_told_in_english(app, session, worl
     vietnamese.phone = "0935000222"
     session.flush()
     for donor in (english, vietnamese):
-        contribution = receive(session, world["campaign"], 2_000_000, receiving=world["province"], donor=donor)
+        contribution = receive(
+            session, world["campaign"], 2_000_000, receiving=world["province"], donor=donor
+        )
         cert = certificates.acknowledge_contribution(session, SYSTEM, contribution.id)
         assert cert is not None and certificates.mail_certificate(session, cert)
     session.commit()
