@@ -83,3 +83,13 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date_vn"] = format_date_vn
     app.jinja_env.filters["datetime_vn"] = format_datetime_vn
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.filters["message"] = shown_message
+
+
+def shown_message(value: object) -> str:
+    """`{{ x|message }}`: a message kept as Vietnamese text, a `N_` message or one stored as JSON
+    (app.core.messages.stored), in the reader's language."""
+    from app.core.messages import restored
+    from app.core.transaction import translate
+
+    return translate(restored(value))

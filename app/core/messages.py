@@ -43,3 +43,19 @@ def N_(msgid: str, **params: object) -> str:  # noqa: N802 - gettext's conventio
 def NP_(context: str, msgid: str) -> str:  # noqa: N802 - gettext's conventional name
     """Mark `msgid` in `context` for the catalogue (shown with pgettext(context, value))."""
     return msgid
+
+
+def stored(value: object) -> object:
+    """A message as JSON keeps it translatable: a `Message` becomes {"msgid": …, "params": {…}} (its values stored
+    the same way), anything else is kept as it is. `restored` gives the message back, `translate` shows it."""
+    if isinstance(value, Message):
+        return {"msgid": value.msgid, "params": {k: stored(v) for k, v in value.params.items()}}
+    return value
+
+
+def restored(value: object) -> object:
+    """The message `stored` kept (a `Message` again, Vietnamese as str), or the value as it was stored."""
+    if isinstance(value, dict) and set(value) == {"msgid", "params"} and isinstance(value["msgid"], str):
+        params = value["params"] if isinstance(value["params"], dict) else {}
+        return Message(value["msgid"], {k: restored(v) for k, v in params.items()})
+    return value

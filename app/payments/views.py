@@ -26,7 +26,7 @@ from app.core.forms import field_problems
 from app.core.i18n import format_number_vn
 from app.core.messages import N_
 from app.core.money import AmountError, format_vnd, parse_vnd
-from app.core.transaction import domain_errors, message_for
+from app.core.transaction import domain_errors, message_for, translate
 from app.core.uploads import UploadError, read_upload
 from app.extensions import csrf, db
 from app.ledger.models import PURPOSE_LABELS
@@ -690,7 +690,7 @@ def queue() -> ResponseReturnValue:
         # the filters stay (url_for types its **values against its own keyword options: a false alarm)
         return redirect(url_for("payments.queue", **request.args))  # type: ignore[arg-type]
     for problem in filters.problems:
-        flash(problem, "error")
+        flash(translate(problem), "error")  # N_ messages (app.payments.queue), in the reader's language
     page = max(1, request.args.get("page", 1, type=int))
     per_page = request.args.get("moi-trang", PAGE, type=int)
     per_page = per_page if per_page in PAGE_SIZES else PAGE
