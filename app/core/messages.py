@@ -17,6 +17,7 @@ Vietnamese strings are the msgids; `pybabel extract` (bash dev.sh i18n) finds th
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 
 class Message(str):
@@ -53,9 +54,19 @@ def stored(value: object) -> object:
     return value
 
 
-def restored(value: object) -> object:
+def restored(value: object) -> Any:  # noqa: ANN401 - whatever was stored
     """The message `stored` kept (a `Message` again, Vietnamese as str), or the value as it was stored."""
     if isinstance(value, dict) and set(value) == {"msgid", "params"} and isinstance(value["msgid"], str):
         params = value["params"] if isinstance(value["params"], dict) else {}
         return Message(value["msgid"], {k: restored(v) for k, v in params.items()})
     return value
+
+
+def joined(parts: list[str], sep: str = " ") -> str:
+    """Several messages shown as one (a form's list of problems in one refusal): a `Message` whose values are the
+    parts, so that each part is translated where it is shown (its msgid is only placeholders: no catalogue entry,
+    gettext keeps it and puts the translated parts in)."""
+    if len(parts) == 1:
+        return parts[0]
+    msgid = sep.replace("%", "%%").join(f"%(p{i})s" for i in range(len(parts)))
+    return Message(msgid, {f"p{i}": part for i, part in enumerate(parts)})

@@ -118,7 +118,11 @@ def _download(resp: Response, details: TransferDetails, ext: str) -> Response:
 @bp.get("/ung-ho/<reference>/vietqr.svg")
 def vietqr_svg(reference: str) -> ResponseReturnValue:
     details = _pledge_transfer(reference)
-    title = f"Mã VietQR chuyển khoản cho đăng ký {details.note} – {details.account.bank_name}"
+    title = _(
+        "Mã VietQR chuyển khoản cho đăng ký %(reference)s – %(bank)s",
+        reference=details.note,
+        bank=details.account.bank_name,
+    )
     return _download(_svg(qr.svg(details.payload, title=title)), details, "svg")
 
 
@@ -136,7 +140,8 @@ def account_qr_svg(account_id: int) -> ResponseReturnValue:
     if acc is None or not acc.usable:
         abort(404)
     payload = vietqr.build_payload(acc.bank_bin, acc.account_number)
-    return _svg(qr.svg(payload, title=f"Mã VietQR tài khoản {acc.bank_name} {acc.account_number}"))
+    title = _("Mã VietQR tài khoản %(bank)s %(number)s", bank=acc.bank_name, number=acc.account_number)
+    return _svg(qr.svg(payload, title=title))
 
 
 # ------------------------------------------------------------------------------------------------ card

@@ -80,10 +80,11 @@ def notify_staff_offline(session: Session, pledge: Pledge) -> int:
             pledge=pledge,
             link=external_url("pledges.staff_detail", pledge_id=pledge.id),
         )
+        subject = _("Đăng ký ủng hộ mới cần tiếp nhận trực tiếp: %(reference)s", reference=pledge.reference)
     send_mail(
         Mail(
             to=sorted({u.email for u in staff}),
-            subject=f"Đăng ký ủng hộ mới cần tiếp nhận trực tiếp: {pledge.reference}",
+            subject=subject,
             body=body,
         )
     )
@@ -134,7 +135,8 @@ def send_digest(session: Session, user, pledges: list[Pledge], today) -> None:  
             today=today,
             link=external_url("pledges.staff_list", overdue=1),
         )
-    send_mail(Mail(to=[user.email], subject=f"Đăng ký ủng hộ quá hạn: {len(rows)} đăng ký", body=body))
+        subject = _("Đăng ký ủng hộ quá hạn: %(n)s đăng ký", n=len(rows))
+    send_mail(Mail(to=[user.email], subject=subject, body=body))
 
 
 # Signed links: claiming a pledge (account creation) and inviting a colleague.
