@@ -70,7 +70,10 @@ def test_preview_lists_errors_by_row_and_imports_nothing(client, session, world)
     english = client.get(resp.headers["Location"] + "?lang=en").get_data(as_text=True)
     assert "Household category: “giàu” is not valid" in english
     assert "Citizen ID: same as row 2 of the file." in english
-    assert "Hamlet/residential group: “Thôn Không Có” is not on the commune&#39;s list of hamlets yet." in english
+    assert (
+        "Hamlet/residential group: “Thôn Không Có” is not on the commune&#39;s list of hamlets yet."
+        in english
+    )
     assert "Requested from the Fund: must not exceed the estimated cost less secured sources" in english
     assert "không hợp lệ" not in english and "trùng với dòng" not in english
     client.get(resp.headers["Location"] + "?lang=vi")
