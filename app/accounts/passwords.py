@@ -8,6 +8,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 
+from app.core.messages import N_
+
 _strong = PasswordHasher()  # argon2-cffi's RFC 9106 "low memory" profile
 _fast = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # tests only
 
@@ -47,7 +49,7 @@ def verify_against_nothing(password: str) -> None:
 def password_problem(password: str) -> str | None:
     """A Vietnamese reason the password is too weak, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự."
+        return N_("Mật khẩu phải có ít nhất %(min_length)s ký tự.", min_length=MIN_PASSWORD_LENGTH)
     if password.isdigit() or password.isalpha():
-        return "Mật khẩu phải có cả chữ và số."
+        return N_("Mật khẩu phải có cả chữ và số.")
     return None

@@ -35,6 +35,7 @@ from app.accounts.services import (
 from app.accounts.throttle import login_throttle
 from app.core import transaction
 from app.core.actor import Actor
+from app.core.i18n import in_language, request_language
 from app.core.mail import Mail, send_mail
 from app.core.messages import N_
 from app.core.transaction import domain_errors
@@ -186,15 +187,22 @@ def forgot_password() -> ResponseReturnValue:
             # The link is built from the configured public address, never from the request's Host header.
             base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
             link = base + url_for("accounts.reset_password", token=token)
-            mail = Mail(
-                to=[user.email],
-                subject="Đặt lại mật khẩu Chung Tay",
-                body=(
-                    f"Xin chào {user.full_name},\n\nAi đó (có thể là bạn) đã yêu cầu đặt lại mật khẩu tài khoản Chung Tay. "
-                    f"Mở liên kết sau trong vòng {RESET_TOKEN_HOURS} giờ để đặt mật khẩu mới (liên kết chỉ dùng được một lần):"
-                    f"\n\n{link}\n\nNếu bạn không yêu cầu, hãy bỏ qua thư này; mật khẩu của bạn không thay đổi.\n"
-                ),
-            )
+            with in_language(request_language()):  # the language of the page that asked
+                body = "\n\n".join(
+                    [
+                        _("Xin chào %(name)s,", name=user.full_name),
+                        _("Ai đó (có thể là bạn) đã yêu cầu đặt lại mật khẩu tài khoản Chung Tay.")
+                        + " "
+                        + _(
+                            "Mở liên kết sau trong vòng %(hours)s giờ để đặt mật khẩu mới (liên kết chỉ dùng được "
+                            "một lần):",
+                            hours=RESET_TOKEN_HOURS,
+                        ),
+                        link,
+                        _("Nếu bạn không yêu cầu, hãy bỏ qua thư này; mật khẩu của bạn không thay đổi."),
+                    ]
+                )
+                mail = Mail(to=[user.email], subject=_("Đặt lại mật khẩu Chung Tay"), body=body + "\n")
             transaction.on_commit(lambda: send_mail(mail))  # the token is saved before the link leaves
         flash(_(RESET_SENT), "info")
         return redirect(url_for("accounts.forgot_password"))

@@ -57,10 +57,10 @@ def adopt(
     if commune is None or commune.level != UnitLevel.COMMUNE:
         raise AdoptionError(N_("Xã/phường đỡ đầu: chưa chọn hoặc không tồn tại."), field="commune_id")
     if not 1 <= years <= MAX_YEARS:
-        raise AdoptionError(N_("Số năm: từ 1 đến %(MAX_YEARS)s.", MAX_YEARS=MAX_YEARS), field="years")
+        raise AdoptionError(N_("Số năm: từ 1 đến %(max_years)s.", max_years=MAX_YEARS), field="years")
     if yearly_vnd < MIN_PLEDGE_VND:
         raise AdoptionError(
-            N_("Số tiền mỗi năm: tối thiểu %(format_vnd)s.", format_vnd=format_vnd(MIN_PLEDGE_VND)),
+            N_("Số tiền mỗi năm: tối thiểu %(amount)s.", amount=format_vnd(MIN_PLEDGE_VND)),
             field="yearly_vnd",
         )
     campaign = campaign_for(session, commune.id)

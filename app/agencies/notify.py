@@ -4,7 +4,9 @@ its collection's pages (the pledges' signed-link machinery, app.pledges.notify).
 from __future__ import annotations
 
 from flask import render_template
+from flask_babel import gettext as _
 
+from app.core.i18n import in_language
 from app.core.mail import Mail, send_mail
 from app.core.web import public_url
 from app.pledges.notify import VIEW_MAX_AGE, make_token, read_token
@@ -23,8 +25,11 @@ def read(token: str) -> tuple[int, str] | None:
     return data["a"], data["e"]
 
 
-def send_link(collection_id: int, email: str, name: str) -> None:
-    """Mailed once the registration is committed (app.core.transaction.on_commit)."""
+def send_link(collection_id: int, email: str, name: str, lang: str = "vi") -> None:
+    """Mailed once the registration is committed (app.core.transaction.on_commit), in the language of the page
+    the agency registered on."""
     link = public_url("agencies.manage", token=token_for(collection_id, email))
-    body = render_template("agencies/mail_link.txt", name=name, link=link)
-    send_mail(Mail(to=[email], subject=f"Đợt thu ủng hộ của {name} – Chung Tay", body=body))
+    with in_language(lang):
+        body = render_template("agencies/mail_link.txt", name=name, link=link)
+        subject = _("Đợt thu ủng hộ của %(name)s – Chung Tay", name=name)
+    send_mail(Mail(to=[email], subject=subject, body=body))

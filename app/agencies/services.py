@@ -168,29 +168,32 @@ def check_line(row_no: int, values: dict[str, object]) -> CheckedLine:
     out = CheckedLine(row_no=row_no)
     out.name = _text(values.get("name"))
     if not out.name:
-        out.errors.append("Họ tên: chưa nhập.")
+        out.errors.append(N_("Họ tên: chưa nhập."))
     elif len(out.name) > MAX_NAME:
-        out.errors.append(f"Họ tên: quá dài (tối đa {MAX_NAME} ký tự).")
+        out.errors.append(N_("Họ tên: quá dài (tối đa %(max)s ký tự).", max=MAX_NAME))
     raw_amount = values.get("amount")
     if not _text(raw_amount):
-        out.errors.append("Số tiền: chưa nhập.")
+        out.errors.append(N_("Số tiền: chưa nhập."))
     else:
         try:
             out.amount_vnd = _amount(raw_amount)
         except (AmountError, CollectionError) as exc:
-            out.errors.append(str(exc))
+            out.errors.append(exc.args[0] if len(exc.args) == 1 else str(exc))  # an N_ message
         else:
             if out.amount_vnd <= 0:
-                out.errors.append("Số tiền: phải lớn hơn 0.")
+                out.errors.append(N_("Số tiền: phải lớn hơn 0."))
     out.note = _text(values.get("note"))
     if len(out.note) > MAX_NOTE:
-        out.errors.append(f"Ghi chú: quá dài (tối đa {MAX_NOTE} ký tự).")
+        out.errors.append(N_("Ghi chú: quá dài (tối đa %(max)s ký tự).", max=MAX_NOTE))
     publish = fold(_text(values.get("publish")))
     if publish in YES:
         out.publish = True
     elif publish not in NO:
         out.errors.append(
-            f"Công khai tên: “{_text(values.get('publish'))}” không hiểu; ghi “có” hoặc “không”."
+            N_(
+                "Công khai tên: “%(value)s” không hiểu; ghi “có” hoặc “không”.",
+                value=_text(values.get("publish")),
+            )
         )
     return out
 
@@ -201,7 +204,7 @@ def check_list(kind: str, data: bytes) -> ListCheck:
     for n, (row_no, values) in enumerate(read_table(kind, data, HEADERS, FIELDS, OPTIONAL), start=1):
         if n > MAX_LINES:
             raise AgencyError(
-                N_("Danh sách có quá %(MAX_LINES)s dòng; hãy chia thành nhiều đợt thu.", MAX_LINES=MAX_LINES)
+                N_("Danh sách có quá %(max_lines)s dòng; hãy chia thành nhiều đợt thu.", max_lines=MAX_LINES)
             )
         lines.append(check_line(row_no, values))
     if not lines:

@@ -12,6 +12,7 @@ from app.agencies import services as svc
 from app.agencies.forms import ConfirmForm, RegisterForm, UploadForm
 from app.agencies.models import AgencyCollection, AgencyStatus
 from app.core.actor import Actor
+from app.core.i18n import request_language
 from app.core.money import format_vnd
 from app.core.transaction import domain_errors, on_commit
 from app.core.uploads import UploadError, read_upload
@@ -53,7 +54,8 @@ def register() -> ResponseReturnValue:
             with domain_errors(form, errors=svc.AgencyError) as outcome:
                 collection = svc.register(db.session, Actor.from_request(), campaign, data)
                 cid, email, name = collection.id, collection.email, collection.name
-                on_commit(lambda: notify.send_link(cid, email, name), db.session)
+                lang = request_language()
+                on_commit(lambda: notify.send_link(cid, email, name, lang), db.session)
             if outcome.ok:
                 return redirect(url_for("agencies.registered"))
     status = 422 if request.method == "POST" else 200

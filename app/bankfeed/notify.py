@@ -4,6 +4,7 @@ pledge's confirmation mail shows (paid, outstanding, instalments: app.pledges.no
 from __future__ import annotations
 
 from flask import current_app, render_template
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from app.contributions.models import Contribution
@@ -28,8 +29,9 @@ def payment_received_mail(session: Session, contribution_id: int, to: str) -> Ma
             link=external_url("pledges.confirmation", reference=pledge.reference),
             **payment_facts(session, pledge),
         )
-    return Mail(
-        to=[to],
-        subject=f"Đã nhận {format_vnd(contribution.amount_vnd)} cho đăng ký ủng hộ {pledge.reference}",
-        body=body,
+    subject = _(
+        "Đã nhận %(amount)s cho đăng ký ủng hộ %(reference)s",
+        amount=format_vnd(contribution.amount_vnd),
+        reference=pledge.reference,
     )
+    return Mail(to=[to], subject=subject, body=body)

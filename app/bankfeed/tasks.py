@@ -30,7 +30,9 @@ def payment_received(contribution_id: int) -> bool:
         return False
     pledge = db.session.get_one(Pledge, contribution.pledge_id)
     values = {"amount": format_vnd(contribution.amount_vnd), "reference": pledge.reference}
-    ctx = Context("contribution", contribution.id, values, email=pledge.contact_email)
+    ctx = Context(
+        "contribution", contribution.id, values, email=pledge.contact_email, language=pledge.language
+    )
     return bool(notify(db.session, pledge.donor, Event.MONEY_RECEIVED, ctx))
 
 

@@ -85,4 +85,9 @@ def refusal(level: IssuerLevel, kind: CertificateKind | str) -> str | None:
     if may_award(level, kind):
         return None
     form = award_form(kind)
-    return f"{LEVEL_NAMES[IssuerLevel(level)]} không có thẩm quyền tặng {form.label} (căn cứ {form.basis})."
+    return N_(
+        "%(level)s không có thẩm quyền tặng %(award)s (căn cứ %(basis)s).",
+        level=LEVEL_NAMES[IssuerLevel(level)],
+        award=form.label,
+        basis=form.basis,
+    )

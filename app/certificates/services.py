@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -948,27 +949,49 @@ def refresh_progress(session: Session, batch_id: int) -> CertificateBatch | None
 
 # ----------------------------------------------------------------------------------------- e-mail
 KIND_SUBJECT = {
-    CertificateKind.ACKNOWLEDGEMENT: "Thư cảm ơn",
-    CertificateKind.GIAY_KHEN: "Giấy khen",
-    CertificateKind.BANG_KHEN: "Bằng khen",
+    CertificateKind.ACKNOWLEDGEMENT: N_("Thư cảm ơn"),
+    CertificateKind.GIAY_KHEN: N_("Giấy khen"),
+    CertificateKind.BANG_KHEN: N_("Bằng khen"),
 }
 
 
 def certificate_mail(session: Session, cert: Certificate, to: str) -> Mail:
-    """The certificate's e-mail with its PDF (app.notifications sends it, event "certificate_issued")."""
-    what = KIND_SUBJECT[cert.kind]
+    """The certificate's e-mail with its PDF (app.notifications sends it, event "certificate_issued", in the
+    recipient's language; the PDF itself is an official document and stays Vietnamese)."""
+    what = _(KIND_SUBJECT[cert.kind])
     name = cert.donor.name if cert.donor is not None else cert.recipient_name
-    body = (
-        f"Kính gửi {name},\n\n{cert.issuer_name} trân trọng gửi Quý vị {what.lower()} số {cert.serial}"
-        f"{' ghi nhận số tiền ' + format_vnd(cert.amount_vnd) if cert.amount_vnd else ''}"
-        f" trong Cuộc vận động “{cert.campaign_name}”.\n\n"
-        f"Bản PDF được đính kèm. Mọi người có thể xác minh giấy này tại:\n{verification_url(cert)}\n\n"
-        "Trân trọng cảm ơn tấm lòng của Quý vị đối với người nghèo.\n"
+    values = {
+        "issuer": cert.issuer_name,
+        "what": what.lower(),
+        "serial": cert.serial,
+        "campaign": cert.campaign_name,
+    }
+    if cert.amount_vnd:
+        sent = _(
+            "%(issuer)s trân trọng gửi Quý vị %(what)s số %(serial)s ghi nhận số tiền %(amount)s trong Cuộc vận "
+            "động “%(campaign)s”.",
+            amount=format_vnd(cert.amount_vnd),
+            **values,
+        )
+    else:
+        sent = _(
+            "%(issuer)s trân trọng gửi Quý vị %(what)s số %(serial)s trong Cuộc vận động “%(campaign)s”.",
+            **values,
+        )
+    body = "\n\n".join(
+        [
+            _("Kính gửi %(name)s,", name=name),
+            sent,
+            _("Bản PDF được đính kèm. Mọi người có thể xác minh giấy này tại:")
+            + "\n"
+            + verification_url(cert),
+            _("Trân trọng cảm ơn tấm lòng của Quý vị đối với người nghèo."),
+        ]
     )
     return Mail(
         to=[to],
-        subject=f"{what} – {cert.issuer_name}",
-        body=body,
+        subject=_("%(what)s – %(issuer)s", what=what, issuer=cert.issuer_name),
+        body=body + "\n",
         attachments=[Attachment(filename_for(cert), certificate_pdf(session, cert))],
     )
 
@@ -991,7 +1014,7 @@ def mail_certificate(
         Context(
             "certificate",
             cert.id,
-            {"what": KIND_SUBJECT[cert.kind].lower(), "serial": cert.serial, "link": verification_url(cert)},
+            {"what": KIND_SUBJECT[cert.kind], "serial": cert.serial, "link": verification_url(cert)},
         ),
     )
     cert.emailed_at = utcnow()

@@ -34,7 +34,7 @@ from app.core.actor import Actor
 from app.core.collation import vi_collate
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ, today_vn
-from app.core.messages import N_
+from app.core.messages import N_, joined, stored
 from app.core.money import AmountError, parse_vnd
 from app.core.spreadsheet import append_row
 from app.core.text import fold, nfc
@@ -226,7 +226,10 @@ def _memo(
         try:
             hit = (compute(value), None)
         except (AmountError, CollectionError) as exc:
-            hit = (None, str(exc))
+            hit = (
+                None,
+                exc.args[0] if len(exc.args) == 1 else str(exc),
+            )  # an N_ message: translated when shown
         memo[key] = hit
     return hit
 
@@ -238,16 +241,18 @@ def check_row(row_no: int, raw: RowInput, hamlets: dict[str, Hamlet], memo: dict
     out.head_name = _text(raw.head_name)
     out.name_key = fold_name(out.head_name)
     if not out.head_name:
-        out.errors.append("Họ tên chủ hộ: chưa nhập.")
+        out.errors.append(N_("Họ tên chủ hộ: chưa nhập."))
     elif len(out.head_name) > 200:
-        out.errors.append("Họ tên chủ hộ: quá dài (tối đa 200 ký tự).")
+        out.errors.append(N_("Họ tên chủ hộ: quá dài (tối đa 200 ký tự)."))
     hamlet_text = _text(raw.hamlet)
     if not hamlet_text:
-        out.errors.append("Thôn/Tổ dân phố: chưa nhập.")
+        out.errors.append(N_("Thôn/Tổ dân phố: chưa nhập."))
     else:
         out.hamlet = memo.get(("hamlet", hamlet_text)) or hamlets.get(fold(hamlet_text))
         if out.hamlet is None:
-            out.errors.append(f"Thôn/Tổ dân phố: “{hamlet_text}” không có trong danh sách thôn của xã.")
+            out.errors.append(
+                N_("Thôn/Tổ dân phố: “%(value)s” không có trong danh sách thôn của xã.", value=hamlet_text)
+            )
         else:
             memo[("hamlet", hamlet_text)] = out.hamlet
     out.in_kind = _text(raw.in_kind)
@@ -255,7 +260,7 @@ def check_row(row_no: int, raw: RowInput, hamlets: dict[str, Hamlet], memo: dict
     if error is None:
         out.amount_vnd = amount  # type: ignore[assignment]
     elif out.in_kind and not _text(raw.amount):
-        out.errors.append("Số tiền: hiện vật cần ghi giá trị ước tính (đồng).")
+        out.errors.append(N_("Số tiền: hiện vật cần ghi giá trị ước tính (đồng)."))
     else:
         out.errors.append(error)
     day, error = _memo(memo, "date", raw.date, parse_date_vn)
@@ -265,7 +270,7 @@ def check_row(row_no: int, raw: RowInput, hamlets: dict[str, Hamlet], memo: dict
         out.errors.append(error)
     out.collector = _text(raw.collector)
     if len(out.collector) > 200:
-        out.errors.append("Người thu: quá dài (tối đa 200 ký tự).")
+        out.errors.append(N_("Người thu: quá dài (tối đa 200 ký tự)."))
     return out
 
 
@@ -352,7 +357,7 @@ def record_row(
     hamlets = {h.search_key: h for h in commune_hamlets(session, commune.id)}
     row = check_row(0, raw, hamlets)
     if row.errors:
-        raise CollectionError(" ".join(row.errors))
+        raise CollectionError(joined(row.errors))
     dup = recorded_households(session, campaign.id, commune.id, [row.dup_key]).get(row.dup_key)  # type: ignore[list-item]
     mode = display_mode(session, campaign, commune.id)
     [made] = receive(
@@ -533,8 +538,9 @@ def check_file(
     for n, (row_no, raw) in enumerate(read_rows(kind, data), start=1):
         if n > MAX_ROWS:
             raise CollectionError(
-                f"Tệp có quá nhiều dòng (tối đa {MAX_ROWS:,} dòng); hãy chia thành nhiều tệp.".replace(
-                    ",", "."
+                N_(
+                    "Tệp có quá nhiều dòng (tối đa %(max_rows)s dòng); hãy chia thành nhiều tệp.",
+                    max_rows=f"{MAX_ROWS:,}".replace(",", "."),
                 )
             )
         checked.append(check_row(row_no, raw, hamlets, memo))
@@ -552,14 +558,23 @@ def check_file(
             continue
         if key in recorded:
             r.errors.append(
-                f"Trùng: hộ “{r.head_name}” ({r.hamlet.name}) đã được ghi nhận trong cuộc vận động "  # type: ignore[union-attr]
-                f"(biên nhận {recorded[key]})."
+                N_(
+                    "Trùng: hộ “%(name)s” (%(hamlet)s) đã được ghi nhận trong cuộc vận động (biên nhận %(receipt)s).",
+                    name=r.head_name,
+                    hamlet=r.hamlet.name,  # type: ignore[union-attr]
+                    receipt=recorded[key],
+                )
             )
         elif key in first_seen:
-            r.errors.append(f"Trùng: cùng chủ hộ và thôn với dòng {first_seen[key]} trong tệp.")
+            r.errors.append(N_("Trùng: cùng chủ hộ và thôn với dòng %(row)s trong tệp.", row=first_seen[key]))
         else:
             first_seen[key] = r.row_no
-    errors = [{"row": r.row_no, "name": r.head_name, "messages": r.errors} for r in checked if r.errors]
+    # Kept as JSON (ImportBatch.errors): each message as its msgid and values, translated when shown.
+    errors = [
+        {"row": r.row_no, "name": r.head_name, "messages": [stored(m) for m in r.errors]}
+        for r in checked
+        if r.errors
+    ]
     return FileCheck(checked, errors)
 
 

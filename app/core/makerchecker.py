@@ -6,18 +6,14 @@ who those people were, one group per reason, and asks `refuse_own_work`; the fir
 refuses with that group's message, raised as the caller's own DomainError type.
 
 The same items are cancelled and reversed the same way: a reason is required (`required_reason`), the status must
-allow it (`require_status`), and the change is kept with its reason and audited (`close_with_reason`).
+allow it (`require_status`), and the change is kept with its reason and audited
+(`app.payouts.closing.close_with_reason`: it writes the audit log, a domain package app.core does not import).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
-from typing import Any, Protocol
+from collections.abc import Collection, Iterable
 
-from sqlalchemy.orm import Session
-
-from app.audit.services import record
-from app.core.actor import Actor
 from app.core.messages import Message
 from app.core.text import nfc
 from app.core.transaction import DomainError
@@ -34,15 +30,6 @@ def refuse_own_work(
     for people, message in groups:
         if approver_id in set(people):
             raise error(message)
-
-
-class _Closable(Protocol):
-    """What an item under maker–checker carries to be cancelled or reversed (a payout order, a goods handout)."""
-
-    id: int
-    status: Any
-    cancel_reason: Any  # str or str | None, as each model declares it
-    version: int
 
 
 def required_reason(reason: str | None, missing: str, error: type[DomainError] = DomainError) -> str:
@@ -65,34 +52,3 @@ def require_status(
     placeholders are filled from `values` (e.g. the item's reference and status label)."""
     if current not in allowed:
         raise error(Message(refusal, values) if values else refusal)
-
-
-def close_with_reason(
-    session: Session,
-    actor: Actor,
-    item: _Closable,
-    *,
-    status: str,
-    reason: str,
-    action: str,
-    entity_type: str,
-    unit_id: int | None,
-    audit_new: Mapping[str, object] | None = None,
-) -> None:
-    """Move a locked item to a final status (cancelled, reversed) with the reason kept and the change audited: old
-    status → new status and reason, plus `audit_new` (what the caller also changed, e.g. a reversal transaction)."""
-    old = item.status
-    item.status = status
-    item.cancel_reason = reason[:1000]
-    item.version += 1
-    session.flush()
-    record(
-        session,
-        actor,
-        action,
-        entity_type,
-        item.id,
-        old={"status": old},
-        new={"status": item.status, "reason": item.cancel_reason, **(audit_new or {})},
-        unit_id=unit_id,
-    )

@@ -17,6 +17,7 @@ Vietnamese strings are the msgids; `pybabel extract` (bash dev.sh i18n) finds th
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 
 class Message(str):
@@ -43,3 +44,29 @@ def N_(msgid: str, **params: object) -> str:  # noqa: N802 - gettext's conventio
 def NP_(context: str, msgid: str) -> str:  # noqa: N802 - gettext's conventional name
     """Mark `msgid` in `context` for the catalogue (shown with pgettext(context, value))."""
     return msgid
+
+
+def stored(value: object) -> object:
+    """A message as JSON keeps it translatable: a `Message` becomes {"msgid": …, "params": {…}} (its values stored
+    the same way), anything else is kept as it is. `restored` gives the message back, `translate` shows it."""
+    if isinstance(value, Message):
+        return {"msgid": value.msgid, "params": {k: stored(v) for k, v in value.params.items()}}
+    return value
+
+
+def restored(value: object) -> Any:  # noqa: ANN401 - whatever was stored
+    """The message `stored` kept (a `Message` again, Vietnamese as str), or the value as it was stored."""
+    if isinstance(value, dict) and set(value) == {"msgid", "params"} and isinstance(value["msgid"], str):
+        params = value["params"] if isinstance(value["params"], dict) else {}
+        return Message(value["msgid"], {k: restored(v) for k, v in params.items()})
+    return value
+
+
+def joined(parts: list[str], sep: str = " ") -> str:
+    """Several messages shown as one (a form's list of problems in one refusal): a `Message` whose values are the
+    parts, so that each part is translated where it is shown (its msgid is only placeholders: no catalogue entry,
+    gettext keeps it and puts the translated parts in)."""
+    if len(parts) == 1:
+        return parts[0]
+    msgid = sep.replace("%", "%%").join(f"%(p{i})s" for i in range(len(parts)))
+    return Message(msgid, {f"p{i}": part for i, part in enumerate(parts)})

@@ -157,12 +157,18 @@ def _check_xlsx_dimensions(data: bytes) -> None:
         rows, cols = int(m.group(4)), _column_number(m.group(3))
         if rows > MAX_XLSX_ROWS or cols > MAX_XLSX_COLUMNS:
             raise UploadError(
-                f"Bảng tính quá lớn: {rows:,} dòng × {cols} cột (tối đa {MAX_XLSX_ROWS:,} dòng, "
-                f"{MAX_XLSX_COLUMNS} cột). Vui lòng tách thành nhiều tệp.".replace(",", ".")
+                N_(
+                    "Bảng tính quá lớn: %(rows)s dòng × %(columns)s cột (tối đa %(max_rows)s dòng, %(max_columns)s "
+                    "cột). Vui lòng tách thành nhiều tệp.",
+                    rows=_dots(rows),
+                    columns=cols,
+                    max_rows=_dots(MAX_XLSX_ROWS),
+                    max_columns=MAX_XLSX_COLUMNS,
+                )
             )
 
 
-DAMAGED_XLSX = "Tệp Excel bị hỏng hoặc không đúng định dạng .xlsx."
+DAMAGED_XLSX = N_("Tệp Excel bị hỏng hoặc không đúng định dạng .xlsx.")
 
 
 def _dots(n: int) -> str:
@@ -171,9 +177,12 @@ def _dots(n: int) -> str:
 
 def too_many_columns(line: int, columns: int, max_columns: int = MAX_COLUMNS) -> str:
     """The one message for a row wider than any real import (CSV or XLSX, every importer)."""
-    return (
-        f"Dòng {line}: có {_dots(columns)} cột, nhiều hơn mức tối đa {max_columns} cột. "
-        "Tệp có đúng là bảng tính cần nhập không?"
+    return N_(
+        "Dòng %(row)s: có %(columns)s cột, nhiều hơn mức tối đa %(max_columns)s cột. Tệp có đúng là bảng tính cần "
+        "nhập không?",
+        row=line,
+        columns=_dots(columns),
+        max_columns=max_columns,
     )
 
 
@@ -256,14 +265,21 @@ def decode_csv(data: bytes, *, max_line_chars: int = MAX_CSV_LINE_CHARS, max_row
     for n, line in enumerate(text.splitlines(), start=1):
         if len(line) > max_line_chars:
             raise UploadError(
-                f"Dòng {n} của tệp CSV dài bất thường ({len(line):,} ký tự; tối đa "
-                f"{max_line_chars:,}). Tệp có đúng là bảng tính CSV không?".replace(",", ".")
+                N_(
+                    "Dòng %(row)s của tệp CSV dài bất thường (%(length)s ký tự; tối đa %(max_length)s). Tệp có đúng "
+                    "là bảng tính CSV không?",
+                    row=n,
+                    length=_dots(len(line)),
+                    max_length=_dots(max_line_chars),
+                )
             )
         rows = n
     if rows > max_rows:
         raise UploadError(
-            f"Tệp CSV có {rows:,} dòng, nhiều hơn mức tối đa {max_rows:,}; vui lòng tách tệp.".replace(
-                ",", "."
+            N_(
+                "Tệp CSV có %(rows)s dòng, nhiều hơn mức tối đa %(max_rows)s; vui lòng tách tệp.",
+                rows=_dots(rows),
+                max_rows=_dots(max_rows),
             )
         )
     return unicodedata.normalize("NFC", text)

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, g, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, SecurityError
@@ -114,9 +115,10 @@ def init_app(app: Flask) -> None:
             return {"error": ERROR_TITLES.get(code, exc.name), "status": code}, code
         if code == 413:
             limit = app.config.get("MAX_CONTENT_LENGTH") or 0
-            message: str | None = (
-                f"Dữ liệu gửi lên vượt quá giới hạn {limit // (1024 * 1024)} MB. Vui lòng chọn tệp nhỏ hơn "
-                "(ví dụ: tách bảng tính thành nhiều tệp) rồi thử lại."
+            message: str | None = gettext(
+                "Dữ liệu gửi lên vượt quá giới hạn %(mb)s MB. Vui lòng chọn tệp nhỏ hơn (ví dụ: tách bảng tính thành "
+                "nhiều tệp) rồi thử lại.",
+                mb=limit // (1024 * 1024),
             )
         else:
             message = exc.description if code in (400, 429) and exc.description else None

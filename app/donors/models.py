@@ -55,6 +55,8 @@ class Donor(TimestampMixin, Model):
     commune_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"))
     # ISO 3166-1 alpha-2; a donor abroad gives a country instead of a province and commune (issue 19.4)
     country: Mapped[str] = mapped_column(String(2), default="VN", server_default="VN", nullable=False)
+    # The language of the page the donor used (app.core.i18n.request_language): what is sent to them speaks it.
+    language: Mapped[str] = mapped_column(String(5), default="vi", server_default="vi", nullable=False)
     public_display: Mapped[PublicDisplay] = mapped_column(
         str_enum(PublicDisplay, "donor_public_display"), default=PublicDisplay.FULL_NAME, nullable=False
     )

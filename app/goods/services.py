@@ -37,7 +37,7 @@ from app.contributions.models import Channel, Contribution, ContributionStatus
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import today_vn
-from app.core.makerchecker import close_with_reason, refuse_own_work, require_status, required_reason
+from app.core.makerchecker import refuse_own_work, require_status, required_reason
 from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.text import fold, nfc
@@ -59,6 +59,7 @@ from app.ledger import services as ledger
 from app.ledger.models import Purpose
 from app.needs.funding import REVERSE_DISBURSEMENT_ROLES
 from app.needs.models import HouseholdNeed
+from app.payouts.closing import close_with_reason
 from app.payouts.services import APPROVE_ROLES, ENTRY_ROLES
 from app.units.models import AdminUnit
 
@@ -256,8 +257,8 @@ def receive_goods(
     if value_vnd > left:
         raise GoodsError(
             N_(
-                "Giá trị: vượt giá trị ước tính còn chưa nhập kho của khoản đóng góp (%(format_vnd)s).",
-                format_vnd=format_vnd(max(left, 0)),
+                "Giá trị: vượt giá trị ước tính còn chưa nhập kho của khoản đóng góp (%(amount)s).",
+                amount=format_vnd(max(left, 0)),
             ),
             field="value",
         )
@@ -344,7 +345,7 @@ def _check_lines(
     if not lines:
         raise GoodsError(N_("Phiếu xuất kho phải có ít nhất một dòng hàng."))
     if len(lines) > MAX_LINES:
-        raise GoodsError(N_("Phiếu xuất kho có tối đa %(MAX_LINES)s dòng.", MAX_LINES=MAX_LINES))
+        raise GoodsError(N_("Phiếu xuất kho có tối đa %(max_lines)s dòng.", max_lines=MAX_LINES))
     stocks = _lock_stocks(session, [ln.stock_id for ln in lines])
     held = held_by_open_handouts(session, stocks, excluding=excluding)
     wanted: dict[int, int] = defaultdict(int)
@@ -690,7 +691,7 @@ def confirm_handout(
                 source_id=handout.id,
             )
         except ledger.LedgerError as exc:
-            raise GoodsError(N_("Không ghi được sổ quỹ: %(exc)s", exc=exc)) from exc
+            raise GoodsError(N_("Không ghi được sổ quỹ: %(error)s", error=exc)) from exc
         handout.ledger_transaction_id = tx.id
     handout.status = HandoutStatus.DONE
     handout.confirmed_by_id = actor.user_id
@@ -775,7 +776,7 @@ def reverse_handout(
                 source_id=handout.id,
             )
         except ledger.LedgerError as exc:
-            raise GoodsError(N_("Không đảo được phiếu xuất kho: %(exc)s", exc=exc)) from exc
+            raise GoodsError(N_("Không đảo được phiếu xuất kho: %(error)s", error=exc)) from exc
         handout.reversal_transaction_id = tx.id
     for ln in handout.lines:
         stocks[ln.stock_id].quantity += ln.quantity

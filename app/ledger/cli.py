@@ -39,7 +39,7 @@ def verify_cmd(as_json: bool, record: bool, only: tuple[str, ...]) -> None:
                     "per_check": report.per_check,
                     "counts": report.counts,
                     "seconds": round(report.seconds, 3),
-                    "problems": [p.as_dict() for p in report.problems],
+                    "problems": [{**p.as_dict(), "message": str(p.message)} for p in report.problems],
                 },
                 ensure_ascii=False,
                 indent=2,

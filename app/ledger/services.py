@@ -259,14 +259,18 @@ def post(
 def _shortfall_message(acc: LedgerAccount, balance: int, wanted: int) -> str:
     what = {
         AccountKind.UNALLOCATED: N_("Quỹ chưa phân bổ"),
-        AccountKind.ALLOCATED: "Số đã phân bổ",
-        AccountKind.DISBURSED: "Số đã giải ngân",
-        AccountKind.IN_KIND: "Hiện vật",
-        AccountKind.IN_KIND_OUT: "Hiện vật đã cấp phát",
-    }.get(acc.kind, "Tài khoản")
-    return (
-        f"{what} ({acc.purpose.value}) chỉ còn {format_vnd(balance)}, không đủ {format_vnd(wanted)}. "
-        "Số dư có thể vừa thay đổi do thao tác khác; vui lòng tải lại và thử lại."
+        AccountKind.ALLOCATED: N_("Số đã phân bổ"),
+        AccountKind.DISBURSED: N_("Số đã giải ngân"),
+        AccountKind.IN_KIND: N_("Hiện vật"),
+        AccountKind.IN_KIND_OUT: N_("Hiện vật đã cấp phát"),
+    }.get(acc.kind, N_("Tài khoản"))
+    return N_(
+        "%(what)s (%(purpose)s) chỉ còn %(balance)s, không đủ %(wanted)s. Số dư có thể vừa thay đổi do thao tác khác; "
+        "vui lòng tải lại và thử lại.",
+        what=what,
+        purpose=acc.purpose.value,
+        balance=format_vnd(balance),
+        wanted=format_vnd(wanted),
     )
 
 

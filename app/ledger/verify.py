@@ -46,7 +46,7 @@ from sqlalchemy import and_, case, func, literal_column, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql import ColumnElement, Executable
 
-from app.core.messages import N_
+from app.core.messages import N_, stored
 from app.core.money import format_vnd
 from app.ledger.models import (
     CREDIT_NORMAL,
@@ -79,7 +79,8 @@ class Problem:
         return f"[{self.check}] {self.message}" + (f" ({ids})" if ids else "")
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """As kept in JSON (LedgerCheck.problems): the message as its msgid and values, translated when shown."""
+        return {**asdict(self), "message": stored(self.message)}
 
 
 @dataclass
@@ -122,12 +123,12 @@ class _Names:
 
     def __call__(self, unit_id: int | None) -> str:
         if unit_id is None:
-            return "Trung ương"
+            return N_("Trung ương")
         if unit_id not in self.cache:
             from app.units.models import AdminUnit
 
             unit = self.session.get(AdminUnit, unit_id)
-            self.cache[unit_id] = f"{unit.name} (#{unit_id})" if unit else f"đơn vị #{unit_id}"
+            self.cache[unit_id] = f"{unit.name} (#{unit_id})" if unit else N_("đơn vị #%(id)s", id=unit_id)
         return self.cache[unit_id]
 
 
@@ -147,7 +148,7 @@ def check_balanced(session: Session, names: _Names) -> list[Problem]:
     return [
         Problem(
             "balanced",
-            f"Bút toán #{tx} không cân: tổng Nợ và tổng Có lệch {_vnd(amount)}.",
+            N_("Bút toán #%(tx)s không cân: tổng Nợ và tổng Có lệch %(amount)s.", tx=tx, amount=_vnd(amount)),
             {"ledger_transaction": [tx]},
         )
         for tx, amount in rows
@@ -178,12 +179,22 @@ def check_account_balances(session: Session, names: _Names) -> list[Problem]:
     ).all()
     problems = []
     for acc, expected in rows:
-        where = f"Tài khoản {acc.key} ({names(acc.unit_id)}, {_purpose(acc.purpose)})"
+        where = N_(
+            "Tài khoản %(key)s (%(unit)s, %(purpose)s)",
+            key=acc.key,
+            unit=names(acc.unit_id),
+            purpose=_purpose(acc.purpose),
+        )
         if acc.balance_vnd != _int(expected):
             problems.append(
                 Problem(
                     "account_balance",
-                    f"{where}: số dư ghi {_vnd(acc.balance_vnd)} khác tổng các bút toán {_vnd(expected)}.",
+                    N_(
+                        "%(where)s: số dư ghi %(balance)s khác tổng các bút toán %(expected)s.",
+                        where=where,
+                        balance=_vnd(acc.balance_vnd),
+                        expected=_vnd(expected),
+                    ),
                     {"ledger_account": [acc.id]},
                     acc.unit_id,
                 )
@@ -194,7 +205,11 @@ def check_account_balances(session: Session, names: _Names) -> list[Problem]:
             problems.append(
                 Problem(
                     "account_balance",
-                    f"{where}: số dư {_vnd(acc.balance_vnd)} sai dấu (tiền đã dùng nhiều hơn số có).",
+                    N_(
+                        "%(where)s: số dư %(balance)s sai dấu (tiền đã dùng nhiều hơn số có).",
+                        where=where,
+                        balance=_vnd(acc.balance_vnd),
+                    ),
                     {"ledger_account": [acc.id]},
                     acc.unit_id,
                 )
@@ -274,19 +289,36 @@ def check_receipt_postings(session: Session, names: _Names) -> list[Problem]:
     ).all()
     for r in rows:
         unit = r.unit or None
-        pool = f"quỹ {names(unit)}, {_purpose(r.purpose)}{' (hiện vật)' if r.kind == AccountKind.IN_KIND else ''}"
+        pool_values = {"unit": names(unit), "purpose": _purpose(r.purpose)}
+        pool = (
+            N_("quỹ %(unit)s, %(purpose)s (hiện vật)", **pool_values)
+            if r.kind == AccountKind.IN_KIND
+            else N_("quỹ %(unit)s, %(purpose)s", **pool_values)
+        )
         ids: dict[str, list[int]] = {"ledger_transaction": [r.tx]}
         if r.n == 1:
             ids["contribution"] = [r.first_id]
-            what = f"Khoản đóng góp #{r.first_id} ghi {_vnd(r.amount)}"
+            what = N_("Khoản đóng góp #%(id)s ghi %(amount)s", id=r.first_id, amount=_vnd(r.amount))
         else:
             ids["contribution"] = _ids_in(session, C, r, unit)
-            what = f"{r.n} khoản đóng góp (#{r.first_id}…#{r.last_id}) cộng lại {_vnd(r.amount)}"
-        posted_text = "không ghi gì" if r.posted is None else f"ghi {_vnd(r.posted)}"
+            what = N_(
+                "%(n)s khoản đóng góp (#%(first)s…#%(last)s) cộng lại %(amount)s",
+                n=r.n,
+                first=r.first_id,
+                last=r.last_id,
+                amount=_vnd(r.amount),
+            )
+        posted_text = N_("không ghi gì") if r.posted is None else N_("ghi %(amount)s", amount=_vnd(r.posted))
         problems.append(
             Problem(
                 "receipt_posting",
-                f"{what} nhưng bút toán tiếp nhận #{r.tx} {posted_text} vào {pool}.",
+                N_(
+                    "%(what)s nhưng bút toán tiếp nhận #%(tx)s %(posted)s vào %(pool)s.",
+                    what=what,
+                    tx=r.tx,
+                    posted=posted_text,
+                    pool=pool,
+                ),
                 ids,
                 unit,
             )
@@ -304,8 +336,14 @@ def check_receipt_postings(session: Session, names: _Names) -> list[Problem]:
         problems.append(
             Problem(
                 "receipt_posting",
-                f"Bút toán tiếp nhận #{r.tx} ghi {_vnd(r.amount)} vào quỹ {names(unit)}, {_purpose(r.purpose)} "
-                "nhưng không có khoản đóng góp nào tương ứng.",
+                N_(
+                    "Bút toán tiếp nhận #%(tx)s ghi %(amount)s vào quỹ %(unit)s, %(purpose)s nhưng không có khoản "
+                    "đóng góp nào tương ứng.",
+                    tx=r.tx,
+                    amount=_vnd(r.amount),
+                    unit=names(unit),
+                    purpose=_purpose(r.purpose),
+                ),
                 {"ledger_transaction": [r.tx]},
                 unit,
             )
@@ -356,11 +394,21 @@ def check_contribution_status(session: Session, names: _Names) -> list[Problem]:
                 .limit(MAX_IDS)
             ).scalars()
         )
-        who = f"Khoản đóng góp #{first}" if n == 1 else f"{n} khoản đóng góp (từ #{first})"
+        who = (
+            N_("Khoản đóng góp #%(id)s", id=first)
+            if n == 1
+            else N_("%(n)s khoản đóng góp (từ #%(first)s)", n=n, first=first)
+        )
         problems.append(
             Problem(
                 "contribution_status",
-                f"{who} vẫn ở trạng thái “đã ghi nhận” nhưng bút toán tiếp nhận #{tx} đã bị đảo bởi bút toán #{rev}.",
+                N_(
+                    "%(who)s vẫn ở trạng thái “đã ghi nhận” nhưng bút toán tiếp nhận #%(tx)s đã bị đảo bởi bút toán "
+                    "#%(rev)s.",
+                    who=who,
+                    tx=tx,
+                    rev=rev,
+                ),
                 {"contribution": ids, "ledger_transaction": [tx, rev]},
                 unit,
             )
@@ -380,8 +428,14 @@ def check_contribution_status(session: Session, names: _Names) -> list[Problem]:
         problems.append(
             Problem(
                 "contribution_status",
-                f"Khoản đóng góp #{cid} ở trạng thái “đã hủy” nhưng không có bút toán đảo"
-                + (f" (bút toán #{rev} không phải bút toán đảo)." if rev else "."),
+                N_(
+                    "Khoản đóng góp #%(id)s ở trạng thái “đã hủy” nhưng không có bút toán đảo (bút toán #%(rev)s "
+                    "không phải bút toán đảo).",
+                    id=cid,
+                    rev=rev,
+                )
+                if rev
+                else N_("Khoản đóng góp #%(id)s ở trạng thái “đã hủy” nhưng không có bút toán đảo.", id=cid),
                 {"contribution": [cid], **({"ledger_transaction": [rev]} if rev else {})},
                 unit,
             )
@@ -397,7 +451,7 @@ def check_contribution_status(session: Session, names: _Names) -> list[Problem]:
         problems.append(
             Problem(
                 "contribution_status",
-                f"Khoản đóng góp #{cid} chưa được ghi vào sổ quỹ (không có bút toán tiếp nhận).",
+                N_("Khoản đóng góp #%(id)s chưa được ghi vào sổ quỹ (không có bút toán tiếp nhận).", id=cid),
                 {"contribution": [cid]},
                 unit,
             )
@@ -441,12 +495,24 @@ def check_fund_receipts(session: Session, names: _Names) -> list[Problem]:
         got, n = contrib.get(key, (0, 0))
         booked = ledger_side.get(key, 0)
         if got != booked:
-            goods = " (hiện vật)" if k == AccountKind.IN_KIND.value else ""
+            pool_values = {"fund": fund, "unit": names(unit), "purpose": _purpose(purpose)}
+            pool = (
+                N_("Quỹ #%(fund)s, %(unit)s, %(purpose)s (hiện vật)", **pool_values)
+                if k == AccountKind.IN_KIND.value
+                else N_("Quỹ #%(fund)s, %(unit)s, %(purpose)s", **pool_values)
+            )
             problems.append(
                 Problem(
                     "fund_receipts",
-                    f"Quỹ #{fund}, {names(unit)}, {_purpose(purpose)}{goods}: sổ quỹ ghi đã nhận {_vnd(booked)} "
-                    f"nhưng {n} khoản đóng góp còn hiệu lực cộng lại {_vnd(got)} (lệch {_vnd(got - booked)}).",
+                    N_(
+                        "%(pool)s: sổ quỹ ghi đã nhận %(booked)s nhưng %(n)s khoản đóng góp còn hiệu lực cộng lại "
+                        "%(got)s (lệch %(diff)s).",
+                        pool=pool,
+                        booked=_vnd(booked),
+                        n=n,
+                        got=_vnd(got),
+                        diff=_vnd(got - booked),
+                    ),
                     {"fund": [fund], **({"unit": [unit]} if unit else {})},
                     unit,
                 )
@@ -498,8 +564,16 @@ def check_pledges(session: Session, names: _Names) -> list[Problem]:
         problems.append(
             Problem(
                 "pledge_status",
-                f"Đăng ký #{pid} ({ref}) ở trạng thái “{label}” nhưng đã nhận {_vnd(got)} trên {_vnd(amount)} "
-                f"(phải là “{expected}”).",
+                N_(
+                    "Đăng ký #%(id)s (%(ref)s) ở trạng thái “%(status)s” nhưng đã nhận %(got)s trên %(amount)s "
+                    "(phải là “%(expected)s”).",
+                    id=pid,
+                    ref=ref,
+                    status=label,
+                    got=_vnd(got),
+                    amount=_vnd(amount),
+                    expected=expected,
+                ),
                 {"pledge": [pid]},
                 unit,
             )
@@ -555,8 +629,14 @@ def check_need_funding(session: Session, names: _Names) -> list[Problem]:
             problems.append(
                 Problem(
                     "need_funding",
-                    f"Hộ #{nid} ({names(unit)}): số đã bố trí ghi {_vnd(funded_vnd)} nhưng các khoản bố trí còn "
-                    f"hiệu lực cộng lại {_vnd(f)}.",
+                    N_(
+                        "Hộ #%(id)s (%(unit)s): số đã bố trí ghi %(funded)s nhưng các khoản bố trí còn hiệu lực cộng "
+                        "lại %(total)s.",
+                        id=nid,
+                        unit=names(unit),
+                        funded=_vnd(funded_vnd),
+                        total=_vnd(f),
+                    ),
                     {"need": [nid]},
                     unit,
                 )
@@ -565,8 +645,14 @@ def check_need_funding(session: Session, names: _Names) -> list[Problem]:
             problems.append(
                 Problem(
                     "need_funding",
-                    f"Hộ #{nid} ({names(unit)}): số đã giải ngân ghi {_vnd(disbursed_vnd)} nhưng các đợt giải ngân "
-                    f"chưa đảo cộng lại {_vnd(d)}.",
+                    N_(
+                        "Hộ #%(id)s (%(unit)s): số đã giải ngân ghi %(disbursed)s nhưng các đợt giải ngân chưa đảo "
+                        "cộng lại %(total)s.",
+                        id=nid,
+                        unit=names(unit),
+                        disbursed=_vnd(disbursed_vnd),
+                        total=_vnd(d),
+                    ),
                     {"need": [nid]},
                     unit,
                 )
@@ -575,7 +661,13 @@ def check_need_funding(session: Session, names: _Names) -> list[Problem]:
             problems.append(
                 Problem(
                     "need_funding",
-                    f"Hộ #{nid} ({names(unit)}): giải ngân {_vnd(disbursed_vnd)} vượt số đã bố trí {_vnd(funded_vnd)}.",
+                    N_(
+                        "Hộ #%(id)s (%(unit)s): giải ngân %(disbursed)s vượt số đã bố trí %(funded)s.",
+                        id=nid,
+                        unit=names(unit),
+                        disbursed=_vnd(disbursed_vnd),
+                        funded=_vnd(funded_vnd),
+                    ),
                     {"need": [nid]},
                     unit,
                 )
@@ -624,14 +716,21 @@ def check_allocations(session: Session, names: _Names) -> list[Problem]:
         b = balances.get(key, {})
         disbursed = b.get(AccountKind.DISBURSED.value, 0)
         allocated = b.get(AccountKind.ALLOCATED.value, 0) + disbursed
-        where = f"Quỹ #{fund}, {names(unit)}, {_purpose(purpose)}"
+        where = N_(
+            "Quỹ #%(fund)s, %(unit)s, %(purpose)s", fund=fund, unit=names(unit), purpose=_purpose(purpose)
+        )
         ids = {"fund": [fund], **({"unit": [unit]} if unit else {})}
         if allocated != funded.get(key, 0):
             problems.append(
                 Problem(
                     "allocation",
-                    f"{where}: sổ quỹ ghi đã phân bổ {_vnd(allocated)} nhưng các khoản bố trí cho hộ còn hiệu lực "
-                    f"cộng lại {_vnd(funded.get(key, 0))}.",
+                    N_(
+                        "%(where)s: sổ quỹ ghi đã phân bổ %(allocated)s nhưng các khoản bố trí cho hộ còn hiệu lực "
+                        "cộng lại %(total)s.",
+                        where=where,
+                        allocated=_vnd(allocated),
+                        total=_vnd(funded.get(key, 0)),
+                    ),
                     ids,
                     unit,
                 )
@@ -640,8 +739,13 @@ def check_allocations(session: Session, names: _Names) -> list[Problem]:
             problems.append(
                 Problem(
                     "allocation",
-                    f"{where}: sổ quỹ ghi đã giải ngân {_vnd(disbursed)} nhưng các đợt giải ngân cho hộ chưa đảo "
-                    f"cộng lại {_vnd(paid.get(key, 0))}.",
+                    N_(
+                        "%(where)s: sổ quỹ ghi đã giải ngân %(disbursed)s nhưng các đợt giải ngân cho hộ chưa đảo "
+                        "cộng lại %(total)s.",
+                        where=where,
+                        disbursed=_vnd(disbursed),
+                        total=_vnd(paid.get(key, 0)),
+                    ),
                     ids,
                     unit,
                 )
@@ -660,7 +764,12 @@ def check_allocations(session: Session, names: _Names) -> list[Problem]:
             problems.append(
                 Problem(
                     "allocation",
-                    f"Quỹ #{fund}: đã phân bổ {_vnd(allocated)}, nhiều hơn số đã nhận {_vnd(received)}.",
+                    N_(
+                        "Quỹ #%(fund)s: đã phân bổ %(allocated)s, nhiều hơn số đã nhận %(received)s.",
+                        fund=fund,
+                        allocated=_vnd(allocated),
+                        received=_vnd(received),
+                    ),
                     {"fund": [fund]},
                 )
             )
@@ -699,8 +808,14 @@ def check_public_totals(session: Session, names: _Names) -> list[Problem]:
             problems.append(
                 Problem(
                     "public_totals",
-                    f"Chiến dịch #{campaign.id} “{campaign.name}”: sao kê công khai liệt kê {_vnd(money)} đã nhận "
-                    f"nhưng trang tổng quan (sổ quỹ) ghi {_vnd(t.received_vnd)}.",
+                    N_(
+                        "Chiến dịch #%(id)s “%(name)s”: sao kê công khai liệt kê %(listed)s đã nhận nhưng trang "
+                        "tổng quan (sổ quỹ) ghi %(booked)s.",
+                        id=campaign.id,
+                        name=campaign.name,
+                        listed=_vnd(money),
+                        booked=_vnd(t.received_vnd),
+                    ),
                     tag,
                     scope,
                 )
@@ -709,8 +824,14 @@ def check_public_totals(session: Session, names: _Names) -> list[Problem]:
             problems.append(
                 Problem(
                     "public_totals",
-                    f"Chiến dịch #{campaign.id} “{campaign.name}”: sao kê công khai liệt kê hiện vật {_vnd(goods)} "
-                    f"nhưng trang tổng quan ghi {_vnd(t.in_kind_vnd)}.",
+                    N_(
+                        "Chiến dịch #%(id)s “%(name)s”: sao kê công khai liệt kê hiện vật %(listed)s nhưng trang "
+                        "tổng quan ghi %(booked)s.",
+                        id=campaign.id,
+                        name=campaign.name,
+                        listed=_vnd(goods),
+                        booked=_vnd(t.in_kind_vnd),
+                    ),
                     tag,
                     scope,
                 )
@@ -736,8 +857,14 @@ def check_public_totals(session: Session, names: _Names) -> list[Problem]:
                 problems.append(
                     Problem(
                         "public_totals",
-                        f"Chiến dịch #{campaign.id}: trang tổng quan đang hiển thị {k} = {_vnd(shown.get(k))} "
-                        f"nhưng sổ quỹ cho {_vnd(v)}.",
+                        N_(
+                            "Chiến dịch #%(id)s: trang tổng quan đang hiển thị %(key)s = %(shown)s nhưng sổ quỹ cho "
+                            "%(booked)s.",
+                            id=campaign.id,
+                            key=k,
+                            shown=_vnd(shown.get(k)),
+                            booked=_vnd(v),
+                        ),
                         tag,
                         scope,
                     )
@@ -755,11 +882,11 @@ def check_public_ledger(session: Session, names: _Names) -> list[Problem]:
     problems = []
     labels = {
         "received_vnd": "đã nhận",
-        "in_kind_vnd": "hiện vật",
-        "in_kind_out_vnd": "hàng hóa đã cấp phát",
-        "unallocated_vnd": "chưa phân bổ",
-        "allocated_vnd": "đã phân bổ",
-        "disbursed_vnd": "đã giải ngân",
+        "in_kind_vnd": N_("hiện vật"),
+        "in_kind_out_vnd": N_("hàng hóa đã cấp phát"),
+        "unallocated_vnd": N_("chưa phân bổ"),
+        "allocated_vnd": N_("đã phân bổ"),
+        "disbursed_vnd": N_("đã giải ngân"),
     }
     for fund_id in session.execute(select(Fund.id).order_by(Fund.id)).scalars():
         shown = totals_by_unit(session, fund_id)
@@ -777,8 +904,15 @@ def check_public_ledger(session: Session, names: _Names) -> list[Problem]:
                     problems.append(
                         Problem(
                             "public_ledger",
-                            f"{names(unit_id)}, quỹ #{fund_id}: sổ quỹ công khai cộng được {label} {_vnd(mine)} "
-                            f"nhưng số dư sổ quỹ là {_vnd(theirs)}.",
+                            N_(
+                                "%(unit)s, quỹ #%(fund)s: sổ quỹ công khai cộng được %(label)s %(mine)s nhưng số dư "
+                                "sổ quỹ là %(theirs)s.",
+                                unit=names(unit_id),
+                                fund=fund_id,
+                                label=label,
+                                mine=_vnd(mine),
+                                theirs=_vnd(theirs),
+                            ),
                             {},
                             unit_id,
                         )
@@ -815,15 +949,26 @@ def check_year_closes(session: Session, names: _Names) -> list[Problem]:
                 )
             )
         }
-        where = f"Khóa sổ năm {close.year} ({names(close.unit_id) if unit else 'toàn Quỹ'})"
+        where = N_(
+            "Khóa sổ năm %(year)s (%(scope)s)",
+            year=close.year,
+            scope=names(close.unit_id) if unit else N_("toàn Quỹ"),
+        )
         for acc_id in sorted((set(expected) - others) | set(carried)):
             want, got = expected.get(acc_id, 0), carried.get(acc_id, 0)
             if want != got:
                 problems.append(
                     Problem(
                         "year_close",
-                        f"{where}: tài khoản #{acc_id} có số dư cuối năm {_vnd(want)} theo bút toán, "
-                        f"nhưng số dư đầu năm {close.year + 1} đã chuyển là {_vnd(got)}.",
+                        N_(
+                            "%(where)s: tài khoản #%(account)s có số dư cuối năm %(want)s theo bút toán, nhưng số dư "
+                            "đầu năm %(next_year)s đã chuyển là %(got)s.",
+                            where=where,
+                            account=acc_id,
+                            want=_vnd(want),
+                            next_year=close.year + 1,
+                            got=_vnd(got),
+                        ),
                         {"ledger_year_close": [close.id], "ledger_account": [acc_id]},
                         close.unit_id,
                     )
@@ -865,7 +1010,10 @@ def check_transfers(session: Session, names: _Names) -> list[Problem]:
             problems.append(
                 Problem(
                     "transfers",
-                    f"Bút toán điều chuyển #{tx_of[pid]} không ứng với đề xuất điều chuyển đã thực hiện nào.",
+                    N_(
+                        "Bút toán điều chuyển #%(tx)s không ứng với đề xuất điều chuyển đã thực hiện nào.",
+                        tx=tx_of[pid],
+                    ),
                     {"ledger_transaction": [tx_of[pid]]},
                 )
             )
@@ -876,8 +1024,14 @@ def check_transfers(session: Session, names: _Names) -> list[Problem]:
             problems.append(
                 Problem(
                     "transfers",
-                    f"Điều chuyển #{pid} ({names(p.from_unit_id)} → {names(p.to_unit_id)}, "
-                    f"{_vnd(p.amount_vnd)}): sổ quỹ không ghi đúng một bút toán chuyển giữa hai bên.",
+                    N_(
+                        "Điều chuyển #%(id)s (%(source)s → %(target)s, %(amount)s): sổ quỹ không ghi đúng một bút "
+                        "toán chuyển giữa hai bên.",
+                        id=pid,
+                        source=names(p.from_unit_id),
+                        target=names(p.to_unit_id),
+                        amount=_vnd(p.amount_vnd),
+                    ),
                     {"fund_transfer_proposal": [pid]},
                     p.from_unit_id,
                 )
@@ -945,9 +1099,20 @@ def check_goods(session: Session, names: _Names) -> list[Problem]:
         problems.append(
             Problem(
                 "goods",
-                f"Kho {names(st.unit_id)}, “{st.item}”: tồn kho ghi {st.quantity} ({_vnd(st.value_vnd)}) nhưng "
-                f"đã nhập {_int(st.rq)} ({_vnd(st.rv)}) − đã cấp phát {_int(st.oq)} ({_vnd(st.ov)}) = {got_q} "
-                f"({_vnd(got_v)}).",
+                N_(
+                    "Kho %(unit)s, “%(item)s”: tồn kho ghi %(quantity)s (%(value)s) nhưng đã nhập %(in_quantity)s "
+                    "(%(in_value)s) − đã cấp phát %(out_quantity)s (%(out_value)s) = %(got_quantity)s (%(got_value)s).",
+                    unit=names(st.unit_id),
+                    item=st.item,
+                    quantity=st.quantity,
+                    value=_vnd(st.value_vnd),
+                    in_quantity=_int(st.rq),
+                    in_value=_vnd(st.rv),
+                    out_quantity=_int(st.oq),
+                    out_value=_vnd(st.ov),
+                    got_quantity=got_q,
+                    got_value=_vnd(got_v),
+                ),
                 {"goods_stock": [st.id]},
                 st.unit_id,
             )
@@ -981,8 +1146,15 @@ def check_goods(session: Session, names: _Names) -> list[Problem]:
             problems.append(
                 Problem(
                     "goods",
-                    f"Quỹ #{fund}, {names(unit)}, {_purpose(purpose)}: sổ quỹ ghi hàng hóa đã cấp phát "
-                    f"{_vnd(booked.get(key, 0))} nhưng các phiếu xuất kho đã cấp phát cộng lại {_vnd(handed.get(key, 0))}.",
+                    N_(
+                        "Quỹ #%(fund)s, %(unit)s, %(purpose)s: sổ quỹ ghi hàng hóa đã cấp phát %(booked)s nhưng các "
+                        "phiếu xuất kho đã cấp phát cộng lại %(handed)s.",
+                        fund=fund,
+                        unit=names(unit),
+                        purpose=_purpose(purpose),
+                        booked=_vnd(booked.get(key, 0)),
+                        handed=_vnd(handed.get(key, 0)),
+                    ),
                     {"fund": [fund], **({"unit": [unit]} if unit else {})},
                     unit,
                 )
@@ -1009,8 +1181,13 @@ def check_goods(session: Session, names: _Names) -> list[Problem]:
         problems.append(
             Problem(
                 "goods",
-                f"Khoản đóng góp #{cid} ({_vnd(amount)}) đã nhập kho hàng trị giá {_vnd(taken)}: "
-                "vượt giá trị ước tính, hoặc khoản đó không phải hiện vật còn hiệu lực.",
+                N_(
+                    "Khoản đóng góp #%(id)s (%(amount)s) đã nhập kho hàng trị giá %(taken)s: vượt giá trị ước tính, "
+                    "hoặc khoản đó không phải hiện vật còn hiệu lực.",
+                    id=cid,
+                    amount=_vnd(amount),
+                    taken=_vnd(taken),
+                ),
                 {"contribution": [cid]},
             )
         )
@@ -1050,20 +1227,26 @@ def check_payouts(session: Session, names: _Names) -> list[Problem]:
     ).all()
     for r in rows:
         status = OrderStatus(str(getattr(r.status, "value", r.status)))
-        ref = f"Lệnh chi CT-PO-{r.id:06d}"
+        ref = f"CT-PO-{r.id:06d}"
         why = ""
         if status in (OrderStatus.PAID, OrderStatus.REVERSED) and r.d_id is None:
-            why = "không có khoản giải ngân nào"
+            why = N_("không có khoản giải ngân nào")
         elif r.d_id is not None and (r.d_need != r.need_id or r.d_amount != r.amount_vnd):
-            why = f"khoản giải ngân #{r.d_id} không đúng hộ hoặc số tiền ({_vnd(r.d_amount)} so với {_vnd(r.amount_vnd)})"
+            why = N_(
+                "khoản giải ngân #%(id)s không đúng hộ hoặc số tiền (%(amount)s so với %(ordered)s)",
+                id=r.d_id,
+                amount=_vnd(r.d_amount),
+                ordered=_vnd(r.amount_vnd),
+            )
         elif status == OrderStatus.PAID and r.d_reversed is not None:
-            why = f"khoản giải ngân #{r.d_id} đã bị đảo nhưng lệnh vẫn ghi “đã chi”"
+            why = N_("khoản giải ngân #%(id)s đã bị đảo nhưng lệnh vẫn ghi “đã chi”", id=r.d_id)
         elif status == OrderStatus.REVERSED and r.d_reversed is None:
-            why = f"lệnh ghi “đã hoàn chi” nhưng khoản giải ngân #{r.d_id} chưa bị đảo"
+            why = N_("lệnh ghi “đã hoàn chi” nhưng khoản giải ngân #%(id)s chưa bị đảo", id=r.d_id)
         elif status not in (OrderStatus.PAID, OrderStatus.REVERSED):
-            why = f"lệnh chưa chi mà đã gắn khoản giải ngân #{r.d_id}"
+            why = N_("lệnh chưa chi mà đã gắn khoản giải ngân #%(id)s", id=r.d_id)
         if why:
-            problems.append(Problem("payouts", f"{ref}: {why}.", {"payout_order": [r.id]}, r.commune_id))
+            message = N_("Lệnh chi %(ref)s: %(why)s.", ref=ref, why=why)
+            problems.append(Problem("payouts", message, {"payout_order": [r.id]}, r.commune_id))
     for d_id, n in session.execute(
         select(O.disbursement_id, func.count())
         .where(O.disbursement_id.is_not(None))
@@ -1073,7 +1256,7 @@ def check_payouts(session: Session, names: _Names) -> list[Problem]:
         problems.append(
             Problem(
                 "payouts",
-                f"Khoản giải ngân #{d_id} gắn với {n} lệnh chi.",
+                N_("Khoản giải ngân #%(id)s gắn với %(n)s lệnh chi.", id=d_id, n=n),
                 {"need_disbursement": [_int(d_id)]},
             )
         )

@@ -103,9 +103,11 @@ def closed_year_for(
 
 
 def closed_message(closed: int, occurred_on: date) -> str:
-    return (
-        f"Sổ quỹ đã khóa đến hết ngày 31/12/{closed}: không ghi được bút toán ngày "
-        f"{occurred_on.strftime('%d/%m/%Y')}. Hãy ghi vào năm đang mở (điều chỉnh bằng bút toán đảo)."
+    return N_(
+        "Sổ quỹ đã khóa đến hết ngày 31/12/%(year)s: không ghi được bút toán ngày %(date)s. Hãy ghi vào năm đang mở "
+        "(điều chỉnh bằng bút toán đảo).",
+        year=closed,
+        date=occurred_on.strftime("%d/%m/%Y"),
     )
 
 

@@ -23,7 +23,7 @@ from app.contributions.services import ContributionError
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ
-from app.core.messages import N_
+from app.core.messages import N_, joined
 from app.core.money import format_vnd
 from app.core.text import nfc
 from app.core.transaction import DomainError
@@ -533,7 +533,12 @@ def stale_reasons(session: Session, proposal: MatchingProposal, *, lock: bool = 
         now = current.get(key, 0)
         if now != p["balance_vnd"]:
             problems.append(
-                f"Số dư {p['label']} đã thay đổi từ {format_vnd(p['balance_vnd'])} thành {format_vnd(now)}."
+                N_(
+                    "Số dư %(pool)s đã thay đổi từ %(before)s thành %(now)s.",
+                    pool=p["label"],
+                    before=format_vnd(p["balance_vnd"]),
+                    now=format_vnd(now),
+                )
             )
     ids = sorted(ln.need_id for ln in proposal.lines if ln.included)
     nq = select(HouseholdNeed).where(HouseholdNeed.id.in_(ids)).order_by(HouseholdNeed.id)
@@ -546,11 +551,14 @@ def stale_reasons(session: Session, proposal: MatchingProposal, *, lock: bool = 
         n = needs.get(ln.need_id)
         if n is None or n.version != ln.need_version:
             problems.append(
-                f"Hồ sơ hộ #{ln.need_id} ({ln.snapshot.get('head_name', '')}) đã được sửa "
-                "hoặc bố trí kinh phí sau khi lập đề xuất."
+                N_(
+                    "Hồ sơ hộ #%(id)s (%(name)s) đã được sửa hoặc bố trí kinh phí sau khi lập đề xuất.",
+                    id=ln.need_id,
+                    name=ln.snapshot.get("head_name", ""),
+                )
             )
         elif n.status not in MATCHABLE_STATUSES:
-            problems.append(f"Hồ sơ hộ #{ln.need_id} không còn ở trạng thái chờ bố trí kinh phí.")
+            problems.append(N_("Hồ sơ hộ #%(id)s không còn ở trạng thái chờ bố trí kinh phí.", id=ln.need_id))
     return problems
 
 
@@ -572,8 +580,13 @@ def _over_limit(session: Session, proposal: MatchingProposal) -> list[str]:
         )
         if limit is not None and need.funded_vnd + ln.amount_vnd > limit.max_vnd:
             problems.append(
-                f"Hộ #{need.id} sẽ được bố trí {format_vnd(need.funded_vnd + ln.amount_vnd)}, vượt mức hỗ trợ "
-                f"tối đa {format_vnd(limit.max_vnd)} ({limit.program_name})."
+                N_(
+                    "Hộ #%(id)s sẽ được bố trí %(amount)s, vượt mức hỗ trợ tối đa %(max)s (%(program)s).",
+                    id=need.id,
+                    amount=format_vnd(need.funded_vnd + ln.amount_vnd),
+                    max=format_vnd(limit.max_vnd),
+                    program=limit.program_name,
+                )
             )
     return problems
 
@@ -590,7 +603,7 @@ def approve(session: Session, actor: Actor, user: User, proposal_id: int) -> Mat
         )
     problems = stale_reasons(session, proposal, lock=True)
     if problems:
-        listed = " ".join(problems[:5])
+        listed = joined(problems[:5])
         if len(problems) > 5:
             listed = N_("%(problems)s (và %(n)s thay đổi khác).", problems=listed, n=len(problems) - 5)
         raise MatchingError(
@@ -602,7 +615,7 @@ def approve(session: Session, actor: Actor, user: User, proposal_id: int) -> Mat
     over = _over_limit(session, proposal)
     if over:
         raise MatchingError(
-            N_("Không phê duyệt được: %(problems)s Vui lòng chạy lại đề xuất.", problems=" ".join(over[:5]))
+            N_("Không phê duyệt được: %(problems)s Vui lòng chạy lại đề xuất.", problems=joined(over[:5]))
         )
     today = _today()
     try:

@@ -175,7 +175,13 @@ def _flag(values: dict, key: str, label: str, errors: list[str]) -> bool:
     if v in YES:
         return True
     if v not in NO:
-        errors.append(f"{label}: ghi “x” nếu có, để trống nếu không (đang ghi “{values.get(key)}”).")
+        errors.append(
+            N_(
+                "%(field)s: ghi “x” nếu có, để trống nếu không (đang ghi “%(value)s”).",
+                field=label,
+                value=values.get(key),
+            )
+        )
     return False
 
 
@@ -183,12 +189,12 @@ def _amount(values: dict, key: str, label: str, errors: list[str], required: boo
     raw = values.get(key, "")
     if not raw:
         if required:
-            errors.append(f"{label}: chưa nhập.")
+            errors.append(N_("%(field)s: chưa nhập.", field=label))
         return 0
     try:
         return parse_vnd(raw, field=label)
     except AmountError as exc:
-        errors.append(str(exc))
+        errors.append(exc.args[0] if len(exc.args) == 1 else str(exc))  # an N_ message: translated when shown
         return 0
 
 
@@ -204,19 +210,29 @@ def check_rows(
         poverty = POVERTY_WORDS.get(fold(values.get("poverty_status", "")))
         if poverty is None:
             errors.append(
-                f"Diện hộ: “{values.get('poverty_status', '')}” không hợp lệ (nghèo, cận nghèo, khó khăn)."
+                N_(
+                    "Diện hộ: “%(value)s” không hợp lệ (nghèo, cận nghèo, khó khăn).",
+                    value=values.get("poverty_status", ""),
+                )
             )
         need_kind = KIND_WORDS.get(fold(values.get("need_kind", "")))
         if need_kind is None:
             errors.append(
-                f"Nội dung hỗ trợ: “{values.get('need_kind', '')}” không hợp lệ "
-                "(xây mới, sửa chữa, sinh kế, học tập, y tế)."
+                N_(
+                    "Nội dung hỗ trợ: “%(value)s” không hợp lệ (xây mới, sửa chữa, sinh kế, học tập, y tế).",
+                    value=values.get("need_kind", ""),
+                )
             )
         hamlet_id = None
         if values.get("hamlet"):
             hamlet = find_hamlet(session, commune_id, values["hamlet"])
             if hamlet is None:
-                errors.append(f"Thôn/tổ dân phố: “{values['hamlet']}” chưa có trong danh sách thôn của xã.")
+                errors.append(
+                    N_(
+                        "Thôn/tổ dân phố: “%(value)s” chưa có trong danh sách thôn của xã.",
+                        value=values["hamlet"],
+                    )
+                )
             else:
                 hamlet_id = hamlet.id
         size_raw = values.get("household_size", "") or "1"
@@ -260,7 +276,9 @@ def check_rows(
         errors += more
         if cleaned.citizen_id and not any(e.startswith("Số CCCD") for e in errors):
             if cleaned.citizen_id in seen_ids:
-                errors.append(f"Số CCCD: trùng với dòng {seen_ids[cleaned.citizen_id]} trong tệp.")
+                errors.append(
+                    N_("Số CCCD: trùng với dòng %(row)s trong tệp.", row=seen_ids[cleaned.citizen_id])
+                )
             seen_ids.setdefault(cleaned.citizen_id, line)
         results.append(RowResult(line=line, values=values, data=cleaned, errors=errors))
     return results

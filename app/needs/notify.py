@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from app.core.i18n import format_date_vn
@@ -13,17 +14,27 @@ from app.needs.tracing import funder_donor_ids
 
 
 def handed_over_mail(session: Session, need_id: int, to: str) -> Mail | None:
+    """The e-mail of a house handed over (app.notifications builds it in the recipient's language)."""
     need = session.get(HouseholdNeed, need_id)
     if need is None or need.handed_over_on is None:
         return None
-    body = (
-        "Kính gửi Quý vị,\n\n"
-        f"Ngôi nhà Quý vị đã góp sức xây dựng cho hộ {need.head_initials} ở {need.commune.name} "
-        f"đã được bàn giao ngày {format_date_vn(need.handed_over_on)}.\n\n"
-        f"Ảnh và các giai đoạn của ngôi nhà:\n{public_url('needs.public_house', id=need.id)}\n\n"
-        "Trân trọng cảm ơn tấm lòng của Quý vị đối với người nghèo.\n"
+    commune = need.commune.name
+    body = "\n\n".join(
+        [
+            _("Kính gửi Quý vị,"),
+            _(
+                "Ngôi nhà Quý vị đã góp sức xây dựng cho hộ %(initials)s ở %(commune)s đã được bàn giao ngày "
+                "%(on)s.",
+                initials=need.head_initials,
+                commune=commune,
+                on=format_date_vn(need.handed_over_on),
+            ),
+            _("Ảnh và các giai đoạn của ngôi nhà:") + "\n" + public_url("needs.public_house", id=need.id),
+            _("Trân trọng cảm ơn tấm lòng của Quý vị đối với người nghèo."),
+        ]
     )
-    return Mail(to=[to], subject=f"Ngôi nhà ở {need.commune.name} đã được bàn giao – Chung Tay", body=body)
+    subject = _("Ngôi nhà ở %(commune)s đã được bàn giao – Chung Tay", commune=commune)
+    return Mail(to=[to], subject=subject, body=body + "\n")
 
 
 def tell_funders(session: Session, need_id: int) -> int:

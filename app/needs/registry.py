@@ -21,7 +21,7 @@ from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import today_vn
 from app.core.identifiers import IdentifierError, normalize_phone
-from app.core.messages import N_
+from app.core.messages import N_, joined
 from app.core.money import format_vnd
 from app.core.text import fold, initials, nfc
 from app.core.transaction import DomainError
@@ -94,21 +94,21 @@ def clean_input(
     errors: list[str] = []
     data.head_name = nfc(data.head_name) or ""
     if not data.head_name:
-        errors.append("Họ tên chủ hộ: chưa nhập.")
+        errors.append(N_("Họ tên chủ hộ: chưa nhập."))
     elif len(data.head_name) > 255:
-        errors.append("Họ tên chủ hộ: quá dài.")
+        errors.append(N_("Họ tên chủ hộ: quá dài."))
     commune = session.get(AdminUnit, data.commune_id) if data.commune_id else None
     if commune is None or commune.level != UnitLevel.COMMUNE:
-        errors.append("Xã/phường: không hợp lệ.")
+        errors.append(N_("Xã/phường: không hợp lệ."))
     if data.hamlet_id is not None:
         hamlet = session.get(Hamlet, data.hamlet_id)
         if hamlet is None or hamlet.commune_id != data.commune_id:
-            errors.append("Thôn/tổ dân phố: không thuộc xã đã chọn.")
+            errors.append(N_("Thôn/tổ dân phố: không thuộc xã đã chọn."))
     if data.citizen_id:
         try:
             data.citizen_id = crypto.normalize_citizen_id(data.citizen_id)
         except ValueError as exc:
-            errors.append(str(exc))
+            errors.append(exc.args[0] if len(exc.args) == 1 else str(exc))  # an N_ message
         else:
             digest = crypto.citizen_digest(data.citizen_id)
             q = select(HouseholdNeed.id).where(
@@ -117,34 +117,36 @@ def clean_input(
             if need_id is not None:
                 q = q.where(HouseholdNeed.id != need_id)
             if session.execute(q).first():
-                errors.append("Số CCCD: hộ này đã có trong danh sách của cuộc vận động.")
+                errors.append(N_("Số CCCD: hộ này đã có trong danh sách của cuộc vận động."))
     else:
         data.citizen_id = None
     if data.phone:
         try:
             data.phone = normalize_phone(data.phone)
         except IdentifierError as exc:
-            errors.append(str(exc))
+            errors.append(exc.args[0] if len(exc.args) == 1 else str(exc))  # an N_ message
     else:
         data.phone = None
     data.address = nfc(data.address) or None
     data.situation = nfc(data.situation) or ""
     if not 1 <= (data.household_size or 0) <= 50:
-        errors.append("Số nhân khẩu: phải từ 1 đến 50.")
+        errors.append(N_("Số nhân khẩu: phải từ 1 đến 50."))
     secured = 0
     for i, s in enumerate(data.sources, start=1):
         s.name = nfc(s.name) or ""
         if s.amount_vnd <= 0:
-            errors.append(f"Nguồn đã có #{i}: số tiền phải lớn hơn 0.")
+            errors.append(N_("Nguồn đã có #%(n)s: số tiền phải lớn hơn 0.", n=i))
         secured += max(s.amount_vnd, 0)
     if data.estimated_cost_vnd <= 0:
-        errors.append("Dự toán kinh phí: phải lớn hơn 0.")
+        errors.append(N_("Dự toán kinh phí: phải lớn hơn 0."))
     if data.requested_vnd <= 0:
-        errors.append("Đề nghị Quỹ hỗ trợ: phải lớn hơn 0.")
+        errors.append(N_("Đề nghị Quỹ hỗ trợ: phải lớn hơn 0."))
     elif data.estimated_cost_vnd > 0 and data.requested_vnd + secured > data.estimated_cost_vnd:
         errors.append(
-            f"Đề nghị Quỹ hỗ trợ: không được vượt quá dự toán trừ nguồn đã có "
-            f"({format_vnd(max(data.estimated_cost_vnd - secured, 0))})."
+            N_(
+                "Đề nghị Quỹ hỗ trợ: không được vượt quá dự toán trừ nguồn đã có (%(amount)s).",
+                amount=format_vnd(max(data.estimated_cost_vnd - secured, 0)),
+            )
         )
     errors += _program_rules(session, data, campaign_id, commune_ok=commune is not None)
     return data, errors
@@ -164,17 +166,21 @@ def _program_rules(session: Session, data: NeedInput, campaign_id: int, *, commu
     if limit is None or data.requested_vnd <= limit.max_vnd:
         data.limit_override_reason = ""
     elif not data.limit_override_reason:
-        basis = f" – {limit.legal_basis}" if limit.legal_basis else ""
+        program = f"{limit.program_name} – {limit.legal_basis}" if limit.legal_basis else limit.program_name
         errors.append(
-            f"Đề nghị Quỹ hỗ trợ: vượt mức hỗ trợ tối đa {format_vnd(limit.max_vnd)} của "
-            f"{limit.program_name}{basis}. Nếu cần hỗ trợ cao hơn, ghi lý do vượt mức để cấp tỉnh xem xét."
+            N_(
+                "Đề nghị Quỹ hỗ trợ: vượt mức hỗ trợ tối đa %(amount)s của %(program)s. Nếu cần hỗ trợ cao hơn, "
+                "ghi lý do vượt mức để cấp tỉnh xem xét.",
+                amount=format_vnd(limit.max_vnd),
+                program=program,
+            )
         )
     elif len(data.limit_override_reason) > 1000:
-        errors.append("Lý do vượt mức hỗ trợ: tối đa 1000 ký tự.")
+        errors.append(N_("Lý do vượt mức hỗ trợ: tối đa 1000 ký tự."))
     data.poverty_standard_id = None
     if data.poverty_list_year is not None:
         if not 2000 <= data.poverty_list_year <= 2100:
-            errors.append("Năm danh sách hộ nghèo: không hợp lệ.")
+            errors.append(N_("Năm danh sách hộ nghèo: không hợp lệ."))
         else:
             standard = limits.standard_for_year(session, data.poverty_list_year)
             data.poverty_standard_id = standard.id if standard else None
@@ -234,7 +240,7 @@ def create_need(
     """Commune staff propose a household's need (status proposed)."""
     data, errors = clean_input(session, data, campaign_id=campaign.id)
     if errors:
-        raise NeedError(" ".join(errors))
+        raise NeedError(joined(errors))
     need = HouseholdNeed(
         campaign_id=campaign.id,
         status=NeedStatus.PROPOSED,
@@ -314,9 +320,14 @@ def update_need(session: Session, actor: Actor, user: User, need_id: int, data: 
         raise NeedError(N_("Xã/phường: cán bộ xã không chuyển hộ sang xã khác."))
     data, errors = clean_input(session, data, campaign_id=need.campaign_id, need_id=need.id)
     if not errors and data.requested_vnd < need.funded_vnd:
-        errors.append(f"Đề nghị Quỹ hỗ trợ: không thấp hơn số đã bố trí ({format_vnd(need.funded_vnd)}).")
+        errors.append(
+            N_(
+                "Đề nghị Quỹ hỗ trợ: không thấp hơn số đã bố trí (%(amount)s).",
+                amount=format_vnd(need.funded_vnd),
+            )
+        )
     if errors:
-        raise NeedError(" ".join(errors))
+        raise NeedError(joined(errors))
     old = _public_fields(need)
     before = review.need_view(session, need)
     _apply(need, data)

@@ -4,14 +4,21 @@ List-Unsubscribe-Post) added."""
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
+from app.core.i18n import in_language
 from app.core.mail import Mail, send_mail
 from app.notifications.models import Event, Notification
 
 
 def build(session: Session, n: Notification) -> Mail | None:
-    """The event's e-mail to n.address, or None when the record it speaks of is gone."""
+    """The event's e-mail to n.address in the recipient's language, or None when the record it speaks of is gone."""
+    with in_language(n.language):
+        return _build(session, n)
+
+
+def _build(session: Session, n: Notification) -> Mail | None:
     to = n.address
     if n.event == Event.PLEDGE_RECORDED:
         from app.pledges.models import Pledge
@@ -54,7 +61,9 @@ def send_email(session: Session, n: Notification, opt_out: str) -> bool:
     mail = build(session, n)
     if mail is None:
         return False
-    mail.body = mail.body.rstrip("\n") + OPT_OUT_MAIL.format(link=opt_out)
+    with in_language(n.language):
+        footer = gettext(OPT_OUT_MAIL, link=opt_out)
+    mail.body = "\n".join([mail.body.rstrip("\n"), "", "--", footer, ""])
     mail.headers["List-Unsubscribe"] = f"<{opt_out}>"
     mail.headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     send_mail(mail)

@@ -80,6 +80,8 @@ class Notification(Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     provider_id: Mapped[str | None] = mapped_column(String(80))  # eSMS SMSID
     segments: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    # The recipient's language, chosen by notify(): the SMS text and the e-mail are written in it.
+    language: Mapped[str] = mapped_column(String(5), default="vi", server_default="vi", nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
@@ -26,6 +27,8 @@ from app.audit.services import record
 from app.core import outbox, transaction
 from app.core.actor import Actor
 from app.core.db import rowcount, utcnow
+from app.core.i18n import in_language
+from app.core.messages import N_
 from app.core.web import public_url
 from app.donors.models import Donor
 from app.notifications import sms
@@ -43,27 +46,34 @@ LEASE = timedelta(
 # ---------------------------------------------------------------------------------------------------- the texts
 # One SMS per event: short (a Vietnamese text with diacritics is UCS-2, 70 characters a part, 67 when split;
 # tests/notifications check each fits three parts with a long reference and the opt-out link), the facts only.
+# Written in the recipient's language (Notification.language, app.core.i18n.in_language).
 SMS_TEXT: dict[Event, str] = {
-    Event.PLEDGE_RECORDED: "Chung Tay: đã ghi nhận đăng ký ủng hộ {reference}, {amount}. Xin cảm ơn!",
-    Event.MONEY_RECEIVED: "Chung Tay: đã nhận {amount} cho đăng ký {reference}. Xin cảm ơn!",
-    Event.INSTALMENT_DUE: "Chung Tay: đợt {seq} đăng ký {reference}, {amount}, đến hạn {due}.",
-    Event.CERTIFICATE_ISSUED: "Chung Tay: {what} số {serial} đã gửi Quý vị. Xem: {link}",
-    Event.HOUSE_HANDED_OVER: "Chung Tay: ngôi nhà Quý vị góp sức ở {commune} đã bàn giao ngày {on}. Xin cảm ơn!",
+    Event.PLEDGE_RECORDED: N_("Chung Tay: đã ghi nhận đăng ký ủng hộ %(reference)s, %(amount)s. Xin cảm ơn!"),
+    Event.MONEY_RECEIVED: N_("Chung Tay: đã nhận %(amount)s cho đăng ký %(reference)s. Xin cảm ơn!"),
+    Event.INSTALMENT_DUE: N_("Chung Tay: đợt %(seq)s đăng ký %(reference)s, %(amount)s, đến hạn %(due)s."),
+    Event.CERTIFICATE_ISSUED: N_("Chung Tay: %(what)s số %(serial)s đã gửi Quý vị. Xem: %(link)s"),
+    Event.HOUSE_HANDED_OVER: N_(
+        "Chung Tay: ngôi nhà Quý vị góp sức ở %(commune)s đã bàn giao ngày %(on)s. Xin cảm ơn!"
+    ),
 }
-OPT_OUT_SMS = " Ngừng nhận tin: {link}"
-OPT_OUT_MAIL = "\n\n--\nKhông muốn nhận thư như thế này nữa? Bấm vào đây (một lần bấm là đủ): {link}\n"
+# Values that are labels (a msgid), translated into the text's language, in lower case: the certificate's kind.
+LABEL_VALUES = ("what",)
+OPT_OUT_SMS = N_("Ngừng nhận tin: %(link)s")
+OPT_OUT_MAIL = N_("Không muốn nhận thư như thế này nữa? Bấm vào đây (một lần bấm là đủ): %(link)s")
 
 
 @dataclass
 class Context:
     """What a message is about (subject_type/subject_id: the record the e-mail is built from at delivery), the
-    values of its SMS text, and the addresses when they are not the donor's own (a pledge's contact e-mail)."""
+    values of its SMS text, the addresses when they are not the donor's own (a pledge's contact e-mail), and the
+    language when it is not the donor's (a pledge's own: the page it was made on)."""
 
     subject_type: str
     subject_id: int
     values: Mapping[str, object] = field(default_factory=dict)
     email: str | None = None
     phone: str | None = None
+    language: str | None = None
 
 
 # ------------------------------------------------------------------------------------------------- the choice
@@ -128,11 +138,13 @@ def notify(session: Session, donor: Donor | None, event: Event, context: Context
             dedupe_key=key[:200],
             status=Status.PENDING,
             next_attempt_at=utcnow(),
+            language=context.language or donor.language or "vi",
         )
         session.add(n)
         session.flush()
         if channel == Channel.SMS:
-            n.body = sms_text(event, context.values, opt_out_link(n))
+            with in_language(n.language):
+                n.body = sms_text(event, context.values, opt_out_link(n))
             n.segments = sms.segments(n.body).count
         made.append(n)
     for n in made:
@@ -142,7 +154,10 @@ def notify(session: Session, donor: Donor | None, event: Event, context: Context
 
 
 def sms_text(event: Event, values: Mapping[str, object], opt_out: str) -> str:
-    return sms.prepare(SMS_TEXT[event].format(**values) + OPT_OUT_SMS.format(link=opt_out))
+    """The event's SMS in the current language (notify() calls it inside `in_language(recipient's language)`)."""
+    params = {k: gettext(str(v)).lower() if k in LABEL_VALUES else v for k, v in values.items()}
+    text = " ".join([gettext(SMS_TEXT[event], **params), gettext(OPT_OUT_SMS, link=opt_out)])
+    return sms.prepare(text)
 
 
 # ----------------------------------------------------------------------------------------------------- opt-out

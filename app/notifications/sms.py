@@ -118,7 +118,7 @@ def _send_esms(phone: str, text: str, request_id: str) -> str:
     try:
         resp = requests.post(cfg.get("ESMS_URL") or ESMS_URL, json=payload, timeout=TIMEOUT)
     except requests.RequestException as exc:
-        raise SmsError(N_("eSMS: không kết nối được (%(name__)s).", name__=type(exc).__name__)) from exc
+        raise SmsError(N_("eSMS: không kết nối được (%(error)s).", error=type(exc).__name__)) from exc
     if resp.status_code >= 500 or resp.status_code == 429:
         raise SmsError(N_("eSMS: HTTP %(status_code)s.", status_code=resp.status_code))
     try:

@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,7 +25,7 @@ from app.certificates.services import issuer_for, issuer_images, signer_for
 from app.contributions.models import CHANNEL_LABELS, Channel, Contribution, ContributionStatus
 from app.core.actor import Actor
 from app.core.db import utcnow
-from app.core.i18n import today_vn
+from app.core.i18n import format_date_vn, in_language, today_vn
 from app.core.mail import Attachment, Mail, send_mail
 from app.core.messages import N_
 from app.core.money import format_vnd
@@ -394,18 +395,40 @@ def mail_record(session: Session, record_id: int) -> bool:
         return False
     if rec.emailed_at is not None and rec.emailed_at >= rec.mail_requested_at:
         return False
-    body = (
-        f"Kính gửi {rec.donor_name},\n\n{rec.issuer_name} gửi Quý đơn vị biên bản xác nhận tài trợ số "
-        f"{rec.number}, {period_text(rec)}, số tiền {format_vnd(rec.amount_vnd)}.\n\n"
-        "Bản PDF được đính kèm. Quý đơn vị ký, đóng dấu vào phần Bên tài trợ và lưu cùng chứng từ thanh toán. "
-        f"Mọi người có thể xác minh biên bản tại:\n{record_verify_url(rec)}\n\n"
-        "Trân trọng cảm ơn tấm lòng của Quý đơn vị đối với người nghèo.\n"
-    )
+    with in_language(rec.donor.language):  # the e-mail in the donor's language; the record itself is official
+        if rec.year is not None:
+            period = _("các khoản tài trợ năm %(year)s", year=rec.year)
+        else:
+            day = date.fromisoformat(str(rec.payments[0]["received_on"]))
+            period = _("khoản tài trợ ngày %(date)s", date=format_date_vn(day))
+        body = "\n\n".join(
+            [
+                _("Kính gửi %(name)s,", name=rec.donor_name),
+                _(
+                    "%(issuer)s gửi Quý đơn vị biên bản xác nhận tài trợ số %(number)s, %(period)s, số tiền "
+                    "%(amount)s.",
+                    issuer=rec.issuer_name,
+                    number=rec.number,
+                    period=period,
+                    amount=format_vnd(rec.amount_vnd),
+                ),
+                _(
+                    "Bản PDF được đính kèm. Quý đơn vị ký, đóng dấu vào phần Bên tài trợ và lưu cùng chứng từ thanh "
+                    "toán. Mọi người có thể xác minh biên bản tại:"
+                )
+                + "\n"
+                + record_verify_url(rec),
+                _("Trân trọng cảm ơn tấm lòng của Quý đơn vị đối với người nghèo."),
+            ]
+        )
+        subject = _(
+            "Biên bản xác nhận tài trợ %(number)s – %(issuer)s", number=rec.number, issuer=rec.issuer_name
+        )
     send_mail(
         Mail(
             to=[rec.mail_to],
-            subject=f"Biên bản xác nhận tài trợ {rec.number} – {rec.issuer_name}",
-            body=body,
+            subject=subject,
+            body=body + "\n",
             attachments=[Attachment(record_filename(rec), record_pdf(session, rec))],
         )
     )

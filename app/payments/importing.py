@@ -18,7 +18,7 @@ from app.audit.services import record
 from app.banking.models import OfficialBankAccount
 from app.core.actor import Actor
 from app.core.db import utcnow
-from app.core.messages import N_
+from app.core.messages import N_, restored, stored
 from app.core.text import nfc
 from app.core.uploads import store_bytes
 from app.payments.bulk import CHUNK, bulk_insert_lines
@@ -130,8 +130,8 @@ def refresh_preview(stmt: BankStatement, data: bytes | None = None) -> None:
         "debits_vnd": result.debits_vnd,
         "error_count": len(result.errors),
         "error_rows": sorted({e.file_row for e in result.errors}),
-        "errors": [asdict(e) for e in result.errors[:PREVIEW_ERRORS]],
-        "breaks": result.breaks[:PREVIEW_ERRORS],
+        "errors": [{**asdict(e), "message": stored(e.message)} for e in result.errors[:PREVIEW_ERRORS]],
+        "breaks": [stored(b) for b in result.breaks[:PREVIEW_ERRORS]],
         "break_count": len(result.breaks),
         "furniture_rows": result.furniture_rows,
         "furniture_examples": [list(x) for x in result.furniture_examples],
@@ -180,10 +180,10 @@ def stored_preview(stmt: BankStatement) -> StoredPreview:
         line_count=int(p.get("line_count", 0)),
         credits_vnd=int(p.get("credits_vnd", 0)),
         debits_vnd=int(p.get("debits_vnd", 0)),
-        errors=[RowError(**e) for e in p.get("errors", [])],
+        errors=[RowError(**{**e, "message": restored(e["message"])}) for e in p.get("errors", [])],
         error_count=int(p.get("error_count", 0)),
         error_rows=[int(x) for x in p.get("error_rows", [])],
-        breaks=list(p.get("breaks", [])),
+        breaks=[restored(b) for b in p.get("breaks", [])],
         furniture_rows=int(p.get("furniture_rows", 0)),
         furniture_examples=[(int(r), str(t)) for r, t in p.get("furniture_examples", [])],
         lines=[
@@ -420,9 +420,9 @@ NO_LINES = (
 
 def _refusal(result: ParseResult, acknowledge_breaks: bool) -> str | None:
     if result.errors:
-        return (
-            f"Còn {len(result.errors)} dòng lỗi: sửa hoặc chọn bỏ qua từng dòng rồi nhập lại. "
-            "Chưa có dòng nào được nhập."
+        return N_(
+            "Còn %(n)s dòng lỗi: sửa hoặc chọn bỏ qua từng dòng rồi nhập lại. Chưa có dòng nào được nhập.",
+            n=len(result.errors),
         )
     if result.breaks and not acknowledge_breaks:
         return N_(

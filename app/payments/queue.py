@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Select, func, or_, select
 
 from app.core.i18n import VN_TZ
+from app.core.messages import N_
 from app.core.money import AmountError, parse_vnd
 from app.core.text import fold, sql_fold
 from app.payments.models import LineStatus, StatementLine
@@ -68,21 +69,26 @@ def parse_filter(args: dict[str, str], account_ids: set[int]) -> QueueFilter:
     f = QueueFilter(text=(args.get("q") or "").strip()[:100], proposals_only=args.get("loc") == "de-xuat")
     problems: list[str] = []
     for key, attr, label in (
-        ("tu-so-tien", "amount_min", "Số tiền từ"),
-        ("den-so-tien", "amount_max", "Số tiền đến"),
+        ("tu-so-tien", "amount_min", N_("Số tiền từ")),
+        ("den-so-tien", "amount_max", N_("Số tiền đến")),
     ):
         raw = (args.get(key) or "").strip()
         if raw:
             try:
                 setattr(f, attr, parse_vnd(raw, field=label))
             except AmountError as exc:
-                problems.append(str(exc))
-    for key, attr, label in (("tu-ngay", "date_from", "Từ ngày"), ("den-ngay", "date_to", "Đến ngày")):
+                problems.append(exc.args[0] if len(exc.args) == 1 else str(exc))  # an N_ message
+    for key, attr, label in (
+        ("tu-ngay", "date_from", N_("Từ ngày")),
+        ("den-ngay", "date_to", N_("Đến ngày")),
+    ):
         raw = (args.get(key) or "").strip()
         if raw:
             value = _date(raw)
             if value is None:
-                problems.append(f"{label}: “{raw}” không đúng dạng dd/mm/yyyy.")
+                problems.append(
+                    N_("%(field)s: “%(value)s” không đúng dạng dd/mm/yyyy.", field=label, value=raw)
+                )
             setattr(f, attr, value)
     acc = (args.get("tai-khoan") or "").strip()
     if acc.isdecimal() and int(acc) in account_ids:

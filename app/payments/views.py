@@ -26,7 +26,7 @@ from app.core.forms import field_problems
 from app.core.i18n import format_number_vn
 from app.core.messages import N_
 from app.core.money import AmountError, format_vnd, parse_vnd
-from app.core.transaction import domain_errors, message_for
+from app.core.transaction import domain_errors, message_for, translate
 from app.core.uploads import UploadError, read_upload
 from app.extensions import csrf, db
 from app.ledger.models import PURPOSE_LABELS
@@ -118,7 +118,11 @@ def _download(resp: Response, details: TransferDetails, ext: str) -> Response:
 @bp.get("/ung-ho/<reference>/vietqr.svg")
 def vietqr_svg(reference: str) -> ResponseReturnValue:
     details = _pledge_transfer(reference)
-    title = f"Mã VietQR chuyển khoản cho đăng ký {details.note} – {details.account.bank_name}"
+    title = _(
+        "Mã VietQR chuyển khoản cho đăng ký %(reference)s – %(bank)s",
+        reference=details.note,
+        bank=details.account.bank_name,
+    )
     return _download(_svg(qr.svg(details.payload, title=title)), details, "svg")
 
 
@@ -136,7 +140,8 @@ def account_qr_svg(account_id: int) -> ResponseReturnValue:
     if acc is None or not acc.usable:
         abort(404)
     payload = vietqr.build_payload(acc.bank_bin, acc.account_number)
-    return _svg(qr.svg(payload, title=f"Mã VietQR tài khoản {acc.bank_name} {acc.account_number}"))
+    title = _("Mã VietQR tài khoản %(bank)s %(number)s", bank=acc.bank_name, number=acc.account_number)
+    return _svg(qr.svg(payload, title=title))
 
 
 # ------------------------------------------------------------------------------------------------ card
@@ -690,7 +695,7 @@ def queue() -> ResponseReturnValue:
         # the filters stay (url_for types its **values against its own keyword options: a false alarm)
         return redirect(url_for("payments.queue", **request.args))  # type: ignore[arg-type]
     for problem in filters.problems:
-        flash(problem, "error")
+        flash(translate(problem), "error")  # N_ messages (app.payments.queue), in the reader's language
     page = max(1, request.args.get("page", 1, type=int))
     per_page = request.args.get("moi-trang", PAGE, type=int)
     per_page = per_page if per_page in PAGE_SIZES else PAGE

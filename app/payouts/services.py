@@ -39,7 +39,7 @@ from app.banking.models import OfficialBankAccount
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ, today_vn
-from app.core.makerchecker import close_with_reason, refuse_own_work, require_status, required_reason
+from app.core.makerchecker import refuse_own_work, require_status, required_reason
 from app.core.messages import N_
 from app.core.money import format_vnd
 from app.core.spreadsheet import SafeCSVWriter
@@ -50,6 +50,7 @@ from app.needs import crypto
 from app.needs.funding import DISBURSABLE_STATUSES, disburse_need
 from app.needs.models import HouseholdNeed, NeedStatus, TrancheKind
 from app.needs.registry import NeedError, lock_need
+from app.payouts.closing import close_with_reason
 from app.payouts.models import (
     OPEN_STATUSES,
     SIGNED_PROOFS,

@@ -30,7 +30,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from app.accounts.passwords import MIN_PASSWORD_LENGTH
 from app.core.collation import vi_sorted
 from app.core.forms import DATE_FORMATS, BaseForm, VNDateField, _nfc_filter, field_problems
-from app.core.i18n import today_vn
+from app.core.i18n import request_language, today_vn
 from app.core.identifiers import IdentifierError, normalize_phone, normalize_tax_code
 from app.core.messages import N_
 from app.core.money import AmountError, format_vnd, parse_vnd
@@ -408,6 +408,7 @@ class PledgeForm(BaseForm):
             commune_id=commune.id if commune else None,
             anonymous=self.display.data == "anonymous",
             country=country,
+            language=request_language(),
         )
         pledge = PledgeInput(
             amount_vnd=amount,
@@ -423,6 +424,7 @@ class PledgeForm(BaseForm):
             contact_email=email,
             note=self.note.data or "",
             submission_key=self.submission_key_value(),
+            language=request_language(),
         )
         return donor, pledge
 

@@ -133,6 +133,8 @@ class Pledge(TimestampMixin, Model):
     # business and this is cleared. registered_by: "đăng ký bởi" (the person and contact who typed it).
     claimed_donor_id: Mapped[int | None] = mapped_column(ForeignKey("donors.id"), index=True)
     registered_by: Mapped[str] = mapped_column(String(255), default="", nullable=False, server_default="")
+    # The language of the page the pledge was made on: its confirmation, reminders and receipts e-mails speak it.
+    language: Mapped[str] = mapped_column(String(5), default="vi", server_default="vi", nullable=False)
     # The last account-link e-mail sent for this pledge: one per hour, whoever asks (issue 19.1).
     claim_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The donor paused a monthly gift (app.recurring): its instalments are neither reminded nor lapsed meanwhile;

@@ -1,13 +1,16 @@
 """E-mails about pledges: confirmation, staff notice of offline pledges, reminders, overdue digest, account
-links. Plain text, Vietnamese, the same facts the pages show."""
+links. Plain text, the same facts the pages show, in the recipient's language (`in_language`: the pledge's or the
+donor's stored language; staff notices are Vietnamese)."""
 
 from __future__ import annotations
 
 from flask import current_app, render_template
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from app.banking.services import official_accounts_for
+from app.core.i18n import in_language, request_language
 from app.core.mail import Mail, send_mail
 from app.core.web import public_url
 from app.pledges import services
@@ -51,14 +54,18 @@ def confirmation_mail(session: Session, pledge: Pledge, to: str) -> Mail:
         link=donor_link(pledge),
         **payment_facts(session, pledge),
     )
-    return Mail(to=[to], subject=f"Xác nhận đăng ký ủng hộ số {pledge.reference}", body=body)
+    return Mail(
+        to=[to], subject=_("Xác nhận đăng ký ủng hộ số %(reference)s", reference=pledge.reference), body=body
+    )
 
 
 def send_confirmation(session: Session, pledge: Pledge) -> bool:
     """To the contact typed with the pledge (never to a business on file that the pledge names)."""
     if not pledge.contact_email:
         return False
-    send_mail(confirmation_mail(session, pledge, pledge.contact_email))
+    with in_language(pledge.language):
+        mail = confirmation_mail(session, pledge, pledge.contact_email)
+    send_mail(mail)
     return True
 
 
@@ -67,13 +74,17 @@ def notify_staff_offline(session: Session, pledge: Pledge) -> int:
     staff = services.staff_to_notify(session, [pledge.receiving_unit_id, pledge.earmark_unit_id])
     if not staff:
         return 0
-    body = render_mail(
-        "staff_new_pledge.txt", pledge=pledge, link=external_url("pledges.staff_detail", pledge_id=pledge.id)
-    )
+    with in_language("vi"):  # staff read Vietnamese (no language is stored for them)
+        body = render_mail(
+            "staff_new_pledge.txt",
+            pledge=pledge,
+            link=external_url("pledges.staff_detail", pledge_id=pledge.id),
+        )
+        subject = _("Đăng ký ủng hộ mới cần tiếp nhận trực tiếp: %(reference)s", reference=pledge.reference)
     send_mail(
         Mail(
             to=sorted({u.email for u in staff}),
-            subject=f"Đăng ký ủng hộ mới cần tiếp nhận trực tiếp: {pledge.reference}",
+            subject=subject,
             body=body,
         )
     )
@@ -88,11 +99,12 @@ def reminder_mail(session: Session, pledge: Pledge, state: services.InstalmentSt
         link=donor_link(pledge),
         **payment_facts(session, pledge),
     )
-    return Mail(
-        to=[to],
-        subject=(f"Nhắc lịch nộp đợt {state.instalment.seq} – đăng ký ủng hộ {pledge.reference}"),
-        body=body,
+    subject = _(
+        "Nhắc lịch nộp đợt %(seq)s – đăng ký ủng hộ %(reference)s",
+        seq=state.instalment.seq,
+        reference=pledge.reference,
     )
+    return Mail(to=[to], subject=subject, body=body)
 
 
 def send_lapsed(session: Session, pledge: Pledge, *, after_days: int) -> bool:
@@ -100,27 +112,31 @@ def send_lapsed(session: Session, pledge: Pledge, *, after_days: int) -> bool:
     to = pledge.contact_email or pledge.donor.email
     if not to:
         return False
-    body = render_mail(
-        "lapsed.txt",
-        after_days=after_days,
-        last_due=services.last_due_on(pledge),
-        link=donor_link(pledge),
-        **payment_facts(session, pledge),
-    )
-    send_mail(Mail(to=[to], subject=f"Đăng ký ủng hộ {pledge.reference} đã quá hạn", body=body))
+    with in_language(pledge.language):
+        body = render_mail(
+            "lapsed.txt",
+            after_days=after_days,
+            last_due=services.last_due_on(pledge),
+            link=donor_link(pledge),
+            **payment_facts(session, pledge),
+        )
+        subject = _("Đăng ký ủng hộ %(reference)s đã quá hạn", reference=pledge.reference)
+    send_mail(Mail(to=[to], subject=subject, body=body))
     return True
 
 
 def send_digest(session: Session, user, pledges: list[Pledge], today) -> None:  # type: ignore[no-untyped-def]
     rows = [(p, services.overdue_amount(session, p, today=today)) for p in pledges]
-    body = render_mail(
-        "overdue_digest.txt",
-        user=user,
-        rows=rows,
-        today=today,
-        link=external_url("pledges.staff_list", overdue=1),
-    )
-    send_mail(Mail(to=[user.email], subject=f"Đăng ký ủng hộ quá hạn: {len(rows)} đăng ký", body=body))
+    with in_language("vi"):  # staff read Vietnamese (no language is stored for them)
+        body = render_mail(
+            "overdue_digest.txt",
+            user=user,
+            rows=rows,
+            today=today,
+            link=external_url("pledges.staff_list", overdue=1),
+        )
+        subject = _("Đăng ký ủng hộ quá hạn: %(n)s đăng ký", n=len(rows))
+    send_mail(Mail(to=[user.email], subject=subject, body=body))
 
 
 # Signed links: claiming a pledge (account creation) and inviting a colleague.
@@ -142,10 +158,12 @@ def read_token(salt: str, token: str, max_age: int = TOKEN_MAX_AGE) -> dict | No
 
 def send_claim_link(pledge: Pledge) -> None:
     token = make_token("pledge-claim", {"pledge": pledge.id, "email": pledge.contact_email})
-    body = render_mail("claim.txt", pledge=pledge, link=external_url("pledges.claim_account", token=token))
-    send_mail(
-        Mail(to=[pledge.contact_email], subject="Tạo tài khoản theo dõi đóng góp – Chung Tay", body=body)
-    )
+    with in_language(pledge.language):
+        body = render_mail(
+            "claim.txt", pledge=pledge, link=external_url("pledges.claim_account", token=token)
+        )
+        subject = _("Tạo tài khoản theo dõi đóng góp – Chung Tay")
+    send_mail(Mail(to=[pledge.contact_email], subject=subject, body=body))
 
 
 def invite_colleague(session, actor, donor, inviter, email: str) -> None:  # type: ignore[no-untyped-def]
@@ -155,18 +173,21 @@ def invite_colleague(session, actor, donor, inviter, email: str) -> None:  # typ
     from app.core.transaction import on_commit
 
     record(session, actor, "donor.invite", "donor", donor.id, new={"email": email})
-    on_commit(lambda: send_invitation(donor, inviter, email), session)
+    lang = request_language()  # the inviter's page: the colleague's language is not known
+    on_commit(lambda: send_invitation(donor, inviter, email, lang), session)
 
 
-def send_invitation(donor, inviter, email: str) -> None:  # type: ignore[no-untyped-def]
+def send_invitation(donor, inviter, email: str, lang: str = "vi") -> None:  # type: ignore[no-untyped-def]
     token = make_token("donor-invite", {"donor": donor.id, "email": email, "by": inviter.id})
-    body = render_mail(
-        "invite.txt",
-        donor=donor,
-        inviter=inviter,
-        link=external_url("pledges.accept_invitation", token=token),
-    )
-    send_mail(Mail(to=[email], subject=f"Lời mời tham gia tài khoản {donor.name} – Chung Tay", body=body))
+    with in_language(lang):
+        body = render_mail(
+            "invite.txt",
+            donor=donor,
+            inviter=inviter,
+            link=external_url("pledges.accept_invitation", token=token),
+        )
+        subject = _("Lời mời tham gia tài khoản %(name)s – Chung Tay", name=donor.name)
+    send_mail(Mail(to=[email], subject=subject, body=body))
 
 
 # Who speaks for a business (issue 19.1).
@@ -196,17 +217,17 @@ def ask_business(session: Session, pledge: Pledge) -> int:
     if not to:
         return 0
     token = make_token("pledge-attach", {"pledge": pledge.id, "donor": business.id})
-    body = render_mail(
-        "ask_business.txt",
-        pledge=pledge,
-        business=business,
-        link=external_url("pledges.business_confirm", token=token),
-    )
-    send_mail(
-        Mail(
-            to=to,
-            subject=f"Xác nhận đăng ký ủng hộ {pledge.reference} nhân danh {business.name}",
-            body=body,
+    with in_language(business.language):
+        body = render_mail(
+            "ask_business.txt",
+            pledge=pledge,
+            business=business,
+            link=external_url("pledges.business_confirm", token=token),
         )
-    )
+        subject = _(
+            "Xác nhận đăng ký ủng hộ %(reference)s nhân danh %(name)s",
+            reference=pledge.reference,
+            name=business.name,
+        )
+    send_mail(Mail(to=to, subject=subject, body=body))
     return len(to)

@@ -168,6 +168,9 @@ class DonorInput:
     commune_id: int | None = None
     anonymous: bool = False
     country: str = "VN"  # ISO 3166-1 alpha-2; abroad: no province or commune
+    language: str = (
+        "vi"  # the page's language (app.core.i18n.request_language): messages to the donor speak it
+    )
 
 
 @dataclass
@@ -192,6 +195,7 @@ class PledgeInput:
     contact_email: str | None = None
     note: str = ""
     submission_key: str | None = None  # the public form's idempotency key (pledge_for_submission)
+    language: str = "vi"  # the page's language: the pledge's confirmation, reminders and receipts speak it
 
 
 def campaign_for(session: Session, unit_id: int | None = None) -> Campaign | None:
@@ -289,6 +293,7 @@ def insert_donor(session: Session, actor: Actor, data: DonorInput) -> DonorRef:
             province_id=data.province_id,
             commune_id=data.commune_id,
             country=data.country,
+            language=data.language,
             public_display=display,
             search_key=" ".join(filter(None, [fold(name), data.tax_code or ""])),
             created_at=utcnow(),
@@ -446,6 +451,7 @@ def insert_pledge(
         registered_by=getattr(donor, "registered_by", ""),
         note=nfc(data.note) or "",
         submission_key=data.submission_key,
+        language=data.language,
         status=PledgeStatus.PLEDGED,
         created_at=utcnow(),
     )

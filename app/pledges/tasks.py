@@ -23,7 +23,7 @@ def pledge_recorded(session: Session, pledge: Pledge) -> bool:
     from app.notifications.services import notify as notify_donor
 
     values = {"reference": pledge.reference, "amount": format_vnd(pledge.amount_vnd)}
-    ctx = Context("pledge", pledge.id, values, email=pledge.contact_email)
+    ctx = Context("pledge", pledge.id, values, email=pledge.contact_email, language=pledge.language)
     return bool(notify_donor(session, pledge.donor, Event.PLEDGE_RECORDED, ctx))
 
 
@@ -41,7 +41,7 @@ def instalment_due(session: Session, pledge: Pledge, state: services.InstalmentS
         "amount": format_vnd(state.outstanding_vnd),
         "due": format_date_vn(inst.due_on),
     }
-    ctx = Context("instalment", inst.id, values, email=pledge.contact_email)
+    ctx = Context("instalment", inst.id, values, email=pledge.contact_email, language=pledge.language)
     return bool(notify_donor(session, pledge.donor, Event.INSTALMENT_DUE, ctx))
 
 

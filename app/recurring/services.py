@@ -56,7 +56,7 @@ def monthly_dates(day: int, count: int, *, after: date) -> list[date]:
 def start(session: Session, actor: Actor, donor: Donor, *, monthly_vnd: int, day: int) -> MonthlyGift:
     if monthly_vnd < MIN_PLEDGE_VND:
         raise GiftError(
-            N_("Số tiền mỗi tháng: tối thiểu %(format_vnd)s.", format_vnd=format_vnd(MIN_PLEDGE_VND)),
+            N_("Số tiền mỗi tháng: tối thiểu %(amount)s.", amount=format_vnd(MIN_PLEDGE_VND)),
             field="monthly",
         )
     if not 1 <= day <= 28:

@@ -568,16 +568,20 @@ def _description(line: dict[str, Any]) -> str:
     kind = line["loai"]
     if kind == "tien_vao":
         n = line["so_khoan_dong_gop"]
-        return f"Tiếp nhận {n} khoản đóng góp" if n != 1 else "Tiếp nhận 1 khoản đóng góp"
+        return N_("Tiếp nhận %(n)s khoản đóng góp", n=n)
     if kind == "hien_vat_nhan":
         return N_("Tiếp nhận hiện vật (giá trị ước tính)")
     if kind == "phan_bo":
         houses = line["nha"]
-        return f"Phân bổ cho {len(houses)} hộ" if houses else N_("Phân bổ kinh phí cho địa bàn")
+        return N_("Phân bổ cho %(n)s hộ", n=len(houses)) if houses else N_("Phân bổ kinh phí cho địa bàn")
     if kind == "giai_ngan":
         houses = [h for h in line["nha"] if h["ho"]]
         if houses:
-            return f"Giải ngân cho hộ {houses[0]['ho']} ({houses[0]['xa']})"
+            return N_(
+                "Giải ngân cho hộ %(household)s (%(commune)s)",
+                household=houses[0]["ho"],
+                commune=houses[0]["xa"],
+            )
         return N_("Giải ngân (chi trả)")
     if kind == "trao_hien_vat" and line.get("hang_hoa"):
         g = line["hang_hoa"]
@@ -596,7 +600,7 @@ def _description(line: dict[str, Any]) -> str:
     if kind == "dieu_chuyen":
         return N_("Điều chuyển quỹ chưa phân bổ giữa các cấp")
     if kind == "dao":
-        return f"Đảo bút toán #{line['dao_cho']}" if line["dao_cho"] else "Bút toán đảo"
+        return N_("Đảo bút toán #%(id)s", id=line["dao_cho"]) if line["dao_cho"] else N_("Bút toán đảo")
     return KIND_LABELS[kind]
 
 

@@ -18,6 +18,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext
 from sqlalchemy import select
 
 from app.banking.services import public_accounts
@@ -156,7 +157,9 @@ def accounts():  # type: ignore[no-untyped-def]
             qr.svg(
                 build_payload(a.bank_bin, a.account_number),
                 scale=4,
-                title=f"Mã VietQR tài khoản {a.bank_name} {a.account_number}",
+                title=gettext(
+                    "Mã VietQR tài khoản %(bank)s %(number)s", bank=a.bank_name, number=a.account_number
+                ),
             ),
         )
         for a in rows

@@ -121,7 +121,7 @@ def test_staff_home_recent_activity_speaks_vietnamese(client, session):
 
 
 # Helpers that record an audit entry for their caller, with the action given as a keyword: name -> their module.
-PASSES_ACTION_ON = {"close_with_reason": "makerchecker.py"}
+PASSES_ACTION_ON = {"close_with_reason": "closing.py"}
 
 
 def _recorded_actions() -> set[str]:

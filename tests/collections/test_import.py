@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from app.audit.models import AuditEntry
 from app.collections.models import BatchStatus, HouseholdRow, ImportBatch
 from app.contributions.models import Contribution, ContributionStatus
+from app.core.messages import restored
 from app.ledger.models import LedgerTransaction
 from app.ledger.services import main_fund, totals
 from app.units.models import AdminUnit
@@ -95,7 +96,7 @@ def test_five_thousand_rows_preview_commit_undo(client, session, world, app):
     assert batch.status == BatchStatus.PREVIEWED and batch.total_rows == 5000 and batch.error_rows == 12
     # Exactly the 12 broken rows, each with its reason (spreadsheet row = data index + 2).
     assert {e["row"] for e in batch.errors} == {i + 2 for i in BROKEN}
-    by_row = {e["row"]: " ".join(e["messages"]) for e in batch.errors}
+    by_row = {e["row"]: " ".join(str(restored(m)) for m in e["messages"]) for e in batch.errors}
     for i, (_, reason) in BROKEN.items():
         assert reason in by_row[i + 2], (i, by_row[i + 2])
     page = client.get(f"/can-bo/thu-ho/lo/{batch.id}").get_data(as_text=True)
@@ -193,7 +194,7 @@ def test_small_csv_commits_at_once_and_later_file_flags_recorded_households(clie
     assert upload(client, world, csv_text.encode("utf-8"), "thu-lai.csv").status_code == 302
     second = session.execute(select(ImportBatch).order_by(ImportBatch.id.desc())).scalars().first()
     assert second.error_rows == 2
-    assert "đã được ghi nhận trong cuộc vận động (biên nhận" in second.errors[0]["messages"][0]
+    assert "đã được ghi nhận trong cuộc vận động (biên nhận" in restored(second.errors[0]["messages"][0])
     # Undo of the first batch reverses the money transaction and the in-kind row.
     client.post(
         f"/can-bo/thu-ho/lo/{batch.id}/huy",

@@ -176,6 +176,12 @@ def test_the_nightly_task_keeps_the_result_and_staff_see_the_alert(app, demo, cl
     listing = client.get("/can-bo/so-quy/kiem-tra").get_data(as_text=True)
     assert f"Khoản đóng góp #{c.id} ghi" in listing
     assert "Khoản đóng góp = bút toán tiếp nhận" in listing
+    # The problems are kept as msgid and values (JSON): an English reader gets them in English (issue 16).
+    assert last.problems[0]["message"]["msgid"].startswith("%(what)s nhưng bút toán tiếp nhận")
+    english = client.get("/can-bo/so-quy/kiem-tra?lang=en").get_data(as_text=True)
+    assert f"Contribution #{c.id} records" in english and "but receipt entry #" in english
+    assert "Khoản đóng góp #" not in english and "bút toán tiếp nhận #" not in english
+    client.get("/can-bo?lang=vi")
 
     # The province's staff see their province's problems; a commune's staff none of them (not their area).
     province = app.test_client()

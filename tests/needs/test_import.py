@@ -66,6 +66,17 @@ def test_preview_lists_errors_by_row_and_imports_nothing(client, session, world)
     assert "Dòng 2:" not in page  # the good row has no error
     assert "056190731911" not in page  # citizen IDs are masked in the preview
     assert "Nhập 3 hộ" not in page  # no confirm button while errors remain
+    # The same preview in English: each row's problems in English, the values as typed (issue 16).
+    english = client.get(resp.headers["Location"] + "?lang=en").get_data(as_text=True)
+    assert "Household category: “giàu” is not valid" in english
+    assert "Citizen ID: same as row 2 of the file." in english
+    assert (
+        "Hamlet/residential group: “Thôn Không Có” is not on the commune&#39;s list of hamlets yet."
+        in english
+    )
+    assert "Requested from the Fund: must not exceed the estimated cost less secured sources" in english
+    assert "không hợp lệ" not in english and "trùng với dòng" not in english
+    client.get(resp.headers["Location"] + "?lang=vi")
     # Forcing the confirmation anyway saves nothing.
     resp = client.post(resp.headers["Location"], data={"csrf_token": csrf_from(page)}, follow_redirects=True)
     assert "chưa nhập dòng nào" in resp.get_data(as_text=True)

@@ -68,6 +68,10 @@ def test_filters_by_text_amount_date_and_account(client, session, kh_setup, prov
     ]
     page = client.get(QUEUE, query_string={"tu-ngay": "31/02/2024"}).get_data(as_text=True)
     assert "Từ ngày: “31/02/2024” không đúng dạng dd/mm/yyyy." in page
+    # The same filter on the English page: the label and the sentence in English, the value as typed.
+    page = client.get(QUEUE, query_string={"tu-ngay": "31/02/2024", "lang": "en"}).get_data(as_text=True)
+    assert "From: “31/02/2024” is not in the dd/mm/yyyy form." in page and "không đúng dạng" not in page
+    client.get(QUEUE, query_string={"lang": "vi"})
 
 
 def test_text_filter_ignores_diacritics_and_case_both_ways(client, session, kh_setup, province_staff):

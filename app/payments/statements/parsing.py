@@ -168,7 +168,12 @@ class RowError:
     file_row: int  # 1-based row in the file, as a spreadsheet shows it
     role: str
     raw: str
-    message: str
+    message: str  # an N_ message (stored as msgid and values in the draft's preview, translated when shown)
+
+
+def _row_message(file_row: int, exc: Exception) -> str:
+    """“Dòng 7: <the cell's refusal>”, the refusal kept as its N_ message."""
+    return N_("Dòng %(row)s: %(error)s", row=file_row, error=exc.args[0] if len(exc.args) == 1 else str(exc))
 
 
 @dataclass(slots=True)
@@ -705,7 +710,11 @@ def _lines(
                         file_row,
                         "date",
                         date_raw,
-                        f"Dòng {file_row}: ngày giao dịch “{date_raw}” không đúng dạng dd/mm/yyyy.",
+                        N_(
+                            "Dòng %(row)s: ngày giao dịch “%(value)s” không đúng dạng dd/mm/yyyy.",
+                            row=file_row,
+                            value=date_raw,
+                        ),
                     )
                 )
                 if last is not None:
@@ -714,7 +723,12 @@ def _lines(
                 continue
             if has_amount:
                 result.errors.append(
-                    RowError(file_row, "date", "", f"Dòng {file_row}: có số tiền nhưng thiếu ngày giao dịch.")
+                    RowError(
+                        file_row,
+                        "date",
+                        "",
+                        N_("Dòng %(row)s: có số tiền nhưng thiếu ngày giao dịch.", row=file_row),
+                    )
                 )
                 if last is not None:
                     yield done(last)
@@ -756,7 +770,7 @@ def _lines(
                     else:
                         debit = value
             except AmountError as exc:
-                problems.append(RowError(file_row, role, _cell_text(raw), f"Dòng {file_row}: {exc}"))
+                problems.append(RowError(file_row, role, _cell_text(raw), _row_message(file_row, exc)))
         balance = None
         if "balance" in columns:
             raw = cell(row, "balance", file_row)
@@ -765,11 +779,13 @@ def _lines(
                 if balance is None and _cell_text(raw).strip() in ("0", "0,00", "0.00"):
                     balance = 0
             except AmountError as exc:
-                problems.append(RowError(file_row, "balance", _cell_text(raw), f"Dòng {file_row}: {exc}"))
+                problems.append(RowError(file_row, "balance", _cell_text(raw), _row_message(file_row, exc)))
         if not problems and credit is None and debit is None:
             role = "credit" if "credit" in columns else "amount"
             problems.append(
-                RowError(file_row, role, "", f"Dòng {file_row}: không có số tiền ghi có hay ghi nợ.")
+                RowError(
+                    file_row, role, "", N_("Dòng %(row)s: không có số tiền ghi có hay ghi nợ.", row=file_row)
+                )
             )
         if not problems and credit is not None and debit is not None:
             problems.append(
@@ -777,7 +793,7 @@ def _lines(
                     file_row,
                     "debit",
                     _cell_text(cell(row, "debit", file_row)),
-                    f"Dòng {file_row}: có cả số tiền ghi có và ghi nợ trên cùng một dòng.",
+                    N_("Dòng %(row)s: có cả số tiền ghi có và ghi nợ trên cùng một dòng.", row=file_row),
                 )
             )
         if problems:
@@ -872,9 +888,14 @@ class BalanceCheck:
         running += line.amount_vnd if line.is_credit else -line.amount_vnd
         if line.balance_vnd is not None and running != line.balance_vnd:
             self.breaks.append(
-                f"Dòng {line.file_row}: số dư in trên sao kê là {format_vnd(line.balance_vnd)} nhưng "
-                f"số dư trước + ghi có − ghi nợ là {format_vnd(running)} (lệch "
-                f"{format_vnd(abs(line.balance_vnd - running))}): có thể thiếu hoặc thừa dòng."
+                N_(
+                    "Dòng %(row)s: số dư in trên sao kê là %(printed)s nhưng số dư trước + ghi có − ghi nợ là "
+                    "%(computed)s (lệch %(diff)s): có thể thiếu hoặc thừa dòng.",
+                    row=line.file_row,
+                    printed=format_vnd(line.balance_vnd),
+                    computed=format_vnd(running),
+                    diff=format_vnd(abs(line.balance_vnd - running)),
+                )
             )
             running = line.balance_vnd
         self.running = running
