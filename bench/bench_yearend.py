@@ -15,7 +15,7 @@ receipts dated 2026 (after the year to close). Prints one JSON object per benchm
     Baseline (same run): the plain aggregate over the same postings (SELECT account_id, sum(amount_vnd) … WHERE
     occurred_on <= 31/12/2025 GROUP BY account_id, for the province's and its communes' accounts).
   * yearend_report_<size>: seconds for the province's tổng kết 2025 figures (app.reports.services.build_figures).
-  * yearend_report_national_<size>: seconds for the NATIONAL tổng kết 2025 (unit None: the central level over every
+  * yearend_national_report_<size>: seconds for the NATIONAL tổng kết 2025 (unit None: the central level over every
     province, a national campaign), target ≤ 10 s.
   Baseline of both reports (same run): one aggregate query giving the period's money by unit and account kind
   (SELECT unit_id, kind, sum(amount_vnd) … GROUP BY unit_id, kind over the same postings and scope).
@@ -299,7 +299,7 @@ def bench_report(session, size: str, ctx: dict, *, national: bool = False) -> di
     seconds = time.perf_counter() - t0
     carried = session.execute(text("SELECT on_hand_vnd FROM ledger_year_closes")).scalar()
     return {
-        "name": f"yearend_report{'_national' if national else ''}_{size}",
+        "name": f"yearend_{'national_' if national else ''}report_{size}",
         "figure": round(seconds, 2),
         "unit": "s",
         "baseline_name": "one aggregate query: the year's postings by unit and account kind (same scope)",
