@@ -12,7 +12,8 @@ schema and migrates). National data, fixed seed, bulk-loaded with COPY:
   * support limits: the national build / repair limits, each province's own (and an expired older one);
   * 300 000 needs over every commune, a third of them with the pre-2025 commune where they were assessed.
 Measured through the Flask test client (CSRF off, as in bench_needs; the testing configuration), as Khánh Hòa's
-province staff, in interleaved rounds so that the baseline sees the same machine:
+province staff (--who province: the form lists the province's 65 communes and their 1 300 hamlets) or as a commune
+officer (--who commune, made on first use), in interleaved rounds so that the baseline sees the same machine:
   * need_entry_form: GET /can-bo/nhu-cau/them (communes and hamlets of the province, the limits in force);
   * need_entry_post: POST of a valid need (limits applied, CCCD duplicate check, consent, audit; the redirect is
     not followed);
@@ -250,11 +251,44 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-def measure(app, rounds: int) -> list[dict]:  # type: ignore[no-untyped-def]
+def commune_user(app) -> str:  # type: ignore[no-untyped-def]
+    """A commune officer of Khánh Hòa (the usual author of a need), made on first use."""
+    from app.accounts.models import Role, User
+    from app.accounts.services import create_user
+    from app.core.actor import Actor
+    from app.extensions import db
+    from app.units.models import AdminUnit, UnitLevel
+
+    email = "xa.entry@bench.vn"
+    with app.app_context():
+        if db.session.execute(select(User.id).where(User.email == email)).first() is None:
+            kh = db.session.execute(
+                select(AdminUnit.id).where(AdminUnit.level == UnitLevel.PROVINCE, AdminUnit.code == 56)
+            ).scalar_one()
+            commune = db.session.execute(
+                select(AdminUnit.id).where(AdminUnit.parent_id == kh).order_by(AdminUnit.code).limit(1)
+            ).scalar_one()
+            create_user(
+                db.session,
+                Actor.system("bench"),
+                email=email,
+                full_name="Cán bộ xã",
+                password=PASSWORD,
+                role=Role.COMMUNE_STAFF,
+                unit_id=commune,
+            )
+            db.session.commit()
+        db.session.remove()
+    return email
+
+
+def measure(app, rounds: int, who: str = "province") -> list[dict]:  # type: ignore[no-untyped-def]
+    from app.accounts.models import User
     from app.extensions import db
     from app.needs.models import HouseholdNeed
     from app.units.models import AdminUnit, UnitLevel
 
+    email = EMAIL if who == "province" else commune_user(app)
     with app.app_context():
         kh = db.session.execute(
             select(AdminUnit).where(AdminUnit.level == UnitLevel.PROVINCE, AdminUnit.code == 56)
@@ -262,6 +296,8 @@ def measure(app, rounds: int) -> list[dict]:  # type: ignore[no-untyped-def]
         kh_communes = list(
             db.session.execute(select(AdminUnit.id).where(AdminUnit.parent_id == kh.id)).scalars()
         )
+        if who == "commune":
+            kh_communes = [db.session.execute(select(User.unit_id).where(User.email == email)).scalar_one()]
         detail_ids = list(
             db.session.execute(
                 select(HouseholdNeed.id)
@@ -275,7 +311,7 @@ def measure(app, rounds: int) -> list[dict]:  # type: ignore[no-untyped-def]
         needs_before = db.session.execute(select(text("count(*)")).select_from(HouseholdNeed)).scalar_one()
         db.session.remove()
     client = app.test_client()
-    resp = client.post("/dang-nhap", data={"email": EMAIL, "password": PASSWORD})
+    resp = client.post("/dang-nhap", data={"email": email, "password": PASSWORD})
     assert resp.status_code == 302, resp.status_code
     rng = random.Random(SEED + 1)
     run_tag = int(time.time()) % 100_000
@@ -286,7 +322,7 @@ def measure(app, rounds: int) -> list[dict]:  # type: ignore[no-untyped-def]
             "hamlet_id": "0",
             "consent_source": "don_ky",
             "head_name": "Bench Văn Nhập",
-            "citizen_id": f"056{run_tag:05d}{i:04d}",
+            "citizen_id": f"05{run_tag:05d}{i:04d}{int(who == 'commune')}",
             "household_size": "4",
             "poverty_status": "poor",
             "need_kind": "new_house",
@@ -335,14 +371,14 @@ def measure(app, rounds: int) -> list[dict]:  # type: ignore[no-untyped-def]
     base95 = _pct(times["ping"], 0.95)
     out = []
     for key, label in (
-        ("form", "GET /can-bo/nhu-cau/them (province staff, limits in force)"),
+        ("form", "GET /can-bo/nhu-cau/them (communes, hamlets, limits in force)"),
         ("post", "POST /can-bo/nhu-cau/them (valid need: limits, CCCD check, consent, audit)"),
         ("detail", "GET /can-bo/nhu-cau/<id> of a need with its pre-2025 commune (designations resolved)"),
     ):
         p95 = _pct(times[key], 0.95)
         out.append(
             {
-                "name": f"need_entry_{key}",
+                "name": f"need_entry_{key}_{who}",
                 "what": label,
                 "figure": round(p95, 1),
                 "unit": "ms (p95)",
@@ -367,6 +403,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--stage", choices=["all", "generate", "measure"], default="all")
     parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--who", choices=["province", "commune"], default="province")
     args = parser.parse_args()
     if not args.database_url.startswith("postgresql"):
         raise SystemExit("--database-url must point at PostgreSQL")
@@ -374,7 +411,7 @@ def main() -> None:
     if args.stage in ("all", "generate"):
         generate(app, random.Random(SEED))
     if args.stage in ("all", "measure"):
-        for r in measure(app, args.rounds):
+        for r in measure(app, args.rounds, args.who):
             print(json.dumps(r, ensure_ascii=False))
 
 
