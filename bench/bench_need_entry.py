@@ -114,9 +114,9 @@ def generate(app, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
             lineage.setdefault(admin_id, []).append(legacy_id)
         legacy_communes = sorted({i for ids in lineage.values() for i in ids})
         basis = "Danh sách tổng hợp cho benchmark (không phải danh sách thật)"
-        rows = [("huyen_ngheo", d, None) for d in rng.sample(districts, min(70, len(districts)))] + [
-            ("xa_dbkk", c, None) for c in rng.sample(legacy_communes, min(1500, len(legacy_communes)))
-        ]
+        rows: list[tuple[str, int | None, int | None]] = []
+        rows += [("huyen_ngheo", d, None) for d in rng.sample(districts, min(70, len(districts)))]
+        rows += [("xa_dbkk", c, None) for c in rng.sample(legacy_communes, min(1500, len(legacy_communes)))]
         rows += [("vung_dtts", None, c) for c, _ in rng.sample(communes, min(300, len(communes)))]
         session.add_all(
             AreaDesignation(
@@ -278,7 +278,7 @@ def commune_user(app) -> str:  # type: ignore[no-untyped-def]
                 unit_id=commune,
             )
             db.session.commit()
-        db.session.remove()
+        db.session.remove()  # type: ignore[attr-defined]
     return email
 
 
@@ -297,7 +297,9 @@ def measure(app, rounds: int, who: str = "province") -> list[dict]:  # type: ign
             db.session.execute(select(AdminUnit.id).where(AdminUnit.parent_id == kh.id)).scalars()
         )
         if who == "commune":
-            kh_communes = [db.session.execute(select(User.unit_id).where(User.email == email)).scalar_one()]
+            own = db.session.execute(select(User.unit_id).where(User.email == email)).scalar_one()
+            assert own is not None
+            kh_communes = [own]
         detail_ids = list(
             db.session.execute(
                 select(HouseholdNeed.id)
@@ -309,7 +311,7 @@ def measure(app, rounds: int, who: str = "province") -> list[dict]:  # type: ign
             ).scalars()
         )
         needs_before = db.session.execute(select(text("count(*)")).select_from(HouseholdNeed)).scalar_one()
-        db.session.remove()
+        db.session.remove()  # type: ignore[attr-defined]
     client = app.test_client()
     resp = client.post("/dang-nhap", data={"email": email, "password": PASSWORD})
     assert resp.status_code == 302, resp.status_code
@@ -361,13 +363,13 @@ def measure(app, rounds: int, who: str = "province") -> list[dict]:  # type: ign
     for i in range(rounds):
         times["ping"].append(timed(lambda: get_ok("/bench/ping")))
         times["form"].append(timed(lambda: get_ok("/can-bo/nhu-cau/them")))
-        times["post"].append(timed(lambda i=i: post(i)))  # type: ignore[misc]
+        times["post"].append(timed(lambda i=i: post(i)))
         times["detail"].append(
             timed(lambda i=i: get_ok(f"/can-bo/nhu-cau/{detail_ids[i % len(detail_ids)]}"))
         )
     with app.app_context():
         needs_after = db.session.execute(select(text("count(*)")).select_from(HouseholdNeed)).scalar_one()
-        db.session.remove()
+        db.session.remove()  # type: ignore[attr-defined]
     base95 = _pct(times["ping"], 0.95)
     out = []
     for key, label in (

@@ -36,7 +36,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select, text
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/ct_yearend"
-SIZES = {
+SIZES: dict[str, dict] = {
     "small": {"receipts": 200_000, "moves": 20_000, "provinces": [56]},
     "national": {"receipts": 2_000_000, "moves": 200_000, "provinces": None},
 }
@@ -347,7 +347,7 @@ def main(argv: list[str] | None = None) -> None:
             bench_report(db.session, args.size, ctx),
             bench_report(db.session, args.size, ctx, national=True),
         ]
-        db.session.remove()
+        db.session.remove()  # type: ignore[attr-defined]
     for r in results:
         print(json.dumps(r, ensure_ascii=False))
 

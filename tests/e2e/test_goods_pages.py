@@ -10,6 +10,7 @@ awaits its confirmation (not counted as handed out until confirmed)."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -32,7 +33,7 @@ def _on_screen(j: Journey, locator, what: str) -> None:  # type: ignore[no-untyp
 
 
 def test_goods_store_handout_and_public_store_pages_fit_a_phone(journey: Journey, viewport: str) -> None:
-    page = journey.page
+    page: Any = journey.page  # a Playwright Page
     [store] = query_live(
         "SELECT u.id, u.name FROM admin_units u JOIN users s ON s.unit_id = u.id WHERE s.email = :email",
         email=COMMUNE_STAFF,

@@ -200,16 +200,17 @@ def test_a_poor_district_counts_for_a_household_assessed_in_one_of_its_old_commu
         district = session.execute(
             select(LegacyUnit).where(LegacyUnit.level == UnitLevel.DISTRICT, LegacyUnit.code == district_code)
         ).scalar_one()
-        return session.execute(
+        row = session.execute(
             select(UnitLineage.admin_unit_id, LegacyUnit.id)
             .join(UnitLineage, UnitLineage.legacy_unit_id == LegacyUnit.id)
             .where(LegacyUnit.parent_id == district.id)
             .order_by(LegacyUnit.code)
             .limit(1)
         ).one()
+        return int(row[0]), int(row[1])
 
-    in_khanh_son = tuple(old_commune_of(575))
-    in_ninh_hoa = tuple(old_commune_of(572))  # thị xã Ninh Hòa: never a poor district
+    in_khanh_son: tuple[int, int | None] = old_commune_of(575)
+    in_ninh_hoa: tuple[int, int | None] = old_commune_of(572)  # thị xã Ninh Hòa: never a poor district
     before, after = date(2023, 6, 1), date(2026, 6, 1)
     one = scoring.designations_by_area(session, [in_khanh_son], on=before)
     assert "huyen_ngheo" in one[in_khanh_son]
