@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.core.forms import BaseForm, VNDateField, VNIntegerField
+from app.core.forms import BaseForm, ManyOptionsSelect, VNDateField, VNIntegerField
 from app.core.money import AmountError, parse_vnd
 from app.core.transaction import message_for
 from app.needs.models import (
@@ -61,7 +61,9 @@ class NeedForm(BaseForm):
     consent_source = SelectField(
         _l("Hộ đồng ý đưa dữ liệu vào danh sách qua"), choices=CONSENT_SOURCES, default="don_ky"
     )
-    hamlet_id = SelectField(_l("Thôn/tổ dân phố"), coerce=int, validators=[Optional()])
+    hamlet_id = SelectField(
+        _l("Thôn/tổ dân phố"), coerce=int, validators=[Optional()], widget=ManyOptionsSelect()
+    )
     head_name = StringField(
         _l("Họ tên chủ hộ"),
         validators=[DataRequired(REQUIRED), Length(max=255, message=_l("Họ tên chủ hộ: tối đa 255 ký tự."))],

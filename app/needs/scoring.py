@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -112,19 +112,52 @@ def late_clause(late_days: int, today: date | None = None) -> ColumnElement[bool
     return (HouseholdNeed.status == NeedStatus.STARTED) & (HouseholdNeed.started_on < cutoff)
 
 
+SMALL_AREA = 1000
+"""Up to this many units, the designation index reads only theirs (a registry page, one need's score); more (a whole
+registry, the matching engine): every designation in force, once."""
+
+
 def _designation_index(
-    session: Session, day: date
+    session: Session,
+    day: date,
+    admin_ids: Iterable[int] | None = None,
+    legacy_ids: Iterable[int] | None = None,
 ) -> tuple[dict[int, set[str]], dict[int, set[str]], dict[int, int | None]]:
-    """Designations in force on `day`: by current unit, by legacy unit, and the legacy units' parents."""
-    designations = [d for d in session.execute(select(AreaDesignation)).scalars() if d.valid_on(day)]
+    """Designations in force on `day`: by current unit, by legacy unit, and the legacy units' parents. Given the
+    current and legacy units a caller scores (at most SMALL_AREA), only the designations on them and on the legacy
+    units above them (old district, old province) are read, and only those legacy units' parents: a need's page
+    does not load the whole country's designations and pre-2025 units."""
+    q = select(AreaDesignation.kind, AreaDesignation.admin_unit_id, AreaDesignation.legacy_unit_id).where(
+        AreaDesignation.valid_from <= day,
+        or_(AreaDesignation.valid_to.is_(None), AreaDesignation.valid_to >= day),
+    )
+    parent: dict[int, int | None] = {}
+    admin = None if admin_ids is None else set(admin_ids)
+    legacy = None if legacy_ids is None else set(legacy_ids)
+    small = admin is not None and legacy is not None and len(admin) + len(legacy) <= SMALL_AREA
+    if small:
+        frontier = set(legacy or ())
+        while frontier:  # the legacy units, then their old districts and provinces
+            rows = session.execute(
+                select(LegacyUnit.id, LegacyUnit.parent_id).where(LegacyUnit.id.in_(frontier))
+            ).all()
+            parent.update((uid, up) for uid, up in rows)
+            frontier = {up for _, up in rows if up is not None and up not in parent}
+        q = q.where(
+            or_(
+                AreaDesignation.admin_unit_id.in_(admin or ()),
+                AreaDesignation.legacy_unit_id.in_(list(parent)),
+            )
+        )
     by_admin: dict[int, set[str]] = defaultdict(set)
     by_legacy: dict[int, set[str]] = defaultdict(set)
-    for d in designations:
-        if d.admin_unit_id is not None:
-            by_admin[d.admin_unit_id].add(d.kind)
-        if d.legacy_unit_id is not None:
-            by_legacy[d.legacy_unit_id].add(d.kind)
-    parent = dict(session.execute(select(LegacyUnit.id, LegacyUnit.parent_id)).all()) if by_legacy else {}
+    for kind, admin_unit_id, legacy_unit_id in session.execute(q):
+        if admin_unit_id is not None:
+            by_admin[admin_unit_id].add(kind)
+        if legacy_unit_id is not None:
+            by_legacy[legacy_unit_id].add(kind)
+    if by_legacy and not small:
+        parent = dict(session.execute(select(LegacyUnit.id, LegacyUnit.parent_id)).all())
     return by_admin, by_legacy, parent
 
 
@@ -160,10 +193,14 @@ def designations_by_commune(
 
     ids = list(set(commune_ids))
     out: dict[int, list[str]] = {cid: [] for cid in ids}
-    by_admin, by_legacy, parent = _designation_index(session, on or today_vn())
-    if not (by_admin or by_legacy) or not ids:
+    if not ids:
         return out
     lineage = _lineage(session, ids)
+    by_admin, by_legacy, parent = _designation_index(
+        session, on or today_vn(), ids, {legacy for olds in lineage.values() for legacy in olds}
+    )
+    if not (by_admin or by_legacy):
+        return out
     for cid in ids:
         kinds = set(by_admin.get(cid, ()))
         for legacy_id in lineage.get(cid, ()):
@@ -188,7 +225,9 @@ def designations_by_area(
     out: dict[AreaKey, list[str]] = {(c, None): whole[c] for c, legacy in keys if legacy is None}
     assessed = [(c, legacy) for c, legacy in keys if legacy is not None]
     if assessed:
-        by_admin, by_legacy, parent = _designation_index(session, on or today_vn())
+        by_admin, by_legacy, parent = _designation_index(
+            session, on or today_vn(), {c for c, _ in assessed}, {legacy for _, legacy in assessed}
+        )
         for c, legacy in assessed:
             out[(c, legacy)] = sorted(set(by_admin.get(c, ())) | _legacy_kinds(legacy, by_legacy, parent))
     return out

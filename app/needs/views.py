@@ -250,9 +250,15 @@ def _setup_need_form(form: NeedForm) -> list[AdminUnit]:
     communes = _communes_in_scope()
     form.commune_id.choices = [(c.id, c.name) for c in communes]
     names = {c.id: c.name for c in communes}
+    keys = {cid: unit_key(name) for cid, name in names.items()}
+    # three columns, not Hamlet objects: a province's form lists every hamlet of its communes (a thousand or more)
     hamlets = sorted(
-        db.session.execute(select(Hamlet).where(Hamlet.commune_id.in_(names), Hamlet.active)).scalars(),
-        key=lambda h: (unit_key(names[h.commune_id]), vi_key(h.name)),
+        db.session.execute(
+            select(Hamlet.id, Hamlet.commune_id, Hamlet.name).where(
+                Hamlet.commune_id.in_(names), Hamlet.active
+            )
+        ).all(),
+        key=lambda h: (keys[h.commune_id], vi_key(h.name)),
     )
     form.hamlet_id.choices = [(0, _("— Chưa chọn —"))] + [
         (h.id, h.name if len(names) == 1 else f"{h.name} ({names[h.commune_id]})") for h in hamlets

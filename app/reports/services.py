@@ -1,7 +1,7 @@
 """Periodic reports (sơ kết 6 tháng, tổng kết năm) for a unit and campaign.
 
-Every money figure comes from the ledger (through app.transparency.overview.figures_at, the same function the
-public overview uses) or from the published contributions, so the report matches what the public sees.
+Every money figure comes from the ledger, by the rules the public overview uses (app.transparency.overview:
+figures_at, totals_from_kinds), or from the published contributions, so the report matches what the public sees.
 """
 
 from __future__ import annotations
@@ -120,30 +120,6 @@ def _target(session: Session, campaign: Campaign, unit: AdminUnit | None) -> int
     return int(campaign.goal_vnd or 0) if campaign.scope_unit_id == (unit.id if unit else None) else 0
 
 
-def _postings_by_purpose(
-    session: Session,
-    fund_id: int,
-    ids: list[int | None] | None,
-    kinds: list[AccountKind],
-    start: date,
-    end: date,
-) -> dict[str, int]:
-    q = (
-        select(LedgerAccount.purpose, func.sum(LedgerPosting.amount_vnd))
-        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
-        .join(LedgerTransaction, LedgerTransaction.id == LedgerPosting.transaction_id)
-        .where(
-            LedgerAccount.fund_id == fund_id,
-            LedgerAccount.kind.in_(kinds),
-            LedgerTransaction.occurred_on >= start,
-            LedgerTransaction.occurred_on <= end,
-        )
-    )
-    if ids is not None:
-        q = q.where(LedgerAccount.unit_id.in_([i for i in ids if i is not None]))
-    return {str(p): int(v or 0) for p, v in session.execute(q.group_by(LedgerAccount.purpose))}
-
-
 def transfers_net(
     session: Session, fund_id: int, ids: list[int | None] | None, until: date, since: date | None = None
 ) -> int:
@@ -178,14 +154,17 @@ def build_figures(
     """All the report's figures as a JSON-serialisable dict (stored on the job, rendered to HTML, XLSX, PDF)."""
     ids = units.scope_unit_ids(session, unit)
     fund = campaign.fund_id
-    before = overview.figures_at(session, fund, ids, period.start - timedelta(days=1))
-    after = overview.figures_at(session, fund, ids, period.end)
+    # The ledger's postings are read twice, summed per account: up to the day before the period, and in it; the
+    # balances before and after, the money by purpose and by area all come from these sums (overview's rules).
+    opening_sums = extra.account_sums(session, fund, ids, None, period.start - timedelta(days=1))
+    period_sums = extra.account_sums(session, fund, ids, period.start, period.end)
+    closing_sums = extra.combined(opening_sums, period_sums)
+    before = overview.totals_from_kinds(extra.by_kind(opening_sums))
+    after = overview.totals_from_kinds(extra.by_kind(closing_sums))
     receipts = after.received_vnd - before.received_vnd
     in_kind = after.in_kind_vnd - before.in_kind_vnd
-    allocated = _postings_by_purpose(
-        session, fund, ids, [AccountKind.ALLOCATED, AccountKind.DISBURSED], period.start, period.end
-    )
-    disbursed = _postings_by_purpose(session, fund, ids, [AccountKind.DISBURSED], period.start, period.end)
+    allocated = extra.by_purpose(period_sums, [AccountKind.ALLOCATED, AccountKind.DISBURSED])
+    disbursed = extra.by_purpose(period_sums, [AccountKind.DISBURSED])
     purposes = [
         {
             "purpose": p.value,
@@ -299,7 +278,7 @@ def build_figures(
         },
         "houses": overview.houses(session, ids, campaign.id),
         "top_donors": [{"name": name, "count": n, "amount_vnd": int(total)} for name, n, total in top],
-        "by_area": extra.by_area(session, fund, unit, ids, period.start, period.end, paid, goals),
+        "by_area": extra.by_area(session, unit, period_sums, closing_sums, paid, goals),
         "programmes": extra.programmes(paid, disbursed_total),
         "households": extra.households(paid),
         "transfers": moves,

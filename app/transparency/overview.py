@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -98,7 +98,15 @@ def figures_at(
         ids = [i for i in unit_ids if i is not None]
         clause = LedgerAccount.unit_id.in_(ids)
         q = q.where(clause | LedgerAccount.unit_id.is_(None) if None in unit_ids else clause)
-    sums = {AccountKind(k): int(v or 0) for k, v in session.execute(q.group_by(LedgerAccount.kind))}
+    return totals_from_kinds(
+        {str(k): int(v or 0) for k, v in session.execute(q.group_by(LedgerAccount.kind))}
+    )
+
+
+def totals_from_kinds(sums: Mapping[str, int]) -> ledger.Totals:
+    """The area's figures from the sums of its postings by account kind (as figures_at reads them as of a day; the
+    reports sum the postings once and derive them with this)."""
+    sums = {AccountKind(k): int(v or 0) for k, v in sums.items()}
     t = ledger.Totals(
         received_vnd=-sums.get(AccountKind.DONATIONS, 0),
         in_kind_vnd=sums.get(AccountKind.IN_KIND, 0) + sums.get(AccountKind.IN_KIND_OUT, 0),  # received

@@ -184,3 +184,47 @@ def test_designations_resolve_through_the_legacy_commune_stored_on_the_need(sess
     _, without = scoring.explain_need(session, elsewhere, on=on)
     codes = {code for code, _, _ in with_it} - {code for code, _, _ in without}
     assert codes, (with_it, without)
+
+
+def test_a_poor_district_counts_for_a_household_assessed_in_one_of_its_old_communes(session, world) -> None:  # type: ignore[no-untyped-def]
+    """Huyện Khánh Sơn was a poor district until February 2025: a household assessed in one of its old communes
+    carries "huyện nghèo" on the campaign's date before then (through the old commune's district), not after, and a
+    household assessed in an old commune of another district never does — whether its page scores it alone or a
+    whole registry is scored at once."""
+    from sqlalchemy import select
+
+    from app.needs import scoring
+    from app.units.models import LegacyUnit, UnitLevel, UnitLineage
+
+    def old_commune_of(district_code: int) -> tuple[int, int]:
+        district = session.execute(
+            select(LegacyUnit).where(LegacyUnit.level == UnitLevel.DISTRICT, LegacyUnit.code == district_code)
+        ).scalar_one()
+        row = session.execute(
+            select(UnitLineage.admin_unit_id, LegacyUnit.id)
+            .join(UnitLineage, UnitLineage.legacy_unit_id == LegacyUnit.id)
+            .where(LegacyUnit.parent_id == district.id)
+            .order_by(LegacyUnit.code)
+            .limit(1)
+        ).one()
+        return int(row[0]), int(row[1])
+
+    in_khanh_son: tuple[int, int | None] = old_commune_of(575)
+    in_ninh_hoa: tuple[int, int | None] = old_commune_of(572)  # thị xã Ninh Hòa: never a poor district
+    before, after = date(2023, 6, 1), date(2026, 6, 1)
+    one = scoring.designations_by_area(session, [in_khanh_son], on=before)
+    assert "huyen_ngheo" in one[in_khanh_son]
+    assert "huyen_ngheo" not in scoring.designations_by_area(session, [in_khanh_son], on=after)[in_khanh_son]
+    assert "huyen_ngheo" not in scoring.designations_by_area(session, [in_ninh_hoa], on=before)[in_ninh_hoa]
+    # the registry scored at once reads every designation: the same answer as the page's narrower read
+    many = [
+        (c, legacy)
+        for c, legacy in session.execute(select(UnitLineage.admin_unit_id, UnitLineage.legacy_unit_id))
+    ]
+    assert len(many) + len({c for c, _ in many}) > scoring.SMALL_AREA  # Khánh Hòa and Hà Nội: the wide read
+    every = scoring.designations_by_area(session, many, on=before)
+    assert every[in_khanh_son] == one[in_khanh_son]
+    assert all(
+        every[key] == scoring.designations_by_area(session, [key], on=before)[key]
+        for key in many[:: len(many) // 40]
+    )

@@ -10,7 +10,16 @@ from app.needs import models, registry, scoring
 from app.needs.models import HouseholdNeed, NeedStatus
 from app.needs.priority import score_need
 from tests.conftest import login, post_form
-from tests.needs.conftest import ADDRESS, CITIZEN_ID, PHONE, actor_of, add_need, approve, need_input
+from tests.needs.conftest import (
+    ADDRESS,
+    CITIZEN_ID,
+    PHONE,
+    actor_of,
+    add_need,
+    approve,
+    need_form_data,
+    need_input,
+)
 
 
 def test_identifiers_are_encrypted_at_rest(session, world):
@@ -346,3 +355,23 @@ def test_scoring_reads_designations_in_force_on_the_campaigns_date_not_today(ses
     on_page, reasons = scoring.explain_need(session, need)
     assert in_sql == on_page == without + 21
     assert any(points == 21 for _, _, points in reasons)
+
+
+def test_entry_form_lists_hamlets_escaped_and_keeps_the_chosen_one(client, session, world):
+    """The hamlet list (written option by option in one format, app.core.forms.ManyOptionsSelect) shows a hamlet's
+    name as text, never as markup, and a form refused for another field comes back with the hamlet still chosen."""
+    from app.units.services import add_hamlet
+
+    odd = add_hamlet(session, world.khanh_son.id, 'Tổ "Mới" <b>2</b> & Suối')
+    session.commit()
+    login(client, world.ks_staff.email)
+    page = client.get("/can-bo/nhu-cau/them").get_data(as_text=True)
+    assert f'<option value="{odd.id}">Tổ &#34;Mới&#34; &lt;b&gt;2&lt;/b&gt; &amp; Suối</option>' in page
+    assert "<b>2</b>" not in page
+    resp = post_form(
+        client, "/can-bo/nhu-cau/them", need_form_data(world, hamlet_id=str(odd.id), head_name="")
+    )
+    refused = resp.get_data(as_text=True)
+    assert "Họ tên chủ hộ" in refused
+    assert f'<option selected value="{odd.id}">' in refused
+    assert f'<option selected value="{world.hamlet.id}">' not in refused
