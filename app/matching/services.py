@@ -259,7 +259,9 @@ def _explain(line: ProposalLine, unfunded_reason: str = "") -> dict:
     }
     if line.included:
         # the Vietnamese record of the draws (kept with the line, not shown: the page lists `draws`)
-        exp["summary"] = "; ".join(f"{restored(d['label'])}: {format_vnd(d['amount_vnd'])}" for d in line.draws)
+        exp["summary"] = "; ".join(
+            f"{restored(d['label'])}: {format_vnd(d['amount_vnd'])}" for d in line.draws
+        )
         exp["draws"] = [
             {"label": d["label"], "amount_vnd": d["amount_vnd"], "why": d["why"]} for d in line.draws
         ]

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEntry
-from app.ledger import services as ledger
 from app.core.messages import restored
+from app.ledger import services as ledger
 from app.ledger.models import AccountKind, LedgerAccount, Purpose
 from app.matching import services
 from app.matching.models import MatchingProposal, ProposalStatus

@@ -81,7 +81,9 @@ def test_a_suggestion_says_why_in_the_readers_language(client, session, kh_setup
         session, kh_setup["campaign"], 3_000_000, donor_name="Bà Trần Thị Mơ", receiving=kh_setup["province"]
     )
     session.commit()
-    import_rows(session, kh_setup["prov_acc"], [VCB, [day(1), "1", "", "3.000.000", "", "TRAN VAN MO UNG HO"]])
+    import_rows(
+        session, kh_setup["prov_acc"], [VCB, [day(1), "1", "", "3.000.000", "", "TRAN VAN MO UNG HO"]]
+    )
     login(client, province_staff.email, PASSWORD)
     page = client.get(QUEUE).get_data(as_text=True)
     assert pledge.reference in page
