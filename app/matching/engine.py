@@ -39,16 +39,17 @@ from itertools import islice
 import highspy
 import numpy as np
 
+from app.core.messages import N_
 from app.core.money import format_vnd
 
 UNRESTRICTED = "unrestricted"
 LEVELS = ("commune", "province", "national")
 PURPOSE_NAMES = {
-    "housing": "nhà ở",
-    "livelihood": "sinh kế",
-    "education": "học tập",
-    "health": "y tế",
-    UNRESTRICTED: "không chỉ định",
+    "housing": N_("nhà ở"),
+    "livelihood": N_("sinh kế"),
+    "education": N_("học tập"),
+    "health": N_("y tế"),
+    UNRESTRICTED: N_("không chỉ định"),
 }
 EXACT_MAX_NEEDS = 1500
 REPAIR_LOOKS = 8
@@ -74,10 +75,15 @@ class Pool:
         return LEVELS.index(self.level) * 2 + (1 if self.purpose == UNRESTRICTED else 0)
 
     def display(self) -> str:
+        """The pool's name (a `N_` message: Vietnamese text, translated where it is shown)."""
         if self.label:
             return self.label
-        where = {"commune": "Quỹ xã", "province": "Quỹ tỉnh", "national": "Quỹ Trung ương"}[self.level]
-        return f"{where} – {PURPOSE_NAMES.get(self.purpose, self.purpose)}"
+        purpose = PURPOSE_NAMES.get(self.purpose, self.purpose)
+        if self.level == "commune":
+            return N_("Quỹ xã – %(purpose)s", purpose=purpose)
+        if self.level == "province":
+            return N_("Quỹ tỉnh – %(purpose)s", purpose=purpose)
+        return N_("Quỹ Trung ương – %(purpose)s", purpose=purpose)
 
 
 @dataclass(frozen=True)
@@ -119,14 +125,18 @@ class Unfunded:
 
     @property
     def reason(self) -> str:
+        """Why the need is not funded (a `N_` message, kept with the proposal through app.core.messages.stored)."""
         if self.eligible_vnd < self.requested_vnd:
-            return (
-                f"Các quỹ được phép chi cho hồ sơ này chỉ còn {format_vnd(self.eligible_vnd)}, "
-                f"cần {format_vnd(self.requested_vnd)}: không đủ tiền trong các quỹ phù hợp."
+            return N_(
+                "Các quỹ được phép chi cho hồ sơ này chỉ còn %(available)s, cần %(requested)s: "
+                "không đủ tiền trong các quỹ phù hợp.",
+                available=format_vnd(self.eligible_vnd),
+                requested=format_vnd(self.requested_vnd),
             )
-        return (
+        return N_(
             "Tiền trong các quỹ được phép chi đã dành cho các hồ sơ có thứ tự ưu tiên cao hơn "
-            f"(còn {format_vnd(self.eligible_vnd)} nhưng phải giữ cho các hồ sơ đã chọn)."
+            "(còn %(available)s nhưng phải giữ cho các hồ sơ đã chọn).",
+            available=format_vnd(self.eligible_vnd),
         )
 
 
@@ -231,17 +241,17 @@ def _check(pools: list[Pool], needs: list[Need]) -> None:
     seen = set()
     for p in pools:
         if p.key in seen:
-            raise EngineError(f"Quỹ trùng lặp: {p.display()}")
+            raise EngineError(N_("Quỹ trùng lặp: %(pool)s", pool=p.display()))
         seen.add(p.key)
         if p.balance_vnd < 0:
-            raise EngineError(f"Số dư âm: {p.display()}")
+            raise EngineError(N_("Số dư âm: %(pool)s", pool=p.display()))
     ids = set()
     for n in needs:
         if n.id in ids:
-            raise EngineError(f"Hồ sơ trùng lặp: #{n.id}")
+            raise EngineError(N_("Hồ sơ trùng lặp: #%(id)s", id=n.id))
         ids.add(n.id)
         if n.requested_vnd <= 0:
-            raise EngineError(f"Hồ sơ #{n.id}: số tiền đề nghị phải lớn hơn 0.")
+            raise EngineError(N_("Hồ sơ #%(id)s: số tiền đề nghị phải lớn hơn 0.", id=n.id))
 
 
 # --- public entry point ------------------------------------------------------------------------------
@@ -267,7 +277,7 @@ def propose(pools: list[Pool], needs: list[Need], config: Config = Config()) -> 
     elif method == "greedy":
         result = _greedy(pools, needs, w, elig)
     else:
-        raise EngineError(f"Phương pháp không hợp lệ: {method}")
+        raise EngineError(N_("Phương pháp không hợp lệ: %(method)s", method=method))
     return _finish(method, pools, needs, w, result, time.perf_counter() - start, elig)
 
 

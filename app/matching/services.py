@@ -23,7 +23,7 @@ from app.contributions.services import ContributionError
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import VN_TZ
-from app.core.messages import N_, joined
+from app.core.messages import N_, joined, restored, stored
 from app.core.money import format_vnd
 from app.core.text import nfc
 from app.core.transaction import DomainError
@@ -42,12 +42,12 @@ APPROVER_ROLES = (Role.APPROVER, Role.CENTRAL_ADMIN)
 OPEN = (ProposalStatus.DRAFT, ProposalStatus.SUBMITTED)
 
 DRAW_WHY = {
-    0: "tiền ủng hộ riêng cho xã này, đúng mục đích",
-    1: "tiền ủng hộ riêng cho xã này, không chỉ định mục đích",
-    2: "tiền của tỉnh chỉ định đúng mục đích",
-    3: "tiền của tỉnh không chỉ định mục đích",
-    4: "tiền của Trung ương chỉ định đúng mục đích",
-    5: "tiền của Trung ương không chỉ định mục đích",
+    0: N_("tiền ủng hộ riêng cho xã này, đúng mục đích"),
+    1: N_("tiền ủng hộ riêng cho xã này, không chỉ định mục đích"),
+    2: N_("tiền của tỉnh chỉ định đúng mục đích"),
+    3: N_("tiền của tỉnh không chỉ định mục đích"),
+    4: N_("tiền của Trung ương chỉ định đúng mục đích"),
+    5: N_("tiền của Trung ương không chỉ định mục đích"),
 }
 
 
@@ -79,14 +79,15 @@ def scope_units(session: Session, scope_unit_id: int | None) -> tuple[AdminUnit 
 
 
 def _pool_label(unit: AdminUnit | None, purpose: str) -> str:
-    """E.g. "Quỹ xã Khánh Sơn – nhà ở", "Quỹ tỉnh Khánh Hòa – không chỉ định", "Quỹ Trung ương – y tế"."""
+    """E.g. "Quỹ xã Khánh Sơn – nhà ở", "Quỹ tỉnh Khánh Hòa – không chỉ định", "Quỹ Trung ương – y tế": a `N_`
+    message, kept with the proposal as msgid + values (app.core.messages.stored) and shown with `|message`."""
     what = engine.PURPOSE_NAMES.get(purpose, purpose)
     if unit is None:
-        return f"Quỹ Trung ương – {what}"
+        return N_("Quỹ Trung ương – %(purpose)s", purpose=what)
     name = unit.name
     if name[:1].isupper() and " " in name:
         name = name[0].lower() + name[1:]  # "Xã Khánh Sơn" -> "xã Khánh Sơn"
-    return f"Quỹ {name} – {what}"
+    return N_("Quỹ %(unit)s – %(purpose)s", unit=name, purpose=what)
 
 
 def scope_pools(session: Session, fund_id: int, scope_unit_id: int | None) -> list[engine.Pool]:
@@ -224,7 +225,7 @@ def _pools_from_snapshot(snapshot: list[dict]) -> list[engine.Pool]:
             level=p["level"],
             purpose=p["purpose"],
             balance_vnd=p["balance_vnd"],
-            label=p["label"],
+            label=restored(p["label"]),
         )
         for p in snapshot
     ]
@@ -239,7 +240,7 @@ def _draws_json(draws: list[tuple[tuple[int | None, str], int]], pools: dict) ->
                 "pool_unit_id": key[0],
                 "purpose": key[1],
                 "amount_vnd": int(amount),
-                "label": p.display(),
+                "label": stored(p.display()),
                 "level": p.level,
                 "why": DRAW_WHY[p.rank],
             }
@@ -257,17 +258,23 @@ def _explain(line: ProposalLine, unfunded_reason: str = "") -> dict:
         "poor_district": s.get("poor_district", False),
     }
     if line.included:
-        exp["summary"] = "; ".join(f"{d['label']}: {format_vnd(d['amount_vnd'])}" for d in line.draws)
+        # the Vietnamese record of the draws (kept with the line, not shown: the page lists `draws`)
+        exp["summary"] = "; ".join(
+            f"{restored(d['label'])}: {format_vnd(d['amount_vnd'])}" for d in line.draws
+        )
         exp["draws"] = [
             {"label": d["label"], "amount_vnd": d["amount_vnd"], "why": d["why"]} for d in line.draws
         ]
         if s.get("secured_vnd") or s.get("funded_vnd"):
-            exp["completes"] = (
-                f"Cùng {format_vnd(s['secured_vnd'] + s['funded_vnd'])} đã có từ nguồn khác, "
-                f"đủ {format_vnd(s['estimated_cost_vnd'])} dự toán."
+            exp["completes"] = stored(
+                N_(
+                    "Cùng %(secured)s đã có từ nguồn khác, đủ %(cost)s dự toán.",
+                    secured=format_vnd(s["secured_vnd"] + s["funded_vnd"]),
+                    cost=format_vnd(s["estimated_cost_vnd"]),
+                )
             )
     else:
-        exp["reason"] = unfunded_reason or "Cán bộ đã loại khỏi đề xuất."
+        exp["reason"] = stored(unfunded_reason or N_("Cán bộ đã loại khỏi đề xuất."))
     return exp
 
 
@@ -364,7 +371,7 @@ def run_proposal(
                 "level": p.level,
                 "purpose": p.purpose,
                 "balance_vnd": p.balance_vnd,
-                "label": p.display(),
+                "label": stored(p.display()),
             }
             for p in pools
         ],
@@ -441,7 +448,7 @@ def set_included(
         exp = _explain(ln, reason)
         exp["rank"] = ln.rank
         if ln.need_id in changed:
-            exp["edited"] = "Cán bộ đưa vào đề xuất." if included else "Cán bộ loại khỏi đề xuất."
+            exp["edited"] = N_("Cán bộ đưa vào đề xuất.") if included else N_("Cán bộ loại khỏi đề xuất.")
         ln.explanation = exp
     proposal.total_vnd = sum(ln.amount_vnd for ln in proposal.lines)
     proposal.total_priority = float(sum(ln.weight for ln in proposal.lines if ln.included))
@@ -535,7 +542,7 @@ def stale_reasons(session: Session, proposal: MatchingProposal, *, lock: bool = 
             problems.append(
                 N_(
                     "Số dư %(pool)s đã thay đổi từ %(before)s thành %(now)s.",
-                    pool=p["label"],
+                    pool=restored(p["label"]),
                     before=format_vnd(p["balance_vnd"]),
                     now=format_vnd(now),
                 )
@@ -635,7 +642,8 @@ def approve(session: Session, actor: Actor, user: User, proposal_id: int) -> Mat
                 target_purpose=purpose,
                 draws=draws,
                 occurred_on=today,
-                memo=f"Đề xuất phân bổ #{proposal.id}, hộ #{ln.need_id}",
+                # the memo in the books: Vietnamese, kept as written (a str; the books are data)
+                memo=N_("Đề xuất phân bổ #%(proposal)s, hộ #%(need)s", proposal=proposal.id, need=ln.need_id),
                 source_type="matching_line",
                 source_id=ln.id,
                 idempotency_key=f"matching:{proposal.id}:{ln.id}",
@@ -744,11 +752,13 @@ def pool_summary(proposal: MatchingProposal) -> list[dict]:
             for d in ln.draws:
                 used[(d["pool_unit_id"], d["purpose"])] += d["amount_vnd"]
     rows = []
-    for p in sorted(proposal.pool_snapshot, key=lambda p: (engine.LEVELS.index(p["level"]), p["label"])):
+    for p in sorted(
+        proposal.pool_snapshot, key=lambda p: (engine.LEVELS.index(p["level"]), str(restored(p["label"])))
+    ):
         u = used.get((p["unit_id"], p["purpose"]), 0)
         rows.append(
             {
-                "label": p["label"],
+                "label": restored(p["label"]),
                 "balance_vnd": p["balance_vnd"],
                 "used_vnd": u,
                 "left_vnd": p["balance_vnd"] - u,

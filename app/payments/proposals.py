@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.contributions.models import Contribution, ContributionStatus
+from app.core.messages import N_, joined
 from app.core.text import fold
 from app.donors.models import Donor
 from app.payments.statements.parsing import _fold
@@ -59,6 +60,32 @@ class _Candidate:
 
 
 MIN_SCORE = 50
+
+# Why a line is proposed for a pledge (the review queue shows them joined by "; "). The line keeps the Vietnamese
+# text (StatementLine.proposal_reason, 255 characters); `reason_message` gives it back as messages to translate.
+AMOUNT_DUE = N_("đúng số tiền còn phải nộp")
+NAME_FOUND = N_("tên người ủng hộ có trong nội dung")
+AFTER_PLEDGE = N_("chuyển sau ngày đăng ký")
+SAME_UNIT = N_("đăng ký nộp vào đơn vị của tài khoản")
+REASON_SEP = "; "
+
+
+def _name_close(percent: int) -> str:
+    return N_("tên người ủng hộ gần giống nội dung (%(percent)s%%)", percent=percent)
+
+
+_NAME_CLOSE = re.compile(re.escape(_name_close(999_999)).replace("999999", r"(\d+)"))
+
+
+def reason_message(text: str) -> str:
+    """A line's stored proposal reason as the messages it was written from, to show in the reader's language
+    (`|message`): each part is one of the reasons above (a part it does not know, e.g. cut at 255 characters,
+    is shown as it is)."""
+    parts: list[str] = []
+    for part in text.split(REASON_SEP) if text else []:
+        close = _NAME_CLOSE.fullmatch(part)
+        parts.append(_name_close(int(close[1])) if close else part)
+    return joined(parts, REASON_SEP) if parts else ""
 
 
 class Proposer:
@@ -187,27 +214,21 @@ class Proposer:
 
         for c in amount_hits:
             if c.due_vnd == amount_vnd:
-                add(c, 50, "đúng số tiền còn phải nộp")
+                add(c, 50, AMOUNT_DUE)
         for c in name_hits:
             if amount_vnd > c.due_vnd:
                 continue  # more than is due: never an "overpayment" from a suggestion
             sim = self._similarity(c.name_key, words)
             if sim >= 0.5 and (c.due_vnd == amount_vnd or sim == 1.0):
-                add(
-                    c,
-                    round(40 * sim),
-                    "tên người ủng hộ có trong nội dung"
-                    if sim == 1.0
-                    else f"tên người ủng hộ gần giống nội dung ({round(100 * sim)}%)",
-                )
+                add(c, round(40 * sim), NAME_FOUND if sim == 1.0 else _name_close(round(100 * sim)))
         for entry in scores.values():
             c = entry[2]
             if c.created_at <= at + timedelta(days=1):
                 entry[0] += 10
-                entry[1].append("chuyển sau ngày đăng ký")
+                entry[1].append(AFTER_PLEDGE)
             if c.same_unit:
                 entry[0] += 5
-                entry[1].append("đăng ký nộp vào đơn vị của tài khoản")
+                entry[1].append(SAME_UNIT)
         return scores
 
     def _rank(
@@ -220,4 +241,4 @@ class Proposer:
         best_id, (best, reasons, _) = ranked[0]
         if best < MIN_SCORE or (len(ranked) > 1 and ranked[1][1][0] == best):
             return None, "", 0
-        return best_id, "; ".join(reasons)[:255], best
+        return best_id, str(REASON_SEP.join(reasons))[:255], best

@@ -54,6 +54,7 @@ from app.payments.models import (
     StatementLine,
     StatementStatus,
 )
+from app.payments.proposals import reason_message
 from app.payments.queue import MAX_BULK, PAGE_SIZES, count_and_sum, parse_filter, queue_query, sender_name
 from app.payments.recording import confirm_proposals, ignore_lines, match_to_references, receipt_lines
 from app.payments.reversal import REVERSIBLE_LINE_STATUSES, line_contributions, reverse_line
@@ -714,6 +715,7 @@ def queue() -> ResponseReturnValue:
         lines=lines,
         pledges=_pledges_for(lines),
         senders={line.id: sender_name(line.memo, line.counterparty) or "" for line in lines},
+        reasons={line.id: reason_message(line.proposal_reason) for line in lines},
         page=page,
         pages=max(1, math.ceil(total / per_page)),
         total=total,

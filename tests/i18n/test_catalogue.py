@@ -259,10 +259,6 @@ VIETNAMESE_F_STRINGS_ALLOWED = {
     "app/ledger/cli.py": "CLI output",
     "app/transparency/cli.py": "CLI output",
     "app/units/cli.py": "CLI output",
-    # Not converted yet (issue 16 stays open for them): staff pages show these in Vietnamese.
-    "app/matching/services.py": "NOT YET: pool labels and explanations kept with a proposal; the allocation's memo",
-    "app/matching/engine.py": "NOT YET: the matching engine's reasons shown with a proposal (staff pages)",
-    "app/payments/proposals.py": "NOT YET: the review queue's match reason (staff page)",
 }
 
 

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEntry
+from app.core.messages import restored
 from app.ledger import services as ledger
 from app.ledger.models import AccountKind, LedgerAccount, Purpose
 from app.matching import services
@@ -61,7 +62,7 @@ def test_proposal_respects_earmarks_and_explains_itself(session, world) -> None:
         "Quỹ xã Khánh Sơn – nhà ở: 40.000.000 ₫; Quỹ tỉnh Khánh Hòa – không chỉ định: 20.000.000 ₫"
     )
     assert lines[ks2.id].included and not lines[cl1.id].included
-    assert "không đủ tiền" in lines[cl1.id].explanation["reason"]
+    assert "không đủ tiền" in restored(lines[cl1.id].explanation["reason"])
     assert lines[cl1.id].amount_vnd == 0 and lines[cl1.id].draws == []
 
 
@@ -179,6 +180,35 @@ def test_revocation_restores_the_pool(session, world) -> None:  # type: ignore[n
     assert ledger.verify_ledger(session) == []
     with pytest.raises(services.MatchingError, match="đã được thu hồi"):
         services.revoke_line(session, actor_of(w.approver), w.approver, line.id, "lần hai")
+
+
+def test_an_english_reader_sees_the_proposal_explained_in_english(app, session, world) -> None:  # type: ignore[no-untyped-def]
+    """Pool names, why a pool pays and why a need is left out are kept as messages: the page shows them in the
+    reader's language (and the Vietnamese page as before)."""
+    w = world
+    add_need(session, w, w.khanh_son, name="Katơr Văn Sáu")
+    add_need(session, w, w.cam_lam, name="Lê Văn Tám")
+    give(session, w, 60_000_000)  # province housing money: one house of 60 M
+    client = app.test_client()
+    login(client, w.preparer.email)
+    post_form(client, "/can-bo/phan-bo/chay", {"scope": str(w.khanh_hoa.id)}, page="/can-bo/phan-bo/")
+    p = session.execute(select(MatchingProposal)).scalar_one()
+    vi = client.get(f"/can-bo/phan-bo/{p.id}?show=all").get_data(as_text=True)
+    assert "Quỹ tỉnh Khánh Hòa – nhà ở: <strong>60.000.000 ₫</strong>" in vi
+    assert "tiền của tỉnh chỉ định đúng mục đích" in vi and "chỉ còn 0 ₫, cần 60.000.000 ₫" in vi
+    assert "Cùng 20.000.000 ₫ đã có từ nguồn khác, đủ 80.000.000 ₫ dự toán." in vi
+    en = client.get(f"/can-bo/phan-bo/{p.id}?show=all&lang=en").get_data(as_text=True)
+    assert "Fund of tỉnh Khánh Hòa – housing: <strong>60.000.000 ₫</strong>" in en
+    assert "the province&#39;s money earmarked for this purpose" in en
+    assert (
+        "With the 20.000.000 ₫ already secured from other sources, this covers the estimated cost of 80.000.000 ₫."
+    ) in en
+    assert (
+        "The funds allowed to pay for this case have only 0 ₫ left, 60.000.000 ₫ is needed: "
+        "not enough money in the eligible funds."
+    ) in en
+    assert "không đủ tiền" not in en and "nhà ở" not in en
+    client.get("/?lang=vi")
 
 
 def test_commune_staff_run_only_their_commune_pools(session, world) -> None:  # type: ignore[no-untyped-def]

@@ -19,6 +19,7 @@ from app.payments.queue import sender_name
 from app.payments.tasks import import_statement_task
 from tests.conftest import csrf_from, login
 from tests.factories import PASSWORD, SYSTEM
+from tests.payments.conftest import make_pledge
 from tests.payments.test_importer_defects import VCB, csv_bytes
 from tests.payments.test_statements import upload
 
@@ -71,6 +72,29 @@ def test_filters_by_text_amount_date_and_account(client, session, kh_setup, prov
     # The same filter on the English page: the label and the sentence in English, the value as typed.
     page = client.get(QUEUE, query_string={"tu-ngay": "31/02/2024", "lang": "en"}).get_data(as_text=True)
     assert "From: “31/02/2024” is not in the dd/mm/yyyy form." in page and "không đúng dạng" not in page
+    client.get(QUEUE, query_string={"lang": "vi"})
+
+
+def test_a_suggestion_says_why_in_the_readers_language(client, session, kh_setup, province_staff):
+    """The reason a line is proposed for a pledge is kept with the line and shown in Vietnamese or in English."""
+    pledge = make_pledge(
+        session, kh_setup["campaign"], 3_000_000, donor_name="Bà Trần Thị Mơ", receiving=kh_setup["province"]
+    )
+    session.commit()
+    import_rows(
+        session, kh_setup["prov_acc"], [VCB, [day(1), "1", "", "3.000.000", "", "TRAN VAN MO UNG HO"]]
+    )
+    login(client, province_staff.email, PASSWORD)
+    page = client.get(QUEUE).get_data(as_text=True)
+    assert pledge.reference in page
+    assert "đúng số tiền còn phải nộp; tên người ủng hộ gần giống nội dung (67%)" in page
+    page = client.get(QUEUE, query_string={"lang": "en"}).get_data(as_text=True)
+    assert pledge.reference in page
+    assert (
+        "exactly the amount still due; the donor&#39;s name nearly matches the transfer details (67%); "
+        "transferred after the pledge date; pledged to the unit that owns the account"
+    ) in page
+    assert "gần giống" not in page
     client.get(QUEUE, query_string={"lang": "vi"})
 
 

@@ -270,6 +270,12 @@ def test_in_kind_pledge(client, session, world):  # type: ignore[no-untyped-def]
     to = staff_mail[0]["To"]
     assert world["khanh_son_staff"].email in to and world["province_staff"].email in to
     assert world["cam_lam_staff"].email not in to
+    body = staff_mail[0].get_content()  # staff read Vietnamese: the catalogue's msgids, values put in
+    assert (
+        "Có đăng ký ủng hộ mới cần tiếp nhận trực tiếp." in body and f"Số đăng ký: {pledge.reference}" in body
+    )
+    assert "Giá trị ước tính: 7.500.000 ₫" in body and "– 500 kg" in body
+    assert "Mở đăng ký để liên hệ nhà tài trợ và ghi biên nhận: http" in body and "%(" not in body
 
 
 def test_anonymous_display(client, session, world):  # type: ignore[no-untyped-def]
