@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -242,6 +242,34 @@ class Run:
     replica_url: str | None
     ladder: Ladder | None = None
     note: str = ""
+    started: str = ""  # dd/mm/yyyy HH:MM UTC
+    load: list[float] = field(default_factory=list)  # 1- and 5-min load average before, then after
+    command: str = ""
+
+
+def save_runs(path: Path, runs: list[Run], context: dict) -> None:
+    """The runs of this invocation, with those already in `path` (another mode, run under its own lock)."""
+    kept = [r for r in load_runs(path)[0] if r.mode not in {x.mode for x in runs}]
+    data = {
+        "context": context,
+        "runs": [{**asdict(r), "ladder": asdict(r.ladder) if r.ladder else None} for r in [*kept, *runs]],
+    }
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def load_runs(path: Path) -> tuple[list[Run], dict]:
+    if not path.exists():
+        return [], {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    runs = []
+    for r in data["runs"]:
+        ladder = r.pop("ladder")
+        run = Run(**r)
+        if ladder:
+            steps = [Step(**{**s, "loadavg": tuple(s["loadavg"])}) for s in ladder["steps"]]
+            run.ladder = Ladder(steps, ladder["stopped_because"])
+        runs.append(run)
+    return runs, data.get("context", {})
 
 
 def run_mode(run: Run, args: argparse.Namespace, engine, units: list[tuple[int, int]], work: Path) -> Run:  # type: ignore[no-untyped-def]
@@ -442,6 +470,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--redis-url", default=os.environ.get("CAPACITY_REDIS_URL", "redis://127.0.0.1:6379/3"))
     ap.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
     ap.add_argument("--no-write", action="store_true", help="print the table, leave BENCHMARKS.md alone")
+    ap.add_argument(
+        "--results",
+        default=str(Path(tempfile.gettempdir()) / "bench-capacity-runs.json"),
+        help="the runs are kept there; the table shows every mode in it (each mode can run under its own lock)",
+    )
     args = ap.parse_args(argv)
     args.rates_list = [float(r) for r in args.rates.split(",") if r.strip()]
     limits = Limits(args.bound_ms, args.generator_max_cpu)
@@ -481,13 +514,29 @@ def main(argv: list[str] | None = None) -> int:
         started = datetime.now(UTC)
         load0 = os.getloadavg()
         for mode in args.modes.split(","):
-            run = Run(mode, primary_url, replica_url if mode == "replica" else None)
+            run = Run(
+                mode, primary_url, replica_url if mode == "replica" else None, command=command_line(args)
+            )
+            run.started = datetime.now(UTC).strftime("%d/%m/%Y %H:%M UTC")
+            before = os.getloadavg()
             runs.append(run_mode(run, args, engine, units, work))
+            after = os.getloadavg()
+            run.load = [before[0], before[1], after[0], after[1]]
         load1 = os.getloadavg()
     finally:
         for server in reversed(made):
             server.destroy()
-    body = section(args, runs, limits, started, load0, load1, contributions, machine())
+    context = {
+        "started": started.strftime("%d/%m/%Y %H:%M UTC"),
+        "load": [load0[0], load0[1], load1[0], load1[1]],
+        "contributions": contributions,
+        "command": command_line(args),
+    }
+    save_runs(Path(args.results), runs, context)
+    every, _ = load_runs(Path(args.results))
+    order = {"primary": 0, "replica": 1}
+    every.sort(key=lambda r: order.get(r.mode, 2))
+    body = section(args, every, limits, started, load0, load1, contributions, machine())
     print(body)
     if not args.no_write:
         from bench.report import write_section
@@ -502,7 +551,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def command_line(args: argparse.Namespace) -> str:
-    cmd = "python -m bench.capacity"
+    cmd = "python -m bench.capacity" + (" --cluster DIR" if args.cluster else "")
     defaults = {"size": "small", "modes": "primary,replica", "step_seconds": 60.0, "donor_rate": 1.0}
     for key, default in defaults.items():
         value = getattr(args, key)
@@ -522,9 +571,19 @@ def section(
 ) -> str:  # type: ignore[no-untyped-def]
     held = {r.mode: (r.ladder.highest_held if r.ladder else None) for r in runs}
     lines = [
-        f"Produced by `flock /work/notes/bench.lock {command_line(args)}` on {started.strftime('%d/%m/%Y %H:%M UTC')}; "
-        f"machine: {machine_}; load average (1, 5 min) {load0[0]:.1f}, {load0[1]:.1f} before and {load1[0]:.1f}, "
-        f"{load1[1]:.1f} after (the machine is shared with other work).",
+        f"Machine: {machine_}; the machine is shared with other work (load averages below, on its 2 cores).",
+        "",
+    ]
+    for r in runs:
+        load = (
+            ", ".join(f"{x:.1f}" for x in r.load[:2])
+            + " before and "
+            + ", ".join(f"{x:.1f}" for x in r.load[2:])
+        )
+        lines.append(
+            f"- {r.mode}: `flock /work/notes/bench.lock {r.command}` on {r.started}; load average (1, 5 min) {load} after."
+        )
+    lines += [
         "",
         f"Throwaway PostgreSQL primary and streaming replica (bench/pgcluster.py) with {contributions:,} contributions; "
         f"gunicorn `bench.load_wsgi:app` ({args.workers} workers × {args.threads} threads) and both PostgreSQL servers "
@@ -547,7 +606,12 @@ def section(
         stop = r.ladder.stopped_because if r.ladder else "not run"
         lines.append(
             f"- **{r.mode}**: highest rate held for {args.step_seconds:g} s: **{_held(held[r.mode])}** public pages/s"
-            f" (+ {args.donor_rate:g} pledges/s); stopped at {r.ladder.steps[-1].offered:g}/s: {stop}."
+            f" (+ {args.donor_rate:g} pledges/s); "
+            + (
+                f"stopped at {r.ladder.steps[-1].offered:g}/s: {stop}."
+                if stop
+                else "every rate offered was held."
+            )
             if r.ladder and r.ladder.steps
             else f"- **{r.mode}**: not run."
         )
