@@ -150,10 +150,13 @@ class Ladder:
         return max((s.offered for s in held), default=None)
 
 
-def climb(rates: list[float], run_step: Callable[[float], Step], limits: Limits) -> Ladder:
-    """Run the steps at increasing offered rates until one is not held."""
+def climb(
+    rates: list[float], run_step: Callable[[float], Step], limits: Limits, max_steps: int | None = None
+) -> Ladder:
+    """Run the steps at increasing offered rates until one is not held (or max_steps were run: every step was held,
+    and the capacity is at least the last rate)."""
     steps: list[Step] = []
-    for rate in sorted(rates):
+    for rate in sorted(rates)[:max_steps]:
         step = run_step(rate)
         steps.append(step)
         reason = not_held(step, limits)
@@ -313,7 +316,9 @@ def run_mode(run: Run, args: argparse.Namespace, engine, units: list[tuple[int, 
             )
             return s
 
-        run.ladder = climb(args.rates_list, step, Limits(args.bound_ms, args.generator_max_cpu))
+        run.ladder = climb(
+            args.rates_list, step, Limits(args.bound_ms, args.generator_max_cpu), args.max_steps
+        )
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         try:
@@ -457,6 +462,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--step-seconds", type=float, default=60)
     ap.add_argument("--donor-rate", type=float, default=1.0, help="pledges per second during every step")
     ap.add_argument("--bound-ms", type=float, default=300)
+    ap.add_argument(
+        "--max-steps",
+        type=int,
+        help="steps per run at most (a locked run must stay short): then a lower bound",
+    )
     ap.add_argument("--generator-max-cpu", type=float, default=0.70)
     ap.add_argument(
         "--timeout", type=float, default=10.0, help="a request without an answer by then has failed"
@@ -561,6 +571,8 @@ def command_line(args: argparse.Namespace) -> str:
                 if isinstance(value, float)
                 else f" --{key.replace('_', '-')} {value}"
             )
+    if args.max_steps:
+        cmd += f" --max-steps {args.max_steps}"
     if args.rates != ",".join(str(r) for r in DEFAULT_RATES):
         cmd += f" --rates {args.rates}"
     return cmd
@@ -610,7 +622,7 @@ def section(
             + (
                 f"stopped at {r.ladder.steps[-1].offered:g}/s: {stop}."
                 if stop
-                else "every rate offered was held."
+                else "every rate offered was held (a lower bound: the ladder ended before the server's limit)."
             )
             if r.ladder and r.ladder.steps
             else f"- **{r.mode}**: not run."

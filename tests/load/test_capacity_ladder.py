@@ -169,6 +169,8 @@ def test_the_ladder_stops_at_the_first_step_not_held_and_reports_the_rate_before
     assert ladder.stopped_because == "server p95 400 ms > 300 ms"
 
     assert climb([10, 20], lambda r: held_step(r), Limits()).highest_held == 20
+    capped = climb([10, 20, 30], lambda r: held_step(r), Limits(), max_steps=2)
+    assert (capped.highest_held, capped.stopped_because) == (20, None)
     assert climb([10, 20], lambda r: held_step(r, 900), Limits()).highest_held is None
 
 
