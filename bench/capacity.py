@@ -333,8 +333,13 @@ def cores(spec: str) -> set[int]:
 
 
 def generate(
-    args: argparse.Namespace, rate: float, seconds: float, units, prefix: Path, tag: str
-) -> list[dict]:  # type: ignore[no-untyped-def]
+    args: argparse.Namespace,
+    rate: float,
+    seconds: float,
+    units: list[tuple[int, int]],
+    prefix: Path,
+    tag: str,
+) -> list[dict]:
     start_at = time.time() + 1.0
     gen_cores = ",".join(str(c) for c in sorted(cores(args.generator_cores)))
     procs = []
@@ -517,7 +522,7 @@ def main(argv: list[str] | None = None) -> int:
             pin(postmaster_pid(d), cores(args.server_cores))
         engine = create_engine(primary_url)
         with engine.connect() as conn:
-            contributions = conn.execute(text("SELECT count(*) FROM contributions")).scalar()
+            contributions = int(conn.execute(text("SELECT count(*) FROM contributions")).scalar() or 0)
         units = unit_pairs(engine)
         # The replica has replayed the data before the replica run reads it.
         runs = []
@@ -579,8 +584,15 @@ def command_line(args: argparse.Namespace) -> str:
 
 
 def section(
-    args, runs: list[Run], limits: Limits, started, load0, load1, contributions, machine_: str
-) -> str:  # type: ignore[no-untyped-def]
+    args: argparse.Namespace,
+    runs: list[Run],
+    limits: Limits,
+    started: datetime,
+    load0: tuple[float, float, float],
+    load1: tuple[float, float, float],
+    contributions: int,
+    machine_: str,
+) -> str:
     held = {r.mode: (r.ladder.highest_held if r.ladder else None) for r in runs}
     lines = [
         f"Machine: {machine_}; the machine is shared with other work (load averages below, on its 2 cores).",

@@ -60,7 +60,7 @@ def prepare(url: str, contributions: int) -> None:
         from app.demo.cli import load_demo
         from app.demo.generate import generate
 
-        db.session.remove()
+        db.session.remove()  # type: ignore[attr-defined]  # flask_sqlalchemy types it as a plain scoped session
         with db.engine.begin() as conn:
             conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))

@@ -292,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         ) -> Reply:
             return await http(args.host, args.port, method, path, headers, body)
 
-        outcome = await drive(items, fetch, timeout=args.timeout, units=units, origin=wall0, tag=args.tag)  # type: ignore[arg-type]
+        outcome = await drive(items, fetch, timeout=args.timeout, units=units, origin=wall0, tag=args.tag)
         return outcome, cpu_seconds() - cpu0, time.monotonic() - wall0
 
     outcome, cpu, wall = asyncio.run(go())
