@@ -60,7 +60,7 @@ def prepare(url: str, contributions: int) -> None:
         from app.demo.cli import load_demo
         from app.demo.generate import generate
 
-        db.session.remove()
+        db.session.remove()  # type: ignore[attr-defined]  # flask_sqlalchemy types it as a plain scoped session
         with db.engine.begin() as conn:
             conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
@@ -83,6 +83,32 @@ def unit_pairs(engine) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
             )
         ).all()
     return [(int(a), int(b)) for a, b in rows]
+
+
+def gunicorn_command(
+    port: int, workers: int, threads: int, access_log: Path, access_format: str | None = None
+) -> list[str]:
+    """gunicorn serving bench.load_wsgi:app on 127.0.0.1:port, timing each request in its access log."""
+    return [
+        str(VENV_BIN / "gunicorn"),
+        "-b",
+        f"127.0.0.1:{port}",
+        "-w",
+        str(workers),
+        "-k",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--backlog",
+        "4096",
+        "--timeout",
+        "120",
+        "--access-logfile",
+        str(access_log),
+        "--access-logformat",
+        access_format or ACCESS_FORMAT,
+        "bench.load_wsgi:app",
+    ]
 
 
 def wait_up(base: str, proc: subprocess.Popen, seconds: float = 120) -> None:
@@ -125,8 +151,13 @@ ACCESS_FORMAT = (
 
 def server_times(access_log: Path) -> dict[str, list[float]]:
     """Milliseconds per locust route name, as gunicorn's access log timed each request."""
+    return server_times_of(access_log.read_text(encoding="utf-8", errors="replace"))
+
+
+def server_times_of(log_text: str) -> dict[str, list[float]]:
+    """server_times() of the access log's lines in `log_text` (bench.capacity reads one step's part of the log)."""
     times: dict[str, list[float]] = {}
-    for line in access_log.read_text(encoding="utf-8", errors="replace").splitlines():
+    for line in log_text.splitlines():
         parts = line.split(" ")
         if len(parts) < 4 or not parts[-1].isdigit():
             continue
@@ -136,11 +167,17 @@ def server_times(access_log: Path) -> dict[str, list[float]]:
     return times
 
 
-def _pct(values: list[float], q: float) -> str:
+def percentile(values: list[float], q: float) -> float | None:
+    """The value below which a fraction q of `values` lies (nearest rank; None for no values)."""
     if not values:
-        return "–"
+        return None
     ordered = sorted(values)
-    return f"{ordered[min(len(ordered) - 1, int(len(ordered) * q))]:.0f}"
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+
+def _pct(values: list[float], q: float) -> str:
+    value = percentile(values, q)
+    return "–" if value is None else f"{value:.0f}"
 
 
 def count_rows(engine, acks: list[dict]) -> dict:  # type: ignore[no-untyped-def]
@@ -215,26 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         "CHUNGTAY_INSTANCE_DIR": str(work / "instance"),
     }
     gunicorn = subprocess.Popen(
-        [
-            str(VENV_BIN / "gunicorn"),
-            "-b",
-            f"127.0.0.1:{args.port}",
-            "-w",
-            str(args.workers),
-            "-k",
-            "gthread",
-            "--threads",
-            str(args.threads),
-            "--backlog",
-            "4096",
-            "--timeout",
-            "120",
-            "--access-logfile",
-            str(work / "access.log"),
-            "--access-logformat",
-            ACCESS_FORMAT,
-            "bench.load_wsgi:app",
-        ],
+        gunicorn_command(args.port, args.workers, args.threads, work / "access.log"),
         cwd=ROOT,
         env=env,
         stdout=(work / "gunicorn.out").open("w"),

@@ -12,6 +12,8 @@ Differences from wsgi.py, each deliberate and reported in BENCHMARKS.md:
   CACHE_REDIS_URL defaults to REDIS_URL; the development default would be a dictionary per process.
 - Tasks are published after the commit by one thread per process (OUTBOX_PUBLISHER=thread), as in production.
 - A bounded connection pool per process, so that the workers stay within PostgreSQL's max_connections.
+- LOAD_REPLICA_URL, when set, is DATABASE_REPLICA_URL (bench/capacity.py's replica run: public pages read from a
+  streaming replica, app/core/replica.py); unset, everything reads from the primary, whatever the environment says.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ app = create_app(
     OUTBOX_PUBLISHER="thread",  # as in production
     CACHE_TYPE="RedisCache",
     CACHE_REDIS_URL=os.environ.get("LOAD_CACHE_URL", _broker),
+    DATABASE_REPLICA_URL=os.environ.get("LOAD_REPLICA_URL") or None,
 )
 
 
