@@ -342,6 +342,25 @@ def take_statement_lines(session: Session, txns: Sequence[BankFeedTransaction]) 
     return handled
 
 
+def recorded_twins(session: Session, txns: Sequence[BankFeedTransaction]) -> set[int]:
+    """The feed credits (of `txns`) linked to a statement line that is recorded: the money of that transfer is
+    received (the line's contribution), so receiving the credit would count it twice. A linked line still in the
+    review queue, or set aside by staff, is not recorded: its credit may be received (share_recording then gives
+    an open line that recording)."""
+    linked = [(t.id, t.statement_line_id) for t in txns if t.is_credit and t.statement_line_id is not None]
+    if not linked:
+        return set()
+    lt = StatementLine.__table__
+    recorded = set(
+        session.execute(
+            select(lt.c.id).where(
+                lt.c.id.in_({lid for _, lid in linked}), lt.c.contribution_id.is_not(None)
+            )
+        ).scalars()
+    )
+    return {tid for tid, lid in linked if lid in recorded}
+
+
 def share_recording(session: Session, txns: Sequence[BankFeedTransaction]) -> None:
     """A credit just received by the feed whose statement line (linked by take_statement_lines) waited
     unrecorded: the line takes the feed's contribution and leaves the review queue (as reconcile_statement does
