@@ -160,7 +160,9 @@ def _staff_page(client, session, kh_setup) -> str:  # type: ignore[no-untyped-de
     return client.get("/can-bo/giao-dich-truc-tuyen?loai=cho-xu-ly").get_data(as_text=True)
 
 
-def test_staff_retry_a_pending_credit_whose_statement_line_is_not_recorded(feed_app, client, session, kh_setup):
+def test_staff_retry_a_pending_credit_whose_statement_line_is_not_recorded(
+    feed_app, client, session, kh_setup
+):
     """The line of the same transfer waits unrecorded in the review queue: the money has not been received by
     either side, so staff's retry records it once and the line takes that recording (it leaves the queue)."""
     from tests.conftest import csrf_from
