@@ -12,7 +12,7 @@ reference, half another document number (matched by amount, day and memo), every
 row, and PLANTED lines of each kind of difference: lines missing from the feed, feed rows missing from the file,
 amounts that differ (same reference).
 
-Timed: import_statement of that file (parse, store, reconcile_statement, proposals, recording) plus day_report
+Timed: import_statement of that file (parse, match against the feed and store, proposals, recording) plus day_report
 (the reconciliation page's data); the differences found must be exactly the planted ones. Baseline in the same run:
 parsing the same file alone (stream_statement, every line read). Ratio = baseline ÷ figure (a time)."""
 
@@ -224,7 +224,8 @@ def main() -> None:
 
 
 def again(database_url: str) -> None:
-    """The import of a finished run undone (lines, statement, feed links; VACUUM FULL), its file imported again."""
+    """The import of a finished run undone (lines, statement, feed links; VACUUM FULL), its file imported again;
+    then the floor of that import (copy_floor)."""
     import tempfile
     from pathlib import Path
 
@@ -283,6 +284,7 @@ def again(database_url: str) -> None:
         before=tuple(before),
         setup_s=time.perf_counter() - t0,
         n=lines - len(found["file_only"]) + len(found["feed_only"]),
+        floor=True,
     )
 
 
@@ -293,7 +295,16 @@ def _stream(stmt):  # type: ignore[no-untyped-def]
 
 
 def timed(
-    db: Any, actor: Any, acc_id: int, *, data_lines: int, planted: dict, before: tuple, setup_s: float, n: int
+    db: Any,
+    actor: Any,
+    acc_id: int,
+    *,
+    data_lines: int,
+    planted: dict,
+    before: tuple,
+    setup_s: float,
+    n: int,
+    floor: bool = False,
 ) -> None:
     """The timed part: parse alone (baseline), then import_statement + day_report, checked."""
     from sqlalchemy import func, select
@@ -366,6 +377,48 @@ def timed(
         note=f"{n:,} feed transactions vs the day's file".replace(",", " "),
     )
     assert ok, (found, planted, before, tuple(after))
+    if floor:
+        floor_s = copy_floor(db, stmt.id)
+        emit(
+            name="bankfeed.reconcile_day.floor",
+            figure=round(floor_s, 2),
+            unit="s",
+            baseline_name="the import + day report above",
+            baseline=round(total_s, 2),
+            ratio=round(floor_s / total_s, 3),
+            target="the least an import writing each line once can cost",
+            rows=len(lines),
+            note="parse + fingerprint + COPY of the same lines alone (rolled back)",
+        )
+
+
+def copy_floor(db: Any, statement_id: int) -> float:
+    """The floor of an import: the same file parsed, each line fingerprinted and COPYed once (bulk_insert_lines,
+    the unique index included, occurrences shifted so the lines just imported do not collide), nothing else;
+    rolled back."""
+    from itertools import batched
+
+    from app.payments.bulk import bulk_insert_lines
+    from app.payments.importing import IMPORT_CHUNK, stream_statement
+    from app.payments.models import BankStatement, LineStatus
+    from app.payments.statements.parsing import fingerprint_digest
+
+    s = db.session
+    stmt = s.get_one(BankStatement, statement_id)
+    account_id = stmt.bank_account_id
+    t0 = time.perf_counter()
+    _result, stream = stream_statement(stmt)
+    occurrences: dict[bytes, int] = {}
+    for chunk in batched(stream, IMPORT_CHUNK):
+        rows = []
+        for line in chunk:
+            digest = fingerprint_digest(line)
+            n = occurrences[digest] = occurrences.get(digest, 0) + 1
+            rows.append((digest.hex(), 1_000_000 + n, line, LineStatus.UNMATCHED, None, None, "", None))
+        bulk_insert_lines(s, account_id, statement_id, rows)
+    floor_s = time.perf_counter() - t0
+    s.rollback()
+    return floor_s
 
 
 if __name__ == "__main__":
