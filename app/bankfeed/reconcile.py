@@ -220,9 +220,14 @@ class FeedTwins:
 
 
 def link_feed_rows(session: Session, links: list[tuple[int, int]]) -> None:
-    """Feed rows linked to their statement lines ((feed id, line id) pairs), in bulk; only those rows are written."""
-    if links:
-        _bulk_link(session, [{"fid": fid, "lid": lid} for fid, lid in links], [])
+    """Feed rows linked to their statement lines ((feed id, line id) pairs), in bulk; only those rows are written.
+    A feed row the session holds as an object reads its link again."""
+    if not links:
+        return
+    _bulk_link(session, [{"fid": fid, "lid": lid} for fid, lid in links], [])
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, BankFeedTransaction):
+            session.expire(obj, ["statement_line_id"])
 
 
 def _aware(moment: datetime) -> datetime:
