@@ -3,9 +3,9 @@
 One rule says which feed notification and which statement line are the same bank transaction (SameTransaction:
 same bank reference; else same direction, amount, Vietnam day and normalised memo; else same amount and day with
 the same pledge reference, or one memo holding the other). It is used both ways:
-- the statement importer calls reconcile_statement(session, stmt) once, after storing a statement's new lines and
-  before recording the lines matched by reference: each new line the feed already delivered is linked to that feed
-  transaction and takes its recording (contribution, pledge), so it is not received a second time;
+- the statement importer (app.payments.importing._store_lines) asks FeedTwins for each new line BEFORE writing it:
+  a line the feed already delivered is written linked to that feed transaction, with its recording (contribution,
+  pledge), so it is not received a second time and is never rewritten; only the matched feed rows are updated;
 - the feed's per-credit step (app.bankfeed.services._receive_credit) calls take_statement_lines first: a
   notification arriving after its statement line was imported takes the line's recording (no second receive());
   a line still waiting in the review queue takes the feed's recording instead (share_recording). A debit is
@@ -35,7 +35,7 @@ from app.core.i18n import VN_TZ
 from app.core.messages import N_
 from app.core.text import fold, nfc
 from app.core.transaction import DomainError
-from app.payments.models import BankStatement, LineStatus, StatementLine
+from app.payments.models import LineStatus, StatementLine
 from app.pledges.references import find_reference, normalize
 
 
@@ -83,7 +83,7 @@ class Seen:
 
 class SameTransaction:
     """The one rule of "the same bank transaction", used both ways: a statement imported after the feed
-    (reconcile_statement) and a feed notification arriving after the statement (take_statement_lines).
+    (FeedTwins) and a feed notification arriving after the statement (take_statement_lines).
 
     Built over one side's transactions (in time order), asked with the other side's: the same direction and bank
     reference; else the same direction, amount, Vietnam day and memo (memo_key: statements wrap and re-case
@@ -95,6 +95,10 @@ class SameTransaction:
         self.by_content: dict[tuple[bool, int, date, str], list[Seen]] = defaultdict(list)
         self.by_amount: dict[tuple[bool, int, date], list[Seen]] = defaultdict(list)
         self.taken: set[int] = set()
+        self.add(candidates)
+
+    def add(self, candidates: Iterable[Seen]) -> None:
+        """More candidates (another day's, read when a statement reaches that day)."""
         for c in candidates:
             if c.reference and (ref := normalize(c.reference)):
                 self.by_ref.setdefault((c.is_credit, ref), c)
@@ -134,76 +138,96 @@ class SameTransaction:
 
 
 # ------------------------------------------------------------------------------------------------ the import hook
-def reconcile_statement(session: Session, stmt: BankStatement) -> int:
-    """Link the statement's new lines to the feed transactions they repeat; returns how many were linked. Called
-    once per import by app.payments.importing.import_statement, before record_matched_lines.
+@dataclass(frozen=True, slots=True)
+class FeedTwin:
+    """The feed transaction a statement line repeats, and its recording (None: not recorded yet)."""
 
-    Set-based: one query for the lines, one for the day's unlinked feed rows, bulk updates (a national day is
-    400 000 lines: bench/bench_reconcile.py)."""
-    session.flush()
-    lines = session.execute(
-        select(
-            StatementLine.id,
-            StatementLine.is_credit,
-            StatementLine.amount_vnd,
-            StatementLine.txn_at,
-            StatementLine.reference,
-            StatementLine.memo,
-        ).where(StatementLine.statement_id == stmt.id, StatementLine.contribution_id.is_(None))
-    ).all()
-    if not lines:
-        return 0
-    start, _ = day_bounds(vn_day(min(line.txn_at for line in lines)))
-    _, end = day_bounds(vn_day(max(line.txn_at for line in lines)))
-    ft = BankFeedTransaction.__table__
-    feed_rows = session.execute(
-        select(
-            ft.c.id,
-            ft.c.is_credit,
-            ft.c.amount_vnd,
-            ft.c.txn_at,
-            ft.c.bank_reference,
-            ft.c.memo,
-            ft.c.contribution_id,
-            ft.c.pledge_id,
-        )
-        .where(
-            ft.c.bank_account_id == stmt.bank_account_id,
-            ft.c.statement_line_id.is_(None),
-            ft.c.txn_at >= start,
-            ft.c.txn_at < end,
-        )
-        .order_by(ft.c.txn_at, ft.c.id)
-    ).all()
-    if not feed_rows:
-        return 0
-    recording = {f.id: (f.contribution_id, f.pledge_id) for f in feed_rows}
-    same = SameTransaction(
-        Seen(f.id, f.is_credit, f.amount_vnd, _aware(f.txn_at), f.bank_reference, f.memo) for f in feed_rows
-    )
-    del feed_rows
-    links: list[dict[str, Any]] = []
-    recorded: list[dict[str, Any]] = []
-    for line in lines:
-        feed = same.take(
-            Seen(line.id, line.is_credit, line.amount_vnd, line.txn_at, line.reference, line.memo)
-        )
-        if feed is None:
-            continue
-        links.append({"fid": feed.id, "lid": line.id})
-        cid, pid = recording[feed.id]
-        if line.is_credit and cid is not None:
-            recorded.append(
-                {
-                    "lid": line.id,
-                    "cid": cid,
-                    "pid": pid,
-                    "st": LineStatus.MATCHED if pid else LineStatus.RECEIPTED,
-                }
+    id: int
+    contribution_id: int | None
+    pledge_id: int | None
+
+
+class FeedTwins:
+    """The feed's side of a statement import: the account's feed transactions not linked to a line yet, read one
+    Vietnam day at a time as the statement's chunks reach it (load), and taken line by line (take) BEFORE the
+    lines are written, so each line is written once, with its link and its recording (a national day is 400 000
+    lines: rewriting them after the COPY cost about as much as writing them, bench/bench_reconcile.py).
+
+    Races with the feed's recording task (bankfeed.record_pending, FOR UPDATE SKIP LOCKED): the day's rows not
+    recorded yet are locked first (FOR UPDATE, in id order), so a batch the task is recording is waited for and
+    then read as recorded, and the task skips the rows this import holds until it commits; it then finds them
+    linked and takes the line's recording (take_statement_lines). A row still unrecorded that arrived after the
+    lock is left alone: the task links it to its line once the import is committed (a late notification)."""
+
+    def __init__(self, session: Session, account_id: int) -> None:
+        self.session = session
+        self.account_id = account_id
+        self.same = SameTransaction(())
+        self.recording: dict[int, tuple[int | None, int | None]] = {}
+        self.days: set[date] = set()
+
+    def load(self, days: Iterable[date]) -> None:
+        ft = BankFeedTransaction.__table__
+        for day in sorted(set(days) - self.days):
+            self.days.add(day)
+            start, end = day_bounds(day)
+            in_day = (
+                ft.c.bank_account_id == self.account_id,
+                ft.c.statement_line_id.is_(None),
+                ft.c.txn_at >= start,
+                ft.c.txn_at < end,
             )
-    _bulk_link(session, links, recorded)
-    session.expire_all()
-    return len(links)
+            locked = set(
+                self.session.execute(
+                    select(ft.c.id)
+                    .where(*in_day, ft.c.contribution_id.is_(None))
+                    .order_by(ft.c.id)
+                    .with_for_update()
+                ).scalars()
+            )
+            rows = self.session.execute(
+                select(
+                    ft.c.id,
+                    ft.c.is_credit,
+                    ft.c.amount_vnd,
+                    ft.c.txn_at,
+                    ft.c.bank_reference,
+                    ft.c.memo,
+                    ft.c.contribution_id,
+                    ft.c.pledge_id,
+                )
+                .where(*in_day)
+                .order_by(ft.c.txn_at, ft.c.id)
+            ).all()
+            rows = [f for f in rows if f.contribution_id is not None or f.id in locked]
+            self.recording.update((f.id, (f.contribution_id, f.pledge_id)) for f in rows)
+            self.same.add(
+                Seen(f.id, f.is_credit, f.amount_vnd, _aware(f.txn_at), f.bank_reference, f.memo)
+                for f in rows
+            )
+
+    def take(
+        self, is_credit: bool, amount_vnd: int, at: datetime, reference: str, memo: str
+    ) -> FeedTwin | None:
+        """The feed transaction a statement line repeats (SameTransaction), taken once, or None."""
+        if not self.same:
+            return None
+        found = self.same.take(Seen(0, is_credit, amount_vnd, at, reference, memo))
+        if found is None:
+            return None
+        cid, pid = self.recording[found.id]
+        return FeedTwin(found.id, cid, pid)
+
+
+def link_feed_rows(session: Session, links: list[tuple[int, int]]) -> None:
+    """Feed rows linked to their statement lines ((feed id, line id) pairs), in bulk; only those rows are written.
+    A feed row the session holds as an object reads its link again."""
+    if not links:
+        return
+    _bulk_link(session, [{"fid": fid, "lid": lid} for fid, lid in links], [])
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, BankFeedTransaction):
+            session.expire(obj, ["statement_line_id"])
 
 
 def _aware(moment: datetime) -> datetime:
@@ -268,22 +292,42 @@ LATE_NOTE = "Trùng dòng sao kê đã nhập trước đó"
 
 def take_statement_lines(session: Session, txns: Sequence[BankFeedTransaction]) -> set[int]:
     """Feed notifications arriving after the statement line of the same transaction was imported (the statement
-    of the day came first, or the feed was late): each is linked to its line (SameTransaction, the rule
-    reconcile_statement uses the other way), so the reconciliation page shows no difference. Returns the ids of the
-    credits that must NOT be received: their line is already recorded (the feed row takes its contribution and
-    pledge) or was set aside by staff (ignored: the feed row waits for staff). A credit whose line waits
-    unrecorded in the review queue is linked and left to be received; share_recording then gives the line its
-    contribution. Debits are only linked (match_debit pays an order once, whichever side reports it first).
+    of the day came first, or the feed was late): each is linked to its line (SameTransaction, the rule a
+    statement import uses the other way, FeedTwins), so the reconciliation page shows no difference. Returns the
+    ids of the credits that must NOT be received: their line is already recorded (the feed row takes its
+    contribution and pledge) or was set aside by staff (ignored: the feed row waits for staff). A credit whose
+    line waits unrecorded in the review queue is linked and left to be received; share_recording then gives the
+    line its contribution. Debits are only linked (match_debit pays an order once, whichever side reports it
+    first).
+
+    A queued credit that a statement import linked before the task reached it (the import locks the day's
+    unrecorded rows, FeedTwins) is decided by the same rule from its linked line: the line the import recorded
+    (by its pledge reference) is this credit's money.
 
     Called at the top of the per-credit step of app.bankfeed.services (a list, so a batch of notifications is one
     query per account and day)."""
     todo = [t for t in txns if t.bank_account_id is not None and t.statement_line_id is None]
-    if not todo:
+    linked = [
+        t for t in txns if t.is_credit and t.statement_line_id is not None and t.status == FeedStatus.QUEUED
+    ]
+    if not todo and not linked:
         return set()
     session.flush()
     lt = StatementLine.__table__
     ft = BankFeedTransaction.__table__
     handled: set[int] = set()
+    if linked:
+        lines = {
+            r.id: r
+            for r in session.execute(
+                select(lt.c.id, lt.c.status, lt.c.contribution_id, lt.c.pledge_id).where(
+                    lt.c.id.in_({t.statement_line_id for t in linked})
+                )
+            )
+        }
+        for t in linked:
+            if (own := lines.get(t.statement_line_id or 0)) is not None:
+                _take_line(t, own, handled)
     groups: dict[tuple[int, date], list[BankFeedTransaction]] = defaultdict(list)
     for t in todo:
         groups[(t.bank_account_id or 0, vn_day(t.txn_at))].append(t)
@@ -326,25 +370,47 @@ def take_statement_lines(session: Session, txns: Sequence[BankFeedTransaction]) 
                 continue
             line = by_id[seen.id]
             t.statement_line_id = line.id
-            if not t.is_credit:
-                continue
-            if line.contribution_id is not None:
-                t.contribution_id = line.contribution_id
-                t.pledge_id = line.pledge_id
-                t.status = FeedStatus.RECEIVED
-                t.note = LATE_NOTE
-                handled.add(t.id)
-            elif line.status == LineStatus.IGNORED:
-                t.status = FeedStatus.PENDING
-                t.note = "Trùng dòng sao kê cán bộ đã bỏ qua (không phải tiền ủng hộ): không ghi nhận."
-                handled.add(t.id)
+            if t.is_credit:
+                _take_line(t, line, handled)
     session.flush()
     return handled
 
 
+def _take_line(t: BankFeedTransaction, line: Any, handled: set[int]) -> None:
+    """A feed credit and its statement line (linked): the line's recording is the credit's, or the line was set
+    aside by staff and the credit waits for them; else nothing (the credit is received, the line shares it)."""
+    if line.contribution_id is not None:
+        t.contribution_id = line.contribution_id
+        t.pledge_id = line.pledge_id
+        t.status = FeedStatus.RECEIVED
+        t.note = LATE_NOTE
+        handled.add(t.id)
+    elif line.status == LineStatus.IGNORED:
+        t.status = FeedStatus.PENDING
+        t.note = "Trùng dòng sao kê cán bộ đã bỏ qua (không phải tiền ủng hộ): không ghi nhận."
+        handled.add(t.id)
+
+
+def recorded_twins(session: Session, txns: Sequence[BankFeedTransaction]) -> set[int]:
+    """The feed credits (of `txns`) linked to a statement line that is recorded: the money of that transfer is
+    received (the line's contribution), so receiving the credit would count it twice. A linked line still in the
+    review queue, or set aside by staff, is not recorded: its credit may be received (share_recording then gives
+    an open line that recording)."""
+    linked = [(t.id, t.statement_line_id) for t in txns if t.is_credit and t.statement_line_id is not None]
+    if not linked:
+        return set()
+    lt = StatementLine.__table__
+    recorded = set(
+        session.execute(
+            select(lt.c.id).where(lt.c.id.in_({lid for _, lid in linked}), lt.c.contribution_id.is_not(None))
+        ).scalars()
+    )
+    return {tid for tid, lid in linked if lid in recorded}
+
+
 def share_recording(session: Session, txns: Sequence[BankFeedTransaction]) -> None:
     """A credit just received by the feed whose statement line (linked by take_statement_lines) waited
-    unrecorded: the line takes the feed's contribution and leaves the review queue (as reconcile_statement does
+    unrecorded: the line takes the feed's contribution and leaves the review queue (as FeedTwins does
     for a line imported after its feed)."""
     recorded = [
         {

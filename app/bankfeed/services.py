@@ -60,6 +60,9 @@ PAYMENT_MAIL_TASK = "bankfeed.payment_received"
 RECORD_TASK = "bankfeed.record_pending"
 # Queued rows taken per batch: one receive() call (COPY from 20 rows) and one commit each.
 RECORD_BATCH = 300
+ALREADY_RECORDED_BY_LINE = N_(
+    "Dòng sao kê của cùng giao dịch này đã được ghi nhận: khoản tiền đã vào quỹ, không ghi nhận lại lần nữa."
+)
 NO_CAMPAIGN_NOTE = "Chưa có cuộc vận động đang diễn ra cho địa bàn của tài khoản: chờ cán bộ xử lý."
 
 
@@ -474,13 +477,17 @@ def attribute(
 
 def retry_pending(session: Session, actor: Actor, txn_id: int, account_ids: set[int]) -> BankFeedTransaction:
     """Receive a pending credit again (an active campaign now exists for its account's area). The row is locked
-    first, so the recording task (which skips locked rows) and a second click wait and then find it received."""
+    first, so the recording task (which skips locked rows) and a second click wait and then find it received.
+    Refused only when the statement line of the same transfer is recorded (the money is received through it);
+    a linked line still in the review queue takes this recording (share_recording)."""
     txn = _own_txn(session, txn_id, account_ids)
     session.refresh(txn, with_for_update=True)
-    if txn.status not in (FeedStatus.PENDING, FeedStatus.QUEUED) or txn.statement_line_id is not None:
+    if txn.status not in (FeedStatus.PENDING, FeedStatus.QUEUED):
         raise FeedError(N_("Giao dịch này không ở trạng thái chờ xử lý."))
     if not txn.is_credit:
         raise FeedError(N_("Chỉ ghi nhận lại được khoản tiền vào."))
+    if reconcile.recorded_twins(session, [txn]):
+        raise FeedError(ALREADY_RECORDED_BY_LINE)
     record_credits(session, actor, [txn])
     if txn.status != FeedStatus.RECEIVED:
         raise FeedError(txn.note)

@@ -98,6 +98,9 @@ def transactions() -> ResponseReturnValue:
         account_id=account_id,
         show=show,
         central=central,
+        recorded_twins=reconcile.recorded_twins(
+            db.session, [t for t in rows if t.status == FeedStatus.PENDING]
+        ),
         attribute_form=AttributeForm(),
         action_form=ActionForm(),
         today=today_vn(),

@@ -367,9 +367,6 @@ def import_statement(
         time.perf_counter() - started,
     )
 
-    from app.bankfeed.reconcile import reconcile_statement  # lines the bank feed already delivered: not again
-
-    reconcile_statement(session, stmt)
     proposed -= one_proposal_per_pledge(session, stmt)
     matched = record_matched_lines(session, actor, stmt)
     match_statement_debits(session, stmt.id)  # debits naming a payout order (CT-PO-…) pay that order
@@ -447,9 +444,17 @@ def _store_lines(
     lines at a time. Once the import is bound to be refused (a broken row, an unacknowledged break) nothing
     more is stored: the rest is only parsed, to report every broken row. Returns (new lines, proposals).
 
-    Kept for the whole statement: the occurrence count of each fingerprint (20-byte digests), nothing else."""
+    Each new line the bank feed already delivered (reconcile.FeedTwins: the one rule SameTransaction, the feed's
+    rows of the line's day read once) is written linked to it, with the feed's recording when the feed recorded
+    it (no proposal, never received again); then only those feed rows are updated with their line.
+
+    Kept for the whole statement: the occurrence count of each fingerprint (20-byte digests) and the feed rows of
+    the statement's days."""
+    from app.bankfeed.reconcile import FeedTwins, link_feed_rows, vn_day
+
     account_id = stmt.bank_account_id
     proposer = Proposer(session, stmt.unit_id)
+    twins = FeedTwins(session, account_id)
     occurrences: dict[bytes, int] = {}
     new_count = proposed = read = 0
     for chunk in batched(lines, IMPORT_CHUNK):
@@ -465,6 +470,7 @@ def _store_lines(
             keyed.append((digest.hex(), n, line))
         del chunk
         existing = _existing_keys(session, account_id, list({fp for fp, _, _ in keyed}))
+        twins.load({vn_day(line.txn_at) for _, _, line in keyed})
         refs: dict[int, list[str]] = {}  # each credit line's candidate references, in the order written
         for idx, (_, _, line) in enumerate(keyed):
             if line.is_credit:
@@ -483,9 +489,17 @@ def _store_lines(
                 )
             )
         rows: list[tuple] = []
+        links: list[tuple[int, int]] = []  # (row index, feed id)
         for idx, (fp, n, line) in enumerate(keyed):
             if existing and (fp, n) in existing:
                 continue
+            twin = twins.take(line.is_credit, line.amount_vnd, line.txn_at, line.reference, line.memo)
+            if twin is not None:
+                links.append((len(rows), twin.id))
+                if line.is_credit and twin.contribution_id is not None:  # the feed's recording is the line's
+                    status = LineStatus.MATCHED if twin.pledge_id else LineStatus.RECEIPTED
+                    rows.append((fp, n, line, status, twin.pledge_id, None, "", twin.contribution_id))
+                    continue
             pledge_id = next((pledges[r] for r in refs.get(idx, ()) if r in pledges), None)
             proposal, reason = (None, "")
             if line.is_credit and pledge_id is None:
@@ -506,11 +520,13 @@ def _store_lines(
                     pledge_id,
                     proposal,
                     reason,
+                    None,
                 )
             )
         del keyed, existing
         new_count += len(rows)
-        bulk_insert_lines(session, account_id, stmt.id, rows)
+        ids = bulk_insert_lines(session, account_id, stmt.id, rows, ids_of=[i for i, _ in links])
+        link_feed_rows(session, [(fid, ids[i]) for i, fid in links])
     return new_count, proposed
 
 

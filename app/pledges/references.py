@@ -31,8 +31,11 @@ def new_reference() -> str:
     return f"{PREFIX}{body}{check_char(body)}"
 
 
+_NOT_ALNUM = re.compile(r"[^0-9A-Za-z]")
+
+
 def normalize(text: str) -> str:
-    return re.sub(r"[^0-9A-Za-z]", "", text or "").upper()
+    return _NOT_ALNUM.sub("", text or "").upper()
 
 
 def is_valid_reference(text: str) -> bool:

@@ -132,3 +132,78 @@ def test_a_late_notification_of_another_transfer_is_received_and_both_are_differ
     assert tuple(_money(session)) == (1, 800_000)
     assert session.execute(select(BankFeedTransaction.statement_line_id)).scalar_one() is None
     assert _differences(client, session, kh_setup) == 2
+
+
+def _pending_twin_of_a_queued_line(client, session, kh_setup):  # type: ignore[no-untyped-def]
+    """A line waiting in the review queue, and the feed's notification of the same transfer arriving while no
+    campaign is active for the account's area: the credit is linked to the line and waits for staff."""
+    from app.campaigns.models import CampaignStatus
+
+    kh_setup["campaign"].status = CampaignStatus.CLOSED
+    session.commit()
+    lines = _import(session, kh_setup["prov_acc"], [("5390.6001", 600_000, "VO THI GIANG ung ho")])
+    line = lines["5390.6001"]
+    body = sepay_body(600_000, "VO THI GIANG ung ho", reference="FT24245R01", when=WHEN)
+    assert post_sepay(client, body).status_code == 200
+    session.expire_all()
+    feed = session.execute(select(BankFeedTransaction)).scalar_one()
+    assert feed.status == FeedStatus.PENDING and feed.statement_line_id == line.id
+    assert tuple(_money(session)) == (0, 0)
+    kh_setup["campaign"].status = CampaignStatus.ACTIVE
+    session.commit()
+    return feed, line
+
+
+def _staff_page(client, session, kh_setup) -> str:  # type: ignore[no-untyped-def]
+    staff = make_user(session, Role.PROVINCE_STAFF, kh_setup["province"])
+    login(client, staff.email)
+    return client.get("/can-bo/giao-dich-truc-tuyen?loai=cho-xu-ly").get_data(as_text=True)
+
+
+def test_staff_retry_a_pending_credit_whose_statement_line_is_not_recorded(
+    feed_app, client, session, kh_setup
+):
+    """The line of the same transfer waits unrecorded in the review queue: the money has not been received by
+    either side, so staff's retry records it once and the line takes that recording (it leaves the queue)."""
+    from tests.conftest import csrf_from
+
+    feed, line = _pending_twin_of_a_queued_line(client, session, kh_setup)
+    page = _staff_page(client, session, kh_setup)
+    assert "Ghi nhận lại" in page
+    resp = client.post(
+        f"/can-bo/giao-dich-truc-tuyen/{feed.id}/ghi-nhan",
+        data={"csrf_token": csrf_from(page)},
+        follow_redirects=True,
+    )
+    assert "Đã ghi nhận khoản tiền." in resp.get_data(as_text=True)
+    session.expire_all()
+    assert tuple(_money(session)) == (1, 600_000)
+    feed = session.get_one(BankFeedTransaction, feed.id)
+    line = session.get_one(StatementLine, line.id)
+    assert feed.status == FeedStatus.RECEIVED
+    assert line.status == LineStatus.RECEIPTED and line.contribution_id == feed.contribution_id
+    assert "VO THI GIANG" not in client.get("/can-bo/sao-ke/cho-xu-ly").get_data(as_text=True)
+    day = client.get(f"/can-bo/doi-soat/{kh_setup['prov_acc'].id}/{DAY.isoformat()}").get_data(as_text=True)
+    assert 'class="difference"' not in day
+
+
+def test_staff_retry_refused_once_the_statement_line_is_recorded(feed_app, client, session, kh_setup):
+    """Staff recorded the line from the review queue meanwhile: the money is received; a retry of the feed's
+    credit would receive it a second time, so the page offers none and the action is refused."""
+    from app.payments.recording import receipt_lines
+    from tests.conftest import csrf_from
+
+    feed, line = _pending_twin_of_a_queued_line(client, session, kh_setup)
+    receipt_lines(session, SYSTEM, {line.id: None}, {kh_setup["prov_acc"].id})
+    session.commit()
+    assert tuple(_money(session)) == (1, 600_000)
+    page = _staff_page(client, session, kh_setup)
+    assert "VO THI GIANG" in page and "Ghi nhận lại" not in page
+    resp = client.post(
+        f"/can-bo/giao-dich-truc-tuyen/{feed.id}/ghi-nhan",
+        data={"csrf_token": csrf_from(page)},
+        follow_redirects=True,
+    )
+    assert "Đã ghi nhận khoản tiền." not in resp.get_data(as_text=True)
+    session.expire_all()
+    assert tuple(_money(session)) == (1, 600_000)
