@@ -20,6 +20,7 @@ import gevent
 from locust import FastHttpUser, constant_throughput, events, task
 
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+SUBMISSION_KEY = re.compile(r'name="submission_key" value="([^"]+)"')
 ACKS: list[dict] = []
 STATUS: dict[str, int] = {}
 CONF = json.loads(os.environ.get("LOAD_CONF", "{}"))
@@ -80,11 +81,14 @@ def form_data(user: FastHttpUser) -> dict | None:
     match = TOKEN.search(page.text or "")
     if not match:
         return None
+    key = SUBMISSION_KEY.search(page.text or "")
     token = uuid.uuid4().hex[:12]
     amount = random.choice([1, 2, 3, 5, 10]) * 1_000_000  # noqa: S311 - load data
     province, commune = random.choice(CONF["units"])  # noqa: S311
     return {
         "csrf_token": match.group(1),
+        # the page's idempotency key, as a browser sends it (without it the submission skips its deduplication)
+        "submission_key": key.group(1) if key else "",
         "donor_kind": "household",
         "name": f"Hộ bà Tải Thử {token}",
         "province_id": str(province),

@@ -67,10 +67,19 @@ def entry_values(
     }
 
 
-_INSERT = insert(AuditEntry.__table__)  # Core, built once: no ORM bulk layer, a memoised cache key
+# Core, built once: no ORM bulk layer, a memoised cache key. RETURNING makes SQLAlchemy send several rows as one
+# multi-row INSERT ("insertmanyvalues") on every driver, instead of one execution per row (psycopg's executemany).
+_INSERT = insert(AuditEntry.__table__).returning(AuditEntry.__table__.c.id)
 
 
-def record_rows(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Write entries made by entry_values() in one INSERT, at once (for paths that insert their rows directly)."""
-    if rows:
-        session.execute(_INSERT, rows)
+def record_rows(
+    session: Session, rows: list[dict[str, Any]], *, into: list[dict[str, Any]] | None = None
+) -> None:
+    """Write entries made by entry_values() in one INSERT, at once (for paths that insert their rows directly).
+
+    `into`: a unit of work that writes several things (the public pledge submission: donor, pledge, consents)
+    collects its entries there and writes them all with one record_rows() call at its end."""
+    if into is not None:
+        into.extend(rows)
+    elif rows:
+        session.execute(_INSERT, rows).all()

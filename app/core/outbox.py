@@ -5,13 +5,14 @@ transaction, next to the business change. Nothing is sent before the commit (a r
 task); right after the commit the rows are published to Celery (best effort; in eager mode — development and
 tests — the task runs inline as before). A row whose publication failed (Redis down) stays pending, and
 `flush_pending` — the `core.flush_outbox` beat task every minute and `flask tasks flush-outbox` — publishes it
-when the broker is back. Rows are locked `FOR UPDATE SKIP LOCKED` on PostgreSQL while being published, so two
-publishers (two sweepers, or a sweeper and the after-commit hook) never send the same row. A crash between the
+when the broker is back. Rows are locked while being published (the sweep's `FOR UPDATE SKIP LOCKED` on
+PostgreSQL, the after-commit publication's claiming UPDATE), so two publishers (two sweepers, or a sweeper and the
+after-commit hook) never send the same row. A crash between the
 publication and the mark can still send a row twice, so every task queued here must be idempotent.
 
 With `OUTBOX_PUBLISHER = "thread"` (production and the load run) the after-commit publication is handed to one
-thread per process, which publishes what every request committed in batches: one SELECT, one producer and one
-commit per batch instead of per request, and the request does not wait on the broker. A process that exits normally
+thread per process, which publishes what every request committed in batches: one UPDATE (claiming the rows and
+returning them), one producer and one commit per batch instead of per request, and the request does not wait on the broker. A process that exits normally
 gives that thread EXIT_WAIT seconds to finish; rows still in its queue when the process dies stay pending in the
 table, and the sweep sends them. "inline" (the default, and what tests use) publishes in the committing thread
 before the request returns.
@@ -151,16 +152,35 @@ def publish_rows(
 ) -> FlushResult:
     """Publish pending rows (the given ids, or the oldest `limit` created before now - older_than) and commit.
 
+    The given ids (what a commit just queued) are claimed by one UPDATE that marks them sent and returns what to
+    publish, instead of a SELECT … FOR UPDATE and an UPDATE after it (PostgreSQL): a row another publisher holds
+    is waited for and then skipped once sent; a row whose publication fails is put back (pending, its error kept)
+    before the commit, so what the commit leaves marked sent is what the broker accepted. The sweep (no ids) locks
+    the oldest rows FOR UPDATE SKIP LOCKED on PostgreSQL and marks those sent afterwards.
+
     After the first broker error the remaining rows are left for the next run (one connection timeout, not N)."""
-    query = _PENDING
-    if ids is not None:
-        query = query.where(_table.c.id.in_(list(ids)))
-    elif older_than is not None:
-        query = query.where(_table.c.created_at <= utcnow() - older_than)
-    query = query.order_by(_table.c.id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = session.execute(query).all()
+    postgres = session.get_bind().dialect.name == "postgresql"
+    # SQLite (development) locks the whole database for a writer: an eager task run inside the publication could
+    # not write, so there the given rows are read first and marked after, like the sweep's.
+    claimed = ids is not None and postgres
+    if ids is not None and postgres:
+        claim = (
+            update(_table)
+            .where(_table.c.id.in_(list(ids)), _table.c.dispatched_at.is_(None))
+            .values(dispatched_at=utcnow())
+            .returning(_table.c.id, _table.c.task_name, _table.c.args, _table.c.kwargs)
+        )
+        rows: Sequence[Any] = sorted(session.execute(claim).all(), key=lambda r: r.id)
+    else:
+        query = _PENDING
+        if ids is not None:
+            query = query.where(_table.c.id.in_(list(ids)))
+        elif older_than is not None:
+            query = query.where(_table.c.created_at <= utcnow() - older_than)
+        query = query.order_by(_table.c.id).limit(limit)
+        if postgres:
+            query = query.with_for_update(skip_locked=True)
+        rows = session.execute(query).all()
     result = FlushResult()
     if not rows:
         session.commit()
@@ -169,13 +189,18 @@ def publish_rows(
     # One producer (one broker connection from the pool) for the whole batch; eager mode has no producer.
     with celery.producer_or_acquire() if not celery.conf.task_always_eager else nullcontext() as producer:
         sent, errors = _publish_each(rows, result, producer)
-    if sent:
+    if claimed:
+        done = {*sent, *errors}
+        left = [row.id for row in rows if row.id not in done]
+        if left:  # not tried after a broker error: pending again, for the sweep
+            session.execute(update(_table).where(_table.c.id.in_(left)).values(dispatched_at=None))
+    elif sent:
         session.execute(update(_table).where(_table.c.id.in_(sent)).values(dispatched_at=utcnow()))
     for row_id, error in errors.items():
         session.execute(
             update(_table)
             .where(_table.c.id == row_id)
-            .values(attempts=_table.c.attempts + 1, last_error=error)
+            .values(attempts=_table.c.attempts + 1, last_error=error, dispatched_at=None)
         )
     session.commit()
     return result

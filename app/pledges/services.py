@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -147,6 +146,12 @@ class IllegalTransition(PledgeError):
     """A status change the pledge lifecycle does not allow."""
 
 
+class AlreadySubmitted(PledgeError):
+    """The submission key names a pledge already recorded: the same form page sent again (double click, retry,
+    back button, or identical requests arriving together, issue 19.4). Whatever the submission wrote is rolled
+    back and the sender is shown the earlier pledge (pledge_for_submission)."""
+
+
 class BelowPaidError(PledgeError):
     """A pledge cannot be reduced below what was already received."""
 
@@ -246,10 +251,13 @@ _DONOR_INSERT = insert(Donor.__table__).returning(Donor.__table__.c.id)
 
 @functools.cache
 def _pledge_insert(dialect: str) -> Insert:
-    """INSERT of one pledge that inserts nothing when its reference is taken (the caller draws another)."""
+    """INSERT of one pledge that inserts nothing when its reference is taken (the caller draws another) or its
+    submission key is (the same form page sent again: AlreadySubmitted). On PostgreSQL an INSERT meeting the key
+    of a pledge another transaction is still writing waits for that transaction: identical submissions arriving
+    together are recorded one after the other by the unique index itself."""
     upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     table = Pledge.__table__
-    return upsert(table).on_conflict_do_nothing(index_elements=["reference"]).returning(table.c.id)
+    return upsert(table).on_conflict_do_nothing().returning(table.c.id)
 
 
 def business_on_file(session: Session, tax_code: str) -> int | None:
@@ -268,13 +276,16 @@ def registrant(data: DonorInput) -> str:
     return " – ".join(filter(None, [who, data.email or data.phone or ""]))[:255]
 
 
-def insert_donor(session: Session, actor: Actor, data: DonorInput) -> DonorRef:
+def insert_donor(
+    session: Session, actor: Actor, data: DonorInput, *, audit: list[dict] | None = None
+) -> DonorRef:
     """A donor record of what was typed. A tax code is an identifier, not a login (issue 19.1): when a business
     is already on file under the tax code, the pledge gets a record of its own with the name and contact typed
     (published under that name) and names the business on file (DonorRef.claims) until the business or staff
     confirm it; the business's record is never changed from a public form. Households and individuals get a
     record of their own per pledge (duplicates are found and merged by staff: app.donors.merge). Rows are
-    inserted directly (the public form's hot path): the donor and its audit entry in two statements."""
+    inserted directly (the public form's hot path): the donor and its audit entry in two statements, or one when
+    the caller collects the audit entries (`audit`, app.audit.services.record_rows)."""
     name = (nfc(data.name) or "").strip()
     if not name:
         raise PledgeError(N_("Tên nhà tài trợ: chưa nhập."))
@@ -310,21 +321,14 @@ def insert_donor(session: Session, actor: Actor, data: DonorInput) -> DonorRef:
                 new={"kind": data.kind, "name": name, "tax_code": data.tax_code, "claims": claims},
             )
         ],
+        into=audit,
     )
     return DonorRef(ident, display, data.email, claims, registrant(data))
 
 
 def pledge_for_submission(session: Session, key: str) -> PledgeRef | None:
-    """The pledge an earlier submission of the same form page recorded (its idempotency key), else None.
-
-    On PostgreSQL a transaction-scoped advisory lock on the key is taken first and held until the commit, so
-    identical submissions arriving together are recorded one after the other: the first records the pledge,
-    the others find it here (issue 19.4: four identical submissions make one pledge and one e-mail)."""
-    if session.get_bind().dialect.name == "postgresql":
-        lock_id = int.from_bytes(
-            hashlib.sha256(f"pledge-submission:{key}".encode()).digest()[:8], "big", signed=True
-        )
-        session.execute(select(func.pg_advisory_xact_lock(lock_id)))
+    """The pledge an earlier submission of the same form page recorded (its idempotency key), else None: where
+    a submission refused with AlreadySubmitted is sent (after its rollback, so the earlier one is committed)."""
     row = session.execute(
         select(Pledge.id, Pledge.reference, Pledge.payment_method, Pledge.receiving_unit_id).where(
             Pledge.submission_key == key
@@ -423,11 +427,15 @@ def insert_pledge(
     campaign: Campaign | CampaignLike,
     donor: Donor | DonorRef,
     data: PledgeInput,
+    *,
+    audit: list[dict] | None = None,
 ) -> PledgeRef:
-    """Record a pledge with a fresh unique transfer reference (drawn again on the rare collision).
+    """Record a pledge with a fresh unique transfer reference (drawn again on the rare collision); AlreadySubmitted
+    when its submission key is already recorded (nothing inserted).
 
     Rows are inserted directly, not through the ORM (the public form's hot path: one statement for the pledge,
-    one for its instalments, one for the audit entry); create_pledge() returns the ORM object."""
+    one for its instalments, one for the audit entry unless the caller collects it: `audit`); create_pledge()
+    returns the ORM object."""
     start = today_vn()
     _validate_pledge(session, data, start=start)
     method = PaymentMethod.IN_KIND if data.kind == PledgeKind.IN_KIND else data.payment_method
@@ -461,6 +469,8 @@ def insert_pledge(
         ident = session.execute(_pledge_insert(dialect), {"reference": ref, **values}).scalar()
         if ident is not None:
             break
+        if data.submission_key is not None and pledge_for_submission(session, data.submission_key):
+            raise AlreadySubmitted(N_("Cảm ơn quý vị! Đăng ký ủng hộ đã được ghi nhận."))
     else:  # pragma: no cover - 25^7 references; only a broken random source gets here
         raise PledgeError(N_("Không tạo được mã chuyển khoản. Vui lòng thử lại."))
     instalments = []
@@ -491,8 +501,44 @@ def insert_pledge(
                 unit_id=receiving,
             )
         ],
+        into=audit,
     )
     return PledgeRef(ident, ref, method, receiving)
+
+
+def record_submission(
+    session: Session,
+    actor: Actor,
+    campaign: Campaign | CampaignLike,
+    donor: Donor | None,
+    donor_input: DonorInput,
+    pledge_input: PledgeInput,
+    *,
+    contact: bool,
+) -> tuple[Donor | DonorRef, PledgeRef]:
+    """The public form's submission: the donor record of what was typed (or the signed-in donor's own, `donor`),
+    the pledge (AlreadySubmitted when its page was already recorded), the form's two privacy consents (publishing
+    the name, being contacted), and the audit entries of all of them in one INSERT (BENCHMARKS.md
+    `gunicorn.pledge_submit`; tests/pledges/test_submit_statements.py counts the statements)."""
+    from app.privacy import services as privacy  # app.privacy.services uses the donors' and pledges' models
+
+    audit: list[dict] = []
+    made = donor is None
+    who: Donor | DonorRef = insert_donor(session, actor, donor_input, audit=audit) if donor is None else donor
+    if pledge_input.earmark_unit_id is not None:  # else the campaign the form showed
+        campaign = campaign_for(session, pledge_input.earmark_unit_id) or campaign
+    pledge = insert_pledge(session, actor, campaign, who, pledge_input, audit=audit)
+    privacy.record_pledge_consents(
+        session,
+        actor,
+        who.id,
+        publish_name=not pledge_input.is_anonymous,
+        contact=contact,
+        new_donor=made,  # made above: nothing to withdraw
+        audit=audit,
+    )
+    record_rows(session, audit)
+    return who, pledge
 
 
 def create_pledge(

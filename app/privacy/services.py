@@ -11,11 +11,12 @@ import zipfile
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from app.accounts.models import Role, User
-from app.audit.services import record
+from app.audit.services import entry_values, record, record_rows
 from app.certificates.models import Certificate
 from app.contributions.models import Contribution
 from app.core.actor import Actor
@@ -73,16 +74,22 @@ def current_notice(session: Session, locale: str = "vi") -> PrivacyNotice | None
     return None
 
 
-def notice_version(session: Session) -> str:
-    """The version of the Vietnamese notice in force (current_notice's choice), read as one column: a consent
-    names it, and loading the whole notice (its body) cost about 1 ms of each pledge submission (cProfile)."""
-    version = session.execute(
+def _notice_version_expr() -> ColumnElement[str]:
+    """The version of the Vietnamese notice in force (current_notice's choice), as an SQL expression: a consent
+    names it in its own INSERT, so recording a consent does not read the notice first."""
+    return func.coalesce(
         select(PrivacyNotice.version)
         .where(PrivacyNotice.locale == "vi", PrivacyNotice.effective_on <= today_vn())
         .order_by(PrivacyNotice.effective_on.desc(), PrivacyNotice.id.desc())
         .limit(1)
-    ).scalar_one_or_none()
-    return version or DEFAULT_NOTICE_VERSION
+        .scalar_subquery(),
+        DEFAULT_NOTICE_VERSION,
+    )
+
+
+def notice_version(session: Session) -> str:
+    """The version of the Vietnamese notice in force (the one a consent recorded now names)."""
+    return session.execute(select(_notice_version_expr())).scalar_one()
 
 
 # ------------------------------------------------------------------------------------------------ consents
@@ -95,16 +102,19 @@ def record_consent(
     purpose: Purpose,
     given: bool,
     source: str,
-) -> Consent:
+) -> None:
     """One decision of a subject for one purpose (record_consents with one decision)."""
-    return record_consents(
+    record_consents(
         session,
         actor,
         subject_type=subject_type,
         subject_id=subject_id,
         decisions=[(purpose, given)],
         source=source,
-    )[0]
+    )
+
+
+_CONSENTS = Consent.__table__
 
 
 def record_consents(
@@ -116,17 +126,20 @@ def record_consents(
     decisions: list[tuple[Purpose, bool]],
     source: str,
     new_subject: bool = False,
-) -> list[Consent]:
+    audit: list[dict[str, Any]] | None = None,
+) -> None:
     """Decisions of a subject, one per purpose, under the notice in force (Decree 13/2023 Art. 11: consent
     is shown in a form that can be printed or copied, for a stated purpose; Law 91/2025 Art. 9). An earlier
     consent still standing for a purpose is marked withdrawn when the new decision says no. Each decision is a
     consent row and an audit entry. `new_subject`: the subject's record was created in this transaction (the
     public form's donor, app.pledges.services.insert_donor), so it has no earlier consent to withdraw.
 
-    Several decisions (the pledge form asks two) share one reading of the notice, one withdrawal UPDATE and
-    one flush (the consents in one INSERT, their audit entries in another): on the public pledge submission
-    (BENCHMARKS.md `gunicorn.pledge_submit`) this is 3 statements instead of 7 (two notice reads, a SELECT of
-    earlier consents, two consent and two audit INSERTs; no withdrawal for the donor record it just made; counted with tests/pledges/test_submit_statements.py)."""
+    Several decisions (the pledge form asks two) share one withdrawal UPDATE and one INSERT, which names the
+    notice in force itself (no read of the notice first) and returns it for the audit entries, written in one
+    INSERT too, or collected by the caller (`audit`, app.audit.services.record_rows): on the public pledge
+    submission (BENCHMARKS.md `gunicorn.pledge_submit`) the consents take 1 statement instead of 7 (two notice
+    reads, a SELECT of earlier consents, two consent and two audit INSERTs; counted with
+    tests/pledges/test_submit_statements.py)."""
     now = utcnow()
     refused = [purpose for purpose, given in decisions if not given]
     if refused and not new_subject:
@@ -142,37 +155,42 @@ def record_consents(
             .values(withdrawn_at=now)
             .execution_options(synchronize_session="fetch")
         )
-    version = notice_version(session)
-    consents = [
-        Consent(
-            subject_type=subject_type,
-            subject_id=subject_id,
-            purpose=purpose,
-            given=given,
-            notice_version=version,
-            source=source[:80],
-            given_at=now,
-            recorded_by_id=actor.user_id,
+    src = source[:80]
+    versions = (
+        session.execute(
+            insert(_CONSENTS)
+            .values(notice_version=_notice_version_expr())
+            .returning(_CONSENTS.c.notice_version),
+            [
+                {
+                    "subject_type": subject_type,
+                    "subject_id": subject_id,
+                    "purpose": purpose,
+                    "given": given,
+                    "source": src,
+                    "given_at": now,
+                    "recorded_by_id": actor.user_id,
+                }
+                for purpose, given in decisions
+            ],
         )
-        for purpose, given in decisions
-    ]
-    session.add_all(consents)
-    for consent in consents:
-        record(
-            session,
-            actor,
-            "privacy.consent",
-            subject_type.value,
-            subject_id,
-            new={
-                "purpose": consent.purpose.value,
-                "given": consent.given,
-                "notice_version": consent.notice_version,
-                "source": consent.source,
-            },
-        )
-    session.flush()
-    return consents
+        .scalars()
+        .all()
+    )
+    record_rows(
+        session,
+        [
+            entry_values(
+                actor,
+                "privacy.consent",
+                subject_type.value,
+                subject_id,
+                new={"purpose": purpose.value, "given": given, "notice_version": version, "source": src},
+            )
+            for (purpose, given), version in zip(decisions, versions, strict=True)
+        ],
+        into=audit,
+    )
 
 
 def consents_of(session: Session, subject_type: SubjectType, subject_id: int) -> list[Consent]:
@@ -193,9 +211,11 @@ def record_pledge_consents(
     publish_name: bool,
     contact: bool,
     new_donor: bool = False,
+    audit: list[dict[str, Any]] | None = None,
 ) -> None:
     """What the public pledge form asked: the name published (the "display" choice) and being contacted.
-    `new_donor`: the form made the donor record just now (record_consents' `new_subject`)."""
+    `new_donor`: the form made the donor record just now (record_consents' `new_subject`); `audit`: the
+    caller writes the audit entries with its own (record_consents)."""
     record_consents(
         session,
         actor,
@@ -204,6 +224,7 @@ def record_pledge_consents(
         decisions=[(Purpose.PUBLISH_NAME, publish_name), (Purpose.CONTACT, contact)],
         source="pledge_form",
         new_subject=new_donor,
+        audit=audit,
     )
 
 

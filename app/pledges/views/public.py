@@ -60,7 +60,6 @@ from app.pledges.views.common import (
     staff_sees,
     unit_lists,
 )
-from app.privacy import services as privacy
 
 
 @bp.route("/ung-ho", methods=["GET", "POST"])
@@ -86,41 +85,41 @@ def pledge_form() -> ResponseReturnValue:
         flash(_("Hiện chưa có cuộc vận động nào đang diễn ra."), "warning")
     elif form.validate_on_submit():
         parsed = form.parse(db.session, card_enabled=card)
-        key = form.submission_key_value()
-        earlier = services.pledge_for_submission(db.session, key) if parsed is not None and key else None
-        if (
-            earlier is not None
-        ):  # the same page sent again (double click, retry, back button): same pledge, no mail
-            flash(_("Cảm ơn quý vị! Đăng ký ủng hộ đã được ghi nhận."), "success")
-            return redirect(url_for("pledges.confirmation", reference=earlier.reference))
         if parsed is not None:
             donor_input, pledge_input = parsed
             actor = Actor.from_request()
             with domain_errors(errors=services.PledgeError, quiet=True) as outcome:
+                own = None
                 if (
                     current_user.is_authenticated
                     and current_user.role == Role.DONOR
                     and current_user.donor_id
                 ):
-                    donor = db.session.get(Donor, current_user.donor_id)
+                    own = db.session.get(Donor, current_user.donor_id)
                     pledge_input.contact_email = pledge_input.contact_email or current_user.email
-                else:
-                    donor = services.insert_donor(db.session, actor, donor_input)
-                if pledge_input.earmark_unit_id is not None:  # else the campaign found above
-                    campaign = services.campaign_for(db.session, pledge_input.earmark_unit_id) or campaign
-                pledge = services.insert_pledge(db.session, actor, campaign, donor, pledge_input)
-                privacy.record_pledge_consents(
+                donor, pledge = services.record_submission(
                     db.session,
                     actor,
-                    donor.id,
-                    publish_name=not pledge_input.is_anonymous,
+                    campaign,
+                    own,
+                    donor_input,
+                    pledge_input,
                     contact=bool(form.consent_contact.data),
-                    new_donor=isinstance(donor, services.DonorRef),  # made above: nothing to withdraw
                 )
                 _choose_channels(actor, donor.id, form.notify_by.data)
                 _queue_pledge_mails(
                     pledge.id, pledge.payment_method, asks_business=getattr(donor, "claims", None)
                 )
+            earlier = (
+                services.pledge_for_submission(db.session, pledge_input.submission_key)
+                if isinstance(outcome.error, services.AlreadySubmitted) and pledge_input.submission_key
+                else None
+            )
+            if (
+                earlier is not None
+            ):  # the same page sent again (double click, retry, back button): same pledge, no mail
+                flash(_("Cảm ơn quý vị! Đăng ký ủng hộ đã được ghi nhận."), "success")
+                return redirect(url_for("pledges.confirmation", reference=earlier.reference))
             if not outcome.ok:
                 problems.append(outcome.message)
             else:
