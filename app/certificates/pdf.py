@@ -7,6 +7,7 @@ application. Text is drawn as text (not outlines), so it can be extracted and se
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import math
@@ -15,10 +16,12 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+from reportlab.lib.boxstuff import aspectRatioFix
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfdoc import PDFImageXObject
 from reportlab.pdfgen.canvas import Canvas
 
 from app.certificates.words import amount_in_words
@@ -77,10 +80,45 @@ def _scaled_image(digest: str, data: bytes, max_px: int) -> ImageReader:
         return ImageReader(img.copy())
 
 
+@lru_cache(maxsize=32)
+def _image_object(digest: str, data: bytes, max_px: int) -> PDFImageXObject:
+    """The scaled image as ReportLab's image object, its pixels (and its transparency, a soft mask) compressed
+    once per process. `canvas.drawImage` would hash the raw pixels and compress them again in every document:
+    for a signed paper that is most of the cost of its seal and signature (two images, each with its mask)."""
+    return PDFImageXObject(
+        f"ChungTayImg{digest[:24]}{max_px}", _scaled_image(digest, data, max_px), mask="auto"
+    )
+
+
 def _draw_png(c: Canvas, data: bytes, x: float, y: float, width: float, height: float) -> None:
-    """A PNG fitted (aspect kept, centred) in the box; its transparent parts stay transparent."""
-    image = _scaled_image(hashlib.sha256(data).hexdigest(), data, 200)
-    c.drawImage(image, x, y, width, height, mask="auto", preserveAspectRatio=True, anchor="c")
+    """A PNG fitted (aspect kept, centred) in the box; its transparent parts stay transparent.
+
+    What `canvas.drawImage` does for an image seen for the first time in a document (register the image and its
+    soft mask as XObjects of this document, then draw it scaled into the box), with the compressed pixels taken
+    from `_image_object` instead of made again: each document gets its own shallow copy of the cached object,
+    sharing only the compressed bytes (immutable)."""
+    template = _image_object(hashlib.sha256(data).hexdigest(), data, 200)
+    doc = c._doc
+    name = doc.getXObjectName(template.name)
+    image = doc.idToObject.get(name)
+    if image is None:
+        image = copy.copy(template)
+        smask = image.__dict__.pop("_smask", None)
+        c._setXObjects(image)
+        doc.Reference(image, name)
+        doc.addForm(template.name, image)
+        if smask is not None:
+            smask = copy.copy(smask)
+            c._setXObjects(smask)
+            image.smask = doc.Reference(smask, doc.getXObjectName(smask.name))
+    x, y, w, h, _scaled = aspectRatioFix(True, "c", x, y, width, height, image.width, image.height)
+    c._currentPageHasImages = 1
+    c.saveState()
+    c.translate(x, y)
+    c.scale(w, h)
+    c._code.append(f"/{name} Do")
+    c.restoreState()
+    c._formsinuse.append(template.name)  # in this page's resources
 
 
 def _fit_size(text: str, font: str, size: float, width: float, minimum: float = 11) -> float:
