@@ -18,7 +18,9 @@ from tests.conftest import race
 
 @pytest.mark.postgres
 def test_two_simultaneous_notify_calls_write_the_message_once(app, session):  # type: ignore[no-untyped-def]
-    donor = Donor(kind=DonorKind.INDIVIDUAL, name="Lê Thị Hoa", search_key="le thi hoa", email="hoa@example.vn")
+    donor = Donor(
+        kind=DonorKind.INDIVIDUAL, name="Lê Thị Hoa", search_key="le thi hoa", email="hoa@example.vn"
+    )
     session.add(donor)
     session.commit()
     donor_id = donor.id

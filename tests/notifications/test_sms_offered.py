@@ -14,7 +14,11 @@ from tests.pledges.helpers import household_form
 
 def _offered(client) -> list[str]:  # type: ignore[no-untyped-def]
     html = client.get("/ung-ho").get_data(as_text=True)
-    return [v for v in ("auto", "email", "sms", "both", "none") if f'name="notify_by" type="radio" value="{v}"' in html]
+    return [
+        v
+        for v in ("auto", "email", "sms", "both", "none")
+        if f'name="notify_by" type="radio" value="{v}"' in html
+    ]
 
 
 @pytest.mark.parametrize(
