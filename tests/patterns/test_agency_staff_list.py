@@ -42,3 +42,17 @@ def test_staff_of_another_province_see_none_of_its_lines(client, session, kh_set
     login(client, other.email, PASSWORD)
     html = client.get("/can-bo/co-quan-thu-ho").get_data(as_text=True)
     assert "0 dòng." in html and "Nguyễn Văn An" not in html and "Sở Tài chính" not in html
+
+
+def test_the_demo_shows_an_agency_with_lines_received_and_waiting(app, client, session):  # type: ignore[no-untyped-def]
+    from app.demo.cli import load_demo
+    from app.units.services import clear_designations
+
+    clear_designations(session)  # the demo loads them itself
+    session.commit()
+    assert load_demo()
+    login(client, "tinh@khanhhoa.chungtay.vn", "ChungTay@2026")
+    html = client.get("/can-bo/co-quan-thu-ho").get_data(as_text=True)
+    assert "6 dòng." in html and "Sở Thử nghiệm Tài chính tỉnh Khánh Hòa" in html
+    assert "3 dòng." in client.get("/can-bo/co-quan-thu-ho?da_nop=yes").get_data(as_text=True)
+    assert "Nguyễn Thị Thử An" in client.get("/can-bo/co-quan-thu-ho?da_nop=yes").get_data(as_text=True)
