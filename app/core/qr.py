@@ -14,7 +14,6 @@ we tried accepts, and it keeps the code large on a small certificate corner).
 
 from __future__ import annotations
 
-import functools
 import io
 import re
 from typing import TYPE_CHECKING
@@ -61,7 +60,9 @@ def draw(canvas: Canvas, content: str, x: float, y: float, size: float) -> None:
     corner at (x, y), quiet zone included; each run of dark modules in a row is one filled rectangle."""
     from reportlab.lib.colors import black, white
 
-    n, ops = _pdf_modules(content)
+    code = encode(content, mask=PDF_MASK)
+    matrix = code.matrix
+    n = len(matrix)
     cell = size / (n + 2 * BORDER)
     canvas.saveState()
     canvas.setFillColor(white)
@@ -69,22 +70,13 @@ def draw(canvas: Canvas, content: str, x: float, y: float, size: float) -> None:
     # One module is one unit after this transform, so every rectangle has integer coordinates.
     canvas.translate(x + BORDER * cell, y + BORDER * cell)
     canvas.scale(cell, cell)
-    canvas.setFillColor(black)
-    canvas.addLiteral(ops)
-    canvas.restoreState()
-
-
-@functools.lru_cache(maxsize=512)
-def _pdf_modules(content: str) -> tuple[int, str]:
-    """The code of `content` as (modules per side, PDF operators of its dark runs), made once per code: a paper
-    drawn again (downloaded, then e-mailed, then printed in a batch) does not encode its QR again.
-    The rectangles go in as one literal block of "x y w h re" operators: a path object formats every
-    coordinate as a float, which took longer than encoding the code (~1 ms for ~450 rectangles)."""
-    matrix = encode(content, mask=PDF_MASK).matrix
-    n = len(matrix)
+    # The rectangles go in as one literal block of "x y w h re" operators: a path object formats every
+    # coordinate as a float, which took longer than encoding the code (~1 ms for ~450 rectangles).
     ops = [
         f"{run.start()} {n - 1 - r} {run.end() - run.start()} 1 re"
         for r, row in enumerate(matrix)
         for run in _DARK_RUN.finditer(row)
     ]
-    return n, "\n".join(ops) + "\nf"
+    canvas.setFillColor(black)
+    canvas.addLiteral("\n".join(ops) + "\nf")
+    canvas.restoreState()
