@@ -84,7 +84,9 @@ def _scaled_image(digest: str, data: bytes, max_px: int) -> ImageReader:
 def _image_object(digest: str, data: bytes, max_px: int) -> PDFImageXObject:
     """The scaled image as ReportLab's image object, its pixels (and its transparency, a soft mask) compressed
     once per process. `canvas.drawImage` would hash the raw pixels and compress them again in every document:
-    for a signed paper that is most of the cost of its seal and signature (two images, each with its mask)."""
+    for a signed paper that is most of the cost of its seal and signature (two images, each with its mask).
+    Benchmark-driven (docs/CONVENTIONS.md): papers.sponsorship_record_pdf, 73.3 vs 63.2 records/s with the cache
+    emptied before each render (08/12/2026, 150 renders under the bench lock): 1.16x; certificates share it."""
     return PDFImageXObject(
         f"ChungTayImg{digest[:24]}{max_px}", _scaled_image(digest, data, max_px), mask="auto"
     )
