@@ -38,9 +38,7 @@ def test_monthly_gifts_list_with_search_and_pages(app, client, session, kh_setup
     assert "0 khoản ủng hộ hằng tháng." in html and "Người Góp Tháng" not in html
 
 
-def test_adopted_communes_list_for_their_province_only(
-    app, client, session, kh_setup, province_staff
-):  # type: ignore[no-untyped-def]
+def test_adopted_communes_list_for_their_province_only(app, client, session, kh_setup, province_staff):  # type: ignore[no-untyped-def]
     donor = make_donor(session, "Công ty CP Yến Sào Khánh Hòa", tax_code="4200239415")
     donor.verified_at = utcnow()
     khanh_son = unit(session, KHANH_SON)
