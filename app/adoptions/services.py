@@ -6,15 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, joinedload
 
+from app.accounts.access import unit_scope_clause
+from app.accounts.models import User
 from app.adoptions.models import CommuneAdoption
 from app.audit.services import record
 from app.core.actor import Actor
 from app.core.i18n import today_vn
 from app.core.messages import N_
 from app.core.money import format_vnd
+from app.core.text import fold, sql_fold
 from app.core.transaction import DomainError
 from app.donors.models import Donor, DonorKind
 from app.ledger.models import Purpose
@@ -180,3 +183,35 @@ def for_commune(session: Session, commune_id: int) -> list[CommuneAdoption]:
             .order_by(CommuneAdoption.start_year, CommuneAdoption.id)
         ).scalars()
     )
+
+
+# ----------------------------------------------------------------------------------------- staff list
+STAFF_PAGE = 50
+
+
+def staff_list(
+    session: Session, user: User, *, q: str = "", page: int = 1
+) -> tuple[list[CommuneAdoption], int]:
+    """Staff: the communes adopted in their area (a commune its own, a province its communes'), newest first,
+    STAFF_PAGE a page; `q` finds the business or the commune, with or without diacritics."""
+    stmt = (
+        select(CommuneAdoption)
+        .join(Donor, Donor.id == CommuneAdoption.donor_id)
+        .join(AdminUnit, AdminUnit.id == CommuneAdoption.commune_id)
+        .where(unit_scope_clause(user, CommuneAdoption.commune_id))
+    )
+    if q.strip():
+        typed = f"%{fold(q)}%"
+        stmt = stmt.where(or_(sql_fold(Donor.name).like(typed), sql_fold(AdminUnit.name).like(typed)))
+    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = session.execute(
+        stmt.options(
+            joinedload(CommuneAdoption.donor),
+            joinedload(CommuneAdoption.commune),
+            joinedload(CommuneAdoption.pledge),
+        )  # fmt: skip
+        .order_by(CommuneAdoption.id.desc())
+        .limit(STAFF_PAGE)
+        .offset((max(page, 1) - 1) * STAFF_PAGE)
+    )
+    return list(rows.scalars()), total

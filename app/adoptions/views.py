@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.accounts.access import donor_required
+from app.accounts.access import donor_required, staff_required
 from app.adoptions import services as svc
 from app.adoptions.forms import AdoptForm
 from app.adoptions.models import CommuneAdoption
@@ -82,3 +82,20 @@ def commune(commune_id: int) -> ResponseReturnValue:
         abort(404)
     adoptions = [(a, svc.progress(db.session, a)) for a in svc.for_commune(db.session, commune_id)]
     return render_template("adoptions/commune.html", commune=unit, adoptions=adoptions)
+
+
+@bp.route("/can-bo/do-dau")
+@staff_required()
+def staff_list() -> ResponseReturnValue:
+    """Staff: the communes adopted by businesses in their area."""
+    q = (request.args.get("q") or "").strip()[:100]
+    page = max(1, request.args.get("page", 1, type=int))
+    adoptions, total = svc.staff_list(db.session, current_user, q=q, page=page)
+    return render_template(
+        "adoptions/staff_list.html",
+        adoptions=adoptions,
+        total=total,
+        q=q,
+        page=page,
+        pages=max(1, -(-total // svc.STAFF_PAGE)),
+    )

@@ -14,9 +14,11 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from app.accounts.access import unit_scope_clause
+from app.accounts.models import User
 from app.agencies.models import AgencyCollection, AgencyLine, AgencyStatus
 from app.audit.services import record
 from app.campaigns.models import Campaign
@@ -28,7 +30,7 @@ from app.core.db import utcnow
 from app.core.messages import N_
 from app.core.money import AmountError, format_vnd
 from app.core.spreadsheet import SafeCSVWriter
-from app.core.text import fold
+from app.core.text import fold, sql_fold
 from app.core.transaction import DomainError
 from app.core.uploads import UploadError, store_bytes
 from app.donors.models import DonorKind
@@ -455,3 +457,60 @@ def lookup(session: Session, text: str) -> Lookup | None:
         reference=reference,
         receipts=receipts,
     )
+
+
+# ----------------------------------------------------------------------------------------- staff list
+STAFF_PAGE = 50
+
+
+@dataclass(frozen=True)
+class StaffLine:
+    line: AgencyLine
+    agency_name: str
+    reference: str
+    paid_vnd: int
+
+    @property
+    def code(self) -> str:
+        return show_code(self.line.code)
+
+
+def staff_lines(
+    session: Session, user: User, *, q: str = "", paid: str = "", page: int = 1
+) -> tuple[list[StaffLine], int]:
+    """The lines of confirmed agency collections whose pledge is received in the staff member's area (a province
+    sees its communes'), newest collection first, STAFF_PAGE a page. `q` finds a staff member's or an agency's
+    name, with or without diacritics, or a lookup code; `paid`: "yes" (fully received), "no" (not yet, or partly).
+    Returns (the page's lines, how many match)."""
+    received = (
+        select(func.coalesce(func.sum(Contribution.amount_vnd), 0))
+        .where(
+            Contribution.agency_line_id == AgencyLine.id, Contribution.status == ContributionStatus.RECORDED
+        )
+        .scalar_subquery()
+    )
+    stmt = (
+        select(AgencyLine, AgencyCollection.name, Pledge.reference, received)
+        .join(AgencyCollection, AgencyCollection.id == AgencyLine.collection_id)
+        .join(Pledge, Pledge.id == AgencyCollection.pledge_id)
+        .where(unit_scope_clause(user, Pledge.receiving_unit_id))
+    )
+    if q.strip():
+        typed = fold(q)
+        code = normalize_code(q)
+        match = or_(
+            sql_fold(AgencyLine.full_name).like(f"%{typed}%"),
+            sql_fold(AgencyCollection.name).like(f"%{typed}%"),
+        )
+        stmt = stmt.where(or_(match, AgencyLine.code == code) if code else match)
+    if paid == "yes":
+        stmt = stmt.where(received >= AgencyLine.amount_vnd)
+    elif paid == "no":
+        stmt = stmt.where(received < AgencyLine.amount_vnd)
+    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = session.execute(
+        stmt.order_by(AgencyCollection.id.desc(), AgencyLine.seq)
+        .limit(STAFF_PAGE)
+        .offset((max(page, 1) - 1) * STAFF_PAGE)
+    ).all()
+    return [StaffLine(line, name, ref, int(got)) for line, name, ref, got in rows], total

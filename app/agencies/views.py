@@ -6,7 +6,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_login import current_user
 
+from app.accounts.access import staff_required
 from app.agencies import notify
 from app.agencies import services as svc
 from app.agencies.forms import ConfirmForm, RegisterForm, UploadForm
@@ -167,3 +169,23 @@ def lookup() -> ResponseReturnValue:
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["X-Robots-Tag"] = "noindex"
     return resp
+
+
+@bp.route("/can-bo/co-quan-thu-ho")
+@staff_required()
+def staff_lines() -> ResponseReturnValue:
+    """Staff: the lines of the agency collections received in their area, with their payment state."""
+    q = (request.args.get("q") or "").strip()[:100]
+    paid = request.args.get("da_nop") or ""
+    paid = paid if paid in ("yes", "no") else ""
+    page = max(1, request.args.get("page", 1, type=int))
+    lines, total = svc.staff_lines(db.session, current_user, q=q, paid=paid, page=page)
+    return render_template(
+        "agencies/staff_lines.html",
+        lines=lines,
+        total=total,
+        q=q,
+        paid=paid,
+        page=page,
+        pages=max(1, -(-total // svc.STAFF_PAGE)),
+    )

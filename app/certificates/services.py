@@ -5,6 +5,7 @@ Services flush; the caller (view, task, CLI) commits. Mail is sent by tasks afte
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -1000,23 +1001,45 @@ def mail_certificate(
     session: Session, cert: Certificate, images: tuple[bytes | None, bytes | None] | None = None
 ) -> bool:
     """Tell the donor (once: marks emailed_at) on the channels the donor chose (app.notifications): the e-mail
-    carries the PDF, an SMS the verification link. The caller commits right after, so a retried task does not
-    tell them twice. `images` is no longer used here: the PDF is drawn when the e-mail is delivered."""
-    from app.notifications.models import Event
-    from app.notifications.services import Context, notify
+    carries the PDF, an SMS the verification link. `images` is no longer used here: the PDF is drawn when the
+    e-mail is delivered."""
+    return bool(mail_certificates(session, [cert]))
 
-    if cert.emailed_at is not None or cert.donor is None:
-        return False
-    made = notify(
+
+def mail_certificates(session: Session, certs: Sequence[Certificate]) -> int:
+    """`mail_certificate` for many (a chunk of a batch): one `notify_many` writes every message and queues their
+    delivery in batches, and every certificate is marked in the same transaction, so the caller's one commit
+    makes both true together and a retried task tells nobody twice. Returns how many donors were told."""
+    from app.notifications.models import Event, Notification
+    from app.notifications.services import Context, notify_many
+
+    todo = [c for c in certs if c.emailed_at is None and c.donor is not None]
+    if not todo:
+        return 0
+    made = notify_many(
         session,
-        cert.donor,
-        Event.CERTIFICATE_ISSUED,
-        Context(
-            "certificate",
-            cert.id,
-            {"what": KIND_SUBJECT[cert.kind], "serial": cert.serial, "link": verification_url(cert)},
-        ),
+        [
+            (
+                cert.donor,
+                Event.CERTIFICATE_ISSUED,
+                Context(
+                    "certificate",
+                    cert.id,
+                    {
+                        "what": KIND_SUBJECT[cert.kind],
+                        "serial": cert.serial,
+                        "link": verification_url(cert),
+                    },
+                ),
+            )
+            for cert in todo
+        ],
     )
-    cert.emailed_at = utcnow()
+    now = utcnow()
+    for cert in todo:
+        cert.emailed_at = now
     session.flush()
-    return bool(made)
+    if not made:
+        return 0
+    told = set(session.execute(select(Notification.subject_id).where(Notification.id.in_(made))).scalars())
+    return sum(cert.id in told for cert in todo)

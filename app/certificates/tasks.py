@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
@@ -22,49 +22,33 @@ from app.extensions import db
 
 log = logging.getLogger(__name__)
 CHUNK_SIZE = 200  # certificates per chunk task: one transaction, a few seconds of work
+MAIL_ROUND = 200  # certificates told per commit
 SYSTEM = Actor.system("certificates")
 
 
 def _mail_and_commit(cert_ids: list[int]) -> int:
-    """E-mail each certificate and commit after each one, so a retry never mails the same certificate twice.
+    """Tell the donor of each certificate (app.notifications: the messages are written and their delivery queued
+    in batches) and commit: marks and messages are committed together, so a retry never tells anyone twice.
 
-    The certificates (with their donors) are read in one query, and committing a mark does not expire the
-    others (expire_on_commit off for the loop): one round trip per certificate instead of three. On PostgreSQL
-    each mark commits asynchronously (synchronous_commit off for that transaction): it waits for no disk
-    flush, and only a crash of PostgreSQL itself within a fraction of a second could lose a mark, which makes
-    that certificate mailed again on the retry, as a worker killed between sending and committing always
-    did. Issuing certificates (issue_chunk) commits synchronously as before."""
+    The certificates (with their donors) are read in one query and told MAIL_ROUND at a time, one commit per
+    round; the e-mails themselves (the PDF drawn, the mail sent) are the `notifications.deliver` tasks that run
+    after each commit. A failure rolls back its round only: its certificates stay unmarked for the sweep."""
     sent = 0
     session = db.session()
-    certs = {
-        c.id: c
-        for c in session.execute(
-            select(Certificate).options(joinedload(Certificate.donor)).where(Certificate.id.in_(cert_ids))
-        ).scalars()
-    }
-    images: dict[int | None, tuple[bytes | None, bytes | None]] = {}
-    asynchronous = session.get_bind().dialect.name == "postgresql"
-    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        for cid in cert_ids:
-            cert = certs.get(cid)
-            if cert is None:
-                continue
-            if cert.issuer_unit_id not in images:
-                images[cert.issuer_unit_id] = services.issuer_images(session, cert.issuer_unit_id)
-            try:
-                if asynchronous:
-                    session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-                if services.mail_certificate(session, cert, images[cert.issuer_unit_id]):
-                    sent += 1
-                transaction.checkpoint(session)
-            except (
-                Exception
-            ):  # a mail server hiccup must not undo issuance; the sweep of unsent mail retries later
-                session.rollback()
-                log.exception("certificate %s: e-mail failed", cid)
-    finally:
-        session.expire_on_commit = expire_on_commit
+    for start in range(0, len(cert_ids), MAIL_ROUND):
+        ids = cert_ids[start : start + MAIL_ROUND]
+        certs = {
+            c.id: c
+            for c in session.execute(
+                select(Certificate).options(joinedload(Certificate.donor)).where(Certificate.id.in_(ids))
+            ).scalars()
+        }
+        try:
+            sent += services.mail_certificates(session, [certs[i] for i in ids if i in certs])
+            transaction.checkpoint(session)
+        except Exception:  # noqa: BLE001 - telling must not undo issuance; the sweep of unsent mail retries later
+            session.rollback()
+            log.exception("certificates %s…: notification failed", ids[:3])
     return sent
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.i18n import format_date_vn
@@ -40,14 +41,13 @@ def handed_over_mail(session: Session, need_id: int, to: str) -> Mail | None:
 def tell_funders(session: Session, need_id: int) -> int:
     """Write the message of every funder of a handed-over house (each once: notify() keeps one per address)."""
     from app.notifications.models import Event
-    from app.notifications.services import Context, notify
+    from app.notifications.services import Context, notify_many
 
     need = session.get(HouseholdNeed, need_id)
     if need is None or need.status != NeedStatus.HANDED_OVER or need.handed_over_on is None:
         return 0
     values = {"commune": need.commune.name, "on": format_date_vn(need.handed_over_on)}
-    told = 0
-    for donor_id in funder_donor_ids(session, need_id):
-        donor = session.get(Donor, donor_id)
-        told += len(notify(session, donor, Event.HOUSE_HANDED_OVER, Context("need", need.id, values)))
-    return told
+    donors = session.execute(select(Donor).where(Donor.id.in_(funder_donor_ids(session, need_id)))).scalars()
+    return len(
+        notify_many(session, [(d, Event.HOUSE_HANDED_OVER, Context("need", need.id, values)) for d in donors])
+    )

@@ -11,22 +11,27 @@ delivery, adding the opt-out line and the List-Unsubscribe headers); the SMS is 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import smtplib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.sql.dml import Insert
 
 from app.audit.services import record
 from app.core import outbox, transaction
 from app.core.actor import Actor
-from app.core.db import rowcount, utcnow
+from app.core.db import utcnow
 from app.core.i18n import in_language
 from app.core.messages import N_
 from app.core.web import public_url
@@ -78,7 +83,13 @@ class Context:
 
 # ------------------------------------------------------------------------------------------------- the choice
 def sms_enabled() -> bool:
-    return current_app.config.get("SMS_BACKEND", "console") != "disabled"
+    """SMS can really be sent: eSMS with its keys and brand name, or the console and memory backends of
+    development and tests. Otherwise no form offers it and nobody is written an SMS."""
+    cfg = current_app.config
+    backend = cfg.get("SMS_BACKEND", "console")
+    if backend == "esms":
+        return all(cfg.get(k) for k in ("ESMS_API_KEY", "ESMS_SECRET_KEY", "ESMS_BRANDNAME"))
+    return backend in ("console", "memory")
 
 
 def default_channels(email: str | None, phone: str | None) -> set[Channel]:
@@ -89,12 +100,15 @@ def default_channels(email: str | None, phone: str | None) -> set[Channel]:
 
 
 def chosen_channels(session: Session, donor: Donor, *, email: str | None = None) -> set[Channel]:
-    choice = session.get(ChannelChoice, donor.id)
+    return _channels(session.get(ChannelChoice, donor.id), donor, email, sms_enabled())
+
+
+def _channels(choice: ChannelChoice | None, donor: Donor, email: str | None, sms_on: bool) -> set[Channel]:
     if choice is None:
         chosen = default_channels(email or donor.email, donor.phone)
     else:
         chosen = {c for c, on in ((Channel.EMAIL, choice.email), (Channel.SMS, choice.sms)) if on}
-    return chosen if sms_enabled() else chosen - {Channel.SMS}
+    return chosen if sms_on else chosen - {Channel.SMS}
 
 
 def opted_out(session: Session, channel: Channel, address: str) -> bool:
@@ -111,46 +125,115 @@ def _key(channel: Channel, address: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------------------ notify
-def notify(session: Session, donor: Donor | None, event: Event, context: Context) -> list[Notification]:
+DELIVER_BATCH = 50  # messages per delivery task: one claim, one read, one commit per message sent
+
+
+def notify(session: Session, donor: Donor | None, event: Event, context: Context) -> list[int]:
     """Write one message per channel the donor chose (minus opted-out addresses) and queue its delivery after
-    the caller's commit. The same event about the same record to the same address is written once."""
-    if donor is None:
+    the caller's commit. The same event about the same record to the same address is written once. Returns the
+    ids of the messages written (none: nothing to say, or already said)."""
+    return notify_many(session, [(donor, event, context)])
+
+
+def notify_many(session: Session, items: Sequence[tuple[Donor | None, Event, Context]]) -> list[int]:
+    """`notify()` for many (a batch of certificates, every funder of a house): the same rules, in a fixed number
+    of statements whatever the count (the donors' choices, the opt-outs, one INSERT, the SMS texts, the delivery
+    tasks, one per DELIVER_BATCH messages).
+
+    The INSERT skips a message already written (ON CONFLICT on its dedupe key): two processes telling the same
+    thing at once (a task delivered twice, a sweep racing the first run) write it once, and neither fails."""
+    items = [(d, e, c) for d, e, c in items if d is not None]
+    if not items:
         return []
-    addresses = {
-        Channel.EMAIL: context.email or donor.email,
-        Channel.SMS: context.phone or donor.phone,
+    donor_ids = {d.id for d, _, _ in items}  # type: ignore[union-attr]
+    choices = {
+        c.donor_id: c
+        for c in session.execute(select(ChannelChoice).where(ChannelChoice.donor_id.in_(donor_ids))).scalars()
     }
-    made: list[Notification] = []
-    for channel in sorted(chosen_channels(session, donor, email=context.email)):
-        address = addresses[channel]
-        if not address or opted_out(session, channel, address):
-            continue
-        key = f"{event.value}:{context.subject_type}:{context.subject_id}:{channel.value}:{_key(channel, address)}"
-        if session.execute(select(Notification.id).where(Notification.dedupe_key == key[:200])).first():
-            continue
-        n = Notification(
-            donor_id=donor.id,
-            event=event,
-            channel=channel,
-            address=_key(channel, address),
-            subject_type=context.subject_type,
-            subject_id=context.subject_id,
-            dedupe_key=key[:200],
-            status=Status.PENDING,
-            next_attempt_at=utcnow(),
-            language=context.language or donor.language or "vi",
+    sms_on = sms_enabled()
+    wanted: dict[str, dict[str, Any]] = {}  # by dedupe key: the same message twice in one call is one message
+    values: dict[str, Mapping[str, object]] = {}
+    now = utcnow()
+    for donor, event, context in items:
+        assert donor is not None
+        addresses = {
+            Channel.EMAIL: context.email or donor.email,
+            Channel.SMS: context.phone or donor.phone,
+        }
+        for channel in sorted(_channels(choices.get(donor.id), donor, context.email, sms_on)):
+            address = addresses[channel]
+            if not address:
+                continue
+            address = _key(channel, address)
+            key = f"{event.value}:{context.subject_type}:{context.subject_id}:{channel.value}:{address}"[:200]
+            wanted.setdefault(
+                key,
+                {
+                    "donor_id": donor.id,
+                    "event": event,
+                    "channel": channel,
+                    "address": address,
+                    "subject_type": context.subject_type,
+                    "subject_id": context.subject_id,
+                    "body": "",
+                    "dedupe_key": key,
+                    "status": Status.PENDING,
+                    "attempts": 0,
+                    "segments": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                    "language": context.language or donor.language or "vi",
+                },
+            )
+            values.setdefault(key, context.values)
+    if not wanted:
+        return []
+    silenced = set(
+        session.execute(
+            select(OptOut.channel, OptOut.address).where(
+                OptOut.address.in_({row["address"] for row in wanted.values()})
+            )
         )
-        session.add(n)
-        session.flush()
-        if channel == Channel.SMS:
-            with in_language(n.language):
-                n.body = sms_text(event, context.values, opt_out_link(n))
-            n.segments = sms.segments(n.body).count
-        made.append(n)
-    for n in made:
-        outbox.enqueue(session, DELIVER_TASK, n.id, dedupe_key=f"{DELIVER_TASK}:{n.id}:0")
-    session.flush()
-    return made
+    )
+    rows = [row for row in wanted.values() if (row["channel"], row["address"]) not in silenced]
+    if not rows:
+        return []
+    stmt = _insert_statement(session.get_bind().dialect.name)
+    # {dedupe_key: id} of the rows inserted; a key already taken returns nothing
+    result = session.execute(stmt, rows) if len(rows) > 1 else session.execute(stmt, rows[0])
+    written: dict[str, int] = {key: nid for key, nid in result}
+    texts = []
+    for row in rows:
+        nid = written.get(row["dedupe_key"])
+        if row["channel"] != Channel.SMS or nid is None:
+            continue
+        with in_language(row["language"]):  # the SMS is written in the recipient's language
+            body = sms_text(row["event"], values[row["dedupe_key"]], _opt_out_link_for(nid))
+        texts.append({"id": nid, "body": body, "segments": sms.segments(body).count})
+    if texts:
+        session.execute(update(Notification), texts)
+    ids = [written[row["dedupe_key"]] for row in rows if row["dedupe_key"] in written]
+    outbox.enqueue_many(
+        session,
+        DELIVER_TASK,
+        [
+            ((chunk,), {}, f"{DELIVER_TASK}:{chunk[0]}:0")
+            for chunk in (ids[i : i + DELIVER_BATCH] for i in range(0, len(ids), DELIVER_BATCH))
+        ],
+    )
+    return ids
+
+
+@functools.cache
+def _insert_statement(dialect: str) -> Insert:
+    """The messages' INSERT (Core, built once per dialect): a dedupe key already written inserts nothing."""
+    upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    table = Notification.__table__
+    return (
+        upsert(table)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(table.c.dedupe_key, table.c.id)
+    )
 
 
 def sms_text(event: Event, values: Mapping[str, object], opt_out: str) -> str:
@@ -180,11 +263,19 @@ def _base36(n: int) -> str:
 def opt_out_code(n: Notification) -> str:
     """A short signed code (the message's id in base 36 and 10 characters of an HMAC): short enough for an SMS,
     and only its own message's address can be silenced with it."""
-    return f"{_base36(n.id)}-{_signature(n.id)}"
+    return _code(n.id)
+
+
+def _code(notification_id: int) -> str:
+    return f"{_base36(notification_id)}-{_signature(notification_id)}"
 
 
 def opt_out_link(n: Notification) -> str:
-    return public_url("notifications.opt_out", code=opt_out_code(n))
+    return _opt_out_link_for(n.id)
+
+
+def _opt_out_link_for(notification_id: int) -> str:
+    return public_url("notifications.opt_out", code=_code(notification_id))
 
 
 def notification_for_code(session: Session, code: str) -> Notification | None:
@@ -262,32 +353,78 @@ def set_channels(session: Session, actor: Actor, donor: Donor, *, email: bool, s
 
 
 # ----------------------------------------------------------------------------------------------------- deliver
-def _claim(session: Session, notification_id: int) -> Notification | None:
-    """Take the row for one attempt (a lease, committed before anything is sent): a task delivered twice, or a
-    retry sweep racing the first attempt, finds it taken and sends nothing."""
+def _claim(session: Session, notification_ids: Sequence[int]) -> list[Notification]:
+    """Take the rows for one attempt (a lease, committed before anything is sent): a task delivered twice, or a
+    retry sweep racing the first attempt, finds them taken and sends nothing. One UPDATE and one read."""
     now = utcnow()
-    taken = rowcount(
+    taken = list(
         session.execute(
             update(Notification)
             .where(
-                Notification.id == notification_id,
+                Notification.id.in_(notification_ids),
                 Notification.status == Status.PENDING,
                 Notification.next_attempt_at <= now,
             )
             .values(next_attempt_at=now + LEASE, attempts=Notification.attempts + 1)
-        )
+            .returning(Notification.id)
+            .execution_options(synchronize_session=False)
+        ).scalars()
     )
     transaction.checkpoint(session)
-    return session.get(Notification, notification_id) if taken else None
+    if not taken:
+        return []
+    rows = {
+        n.id: n
+        for n in session.execute(
+            select(Notification).where(Notification.id.in_(taken)).execution_options(populate_existing=True)
+        ).scalars()
+    }
+    return [rows[i] for i in notification_ids if i in rows]
 
 
 def deliver(session: Session, notification_id: int) -> Status | None:
-    """One attempt. Sent: SENT. A refusal that cannot change (eSMS 99/108/177, nothing left to say) or the last
-    attempt: FAILED, shown in the staff list. Otherwise PENDING again after BACKOFF[attempt]."""
-    n = _claim(session, notification_id)
-    if n is None:
-        return None
-    if opted_out(session, n.channel, n.address):
+    """One attempt at one message (`deliver_many` of one)."""
+    return deliver_many(session, [notification_id]).get(notification_id)
+
+
+def deliver_many(session: Session, notification_ids: Sequence[int]) -> dict[int, Status]:
+    """One attempt at each message. Sent: SENT. A refusal that cannot change (eSMS 99/108/177, nothing left to
+    say) or the last attempt: FAILED, shown in the staff list. Otherwise PENDING again after BACKOFF[attempt].
+
+    The messages are claimed together (one commit), then each outcome is committed as soon as it is known, so a
+    worker lost mid-batch sends again at most the one message it was sending (as for a single message). On
+    PostgreSQL those commits wait for no disk flush (synchronous_commit off, as certificates mark their mail):
+    only a crash of PostgreSQL itself within a fraction of a second could lose an outcome, and the message
+    would then be sent again after its lease, as it would after a worker lost between sending and committing."""
+    if isinstance(
+        session, scoped_session
+    ):  # the task's db.session: its own session, whose settings we change
+        session = session()
+    claimed = _claim(session, notification_ids)
+    if not claimed:
+        return {}
+    silenced = set(
+        session.execute(
+            select(OptOut.channel, OptOut.address).where(OptOut.address.in_({n.address for n in claimed}))
+        )
+    )
+    asynchronous = session.get_bind().dialect.name == "postgresql"
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    outcomes: dict[int, Status] = {}
+    try:
+        for n in claimed:
+            if asynchronous:
+                session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+            outcomes[n.id] = _attempt(session, n, (n.channel, n.address) in silenced)
+            if len(claimed) > 1:
+                transaction.checkpoint(session)
+    finally:
+        session.expire_on_commit = expire_on_commit
+    return outcomes
+
+
+def _attempt(session: Session, n: Notification, silenced: bool) -> Status:
+    if silenced:
         n.status, n.last_error = Status.SKIPPED, "Người nhận đã từ chối nhận tin."
         return n.status
     try:

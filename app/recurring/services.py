@@ -6,15 +6,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, joinedload
 
+from app.accounts.access import unit_scope_clause
+from app.accounts.models import User
 from app.audit.services import record
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.i18n import today_vn
 from app.core.messages import N_
 from app.core.money import format_vnd
+from app.core.text import fold, sql_fold
 from app.core.transaction import DomainError
 from app.donors.models import Donor
 from app.pledges.models import Pledge, PledgeSchedule, PledgeStatus
@@ -173,3 +176,31 @@ def of_donor(session: Session, donor_id: int) -> list[MonthlyGift]:
 def gift_of_donor(session: Session, donor_id: int, gift_id: int) -> MonthlyGift | None:
     gift = session.get(MonthlyGift, gift_id)
     return gift if gift is not None and gift.donor_id == donor_id else None
+
+
+# ----------------------------------------------------------------------------------------- staff list
+STAFF_PAGE = 50
+
+
+def staff_list(session: Session, user: User, *, q: str = "", page: int = 1) -> tuple[list[MonthlyGift], int]:
+    """Staff: the monthly gifts received in their area (by the pledge's receiving unit; a province sees its
+    communes'), newest first, STAFF_PAGE a page; `q` finds the donor, with or without diacritics, or the pledge
+    reference."""
+    stmt = (
+        select(MonthlyGift)
+        .join(Pledge, Pledge.id == MonthlyGift.pledge_id)
+        .join(Donor, Donor.id == MonthlyGift.donor_id)
+        .where(unit_scope_clause(user, Pledge.receiving_unit_id))
+    )
+    if q.strip():
+        stmt = stmt.where(
+            or_(sql_fold(Donor.name).like(f"%{fold(q)}%"), Pledge.reference == q.strip().upper())
+        )
+    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = session.execute(
+        stmt.options(joinedload(MonthlyGift.pledge).joinedload(Pledge.donor))
+        .order_by(MonthlyGift.id.desc())
+        .limit(STAFF_PAGE)
+        .offset((max(page, 1) - 1) * STAFF_PAGE)
+    )
+    return list(rows.scalars()), total

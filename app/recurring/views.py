@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.accounts.access import donor_required
+from app.accounts.access import donor_required, staff_required
 from app.core.actor import Actor
 from app.core.money import AmountError, parse_vnd
 from app.core.transaction import domain_errors, flash_result
@@ -89,3 +89,20 @@ def resume(gift_id: int) -> ResponseReturnValue:
 @donor_required
 def stop(gift_id: int) -> ResponseReturnValue:
     return _act(gift_id, "stop")
+
+
+@bp.route("/can-bo/ung-ho-hang-thang")
+@staff_required()
+def staff_list() -> ResponseReturnValue:
+    """Staff: the monthly gifts received in their area, with their state."""
+    q = (request.args.get("q") or "").strip()[:100]
+    page = max(1, request.args.get("page", 1, type=int))
+    gifts, total = svc.staff_list(db.session, current_user, q=q, page=page)
+    return render_template(
+        "recurring/staff_list.html",
+        gifts=gifts,
+        total=total,
+        q=q,
+        page=page,
+        pages=max(1, -(-total // svc.STAFF_PAGE)),
+    )

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from markupsafe import Markup
 from sqlalchemy import or_, update
+from wtforms.fields.choices import SelectChoice
 
 from app.accounts.models import Role, User
 from app.accounts.services import AccountError, create_user, normalize_email
@@ -160,6 +161,15 @@ def _prepare_choices(form: PledgeForm, campaign) -> bool:  # type: ignore[no-unt
     if not card:
         form.payment_method.choices = [
             c for c in form.payment_method.choices if c.value != PaymentMethod.CARD.value
+        ]
+    from app.notifications.services import sms_enabled
+
+    if not sms_enabled():
+        # No SMS backend configured: the channel is not offered ("auto" then means e-mail when one is given).
+        form.notify_by.choices = [
+            SelectChoice("auto", _("Thư điện tử")) if c.value == "auto" else c
+            for c in form.notify_by.choices
+            if c.value in ("auto", "none")
         ]
     form.set_country_choices(str(get_locale() or "vi"))
     form.set_unit_choices(
