@@ -2,6 +2,8 @@
 
     python -m bench.bench_matching --size small      # ~1 min: pure engine (20 000 needs) + DB-backed run
     python -m bench.bench_matching --size national   # 300 000 needs, 1 000 000 contributions, pure engine
+    python -m bench.bench_matching --size x10        # 3 000 000 needs, 10 000 000 contributions, pure engine
+      (generated in memory with numpy: no database, nothing to reuse; run it under the shared benchmark lock)
 
 Each run prints one JSON object per benchmark:
   * matching_proposal_<size>: seconds to aggregate the contributions into pools and compute a proposal
@@ -31,6 +33,7 @@ from app.matching import engine
 SIZES = {
     "small": {"needs": 20_000, "contributions": 60_000, "provinces": 4, "communes": 200},
     "national": {"needs": 300_000, "contributions": 1_000_000, "provinces": 34, "communes": 3_321},
+    "x10": {"needs": 3_000_000, "contributions": 10_000_000, "provinces": 34, "communes": 3_321},
 }
 PURPOSES = ["housing", "livelihood", "education", "health"]
 

@@ -426,7 +426,7 @@ def _copy_contributions(
         spool.seek(0)
         tx_id = f"\t{tx.id}\n".encode()
         conn = _raw(session)
-        rebuild = _drop_secondary_indexes(conn) if n >= BULK_LOAD_ROWS else []
+        rebuild = drop_secondary_indexes(conn) if n >= BULK_LOAD_ROWS else []
         with conn.cursor() as cur:
             with cur.copy(
                 f"COPY contributions ({', '.join(COLUMNS)}, ledger_transaction_id) FROM STDIN"
@@ -451,7 +451,7 @@ def _copy_text(value: str) -> str:
     return value
 
 
-def _drop_secondary_indexes(conn) -> list[str]:  # type: ignore[no-untyped-def]
+def drop_secondary_indexes(conn) -> list[str]:  # type: ignore[no-untyped-def]
     """Drop the contributions indexes that back no constraint, and its foreign keys (checked row by row at the end
     of a COPY, they would dominate it); return the statements that restore them (a foreign key added back is
     validated in one join over the whole table)."""
