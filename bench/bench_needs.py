@@ -26,6 +26,7 @@ what is measured). Prints one JSON object per benchmark:
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import random
 import resource
@@ -76,7 +77,7 @@ def copy_rows(session, table, rows, bulk: bool = False) -> None:  # type: ignore
     """Bulk-load rows (an iterable of dicts, streamed) with PostgreSQL COPY: far faster than INSERTs here.
     bulk (contributions only): drop its secondary indexes and foreign keys first and rebuild them once at the end
     (app.demo.generate.drop_secondary_indexes), as the demo generator does for large loads."""
-    from app.demo.generate import drop_secondary_indexes
+    from app.demo.generate import drop_secondary_indexes, rebuild_memory
 
     rows = iter(rows)
     first = next(rows, None)
@@ -85,13 +86,15 @@ def copy_rows(session, table, rows, bulk: bool = False) -> None:  # type: ignore
     cols = list(first)
     raw = session.connection().connection.driver_connection
     rebuild = drop_secondary_indexes(raw) if bulk else []
+    n = 0
     with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:
         for batch in ((first,), rows):
             for row in batch:
                 copy.write_row([getattr(row[c], "value", row[c]) for c in cols])
+                n += 1
     with raw.cursor() as cur:
         if rebuild:
-            cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            cur.execute(f"SET LOCAL maintenance_work_mem = '{rebuild_memory(n)}'")
         for ddl in rebuild:
             cur.execute(ddl)
 
@@ -105,7 +108,8 @@ def generate(session, spec: dict, rng: random.Random) -> dict:  # type: ignore[n
     from app.campaigns.services import create_campaign, set_status
     from app.contributions.models import Channel, Contribution, ContributionStatus
     from app.core.actor import Actor
-    from app.core.text import fold, initials
+    from app.core.text import fold as _fold
+    from app.core.text import initials as _initials
     from app.donors.models import DonorKind
     from app.ledger.models import Purpose
     from app.ledger.services import main_fund
@@ -120,6 +124,8 @@ def generate(session, spec: dict, rng: random.Random) -> dict:  # type: ignore[n
     from app.units.models import AdminUnit, UnitLevel
     from app.units.services import import_designations_csv, import_units
 
+    fold = functools.lru_cache(maxsize=4096)(_fold)  # the generated names repeat (about 700 of them)
+    initials = functools.lru_cache(maxsize=4096)(_initials)
     actor = Actor.system("bench")
     t0 = time.perf_counter()
     import_units(session, spec["provinces"])
