@@ -236,8 +236,8 @@ def write_x10_section(
         "beforehand with --generate-only, see bench/run.py). "
         f"Machine: {machine()}; load average (1 min) {load_avg[0]:.1f} at the start and {load_avg[1]:.1f} at "
         f"the end. Total time {seconds / 60:.0f} min. Data: 20 000 000 contributions and 1 000 000 donors "
-        "(bench_transparency), 3 000 000 needs over the national communes and 10 000 000 contributions "
-        "(bench_needs, bench_matching).",
+        "(bench_transparency), 3 000 000 needs over the national communes with 1 000 000 contributions (bench_needs) "
+        "and 10 000 000 contributions in memory (bench_matching).",
         "",
         *table_lines(rows, "x10"),
         "",
