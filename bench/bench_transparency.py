@@ -73,8 +73,10 @@ def sample_queries(session, seed: int) -> list[str]:  # type: ignore[no-untyped-
     rng = random.Random(seed)
     top = session.execute(text("SELECT max(id) FROM contributions")).scalar() or 0
     ids = [rng.randint(1, top) for _ in range(NAME_QUERIES * 2)]
+    from app.contributions.models import Contribution
+
     names = session.execute(
-        text("SELECT public_name FROM contributions WHERE id = ANY(:ids) ORDER BY id"), {"ids": ids}
+        select(Contribution.public_name).where(Contribution.id.in_(ids)).order_by(Contribution.id)
     ).scalars()
     return [query_words(n, rng) for n in names][:NAME_QUERIES]
 
