@@ -173,6 +173,8 @@ def bench_search(app, rows: int, size: str) -> None:  # type: ignore[no-untyped-
     for q in queries[:5]:
         timed_get(client, f"/cong-khai/sao-ke?q={quote(q)}")  # warm-up
     samples = [timed_get(client, f"/cong-khai/sao-ke?q={quote(q)}") for _ in range(3) for q in queries]
+    slowest = max(range(len(samples)), key=samples.__getitem__) % len(queries)
+    explain_slowest(app, f"/cong-khai/sao-ke?q={quote(queries[slowest])}", queries[slowest])
     baseline = []
     with app.app_context():
         for q in queries:
@@ -203,6 +205,52 @@ def bench_search(app, rows: int, size: str) -> None:  # type: ignore[no-untyped-
         size=size,
         requests=len(samples),
     )
+
+
+def explain_slowest(app, url: str, label: str) -> None:  # type: ignore[no-untyped-def]
+    """Print (stderr) the plan, EXPLAIN (ANALYZE, BUFFERS), of the slowest SQL statement that the page at url sends:
+    the reason measured when a row does not hold. Settings the page sets (SET LOCAL) are replayed before it."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    sent: list[tuple[float, str, object]] = []
+    started: list[float] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        started.append(time.perf_counter())
+
+    def after(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        sent.append((time.perf_counter() - started.pop(), statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        event.listen(engine, "after_cursor_execute", after)
+        try:
+            timed_get(app.test_client(), url)
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+            event.remove(engine, "after_cursor_execute", after)
+        selects = [i for i, (_, sql, _) in enumerate(sent) if sql.lstrip().upper().startswith("SELECT")]
+        if not selects:
+            return
+        worst = max(selects, key=lambda i: sent[i][0])
+        seconds, sql, params = sent[worst]
+        with engine.connect() as conn:
+            for _, earlier, _ in sent[:worst]:
+                if earlier.lstrip().upper().startswith(("SET ", "RESET ")):
+                    conn.exec_driver_sql(earlier)
+            plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + sql, params).scalars().all()  # type: ignore[arg-type]
+            conn.rollback()
+    print(
+        f"# slowest search query: {label!r}, {len(sent)} statements, slowest {seconds * 1000:.1f} ms:",
+        file=sys.stderr,
+    )
+    print("# " + sql.replace("\n", " "), file=sys.stderr)
+    print(f"# params: {params}", file=sys.stderr)
+    for line in plan:
+        print("#   " + line, file=sys.stderr)
 
 
 def bench_list(app, rows: int, size: str, offset_samples: int = 20) -> None:  # type: ignore[no-untyped-def]
