@@ -5,7 +5,7 @@
     python -m bench.bench_transparency --size x10        # 20 000 000 contributions, 1 000 000 donors
     (also --size tiny 20 000 and medium 400 000, for trying changes)
     options: --database-url URL (default: this worktree's own database), --seed N, --reuse (keep existing data),
-    --generate-only (generate, vacuum and stop: no measurement)
+    --generate-only (generate, vacuum and stop: no measurement), --only search|list|overview|export (repeatable)
 
 Generation and measurement can run apart, the measurement under the shared benchmark lock:
 
@@ -46,6 +46,7 @@ SIZES: dict[str, dict[str, int]] = {
 }
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/ct_search"
 SEED = 20261017
+BENCHMARKS = ("search", "list", "overview", "export")  # --only
 NAME_QUERIES = 24  # queries drawn from the names of the statement, besides references and receipt numbers
 
 
@@ -435,6 +436,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--reuse", action="store_true", help="keep existing data when the row count matches")
     parser.add_argument(
+        "--only",
+        action="append",
+        choices=BENCHMARKS,
+        help="run only these benchmarks (repeatable; default: all)",
+    )
+    parser.add_argument(
         "--generate-only", action="store_true", help="generate the data (or keep it with --reuse) and stop"
     )
     parser.add_argument("--export-child", action="store_true", help=argparse.SUPPRESS)
@@ -447,10 +454,15 @@ def main() -> None:
     rows = prepare(app, spec, args.seed, args.reuse)
     if args.generate_only:
         return
-    bench_search(app, rows, args.size)
-    bench_list(app, rows, args.size, spec["offset_samples"])
-    bench_overview(app, rows, args.size)
-    bench_export(args.database_url, rows, args.size)
+    only = set(args.only or BENCHMARKS)
+    if "search" in only:
+        bench_search(app, rows, args.size)
+    if "list" in only:
+        bench_list(app, rows, args.size, spec["offset_samples"])
+    if "overview" in only:
+        bench_overview(app, rows, args.size)
+    if "export" in only:
+        bench_export(args.database_url, rows, args.size)
 
 
 if __name__ == "__main__":
