@@ -166,6 +166,8 @@ def verdict(r: dict) -> str:
         if r.get("name", "").startswith(prefix):
             if test is None:
                 return "—"
+            if "ratio" in r and r["ratio"] is None and r.get("baseline") is None:
+                return "not measured (no baseline)"
             try:
                 return "**met**" if test(r) else "not met"  # type: ignore[operator]
             except (KeyError, TypeError):
