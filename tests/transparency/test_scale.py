@@ -315,7 +315,9 @@ def test_words_that_always_come_together_are_paged_from_the_ordered_window(clien
     from app.demo import generate as gen
     from app.transparency import search
 
-    monkeypatch.setattr(statement, "SCAN_WINDOW", 1_000)  # the national 20 000 and 2 000, scaled to 3 000 rows
+    monkeypatch.setattr(
+        statement, "SCAN_WINDOW", 1_000
+    )  # the national 20 000 and 2 000, scaled to 3 000 rows
     monkeypatch.setattr(statement, "FEW_MATCHES", 100)
     gen.generate(session, counts={"contributions": 3_000, "donors": 0}, seed=7)
     session.execute(
@@ -325,7 +327,9 @@ def test_words_that_always_come_together_are_paged_from_the_ordered_window(clien
         )
     )
     session.execute(text("UPDATE contributions SET search_key = replace(search_key, 'tam', 'tinh')"))
-    session.execute(text("UPDATE contributions SET search_key = 'nha hao tam' WHERE public_name = 'Nhà hảo tâm'"))
+    session.execute(
+        text("UPDATE contributions SET search_key = 'nha hao tam' WHERE public_name = 'Nhà hảo tâm'")
+    )
     session.commit()
     session.execute(text("ANALYZE contributions"))
     groups = search.read_query("hao tam")
