@@ -2,13 +2,22 @@
 
     python -m bench.bench_transparency --size small      # 100 000 contributions, about 2 minutes
     python -m bench.bench_transparency --size national   # 2 000 000 contributions
+    python -m bench.bench_transparency --size x10        # 20 000 000 contributions, 1 000 000 donors
     (also --size tiny 20 000 and medium 400 000, for trying changes)
-    options: --database-url URL (default: this worktree's own database), --seed N, --reuse (keep existing data)
+    options: --database-url URL (default: this worktree's own database), --seed N, --reuse (keep existing data),
+    --generate-only (generate, vacuum and stop: no measurement), --only search|list|overview|export (repeatable)
+
+Generation and measurement can run apart, the measurement under the shared benchmark lock:
+
+    python -m bench.bench_transparency --size x10 --generate-only --database-url URL     # about 1 h at x10
+    flock /work/notes/bench.lock python -m bench.bench_transparency --size x10 --reuse --database-url URL
 
 The database is rebuilt from the migrations (DROP SCHEMA public CASCADE) unless --reuse finds the same row count.
-Data: app.demo.generate.generate(session, counts={"contributions": N, "donors": N // 20}, seed=SEED).
+Data: app.demo.generate.generate(session, counts=SIZES[size] (contributions, donors), seed=SEED).
 Generation loads by COPY on PostgreSQL (app.demo.generate). The CSV export runs in a subprocess that samples its
-resident memory during the stream (first block, 200 000, 1 000 000, 2 000 000 lines).
+resident memory during the stream (first block, then every RSS_CHECKPOINTS line count it reaches).
+Search queries are 1-4 words of generated names in shuffled order, abbreviated where the name has an organisation
+form ("cty", "tnhh", "htx"; query_words), besides bank references and receipt numbers.
 Each benchmark prints one JSON object: name, figure, unit, baseline_name, baseline, ratio, target, peak_rss_mb, rows.
 """
 
@@ -26,9 +35,18 @@ import time
 
 from sqlalchemy import func, select, text
 
-SIZES = {"tiny": 20_000, "small": 100_000, "medium": 400_000, "national": 2_000_000}
+# The sizes in one table: contributions and donors generated, and how many OFFSET pages the list baseline reads
+# (an OFFSET page costs about its offset: at x10 each takes ~25 s, so fewer are read).
+SIZES: dict[str, dict[str, int]] = {
+    "tiny": {"contributions": 20_000, "donors": 1_000, "offset_samples": 20},
+    "small": {"contributions": 100_000, "donors": 5_000, "offset_samples": 20},
+    "medium": {"contributions": 400_000, "donors": 20_000, "offset_samples": 20},
+    "national": {"contributions": 2_000_000, "donors": 100_000, "offset_samples": 20},
+    "x10": {"contributions": 20_000_000, "donors": 1_000_000, "offset_samples": 6},
+}
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/ct_search"
 SEED = 20261017
+BENCHMARKS = ("search", "list", "overview", "export")  # --only
 NAME_QUERIES = 24  # queries drawn from the names of the statement, besides references and receipt numbers
 
 
@@ -56,8 +74,10 @@ def sample_queries(session, seed: int) -> list[str]:  # type: ignore[no-untyped-
     rng = random.Random(seed)
     top = session.execute(text("SELECT max(id) FROM contributions")).scalar() or 0
     ids = [rng.randint(1, top) for _ in range(NAME_QUERIES * 2)]
+    from app.contributions.models import Contribution
+
     names = session.execute(
-        text("SELECT public_name FROM contributions WHERE id = ANY(:ids) ORDER BY id"), {"ids": ids}
+        select(Contribution.public_name).where(Contribution.id.in_(ids)).order_by(Contribution.id)
     ).scalars()
     return [query_words(n, rng) for n in names][:NAME_QUERIES]
 
@@ -89,7 +109,7 @@ def make_app(url: str):  # type: ignore[no-untyped-def]
     )
 
 
-def prepare(app, n: int, seed: int, reuse: bool) -> int:  # type: ignore[no-untyped-def]
+def prepare(app, spec: dict[str, int], seed: int, reuse: bool) -> int:  # type: ignore[no-untyped-def]
     from flask_migrate import upgrade
 
     from app.contributions.models import Contribution
@@ -97,6 +117,7 @@ def prepare(app, n: int, seed: int, reuse: bool) -> int:  # type: ignore[no-unty
     from app.extensions import db
     from app.transparency import models as tmodels  # noqa: F401  (declares the statement indexes)
 
+    n = spec["contributions"]
     with app.app_context():
         if reuse:
             try:
@@ -112,7 +133,7 @@ def prepare(app, n: int, seed: int, reuse: bool) -> int:  # type: ignore[no-unty
         upgrade()
         # app.demo.generate loads by COPY and, at this size, rebuilds the contributions indexes once at the end.
         started = time.monotonic()
-        generate(db.session, counts={"contributions": n, "donors": n // 20}, seed=seed)
+        generate(db.session, counts={"contributions": n, "donors": spec["donors"]}, seed=seed)
         db.session.commit()
         print(f"# generated {n} contributions in {time.monotonic() - started:.0f} s", file=sys.stderr)
         started = time.monotonic()
@@ -153,6 +174,8 @@ def bench_search(app, rows: int, size: str) -> None:  # type: ignore[no-untyped-
     for q in queries[:5]:
         timed_get(client, f"/cong-khai/sao-ke?q={quote(q)}")  # warm-up
     samples = [timed_get(client, f"/cong-khai/sao-ke?q={quote(q)}") for _ in range(3) for q in queries]
+    slowest = max(range(len(samples)), key=samples.__getitem__) % len(queries)
+    explain_slowest(app, f"/cong-khai/sao-ke?q={quote(queries[slowest])}", queries[slowest])
     baseline = []
     with app.app_context():
         for q in queries:
@@ -185,7 +208,53 @@ def bench_search(app, rows: int, size: str) -> None:  # type: ignore[no-untyped-
     )
 
 
-def bench_list(app, rows: int, size: str) -> None:  # type: ignore[no-untyped-def]
+def explain_slowest(app, url: str, label: str) -> None:  # type: ignore[no-untyped-def]
+    """Print (stderr) the plan, EXPLAIN (ANALYZE, BUFFERS), of the slowest SQL statement that the page at url sends:
+    the reason measured when a row does not hold. Settings the page sets (SET LOCAL) are replayed before it."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    sent: list[tuple[float, str, object]] = []
+    started: list[float] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        started.append(time.perf_counter())
+
+    def after(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        sent.append((time.perf_counter() - started.pop(), statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        event.listen(engine, "after_cursor_execute", after)
+        try:
+            timed_get(app.test_client(), url)
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+            event.remove(engine, "after_cursor_execute", after)
+        selects = [i for i, (_, sql, _) in enumerate(sent) if sql.lstrip().upper().startswith("SELECT")]
+        if not selects:
+            return
+        worst = max(selects, key=lambda i: sent[i][0])
+        seconds, sql, params = sent[worst]
+        with engine.connect() as conn:
+            for _, earlier, _ in sent[:worst]:
+                if earlier.lstrip().upper().startswith(("SET ", "RESET ")):
+                    conn.exec_driver_sql(earlier)
+            plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + sql, params).scalars().all()  # type: ignore[arg-type]
+            conn.rollback()
+    print(
+        f"# slowest search query: {label!r}, {len(sent)} statements, slowest {seconds * 1000:.1f} ms:",
+        file=sys.stderr,
+    )
+    print("# " + sql.replace("\n", " "), file=sys.stderr)
+    print(f"# params: {params}", file=sys.stderr)
+    for line in plan:
+        print("#   " + line, file=sys.stderr)
+
+
+def bench_list(app, rows: int, size: str, offset_samples: int = 20) -> None:  # type: ignore[no-untyped-def]
     from app.extensions import db
     from app.transparency.statement import encode_cursor
 
@@ -215,7 +284,7 @@ def bench_list(app, rows: int, size: str) -> None:  # type: ignore[no-untyped-de
     baseline = []
     with app.app_context():
         with db.engine.connect() as conn:
-            for i in ids[:20]:
+            for i in ids[:offset_samples]:
                 started = time.perf_counter()
                 conn.execute(
                     text(
@@ -280,12 +349,12 @@ def current_rss_mb(field: str = "VmRSS") -> float:
     return 0.0
 
 
-RSS_CHECKPOINTS = (200_000, 1_000_000, 2_000_000)
+RSS_CHECKPOINTS = (200_000, 1_000_000, 2_000_000, 10_000_000, 20_000_000)
 
 
 def export_child(url: str) -> None:
     """Run in a subprocess: stream the full CSV export, report seconds, bytes, lines, the resident memory sampled
-    while the export runs (at the first block, then after 200 000, 1 000 000 and 2 000 000 lines) and peak RSS."""
+    while the export runs (at the first block, then after each of RSS_CHECKPOINTS lines) and peak RSS."""
     app = make_app(url)
     client = app.test_client()
     started = time.perf_counter()
@@ -366,18 +435,34 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--reuse", action="store_true", help="keep existing data when the row count matches")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=BENCHMARKS,
+        help="run only these benchmarks (repeatable; default: all)",
+    )
+    parser.add_argument(
+        "--generate-only", action="store_true", help="generate the data (or keep it with --reuse) and stop"
+    )
     parser.add_argument("--export-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.export_child:
         export_child(args.database_url)
         return
-    n = SIZES[args.size]
+    spec = SIZES[args.size]
     app = make_app(args.database_url)
-    rows = prepare(app, n, args.seed, args.reuse)
-    bench_search(app, rows, args.size)
-    bench_list(app, rows, args.size)
-    bench_overview(app, rows, args.size)
-    bench_export(args.database_url, rows, args.size)
+    rows = prepare(app, spec, args.seed, args.reuse)
+    if args.generate_only:
+        return
+    only = set(args.only or BENCHMARKS)
+    if "search" in only:
+        bench_search(app, rows, args.size)
+    if "list" in only:
+        bench_list(app, rows, args.size, spec["offset_samples"])
+    if "overview" in only:
+        bench_overview(app, rows, args.size)
+    if "export" in only:
+        bench_export(args.database_url, rows, args.size)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,18 @@ The restore drill (bench/restore_drill.py, on throwaway servers of its own) runs
 
     python -m bench.run --size small      # a couple of minutes
     python -m bench.run --size national   # national scale on PostgreSQL (long)
+    python -m bench.run --size x10 --reuse  # ten times national (issue 21 item 4): the modules of X10_MODULES only
+
+At x10 the data take about an hour to generate (20 000 000 contributions, 1 000 000 donors, 3 000 000 needs), so
+generate them first, outside the shared benchmark lock, then measure with --reuse under it:
+
+    python -m bench.bench_transparency --size x10 --generate-only --database-url URL
+    python -m bench.bench_needs --size x10 --generate-only --database-url URL2
+    flock /work/notes/bench.lock python -m bench.run --size x10 --reuse --database-url URL
+    (bench_needs takes its own database: --needs-database-url URL2; bench_matching generates in memory)
+
+An x10 run writes its own section of BENCHMARKS.md (X10_HEADING) and leaves the national table alone;
+it runs neither the load test nor the fault tests.
 
 After the benchmarks it runs the load test (bench/load.py, gunicorn + locust) and the fault tests
 (bench/faults.py); each writes its own section of BENCHMARKS.md.
@@ -67,8 +79,17 @@ def ensure_database(url: str) -> None:
     admin.dispose()
 
 
-def run_module(module: str, size: str, database_url: str, timeout: int) -> tuple[list[dict], float, str]:
-    cmd = [sys.executable, "-m", f"bench.{module}", "--size", size, "--database-url", database_url]
+# Modules that know a size (a module without it runs every size). --reuse is passed to those of REUSE_MODULES.
+X10_MODULES = ("bench_matching", "bench_needs", "bench_transparency")
+REUSE_MODULES = ("bench_needs", "bench_transparency")
+X10_HEADING = "## Ten times the data: bench.run --size x10"
+
+
+def run_module(
+    module: str, size: str, database_url: str, timeout: int, reuse: bool = False
+) -> tuple[list[dict], float, str]:
+    extra = ["--reuse"] if reuse and module in REUSE_MODULES else []
+    cmd = [sys.executable, "-m", f"bench.{module}", "--size", size, "--database-url", database_url, *extra]
     started = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -90,7 +111,7 @@ def run_module(module: str, size: str, database_url: str, timeout: int) -> tuple
     return (
         results,
         time.monotonic() - started,
-        shlex.join(["python", "-m", f"bench.{module}", "--size", size]),
+        shlex.join(["python", "-m", f"bench.{module}", "--size", size, *extra]),
     )
 
 
@@ -105,9 +126,11 @@ TARGETS: dict[str, tuple[str, object]] = {
         lambda r: r["figure"] <= 100 and _ratio(r) >= 20,
     ),
     "transparency.list_page_p95": ("p95 < 50 ms", lambda r: r["figure"] < 50),
-    "transparency.csv_export": (
-        "≤ 30 s, RSS growth < 50 MB",
-        lambda r: r["figure"] <= 30 and r.get("rss_growth_mb", 1e9) < 50,
+    "transparency.csv_export": (  # 30 s at 2 000 000 rows: the same rate at other sizes
+        "≤ 30 s per 2 000 000 rows, RSS growth < 50 MB",
+        lambda r: (
+            r["figure"] <= 30 * max(1.0, r.get("rows", 0) / 2_000_000) and r.get("rss_growth_mb", 1e9) < 50
+        ),
     ),
     "gunicorn.pledge_page": ("≥ 0.5× the one-query route", lambda r: _ratio(r) >= 0.5),
     "gunicorn.pledge_submit_floor": ("(the ceiling of the submission)", None),  # before its prefix below
@@ -143,6 +166,8 @@ def verdict(r: dict) -> str:
         if r.get("name", "").startswith(prefix):
             if test is None:
                 return "—"
+            if "ratio" in r and r["ratio"] is None and r.get("baseline") is None:
+                return "not measured (no baseline)"
             try:
                 return "**met**" if test(r) else "not met"  # type: ignore[operator]
             except (KeyError, TypeError):
@@ -156,6 +181,76 @@ def fmt(value: object) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return "" if value is None else str(value)
+
+
+def table_lines(rows: list[tuple[str, dict, str]], size: str) -> list[str]:
+    """The results as a Markdown table, one row per benchmark with its verdict against TARGETS."""
+    lines = [
+        "| benchmark | figure | baseline | ratio | target | verdict | peak RSS | command |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for module, r, cmd in rows:
+        if not module:  # re-rendered from an older run's output: the module from the benchmark's name
+            stems = (
+                "certificates",
+                "collections",
+                "matching",
+                "needs",
+                "payments",
+                "pledges",
+                "transparency",
+            )
+            name = r.get("name", "")
+            module = next((f"bench_{m}" for m in stems if name.startswith(m.rstrip("s"))), "bench_pledges")
+        cmd = cmd or f"python -m bench.{module} --size {size}"
+        if "error" in r:
+            lines.append(f"| {r['name']} | **failed**: {r['error']} | | | | | | `{cmd}` |")
+            continue
+        figure = f"{fmt(r.get('figure'))} {r.get('unit', '')}".strip()
+        baseline = (
+            f"{fmt(r.get('baseline'))} ({r.get('baseline_name', '')})"
+            if r.get("baseline") is not None
+            else ""
+        )
+        ratio = f"{r['ratio']:.2f}×" if isinstance(r.get("ratio"), int | float) else fmt(r.get("ratio"))
+        rss = f"{fmt(r.get('peak_rss_mb'))} MB" if r.get("peak_rss_mb") is not None else ""
+        note = f" — {r['note']}" if r.get("note") else ""
+        lines.append(
+            f"| {r.get('name', module)}{note} | {figure} | {baseline} | {ratio} | {r.get('target', '')} | "
+            f"{verdict(r)} | {rss} | `{cmd}` |"
+        )
+    return lines
+
+
+def write_x10_section(
+    rows: list[tuple[str, dict, str]],
+    command: str,
+    path: Path,
+    load_avg: tuple[float, float],
+    seconds: float,
+) -> None:
+    """Replace (or append) the x10 section of BENCHMARKS.md; the rest of the file stays as it is."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    section = [
+        X10_HEADING + " (issue 21 item 4)",
+        "",
+        f"Produced by `{command}` on {datetime.now(UTC).strftime('%d/%m/%Y %H:%M UTC')} (data generated "
+        "beforehand with --generate-only, see bench/run.py). "
+        f"Machine: {machine()}; load average (1 min) {load_avg[0]:.1f} at the start and {load_avg[1]:.1f} at "
+        f"the end. Total time {seconds / 60:.0f} min. Data: 20 000 000 contributions and 1 000 000 donors "
+        "(bench_transparency), 3 000 000 needs over the national communes with 1 000 000 contributions (bench_needs) "
+        "and 10 000 000 contributions in memory (bench_matching).",
+        "",
+        *table_lines(rows, "x10"),
+        "",
+    ]
+    if X10_HEADING in old:
+        at = old.index(X10_HEADING)
+        after = old.find("\n## ", at)
+        new = old[:at] + "\n".join(section) + (old[after:] if after >= 0 else "")
+    else:
+        new = old.rstrip("\n") + "\n\n" + "\n".join(section)
+    path.write_text(new, encoding="utf-8")
 
 
 def write_markdown(
@@ -192,47 +287,26 @@ def write_markdown(
         "ratio down to its target, and that is a good trade; the one-money-path no-regression rule (issue 15) is "
         "about something else: accidental slowdowns of code meant to stay as fast.",
         "",
-        "| benchmark | figure | baseline | ratio | target | verdict | peak RSS | command |",
-        "|---|---|---|---|---|---|---|---|",
     ]
-    for module, r, cmd in rows:
-        if not module:  # re-rendered from an older run's output: the module from the benchmark's name
-            stems = (
-                "certificates",
-                "collections",
-                "matching",
-                "needs",
-                "payments",
-                "pledges",
-                "transparency",
-            )
-            name = r.get("name", "")
-            module = next((f"bench_{m}" for m in stems if name.startswith(m.rstrip("s"))), "bench_pledges")
-        cmd = cmd or f"python -m bench.{module} --size {size}"
-        if "error" in r:
-            lines.append(f"| {r['name']} | **failed**: {r['error']} | | | | | | `{cmd}` |")
-            continue
-        figure = f"{fmt(r.get('figure'))} {r.get('unit', '')}".strip()
-        baseline = (
-            f"{fmt(r.get('baseline'))} ({r.get('baseline_name', '')})"
-            if r.get("baseline") is not None
-            else ""
-        )
-        ratio = f"{r['ratio']:.2f}×" if isinstance(r.get("ratio"), int | float) else fmt(r.get("ratio"))
-        rss = f"{fmt(r.get('peak_rss_mb'))} MB" if r.get("peak_rss_mb") is not None else ""
-        note = f" — {r['note']}" if r.get("note") else ""
-        lines.append(
-            f"| {r.get('name', module)}{note} | {figure} | {baseline} | {ratio} | {r.get('target', '')} | "
-            f"{verdict(r)} | {rss} | `{cmd}` |"
-        )
+    lines += table_lines(rows, size)
     lines.append("")
     path.write_text("\n".join(lines) + kept, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", choices=["small", "national"], default="small")
+    parser.add_argument("--size", choices=["small", "national", "x10"], default="small")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
+    parser.add_argument(
+        "--needs-database-url",
+        help="bench_needs' own database (default: --database-url); needed with --reuse, since each module "
+        "keeps only its own data",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the data already generated where its size matches (modules of REUSE_MODULES)",
+    )
     parser.add_argument("--only", action="append", default=[], help="run only these modules (bench_x)")
     parser.add_argument("--timeout", type=int, default=3600)
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
@@ -272,6 +346,8 @@ def main(argv: list[str] | None = None) -> int:
     ensure_database(args.database_url)
     # restore_drill brings its own throwaway servers (bench/pgcluster.py); it takes --size like the others.
     modules = sorted(p.stem for p in (ROOT / "bench").glob("bench_*.py")) + ["restore_drill"]
+    if args.size == "x10":
+        modules = [m for m in modules if m in X10_MODULES]
     if args.only:
         modules = [m for m in modules if m in args.only]
     rows = []
@@ -279,12 +355,29 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     for module in modules:
         print(f"== {module} ({args.size})", file=sys.stderr, flush=True)
-        results, seconds, cmd = run_module(module, args.size, args.database_url, args.timeout)
+        url = (
+            args.needs_database_url
+            if module == "bench_needs" and args.needs_database_url
+            else args.database_url
+        )
+        results, seconds, cmd = run_module(module, args.size, url, args.timeout, args.reuse)
         for r in results:
             print(json.dumps({**r, "_module": module, "_command": cmd}, ensure_ascii=False), flush=True)
             rows.append((module, r, cmd))
         print(f"   {len(results)} result(s) in {seconds:.0f} s", file=sys.stderr, flush=True)
-    command = "python -m bench.run --size " + args.size + "".join(f" --only {m}" for m in args.only)
+    command = (
+        "python -m bench.run --size "
+        + args.size
+        + (" --reuse" if args.reuse else "")
+        + "".join(f" --only {m}" for m in args.only)
+    )
+    if (
+        args.size == "x10"
+    ):  # its own section; no load run, no fault tests (they are about the code, not the size)
+        write_x10_section(
+            rows, command, Path(args.output), (load_start, os.getloadavg()[0]), time.monotonic() - started
+        )
+        return 0 if rows and all("error" not in r for _, r, _ in rows) else 1
     write_markdown(
         rows,
         args.size,
