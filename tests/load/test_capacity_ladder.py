@@ -5,6 +5,7 @@ server's p95 passes the bound or requests fail, and the capacity is the highest 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import Counter
 from typing import Any
 
@@ -12,6 +13,25 @@ import pytest
 
 from bench.capacity import Limits, Step, climb, fold, not_held, step_lines
 from bench.opengen import PLEDGE, READER_ROUTES, Arrival, Reply, arrivals, drive, parse_reply, plan, shard
+
+
+def run_in_own_loop(make):  # type: ignore[no-untyped-def]
+    """asyncio.run(make()) in a thread of its own: the generator runs in its own process in the benchmark, and a test
+    run may already have an event loop in the main thread (the browser tests' Playwright leaves one there)."""
+    result: dict = {}
+
+    def target() -> None:
+        try:
+            result["value"] = asyncio.run(make())
+        except BaseException as exc:  # re-raised in the test's thread
+            result["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
 
 
 def test_arrivals_are_spread_evenly_over_the_step() -> None:
@@ -70,7 +90,7 @@ def test_a_request_in_flight_does_not_delay_the_next_arrival() -> None:
         async with asyncio.timeout(30):  # guard only: a closed loop would wait here forever
             return await drive(items, server)
 
-    out = asyncio.run(go())
+    out = run_in_own_loop(go)
     assert peak == len(items)
     assert out.started == len(items)
     assert sorted(r[1] for r in out.records) == [200] * len(items)
@@ -84,7 +104,7 @@ def test_a_request_without_an_answer_is_counted_as_failed_and_stops_the_ladder()
             await asyncio.Event().wait()  # never answers
         return Reply(200)
 
-    out = asyncio.run(drive(items, server, timeout=0.05))
+    out = run_in_own_loop(lambda: drive(items, server, timeout=0.05))
     statuses = {r[0]: r[1] for r in out.records}
     assert statuses == {"GET /": 0, "GET /cong-khai": 200}
     step = fold(
@@ -109,7 +129,9 @@ def test_a_pledge_posts_the_form_back_with_its_token_and_cookie_and_records_the_
         seen.update(headers=headers, body=body)
         return Reply(302, [("location", "/ung-ho/CT-7K2M9")])
 
-    out = asyncio.run(drive([Arrival(0, PLEDGE, 0)], server, units=[(56, 5601)], tag="primary-20"))
+    out = run_in_own_loop(
+        lambda: drive([Arrival(0, PLEDGE, 0)], server, units=[(56, 5601)], tag="primary-20")
+    )
     assert out.acks and out.acks[0]["reference"] == "CT-7K2M9"
     assert seen["headers"]["Cookie"] == "session=abc"
     assert seen["headers"]["X-Bench-Step"] == "primary-20"
